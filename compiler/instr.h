@@ -1,0 +1,147 @@
+/* instr: typed, validated Dockerfile instructions. Built from the reader's
+ * syntax tree (parse.h); flags are checked here (unknown flag, bad value,
+ * missing value -> error at the flag's column). Words are kept as written
+ * (NOT expanded): expansion needs the ARG/ENV scope, which the back end
+ * (args.c/graph.c) owns. */
+#ifndef DF_INSTR_H
+#define DF_INSTR_H
+#include <stddef.h>
+
+enum instr_kind {
+	I_ADD,
+	I_ARG,
+	I_CMD,
+	I_COPY,
+	I_ENTRYPOINT,
+	I_ENV,
+	I_EXPOSE,
+	I_FROM,
+	I_HEALTHCHECK,
+	I_LABEL,
+	I_MAINTAINER,
+	I_ONBUILD,
+	I_RUN,
+	I_SHELL,
+	I_STOPSIGNAL,
+	I_USER,
+	I_VOLUME,
+	I_WORKDIR,
+};
+
+/* A place in a Dockerfile; line and col are 1-based. */
+struct loc {
+	const char *file;
+	int line, col;
+	int end_line;
+};
+
+/* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME". */
+struct kv {
+	char *key;
+	char *value; /* as written, quotes included (expanded later) */
+	int has_value;
+	struct loc loc;
+};
+
+struct heredoc {
+	char *name;    /* delimiter word, unquoted */
+	char *content; /* body, with trailing newline, tabs stripped for <<- */
+	int expand;    /* 0 when the delimiter was quoted */
+	int chomp;     /* <<- */
+	int fd;	       /* optional fd prefix (3<<EOF), else -1 */
+};
+
+enum mount_type { MOUNT_BIND, MOUNT_CACHE, MOUNT_TMPFS, MOUNT_SECRET, MOUNT_SSH };
+enum mount_sharing { SHARING_SHARED, SHARING_PRIVATE, SHARING_LOCKED };
+
+/* One RUN --mount, values as written (expanded later). Unset strings are
+ * NULL; unset numbers are -1. */
+struct mount {
+	enum mount_type type;
+	char *target, *source, *from, *id, *env;
+	int readonly; /* bind: default 1; rw/readwrite sets 0. cache: ro sets 1 */
+	enum mount_sharing sharing;
+	long mode, uid, gid; /* -1 = default */
+	char *size;	     /* tmpfs size as written */
+	int required;
+	struct loc loc;
+};
+
+struct instr {
+	enum instr_kind kind;
+	struct loc loc;
+	char *keyword;	/* as written, e.g. "run" lower-cased */
+	char *original; /* the instruction's source text, continuations joined */
+
+	/* Shell or exec form (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK CMD):
+	 * json=1: args are the exec words; json=0: args[0] is the command text.
+	 * COPY/ADD: args are sources then the destination (last), as written.
+	 * VOLUME: the paths. EXPOSE: the port words. USER, WORKDIR,
+	 * STOPSIGNAL, MAINTAINER: args[0]. */
+	char **args;
+	size_t nargs;
+	int json;
+
+	struct kv *kvs; /* ENV, LABEL, ARG */
+	size_t nkvs;
+	int legacy_kv; /* ENV k v / LABEL k v form */
+
+	struct heredoc *heredocs;
+	size_t nheredocs;
+
+	/* FROM */
+	char *image;	  /* as written ("golang", "${BASE}", "scratch") */
+	char *stage_name; /* lower-cased AS name or NULL */
+	char *platform;	  /* --platform as written or NULL */
+
+	/* COPY / ADD */
+	char *from, *chown, *chmod, *checksum;
+	int link, parents, keep_git_dir;
+	int unpack; /* -1 unset, 0 false, 1 true */
+	char **excludes;
+	size_t nexcludes;
+
+	/* RUN */
+	struct mount *mounts;
+	size_t nmounts;
+	char *network;	/* "default", "none", "host" or NULL */
+	char *security; /* "sandbox", "insecure" or NULL */
+
+	/* HEALTHCHECK: durations in nanoseconds, 0 = inherit */
+	int hc_none;
+	long long hc_interval, hc_timeout, hc_start_period, hc_start_interval;
+	int hc_retries; /* 0 = inherit */
+
+	/* ONBUILD: the inner instruction */
+	struct instr *inner;
+};
+
+struct dockerfile {
+	char *path;
+	char escape;	/* '\\' or '`' */
+	char *syntax;	/* # syntax= directive or NULL */
+	char *check;	/* # check= directive or NULL */
+	struct instr *instrs;
+	size_t ninstrs;
+};
+
+/* Reads and validates a Dockerfile. On any error prints
+ * "FILE:LINE:COL: error: MSG", the line and a caret to stderr, and exits 1. */
+struct dockerfile *dockerfile_load(const char *path);
+/* Same, from memory (tests, ONBUILD triggers from image configs). */
+struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len);
+/* Converts one instruction line (an ONBUILD trigger stored in an image
+ * config) into an instruction located at loc; exits on error. */
+struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape);
+/* Frees a dockerfile and everything in it. */
+void dockerfile_free(struct dockerfile *df);
+/* The instruction's keyword in upper case ("RUN"). */
+const char *instr_name(enum instr_kind k);
+/* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
+ * file can be read) and exits 1. Shared by every compiler stage. */
+_Noreturn void loc_fatal(const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Same format, "warning:", does not exit. */
+void loc_warn(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

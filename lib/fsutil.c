@@ -1,0 +1,215 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ftw.h>
+
+#include "buf.h"
+#include "error.h"
+#include "fsutil.h"
+#include "util.h"
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int ret = 0;
+
+	if (fd < 0) {
+		ret = error_set(e, errno, "create %s", tmp);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0) {
+		ret = error_set(e, errno, "write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		ret = error_set(e, errno, "close %s", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		ret = error_set(e, errno, "rename %s to %s", tmp, path);
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return ret;
+}
+
+int write_if_changed(const char *path, const void *data, size_t len, int *changed, struct error *e)
+{
+	char *old = NULL;
+	size_t oldlen = 0;
+	struct error ignored;
+
+	*changed = 1;
+	if (read_file(path, &old, &oldlen, &ignored) == 0) {
+		int same = oldlen == len && memcmp(old, data, len) == 0;
+		free(old);
+		if (same) {
+			*changed = 0;
+			return 0;
+		}
+	}
+	return write_atomic(path, data, len, 0644, e);
+}
+
+int read_file(const char *path, char **data, size_t *len, struct error *e)
+{
+	struct buf b = {0};
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			close(fd);
+			buf_free(&b);
+			return error_set(e, saved, "read %s", path);
+		}
+		buf_addn(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	if (len)
+		*len = b.len;
+	*data = buf_steal(&b);
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, struct error *e)
+{
+	char *p = xstrdup(path);
+	int ret = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			ret = error_set(e, errno, "mkdir %s", p);
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int remove_tree(const char *path, struct error *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : error_set(e, errno, "stat %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path) < 0 ? error_set(e, errno, "unlink %s", path) : 0;
+	/* FTW_PHYS: never follow a symlink out of the tree; FTW_MOUNT: never
+	 * descend into something mounted inside it. */
+	if (nftw(path, rm_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+		return error_set(e, errno, "remove %s", path);
+	return 0;
+}
+
+char *path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	while (n > 0 && a[n - 1] == '/')
+		n--;
+	while (*b == '/')
+		b++;
+	return xasprintf("%.*s/%s", (int)n, a, b);
+}
+
+char *path_clean(const char *p)
+{
+	struct strlist parts = {0};
+	int abs = p[0] == '/';
+	struct buf out = {0};
+	const char *s = p;
+
+	while (*s) {
+		const char *t = strchr(s, '/');
+		size_t n = t ? (size_t)(t - s) : strlen(s);
+		if (n == 0 || (n == 1 && s[0] == '.')) {
+			/* skip */
+		} else if (n == 2 && s[0] == '.' && s[1] == '.') {
+			if (parts.n > 0 && strcmp(parts.v[parts.n - 1], "..") != 0) {
+				free(parts.v[--parts.n]);
+				parts.v[parts.n] = NULL;
+			} else if (!abs) {
+				strlist_add(&parts, "..");
+			}
+		} else {
+			strlist_take(&parts, xstrndup(s, n));
+		}
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	if (abs)
+		buf_addc(&out, '/');
+	for (size_t i = 0; i < parts.n; i++) {
+		if (i)
+			buf_addc(&out, '/');
+		buf_adds(&out, parts.v[i]);
+	}
+	if (out.len == 0)
+		buf_addc(&out, '.');
+	strlist_free(&parts);
+	return buf_steal(&out);
+}
+
+char *path_abs(const char *p)
+{
+	char cwd[4096], *j, *c;
+
+	if (p[0] == '/')
+		return path_clean(p);
+	if (!getcwd(cwd, sizeof(cwd)))
+		fatal("getcwd: %s", strerror(errno));
+	j = path_join(cwd, p);
+	c = path_clean(j);
+	free(j);
+	return c;
+}

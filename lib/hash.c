@@ -1,0 +1,72 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "util.h"
+
+void sha256_init(struct sha256 *h)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		fatal("sha256: cannot initialise libcrypto digest");
+	h->ctx = c;
+}
+
+void sha256_update(struct sha256 *h, const void *p, size_t n)
+{
+	if (n && EVP_DigestUpdate(h->ctx, p, n) != 1)
+		fatal("sha256: digest update failed");
+}
+
+void sha256_final_hex(struct sha256 *h, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, md, &len) != 1 || len != 32)
+		fatal("sha256: digest final failed");
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+void sha256_hex(const void *p, size_t n, char hex[65])
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, p, n);
+	sha256_final_hex(&h, hex);
+}
+
+int sha256_file_hex(const char *path, char hex[65])
+{
+	char buf[65536];
+	struct sha256 h;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	sha256_init(&h);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			sha256_final_hex(&h, hex);
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		sha256_update(&h, buf, (size_t)n);
+	}
+	close(fd);
+	sha256_final_hex(&h, hex);
+	return 0;
+}

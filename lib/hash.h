@@ -1,0 +1,21 @@
+/* hash: streaming SHA-256 over libcrypto's EVP interface. */
+#ifndef DF_HASH_H
+#define DF_HASH_H
+#include <stddef.h>
+
+struct sha256 {
+	void *ctx; /* EVP_MD_CTX */
+};
+
+/* Starts a digest. */
+void sha256_init(struct sha256 *h);
+/* Feeds n bytes. */
+void sha256_update(struct sha256 *h, const void *p, size_t n);
+/* Finishes; writes 64 lowercase hex digits and a NUL to hex[65]. */
+void sha256_final_hex(struct sha256 *h, char hex[65]);
+/* One-shot digest of a buffer into hex[65]. */
+void sha256_hex(const void *p, size_t n, char hex[65]);
+/* Digest of a file's bytes into hex[65]; returns -1 with errno on failure. */
+int sha256_file_hex(const char *path, char hex[65]);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the module owner */
+typedef int df_placeholder_t;

@@ -1,0 +1,51 @@
+/* store: the content-addressed image store shared by builds.
+ *
+ *   STORE/blobs/sha256/<hex>        blobs (layers as loaded, configs, manifests)
+ *   STORE/layers/<diffid-hex>/      an unpacked layer, overlay-ready
+ *                                   (whiteouts as 0/0 char devices, opaque xattr)
+ *   STORE/layers/<diffid-hex>.ok    written after unpacking completes
+ *   STORE/refs/<sha256(name)>.json  one image per normalised name:
+ *     {"name": "...", "manifest": "sha256:..", "config": "sha256:..",
+ *      "layers": [{"digest","size","mediaType","diff_id"}, ...]}
+ *
+ * The compiler reads it (base image config, digest for cache keys, the ref
+ * file as a make prerequisite); the runtime writes it. */
+#ifndef DF_STORE_H
+#define DF_STORE_H
+#include <jansson.h>
+#include <stddef.h>
+
+struct error;
+
+struct store_layer {
+	char *digest;	 /* "sha256:..." of the blob as stored */
+	long long size;	 /* blob size */
+	char *media_type;
+	char *diff_id;	 /* "sha256:..." of the uncompressed tar */
+};
+
+struct store_image {
+	char *name;	 /* normalised reference */
+	char *manifest;	 /* "sha256:..." */
+	char *config_digest;
+	json_t *config;	 /* the parsed image config (owned) */
+	struct store_layer *layers;
+	size_t nlayers;
+};
+
+/* The store directory: $DF2MAKE_STORE, else ${XDG_CACHE_HOME:-$HOME/.cache}/df2make.
+ * malloc'd. */
+char *store_default_dir(void);
+/* Path of the ref file for a normalised name (exists or not); malloc'd. */
+char *store_ref_path(const char *store, const char *name);
+/* Path of a blob "sha256:<hex>"; malloc'd. */
+char *store_blob_path(const char *store, const char *digest);
+/* Path of an unpacked layer directory for diff_id "sha256:<hex>"; malloc'd. */
+char *store_layer_dir(const char *store, const char *diff_id);
+/* Loads an image by normalised name. Returns 0, or -1 with e set; e->code
+ * is ENOENT when the store has no such image. */
+int store_lookup(const char *store, const char *name, struct store_image *img, struct error *e);
+/* Frees the fields of img. */
+void store_image_free(struct store_image *img);
+
+#endif

@@ -1,0 +1,49 @@
+/* util: allocation that never returns NULL, fatal errors, small string
+ * helpers. The compiler dies on the first error (samurai style); the
+ * runtime uses error.h instead where cleanup matters. */
+#ifndef DF_UTIL_H
+#define DF_UTIL_H
+#include <stdarg.h>
+#include <stddef.h>
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Program name used as the prefix of fatal() and warn() messages. */
+extern const char *argv0;
+
+/* Prints "argv0: msg" to stderr and exits 1. */
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "argv0: warning: msg" to stderr. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocators that exit on failure. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+/* Grows an array to hold at least n elements of size sz, doubling. */
+void *xreallocarray(void *p, size_t n, size_t sz);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* NULL-terminated string lists. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+/* Appends a copy of s. */
+void strlist_add(struct strlist *l, const char *s);
+/* Appends s, taking ownership. */
+void strlist_take(struct strlist *l, char *s);
+/* Frees every string and the array. */
+void strlist_free(struct strlist *l);
+
+/* Returns 1 if s starts with prefix. */
+int startswith(const char *s, const char *prefix);
+/* Returns 1 if s ends with suffix. */
+int endswith(const char *s, const char *suffix);
+/* ASCII lower-casing in place; returns s. */
+char *strlower(char *s);
+
+#endif

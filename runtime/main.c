@@ -1,0 +1,111 @@
+/* df2make-runtime: the helper build.mk recipes call. Option parsing and
+ * dispatch only; each op lives in its own module. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "rt.h"
+#include "store.h"
+#include "util.h"
+
+typedef int (*step_fn)(const struct rt *, const char *, json_t *, struct error *);
+typedef int (*cmd_fn)(const struct rt *, int, char **);
+
+static const struct {
+	const char *name;
+	step_fn fn;
+} steps[] = {
+	{"add", op_copy},   {"base", op_base},   {"copy", op_copy},	      {"layer", op_layer},
+	{"pack", op_pack},  {"run", op_run},	 {"sum", op_sum},	      {"workdir", op_workdir},
+};
+
+static const struct {
+	const char *name;
+	cmd_fn fn;
+} cmds[] = {
+	{"images", cmd_images},
+	{"import", cmd_import},
+	{"load", cmd_load},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
+		   "\n"
+		   "commands for users:\n"
+		   "  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
+		   "  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
+		   "  images                           list the images in the store\n"
+		   "\n"
+		   "steps (called by build.mk; see docs/internals.md):\n"
+		   "  base|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
+}
+
+static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
+{
+	json_error_t jerr;
+	struct error e = {0};
+	json_t *spec;
+	int r;
+
+	if (argc != 2 || !rt->state) {
+		fprintf(stderr, "df2make-runtime: usage: --state DIR %s KEY SPEC-JSON\n", name);
+		return 2;
+	}
+	spec = json_loads(argv[1], 0, &jerr);
+	if (!spec) {
+		fprintf(stderr, "df2make-runtime: %s %s: bad spec: %s (column %d)\n", name, argv[0],
+			jerr.text, jerr.column);
+		return 2;
+	}
+	r = fn(rt, argv[0], spec, &e);
+	json_decref(spec);
+	if (r < 0) {
+		fprintf(stderr, "df2make-runtime: %s\n", e.msg[0] ? e.msg : "step failed");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"state", required_argument, NULL, 's'}, {"store", required_argument, NULL, 'S'},
+		{"quiet", no_argument, NULL, 'q'},	 {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct rt rt = {0};
+	char *state = NULL, *store = NULL;
+	int c;
+
+	argv0 = "df2make-runtime";
+	while ((c = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': free(state); state = path_abs(optarg); break;
+		case 'S': free(store); store = path_abs(optarg); break;
+		case 'q': rt.quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	rt.state = state;
+	rt.store = store ? store : (store = store_default_dir());
+	for (size_t i = 0; i < LEN(steps); i++)
+		if (strcmp(argv[optind], steps[i].name) == 0)
+			return run_step(&rt, steps[i].fn, steps[i].name, argc - optind - 1,
+					argv + optind + 1);
+	for (size_t i = 0; i < LEN(cmds); i++)
+		if (strcmp(argv[optind], cmds[i].name) == 0)
+			return cmds[i].fn(&rt, argc - optind - 1, argv + optind + 1);
+	fprintf(stderr, "df2make-runtime: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}

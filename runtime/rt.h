@@ -1,0 +1,48 @@
+/* rt: the runtime's shared context and the ops that build.mk recipes call.
+ * The argument contract is docs/internals.md; each op reads its JSON spec,
+ * wipes and re-creates STATE/KEY/, does its work, and writes its outputs
+ * atomically, the stamp STATE/KEY.done last. */
+#ifndef DF_RT_H
+#define DF_RT_H
+#include <jansson.h>
+
+struct error;
+
+struct rt {
+	const char *state; /* absolute state directory (--state) */
+	const char *store; /* absolute store directory (--store or default) */
+	int quiet;	   /* --quiet: no progress lines */
+};
+
+/* FROM image / scratch: resolve in the store, unpack layers, write chain.json. */
+int op_base(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* RUN in the sandbox over the parent's snapshot. */
+int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* COPY and ADD ("op":"copy"|"add" in spec). */
+int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* Content digest of a COPY/ADD's context inputs + make dependency file. */
+int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* WORKDIR: mkdir -p inside the rootfs, owned by the current USER. */
+int op_workdir(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* A step's upper directory as a layer tar + its digests (KEY.layer). */
+int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* The final image: OCI layout + docker manifest.json in one tar (or dir). */
+int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+
+/* User-facing commands (not called by build.mk). argv starts after the
+ * command word. Return the process exit code. */
+int cmd_load(const struct rt *rt, int argc, char **argv);
+int cmd_import(const struct rt *rt, int argc, char **argv);
+int cmd_images(const struct rt *rt, int argc, char **argv);
+
+/* Prints a progress line "#KEY8 [stage 2/5] RUN ..." unless quiet. */
+void rt_progress(const struct rt *rt, json_t *spec, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "STATE/KEY" + suffix (e.g. ".done", "/upper"); malloc'd. */
+char *rt_path(const struct rt *rt, const char *key, const char *suffix);
+/* Writes the stamp STATE/KEY.done atomically (the last act of every step). */
+int rt_stamp(const struct rt *rt, const char *key, struct error *e);
+/* Removes and re-creates STATE/KEY/ so a rerun starts clean. */
+int rt_reset_step(const struct rt *rt, const char *key, struct error *e);
+
+#endif

@@ -1,0 +1,36 @@
+/* snapshot: a step's filesystem is its parent's chain of read-only layer
+ * directories plus its own overlayfs upper directory.
+ *
+ * STATE/KEY/chain.json lists the layers bottom-first:
+ *   [{"dir": "/abs/store/layers/<hex>", "diff_id": "sha256:..",
+ *     "blob": {"digest": "sha256:..", "size": N, "mediaType": ".."}},   (base image layer)
+ *    {"dir": "/abs/state/<KEY>/upper", "step": "<KEY>"}, ...]           (a step's layer)
+ * A step whose upper is empty adds no entry (no layer). */
+#ifndef DF_SNAPSHOT_H
+#define DF_SNAPSHOT_H
+#include <jansson.h>
+
+struct rt;
+struct error;
+
+/* Reads STATE/KEY/chain.json (a JSON array, owned by the caller). */
+json_t *chain_read(const struct rt *rt, const char *key, struct error *e);
+/* Writes STATE/KEY/chain.json = parent's chain + STATE/KEY/upper when that
+ * upper is non-empty. parent NULL = empty chain (scratch). */
+int chain_commit(const struct rt *rt, const char *key, const char *parent, struct error *e);
+/* 1 if the directory is empty (or missing). */
+int dir_is_empty(const char *path);
+
+/* Mounts at target an overlay of the parent's chain with STATE/KEY/upper
+ * (created) as the writable layer. Call inside a private mount namespace.
+ * parent NULL = scratch (empty lower). */
+int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
+		      struct error *e);
+/* Mounts at target a read-only view of KEY's chain (for COPY --from,
+ * RUN --mount from=). */
+int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, struct error *e);
+/* Enters a private mount namespace (and, when not root, a user namespace
+ * mapping the caller to 0) so mounts never reach the host. */
+int snapshot_private_ns(struct error *e);
+
+#endif

@@ -1,0 +1,25 @@
+/* user: USER / --chown resolution inside a root filesystem, never
+ * following a path out of it (names looked up in ROOT/etc/passwd and
+ * ROOT/etc/group as a chroot would). */
+#ifndef DF_USER_H
+#define DF_USER_H
+#include <sys/types.h>
+
+struct error;
+
+struct user_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups (USER only) */
+	size_t ngroups;
+	char *home; /* from passwd, "/" if unknown */
+};
+
+/* Resolves "user[:group]" (names or numbers) against the rootfs at root.
+ * A missing name is an error; "1234" alone gives gid 1234 when the uid has
+ * no passwd entry (BuildKit). */
+int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e);
+/* Frees the fields of ids. */
+void user_ids_free(struct user_ids *ids);
+
+#endif
