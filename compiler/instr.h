@@ -130,6 +130,14 @@ struct dockerfile {
 struct dockerfile *dockerfile_load(const char *path);
 /* Same, from memory (tests, ONBUILD triggers from image configs). */
 struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len);
+/* A front-end error as a value (for fuzzing and tests). */
+struct df_error {
+	struct loc loc;
+	char msg[512];
+};
+/* Non-fatal variant of dockerfile_parse: NULL with err filled on any error. */
+struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size_t len,
+					struct df_error *err);
 /* Converts one instruction line (an ONBUILD trigger stored in an image
  * config) into an instruction located at loc; exits on error. */
 struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape);
