@@ -118,9 +118,9 @@ struct instr {
 
 struct dockerfile {
 	char *path;
-	char escape;	/* '\\' or '`' */
-	char *syntax;	/* # syntax= directive or NULL */
-	char *check;	/* # check= directive or NULL */
+	char escape;  /* '\\' or '`' */
+	char *syntax; /* # syntax= directive or NULL */
+	char *check;  /* # check= directive or NULL */
 	struct instr *instrs;
 	size_t ninstrs;
 };
@@ -148,7 +148,7 @@ const char *instr_name(enum instr_kind k);
 /* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
  * file can be read) and exits 1. Shared by every compiler stage. */
 _Noreturn void loc_fatal(const struct loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Same format, "warning:", does not exit. */
 void loc_warn(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -18,8 +18,8 @@ char *ctx_clean_source(const char *src);
 /* Expands one source pattern to the context-relative paths it names
  * (sorted). A literal path that does not exist (or is ignored) is an
  * error naming it; a wildcard with no match yields an empty list. */
-int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src,
-		struct strlist *out, struct error *e);
+int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src, struct strlist *out,
+		struct error *e);
 
 /* Visits path and, for a directory, everything below it that is not
  * ignored, in sorted order, without following symlinks; cb returns

@@ -11,7 +11,7 @@ struct error {
 
 /* Sets the message (and ": strerror(errnum)" when errnum != 0); returns -1. */
 int error_set(struct error *e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prefixes the existing message with "context: "; returns -1. */
 int error_wrap(struct error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

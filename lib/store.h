@@ -18,17 +18,17 @@
 struct error;
 
 struct store_layer {
-	char *digest;	 /* "sha256:..." of the blob as stored */
-	long long size;	 /* blob size */
+	char *digest;	/* "sha256:..." of the blob as stored */
+	long long size; /* blob size */
 	char *media_type;
-	char *diff_id;	 /* "sha256:..." of the uncompressed tar */
+	char *diff_id; /* "sha256:..." of the uncompressed tar */
 };
 
 struct store_image {
-	char *name;	 /* normalised reference */
-	char *manifest;	 /* "sha256:..." */
+	char *name;	/* normalised reference */
+	char *manifest; /* "sha256:..." */
 	char *config_digest;
-	json_t *config;	 /* the parsed image config (owned) */
+	json_t *config; /* the parsed image config (owned) */
 	struct store_layer *layers;
 	size_t nlayers;
 };

@@ -19,30 +19,31 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-	{"add", op_copy},   {"base", op_base},   {"copy", op_copy},	      {"layer", op_layer},
-	{"pack", op_pack},  {"run", op_run},	 {"sum", op_sum},	      {"workdir", op_workdir},
+    {"add", op_copy},  {"base", op_base}, {"copy", op_copy}, {"layer", op_layer},
+    {"pack", op_pack}, {"run", op_run},	  {"sum", op_sum},   {"workdir", op_workdir},
 };
 
 static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-	{"images", cmd_images},
-	{"import", cmd_import},
-	{"load", cmd_load},
+    {"images", cmd_images},
+    {"import", cmd_import},
+    {"load", cmd_load},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
-		   "\n"
-		   "commands for users:\n"
-		   "  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
-		   "  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
-		   "  images                           list the images in the store\n"
-		   "\n"
-		   "steps (called by build.mk; see docs/internals.md):\n"
-		   "  base|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
+	fprintf(f,
+		"usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
+		"\n"
+		"commands for users:\n"
+		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
+		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
+		"  images                           list the images in the store\n"
+		"\n"
+		"steps (called by build.mk; see docs/internals.md):\n"
+		"  base|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
@@ -74,9 +75,11 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"state", required_argument, NULL, 's'}, {"store", required_argument, NULL, 'S'},
-		{"quiet", no_argument, NULL, 'q'},	 {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"state", required_argument, NULL, 's'},
+	    {"store", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt rt = {0};
 	char *state = NULL, *store = NULL;
@@ -85,11 +88,23 @@ int main(int argc, char **argv)
 	argv0 = "df2make-runtime";
 	while ((c = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': free(state); state = path_abs(optarg); break;
-		case 'S': free(store); store = path_abs(optarg); break;
-		case 'q': rt.quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 's':
+			free(state);
+			state = path_abs(optarg);
+			break;
+		case 'S':
+			free(store);
+			store = path_abs(optarg);
+			break;
+		case 'q':
+			rt.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {

@@ -37,7 +37,7 @@ int cmd_images(const struct rt *rt, int argc, char **argv);
 
 /* Prints a progress line "#KEY8 [stage 2/5] RUN ..." unless quiet. */
 void rt_progress(const struct rt *rt, json_t *spec, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* "STATE/KEY" + suffix (e.g. ".done", "/upper"); malloc'd. */
 char *rt_path(const struct rt *rt, const char *key, const char *suffix);
 /* Writes the stamp STATE/KEY.done atomically (the last act of every step). */

@@ -8,8 +8,8 @@ static int tap_n, tap_failed;
 
 /* Records one result; returns cond. */
 #define TAP_OK(cond, ...)                                                                          \
-	(tap_n++, (cond) ? (printf("ok %d - ", tap_n), printf(__VA_ARGS__), putchar('\n'), 1)    \
-			 : (tap_failed++, printf("not ok %d - ", tap_n), printf(__VA_ARGS__),     \
+	(tap_n++, (cond) ? (printf("ok %d - ", tap_n), printf(__VA_ARGS__), putchar('\n'), 1)      \
+			 : (tap_failed++, printf("not ok %d - ", tap_n), printf(__VA_ARGS__),      \
 			    printf("\n#   at %s:%d\n", __FILE__, __LINE__), 0))
 
 /* String equality with both values shown on failure. */

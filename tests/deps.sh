@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing df2make needs on Debian 12. As root it
+# runs apt-get; otherwise it names the packages and fails.
+set -eu
+pkgs=(autoconf automake make gcc pkg-config git libarchive-dev libpcre2-dev libjansson-dev
+      libyaml-dev libssl-dev zlib1g-dev clang clang-format libclang-rt-14-dev python3 jq
+      docker.io podman buildah skopeo umoci mmdebstrap busybox-static golang-go fuse-overlayfs
+      attr libcap2-bin iproute2)
+[ "${1:-}" = "--build-only" ] && pkgs=(autoconf automake make gcc pkg-config libarchive-dev
+      libpcre2-dev libjansson-dev libyaml-dev libssl-dev zlib1g-dev mmdebstrap busybox-static)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "df2make: missing Debian packages: ${missing[*]}" >&2
+	echo "install them with: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
