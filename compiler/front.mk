@@ -1,3 +1,10 @@
 # Owner: front end. Reader, typed instructions, AST dump.
 noinst_LIBRARIES += compiler/libfront.a
-compiler_libfront_a_SOURCES = compiler/instr.c compiler/instr.h
+compiler_libfront_a_SOURCES = compiler/parse.c compiler/parse.h compiler/instr.c compiler/instr.h \
+	compiler/dump.c compiler/dump.h
+
+check_PROGRAMS += tests/unit/test_parse tests/unit/test_front_cases
+tests_unit_test_parse_SOURCES = tests/unit/test_parse.c
+tests_unit_test_parse_LDADD = compiler/libfront.a lib/libdfcommon.a $(ALL_LIBS)
+tests_unit_test_front_cases_SOURCES = tests/unit/test_front_cases.c
+tests_unit_test_front_cases_LDADD = compiler/libfront.a lib/libdfcommon.a $(ALL_LIBS)

@@ -1,2 +1,509 @@
-/* placeholder: replaced by the module owner */
-typedef int df_placeholder_t;
+/* graph: stages, their dependencies, reachability and dispatch order
+ * (see graph.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "error.h"
+#include "graph.h"
+#include "ignore.h"
+#include "instr.h"
+#include "key.h"
+#include "ref.h"
+#include "step.h"
+#include "store.h"
+
+static int graph_is_number(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+struct stage *graph_stage_ref(const struct graph *g, const char *name)
+{
+	if (graph_is_number(name)) {
+		long i = strtol(name, NULL, 10);
+		return i >= 0 && (size_t)i < g->nstages ? &g->stages[i] : NULL;
+	}
+	for (size_t i = 0; i < g->nstages; i++)
+		if (g->stages[i].name && strcasecmp(g->stages[i].name, name) == 0)
+			return &g->stages[i];
+	return NULL;
+}
+
+/* The table slot for key (keys are uniform hex: the prefix hashes well). */
+static size_t graph_slot(struct step **tab, size_t cap, const char *key)
+{
+	size_t h = strtoull((char[17]){key[0], key[1], key[2], key[3], key[4], key[5], key[6],
+				       key[7], key[8], key[9], key[10], key[11], key[12],
+				       key[13], key[14], key[15], 0},
+			    NULL, 16);
+
+	for (h &= cap - 1; tab[h] && strcmp(tab[h]->key, key) != 0; h = (h + 1) & (cap - 1))
+		;
+	return h;
+}
+
+static void graph_grow_keys(struct graph *g)
+{
+	size_t cap = g->keycap ? g->keycap * 2 : 256;
+	struct step **tab = xcalloc(cap, sizeof(*tab));
+
+	for (size_t i = 0; i < g->nsteps; i++)
+		tab[graph_slot(tab, cap, g->steps[i]->key)] = g->steps[i];
+	free(g->bykey);
+	g->bykey = tab;
+	g->keycap = cap;
+}
+
+struct step *graph_add_step(struct graph *g, struct step *st)
+{
+	size_t slot;
+
+	if ((g->nsteps + 1) * 2 > g->keycap)
+		graph_grow_keys(g);
+	slot = graph_slot(g->bykey, g->keycap, st->key);
+	if (g->bykey[slot]) {
+		json_decref(st->spec);
+		free(st->title);
+		free(st->loc);
+		strlist_free(&st->inputs);
+		free(st->deps);
+		free(st->image);
+		free(st->ref);
+		free(st->manifest);
+		free(st);
+		return g->bykey[slot];
+	}
+	g->bykey[slot] = st;
+	if (g->nsteps == g->stepcap) {
+		g->stepcap = g->stepcap ? g->stepcap * 2 : 64;
+		g->steps = xreallocarray(g->steps, g->stepcap, sizeof(*g->steps));
+	}
+	g->steps[g->nsteps++] = st;
+	return st;
+}
+
+/* The global scope: automatic ARGs, then the ARGs before the first FROM. */
+static size_t graph_globals(struct graph *g)
+{
+	const struct dockerfile *df = g->df;
+	size_t i;
+
+	args_predefined(&g->globals, g->cli->platform, g->cli->target);
+	for (i = 0; i < df->ninstrs && df->instrs[i].kind != I_FROM; i++) {
+		if (df->instrs[i].kind != I_ARG)
+			loc_fatal(&df->instrs[i].loc, "no build stage in current context");
+		args_global(&g->globals, &df->instrs[i], g->cli, df->escape);
+	}
+	if (i == df->ninstrs)
+		fatal("%s: no build stage in current context (no FROM)", df->path);
+	return i;
+}
+
+/* FROM: expanded with the global ARGs only. */
+static void graph_from(struct graph *g, struct stage *s)
+{
+	char **env = NULL;
+	size_t n = 0;
+
+	args_to_vec(&g->globals, &env, &n);
+	if (!env)
+		env = xcalloc(1, sizeof(*env));
+	s->image = args_expand(s->from->image, g->df->escape, env, s->from);
+	if (s->from->platform)
+		s->platform = args_expand(s->from->platform, g->df->escape, env, s->from);
+	if (!*s->image)
+		loc_fatal(&s->from->loc, "base name (%s) should not be blank", s->from->image);
+	for (size_t i = 0; i < n; i++)
+		free(env[i]);
+	free(env);
+	/* a name resolves to a stage only if that stage came earlier */
+	for (int i = s->index - 1; i >= 0; i--) {
+		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0) {
+			s->base = &g->stages[i];
+			free(s->image);
+			s->image = NULL;
+			break;
+		}
+	}
+}
+
+static void graph_add_dep(struct stage *s, struct stage *d, const struct instr *in, const char *what)
+{
+	for (size_t i = 0; i < s->ndeps; i++)
+		if (s->deps[i].stage == d)
+			return;
+	s->deps = xreallocarray(s->deps, s->ndeps + 1, sizeof(*s->deps));
+	s->deps[s->ndeps++] = (struct dep){d, in, what};
+}
+
+/* Stages an instruction needs: COPY/ADD --from, RUN --mount from=. */
+static void graph_instr_deps(struct graph *g, struct stage *s, const struct instr *in)
+{
+	struct stage *d;
+
+	if (in->kind == I_ONBUILD)
+		return;
+	if ((in->kind == I_COPY || in->kind == I_ADD) && in->from) {
+		if (strchr(in->from, '$'))
+			loc_fatal(&in->loc, "--from does not support variables: \"%s\"", in->from);
+		if ((d = graph_stage_ref(g, in->from)))
+			graph_add_dep(s, d, in, in->from);
+	}
+	for (size_t i = 0; in->kind == I_RUN && i < in->nmounts; i++) {
+		const char *from = in->mounts[i].from;
+		if (!from)
+			continue;
+		if (strchr(from, '$'))
+			loc_fatal(&in->mounts[i].loc, "--mount from does not support variables: \"%s\"",
+				  from);
+		if ((d = graph_stage_ref(g, from)))
+			graph_add_dep(s, d, in, from);
+	}
+}
+
+/* Splits the instructions into stages: all names are known before any
+ * --from is resolved, so a forward reference is found (and refused). */
+static void graph_split(struct graph *g, size_t first)
+{
+	const struct dockerfile *df = g->df;
+	struct stage *s = NULL;
+
+	for (size_t i = first; i < df->ninstrs; i++)
+		if (df->instrs[i].kind == I_FROM)
+			g->nstages++;
+	g->stages = xcalloc(g->nstages, sizeof(*g->stages));
+	for (size_t i = first; i < df->ninstrs; i++) {
+		const struct instr *in = &df->instrs[i];
+		if (in->kind != I_FROM) {
+			s->instrs = xreallocarray(s->instrs, s->ninstrs + 1, sizeof(*s->instrs));
+			s->instrs[s->ninstrs++] = in;
+			continue;
+		}
+		s = s ? s + 1 : g->stages;
+		s->index = (int)(s - g->stages);
+		s->from = in;
+		s->name = in->stage_name ? strlower(xstrdup(in->stage_name)) : NULL;
+		s->label = s->name ? xstrdup(s->name) : xasprintf("stage-%d", s->index);
+		for (int j = 0; s->name && j < s->index; j++)
+			if (g->stages[j].name && strcmp(g->stages[j].name, s->name) == 0)
+				loc_fatal(&in->loc, "duplicate stage name \"%s\"", s->name);
+	}
+}
+
+/* Bases and the static deps of every stage. */
+static void graph_stages(struct graph *g, size_t first)
+{
+	graph_split(g, first);
+	for (size_t i = 0; i < g->nstages; i++) {
+		struct stage *s = &g->stages[i];
+		graph_from(g, s);
+		if (s->base)
+			graph_add_dep(s, s->base, NULL, s->base->name);
+		for (size_t j = 0; j < s->ninstrs; j++)
+			graph_instr_deps(g, s, s->instrs[j]);
+	}
+}
+
+/* Depth-first search for a cycle through the deps (BuildKit checks all
+ * stages, used or not). */
+static void graph_cycle_visit(struct stage *s, const struct instr *via)
+{
+	if (s->flags & FLAG_DONE)
+		return;
+	if (s->flags & FLAG_CYCLE)
+		loc_fatal(via ? &via->loc : &s->from->loc, "circular dependency detected on stage: %s",
+			  s->label);
+	s->flags |= FLAG_CYCLE;
+	for (size_t i = 0; i < s->ndeps; i++)
+		graph_cycle_visit(s->deps[i].stage, s->deps[i].in);
+	s->flags &= ~FLAG_CYCLE;
+	s->flags |= FLAG_DONE;
+}
+
+static void graph_check_cycles(struct graph *g)
+{
+	for (size_t i = 0; i < g->nstages; i++)
+		graph_cycle_visit(&g->stages[i], NULL);
+	for (size_t i = 0; i < g->nstages; i++)
+		g->stages[i].flags &= ~FLAG_DONE;
+}
+
+/* Levenshtein distance, for "did you mean". */
+static size_t graph_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof(*row)), r;
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (tolower((unsigned char)a[i - 1]) !=
+					     tolower((unsigned char)b[j - 1]));
+			row[j] = sub;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (cur + 1 < row[j])
+				row[j] = cur + 1;
+			prev = cur;
+		}
+	}
+	r = row[lb];
+	free(row);
+	return r;
+}
+
+static void graph_target(struct graph *g)
+{
+	const char *want = g->cli->target;
+	const char *best = NULL;
+	size_t bestd = (size_t)-1;
+
+	if (!want) {
+		g->target = &g->stages[g->nstages - 1];
+		return;
+	}
+	for (size_t i = 0; i < g->nstages; i++)
+		if (g->stages[i].name && strcasecmp(g->stages[i].name, want) == 0) {
+			g->target = &g->stages[i];
+			return;
+		}
+	for (size_t i = 0; i < g->nstages; i++) {
+		size_t d;
+		if (!g->stages[i].name)
+			continue;
+		d = graph_distance(g->stages[i].name, want);
+		if (d < bestd) {
+			bestd = d;
+			best = g->stages[i].name;
+		}
+	}
+	if (best && bestd <= (strlen(want) + 2) / 3 + 1)
+		fatal("target stage \"%s\" could not be found (did you mean %s?)", want, best);
+	fatal("target stage \"%s\" could not be found", want);
+}
+
+/* Resolves a stage's base image in the store, like BuildKit's "load
+ * metadata for", but only for stages the target needs. */
+static void graph_resolve_image(struct graph *g, struct stage *s)
+{
+	struct error e = {0};
+	struct store_image img = {0};
+	char *name;
+
+	if (strcmp(s->image, "scratch") == 0)
+		return;
+	name = ref_normalize(s->image, &e);
+	if (!name)
+		loc_fatal(&s->from->loc, "invalid base image reference \"%s\": %s", s->image, e.msg);
+	free(s->image);
+	s->image = name;
+	if (store_lookup(g->cli->store, name, &img, &e) < 0) {
+		if (e.code != ENOENT)
+			loc_fatal(&s->from->loc, "base image %s: %s", name, e.msg);
+		loc_warn(&s->from->loc,
+			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
+			 "IMAGE.tar` or `df2make-runtime import ROOTFS.tar %s`",
+			 name, g->cli->store, name);
+		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
+		return;
+	}
+	s->image_config = json_incref(img.config);
+	s->manifest = xstrdup(img.manifest);
+	strlist_take(&g->refs, store_ref_path(g->cli->store, name));
+	store_image_free(&img);
+}
+
+/* Puts the triggers before the stage's own instructions. */
+static void graph_prepend(struct stage *s, const struct instr **tr, size_t n)
+{
+	const struct instr **all = xcalloc(n + s->ninstrs + 1, sizeof(*all));
+
+	memcpy(all, tr, n * sizeof(*tr));
+	if (s->ninstrs)
+		memcpy(all + n, s->instrs, s->ninstrs * sizeof(*all));
+	free(s->instrs);
+	s->instrs = all;
+	s->ninstrs += n;
+	s->ntriggers = n;
+}
+
+/* ONBUILD triggers fire right after FROM: those of a base stage in this
+ * file, or the base image config's OnBuild. */
+static void graph_triggers(struct graph *g, struct stage *s)
+{
+	const struct instr **tr = NULL;
+	size_t n = 0;
+	json_t *ob, *v;
+	size_t i;
+
+	if (s->base) {
+		for (i = s->base->ntriggers; i < s->base->ninstrs; i++)
+			if (s->base->instrs[i]->kind == I_ONBUILD && s->base->instrs[i]->inner) {
+				tr = xreallocarray(tr, n + 1, sizeof(*tr));
+				tr[n++] = s->base->instrs[i]->inner;
+			}
+	} else if (s->image_config) {
+		ob = json_object_get(json_object_get(s->image_config, "config"), "OnBuild");
+		json_array_foreach(ob, i, v)
+		{
+			if (!json_is_string(v))
+				continue;
+			tr = xreallocarray(tr, n + 1, sizeof(*tr));
+			tr[n++] = instr_parse_trigger(json_string_value(v), &s->from->loc,
+						      g->df->escape);
+		}
+	}
+	if (n)
+		graph_prepend(s, tr, n);
+	for (i = 0; i < n; i++)
+		graph_instr_deps(g, s, tr[i]);
+	free(tr);
+}
+
+/* Marks what the target needs; resolves base images on the way. */
+static void graph_reach(struct graph *g, struct stage *s)
+{
+	if (s->flags & FLAG_REACH)
+		return;
+	s->flags |= FLAG_REACH;
+	if (s->base)
+		graph_reach(g, s->base);
+	else
+		graph_resolve_image(g, s);
+	graph_triggers(g, s);
+	for (size_t i = 0; i < s->ndeps; i++)
+		graph_reach(g, s->deps[i].stage);
+}
+
+/* BuildKit dispatches in file order; a dep defined later is an error. */
+static void graph_check_order(struct graph *g)
+{
+	for (size_t i = 0; i < g->nstages; i++) {
+		struct stage *s = &g->stages[i];
+		for (size_t j = 0; (s->flags & FLAG_REACH) && j < s->ndeps; j++) {
+			const struct dep *d = &s->deps[j];
+			if (d->stage->index < s->index)
+				continue;
+			loc_fatal(d->in ? &d->in->loc : &s->from->loc,
+				  "cannot copy from stage \"%s\", it needs to be defined before "
+				  "current stage \"%s\"",
+				  d->what, s->label);
+		}
+	}
+}
+
+static void graph_levels(struct graph *g)
+{
+	for (size_t i = 0; i < g->nstages; i++) {
+		struct stage *s = &g->stages[i];
+		for (size_t j = 0; j < s->ndeps; j++)
+			if (s->deps[j].stage->level + 1 > s->level)
+				s->level = s->deps[j].stage->level + 1;
+	}
+}
+
+static void graph_ignore(struct graph *g)
+{
+	struct error e = {0};
+
+	g->ignore = ignore_load(g->cli->context, g->cli->dockerfile, &g->ignore_path, &e);
+	if (!g->ignore)
+		fatal("%s", e.msg);
+}
+
+void graph_step_done(struct graph *g, struct step *st)
+{
+	if (!g->hooks)
+		return;
+	if (g->hooks->step)
+		g->hooks->step(g->hooks->arg, g, st);
+	if (g->hooks->drop_specs) {
+		json_decref(st->spec);
+		st->spec = NULL;
+	}
+}
+
+struct graph *graph_build(struct dockerfile *df, const struct cli *c,
+			  const struct graph_hooks *hooks)
+{
+	struct graph *g = xcalloc(1, sizeof(*g));
+
+	g->cli = c;
+	g->hooks = hooks;
+	g->df = df;
+	args_platform(c->platform, &g->os, &g->arch, &g->variant);
+	graph_stages(g, graph_globals(g));
+	graph_check_cycles(g);
+	graph_target(g);
+	graph_reach(g, g->target);
+	graph_check_cycles(g);
+	graph_check_order(g);
+	graph_levels(g);
+	graph_ignore(g);
+	key_set_paths(c->context, g->ignore_path);
+	if (hooks && hooks->begin)
+		hooks->begin(hooks->arg, g);
+	for (size_t i = 0; i < g->nstages; i++)
+		if (g->stages[i].flags & FLAG_REACH)
+			step_dispatch_stage(g, &g->stages[i]);
+	return g;
+}
+
+struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in)
+{
+	struct error e = {0};
+	struct store_image img = {0};
+	char *name = ref_normalize(ref, &e), *manifest = NULL;
+	struct step *st;
+
+	if (!name)
+		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
+	for (size_t i = 0; i < g->nsteps; i++)
+		if (g->steps[i]->kind == STEP_BASE && !g->steps[i]->stage && g->steps[i]->image &&
+		    strcmp(g->steps[i]->image, name) == 0) {
+			free(name);
+			return g->steps[i];
+		}
+	if (store_lookup(g->cli->store, name, &img, &e) == 0) {
+		manifest = xstrdup(img.manifest);
+		strlist_take(&g->refs, store_ref_path(g->cli->store, name));
+		store_image_free(&img);
+	} else {
+		loc_warn(&in->loc,
+			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
+			 "IMAGE.tar`",
+			 name, g->cli->store);
+		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
+	}
+	st = step_base(g, NULL, name, manifest, in);
+	free(name);
+	free(manifest);
+	return st;
+}
+
+size_t graph_final_chain(struct graph *g, struct step ***out)
+{
+	size_t n = 0;
+	struct step *st;
+
+	for (st = g->target->last; st && st->kind != STEP_BASE; st = st->parent)
+		n++;
+	*out = xcalloc(n + 1, sizeof(**out));
+	size_t i = n;
+	for (st = g->target->last; st && st->kind != STEP_BASE; st = st->parent) {
+		st->flags |= FLAG_FINAL;
+		(*out)[--i] = st;
+	}
+	return n;
+}

@@ -1,2 +1,2014 @@
-/* placeholder: replaced by the module owner */
-typedef int df_placeholder_t;
+/* Typed instructions from the reader's syntax tree, validated as BuildKit
+ * validates them (frontend/dockerfile/instructions: bflag.go, parse.go,
+ * commands_runmount.go, plus the checks dockerfile2llb makes before it
+ * runs anything: --from without variables, --chmod syntax, signal names).
+ * Error texts are BuildKit's, so users can search for them. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fsutil.h"
+#include "instr.h"
+#include "parse.h"
+#include "util.h"
+
+/* ---- diagnostics ---- */
+
+/* Texts parsed from memory, kept so diagnostics can show their lines. */
+struct source {
+	char *path;
+	char *text;
+	size_t len;
+	struct source *next;
+};
+static struct source *kept_sources;
+
+/* Remembers text as the content of path (latest wins). */
+static void source_keep(const char *path, const char *text, size_t len)
+{
+	struct source *s = xcalloc(1, sizeof(*s));
+
+	s->path = xstrdup(path);
+	s->text = xmalloc(len + 1);
+	memcpy(s->text, text, len);
+	s->text[len] = '\0';
+	s->len = len;
+	s->next = kept_sources;
+	kept_sources = s;
+}
+
+/* Prints line `line` of the text and a caret under column col. */
+static void source_show(const char *text, size_t len, int line, int col)
+{
+	const char *p = text, *end = text + len, *nl;
+	int i;
+
+	for (i = 1; i < line && p < end; i++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	if (p >= end)
+		return;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	if (len && p[len - 1] == '\r')
+		len--;
+	fprintf(stderr, "%.*s\n", (int)len, p);
+	for (i = 0; i < col - 1 && (size_t)i < len; i++)
+		fputc(p[i] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+}
+
+/* Shows the source line of loc from the remembered text or the file. */
+static void loc_show(const struct loc *loc)
+{
+	struct source *s;
+	FILE *f;
+	char *text = NULL;
+	size_t cap = 0, len;
+
+	if (!loc || !loc->file || loc->line < 1)
+		return;
+	for (s = kept_sources; s; s = s->next) {
+		if (!strcmp(s->path, loc->file)) {
+			source_show(s->text, s->len, loc->line, loc->col);
+			return;
+		}
+	}
+	f = fopen(loc->file, "r");
+	if (!f)
+		return;
+	len = (size_t)getdelim(&text, &cap, '\0', f);
+	if (!ferror(f) && len != (size_t)-1)
+		source_show(text, len, loc->line, loc->col);
+	free(text);
+	fclose(f);
+}
+
+/* The "FILE:LINE:COL: KIND: MSG" line. */
+static void loc_vprint(const struct loc *loc, const char *kind, const char *fmt, va_list ap)
+{
+	if (loc && loc->file)
+		fprintf(stderr, "%s:%d:%d: %s: ", loc->file, loc->line, loc->col, kind);
+	else
+		fprintf(stderr, "%s: %s: ", argv0, kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void loc_fatal(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	loc_vprint(loc, "error", fmt, ap);
+	va_end(ap);
+	loc_show(loc);
+	exit(1);
+}
+
+void loc_warn(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	loc_vprint(loc, "warning", fmt, ap);
+	va_end(ap);
+	loc_show(loc);
+}
+
+/* Prints through a va_list-taking helper so the message is not a format. */
+static void loc_print_msg(const struct loc *loc, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void loc_print_msg(const struct loc *loc, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	loc_vprint(loc, kind, fmt, ap);
+	va_end(ap);
+}
+
+void df_error_print(const struct df_error *err)
+{
+	loc_print_msg(&err->loc, "error", "%s", err->msg);
+	loc_show(&err->loc);
+}
+
+/* ---- names ---- */
+
+static const char *const names[] = {
+    [I_ADD] = "ADD",
+    [I_ARG] = "ARG",
+    [I_CMD] = "CMD",
+    [I_COPY] = "COPY",
+    [I_ENTRYPOINT] = "ENTRYPOINT",
+    [I_ENV] = "ENV",
+    [I_EXPOSE] = "EXPOSE",
+    [I_FROM] = "FROM",
+    [I_HEALTHCHECK] = "HEALTHCHECK",
+    [I_LABEL] = "LABEL",
+    [I_MAINTAINER] = "MAINTAINER",
+    [I_ONBUILD] = "ONBUILD",
+    [I_RUN] = "RUN",
+    [I_SHELL] = "SHELL",
+    [I_STOPSIGNAL] = "STOPSIGNAL",
+    [I_USER] = "USER",
+    [I_VOLUME] = "VOLUME",
+    [I_WORKDIR] = "WORKDIR",
+};
+
+const char *instr_name(enum instr_kind k)
+{
+	return (size_t)k < LEN(names) ? names[k] : "?";
+}
+
+/* ---- errors as values ---- */
+
+struct ctx {
+	const char *path;
+	struct df_error *err;
+	const struct pnode *node;
+};
+
+/* Fills the error at line:col; returns 0. */
+static int errat(struct ctx *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int errat(struct ctx *c, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->err->loc = (struct loc){c->path, line, col, c->node ? c->node->end_line : line};
+	va_start(ap, fmt);
+	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* An error at the instruction's keyword. */
+#define errkw(c, ...) errat((c), (c)->node->line, (c)->node->col, __VA_ARGS__)
+
+/* Go's strconv.Quote of s into a static-lifetime buffer owned by b. */
+static const char *q(struct buf *b, const char *s)
+{
+	buf_reset(b);
+	parse_quote(b, s, strlen(s));
+	return b->s;
+}
+
+/* Levenshtein distance (agext/levenshtein with unit costs), over bytes. */
+static size_t levenshtein(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+
+	row = xcalloc(lb + 1, sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+/* suggest.WrapError: appends " (did you mean X?)" to msg when an option is
+ * within edit distance 2 and none matches exactly. Ties go to the first
+ * option in the (sorted) list, where BuildKit's map order is random. */
+static void suggest(char *msg, size_t size, const char *val, const char *const *opts, size_t n,
+		    int case_sensitive)
+{
+	char *v = case_sensitive ? xstrdup(val) : parse_lower(val), *o, *match = NULL;
+	size_t i, d, best = 3, len;
+
+	for (i = 0; i < n; i++) {
+		o = case_sensitive ? xstrdup(opts[i]) : parse_lower(opts[i]);
+		if (!strcmp(v, o)) {
+			free(o);
+			free(match);
+			free(v);
+			return;
+		}
+		d = levenshtein(v, o);
+		if (d < best) {
+			best = d;
+			free(match);
+			match = o;
+		} else {
+			free(o);
+		}
+	}
+	if (match && !case_sensitive) {
+		/* matchCase: follow the case of what the user wrote */
+		char *low = parse_lower(val), *up = parse_upper(val);
+		if (strcmp(val, low) && !strcmp(val, up)) {
+			o = parse_upper(match);
+			free(match);
+			match = o;
+		}
+		free(low);
+		free(up);
+	}
+	if (match) {
+		len = strlen(msg);
+		snprintf(msg + len, size - len, " (did you mean %s?)", match);
+	}
+	free(match);
+	free(v);
+}
+
+/* ---- Go's number parsers ---- */
+
+/* strconv.ParseUint(s, base, 32) for base 8 or 10; -1 on error. */
+static long parse_uint32(const char *s, int base)
+{
+	unsigned long long n = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		int d = *s - '0';
+		if (*s < '0' || d >= base)
+			return -1;
+		n = n * (unsigned)base + (unsigned)d;
+		if (n > UINT32_MAX)
+			return -1;
+	}
+	return (long)n;
+}
+
+/* strconv.ParseBool; -1 on error. */
+static int parse_bool(const char *s)
+{
+	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+	size_t i;
+
+	for (i = 0; i < LEN(t); i++) {
+		if (!strcmp(s, t[i]))
+			return 1;
+		if (!strcmp(s, f[i]))
+			return 0;
+	}
+	return -1;
+}
+
+/* strconv.ParseInt(s, 10, bits); returns 0 and msg on error. */
+static int parse_int(const char *s, int bits, long long *out, struct buf *msg)
+{
+	const char *p = s;
+	unsigned long long n = 0, lim = 1ULL << (bits - 1);
+	int neg = 0;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		goto syntax;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			goto syntax;
+		if (n <= lim)
+			n = n * 10 + (unsigned)(*p - '0');
+	}
+	if (n > lim || (!neg && n == lim)) {
+		buf_printf(msg, "strconv.ParseInt: parsing ");
+		parse_quote(msg, s, strlen(s));
+		buf_adds(msg, ": value out of range");
+		return 0;
+	}
+	*out = neg ? -(long long)n : (long long)n;
+	return 1;
+syntax:
+	buf_printf(msg, "strconv.ParseInt: parsing ");
+	parse_quote(msg, s, strlen(s));
+	buf_adds(msg, ": invalid syntax");
+	return 0;
+}
+
+/* time.ParseDuration's "time: invalid duration" family. */
+static int dur_err(struct buf *msg, const char *what, const char *unit, const char *orig)
+{
+	buf_printf(msg, "time: %s ", what);
+	if (unit) {
+		parse_quote(msg, unit, strlen(unit));
+		buf_adds(msg, " in duration ");
+	}
+	parse_quote(msg, orig, strlen(orig));
+	return 0;
+}
+
+/* One unit of a duration; 0 if unknown. */
+static unsigned long long dur_unit(const char *u, size_t n)
+{
+	static const struct {
+		const char *name;
+		unsigned long long ns;
+	} units[] = {
+	    {"ns", 1ULL},	    {"us", 1000ULL},	     {"\xc2\xb5s", 1000ULL},
+	    {"\xce\xbcs", 1000ULL}, {"ms", 1000000ULL},	     {"s", 1000000000ULL},
+	    {"m", 60000000000ULL},  {"h", 3600000000000ULL},
+	};
+	size_t i;
+
+	for (i = 0; i < LEN(units); i++)
+		if (strlen(units[i].name) == n && !memcmp(units[i].name, u, n))
+			return units[i].ns;
+	return 0;
+}
+
+/* time.ParseDuration into nanoseconds; 0 with msg on error. */
+static int parse_duration(const char *orig, long long *out, struct buf *msg)
+{
+	const unsigned long long max = 1ULL << 63;
+	const char *s = orig;
+	unsigned long long d = 0, v, f, unit;
+	double scale;
+	int neg = 0, pre, post, overflow;
+	size_t i;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (!strcmp(s, "0")) {
+		*out = 0;
+		return 1;
+	}
+	if (!*s)
+		return dur_err(msg, "invalid duration", NULL, orig);
+	while (*s) {
+		if (!(*s == '.' || (*s >= '0' && *s <= '9')))
+			return dur_err(msg, "invalid duration", NULL, orig);
+		for (v = 0, pre = 0; *s >= '0' && *s <= '9'; s++, pre = 1) {
+			if (v > max / 10)
+				return dur_err(msg, "invalid duration", NULL, orig);
+			v = v * 10 + (unsigned)(*s - '0');
+			if (v > max)
+				return dur_err(msg, "invalid duration", NULL, orig);
+		}
+		f = 0;
+		scale = 1;
+		post = 0;
+		if (*s == '.') {
+			for (s++, overflow = 0; *s >= '0' && *s <= '9'; s++, post = 1) {
+				if (overflow || f > (max - 1) / 10) {
+					overflow = 1;
+					continue;
+				}
+				f = f * 10 + (unsigned)(*s - '0');
+				scale *= 10;
+			}
+		}
+		if (!pre && !post)
+			return dur_err(msg, "invalid duration", NULL, orig);
+		for (i = 0; s[i] && s[i] != '.' && !(s[i] >= '0' && s[i] <= '9'); i++)
+			;
+		if (!i)
+			return dur_err(msg, "missing unit in duration", NULL, orig);
+		unit = dur_unit(s, i);
+		if (!unit) {
+			char *u = xstrndup(s, i);
+			dur_err(msg, "unknown unit", u, orig);
+			free(u);
+			return 0;
+		}
+		s += i;
+		if (v > max / unit)
+			return dur_err(msg, "invalid duration", NULL, orig);
+		v *= unit;
+		if (f > 0) {
+			v += (unsigned long long)((double)f * ((double)unit / scale));
+			if (v > max)
+				return dur_err(msg, "invalid duration", NULL, orig);
+		}
+		d += v;
+		if (d > max)
+			return dur_err(msg, "invalid duration", NULL, orig);
+	}
+	if (neg) {
+		*out = d == max ? LLONG_MIN : -(long long)d;
+		return 1;
+	}
+	if (d > max - 1)
+		return dur_err(msg, "invalid duration", NULL, orig);
+	*out = (long long)d;
+	return 1;
+}
+
+/* ---- flags (BFlags) ---- */
+
+enum ftype { F_BOOL, F_STRING, F_STRINGS };
+
+struct flag {
+	const char *name;
+	enum ftype type;
+	int used;
+	char *value; /* bool: "true"/"false" */
+	struct strlist values;
+	int line, col; /* last use */
+};
+
+struct flags {
+	struct flag v[8];
+	size_t n;
+};
+
+/* Declares a flag; def is the default value. */
+static void flag_add(struct flags *f, const char *name, enum ftype type, const char *def)
+{
+	struct flag *fl = &f->v[f->n++];
+
+	memset(fl, 0, sizeof(*fl));
+	fl->name = name;
+	fl->type = type;
+	fl->value = xstrdup(def);
+}
+
+/* The declared flag called name (name without "--"). */
+static struct flag *flag_get(struct flags *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].name, name))
+			return &f->v[i];
+	return NULL;
+}
+
+static void flags_free(struct flags *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->v[i].value);
+		strlist_free(&f->v[i].values);
+	}
+	f->n = 0;
+}
+
+/* Stores one use of a flag (BFlags.Parse, per argument). */
+static int flag_use(struct ctx *c, struct flag *fl, const struct pword *w, const char *fname,
+		    const char *eq)
+{
+	const char *value = eq ? eq + 1 : "";
+	char *lower;
+
+	if (fl->used && fl->type != F_STRINGS)
+		return errat(c, w->line, w->col, "duplicate flag specified: %s", fname);
+	fl->used = 1;
+	fl->line = w->line;
+	fl->col = w->col;
+	if (fl->type != F_BOOL) {
+		if (!eq)
+			return errat(c, w->line, w->col, "missing a value on flag: %s", fname);
+		free(fl->value);
+		fl->value = xstrdup(value);
+		if (fl->type == F_STRINGS)
+			strlist_add(&fl->values, value);
+		return 1;
+	}
+	if (eq && !*value)
+		return errat(c, w->line, w->col, "missing a value on flag: %s", fname);
+	lower = parse_lower(value);
+	if (*lower && strcmp(lower, "true") && strcmp(lower, "false")) {
+		free(lower);
+		return errat(c, w->line, w->col, "expecting boolean value for flag %s, not: %s",
+			     fname, value);
+	}
+	free(fl->value);
+	fl->value = *lower ? lower : xstrdup("true");
+	if (!*lower)
+		free(lower);
+	return 1;
+}
+
+/* BFlags.Parse over the node's flags. */
+static int flags_parse(struct ctx *c, struct flags *f)
+{
+	const char *opts[LEN(f->v)];
+	size_t i, k;
+	int ok = 1;
+
+	for (i = 0; ok && i < c->node->nflags; i++) {
+		const struct pword *w = &c->node->flags[i];
+		const char *eq = strchr(w->s, '=');
+		char *fname = eq ? xstrndup(w->s, (size_t)(eq - w->s)) : xstrdup(w->s);
+		struct flag *fl;
+
+		if (strncmp(w->s, "--", 2)) {
+			ok = errat(c, w->line, w->col, "arg should start with -- : %s", w->s);
+		} else if (!strcmp(w->s, "--")) {
+			free(fname);
+			break;
+		} else if (!(fl = flag_get(f, fname + 2))) {
+			for (k = 0; k < f->n; k++)
+				opts[k] = f->v[k].name;
+			ok = errat(c, w->line, w->col, "unknown flag: %s", fname);
+			suggest(c->err->msg, sizeof(c->err->msg), fname + 2, opts, f->n, 1);
+		} else {
+			ok = flag_use(c, fl, w, fname, eq);
+		}
+		free(fname);
+	}
+	return ok;
+}
+
+/* The flag's value, NULL when it was not given or is empty. */
+static char *flag_str(struct flags *f, const char *name)
+{
+	struct flag *fl = flag_get(f, name);
+
+	return fl && fl->used && *fl->value ? xstrdup(fl->value) : NULL;
+}
+
+/* 1 if the bool flag is true. */
+static int flag_true(struct flags *f, const char *name)
+{
+	struct flag *fl = flag_get(f, name);
+
+	return fl && !strcmp(fl->value, "true");
+}
+
+/* ---- instruction helpers ---- */
+
+/* Copies the node's argument words into in->args. */
+static void args_copy(struct instr *in, const struct pnode *n, size_t from)
+{
+	size_t i;
+
+	in->nargs = n->nargs > from ? n->nargs - from : 0;
+	in->args = xcalloc(in->nargs + 1, sizeof(*in->args));
+	for (i = 0; i < in->nargs; i++)
+		in->args[i] = xstrndup(n->args[from + i].s, strlen(n->args[from + i].s));
+}
+
+/* handleJSONArgs: shell form is one word, the arguments joined by blanks. */
+static void args_cmdline(struct instr *in, const struct pnode *n, size_t from)
+{
+	struct buf b = {0};
+	size_t i;
+
+	in->json = n->json;
+	if (n->json || n->nargs <= from + 1) {
+		args_copy(in, n, from);
+		return;
+	}
+	for (i = from; i < n->nargs; i++) {
+		if (i > from)
+			buf_addc(&b, ' ');
+		buf_adds(&b, n->args[i].s);
+	}
+	in->nargs = 1;
+	in->args = xcalloc(2, sizeof(*in->args));
+	in->args[0] = buf_steal(&b);
+}
+
+/* "%s requires at least one argument" and friends. */
+static int need_args(struct ctx *c, size_t min, size_t max, const char *what)
+{
+	size_t n = c->node->nargs;
+
+	if (min == 1 && max == 1 && n != 1)
+		return errkw(c, "%s requires exactly one argument", what);
+	if (min == 1 && n < 1)
+		return errkw(c, "%s requires at least one argument", what);
+	if (min == 2 && n < 2)
+		return errkw(c,
+			     "%s requires at least two arguments, but only one was provided. "
+			     "Destination could not be determined",
+			     what);
+	return 1;
+}
+
+/* Leading tabs removed from every line (ChompHeredocContent). */
+static char *chomp(const char *s)
+{
+	struct buf b = {0};
+	int bol = 1;
+
+	buf_adds(&b, "");
+	for (; *s; s++) {
+		if (bol && *s == '\t')
+			continue;
+		bol = *s == '\n';
+		buf_addc(&b, *s);
+	}
+	return buf_steal(&b);
+}
+
+/* Appends a typed heredoc built from the parser's. */
+static void heredoc_add(struct instr *in, const struct pheredoc *h, const char *content)
+{
+	struct heredoc *d;
+
+	in->heredocs = xreallocarray(in->heredocs, in->nheredocs + 1, sizeof(*in->heredocs));
+	d = &in->heredocs[in->nheredocs++];
+	d->name = xstrdup(h->name);
+	d->content = h->chomp ? chomp(content ? content : "") : xstrdup(content ? content : "");
+	d->expand = h->expand;
+	d->chomp = h->chomp;
+	d->fd = h->fd;
+}
+
+/* All of the node's heredocs (RUN). */
+static void heredocs_all(struct instr *in, const struct pnode *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nheredocs; i++)
+		heredoc_add(in, &n->heredocs[i], n->heredocs[i].content);
+}
+
+/* parseKvps: ENV and LABEL triples. */
+static int kvs_from(struct ctx *c, struct instr *in, const char *what)
+{
+	const struct pnode *n = c->node;
+	size_t i;
+
+	if (!n->nargs)
+		return errkw(c, "%s requires at least one argument", what);
+	if (n->nargs % 3)
+		return errkw(c, "Bad input to %s, too many arguments", what);
+	in->kvs = xcalloc(n->nargs / 3, sizeof(*in->kvs));
+	for (i = 0; i < n->nargs; i += 3) {
+		struct kv *kv = &in->kvs[in->nkvs];
+		if (!*n->args[i].s)
+			return errat(c, n->args[i].line, n->args[i].col,
+				     "%s names can not be blank", what);
+		kv->key = xstrdup(n->args[i].s);
+		kv->value = xstrdup(n->args[i + 1].s);
+		kv->has_value = 1;
+		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
+		in->legacy_kv = !*n->args[i + 2].s;
+		in->nkvs++;
+	}
+	return 1;
+}
+
+/* ---- the instructions ---- */
+
+typedef int (*conv_fn)(struct ctx *c, struct instr *in, struct flags *f);
+
+static int conv_env(struct ctx *c, struct instr *in, struct flags *f)
+{
+	return flags_parse(c, f) && kvs_from(c, in, "ENV");
+}
+
+static int conv_label(struct ctx *c, struct instr *in, struct flags *f)
+{
+	return flags_parse(c, f) && kvs_from(c, in, "LABEL");
+}
+
+static int conv_maintainer(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!need_args(c, 1, 1, "MAINTAINER") || !flags_parse(c, f))
+		return 0;
+	args_copy(in, c->node, 0);
+	return 1;
+}
+
+static int conv_workdir(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!need_args(c, 1, 1, "WORKDIR") || !flags_parse(c, f))
+		return 0;
+	args_copy(in, c->node, 0);
+	return 1;
+}
+
+static int conv_user(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!need_args(c, 1, 1, "USER") || !flags_parse(c, f))
+		return 0;
+	args_copy(in, c->node, 0);
+	return 1;
+}
+
+static int valid_signal(const char *s);
+
+static int conv_stopsignal(struct ctx *c, struct instr *in, struct flags *f)
+{
+	(void)f; /* BuildKit parses no flags for STOPSIGNAL */
+	if (!need_args(c, 1, 1, "STOPSIGNAL"))
+		return 0;
+	args_copy(in, c->node, 0);
+	if (!strchr(in->args[0], '$') && !valid_signal(in->args[0]))
+		return errat(c, c->node->args[0].line, c->node->args[0].col, "invalid signal: %s",
+			     in->args[0]);
+	return 1;
+}
+
+static int conv_cmd(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!flags_parse(c, f))
+		return 0;
+	args_cmdline(in, c->node, 0);
+	return 1;
+}
+
+static int conv_shell(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!flags_parse(c, f))
+		return 0;
+	args_cmdline(in, c->node, 0);
+	if (!in->nargs)
+		return errkw(c, "SHELL requires at least one argument");
+	if (!in->json)
+		return errat(c, c->node->rest_line, c->node->rest_col,
+			     "SHELL requires the arguments to be in JSON form");
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int conv_expose(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!need_args(c, 1, 0, "EXPOSE") || !flags_parse(c, f))
+		return 0;
+	args_copy(in, c->node, 0);
+	qsort(in->args, in->nargs, sizeof(*in->args), cmp_str);
+	return 1;
+}
+
+static int conv_volume(struct ctx *c, struct instr *in, struct flags *f)
+{
+	size_t i, start, len;
+
+	if (!need_args(c, 1, 0, "VOLUME") || !flags_parse(c, f))
+		return 0;
+	args_copy(in, c->node, 0);
+	in->json = c->node->json;
+	for (i = 0; i < in->nargs; i++) {
+		len = parse_trim_space(in->args[i], strlen(in->args[i]), &start);
+		if (!len)
+			return errat(c, c->node->args[i].line, c->node->args[i].col,
+				     "VOLUME specified can not be an empty string");
+		memmove(in->args[i], in->args[i] + start, len);
+		in->args[i][len] = '\0';
+	}
+	return 1;
+}
+
+static int conv_arg(struct ctx *c, struct instr *in, struct flags *f)
+{
+	const struct pnode *n = c->node;
+	size_t i;
+
+	(void)f; /* BuildKit parses no flags for ARG */
+	if (!need_args(c, 1, 0, "ARG"))
+		return 0;
+	in->kvs = xcalloc(n->nargs, sizeof(*in->kvs));
+	for (i = 0; i < n->nargs; i++) {
+		const char *w = n->args[i].s, *eq = strchr(w, '=');
+		struct kv *kv = &in->kvs[in->nkvs];
+		if (eq == w)
+			return errat(c, n->args[i].line, n->args[i].col,
+				     "ARG names can not be blank");
+		kv->key = eq ? xstrndup(w, (size_t)(eq - w)) : xstrdup(w);
+		kv->value = eq ? xstrdup(eq + 1) : NULL;
+		kv->has_value = eq != NULL;
+		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
+		in->nkvs++;
+	}
+	return 1;
+}
+
+/* FROM's stage name rule: ^[a-z][a-z0-9-_.]*$ after lower-casing. */
+static int valid_stage(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		      *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+/* strings.EqualFold(s, "as"), where U+017F folds to 's'. */
+static int is_as(const char *s)
+{
+	return (s[0] | 32) == 'a' && ((s[1] | 32) == 's' ? !s[2] : !strcmp(s + 1, "\xc5\xbf"));
+}
+
+static int conv_from(struct ctx *c, struct instr *in, struct flags *f)
+{
+	const struct pnode *n = c->node;
+	struct buf b = {0};
+	char *name;
+
+	if (n->nargs == 3 && is_as(n->args[1].s)) {
+		name = parse_lower(n->args[2].s);
+		if (!valid_stage(name)) {
+			free(name);
+			errat(c, n->args[2].line, n->args[2].col,
+			      "invalid name for build stage: %s, name can't start with a number or "
+			      "contain symbols",
+			      q(&b, n->args[2].s));
+			buf_free(&b);
+			return 0;
+		}
+		in->stage_name = name;
+	} else if (n->nargs != 1) {
+		return errkw(c, "FROM requires either one or three arguments");
+	}
+	flag_add(f, "platform", F_STRING, "");
+	if (!flags_parse(c, f))
+		return 0;
+	in->image = xstrdup(n->args[0].s);
+	in->platform = flag_str(f, "platform");
+	args_copy(in, n, 0);
+	return 1;
+}
+
+/* ---- COPY / ADD ---- */
+
+/* parseSourcesAndDest: heredoc words become heredocs, the rest paths. */
+static int sources(struct ctx *c, struct instr *in, const char *what)
+{
+	const struct pnode *n = c->node;
+	struct pheredoc h;
+	size_t i, k;
+
+	if (parse_heredoc_word(n->args[n->nargs - 1].s, &h)) {
+		free(h.name);
+		return errat(c, n->args[n->nargs - 1].line, n->args[n->nargs - 1].col,
+			     "%s cannot accept a heredoc as a destination", what);
+	}
+	in->args = xcalloc(n->nargs + 1, sizeof(*in->args));
+	for (i = 0; i < n->nargs; i++) {
+		const char *content = NULL;
+		if (i + 1 == n->nargs || !parse_heredoc_word(n->args[i].s, &h)) {
+			in->args[in->nargs++] = xstrdup(n->args[i].s);
+			continue;
+		}
+		for (k = n->nheredocs; k-- > 0;) {
+			if (!strcmp(n->heredocs[k].name, h.name)) {
+				content = n->heredocs[k].content;
+				break;
+			}
+		}
+		heredoc_add(in, &h, content);
+		free(h.name);
+	}
+	return 1;
+}
+
+static int valid_chmod(const char *s);
+
+/* Checks dockerfile2llb makes on COPY/ADD before building anything. */
+static int copy_checks(struct ctx *c, struct instr *in, struct flags *f)
+{
+	struct flag *fl;
+
+	if (in->from && strchr(in->from, '$')) {
+		fl = flag_get(f, "from");
+		return errat(
+		    c, fl->line, fl->col,
+		    "variable expansion is not supported for --from, define a new stage with "
+		    "FROM using ARG from global scope as a workaround");
+	}
+	if (in->chmod && !strchr(in->chmod, '$') && !valid_chmod(in->chmod)) {
+		fl = flag_get(f, "chmod");
+		return errat(
+		    c, fl->line, fl->col,
+		    "invalid chmod parameter: '%s'. it should be octal string and between 0 "
+		    "and 07777",
+		    in->chmod);
+	}
+	if (in->checksum && in->nargs != 2) {
+		fl = flag_get(f, "checksum");
+		return errat(c, fl->line, fl->col,
+			     "checksum can't be specified for multiple sources");
+	}
+	return 1;
+}
+
+/* The flag values COPY and ADD share. */
+static void copy_fields(struct instr *in, struct flags *f)
+{
+	struct flag *ex = flag_get(f, "exclude");
+	size_t i;
+
+	in->chown = flag_str(f, "chown");
+	in->chmod = flag_str(f, "chmod");
+	in->link = flag_true(f, "link");
+	in->excludes = xcalloc(ex->values.n + 1, sizeof(*in->excludes));
+	for (i = 0; i < ex->values.n; i++)
+		in->excludes[i] = xstrdup(ex->values.v[i]);
+	in->nexcludes = ex->values.n;
+}
+
+static int conv_add(struct ctx *c, struct instr *in, struct flags *f)
+{
+	struct flag *fl;
+
+	if (!need_args(c, 2, 0, "ADD"))
+		return 0;
+	flag_add(f, "chown", F_STRING, "");
+	flag_add(f, "chmod", F_STRING, "");
+	flag_add(f, "link", F_BOOL, "false");
+	flag_add(f, "keep-git-dir", F_BOOL, "false");
+	flag_add(f, "checksum", F_STRING, "");
+	flag_add(f, "unpack", F_BOOL, "false");
+	flag_add(f, "exclude", F_STRINGS, "");
+	if (!flags_parse(c, f) || !sources(c, in, "ADD"))
+		return 0;
+	copy_fields(in, f);
+	in->keep_git_dir = flag_true(f, "keep-git-dir");
+	in->checksum = flag_str(f, "checksum");
+	fl = flag_get(f, "unpack");
+	in->unpack = fl->used ? flag_true(f, "unpack") : -1;
+	return copy_checks(c, in, f);
+}
+
+static int conv_copy(struct ctx *c, struct instr *in, struct flags *f)
+{
+	if (!need_args(c, 2, 0, "COPY"))
+		return 0;
+	flag_add(f, "chown", F_STRING, "");
+	flag_add(f, "from", F_STRING, "");
+	flag_add(f, "chmod", F_STRING, "");
+	flag_add(f, "link", F_BOOL, "false");
+	flag_add(f, "exclude", F_STRINGS, "");
+	flag_add(f, "parents", F_BOOL, "false");
+	if (!flags_parse(c, f) || !sources(c, in, "COPY"))
+		return 0;
+	copy_fields(in, f);
+	in->from = flag_str(f, "from");
+	in->parents = flag_true(f, "parents");
+	in->unpack = -1;
+	return copy_checks(c, in, f);
+}
+
+/* ---- RUN ---- */
+
+/* The word of the i-th use of flag name (for error positions). */
+static const struct pword *flag_word(const struct pnode *n, const char *name, size_t i)
+{
+	size_t k, len = strlen(name);
+
+	for (k = 0; k < n->nflags; k++) {
+		const char *s = n->flags[k].s;
+		if (!strncmp(s, "--", 2) && !strncmp(s + 2, name, len) &&
+		    (s[2 + len] == '=' || !s[2 + len]) && !i--)
+			return &n->flags[k];
+	}
+	return &n->flags[0];
+}
+
+static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
+{
+	struct flag *mounts, *fl;
+	char msg[sizeof(c->err->msg)];
+	struct buf b = {0};
+	size_t i;
+
+	flag_add(f, "mount", F_STRINGS, "");
+	flag_add(f, "network", F_STRING, "default");
+	flag_add(f, "security", F_STRING, "sandbox");
+	if (!flags_parse(c, f))
+		return 0;
+	args_cmdline(in, c->node, 0);
+	heredocs_all(in, c->node);
+	mounts = flag_get(f, "mount");
+	in->mounts = xcalloc(mounts->values.n + 1, sizeof(*in->mounts));
+	for (i = 0; i < mounts->values.n; i++) {
+		const struct pword *w = flag_word(c->node, "mount", i);
+		if (mount_parse(mounts->values.v[i], NULL, NULL, &in->mounts[i], msg, sizeof(msg)))
+			return errat(c, w->line, w->col, "%s", msg);
+		in->mounts[i].loc = (struct loc){c->path, w->line, w->col, c->node->end_line};
+		in->nmounts++;
+	}
+	fl = flag_get(f, "network");
+	if (strcmp(fl->value, "default") && strcmp(fl->value, "none") &&
+	    strcmp(fl->value, "host")) {
+		errat(c, fl->line, fl->col, "invalid network mode %s", q(&b, fl->value));
+		buf_free(&b);
+		return 0;
+	}
+	in->network = fl->used ? xstrdup(fl->value) : NULL;
+	fl = flag_get(f, "security");
+	if (strcmp(fl->value, "sandbox") && strcmp(fl->value, "insecure")) {
+		errat(c, fl->line, fl->col, "security %s is not valid", q(&b, fl->value));
+		buf_free(&b);
+		return 0;
+	}
+	in->security = fl->used ? xstrdup(fl->value) : NULL;
+	return 1;
+}
+
+/* ---- HEALTHCHECK ---- */
+
+/* parseOptInterval: a duration flag, 0 or at least 1ms. */
+static int hc_duration(struct ctx *c, struct flags *f, const char *name, long long *out)
+{
+	struct flag *fl = flag_get(f, name);
+	struct buf msg = {0};
+
+	*out = 0;
+	if (!*fl->value)
+		return 1;
+	if (!parse_duration(fl->value, out, &msg)) {
+		errat(c, fl->line, fl->col, "%s", msg.s);
+		buf_free(&msg);
+		return 0;
+	}
+	if (*out != 0 && *out < 1000000)
+		return errat(c, fl->line, fl->col, "Interval \"%s\" cannot be less than 1ms", name);
+	return 1;
+}
+
+static int conv_healthcheck(struct ctx *c, struct instr *in, struct flags *f)
+{
+	const struct pnode *n = c->node;
+	struct buf b = {0};
+	struct flag *fl;
+	long long r;
+	char *typ;
+
+	if (!need_args(c, 1, 0, "HEALTHCHECK"))
+		return 0;
+	typ = parse_upper(n->args[0].s);
+	if (!strcmp(typ, "NONE")) {
+		free(typ);
+		if (n->nargs > 1)
+			return errkw(c, "HEALTHCHECK NONE takes no arguments");
+		in->hc_none = 1;
+		return 1;
+	}
+	flag_add(f, "interval", F_STRING, "");
+	flag_add(f, "timeout", F_STRING, "");
+	flag_add(f, "start-period", F_STRING, "");
+	flag_add(f, "start-interval", F_STRING, "");
+	flag_add(f, "retries", F_STRING, "");
+	if (!flags_parse(c, f)) {
+		free(typ);
+		return 0;
+	}
+	if (strcmp(typ, "CMD")) {
+		errat(c, n->args[0].line, n->args[0].col,
+		      "Unknown type %s in HEALTHCHECK (try CMD)", q(&b, typ));
+		free(typ);
+		buf_free(&b);
+		return 0;
+	}
+	free(typ);
+	args_cmdline(in, n, 1);
+	if (!in->nargs)
+		return errkw(c, "Missing command after HEALTHCHECK CMD");
+	if (!hc_duration(c, f, "interval", &in->hc_interval) ||
+	    !hc_duration(c, f, "timeout", &in->hc_timeout) ||
+	    !hc_duration(c, f, "start-period", &in->hc_start_period) ||
+	    !hc_duration(c, f, "start-interval", &in->hc_start_interval))
+		return 0;
+	fl = flag_get(f, "retries");
+	if (*fl->value) {
+		if (!parse_int(fl->value, 32, &r, &b)) {
+			errat(c, fl->line, fl->col, "%s", b.s);
+			buf_free(&b);
+			return 0;
+		}
+		if (r < 0)
+			return errat(c, fl->line, fl->col, "--retries cannot be negative (%lld)",
+				     r);
+		in->hc_retries = (int)r;
+	}
+	return 1;
+}
+
+/* ---- ONBUILD ---- */
+
+static int convert(struct ctx *c, const struct pnode *n, struct instr *in);
+static void instr_clear(struct instr *in);
+
+/* The trigger as BuildKit parses it when it fires (a one-line Dockerfile),
+ * located at the ONBUILD; NULL when it does not parse. */
+static struct instr *trigger_parse(const char *path, const char *text, const struct pnode *at)
+{
+	struct df_error err;
+	struct ptree *t = parse_tree(path, text, strlen(text), '\\', &err);
+	struct ctx c = {path, &err, NULL};
+	struct instr *in = NULL;
+
+	if (t && t->nnodes == 1) {
+		in = xcalloc(1, sizeof(*in));
+		if (convert(&c, &t->nodes[0], in)) {
+			in->loc = (struct loc){path, at->child->line, at->child->col, at->end_line};
+		} else {
+			instr_clear(in);
+			free(in);
+			in = NULL;
+		}
+	}
+	parse_free(t);
+	return in;
+}
+
+/* The trigger text: the line without "ONBUILD", heredocs appended. */
+static char *onbuild_expr(const struct pnode *n)
+{
+	const char *s = n->original;
+	struct buf b = {0};
+	size_t i;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\f' || *s == '\r')
+		s++;
+	if (!strncasecmp(s, "onbuild", 7)) {
+		s += 7;
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\f' || *s == '\r')
+			s++;
+	} else {
+		s = n->original;
+	}
+	buf_adds(&b, s);
+	for (i = 0; i < n->nheredocs; i++) {
+		buf_addc(&b, '\n');
+		buf_adds(&b, n->heredocs[i].content ? n->heredocs[i].content : "");
+		buf_adds(&b, n->heredocs[i].name);
+	}
+	return buf_steal(&b);
+}
+
+static int conv_onbuild(struct ctx *c, struct instr *in, struct flags *f)
+{
+	const struct pnode *n = c->node;
+	size_t start, len;
+	char *trig;
+
+	if (!n->child)
+		return errkw(c, "ONBUILD requires at least one argument");
+	if (!flags_parse(c, f))
+		return 0;
+	len = parse_trim_space(n->child->keyword, strlen(n->child->keyword), &start);
+	trig = xstrndup(n->child->keyword + start, len);
+	{
+		char *up = parse_upper(trig);
+		free(trig);
+		trig = up;
+	}
+	if (!strcmp(trig, "ONBUILD")) {
+		free(trig);
+		return errat(c, n->child->line, n->child->col,
+			     "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+	}
+	if (!strcmp(trig, "MAINTAINER") || !strcmp(trig, "FROM")) {
+		errat(c, n->child->line, n->child->col, "%s isn't allowed as an ONBUILD trigger",
+		      trig);
+		free(trig);
+		return 0;
+	}
+	free(trig);
+	in->nargs = 1;
+	in->args = xcalloc(2, sizeof(*in->args));
+	in->args[0] = onbuild_expr(n);
+	in->inner = trigger_parse(c->path, in->args[0], n);
+	return 1;
+}
+
+/* ---- dispatch ---- */
+
+static const struct conv {
+	const char *name;
+	enum instr_kind kind;
+	conv_fn fn;
+} convs[] = {
+    {"add", I_ADD, conv_add},
+    {"arg", I_ARG, conv_arg},
+    {"cmd", I_CMD, conv_cmd},
+    {"copy", I_COPY, conv_copy},
+    {"entrypoint", I_ENTRYPOINT, conv_cmd},
+    {"env", I_ENV, conv_env},
+    {"expose", I_EXPOSE, conv_expose},
+    {"from", I_FROM, conv_from},
+    {"healthcheck", I_HEALTHCHECK, conv_healthcheck},
+    {"label", I_LABEL, conv_label},
+    {"maintainer", I_MAINTAINER, conv_maintainer},
+    {"onbuild", I_ONBUILD, conv_onbuild},
+    {"run", I_RUN, conv_run},
+    {"shell", I_SHELL, conv_shell},
+    {"stopsignal", I_STOPSIGNAL, conv_stopsignal},
+    {"user", I_USER, conv_user},
+    {"volume", I_VOLUME, conv_volume},
+    {"workdir", I_WORKDIR, conv_workdir},
+};
+
+static int conv_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct conv *)elem)->name);
+}
+
+/* ParseInstruction: one node to a typed instruction. */
+static int convert(struct ctx *c, const struct pnode *n, struct instr *in)
+{
+	char *lower = parse_lower(n->keyword);
+	const struct conv *cv = bsearch(lower, convs, LEN(convs), sizeof(convs[0]), conv_cmp);
+	struct flags f = {0};
+	int ok;
+
+	memset(in, 0, sizeof(*in));
+	in->unpack = -1;
+	in->loc = (struct loc){c->path, n->line, n->col, n->end_line};
+	in->keyword = lower;
+	in->original = xstrdup(n->original);
+	c->node = n;
+	if (!cv) {
+		const char *opts[LEN(names)];
+		size_t i;
+		for (i = 0; i < LEN(names); i++)
+			opts[i] = names[i];
+		errkw(c, "unknown instruction: %s", n->keyword);
+		suggest(c->err->msg, sizeof(c->err->msg), n->keyword, opts, LEN(opts), 0);
+		return 0;
+	}
+	in->kind = cv->kind;
+	ok = cv->fn(c, in, &f);
+	flags_free(&f);
+	return ok;
+}
+
+/* ---- freeing ---- */
+
+static void strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void mount_clear(struct mount *m)
+{
+	free(m->target);
+	free(m->source);
+	free(m->from);
+	free(m->id);
+	free(m->env);
+	free(m->size);
+	free(m->spec);
+	memset(m, 0, sizeof(*m));
+}
+
+static void instr_clear(struct instr *in)
+{
+	size_t i;
+
+	free(in->keyword);
+	free(in->original);
+	strv_free(in->args, in->nargs);
+	for (i = 0; i < in->nkvs; i++) {
+		free(in->kvs[i].key);
+		free(in->kvs[i].value);
+	}
+	free(in->kvs);
+	for (i = 0; i < in->nheredocs; i++) {
+		free(in->heredocs[i].name);
+		free(in->heredocs[i].content);
+	}
+	free(in->heredocs);
+	free(in->image);
+	free(in->stage_name);
+	free(in->platform);
+	free(in->from);
+	free(in->chown);
+	free(in->chmod);
+	free(in->checksum);
+	strv_free(in->excludes, in->nexcludes);
+	for (i = 0; i < in->nmounts; i++)
+		mount_clear(&in->mounts[i]);
+	free(in->mounts);
+	free(in->network);
+	free(in->security);
+	if (in->inner) {
+		instr_clear(in->inner);
+		free(in->inner);
+	}
+	memset(in, 0, sizeof(*in));
+}
+
+void instr_free(struct instr *in)
+{
+	if (!in)
+		return;
+	instr_clear(in);
+	free(in);
+}
+
+void dockerfile_free(struct dockerfile *df)
+{
+	size_t i;
+
+	if (!df)
+		return;
+	for (i = 0; i < df->ninstrs; i++)
+		instr_clear(&df->instrs[i]);
+	free(df->instrs);
+	free(df->path);
+	free(df->syntax);
+	free(df->check);
+	free(df);
+}
+
+/* ---- files ---- */
+
+/* linter.ParseLintOptions: "skip=...;error=bool;experimental=..." */
+static int check_directive(struct ctx *c, const char *v, int line)
+{
+	char *copy = xstrdup(v), *p = copy, *part, *eq;
+	size_t start, len;
+	int n = 0, ok = 1;
+
+	len = parse_trim_space(p, strlen(p), &start);
+	p[start + len] = '\0';
+	p += start;
+	while (ok && *p && n++ < 3) {
+		part = p;
+		p += n < 3 ? strcspn(p, ";") : strlen(p);
+		if (*p)
+			*p++ = '\0';
+		if (!(eq = strchr(part, '='))) {
+			ok = errat(c, line, 1, "invalid check option \"%s\"", part);
+			break;
+		}
+		*eq = '\0';
+		len = parse_trim_space(part, strlen(part), &start);
+		part[start + len] = '\0';
+		if (!strcmp(part + start, "error")) {
+			char *val = eq + 1;
+			len = parse_trim_space(val, strlen(val), &start);
+			val[start + len] = '\0';
+			if (parse_bool(val + start) < 0)
+				ok = errat(
+				    c, line, 1,
+				    "failed to parse check option \"%s=%s\": strconv.ParseBool: "
+				    "parsing \"%s\": invalid syntax",
+				    part, eq + 1, val + start);
+		} else if (strcmp(part + start, "skip") && strcmp(part + start, "experimental")) {
+			ok = errat(c, line, 1, "invalid check option \"%s\"", part + start);
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+/* Converts a parsed tree; NULL with err on the first bad instruction. */
+static struct dockerfile *from_tree(struct ptree *t, const char *path, struct df_error *err)
+{
+	struct dockerfile *df = xcalloc(1, sizeof(*df));
+	struct ctx c = {path, err, NULL};
+	size_t i;
+	int stages = 0;
+
+	df->path = xstrdup(path);
+	df->escape = t->escape;
+	df->syntax = t->syntax ? xstrdup(t->syntax) : NULL;
+	df->check = t->check ? xstrdup(t->check) : NULL;
+	df->instrs = xcalloc(t->nnodes, sizeof(*df->instrs));
+	if (t->check && !check_directive(&c, t->check, t->check_line))
+		goto fail;
+	for (i = 0; i < t->nnodes; i++) {
+		struct instr *in = &df->instrs[df->ninstrs];
+		if (!convert(&c, &t->nodes[i], in)) {
+			instr_clear(in);
+			goto fail;
+		}
+		df->ninstrs++;
+		if (in->kind == I_FROM) {
+			stages = 1;
+		} else if (!stages && in->kind != I_ARG) {
+			errat(&c, in->loc.line, in->loc.col, "no build stage in current context");
+			goto fail;
+		}
+	}
+	if (!stages) {
+		c.node = NULL;
+		errat(&c, 1, 1, "dockerfile contains no stages to build");
+		goto fail;
+	}
+	return df;
+fail:
+	dockerfile_free(df);
+	return NULL;
+}
+
+struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size_t len,
+					struct df_error *err)
+{
+	struct ptree *t;
+	struct dockerfile *df;
+
+	memset(err, 0, sizeof(*err));
+	if (!len) {
+		err->loc = (struct loc){path, 1, 1, 1};
+		snprintf(err->msg, sizeof(err->msg), "the Dockerfile cannot be empty");
+		return NULL;
+	}
+	t = parse_tree(path, text, len, '\\', err);
+	if (!t)
+		return NULL;
+	df = from_tree(t, path, err);
+	parse_free(t);
+	return df;
+}
+
+/* Prints the reader's warnings (empty continuation lines). */
+static void print_warnings(const char *path, const char *text, size_t len)
+{
+	struct df_error err;
+	struct ptree *t = parse_tree(path, text, len, '\\', &err);
+	size_t i;
+
+	for (i = 0; t && i < t->nwarnings; i++) {
+		struct loc l = {path, t->warnings[i].line, 1, t->warnings[i].line};
+		loc_print_msg(&l, "warning", "%s", t->warnings[i].msg);
+	}
+	parse_free(t);
+}
+
+struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len)
+{
+	struct df_error err;
+	struct dockerfile *df;
+
+	source_keep(path, text, len);
+	df = dockerfile_parse_err(path, text, len, &err);
+	if (!df) {
+		df_error_print(&err);
+		exit(1);
+	}
+	print_warnings(path, text, len);
+	return df;
+}
+
+struct dockerfile *dockerfile_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = {0};
+	char chunk[65536];
+	size_t n;
+	struct dockerfile *df;
+
+	if (!f)
+		fatal("%s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_addn(&b, chunk, n);
+	if (ferror(f))
+		fatal("%s: read error", path);
+	fclose(f);
+	df = dockerfile_parse(path, b.s ? b.s : "", b.len);
+	buf_free(&b);
+	return df;
+}
+
+struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape)
+{
+	struct df_error err;
+	struct ptree *t = parse_tree(loc->file, text, strlen(text), escape, &err);
+	struct instr *in;
+	struct ctx c = {loc->file, &err, NULL};
+
+	if (t && t->nnodes != 1) {
+		parse_free(t);
+		t = NULL;
+		snprintf(err.msg, sizeof(err.msg), "invalid ONBUILD trigger: %s", text);
+	}
+	in = xcalloc(1, sizeof(*in));
+	if (!t || !convert(&c, &t->nodes[0], in)) {
+		parse_free(t);
+		err.loc = *loc;
+		loc_fatal(loc, "%s", err.msg);
+	}
+	parse_free(t);
+	in->loc = *loc;
+	return in;
+}
+
+/* ---- RUN --mount ---- */
+
+/* One CSV record (Go's encoding/csv rules for a single line). */
+static int csv_fields(const char *s, struct strlist *out, char *msg, size_t msglen)
+{
+	size_t n = strlen(s), pos = 0, i;
+	const char *nl;
+	struct buf f = {0};
+
+	if (n && s[n - 1] == '\n')
+		n -= (n > 1 && s[n - 2] == '\r') ? 2 : 1;
+	if (!n) {
+		snprintf(msg, msglen, "EOF");
+		return 0;
+	}
+	for (;;) {
+		if (s[pos] != '"') {
+			nl = memchr(s + pos, ',', n - pos);
+			i = nl ? (size_t)(nl - s) : n;
+			if (memchr(s + pos, '"', i - pos)) {
+				snprintf(msg, msglen,
+					 "parse error on line 1, column %zu: bare \" in "
+					 "non-quoted-field",
+					 (size_t)((const char *)memchr(s + pos, '"', i - pos) - s) +
+					     1);
+				return 0;
+			}
+			strlist_take(out, xstrndup(s + pos, i - pos));
+			if (!nl)
+				return 1;
+			pos = i + 1;
+			if (pos == n) {
+				strlist_add(out, "");
+				return 1;
+			}
+			continue;
+		}
+		buf_reset(&f);
+		buf_adds(&f, "");
+		for (pos++;;) {
+			nl = memchr(s + pos, '"', n - pos);
+			if (!nl) {
+				snprintf(msg, msglen,
+					 "parse error on line 1, column %zu: extraneous or missing "
+					 "\" in "
+					 "quoted-field",
+					 pos + 1);
+				buf_free(&f);
+				return 0;
+			}
+			buf_addn(&f, s + pos, (size_t)(nl - (s + pos)));
+			pos = (size_t)(nl - s) + 1;
+			if (pos < n && s[pos] == '"') {
+				buf_addc(&f, '"');
+				pos++;
+				continue;
+			}
+			if (pos == n) {
+				strlist_take(out, buf_steal(&f));
+				return 1;
+			}
+			if (s[pos] == ',') {
+				strlist_take(out, buf_steal(&f));
+				pos++;
+				if (pos == n) {
+					strlist_add(out, "");
+					return 1;
+				}
+				break;
+			}
+			snprintf(msg, msglen,
+				 "parse error on line 1, column %zu: extraneous or missing \" in "
+				 "quoted-field",
+				 pos);
+			buf_free(&f);
+			return 0;
+		}
+	}
+}
+
+/* units.RAMInBytes: ^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$; -1 if bad. */
+static long long ram_bytes(const char *s)
+{
+	static const char units[] = "kmgtp";
+	const char *p = s, *u;
+	double v;
+	long long mult = 1;
+
+	if (!(*p >= '0' && *p <= '9'))
+		return -1;
+	while ((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9'))
+		p++;
+	v = strtod(s, NULL);
+	if (*p == ' ')
+		p++;
+	if (*p && (u = strchr(units, *p | 32)) && *p != ' ') {
+		mult = 1LL << (10 * (u - units + 1));
+		p++;
+	}
+	if ((*p | 32) == 'i')
+		p++;
+	if ((*p | 32) == 'b')
+		p++;
+	if (*p)
+		return -1;
+	return (long long)(v * (double)mult);
+}
+
+struct mstate {
+	struct mount *m;
+	mount_expander expand;
+	void *ctx;
+	char *msg;
+	size_t msglen;
+	int ro_auto;
+	int sharing_set;
+};
+
+/* Fills msg; returns -1. */
+static int merr(struct mstate *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int merr(struct mstate *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->msg, st->msglen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *const mount_types[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
+
+/* A key given without "=value". */
+static int mount_bare(struct mstate *st, const char *key, const char *field)
+{
+	struct mount *m = st->m;
+
+	if (!strcmp(key, "readonly") || !strcmp(key, "ro") || !strcmp(key, "readwrite") ||
+	    !strcmp(key, "rw")) {
+		m->readonly = !strcmp(key, "readonly") || !strcmp(key, "ro");
+		st->ro_auto = 0;
+		return 0;
+	}
+	if (!strcmp(key, "required")) {
+		if (m->type != MOUNT_SECRET && m->type != MOUNT_SSH)
+			return merr(st, "unexpected key '%s' for mount type '%s'", key,
+				    mount_types[m->type]);
+		m->required = 1;
+		return 0;
+	}
+	return merr(st, "invalid field '%s' must be a key=value pair", field);
+}
+
+/* The numeric mount options. */
+static int mount_number(struct mstate *st, const char *key, const char *v)
+{
+	long n = parse_uint32(v, strcmp(key, "mode") ? 10 : 8);
+
+	if (n < 0)
+		return merr(st, "invalid value %s for %s", v, key);
+	*(key[0] == 'm' ? &st->m->mode : key[0] == 'u' ? &st->m->uid : &st->m->gid) = n;
+	return 0;
+}
+
+/* Sets a string option, replacing an earlier value. */
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+/* A bool option. */
+static int mount_bool(struct mstate *st, const char *key, const char *v, int *dst, int invert)
+{
+	int b = parse_bool(v);
+
+	if (b < 0)
+		return merr(st, "invalid value for %s: %s", key, v);
+	*dst = invert ? !b : b;
+	return 0;
+}
+
+/* One key=value field, value already expanded. */
+static int mount_kv(struct mstate *st, const char *key, const char *v, const char *field)
+{
+	struct mount *m = st->m;
+	struct buf b = {0};
+	size_t i;
+
+	if (!strcmp(key, "type")) {
+		char *t = parse_lower(v);
+		for (i = 0; i < LEN(mount_types) && strcmp(t, mount_types[i]); i++)
+			;
+		free(t);
+		if (i == LEN(mount_types)) {
+			merr(st, "unsupported mount type %s", q(&b, v));
+			buf_free(&b);
+			suggest(st->msg, st->msglen, v, mount_types, LEN(mount_types), 1);
+			return -1;
+		}
+		m->type = (enum mount_type)i;
+	} else if (!strcmp(key, "from")) {
+		set_str(&m->from, v);
+	} else if (!strcmp(key, "source") || !strcmp(key, "src")) {
+		set_str(&m->source, v);
+	} else if (!strcmp(key, "target") || !strcmp(key, "dst") || !strcmp(key, "destination")) {
+		set_str(&m->target, v);
+	} else if (!strcmp(key, "readonly") || !strcmp(key, "ro")) {
+		st->ro_auto = 0;
+		return mount_bool(st, key, v, &m->readonly, 0);
+	} else if (!strcmp(key, "readwrite") || !strcmp(key, "rw")) {
+		st->ro_auto = 0;
+		return mount_bool(st, key, v, &m->readonly, 1);
+	} else if (!strcmp(key, "required")) {
+		if (m->type != MOUNT_SECRET && m->type != MOUNT_SSH)
+			return merr(st, "unexpected key '%s' for mount type '%s'", key,
+				    mount_types[m->type]);
+		return mount_bool(st, key, v, &m->required, 0);
+	} else if (!strcmp(key, "size")) {
+		if (m->type != MOUNT_TMPFS)
+			return merr(st, "unexpected key '%s' for mount type '%s'", key,
+				    mount_types[m->type]);
+		if ((m->size_bytes = ram_bytes(v)) < 0)
+			return merr(st, "invalid value for %s: %s", key, v);
+		set_str(&m->size, v);
+	} else if (!strcmp(key, "id")) {
+		set_str(&m->id, v);
+	} else if (!strcmp(key, "sharing")) {
+		static const char *const modes[] = {"shared", "private", "locked"};
+		char *t = parse_lower(v);
+		for (i = 0; i < LEN(modes) && strcmp(t, modes[i]); i++)
+			;
+		free(t);
+		if (i == LEN(modes)) {
+			merr(st, "unsupported sharing value %s", q(&b, v));
+			buf_free(&b);
+			suggest(st->msg, st->msglen, v, modes, LEN(modes), 1);
+			return -1;
+		}
+		m->sharing = (enum mount_sharing)i;
+		st->sharing_set = 1;
+	} else if (!strcmp(key, "mode") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
+		return mount_number(st, key, v);
+	} else if (!strcmp(key, "env")) {
+		set_str(&m->env, v);
+	} else {
+		static const char *const keys[] = {
+		    "type",	   "from", "source", "target",	  "readonly", "id",  "sharing",
+		    "required",	   "size", "mode",   "uid",	  "gid",      "src", "dst",
+		    "destination", "ro",   "rw",     "readwrite", "env"};
+		merr(st, "unexpected key '%s' in '%s'", key, field);
+		suggest(st->msg, st->msglen, key, keys, LEN(keys), 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* One field of the CSV record. */
+static int mount_field(struct mstate *st, const char *field)
+{
+	const char *eq = strchr(field, '=');
+	char *raw = eq ? xstrndup(field, (size_t)(eq - field)) : xstrdup(field);
+	char *key = parse_lower(raw), *v;
+	int r;
+
+	free(raw);
+	if (!eq) {
+		r = mount_bare(st, key, field);
+	} else if (!strcmp(key, "from") && strchr(eq + 1, '$') && strchr(eq + 1, '$')[1] != '\0') {
+		r = merr(st,
+			 "'from' doesn't support variable expansion, define alias stage instead");
+	} else if (st->expand) {
+		v = st->expand(st->ctx, eq + 1, st->msg, st->msglen);
+		r = v ? mount_kv(st, key, v, field) : -1;
+		free(v);
+	} else if (strchr(eq + 1, '$')) {
+		st->m->deferred = 1; /* validated once expanded */
+		r = 0;
+		if (!strcmp(key, "target") || !strcmp(key, "dst") || !strcmp(key, "destination"))
+			set_str(&st->m->target, eq + 1);
+		else if (!strcmp(key, "source") || !strcmp(key, "src"))
+			set_str(&st->m->source, eq + 1);
+		else if (!strcmp(key, "id"))
+			set_str(&st->m->id, eq + 1);
+		else if (!strcmp(key, "env"))
+			set_str(&st->m->env, eq + 1);
+		else if (!strcmp(key, "size"))
+			set_str(&st->m->size, eq + 1);
+	} else {
+		r = mount_kv(st, key, eq + 1, field);
+	}
+	free(key);
+	return r;
+}
+
+/* Basename as Go's path.Base. */
+static char *path_base(const char *p)
+{
+	size_t n = strlen(p);
+	const char *s;
+
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	if (!n)
+		return xstrdup(".");
+	for (s = p + n; s > p && s[-1] != '/'; s--)
+		;
+	if (s == p + n)
+		return xstrdup("/");
+	return xstrndup(s, (size_t)(p + n - s));
+}
+
+/* The checks after all fields, then the defaults. */
+static int mount_finish(struct mstate *st)
+{
+	int sharing_set = st->sharing_set;
+	struct mount *m = st->m;
+	int fileinfo = m->type == MOUNT_SECRET || m->type == MOUNT_SSH || m->type == MOUNT_CACHE;
+	const char *tn = mount_types[m->type];
+
+	if (!fileinfo && m->mode >= 0)
+		return merr(st, "mode not allowed for \"%s\" type mounts", tn);
+	if (!fileinfo && m->uid >= 0)
+		return merr(st, "uid not allowed for \"%s\" type mounts", tn);
+	if (!fileinfo && m->gid >= 0)
+		return merr(st, "gid not allowed for \"%s\" type mounts", tn);
+	if (st->ro_auto)
+		m->readonly = m->type != MOUNT_CACHE && m->type != MOUNT_TMPFS;
+	if (m->type == MOUNT_SECRET) {
+		if (m->from)
+			return merr(st, "secret mount should not have a from");
+		if (sharing_set)
+			return merr(st, "secret mount should not define sharing");
+		if (!m->source && !m->target && !m->id)
+			return merr(st, "invalid secret mount. one of source, target required");
+		if (m->source && m->id)
+			return merr(st, "both source and id can't be set");
+	}
+	if (sharing_set && m->type != MOUNT_CACHE)
+		return merr(st, "invalid cache sharing set for %s mount", tn);
+	if (!m->deferred && m->target) {
+		char *t = path_clean(m->target);
+		int root = !strcmp(t, "/");
+		free(t);
+		if (root)
+			return merr(st, "invalid mount target \"/\"");
+	}
+	return 0;
+}
+
+/* Defaults that do not depend on the stage (see instr.h). */
+static void mount_defaults(struct mount *m)
+{
+	if (m->type == MOUNT_SECRET) {
+		if (!m->id)
+			m->id = m->source ? xstrdup(m->source) : path_base(m->target);
+		if (!m->target && !m->env) {
+			char *b = path_base(m->id);
+			m->target = xasprintf("/run/secrets/%s", b);
+			free(b);
+		}
+	} else if (m->type == MOUNT_SSH && !m->id) {
+		m->id = xstrdup("default");
+	}
+	if (m->type == MOUNT_SECRET || m->type == MOUNT_SSH || m->type == MOUNT_CACHE) {
+		if (m->mode < 0)
+			m->mode = m->type == MOUNT_SECRET ? 0400
+				  : m->type == MOUNT_SSH  ? 0600
+							  : 0755;
+		if (m->uid < 0)
+			m->uid = 0;
+		if (m->gid < 0)
+			m->gid = 0;
+	}
+}
+
+int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount *m, char *msg,
+		size_t msglen)
+{
+	struct strlist fields = {0};
+	struct mstate st = {m, expand, ctx, msg, msglen, 1, 0};
+	char csverr[256];
+	size_t i;
+	int r = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->type = MOUNT_BIND;
+	m->sharing = SHARING_SHARED;
+	m->mode = m->uid = m->gid = -1;
+	m->size_bytes = -1;
+	m->spec = xstrdup(spec);
+	if (!csv_fields(spec, &fields, csverr, sizeof(csverr))) {
+		snprintf(msg, msglen, "failed to parse csv mounts: %s", csverr);
+		r = -1;
+	}
+	for (i = 0; !r && i < fields.n; i++)
+		r = mount_field(&st, fields.v[i]);
+	strlist_free(&fields);
+	if (!r)
+		r = mount_finish(&st);
+	if (r) {
+		mount_clear(m);
+		return -1;
+	}
+	mount_defaults(m);
+	return 0;
+}
+
+/* ---- --chmod and STOPSIGNAL syntax ---- */
+
+/* Octal up to 07777, or chmod(1)-style symbolic modes: [ugoa]*([-+=]([rwxXst]*|[ugo]))+
+ * clauses separated by commas. */
+static int valid_chmod(const char *s)
+{
+	long n = parse_uint32(s, 8);
+	const char *p = s;
+
+	if (n >= 0)
+		return n <= 07777;
+	if (!*p)
+		return 0;
+	for (;;) {
+		while (*p && strchr("ugoa", *p))
+			p++;
+		if (!*p || !strchr("+-=", *p))
+			return 0;
+		while (*p && strchr("+-=", *p)) {
+			p++;
+			if (*p && strchr("ugo", *p))
+				p++;
+			else
+				while (*p && strchr("rwxXst", *p))
+					p++;
+		}
+		if (!*p)
+			return 1;
+		if (*p++ != ',')
+			return 0;
+	}
+}
+
+/* moby/sys/signal.ParseSignal for Linux: a non-zero number or a name. */
+static int valid_signal(const char *s)
+{
+	static const char *const sigs[] = {
+	    "ABRT", "ALRM",   "BUS",  "CHLD",	"CLD",	 "CONT", "FPE",	 "HUP",	  "ILL",
+	    "INT",  "IO",     "IOT",  "KILL",	"PIPE",	 "POLL", "PROF", "PWR",	  "QUIT",
+	    "SEGV", "STKFLT", "STOP", "SYS",	"TERM",	 "TRAP", "TSTP", "TTIN",  "TTOU",
+	    "URG",  "USR1",   "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX"};
+	struct buf msg = {0};
+	long long n;
+	char *up;
+	const char *name;
+	size_t i;
+	int ok = 0;
+
+	if (parse_int(s, 64, &n, &msg)) {
+		buf_free(&msg);
+		return n != 0;
+	}
+	buf_free(&msg);
+	up = parse_upper(s);
+	name = !strncmp(up, "SIG", 3) ? up + 3 : up;
+	for (i = 0; i < LEN(sigs); i++)
+		ok |= !strcmp(name, sigs[i]);
+	if (!strncmp(name, "RTMIN+", 6) || !strncmp(name, "RTMAX-", 6)) {
+		long k = parse_uint32(name + 6, 10);
+		ok = k >= 1 && k <= (name[3] == 'I' ? 15 : 14) && name[6] != '0';
+	}
+	free(up);
+	return ok;
+}

@@ -55,7 +55,15 @@ enum mount_type { MOUNT_BIND, MOUNT_CACHE, MOUNT_TMPFS, MOUNT_SECRET, MOUNT_SSH 
 enum mount_sharing { SHARING_SHARED, SHARING_PRIVATE, SHARING_LOCKED };
 
 /* One RUN --mount, values as written (expanded later). Unset strings are
- * NULL; unset numbers are -1. */
+ * NULL; unset numbers are -1. Defaults that do not depend on the stage are
+ * filled in: secret id (source, else basename of target) and target
+ * (/run/secrets/<id> unless only env= is given), secret mode 0400, ssh id
+ * "default" and mode 0600, cache mode 0755, uid/gid 0 for those three.
+ * Left to the back end: cache id (the target joined with WORKDIR and
+ * cleaned), ssh target (/run/buildkit/ssh_agent.N), relative targets
+ * (joined with WORKDIR; the result "/" is "invalid mount target").
+ * When a value holds a '$', that value is not validated and `deferred`
+ * is set: expand and validate with mount_parse(spec, expander, ...). */
 struct mount {
 	enum mount_type type;
 	char *target, *source, *from, *id, *env;
@@ -65,6 +73,9 @@ struct mount {
 	char *size;	     /* tmpfs size as written */
 	int required;
 	struct loc loc;
+	char *spec;	      /* the --mount value as written (additive) */
+	long long size_bytes; /* tmpfs size in bytes, -1 = unlimited (additive) */
+	int deferred;	      /* some value needs expansion first (additive) */
 };
 
 struct instr {
@@ -75,9 +86,11 @@ struct instr {
 
 	/* Shell or exec form (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK CMD):
 	 * json=1: args are the exec words; json=0: args[0] is the command text.
-	 * COPY/ADD: args are sources then the destination (last), as written.
-	 * VOLUME: the paths. EXPOSE: the port words. USER, WORKDIR,
-	 * STOPSIGNAL, MAINTAINER: args[0]. */
+	 * COPY/ADD: args are sources then the destination (last), as written;
+	 * heredoc sources ("<<EOF") are not in args but in heredocs, in order.
+	 * VOLUME: the paths. EXPOSE: the port words, sorted as BuildKit does.
+	 * USER, WORKDIR, STOPSIGNAL, MAINTAINER: args[0]. ONBUILD: args[0] is
+	 * the trigger text BuildKit stores in Config.OnBuild. */
 	char **args;
 	size_t nargs;
 	int json;
@@ -112,7 +125,8 @@ struct instr {
 	long long hc_interval, hc_timeout, hc_start_period, hc_start_interval;
 	int hc_retries; /* 0 = inherit */
 
-	/* ONBUILD: the inner instruction */
+	/* ONBUILD: the inner instruction, or NULL when it does not parse
+	 * (BuildKit reports that only when the trigger runs). */
 	struct instr *inner;
 };
 
@@ -141,10 +155,27 @@ struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size
 /* Converts one instruction line (an ONBUILD trigger stored in an image
  * config) into an instruction located at loc; exits on error. */
 struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape);
+/* Frees an instruction from instr_parse_trigger (additive). */
+void instr_free(struct instr *in);
 /* Frees a dockerfile and everything in it. */
 void dockerfile_free(struct dockerfile *df);
 /* The instruction's keyword in upper case ("RUN"). */
 const char *instr_name(enum instr_kind k);
+/* Prints an error value like loc_fatal, without exiting (additive). */
+void df_error_print(const struct df_error *err);
+
+/* Expands one --mount option value (BuildKit's SingleWordExpander):
+ * malloc'd result, or NULL with msg filled (additive). */
+typedef char *(*mount_expander)(void *ctx, const char *value, char *msg, size_t msglen);
+/* Parses a RUN --mount value as BuildKit does: CSV fields, keys
+ * case-insensitive, each value expanded by expand; with expand NULL values
+ * are literal except those holding '$' (left unvalidated, m->deferred).
+ * 0 on success; -1 with msg filled (m is then cleared) (additive). */
+int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount *m, char *msg,
+		size_t msglen);
+/* Frees the strings of a mount (additive). */
+void mount_clear(struct mount *m);
+
 /* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
  * file can be read) and exits 1. Shared by every compiler stage. */
 _Noreturn void loc_fatal(const struct loc *loc, const char *fmt, ...)

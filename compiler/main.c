@@ -1,3 +1,63 @@
-/* placeholder until the back end lands */
+/* df2make: compiles a Dockerfile into a GNU Makefile (or a plan, or a
+ * stage graph). Parsing options is cli.c's job; main only sequences. */
 #include <stdio.h>
-int main(void) { fputs("df2make: not built yet\n", stderr); return 1; }
+#include <stdlib.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "dot.h"
+#include "emit.h"
+#include "graph.h"
+#include "instr.h"
+#include "plan.h"
+#include "util.h"
+#if defined(__has_include)
+#if __has_include("dump.h")
+#include "dump.h"
+#define HAVE_DUMP 1
+#endif
+#endif
+
+/* Writes the finished output at once: nothing reaches stdout on error. */
+static void write_all(const struct buf *out)
+{
+	if (out->len && fwrite(out->s, 1, out->len, stdout) != out->len)
+		fatal("write error on standard output");
+	if (fflush(stdout) != 0 || ferror(stdout))
+		fatal("write error on standard output");
+}
+
+static int dump(const char *path)
+{
+#ifdef HAVE_DUMP
+	dump_dockerfile(stdout, path);
+	return 0;
+#else
+	fatal("--dump-ast is not available in this build (%s)", path);
+#endif
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	struct buf out = {0};
+	struct graph *g;
+	struct emitter em;
+	struct graph_hooks hooks;
+
+	argv0 = "df2make";
+	cli_parse(&c, argc, argv);
+	if (c.mode == MODE_DUMP)
+		return dump(c.dump_path);
+	emit_init(&em, &out, &hooks);
+	g = graph_build(dockerfile_load(c.dockerfile), &c, c.mode == MODE_MAKE ? &hooks : NULL);
+	if (c.mode == MODE_PLAN)
+		plan_write(g, &out);
+	else if (c.mode == MODE_GRAPH)
+		dot_write(g, &out);
+	else
+		emit_finish(&em, g);
+	write_all(&out);
+	buf_free(&out);
+	return 0;
+}

@@ -1,2 +1,325 @@
-/* placeholder: replaced by the module owner */
-typedef int df_placeholder_t;
+/* context: BuildKit's source resolution (tonistiigi/fsutil copy.go
+ * ResolveWildcards) over a plain directory: the part of a source before its
+ * first wildcard segment is a literal path (symlinks followed, never out of
+ * the context), the rest is matched one segment at a time without following
+ * symlinks, and a matched directory is not descended. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "error.h"
+#include "fsutil.h"
+#include "ignore.h"
+#include "match.h"
+#include "util.h"
+
+char *ctx_clean_source(const char *src)
+{
+	/* Joining with "/" first makes ".." stop at the root, as path.Join does. */
+	char *rooted = xasprintf("/%s", src);
+	char *clean = path_clean(rooted);
+	char *out = xstrdup(clean[1] ? clean + 1 : ".");
+
+	free(rooted);
+	free(clean);
+	return out;
+}
+
+int ctx_open(int rootfd, const char *rel, int flags)
+{
+	struct open_how how = {0};
+
+	if (strcmp(rel, ".") == 0 || *rel == '\0')
+		rel = ".";
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	/* BENEATH, not IN_ROOT: a link that leaves the context is an error
+	 * (EXDEV) rather than silently re-rooted to a missing path. */
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+}
+
+/* Sets a "not found" / "outside" error for a literal source. */
+static int missing(struct error *e, const char *rel, int err)
+{
+	if (err == EXDEV || err == ELOOP)
+		return error_set(e, 0, "source \"%s\" points outside the build context", rel);
+	if (err == ENOENT || err == ENOTDIR)
+		return error_set(e, 0, "source \"%s\": not found in the build context", rel);
+	return error_set(e, err, "source \"%s\"", rel);
+}
+
+/* 1 if rel is hidden by the ignore file (a directory that may hold
+ * re-included paths stays visible as their parent). */
+static int hidden(const struct ignore *ig, const char *rel, int isdir)
+{
+	if (!ig || strcmp(rel, ".") == 0 || !ignore_excluded(ig, rel))
+		return 0;
+	return !(isdir && ignore_may_include_below(ig, rel));
+}
+
+/* rel/name, or name at the top. */
+static char *child_rel(const char *rel, const char *name)
+{
+	if (strcmp(rel, ".") == 0)
+		return xstrdup(name);
+	return xasprintf("%s/%s", rel, name);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Entry names of an open directory (fd stays open), sorted bytewise. */
+static int list_dir(int fd, struct strlist *names, struct error *e, const char *what)
+{
+	int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dup < 0 ? NULL : fdopendir(dup);
+	struct dirent *de;
+
+	if (!d) {
+		if (dup >= 0)
+			close(dup);
+		return error_set(e, errno, "open directory %s", what);
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			strlist_add(names, de->d_name);
+		errno = 0;
+	}
+	if (errno) {
+		int saved = errno;
+		closedir(d);
+		return error_set(e, saved, "read directory %s", what);
+	}
+	closedir(d);
+	if (names->n)
+		qsort(names->v, names->n, sizeof(char *), cmp_names);
+	return 0;
+}
+
+struct globber {
+	const struct ignore *ig;
+	struct pattern **segs;
+	size_t nsegs;
+	struct strlist *out;
+	struct error *e;
+};
+
+/* Matches segment i against the entries of directory dirrel (open as fd). */
+static int glob_level(struct globber *g, int fd, const char *dirrel, size_t i)
+{
+	struct strlist names = {0};
+	int r = list_dir(fd, &names, g->e, dirrel);
+
+	for (size_t k = 0; r == 0 && k < names.n; k++) {
+		struct stat st;
+		char *rel;
+
+		if (!pattern_match(g->segs[i], names.v[k]))
+			continue;
+		rel = child_rel(dirrel, names.v[k]);
+		if (fstatat(fd, names.v[k], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = error_set(g->e, errno, "stat %s", rel);
+		} else if (hidden(g->ig, rel, S_ISDIR(st.st_mode))) {
+			/* invisible, as if never sent */
+		} else if (i + 1 == g->nsegs) {
+			strlist_add(g->out, rel);
+		} else if (S_ISDIR(st.st_mode)) {
+			int sub =
+			    openat(fd, names.v[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = sub < 0 ? error_set(g->e, errno, "open %s", rel)
+				    : glob_level(g, sub, rel, i + 1);
+			if (sub >= 0)
+				close(sub);
+		}
+		free(rel);
+	}
+	strlist_free(&names);
+	return r;
+}
+
+/* Splits a cleaned source into the literal prefix and wildcard segments. */
+static char *split_wild(const char *clean, struct strlist *wild)
+{
+	char *copy = xstrdup(clean), *save = NULL, *lit = NULL;
+
+	for (char *seg = strtok_r(copy, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		if (wild->n || pattern_has_meta(seg)) {
+			strlist_add(wild, seg);
+			continue;
+		}
+		char *next = lit ? xasprintf("%s/%s", lit, seg) : xstrdup(seg);
+		free(lit);
+		lit = next;
+	}
+	free(copy);
+	return lit ? lit : xstrdup(".");
+}
+
+/* Compiles each wildcard segment; NULL entries never occur on success. */
+static int compile_segs(struct strlist *wild, struct pattern ***segs, const char *src,
+			struct error *e)
+{
+	*segs = xcalloc(wild->n, sizeof(**segs));
+	for (size_t i = 0; i < wild->n; i++) {
+		const char *msg = "bad pattern";
+		(*segs)[i] = pattern_compile(wild->v[i], &msg);
+		if (!(*segs)[i])
+			return error_set(e, 0, "source \"%s\": %s", src, msg);
+	}
+	return 0;
+}
+
+/* Checks that a literal path exists, is visible and stays in the context. */
+static int check_literal(int rootfd, const struct ignore *ig, const char *rel, int *isdir,
+			 struct error *e)
+{
+	struct stat st;
+	int fd = ctx_open(rootfd, rel, O_PATH);
+
+	if (fd < 0)
+		return missing(e, rel, errno);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return error_set(e, errno, "stat %s", rel);
+	}
+	close(fd);
+	if (hidden(ig, rel, S_ISDIR(st.st_mode)))
+		return missing(e, rel, ENOENT);
+	*isdir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+static int resolve_wild(int rootfd, const struct ignore *ig, const char *base, struct strlist *wild,
+			struct strlist *out, struct error *e)
+{
+	struct globber g = {ig, NULL, wild->n, out, e};
+	int isdir = 0, r, fd;
+
+	r = compile_segs(wild, &g.segs, base, e);
+	if (r == 0)
+		r = check_literal(rootfd, ig, base, &isdir, e);
+	if (r == 0 && isdir) {
+		fd = ctx_open(rootfd, base, O_PATH | O_DIRECTORY);
+		r = fd < 0 ? missing(e, base, errno) : glob_level(&g, fd, base, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	for (size_t i = 0; i < wild->n; i++)
+		pattern_free(g.segs[i]);
+	free(g.segs);
+	return r;
+}
+
+int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src, struct strlist *out,
+		struct error *e)
+{
+	char *clean = ctx_clean_source(src);
+	struct strlist wild = {0};
+	char *base = split_wild(clean, &wild);
+	int isdir, r;
+	int rootfd = open(ctxdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (rootfd < 0) {
+		r = error_set(e, errno, "open build context %s", ctxdir);
+	} else if (wild.n == 0) {
+		r = check_literal(rootfd, ig, base, &isdir, e);
+		if (r == 0)
+			strlist_add(out, base);
+	} else {
+		r = resolve_wild(rootfd, ig, base, &wild, out, e);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	strlist_free(&wild);
+	free(base);
+	free(clean);
+	return r;
+}
+
+struct walker {
+	const struct ignore *ig;
+	int (*cb)(const char *rel, const struct stat *st, void *arg);
+	void *arg;
+	struct error *e;
+};
+
+/* Visits the children of directory rel (open as fd), depth first; 1 =
+ * stopped by the callback. */
+static int walk_dir(struct walker *w, int fd, const char *rel)
+{
+	struct strlist names = {0};
+	int r = list_dir(fd, &names, w->e, rel);
+
+	for (size_t k = 0; r == 0 && k < names.n; k++) {
+		char *crel = child_rel(rel, names.v[k]);
+		struct stat st;
+
+		if (fstatat(fd, names.v[k], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = error_set(w->e, errno, "stat %s", crel);
+		else if (hidden(w->ig, crel, S_ISDIR(st.st_mode)))
+			st.st_mode = 0; /* neither visited nor descended */
+		else
+			r = w->cb(crel, &st, w->arg);
+		if (r == 0 && S_ISDIR(st.st_mode)) {
+			int sub =
+			    openat(fd, names.v[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = sub < 0 ? error_set(w->e, errno, "open %s", crel)
+				    : walk_dir(w, sub, crel);
+			if (sub >= 0)
+				close(sub);
+		}
+		free(crel);
+	}
+	strlist_free(&names);
+	return r;
+}
+
+/* Visits the top path, following it when it is a symlink (COPY follows a
+ * source named directly, never out of the context), then its contents. */
+static int walk_top(struct walker *w, int rootfd, const char *rel)
+{
+	struct stat st;
+	int fd = ctx_open(rootfd, rel, O_PATH);
+	int r;
+
+	if (fd < 0)
+		return missing(w->e, rel, errno);
+	if (fstat(fd, &st) < 0)
+		r = error_set(w->e, errno, "stat %s", rel);
+	else if (hidden(w->ig, rel, S_ISDIR(st.st_mode)))
+		r = missing(w->e, rel, ENOENT);
+	else
+		r = w->cb(rel, &st, w->arg);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = walk_dir(w, fd, rel);
+	close(fd);
+	return r;
+}
+
+int ctx_walk(const char *ctxdir, const struct ignore *ig, const char *relpath,
+	     int (*cb)(const char *rel, const struct stat *st, void *arg), void *arg,
+	     struct error *e)
+{
+	struct walker w = {ig, cb, arg, e};
+	char *rel = ctx_clean_source(relpath);
+	int rootfd = open(ctxdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (rootfd < 0)
+		r = error_set(e, errno, "open build context %s", ctxdir);
+	else
+		r = walk_top(&w, rootfd, rel);
+	if (rootfd >= 0)
+		close(rootfd);
+	free(rel);
+	return r < 0 ? -1 : 0;
+}

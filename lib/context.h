@@ -22,10 +22,16 @@ int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src, st
 		struct error *e);
 
 /* Visits path and, for a directory, everything below it that is not
- * ignored, in sorted order, without following symlinks; cb returns
- * non-zero to stop. Directories are visited before their contents. */
+ * ignored, in sorted order, without following symlinks below path (path
+ * itself is followed within the context, as COPY follows a source named
+ * directly); cb returns > 0 to stop, < 0 (with e set) to fail.
+ * Directories are visited before their contents. */
 int ctx_walk(const char *ctxdir, const struct ignore *ig, const char *relpath,
 	     int (*cb)(const char *rel, const struct stat *st, void *arg), void *arg,
 	     struct error *e);
+
+/* Opens rel below the directory rootfd, following symlinks only while they
+ * stay inside it (openat2 RESOLVE_BENEATH; EXDEV when one leaves). */
+int ctx_open(int rootfd, const char *rel, int flags);
 
 #endif

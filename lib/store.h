@@ -47,5 +47,7 @@ char *store_layer_dir(const char *store, const char *diff_id);
 int store_lookup(const char *store, const char *name, struct store_image *img, struct error *e);
 /* Frees the fields of img. */
 void store_image_free(struct store_image *img);
+/* Writes the ref file for a normalised name atomically (runtime side). */
+int store_write_ref(const char *store, const char *name, json_t *ref, struct error *e);
 
 #endif

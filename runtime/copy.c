@@ -1,6 +1,493 @@
-/* placeholder until the copy module lands */
+/* copy: the COPY/ADD op. Parses the spec, mounts the parent snapshot
+ * read-write (and the --from step read-only) in a private mount namespace,
+ * and runs the copy engine over every resolved source. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "add.h"
+#include "chmod.h"
+#include "context.h"
+#include "copy.h"
+#include "copyfs.h"
 #include "error.h"
+#include "fsutil.h"
+#include "ignore.h"
+#include "match.h"
 #include "rt.h"
-int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e) { return error_set(e, 0, "copy: not implemented"); }
-int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e) { return error_set(e, 0, "sum: not implemented"); }
-int op_workdir(const struct rt *rt, const char *key, json_t *spec, struct error *e) { return error_set(e, 0, "workdir: not implemented"); }
+#include "snapshot.h"
+#include "user.h"
+#include "util.h"
+
+/* Absolute destination: relative ones join WORKDIR; a trailing '/' (or a
+ * dest of "." / "") means "a directory" and is kept. */
+static char *abs_dest(const char *dest, const char *workdir)
+{
+	int slash = !*dest || endswith(dest, "/") || strcmp(dest, ".") == 0 || endswith(dest, "/.");
+	char *joined = *dest == '/' ? xstrdup(dest) : xasprintf("/%s/%s", workdir, dest);
+	char *clean = path_clean(joined);
+	char *out = slash && strcmp(clean, "/") != 0 ? xasprintf("%s/", clean) : xstrdup(clean);
+
+	free(joined);
+	free(clean);
+	return out;
+}
+
+/* URL and git sources (BuildKit's ADD detection). */
+static int is_remote(const char *s)
+{
+	return startswith(s, "http://") || startswith(s, "https://") || startswith(s, "git@") ||
+	       startswith(s, "git://") || startswith(s, "ssh://") ||
+	       ((strstr(s, "://") != NULL) && (endswith(s, ".git") || strstr(s, ".git#")));
+}
+
+static const char *str_field(json_t *spec, const char *k)
+{
+	return json_string_value(json_object_get(spec, k));
+}
+
+static int parse_excludes(json_t *spec, struct copy_job *j, struct error *e)
+{
+	json_t *ex = json_object_get(spec, "excludes"), *v;
+	size_t i;
+
+	j->excludes = xcalloc(json_array_size(ex) + 1, sizeof(*j->excludes));
+	json_array_foreach(ex, i, v)
+	{
+		const char *msg = "bad pattern", *pat = json_string_value(v);
+		struct pattern *p = pat ? pattern_compile(pat, &msg) : NULL;
+		if (!p)
+			return error_set(e, 0, "invalid --exclude pattern \"%s\": %s",
+					 pat ? pat : "", msg);
+		j->excludes[j->nexcludes++] = p;
+	}
+	return 0;
+}
+
+/* BuildKit's checks that need no filesystem. */
+static int validate(const struct copy_job *j, struct error *e)
+{
+	size_t n = j->srcs.n + json_array_size(j->heredocs);
+	int wild = 0;
+
+	for (size_t i = 0; i < j->srcs.n; i++) {
+		if (is_remote(j->srcs.v[i]) && !j->add)
+			return error_set(e, 0, "source can't be a URL for COPY: %s", j->srcs.v[i]);
+		if (is_remote(j->srcs.v[i]))
+			return error_set(e, 0, "%s: URL and git sources are not supported offline",
+					 j->srcs.v[i]);
+		wild |= pattern_has_meta(j->srcs.v[i]);
+	}
+	if (n == 0)
+		return error_set(e, 0, "no source files were specified");
+	if ((n > 1 || wild) && !endswith(j->dest, "/"))
+		return error_set(e, 0,
+				 "When using %s with more than one source file, the destination "
+				 "must be a directory and end with a /",
+				 j->name);
+	if (!j->from_step && !j->context && j->srcs.n)
+		return error_set(e, 0, "no build context given");
+	return 0;
+}
+
+int copy_job_parse(json_t *spec, struct copy_job *j, struct error *e)
+{
+	json_t *from = json_object_get(spec, "from"), *srcs = json_object_get(spec, "srcs"), *v;
+	json_t *unpack = json_object_get(spec, "unpack");
+	const char *op = str_field(spec, "op"), *dest = str_field(spec, "dest");
+	const char *wd = str_field(spec, "workdir");
+	size_t i;
+
+	memset(j, 0, sizeof(*j));
+	j->add = op && strcmp(op, "add") == 0;
+	j->name = j->add ? "ADD" : "COPY";
+	j->loc = str_field(spec, "loc");
+	j->parent = str_field(spec, "parent");
+	json_array_foreach(srcs, i, v)
+	    strlist_add(&j->srcs, json_string_value(v) ? json_string_value(v) : "");
+	j->dest = abs_dest(dest ? dest : "", wd ? wd : "/");
+	j->context = str_field(spec, "context");
+	j->ignore = str_field(spec, "ignore");
+	j->from_step = str_field(from, "step");
+	j->chown = str_field(spec, "chown");
+	j->chmod = str_field(spec, "chmod");
+	j->link = json_is_true(json_object_get(spec, "link"));
+	j->parents = json_is_true(json_object_get(spec, "parents"));
+	j->unpack = json_is_boolean(unpack) ? json_is_true(unpack) : -1;
+	j->heredocs = json_object_get(spec, "heredocs");
+	if (!dest)
+		return error_set(e, 0, "spec has no \"dest\"");
+	if (from && !j->from_step)
+		return error_set(e, 0, "spec \"from\" has no \"step\"");
+	if (json_is_string(json_object_get(spec, "checksum")))
+		return error_set(e, 0,
+				 "--checksum is only supported for URL and git sources, "
+				 "which are not supported offline");
+	if (parse_excludes(spec, j, e) < 0)
+		return -1;
+	return validate(j, e);
+}
+
+void copy_job_free(struct copy_job *j)
+{
+	for (size_t i = 0; i < j->nexcludes; i++)
+		pattern_free(j->excludes[i]);
+	free(j->excludes);
+	strlist_free(&j->srcs);
+	free(j->dest);
+}
+
+int copy_job_fail(const struct copy_job *j, struct error *e)
+{
+	return error_wrap(e, "%s: %s step", j->loc ? j->loc : "Dockerfile", j->name);
+}
+
+int copy_job_ignore(const struct copy_job *j, struct ignore **out, struct error *e)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	if (j->from_step || !j->ignore)
+		return 0;
+	if (read_file(j->ignore, &text, &len, e) < 0)
+		return -1;
+	*out = ignore_parse(text, len, j->ignore, e);
+	free(text);
+	return *out ? 0 : -1;
+}
+
+int copy_job_excluded(const struct copy_job *j, const char *rel)
+{
+	char *p = xstrdup(rel);
+	int hit = 0;
+
+	/* a path is excluded when it or any directory above it matches */
+	for (char *s = p + strlen(p); !hit && s > p; s--) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		for (size_t i = 0; !hit && i < j->nexcludes; i++)
+			hit = pattern_match(j->excludes[i], p);
+		*s = c;
+	}
+	free(p);
+	return hit;
+}
+
+struct star_walk {
+	struct pattern *pat;
+	struct strlist *out;
+	char *last; /* last matched directory: its contents are not matches */
+};
+
+static int star_visit(const char *rel, const struct stat *st, void *arg)
+{
+	struct star_walk *w = arg;
+
+	if (w->last && startswith(rel, w->last) && rel[strlen(w->last)] == '/')
+		return 0;
+	if (!pattern_match(w->pat, rel))
+		return 0;
+	strlist_add(w->out, rel);
+	if (S_ISDIR(st->st_mode)) {
+		free(w->last);
+		w->last = xstrdup(rel);
+	}
+	return 0;
+}
+
+/* --parents with "**": walks the literal prefix and matches whole paths. */
+static int resolve_globstar(const char *root, const struct ignore *ig, const char *src,
+			    struct strlist *out, struct error *e)
+{
+	char *clean = ctx_clean_source(src), *base = xstrdup(clean), *cut = base;
+	const char *msg = "bad pattern";
+	struct star_walk w = {pattern_compile(clean, &msg), out, NULL};
+	int r;
+
+	/* the walk starts at the last '/' before the first wildcard */
+	for (char *s = base; *s && !strchr("*?[", *s); s++)
+		if (*s == '/')
+			cut = s;
+	*cut = '\0';
+	if (!w.pat)
+		r = error_set(e, 0, "source \"%s\": %s", src, msg);
+	else
+		r = ctx_walk(root, ig, *base ? base : ".", star_visit, &w, e);
+	pattern_free(w.pat);
+	free(w.last);
+	free(base);
+	free(clean);
+	return r;
+}
+
+int copy_job_resolve(const struct copy_job *j, const char *srcroot, const struct ignore *ig,
+		     size_t i, struct strlist *out, char **pivot, struct error *e)
+{
+	const char *raw = j->srcs.v[i], *dot = j->parents ? strstr(raw, "/./") : NULL;
+	struct strlist all = {0};
+	int r;
+
+	if (dot) {
+		char *head = xstrndup(raw, (size_t)(dot - raw));
+		*pivot = ctx_clean_source(head);
+		free(head);
+	} else {
+		*pivot = xstrdup(".");
+	}
+	if (j->parents && strstr(raw, "**"))
+		r = resolve_globstar(srcroot, ig, raw, &all, e);
+	else
+		r = ctx_resolve(srcroot, ig, raw, &all, e);
+	for (size_t k = 0; r == 0 && k < all.n; k++)
+		if (!copy_job_excluded(j, all.v[k]))
+			strlist_add(out, all.v[k]);
+	strlist_free(&all);
+	return r;
+}
+
+/* Path of rel below the pivot ("." when rel is the pivot). */
+static const char *below_pivot(const char *rel, const char *pivot)
+{
+	size_t n = strlen(pivot);
+
+	if (strcmp(pivot, ".") == 0)
+		return rel;
+	if (strcmp(rel, pivot) == 0)
+		return ".";
+	return startswith(rel, pivot) && rel[n] == '/' ? rel + n + 1 : rel;
+}
+
+/* --parents: recreate the directories between the pivot and rel. */
+static int make_parents(struct copyfs *c, int srcfd, const char *pivot, const char *sub,
+			const char *destdir, struct error *e)
+{
+	char *p = xstrdup(sub);
+	int r = 0;
+
+	for (char *s = strchr(p, '/'); r == 0 && s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		char *src = strcmp(pivot, ".") == 0 ? xstrdup(p) : xasprintf("%s/%s", pivot, p);
+		char *dst = xasprintf("%s/%s", destdir, p);
+		r = copyfs_parent_dir(c, srcfd, src, dst, e);
+		free(src);
+		free(dst);
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+struct copy_env {
+	const struct copy_job *j;
+	struct copyfs *c;
+	int rootfd, srcfd;
+	const struct ignore *ig;
+	const struct add_opts *add;
+};
+
+/* ADD: a local archive (detected by content) is extracted into dest. */
+static int try_extract(struct copy_env *x, const char *rel, int *done, struct error *e)
+{
+	struct stat st;
+	int fd, r = 0;
+	char *dir;
+
+	*done = 0;
+	if (!x->j->add || x->j->unpack == 0)
+		return 0;
+	fd = ctx_open(x->srcfd, rel, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !add_is_archive(fd)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	dir = path_clean(x->j->dest);
+	r = add_extract(x->rootfd, dir, fd, rel, x->add, e);
+	*done = 1;
+	free(dir);
+	close(fd);
+	return r;
+}
+
+static int copy_one(struct copy_env *x, const char *rel, const char *pivot, struct error *e)
+{
+	const struct copy_job *j = x->j;
+	char *destdir, *target;
+	const char *sub;
+	int done, r;
+
+	if (try_extract(x, rel, &done, e) < 0)
+		return -1;
+	if (done)
+		return 0;
+	if (!j->parents)
+		return copyfs_source(x->c, x->srcfd, rel, j->dest, e);
+	destdir = path_clean(j->dest);
+	sub = below_pivot(rel, pivot);
+	target = strcmp(sub, ".") == 0
+		     ? xstrdup(destdir)
+		     : xasprintf("%s/%s", strcmp(destdir, "/") ? destdir : "", sub);
+	r = make_parents(x->c, x->srcfd, pivot, sub, strcmp(destdir, "/") ? destdir : "", e);
+	if (r == 0)
+		r = copyfs_source(x->c, x->srcfd, rel, target, e);
+	free(target);
+	free(destdir);
+	return r;
+}
+
+static int copy_heredocs(struct copy_env *x, struct error *e)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(x->j->heredocs, i, h)
+	{
+		const char *name = str_field(h, "name"), *body = str_field(h, "content");
+		if (!name || !body)
+			return error_set(e, 0, "heredoc %zu has no name or content", i);
+		if (copyfs_blob(x->c, name, body, strlen(body), 0644, x->j->dest, e) < 0)
+			return error_wrap(e, "heredoc %s", name);
+	}
+	return 0;
+}
+
+static int copy_all(struct copy_env *x, const char *srcroot, struct error *e)
+{
+	const struct copy_job *j = x->j;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < j->srcs.n; i++) {
+		struct strlist rels = {0};
+		char *pivot = NULL;
+		r = copy_job_resolve(j, srcroot, x->ig, i, &rels, &pivot, e);
+		for (size_t k = 0; r == 0 && k < rels.n; k++)
+			r = copy_one(x, rels.v[k], pivot, e);
+		strlist_free(&rels);
+		free(pivot);
+	}
+	return r < 0 ? -1 : copy_heredocs(x, e);
+}
+
+/* The copy engine's options: --chown resolved in the destination rootfs. */
+static int make_opts(const struct copy_job *j, const char *mnt, struct copyfs_opts *o,
+		     struct add_opts *ao, struct error *e)
+{
+	struct user_ids ids = {0};
+
+	o->keep_owner = j->from_step != NULL;
+	o->link = j->link;
+	o->excludes = j->excludes;
+	o->nexcludes = j->nexcludes;
+	if (j->chmod && !(o->chmod = chmod_parse(j->chmod, e)))
+		return -1;
+	if (j->chown && *j->chown) {
+		if (user_resolve(mnt, j->chown, &ids, e) < 0)
+			return error_wrap(e, "--chown=%s", j->chown);
+		o->chown = ao->chown = 1;
+		o->uid = ao->uid = ids.uid;
+		o->gid = ao->gid = ids.gid;
+		user_ids_free(&ids);
+	}
+	return 0;
+}
+
+static int copy_into(const struct copy_job *j, const char *mnt, const char *srcroot,
+		     struct error *e)
+{
+	struct copyfs_opts o = {0};
+	struct add_opts ao = {0};
+	struct ignore *ig = NULL;
+	struct copy_env x = {j, NULL, -1, -1, NULL, &ao};
+	int r = make_opts(j, mnt, &o, &ao, e);
+
+	if (r == 0)
+		r = copy_job_ignore(j, &ig, e);
+	o.ig = x.ig = ig;
+	x.rootfd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	x.srcfd = srcroot ? open(srcroot, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r == 0 && (x.rootfd < 0 || (srcroot && x.srcfd < 0)))
+		r = error_set(e, errno, "open %s", x.rootfd < 0 ? mnt : srcroot);
+	if (r == 0) {
+		x.c = copyfs_new(x.rootfd, &o);
+		r = copy_all(&x, srcroot, e);
+		copyfs_free(x.c);
+	}
+	if (x.rootfd >= 0)
+		close(x.rootfd);
+	if (x.srcfd >= 0)
+		close(x.srcfd);
+	ignore_free(ig);
+	chmod_free((struct chmod_spec *)o.chmod);
+	return r;
+}
+
+/* Mounts, copies, unmounts. Runs in a private mount namespace. */
+static int copy_mounted(const struct rt *rt, const char *key, const struct copy_job *j,
+			struct error *e)
+{
+	char *mnt = rt_path(rt, key, "/mnt"), *from = rt_path(rt, key, "/from");
+	int rw = 0, ro = 0, r;
+
+	r = mkdir(mnt, 0755) < 0 ? error_set(e, errno, "mkdir %s", mnt) : 0;
+	if (r == 0)
+		r = snapshot_mount_rw(rt, j->parent, key, mnt, e);
+	rw = r == 0;
+	if (r == 0 && j->from_step) {
+		r = mkdir(from, 0755) < 0 ? error_set(e, errno, "mkdir %s", from) : 0;
+		if (r == 0)
+			r = snapshot_mount_ro(rt, j->from_step, from, e);
+		ro = r == 0;
+	}
+	if (r == 0)
+		r = copy_into(j, mnt, j->from_step ? from : j->context, e);
+	if (ro && umount2(from, MNT_DETACH) < 0 && r == 0)
+		r = error_set(e, errno, "unmount %s", from);
+	if (rw && umount2(mnt, MNT_DETACH) < 0 && r == 0)
+		r = error_set(e, errno, "unmount %s", mnt);
+	rmdir(from);
+	rmdir(mnt);
+	free(mnt);
+	free(from);
+	return r;
+}
+
+/* The title alone is the progress line (BuildKit prints nothing more). */
+static void progress(const struct rt *rt, json_t *spec)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-zero-length"
+	rt_progress(rt, spec, "");
+#pragma GCC diagnostic pop
+}
+
+int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	struct copy_job j;
+	int r = copy_job_parse(spec, &j, e);
+
+	if (r == 0) {
+		progress(rt, spec);
+		/* exact modes: nothing the copy creates may be masked */
+		umask(0);
+		r = rt_reset_step(rt, key, e);
+	}
+	if (r == 0)
+		r = snapshot_private_ns(e);
+	if (r == 0)
+		r = copy_mounted(rt, key, &j, e);
+	if (r == 0)
+		r = chain_commit(rt, key, j.parent, e);
+	if (r == 0)
+		r = rt_stamp(rt, key, e);
+	if (r < 0)
+		copy_job_fail(&j, e);
+	copy_job_free(&j);
+	return r;
+}

@@ -8,9 +8,14 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "lock.h"
 #include "rt.h"
 #include "store.h"
 #include "util.h"
+
+/* Option values live for the whole process; kept file-level so early
+ * exits (usage, --help) do not leak them. */
+static char *state, *store;
 
 typedef int (*step_fn)(const struct rt *, const char *, json_t *, struct error *);
 typedef int (*cmd_fn)(const struct rt *, int, char **);
@@ -51,7 +56,7 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	json_error_t jerr;
 	struct error e = {0};
 	json_t *spec;
-	int r;
+	int r, done;
 
 	if (argc != 2 || !rt->state) {
 		fprintf(stderr, "df2make-runtime: usage: --state DIR %s KEY SPEC-JSON\n", name);
@@ -63,13 +68,34 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 			jerr.text, jerr.column);
 		return 2;
 	}
-	r = fn(rt, argv[0], spec, &e);
+	/* Concurrent makes on one state dir: one runs the step, the others
+	 * wait and then take its result (runtime/lock.c). */
+	r = rt_step_lock(rt, name, argv[0], &done, &e);
+	if (r == 0 && done)
+		rt_progress(rt, spec, "(done by a concurrent build)");
+	else if (r == 0)
+		r = fn(rt, argv[0], spec, &e);
+	rt_step_unlock();
 	json_decref(spec);
 	if (r < 0) {
 		fprintf(stderr, "df2make-runtime: %s\n", e.msg[0] ? e.msg : "step failed");
 		return 1;
 	}
 	return 0;
+}
+
+/* Runs the step or command named by argv[0]. */
+static int dispatch(const struct rt *rt, int argc, char **argv)
+{
+	for (size_t i = 0; i < LEN(steps); i++)
+		if (strcmp(argv[0], steps[i].name) == 0)
+			return run_step(rt, steps[i].fn, steps[i].name, argc - 1, argv + 1);
+	for (size_t i = 0; i < LEN(cmds); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			return cmds[i].fn(rt, argc - 1, argv + 1);
+	fprintf(stderr, "df2make-runtime: unknown command '%s'\n", argv[0]);
+	usage(stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -82,7 +108,6 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct rt rt = {0};
-	char *state = NULL, *store = NULL;
 	int c;
 
 	argv0 = "df2make-runtime";
@@ -113,14 +138,8 @@ int main(int argc, char **argv)
 	}
 	rt.state = state;
 	rt.store = store ? store : (store = store_default_dir());
-	for (size_t i = 0; i < LEN(steps); i++)
-		if (strcmp(argv[optind], steps[i].name) == 0)
-			return run_step(&rt, steps[i].fn, steps[i].name, argc - optind - 1,
-					argv + optind + 1);
-	for (size_t i = 0; i < LEN(cmds); i++)
-		if (strcmp(argv[optind], cmds[i].name) == 0)
-			return cmds[i].fn(&rt, argc - optind - 1, argv + optind + 1);
-	fprintf(stderr, "df2make-runtime: unknown command '%s'\n", argv[optind]);
-	usage(stderr);
-	return 2;
+	c = dispatch(&rt, argc - optind, argv + optind);
+	free(state);
+	free(store);
+	return c;
 }

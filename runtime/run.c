@@ -1,4 +1,215 @@
-/* placeholder until the sandbox module lands */
+/* run: the RUN step. Plans the sandbox, runs it over the parent's
+ * snapshot, removes the mount points it had to create from the upper (so
+ * only the command's changes form the layer), then commits and stamps. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <dirent.h>
+#include <unistd.h>
+
 #include "error.h"
+#include "fsutil.h"
 #include "rt.h"
-int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e) { return error_set(e, 0, "run: not implemented"); }
+#include "sandbox.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* "RUN make" from the title "[stage 2/5] RUN make", else the argv. */
+static char *run_text(json_t *spec, const struct sandbox *sb)
+{
+	const char *title = json_string_value(json_object_get(spec, "title"));
+	const char *rb = title && title[0] == '[' ? strstr(title, "] ") : NULL;
+	char *s, *t;
+
+	if (title && *title)
+		return xstrdup(rb ? rb + 2 : title);
+	s = xstrdup("RUN");
+	for (size_t i = 0; i < sb->argv.n; i++) {
+		t = xasprintf("%s %s", s, sb->argv.v[i]);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* The overlay work dirs hold mode-0 directories; open them up so that
+ * remove_tree can descend (rootless, we are not root out here). */
+static void remove_scratch(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name), *ww = xasprintf("%s/work/work", p);
+	char *w2 = xasprintf("%s/work", p);
+	struct error ignored;
+
+	chmod(ww, 0700);
+	chmod(w2, 0700);
+	remove_tree(p, &ignored);
+	free(p);
+	free(ww);
+	free(w2);
+}
+
+/* Everything in STATE/KEY but the upper and chain.json is scratch. */
+static void cleanup_step_dir(const struct rt *rt, const char *key)
+{
+	char *dir = rt_path(rt, key, NULL);
+	char *wk = xasprintf("%s/work/work", dir);
+	struct error ignored;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	chmod(wk, 0700);
+	free(wk);
+	while (d && (de = readdir(d))) {
+		if (startswith(de->d_name, "discard-"))
+			remove_scratch(dir, de->d_name);
+		else if (startswith(de->d_name, "view-") || strcmp(de->d_name, "root") == 0)
+			remove_scratch(dir, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	wk = xasprintf("%s/work", dir);
+	remove_tree(wk, &ignored);
+	free(wk);
+	free(dir);
+}
+
+static int is_opaque(const char *p)
+{
+	return lgetxattr(p, "trusted.overlay.opaque", NULL, 0) >= 0 ||
+	       lgetxattr(p, "user.overlay.opaque", NULL, 0) >= 0;
+}
+
+/* The topmost lower entry for rel, 0 if found (whiteouts hide it). */
+static int lower_stat(json_t *chain, const char *rel, struct stat *st)
+{
+	for (size_t i = json_array_size(chain); i-- > 0;) {
+		const char *d = json_string_value(json_object_get(json_array_get(chain, i), "dir"));
+		char *p = xasprintf("%s%s", d ? d : "/nonexistent", rel);
+		int r = lstat(p, st);
+		free(p);
+		if (r == 0)
+			return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0) ? -1 : 0;
+	}
+	return -1;
+}
+
+/* A directory copied up only because a mount point was created in it:
+ * empty, not opaque, same owner and mode as below; drop the copy. */
+static void drop_copied_up(const char *upper, json_t *chain, const char *rel)
+{
+	char *r = xstrdup(rel), *slash;
+	struct stat up, low;
+
+	while ((slash = strrchr(r, '/')) && slash != r) {
+		*slash = '\0';
+		char *p = xasprintf("%s%s", upper, r);
+		int drop = lstat(p, &up) == 0 && S_ISDIR(up.st_mode) && dir_is_empty(p) &&
+			   !is_opaque(p) && lower_stat(chain, r, &low) == 0 &&
+			   S_ISDIR(low.st_mode) && low.st_mode == up.st_mode &&
+			   low.st_uid == up.st_uid && low.st_gid == up.st_gid;
+		if (drop)
+			rmdir(p);
+		free(p);
+		if (!drop)
+			break;
+	}
+	free(r);
+}
+
+static int keep_stub(const struct sandbox *sb, const char *path)
+{
+	for (size_t i = 0; i < sb->nops; i++)
+		if (sb->ops[i].flags & SB_KEEPSTUB && strcmp(sb->ops[i].dest, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Mount points the sandbox created leave the upper again, deepest first,
+ * when still empty (BuildKit's mount stub cleaner); /dev /proc /sys stay,
+ * as runc's do. */
+static void remove_stubs(const struct rt *rt, const char *key, const struct sandbox *sb)
+{
+	char *upper = rt_path(rt, key, "/upper");
+	struct error ignored;
+	json_t *chain = sb->parent ? chain_read(rt, sb->parent, &ignored) : json_array();
+	struct stat st;
+
+	for (size_t i = sb->stubs.n; i-- > 0;) {
+		const char *rel = sb->stubs.v[i];
+		char *p = xasprintf("%s%s", upper, rel);
+		if (!keep_stub(sb, rel) && lstat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && !is_opaque(p))
+				rmdir(p);
+			else if (S_ISREG(st.st_mode) && st.st_size == 0)
+				unlink(p);
+		}
+		if (chain)
+			drop_copied_up(upper, chain, rel);
+		free(p);
+	}
+	json_decref(chain);
+	free(upper);
+}
+
+static const char *signame(int sig)
+{
+	const char *s = sigabbrev_np(sig);
+	return s ? s : "?";
+}
+
+/* The command ran: a non-zero status is the step's failure. */
+static int check_status(json_t *spec, const struct sandbox *sb, int status, struct error *e)
+{
+	const char *loc = json_string_value(json_object_get(spec, "loc"));
+	char *what;
+
+	if (status == 0)
+		return 0;
+	what = run_text(spec, sb);
+	if (sb->signo)
+		error_set(e, 0, "%s%s%s: exit status %d (killed by signal %d, SIG%s)",
+			  loc ? loc : "", loc ? ": " : "", what, status, sb->signo,
+			  signame(sb->signo));
+	else
+		error_set(e, 0, "%s%s%s: exit status %d", loc ? loc : "", loc ? ": " : "", what,
+			  status);
+	free(what);
+	return -1;
+}
+
+int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	const char *loc = json_string_value(json_object_get(spec, "loc"));
+	struct sandbox sb = {0};
+	int status = 0, r = -1;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-zero-length"
+	rt_progress(rt, spec, ""); /* the title alone */
+#pragma GCC diagnostic pop
+	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
+	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(&sb, rt, key, spec, e) < 0)
+		goto wrap;
+	r = sandbox_run(&sb, &status, e);
+	cleanup_step_dir(rt, key);
+	if (r < 0)
+		goto wrap;
+	if (check_status(spec, &sb, status, e) < 0) {
+		r = -1;
+		goto out;
+	}
+	remove_stubs(rt, key, &sb);
+	r = chain_commit(rt, key, sb.parent, e);
+	if (r == 0)
+		r = rt_stamp(rt, key, e);
+wrap:
+	if (r < 0)
+		error_wrap(e, "%s%sRUN step", loc ? loc : "", loc ? ": " : "");
+out:
+	sandbox_free(&sb);
+	return r;
+}

@@ -9,6 +9,7 @@
 #ifndef DF_SNAPSHOT_H
 #define DF_SNAPSHOT_H
 #include <jansson.h>
+#include <sys/types.h>
 
 struct rt;
 struct error;
@@ -32,5 +33,18 @@ int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, 
 /* Enters a private mount namespace (and, when not root, a user namespace
  * mapping the caller to 0) so mounts never reach the host. */
 int snapshot_private_ns(struct error *e);
+
+/* Helpers shared with the sandbox (and unit tests). */
+/* Escapes '\\', ':' and ',' for an overlayfs option value; malloc'd. */
+char *snapshot_escape(const char *path);
+/* The overlay mount data for lowers (top first, NULL-ended), upper/work
+ * (NULL = read-only view); malloc'd. */
+char *snapshot_overlay_opts(char *const *lowers, const char *upper, const char *work,
+			    int userxattr);
+/* 1 when the calling process is in a user namespace (not the initial one). */
+int snapshot_in_userns(void);
+/* Maps uid and gid to 0 in pid's new user namespace: uid_map, setgroups
+ * deny, gid_map. */
+int snapshot_map_ids(pid_t pid, uid_t uid, gid_t gid, struct error *e);
 
 #endif

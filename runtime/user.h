@@ -15,10 +15,15 @@ struct user_ids {
 	char *home; /* from passwd, "/" if unknown */
 };
 
-/* Resolves "user[:group]" (names or numbers) against the rootfs at root.
- * A missing name is an error; "1234" alone gives gid 1234 when the uid has
- * no passwd entry (BuildKit). */
+/* Resolves "user[:group]" (names or numbers) against the rootfs at root,
+ * with COPY --chown rules (BuildKit): a missing name is an error; a numeric
+ * user "1234" alone gives gid 1234; a name takes its passwd gid; no
+ * supplementary groups. */
 int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e);
+/* Resolves USER for RUN with runc's rules: a name (or a uid found in
+ * passwd) gets its passwd gid, HOME and, without an explicit group, the
+ * groups listing it as a member; an unknown numeric uid gets gid 0. */
+int user_resolve_exec(const char *root, const char *spec, struct user_ids *out, struct error *e);
 /* Frees the fields of ids. */
 void user_ids_free(struct user_ids *ids);
 

@@ -1,0 +1,51 @@
+/* args: ARG scoping (REFERENCE §1.9). A scope is an ordered list of
+ * variables; the global scope holds the ARGs before the first FROM plus
+ * the automatic platform ARGs, each stage has its own scope (a copy of
+ * its base stage's when built FROM one). */
+#ifndef DF_ARGS_H
+#define DF_ARGS_H
+#include <stddef.h>
+
+struct cli;
+struct instr;
+
+struct var {
+	char *name;
+	char *value; /* NULL: declared without a value */
+};
+
+struct vars {
+	struct var *v;
+	size_t n;
+};
+
+/* Sets name (adding it at the end, or replacing the value in place). */
+void args_set(struct vars *vs, const char *name, const char *value);
+/* The variable named name, or NULL. */
+const struct var *args_find(const struct vars *vs, const char *name);
+/* Replaces dst with a deep copy of src. */
+void args_copy(struct vars *dst, const struct vars *src);
+/* Frees the variables. */
+void args_free(struct vars *vs);
+/* Appends "NAME=value" for every variable with a value to a NULL-free
+ * vector under construction (see args_vec_*). */
+void args_to_vec(const struct vars *vs, char ***vec, size_t *n);
+
+/* Splits "os/arch[/variant]" (or the host's platform when p is NULL) into
+ * malloc'd parts; variant may be "". Dies on a malformed platform. */
+void args_platform(const char *p, char **os, char **arch, char **variant);
+/* Fills the automatic global ARGs: BUILD* from the host, TARGET* from
+ * platform (NULL = host), TARGETSTAGE. */
+void args_predefined(struct vars *g, const char *platform, const char *target_stage);
+/* Processes one global ARG instruction (before the first FROM). */
+void args_global(struct vars *g, const struct instr *in, const struct cli *c, char escape);
+/* Processes a stage ARG: build-arg, else the expanded default (env is the
+ * stage's expansion environment), else the global. */
+void args_stage(struct vars *s, const struct vars *g, const struct instr *in,
+		const struct cli *c, char escape, char *const *env);
+/* 1 for the predefined proxy variables (HTTP_PROXY ... in either case). */
+int args_is_proxy(const char *name);
+/* Expands word with the NULL-terminated K=V env or dies at loc. */
+char *args_expand(const char *word, char escape, char *const *env, const struct instr *in);
+
+#endif

@@ -1,0 +1,231 @@
+/* config: image config tracking (see config.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "instr.h"
+#include "util.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* BuildKit adds PATH when the base image has none. */
+static void config_path_default(struct config *c)
+{
+	if (!config_env_get(c, "PATH"))
+		config_env_set(c, "PATH", DEFAULT_PATH);
+}
+
+void config_scratch(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = json_object();
+	c->history = json_array();
+	config_path_default(c);
+	json_object_set_new(c->cfg, "WorkingDir", json_string("/"));
+}
+
+void config_from_image(struct config *c, json_t *image)
+{
+	json_t *cfg = json_object_get(image, "config");
+	json_t *hist = json_object_get(image, "history");
+	json_t *author = json_object_get(image, "author");
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = json_is_object(cfg) ? json_deep_copy(cfg) : json_object();
+	c->history = json_is_array(hist) ? json_deep_copy(hist) : json_array();
+	if (json_is_string(author))
+		c->author = xstrdup(json_string_value(author));
+	config_path_default(c);
+}
+
+void config_clone(struct config *dst, const struct config *src)
+{
+	dst->cfg = json_deep_copy(src->cfg);
+	dst->history = json_deep_copy(src->history);
+	dst->author = src->author ? xstrdup(src->author) : NULL;
+	dst->cmd_set = 0;
+}
+
+void config_free(struct config *c)
+{
+	json_decref(c->cfg);
+	json_decref(c->history);
+	free(c->author);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The Env entry for name, or NULL. */
+static json_t *config_env_entry(const struct config *c, const char *name, size_t *idx)
+{
+	json_t *env = json_object_get(c->cfg, "Env"), *v;
+	size_t n = strlen(name), i;
+
+	json_array_foreach(env, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (s && strncmp(s, name, n) == 0 && s[n] == '=') {
+			*idx = i;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+const char *config_env_get(const struct config *c, const char *name)
+{
+	size_t i;
+	json_t *v = config_env_entry(c, name, &i);
+
+	return v ? json_string_value(v) + strlen(name) + 1 : NULL;
+}
+
+void config_env_set(struct config *c, const char *name, const char *value)
+{
+	json_t *env = json_object_get(c->cfg, "Env");
+	char *kv = xasprintf("%s=%s", name, value);
+	size_t i;
+
+	if (!json_is_array(env)) {
+		env = json_array();
+		json_object_set_new(c->cfg, "Env", env);
+	}
+	if (config_env_entry(c, name, &i))
+		json_array_set_new(env, i, json_string(kv));
+	else
+		json_array_append_new(env, json_string(kv));
+	free(kv);
+}
+
+void config_env_vec(const struct config *c, char ***vec, size_t *n)
+{
+	json_t *env = json_object_get(c->cfg, "Env"), *v;
+	size_t i;
+
+	json_array_foreach(env, i, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		*vec = xreallocarray(*vec, *n + 2, sizeof(**vec));
+		(*vec)[(*n)++] = xstrdup(json_string_value(v));
+		(*vec)[*n] = NULL;
+	}
+}
+
+const char *config_workdir(const struct config *c)
+{
+	const char *s = json_string_value(json_object_get(c->cfg, "WorkingDir"));
+
+	return s && *s ? s : "/";
+}
+
+const char *config_user(const struct config *c)
+{
+	const char *s = json_string_value(json_object_get(c->cfg, "User"));
+
+	return s ? s : "";
+}
+
+json_t *config_shell(const struct config *c)
+{
+	static json_t *def;
+	json_t *sh = json_object_get(c->cfg, "Shell");
+
+	if (json_is_array(sh) && json_array_size(sh) > 0)
+		return sh;
+	if (!def)
+		def = json_pack("[ss]", "/bin/sh", "-c");
+	return def;
+}
+
+json_t *config_shell_argv(const struct config *c, const char *text)
+{
+	json_t *argv = json_deep_copy(config_shell(c));
+
+	json_array_append_new(argv, json_string(text));
+	return argv;
+}
+
+void config_set(struct config *c, const char *field, json_t *v)
+{
+	json_object_set_new(c->cfg, field, v);
+}
+
+/* Exec-form words as a JSON array. */
+static json_t *config_words(const struct instr *in)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < in->nargs; i++)
+		json_array_append_new(a, json_string(in->args[i]));
+	return a;
+}
+
+void config_cmd(struct config *c, const struct instr *in)
+{
+	json_t *argv = in->json ? config_words(in)
+				: config_shell_argv(c, in->nargs ? in->args[0] : "");
+
+	if (in->kind == I_CMD) {
+		config_set(c, "Cmd", argv);
+		c->cmd_set = 1;
+	} else {
+		config_set(c, "Entrypoint", argv);
+		/* an ENTRYPOINT drops a CMD inherited from the base, not one
+		 * set earlier in this stage */
+		if (!c->cmd_set)
+			json_object_del(c->cfg, "Cmd");
+	}
+	if (!in->json)
+		json_object_set_new(c->cfg, "ArgsEscaped", json_true());
+}
+
+void config_healthcheck(struct config *c, const struct instr *in)
+{
+	json_t *hc = json_object(), *test;
+
+	if (in->hc_none) {
+		config_set(c, "Healthcheck", json_pack("{s[s]}", "Test", "NONE"));
+		json_decref(hc);
+		return;
+	}
+	if (in->json) {
+		test = config_words(in);
+		json_array_insert_new(test, 0, json_string("CMD"));
+	} else {
+		test = json_pack("[ss]", "CMD-SHELL", in->nargs ? in->args[0] : "");
+	}
+	json_object_set_new(hc, "Test", test);
+	if (in->hc_interval)
+		json_object_set_new(hc, "Interval", json_integer(in->hc_interval));
+	if (in->hc_timeout)
+		json_object_set_new(hc, "Timeout", json_integer(in->hc_timeout));
+	if (in->hc_start_period)
+		json_object_set_new(hc, "StartPeriod", json_integer(in->hc_start_period));
+	if (in->hc_start_interval)
+		json_object_set_new(hc, "StartInterval", json_integer(in->hc_start_interval));
+	if (in->hc_retries)
+		json_object_set_new(hc, "Retries", json_integer(in->hc_retries));
+	config_set(c, "Healthcheck", hc);
+}
+
+void config_onbuild(struct config *c, const char *text)
+{
+	json_t *ob = json_object_get(c->cfg, "OnBuild");
+
+	if (!json_is_array(ob)) {
+		ob = json_array();
+		json_object_set_new(c->cfg, "OnBuild", ob);
+	}
+	json_array_append_new(ob, json_string(text));
+}
+
+void config_history(struct config *c, const char *created_by, const char *step)
+{
+	json_t *h = json_pack("{ss ss}", "created_by", created_by, "comment", "buildkit.dockerfile.v0");
+
+	if (step)
+		json_object_set_new(h, "step", json_string(step));
+	else
+		json_object_set_new(h, "empty_layer", json_true());
+	json_array_append_new(c->history, h);
+}

@@ -1,0 +1,506 @@
+/* emit: the Makefile writer (see emit.h). */
+#include <jansson.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "emit.h"
+#include "fsutil.h"
+#include "graph.h"
+#include "instr.h"
+#include "key.h"
+#include "mkquote.h"
+#include "ref.h"
+#include "error.h"
+#include "templates.h"
+
+/* Strings built for one template call, freed together. */
+struct evars {
+	const char *v[32];
+	char *own[16];
+	size_t n, nown;
+};
+
+static void ev_set(struct evars *ev, const char *name, const char *value)
+{
+	ev->v[ev->n++] = name;
+	ev->v[ev->n++] = value;
+	ev->v[ev->n] = NULL;
+}
+
+static void ev_take(struct evars *ev, const char *name, char *value)
+{
+	ev->own[ev->nown++] = value;
+	ev_set(ev, name, value);
+}
+
+static void ev_emit(struct evars *ev, struct buf *out, const char *tpl)
+{
+	templates_expand(out, tpl, ev->v);
+	for (size_t i = 0; i < ev->nown; i++)
+		free(ev->own[i]);
+	memset(ev, 0, sizeof(*ev));
+}
+
+static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
+{
+	struct buf b = {0};
+
+	fn(&b, s);
+	return buf_steal(&b);
+}
+
+static void emit_check_target(const char *what, const char *path)
+{
+	if (!mk_target_ok(path))
+		fatal("%s '%s' cannot be a make target (avoid ; | %% * ? [ ] = and newlines)", what,
+		      path);
+}
+
+/* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
+ * df2make (installed) or in the build tree, else the one on PATH. */
+static char *emit_runtime_path(void)
+{
+	const char *env = getenv("DF2MAKE_RUNTIME");
+	char *self, *dir, *p;
+
+	if (env && *env)
+		return xstrdup(env);
+	self = cli_self_path();
+	dir = dirname(self);
+	const char *cands[] = {"df2make-runtime", "../runtime/df2make-runtime"};
+	for (size_t i = 0; i < LEN(cands); i++) {
+		p = path_join(dir, cands[i]);
+		char *clean = path_clean(p);
+		free(p);
+		if (access(clean, X_OK) == 0) {
+			free(self);
+			return clean;
+		}
+		free(clean);
+	}
+	free(self);
+	return xstrdup("df2make-runtime");
+}
+
+static char *emit_args_comment(const struct cli *c)
+{
+	struct buf b = {0};
+
+	for (int i = 1; i < c->argc; i++) {
+		if (i > 1)
+			buf_addc(&b, ' ');
+		mk_comment(&b, c->argv[i]);
+	}
+	return buf_steal(&b);
+}
+
+static void emit_prologue(struct graph *g, struct buf *out)
+{
+	const struct cli *c = g->cli;
+	struct evars ev = {0};
+
+	if (c->state)
+		emit_check_target("--state", c->state);
+	emit_check_target("-o", c->output);
+	if (!mk_prereq_ok(c->context))
+		fatal("context '%s' cannot be used in a Makefile", c->context);
+	ev_set(&ev, "VERSION", PACKAGE_VERSION);
+	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
+	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
+	ev_take(&ev, "ARGS", emit_args_comment(c));
+	ev_take(&ev, "TARGET", xstrdup(g->target->label));
+	char *rt = emit_runtime_path();
+	ev_take(&ev, "RUNTIME", emit_with(mk_shell_var, rt));
+	free(rt);
+	ev_take(&ev, "STATE", c->state ? emit_with(mk_path, c->state)
+				       : xstrdup("$(abspath $(dir $(MK)))/.df2make"));
+	ev_take(&ev, "STATE_SH", c->state ? emit_with(mk_shell_var, c->state) : xstrdup("'$(STATE)'"));
+	ev_take(&ev, "STORE_SH", emit_with(mk_shell_var, c->store));
+	ev_take(&ev, "CONTEXT", emit_with(mk_path, c->context));
+	ev_take(&ev, "OUTPUT", emit_with(mk_path, c->output));
+	ev_emit(&ev, out, "prologue");
+}
+
+static void emit_word(struct buf *b, const char *w)
+{
+	buf_addc(b, ' ');
+	mk_shell(b, w);
+}
+
+static void emit_opt(struct buf *b, const char *opt, const char *val)
+{
+	emit_word(b, opt);
+	emit_word(b, val);
+}
+
+/* df2make's command line again, with absolute paths. */
+static char *emit_command(const struct cli *c)
+{
+	struct buf b = {0};
+	char *self = cli_self_path();
+
+	mk_shell(&b, self);
+	free(self);
+	emit_opt(&b, "-f", c->dockerfile);
+	for (size_t i = 0; i < c->tags.n; i++)
+		emit_opt(&b, "-t", c->tags.v[i]);
+	if (c->target)
+		emit_opt(&b, "--target", c->target);
+	for (size_t i = 0; i < c->build_args_raw.n; i++)
+		emit_opt(&b, "--build-arg", c->build_args_raw.v[i]);
+	char *o = xasprintf("type=%s,dest=%s", c->output_type, c->output);
+	emit_opt(&b, "-o", strcmp(c->output_type, "tar") == 0 ? c->output : o);
+	free(o);
+	if (c->state)
+		emit_opt(&b, "--state", c->state);
+	emit_opt(&b, "--store", c->store);
+	for (size_t i = 0; i < c->nsecrets; i++) {
+		char *s = xasprintf("id=%s,src=%s", c->secrets[i].id, c->secrets[i].src);
+		emit_opt(&b, "--secret", s);
+		free(s);
+	}
+	if (c->platform)
+		emit_opt(&b, "--platform", c->platform);
+	if (c->templates)
+		emit_opt(&b, "--templates", c->templates);
+	emit_opt(&b, "--compress", c->compress);
+	emit_word(&b, c->context);
+	return buf_steal(&b);
+}
+
+/* " path" for a prerequisite, or nothing when make cannot name it. */
+static void emit_prereq(struct buf *b, const char *path)
+{
+	if (!mk_prereq_ok(path))
+		return;
+	buf_addc(b, ' ');
+	mk_path(b, path);
+}
+
+static void emit_remake(struct graph *g, struct buf *out)
+{
+	const struct cli *c = g->cli;
+	struct evars ev = {0};
+	struct buf in = {0};
+	char *ign = xasprintf("%s.dockerignore", c->dockerfile);
+	char *cands[] = {ign, path_join(c->context, ".dockerignore"),
+			 path_join(c->context, ".containerignore")};
+
+	mk_path(&in, c->dockerfile);
+	/* $(wildcard) so that creating an ignore file, or loading a missing
+	 * image, also regenerates build.mk */
+	buf_adds(&in, " $(wildcard");
+	for (size_t i = 0; i < LEN(cands); i++) {
+		emit_prereq(&in, cands[i]);
+		free(cands[i]);
+	}
+	for (size_t i = 0; i < g->missing.n; i++)
+		emit_prereq(&in, g->missing.v[i]);
+	buf_addc(&in, ')');
+	for (size_t i = 0; i < g->refs.n; i++)
+		emit_prereq(&in, g->refs.v[i]);
+	ev_take(&ev, "INPUTS", buf_steal(&in));
+	ev_take(&ev, "COMMAND", emit_command(c));
+	ev_emit(&ev, out, "remake");
+}
+
+static void emit_done(struct buf *b, const struct step *st)
+{
+	buf_printf(b, " $(STATE)/%s.done", st->key);
+}
+
+static char *emit_spec(json_t *spec)
+{
+	char *j = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
+	char *q = emit_with(mk_shell, j);
+
+	free(j);
+	return q;
+}
+
+static const char *emit_tpl(const struct step *st)
+{
+	static const char *const names[] = {"base", "run", "copy", "add", "workdir"};
+
+	return names[st->kind];
+}
+
+static void emit_missing(struct step *st, struct buf *out)
+{
+	struct evars ev = {0};
+	char *msg = xasprintf("df2make: image %s is not in the store; load it with "
+			      "`df2make-runtime load -i IMAGE.tar` or "
+			      "`df2make-runtime import ROOTFS.tar %s`, then run make again",
+			      st->image, st->image);
+
+	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
+	ev_set(&ev, "KEY", st->key);
+	ev_take(&ev, "MESSAGE", emit_with(mk_shell, msg));
+	free(msg);
+	ev_emit(&ev, out, "base-missing");
+}
+
+/* A .d file's directory may be the context root itself. */
+static char *emit_input(const struct cli *c, const char *rel)
+{
+	struct buf b = {0};
+
+	buf_adds(&b, "$(CONTEXT)");
+	if (strcmp(rel, ".") != 0) {
+		buf_addc(&b, '/');
+		mk_path(&b, rel);
+	}
+	(void)c;
+	return buf_steal(&b);
+}
+
+/* The context paths a sum step depends on ("a;b" cannot be named in make:
+ * its directory stands in for it). */
+static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct strlist *all)
+{
+	for (size_t i = 0; i < st->inputs.n; i++) {
+		char *rel = xstrdup(st->inputs.v[i]), *in;
+		while (!mk_prereq_ok(rel) && strcmp(rel, ".") != 0) {
+			char *sl = strrchr(rel, '/');
+			if (sl)
+				*sl = '\0';
+			else
+				strcpy(rel, ".");
+		}
+		in = emit_input(g->cli, rel);
+		buf_printf(b, " %s", in);
+		strlist_take(all, in);
+		free(rel);
+	}
+	if (g->ignore_path)
+		emit_prereq(b, g->ignore_path);
+}
+
+static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
+{
+	struct evars ev = {0};
+	struct buf pre = {0};
+
+	emit_inputs(g, st, &pre, all);
+	ev_set(&ev, "KEY", st->key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_take(&ev, "SPEC", emit_spec(st->spec));
+	ev_emit(&ev, out, "sum");
+}
+
+static void emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
+{
+	struct evars ev = {0};
+	struct buf pre = {0};
+
+	if (st->kind == STEP_BASE && st->image && !st->manifest) {
+		emit_missing(st, out);
+		return;
+	}
+	if (st->parent)
+		emit_done(&pre, st->parent);
+	for (size_t i = 0; i < st->ndeps; i++)
+		emit_done(&pre, st->deps[i]);
+	if (st->kind == STEP_BASE && st->ref)
+		emit_prereq(&pre, st->ref);
+	if (st->sum)
+		buf_printf(&pre, " $(STATE)/%s.sum", st->key);
+	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
+	ev_set(&ev, "KEY", st->key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_take(&ev, "SPEC", emit_spec(st->spec));
+	ev_emit(&ev, out, emit_tpl(st));
+	if (st->sum)
+		emit_sum(g, st, out, all);
+}
+
+static void emit_stages(struct graph *g, struct buf *out)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < g->nstages; i++) {
+		struct stage *s = &g->stages[i];
+		struct evars ev = {0};
+		if (!(s->flags & FLAG_REACH) || !s->name)
+			continue;
+		if (strcmp(s->name, "all") == 0 || strcmp(s->name, "clean") == 0) {
+			warn("stage \"%s\" has no make target: the name is taken", s->name);
+			continue;
+		}
+		if (first)
+			buf_adds(out, "\n# One target per named stage.\n");
+		first = 0;
+		ev_set(&ev, "NAME", s->name);
+		ev_set(&ev, "KEY", s->last->key);
+		ev_emit(&ev, out, "stage");
+	}
+}
+
+/* SOURCE_DATE_EPOCH (build-arg, else environment), or null. */
+static json_t *emit_epoch(const struct cli *c)
+{
+	const char *e = cli_build_arg(c, "SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (!e)
+		e = getenv("SOURCE_DATE_EPOCH");
+	if (!e || !*e)
+		return json_null();
+	v = strtoll(e, &end, 10);
+	if (*end || v < 0)
+		fatal("SOURCE_DATE_EPOCH must be a number of seconds, not '%s'", e);
+	return json_integer(v);
+}
+
+static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+{
+	if (n)
+		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+	for (size_t i = 0; i < n; i++) {
+		struct evars ev = {0};
+		json_t *spec = json_pack("{so so ss so}", "parent",
+					 chain[i]->parent ? json_string(chain[i]->parent->key)
+							  : json_null(),
+					 "epoch", emit_epoch(g->cli), "compress", g->cli->compress,
+					 "level", json_null());
+		ev_set(&ev, "KEY", chain[i]->key);
+		ev_take(&ev, "SPEC", emit_spec(spec));
+		json_decref(spec);
+		ev_emit(&ev, out, "layer");
+	}
+}
+
+static json_t *emit_tags(const struct cli *c)
+{
+	json_t *tags = json_array();
+	struct error e = {0};
+
+	for (size_t i = 0; i < c->tags.n; i++) {
+		char *n = ref_normalize(c->tags.v[i], &e);
+		if (!n)
+			fatal("-t %s: %s", c->tags.v[i], e.msg);
+		json_array_append_new(tags, json_string(n));
+		free(n);
+	}
+	return tags;
+}
+
+json_t *emit_pack_spec(struct graph *g)
+{
+	const struct cli *c = g->cli;
+	struct step **chain;
+	size_t n = graph_final_chain(g, &chain);
+	json_t *layers = json_array();
+	struct config *cfg = &g->target->cfg;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(layers, json_string(chain[i]->key));
+	free(chain);
+	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title", "exporting to image",
+			 "loc", "", "output", "type", c->output_type, "dest", c->output, "tags",
+			 emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg, "author",
+			 cfg->author ? json_string(cfg->author) : json_null(), "architecture",
+			 g->arch, "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history", cfg->history,
+			 "layers", layers);
+}
+
+static void emit_pack(struct graph *g, struct buf *out)
+{
+	struct step **chain;
+	size_t n = graph_final_chain(g, &chain);
+	struct evars ev = {0};
+	struct buf pre = {0};
+	json_t *spec = emit_pack_spec(g);
+	char pk[33];
+
+	emit_layers(g, out, chain, n);
+	emit_done(&pre, g->target->last);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&pre, " $(STATE)/%s.layer", chain[i]->key);
+	key_compute(g->target->last->key, spec, NULL, pk);
+	ev_set(&ev, "PACKKEY", pk);
+	ev_set(&ev, "KEY", g->target->last->key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_take(&ev, "SPEC", emit_spec(spec));
+	ev_emit(&ev, out, "pack");
+	json_decref(spec);
+	free(chain);
+}
+
+static int emit_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Empty rules for the context inputs and the includes of the .d files. */
+static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
+{
+	struct evars ev = {0};
+	struct buf rule = {0}, inc = {0};
+
+	if (all->n)
+		qsort(all->v, all->n, sizeof(*all->v), emit_cmp);
+	for (size_t i = 0; i < all->n; i++) {
+		if (i && strcmp(all->v[i], all->v[i - 1]) == 0)
+			continue;
+		buf_adds(&rule, rule.len ? " \\\n\t" : "\n# A deleted context file must not stop make: its checksum step\n# notices instead.\n");
+		buf_adds(&rule, all->v[i]);
+	}
+	if (rule.len)
+		buf_adds(&rule, ":\n");
+	for (size_t i = 0; i < g->nsteps; i++) {
+		if (!g->steps[i]->sum)
+			continue;
+		if (!inc.len)
+			buf_adds(&inc, "\n# What the checksum steps read (like gcc -MD).\n"
+				       "ifeq ($(filter clean,$(MAKECMDGOALS)),)\n-include");
+		buf_printf(&inc, " \\\n\t$(STATE)/%s.d", g->steps[i]->key);
+	}
+	if (inc.len)
+		buf_adds(&inc, "\nendif\n");
+	ev_take(&ev, "INPUTS_RULE", buf_steal(&rule));
+	ev_take(&ev, "INCLUDES", buf_steal(&inc));
+	ev_emit(&ev, out, "epilogue");
+}
+
+static void emit_begin(void *arg, struct graph *g)
+{
+	struct emitter *em = arg;
+
+	templates_set_dir(g->cli->templates);
+	emit_prologue(g, em->out);
+	emit_remake(g, em->out);
+}
+
+static void emit_hook_step(void *arg, struct graph *g, struct step *st)
+{
+	struct emitter *em = arg;
+
+	if (st->stage && st->stage != em->cur) {
+		em->cur = st->stage;
+		buf_printf(em->out, "\n# ---- stage %s (%s) ----\n", em->cur->label,
+			   em->cur->base ? em->cur->base->label : em->cur->image);
+	}
+	emit_step(g, st, em->out, &em->inputs);
+}
+
+void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
+{
+	memset(em, 0, sizeof(*em));
+	em->out = out;
+	*h = (struct graph_hooks){emit_begin, emit_hook_step, em, 1};
+}
+
+void emit_finish(struct emitter *em, struct graph *g)
+{
+	emit_stages(g, em->out);
+	emit_pack(g, em->out);
+	templates_expand(em->out, "clean", (const char *const[]){NULL});
+	emit_epilogue(g, em->out, &em->inputs);
+	strlist_free(&em->inputs);
+}

@@ -1,0 +1,26 @@
+/* emit: build.mk from the graph, through the templates (docs/makefile.md
+ * describes the result, docs/internals.md the recipes' contract). */
+#ifndef DF_EMIT_H
+#define DF_EMIT_H
+
+#include "graph.h"
+#include "util.h"
+
+struct buf;
+
+/* Writer state: build.mk is written while the graph is built. */
+struct emitter {
+	struct buf *out;
+	struct strlist inputs;	  /* context paths listed, for the empty rules */
+	const struct stage *cur; /* stage of the last step written */
+};
+
+/* Prepares em to write into out; fills the hooks to pass to graph_build. */
+void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h);
+/* Writes what follows the steps: stage targets, layers, pack, clean,
+ * the .d includes. Dies on a path make cannot express. */
+void emit_finish(struct emitter *em, struct graph *g);
+/* The pack spec of the target (also used by the plan). New reference. */
+struct json_t *emit_pack_spec(struct graph *g);
+
+#endif

@@ -1,0 +1,131 @@
+/* graph: the stage graph (REFERENCE §1.12) and the steps it becomes.
+ * Stages know their base stage and the stages their COPY --from, RUN
+ * --mount from= and ONBUILD triggers need; only the stages the target
+ * reaches are resolved against the store and dispatched into steps. */
+#ifndef DF_GRAPH_H
+#define DF_GRAPH_H
+#include <jansson.h>
+#include <stddef.h>
+
+#include "args.h"
+#include "config.h"
+#include "util.h"
+
+struct cli;
+struct dockerfile;
+struct instr;
+struct ignore;
+
+/* Traversal state as flag bits (samurai build.c style). */
+enum {
+	FLAG_REACH = 1 << 0, /* the target needs this stage */
+	FLAG_CYCLE = 1 << 1, /* on the DFS stack */
+	FLAG_DONE = 1 << 2,  /* visited / dispatched */
+	FLAG_FINAL = 1 << 3, /* step in the final image's chain (gets a .layer) */
+};
+
+enum step_kind { STEP_BASE, STEP_RUN, STEP_COPY, STEP_ADD, STEP_WORKDIR };
+
+struct stage;
+struct graph;
+
+/* One make target $(STATE)/KEY.done: a filesystem step. */
+struct step {
+	enum step_kind kind;
+	char key[33];
+	struct step *parent;	 /* the step below (NULL: base) */
+	json_t *spec;		 /* the op's JSON spec, title and loc included;
+				  * NULL once emitted when the graph keeps no specs */
+	char *title, *loc;	 /* the spec's title and loc, kept */
+	const struct instr *in;	 /* NULL for a base made for --from=IMAGE */
+	struct stage *stage;	 /* NULL for such a base */
+	struct step **deps;	 /* other steps whose .done this needs */
+	size_t ndeps;
+	int sum;		 /* COPY/ADD from the context: has a KEY.sum step */
+	struct strlist inputs;	 /* context-relative paths read (sum prerequisites) */
+	char *image;		 /* base: normalised image name (NULL: scratch) */
+	char *ref;		 /* base: the store's ref file */
+	char *manifest;		 /* base: manifest digest, NULL when not in the store */
+	unsigned flags;
+};
+
+/* A stage's need of another stage, with the instruction that made it. */
+struct dep {
+	struct stage *stage;
+	const struct instr *in; /* NULL for FROM */
+	const char *what;	/* the --from value as written */
+};
+
+struct stage {
+	char *name;  /* lower-cased AS name, or NULL */
+	char *label; /* name, or "stage-N" */
+	int index;
+	const struct instr *from;
+	const struct instr **instrs; /* after FROM: ONBUILD triggers run first */
+	size_t ninstrs;
+	size_t ntriggers;
+	char *image;	/* expanded FROM image (NULL when the base is a stage) */
+	char *platform; /* expanded FROM --platform or NULL */
+	struct stage *base;
+	struct dep *deps;
+	size_t ndeps;
+	struct step *base_step; /* FROM image / scratch */
+	struct step *last;	/* the stage's result */
+	struct step **steps;	/* the stage's own steps, in order */
+	size_t nsteps, stepcap;
+	json_t *image_config; /* base image's config from the store, or NULL */
+	char *manifest;	      /* base image's manifest digest, or NULL (missing) */
+	struct config cfg;    /* the stage's image config at its end */
+	struct vars args;     /* the stage's ARG scope at its end */
+	int level;	      /* parallel level: 0 = needs no other stage */
+	unsigned flags;
+};
+
+/* Called while the graph is built, so build.mk can be written as steps
+ * are made and their specs dropped (memory stays flat for big files). */
+struct graph_hooks {
+	void (*begin)(void *arg, struct graph *g);		  /* after reach, before steps */
+	void (*step)(void *arg, struct graph *g, struct step *st); /* a new, finished step */
+	void *arg;
+	int drop_specs; /* free each spec after the step hook */
+};
+
+struct graph {
+	const struct cli *cli;
+	const struct graph_hooks *hooks;
+	struct dockerfile *df;
+	struct stage *stages;
+	size_t nstages;
+	struct stage *target;
+	struct vars globals;
+	struct step **steps; /* every step to emit, dependencies first */
+	size_t nsteps, stepcap;
+	struct step **bykey; /* open-addressing table of steps by key */
+	size_t keycap;
+	char *ignore_path; /* the ignore file in effect, or NULL */
+	struct ignore *ignore;
+	struct strlist refs;	/* store ref files of resolved images */
+	struct strlist missing; /* ref files of images not in the store */
+	char *os, *arch, *variant; /* target platform */
+};
+
+/* Builds the graph for the Dockerfile and options; dies with a located
+ * message on any error (duplicate stage, cycle, forward --from, unknown
+ * target). */
+struct graph *graph_build(struct dockerfile *df, const struct cli *c,
+			  const struct graph_hooks *hooks);
+/* A step is final (spec complete, keyed): runs the step hook. */
+void graph_step_done(struct graph *g, struct step *st);
+/* A stage by name (case-insensitive) or index ("0"), or NULL. */
+struct stage *graph_stage_ref(const struct graph *g, const char *name);
+/* Adds a keyed step to the graph's emission list and returns it, or
+ * returns the step already there with the same key (identical work is
+ * done once, as BuildKit deduplicates vertices); st is then freed. */
+struct step *graph_add_step(struct graph *g, struct step *st);
+/* The base step for an image used by --from / mount from (one per name). */
+struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in);
+/* The steps of the final image's chain, bottom first (base excluded);
+ * sets FLAG_FINAL on them. Returns the count; *out is malloc'd. */
+size_t graph_final_chain(struct graph *g, struct step ***out);
+
+#endif

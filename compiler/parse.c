@@ -1,0 +1,1586 @@
+/* The Dockerfile reader. It follows BuildKit's parser package step by step
+ * (parser.go, split_command.go, line_parsers.go, directives.go) because
+ * every quirk there is visible to users: which lines continue, what a word
+ * is, when JSON silently becomes shell form. Comments name the Go function
+ * each piece mirrors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "parse.h"
+#include "util.h"
+
+#define MAX_LINE 65536 /* bufio.MaxScanTokenSize */
+#define RUNE_ERROR 0xFFFD
+
+/* ---- UTF-8 and Unicode helpers (Go semantics) ---- */
+
+/* Decodes one rune like utf8.DecodeRune: invalid input is RUNE_ERROR, width 1. */
+static int u8_decode(const char *str, size_t n, int *width)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int r, w, i;
+
+	*width = 1;
+	if (n == 0)
+		return RUNE_ERROR;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] < 0xC2 || s[0] > 0xF4)
+		return RUNE_ERROR;
+	w = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+	if ((size_t)w > n)
+		return RUNE_ERROR;
+	r = s[0] & (0x7F >> w);
+	for (i = 1; i < w; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return RUNE_ERROR;
+		r = r << 6 | (s[i] & 0x3F);
+	}
+	if ((w == 3 && r < 0x800) || (w == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
+	    (r >= 0xD800 && r <= 0xDFFF))
+		return RUNE_ERROR;
+	*width = w;
+	return r;
+}
+
+/* Appends the UTF-8 encoding of r. */
+static void u8_add(struct buf *b, int r)
+{
+	char s[4];
+
+	if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+		r = RUNE_ERROR;
+	if (r < 0x80) {
+		buf_addc(b, (char)r);
+	} else if (r < 0x800) {
+		s[0] = (char)(0xC0 | r >> 6);
+		s[1] = (char)(0x80 | (r & 0x3F));
+		buf_addn(b, s, 2);
+	} else if (r < 0x10000) {
+		s[0] = (char)(0xE0 | r >> 12);
+		s[1] = (char)(0x80 | (r >> 6 & 0x3F));
+		s[2] = (char)(0x80 | (r & 0x3F));
+		buf_addn(b, s, 3);
+	} else {
+		s[0] = (char)(0xF0 | r >> 18);
+		s[1] = (char)(0x80 | (r >> 12 & 0x3F));
+		s[2] = (char)(0x80 | (r >> 6 & 0x3F));
+		s[3] = (char)(0x80 | (r & 0x3F));
+		buf_addn(b, s, 4);
+	}
+}
+
+/* unicode.IsSpace. */
+static int u_space(int r)
+{
+	switch (r) {
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xA0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202F:
+	case 0x205F:
+	case 0x3000:
+		return 1;
+	}
+	return r >= 0x2000 && r <= 0x200A;
+}
+
+/* BuildKit's flag and HEALTHCHECK scanners test single bytes as runes, so
+ * bytes 0x85 and 0xA0 count as blanks there (unicode.IsSpace(rune(b))). */
+static int byte_space(unsigned char c)
+{
+	return u_space(c);
+}
+
+/* The [\t\v\f\r ] class of BuildKit's reWhitespace and tokenWhitespace. */
+static int re_ws(char c)
+{
+	return c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == ' ';
+}
+
+/* The \s class of Go regexps. */
+static int re_s(char c)
+{
+	return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
+}
+
+/* Bytes of leading Unicode white space in s[0..n). */
+static size_t lead_space(const char *s, size_t n)
+{
+	size_t i = 0;
+	int w, r;
+
+	while (i < n) {
+		r = u8_decode(s + i, n - i, &w);
+		if (!u_space(r))
+			break;
+		i += w;
+	}
+	return i;
+}
+
+size_t parse_trim_space(const char *s, size_t len, size_t *start)
+{
+	size_t i = lead_space(s, len), end = i, j = i;
+	int w, r;
+
+	while (j < len) {
+		r = u8_decode(s + j, len - j, &w);
+		j += w;
+		if (!u_space(r))
+			end = j;
+	}
+	*start = i;
+	return end - i;
+}
+
+/* Go's unicode.ToLower for the letters with simple mappings we support. */
+static int u_lower(int r)
+{
+	if ((r >= 'A' && r <= 'Z') || (r >= 0xC0 && r <= 0xDE && r != 0xD7))
+		return r + 32;
+	if (r >= 0x391 && r <= 0x3AB && r != 0x3A2)
+		return r + 32;
+	if (r >= 0x410 && r <= 0x42F)
+		return r + 32;
+	if (r >= 0x400 && r <= 0x40F)
+		return r + 80;
+	if (r >= 0x100 && r <= 0x17F && r != 0x130 && r != 0x131 && r != 0x138 && r != 0x149 &&
+	    r != 0x17F)
+		return ((r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17E)) ? r | !(r & 1)
+										  : r | 1;
+	if (r == 0x212A)
+		return 'k';
+	if (r == 0x212B)
+		return 0xE5;
+	return r;
+}
+
+/* Go's unicode.ToUpper, restricted to what can turn a keyword into ASCII. */
+static int u_upper(int r)
+{
+	if (r >= 'a' && r <= 'z')
+		return r - 32;
+	if (r == 0x131)
+		return 'I';
+	if (r == 0x17F)
+		return 'S';
+	return r;
+}
+
+/* Maps every rune of s through f; invalid bytes become U+FFFD as in Go. */
+static char *u_map(const char *s, int (*f)(int))
+{
+	struct buf b = {0};
+	size_t n = strlen(s), i = 0;
+	int w, r;
+
+	while (i < n) {
+		r = u8_decode(s + i, n - i, &w);
+		if (r == RUNE_ERROR && w == 1)
+			buf_addc(&b, s[i]); /* Go keeps invalid bytes as they are */
+		else
+			u8_add(&b, f(r));
+		i += w;
+	}
+	return buf_steal(&b);
+}
+
+char *parse_lower(const char *s)
+{
+	return u_map(s, u_lower);
+}
+
+char *parse_upper(const char *s)
+{
+	return u_map(s, u_upper);
+}
+
+/* ---- strconv.Quote ---- */
+
+/* unicode.IsPrint, without the tables of unassigned code points. */
+static int u_print(int r)
+{
+	if (r < 0x80)
+		return r >= 0x20 && r < 0x7F;
+	if (r < 0xA1 || r == 0xAD || r == 0x1680 || r == 0x2028 || r == 0x2029 || r == 0x202F ||
+	    r == 0x205F || r == 0x3000 || r == 0xFEFF || r == 0x61C || r == 0x6DD || r == 0x70F ||
+	    r == 0x180E || r == 0x8E2)
+		return 0;
+	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) ||
+	    (r >= 0x2060 && r <= 0x206F) || (r >= 0x600 && r <= 0x605) ||
+	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xE000 && r <= 0xF8FF) ||
+	    (r >= 0xFDD0 && r <= 0xFDEF) || (r & 0xFFFE) == 0xFFFE || r >= 0xE0000)
+		return 0;
+	return 1;
+}
+
+void parse_quote(struct buf *b, const char *s, size_t len)
+{
+	static const char esc[] = "\a\b\f\n\r\t\v", letter[] = "abfnrtv";
+	size_t i = 0;
+	int w, r;
+	const char *e;
+
+	buf_addc(b, '"');
+	while (i < len) {
+		r = u8_decode(s + i, len - i, &w);
+		if (r == RUNE_ERROR && w == 1) {
+			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
+		} else if (r == '"' || r == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)r);
+		} else if (u_print(r)) {
+			buf_addn(b, s + i, w);
+		} else if (r && r < 0x80 && (e = strchr(esc, r))) {
+			buf_addc(b, '\\');
+			buf_addc(b, letter[e - esc]);
+		} else if (r < ' ' || r == 0x7F) {
+			buf_printf(b, "\\x%02x", r);
+		} else if (r < 0x10000) {
+			buf_printf(b, "\\u%04x", r);
+		} else {
+			buf_printf(b, "\\U%08x", r);
+		}
+		i += w;
+	}
+	buf_addc(b, '"');
+}
+
+/* ---- the logical line: joined text plus a map back to the source ---- */
+
+struct seg {
+	size_t off; /* offset in the joined text */
+	int line, col;
+};
+
+struct lline {
+	struct buf text;
+	struct seg *segs;
+	size_t nsegs;
+};
+
+/* Appends a piece of physical line `line` that started at column col. */
+static void ll_add(struct lline *l, const char *s, size_t n, int line, int col)
+{
+	l->segs = xreallocarray(l->segs, l->nsegs + 1, sizeof(*l->segs));
+	l->segs[l->nsegs++] = (struct seg){l->text.len, line, col};
+	buf_addn(&l->text, s, n);
+}
+
+/* Maps an offset of the joined text to its line and column. */
+static void ll_pos(const struct lline *l, size_t off, int *line, int *col)
+{
+	size_t lo = 0, hi = l->nsegs;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (l->segs[mid].off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (!l->nsegs) {
+		*line = 1;
+		*col = 1;
+		return;
+	}
+	*line = l->segs[lo].line;
+	*col = l->segs[lo].col + (int)(off - l->segs[lo].off);
+}
+
+/* ---- parser state ---- */
+
+struct directives {
+	int done;
+	int seen_escape, seen_syntax, seen_check;
+};
+
+struct parser {
+	const char *path;
+	const char *p, *end; /* unread input */
+	int lineno;	     /* lines read so far */
+	int too_long;
+	char escape;
+	struct directives dir;
+	struct lline ll;
+	struct ptree *t;
+	struct df_error *err;
+};
+
+/* Fills err; always returns 0 so callers can `return fail(...)`. */
+static int fail(struct parser *ps, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(struct parser *ps, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	ps->err->loc = (struct loc){ps->path, line < 1 ? 1 : line, col < 1 ? 1 : col, line};
+	va_start(ap, fmt);
+	vsnprintf(ps->err->msg, sizeof(ps->err->msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Next physical line, newline included (bufio.Scanner + scanLines). A line
+ * longer than the scanner's buffer ends the input, as it does in Go. */
+static int next_line(struct parser *ps, const char **s, size_t *n)
+{
+	const char *nl;
+	size_t len;
+
+	if (ps->p >= ps->end || ps->too_long)
+		return 0;
+	nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
+	len = nl ? (size_t)(nl - ps->p) + 1 : (size_t)(ps->end - ps->p);
+	if (len > MAX_LINE || (!nl && len >= MAX_LINE)) {
+		ps->too_long = 1;
+		return 0;
+	}
+	*s = ps->p;
+	*n = len;
+	ps->p += len;
+	return 1;
+}
+
+/* bytes.TrimRight(s, "\r\n"). */
+static size_t trim_newline(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/* isComment: first non-blank character is '#'. */
+static int is_comment(const char *s, size_t n)
+{
+	size_t i = lead_space(s, n);
+
+	return i < n && s[i] == '#';
+}
+
+/* Records a directive value, rejecting repeats (DirectiveParser.ParseLine). */
+static int directive_set(struct parser *ps, const char *key, const char *v, size_t vn)
+{
+	int *seen = !strcmp(key, "escape")   ? &ps->dir.seen_escape
+		    : !strcmp(key, "syntax") ? &ps->dir.seen_syntax
+					     : &ps->dir.seen_check;
+
+	if (*seen)
+		return fail(ps, ps->lineno + 1, 1, "only one %s parser directive can be used", key);
+	*seen = 1;
+	if (!strcmp(key, "escape")) {
+		if (vn != 1 || (v[0] != '`' && v[0] != '\\'))
+			return fail(ps, ps->lineno + 1, 1,
+				    "invalid escape token '%.*s' does not match ` or \\", (int)vn,
+				    v);
+		ps->escape = v[0];
+	} else {
+		char **dst = !strcmp(key, "syntax") ? &ps->t->syntax : &ps->t->check;
+		*dst = xstrndup(v, vn);
+		if (!strcmp(key, "check"))
+			ps->t->check_line = ps->lineno + 1;
+	}
+	return 1;
+}
+
+/* Splits "key = value" after the '#' as ^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$
+ * does; returns 0 when the line is not of that form. */
+static int directive_split(const char *s, size_t n, char *key, size_t keysz, const char **v,
+			   size_t *vn)
+{
+	size_t i = 0, k, ws;
+
+	if (!n || !((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z'))
+		return 0;
+	while (i < n &&
+	       (((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+		i++;
+	if (i >= keysz)
+		return 0;
+	for (k = 0; k < i; k++)
+		key[k] = (char)(s[k] | 32);
+	key[i] = '\0';
+	while (i < n && re_s(s[i]))
+		i++;
+	if (i >= n || s[i] != '=')
+		return 0;
+	i++;
+	for (ws = i; ws < n && re_s(s[ws]); ws++)
+		;
+	if (ws == n) { /* all blank: (.+?) takes the last blank if there is one */
+		if (i == n)
+			return 0;
+		*v = s + n - 1;
+		*vn = 1;
+		return 1;
+	}
+	while (n > ws && re_s(s[n - 1]))
+		n--;
+	*v = s + ws;
+	*vn = n - ws;
+	return 1;
+}
+
+/* possibleParserDirective for one line (already left-trimmed). */
+static int directive_line(struct parser *ps, const char *s, size_t n)
+{
+	char key[16];
+	const char *v;
+	size_t vn, i;
+
+	if (ps->dir.done)
+		return 1;
+	if (!n || s[0] != '#') {
+		ps->dir.done = 1;
+		return 1;
+	}
+	i = 1 + lead_space(s + 1, n - 1);
+	if (!directive_split(s + i, n - i, key, sizeof(key), &v, &vn) ||
+	    (strcmp(key, "escape") && strcmp(key, "syntax") && strcmp(key, "check"))) {
+		ps->dir.done = 1;
+		return 1;
+	}
+	return directive_set(ps, key, v, vn);
+}
+
+/* DetectSyntax: the syntax directive may also follow a "#!" line or be
+ * written "//syntax=..."; only the frontend choice uses these forms. */
+static char *detect_syntax(const char *s, size_t n)
+{
+	static const char *const prefixes[] = {"#", "//"};
+	const char *p, *end = s + n, *nl, *v;
+	char key[16];
+	size_t k, len, vn, i;
+
+	if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	if (end - s >= 2 && s[0] == '#' && s[1] == '!') {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
+	}
+	for (k = 0; k < LEN(prefixes); k++) {
+		for (p = s; p < end; p = nl ? nl + 1 : end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			len = (nl ? (size_t)(nl - p) : (size_t)(end - p));
+			if (len < strlen(prefixes[k]) ||
+			    memcmp(p, prefixes[k], strlen(prefixes[k])))
+				break;
+			i = strlen(prefixes[k]);
+			i += lead_space(p + i, len - i);
+			if (!directive_split(p + i, len - i, key, sizeof(key), &v, &vn) ||
+			    (strcmp(key, "syntax") && strcmp(key, "escape") &&
+			     strcmp(key, "check")))
+				break;
+			if (!strcmp(key, "syntax"))
+				return xstrndup(v, vn);
+		}
+	}
+	return NULL;
+}
+
+/* trimContinuationCharacter: the escape as the last non-blank character,
+ * not itself escaped, continues the line; returns the kept length or
+ * (size_t)-1 when the line does not continue. */
+static size_t continuation(const struct parser *ps, const char *s, size_t n)
+{
+	size_t j = n;
+
+	while (j && (s[j - 1] == ' ' || s[j - 1] == '\t'))
+		j--;
+	if (!j || s[j - 1] != ps->escape)
+		return (size_t)-1;
+	if (j >= 2 && s[j - 2] == ps->escape)
+		return (size_t)-1;
+	return j - 1;
+}
+
+/* ---- words ---- */
+
+struct words {
+	struct pword *v;
+	size_t n;
+};
+
+/* Appends a word whose text is b (taken) and that starts at offset off. */
+static void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len,
+		      size_t off)
+{
+	struct pword *pw;
+
+	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+	pw = &w->v[w->n++];
+	pw->len = len;
+	pw->s = buf_steal(b);
+	ll_pos(ll, off, &pw->line, &pw->col);
+}
+
+/* Appends a copy of s[0..n) as a word. */
+static void words_addn(struct words *w, const struct lline *ll, const char *s, size_t n, size_t off)
+{
+	struct buf b = {0};
+
+	buf_addn(&b, s, n);
+	buf_addn(&b, "", 0);
+	words_add(w, ll, &b, n, off);
+}
+
+/* Appends byte c as Go's string(rune(c)) does: bytes >= 0x80 are read as
+ * Latin-1 code points. BuildKit's flag scanner works on bytes, so this is
+ * what a non-ASCII flag value turns into. */
+static void add_latin1(struct buf *b, unsigned char c)
+{
+	u8_add(b, c);
+}
+
+/* extractBuilderFlags: leading "--" words of s (offset base in the line).
+ * Returns the offset where the arguments start (n when none are left). */
+static size_t extract_flags(const struct lline *ll, size_t base, size_t n, struct words *flags)
+{
+	const char *s = ll->text.s + base;
+	enum { SPACES, WORD, QUOTE } phase = SPACES;
+	struct buf word = {0};
+	size_t pos, start = 0;
+	int blank_ok = 0;
+	unsigned char quote = 0, ch = 0;
+
+	buf_addn(&word, "", 0);
+	for (pos = 0; pos <= n; pos++) {
+		if (pos != n)
+			ch = (unsigned char)s[pos];
+		if (phase == SPACES) {
+			if (pos == n)
+				break;
+			if (byte_space(ch))
+				continue;
+			if (ch != '-' || pos + 1 == n || s[pos + 1] != '-') {
+				buf_free(&word);
+				return pos;
+			}
+			phase = WORD;
+			start = pos;
+		}
+		if (pos == n) {
+			if (strcmp(word.s, "--") && (blank_ok || word.len))
+				words_add(flags, ll, &word, word.len, base + start);
+			break;
+		}
+		if (phase == WORD) {
+			if (byte_space(ch)) {
+				phase = SPACES;
+				if (!strcmp(word.s, "--")) {
+					buf_free(&word);
+					return pos;
+				}
+				if (blank_ok || word.len)
+					words_add(flags, ll, &word, word.len, base + start);
+				buf_reset(&word);
+				buf_addn(&word, "", 0);
+				blank_ok = 0;
+				continue;
+			}
+			if (ch == '\'' || ch == '"') {
+				quote = ch;
+				blank_ok = 1;
+				phase = QUOTE;
+				continue;
+			}
+			if (ch == '\\') {
+				if (pos + 1 == n)
+					continue;
+				ch = (unsigned char)s[++pos];
+			}
+			add_latin1(&word, ch);
+			continue;
+		}
+		if (ch == quote) {
+			phase = WORD;
+			continue;
+		}
+		if (ch == '\\') {
+			if (pos + 1 == n) {
+				phase = WORD;
+				continue;
+			}
+			ch = (unsigned char)s[++pos];
+		}
+		add_latin1(&word, ch);
+	}
+	buf_free(&word);
+	return n;
+}
+
+/* parseWords: quote-aware words for ENV, LABEL and ARG; quotes and escapes
+ * stay in the words. */
+static void split_words(const struct lline *ll, size_t base, size_t n, char esc, struct words *out)
+{
+	const char *s = ll->text.s + base;
+	enum { SPACES, WORD, QUOTE } phase = SPACES;
+	struct buf word = {0};
+	size_t pos, start = 0;
+	int blank_ok = 0, quote = 0, ch = 0, w = 0;
+
+	for (pos = 0; pos <= n; pos += (size_t)w) {
+		if (pos != n)
+			ch = u8_decode(s + pos, n - pos, &w);
+		if (phase == SPACES) {
+			if (pos == n)
+				break;
+			if (u_space(ch))
+				continue;
+			phase = WORD;
+			start = pos;
+		}
+		if (pos == n) {
+			if (blank_ok || word.len)
+				words_add(out, ll, &word, word.len, base + start);
+			break;
+		}
+		if (phase == WORD) {
+			if (u_space(ch)) {
+				phase = SPACES;
+				if (blank_ok || word.len)
+					words_add(out, ll, &word, word.len, base + start);
+				buf_reset(&word);
+				blank_ok = 0;
+				continue;
+			}
+			if (ch == '\'' || ch == '"') {
+				quote = ch;
+				blank_ok = 1;
+				phase = QUOTE;
+			}
+			if (ch == esc) {
+				if (pos + (size_t)w == n)
+					continue;
+				u8_add(&word, ch);
+				pos += (size_t)w;
+				ch = u8_decode(s + pos, n - pos, &w);
+			}
+			u8_add(&word, ch);
+			continue;
+		}
+		if (ch == quote)
+			phase = WORD;
+		if (ch == esc && quote != '\'') {
+			if (pos + (size_t)w == n) {
+				phase = WORD;
+				continue;
+			}
+			pos += (size_t)w;
+			u8_add(&word, ch);
+			ch = u8_decode(s + pos, n - pos, &w);
+		}
+		u8_add(&word, ch);
+	}
+	buf_free(&word);
+}
+
+/* reWhitespace.Split(s, max): pieces between runs of [\t\v\f\r ]. */
+static void split_ws(const struct lline *ll, size_t base, size_t n, int max, struct words *out)
+{
+	const char *s = ll->text.s + base;
+	size_t i = 0, start = 0;
+	int pieces = 1;
+
+	while (i < n) {
+		if (re_ws(s[i]) && (max < 0 || pieces < max)) {
+			words_addn(out, ll, s + start, i - start, base + start);
+			pieces++;
+			while (i < n && re_ws(s[i]))
+				i++;
+			start = i;
+			continue;
+		}
+		i++;
+	}
+	words_addn(out, ll, s + start, n - start, base + start);
+}
+
+/* ---- JSON (encoding/json's rules for a []interface{}) ---- */
+
+struct json {
+	const char *s;
+	size_t n, i;
+	int depth;
+};
+
+static int json_value(struct json *j, struct buf *str, int *is_str);
+
+static void json_ws(struct json *j)
+{
+	while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' ||
+			       j->s[j->i] == '\r'))
+		j->i++;
+}
+
+/* Four hex digits at s; -1 if not. */
+static int hex4(const char *s, size_t n)
+{
+	int v = 0, k;
+
+	if (n < 4)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		char c = s[k];
+		int d = c >= '0' && c <= '9'		     ? c - '0'
+			: (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
+							     : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* A \uXXXX escape at j->i (after the 'u'), pairing surrogates as Go does. */
+static int json_u(struct json *j, struct buf *out)
+{
+	int r = hex4(j->s + j->i, j->n - j->i), r2;
+
+	if (r < 0)
+		return 0;
+	j->i += 4;
+	if (r >= 0xD800 && r < 0xE000) {
+		r2 = -1;
+		if (j->i + 6 <= j->n && j->s[j->i] == '\\' && j->s[j->i + 1] == 'u')
+			r2 = hex4(j->s + j->i + 2, j->n - j->i - 2);
+		if (r < 0xDC00 && r2 >= 0xDC00 && r2 < 0xE000) {
+			r = 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00);
+			j->i += 6;
+		} else {
+			r = RUNE_ERROR;
+		}
+	}
+	if (out)
+		u8_add(out, r);
+	return 1;
+}
+
+/* A string at j->i (the opening quote); decoded into out if non-NULL. */
+static int json_string(struct json *j, struct buf *out)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *e;
+	int w, r;
+
+	j->i++;
+	while (j->i < j->n) {
+		unsigned char c = (unsigned char)j->s[j->i];
+		if (c == '"') {
+			j->i++;
+			return 1;
+		}
+		if (c < 0x20)
+			return 0;
+		if (c == '\\') {
+			if (++j->i >= j->n)
+				return 0;
+			c = (unsigned char)j->s[j->i++];
+			if (c == 'u') {
+				if (!json_u(j, out))
+					return 0;
+			} else if (c && (e = strchr(from, c))) {
+				if (out)
+					buf_addc(out, to[e - from]);
+			} else {
+				return 0;
+			}
+			continue;
+		}
+		r = u8_decode(j->s + j->i, j->n - j->i, &w);
+		if (out)
+			u8_add(out, r);
+		j->i += (size_t)w;
+	}
+	return 0;
+}
+
+/* Skips a JSON number at j->i. */
+static int json_number(struct json *j)
+{
+	size_t i = j->i, d;
+
+	if (i < j->n && j->s[i] == '-')
+		i++;
+	if (i < j->n && j->s[i] == '0') {
+		i++;
+	} else {
+		for (d = i; i < j->n && j->s[i] >= '0' && j->s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < j->n && j->s[i] == '.') {
+		for (d = ++i; i < j->n && j->s[i] >= '0' && j->s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < j->n && (j->s[i] | 32) == 'e') {
+		i++;
+		if (i < j->n && (j->s[i] == '+' || j->s[i] == '-'))
+			i++;
+		for (d = i; i < j->n && j->s[i] >= '0' && j->s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	j->i = i;
+	return 1;
+}
+
+/* Elements of an array or members of an object, after the opening bracket. */
+static int json_seq(struct json *j, char close, int object)
+{
+	int dummy;
+
+	json_ws(j);
+	if (j->i < j->n && j->s[j->i] == close) {
+		j->i++;
+		return 1;
+	}
+	for (;;) {
+		json_ws(j);
+		if (object) {
+			if (j->i >= j->n || j->s[j->i] != '"' || !json_string(j, NULL))
+				return 0;
+			json_ws(j);
+			if (j->i >= j->n || j->s[j->i++] != ':')
+				return 0;
+		}
+		if (!json_value(j, NULL, &dummy))
+			return 0;
+		json_ws(j);
+		if (j->i >= j->n)
+			return 0;
+		if (j->s[j->i] == close) {
+			j->i++;
+			return 1;
+		}
+		if (j->s[j->i++] != ',')
+			return 0;
+	}
+}
+
+/* Any value; a string is decoded into str when str is non-NULL. */
+static int json_value(struct json *j, struct buf *str, int *is_str)
+{
+	static const char *const lits[] = {"true", "false", "null"};
+	size_t k;
+
+	*is_str = 0;
+	json_ws(j);
+	if (j->i >= j->n)
+		return 0;
+	switch (j->s[j->i]) {
+	case '"':
+		*is_str = 1;
+		return json_string(j, str);
+	case '[':
+	case '{':
+		if (++j->depth > 10000) /* encoding/json's maxNestingDepth */
+			return 0;
+		j->i++;
+		k = json_seq(j, j->s[j->i - 1] == '[' ? ']' : '}', j->s[j->i - 1] == '{');
+		j->depth--;
+		return (int)k;
+	}
+	for (k = 0; k < LEN(lits); k++) {
+		size_t l = strlen(lits[k]);
+		if (j->n - j->i >= l && !memcmp(j->s + j->i, lits[k], l)) {
+			j->i += l;
+			return 1;
+		}
+	}
+	return json_number(j);
+}
+
+/* parseJSON: 1 = array of strings (words filled), 0 = not JSON (fall back),
+ * -1 = JSON array holding something other than strings (an error). */
+static int parse_json(const struct lline *ll, size_t base, size_t n, struct words *out)
+{
+	struct json j = {ll->text.s + base, n, 0, 1};
+	struct words w = {0};
+	struct buf str = {0};
+	int is_str, nonstring = 0;
+	size_t start;
+
+	j.i = lead_space(j.s, n);
+	if (j.i >= n || j.s[j.i] != '[')
+		return 0;
+	start = j.i++;
+	json_ws(&j);
+	if (j.i < n && j.s[j.i] == ']') {
+		j.i++;
+	} else {
+		for (;;) {
+			buf_reset(&str);
+			buf_addn(&str, "", 0);
+			if (!json_value(&j, &str, &is_str))
+				goto invalid;
+			if (is_str)
+				words_add(&w, ll, &str, str.len, base + start);
+			nonstring |= !is_str;
+			json_ws(&j);
+			if (j.i >= n)
+				goto invalid;
+			if (j.s[j.i] == ']') {
+				j.i++;
+				break;
+			}
+			if (j.s[j.i++] != ',')
+				goto invalid;
+		}
+	}
+	json_ws(&j);
+	if (j.i != n)
+		goto invalid;
+	buf_free(&str);
+	if (nonstring) {
+		out->v = w.v;
+		out->n = w.n;
+		return -1;
+	}
+	*out = w;
+	return 1;
+invalid:
+	buf_free(&str);
+	out->v = w.v;
+	out->n = w.n;
+	return 0;
+}
+
+/* ---- nodes ---- */
+
+static void words_free(struct pword *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].s);
+	free(v);
+}
+
+void parse_node_clear(struct pnode *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	free(n->keyword);
+	free(n->original);
+	words_free(n->flags, n->nflags);
+	words_free(n->args, n->nargs);
+	if (n->child) {
+		parse_node_clear(n->child);
+		free(n->child);
+	}
+	for (i = 0; i < n->nheredocs; i++) {
+		free(n->heredocs[i].name);
+		free(n->heredocs[i].content);
+	}
+	free(n->heredocs);
+	memset(n, 0, sizeof(*n));
+}
+
+static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode *node);
+
+/* The instruction kinds and how their arguments are read (the dispatch
+ * table of parser.go). */
+enum argform { A_IGNORE, A_JSON, A_LIST, A_WORDS, A_ENV, A_LABEL, A_WS, A_HEALTH, A_STRING, A_SUB };
+
+static const struct form {
+	const char *name;
+	enum argform form;
+} forms[] = {
+    {"add", A_LIST},	       {"arg", A_WORDS},      {"cmd", A_JSON},		{"copy", A_LIST},
+    {"entrypoint", A_JSON},    {"env", A_ENV},	      {"expose", A_WS},		{"from", A_WS},
+    {"healthcheck", A_HEALTH}, {"label", A_LABEL},    {"maintainer", A_STRING}, {"onbuild", A_SUB},
+    {"run", A_JSON},	       {"shell", A_JSON},     {"stopsignal", A_STRING}, {"user", A_STRING},
+    {"volume", A_LIST},	       {"workdir", A_STRING},
+};
+
+static int form_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct form *)elem)->name);
+}
+
+/* The argument form of a lower-cased keyword (bsearch on the sorted table). */
+static enum argform form_of(const char *lower)
+{
+	const struct form *f = bsearch(lower, forms, LEN(forms), sizeof(forms[0]), form_cmp);
+
+	return f ? f->form : A_IGNORE;
+}
+
+/* Moves words into the node's argument list. */
+static void node_take_args(struct pnode *node, struct words *w)
+{
+	node->args = w->v;
+	node->nargs = w->n;
+	w->v = NULL;
+	w->n = 0;
+}
+
+/* parseMaybeJSON / parseMaybeJSONToList. */
+static int args_json(struct parser *ps, struct pnode *node, size_t off, size_t n, int list)
+{
+	struct words w = {0};
+	int r;
+
+	if (!n && !list)
+		return 1;
+	r = parse_json(&ps->ll, off, n, &w);
+	if (r < 0) {
+		words_free(w.v, w.n);
+		return fail(
+		    ps, node->rest_line, node->rest_col,
+		    "when using JSON array syntax, arrays must be comprised of strings only");
+	}
+	if (r > 0) {
+		node->json = 1;
+		node_take_args(node, &w);
+		return 1;
+	}
+	words_free(w.v, w.n);
+	w = (struct words){0};
+	if (list) {
+		if (n)
+			split_ws(&ps->ll, off, n, -1, &w);
+	} else {
+		words_addn(&w, &ps->ll, ps->ll.text.s + off, n, off);
+	}
+	node_take_args(node, &w);
+	return 1;
+}
+
+/* Adds a key/value/separator triple. */
+static void kv_add(struct words *w, const struct lline *ll, const char *k, size_t kn, const char *v,
+		   size_t vn, const char *sep, size_t off)
+{
+	words_addn(w, ll, k, kn, off);
+	words_addn(w, ll, v, vn, off + kn);
+	words_addn(w, ll, sep, strlen(sep), off);
+}
+
+/* parseNameVal: ENV and LABEL, with the legacy "KEY value" form. */
+static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n, const char *what)
+{
+	struct words words = {0}, out = {0};
+	const char *s = ps->ll.text.s + off;
+	size_t i, k;
+
+	split_words(&ps->ll, off, n, ps->escape, &words);
+	if (!words.n)
+		return 1;
+	if (!memchr(words.v[0].s, '=', words.v[0].len)) {
+		words_free(words.v, words.n);
+		for (i = 0; i < n && !re_ws(s[i]); i++)
+			;
+		if (i == n)
+			return fail(ps, node->rest_line, node->rest_col,
+				    "%s must have two arguments", what);
+		for (k = i; k < n && re_ws(s[k]); k++)
+			;
+		kv_add(&out, &ps->ll, s, i, s + k, n - k, "", off);
+		node_take_args(node, &out);
+		return 1;
+	}
+	for (i = 0; i < words.n; i++) {
+		struct pword *wd = &words.v[i];
+		char *eq = memchr(wd->s, '=', wd->len);
+		if (!eq) {
+			struct buf q = {0};
+			parse_quote(&q, wd->s, wd->len);
+			fail(ps, wd->line, wd->col,
+			     "Syntax error - can't find = in %s. Must be of the form: name=value",
+			     q.s);
+			buf_free(&q);
+			words_free(words.v, words.n);
+			words_free(out.v, out.n);
+			return 0;
+		}
+		kv_add(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), eq + 1,
+		       wd->len - (size_t)(eq - wd->s) - 1, "=", 0);
+		/* keep each part's position at the word */
+		out.v[out.n - 3].line = out.v[out.n - 2].line = out.v[out.n - 1].line = wd->line;
+		out.v[out.n - 3].col = out.v[out.n - 2].col = out.v[out.n - 1].col = wd->col;
+	}
+	words_free(words.v, words.n);
+	node_take_args(node, &out);
+	return 1;
+}
+
+/* parseHealthConfig: the type word, then a maybe-JSON command. */
+static int args_health(struct parser *ps, struct pnode *node, size_t off, size_t n)
+{
+	const char *s = ps->ll.text.s + off;
+	struct words w = {0};
+	struct pnode cmd = {0};
+	size_t sep = 0, next, i;
+
+	while (sep < n && !byte_space((unsigned char)s[sep]))
+		sep++;
+	for (next = sep; next < n && byte_space((unsigned char)s[next]); next++)
+		;
+	if (!sep)
+		return 1;
+	ll_pos(&ps->ll, off + next, &cmd.rest_line, &cmd.rest_col);
+	if (!args_json(ps, &cmd, off + next, n - next, 0))
+		return 0;
+	words_addn(&w, &ps->ll, s, sep, off);
+	for (i = 0; i < cmd.nargs; i++) {
+		w.v = xreallocarray(w.v, w.n + 1, sizeof(*w.v));
+		w.v[w.n++] = cmd.args[i];
+	}
+	free(cmd.args);
+	node->json = cmd.json;
+	node_take_args(node, &w);
+	return 1;
+}
+
+/* Reads the arguments of node according to its keyword. */
+static int node_args(struct parser *ps, struct pnode *node, size_t off, size_t n)
+{
+	char *lower = parse_lower(node->keyword);
+	enum argform f = form_of(lower);
+	struct words w = {0};
+	int ok = 1;
+
+	free(lower);
+	switch (f) {
+	case A_IGNORE:
+		words_addn(&w, &ps->ll, "", 0, off);
+		break;
+	case A_JSON:
+	case A_LIST:
+		return args_json(ps, node, off, n, f == A_LIST);
+	case A_WORDS:
+		split_words(&ps->ll, off, n, ps->escape, &w);
+		break;
+	case A_ENV:
+	case A_LABEL:
+		return args_env(ps, node, off, n, f == A_ENV ? "ENV" : "LABEL");
+	case A_WS:
+		if (n)
+			split_ws(&ps->ll, off, n, -1, &w);
+		break;
+	case A_HEALTH:
+		return args_health(ps, node, off, n);
+	case A_STRING:
+		if (n)
+			words_addn(&w, &ps->ll, ps->ll.text.s + off, n, off);
+		break;
+	case A_SUB:
+		if (!n)
+			break;
+		node->child = xcalloc(1, sizeof(*node->child));
+		ok = node_from_line(ps, off, n, node->child);
+		break;
+	}
+	node_take_args(node, &w);
+	return ok;
+}
+
+/* newNodeFromLine + splitCommand over ll[off..off+n). */
+static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode *node)
+{
+	const char *s;
+	size_t start, len, k, rest, args, alen;
+	struct words flags = {0};
+
+	len = parse_trim_space(ps->ll.text.s + off, n, &start);
+	off += start;
+	s = ps->ll.text.s + off;
+	node->original = xstrndup(ps->ll.text.s + off - start, n);
+	for (k = 0; k < len && !re_ws(s[k]); k++)
+		;
+	node->keyword = xstrndup(s, k);
+	ll_pos(&ps->ll, off, &node->line, &node->col);
+	for (rest = k; rest < len && re_ws(s[rest]); rest++)
+		;
+	args = len;
+	if (k < len) {
+		args = rest + extract_flags(&ps->ll, off + rest, len - rest, &flags);
+		node->flags = flags.v;
+		node->nflags = flags.n;
+	}
+	alen = parse_trim_space(s + args, len - args, &start);
+	args += start;
+	ll_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
+	return node_args(ps, node, off + args, alen);
+}
+
+/* ---- heredocs ---- */
+
+/* Shell words as BuildKit's lexer splits them (backslash escape, quotes);
+ * raw keeps quotes (RawQuotes), raw_esc keeps escapes (RawEscapes).
+ * Returns 0 on an unterminated quote. Variables are kept as written: with
+ * SkipUnsetEnv and no variables that is what the lexer produces. */
+static int sh_words(const char *s, size_t n, int raw, int raw_esc, struct strlist *out)
+{
+	struct buf word = {0};
+	size_t i = 0;
+	int ok = 1;
+
+	while (i < n) {
+		char c = s[i];
+		if (c == '\'' || c == '"') {
+			size_t j = i + 1;
+			if (raw)
+				buf_addc(&word, c);
+			for (; j < n && s[j] != c; j++) {
+				if (c == '"' && s[j] == '\\' && j + 1 < n &&
+				    (s[j + 1] == '"' || s[j + 1] == '$' || s[j + 1] == '\\')) {
+					if (raw_esc)
+						buf_addc(&word, '\\');
+					j++;
+				}
+				buf_addc(&word, s[j]);
+			}
+			if (j >= n) {
+				ok = 0;
+				break;
+			}
+			if (raw)
+				buf_addc(&word, c);
+			buf_addn(&word, "", 0);
+			i = j + 1;
+			continue;
+		}
+		if (c == '\\') {
+			if (raw_esc)
+				buf_addc(&word, c);
+			if (++i >= n)
+				break;
+			buf_addc(&word, s[i++]);
+			continue;
+		}
+		{
+			int w, r = u8_decode(s + i, n - i, &w);
+			if (u_space(r)) {
+				if (word.len)
+					strlist_take(out, buf_steal(&word));
+			} else {
+				buf_addn(&word, s + i, (size_t)w);
+			}
+			i += (size_t)w;
+		}
+	}
+	if (ok && word.len)
+		strlist_take(out, buf_steal(&word));
+	buf_free(&word);
+	return ok;
+}
+
+/* Number of quote characters in s. */
+static size_t count_quotes(const char *s)
+{
+	size_t k = 0;
+
+	for (; *s; s++)
+		k += *s == '\'' || *s == '"';
+	return k;
+}
+
+int parse_heredoc_word(const char *word, struct pheredoc *h)
+{
+	const char *p = word, *rest;
+	struct strlist cooked = {0}, raw = {0};
+	int ok = 0;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p[0] != '<' || p[1] != '<')
+		return 0;
+	h->fd = p == word ? -1 : (int)strtol(word, NULL, 10);
+	if (p - word > 9)
+		h->fd = 0; /* strconv.ParseUint overflow: BuildKit ignores the error */
+	p += 2;
+	h->chomp = *p == '-';
+	p += h->chomp;
+	while (re_s(*p))
+		p++;
+	rest = p;
+	if (!*rest || strchr(rest, '<'))
+		return 0;
+	if (sh_words(rest, strlen(rest), 0, 0, &cooked) && cooked.n == 1 &&
+	    sh_words(rest, strlen(rest), 1, 0, &raw) && raw.n == 1) {
+		h->name = xstrdup(cooked.v[0]);
+		h->content = NULL;
+		h->expand = count_quotes(cooked.v[0]) == count_quotes(raw.v[0]);
+		ok = 1;
+	}
+	strlist_free(&cooked);
+	strlist_free(&raw);
+	return ok;
+}
+
+/* canContainHeredoc: RUN, COPY, ADD (also under ONBUILD), not JSON. */
+static int can_heredoc(const struct pnode *n)
+{
+	char *lower = parse_lower(n->keyword);
+	int ok;
+
+	if (!strcmp(lower, "onbuild") && n->child) {
+		free(lower);
+		return can_heredoc(n->child);
+	}
+	ok = (!strcmp(lower, "run") || !strcmp(lower, "copy") || !strcmp(lower, "add")) && !n->json;
+	free(lower);
+	return ok;
+}
+
+/* Reads one heredoc body up to its terminator line. */
+static int read_heredoc(struct parser *ps, struct pheredoc *h, int start_line)
+{
+	struct buf body = {0};
+	const char *s;
+	size_t n, k, t;
+
+	while (next_line(ps, &s, &n)) {
+		ps->lineno++;
+		k = trim_newline(s, n);
+		t = 0;
+		if (h->chomp)
+			while (t < k && s[t] == '\t')
+				t++;
+		if (k - t == strlen(h->name) && !memcmp(s + t, h->name, k - t)) {
+			h->content = buf_steal(&body);
+			return 1;
+		}
+		buf_addn(&body, s, n);
+	}
+	buf_free(&body);
+	return fail(ps, start_line, 1, "unterminated heredoc");
+}
+
+/* heredocsFromLine + the body reading loop of Parse. */
+static int node_heredocs(struct parser *ps, struct pnode *node, int start_line)
+{
+	struct strlist words = {0};
+	struct pheredoc h;
+	size_t i;
+	int ok = 1;
+
+	if (!can_heredoc(node) || !strstr(ps->ll.text.s, "<<"))
+		return 1;
+	if (!sh_words(ps->ll.text.s, ps->ll.text.len, 1, 1, &words))
+		strlist_free(&words); /* BuildKit ignores the lexer error: no heredocs */
+	for (i = 0; ok && i < words.n; i++) {
+		if (!parse_heredoc_word(words.v[i], &h))
+			continue;
+		node->heredocs = xreallocarray(node->heredocs, node->nheredocs + 1, sizeof(h));
+		node->heredocs[node->nheredocs++] = h;
+		ok = read_heredoc(ps, &node->heredocs[node->nheredocs - 1], start_line);
+	}
+	strlist_free(&words);
+	return ok;
+}
+
+/* ---- the main loop (Parse) ---- */
+
+/* processLine: drops the newline, optionally leading blanks, and comments;
+ * feeds the directive scanner; *s and *n become the kept part. */
+static int process_line(struct parser *ps, const char **s, size_t *n, int strip)
+{
+	size_t k = trim_newline(*s, *n), i = strip ? lead_space(*s, k) : 0;
+
+	*s += i;
+	*n = k - i;
+	if (!directive_line(ps, *s, *n))
+		return 0;
+	if (is_comment(*s, *n))
+		*n = 0;
+	return 1;
+}
+
+static void warn_add(struct ptree *t, int line, char *msg)
+{
+	t->warnings = xreallocarray(t->warnings, t->nwarnings + 1, sizeof(*t->warnings));
+	t->warnings[t->nwarnings++] = (struct pwarning){line, msg};
+}
+
+/* Reads the continuation lines of a logical line into ps->ll. */
+static int read_continued(struct parser *ps, int *empty)
+{
+	const char *s, *raw;
+	size_t n, rawn, keep;
+
+	while (next_line(ps, &raw, &rawn)) {
+		s = raw;
+		n = rawn;
+		if (!process_line(ps, &s, &n, 0))
+			return 0;
+		ps->lineno++;
+		if (is_comment(raw, trim_newline(raw, rawn)))
+			continue;
+		if (lead_space(s, n) == n) {
+			*empty = 1;
+			continue;
+		}
+		keep = continuation(ps, s, n);
+		ll_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, ps->lineno, 1);
+		if (keep == (size_t)-1)
+			break;
+	}
+	return 1;
+}
+
+/* Parses one logical line starting with physical line s; 1 = ok. */
+static int parse_logical(struct parser *ps, const char *s, size_t n)
+{
+	size_t trimmed = trim_newline(s, n), keep;
+	int start_line, empty = 0, col;
+	struct pnode node = {0};
+	struct ptree *t = ps->t;
+
+	col = 1 + (int)lead_space(s, trimmed);
+	if (!process_line(ps, &s, &n, 1))
+		return 0;
+	ps->lineno++;
+	start_line = ps->lineno;
+	keep = continuation(ps, s, n);
+	if (keep == (size_t)-1 && !n)
+		return 1;
+	buf_reset(&ps->ll.text);
+	buf_addn(&ps->ll.text, "", 0);
+	ps->ll.nsegs = 0;
+	ll_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, start_line, col);
+	if (keep != (size_t)-1 && !read_continued(ps, &empty))
+		return 0;
+	if (empty)
+		warn_add(t, ps->lineno,
+			 xasprintf("Empty continuation line found in: %s", ps->ll.text.s));
+	if (!node_from_line(ps, 0, ps->ll.text.len, &node) ||
+	    !node_heredocs(ps, &node, start_line)) {
+		parse_node_clear(&node);
+		return 0;
+	}
+	node.start_line = start_line;
+	node.end_line = ps->lineno;
+	t->nodes = xreallocarray(t->nodes, t->nnodes + 1, sizeof(node));
+	t->nodes[t->nnodes++] = node;
+	return 1;
+}
+
+/* The whole file. */
+static int parse_all(struct parser *ps)
+{
+	const char *s;
+	size_t n;
+
+	while (next_line(ps, &s, &n)) {
+		if (ps->lineno == 0 && n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+			s += 3;
+			n -= 3;
+		}
+		if (!parse_logical(ps, s, n))
+			return 0;
+	}
+	if (!ps->t->nnodes)
+		return fail(ps, ps->lineno, 1, "file with no instructions");
+	if (ps->too_long)
+		return fail(ps, ps->lineno + 1, 1,
+			    "dockerfile line greater than max allowed size of %d", MAX_LINE - 1);
+	return 1;
+}
+
+void parse_free(struct ptree *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nnodes; i++)
+		parse_node_clear(&t->nodes[i]);
+	for (i = 0; i < t->nwarnings; i++)
+		free(t->warnings[i].msg);
+	free(t->nodes);
+	free(t->warnings);
+	free(t->path);
+	free(t->syntax);
+	free(t->check);
+	free(t);
+}
+
+struct ptree *parse_tree(const char *path, const char *text, size_t len, char escape,
+			 struct df_error *err)
+{
+	struct parser ps = {0};
+	struct ptree *t = xcalloc(1, sizeof(*t));
+	int ok;
+
+	t->path = xstrdup(path);
+	ps.path = path;
+	ps.p = text;
+	ps.end = text + len;
+	ps.escape = escape;
+	ps.t = t;
+	ps.err = err;
+	ok = parse_all(&ps);
+	t->escape = ps.escape;
+	if (ok && !t->syntax)
+		t->syntax = detect_syntax(text, len);
+	buf_free(&ps.ll.text);
+	free(ps.ll.segs);
+	if (!ok) {
+		parse_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* ---- Node.Dump ---- */
+
+/* Go's strings.TrimSpace of the buffer, in place. */
+static void buf_trim(struct buf *b)
+{
+	size_t start, n = parse_trim_space(b->s, b->len, &start);
+
+	memmove(b->s, b->s + start, n);
+	b->len = n;
+	b->s[n] = '\0';
+}
+
+void parse_dump_node(struct buf *out, const struct pnode *n)
+{
+	struct buf b = {0};
+	char *lower = parse_lower(n->keyword);
+	size_t i;
+
+	buf_adds(&b, lower);
+	free(lower);
+	if (n->nflags) {
+		buf_adds(&b, " [");
+		for (i = 0; i < n->nflags; i++) {
+			if (i)
+				buf_addc(&b, ' ');
+			parse_quote(&b, n->flags[i].s, n->flags[i].len);
+		}
+		buf_addc(&b, ']');
+	}
+	if (n->child) {
+		buf_adds(&b, " (");
+		parse_dump_node(&b, n->child);
+		buf_addc(&b, ')');
+	}
+	for (i = 0; i < n->nargs; i++) {
+		buf_addc(&b, ' ');
+		parse_quote(&b, n->args[i].s, n->args[i].len);
+	}
+	buf_trim(&b);
+	buf_adds(out, b.s);
+	buf_free(&b);
+}

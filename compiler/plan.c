@@ -1,0 +1,285 @@
+/* plan: the build plan as YAML through libyaml's emitter (see plan.h and
+ * docs/plan.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "buf.h"
+#include "instr.h"
+#include "cli.h"
+#include "graph.h"
+#include "plan.h"
+
+#define PLAN_VERSION 1
+
+static int plan_out(void *data, unsigned char *s, size_t n)
+{
+	buf_addn(data, (const char *)s, n);
+	return 1;
+}
+
+static void plan_emit(yaml_emitter_t *e, yaml_event_t *ev)
+{
+	if (!yaml_emitter_emit(e, ev))
+		fatal("plan: YAML emitter: %s", e->problem ? e->problem : "error");
+}
+
+/* 1 if a plain scalar s would be read back as something else than a
+ * string (a number, a boolean, null). */
+static int plan_looks_typed(const char *s)
+{
+	static const char *const words[] = {"", "~", "null", "Null", "NULL", "true", "True",
+					    "TRUE", "false", "False", "FALSE", "yes", "no",
+					    "on", "off", "Yes", "No", "On", "Off"};
+
+	for (size_t i = 0; i < LEN(words); i++)
+		if (strcmp(s, words[i]) == 0)
+			return 1;
+	return strspn(s, "0123456789.+-eE_xXoO") == strlen(s) || strpbrk(s, "0123456789") == s;
+}
+
+/* A string scalar, plain when that reads back as the same string; NULL
+ * is written as null. */
+static void plan_str(yaml_emitter_t *e, const char *s)
+{
+	yaml_event_t ev;
+	int quote = s && plan_looks_typed(s);
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(s ? s : "null"), -1, !quote,
+				     1, quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+					      : YAML_ANY_SCALAR_STYLE);
+	plan_emit(e, &ev);
+}
+
+static void plan_int(yaml_emitter_t *e, long long v)
+{
+	char s[32];
+	yaml_event_t ev;
+
+	snprintf(s, sizeof(s), "%lld", v);
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, -1, 1, 0,
+				     YAML_PLAIN_SCALAR_STYLE);
+	plan_emit(e, &ev);
+}
+
+static void plan_bool(yaml_emitter_t *e, int v)
+{
+	yaml_event_t ev;
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(v ? "true" : "false"), -1,
+				     1, 0, YAML_PLAIN_SCALAR_STYLE);
+	plan_emit(e, &ev);
+}
+
+static void plan_map(yaml_emitter_t *e, int start)
+{
+	yaml_event_t ev;
+
+	if (start)
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+	else
+		yaml_mapping_end_event_initialize(&ev);
+	plan_emit(e, &ev);
+}
+
+static void plan_seq(yaml_emitter_t *e, int start, int flow)
+{
+	yaml_event_t ev;
+
+	if (start)
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+						     flow ? YAML_FLOW_SEQUENCE_STYLE
+							  : YAML_BLOCK_SEQUENCE_STYLE);
+	else
+		yaml_sequence_end_event_initialize(&ev);
+	plan_emit(e, &ev);
+}
+
+static void plan_kv(yaml_emitter_t *e, const char *k, const char *v)
+{
+	plan_str(e, k);
+	plan_str(e, v);
+}
+
+static const char *plan_op(const struct step *st)
+{
+	static const char *const ops[] = {"base", "run", "copy", "add", "workdir"};
+
+	return ops[st->kind];
+}
+
+static void plan_step(yaml_emitter_t *e, const struct step *st)
+{
+	plan_map(e, 1);
+	plan_kv(e, "key", st->key);
+	plan_kv(e, "op", plan_op(st));
+	plan_kv(e, "title", st->title);
+	plan_kv(e, "loc", st->loc);
+	plan_kv(e, "parent", st->parent ? st->parent->key : NULL);
+	if (st->kind == STEP_BASE && st->image) {
+		plan_kv(e, "image", st->image);
+		plan_kv(e, "manifest", st->manifest);
+	}
+	plan_str(e, "deps");
+	plan_seq(e, 1, 1);
+	for (size_t i = 0; i < st->ndeps; i++)
+		plan_str(e, st->deps[i]->key);
+	plan_seq(e, 0, 1);
+	if (st->sum) {
+		plan_str(e, "inputs");
+		plan_seq(e, 1, 0);
+		for (size_t i = 0; i < st->inputs.n; i++)
+			plan_str(e, st->inputs.v[i]);
+		plan_seq(e, 0, 0);
+	}
+	plan_str(e, "layer");
+	plan_bool(e, (st->flags & FLAG_FINAL) != 0);
+	plan_map(e, 0);
+}
+
+static void plan_base(yaml_emitter_t *e, const struct stage *s)
+{
+	plan_str(e, "base");
+	plan_map(e, 1);
+	if (s->base)
+		plan_kv(e, "stage", s->base->label);
+	else if (s->image && strcmp(s->image, "scratch") == 0)
+		plan_str(e, "scratch"), plan_bool(e, 1);
+	else {
+		plan_kv(e, "image", s->image);
+		if (s->flags & FLAG_REACH)
+			plan_kv(e, "manifest", s->manifest);
+	}
+	plan_map(e, 0);
+}
+
+static void plan_stage(yaml_emitter_t *e, const struct stage *s)
+{
+	char *loc = xasprintf("Dockerfile:%d", s->from->loc.line);
+
+	plan_map(e, 1);
+	plan_kv(e, "name", s->label);
+	plan_str(e, "index");
+	plan_int(e, s->index);
+	plan_kv(e, "loc", loc);
+	free(loc);
+	plan_base(e, s);
+	plan_str(e, "needed");
+	plan_bool(e, (s->flags & FLAG_REACH) != 0);
+	plan_str(e, "deps");
+	plan_seq(e, 1, 1);
+	for (size_t i = 0; i < s->ndeps; i++)
+		plan_str(e, s->deps[i].stage->label);
+	plan_seq(e, 0, 1);
+	if (s->flags & FLAG_REACH) {
+		plan_str(e, "level");
+		plan_int(e, s->level);
+		plan_kv(e, "result", s->last->key);
+		plan_str(e, "steps");
+		plan_seq(e, 1, 0);
+		if (s->base_step)
+			plan_step(e, s->base_step);
+		for (size_t i = 0; i < s->nsteps; i++)
+			plan_step(e, s->steps[i]);
+		plan_seq(e, 0, 0);
+	}
+	plan_map(e, 0);
+}
+
+static int plan_max_level(const struct graph *g)
+{
+	int max = 0;
+
+	for (size_t i = 0; i < g->nstages; i++)
+		if ((g->stages[i].flags & FLAG_REACH) && g->stages[i].level > max)
+			max = g->stages[i].level;
+	return max;
+}
+
+/* Stages that can run at the same time: level N needs only levels < N. */
+static void plan_levels(yaml_emitter_t *e, const struct graph *g)
+{
+	int max = plan_max_level(g);
+
+	plan_str(e, "levels");
+	plan_seq(e, 1, 0);
+	for (int l = 0; l <= max; l++) {
+		plan_seq(e, 1, 1);
+		for (size_t i = 0; i < g->nstages; i++)
+			if ((g->stages[i].flags & FLAG_REACH) && g->stages[i].level == l)
+				plan_str(e, g->stages[i].label);
+		plan_seq(e, 0, 1);
+	}
+	plan_seq(e, 0, 0);
+}
+
+static void plan_header(yaml_emitter_t *e, const struct graph *g)
+{
+	char *platform = *g->variant ? xasprintf("%s/%s/%s", g->os, g->arch, g->variant)
+				     : xasprintf("%s/%s", g->os, g->arch);
+
+	plan_str(e, "version");
+	plan_int(e, PLAN_VERSION);
+	plan_kv(e, "dockerfile", g->cli->dockerfile);
+	plan_kv(e, "context", g->cli->context);
+	plan_kv(e, "ignore", g->ignore_path);
+	plan_kv(e, "target", g->target->label);
+	plan_kv(e, "platform", platform);
+	plan_str(e, "output");
+	plan_map(e, 1);
+	plan_kv(e, "type", g->cli->output_type);
+	plan_kv(e, "dest", g->cli->output);
+	plan_map(e, 0);
+	free(platform);
+}
+
+static void plan_body(yaml_emitter_t *e, struct graph *g)
+{
+	struct step **chain;
+	size_t n = graph_final_chain(g, &chain);
+
+	plan_header(e, g);
+	plan_str(e, "needs");
+	plan_seq(e, 1, 1);
+	for (size_t i = 0; i < g->nstages; i++)
+		if (g->stages[i].flags & FLAG_REACH)
+			plan_str(e, g->stages[i].label);
+	plan_seq(e, 0, 1);
+	plan_levels(e, g);
+	plan_str(e, "layers");
+	plan_seq(e, 1, 0);
+	for (size_t i = 0; i < n; i++)
+		plan_str(e, chain[i]->key);
+	plan_seq(e, 0, 0);
+	free(chain);
+	plan_str(e, "stages");
+	plan_seq(e, 1, 0);
+	for (size_t i = 0; i < g->nstages; i++)
+		plan_stage(e, &g->stages[i]);
+	plan_seq(e, 0, 0);
+}
+
+void plan_write(struct graph *g, struct buf *out)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+
+	if (!yaml_emitter_initialize(&e))
+		fatal("plan: cannot initialise the YAML emitter");
+	yaml_emitter_set_output(&e, plan_out, out);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	plan_emit(&e, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+	plan_emit(&e, &ev);
+	plan_map(&e, 1);
+	plan_body(&e, g);
+	plan_map(&e, 0);
+	yaml_document_end_event_initialize(&ev, 1);
+	plan_emit(&e, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	plan_emit(&e, &ev);
+	yaml_emitter_delete(&e);
+}

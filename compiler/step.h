@@ -1,0 +1,20 @@
+/* step: dispatching one stage's instructions (BuildKit's dispatch): ARG
+ * and ENV scoping, expansion of exactly the instructions BuildKit expands,
+ * the image config, and one step (make target) per filesystem
+ * instruction with the JSON spec docs/internals.md defines. */
+#ifndef DF_STEP_H
+#define DF_STEP_H
+
+struct graph;
+struct stage;
+struct step;
+struct instr;
+
+/* Turns a reachable stage into steps; its deps were dispatched before. */
+void step_dispatch_stage(struct graph *g, struct stage *s);
+/* A base step (FROM image, or scratch when image is NULL); stage is NULL
+ * for an image used by --from. Keyed and added to the graph. */
+struct step *step_base(struct graph *g, struct stage *s, const char *image, const char *manifest,
+		       const struct instr *in);
+
+#endif

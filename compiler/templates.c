@@ -1,0 +1,95 @@
+/* templates: loading and filling Makefile fragments (see templates.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "fsutil.h"
+#include "templates.h"
+#include "util.h"
+
+static const char *templates_dir;
+
+/* Loaded --templates files, kept for the run (few, small). */
+static struct {
+	char *name, *text;
+} templates_cache[32];
+static unsigned templates_ncache;
+
+void templates_set_dir(const char *dir)
+{
+	templates_dir = dir;
+}
+
+static const char *templates_builtin_text(const char *file)
+{
+	for (unsigned i = 0; i < templates_nbuiltin; i++)
+		if (strcmp(templates_builtin[i].name, file) == 0)
+			return templates_builtin[i].text;
+	fatal("no built-in template %s", file);
+}
+
+/* The fragment's text: DIR/FILE if the user's directory has it. */
+static const char *templates_text(const char *name)
+{
+	char *file = xasprintf("%s.mk", name), *path, *text;
+	struct error e = {0};
+	size_t len;
+
+	for (unsigned i = 0; i < templates_ncache; i++)
+		if (strcmp(templates_cache[i].name, file) == 0) {
+			free(file);
+			return templates_cache[i].text;
+		}
+	if (!templates_dir || templates_ncache == LEN(templates_cache)) {
+		const char *t = templates_builtin_text(file);
+		free(file);
+		return t;
+	}
+	path = path_join(templates_dir, file);
+	if (read_file(path, &text, &len, &e) < 0) {
+		if (e.code != ENOENT)
+			fatal("template %s: %s", path, e.msg);
+		text = xstrdup(templates_builtin_text(file));
+	}
+	free(path);
+	templates_cache[templates_ncache].name = file;
+	templates_cache[templates_ncache++].text = text;
+	return text;
+}
+
+static const char *templates_var(const char *name, const char *key, size_t n,
+				 const char *const *vars)
+{
+	for (size_t i = 0; vars[i]; i += 2)
+		if (strlen(vars[i]) == n && strncmp(vars[i], key, n) == 0)
+			return vars[i + 1];
+	fatal("template %s.mk: unknown placeholder @%.*s@", name, (int)n, key);
+}
+
+/* Length of "NAME" in "@NAME@" at p (p points after the first '@'), or 0. */
+static size_t templates_placeholder(const char *p)
+{
+	size_t n = 0;
+
+	while (isupper((unsigned char)p[n]) || p[n] == '_')
+		n++;
+	return n && p[n] == '@' ? n : 0;
+}
+
+void templates_expand(struct buf *out, const char *name, const char *const *vars)
+{
+	const char *t = templates_text(name);
+
+	for (const char *p = t; *p; p++) {
+		size_t n = *p == '@' ? templates_placeholder(p + 1) : 0;
+		if (!n) {
+			buf_addc(out, *p);
+			continue;
+		}
+		buf_adds(out, templates_var(name, p + 1, n, vars));
+		p += n + 1;
+	}
+}

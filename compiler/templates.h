@@ -1,0 +1,23 @@
+/* templates: the Makefile fragments build.mk is made of (templates/NAME.mk),
+ * built into the binary; --templates DIR replaces them file by file.
+ * A fragment's @NAME@ placeholders are filled by the emitter. */
+#ifndef DF_TEMPLATES_H
+#define DF_TEMPLATES_H
+
+struct buf;
+
+/* A built-in fragment (generated from templates/ at build time). */
+struct template_src {
+	const char *name; /* "run.mk" */
+	const char *text;
+};
+extern const struct template_src templates_builtin[];
+extern const unsigned templates_nbuiltin;
+
+/* Uses DIR/NAME.mk instead of the built-in fragments when it exists. */
+void templates_set_dir(const char *dir);
+/* Appends fragment name ("run") with @NAME@ replaced from vars, a
+ * NULL-terminated list of name, value pairs. Dies on an unknown name. */
+void templates_expand(struct buf *out, const char *name, const char *const *vars);
+
+#endif

@@ -1,0 +1,112 @@
+/* base: the FROM step. Resolves the image in the store, unpacks its
+ * layers and writes the chain the next steps stack on. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "oci.h"
+#include "ref.h"
+#include "rt.h"
+#include "store.h"
+#include "unpack.h"
+#include "util.h"
+
+/* Writes STATE/KEY/chain.json atomically. */
+static int base_write_chain(const struct rt *rt, const char *key, json_t *chain, struct error *e)
+{
+	char *path = rt_path(rt, key, "/chain.json");
+	char *text = json_dumps(chain, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int r = write_atomic(path, text, strlen(text), 0644, e);
+
+	free(text);
+	free(path);
+	return r;
+}
+
+static json_t *base_chain_entry(const char *store, const struct store_layer *l)
+{
+	char *dir = store_layer_dir(store, l->diff_id);
+	json_t *j = json_pack("{s:s, s:s, s:{s:s, s:I, s:s}}", "dir", dir, "diff_id", l->diff_id,
+			      "blob", "digest", l->digest, "size", (json_int_t)l->size, "mediaType",
+			      l->media_type ? l->media_type : "");
+
+	free(dir);
+	return j;
+}
+
+static int base_missing(const char *store, const char *name, struct error *e)
+{
+	char *fam = ref_familiar(name);
+
+	error_set(
+	    e, 0,
+	    "image %s is not in the store %s; add it with `df2make-runtime load -i IMAGE.tar` "
+	    "(e.g. from `docker save %s`) or `df2make-runtime import ROOTFS.tar %s`",
+	    name, store, fam, fam);
+	e->code = ENOENT;
+	free(fam);
+	return -1;
+}
+
+/* The chain of an image: unpacks each layer that is not yet unpacked. */
+static json_t *base_image_chain(const struct rt *rt, json_t *spec, const char *image,
+				struct error *e)
+{
+	struct store_image img;
+	char *name = ref_normalize(image, e);
+	json_t *chain = NULL;
+
+	if (!name)
+		return NULL;
+	if (store_lookup(rt->store, name, &img, e) < 0) {
+		if (e->code == ENOENT)
+			base_missing(rt->store, name, e);
+		free(name);
+		return NULL;
+	}
+	if (strchr(name, '@'))
+		rt_progress(rt, spec, "%s", name);
+	else
+		rt_progress(rt, spec, "%s@%.19s", name, img.manifest);
+	chain = json_array();
+	for (size_t i = 0; i < img.nlayers && chain; i++) {
+		if (unpack_layer(rt->store, img.layers[i].digest, img.layers[i].diff_id, e) < 0) {
+			json_decref(chain);
+			chain = NULL;
+		} else {
+			json_array_append_new(chain, base_chain_entry(rt->store, &img.layers[i]));
+		}
+	}
+	store_image_free(&img);
+	free(name);
+	return chain;
+}
+
+int op_base(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	const char *image = json_string_value(json_object_get(spec, "image"));
+	json_t *chain = NULL;
+	int r = -1;
+
+	if (rt_reset_step(rt, key, e) < 0)
+		goto out;
+	if (json_is_true(json_object_get(spec, "scratch"))) {
+		rt_progress(rt, spec, "(empty)");
+		chain = json_array();
+	} else if (!image)
+		error_set(e, 0, "spec has neither \"image\" nor \"scratch\"");
+	else
+		chain = base_image_chain(rt, spec, image, e);
+	if (chain && base_write_chain(rt, key, chain, e) == 0)
+		r = rt_stamp(rt, key, e);
+out:
+	json_decref(chain);
+	if (r < 0) {
+		char *what = xasprintf("FROM %s", image ? image : "scratch");
+		oci_wrap_loc(e, spec, what);
+		free(what);
+	}
+	return r;
+}

@@ -1,0 +1,219 @@
+/* blob: the store's blob directory, written by streaming only, so a
+ * layer of any size costs a fixed buffer of memory. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "error.h"
+#include "fsutil.h"
+#include "util.h"
+
+#define BLOB_CHUNK (256 * 1024)
+
+int blob_is_hex(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n == 64;
+}
+
+int blob_open(struct blob_writer *w, const char *store, struct error *e)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->dir = xasprintf("%s/blobs/sha256", store);
+	if (mkdir_p(w->dir, 0755, e) < 0)
+		return error_wrap(e, "blob store");
+	/* Dot-prefixed so a listing of blobs never shows a temp file. */
+	w->tmp = xasprintf("%s/.tmp-XXXXXX", w->dir);
+	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	if (w->fd < 0)
+		return error_set(e, errno, "create %s", w->tmp);
+	fchmod(w->fd, 0644);
+	sha256_init(&w->h);
+	return 0;
+}
+
+int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e)
+{
+	const char *s = p;
+
+	sha256_update(&w->h, p, n);
+	w->size += (long long)n;
+	while (n) {
+		ssize_t k = write(w->fd, s, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return error_set(e, errno, "write %s", w->tmp);
+		s += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static void blob_free(struct blob_writer *w)
+{
+	if (w->h.ctx)
+		sha256_final_hex(&w->h, w->hex);
+	free(w->dir);
+	free(w->tmp);
+	w->dir = w->tmp = NULL;
+}
+
+void blob_abort(struct blob_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->tmp)
+		unlink(w->tmp);
+	blob_free(w);
+}
+
+int blob_commit(struct blob_writer *w, const char *want_hex, struct error *e)
+{
+	char *final;
+	int r = 0;
+
+	sha256_final_hex(&w->h, w->hex);
+	if (close(w->fd) < 0) {
+		w->fd = -1;
+		r = error_set(e, errno, "close %s", w->tmp);
+		blob_abort(w);
+		return r;
+	}
+	w->fd = -1;
+	if (want_hex && strcmp(want_hex, w->hex) != 0) {
+		r = error_set(e, 0, "digest mismatch: content is sha256:%s, expected sha256:%s",
+			      w->hex, want_hex);
+		blob_abort(w);
+		return r;
+	}
+	final = xasprintf("%s/%s", w->dir, w->hex);
+	if (rename(w->tmp, final) < 0)
+		r = error_set(e, errno, "rename %s to %s", w->tmp, final);
+	free(final);
+	if (r < 0)
+		unlink(w->tmp);
+	blob_free(w);
+	return r;
+}
+
+int blob_put(const char *store, const void *p, size_t n, char digest[72], struct error *e)
+{
+	struct blob_writer w;
+
+	if (blob_open(&w, store, e) < 0 || blob_write(&w, p, n, e) < 0) {
+		blob_abort(&w);
+		return -1;
+	}
+	if (blob_commit(&w, NULL, e) < 0)
+		return -1;
+	snprintf(digest, 72, "sha256:%s", w.hex);
+	return 0;
+}
+
+int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
+		  long long *size, struct error *e)
+{
+	struct blob_writer w;
+	char *buf;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	if (blob_open(&w, store, e) < 0) {
+		close(fd);
+		blob_abort(&w);
+		return -1;
+	}
+	buf = xmalloc(BLOB_CHUNK);
+	while ((n = read(fd, buf, BLOB_CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 ? error_set(e, errno, "read %s", path)
+			  : blob_write(&w, buf, (size_t)n, e))
+			break;
+	}
+	free(buf);
+	close(fd);
+	if (n != 0) {
+		blob_abort(&w);
+		return -1;
+	}
+	*size = w.size;
+	if (blob_commit(&w, want_hex, e) < 0)
+		return error_wrap(e, "%s", path);
+	memcpy(hex, w.hex, 65);
+	return 0;
+}
+
+const char *blob_layer_media_type(const char *path, struct error *e)
+{
+	unsigned char m[4] = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		error_set(e, errno, "open %s", path);
+		return NULL;
+	}
+	n = read(fd, m, sizeof(m));
+	close(fd);
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return MT_OCI_LAYER_GZIP;
+	if (n == 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+		return MT_OCI_LAYER_ZSTD;
+	return MT_OCI_LAYER;
+}
+
+/* libarchive's "raw" format with every filter: yields the decompressed
+ * bytes of a gzip/zstd/... stream, or the bytes as they are. */
+static struct archive *blob_open_raw(const char *path, struct error *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, BLOB_CHUNK) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ent) != ARCHIVE_OK) {
+		error_set(e, 0, "read %s: %s", path, archive_error_string(a));
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int blob_diff_id(const char *path, char hex[65], struct error *e)
+{
+	struct archive *a = blob_open_raw(path, e);
+	struct sha256 h;
+	char *buf;
+	la_ssize_t n;
+
+	if (!a)
+		return -1;
+	buf = xmalloc(BLOB_CHUNK);
+	sha256_init(&h);
+	while ((n = archive_read_data(a, buf, BLOB_CHUNK)) > 0)
+		sha256_update(&h, buf, (size_t)n);
+	free(buf);
+	sha256_final_hex(&h, hex);
+	if (n < 0)
+		error_set(e, 0, "decompress %s: %s", path, archive_error_string(a));
+	archive_read_free(a);
+	return n < 0 ? -1 : 0;
+}

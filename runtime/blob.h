@@ -1,0 +1,53 @@
+/* blob: streaming writes into the store's content-addressed blob
+ * directory, and facts about stored layer blobs (compression, diff_id). */
+#ifndef DF_BLOB_H
+#define DF_BLOB_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "hash.h"
+
+struct error;
+
+#define MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+#define MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+
+/* A blob being written: a temp file beside its final place, hashed as it
+ * grows, so a reader never sees a partial blob under its digest. */
+struct blob_writer {
+	char *dir; /* STORE/blobs/sha256 */
+	char *tmp; /* temp file path */
+	int fd;
+	struct sha256 h;
+	long long size;
+	char hex[65]; /* set by blob_commit */
+};
+
+/* Opens a temp blob in STORE/blobs/sha256/. */
+int blob_open(struct blob_writer *w, const char *store, struct error *e);
+/* Appends n bytes. */
+int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e);
+/* Finishes: checks the digest against want_hex (NULL = no check), renames
+ * to blobs/sha256/<hex> (an existing identical blob is kept). */
+int blob_commit(struct blob_writer *w, const char *want_hex, struct error *e);
+/* Drops the temp file (after a failure). */
+void blob_abort(struct blob_writer *w);
+/* Stores a small in-memory blob; writes "sha256:<hex>" to digest[72]. */
+int blob_put(const char *store, const void *p, size_t n, char digest[72], struct error *e);
+/* Copies a whole file into the store; hex[65] receives its digest. */
+int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
+		  long long *size, struct error *e);
+/* OCI layer media type from the blob's first bytes (gzip, zstd or tar). */
+const char *blob_layer_media_type(const char *path, struct error *e);
+/* sha256 of the decompressed stream of a layer blob ("diff_id" hex). */
+int blob_diff_id(const char *path, char hex[65], struct error *e);
+/* 1 when s is 64 lowercase hex digits. */
+int blob_is_hex(const char *s);
+
+#endif

@@ -1,0 +1,171 @@
+/* layer: the `layer` op. KEY is the step whose STATE/KEY/upper becomes a
+ * layer; the step's own directory and stamp are left alone (the op's make
+ * target is STATE/KEY.layer, written last). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "layer.h"
+#include "oci.h"
+#include "rt.h"
+#include "sink.h"
+#include "util.h"
+
+/* The layers below KEY's upper, top first: KEY's chain without KEY's own
+ * entry, else the parent's chain, else nothing (scratch). */
+static void layer_lowers_load(const struct rt *rt, const char *key, const char *parent,
+			      struct layer_lowers *l)
+{
+	char *path = rt_path(rt, key, "/chain.json");
+	json_t *chain = json_load_file(path, 0, NULL), *ent;
+	size_t i;
+
+	free(path);
+	if (!chain && parent) {
+		path = rt_path(rt, parent, "/chain.json");
+		chain = json_load_file(path, 0, NULL);
+		free(path);
+	}
+	l->dirs = xcalloc(json_array_size(chain) + 1, sizeof(*l->dirs));
+	l->n = 0;
+	for (i = json_array_size(chain); i-- > 0;) {
+		ent = json_array_get(chain, i);
+		const char *step = json_string_value(json_object_get(ent, "step"));
+		const char *dir = json_string_value(json_object_get(ent, "dir"));
+		if (dir && !(step && strcmp(step, key) == 0))
+			l->dirs[l->n++] = xstrdup(dir);
+	}
+	json_decref(chain);
+}
+
+static void layer_lowers_free(struct layer_lowers *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->dirs[i]);
+	free(l->dirs);
+}
+
+struct layer_opts {
+	const char *compress;
+	int level;
+	long long epoch;
+};
+
+static int layer_opts(json_t *spec, struct layer_opts *o, struct error *e)
+{
+	json_t *ep = json_object_get(spec, "epoch");
+	json_t *lv = json_object_get(spec, "level");
+
+	o->compress = json_string_value(json_object_get(spec, "compress"));
+	if (!o->compress)
+		o->compress = "gzip";
+	o->level = json_is_integer(lv) ? (int)json_integer_value(lv) : -1;
+	o->epoch = json_is_integer(ep) ? json_integer_value(ep) : oci_default_epoch();
+	if (o->epoch < 0)
+		return error_set(e, 0, "bad epoch %lld", o->epoch);
+	return 0;
+}
+
+/* Streams the upper into fd; fills the sink's digests and *count. */
+static int layer_stream(const char *upper, const struct layer_lowers *lowers,
+			const struct layer_opts *o, int fd, struct sink *s, long long *count,
+			struct error *e)
+{
+	struct archive *tar;
+	struct stat st;
+	int r;
+
+	*count = 0;
+	if (sink_open(s, fd, o->compress, o->level, e) < 0) {
+		sink_close(s, NULL, e);
+		return -1;
+	}
+	tar = sink_tar(s, e);
+	if (!tar) {
+		sink_close(s, NULL, e);
+		return -1;
+	}
+	r = 0;
+	if (stat(upper, &st) == 0)
+		r = layer_write_tree(tar, upper, lowers, o->epoch, count, e);
+	if (sink_close(s, tar, r < 0 ? NULL : e) < 0)
+		r = -1;
+	return r;
+}
+
+/* KEY.layer: what pack needs to know about the blob. */
+static int layer_write_meta(const struct rt *rt, const char *key, const struct sink *s,
+			    const char *blob, struct error *e)
+{
+	char *path = rt_path(rt, key, ".layer");
+	json_t *j = s ? json_pack("{s:b, s:s+, s:s+, s:I, s:s, s:s}", "empty", 0, "diff_id",
+				  "sha256:", s->diff_hex, "digest", "sha256:", s->blob_hex, "size",
+				  (json_int_t)s->size, "mediaType", s->media_type, "path", blob)
+		      : json_pack("{s:b}", "empty", 1);
+	char *text = json_dumps(j, JSON_PRESERVE_ORDER);
+	int r = write_atomic(path, text, strlen(text), 0644, e);
+
+	free(text);
+	json_decref(j);
+	free(path);
+	return r;
+}
+
+static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	const char *parent = json_string_value(json_object_get(spec, "parent"));
+	struct layer_lowers lowers;
+	struct layer_opts o;
+	struct sink s;
+	long long count;
+	char *upper, *blob, *tmp;
+	int fd, r;
+
+	if (layer_opts(spec, &o, e) < 0)
+		return -1;
+	upper = rt_path(rt, key, "/upper");
+	blob = xasprintf("%s/%s/layer.tar%s", rt->state, key, sink_suffix(o.compress));
+	tmp = xasprintf("%s.tmp.%ld", blob, (long)getpid());
+	layer_lowers_load(rt, key, parent, &lowers);
+	/* a step that never made its directory still gets an (empty) layer */
+	char *stepdir = rt_path(rt, key, NULL);
+	r = mkdir_p(stepdir, 0755, e);
+	free(stepdir);
+	fd = r < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && r == 0)
+		r = error_set(e, errno, "create %s", tmp);
+	else if (fd >= 0)
+		r = layer_stream(upper, &lowers, &o, fd, &s, &count, e);
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", tmp);
+	if (r == 0 && count > 0 && rename(tmp, blob) < 0)
+		r = error_set(e, errno, "rename %s", tmp);
+	if (r < 0 || count == 0)
+		unlink(tmp);
+	if (r == 0)
+		r = layer_write_meta(rt, key, count > 0 ? &s : NULL, blob, e);
+	layer_lowers_free(&lowers);
+	free(upper);
+	free(blob);
+	free(tmp);
+	return r;
+}
+
+int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	char *meta = rt_path(rt, key, ".layer");
+
+	/* the old result goes first: an interrupted run is not taken as done */
+	unlink(meta);
+	free(meta);
+	rt_progress(rt, spec, "layer %.8s", key);
+	if (layer_run(rt, key, spec, e) < 0)
+		return oci_wrap_loc(e, spec, "layer");
+	return 0;
+}

@@ -1,0 +1,322 @@
+/* loadimg: what images an archive holds. An OCI index.json is preferred
+ * (it gives the real manifest digest); a docker manifest.json alone (the
+ * legacy `docker save` layout) gets an OCI manifest made for it. Names come
+ * from -t, else RepoTags, else the index annotations. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob.h"
+#include "error.h"
+#include "load.h"
+#include "oci.h"
+#include "ref.h"
+#include "store.h"
+#include "util.h"
+
+/* Parses a JSON file of the source; NULL with e set. */
+static json_t *load_json(struct load_src *src, const char *path, struct error *e)
+{
+	json_error_t jerr;
+	char *data;
+	size_t len;
+	json_t *j;
+
+	if (load_src_read(src, path, &data, &len, e) < 0)
+		return NULL;
+	j = json_loadb(data, len, 0, &jerr);
+	free(data);
+	if (!j)
+		error_set(e, 0, "%s: %s (line %d)", path, jerr.text, jerr.line);
+	return j;
+}
+
+/* Reads a JSON blob named by digest, storing it first. */
+static json_t *load_json_blob(struct load_src *src, const char *digest, struct error *e)
+{
+	char hex[65], *path, *stored;
+	long long size;
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7)) {
+		error_set(e, 0, "unsupported digest %s", digest ? digest : "(none)");
+		return NULL;
+	}
+	path = xasprintf("blobs/sha256/%s", digest + 7);
+	if (load_src_blob(src, path, digest + 7, hex, &size, e) == 0) {
+		stored = store_blob_path(src->store, digest);
+		j = json_load_file(stored, 0, &jerr);
+		if (!j)
+			error_set(e, 0, "%s: %s", path, jerr.text);
+		free(stored);
+	}
+	free(path);
+	return j;
+}
+
+/* Adds the normalised form of a name to the list (once). */
+static void load_add_name(json_t *names, const char *name)
+{
+	struct error e;
+	char *n = ref_normalize(name, &e);
+	size_t i;
+	json_t *v;
+
+	if (!n)
+		return;
+	json_array_foreach(names, i, v)
+	{
+		if (strcmp(json_string_value(v), n) == 0)
+			n[0] = '\0';
+	}
+	if (n[0])
+		json_array_append_new(names, json_string(n));
+	free(n);
+}
+
+/* RepoTags of the manifest.json entry whose Config is the config blob. */
+static void load_repotags(json_t *dmanifest, const char *config_hex, json_t *names)
+{
+	size_t i, j;
+	json_t *ent, *t;
+
+	json_array_foreach(dmanifest, i, ent)
+	{
+		const char *cfg = json_string_value(json_object_get(ent, "Config"));
+		if (!cfg || !strstr(cfg, config_hex))
+			continue;
+		json_array_foreach(json_object_get(ent, "RepoTags"), j, t)
+		    load_add_name(names, json_string_value(t));
+	}
+}
+
+static int load_platform_match(json_t *desc)
+{
+	json_t *p = json_object_get(desc, "platform");
+	const char *os = json_string_value(json_object_get(p, "os"));
+	const char *arch = json_string_value(json_object_get(p, "architecture"));
+
+	return os && arch && strcmp(os, "linux") == 0 && strcmp(arch, oci_host_arch()) == 0;
+}
+
+/* Picks the host platform's manifest from a nested index. */
+static json_t *load_pick_platform(json_t *index, struct error *e)
+{
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d)
+	{
+		if (load_platform_match(d))
+			return d;
+	}
+	error_set(e, 0, "no linux/%s image in the index", oci_host_arch());
+	return NULL;
+}
+
+/* Layer descriptors of a manifest + diff_ids of its config, as the ref
+ * file's layer list; the blobs are stored on the way. */
+static json_t *load_layers(struct load_src *src, json_t *manifest, json_t *config, struct error *e)
+{
+	json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+	json_t *mlayers = json_object_get(manifest, "layers");
+	json_t *out = json_array();
+	size_t i;
+	json_t *d;
+
+	if (json_array_size(mlayers) != json_array_size(diff_ids)) {
+		json_decref(out);
+		error_set(e, 0, "%zu layers but %zu diff_ids", json_array_size(mlayers),
+			  json_array_size(diff_ids));
+		return NULL;
+	}
+	json_array_foreach(mlayers, i, d)
+	{
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		char hex[65], *path;
+		long long size;
+		int r = -1;
+		if (dg && startswith(dg, "sha256:") && blob_is_hex(dg + 7)) {
+			path = xasprintf("blobs/sha256/%s", dg + 7);
+			r = load_src_blob(src, path, dg + 7, hex, &size, e);
+			free(path);
+		} else {
+			error_set(e, 0, "layer %zu: unsupported digest", i);
+		}
+		if (r < 0) {
+			json_decref(out);
+			return NULL;
+		}
+		json_array_append_new(out, json_pack("{s:s, s:I, s:O}", "digest", dg, "size",
+						     (json_int_t)size, "diff_id",
+						     json_array_get(diff_ids, i)));
+	}
+	return out;
+}
+
+/* One manifest of an OCI index: store everything, register its names. */
+static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
+			     struct error *e)
+{
+	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	json_t *ann = json_object_get(desc, "annotations");
+	json_t *m = NULL, *cfg = NULL, *layers = NULL, *names = json_array();
+	const char *cdigest;
+	int r = -1;
+
+	if (mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0)) {
+		json_t *idx = load_json_blob(src, digest, e);
+		json_t *pick = idx ? load_pick_platform(idx, e) : NULL;
+		if (pick) {
+			json_t *copy = json_deep_copy(pick);
+			json_object_set(copy, "annotations", ann);
+			r = load_oci_manifest(src, copy, dmanifest, tag, e);
+			json_decref(copy);
+		}
+		json_decref(idx);
+		json_decref(names);
+		return pick ? r : -1;
+	}
+	m = load_json_blob(src, digest, e);
+	cdigest = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	if (m)
+		cfg = load_json_blob(src, cdigest, e);
+	if (cfg)
+		layers = load_layers(src, m, cfg, e);
+	if (layers) {
+		if (tag)
+			load_add_name(names, tag);
+		load_repotags(dmanifest, cdigest + 7, names);
+		load_add_name(names,
+			      json_string_value(json_object_get(ann, "io.containerd.image.name")));
+		const char *rn =
+		    json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
+		/* A bare tag ("latest") is not a name. */
+		if (rn && (strchr(rn, '/') || strchr(rn, ':')))
+			load_add_name(names, rn);
+		r = load_register(src->store, names, cdigest, layers, digest, e);
+	}
+	json_decref(layers);
+	json_decref(cfg);
+	json_decref(m);
+	json_decref(names);
+	return r < 0 ? error_wrap(e, "image %s", digest ? digest : "?") : 0;
+}
+
+/* True when the source has the file. */
+static int load_has(struct load_src *src, const char *path)
+{
+	struct error e;
+	char *data;
+	size_t len;
+
+	if (load_src_read(src, path, &data, &len, &e) < 0)
+		return 0;
+	free(data);
+	return 1;
+}
+
+static int load_oci(struct load_src *src, json_t *dmanifest, const char *tag, struct error *e)
+{
+	json_t *index = load_json(src, "index.json", e);
+	json_t *list = json_object_get(index, "manifests");
+	json_t *d;
+	size_t i;
+	int r = 0;
+
+	if (!index)
+		return -1;
+	if (tag && json_array_size(list) > 1)
+		r = error_set(e, 0, "-t needs an archive with one image (this one has %zu)",
+			      json_array_size(list));
+	json_array_foreach(list, i, d)
+	{
+		if (r < 0)
+			break;
+		r = load_oci_manifest(src, d, dmanifest, tag, e);
+	}
+	json_decref(index);
+	return r;
+}
+
+/* A legacy manifest.json entry: Config and Layers are paths. */
+static int load_docker_entry(struct load_src *src, json_t *ent, const char *tag, struct error *e)
+{
+	const char *cpath = json_string_value(json_object_get(ent, "Config"));
+	json_t *paths = json_object_get(ent, "Layers"), *names = json_array(),
+	       *layers = json_array();
+	json_t *p, *cfg = NULL, *diff_ids;
+	char hex[65], cdigest[72];
+	long long size;
+	size_t i;
+	int r = -1;
+
+	if (!cpath || load_src_blob(src, cpath, NULL, hex, &size, e) < 0)
+		goto out;
+	snprintf(cdigest, sizeof(cdigest), "sha256:%s", hex);
+	cfg = load_json(src, cpath, e);
+	diff_ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+	if (!cfg || json_array_size(diff_ids) != json_array_size(paths)) {
+		if (cfg)
+			error_set(e, 0, "%s: %zu diff_ids for %zu layers", cpath,
+				  json_array_size(diff_ids), json_array_size(paths));
+		goto out;
+	}
+	json_array_foreach(paths, i, p)
+	{
+		if (load_src_blob(src, json_string_value(p), NULL, hex, &size, e) < 0)
+			goto out;
+		json_array_append_new(layers, json_pack("{s:s+, s:I, s:O}", "digest",
+							"sha256:", hex, "size", (json_int_t)size,
+							"diff_id", json_array_get(diff_ids, i)));
+	}
+	if (tag)
+		load_add_name(names, tag);
+	json_array_foreach(json_object_get(ent, "RepoTags"), i, p)
+	    load_add_name(names, json_string_value(p));
+	r = load_register(src->store, names, cdigest, layers, NULL, e);
+out:
+	json_decref(cfg);
+	json_decref(layers);
+	json_decref(names);
+	return r;
+}
+
+static int load_docker(struct load_src *src, json_t *dmanifest, const char *tag, struct error *e)
+{
+	size_t i;
+	json_t *ent;
+
+	if (tag && json_array_size(dmanifest) > 1)
+		return error_set(e, 0, "-t needs an archive with one image (this one has %zu)",
+				 json_array_size(dmanifest));
+	json_array_foreach(dmanifest, i, ent)
+	{
+		if (load_docker_entry(src, ent, tag, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int load_images(struct load_src *src, const char *tag, struct error *e)
+{
+	json_t *dmanifest = NULL;
+	int r;
+
+	if (load_has(src, "manifest.json")) {
+		dmanifest = load_json(src, "manifest.json", e);
+		if (!dmanifest)
+			return -1;
+	}
+	if (load_has(src, "index.json"))
+		r = load_oci(src, dmanifest, tag, e);
+	else if (dmanifest)
+		r = load_docker(src, dmanifest, tag, e);
+	else
+		r = error_set(e, 0, "not an image archive: no index.json or manifest.json");
+	json_decref(dmanifest);
+	return r;
+}

@@ -1,0 +1,250 @@
+/* lock: step locks for concurrent make runs on one state directory.
+ *
+ * Two makes on the same build both decide that a step is out of date and
+ * both run it. Without locks, the second one's rt_reset_step would wipe
+ * STATE/KEY/ while the first writes it, or while a later step of the first
+ * build has it mounted as an overlay lower. So each step op holds
+ * STATE/KEY.lock (flock, exclusive) and then checks whether another build
+ * produced the op's output meanwhile: if so, it must not redo the step. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "lock.h"
+#include "rt.h"
+#include "util.h"
+
+/* Held until rt_step_unlock or exit; the kernel drops flocks of a killed
+ * process, so a kill -9 never leaves a build locked. */
+static int state_fd = -1, step_fd = -1;
+
+int rt_key_valid(const char *key)
+{
+	size_t n = strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	/* The key becomes a file name in STATE: no '/', no "..", no dot files. */
+	return n > 0 && n <= 128 && key[n] == '\0';
+}
+
+/* The file whose presence means the op is done; NULL for pack, whose
+ * output path is per build.mk (two builds may pack one key elsewhere). */
+static const char *op_output(const char *op)
+{
+	static const char *const done_ops[] = {"add", "base", "copy", "run", "workdir"};
+
+	for (size_t i = 0; i < LEN(done_ops); i++)
+		if (strcmp(op, done_ops[i]) == 0)
+			return ".done";
+	if (strcmp(op, "layer") == 0)
+		return ".layer";
+	if (strcmp(op, "sum") == 0)
+		return ".d";
+	return NULL;
+}
+
+/* flock that first tries without blocking, so a waiting build says why. */
+static int lock_file(const char *path, int how, struct error *e)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int r;
+
+	if (fd < 0)
+		return error_set(e, errno, "open lock %s", path);
+	r = flock(fd, how | LOCK_NB);
+	if (r < 0 && errno == EWOULDBLOCK) {
+		fprintf(stderr, "df2make-runtime: waiting for %s (another build holds it)\n", path);
+		while ((r = flock(fd, how)) < 0 && errno == EINTR)
+			;
+	}
+	if (r == 0)
+		return fd;
+	error_set(e, errno, "lock %s", path);
+	close(fd);
+	return -1;
+}
+
+static double ts_sec(struct timespec t)
+{
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Start time (CLOCK_BOOTTIME seconds) and parent of a process, from
+ * /proc/PID/stat; name gets its comm. */
+static int proc_stat(pid_t pid, char name[32], pid_t *ppid, double *start)
+{
+	char path[64], buf[1024], *open_p, *close_p;
+	unsigned long long ticks = 0;
+	FILE *f;
+	size_t n;
+	int pp = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	open_p = strchr(buf, '(');
+	close_p = strrchr(buf, ')');
+	if (!open_p || !close_p || close_p < open_p)
+		return -1;
+	snprintf(name, 32, "%.*s", (int)(close_p - open_p - 1), open_p + 1);
+	/* After "(comm) ": state ppid ... field 22 (starttime) is the 20th. */
+	if (sscanf(close_p + 2,
+		   "%*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %llu",
+		   &pp, &ticks) != 2)
+		return -1;
+	*ppid = pp;
+	*start = (double)ticks / (double)sysconf(_SC_CLK_TCK);
+	return 0;
+}
+
+/* Wall-clock time after which the make that runs this recipe started, or
+ * 0 when not run by make. Only the parent, or the parent of a recipe shell,
+ * counts: a make further up (e.g. `make check` running a test script that
+ * calls the runtime by hand) says nothing about this step. Rounded up two
+ * clock ticks: the tick count is truncated and file times come from the
+ * coarse clock, and a stamp written before this make began must never
+ * count as "done meanwhile" (that would keep a stale step). */
+static double make_started(void)
+{
+	struct timespec now_real, now_boot;
+	char name[32];
+	pid_t pid = getppid(), ppid;
+	double start;
+
+	if (!getenv("MAKELEVEL"))
+		return 0;
+	for (int depth = 0; depth < 2 && pid > 1; depth++, pid = ppid) {
+		if (proc_stat(pid, name, &ppid, &start) < 0)
+			return 0;
+		if (strcmp(name, "make") == 0 || strcmp(name, "gmake") == 0) {
+			clock_gettime(CLOCK_REALTIME, &now_real);
+			clock_gettime(CLOCK_BOOTTIME, &now_boot);
+			return ts_sec(now_real) - (ts_sec(now_boot) - start) +
+			       2.0 / (double)sysconf(_SC_CLK_TCK);
+		}
+		if (strcmp(name, "sh") != 0 && strcmp(name, "bash") != 0 &&
+		    strcmp(name, "dash") != 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* Did another build write path while we waited, or since our make began?
+ * before: its stat before waiting (st_ino 0 when it did not exist). */
+static int done_meanwhile(const char *path, const struct stat *before, double since)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	/* write_atomic renames a new inode into place: a different inode or
+	 * time means someone rewrote it after we looked. */
+	if (st.st_ino != before->st_ino || st.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != before->st_mtim.tv_nsec)
+		return 1;
+	return since > 0 && ts_sec(st.st_mtim) > since;
+}
+
+/* 1 if name is "<prefix>*.tmp.<pid>" (write_atomic's temp names) and that
+ * pid is gone. */
+static int stale_tmp(const char *name, const char *prefix)
+{
+	const char *t = strstr(name, ".tmp.");
+	char *end;
+	long pid;
+
+	if (!startswith(name, prefix) || !t)
+		return 0;
+	pid = strtol(t + 5, &end, 10);
+	if (*end != '\0' || pid <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Removes temp files of dead writers in dir whose names start with prefix:
+ * a kill -9 between create and rename leaves them behind. */
+static void sweep_tmp(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (stale_tmp(de->d_name, prefix))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+static int take_locks(const struct rt *rt, const char *key, struct error *e)
+{
+	char *state_lock = path_join(rt->state, "lock");
+	char *step_lock = rt_path(rt, key, ".lock");
+	int r = 0;
+
+	state_fd = lock_file(state_lock, LOCK_SH, e);
+	if (state_fd < 0)
+		r = -1;
+	if (r == 0 && (step_fd = lock_file(step_lock, LOCK_EX, e)) < 0)
+		r = -1;
+	free(state_lock);
+	free(step_lock);
+	return r;
+}
+
+int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *already_done,
+		 struct error *e)
+{
+	const char *suffix = op_output(op);
+	char *out = suffix ? rt_path(rt, key, suffix) : NULL;
+	char *prefix = xasprintf("%s.", key), *dir = rt_path(rt, key, NULL);
+	struct stat before = {0};
+	int r;
+
+	*already_done = 0;
+	if (!rt_key_valid(key)) {
+		r = error_set(e, 0, "bad step key '%s'", key);
+		goto out;
+	}
+	r = mkdir_p(rt->state, 0755, e);
+	if (out && lstat(out, &before) < 0)
+		memset(&before, 0, sizeof(before));
+	if (r == 0)
+		r = take_locks(rt, key, e);
+	if (r < 0) {
+		rt_step_unlock();
+		goto out;
+	}
+	if (out)
+		*already_done = done_meanwhile(out, &before, make_started());
+	sweep_tmp(rt->state, prefix);
+	sweep_tmp(dir, "");
+out:
+	free(out);
+	free(prefix);
+	free(dir);
+	return r;
+}
+
+void rt_step_unlock(void)
+{
+	if (step_fd >= 0)
+		close(step_fd);
+	if (state_fd >= 0)
+		close(state_fd);
+	step_fd = state_fd = -1;
+}

@@ -1,0 +1,831 @@
+/* mounts: RUN --mount specs -> sandbox ops, and the mount primitives.
+ * Every mount inside the rootfs is made with the fd-based API
+ * (fsopen/open_tree + move_mount onto an O_PATH fd of the target), so a
+ * target is resolved once, inside the rootfs, and cannot be swapped for a
+ * symlink between the check and the mount. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "mounts.h"
+#include "rt.h"
+#include "sandbox.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* ---- planning (no system changes) ---- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* A number given as JSON integer or (octal for modes) string. */
+static long jnum(json_t *o, const char *k, long def, int base)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (json_is_integer(v))
+		return (long)json_integer_value(v);
+	if (json_is_string(v))
+		return strtol(json_string_value(v), NULL, base);
+	return def;
+}
+
+/* A relative target is joined with WORKDIR (BuildKit); "/" is refused. */
+static char *mount_target(json_t *m, const char *workdir, const char *def, struct error *e)
+{
+	const char *t = jstr(m, "target");
+	char *joined, *clean;
+
+	if (!t || !*t)
+		t = def;
+	if (!t)
+		return error_set(e, 0, "mount: target is required"), NULL;
+	joined = t[0] == '/' ? xstrdup(t) : path_join(workdir ? workdir : "/", t);
+	clean = path_clean(joined);
+	free(joined);
+	if (strcmp(clean, "/") == 0) {
+		free(clean);
+		return error_set(e, 0, "mount: target cannot be /"), NULL;
+	}
+	return clean;
+}
+
+static int plan_bind(struct sandbox *sb, json_t *m, const char *target, struct error *e)
+{
+	json_t *from = json_object_get(m, "from");
+	const char *ctx = jstr(from, "context"), *step = jstr(from, "step");
+	unsigned flags = json_is_true(json_object_get(m, "rw")) ? SB_DISCARD : SB_RO;
+	struct sandbox_op *op;
+
+	if (!ctx && !step)
+		return error_set(e, 0, "bind mount on %s: \"from\" needs a context or a step",
+				 target);
+	op = sandbox_add(sb, ctx ? SB_BIND : SB_VIEW, ctx ? ctx : step, target, flags);
+	op->sub = xstrdup(jstr(m, "source") ? jstr(m, "source") : "/");
+	return 0;
+}
+
+static int plan_cache(struct sandbox *sb, json_t *m, const char *target, struct error *e)
+{
+	const char *id = jstr(m, "id"), *sharing = jstr(m, "sharing");
+	char hex[65], *dir;
+	struct sandbox_op *op;
+
+	if (!id || !*id)
+		id = target;
+	if (sharing && strcmp(sharing, "shared") && strcmp(sharing, "private") &&
+	    strcmp(sharing, "locked"))
+		return error_set(e, 0, "cache mount on %s: unknown sharing mode %s", target,
+				 sharing);
+	/* The id may hold any characters: the directory is named by its hash. */
+	sha256_hex(id, strlen(id), hex);
+	hex[32] = '\0';
+	dir = xasprintf("%s/cache/%s", sb->rt->store, hex);
+	op = sandbox_add(sb, SB_BIND, dir, target,
+			 json_is_true(json_object_get(m, "ro")) ? SB_RO : 0);
+	free(dir);
+	op->sharing = sharing ? sharing[0] : 's';
+	op->mode = (mode_t)jnum(m, "mode", 0755, 8);
+	op->uid = (uid_t)jnum(m, "uid", 0, 10);
+	op->gid = (gid_t)jnum(m, "gid", 0, 10);
+	op->data = xstrdup(id);
+	return 0;
+}
+
+static int plan_tmpfs(struct sandbox *sb, json_t *m, const char *target)
+{
+	struct sandbox_op *op = sandbox_add(sb, SB_TMPFS, NULL, target, 0);
+	long size = jnum(m, "size", 0, 10);
+
+	op->data = size > 0 ? xasprintf("size=%ld", size) : NULL;
+	return 0;
+}
+
+static int plan_secret(struct sandbox *sb, json_t *m, const char *workdir, struct error *e)
+{
+	const char *id = jstr(m, "id"), *src = jstr(m, "src"), *env = jstr(m, "env");
+	int required = json_is_true(json_object_get(m, "required"));
+	char *data = NULL, *def, *target = NULL;
+	size_t len = 0;
+	struct sandbox_op *op;
+	struct error ignored;
+
+	if ((!id || !*id) && jstr(m, "target")) {
+		const char *t = jstr(m, "target");
+		id = strrchr(t, '/') ? strrchr(t, '/') + 1 : t;
+	}
+	if (!id || !*id)
+		return error_set(e, 0, "secret mount: id or target is required");
+	if (!src || read_file(src, &data, &len, &ignored) < 0) {
+		if (required)
+			return error_set(e, 0, "secret %s: required but not provided%s%s", id,
+					 src ? ": " : "", src ? ignored.msg : "");
+		return 0;
+	}
+	if (env) {
+		strlist_take(&sb->env, xasprintf("%s=%.*s", env, (int)len, data));
+		if (!jstr(m, "target")) {
+			free(data);
+			return 0;
+		}
+	}
+	def = xasprintf("/run/secrets/%s", id);
+	target = mount_target(m, workdir, def, e);
+	free(def);
+	if (!target) {
+		free(data);
+		return -1;
+	}
+	op = sandbox_add(sb, SB_FILE, NULL, target, SB_RO);
+	op->data = data;
+	op->len = len;
+	op->mode = (mode_t)jnum(m, "mode", 0400, 8);
+	op->uid = (uid_t)jnum(m, "uid", 0, 10);
+	op->gid = (gid_t)jnum(m, "gid", 0, 10);
+	free(target);
+	return 0;
+}
+
+static int env_has(const struct strlist *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=')
+			return 1;
+	return 0;
+}
+
+static int plan_ssh(struct sandbox *sb, json_t *m, const char *workdir, int nth, struct error *e)
+{
+	const char *sock = jstr(m, "socket") ? jstr(m, "socket") : getenv("SSH_AUTH_SOCK");
+	char *def = xasprintf("/run/buildkit/ssh_agent.%d", nth);
+	char *target = mount_target(m, workdir, def, e);
+
+	free(def);
+	if (!target)
+		return -1;
+	if (!sock || !*sock || access(sock, F_OK) < 0) {
+		int r = json_is_true(json_object_get(m, "required"))
+			    ? error_set(e, 0, "ssh mount on %s: no agent socket (SSH_AUTH_SOCK)",
+					target)
+			    : 0;
+		free(target);
+		return r;
+	}
+	sandbox_add(sb, SB_BIND, sock, target, 0);
+	if (!env_has(&sb->env, "SSH_AUTH_SOCK"))
+		strlist_take(&sb->env, xasprintf("SSH_AUTH_SOCK=%s", target));
+	free(target);
+	return 0;
+}
+
+static int plan_one(struct sandbox *sb, json_t *m, const char *workdir, int *nssh, struct error *e)
+{
+	const char *type = jstr(m, "type") ? jstr(m, "type") : "bind";
+	char *target;
+	int r;
+
+	if (strcmp(type, "secret") == 0)
+		return plan_secret(sb, m, workdir, e);
+	if (strcmp(type, "ssh") == 0)
+		return plan_ssh(sb, m, workdir, (*nssh)++, e);
+	target = mount_target(m, workdir, NULL, e);
+	if (!target)
+		return -1;
+	if (strcmp(type, "bind") == 0)
+		r = plan_bind(sb, m, target, e);
+	else if (strcmp(type, "cache") == 0)
+		r = plan_cache(sb, m, target, e);
+	else if (strcmp(type, "tmpfs") == 0)
+		r = plan_tmpfs(sb, m, target);
+	else
+		r = error_set(e, 0, "mount on %s: unknown type %s", target, type);
+	free(target);
+	return r;
+}
+
+static size_t depth(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+int mounts_plan(struct sandbox *sb, json_t *mounts, const char *workdir, struct error *e)
+{
+	size_t first = sb->nops, i;
+	json_t *m;
+	int nssh = 0;
+
+	json_array_foreach(mounts, i, m)
+	{
+		if (plan_one(sb, m, workdir, &nssh, e) < 0)
+			return error_wrap(e, "mount %zu", i + 1);
+	}
+	/* Parents before children, as BuildKit sorts mounts (stable). */
+	for (size_t a = first + 1; a < sb->nops; a++)
+		for (size_t b = a; b > first && depth(sb->ops[b].dest) < depth(sb->ops[b - 1].dest);
+		     b--) {
+			struct sandbox_op t = sb->ops[b];
+			sb->ops[b] = sb->ops[b - 1];
+			sb->ops[b - 1] = t;
+		}
+	return 0;
+}
+
+/* ---- parent side: cache directories and locks ---- */
+
+static int lock_fd(const char *path, int how, struct error *e)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	while (flock(fd, how) < 0) {
+		if (errno == EINTR)
+			continue;
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return saved == EWOULDBLOCK ? -2 : error_set(e, saved, "lock %s", path);
+	}
+	return fd;
+}
+
+/* private: the first instance dir (DIR, DIR-1, ...) nobody holds. */
+static int lock_private(struct sandbox_op *op, struct error *e)
+{
+	for (int n = 0;; n++) {
+		char *dir = n ? xasprintf("%s-%d", op->src, n) : xstrdup(op->src);
+		char *lk = xasprintf("%s.lock", dir);
+		int fd = lock_fd(lk, LOCK_EX | LOCK_NB, e);
+		free(lk);
+		if (fd != -2) {
+			free(op->src);
+			op->src = dir;
+			return fd;
+		}
+		free(dir);
+	}
+}
+
+static int prepare_cache(struct sandbox_op *op, struct mounts_locks *l, struct error *e)
+{
+	char *lk = xasprintf("%s.lock", op->src);
+	char *parent = xstrdup(op->src);
+	int fd;
+
+	*strrchr(parent, '/') = '\0';
+	fd = mkdir_p(parent, 0755, e) < 0 ? -1
+	     : op->sharing == 'p'	  ? lock_private(op, e)
+					  : lock_fd(lk, op->sharing == 'l' ? LOCK_EX : LOCK_SH, e);
+	free(lk);
+	free(parent);
+	if (fd < 0)
+		return error_wrap(e, "cache mount %s", op->data);
+	l->fds = xreallocarray(l->fds, l->n + 1, sizeof(int));
+	l->fds[l->n++] = fd;
+	/* Created now: the child sets its owner and mode (in its namespace). */
+	if (mkdir(op->src, 0755) == 0)
+		op->flags |= SB_INITOWNER;
+	else if (errno != EEXIST)
+		return error_set(e, errno, "cache mount %s: mkdir %s", op->data, op->src);
+	return 0;
+}
+
+int mounts_prepare(struct sandbox *sb, struct mounts_locks *locks, struct error *e)
+{
+	for (size_t i = 0; i < sb->nops; i++)
+		if (sb->ops[i].sharing && prepare_cache(&sb->ops[i], locks, e) < 0)
+			return -1;
+	return 0;
+}
+
+void mounts_unlock(struct mounts_locks *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		close(l->fds[i]);
+	free(l->fds);
+	l->fds = NULL;
+	l->n = 0;
+}
+
+/* ---- child side: primitives ---- */
+
+/* openat2 with RESOLVE_IN_ROOT: "..", absolute symlinks and absolute
+ * paths all stay below dirfd, as in a chroot. */
+static int in_root(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+
+	while (*path == '/')
+		path++;
+	return (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+}
+
+/* The path of fd relative to root ("/etc/hosts"), from /proc/self/fd. */
+static char *path_in_root(int fd, const char *root)
+{
+	char link[64], buf[4096];
+	ssize_t n;
+	size_t rl = strlen(root);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	if (strncmp(buf, root, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0'))
+		return NULL;
+	return xstrdup(buf[rl] ? buf + rl : "/");
+}
+
+/* Creates the missing component path (a dir, or an empty file). */
+static int create_stub(int rootfd, const char *root, const char *path, int as_file,
+		       struct strlist *stubs, struct error *e)
+{
+	char *dir = xstrdup(path), *base = strrchr(dir, '/');
+	int pfd, fd = -1, r = 0;
+
+	*base++ = '\0';
+	pfd = in_root(rootfd, dir, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		r = error_set(e, errno, "open %s", *dir ? dir : "/");
+	else if (as_file)
+		fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	else if (mkdirat(pfd, base, 0755) == 0)
+		fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd >= 0 && fd < 0)
+		r = error_set(e, errno, "create mount point %s%s", path,
+			      errno == EEXIST ? " (a dangling symlink?)" : "");
+	if (fd >= 0) {
+		char *real = path_in_root(fd, root);
+		if (real)
+			strlist_take(stubs, real);
+		close(fd);
+	}
+	if (pfd >= 0)
+		close(pfd);
+	free(dir);
+	return r;
+}
+
+/* When p (a component of a missing target) is a dangling symlink, the path
+ * it points to (inside the root) followed by rest; else NULL. */
+static char *follow_dangling(int rootfd, const char *p, const char *rest)
+{
+	char *dir = xstrdup(p), *base = strrchr(dir, '/'), link[4096], *r = NULL;
+	int pfd;
+	ssize_t n = -1;
+
+	*base++ = '\0';
+	pfd = in_root(rootfd, dir, O_PATH | O_DIRECTORY);
+	if (pfd >= 0) {
+		n = readlinkat(pfd, base, link, sizeof(link) - 1);
+		close(pfd);
+	}
+	if (n > 0) {
+		link[n] = '\0';
+		r = xasprintf("%s/%s/%s", link[0] == '/' ? "" : dir, link, rest);
+	}
+	free(dir);
+	return r;
+}
+
+/* Creates the missing components of p one by one; a dangling symlink on
+ * the way is followed inside the root (BuildKit's RootPath + MkdirAll). */
+static int create_path(int rootfd, const char *root, char *p, int as_file, int depth,
+		       struct strlist *stubs, struct error *e)
+{
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		int cfd = in_root(rootfd, p, O_PATH);
+		if (cfd >= 0) {
+			close(cfd);
+		} else if (errno != ENOENT) {
+			return error_set(e, errno, "open %s", p);
+		} else {
+			char *next = depth < 40 ? follow_dangling(rootfd, p, c ? s + 1 : "") : NULL;
+			if (next) {
+				char *clean = path_clean(next);
+				int r =
+				    create_path(rootfd, root, clean, as_file, depth + 1, stubs, e);
+				free(next);
+				free(clean);
+				return r;
+			}
+			if (create_stub(rootfd, root, p, c == '\0' && as_file, stubs, e) < 0)
+				return -1;
+		}
+		*s = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+int mounts_open_target(int rootfd, const char *root, const char *dest, int as_file,
+		       struct strlist *stubs, struct error *e)
+{
+	char *p = path_clean(dest);
+	int fd = in_root(rootfd, p, O_PATH);
+
+	if (fd < 0 && errno == ENOENT && strcmp(p, "/") != 0 &&
+	    create_path(rootfd, root, p, as_file, 0, stubs, e) < 0) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	p = path_clean(dest);
+	if (fd < 0)
+		fd = in_root(rootfd, p, O_PATH);
+	if (fd < 0)
+		error_set(e, errno, "open mount point %s", dest);
+	free(p);
+	return fd;
+}
+
+int mounts_mkdir_in_root(int rootfd, const char *dest, unsigned uid, unsigned gid, struct error *e)
+{
+	char *p = path_clean(dest);
+	int r = 0;
+
+	for (char *s = p + 1; p[1] && r == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s, *base;
+		*s = '\0';
+		base = strrchr(p, '/');
+		*base = '\0';
+		int pfd = in_root(rootfd, p, O_PATH | O_DIRECTORY);
+		*base = '/';
+		if (pfd < 0)
+			r = error_set(e, errno, "open %s", p);
+		else if (mkdirat(pfd, base + 1, 0755) == 0) {
+			if (fchownat(pfd, base + 1, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+				r = error_set(e, errno, "chown %s", p);
+		} else if (errno != EEXIST) {
+			r = error_set(e, errno, "mkdir %s", p);
+		}
+		if (pfd >= 0)
+			close(pfd);
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return r;
+}
+
+/* A new filesystem instance as a detached mount fd. */
+static int fs_new(const char *type, const char *opts, unsigned attrs, struct error *e)
+{
+	int fd = fsopen(type, FSOPEN_CLOEXEC), mfd;
+	char *o = opts ? xstrdup(opts) : NULL, *save = NULL;
+
+	if (fd < 0)
+		return error_set(e, errno, "fsopen %s", type);
+	for (char *kv = o ? strtok_r(o, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		int r = eq ? (*eq = '\0', fsconfig(fd, FSCONFIG_SET_STRING, kv, eq + 1, 0))
+			   : fsconfig(fd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+		if (r < 0) {
+			error_set(e, errno, "%s option %s", type, kv);
+			free(o);
+			close(fd);
+			return -1;
+		}
+	}
+	free(o);
+	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		error_set(e, errno, "create %s", type);
+		close(fd);
+		return -1;
+	}
+	mfd = fsmount(fd, FSMOUNT_CLOEXEC, attrs);
+	if (mfd < 0)
+		error_set(e, errno, "fsmount %s", type);
+	close(fd);
+	return mfd;
+}
+
+static int set_ro(int mfd, struct error *e)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+
+	if (mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return error_set(e, errno, "make read-only");
+	return 0;
+}
+
+/* Attaches the detached mount mfd on the target fd tfd; closes both. */
+static int attach(int mfd, int tfd, struct error *e)
+{
+	int r = 0;
+
+	if (move_mount(mfd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		r = error_set(e, errno, "move_mount");
+	close(mfd);
+	close(tfd);
+	return r;
+}
+
+/* Mounts a new fs of type at dest (a directory). */
+static int apply_fs(int rootfd, const char *root, const struct sandbox_op *op, const char *type,
+		    const char *opts, unsigned attrs, struct strlist *stubs, struct error *e)
+{
+	int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
+	int mfd = tfd < 0 ? -1 : fs_new(type, opts, attrs, e);
+
+	if (mfd < 0) {
+		if (tfd >= 0)
+			close(tfd);
+		return -1;
+	}
+	if (op->flags & SB_RO && set_ro(mfd, e) < 0) {
+		close(mfd);
+		close(tfd);
+		return -1;
+	}
+	return attach(mfd, tfd, e);
+}
+
+static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op,
+		       struct strlist *stubs, struct error *e)
+{
+	unsigned attrs =
+	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
+	int mfd = tfd < 0 ? -1 : fs_new("sysfs", NULL, attrs, e);
+
+	/* sysfs needs a network namespace owned by our user namespace; a
+	 * rootless RUN on the host network gets a read-only rbind instead. */
+	if (tfd >= 0 && mfd < 0 && e->code == EPERM) {
+		mfd =
+		    open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (mfd < 0)
+			error_set(e, errno, "bind /sys");
+		else if (set_ro(mfd, e) < 0) {
+			close(mfd);
+			mfd = -1;
+		}
+	}
+	if (mfd < 0) {
+		if (tfd >= 0)
+			close(tfd);
+		return -1;
+	}
+	return attach(mfd, tfd, e);
+}
+
+/* The file or directory to bind: src, then sub inside it (RESOLVE_IN_ROOT:
+ * source=../../etc cannot leave the context or the step's view). */
+static int open_source(const char *src, const char *sub, struct error *e)
+{
+	int sfd = open(src, O_PATH | O_CLOEXEC), fd;
+
+	if (sfd < 0)
+		return error_set(e, errno, "open %s", src);
+	if (!sub)
+		return sfd;
+	fd = in_root(sfd, sub, O_PATH);
+	if (fd < 0)
+		error_set(e, errno, "source %s in %s", sub, src);
+	close(sfd);
+	return fd;
+}
+
+/* Writable but thrown away: an overlay whose upper lives in
+ * STATE/KEY/discard-N and is deleted after the step. */
+static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct error *e)
+{
+	char *dir = rt_path(sb->rt, sb->key, NULL), *base = xasprintf("%s/discard-%zu", dir, i);
+	char *lower = xasprintf("/proc/self/fd/%d", sfd);
+	char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
+	char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
+			       sb->userns ? ",userxattr" : "");
+	int mfd = -1;
+
+	if (mkdir_p(upper, 0755, e) == 0 && mkdir_p(work, 0755, e) == 0)
+		mfd = fs_new("overlay", opts, 0, e);
+	free(dir);
+	free(base);
+	free(lower);
+	free(upper);
+	free(work);
+	free(opts);
+	return mfd;
+}
+
+/* First use of a cache dir: its owner and mode as the mount asked. */
+static int init_owner(const struct sandbox_op *op, struct error *e)
+{
+	int fd = open(op->src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", op->src);
+	if (fchown(fd, op->uid, op->gid) < 0 || fchmod(fd, op->mode) < 0)
+		r = error_set(e, errno, "set owner %u:%u mode %o of %s", (unsigned)op->uid,
+			      (unsigned)op->gid, (unsigned)op->mode, op->src);
+	close(fd);
+	return r;
+}
+
+static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int rootfd,
+		      const char *root, struct strlist *stubs, struct error *e)
+{
+	const struct sandbox_op *op = &sb->ops[i];
+	int sfd, tfd, mfd;
+	struct stat st;
+
+	if (op->flags & SB_INITOWNER && init_owner(op, e) < 0)
+		return -1;
+	sfd = open_source(src, op->sub, e);
+	if (sfd < 0)
+		return -1;
+	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode))) {
+		close(sfd);
+		return error_set(e, errno ? errno : ENOTDIR, "stat source");
+	}
+	tfd = mounts_open_target(rootfd, root, op->dest, !S_ISDIR(st.st_mode), stubs, e);
+	if (tfd < 0) {
+		close(sfd);
+		return -1;
+	}
+	if (op->flags & SB_DISCARD)
+		mfd = discard_overlay(sb, i, sfd, e);
+	else if ((mfd = open_tree(sfd, "",
+				  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+				      AT_RECURSIVE)) < 0)
+		error_set(e, errno, "clone mount of %s", src);
+	close(sfd);
+	if (mfd >= 0 && op->flags & SB_RO && set_ro(mfd, e) < 0) {
+		close(mfd);
+		mfd = -1;
+	}
+	if (mfd < 0) {
+		close(tfd);
+		return -1;
+	}
+	return attach(mfd, tfd, e);
+}
+
+static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char *root,
+		      struct strlist *stubs, struct error *e)
+{
+	char *dir = rt_path(sb->rt, sb->key, NULL), *view = xasprintf("%s/view-%zu", dir, i);
+	int r = -1;
+
+	/* Mounted in the child's namespace only; gone with it. */
+	if (mkdir_p(view, 0755, e) == 0 && snapshot_mount_ro(sb->rt, sb->ops[i].src, view, e) == 0)
+		r = apply_bind(sb, i, view, rootfd, root, stubs, e);
+	free(dir);
+	free(view);
+	return r;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* data as a file on a private tmpfs: secrets never touch the upper. */
+static int apply_file(int rootfd, const char *root, const struct sandbox_op *op,
+		      struct strlist *stubs, struct error *e)
+{
+	int tfd, mfd, fd, ffd = -1;
+
+	tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
+	if (tfd < 0)
+		return -1;
+	mfd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	fd = mfd < 0 ? -1 : openat(mfd, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0 && (write_all(fd, op->data, op->len) < 0 || fchown(fd, op->uid, op->gid) < 0 ||
+			fchmod(fd, op->mode) < 0))
+		error_set(e, errno, "write file");
+	else if (fd >= 0)
+		ffd = open_tree(mfd, "f", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0 && mfd >= 0)
+		error_set(e, errno, "create file");
+	if (fd >= 0)
+		close(fd);
+	if (mfd >= 0)
+		close(mfd);
+	if (ffd >= 0 && op->flags & SB_RO && set_ro(ffd, e) < 0) {
+		close(ffd);
+		ffd = -1;
+	}
+	if (ffd < 0) {
+		close(tfd);
+		return -1;
+	}
+	return attach(ffd, tfd, e);
+}
+
+static int apply_symlink(int rootfd, const struct sandbox_op *op, struct error *e)
+{
+	char *dir = xstrdup(op->dest), *base = strrchr(dir, '/');
+	int pfd, r = 0;
+
+	*base++ = '\0';
+	pfd = in_root(rootfd, dir, O_PATH | O_DIRECTORY);
+	if (pfd < 0 || symlinkat(op->src, pfd, base) < 0)
+		r = error_set(e, errno, "symlink");
+	if (pfd >= 0)
+		close(pfd);
+	free(dir);
+	return r;
+}
+
+/* Masks and read-only remounts apply to paths that exist; never create. */
+static int apply_mask(int rootfd, const struct sandbox_op *op, struct error *e)
+{
+	int tfd = in_root(rootfd, op->dest, O_PATH), mfd;
+	struct stat st;
+
+	if (tfd < 0)
+		return errno == ENOENT ? 0 : error_set(e, errno, "open");
+	if (fstat(tfd, &st) < 0) {
+		close(tfd);
+		return error_set(e, errno, "stat");
+	}
+	if (op->kind == SB_RDONLY)
+		mfd = open_tree(tfd, "",
+				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	else if (S_ISDIR(st.st_mode))
+		mfd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY, e);
+	else
+		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mfd < 0 || set_ro(mfd, e) < 0) {
+		if (mfd >= 0)
+			close(mfd);
+		close(tfd);
+		return error_set(e, errno, "mask");
+	}
+	return attach(mfd, tfd, e);
+}
+
+int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,
+		 struct strlist *stubs, struct error *e)
+{
+	const struct sandbox_op *op = &sb->ops[i];
+	unsigned noexec = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	char pts[64];
+
+	snprintf(pts, sizeof(pts), "newinstance,ptmxmode=0666,mode=0620%s",
+		 sb->userns ? "" : ",gid=5");
+	switch (op->kind) {
+	case SB_PROC:
+		return apply_fs(rootfd, root, op, "proc", NULL, noexec, stubs, e);
+	case SB_TMPFS:
+		return apply_fs(rootfd, root, op, "tmpfs", op->data,
+				MOUNT_ATTR_NOSUID | (op->flags & SB_NOSUID ? noexec : 0), stubs, e);
+	case SB_DEVPTS:
+		return apply_fs(rootfd, root, op, "devpts", pts,
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, stubs, e);
+	case SB_MQUEUE:
+		return apply_fs(rootfd, root, op, "mqueue", NULL, noexec, stubs, e);
+	case SB_SYSFS:
+		return apply_sysfs(rootfd, root, op, stubs, e);
+	case SB_BIND:
+		return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
+	case SB_VIEW:
+		return apply_view(sb, i, rootfd, root, stubs, e);
+	case SB_FILE:
+		return apply_file(rootfd, root, op, stubs, e);
+	case SB_SYMLINK:
+		return apply_symlink(rootfd, op, e);
+	case SB_MASK:
+	case SB_RDONLY:
+		return apply_mask(rootfd, op, e);
+	}
+	return error_set(e, 0, "unknown op");
+}

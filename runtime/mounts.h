@@ -1,0 +1,40 @@
+/* mounts: RUN --mount (bind, cache, tmpfs, secret, ssh) turned into
+ * sandbox ops, and the fd-based mount primitives that execute every op
+ * inside the child. Targets are always resolved inside the rootfs
+ * (openat2 RESOLVE_IN_ROOT), so a symlink in the image cannot redirect a
+ * mount onto the host. */
+#ifndef DF_MOUNTS_H
+#define DF_MOUNTS_H
+#include <jansson.h>
+#include <stddef.h>
+
+struct sandbox;
+struct sandbox_op;
+struct strlist;
+struct error;
+
+/* Cache-mount locks held by the parent for the step's duration. */
+struct mounts_locks {
+	int *fds;
+	size_t n;
+};
+
+/* Adds the ops of the spec's "mounts" list (targets joined with workdir). */
+int mounts_plan(struct sandbox *sb, json_t *mounts, const char *workdir, struct error *e);
+/* Parent side, before the run: creates cache directories and takes their
+ * locks (shared / locked / private instances). */
+int mounts_prepare(struct sandbox *sb, struct mounts_locks *locks, struct error *e);
+/* Releases the locks. */
+void mounts_unlock(struct mounts_locks *locks);
+/* Child side: executes op index i against the rootfs mounted at root
+ * (rootfd), appending mount points it had to create to stubs. */
+int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,
+		 struct strlist *stubs, struct error *e);
+/* Opens dest (O_PATH) inside the rootfs, creating missing components (the
+ * last as an empty file when as_file) and recording the created ones. */
+int mounts_open_target(int rootfd, const char *root, const char *dest, int as_file,
+		       struct strlist *stubs, struct error *e);
+/* mkdir -p of dest inside the rootfs, new directories owned by uid:gid. */
+int mounts_mkdir_in_root(int rootfd, const char *dest, unsigned uid, unsigned gid, struct error *e);
+
+#endif

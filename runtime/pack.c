@@ -1,0 +1,374 @@
+/* pack: the `pack` op. The image is the chain of the final step: base
+ * layers as the blobs they were loaded as (no recompression), step layers
+ * from STATE/STEP.layer. The same inputs give the same bytes: generated
+ * JSON has a fixed member order, every time stamp is the epoch. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "blob.h"
+#include "error.h"
+#include "fsutil.h"
+#include "oci.h"
+#include "pack.h"
+#include "ref.h"
+#include "rt.h"
+#include "store.h"
+#include "util.h"
+
+struct pack_ctx {
+	const struct rt *rt;
+	json_t *spec;
+	long long epoch;
+	char created[32];
+	json_t *layers; /* [{digest,size,mediaType,diff_id,path}] bottom first */
+	json_t *steps;	/* {KEY: true} for steps that gave a layer */
+	json_t *dirs;	/* the chain's directories, bottom first (type=local) */
+};
+
+/* The step whose chain is the image's when KEY has none: "parent", else
+ * the last of "layers" that has one. */
+static json_t *pack_chain_fallback(struct pack_ctx *c, char **path, json_error_t *jerr)
+{
+	json_t *layers = json_object_get(c->spec, "layers");
+	const char *parent = json_string_value(json_object_get(c->spec, "parent"));
+	json_t *chain = NULL;
+
+	for (size_t i = json_array_size(layers) + 1; !chain && i-- > 0;) {
+		const char *k = i == json_array_size(layers)
+				    ? parent
+				    : json_string_value(json_array_get(layers, i));
+		if (!k)
+			continue;
+		free(*path);
+		*path = rt_path(c->rt, k, "/chain.json");
+		chain = json_load_file(*path, 0, jerr);
+	}
+	return chain;
+}
+
+/* STATE/KEY/chain.json: the layers of the final step. */
+static json_t *pack_chain(struct pack_ctx *c, const char *key, struct error *e)
+{
+	char *path = rt_path(c->rt, key, "/chain.json");
+	json_error_t jerr;
+	json_t *chain = json_load_file(path, 0, &jerr);
+
+	if (!chain)
+		chain = pack_chain_fallback(c, &path, &jerr);
+	if (!chain || !json_is_array(chain))
+		error_set(e, 0, "%s: %s", path, chain ? "not a list" : jerr.text);
+	free(path);
+	return json_is_array(chain) ? chain : (json_decref(chain), NULL);
+}
+
+static int pack_base_layer(struct pack_ctx *c, json_t *ent, struct error *e)
+{
+	json_t *b = json_object_get(ent, "blob");
+	const char *digest = json_string_value(json_object_get(b, "digest"));
+	char *path;
+	struct stat st;
+	int r = 0;
+
+	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7))
+		return error_set(e, 0, "chain entry with a bad blob digest");
+	path = store_blob_path(c->rt->store, digest);
+	if (stat(path, &st) < 0)
+		r = error_set(e, errno, "base layer blob %s", path);
+	else
+		json_array_append_new(c->layers,
+				      json_pack("{s:s, s:I, s:O, s:O, s:s}", "digest", digest,
+						"size", (json_int_t)st.st_size, "mediaType",
+						json_object_get(b, "mediaType"), "diff_id",
+						json_object_get(ent, "diff_id"), "path", path));
+	free(path);
+	return r;
+}
+
+static int pack_step_layer(struct pack_ctx *c, const char *step, struct error *e)
+{
+	char *path = rt_path(c->rt, step, ".layer");
+	json_error_t jerr;
+	json_t *l = json_load_file(path, 0, &jerr);
+	int r = 0;
+
+	if (!l)
+		r = error_set(e, 0, "layer of step %s: %s", step, jerr.text);
+	else if (!json_is_true(json_object_get(l, "empty"))) {
+		json_array_append(c->layers, l);
+		json_object_set_new(c->steps, step, json_true());
+	}
+	json_decref(l);
+	free(path);
+	return r;
+}
+
+static int pack_layers(struct pack_ctx *c, json_t *chain, struct error *e)
+{
+	size_t i;
+	json_t *ent;
+
+	json_array_foreach(chain, i, ent)
+	{
+		const char *step = json_string_value(json_object_get(ent, "step"));
+		int r = step ? pack_step_layer(c, step, e) : pack_base_layer(c, ent, e);
+		if (r < 0)
+			return -1;
+		json_array_append(c->dirs, json_object_get(ent, "dir"));
+	}
+	return 0;
+}
+
+/* The spec's history with empty_layer set from the steps' layers; the
+ * count of layer entries must match the diff_ids, or loaders reject it. */
+static json_t *pack_history(struct pack_ctx *c, struct error *e)
+{
+	json_t *out = json_array(), *h;
+	size_t i, nonempty = 0;
+
+	json_array_foreach(json_object_get(c->spec, "history"), i, h)
+	{
+		json_t *x = json_deep_copy(h);
+		const char *step = json_string_value(json_object_get(x, "step"));
+		if (step) {
+			json_object_del(x, "empty_layer");
+			if (!json_object_get(c->steps, step))
+				json_object_set_new(x, "empty_layer", json_true());
+			json_object_del(x, "step");
+		}
+		/* new entries have no time yet; base image entries keep theirs */
+		if (!json_object_get(x, "created"))
+			json_object_set_new(x, "created", json_string(c->created));
+		nonempty += !json_is_true(json_object_get(x, "empty_layer"));
+		json_array_append_new(out, x);
+	}
+	if (json_array_size(out) && nonempty != json_array_size(c->layers)) {
+		error_set(e, 0, "history has %zu entries with a layer, the image has %zu layers",
+			  nonempty, json_array_size(c->layers));
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void pack_set_str(json_t *o, const char *k, json_t *spec, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(spec, k));
+
+	if (v || dflt)
+		json_object_set_new(o, k, json_string(v ? v : dflt));
+}
+
+/* Member order follows the OCI/docker Go structs (what BuildKit writes). */
+static json_t *pack_config(struct pack_ctx *c, struct error *e)
+{
+	json_t *cfg = json_object(), *diff_ids = json_array(), *l, *hist;
+	json_t *conf = json_object_get(c->spec, "config");
+	size_t i;
+
+	json_array_foreach(c->layers, i, l)
+	{
+		json_array_append(diff_ids, json_object_get(l, "diff_id"));
+	}
+	hist = pack_history(c, e);
+	if (!hist) {
+		json_decref(cfg);
+		json_decref(diff_ids);
+		return NULL;
+	}
+	json_object_set_new(cfg, "created", json_string(c->created));
+	pack_set_str(cfg, "author", c->spec, NULL);
+	pack_set_str(cfg, "architecture", c->spec, oci_host_arch());
+	pack_set_str(cfg, "os", c->spec, "linux");
+	pack_set_str(cfg, "variant", c->spec, NULL);
+	json_object_set_new(cfg, "config",
+			    json_is_object(conf) ? json_deep_copy(conf) : json_object());
+	json_object_set_new(cfg, "rootfs",
+			    json_pack("{s:s, s:o}", "type", "layers", "diff_ids", diff_ids));
+	if (json_array_size(hist))
+		json_object_set_new(cfg, "history", hist);
+	else
+		json_decref(hist);
+	return cfg;
+}
+
+/* Adds a JSON document as a blob; returns its descriptor. */
+static json_t *pack_json_blob(struct pack_files *f, json_t *doc, const char *mt)
+{
+	char *text = oci_dumps(doc), hex[65], *name;
+	size_t len = strlen(text);
+	json_t *d;
+
+	sha256_hex(text, len, hex);
+	name = xasprintf("blobs/sha256/%s", hex);
+	pack_add_data(f, name, text, len);
+	d = json_pack("{s:s, s:s+, s:I}", "mediaType", mt, "digest", "sha256:", hex, "size",
+		      (json_int_t)len);
+	free(name);
+	return d;
+}
+
+static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers)
+{
+	json_t *ls = json_array(), *l;
+	size_t i;
+
+	json_array_foreach(layers, i, l)
+	{
+		const char *dg = json_string_value(json_object_get(l, "digest"));
+		char *name = xasprintf("blobs/sha256/%s", dg + 7);
+		long long size = json_integer_value(json_object_get(l, "size"));
+		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size);
+		json_array_append_new(
+		    ls,
+		    oci_descriptor(json_string_value(json_object_get(l, "mediaType")), dg, size));
+		free(name);
+	}
+	return json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST,
+			 "config", cdesc, "layers", ls);
+}
+
+/* index.json: one descriptor per tag (as `docker save` does). */
+static json_t *pack_index(json_t *mdesc, json_t *tags)
+{
+	json_t *ms = json_array(), *t;
+	size_t i;
+
+	json_array_foreach(tags, i, t)
+	{
+		json_t *d = json_deep_copy(mdesc);
+		json_object_set_new(d, "annotations",
+				    json_pack("{s:O, s:O}", "io.containerd.image.name", t,
+					      "org.opencontainers.image.ref.name", t));
+		json_array_append_new(ms, d);
+	}
+	if (json_array_size(tags) == 0)
+		json_array_append(ms, mdesc);
+	return json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_INDEX,
+			 "manifests", ms);
+}
+
+/* manifest.json for `docker load`: paths into blobs/, familiar tags. */
+static json_t *pack_docker_manifest(json_t *cdesc, json_t *layers, json_t *tags)
+{
+	json_t *repotags = json_array(), *ls = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(tags, i, v)
+	{
+		char *fam = ref_familiar(json_string_value(v));
+		json_array_append_new(repotags, json_string(fam));
+		free(fam);
+	}
+	json_array_foreach(layers, i, v)
+	{
+		char *p = xasprintf("blobs/sha256/%s",
+				    json_string_value(json_object_get(v, "digest")) + 7);
+		json_array_append_new(ls, json_string(p));
+		free(p);
+	}
+	return json_pack("[{s:s+, s:o, s:o}]", "Config", "blobs/sha256/",
+			 json_string_value(json_object_get(cdesc, "digest")) + 7, "RepoTags",
+			 repotags, "Layers", ls);
+}
+
+static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
+{
+	char *text = oci_dumps(doc);
+
+	pack_add_data(f, name, text, strlen(text));
+	json_decref(doc);
+}
+
+/* The file list of the image (OCI layout + docker manifest.json). */
+static int pack_files(struct pack_ctx *c, struct pack_files *f, struct error *e)
+{
+	json_t *tags = json_object_get(c->spec, "tags");
+	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
+
+	if (!cfg)
+		return -1;
+	cdesc = pack_json_blob(f, cfg, MT_OCI_CONFIG);
+	man = pack_manifest(f, cdesc, c->layers);
+	mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
+	pack_add_doc(f, "index.json", pack_index(mdesc, tags));
+	pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
+	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
+	pack_finish_list(f);
+	json_decref(cfg);
+	json_decref(man);
+	json_decref(cdesc);
+	json_decref(mdesc);
+	return 0;
+}
+
+/* The output's parent directory must exist: a typo should not create
+ * directories somewhere unexpected. */
+static int pack_check_dest(const char *dest, struct error *e)
+{
+	char *dir = xstrdup(dest), *slash = strrchr(dir, '/');
+	struct stat st;
+	int r = 0;
+
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	if (stat(dir, &st) < 0)
+		r = error_set(e, errno, "output directory %s", dir);
+	else if (!S_ISDIR(st.st_mode))
+		r = error_set(e, ENOTDIR, "output directory %s", dir);
+	free(dir);
+	return r;
+}
+
+static int pack_output(struct pack_ctx *c, struct error *e)
+{
+	json_t *out = json_object_get(c->spec, "output");
+	const char *type = json_string_value(json_object_get(out, "type"));
+	const char *dest = json_string_value(json_object_get(out, "dest"));
+	struct pack_files f = {.epoch = c->epoch};
+	int r;
+
+	if (!type)
+		type = "tar";
+	if (!dest || !*dest)
+		return error_set(e, 0, "output has no dest");
+	if (pack_check_dest(dest, e) < 0)
+		return -1;
+	rt_progress(c->rt, c->spec, "(%s %s)", type, dest);
+	if (strcmp(type, "local") == 0)
+		return local_write(c->dirs, dest, c->epoch, e);
+	if (strcmp(type, "tar") != 0 && strcmp(type, "oci") != 0)
+		return error_set(e, 0, "unknown output type \"%s\" (tar, oci, local)", type);
+	r = pack_files(c, &f, e);
+	if (r == 0)
+		r = strcmp(type, "tar") == 0 ? packw_tar(&f, dest, e) : packw_dir(&f, dest, e);
+	pack_files_free(&f);
+	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
+}
+
+int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	json_t *ep = json_object_get(spec, "epoch");
+	struct pack_ctx c = {.rt = rt, .spec = spec};
+	json_t *chain;
+	int r = -1;
+
+	c.epoch = json_is_integer(ep) ? json_integer_value(ep) : oci_default_epoch();
+	oci_time((time_t)c.epoch, c.created);
+	c.layers = json_array();
+	c.steps = json_object();
+	c.dirs = json_array();
+	chain = pack_chain(&c, key, e);
+	if (chain && pack_layers(&c, chain, e) == 0)
+		r = pack_output(&c, e);
+	json_decref(chain);
+	json_decref(c.layers);
+	json_decref(c.steps);
+	json_decref(c.dirs);
+	if (r < 0)
+		oci_wrap_loc(e, spec, "exporting to image");
+	return r;
+}

@@ -1,0 +1,50 @@
+/* pack: the image output. pack.c assembles the JSON documents and the list
+ * of files; packw.c writes that list as one tar or as a directory; local.c
+ * writes the final root filesystem. */
+#ifndef DF_PACK_H
+#define DF_PACK_H
+#include <jansson.h>
+#include <stddef.h>
+
+struct error;
+
+/* One file of the output, by name inside the tar/dir. */
+struct pack_file {
+	char *name; /* "blobs/sha256/<hex>", "index.json", ... */
+	int is_dir; /* a directory entry */
+	char *data; /* bytes of a generated file, or NULL */
+	size_t len;
+	char *src;	/* path of a blob copied from the store or state */
+	long long size; /* expected size of src */
+};
+
+struct pack_files {
+	struct pack_file *v;
+	size_t n, cap;
+	long long epoch; /* mtime of every entry */
+};
+
+/* Adds a generated file (takes data). */
+void pack_add_data(struct pack_files *f, const char *name, char *data, size_t len);
+/* Adds a file copied from src (once per name). */
+void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size);
+/* Sorts by name and adds the parent directories. */
+void pack_finish_list(struct pack_files *f);
+/* Frees the list. */
+void pack_files_free(struct pack_files *f);
+
+/* Writes the list as a tar at dest (temp name + rename). */
+int packw_tar(const struct pack_files *f, const char *dest, struct error *e);
+/* Writes the list as a directory at dest (temp dir + rename). */
+int packw_dir(const struct pack_files *f, const char *dest, struct error *e);
+/* Writes the union of the layer directories (bottom first) at dest, with
+ * whiteouts and opaque directories applied and mtimes clamped to epoch
+ * (temp dir + rename). */
+int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e);
+/* Replaces dest by the finished temp directory tmp (keeps dest whole until
+ * the last moment). */
+int packw_swap_dir(const char *tmp, const char *dest, struct error *e);
+/* A temp name beside dest: "DIR/.BASE.tmp.PID"; malloc'd. */
+char *packw_tmp_name(const char *dest);
+
+#endif

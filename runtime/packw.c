@@ -1,0 +1,271 @@
+/* packw: writing the output file list. The tar is deterministic: sorted
+ * names, mtime = epoch, uid/gid 0, no user/group names, fixed modes; it is
+ * written under a temp name beside the destination and renamed, so an
+ * interrupted or failed pack never leaves half an image under the real
+ * name (and the previous image stays). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "pack.h"
+#include "util.h"
+
+#define PACKW_CHUNK (1024 * 1024)
+
+static int packw_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pack_file *)a)->name, ((const struct pack_file *)b)->name);
+}
+
+static struct pack_file *pack_add(struct pack_files *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].name, name) == 0)
+			return NULL;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 16;
+		f->v = xreallocarray(f->v, f->cap, sizeof(*f->v));
+	}
+	memset(&f->v[f->n], 0, sizeof(f->v[0]));
+	f->v[f->n].name = xstrdup(name);
+	return &f->v[f->n++];
+}
+
+void pack_add_data(struct pack_files *f, const char *name, char *data, size_t len)
+{
+	struct pack_file *p = pack_add(f, name);
+
+	if (!p) {
+		free(data);
+		return;
+	}
+	p->data = data;
+	p->len = len;
+}
+
+void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size)
+{
+	struct pack_file *p = pack_add(f, name);
+
+	if (p) {
+		p->src = xstrdup(src);
+		p->size = size;
+	}
+}
+
+void pack_finish_list(struct pack_files *f)
+{
+	size_t n = f->n;
+
+	for (size_t i = 0; i < n; i++) {
+		char *d = xstrdup(f->v[i].name), *slash;
+		while ((slash = strrchr(d, '/'))) {
+			*slash = '\0';
+			struct pack_file *p = pack_add(f, d);
+			if (p)
+				p->is_dir = 1;
+		}
+		free(d);
+	}
+	qsort(f->v, f->n, sizeof(*f->v), packw_name_cmp);
+}
+
+void pack_files_free(struct pack_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].name);
+		free(f->v[i].data);
+		free(f->v[i].src);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+char *packw_tmp_name(const char *dest)
+{
+	const char *slash = strrchr(dest, '/');
+
+	if (!slash)
+		return xasprintf(".%s.tmp.%ld", dest, (long)getpid());
+	return xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - dest), dest, slash + 1, (long)getpid());
+}
+
+/* Copies src's bytes into the tar entry, checking the size it promised. */
+static int packw_copy(struct archive *a, const struct pack_file *p, char *buf, struct error *e)
+{
+	int fd = open(p->src, O_RDONLY | O_CLOEXEC);
+	long long total = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", p->src);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while ((n = read(fd, buf, PACKW_CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+			close(fd);
+			return error_set(e, saved, "read %s", p->src);
+		}
+		if (total + n > p->size || archive_write_data(a, buf, (size_t)n) < 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	if (n != 0 && total + n <= p->size)
+		return error_set(e, archive_errno(a), "write %s: %s", p->name,
+				 archive_error_string(a));
+	if (total != p->size || n != 0)
+		return error_set(e, 0, "%s changed size (expected %lld bytes)", p->src, p->size);
+	return 0;
+}
+
+static int packw_entry(struct archive *a, const struct pack_files *f, const struct pack_file *p,
+		       char *buf, struct error *e)
+{
+	struct archive_entry *ent = archive_entry_new();
+	int r = 0;
+
+	archive_entry_set_pathname(ent, p->name);
+	archive_entry_set_filetype(ent, p->is_dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(ent, p->is_dir ? 0755 : 0644);
+	archive_entry_set_size(ent, p->is_dir ? 0 : p->src ? p->size : (la_int64_t)p->len);
+	archive_entry_set_mtime(ent, (time_t)f->epoch, 0);
+	archive_entry_set_uid(ent, 0);
+	archive_entry_set_gid(ent, 0);
+	if (archive_write_header(a, ent) != ARCHIVE_OK)
+		r = error_set(e, archive_errno(a), "%s: %s", p->name, archive_error_string(a));
+	else if (p->src)
+		r = packw_copy(a, p, buf, e);
+	else if (p->data && archive_write_data(a, p->data, p->len) < 0)
+		r = error_set(e, archive_errno(a), "%s: %s", p->name, archive_error_string(a));
+	archive_entry_free(ent);
+	return r;
+}
+
+static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
+{
+	struct archive *a = archive_write_new();
+	char *buf = xmalloc(PACKW_CHUNK);
+	int r = 0;
+
+	archive_write_set_format_pax_restricted(a);
+	archive_write_add_filter_none(a);
+	archive_write_set_bytes_per_block(a, 64 * 1024);
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK)
+		r = error_set(e, archive_errno(a), "%s", archive_error_string(a));
+	for (size_t i = 0; r == 0 && i < f->n; i++)
+		r = packw_entry(a, f, &f->v[i], buf, e);
+	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
+		r = error_set(e, archive_errno(a), "finish: %s", archive_error_string(a));
+	archive_write_free(a);
+	free(buf);
+	return r;
+}
+
+int packw_tar(const struct pack_files *f, const char *dest, struct error *e)
+{
+	char *tmp = packw_tmp_name(dest);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int r;
+
+	if (fd < 0) {
+		r = error_set(e, errno, "create %s", tmp);
+		free(tmp);
+		return r;
+	}
+	r = packw_tar_fd(f, fd, e);
+	if (close(fd) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", tmp);
+	if (r == 0 && rename(tmp, dest) < 0)
+		r = error_set(e, errno, "rename %s to %s", tmp, dest);
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+/* Copies a file with copy_file_range (reflinks or in-kernel copies where
+ * the filesystem can). */
+static int packw_copy_file(const char *src, const char *dst, struct error *e)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+	ssize_t n = 0;
+	int r = 0;
+
+	if (in < 0)
+		return error_set(e, errno, "open %s", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out < 0)
+		r = error_set(e, errno, "create %s", dst);
+	while (r == 0 && (n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (r == 0 && n < 0)
+		r = error_set(e, errno, "copy %s to %s", src, dst);
+	if (out >= 0 && close(out) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", dst);
+	close(in);
+	return r;
+}
+
+static int packw_dir_entry(const struct pack_file *p, const char *root, struct error *e)
+{
+	char *path = path_join(root, p->name);
+	int r = 0;
+
+	if (p->is_dir)
+		r = mkdir(path, 0755) < 0 && errno != EEXIST ? error_set(e, errno, "mkdir %s", path)
+							     : 0;
+	else if (p->src)
+		r = packw_copy_file(p->src, path, e);
+	else
+		r = write_atomic(path, p->data, p->len, 0644, e);
+	free(path);
+	return r;
+}
+
+int packw_swap_dir(const char *tmp, const char *dest, struct error *e)
+{
+	char *old = xasprintf("%s.old.%ld", tmp, (long)getpid());
+	struct error ignored;
+	int had = access(dest, F_OK) == 0;
+	int r = 0;
+
+	if (had && rename(dest, old) < 0)
+		r = error_set(e, errno, "move %s aside", dest);
+	else if (rename(tmp, dest) < 0) {
+		r = error_set(e, errno, "rename %s to %s", tmp, dest);
+		if (had)
+			rename(old, dest);
+	}
+	if (r == 0 && had)
+		remove_tree(old, &ignored);
+	free(old);
+	return r;
+}
+
+int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
+{
+	char *tmp = packw_tmp_name(dest);
+	struct error ignored;
+	int r = mkdir(tmp, 0755) < 0 ? error_set(e, errno, "create %s", tmp) : 0;
+
+	for (size_t i = 0; r == 0 && i < f->n; i++)
+		r = packw_dir_entry(&f->v[i], tmp, e);
+	if (r == 0)
+		r = packw_swap_dir(tmp, dest, e);
+	if (r < 0)
+		remove_tree(tmp, &ignored);
+	free(tmp);
+	return r;
+}

@@ -1,0 +1,132 @@
+/* register: turns stored blobs into a store image (ref files). Layers are
+ * checked here: the config's diff_id must be the digest of the
+ * decompressed blob, or the image would unpack to something else than
+ * what its config promises. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "blob.h"
+#include "error.h"
+#include "load.h"
+#include "oci.h"
+#include "ref.h"
+#include "store.h"
+#include "util.h"
+
+/* Sets the layer's OCI media type from its bytes and verifies diff_id. */
+static int register_layer(const char *store, json_t *l, struct error *e)
+{
+	const char *digest = json_string_value(json_object_get(l, "digest"));
+	const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
+	char *path = store_blob_path(store, digest);
+	const char *mt = blob_layer_media_type(path, e);
+	char hex[65];
+	int r = -1;
+
+	if (!diff_id || !startswith(diff_id, "sha256:") || !blob_is_hex(diff_id + 7))
+		error_set(e, 0, "layer %s: bad diff_id", digest);
+	else if (mt && strcmp(mt, MT_OCI_LAYER) == 0)
+		r = strcmp(digest, diff_id) == 0 ? 0 : -2;
+	else if (mt)
+		r = blob_diff_id(path, hex, e) < 0 ? -1 : strcmp(hex, diff_id + 7) ? -2 : 0;
+	if (r == -2)
+		r = error_set(e, 0, "layer %s does not match diff_id %s", digest, diff_id);
+	if (r == 0)
+		json_object_set_new(l, "mediaType", json_string(mt));
+	free(path);
+	return r;
+}
+
+/* An OCI manifest for an image that came without one. */
+static int register_manifest(const char *store, const char *config_digest, json_t *layers,
+			     char digest[72], struct error *e)
+{
+	char *cpath = store_blob_path(store, config_digest);
+	json_t *m, *ls = json_array(), *l;
+	struct stat st;
+	size_t i;
+	char *text;
+	int r;
+
+	if (stat(cpath, &st) < 0) {
+		free(cpath);
+		json_decref(ls);
+		return error_set(e, 0, "config %s missing", config_digest);
+	}
+	free(cpath);
+	json_array_foreach(layers, i, l)
+	{
+		json_array_append_new(
+		    ls, oci_descriptor(json_string_value(json_object_get(l, "mediaType")),
+				       json_string_value(json_object_get(l, "digest")),
+				       json_integer_value(json_object_get(l, "size"))));
+	}
+	m = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST,
+		      "config", oci_descriptor(MT_OCI_CONFIG, config_digest, (long long)st.st_size),
+		      "layers", ls);
+	text = oci_dumps(m);
+	r = blob_put(store, text, strlen(text), digest, e);
+	free(text);
+	json_decref(m);
+	return r;
+}
+
+/* "repo@sha256:..." for a normalised "repo:tag": FROM repo@digest then
+ * finds the image too. */
+static char *register_digest_name(const char *name, const char *manifest)
+{
+	size_t n = strcspn(name, "@");
+	const char *slash = memrchr(name, '/', n);
+	const char *colon =
+	    memrchr(slash ? slash : name, ':', n - (size_t)(slash ? slash - name : 0));
+
+	if (colon)
+		n = (size_t)(colon - name);
+	return xasprintf("%.*s@%s", (int)n, name, manifest);
+}
+
+static int register_name(const char *store, json_t *ref, const char *name, struct error *e)
+{
+	json_object_set_new(ref, "name", json_string(name));
+	return store_write_ref(store, name, ref, e);
+}
+
+int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
+		  const char *manifest_digest, struct error *e)
+{
+	char mdigest[72];
+	json_t *ref, *n;
+	size_t i;
+	int r = 0;
+
+	if (json_array_size(names) == 0)
+		return error_set(e, 0, "image with config %s has no name: give one with -t NAME",
+				 config_digest);
+	json_array_foreach(layers, i, n)
+	{
+		if (register_layer(store, n, e) < 0)
+			return -1;
+	}
+	if (!manifest_digest) {
+		if (register_manifest(store, config_digest, layers, mdigest, e) < 0)
+			return -1;
+		manifest_digest = mdigest;
+	}
+	ref = json_pack("{s:s, s:s, s:O}", "manifest", manifest_digest, "config", config_digest,
+			"layers", layers);
+	json_array_foreach(names, i, n)
+	{
+		char *dname = register_digest_name(json_string_value(n), manifest_digest);
+		r = register_name(store, ref, dname, e);
+		free(dname);
+		if (r == 0)
+			r = register_name(store, ref, json_string_value(n), e);
+		if (r < 0)
+			break;
+		printf("Loaded image: %s\n", json_string_value(n));
+	}
+	json_decref(ref);
+	return r;
+}

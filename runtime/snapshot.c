@@ -1,0 +1,378 @@
+/* snapshot: layer chains (chain.json) and the overlay mounts built from
+ * them. A step's filesystem = overlay(lower = its parent's chain, top
+ * first; upper = STATE/KEY/upper). Options follow BuildKit's overlay
+ * snapshotter: no redirect_dir (the layer differ cannot express renames of
+ * directories as redirects), no index, no metacopy (a metacopy upper would
+ * hold files without their data), and userxattr inside a user namespace. */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+#include "fsutil.h"
+#include "rt.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* The legacy mount(2) data argument is cut at one page. */
+#define MOUNT_DATA_MAX 4095
+
+json_t *chain_read(const struct rt *rt, const char *key, struct error *e)
+{
+	char *path = rt_path(rt, key, "/chain.json");
+	json_error_t jerr;
+	json_t *chain = json_load_file(path, 0, &jerr);
+
+	if (!chain) {
+		int code = errno;
+		/* jerr.text already carries strerror(). */
+		error_set(e, 0, "%s", jerr.text);
+		e->code = code;
+	} else if (!json_is_array(chain)) {
+		error_set(e, 0, "read %s: not a JSON array", path);
+		json_decref(chain);
+		chain = NULL;
+	}
+	free(path);
+	return chain;
+}
+
+int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return 1;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+/* The parent's chain, or [] for scratch. */
+static json_t *chain_of_parent(const struct rt *rt, const char *parent, struct error *e)
+{
+	json_t *chain;
+
+	if (!parent)
+		return json_array();
+	chain = chain_read(rt, parent, e);
+	if (!chain)
+		error_wrap(e, "parent step %.8s", parent);
+	return chain;
+}
+
+int chain_commit(const struct rt *rt, const char *key, const char *parent, struct error *e)
+{
+	char *upper = rt_path(rt, key, "/upper");
+	char *path = rt_path(rt, key, "/chain.json");
+	json_t *chain = chain_of_parent(rt, parent, e);
+	char *text = NULL;
+	int r = -1;
+
+	if (!chain)
+		goto out;
+	/* An empty upper is no change: no layer, the chain stays the parent's. */
+	if (!dir_is_empty(upper))
+		json_array_append_new(chain, json_pack("{s:s,s:s}", "dir", upper, "step", key));
+	text = json_dumps(chain, JSON_COMPACT);
+	if (text) {
+		size_t len = strlen(text);
+		text[len] = '\n';
+		r = write_atomic(path, text, len + 1, 0644, e);
+		text[len] = '\0';
+	} else {
+		error_set(e, ENOMEM, "encode chain.json");
+	}
+out:
+	free(text);
+	json_decref(chain);
+	free(upper);
+	free(path);
+	return r;
+}
+
+char *snapshot_escape(const char *path)
+{
+	struct buf b = {0};
+
+	/* overlayfs splits options on ',' and lowerdir on ':', honouring '\'. */
+	for (const char *p = path; *p; p++) {
+		if (*p == '\\' || *p == ':' || *p == ',')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	return buf_steal(&b);
+}
+
+int snapshot_in_userns(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inner = 1, outer = 1, count = 0;
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "%lu %lu %lu", &inner, &outer, &count);
+	fclose(f);
+	/* The initial namespace maps all 2^32-1 ids onto themselves. */
+	return !(n == 3 && inner == 0 && outer == 0 && count == 4294967295UL);
+}
+
+/* STATE/.empty: the bottom lower of every mount, so that a scratch chain
+ * still has a lower and a read-only view always has two (overlayfs needs
+ * two lowers without an upper). Nothing ever writes into it. */
+static char *empty_lower(const struct rt *rt, struct error *e)
+{
+	char *dir = xasprintf("%s/.empty", rt->state);
+
+	if (mkdir_p(dir, 0755, e) < 0 || !dir_is_empty(dir)) {
+		if (!dir_is_empty(dir))
+			error_set(e, 0, "%s is not empty", dir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* The chain's dirs top first, then the empty lower; malloc'd, NULL-ended. */
+static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
+{
+	size_t n = json_array_size(chain);
+	char **v = xcalloc(n + 2, sizeof(char *));
+
+	for (size_t i = 0; i < n; i++) {
+		const char *dir =
+		    json_string_value(json_object_get(json_array_get(chain, i), "dir"));
+		if (!dir) {
+			error_set(e, 0, "chain.json entry %zu has no \"dir\"", i);
+			goto fail;
+		}
+		v[n - 1 - i] = xstrdup(dir);
+	}
+	v[n] = empty_lower(rt, e);
+	if (v[n])
+		return v;
+fail:
+	for (size_t i = 0; i < n + 1; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+char *snapshot_overlay_opts(char *const *lowers, const char *upper, const char *work, int userxattr)
+{
+	struct buf b = {0};
+
+	buf_adds(&b, "lowerdir=");
+	for (size_t i = 0; lowers[i]; i++) {
+		char *esc = snapshot_escape(lowers[i]);
+		buf_printf(&b, "%s%s", i ? ":" : "", esc);
+		free(esc);
+	}
+	if (upper) {
+		char *u = snapshot_escape(upper), *w = snapshot_escape(work);
+		buf_printf(&b, ",upperdir=%s,workdir=%s", u, w);
+		free(u);
+		free(w);
+	}
+	/* With userxattr the kernel refuses redirect_dir=off (which still
+	 * follows existing redirects); nofollow neither creates nor follows. */
+	buf_printf(&b, ",redirect_dir=%s,index=off,metacopy=off%s", userxattr ? "nofollow" : "off",
+		   userxattr ? ",userxattr" : "");
+	return buf_steal(&b);
+}
+
+/* Appends the kernel's fs_context log (why fsconfig failed) to e. */
+static int fsctx_error(int fd, const char *what, struct error *e)
+{
+	char log[512], msg[1024] = "";
+	int saved = errno;
+	ssize_t n;
+
+	while ((n = read(fd, log, sizeof(log) - 1)) > 0) {
+		log[n] = '\0';
+		log[strcspn(log, "\n")] = '\0';
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), " [%s]", log + 2);
+	}
+	return error_set(e, saved, "%s%s", what, msg);
+}
+
+static int fsconfig_str(int fd, const char *k, const char *v, struct error *e)
+{
+	if (fsconfig(fd, FSCONFIG_SET_STRING, k, v, 0) < 0)
+		return fsctx_error(fd, k, e);
+	return 0;
+}
+
+/* The new mount API: one fsconfig per lower ("lowerdir+", Linux 6.8), so
+ * chains too long for a page of mount data still mount. */
+static int mount_overlay_fd(char *const *lowers, const char *upper, const char *work, int userxattr,
+			    int ro, const char *target, struct error *e)
+{
+	int fd = fsopen("overlay", FSOPEN_CLOEXEC), mfd = -1, r = -1;
+
+	if (fd < 0)
+		return error_set(e, errno, "fsopen overlay");
+	for (size_t i = 0; lowers[i]; i++)
+		if (fsconfig_str(fd, "lowerdir+", lowers[i], e) < 0)
+			goto out;
+	if (upper && (fsconfig_str(fd, "upperdir", upper, e) < 0 ||
+		      fsconfig_str(fd, "workdir", work, e) < 0))
+		goto out;
+	if (fsconfig_str(fd, "redirect_dir", userxattr ? "nofollow" : "off", e) < 0 ||
+	    fsconfig_str(fd, "index", "off", e) < 0 || fsconfig_str(fd, "metacopy", "off", e) < 0)
+		goto out;
+	if (userxattr && fsconfig(fd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) {
+		fsctx_error(fd, "userxattr", e);
+		goto out;
+	}
+	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		fsctx_error(fd, "create", e);
+		goto out;
+	}
+	mfd = fsmount(fd, FSMOUNT_CLOEXEC, ro ? MOUNT_ATTR_RDONLY : 0);
+	if (mfd < 0 || move_mount(mfd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		error_set(e, errno, "fsmount");
+	else
+		r = 0;
+out:
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	return r;
+}
+
+/* Mounts overlay(lowers[, upper]) at target, legacy API when the options
+ * fit in a page (any kernel), the fd API otherwise. */
+static int mount_overlay(char *const *lowers, const char *upper, const char *work, int ro,
+			 const char *target, struct error *e)
+{
+	int ux = snapshot_in_userns();
+	char *opts = snapshot_overlay_opts(lowers, upper, work, ux);
+	size_t n = 0;
+	int r = 0;
+
+	while (lowers[n])
+		n++;
+	if (strlen(opts) <= MOUNT_DATA_MAX) {
+		if (mount("overlay", target, "overlay", ro ? MS_RDONLY : 0, opts) < 0)
+			r = error_set(e, errno, "mount overlay on %s (%s)", target, opts);
+	} else if (mount_overlay_fd(lowers, upper, work, ux, ro, target, e) < 0) {
+		r = error_wrap(e,
+			       "mount overlay of %zu layers on %s (options exceed a page; "
+			       "the fd mount API needs Linux >= 6.8)",
+			       n - 1, target);
+	}
+	free(opts);
+	return r;
+}
+
+int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
+		      struct error *e)
+{
+	char *upper = rt_path(rt, key, "/upper"), *work = rt_path(rt, key, "/work");
+	json_t *chain = chain_of_parent(rt, parent, e);
+	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	int r = -1;
+
+	if (lowers && mkdir_p(upper, 0755, e) == 0 && mkdir_p(work, 0755, e) == 0)
+		r = mount_overlay(lowers, upper, work, 0, target, e);
+	strv_free(lowers);
+	json_decref(chain);
+	free(upper);
+	free(work);
+	return r;
+}
+
+int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, struct error *e)
+{
+	json_t *chain = chain_read(rt, key, e);
+	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	int r = -1;
+
+	if (lowers)
+		r = mount_overlay(lowers, NULL, NULL, 1, target, e);
+	else if (chain == NULL)
+		error_wrap(e, "step %.8s", key);
+	strv_free(lowers);
+	json_decref(chain);
+	return r;
+}
+
+static int write_proc(const char *path, const char *text, struct error *e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	n = write(fd, text, strlen(text));
+	close(fd);
+	if (n < 0 || (size_t)n != strlen(text))
+		return error_set(e, n < 0 ? errno : EIO, "write %s", path);
+	return 0;
+}
+
+int snapshot_map_ids(pid_t pid, uid_t uid, gid_t gid, struct error *e)
+{
+	char path[64], map[64];
+	int r;
+
+	/* Order matters: uid_map, then setgroups=deny (an unprivileged writer
+	 * may map gids only after giving up setgroups), then gid_map. */
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	r = write_proc(path, map, e);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (r == 0)
+		r = write_proc(path, "deny\n", e);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	if (r == 0)
+		r = write_proc(path, map, e);
+	return r;
+}
+
+int snapshot_private_ns(struct error *e)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (uid != 0) {
+		/* Not root: a user namespace where we are 0 gives the
+		 * CAP_SYS_ADMIN that mounting overlayfs needs. */
+		if (unshare(CLONE_NEWUSER) < 0)
+			return error_set(e, errno, "unshare user namespace");
+		if (snapshot_map_ids(getpid(), uid, gid, e) < 0)
+			return error_wrap(e, "map uid %u to root", (unsigned)uid);
+	}
+	if (unshare(CLONE_NEWNS) < 0)
+		return error_set(e, errno, "unshare mount namespace");
+	/* rslave first: our mounts must never propagate back to the host's
+	 * shared mounts, while host unmounts still reach us. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return error_set(e, errno, "make / rslave");
+	return 0;
+}

@@ -1,0 +1,237 @@
+/* sum: the content digest of what a COPY/ADD reads from the build context
+ * (BuildKit's content cache key: names, types, modes, 0:0 owners, sizes,
+ * link targets and bytes, never mtimes), plus a make dependency file of
+ * every context file and directory read. The digest file is rewritten only
+ * when it changes, so make's re-stat skips the COPY after a mere touch. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "context.h"
+#include "copy.h"
+#include "error.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "ignore.h"
+#include "match.h"
+#include "rt.h"
+#include "util.h"
+
+struct sumstate {
+	struct sha256 h;
+	struct strlist deps; /* context-relative files and directories read */
+	const struct copy_job *j;
+	const char *top; /* the source being walked */
+	int rootfd;
+	struct error *e;
+};
+
+/* Feeds a file's bytes (the top source may be a symlink: followed). */
+static int sum_bytes(struct sumstate *s, const char *rel)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = ctx_open(s->rootfd, rel, O_RDONLY | O_NOFOLLOW);
+
+	if (fd < 0 && errno == ELOOP)
+		fd = ctx_open(s->rootfd, rel, O_RDONLY);
+	if (fd < 0)
+		return error_set(s->e, errno, "open %s", rel);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+			close(fd);
+			return error_set(s->e, saved, "read %s", rel);
+		}
+		sha256_update(&s->h, buf, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+static char type_char(mode_t m)
+{
+	return S_ISDIR(m) ? 'd' : S_ISREG(m) ? 'f' : S_ISLNK(m) ? 'l' : S_ISFIFO(m) ? 'p' : 'c';
+}
+
+static int sum_visit(const char *rel, const struct stat *st, void *arg)
+{
+	struct sumstate *s = arg;
+	size_t n = strcmp(s->top, ".") == 0 ? 0 : strlen(s->top);
+	const char *sub = n == 0 ? rel : rel[n] == '/' ? rel + n + 1 : "";
+	char head[512], target[4096];
+	ssize_t len;
+
+	if (*sub && strcmp(rel, ".") != 0 && copy_job_excluded(s->j, sub))
+		return 0;
+	if (*sub && copy_job_excluded(s->j, rel))
+		return 0;
+	snprintf(head, sizeof(head), "%c %o 0 0 %lld %llu %llu", type_char(st->st_mode),
+		 (unsigned)(st->st_mode & 07777),
+		 S_ISREG(st->st_mode) ? (long long)st->st_size : 0LL,
+		 (unsigned long long)major(st->st_rdev), (unsigned long long)minor(st->st_rdev));
+	sha256_update(&s->h, rel, strlen(rel) + 1);
+	sha256_update(&s->h, head, strlen(head) + 1);
+	if (S_ISLNK(st->st_mode)) {
+		len = readlinkat(s->rootfd, rel, target, sizeof(target));
+		if (len < 0)
+			return error_set(s->e, errno, "readlink %s", rel);
+		sha256_update(&s->h, target, (size_t)len);
+	}
+	if (S_ISREG(st->st_mode) && sum_bytes(s, rel) < 0)
+		return -1;
+	/* make stats through symlinks, and a dangling one would stop it */
+	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
+		strlist_add(&s->deps, rel);
+	return 0;
+}
+
+/* The directories a wildcard source searched: the context root and the
+ * parents of each match, so a new match is noticed. */
+static void glob_dirs(struct sumstate *s, const char *src, const struct strlist *matches)
+{
+	if (!pattern_has_meta(src))
+		return;
+	strlist_add(&s->deps, ".");
+	for (size_t i = 0; i < matches->n; i++) {
+		char *d = xstrdup(matches->v[i]);
+		for (char *slash; (slash = strrchr(d, '/')) != NULL;) {
+			*slash = '\0';
+			strlist_add(&s->deps, d);
+		}
+		free(d);
+	}
+}
+
+static int sum_sources(struct sumstate *s, const struct ignore *ig, struct error *e)
+{
+	const struct copy_job *j = s->j;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < j->srcs.n; i++) {
+		struct strlist rels = {0};
+		char *pivot = NULL;
+		r = copy_job_resolve(j, j->context, ig, i, &rels, &pivot, e);
+		sha256_update(&s->h, j->srcs.v[i], strlen(j->srcs.v[i]) + 1);
+		if (r == 0)
+			glob_dirs(s, j->srcs.v[i], &rels);
+		for (size_t k = 0; r == 0 && k < rels.n; k++) {
+			s->top = rels.v[k];
+			r = ctx_walk(j->context, ig, rels.v[k], sum_visit, s, e);
+		}
+		strlist_free(&rels);
+		free(pivot);
+	}
+	return r;
+}
+
+/* Appends path escaped for a make rule. */
+static void add_escaped(struct buf *b, const char *path)
+{
+	for (const char *p = path; *p; p++) {
+		if (*p == '$')
+			buf_adds(b, "$$");
+		else if (strchr(" \t#:\\*?[]%", *p))
+			buf_printf(b, "\\%c", *p);
+		else
+			buf_addn(b, p, 1);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* STATE/KEY.d: the .sum target's prerequisites, plus an empty rule for
+ * each (gcc -MP) so a deleted source reruns the sum instead of stopping
+ * make with "No rule to make target". */
+static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, struct error *e)
+{
+	char *target = rt_path(rt, key, ".sum"), *path = rt_path(rt, key, ".d");
+	struct buf b = {0}, rules = {0};
+	int r;
+
+	if (s->deps.n)
+		qsort(s->deps.v, s->deps.n, sizeof(char *), cmp_str);
+	add_escaped(&b, target);
+	buf_adds(&b, ":");
+	for (size_t i = 0; i < s->deps.n; i++) {
+		char *abs = strcmp(s->deps.v[i], ".") == 0 ? xstrdup(s->j->context)
+							   : path_join(s->j->context, s->deps.v[i]);
+		if (strchr(abs, '\n') || (i && strcmp(s->deps.v[i], s->deps.v[i - 1]) == 0)) {
+			free(abs);
+			continue;
+		}
+		buf_adds(&b, " \\\n  ");
+		add_escaped(&b, abs);
+		add_escaped(&rules, abs);
+		buf_adds(&rules, ":\n");
+		free(abs);
+	}
+	buf_adds(&b, "\n");
+	buf_addn(&b, rules.s ? rules.s : "", rules.len);
+	r = write_atomic(path, b.s, b.len, 0644, e);
+	buf_free(&b);
+	buf_free(&rules);
+	free(target);
+	free(path);
+	return r;
+}
+
+static int write_sum(const struct rt *rt, const char *key, struct sumstate *s, struct error *e)
+{
+	char hex[65], *body, *path = rt_path(rt, key, ".sum");
+	int changed, r;
+
+	sha256_final_hex(&s->h, hex);
+	body = xasprintf("df2make-sum 1\n%s\n", hex);
+	r = write_if_changed(path, body, strlen(body), &changed, e);
+	free(body);
+	free(path);
+	return r;
+}
+
+int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	struct sumstate s = {0};
+	struct copy_job j;
+	struct ignore *ig = NULL;
+	int r = copy_job_parse(spec, &j, e);
+
+	s.j = &j;
+	s.e = e;
+	s.rootfd = -1;
+	sha256_init(&s.h);
+	sha256_update(&s.h, "df2make-sum 1\n", 14);
+	if (r == 0 && !j.from_step) {
+		r = copy_job_ignore(&j, &ig, e);
+		s.rootfd = r == 0 ? open(j.context, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (r == 0 && s.rootfd < 0)
+			r = error_set(e, errno, "open build context %s", j.context);
+		if (r == 0)
+			r = sum_sources(&s, ig, e);
+	}
+	if (r == 0)
+		r = write_deps(rt, key, &s, e);
+	if (r == 0)
+		r = write_sum(rt, key, &s, e);
+	else
+		sha256_final_hex(&s.h, (char[65]){0});
+	if (r < 0)
+		copy_job_fail(&j, e);
+	if (s.rootfd >= 0)
+		close(s.rootfd);
+	ignore_free(ig);
+	strlist_free(&s.deps);
+	copy_job_free(&j);
+	return r;
+}

@@ -1,0 +1,314 @@
+/* unpack: a layer tar into STORE/layers/<hex>, the form overlayfs takes
+ * as a lower directory: OCI whiteouts become 0/0 character devices and
+ * opaque markers become the opaque xattr. The layer comes from outside, so
+ * every path is cleaned, `..` and symlinked parents are refused, and the
+ * work happens under a private temp name renamed into place only when
+ * complete (a directory under the real name is always whole). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "store.h"
+#include "unpack.h"
+#include "util.h"
+
+#define UNPACK_BLOCK (256 * 1024)
+
+int unpack_real_root(void)
+{
+	char map[128] = {0};
+	FILE *f;
+	unsigned long a, b, n;
+
+	if (geteuid() != 0)
+		return 0;
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return 1;
+	/* The initial namespace maps all 2^32-1 ids onto themselves. */
+	int full = fgets(map, sizeof(map), f) && sscanf(map, "%lu %lu %lu", &a, &b, &n) == 3 &&
+		   a == 0 && b == 0 && n == 4294967295UL;
+	fclose(f);
+	return full;
+}
+
+const char *unpack_opaque_xattr(void)
+{
+	return unpack_real_root() ? "trusted.overlay.opaque" : "user.overlay.opaque";
+}
+
+/* Cleans a member name to a path relative to the layer root; NULL when it
+ * would leave it. */
+static char *unpack_clean(const char *name)
+{
+	char *c;
+
+	while (*name == '/')
+		name++;
+	c = path_clean(*name ? name : ".");
+	if (strcmp(c, "..") == 0 || startswith(c, "../")) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int unpack_is_overlay_xattr(const char *name)
+{
+	return startswith(name, "trusted.overlay.") || startswith(name, "user.overlay.");
+}
+
+/* Drops overlay xattrs a layer may carry: they would steer overlayfs
+ * (redirects, opaque dirs) from inside an untrusted tar. */
+static void unpack_strip_xattrs(struct archive_entry *ent)
+{
+	struct archive_entry *keep = archive_entry_new();
+	const char *name;
+	const void *val;
+	size_t size;
+
+	archive_entry_xattr_reset(ent);
+	while (archive_entry_xattr_next(ent, &name, &val, &size) == ARCHIVE_OK)
+		if (!unpack_is_overlay_xattr(name))
+			archive_entry_xattr_add_entry(keep, name, val, size);
+	archive_entry_xattr_clear(ent);
+	archive_entry_xattr_reset(keep);
+	while (archive_entry_xattr_next(keep, &name, &val, &size) == ARCHIVE_OK)
+		archive_entry_xattr_add_entry(ent, name, val, size);
+	archive_entry_free(keep);
+}
+
+struct unpack_ctx {
+	struct archive *in, *out;
+	int rootfd;
+	struct strlist opaque; /* dirs with .wh..wh..opq, applied at the end */
+};
+
+/* `.wh.NAME` → a 0/0 character device NAME: overlayfs' whiteout. */
+static void unpack_whiteout(struct archive_entry *ent, const char *path, const char *slash)
+{
+	char *target =
+	    slash ? xasprintf("%.*s/%s", (int)(slash - path), path, slash + 5) : xstrdup(path + 4);
+
+	archive_entry_set_pathname(ent, target);
+	archive_entry_set_filetype(ent, AE_IFCHR);
+	archive_entry_set_perm(ent, 0);
+	archive_entry_set_rdev(ent, 0);
+	archive_entry_set_size(ent, 0);
+	archive_entry_set_hardlink(ent, NULL);
+	archive_entry_xattr_clear(ent);
+	free(target);
+}
+
+static int unpack_copy_data(struct unpack_ctx *c, const char *path, struct error *e)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	while ((r = archive_read_data_block(c->in, &buf, &size, &off)) == ARCHIVE_OK)
+		if (archive_write_data_block(c->out, buf, size, off) < ARCHIVE_WARN)
+			return error_set(e, 0, "write %s: %s", path, archive_error_string(c->out));
+	if (r != ARCHIVE_EOF)
+		return error_set(e, 0, "read %s: %s", path, archive_error_string(c->in));
+	return 0;
+}
+
+/* Rewrites one member (clean names, whiteouts) and writes it. */
+static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct error *e)
+{
+	char *path = unpack_clean(archive_entry_pathname(ent));
+	const char *hl = archive_entry_hardlink(ent);
+	const char *slash, *base;
+	int r = 0;
+
+	if (!path)
+		return error_set(e, 0, "member %s leaves the layer", archive_entry_pathname(ent));
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	archive_entry_set_pathname(ent, path);
+	if (strcmp(base, ".wh..wh..opq") == 0) {
+		strlist_take(&c->opaque,
+			     slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup("."));
+		free(path);
+		return 0;
+	}
+	if (startswith(base, ".wh.")) {
+		if (!base[4]) {
+			free(path);
+			return error_set(e, 0, "invalid whiteout %s", archive_entry_pathname(ent));
+		}
+		unpack_whiteout(ent, path, slash);
+	} else if (hl) {
+		char *t = unpack_clean(hl);
+		if (!t) {
+			free(path);
+			return error_set(e, 0, "hardlink %s leaves the layer", hl);
+		}
+		archive_entry_set_hardlink(ent, t);
+		free(t);
+	}
+	unpack_strip_xattrs(ent);
+	if (archive_write_header(c->out, ent) < ARCHIVE_WARN)
+		r = error_set(e, 0, "%s: %s", path, archive_error_string(c->out));
+	else if (archive_entry_size(ent) > 0)
+		r = unpack_copy_data(c, path, e);
+	free(path);
+	return r;
+}
+
+static int unpack_openat2(int dirfd, const char *path)
+{
+	struct open_how how = {
+	    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* Marks a directory opaque; creates it (through libarchive's checked
+ * path) when the layer had only the marker. */
+static int unpack_opaque(struct unpack_ctx *c, const char *dir, struct error *e)
+{
+	int fd = unpack_openat2(c->rootfd, dir);
+
+	if (fd < 0 && errno == ENOENT) {
+		struct archive_entry *d = archive_entry_new();
+		archive_entry_set_pathname(d, dir);
+		archive_entry_set_filetype(d, AE_IFDIR);
+		archive_entry_set_perm(d, 0755);
+		if (archive_write_header(c->out, d) < ARCHIVE_WARN)
+			error_set(e, 0, "%s: %s", dir, archive_error_string(c->out));
+		archive_entry_free(d);
+		fd = unpack_openat2(c->rootfd, dir);
+	}
+	if (fd < 0)
+		return error_set(e, errno, "opaque directory %s", dir);
+	if (fsetxattr(fd, unpack_opaque_xattr(), "y", 1, 0) < 0) {
+		int saved = errno;
+		close(fd);
+		return error_set(e, saved, "set %s on %s", unpack_opaque_xattr(), dir);
+	}
+	close(fd);
+	return 0;
+}
+
+int unpack_disk_flags(void)
+{
+	int f = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+		ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+		ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+
+	/* Owners are part of the image; only root can keep them. */
+	if (geteuid() == 0)
+		f |= ARCHIVE_EXTRACT_OWNER;
+	return f;
+}
+
+static int unpack_stream(struct unpack_ctx *c, const char *blob, struct error *e)
+{
+	struct archive_entry *ent;
+	int r;
+
+	while ((r = archive_read_next_header(c->in, &ent)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+		if (unpack_entry(c, ent, e) < 0)
+			return -1;
+	if (r != ARCHIVE_EOF)
+		return error_set(e, 0, "read %s: %s", blob, archive_error_string(c->in));
+	for (size_t i = 0; i < c->opaque.n; i++)
+		if (unpack_opaque(c, c->opaque.v[i], e) < 0)
+			return -1;
+	/* close applies the deferred directory modes and times */
+	if (archive_write_close(c->out) != ARCHIVE_OK)
+		return error_set(e, 0, "finish: %s", archive_error_string(c->out));
+	return 0;
+}
+
+/* Extracts blob into root. Relative names resolved from root as the
+ * working directory are what SECURE_NOABSOLUTEPATHS needs. */
+static int unpack_into(const char *root, const char *blob, struct error *e)
+{
+	struct unpack_ctx c = {.in = archive_read_new(), .out = archive_write_disk_new()};
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = -1;
+
+	archive_read_support_filter_all(c.in);
+	archive_read_support_format_tar(c.in);
+	archive_write_disk_set_options(c.out, unpack_disk_flags());
+	c.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0 || c.rootfd < 0 || fchdir(c.rootfd) < 0)
+		error_set(e, errno, "enter %s", root);
+	else if (archive_read_open_filename(c.in, blob, UNPACK_BLOCK) != ARCHIVE_OK)
+		error_set(e, 0, "open %s: %s", blob, archive_error_string(c.in));
+	else
+		r = unpack_stream(&c, blob, e);
+	if (cwd >= 0 && fchdir(cwd) < 0 && r == 0)
+		r = error_set(e, errno, "return to the working directory");
+	if (cwd >= 0)
+		close(cwd);
+	if (c.rootfd >= 0)
+		close(c.rootfd);
+	archive_read_free(c.in);
+	archive_write_free(c.out);
+	strlist_free(&c.opaque);
+	return r;
+}
+
+/* Unpacks into a fresh temp dir and renames it into place; a loser of the
+ * race drops its copy. */
+static int unpack_fresh(const char *store, const char *blob_digest, const char *dir,
+			struct error *e)
+{
+	char *parent = xasprintf("%s/layers", store);
+	char *tmp = xasprintf("%s.tmp-XXXXXX", dir);
+	char *blob = store_blob_path(store, blob_digest);
+	int r = mkdir_p(parent, 0755, e);
+
+	if (r == 0 && !mkdtemp(tmp))
+		r = error_set(e, errno, "create %s", tmp);
+	if (r == 0 && chmod(tmp, 0755) < 0)
+		r = error_set(e, errno, "chmod %s", tmp);
+	if (r == 0)
+		r = unpack_into(tmp, blob, e);
+	if (r == 0 && rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		r = error_set(e, errno, "rename %s to %s", tmp, dir);
+	if (access(tmp, F_OK) == 0) {
+		struct error ignored;
+		remove_tree(tmp, &ignored);
+	}
+	free(parent);
+	free(tmp);
+	free(blob);
+	return r;
+}
+
+int unpack_layer(const char *store, const char *blob_digest, const char *diff_id, struct error *e)
+{
+	char *dir = store_layer_dir(store, diff_id);
+	char *ok = xasprintf("%s.ok", dir);
+	struct stat st;
+	int r = 0;
+
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		r = unpack_fresh(store, blob_digest, dir, e);
+	if (r == 0 && access(ok, F_OK) < 0)
+		r = write_atomic(ok, "ok\n", 3, 0644, e);
+	if (r < 0)
+		error_wrap(e, "unpack layer %s", diff_id);
+	free(dir);
+	free(ok);
+	return r;
+}

@@ -1,0 +1,21 @@
+/* unpack: layer blobs into overlay-ready directories of the store. */
+#ifndef DF_UNPACK_H
+#define DF_UNPACK_H
+
+struct error;
+
+/* Makes sure STORE/layers/<hex of diff_id> holds the layer (unpacking the
+ * blob once; concurrent callers are safe) and its .ok marker exists. */
+int unpack_layer(const char *store, const char *blob_digest, const char *diff_id, struct error *e);
+/* The xattr overlayfs reads for opaque directories here:
+ * trusted.overlay.opaque as real root, user.overlay.opaque in a user
+ * namespace (mounted with userxattr). */
+const char *unpack_opaque_xattr(void);
+/* archive_write_disk options for untrusted trees: owners (as root),
+ * modes, times, xattrs, ACLs; no `..`, no absolute names, no writing
+ * through symlinks. */
+int unpack_disk_flags(void);
+/* 1 when we run as root of the initial user namespace. */
+int unpack_real_root(void);
+
+#endif

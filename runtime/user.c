@@ -1,0 +1,324 @@
+/* user: USER and --chown resolution against a rootfs's /etc/passwd and
+ * /etc/group. The files are opened with openat2(RESOLVE_IN_ROOT) so that a
+ * symlink such as etc/passwd -> /etc/shadow resolves inside the rootfs, as
+ * it would in a chroot, and never reads the host's files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "user.h"
+#include "util.h"
+
+/* One passwd or group line split on ':' (fields point into line). */
+struct entry {
+	char *line;
+	char *f[7];
+	int nf;
+};
+
+/* Opens ROOT/path for reading with every path component resolved as if ROOT
+ * were "/": ".." and absolute symlinks cannot leave the rootfs. */
+static FILE *open_in_root(const char *root, const char *path, struct error *e)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+	FILE *f;
+
+	if (rootfd < 0) {
+		error_set(e, errno, "open rootfs %s", root);
+		return NULL;
+	}
+	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	if (fd < 0)
+		error_set(e, errno, "open %s in %s", path, root);
+	close(rootfd);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f) {
+		error_set(e, errno, "fdopen %s", path);
+		close(fd);
+	}
+	return f;
+}
+
+/* Splits a line into at most 7 ':' fields (missing fields are ""). */
+static void entry_split(struct entry *en)
+{
+	char *s = en->line;
+
+	en->line[strcspn(en->line, "\n")] = '\0';
+	for (en->nf = 0; en->nf < 7; en->nf++) {
+		en->f[en->nf] = s;
+		if (!s)
+			continue;
+		s = strchr(s, ':');
+		if (s)
+			*s++ = '\0';
+	}
+	for (int i = 0; i < 7; i++)
+		if (!en->f[i])
+			en->f[i] = "";
+}
+
+/* Parses a decimal id; -1 when s is not one (runc: numbers only). */
+static long parse_id(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || errno || v > (long)UINT_MAX - 1)
+		return -1;
+	return v;
+}
+
+typedef int (*entry_fn)(struct entry *en, void *arg);
+
+/* Calls fn on each non-empty line of ROOT/path until it returns non-zero.
+ * A missing file has no entries (*missing = 1). */
+static int scan_file(const char *root, const char *path, entry_fn fn, void *arg, int *missing,
+		     struct error *e)
+{
+	struct entry en = {0};
+	size_t cap = 0;
+	FILE *f = open_in_root(root, path, e);
+
+	*missing = 0;
+	if (!f) {
+		if (e->code != ENOENT)
+			return -1;
+		*missing = 1;
+		return 0;
+	}
+	while (getline(&en.line, &cap, f) > 0) {
+		if (en.line[0] == '\n' || en.line[0] == '#')
+			continue;
+		entry_split(&en);
+		if (fn(&en, arg))
+			break;
+	}
+	free(en.line);
+	fclose(f);
+	return 0;
+}
+
+/* What a passwd lookup looks for and finds. */
+struct pw_query {
+	const char *name; /* match by name, or */
+	long uid;	  /* by uid when name is NULL */
+	int found;
+	char *pw_name;
+	long pw_uid, pw_gid;
+	char *home;
+};
+
+static int pw_match(struct entry *en, void *arg)
+{
+	struct pw_query *q = arg;
+	long uid = parse_id(en->f[2]);
+
+	if (q->name ? strcmp(en->f[0], q->name) != 0 : uid != q->uid)
+		return 0;
+	q->found = 1;
+	q->pw_name = xstrdup(en->f[0]);
+	q->pw_uid = uid < 0 ? 0 : uid;
+	q->pw_gid = parse_id(en->f[3]) < 0 ? 0 : parse_id(en->f[3]);
+	q->home = xstrdup(*en->f[5] ? en->f[5] : "/");
+	return 1; /* first match wins */
+}
+
+/* A group lookup: by name or gid, or collecting the groups listing member. */
+struct gr_query {
+	const char *name;
+	long gid;
+	const char *member;
+	int found;
+	long gr_gid;
+	gid_t *groups;
+	size_t ngroups;
+};
+
+static int gr_has_member(const char *list, const char *member)
+{
+	size_t n = strlen(member);
+
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, member, n) == 0)
+			return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+static int gr_match(struct entry *en, void *arg)
+{
+	struct gr_query *q = arg;
+	long gid = parse_id(en->f[2]);
+
+	if (q->member) {
+		if (gid >= 0 && gr_has_member(en->f[3], q->member)) {
+			q->groups = xreallocarray(q->groups, q->ngroups + 1, sizeof(gid_t));
+			q->groups[q->ngroups++] = (gid_t)gid;
+		}
+		return 0;
+	}
+	if (q->name ? strcmp(en->f[0], q->name) != 0 : gid != q->gid)
+		return 0;
+	q->found = 1;
+	q->gr_gid = gid < 0 ? 0 : gid;
+	return 1;
+}
+
+/* Splits "user[:group]"; *group is NULL without a ':'. Caller frees *user. */
+static void split_spec(const char *spec, char **user, const char **group)
+{
+	const char *colon = strchr(spec, ':');
+
+	*user = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
+	*group = colon ? colon + 1 : NULL;
+}
+
+/* Looks up passwd by name (or by uid when numeric). */
+static int lookup_pw(const char *root, const char *user, struct pw_query *q, int *missing,
+		     struct error *e)
+{
+	long id = parse_id(user);
+
+	memset(q, 0, sizeof(*q));
+	q->name = id >= 0 ? NULL : user;
+	q->uid = id;
+	return scan_file(root, "/etc/passwd", pw_match, q, missing, e);
+}
+
+/* Resolves an explicit group (name or number) to *gid. */
+static int resolve_group(const char *root, const char *group, gid_t *gid, struct error *e)
+{
+	struct gr_query q = {0};
+	int missing;
+
+	q.gid = parse_id(group);
+	q.name = q.gid >= 0 ? NULL : group;
+	if (scan_file(root, "/etc/group", gr_match, &q, &missing, e) < 0)
+		return -1;
+	if (q.found)
+		*gid = (gid_t)q.gr_gid;
+	else if (q.gid >= 0)
+		*gid = (gid_t)q.gid;
+	else
+		return error_set(e, 0, "unable to find group %s%s", group,
+				 missing ? ": no /etc/group file" : "");
+	return 0;
+}
+
+/* The supplementary groups whose member list names user. */
+static int member_groups(const char *root, const char *user, struct user_ids *out, struct error *e)
+{
+	struct gr_query q = {0};
+	int missing;
+
+	q.member = user;
+	if (scan_file(root, "/etc/group", gr_match, &q, &missing, e) < 0)
+		return -1;
+	out->groups = q.groups;
+	out->ngroups = q.ngroups;
+	return 0;
+}
+
+static void pw_free(struct pw_query *q)
+{
+	free(q->pw_name);
+	free(q->home);
+}
+
+/* Fills uid/gid/home from the user part; gid from passwd, else
+ * numeric_gid(uid). */
+static int resolve_user_part(const char *root, const char *user, int gid_is_uid,
+			     struct user_ids *out, struct pw_query *q, struct error *e)
+{
+	int missing;
+
+	if (lookup_pw(root, user, q, &missing, e) < 0)
+		return -1;
+	if (q->found) {
+		out->uid = (uid_t)q->pw_uid;
+		out->gid = gid_is_uid && q->uid >= 0 ? (gid_t)q->uid : (gid_t)q->pw_gid;
+		out->home = xstrdup(q->home);
+		return 0;
+	}
+	if (q->uid < 0)
+		return error_set(e, 0, "unable to find user %s: %s", user,
+				 missing ? "no /etc/passwd file"
+					 : "no matching entries in passwd file");
+	out->uid = (uid_t)q->uid;
+	out->gid = gid_is_uid ? (gid_t)q->uid : 0;
+	out->home = xstrdup("/");
+	return 0;
+}
+
+int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e)
+{
+	struct pw_query q = {0};
+	const char *group;
+	char *user;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	split_spec(spec, &user, &group);
+	/* BuildKit (COPY --chown): a numeric user is taken as is with gid = uid;
+	 * a name takes uid and gid from passwd. No supplementary groups. */
+	r = resolve_user_part(root, *user ? user : "0", 1, out, &q, e);
+	if (r == 0 && group && *group)
+		r = resolve_group(root, group, &out->gid, e);
+	pw_free(&q);
+	free(user);
+	if (r < 0)
+		user_ids_free(out);
+	return r;
+}
+
+int user_resolve_exec(const char *root, const char *spec, struct user_ids *out, struct error *e)
+{
+	struct pw_query q = {0};
+	const char *group;
+	char *user;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	split_spec(spec, &user, &group);
+	/* runc's GetExecUser: an unknown numeric uid keeps gid 0; a user found
+	 * in passwd gets its gid, HOME, and (without an explicit group) the
+	 * groups that list it as a member. */
+	r = resolve_user_part(root, *user ? user : "0", 0, out, &q, e);
+	if (r == 0 && group && *group)
+		r = resolve_group(root, group, &out->gid, e);
+	else if (r == 0 && q.found)
+		r = member_groups(root, q.pw_name, out, e);
+	pw_free(&q);
+	free(user);
+	if (r < 0)
+		user_ids_free(out);
+	return r;
+}
+
+void user_ids_free(struct user_ids *ids)
+{
+	free(ids->groups);
+	free(ids->home);
+	ids->groups = NULL;
+	ids->home = NULL;
+	ids->ngroups = 0;
+}

@@ -1,0 +1,2 @@
+.PHONY: @NAME@
+@NAME@: $(STATE)/@KEY@.done

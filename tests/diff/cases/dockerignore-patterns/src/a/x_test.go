@@ -1,0 +1,1 @@
+src/a/x_test.go

@@ -1,0 +1,1 @@
+src/b/deep/y.go

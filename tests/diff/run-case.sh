@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# run-case.sh [--mode df2make|docker] [--keep] CASE_DIR
+#
+# Builds the case with docker/BuildKit (the reference, side A) and with the
+# side under test (B), then compares the two images with compare.py (file
+# tree + config). Modes:
+#   df2make (default): B = `df2make ... > build.mk; make -f build.mk`, the
+#                      image tar loaded with `docker load`.
+#   docker:            B = `docker build --no-cache` again: validates the
+#                      harness (must always compare equal).
+#
+# A case directory holds a Dockerfile and its context files, plus optional:
+#   args         extra build arguments, one per line (--build-arg K=V,
+#                --target STAGE, -f Dockerfile.other); '#' lines ignored
+#   setup.sh     run (sh, cwd = the copied context) before building, for what
+#                git cannot store: modes, hardlinks, empty dirs, tars, fifos
+#   expect-fail  both builds must fail (its text says why)
+#   expect-fail-df2make  current BuildKit (REFERENCE.md) rejects the build but
+#                the local Docker 20.10 BuildKit accepts it: df2make must
+#                fail; docker's result is only reported (skipped in docker mode)
+#   ignore       globs of paths (no leading /) left out of the comparison,
+#                one a line, each with a reason in a '#' line above it
+#   README       what the case is about (first line is the TAP description)
+# The context is a copy of the case directory (meta files included: both
+# sides see the same context).
+#
+# Environment: DOCKER/DOCKER_HOST (else dockerd_up is called), DF2MAKE,
+# DF2MAKE_RUNTIME_BIN, DF2MAKE_STORE (the store with the base images),
+# DIFF_WORK (work dir; default a temp dir). Exit: 0 same, 1 different or
+# failed, 77 cannot run here.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+mode=df2make keep=0
+while [ $# -gt 1 ]; do
+	case $1 in
+	--mode) mode=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || { echo "usage: $0 [--mode df2make|docker] [--keep] CASE_DIR" >&2; exit 2; }
+case_dir=$(cd "$1" && pwd) || exit 2
+name=$(basename "$case_dir")
+
+if [ -z "${DOCKER_HOST:-}" ] || [ -z "${DOCKER:-}" ]; then
+	. "$here/../lib/dockerd.sh"
+	dockerd_up || exit 77
+fi
+
+work=${DIFF_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/df2make-diff.XXXXXX")}/$name
+rm -rf "$work"
+mkdir -p "$work"
+ctx=$work/ctx
+cp -a "$case_dir" "$ctx"
+if [ -f "$ctx/setup.sh" ]; then
+	(cd "$ctx" && sh ./setup.sh) >"$work/setup.log" 2>&1 ||
+		{ echo "setup.sh failed:"; sed 's/^/  /' "$work/setup.log"; exit 1; }
+fi
+args=()
+if [ -f "$case_dir/args" ]; then
+	while IFS= read -r l; do
+		case $l in '' | '#'*) continue ;; esac
+		args+=("$l")
+	done <"$case_dir/args"
+fi
+# -f from args, else CTX/Dockerfile
+dockerfile=Dockerfile
+rest=()
+i=0
+while [ $i -lt ${#args[@]} ]; do
+	if [ "${args[$i]}" = -f ]; then
+		dockerfile=${args[$((i + 1))]}
+		i=$((i + 2))
+	else
+		rest+=("${args[$i]}")
+		i=$((i + 1))
+	fi
+done
+args=("${rest[@]+"${rest[@]}"}")
+expect_fail=0
+[ -f "$case_dir/expect-fail" ] && expect_fail=1
+if [ -f "$case_dir/expect-fail-df2make" ]; then
+	[ "$mode" = docker ] && { echo "expect-fail-df2make: no docker-vs-docker comparison"; exit 77; }
+	expect_fail=2
+fi
+tag=df2make-diff/$(echo "$name" | tr 'A-Z_' 'a-z-')
+ta=$tag:docker tb=$tag:$mode
+[ "$mode" = docker ] && tb=$tag:again
+
+cleanup() {
+	[ "$keep" = 1 ] && return
+	"$DOCKER" rmi -f "$ta" "$tb" >/dev/null 2>&1
+	[ -n "${DIFF_WORK:-}" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+
+build_docker() { # TAG LOG [extra]
+	local t=$1 log=$2
+	shift 2
+	"$DOCKER" build --network=none --progress=plain "$@" -f "$ctx/$dockerfile" -t "$t" \
+		"${args[@]+"${args[@]}"}" "$ctx" >"$log" 2>&1
+}
+
+build_df2make() { # TAG LOG
+	local t=$1 log=$2 rc
+	: "${DF2MAKE:?DF2MAKE is not set}"
+	{
+		echo "+ df2make -f $ctx/$dockerfile -t $t ${args[*]+"${args[*]}"} -o $work/image.tar --state $work/state $ctx"
+		"$DF2MAKE" -f "$ctx/$dockerfile" -t "$t" "${args[@]+"${args[@]}"}" \
+			-o "$work/image.tar" --state "$work/state" "$ctx" >"$work/build.mk"
+		rc=$?
+		[ $rc -eq 0 ] || { echo "df2make exited $rc"; return 1; }
+		echo "+ make -f $work/build.mk"
+		if [ -n "${DF2MAKE_RUNTIME_BIN:-}" ]; then
+			make -f "$work/build.mk" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" || { echo "make failed"; return 1; }
+		else
+			make -f "$work/build.mk" || { echo "make failed"; return 1; }
+		fi
+		[ -s "$work/image.tar" ] || { echo "no $work/image.tar after make"; return 1; }
+		echo "+ docker load -i $work/image.tar"
+		"$DOCKER" load -i "$work/image.tar" || { echo "docker load failed"; return 1; }
+		"$DOCKER" image inspect "$t" >/dev/null 2>&1 || { echo "docker load did not create $t"; return 1; }
+	} >"$log" 2>&1
+}
+
+show() { # LOG: indented tail
+	tail -n "${2:-25}" "$1" | sed 's/^/  | /'
+}
+
+if [ $expect_fail = 2 ]; then
+	build_df2make "$tb" "$work/b.log"
+	rb=$?
+	build_docker "$ta" "$work/a.log"
+	ra=$?
+	if [ $rb -eq 0 ]; then
+		echo "$mode succeeded; current BuildKit rejects this: $(head -c 300 "$case_dir/expect-fail-df2make")"
+		exit 1
+	fi
+	echo "$mode failed as current BuildKit does (local docker: $([ $ra -eq 0 ] && echo accepts it || echo fails too))"
+	echo "  $mode: $(grep -m1 -iE 'error|failed' "$work/b.log" | cut -c1-200)"
+	exit 0
+fi
+build_docker "$ta" "$work/a.log"
+ra=$?
+if [ "$mode" = docker ]; then
+	build_docker "$tb" "$work/b.log" --no-cache
+else
+	build_df2make "$tb" "$work/b.log"
+fi
+rb=$?
+
+if [ $expect_fail = 1 ]; then
+	if [ $ra -eq 0 ]; then
+		echo "case error: docker build succeeded but the case expects failure"
+		exit 1
+	fi
+	if [ $rb -eq 0 ]; then
+		echo "docker failed as expected, $mode succeeded:"
+		echo "  docker:"; show "$work/a.log" 8
+		exit 1
+	fi
+	echo "both failed as expected"
+	echo "  docker: $(grep -m1 -iE 'error|failed' "$work/a.log" | cut -c1-200)"
+	echo "  $mode: $(grep -m1 -iE 'error|failed' "$work/b.log" | cut -c1-200)"
+	exit 0
+fi
+if [ $ra -ne 0 ]; then
+	echo "case error: docker build failed:"
+	show "$work/a.log"
+	exit 1
+fi
+if [ $rb -ne 0 ]; then
+	echo "$mode build failed:"
+	show "$work/b.log"
+	exit 1
+fi
+save() { # TAG OUT: docker save; Docker 20.10 cannot save an image with no
+	# layers ("empty export"), so write an empty-layer archive for it.
+	local n
+	n=$("$DOCKER" image inspect -f '{{len .RootFS.Layers}}' "$1") || return 1
+	if [ "$n" = 0 ]; then
+		python3 -c 'import io,json,sys,tarfile
+t=tarfile.open(sys.argv[1],"w")
+for n,d in (("manifest.json",[{"Config":"c.json","Layers":[]}]),("c.json",{})):
+    b=json.dumps(d).encode(); i=tarfile.TarInfo(n); i.size=len(b); t.addfile(i,io.BytesIO(b))
+t.close()' "$2"
+	else
+		"$DOCKER" save -o "$2" "$1"
+	fi
+}
+save "$ta" "$work/a.save.tar" && "$DOCKER" image inspect "$ta" >"$work/a.inspect.json" &&
+	save "$tb" "$work/b.save.tar" && "$DOCKER" image inspect "$tb" >"$work/b.inspect.json" ||
+	{ echo "docker save/inspect failed"; exit 1; }
+ign=()
+if [ -f "$case_dir/ignore" ]; then
+	while IFS= read -r l; do
+		case $l in '' | '#'*) continue ;; esac
+		ign+=(--ignore "$l")
+	done <"$case_dir/ignore"
+fi
+python3 "$here/compare.py" "${ign[@]+"${ign[@]}"}" --label-a docker --label-b "$mode" \
+	"$work/a.save.tar" "$work/a.inspect.json" "$work/b.save.tar" "$work/b.inspect.json" >"$work/compare.out" 2>&1
+rc=$?
+head -n 60 "$work/compare.out"
+[ $rc -eq 0 ] && exit 0
+exit 1

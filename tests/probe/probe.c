@@ -1,0 +1,187 @@
+/* probe: a static program run inside test sandboxes (crun's tests/init.c
+ * idea). With no arguments it prints facts about its process, one
+ * "key: value" per line; with a command it does one thing:
+ *   probe see PATH...     "see PATH: yes|no" (lstat)
+ *   probe cat PATH        the file's bytes
+ *   probe write PATH TEXT create/overwrite a file
+ *   probe kill SIG        raise a signal (number) against itself
+ *   probe exit N          exit with status N
+ *   probe sleep SECONDS   sleep */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void ids(void)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	printf("uid: %u\neuid: %u\ngid: %u\negid: %u\ngroups:", (unsigned)getuid(),
+	       (unsigned)geteuid(), (unsigned)getgid(), (unsigned)getegid());
+	for (int i = 0; i < n; i++)
+		printf(" %u", (unsigned)groups[i]);
+	printf("\npid: %d\n", (int)getpid());
+}
+
+static void host_cwd(void)
+{
+	char buf[4096];
+
+	printf("hostname: %s\n", gethostname(buf, sizeof(buf)) == 0 ? buf : "?");
+	printf("cwd: %s\n", getcwd(buf, sizeof(buf)) ? buf : "?");
+	printf("umask: %04o\n", (unsigned)umask(022));
+}
+
+static void env(void)
+{
+	for (char **e = environ; *e; e++)
+		printf("env: %s\n", *e);
+}
+
+/* Selected lines of /proc/self/status: capabilities, no_new_privs. */
+static void status(void)
+{
+	static const char *keys[] = {
+	    "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:"};
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f))
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strncmp(line, keys[i], strlen(keys[i])) == 0)
+				fputs(line, stdout);
+	if (f)
+		fclose(f);
+}
+
+/* "mount: POINT FSTYPE OPTIONS" per line of mountinfo. */
+static void mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096], point[1024], opts[512], fstype[64];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+		if (sscanf(line, "%*s %*s %*s %*s %1023s %511s", point, opts) == 2 && dash &&
+		    sscanf(dash + 3, "%63s", fstype) == 1)
+			printf("mount: %s %s %s\n", point, fstype, opts);
+	}
+	if (f)
+		fclose(f);
+}
+
+static void fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	printf("fds:");
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
+			printf(" %s", de->d_name);
+	printf("\n");
+	if (d)
+		closedir(d);
+}
+
+static void namespaces(void)
+{
+	static const char *ns[] = {"user", "mnt", "pid", "uts", "ipc", "net", "cgroup"};
+	char path[64], buf[128];
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
+		ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		printf("ns: %s\n", n > 0 ? buf : ns[i]);
+	}
+}
+
+/* Interface names from /proc/net/dev (the third line on). */
+static void netifs(void)
+{
+	FILE *f = fopen("/proc/net/dev", "r");
+	char line[512], name[64];
+	int n = 0;
+
+	printf("netifs:");
+	while (f && fgets(line, sizeof(line), f))
+		if (++n > 2 && sscanf(line, " %63[^:]:", name) == 1)
+			printf(" %s", name);
+	printf("\n");
+	if (f)
+		fclose(f);
+}
+
+static int see(int argc, char **argv)
+{
+	struct stat st;
+
+	for (int i = 2; i < argc; i++)
+		printf("see %s: %s\n", argv[i], lstat(argv[i], &st) == 0 ? "yes" : "no");
+	return 0;
+}
+
+static int cat(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		fprintf(stderr, "probe: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "probe: write %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "see") == 0)
+		return see(argc, argv);
+	if (argc == 3 && strcmp(argv[1], "cat") == 0)
+		return cat(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "write") == 0)
+		return write_file(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "kill") == 0) {
+		fflush(stdout);
+		signal(atoi(argv[2]), SIG_DFL);
+		kill(getpid(), atoi(argv[2]));
+		return 99;
+	}
+	if (argc == 3 && strcmp(argv[1], "exit") == 0)
+		return atoi(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "sleep") == 0)
+		return sleep((unsigned)atoi(argv[2])) ? 1 : 0;
+	ids();
+	host_cwd();
+	env();
+	status();
+	mounts();
+	fds();
+	namespaces();
+	netifs();
+	return 0;
+}

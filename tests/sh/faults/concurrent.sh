@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Two makes on one state directory at once (runtime/lock.c): each step runs
+# once, the other make waits and takes the result; nothing is corrupted.
+# Two builds with their own state dirs sharing one store unpack base layers
+# concurrently without clashing.
+. "$SRCDIR/tests/sh/security/common.bash"
+need flock
+base_image || { not_ok "base image import"; done_testing; exit 1; }
+
+D=$T/b
+df='FROM busybox
+RUN echo "RAN-one"; sleep 1; echo one >/one
+RUN echo "RAN-two"; echo two >/two
+RUN echo "RAN-three"; sleep 1; echo three >/three'
+dockerfile "$D" "$df"
+compile "$D"
+is "$rc" 0 "compile"
+
+# runs: how many times the sandbox actually ran step NAME, over all logs.
+runs() { cat "$D"/log.* | grep -c "^RAN-$1\$"; }
+
+for round in 1 2; do
+	rm -rf "$D/state" "$D/image.tar" "$D"/log.*
+	make -f "$D/build.mk" >"$D/log.a" 2>&1 &
+	a=$!
+	sleep "0.$((round * 3))"
+	make -f "$D/build.mk" >"$D/log.b" 2>&1 &
+	b=$!
+	wait $a
+	ra=$?
+	wait $b
+	rb=$?
+	is "$ra $rb" "0 0" "round $round: both makes succeed"
+	is "$(runs one) $(runs two) $(runs three)" "1 1 1" "round $round: every RUN ran exactly once"
+	like "$(cat "$D/log.b")" "waiting for .*(another build holds it)|done by a concurrent build" \
+		"round $round: the second make says it waited"
+	check "round $round: no mount left under the state dir" no_state_mounts "$D/state"
+	sha[$round]=$(sha256sum <"$D/image.tar")
+done
+rm -rf "$D/state" "$D/image.tar"
+make -f "$D/build.mk" >"$D/log.ref" 2>&1
+is "${sha[1]}" "$(sha256sum <"$D/image.tar")" "image of concurrent makes equals a lone build's"
+is "${sha[2]}" "${sha[1]}" "second round same image"
+
+# A state-wide exclusive lock (what a destructive op takes) holds steps off.
+rm -rf "$D/state" "$D/image.tar"
+mkdir -p "$D/state"
+flock "$D/state/lock" sleep 2 &
+holder=$!
+sleep 0.3
+start=$(date +%s%N)
+make -f "$D/build.mk" >"$D/log.x" 2>&1
+rc=$?
+waited=$((($(date +%s%N) - start) / 1000000))
+wait $holder
+is "$rc" 0 "build under a held state lock completes"
+check "it waited for the state lock (${waited}ms)" [ "$waited" -ge 1500 ]
+like "$(cat "$D/log.x")" "waiting for $D/state/lock" "and said so"
+
+# A step key with a path in it is refused before anything is touched.
+"$RT" --state "$D/state" --store "$ST" run ../escape '{"args":["true"],"parent":null}' \
+	>/dev/null 2>"$T/err"
+is "$?" 1 "a step key with ../ fails"
+like "$(cat "$T/err")" "bad step key" "with a clear message"
+check "nothing created beside the state dir" [ ! -e "$D/escape" ] && [ ! -e "$D/escape.lock" ]
+
+# Separate state dirs, one fresh store: concurrent base-layer unpacking.
+for i in 1 2 3; do
+	ST=$T/store$i
+	base_image || not_ok "import $i"
+	for j in 1 2; do
+		dockerfile "$T/s$i$j" 'FROM busybox
+RUN test -x /bin/busybox && echo ok >/ok'
+		compile "$T/s$i$j"
+	done
+	make -f "$T/s${i}1/build.mk" >"$T/s${i}1/log" 2>&1 &
+	a=$!
+	make -f "$T/s${i}2/build.mk" >"$T/s${i}2/log" 2>&1
+	rb=$?
+	wait $a
+	ra=$?
+	is "$ra $rb" "0 0" "shared store $i: two builds unpack the same base at once"
+done
+done_testing

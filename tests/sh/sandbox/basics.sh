@@ -1,0 +1,66 @@
+# RUN sandbox basics, checked from inside by the static probe: namespaces,
+# hostname, cwd, env, capabilities, no_new_privs, fds, mounts, network,
+# host isolation, and what reaches the layer (the upper).
+. "$SRCDIR/tests/sh/sandbox/common.inc"
+
+cases() {
+	fresh basics
+	local spec='{"title":"[1/1] RUN probe","loc":"Dockerfile:2","parent":"base",
+		"args":["/bin/probe"],"env":["PATH=/bin","A=1 2"],"workdir":"/w/x"}'
+	run_step k1 "$spec"
+	is "$rc" 0 "[$MODE] probe runs: $err"
+	is "$(field hostname)" buildkitsandbox "[$MODE] hostname"
+	is "$(field cwd)" /w/x "[$MODE] cwd = WORKDIR, created"
+	is "$(printf '%s\n' "$out" | sed -n 's/^env: //p')" "PATH=/bin
+A=1 2
+HOME=/root" "[$MODE] env = spec env + HOME from passwd"
+	is "$(field CapEff | tr -d '\t')" 00000000a80425fb "[$MODE] effective caps = Docker default"
+	is "$(field CapBnd | tr -d '\t')" 00000000a80425fb "[$MODE] bounding set = Docker default"
+	is "$(field CapInh | tr -d '\t')$(field CapAmb | tr -d '\t')" 00000000000000000000000000000000 \
+		"[$MODE] no inheritable or ambient caps"
+	is "$(field NoNewPrivs | tr -d '\t')" 1 "[$MODE] no_new_privs"
+	is "$(field fds)" "0 1 2" "[$MODE] only fds 0-2 are open"
+	is "$(field pid)" 2 "[$MODE] command is pid 2 under the sandbox init"
+	for ns in mnt pid uts ipc; do
+		got=$(printf '%s\n' "$out" | sed -n "s/^ns: //p" | grep "^$ns:")
+		host=$($WRAP readlink /proc/self/ns/$ns)
+		like "$got" "^$ns:\[[0-9]+\]$" "[$MODE] $ns namespace reported"
+		check "[$MODE] own $ns namespace ($got vs $host)" test "$got" != "$host"
+	done
+	is "$(printf '%s\n' "$out" | sed -n 's/^ns: //p' | grep '^net:')" "$($WRAP readlink /proc/self/ns/net)" \
+		"[$MODE] default network = host network namespace"
+	local mounts
+	mounts=$(printf '%s\n' "$out" | sed -n 's/^mount: \([^ ]*\) \([^ ]*\) \([^,]*\).*/\1 \2 \3/p')
+	for m in "/ overlay rw" "/proc proc rw" "/dev tmpfs rw" "/dev/pts devpts rw" \
+		"/dev/shm tmpfs rw" "/dev/mqueue mqueue rw" "/etc/hosts tmpfs ro" \
+		"/etc/resolv.conf tmpfs ro" "/proc/sys proc ro"; do
+		has_line "$mounts" "$m" "[$MODE] mount: $m"
+	done
+	has_line "$mounts" "/sys sysfs ro" "[$MODE] /sys read-only"
+	has_line "$mounts" "/dev/null devtmpfs rw" "[$MODE] /dev/null bound from the host"
+	is "$(ls "$S/k1/upper" | tr '\n' ' ')" "dev proc sys w " "[$MODE] upper: runc mount points + WORKDIR only"
+	check "[$MODE] stamp written" test -f "$S/k1.done"
+	like "$(cat "$S/k1/chain.json")" '"step":"k1"' "[$MODE] chain.json has the step's layer"
+
+	touch "$T/host-marker"
+	run_step k2 "{\"parent\":\"k1\",\"args\":[\"/bin/probe\",\"see\",\"$T/host-marker\",\"/bin/probe\"],\"env\":[],\"workdir\":\"/\"}"
+	is "$out" "see $T/host-marker: no
+see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
+	run_step k3 '{"parent":"k1","args":["/bin/sh","-c","cat /etc/hosts; echo x > /etc/hosts"],"env":["PATH=/bin"]}'
+	like "$out" "127.0.0.1	localhost buildkitsandbox" "[$MODE] generated /etc/hosts"
+	like "$err" "Read-only file system" "[$MODE] /etc/hosts is read-only"
+	run_step k4 '{"parent":"k1","args":["/bin/probe"],"env":[],"network":"none"}'
+	is "$(field netifs)" lo "[$MODE] network none: only lo"
+	out=$(umask 077 && $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run k4u \
+		'{"parent":"k1","args":["/bin/probe"],"env":[]}')
+	is "$(field umask)" 0022 "[$MODE] umask 022 whatever the caller's"
+	run_step k4b '{"parent":"k1","args":["/bin/probe"],"env":[],"security":"insecure"}'
+	is "$(field CapBnd | tr -d '\t') $(field NoNewPrivs | tr -d '\t')" "$($WRAP sed -n 's/^CapBnd:\t//p' /proc/self/status) 0" \
+		"[$MODE] security=insecure keeps the caller's capabilities, no no_new_privs"
+	run_step k5 '{"parent":"k1","args":["/bin/sh","-c","echo hi >/new; rm /bin/wc; mkdir -p /etc/d"],"env":["PATH=/bin"]}'
+	is "$(cd "$S/k5/upper" && find . | LC_ALL=C sort | tr '\n' ' ')" \
+		". ./bin ./bin/wc ./etc ./etc/d ./new " "[$MODE] upper holds exactly the changes (dev/proc/sys/w came from k1)"
+	check "[$MODE] deletion is a whiteout" test -c "$S/k5/upper/bin/wc"
+	check "[$MODE] no hosts/resolv.conf placeholders" test ! -e "$S/k5/upper/etc/hosts" -a ! -e "$S/k5/upper/etc/resolv.conf"
+}
+both_modes

@@ -1,0 +1,148 @@
+/* test_sandbox: the RUN set-up list planned from specs, printed and
+ * compared (no namespaces needed). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "rt.h"
+#include "sandbox.h"
+#include "tap.h"
+#include "util.h"
+
+static const struct rt rt = {.state = "/S", .store = "/ST"};
+
+/* The printed plan without the fixed base lines (proc, dev, sys, etc). */
+static char *plan_tail(const char *json, size_t skip, struct error *e)
+{
+	json_t *spec = json_loads(json, 0, NULL);
+	struct sandbox sb;
+	char *buf = NULL, *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!spec || sandbox_plan(&sb, &rt, "k", spec, e) < 0) {
+		fclose(f);
+		free(buf);
+		if (spec)
+			sandbox_free(&sb);
+		json_decref(spec);
+		return xasprintf("error: %s", spec ? e->msg : "bad json");
+	}
+	sandbox_print(&sb, f);
+	fclose(f);
+	p = buf;
+	for (size_t i = 0; i < skip && p; i++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	p = xstrdup(p ? p : "");
+	free(buf);
+	sandbox_free(&sb);
+	json_decref(spec);
+	return p;
+}
+
+static size_t base_lines(void)
+{
+	struct error e = {0};
+	char *all = plan_tail("{\"args\":[\"true\"]}", 0, &e);
+	size_t n = 0;
+
+	for (char *p = all; *p; p++)
+		n += *p == '\n';
+	free(all);
+	return n;
+}
+
+static void test_base(void)
+{
+	struct error e = {0};
+	char *all = plan_tail("{\"args\":[\"true\"]}", 0, &e);
+
+	TAP_OK(strncmp(all, "proc,keep /proc\n", 16) == 0, "proc first");
+	TAP_OK(strstr(all, "\ntmpfs,keep /dev (mode=755,size=65536k)\n") != NULL, "dev tmpfs");
+	TAP_OK(strstr(all, "\nbind /dev/null /dev/null\n") != NULL, "dev null bound from host");
+	TAP_OK(strstr(all, "\nsymlink pts/ptmx /dev/ptmx\n") != NULL, "ptmx link");
+	TAP_OK(strstr(all, "\nsysfs,ro,keep /sys\n") != NULL, "ro sysfs");
+	TAP_OK(strstr(all, "\nmask /proc/kcore\n") != NULL, "kcore masked");
+	TAP_OK(strstr(all, "\nfile,ro /etc/hosts (") != NULL, "hosts file");
+	TAP_OK(strstr(all, "\nfile,ro /etc/resolv.conf (") != NULL, "resolv.conf file");
+	free(all);
+}
+
+static void test_mounts(size_t skip)
+{
+	struct error e = {0};
+	char *got, src[] = "/tmp/test_sandbox.secret";
+	struct error ignored;
+
+	got = plan_tail("{\"args\":[\"x\"],\"workdir\":\"/w\",\"mounts\":["
+			"{\"type\":\"tmpfs\",\"target\":\"/a/b/c\",\"size\":1024},"
+			"{\"target\":\"rel\",\"source\":\"sub\",\"from\":{\"context\":\"/ctx\"}},"
+			"{\"target\":\"/v\",\"rw\":true,\"from\":{\"step\":\"abc\"}},"
+			"{\"type\":\"cache\",\"target\":\"/root/.cache\",\"sharing\":\"locked\","
+			"\"mode\":\"0700\",\"uid\":5,\"gid\":6}]}",
+			skip, &e);
+	TAP_STREQ(
+	    got,
+	    "view,discard abc:/ /v\n"
+	    "bind,ro /ctx:sub /w/rel\n"
+	    "bind,locked /ST/cache/ebc372a1c9f0ee32803d1ef5dc06a690 /root/.cache (mode 0700, 5:6)\n"
+	    "tmpfs /a/b/c (size=1024)\n",
+	    "mounts sorted by depth, relative target joined with workdir");
+	free(got);
+	write_atomic(src, "hunter2", 7, 0600, &ignored);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":["
+			"{\"type\":\"secret\",\"id\":\"tok\",\"src\":\"/tmp/test_sandbox.secret\"},"
+			"{\"type\":\"secret\",\"id\":\"e\",\"env\":\"TOK\",\"src\":\"/tmp/"
+			"test_sandbox.secret\"},"
+			"{\"type\":\"secret\",\"id\":\"gone\",\"src\":\"/nonexistent\"}]}",
+			skip, &e);
+	TAP_STREQ(got, "file,ro /run/secrets/tok (7 bytes, mode 0400, 0:0)\n",
+		  "secret file (content never printed); env-only and missing optional secrets");
+	TAP_OK(strstr(got, "hunter2") == NULL, "secret content not in the plan output");
+	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"secret\",\"id\":\"s\","
+			"\"required\":true,\"src\":\"/nonexistent\"}]}",
+			skip, &e);
+	TAP_OK(strncmp(got, "error: mount 1: secret s: required but not provided", 51) == 0,
+	       "required secret missing: %s", got);
+	free(got);
+	unlink(src);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"socket\":\"/\"}]}", skip,
+			&e);
+	TAP_STREQ(got,
+		  "bind / /run/buildkit/ssh_agent.0\nenv SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
+		  "ssh socket bind + SSH_AUTH_SOCK");
+	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"tmpfs\",\"target\":\"/\"}]}",
+			skip, &e);
+	TAP_STREQ(got, "error: mount 1: mount: target cannot be /", "target / refused");
+	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"nfs\",\"target\":\"/n\"}]}",
+			skip, &e);
+	TAP_STREQ(got, "error: mount 1: mount on /n: unknown type nfs", "unknown type");
+	free(got);
+	got = plan_tail("{\"args\":[]}", skip, &e);
+	TAP_STREQ(got, "error: spec: args is empty", "empty args");
+	free(got);
+}
+
+static void test_caps(void)
+{
+	char hex[32];
+
+	snprintf(hex, sizeof(hex), "%016llx", sandbox_default_caps());
+	TAP_STREQ(hex, "00000000a80425fb", "Docker's default capability set");
+}
+
+int main(void)
+{
+	size_t skip = base_lines();
+
+	test_base();
+	test_mounts(skip);
+	test_caps();
+	return tap_done();
+}
