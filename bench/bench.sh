@@ -23,13 +23,14 @@
 #            limit = CPU seconds of the 4 compiles (host gcc, same Debian
 #            gcc) / 2 cores
 #   compile  the 10,000-line Dockerfile compile time (bench/compile.sh)
-# Environment: DF2MAKE, DF2MAKE_RUNTIME_BIN (else BUILDDIR/compiler/...,
-# else _build/...), DF2MAKE_CACHE (base image cache).
+# Environment: DF2MAKE, DF2MAKE_RUNTIME_BIN (else BUILDDIR/compiler/..., else
+# the demo build dir /tmp/df2make-build), DF2MAKE_CACHE (base image cache).
 # Output: a table on stdout, raw samples in OUT/samples.tsv, and
 # docs/benchmarks.md (unless --no-doc).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+cmdline="$*"
 runs=3
 workloads=demo-single,demo-multi,runs30,fanout,compile
 sides=df2make,docker,podman
@@ -53,6 +54,8 @@ now() { date +%s.%N; }
 mkdir -p "$out"
 samples=$out/samples.tsv
 [ "$append" = 1 ] || : >"$samples"
+[ "$append" = 1 ] || : >"$out/commands.txt"
+echo "$(date -u +%H:%M) bench/bench.sh $cmdline" >>"$out/commands.txt"
 blog=$out/build.log
 [ "$append" = 1 ] || : >"$blog"
 
@@ -61,7 +64,7 @@ blog=$out/build.log
 
 # ---------------------------------------------------------------- binaries
 if has "$sides" df2make; then
-	for d in "${BUILDDIR:-}" "$top/_build" /tmp/build-demo; do
+	for d in "${BUILDDIR:-}" "${TMPDIR:-/tmp}/df2make-build"; do
 		[ -n "$d" ] || continue
 		[ -x "${DF2MAKE:-}" ] || { [ -x "$d/compiler/df2make" ] && DF2MAKE=$d/compiler/df2make; }
 		[ -x "${DF2MAKE_RUNTIME_BIN:-}" ] || { [ -x "$d/runtime/df2make-runtime" ] && DF2MAKE_RUNTIME_BIN=$d/runtime/df2make-runtime; }
@@ -134,17 +137,28 @@ if has "$sides" podman; then images_podman $need_bases || exit 1; fi
 if has "$sides" df2make; then images_df2make $need_bases >>"$blog" 2>&1 || { log "df2make store load failed (see $blog)"; sides=${sides/df2make/}; }; fi
 
 # ---------------------------------------------------------------- one phase
+# child_cpu: user+sys seconds of this shell's waited-for children so far
+# (`times` must run in this shell, not in a $(...) subshell)
+child_cpu() {
+	times >"$out/times.tmp"
+	tail -n 1 "$out/times.tmp" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] } printf "%.3f", t }'
+}
 # timed SIDE WORKLOAD PHASE RUN CMD...: runs CMD, records wall seconds or FAIL
 timed() {
 	local side=$1 w=$2 phase=$3 run=$4 t0 t1 rc
 	shift 4
 	echo "### $side $w $phase run $run: $*" >>"$blog"
 	t0=$(now)
+	child_cpu >"$out/c0.tmp"
 	"$@" >>"$blog" 2>&1
 	rc=$?
 	t1=$(now)
+	child_cpu >"$out/c1.tmp"
+	c0=$(cat "$out/c0.tmp") c1=$(cat "$out/c1.tmp")
 	if [ $rc -eq 0 ]; then
 		printf '%s\t%s\t%s\t%s\t%s\n' "$side" "$w" "$phase" "$run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" >>"$samples"
+		# df2make's work happens in this shell's children: record its CPU too
+		[ "$side" = df2make ] && printf 'df2make-cpu\t%s\t%s\t%s\t%s\n' "$w" "$phase" "$run" "$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.3f", b-a}')" >>"$samples"
 	else
 		printf '%s\t%s\t%s\t%s\tFAIL\n' "$side" "$w" "$phase" "$run" >>"$samples"
 		log "$side $w $phase failed (exit $rc), see $blog"
@@ -222,10 +236,12 @@ fi
 # the 10,000-line Dockerfile compile (bench/compile.sh, from the back end)
 compile_s=
 if has "$workloads" compile; then
-	if [ -x "$here/compile.sh" ] || [ -f "$here/compile.sh" ]; then
-		if co=$(DF2MAKE=${DF2MAKE:-} bash "$here/compile.sh" 2>&1); then
-			compile_s=$(printf '%s\n' "$co" | grep -oE '[0-9]+(\.[0-9]+)? ?(s|ms)\b' | tail -1)
+	if [ -f "$here/compile.sh" ] && [ -x "${DF2MAKE:-}" ]; then
+		# its output: "make     wall 0:00.03  peak RSS 5120 kB  output N bytes"
+		if co=$(sh "$here/compile.sh" "$DF2MAKE" 2>&1); then
 			printf '%s\n' "$co" >"$out/compile.out"
+			compile_s=$(printf '%s\n' "$co" | awk '$1=="make" { print $3 " (m:ss), peak RSS " $6 " kB" }')
+			printf 'df2make\tcompile\tcompile\t1\t%s\n' "$(printf '%s\n' "$co" | awk '$1=="make" { split($3,a,":"); print a[1]*60+a[2] }')" >>"$samples"
 		else
 			compile_s="failed: $(printf '%s' "$co" | tail -1 | cut -c1-80)"
 		fi
@@ -274,8 +290,9 @@ table=$out/table.md
 {
 	echo "| workload | phase | df2make s | docker s | podman s | df2make/docker | df2make/podman | target (df2make/docker) | verdict |"
 	echo "|---|---|---:|---:|---:|---:|---:|---|---|"
-	for w in ${workloads//,/ }; do
-		[ "$w" = compile ] && continue
+	for w in demo-single demo-multi runs30 fanout; do
+		# every workload with samples (this run's or --append'ed ones)
+		awk -F'\t' -v w="$w" '$2==w && $1!="limit" { f=1 } END { exit !f }' "$samples" || continue
 		for ph in cold noop incr pack; do
 			[ "$ph" = incr ] && [ -z "$(wl_edit "$w")" ] && continue
 			m=$(median df2make "$w" "$ph") d=$(median docker "$w" "$ph") p=$(median podman "$w" "$ph")
@@ -287,6 +304,17 @@ table=$out/table.md
 		done
 	done
 	[ -n "$limit" ] && echo "| fanout | 2-core limit | $limit | | | | | CPU s of the 4 compiles / 2 | |"
+	if true; then
+		fc=$(median df2make-cpu fanout cold)
+		if [ "$fc" != - ]; then
+			echo "| fanout | cold, df2make CPU s (user+sys) | $fc | | | | | 4 compiles alone: ${cpu:-?} CPU s | |"
+			if [ -n "$limit" ]; then
+				est=$(awk -v c="$fc" 'BEGIN{printf "%.2f", c/2}')
+				echo "| fanout | cold on 2 idle cores (df2make CPU s / 2) | $est | | | | | <= 1.1x 2-core limit ($(awk -v l="$limit" 'BEGIN{printf "%.2f", 1.1*l}') s) | $(awk -v e="$est" -v l="$limit" 'BEGIN{print (e<=1.1*l) ? "met" : "MISSED"}') |"
+			fi
+		fi
+	fi
+	echo "| (machine) | 1-min load average at the end | $(cut -d' ' -f1 /proc/loadavg) | | | | | 2 cores shared with other builds | |"
 	[ -n "$compile_s" ] && echo "| 10,000-line Dockerfile | compile | $compile_s | | | | | | |"
 } >"$table"
 cat "$table"
@@ -302,10 +330,11 @@ if [ "$write_doc" = 1 ]; then
 		echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/{print $2}') GB RAM, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
 		echo "- Load: other builds were running on the same machine during the measurement (1-min load average at the end: $(cut -d' ' -f1 /proc/loadavg)); numbers are medians of $runs runs."
 		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($DF2MAKE)" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
-		echo "  docker $(/usr/bin/docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?') (BuildKit, private dockerd, --network=none);"
+		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd, --network=none);"
 		echo "  podman $(podman --version 2>/dev/null | awk '{print $3}') build --isolation=chroot --layers (chroot isolation refuses --network=none; there is no network anyway)."
 		echo "- Base images: tests/lib/images.sh (golang and gcc from mmdebstrap bookworm minbase, busybox from busybox-static), the same image on every side."
-		echo "- Command: \`bench/bench.sh --runs $runs --workloads $workloads\`"
+		echo "- Commands (samples of all of them are pooled; medians per cell):"
+		sed 's/^/  - `/; s/$/`/' "$out/commands.txt"
 		echo
 		echo "## Results (seconds, wall clock)"
 		echo

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Median wall time of one trivial RUN step (`/bin/true` in a busybox +
-# probe rootfs): sandbox set-up, teardown, stub cleanup, chain commit and
-# stamp, i.e. everything df2make-runtime adds around the command.
-# Usage: bench/run-overhead.sh [N] (default 50); needs a built tree:
+# Per-RUN overhead: N trivial RUN steps (`/bin/true` over a busybox-like
+# rootfs with /dev /proc /sys /etc, as every real image has), each a fresh
+# step key: runtime start, sandbox set-up, teardown, stub cleanup, chain
+# commit and stamp, i.e. everything df2make-runtime adds around a command.
+# Prints the median wall time and the median CPU time of the whole process
+# tree (user+sys of the runtime and every descendant it reaped: steadier
+# than wall time on a busy machine), then the breakdown the runtime reports
+# with DF2MAKE_TIMING=1 (CPU ms per phase; "setup" is the sandbox init's
+# mounts, part of "sandbox"), and the floor: starting the runtime at all.
+# Usage: bench/run-overhead.sh [N] (default 50); needs python3 and a build:
 #   RUNTIME=build/runtime/df2make-runtime PROBE=build/tests/probe/probe
 # Prefix with `unshare -r` to measure the rootless path.
 set -eu
@@ -12,35 +18,72 @@ PROBE=${PROBE:-./tests/probe/probe}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 W=$(mktemp -d "${TMPDIR:-/tmp}/run-overhead.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-mkdir -p "$W/rootfs/bin" "$W/state/base" "$W/store"
+mkdir -p "$W/rootfs/bin" "$W/rootfs/dev" "$W/rootfs/proc" "$W/rootfs/sys" "$W/rootfs/etc" \
+	"$W/rootfs/tmp" "$W/state/base" "$W/store"
 cp "$BUSYBOX" "$W/rootfs/bin/busybox"
 cp "$PROBE" "$W/rootfs/bin/probe"
 ln -s busybox "$W/rootfs/bin/true"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$W/rootfs/etc/passwd"
+echo 'root:x:0:' >"$W/rootfs/etc/group"
 printf '[{"dir":"%s"}]\n' "$W/rootfs" >"$W/state/base/chain.json"
-times=()
-for i in $(seq 1 "$N"); do
-	key=$(printf 'bench%027d' "$i")
-	t0=$(date +%s%N)
-	"$RUNTIME" -q --state "$W/state" --store "$W/store" run "$key" \
-		'{"parent":"base","args":["/bin/true"],"env":["PATH=/bin"]}'
-	t1=$(date +%s%N)
-	times+=($(((t1 - t0) / 1000)))
-done
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
-med=${sorted[$((N / 2))]}
-printf 'trivial RUN: median %d.%03d ms, min %d.%03d ms, max %d.%03d ms over %d runs\n' \
-	$((med / 1000)) $((med % 1000)) $((sorted[0] / 1000)) $((sorted[0] % 1000)) \
-	$((sorted[N - 1] / 1000)) $((sorted[N - 1] % 1000)) "$N"
-# CPU time is steadier than wall time on a busy machine (perf, if present).
-if command -v perf >/dev/null && perf stat -e task-clock true 2>/dev/null; then
-	perf stat -r "$N" -e task-clock "$RUNTIME" -q --state "$W/state" --store "$W/store" run \
-		bench-perf '{"parent":"base","args":["/bin/true"],"env":["PATH=/bin"]}' 2>&1 |
-		sed -n 's/^ *\([0-9.]*\) msec task-clock.*/trivial RUN: \1 ms CPU (all processes, perf)/p'
-	perf stat -r "$N" -e task-clock "$RUNTIME" --help 2>&1 >/dev/null |
-		sed -n 's/^ *\([0-9.]*\) msec task-clock.*/runtime start (--help): \1 ms CPU/p'
-fi
-# The floor on this machine: starting the runtime at all (dynamic linking).
-t0=$(date +%s%N)
-for i in $(seq 1 "$N"); do "$RUNTIME" --help >/dev/null; done
-t1=$(date +%s%N)
-printf 'runtime start (--help) for comparison: mean %d us\n' $(((t1 - t0) / 1000 / N))
+python3 - "$RUNTIME" "$W" "$N" <<'PY'
+import os, resource, statistics as st, subprocess, sys, time
+
+rt, w, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+spec = '{"parent":"base","args":["/bin/true"],"env":["PATH=/bin"]}'
+env = dict(os.environ, DF2MAKE_TIMING="1")
+
+
+def measure(argv):
+    """Wall ms, CPU ms of the whole reaped process tree, stderr."""
+    r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    p = subprocess.run(argv, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                       text=True)
+    t1, r1 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode:
+        sys.exit("bench: %s failed: %s" % (argv[-2], p.stderr))
+    cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    return (t1 - t0) * 1e3, cpu * 1e3, p.stderr
+
+
+def run(i):
+    key = "bench%027d" % i
+    return measure([rt, "-q", "--state", w + "/state", "--store", w + "/store", "run", key, spec])
+
+
+def phases(line):
+    """{"prepare": (wall, cpu), ...} from "timing: start -/6.1 prepare 1.2/0.4 (setup ..)"."""
+    toks, out = line.split()[1:], {}
+    for name, val in zip(toks[::2], toks[1::2]):
+        wall, cpu = val.strip(")").split("/")
+        out[name.strip("(")] = (None if wall == "-" else float(wall), float(cpu))
+    return out
+
+
+def q(v):
+    qs = st.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
+    return "median %.2f ms (p25 %.2f, p75 %.2f)" % (st.median(v), qs[0], qs[2])
+
+
+for i in range(3):  # warm the page cache and the state dir
+    run(n + i)
+walls, cpus, rows = [], [], []
+for i in range(n):
+    wall, cpu, err = run(i)
+    walls.append(wall)
+    cpus.append(cpu)
+    rows += [phases(l) for l in err.splitlines() if l.startswith("timing:")]
+print("trivial RUN, %d runs: wall %s" % (n, q(walls)))
+print("trivial RUN, %d runs: CPU  %s (runtime + sandbox + command)" % (n, q(cpus)))
+names = [k for k in rows[0]] if rows else []
+print("breakdown, median CPU ms (wall ms):",
+      ", ".join("%s %.2f (%s)" % (k, st.median(r[k][1] for r in rows),
+                                  "-" if rows[0][k][0] is None else
+                                  "%.2f" % st.median(r[k][0] for r in rows)) for k in names))
+starts = [measure([rt, "--help"]) for _ in range(n)]
+print("floor: runtime start (--help): wall %s; CPU median %.2f ms"
+      % (q([s[0] for s in starts]), st.median(s[1] for s in starts)))
+t = [measure(["/bin/true"]) for _ in range(n)]
+print("floor: /bin/true: wall median %.2f ms, CPU median %.2f ms"
+      % (st.median(s[0] for s in t), st.median(s[1] for s in t)))
+PY

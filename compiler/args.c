@@ -67,11 +67,19 @@ static void args_host_arch(char **arch, char **variant)
 	static const struct {
 		const char *machine, *arch, *variant;
 	} map[] = {
-		{"x86_64", "amd64", ""},   {"amd64", "amd64", ""},     {"aarch64", "arm64", ""},
-		{"arm64", "arm64", ""},	   {"armv7l", "arm", "v7"},    {"armv6l", "arm", "v6"},
-		{"i386", "386", ""},	   {"i686", "386", ""},	       {"ppc64le", "ppc64le", ""},
-		{"s390x", "s390x", ""},	   {"riscv64", "riscv64", ""}, {"mips64", "mips64", ""},
-		{"loongarch64", "loong64", ""},
+	    {"x86_64", "amd64", ""},
+	    {"amd64", "amd64", ""},
+	    {"aarch64", "arm64", ""},
+	    {"arm64", "arm64", ""},
+	    {"armv7l", "arm", "v7"},
+	    {"armv6l", "arm", "v6"},
+	    {"i386", "386", ""},
+	    {"i686", "386", ""},
+	    {"ppc64le", "ppc64le", ""},
+	    {"s390x", "s390x", ""},
+	    {"riscv64", "riscv64", ""},
+	    {"mips64", "mips64", ""},
+	    {"loongarch64", "loong64", ""},
 	};
 	struct utsname u;
 
@@ -116,7 +124,7 @@ static void args_set_platform(struct vars *g, const char *prefix, const char *p)
 	args_platform(p, &os, &arch, &variant);
 	full = *variant ? xasprintf("%s/%s/%s", os, arch, variant) : xasprintf("%s/%s", os, arch);
 	const char *parts[][2] = {
-		{"PLATFORM", full}, {"OS", os}, {"ARCH", arch}, {"VARIANT", variant}};
+	    {"PLATFORM", full}, {"OS", os}, {"ARCH", arch}, {"VARIANT", variant}};
 	for (size_t i = 0; i < LEN(parts); i++) {
 		name = xasprintf("%s%s", prefix, parts[i][0]);
 		args_set(g, name, parts[i][1]);
@@ -168,8 +176,8 @@ void args_global(struct vars *g, const struct instr *in, const struct cli *c, ch
 	free(env);
 }
 
-void args_stage(struct vars *s, const struct vars *g, const struct instr *in,
-		const struct cli *c, char escape, char *const *env)
+void args_stage(struct vars *s, const struct vars *g, const struct instr *in, const struct cli *c,
+		char escape, char *const *env)
 {
 	for (size_t i = 0; i < in->nkvs; i++) {
 		const struct kv *kv = &in->kvs[i];
@@ -192,10 +200,9 @@ void args_stage(struct vars *s, const struct vars *g, const struct instr *in,
 
 int args_is_proxy(const char *name)
 {
-	static const char *const proxies[] = {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY",
-					      "NO_PROXY",   "ALL_PROXY",   "http_proxy",
-					      "https_proxy", "ftp_proxy",  "no_proxy",
-					      "all_proxy"};
+	static const char *const proxies[] = {
+	    "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY",
+	    "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"};
 
 	for (size_t i = 0; i < LEN(proxies); i++)
 		if (strcmp(name, proxies[i]) == 0)

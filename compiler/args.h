@@ -41,8 +41,8 @@ void args_predefined(struct vars *g, const char *platform, const char *target_st
 void args_global(struct vars *g, const struct instr *in, const struct cli *c, char escape);
 /* Processes a stage ARG: build-arg, else the expanded default (env is the
  * stage's expansion environment), else the global. */
-void args_stage(struct vars *s, const struct vars *g, const struct instr *in,
-		const struct cli *c, char escape, char *const *env);
+void args_stage(struct vars *s, const struct vars *g, const struct instr *in, const struct cli *c,
+		char escape, char *const *env);
 /* 1 for the predefined proxy variables (HTTP_PROXY ... in either case). */
 int args_is_proxy(const char *name);
 /* Expands word with the NULL-terminated K=V env or dies at loc. */

@@ -26,3 +26,11 @@ EXTRA_DIST += compiler/gen-templates.sh
 check_PROGRAMS += tests/unit/test_mkquote
 tests_unit_test_mkquote_SOURCES = tests/unit/test_mkquote.c
 tests_unit_test_mkquote_LDADD = compiler/libback.a lib/libdfcommon.a $(ALL_LIBS)
+
+check_PROGRAMS += tests/unit/test_key tests/unit/test_args tests/unit/test_config
+tests_unit_test_key_SOURCES = tests/unit/test_key.c
+tests_unit_test_key_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
+tests_unit_test_args_SOURCES = tests/unit/test_args.c
+tests_unit_test_args_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)

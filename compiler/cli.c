@@ -27,23 +27,23 @@ enum {
 };
 
 static const struct option cli_opts[] = {
-	{"file", required_argument, NULL, 'f'},
-	{"tag", required_argument, NULL, 't'},
-	{"output", required_argument, NULL, 'o'},
-	{"target", required_argument, NULL, OPT_TARGET},
-	{"build-arg", required_argument, NULL, OPT_BUILD_ARG},
-	{"state", required_argument, NULL, OPT_STATE},
-	{"store", required_argument, NULL, OPT_STORE},
-	{"secret", required_argument, NULL, OPT_SECRET},
-	{"platform", required_argument, NULL, OPT_PLATFORM},
-	{"templates", required_argument, NULL, OPT_TEMPLATES},
-	{"compress", required_argument, NULL, OPT_COMPRESS},
-	{"plan", no_argument, NULL, OPT_PLAN},
-	{"graph", no_argument, NULL, OPT_GRAPH},
-	{"dump-ast", required_argument, NULL, OPT_DUMP},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"file", required_argument, NULL, 'f'},
+    {"tag", required_argument, NULL, 't'},
+    {"output", required_argument, NULL, 'o'},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"build-arg", required_argument, NULL, OPT_BUILD_ARG},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"store", required_argument, NULL, OPT_STORE},
+    {"secret", required_argument, NULL, OPT_SECRET},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {"templates", required_argument, NULL, OPT_TEMPLATES},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"plan", no_argument, NULL, OPT_PLAN},
+    {"graph", no_argument, NULL, OPT_GRAPH},
+    {"dump-ast", required_argument, NULL, OPT_DUMP},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 static void cli_usage(FILE *f)
@@ -89,9 +89,14 @@ static void cli_output(struct cli *c, const char *arg)
 		else if (startswith(tok, "dest="))
 			c->output = xstrdup(tok + 5);
 		else
-			fatal("-o: unknown option '%s' (want type=tar|oci|local,dest=PATH)", tok);
+			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH)",
+			      tok);
 	}
 	free(s);
+	if (c->output_type && strcmp(c->output_type, "docker") == 0) { /* a docker-archive tar */
+		free(c->output_type);
+		c->output_type = xstrdup("tar");
+	}
 	if (!c->output_type || (strcmp(c->output_type, "tar") && strcmp(c->output_type, "oci") &&
 				strcmp(c->output_type, "local")))
 		fatal("-o: type must be tar, oci or local");
@@ -140,23 +145,59 @@ static void cli_build_arg_add(struct cli *c, const char *arg)
 static void cli_option(struct cli *c, int opt, const char *arg)
 {
 	switch (opt) {
-	case 'f': free(c->dockerfile); c->dockerfile = path_abs(arg); break;
-	case 't': strlist_add(&c->tags, arg); break;
-	case 'o': cli_output(c, arg); break;
-	case OPT_TARGET: c->target = xstrdup(arg); break;
-	case OPT_BUILD_ARG: cli_build_arg_add(c, arg); break;
-	case OPT_STATE: c->state = path_abs(arg); break;
-	case OPT_STORE: c->store = path_abs(arg); break;
-	case OPT_SECRET: cli_secret(c, arg); break;
-	case OPT_PLATFORM: c->platform = xstrdup(arg); break;
-	case OPT_TEMPLATES: c->templates = path_abs(arg); break;
-	case OPT_COMPRESS: c->compress = xstrdup(arg); break;
-	case OPT_PLAN: c->mode = MODE_PLAN; break;
-	case OPT_GRAPH: c->mode = MODE_GRAPH; break;
-	case OPT_DUMP: c->mode = MODE_DUMP; c->dump_path = xstrdup(arg); break;
-	case 'h': cli_usage(stdout); exit(0);
-	case OPT_VERSION: printf("df2make %s\n", PACKAGE_VERSION); exit(0);
-	default: cli_usage(stderr); exit(1);
+	case 'f':
+		free(c->dockerfile);
+		c->dockerfile = path_abs(arg);
+		break;
+	case 't':
+		strlist_add(&c->tags, arg);
+		break;
+	case 'o':
+		cli_output(c, arg);
+		break;
+	case OPT_TARGET:
+		c->target = xstrdup(arg);
+		break;
+	case OPT_BUILD_ARG:
+		cli_build_arg_add(c, arg);
+		break;
+	case OPT_STATE:
+		c->state = path_abs(arg);
+		break;
+	case OPT_STORE:
+		c->store = path_abs(arg);
+		break;
+	case OPT_SECRET:
+		cli_secret(c, arg);
+		break;
+	case OPT_PLATFORM:
+		c->platform = xstrdup(arg);
+		break;
+	case OPT_TEMPLATES:
+		c->templates = path_abs(arg);
+		break;
+	case OPT_COMPRESS:
+		c->compress = xstrdup(arg);
+		break;
+	case OPT_PLAN:
+		c->mode = MODE_PLAN;
+		break;
+	case OPT_GRAPH:
+		c->mode = MODE_GRAPH;
+		break;
+	case OPT_DUMP:
+		c->mode = MODE_DUMP;
+		c->dump_path = xstrdup(arg);
+		break;
+	case 'h':
+		cli_usage(stdout);
+		exit(0);
+	case OPT_VERSION:
+		printf("df2make %s\n", PACKAGE_VERSION);
+		exit(0);
+	default:
+		cli_usage(stderr);
+		exit(1);
 	}
 }
 
@@ -174,7 +215,8 @@ static void cli_defaults(struct cli *c, const char *ctxarg)
 		c->store = store_default_dir();
 	if (!c->compress)
 		c->compress = xstrdup("gzip");
-	if (strcmp(c->compress, "none") && strcmp(c->compress, "gzip") && strcmp(c->compress, "zstd"))
+	if (strcmp(c->compress, "none") && strcmp(c->compress, "gzip") &&
+	    strcmp(c->compress, "zstd"))
 		fatal("--compress: want none, gzip or zstd, not '%s'", c->compress);
 }
 

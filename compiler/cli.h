@@ -21,7 +21,7 @@ struct cli {
 	char *context;	  /* absolute */
 	char *target;	  /* --target as given, or NULL */
 	struct strlist tags;
-	struct strlist build_args; /* "K=V" resolved (K alone: from the environment) */
+	struct strlist build_args;     /* "K=V" resolved (K alone: from the environment) */
 	struct strlist build_args_raw; /* as given, for the remake rule */
 	char *output;		       /* -o destination as given (relative to make's cwd) */
 	char *output_type;	       /* "tar", "oci" or "local" */

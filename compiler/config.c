@@ -162,8 +162,8 @@ static json_t *config_words(const struct instr *in)
 
 void config_cmd(struct config *c, const struct instr *in)
 {
-	json_t *argv = in->json ? config_words(in)
-				: config_shell_argv(c, in->nargs ? in->args[0] : "");
+	json_t *argv =
+	    in->json ? config_words(in) : config_shell_argv(c, in->nargs ? in->args[0] : "");
 
 	if (in->kind == I_CMD) {
 		config_set(c, "Cmd", argv);
@@ -221,7 +221,8 @@ void config_onbuild(struct config *c, const char *text)
 
 void config_history(struct config *c, const char *created_by, const char *step)
 {
-	json_t *h = json_pack("{ss ss}", "created_by", created_by, "comment", "buildkit.dockerfile.v0");
+	json_t *h =
+	    json_pack("{ss ss}", "created_by", created_by, "comment", "buildkit.dockerfile.v0");
 
 	if (step)
 		json_object_set_new(h, "step", json_string(step));

@@ -40,10 +40,9 @@ static int slurp(const char *path, struct buf *b)
 		return -1;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_addn(b, chunk, n);
-	bad = ferror(f);
+	bad = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
-	if (bad)
-		errno = EIO;
+	errno = bad;
 	return bad ? -1 : 0;
 }
 

@@ -116,9 +116,11 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	char *rt = emit_runtime_path();
 	ev_take(&ev, "RUNTIME", emit_with(mk_shell_var, rt));
 	free(rt);
-	ev_take(&ev, "STATE", c->state ? emit_with(mk_path, c->state)
-				       : xstrdup("$(abspath $(dir $(MK)))/.df2make"));
-	ev_take(&ev, "STATE_SH", c->state ? emit_with(mk_shell_var, c->state) : xstrdup("'$(STATE)'"));
+	ev_take(&ev, "STATE",
+		c->state ? emit_with(mk_path, c->state)
+			 : xstrdup("$(abspath $(dir $(MK)))/.df2make"));
+	ev_take(&ev, "STATE_SH",
+		c->state ? emit_with(mk_shell_var, c->state) : xstrdup("'$(STATE)'"));
 	ev_take(&ev, "STORE_SH", emit_with(mk_shell_var, c->store));
 	ev_take(&ev, "CONTEXT", emit_with(mk_path, c->context));
 	ev_take(&ev, "OUTPUT", emit_with(mk_path, c->output));
@@ -213,13 +215,34 @@ static void emit_done(struct buf *b, const struct step *st)
 	buf_printf(b, " $(STATE)/%s.done", st->key);
 }
 
+/* Appends JSON text to the buffer single-quoted for the shell, with `$`
+ * doubled for make, as jansson serialises it (see mk_shell). */
+static int emit_spec_chunk(const char *s, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	for (size_t i = 0; i < n;) {
+		size_t run = i;
+		while (run < n && s[run] != '\'' && s[run] != '$')
+			run++;
+		buf_addn(b, s + i, run - i);
+		if (run < n)
+			buf_adds(b, s[run] == '$' ? "$$" : "'\\''");
+		i = run + 1;
+	}
+	return 0;
+}
+
 static char *emit_spec(json_t *spec)
 {
-	char *j = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
-	char *q = emit_with(mk_shell, j);
+	struct buf b = {0};
 
-	free(j);
-	return q;
+	/* compact JSON never holds a raw newline, which a recipe could not */
+	buf_addc(&b, '\'');
+	if (json_dump_callback(spec, emit_spec_chunk, &b, JSON_COMPACT) < 0)
+		fatal("cannot serialise a step spec");
+	buf_addc(&b, '\'');
+	return buf_steal(&b);
 }
 
 static const char *emit_tpl(const struct step *st)
@@ -288,7 +311,7 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	emit_inputs(g, st, &pre, all);
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_take(&ev, "SPEC", emit_spec(st->spec));
+	ev_take(&ev, "SPEC", emit_spec(st->sum_spec ? st->sum_spec : st->spec));
 	ev_emit(&ev, out, "sum");
 }
 
@@ -363,11 +386,10 @@ static void emit_layers(struct graph *g, struct buf *out, struct step **chain, s
 		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
-		json_t *spec = json_pack("{so so ss so}", "parent",
-					 chain[i]->parent ? json_string(chain[i]->parent->key)
-							  : json_null(),
-					 "epoch", emit_epoch(g->cli), "compress", g->cli->compress,
-					 "level", json_null());
+		json_t *spec = json_pack(
+		    "{so so ss so}", "parent",
+		    chain[i]->parent ? json_string(chain[i]->parent->key) : json_null(), "epoch",
+		    emit_epoch(g->cli), "compress", g->cli->compress, "level", json_null());
 		ev_set(&ev, "KEY", chain[i]->key);
 		ev_take(&ev, "SPEC", emit_spec(spec));
 		json_decref(spec);
@@ -401,12 +423,13 @@ json_t *emit_pack_spec(struct graph *g)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
-	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title", "exporting to image",
-			 "loc", "", "output", "type", c->output_type, "dest", c->output, "tags",
-			 emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg, "author",
-			 cfg->author ? json_string(cfg->author) : json_null(), "architecture",
-			 g->arch, "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history", cfg->history,
-			 "layers", layers);
+	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title",
+			 "exporting to image", "loc", "", "output", "type", c->output_type, "dest",
+			 c->output, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
+			 cfg->cfg, "author", cfg->author ? json_string(cfg->author) : json_null(),
+			 "architecture", g->arch, "os", g->os, "variant",
+			 *g->variant ? json_string(g->variant) : json_null(), "history",
+			 cfg->history, "layers", layers);
 }
 
 static void emit_pack(struct graph *g, struct buf *out)
@@ -448,7 +471,9 @@ static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
 	for (size_t i = 0; i < all->n; i++) {
 		if (i && strcmp(all->v[i], all->v[i - 1]) == 0)
 			continue;
-		buf_adds(&rule, rule.len ? " \\\n\t" : "\n# A deleted context file must not stop make: its checksum step\n# notices instead.\n");
+		buf_adds(&rule, rule.len ? " \\\n\t"
+					 : "\n# A deleted context file must not stop make: its "
+					   "checksum step\n# notices instead.\n");
 		buf_adds(&rule, all->v[i]);
 	}
 	if (rule.len)

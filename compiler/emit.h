@@ -11,7 +11,7 @@ struct buf;
 /* Writer state: build.mk is written while the graph is built. */
 struct emitter {
 	struct buf *out;
-	struct strlist inputs;	  /* context paths listed, for the empty rules */
+	struct strlist inputs;	 /* context paths listed, for the empty rules */
 	const struct stage *cur; /* stage of the last step written */
 };
 

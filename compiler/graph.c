@@ -41,8 +41,8 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name)
 static size_t graph_slot(struct step **tab, size_t cap, const char *key)
 {
 	size_t h = strtoull((char[17]){key[0], key[1], key[2], key[3], key[4], key[5], key[6],
-				       key[7], key[8], key[9], key[10], key[11], key[12],
-				       key[13], key[14], key[15], 0},
+				       key[7], key[8], key[9], key[10], key[11], key[12], key[13],
+				       key[14], key[15], 0},
 			    NULL, 16);
 
 	for (h &= cap - 1; tab[h] && strcmp(tab[h]->key, key) != 0; h = (h + 1) & (cap - 1))
@@ -71,6 +71,7 @@ struct step *graph_add_step(struct graph *g, struct step *st)
 	slot = graph_slot(g->bykey, g->keycap, st->key);
 	if (g->bykey[slot]) {
 		json_decref(st->spec);
+		json_decref(st->sum_spec);
 		free(st->title);
 		free(st->loc);
 		strlist_free(&st->inputs);
@@ -135,7 +136,8 @@ static void graph_from(struct graph *g, struct stage *s)
 	}
 }
 
-static void graph_add_dep(struct stage *s, struct stage *d, const struct instr *in, const char *what)
+static void graph_add_dep(struct stage *s, struct stage *d, const struct instr *in,
+			  const char *what)
 {
 	for (size_t i = 0; i < s->ndeps; i++)
 		if (s->deps[i].stage == d)
@@ -162,8 +164,8 @@ static void graph_instr_deps(struct graph *g, struct stage *s, const struct inst
 		if (!from)
 			continue;
 		if (strchr(from, '$'))
-			loc_fatal(&in->mounts[i].loc, "--mount from does not support variables: \"%s\"",
-				  from);
+			loc_fatal(&in->mounts[i].loc,
+				  "--mount from does not support variables: \"%s\"", from);
 		if ((d = graph_stage_ref(g, from)))
 			graph_add_dep(s, d, in, from);
 	}
@@ -219,8 +221,8 @@ static void graph_cycle_visit(struct stage *s, const struct instr *via)
 	if (s->flags & FLAG_DONE)
 		return;
 	if (s->flags & FLAG_CYCLE)
-		loc_fatal(via ? &via->loc : &s->from->loc, "circular dependency detected on stage: %s",
-			  s->label);
+		loc_fatal(via ? &via->loc : &s->from->loc,
+			  "circular dependency detected on stage: %s", s->label);
 	s->flags |= FLAG_CYCLE;
 	for (size_t i = 0; i < s->ndeps; i++)
 		graph_cycle_visit(s->deps[i].stage, s->deps[i].in);
@@ -305,7 +307,8 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 		return;
 	name = ref_normalize(s->image, &e);
 	if (!name)
-		loc_fatal(&s->from->loc, "invalid base image reference \"%s\": %s", s->image, e.msg);
+		loc_fatal(&s->from->loc, "invalid base image reference \"%s\": %s", s->image,
+			  e.msg);
 	free(s->image);
 	s->image = name;
 	if (store_lookup(g->cli->store, name, &img, &e) < 0) {
@@ -360,8 +363,8 @@ static void graph_triggers(struct graph *g, struct stage *s)
 			if (!json_is_string(v))
 				continue;
 			tr = xreallocarray(tr, n + 1, sizeof(*tr));
-			tr[n++] = instr_parse_trigger(json_string_value(v), &s->from->loc,
-						      g->df->escape);
+			tr[n++] =
+			    instr_parse_trigger(json_string_value(v), &s->from->loc, g->df->escape);
 		}
 	}
 	if (n)
@@ -369,6 +372,54 @@ static void graph_triggers(struct graph *g, struct stage *s)
 	for (i = 0; i < n; i++)
 		graph_instr_deps(g, s, tr[i]);
 	free(tr);
+}
+
+static int graph_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Looks an image used by --from up in the store (for build.mk's remake
+ * rule, written before any step); dies on an invalid reference. */
+static void graph_note_image(struct graph *g, const char *ref, const struct instr *in)
+{
+	struct error e = {0};
+	struct store_image img = {0};
+	char *name = ref_normalize(ref, &e), *path;
+
+	if (!name)
+		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
+	path = store_ref_path(g->cli->store, name);
+	if (graph_has(&g->refs, path) || graph_has(&g->missing, path)) {
+		free(path);
+	} else if (store_lookup(g->cli->store, name, &img, &e) == 0) {
+		strlist_take(&g->refs, path);
+		store_image_free(&img);
+	} else {
+		loc_warn(&in->loc,
+			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
+			 "IMAGE.tar`",
+			 name, g->cli->store);
+		strlist_take(&g->missing, path);
+	}
+	free(name);
+}
+
+/* Images a needed stage reads with COPY --from / RUN --mount from=. */
+static void graph_reach_images(struct graph *g, struct stage *s)
+{
+	for (size_t i = 0; i < s->ninstrs; i++) {
+		const struct instr *in = s->instrs[i];
+		if ((in->kind == I_COPY || in->kind == I_ADD) && in->from &&
+		    !graph_stage_ref(g, in->from))
+			graph_note_image(g, in->from, in);
+		for (size_t j = 0; in->kind == I_RUN && j < in->nmounts; j++)
+			if (in->mounts[j].from && !graph_stage_ref(g, in->mounts[j].from))
+				graph_note_image(g, in->mounts[j].from, in);
+	}
 }
 
 /* Marks what the target needs; resolves base images on the way. */
@@ -382,6 +433,7 @@ static void graph_reach(struct graph *g, struct stage *s)
 	else
 		graph_resolve_image(g, s);
 	graph_triggers(g, s);
+	graph_reach_images(g, s);
 	for (size_t i = 0; i < s->ndeps; i++)
 		graph_reach(g, s->deps[i].stage);
 }
@@ -430,7 +482,8 @@ void graph_step_done(struct graph *g, struct step *st)
 		g->hooks->step(g->hooks->arg, g, st);
 	if (g->hooks->drop_specs) {
 		json_decref(st->spec);
-		st->spec = NULL;
+		json_decref(st->sum_spec);
+		st->spec = st->sum_spec = NULL;
 	}
 }
 
@@ -475,16 +528,10 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 			free(name);
 			return g->steps[i];
 		}
+	/* graph_note_image warned already when it is missing */
 	if (store_lookup(g->cli->store, name, &img, &e) == 0) {
 		manifest = xstrdup(img.manifest);
-		strlist_take(&g->refs, store_ref_path(g->cli->store, name));
 		store_image_free(&img);
-	} else {
-		loc_warn(&in->loc,
-			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
-			 "IMAGE.tar`",
-			 name, g->cli->store);
-		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 	}
 	st = step_base(g, NULL, name, manifest, in);
 	free(name);

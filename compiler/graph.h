@@ -33,19 +33,20 @@ struct graph;
 struct step {
 	enum step_kind kind;
 	char key[33];
-	struct step *parent;	 /* the step below (NULL: base) */
-	json_t *spec;		 /* the op's JSON spec, title and loc included;
-				  * NULL once emitted when the graph keeps no specs */
-	char *title, *loc;	 /* the spec's title and loc, kept */
-	const struct instr *in;	 /* NULL for a base made for --from=IMAGE */
-	struct stage *stage;	 /* NULL for such a base */
-	struct step **deps;	 /* other steps whose .done this needs */
+	struct step *parent;	/* the step below (NULL: base) */
+	json_t *spec;		/* the op's JSON spec, title and loc included;
+				 * NULL once emitted when the graph keeps no specs */
+	char *title, *loc;	/* the spec's title and loc, kept */
+	const struct instr *in; /* NULL for a base made for --from=IMAGE */
+	struct stage *stage;	/* NULL for such a base */
+	struct step **deps;	/* other steps whose .done this needs */
 	size_t ndeps;
-	int sum;		 /* COPY/ADD from the context: has a KEY.sum step */
-	struct strlist inputs;	 /* context-relative paths read (sum prerequisites) */
-	char *image;		 /* base: normalised image name (NULL: scratch) */
-	char *ref;		 /* base: the store's ref file */
-	char *manifest;		 /* base: manifest digest, NULL when not in the store */
+	int sum;	       /* reads the context: has a KEY.sum step */
+	json_t *sum_spec;      /* the sum spec when not the step's own (RUN bind) */
+	struct strlist inputs; /* context-relative paths read (sum prerequisites) */
+	char *image;	       /* base: normalised image name (NULL: scratch) */
+	char *ref;	       /* base: the store's ref file */
+	char *manifest;	       /* base: manifest digest, NULL when not in the store */
 	unsigned flags;
 };
 
@@ -84,7 +85,7 @@ struct stage {
 /* Called while the graph is built, so build.mk can be written as steps
  * are made and their specs dropped (memory stays flat for big files). */
 struct graph_hooks {
-	void (*begin)(void *arg, struct graph *g);		  /* after reach, before steps */
+	void (*begin)(void *arg, struct graph *g);		   /* after reach, before steps */
 	void (*step)(void *arg, struct graph *g, struct step *st); /* a new, finished step */
 	void *arg;
 	int drop_specs; /* free each spec after the step hook */
@@ -104,8 +105,8 @@ struct graph {
 	size_t keycap;
 	char *ignore_path; /* the ignore file in effect, or NULL */
 	struct ignore *ignore;
-	struct strlist refs;	/* store ref files of resolved images */
-	struct strlist missing; /* ref files of images not in the store */
+	struct strlist refs;	   /* store ref files of resolved images */
+	struct strlist missing;	   /* ref files of images not in the store */
 	char *os, *arch, *variant; /* target platform */
 };
 

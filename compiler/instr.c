@@ -1190,19 +1190,16 @@ static int conv_onbuild(struct ctx *c, struct instr *in, struct flags *f)
 {
 	const struct pnode *n = c->node;
 	size_t start, len;
-	char *trig;
+	char *trig, *kw;
 
 	if (!n->child)
 		return errkw(c, "ONBUILD requires at least one argument");
 	if (!flags_parse(c, f))
 		return 0;
 	len = parse_trim_space(n->child->keyword, strlen(n->child->keyword), &start);
-	trig = xstrndup(n->child->keyword + start, len);
-	{
-		char *up = parse_upper(trig);
-		free(trig);
-		trig = up;
-	}
+	kw = xstrndup(n->child->keyword + start, len);
+	trig = parse_upper(kw);
+	free(kw);
 	if (!strcmp(trig, "ONBUILD")) {
 		free(trig);
 		return errat(c, n->child->line, n->child->col,
@@ -1412,11 +1409,13 @@ static int check_directive(struct ctx *c, const char *v, int line)
 static struct dockerfile *from_tree(struct ptree *t, const char *path, struct df_error *err)
 {
 	struct dockerfile *df = xcalloc(1, sizeof(*df));
-	struct ctx c = {path, err, NULL};
+	struct ctx c = {NULL, err, NULL};
 	size_t i;
 	int stages = 0;
 
+	/* instructions point at our copy of the path; errors at the caller's */
 	df->path = xstrdup(path);
+	c.path = df->path;
 	df->escape = t->escape;
 	df->syntax = t->syntax ? xstrdup(t->syntax) : NULL;
 	df->check = t->check ? xstrdup(t->check) : NULL;
@@ -1444,6 +1443,7 @@ static struct dockerfile *from_tree(struct ptree *t, const char *path, struct df
 	}
 	return df;
 fail:
+	err->loc.file = path;
 	dockerfile_free(df);
 	return NULL;
 }
@@ -1510,7 +1510,7 @@ struct dockerfile *dockerfile_load(const char *path)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_addn(&b, chunk, n);
 	if (ferror(f))
-		fatal("%s: read error", path);
+		fatal("%s: %s", path, strerror(errno ? errno : EIO));
 	fclose(f);
 	df = dockerfile_parse(path, b.s ? b.s : "", b.len);
 	buf_free(&b);
@@ -1628,10 +1628,14 @@ static long long ram_bytes(const char *s)
 	double v;
 	long long mult = 1;
 
+	int dots = 0;
+
 	if (!(*p >= '0' && *p <= '9'))
 		return -1;
 	while ((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9'))
-		p++;
+		dots += *p++ == '.';
+	if (dots > 1)
+		return -1; /* the regexp allows "1.2.3", strconv.ParseFloat does not */
 	v = strtod(s, NULL);
 	if (*p == ' ')
 		p++;

@@ -30,8 +30,11 @@ static void write_all(const struct buf *out)
 static int dump(const char *path)
 {
 #ifdef HAVE_DUMP
-	dump_dockerfile(stdout, path);
-	return 0;
+	int r = dump_dockerfile(stdout, path);
+
+	if (fflush(stdout) != 0)
+		fatal("write error on standard output");
+	return r;
 #else
 	fatal("--dump-ast is not available in this build (%s)", path);
 #endif

@@ -47,17 +47,20 @@ void mk_path(struct buf *b, const char *path)
 void mk_shell(struct buf *b, const char *s)
 {
 	buf_addc(b, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
+	while (*s) {
+		size_t n = strcspn(s, "'$\n"); /* copy plain runs at once */
+		buf_addn(b, s, n);
+		s += n;
+		if (*s == '\'')
 			buf_adds(b, "'\\''");
-		else if (*p == '$')
+		else if (*s == '$')
 			buf_adds(b, "$$");
-		else if (*p == '\n')
+		else if (*s == '\n')
 			/* a raw newline would end the recipe line; JSON specs
 			 * never contain one, paths were refused earlier */
 			fatal("cannot put a newline into a make recipe: %s", s);
-		else
-			buf_addc(b, *p);
+		if (*s)
+			s++;
 	}
 	buf_addc(b, '\'');
 }

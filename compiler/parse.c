@@ -3,6 +3,8 @@
  * every quirk there is visible to users: which lines continue, what a word
  * is, when JSON silently becomes shell form. Comments name the Go function
  * each piece mirrors. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +222,8 @@ static int u_print(int r)
 	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) ||
 	    (r >= 0x2060 && r <= 0x206F) || (r >= 0x600 && r <= 0x605) ||
 	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xE000 && r <= 0xF8FF) ||
-	    (r >= 0xFDD0 && r <= 0xFDEF) || (r & 0xFFFE) == 0xFFFE || r >= 0xE0000)
+	    (r >= 0xFDD0 && r <= 0xFDEF) || (r & 0xFFFE) == 0xFFFE ||
+	    (r >= 0xE0000 && r < 0xE0100) || r >= 0xE01F0)
 		return 0;
 	return 1;
 }
@@ -713,6 +716,7 @@ struct json {
 	const char *s;
 	size_t n, i;
 	int depth;
+	int overflow; /* a number beyond float64: Unmarshal fails, not the syntax */
 };
 
 static int json_value(struct json *j, struct buf *str, int *is_str);
@@ -806,6 +810,21 @@ static int json_string(struct json *j, struct buf *out)
 	return 0;
 }
 
+/* 1 if the number does not fit a float64 (strconv.ParseFloat's ErrRange;
+ * underflow to zero is no error in Go). */
+static int number_overflows(const char *s, size_t n)
+{
+	char *copy = xstrndup(s, n);
+	double v;
+	int over;
+
+	errno = 0;
+	v = strtod(copy, NULL);
+	over = errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL);
+	free(copy);
+	return over;
+}
+
 /* Skips a JSON number at j->i. */
 static int json_number(struct json *j)
 {
@@ -836,6 +855,7 @@ static int json_number(struct json *j)
 		if (i == d)
 			return 0;
 	}
+	j->overflow |= number_overflows(j->s + j->i, i - j->i);
 	j->i = i;
 	return 1;
 }
@@ -910,7 +930,7 @@ static int json_value(struct json *j, struct buf *str, int *is_str)
  * -1 = JSON array holding something other than strings (an error). */
 static int parse_json(const struct lline *ll, size_t base, size_t n, struct words *out)
 {
-	struct json j = {ll->text.s + base, n, 0, 1};
+	struct json j = {ll->text.s + base, n, 0, 1, 0};
 	struct words w = {0};
 	struct buf str = {0};
 	int is_str, nonstring = 0;
@@ -944,7 +964,7 @@ static int parse_json(const struct lline *ll, size_t base, size_t n, struct word
 		}
 	}
 	json_ws(&j);
-	if (j.i != n)
+	if (j.i != n || j.overflow)
 		goto invalid;
 	buf_free(&str);
 	if (nonstring) {

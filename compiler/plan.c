@@ -29,9 +29,9 @@ static void plan_emit(yaml_emitter_t *e, yaml_event_t *ev)
  * string (a number, a boolean, null). */
 static int plan_looks_typed(const char *s)
 {
-	static const char *const words[] = {"", "~", "null", "Null", "NULL", "true", "True",
-					    "TRUE", "false", "False", "FALSE", "yes", "no",
-					    "on", "off", "Yes", "No", "On", "Off"};
+	static const char *const words[] = {
+	    "",	     "~",   "null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
+	    "FALSE", "yes", "no",   "on",   "off",  "Yes",  "No",   "On",   "Off"};
 
 	for (size_t i = 0; i < LEN(words); i++)
 		if (strcmp(s, words[i]) == 0)
@@ -46,9 +46,9 @@ static void plan_str(yaml_emitter_t *e, const char *s)
 	yaml_event_t ev;
 	int quote = s && plan_looks_typed(s);
 
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(s ? s : "null"), -1, !quote,
-				     1, quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE
-					      : YAML_ANY_SCALAR_STYLE);
+	yaml_scalar_event_initialize(
+	    &ev, NULL, NULL, (yaml_char_t *)(s ? s : "null"), -1, !quote, 1,
+	    quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 	plan_emit(e, &ev);
 }
 
@@ -67,8 +67,8 @@ static void plan_bool(yaml_emitter_t *e, int v)
 {
 	yaml_event_t ev;
 
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(v ? "true" : "false"), -1,
-				     1, 0, YAML_PLAIN_SCALAR_STYLE);
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(v ? "true" : "false"), -1, 1,
+				     0, YAML_PLAIN_SCALAR_STYLE);
 	plan_emit(e, &ev);
 }
 

@@ -272,7 +272,8 @@ static void disp_expose(struct disp *d, const struct instr *in)
 		free(w);
 	}
 	buf_adds(&hist, "EXPOSE map[");
-	json_object_foreach(ports, k, v) buf_printf(&hist, "%s%s:{}", hist.s[hist.len - 1] == '[' ? "" : " ", k);
+	json_object_foreach(ports, k, v)
+	    buf_printf(&hist, "%s%s:{}", hist.s[hist.len - 1] == '[' ? "" : " ", k);
 	buf_adds(&hist, "]");
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
@@ -335,7 +336,8 @@ static void disp_cmd(struct disp *d, const struct instr *in)
 
 	config_cmd(&d->s->cfg, in);
 	buf_printf(&hist, "%s ", instr_name(in->kind));
-	disp_hist_list(&hist, json_object_get(d->s->cfg.cfg, in->kind == I_CMD ? "Cmd" : "Entrypoint"));
+	disp_hist_list(&hist,
+		       json_object_get(d->s->cfg.cfg, in->kind == I_CMD ? "Cmd" : "Entrypoint"));
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
 }
@@ -486,8 +488,8 @@ static json_t *disp_run_argv(struct disp *d, const struct instr *in, json_t *spe
 		return disp_words(in);
 	if (!h)
 		return config_shell_argv(&d->s->cfg, text);
-	if (in->nheredocs == 1 && strspn(text, "<-0123456789\"'") > 1 &&
-	    strstr(text, h->name) && strlen(text) <= strlen(h->name) + 6 && !strchr(text, ' ')) {
+	if (in->nheredocs == 1 && strspn(text, "<-0123456789\"'") > 1 && strstr(text, h->name) &&
+	    strlen(text) <= strlen(h->name) + 6 && !strchr(text, ' ')) {
 		if (startswith(h->content, "#!")) {
 			char *p = xasprintf("/dev/pipes/%s", h->name);
 			json_object_set_new(spec, "heredocs",
@@ -516,11 +518,24 @@ static long long disp_size(const char *s, const struct instr *in)
 	long long mul = 1;
 
 	switch (*end | 0x20) {
-	case 'k': mul = 1LL << 10; end++; break;
-	case 'm': mul = 1LL << 20; end++; break;
-	case 'g': mul = 1LL << 30; end++; break;
-	case 't': mul = 1LL << 40; end++; break;
-	default: break;
+	case 'k':
+		mul = 1LL << 10;
+		end++;
+		break;
+	case 'm':
+		mul = 1LL << 20;
+		end++;
+		break;
+	case 'g':
+		mul = 1LL << 30;
+		end++;
+		break;
+	case 't':
+		mul = 1LL << 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if ((*end | 0x20) == 'b')
 		end++;
@@ -552,6 +567,27 @@ static char *disp_opt(struct disp *d, const char *v, char **vars, const struct i
 	return v ? disp_expand(d, v, vars, in) : NULL;
 }
 
+static void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in);
+
+/* A bind mount of the context: its content is an input of the RUN, like
+ * a COPY's (BuildKit keys on it), so the RUN gets a sum step whose spec
+ * reads like a COPY of the mounted sources. */
+static void disp_bind_context(struct disp *d, struct step *st, const char *src,
+			      const struct instr *in)
+{
+	if (!st->sum_spec)
+		st->sum_spec = json_pack(
+		    "{ss ss so ss ss so s[] s[] ss ss ss sn sn sb sb s[]}", "title", st->title,
+		    "loc", st->loc, "parent", d->cur ? json_string(d->cur->key) : json_null(), "op",
+		    "copy", "context", d->g->cli->context, "ignore",
+		    d->g->ignore_path ? json_string(d->g->ignore_path) : json_null(), "srcs",
+		    "heredocs", "dest", "/", "workdir", config_workdir(&d->s->cfg), "user",
+		    config_user(&d->s->cfg), "chown", "chmod", "link", 0, "parents", 0, "excludes");
+	json_array_append_new(json_object_get(st->sum_spec, "srcs"), json_string(src));
+	st->sum = 1;
+	disp_inputs(d, st, src, in);
+}
+
 /* One --mount as the runtime's JSON, or NULL to leave it out. */
 static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *mt, char **vars,
 			  const struct instr *in)
@@ -575,7 +611,8 @@ static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *m
 			target = xasprintf("/run/secrets/%s", id);
 		src = disp_secret_src(d, id);
 		if (!src && mt->required)
-			loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)", id, id);
+			loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)",
+				  id, id);
 		if (!src) { /* BuildKit skips a missing optional secret */
 			json_decref(m);
 			free(target), free(id), free(source);
@@ -605,8 +642,11 @@ static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *m
 			json_object_set_new(m, "source", json_string(source));
 		if (mt->from)
 			json_object_set_new(m, "from", disp_from_ref(d, st, mt->from, in));
-		else if (mt->type == MOUNT_BIND)
-			json_object_set_new(m, "from", json_pack("{ss}", "context", d->g->cli->context));
+		else if (mt->type == MOUNT_BIND) {
+			json_object_set_new(m, "from",
+					    json_pack("{ss}", "context", d->g->cli->context));
+			disp_bind_context(d, st, source ? source : ".", in);
+		}
 	}
 	if (mt->type == MOUNT_BIND)
 		json_object_set_new(m, "rw", json_boolean(!mt->readonly));
@@ -655,7 +695,8 @@ static void disp_run(struct disp *d, const struct instr *in)
 	json_object_set_new(st->spec, "env", env);
 	json_object_set_new(st->spec, "user", json_string(config_user(&d->s->cfg)));
 	json_object_set_new(st->spec, "workdir", json_string(config_workdir(&d->s->cfg)));
-	json_object_set_new(st->spec, "network", json_string(in->network ? in->network : "default"));
+	json_object_set_new(st->spec, "network",
+			    json_string(in->network ? in->network : "default"));
 	json_object_set_new(st->spec, "security",
 			    json_string(in->security ? in->security : "sandbox"));
 	json_object_set_new(st->spec, "hostname",
@@ -813,9 +854,9 @@ static void disp_copy(struct disp *d, const struct instr *in)
 		buf_printf(&hist, " --from=%s", in->from);
 	} else {
 		json_object_set_new(st->spec, "context", json_string(d->g->cli->context));
-		json_object_set_new(st->spec, "ignore", d->g->ignore_path
-								? json_string(d->g->ignore_path)
-								: json_null());
+		json_object_set_new(st->spec, "ignore",
+				    d->g->ignore_path ? json_string(d->g->ignore_path)
+						      : json_null());
 	}
 	disp_copy_srcs(d, st, in, vars, &hist);
 	dest = disp_expand(d, in->args[in->nargs - 1], vars, in);
@@ -834,22 +875,50 @@ static void disp_copy(struct disp *d, const struct instr *in)
 static void disp_instr(struct disp *d, const struct instr *in)
 {
 	switch (in->kind) {
-	case I_ENV: disp_kvs(d, in, 1); break;
-	case I_LABEL: disp_kvs(d, in, 0); break;
-	case I_ARG: disp_arg(d, in); break;
-	case I_USER: disp_string(d, in, "User"); break;
-	case I_STOPSIGNAL: disp_string(d, in, "StopSignal"); break;
-	case I_EXPOSE: disp_expose(d, in); break;
-	case I_VOLUME: disp_volume(d, in); break;
+	case I_ENV:
+		disp_kvs(d, in, 1);
+		break;
+	case I_LABEL:
+		disp_kvs(d, in, 0);
+		break;
+	case I_ARG:
+		disp_arg(d, in);
+		break;
+	case I_USER:
+		disp_string(d, in, "User");
+		break;
+	case I_STOPSIGNAL:
+		disp_string(d, in, "StopSignal");
+		break;
+	case I_EXPOSE:
+		disp_expose(d, in);
+		break;
+	case I_VOLUME:
+		disp_volume(d, in);
+		break;
 	case I_CMD:
-	case I_ENTRYPOINT: disp_cmd(d, in); break;
-	case I_SHELL: disp_shell(d, in); break;
-	case I_WORKDIR: disp_workdir(d, in); break;
-	case I_RUN: disp_run(d, in); break;
+	case I_ENTRYPOINT:
+		disp_cmd(d, in);
+		break;
+	case I_SHELL:
+		disp_shell(d, in);
+		break;
+	case I_WORKDIR:
+		disp_workdir(d, in);
+		break;
+	case I_RUN:
+		disp_run(d, in);
+		break;
 	case I_COPY:
-	case I_ADD: disp_copy(d, in); break;
-	case I_FROM: loc_fatal(&in->loc, "ONBUILD FROM is not allowed"); break;
-	default: disp_meta(d, in); break;
+	case I_ADD:
+		disp_copy(d, in);
+		break;
+	case I_FROM:
+		loc_fatal(&in->loc, "ONBUILD FROM is not allowed");
+		break;
+	default:
+		disp_meta(d, in);
+		break;
 	}
 }
 

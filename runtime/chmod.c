@@ -153,8 +153,11 @@ static mode_t apply_clause(const struct clause *cl, mode_t mode, int isdir)
 mode_t chmod_apply(const struct chmod_spec *c, mode_t mode, int isdir)
 {
 	mode &= 07777;
+	/* BuildKit turns the octal value into a Go os.FileMode, whose set-id
+	 * and sticky flags are not the octal 07000 bits: they are dropped, so
+	 * --chmod=4711 gives 0711 (seen with docker build here). */
 	if (c->octal)
-		return c->mode;
+		return c->mode & 0777;
 	for (size_t i = 0; i < c->n; i++)
 		mode = apply_clause(&c->v[i], mode, isdir);
 	return mode;

@@ -57,8 +57,10 @@ int cmd_load(const struct rt *rt, int argc, char **argv)
 	}
 	if (tag && !(ntag = ref_normalize(tag, &e)))
 		return cmd_fail("load", &e);
+	if (strcmp(in, "-") == 0)
+		in = "/dev/stdin";
 	if (stat(in, &st) < 0)
-		error_set(&e, errno, "%s", in);
+		error_set(&e, errno, "open");
 	else if (S_ISDIR(st.st_mode))
 		src.dir = xstrdup(in);
 	if (e.msg[0] == '\0' && (src.dir || load_scan_tar(&src, in, &e) == 0))
@@ -120,19 +122,16 @@ static json_t *import_config(const struct import_opts *o, const char *diff_id, t
 	return img;
 }
 
-static int import_run(const struct rt *rt, const struct import_opts *o, struct error *e)
+/* Stores the tarball as the layer blob; hex[65] and diff_id[72] get its
+ * digests. */
+static int import_layer(const struct rt *rt, const char *file, char hex[65], char diff_id[72],
+			long long *size, struct error *e)
 {
-	const char *file = o->file, *name = o->name;
-	char hex[65], dhex[65], diff_id[72], cdigest[72], *bpath, *text;
+	char dhex[65], *bpath;
 	const char *mt;
-	long long size;
-	struct stat st;
-	json_t *cfg, *layers, *names;
 	int r;
 
-	if (stat(file, &st) < 0)
-		return error_set(e, errno, "%s", file);
-	if (blob_put_file(rt->store, file, NULL, hex, &size, e) < 0)
+	if (blob_put_file(rt->store, file, NULL, hex, size, e) < 0)
 		return -1;
 	bpath = xasprintf("%s/blobs/sha256/%s", rt->store, hex);
 	mt = blob_layer_media_type(bpath, e);
@@ -140,9 +139,23 @@ static int import_run(const struct rt *rt, const struct import_opts *o, struct e
 	if (r == 0 && strcmp(mt, MT_OCI_LAYER) != 0)
 		r = blob_diff_id(bpath, dhex, e);
 	free(bpath);
-	if (r < 0)
+	if (r == 0)
+		snprintf(diff_id, 72, "sha256:%s", strcmp(mt, MT_OCI_LAYER) ? dhex : hex);
+	return r;
+}
+
+static int import_run(const struct rt *rt, const struct import_opts *o, struct error *e)
+{
+	char hex[65], diff_id[72], cdigest[72], *text;
+	long long size;
+	struct stat st;
+	json_t *cfg, *layers, *names;
+	int r;
+
+	if (stat(o->file, &st) < 0)
+		return error_set(e, errno, "open");
+	if (import_layer(rt, o->file, hex, diff_id, &size, e) < 0)
 		return -1;
-	snprintf(diff_id, sizeof(diff_id), "sha256:%s", strcmp(mt, MT_OCI_LAYER) ? dhex : hex);
 	/* The tarball's mtime, not the clock: importing the same file twice
 	 * gives the same image (and the same cache keys downstream). */
 	cfg = import_config(o, diff_id, oci_default_epoch() ? oci_default_epoch() : st.st_mtime, e);
@@ -156,7 +169,7 @@ static int import_run(const struct rt *rt, const struct import_opts *o, struct e
 		return -1;
 	layers = json_pack("[{s:s+, s:I, s:s}]", "digest", "sha256:", hex, "size", (json_int_t)size,
 			   "diff_id", diff_id);
-	names = json_pack("[s]", name);
+	names = json_pack("[s]", o->name);
 	r = load_register(rt->store, names, cdigest, layers, NULL, e);
 	json_decref(layers);
 	json_decref(names);

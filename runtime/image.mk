@@ -1,7 +1,8 @@
 # Owner: store/image. load/import/images, base, layer, pack.
 noinst_LIBRARIES += runtime/librtimage.a
 runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runtime/oci.h \
-	runtime/load.h runtime/loadsrc.c runtime/loadimg.c runtime/register.c runtime/cmds.c runtime/change.c runtime/change.h \
+	runtime/load.h runtime/loadsrc.c runtime/loadimg.c runtime/register.c \
+	runtime/cmds.c runtime/change.c runtime/change.h \
 	runtime/unpack.c runtime/unpack.h runtime/base.c \
 	runtime/sink.c runtime/sink.h runtime/ltree.c runtime/layer.h runtime/layer.c \
 	runtime/pack.c runtime/pack.h runtime/packw.c runtime/local.c

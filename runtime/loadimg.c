@@ -156,30 +156,60 @@ static json_t *load_layers(struct load_src *src, json_t *manifest, json_t *confi
 	return out;
 }
 
+static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
+			     struct error *e);
+
+/* A nested index (multi-platform): the host's manifest, with the outer
+ * descriptor's annotations (the names). */
+static int load_oci_nested(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
+			   struct error *e)
+{
+	json_t *idx = load_json_blob(src, json_string_value(json_object_get(desc, "digest")), e);
+	json_t *pick = idx ? load_pick_platform(idx, e) : NULL;
+	int r = -1;
+
+	if (pick) {
+		json_t *copy = json_deep_copy(pick);
+		json_object_set(copy, "annotations", json_object_get(desc, "annotations"));
+		r = load_oci_manifest(src, copy, dmanifest, tag, e);
+		json_decref(copy);
+	}
+	json_decref(idx);
+	return r;
+}
+
+/* -t, then RepoTags, then the descriptor's annotations. */
+static json_t *load_names(const char *tag, json_t *dmanifest, const char *config_digest,
+			  json_t *ann)
+{
+	const char *rn =
+	    json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
+	const char *cn = json_string_value(json_object_get(ann, "io.containerd.image.name"));
+	json_t *names = json_array();
+
+	if (tag)
+		load_add_name(names, tag);
+	load_repotags(dmanifest, config_digest + 7, names);
+	if (cn)
+		load_add_name(names, cn);
+	/* A bare tag ("latest") is not a name. */
+	if (rn && (strchr(rn, '/') || strchr(rn, ':')))
+		load_add_name(names, rn);
+	return names;
+}
+
 /* One manifest of an OCI index: store everything, register its names. */
 static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
 			     struct error *e)
 {
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
-	json_t *ann = json_object_get(desc, "annotations");
-	json_t *m = NULL, *cfg = NULL, *layers = NULL, *names = json_array();
+	json_t *m, *cfg = NULL, *layers = NULL, *names;
 	const char *cdigest;
 	int r = -1;
 
-	if (mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0)) {
-		json_t *idx = load_json_blob(src, digest, e);
-		json_t *pick = idx ? load_pick_platform(idx, e) : NULL;
-		if (pick) {
-			json_t *copy = json_deep_copy(pick);
-			json_object_set(copy, "annotations", ann);
-			r = load_oci_manifest(src, copy, dmanifest, tag, e);
-			json_decref(copy);
-		}
-		json_decref(idx);
-		json_decref(names);
-		return pick ? r : -1;
-	}
+	if (mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0))
+		return load_oci_nested(src, desc, dmanifest, tag, e);
 	m = load_json_blob(src, digest, e);
 	cdigest = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
 	if (m)
@@ -187,22 +217,13 @@ static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanife
 	if (cfg)
 		layers = load_layers(src, m, cfg, e);
 	if (layers) {
-		if (tag)
-			load_add_name(names, tag);
-		load_repotags(dmanifest, cdigest + 7, names);
-		load_add_name(names,
-			      json_string_value(json_object_get(ann, "io.containerd.image.name")));
-		const char *rn =
-		    json_string_value(json_object_get(ann, "org.opencontainers.image.ref.name"));
-		/* A bare tag ("latest") is not a name. */
-		if (rn && (strchr(rn, '/') || strchr(rn, ':')))
-			load_add_name(names, rn);
+		names = load_names(tag, dmanifest, cdigest, json_object_get(desc, "annotations"));
 		r = load_register(src->store, names, cdigest, layers, digest, e);
+		json_decref(names);
 	}
 	json_decref(layers);
 	json_decref(cfg);
 	json_decref(m);
-	json_decref(names);
 	return r < 0 ? error_wrap(e, "image %s", digest ? digest : "?") : 0;
 }
 
@@ -219,6 +240,22 @@ static int load_has(struct load_src *src, const char *path)
 	return 1;
 }
 
+/* Distinct manifests of an index (docker save lists one per tag). */
+static size_t load_count_distinct(json_t *list)
+{
+	json_t *seen = json_object(), *d;
+	size_t i, n;
+
+	json_array_foreach(list, i, d)
+	{
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		json_object_set_new(seen, dg ? dg : "", json_true());
+	}
+	n = json_object_size(seen);
+	json_decref(seen);
+	return n;
+}
+
 static int load_oci(struct load_src *src, json_t *dmanifest, const char *tag, struct error *e)
 {
 	json_t *index = load_json(src, "index.json", e);
@@ -229,9 +266,9 @@ static int load_oci(struct load_src *src, json_t *dmanifest, const char *tag, st
 
 	if (!index)
 		return -1;
-	if (tag && json_array_size(list) > 1)
+	if (tag && load_count_distinct(list) > 1)
 		r = error_set(e, 0, "-t needs an archive with one image (this one has %zu)",
-			      json_array_size(list));
+			      load_count_distinct(list));
 	json_array_foreach(list, i, d)
 	{
 		if (r < 0)

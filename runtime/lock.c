@@ -190,6 +190,29 @@ static void sweep_tmp(const char *dir, const char *prefix)
 	closedir(d);
 }
 
+/* Creates the state dir 0700 when missing: its uppers hold whatever the
+ * build's images hold, setuid-root binaries included, which other local
+ * users must not reach (CVE-2021-41091). An existing dir is left as the
+ * user made it. */
+static int make_state_dir(const char *state, struct error *e)
+{
+	char *parent, *slash;
+	int r = 0;
+
+	if (access(state, F_OK) == 0)
+		return 0;
+	parent = xstrdup(state);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		r = mkdir_p(parent, 0755, e);
+	}
+	free(parent);
+	if (r == 0 && mkdir(state, 0700) < 0 && errno != EEXIST)
+		r = error_set(e, errno, "create %s", state);
+	return r;
+}
+
 static int take_locks(const struct rt *rt, const char *key, struct error *e)
 {
 	char *state_lock = path_join(rt->state, "lock");
@@ -220,7 +243,7 @@ int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *alre
 		r = error_set(e, 0, "bad step key '%s'", key);
 		goto out;
 	}
-	r = mkdir_p(rt->state, 0755, e);
+	r = make_state_dir(rt->state, e);
 	if (out && lstat(out, &before) < 0)
 		memset(&before, 0, sizeof(before));
 	if (r == 0)

@@ -17,10 +17,13 @@
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "ignore.h"
+#include "mountsrc.h"
 #include "mounts.h"
 #include "rt.h"
 #include "sandbox.h"
 #include "snapshot.h"
+#include "sshproxy.h"
 #include "util.h"
 
 /* ---- planning (no system changes) ---- */
@@ -62,6 +65,38 @@ static char *mount_target(json_t *m, const char *workdir, const char *def, struc
 	return clean;
 }
 
+/* The build's ignore file for a context bind: from.ignore when the
+ * compiler gives it (null = none), else CONTEXT/.dockerignore. Only a file
+ * with patterns is kept: an empty one changes nothing. */
+static int plan_ignore(struct sandbox_op *op, json_t *from, const char *ctx, struct error *e)
+{
+	json_t *v = json_object_get(from, "ignore");
+	char *path = json_is_string(v) ? xstrdup(json_string_value(v))
+		     : v	       ? NULL
+				       : path_join(ctx, ".dockerignore");
+	char *text = NULL;
+	size_t len = 0;
+	struct error rd;
+
+	if (!path || read_file(path, &text, &len, &rd) < 0) {
+		int r = path && json_is_string(v) ? error_set(e, 0, "%s", rd.msg) : 0;
+		free(path);
+		return r;
+	}
+	op->ig = ignore_parse(text, len, path, e);
+	free(text);
+	if (!op->ig) {
+		free(path);
+		return -1;
+	}
+	if (ignore_count(op->ig) == 0) {
+		ignore_free(op->ig);
+		op->ig = NULL;
+	}
+	op->ignore = path;
+	return 0;
+}
+
 static int plan_bind(struct sandbox *sb, json_t *m, const char *target, struct error *e)
 {
 	json_t *from = json_object_get(m, "from");
@@ -74,13 +109,49 @@ static int plan_bind(struct sandbox *sb, json_t *m, const char *target, struct e
 				 target);
 	op = sandbox_add(sb, ctx ? SB_BIND : SB_VIEW, ctx ? ctx : step, target, flags);
 	op->sub = xstrdup(jstr(m, "source") ? jstr(m, "source") : "/");
+	if (ctx && plan_ignore(op, from, ctx, e) < 0)
+		return error_wrap(e, "bind mount on %s: ignore file", target);
 	return 0;
+}
+
+/* from/source: the cache's first content (BuildKit bases a new cache on
+ * the source); the seed's own mode and owner then replace mode/uid/gid. */
+static int plan_seed(struct sandbox_op *op, json_t *m, const char *target, struct error *e)
+{
+	json_t *from = json_object_get(m, "from");
+	const char *ctx = jstr(from, "context"), *step = jstr(from, "step");
+
+	if (!from)
+		return 0;
+	if (!ctx && !step)
+		return error_set(e, 0, "cache mount on %s: \"from\" needs a context or a step",
+				 target);
+	op->seed = xstrdup(ctx ? ctx : step);
+	op->seed_sub = xstrdup(jstr(m, "source") ? jstr(m, "source") : "/");
+	if (step)
+		op->flags |= SB_SEEDSTEP;
+	/* BuildKit seeds from the context as sent: without ignored files. */
+	if (ctx && plan_ignore(op, from, ctx, e) < 0)
+		return error_wrap(e, "cache mount on %s: ignore file", target);
+	return 0;
+}
+
+/* "context DIR:SOURCE" or "step KEY:SOURCE" for a seeded cache, else NULL. */
+static char *cache_seed_name(json_t *m)
+{
+	json_t *from = json_object_get(m, "from");
+	const char *ctx = jstr(from, "context"), *step = jstr(from, "step");
+	const char *src = jstr(m, "source") ? jstr(m, "source") : "/";
+
+	if (!ctx && !step)
+		return NULL;
+	return xasprintf("%s %s:%s", ctx ? "context" : "step", ctx ? ctx : step, src);
 }
 
 static int plan_cache(struct sandbox *sb, json_t *m, const char *target, struct error *e)
 {
 	const char *id = jstr(m, "id"), *sharing = jstr(m, "sharing");
-	char hex[65], *dir;
+	char hex[65], *dir, *seed, *key;
 	struct sandbox_op *op;
 
 	if (!id || !*id)
@@ -89,19 +160,25 @@ static int plan_cache(struct sandbox *sb, json_t *m, const char *target, struct 
 	    strcmp(sharing, "locked"))
 		return error_set(e, 0, "cache mount on %s: unknown sharing mode %s", target,
 				 sharing);
-	/* The id may hold any characters: the directory is named by its hash. */
-	sha256_hex(id, strlen(id), hex);
+	/* The id may hold any characters: the directory is named by its hash.
+	 * A seeded cache is another cache (BuildKit keys it by id and the
+	 * base's ref): same id, other from/source, other directory. */
+	seed = cache_seed_name(m);
+	key = seed ? xasprintf("%s\n%s", id, seed) : xstrdup(id);
+	sha256_hex(key, strlen(key), hex);
 	hex[32] = '\0';
 	dir = xasprintf("%s/cache/%s", sb->rt->store, hex);
 	op = sandbox_add(sb, SB_BIND, dir, target,
 			 json_is_true(json_object_get(m, "ro")) ? SB_RO : 0);
 	free(dir);
+	free(key);
+	free(seed);
 	op->sharing = sharing ? sharing[0] : 's';
 	op->mode = (mode_t)jnum(m, "mode", 0755, 8);
 	op->uid = (uid_t)jnum(m, "uid", 0, 10);
 	op->gid = (gid_t)jnum(m, "gid", 0, 10);
 	op->data = xstrdup(id);
-	return 0;
+	return plan_seed(op, m, target, e);
 }
 
 static int plan_tmpfs(struct sandbox *sb, json_t *m, const char *target)
@@ -168,24 +245,43 @@ static int env_has(const struct strlist *env, const char *name)
 	return 0;
 }
 
+/* The agent for a mount: its "socket", else $SSH_AUTH_SOCK for the
+ * default id. */
+static const char *ssh_agent(json_t *m, const char *id)
+{
+	const char *sock = jstr(m, "socket");
+
+	if (!sock && strcmp(id, "default") == 0)
+		sock = getenv("SSH_AUTH_SOCK");
+	return sock && *sock && access(sock, F_OK) == 0 ? sock : NULL;
+}
+
 static int plan_ssh(struct sandbox *sb, json_t *m, const char *workdir, int nth, struct error *e)
 {
-	const char *sock = jstr(m, "socket") ? jstr(m, "socket") : getenv("SSH_AUTH_SOCK");
+	const char *id = jstr(m, "id") && *jstr(m, "id") ? jstr(m, "id") : "default";
+	const char *sock = ssh_agent(m, id);
 	char *def = xasprintf("/run/buildkit/ssh_agent.%d", nth);
 	char *target = mount_target(m, workdir, def, e);
+	struct sandbox_op *op;
 
 	free(def);
 	if (!target)
 		return -1;
-	if (!sock || !*sock || access(sock, F_OK) < 0) {
+	if (!sock) {
 		int r = json_is_true(json_object_get(m, "required"))
-			    ? error_set(e, 0, "ssh mount on %s: no agent socket (SSH_AUTH_SOCK)",
-					target)
+			    ? error_set(e, 0, "ssh %s: required but no agent socket (--ssh %s=...)",
+					id, id)
 			    : 0;
 		free(target);
 		return r;
 	}
-	sandbox_add(sb, SB_BIND, sock, target, 0);
+	/* The command talks to a relay socket of the step's own, made with
+	 * the mount's mode and owner; the agent's socket stays untouched. */
+	op = sandbox_add(sb, SB_BIND, sock, target, SB_PROXY);
+	op->mode = (mode_t)jnum(m, "mode", 0600, 8);
+	op->uid = (uid_t)jnum(m, "uid", 0, 10);
+	op->gid = (gid_t)jnum(m, "gid", 0, 10);
+	op->data = xstrdup(id);
 	if (!env_has(&sb->env, "SSH_AUTH_SOCK"))
 		strlist_take(&sb->env, xasprintf("SSH_AUTH_SOCK=%s", target));
 	free(target);
@@ -284,6 +380,25 @@ static int lock_private(struct sandbox_op *op, struct error *e)
 	}
 }
 
+/* A cache dir that does not exist yet is filled (seed, owner, mode) in a
+ * fresh directory that the child renames into place when complete: a
+ * crash or a concurrent first use never leaves a half-made cache under
+ * the real name. */
+static int claim_new_cache(struct sandbox_op *op, struct error *e)
+{
+	if (access(op->src, F_OK) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return error_set(e, errno, "cache mount %s: %s", op->data, op->src);
+	op->fresh = xasprintf("%s.new-%d", op->src, (int)getpid());
+	if (remove_tree(op->fresh, e) < 0) /* a stale one from a reused pid */
+		return -1;
+	if (mkdir(op->fresh, 0700) < 0)
+		return error_set(e, errno, "cache mount %s: mkdir %s", op->data, op->fresh);
+	op->flags |= SB_INITOWNER;
+	return 0;
+}
+
 static int prepare_cache(struct sandbox_op *op, struct mounts_locks *l, struct error *e)
 {
 	char *lk = xasprintf("%s.lock", op->src);
@@ -300,29 +415,61 @@ static int prepare_cache(struct sandbox_op *op, struct mounts_locks *l, struct e
 		return error_wrap(e, "cache mount %s", op->data);
 	l->fds = xreallocarray(l->fds, l->n + 1, sizeof(int));
 	l->fds[l->n++] = fd;
-	/* Created now: the child sets its owner and mode (in its namespace). */
-	if (mkdir(op->src, 0755) == 0)
-		op->flags |= SB_INITOWNER;
-	else if (errno != EEXIST)
-		return error_set(e, errno, "cache mount %s: mkdir %s", op->data, op->src);
-	return 0;
+	return claim_new_cache(op, e);
+}
+
+/* ssh: STATE/KEY/ssh-N/S, in a 0700 directory so that no other host user
+ * reaches the agent through it; the sandbox gets it by a bind mount. */
+static int prepare_ssh(struct sandbox *sb, size_t i, struct mounts_locks *l, struct error *e)
+{
+	struct sandbox_op *op = &sb->ops[i];
+	char *dir = rt_path(sb->rt, sb->key, NULL), *sdir = xasprintf("%s/ssh-%zu", dir, i);
+	char *path = xasprintf("%s/S", sdir);
+	pid_t pid = -1;
+	int r =
+	    mkdir(sdir, 0700) < 0 && errno != EEXIST ? error_set(e, errno, "mkdir %s", sdir) : 0;
+
+	if (r == 0)
+		r = sshproxy_start(op->src, path, op->mode, op->uid, op->gid, &pid, e);
+	if (r == 0) {
+		l->relays = xreallocarray(l->relays, l->nrelays + 1, sizeof(int));
+		l->relays[l->nrelays++] = pid;
+		free(op->src);
+		op->src = path;
+		path = NULL;
+	}
+	free(dir);
+	free(sdir);
+	free(path);
+	return r < 0 ? error_wrap(e, "ssh %s", op->data) : 0;
 }
 
 int mounts_prepare(struct sandbox *sb, struct mounts_locks *locks, struct error *e)
 {
-	for (size_t i = 0; i < sb->nops; i++)
+	for (size_t i = 0; i < sb->nops; i++) {
 		if (sb->ops[i].sharing && prepare_cache(&sb->ops[i], locks, e) < 0)
 			return -1;
+		if (sb->ops[i].flags & SB_PROXY && prepare_ssh(sb, i, locks, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
-void mounts_unlock(struct mounts_locks *l)
+void mounts_unlock(struct sandbox *sb, struct mounts_locks *l)
 {
+	struct error ignored;
+
+	for (size_t i = 0; i < l->nrelays; i++)
+		sshproxy_stop(l->relays[i]);
+	/* Still there: the child failed before renaming it into place. */
+	for (size_t i = 0; i < sb->nops; i++)
+		if (sb->ops[i].fresh)
+			remove_tree(sb->ops[i].fresh, &ignored);
 	for (size_t i = 0; i < l->n; i++)
 		close(l->fds[i]);
 	free(l->fds);
-	l->fds = NULL;
-	l->n = 0;
+	free(l->relays);
+	memset(l, 0, sizeof(*l));
 }
 
 /* ---- child side: primitives ---- */
@@ -620,11 +767,11 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 	char *dir = rt_path(sb->rt, sb->key, NULL), *base = xasprintf("%s/discard-%zu", dir, i);
 	char *lower = xasprintf("/proc/self/fd/%d", sfd);
 	char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
-	char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
+	char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,volatile%s", lower, upper, work,
 			       sb->userns ? ",userxattr" : "");
 	int mfd = -1;
 
-	if (mkdir_p(upper, 0755, e) == 0 && mkdir_p(work, 0755, e) == 0)
+	if (snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
 		mfd = fs_new("overlay", opts, 0, e);
 	free(dir);
 	free(base);
@@ -635,19 +782,217 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 	return mfd;
 }
 
-/* First use of a cache dir: its owner and mode as the mount asked. */
-static int init_owner(const struct sandbox_op *op, struct error *e)
+/* STATE/KEY/NAME-i: scratch in the child's mount namespace, removed
+ * after the step with the step's other scratch. */
+static char *scratch_dir(const struct sandbox *sb, const char *name, size_t i, struct error *e)
 {
-	int fd = open(op->src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = 0;
+	char *dir = rt_path(sb->rt, sb->key, NULL), *p = xasprintf("%s/%s-%zu", dir, name, i);
+
+	free(dir);
+	if (snapshot_mkdir(p, 0755, e) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+static int filtered_source(const struct sandbox *sb, size_t i, const char *ctx, int sfd,
+			   struct error *e);
+
+/* The seed as an O_PATH fd: the context directory, or a read-only view
+ * of the step mounted at STATE/KEY/seed-i; then source inside it. */
+static int open_seed(const struct sandbox *sb, size_t i, struct error *e)
+{
+	const struct sandbox_op *op = &sb->ops[i];
+	char *view = NULL;
+	int fd;
+
+	if (op->flags & SB_SEEDSTEP) {
+		view = scratch_dir(sb, "seed", i, e);
+		if (!view || snapshot_mount_ro(sb->rt, op->seed, view, e) < 0) {
+			free(view);
+			return -1;
+		}
+	}
+	fd = open_source(view ? view : op->seed, op->seed_sub, e);
+	free(view);
+	if (fd >= 0 && op->ig)
+		fd = filtered_source(sb, i, op->seed, fd, e);
+	return fd;
+}
+
+/* Copies the seed directory sfd into dfd, whose own mode and owner the
+ * cache root takes. */
+static int copy_seed(int sfd, int dfd, int lax, struct error *e)
+{
+	struct stat st;
+
+	if (fstat(sfd, &st) < 0)
+		return error_set(e, errno, "stat");
+	if (mountsrc_copy_tree(sfd, dfd, lax, e) < 0)
+		return -1;
+	if (fchown(dfd, st.st_uid, st.st_gid) < 0 && !lax)
+		return error_set(e, errno, "owner of the cache");
+	if (fchmod(dfd, st.st_mode & 07777) < 0)
+		return error_set(e, errno, "mode of the cache");
+	return 0;
+}
+
+/* The cache's first content: a copy of the seed. */
+static int seed_cache(const struct sandbox *sb, size_t i, int dfd, struct error *e)
+{
+	int pfd = open_seed(sb, i, e), sfd, r = -1;
+
+	if (pfd >= 0) {
+		sfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sfd < 0)
+			error_set(e, errno, "open");
+		else
+			r = copy_seed(sfd, dfd, sb->userns, e);
+		if (sfd >= 0)
+			close(sfd);
+		close(pfd);
+	}
+	return r < 0 ? error_wrap(e, "seed from %s", sb->ops[i].seed_sub) : 0;
+}
+
+/* First use of a cache: fill the parent's fresh directory (the seed, or
+ * just the mount's owner and mode), then rename it into place. If another
+ * step's first use won the race, its cache is used and ours dropped. */
+static int init_cache(const struct sandbox *sb, size_t i, struct error *e)
+{
+	const struct sandbox_op *op = &sb->ops[i];
+	int fd = open(op->fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
-		return error_set(e, errno, "open %s", op->src);
-	if (fchown(fd, op->uid, op->gid) < 0 || fchmod(fd, op->mode) < 0)
+		return error_set(e, errno, "open %s", op->fresh);
+	if (op->seed)
+		r = seed_cache(sb, i, fd, e);
+	else if (fchown(fd, op->uid, op->gid) < 0 || fchmod(fd, op->mode) < 0)
 		r = error_set(e, errno, "set owner %u:%u mode %o of %s", (unsigned)op->uid,
 			      (unsigned)op->gid, (unsigned)op->mode, op->src);
 	close(fd);
+	if (r == 0 && rename(op->fresh, op->src) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		r = error_set(e, errno, "rename %s", op->fresh);
 	return r;
+}
+
+/* A read-only overlay without upper: lowerdir is already escaped. */
+static int overlay_ro(const char *lowerdir, int userns, struct error *e)
+{
+	int fd = fsopen("overlay", FSOPEN_CLOEXEC), mfd = -1;
+
+	if (fd < 0)
+		return error_set(e, errno, "fsopen overlay");
+	if (fsconfig(fd, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0 ||
+	    (userns && fsconfig(fd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+	    fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		error_set(e, errno, "overlay lowerdir=%s", lowerdir);
+	else if ((mfd = fsmount(fd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)) < 0)
+		error_set(e, errno, "fsmount overlay");
+	close(fd);
+	return mfd;
+}
+
+/* Mounts mfd (closed) on the directory path. */
+static int attach_path(int mfd, const char *path, struct error *e)
+{
+	int tfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (tfd < 0) {
+		close(mfd);
+		return error_set(e, errno, "open %s", path);
+	}
+	return attach(mfd, tfd, e);
+}
+
+/* dir/view = overlay(dir/wh over the source sfd); an O_PATH fd of it. */
+static int mount_filtered(const struct sandbox *sb, const char *dir, int sfd, struct error *e)
+{
+	char *wh = xasprintf("%s/wh", dir), *view = xasprintf("%s/view", dir);
+	char *src = xasprintf("/proc/self/fd/%d", sfd);
+	char *ewh = snapshot_escape(wh), *esrc = snapshot_escape(src);
+	char *lower = xasprintf("%s:%s", ewh, esrc);
+	int mfd = overlay_ro(lower, sb->userns, e), fd = -1;
+
+	if (mfd >= 0 && attach_path(mfd, view, e) == 0 &&
+	    (fd = open(view, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		error_set(e, errno, "open %s", view);
+	free(wh);
+	free(view);
+	free(src);
+	free(ewh);
+	free(esrc);
+	free(lower);
+	return fd;
+}
+
+/* Fills dir/wh (see mountsrc_whiteouts) from the source sfd. */
+static int fill_whiteouts(const struct sandbox *sb, size_t i, int dfd, int sfd, const char *ctx,
+			  size_t *n, struct error *e)
+{
+	char *real = realpath(ctx, NULL), *rel = real ? path_in_root(sfd, real) : NULL;
+	int src = openat(sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), wfd = -1, r = -1;
+
+	if (!rel)
+		error_set(e, errno ? errno : EINVAL, "source outside %s", ctx);
+	else if (src < 0 || mkdirat(dfd, "wh", 0700) < 0 || mkdirat(dfd, "view", 0700) < 0 ||
+		 (wfd = openat(dfd, "wh", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		error_set(e, errno, "whiteout layer");
+	else
+		r = mountsrc_whiteouts(src, rel + 1, wfd, sb->ops[i].ig, sb->userns, n, e);
+	if (src >= 0)
+		close(src);
+	if (wfd >= 0)
+		close(wfd);
+	free(real);
+	free(rel);
+	return r;
+}
+
+/* The whiteout layer on a private tmpfs at dir; the number made in *n. */
+static int make_whiteouts(const struct sandbox *sb, size_t i, const char *dir, int sfd,
+			  const char *ctx, size_t *n, struct error *e)
+{
+	int mfd = fs_new("tmpfs", "mode=0700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e), dfd, r;
+
+	if (mfd < 0 || attach_path(mfd, dir, e) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return error_set(e, errno, "open %s", dir);
+	r = fill_whiteouts(sb, i, dfd, sfd, ctx, n, e);
+	close(dfd);
+	return r;
+}
+
+/* A context bind with an ignore file: the source with every excluded
+ * path invisible (see mountsrc.c). Takes sfd; returns the fd to bind. */
+static int filtered_source(const struct sandbox *sb, size_t i, const char *ctx, int sfd,
+			   struct error *e)
+{
+	char *dir;
+	size_t n = 0;
+	struct stat st;
+	int fd = -1;
+
+	if (fstat(sfd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return sfd; /* a single file: ctx_resolve-like checks are the compiler's */
+	dir = scratch_dir(sb, "ign", i, e);
+	if (dir && make_whiteouts(sb, i, dir, sfd, ctx, &n, e) == 0)
+		fd = n == 0 ? dup(sfd) : mount_filtered(sb, dir, sfd, e);
+	free(dir);
+	close(sfd);
+	return fd < 0 ? error_wrap(e, "ignore file %s", sb->ops[i].ignore) : fd;
+}
+
+/* The source of a bind: src + sub, filtered by the ignore file if any. */
+static int bind_source(const struct sandbox *sb, size_t i, const char *src, struct error *e)
+{
+	int sfd = open_source(src, sb->ops[i].sub, e);
+
+	if (sfd < 0 || !sb->ops[i].ig)
+		return sfd;
+	return filtered_source(sb, i, src, sfd, e);
 }
 
 static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int rootfd,
@@ -657,9 +1002,9 @@ static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int r
 	int sfd, tfd, mfd;
 	struct stat st;
 
-	if (op->flags & SB_INITOWNER && init_owner(op, e) < 0)
+	if (op->flags & SB_INITOWNER && init_cache(sb, i, e) < 0)
 		return -1;
-	sfd = open_source(src, op->sub, e);
+	sfd = bind_source(sb, i, src, e);
 	if (sfd < 0)
 		return -1;
 	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode))) {
@@ -696,7 +1041,8 @@ static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char
 	int r = -1;
 
 	/* Mounted in the child's namespace only; gone with it. */
-	if (mkdir_p(view, 0755, e) == 0 && snapshot_mount_ro(sb->rt, sb->ops[i].src, view, e) == 0)
+	if (snapshot_mkdir(view, 0755, e) == 0 &&
+	    snapshot_mount_ro(sb->rt, sb->ops[i].src, view, e) == 0)
 		r = apply_bind(sb, i, view, rootfd, root, stubs, e);
 	free(dir);
 	free(view);
@@ -717,34 +1063,61 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* data as a file on a private tmpfs: secrets never touch the upper. */
-static int apply_file(int rootfd, const char *root, const struct sandbox_op *op,
-		      struct strlist *stubs, struct error *e)
-{
-	int tfd, mfd, fd, ffd = -1;
+/* Child side, made once per sandbox and kept until it exits: new
+ * superblocks cost more than clones of one. */
+static int files_fd = -1, empty_fd = -1;
 
-	tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
-	if (tfd < 0)
-		return -1;
-	mfd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
-	fd = mfd < 0 ? -1 : openat(mfd, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+/* The private tmpfs that holds every SB_FILE op's file. */
+static int files_tmpfs(struct error *e)
+{
+	if (files_fd < 0)
+		files_fd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	return files_fd;
+}
+
+/* An empty read-only tmpfs, cloned to mask directories. */
+static int empty_tmpfs(struct error *e)
+{
+	if (empty_fd < 0)
+		empty_fd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY, e);
+	return empty_fd;
+}
+
+/* op's data as file "fI" of the files tmpfs; a detached mount of it. */
+static int make_file(const struct sandbox_op *op, size_t i, struct error *e)
+{
+	int mfd = files_tmpfs(e), fd, ffd = -1;
+	char name[32];
+
+	snprintf(name, sizeof(name), "f%zu", i);
+	fd = mfd < 0 ? -1 : openat(mfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd >= 0 && (write_all(fd, op->data, op->len) < 0 || fchown(fd, op->uid, op->gid) < 0 ||
 			fchmod(fd, op->mode) < 0))
 		error_set(e, errno, "write file");
-	else if (fd >= 0)
-		ffd = open_tree(mfd, "f", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	else if (fd >= 0 && (ffd = open_tree(mfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+		error_set(e, errno, "clone file");
 	if (fd < 0 && mfd >= 0)
 		error_set(e, errno, "create file");
 	if (fd >= 0)
 		close(fd);
-	if (mfd >= 0)
-		close(mfd);
+	return ffd;
+}
+
+/* data as a file on a private tmpfs: secrets never touch the upper. */
+static int apply_file(const struct sandbox *sb, size_t i, int rootfd, const char *root,
+		      struct strlist *stubs, struct error *e)
+{
+	const struct sandbox_op *op = &sb->ops[i];
+	int tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
+	int ffd = tfd < 0 ? -1 : make_file(op, i, e);
+
 	if (ffd >= 0 && op->flags & SB_RO && set_ro(ffd, e) < 0) {
 		close(ffd);
 		ffd = -1;
 	}
 	if (ffd < 0) {
-		close(tfd);
+		if (tfd >= 0)
+			close(tfd);
 		return -1;
 	}
 	return attach(ffd, tfd, e);
@@ -781,7 +1154,10 @@ static int apply_mask(int rootfd, const struct sandbox_op *op, struct error *e)
 		mfd = open_tree(tfd, "",
 				OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	else if (S_ISDIR(st.st_mode))
-		mfd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY, e);
+		mfd = empty_tmpfs(e) < 0
+			  ? -1
+			  : open_tree(empty_fd, "",
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	else
 		mfd = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (mfd < 0 || set_ro(mfd, e) < 0) {
@@ -820,7 +1196,7 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 	case SB_VIEW:
 		return apply_view(sb, i, rootfd, root, stubs, e);
 	case SB_FILE:
-		return apply_file(rootfd, root, op, stubs, e);
+		return apply_file(sb, i, rootfd, root, stubs, e);
 	case SB_SYMLINK:
 		return apply_symlink(rootfd, op, e);
 	case SB_MASK:

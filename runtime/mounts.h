@@ -13,19 +13,22 @@ struct sandbox_op;
 struct strlist;
 struct error;
 
-/* Cache-mount locks held by the parent for the step's duration. */
+/* What the parent holds for the step's duration: cache-mount locks and
+ * ssh relay processes. */
 struct mounts_locks {
 	int *fds;
 	size_t n;
+	int *relays; /* pids */
+	size_t nrelays;
 };
 
 /* Adds the ops of the spec's "mounts" list (targets joined with workdir). */
 int mounts_plan(struct sandbox *sb, json_t *mounts, const char *workdir, struct error *e);
-/* Parent side, before the run: creates cache directories and takes their
- * locks (shared / locked / private instances). */
+/* Parent side, before the run: takes the cache locks (shared / locked /
+ * private instances), prepares new cache directories, starts ssh relays. */
 int mounts_prepare(struct sandbox *sb, struct mounts_locks *locks, struct error *e);
-/* Releases the locks. */
-void mounts_unlock(struct mounts_locks *locks);
+/* Stops the relays, removes unused new cache directories, releases the locks. */
+void mounts_unlock(struct sandbox *sb, struct mounts_locks *locks);
 /* Child side: executes op index i against the rootfs mounted at root
  * (rootfd), appending mount points it had to create to stubs. */
 int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,

@@ -120,9 +120,33 @@ static int pack_layers(struct pack_ctx *c, json_t *chain, struct error *e)
 	return 0;
 }
 
-/* The spec's history with empty_layer set from the steps' layers; the
- * count of layer entries must match the diff_ids, or loaders reject it. */
-static json_t *pack_history(struct pack_ctx *c, struct error *e)
+/* Makes the count of history entries with a layer equal the number of
+ * layers, as BuildKit's exporter does: surplus entries (oldest first)
+ * become empty_layer, missing ones (a base image without history) are
+ * added at the bottom, where the base layers are. */
+static void pack_history_fixup(struct pack_ctx *c, json_t *hist, size_t nonempty)
+{
+	size_t nlayers = json_array_size(c->layers), i;
+	json_t *h;
+
+	json_array_foreach(hist, i, h)
+	{
+		if (nonempty <= nlayers)
+			break;
+		if (!json_is_true(json_object_get(h, "empty_layer"))) {
+			json_object_set_new(h, "empty_layer", json_true());
+			nonempty--;
+		}
+	}
+	for (; nonempty < nlayers; nonempty++)
+		json_array_insert_new(
+		    hist, 0,
+		    json_pack("{s:s, s:s}", "created", c->created, "comment",
+			      "df2make: history entry for a layer that had none"));
+}
+
+/* The spec's history with empty_layer set from the steps' layers. */
+static json_t *pack_history(struct pack_ctx *c)
 {
 	json_t *out = json_array(), *h;
 	size_t i, nonempty = 0;
@@ -143,12 +167,8 @@ static json_t *pack_history(struct pack_ctx *c, struct error *e)
 		nonempty += !json_is_true(json_object_get(x, "empty_layer"));
 		json_array_append_new(out, x);
 	}
-	if (json_array_size(out) && nonempty != json_array_size(c->layers)) {
-		error_set(e, 0, "history has %zu entries with a layer, the image has %zu layers",
-			  nonempty, json_array_size(c->layers));
-		json_decref(out);
-		return NULL;
-	}
+	if (json_array_size(out) && nonempty != json_array_size(c->layers))
+		pack_history_fixup(c, out, nonempty);
 	return out;
 }
 
@@ -171,12 +191,7 @@ static json_t *pack_config(struct pack_ctx *c, struct error *e)
 	{
 		json_array_append(diff_ids, json_object_get(l, "diff_id"));
 	}
-	hist = pack_history(c, e);
-	if (!hist) {
-		json_decref(cfg);
-		json_decref(diff_ids);
-		return NULL;
-	}
+	hist = pack_history(c);
 	json_object_set_new(cfg, "created", json_string(c->created));
 	pack_set_str(cfg, "author", c->spec, NULL);
 	pack_set_str(cfg, "architecture", c->spec, oci_host_arch());

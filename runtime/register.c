@@ -15,6 +15,10 @@
 #include "store.h"
 #include "util.h"
 
+/* Layers verified by this process: an archive lists an image once per tag,
+ * and decompressing a big layer again would be wasted time. */
+static json_t *register_verified;
+
 /* Sets the layer's OCI media type from its bytes and verifies diff_id. */
 static int register_layer(const char *store, json_t *l, struct error *e)
 {
@@ -25,16 +29,23 @@ static int register_layer(const char *store, json_t *l, struct error *e)
 	char hex[65];
 	int r = -1;
 
+	if (!register_verified)
+		register_verified = json_object();
+	const char *seen = json_string_value(json_object_get(register_verified, digest));
 	if (!diff_id || !startswith(diff_id, "sha256:") || !blob_is_hex(diff_id + 7))
 		error_set(e, 0, "layer %s: bad diff_id", digest);
+	else if (mt && seen && strcmp(seen, diff_id) == 0)
+		r = 0;
 	else if (mt && strcmp(mt, MT_OCI_LAYER) == 0)
 		r = strcmp(digest, diff_id) == 0 ? 0 : -2;
 	else if (mt)
 		r = blob_diff_id(path, hex, e) < 0 ? -1 : strcmp(hex, diff_id + 7) ? -2 : 0;
 	if (r == -2)
 		r = error_set(e, 0, "layer %s does not match diff_id %s", digest, diff_id);
-	if (r == 0)
+	if (r == 0) {
 		json_object_set_new(l, "mediaType", json_string(mt));
+		json_object_set_new(register_verified, digest, json_string(diff_id));
+	}
 	free(path);
 	return r;
 }

@@ -13,23 +13,27 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "progress.h"
 #include "rt.h"
 #include "sandbox.h"
 #include "snapshot.h"
 #include "util.h"
 
 /* "RUN make" from the title "[stage 2/5] RUN make", else the argv. */
-static char *run_text(json_t *spec, const struct sandbox *sb)
+static char *run_text(json_t *spec)
 {
 	const char *title = json_string_value(json_object_get(spec, "title"));
 	const char *rb = title && title[0] == '[' ? strstr(title, "] ") : NULL;
 	char *s, *t;
+	size_t i;
+	json_t *a;
 
 	if (title && *title)
 		return xstrdup(rb ? rb + 2 : title);
 	s = xstrdup("RUN");
-	for (size_t i = 0; i < sb->argv.n; i++) {
-		t = xasprintf("%s %s", s, sb->argv.v[i]);
+	json_array_foreach(json_object_get(spec, "args"), i, a)
+	{
+		t = xasprintf("%s %s", s, json_string_value(a) ? json_string_value(a) : "?");
 		free(s);
 		s = t;
 	}
@@ -52,6 +56,18 @@ static void remove_scratch(const char *dir, const char *name)
 	free(w2);
 }
 
+/* Per-mount scratch: rw-bind uppers, step views, cache seeds, ignore
+ * filters, ssh relay sockets; and the rootfs mount point. */
+static int is_scratch(const char *name)
+{
+	static const char *prefixes[] = {"discard-", "view-", "seed-", "ign-", "ssh-"};
+
+	for (size_t i = 0; i < LEN(prefixes); i++)
+		if (startswith(name, prefixes[i]))
+			return 1;
+	return strcmp(name, "root") == 0;
+}
+
 /* Everything in STATE/KEY but the upper and chain.json is scratch. */
 static void cleanup_step_dir(const struct rt *rt, const char *key)
 {
@@ -64,9 +80,7 @@ static void cleanup_step_dir(const struct rt *rt, const char *key)
 	chmod(wk, 0700);
 	free(wk);
 	while (d && (de = readdir(d))) {
-		if (startswith(de->d_name, "discard-"))
-			remove_scratch(dir, de->d_name);
-		else if (startswith(de->d_name, "view-") || strcmp(de->d_name, "root") == 0)
+		if (is_scratch(de->d_name))
 			remove_scratch(dir, de->d_name);
 	}
 	if (d)
@@ -169,7 +183,7 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 
 	if (status == 0)
 		return 0;
-	what = run_text(spec, sb);
+	what = run_text(spec);
 	if (sb->signo)
 		error_set(e, 0, "%s%s%s: exit status %d (killed by signal %d, SIG%s)",
 			  loc ? loc : "", loc ? ": " : "", what, status, sb->signo,
@@ -181,35 +195,73 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 	return -1;
 }
 
+/* The step's last progress line: DONE with the time, or ERROR. */
+static void report_end(const struct rt *rt, const char *key, long long t0, int r,
+		       const struct error *e)
+{
+	if (r == 0)
+		progress_line(rt, key, "DONE %.1fs", progress_elapsed(t0));
+	else
+		progress_line(rt, key, "ERROR: %s", e->msg);
+}
+
+/* "[stage 2/5] RUN make", or the command when there is no title. */
+static void report_start(const struct rt *rt, const char *key, json_t *spec)
+{
+	const char *title = json_string_value(json_object_get(spec, "title"));
+	char *what = title && *title ? NULL : run_text(spec);
+
+	progress_line(rt, key, "%s", what ? what : title);
+	free(what);
+}
+
+/* Plans, runs, cleans up and commits; 0, or -1 with e set. */
+static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
+		    struct progress_timing *t, struct error *e)
+{
+	int status = 0, r;
+
+	report_start(rt, key, spec);
+	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
+	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
+		return -1;
+	progress_timing_mark(t, "prepare");
+	r = sandbox_run(sb, &status, e);
+	progress_timing_mark(t, "sandbox");
+	progress_timing_note(t, "setup", sb->setup_timing);
+	cleanup_step_dir(rt, key);
+	if (r < 0)
+		return -1;
+	if (check_status(spec, sb, status, e) < 0) {
+		progress_line(rt, key, "ERROR: exit status %d", status);
+		return -2; /* the command failed: e says how, no "RUN step" context */
+	}
+	remove_stubs(rt, key, sb);
+	progress_timing_mark(t, "cleanup");
+	r = chain_commit(rt, key, sb->parent, e);
+	if (r == 0)
+		r = rt_stamp(rt, key, e);
+	progress_timing_mark(t, "commit");
+	return r;
+}
+
 int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
+	long long t0 = progress_now();
 	struct sandbox sb = {0};
-	int status = 0, r = -1;
+	struct progress_timing t;
+	int r;
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-zero-length"
-	rt_progress(rt, spec, ""); /* the title alone */
-#pragma GCC diagnostic pop
-	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
-	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(&sb, rt, key, spec, e) < 0)
-		goto wrap;
-	r = sandbox_run(&sb, &status, e);
-	cleanup_step_dir(rt, key);
-	if (r < 0)
-		goto wrap;
-	if (check_status(spec, &sb, status, e) < 0) {
-		r = -1;
-		goto out;
-	}
-	remove_stubs(rt, key, &sb);
-	r = chain_commit(rt, key, sb.parent, e);
-	if (r == 0)
-		r = rt_stamp(rt, key, e);
-wrap:
-	if (r < 0)
+	progress_timing_start(&t);
+	r = run_step(rt, key, spec, &sb, &t, e);
+	if (r == -1) {
+		report_end(rt, key, t0, r, e);
 		error_wrap(e, "%s%sRUN step", loc ? loc : "", loc ? ": " : "");
-out:
+	} else if (r == 0) {
+		report_end(rt, key, t0, r, e);
+	}
 	sandbox_free(&sb);
-	return r;
+	progress_timing_print(&t);
+	return r < 0 ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,11 +25,14 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
+#include "ignore.h"
 #include "mounts.h"
+#include "progress.h"
 #include "rt.h"
 #include "sandbox.h"
 #include "snapshot.h"
@@ -194,6 +198,19 @@ static const char *kind_name(enum sandbox_kind k)
 	return names[k];
 }
 
+/* What a plain op line does not show: seed, ignore file, ssh relay. */
+static void print_extra(const struct sandbox_op *op, FILE *f)
+{
+	if (op->seed)
+		fprintf(f, " seed=%s%s:%s", op->flags & SB_SEEDSTEP ? "step " : "", op->seed,
+			op->seed_sub);
+	if (op->ignore)
+		fprintf(f, " ignore=%s%s", op->ignore, op->ig ? "" : " (empty)");
+	if (op->flags & SB_PROXY)
+		fprintf(f, " relay=%s (mode %04o, %u:%u)", op->data, (unsigned)op->mode,
+			(unsigned)op->uid, (unsigned)op->gid);
+}
+
 void sandbox_print(const struct sandbox *sb, FILE *f)
 {
 	for (size_t i = 0; i < sb->nops; i++) {
@@ -214,8 +231,9 @@ void sandbox_print(const struct sandbox *sb, FILE *f)
 		else if (op->sharing)
 			fprintf(f, " (mode %04o, %u:%u)", (unsigned)op->mode, (unsigned)op->uid,
 				(unsigned)op->gid);
-		else if (op->data)
+		else if (op->data && !(op->flags & SB_PROXY))
 			fprintf(f, " (%s)", op->data);
+		print_extra(op, f);
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < sb->env.n; i++)
@@ -233,6 +251,11 @@ void sandbox_free(struct sandbox *sb)
 		free(op->sub);
 		free(op->dest);
 		free(op->data);
+		free(op->seed);
+		free(op->seed_sub);
+		free(op->fresh);
+		free(op->ignore);
+		ignore_free(op->ig);
 	}
 	free(sb->ops);
 	strlist_free(&sb->argv);
@@ -434,6 +457,8 @@ static int exec_command(struct sandbox *sb, const struct user_ids *ids, struct e
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		return error_set(e, errno, "stdin from /dev/null");
+	if (sb->outfd >= 0 && (dup2(sb->outfd, 1) < 0 || dup2(sb->errfd, 2) < 0))
+		return error_set(e, errno, "stdout/stderr to the relay");
 	if (!sb->insecure && drop_bounding(e) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || set_ids(ids, e) < 0)
@@ -485,6 +510,61 @@ static _Noreturn void init_wait(pid_t cmd, int sock)
 	_exit(WEXITSTATUS(st));
 }
 
+struct spawn {
+	struct sandbox *sb;
+	const struct user_ids *ids;
+	int sock;
+};
+
+static int command_main(void *arg)
+{
+	struct spawn *sp = arg;
+	struct error e = {0};
+
+	exec_command(sp->sb, sp->ids, &e);
+	send_msg(sp->sock, 'E', e.msg);
+	_exit(127);
+}
+
+/* The command as pid 2. CLONE_VM|CLONE_VFORK (posix_spawn's way): init's
+ * large address space is not copied just to be replaced by exec, and
+ * init sleeps until the exec, so sharing its memory is safe. */
+static pid_t spawn_command(struct sandbox *sb, const struct user_ids *ids, int sock)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct spawn sp = {sb, ids, sock};
+
+	return clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &sp);
+}
+
+static long long setup_wall, setup_cpu;
+
+static long long cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void start_setup_timing(void)
+{
+	setup_wall = progress_now();
+	setup_cpu = cpu_now();
+}
+
+/* DF2MAKE_TIMING: init's set-up time ("wall/cpu" ms) for the breakdown. */
+static void send_setup_timing(int sock)
+{
+	char t[64];
+
+	if (!getenv("DF2MAKE_TIMING"))
+		return;
+	snprintf(t, sizeof(t), "%.2f/%.2f", (double)(progress_now() - setup_wall) / 1e6,
+		 (double)(cpu_now() - setup_cpu) / 1e6);
+	send_msg(sock, 'T', t);
+}
+
 static _Noreturn void child_main(struct sandbox *sb, const char *root, int sock)
 {
 	struct user_ids ids = {0};
@@ -496,16 +576,13 @@ static _Noreturn void child_main(struct sandbox *sb, const char *root, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (recv(sock, &go, 1, 0) != 1)
 		_exit(125);
+	start_setup_timing();
 	if (child_setup(sb, root, &ids, sock, &e) < 0) {
 		send_msg(sock, 'E', e.msg);
 		_exit(125);
 	}
-	cmd = fork();
-	if (cmd == 0) {
-		exec_command(sb, &ids, &e);
-		send_msg(sock, 'E', e.msg);
-		_exit(127);
-	}
+	send_setup_timing(sock);
+	cmd = spawn_command(sb, &ids, sock);
 	if (cmd < 0) {
 		error_set(&e, errno, "fork");
 		send_msg(sock, 'E', e.msg);
@@ -516,27 +593,61 @@ static _Noreturn void child_main(struct sandbox *sb, const char *root, int sock)
 
 /* ---- parent side ---- */
 
-/* Reads the child's messages until every copy of its socket is closed. */
-static void read_msgs(struct sandbox *sb, int sock, struct error *e, int *failed, int *signo)
+struct child_io {
+	int sock;			/* the child's message socket */
+	struct progress_relay relay[2]; /* its stdout and stderr; in = -1 when inherited */
+	int failed, signo;
+};
+
+/* One message from the child: a stub, the killing signal, or an error. */
+static void handle_msg(struct sandbox *sb, struct child_io *io, char *buf, struct error *e)
+{
+	if (buf[0] == 'S')
+		strlist_add(&sb->stubs, buf + 1);
+	else if (buf[0] == 'K')
+		io->signo = atoi(buf + 1);
+	else if (buf[0] == 'T')
+		snprintf(sb->setup_timing, sizeof(sb->setup_timing), "%.60s", buf + 1);
+	else if (buf[0] == 'E' && !io->failed) {
+		io->failed = 1;
+		error_set(e, 0, "%s", buf + 1);
+	}
+}
+
+/* Reads one message; 0 once every copy of the child's socket is closed. */
+static int read_msg(struct sandbox *sb, struct child_io *io, struct error *e)
 {
 	char buf[sizeof(e->msg) + 2];
-	ssize_t n;
+	ssize_t n = recv(io->sock, buf, sizeof(buf) - 1, 0);
 
-	while ((n = recv(sock, buf, sizeof(buf) - 1, 0)) != 0) {
-		if (n < 0) {
+	if (n < 0 && errno == EINTR)
+		return 1;
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	handle_msg(sb, io, buf, e);
+	return 1;
+}
+
+/* Serves the child's socket and output pipes until all reach end of file
+ * (the sandbox's pid 1 holds them to its end). */
+static void serve_child(struct sandbox *sb, struct child_io *io, struct error *e)
+{
+	struct pollfd p[3] = {{.fd = io->sock, .events = POLLIN},
+			      {.fd = io->relay[0].in, .events = POLLIN},
+			      {.fd = io->relay[1].in, .events = POLLIN}};
+
+	while (p[0].fd >= 0 || p[1].fd >= 0 || p[2].fd >= 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		buf[n] = '\0';
-		if (buf[0] == 'S')
-			strlist_add(&sb->stubs, buf + 1);
-		else if (buf[0] == 'K')
-			*signo = atoi(buf + 1);
-		else if (buf[0] == 'E' && !*failed) {
-			*failed = 1;
-			error_set(e, 0, "%s", buf + 1);
-		}
+		if (p[0].revents && !read_msg(sb, io, e))
+			p[0].fd = -1;
+		for (int i = 1; i < 3; i++)
+			if (p[i].revents && !progress_relay_read(&io->relay[i - 1]))
+				p[i].fd = -1;
 	}
 }
 
@@ -546,14 +657,51 @@ static int clone_flags(const struct sandbox *sb, int rootless)
 	       (sb->net_none ? CLONE_NEWNET : 0) | (rootless ? CLONE_NEWUSER : 0);
 }
 
-/* Starts the child, maps ids, collects messages and the exit status. */
+/* Unless quiet, the command's stdout and stderr go through pipes that the
+ * parent relays with a "#KEY8 " prefix; quiet runs inherit them as is. */
+static int open_output(struct sandbox *sb, struct child_io *io, struct error *e)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1};
+
+	sb->outfd = sb->errfd = -1;
+	if (!sb->rt->quiet && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)) {
+		int saved = errno;
+		if (out[0] >= 0) {
+			close(out[0]);
+			close(out[1]);
+		}
+		return error_set(e, saved, "output pipes");
+	}
+	progress_relay_init(&io->relay[0], sb->key, out[0], 1);
+	progress_relay_init(&io->relay[1], sb->key, err[0], 2);
+	sb->outfd = out[1];
+	sb->errfd = err[1];
+	return 0;
+}
+
+/* The parent's copies: write ends after the clone, read ends at the end. */
+static void close_ends(int *a, int *b)
+{
+	if (*a >= 0)
+		close(*a);
+	if (*b >= 0)
+		close(*b);
+	*a = *b = -1;
+}
+
+/* Starts the child, maps ids, collects messages, output and exit status. */
 static int run_child(struct sandbox *sb, const char *root, int *status, struct error *e)
 {
-	int sp[2], rootless = geteuid() != 0, failed = 0, signo = 0, st;
+	int sp[2], rootless = geteuid() != 0, st;
+	struct child_io io = {0};
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return error_set(e, errno, "socketpair");
+	if (open_output(sb, &io, e) < 0) {
+		close_ends(&sp[0], &sp[1]);
+		return -1;
+	}
 	fflush(NULL);
 	pid =
 	    (pid_t)syscall(SYS_clone, clone_flags(sb, rootless) | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -562,39 +710,46 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 		child_main(sb, root, sp[1]);
 	}
 	close(sp[1]);
+	close_ends(&sb->outfd, &sb->errfd);
+	io.sock = sp[0];
 	if (pid < 0) {
-		close(sp[0]);
-		return error_set(e, errno, "clone namespaces");
-	}
-	if (rootless && snapshot_map_ids(pid, geteuid(), getegid(), e) < 0) {
+		error_set(e, errno, "clone namespaces");
+		io.failed = 1;
+	} else if (rootless && snapshot_map_ids(pid, geteuid(), getegid(), e) < 0) {
 		kill(pid, SIGKILL);
-		failed = 1;
+		io.failed = 1;
 		error_wrap(e, "map ids");
 	} else if (send(sp[0], "G", 1, MSG_NOSIGNAL) != 1) {
-		failed = 1;
+		io.failed = 1;
 		error_set(e, errno, "start sandbox");
 	}
-	read_msgs(sb, sp[0], e, &failed, &signo);
+	if (pid > 0)
+		serve_child(sb, &io, e);
 	close(sp[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	close_ends(&io.relay[0].in, &io.relay[1].in);
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (failed)
+	if (io.failed)
 		return -1;
-	sb->signo = signo ? signo : WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-	*status = signo ? 128 + signo : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	sb->signo = io.signo ? io.signo : WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	*status = io.signo	    ? 128 + io.signo
+		  : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+				    : WEXITSTATUS(st);
 	return 0;
 }
 
 int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 {
 	struct mounts_locks locks = {0};
-	char *root = rt_path(sb->rt, sb->key, "/root");
+	/* One mount point for every step: each sandbox mounts its rootfs there
+	 * in its own mount namespace only, so concurrent steps do not meet,
+	 * and no directory is made and removed per step. */
+	char *root = xasprintf("%s/.root", sb->rt->state);
 	int r = -1;
 
-	if (mkdir_p(root, 0755, e) == 0 && mounts_prepare(sb, &locks, e) == 0)
+	if (snapshot_mkdir(root, 0755, e) == 0 && mounts_prepare(sb, &locks, e) == 0)
 		r = run_child(sb, root, status, e);
-	mounts_unlock(&locks);
-	rmdir(root);
+	mounts_unlock(sb, &locks);
 	free(root);
 	return r;
 }

@@ -32,6 +32,8 @@ enum sandbox_kind {
 #define SB_KEEPSTUB 0x4	 /* a mount point created for it stays in the layer */
 #define SB_INITOWNER 0x8 /* first use: chown src to uid:gid, chmod mode */
 #define SB_NOSUID 0x10	 /* nosuid,nodev,noexec */
+#define SB_PROXY 0x20	 /* ssh: src is the agent; the parent relays it (sshproxy) */
+#define SB_SEEDSTEP 0x40 /* cache: seed is a step key (else a host directory) */
 
 struct sandbox_op {
 	enum sandbox_kind kind;
@@ -44,7 +46,11 @@ struct sandbox_op {
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
-	char sharing; /* cache mounts: 's'hared, 'p'rivate, 'l'ocked; else 0 */
+	char sharing;	       /* cache mounts: 's'hared, 'p'rivate, 'l'ocked; else 0 */
+	char *seed, *seed_sub; /* cache: first content from seed (dir or step) + sub */
+	char *fresh;	       /* cache, parent-made: the new dir to fill, then rename */
+	char *ignore;	       /* bind from a context: the ignore file applied, or NULL */
+	struct ignore *ig;     /* ... parsed; NULL when it has no patterns */
 };
 
 struct sandbox {
@@ -55,9 +61,12 @@ struct sandbox {
 	struct strlist argv, env; /* env: K=V; secrets with env= are appended */
 	char *user, *workdir, *hostname;
 	int net_none, insecure;
-	struct strlist stubs; /* filled by sandbox_run: mount points it created */
-	int signo;	      /* set by sandbox_run: the signal that killed the command */
-	int userns;	      /* child side: inside a user namespace (userxattr, no gid=5) */
+	struct strlist stubs;  /* filled by sandbox_run: mount points it created */
+	int signo;	       /* set by sandbox_run: the signal that killed the command */
+	int userns;	       /* child side: inside a user namespace (userxattr, no gid=5) */
+	char setup_timing[64]; /* DF2MAKE_TIMING: init's set-up "wall/cpu" ms */
+	int outfd, errfd;      /* child side: the command's stdout/stderr (pipe write
+				  ends), -1 to inherit the runtime's */
 };
 
 /* Builds the set-up list from a run spec (no system changes). Call

@@ -1,9 +1,12 @@
 # Owner: sandbox. Namespaces, overlay snapshots, RUN, users.
 noinst_LIBRARIES += runtime/librtsandbox.a
 runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.c runtime/sandbox.h \
-	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c
+	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c \
+	runtime/progress.c runtime/progress.h runtime/sshproxy.c runtime/sshproxy.h \
+	runtime/mountsrc.c runtime/mountsrc.h
 
-SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfcommon.a $(ALL_LIBS)
+SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfmatch.a lib/libdfcommon.a \
+	$(ALL_LIBS)
 check_PROGRAMS += tests/unit/test_user tests/unit/test_snapshot tests/unit/test_sandbox
 tests_unit_test_user_SOURCES = tests/unit/test_user.c
 tests_unit_test_user_LDADD = $(SANDBOX_TEST_LIBS)

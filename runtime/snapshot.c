@@ -133,6 +133,13 @@ int snapshot_in_userns(void)
 	return !(n == 3 && inner == 0 && outer == 0 && count == 4294967295UL);
 }
 
+int snapshot_mkdir(const char *path, mode_t mode, struct error *e)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	return mkdir_p(path, mode, e);
+}
+
 /* STATE/.empty: the bottom lower of every mount, so that a scratch chain
  * still has a lower and a read-only view always has two (overlayfs needs
  * two lowers without an upper). Nothing ever writes into it. */
@@ -140,7 +147,7 @@ static char *empty_lower(const struct rt *rt, struct error *e)
 {
 	char *dir = xasprintf("%s/.empty", rt->state);
 
-	if (mkdir_p(dir, 0755, e) < 0 || !dir_is_empty(dir)) {
+	if (snapshot_mkdir(dir, 0755, e) < 0 || !dir_is_empty(dir)) {
 		if (!dir_is_empty(dir))
 			error_set(e, 0, "%s is not empty", dir);
 		free(dir);
@@ -193,7 +200,11 @@ char *snapshot_overlay_opts(char *const *lowers, const char *upper, const char *
 	}
 	if (upper) {
 		char *u = snapshot_escape(upper), *w = snapshot_escape(work);
-		buf_printf(&b, ",upperdir=%s,workdir=%s", u, w);
+		/* volatile: no sync of the whole upper filesystem when the
+		 * sandbox's mount goes away (Linux >= 5.10). A step is redone
+		 * after a crash anyway, and the work dir (holding the volatile
+		 * marker) is removed after every step. */
+		buf_printf(&b, ",upperdir=%s,workdir=%s,volatile", u, w);
 		free(u);
 		free(w);
 	}
@@ -241,6 +252,10 @@ static int mount_overlay_fd(char *const *lowers, const char *upper, const char *
 	if (upper && (fsconfig_str(fd, "upperdir", upper, e) < 0 ||
 		      fsconfig_str(fd, "workdir", work, e) < 0))
 		goto out;
+	if (upper && fsconfig(fd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
+		fsctx_error(fd, "volatile", e);
+		goto out;
+	}
 	if (fsconfig_str(fd, "redirect_dir", userxattr ? "nofollow" : "off", e) < 0 ||
 	    fsconfig_str(fd, "index", "off", e) < 0 || fsconfig_str(fd, "metacopy", "off", e) < 0)
 		goto out;
@@ -297,7 +312,7 @@ int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, 
 	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
 	int r = -1;
 
-	if (lowers && mkdir_p(upper, 0755, e) == 0 && mkdir_p(work, 0755, e) == 0)
+	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
 		r = mount_overlay(lowers, upper, work, 0, target, e);
 	strv_free(lowers);
 	json_decref(chain);

@@ -43,6 +43,9 @@ char *snapshot_overlay_opts(char *const *lowers, const char *upper, const char *
 			    int userxattr);
 /* 1 when the calling process is in a user namespace (not the initial one). */
 int snapshot_in_userns(void);
+/* mkdir -p, in one syscall when only the last component is missing (the
+ * common case on the RUN path; mkdir_p walks from the root). */
+int snapshot_mkdir(const char *path, mode_t mode, struct error *e);
 /* Maps uid and gid to 0 in pid's new user namespace: uid_map, setgroups
  * deny, gid_map. */
 int snapshot_map_ids(pid_t pid, uid_t uid, gid_t gid, struct error *e);

@@ -9,7 +9,7 @@
 #
 # Environment:
 #   DF2MAKE, DF2MAKE_RUNTIME_BIN  use these binaries (skip building df2make)
-#   DEMO_BUILD   build dir for df2make (default: SRC/_build, out of tree)
+#   DEMO_BUILD   build dir for df2make (default: ${TMPDIR:-/tmp}/df2make-build, out of tree)
 #   DEMO_OUT     outputs: build.mk files, state, image tars (default /tmp/df2make-demo)
 #   DF2MAKE_STORE   df2make image store (default DEMO_OUT/store)
 #   DF2MAKE_CACHE   base image cache (default /var/cache/df2make-test)
@@ -58,7 +58,7 @@ if [ "$builder" = df2make ]; then
 	if [ -x "${DF2MAKE:-}" ] && [ -x "${DF2MAKE_RUNTIME_BIN:-}" ]; then
 		say "using $DF2MAKE and $DF2MAKE_RUNTIME_BIN"
 	else
-		bdir=${DEMO_BUILD:-$top/_build}
+		bdir=${DEMO_BUILD:-${TMPDIR:-/tmp}/df2make-build}
 		say "building df2make in $bdir"
 		if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
 			(cd "$top" && autoreconf -fi) || die "autoreconf failed"

@@ -6,7 +6,8 @@
  *   probe write PATH TEXT create/overwrite a file
  *   probe kill SIG        raise a signal (number) against itself
  *   probe exit N          exit with status N
- *   probe sleep SECONDS   sleep */
+ *   probe sleep SECONDS   sleep
+ *   probe sock PATH TEXT  connect to a unix socket, send TEXT, print the reply */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -157,10 +160,31 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
+static int sock(const char *path, const char *text)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[4096];
+	ssize_t n;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    write(fd, text, strlen(text)) < 0 || shutdown(fd, SHUT_WR) < 0) {
+		fprintf(stderr, "probe: sock %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "see") == 0)
 		return see(argc, argv);
+	if (argc == 4 && strcmp(argv[1], "sock") == 0)
+		return sock(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "cat") == 0)
 		return cat(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "write") == 0)

@@ -71,6 +71,65 @@ static void test_base(void)
 	free(all);
 }
 
+static void test_ssh(size_t skip)
+{
+	struct error e = {0};
+	char *got;
+
+	got = plan_tail("{\"args\":[\"x\"],\"env\":[\"SSH_AUTH_SOCK=/mine\"],\"mounts\":["
+			"{\"type\":\"ssh\",\"id\":\"gh\",\"socket\":\"/\",\"target\":\"/s\","
+			"\"mode\":\"0660\",\"uid\":1000,\"gid\":50}]}",
+			skip, &e);
+	TAP_STREQ(got, "bind / /s relay=gh (mode 0660, 1000:50)\nenv SSH_AUTH_SOCK=/mine\n",
+		  "ssh: id, target, mode, uid, gid; SSH_AUTH_SOCK kept when set");
+	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\","
+			"\"required\":true}]}",
+			skip, &e);
+	TAP_STREQ(got, "error: mount 1: ssh gh: required but no agent socket (--ssh gh=...)",
+		  "ssh: required id without a socket");
+	free(got);
+	got =
+	    plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\"}]}", skip, &e);
+	TAP_STREQ(got, "", "ssh: optional id without a socket is skipped");
+	free(got);
+}
+
+static void test_seed_ignore(size_t skip)
+{
+	struct error e = {0}, ignored;
+	char *got, ig[] = "/tmp/test_sandbox.ignore";
+
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"cache\",\"target\":\"/c\","
+			"\"id\":\"i\",\"from\":{\"step\":\"k1\"},\"source\":\"/src\"},"
+			"{\"type\":\"cache\",\"target\":\"/d\",\"id\":\"i\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  /* sha256("i\nstep k1:/src") and sha256("i"), first 32 hex digits */
+		  "bind,shared /ST/cache/a7923b8dfcdfa0b0fae44dacad661d77 /c (mode 0755, 0:0) "
+		  "seed=step k1:/src\n"
+		  "bind,shared /ST/cache/de7d1b721a1e0632b7cf04edf5032c8e /d (mode 0755, 0:0)\n",
+		  "cache from a step: seeded, and another directory than the same id unseeded");
+	free(got);
+	write_atomic(ig, "# c\nsecret\n!keep\n", 18, 0644, &ignored);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"target\":\"/a\",\"from\":{\"context\":"
+			"\"/ctx\",\"ignore\":\"/tmp/test_sandbox.ignore\"}},{\"target\":\"/b\","
+			"\"from\":{\"context\":\"/ctx\",\"ignore\":null}}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "bind,ro /ctx:/ /a ignore=/tmp/test_sandbox.ignore\n"
+		  "bind,ro /ctx:/ /b\n",
+		  "context bind: the spec's ignore file; null = none");
+	free(got);
+	unlink(ig);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"target\":\"/a\",\"from\":{\"context\":"
+			"\"/ctx\",\"ignore\":\"/nonexistent/.dockerignore\"}}]}",
+			skip, &e);
+	TAP_OK(strncmp(got, "error: mount 1: bind mount on /a: ignore file: ", 47) == 0,
+	       "a named ignore file that cannot be read: %s", got);
+	free(got);
+}
+
 static void test_mounts(size_t skip)
 {
 	struct error e = {0};
@@ -113,9 +172,12 @@ static void test_mounts(size_t skip)
 	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"socket\":\"/\"}]}", skip,
 			&e);
 	TAP_STREQ(got,
-		  "bind / /run/buildkit/ssh_agent.0\nenv SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
-		  "ssh socket bind + SSH_AUTH_SOCK");
+		  "bind / /run/buildkit/ssh_agent.0 relay=default (mode 0600, 0:0)\n"
+		  "env SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
+		  "ssh: relayed agent socket (mode 0600 root) + SSH_AUTH_SOCK");
 	free(got);
+	test_ssh(skip);
+	test_seed_ignore(skip);
 	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"tmpfs\",\"target\":\"/\"}]}",
 			skip, &e);
 	TAP_STREQ(got, "error: mount 1: mount: target cannot be /", "target / refused");

@@ -27,9 +27,9 @@ static void test_escape(void)
 	free(s);
 	o = snapshot_overlay_opts(lowers, "/s/k/upper", "/s/k,w", 0);
 	TAP_STREQ(o,
-		  "lowerdir=/l/top:/l/x\\:y,upperdir=/s/k/upper,workdir=/s/k\\,w,"
+		  "lowerdir=/l/top:/l/x\\:y,upperdir=/s/k/upper,workdir=/s/k\\,w,volatile,"
 		  "redirect_dir=off,index=off,metacopy=off",
-		  "rw options");
+		  "rw options (volatile: no sync of the upper fs at unmount)");
 	free(o);
 	o = snapshot_overlay_opts(lowers, NULL, NULL, 1);
 	TAP_STREQ(o,

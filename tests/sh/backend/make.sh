@@ -37,6 +37,7 @@ lines() { wc -l <"$STUB_LOG" 2>/dev/null || echo 0; }
 "$DF2MAKE" --store "$T/store" "$T/ctx" >build.mk 2>"$T/err"
 is "$?" 0 "an unused stage FROM a missing image with a broken COPY compiles"
 check "the unused stage is not in build.mk" bash -c "! grep -q unused-marker build.mk"
+is "$(cat "$T/err")" "" "the unused stage's image is never looked up (no warning)"
 
 STUB_SLEEP=0.4 mk -j2
 is "$?" 0 "make -j2 builds"

@@ -5,6 +5,7 @@
 . "$SRCDIR/tests/sh/image/helpers.bash"
 need python3 jq
 [ "$(id -u)" = 0 ] || skip_all "unpacking owners and devices needs root"
+trap 'umount "$T/m" 2>/dev/null' EXIT
 
 # mktar OUT: entries from stdin, one per line: TYPE PATH [ARG] (python tarfile)
 cat >"$T/mktar.py" <<'PY'

@@ -25,6 +25,9 @@ cmp -s "$STORE/blobs/sha256/${diff_id#sha256:}" "$T/rootfs.tar" && ok "layer blo
 like "$(rt images)" "docker.io/library/busy:1 +${cfg:7:12} +[0-9.]+MB" "images lists name, id, size"
 ls "$STORE"/blobs/sha256/.tmp-* >/dev/null 2>&1 && not_ok "no temp blobs left" || ok "no temp blobs left"
 
+out=$(rt load -i - <"$T/da.tar" 2>&1)
+is "$out" "Loaded image: docker.io/library/busy:1" "load -i - reads standard input"
+
 # gzip layer, whole archive gzipped too, -t override
 mk_docker_archive "$T/dz.tar" "busyz:1" "$T/rootfs.tar.gz"
 gzip -c "$T/dz.tar" >"$T/dz.tar.gz"
@@ -42,6 +45,8 @@ if command -v zstd >/dev/null; then
 	rt load -i "$T/dzst.tar" >/dev/null
 	ref=$(ref_json docker.io/library/busyzst:1)
 	is "$(jq -r '[.layers[0].mediaType, .layers[0].diff_id] | @tsv' <<<"$ref")" "application/vnd.oci.image.layer.v1.tar+zstd	$diff_id" "zstd layer: media type, diff_id verified"
+	rt base z '{"image":"busyzst:1"}'
+	check "zstd layer unpacks" test -x "$STORE/layers/${diff_id#sha256:}/bin/busybox"
 else
 	skip "zstd layer" "zstd not installed"
 fi

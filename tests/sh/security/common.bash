@@ -80,6 +80,9 @@ last_layer() { find "$1/layers" -mindepth 1 -maxdepth 1 | sort -t/ -k1 -V | tail
 # log_has DIR REGEX DESC: the build log matches.
 log_has() { like "$(cat "$1/log")" "$2" "$3"; }
 
+# refute CMD...: succeeds when CMD fails (for check).
+refute() { ! "$@"; }
+
 # no_state_mounts DIR: nothing is mounted under DIR (host mount table).
 no_state_mounts() { ! grep -qF " $1" /proc/self/mountinfo; }
 
