@@ -267,8 +267,8 @@ static void emit_missing(struct step *st, struct buf *out)
 	ev_emit(&ev, out, "base-missing");
 }
 
-/* A .d file's directory may be the context root itself. */
-static char *emit_input(const struct cli *c, const char *rel)
+/* A context path in a rule line ("." is the context root itself). */
+static char *emit_input(const char *rel)
 {
 	struct buf b = {0};
 
@@ -277,7 +277,6 @@ static char *emit_input(const struct cli *c, const char *rel)
 		buf_addc(&b, '/');
 		mk_path(&b, rel);
 	}
-	(void)c;
 	return buf_steal(&b);
 }
 
@@ -294,7 +293,7 @@ static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct 
 			else
 				strcpy(rel, ".");
 		}
-		in = emit_input(g->cli, rel);
+		in = emit_input(rel);
 		buf_printf(b, " %s", in);
 		strlist_take(all, in);
 		free(rel);

@@ -95,9 +95,11 @@ struct step *graph_add_step(struct graph *g, struct step *st)
 static size_t graph_globals(struct graph *g)
 {
 	const struct dockerfile *df = g->df;
+	char *target = g->cli->target ? strlower(xstrdup(g->cli->target)) : NULL;
 	size_t i;
 
-	args_predefined(&g->globals, g->cli->platform, g->cli->target);
+	args_predefined(&g->globals, g->cli->platform, target); /* stage names are lower case */
+	free(target);
 	for (i = 0; i < df->ninstrs && df->instrs[i].kind != I_FROM; i++) {
 		if (df->instrs[i].kind != I_ARG)
 			loc_fatal(&df->instrs[i].loc, "no build stage in current context");
@@ -487,6 +489,32 @@ void graph_step_done(struct graph *g, struct step *st)
 	}
 }
 
+/* 1 if a build-arg named name was declared where the build reads it. */
+static int graph_arg_used(const struct graph *g, const char *name)
+{
+	if (args_is_proxy(name) || startswith(name, "BUILDKIT_") ||
+	    strcmp(name, "SOURCE_DATE_EPOCH") == 0 || args_find(&g->globals, name))
+		return 1;
+	for (size_t i = 0; i < g->nstages; i++)
+		if ((g->stages[i].flags & FLAG_REACH) && args_find(&g->stages[i].args, name))
+			return 1;
+	return 0;
+}
+
+/* buildx warns about build-args nothing declared: often a typo. */
+static void graph_warn_unused_args(const struct graph *g)
+{
+	const struct strlist *ba = &g->cli->build_args;
+
+	for (size_t i = 0; i < ba->n; i++) {
+		char *name = xstrndup(ba->v[i], strcspn(ba->v[i], "="));
+		if (!graph_arg_used(g, name))
+			warn("build-arg %s was not consumed (no ARG %s in the stages built)", name,
+			     name);
+		free(name);
+	}
+}
+
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks)
 {
@@ -510,6 +538,7 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	for (size_t i = 0; i < g->nstages; i++)
 		if (g->stages[i].flags & FLAG_REACH)
 			step_dispatch_stage(g, &g->stages[i]);
+	graph_warn_unused_args(g);
 	return g;
 }
 

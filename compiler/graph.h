@@ -78,6 +78,9 @@ struct stage {
 	char *manifest;	      /* base image's manifest digest, or NULL (missing) */
 	struct config cfg;    /* the stage's image config at its end */
 	struct vars args;     /* the stage's ARG scope at its end */
+	struct vars env;      /* what RUN and expansion see: Env and ARG values in
+			       * the order they were set, the later winning
+			       * (BuildKit's state env) */
 	int level;	      /* parallel level: 0 = needs no other stage */
 	unsigned flags;
 };

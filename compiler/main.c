@@ -42,9 +42,11 @@ static int dump(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct cli c;
+	/* static: what the compiler built stays reachable until exit, like
+	 * everything a samurai-style compiler never frees */
+	static struct cli c;
+	static struct graph *g;
 	struct buf out = {0};
-	struct graph *g;
 	struct emitter em;
 	struct graph_hooks hooks;
 
@@ -53,7 +55,9 @@ int main(int argc, char **argv)
 	if (c.mode == MODE_DUMP)
 		return dump(c.dump_path);
 	emit_init(&em, &out, &hooks);
-	g = graph_build(dockerfile_load(c.dockerfile), &c, c.mode == MODE_MAKE ? &hooks : NULL);
+	if (c.mode != MODE_MAKE) /* the plan needs titles and keys, not specs */
+		hooks = (struct graph_hooks){.drop_specs = 1};
+	g = graph_build(dockerfile_load(c.dockerfile), &c, &hooks);
 	if (c.mode == MODE_PLAN)
 		plan_write(g, &out);
 	else if (c.mode == MODE_GRAPH)

@@ -32,14 +32,14 @@ static void strv_free(char **v)
 	free(v);
 }
 
-/* The expansion environment: ARGs in scope, then Env (ENV shadows ARG). */
+/* The expansion environment: Env and ARG values, the later set winning
+ * (an ENV shadows an earlier ARG, a later ARG shadows an ENV). */
 static char **disp_env(const struct disp *d)
 {
 	char **v = xcalloc(1, sizeof(*v));
 	size_t n = 0;
 
-	args_to_vec(&d->s->args, &v, &n);
-	config_env_vec(&d->s->cfg, &v, &n);
+	args_to_vec(&d->s->env, &v, &n);
 	return v;
 }
 
@@ -141,6 +141,21 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 	return disp_done(g, st, graph_add_step(g, st));
 }
 
+/* The state env of a stage FROM an image: the image's Env. */
+static void disp_env_from_config(struct stage *s)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	config_env_vec(&s->cfg, &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		char *eq = strchr(v[i], '=');
+		*eq = '\0';
+		args_set(&s->env, v[i], eq + 1);
+	}
+	strv_free(v);
+}
+
 /* The stage's starting point: a base stage's result, an image, scratch. */
 static void disp_from(struct disp *d)
 {
@@ -151,6 +166,7 @@ static void disp_from(struct disp *d)
 		/* BuildKit: ONBUILD triggers are consumed by the child */
 		json_object_del(s->cfg.cfg, "OnBuild");
 		args_copy(&s->args, &s->base->args);
+		args_copy(&s->env, &s->base->env);
 		d->cur = s->base->last;
 		return;
 	}
@@ -158,6 +174,7 @@ static void disp_from(struct disp *d)
 		config_from_image(&s->cfg, s->image_config);
 	else
 		config_scratch(&s->cfg);
+	disp_env_from_config(s);
 	json_object_del(s->cfg.cfg, "OnBuild");
 	if (strcmp(s->image, "scratch") == 0)
 		s->base_step = step_base(d->g, s, NULL, NULL, s->from);
@@ -183,9 +200,10 @@ static void disp_kvs(struct disp *d, const struct instr *in, int env)
 	for (size_t i = 0; i < in->nkvs; i++) {
 		char *k = disp_expand(d, in->kvs[i].key, vars, in);
 		char *v = disp_expand(d, in->kvs[i].has_value ? in->kvs[i].value : "", vars, in);
-		if (env)
+		if (env) {
 			config_env_set(&d->s->cfg, k, v);
-		else
+			args_set(&d->s->env, k, v);
+		} else
 			json_object_set_new(labels, k, json_string(v));
 		buf_printf(&hist, " %s=%s", k, v);
 		free(k);
@@ -205,6 +223,12 @@ static void disp_arg(struct disp *d, const struct instr *in)
 	buf_adds(&hist, "ARG");
 	for (size_t i = 0; i < in->nkvs; i++) {
 		const struct var *v = args_find(&d->s->args, in->kvs[i].key);
+		const struct var *gv = args_find(&d->g->globals, in->kvs[i].key);
+		/* this ARG set a value: it now shadows an ENV set before it */
+		if (v && v->value &&
+		    (in->kvs[i].has_value || cli_build_arg(d->g->cli, v->name) ||
+		     (gv && gv->value)))
+			args_set(&d->s->env, v->name, v->value);
 		if (v && v->value)
 			buf_printf(&hist, " %s=%s", v->name, v->value);
 		else
@@ -441,13 +465,13 @@ static json_t *disp_from_ref(struct disp *d, struct step *st, const char *from,
 static json_t *disp_run_env(struct disp *d, json_t **hist_args)
 {
 	json_t *env = json_array();
-	char **cfg = NULL;
-	size_t n = 0;
 
 	*hist_args = json_array();
-	config_env_vec(&d->s->cfg, &cfg, &n);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(env, json_string(cfg[i]));
+	for (size_t i = 0; i < d->s->env.n; i++) {
+		char *kv = xasprintf("%s=%s", d->s->env.v[i].name, d->s->env.v[i].value);
+		json_array_append_new(env, json_string(kv));
+		free(kv);
+	}
 	for (size_t i = 0; i < d->s->args.n; i++) {
 		const struct var *v = &d->s->args.v[i];
 		char *kv;
@@ -455,11 +479,8 @@ static json_t *disp_run_env(struct disp *d, json_t **hist_args)
 			continue;
 		kv = xasprintf("%s=%s", v->name, v->value);
 		json_array_append_new(*hist_args, json_string(kv));
-		if (!config_env_get(&d->s->cfg, v->name))
-			json_array_append_new(env, json_string(kv));
 		free(kv);
 	}
-	strv_free(cfg);
 	return env;
 }
 
@@ -470,7 +491,7 @@ static void disp_proxies(struct disp *d, json_t *env)
 	for (size_t i = 0; i < ba->n; i++) {
 		char *name = xstrndup(ba->v[i], strcspn(ba->v[i], "="));
 		if (args_is_proxy(name) && !args_find(&d->s->args, name) &&
-		    !config_env_get(&d->s->cfg, name))
+		    !args_find(&d->s->env, name))
 			json_array_append_new(env, json_string(ba->v[i]));
 		free(name);
 	}
@@ -588,80 +609,115 @@ static void disp_bind_context(struct disp *d, struct step *st, const char *src,
 	disp_inputs(d, st, src, in);
 }
 
-/* One --mount as the runtime's JSON, or NULL to leave it out. */
-static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *mt, char **vars,
-			  const struct instr *in)
-{
-	static const char *const types[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
-	static const char *const sharing[] = {"shared", "private", "locked"};
-	json_t *m = json_pack("{ss}", "type", types[mt->type]);
-	char *target = disp_opt(d, mt->target, vars, in), *id = disp_opt(d, mt->id, vars, in);
-	char *source = disp_opt(d, mt->source, vars, in);
+/* A mount's expanded words. */
+struct mnt {
+	char *target, *id, *source;
+};
 
-	if (target) {
-		char *abs = disp_abs(d, target);
-		free(target);
-		target = abs;
+/* A secret: id defaults to the target's name, the target to
+ * /run/secrets/ID; only the host path of the file goes in. 0 = leave the
+ * mount out (BuildKit skips a missing optional secret). */
+static int disp_mount_secret(struct disp *d, json_t *m, const struct mount *mt, struct mnt *w,
+			     char **vars, const struct instr *in)
+{
+	const char *src;
+
+	if (!w->id)
+		w->id = xstrdup(w->target ? strrchr(w->target, '/') + 1 : "");
+	if (!w->target)
+		w->target = xasprintf("/run/secrets/%s", w->id);
+	src = disp_secret_src(d, w->id);
+	if (!src && mt->required)
+		loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)", w->id,
+			  w->id);
+	if (!src)
+		return 0;
+	json_object_set_new(m, "src", json_string(src));
+	if (mt->env) {
+		char *e = disp_expand(d, mt->env, vars, in);
+		json_object_set_new(m, "env", json_string(e));
+		free(e);
 	}
-	if (mt->type == MOUNT_SECRET) {
-		const char *src;
-		if (!id)
-			id = xstrdup(target ? strrchr(target, '/') + 1 : "");
-		if (!target)
-			target = xasprintf("/run/secrets/%s", id);
-		src = disp_secret_src(d, id);
-		if (!src && mt->required)
-			loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)",
-				  id, id);
-		if (!src) { /* BuildKit skips a missing optional secret */
-			json_decref(m);
-			free(target), free(id), free(source);
-			return NULL;
-		}
-		json_object_set_new(m, "src", json_string(src));
-		if (mt->env) {
-			char *e = disp_expand(d, mt->env, vars, in);
-			json_object_set_new(m, "env", json_string(e));
-			free(e);
-		}
-		json_object_set_new(m, "required", json_boolean(mt->required));
-	} else if (mt->type == MOUNT_SSH) {
-		const char *sock = getenv("SSH_AUTH_SOCK");
-		if (!id)
-			id = xstrdup("default");
-		if (!target)
-			target = xstrdup("/run/buildkit/ssh_agent.0");
-		json_object_set_new(m, "socket", sock ? json_string(sock) : json_null());
-		json_object_set_new(m, "required", json_boolean(mt->required));
-	} else if (!target) {
-		loc_fatal(&mt->loc, "mount target is required");
-	}
-	json_object_set_new(m, "target", json_string(target));
-	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE) {
-		if (source)
-			json_object_set_new(m, "source", json_string(source));
-		if (mt->from)
-			json_object_set_new(m, "from", disp_from_ref(d, st, mt->from, in));
-		else if (mt->type == MOUNT_BIND) {
-			json_object_set_new(m, "from",
-					    json_pack("{ss}", "context", d->g->cli->context));
-			disp_bind_context(d, st, source ? source : ".", in);
-		}
+	json_object_set_new(m, "required", json_boolean(mt->required));
+	return 1;
+}
+
+static void disp_mount_ssh(json_t *m, const struct mount *mt, struct mnt *w)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+
+	if (!w->id)
+		w->id = xstrdup("default");
+	if (!w->target)
+		w->target = xstrdup("/run/buildkit/ssh_agent.0");
+	json_object_set_new(m, "socket", sock ? json_string(sock) : json_null());
+	json_object_set_new(m, "required", json_boolean(mt->required));
+}
+
+/* bind and cache: what is mounted, from the context, a stage or an image. */
+static void disp_mount_from(struct disp *d, struct step *st, json_t *m, const struct mount *mt,
+			    struct mnt *w, const struct instr *in)
+{
+	if (w->source)
+		json_object_set_new(m, "source", json_string(w->source));
+	if (mt->from) {
+		json_object_set_new(m, "from", disp_from_ref(d, st, mt->from, in));
+	} else if (mt->type == MOUNT_BIND) {
+		json_object_set_new(m, "from", json_pack("{ss}", "context", d->g->cli->context));
+		disp_bind_context(d, st, w->source ? w->source : ".", in);
 	}
 	if (mt->type == MOUNT_BIND)
 		json_object_set_new(m, "rw", json_boolean(!mt->readonly));
+}
+
+static void disp_mount_opts(json_t *m, const struct mount *mt, struct mnt *w,
+			    const struct instr *in)
+{
+	static const char *const sharing[] = {"shared", "private", "locked"};
+
 	if (mt->type == MOUNT_CACHE) {
-		json_object_set_new(m, "id", json_string(id ? id : target));
+		json_object_set_new(m, "id", json_string(w->id ? w->id : w->target));
 		json_object_set_new(m, "sharing", json_string(sharing[mt->sharing]));
 		json_object_set_new(m, "ro", json_boolean(mt->readonly));
-	} else if (id && mt->type != MOUNT_BIND && mt->type != MOUNT_TMPFS) {
-		json_object_set_new(m, "id", json_string(id));
+	} else if (w->id && mt->type != MOUNT_BIND && mt->type != MOUNT_TMPFS) {
+		json_object_set_new(m, "id", json_string(w->id));
 	}
 	if (mt->type == MOUNT_TMPFS && mt->size)
 		json_object_set_new(m, "size", json_integer(disp_size(mt->size, in)));
 	if (mt->type == MOUNT_CACHE || mt->type == MOUNT_SECRET || mt->type == MOUNT_SSH)
 		disp_mount_ids(m, mt);
-	free(target), free(id), free(source);
+}
+
+/* One --mount as the runtime's JSON (values expanded, a relative target
+ * joined to WORKDIR), or NULL to leave it out. */
+static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *mt, char **vars,
+			  const struct instr *in)
+{
+	static const char *const types[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
+	json_t *m = json_pack("{ss}", "type", types[mt->type]);
+	struct mnt w = {disp_opt(d, mt->target, vars, in), disp_opt(d, mt->id, vars, in),
+			disp_opt(d, mt->source, vars, in)};
+
+	if (w.target) {
+		char *abs = disp_abs(d, w.target);
+		free(w.target);
+		w.target = abs;
+	}
+	if (mt->type == MOUNT_SECRET && !disp_mount_secret(d, m, mt, &w, vars, in)) {
+		json_decref(m);
+		m = NULL;
+		goto out;
+	}
+	if (mt->type == MOUNT_SSH)
+		disp_mount_ssh(m, mt, &w);
+	if (!w.target)
+		loc_fatal(&mt->loc, "mount target is required");
+	json_object_set_new(m, "target", json_string(w.target));
+	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
+		disp_mount_from(d, st, m, mt, &w, in);
+	disp_mount_opts(m, mt, &w, in);
+out:
+	free(w.target), free(w.id), free(w.source);
 	return m;
 }
 

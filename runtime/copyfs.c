@@ -511,8 +511,8 @@ static int dir_names(int fd, struct strlist *out, struct error *e)
 	return 0;
 }
 
-/* Merges the contents of sfd into dfd, then gives dfd the source's
- * metadata last, since adding entries changes its mtime. */
+/* Merges the contents of sfd into dfd, then gives dfd (below the top) the
+ * source's metadata last, since adding entries changes its mtime. */
 static int copy_dir(struct copyfs *c, int sfd, const struct stat *st, int dfd, const char *rel,
 		    int top, struct error *e)
 {
@@ -525,10 +525,13 @@ static int copy_dir(struct copyfs *c, int sfd, const struct stat *st, int dfd, c
 		free(crel);
 	}
 	strlist_free(&names);
-	if (r == 0)
+	/* The destination directory itself keeps what it had: docker build
+	 * leaves an existing one's mode and owner alone and creates a missing
+	 * one 0755 (owned per --chown), whatever the source directory's mode. */
+	if (r == 0 && !top)
 		copy_xattrs(sfd, dfd);
-	if (r == 0)
-		r = set_meta_fd(c, dfd, st, top, *rel ? rel : "destination directory", e);
+	if (r == 0 && !top)
+		r = set_meta_fd(c, dfd, st, top, rel, e);
 	return r;
 }
 

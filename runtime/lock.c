@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,8 +158,11 @@ static int done_meanwhile(const char *path, const struct stat *before, double si
 	return since > 0 && ts_sec(st.st_mtim) > since;
 }
 
-/* 1 if name is "<prefix>*.tmp.<pid>" (write_atomic's temp names) and that
- * pid is gone. */
+/* 1 if name is "<prefix>*.tmp.<pid>" (write_atomic's temp names) of
+ * another process. Every writer of KEY's files holds KEY's lock, which we
+ * hold now: such a file belongs to a killed run. (Asking whether the pid
+ * is alive is not enough: a killed writer can still be an unreaped zombie
+ * when its lock is already released.) */
 static int stale_tmp(const char *name, const char *prefix)
 {
 	const char *t = strstr(name, ".tmp.");
@@ -170,12 +172,10 @@ static int stale_tmp(const char *name, const char *prefix)
 	if (!startswith(name, prefix) || !t)
 		return 0;
 	pid = strtol(t + 5, &end, 10);
-	if (*end != '\0' || pid <= 0)
-		return 0;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return *end == '\0' && pid > 0 && pid != (long)getpid();
 }
 
-/* Removes temp files of dead writers in dir whose names start with prefix:
+/* Removes temp files of killed writers in dir whose names start with prefix:
  * a kill -9 between create and rename leaves them behind. */
 static void sweep_tmp(const char *dir, const char *prefix)
 {

@@ -134,11 +134,19 @@ static void drop_copied_up(const char *upper, json_t *chain, const char *rel)
 	free(r);
 }
 
+/* /dev /proc /sys themselves, and the directories above /etc/hosts. */
 static int keep_stub(const struct sandbox *sb, const char *path)
 {
-	for (size_t i = 0; i < sb->nops; i++)
-		if (sb->ops[i].flags & SB_KEEPSTUB && strcmp(sb->ops[i].dest, path) == 0)
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sb->nops; i++) {
+		const struct sandbox_op *op = &sb->ops[i];
+		if (op->flags & SB_KEEPSTUB && strcmp(op->dest, path) == 0)
 			return 1;
+		if (op->flags & SB_KEEPDIRS && strncmp(op->dest, path, n) == 0 &&
+		    op->dest[n] == '/')
+			return 1;
+	}
 	return 0;
 }
 

@@ -35,6 +35,7 @@
 #include "progress.h"
 #include "rt.h"
 #include "sandbox.h"
+#include "seccomp.h"
 #include "snapshot.h"
 #include "user.h"
 
@@ -55,9 +56,9 @@ struct sandbox_op *sandbox_add(struct sandbox *sb, enum sandbox_kind kind, const
 	return op;
 }
 
-static void add_file(struct sandbox *sb, const char *dest, char *data, mode_t mode)
+static void add_file(struct sandbox *sb, const char *dest, char *data, mode_t mode, unsigned flags)
 {
-	struct sandbox_op *op = sandbox_add(sb, SB_FILE, NULL, dest, SB_RO);
+	struct sandbox_op *op = sandbox_add(sb, SB_FILE, NULL, dest, SB_RO | flags);
 
 	op->data = data;
 	op->len = strlen(data);
@@ -106,7 +107,8 @@ static void plan_dev(struct sandbox *sb)
 }
 
 /* /etc/hosts and /etc/resolv.conf: generated, mounted read-only from a
- * private tmpfs so they never reach the layer (BuildKit). */
+ * private tmpfs so they never reach the layer (BuildKit). An /etc made
+ * for them stays, as it does in BuildKit's layers. */
 static void plan_etc(struct sandbox *sb)
 {
 	char *resolv = NULL;
@@ -115,10 +117,10 @@ static void plan_etc(struct sandbox *sb)
 	add_file(sb, "/etc/hosts",
 		 xasprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
 			   sb->hostname),
-		 0644);
+		 0644, SB_KEEPDIRS);
 	if (read_file("/etc/resolv.conf", &resolv, NULL, &ignored) < 0)
 		resolv = xstrdup("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-	add_file(sb, "/etc/resolv.conf", resolv, 0644);
+	add_file(sb, "/etc/resolv.conf", resolv, 0644, SB_KEEPDIRS);
 }
 
 static void plan_heredocs(struct sandbox *sb, json_t *heredocs)
@@ -133,7 +135,8 @@ static void plan_heredocs(struct sandbox *sb, json_t *heredocs)
 		json_t *mode = json_object_get(h, "mode");
 		if (path && content)
 			add_file(sb, path, xstrdup(content),
-				 json_is_integer(mode) ? (mode_t)json_integer_value(mode) : 0755);
+				 json_is_integer(mode) ? (mode_t)json_integer_value(mode) : 0755,
+				 0);
 	}
 }
 
@@ -472,6 +475,10 @@ static int exec_command(struct sandbox *sb, const struct user_ids *ids, struct e
 	umask(022);
 	if (chdir(sb->workdir) < 0)
 		return error_set(e, errno, "chdir %s", sb->workdir);
+	/* Last, after our own mount/prctl calls: the command may not make
+	 * namespaces, load modules, use keyrings... (Docker's profile). */
+	if (!sb->insecure && seccomp_install(e) < 0)
+		return -1;
 	environ = make_env(sb, ids);
 	/* Nothing of ours leaks into the command: every fd but 0-2 closes on exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -34,6 +34,7 @@ enum sandbox_kind {
 #define SB_NOSUID 0x10	 /* nosuid,nodev,noexec */
 #define SB_PROXY 0x20	 /* ssh: src is the agent; the parent relays it (sshproxy) */
 #define SB_SEEDSTEP 0x40 /* cache: seed is a step key (else a host directory) */
+#define SB_KEEPDIRS 0x80 /* directories created for it stay in the layer */
 
 struct sandbox_op {
 	enum sandbox_kind kind;

@@ -7,16 +7,21 @@
  *   probe kill SIG        raise a signal (number) against itself
  *   probe exit N          exit with status N
  *   probe sleep SECONDS   sleep
- *   probe sock PATH TEXT  connect to a unix socket, send TEXT, print the reply */
+ *   probe sock PATH TEXT  connect to a unix socket, send TEXT, print the reply
+ *   probe deny            "NAME: result" of syscalls a seccomp filter refuses
+ *   probe thread          start and join a thread ("thread: ok") */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -179,10 +184,44 @@ static int sock(const char *path, const char *text)
 	return 0;
 }
 
+static void result(const char *name, long r)
+{
+	printf("%s: %s\n", name, r < 0 ? strerror(errno) : "allowed");
+}
+
+static int deny(void)
+{
+	result("unshare-user", unshare(CLONE_NEWUSER));
+	result("keyctl", syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0));
+	result("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
+	result("getpid", syscall(SYS_getpid));
+	return 0;
+}
+
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+static int thread(void)
+{
+	pthread_t t;
+	int r = pthread_create(&t, NULL, thread_main, NULL);
+
+	printf("thread: %s\n", r ? strerror(r) : "ok");
+	if (r == 0)
+		pthread_join(t, NULL);
+	return r != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "see") == 0)
 		return see(argc, argv);
+	if (argc == 2 && strcmp(argv[1], "deny") == 0)
+		return deny();
+	if (argc == 2 && strcmp(argv[1], "thread") == 0)
+		return thread();
 	if (argc == 4 && strcmp(argv[1], "sock") == 0)
 		return sock(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "cat") == 0)

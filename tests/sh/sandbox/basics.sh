@@ -62,5 +62,11 @@ see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
 		". ./bin ./bin/wc ./etc ./etc/d ./new " "[$MODE] upper holds exactly the changes (dev/proc/sys/w came from k1)"
 	check "[$MODE] deletion is a whiteout" test -c "$S/k5/upper/bin/wc"
 	check "[$MODE] no hosts/resolv.conf placeholders" test ! -e "$S/k5/upper/etc/hosts" -a ! -e "$S/k5/upper/etc/resolv.conf"
+	# A root with no /etc (FROM scratch + COPY /bin): BuildKit's layer
+	# keeps the /etc made for the hosts/resolv.conf mounts, not the files.
+	rm -rf "$W/rootfs/etc"
+	run_step k6 '{"parent":"base","args":["/bin/sh","-c","echo ran > /ran"],"env":["PATH=/bin"]}'
+	is "$rc:$(cd "$S/k6/upper" && find . | LC_ALL=C sort | tr '\n' ' ')" "0:. ./dev ./etc ./proc ./ran ./sys " \
+		"[$MODE] root without /etc: /etc stays in the layer, empty"
 }
 both_modes

@@ -38,7 +38,6 @@ for m in cache bind tmpfs rel dotdot id bindsrc bindabs secret; do
 done
 check "the host dir behind the symlinks is untouched, no file created" host_clean
 unpack_image "$D"
-top=$(last_layer "$D")
 check "bind source=../.. lists the context, not its parent" \
 	grep -qx inctx "$(find "$D/layers" -name up-list | head -1)"
 is "$(cat "$(find "$D/layers" -name etcb-list | head -1)")" ctxonly \

@@ -30,6 +30,7 @@ RUN for d in /proc/acpi /proc/scsi /proc/asound /sys/firmware /sys/devices/virtu
 RUN for d in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger /sys; do echo \"ro \$d: \$(grep \" \$d \" /proc/self/mountinfo | awk '{print \$6}' | cut -d, -f1 | tail -1)\"; done
 RUN for d in mem kmem port kmsg sda vda nvme0 loop0; do [ -e /dev/\$d ] && echo \"hostdev: \$d\"; done; echo dev-scan-done
 RUN mkdir -p /mnt && mount -t tmpfs dfsec-default-$$ /mnt 2>/dev/null && echo 'mountcheck: allowed' || echo 'mountcheck: denied'
+RUN unshare -U true 2>/dev/null && echo 'userns: allowed' || echo 'userns: denied'; unshare -m true 2>/dev/null && echo 'mntns: allowed' || echo 'mntns: denied'
 RUN (sleep 20.61 &); setsid sleep 20.62 & nohup sleep 20.63 >/dev/null 2>&1 & echo spawned
 RUN b() { if [ \$1 -gt 0 ]; then b \$((\$1 - 1)) & b \$((\$1 - 1)) & fi; sleep 20.64; }; b 7 & sleep 1; echo \"bomb: \$(ls /proc | grep -c '^[0-9]')\"
 RUN --security=insecure mkdir -p /mnt && mount -t tmpfs dfsec-insecure-$$ /mnt && mount --make-rshared /mnt && echo 'insecure mount: done'"
@@ -82,6 +83,11 @@ done
 like "$L" "dev-scan-done" "/dev scan ran"
 is "$(val hostdev)" "" "no host device nodes in /dev"
 is "$(val mountcheck)" denied "mount(2) is denied with the default capabilities"
+# Docker's default seccomp profile (no new namespaces: a user namespace
+# would hand the RUN every capability inside it).
+is "$(val Seccomp)" 2 "a seccomp filter is active (Docker's default profile)"
+is "$(val userns)" denied "unshare -U (a new user namespace) is denied"
+is "$(val mntns)" denied "unshare -m is denied"
 like "$L" "insecure mount: done" "--security=insecure may mount"
 check "its mounts never reach the host mount table" refute grep -q "dfsec-" /proc/self/mountinfo
 like "$L" "spawned" "background processes were started"
