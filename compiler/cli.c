@@ -72,22 +72,29 @@ static void cli_usage(FILE *f)
 	      f);
 }
 
+/* A repeated option: the last one wins (and the first is not leaked). */
+static void cli_set(char **field, char *v)
+{
+	free(*field);
+	*field = v;
+}
+
 /* -o: a path (tar), or buildx's type=...,dest=... */
 static void cli_output(struct cli *c, const char *arg)
 {
 	char *s, *tok, *save = NULL;
 
 	if (!strchr(arg, '=')) {
-		c->output = xstrdup(arg);
-		c->output_type = xstrdup("tar");
+		cli_set(&c->output, xstrdup(arg));
+		cli_set(&c->output_type, xstrdup("tar"));
 		return;
 	}
 	s = xstrdup(arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (startswith(tok, "type="))
-			c->output_type = xstrdup(tok + 5);
+			cli_set(&c->output_type, xstrdup(tok + 5));
 		else if (startswith(tok, "dest="))
-			c->output = xstrdup(tok + 5);
+			cli_set(&c->output, xstrdup(tok + 5));
 		else
 			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH)",
 			      tok);
@@ -146,8 +153,7 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 {
 	switch (opt) {
 	case 'f':
-		free(c->dockerfile);
-		c->dockerfile = path_abs(arg);
+		cli_set(&c->dockerfile, path_abs(arg));
 		break;
 	case 't':
 		strlist_add(&c->tags, arg);
@@ -156,28 +162,28 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		cli_output(c, arg);
 		break;
 	case OPT_TARGET:
-		c->target = xstrdup(arg);
+		cli_set(&c->target, xstrdup(arg));
 		break;
 	case OPT_BUILD_ARG:
 		cli_build_arg_add(c, arg);
 		break;
 	case OPT_STATE:
-		c->state = path_abs(arg);
+		cli_set(&c->state, path_abs(arg));
 		break;
 	case OPT_STORE:
-		c->store = path_abs(arg);
+		cli_set(&c->store, path_abs(arg));
 		break;
 	case OPT_SECRET:
 		cli_secret(c, arg);
 		break;
 	case OPT_PLATFORM:
-		c->platform = xstrdup(arg);
+		cli_set(&c->platform, xstrdup(arg));
 		break;
 	case OPT_TEMPLATES:
-		c->templates = path_abs(arg);
+		cli_set(&c->templates, path_abs(arg));
 		break;
 	case OPT_COMPRESS:
-		c->compress = xstrdup(arg);
+		cli_set(&c->compress, xstrdup(arg));
 		break;
 	case OPT_PLAN:
 		c->mode = MODE_PLAN;
@@ -187,7 +193,7 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_DUMP:
 		c->mode = MODE_DUMP;
-		c->dump_path = xstrdup(arg);
+		cli_set(&c->dump_path, xstrdup(arg));
 		break;
 	case 'h':
 		cli_usage(stdout);
@@ -239,6 +245,29 @@ void cli_parse(struct cli *c, int argc, char **argv)
 		fatal("too many arguments: only one CONTEXT");
 	}
 	cli_defaults(c, optind < argc ? argv[optind] : NULL);
+}
+
+void cli_free(struct cli *c)
+{
+	free(c->dockerfile);
+	free(c->context);
+	free(c->target);
+	strlist_free(&c->tags);
+	strlist_free(&c->build_args);
+	strlist_free(&c->build_args_raw);
+	free(c->output);
+	free(c->output_type);
+	free(c->state);
+	free(c->store);
+	for (size_t i = 0; i < c->nsecrets; i++) {
+		free(c->secrets[i].id);
+		free(c->secrets[i].src);
+	}
+	free(c->secrets);
+	free(c->platform);
+	free(c->templates);
+	free(c->compress);
+	free(c->dump_path);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

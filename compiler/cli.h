@@ -40,6 +40,8 @@ struct cli {
 /* Parses argv into c; prints usage/version and exits for --help/--version,
  * dies with a message on a usage error. */
 void cli_parse(struct cli *c, int argc, char **argv);
+/* Frees what cli_parse allocated. */
+void cli_free(struct cli *c);
 /* The value of build-arg name, or NULL when not given. */
 const char *cli_build_arg(const struct cli *c, const char *name);
 /* Absolute path of the running df2make binary (for the remake rule). */

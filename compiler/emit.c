@@ -511,13 +511,40 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 			   em->cur->base ? em->cur->base->label : em->cur->image);
 	}
 	emit_step(g, st, em->out, &em->inputs);
+	if (em->out->len > (1 << 16) && em->spill) {
+		/* keep memory flat: build.mk of a big Dockerfile is megabytes */
+		if (fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
+			fatal("write error on a temporary file");
+		buf_reset(em->out);
+	}
 }
 
 void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
 {
 	memset(em, 0, sizeof(*em));
 	em->out = out;
+	em->spill = tmpfile(); /* NULL: everything stays in memory */
 	*h = (struct graph_hooks){emit_begin, emit_hook_step, em, 1};
+}
+
+void emit_output(struct emitter *em, FILE *f)
+{
+	char chunk[1 << 16];
+	size_t n;
+
+	if (em->spill) {
+		if (fflush(em->spill) != 0 || fseek(em->spill, 0, SEEK_SET) != 0)
+			fatal("read error on a temporary file");
+		while ((n = fread(chunk, 1, sizeof(chunk), em->spill)) > 0)
+			if (fwrite(chunk, 1, n, f) != n)
+				fatal("write error on standard output");
+		if (ferror(em->spill))
+			fatal("read error on a temporary file");
+		fclose(em->spill);
+		em->spill = NULL;
+	}
+	if (em->out->len && fwrite(em->out->s, 1, em->out->len, f) != em->out->len)
+		fatal("write error on standard output");
 }
 
 void emit_finish(struct emitter *em, struct graph *g)

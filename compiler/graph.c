@@ -37,6 +37,8 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name)
 	return NULL;
 }
 
+static void graph_free_step(struct step *st);
+
 /* The table slot for key (keys are uniform hex: the prefix hashes well). */
 static size_t graph_slot(struct step **tab, size_t cap, const char *key)
 {
@@ -70,16 +72,7 @@ struct step *graph_add_step(struct graph *g, struct step *st)
 		graph_grow_keys(g);
 	slot = graph_slot(g->bykey, g->keycap, st->key);
 	if (g->bykey[slot]) {
-		json_decref(st->spec);
-		json_decref(st->sum_spec);
-		free(st->title);
-		free(st->loc);
-		strlist_free(&st->inputs);
-		free(st->deps);
-		free(st->image);
-		free(st->ref);
-		free(st->manifest);
-		free(st);
+		graph_free_step(st);
 		return g->bykey[slot];
 	}
 	g->bykey[slot] = st;
@@ -369,6 +362,7 @@ static void graph_triggers(struct graph *g, struct stage *s)
 			    instr_parse_trigger(json_string_value(v), &s->from->loc, g->df->escape);
 		}
 	}
+	s->own_triggers = !s->base;
 	if (n)
 		graph_prepend(s, tr, n);
 	for (i = 0; i < n; i++)
@@ -540,6 +534,59 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			step_dispatch_stage(g, &g->stages[i]);
 	graph_warn_unused_args(g);
 	return g;
+}
+
+static void graph_free_step(struct step *st)
+{
+	json_decref(st->spec);
+	json_decref(st->sum_spec);
+	free(st->title);
+	free(st->loc);
+	strlist_free(&st->inputs);
+	free(st->deps);
+	free(st->image);
+	free(st->ref);
+	free(st->manifest);
+	free(st);
+}
+
+static void graph_free_stage(struct stage *s)
+{
+	/* triggers from an image config were parsed here; instr.h has no
+	 * way to free one instruction, so only the array goes */
+	free(s->name);
+	free(s->label);
+	free(s->instrs);
+	free(s->image);
+	free(s->platform);
+	free(s->deps);
+	free(s->steps);
+	json_decref(s->image_config);
+	free(s->manifest);
+	if (s->cfg.cfg)
+		config_free(&s->cfg);
+	args_free(&s->args);
+	args_free(&s->env);
+}
+
+void graph_free(struct graph *g)
+{
+	for (size_t i = 0; i < g->nsteps; i++)
+		graph_free_step(g->steps[i]);
+	for (size_t i = 0; i < g->nstages; i++)
+		graph_free_stage(&g->stages[i]);
+	free(g->stages);
+	free(g->steps);
+	free(g->bykey);
+	args_free(&g->globals);
+	ignore_free(g->ignore);
+	free(g->ignore_path);
+	strlist_free(&g->refs);
+	strlist_free(&g->missing);
+	free(g->os);
+	free(g->arch);
+	free(g->variant);
+	free(g);
 }
 
 struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in)

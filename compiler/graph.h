@@ -65,8 +65,9 @@ struct stage {
 	const struct instr **instrs; /* after FROM: ONBUILD triggers run first */
 	size_t ninstrs;
 	size_t ntriggers;
-	char *image;	/* expanded FROM image (NULL when the base is a stage) */
-	char *platform; /* expanded FROM --platform or NULL */
+	int own_triggers; /* the triggers were parsed from an image config */
+	char *image;	  /* expanded FROM image (NULL when the base is a stage) */
+	char *platform;	  /* expanded FROM --platform or NULL */
 	struct stage *base;
 	struct dep *deps;
 	size_t ndeps;
@@ -118,6 +119,8 @@ struct graph {
  * target). */
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks);
+/* Frees the graph (not the dockerfile it was built from). */
+void graph_free(struct graph *g);
 /* A step is final (spec complete, keyed): runs the step hook. */
 void graph_step_done(struct graph *g, struct step *st);
 /* A stage by name (case-insensitive) or index ("0"), or NULL. */

@@ -19,10 +19,9 @@
 #endif
 
 /* Writes the finished output at once: nothing reaches stdout on error. */
-static void write_all(const struct buf *out)
+static void write_all(struct emitter *em)
 {
-	if (out->len && fwrite(out->s, 1, out->len, stdout) != out->len)
-		fatal("write error on standard output");
+	emit_output(em, stdout);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		fatal("write error on standard output");
 }
@@ -42,29 +41,35 @@ static int dump(const char *path)
 
 int main(int argc, char **argv)
 {
-	/* static: what the compiler built stays reachable until exit, like
-	 * everything a samurai-style compiler never frees */
-	static struct cli c;
-	static struct graph *g;
+	struct cli c;
+	struct graph *g;
+	struct dockerfile *df;
 	struct buf out = {0};
 	struct emitter em;
 	struct graph_hooks hooks;
 
 	argv0 = "df2make";
 	cli_parse(&c, argc, argv);
-	if (c.mode == MODE_DUMP)
-		return dump(c.dump_path);
+	if (c.mode == MODE_DUMP) {
+		int r = dump(c.dump_path);
+		cli_free(&c);
+		return r;
+	}
 	emit_init(&em, &out, &hooks);
 	if (c.mode != MODE_MAKE) /* the plan needs titles and keys, not specs */
 		hooks = (struct graph_hooks){.drop_specs = 1};
-	g = graph_build(dockerfile_load(c.dockerfile), &c, &hooks);
+	df = dockerfile_load(c.dockerfile);
+	g = graph_build(df, &c, &hooks);
 	if (c.mode == MODE_PLAN)
 		plan_write(g, &out);
 	else if (c.mode == MODE_GRAPH)
 		dot_write(g, &out);
 	else
 		emit_finish(&em, g);
-	write_all(&out);
+	write_all(&em);
 	buf_free(&out);
+	graph_free(g);
+	dockerfile_free(df);
+	cli_free(&c);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -31,26 +32,77 @@ char *ctx_clean_source(const char *src)
 	return out;
 }
 
-int ctx_open(int rootfd, const char *rel, int flags)
+int ctx_open_in(int rootfd, const char *rel, int flags, enum ctx_scope scope)
 {
 	struct open_how how = {0};
 
 	if (strcmp(rel, ".") == 0 || *rel == '\0')
 		rel = ".";
 	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	/* BENEATH, not IN_ROOT: a link that leaves the context is an error
-	 * (EXDEV) rather than silently re-rooted to a missing path. */
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	/* The context: BENEATH, not IN_ROOT, so a link that leaves it is an
+	 * error (EXDEV) rather than silently re-rooted to a missing path. A
+	 * stage's rootfs: IN_ROOT, as BuildKit resolves --from sources. */
+	how.resolve =
+	    (scope == CTX_IN_ROOT ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) | RESOLVE_NO_MAGICLINKS;
 	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
 }
 
-/* Sets a "not found" / "outside" error for a literal source. */
-static int missing(struct error *e, const char *rel, int err)
+int ctx_open(int rootfd, const char *rel, int flags)
 {
-	if (err == EXDEV || err == ELOOP)
+	return ctx_open_in(rootfd, rel, flags, CTX_BENEATH);
+}
+
+/* The path an open fd names, from /proc (the kernel's own answer, so no
+ * second resolution can race with the open); malloc'd or NULL. */
+static char *fd_path(int fd)
+{
+	char proc[64], buf[4096];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return NULL;
+	if ((size_t)n == sizeof(buf) - 1) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+char *ctx_real_path(int rootfd, const char *rel, enum ctx_scope scope)
+{
+	int fd = ctx_open_in(rootfd, rel, O_PATH, scope);
+	char *root = fd_path(rootfd), *p = fd < 0 ? NULL : fd_path(fd), *out = NULL;
+	size_t n = root ? strlen(root) : 0;
+
+	if (root && p && strcmp(root, p) == 0)
+		out = xstrdup(".");
+	else if (root && p && strcmp(root, "/") == 0 && p[0] == '/')
+		out = xstrdup(p + 1);
+	else if (root && p && strncmp(root, p, n) == 0 && p[n] == '/')
+		out = xstrdup(p + n + 1);
+	else if (root && p)
+		errno = EXDEV; /* cannot happen after BENEATH/IN_ROOT */
+	if (fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	free(root);
+	free(p);
+	return out;
+}
+
+/* Sets a "not found" / "outside" error for a literal source. */
+static int missing(struct error *e, const char *rel, int err, enum ctx_scope scope)
+{
+	if (scope == CTX_BENEATH && (err == EXDEV || err == ELOOP))
 		return error_set(e, 0, "source \"%s\" points outside the build context", rel);
 	if (err == ENOENT || err == ENOTDIR)
-		return error_set(e, 0, "source \"%s\": not found in the build context", rel);
+		return error_set(e, 0, "source \"%s\": not found%s", rel,
+				 scope == CTX_BENEATH ? " in the build context" : "");
 	return error_set(e, err, "source \"%s\"", rel);
 }
 
@@ -107,28 +159,32 @@ static int list_dir(int fd, struct strlist *names, struct error *e, const char *
 
 struct globber {
 	const struct ignore *ig;
+	const char *realbase; /* the literal prefix with its symlinks followed */
 	struct pattern **segs;
 	size_t nsegs;
 	struct strlist *out;
 	struct error *e;
 };
 
-/* Matches segment i against the entries of directory dirrel (open as fd). */
-static int glob_level(struct globber *g, int fd, const char *dirrel, size_t i)
+/* Matches segment i against the entries of directory dirrel (open as fd;
+ * dirreal is where it really is, for the ignore file). */
+static int glob_level(struct globber *g, int fd, const char *dirrel, const char *dirreal, size_t i)
 {
 	struct strlist names = {0};
 	int r = list_dir(fd, &names, g->e, dirrel);
 
 	for (size_t k = 0; r == 0 && k < names.n; k++) {
 		struct stat st;
-		char *rel;
+		char *rel, *real;
 
 		if (!pattern_match(g->segs[i], names.v[k]))
 			continue;
 		rel = child_rel(dirrel, names.v[k]);
+		real = child_rel(dirreal, names.v[k]);
 		if (fstatat(fd, names.v[k], &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			r = error_set(g->e, errno, "stat %s", rel);
-		} else if (hidden(g->ig, rel, S_ISDIR(st.st_mode))) {
+		} else if (hidden(g->ig, rel, S_ISDIR(st.st_mode)) ||
+			   hidden(g->ig, real, S_ISDIR(st.st_mode))) {
 			/* invisible, as if never sent */
 		} else if (i + 1 == g->nsegs) {
 			strlist_add(g->out, rel);
@@ -136,11 +192,12 @@ static int glob_level(struct globber *g, int fd, const char *dirrel, size_t i)
 			int sub =
 			    openat(fd, names.v[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			r = sub < 0 ? error_set(g->e, errno, "open %s", rel)
-				    : glob_level(g, sub, rel, i + 1);
+				    : glob_level(g, sub, rel, real, i + 1);
 			if (sub >= 0)
 				close(sub);
 		}
 		free(rel);
+		free(real);
 	}
 	strlist_free(&names);
 	return r;
@@ -178,64 +235,91 @@ static int compile_segs(struct strlist *wild, struct pattern ***segs, const char
 	return 0;
 }
 
-/* Checks that a literal path exists, is visible and stays in the context. */
-static int check_literal(int rootfd, const struct ignore *ig, const char *rel, int *isdir,
-			 struct error *e)
+/* The real path of rel when an ignore file needs it (*real); else a copy
+ * of rel, since nothing else depends on where a link leads. */
+static int real_for_ignore(int rootfd, const struct ignore *ig, const char *rel,
+			   enum ctx_scope scope, char **real, struct error *e)
+{
+	*real = ig ? ctx_real_path(rootfd, rel, scope) : xstrdup(rel);
+	return *real ? 0 : missing(e, rel, errno, scope);
+}
+
+/* Checks that a literal path exists, is visible and stays in the context.
+ * Visible means both the name and, through its symlinks, the path it leads
+ * to: BuildKit's client never sends an ignored file, so a link to one
+ * dangles on the daemon's side. *real gets the latter (malloc'd). */
+static int check_literal(int rootfd, const struct ignore *ig, const char *rel, enum ctx_scope scope,
+			 int *isdir, char **real, struct error *e)
 {
 	struct stat st;
-	int fd = ctx_open(rootfd, rel, O_PATH);
+	int fd = ctx_open_in(rootfd, rel, O_PATH, scope);
 
+	*real = NULL;
 	if (fd < 0)
-		return missing(e, rel, errno);
+		return missing(e, rel, errno, scope);
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return error_set(e, errno, "stat %s", rel);
 	}
 	close(fd);
-	if (hidden(ig, rel, S_ISDIR(st.st_mode)))
-		return missing(e, rel, ENOENT);
+	if (real_for_ignore(rootfd, ig, rel, scope, real, e) < 0)
+		return -1;
+	if (hidden(ig, rel, S_ISDIR(st.st_mode)) || hidden(ig, *real, S_ISDIR(st.st_mode))) {
+		free(*real);
+		*real = NULL;
+		return missing(e, rel, ENOENT, scope);
+	}
 	*isdir = S_ISDIR(st.st_mode);
 	return 0;
 }
 
-static int resolve_wild(int rootfd, const struct ignore *ig, const char *base, struct strlist *wild,
-			struct strlist *out, struct error *e)
+static int resolve_wild(int rootfd, enum ctx_scope scope, const struct ignore *ig, const char *base,
+			struct strlist *wild, struct strlist *out, struct error *e)
 {
-	struct globber g = {ig, NULL, wild->n, out, e};
+	struct globber g = {ig, NULL, NULL, wild->n, out, e};
 	int isdir = 0, r, fd;
+	char *real = NULL;
 
 	r = compile_segs(wild, &g.segs, base, e);
 	if (r == 0)
-		r = check_literal(rootfd, ig, base, &isdir, e);
+		r = check_literal(rootfd, ig, base, scope, &isdir, &real, e);
 	if (r == 0 && isdir) {
-		fd = ctx_open(rootfd, base, O_PATH | O_DIRECTORY);
-		r = fd < 0 ? missing(e, base, errno) : glob_level(&g, fd, base, 0);
+		fd = ctx_open_in(rootfd, base, O_PATH | O_DIRECTORY, scope);
+		r = fd < 0 ? missing(e, base, errno, scope) : glob_level(&g, fd, base, real, 0);
 		if (fd >= 0)
 			close(fd);
 	}
 	for (size_t i = 0; i < wild->n; i++)
 		pattern_free(g.segs[i]);
 	free(g.segs);
+	free(real);
 	return r;
 }
 
 int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src, struct strlist *out,
 		struct error *e)
 {
+	return ctx_resolve_in(ctxdir, CTX_BENEATH, ig, src, out, e);
+}
+
+int ctx_resolve_in(const char *ctxdir, enum ctx_scope scope, const struct ignore *ig,
+		   const char *src, struct strlist *out, struct error *e)
+{
 	char *clean = ctx_clean_source(src);
 	struct strlist wild = {0};
-	char *base = split_wild(clean, &wild);
+	char *base = split_wild(clean, &wild), *real = NULL;
 	int isdir, r;
 	int rootfd = open(ctxdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (rootfd < 0) {
 		r = error_set(e, errno, "open build context %s", ctxdir);
 	} else if (wild.n == 0) {
-		r = check_literal(rootfd, ig, base, &isdir, e);
+		r = check_literal(rootfd, ig, base, scope, &isdir, &real, e);
 		if (r == 0)
 			strlist_add(out, base);
+		free(real);
 	} else {
-		r = resolve_wild(rootfd, ig, base, &wild, out, e);
+		r = resolve_wild(rootfd, scope, ig, base, &wild, out, e);
 	}
 	if (rootfd >= 0)
 		close(rootfd);
@@ -247,25 +331,27 @@ int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src, st
 
 struct walker {
 	const struct ignore *ig;
+	enum ctx_scope scope;
 	int (*cb)(const char *rel, const struct stat *st, void *arg);
 	void *arg;
 	struct error *e;
 };
 
-/* Visits the children of directory rel (open as fd), depth first; 1 =
+/* Visits the children of directory rel (open as fd; real is where it
+ * really is, which the ignore file is matched against), depth first; 1 =
  * stopped by the callback. */
-static int walk_dir(struct walker *w, int fd, const char *rel)
+static int walk_dir(struct walker *w, int fd, const char *rel, const char *real)
 {
 	struct strlist names = {0};
 	int r = list_dir(fd, &names, w->e, rel);
 
 	for (size_t k = 0; r == 0 && k < names.n; k++) {
-		char *crel = child_rel(rel, names.v[k]);
+		char *crel = child_rel(rel, names.v[k]), *creal = child_rel(real, names.v[k]);
 		struct stat st;
 
 		if (fstatat(fd, names.v[k], &st, AT_SYMLINK_NOFOLLOW) < 0)
 			r = error_set(w->e, errno, "stat %s", crel);
-		else if (hidden(w->ig, crel, S_ISDIR(st.st_mode)))
+		else if (hidden(w->ig, creal, S_ISDIR(st.st_mode)))
 			st.st_mode = 0; /* neither visited nor descended */
 		else
 			r = w->cb(crel, &st, w->arg);
@@ -273,11 +359,12 @@ static int walk_dir(struct walker *w, int fd, const char *rel)
 			int sub =
 			    openat(fd, names.v[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			r = sub < 0 ? error_set(w->e, errno, "open %s", crel)
-				    : walk_dir(w, sub, crel);
+				    : walk_dir(w, sub, crel, creal);
 			if (sub >= 0)
 				close(sub);
 		}
 		free(crel);
+		free(creal);
 	}
 	strlist_free(&names);
 	return r;
@@ -288,19 +375,24 @@ static int walk_dir(struct walker *w, int fd, const char *rel)
 static int walk_top(struct walker *w, int rootfd, const char *rel)
 {
 	struct stat st;
-	int fd = ctx_open(rootfd, rel, O_PATH);
+	int fd = ctx_open_in(rootfd, rel, O_PATH, w->scope);
+	char *real = NULL;
 	int r;
 
 	if (fd < 0)
-		return missing(w->e, rel, errno);
+		return missing(w->e, rel, errno, w->scope);
 	if (fstat(fd, &st) < 0)
 		r = error_set(w->e, errno, "stat %s", rel);
-	else if (hidden(w->ig, rel, S_ISDIR(st.st_mode)))
-		r = missing(w->e, rel, ENOENT);
+	else if (real_for_ignore(rootfd, w->ig, rel, w->scope, &real, w->e) < 0)
+		r = -1;
+	else if (hidden(w->ig, rel, S_ISDIR(st.st_mode)) ||
+		 hidden(w->ig, real, S_ISDIR(st.st_mode)))
+		r = missing(w->e, rel, ENOENT, w->scope);
 	else
 		r = w->cb(rel, &st, w->arg);
 	if (r == 0 && S_ISDIR(st.st_mode))
-		r = walk_dir(w, fd, rel);
+		r = walk_dir(w, fd, rel, real);
+	free(real);
 	close(fd);
 	return r;
 }
@@ -309,7 +401,14 @@ int ctx_walk(const char *ctxdir, const struct ignore *ig, const char *relpath,
 	     int (*cb)(const char *rel, const struct stat *st, void *arg), void *arg,
 	     struct error *e)
 {
-	struct walker w = {ig, cb, arg, e};
+	return ctx_walk_in(ctxdir, CTX_BENEATH, ig, relpath, cb, arg, e);
+}
+
+int ctx_walk_in(const char *ctxdir, enum ctx_scope scope, const struct ignore *ig,
+		const char *relpath, int (*cb)(const char *rel, const struct stat *st, void *arg),
+		void *arg, struct error *e)
+{
+	struct walker w = {ig, scope, cb, arg, e};
 	char *rel = ctx_clean_source(relpath);
 	int rootfd = open(ctxdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r;

@@ -34,4 +34,23 @@ int ctx_walk(const char *ctxdir, const struct ignore *ig, const char *relpath,
  * stay inside it (openat2 RESOLVE_BENEATH; EXDEV when one leaves). */
 int ctx_open(int rootfd, const char *rel, int flags);
 
+/* How symlinks in a source root resolve. CTX_BENEATH: the build context,
+ * where a link leaving it is an error. CTX_IN_ROOT: a stage's rootfs
+ * (COPY --from), where an absolute target or ".." stays inside it, as in a
+ * chroot. The functions above are the CTX_BENEATH case of these. */
+enum ctx_scope { CTX_BENEATH, CTX_IN_ROOT };
+
+int ctx_open_in(int rootfd, const char *rel, int flags, enum ctx_scope scope);
+int ctx_resolve_in(const char *root, enum ctx_scope scope, const struct ignore *ig, const char *src,
+		   struct strlist *out, struct error *e);
+int ctx_walk_in(const char *root, enum ctx_scope scope, const struct ignore *ig,
+		const char *relpath, int (*cb)(const char *rel, const struct stat *st, void *arg),
+		void *arg, struct error *e);
+
+/* The root-relative path that rel names once its symlinks are followed as
+ * ctx_open_in follows them ("." for the root itself); malloc'd, or NULL
+ * with errno set. .dockerignore rules apply to this path: a link to an
+ * ignored file names something the client never sends. */
+char *ctx_real_path(int rootfd, const char *rel, enum ctx_scope scope);
+
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -192,13 +193,44 @@ void store_image_free(struct store_image *img)
 	memset(img, 0, sizeof(*img));
 }
 
+/* The store root is owner-only: unpacked layers keep the setuid files and
+ * open directories of their images, which other local users must not reach
+ * (CVE-2021-41091). Created 0700 when missing; an existing one loses group
+ * and other access, as dockerd re-chmods its data root, since the first
+ * writer may have been an older runtime or a part that creates it 0755.
+ * A sticky directory (/tmp) or "/" named as the store is shared, not ours:
+ * left alone. Kept in step with runtime/unpack.c. */
+static int private_store_root(const char *store, struct error *e)
+{
+	char *parent = xstrdup(store), *slash = strrchr(parent, '/');
+	struct stat st;
+	int r = 0;
+
+	if (slash && slash != parent) {
+		*slash = '\0';
+		r = mkdir_p(parent, 0755, e);
+	}
+	if (r == 0 && mkdir(store, 0700) < 0 && errno != EEXIST)
+		r = error_set(e, errno, "mkdir %s", store);
+	if (r == 0 && stat(store, &st) < 0)
+		r = error_set(e, errno, "stat %s", store);
+	if (r == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 077) && !(st.st_mode & S_ISVTX) &&
+	    strcmp(store, "/") != 0 && st.st_uid == geteuid() &&
+	    chmod(store, st.st_mode & 07700) < 0)
+		r = error_set(e, errno, "chmod %s", store);
+	free(parent);
+	return r;
+}
+
 int store_write_ref(const char *store, const char *name, json_t *ref, struct error *e)
 {
 	char *dir = xasprintf("%s/refs", store);
 	char *path = store_ref_path(store, name);
 	char *text = json_dumps(ref, JSON_SORT_KEYS | JSON_INDENT(1));
-	int r = mkdir_p(dir, 0755, e);
+	int r = private_store_root(store, e);
 
+	if (r == 0)
+		r = mkdir_p(dir, 0755, e);
 	if (r == 0)
 		r = write_atomic(path, text, strlen(text), 0644, e);
 	free(text);

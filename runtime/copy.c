@@ -202,9 +202,16 @@ static int star_visit(const char *rel, const struct stat *st, void *arg)
 	return 0;
 }
 
+/* How the job's source symlinks resolve: a --from source inside that
+ * stage's rootfs (as BuildKit does), a context source never out of it. */
+static enum ctx_scope job_scope(const struct copy_job *j)
+{
+	return j->from_step ? CTX_IN_ROOT : CTX_BENEATH;
+}
+
 /* --parents with "**": walks the literal prefix and matches whole paths. */
-static int resolve_globstar(const char *root, const struct ignore *ig, const char *src,
-			    struct strlist *out, struct error *e)
+static int resolve_globstar(const char *root, enum ctx_scope scope, const struct ignore *ig,
+			    const char *src, struct strlist *out, struct error *e)
 {
 	char *clean = ctx_clean_source(src), *base = xstrdup(clean), *cut = base;
 	const char *msg = "bad pattern";
@@ -219,7 +226,7 @@ static int resolve_globstar(const char *root, const struct ignore *ig, const cha
 	if (!w.pat)
 		r = error_set(e, 0, "source \"%s\": %s", src, msg);
 	else
-		r = ctx_walk(root, ig, *base ? base : ".", star_visit, &w, e);
+		r = ctx_walk_in(root, scope, ig, *base ? base : ".", star_visit, &w, e);
 	pattern_free(w.pat);
 	free(w.last);
 	free(base);
@@ -242,9 +249,9 @@ int copy_job_resolve(const struct copy_job *j, const char *srcroot, const struct
 		*pivot = xstrdup(".");
 	}
 	if (j->parents && strstr(raw, "**"))
-		r = resolve_globstar(srcroot, ig, raw, &all, e);
+		r = resolve_globstar(srcroot, job_scope(j), ig, raw, &all, e);
 	else
-		r = ctx_resolve(srcroot, ig, raw, &all, e);
+		r = ctx_resolve_in(srcroot, job_scope(j), ig, raw, &all, e);
 	for (size_t k = 0; r == 0 && k < all.n; k++)
 		if (!copy_job_excluded(j, all.v[k]))
 			strlist_add(out, all.v[k]);
@@ -302,7 +309,7 @@ static int try_extract(struct copy_env *x, const char *rel, int *done, struct er
 	*done = 0;
 	if (!x->j->add || x->j->unpack == 0)
 		return 0;
-	fd = ctx_open(x->srcfd, rel, O_RDONLY | O_NONBLOCK);
+	fd = ctx_open_in(x->srcfd, rel, O_RDONLY | O_NONBLOCK, job_scope(x->j));
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !add_is_archive(fd)) {
 		if (fd >= 0)
 			close(fd);
@@ -382,6 +389,7 @@ static int make_opts(const struct copy_job *j, const char *mnt, struct copyfs_op
 	struct user_ids ids = {0};
 
 	o->keep_owner = j->from_step != NULL;
+	o->in_root = job_scope(j) == CTX_IN_ROOT;
 	o->link = j->link;
 	o->excludes = j->excludes;
 	o->nexcludes = j->nexcludes;
@@ -428,6 +436,22 @@ static int copy_into(const struct copy_job *j, const char *mnt, const char *srcr
 	return r;
 }
 
+/* Removes the overlay's work dir once the mount is gone: it is scratch,
+ * not part of the step's result, and would otherwise stay in the state dir
+ * for good (RUN removes its own the same way). The kernel leaves work/work
+ * mode 0; opening it up lets remove_tree descend without relying on
+ * CAP_DAC_OVERRIDE. */
+static void remove_workdir(const struct rt *rt, const char *key)
+{
+	char *work = rt_path(rt, key, "/work"), *inner = rt_path(rt, key, "/work/work");
+	struct error ignored;
+
+	chmod(inner, 0700);
+	remove_tree(work, &ignored);
+	free(work);
+	free(inner);
+}
+
 /* Mounts, copies, unmounts. Runs in a private mount namespace. */
 static int copy_mounted(const struct rt *rt, const char *key, const struct copy_job *j,
 			struct error *e)
@@ -449,8 +473,12 @@ static int copy_mounted(const struct rt *rt, const char *key, const struct copy_
 		r = copy_into(j, mnt, j->from_step ? from : j->context, e);
 	if (ro && umount2(from, MNT_DETACH) < 0 && r == 0)
 		r = error_set(e, errno, "unmount %s", from);
-	if (rw && umount2(mnt, MNT_DETACH) < 0 && r == 0)
-		r = error_set(e, errno, "unmount %s", mnt);
+	if (rw && umount2(mnt, MNT_DETACH) < 0) {
+		if (r == 0)
+			r = error_set(e, errno, "unmount %s", mnt);
+	} else {
+		remove_workdir(rt, key);
+	}
 	rmdir(from);
 	rmdir(mnt);
 	free(mnt);

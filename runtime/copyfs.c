@@ -36,6 +36,8 @@ struct hlink {
 struct copyfs {
 	int root;
 	const char *srcbase; /* context-relative path of the source being copied */
+	char *ignbase;	     /* where srcbase leads through its symlinks: what
+			      * the ignore file is matched against */
 	struct copyfs_opts o;
 	struct hlink *links;
 	size_t nlinks;
@@ -65,6 +67,7 @@ void copyfs_free(struct copyfs *c)
 	for (size_t i = 0; i < c->nlinks; i++)
 		close(c->links[i].fd);
 	free(c->links);
+	free(c->ignbase);
 	free(c);
 }
 
@@ -435,15 +438,18 @@ static char *join_rel(const char *rel, const char *name)
 }
 
 /* 1 if the .dockerignore hides this entry (context sources only); an
- * excluded directory that may hold re-included paths is still copied. */
+ * excluded directory that may hold re-included paths is still copied.
+ * Matched below the real path of the source: with `alias -> private`,
+ * private/key is what the client would have left out. */
 static int ignored(const struct copyfs *c, const char *rel, int isdir)
 {
+	const char *base = c->ignbase ? c->ignbase : c->srcbase;
 	char *ctxrel;
 	int r;
 
 	if (!c->o.ig)
 		return 0;
-	ctxrel = strcmp(c->srcbase, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", c->srcbase, rel);
+	ctxrel = strcmp(base, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", base, rel);
 	r = ignore_excluded(c->o.ig, ctxrel) &&
 	    !(isdir && ignore_may_include_below(c->o.ig, ctxrel));
 	free(ctxrel);
@@ -649,6 +655,13 @@ static int copy_to_dest(struct copyfs *c, struct src_file *src, const struct sta
 	return r;
 }
 
+/* How source symlinks resolve: inside a --from rootfs, never out of the
+ * build context. */
+static enum ctx_scope scope_of(const struct copyfs *c)
+{
+	return c->o.in_root ? CTX_IN_ROOT : CTX_BENEATH;
+}
+
 /* The last component of a context-relative path. */
 static const char *base_of(const char *rel)
 {
@@ -664,10 +677,16 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	int r;
 
 	c->srcbase = srcrel;
-	src.fd = ctx_open(srcroot, srcrel, O_RDONLY | O_NONBLOCK);
+	free(c->ignbase);
+	c->ignbase = NULL;
+	src.fd = ctx_open_in(srcroot, srcrel, O_RDONLY | O_NONBLOCK, scope_of(c));
 	if (src.fd < 0)
 		return error_set(e, errno == EXDEV ? 0 : errno, "source \"%s\"%s", srcrel,
 				 errno == EXDEV ? " points outside the build context" : "");
+	if (c->o.ig && !(c->ignbase = ctx_real_path(srcroot, srcrel, scope_of(c)))) {
+		close(src.fd);
+		return error_set(e, errno, "source \"%s\"", srcrel);
+	}
 	if (fstat(src.fd, &st) < 0) {
 		r = error_set(e, errno, "stat %s", srcrel);
 	} else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
@@ -694,7 +713,7 @@ int copyfs_parent_dir(struct copyfs *c, int srcroot, const char *srcrel, const c
 		      struct error *e)
 {
 	struct stat st;
-	int sfd = ctx_open(srcroot, srcrel, O_RDONLY | O_DIRECTORY);
+	int sfd = ctx_open_in(srcroot, srcrel, O_RDONLY | O_DIRECTORY, scope_of(c));
 	int dfd, r;
 
 	if (sfd < 0)

@@ -24,6 +24,8 @@ struct copyfs_opts {
 	size_t nexcludes;
 	int link;		 /* --link: never follow destination symlinks */
 	const struct ignore *ig; /* .dockerignore for context sources, or NULL */
+	int in_root;		 /* --from: source symlinks resolve inside the source
+				  * root as in a chroot (else: never out of it) */
 };
 
 /* A copier writing below the directory dstroot (borrowed, must outlive it). */
@@ -31,8 +33,8 @@ struct copyfs *copyfs_new(int dstroot, const struct copyfs_opts *o);
 /* Frees the copier and its hardlink table. */
 void copyfs_free(struct copyfs *c);
 /* Copies srcrel below srcroot (a symlink named directly is followed, within
- * srcroot) to dest, an absolute path in the destination root: a directory's
- * contents are merged, a file lands at dest or, when dest is (or ends with
+ * srcroot, or inside it with in_root) to dest, an absolute path in the destination root: a
+ * directory's contents are merged, a file lands at dest or, when dest is (or ends with
  * '/' as) a directory, at dest/basename. */
 int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
 		  struct error *e);

@@ -1,5 +1,6 @@
 /* test_context: source cleaning, glob resolution, .dockerignore and the
  * walker over a real directory tree built in a temp dir. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,6 +100,53 @@ static void test_resolve(const struct ignore *ig)
 	resolve_is(ig, "linkdir/x.txt", "linkdir/x.txt");
 	resolve_is(ig, "linkdir/*.txt", "linkdir/x.txt");
 	resolve_is(NULL, "*.txt", "a.txt b.txt ign.txt");
+	/* links to ignored paths: the client never sends the target */
+	resolve_is(ig, "ignlink", "ERR:\"ignlink\": not found");
+	resolve_is(NULL, "ignlink", "ignlink");
+	resolve_is(ig, "privlink", "ERR:\"privlink\": not found");
+	resolve_is(ig, "privlink/k", "ERR:\"privlink/k\": not found");
+	resolve_is(ig, "privlink/*", "ERR:\"privlink\": not found");
+	resolve_is(ig, "otherlink/*", "otherlink/pub");
+	resolve_is(ig, "otherlink/sec*", "");
+	resolve_is(ig, "otherlink/secret", "ERR:\"otherlink/secret\": not found");
+}
+
+/* ctx_resolve_in's IN_ROOT scope: absolute links stay inside the root. */
+static void test_in_root(void)
+{
+	struct strlist out = {0};
+	struct error e = {0};
+	char *got;
+	int r = ctx_resolve_in(root, CTX_IN_ROOT, NULL, "rootabs/x.txt", &out, &e);
+
+	got = r < 0 ? xasprintf("ERR:%s", e.msg) : joined(&out);
+	TAP_STREQ(got, "rootabs/x.txt", "IN_ROOT: a link to /dir is the root's dir");
+	free(got);
+	strlist_free(&out);
+	r = ctx_resolve_in(root, CTX_IN_ROOT, NULL, "outlink", &out, &e);
+	TAP_OK(r < 0 && strstr(e.msg, "\"outlink\": not found") && !strstr(e.msg, "context"),
+	       "IN_ROOT: /etc/passwd below the root is missing, not the host's: %s", e.msg);
+	strlist_free(&out);
+}
+
+/* ctx_real_path: where a name leads, relative to the root. */
+static void test_real_path(void)
+{
+	static const char *cases[][3] = {
+	    {"a.txt", "a.txt", "b"},	  {"link", "a.txt", "b"},
+	    {"privlink", "private", "b"}, {"linkdir/x.txt", "other/x.txt", "b"},
+	    {"dir/lnk", "other", "b"},	  {".", ".", "b"},
+	    {"rootabs", "dir", "r"},	  {"outlink", NULL, "b"},
+	};
+	for (size_t i = 0; i < LEN(cases); i++) {
+		int fd = open(root, O_PATH | O_DIRECTORY);
+		enum ctx_scope sc = cases[i][2][0] == 'r' ? CTX_IN_ROOT : CTX_BENEATH;
+		char *got = ctx_real_path(fd, cases[i][0], sc);
+		TAP_STREQ(got ? got : "(null)", cases[i][1] ? cases[i][1] : "(null)",
+			  "real path of %s", cases[i][0]);
+		free(got);
+		close(fd);
+	}
 }
 
 static int collect(const char *rel, const struct stat *st, void *arg)
@@ -141,8 +189,12 @@ static void test_walk(const struct ignore *ig)
 	walk_is(ig, "linkdir", "linkdir/ linkdir/x.txt");
 	walk_is(ig, ".",
 		"./ .dockerignore a.txt b.txt c.md dir/ dir/lnk@ dir/sub/ dir/sub/y.txt "
-		"dir/x.txt link@ linkdir@ other/ other/x.txt outlink@ uplink@");
+		"dir/x.txt ignlink@ link@ linkdir@ other/ other/x.txt otherlink@ outlink@ "
+		"privlink@ rootabs@ shared/ shared/pub uplink@");
 	walk_is(ig, "ign.txt", "ERR:source \"ign.txt\": not found in the build context");
+	walk_is(ig, "otherlink", "otherlink/ otherlink/pub");
+	walk_is(NULL, "otherlink", "otherlink/ otherlink/pub otherlink/secret");
+	walk_is(ig, "privlink", "ERR:source \"privlink\": not found in the build context");
 	TAP_OK(ctx_walk(root, ig, "dir", stop_at_two, &n, &e) == 0 && n == 2,
 	       "walk stops when the callback says so");
 }
@@ -171,11 +223,22 @@ int main(void)
 	mklink("/etc/passwd", "outlink");
 	mklink("../../../../etc/passwd", "uplink");
 	mklink("../other", "dir/lnk");
-	ig = ignore_parse("ign.txt\n", 8, ".dockerignore", &e);
+	mk("private", NULL);
+	mk("private/k", "k");
+	mk("shared", NULL);
+	mk("shared/pub", "p");
+	mk("shared/secret", "s");
+	mklink("ign.txt", "ignlink");
+	mklink("private", "privlink");
+	mklink("shared", "otherlink");
+	mklink("/dir", "rootabs");
+	ig = ignore_parse("ign.txt\nprivate\nshared/secret\n", 30, ".dockerignore", &e);
 	TAP_OK(ig != NULL, "ignore file parses");
 	test_clean();
 	test_resolve(ig);
 	test_walk(ig);
+	test_in_root();
+	test_real_path();
 	ignore_free(ig);
 	remove_tree(root, &e);
 	return tap_done();

@@ -7,6 +7,8 @@ echo keep >"$R/app/keep"; echo old >"$R/app/x"
 
 copy '{"srcs":["a.txt"],"dest":"/x"}'
 is "$(cat "$(up /x)")" a "COPY a /x writes the file /x"
+check "the overlay work dir is removed after the copy" test ! -e "$S/$K/work"
+check "  and the upper stays" test -d "$S/$K/upper"
 copy '{"srcs":["a.txt"],"dest":"/x/"}'
 is "$(cat "$(up /x/a.txt)")" a "COPY a /x/ writes /x/a.txt"
 is "$(meta /x)" "directory 755 0:0" "a missing dest directory is created 0755 0:0"
@@ -42,6 +44,7 @@ is "$?:$(ls -A "$(up /)")" "0:" "a wildcard matching nothing is not an error and
 copy '{"srcs":["missing.txt"],"dest":"/m"}'
 is "$?" 1 "a missing literal source fails"
 like "$(errmsg)" 'Dockerfile:7: COPY step: .*"missing.txt": not found' "the error names the line and the path"
+check "  and leaves no overlay work dir either" test ! -e "$S/$K/work"
 copy '{"srcs":["a.txt","b.txt"],"dest":"/two"}'
 like "$?:$(errmsg)" '^1:.*more than one source file, the destination must be a directory and end with a /' \
 	"several sources need a /-terminated dest"

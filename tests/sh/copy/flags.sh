@@ -49,4 +49,29 @@ check "a re-included file under an excluded pattern is copied" test -f "$(up /i3
 check "the ignored directory is absent" test ! -e "$(up /i3/secret)"
 copy '{"srcs":["*"],"dest":"/i4/",'"$IG"'}'
 check "a wildcard does not see ignored paths" test ! -e "$(up /i4/key)"
+# A link to an ignored path leads nowhere: BuildKit's client sends the link
+# but never its target.
+ln -s secret/key "$C/keylink"; ln -s secret "$C/seclink"; ln -s docs "$C/doclink"
+copy '{"srcs":["keylink"],"dest":"/i5",'"$IG"'}'
+like "$?:$(errmsg)" '^1:.*"keylink": not found' "a link to an ignored file is not found"
+copy '{"srcs":["seclink"],"dest":"/i6/",'"$IG"'}'
+like "$?:$(errmsg)" '^1:.*"seclink": not found' "a link to an ignored directory is not found"
+check "  and nothing of it is copied" test ! -e "$(up /i6/key)"
+copy '{"srcs":["seclink/*"],"dest":"/i7/",'"$IG"'}'
+like "$?:$(errmsg)" '^1:.*"seclink": not found' "a wildcard below a link to an ignored directory: not found"
+copy '{"srcs":["doclink"],"dest":"/i8/",'"$IG"'}'
+is "$?:$(ls "$(up /i8)" | tr '\n' ' ')" "0:a.txt " "a link to a directory: its ignored files stay out"
+copy '{"srcs":["doclink/*"],"dest":"/i9/",'"$IG"'}'
+is "$?:$(ls "$(up /i9)" | tr '\n' ' ')" "0:a.txt " "a wildcard through the link does not see them either"
+# sum reads what the copy reads: an ignored file behind the link is not summed.
+newkey
+SUMSPEC=$(spec '{"srcs":["doclink"],"dest":"/s/",'"$IG"'}')
+step sum "$K" "$SUMSPEC"
+d0=$(sed -n 2p "$S/$K.sum")
+echo changed >"$C/docs/keep.txt"
+step sum "$K" "$SUMSPEC"
+is "$(sed -n 2p "$S/$K.sum")" "$d0" "sum through a link ignores the ignored file's content"
+echo more >"$C/docs/a.txt"
+step sum "$K" "$SUMSPEC"
+check "  but sees its visible files' content" test "$(sed -n 2p "$S/$K.sum")" != "$d0"
 done_testing

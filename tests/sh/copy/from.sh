@@ -25,4 +25,21 @@ copy '{"srcs":["nosuch"],"dest":"/n","from":{"step":"fromstep"},"context":null}'
 like "$?:$(errmsg)" '^1:.*"nosuch": not found' "--from with a missing path fails"
 copy '{"srcs":["out/applink"],"dest":"/al","from":{"step":"fromstep"},"context":null}'
 is "$(stat -c %F "$(up /al)"):$(cat "$(up /al)")" "regular file:bin" "--from follows a symlink named as the source"
+# A --from source resolves inside the stage's rootfs, as in a chroot:
+# absolute targets and ".." stop at its root (BuildKit), never the host.
+echo "stage-passwd" >"$F/etc/passwd"
+ln -s /etc/passwd "$F/pw"; ln -s ../../../../../etc/passwd "$F/uppw"; ln -s /out "$F/absout"
+ln -s "$T/hostonly" "$F/host"; echo HOSTONLY >"$T/hostonly"
+copy '{"srcs":["pw"],"dest":"/pw","from":{"step":"fromstep"},"context":null}'
+is "$?:$(stat -c %F "$(up /pw)"):$(cat "$(up /pw)")" "0:regular file:stage-passwd" \
+	"--from a link to /etc/passwd copies the stage's file, under the link's name"
+copy '{"srcs":["uppw"],"dest":"/up","from":{"step":"fromstep"},"context":null}'
+is "$?:$(cat "$(up /up)")" "0:stage-passwd" "--from a ../ link stops at the stage's root"
+copy '{"srcs":["absout/sub"],"dest":"/as/","from":{"step":"fromstep"},"context":null}'
+is "$?:$(cat "$(up /as/s)")" "0:s" "--from through an absolute directory link inside the stage"
+copy '{"srcs":["absout/a*"],"dest":"/ag/","from":{"step":"fromstep"},"context":null}'
+is "$?:$(ls "$(up /ag)" | tr '\n' ' ')" "0:app app2 applink " "--from wildcard below an absolute link"
+copy '{"srcs":["host"],"dest":"/h","from":{"step":"fromstep"},"context":null}'
+like "$?:$(errmsg)" '^1:.*"host": not found' "--from a link to a host-only path: not found in the stage"
+check "  and the host file is not read" test ! -e "$(up /h)"
 done_testing

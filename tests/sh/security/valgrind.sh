@@ -84,6 +84,9 @@ FROM b AS a'
 vg "an error path (duplicate stage)" "$DF2MAKE" --store "$ST" "$E/ctx"
 vg "an error path (no such target)" "$DF2MAKE" --store "$ST" --target nope "$D/ctx"
 vg "an error path (missing image)" "$DF2MAKE" --store "$T/nostore" "$D/ctx"
+dockerfile "$E" 'FROM busybox
+RUN true'
+vg "a base image missing from the store" "$DF2MAKE" --store "$T/nostore" "$E/ctx"
 
 # The runtime: import, load, images, a bad spec (exit paths).
 vg "runtime import" "$RT" --store "$ST" import "$T/rootfs-busybox.tar" vg:1
