@@ -66,7 +66,7 @@ static void cli_usage(FILE *f)
 	      "  --secret id=ID,src=FILE  a file for RUN --mount=type=secret\n"
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
-	      "  --compress C       layer compression: none, gzip (default) or zstd\n"
+	      "  --compress C       layer compression: none (default), gzip or zstd\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
 	      "  --dump-ast FILE    print the syntax tree of FILE\n",
 	      f);
@@ -220,7 +220,7 @@ static void cli_defaults(struct cli *c, const char *ctxarg)
 	if (!c->store)
 		c->store = store_default_dir();
 	if (!c->compress)
-		c->compress = xstrdup("gzip");
+		c->compress = xstrdup("none"); /* as docker save: a local tar needs no gzip */
 	if (strcmp(c->compress, "none") && strcmp(c->compress, "gzip") &&
 	    strcmp(c->compress, "zstd"))
 		fatal("--compress: want none, gzip or zstd, not '%s'", c->compress);

@@ -146,6 +146,21 @@ static void add_escaped(struct buf *b, const char *path)
 	}
 }
 
+/* make cannot name a path holding a newline, ';' or '|' in a rule: such a
+ * path is replaced by its nearest parent directory that it can name (an
+ * added or removed entry still changes that directory's mtime). */
+static void unnameable_to_dir(char *abs)
+{
+	char *bad;
+
+	while ((bad = strpbrk(abs, "\n;|")) != NULL) {
+		char *slash = bad;
+		while (slash > abs && *slash != '/')
+			slash--;
+		*(slash > abs ? slash : slash + 1) = '\0';
+	}
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -156,18 +171,23 @@ static int cmp_str(const void *a, const void *b)
  * make with "No rule to make target". */
 static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, struct error *e)
 {
-	char *target = rt_path(rt, key, ".sum"), *path = rt_path(rt, key, ".d");
+	char *target = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
 	struct buf b = {0}, rules = {0};
 	int r;
 
 	if (s->deps.n)
 		qsort(s->deps.v, s->deps.n, sizeof(char *), cmp_str);
+	/* Both files are targets (gcc -MT style): build.mk runs the sum recipe
+	 * for KEY.d, so an edit of any listed file must make KEY.d stale. */
 	add_escaped(&b, target);
+	buf_adds(&b, " ");
+	add_escaped(&b, dfile);
 	buf_adds(&b, ":");
 	for (size_t i = 0; i < s->deps.n; i++) {
 		char *abs = strcmp(s->deps.v[i], ".") == 0 ? xstrdup(s->j->context)
 							   : path_join(s->j->context, s->deps.v[i]);
-		if (strchr(abs, '\n') || (i && strcmp(s->deps.v[i], s->deps.v[i - 1]) == 0)) {
+		unnameable_to_dir(abs);
+		if (i && strcmp(s->deps.v[i], s->deps.v[i - 1]) == 0) {
 			free(abs);
 			continue;
 		}
@@ -179,11 +199,11 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 	}
 	buf_adds(&b, "\n");
 	buf_addn(&b, rules.s ? rules.s : "", rules.len);
-	r = write_atomic(path, b.s, b.len, 0644, e);
+	r = write_atomic(dfile, b.s, b.len, 0644, e);
 	buf_free(&b);
 	buf_free(&rules);
 	free(target);
-	free(path);
+	free(dfile);
 	return r;
 }
 

@@ -1,4 +1,4 @@
 
 # @TITLE@
 $(STATE)/@KEY@.done:@PREREQS@
-	$(DF2MAKE_RUNTIME) --state $(STATE_SH) --store $(STORE_SH) add @KEY@ @SPEC@
+	$(Q)$(DF2MAKE_RUNTIME) --state $(STATE_SH) --store $(STORE_SH) add @KEY@ @SPEC@

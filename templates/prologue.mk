@@ -14,6 +14,10 @@ MAKEFLAGS += --no-builtin-rules
 
 # The helper every recipe calls; override with make DF2MAKE_RUNTIME=...
 DF2MAKE_RUNTIME ?= @RUNTIME@
+# The runtime prints a progress line per step; make V=1 also shows the
+# commands (with their JSON specs).
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
 # STATE and CONTEXT are escaped for rule lines, *_SH for recipes.
 STATE := @STATE@
 STATE_SH := @STATE_SH@

@@ -2,4 +2,4 @@
 # changes only when the content does; KEY.d lists the files read.
 $(STATE)/@KEY@.sum: $(STATE)/@KEY@.d
 $(STATE)/@KEY@.d:@PREREQS@
-	$(DF2MAKE_RUNTIME) --state $(STATE_SH) --store $(STORE_SH) sum @KEY@ @SPEC@
+	$(Q)$(DF2MAKE_RUNTIME) --state $(STATE_SH) --store $(STORE_SH) sum @KEY@ @SPEC@
