@@ -50,13 +50,26 @@ void args_free(struct vars *vs)
 	vs->n = 0;
 }
 
+/* "name=value", malloc'd; without printf, which showed in profiles since
+ * every instruction builds its whole environment. */
+char *args_kv(const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	char *s = xmalloc(n + v + 2);
+
+	memcpy(s, name, n);
+	s[n] = '=';
+	memcpy(s + n + 1, value, v + 1);
+	return s;
+}
+
 void args_to_vec(const struct vars *vs, char ***vec, size_t *n)
 {
 	for (size_t i = 0; i < vs->n; i++) {
 		if (!vs->v[i].value)
 			continue;
 		*vec = xreallocarray(*vec, *n + 2, sizeof(**vec));
-		(*vec)[(*n)++] = xasprintf("%s=%s", vs->v[i].name, vs->v[i].value);
+		(*vec)[(*n)++] = args_kv(vs->v[i].name, vs->v[i].value);
 		(*vec)[*n] = NULL;
 	}
 }

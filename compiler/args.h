@@ -27,6 +27,8 @@ const struct var *args_find(const struct vars *vs, const char *name);
 void args_copy(struct vars *dst, const struct vars *src);
 /* Frees the variables. */
 void args_free(struct vars *vs);
+/* "name=value", malloc'd. */
+char *args_kv(const char *name, const char *value);
 /* Appends "NAME=value" for every variable with a value to a NULL-free
  * vector under construction (see args_vec_*). */
 void args_to_vec(const struct vars *vs, char ***vec, size_t *n);

@@ -124,6 +124,7 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	ev_take(&ev, "STORE_SH", emit_with(mk_shell_var, c->store));
 	ev_take(&ev, "CONTEXT", emit_with(mk_path, c->context));
 	ev_take(&ev, "OUTPUT", emit_with(mk_path, c->output));
+	ev_take(&ev, "OUTPUT_VALUE", emit_with(mk_value, c->output));
 	ev_emit(&ev, out, "prologue");
 }
 
@@ -217,10 +218,8 @@ static void emit_done(struct buf *b, const struct step *st)
 
 /* Appends JSON text to the buffer single-quoted for the shell, with `$`
  * doubled for make, as jansson serialises it (see mk_shell). */
-static int emit_spec_chunk(const char *s, size_t n, void *arg)
+static void emit_spec_chunk(const char *s, size_t n, struct buf *b)
 {
-	struct buf *b = arg;
-
 	for (size_t i = 0; i < n;) {
 		size_t run = i;
 		while (run < n && s[run] != '\'' && s[run] != '$')
@@ -230,17 +229,18 @@ static int emit_spec_chunk(const char *s, size_t n, void *arg)
 			buf_adds(b, s[run] == '$' ? "$$" : "'\\''");
 		i = run + 1;
 	}
-	return 0;
 }
 
 static char *emit_spec(json_t *spec)
 {
+	static struct buf json; /* reused: specs are written one at a time */
 	struct buf b = {0};
 
+	buf_reset(&json);
+	key_json_write(&json, spec, 0);
 	/* compact JSON never holds a raw newline, which a recipe could not */
 	buf_addc(&b, '\'');
-	if (json_dump_callback(spec, emit_spec_chunk, &b, JSON_COMPACT) < 0)
-		fatal("cannot serialise a step spec");
+	emit_spec_chunk(json.s, json.len, &b);
 	buf_addc(&b, '\'');
 	return buf_steal(&b);
 }
@@ -280,13 +280,14 @@ static char *emit_input(const char *rel)
 	return buf_steal(&b);
 }
 
-/* The context paths a sum step depends on ("a;b" cannot be named in make:
- * its directory stands in for it). */
+/* The context paths a sum step depends on. Each is also a target (an empty
+ * rule, so a deleted file does not stop make), and "a;b" or "a%b" cannot be
+ * named as a target: its directory stands in for it. */
 static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct strlist *all)
 {
 	for (size_t i = 0; i < st->inputs.n; i++) {
 		char *rel = xstrdup(st->inputs.v[i]), *in;
-		while (!mk_prereq_ok(rel) && strcmp(rel, ".") != 0) {
+		while (!mk_target_ok(rel) && strcmp(rel, ".") != 0) {
 			char *sl = strrchr(rel, '/');
 			if (sl)
 				*sl = '\0';

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "fsutil.h"
 #include "graph.h"
 #include "ignore.h"
 #include "instr.h"
@@ -461,6 +462,21 @@ static void graph_levels(struct graph *g)
 	}
 }
 
+/* The state dir and the output never count as context (the runtime
+ * excludes them too, rt_exclude_own). The default state dir sits beside
+ * build.mk, which is usually written in the current directory. */
+static void graph_exclude_own(struct graph *g)
+{
+	char *state = path_abs(g->cli->state ? g->cli->state : ".df2make");
+	char *out = path_abs(g->cli->output);
+
+	ignore_exclude_path(g->ignore, g->cli->context, state);
+	if (strcmp(g->cli->output_type, "tar") == 0)
+		ignore_exclude_path(g->ignore, g->cli->context, out);
+	free(state);
+	free(out);
+}
+
 static void graph_ignore(struct graph *g)
 {
 	struct error e = {0};
@@ -468,6 +484,7 @@ static void graph_ignore(struct graph *g)
 	g->ignore = ignore_load(g->cli->context, g->cli->dockerfile, &g->ignore_path, &e);
 	if (!g->ignore)
 		fatal("%s", e.msg);
+	graph_exclude_own(g);
 }
 
 void graph_step_done(struct graph *g, struct step *st)
@@ -509,6 +526,40 @@ static void graph_warn_unused_args(const struct graph *g)
 	}
 }
 
+/* Frees a dispatched stage's image config once nothing reads it: only
+ * the target's goes into the image, and a stage built FROM another copies
+ * its base's at its start. Histories are most of the memory of a big
+ * Dockerfile (an entry per instruction). */
+static void graph_drop_config(struct graph *g, struct stage *s, const size_t *last_use, size_t now)
+{
+	if (s != g->target && last_use[(size_t)s->index] <= now)
+		config_free(&s->cfg);
+}
+
+/* Dispatches the reachable stages in order (bases come first). */
+static void graph_dispatch(struct graph *g)
+{
+	/* the last stage built FROM each stage (or the stage itself) */
+	size_t *last_use = xcalloc(g->nstages + 1, sizeof(*last_use));
+
+	for (size_t i = 0; i < g->nstages; i++) {
+		struct stage *s = &g->stages[i];
+		last_use[i] = i;
+		if ((s->flags & FLAG_REACH) && s->base)
+			last_use[(size_t)s->base->index] = i;
+	}
+	for (size_t i = 0; i < g->nstages; i++) {
+		struct stage *s = &g->stages[i];
+		if (!(s->flags & FLAG_REACH))
+			continue;
+		step_dispatch_stage(g, s);
+		if (s->base)
+			graph_drop_config(g, s->base, last_use, i);
+		graph_drop_config(g, s, last_use, i);
+	}
+	free(last_use);
+}
+
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks)
 {
@@ -529,9 +580,7 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	key_set_paths(c->context, g->ignore_path);
 	if (hooks && hooks->begin)
 		hooks->begin(hooks->arg, g);
-	for (size_t i = 0; i < g->nstages; i++)
-		if (g->stages[i].flags & FLAG_REACH)
-			step_dispatch_stage(g, &g->stages[i]);
+	graph_dispatch(g);
 	graph_warn_unused_args(g);
 	return g;
 }

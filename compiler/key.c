@@ -1,7 +1,10 @@
 /* key: cache keys (see key.h). */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "graph.h"
 #include "hash.h"
 #include "key.h"
@@ -104,31 +107,212 @@ static json_t *key_top(json_t *spec, json_t *extra, struct key_undos *u)
 	return top;
 }
 
-char *key_canonical(json_t *spec, json_t *extra)
+/* ---- a direct JSON writer: jansson's json_dumps builds its text through
+ * a callback per token and checks UTF-8 again on every string, which made
+ * serialising specs most of the compile time of big Dockerfiles. The
+ * output must stay byte-identical to json_dumps(JSON_COMPACT[|SORT_KEYS])
+ * because keys hash it and the golden build.mk files hold it. ---- */
+
+/* One escaped byte as jansson writes it: \b \f \n \r \t by name, other
+ * control bytes as \u00XX in upper case. */
+static void jw_escape(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+	switch (c) {
+	case '"':
+	case '\\':
+		buf_addc(b, '\\');
+		buf_addc(b, (char)c);
+		return;
+	case '\b':
+		buf_adds(b, "\\b");
+		return;
+	case '\f':
+		buf_adds(b, "\\f");
+		return;
+	case '\n':
+		buf_adds(b, "\\n");
+		return;
+	case '\r':
+		buf_adds(b, "\\r");
+		return;
+	case '\t':
+		buf_adds(b, "\\t");
+		return;
+	default:
+		buf_addn(b, u, sizeof(u));
+	}
+}
+
+/* jansson's dump_string: only '"', '\\' and control bytes are escaped;
+ * strings are already valid UTF-8, so other bytes pass through. */
+static void jw_string(struct buf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	buf_addc(b, '"');
+	while (i < n) {
+		size_t run = i;
+		while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		buf_addn(b, s + i, run - i);
+		if (run < n)
+			jw_escape(b, (unsigned char)s[run]);
+		i = run + 1;
+	}
+	buf_addc(b, '"');
+}
+
+struct jw_key {
+	const char *k;
+	size_t n;
+	json_t *v;
+};
+
+/* jansson's compare_keys: bytes, then length. */
+static int jw_key_cmp(const void *a, const void *b)
+{
+	const struct jw_key *x = a, *y = b;
+	int r = memcmp(x->k, y->k, x->n < y->n ? x->n : y->n);
+
+	return r ? r : (x->n > y->n) - (x->n < y->n);
+}
+
+static void jw_object(struct buf *b, json_t *obj, int sorted)
+{
+	size_t n = json_object_size(obj), i = 0;
+	struct jw_key small[32], *keys = n <= 32 ? small : xreallocarray(NULL, n, sizeof(*keys));
+	const char *k;
+	size_t kn;
+	json_t *v;
+
+	json_object_keylen_foreach(obj, k, kn, v) keys[i++] = (struct jw_key){k, kn, v};
+	if (sorted)
+		qsort(keys, n, sizeof(*keys), jw_key_cmp);
+	buf_addc(b, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		jw_string(b, keys[i].k, keys[i].n);
+		buf_addc(b, ':');
+		key_json_write(b, keys[i].v, sorted);
+	}
+	buf_addc(b, '}');
+	if (keys != small)
+		free(keys);
+}
+
+static void jw_array(struct buf *b, json_t *a, int sorted)
+{
+	size_t i;
+	json_t *x;
+
+	buf_addc(b, '[');
+	json_array_foreach(a, i, x)
+	{
+		if (i)
+			buf_addc(b, ',');
+		key_json_write(b, x, sorted);
+	}
+	buf_addc(b, ']');
+}
+
+/* See key_json_cache: the shared env array of RUN steps. */
+static struct {
+	json_t *v; /* reference held, so the address cannot be reused */
+	struct buf text;
+} jw_cache;
+
+void key_json_cache(json_t *v)
+{
+	json_decref(jw_cache.v);
+	jw_cache.v = json_incref(v);
+	buf_free(&jw_cache.text);
+}
+
+void key_json_write(struct buf *b, json_t *v, int sorted)
+{
+	char num[32];
+
+	if (v == jw_cache.v && jw_cache.text.s) {
+		buf_addn(b, jw_cache.text.s, jw_cache.text.len);
+		return;
+	}
+	if (v == jw_cache.v) { /* an array of strings: sorting is moot */
+		jw_array(&jw_cache.text, v, 0);
+		buf_addn(b, jw_cache.text.s, jw_cache.text.len);
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		jw_object(b, v, sorted);
+		break;
+	case JSON_ARRAY:
+		jw_array(b, v, sorted);
+		break;
+	case JSON_STRING:
+		jw_string(b, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		buf_addn(b, num,
+			 (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+					  json_integer_value(v)));
+		break;
+	case JSON_TRUE:
+		buf_adds(b, "true");
+		break;
+	case JSON_FALSE:
+		buf_adds(b, "false");
+		break;
+	case JSON_NULL:
+		buf_adds(b, "null");
+		break;
+	default: { /* reals: never in specs; jansson knows their format */
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!s)
+			fatal("cannot serialise a step spec");
+		buf_adds(b, s);
+		free(s);
+	}
+	}
+}
+
+/* Appends the canonical text of spec (+ extra) to b. */
+static void key_canonical_buf(struct buf *b, json_t *spec, json_t *extra)
 {
 	struct key_undos u = {0};
 	json_t *top = key_top(spec, extra, &u);
-	char *s = json_dumps(top, JSON_COMPACT | JSON_SORT_KEYS);
 
+	key_json_write(b, top, 1);
 	key_undo(&u);
 	json_decref(top);
-	if (!s)
-		fatal("cannot serialise a step spec");
-	return s;
+}
+
+char *key_canonical(json_t *spec, json_t *extra)
+{
+	struct buf b = {0};
+
+	key_canonical_buf(&b, spec, extra);
+	return buf_steal(&b);
 }
 
 void key_compute(const char *parent, json_t *spec, json_t *extra, char key[33])
 {
-	char *canon = key_canonical(spec, extra), hex[65];
+	/* reused: one allocation for all the keys of a build */
+	static struct buf canon;
+	char hex[65];
 	struct sha256 h;
 
+	buf_reset(&canon);
+	key_canonical_buf(&canon, spec, extra);
 	sha256_init(&h);
 	sha256_update(&h, "df2make-key 1\n", 14);
 	if (parent)
 		sha256_update(&h, parent, strlen(parent));
 	sha256_update(&h, "\n", 1);
-	sha256_update(&h, canon, strlen(canon));
-	free(canon);
+	sha256_update(&h, canon.s, canon.len);
 	sha256_final_hex(&h, hex);
 	memcpy(key, hex, 32);
 	key[32] = '\0';

@@ -6,7 +6,16 @@
 #define DF_KEY_H
 #include <jansson.h>
 
+struct buf;
 struct step;
+
+/* Appends v as compact JSON, byte for byte what json_dumps writes with
+ * JSON_COMPACT (plus JSON_SORT_KEYS when sorted), only faster. */
+void key_json_write(struct buf *b, json_t *v, int sorted);
+/* Remembers v's text for key_json_write, which then copies it instead of
+ * serialising v again: v must be an array of strings that is no longer
+ * modified. One at a time (a new call forgets the previous one). */
+void key_json_cache(json_t *v);
 
 /* The context dir and ignore file, written "." in keys (may be NULL). */
 void key_set_paths(const char *context, const char *ignore);

@@ -23,6 +23,10 @@ struct disp {
 	struct step *cur; /* the stage's current filesystem state */
 	int n, total;	  /* instruction number and count, for titles */
 	char escape;
+	/* The last RUN's env, shared by the next RUNs while the variables
+	 * stay the same (most do): one JSON array, serialised once. */
+	struct buf env_sig; /* its "K=V\0" strings */
+	json_t *env;
 };
 
 static void strv_free(char **v)
@@ -462,37 +466,69 @@ static json_t *disp_from_ref(struct disp *d, struct step *st, const char *from,
 
 /* RUN: env = image Env + ARGs in scope (ENV wins); undeclared proxies are
  * added after keying so they stay out of the cache key (BuildKit). */
+/* The stage's variables as "K=V\0" strings. */
+static void disp_env_sig(const struct disp *d, struct buf *b)
+{
+	for (size_t i = 0; i < d->s->env.n; i++) {
+		buf_adds(b, d->s->env.v[i].name);
+		buf_addc(b, '=');
+		buf_addn(b, d->s->env.v[i].value, strlen(d->s->env.v[i].value) + 1);
+	}
+}
+
+/* The env array of a RUN: the previous one when nothing changed. Never
+ * modified afterwards (see disp_proxies), as the JSON writer caches it. */
+static json_t *disp_env_json(struct disp *d)
+{
+	struct buf sig = {0};
+
+	disp_env_sig(d, &sig);
+	if (d->env && sig.len == d->env_sig.len && memcmp(sig.s, d->env_sig.s, sig.len) == 0) {
+		buf_free(&sig);
+		return json_incref(d->env);
+	}
+	json_decref(d->env);
+	d->env = json_array();
+	for (size_t i = 0; i < sig.len; i += strlen(sig.s + i) + 1)
+		json_array_append_new(d->env, json_string(sig.s + i));
+	buf_free(&d->env_sig);
+	d->env_sig = sig;
+	key_json_cache(d->env);
+	return json_incref(d->env);
+}
+
 static json_t *disp_run_env(struct disp *d, json_t **hist_args)
 {
-	json_t *env = json_array();
+	json_t *env = disp_env_json(d);
 
 	*hist_args = json_array();
-	for (size_t i = 0; i < d->s->env.n; i++) {
-		char *kv = xasprintf("%s=%s", d->s->env.v[i].name, d->s->env.v[i].value);
-		json_array_append_new(env, json_string(kv));
-		free(kv);
-	}
 	for (size_t i = 0; i < d->s->args.n; i++) {
 		const struct var *v = &d->s->args.v[i];
 		char *kv;
 		if (!v->value)
 			continue;
-		kv = xasprintf("%s=%s", v->name, v->value);
+		kv = args_kv(v->name, v->value);
 		json_array_append_new(*hist_args, json_string(kv));
 		free(kv);
 	}
 	return env;
 }
 
-static void disp_proxies(struct disp *d, json_t *env)
+static void disp_proxies(struct disp *d, json_t *spec)
 {
 	const struct strlist *ba = &d->g->cli->build_args;
+	json_t *env = NULL;
 
 	for (size_t i = 0; i < ba->n; i++) {
 		char *name = xstrndup(ba->v[i], strcspn(ba->v[i], "="));
 		if (args_is_proxy(name) && !args_find(&d->s->args, name) &&
-		    !args_find(&d->s->env, name))
+		    !args_find(&d->s->env, name)) {
+			if (!env) { /* copy on write: the env array is shared */
+				env = json_copy(json_object_get(spec, "env"));
+				json_object_set_new(spec, "env", env);
+			}
 			json_array_append_new(env, json_string(ba->v[i]));
+		}
 		free(name);
 	}
 }
@@ -763,7 +799,7 @@ static void disp_run(struct disp *d, const struct instr *in)
 	json_object_set_new(st->spec, "mounts", mounts);
 	struct step *kept = disp_commit(d, st);
 	if (kept == st) /* an identical step got them already */
-		disp_proxies(d, env);
+		disp_proxies(d, st->spec);
 	st = disp_done(d->g, st, kept);
 	disp_run_history(d, st, argv, hargs);
 	json_decref(argv);
@@ -991,4 +1027,6 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	}
 	s->last = d.cur;
 	s->flags |= FLAG_DONE;
+	json_decref(d.env);
+	buf_free(&d.env_sig);
 }

@@ -16,7 +16,8 @@ static void grow(struct buf *b, size_t extra)
 
 void buf_addn(struct buf *b, const char *s, size_t n)
 {
-	grow(b, n);
+	if (b->len + n + 1 > b->cap)
+		grow(b, n);
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -27,21 +28,35 @@ void buf_adds(struct buf *b, const char *s)
 	buf_addn(b, s, strlen(s));
 }
 
+/* Hot (JSON and make quoting go byte by byte): no memcpy call. */
 void buf_addc(struct buf *b, char c)
 {
-	buf_addn(b, &c, 1);
+	if (b->len + 2 > b->cap)
+		grow(b, 1);
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	int n;
 
+	/* straight into the spare room; a second pass only when it is short */
 	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
+	n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
 	va_end(ap);
-	buf_adds(b, s);
-	free(s);
+	if (n < 0)
+		fatal("buf_printf: %s", fmt);
+	if (b->len + (size_t)n + 1 <= b->cap) {
+		b->len += (size_t)n;
+		return;
+	}
+	grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
 }
 
 void buf_reset(struct buf *b)

@@ -31,8 +31,12 @@ void sha256_final_hex(struct sha256 *h, char hex[65])
 		fatal("sha256: digest final failed");
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	/* by hand: snprintf per byte cost more than the digest itself */
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	hex[64] = '\0';
 }
 
 void sha256_hex(const void *p, size_t n, char hex[65])

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "buf.h"
 #include "ignore.h"
 #include "match.h"
 #include "util.h"
@@ -108,6 +109,32 @@ static int ignore_add_line(struct ignore *ig, const char *s, size_t n, const cha
 	ig->v = xreallocarray(ig->v, ig->n + 1, sizeof(*ig->v));
 	ig->v[ig->n++] = ip;
 	return 0;
+}
+
+void ignore_exclude_path(struct ignore *ig, const char *context, const char *abspath)
+{
+	char *ctx = path_clean(context), *abs = path_clean(abspath);
+	size_t n = strlen(ctx);
+	struct buf glob = {0};
+	const char *msg = NULL;
+	struct ignore_pat ip = {0};
+
+	if (strncmp(abs, ctx, n) == 0 && abs[n] == '/' && abs[n + 1]) {
+		/* a literal pattern: escape the glob metacharacters */
+		for (const char *p = abs + n + 1; *p; p++) {
+			if (strchr("*?[\\", *p))
+				buf_addc(&glob, '\\');
+			buf_addc(&glob, *p);
+		}
+		ip.pat = pattern_compile(glob.s, &msg);
+	}
+	if (ip.pat) {
+		ig->v = xreallocarray(ig->v, ig->n + 1, sizeof(*ig->v));
+		ig->v[ig->n++] = ip;
+	}
+	buf_free(&glob);
+	free(ctx);
+	free(abs);
 }
 
 /* Splits text into lines like bufio.ScanLines (a trailing "\r" is

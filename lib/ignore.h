@@ -25,6 +25,11 @@ int ignore_excluded(const struct ignore *ig, const char *relpath);
 int ignore_may_include_below(const struct ignore *ig, const char *reldir);
 /* Number of patterns (0 for an empty matcher). */
 size_t ignore_count(const struct ignore *ig);
+/* Excludes abspath (a file or a directory with its subtree) when it lies
+ * inside the absolute context directory, after every other pattern so no
+ * `!` exception brings it back. Used for df2make's own state directory
+ * and output file, which must never be read as build context. */
+void ignore_exclude_path(struct ignore *ig, const char *context, const char *abspath);
 /* Frees the matcher. */
 void ignore_free(struct ignore *ig);
 

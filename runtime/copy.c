@@ -152,12 +152,13 @@ int copy_job_ignore(const struct copy_job *j, struct ignore **out, struct error 
 	size_t len = 0;
 
 	*out = NULL;
-	if (j->from_step || !j->ignore)
+	if (j->from_step || !j->context)
 		return 0;
-	if (read_file(j->ignore, &text, &len, e) < 0)
+	if (j->ignore && read_file(j->ignore, &text, &len, e) < 0)
 		return -1;
-	*out = ignore_parse(text, len, j->ignore, e);
+	*out = ignore_parse(text, len, j->ignore ? j->ignore : ".dockerignore", e);
 	free(text);
+	rt_exclude_own(*out, j->context);
 	return *out ? 0 : -1;
 }
 

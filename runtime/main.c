@@ -2,6 +2,7 @@
  * dispatch only; each op lives in its own module. */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,11 @@ int main(int argc, char **argv)
 	int c;
 
 	argv0 = "df2make-runtime";
+	/* libarchive converts entry names through the locale's charset: in the
+	 * C locale a name like "unicode-\xc3\xa9" cannot be written to a pax
+	 * header. File names are bytes; C.UTF-8 passes UTF-8 ones through. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	while ((c = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -138,6 +144,7 @@ int main(int argc, char **argv)
 	}
 	rt.state = state;
 	rt.store = store ? store : (store = store_default_dir());
+	rt_init(&rt);
 	c = dispatch(&rt, argc - optind, argv + optind);
 	free(state);
 	free(store);

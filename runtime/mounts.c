@@ -66,8 +66,9 @@ static char *mount_target(json_t *m, const char *workdir, const char *def, struc
 }
 
 /* The build's ignore file for a context bind: from.ignore when the
- * compiler gives it (null = none), else CONTEXT/.dockerignore. Only a file
- * with patterns is kept: an empty one changes nothing. */
+ * compiler gives it (null = none), else CONTEXT/.dockerignore, plus
+ * df2make's own state and output (rt_exclude_own). Only a matcher with
+ * patterns is kept: an empty one changes nothing. */
 static int plan_ignore(struct sandbox_op *op, json_t *from, const char *ctx, struct error *e)
 {
 	json_t *v = json_object_get(from, "ignore");
@@ -78,17 +79,21 @@ static int plan_ignore(struct sandbox_op *op, json_t *from, const char *ctx, str
 	size_t len = 0;
 	struct error rd;
 
-	if (!path || read_file(path, &text, &len, &rd) < 0) {
-		int r = path && json_is_string(v) ? error_set(e, 0, "%s", rd.msg) : 0;
-		free(path);
-		return r;
+	if (path && read_file(path, &text, &len, &rd) < 0) {
+		if (json_is_string(v)) {
+			free(path);
+			return error_set(e, 0, "%s", rd.msg);
+		}
+		free(path); /* no CONTEXT/.dockerignore: nothing of the user's */
+		path = NULL;
 	}
-	op->ig = ignore_parse(text, len, path, e);
+	op->ig = ignore_parse(text, len, path ? path : ".dockerignore", e);
 	free(text);
 	if (!op->ig) {
 		free(path);
 		return -1;
 	}
+	rt_exclude_own(op->ig, ctx);
 	if (ignore_count(op->ig) == 0) {
 		ignore_free(op->ig);
 		op->ig = NULL;

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "ignore.h"
 #include "rt.h"
 #include "util.h"
 
@@ -26,6 +27,28 @@ void rt_progress(const struct rt *rt, json_t *spec, const char *fmt, ...)
 		va_end(ap);
 	}
 	fputc('\n', stderr);
+}
+
+/* Paths of this process, kept for the life of the process. */
+static char *own_state, *own_output;
+
+void rt_init(const struct rt *rt)
+{
+	const char *out = getenv("DF2MAKE_OUTPUT");
+
+	own_state = rt->state ? xstrdup(rt->state) : NULL;
+	/* The runtime runs in make's directory, as -o's relative path does. */
+	own_output = out && *out ? path_abs(out) : NULL;
+}
+
+void rt_exclude_own(struct ignore *ig, const char *context)
+{
+	if (!ig || !context)
+		return;
+	if (own_state)
+		ignore_exclude_path(ig, context, own_state);
+	if (own_output)
+		ignore_exclude_path(ig, context, own_output);
 }
 
 char *rt_path(const struct rt *rt, const char *key, const char *suffix)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 struct error;
+struct ignore;
 
 struct rt {
 	const char *state; /* absolute state directory (--state) */
@@ -38,6 +39,13 @@ int cmd_images(const struct rt *rt, int argc, char **argv);
 /* Prints a progress line "#KEY8 [stage 2/5] RUN ..." unless quiet. */
 void rt_progress(const struct rt *rt, json_t *spec, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Records the process's own paths (state dir, $DF2MAKE_OUTPUT) for
+ * rt_exclude_own(); called once by main before any op. */
+void rt_init(const struct rt *rt);
+/* Adds df2make's own state directory and output file to ig when they lie
+ * inside context: a build must never read them as context (the default
+ * .df2make/ and image.tar sit beside build.mk, often in the context). */
+void rt_exclude_own(struct ignore *ig, const char *context);
 /* "STATE/KEY" + suffix (e.g. ".done", "/upper"); malloc'd. */
 char *rt_path(const struct rt *rt, const char *key, const char *suffix);
 /* Writes the stamp STATE/KEY.done atomically (the last act of every step). */

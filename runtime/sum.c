@@ -139,21 +139,23 @@ static void add_escaped(struct buf *b, const char *path)
 	for (const char *p = path; *p; p++) {
 		if (*p == '$')
 			buf_adds(b, "$$");
-		else if (strchr(" \t#:\\*?[]%", *p))
+		else if (strchr(" \t#:\\*?[]", *p))
 			buf_printf(b, "\\%c", *p);
 		else
 			buf_addn(b, p, 1);
 	}
 }
 
-/* make cannot name a path holding a newline, ';' or '|' in a rule: such a
- * path is replaced by its nearest parent directory that it can name (an
- * added or removed entry still changes that directory's mtime). */
+/* make cannot name a path holding a newline, ';' or '|' in a rule, nor
+ * '%' in a target (it would be a pattern rule; every input is also an empty
+ * rule's target): such a path is replaced by its nearest parent directory
+ * that it can name (an added or removed entry still changes that
+ * directory's mtime). */
 static void unnameable_to_dir(char *abs)
 {
 	char *bad;
 
-	while ((bad = strpbrk(abs, "\n;|")) != NULL) {
+	while ((bad = strpbrk(abs, "\n;|%")) != NULL) {
 		char *slash = bad;
 		while (slash > abs && *slash != '/')
 			slash--;

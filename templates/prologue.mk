@@ -24,5 +24,7 @@ STATE_SH := @STATE_SH@
 STORE_SH := @STORE_SH@
 CONTEXT := @CONTEXT@
 OUTPUT := @OUTPUT@
+# The runtime never reads its own output or state as build context.
+export DF2MAKE_OUTPUT := @OUTPUT_VALUE@
 
 all: $(OUTPUT)
