@@ -1,0 +1,54 @@
+/* config: the image config a stage builds up (Env, WorkingDir, User,
+ * Cmd/Entrypoint, Labels, ExposedPorts, Volumes, StopSignal, Healthcheck,
+ * OnBuild, Shell) and its history, as BuildKit computes them. Metadata
+ * instructions only change this; pack writes it into the image. */
+#ifndef DF_CONFIG_H
+#define DF_CONFIG_H
+#include <jansson.h>
+
+struct instr;
+
+struct config {
+	json_t *cfg;	 /* the image config's "config" object */
+	json_t *history; /* array of history entries */
+	char *author;	 /* MAINTAINER or NULL */
+	int cmd_set;	 /* CMD given in this stage: ENTRYPOINT keeps it */
+};
+
+/* A fresh config for FROM scratch (PATH default, WorkingDir "/"). */
+void config_scratch(struct config *c);
+/* The config inherited from a base image's config JSON (the whole image
+ * config: "config", "history", "author"). Adds the PATH default. */
+void config_from_image(struct config *c, json_t *image);
+/* A deep copy, for a stage built FROM another stage. */
+void config_clone(struct config *dst, const struct config *src);
+/* Frees the fields. */
+void config_free(struct config *c);
+
+/* The value of an Env variable, or NULL. */
+const char *config_env_get(const struct config *c, const char *name);
+/* Sets an Env variable, keeping its position when it exists. */
+void config_env_set(struct config *c, const char *name, const char *value);
+/* Env as "K=V" strings appended to a vector (see args_to_vec). */
+void config_env_vec(const struct config *c, char ***vec, size_t *n);
+/* WorkingDir ("/" when unset). */
+const char *config_workdir(const struct config *c);
+/* User ("" when unset). */
+const char *config_user(const struct config *c);
+/* The shell for shell-form commands (default ["/bin/sh","-c"]); borrowed. */
+json_t *config_shell(const struct config *c);
+/* Shell form to argv: SHELL + [text]. New reference. */
+json_t *config_shell_argv(const struct config *c, const char *text);
+
+/* Sets a config field (steals the reference). */
+void config_set(struct config *c, const char *field, json_t *v);
+/* Applies CMD / ENTRYPOINT (with the BuildKit reset of an inherited CMD). */
+void config_cmd(struct config *c, const struct instr *in);
+/* Applies HEALTHCHECK. */
+void config_healthcheck(struct config *c, const struct instr *in);
+/* Appends a raw trigger to OnBuild. */
+void config_onbuild(struct config *c, const char *text);
+/* Appends a history entry; step is the step's key or NULL (empty_layer). */
+void config_history(struct config *c, const char *created_by, const char *step);
+
+#endif
