@@ -18,95 +18,6 @@ void key_set_paths(const char *context, const char *ignore)
 	key_ignore = ignore;
 }
 
-/* Changes made to a spec for keying, undone afterwards (no deep copy:
- * keying is on the hot path of big Dockerfiles). */
-struct key_undo {
-	json_t *obj;
-	char *field;
-	json_t *old; /* reference held; NULL = the field was added */
-};
-
-struct key_undos {
-	struct key_undo *v;
-	size_t n;
-};
-
-/* Sets or deletes (v NULL) obj.field, remembering the old value. */
-static void key_change(struct key_undos *u, json_t *obj, const char *field, json_t *v)
-{
-	u->v = xreallocarray(u->v, u->n + 1, sizeof(*u->v));
-	u->v[u->n].obj = obj;
-	u->v[u->n].field = xstrdup(field);
-	u->v[u->n].old = json_incref(json_object_get(obj, field));
-	u->n++;
-	if (v)
-		json_object_set_new(obj, field, v);
-	else
-		json_object_del(obj, field);
-}
-
-static void key_undo(struct key_undos *u)
-{
-	while (u->n--) {
-		struct key_undo *x = &u->v[u->n];
-		if (x->old)
-			json_object_set_new(x->obj, x->field, x->old);
-		else
-			json_object_del(x->obj, x->field);
-		free(x->field);
-	}
-	free(u->v);
-}
-
-/* Host paths say where the inputs live, not what they are: the context's
- * content is in the sum step, secrets and ssh are never in the key
- * (BuildKit), so moving a checkout keeps its cache. */
-static void key_strip_paths(struct key_undos *u, json_t *v)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, x) key_strip_paths(u, x);
-		return;
-	}
-	if (!json_is_object(v))
-		return;
-	json_object_foreach(v, k, x)
-	{
-		const char *s = json_string_value(x);
-		if (s && ((key_ctx && strcmp(s, key_ctx) == 0) ||
-			  (key_ignore && strcmp(s, key_ignore) == 0)))
-			key_change(u, v, k, json_string("."));
-		else if (json_is_object(x) || json_is_array(x))
-			key_strip_paths(u, x);
-	}
-	if (json_object_get(v, "type") && json_object_get(v, "target")) { /* a mount */
-		if (json_object_get(v, "src"))
-			key_change(u, v, "src", NULL);
-		if (json_object_get(v, "socket"))
-			key_change(u, v, "socket", NULL);
-	}
-}
-
-/* What is keyed: a shallow copy of spec without title/loc (the spec keeps
- * its field order for build.mk), host paths stripped, extra merged. */
-static json_t *key_top(json_t *spec, json_t *extra, struct key_undos *u)
-{
-	json_t *top = json_object(), *x;
-	const char *k;
-
-	json_object_foreach(spec, k, x)
-	{
-		if (strcmp(k, "title") && strcmp(k, "loc"))
-			json_object_set(top, k, x);
-	}
-	key_strip_paths(u, top);
-	json_object_foreach(extra, k, x) json_object_set(top, k, x);
-	return top;
-}
-
 /* ---- a direct JSON writer: jansson's json_dumps builds its text through
  * a callback per token and checks UTF-8 again on every string, which made
  * serialising specs most of the compile time of big Dockerfiles. The
@@ -169,6 +80,7 @@ struct jw_key {
 	const char *k;
 	size_t n;
 	json_t *v;
+	int strip; /* keying: host paths in it are written "." */
 };
 
 /* jansson's compare_keys: bytes, then length. */
@@ -188,7 +100,7 @@ static void jw_object(struct buf *b, json_t *obj, int sorted)
 	size_t kn;
 	json_t *v;
 
-	json_object_keylen_foreach(obj, k, kn, v) keys[i++] = (struct jw_key){k, kn, v};
+	json_object_keylen_foreach(obj, k, kn, v) keys[i++] = (struct jw_key){k, kn, v, 0};
 	if (sorted)
 		qsort(keys, n, sizeof(*keys), jw_key_cmp);
 	buf_addc(b, '{');
@@ -279,15 +191,92 @@ void key_json_write(struct buf *b, json_t *v, int sorted)
 	}
 }
 
+/* ---- the keying view of a spec, written without copying it: fields
+ * sorted, title/loc left out (the spec keeps its field order for build.mk),
+ * extra's fields merged over the spec's. Host paths say where the inputs
+ * live, not what they are: the context's content is in the sum step,
+ * secrets and ssh are never in the key (BuildKit), so an object field
+ * holding the context dir or ignore file is written ".", and a mount's
+ * src and socket are left out: moving a checkout keeps its cache. ---- */
+
+static void kc_value(struct buf *b, json_t *v);
+
+static int kc_is_path(const char *s)
+{
+	return s &&
+	       ((key_ctx && strcmp(s, key_ctx) == 0) || (key_ignore && strcmp(s, key_ignore) == 0));
+}
+
+/* 1 if field k of obj is left out of the key. */
+static int kc_skip(const char *k, json_t *extra, int top, int mount)
+{
+	if (top && (strcmp(k, "title") == 0 || strcmp(k, "loc") == 0))
+		return 1;
+	if (mount && (strcmp(k, "src") == 0 || strcmp(k, "socket") == 0))
+		return 1;
+	return extra && json_object_get(extra, k);
+}
+
+/* obj's fields and then extra's (never stripped), sorted. */
+static void kc_object(struct buf *b, json_t *obj, json_t *extra, int top)
+{
+	size_t n = json_object_size(obj) + json_object_size(extra), m = 0, kn;
+	struct jw_key small[32], *keys = n <= 32 ? small : xreallocarray(NULL, n, sizeof(*keys));
+	int mount = json_object_get(obj, "type") && json_object_get(obj, "target");
+	const char *k;
+	json_t *v;
+
+	json_object_keylen_foreach(obj, k, kn, v)
+	{
+		if (!kc_skip(k, extra, top, mount))
+			keys[m++] = (struct jw_key){k, kn, v, 1};
+	}
+	json_object_keylen_foreach(extra, k, kn, v) keys[m++] = (struct jw_key){k, kn, v, 0};
+	qsort(keys, m, sizeof(*keys), jw_key_cmp);
+	buf_addc(b, '{');
+	for (size_t i = 0; i < m; i++) {
+		if (i)
+			buf_addc(b, ',');
+		jw_string(b, keys[i].k, keys[i].n);
+		buf_addc(b, ':');
+		if (!keys[i].strip)
+			key_json_write(b, keys[i].v, 1);
+		else if (kc_is_path(json_string_value(keys[i].v)))
+			buf_adds(b, "\".\"");
+		else
+			kc_value(b, keys[i].v);
+	}
+	buf_addc(b, '}');
+	if (keys != small)
+		free(keys);
+}
+
+/* A value below an object field: strings in arrays are kept as they are. */
+static void kc_value(struct buf *b, json_t *v)
+{
+	size_t i;
+	json_t *x;
+
+	if (json_is_object(v)) {
+		kc_object(b, v, NULL, 0);
+	} else if (json_is_array(v) && v != jw_cache.v) {
+		buf_addc(b, '[');
+		json_array_foreach(v, i, x)
+		{
+			if (i)
+				buf_addc(b, ',');
+			kc_value(b, x);
+		}
+		buf_addc(b, ']');
+	} else {
+		key_json_write(b, v, 1);
+	}
+}
+
 /* Appends the canonical text of spec (+ extra) to b. */
 static void key_canonical_buf(struct buf *b, json_t *spec, json_t *extra)
 {
-	struct key_undos u = {0};
-	json_t *top = key_top(spec, extra, &u);
-
-	key_json_write(b, top, 1);
-	key_undo(&u);
-	json_decref(top);
+	kc_object(b, spec, json_is_object(extra) ? extra : NULL, 1);
 }
 
 char *key_canonical(json_t *spec, json_t *extra)

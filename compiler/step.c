@@ -27,6 +27,10 @@ struct disp {
 	 * stay the same (most do): one JSON array, serialised once. */
 	struct buf env_sig; /* its "K=V\0" strings */
 	json_t *env;
+	/* The expansion environment, rebuilt only after ENV or ARG change
+	 * it: building it for every instruction showed in profiles. */
+	char **vars;
+	int vars_stale;
 };
 
 static void strv_free(char **v)
@@ -38,13 +42,17 @@ static void strv_free(char **v)
 
 /* The expansion environment: Env and ARG values, the later set winning
  * (an ENV shadows an earlier ARG, a later ARG shadows an ENV). */
-static char **disp_env(const struct disp *d)
+static char **disp_env(struct disp *d)
 {
-	char **v = xcalloc(1, sizeof(*v));
 	size_t n = 0;
 
-	args_to_vec(&d->s->env, &v, &n);
-	return v;
+	if (d->vars && !d->vars_stale)
+		return d->vars;
+	strv_free(d->vars);
+	d->vars = xcalloc(1, sizeof(*d->vars));
+	d->vars_stale = 0;
+	args_to_vec(&d->s->env, &d->vars, &n);
+	return d->vars;
 }
 
 static char *disp_expand(const struct disp *d, const char *word, char **env, const struct instr *in)
@@ -207,6 +215,7 @@ static void disp_kvs(struct disp *d, const struct instr *in, int env)
 		if (env) {
 			config_env_set(&d->s->cfg, k, v);
 			args_set(&d->s->env, k, v);
+			d->vars_stale = 1; /* vars stays valid until the next disp_env */
 		} else
 			json_object_set_new(labels, k, json_string(v));
 		buf_printf(&hist, " %s=%s", k, v);
@@ -215,7 +224,6 @@ static void disp_kvs(struct disp *d, const struct instr *in, int env)
 	}
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
-	strv_free(vars);
 }
 
 static void disp_arg(struct disp *d, const struct instr *in)
@@ -231,8 +239,10 @@ static void disp_arg(struct disp *d, const struct instr *in)
 		/* this ARG set a value: it now shadows an ENV set before it */
 		if (v && v->value &&
 		    (in->kvs[i].has_value || cli_build_arg(d->g->cli, v->name) ||
-		     (gv && gv->value)))
+		     (gv && gv->value))) {
 			args_set(&d->s->env, v->name, v->value);
+			d->vars_stale = 1;
+		}
 		if (v && v->value)
 			buf_printf(&hist, " %s=%s", v->name, v->value);
 		else
@@ -240,7 +250,6 @@ static void disp_arg(struct disp *d, const struct instr *in)
 	}
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
-	strv_free(vars);
 }
 
 /* One string field (USER, STOPSIGNAL): expanded, stored, in history. */
@@ -254,7 +263,6 @@ static void disp_string(struct disp *d, const struct instr *in, const char *fiel
 	config_history(&d->s->cfg, hist, NULL);
 	free(hist);
 	free(v);
-	strv_free(vars);
 }
 
 /* Adds "PORT/proto" entries for one EXPOSE word (ranges expanded). */
@@ -305,7 +313,6 @@ static void disp_expose(struct disp *d, const struct instr *in)
 	buf_adds(&hist, "]");
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
-	strv_free(vars);
 }
 
 static void disp_volume(struct disp *d, const struct instr *in)
@@ -330,7 +337,6 @@ static void disp_volume(struct disp *d, const struct instr *in)
 	buf_adds(&hist, "]");
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
-	strv_free(vars);
 }
 
 static json_t *disp_words(const struct instr *in)
@@ -445,7 +451,6 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 	free(hist);
 	free(path);
 	free(w);
-	strv_free(vars);
 }
 
 /* The step a --from / mount from= names: a stage's result or an image. */
@@ -724,6 +729,20 @@ static void disp_mount_opts(json_t *m, const struct mount *mt, struct mnt *w,
 		disp_mount_ids(m, mt);
 }
 
+/* Moves field k (if any) to the end of m. Host paths of secrets and ssh
+ * have always come last in build.mk (keying used to take them out and put
+ * them back); keying no longer touches the spec, so this keeps the files
+ * byte-identical. */
+static void disp_mount_last(json_t *m, const char *k)
+{
+	json_t *v = json_incref(json_object_get(m, k));
+
+	if (!v)
+		return;
+	json_object_del(m, k);
+	json_object_set_new(m, k, v);
+}
+
 /* One --mount as the runtime's JSON (values expanded, a relative target
  * joined to WORKDIR), or NULL to leave it out. */
 static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *mt, char **vars,
@@ -752,6 +771,8 @@ static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *m
 	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
 		disp_mount_from(d, st, m, mt, &w, in);
 	disp_mount_opts(m, mt, &w, in);
+	disp_mount_last(m, "socket");
+	disp_mount_last(m, "src");
 out:
 	free(w.target), free(w.id), free(w.source);
 	return m;
@@ -804,7 +825,6 @@ static void disp_run(struct disp *d, const struct instr *in)
 	disp_run_history(d, st, argv, hargs);
 	json_decref(argv);
 	json_decref(hargs);
-	strv_free(vars);
 }
 
 static int disp_is_remote(const char *src)
@@ -961,7 +981,6 @@ static void disp_copy(struct disp *d, const struct instr *in)
 	config_history(&d->s->cfg, hist.s, st->key);
 	buf_free(&hist);
 	free(dest);
-	strv_free(vars);
 }
 
 static void disp_instr(struct disp *d, const struct instr *in)
@@ -1029,4 +1048,5 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	s->flags |= FLAG_DONE;
 	json_decref(d.env);
 	buf_free(&d.env_sig);
+	strv_free(d.vars);
 }

@@ -31,7 +31,7 @@ suite() { # name builddir configure-args... -- filters...
 
 suite "tests" "$top/build"
 suite "tests under ASan+UBSan" "$top/build-san" --enable-sanitizers CC=gcc -- \
-	tests/unit tests/sh/front tests/sh/backend tests/sh/fuzz
+	tests/unit tests/sh/front tests/sh/backend tests/sh/fuzz/replay
 echo
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$rc" -eq 0 ] && [ "$total_f" -eq 0 ]
