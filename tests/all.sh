@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs dependencies, builds,
-# runs every test, then rebuilds with ASan+UBSan and runs the unit,
-# conformance, front-end, back-end and fuzz-replay tests again. Ends with
-# the combined line "N passed, M failed, K skipped".
+# runs every test, then rebuilds with ASan+UBSan and runs the whole suite
+# again. Ends with the combined line "N passed, M failed, K skipped".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -30,8 +29,17 @@ suite() { # name builddir configure-args... -- filters...
 }
 
 suite "tests" "$top/build"
-suite "tests under ASan+UBSan" "$top/build-san" --enable-sanitizers CC=gcc -- \
-	tests/unit tests/sh/front tests/sh/backend tests/sh/fuzz/replay
+# The whole suite again with ASan+UBSan. A sanitizer report aborts the
+# process (-fno-sanitize-recover, leaks at exit), so the test that ran it
+# fails. Left out here, each still run in the first suite: valgrind (it
+# cannot run sanitized binaries), the bounded fuzz run (the fuzzers are
+# sanitized already), and the two sandbox tests that compare the stderr of
+# a command in the sandbox byte for byte: ASan adds a harmless warning there
+# ("ignoring requested __asan_handle_no_return") after the clone onto the
+# sandbox's own stack.
+export TESTS_EXCLUDE="tests/sh/security/valgrind tests/sh/fuzz/bounded tests/sh/sandbox/exit tests/sh/sandbox/progress"
+suite "tests under ASan+UBSan" "$top/build-san" --enable-sanitizers CC=gcc
+unset TESTS_EXCLUDE
 echo
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$rc" -eq 0 ] && [ "$total_f" -eq 0 ]
