@@ -199,8 +199,8 @@ void store_image_free(struct store_image *img)
  * and other access, as dockerd re-chmods its data root, since the first
  * writer may have been an older runtime or a part that creates it 0755.
  * A sticky directory (/tmp) or "/" named as the store is shared, not ours:
- * left alone. Kept in step with runtime/unpack.c. */
-static int private_store_root(const char *store, struct error *e)
+ * left alone. */
+int store_private_root(const char *store, struct error *e)
 {
 	char *parent = xstrdup(store), *slash = strrchr(parent, '/');
 	struct stat st;
@@ -227,7 +227,7 @@ int store_write_ref(const char *store, const char *name, json_t *ref, struct err
 	char *dir = xasprintf("%s/refs", store);
 	char *path = store_ref_path(store, name);
 	char *text = json_dumps(ref, JSON_SORT_KEYS | JSON_INDENT(1));
-	int r = private_store_root(store, e);
+	int r = store_private_root(store, e);
 
 	if (r == 0)
 		r = mkdir_p(dir, 0755, e);

@@ -42,6 +42,10 @@ char *store_ref_path(const char *store, const char *name);
 char *store_blob_path(const char *store, const char *digest);
 /* Path of an unpacked layer directory for diff_id "sha256:<hex>"; malloc'd. */
 char *store_layer_dir(const char *store, const char *diff_id);
+/* Creates the store root owner-only (0700), or takes group/other access
+ * away from an existing one we own: unpacked layers hold setuid files
+ * other users must not reach (CVE-2021-41091). */
+int store_private_root(const char *store, struct error *e);
 /* Loads an image by normalised name. Returns 0, or -1 with e set; e->code
  * is ENOENT when the store has no such image. */
 int store_lookup(const char *store, const char *name, struct store_image *img, struct error *e);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "store.h"
 #include "error.h"
 #include "fsutil.h"
 #include "util.h"
@@ -32,9 +33,8 @@ int blob_open(struct blob_writer *w, const char *store, struct error *e)
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->dir = xasprintf("%s/blobs/sha256", store);
-	/* The store root first, 0700: unpacked layers below may hold setuid
-	 * files that other users must not reach (CVE-2021-41091). */
-	if (mkdir_p(store, 0700, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
+	/* The store root first, owner-only (see store_private_root). */
+	if (store_private_root(store, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
 		return error_wrap(e, "blob store");
 	/* Dot-prefixed so a listing of blobs never shows a temp file. */
 	w->tmp = xasprintf("%s/.tmp-XXXXXX", w->dir);

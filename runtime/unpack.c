@@ -267,35 +267,6 @@ static int unpack_into(const char *root, const char *blob, struct error *e)
 	return r;
 }
 
-/* The store root is owner-only: unpacked layers keep the setuid files and
- * open directories of their images, which other local users must not reach
- * (CVE-2021-41091). Created 0700 when missing; an existing one loses group
- * and other access, as dockerd re-chmods its data root, since the first
- * writer may have been an older runtime or a part that creates it 0755.
- * A sticky directory (/tmp) or "/" named as the store is shared, not ours:
- * left alone. Kept in step with lib/store.c (store_write_ref). */
-static int private_store_root(const char *store, struct error *e)
-{
-	char *parent = xstrdup(store), *slash = strrchr(parent, '/');
-	struct stat st;
-	int r = 0;
-
-	if (slash && slash != parent) {
-		*slash = '\0';
-		r = mkdir_p(parent, 0755, e);
-	}
-	if (r == 0 && mkdir(store, 0700) < 0 && errno != EEXIST)
-		r = error_set(e, errno, "mkdir %s", store);
-	if (r == 0 && stat(store, &st) < 0)
-		r = error_set(e, errno, "stat %s", store);
-	if (r == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 077) && !(st.st_mode & S_ISVTX) &&
-	    strcmp(store, "/") != 0 && st.st_uid == geteuid() &&
-	    chmod(store, st.st_mode & 07700) < 0)
-		r = error_set(e, errno, "chmod %s", store);
-	free(parent);
-	return r;
-}
-
 /* Unpacks into a fresh temp dir and renames it into place; a loser of the
  * race drops its copy. */
 static int unpack_fresh(const char *store, const char *blob_digest, const char *dir,
@@ -304,7 +275,7 @@ static int unpack_fresh(const char *store, const char *blob_digest, const char *
 	char *parent = xasprintf("%s/layers", store);
 	char *tmp = xasprintf("%s.tmp-XXXXXX", dir);
 	char *blob = store_blob_path(store, blob_digest);
-	int r = private_store_root(store, e);
+	int r = store_private_root(store, e);
 
 	if (r == 0)
 		r = mkdir_p(parent, 0755, e);
