@@ -601,8 +601,11 @@ static void graph_free_step(struct step *st)
 
 static void graph_free_stage(struct stage *s)
 {
-	/* triggers from an image config were parsed here; instr.h has no
-	 * way to free one instruction, so only the array goes */
+	/* triggers parsed from an image config belong to the stage (those of
+	 * a base stage in the file belong to that stage's Dockerfile) */
+	if (s->own_triggers)
+		for (size_t i = 0; i < s->ntriggers; i++)
+			instr_free((struct instr *)s->instrs[i]);
 	free(s->name);
 	free(s->label);
 	free(s->instrs);
