@@ -15,10 +15,10 @@
 
 #include "buf.h"
 #include "expand.h"
+#include "utf8.h"
 #include "util.h"
 
 #define EOF_RUNE (-1)
-#define RUNE_ERROR 0xFFFD
 /* Bound on any expansion result (BuildKit has none; see lx_too_long). */
 #define EXPAND_MAX_LEN (1u << 20)
 
@@ -41,87 +41,6 @@ struct lexer {
 	pcre2_code *digit_re;  /* \p{Nd} */
 };
 
-/* Decodes one UTF-8 rune at s (n bytes left) the way Go does: an invalid
- * or overlong sequence, or a surrogate, is RUNE_ERROR of width 1. */
-static int expand_decode(const unsigned char *s, size_t n, int *width)
-{
-	unsigned c = s[0];
-	int need, cp, min;
-
-	*width = 1;
-	if (c < 0x80)
-		return (int)c;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3, cp = c & 0x07, min = 0x10000;
-	else
-		return RUNE_ERROR;
-	if ((size_t)need >= n)
-		return RUNE_ERROR;
-	for (int i = 1; i <= need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return RUNE_ERROR;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return RUNE_ERROR;
-	*width = need + 1;
-	return cp;
-}
-
-/* Appends the UTF-8 encoding of cp (Go's WriteRune; EOF writes U+FFFD). */
-static void expand_put_rune(struct buf *b, int cp)
-{
-	char out[4];
-
-	if (cp < 0 || cp > 0x10ffff)
-		cp = RUNE_ERROR;
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		buf_addn(b, out, 2);
-	} else if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		buf_addn(b, out, 3);
-	} else {
-		out[0] = (char)(0xf0 | (cp >> 18));
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (cp & 0x3f));
-		buf_addn(b, out, 4);
-	}
-}
-
-/* Go's unicode.IsSpace: the rune set that splits words. */
-static int expand_is_space(int cp)
-{
-	switch (cp) {
-	case '\t':
-	case '\n':
-	case '\v':
-	case '\f':
-	case '\r':
-	case ' ':
-	case 0x85:
-	case 0xa0:
-	case 0x1680:
-	case 0x2028:
-	case 0x2029:
-	case 0x202f:
-	case 0x205f:
-	case 0x3000:
-		return 1;
-	}
-	return cp >= 0x2000 && cp <= 0x200a;
-}
-
 /* Matches one non-ASCII rune against a Unicode property class, compiling
  * the class on first use so ASCII-only input never touches pcre2. */
 static int expand_rune_in_class(pcre2_code **re, const char *cls, int cp)
@@ -138,7 +57,7 @@ static int expand_rune_in_class(pcre2_code **re, const char *cls, int cp)
 		if (!*re)
 			fatal("expand: cannot compile %s", cls);
 	}
-	expand_put_rune(&b, cp);
+	utf8_put(&b, cp);
 	md = pcre2_match_data_create_from_pattern(*re, NULL);
 	rc = pcre2_match(*re, (PCRE2_SPTR)b.s, b.len, 0, 0, md, NULL);
 	pcre2_match_data_free(md);
@@ -173,7 +92,7 @@ static int lx_peek(const struct lexer *lx)
 
 	if (lx->pos >= lx->len)
 		return EOF_RUNE;
-	return expand_decode((const unsigned char *)lx->src + lx->pos, lx->len - lx->pos, &w);
+	return utf8_decode(lx->src + lx->pos, lx->len - lx->pos, &w);
 }
 
 /* Consumes and returns the next rune (scanner.Next). */
@@ -183,7 +102,7 @@ static int lx_next(struct lexer *lx)
 
 	if (lx->pos >= lx->len)
 		return EOF_RUNE;
-	cp = expand_decode((const unsigned char *)lx->src + lx->pos, lx->len - lx->pos, &w);
+	cp = utf8_decode(lx->src + lx->pos, lx->len - lx->pos, &w);
 	lx->pos += (size_t)w;
 	return cp;
 }
@@ -224,7 +143,7 @@ static void words_raw_char(struct words *w, int cp)
 {
 	if (!w)
 		return;
-	expand_put_rune(&w->cur, cp);
+	utf8_put(&w->cur, cp);
 	w->in_word = 1;
 }
 
@@ -233,7 +152,7 @@ static void words_char(struct words *w, int cp)
 {
 	if (!w)
 		return;
-	if (expand_is_space(cp)) {
+	if (utf8_is_space(cp)) {
 		if (w->in_word && w->cur.len) {
 			strlist_take(&w->list, buf_steal(&w->cur));
 			w->in_word = 0;
@@ -250,7 +169,7 @@ static void words_string(struct words *w, const char *s, size_t n)
 	int width;
 
 	while (w && i < n) {
-		int cp = expand_decode((const unsigned char *)s + i, n - i, &width);
+		int cp = utf8_decode(s + i, n - i, &width);
 		i += (size_t)width;
 		words_char(w, cp);
 	}
@@ -282,7 +201,7 @@ static int lx_single_quote(struct lexer *lx, struct buf *out)
 				       "single-quote");
 		if (cp == '\'')
 			return 0;
-		expand_put_rune(out, cp);
+		utf8_put(out, cp);
 	}
 }
 
@@ -295,12 +214,12 @@ static void lx_dq_escape(struct lexer *lx, struct buf *out)
 	int cp = lx->esc, nx = lx_peek(lx);
 
 	if (lx->raw_escapes)
-		expand_put_rune(out, lx->esc);
+		utf8_put(out, lx->esc);
 	if (nx == EOF_RUNE)
 		return; /* a trailing escape is dropped; the quote error follows */
 	if (nx == '"' || nx == '$' || nx == lx->esc)
 		cp = lx_next(lx);
-	expand_put_rune(out, cp);
+	utf8_put(out, cp);
 }
 
 /* processDoubleQuote: $ expands, the escape character works on " $ \. */
@@ -328,7 +247,7 @@ static int lx_double_quote(struct lexer *lx, struct buf *out)
 		if (cp == lx->esc)
 			lx_dq_escape(lx, out);
 		else
-			expand_put_rune(out, cp);
+			utf8_put(out, cp);
 	}
 }
 
@@ -347,16 +266,16 @@ static void lx_name(struct lexer *lx, struct buf *name)
 	while ((cp = lx_peek(lx)) != EOF_RUNE) {
 		if (!name->len && expand_is_digit(lx, cp)) {
 			while ((cp = lx_peek(lx)) != EOF_RUNE && expand_is_digit(lx, cp))
-				expand_put_rune(name, lx_next(lx));
+				utf8_put(name, lx_next(lx));
 			return;
 		}
 		if (!name->len && expand_is_special(cp)) {
-			expand_put_rune(name, lx_next(lx));
+			utf8_put(name, lx_next(lx));
 			return;
 		}
 		if (!expand_is_letter(lx, cp) && !expand_is_digit(lx, cp) && cp != '_')
 			return;
-		expand_put_rune(name, lx_next(lx));
+		utf8_put(name, lx_next(lx));
 	}
 }
 
@@ -377,7 +296,7 @@ static char *expand_pattern_regex(const char *pat, int greedy, int *bad)
 	int w;
 
 	while (i < n) {
-		int cp = expand_decode((const unsigned char *)pat + i, n - i, &w);
+		int cp = utf8_decode(pat + i, n - i, &w);
 		i += (size_t)w;
 		if (cp == '*') {
 			buf_adds(&re, greedy ? "[^\\n]*" : "[^\\n]*?");
@@ -390,8 +309,7 @@ static char *expand_pattern_regex(const char *pat, int greedy, int *bad)
 		if (cp == '\\') {
 			if (i < n && (pat[i] == '}' || pat[i] == '/'))
 				continue;
-			cp = i < n ? expand_decode((const unsigned char *)pat + i, n - i, &w)
-				   : EOF_RUNE;
+			cp = i < n ? utf8_decode(pat + i, n - i, &w) : EOF_RUNE;
 			i += i < n ? (size_t)w : 0;
 			if (cp != '*' && cp != '?' && cp != '\\') {
 				*bad = cp;
@@ -402,7 +320,7 @@ static char *expand_pattern_regex(const char *pat, int greedy, int *bad)
 		if (cp < 0x80 && !((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
 				   (cp >= '0' && cp <= '9')))
 			buf_addc(&re, '\\');
-		expand_put_rune(&re, cp);
+		utf8_put(&re, cp);
 	}
 	return buf_steal(&re);
 }
@@ -424,7 +342,7 @@ static pcre2_code *lx_compile_pattern(struct lexer *lx, size_t at, const char *p
 				pat);
 		else {
 			struct buf r = {0};
-			expand_put_rune(&r, bad);
+			utf8_put(&r, bad);
 			lx_fail(lx, at,
 				"invalid pattern (%s) in substitution: invalid escape '\\%s'", pat,
 				r.s);
@@ -463,11 +381,11 @@ static char *expand_reverse(const char *s)
 	struct buf b = {0};
 
 	while (i < n) {
-		runes[k++] = expand_decode((const unsigned char *)s + i, n - i, &w);
+		runes[k++] = utf8_decode(s + i, n - i, &w);
 		i += (size_t)w;
 	}
 	while (k > 0)
-		expand_put_rune(&b, runes[--k]);
+		utf8_put(&b, runes[--k]);
 	free(runes);
 	return buf_steal(&b);
 }
@@ -480,7 +398,7 @@ static char *expand_reverse_pattern(const char *p)
 	struct buf b = {0};
 
 	while (i < n) {
-		runes[k++] = expand_decode((const unsigned char *)p + i, n - i, &w);
+		runes[k++] = utf8_decode(p + i, n - i, &w);
 		i += (size_t)w;
 	}
 	out = xcalloc((size_t)k + 1, sizeof(int));
@@ -495,7 +413,7 @@ static char *expand_reverse_pattern(const char *p)
 		}
 	}
 	for (int j = 0; j < k; j++)
-		expand_put_rune(&b, out[j]);
+		utf8_put(&b, out[j]);
 	free(runes);
 	free(out);
 	return buf_steal(&b);
@@ -582,7 +500,7 @@ static size_t expand_width(const char *s, size_t n, size_t i)
 
 	if (i >= n)
 		return 0;
-	expand_decode((const unsigned char *)s + i, n - i, &w);
+	utf8_decode(s + i, n - i, &w);
 	return (size_t)w;
 }
 
@@ -742,7 +660,7 @@ static int lx_brace(struct lexer *lx, size_t at, struct buf *out)
 	if (!name.s)
 		buf_adds(&name, "");
 	op = lx_next(lx);
-	expand_put_rune(&chs, op);
+	utf8_put(&chs, op);
 	if (op == '}') {
 		val = lx_get(lx, name.s);
 		buf_adds(out, val ? val : "");
@@ -753,7 +671,7 @@ static int lx_brace(struct lexer *lx, size_t at, struct buf *out)
 		if (op == ':') {
 			colon = 1;
 			op = lx_next(lx);
-			expand_put_rune(&chs, op);
+			utf8_put(&chs, op);
 		}
 		rc = lx_modifier(lx, at, name.s, op, colon, chs.s, out);
 	} else {
@@ -820,13 +738,13 @@ static int lx_escape(struct lexer *lx, struct buf *out, struct words *w)
 
 	if (lx->raw_escapes) {
 		words_raw_char(w, lx->esc);
-		expand_put_rune(out, lx->esc);
+		utf8_put(out, lx->esc);
 	}
 	cp = lx_next(lx);
 	if (cp == EOF_RUNE)
 		return 1;
 	words_raw_char(w, cp);
-	expand_put_rune(out, cp);
+	utf8_put(out, cp);
 	return 0;
 }
 
@@ -857,12 +775,12 @@ static int lx_stop_on(struct lexer *lx, int stop, int raw, struct buf *out, stru
 			continue;
 		}
 		words_char(w, cp);
-		expand_put_rune(out, cp);
+		utf8_put(out, cp);
 	}
 	lx->raw_escapes = saved;
 	if (stop != EOF_RUNE) {
 		struct buf s = {0};
-		expand_put_rune(&s, stop);
+		utf8_put(&s, stop);
 		lx_fail(lx, lx->pos, "unexpected end of statement while looking for matching %s",
 			s.s);
 		buf_free(&s);

@@ -11,97 +11,18 @@
 
 #include "buf.h"
 #include "parse.h"
+#include "utf8.h"
 #include "util.h"
 
 #define MAX_LINE 65536 /* bufio.MaxScanTokenSize */
-#define RUNE_ERROR 0xFFFD
 
 /* ---- UTF-8 and Unicode helpers (Go semantics) ---- */
-
-/* Decodes one rune like utf8.DecodeRune: invalid input is RUNE_ERROR, width 1. */
-static int u8_decode(const char *str, size_t n, int *width)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	int r, w, i;
-
-	*width = 1;
-	if (n == 0)
-		return RUNE_ERROR;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return RUNE_ERROR;
-	w = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
-	if ((size_t)w > n)
-		return RUNE_ERROR;
-	r = s[0] & (0x7F >> w);
-	for (i = 1; i < w; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return RUNE_ERROR;
-		r = r << 6 | (s[i] & 0x3F);
-	}
-	if ((w == 3 && r < 0x800) || (w == 4 && (r < 0x10000 || r > 0x10FFFF)) ||
-	    (r >= 0xD800 && r <= 0xDFFF))
-		return RUNE_ERROR;
-	*width = w;
-	return r;
-}
-
-/* Appends the UTF-8 encoding of r. */
-static void u8_add(struct buf *b, int r)
-{
-	char s[4];
-
-	if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-		r = RUNE_ERROR;
-	if (r < 0x80) {
-		buf_addc(b, (char)r);
-	} else if (r < 0x800) {
-		s[0] = (char)(0xC0 | r >> 6);
-		s[1] = (char)(0x80 | (r & 0x3F));
-		buf_addn(b, s, 2);
-	} else if (r < 0x10000) {
-		s[0] = (char)(0xE0 | r >> 12);
-		s[1] = (char)(0x80 | (r >> 6 & 0x3F));
-		s[2] = (char)(0x80 | (r & 0x3F));
-		buf_addn(b, s, 3);
-	} else {
-		s[0] = (char)(0xF0 | r >> 18);
-		s[1] = (char)(0x80 | (r >> 12 & 0x3F));
-		s[2] = (char)(0x80 | (r >> 6 & 0x3F));
-		s[3] = (char)(0x80 | (r & 0x3F));
-		buf_addn(b, s, 4);
-	}
-}
-
-/* unicode.IsSpace. */
-static int u_space(int r)
-{
-	switch (r) {
-	case '\t':
-	case '\n':
-	case '\v':
-	case '\f':
-	case '\r':
-	case ' ':
-	case 0x85:
-	case 0xA0:
-	case 0x1680:
-	case 0x2028:
-	case 0x2029:
-	case 0x202F:
-	case 0x205F:
-	case 0x3000:
-		return 1;
-	}
-	return r >= 0x2000 && r <= 0x200A;
-}
 
 /* BuildKit's flag and HEALTHCHECK scanners test single bytes as runes, so
  * bytes 0x85 and 0xA0 count as blanks there (unicode.IsSpace(rune(b))). */
 static int byte_space(unsigned char c)
 {
-	return u_space(c);
+	return utf8_is_space(c);
 }
 
 /* The [\t\v\f\r ] class of BuildKit's reWhitespace and tokenWhitespace. */
@@ -123,8 +44,8 @@ static size_t lead_space(const char *s, size_t n)
 	int w, r;
 
 	while (i < n) {
-		r = u8_decode(s + i, n - i, &w);
-		if (!u_space(r))
+		r = utf8_decode(s + i, n - i, &w);
+		if (!utf8_is_space(r))
 			break;
 		i += w;
 	}
@@ -137,9 +58,9 @@ size_t parse_trim_space(const char *s, size_t len, size_t *start)
 	int w, r;
 
 	while (j < len) {
-		r = u8_decode(s + j, len - j, &w);
+		r = utf8_decode(s + j, len - j, &w);
 		j += w;
-		if (!u_space(r))
+		if (!utf8_is_space(r))
 			end = j;
 	}
 	*start = i;
@@ -188,11 +109,11 @@ static char *u_map(const char *s, int (*f)(int))
 	int w, r;
 
 	while (i < n) {
-		r = u8_decode(s + i, n - i, &w);
+		r = utf8_decode(s + i, n - i, &w);
 		if (r == RUNE_ERROR && w == 1)
 			buf_addc(&b, s[i]); /* Go keeps invalid bytes as they are */
 		else
-			u8_add(&b, f(r));
+			utf8_put(&b, f(r));
 		i += w;
 	}
 	return buf_steal(&b);
@@ -237,7 +158,7 @@ void parse_quote(struct buf *b, const char *s, size_t len)
 
 	buf_addc(b, '"');
 	while (i < len) {
-		r = u8_decode(s + i, len - i, &w);
+		r = utf8_decode(s + i, len - i, &w);
 		if (r == RUNE_ERROR && w == 1) {
 			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
 		} else if (r == '"' || r == '\\') {
@@ -543,7 +464,7 @@ static void words_addn(struct words *w, const struct lline *ll, const char *s, s
  * what a non-ASCII flag value turns into. */
 static void add_latin1(struct buf *b, unsigned char c)
 {
-	u8_add(b, c);
+	utf8_put(b, c);
 }
 
 /* extractBuilderFlags: leading "--" words of s (offset base in the line).
@@ -635,11 +556,11 @@ static void split_words(const struct lline *ll, size_t base, size_t n, char esc,
 
 	for (pos = 0; pos <= n; pos += (size_t)w) {
 		if (pos != n)
-			ch = u8_decode(s + pos, n - pos, &w);
+			ch = utf8_decode(s + pos, n - pos, &w);
 		if (phase == SPACES) {
 			if (pos == n)
 				break;
-			if (u_space(ch))
+			if (utf8_is_space(ch))
 				continue;
 			phase = WORD;
 			start = pos;
@@ -650,7 +571,7 @@ static void split_words(const struct lline *ll, size_t base, size_t n, char esc,
 			break;
 		}
 		if (phase == WORD) {
-			if (u_space(ch)) {
+			if (utf8_is_space(ch)) {
 				phase = SPACES;
 				if (blank_ok || word.len)
 					words_add(out, ll, &word, word.len, base + start);
@@ -666,11 +587,11 @@ static void split_words(const struct lline *ll, size_t base, size_t n, char esc,
 			if (ch == esc) {
 				if (pos + (size_t)w == n)
 					continue;
-				u8_add(&word, ch);
+				utf8_put(&word, ch);
 				pos += (size_t)w;
-				ch = u8_decode(s + pos, n - pos, &w);
+				ch = utf8_decode(s + pos, n - pos, &w);
 			}
-			u8_add(&word, ch);
+			utf8_put(&word, ch);
 			continue;
 		}
 		if (ch == quote)
@@ -681,10 +602,10 @@ static void split_words(const struct lline *ll, size_t base, size_t n, char esc,
 				continue;
 			}
 			pos += (size_t)w;
-			u8_add(&word, ch);
-			ch = u8_decode(s + pos, n - pos, &w);
+			utf8_put(&word, ch);
+			ch = utf8_decode(s + pos, n - pos, &w);
 		}
-		u8_add(&word, ch);
+		utf8_put(&word, ch);
 	}
 	buf_free(&word);
 }
@@ -767,7 +688,7 @@ static int json_u(struct json *j, struct buf *out)
 		}
 	}
 	if (out)
-		u8_add(out, r);
+		utf8_put(out, r);
 	return 1;
 }
 
@@ -802,9 +723,9 @@ static int json_string(struct json *j, struct buf *out)
 			}
 			continue;
 		}
-		r = u8_decode(j->s + j->i, j->n - j->i, &w);
+		r = utf8_decode(j->s + j->i, j->n - j->i, &w);
 		if (out)
-			u8_add(out, r);
+			utf8_put(out, r);
 		j->i += (size_t)w;
 	}
 	return 0;
@@ -1288,8 +1209,8 @@ static int sh_words(const char *s, size_t n, int raw, int raw_esc, struct strlis
 			continue;
 		}
 		{
-			int w, r = u8_decode(s + i, n - i, &w);
-			if (u_space(r)) {
+			int w, r = utf8_decode(s + i, n - i, &w);
+			if (utf8_is_space(r)) {
 				if (word.len)
 					strlist_take(out, buf_steal(&word));
 			} else {

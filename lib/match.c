@@ -18,10 +18,10 @@
 
 #include "buf.h"
 #include "match.h"
+#include "utf8.h"
 #include "util.h"
 
 #define BAD_PATTERN "syntax error in pattern"
-#define RUNE_ERROR 0xFFFD
 
 enum match_type { MATCH_EXACT, MATCH_PREFIX, MATCH_SUFFIX, MATCH_REGEX };
 
@@ -31,36 +31,13 @@ struct pattern {
 	pcre2_code *re;
 };
 
-/* Decodes one rune as Go's utf8.DecodeRune: invalid input is RUNE_ERROR
- * with width 1 and *bad set. */
-static int match_decode(const unsigned char *s, size_t n, int *width, int *bad)
+/* utf8_decode plus Go's "bad byte" test (RUNE_ERROR of width 1). */
+static int match_decode(const char *s, size_t n, int *width, int *bad)
 {
-	unsigned c = s[0];
-	int need, cp, min;
+	int r = utf8_decode(s, n, width);
 
-	*width = 1;
-	*bad = 0;
-	if (c < 0x80)
-		return (int)c;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3, cp = c & 0x07, min = 0x10000;
-	else
-		return *bad = 1, RUNE_ERROR;
-	if ((size_t)need >= n)
-		return *bad = 1, RUNE_ERROR;
-	for (int i = 1; i <= need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return *bad = 1, RUNE_ERROR;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return *bad = 1, RUNE_ERROR;
-	*width = need + 1;
-	return cp;
+	*bad = r == RUNE_ERROR && *width == 1;
+	return r;
 }
 
 /* Returns a copy of s with invalid UTF-8 bytes replaced by U+FFFD, or
@@ -72,7 +49,7 @@ static char *match_sanitize(const char *s)
 	int w, bad, any = 0;
 
 	while (i < n) {
-		match_decode((const unsigned char *)s + i, n - i, &w, &bad);
+		match_decode(s + i, n - i, &w, &bad);
 		if (bad) {
 			buf_addn(&b, s + good, i - good);
 			buf_adds(&b, "\xef\xbf\xbd");
@@ -97,7 +74,7 @@ static const char *match_get_esc(const char *p, int *r)
 		return NULL;
 	if (*p == '\\' && !*++p)
 		return NULL;
-	*r = match_decode((const unsigned char *)p, strlen(p), &w, &bad);
+	*r = match_decode(p, strlen(p), &w, &bad);
 	if (bad || !p[w])
 		return NULL;
 	return p + w;
@@ -223,7 +200,7 @@ static int match_step(struct xlate *x)
 		} else {
 			x->p--;
 		}
-		cp = match_decode((const unsigned char *)x->p, strlen(x->p), &w, &bad);
+		cp = match_decode(x->p, strlen(x->p), &w, &bad);
 		x->p += w;
 		match_put_rune(&x->re, cp);
 	}
