@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "add.h"
+#include "blob.h"
 #include "copyfs.h"
 #include "error.h"
 #include "fsutil.h"
@@ -38,11 +39,7 @@ static struct archive *open_reader(int fd)
 {
 	struct archive *a = archive_read_new();
 
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
+	blob_read_filters(a);
 	archive_read_support_format_tar(a);
 	lseek(fd, 0, SEEK_SET);
 	return a;

@@ -18,6 +18,15 @@
 
 #define BLOB_CHUNK (256 * 1024)
 
+void blob_read_filters(struct archive *a)
+{
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_zstd(a);
+}
+
 int blob_is_hex(const char *s)
 {
 	size_t n = 0;
@@ -181,14 +190,14 @@ const char *blob_layer_media_type(const char *path, struct error *e)
 	return MT_OCI_LAYER;
 }
 
-/* libarchive's "raw" format with every filter: yields the decompressed
- * bytes of a gzip/zstd/... stream, or the bytes as they are. */
+/* libarchive's "raw" format with the layer filters: yields the
+ * decompressed bytes of a gzip/zstd/... stream, or the bytes as they are. */
 static struct archive *blob_open_raw(const char *path, struct error *e)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
 
-	archive_read_support_filter_all(a);
+	blob_read_filters(a);
 	archive_read_support_format_raw(a);
 	if (archive_read_open_filename(a, path, BLOB_CHUNK) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ent) != ARCHIVE_OK) {
@@ -199,23 +208,47 @@ static struct archive *blob_open_raw(const char *path, struct error *e)
 	return a;
 }
 
-int blob_diff_id(const char *path, char hex[65], struct error *e)
+/* The decompressed bytes of the blob at path into h, or into w (which
+ * hashes them itself) when w is not NULL. */
+static int raw_stream(const char *path, struct sha256 *h, struct blob_writer *w, struct error *e)
 {
 	struct archive *a = blob_open_raw(path, e);
-	struct sha256 h;
 	char *buf;
 	la_ssize_t n;
+	int r = 0;
 
 	if (!a)
 		return -1;
 	buf = xmalloc(BLOB_CHUNK);
-	sha256_init(&h);
-	while ((n = archive_read_data(a, buf, BLOB_CHUNK)) > 0)
-		sha256_update(&h, buf, (size_t)n);
+	while (r == 0 && (n = archive_read_data(a, buf, BLOB_CHUNK)) > 0)
+		r = w ? blob_write(w, buf, (size_t)n, e) : (sha256_update(h, buf, (size_t)n), 0);
 	free(buf);
-	sha256_final_hex(&h, hex);
-	if (n < 0)
-		error_set(e, 0, "decompress %s: %s", path, archive_error_string(a));
+	if (r == 0 && n < 0)
+		r = error_set(e, 0, "decompress %s: %s", path, archive_error_string(a));
 	archive_read_free(a);
-	return n < 0 ? -1 : 0;
+	return r;
+}
+
+int blob_diff_id(const char *path, char hex[65], struct error *e)
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	if (raw_stream(path, &h, NULL, e) < 0)
+		return -1;
+	sha256_final_hex(&h, hex);
+	return 0;
+}
+
+int blob_put_decompressed(const char *store, const char *path, const char *want_hex,
+			  long long *size, struct error *e)
+{
+	struct blob_writer w;
+
+	if (blob_open(&w, store, e) < 0 || raw_stream(path, NULL, &w, e) < 0) {
+		blob_abort(&w);
+		return -1;
+	}
+	*size = w.size;
+	return blob_commit(&w, want_hex, e);
 }

@@ -7,6 +7,7 @@
 
 #include "hash.h"
 
+struct archive;
 struct error;
 
 #define MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
@@ -47,7 +48,17 @@ int blob_put_file(const char *store, const char *path, const char *want_hex, cha
 const char *blob_layer_media_type(const char *path, struct error *e);
 /* sha256 of the decompressed stream of a layer blob ("diff_id" hex). */
 int blob_diff_id(const char *path, char hex[65], struct error *e);
+/* Stores the decompressed bytes of the blob at path as a blob of their
+ * own, which must hash to want_hex; *size gets their length. */
+int blob_put_decompressed(const char *store, const char *path, const char *want_hex,
+			  long long *size, struct error *e);
 /* 1 when s is 64 lowercase hex digits. */
 int blob_is_hex(const char *s);
+
+/* Enables the compressions docker and BuildKit detect in layers, image
+ * archives and ADD sources (gzip, bzip2, xz, lzma, zstd), and no other:
+ * naming them, rather than every libarchive filter, also keeps the
+ * runtime's static link free of the codecs nothing here reads. */
+void blob_read_filters(struct archive *a);
 
 #endif

@@ -191,7 +191,7 @@ int load_scan_tar(struct load_src *src, const char *path, struct error *e)
 	struct archive_entry *ent;
 	int r, ret = 0;
 
-	archive_read_support_filter_all(a);
+	blob_read_filters(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, LOAD_CHUNK) != ARCHIVE_OK) {
 		ret = error_set(e, 0, "open %s: %s", path, archive_error_string(a));

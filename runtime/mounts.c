@@ -1174,6 +1174,37 @@ static int apply_mask(int rootfd, const struct sandbox_op *op, struct error *e)
 	return attach(mfd, tfd, e);
 }
 
+/* The node itself, 0666 as runc makes them, in /dev's tmpfs: a tenth of
+ * the cost of a bind mount, and one mount fewer for every step. */
+static int make_node(int rootfd, const char *dest, dev_t rdev)
+{
+	char *dir = xstrdup(dest), *base = strrchr(dir, '/');
+	int pfd, r = -1;
+
+	*base++ = '\0';
+	pfd = in_root(rootfd, dir, O_PATH | O_DIRECTORY);
+	if (pfd >= 0 && mknodat(pfd, base, S_IFCHR | 0666, rdev) == 0)
+		r = fchmodat(pfd, base, 0666, 0); /* past init's umask */
+	if (pfd >= 0)
+		close(pfd);
+	free(dir);
+	return r;
+}
+
+/* A user namespace may not mknod (nor may a root without CAP_MKNOD):
+ * then the host's node is bound in, like every rootless runtime does. */
+static int apply_device(const struct sandbox *sb, size_t i, int rootfd, const char *root,
+			struct strlist *stubs, struct error *e)
+{
+	const struct sandbox_op *op = &sb->ops[i];
+	struct stat st;
+
+	if (!sb->userns && stat(op->src, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    make_node(rootfd, op->dest, st.st_rdev) == 0)
+		return 0;
+	return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
+}
+
 int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,
 		 struct strlist *stubs, struct error *e)
 {
@@ -1202,6 +1233,8 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 		return apply_view(sb, i, rootfd, root, stubs, e);
 	case SB_FILE:
 		return apply_file(sb, i, rootfd, root, stubs, e);
+	case SB_DEVICE:
+		return apply_device(sb, i, rootfd, root, stubs, e);
 	case SB_SYMLINK:
 		return apply_symlink(rootfd, op, e);
 	case SB_MASK:

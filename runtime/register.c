@@ -19,34 +19,60 @@
  * and decompressing a big layer again would be wasted time. */
 static json_t *register_verified;
 
+/* A bzip2 or xz layer (docker loads them; OCI has no media type for
+ * them): its decompressed tar, stored under diff_id, becomes the layer.
+ * `again`: stored already by this process (another tag of the image). */
+static int register_recompressed(const char *store, json_t *l, const char *path, int again,
+				 struct error *e)
+{
+	const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
+	char *stored = store_blob_path(store, diff_id);
+	struct stat st;
+	long long size = 0;
+	int r = 0;
+
+	if (again && stat(stored, &st) == 0)
+		size = (long long)st.st_size;
+	else if (blob_put_decompressed(store, path, diff_id + 7, &size, e) < 0)
+		r = error_wrap(e, "layer %s does not match diff_id %s",
+			       json_string_value(json_object_get(l, "digest")), diff_id);
+	free(stored);
+	if (r == 0) {
+		json_object_set_new(l, "digest", json_string(diff_id));
+		json_object_set_new(l, "size", json_integer(size));
+	}
+	return r;
+}
+
 /* Sets the layer's OCI media type from its bytes and verifies diff_id. */
 static int register_layer(const char *store, json_t *l, struct error *e)
 {
-	const char *digest = json_string_value(json_object_get(l, "digest"));
+	char *digest = xstrdup(json_string_value(json_object_get(l, "digest")));
 	const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
 	char *path = store_blob_path(store, digest);
 	const char *mt = blob_layer_media_type(path, e);
 	char hex[65];
-	int r = -1;
+	int r = -1, plain = mt && strcmp(mt, MT_OCI_LAYER) == 0;
 
 	if (!register_verified)
 		register_verified = json_object();
 	const char *seen = json_string_value(json_object_get(register_verified, digest));
 	if (!diff_id || !startswith(diff_id, "sha256:") || !blob_is_hex(diff_id + 7))
 		error_set(e, 0, "layer %s: bad diff_id", digest);
-	else if (mt && seen && strcmp(seen, diff_id) == 0)
+	else if (plain && strcmp(digest, diff_id) != 0)
+		r = register_recompressed(store, l, path, seen && strcmp(seen, diff_id) == 0, e);
+	else if (mt && (plain || (seen && strcmp(seen, diff_id) == 0)))
 		r = 0;
-	else if (mt && strcmp(mt, MT_OCI_LAYER) == 0)
-		r = strcmp(digest, diff_id) == 0 ? 0 : -2;
 	else if (mt)
 		r = blob_diff_id(path, hex, e) < 0 ? -1 : strcmp(hex, diff_id + 7) ? -2 : 0;
 	if (r == -2)
 		r = error_set(e, 0, "layer %s does not match diff_id %s", digest, diff_id);
 	if (r == 0) {
-		json_object_set_new(l, "mediaType", json_string(mt));
 		json_object_set_new(register_verified, digest, json_string(diff_id));
+		json_object_set_new(l, "mediaType", json_string(mt));
 	}
 	free(path);
+	free(digest);
 	return r;
 }
 

@@ -81,8 +81,9 @@ static void plan_proc(struct sandbox *sb)
 		sandbox_add(sb, SB_MASK, NULL, mask[i], 0);
 }
 
-/* A minimal /dev: tmpfs with host device nodes bound in (mknod is not
- * allowed rootless), devpts, shm, mqueue. */
+/* A minimal /dev: tmpfs with the host's device nodes (made with mknod as
+ * runc does, bound in rootless where mknod is not allowed), devpts, shm,
+ * mqueue. */
 static void plan_dev(struct sandbox *sb)
 {
 	static const char *devs[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -96,7 +97,7 @@ static void plan_dev(struct sandbox *sb)
 	    xstrdup("mode=755,size=65536k");
 	for (size_t i = 0; i < LEN(devs); i++) {
 		snprintf(path, sizeof(path), "/dev/%s", devs[i]);
-		sandbox_add(sb, SB_BIND, path, path, 0);
+		sandbox_add(sb, SB_DEVICE, path, path, 0);
 	}
 	for (size_t i = 0; i < LEN(links); i++)
 		sandbox_add(sb, SB_SYMLINK, links[i][0], links[i][1], 0);
@@ -196,8 +197,8 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 
 static const char *kind_name(enum sandbox_kind k)
 {
-	static const char *names[] = {"proc", "tmpfs", "devpts",  "mqueue", "sysfs", "bind",
-				      "view", "file",  "symlink", "mask",   "rdonly"};
+	static const char *names[] = {"proc", "tmpfs", "devpts",  "mqueue", "sysfs",  "bind",
+				      "view", "file",  "symlink", "mask",   "rdonly", "device"};
 	return names[k];
 }
 

@@ -17,6 +17,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "error.h"
 #include "fsutil.h"
 #include "store.h"
@@ -245,7 +246,7 @@ static int unpack_into(const char *root, const char *blob, struct error *e)
 	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = -1;
 
-	archive_read_support_filter_all(c.in);
+	blob_read_filters(c.in);
 	archive_read_support_format_tar(c.in);
 	archive_write_disk_set_options(c.out, unpack_disk_flags());
 	c.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing df2make needs on Debian 12. As root it
 # runs apt-get; otherwise it names the packages and fails.
+# --build-only: what building df2make and the demo's base images need.
 set -eu
-pkgs=(autoconf automake make gcc pkg-config git libarchive-dev libpcre2-dev libjansson-dev
-      libyaml-dev libssl-dev zlib1g-dev clang clang-format libclang-rt-14-dev python3 jq
-      docker.io podman buildah skopeo umoci mmdebstrap busybox-static golang-go fuse-overlayfs
-      attr libcap2-bin iproute2)
-[ "${1:-}" = "--build-only" ] && pkgs=(autoconf automake make gcc pkg-config libarchive-dev
-      libpcre2-dev libjansson-dev libyaml-dev libssl-dev zlib1g-dev mmdebstrap busybox-static)
+# The static archives df2make-runtime links (configure: --enable-static-runtime).
+static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev)
+build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
+      libyaml-dev libssl-dev zlib1g-dev "${static[@]}" mmdebstrap busybox-static)
+pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
+      docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2)
+[ "${1:-}" = "--build-only" ] && pkgs=("${build[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -30,27 +30,9 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-BUILD_DEPS="autoconf automake pkg-config gcc make libarchive-dev libpcre2-dev libjansson-dev libyaml-dev libssl-dev zlib1g-dev"
-IMAGE_DEPS="mmdebstrap busybox-static"
-
-# 1. build dependencies
+# 1. build dependencies (the test suite's list: one place names them)
 if [ "${DEMO_NO_DEPS:-0}" != 1 ]; then
-	missing=
-	for p in $BUILD_DEPS $IMAGE_DEPS; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-	done
-	if [ -n "$missing" ]; then
-		if [ "$(id -u)" = 0 ]; then
-			say "apt-get install$missing"
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing ||
-				{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing; } ||
-				die "apt-get install failed"
-		else
-			echo "demo: not root; install these Debian packages first:"
-			echo "  sudo apt-get install$missing"
-			exit 1
-		fi
-	fi
+	bash "$top/tests/deps.sh" --build-only || die "missing build dependencies"
 fi
 
 # 2. df2make itself (out of tree)

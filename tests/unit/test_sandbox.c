@@ -62,7 +62,8 @@ static void test_base(void)
 
 	TAP_OK(strncmp(all, "proc,keep /proc\n", 16) == 0, "proc first");
 	TAP_OK(strstr(all, "\ntmpfs,keep /dev (mode=755,size=65536k)\n") != NULL, "dev tmpfs");
-	TAP_OK(strstr(all, "\nbind /dev/null /dev/null\n") != NULL, "dev null bound from host");
+	TAP_OK(strstr(all, "\ndevice /dev/null /dev/null\n") != NULL, "dev null from the host's");
+	TAP_OK(strstr(all, "\ndevice /dev/tty /dev/tty\n") != NULL, "dev tty from the host's");
 	TAP_OK(strstr(all, "\nsymlink pts/ptmx /dev/ptmx\n") != NULL, "ptmx link");
 	TAP_OK(strstr(all, "\nsysfs,ro,keep /sys\n") != NULL, "ro sysfs");
 	TAP_OK(strstr(all, "\nmask /proc/kcore\n") != NULL, "kcore masked");

@@ -40,7 +40,10 @@ mk_docker_archive() {
 	shift 2
 	dir=$(mktemp -d "$T/da.XXXXXX")
 	for l in "$@"; do
-		h=$(case $l in *.zst) zstd -dc "$l" ;; *) zcat -f "$l" ;; esac | sha256sum | cut -c1-64)
+		h=$(case $l in
+			*.zst) zstd -dc "$l" ;; *.bzip2) bzip2 -dc "$l" ;; *.xz) xz -dc "$l" ;;
+			*.lz4) lz4 -dc "$l" ;; *) zcat -f "$l" ;;
+			esac | sha256sum | cut -c1-64)
 		mkdir -p "$dir/l$i"
 		cp "$l" "$dir/l$i/layer.tar"
 		diffs="$diffs${diffs:+,}\"sha256:$h\""

@@ -37,7 +37,21 @@ HOME=/root" "[$MODE] env = spec env + HOME from passwd"
 		has_line "$mounts" "$m" "[$MODE] mount: $m"
 	done
 	has_line "$mounts" "/sys sysfs ro" "[$MODE] /sys read-only"
-	has_line "$mounts" "/dev/null devtmpfs rw" "[$MODE] /dev/null bound from the host"
+	if [ "$MODE" = rootless ]; then
+		has_line "$mounts" "/dev/null devtmpfs rw" "[$MODE] /dev/null bound from the host"
+	else
+		check "[$MODE] /dev/null made by mknod, not a mount" \
+			test -z "$(printf '%s\n' "$mounts" | grep '^/dev/null ')"
+	fi
+	run_step k1d '{"parent":"base","args":["/bin/sh","-c","stat -c \"%n %F %t:%T %a\" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; head -c 3 /dev/zero | wc -c; echo gone >/dev/null; echo x >/dev/full || echo full"],"env":["PATH=/bin"]}'
+	is "$out" "/dev/null character special file 1:3 666
+/dev/zero character special file 1:5 666
+/dev/full character special file 1:7 666
+/dev/random character special file 1:8 666
+/dev/urandom character special file 1:9 666
+/dev/tty character special file 5:0 666
+3
+full" "[$MODE] /dev nodes: the host's devices, 0666, usable"
 	is "$(ls "$S/k1/upper" | tr '\n' ' ')" "dev proc sys w " "[$MODE] upper: runc mount points + WORKDIR only"
 	check "[$MODE] stamp written" test -f "$S/k1.done"
 	like "$(cat "$S/k1/chain.json")" '"step":"k1"' "[$MODE] chain.json has the step's layer"
