@@ -8,6 +8,7 @@
 #include "fsutil.h"
 #include "oci.h"
 #include "ref.h"
+#include "progress.h"
 #include "rt.h"
 #include "store.h"
 #include "unpack.h"
@@ -50,9 +51,30 @@ static int base_missing(const char *store, const char *name, struct error *e)
 	return -1;
 }
 
+/* "[b 1/2] FROM docker.io/library/busybox:latest@sha256:afed9a577b44" as
+ * BuildKit prints it: the title's image name pinned to its manifest. */
+static void base_progress(const struct rt *rt, const char *key, json_t *spec, const char *name,
+			  const char *manifest)
+{
+	const char *title = json_string_value(json_object_get(spec, "title"));
+	size_t tl = title ? strlen(title) : 0, nl = strlen(name);
+	int pinned = strchr(name, '@') != NULL;
+	char *text;
+
+	if (tl >= nl && strcmp(title + tl - nl, name) == 0) {
+		text = pinned ? xstrdup(title) : xasprintf("%s@%.19s", title, manifest);
+		progress_step(rt, key, text);
+		free(text);
+	} else if (pinned) {
+		rt_progress(rt, key, spec, "%s", name);
+	} else {
+		rt_progress(rt, key, spec, "%s@%.19s", name, manifest);
+	}
+}
+
 /* The chain of an image: unpacks each layer that is not yet unpacked. */
-static json_t *base_image_chain(const struct rt *rt, json_t *spec, const char *image,
-				struct error *e)
+static json_t *base_image_chain(const struct rt *rt, const char *key, json_t *spec,
+				const char *image, struct error *e)
 {
 	struct store_image img;
 	char *name = ref_normalize(image, e);
@@ -66,10 +88,7 @@ static json_t *base_image_chain(const struct rt *rt, json_t *spec, const char *i
 		free(name);
 		return NULL;
 	}
-	if (strchr(name, '@'))
-		rt_progress(rt, spec, "%s", name);
-	else
-		rt_progress(rt, spec, "%s@%.19s", name, img.manifest);
+	base_progress(rt, key, spec, name, img.manifest);
 	chain = json_array();
 	for (size_t i = 0; i < img.nlayers && chain; i++) {
 		if (unpack_layer(rt->store, img.layers[i].digest, img.layers[i].diff_id, e) < 0) {
@@ -93,12 +112,12 @@ int op_base(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	if (rt_reset_step(rt, key, e) < 0)
 		goto out;
 	if (json_is_true(json_object_get(spec, "scratch"))) {
-		rt_progress(rt, spec, "(empty)");
+		rt_progress(rt, key, spec, "(empty)");
 		chain = json_array();
 	} else if (!image)
 		error_set(e, 0, "spec has neither \"image\" nor \"scratch\"");
 	else
-		chain = base_image_chain(rt, spec, image, e);
+		chain = base_image_chain(rt, key, spec, image, e);
 	if (chain && base_write_chain(rt, key, chain, e) == 0)
 		r = rt_stamp(rt, key, e);
 out:

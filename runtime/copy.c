@@ -488,12 +488,9 @@ static int copy_mounted(const struct rt *rt, const char *key, const struct copy_
 }
 
 /* The title alone is the progress line (BuildKit prints nothing more). */
-static void progress(const struct rt *rt, json_t *spec)
+static void progress(const struct rt *rt, const char *key, json_t *spec)
 {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-zero-length"
-	rt_progress(rt, spec, "");
-#pragma GCC diagnostic pop
+	rt_progress(rt, key, spec, "%s", "");
 }
 
 int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
@@ -502,7 +499,7 @@ int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	int r = copy_job_parse(spec, &j, e);
 
 	if (r == 0) {
-		progress(rt, spec);
+		progress(rt, key, spec);
 		/* exact modes: nothing the copy creates may be masked */
 		umask(0);
 		r = rt_reset_step(rt, key, e);

@@ -164,7 +164,7 @@ int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e
 	/* the old result goes first: an interrupted run is not taken as done */
 	unlink(meta);
 	free(meta);
-	rt_progress(rt, spec, "layer %.8s", key);
+	rt_progress(rt, key, spec, "exporting layer");
 	if (layer_run(rt, key, spec, e) < 0)
 		return oci_wrap_loc(e, spec, "layer");
 	return 0;

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "progress.h"
 #include "rt.h"
 #include "store.h"
 #include "util.h"
@@ -58,6 +59,7 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	struct error e = {0};
 	json_t *spec;
 	int r, done;
+	long long t0 = progress_now();
 
 	if (argc != 2 || !rt->state) {
 		fprintf(stderr, "df2make-runtime: usage: --state DIR %s KEY SPEC-JSON\n", name);
@@ -73,10 +75,11 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	 * wait and then take its result (runtime/lock.c). */
 	r = rt_step_lock(rt, name, argv[0], &done, &e);
 	if (r == 0 && done)
-		rt_progress(rt, spec, "(done by a concurrent build)");
+		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
 	else if (r == 0)
 		r = fn(rt, argv[0], spec, &e);
 	rt_step_unlock();
+	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);
 	if (r < 0) {
 		fprintf(stderr, "df2make-runtime: %s\n", e.msg[0] ? e.msg : "step failed");

@@ -19,6 +19,7 @@
 
 struct pack_ctx {
 	const struct rt *rt;
+	const char *key;
 	json_t *spec;
 	long long epoch;
 	char created[32];
@@ -352,7 +353,7 @@ static int pack_output(struct pack_ctx *c, struct error *e)
 		return error_set(e, 0, "output has no dest");
 	if (pack_check_dest(dest, e) < 0)
 		return -1;
-	rt_progress(c->rt, c->spec, "(%s %s)", type, dest);
+	rt_progress(c->rt, c->key, c->spec, "(%s %s)", type, dest);
 	if (strcmp(type, "local") == 0)
 		return local_write(c->dirs, dest, c->epoch, e);
 	if (strcmp(type, "tar") != 0 && strcmp(type, "oci") != 0)
@@ -367,7 +368,7 @@ static int pack_output(struct pack_ctx *c, struct error *e)
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	json_t *ep = json_object_get(spec, "epoch");
-	struct pack_ctx c = {.rt = rt, .spec = spec};
+	struct pack_ctx c = {.rt = rt, .key = key, .spec = spec};
 	json_t *chain;
 	int r = -1;
 

@@ -45,6 +45,26 @@ void progress_line(const struct rt *rt, const char *key, const char *fmt, ...)
 	write_full(2, line, (size_t)n);
 }
 
+/* One step per process: whether its DONE/ERROR line is still due. */
+static int step_open;
+
+void progress_step(const struct rt *rt, const char *key, const char *text)
+{
+	progress_line(rt, key, "%s", text);
+	step_open = 1;
+}
+
+void progress_step_end(const struct rt *rt, const char *key, long long t0, const char *err)
+{
+	if (!step_open)
+		return;
+	step_open = 0;
+	if (err)
+		progress_line(rt, key, "ERROR: %s", err);
+	else
+		progress_line(rt, key, "DONE %.1fs", progress_elapsed(t0));
+}
+
 long long progress_now(void)
 {
 	struct timespec ts;

@@ -17,6 +17,12 @@ struct progress_relay {
 	char buf[4096];
 };
 
+/* A step's first line, "#KEY8 TEXT"; the step is open until
+ * progress_step_end. */
+void progress_step(const struct rt *rt, const char *key, const char *text);
+/* Closes the open step (else does nothing) with "#KEY8 DONE 1.2s" (t0 =
+ * progress_now() at its start), or "#KEY8 ERROR: err" when err is set. */
+void progress_step_end(const struct rt *rt, const char *key, long long t0, const char *err);
 /* Prints "#KEY8 " + the formatted text as one line on stderr, unless quiet. */
 void progress_line(const struct rt *rt, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

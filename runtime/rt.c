@@ -9,24 +9,22 @@
 #include "error.h"
 #include "fsutil.h"
 #include "ignore.h"
+#include "progress.h"
 #include "rt.h"
 #include "util.h"
 
-void rt_progress(const struct rt *rt, json_t *spec, const char *fmt, ...)
+void rt_progress(const struct rt *rt, const char *key, json_t *spec, const char *fmt, ...)
 {
 	const char *title = json_string_value(json_object_get(spec, "title"));
+	char more[512], *text;
 	va_list ap;
 
-	if (rt->quiet)
-		return;
-	fprintf(stderr, "%s", title ? title : "");
-	if (*fmt) {
-		fputs(title ? " " : "", stderr);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-	}
-	fputc('\n', stderr);
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	text = xasprintf("%s%s%s", title ? title : "", title && *title && *more ? " " : "", more);
+	progress_step(rt, key, text);
+	free(text);
 }
 
 /* Paths of this process, kept for the life of the process. */

@@ -36,9 +36,11 @@ int cmd_load(const struct rt *rt, int argc, char **argv);
 int cmd_import(const struct rt *rt, int argc, char **argv);
 int cmd_images(const struct rt *rt, int argc, char **argv);
 
-/* Prints a progress line "#KEY8 [stage 2/5] RUN ..." unless quiet. */
-void rt_progress(const struct rt *rt, json_t *spec, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Opens the step's progress: "#KEY8 TITLE TEXT" (the spec's title, then
+ * fmt's text when not empty), e.g. "#1a2b3c4d [stage 2/5] COPY a /b".
+ * main closes it with DONE or ERROR (progress_step_end). */
+void rt_progress(const struct rt *rt, const char *key, json_t *spec, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Records the process's own paths (state dir, $DF2MAKE_OUTPUT) for
  * rt_exclude_own(); called once by main before any op. */
 void rt_init(const struct rt *rt);

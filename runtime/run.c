@@ -203,29 +203,19 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 	return -1;
 }
 
-/* The step's last progress line: DONE with the time, or ERROR. */
-static void report_end(const struct rt *rt, const char *key, long long t0, int r,
-		       const struct error *e)
-{
-	if (r == 0)
-		progress_line(rt, key, "DONE %.1fs", progress_elapsed(t0));
-	else
-		progress_line(rt, key, "ERROR: %s", e->msg);
-}
-
 /* "[stage 2/5] RUN make", or the command when there is no title. */
 static void report_start(const struct rt *rt, const char *key, json_t *spec)
 {
 	const char *title = json_string_value(json_object_get(spec, "title"));
 	char *what = title && *title ? NULL : run_text(spec);
 
-	progress_line(rt, key, "%s", what ? what : title);
+	progress_step(rt, key, what ? what : title);
 	free(what);
 }
 
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
-		    struct progress_timing *t, struct error *e)
+		    struct progress_timing *t, long long t0, struct error *e)
 {
 	int status = 0, r;
 
@@ -241,7 +231,9 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	if (r < 0)
 		return -1;
 	if (check_status(spec, sb, status, e) < 0) {
-		progress_line(rt, key, "ERROR: exit status %d", status);
+		char why[32];
+		snprintf(why, sizeof(why), "exit status %d", status);
+		progress_step_end(rt, key, t0, why);
 		return -2; /* the command failed: e says how, no "RUN step" context */
 	}
 	remove_stubs(rt, key, sb);
@@ -262,13 +254,11 @@ int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	int r;
 
 	progress_timing_start(&t);
-	r = run_step(rt, key, spec, &sb, &t, e);
-	if (r == -1) {
-		report_end(rt, key, t0, r, e);
+	r = run_step(rt, key, spec, &sb, &t, t0, e);
+	/* The set-up's own words on the ERROR line; the RUN context after. */
+	progress_step_end(rt, key, t0, r == -1 ? e->msg : NULL);
+	if (r == -1)
 		error_wrap(e, "%s%sRUN step", loc ? loc : "", loc ? ": " : "");
-	} else if (r == 0) {
-		report_end(rt, key, t0, r, e);
-	}
 	sandbox_free(&sb);
 	progress_timing_print(&t);
 	return r < 0 ? -1 : 0;
