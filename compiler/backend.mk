@@ -2,7 +2,7 @@
 noinst_LIBRARIES += compiler/libback.a
 compiler_libback_a_SOURCES = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h \
 	compiler/config.c compiler/config.h compiler/graph.c compiler/graph.h \
-	compiler/step.c compiler/step.h compiler/key.c compiler/key.h \
+	compiler/step.c compiler/step.h compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
 	compiler/emit.c compiler/emit.h compiler/mkquote.c compiler/mkquote.h \
 	compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
 	compiler/templates.c compiler/templates.h
@@ -34,3 +34,7 @@ tests_unit_test_args_SOURCES = tests/unit/test_args.c
 tests_unit_test_args_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
+
+check_PROGRAMS += tests/unit/test_spec
+tests_unit_test_spec_SOURCES = tests/unit/test_spec.c tests/unit/tap.h
+tests_unit_test_spec_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)

@@ -44,6 +44,7 @@ void config_clone(struct config *dst, const struct config *src)
 	dst->history = json_deep_copy(src->history);
 	dst->author = src->author ? xstrdup(src->author) : NULL;
 	dst->cmd_set = 0;
+	dst->light = 0;
 }
 
 void config_free(struct config *c)
@@ -219,11 +220,18 @@ void config_onbuild(struct config *c, const char *text)
 	json_array_append_new(ob, json_string(text));
 }
 
+int config_keeps_history(const struct config *c)
+{
+	return !c->light;
+}
+
 void config_history(struct config *c, const char *created_by, const char *step)
 {
-	json_t *h =
-	    json_pack("{ss ss}", "created_by", created_by, "comment", "buildkit.dockerfile.v0");
+	json_t *h;
 
+	if (c->light)
+		return;
+	h = json_pack("{ss ss}", "created_by", created_by, "comment", "buildkit.dockerfile.v0");
 	if (step)
 		json_object_set_new(h, "step", json_string(step));
 	else

@@ -13,6 +13,8 @@ struct config {
 	json_t *history; /* array of history entries */
 	char *author;	 /* MAINTAINER or NULL */
 	int cmd_set;	 /* CMD given in this stage: ENTRYPOINT keeps it */
+	int light;	 /* goes into no image: only what steps read is kept
+			  * (WorkingDir, User, Shell, Env), no history or labels */
 };
 
 /* A fresh config for FROM scratch (PATH default, WorkingDir "/"). */
@@ -48,7 +50,10 @@ void config_cmd(struct config *c, const struct instr *in);
 void config_healthcheck(struct config *c, const struct instr *in);
 /* Appends a raw trigger to OnBuild. */
 void config_onbuild(struct config *c, const char *text);
-/* Appends a history entry; step is the step's key or NULL (empty_layer). */
+/* Appends a history entry; step is the step's key or NULL (empty_layer).
+ * Does nothing for a light config. */
 void config_history(struct config *c, const char *created_by, const char *step);
+/* 1 unless the config is light (callers skip making history text). */
+int config_keeps_history(const struct config *c);
 
 #endif

@@ -1,8 +1,11 @@
 /* emit: the Makefile writer (see emit.h). */
 #include <jansson.h>
+#include <errno.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -15,6 +18,7 @@
 #include "mkquote.h"
 #include "ref.h"
 #include "error.h"
+#include "spec.h"
 #include "templates.h"
 
 /* Strings built for one template call, freed together. */
@@ -216,33 +220,70 @@ static void emit_done(struct buf *b, const struct step *st)
 	buf_printf(b, " $(STATE)/%s.done", st->key);
 }
 
-/* Appends JSON text to the buffer single-quoted for the shell, with `$`
- * doubled for make, as jansson serialises it (see mk_shell). */
-static void emit_spec_chunk(const char *s, size_t n, struct buf *b)
+/* Sets b to JSON text single-quoted for the shell, with `$` doubled for
+ * make (see mk_shell). Written straight into room made for the worst
+ * case: this runs over every byte of build.mk's specs. */
+static void emit_spec_quote(const char *s, size_t n, struct buf *b)
 {
-	for (size_t i = 0; i < n;) {
-		size_t run = i;
-		while (run < n && s[run] != '\'' && s[run] != '$')
-			run++;
-		buf_addn(b, s + i, run - i);
-		if (run < n)
-			buf_adds(b, s[run] == '$' ? "$$" : "'\\''");
-		i = run + 1;
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+	char *o;
+
+	buf_reset(b);
+	buf_grow(b, n * 4 + 2);
+	o = b->s;
+	*o++ = '\'';
+	while (i < n) {
+		uint64_t x, d, q;
+		/* 8 bytes at once when none is '$' or '\'' (zero-byte bit trick) */
+		if (i + 8 <= n) {
+			memcpy(&x, s + i, 8);
+			d = x ^ (ones * '$');
+			q = x ^ (ones * '\'');
+			if (!(((d - ones) & ~d & highs) | ((q - ones) & ~q & highs))) {
+				memcpy(o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
+		if (s[i] == '$') {
+			*o++ = '$';
+			*o++ = '$';
+		} else if (s[i] == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = s[i];
+		}
+		i++;
 	}
+	*o++ = '\'';
+	*o = '\0';
+	b->len = (size_t)(o - b->s);
 }
 
-static char *emit_spec(json_t *spec)
+/* The spec as a recipe word; valid until the next call (specs are
+ * written one at a time, each before the next is made). */
+static const char *emit_spec(const struct sv *spec)
 {
-	static struct buf json; /* reused: specs are written one at a time */
-	struct buf b = {0};
+	static struct buf json, quoted;
 
 	buf_reset(&json);
-	key_json_write(&json, spec, 0);
+	spec_write(&json, spec);
 	/* compact JSON never holds a raw newline, which a recipe could not */
-	buf_addc(&b, '\'');
-	emit_spec_chunk(json.s, json.len, &b);
-	buf_addc(&b, '\'');
-	return buf_steal(&b);
+	emit_spec_quote(json.s, json.len, &quoted);
+	return quoted.s;
+}
+
+/* A jansson spec (layers, pack) written the same way. */
+static const char *emit_json_spec(json_t *spec)
+{
+	struct spec *sp = spec_new();
+	const char *r = emit_spec(sv_json(sp, spec));
+
+	spec_free(sp);
+	return r;
 }
 
 static const char *emit_tpl(const struct step *st)
@@ -311,7 +352,7 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	emit_inputs(g, st, &pre, all);
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_take(&ev, "SPEC", emit_spec(st->sum_spec ? st->sum_spec : st->spec));
+	ev_set(&ev, "SPEC", emit_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
 	ev_emit(&ev, out, "sum");
 }
 
@@ -335,7 +376,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_take(&ev, "SPEC", emit_spec(st->spec));
+	ev_set(&ev, "SPEC", emit_spec(spec_root(st->spec)));
 	ev_emit(&ev, out, emit_tpl(st));
 	if (st->sum)
 		emit_sum(g, st, out, all);
@@ -391,7 +432,7 @@ static void emit_layers(struct graph *g, struct buf *out, struct step **chain, s
 		    chain[i]->parent ? json_string(chain[i]->parent->key) : json_null(), "epoch",
 		    emit_epoch(g->cli), "compress", g->cli->compress, "level", json_null());
 		ev_set(&ev, "KEY", chain[i]->key);
-		ev_take(&ev, "SPEC", emit_spec(spec));
+		ev_set(&ev, "SPEC", emit_json_spec(spec));
 		json_decref(spec);
 		ev_emit(&ev, out, "layer");
 	}
@@ -449,7 +490,7 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", g->target->last->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_take(&ev, "SPEC", emit_spec(spec));
+	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, out, "pack");
 	json_decref(spec);
 	free(chain);
@@ -525,7 +566,29 @@ void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
 	memset(em, 0, sizeof(*em));
 	em->out = out;
 	em->spill = tmpfile(); /* NULL: everything stays in memory */
-	*h = (struct graph_hooks){emit_begin, emit_hook_step, em, 1};
+	*h = (struct graph_hooks){
+	    .begin = emit_begin, .step = emit_hook_step, .arg = em, .drop_specs = 1};
+}
+
+/* Copies the spilled part in the kernel (build.mk is megabytes); 0 when
+ * f cannot take it that way, with nothing written. */
+static int emit_sendfile(FILE *spill, FILE *f)
+{
+	off_t off = 0, size = ftello(spill);
+	ssize_t n;
+
+	if (size < 0 || fflush(f) != 0)
+		return 0;
+	while (off < size) {
+		n = sendfile(fileno(f), fileno(spill), &off, (size_t)(size - off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 && off == 0)
+			return 0; /* say, a descriptor sendfile does not write to */
+		if (n <= 0)
+			fatal("write error on standard output");
+	}
+	return 1;
 }
 
 void emit_output(struct emitter *em, FILE *f)
@@ -534,8 +597,16 @@ void emit_output(struct emitter *em, FILE *f)
 	size_t n;
 
 	if (em->spill) {
-		if (fflush(em->spill) != 0 || fseek(em->spill, 0, SEEK_SET) != 0)
+		if (fflush(em->spill) != 0)
+			fatal("write error on a temporary file");
+		if (emit_sendfile(em->spill, f)) {
+			fclose(em->spill);
+			em->spill = NULL;
+		} else if (fseek(em->spill, 0, SEEK_SET) != 0) {
 			fatal("read error on a temporary file");
+		}
+	}
+	if (em->spill) {
 		while ((n = fread(chunk, 1, sizeof(chunk), em->spill)) > 0)
 			if (fwrite(chunk, 1, n, f) != n)
 				fatal("write error on standard output");

@@ -22,19 +22,21 @@ enum {
 	FLAG_CYCLE = 1 << 1, /* on the DFS stack */
 	FLAG_DONE = 1 << 2,  /* visited / dispatched */
 	FLAG_FINAL = 1 << 3, /* step in the final image's chain (gets a .layer) */
+	FLAG_LIGHT = 1 << 4, /* stage whose config goes into no image */
 };
 
 enum step_kind { STEP_BASE, STEP_RUN, STEP_COPY, STEP_ADD, STEP_WORKDIR };
 
 struct stage;
 struct graph;
+struct spec;
 
 /* One make target $(STATE)/KEY.done: a filesystem step. */
 struct step {
 	enum step_kind kind;
 	char key[33];
 	struct step *parent;	/* the step below (NULL: base) */
-	json_t *spec;		/* the op's JSON spec, title and loc included;
+	struct spec *spec;	/* the op's JSON spec, title and loc included;
 				 * NULL once emitted when the graph keeps no specs */
 	char *title, *loc;	/* the spec's title and loc, kept */
 	const struct instr *in; /* NULL for a base made for --from=IMAGE */
@@ -42,7 +44,7 @@ struct step {
 	struct step **deps;	/* other steps whose .done this needs */
 	size_t ndeps;
 	int sum;	       /* reads the context: has a KEY.sum step */
-	json_t *sum_spec;      /* the sum spec when not the step's own (RUN bind) */
+	struct spec *sum_spec; /* the sum spec when not the step's own (RUN bind) */
 	struct strlist inputs; /* context-relative paths read (sum prerequisites) */
 	char *image;	       /* base: normalised image name (NULL: scratch) */
 	char *ref;	       /* base: the store's ref file */
@@ -93,6 +95,9 @@ struct graph_hooks {
 	void (*step)(void *arg, struct graph *g, struct step *st); /* a new, finished step */
 	void *arg;
 	int drop_specs; /* free each spec after the step hook */
+	int no_image;	/* no image config is written (--plan, --graph) */
+	int no_keys;	/* nothing reads keys (--graph): steps get unique
+			 * placeholders instead of hashes */
 };
 
 struct graph {
@@ -112,6 +117,8 @@ struct graph {
 	struct strlist refs;	   /* store ref files of resolved images */
 	struct strlist missing;	   /* ref files of images not in the store */
 	char *os, *arch, *variant; /* target platform */
+	struct input_memo *memo;   /* step.c: context sources resolved so far */
+	size_t nmemo, memocap;
 };
 
 /* Builds the graph for the Dockerfile and options; dies with a located

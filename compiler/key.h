@@ -8,21 +8,16 @@
 
 struct buf;
 struct step;
-
-/* Appends v as compact JSON, byte for byte what json_dumps writes with
- * JSON_COMPACT (plus JSON_SORT_KEYS when sorted), only faster. */
-void key_json_write(struct buf *b, json_t *v, int sorted);
-/* Remembers v's text for key_json_write, which then copies it instead of
- * serialising v again: v must be an array of strings that is no longer
- * modified. One at a time (a new call forgets the previous one). */
-void key_json_cache(json_t *v);
+struct sv;
 
 /* The context dir and ignore file, written "." in keys (may be NULL). */
 void key_set_paths(const char *context, const char *ignore);
-/* Canonical JSON of a spec: sorted keys, compact, title/loc dropped;
- * extra (may be NULL) is merged in first. malloc'd. */
-char *key_canonical(json_t *spec, json_t *extra);
+/* Appends the canonical JSON of a spec: sorted keys, compact, title/loc
+ * dropped, extra's fields (extra may be NULL) merged in. */
+void key_canonical(struct buf *b, const struct sv *spec, const struct sv *extra);
 /* Computes key (33 bytes) from the parent key (NULL/"" for none) and spec. */
+void key_spec(const char *parent, const struct sv *spec, const struct sv *extra, char key[33]);
+/* The same for a jansson spec (the pack step's, tests). */
 void key_compute(const char *parent, json_t *spec, json_t *extra, char key[33]);
 /* Sets st->key from st->parent and st->spec (a base also hashes its
  * manifest digest). */

@@ -57,7 +57,9 @@ int main(int argc, char **argv)
 	}
 	emit_init(&em, &out, &hooks);
 	if (c.mode != MODE_MAKE) /* the plan needs titles and keys, not specs */
-		hooks = (struct graph_hooks){.drop_specs = 1};
+		hooks = (struct graph_hooks){.drop_specs = 1, .no_image = 1};
+	if (c.mode == MODE_GRAPH) /* the graph needs neither: only the errors */
+		hooks.no_keys = 1;
 	df = dockerfile_load(c.dockerfile);
 	g = graph_build(df, &c, &hooks);
 	if (c.mode == MODE_PLAN)

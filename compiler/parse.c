@@ -52,11 +52,26 @@ static size_t lead_space(const char *s, size_t n)
 	return i;
 }
 
+/* 1 for the ASCII bytes unicode.IsSpace accepts. */
+static int ascii_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 size_t parse_trim_space(const char *s, size_t len, size_t *start)
 {
-	size_t i = lead_space(s, len), end = i, j = i;
+	size_t i = lead_space(s, len), end = i, j = len;
 	int w, r;
 
+	/* Usually the text ends in ASCII: an ASCII byte is always a rune of
+	 * its own, so the end is found from the back without decoding. */
+	while (j > i && ascii_space(s[j - 1]))
+		j--;
+	if (j > i && (unsigned char)s[j - 1] < 0x80) {
+		*start = i;
+		return j - i;
+	}
+	j = i;
 	while (j < len) {
 		r = utf8_decode(s + j, len - j, &w);
 		j += w;
@@ -107,6 +122,19 @@ static char *u_map(const char *s, int (*f)(int))
 	struct buf b = {0};
 	size_t n = strlen(s), i = 0;
 	int w, r;
+	char *ascii = xmalloc(n + 1);
+
+	/* keywords and flag values are ASCII: mapped in place of a rune loop */
+	while (i < n && (unsigned char)s[i] < 0x80) {
+		ascii[i] = (char)f(s[i]);
+		i++;
+	}
+	if (i == n) {
+		ascii[n] = '\0';
+		return ascii;
+	}
+	free(ascii);
+	i = 0;
 
 	while (i < n) {
 		r = utf8_decode(s + i, n - i, &w);
@@ -122,6 +150,23 @@ static char *u_map(const char *s, int (*f)(int))
 char *parse_lower(const char *s)
 {
 	return u_map(s, u_lower);
+}
+
+/* The lower-cased keyword for a lookup: a short ASCII one in buf, else
+ * parse_lower's result, also left in *heap for the caller to free.
+ * Twice per instruction, an allocation each showed in profiles. */
+static const char *kw_lower(const char *kw, char buf[16], char **heap)
+{
+	size_t i;
+
+	*heap = NULL;
+	for (i = 0; i < 15 && kw[i] && (unsigned char)kw[i] < 0x80; i++)
+		buf[i] = (char)u_lower(kw[i]);
+	if (!kw[i]) {
+		buf[i] = '\0';
+		return buf;
+	}
+	return *heap = parse_lower(kw);
 }
 
 char *parse_upper(const char *s)
@@ -191,13 +236,16 @@ struct seg {
 struct lline {
 	struct buf text;
 	struct seg *segs;
-	size_t nsegs;
+	size_t nsegs, segcap;
 };
 
 /* Appends a piece of physical line `line` that started at column col. */
 static void ll_add(struct lline *l, const char *s, size_t n, int line, int col)
 {
-	l->segs = xreallocarray(l->segs, l->nsegs + 1, sizeof(*l->segs));
+	if (l->nsegs == l->segcap) {
+		l->segcap = l->segcap ? l->segcap * 2 : 8;
+		l->segs = xreallocarray(l->segs, l->segcap, sizeof(*l->segs));
+	}
 	l->segs[l->nsegs++] = (struct seg){l->text.len, line, col};
 	buf_addn(&l->text, s, n);
 }
@@ -436,27 +484,40 @@ struct words {
 	size_t n;
 };
 
+/* Appends pw. The array grows by doubling: its capacity is w->n rounded
+ * up to a power of two, as words are only ever appended through here. */
+static void words_push(struct words *w, struct pword pw)
+{
+	if ((w->n & (w->n - 1)) == 0) /* 0, 1, 2, 4, ...: full */
+		w->v = xreallocarray(w->v, w->n ? w->n * 2 : 2, sizeof(*w->v));
+	w->v[w->n++] = pw;
+}
+
+/* Appends a word whose text s (malloc'd) is taken and that starts at
+ * offset off. */
+static void words_put(struct words *w, const struct lline *ll, char *s, size_t len, size_t off)
+{
+	struct pword pw = {s, len, 0, 0};
+
+	ll_pos(ll, off, &pw.line, &pw.col);
+	words_push(w, pw);
+}
+
 /* Appends a word whose text is b (taken) and that starts at offset off. */
 static void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len,
 		      size_t off)
 {
-	struct pword *pw;
-
-	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
-	pw = &w->v[w->n++];
-	pw->len = len;
-	pw->s = buf_steal(b);
-	ll_pos(ll, off, &pw->line, &pw->col);
+	words_put(w, ll, buf_steal(b), len, off);
 }
 
 /* Appends a copy of s[0..n) as a word. */
 static void words_addn(struct words *w, const struct lline *ll, const char *s, size_t n, size_t off)
 {
-	struct buf b = {0};
+	char *c = xmalloc(n + 1);
 
-	buf_addn(&b, s, n);
-	buf_addn(&b, "", 0);
-	words_add(w, ll, &b, n, off);
+	memcpy(c, s, n);
+	c[n] = '\0';
+	words_put(w, ll, c, n, off);
 }
 
 /* Appends byte c as Go's string(rune(c)) does: bytes >= 0x80 are read as
@@ -1082,8 +1143,7 @@ static int args_health(struct parser *ps, struct pnode *node, size_t off, size_t
 		return 0;
 	words_addn(&w, &ps->ll, s, sep, off);
 	for (i = 0; i < cmd.nargs; i++) {
-		w.v = xreallocarray(w.v, w.n + 1, sizeof(*w.v));
-		w.v[w.n++] = cmd.args[i];
+		words_push(&w, cmd.args[i]);
 	}
 	free(cmd.args);
 	node->json = cmd.json;
@@ -1094,12 +1154,12 @@ static int args_health(struct parser *ps, struct pnode *node, size_t off, size_t
 /* Reads the arguments of node according to its keyword. */
 static int node_args(struct parser *ps, struct pnode *node, size_t off, size_t n)
 {
-	char *lower = parse_lower(node->keyword);
-	enum argform f = form_of(lower);
+	char kb[16], *heap;
+	enum argform f = form_of(kw_lower(node->keyword, kb, &heap));
 	struct words w = {0};
 	int ok = 1;
 
-	free(lower);
+	free(heap);
 	switch (f) {
 	case A_IGNORE:
 		words_addn(&w, &ps->ll, "", 0, off);
@@ -1271,15 +1331,16 @@ int parse_heredoc_word(const char *word, struct pheredoc *h)
 /* canContainHeredoc: RUN, COPY, ADD (also under ONBUILD), not JSON. */
 static int can_heredoc(const struct pnode *n)
 {
-	char *lower = parse_lower(n->keyword);
+	char kb[16], *heap;
+	const char *lower = kw_lower(n->keyword, kb, &heap);
 	int ok;
 
 	if (!strcmp(lower, "onbuild") && n->child) {
-		free(lower);
+		free(heap);
 		return can_heredoc(n->child);
 	}
 	ok = (!strcmp(lower, "run") || !strcmp(lower, "copy") || !strcmp(lower, "add")) && !n->json;
-	free(lower);
+	free(heap);
 	return ok;
 }
 

@@ -33,10 +33,18 @@ static int plan_looks_typed(const char *s)
 	    "",	     "~",   "null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
 	    "FALSE", "yes", "no",   "on",   "off",  "Yes",  "No",   "On",   "Off"};
 
+	size_t n = strspn(s, "0123456789.+-eE_xXoO");
+
+	/* all of it number-like, or a digit first */
+	if (!s[n] || (*s >= '0' && *s <= '9'))
+		return 1;
+	/* the words are short: most scalars (keys, titles) are not compared */
+	if (strnlen(s, 6) > 5)
+		return 0;
 	for (size_t i = 0; i < LEN(words); i++)
-		if (strcmp(s, words[i]) == 0)
+		if (*s == *words[i] && strcmp(s, words[i]) == 0)
 			return 1;
-	return strspn(s, "0123456789.+-eE_xXoO") == strlen(s) || strpbrk(s, "0123456789") == s;
+	return 0;
 }
 
 /* A string scalar, plain when that reads back as the same string; NULL

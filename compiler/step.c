@@ -13,6 +13,7 @@
 #include "graph.h"
 #include "instr.h"
 #include "key.h"
+#include "spec.h"
 #include "step.h"
 #include "store.h"
 
@@ -23,13 +24,16 @@ struct disp {
 	struct step *cur; /* the stage's current filesystem state */
 	int n, total;	  /* instruction number and count, for titles */
 	char escape;
-	/* The last RUN's env, shared by the next RUNs while the variables
-	 * stay the same (most do): one JSON array, serialised once. */
-	struct buf env_sig; /* its "K=V\0" strings */
-	json_t *env;
+	/* The JSON text of RUN's env, made again only after ENV or ARG
+	 * changed the variables (env_gen counts the changes). */
+	struct buf env_json;
+	unsigned env_gen, env_json_gen;
 	/* The expansion environment, rebuilt only after ENV or ARG change
-	 * it: building it for every instruction showed in profiles. */
+	 * it: building it for every instruction showed in profiles. The
+	 * "K=V" strings live in one buffer, the vector points into it. */
+	struct buf vars_text;
 	char **vars;
+	size_t vars_cap;
 	int vars_stale;
 };
 
@@ -45,13 +49,29 @@ static void strv_free(char **v)
 static char **disp_env(struct disp *d)
 {
 	size_t n = 0;
+	const char *p;
 
 	if (d->vars && !d->vars_stale)
 		return d->vars;
-	strv_free(d->vars);
-	d->vars = xcalloc(1, sizeof(*d->vars));
 	d->vars_stale = 0;
-	args_to_vec(&d->s->env, &d->vars, &n);
+	buf_reset(&d->vars_text);
+	for (size_t i = 0; i < d->s->env.n; i++) {
+		const struct var *v = &d->s->env.v[i];
+		if (!v->value)
+			continue;
+		buf_adds(&d->vars_text, v->name);
+		buf_addc(&d->vars_text, '=');
+		buf_addn(&d->vars_text, v->value, strlen(v->value) + 1);
+		n++;
+	}
+	if (n + 1 > d->vars_cap) {
+		d->vars_cap = (n + 1) * 2;
+		d->vars = xreallocarray(d->vars, d->vars_cap, sizeof(*d->vars));
+	}
+	p = d->vars_text.s;
+	for (size_t i = 0; i < n; p += strlen(p) + 1)
+		d->vars[i++] = (char *)p;
+	d->vars[n] = NULL;
 	return d->vars;
 }
 
@@ -60,23 +80,49 @@ static char *disp_expand(const struct disp *d, const char *word, char **env, con
 	return args_expand(word, d->escape, env, in);
 }
 
+/* Appends a decimal number: titles and locs are made for every step,
+ * and printf showed in profiles. */
+static void disp_put_int(struct buf *b, long v)
+{
+	char d[24], *p = d + sizeof(d);
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_addn(b, p, (size_t)(d + sizeof(d) - p));
+}
+
 /* "Dockerfile:12" for the runtime's error messages. */
 static char *disp_loc(const struct instr *in)
 {
 	char *p = xstrdup(in->loc.file ? in->loc.file : "Dockerfile");
-	char *r = xasprintf("%s:%d", basename(p), in->loc.line);
+	struct buf b = {0};
 
+	buf_adds(&b, basename(p));
+	buf_addc(&b, ':');
+	disp_put_int(&b, in->loc.line);
 	free(p);
-	return r;
+	return buf_steal(&b);
 }
 
 /* "[builder 2/5] RUN go build" (first line of the instruction). */
 static char *disp_title(const struct disp *d, const struct instr *in)
 {
 	const char *text = in->original ? in->original : instr_name(in->kind);
-	size_t len = strcspn(text, "\n");
+	struct buf b = {0};
 
-	return xasprintf("[%s %d/%d] %.*s", d->s->label, d->n, d->total, (int)len, text);
+	buf_addc(&b, '[');
+	buf_adds(&b, d->s->label);
+	buf_addc(&b, ' ');
+	disp_put_int(&b, d->n);
+	buf_addc(&b, '/');
+	disp_put_int(&b, d->total);
+	buf_addn(&b, "] ", 2);
+	buf_addn(&b, text, strcspn(text, "\n"));
+	return buf_steal(&b);
 }
 
 static struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in)
@@ -88,8 +134,10 @@ static struct step *disp_new(struct disp *d, enum step_kind kind, const struct i
 	st->in = in;
 	st->stage = d->s;
 	st->parent = d->cur;
-	st->spec = json_pack("{ss ss so}", "title", title, "loc", loc, "parent",
-			     d->cur ? json_string(d->cur->key) : json_null());
+	st->spec = spec_new();
+	sv_set_str(st->spec, spec_root(st->spec), "title", title);
+	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
+	sv_set_str(st->spec, spec_root(st->spec), "parent", d->cur ? d->cur->key : NULL);
 	st->title = title;
 	st->loc = loc;
 	return st;
@@ -112,11 +160,24 @@ static struct step *disp_done(struct graph *g, struct step *st, struct step *kep
 	return kept;
 }
 
+/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
+ * first digits spread for graph_slot's table. */
+static void step_key(struct graph *g, struct step *st)
+{
+	unsigned long long n = g->nsteps + 1;
+
+	if (!g->hooks || !g->hooks->no_keys) {
+		key_step(st);
+		return;
+	}
+	snprintf(st->key, sizeof(st->key), "%016llx%016llx", n * 0x9E3779B97F4A7C15ULL, n);
+}
+
 /* Keys the step, records it and makes it the stage's current state;
  * returns the step kept (an identical earlier one replaces st). */
 static struct step *disp_commit(struct disp *d, struct step *st)
 {
-	key_step(st);
+	step_key(d->g, st);
 	st = graph_add_step(d->g, st);
 	if (d->s->nsteps == d->s->stepcap) {
 		d->s->stepcap = d->s->stepcap ? d->s->stepcap * 2 : 16;
@@ -132,24 +193,31 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 {
 	struct step *st = xcalloc(1, sizeof(*st));
 	char *loc = disp_loc(in), *title;
+	struct sv *o;
 
 	st->kind = STEP_BASE;
 	st->in = in;
 	st->stage = s;
+	st->spec = spec_new();
+	o = spec_root(st->spec);
 	if (image) {
 		st->image = xstrdup(image);
 		st->manifest = manifest ? xstrdup(manifest) : NULL;
 		st->ref = store_ref_path(g->cli->store, image);
 		title = s ? xasprintf("[%s 1/%zu] FROM %s", s->label, s->ninstrs + 1, image)
 			  : xasprintf("[internal] load metadata for %s", image);
-		st->spec = json_pack("{ss ss ss}", "title", title, "loc", loc, "image", image);
+		sv_set_str(st->spec, o, "title", title);
+		sv_set_str(st->spec, o, "loc", loc);
+		sv_set_str(st->spec, o, "image", image);
 	} else {
 		title = xasprintf("[%s 1/%zu] FROM scratch", s->label, s->ninstrs + 1);
-		st->spec = json_pack("{ss ss sb}", "title", title, "loc", loc, "scratch", 1);
+		sv_set_str(st->spec, o, "title", title);
+		sv_set_str(st->spec, o, "loc", loc);
+		sv_set(o, "scratch", sv_bool(st->spec, 1));
 	}
 	st->title = title;
 	st->loc = loc;
-	key_step(st);
+	step_key(g, st);
 	return disp_done(g, st, graph_add_step(g, st));
 }
 
@@ -175,6 +243,7 @@ static void disp_from(struct disp *d)
 
 	if (s->base) {
 		config_clone(&s->cfg, &s->base->cfg);
+		s->cfg.light = (s->flags & FLAG_LIGHT) != 0;
 		/* BuildKit: ONBUILD triggers are consumed by the child */
 		json_object_del(s->cfg.cfg, "OnBuild");
 		args_copy(&s->args, &s->base->args);
@@ -186,6 +255,7 @@ static void disp_from(struct disp *d)
 		config_from_image(&s->cfg, s->image_config);
 	else
 		config_scratch(&s->cfg);
+	s->cfg.light = (s->flags & FLAG_LIGHT) != 0;
 	disp_env_from_config(s);
 	json_object_del(s->cfg.cfg, "OnBuild");
 	if (strcmp(s->image, "scratch") == 0)
@@ -201,10 +271,11 @@ static void disp_kvs(struct disp *d, const struct instr *in, int env)
 {
 	char **vars = disp_env(d);
 	struct buf hist = {0};
+	int image = config_keeps_history(&d->s->cfg); /* else only Env matters */
 	json_t *labels = json_object_get(d->s->cfg.cfg, "Labels");
 
 	buf_adds(&hist, env ? "ENV" : "LABEL");
-	if (!env && !json_is_object(labels)) {
+	if (!env && image && !json_is_object(labels)) {
 		labels = json_object();
 		config_set(&d->s->cfg, "Labels", labels);
 	}
@@ -213,12 +284,15 @@ static void disp_kvs(struct disp *d, const struct instr *in, int env)
 		char *k = disp_expand(d, in->kvs[i].key, vars, in);
 		char *v = disp_expand(d, in->kvs[i].has_value ? in->kvs[i].value : "", vars, in);
 		if (env) {
-			config_env_set(&d->s->cfg, k, v);
+			if (image)
+				config_env_set(&d->s->cfg, k, v);
 			args_set(&d->s->env, k, v);
 			d->vars_stale = 1; /* vars stays valid until the next disp_env */
-		} else
+			d->env_gen++;
+		} else if (image)
 			json_object_set_new(labels, k, json_string(v));
-		buf_printf(&hist, " %s=%s", k, v);
+		if (image)
+			buf_printf(&hist, " %s=%s", k, v);
 		free(k);
 		free(v);
 	}
@@ -242,6 +316,7 @@ static void disp_arg(struct disp *d, const struct instr *in)
 		     (gv && gv->value))) {
 			args_set(&d->s->env, v->name, v->value);
 			d->vars_stale = 1;
+			d->env_gen++;
 		}
 		if (v && v->value)
 			buf_printf(&hist, " %s=%s", v->name, v->value);
@@ -443,8 +518,8 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 	path = disp_abs(d, w);
 	config_set(&d->s->cfg, "WorkingDir", json_string(path));
 	st = disp_new(d, STEP_WORKDIR, in);
-	json_object_set_new(st->spec, "path", json_string(path));
-	json_object_set_new(st->spec, "user", json_string(config_user(&d->s->cfg)));
+	sv_set_str(st->spec, spec_root(st->spec), "path", path);
+	sv_set_str(st->spec, spec_root(st->spec), "user", config_user(&d->s->cfg));
 	st = disp_done(d->g, st, disp_commit(d, st));
 	hist = xasprintf("WORKDIR %s", path);
 	config_history(&d->s->cfg, hist, st->key);
@@ -454,120 +529,135 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 }
 
 /* The step a --from / mount from= names: a stage's result or an image. */
-static json_t *disp_from_ref(struct disp *d, struct step *st, const char *from,
-			     const struct instr *in)
+static struct sv *disp_from_ref(struct disp *d, struct step *st, const char *from,
+				const struct instr *in)
 {
 	struct stage *src = graph_stage_ref(d->g, from);
+	struct sv *r = sv_obj(st->spec);
 	struct step *dep;
 
 	if (src && src->index < d->s->index) {
 		disp_add_dep(st, src->last);
-		return json_pack("{ss}", "step", src->last->key);
+		sv_set_str(st->spec, r, "step", src->last->key);
+		return r;
 	}
 	dep = graph_image_step(d->g, from, in);
 	disp_add_dep(st, dep);
-	return json_pack("{ss ss}", "image", dep->image, "step", dep->key);
+	sv_set_str(st->spec, r, "image", dep->image);
+	sv_set_str(st->spec, r, "step", dep->key);
+	return r;
 }
 
 /* RUN: env = image Env + ARGs in scope (ENV wins); undeclared proxies are
  * added after keying so they stay out of the cache key (BuildKit). */
-/* The stage's variables as "K=V\0" strings. */
-static void disp_env_sig(const struct disp *d, struct buf *b)
+
+/* The env of a RUN as JSON text: the stage's variables "K=V" in order.
+ * Made again only when they changed since the last RUN (most RUNs share
+ * it). */
+static struct sv *disp_run_env(struct disp *d, struct spec *sp)
 {
-	for (size_t i = 0; i < d->s->env.n; i++) {
-		buf_adds(b, d->s->env.v[i].name);
-		buf_addc(b, '=');
-		buf_addn(b, d->s->env.v[i].value, strlen(d->s->env.v[i].value) + 1);
+	struct buf *b = &d->env_json;
+
+	if (!b->s || d->env_json_gen != d->env_gen) {
+		struct buf kv = {0};
+		buf_reset(b);
+		buf_addc(b, '[');
+		for (size_t i = 0; i < d->s->env.n; i++) {
+			buf_reset(&kv);
+			buf_adds(&kv, d->s->env.v[i].name);
+			buf_addc(&kv, '=');
+			buf_adds(&kv, d->s->env.v[i].value);
+			if (i)
+				buf_addc(b, ',');
+			spec_write_string(b, kv.s, kv.len);
+		}
+		buf_addc(b, ']');
+		buf_free(&kv);
+		d->env_json_gen = d->env_gen;
 	}
+	return sv_raw(sp, b->s, b->len);
 }
 
-/* The env array of a RUN: the previous one when nothing changed. Never
- * modified afterwards (see disp_proxies), as the JSON writer caches it. */
-static json_t *disp_env_json(struct disp *d)
+/* Appends the string s to the env text of spec (kept as raw JSON). */
+static void disp_env_append(struct spec *sp, const char *s)
 {
-	struct buf sig = {0};
+	struct sv *env = sv_get(spec_root(sp), "env");
+	struct buf b = {0};
 
-	disp_env_sig(d, &sig);
-	if (d->env && sig.len == d->env_sig.len && memcmp(sig.s, d->env_sig.s, sig.len) == 0) {
-		buf_free(&sig);
-		return json_incref(d->env);
-	}
-	json_decref(d->env);
-	d->env = json_array();
-	for (size_t i = 0; i < sig.len; i += strlen(sig.s + i) + 1)
-		json_array_append_new(d->env, json_string(sig.s + i));
-	buf_free(&d->env_sig);
-	d->env_sig = sig;
-	key_json_cache(d->env);
-	return json_incref(d->env);
+	buf_addn(&b, env->u.str.s, env->u.str.n - 1); /* without ']' */
+	if (env->u.str.n > 2)
+		buf_addc(&b, ',');
+	spec_write_string(&b, s, strlen(s));
+	buf_addc(&b, ']');
+	sv_set(spec_root(sp), "env", sv_raw(sp, b.s, b.len));
+	buf_free(&b);
 }
 
-static json_t *disp_run_env(struct disp *d, json_t **hist_args)
-{
-	json_t *env = disp_env_json(d);
-
-	*hist_args = json_array();
-	for (size_t i = 0; i < d->s->args.n; i++) {
-		const struct var *v = &d->s->args.v[i];
-		char *kv;
-		if (!v->value)
-			continue;
-		kv = args_kv(v->name, v->value);
-		json_array_append_new(*hist_args, json_string(kv));
-		free(kv);
-	}
-	return env;
-}
-
-static void disp_proxies(struct disp *d, json_t *spec)
+static void disp_proxies(struct disp *d, struct spec *sp)
 {
 	const struct strlist *ba = &d->g->cli->build_args;
-	json_t *env = NULL;
 
 	for (size_t i = 0; i < ba->n; i++) {
 		char *name = xstrndup(ba->v[i], strcspn(ba->v[i], "="));
 		if (args_is_proxy(name) && !args_find(&d->s->args, name) &&
-		    !args_find(&d->s->env, name)) {
-			if (!env) { /* copy on write: the env array is shared */
-				env = json_copy(json_object_get(spec, "env"));
-				json_object_set_new(spec, "env", env);
-			}
-			json_array_append_new(env, json_string(ba->v[i]));
-		}
+		    !args_find(&d->s->env, name))
+			disp_env_append(sp, ba->v[i]);
 		free(name);
 	}
 }
 
+/* Exec-form words as a JSON array. */
+static struct sv *disp_words_sv(struct spec *sp, const struct instr *in)
+{
+	struct sv *a = sv_arr(sp);
+
+	for (size_t i = 0; i < in->nargs; i++)
+		sv_push(a, sv_str(sp, in->args[i]));
+	return a;
+}
+
+/* Shell form: the stage's SHELL words and the text. */
+static struct sv *disp_shell_argv(struct disp *d, struct spec *sp, const char *text)
+{
+	struct sv *a = sv_json(sp, config_shell(&d->s->cfg));
+
+	sv_push(a, sv_str(sp, text));
+	return a;
+}
+
 /* A lone heredoc is the script; one starting with #! runs as a file. */
-static json_t *disp_run_argv(struct disp *d, const struct instr *in, json_t *spec)
+static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct spec *sp)
 {
 	const char *text = in->nargs ? in->args[0] : "";
 	struct buf b = {0};
 	const struct heredoc *h = in->nheredocs ? &in->heredocs[0] : NULL;
-	json_t *argv;
+	struct sv *argv;
 
 	if (in->json)
-		return disp_words(in);
+		return disp_words_sv(sp, in);
 	if (!h)
-		return config_shell_argv(&d->s->cfg, text);
+		return disp_shell_argv(d, sp, text);
 	if (in->nheredocs == 1 && strspn(text, "<-0123456789\"'") > 1 && strstr(text, h->name) &&
 	    strlen(text) <= strlen(h->name) + 6 && !strchr(text, ' ')) {
 		if (startswith(h->content, "#!")) {
 			char *p = xasprintf("/dev/pipes/%s", h->name);
-			json_object_set_new(spec, "heredocs",
-					    json_pack("[{ss ss si}]", "path", p, "content",
-						      h->content, "mode", 0755));
-			argv = json_pack("[s]", p);
+			struct sv *doc = sv_obj(sp);
+			sv_set_str(sp, doc, "path", p);
+			sv_set_str(sp, doc, "content", h->content);
+			sv_set(doc, "mode", sv_int(sp, 0755));
+			sv_push(sv_set(spec_root(sp), "heredocs", sv_arr(sp)), doc);
+			argv = sv_arr(sp);
+			sv_push(argv, sv_str(sp, p));
 			free(p);
 			return argv;
 		}
-		return config_shell_argv(&d->s->cfg, h->content);
+		return disp_shell_argv(d, sp, h->content);
 	}
 	/* other forms: the shell reads the heredocs itself */
 	buf_adds(&b, text);
 	for (size_t i = 0; i < in->nheredocs; i++)
 		buf_printf(&b, "\n%s%s", in->heredocs[i].content, in->heredocs[i].name);
-	argv = config_shell_argv(&d->s->cfg, b.s);
+	argv = disp_shell_argv(d, sp, b.s);
 	buf_free(&b);
 	return argv;
 }
@@ -614,14 +704,14 @@ static const char *disp_secret_src(const struct disp *d, const char *id)
 	return NULL;
 }
 
-static void disp_mount_ids(json_t *m, const struct mount *mt)
+static void disp_mount_ids(struct spec *sp, struct sv *m, const struct mount *mt)
 {
 	if (mt->mode >= 0)
-		json_object_set_new(m, "mode", json_integer(mt->mode));
+		sv_set(m, "mode", sv_int(sp, mt->mode));
 	if (mt->uid >= 0)
-		json_object_set_new(m, "uid", json_integer(mt->uid));
+		sv_set(m, "uid", sv_int(sp, mt->uid));
 	if (mt->gid >= 0)
-		json_object_set_new(m, "gid", json_integer(mt->gid));
+		sv_set(m, "gid", sv_int(sp, mt->gid));
 }
 
 static char *disp_opt(struct disp *d, const char *v, char **vars, const struct instr *in)
@@ -631,6 +721,32 @@ static char *disp_opt(struct disp *d, const char *v, char **vars, const struct i
 
 static void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in);
 
+/* The spec of the sum step of a RUN with a context bind mount: it reads
+ * like a COPY of the mounted sources. */
+static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st)
+{
+	struct spec *sp = spec_new();
+	struct sv *o = spec_root(sp);
+
+	sv_set_str(sp, o, "title", st->title);
+	sv_set_str(sp, o, "loc", st->loc);
+	sv_set_str(sp, o, "parent", d->cur ? d->cur->key : NULL);
+	sv_set_str(sp, o, "op", "copy");
+	sv_set_str(sp, o, "context", d->g->cli->context);
+	sv_set_str(sp, o, "ignore", d->g->ignore_path);
+	sv_set(o, "srcs", sv_arr(sp));
+	sv_set(o, "heredocs", sv_arr(sp));
+	sv_set_str(sp, o, "dest", "/");
+	sv_set_str(sp, o, "workdir", config_workdir(&d->s->cfg));
+	sv_set_str(sp, o, "user", config_user(&d->s->cfg));
+	sv_set(o, "chown", sv_null(sp));
+	sv_set(o, "chmod", sv_null(sp));
+	sv_set(o, "link", sv_bool(sp, 0));
+	sv_set(o, "parents", sv_bool(sp, 0));
+	sv_set(o, "excludes", sv_arr(sp));
+	return sp;
+}
+
 /* A bind mount of the context: its content is an input of the RUN, like
  * a COPY's (BuildKit keys on it), so the RUN gets a sum step whose spec
  * reads like a COPY of the mounted sources. */
@@ -638,14 +754,8 @@ static void disp_bind_context(struct disp *d, struct step *st, const char *src,
 			      const struct instr *in)
 {
 	if (!st->sum_spec)
-		st->sum_spec = json_pack(
-		    "{ss ss so ss ss so s[] s[] ss ss ss sn sn sb sb s[]}", "title", st->title,
-		    "loc", st->loc, "parent", d->cur ? json_string(d->cur->key) : json_null(), "op",
-		    "copy", "context", d->g->cli->context, "ignore",
-		    d->g->ignore_path ? json_string(d->g->ignore_path) : json_null(), "srcs",
-		    "heredocs", "dest", "/", "workdir", config_workdir(&d->s->cfg), "user",
-		    config_user(&d->s->cfg), "chown", "chmod", "link", 0, "parents", 0, "excludes");
-	json_array_append_new(json_object_get(st->sum_spec, "srcs"), json_string(src));
+		st->sum_spec = disp_bind_sum_spec(d, st);
+	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
 	st->sum = 1;
 	disp_inputs(d, st, src, in);
 }
@@ -658,8 +768,8 @@ struct mnt {
 /* A secret: id defaults to the target's name, the target to
  * /run/secrets/ID; only the host path of the file goes in. 0 = leave the
  * mount out (BuildKit skips a missing optional secret). */
-static int disp_mount_secret(struct disp *d, json_t *m, const struct mount *mt, struct mnt *w,
-			     char **vars, const struct instr *in)
+static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
+			     struct mnt *w, char **vars, const struct instr *in)
 {
 	const char *src;
 
@@ -673,158 +783,158 @@ static int disp_mount_secret(struct disp *d, json_t *m, const struct mount *mt, 
 			  w->id);
 	if (!src)
 		return 0;
-	json_object_set_new(m, "src", json_string(src));
+	sv_set_str(sp, m, "src", src);
 	if (mt->env) {
 		char *e = disp_expand(d, mt->env, vars, in);
-		json_object_set_new(m, "env", json_string(e));
+		sv_set_str(sp, m, "env", e);
 		free(e);
 	}
-	json_object_set_new(m, "required", json_boolean(mt->required));
+	sv_set(m, "required", sv_bool(sp, mt->required));
 	return 1;
 }
 
-static void disp_mount_ssh(json_t *m, const struct mount *mt, struct mnt *w)
+static void disp_mount_ssh(struct spec *sp, struct sv *m, const struct mount *mt, struct mnt *w)
 {
-	const char *sock = getenv("SSH_AUTH_SOCK");
-
 	if (!w->id)
 		w->id = xstrdup("default");
 	if (!w->target)
 		w->target = xstrdup("/run/buildkit/ssh_agent.0");
-	json_object_set_new(m, "socket", sock ? json_string(sock) : json_null());
-	json_object_set_new(m, "required", json_boolean(mt->required));
+	sv_set_str(sp, m, "socket", getenv("SSH_AUTH_SOCK"));
+	sv_set(m, "required", sv_bool(sp, mt->required));
 }
 
 /* bind and cache: what is mounted, from the context, a stage or an image. */
-static void disp_mount_from(struct disp *d, struct step *st, json_t *m, const struct mount *mt,
+static void disp_mount_from(struct disp *d, struct step *st, struct sv *m, const struct mount *mt,
 			    struct mnt *w, const struct instr *in)
 {
+	struct spec *sp = st->spec;
+
 	if (w->source)
-		json_object_set_new(m, "source", json_string(w->source));
+		sv_set_str(sp, m, "source", w->source);
 	if (mt->from) {
-		json_object_set_new(m, "from", disp_from_ref(d, st, mt->from, in));
+		sv_set(m, "from", disp_from_ref(d, st, mt->from, in));
 	} else if (mt->type == MOUNT_BIND) {
-		json_object_set_new(m, "from", json_pack("{ss}", "context", d->g->cli->context));
+		struct sv *from = sv_set(m, "from", sv_obj(sp));
+		sv_set_str(sp, from, "context", d->g->cli->context);
 		disp_bind_context(d, st, w->source ? w->source : ".", in);
 	}
 	if (mt->type == MOUNT_BIND)
-		json_object_set_new(m, "rw", json_boolean(!mt->readonly));
+		sv_set(m, "rw", sv_bool(sp, !mt->readonly));
 }
 
-static void disp_mount_opts(json_t *m, const struct mount *mt, struct mnt *w,
+static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *mt, struct mnt *w,
 			    const struct instr *in)
 {
 	static const char *const sharing[] = {"shared", "private", "locked"};
 
 	if (mt->type == MOUNT_CACHE) {
-		json_object_set_new(m, "id", json_string(w->id ? w->id : w->target));
-		json_object_set_new(m, "sharing", json_string(sharing[mt->sharing]));
-		json_object_set_new(m, "ro", json_boolean(mt->readonly));
+		sv_set_str(sp, m, "id", w->id ? w->id : w->target);
+		sv_set_str(sp, m, "sharing", sharing[mt->sharing]);
+		sv_set(m, "ro", sv_bool(sp, mt->readonly));
 	} else if (w->id && mt->type != MOUNT_BIND && mt->type != MOUNT_TMPFS) {
-		json_object_set_new(m, "id", json_string(w->id));
+		sv_set_str(sp, m, "id", w->id);
 	}
 	if (mt->type == MOUNT_TMPFS && mt->size)
-		json_object_set_new(m, "size", json_integer(disp_size(mt->size, in)));
+		sv_set(m, "size", sv_int(sp, disp_size(mt->size, in)));
 	if (mt->type == MOUNT_CACHE || mt->type == MOUNT_SECRET || mt->type == MOUNT_SSH)
-		disp_mount_ids(m, mt);
-}
-
-/* Moves field k (if any) to the end of m. Host paths of secrets and ssh
- * have always come last in build.mk (keying used to take them out and put
- * them back); keying no longer touches the spec, so this keeps the files
- * byte-identical. */
-static void disp_mount_last(json_t *m, const char *k)
-{
-	json_t *v = json_incref(json_object_get(m, k));
-
-	if (!v)
-		return;
-	json_object_del(m, k);
-	json_object_set_new(m, k, v);
+		disp_mount_ids(sp, m, mt);
 }
 
 /* One --mount as the runtime's JSON (values expanded, a relative target
- * joined to WORKDIR), or NULL to leave it out. */
-static json_t *disp_mount(struct disp *d, struct step *st, const struct mount *mt, char **vars,
-			  const struct instr *in)
+ * joined to WORKDIR), or NULL to leave it out. Host paths of secrets and
+ * ssh come last (build.mk has always had them there). */
+static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount *mt, char **vars,
+			     const struct instr *in)
 {
 	static const char *const types[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
-	json_t *m = json_pack("{ss}", "type", types[mt->type]);
+	struct spec *sp = st->spec;
+	struct sv *m = sv_obj(sp);
 	struct mnt w = {disp_opt(d, mt->target, vars, in), disp_opt(d, mt->id, vars, in),
 			disp_opt(d, mt->source, vars, in)};
 
+	sv_set_str(sp, m, "type", types[mt->type]);
 	if (w.target) {
 		char *abs = disp_abs(d, w.target);
 		free(w.target);
 		w.target = abs;
 	}
-	if (mt->type == MOUNT_SECRET && !disp_mount_secret(d, m, mt, &w, vars, in)) {
-		json_decref(m);
+	if (mt->type == MOUNT_SECRET && !disp_mount_secret(d, sp, m, mt, &w, vars, in)) {
 		m = NULL;
 		goto out;
 	}
 	if (mt->type == MOUNT_SSH)
-		disp_mount_ssh(m, mt, &w);
+		disp_mount_ssh(sp, m, mt, &w);
 	if (!w.target)
 		loc_fatal(&mt->loc, "mount target is required");
-	json_object_set_new(m, "target", json_string(w.target));
+	sv_set_str(sp, m, "target", w.target);
 	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
 		disp_mount_from(d, st, m, mt, &w, in);
-	disp_mount_opts(m, mt, &w, in);
-	disp_mount_last(m, "socket");
-	disp_mount_last(m, "src");
+	disp_mount_opts(sp, m, mt, &w, in);
+	sv_move_last(m, "socket");
+	sv_move_last(m, "src");
 out:
 	free(w.target), free(w.id), free(w.source);
 	return m;
 }
 
-static void disp_run_history(struct disp *d, struct step *st, json_t *argv, json_t *hargs)
+/* "RUN |2 A=1 B=2 sh -c x # buildkit": the ARGs with a value, then argv. */
+static void disp_run_history(struct disp *d, const struct sv *argv, struct buf *h)
 {
-	struct buf h = {0};
-	json_t *v;
-	size_t i;
+	size_t n = 0;
 
-	buf_adds(&h, "RUN ");
-	if (json_array_size(hargs)) {
-		buf_printf(&h, "|%zu", json_array_size(hargs));
-		json_array_foreach(hargs, i, v) buf_printf(&h, " %s", json_string_value(v));
-		buf_addc(&h, ' ');
+	buf_adds(h, "RUN ");
+	for (size_t i = 0; i < d->s->args.n; i++)
+		n += d->s->args.v[i].value != NULL;
+	if (n) {
+		buf_printf(h, "|%zu", n);
+		for (size_t i = 0; i < d->s->args.n; i++) {
+			const struct var *v = &d->s->args.v[i];
+			if (!v->value)
+				continue;
+			char *kv = args_kv(v->name, v->value);
+			buf_printf(h, " %s", kv);
+			free(kv);
+		}
+		buf_addc(h, ' ');
 	}
-	json_array_foreach(argv, i, v) buf_printf(&h, "%s%s", i ? " " : "", json_string_value(v));
-	buf_adds(&h, " # buildkit");
-	config_history(&d->s->cfg, h.s, st->key);
-	buf_free(&h);
+	for (const struct sv *x = argv->u.kids.first; x; x = x->next) {
+		if (x != argv->u.kids.first)
+			buf_addc(h, ' ');
+		buf_adds(h, x->type == SV_STR ? x->u.str.s : "(null)");
+	}
+	buf_adds(h, " # buildkit");
 }
 
 static void disp_run(struct disp *d, const struct instr *in)
 {
 	struct step *st = disp_new(d, STEP_RUN, in);
+	struct spec *sp = st->spec;
+	struct sv *o = spec_root(sp), *mounts, *argv, *m;
 	char **vars = disp_env(d);
-	json_t *hargs, *env = disp_run_env(d, &hargs), *mounts = json_array(), *argv, *m;
+	struct buf hist = {0};
 	const struct var *host = args_find(&d->s->args, "BUILDKIT_SANDBOX_HOSTNAME");
 
-	argv = disp_run_argv(d, in, st->spec);
-	json_object_set_new(st->spec, "args", json_incref(argv));
-	json_object_set_new(st->spec, "env", env);
-	json_object_set_new(st->spec, "user", json_string(config_user(&d->s->cfg)));
-	json_object_set_new(st->spec, "workdir", json_string(config_workdir(&d->s->cfg)));
-	json_object_set_new(st->spec, "network",
-			    json_string(in->network ? in->network : "default"));
-	json_object_set_new(st->spec, "security",
-			    json_string(in->security ? in->security : "sandbox"));
-	json_object_set_new(st->spec, "hostname",
-			    json_string(host && host->value ? host->value : "buildkitsandbox"));
+	argv = sv_set(o, "args", disp_run_argv(d, in, sp));
+	sv_set(o, "env", disp_run_env(d, sp));
+	sv_set_str(sp, o, "user", config_user(&d->s->cfg));
+	sv_set_str(sp, o, "workdir", config_workdir(&d->s->cfg));
+	sv_set_str(sp, o, "network", in->network ? in->network : "default");
+	sv_set_str(sp, o, "security", in->security ? in->security : "sandbox");
+	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
+	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
 		if ((m = disp_mount(d, st, &in->mounts[i], vars, in)))
-			json_array_append_new(mounts, m);
-	json_object_set_new(st->spec, "mounts", mounts);
+			sv_push(mounts, m);
+	sv_set(o, "mounts", mounts);
+	if (config_keeps_history(&d->s->cfg)) /* argv goes with the spec */
+		disp_run_history(d, argv, &hist);
 	struct step *kept = disp_commit(d, st);
 	if (kept == st) /* an identical step got them already */
-		disp_proxies(d, st->spec);
-	st = disp_done(d->g, st, kept);
-	disp_run_history(d, st, argv, hargs);
-	json_decref(argv);
-	json_decref(hargs);
+		disp_proxies(d, sp);
+	disp_done(d->g, st, kept);
+	if (hist.s)
+		config_history(&d->s->cfg, hist.s, kept->key);
+	buf_free(&hist);
 }
 
 static int disp_is_remote(const char *src)
@@ -871,11 +981,73 @@ static char *disp_dirname(const char *rel)
 
 /* Lists what a context source reads: the matches, everything below them,
  * and for a wildcard the directory it is matched in (new matches). */
-static void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in)
+/* What a context source read, remembered: the context does not change
+ * while df2make runs, and walking it again for every COPY of the same
+ * source was most of the system time of big files. */
+struct input_memo {
+	char *src; /* cleaned source; NULL for a free slot */
+	struct strlist inputs;
+};
+
+/* FNV-1a. */
+static size_t memo_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of src in the table (free when src is not in it). */
+static struct input_memo *memo_slot(struct input_memo *tab, size_t cap, const char *src)
+{
+	size_t h = memo_hash(src) & (cap - 1);
+
+	while (tab[h].src && strcmp(tab[h].src, src) != 0)
+		h = (h + 1) & (cap - 1);
+	return &tab[h];
+}
+
+/* The memo entry for src, made (empty) when there was none. */
+static struct input_memo *memo_get(struct graph *g, const char *src, int *found)
+{
+	struct input_memo *m;
+
+	if ((g->nmemo + 1) * 2 > g->memocap) {
+		size_t cap = g->memocap ? g->memocap * 2 : 64;
+		struct input_memo *tab = xcalloc(cap, sizeof(*tab));
+		for (size_t i = 0; i < g->memocap; i++)
+			if (g->memo[i].src)
+				*memo_slot(tab, cap, g->memo[i].src) = g->memo[i];
+		free(g->memo);
+		g->memo = tab;
+		g->memocap = cap;
+	}
+	m = memo_slot(g->memo, g->memocap, src);
+	*found = m->src != NULL;
+	if (!m->src) {
+		m->src = xstrdup(src);
+		g->nmemo++;
+	}
+	return m;
+}
+
+void step_free_graph(struct graph *g)
+{
+	for (size_t i = 0; i < g->memocap; i++) {
+		free(g->memo[i].src);
+		strlist_free(&g->memo[i].inputs);
+	}
+	free(g->memo);
+}
+
+/* Resolves a cleaned context source into out (see disp_inputs). */
+static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
+			 const struct instr *in)
 {
 	struct error e = {0};
 	struct strlist m = {0};
-	char *clean = ctx_clean_source(src);
 	const char *ctx = d->g->cli->context;
 
 	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0)
@@ -883,43 +1055,55 @@ static void disp_inputs(struct disp *d, struct step *st, const char *src, const 
 	if (disp_has_glob(clean)) {
 		char *dir = disp_dirname(clean);
 		if (!disp_has_glob(dir))
-			strlist_add(&st->inputs, dir);
+			strlist_add(out, dir);
 		free(dir);
 		for (size_t i = 0; i < m.n; i++)
-			strlist_take(&st->inputs, disp_dirname(m.v[i]));
+			strlist_take(out, disp_dirname(m.v[i]));
 	}
 	for (size_t i = 0; i < m.n; i++)
-		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, &st->inputs, &e) < 0)
+		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0)
 			loc_fatal(&in->loc, "%s", e.msg);
 	strlist_free(&m);
+}
+
+static void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in)
+{
+	char *clean = ctx_clean_source(src);
+	int found;
+	struct input_memo *m = memo_get(d->g, clean, &found);
+
+	if (!found)
+		disp_resolve(d, clean, &m->inputs, in);
+	for (size_t i = 0; i < m->inputs.n; i++)
+		strlist_add(&st->inputs, m->inputs.v[i]);
 	free(clean);
 }
 
 static void disp_copy_flags(struct disp *d, struct step *st, const struct instr *in, char **vars)
 {
-	json_t *ex = json_array();
+	struct spec *sp = st->spec;
+	struct sv *o = spec_root(sp), *ex = sv_arr(sp);
 	char *v;
 
-	v = in->chown ? disp_expand(d, in->chown, vars, in) : NULL;
-	json_object_set_new(st->spec, "chown", v ? json_string(v) : json_null());
+	v = disp_opt(d, in->chown, vars, in);
+	sv_set_str(sp, o, "chown", v);
 	free(v);
-	v = in->chmod ? disp_expand(d, in->chmod, vars, in) : NULL;
-	json_object_set_new(st->spec, "chmod", v ? json_string(v) : json_null());
+	v = disp_opt(d, in->chmod, vars, in);
+	sv_set_str(sp, o, "chmod", v);
 	free(v);
-	json_object_set_new(st->spec, "link", json_boolean(in->link));
-	json_object_set_new(st->spec, "parents", json_boolean(in->parents));
+	sv_set(o, "link", sv_bool(sp, in->link));
+	sv_set(o, "parents", sv_bool(sp, in->parents));
 	for (size_t i = 0; i < in->nexcludes; i++)
-		json_array_append_new(ex, json_string(in->excludes[i]));
-	json_object_set_new(st->spec, "excludes", ex);
+		sv_push(ex, sv_str(sp, in->excludes[i]));
+	sv_set(o, "excludes", ex);
 	if (in->kind != I_ADD)
 		return;
-	json_object_set_new(st->spec, "unpack",
-			    in->unpack < 0 ? json_null() : json_boolean(in->unpack));
-	v = in->checksum ? disp_expand(d, in->checksum, vars, in) : NULL;
-	json_object_set_new(st->spec, "checksum", v ? json_string(v) : json_null());
+	sv_set(o, "unpack", in->unpack < 0 ? sv_null(sp) : sv_bool(sp, in->unpack));
+	v = disp_opt(d, in->checksum, vars, in);
+	sv_set_str(sp, o, "checksum", v);
 	free(v);
 	if (in->keep_git_dir)
-		json_object_set_new(st->spec, "keep_git_dir", json_true());
+		sv_set(o, "keep_git_dir", sv_bool(sp, 1));
 }
 
 /* Sources: heredocs become named contents, the rest are expanded words;
@@ -927,19 +1111,22 @@ static void disp_copy_flags(struct disp *d, struct step *st, const struct instr 
 static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *in, char **vars,
 			   struct buf *hist)
 {
-	json_t *srcs = json_array(), *docs = json_array();
+	struct spec *sp = st->spec;
+	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc;
 
 	for (size_t i = 0; i < in->nheredocs; i++) {
 		const struct heredoc *h = &in->heredocs[i];
 		char *c = h->expand ? disp_expand_body(d, h->content ? h->content : "", vars, in)
 				    : xstrdup(h->content ? h->content : "");
-		json_array_append_new(docs, json_pack("{ss ss}", "name", h->name, "content", c));
+		doc = sv_push(docs, sv_obj(sp));
+		sv_set_str(sp, doc, "name", h->name);
+		sv_set_str(sp, doc, "content", c);
 		buf_printf(hist, " <<%s", h->name);
 		free(c);
 	}
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
-		json_array_append_new(srcs, json_string(s));
+		sv_push(srcs, sv_str(sp, s));
 		buf_printf(hist, " %s", s);
 		if (!in->from && !(in->kind == I_ADD && disp_is_remote(s))) {
 			st->sum = 1;
@@ -947,8 +1134,8 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		}
 		free(s);
 	}
-	json_object_set_new(st->spec, "srcs", srcs);
-	json_object_set_new(st->spec, "heredocs", docs);
+	sv_set(spec_root(sp), "srcs", srcs);
+	sv_set(spec_root(sp), "heredocs", docs);
 }
 
 static void disp_copy(struct disp *d, const struct instr *in)
@@ -956,25 +1143,24 @@ static void disp_copy(struct disp *d, const struct instr *in)
 	struct step *st = disp_new(d, in->kind == I_ADD ? STEP_ADD : STEP_COPY, in);
 	char **vars = disp_env(d), *dest;
 	struct buf hist = {0};
+	struct sv *o = spec_root(st->spec);
 
 	if (in->nargs < 1 || in->nargs + in->nheredocs < 2)
 		loc_fatal(&in->loc, "%s requires at least two arguments", instr_name(in->kind));
-	json_object_set_new(st->spec, "op", json_string(in->kind == I_ADD ? "add" : "copy"));
+	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
 	buf_adds(&hist, instr_name(in->kind));
 	if (in->from) {
-		json_object_set_new(st->spec, "from", disp_from_ref(d, st, in->from, in));
+		sv_set(o, "from", disp_from_ref(d, st, in->from, in));
 		buf_printf(&hist, " --from=%s", in->from);
 	} else {
-		json_object_set_new(st->spec, "context", json_string(d->g->cli->context));
-		json_object_set_new(st->spec, "ignore",
-				    d->g->ignore_path ? json_string(d->g->ignore_path)
-						      : json_null());
+		sv_set_str(st->spec, o, "context", d->g->cli->context);
+		sv_set_str(st->spec, o, "ignore", d->g->ignore_path);
 	}
 	disp_copy_srcs(d, st, in, vars, &hist);
 	dest = disp_expand(d, in->args[in->nargs - 1], vars, in);
-	json_object_set_new(st->spec, "dest", json_string(dest));
-	json_object_set_new(st->spec, "workdir", json_string(config_workdir(&d->s->cfg)));
-	json_object_set_new(st->spec, "user", json_string(config_user(&d->s->cfg)));
+	sv_set_str(st->spec, o, "dest", dest);
+	sv_set_str(st->spec, o, "workdir", config_workdir(&d->s->cfg));
+	sv_set_str(st->spec, o, "user", config_user(&d->s->cfg));
 	disp_copy_flags(d, st, in, vars);
 	st = disp_done(d->g, st, disp_commit(d, st));
 	buf_printf(&hist, " %s # buildkit", dest);
@@ -1046,7 +1232,7 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	}
 	s->last = d.cur;
 	s->flags |= FLAG_DONE;
-	json_decref(d.env);
-	buf_free(&d.env_sig);
-	strv_free(d.vars);
+	buf_free(&d.env_json);
+	free(d.vars);
+	buf_free(&d.vars_text);
 }

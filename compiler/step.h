@@ -12,6 +12,8 @@ struct instr;
 
 /* Turns a reachable stage into steps; its deps were dispatched before. */
 void step_dispatch_stage(struct graph *g, struct stage *s);
+/* Frees what dispatching kept for the whole graph. */
+void step_free_graph(struct graph *g);
 /* A base step (FROM image, or scratch when image is NULL); stage is NULL
  * for an image used by --from. Keyed and added to the graph. */
 struct step *step_base(struct graph *g, struct stage *s, const char *image, const char *manifest,

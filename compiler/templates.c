@@ -31,12 +31,30 @@ static const char *templates_builtin_text(const char *file)
 	fatal("no built-in template %s", file);
 }
 
+/* The built-in "NAME.mk" without building the file name (a template is
+ * filled for every step). */
+static const char *templates_builtin_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (unsigned i = 0; i < templates_nbuiltin; i++)
+		if (strncmp(templates_builtin[i].name, name, n) == 0 &&
+		    strcmp(templates_builtin[i].name + n, ".mk") == 0)
+			return templates_builtin[i].text;
+	return NULL;
+}
+
 /* The fragment's text: DIR/FILE if the user's directory has it. */
 static const char *templates_text(const char *name)
 {
-	char *file = xasprintf("%s.mk", name), *path, *text;
+	const char *builtin = templates_dir ? NULL : templates_builtin_name(name);
+	char *file, *path, *text;
 	struct error e = {0};
 	size_t len;
+
+	if (builtin)
+		return builtin;
+	file = xasprintf("%s.mk", name);
 
 	for (unsigned i = 0; i < templates_ncache; i++)
 		if (strcmp(templates_cache[i].name, file) == 0) {
@@ -84,7 +102,12 @@ void templates_expand(struct buf *out, const char *name, const char *const *vars
 	const char *t = templates_text(name);
 
 	for (const char *p = t; *p; p++) {
-		size_t n = *p == '@' ? templates_placeholder(p + 1) : 0;
+		size_t run = strcspn(p, "@"), n;
+		buf_addn(out, p, run); /* the text up to the next '@' at once */
+		p += run;
+		if (!*p)
+			break;
+		n = templates_placeholder(p + 1);
 		if (!n) {
 			buf_addc(out, *p);
 			continue;

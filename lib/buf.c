@@ -5,7 +5,7 @@
 #include "buf.h"
 #include "util.h"
 
-static void grow(struct buf *b, size_t extra)
+void buf_grow(struct buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
 		return;
@@ -14,26 +14,14 @@ static void grow(struct buf *b, size_t extra)
 	b->s = xrealloc(b->s, b->cap);
 }
 
-void buf_addn(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap)
-		grow(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 void buf_adds(struct buf *b, const char *s)
 {
-	buf_addn(b, s, strlen(s));
-}
+	size_t n = strlen(s);
 
-/* Hot (JSON and make quoting go byte by byte): no memcpy call. */
-void buf_addc(struct buf *b, char c)
-{
-	if (b->len + 2 > b->cap)
-		grow(b, 1);
-	b->s[b->len++] = c;
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
 	b->s[b->len] = '\0';
 }
 
@@ -52,7 +40,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 		b->len += (size_t)n;
 		return;
 	}
-	grow(b, (size_t)n);
+	buf_grow(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);

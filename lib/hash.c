@@ -7,11 +7,23 @@
 #include "hash.h"
 #include "util.h"
 
+/* The digest fetched once: EVP_sha256() makes libcrypto 3 look the
+ * implementation up again on every init, which cost as much as hashing a
+ * cache key. (Neither program hashes from more than one thread.) */
+static const EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md;
+
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md ? md : EVP_sha256();
+}
+
 void sha256_init(struct sha256 *h)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+	if (!c || EVP_DigestInit_ex(c, sha256_md(), NULL) != 1)
 		fatal("sha256: cannot initialise libcrypto digest");
 	h->ctx = c;
 }

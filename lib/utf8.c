@@ -1,7 +1,7 @@
 #include "buf.h"
 #include "utf8.h"
 
-int utf8_decode(const char *str, size_t n, int *width)
+int utf8_decode_slow(const char *str, size_t n, int *width)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	int r, w;
@@ -29,7 +29,7 @@ int utf8_decode(const char *str, size_t n, int *width)
 	return r;
 }
 
-void utf8_put(struct buf *b, int r)
+void utf8_put_slow(struct buf *b, int r)
 {
 	char s[4];
 
@@ -55,7 +55,7 @@ void utf8_put(struct buf *b, int r)
 	}
 }
 
-int utf8_is_space(int r)
+int utf8_is_space_slow(int r)
 {
 	switch (r) {
 	case '\t':

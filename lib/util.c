@@ -59,9 +59,19 @@ void *xrealloc(void *p, size_t n)
 
 void *xreallocarray(void *p, size_t n, size_t sz)
 {
+	size_t bytes, cap = 256;
+
 	if (sz && n > SIZE_MAX / sz)
 		fatal("out of memory");
-	return xrealloc(p, n * sz);
+	bytes = n * sz;
+	/* Callers grow arrays one element at a time: from 256 bytes on,
+	 * powers of two make that amortised (realloc to the size a block
+	 * already has is cheap; copying a big array per element was not). */
+	if (bytes <= cap)
+		return xrealloc(p, bytes);
+	while (cap < bytes && cap <= SIZE_MAX / 2)
+		cap *= 2;
+	return xrealloc(p, cap < bytes ? bytes : cap);
 }
 
 char *xstrdup(const char *s)

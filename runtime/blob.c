@@ -232,12 +232,12 @@ static int raw_stream(const char *path, struct sha256 *h, struct blob_writer *w,
 int blob_diff_id(const char *path, char hex[65], struct error *e)
 {
 	struct sha256 h;
+	int r;
 
 	sha256_init(&h);
-	if (raw_stream(path, &h, NULL, e) < 0)
-		return -1;
-	sha256_final_hex(&h, hex);
-	return 0;
+	r = raw_stream(path, &h, NULL, e);
+	sha256_final_hex(&h, hex); /* frees the context, also after an error */
+	return r;
 }
 
 int blob_put_decompressed(const char *store, const char *path, const char *want_hex,

@@ -1,0 +1,406 @@
+/* spec: step specs as arena trees (see spec.h). Building them as jansson
+ * objects (a hashtable, a malloc and a UTF-8 check per string) and freeing
+ * them node by node was a third of the compile time of big files. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "spec.h"
+#include "util.h"
+
+/* Arena blocks: the first is sized for a typical RUN spec. */
+struct blk {
+	struct blk *next;
+	size_t cap, used;
+	max_align_t data[];
+};
+
+struct spec {
+	struct blk *blk;
+	struct sv root;
+};
+
+static struct blk *spec_blk(size_t want)
+{
+	size_t cap = want < 4096 ? 4096 : want;
+	struct blk *b = xmalloc(sizeof(*b) + cap);
+
+	b->next = NULL;
+	b->cap = cap;
+	b->used = 0;
+	return b;
+}
+
+static void *spec_alloc(struct spec *sp, size_t n)
+{
+	struct blk *b = sp->blk;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (b->used + n > b->cap) {
+		b = spec_blk(n);
+		b->next = sp->blk;
+		sp->blk = b;
+	}
+	b->used += n;
+	return (char *)b->data + b->used - n;
+}
+
+struct spec *spec_new(void)
+{
+	struct spec *sp = xcalloc(1, sizeof(*sp));
+
+	sp->blk = spec_blk(0);
+	sp->root.type = SV_OBJ;
+	return sp;
+}
+
+void spec_free(struct spec *sp)
+{
+	struct blk *b, *next;
+
+	if (!sp)
+		return;
+	for (b = sp->blk; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(sp);
+}
+
+struct sv *spec_root(struct spec *sp)
+{
+	return &sp->root;
+}
+
+static struct sv *sv_new(struct spec *sp, enum sv_type t)
+{
+	struct sv *v = spec_alloc(sp, sizeof(*v));
+
+	memset(v, 0, sizeof(*v));
+	v->type = t;
+	return v;
+}
+
+struct sv *sv_null(struct spec *sp)
+{
+	return sv_new(sp, SV_NULL);
+}
+
+struct sv *sv_bool(struct spec *sp, int b)
+{
+	return sv_new(sp, b ? SV_TRUE : SV_FALSE);
+}
+
+struct sv *sv_int(struct spec *sp, long long i)
+{
+	struct sv *v = sv_new(sp, SV_INT);
+
+	v->u.i = i;
+	return v;
+}
+
+/* A NUL-terminated copy of s[0..n) in the arena. */
+static const char *spec_copy(struct spec *sp, const char *s, size_t n)
+{
+	char *c = spec_alloc(sp, n + 1);
+
+	memcpy(c, s, n);
+	c[n] = '\0';
+	return c;
+}
+
+/* A string node of type t holding a copy of s[0..n). */
+static struct sv *sv_text(struct spec *sp, enum sv_type t, const char *s, size_t n)
+{
+	struct sv *v = sv_new(sp, t);
+
+	v->u.str.s = spec_copy(sp, s, n);
+	v->u.str.n = n;
+	return v;
+}
+
+struct sv *sv_strn(struct spec *sp, const char *s, size_t n)
+{
+	return sv_text(sp, SV_STR, s, n);
+}
+
+struct sv *sv_str(struct spec *sp, const char *s)
+{
+	return s ? sv_strn(sp, s, strlen(s)) : sv_null(sp);
+}
+
+struct sv *sv_raw(struct spec *sp, const char *json, size_t n)
+{
+	return sv_text(sp, SV_RAW, json, n);
+}
+
+struct sv *sv_arr(struct spec *sp)
+{
+	return sv_new(sp, SV_ARR);
+}
+
+struct sv *sv_obj(struct spec *sp)
+{
+	return sv_new(sp, SV_OBJ);
+}
+
+/* Reals have no place in specs; jansson knows how it writes them. */
+static struct sv *sv_json_real(struct spec *sp, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	struct sv *r;
+
+	if (!s)
+		fatal("cannot serialise a step spec");
+	r = sv_raw(sp, s, strlen(s));
+	free(s);
+	return r;
+}
+
+struct sv *sv_json(struct spec *sp, json_t *v)
+{
+	struct sv *r;
+	const char *k;
+	size_t kn, i;
+	json_t *x;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		r = sv_obj(sp);
+		json_object_keylen_foreach(v, k, kn, x)
+		{
+			struct sv *f = sv_json(sp, x);
+			f->key = spec_copy(sp, k, kn);
+			f->klen = kn;
+			sv_push(r, f);
+		}
+		return r;
+	case JSON_ARRAY:
+		r = sv_arr(sp);
+		json_array_foreach(v, i, x) sv_push(r, sv_json(sp, x));
+		return r;
+	case JSON_STRING:
+		return sv_strn(sp, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return sv_int(sp, json_integer_value(v));
+	case JSON_TRUE:
+		return sv_bool(sp, 1);
+	case JSON_FALSE:
+		return sv_bool(sp, 0);
+	case JSON_NULL:
+		return sv_null(sp);
+	default:
+		return sv_json_real(sp, v);
+	}
+}
+
+struct sv *sv_push(struct sv *a, struct sv *v)
+{
+	v->next = NULL;
+	if (a->u.kids.last)
+		a->u.kids.last->next = v;
+	else
+		a->u.kids.first = v;
+	a->u.kids.last = v;
+	a->u.kids.n++;
+	return v;
+}
+
+/* The field named key and the one before it (for unlinking). */
+static struct sv *sv_find(const struct sv *obj, const char *key, struct sv **prev)
+{
+	size_t n = strlen(key);
+
+	*prev = NULL;
+	for (struct sv *f = obj->u.kids.first; f; *prev = f, f = f->next)
+		if (f->klen == n && memcmp(f->key, key, n) == 0)
+			return f;
+	return NULL;
+}
+
+struct sv *sv_get(const struct sv *obj, const char *key)
+{
+	struct sv *prev;
+
+	return sv_find(obj, key, &prev);
+}
+
+struct sv *sv_set(struct sv *obj, const char *key, struct sv *v)
+{
+	struct sv *prev, *old = sv_find(obj, key, &prev);
+
+	v->key = key;
+	v->klen = strlen(key);
+	if (!old)
+		return sv_push(obj, v);
+	v->next = old->next;
+	if (prev)
+		prev->next = v;
+	else
+		obj->u.kids.first = v;
+	if (obj->u.kids.last == old)
+		obj->u.kids.last = v;
+	return v;
+}
+
+void sv_set_str(struct spec *sp, struct sv *obj, const char *key, const char *s)
+{
+	sv_set(obj, key, sv_str(sp, s));
+}
+
+void sv_move_last(struct sv *obj, const char *key)
+{
+	struct sv *prev, *f = sv_find(obj, key, &prev);
+
+	if (!f || f == obj->u.kids.last)
+		return;
+	if (prev)
+		prev->next = f->next;
+	else
+		obj->u.kids.first = f->next;
+	obj->u.kids.n--;
+	sv_push(obj, f);
+}
+
+/* ---- writing: byte-identical to json_dumps(JSON_COMPACT), whose text
+ * build.mk holds and keys hash. ---- */
+
+/* One escaped byte as jansson writes it: \b \f \n \r \t by name, other
+ * control bytes as \u00XX in upper case. */
+static void sw_escape(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+	switch (c) {
+	case '"':
+	case '\\':
+		u[1] = (char)c;
+		buf_addn(b, u, 2);
+		return;
+	case '\b':
+		buf_addn(b, "\\b", 2);
+		return;
+	case '\f':
+		buf_addn(b, "\\f", 2);
+		return;
+	case '\n':
+		buf_addn(b, "\\n", 2);
+		return;
+	case '\r':
+		buf_addn(b, "\\r", 2);
+		return;
+	case '\t':
+		buf_addn(b, "\\t", 2);
+		return;
+	default:
+		buf_addn(b, u, sizeof(u));
+	}
+}
+
+/* 8 bytes at a time: nonzero if any of x's bytes is below 0x20, '"' or
+ * '\\' (the classic "has less" and "has zero byte" bit tricks; bytes of
+ * UTF-8 sequences never match). */
+#define SW_ONES 0x0101010101010101ULL
+#define SW_HIGHS 0x8080808080808080ULL
+
+/* Nonzero if a byte of v is below n (n <= 0x80). */
+static uint64_t sw_less8(uint64_t v, uint64_t n)
+{
+	return (v - SW_ONES * n) & ~v & SW_HIGHS;
+}
+
+static uint64_t sw_special8(uint64_t x)
+{
+	return sw_less8(x, 0x20) | sw_less8(x ^ (SW_ONES * '"'), 1) |
+	       sw_less8(x ^ (SW_ONES * '\\'), 1);
+}
+
+/* jansson's dump_string: only '"', '\\' and control bytes are escaped;
+ * other bytes pass through. */
+void spec_write_string(struct buf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	char *o;
+
+	/* bytes jansson escapes: control bytes, '"' and '\\' */
+	static const unsigned char esc[256] = {
+	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	    1,
+	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
+	};
+
+	/* the common case, nothing to escape, written without a call per run */
+	if (b->len + n + 3 > b->cap)
+		buf_grow(b, n + 2);
+	o = b->s + b->len;
+	*o++ = '"';
+	while (i + 8 <= n) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		if (sw_special8(x))
+			break;
+		memcpy(o, &x, 8);
+		o += 8;
+		i += 8;
+	}
+	for (; i < n && !esc[(unsigned char)s[i]]; i++)
+		*o++ = s[i];
+	b->len = (size_t)(o - b->s);
+	while (i < n) {
+		size_t run = i;
+		while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		buf_addn(b, s + i, run - i);
+		if (run < n)
+			sw_escape(b, (unsigned char)s[run]);
+		i = run + 1;
+	}
+	buf_addc(b, '"');
+}
+
+static void sw_int(struct buf *b, long long i)
+{
+	char num[24];
+
+	buf_addn(b, num, (size_t)snprintf(num, sizeof(num), "%lld", i));
+}
+
+void spec_write(struct buf *b, const struct sv *v)
+{
+	switch (v->type) {
+	case SV_NULL:
+		buf_addn(b, "null", 4);
+		break;
+	case SV_TRUE:
+		buf_addn(b, "true", 4);
+		break;
+	case SV_FALSE:
+		buf_addn(b, "false", 5);
+		break;
+	case SV_INT:
+		sw_int(b, v->u.i);
+		break;
+	case SV_STR:
+		spec_write_string(b, v->u.str.s, v->u.str.n);
+		break;
+	case SV_RAW:
+		buf_addn(b, v->u.str.s, v->u.str.n);
+		break;
+	case SV_ARR:
+	case SV_OBJ:
+		buf_addc(b, v->type == SV_ARR ? '[' : '{');
+		for (const struct sv *x = v->u.kids.first; x; x = x->next) {
+			if (x != v->u.kids.first)
+				buf_addc(b, ',');
+			if (v->type == SV_OBJ) {
+				spec_write_string(b, x->key, x->klen);
+				buf_addc(b, ':');
+			}
+			spec_write(b, x);
+		}
+		buf_addc(b, v->type == SV_ARR ? ']' : '}');
+		break;
+	}
+}

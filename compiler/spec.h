@@ -1,0 +1,77 @@
+/* spec: a step's JSON spec (docs/internals.md) as a small tree in its own
+ * arena. Objects keep their fields in insertion order (build.mk writes
+ * them so, as jansson did) and key.c writes the sorted canonical form.
+ * A spec is built once, written once or twice and freed: the nodes are
+ * bump-allocated and freed together, never one by one. */
+#ifndef DF_SPEC_H
+#define DF_SPEC_H
+#include <jansson.h>
+#include <stddef.h>
+
+struct buf;
+
+enum sv_type { SV_NULL, SV_TRUE, SV_FALSE, SV_INT, SV_STR, SV_RAW, SV_ARR, SV_OBJ };
+
+/* A value. SV_RAW is JSON text written as it is in both forms, so it may
+ * only hold what the canonical writer would not change (an array of
+ * strings). */
+struct sv {
+	enum sv_type type;
+	const char *key; /* field name when in an object (not copied: a literal
+			  * or arena text), else NULL */
+	size_t klen;
+	struct sv *next; /* next field or element */
+	union {
+		long long i;
+		struct {
+			const char *s; /* SV_STR, SV_RAW */
+			size_t n;
+		} str;
+		struct {
+			struct sv *first, *last; /* SV_ARR, SV_OBJ */
+			size_t n;
+		} kids;
+	} u;
+};
+
+struct spec;
+
+/* A new spec whose root is an empty object. */
+struct spec *spec_new(void);
+/* Frees the spec and every node and string made in it (NULL is fine). */
+void spec_free(struct spec *sp);
+/* The root object. */
+struct sv *spec_root(struct spec *sp);
+
+/* Values made in sp's arena (strings are copied; NULL s makes null). */
+struct sv *sv_null(struct spec *sp);
+struct sv *sv_bool(struct spec *sp, int b);
+struct sv *sv_int(struct spec *sp, long long i);
+struct sv *sv_str(struct spec *sp, const char *s);
+struct sv *sv_strn(struct spec *sp, const char *s, size_t n);
+struct sv *sv_raw(struct spec *sp, const char *json, size_t n);
+struct sv *sv_arr(struct spec *sp);
+struct sv *sv_obj(struct spec *sp);
+/* A copy of a jansson value. */
+struct sv *sv_json(struct spec *sp, json_t *v);
+
+/* Sets obj's field key (a string that outlives sp): replaces the value in
+ * place when the field exists (jansson's json_object_set keeps the
+ * position), else appends. Returns v. */
+struct sv *sv_set(struct sv *obj, const char *key, struct sv *v);
+/* Shorthand for sv_set(obj, key, sv_str(sp, s)); NULL s sets null. */
+void sv_set_str(struct spec *sp, struct sv *obj, const char *key, const char *s);
+/* The field's value or NULL. */
+struct sv *sv_get(const struct sv *obj, const char *key);
+/* Moves field key (if present) to the end of obj. */
+void sv_move_last(struct sv *obj, const char *key);
+/* Appends v to array a; returns v. */
+struct sv *sv_push(struct sv *a, struct sv *v);
+
+/* Appends v as compact JSON, fields in insertion order: byte for byte
+ * what json_dumps(JSON_COMPACT) writes for the same jansson value. */
+void spec_write(struct buf *b, const struct sv *v);
+/* Appends s[0..n) as a JSON string with jansson's escaping. */
+void spec_write_string(struct buf *b, const char *s, size_t n);
+
+#endif

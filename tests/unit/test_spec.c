@@ -1,0 +1,94 @@
+/* Unit tests of step specs (compiler/spec.c) and their keys: the direct
+ * writer must give what json_dumps(JSON_COMPACT) gives for the same
+ * value, and the canonical text what jansson sorted keys give. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "graph.h"
+#include "key.h"
+#include "spec.h"
+#include "tap.h"
+
+/* json text -> spec -> text, against jansson's own compact dump. */
+static void roundtrip(const char *json)
+{
+	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+	struct spec *sp = spec_new();
+	struct buf b = {0};
+	char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	spec_write(&b, sv_json(sp, v));
+	TAP_STREQ(b.s, want, "%s as jansson writes it", json);
+	buf_free(&b);
+	free(want);
+	spec_free(sp);
+	json_decref(v);
+}
+
+/* The canonical text of a spec with nothing to strip is jansson's with
+ * sorted keys, minus title and loc at the top. */
+static void canonical(const char *json)
+{
+	json_t *v = json_loads(json, 0, NULL);
+	struct spec *sp = spec_new();
+	struct buf b = {0};
+	char *want;
+
+	key_canonical(&b, sv_json(sp, v), NULL);
+	json_object_del(v, "title");
+	json_object_del(v, "loc");
+	want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	TAP_STREQ(b.s, want, "canonical %s", json);
+	buf_free(&b);
+	free(want);
+	spec_free(sp);
+	json_decref(v);
+}
+
+int main(void)
+{
+	struct spec *sp = spec_new();
+	struct sv *o = spec_root(sp), *m;
+	struct buf b = {0};
+
+	roundtrip("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}");
+	roundtrip("\"quote\\\" back\\\\ tab\\t nl\\n cr\\r bs\\b ff\\f c1\\u0001 \\u001f\"");
+	roundtrip("[\"caf\\u00e9\",\"\\u2603\",\"/slash\",-42,9007199254740993]");
+	roundtrip("{\"z\":1,\"a\":2,\"m\":{\"y\":[],\"b\":{}}}");
+	roundtrip("[1.5,0.1,1e300]");
+	roundtrip("[\"aaaaaaaaaaaaaaaaa\\\"bbbbbbbbbbbbbbbbbb\\u0001ccccccccc\\u00e9\\u00e9\\u00e9"
+		  "\\u00e9dddddddd\\\\eeeeeeeeeeeeeeee\\u001f\\u007f\",\"12345678\",\"1234567\"]");
+	canonical("{\"title\":\"t\",\"loc\":\"l\",\"z\":1,\"a\":{\"zz\":1,\"z\":2,\"b\":3},"
+		  "\"ab\":[{\"y\":1,\"x\":2}],\"\\u00e9\":0,\"aa\":1}");
+	canonical("{\"args\":[\"sh\",\"-c\",\"x\"],\"env\":[\"B=1\",\"A=2\"],\"mounts\":[]}");
+
+	/* sv_set replaces in place, sv_move_last moves, raw text stays */
+	sv_set_str(sp, o, "a", "1");
+	sv_set_str(sp, o, "b", "2");
+	sv_set_str(sp, o, "a", "3");
+	m = sv_set(o, "m", sv_obj(sp));
+	sv_set_str(sp, m, "src", "/x");
+	sv_set_str(sp, m, "type", "secret");
+	sv_set_str(sp, m, "target", "/t");
+	sv_move_last(m, "src");
+	sv_set(o, "env", sv_raw(sp, "[\"A=1\"]", 7));
+	sv_set_str(sp, o, "n", NULL);
+	spec_write(&b, o);
+	TAP_STREQ(
+	    b.s,
+	    "{\"a\":\"3\",\"b\":\"2\",\"m\":{\"type\":\"secret\",\"target\":\"/t\",\"src\":\"/x\"},"
+	    "\"env\":[\"A=1\"],\"n\":null}",
+	    "set, replace, move, raw and null");
+	buf_free(&b);
+	key_set_paths("/ctx", NULL);
+	sv_set_str(sp, o, "context", "/ctx");
+	key_canonical(&b, o, NULL);
+	TAP_STREQ(b.s,
+		  "{\"a\":\"3\",\"b\":\"2\",\"context\":\".\",\"env\":[\"A=1\"],"
+		  "\"m\":{\"target\":\"/t\",\"type\":\"secret\"},\"n\":null}",
+		  "keys: sorted, context written \".\", a mount's src left out");
+	buf_free(&b);
+	spec_free(sp);
+	return tap_done();
+}
