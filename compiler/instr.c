@@ -173,7 +173,7 @@ const char *instr_name(enum instr_kind k)
 struct ctx {
 	const char *path;
 	struct df_error *err;
-	const struct pnode *node;
+	struct pnode *node; /* its words may be taken (see take) */
 };
 
 /* Fills the error at line:col; returns 0. */
@@ -585,19 +585,31 @@ static int flag_true(struct flags *f, const char *name)
 
 /* ---- instruction helpers ---- */
 
-/* Copies the node's argument words into in->args. */
-static void args_copy(struct instr *in, const struct pnode *n, size_t from)
+/* Takes a string out of the reader's tree. Each node is freed right after
+ * its conversion, so the instruction keeps the reader's allocation instead
+ * of a copy (one malloc, copy and free less per word); the node must not
+ * read the word again. */
+static char *take(char **s)
+{
+	char *v = *s;
+
+	*s = NULL;
+	return v;
+}
+
+/* Moves the node's argument words into in->args. */
+static void args_copy(struct instr *in, struct pnode *n, size_t from)
 {
 	size_t i;
 
 	in->nargs = n->nargs > from ? n->nargs - from : 0;
 	in->args = xcalloc(in->nargs + 1, sizeof(*in->args));
 	for (i = 0; i < in->nargs; i++)
-		in->args[i] = xstrndup(n->args[from + i].s, strlen(n->args[from + i].s));
+		in->args[i] = take(&n->args[from + i].s);
 }
 
 /* handleJSONArgs: shell form is one word, the arguments joined by blanks. */
-static void args_cmdline(struct instr *in, const struct pnode *n, size_t from)
+static void args_cmdline(struct instr *in, struct pnode *n, size_t from)
 {
 	struct buf b = {0};
 	size_t i;
@@ -676,7 +688,7 @@ static void heredocs_all(struct instr *in, const struct pnode *n)
 /* parseKvps: ENV and LABEL triples. */
 static int kvs_from(struct ctx *c, struct instr *in, const char *what)
 {
-	const struct pnode *n = c->node;
+	struct pnode *n = c->node;
 	size_t i;
 
 	if (!n->nargs)
@@ -689,8 +701,8 @@ static int kvs_from(struct ctx *c, struct instr *in, const char *what)
 		if (!*n->args[i].s)
 			return errat(c, n->args[i].line, n->args[i].col,
 				     "%s names can not be blank", what);
-		kv->key = xstrdup(n->args[i].s);
-		kv->value = xstrdup(n->args[i + 1].s);
+		kv->key = take(&n->args[i].s);
+		kv->value = take(&n->args[i + 1].s);
 		kv->has_value = 1;
 		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->legacy_kv = !*n->args[i + 2].s;
@@ -849,7 +861,7 @@ static int is_as(const char *s)
 
 static int conv_from(struct ctx *c, struct instr *in, struct flags *f)
 {
-	const struct pnode *n = c->node;
+	struct pnode *n = c->node;
 	struct buf b = {0};
 	char *name;
 
@@ -882,7 +894,7 @@ static int conv_from(struct ctx *c, struct instr *in, struct flags *f)
 /* parseSourcesAndDest: heredoc words become heredocs, the rest paths. */
 static int sources(struct ctx *c, struct instr *in, const char *what)
 {
-	const struct pnode *n = c->node;
+	struct pnode *n = c->node;
 	struct pheredoc h;
 	size_t i, k;
 
@@ -895,7 +907,7 @@ static int sources(struct ctx *c, struct instr *in, const char *what)
 	for (i = 0; i < n->nargs; i++) {
 		const char *content = NULL;
 		if (i + 1 == n->nargs || !parse_heredoc_word(n->args[i].s, &h)) {
-			in->args[in->nargs++] = xstrdup(n->args[i].s);
+			in->args[in->nargs++] = take(&n->args[i].s);
 			continue;
 		}
 		for (k = n->nheredocs; k-- > 0;) {
@@ -1077,7 +1089,7 @@ static int hc_duration(struct ctx *c, struct flags *f, const char *name, long lo
 
 static int conv_healthcheck(struct ctx *c, struct instr *in, struct flags *f)
 {
-	const struct pnode *n = c->node;
+	struct pnode *n = c->node;
 	struct buf b = {0};
 	struct flag *fl;
 	long long r;
@@ -1135,7 +1147,7 @@ static int conv_healthcheck(struct ctx *c, struct instr *in, struct flags *f)
 
 /* ---- ONBUILD ---- */
 
-static int convert(struct ctx *c, const struct pnode *n, struct instr *in);
+static int convert(struct ctx *c, struct pnode *n, struct instr *in);
 static void instr_clear(struct instr *in);
 
 /* The trigger as BuildKit parses it when it fires (a one-line Dockerfile),
@@ -1252,7 +1264,7 @@ static int conv_cmp(const void *key, const void *elem)
 }
 
 /* ParseInstruction: one node to a typed instruction. */
-static int convert(struct ctx *c, const struct pnode *n, struct instr *in)
+static int convert(struct ctx *c, struct pnode *n, struct instr *in)
 {
 	char *lower = parse_lower(n->keyword);
 	const struct conv *cv = bsearch(lower, convs, LEN(convs), sizeof(convs[0]), conv_cmp);
@@ -1263,7 +1275,6 @@ static int convert(struct ctx *c, const struct pnode *n, struct instr *in)
 	in->unpack = -1;
 	in->loc = (struct loc){c->path, n->line, n->col, n->end_line};
 	in->keyword = lower;
-	in->original = xstrdup(n->original);
 	c->node = n;
 	if (!cv) {
 		const char *opts[LEN(names)];
@@ -1276,6 +1287,7 @@ static int convert(struct ctx *c, const struct pnode *n, struct instr *in)
 	}
 	in->kind = cv->kind;
 	ok = cv->fn(c, in, &f);
+	in->original = take(&n->original); /* last: ONBUILD's trigger reads it */
 	flags_free(&f);
 	return ok;
 }

@@ -1344,6 +1344,28 @@ static int can_heredoc(const struct pnode *n)
 	return ok;
 }
 
+/* Fails on a byte that is not UTF-8 at line, col. Instruction text ends up
+ * in JSON specs and the YAML plan, which cannot carry such bytes (BuildKit's
+ * LLB rejects them too); comments and directives may hold any bytes. */
+static int fail_utf8(struct parser *ps, int line, int col, unsigned char byte)
+{
+	return fail(ps, line, col,
+		    "invalid UTF-8 byte 0x%02x (instructions and heredocs must be UTF-8 text)",
+		    byte);
+}
+
+/* Checks the joined logical line; a bad byte is located in its source line. */
+static int check_utf8(struct parser *ps)
+{
+	size_t bad = utf8_valid_len(ps->ll.text.s, ps->ll.text.len);
+	int line, col;
+
+	if (bad == ps->ll.text.len)
+		return 1;
+	ll_pos(&ps->ll, bad, &line, &col);
+	return fail_utf8(ps, line, col, (unsigned char)ps->ll.text.s[bad]);
+}
+
 /* Reads one heredoc body up to its terminator line. */
 static int read_heredoc(struct parser *ps, struct pheredoc *h, int start_line)
 {
@@ -1361,6 +1383,10 @@ static int read_heredoc(struct parser *ps, struct pheredoc *h, int start_line)
 		if (k - t == strlen(h->name) && !memcmp(s + t, h->name, k - t)) {
 			h->content = buf_steal(&body);
 			return 1;
+		}
+		if ((t = utf8_valid_len(s, k)) < k) {
+			buf_free(&body);
+			return fail_utf8(ps, ps->lineno, (int)t + 1, (unsigned char)s[t]);
 		}
 		buf_addn(&body, s, n);
 	}
@@ -1461,6 +1487,8 @@ static int parse_logical(struct parser *ps, const char *s, size_t n)
 	ps->ll.nsegs = 0;
 	ll_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, start_line, col);
 	if (keep != (size_t)-1 && !read_continued(ps, &empty))
+		return 0;
+	if (!check_utf8(ps))
 		return 0;
 	if (empty)
 		warn_add(t, ps->lineno,

@@ -9,7 +9,9 @@
 #include "instr.h"
 #include "cli.h"
 #include "graph.h"
+#include "parse.h"
 #include "plan.h"
+#include "utf8.h"
 
 #define PLAN_VERSION 1
 
@@ -47,16 +49,34 @@ static int plan_looks_typed(const char *s)
 	return 0;
 }
 
+/* libyaml's emitter loops forever on bytes that are not UTF-8, and YAML
+ * strings cannot hold them: such a value (a build-arg, a file name in the
+ * context, a path) stops the plan with the value Go-quoted. */
+static void plan_check_utf8(const char *s, size_t n)
+{
+	struct buf q = {0};
+
+	if (utf8_valid_len(s, n) == n)
+		return;
+	parse_quote(&q, s, n);
+	fatal("plan: %s is not valid UTF-8, which a YAML plan cannot hold", q.s);
+}
+
 /* A string scalar, plain when that reads back as the same string; NULL
  * is written as null. */
 static void plan_str(yaml_emitter_t *e, const char *s)
 {
 	yaml_event_t ev;
 	int quote = s && plan_looks_typed(s);
+	size_t n;
 
-	yaml_scalar_event_initialize(
-	    &ev, NULL, NULL, (yaml_char_t *)(s ? s : "null"), -1, !quote, 1,
-	    quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+	if (!s)
+		s = "null";
+	n = strlen(s);
+	plan_check_utf8(s, n);
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n, !quote, 1,
+				     quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE
+					   : YAML_ANY_SCALAR_STYLE);
 	plan_emit(e, &ev);
 }
 

@@ -1,3 +1,6 @@
+#include <stdint.h>
+#include <string.h>
+
 #include "buf.h"
 #include "utf8.h"
 
@@ -75,4 +78,26 @@ int utf8_is_space_slow(int r)
 		return 1;
 	}
 	return r >= 0x2000 && r <= 0x200A;
+}
+
+size_t utf8_valid_len(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+	int width;
+
+	while (i < n) {
+		/* instruction text is mostly ASCII: skip 8 bytes at a time */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (utf8_decode(s + i, n - i, &width) == RUNE_ERROR && width == 1)
+			break;
+		i += (size_t)width;
+	}
+	return i;
 }

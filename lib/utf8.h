@@ -13,6 +13,10 @@ int utf8_decode_slow(const char *s, size_t n, int *width);
 void utf8_put_slow(struct buf *b, int r);
 int utf8_is_space_slow(int r);
 
+/* Length of the longest valid UTF-8 prefix of s[0..n): n when all of s is
+ * valid, else the offset of the first byte utf8_decode rejects. */
+size_t utf8_valid_len(const char *s, size_t n);
+
 /* The reader calls these for every byte of a Dockerfile: ASCII is
  * handled inline. */
 
