@@ -28,9 +28,9 @@ suite() { # name builddir configure-args... -- filters...
 	fi
 }
 
-# --enable-static-runtime: a failed static link of the runtime (see
+# --enable-static-libs: a failed static link of the programs (see
 # configure.ac) is an error here, not a silent fallback.
-suite "tests" "$top/build" --enable-static-runtime
+suite "tests" "$top/build" --enable-static-libs
 # The whole suite again with ASan+UBSan. A sanitizer report aborts the
 # process (-fno-sanitize-recover, leaks at exit), so the test that ran it
 # fails. Left out here, each still run in the first suite: valgrind (it
@@ -40,7 +40,7 @@ suite "tests" "$top/build" --enable-static-runtime
 # ("ignoring requested __asan_handle_no_return") after the clone onto the
 # sandbox's own stack.
 export TESTS_EXCLUDE="tests/sh/security/valgrind tests/sh/fuzz/bounded tests/sh/sandbox/exit tests/sh/sandbox/progress"
-suite "tests under ASan+UBSan" "$top/build-san" --enable-static-runtime --enable-sanitizers CC=gcc
+suite "tests under ASan+UBSan" "$top/build-san" --enable-static-libs --enable-sanitizers CC=gcc
 unset TESTS_EXCLUDE
 echo
 echo "$total_p passed, $total_f failed, $total_s skipped"

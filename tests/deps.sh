@@ -3,7 +3,7 @@
 # runs apt-get; otherwise it names the packages and fails.
 # --build-only: what building df2make and the demo's base images need.
 set -eu
-# The static archives df2make-runtime links (configure: --enable-static-runtime).
+# The static archives df2make and df2make-runtime link (configure: --enable-static-libs).
 static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev)
 build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
       libyaml-dev libssl-dev zlib1g-dev "${static[@]}" mmdebstrap busybox-static)
