@@ -597,18 +597,17 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	return g;
 }
 
+/* Frees what a step holds outside the graph's arena (which holds the step,
+ * its title and loc). */
 static void graph_free_step(struct step *st)
 {
 	spec_free(st->spec);
 	spec_free(st->sum_spec);
-	free(st->title);
-	free(st->loc);
 	strlist_free(&st->inputs);
 	free(st->deps);
 	free(st->image);
 	free(st->ref);
 	free(st->manifest);
-	free(st);
 }
 
 static void graph_free_stage(struct stage *s)
@@ -651,6 +650,7 @@ void graph_free(struct graph *g)
 	free(g->os);
 	free(g->arch);
 	free(g->variant);
+	arena_free(&g->arena);
 	free(g);
 }
 

@@ -119,6 +119,7 @@ struct graph {
 	char *os, *arch, *variant; /* target platform */
 	struct input_memo *memo;   /* step.c: context sources resolved so far */
 	size_t nmemo, memocap;
+	struct arena arena; /* steps with their titles and locs: freed at once */
 };
 
 /* Builds the graph for the Dockerfile and options; dies with a located

@@ -173,7 +173,8 @@ const char *instr_name(enum instr_kind k)
 struct ctx {
 	const char *path;
 	struct df_error *err;
-	struct pnode *node; /* its words may be taken (see take) */
+	struct pnode *node; /* its words' text (in a) is kept, not copied */
+	struct arena *a;    /* the instructions' strings and arrays */
 };
 
 /* Fills the error at line:col; returns 0. */
@@ -457,7 +458,8 @@ struct flag {
 	const char *name;
 	enum ftype type;
 	int used;
-	char *value; /* bool: "true"/"false" */
+	const char *value; /* bool: "true"/"false"; else the default or the
+			    * text after '=' in the flag's word (in the arena) */
 	struct strlist values;
 	int line, col; /* last use */
 };
@@ -475,7 +477,7 @@ static void flag_add(struct flags *f, const char *name, enum ftype type, const c
 	memset(fl, 0, sizeof(*fl));
 	fl->name = name;
 	fl->type = type;
-	fl->value = xstrdup(def);
+	fl->value = def;
 }
 
 /* The declared flag called name (name without "--"). */
@@ -493,10 +495,8 @@ static void flags_free(struct flags *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->n; i++) {
-		free(f->v[i].value);
+	for (i = 0; i < f->n; i++)
 		strlist_free(&f->v[i].values);
-	}
 	f->n = 0;
 }
 
@@ -515,8 +515,7 @@ static int flag_use(struct ctx *c, struct flag *fl, const struct pword *w, const
 	if (fl->type != F_BOOL) {
 		if (!eq)
 			return errat(c, w->line, w->col, "missing a value on flag: %s", fname);
-		free(fl->value);
-		fl->value = xstrdup(value);
+		fl->value = value;
 		if (fl->type == F_STRINGS)
 			strlist_add(&fl->values, value);
 		return 1;
@@ -529,10 +528,8 @@ static int flag_use(struct ctx *c, struct flag *fl, const struct pword *w, const
 		return errat(c, w->line, w->col, "expecting boolean value for flag %s, not: %s",
 			     fname, value);
 	}
-	free(fl->value);
-	fl->value = *lower ? lower : xstrdup("true");
-	if (!*lower)
-		free(lower);
+	fl->value = strcmp(lower, "false") ? "true" : "false";
+	free(lower);
 	return 1;
 }
 
@@ -567,12 +564,12 @@ static int flags_parse(struct ctx *c, struct flags *f)
 	return ok;
 }
 
-/* The flag's value, NULL when it was not given or is empty. */
-static char *flag_str(struct flags *f, const char *name)
+/* A copy of the flag's value, NULL when it was not given or is empty. */
+static char *flag_str(struct ctx *c, struct flags *f, const char *name)
 {
 	struct flag *fl = flag_get(f, name);
 
-	return fl && fl->used && *fl->value ? xstrdup(fl->value) : NULL;
+	return fl && fl->used && *fl->value ? arena_strdup(c->a, fl->value) : NULL;
 }
 
 /* 1 if the bool flag is true. */
@@ -585,38 +582,53 @@ static int flag_true(struct flags *f, const char *name)
 
 /* ---- instruction helpers ---- */
 
-/* Takes a string out of the reader's tree. Each node is freed right after
- * its conversion, so the instruction keeps the reader's allocation instead
- * of a copy (one malloc, copy and free less per word); the node must not
- * read the word again. */
-static char *take(char **s)
-{
-	char *v = *s;
+/* The node's words are in the dockerfile's arena (parse_tree_in), which
+ * outlives the node: instructions point at them instead of copying. */
 
-	*s = NULL;
-	return v;
-}
-
-/* Moves the node's argument words into in->args. */
-static void args_copy(struct instr *in, struct pnode *n, size_t from)
+/* The node's argument words as in->args. */
+static void args_copy(struct ctx *c, struct instr *in, struct pnode *n, size_t from)
 {
 	size_t i;
 
 	in->nargs = n->nargs > from ? n->nargs - from : 0;
-	in->args = xcalloc(in->nargs + 1, sizeof(*in->args));
+	in->args = arena_calloc(c->a, in->nargs + 1, sizeof(*in->args));
 	for (i = 0; i < in->nargs; i++)
-		in->args[i] = take(&n->args[from + i].s);
+		in->args[i] = n->args[from + i].s;
+}
+
+/* A copy of b's text in the arena; b is freed. */
+static char *buf_to_arena(struct ctx *c, struct buf *b)
+{
+	char *s = arena_strndup(c->a, b->s ? b->s : "", b->len);
+
+	buf_free(b);
+	return s;
+}
+
+/* Go's strings.ToLower(s), in the arena. */
+static char *lower_in(struct ctx *c, const char *s)
+{
+	const char *p;
+	char *heap, *l;
+
+	for (p = s; (unsigned char)*p < 0x80; p++)
+		if (!*p) /* ASCII: lower-case a copy in place */
+			return strlower(arena_strndup(c->a, s, (size_t)(p - s)));
+	heap = parse_lower(s);
+	l = arena_strdup(c->a, heap);
+	free(heap);
+	return l;
 }
 
 /* handleJSONArgs: shell form is one word, the arguments joined by blanks. */
-static void args_cmdline(struct instr *in, struct pnode *n, size_t from)
+static void args_cmdline(struct ctx *c, struct instr *in, struct pnode *n, size_t from)
 {
 	struct buf b = {0};
 	size_t i;
 
 	in->json = n->json;
 	if (n->json || n->nargs <= from + 1) {
-		args_copy(in, n, from);
+		args_copy(c, in, n, from);
 		return;
 	}
 	for (i = from; i < n->nargs; i++) {
@@ -625,8 +637,8 @@ static void args_cmdline(struct instr *in, struct pnode *n, size_t from)
 		buf_adds(&b, n->args[i].s);
 	}
 	in->nargs = 1;
-	in->args = xcalloc(2, sizeof(*in->args));
-	in->args[0] = buf_steal(&b);
+	in->args = arena_calloc(c->a, 2, sizeof(*in->args));
+	in->args[0] = buf_to_arena(c, &b);
 }
 
 /* "%s requires at least one argument" and friends. */
@@ -646,43 +658,46 @@ static int need_args(struct ctx *c, size_t min, size_t max, const char *what)
 	return 1;
 }
 
-/* Leading tabs removed from every line (ChompHeredocContent). */
-static char *chomp(const char *s)
+/* s with leading tabs removed from every line (ChompHeredocContent), in
+ * the arena. */
+static char *chomp(struct ctx *c, const char *s)
 {
-	struct buf b = {0};
+	char *out = arena_alloc(c->a, strlen(s) + 1), *o = out;
 	int bol = 1;
 
-	buf_adds(&b, "");
 	for (; *s; s++) {
 		if (bol && *s == '\t')
 			continue;
 		bol = *s == '\n';
-		buf_addc(&b, *s);
+		*o++ = *s;
 	}
-	return buf_steal(&b);
+	*o = '\0';
+	return out;
 }
 
 /* Appends a typed heredoc built from the parser's. */
-static void heredoc_add(struct instr *in, const struct pheredoc *h, const char *content)
+static void heredoc_add(struct ctx *c, struct instr *in, const struct pheredoc *h,
+			const char *content)
 {
 	struct heredoc *d;
 
 	in->heredocs = xreallocarray(in->heredocs, in->nheredocs + 1, sizeof(*in->heredocs));
 	d = &in->heredocs[in->nheredocs++];
-	d->name = xstrdup(h->name);
-	d->content = h->chomp ? chomp(content ? content : "") : xstrdup(content ? content : "");
+	d->name = arena_strdup(c->a, h->name);
+	content = content ? content : "";
+	d->content = h->chomp ? chomp(c, content) : arena_strdup(c->a, content);
 	d->expand = h->expand;
 	d->chomp = h->chomp;
 	d->fd = h->fd;
 }
 
 /* All of the node's heredocs (RUN). */
-static void heredocs_all(struct instr *in, const struct pnode *n)
+static void heredocs_all(struct ctx *c, struct instr *in, const struct pnode *n)
 {
 	size_t i;
 
 	for (i = 0; i < n->nheredocs; i++)
-		heredoc_add(in, &n->heredocs[i], n->heredocs[i].content);
+		heredoc_add(c, in, &n->heredocs[i], n->heredocs[i].content);
 }
 
 /* parseKvps: ENV and LABEL triples. */
@@ -695,14 +710,14 @@ static int kvs_from(struct ctx *c, struct instr *in, const char *what)
 		return errkw(c, "%s requires at least one argument", what);
 	if (n->nargs % 3)
 		return errkw(c, "Bad input to %s, too many arguments", what);
-	in->kvs = xcalloc(n->nargs / 3, sizeof(*in->kvs));
+	in->kvs = arena_calloc(c->a, n->nargs / 3, sizeof(*in->kvs));
 	for (i = 0; i < n->nargs; i += 3) {
 		struct kv *kv = &in->kvs[in->nkvs];
 		if (!*n->args[i].s)
 			return errat(c, n->args[i].line, n->args[i].col,
 				     "%s names can not be blank", what);
-		kv->key = take(&n->args[i].s);
-		kv->value = take(&n->args[i + 1].s);
+		kv->key = n->args[i].s;
+		kv->value = n->args[i + 1].s;
 		kv->has_value = 1;
 		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->legacy_kv = !*n->args[i + 2].s;
@@ -729,7 +744,7 @@ static int conv_maintainer(struct ctx *c, struct instr *in, struct flags *f)
 {
 	if (!need_args(c, 1, 1, "MAINTAINER") || !flags_parse(c, f))
 		return 0;
-	args_copy(in, c->node, 0);
+	args_copy(c, in, c->node, 0);
 	return 1;
 }
 
@@ -737,7 +752,7 @@ static int conv_workdir(struct ctx *c, struct instr *in, struct flags *f)
 {
 	if (!need_args(c, 1, 1, "WORKDIR") || !flags_parse(c, f))
 		return 0;
-	args_copy(in, c->node, 0);
+	args_copy(c, in, c->node, 0);
 	return 1;
 }
 
@@ -745,7 +760,7 @@ static int conv_user(struct ctx *c, struct instr *in, struct flags *f)
 {
 	if (!need_args(c, 1, 1, "USER") || !flags_parse(c, f))
 		return 0;
-	args_copy(in, c->node, 0);
+	args_copy(c, in, c->node, 0);
 	return 1;
 }
 
@@ -756,7 +771,7 @@ static int conv_stopsignal(struct ctx *c, struct instr *in, struct flags *f)
 	(void)f; /* BuildKit parses no flags for STOPSIGNAL */
 	if (!need_args(c, 1, 1, "STOPSIGNAL"))
 		return 0;
-	args_copy(in, c->node, 0);
+	args_copy(c, in, c->node, 0);
 	if (!strchr(in->args[0], '$') && !valid_signal(in->args[0]))
 		return errat(c, c->node->args[0].line, c->node->args[0].col, "invalid signal: %s",
 			     in->args[0]);
@@ -767,7 +782,7 @@ static int conv_cmd(struct ctx *c, struct instr *in, struct flags *f)
 {
 	if (!flags_parse(c, f))
 		return 0;
-	args_cmdline(in, c->node, 0);
+	args_cmdline(c, in, c->node, 0);
 	return 1;
 }
 
@@ -775,7 +790,7 @@ static int conv_shell(struct ctx *c, struct instr *in, struct flags *f)
 {
 	if (!flags_parse(c, f))
 		return 0;
-	args_cmdline(in, c->node, 0);
+	args_cmdline(c, in, c->node, 0);
 	if (!in->nargs)
 		return errkw(c, "SHELL requires at least one argument");
 	if (!in->json)
@@ -793,7 +808,7 @@ static int conv_expose(struct ctx *c, struct instr *in, struct flags *f)
 {
 	if (!need_args(c, 1, 0, "EXPOSE") || !flags_parse(c, f))
 		return 0;
-	args_copy(in, c->node, 0);
+	args_copy(c, in, c->node, 0);
 	qsort(in->args, in->nargs, sizeof(*in->args), cmp_str);
 	return 1;
 }
@@ -804,7 +819,7 @@ static int conv_volume(struct ctx *c, struct instr *in, struct flags *f)
 
 	if (!need_args(c, 1, 0, "VOLUME") || !flags_parse(c, f))
 		return 0;
-	args_copy(in, c->node, 0);
+	args_copy(c, in, c->node, 0);
 	in->json = c->node->json;
 	for (i = 0; i < in->nargs; i++) {
 		len = parse_trim_space(in->args[i], strlen(in->args[i]), &start);
@@ -825,15 +840,15 @@ static int conv_arg(struct ctx *c, struct instr *in, struct flags *f)
 	(void)f; /* BuildKit parses no flags for ARG */
 	if (!need_args(c, 1, 0, "ARG"))
 		return 0;
-	in->kvs = xcalloc(n->nargs, sizeof(*in->kvs));
+	in->kvs = arena_calloc(c->a, n->nargs, sizeof(*in->kvs));
 	for (i = 0; i < n->nargs; i++) {
 		const char *w = n->args[i].s, *eq = strchr(w, '=');
 		struct kv *kv = &in->kvs[in->nkvs];
 		if (eq == w)
 			return errat(c, n->args[i].line, n->args[i].col,
 				     "ARG names can not be blank");
-		kv->key = eq ? xstrndup(w, (size_t)(eq - w)) : xstrdup(w);
-		kv->value = eq ? xstrdup(eq + 1) : NULL;
+		kv->key = eq ? arena_strndup(c->a, w, (size_t)(eq - w)) : n->args[i].s;
+		kv->value = eq ? n->args[i].s + (eq - w) + 1 : NULL;
 		kv->has_value = eq != NULL;
 		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->nkvs++;
@@ -866,9 +881,8 @@ static int conv_from(struct ctx *c, struct instr *in, struct flags *f)
 	char *name;
 
 	if (n->nargs == 3 && is_as(n->args[1].s)) {
-		name = parse_lower(n->args[2].s);
+		name = lower_in(c, n->args[2].s);
 		if (!valid_stage(name)) {
-			free(name);
 			errat(c, n->args[2].line, n->args[2].col,
 			      "invalid name for build stage: %s, name can't start with a number or "
 			      "contain symbols",
@@ -883,9 +897,9 @@ static int conv_from(struct ctx *c, struct instr *in, struct flags *f)
 	flag_add(f, "platform", F_STRING, "");
 	if (!flags_parse(c, f))
 		return 0;
-	in->image = xstrdup(n->args[0].s);
-	in->platform = flag_str(f, "platform");
-	args_copy(in, n, 0);
+	in->image = n->args[0].s; /* also args[0]: both are the arena's */
+	in->platform = flag_str(c, f, "platform");
+	args_copy(c, in, n, 0);
 	return 1;
 }
 
@@ -903,11 +917,11 @@ static int sources(struct ctx *c, struct instr *in, const char *what)
 		return errat(c, n->args[n->nargs - 1].line, n->args[n->nargs - 1].col,
 			     "%s cannot accept a heredoc as a destination", what);
 	}
-	in->args = xcalloc(n->nargs + 1, sizeof(*in->args));
+	in->args = arena_calloc(c->a, n->nargs + 1, sizeof(*in->args));
 	for (i = 0; i < n->nargs; i++) {
 		const char *content = NULL;
 		if (i + 1 == n->nargs || !parse_heredoc_word(n->args[i].s, &h)) {
-			in->args[in->nargs++] = take(&n->args[i].s);
+			in->args[in->nargs++] = n->args[i].s;
 			continue;
 		}
 		for (k = n->nheredocs; k-- > 0;) {
@@ -916,7 +930,7 @@ static int sources(struct ctx *c, struct instr *in, const char *what)
 				break;
 			}
 		}
-		heredoc_add(in, &h, content);
+		heredoc_add(c, in, &h, content);
 		free(h.name);
 	}
 	return 1;
@@ -953,17 +967,17 @@ static int copy_checks(struct ctx *c, struct instr *in, struct flags *f)
 }
 
 /* The flag values COPY and ADD share. */
-static void copy_fields(struct instr *in, struct flags *f)
+static void copy_fields(struct ctx *c, struct instr *in, struct flags *f)
 {
 	struct flag *ex = flag_get(f, "exclude");
 	size_t i;
 
-	in->chown = flag_str(f, "chown");
-	in->chmod = flag_str(f, "chmod");
+	in->chown = flag_str(c, f, "chown");
+	in->chmod = flag_str(c, f, "chmod");
 	in->link = flag_true(f, "link");
-	in->excludes = xcalloc(ex->values.n + 1, sizeof(*in->excludes));
+	in->excludes = arena_calloc(c->a, ex->values.n + 1, sizeof(*in->excludes));
 	for (i = 0; i < ex->values.n; i++)
-		in->excludes[i] = xstrdup(ex->values.v[i]);
+		in->excludes[i] = arena_strdup(c->a, ex->values.v[i]);
 	in->nexcludes = ex->values.n;
 }
 
@@ -982,9 +996,9 @@ static int conv_add(struct ctx *c, struct instr *in, struct flags *f)
 	flag_add(f, "exclude", F_STRINGS, "");
 	if (!flags_parse(c, f) || !sources(c, in, "ADD"))
 		return 0;
-	copy_fields(in, f);
+	copy_fields(c, in, f);
 	in->keep_git_dir = flag_true(f, "keep-git-dir");
-	in->checksum = flag_str(f, "checksum");
+	in->checksum = flag_str(c, f, "checksum");
 	fl = flag_get(f, "unpack");
 	in->unpack = fl->used ? flag_true(f, "unpack") : -1;
 	return copy_checks(c, in, f);
@@ -1002,8 +1016,8 @@ static int conv_copy(struct ctx *c, struct instr *in, struct flags *f)
 	flag_add(f, "parents", F_BOOL, "false");
 	if (!flags_parse(c, f) || !sources(c, in, "COPY"))
 		return 0;
-	copy_fields(in, f);
-	in->from = flag_str(f, "from");
+	copy_fields(c, in, f);
+	in->from = flag_str(c, f, "from");
 	in->parents = flag_true(f, "parents");
 	in->unpack = -1;
 	return copy_checks(c, in, f);
@@ -1037,10 +1051,10 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 	flag_add(f, "security", F_STRING, "sandbox");
 	if (!flags_parse(c, f))
 		return 0;
-	args_cmdline(in, c->node, 0);
-	heredocs_all(in, c->node);
+	args_cmdline(c, in, c->node, 0);
+	heredocs_all(c, in, c->node);
 	mounts = flag_get(f, "mount");
-	in->mounts = xcalloc(mounts->values.n + 1, sizeof(*in->mounts));
+	in->mounts = arena_calloc(c->a, mounts->values.n + 1, sizeof(*in->mounts));
 	for (i = 0; i < mounts->values.n; i++) {
 		const struct pword *w = flag_word(c->node, "mount", i);
 		if (mount_parse(mounts->values.v[i], NULL, NULL, &in->mounts[i], msg, sizeof(msg)))
@@ -1055,14 +1069,14 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 		buf_free(&b);
 		return 0;
 	}
-	in->network = fl->used ? xstrdup(fl->value) : NULL;
+	in->network = fl->used ? arena_strdup(c->a, fl->value) : NULL;
 	fl = flag_get(f, "security");
 	if (strcmp(fl->value, "sandbox") && strcmp(fl->value, "insecure")) {
 		errat(c, fl->line, fl->col, "security %s is not valid", q(&b, fl->value));
 		buf_free(&b);
 		return 0;
 	}
-	in->security = fl->used ? xstrdup(fl->value) : NULL;
+	in->security = fl->used ? arena_strdup(c->a, fl->value) : NULL;
 	return 1;
 }
 
@@ -1122,7 +1136,7 @@ static int conv_healthcheck(struct ctx *c, struct instr *in, struct flags *f)
 		return 0;
 	}
 	free(typ);
-	args_cmdline(in, n, 1);
+	args_cmdline(c, in, n, 1);
 	if (!in->nargs)
 		return errkw(c, "Missing command after HEALTHCHECK CMD");
 	if (!hc_duration(c, f, "interval", &in->hc_interval) ||
@@ -1152,20 +1166,20 @@ static void instr_clear(struct instr *in);
 
 /* The trigger as BuildKit parses it when it fires (a one-line Dockerfile),
  * located at the ONBUILD; NULL when it does not parse. */
-static struct instr *trigger_parse(const char *path, const char *text, const struct pnode *at)
+static struct instr *trigger_parse(struct ctx *oc, const char *text, const struct pnode *at)
 {
 	struct df_error err;
-	struct ptree *t = parse_tree(path, text, strlen(text), '\\', &err);
-	struct ctx c = {path, &err, NULL};
+	struct ptree *t = parse_tree_in(oc->path, text, strlen(text), '\\', &err, oc->a);
+	struct ctx c = {oc->path, &err, NULL, oc->a};
 	struct instr *in = NULL;
 
 	if (t && t->nnodes == 1) {
-		in = xcalloc(1, sizeof(*in));
+		in = arena_alloc(c.a, sizeof(*in));
 		if (convert(&c, &t->nodes[0], in)) {
-			in->loc = (struct loc){path, at->child->line, at->child->col, at->end_line};
+			in->loc =
+			    (struct loc){c.path, at->child->line, at->child->col, at->end_line};
 		} else {
-			instr_clear(in);
-			free(in);
+			instr_clear(in); /* its strings stay in the arena */
 			in = NULL;
 		}
 	}
@@ -1174,7 +1188,7 @@ static struct instr *trigger_parse(const char *path, const char *text, const str
 }
 
 /* The trigger text: the line without "ONBUILD", heredocs appended. */
-static char *onbuild_expr(const struct pnode *n)
+static char *onbuild_expr(struct ctx *c, const struct pnode *n)
 {
 	const char *s = n->original;
 	struct buf b = {0};
@@ -1195,7 +1209,7 @@ static char *onbuild_expr(const struct pnode *n)
 		buf_adds(&b, n->heredocs[i].content ? n->heredocs[i].content : "");
 		buf_adds(&b, n->heredocs[i].name);
 	}
-	return buf_steal(&b);
+	return buf_to_arena(c, &b);
 }
 
 static int conv_onbuild(struct ctx *c, struct instr *in, struct flags *f)
@@ -1225,9 +1239,9 @@ static int conv_onbuild(struct ctx *c, struct instr *in, struct flags *f)
 	}
 	free(trig);
 	in->nargs = 1;
-	in->args = xcalloc(2, sizeof(*in->args));
-	in->args[0] = onbuild_expr(n);
-	in->inner = trigger_parse(c->path, in->args[0], n);
+	in->args = arena_calloc(c->a, 2, sizeof(*in->args));
+	in->args[0] = onbuild_expr(c, n);
+	in->inner = trigger_parse(c, in->args[0], n);
 	return 1;
 }
 
@@ -1266,7 +1280,7 @@ static int conv_cmp(const void *key, const void *elem)
 /* ParseInstruction: one node to a typed instruction. */
 static int convert(struct ctx *c, struct pnode *n, struct instr *in)
 {
-	char *lower = parse_lower(n->keyword);
+	char *lower = lower_in(c, n->keyword);
 	const struct conv *cv = bsearch(lower, convs, LEN(convs), sizeof(convs[0]), conv_cmp);
 	struct flags f = {0};
 	int ok;
@@ -1287,21 +1301,12 @@ static int convert(struct ctx *c, struct pnode *n, struct instr *in)
 	}
 	in->kind = cv->kind;
 	ok = cv->fn(c, in, &f);
-	in->original = take(&n->original); /* last: ONBUILD's trigger reads it */
+	in->original = n->original;
 	flags_free(&f);
 	return ok;
 }
 
 /* ---- freeing ---- */
-
-static void strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 void mount_clear(struct mount *m)
 {
@@ -1315,49 +1320,35 @@ void mount_clear(struct mount *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Frees what an instruction holds outside the arena: mounts (mount_parse
+ * allocates their strings) and the heredoc array (grown one at a time). */
 static void instr_clear(struct instr *in)
 {
 	size_t i;
 
-	free(in->keyword);
-	free(in->original);
-	strv_free(in->args, in->nargs);
-	for (i = 0; i < in->nkvs; i++) {
-		free(in->kvs[i].key);
-		free(in->kvs[i].value);
-	}
-	free(in->kvs);
-	for (i = 0; i < in->nheredocs; i++) {
-		free(in->heredocs[i].name);
-		free(in->heredocs[i].content);
-	}
 	free(in->heredocs);
-	free(in->image);
-	free(in->stage_name);
-	free(in->platform);
-	free(in->from);
-	free(in->chown);
-	free(in->chmod);
-	free(in->checksum);
-	strv_free(in->excludes, in->nexcludes);
 	for (i = 0; i < in->nmounts; i++)
 		mount_clear(&in->mounts[i]);
-	free(in->mounts);
-	free(in->network);
-	free(in->security);
-	if (in->inner) {
+	if (in->inner)
 		instr_clear(in->inner);
-		free(in->inner);
-	}
 	memset(in, 0, sizeof(*in));
 }
 
+/* An instruction from instr_parse_trigger with the arena of its strings. */
+struct trigger {
+	struct instr in; /* first: instr_free gets &in */
+	struct arena a;
+};
+
 void instr_free(struct instr *in)
 {
+	struct trigger *t = (struct trigger *)in;
+
 	if (!in)
 		return;
 	instr_clear(in);
-	free(in);
+	arena_free(&t->a);
+	free(t);
 }
 
 void dockerfile_free(struct dockerfile *df)
@@ -1372,6 +1363,7 @@ void dockerfile_free(struct dockerfile *df)
 	free(df->path);
 	free(df->syntax);
 	free(df->check);
+	arena_free(&df->arena);
 	free(df);
 }
 
@@ -1418,10 +1410,11 @@ static int check_directive(struct ctx *c, const char *v, int line)
 }
 
 /* Converts a parsed tree; NULL with err on the first bad instruction. */
-static struct dockerfile *from_tree(struct ptree *t, const char *path, struct df_error *err)
+/* Converts t, read into df's arena, into df; NULL (df freed) on error. */
+static struct dockerfile *from_tree(struct ptree *t, struct dockerfile *df, const char *path,
+				    struct df_error *err)
 {
-	struct dockerfile *df = xcalloc(1, sizeof(*df));
-	struct ctx c = {NULL, err, NULL};
+	struct ctx c = {NULL, err, NULL, &df->arena};
 	size_t i;
 	int stages = 0;
 
@@ -1440,9 +1433,8 @@ static struct dockerfile *from_tree(struct ptree *t, const char *path, struct df
 			instr_clear(in);
 			goto fail;
 		}
-		/* the instruction has its own copies: freeing the node now keeps
-		 * the tree and the instructions from both being whole in memory
-		 * (the next nodes' conversions reuse its memory) */
+		/* the instruction points at the node's text (df's arena) and
+		 * has copies of its heredocs, which can go now */
 		parse_node_clear(&t->nodes[i]);
 		df->ninstrs++;
 		if (in->kind == I_FROM) {
@@ -1488,10 +1480,13 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 		snprintf(err->msg, sizeof(err->msg), "the Dockerfile cannot be empty");
 		return NULL;
 	}
-	t = parse_tree(path, text, len, '\\', err);
-	if (!t)
+	df = xcalloc(1, sizeof(*df));
+	t = parse_tree_in(path, text, len, '\\', err, &df->arena);
+	if (!t) {
+		dockerfile_free(df);
 		return NULL;
-	df = from_tree(t, path, err);
+	}
+	df = from_tree(t, df, path, err);
 	if (df && warn)
 		print_warnings(t, path);
 	parse_free(t);
@@ -1541,24 +1536,23 @@ struct dockerfile *dockerfile_load(const char *path)
 struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape)
 {
 	struct df_error err;
-	struct ptree *t = parse_tree(loc->file, text, strlen(text), escape, &err);
-	struct instr *in;
-	struct ctx c = {loc->file, &err, NULL};
+	struct trigger *tr = xcalloc(1, sizeof(*tr));
+	struct ptree *t = parse_tree_in(loc->file, text, strlen(text), escape, &err, &tr->a);
+	struct ctx c = {loc->file, &err, NULL, &tr->a};
 
 	if (t && t->nnodes != 1) {
 		parse_free(t);
 		t = NULL;
 		snprintf(err.msg, sizeof(err.msg), "invalid ONBUILD trigger: %s", text);
 	}
-	in = xcalloc(1, sizeof(*in));
-	if (!t || !convert(&c, &t->nodes[0], in)) {
+	if (!t || !convert(&c, &t->nodes[0], &tr->in)) {
 		parse_free(t);
 		err.loc = *loc;
 		loc_fatal(loc, "%s", err.msg);
 	}
 	parse_free(t);
-	in->loc = *loc;
-	return in;
+	tr->in.loc = *loc;
+	return &tr->in;
 }
 
 /* ---- RUN --mount ---- */

@@ -7,6 +7,8 @@
 #define DF_INSTR_H
 #include <stddef.h>
 
+#include "util.h"
+
 enum instr_kind {
 	I_ADD,
 	I_ARG,
@@ -78,8 +80,11 @@ struct mount {
 	int deferred;	      /* some value needs expansion first (additive) */
 };
 
+/* The int fields are kept in pairs: the array of 9,900 instructions of a
+ * big file is first touched page by page, so padding costs page faults. */
 struct instr {
 	enum instr_kind kind;
+	int json; /* see args */
 	struct loc loc;
 	char *keyword;	/* as written, e.g. "run" lower-cased */
 	char *original; /* the instruction's source text, continuations joined */
@@ -93,11 +98,11 @@ struct instr {
 	 * the trigger text BuildKit stores in Config.OnBuild. */
 	char **args;
 	size_t nargs;
-	int json;
 
 	struct kv *kvs; /* ENV, LABEL, ARG */
 	size_t nkvs;
 	int legacy_kv; /* ENV k v / LABEL k v form */
+	int hc_none;   /* HEALTHCHECK NONE */
 
 	struct heredoc *heredocs;
 	size_t nheredocs;
@@ -120,14 +125,14 @@ struct instr {
 	char *network;	/* "default", "none", "host" or NULL */
 	char *security; /* "sandbox", "insecure" or NULL */
 
-	/* HEALTHCHECK: durations in nanoseconds, 0 = inherit */
-	int hc_none;
-	long long hc_interval, hc_timeout, hc_start_period, hc_start_interval;
-	int hc_retries; /* 0 = inherit */
-
 	/* ONBUILD: the inner instruction, or NULL when it does not parse
 	 * (BuildKit reports that only when the trigger runs). */
 	struct instr *inner;
+
+	/* HEALTHCHECK (and hc_none above): durations in nanoseconds,
+	 * 0 = inherit */
+	long long hc_interval, hc_timeout, hc_start_period, hc_start_interval;
+	int hc_retries; /* 0 = inherit */
 };
 
 struct dockerfile {
@@ -137,6 +142,9 @@ struct dockerfile {
 	char *check;  /* # check= directive or NULL */
 	struct instr *instrs;
 	size_t ninstrs;
+	/* Every string and array of the instructions but mounts and the
+	 * heredoc arrays, and the reader's words they point at: freed at once. */
+	struct arena arena;
 };
 
 /* Reads and validates a Dockerfile. On any error prints

@@ -237,6 +237,8 @@ struct lline {
 	struct buf text;
 	struct seg *segs;
 	size_t nsegs, segcap;
+	struct arena *a;      /* the words' text (see struct ptree) */
+	struct arena *arrays; /* the word arrays: the tree's own arena */
 };
 
 /* Appends a piece of physical line `line` that started at column col. */
@@ -484,40 +486,43 @@ struct words {
 	size_t n;
 };
 
-/* Appends pw. The array grows by doubling: its capacity is w->n rounded
- * up to a power of two, as words are only ever appended through here. */
-static void words_push(struct words *w, struct pword pw)
+/* Appends pw. The array, in the tree's arena, grows by doubling: its
+ * capacity is w->n rounded up to a power of two, as words are only ever
+ * appended through here (most nodes have one or two, so the copies left
+ * behind are small and go with the tree). */
+static void words_push(struct words *w, struct arena *a, struct pword pw)
 {
-	if ((w->n & (w->n - 1)) == 0) /* 0, 1, 2, 4, ...: full */
-		w->v = xreallocarray(w->v, w->n ? w->n * 2 : 2, sizeof(*w->v));
+	if ((w->n & (w->n - 1)) == 0) { /* 0, 1, 2, 4, ...: full */
+		struct pword *v = arena_alloc(a, (w->n ? w->n * 2 : 2) * sizeof(*v));
+		if (w->n)
+			memcpy(v, w->v, w->n * sizeof(*v));
+		w->v = v;
+	}
 	w->v[w->n++] = pw;
 }
 
-/* Appends a word whose text s (malloc'd) is taken and that starts at
- * offset off. */
+/* Appends a word whose text s (in ll->a) starts at offset off. */
 static void words_put(struct words *w, const struct lline *ll, char *s, size_t len, size_t off)
 {
 	struct pword pw = {s, len, 0, 0};
 
 	ll_pos(ll, off, &pw.line, &pw.col);
-	words_push(w, pw);
+	words_push(w, ll->arrays, pw);
 }
 
-/* Appends a word whose text is b (taken) and that starts at offset off. */
+/* Appends a copy of b's text as a word that starts at offset off, and
+ * empties b, which keeps its memory for the next word. */
 static void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len,
 		      size_t off)
 {
-	words_put(w, ll, buf_steal(b), len, off);
+	words_put(w, ll, arena_strndup(ll->a, b->s ? b->s : "", len), len, off);
+	buf_reset(b);
 }
 
 /* Appends a copy of s[0..n) as a word. */
 static void words_addn(struct words *w, const struct lline *ll, const char *s, size_t n, size_t off)
 {
-	char *c = xmalloc(n + 1);
-
-	memcpy(c, s, n);
-	c[n] = '\0';
-	words_put(w, ll, c, n, off);
+	words_put(w, ll, arena_strndup(ll->a, s, n), n, off);
 }
 
 /* Appends byte c as Go's string(rune(c)) does: bytes >= 0x80 are read as
@@ -965,25 +970,13 @@ invalid:
 
 /* ---- nodes ---- */
 
-static void words_free(struct pword *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].s);
-	free(v);
-}
-
 void parse_node_clear(struct pnode *n)
 {
 	size_t i;
 
 	if (!n)
 		return;
-	free(n->keyword);
-	free(n->original);
-	words_free(n->flags, n->nflags);
-	words_free(n->args, n->nargs);
+	/* the words and their arrays are the arena's */
 	if (n->child) {
 		parse_node_clear(n->child);
 		free(n->child);
@@ -1044,18 +1037,15 @@ static int args_json(struct parser *ps, struct pnode *node, size_t off, size_t n
 	if (!n && !list)
 		return 1;
 	r = parse_json(&ps->ll, off, n, &w);
-	if (r < 0) {
-		words_free(w.v, w.n);
+	if (r < 0)
 		return fail(
 		    ps, node->rest_line, node->rest_col,
 		    "when using JSON array syntax, arrays must be comprised of strings only");
-	}
 	if (r > 0) {
 		node->json = 1;
 		node_take_args(node, &w);
 		return 1;
 	}
-	words_free(w.v, w.n);
 	w = (struct words){0};
 	if (list) {
 		if (n)
@@ -1087,7 +1077,6 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 	if (!words.n)
 		return 1;
 	if (!memchr(words.v[0].s, '=', words.v[0].len)) {
-		words_free(words.v, words.n);
 		for (i = 0; i < n && !re_ws(s[i]); i++)
 			;
 		if (i == n)
@@ -1109,17 +1098,17 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 			     "Syntax error - can't find = in %s. Must be of the form: name=value",
 			     q.s);
 			buf_free(&q);
-			words_free(words.v, words.n);
-			words_free(out.v, out.n);
 			return 0;
 		}
-		kv_add(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), eq + 1,
-		       wd->len - (size_t)(eq - wd->s) - 1, "=", 0);
+		/* key and value stay in the word's text, split at the '=' */
+		*eq = '\0';
+		words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		words_put(&out, &ps->ll, eq + 1, wd->len - (size_t)(eq - wd->s) - 1, 0);
+		words_addn(&out, &ps->ll, "=", 1, 0);
 		/* keep each part's position at the word */
 		out.v[out.n - 3].line = out.v[out.n - 2].line = out.v[out.n - 1].line = wd->line;
 		out.v[out.n - 3].col = out.v[out.n - 2].col = out.v[out.n - 1].col = wd->col;
 	}
-	words_free(words.v, words.n);
 	node_take_args(node, &out);
 	return 1;
 }
@@ -1143,9 +1132,8 @@ static int args_health(struct parser *ps, struct pnode *node, size_t off, size_t
 		return 0;
 	words_addn(&w, &ps->ll, s, sep, off);
 	for (i = 0; i < cmd.nargs; i++) {
-		words_push(&w, cmd.args[i]);
+		words_push(&w, ps->ll.arrays, cmd.args[i]);
 	}
-	free(cmd.args);
 	node->json = cmd.json;
 	node_take_args(node, &w);
 	return 1;
@@ -1204,10 +1192,10 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	len = parse_trim_space(ps->ll.text.s + off, n, &start);
 	off += start;
 	s = ps->ll.text.s + off;
-	node->original = xstrndup(ps->ll.text.s + off - start, n);
+	node->original = arena_strndup(ps->ll.a, ps->ll.text.s + off - start, n);
 	for (k = 0; k < len && !re_ws(s[k]); k++)
 		;
-	node->keyword = xstrndup(s, k);
+	node->keyword = arena_strndup(ps->ll.a, s, k);
 	ll_pos(&ps->ll, off, &node->line, &node->col);
 	for (rest = k; rest < len && re_ws(s[rest]); rest++)
 		;
@@ -1542,17 +1530,26 @@ void parse_free(struct ptree *t)
 	free(t->path);
 	free(t->syntax);
 	free(t->check);
+	arena_free(&t->arena);
 	free(t);
 }
 
 struct ptree *parse_tree(const char *path, const char *text, size_t len, char escape,
 			 struct df_error *err)
 {
+	return parse_tree_in(path, text, len, escape, err, NULL);
+}
+
+struct ptree *parse_tree_in(const char *path, const char *text, size_t len, char escape,
+			    struct df_error *err, struct arena *a)
+{
 	struct parser ps = {0};
 	struct ptree *t = xcalloc(1, sizeof(*t));
 	int ok;
 
 	t->path = xstrdup(path);
+	ps.ll.a = a ? a : &t->arena;
+	ps.ll.arrays = &t->arena;
 	ps.path = path;
 	ps.p = text;
 	ps.end = text + len;

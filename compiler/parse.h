@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "instr.h"
+#include "util.h"
 
 struct buf;
 
@@ -62,6 +63,11 @@ struct ptree {
 	size_t nnodes;
 	struct pwarning *warnings;
 	size_t nwarnings;
+	/* The word arrays, and the text of keywords, originals and words (not
+	 * heredocs) unless the caller gives an arena for the text
+	 * (parse_tree_in), where it outlives the tree so that instructions
+	 * keep it without a copy. */
+	struct arena arena;
 };
 
 /* Parses a Dockerfile's text; NULL with err filled on a syntax error.
@@ -69,6 +75,9 @@ struct ptree {
  * may change it). err->loc.file points at path, which must outlive it. */
 struct ptree *parse_tree(const char *path, const char *text, size_t len, char escape,
 			 struct df_error *err);
+/* Same, with the words' text allocated in a (the caller frees a). */
+struct ptree *parse_tree_in(const char *path, const char *text, size_t len, char escape,
+			    struct df_error *err, struct arena *a);
 /* Frees a tree. */
 void parse_free(struct ptree *t);
 /* Frees one node and its children (not the node itself). */

@@ -35,6 +35,7 @@ struct disp {
 	char **vars;
 	size_t vars_cap;
 	int vars_stale;
+	struct buf tmp; /* a title being written */
 };
 
 static void strv_free(char **v)
@@ -95,25 +96,29 @@ static void disp_put_int(struct buf *b, long v)
 	buf_addn(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* "Dockerfile:12" for the runtime's error messages. */
-static char *disp_loc(const struct instr *in)
+/* "Dockerfile:12" for the runtime's error messages, in the graph's arena. */
+static char *disp_loc(struct graph *g, const struct instr *in)
 {
-	char *p = xstrdup(in->loc.file ? in->loc.file : "Dockerfile");
+	char *p = xstrdup(in->loc.file ? in->loc.file : "Dockerfile"), *loc;
 	struct buf b = {0};
 
 	buf_adds(&b, basename(p));
 	buf_addc(&b, ':');
 	disp_put_int(&b, in->loc.line);
 	free(p);
-	return buf_steal(&b);
+	loc = arena_strndup(&g->arena, b.s, b.len);
+	buf_free(&b);
+	return loc;
 }
 
-/* "[builder 2/5] RUN go build" (first line of the instruction). */
-static char *disp_title(const struct disp *d, const struct instr *in)
+/* "[builder 2/5] RUN go build" (first line of the instruction), in the
+ * graph's arena. */
+static char *disp_title(struct disp *d, const struct instr *in)
 {
 	const char *text = in->original ? in->original : instr_name(in->kind);
-	struct buf b = {0};
+	struct buf b = d->tmp;
 
+	buf_reset(&b);
 	buf_addc(&b, '[');
 	buf_adds(&b, d->s->label);
 	buf_addc(&b, ' ');
@@ -122,13 +127,14 @@ static char *disp_title(const struct disp *d, const struct instr *in)
 	disp_put_int(&b, d->total);
 	buf_addn(&b, "] ", 2);
 	buf_addn(&b, text, strcspn(text, "\n"));
-	return buf_steal(&b);
+	d->tmp = b;
+	return arena_strndup(&d->g->arena, b.s, b.len);
 }
 
 static struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in)
 {
-	struct step *st = xcalloc(1, sizeof(*st));
-	char *title = disp_title(d, in), *loc = disp_loc(in);
+	struct step *st = arena_calloc(&d->g->arena, 1, sizeof(*st));
+	char *title = disp_title(d, in), *loc = disp_loc(d->g, in);
 
 	st->kind = kind;
 	st->in = in;
@@ -191,8 +197,8 @@ static struct step *disp_commit(struct disp *d, struct step *st)
 struct step *step_base(struct graph *g, struct stage *s, const char *image, const char *manifest,
 		       const struct instr *in)
 {
-	struct step *st = xcalloc(1, sizeof(*st));
-	char *loc = disp_loc(in), *title;
+	struct step *st = arena_calloc(&g->arena, 1, sizeof(*st));
+	char *loc = disp_loc(g, in), *title, *heap;
 	struct sv *o;
 
 	st->kind = STEP_BASE;
@@ -204,17 +210,20 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		st->image = xstrdup(image);
 		st->manifest = manifest ? xstrdup(manifest) : NULL;
 		st->ref = store_ref_path(g->cli->store, image);
-		title = s ? xasprintf("[%s 1/%zu] FROM %s", s->label, s->ninstrs + 1, image)
-			  : xasprintf("[internal] load metadata for %s", image);
+		heap = s ? xasprintf("[%s 1/%zu] FROM %s", s->label, s->ninstrs + 1, image)
+			 : xasprintf("[internal] load metadata for %s", image);
+		title = arena_strdup(&g->arena, heap);
 		sv_set_str(st->spec, o, "title", title);
 		sv_set_str(st->spec, o, "loc", loc);
 		sv_set_str(st->spec, o, "image", image);
 	} else {
-		title = xasprintf("[%s 1/%zu] FROM scratch", s->label, s->ninstrs + 1);
+		heap = xasprintf("[%s 1/%zu] FROM scratch", s->label, s->ninstrs + 1);
+		title = arena_strdup(&g->arena, heap);
 		sv_set_str(st->spec, o, "title", title);
 		sv_set_str(st->spec, o, "loc", loc);
 		sv_set(o, "scratch", sv_bool(st->spec, 1));
 	}
+	free(heap);
 	st->title = title;
 	st->loc = loc;
 	step_key(g, st);
@@ -1233,6 +1242,7 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	s->last = d.cur;
 	s->flags |= FLAG_DONE;
 	buf_free(&d.env_json);
+	buf_free(&d.tmp);
 	free(d.vars);
 	buf_free(&d.vars_text);
 }

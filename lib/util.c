@@ -1,4 +1,6 @@
 #include <ctype.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,4 +158,87 @@ char *strlower(char *s)
 	for (char *p = s; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return s;
+}
+
+/* ---- arena ---- */
+
+/* Requests above a quarter of a block get a block of their own, so that a
+ * block wastes at most a quarter. */
+#define ARENA_BLOCK 65536
+
+struct arena_block {
+	struct arena_block *next;
+	max_align_t data[];
+};
+
+/* Chains a block of at least n bytes: a big one behind head so that head's
+ * free room stays in use. */
+static char *arena_block_new(struct arena *a, size_t n)
+{
+	size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+	struct arena_block *b = xmalloc(sizeof(*b) + size);
+
+	if (size != ARENA_BLOCK && a->head) {
+		b->next = a->head->next;
+		a->head->next = b;
+		return (char *)b->data;
+	}
+	b->next = a->head;
+	a->head = b;
+	a->p = (char *)b->data + n;
+	a->end = (char *)b->data + size;
+	return (char *)b->data;
+}
+
+/* n bytes (n > 0) at a multiple of align, a power of two. Strings are
+ * not aligned: most words are shorter than 16 bytes. */
+static void *arena_get(struct arena *a, size_t n, size_t align)
+{
+	uintptr_t p = ((uintptr_t)a->p + align - 1) & ~(uintptr_t)(align - 1);
+
+	if (p > (uintptr_t)a->end || (uintptr_t)a->end - p < n)
+		return arena_block_new(a, n);
+	a->p = (char *)p + n;
+	return (char *)p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	return arena_get(a, n ? n : 1, alignof(max_align_t));
+}
+
+void *arena_calloc(struct arena *a, size_t n, size_t sz)
+{
+	void *p;
+
+	if (sz && n > SIZE_MAX / sz)
+		fatal("out of memory");
+	p = arena_alloc(a, n * sz);
+	memset(p, 0, n * sz);
+	return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *c = arena_get(a, n + 1, 1);
+
+	memcpy(c, s, n);
+	c[n] = '\0';
+	return c;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+void arena_free(struct arena *a)
+{
+	struct arena_block *b, *next;
+
+	for (b = a->head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	*a = (struct arena){0};
 }

@@ -27,6 +27,25 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 
+/* A bump allocator: many small objects of one lifetime, freed in one call
+ * (the reader's words, the instructions' strings, the graph's steps:
+ * allocated and freed one by one they cost ~10 % of a big compile). */
+struct arena_block;
+struct arena {
+	struct arena_block *head; /* newest block; blocks are chained */
+	char *p, *end;		  /* free room of head */
+};
+/* n bytes aligned for any object, uninitialised; never NULL. */
+void *arena_alloc(struct arena *a, size_t n);
+/* n zeroed elements of size sz. */
+void *arena_calloc(struct arena *a, size_t n, size_t sz);
+/* A copy of s[0..n) plus a NUL. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* A copy of s. */
+char *arena_strdup(struct arena *a, const char *s);
+/* Frees every block; the arena is empty and reusable. */
+void arena_free(struct arena *a);
+
 /* NULL-terminated string lists. */
 struct strlist {
 	char **v;
