@@ -10,7 +10,9 @@
 # mounts, part of "sandbox"), and the floor: starting the runtime at all.
 # Usage: bench/run-overhead.sh [N] (default 50); needs python3 and a build:
 #   RUNTIME=build/runtime/df2make-runtime PROBE=build/tests/probe/probe
-# Prefix with `unshare -r` to measure the rootless path.
+# Prefix with `unshare -r` to measure the rootless path. The state and store
+# go in a scratch directory under ${TMPDIR:-/tmp} (docs/sandbox.md: where it
+# sits changes file-operation costs on some machines).
 set -eu
 N=${1:-50}
 RUNTIME=${RUNTIME:-./runtime/df2make-runtime}
