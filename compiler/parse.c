@@ -1333,8 +1333,9 @@ static int can_heredoc(const struct pnode *n)
 }
 
 /* Fails on a byte that is not UTF-8 at line, col. Instruction text ends up
- * in JSON specs and the YAML plan, which cannot carry such bytes (BuildKit's
- * LLB rejects them too); comments and directives may hold any bytes. */
+ * in JSON specs and the YAML plan, which cannot carry such bytes. docker
+ * differs: it builds, and a RUN sees U+FFFD for the byte (docs/dockerfile.md).
+ * Comments and directives may hold any bytes. */
 static int fail_utf8(struct parser *ps, int line, int col, unsigned char byte)
 {
 	return fail(ps, line, col,
