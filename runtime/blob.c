@@ -220,8 +220,12 @@ static int raw_stream(const char *path, struct sha256 *h, struct blob_writer *w,
 	if (!a)
 		return -1;
 	buf = xmalloc(BLOB_CHUNK);
-	while (r == 0 && (n = archive_read_data(a, buf, BLOB_CHUNK)) > 0)
-		r = w ? blob_write(w, buf, (size_t)n, e) : (sha256_update(h, buf, (size_t)n), 0);
+	while (r == 0 && (n = archive_read_data(a, buf, BLOB_CHUNK)) > 0) {
+		if (w)
+			r = blob_write(w, buf, (size_t)n, e);
+		else
+			sha256_update(h, buf, (size_t)n);
+	}
 	free(buf);
 	if (r == 0 && n < 0)
 		r = error_set(e, 0, "decompress %s: %s", path, archive_error_string(a));
