@@ -39,7 +39,7 @@ static struct archive *open_reader(int fd)
 {
 	struct archive *a = archive_read_new();
 
-	blob_read_filters(a);
+	blob_add_filters(a);
 	archive_read_support_format_tar(a);
 	lseek(fd, 0, SEEK_SET);
 	return a;

@@ -18,13 +18,19 @@
 
 #define BLOB_CHUNK (256 * 1024)
 
-void blob_read_filters(struct archive *a)
+void blob_add_filters(struct archive *a)
 {
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_bzip2(a);
 	archive_read_support_filter_xz(a);
 	archive_read_support_filter_lzma(a);
 	archive_read_support_filter_zstd(a);
+}
+
+void blob_read_filters(struct archive *a)
+{
+	blob_add_filters(a);
+	archive_read_support_filter_lz4(a);
 }
 
 int blob_is_hex(const char *s)
