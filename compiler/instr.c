@@ -496,7 +496,8 @@ static void flags_free(struct flags *f)
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		strlist_free(&f->v[i].values);
+		if (f->v[i].values.v) /* most flags are not lists */
+			strlist_free(&f->v[i].values);
 	f->n = 0;
 }
 
@@ -543,13 +544,18 @@ static int flags_parse(struct ctx *c, struct flags *f)
 	for (i = 0; ok && i < c->node->nflags; i++) {
 		const struct pword *w = &c->node->flags[i];
 		const char *eq = strchr(w->s, '=');
-		char *fname = eq ? xstrndup(w->s, (size_t)(eq - w->s)) : xstrdup(w->s);
+		size_t n = eq ? (size_t)(eq - w->s) : strlen(w->s);
+		char small[32], *fname = n < sizeof(small) ? small : xmalloc(n + 1);
 		struct flag *fl;
+
+		memcpy(fname, w->s, n); /* the name on the stack: one per flag */
+		fname[n] = '\0';
 
 		if (strncmp(w->s, "--", 2)) {
 			ok = errat(c, w->line, w->col, "arg should start with -- : %s", w->s);
 		} else if (!strcmp(w->s, "--")) {
-			free(fname);
+			if (fname != small)
+				free(fname);
 			break;
 		} else if (!(fl = flag_get(f, fname + 2))) {
 			for (k = 0; k < f->n; k++)
@@ -559,7 +565,8 @@ static int flags_parse(struct ctx *c, struct flags *f)
 		} else {
 			ok = flag_use(c, fl, w, fname, eq);
 		}
-		free(fname);
+		if (fname != small)
+			free(fname);
 	}
 	return ok;
 }
@@ -1054,7 +1061,10 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 	args_cmdline(c, in, c->node, 0);
 	heredocs_all(c, in, c->node);
 	mounts = flag_get(f, "mount");
-	in->mounts = arena_calloc(c->a, mounts->values.n + 1, sizeof(*in->mounts));
+	/* none for most RUNs: a zeroed spare mount each was a megabyte of
+	 * pages for a big file; mount_parse fills each one */
+	if (mounts->values.n)
+		in->mounts = arena_alloc(c->a, mounts->values.n * sizeof(*in->mounts));
 	for (i = 0; i < mounts->values.n; i++) {
 		const struct pword *w = flag_word(c->node, "mount", i);
 		if (mount_parse(mounts->values.v[i], NULL, NULL, &in->mounts[i], msg, sizeof(msg)))
@@ -1247,60 +1257,55 @@ static int conv_onbuild(struct ctx *c, struct instr *in, struct flags *f)
 
 /* ---- dispatch ---- */
 
+/* By kind, as parse_keyword gives it. */
 static const struct conv {
-	const char *name;
-	enum instr_kind kind;
+	const char *name; /* lower case */
 	conv_fn fn;
 } convs[] = {
-    {"add", I_ADD, conv_add},
-    {"arg", I_ARG, conv_arg},
-    {"cmd", I_CMD, conv_cmd},
-    {"copy", I_COPY, conv_copy},
-    {"entrypoint", I_ENTRYPOINT, conv_cmd},
-    {"env", I_ENV, conv_env},
-    {"expose", I_EXPOSE, conv_expose},
-    {"from", I_FROM, conv_from},
-    {"healthcheck", I_HEALTHCHECK, conv_healthcheck},
-    {"label", I_LABEL, conv_label},
-    {"maintainer", I_MAINTAINER, conv_maintainer},
-    {"onbuild", I_ONBUILD, conv_onbuild},
-    {"run", I_RUN, conv_run},
-    {"shell", I_SHELL, conv_shell},
-    {"stopsignal", I_STOPSIGNAL, conv_stopsignal},
-    {"user", I_USER, conv_user},
-    {"volume", I_VOLUME, conv_volume},
-    {"workdir", I_WORKDIR, conv_workdir},
+    [I_ADD] = {"add", conv_add},
+    [I_ARG] = {"arg", conv_arg},
+    [I_CMD] = {"cmd", conv_cmd},
+    [I_COPY] = {"copy", conv_copy},
+    [I_ENTRYPOINT] = {"entrypoint", conv_cmd},
+    [I_ENV] = {"env", conv_env},
+    [I_EXPOSE] = {"expose", conv_expose},
+    [I_FROM] = {"from", conv_from},
+    [I_HEALTHCHECK] = {"healthcheck", conv_healthcheck},
+    [I_LABEL] = {"label", conv_label},
+    [I_MAINTAINER] = {"maintainer", conv_maintainer},
+    [I_ONBUILD] = {"onbuild", conv_onbuild},
+    [I_RUN] = {"run", conv_run},
+    [I_SHELL] = {"shell", conv_shell},
+    [I_STOPSIGNAL] = {"stopsignal", conv_stopsignal},
+    [I_USER] = {"user", conv_user},
+    [I_VOLUME] = {"volume", conv_volume},
+    [I_WORKDIR] = {"workdir", conv_workdir},
 };
 
-static int conv_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct conv *)elem)->name);
-}
-
-/* ParseInstruction: one node to a typed instruction. */
+/* ParseInstruction: one node to a typed instruction. The reader has
+ * looked the keyword up (n->kind). */
 static int convert(struct ctx *c, struct pnode *n, struct instr *in)
 {
-	char *lower = lower_in(c, n->keyword);
-	const struct conv *cv = bsearch(lower, convs, LEN(convs), sizeof(convs[0]), conv_cmp);
 	struct flags f = {0};
 	int ok;
 
 	memset(in, 0, sizeof(*in));
 	in->unpack = -1;
 	in->loc = (struct loc){c->path, n->line, n->col, n->end_line};
-	in->keyword = lower;
 	c->node = n;
-	if (!cv) {
+	if (n->kind < 0) {
 		const char *opts[LEN(names)];
 		size_t i;
+		in->keyword = lower_in(c, n->keyword);
 		for (i = 0; i < LEN(names); i++)
 			opts[i] = names[i];
 		errkw(c, "unknown instruction: %s", n->keyword);
 		suggest(c->err->msg, sizeof(c->err->msg), n->keyword, opts, LEN(opts), 0);
 		return 0;
 	}
-	in->kind = cv->kind;
-	ok = cv->fn(c, in, &f);
+	in->kind = (enum instr_kind)n->kind;
+	in->keyword = arena_strdup(c->a, convs[in->kind].name);
+	ok = convs[in->kind].fn(c, in, &f);
 	in->original = n->original;
 	flags_free(&f);
 	return ok;
@@ -1409,51 +1414,53 @@ static int check_directive(struct ctx *c, const char *v, int line)
 	return ok;
 }
 
-/* Converts a parsed tree; NULL with err on the first bad instruction. */
-/* Converts t, read into df's arena, into df; NULL (df freed) on error. */
-static struct dockerfile *from_tree(struct ptree *t, struct dockerfile *df, const char *path,
-				    struct df_error *err)
-{
-	struct ctx c = {NULL, err, NULL, &df->arena};
-	size_t i;
-	int stages = 0;
+/* The conversion of a file, node by node as the reader hands them over. */
+struct stream {
+	struct ctx c;
+	struct dockerfile *df;
+	struct df_error err; /* the first conversion error */
+	int failed, checked, stages;
+};
 
-	/* instructions point at our copy of the path; errors at the caller's */
-	df->path = xstrdup(path);
-	c.path = df->path;
-	df->escape = t->escape;
-	df->syntax = t->syntax ? xstrdup(t->syntax) : NULL;
-	df->check = t->check ? xstrdup(t->check) : NULL;
-	df->instrs = xcalloc(t->nnodes, sizeof(*df->instrs));
-	if (t->check && !check_directive(&c, t->check, t->check_line))
-		goto fail;
-	for (i = 0; i < t->nnodes; i++) {
-		struct instr *in = &df->instrs[df->ninstrs];
-		if (!convert(&c, &t->nodes[i], in)) {
-			instr_clear(in);
-			goto fail;
-		}
-		/* the instruction points at the node's text (df's arena) and
-		 * has copies of its heredocs, which can go now */
-		parse_node_clear(&t->nodes[i]);
-		df->ninstrs++;
-		if (in->kind == I_FROM) {
-			stages = 1;
-		} else if (!stages && in->kind != I_ARG) {
-			errat(&c, in->loc.line, in->loc.col, "no build stage in current context");
-			goto fail;
-		}
+/* Converts one node; after an error the rest of the file is only read:
+ * a syntax error further on is the one reported, as when the whole file
+ * was read before anything was converted. */
+static void convert_streamed(void *arg, const struct ptree *t, struct pnode *n)
+{
+	struct stream *s = arg;
+	struct dockerfile *df = s->df;
+	struct instr *in = &df->instrs[df->ninstrs];
+
+	if (s->failed)
+		return;
+	/* directives come first: the check one is known by the first node */
+	if (!s->checked++ && t->check && !check_directive(&s->c, t->check, t->check_line)) {
+		s->failed = 1;
+		return;
 	}
-	if (!stages) {
-		c.node = NULL;
-		errat(&c, 1, 1, "dockerfile contains no stages to build");
-		goto fail;
+	if (!convert(&s->c, n, in)) {
+		instr_clear(in);
+		s->failed = 1;
+	} else if (df->ninstrs++, in->kind == I_FROM) {
+		s->stages = 1;
+	} else if (!s->stages && in->kind != I_ARG) {
+		errat(&s->c, in->loc.line, in->loc.col, "no build stage in current context");
+		s->failed = 1;
 	}
-	return df;
-fail:
-	err->loc.file = path;
-	dockerfile_free(df);
-	return NULL;
+	s->c.node = NULL; /* n goes away */
+}
+
+/* An upper bound of the number of instructions: each takes a line. */
+static size_t count_lines(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	size_t n = 1;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p = nl + 1;
+	}
+	return n;
 }
 
 /* Prints the reader's warnings (empty continuation lines). */
@@ -1465,12 +1472,29 @@ static void print_warnings(const struct ptree *t, const char *path)
 	}
 }
 
-/* Reads and converts the text; with warn, a valid file's warnings are
- * printed from the same tree (reading the file a second time for them
- * was a third of the front end's time). */
+/* After the whole file is read: the checks that need all of it. */
+static int stream_end(struct stream *s, const struct ptree *t)
+{
+	struct dockerfile *df = s->df;
+
+	df->escape = t->escape;
+	df->syntax = t->syntax ? xstrdup(t->syntax) : NULL;
+	df->check = t->check ? xstrdup(t->check) : NULL;
+	if (!s->failed && !s->stages) {
+		s->c.node = NULL;
+		errat(&s->c, 1, 1, "dockerfile contains no stages to build");
+		s->failed = 1;
+	}
+	return !s->failed;
+}
+
+/* Reads and converts the text, each instruction as soon as it is read, so
+ * the reader's temporaries reuse the same memory; with warn, a valid
+ * file's warnings are printed. */
 static struct dockerfile *df_parse(const char *path, const char *text, size_t len,
 				   struct df_error *err, int warn)
 {
+	struct stream s = {0};
 	struct ptree *t;
 	struct dockerfile *df;
 
@@ -1480,14 +1504,23 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 		snprintf(err->msg, sizeof(err->msg), "the Dockerfile cannot be empty");
 		return NULL;
 	}
-	df = xcalloc(1, sizeof(*df));
-	t = parse_tree_in(path, text, len, '\\', err, &df->arena);
-	if (!t) {
+	s.df = df = xcalloc(1, sizeof(*df));
+	/* instructions point at our copy of the path; errors at the caller's */
+	df->path = xstrdup(path);
+	/* not zeroed: convert fills each one; pages are touched as it goes */
+	df->instrs = xreallocarray(NULL, count_lines(text, len), sizeof(*df->instrs));
+	s.c = (struct ctx){df->path, &s.err, NULL, &df->arena};
+	t = parse_stream(path, text, len, '\\', err, &df->arena, convert_streamed, &s);
+	if (!t || !stream_end(&s, t)) {
+		if (t) {
+			*err = s.err;
+			err->loc.file = path;
+		}
+		parse_free(t);
 		dockerfile_free(df);
 		return NULL;
 	}
-	df = from_tree(t, df, path, err);
-	if (df && warn)
+	if (warn)
 		print_warnings(t, path);
 	parse_free(t);
 	return df;
@@ -1556,6 +1589,26 @@ struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char 
 }
 
 /* ---- RUN --mount ---- */
+
+/* s[0..n) lower-cased as parse_lower does, in buf when it is short ASCII
+ * (option keys and values are), else malloc'd into *heap. Per-field
+ * allocations were most of the cost of a --mount. */
+static const char *lower_n(const char *s, size_t n, char *buf, size_t cap, char **heap)
+{
+	size_t i;
+
+	*heap = NULL;
+	for (i = 0; i < n && i + 1 < cap && (unsigned char)s[i] < 0x80; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	if (i == n) {
+		buf[n] = '\0';
+		return buf;
+	}
+	*heap = xstrndup(s, n);
+	buf = parse_lower(*heap);
+	free(*heap);
+	return *heap = buf;
+}
 
 /* One CSV record (Go's encoding/csv rules for a single line). */
 static int csv_fields(const char *s, struct strlist *out, char *msg, size_t msglen)
@@ -1749,10 +1802,11 @@ static int mount_kv(struct mstate *st, const char *key, const char *v, const cha
 	size_t i;
 
 	if (!strcmp(key, "type")) {
-		char *t = parse_lower(v);
+		char lb[16], *heap;
+		const char *t = lower_n(v, strlen(v), lb, sizeof(lb), &heap);
 		for (i = 0; i < LEN(mount_types) && strcmp(t, mount_types[i]); i++)
 			;
-		free(t);
+		free(heap);
 		if (i == LEN(mount_types)) {
 			merr(st, "unsupported mount type %s", q(&b, v));
 			buf_free(&b);
@@ -1788,10 +1842,11 @@ static int mount_kv(struct mstate *st, const char *key, const char *v, const cha
 		set_str(&m->id, v);
 	} else if (!strcmp(key, "sharing")) {
 		static const char *const modes[] = {"shared", "private", "locked"};
-		char *t = parse_lower(v);
+		char lb[16], *heap;
+		const char *t = lower_n(v, strlen(v), lb, sizeof(lb), &heap);
 		for (i = 0; i < LEN(modes) && strcmp(t, modes[i]); i++)
 			;
-		free(t);
+		free(heap);
 		if (i == LEN(modes)) {
 			merr(st, "unsupported sharing value %s", q(&b, v));
 			buf_free(&b);
@@ -1820,11 +1875,11 @@ static int mount_kv(struct mstate *st, const char *key, const char *v, const cha
 static int mount_field(struct mstate *st, const char *field)
 {
 	const char *eq = strchr(field, '=');
-	char *raw = eq ? xstrndup(field, (size_t)(eq - field)) : xstrdup(field);
-	char *key = parse_lower(raw), *v;
+	char kb[32], *heap, *v;
+	const char *key =
+	    lower_n(field, eq ? (size_t)(eq - field) : strlen(field), kb, sizeof(kb), &heap);
 	int r;
 
-	free(raw);
 	if (!eq) {
 		r = mount_bare(st, key, field);
 	} else if (!strcmp(key, "from") && strchr(eq + 1, '$') && strchr(eq + 1, '$')[1] != '\0') {
@@ -1850,7 +1905,7 @@ static int mount_field(struct mstate *st, const char *field)
 	} else {
 		r = mount_kv(st, key, eq + 1, field);
 	}
-	free(key);
+	free(heap);
 	return r;
 }
 
@@ -1869,6 +1924,21 @@ static char *path_base(const char *p)
 	if (s == p + n)
 		return xstrdup("/");
 	return xstrndup(s, (size_t)(p + n - s));
+}
+
+/* 1 if path.Clean(p) is "/". Without a '.', an absolute path with a name
+ * in it cannot be: that saves cleaning a copy of every target. */
+static int cleans_to_root(const char *p)
+{
+	char *t;
+	int root;
+
+	if (p[0] != '/' || (!strchr(p, '.') && p[strspn(p, "/")]))
+		return 0;
+	t = path_clean(p);
+	root = !strcmp(t, "/");
+	free(t);
+	return root;
 }
 
 /* The checks after all fields, then the defaults. */
@@ -1899,13 +1969,8 @@ static int mount_finish(struct mstate *st)
 	}
 	if (sharing_set && m->type != MOUNT_CACHE)
 		return merr(st, "invalid cache sharing set for %s mount", tn);
-	if (!m->deferred && m->target) {
-		char *t = path_clean(m->target);
-		int root = !strcmp(t, "/");
-		free(t);
-		if (root)
-			return merr(st, "invalid mount target \"/\"");
-	}
+	if (!m->deferred && m->target && cleans_to_root(m->target))
+		return merr(st, "invalid mount target \"/\"");
 	return 0;
 }
 
@@ -1935,14 +2000,57 @@ static void mount_defaults(struct mount *m)
 	}
 }
 
+/* The fields of a record without quotes, which is a plain split at the
+ * commas (csv_fields gives the same), in place in s; -1 when empty. */
+static int mount_fields_plain(struct mstate *st, char *s)
+{
+	size_t n = strlen(s);
+	char *p, *comma;
+	int r = 0;
+
+	if (n && s[n - 1] == '\n')
+		s[n -= (n > 1 && s[n - 2] == '\r') ? 2 : 1] = '\0';
+	if (!n)
+		return merr(st, "failed to parse csv mounts: EOF");
+	for (p = s; !r; p = comma + 1) {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		r = mount_field(st, p);
+		if (!comma)
+			break;
+	}
+	return r;
+}
+
+/* The fields of a record: quoted ones through csv_fields. */
+static int mount_fields(struct mstate *st, const char *spec)
+{
+	struct strlist fields = {0};
+	char csverr[256], small[256], *copy;
+	size_t i, n = strlen(spec);
+	int r = 0;
+
+	if (!strchr(spec, '"')) {
+		copy = n < sizeof(small) ? memcpy(small, spec, n + 1) : xstrdup(spec);
+		r = mount_fields_plain(st, copy);
+		if (copy != small)
+			free(copy);
+		return r;
+	}
+	if (!csv_fields(spec, &fields, csverr, sizeof(csverr)))
+		r = merr(st, "failed to parse csv mounts: %s", csverr);
+	for (i = 0; !r && i < fields.n; i++)
+		r = mount_field(st, fields.v[i]);
+	strlist_free(&fields);
+	return r;
+}
+
 int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount *m, char *msg,
 		size_t msglen)
 {
-	struct strlist fields = {0};
 	struct mstate st = {m, expand, ctx, msg, msglen, 1, 0};
-	char csverr[256];
-	size_t i;
-	int r = 0;
+	int r;
 
 	memset(m, 0, sizeof(*m));
 	m->type = MOUNT_BIND;
@@ -1950,13 +2058,7 @@ int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount
 	m->mode = m->uid = m->gid = -1;
 	m->size_bytes = -1;
 	m->spec = xstrdup(spec);
-	if (!csv_fields(spec, &fields, csverr, sizeof(csverr))) {
-		snprintf(msg, msglen, "failed to parse csv mounts: %s", csverr);
-		r = -1;
-	}
-	for (i = 0; !r && i < fields.n; i++)
-		r = mount_field(&st, fields.v[i]);
-	strlist_free(&fields);
+	r = mount_fields(&st, spec);
 	if (!r)
 		r = mount_finish(&st);
 	if (r) {

@@ -152,23 +152,6 @@ char *parse_lower(const char *s)
 	return u_map(s, u_lower);
 }
 
-/* The lower-cased keyword for a lookup: a short ASCII one in buf, else
- * parse_lower's result, also left in *heap for the caller to free.
- * Twice per instruction, an allocation each showed in profiles. */
-static const char *kw_lower(const char *kw, char buf[16], char **heap)
-{
-	size_t i;
-
-	*heap = NULL;
-	for (i = 0; i < 15 && kw[i] && (unsigned char)kw[i] < 0x80; i++)
-		buf[i] = (char)u_lower(kw[i]);
-	if (!kw[i]) {
-		buf[i] = '\0';
-		return buf;
-	}
-	return *heap = parse_lower(kw);
-}
-
 char *parse_upper(const char *s)
 {
 	return u_map(s, u_upper);
@@ -239,6 +222,7 @@ struct lline {
 	size_t nsegs, segcap;
 	struct arena *a;      /* the words' text (see struct ptree) */
 	struct arena *arrays; /* the word arrays: the tree's own arena */
+	struct buf word;      /* the word being read: one allocation per file */
 };
 
 /* Appends a piece of physical line `line` that started at column col. */
@@ -290,6 +274,8 @@ struct parser {
 	struct lline ll;
 	struct ptree *t;
 	struct df_error *err;
+	pnode_fn fn; /* parse_stream's consumer, or NULL to keep the nodes */
+	void *fnctx;
 };
 
 /* Fills err; always returns 0 so callers can `return fail(...)`. */
@@ -510,13 +496,20 @@ static void words_put(struct words *w, const struct lline *ll, char *s, size_t l
 	words_push(w, ll->arrays, pw);
 }
 
-/* Appends a copy of b's text as a word that starts at offset off, and
- * empties b, which keeps its memory for the next word. */
+/* Appends a copy of b's text (in arena a) as a word that starts at offset
+ * off, and empties b, which keeps its memory for the next word. */
+static void words_add_in(struct words *w, const struct lline *ll, struct arena *a, struct buf *b,
+			 size_t len, size_t off)
+{
+	words_put(w, ll, arena_strndup(a, b->s ? b->s : "", len), len, off);
+	buf_reset(b);
+}
+
+/* Same, the text in ll->a. */
 static void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len,
 		      size_t off)
 {
-	words_put(w, ll, arena_strndup(ll->a, b->s ? b->s : "", len), len, off);
-	buf_reset(b);
+	words_add_in(w, ll, ll->a, b, len, off);
 }
 
 /* Appends a copy of s[0..n) as a word. */
@@ -533,19 +526,45 @@ static void add_latin1(struct buf *b, unsigned char c)
 	utf8_put(b, c);
 }
 
+/* Bytes at s that the word scanners below copy one for one: ASCII that is
+ * not blank, a quote or the escape (in a quoted part: not its quote or the
+ * escape). Copied as a run instead of byte by byte. */
+static size_t plain_run(const char *s, size_t n, int esc, int quote)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || c == esc ||
+		    (quote ? c == quote : c == '\'' || c == '"' || ascii_space((char)c)))
+			break;
+	}
+	return i;
+}
+
 /* extractBuilderFlags: leading "--" words of s (offset base in the line).
  * Returns the offset where the arguments start (n when none are left). */
-static size_t extract_flags(const struct lline *ll, size_t base, size_t n, struct words *flags)
+static size_t extract_flags(struct lline *ll, size_t base, size_t n, struct words *flags)
 {
 	const char *s = ll->text.s + base;
 	enum { SPACES, WORD, QUOTE } phase = SPACES;
-	struct buf word = {0};
+	struct buf word = ll->word;
 	size_t pos, start = 0;
 	int blank_ok = 0;
 	unsigned char quote = 0, ch = 0;
 
+	buf_reset(&word);
 	buf_addn(&word, "", 0);
 	for (pos = 0; pos <= n; pos++) {
+		size_t run = 0;
+
+		if (phase != SPACES)
+			run = plain_run(s + pos, n - pos, '\\', phase == QUOTE ? quote : 0);
+		if (run) {
+			buf_addn(&word, s + pos, run);
+			pos += run - 1;
+			continue;
+		}
 		if (pos != n)
 			ch = (unsigned char)s[pos];
 		if (phase == SPACES) {
@@ -554,7 +573,7 @@ static size_t extract_flags(const struct lline *ll, size_t base, size_t n, struc
 			if (byte_space(ch))
 				continue;
 			if (ch != '-' || pos + 1 == n || s[pos + 1] != '-') {
-				buf_free(&word);
+				ll->word = word;
 				return pos;
 			}
 			phase = WORD;
@@ -562,18 +581,19 @@ static size_t extract_flags(const struct lline *ll, size_t base, size_t n, struc
 		}
 		if (pos == n) {
 			if (strcmp(word.s, "--") && (blank_ok || word.len))
-				words_add(flags, ll, &word, word.len, base + start);
+				words_add_in(flags, ll, ll->arrays, &word, word.len, base + start);
 			break;
 		}
 		if (phase == WORD) {
 			if (byte_space(ch)) {
 				phase = SPACES;
 				if (!strcmp(word.s, "--")) {
-					buf_free(&word);
+					ll->word = word;
 					return pos;
 				}
 				if (blank_ok || word.len)
-					words_add(flags, ll, &word, word.len, base + start);
+					words_add_in(flags, ll, ll->arrays, &word, word.len,
+						     base + start);
 				buf_reset(&word);
 				buf_addn(&word, "", 0);
 				blank_ok = 0;
@@ -606,21 +626,31 @@ static size_t extract_flags(const struct lline *ll, size_t base, size_t n, struc
 		}
 		add_latin1(&word, ch);
 	}
-	buf_free(&word);
+	ll->word = word;
 	return n;
 }
 
 /* parseWords: quote-aware words for ENV, LABEL and ARG; quotes and escapes
  * stay in the words. */
-static void split_words(const struct lline *ll, size_t base, size_t n, char esc, struct words *out)
+static void split_words(struct lline *ll, size_t base, size_t n, char esc, struct words *out)
 {
 	const char *s = ll->text.s + base;
 	enum { SPACES, WORD, QUOTE } phase = SPACES;
-	struct buf word = {0};
+	struct buf word = ll->word;
 	size_t pos, start = 0;
 	int blank_ok = 0, quote = 0, ch = 0, w = 0;
 
+	buf_reset(&word);
 	for (pos = 0; pos <= n; pos += (size_t)w) {
+		size_t run = 0;
+
+		if (phase != SPACES)
+			run = plain_run(s + pos, n - pos, esc, phase == QUOTE ? quote : 0);
+		if (run) {
+			buf_addn(&word, s + pos, run);
+			w = (int)run;
+			continue;
+		}
 		if (pos != n)
 			ch = utf8_decode(s + pos, n - pos, &w);
 		if (phase == SPACES) {
@@ -673,7 +703,7 @@ static void split_words(const struct lline *ll, size_t base, size_t n, char esc,
 		}
 		utf8_put(&word, ch);
 	}
-	buf_free(&word);
+	ll->word = word;
 }
 
 /* reWhitespace.Split(s, max): pieces between runs of [\t\v\f\r ]. */
@@ -915,11 +945,11 @@ static int json_value(struct json *j, struct buf *str, int *is_str)
 
 /* parseJSON: 1 = array of strings (words filled), 0 = not JSON (fall back),
  * -1 = JSON array holding something other than strings (an error). */
-static int parse_json(const struct lline *ll, size_t base, size_t n, struct words *out)
+static int parse_json(struct lline *ll, size_t base, size_t n, struct words *out)
 {
 	struct json j = {ll->text.s + base, n, 0, 1, 0};
 	struct words w = {0};
-	struct buf str = {0};
+	struct buf str = ll->word;
 	int is_str, nonstring = 0;
 	size_t start;
 
@@ -953,7 +983,7 @@ static int parse_json(const struct lline *ll, size_t base, size_t n, struct word
 	json_ws(&j);
 	if (j.i != n || j.overflow)
 		goto invalid;
-	buf_free(&str);
+	ll->word = str;
 	if (nonstring) {
 		out->v = w.v;
 		out->n = w.n;
@@ -962,7 +992,7 @@ static int parse_json(const struct lline *ll, size_t base, size_t n, struct word
 	*out = w;
 	return 1;
 invalid:
-	buf_free(&str);
+	ll->word = str;
 	out->v = w.v;
 	out->n = w.n;
 	return 0;
@@ -995,28 +1025,62 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
  * table of parser.go). */
 enum argform { A_IGNORE, A_JSON, A_LIST, A_WORDS, A_ENV, A_LABEL, A_WS, A_HEALTH, A_STRING, A_SUB };
 
+#define FORM(k, name, form) [k] = {name, sizeof(name) - 1, form}
 static const struct form {
-	const char *name;
+	const char *name; /* lower case */
+	size_t len;
 	enum argform form;
 } forms[] = {
-    {"add", A_LIST},	       {"arg", A_WORDS},      {"cmd", A_JSON},		{"copy", A_LIST},
-    {"entrypoint", A_JSON},    {"env", A_ENV},	      {"expose", A_WS},		{"from", A_WS},
-    {"healthcheck", A_HEALTH}, {"label", A_LABEL},    {"maintainer", A_STRING}, {"onbuild", A_SUB},
-    {"run", A_JSON},	       {"shell", A_JSON},     {"stopsignal", A_STRING}, {"user", A_STRING},
-    {"volume", A_LIST},	       {"workdir", A_STRING},
+    FORM(I_ADD, "add", A_LIST),
+    FORM(I_ARG, "arg", A_WORDS),
+    FORM(I_CMD, "cmd", A_JSON),
+    FORM(I_COPY, "copy", A_LIST),
+    FORM(I_ENTRYPOINT, "entrypoint", A_JSON),
+    FORM(I_ENV, "env", A_ENV),
+    FORM(I_EXPOSE, "expose", A_WS),
+    FORM(I_FROM, "from", A_WS),
+    FORM(I_HEALTHCHECK, "healthcheck", A_HEALTH),
+    FORM(I_LABEL, "label", A_LABEL),
+    FORM(I_MAINTAINER, "maintainer", A_STRING),
+    FORM(I_ONBUILD, "onbuild", A_SUB),
+    FORM(I_RUN, "run", A_JSON),
+    FORM(I_SHELL, "shell", A_JSON),
+    FORM(I_STOPSIGNAL, "stopsignal", A_STRING),
+    FORM(I_USER, "user", A_STRING),
+    FORM(I_VOLUME, "volume", A_LIST),
+    FORM(I_WORKDIR, "workdir", A_STRING),
 };
 
-static int form_cmp(const void *key, const void *elem)
+/* 1 if a[1..n) equals b[1..n): keywords are short, a call to memcmp
+ * costs more than the loop. */
+static int same_tail(const char *a, const char *b, size_t n)
 {
-	return strcmp(key, ((const struct form *)elem)->name);
+	size_t i;
+
+	for (i = 1; i < n && a[i] == b[i]; i++)
+		;
+	return i >= n;
 }
 
-/* The argument form of a lower-cased keyword (bsearch on the sorted table). */
-static enum argform form_of(const char *lower)
+int parse_keyword(const char *kw)
 {
-	const struct form *f = bsearch(lower, forms, LEN(forms), sizeof(forms[0]), form_cmp);
+	char kb[16], *heap = NULL;
+	const char *l = kb;
+	size_t n, i;
+	int k = -1;
 
-	return f ? f->form : A_IGNORE;
+	for (n = 0; n < 15 && kw[n] && (unsigned char)kw[n] < 0x80; n++)
+		kb[n] = (char)u_lower(kw[n]);
+	if (kw[n]) { /* long or not ASCII: Go's rules (U+212A is 'k') */
+		l = heap = parse_lower(kw);
+		n = strlen(l);
+	}
+	/* the length and first letter leave one candidate at most */
+	for (i = 0; i < LEN(forms) && k < 0; i++)
+		if (forms[i].len == n && forms[i].name[0] == l[0] && same_tail(forms[i].name, l, n))
+			k = (int)i;
+	free(heap);
+	return k;
 }
 
 /* Moves words into the node's argument list. */
@@ -1142,12 +1206,10 @@ static int args_health(struct parser *ps, struct pnode *node, size_t off, size_t
 /* Reads the arguments of node according to its keyword. */
 static int node_args(struct parser *ps, struct pnode *node, size_t off, size_t n)
 {
-	char kb[16], *heap;
-	enum argform f = form_of(kw_lower(node->keyword, kb, &heap));
+	enum argform f = node->kind < 0 ? A_IGNORE : forms[node->kind].form;
 	struct words w = {0};
 	int ok = 1;
 
-	free(heap);
 	switch (f) {
 	case A_IGNORE:
 		words_addn(&w, &ps->ll, "", 0, off);
@@ -1195,7 +1257,8 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	node->original = arena_strndup(ps->ll.a, ps->ll.text.s + off - start, n);
 	for (k = 0; k < len && !re_ws(s[k]); k++)
 		;
-	node->keyword = arena_strndup(ps->ll.a, s, k);
+	node->keyword = arena_strndup(ps->ll.arrays, s, k);
+	node->kind = parse_keyword(node->keyword);
 	ll_pos(&ps->ll, off, &node->line, &node->col);
 	for (rest = k; rest < len && re_ws(s[rest]); rest++)
 		;
@@ -1319,17 +1382,9 @@ int parse_heredoc_word(const char *word, struct pheredoc *h)
 /* canContainHeredoc: RUN, COPY, ADD (also under ONBUILD), not JSON. */
 static int can_heredoc(const struct pnode *n)
 {
-	char kb[16], *heap;
-	const char *lower = kw_lower(n->keyword, kb, &heap);
-	int ok;
-
-	if (!strcmp(lower, "onbuild") && n->child) {
-		free(heap);
+	if (n->kind == I_ONBUILD && n->child)
 		return can_heredoc(n->child);
-	}
-	ok = (!strcmp(lower, "run") || !strcmp(lower, "copy") || !strcmp(lower, "add")) && !n->json;
-	free(heap);
-	return ok;
+	return (n->kind == I_RUN || n->kind == I_COPY || n->kind == I_ADD) && !n->json;
 }
 
 /* Fails on a byte that is not UTF-8 at line, col. Instruction text ends up
@@ -1489,6 +1544,14 @@ static int parse_logical(struct parser *ps, const char *s, size_t n)
 	}
 	node.start_line = start_line;
 	node.end_line = ps->lineno;
+	if (ps->fn) {
+		/* consumed now: its word arrays' room is the next node's */
+		t->nnodes++;
+		ps->fn(ps->fnctx, t, &node);
+		parse_node_clear(&node);
+		arena_reset(&t->arena);
+		return 1;
+	}
 	t->nodes = xreallocarray(t->nodes, t->nnodes + 1, sizeof(node));
 	t->nodes[t->nnodes++] = node;
 	return 1;
@@ -1522,7 +1585,7 @@ void parse_free(struct ptree *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->nnodes; i++)
+	for (i = 0; t->nodes && i < t->nnodes; i++) /* parse_stream keeps none */
 		parse_node_clear(&t->nodes[i]);
 	for (i = 0; i < t->nwarnings; i++)
 		free(t->warnings[i].msg);
@@ -1544,6 +1607,12 @@ struct ptree *parse_tree(const char *path, const char *text, size_t len, char es
 struct ptree *parse_tree_in(const char *path, const char *text, size_t len, char escape,
 			    struct df_error *err, struct arena *a)
 {
+	return parse_stream(path, text, len, escape, err, a, NULL, NULL);
+}
+
+struct ptree *parse_stream(const char *path, const char *text, size_t len, char escape,
+			   struct df_error *err, struct arena *a, pnode_fn fn, void *fnctx)
+{
 	struct parser ps = {0};
 	struct ptree *t = xcalloc(1, sizeof(*t));
 	int ok;
@@ -1557,11 +1626,14 @@ struct ptree *parse_tree_in(const char *path, const char *text, size_t len, char
 	ps.escape = escape;
 	ps.t = t;
 	ps.err = err;
+	ps.fn = fn;
+	ps.fnctx = fnctx;
 	ok = parse_all(&ps);
 	t->escape = ps.escape;
 	if (ok && !t->syntax)
 		t->syntax = detect_syntax(text, len);
 	buf_free(&ps.ll.text);
+	buf_free(&ps.ll.word);
 	free(ps.ll.segs);
 	if (!ok) {
 		parse_free(t);

@@ -41,6 +41,7 @@ struct pnode {
 	 * with its type word; unknown instructions have one empty word. */
 	struct pword *args;
 	size_t nargs;
+	int kind;	     /* enum instr_kind of the keyword, -1 if unknown */
 	int json;	     /* args came from a JSON array */
 	struct pnode *child; /* ONBUILD's instruction */
 	struct pheredoc *heredocs;
@@ -63,12 +64,17 @@ struct ptree {
 	size_t nnodes;
 	struct pwarning *warnings;
 	size_t nwarnings;
-	/* The word arrays, and the text of keywords, originals and words (not
-	 * heredocs) unless the caller gives an arena for the text
-	 * (parse_tree_in), where it outlives the tree so that instructions
-	 * keep it without a copy. */
+	/* The word arrays, the keywords and flags, and the text of originals
+	 * and words (not heredocs) unless the caller gives an arena for the
+	 * text (parse_tree_in), where it outlives the tree so that
+	 * instructions keep it without a copy. */
 	struct arena arena;
 };
+
+/* Takes each node of parse_stream as soon as it is read. The node, its
+ * flags, keyword and word arrays are gone after the call; the words'
+ * text (in the caller's arena) stays. */
+typedef void (*pnode_fn)(void *ctx, const struct ptree *t, struct pnode *n);
 
 /* Parses a Dockerfile's text; NULL with err filled on a syntax error.
  * escape is the initial escape character ('\\' for a file; a directive
@@ -78,6 +84,13 @@ struct ptree *parse_tree(const char *path, const char *text, size_t len, char es
 /* Same, with the words' text allocated in a (the caller frees a). */
 struct ptree *parse_tree_in(const char *path, const char *text, size_t len, char escape,
 			    struct df_error *err, struct arena *a);
+/* Same, handing each node to fn instead of keeping it: the tree then has
+ * no nodes, only their count, the directives and the warnings. A node is
+ * handed over before the rest of the file is read, so a syntax error
+ * further on can follow it. Nodes are freed as they go, so the memory
+ * of the temporaries is reused from node to node. */
+struct ptree *parse_stream(const char *path, const char *text, size_t len, char escape,
+			   struct df_error *err, struct arena *a, pnode_fn fn, void *fnctx);
 /* Frees a tree. */
 void parse_free(struct ptree *t);
 /* Frees one node and its children (not the node itself). */
@@ -89,6 +102,9 @@ int parse_heredoc_word(const char *word, struct pheredoc *h);
 void parse_quote(struct buf *b, const char *s, size_t len);
 /* Appends BuildKit's Node.Dump() of n (no newline) to b. */
 void parse_dump_node(struct buf *b, const struct pnode *n);
+/* The enum instr_kind of a keyword in any case, -1 when it names no
+ * instruction (keywords are matched lower-cased, as parse_lower does). */
+int parse_keyword(const char *kw);
 /* Lower-cases s as Go's strings.ToLower does for the scripts a Dockerfile
  * keyword can use; malloc'd. */
 char *parse_lower(const char *s);

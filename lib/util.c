@@ -242,3 +242,17 @@ void arena_free(struct arena *a)
 	}
 	*a = (struct arena){0};
 }
+
+void arena_reset(struct arena *a)
+{
+	struct arena_block *b, *next;
+
+	if (!a->head)
+		return;
+	for (b = a->head->next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head->next = NULL;
+	a->p = (char *)a->head->data;
+}

@@ -45,6 +45,9 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 /* Frees every block; the arena is empty and reusable. */
 void arena_free(struct arena *a);
+/* Forgets every object but keeps the newest block for the next ones, so
+ * that a loop of short-lived objects reuses the same (touched) pages. */
+void arena_reset(struct arena *a);
 
 /* NULL-terminated string lists. */
 struct strlist {
