@@ -3,7 +3,7 @@ noinst_LIBRARIES += compiler/libback.a
 compiler_libback_a_SOURCES = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h \
 	compiler/config.c compiler/config.h compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
-	compiler/emit.c compiler/emit.h compiler/mkquote.c compiler/mkquote.h \
+	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h compiler/mkquote.c compiler/mkquote.h \
 	compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
 	compiler/templates.c compiler/templates.h
 nodist_compiler_libback_a_SOURCES = compiler/templates-gen.c

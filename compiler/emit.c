@@ -16,6 +16,7 @@
 #include "instr.h"
 #include "key.h"
 #include "mkquote.h"
+#include "outfile.h"
 #include "ref.h"
 #include "error.h"
 #include "spec.h"
@@ -215,9 +216,19 @@ static void emit_remake(struct graph *g, struct buf *out)
 	ev_emit(&ev, out, "remake");
 }
 
+/* " $(STATE)/KEY.EXT", a prerequisite of nearly every rule: by hand, as
+ * printf showed in profiles. */
+static void emit_state_file(struct buf *b, const char *key, const char *ext)
+{
+	buf_addn(b, " $(STATE)/", 10);
+	buf_adds(b, key);
+	buf_addc(b, '.');
+	buf_adds(b, ext);
+}
+
 static void emit_done(struct buf *b, const struct step *st)
 {
-	buf_printf(b, " $(STATE)/%s.done", st->key);
+	emit_state_file(b, st->key, "done");
 }
 
 /* Sets b to JSON text single-quoted for the shell, with `$` doubled for
@@ -359,12 +370,15 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 static void emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
-	struct buf pre = {0};
+	/* reused: this runs for every step */
+	static struct buf pre, title;
 
 	if (st->kind == STEP_BASE && st->image && !st->manifest) {
 		emit_missing(st, out);
 		return;
 	}
+	buf_reset(&pre);
+	buf_addn(&pre, "", 0); /* "" rather than NULL when there is none */
 	if (st->parent)
 		emit_done(&pre, st->parent);
 	for (size_t i = 0; i < st->ndeps; i++)
@@ -372,10 +386,12 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
 	if (st->sum)
-		buf_printf(&pre, " $(STATE)/%s.sum", st->key);
-	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
+		emit_state_file(&pre, st->key, "sum");
+	buf_reset(&title);
+	mk_comment(&title, st->title);
+	ev_set(&ev, "TITLE", title.s ? title.s : "");
 	ev_set(&ev, "KEY", st->key);
-	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_set(&ev, "PREREQS", pre.s);
 	ev_set(&ev, "SPEC", emit_spec(spec_root(st->spec)));
 	ev_emit(&ev, out, emit_tpl(st));
 	if (st->sum)
@@ -485,7 +501,7 @@ static void emit_pack(struct graph *g, struct buf *out)
 	emit_layers(g, out, chain, n);
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
-		buf_printf(&pre, " $(STATE)/%s.layer", chain[i]->key);
+		emit_state_file(&pre, chain[i]->key, "layer");
 	key_compute(g->target->last->key, spec, NULL, pk);
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", g->target->last->key);
@@ -539,6 +555,9 @@ static void emit_begin(void *arg, struct graph *g)
 	struct emitter *em = arg;
 
 	templates_set_dir(g->cli->templates);
+	em->direct = outfile_begin(STDOUT_FILENO);
+	if (!em->direct)
+		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
 	emit_remake(g, em->out);
 }
@@ -553,19 +572,22 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 			   em->cur->base ? em->cur->base->label : em->cur->image);
 	}
 	emit_step(g, st, em->out, &em->inputs);
-	if (em->out->len > (1 << 16) && em->spill) {
-		/* keep memory flat: build.mk of a big Dockerfile is megabytes */
-		if (fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
-			fatal("write error on a temporary file");
-		buf_reset(em->out);
-	}
+	if (em->out->len <= (1 << 16))
+		return;
+	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
+	if (em->direct)
+		outfile_write(em->out->s, em->out->len);
+	else if (!em->spill)
+		return;
+	else if (fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
+		fatal("write error on a temporary file");
+	buf_reset(em->out);
 }
 
 void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
 {
 	memset(em, 0, sizeof(*em));
 	em->out = out;
-	em->spill = tmpfile(); /* NULL: everything stays in memory */
 	*h = (struct graph_hooks){
 	    .begin = emit_begin, .step = emit_hook_step, .arg = em, .drop_specs = 1};
 }
@@ -596,6 +618,11 @@ void emit_output(struct emitter *em, FILE *f)
 	char chunk[1 << 16];
 	size_t n;
 
+	if (em->direct) {
+		outfile_write(em->out->s, em->out->len);
+		outfile_commit();
+		return;
+	}
 	if (em->spill) {
 		if (fflush(em->spill) != 0)
 			fatal("write error on a temporary file");

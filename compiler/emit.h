@@ -13,8 +13,9 @@ struct buf;
 /* Writer state: build.mk is written while the graph is built. */
 struct emitter {
 	struct buf *out;
-	FILE *spill;		 /* a big build.mk goes here as it grows (a temp file,
-				  * copied to stdout once complete), or NULL */
+	int direct;		 /* build.mk goes straight to stdout (outfile.h) */
+	FILE *spill;		 /* else a big build.mk goes here as it grows (a temp
+				  * file, copied to stdout once complete), or NULL */
 	struct strlist inputs;	 /* context paths listed, for the empty rules */
 	const struct stage *cur; /* stage of the last step written */
 };
@@ -24,7 +25,8 @@ void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h);
 /* Writes what follows the steps: stage targets, layers, pack, clean,
  * the .d includes. Dies on a path make cannot express. */
 void emit_finish(struct emitter *em, struct graph *g);
-/* Copies the finished Makefile (spilled part, then the buffer) to f. */
+/* Copies the finished Makefile (spilled part, then the buffer) to f, or
+ * ends the direct write to stdout. */
 void emit_output(struct emitter *em, FILE *f);
 /* The pack spec of the target (also used by the plan). New reference. */
 struct json_t *emit_pack_spec(struct graph *g);

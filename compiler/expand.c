@@ -811,11 +811,29 @@ static int expand_run(const char *text, char escape, const struct expand_env *en
 	return rc;
 }
 
+/* 1 when the lexer would copy word as it is: ASCII with no quote, '$' or
+ * escape character, as most words are (a path, "x y"). */
+static int expand_is_plain(const char *word, char escape)
+{
+	for (const unsigned char *p = (const unsigned char *)word; *p; p++)
+		if (*p >= 0x80 || *p == '$' || *p == '\'' || *p == '"' ||
+		    *p == (unsigned char)escape)
+			return 0;
+	return 1;
+}
+
 char *expand_word(const char *word, char escape, const struct expand_env *env,
 		  struct expand_error *err)
 {
 	struct buf out = {0};
 
+	if (expand_is_plain(word, escape)) {
+		if (err) {
+			err->msg[0] = '\0';
+			err->offset = 0;
+		}
+		return xstrdup(word);
+	}
 	if (expand_run(word, escape, env, err, &out, NULL) < 0) {
 		buf_free(&out);
 		return NULL;

@@ -42,41 +42,94 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name)
 static void graph_free_step(struct step *st);
 
 /* The table slot for key (keys are uniform hex: the prefix hashes well). */
-static size_t graph_slot(struct step **tab, size_t cap, const char *key)
+/* The key's first 16 hex digits: well spread, as a key is a digest (or
+ * a placeholder made so). By hand: strtoull showed in profiles. */
+static uint64_t graph_key_hash(const char *key)
 {
-	size_t h = 0;
+	uint64_t h = 0;
 
-	for (int i = 0; i < 16; i++) /* by hand: strtoull showed in profiles */
-		h = h << 4 | (size_t)(key[i] <= '9' ? key[i] - '0' : (key[i] | 0x20) - 'a' + 10);
-	for (h &= cap - 1; tab[h] && strcmp(tab[h]->key, key) != 0; h = (h + 1) & (cap - 1))
-		;
+	for (int i = 0; i < 16; i++)
+		h = h << 4 | (uint64_t)(key[i] <= '9' ? key[i] - '0' : (key[i] | 0x20) - 'a' + 10);
 	return h;
 }
 
+static size_t graph_slot(const struct key_slot *tab, size_t cap, uint64_t h, const char *key)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	for (; tab[i].st && (tab[i].h != h || strcmp(tab[i].st->key, key) != 0);
+	     i = (i + 1) & (cap - 1))
+		;
+	return i;
+}
+
+/* Doubles the table, which is at most half full so probes stay short. */
 static void graph_grow_keys(struct graph *g)
 {
-	size_t cap = g->keycap ? g->keycap * 2 : 256;
-	struct step **tab = xcalloc(cap, sizeof(*tab));
+	size_t cap = g->keycap ? g->keycap * 2 : 256, n = 0;
+	struct key_slot *tab = xcalloc(cap, sizeof(*tab));
 
-	for (size_t i = 0; i < g->nsteps; i++)
-		tab[graph_slot(tab, cap, g->steps[i]->key)] = g->steps[i];
+	for (size_t i = 0; i < g->keycap; i++) {
+		struct key_slot *k = &g->bykey[i];
+		if (k->st) {
+			tab[graph_slot(tab, cap, k->h, k->st->key)] = *k;
+			n++;
+		}
+	}
 	free(g->bykey);
 	g->bykey = tab;
 	g->keycap = cap;
+	g->nkeys = n;
+}
+
+/* The step in the table with st's key, or NULL after adding st. */
+static struct step *graph_table_add(struct graph *g, struct step *st)
+{
+	uint64_t h = graph_key_hash(st->key);
+	size_t slot;
+
+	if ((g->nkeys + 1) * 2 > g->keycap)
+		graph_grow_keys(g);
+	slot = graph_slot(g->bykey, g->keycap, h, st->key);
+	if (g->bykey[slot].st)
+		return g->bykey[slot].st;
+	g->bykey[slot] = (struct key_slot){h, st};
+	g->nkeys++;
+	return NULL;
+}
+
+/* A parent with more children than this has them in the table. */
+#define GRAPH_FEW_CHILDREN 16
+
+/* The kept step with st's key, or NULL after recording st. A key hashes
+ * its parent's key, so an identical step has the same parent: most are
+ * found among the parent's few children, whose memory is warm, instead
+ * of at a random slot of a table as big as the graph. */
+static struct step *graph_find_or_add(struct graph *g, struct step *st)
+{
+	struct step *p = st->parent;
+
+	if (!p || p->nchild > GRAPH_FEW_CHILDREN)
+		return graph_table_add(g, st);
+	for (struct step *c = p->child; c; c = c->sibling)
+		if (memcmp(c->key, st->key, sizeof(st->key)) == 0)
+			return c;
+	st->sibling = p->child;
+	p->child = st;
+	if (++p->nchild > GRAPH_FEW_CHILDREN)
+		for (struct step *c = p->child; c; c = c->sibling)
+			graph_table_add(g, c); /* the list is too long: the table takes it */
+	return NULL;
 }
 
 struct step *graph_add_step(struct graph *g, struct step *st)
 {
-	size_t slot;
+	struct step *kept = graph_find_or_add(g, st);
 
-	if ((g->nsteps + 1) * 2 > g->keycap)
-		graph_grow_keys(g);
-	slot = graph_slot(g->bykey, g->keycap, st->key);
-	if (g->bykey[slot]) {
+	if (kept) {
 		graph_free_step(st);
-		return g->bykey[slot];
+		return kept;
 	}
-	g->bykey[slot] = st;
 	if (g->nsteps == g->stepcap) {
 		g->stepcap = g->stepcap ? g->stepcap * 2 : 64;
 		g->steps = xreallocarray(g->steps, g->stepcap, sizeof(*g->steps));

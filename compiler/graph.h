@@ -6,6 +6,7 @@
 #define DF_GRAPH_H
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "args.h"
 #include "config.h"
@@ -50,6 +51,10 @@ struct step {
 	char *ref;	       /* base: the store's ref file */
 	char *manifest;	       /* base: manifest digest, NULL when not in the store */
 	unsigned flags;
+	/* The kept steps on top of this one (graph_add_step looks for an
+	 * identical step among them): first, next, and how many. */
+	struct step *child, *sibling;
+	unsigned nchild;
 };
 
 /* A stage's need of another stage, with the instruction that made it. */
@@ -100,6 +105,13 @@ struct graph_hooks {
 			 * placeholders instead of hashes */
 };
 
+/* A slot of graph's key table: the key's first 16 hex digits as a number
+ * beside the step, so a probe compares them without loading the step. */
+struct key_slot {
+	uint64_t h;
+	struct step *st;
+};
+
 struct graph {
 	const struct cli *cli;
 	const struct graph_hooks *hooks;
@@ -110,8 +122,9 @@ struct graph {
 	struct vars globals;
 	struct step **steps; /* every step to emit, dependencies first */
 	size_t nsteps, stepcap;
-	struct step **bykey; /* open-addressing table of steps by key */
-	size_t keycap;
+	struct key_slot *bykey; /* table by key of the steps without a parent
+				 * and of those of a parent with many */
+	size_t keycap, nkeys;
 	char *ignore_path; /* the ignore file in effect, or NULL */
 	struct ignore *ignore;
 	struct strlist refs;	   /* store ref files of resolved images */

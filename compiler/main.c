@@ -18,7 +18,8 @@
 #endif
 #endif
 
-/* Writes the finished output at once: nothing reaches stdout on error. */
+/* Writes the finished output: nothing reaches stdout on error (build.mk
+ * written into a regular file as it is made is taken back, outfile.h). */
 static void write_all(struct emitter *em)
 {
 	emit_output(em, stdout);

@@ -35,8 +35,16 @@ static int plan_looks_typed(const char *s)
 	    "",	     "~",   "null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
 	    "FALSE", "yes", "no",   "on",   "off",  "Yes",  "No",   "On",   "Off"};
 
-	size_t n = strspn(s, "0123456789.+-eE_xXoO");
+	/* the bytes of numbers: digits and ".+-eE_xXoO" (a table, as strspn
+	 * with a set this long builds one on every call) */
+	static const unsigned char num[256] = {
+	    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['.'] = 1, ['+'] = 1, ['-'] = 1, ['e'] = 1,
+	    ['E'] = 1, ['_'] = 1, ['x'] = 1, ['X'] = 1, ['o'] = 1, ['O'] = 1};
+	size_t n = 0;
 
+	while (num[(unsigned char)s[n]])
+		n++;
 	/* all of it number-like, or a digit first */
 	if (!s[n] || (*s >= '0' && *s <= '9'))
 		return 1;

@@ -2,7 +2,6 @@
  * objects (a hashtable, a malloc and a UTF-8 check per string) and freeing
  * them node by node was a third of the compile time of big files. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,11 +46,23 @@ static void *spec_alloc(struct spec *sp, size_t n)
 	return (char *)b->data + b->used - n;
 }
 
+/* The last spec freed, kept with its first block: steps make a spec, emit
+ * it and free it one after the other, so the next spec_new takes this one
+ * (and its warm pages) instead of two mallocs. */
+static struct spec *spec_spare;
+
 struct spec *spec_new(void)
 {
-	struct spec *sp = xcalloc(1, sizeof(*sp));
+	struct spec *sp = spec_spare;
 
-	sp->blk = spec_blk(0);
+	if (sp) {
+		spec_spare = NULL;
+		sp->blk->used = 0;
+	} else {
+		sp = xmalloc(sizeof(*sp));
+		sp->blk = spec_blk(0);
+	}
+	memset(&sp->root, 0, sizeof(sp->root));
 	sp->root.type = SV_OBJ;
 	return sp;
 }
@@ -62,10 +73,16 @@ void spec_free(struct spec *sp)
 
 	if (!sp)
 		return;
-	for (b = sp->blk; b; b = next) {
+	for (b = sp->blk; b->next; b = next) { /* all but the first block */
 		next = b->next;
 		free(b);
 	}
+	sp->blk = b;
+	if (!spec_spare && b->cap == 4096) {
+		spec_spare = sp;
+		return;
+	}
+	free(b);
 	free(sp);
 }
 
@@ -318,6 +335,38 @@ static uint64_t sw_special8(uint64_t x)
 	       sw_less8(x ^ (SW_ONES * '\\'), 1);
 }
 
+/* The last n - i (< 8) bytes of a clean string copied at once when none
+ * needs escaping: the final 8 bytes overlap ones already copied (which
+ * are the same), or two 4-byte words cover a string under 8 bytes. The
+ * strings are mostly short (keys, "K=V"), where the byte loop showed. */
+static size_t sw_tail(const char *s, size_t n, size_t i, char **out)
+{
+	char *o = *out;
+	uint64_t x;
+	uint32_t a, z;
+
+	if (i == n)
+		return i;
+	if (n >= 8 && i + 8 > n) {
+		memcpy(&x, s + n - 8, 8);
+		if (sw_special8(x))
+			return i;
+		memcpy(o - (i - (n - 8)), &x, 8);
+	} else if (n < 8 && n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&z, s + n - 4, 4);
+		/* the two words as one (their bytes tested together) */
+		if (sw_special8((uint64_t)a << 32 | z))
+			return i;
+		memcpy(o, &a, 4);
+		memcpy(o + n - 4, &z, 4);
+	} else {
+		return i;
+	}
+	*out = o + (n - i);
+	return n;
+}
+
 /* jansson's dump_string: only '"', '\\' and control bytes are escaped;
  * other bytes pass through. */
 void spec_write_string(struct buf *b, const char *s, size_t n)
@@ -345,6 +394,7 @@ void spec_write_string(struct buf *b, const char *s, size_t n)
 		o += 8;
 		i += 8;
 	}
+	i = sw_tail(s, n, i, &o);
 	for (; i < n && !esc[(unsigned char)s[i]]; i++)
 		*o++ = s[i];
 	b->len = (size_t)(o - b->s);
@@ -360,11 +410,18 @@ void spec_write_string(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 }
 
+/* By hand: snprintf cost ~700 instructions a number (modes, ports). */
 static void sw_int(struct buf *b, long long i)
 {
-	char num[24];
+	char num[24], *p = num + sizeof(num);
+	unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
 
-	buf_addn(b, num, (size_t)snprintf(num, sizeof(num), "%lld", i));
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (i < 0)
+		*--p = '-';
+	buf_addn(b, p, (size_t)(num + sizeof(num) - p));
 }
 
 void spec_write(struct buf *b, const struct sv *v)

@@ -28,6 +28,8 @@ struct disp {
 	 * changed the variables (env_gen counts the changes). */
 	struct buf env_json;
 	unsigned env_gen, env_json_gen;
+	size_t env_json_n; /* variables in env_json */
+	int env_replaced;  /* a change since env_json replaced a value */
 	/* The expansion environment, rebuilt only after ENV or ARG change
 	 * it: building it for every instruction showed in profiles. The
 	 * "K=V" strings live in one buffer, the vector points into it. */
@@ -35,7 +37,9 @@ struct disp {
 	char **vars;
 	size_t vars_cap;
 	int vars_stale;
-	struct buf tmp; /* a title being written */
+	struct buf tmp;	      /* a title being written */
+	const char *loc_file; /* the file of the last loc, and its base name */
+	struct buf loc_base;
 };
 
 static void strv_free(char **v)
@@ -76,6 +80,18 @@ static char **disp_env(struct disp *d)
 	return d->vars;
 }
 
+/* Sets a variable of the stage's state env (ENV, or an ARG shadowing it). */
+static void disp_env_set(struct disp *d, const char *name, const char *value)
+{
+	size_t n = d->s->env.n;
+
+	args_set(&d->s->env, name, value);
+	d->vars_stale = 1; /* vars stays valid until the next disp_env */
+	d->env_gen++;
+	if (d->s->env.n == n)
+		d->env_replaced = 1;
+}
+
 static char *disp_expand(const struct disp *d, const char *word, char **env, const struct instr *in)
 {
 	return args_expand(word, d->escape, env, in);
@@ -96,19 +112,36 @@ static void disp_put_int(struct buf *b, long v)
 	buf_addn(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* "Dockerfile:12" for the runtime's error messages, in the graph's arena. */
-static char *disp_loc(struct graph *g, const struct instr *in)
+/* "Dockerfile:12" for the runtime's error messages, in the graph's arena:
+ * base is the file's base name, b a buffer to write it in. */
+static char *loc_text(struct graph *g, struct buf *b, const char *base, int line)
 {
-	char *p = xstrdup(in->loc.file ? in->loc.file : "Dockerfile"), *loc;
-	struct buf b = {0};
+	buf_reset(b);
+	buf_adds(b, base);
+	buf_addc(b, ':');
+	disp_put_int(b, line);
+	return arena_strndup(&g->arena, b->s, b->len);
+}
 
-	buf_adds(&b, basename(p));
-	buf_addc(&b, ':');
-	disp_put_int(&b, in->loc.line);
-	free(p);
-	loc = arena_strndup(&g->arena, b.s, b.len);
-	buf_free(&b);
-	return loc;
+static const char *loc_file(const struct instr *in)
+{
+	return in->loc.file ? in->loc.file : "Dockerfile";
+}
+
+/* The loc of a step: the file's base name is worked out once per file,
+ * not per step. */
+static char *disp_loc(struct disp *d, const struct instr *in)
+{
+	const char *file = loc_file(in);
+
+	if (file != d->loc_file) {
+		char *p = xstrdup(file);
+		buf_reset(&d->loc_base);
+		buf_adds(&d->loc_base, basename(p));
+		free(p);
+		d->loc_file = file;
+	}
+	return loc_text(d->g, &d->tmp, d->loc_base.s, in->loc.line);
 }
 
 /* "[builder 2/5] RUN go build" (first line of the instruction), in the
@@ -134,7 +167,7 @@ static char *disp_title(struct disp *d, const struct instr *in)
 static struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in)
 {
 	struct step *st = arena_calloc(&d->g->arena, 1, sizeof(*st));
-	char *title = disp_title(d, in), *loc = disp_loc(d->g, in);
+	char *title = disp_title(d, in), *loc = disp_loc(d, in);
 
 	st->kind = kind;
 	st->in = in;
@@ -198,8 +231,13 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		       const struct instr *in)
 {
 	struct step *st = arena_calloc(&g->arena, 1, sizeof(*st));
-	char *loc = disp_loc(g, in), *title, *heap;
+	char *file = xstrdup(loc_file(in)), *title, *heap;
+	struct buf b = {0};
+	char *loc = loc_text(g, &b, basename(file), in->loc.line);
 	struct sv *o;
+
+	free(file);
+	buf_free(&b);
 
 	st->kind = STEP_BASE;
 	st->in = in;
@@ -295,9 +333,7 @@ static void disp_kvs(struct disp *d, const struct instr *in, int env)
 		if (env) {
 			if (image)
 				config_env_set(&d->s->cfg, k, v);
-			args_set(&d->s->env, k, v);
-			d->vars_stale = 1; /* vars stays valid until the next disp_env */
-			d->env_gen++;
+			disp_env_set(d, k, v);
 		} else if (image)
 			json_object_set_new(labels, k, json_string(v));
 		if (image)
@@ -323,9 +359,7 @@ static void disp_arg(struct disp *d, const struct instr *in)
 		if (v && v->value &&
 		    (in->kvs[i].has_value || cli_build_arg(d->g->cli, v->name) ||
 		     (gv && gv->value))) {
-			args_set(&d->s->env, v->name, v->value);
-			d->vars_stale = 1;
-			d->env_gen++;
+			disp_env_set(d, v->name, v->value);
 		}
 		if (v && v->value)
 			buf_printf(&hist, " %s=%s", v->name, v->value);
@@ -560,30 +594,45 @@ static struct sv *disp_from_ref(struct disp *d, struct step *st, const char *fro
 /* RUN: env = image Env + ARGs in scope (ENV wins); undeclared proxies are
  * added after keying so they stay out of the cache key (BuildKit). */
 
+/* Appends "K=V" of variables [from, env.n) to the env JSON text, which
+ * is "[" or ends in "]" (taken off and put back). */
+static void disp_env_json_add(struct disp *d, size_t from)
+{
+	struct buf *b = &d->env_json, kv = {0};
+
+	if (b->len > 1)
+		b->len--;
+	for (size_t i = from; i < d->s->env.n; i++) {
+		buf_reset(&kv);
+		buf_adds(&kv, d->s->env.v[i].name);
+		buf_addc(&kv, '=');
+		buf_adds(&kv, d->s->env.v[i].value);
+		if (b->len > 1)
+			buf_addc(b, ',');
+		spec_write_string(b, kv.s, kv.len);
+	}
+	buf_addc(b, ']');
+	buf_free(&kv);
+}
+
 /* The env of a RUN as JSON text: the stage's variables "K=V" in order.
  * Made again only when they changed since the last RUN (most RUNs share
- * it). */
+ * it), and then only extended when the change added variables: rebuilt
+ * for every ENV, it grew with the square of a stage's length. */
 static struct sv *disp_run_env(struct disp *d, struct spec *sp)
 {
 	struct buf *b = &d->env_json;
 
-	if (!b->s || d->env_json_gen != d->env_gen) {
-		struct buf kv = {0};
+	if (!b->s || d->env_replaced || d->env_json_n > d->s->env.n) {
 		buf_reset(b);
 		buf_addc(b, '[');
-		for (size_t i = 0; i < d->s->env.n; i++) {
-			buf_reset(&kv);
-			buf_adds(&kv, d->s->env.v[i].name);
-			buf_addc(&kv, '=');
-			buf_adds(&kv, d->s->env.v[i].value);
-			if (i)
-				buf_addc(b, ',');
-			spec_write_string(b, kv.s, kv.len);
-		}
-		buf_addc(b, ']');
-		buf_free(&kv);
-		d->env_json_gen = d->env_gen;
+		disp_env_json_add(d, 0);
+	} else if (d->env_json_gen != d->env_gen) {
+		disp_env_json_add(d, d->env_json_n);
 	}
+	d->env_json_gen = d->env_gen;
+	d->env_json_n = d->s->env.n;
+	d->env_replaced = 0;
 	return sv_raw(sp, b->s, b->len);
 }
 
@@ -1243,6 +1292,7 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	s->flags |= FLAG_DONE;
 	buf_free(&d.env_json);
 	buf_free(&d.tmp);
+	buf_free(&d.loc_base);
 	free(d.vars);
 	buf_free(&d.vars_text);
 }

@@ -18,9 +18,23 @@ static struct {
 } templates_cache[32];
 static unsigned templates_ncache;
 
+/* templates_text's answers by name (names are literals: compared by
+ * address), see templates_text_cached. */
+static struct {
+	const char *name, *text;
+} templates_memo[8];
+static unsigned templates_nmemo;
+
+/* Forgets the remembered texts (templates_text_cached). */
+static void templates_forget(void)
+{
+	memset(templates_memo, 0, sizeof(templates_memo));
+}
+
 void templates_set_dir(const char *dir)
 {
 	templates_dir = dir;
+	templates_forget();
 }
 
 static const char *templates_builtin_text(const char *file)
@@ -82,7 +96,7 @@ static const char *templates_var(const char *name, const char *key, size_t n,
 				 const char *const *vars)
 {
 	for (size_t i = 0; vars[i]; i += 2)
-		if (strlen(vars[i]) == n && strncmp(vars[i], key, n) == 0)
+		if (vars[i][0] == key[0] && strncmp(vars[i], key, n) == 0 && !vars[i][n])
 			return vars[i + 1];
 	fatal("template %s.mk: unknown placeholder @%.*s@", name, (int)n, key);
 }
@@ -97,9 +111,23 @@ static size_t templates_placeholder(const char *p)
 	return n && p[n] == '@' ? n : 0;
 }
 
+/* templates_text, remembered: a fragment is filled for every step. */
+static const char *templates_text_cached(const char *name)
+{
+	unsigned k;
+
+	for (unsigned i = 0; i < LEN(templates_memo); i++)
+		if (templates_memo[i].name == name)
+			return templates_memo[i].text;
+	k = templates_nmemo++ % LEN(templates_memo);
+	templates_memo[k].name = name;
+	templates_memo[k].text = templates_text(name);
+	return templates_memo[k].text;
+}
+
 void templates_expand(struct buf *out, const char *name, const char *const *vars)
 {
-	const char *t = templates_text(name);
+	const char *t = templates_text_cached(name);
 
 	for (const char *p = t; *p; p++) {
 		size_t run = strcspn(p, "@"), n;

@@ -30,9 +30,12 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	/* straight into the spare room; a second pass only when it is short */
+	/* straight into the spare room; a second pass only when it is short,
+	 * so a buffer starts with room for a short line */
+	if (b->cap - b->len < 128)
+		buf_grow(b, 128);
 	va_start(ap, fmt);
-	n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("buf_printf: %s", fmt);

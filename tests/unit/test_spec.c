@@ -1,6 +1,7 @@
 /* Unit tests of step specs (compiler/spec.c) and their keys: the direct
  * writer must give what json_dumps(JSON_COMPACT) gives for the same
  * value, and the canonical text what jansson sorted keys give. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,12 +47,50 @@ static void canonical(const char *json)
 	json_decref(v);
 }
 
+/* Every length up to 24 (the writer copies 8, then 4 bytes at a time and
+ * overlaps the tail) with a byte to escape at every position, and with
+ * none, against jansson: one assertion per length, naming the first
+ * string that differs. */
+static void escapes_everywhere(void)
+{
+	static const char special[] = {'"', '\\', '\n', 1, 0x1f, 0x7f, (char)0xc3};
+	char s[25], *want = NULL;
+	struct buf b = {0};
+
+	for (size_t n = 0; n <= 24; n++) {
+		int bad = 0;
+		for (size_t p = 0; p <= n && !bad; p++) {
+			for (size_t k = 0; k < sizeof(special) && !bad; k++) {
+				json_t *v;
+				memset(s, 'a', n);
+				if (p < n)
+					s[p] = special[k];
+				v = json_stringn(s, n);
+				if (!v) /* a lone 0xc3 is not UTF-8: jansson refuses it */
+					continue;
+				want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+				buf_reset(&b);
+				spec_write_string(&b, s, n);
+				bad = strcmp(b.s, want) != 0;
+				if (bad)
+					printf("# length %zu, byte %d at %zu: got %s, want %s\n", n,
+					       special[k], p, b.s, want);
+				free(want);
+				json_decref(v);
+			}
+		}
+		TAP_OK(!bad, "a string of %zu bytes, escapes anywhere, as jansson writes it", n);
+	}
+	buf_free(&b);
+}
+
 int main(void)
 {
 	struct spec *sp = spec_new();
 	struct sv *o = spec_root(sp), *m;
 	struct buf b = {0};
 
+	escapes_everywhere();
 	roundtrip("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}");
 	roundtrip("\"quote\\\" back\\\\ tab\\t nl\\n cr\\r bs\\b ff\\f c1\\u0001 \\u001f\"");
 	roundtrip("[\"caf\\u00e9\",\"\\u2603\",\"/slash\",-42,9007199254740993]");
