@@ -1364,7 +1364,7 @@ void dockerfile_free(struct dockerfile *df)
 		return;
 	for (i = 0; i < df->ninstrs; i++)
 		instr_clear(&df->instrs[i]);
-	free(df->instrs);
+	big_free(df->instrs, df->instrs_size);
 	free(df->path);
 	free(df->syntax);
 	free(df->check);
@@ -1497,6 +1497,7 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 	struct stream s = {0};
 	struct ptree *t;
 	struct dockerfile *df;
+	size_t lines;
 
 	memset(err, 0, sizeof(*err));
 	if (!len) {
@@ -1508,7 +1509,11 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 	/* instructions point at our copy of the path; errors at the caller's */
 	df->path = xstrdup(path);
 	/* not zeroed: convert fills each one; pages are touched as it goes */
-	df->instrs = xreallocarray(NULL, count_lines(text, len), sizeof(*df->instrs));
+	lines = count_lines(text, len);
+	if (lines > SIZE_MAX / sizeof(*df->instrs))
+		fatal("out of memory");
+	df->instrs_size = lines * sizeof(*df->instrs);
+	df->instrs = big_alloc(df->instrs_size);
 	s.c = (struct ctx){df->path, &s.err, NULL, &df->arena};
 	t = parse_stream(path, text, len, '\\', err, &df->arena, convert_streamed, &s);
 	if (!t || !stream_end(&s, t)) {

@@ -142,6 +142,7 @@ struct dockerfile {
 	char *check;  /* # check= directive or NULL */
 	struct instr *instrs;
 	size_t ninstrs;
+	size_t instrs_size; /* bytes of the array (big_alloc) */
 	/* Every string and array of the instructions but mounts and the
 	 * heredoc arrays, and the reader's words they point at: freed at once. */
 	struct arena arena;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -158,6 +159,53 @@ char *strlower(char *s)
 	for (char *p = s; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return s;
+}
+
+/* ---- big arrays ---- */
+
+/* Arrays of a megabyte or more are mapped on their own, 2 MB aligned, and
+ * the kernel is asked for transparent huge pages there: filling the
+ * instruction array of a big Dockerfile took a page fault per 4 KB (a
+ * third of the compiler's faults), and one fault per 2 MB costs less. Where
+ * THP is off, or madvise fails, the mapping simply has small pages. */
+#define BIG_MIN ((size_t)1 << 20)
+#define BIG_ALIGN ((size_t)2 << 20)
+
+static size_t big_size(size_t n)
+{
+	return (n + BIG_ALIGN - 1) & ~(BIG_ALIGN - 1);
+}
+
+void *big_alloc(size_t n)
+{
+	size_t size = big_size(n), head;
+	char *m, *p;
+
+	if (n < BIG_MIN)
+		return xmalloc(n ? n : 1);
+	m = mmap(NULL, size + BIG_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
+	if (m == MAP_FAILED)
+		fatal("out of memory");
+	p = (char *)(((uintptr_t)m + BIG_ALIGN - 1) & ~(uintptr_t)(BIG_ALIGN - 1));
+	head = (size_t)(p - m);
+	if (head)
+		munmap(m, head);
+	munmap(p + size, BIG_ALIGN - head);
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void big_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < BIG_MIN)
+		free(p);
+	else
+		munmap(p, big_size(n));
 }
 
 /* ---- arena ---- */
