@@ -163,17 +163,18 @@ char *strlower(char *s)
 
 /* ---- big arrays ---- */
 
-/* Arrays of a megabyte or more are mapped on their own, 2 MB aligned, and
- * the kernel is asked for transparent huge pages there: filling the
- * instruction array of a big Dockerfile took a page fault per 4 KB (a
- * third of the compiler's faults), and one fault per 2 MB costs less. Where
- * THP is off, or madvise fails, the mapping simply has small pages. */
-#define BIG_MIN ((size_t)1 << 20)
+/* Arrays of 2 MB or more are mapped on their own, 2 MB aligned, and the
+ * kernel is asked for transparent huge pages for their whole 2 MB parts:
+ * filling the instruction array of a big Dockerfile took a page fault per
+ * 4 KB (a third of the compiler's faults); one per 2 MB costs less. The
+ * tail keeps small pages, so nothing beyond n becomes resident. Where THP
+ * is off, or madvise fails, the mapping simply has small pages. */
 #define BIG_ALIGN ((size_t)2 << 20)
+#define BIG_PAGE ((size_t)4096)
 
 static size_t big_size(size_t n)
 {
-	return (n + BIG_ALIGN - 1) & ~(BIG_ALIGN - 1);
+	return (n + BIG_PAGE - 1) & ~(BIG_PAGE - 1);
 }
 
 void *big_alloc(size_t n)
@@ -181,7 +182,7 @@ void *big_alloc(size_t n)
 	size_t size = big_size(n), head;
 	char *m, *p;
 
-	if (n < BIG_MIN)
+	if (n < BIG_ALIGN)
 		return xmalloc(n ? n : 1);
 	m = mmap(NULL, size + BIG_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		 0);
@@ -193,7 +194,7 @@ void *big_alloc(size_t n)
 		munmap(m, head);
 	munmap(p + size, BIG_ALIGN - head);
 #ifdef MADV_HUGEPAGE
-	madvise(p, size, MADV_HUGEPAGE);
+	madvise(p, n & ~(BIG_ALIGN - 1), MADV_HUGEPAGE);
 #endif
 	return p;
 }
@@ -202,7 +203,7 @@ void big_free(void *p, size_t n)
 {
 	if (!p)
 		return;
-	if (n < BIG_MIN)
+	if (n < BIG_ALIGN)
 		free(p);
 	else
 		munmap(p, big_size(n));
@@ -210,31 +211,56 @@ void big_free(void *p, size_t n)
 
 /* ---- arena ---- */
 
-/* Requests above a quarter of a block get a block of their own, so that a
- * block wastes at most a quarter. */
-#define ARENA_BLOCK 65536
+/* Blocks are 64 KB, then 256 KB, then 2 MB (big_alloc: huge pages): a
+ * small arena stays small, and the graph or the words of a big Dockerfile
+ * (megabytes) do not take a page fault per 4 KB. Requests above a quarter
+ * of a block get a block of their own, so that a block wastes at most a
+ * quarter. The sizes include the block's header. */
+#define ARENA_BLOCK ((size_t)64 << 10)
 
 struct arena_block {
 	struct arena_block *next;
+	size_t size; /* of the whole block, header included */
 	max_align_t data[];
 };
+
+static struct arena_block *arena_block_alloc(size_t size)
+{
+	struct arena_block *b = big_alloc(size);
+
+	b->size = size;
+	return b;
+}
+
+static size_t arena_next_size(const struct arena *a)
+{
+	size_t cur = a->head ? a->head->size : 0;
+
+	return cur < ARENA_BLOCK ? ARENA_BLOCK : cur < 4 * ARENA_BLOCK ? 4 * ARENA_BLOCK : BIG_ALIGN;
+}
 
 /* Chains a block of at least n bytes: a big one behind head so that head's
  * free room stays in use. */
 static char *arena_block_new(struct arena *a, size_t n)
 {
-	size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-	struct arena_block *b = xmalloc(sizeof(*b) + size);
+	size_t size = arena_next_size(a), room = size - sizeof(struct arena_block);
+	struct arena_block *b;
 
-	if (size != ARENA_BLOCK && a->head) {
-		b->next = a->head->next;
-		a->head->next = b;
-		return (char *)b->data;
+	if (n > room / 4) {
+		b = arena_block_alloc(sizeof(*b) + n);
+		if (a->head) {
+			b->next = a->head->next;
+			a->head->next = b;
+			return (char *)b->data;
+		}
+		room = n;
+	} else {
+		b = arena_block_alloc(size);
 	}
 	b->next = a->head;
 	a->head = b;
 	a->p = (char *)b->data + n;
-	a->end = (char *)b->data + size;
+	a->end = (char *)b->data + room;
 	return (char *)b->data;
 }
 
@@ -286,7 +312,7 @@ void arena_free(struct arena *a)
 
 	for (b = a->head; b; b = next) {
 		next = b->next;
-		free(b);
+		big_free(b, b->size);
 	}
 	*a = (struct arena){0};
 }
@@ -299,7 +325,7 @@ void arena_reset(struct arena *a)
 		return;
 	for (b = a->head->next; b; b = next) {
 		next = b->next;
-		free(b);
+		big_free(b, b->size);
 	}
 	a->head->next = NULL;
 	a->p = (char *)a->head->data;
