@@ -4,7 +4,7 @@
 
 #include "buf.h"
 #include "graph.h"
-#include "hash.h"
+#include "sha256.h"
 #include "key.h"
 #include "spec.h"
 #include "util.h"

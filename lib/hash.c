@@ -1,8 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
-#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init: see sha256_hex */
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -36,17 +34,6 @@ void sha256_update(struct sha256 *h, const void *p, size_t n)
 		fatal("sha256: digest update failed");
 }
 
-/* Lower-case hex of a digest. By hand: snprintf per byte cost more than
- * the digest itself. */
-static void sha256_to_hex(const unsigned char md[32], char hex[65])
-{
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
-	hex[64] = '\0';
-}
-
 void sha256_final_hex(struct sha256 *h, char hex[65])
 {
 	unsigned char md[32];
@@ -58,41 +45,6 @@ void sha256_final_hex(struct sha256 *h, char hex[65])
 	h->ctx = NULL;
 	sha256_to_hex(md, hex);
 }
-
-#ifndef OPENSSL_NO_DEPRECATED_3_0
-/* One-shot digests (the compiler's cache keys, a few thousand short texts
- * a run) use libcrypto's plain SHA-256 functions: they take the same
- * CPU-specific code (SHA extensions) without the EVP layer, whose first
- * EVP_MD_fetch alone cost ~1.5 ms here (the provider and its config) and
- * whose per-call overhead made hashing the keys 1.8x slower, measured.
- * They are deprecated, not removed, in OpenSSL 3; built without them the
- * EVP path below is used. */
-void sha256_hex(const void *p, size_t n, char hex[65])
-{
-	unsigned char md[32];
-	SHA256_CTX c;
-
-	if (SHA256_Init(&c) != 1 || SHA256_Update(&c, p, n) != 1 || SHA256_Final(md, &c) != 1)
-		fatal("sha256: digest failed");
-	sha256_to_hex(md, hex);
-}
-#else
-void sha256_hex(const void *p, size_t n, char hex[65])
-{
-	/* one context for every call: making and freeing one per key was
-	 * three mallocs and frees */
-	static EVP_MD_CTX *c;
-	unsigned char md[32];
-	unsigned int len = 0;
-
-	if (!c && !(c = EVP_MD_CTX_new()))
-		fatal("sha256: cannot initialise libcrypto digest");
-	if (EVP_DigestInit_ex(c, sha256_md(), NULL) != 1 || (n && EVP_DigestUpdate(c, p, n) != 1) ||
-	    EVP_DigestFinal_ex(c, md, &len) != 1 || len != 32)
-		fatal("sha256: digest failed");
-	sha256_to_hex(md, hex);
-}
-#endif
 
 int sha256_file_hex(const char *path, char hex[65])
 {

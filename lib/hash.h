@@ -1,7 +1,10 @@
-/* hash: streaming SHA-256 over libcrypto's EVP interface. */
+/* hash: streaming SHA-256 over libcrypto's EVP interface (files, layers);
+ * one-shot digests of a buffer are sha256.h's. */
 #ifndef DF_HASH_H
 #define DF_HASH_H
 #include <stddef.h>
+
+#include "sha256.h"
 
 struct sha256 {
 	void *ctx; /* EVP_MD_CTX */
@@ -13,8 +16,6 @@ void sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *p, size_t n);
 /* Finishes; writes 64 lowercase hex digits and a NUL to hex[65]. */
 void sha256_final_hex(struct sha256 *h, char hex[65]);
-/* One-shot digest of a buffer into hex[65]. */
-void sha256_hex(const void *p, size_t n, char hex[65]);
 /* Digest of a file's bytes into hex[65]; returns -1 with errno on failure. */
 int sha256_file_hex(const char *path, char hex[65]);
 

@@ -8,7 +8,7 @@
 
 #include "error.h"
 #include "fsutil.h"
-#include "hash.h"
+#include "sha256.h"
 #include "store.h"
 #include "util.h"
 

@@ -236,7 +236,9 @@ static size_t arena_next_size(const struct arena *a)
 {
 	size_t cur = a->head ? a->head->size : 0;
 
-	return cur < ARENA_BLOCK ? ARENA_BLOCK : cur < 4 * ARENA_BLOCK ? 4 * ARENA_BLOCK : BIG_ALIGN;
+	return cur < ARENA_BLOCK       ? ARENA_BLOCK
+	       : cur < 4 * ARENA_BLOCK ? 4 * ARENA_BLOCK
+				       : BIG_ALIGN;
 }
 
 /* Chains a block of at least n bytes: a big one behind head so that head's
