@@ -233,12 +233,16 @@ static void graph_split(struct graph *g, size_t first)
 	g->stages = xcalloc(g->nstages, sizeof(*g->stages));
 	for (size_t i = first; i < df->ninstrs; i++) {
 		const struct instr *in = &df->instrs[i];
+		size_t n = 0;
 		if (in->kind != I_FROM) {
-			s->instrs = xreallocarray(s->instrs, s->ninstrs + 1, sizeof(*s->instrs));
 			s->instrs[s->ninstrs++] = in;
 			continue;
 		}
 		s = s ? s + 1 : g->stages;
+		/* the stage's instructions are those up to the next FROM */
+		while (i + 1 + n < df->ninstrs && df->instrs[i + 1 + n].kind != I_FROM)
+			n++;
+		s->instrs = xcalloc(n + 1, sizeof(*s->instrs));
 		s->index = (int)(s - g->stages);
 		s->from = in;
 		s->name = in->stage_name ? strlower(xstrdup(in->stage_name)) : NULL;

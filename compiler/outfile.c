@@ -52,13 +52,16 @@ static void outfile_trap(void)
 
 int outfile_begin(int fd)
 {
-	struct stat st;
+	struct stat st, err;
 	int fl = fcntl(fd, F_GETFL);
 	off_t pos;
 
 	if (fl < 0 || (fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY)
 		return 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	/* `> f 2>&1`: truncating would take the error message back too */
+	if (fstat(STDERR_FILENO, &err) == 0 && err.st_dev == st.st_dev && err.st_ino == st.st_ino)
 		return 0;
 	pos = lseek(fd, 0, SEEK_CUR);
 	if (pos < 0 || pos != st.st_size)

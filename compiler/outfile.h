@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* 1 when fd is a regular file, opened without O_APPEND, positioned at its
- * end: it is then watched (exit and SIGINT, SIGTERM, SIGHUP, SIGQUIT
+ * end, and not also standard error: it is then watched (exit and SIGINT, SIGTERM, SIGHUP, SIGQUIT
  * truncate it back to its size now) until outfile_commit. Else 0. */
 int outfile_begin(int fd);
 /* Writes n bytes to the watched file; dies on error (which truncates). */

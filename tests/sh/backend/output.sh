@@ -24,6 +24,9 @@ check "... and over 64 KB" test "$(wc -c <file.mk)" -gt 65536
 is "$?" 1 "an error after the first 64 KB were written exits 1"
 like "$(cat err)" 'Dockerfile.bad:[0-9]+:1: error: source "no-such-file"' "... with the located error"
 is "$(cat late.mk)" "kept line" "... and the file holds only what it held before"
+run -f ctx/Dockerfile.bad ctx >both.log 2>&1
+like "$(cat both.log)" 'error: source "no-such-file"' "> f 2>&1: the error stays in the file"
+check "... and no part of build.mk" bash -c "! grep -q '^\\\$(STATE)' both.log"
 echo 'old content' >append.mk
 run -f ctx/Dockerfile.bad ctx >>append.mk 2>err
 is "$(cat append.mk)" "old content" "appending (>>): the file is unchanged"
