@@ -84,6 +84,43 @@ static void escapes_everywhere(void)
 	buf_free(&b);
 }
 
+/* key.c remembers field orders by the addresses of the names; the same
+ * addresses holding other names must still be sorted by the names. */
+static void canonical_reused_names(void)
+{
+	static char k1[2] = "b", k2[2] = "a";
+	struct buf b = {0};
+
+	for (int round = 0; round < 2; round++) {
+		struct spec *sp = spec_new();
+		struct sv *o = spec_root(sp);
+		sv_set_str(sp, o, k1, "one");
+		sv_set_str(sp, o, k2, "two");
+		buf_reset(&b);
+		key_canonical(&b, o, NULL);
+		TAP_STREQ(b.s,
+			  round ? "{\"y\":\"two\",\"z\":\"one\"}" : "{\"a\":\"two\",\"b\":\"one\"}",
+			  "canonical order by name, round %d", round);
+		spec_free(sp);
+		k1[0] = 'z'; /* same addresses, other names, same order */
+		k2[0] = 'y';
+	}
+	k1[0] = 'a'; /* and an order the remembered one gets wrong */
+	k2[0] = 'b';
+	{
+		struct spec *sp = spec_new();
+		struct sv *o = spec_root(sp);
+		sv_set_str(sp, o, k1, "one");
+		sv_set_str(sp, o, k2, "two");
+		buf_reset(&b);
+		key_canonical(&b, o, NULL);
+		TAP_STREQ(b.s, "{\"a\":\"one\",\"b\":\"two\"}",
+			  "a remembered order that no longer sorts is not used");
+		spec_free(sp);
+	}
+	buf_free(&b);
+}
+
 int main(void)
 {
 	struct spec *sp = spec_new();
@@ -91,6 +128,7 @@ int main(void)
 	struct buf b = {0};
 
 	escapes_everywhere();
+	canonical_reused_names();
 	roundtrip("{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}");
 	roundtrip("\"quote\\\" back\\\\ tab\\t nl\\n cr\\r bs\\b ff\\f c1\\u0001 \\u001f\"");
 	roundtrip("[\"caf\\u00e9\",\"\\u2603\",\"/slash\",-42,9007199254740993]");
