@@ -41,7 +41,6 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name)
 
 static void graph_free_step(struct step *st);
 
-/* The table slot for key (keys are uniform hex: the prefix hashes well). */
 /* The key's first 16 hex digits: well spread, as a key is a digest (or
  * a placeholder made so). By hand: strtoull showed in profiles. */
 static uint64_t graph_key_hash(const char *key)
@@ -53,6 +52,7 @@ static uint64_t graph_key_hash(const char *key)
 	return h;
 }
 
+/* The slot of key (hashed h) in tab, or the empty slot where it goes. */
 static size_t graph_slot(const struct key_slot *tab, size_t cap, uint64_t h, const char *key)
 {
 	size_t i = (size_t)h & (cap - 1);
