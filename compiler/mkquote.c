@@ -92,11 +92,17 @@ void mk_value(struct buf *b, const char *s)
 void mk_comment(struct buf *b, const char *s)
 {
 	for (const char *p = s; *p; p++) {
-		if (*p == '\n')
+		/* runs without a newline at once: a title per step */
+		size_t run = strcspn(p, "\n");
+		if (run && p[run] == '\0' && p[run - 1] == '\\')
+			run--;
+		if (run) {
+			buf_addn(b, p, run);
+			p += run - 1;
+		} else if (*p == '\n') {
 			buf_adds(b, "\\n");
-		else if (*p == '\\' && p[1] == '\0')
+		} else {
 			buf_adds(b, "\\\\"); /* a trailing backslash continues a comment */
-		else
-			buf_addc(b, *p);
+		}
 	}
 }

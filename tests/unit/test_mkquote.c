@@ -39,6 +39,9 @@ int main(void)
 	CHECK(mk_value, "a#b$c", "a\\#b$$c");
 	CHECK(mk_comment, "line1\nline2", "line1\\nline2");
 	CHECK(mk_comment, "ends\\", "ends\\\\");
+	CHECK(mk_comment, "a\\\nb\n\n\\", "a\\\\nb\\n\\n\\\\");
+	CHECK(mk_comment, "\\", "\\\\");
+	CHECK(mk_comment, "mid\\dle", "mid\\dle");
 	TAP_OK(mk_prereq_ok("/a b/c"), "space is fine in a prerequisite");
 	TAP_OK(!mk_prereq_ok("/a;b"), "semicolon is refused");
 	TAP_OK(!mk_prereq_ok("/a\nb"), "newline is refused");
