@@ -241,11 +241,11 @@ fi
 compile_s=
 if has "$workloads" compile; then
 	if [ -f "$here/compile.sh" ] && [ -x "${DF2MAKE:-}" ]; then
-		# its output: "make     wall ms min 31.0 med 37.2 p90 45.1  cpu med 0.04s
-		# peak RSS 12468 kB  output N bytes"
-		if co=$(sh "$here/compile.sh" "$DF2MAKE" 2>&1); then
+		# its output: "make     wall ms min 31.0 med 37.2 p90 45.1  cpu ms min 30.0
+		# med 37.0 p90 45.0  peak RSS 9824 kB  output N bytes"
+		if co=$(bash "$here/compile.sh" "$DF2MAKE" 2>&1); then
 			printf '%s\n' "$co" >"$out/compile.out"
-			compile_s=$(printf '%s\n' "$co" | awk '$1=="make" { print "median " $7 " ms (fastest " $5 " ms), peak RSS " $15 " kB" }')
+			compile_s=$(printf '%s\n' "$co" | awk '$1=="make" { print "median " $7 " ms (fastest " $5 " ms), peak RSS " $20 " kB" }')
 			printf 'df2make\tcompile\tcompile\t1\t%s\n' "$(printf '%s\n' "$co" | awk '$1=="make" { print $7 / 1000 }')" >>"$samples"
 		else
 			compile_s="failed: $(printf '%s' "$co" | tail -1 | cut -c1-80)"
