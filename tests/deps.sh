@@ -3,8 +3,9 @@
 # runs apt-get; otherwise it names the packages and fails.
 # --build-only: what building df2make and the demo's base images need.
 set -eu
-# The static archives df2make and df2make-runtime link (configure: --enable-static-libs).
-static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev)
+# The static archives df2make and df2make-runtime link (configure: --enable-static-libs);
+# libc6-dev's libc.a links df2make fully static (-static-pie).
+static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev libc6-dev)
 build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
       libyaml-dev libssl-dev zlib1g-dev "${static[@]}" mmdebstrap busybox-static)
 pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
