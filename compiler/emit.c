@@ -236,7 +236,6 @@ static void emit_done(struct buf *b, const struct step *st)
  * case: this runs over every byte of build.mk's specs. */
 static void emit_spec_quote(const char *s, size_t n, struct buf *b)
 {
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	size_t i = 0;
 	char *o;
 
@@ -245,13 +244,11 @@ static void emit_spec_quote(const char *s, size_t n, struct buf *b)
 	o = b->s;
 	*o++ = '\'';
 	while (i < n) {
-		uint64_t x, d, q;
-		/* 8 bytes at once when none is '$' or '\'' (zero-byte bit trick) */
+		uint64_t x;
+		/* 8 bytes at once when none is '$' or '\'' */
 		if (i + 8 <= n) {
 			memcpy(&x, s + i, 8);
-			d = x ^ (ones * '$');
-			q = x ^ (ones * '\'');
-			if (!(((d - ones) & ~d & highs) | ((q - ones) & ~q & highs))) {
+			if (!(word_has_byte(x, '$') | word_has_byte(x, '\''))) {
 				memcpy(o, &x, 8);
 				o += 8;
 				i += 8;

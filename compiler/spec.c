@@ -317,22 +317,11 @@ static void sw_escape(struct buf *b, unsigned char c)
 	}
 }
 
-/* 8 bytes at a time: nonzero if any of x's bytes is below 0x20, '"' or
- * '\\' (the classic "has less" and "has zero byte" bit tricks; bytes of
+/* Nonzero if any of x's 8 bytes is below 0x20, '"' or '\\' (bytes of
  * UTF-8 sequences never match). */
-#define SW_ONES 0x0101010101010101ULL
-#define SW_HIGHS 0x8080808080808080ULL
-
-/* Nonzero if a byte of v is below n (n <= 0x80). */
-static uint64_t sw_less8(uint64_t v, uint64_t n)
-{
-	return (v - SW_ONES * n) & ~v & SW_HIGHS;
-}
-
 static uint64_t sw_special8(uint64_t x)
 {
-	return sw_less8(x, 0x20) | sw_less8(x ^ (SW_ONES * '"'), 1) |
-	       sw_less8(x ^ (SW_ONES * '\\'), 1);
+	return word_has_less(x, 0x20) | word_has_byte(x, '"') | word_has_byte(x, '\\');
 }
 
 /* The last n - i (< 8) bytes of a clean string copied at once when none

@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "utf8.h"
+#include "util.h"
 
 int utf8_decode_slow(const char *str, size_t n, int *width)
 {
@@ -90,7 +91,7 @@ size_t utf8_valid_len(const char *s, size_t n)
 		/* instruction text is mostly ASCII: skip 8 bytes at a time */
 		if (n - i >= 8) {
 			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ULL)) {
+			if (!word_has_high(w)) {
 				i += 8;
 				continue;
 			}
