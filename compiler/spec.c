@@ -9,59 +9,24 @@
 #include "spec.h"
 #include "util.h"
 
-/* Arena blocks: the first is sized for a typical RUN spec. */
-struct blk {
-	struct blk *next;
-	size_t cap, used;
-	max_align_t data[];
-};
-
 struct spec {
-	struct blk *blk;
+	struct arena a; /* the nodes and strings */
 	struct sv root;
 };
 
-static struct blk *spec_blk(size_t want)
-{
-	size_t cap = want < 4096 ? 4096 : want;
-	struct blk *b = xmalloc(sizeof(*b) + cap);
-
-	b->next = NULL;
-	b->cap = cap;
-	b->used = 0;
-	return b;
-}
-
-static void *spec_alloc(struct spec *sp, size_t n)
-{
-	struct blk *b = sp->blk;
-
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (b->used + n > b->cap) {
-		b = spec_blk(n);
-		b->next = sp->blk;
-		sp->blk = b;
-	}
-	b->used += n;
-	return (char *)b->data + b->used - n;
-}
-
-/* The last spec freed, kept with its first block: steps make a spec, emit
- * it and free it one after the other, so the next spec_new takes this one
- * (and its warm pages) instead of two mallocs. */
+/* The last spec freed, its arena emptied but kept: steps make a spec,
+ * emit it and free it one after the other, so the next spec_new takes
+ * this one (and its warm pages) instead of allocating. */
 static struct spec *spec_spare;
 
 struct spec *spec_new(void)
 {
 	struct spec *sp = spec_spare;
 
-	if (sp) {
+	if (sp)
 		spec_spare = NULL;
-		sp->blk->used = 0;
-	} else {
-		sp = xmalloc(sizeof(*sp));
-		sp->blk = spec_blk(0);
-	}
+	else
+		sp = xcalloc(1, sizeof(*sp));
 	memset(&sp->root, 0, sizeof(sp->root));
 	sp->root.type = SV_OBJ;
 	return sp;
@@ -69,20 +34,14 @@ struct spec *spec_new(void)
 
 void spec_free(struct spec *sp)
 {
-	struct blk *b, *next;
-
 	if (!sp)
 		return;
-	for (b = sp->blk; b->next; b = next) { /* all but the first block */
-		next = b->next;
-		free(b);
-	}
-	sp->blk = b;
-	if (!spec_spare && b->cap == 4096) {
+	if (!spec_spare) {
+		arena_reset(&sp->a);
 		spec_spare = sp;
 		return;
 	}
-	free(b);
+	arena_free(&sp->a);
 	free(sp);
 }
 
@@ -93,7 +52,7 @@ struct sv *spec_root(struct spec *sp)
 
 static struct sv *sv_new(struct spec *sp, enum sv_type t)
 {
-	struct sv *v = spec_alloc(sp, sizeof(*v));
+	struct sv *v = arena_alloc(&sp->a, sizeof(*v));
 
 	memset(v, 0, sizeof(*v));
 	v->type = t;
@@ -118,22 +77,12 @@ struct sv *sv_int(struct spec *sp, long long i)
 	return v;
 }
 
-/* A NUL-terminated copy of s[0..n) in the arena. */
-static const char *spec_copy(struct spec *sp, const char *s, size_t n)
-{
-	char *c = spec_alloc(sp, n + 1);
-
-	memcpy(c, s, n);
-	c[n] = '\0';
-	return c;
-}
-
 /* A string node of type t holding a copy of s[0..n). */
 static struct sv *sv_text(struct spec *sp, enum sv_type t, const char *s, size_t n)
 {
 	struct sv *v = sv_new(sp, t);
 
-	v->u.str.s = spec_copy(sp, s, n);
+	v->u.str.s = arena_strndup(&sp->a, s, n);
 	v->u.str.n = n;
 	return v;
 }
@@ -189,7 +138,7 @@ struct sv *sv_json(struct spec *sp, json_t *v)
 		json_object_keylen_foreach(v, k, kn, x)
 		{
 			struct sv *f = sv_json(sp, x);
-			f->key = spec_copy(sp, k, kn);
+			f->key = arena_strndup(&sp->a, k, kn);
 			f->klen = kn;
 			sv_push(r, f);
 		}
