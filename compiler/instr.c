@@ -1595,26 +1595,6 @@ struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char 
 
 /* ---- RUN --mount ---- */
 
-/* s[0..n) lower-cased as parse_lower does, in buf when it is short ASCII
- * (option keys and values are), else malloc'd into *heap. Per-field
- * allocations were most of the cost of a --mount. */
-static const char *lower_n(const char *s, size_t n, char *buf, size_t cap, char **heap)
-{
-	size_t i;
-
-	*heap = NULL;
-	for (i = 0; i < n && i + 1 < cap && (unsigned char)s[i] < 0x80; i++)
-		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-	if (i == n) {
-		buf[n] = '\0';
-		return buf;
-	}
-	*heap = xstrndup(s, n);
-	buf = parse_lower(*heap);
-	free(*heap);
-	return *heap = buf;
-}
-
 /* One CSV record (Go's encoding/csv rules for a single line). */
 static int csv_fields(const char *s, struct strlist *out, char *msg, size_t msglen)
 {
@@ -1808,7 +1788,7 @@ static int mount_kv(struct mstate *st, const char *key, const char *v, const cha
 
 	if (!strcmp(key, "type")) {
 		char lb[16], *heap;
-		const char *t = lower_n(v, strlen(v), lb, sizeof(lb), &heap);
+		const char *t = parse_lower_n(v, strlen(v), lb, sizeof(lb), &heap);
 		for (i = 0; i < LEN(mount_types) && strcmp(t, mount_types[i]); i++)
 			;
 		free(heap);
@@ -1848,7 +1828,7 @@ static int mount_kv(struct mstate *st, const char *key, const char *v, const cha
 	} else if (!strcmp(key, "sharing")) {
 		static const char *const modes[] = {"shared", "private", "locked"};
 		char lb[16], *heap;
-		const char *t = lower_n(v, strlen(v), lb, sizeof(lb), &heap);
+		const char *t = parse_lower_n(v, strlen(v), lb, sizeof(lb), &heap);
 		for (i = 0; i < LEN(modes) && strcmp(t, modes[i]); i++)
 			;
 		free(heap);
@@ -1882,7 +1862,7 @@ static int mount_field(struct mstate *st, const char *field)
 	const char *eq = strchr(field, '=');
 	char kb[32], *heap, *v;
 	const char *key =
-	    lower_n(field, eq ? (size_t)(eq - field) : strlen(field), kb, sizeof(kb), &heap);
+	    parse_lower_n(field, eq ? (size_t)(eq - field) : strlen(field), kb, sizeof(kb), &heap);
 	int r;
 
 	if (!eq) {

@@ -152,6 +152,23 @@ char *parse_lower(const char *s)
 	return u_map(s, u_lower);
 }
 
+const char *parse_lower_n(const char *s, size_t n, char *buf, size_t cap, char **heap)
+{
+	size_t i;
+
+	*heap = NULL;
+	for (i = 0; i < n && i + 1 < cap && (unsigned char)s[i] < 0x80; i++)
+		buf[i] = (char)u_lower(s[i]);
+	if (i == n) {
+		buf[n] = '\0';
+		return buf;
+	}
+	*heap = xstrndup(s, n);
+	buf = parse_lower(*heap);
+	free(*heap);
+	return *heap = buf;
+}
+
 char *parse_upper(const char *s)
 {
 	return u_map(s, u_upper);
@@ -1064,17 +1081,12 @@ static int same_tail(const char *a, const char *b, size_t n)
 
 int parse_keyword(const char *kw)
 {
-	char kb[16], *heap = NULL;
-	const char *l = kb;
-	size_t n, i;
+	char kb[16], *heap;
+	/* not ASCII: Go's rules, which may change the length (U+212A is 'k') */
+	const char *l = parse_lower_n(kw, strlen(kw), kb, sizeof(kb), &heap);
+	size_t n = strlen(l), i;
 	int k = -1;
 
-	for (n = 0; n < 15 && kw[n] && (unsigned char)kw[n] < 0x80; n++)
-		kb[n] = (char)u_lower(kw[n]);
-	if (kw[n]) { /* long or not ASCII: Go's rules (U+212A is 'k') */
-		l = heap = parse_lower(kw);
-		n = strlen(l);
-	}
 	/* the length and first letter leave one candidate at most */
 	for (i = 0; i < LEN(forms) && k < 0; i++)
 		if (forms[i].len == n && forms[i].name[0] == l[0] && same_tail(forms[i].name, l, n))

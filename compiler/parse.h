@@ -108,6 +108,10 @@ int parse_keyword(const char *kw);
 /* Lower-cases s as Go's strings.ToLower does for the scripts a Dockerfile
  * keyword can use; malloc'd. */
 char *parse_lower(const char *s);
+/* s[0..n) lower-cased as parse_lower does: in buf (cap bytes) when it is
+ * short ASCII, as keywords and option names are, else malloc'd and also
+ * left in *heap for the caller to free (*heap is NULL otherwise). */
+const char *parse_lower_n(const char *s, size_t n, char *buf, size_t cap, char **heap);
 /* Upper-cases s like Go's strings.ToUpper (ASCII plus the Unicode letters
  * that fold onto ASCII); malloc'd. */
 char *parse_upper(const char *s);
