@@ -149,19 +149,18 @@ static char *disp_loc(struct disp *d, const struct instr *in)
 static char *disp_title(struct disp *d, const struct instr *in)
 {
 	const char *text = in->original ? in->original : instr_name(in->kind);
-	struct buf b = d->tmp;
+	struct buf *b = &d->tmp;
 
-	buf_reset(&b);
-	buf_addc(&b, '[');
-	buf_adds(&b, d->s->label);
-	buf_addc(&b, ' ');
-	disp_put_int(&b, d->n);
-	buf_addc(&b, '/');
-	disp_put_int(&b, d->total);
-	buf_addn(&b, "] ", 2);
-	buf_addn(&b, text, strcspn(text, "\n"));
-	d->tmp = b;
-	return arena_strndup(&d->g->arena, b.s, b.len);
+	buf_reset(b);
+	buf_addc(b, '[');
+	buf_adds(b, d->s->label);
+	buf_addc(b, ' ');
+	disp_put_int(b, d->n);
+	buf_addc(b, '/');
+	disp_put_int(b, d->total);
+	buf_addn(b, "] ", 2);
+	buf_addn(b, text, strcspn(text, "\n"));
+	return arena_strndup(&d->g->arena, b->s, b->len);
 }
 
 static struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in)
