@@ -174,11 +174,9 @@ struct sv *sv_push(struct sv *a, struct sv *v)
 	return v;
 }
 
-/* The field named key and the one before it (for unlinking). */
-static struct sv *sv_find(const struct sv *obj, const char *key, struct sv **prev)
+/* The field named key[0..n) and the one before it (for unlinking). */
+static struct sv *sv_find(const struct sv *obj, const char *key, size_t n, struct sv **prev)
 {
-	size_t n = strlen(key);
-
 	*prev = NULL;
 	for (struct sv *f = obj->u.kids.first; f; *prev = f, f = f->next)
 		if (f->klen == n && memcmp(f->key, key, n) == 0)
@@ -190,15 +188,16 @@ struct sv *sv_get(const struct sv *obj, const char *key)
 {
 	struct sv *prev;
 
-	return sv_find(obj, key, &prev);
+	return sv_find(obj, key, strlen(key), &prev);
 }
 
 struct sv *sv_set(struct sv *obj, const char *key, struct sv *v)
 {
-	struct sv *prev, *old = sv_find(obj, key, &prev);
+	size_t n = strlen(key);
+	struct sv *prev, *old = sv_find(obj, key, n, &prev);
 
 	v->key = key;
-	v->klen = strlen(key);
+	v->klen = n;
 	if (!old)
 		return sv_push(obj, v);
 	v->next = old->next;
@@ -218,7 +217,7 @@ void sv_set_str(struct spec *sp, struct sv *obj, const char *key, const char *s)
 
 void sv_move_last(struct sv *obj, const char *key)
 {
-	struct sv *prev, *f = sv_find(obj, key, &prev);
+	struct sv *prev, *f = sv_find(obj, key, strlen(key), &prev);
 
 	if (!f || f == obj->u.kids.last)
 		return;
