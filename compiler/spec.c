@@ -236,31 +236,14 @@ void sv_move_last(struct sv *obj, const char *key)
  * control bytes as \u00XX in upper case. */
 static void sw_escape(struct buf *b, unsigned char c)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	static const char hex[] = "0123456789ABCDEF", named[] = "\b\f\n\r\t", name[] = "bfnrt";
 	char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+	const char *p = memchr(named, c, sizeof(named) - 1);
 
-	switch (c) {
-	case '"':
-	case '\\':
-		u[1] = (char)c;
+	if (c == '"' || c == '\\' || p) {
+		u[1] = p ? name[p - named] : (char)c;
 		buf_addn(b, u, 2);
-		return;
-	case '\b':
-		buf_addn(b, "\\b", 2);
-		return;
-	case '\f':
-		buf_addn(b, "\\f", 2);
-		return;
-	case '\n':
-		buf_addn(b, "\\n", 2);
-		return;
-	case '\r':
-		buf_addn(b, "\\r", 2);
-		return;
-	case '\t':
-		buf_addn(b, "\\t", 2);
-		return;
-	default:
+	} else {
 		buf_addn(b, u, sizeof(u));
 	}
 }
