@@ -549,6 +549,22 @@ static char *disp_abs(const struct disp *d, const char *p)
 	return c;
 }
 
+/* WORKDIR as BuildKit keeps it (util/system NormalizeWorkdir): an absolute
+ * path exactly as written, trailing '/' included, since it lands in the
+ * image config verbatim; a relative one joined to the current WORKDIR and
+ * cleaned like Go's path.Join, which drops a trailing '/'. */
+static char *disp_workdir_path(const struct disp *d, const char *w)
+{
+	char *j, *c;
+
+	if (w[0] == '/')
+		return xstrdup(w);
+	j = path_join(config_workdir(&d->s->cfg), w);
+	c = path_clean(j);
+	free(j);
+	return c;
+}
+
 static void disp_workdir(struct disp *d, const struct instr *in)
 {
 	char **vars = disp_env(d);
@@ -557,7 +573,7 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 
 	if (!*w)
 		loc_fatal(&in->loc, "WORKDIR requires exactly one argument");
-	path = disp_abs(d, w);
+	path = disp_workdir_path(d, w);
 	config_set(&d->s->cfg, "WorkingDir", json_string(path));
 	st = disp_new(d, STEP_WORKDIR, in);
 	sv_set_str(st->spec, spec_root(st->spec), "path", path);

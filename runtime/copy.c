@@ -68,11 +68,19 @@ static int parse_excludes(json_t *spec, struct copy_job *j, struct error *e)
 	return 0;
 }
 
+/* Several sources need a directory dest, written with a trailing `/`. */
+static int several_sources(const struct copy_job *j, struct error *e)
+{
+	return error_set(e, 0,
+			 "When using %s with more than one source file, the destination "
+			 "must be a directory and end with a /",
+			 j->name);
+}
+
 /* BuildKit's checks that need no filesystem. */
 static int validate(const struct copy_job *j, struct error *e)
 {
 	size_t n = j->srcs.n + json_array_size(j->heredocs);
-	int wild = 0;
 
 	for (size_t i = 0; i < j->srcs.n; i++) {
 		if (is_remote(j->srcs.v[i]) && !j->add)
@@ -80,15 +88,11 @@ static int validate(const struct copy_job *j, struct error *e)
 		if (is_remote(j->srcs.v[i]))
 			return error_set(e, 0, "%s: URL and git sources are not supported offline",
 					 j->srcs.v[i]);
-		wild |= pattern_has_meta(j->srcs.v[i]);
 	}
 	if (n == 0)
 		return error_set(e, 0, "no source files were specified");
-	if ((n > 1 || wild) && !endswith(j->dest, "/"))
-		return error_set(e, 0,
-				 "When using %s with more than one source file, the destination "
-				 "must be a directory and end with a /",
-				 j->name);
+	if (n > 1 && !endswith(j->dest, "/"))
+		return several_sources(j, e);
 	if (!j->from_step && !j->context && j->srcs.n)
 		return error_set(e, 0, "no build context given");
 	return 0;
@@ -375,6 +379,11 @@ static int copy_all(struct copy_env *x, const char *srcroot, struct error *e)
 		struct strlist rels = {0};
 		char *pivot = NULL;
 		r = copy_job_resolve(j, srcroot, x->ig, i, &rels, &pivot, e);
+		/* A wildcard counts as several sources only once it matched
+		 * several: `COPY f?.txt /single` with one match writes /single. */
+		if (r == 0 && rels.n > 1 && pattern_has_meta(j->srcs.v[i]) &&
+		    !endswith(j->dest, "/"))
+			r = several_sources(j, e);
 		for (size_t k = 0; r == 0 && k < rels.n; k++)
 			r = copy_one(x, rels.v[k], pivot, e);
 		strlist_free(&rels);
