@@ -901,7 +901,7 @@ static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *m
 	static const char *const sharing[] = {"shared", "private", "locked"};
 
 	if (mt->type == MOUNT_CACHE) {
-		sv_set_str(sp, m, "id", w->id ? w->id : w->target);
+		sv_set_str(sp, m, "id", w->id);
 		sv_set_str(sp, m, "sharing", sharing[mt->sharing]);
 		sv_set(m, "ro", sv_bool(sp, mt->readonly));
 	} else if (w->id && mt->type != MOUNT_BIND && mt->type != MOUNT_TMPFS) {
@@ -911,6 +911,19 @@ static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *m
 		sv_set(m, "size", sv_int(sp, disp_size(mt->size, in)));
 	if (mt->type == MOUNT_CACHE || mt->type == MOUNT_SECRET || mt->type == MOUNT_SSH)
 		disp_mount_ids(sp, m, mt);
+}
+
+/* The mount point: relative to WORKDIR, which is also where a bind, cache
+ * or tmpfs mount without target= goes (BuildKit joins "/", the WORKDIR
+ * and the target as written); the root itself cannot be covered. */
+static void disp_mount_target(const struct disp *d, struct mnt *w, const struct mount *mt)
+{
+	char *abs = disp_abs(d, w->target ? w->target : "");
+
+	if (strcmp(abs, "/") == 0)
+		loc_fatal(&mt->loc, "invalid mount target \"/\"");
+	free(w->target);
+	w->target = abs;
 }
 
 /* One --mount as the runtime's JSON (values expanded, a relative target
@@ -926,11 +939,11 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 			disp_opt(d, mt->source, vars, in)};
 
 	sv_set_str(sp, m, "type", types[mt->type]);
-	if (w.target) {
-		char *abs = disp_abs(d, w.target);
-		free(w.target);
-		w.target = abs;
-	}
+	if (mt->type == MOUNT_CACHE && !w.id)
+		w.id = path_clean(w.target ? w.target : "");
+	if (w.target || mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE ||
+	    mt->type == MOUNT_TMPFS)
+		disp_mount_target(d, &w, mt);
 	if (mt->type == MOUNT_SECRET && !disp_mount_secret(d, sp, m, mt, &w, vars, in)) {
 		m = NULL;
 		goto out;
