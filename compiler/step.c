@@ -848,7 +848,8 @@ static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, cons
 
 	if (!w->id)
 		w->id = xstrdup(w->target ? strrchr(w->target, '/') + 1 : "");
-	if (!w->target)
+	/* With env= and no target= the secret is only the variable: no file. */
+	if (!w->target && !mt->env)
 		w->target = xasprintf("/run/secrets/%s", w->id);
 	src = disp_secret_src(d, w->id);
 	if (!src && mt->required)
@@ -950,9 +951,10 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 	}
 	if (mt->type == MOUNT_SSH)
 		disp_mount_ssh(sp, m, mt, &w);
-	if (!w.target)
+	if (!w.target && mt->type != MOUNT_SECRET)
 		loc_fatal(&mt->loc, "mount target is required");
-	sv_set_str(sp, m, "target", w.target);
+	if (w.target)
+		sv_set_str(sp, m, "target", w.target);
 	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
 		disp_mount_from(d, st, m, mt, &w, in);
 	disp_mount_opts(sp, m, mt, &w, in);
