@@ -666,16 +666,40 @@ static void disp_env_append(struct spec *sp, const char *s)
 	buf_free(&b);
 }
 
-static void disp_proxies(struct disp *d, struct spec *sp)
+/* The value a RUN gets for proxy variable nth (0..4 as in args_proxy_name):
+ * BuildKit folds the two spellings into one setting, taking the build args
+ * in sorted order, so the lower-case one wins when both are given. */
+static const char *disp_proxy_value(const struct disp *d, int nth)
 {
 	const struct strlist *ba = &d->g->cli->build_args;
+	size_t n = strlen(args_proxy_name(nth, 1));
+	const char *v = NULL;
 
-	for (size_t i = 0; i < ba->n; i++) {
-		char *name = xstrndup(ba->v[i], strcspn(ba->v[i], "="));
-		if (args_is_proxy(name) && !args_find(&d->s->args, name) &&
-		    !args_find(&d->s->env, name))
-			disp_env_append(sp, ba->v[i]);
-		free(name);
+	for (int upper = 1; upper >= 0; upper--) {
+		const char *name = args_proxy_name(nth, upper);
+		for (size_t i = 0; i < ba->n; i++)
+			if (strncmp(ba->v[i], name, n) == 0 && ba->v[i][n] == '=')
+				v = ba->v[i] + n + 1;
+	}
+	return v && *v ? v : NULL;
+}
+
+/* Proxy build args reach every RUN without an ARG, in both spellings
+ * (BuildKit's ProxyEnv), after the stage's own variables, which win. They
+ * stay out of the config and the history. */
+static void disp_proxies(struct disp *d, struct spec *sp)
+{
+	for (int nth = 0; nth < ARGS_NPROXY; nth++) {
+		const char *v = disp_proxy_value(d, nth);
+		for (int upper = 1; v && upper >= 0; upper--) {
+			const char *name = args_proxy_name(nth, upper);
+			char *kv;
+			if (args_find(&d->s->args, name) || args_find(&d->s->env, name))
+				continue;
+			kv = xasprintf("%s=%s", name, v);
+			disp_env_append(sp, kv);
+			free(kv);
+		}
 	}
 }
 
