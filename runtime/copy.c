@@ -50,21 +50,27 @@ static const char *str_field(json_t *spec, const char *k)
 	return json_string_value(json_object_get(spec, k));
 }
 
+/* --exclude patterns follow .dockerignore's rules, `!` exceptions
+ * included (BuildKit's patternmatcher), without its comment lines. */
 static int parse_excludes(json_t *spec, struct copy_job *j, struct error *e)
 {
 	json_t *ex = json_object_get(spec, "excludes"), *v;
+	struct strlist pats = {0};
 	size_t i;
 
-	j->excludes = xcalloc(json_array_size(ex) + 1, sizeof(*j->excludes));
 	json_array_foreach(ex, i, v)
 	{
-		const char *msg = "bad pattern", *pat = json_string_value(v);
-		struct pattern *p = pat ? pattern_compile(pat, &msg) : NULL;
-		if (!p)
-			return error_set(e, 0, "invalid --exclude pattern \"%s\": %s",
-					 pat ? pat : "", msg);
-		j->excludes[j->nexcludes++] = p;
+		if (!json_is_string(v)) {
+			strlist_free(&pats);
+			return error_set(e, 0, "invalid --exclude pattern: not a string");
+		}
+		strlist_add(&pats, json_string_value(v));
 	}
+	if (pats.n)
+		j->excludes = ignore_from_list(pats.v, pats.n, "--exclude", e);
+	strlist_free(&pats);
+	if (i && !j->excludes)
+		return error_wrap(e, "invalid --exclude pattern");
 	return 0;
 }
 
@@ -138,9 +144,7 @@ int copy_job_parse(json_t *spec, struct copy_job *j, struct error *e)
 
 void copy_job_free(struct copy_job *j)
 {
-	for (size_t i = 0; i < j->nexcludes; i++)
-		pattern_free(j->excludes[i]);
-	free(j->excludes);
+	ignore_free(j->excludes);
 	strlist_free(&j->srcs);
 	free(j->dest);
 }
@@ -168,21 +172,9 @@ int copy_job_ignore(const struct copy_job *j, struct ignore **out, struct error 
 
 int copy_job_excluded(const struct copy_job *j, const char *rel)
 {
-	char *p = xstrdup(rel);
-	int hit = 0;
-
-	/* a path is excluded when it or any directory above it matches */
-	for (char *s = p + strlen(p); !hit && s > p; s--) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		for (size_t i = 0; !hit && i < j->nexcludes; i++)
-			hit = pattern_match(j->excludes[i], p);
-		*s = c;
-	}
-	free(p);
-	return hit;
+	/* a path is excluded when it or a directory above it matches, and
+	 * no later `!` exception brings it back */
+	return ignore_excluded(j->excludes, rel);
 }
 
 struct star_walk {
@@ -402,7 +394,6 @@ static int make_opts(const struct copy_job *j, const char *mnt, struct copyfs_op
 	o->in_root = job_scope(j) == CTX_IN_ROOT;
 	o->link = j->link;
 	o->excludes = j->excludes;
-	o->nexcludes = j->nexcludes;
 	if (j->chmod && !(o->chmod = chmod_parse(j->chmod, e)))
 		return -1;
 	if (j->chown && *j->chown) {
