@@ -76,8 +76,7 @@ static char *ent_socket_path(const char *id, const char *path)
 
 	if (!n)
 		fatal("--ssh %s=: the socket path is empty", id);
-	if (strchr(path, '\n') || path[n - 1] == '\\' || path[n - 1] == ' ' ||
-	    path[n - 1] == '\t')
+	if (strchr(path, '\n') || path[n - 1] == '\\' || path[n - 1] == ' ' || path[n - 1] == '\t')
 		fatal("--ssh %s: a socket path cannot contain a newline or end in a backslash or a "
 		      "blank",
 		      id);
@@ -147,7 +146,8 @@ char *ent_ssh_var(const char *id)
 	buf_adds(&b, "DF2MAKE_SSH_");
 	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
 		/* make exports only names of letters, digits and _ */
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))
 			buf_addc(&b, (char)*p);
 		else
 			buf_printf(&b, "_%02x", *p);
@@ -186,8 +186,9 @@ void ent_check_ssh(const struct entitlements *e, const struct mount *mt, const c
 {
 	/* BuildKit's words, at build time there; here the grant is known now */
 	if (mt->required && !ent_ssh_find(e, id))
-		loc_fatal(&mt->loc, "no SSH key \"%s\" forwarded from the client (df2make --ssh %s"
-				    "[=SOCKET] grants it)",
+		loc_fatal(&mt->loc,
+			  "no SSH key \"%s\" forwarded from the client (df2make --ssh %s"
+			  "[=SOCKET] grants it)",
 			  id, id);
 }
 

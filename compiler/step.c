@@ -855,14 +855,19 @@ static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, cons
  * runtime (build.mk never holds the $SSH_AUTH_SOCK df2make ran with).
  * 0 = leave the mount out (not granted, not required: BuildKit skips it). */
 static int disp_mount_ssh(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
-			  struct mnt *w)
+			  struct mnt *w, const struct instr *in)
 {
 	char *var;
+	size_t nth = 0;
 
+	/* BuildKit's default target: ssh_agent.N, N counting the RUN's ssh
+	 * mounts (granted or not) */
+	for (const struct mount *p = in->mounts; p < mt; p++)
+		nth += p->type == MOUNT_SSH;
 	if (!w->id)
 		w->id = xstrdup("default");
 	if (!w->target)
-		w->target = xstrdup("/run/buildkit/ssh_agent.0");
+		w->target = xasprintf("/run/buildkit/ssh_agent.%zu", nth);
 	ent_check_ssh(&d->g->cli->ent, mt, w->id);
 	if (!ent_ssh_find(&d->g->cli->ent, w->id))
 		return 0;
@@ -932,7 +937,7 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 		m = NULL;
 		goto out;
 	}
-	if (mt->type == MOUNT_SSH && !disp_mount_ssh(d, sp, m, mt, &w)) {
+	if (mt->type == MOUNT_SSH && !disp_mount_ssh(d, sp, m, mt, &w, in)) {
 		m = NULL;
 		goto out;
 	}
