@@ -891,14 +891,32 @@ static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, cons
 	return 1;
 }
 
-static void disp_mount_ssh(struct spec *sp, struct sv *m, const struct mount *mt, struct mnt *w)
+/* An ssh mount gets an agent only when --ssh granted its id: then the
+ * spec names the make variable that carries the socket path to the
+ * runtime (build.mk never holds the $SSH_AUTH_SOCK df2make ran with).
+ * 0 = leave the mount out (not granted, not required: BuildKit skips it). */
+static int disp_mount_ssh(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
+			  struct mnt *w, const struct instr *in)
 {
+	char *var;
+	size_t nth = 0;
+
+	/* BuildKit's default target: ssh_agent.N, N counting the RUN's ssh
+	 * mounts (granted or not) */
+	for (const struct mount *p = in->mounts; p < mt; p++)
+		nth += p->type == MOUNT_SSH;
 	if (!w->id)
 		w->id = xstrdup("default");
 	if (!w->target)
-		w->target = xstrdup("/run/buildkit/ssh_agent.0");
-	sv_set_str(sp, m, "socket", getenv("SSH_AUTH_SOCK"));
+		w->target = xasprintf("/run/buildkit/ssh_agent.%zu", nth);
+	ent_check_ssh(&d->g->cli->ent, mt, w->id);
+	if (!ent_ssh_find(&d->g->cli->ent, w->id))
+		return 0;
+	var = ent_ssh_var(w->id);
+	sv_set_str(sp, m, "agent", var);
+	free(var);
 	sv_set(m, "required", sv_bool(sp, mt->required));
+	return 1;
 }
 
 /* bind and cache: what is mounted, from the context, a stage or an image. */
@@ -973,8 +991,10 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 		m = NULL;
 		goto out;
 	}
-	if (mt->type == MOUNT_SSH)
-		disp_mount_ssh(sp, m, mt, &w);
+	if (mt->type == MOUNT_SSH && !disp_mount_ssh(d, sp, m, mt, &w, in)) {
+		m = NULL;
+		goto out;
+	}
 	if (!w.target && mt->type != MOUNT_SECRET)
 		loc_fatal(&mt->loc, "mount target is required");
 	if (w.target)
@@ -982,7 +1002,7 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
 		disp_mount_from(d, st, m, mt, &w, in);
 	disp_mount_opts(sp, m, mt, &w, in);
-	sv_move_last(m, "socket");
+	sv_move_last(m, "agent");
 	sv_move_last(m, "src");
 out:
 	free(w.target), free(w.id), free(w.source);
@@ -1017,6 +1037,22 @@ static void disp_run_history(struct disp *d, const struct sv *argv, struct buf *
 	buf_adds(h, " # buildkit");
 }
 
+/* --network=host and --security=insecure need --allow; the spec says
+ * which grants the step uses, so the runtime never widens on its own. */
+static void disp_run_grants(struct disp *d, struct spec *sp, const struct instr *in)
+{
+	struct strlist used = {0};
+	struct sv *a;
+
+	ent_check_run(&d->g->cli->ent, in, &used);
+	if (used.n) {
+		a = sv_set(spec_root(sp), "entitlements", sv_arr(sp));
+		for (size_t i = 0; i < used.n; i++)
+			sv_push(a, sv_str(sp, used.v[i]));
+	}
+	strlist_free(&used);
+}
+
 static void disp_run(struct disp *d, const struct instr *in)
 {
 	struct step *st = disp_new(d, STEP_RUN, in);
@@ -1032,6 +1068,7 @@ static void disp_run(struct disp *d, const struct instr *in)
 	sv_set_str(sp, o, "workdir", config_workdir(&d->s->cfg));
 	sv_set_str(sp, o, "network", in->network ? in->network : "default");
 	sv_set_str(sp, o, "security", in->security ? in->security : "sandbox");
+	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
