@@ -269,29 +269,34 @@ static int unpack_into(const char *root, const char *blob, struct error *e)
 }
 
 /* Unpacks into a fresh temp dir and renames it into place; a loser of the
- * race drops its copy. */
+ * race drops its copy. The temp dir stays locked (tmp_mkdir) until then,
+ * so the sweep of a killed unpacker's leftovers (once per process) never
+ * takes a live one. */
 static int unpack_fresh(const char *store, const char *blob_digest, const char *dir,
 			struct error *e)
 {
+	static int swept;
 	char *parent = xasprintf("%s/layers", store);
-	char *tmp = xasprintf("%s.tmp-XXXXXX", dir);
+	char *tmp = NULL;
 	char *blob = store_blob_path(store, blob_digest);
-	int r = store_private_root(store, e);
+	int r = store_private_root(store, e), fd = -1;
 
 	if (r == 0)
 		r = mkdir_p(parent, 0755, e);
-	if (r == 0 && !mkdtemp(tmp))
-		r = error_set(e, errno, "create %s", tmp);
-	if (r == 0 && chmod(tmp, 0755) < 0)
-		r = error_set(e, errno, "chmod %s", tmp);
+	if (r == 0 && !swept++)
+		tmp_sweep(parent, "");
+	if (r == 0 && (fd = tmp_mkdir(dir, &tmp, e)) < 0)
+		r = -1;
 	if (r == 0)
 		r = unpack_into(tmp, blob, e);
 	if (r == 0 && rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = error_set(e, errno, "rename %s to %s", tmp, dir);
-	if (access(tmp, F_OK) == 0) {
+	if (tmp && access(tmp, F_OK) == 0) {
 		struct error ignored;
 		remove_tree(tmp, &ignored);
 	}
+	if (fd >= 0)
+		close(fd);
 	free(parent);
 	free(tmp);
 	free(blob);
