@@ -14,6 +14,7 @@
 #include "pack.h"
 #include "ref.h"
 #include "rt.h"
+#include "snapshot.h"
 #include "store.h"
 #include "util.h"
 
@@ -28,40 +29,16 @@ struct pack_ctx {
 	json_t *dirs;	/* the chain's directories, bottom first (type=local) */
 };
 
-/* The step whose chain is the image's when KEY has none: "parent", else
- * the last of "layers" that has one. */
-static json_t *pack_chain_fallback(struct pack_ctx *c, char **path, json_error_t *jerr)
-{
-	json_t *layers = json_object_get(c->spec, "layers");
-	const char *parent = json_string_value(json_object_get(c->spec, "parent"));
-	json_t *chain = NULL;
-
-	for (size_t i = json_array_size(layers) + 1; !chain && i-- > 0;) {
-		const char *k = i == json_array_size(layers)
-				    ? parent
-				    : json_string_value(json_array_get(layers, i));
-		if (!k)
-			continue;
-		free(*path);
-		*path = rt_path(c->rt, k, "/chain.json");
-		chain = json_load_file(*path, 0, jerr);
-	}
-	return chain;
-}
-
-/* STATE/KEY/chain.json: the layers of the final step. */
+/* STATE/KEY/chain.json: the layers of the final step. Missing, unreadable
+ * or torn is an error: any other chain (a parent's) would ship an image
+ * without the last layers and exit 0. */
 static json_t *pack_chain(struct pack_ctx *c, const char *key, struct error *e)
 {
-	char *path = rt_path(c->rt, key, "/chain.json");
-	json_error_t jerr;
-	json_t *chain = json_load_file(path, 0, &jerr);
+	json_t *chain = chain_read(c->rt, key, e);
 
 	if (!chain)
-		chain = pack_chain_fallback(c, &path, &jerr);
-	if (!chain || !json_is_array(chain))
-		error_set(e, 0, "%s: %s", path, chain ? "not a list" : jerr.text);
-	free(path);
-	return json_is_array(chain) ? chain : (json_decref(chain), NULL);
+		rt_damaged(c->rt, key, e);
+	return chain;
 }
 
 static int pack_base_layer(struct pack_ctx *c, json_t *ent, struct error *e)

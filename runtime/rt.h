@@ -52,6 +52,9 @@ void rt_exclude_own(struct ignore *ig, const char *context);
 char *rt_path(const struct rt *rt, const char *key, const char *suffix);
 /* Writes the stamp STATE/KEY.done atomically (the last act of every step). */
 int rt_stamp(const struct rt *rt, const char *key, struct error *e);
+/* Appends to e how to repair a step whose state files are damaged
+ * (fsck --repair, then make); returns -1. */
+int rt_damaged(const struct rt *rt, const char *key, struct error *e);
 /* Removes and re-creates STATE/KEY/ so a rerun starts clean. */
 int rt_reset_step(const struct rt *rt, const char *key, struct error *e);
 
