@@ -3,6 +3,7 @@
  * from STATE/STEP.layer. The same inputs give the same bytes: generated
  * JSON has a fixed member order, every time stamp is the epoch. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -212,7 +213,7 @@ static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers
 		const char *dg = json_string_value(json_object_get(l, "digest"));
 		char *name = xasprintf("blobs/sha256/%s", dg + 7);
 		long long size = json_integer_value(json_object_get(l, "size"));
-		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size);
+		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size, dg + 7);
 		json_array_append_new(
 		    ls,
 		    oci_descriptor(json_string_value(json_object_get(l, "mediaType")), dg, size));
@@ -342,6 +343,20 @@ static int pack_output(struct pack_ctx *c, struct error *e)
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
 }
 
+/* What to do about a corrupt stored layer: fsck removes it (and the state
+ * or image that needs it), then make rebuilds a step's layer; a base
+ * image's layer comes back only by loading the image again. */
+static int pack_corrupt_hint(const struct rt *rt, struct error *e)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; run `df2make-runtime --store %s --state %s fsck --repair` to remove it, then "
+		 "make again (a base image's layer: load the image again first)",
+		 rt->store, rt->state);
+	return -1;
+}
+
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	json_t *ep = json_object_get(spec, "epoch");
@@ -357,6 +372,8 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	chain = pack_chain(&c, key, e);
 	if (chain && pack_layers(&c, chain, e) == 0)
 		r = pack_output(&c, e);
+	if (r < 0 && e->code == PACK_ECORRUPT)
+		pack_corrupt_hint(rt, e);
 	json_decref(chain);
 	json_decref(c.layers);
 	json_decref(c.steps);

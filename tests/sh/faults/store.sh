@@ -61,4 +61,45 @@ log_has "$D" "layer: .*$first/chain.json.*torn.*fsck --repair" "naming the paren
 cp "$T/parent.good" "$parent_chain"
 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?:$(sha256sum <"$D/image.tar")" "0:$ref" "parent chain restored: the same image again"
+
+# flip FILE: four bytes in the middle of FILE replaced, size unchanged.
+flip() {
+	local size
+	size=$(stat -c %s "$1")
+	printf 'XXXX' | dd of="$1" bs=1 seek=$((size / 2)) conv=notrunc status=none
+}
+# corrupt WHAT DIGEST: pack fails naming the layer and the repair, no image.
+corrupt() {
+	rm -f "$D/image.tar"
+	make -f "$D/build.mk" >"$D/log" 2>&1
+	is "$?" 2 "$1 with flipped bytes: make fails"
+	log_has "$D" "layer $2 \\(.*\\) is corrupt: its bytes hash to sha256:.*fsck --repair" \
+		"$1: the message names the layer and the repair"
+	check "$1: no image, no temp beside it" [ -z "$(ls -A "$D" | grep image)" ]
+}
+
+# A step's layer blob in the state dir, flipped after it was written.
+step_blob=$(jq -r .path "$D/state/$last.layer")
+step_digest=$(jq -r .digest "$D/state/$last.layer")
+cp "$step_blob" "$T/step.blob"
+flip "$step_blob"
+is "$(stat -c %s "$step_blob")" "$(stat -c %s "$T/step.blob")" "the flipped blob keeps its size"
+corrupt "a step layer" "$step_digest"
+compile "$D" -o "type=oci,dest=$D/oci.d"
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?" 2 "type=oci: the flipped layer fails too"
+log_has "$D" "is corrupt" "type=oci: with the same message"
+check "type=oci: no directory written" [ ! -e "$D/oci.d" ]
+compile "$D"
+cp "$T/step.blob" "$step_blob"
+
+# A base layer blob in the store.
+base_digest=$(jq -r '.[0].blob.digest' "$chain")
+base_blob=$ST/blobs/sha256/${base_digest#sha256:}
+cp "$base_blob" "$T/base.blob"
+flip "$base_blob"
+corrupt "a base layer" "$base_digest"
+cp "$T/base.blob" "$base_blob"
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?:$(sha256sum <"$D/image.tar")" "0:$ref" "blobs restored: the same image again"
 done_testing
