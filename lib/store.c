@@ -238,3 +238,18 @@ int store_write_ref(const char *store, const char *name, json_t *ref, struct err
 	free(dir);
 	return r;
 }
+
+void store_sweep(const char *store)
+{
+	static int swept;
+	char *blobs, *layers;
+
+	if (swept++)
+		return;
+	blobs = xasprintf("%s/blobs/sha256", store);
+	layers = xasprintf("%s/layers", store);
+	tmp_sweep(blobs, "");
+	tmp_sweep(layers, "");
+	free(blobs);
+	free(layers);
+}

@@ -43,17 +43,6 @@ int blob_is_hex(const char *s)
 	return n == 64;
 }
 
-/* A killed writer's temp blobs are swept by the next process that writes
- * blobs: once per process, as listing the directory costs a readdir. */
-static void blob_sweep_once(const char *dir)
-{
-	static int swept;
-
-	if (!swept)
-		tmp_sweep(dir, "");
-	swept = 1;
-}
-
 int blob_open(struct blob_writer *w, const char *store, struct error *e)
 {
 	char *base;
@@ -64,7 +53,8 @@ int blob_open(struct blob_writer *w, const char *store, struct error *e)
 	/* The store root first, owner-only (see store_private_root). */
 	if (store_private_root(store, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
 		return error_wrap(e, "blob store");
-	blob_sweep_once(w->dir);
+	/* a killed writer's temps go before we add ours */
+	store_sweep(store);
 	/* Dot-prefixed so a listing of blobs never shows a temp file. */
 	base = xasprintf("%s/", w->dir);
 	w->fd = tmp_open(base, &w->tmp, e);

@@ -182,16 +182,19 @@ static int local_fill(const char *root, json_t *dirs, long long epoch, struct er
 
 int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e)
 {
-	char *tmp = packw_tmp_name(dest);
+	char *tmp = NULL;
 	struct error ignored;
-	int r = mkdir(tmp, 0755) < 0 ? error_set(e, errno, "create %s", tmp) : 0;
+	int fd = packw_tmp(dest, 1, &tmp, e);
+	int r = fd < 0 ? -1 : 0;
 
 	if (r == 0)
 		r = local_fill(tmp, dirs, epoch, e);
 	if (r == 0)
 		r = packw_swap_dir(tmp, dest, e);
-	if (r < 0)
+	if (r < 0 && tmp)
 		remove_tree(tmp, &ignored);
+	if (fd >= 0)
+		close(fd);
 	free(tmp);
 	return r < 0 ? error_wrap(e, "write root filesystem %s", dest) : 0;
 }

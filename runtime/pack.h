@@ -51,7 +51,9 @@ int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e
 /* Replaces dest by the finished temp directory tmp (keeps dest whole until
  * the last moment). */
 int packw_swap_dir(const char *tmp, const char *dest, struct error *e);
-/* A temp name beside dest: "DIR/.BASE.tmp.PID"; malloc'd. */
-char *packw_tmp_name(const char *dest);
+/* A locked temp file (dir = 0) or directory (dir = 1) beside dest,
+ * "DIR/.BASE.tmp-XXXXXX" (*tmp, malloc'd), after sweeping the ones killed
+ * packs left. Returns the fd holding the lock (close it after the rename). */
+int packw_tmp(const char *dest, int dir, char **tmp, struct error *e);
 
 #endif

@@ -93,13 +93,21 @@ void pack_files_free(struct pack_files *f)
 	memset(f, 0, sizeof(*f));
 }
 
-char *packw_tmp_name(const char *dest)
+int packw_tmp(const char *dest, int dir, char **tmp, struct error *e)
 {
 	const char *slash = strrchr(dest, '/');
+	char *where = slash ? xstrndup(dest, (size_t)(slash - dest)) : xstrdup(".");
+	char *base = xasprintf("%s/.%s", where, slash ? slash + 1 : dest);
+	char *prefix = xasprintf(".%s.tmp-", slash ? slash + 1 : dest);
+	int fd;
 
-	if (!slash)
-		return xasprintf(".%s.tmp.%ld", dest, (long)getpid());
-	return xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - dest), dest, slash + 1, (long)getpid());
+	/* what a killed pack of this output left (its lock died with it) */
+	tmp_sweep(where, prefix);
+	fd = dir ? tmp_mkdir(base, tmp, e) : tmp_open(base, tmp, e);
+	free(prefix);
+	free(base);
+	free(where);
+	return fd;
 }
 
 /* Where packw_copy puts the bytes: the tar entry or a file. */
@@ -227,22 +235,20 @@ static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
 
 int packw_tar(const struct pack_files *f, const char *dest, struct error *e)
 {
-	char *tmp = packw_tmp_name(dest);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	char *tmp = NULL;
+	int fd = packw_tmp(dest, 0, &tmp, e);
 	int r;
 
-	if (fd < 0) {
-		r = error_set(e, errno, "create %s", tmp);
-		free(tmp);
-		return r;
-	}
+	if (fd < 0)
+		return -1;
 	r = packw_tar_fd(f, fd, e);
-	if (close(fd) < 0 && r == 0)
-		r = error_set(e, errno, "close %s", tmp);
 	if (r == 0 && rename(tmp, dest) < 0)
 		r = error_set(e, errno, "rename %s to %s", tmp, dest);
 	if (r < 0)
 		unlink(tmp);
+	/* closed after the rename: until then the lock keeps sweepers off */
+	if (close(fd) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", dest);
 	free(tmp);
 	return r;
 }
@@ -280,38 +286,47 @@ static int packw_dir_entry(const struct pack_file *p, const char *root, struct e
 	return r;
 }
 
+/* The old dest moves aside onto an empty locked temp dir (rename replaces
+ * an empty directory), so a kill before it is removed leaves a temp that
+ * the next pack sweeps. */
 int packw_swap_dir(const char *tmp, const char *dest, struct error *e)
 {
-	char *old = xasprintf("%s.old.%ld", tmp, (long)getpid());
 	struct error ignored;
 	int had = access(dest, F_OK) == 0;
-	int r = 0;
+	char *old = NULL;
+	int fd = had ? packw_tmp(dest, 1, &old, e) : -1;
+	int r = had && fd < 0 ? -1 : 0;
 
-	if (had && rename(dest, old) < 0)
+	if (r == 0 && had && rename(dest, old) < 0)
 		r = error_set(e, errno, "move %s aside", dest);
-	else if (rename(tmp, dest) < 0) {
+	else if (r == 0 && rename(tmp, dest) < 0) {
 		r = error_set(e, errno, "rename %s to %s", tmp, dest);
 		if (had)
 			rename(old, dest);
 	}
-	if (r == 0 && had)
+	if (old)
 		remove_tree(old, &ignored);
+	if (fd >= 0)
+		close(fd);
 	free(old);
 	return r;
 }
 
 int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
 {
-	char *tmp = packw_tmp_name(dest);
+	char *tmp = NULL;
 	struct error ignored;
-	int r = mkdir(tmp, 0755) < 0 ? error_set(e, errno, "create %s", tmp) : 0;
+	int fd = packw_tmp(dest, 1, &tmp, e);
+	int r = fd < 0 ? -1 : 0;
 
 	for (size_t i = 0; r == 0 && i < f->n; i++)
 		r = packw_dir_entry(&f->v[i], tmp, e);
 	if (r == 0)
 		r = packw_swap_dir(tmp, dest, e);
-	if (r < 0)
+	if (r < 0 && tmp)
 		remove_tree(tmp, &ignored);
+	if (fd >= 0)
+		close(fd);
 	free(tmp);
 	return r;
 }

@@ -270,12 +270,11 @@ static int unpack_into(const char *root, const char *blob, struct error *e)
 
 /* Unpacks into a fresh temp dir and renames it into place; a loser of the
  * race drops its copy. The temp dir stays locked (tmp_mkdir) until then,
- * so the sweep of a killed unpacker's leftovers (once per process) never
- * takes a live one. */
+ * so the sweep of a killed unpacker's leftovers (store_sweep) never takes
+ * a live one. */
 static int unpack_fresh(const char *store, const char *blob_digest, const char *dir,
 			struct error *e)
 {
-	static int swept;
 	char *parent = xasprintf("%s/layers", store);
 	char *tmp = NULL;
 	char *blob = store_blob_path(store, blob_digest);
@@ -283,8 +282,8 @@ static int unpack_fresh(const char *store, const char *blob_digest, const char *
 
 	if (r == 0)
 		r = mkdir_p(parent, 0755, e);
-	if (r == 0 && !swept++)
-		tmp_sweep(parent, "");
+	if (r == 0)
+		store_sweep(store);
 	if (r == 0 && (fd = tmp_mkdir(dir, &tmp, e)) < 0)
 		r = -1;
 	if (r == 0)

@@ -102,4 +102,24 @@ corrupt "a base layer" "$base_digest"
 cp "$T/base.blob" "$base_blob"
 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?:$(sha256sum <"$D/image.tar")" "0:$ref" "blobs restored: the same image again"
+
+# Temps of killed writers (no lock held) in the store and beside the
+# output are removed by the next make; a live writer's (locked) stays.
+need flock
+echo partial >"$ST/blobs/sha256/.tmp-dead01"
+mkdir -p "$ST/layers/${base_digest#sha256:}.tmp-dead02/etc"
+echo partial >"$D/.image.tar.tmp-dead03"
+mkdir -p "$D/.image.tar.tmp-dead04/blobs"
+echo live >"$ST/blobs/sha256/.tmp-live01"
+flock "$ST/blobs/sha256/.tmp-live01" sleep 30 &
+holder=$!
+sleep 0.3
+rm -f "$D/image.tar"
+rm -rf "$D/state/$(grep -o 'base [0-9a-f]\{32\}' "$D/build.mk" | cut -c6-)".done
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?:$(sha256sum <"$D/image.tar")" "0:$ref" "a make over leftover temps builds the same image"
+is "$(ls -A "$ST/blobs/sha256" "$ST/layers" "$D" | grep tmp-)" ".tmp-live01" \
+	"the dead temps are gone, the live one stays"
+kill "$holder"
+wait "$holder" 2>/dev/null
 done_testing
