@@ -10,17 +10,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
 #include "layer.h"
 #include "pack.h"
+#include "safeopen.h"
 #include "unpack.h"
 #include "util.h"
 
@@ -31,12 +30,8 @@ struct local {
 /* Opens dir (relative, "" = root) beneath the root, refusing symlinks. */
 static int local_open_dir(struct local *l, const char *dir)
 {
-	struct open_how how = {
-	    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, l->rootfd, *dir ? dir : ".", &how, sizeof(how));
+	return safe_open(l->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			 SAFE_BENEATH | SAFE_NO_SYMLINKS);
 }
 
 static int local_rm_at(int dfd, const char *name, struct error *e);

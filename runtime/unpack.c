@@ -8,23 +8,25 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "safeopen.h"
 #include "store.h"
 #include "unpack.h"
 #include "util.h"
 
 #define UNPACK_BLOCK (256 * 1024)
+/* A directory of the layer being unpacked: we made the tree, so a symlink
+ * on the way means the tar planted one. */
+#define UNPACK_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
 
 int unpack_real_root(void)
 {
@@ -170,21 +172,11 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 	return r;
 }
 
-static int unpack_openat2(int dirfd, const char *path)
-{
-	struct open_how how = {
-	    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 /* Marks a directory opaque; creates it (through libarchive's checked
  * path) when the layer had only the marker. */
 static int unpack_opaque(struct unpack_ctx *c, const char *dir, struct error *e)
 {
-	int fd = unpack_openat2(c->rootfd, dir);
+	int fd = safe_open(c->rootfd, dir, UNPACK_DIR_FLAGS, SAFE_BENEATH | SAFE_NO_SYMLINKS);
 
 	if (fd < 0 && errno == ENOENT) {
 		struct archive_entry *d = archive_entry_new();
@@ -194,7 +186,7 @@ static int unpack_opaque(struct unpack_ctx *c, const char *dir, struct error *e)
 		if (archive_write_header(c->out, d) < ARCHIVE_WARN)
 			error_set(e, 0, "%s: %s", dir, archive_error_string(c->out));
 		archive_entry_free(d);
-		fd = unpack_openat2(c->rootfd, dir);
+		fd = safe_open(c->rootfd, dir, UNPACK_DIR_FLAGS, SAFE_BENEATH | SAFE_NO_SYMLINKS);
 	}
 	if (fd < 0)
 		return error_set(e, errno, "opaque directory %s", dir);
