@@ -165,6 +165,28 @@ int tmp_sweep(const char *dir, const char *prefix)
 	return n;
 }
 
+int remove_tree_atomic(const char *path, struct error *e)
+{
+	static unsigned n;
+	char *tmp = NULL;
+	int r = -1;
+
+	for (int tries = 0; tries < 100 && r < 0; tries++) {
+		free(tmp);
+		tmp =
+		    xasprintf("%s.tmp-%06x", path, (unsigned)(getpid() * 7919u + n++) & 0xffffffu);
+		r = rename(path, tmp);
+		if (r < 0 && errno != EEXIST && errno != ENOTEMPTY)
+			break;
+	}
+	if (r < 0)
+		r = errno == ENOENT ? 0 : error_set(e, errno, "rename %s aside", path);
+	else
+		r = remove_tree(tmp, e);
+	free(tmp);
+	return r;
+}
+
 int fsync_dir(const char *path, struct error *e)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

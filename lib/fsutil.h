@@ -20,6 +20,9 @@ int tmp_mkdir(const char *base, char **tmp, struct error *e);
 /* Removes the temp entries in dir named "PREFIX*.tmp-XXXXXX" whose writer
  * is gone (lock free): what a killed run left. Returns how many. */
 int tmp_sweep(const char *dir, const char *prefix);
+/* Renames path to a temp name ("PATH.tmp-XXXXXX", swept if we are
+ * killed) and removes that: path is there whole or not at all. */
+int remove_tree_atomic(const char *path, struct error *e);
 /* fsync of a directory (makes a rename in it durable). */
 int fsync_dir(const char *path, struct error *e);
 /* Like write_atomic, but leaves path untouched (mtime too) when its content

@@ -122,4 +122,104 @@ is "$(ls -A "$ST/blobs/sha256" "$ST/layers" "$D" | grep tmp-)" ".tmp-live01" \
 	"the dead temps are gone, the live one stays"
 kill "$holder"
 wait "$holder" 2>/dev/null
+rm -f "$ST/blobs/sha256/.tmp-live01"
+
+# ---- fsck ----
+# fsck [--repair]: runs fsck on the store and D's state; out and rc set.
+fsck() { out=$("$RT" --store "$ST" --state "$D/state" fsck "$@" 2>&1); rc=$?; }
+# rebuilt DESC: make succeeds and gives the reference image again.
+rebuilt() {
+	rm -f "$D/image.tar"
+	make -f "$D/build.mk" >"$D/log" 2>&1
+	is "$?:$(sha256sum <"$D/image.tar")" "0:$ref" "$1"
+}
+fsck
+is "$rc" 0 "fsck of a sound store and state: exit 0"
+like "$out" "^fsck: [0-9]+ checked, 0 problems, 0 repaired\$" "and it says so"
+
+flip "$step_blob"
+fsck
+is "$rc" 1 "fsck: a flipped step layer is found (exit 1)"
+like "$out" "step ${last:0:8}: layer $step_digest is corrupt: content is sha256:" "naming step and layer"
+check "fsck without --repair removes nothing" test -e "$D/state/$last.layer"
+fsck --repair
+is "$rc" 0 "fsck --repair: exit 0"
+like "$out" "repaired: removed $D/state/$last.layer" "it removed the step's .layer"
+check "and the corrupt blob" [ ! -e "$step_blob" ]
+rebuilt "make after fsck --repair: the same image"
+
+flip "$base_blob"
+fsck --repair
+like "$out" "blob $base_digest is corrupt: content is sha256:[0-9a-f]{64} \\(repaired" \
+	"fsck --repair: a flipped base blob is found and removed"
+like "$out" "image docker.io/library/busybox:latest: blob $base_digest is missing; load the image again \\(repaired" \
+	"and the image that needs it is removed (load it again)"
+"$RT" --store "$ST" import "$T/rootfs-busybox.tar" busybox >/dev/null
+rebuilt "after loading the image again: the same image"
+
+unpacked=$(jq -r '.[0].dir' "$chain")
+cp -p "$unpacked/etc/passwd" "$T/passwd.good"
+echo extra >>"$unpacked/etc/passwd"
+fsck
+like "$out" "unpacked layer ${base_digest%%:*}:[0-9a-f]{64} differs from its blob .*: etc/passwd: size differs" \
+	"fsck: a changed file in an unpacked layer is found"
+like "$out" "step [0-9a-f]{8}: layer directory $unpacked is gone or damaged" \
+	"and the steps stacked on it"
+cp -p "$T/passwd.good" "$unpacked/etc/passwd"
+fsck
+is "$rc" 0 "the file restored: fsck finds nothing"
+rm "$unpacked/bin/sh" && ln -s /bin/false "$unpacked/bin/sh"
+fsck
+like "$out" "differs from its blob .*: bin/sh: link target differs" \
+	"fsck: a changed link in an unpacked layer is found"
+fsck --repair
+is "$rc" 0 "fsck --repair of the unpacked layer: exit 0"
+check "the layer is gone" [ ! -e "$unpacked" ] && [ ! -e "$unpacked.ok" ]
+check "so are the stamps of the steps on it" [ -z "$(ls "$D"/state/*.done 2>/dev/null)" ]
+rebuilt "make after fsck --repair unpacks again: the same image"
+
+rm "$chain"
+fsck --repair
+like "$out" "step ${last:0:8}: unable to open $chain.*repaired: removed $D/state/$last.done" \
+	"fsck --repair: a missing chain.json removes the step's stamp"
+rebuilt "make redoes the step: the same image"
+fsck
+is "$rc" 0 "after all that, fsck finds nothing"
+
+# ---- gc ----
+# An image used by a second build's state, then untagged (refs removed).
+mkdir -p "$T/extra/etc"
+echo extra >"$T/extra/etc/extra"
+base_image extra "$T/extra"
+D2=$T/c2
+dockerfile "$D2" 'FROM extra
+RUN cat /etc/extra'
+build "$D2"
+is "$rc" 0 "a build FROM a second image"
+extra_layer=$(jq -r '.[0].blob.digest' "$D2/state/"*/chain.json | head -1)
+extra_dir=$(jq -r '.[0].dir' "$D2/state/"*/chain.json | head -1)
+for f in "$ST"/refs/*.json; do
+	[ "$(jq -r .name "$f")" = docker.io/library/busybox:latest ] && busybox_ref=$f
+	case $(jq -r .name "$f") in docker.io/library/extra*) rm "$f" ;; esac
+done
+echo garbage >"$ST/refs/0000.json"
+out=$("$RT" --store "$ST" gc 2>&1)
+is "$?" 1 "gc with an unreadable ref: exit 1"
+like "$out" "gc: image ref .*0000.json is unreadable \\(nothing more removed; see fsck\\)" "and why"
+check "nothing removed" test -e "$ST/blobs/sha256/${extra_layer#sha256:}"
+rm "$ST/refs/0000.json"
+echo partial >"$ST/blobs/sha256/.tmp-dead05"
+out=$("$RT" --store "$ST" --state "$D2/state" gc 2>&1)
+is "$?" 0 "gc --state: exit 0"
+check "gc --state keeps the layer the state uses" test -s "$ST/blobs/sha256/${extra_layer#sha256:}"
+check "and its unpacked directory" test -d "$extra_dir"
+like "$out" "removed 2 blobs" "gc --state removes the untagged image's config and manifest"
+check "and the dead temp" [ ! -e "$ST/blobs/sha256/.tmp-dead05" ]
+out=$("$RT" --store "$ST" gc 2>&1)
+like "$out" "^gc: 2 images kept; removed 1 blobs \\([0-9]+ bytes\\), 1 unpacked layers\$" \
+	"gc without that state removes the layer blob and the unpacked layer"
+check "they are gone" [ ! -e "$ST/blobs/sha256/${extra_layer#sha256:}" ] && [ ! -e "$extra_dir" ]
+rebuilt "the kept image still builds: the same image"
+fsck
+is "$rc" 0 "fsck after gc finds nothing"
 done_testing
