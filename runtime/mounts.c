@@ -20,6 +20,7 @@
 #include "ignore.h"
 #include "mountsrc.h"
 #include "mounts.h"
+#include "safeopen.h"
 #include "rt.h"
 #include "sandbox.h"
 #include "snapshot.h"
@@ -507,16 +508,11 @@ void mounts_unlock(struct sandbox *sb, struct mounts_locks *l)
 
 /* ---- child side: primitives ---- */
 
-/* openat2 with RESOLVE_IN_ROOT: "..", absolute symlinks and absolute
- * paths all stay below dirfd, as in a chroot. */
+/* "..", absolute symlinks and absolute paths all stay below dirfd, as in
+ * a chroot (lib/safeopen.c). */
 static int in_root(int dirfd, const char *path, int flags)
 {
-	struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-
-	while (*path == '/')
-		path++;
-	return (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+	return safe_open(dirfd, path, flags, SAFE_IN_ROOT);
 }
 
 /* The path of fd relative to root ("/etc/hosts"), from /proc/self/fd. */
