@@ -10,6 +10,7 @@
 # `;`, `%`, ...) still rebuilds: the .d file names it through an alias.
 . "$SRCDIR/tests/sh/security/common.bash"
 need find cmp od
+cd "$T" || exit 1 # make runs here: a relative canary lands under $T
 base_image || { not_ok "base image import"; done_testing; exit 1; }
 
 # no_canary: no file that an injected `id>pwned`, `touch p` or `touch pwned`
