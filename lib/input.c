@@ -67,7 +67,7 @@ int input_read(const char *path, size_t max, char **data, size_t *len, struct er
 	if (fd < 0)
 		return error_set(e, errno, "%s", path);
 	r = fstat(fd, &st) < 0 ? error_set(e, errno, "stat %s", path)
-				: input_check(path, &st, max, e);
+			       : input_check(path, &st, max, e);
 	if (r == 0)
 		r = input_slurp(fd, path, max, &b, e);
 	close(fd);

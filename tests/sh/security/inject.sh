@@ -38,7 +38,8 @@ D=$T/plain
 dockerfile "$D" 'FROM busybox
 COPY in/ /in/'
 mkdir -p "$D/ctx/in"
-for n in 'x!=id>pwned' 'y:=$(shell touch pwned1)' 'z::=$(shell touch pwned2)' 'w+=$(shell touch pwned3)'; do
+for n in 'x!=id>pwned' 'y:=$(shell touch pwned1)' 'z::=$(shell touch pwned2)' \
+	'w+=$(shell touch pwned3)'; do
 	echo "$n" >"$D/ctx/in/$n"
 done
 build "$D"
@@ -70,7 +71,8 @@ done
 cat >"$D/ctx/Dockerfile" <<'DF'
 FROM busybox
 COPY in/ /in/
-COPY ["in/x!=id>pwned", "in/y:=$(shell touch p)", "in/a;b", "in/nl\nx", "in/pc%t", "in/e=q", "in/ar(m)", "in/grp&", "/named/"]
+COPY ["in/x!=id>pwned", "in/y:=$(shell touch p)", "in/a;b", "in/nl\nx", "in/pc%t", \
+      "in/e=q", "in/ar(m)", "in/grp&", "/named/"]
 COPY in/d* /globbed/
 DF
 build "$D"
