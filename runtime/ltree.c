@@ -119,7 +119,7 @@ static int ltree_marker(struct ltree *t, const char *dir, const char *name, time
 	archive_entry_set_perm(ent, 0);
 	archive_entry_set_size(ent, 0);
 	ltree_set_time(t, ent, mtime);
-	if (archive_write_header(t->tar, ent) != ARCHIVE_OK)
+	if (archive_write_header(t->tar, ent) < ARCHIVE_WARN)
 		r = error_set(e, 0, "%s: %s", path, archive_error_string(t->tar));
 	t->count++;
 	archive_entry_free(ent);
@@ -228,7 +228,10 @@ static int ltree_entry(struct ltree *t, const char *full, const char *rel, const
 	} else {
 		ltree_xattrs(ent, full);
 	}
-	if (r == 0 && archive_write_header(t->tar, ent) != ARCHIVE_OK)
+	/* ARCHIVE_WARN: a name that is not UTF-8 ("Can't translate
+	 * pathname"), written as its raw bytes (pax hdrcharset=BINARY), as
+	 * BuildKit's Go tar writer keeps them */
+	if (r == 0 && archive_write_header(t->tar, ent) < ARCHIVE_WARN)
 		r = error_set(e, 0, "%s: %s", rel, archive_error_string(t->tar));
 	if (r == 0 && !link && S_ISREG(st->st_mode) && st->st_size > 0)
 		r = ltree_data(t, full, e);
