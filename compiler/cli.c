@@ -65,7 +65,8 @@ static void cli_usage(FILE *f)
 	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
 	      "  --target STAGE     build this stage (default: the last one)\n"
 	      "  --build-arg K=V    set a build argument; K alone takes it from the environment\n"
-	      "  -o OUTPUT          image.tar (default), or type=tar|oci|local,dest=PATH\n"
+	      "  -o OUTPUT          image.tar (default), or type=tar|docker|oci|local,dest=PATH\n"
+	      "                     (type=oci: an OCI archive; tar=false: a layout directory)\n"
 	      "  --state DIR        build state (default .df2make beside build.mk)\n"
 	      "  --store DIR        image store (default $DF2MAKE_STORE or ~/.cache/df2make)\n"
 	      "  --secret id=ID,src=FILE  a file for RUN --mount=type=secret\n"
@@ -92,6 +93,7 @@ static void cli_output(struct cli *c, const char *arg)
 {
 	char *s, *tok, *save = NULL;
 
+	c->output_tar = -1;
 	if (!strchr(arg, '=')) {
 		cli_set(&c->output, xstrdup(arg));
 		cli_set(&c->output_type, xstrdup("tar"));
@@ -103,11 +105,16 @@ static void cli_output(struct cli *c, const char *arg)
 			cli_set(&c->output_type, xstrdup(tok + 5));
 		else if (startswith(tok, "dest="))
 			cli_set(&c->output, xstrdup(tok + 5));
+		else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0)
+			c->output_tar = tok[4] == 't';
 		else
-			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH)",
+			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
+			      "[,tar=true|false])",
 			      tok);
 	}
 	free(s);
+	if (c->output_tar >= 0 && (!c->output_type || strcmp(c->output_type, "oci")))
+		fatal("-o: tar= applies to type=oci only");
 	if (c->output_type && strcmp(c->output_type, "docker") == 0) { /* a docker-archive tar */
 		free(c->output_type);
 		c->output_type = xstrdup("tar");
@@ -245,6 +252,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 	int opt;
 
 	memset(c, 0, sizeof(*c));
+	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
 	while ((opt = getopt_long(argc, argv, "f:t:o:h", cli_opts, NULL)) != -1)

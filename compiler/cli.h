@@ -26,6 +26,7 @@ struct cli {
 	struct strlist build_args_raw; /* as given, for the remake rule */
 	char *output;		       /* -o destination as given (relative to make's cwd) */
 	char *output_type;	       /* "tar", "oci" or "local" */
+	int output_tar;		       /* type=oci: tar=true 1, tar=false 0, unset -1 */
 	char *state;		       /* absolute, or NULL: .df2make beside build.mk */
 	char *store;		       /* absolute */
 	struct cli_secret *secrets;

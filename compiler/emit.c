@@ -164,7 +164,10 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--target", c->target);
 	for (size_t i = 0; i < c->build_args_raw.n; i++)
 		emit_opt(&b, "--build-arg", c->build_args_raw.v[i]);
-	char *o = xasprintf("type=%s,dest=%s", c->output_type, c->output);
+	char *o = xasprintf("type=%s,dest=%s%s", c->output_type, c->output,
+			    c->output_tar < 0 ? ""
+			    : c->output_tar   ? ",tar=true"
+					      : ",tar=false");
 	emit_opt(&b, "-o", strcmp(c->output_type, "tar") == 0 ? c->output : o);
 	free(o);
 	if (c->state)
@@ -504,19 +507,21 @@ json_t *emit_pack_spec(struct graph *g)
 	const struct cli *c = g->cli;
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
-	json_t *layers = json_array();
+	json_t *layers = json_array(), *out;
 	struct config *cfg = &g->target->cfg;
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
-	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title",
-			 "exporting to image", "loc", "", "output", "type", c->output_type, "dest",
-			 c->output, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
-			 cfg->cfg, "author", cfg->author ? json_string(cfg->author) : json_null(),
-			 "architecture", g->arch, "os", g->os, "variant",
-			 *g->variant ? json_string(g->variant) : json_null(), "history",
-			 cfg->history, "layers", layers);
+	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
+	if (c->output_tar >= 0)
+		json_object_set_new(out, "tar", json_boolean(c->output_tar));
+	return json_pack(
+	    "{ss ss so so so sO so ss ss so sO so}", "title", "exporting to image", "loc", "",
+	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg,
+	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    cfg->history, "layers", layers);
 }
 
 static void emit_pack(struct graph *g, struct buf *out)
