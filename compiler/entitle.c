@@ -128,7 +128,8 @@ void ent_names(const struct entitlements *e, struct strlist *out)
 			strlist_add(out, ent_known[i].name);
 	for (size_t i = 0; i < e->devices.n; i++)
 		strlist_add(out, e->devices.v[i]);
-	qsort(out->v + first, out->n - first, sizeof(*out->v), ent_cmp);
+	if (out->n > first) /* qsort's base must not be NULL, even for 0 items */
+		qsort(out->v + first, out->n - first, sizeof(*out->v), ent_cmp);
 }
 
 const struct ent_ssh *ent_ssh_find(const struct entitlements *e, const char *id)
