@@ -204,6 +204,30 @@ log_has "$D" "default=none" "  the default id, not granted, gets nothing"
 kill "$AGENT" 2>/dev/null
 wait "$AGENT" 2>/dev/null
 
+# ---- secrets from the environment: read when make runs, never in build.mk ----
+D=$T/secret-env
+dockerfile "$D" 'FROM busybox
+RUN --mount=type=secret,id=tok,env=TOK echo "len=${#TOK} file=$(cat /run/secrets/tok)"
+RUN --mount=type=secret,id=gone echo "gone=$(cat /run/secrets/gone 2>&1 | head -c 40)"'
+DF_SECRET_VALUE=compile-time-value-$$ compile "$D" --secret id=tok,env=DF_SECRET_VALUE \
+	--secret id=gone,type=env,src=DF_SECRET_UNSET
+is "$rc" 0 "--secret id=X,env=VAR compiles"
+check "build.mk holds the variable's name, not its value" \
+	grep -qF '"src":{"env":"DF_SECRET_VALUE"}' "$D/build.mk"
+check "  not the compile-time value" refute grep -qF "compile-time-value-$$" "$D/build.mk"
+DF_SECRET_VALUE=make-time-42 env -u DF_SECRET_UNSET make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?" 0 "an env secret: the build runs"
+log_has "$D" "len=12 file=make-time-42" "  the RUN gets the value make runs with (env= and file)"
+log_has "$D" "gone=cat: can't open '/run/secrets/gone'" "  an optional secret whose variable is unset is left out"
+check "  the value is in no state file or layer" refute grep -rqaF "make-time-42" "$D/state" "$D/image.tar"
+D=$T/secret-id
+dockerfile "$D" 'FROM busybox
+RUN --mount=type=secret,id=DF_TOKEN true'
+DF_TOKEN=v compile "$D" --secret id=DF_TOKEN
+check "--secret id=X alone, X set: the variable X (buildx)" grep -qF '"src":{"env":"DF_TOKEN"}' "$D/build.mk"
+(cd "$D" && env -u DF_TOKEN "$DF2MAKE" --store "$ST" --secret id=DF_TOKEN ctx >build.mk 2>&1)
+check "--secret id=X alone, X unset: the file X" grep -qF "\"src\":\"$D/DF_TOKEN\"" "$D/build.mk"
+
 # ---- the plan shows the grants ----
 D=$T/plan
 dockerfile "$D" 'FROM busybox
