@@ -207,7 +207,7 @@ wait "$AGENT" 2>/dev/null
 # ---- secrets from the environment: read when make runs, never in build.mk ----
 D=$T/secret-env
 dockerfile "$D" 'FROM busybox
-RUN --mount=type=secret,id=tok,env=TOK echo "len=${#TOK} file=$(cat /run/secrets/tok)"
+RUN --mount=type=secret,id=tok,env=TOK,target=/run/secrets/tok echo "len=${#TOK} file=$(cat /run/secrets/tok)"
 RUN --mount=type=secret,id=gone echo "gone=$(cat /run/secrets/gone 2>&1 | head -c 40)"'
 DF_SECRET_VALUE=compile-time-value-$$ compile "$D" --secret id=tok,env=DF_SECRET_VALUE \
 	--secret id=gone,type=env,src=DF_SECRET_UNSET
