@@ -76,6 +76,9 @@ refused "$D" "--allow device with an unknown key" \
 refused "$D" "--ssh with key files" \
 	'df2make: --ssh k: only a single socket is allowed (df2make does not load key files)' \
 	--ssh k=/a,/b
+refused "$D" "--ssh with a path make cannot hold" \
+	'df2make: --ssh k: a socket path cannot contain a newline or end in a backslash or a blank' \
+	--ssh 'k=/a\'
 refused "$D" "--ssh twice for one id" 'df2make: --ssh: duplicate agent ID "default"' \
 	--ssh default --ssh default=/x
 compile "$D" --allow network.host --allow security.insecure --allow device \
@@ -191,12 +194,16 @@ env -u SSH_AUTH_SOCK make -f "$D/build.mk" >"$D/log" 2>&1
 check "--ssh default, make without SSH_AUTH_SOCK: fails" [ $? -ne 0 ]
 log_has "$D" 'ssh default: no agent socket: \$DF2MAKE_SSH_default is empty' "  saying the variable is empty"
 
-# --ssh ID=SOCKET: that path, for that id only.
+# --ssh ID=SOCKET: that path (make syntax in it is data), for that id only.
+kill "$AGENT" 2>/dev/null
+wait "$AGENT" 2>/dev/null
+GH_SOCK="$T/a \$(x) #1.sock"
+agent "$GH_SOCK"
 D=$T/ssh-id
 dockerfile "$D" 'FROM busybox
 RUN --mount=type=ssh,id=gh,target=/agent probe sock /agent gh-ok
 RUN --mount=type=ssh echo "default=${SSH_AUTH_SOCK:-none}"'
-compile "$D" --ssh "gh=$T/agent.sock"
+compile "$D" --ssh "gh=$GH_SOCK"
 env -u SSH_AUTH_SOCK make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "--ssh gh=SOCKET: the build runs"
 log_has "$D" "agent:gh-ok" "  the gh mount reaches that socket"
