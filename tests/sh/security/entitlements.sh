@@ -77,7 +77,7 @@ refused "$D" "--ssh with key files" \
 	'df2make: --ssh k: only a single socket is allowed (df2make does not load key files)' \
 	--ssh k=/a,/b
 refused "$D" "--ssh with a path make cannot hold" \
-	'df2make: --ssh k: a socket path cannot contain a newline or end in a backslash or a blank' \
+	'df2make: --ssh k: a socket path cannot contain a newline or end in a backslash' \
 	--ssh 'k=/a\'
 refused "$D" "--ssh twice for one id" 'df2make: --ssh: duplicate agent ID "default"' \
 	--ssh default --ssh default=/x
