@@ -56,6 +56,16 @@ refused "$D" "RUN --security=insecure without --allow" \
     --security=insecure mount -t tmpfs x /mnt
     ^" --allow network.host
 
+D=$T/onbuild
+dockerfile "$D" 'FROM busybox AS base
+ONBUILD RUN --network=host true
+FROM base
+RUN true'
+refused "$D" "an ONBUILD trigger with --network=host, run by a later FROM" \
+	"$D/ctx/Dockerfile:2:9: error: network.host is not allowed: RUN --network=host needs df2make --allow network.host
+ONBUILD RUN --network=host true
+        ^"
+
 D=$T/sshreq
 dockerfile "$D" 'FROM busybox
 RUN --mount=type=ssh,id=deploy,required=true true'
