@@ -10,10 +10,11 @@
 
 enum cli_mode { MODE_MAKE, MODE_PLAN, MODE_GRAPH, MODE_DUMP };
 
-/* --secret id=X,src=F */
+/* --secret id=X,src=F or id=X,env=VAR: one of src and env is set */
 struct cli_secret {
 	char *id;
 	char *src; /* absolute host path; never read by df2make */
+	char *env; /* environment variable read when make runs; never by df2make */
 };
 
 struct cli {

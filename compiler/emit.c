@@ -174,7 +174,9 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--state", c->state);
 	emit_opt(&b, "--store", c->store);
 	for (size_t i = 0; i < c->nsecrets; i++) {
-		char *s = xasprintf("id=%s,src=%s", c->secrets[i].id, c->secrets[i].src);
+		const struct cli_secret *sec = &c->secrets[i];
+		char *s = sec->env ? xasprintf("id=%s,env=%s", sec->id, sec->env)
+				   : xasprintf("id=%s,src=%s", sec->id, sec->src);
 		emit_opt(&b, "--secret", s);
 		free(s);
 	}
