@@ -242,8 +242,12 @@ static void emit_remake(struct graph *g, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	char *cmd = emit_command(c);
+	/* a --build-arg value may hold a newline (a certificate, say) */
+	if (strstr(cmd, "$$" MK_NL_VAR))
+		mk_nl_define(out);
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", emit_command(c));
+	ev_take(&ev, "COMMAND", cmd);
 	ev_emit(&ev, out, "remake");
 }
 

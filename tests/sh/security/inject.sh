@@ -139,7 +139,7 @@ echo mounted >"$D/ctx/m;\$(id>pwned)#%/f"
 	printf 'RUN --mount=type=bind,source=m;$(id>pwned)#%%,target=/m cp /m/f /mnt\n'
 	printf 'RUN --mount=type=cache,id=c;$(id>pwned),target=/c echo c >/c/x && cp /c/x /cache\n'
 } >"$D/ctx/Dockerfile"
-arg='a!=b $(shell touch p) `id` ;#%|\'$'\t'"'"'"'
+arg='a!=b $(shell touch p) `id` ;#%|\'$'\t'"'"'"'$'\nline 2 \\\n'
 build "$D" --build-arg "A=$arg"
 is "$rc" 0 "Dockerfile text with every byte (titles, LABEL, ENV, args, mounts) builds"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$D/log" | tail -5
@@ -147,13 +147,21 @@ check "  no canary" no_canary
 unpack_image "$D"
 is "$(jq -r '.config.Labels.l' "$D/config.json")" "$txt" "  the LABEL value is exact"
 is "$(in_image "$D" /env)" "$txt" "  the ENV value reached RUN exactly"
-is "$(in_image "$D" /arg)" "$arg" "  the build-arg value reached RUN exactly"
+check "  the build-arg value (a newline at its end) reached RUN exactly" \
+	cmp -s <(in_image "$D" /arg) <(printf %s "$arg")
 is "$(in_image "$D" /one)$(in_image "$D" /two)$(in_image "$D" /three)" "onetwothree" \
 	"  titles ending in 1, 2 and 3 backslashes (escape=\`): every RUN ran"
 is "$(in_image "$D" /mnt)" mounted "  a bind mount source named 'm;\$(id>pwned)#%'"
 is "$(in_image "$D" /cache)" c "  a cache id named 'c;\$(id>pwned)'"
 mkmake "$D" -q
 is "$rc" 0 "  make -q afterwards: up to date"
+sleep 1.1
+printf 'RUN printf %%s "$A" >/arg2\n' >>"$D/ctx/Dockerfile"
+mkmake "$D"
+is "$rc" 0 "  after an edit, make regenerates build.mk (the build-arg with a newline replayed)"
+unpack_image "$D"
+check "  and the build-arg value is still exact" cmp -s <(in_image "$D" /arg2) <(printf %s "$arg")
+check "  no canary" no_canary
 
 # ---- command-line paths: -f, context, -o, --state ----
 D=$T/paths
