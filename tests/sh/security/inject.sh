@@ -58,6 +58,7 @@ for b in $(seq 1 255); do
 	printf '%s\n' "$b" >"$D/ctx/in/$n"
 	printf -v n "\\x$(printf %02x "$b")"
 	[ "$n" = . ] || printf 'end %s\n' "$b" >"$D/ctx/in/e$n"
+	mkdir "$D/ctx/in/D${n}x" && echo "$b" >"$D/ctx/in/D${n}x/f" # directories too
 done
 specials=('x!=id>pwned' 'y:=$(shell touch p)' 'a;b' 'end\' $'nl\nx' 'pc%t' 'h#sh' 'e=q'
 	$'t\tab' $'\xff\xfe' 'ar(m)' 'grp&' ' lead' 'trail ' '$(shell touch pwned2)' '~root'
@@ -75,6 +76,15 @@ COPY ["in/x!=id>pwned", "in/y:=$(shell touch p)", "in/a;b", "in/nl\nx", "in/pc%t
       "in/e=q", "in/ar(m)", "in/grp&", "/named/"]
 COPY in/d* /globbed/
 DF
+# and every ASCII byte in a COPY source (JSON \u escapes), but the glob
+# characters * ? [ \ that BuildKit reads as a pattern and the quotes and $
+# its word expansion reads
+each=()
+for b in $(seq 1 127); do
+	case $b in 34 | 36 | 39 | 42 | 47 | 63 | 91 | 92) continue ;; esac
+	each+=("$(printf 'in/f\\u%04xg' "$b")")
+done
+printf 'COPY [%s"/each/"]\n' "$(printf '"%s", ' "${each[@]}")" >>"$D/ctx/Dockerfile"
 build "$D"
 is "$rc" 0 "a context with every byte in file and directory names builds"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$D/log" | tail -5
@@ -86,6 +96,12 @@ is "$(names "$D/layers/3/named" | tr '\0' '|')" \
 	'a;b|ar(m)|e=q|grp&|nl'$'\n''x|pc%t|x!=id>pwned|y:=$(shell touch p)|' \
 	"  COPY sources naming them copy each under its name"
 is "$(in_image "$D" "/in/$(printf 'f\x0ag')")" 10 "  the newline-named file has its bytes"
+want=$(for b in $(seq 1 127); do
+	case $b in 34 | 36 | 39 | 42 | 47 | 63 | 91 | 92) continue ;; esac
+	printf "f\\x$(printf %02x "$b")g\0"
+done | LC_ALL=C sort -z | od -An -c)
+is "$(names "$D/layers/5/each" | od -An -c)" "$want" \
+	"  a COPY naming a file for every ASCII byte copies each under its name"
 mkmake "$D" -q
 is "$rc" 0 "make -q afterwards: up to date"
 mkmake "$D"
