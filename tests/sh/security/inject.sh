@@ -185,9 +185,10 @@ weird='w $x'"'"'q"#:$(shell touch p)é'
 mkdir -p "$D/c $weird" "$D/f $weird" "$D/s $weird" "$D/o $weird"
 printf 'FROM busybox\nCOPY a /a\n' >"$D/f $weird/Dockerfile"
 echo a >"$D/c $weird/a"
-"$DF2MAKE" --store "$ST" -f "$D/f $weird/Dockerfile" --state "$D/s $weird/st" \
+cp -a "$ST" "$D/store $weird"
+"$DF2MAKE" --store "$D/store $weird" -f "$D/f $weird/Dockerfile" --state "$D/s $weird/st" \
 	-o "$D/o $weird/i.tar" "$D/c $weird" >"$D/build.mk" 2>"$D/err"
-is "$?" 0 "-f, context, -o, --state with spaces, quotes, \$, #, : compile"
+is "$?" 0 "-f, context, -o, --state, --store with spaces, quotes, \$, #, : compile"
 mkmake "$D"
 is "$rc" 0 "  and build"
 check "  the image is at -o" test -s "$D/o $weird/i.tar"
@@ -216,5 +217,14 @@ for opt in -o --state -f; do
 			"  with a clear message"
 	done
 done
+for o in .PHONY ./.DEFAULT .//.SILENT; do
+	"$DF2MAKE" --store "$ST" -f "$D/f $weird/Dockerfile" -o "$o" "$D/c $weird" >"$D/out" 2>"$D/err"
+	is "$?:$(wc -c <"$D/out"):$(cat "$D/err")" \
+		"1:0:df2make: -o '$o' names a special make target: choose another name" \
+		"-o $o: refused (a rule for a special target)"
+done
+mkdir -p "$D/x;y"
+"$DF2MAKE" --store "$D/x;y" -f "$D/f $weird/Dockerfile" "$D/c $weird" >"$D/out" 2>"$D/err"
+is "$?:$(wc -c <"$D/out")" "1:0" "--store with ';': refused (its ref files are prerequisites)"
 check "no canary at the end" no_canary
 done_testing
