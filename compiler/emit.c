@@ -69,6 +69,18 @@ static void emit_check_name(const char *what, const char *path)
 		      what, path);
 }
 
+/* `-o .PHONY` would write a rule for a special target (make drops a
+ * leading "./" from names, so `./.PHONY` too). */
+static void emit_check_special(const char *output)
+{
+	const char *o = output;
+
+	while (o[0] == '.' && o[1] == '/')
+		o += 2 + strspn(o + 2, "/");
+	if (o[0] == '.' && o[1] && strspn(o + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(o + 1))
+		fatal("-o '%s' names a special make target: choose another name", output);
+}
+
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
  * df2make (installed) or in the build tree, else the one on PATH. */
 static char *emit_runtime_path(void)
@@ -117,6 +129,9 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	emit_check_name("-o", c->output);
 	emit_check_name("context", c->context);
 	emit_check_name("-f", c->dockerfile);
+	/* the base steps and build.mk depend on the store's ref files */
+	emit_check_name("--store", c->store);
+	emit_check_special(c->output);
 	ev_set(&ev, "VERSION", PACKAGE_VERSION);
 	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
 	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
@@ -252,8 +267,12 @@ static void emit_remake(struct graph *g, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	char *cmd = emit_command(c);
+	/* a --build-arg value may hold a newline (a certificate, say) */
+	if (strstr(cmd, "$$" MK_NL_VAR))
+		mk_nl_define(out);
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", emit_command(c));
+	ev_take(&ev, "COMMAND", cmd);
 	ev_emit(&ev, out, "remake");
 }
 
