@@ -10,10 +10,14 @@ base_image || { not_ok "base image import"; done_testing; exit 1; }
 POINTS=${KILL_POINTS:-22}
 
 D=$T/b
+# The background sleep of a RUN, named by this test's pid: the check that no
+# killed sandbox's process survives must not see another test's (two runs
+# of this test at once each saw the other's "sleep 7.77").
+MARK=7.$$
 dockerfile "$D" 'FROM busybox AS build
 COPY src/ /src/
 RUN for i in 1 2 3 4 5; do echo $i >>/src/log; sleep 0.1; done
-RUN (sleep 7.77 &) ; cp -r /src /out && echo made >/out/made
+RUN (sleep '"$MARK"' &) ; cp -r /src /out && echo made >/out/made
 FROM busybox
 WORKDIR /app
 COPY --from=build /out /app/out
@@ -76,6 +80,6 @@ for i in $(seq 1 "$POINTS"); do
 done
 is "$bad" 0 "every kill point recovered"
 # The killed builds' background processes died with their sandboxes.
-check "no process of a killed sandbox survives" [ -z "$(pgrep -f 'sleep 7.77')" ]
+check "no process of a killed sandbox survives" [ -z "$(pgrep -xf "sleep ${MARK//./\\.}")" ]
 check "no overlay of the state dir in the host mount table" no_state_mounts "$D/state"
 done_testing
