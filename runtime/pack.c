@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
@@ -419,8 +420,12 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	c.steps = json_object();
 	c.dirs = json_array();
 	chain = pack_chain(&c, key, e);
-	if (chain && pack_layers(&c, chain, e) == 0)
+	/* gc waits while base layer blobs are copied out of the store */
+	int lock = chain ? store_lock(rt->store, 0, e) : -1;
+	if (lock != -1 && pack_layers(&c, chain, e) == 0)
 		r = pack_output(&c, e);
+	if (lock >= 0)
+		close(lock);
 	if (r < 0 && e->code == PACK_ECORRUPT)
 		pack_corrupt_hint(rt, e);
 	json_decref(chain);
