@@ -434,21 +434,50 @@ static json_t *emit_epoch(const struct cli *c)
 	return json_integer(v);
 }
 
-static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+/* The layers' build-wide parameters; a layer target depends on a stamp
+ * named by their hash, so changing SOURCE_DATE_EPOCH or --compress makes
+ * every layer again (the layer is named by its step's key, which they are
+ * not part of: they change the layer, not the step). */
+static json_t *emit_layer_params(const struct cli *c, char pk[33])
 {
-	if (n)
-		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+	json_t *p = json_pack("{so ss so}", "epoch", emit_epoch(c), "compress", c->compress,
+			      "level", json_null());
+
+	key_compute(NULL, p, NULL, pk);
+	return p;
+}
+
+/* One layer target per step of steps[0..n) ("parent" added to params). */
+static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
+			     const char *pk)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
-		json_t *spec = json_pack(
-		    "{so so ss so}", "parent",
-		    chain[i]->parent ? json_string(chain[i]->parent->key) : json_null(), "epoch",
-		    emit_epoch(g->cli), "compress", g->cli->compress, "level", json_null());
-		ev_set(&ev, "KEY", chain[i]->key);
+		json_t *spec =
+		    json_pack("{so}", "parent",
+			      steps[i]->parent ? json_string(steps[i]->parent->key) : json_null());
+		json_object_update(spec, params);
+		ev_set(&ev, "KEY", steps[i]->key);
+		ev_set(&ev, "PARAMS", pk);
 		ev_set(&ev, "SPEC", emit_json_spec(spec));
 		json_decref(spec);
 		ev_emit(&ev, out, "layer");
 	}
+}
+
+static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+{
+	char pk[33];
+	json_t *params = emit_layer_params(g->cli, pk);
+	struct evars ev = {0};
+
+	if (n) {
+		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+		emit_layer_rules(out, chain, n, params, pk);
+		ev_set(&ev, "PARAMS", pk);
+		ev_emit(&ev, out, "layer-params");
+	}
+	json_decref(params);
 }
 
 static json_t *emit_tags(const struct cli *c)
