@@ -43,13 +43,14 @@ int blob_is_hex(const char *s)
 	return n == 64;
 }
 
-int blob_open(struct blob_writer *w, const char *store, struct error *e)
+/* private_root: root is a store, made owner-only first (see
+ * store_private_root); else an OCI layout of the user's, left as it is. */
+static int blob_open_in(struct blob_writer *w, const char *root, int private_root, struct error *e)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	w->dir = xasprintf("%s/blobs/sha256", store);
-	/* The store root first, owner-only (see store_private_root). */
-	if (store_private_root(store, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
+	w->dir = xasprintf("%s/blobs/sha256", root);
+	if ((private_root && store_private_root(root, e) < 0) || mkdir_p(w->dir, 0755, e) < 0)
 		return error_wrap(e, "blob store");
 	/* Dot-prefixed so a listing of blobs never shows a temp file. */
 	w->tmp = xasprintf("%s/.tmp-XXXXXX", w->dir);
@@ -59,6 +60,11 @@ int blob_open(struct blob_writer *w, const char *store, struct error *e)
 	fchmod(w->fd, 0644);
 	sha256_init(&w->h);
 	return 0;
+}
+
+int blob_open(struct blob_writer *w, const char *store, struct error *e)
+{
+	return blob_open_in(w, store, 1, e);
 }
 
 int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e)
@@ -141,8 +147,8 @@ int blob_put(const char *store, const void *p, size_t n, char digest[72], struct
 	return 0;
 }
 
-int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
-		  long long *size, struct error *e)
+static int blob_copy_in(const char *root, int private_root, const char *path, const char *want_hex,
+			char hex[65], long long *size, struct error *e)
 {
 	struct blob_writer w;
 	char *buf;
@@ -151,7 +157,7 @@ int blob_put_file(const char *store, const char *path, const char *want_hex, cha
 
 	if (fd < 0)
 		return error_set(e, errno, "open %s", path);
-	if (blob_open(&w, store, e) < 0) {
+	if (blob_open_in(&w, root, private_root, e) < 0) {
 		close(fd);
 		blob_abort(&w);
 		return -1;
@@ -175,6 +181,18 @@ int blob_put_file(const char *store, const char *path, const char *want_hex, cha
 		return error_wrap(e, "%s", path);
 	memcpy(hex, w.hex, 65);
 	return 0;
+}
+
+int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
+		  long long *size, struct error *e)
+{
+	return blob_copy_in(store, 1, path, want_hex, hex, size, e);
+}
+
+int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
+			 long long *size, struct error *e)
+{
+	return blob_copy_in(dir, 0, path, want_hex, hex, size, e);
 }
 
 const char *blob_layer_media_type(const char *path, struct error *e)

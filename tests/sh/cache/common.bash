@@ -62,3 +62,13 @@ ran() {
 	cached=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN .* CACHED$' "$1/log")
 	echo $((runs - cached))
 }
+
+# img_file M PATH: PATH's content in M/image.tar (the last layer holding it).
+img_file() {
+	local l out=""
+	for l in $(tar -xOf "$1/image.tar" manifest.json | jq -r '.[0].Layers[]'); do
+		tar -xOf "$1/image.tar" "$l" | tar -t 2>/dev/null | grep -qx "$2" &&
+			out=$(tar -xOf "$1/image.tar" "$l" | tar -xO "$2" 2>/dev/null)
+	done
+	printf '%s\n' "$out"
+}
