@@ -83,4 +83,23 @@ build "$E" "$T/e/ctx" --cache-from "type=local,src=$T/cache-max"
 is "$rc" 0 "machine E (other content in src/) builds"
 is "$(ran "$E")" 3 "machine E ran its 3 RUN steps: a context file differs"
 is "$(img_file "$E" app/built)" beta "  and its image has the new content"
+
+# gzip layers: the blobs' diff_ids are checked by decompressing them.
+rm -rf "$A/state"
+build "$A" "$T/a/ctx" --compress gzip --cache-to "type=local,dest=$T/cache-gz,mode=max"
+is "$rc" 0 "machine A builds with gzip layers and exports"
+refgz=$(digest "$A")
+diff_ids() { tar -xOf "$1/image.tar" "$(tar -xOf "$1/image.tar" manifest.json | jq -r '.[0].Config')" | jq -c .rootfs.diff_ids; }
+gzdiffs=$(diff_ids "$A")
+G=$T/G
+machine "$G"
+mkctx "$T/g/ctx"
+build "$G" "$T/g/ctx" --compress gzip --cache-from "type=local,src=$T/cache-gz"
+is "$(ran "$G"):$(digest "$G")" "0:$refgz" "machine G (gzip too): 0 RUN steps, A's gzip image"
+# Another compression than the cache's: the layers are made again from
+# the restored (unpacked) layers, and give the image of a clean build.
+rm -rf "$G/state" "$G/image.tar"
+build "$G" "$T/g/ctx" --compress none --cache-from "type=local,src=$T/cache-gz"
+is "$(ran "$G")" 0 "machine G (plain layers) from the gzip cache: 0 RUN steps"
+is "$(diff_ids "$G")" "$gzdiffs" "  its layers are the gzip layers uncompressed, byte for byte (diff_ids)"
 done_testing
