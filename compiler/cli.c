@@ -152,7 +152,8 @@ static void cli_cache(struct cli *c, const char *arg, int to)
 	const char *opt = to ? "--cache-to" : "--cache-from", *dkey = to ? "dest=" : "src=";
 	char *s = xstrdup(arg), *tok, *save = NULL, *type = NULL, *dir = NULL, *mode = NULL;
 
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(s, ",", &save); tok && strchr(arg, '=');
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (startswith(tok, "type="))
 			type = tok + 5;
 		else if (startswith(tok, dkey))

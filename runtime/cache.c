@@ -303,15 +303,16 @@ static int cache_commit(const struct rt *rt, const char *key, json_t *spec, json
 	int r = chain ? rt_reset_step(rt, key, e) : -1;
 
 	if (l) {
-		meta = json_pack("{s:b, s:s, s:s, s:I, s:s, s:s}", "empty", 0, "diff_id", l->diff_id,
-				 "digest", l->digest, "size", l->size, "mediaType", l->media_type,
-				 "path", blob);
+		meta = json_pack("{s:b, s:s, s:s, s:I, s:s, s:s}", "empty", 0, "diff_id",
+				 l->diff_id, "digest", l->digest, "size", l->size, "mediaType",
+				 l->media_type, "path", blob);
 		json_array_append_new(chain, json_pack("{s:s, s:s, s:s}", "dir", ldir, "diff_id",
 						       l->diff_id, "step", key));
 	} else {
 		meta = json_pack("{s:b}", "empty", 1);
 	}
-	json_t *cj = json_pack("{s:O, s:o}", "params", json_object_get(rec, "params"), "layer", meta);
+	json_t *cj =
+	    json_pack("{s:O, s:o}", "params", json_object_get(rec, "params"), "layer", meta);
 	if (r == 0)
 		r = cache_write_json(rt, key, "/cache.json", cj, e);
 	if (r == 0)
@@ -427,7 +428,8 @@ int cache_layer_reuse(const struct rt *rt, const char *key, json_t *spec, struct
 	int r = 0;
 
 	if (cj && json_equal(json_object_get(cj, "params"), want))
-		r = cache_write_json(rt, key, ".layer", json_object_get(cj, "layer"), e) < 0 ? -1 : 1;
+		r = cache_write_json(rt, key, ".layer", json_object_get(cj, "layer"), e) < 0 ? -1
+											     : 1;
 	json_decref(want);
 	json_decref(cj);
 	free(path);

@@ -46,12 +46,12 @@ static int cacheout_blob(struct cache_out *o, json_t *meta, struct error *e)
 	if (access(dst, F_OK) < 0)
 		r = blob_put_file_layout(o->dest, path, digest + 7, hex, &size, e);
 	free(dst);
-	json_array_foreach(o->layers, i, d) if (json_equal(json_object_get(d, "digest"),
-							   json_object_get(meta, "digest"))) return r;
-	json_array_append_new(o->layers,
-			      json_pack("{s:O, s:s, s:O}", "mediaType",
-					json_object_get(meta, "mediaType"), "digest", digest, "size",
-					json_object_get(meta, "size")));
+	json_array_foreach(o->layers, i,
+			   d) if (json_equal(json_object_get(d, "digest"),
+					     json_object_get(meta, "digest"))) return r;
+	json_array_append_new(o->layers, json_pack("{s:O, s:s, s:O}", "mediaType",
+						   json_object_get(meta, "mediaType"), "digest",
+						   digest, "size", json_object_get(meta, "size")));
 	return r;
 }
 
@@ -124,8 +124,9 @@ static int cacheout_finish(struct cache_out *o, struct error *e)
 	if (man)
 		mdesc = cacheout_put_json(o, man, MT_OCI_MANIFEST, e);
 	if (mdesc) {
-		json_object_set_new(mdesc, "annotations",
-				    json_pack("{s:s}", "org.opencontainers.image.ref.name", "cache"));
+		json_object_set_new(
+		    mdesc, "annotations",
+		    json_pack("{s:s}", "org.opencontainers.image.ref.name", "cache"));
 		json_t *idx = json_pack("{s:i, s:s, s:[O]}", "schemaVersion", 2, "mediaType",
 					MT_OCI_INDEX, "manifests", mdesc);
 		text = json_dumps(idx, JSON_COMPACT);
