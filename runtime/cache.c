@@ -28,8 +28,12 @@ static void ck_refs(json_t *v, struct strlist *out)
 	json_t *x;
 	size_t i;
 
-	if (json_is_array(v))
-		json_array_foreach(v, i, x) ck_refs(x, out);
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			ck_refs(x, out);
+		}
+	}
 	if (!json_is_object(v))
 		return;
 	json_object_foreach(v, k, x)
@@ -155,8 +159,11 @@ static json_t *cache_load_config(const char *dir, struct error *e)
 
 	if (!idx)
 		error_set(e, 0, "%s", jerr.text);
-	json_array_foreach(json_object_get(idx, "manifests"), i, d) if (!mdig) mdig =
-	    cache_desc(d, MT_OCI_MANIFEST);
+	json_array_foreach(json_object_get(idx, "manifests"), i, d)
+	{
+		if (!mdig)
+			mdig = cache_desc(d, MT_OCI_MANIFEST);
+	}
 	if (idx && !mdig)
 		error_set(e, 0, "%s: no image manifest", path);
 	if (mdig)
@@ -361,19 +368,29 @@ static int cache_write_ck(const struct rt *rt, const char *key, json_t *spec, ch
 	return r;
 }
 
+/* 1 when op is a filesystem step (has a content key); *restorable when
+ * the cache may stand in for it (a FROM is cheap and needs its image). */
+static int cache_op(const char *op, int *restorable)
+{
+	static const char *const ops[] = {"run", "copy", "add", "workdir"};
+
+	*restorable = 0;
+	for (size_t i = 0; i < LEN(ops); i++)
+		if (strcmp(op, ops[i]) == 0)
+			*restorable = 1;
+	return *restorable || strcmp(op, "base") == 0;
+}
+
 int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec)
 {
-	static const char *const ops[] = {"base", "run", "copy", "add", "workdir"};
 	const char *dir = cache_from_dir();
 	struct error e = {0};
-	char ck[65];
+	int restorable, r = 0;
 	json_t *cfg, *rec;
-	size_t i = 0;
-	int r = 0;
+	char ck[65];
 
-	while (i < LEN(ops) && strcmp(op, ops[i]) != 0)
-		i++;
-	if (i == LEN(ops) || cache_write_ck(rt, key, spec, ck) < 0 || i == 0 || !dir)
+	if (!cache_op(op, &restorable) || cache_write_ck(rt, key, spec, ck) < 0 || !restorable ||
+	    !dir)
 		return 0;
 	cfg = cache_load_config(dir, &e);
 	if (!cfg)

@@ -46,9 +46,11 @@ static int cacheout_blob(struct cache_out *o, json_t *meta, struct error *e)
 	if (access(dst, F_OK) < 0)
 		r = blob_put_file_layout(o->dest, path, digest + 7, hex, &size, e);
 	free(dst);
-	json_array_foreach(o->layers, i,
-			   d) if (json_equal(json_object_get(d, "digest"),
-					     json_object_get(meta, "digest"))) return r;
+	json_array_foreach(o->layers, i, d)
+	{
+		if (json_equal(json_object_get(d, "digest"), json_object_get(meta, "digest")))
+			return r;
+	}
 	json_array_append_new(o->layers, json_pack("{s:O, s:s, s:O}", "mediaType",
 						   json_object_get(meta, "mediaType"), "digest",
 						   digest, "size", json_object_get(meta, "size")));
@@ -158,8 +160,11 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	o.params = cache_layer_params(spec);
 	o.records = json_object();
 	o.layers = json_array();
-	json_array_foreach(steps, i, s) if (r == 0) r =
-	    cacheout_step(&o, json_is_string(s) ? json_string_value(s) : "", e);
+	json_array_foreach(steps, i, s)
+	{
+		if (r == 0)
+			r = cacheout_step(&o, json_is_string(s) ? json_string_value(s) : "", e);
+	}
 	if (r == 0)
 		r = cacheout_finish(&o, e);
 	if (r == 0)
