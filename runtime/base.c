@@ -89,6 +89,9 @@ static json_t *base_image_chain(const struct rt *rt, const char *key, json_t *sp
 		return NULL;
 	}
 	base_progress(rt, key, spec, name, img.manifest);
+	/* every build starts with FROM: where a killed load or unpack's
+	 * temps get cleaned without a load or unpack of its own */
+	store_sweep(rt->store);
 	chain = json_array();
 	for (size_t i = 0; i < img.nlayers && chain; i++) {
 		if (unpack_layer(rt->store, img.layers[i].digest, img.layers[i].diff_id, e) < 0) {

@@ -3,6 +3,7 @@
  * from STATE/STEP.layer. The same inputs give the same bytes: generated
  * JSON has a fixed member order, every time stamp is the epoch. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "pack.h"
 #include "ref.h"
 #include "rt.h"
+#include "snapshot.h"
 #include "store.h"
 #include "util.h"
 
@@ -28,40 +30,16 @@ struct pack_ctx {
 	json_t *dirs;	/* the chain's directories, bottom first (type=local) */
 };
 
-/* The step whose chain is the image's when KEY has none: "parent", else
- * the last of "layers" that has one. */
-static json_t *pack_chain_fallback(struct pack_ctx *c, char **path, json_error_t *jerr)
-{
-	json_t *layers = json_object_get(c->spec, "layers");
-	const char *parent = json_string_value(json_object_get(c->spec, "parent"));
-	json_t *chain = NULL;
-
-	for (size_t i = json_array_size(layers) + 1; !chain && i-- > 0;) {
-		const char *k = i == json_array_size(layers)
-				    ? parent
-				    : json_string_value(json_array_get(layers, i));
-		if (!k)
-			continue;
-		free(*path);
-		*path = rt_path(c->rt, k, "/chain.json");
-		chain = json_load_file(*path, 0, jerr);
-	}
-	return chain;
-}
-
-/* STATE/KEY/chain.json: the layers of the final step. */
+/* STATE/KEY/chain.json: the layers of the final step. Missing, unreadable
+ * or torn is an error: any other chain (a parent's) would ship an image
+ * without the last layers and exit 0. */
 static json_t *pack_chain(struct pack_ctx *c, const char *key, struct error *e)
 {
-	char *path = rt_path(c->rt, key, "/chain.json");
-	json_error_t jerr;
-	json_t *chain = json_load_file(path, 0, &jerr);
+	json_t *chain = chain_read(c->rt, key, e);
 
 	if (!chain)
-		chain = pack_chain_fallback(c, &path, &jerr);
-	if (!chain || !json_is_array(chain))
-		error_set(e, 0, "%s: %s", path, chain ? "not a list" : jerr.text);
-	free(path);
-	return json_is_array(chain) ? chain : (json_decref(chain), NULL);
+		rt_damaged(c->rt, key, e);
+	return chain;
 }
 
 static int pack_base_layer(struct pack_ctx *c, json_t *ent, struct error *e)
@@ -235,7 +213,7 @@ static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers
 		const char *dg = json_string_value(json_object_get(l, "digest"));
 		char *name = xasprintf("blobs/sha256/%s", dg + 7);
 		long long size = json_integer_value(json_object_get(l, "size"));
-		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size);
+		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size, dg + 7);
 		json_array_append_new(
 		    ls,
 		    oci_descriptor(json_string_value(json_object_get(l, "mediaType")), dg, size));
@@ -365,6 +343,20 @@ static int pack_output(struct pack_ctx *c, struct error *e)
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
 }
 
+/* What to do about a corrupt stored layer: fsck removes it (and the state
+ * or image that needs it), then make rebuilds a step's layer; a base
+ * image's layer comes back only by loading the image again. */
+static int pack_corrupt_hint(const struct rt *rt, struct error *e)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; run `df2make-runtime --store %s --state %s fsck --repair` to remove it, then "
+		 "make again (a base image's layer: load the image again first)",
+		 rt->store, rt->state);
+	return -1;
+}
+
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	json_t *ep = json_object_get(spec, "epoch");
@@ -380,6 +372,8 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	chain = pack_chain(&c, key, e);
 	if (chain && pack_layers(&c, chain, e) == 0)
 		r = pack_output(&c, e);
+	if (r < 0 && e->code == PACK_ECORRUPT)
+		pack_corrupt_hint(rt, e);
 	json_decref(chain);
 	json_decref(c.layers);
 	json_decref(c.steps);

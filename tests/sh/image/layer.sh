@@ -91,7 +91,7 @@ touch "$U/new/file" "$U/etc/conf.d/b" "$U/new"
 rt layer k1 '{"parent":"k0","epoch":1000,"compress":"gzip","level":9}'
 is "$(jq -r .digest "$STATE/k1.layer")" "$d1" "same digest after touching files"
 
-# whiteouts judged against the parent chain when KEY has no chain.json
+# whiteouts are judged against the parent chain (KEY's own chain.json is not read)
 rm "$STATE/k1/chain.json"
 rt layer k1 '{"parent":"k0","epoch":1000,"compress":"none"}'
 like "$(tar tf "$L")" "bin/.wh.cat" "parent's chain used when KEY's is missing"
