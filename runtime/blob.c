@@ -45,8 +45,7 @@ int blob_is_hex(const char *s)
 
 /* private_root: root is a store, made owner-only first (see
  * store_private_root); else an OCI layout of the user's, left as it is. */
-static int blob_open_in(struct blob_writer *w, const char *root, int private_root,
-			struct error *e)
+static int blob_open_in(struct blob_writer *w, const char *root, int private_root, struct error *e)
 {
 	char *base;
 

@@ -313,8 +313,12 @@ static int cache_commit(const struct rt *rt, const char *key, json_t *spec, json
 		meta = json_pack("{s:b, s:s, s:s, s:I, s:s, s:s}", "empty", 0, "diff_id",
 				 l->diff_id, "digest", l->digest, "size", l->size, "mediaType",
 				 l->media_type, "path", blob);
-		json_array_append_new(chain, json_pack("{s:s, s:s, s:s}", "dir", ldir, "diff_id",
-						       l->diff_id, "step", key));
+		/* "blob" as a base layer's entry has it: gc keeps the blob, fsck
+		 * checks the unpacked layer against it */
+		json_array_append_new(chain, json_pack("{s:s, s:s, s:{s:s, s:I, s:s}, s:s}", "dir",
+						       ldir, "diff_id", l->diff_id, "blob",
+						       "digest", l->digest, "size", l->size,
+						       "mediaType", l->media_type, "step", key));
 	} else {
 		meta = json_pack("{s:b}", "empty", 1);
 	}

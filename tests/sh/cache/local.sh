@@ -64,6 +64,15 @@ is "$(grep -c ' CACHED$' "$B/log")" 6 "  6 steps restored (CACHED)"
 is "$(digest "$B")" "$ref" "machine B's image = machine A's (digest)"
 out=$(make -f "$B/build.mk" 2>&1)
 like "$out" "Nothing to be done|is up to date" "a second make on B does nothing"
+# The restored steps' layers and blobs are the state's: gc keeps them and
+# fsck finds them whole; the image can be packed again from them.
+"$RT" --store "$B/store" --state "$B/state" gc >"$B/gc.log" 2>&1
+"$RT" --store "$B/store" --state "$B/state" fsck >"$B/fsck.log" 2>&1
+is "$?" 0 "fsck of B's store and state after gc: clean"
+sed 's/^/#   /' "$B/fsck.log" | tail -3
+rm -f "$B/image.tar"
+make -f "$B/build.mk" >"$B/log" 2>&1
+is "$?:$(ran "$B"):$(digest "$B")" "0:0:$ref" "after gc, make packs A's image again from the restored layers"
 
 # Machine C: mode=min: the build stage's RUN runs, the image's do not.
 C=$T/C
