@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cache keys are machine-independent (issue #14 item 4): the same
 # Dockerfile and context built from two directories (other context path,
-# state dir, store, secret file path, ssh socket, file owners, mtimes and
-# inodes, host name) give the same step keys (--plan), the same content
+# state dir, store, secret file path, ssh socket, proxy build args, file
+# owners, mtimes and inodes, host name) give the same step keys (--plan), the same content
 # keys (STATE/KEY.ck, what --cache-from looks up) and the same image.
 . "$SRCDIR/tests/sh/cache/common.bash"
 need unshare hostname
@@ -42,7 +42,9 @@ find "$B/deep/ctx-b" -exec touch -h -d @1750000000 {} +
 keys() { grep -E '^  - key: ' "$1" | sed 's/.*key: //; s/'"'"'//g'; }
 SSH_AUTH_SOCK=/a/sock "$DF2MAKE" --plan --store "$A/store" --state "$A/state" \
 	--secret "id=s,src=$T/secret-a" "$T/a/ctx" >"$A/plan" 2>/dev/null
-SSH_AUTH_SOCK=/b/other "$DF2MAKE" --plan --store "$B/store" --state "$B/state" \
+# B is behind a proxy (BuildKit keeps ProxyEnv out of its keys too).
+PX=(--build-arg HTTP_PROXY=http://127.0.0.1:9 --build-arg no_proxy=example.test)
+SSH_AUTH_SOCK=/b/other "$DF2MAKE" --plan --store "$B/store" --state "$B/state" "${PX[@]}" \
 	--secret "id=s,src=$B/secret.b" "$B/deep/ctx-b" >"$B/plan" 2>/dev/null
 check "plans made" test -s "$A/plan" -a -s "$B/plan"
 is "$(keys "$B/plan")" "$(keys "$A/plan")" "the plans' step keys are equal"
@@ -50,7 +52,8 @@ is "$(keys "$A/plan" | wc -l)" 8 "  (all 8 steps, FROM busybox twice)"
 
 build "$A" "$T/a/ctx" --secret "id=s,src=$T/secret-a"
 is "$rc" 0 "A builds"
-compile "$B" "$B/deep/ctx-b" --secret "id=s,src=$B/secret.b"
+compile "$B" "$B/deep/ctx-b" --secret "id=s,src=$B/secret.b" "${PX[@]}"
+check "B's RUN specs carry the proxy" grep -q 'HTTP_PROXY=http://127.0.0.1:9' "$B/build.mk"
 unshare -u sh -c 'hostname elsewhere.example && make -f "$1" >"$2" 2>&1' _ "$B/build.mk" "$B/log"
 is "$?" 0 "B builds (under another host name)"
 cks() { (cd "$1/state" && for f in *.ck; do printf '%s %s\n' "$f" "$(cat "$f")"; done); }
@@ -70,6 +73,6 @@ is "$changed" 6 "the content keys of the 6 steps at or above COPY src changed"
 same=$(comm -12 <(cks "$A") <(cks "$B") | wc -l)
 is "$same" 1 "FROM busybox keeps its"
 "$DF2MAKE" --plan --store "$B/store" --state "$B/state" --secret "id=s,src=$B/secret.b" \
-	"$B/deep/ctx-b" 2>/dev/null >"$B/plan2"
+	"${PX[@]}" "$B/deep/ctx-b" 2>/dev/null >"$B/plan2"
 is "$(keys "$B/plan2")" "$(keys "$A/plan")" "the step keys did not change (content is not in them)"
 done_testing
