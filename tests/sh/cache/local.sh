@@ -93,6 +93,20 @@ is "$rc" 0 "machine E (other content in src/) builds"
 is "$(ran "$E")" 3 "machine E ran its 3 RUN steps: a context file differs"
 is "$(img_file "$E" app/built)" beta "  and its image has the new content"
 
+# A truly empty store (no base image at all): FROM scratch, busybox copied in.
+mkdir -p "$T/s/ctx"
+cp "$BUSYBOX" "$T/s/ctx/busybox"
+printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' \
+	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox date +%s%N >/stamp"]' >"$T/s/ctx/Dockerfile"
+S1=$T/S1 S2=$T/S2
+mkdir -p "$S1" "$S2"
+build "$S1" "$T/s/ctx" --cache-to "type=local,dest=$T/cache-scratch"
+is "$rc" 0 "scratch: machine S1 (empty store) builds and exports"
+build "$S2" "$T/s/ctx" --cache-from "type=local,src=$T/cache-scratch"
+is "$rc" 0 "scratch: machine S2 (empty store, empty state) builds from it"
+is "$(ran "$S2"):$(digest "$S2")" "0:$(digest "$S1")" "  0 RUN steps, S1's image"
+check "  S2's store holds only the restored layers' blobs" test "$(ls "$S2/store/blobs/sha256" | wc -l)" = 2
+
 # gzip layers: the blobs' diff_ids are checked by decompressing them.
 rm -rf "$A/state"
 build "$A" "$T/a/ctx" --compress gzip --cache-to "type=local,dest=$T/cache-gz,mode=max"
