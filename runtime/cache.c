@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -212,7 +213,9 @@ static int cache_rec_layer(json_t *rec, struct cache_layer *l, struct error *e)
 	json_t *j = json_object_get(rec, "layer");
 
 	if (json_is_null(j))
-		return 0;
+		return json_is_object(json_object_get(rec, "params"))
+			   ? 0
+			   : error_set(e, 0, "cache record without params");
 	l->digest = json_string_value(json_object_get(j, "digest"));
 	l->diff_id = json_string_value(json_object_get(j, "diff_id"));
 	l->media_type = json_string_value(json_object_get(j, "mediaType"));
@@ -221,15 +224,31 @@ static int cache_rec_layer(json_t *rec, struct cache_layer *l, struct error *e)
 	    (strcmp(l->media_type, MT_OCI_LAYER) && strcmp(l->media_type, MT_OCI_LAYER_GZIP) &&
 	     strcmp(l->media_type, MT_OCI_LAYER_ZSTD)))
 		return error_set(e, 0, "bad layer in the cache record");
+	if (!json_is_object(json_object_get(rec, "params")))
+		return error_set(e, 0, "cache record without params");
 	return 1;
 }
 
-/* The blob's uncompressed digest must be the record's diff_id: the layer
- * is unpacked under that name and the image lists it. */
-static int cache_check_diff_id(const char *blob, const struct cache_layer *l, struct error *e)
+/* What the record says of the blob (digest checked on the way in) goes
+ * into the image's manifest and config: its size and media type must be
+ * the blob's, and its diff_id the digest of its uncompressed bytes (the
+ * layer is unpacked under that name). */
+static int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e)
 {
+	const char *mt = blob_layer_media_type(blob, e);
+	struct stat st;
 	char hex[65];
 
+	if (stat(blob, &st) < 0)
+		return error_set(e, errno, "stat %s", blob);
+	if ((json_int_t)st.st_size != l->size)
+		return error_set(e, 0, "layer %s: size is %lld, not %lld", l->digest,
+				 (long long)st.st_size, (long long)l->size);
+	if (!mt)
+		return -1;
+	if (strcmp(mt, l->media_type) != 0)
+		return error_set(e, 0, "layer %s: media type is %s, not %s", l->digest, mt,
+				 l->media_type);
 	if (strcmp(l->media_type, MT_OCI_LAYER) == 0)
 		memcpy(hex, l->digest + 7, 65);
 	else if (blob_diff_id(blob, hex, e) < 0)
@@ -253,7 +272,7 @@ static int cache_fetch(const struct rt *rt, const char *dir, const struct cache_
 	if (access(dst, F_OK) < 0)
 		r = blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
 	if (r == 0)
-		r = cache_check_diff_id(dst, l, e);
+		r = cache_check_blob(dst, l, e);
 	if (r == 0)
 		r = unpack_layer(rt->store, l->digest, l->diff_id, e);
 	free(src);

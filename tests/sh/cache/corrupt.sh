@@ -60,11 +60,16 @@ is "$(ran "$D")" 1 "  only that step ran (the others were restored)"
 check "  the image differs from A's (/two was made again)" test "$(digest "$D")" != "$ref"
 check "  no unverified blob in the store" store_ok "$D"
 
-# 2. A record whose diff_id is not its blob's: refused after the copy.
-cp -a "$T/good" "$T/bad-diff"
-python3 - "$T/bad-diff" <<'PY'
+# 2. Records that lie about their blob (the layout's digests all made to
+# match): the record's diff_id, size and media type reach the image, so
+# each is checked against the blob; a record without params is refused.
+# tamper NAME PYTHON: a copy of the good cache, PYTHON run on each record r
+# with a layer; config, manifest and index rewritten to match.
+tamper() {
+	cp -a "$T/good" "$T/$1"
+	python3 - "$T/$1" "$2" <<'PY'
 import hashlib, json, os, sys
-d = sys.argv[1]
+d, code = sys.argv[1], sys.argv[2]
 def blob(dg): return os.path.join(d, "blobs/sha256", dg.split(":")[1])
 def put(obj):
     b = json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
@@ -76,18 +81,33 @@ man = json.load(open(blob(idx["manifests"][0]["digest"])))
 cfg = json.load(open(blob(man["config"]["digest"])))
 for r in cfg["records"].values():
     if r["layer"]:
-        r["layer"]["diff_id"] = "sha256:" + "0" * 64
+        exec(code)
 man["config"].update(put(cfg))
 idx["manifests"][0].update(put(man))
 json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
-F=$T/F
-machine "$F"
-build "$F" "$C" --cache-from "type=local,src=$T/bad-diff"
-is "$rc" 0 "lying diff_ids: the build succeeds"
-like "$(cat "$F/log")" "not restored from the cache, running it: layer sha256:[0-9a-f]{64}: diff_id is sha256:[0-9a-f]{64}, not sha256:0{64}" "  warning names the diff_id"
-is "$(ran "$F")" 3 "  every RUN ran"
-check "  no layer unpacked under the false diff_id" test ! -e "$F/store/layers/$(printf '0%.0s' $(seq 64))"
+}
+# lied NAME PYTHON REGEX: a machine building from the tampered cache runs
+# every RUN, with a warning matching REGEX.
+lied() {
+	local m=$T/m-$1
+	tamper "$1" "$2"
+	machine "$m"
+	build "$m" "$C" --cache-from "type=local,src=$T/$1"
+	is "$rc" 0 "$1: the build succeeds"
+	like "$(cat "$m/log")" "not restored from the cache, running it: $3" "  warning: $3"
+	is "$(ran "$m")" 3 "  every RUN ran"
+	check "  the store is whole (fsck)" "$RT" --store "$m/store" fsck
+	F=$m
+}
+z64=$(printf '0%.0s' $(seq 64))
+lied diff_id 'r["layer"]["diff_id"] = "sha256:" + "0" * 64' \
+	"layer sha256:[0-9a-f]{64}: diff_id is sha256:[0-9a-f]{64}, not sha256:0{64}"
+check "  no layer unpacked under the false diff_id" test ! -e "$F/store/layers/$z64"
+lied size 'r["layer"]["size"] += 1' "layer sha256:[0-9a-f]{64}: size is [0-9]+, not [0-9]+"
+lied mediatype 'r["layer"]["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"' \
+	"layer sha256:[0-9a-f]{64}: media type is application/vnd.oci.image.layer.v1.tar, not application/vnd.oci.image.layer.v1.tar\+gzip"
+lied params 'del r["params"]' "cache record without params"
 
 # 3. Not a layout; 4. no such directory.
 mkdir -p "$T/junk" && echo '{"manifests":' >"$T/junk/index.json"
