@@ -143,15 +143,31 @@ static int plan_seed(struct sandbox_op *op, json_t *m, const char *target, struc
 }
 
 /* "context DIR:SOURCE" or "step KEY:SOURCE" for a seeded cache, else NULL. */
+/* What a cache starts from, beyond its id: BuildKit keys a cache by id
+ * and the ref of its source, and that source is the mount's from= (at
+ * source=), or, for the root of it or of nothing, a directory made with the
+ * mount's uid, gid and mode: other owner or mode, another cache. NULL for
+ * a plain cache (the defaults: 0755, root). */
 static char *cache_seed_name(json_t *m)
 {
 	json_t *from = json_object_get(m, "from");
 	const char *ctx = jstr(from, "context"), *step = jstr(from, "step");
 	const char *src = jstr(m, "source") ? jstr(m, "source") : "/";
+	long mode = jnum(m, "mode", 0755, 8), uid = jnum(m, "uid", 0, 10),
+	     gid = jnum(m, "gid", 0, 10);
+	char *owner = NULL, *name;
 
-	if (!ctx && !step)
+	if (strcmp(src, "/") == 0 && (mode != 0755 || uid != 0 || gid != 0))
+		owner = xasprintf(" owner %lo %ld:%ld", mode, uid, gid);
+	if (!ctx && !step && !owner)
 		return NULL;
-	return xasprintf("%s %s:%s", ctx ? "context" : "step", ctx ? ctx : step, src);
+	if (!ctx && !step)
+		name = xasprintf("scratch%s", owner);
+	else
+		name = xasprintf("%s %s:%s%s", ctx ? "context" : "step", ctx ? ctx : step, src,
+				 owner ? owner : "");
+	free(owner);
+	return name;
 }
 
 static int plan_cache(struct sandbox *sb, json_t *m, const char *target, struct error *e)
