@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -112,16 +110,17 @@ static void plan_dev(struct sandbox *sb)
  * for them stays, as it does in BuildKit's layers. */
 static void plan_etc(struct sandbox *sb)
 {
-	char *resolv = NULL;
+	char *host = NULL;
 	struct error ignored;
 
 	add_file(sb, "/etc/hosts",
 		 xasprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
 			   sb->hostname),
 		 0644, SB_KEEPDIRS);
-	if (read_file("/etc/resolv.conf", &resolv, NULL, &ignored) < 0)
-		resolv = xstrdup("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-	add_file(sb, "/etc/resolv.conf", resolv, 0644, SB_KEEPDIRS);
+	if (read_file("/etc/resolv.conf", &host, NULL, &ignored) < 0)
+		host = NULL;
+	add_file(sb, "/etc/resolv.conf", netns_resolv_conf(&sb->net, host), 0644, SB_KEEPDIRS);
+	free(host);
 }
 
 static void plan_heredocs(struct sandbox *sb, json_t *heredocs)
@@ -182,7 +181,8 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 	sb->user = spec_str(spec, "user", "");
 	sb->workdir = spec_str(spec, "workdir", "/");
 	sb->hostname = spec_str(spec, "hostname", "buildkitsandbox");
-	sb->net_none = net && strcmp(net, "none") == 0;
+	if (netns_plan(&sb->net, net, e) < 0)
+		return -1;
 	sb->insecure = sec && strcmp(sec, "insecure") == 0;
 	plan_proc(sb);
 	plan_dev(sb);
@@ -268,6 +268,7 @@ void sandbox_free(struct sandbox *sb)
 	free(sb->user);
 	free(sb->workdir);
 	free(sb->hostname);
+	netns_free(&sb->net);
 	memset(sb, 0, sizeof(*sb));
 }
 
@@ -296,23 +297,6 @@ static void send_msg(int sock, char type, const char *text)
 	if (n > (int)sizeof(buf) - 1)
 		n = (int)sizeof(buf) - 1;
 	(void)!send(sock, buf, (size_t)n, MSG_NOSIGNAL);
-}
-
-static int lo_up(struct error *e)
-{
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
-
-	if (fd < 0)
-		return error_set(e, errno, "socket");
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		r = error_set(e, errno, "get lo flags");
-	ifr.ifr_flags |= IFF_UP;
-	if (r == 0 && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		r = error_set(e, errno, "bring lo up");
-	close(fd);
-	return r;
 }
 
 /* Only uid 0 is mapped in a rootless sandbox (no subordinate ids). */
@@ -364,8 +348,8 @@ static int child_setup(struct sandbox *sb, const char *root, struct user_ids *id
 	close(rootfd);
 	for (size_t i = 0; i < sb->stubs.n; i++)
 		send_msg(sock, 'S', sb->stubs.v[i]);
-	if (sb->net_none && lo_up(e) < 0)
-		return error_wrap(e, "network none");
+	if (netns_child(&sb->net, e) < 0)
+		return error_wrap(e, "network");
 	if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
 		return error_set(e, errno, "sethostname");
 	/* fd-based pivot: the old root is stacked under "." and detached, so
@@ -662,7 +646,7 @@ static void serve_child(struct sandbox *sb, struct child_io *io, struct error *e
 static int clone_flags(const struct sandbox *sb, int rootless)
 {
 	return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-	       (sb->net_none ? CLONE_NEWNET : 0) | (rootless ? CLONE_NEWUSER : 0);
+	       netns_clone_flag(&sb->net) | (rootless ? CLONE_NEWUSER : 0);
 }
 
 /* Unless quiet, the command's stdout and stderr go through pipes that the
@@ -727,6 +711,9 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 		kill(pid, SIGKILL);
 		io.failed = 1;
 		error_wrap(e, "map ids");
+	} else if (netns_start(&sb->net, pid, rootless, e) < 0) {
+		kill(pid, SIGKILL);
+		io.failed = 1;
 	} else if (send(sp[0], "G", 1, MSG_NOSIGNAL) != 1) {
 		io.failed = 1;
 		error_set(e, errno, "start sandbox");
@@ -737,6 +724,7 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 	close_ends(&io.relay[0].in, &io.relay[1].in);
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	netns_stop(&sb->net); /* the step is over: no stack process outlives it */
 	if (io.failed)
 		return -1;
 	sb->signo = io.signo ? io.signo : WIFSIGNALED(st) ? WTERMSIG(st) : 0;
@@ -755,7 +743,8 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	char *root = xasprintf("%s/.root", sb->rt->state);
 	int r = -1;
 
-	if (snapshot_mkdir(root, 0755, e) == 0 && mounts_prepare(sb, &locks, e) == 0)
+	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, e) == 0 &&
+	    mounts_prepare(sb, &locks, e) == 0)
 		r = run_child(sb, root, status, e);
 	mounts_unlock(sb, &locks);
 	free(root);

@@ -3,7 +3,8 @@ noinst_LIBRARIES += runtime/librtsandbox.a
 runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.c runtime/sandbox.h \
 	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c \
 	runtime/sshproxy.c runtime/sshproxy.h \
-	runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h
+	runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
+	runtime/netns.c runtime/netns.h
 
 SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfmatch.a lib/libdfcommon.a \
 	$(ALL_LIBS)

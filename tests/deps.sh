@@ -9,7 +9,8 @@ static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev lib
 build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
       libyaml-dev libssl-dev zlib1g-dev "${static[@]}" mmdebstrap busybox-static)
 pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
-      docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2)
+      docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2
+      slirp4netns)
 [ "${1:-}" = "--build-only" ] && pkgs=("${build[@]}")
 missing=()
 for p in "${pkgs[@]}"; do
