@@ -194,17 +194,25 @@ static int spawn_helper(struct netns *n, pid_t child, int userns, int ready, int
 	return 0;
 }
 
-/* The last line slirp4netns wrote, for an error message. */
+/* What slirp4netns said, for an error message: its first two lines but
+ * the "experimental" warnings (the cause comes first, "child failed"
+ * after it). */
 static void log_tail(const struct netns *n, char *buf, size_t size)
 {
-	ssize_t len = pread(n->logfd, buf, size - 1, 0);
-	char *nl;
+	char raw[2048], *save = NULL;
+	ssize_t len = pread(n->logfd, raw, sizeof(raw) - 1, 0);
+	size_t used = 0, lines = 0;
 
-	buf[len > 0 ? len : 0] = '\0';
-	while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-		*nl = '\0';
-	if ((nl = strrchr(buf, '\n')))
-		memmove(buf, nl + 1, strlen(nl + 1) + 1);
+	raw[len > 0 ? len : 0] = '\0';
+	buf[0] = '\0';
+	for (char *l = strtok_r(raw, "\n", &save); l && lines < 2;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (startswith(l, "WARNING:"))
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", lines++ ? "; " : "", l);
+		if (used >= size)
+			break;
+	}
 }
 
 /* Waits for slirp4netns's "1" on the ready fd: it has configured tap0. */
