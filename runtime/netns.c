@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "netns.h"
 #include "util.h"
@@ -93,8 +94,8 @@ char *netns_resolv_conf(const struct netns *n, const char *host)
 static char *find_helper(void)
 {
 	const char *path = getenv("PATH");
-	char *dirs = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin"), *save = NULL;
-	char *found = NULL;
+	cleanup_free char *dirs = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL, *found = NULL;
 
 	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
 		char *f = xasprintf("%s/%s", *d ? d : ".", HELPER);
@@ -103,7 +104,6 @@ static char *find_helper(void)
 		else
 			free(f);
 	}
-	free(dirs);
 	return found;
 }
 
@@ -235,56 +235,46 @@ static int wait_ready(struct netns *n, int fd, struct error *e)
 
 int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
 {
-	int ready[2] = {-1, -1}, quit[2] = {-1, -1}, r = -1;
+	cleanup_close int ready_r = -1, ready_w = -1, quit_r = -1;
+	int ready[2], quit[2];
 
 	if (n->mode != NETNS_SANDBOX)
 		return 0;
 	n->started = 1;
 	n->exitfd = -1;
 	n->logfd = memfd_create(HELPER, MFD_CLOEXEC);
-	if (n->logfd < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(quit, O_CLOEXEC) < 0) {
-		error_set(e, errno, "network: pipes for %s", HELPER);
-		goto out;
-	}
-	ready[1] = high_fd(ready[1]);
-	quit[0] = high_fd(quit[0]);
-	if (ready[1] < 0 || quit[0] < 0) {
-		error_set(e, errno, "network: pipes for %s", HELPER);
-		goto out;
-	}
+	if (n->logfd < 0 || pipe2(ready, O_CLOEXEC) < 0)
+		return error_set(e, errno, "network: pipes for %s", HELPER);
+	ready_r = ready[0];
+	ready_w = high_fd(ready[1]);
+	if (pipe2(quit, O_CLOEXEC) < 0)
+		return error_set(e, errno, "network: pipes for %s", HELPER);
 	n->exitfd = quit[1];
-	quit[1] = -1;
-	if (spawn_helper(n, child, userns, ready[1], quit[0], e) == 0) {
-		close(ready[1]); /* so that a dead helper reads as end of file */
-		ready[1] = -1;
-		r = wait_ready(n, ready[0], e);
-	}
-out:
-	for (int i = 0; i < 2; i++) {
-		if (ready[i] >= 0)
-			close(ready[i]);
-		if (quit[i] >= 0)
-			close(quit[i]);
-	}
-	return r;
+	quit_r = high_fd(quit[0]);
+	if (ready_w < 0 || quit_r < 0)
+		return error_set(e, errno, "network: pipes for %s", HELPER);
+	if (spawn_helper(n, child, userns, ready_w, quit_r, e) < 0)
+		return -1;
+	cleanup_closep(&ready_w); /* ours closed: a dead helper reads as end of file */
+	ready_w = -1;
+	return wait_ready(n, ready_r, e);
 }
 
 /* lo up (a new namespace's lo is down; slirp4netns brings it up too). */
 static int lo_up(struct error *e)
 {
 	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return error_set(e, errno, "socket");
 	strcpy(ifr.ifr_name, "lo");
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		r = error_set(e, errno, "get lo flags");
+		return error_set(e, errno, "get lo flags");
 	ifr.ifr_flags |= IFF_UP;
-	if (r == 0 && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		r = error_set(e, errno, "bring lo up");
-	close(fd);
-	return r;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return error_set(e, errno, "bring lo up");
+	return 0;
 }
 
 struct route_req {
@@ -325,16 +315,17 @@ static int add_unreachable(int fd, struct in_addr a, unsigned seq, struct error 
 	return 0;
 }
 
+/* Inside the namespace, every host address is "unreachable" (netns.c top). */
 static int block_host(const struct netns *n, struct error *e)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), r = 0;
+	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
 		return error_set(e, errno, "netlink socket");
-	for (size_t i = 0; i < n->nhost && r == 0; i++)
-		r = add_unreachable(fd, n->host[i], (unsigned)i + 1, e);
-	close(fd);
-	return r;
+	for (size_t i = 0; i < n->nhost; i++)
+		if (add_unreachable(fd, n->host[i], (unsigned)i + 1, e) < 0)
+			return -1;
+	return 0;
 }
 
 int netns_child(const struct netns *n, struct error *e)

@@ -1,6 +1,9 @@
 /* sandbox: a RUN step's set-up as a list of operations (bubblewrap's
  * SetupOp), built from the spec without touching the system so it can be
- * printed and unit-tested, then executed in a child in new namespaces. */
+ * printed and unit-tested, then executed in a child in new namespaces.
+ * Code by process: sandbox_plan.c (the parent, before the clone),
+ * sandbox_parent.c (the parent while the child runs), sandbox_child.c
+ * (inside the namespaces); sandbox_int.h is what they share. */
 #ifndef DF_SANDBOX_H
 #define DF_SANDBOX_H
 #include <jansson.h>

@@ -1,6 +1,7 @@
 # Owner: sandbox. Namespaces, overlay snapshots, RUN, users.
 noinst_LIBRARIES += runtime/librtsandbox.a
-runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.c runtime/sandbox.h \
+runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h \
+	runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
 	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c \
 	runtime/sshproxy.c runtime/sshproxy.h \
 	runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
