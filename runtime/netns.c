@@ -194,6 +194,30 @@ static int spawn_helper(struct netns *n, pid_t child, int userns, int ready, int
 	return 0;
 }
 
+/* Waits up to ms for the helper to exit; 1 when it did (and is reaped). */
+static int reap_within(pid_t pid, int ms)
+{
+	for (int waited = 0; waited <= ms; waited++) {
+		pid_t w = waitpid(pid, NULL, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			return 1;
+		if (w == 0)
+			usleep(1000);
+	}
+	return 0;
+}
+
+/* Reaps the stack, killing it if it does not go within STOP_MS. */
+static void reap(struct netns *n)
+{
+	if (n->pid > 0 && !reap_within(n->pid, STOP_MS)) {
+		kill(n->pid, SIGKILL);
+		while (waitpid(n->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	n->pid = 0;
+}
+
 /* What slirp4netns said, for an error message: its first two lines but
  * the "experimental" warnings (the cause comes first, "child failed"
  * after it). */
@@ -226,7 +250,8 @@ static int wait_ready(struct netns *n, int fd, struct error *e)
 		;
 	if (r > 0 && read(fd, &c, 1) == 1 && c == '1')
 		return 0;
-	netns_stop(n); /* reaped first, so that its last words are all written */
+	netns_stop(n);
+	reap(n); /* first, so that its last words are all written */
 	log_tail(n, tail, sizeof(tail));
 	if (r == 0)
 		return error_set(e, 0, "network: %s not ready after %d ms", HELPER, READY_MS);
@@ -337,37 +362,17 @@ int netns_child(const struct netns *n, struct error *e)
 	return n->mode == NETNS_SANDBOX ? block_host(n, e) : 0;
 }
 
-/* Waits up to ms for the helper to exit; 1 when it did (and is reaped). */
-static int reap_within(pid_t pid, int ms)
-{
-	for (int waited = 0; waited <= ms; waited++) {
-		pid_t w = waitpid(pid, NULL, WNOHANG);
-		if (w == pid || (w < 0 && errno != EINTR))
-			return 1;
-		if (w == 0)
-			usleep(1000);
-	}
-	return 0;
-}
-
 void netns_stop(struct netns *n)
 {
-	if (!n->started)
-		return;
-	if (n->exitfd >= 0)
+	if (n->started && n->exitfd >= 0)
 		close(n->exitfd); /* slirp4netns's cue to exit */
 	n->exitfd = -1;
-	if (n->pid > 0 && !reap_within(n->pid, STOP_MS)) {
-		kill(n->pid, SIGKILL);
-		while (waitpid(n->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	n->pid = 0;
 }
 
 void netns_free(struct netns *n)
 {
 	netns_stop(n);
+	reap(n);
 	if (n->started && n->logfd >= 0)
 		close(n->logfd);
 	free(n->helper);
