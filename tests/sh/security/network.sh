@@ -12,7 +12,7 @@
 # "host's" listeners are on H's loopback and on H's veth address; the
 # machine's own routing is never touched.
 . "$SRCDIR/tests/sh/sandbox/common.inc"
-need python3 ip
+need python3 ip jq make
 real_root || skip_all "needs root of the initial user namespace (ip netns add)"
 command -v slirp4netns >/dev/null || skip_all "slirp4netns not installed (Debian package slirp4netns)"
 
@@ -193,7 +193,30 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 		"[$MODE] slirp4netns failing: the RUN fails with its words"
 }
 
+# The whole pipeline: df2make's spec for a plain RUN and a RUN
+# --network=none, built by make in H; what each RUN saw is in the image.
+e2e() {
+	local d=$T/e2e l
+	rm -rf "$d"
+	mkdir -p "$d/ctx" "$d/img" "$d/fs"
+	mkroot "$d/rootfs"
+	tar -C "$d/rootfs" -cf "$d/rootfs.tar" . &&
+		"$DF2MAKE_RUNTIME_BIN" --store "$d/store" import "$d/rootfs.tar" netbase >/dev/null
+	printf 'FROM netbase\nRUN probe connect %s %s >/out.default; true\nRUN --network=none probe connect %s %s >/out.none; true\n' \
+		"$OUT_IP" "$PO" "$OUT_IP" "$PO" >"$d/ctx/Dockerfile"
+	"$DF2MAKE" --store "$d/store" --state "$d/state" -o "$d/image.tar" "$d/ctx" >"$d/build.mk" &&
+		WRAP= in_host make -f "$d/build.mk" >"$d/log" 2>&1
+	is "$?" 0 "[e2e] df2make + make in the test network: built ($(tail -3 "$d/log"))"
+	tar -C "$d/img" -xf "$d/image.tar" 2>/dev/null
+	for l in $(jq -r '.[0].Layers[]' "$d/img/manifest.json" 2>/dev/null); do
+		tar -C "$d/fs" -xf "$d/img/$l"
+	done
+	is "$(cat "$d/fs/out.default" "$d/fs/out.none" 2>&1)" "connect $OUT_IP $PO: ok hello from outside
+connect $OUT_IP $PO: Network is unreachable" "[e2e] RUN reaches the outside; RUN --network=none does not"
+}
+
 MODE=root WRAP= cases
+e2e
 if unshare -r true 2>/dev/null; then
 	MODE=rootless WRAP="unshare -r" cases
 else
