@@ -215,11 +215,40 @@ e2e() {
 connect $OUT_IP $PO: Network is unreachable" "[e2e] RUN reaches the outside; RUN --network=none does not"
 }
 
+# unpriv: uid 65534, so the runtime makes the user namespace itself and
+# slirp4netns must join it (--userns-path). This machine's /dev/net/tun is
+# 0600, so a 0666 node of the same device is bound over it, in ip netns
+# exec's own mount namespace only (Debian's is 0666 anyway).
+unpriv_setup() {
+	command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -U true 2>/dev/null || return 1
+	mkdir -p "$T/tundir" && chmod 700 "$T/tundir" && mknod -m 666 "$T/tundir/tun" c 10 200 ||
+		return 1
+	printf '#!/bin/sh\nmount --bind "%s" /dev/net/tun &&\n\texec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"\n' \
+		"$T/tundir/tun" >"$T/unpriv.sh"
+	chmod 755 "$T/unpriv.sh"
+	chmod o+x "$T" # the state dir below it is the user's
+	fresh() {
+		W=$T/$MODE.$1
+		S=$W/state ST=$W/store
+		rm -rf "$W"
+		mkdir -p "$S/base" "$ST"
+		mkroot "$W/rootfs"
+		printf '[{"dir":"%s"}]\n' "$W/rootfs" >"$S/base/chain.json"
+		chown -R 65534:65534 "$W"
+	}
+}
+
 MODE=root WRAP= cases
 e2e
 if unshare -r true 2>/dev/null; then
 	MODE=rootless WRAP="unshare -r" cases
 else
 	skip "rootless mode" "no user namespaces"
+fi
+if unpriv_setup; then
+	MODE=unpriv WRAP="$T/unpriv.sh" cases
+else
+	skip "unprivileged mode" "uid 65534 cannot make user namespaces (or no setpriv/mknod)"
 fi
 done_testing
