@@ -11,7 +11,9 @@
  *   probe deny            "NAME: result" of syscalls a seccomp filter refuses
  *   probe thread          start and join a thread ("thread: ok")
  *   probe connect IP PORT  TCP connect (3 s at most): "connect IP PORT: ok REPLY" or why not
- *   probe sockets         "NAME: result" of socket/socketpair with packet and vsock */
+ *   probe sockets         "NAME: result" of socket/socketpair with packet and vsock
+ *   probe udp IP PORT TEXT  send TEXT in one datagram (broadcast allowed): "udp IP PORT: sent" or
+ * why not */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -263,6 +265,22 @@ static int tcp(const char *ip, const char *port)
 	return 0;
 }
 
+static int udp(const char *ip, const char *port, const char *text)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(port))};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), on = 1;
+
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return fprintf(stderr, "probe: bad address %s\n", ip), 2;
+	setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on));
+	if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		printf("udp %s %s: %s\n", ip, port, strerror(errno));
+		return 1;
+	}
+	printf("udp %s %s: sent\n", ip, port);
+	return 0;
+}
+
 static void *thread_main(void *arg)
 {
 	return arg;
@@ -287,6 +305,8 @@ int main(int argc, char **argv)
 		return deny();
 	if (argc == 2 && strcmp(argv[1], "sockets") == 0)
 		return sockets();
+	if (argc == 5 && strcmp(argv[1], "udp") == 0)
+		return udp(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "connect") == 0)
 		return tcp(argv[2], argv[3]);
 	if (argc == 2 && strcmp(argv[1], "thread") == 0)

@@ -39,8 +39,9 @@ mknet() {
 }
 
 # listen NS NAME ADDR PORT...: TCP listeners that greet with "hello from
-# NAME" and log "NAME" to $T/conn.NS; with "dns" as ADDR, a DNS server on
-# PORT that answers every A query with $FAR_IP (and other types with none).
+# NAME" and log "NAME" to $T/conn.NS; "udp:ADDR": a UDP one that logs
+# "NAME-udp DATA"; with "dns" as ADDR, a DNS server on PORT that answers
+# every A query with $FAR_IP (and other types with none).
 cat >"$T/listen.py" <<'PY'
 import socket, sys, threading
 log, name, far = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -52,6 +53,13 @@ def tcp(addr, port):
         c, _ = s.accept()
         with open(log, "a") as f: f.write(name + "\n")
         c.sendall(b"hello from " + name.encode() + b"\n"); c.close()
+def udp(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    while True:
+        d, _ = s.recvfrom(512)
+        with open(log, "a") as f: f.write("%s-udp %s\n" % (name, d.decode(errors="replace")))
 def dns(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", port))
     while True:
@@ -63,9 +71,13 @@ def dns(port):
                  b"\0\0\0\0" + q[12:end] + ans, a)
 args = sys.argv[4:]
 for addr, port in zip(args[::2], args[1::2]):
-    t = dns if addr == "dns" else tcp
-    threading.Thread(target=t, args=((int(port),) if addr == "dns" else (addr, int(port))),
-                     daemon=True).start()
+    if addr == "dns":
+        t, a = dns, (int(port),)
+    elif addr.startswith("udp:"):
+        t, a = udp, (addr[4:], int(port))
+    else:
+        t, a = tcp, (addr, int(port))
+    threading.Thread(target=t, args=a, daemon=True).start()
 threading.Event().wait()
 PY
 listen() {
@@ -77,8 +89,8 @@ listen() {
 
 mknet || skip_all "cannot make test network namespaces"
 listen "$H" host-lo 127.0.0.1 $PL ::1 $PL
-listen "$H" host-any 0.0.0.0 $PA
-listen "$O" outside 0.0.0.0 $PO dns 53
+listen "$H" host-any 0.0.0.0 $PA udp:0.0.0.0 $PA
+listen "$O" outside 0.0.0.0 $PO dns 53 udp:0.0.0.0 $PO
 for i in $(seq 50); do
 	ip netns exec "$O" python3 -c "import socket; socket.create_connection(('$OUT_IP', $PO))" \
 		2>/dev/null && ip netns exec "$H" python3 -c \
@@ -123,6 +135,13 @@ cases() {
 connect $HOST_IP $PA: ok hello from host-any" \
 		"[$MODE] --network=host (the entitlement) reaches the host's listeners: they work"
 	rm -f "$T/conn.$H"
+	net_step h2 host "probe udp $HOST_IP $PA u-host"
+	for _ in $(seq 20); do
+		[ -s "$T/conn.$H" ] && break
+		sleep 0.1
+	done
+	is "$(cat "$T/conn.$H" 2>/dev/null)" "host-any-udp u-host" "[$MODE] --network=host: the host's UDP listener works"
+	rm -f "$T/conn.$H" "$T/conn.$O"
 
 	net_step d1 default "probe connect $OUT_IP $PO; probe connect $FAR_IP $PO"
 	is "$out" "connect $OUT_IP $PO: ok hello from outside
@@ -143,7 +162,22 @@ connect 10.0.2.2 $PA: Network is unreachable
 connect $HOST_IP $PA: No route to host
 connect 10.0.2.3 $PA: Network is unreachable" \
 		"[$MODE] default network: the host's loopback, its gateway alias and its own address are out of reach"
-	is "$(cat "$T/conn.$H" 2>/dev/null)" "" "[$MODE] no connection reached a host listener"
+	rm -f "$T/conn.$O"
+	net_step d4 default "for a in $HOST_IP 198.51.100.255 255.255.255.255 224.0.0.251 10.0.2.2 10.0.2.255; do probe udp \$a $PA u-\$a; done; probe udp $OUT_IP $PO u-out"
+	is "$out" "udp $HOST_IP $PA: No route to host
+udp 198.51.100.255 $PA: sent
+udp 255.255.255.255 $PA: sent
+udp 224.0.0.251 $PA: sent
+udp 10.0.2.2 $PA: sent
+udp 10.0.2.255 $PA: sent
+udp $OUT_IP $PO: sent" "[$MODE] UDP to the host's address, broadcasts, multicast, the gateway, and outside"
+	for _ in $(seq 20); do
+		grep -q u-out "$T/conn.$O" 2>/dev/null && break
+		sleep 0.1
+	done
+	is "$(cat "$T/conn.$O" 2>/dev/null)" "outside-udp u-out" "[$MODE] the outside's UDP listener got its datagram"
+	is "$(cat "$T/conn.$H" 2>/dev/null)" "" "[$MODE] no connection or datagram reached a host listener"
+	rm -f "$T/conn.$O"
 
 	net_step n1 none "probe | grep ^netifs; probe connect $OUT_IP $PO"
 	is "$out" "netifs: lo
