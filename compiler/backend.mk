@@ -1,6 +1,7 @@
 # Owner: back end. ARG scopes, stage graph, cache keys, emitters, CLI.
 noinst_LIBRARIES += compiler/libback.a
 compiler_libback_a_SOURCES = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h \
+	compiler/entitle.c compiler/entitle.h \
 	compiler/config.c compiler/config.h compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
 	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h compiler/mkquote.c compiler/mkquote.h \

@@ -17,6 +17,8 @@ enum {
 	OPT_STATE,
 	OPT_STORE,
 	OPT_SECRET,
+	OPT_ALLOW,
+	OPT_SSH,
 	OPT_PLATFORM,
 	OPT_TEMPLATES,
 	OPT_COMPRESS,
@@ -35,6 +37,8 @@ static const struct option cli_opts[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"store", required_argument, NULL, OPT_STORE},
     {"secret", required_argument, NULL, OPT_SECRET},
+    {"allow", required_argument, NULL, OPT_ALLOW},
+    {"ssh", required_argument, NULL, OPT_SSH},
     {"platform", required_argument, NULL, OPT_PLATFORM},
     {"templates", required_argument, NULL, OPT_TEMPLATES},
     {"compress", required_argument, NULL, OPT_COMPRESS},
@@ -50,7 +54,8 @@ static void cli_usage(FILE *f)
 {
 	fputs("usage: df2make [-f Dockerfile] [-t NAME[:TAG]] [--target STAGE]\n"
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
-	      "               [--secret id=ID,src=FILE]... [--platform OS/ARCH[/VARIANT]]\n"
+	      "               [--secret id=ID,src=FILE]... [--allow ENTITLEMENT]...\n"
+	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
 	      "               [--templates DIR] [--compress none|gzip|zstd] [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
@@ -64,6 +69,9 @@ static void cli_usage(FILE *f)
 	      "  --state DIR        build state (default .df2make beside build.mk)\n"
 	      "  --store DIR        image store (default $DF2MAKE_STORE or ~/.cache/df2make)\n"
 	      "  --secret id=ID,src=FILE  a file for RUN --mount=type=secret\n"
+	      "  --allow E          grant network.host, security.insecure or device[=NAME]\n"
+	      "  --ssh ID[=SOCKET]  grant RUN --mount=type=ssh,id=ID an agent (no SOCKET:\n"
+	      "                     the $SSH_AUTH_SOCK make runs with)\n"
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
@@ -176,6 +184,12 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_SECRET:
 		cli_secret(c, arg);
 		break;
+	case OPT_ALLOW:
+		ent_parse_allow(&c->ent, arg);
+		break;
+	case OPT_SSH:
+		ent_parse_ssh(&c->ent, arg);
+		break;
 	case OPT_PLATFORM:
 		cli_set(&c->platform, xstrdup(arg));
 		break;
@@ -264,6 +278,7 @@ void cli_free(struct cli *c)
 		free(c->secrets[i].src);
 	}
 	free(c->secrets);
+	ent_free(&c->ent);
 	free(c->platform);
 	free(c->templates);
 	free(c->compress);

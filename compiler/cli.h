@@ -5,6 +5,7 @@
 #define DF_CLI_H
 #include <stddef.h>
 
+#include "entitle.h"
 #include "util.h"
 
 enum cli_mode { MODE_MAKE, MODE_PLAN, MODE_GRAPH, MODE_DUMP };
@@ -29,11 +30,12 @@ struct cli {
 	char *store;		       /* absolute */
 	struct cli_secret *secrets;
 	size_t nsecrets;
-	char *platform;	 /* --platform or NULL (host) */
-	char *templates; /* absolute --templates dir or NULL */
-	char *compress;	 /* none|gzip|zstd */
-	char *dump_path; /* --dump-ast FILE */
-	int argc;	 /* the original arguments, for build.mk's header */
+	struct entitlements ent; /* --allow, --ssh */
+	char *platform;		 /* --platform or NULL (host) */
+	char *templates;	 /* absolute --templates dir or NULL */
+	char *compress;		 /* none|gzip|zstd */
+	char *dump_path;	 /* --dump-ast FILE */
+	int argc;		 /* the original arguments, for build.mk's header */
 	char **argv;
 };
 

@@ -171,6 +171,11 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--secret", s);
 		free(s);
 	}
+	struct strlist ent = {0};
+	ent_args(&c->ent, &ent);
+	for (size_t i = 0; i < ent.n; i++)
+		emit_word(&b, ent.v[i]);
+	strlist_free(&ent);
 	if (c->platform)
 		emit_opt(&b, "--platform", c->platform);
 	if (c->templates)
@@ -556,6 +561,7 @@ static void emit_begin(void *arg, struct graph *g)
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
+	ent_emit_mk(&g->cli->ent, em->out);
 	emit_remake(g, em->out);
 }
 

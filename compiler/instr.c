@@ -1080,6 +1080,7 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 		return 0;
 	}
 	in->network = fl->used ? arena_strdup(c->a, fl->value) : NULL;
+	in->network_line = fl->line, in->network_col = fl->col;
 	fl = flag_get(f, "security");
 	if (strcmp(fl->value, "sandbox") && strcmp(fl->value, "insecure")) {
 		errat(c, fl->line, fl->col, "security %s is not valid", q(&b, fl->value));
@@ -1087,6 +1088,7 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 		return 0;
 	}
 	in->security = fl->used ? arena_strdup(c->a, fl->value) : NULL;
+	in->security_line = fl->line, in->security_col = fl->col;
 	return 1;
 }
 

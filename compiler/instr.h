@@ -124,6 +124,8 @@ struct instr {
 	size_t nmounts;
 	char *network;	/* "default", "none", "host" or NULL */
 	char *security; /* "sandbox", "insecure" or NULL */
+	/* where those flags are, for the entitlement errors (additive) */
+	int network_line, network_col, security_line, security_col;
 
 	/* ONBUILD: the inner instruction, or NULL when it does not parse
 	 * (BuildKit reports that only when the trigger runs). */

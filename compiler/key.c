@@ -161,7 +161,9 @@ static void kc_object(struct buf *b, const struct sv *obj, const struct sv *extr
 {
 	size_t n = obj->u.kids.n + (extra ? extra->u.kids.n : 0), m = 0;
 	struct kc_field small[32], *f = n <= 32 ? small : xreallocarray(NULL, n, sizeof(*f));
-	int mount = strip && sv_get(obj, "type") && sv_get(obj, "target");
+	/* A mount has a type and a target, or only an env= (a secret that is
+	 * just a variable). */
+	int mount = strip && sv_get(obj, "type") && (sv_get(obj, "target") || sv_get(obj, "env"));
 
 	for (const struct sv *x = obj->u.kids.first; x; x = x->next)
 		if (!strip || !kc_skip(x, extra, top, mount)) {

@@ -71,18 +71,20 @@ void copyfs_free(struct copyfs *c)
 	free(c);
 }
 
-int copyfs_excluded(const struct copyfs *c, const char *rel)
+int copyfs_excluded(const struct copyfs *c, const char *rel, int isdir)
 {
 	char *full;
-	int hit = 0;
+	int hit;
 
-	if (!c->o.nexcludes)
+	if (!c->o.excludes)
 		return 0;
 	/* both relative to the source and to the context root, so "*.txt"
-	 * and "dir/secret" both do what they say */
+	 * and "dir/secret" both do what they say; an excluded directory that
+	 * a `!` exception may reach into is still walked */
 	full = strcmp(c->srcbase, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", c->srcbase, rel);
-	for (size_t i = 0; !hit && i < c->o.nexcludes; i++)
-		hit = pattern_match(c->o.excludes[i], rel) || pattern_match(c->o.excludes[i], full);
+	hit = (ignore_excluded(c->o.excludes, rel) || ignore_excluded(c->o.excludes, full)) &&
+	      !(isdir && (ignore_may_include_below(c->o.excludes, rel) ||
+			  ignore_may_include_below(c->o.excludes, full)));
 	free(full);
 	return hit;
 }
@@ -466,7 +468,7 @@ static int copy_child(struct copyfs *c, int sdir, const char *name, int ddir, co
 
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_set(e, errno, "stat %s", rel);
-	if (copyfs_excluded(c, rel) || ignored(c, rel, S_ISDIR(st.st_mode)))
+	if (copyfs_excluded(c, rel, S_ISDIR(st.st_mode)) || ignored(c, rel, S_ISDIR(st.st_mode)))
 		return 0;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return copy_special(c, sdir, name, &st, ddir, name, e);

@@ -250,21 +250,43 @@ static int env_has(const struct strlist *env, const char *name)
 	return 0;
 }
 
-/* The agent for a mount: its "socket", else $SSH_AUTH_SOCK for the
- * default id. */
-static const char *ssh_agent(json_t *m, const char *id)
+/* The agent socket of a granted mount. The compiler grants one with
+ * "agent": the name of the variable build.mk exports (DF2MAKE_SSH_ID),
+ * holding the path given to --ssh or the $SSH_AUTH_SOCK that make runs
+ * with. No "agent": not granted, *sock stays NULL; the runtime never
+ * looks for an agent of its own. A grant that leads nowhere is an error,
+ * as BuildKit's client fails on a bad --ssh. */
+static int ssh_agent(json_t *m, const char *id, const char **sock, struct error *e)
 {
-	const char *sock = jstr(m, "socket");
+	const char *var = jstr(m, "agent");
+	struct stat st;
 
-	if (!sock && strcmp(id, "default") == 0)
-		sock = getenv("SSH_AUTH_SOCK");
-	return sock && *sock && access(sock, F_OK) == 0 ? sock : NULL;
+	*sock = NULL;
+	if (!var)
+		return 0;
+	if (!startswith(var, "DF2MAKE_SSH_"))
+		return error_set(e, 0, "ssh %s: agent variable %s is not a DF2MAKE_SSH_ one", id,
+				 var);
+	*sock = getenv(var);
+	if (!*sock || !**sock)
+		return error_set(e, 0,
+				 "ssh %s: no agent socket: $%s is empty (df2make --ssh %s "
+				 "without a path takes the SSH_AUTH_SOCK make runs with)",
+				 id, var, id);
+	if (stat(*sock, &st) < 0)
+		return error_set(e, errno, "ssh %s: agent socket %s", id, *sock);
+	if (!S_ISSOCK(st.st_mode))
+		return error_set(e, 0,
+				 "ssh %s: %s is not a socket (df2make relays an agent's socket, "
+				 "it does not load key files)",
+				 id, *sock);
+	return 0;
 }
 
 static int plan_ssh(struct sandbox *sb, json_t *m, const char *workdir, int nth, struct error *e)
 {
 	const char *id = jstr(m, "id") && *jstr(m, "id") ? jstr(m, "id") : "default";
-	const char *sock = ssh_agent(m, id);
+	const char *sock;
 	char *def = xasprintf("/run/buildkit/ssh_agent.%d", nth);
 	char *target = mount_target(m, workdir, def, e);
 	struct sandbox_op *op;
@@ -272,9 +294,15 @@ static int plan_ssh(struct sandbox *sb, json_t *m, const char *workdir, int nth,
 	free(def);
 	if (!target)
 		return -1;
-	if (!sock) {
+	if (ssh_agent(m, id, &sock, e) < 0) {
+		free(target);
+		return -1;
+	}
+	if (!sock) { /* not granted: no socket, no SSH_AUTH_SOCK, or an error */
 		int r = json_is_true(json_object_get(m, "required"))
-			    ? error_set(e, 0, "ssh %s: required but no agent socket (--ssh %s=...)",
+			    ? error_set(e, 0,
+					"ssh %s: required, but no agent was granted (df2make --ssh "
+					"%s[=SOCKET])",
 					id, id)
 			    : 0;
 		free(target);

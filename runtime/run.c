@@ -213,6 +213,42 @@ static void report_start(const struct rt *rt, const char *key, json_t *spec)
 	free(what);
 }
 
+/* 1 if the JSON array a holds the string s. */
+static int has_string(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* What only df2make's --allow grants is refused unless the spec also
+ * says it was granted: build.mk is a user file, and the runtime must not
+ * be the one widening what a step may do (docs/security.md). */
+static int check_grants(json_t *spec, struct error *e)
+{
+	static const struct {
+		const char *field, *value, *grant;
+	} need[] = {{"network", "host", "network.host"},
+		    {"security", "insecure", "security.insecure"}};
+	json_t *granted = json_object_get(spec, "entitlements");
+
+	for (size_t i = 0; i < LEN(need); i++) {
+		const char *v = json_string_value(json_object_get(spec, need[i].field));
+		if (v && strcmp(v, need[i].value) == 0 && !has_string(granted, need[i].grant))
+			return error_set(e, 0,
+					 "%s %s: %s is not allowed (the spec does not grant it; "
+					 "df2make --allow %s does)",
+					 need[i].field, v, need[i].grant, need[i].grant);
+	}
+	return 0;
+}
+
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
 		    struct progress_timing *t, long long t0, struct error *e)
@@ -220,6 +256,8 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	int status = 0, r;
 
 	report_start(rt, key, spec);
+	if (check_grants(spec, e) < 0)
+		return -1;
 	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
 	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
 		return -1;

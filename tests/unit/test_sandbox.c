@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -72,28 +74,98 @@ static void test_base(void)
 	free(all);
 }
 
-static void test_ssh(size_t skip)
+/* A listening unix socket at path (the agent the relay would reach). */
+static int test_socket(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Refusals: no agent unless the spec names a DF2MAKE_SSH_ variable, and
+ * a named one must lead to a socket. */
+static void test_ssh_refused(size_t skip)
 {
 	struct error e = {0};
 	char *got;
 
-	got = plan_tail("{\"args\":[\"x\"],\"env\":[\"SSH_AUTH_SOCK=/mine\"],\"mounts\":["
-			"{\"type\":\"ssh\",\"id\":\"gh\",\"socket\":\"/\",\"target\":\"/s\","
-			"\"mode\":\"0660\",\"uid\":1000,\"gid\":50}]}",
-			skip, &e);
-	TAP_STREQ(got, "bind / /s relay=gh (mode 0660, 1000:50)\nenv SSH_AUTH_SOCK=/mine\n",
-		  "ssh: id, target, mode, uid, gid; SSH_AUTH_SOCK kept when set");
-	free(got);
+	setenv("SSH_AUTH_SOCK", "/tmp/test_sandbox.sock", 1); /* never looked at */
 	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\","
 			"\"required\":true}]}",
 			skip, &e);
-	TAP_STREQ(got, "error: mount 1: ssh gh: required but no agent socket (--ssh gh=...)",
-		  "ssh: required id without a socket");
+	TAP_STREQ(got,
+		  "error: mount 1: ssh gh: required, but no agent was granted (df2make --ssh "
+		  "gh[=SOCKET])",
+		  "ssh: required id not granted");
 	free(got);
-	got =
-	    plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\"}]}", skip, &e);
-	TAP_STREQ(got, "", "ssh: optional id without a socket is skipped");
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\"}]}", skip, &e);
+	TAP_STREQ(got, "", "ssh: not granted: no mount, no SSH_AUTH_SOCK (host's ignored)");
 	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"agent\":\"HOME\"}]}",
+			skip, &e);
+	TAP_STREQ(got, "error: mount 1: ssh default: agent variable HOME is not a DF2MAKE_SSH_ one",
+		  "ssh: only DF2MAKE_SSH_ variables");
+	free(got);
+	unsetenv("DF2MAKE_SSH_x");
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"x\","
+			"\"agent\":\"DF2MAKE_SSH_x\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "error: mount 1: ssh x: no agent socket: $DF2MAKE_SSH_x is empty (df2make --ssh "
+		  "x without a path takes the SSH_AUTH_SOCK make runs with)",
+		  "ssh: granted but the variable is empty");
+	free(got);
+	setenv("DF2MAKE_SSH_x", "/", 1);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"x\","
+			"\"agent\":\"DF2MAKE_SSH_x\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "error: mount 1: ssh x: / is not a socket (df2make relays an agent's socket, it "
+		  "does not load key files)",
+		  "ssh: granted path is not a socket");
+	free(got);
+	unsetenv("SSH_AUTH_SOCK");
+}
+
+static void test_ssh(size_t skip)
+{
+	struct error e = {0};
+	char *got, sock[] = "/tmp/test_sandbox.agent";
+	int fd = test_socket(sock);
+
+	if (!TAP_OK(fd >= 0, "a listening unix socket as the agent"))
+		return;
+	setenv("DF2MAKE_SSH_gh", sock, 1);
+	got = plan_tail("{\"args\":[\"x\"],\"env\":[\"SSH_AUTH_SOCK=/mine\"],\"mounts\":["
+			"{\"type\":\"ssh\",\"id\":\"gh\",\"agent\":\"DF2MAKE_SSH_gh\",\"target\":"
+			"\"/s\",\"mode\":\"0660\",\"uid\":1000,\"gid\":50}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "bind /tmp/test_sandbox.agent /s relay=gh (mode 0660, 1000:50)\n"
+		  "env SSH_AUTH_SOCK=/mine\n",
+		  "ssh: id, target, mode, uid, gid; SSH_AUTH_SOCK kept when set");
+	free(got);
+	setenv("DF2MAKE_SSH_default", sock, 1);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"agent\":"
+			"\"DF2MAKE_SSH_default\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "bind /tmp/test_sandbox.agent /run/buildkit/ssh_agent.0 relay=default (mode "
+		  "0600, 0:0)\n"
+		  "env SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
+		  "ssh: relayed agent socket (mode 0600 root) + SSH_AUTH_SOCK");
+	free(got);
+	close(fd);
+	unlink(sock);
+	test_ssh_refused(skip);
 }
 
 static void test_seed_ignore(size_t skip)
@@ -170,13 +242,6 @@ static void test_mounts(size_t skip)
 	       "required secret missing: %s", got);
 	free(got);
 	unlink(src);
-	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"socket\":\"/\"}]}", skip,
-			&e);
-	TAP_STREQ(got,
-		  "bind / /run/buildkit/ssh_agent.0 relay=default (mode 0600, 0:0)\n"
-		  "env SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
-		  "ssh: relayed agent socket (mode 0600 root) + SSH_AUTH_SOCK");
-	free(got);
 	test_ssh(skip);
 	test_seed_ignore(skip);
 	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"tmpfs\",\"target\":\"/\"}]}",

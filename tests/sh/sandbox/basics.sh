@@ -73,7 +73,7 @@ see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
 	out=$(umask 077 && $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run k4u \
 		'{"parent":"k1","args":["/bin/probe"],"env":[]}')
 	is "$(field umask)" 0022 "[$MODE] umask 022 whatever the caller's"
-	run_step k4b '{"parent":"k1","args":["/bin/probe"],"env":[],"security":"insecure"}'
+	run_step k4b '{"parent":"k1","args":["/bin/probe"],"env":[],"security":"insecure","entitlements":["security.insecure"]}'
 	is "$(field CapBnd | tr -d '\t') $(field NoNewPrivs | tr -d '\t')" "$($WRAP sed -n 's/^CapBnd:\t//p' /proc/self/status) 0" \
 		"[$MODE] security=insecure keeps the caller's capabilities, no no_new_privs"
 	run_step k5 '{"parent":"k1","args":["/bin/sh","-c","echo hi >/new; rm /bin/wc; mkdir -p /etc/d"],"env":["PATH=/bin"]}'

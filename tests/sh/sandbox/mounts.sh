@@ -76,8 +76,10 @@ escapes() {
 
 ssh_heredoc() {
 	python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$W/agent.sock"
-	run_step k15 "{\"parent\":\"base\",\"args\":[\"/bin/sh\",\"-c\",\"echo \$SSH_AUTH_SOCK; test -S \$SSH_AUTH_SOCK && echo socket\"],\"env\":[\"PATH=/bin\"],
-		\"mounts\":[{\"type\":\"ssh\",\"socket\":\"$W/agent.sock\"}]}"
+	export DF2MAKE_SSH_default=$W/agent.sock # what build.mk exports for --ssh default
+	run_step k15 '{"parent":"base","args":["/bin/sh","-c","echo $SSH_AUTH_SOCK; test -S $SSH_AUTH_SOCK && echo socket"],"env":["PATH=/bin"],
+		"mounts":[{"type":"ssh","agent":"DF2MAKE_SSH_default"}]}'
+	unset DF2MAKE_SSH_default
 	is "$out" "/run/buildkit/ssh_agent.0
 socket" "[$MODE] ssh agent socket bound, SSH_AUTH_SOCK set"
 	is "$(upper_list k15)" "./dev ./proc ./sys " "[$MODE] no /run/buildkit placeholder in the upper"
