@@ -1082,20 +1082,6 @@ static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Child side, made once per sandbox and kept until it exits: new
  * superblocks cost more than clones of one. */
 static int files_fd = -1, empty_fd = -1;
