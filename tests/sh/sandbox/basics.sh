@@ -67,7 +67,7 @@ see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
 	like "$err" "Read-only file system" "[$MODE] /etc/hosts is read-only"
 	run_step k4 '{"parent":"k1","args":["/bin/probe"],"env":[],"network":"none"}'
 	is "$(field netifs)" lo "[$MODE] network none: only lo"
-	run_step k4h '{"parent":"k1","args":["/bin/probe"],"env":[],"network":"host"}'
+	run_step k4h '{"parent":"k1","args":["/bin/probe"],"env":[],"network":"host","entitlements":["network.host"]}'
 	is "$(printf '%s\n' "$out" | sed -n 's/^ns: //p' | grep '^net:')" "$($WRAP readlink /proc/self/ns/net)" \
 		"[$MODE] network host (granted by the compiler): the host's network namespace"
 	out=$(umask 077 && $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run k4u \

@@ -108,11 +108,13 @@ in_host() {
 	ip netns exec "$H" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
 		"$T/resolv.conf" $WRAP "$@"
 }
-# net_step KEY NETWORK SCRIPT: runs SCRIPT in a RUN in H; sets out, err, rc.
+# net_step KEY NETWORK SCRIPT: runs SCRIPT in a RUN in H (network host
+# with its grant, as df2make --allow network.host writes it); sets out, err, rc.
 net_step() {
-	local f=$W/out.$$ g=$W/err.$$
+	local f=$W/out.$$ g=$W/err.$$ grant=
+	[ "$2" = host ] && grant=',"entitlements":["network.host"]'
 	in_host "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run "$1" \
-		"{\"parent\":\"base\",\"network\":\"$2\",\"args\":[\"/bin/sh\",\"-c\",\"$3\"],\"env\":[\"PATH=/bin\"]}" \
+		"{\"parent\":\"base\",\"network\":\"$2\"$grant,\"args\":[\"/bin/sh\",\"-c\",\"$3\"],\"env\":[\"PATH=/bin\"]}" \
 		>"$f" 2>"$g"
 	rc=$?
 	out=$(cat "$f") err=$(cat "$g")
