@@ -229,8 +229,9 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 		"[$MODE] slirp4netns failing: the RUN fails with its words"
 }
 
-# The whole pipeline: df2make's spec for a plain RUN and a RUN
-# --network=none, built by make in H; what each RUN saw is in the image.
+# The whole pipeline: df2make's spec for a plain RUN, RUN --network=none
+# and RUN --network=host (granted with --allow), built by make in H; what
+# each RUN saw is in the image.
 e2e() {
 	local d=$T/e2e l
 	rm -rf "$d"
@@ -238,17 +239,21 @@ e2e() {
 	mkroot "$d/rootfs"
 	tar -C "$d/rootfs" -cf "$d/rootfs.tar" . &&
 		"$DF2MAKE_RUNTIME_BIN" --store "$d/store" import "$d/rootfs.tar" netbase >/dev/null
-	printf 'FROM netbase\nRUN probe connect %s %s >/out.default; true\nRUN --network=none probe connect %s %s >/out.none; true\n' \
-		"$OUT_IP" "$PO" "$OUT_IP" "$PO" >"$d/ctx/Dockerfile"
-	"$DF2MAKE" --store "$d/store" --state "$d/state" -o "$d/image.tar" "$d/ctx" >"$d/build.mk" &&
+	printf 'FROM netbase\nRUN probe connect %s %s >/out.default; true\nRUN --network=none probe connect %s %s >/out.none; true\nRUN --network=host probe connect 127.0.0.1 %s >/out.host; true\n' \
+		"$OUT_IP" "$PO" "$OUT_IP" "$PO" "$PL" >"$d/ctx/Dockerfile"
+	"$DF2MAKE" --allow network.host --store "$d/store" --state "$d/state" -o "$d/image.tar" \
+		"$d/ctx" >"$d/build.mk" &&
 		WRAP= in_host make -f "$d/build.mk" >"$d/log" 2>&1
 	is "$?" 0 "[e2e] df2make + make in the test network: built ($(tail -3 "$d/log"))"
 	tar -C "$d/img" -xf "$d/image.tar" 2>/dev/null
 	for l in $(jq -r '.[0].Layers[]' "$d/img/manifest.json" 2>/dev/null); do
 		tar -C "$d/fs" -xf "$d/img/$l"
 	done
-	is "$(cat "$d/fs/out.default" "$d/fs/out.none" 2>&1)" "connect $OUT_IP $PO: ok hello from outside
-connect $OUT_IP $PO: Network is unreachable" "[e2e] RUN reaches the outside; RUN --network=none does not"
+	is "$(cat "$d/fs/out.default" "$d/fs/out.none" "$d/fs/out.host" 2>&1)" "connect $OUT_IP $PO: ok hello from outside
+connect $OUT_IP $PO: Network is unreachable
+connect 127.0.0.1 $PL: ok hello from host-lo" \
+		"[e2e] RUN reaches the outside; --network=none nothing; --network=host (--allow) the host"
+	rm -f "$T/conn.$H"
 }
 
 # unpriv: uid 65534, so the runtime makes the user namespace itself and
