@@ -4,7 +4,8 @@
  * default.json, "significant syscalls blocked"): kernel modules, keyrings,
  * clocks, swap, reboot, bpf, perf, userfaultfd, NUMA policy, handles, the
  * mount APIs, and above all new namespaces, since an unprivileged user
- * namespace hands its creator every capability inside it. Only the
+ * namespace hands its creator every capability inside it; AF_VSOCK
+ * sockets (and, stricter than Docker, AF_PACKET: see emit_socket). Only the
  * native ABI may be used: i386 and x32 entry points get ENOSYS, which also
  * closes the classic bypass of a filter written for one syscall table. */
 #include <errno.h>
