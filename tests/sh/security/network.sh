@@ -207,6 +207,23 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 	wait "$bg"
 	check "[$MODE] a slirp4netns runs beside the step" test -n "$seen"
 	is "$(helpers_in_host)" "" "[$MODE] no slirp4netns left once the step is over"
+	# kill -9 of the runtime (make interrupted): the exit fd closes with it.
+	(exec ip netns exec "$H" $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run l2 \
+		'{"parent":"base","args":["/bin/probe","sleep","30"],"env":[]}' >/dev/null 2>&1) &
+	bg=$! seen=
+	for _ in $(seq 40); do
+		seen=$(helpers_in_host)
+		[ -n "$seen" ] && break
+		sleep 0.05
+	done
+	kill -9 "$bg" # the subshell, ip netns exec and $WRAP all exec: this is the runtime
+	wait "$bg" 2>/dev/null
+	for _ in $(seq 40); do
+		[ -z "$(helpers_in_host)" ] && break
+		sleep 0.05
+	done
+	check "[$MODE] runtime killed mid-step: its slirp4netns was there ($seen) and is gone" \
+		test -n "$seen" -a -z "$(helpers_in_host)"
 
 	mkdir -p "$W/nopath"
 	local f=$W/np.err
