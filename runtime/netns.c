@@ -50,7 +50,7 @@
 int netns_plan(struct netns *n, const char *mode, struct error *e)
 {
 	memset(n, 0, sizeof(*n));
-	if (!mode || strcmp(mode, "default") == 0 || strcmp(mode, "sandbox") == 0)
+	if (!mode || strcmp(mode, "default") == 0)
 		n->mode = NETNS_SANDBOX;
 	else if (strcmp(mode, "none") == 0)
 		n->mode = NETNS_NONE;

@@ -30,6 +30,9 @@ static void test_modes(void)
 		       (int)ok[i].mode, (unsigned)ok[i].flag);
 		netns_free(&n);
 	}
+	TAP_OK(netns_plan(&n, "sandbox", &e) < 0,
+	       "network sandbox (BuildKit's internal name) is refused");
+	netns_free(&n);
 	TAP_OK(netns_plan(&n, "bridge", &e) < 0, "network bridge is refused");
 	TAP_STREQ(e.msg, "spec: network \"bridge\": want default, none or host",
 		  "... with the modes it takes");
