@@ -98,7 +98,7 @@ static char *find_helper(void)
 	char *save = NULL, *found = NULL;
 
 	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/%s", *d ? d : ".", HELPER);
+		char *f = xasprintf("%s/%s", d, HELPER); /* strtok_r skips empty ones: no cwd */
 		if (access(f, X_OK) == 0)
 			found = f;
 		else
@@ -151,32 +151,31 @@ static int high_fd(int fd)
 	return h;
 }
 
-/* slirp4netns with fd 3 = ready, 4 = exit, 1 and 2 = the log memfd. */
+/* slirp4netns with fd 3 = ready, 4 = exit, 1 and 2 = the log memfd
+ * (all of them at 10 or above before: no dup2 overwrites a source). */
 static int spawn_helper(struct netns *n, pid_t child, int userns, int ready, int quit,
 			struct error *e)
 {
-	char pid[16], *userns_arg = xasprintf("--userns-path=/proc/%d/ns/user", (int)child);
-	char *argv[] = {n->helper,
-			"--configure",
-			"--mtu=65520",
-			"--disable-host-loopback",
-			"--enable-sandbox",
-			"--enable-seccomp",
-			"--ready-fd=3",
-			"--exit-fd=4",
-			pid,
-			"tap0",
-			NULL,
-			NULL};
+	static const char *opts[] = {
+	    "--configure",	"--mtu=65520",	    "--disable-host-loopback",
+	    "--enable-sandbox", "--enable-seccomp", "--ready-fd=3",
+	    "--exit-fd=4"};
+	cleanup_free char *userns_arg = xasprintf("--userns-path=/proc/%d/ns/user", (int)child);
+	char pid[16], *argv[LEN(opts) + 5];
+	size_t a = 0;
 	posix_spawn_file_actions_t fa;
 	extern char **environ;
 	int r;
 
+	argv[a++] = n->helper;
+	for (size_t i = 0; i < LEN(opts); i++)
+		argv[a++] = (char *)opts[i];
+	if (userns) /* join the step's user namespace too: it owns the netns */
+		argv[a++] = userns_arg;
 	snprintf(pid, sizeof(pid), "%d", (int)child);
-	if (userns) { /* join the step's user namespace too: it owns the netns */
-		memmove(argv + 9, argv + 8, 3 * sizeof(*argv));
-		argv[8] = userns_arg;
-	}
+	argv[a++] = pid;
+	argv[a++] = "tap0";
+	argv[a] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, n->logfd, 1);
@@ -186,7 +185,6 @@ static int spawn_helper(struct netns *n, pid_t child, int userns, int ready, int
 	posix_spawn_file_actions_addclosefrom_np(&fa, 5); /* make's jobserver fds too */
 	r = posix_spawn(&n->pid, n->helper, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	free(userns_arg);
 	if (r != 0) {
 		n->pid = 0;
 		return error_set(e, r, "start %s", n->helper);
@@ -268,6 +266,8 @@ int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
 	n->started = 1;
 	n->exitfd = -1;
 	n->logfd = memfd_create(HELPER, MFD_CLOEXEC);
+	if (n->logfd >= 0)
+		n->logfd = high_fd(n->logfd);
 	if (n->logfd < 0 || pipe2(ready, O_CLOEXEC) < 0)
 		return error_set(e, errno, "network: pipes for %s", HELPER);
 	ready_r = ready[0];
