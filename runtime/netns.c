@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -205,6 +206,14 @@ static int reap_within(pid_t pid, int ms)
 	return 0;
 }
 
+/* Closes the exit fd: slirp4netns's cue to exit. */
+static void stop(struct netns *n)
+{
+	if (n->started && n->exitfd >= 0)
+		close(n->exitfd); /* slirp4netns's cue to exit */
+	n->exitfd = -1;
+}
+
 /* Reaps the stack, killing it if it does not go within STOP_MS. */
 static void reap(struct netns *n)
 {
@@ -248,12 +257,86 @@ static int wait_ready(struct netns *n, int fd, struct error *e)
 		;
 	if (r > 0 && read(fd, &c, 1) == 1 && c == '1')
 		return 0;
-	netns_stop(n);
+	stop(n);
 	reap(n); /* first, so that its last words are all written */
 	log_tail(n, tail, sizeof(tail));
 	if (r == 0)
 		return error_set(e, 0, "network: %s not ready after %d ms", HELPER, READY_MS);
 	return error_set(e, 0, "network: %s failed: %s", HELPER, *tail ? tail : "no message");
+}
+
+struct tap_req {
+	pid_t child;
+	int userns;
+	const char *what; /* set on failure, with err */
+	int err;
+};
+
+static int tap_fail(struct tap_req *q, const char *what)
+{
+	q->what = what;
+	q->err = errno;
+	return 1;
+}
+
+/* Joins one of the child's namespaces ("user", "net"). */
+static int join_ns(pid_t child, const char *ns, int type)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)child, ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = setns(fd, type);
+	close(fd);
+	return r;
+}
+
+/* In the child's namespaces: tap0 made persistent. Returns (not _exit:
+ * ASan cannot see this stack's bounds and warns on noreturn calls). */
+static int tap_main(void *arg)
+{
+	struct tap_req *q = arg;
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	cleanup_close int fd = -1;
+
+	if (q->userns && join_ns(q->child, "user", CLONE_NEWUSER) < 0)
+		return tap_fail(q, "join the step's user namespace");
+	if (join_ns(q->child, "net", CLONE_NEWNET) < 0)
+		return tap_fail(q, "join the step's network namespace");
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return tap_fail(q, "open /dev/net/tun (RUN --network=none needs none)");
+	strcpy(ifr.ifr_name, "tap0");
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
+		return tap_fail(q, "make tap0");
+	return 0;
+}
+
+/* tap0, made before slirp4netns attaches to it, and persistent: when
+ * slirp4netns exits, the device is not torn down in its exit (~17 ms of
+ * RCU waits in the kernel, which the parent would wait for) but with the
+ * namespace, in the kernel's own worker. A process of its own, sharing
+ * our memory (CLONE_VM|CLONE_VFORK): setns into a user namespace needs a
+ * single-threaded caller, and we must stay where we are. */
+static int make_tap(pid_t child, int userns, struct error *e)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct tap_req q = {.child = child, .userns = userns};
+	int st = 0;
+	pid_t pid = clone(tap_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &q);
+
+	if (pid < 0)
+		return error_set(e, errno, "network: clone");
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (q.what)
+		return error_set(e, q.err, "network: %s", q.what);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return error_set(e, 0, "network: making tap0 failed");
+	return 0;
 }
 
 int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
@@ -278,7 +361,8 @@ int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
 	quit_r = high_fd(quit[0]);
 	if (ready_w < 0 || quit_r < 0)
 		return error_set(e, errno, "network: pipes for %s", HELPER);
-	if (spawn_helper(n, child, userns, ready_w, quit_r, e) < 0)
+	if (make_tap(child, userns, e) < 0 ||
+	    spawn_helper(n, child, userns, ready_w, quit_r, e) < 0)
 		return -1;
 	cleanup_closep(&ready_w); /* ours closed: a dead helper reads as end of file */
 	ready_w = -1;
@@ -362,16 +446,9 @@ int netns_child(const struct netns *n, struct error *e)
 	return n->mode == NETNS_SANDBOX ? block_host(n, e) : 0;
 }
 
-void netns_stop(struct netns *n)
-{
-	if (n->started && n->exitfd >= 0)
-		close(n->exitfd); /* slirp4netns's cue to exit */
-	n->exitfd = -1;
-}
-
 void netns_free(struct netns *n)
 {
-	netns_stop(n);
+	stop(n);
 	reap(n);
 	if (n->started && n->logfd >= 0)
 		close(n->logfd);

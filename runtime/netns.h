@@ -45,11 +45,9 @@ int netns_start(struct netns *n, pid_t child, int userns, struct error *e);
 /* Child, in its namespace, before dropping capabilities: lo up; the
  * host's addresses unreachable. */
 int netns_child(const struct netns *n, struct error *e);
-/* Parent, when the step ends: tells the stack to stop, without waiting
- * (its tap device takes ~20 ms to go; netns_free waits for it). */
-void netns_stop(struct netns *n);
-/* Stops and reaps the stack if it ran (no process outlives the step's
- * runtime), then frees what n owns. */
+/* Stops and reaps the stack if it ran, then frees what n owns. Called
+ * when the step is over (sandbox_free, after the commit): until then the
+ * stack forwards what the command sent last; no stack outlives the step. */
 void netns_free(struct netns *n);
 
 #endif

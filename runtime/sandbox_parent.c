@@ -204,7 +204,6 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 	serve_child(sb, &io, e);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	netns_stop(&sb->net); /* reaped by sandbox_free, while the layer is committed */
 	if (io.failed)
 		return -1;
 	child_status(sb, &io, st, status);

@@ -165,7 +165,7 @@ connect $HOST_IP $PA: No route to host
 connect 10.0.2.3 $PA: Network is unreachable" \
 		"[$MODE] default network: the host's loopback, its gateway alias and its own address are out of reach"
 	rm -f "$T/conn.$O"
-	net_step d4 default "for a in $HOST_IP 198.51.100.255 255.255.255.255 224.0.0.251 10.0.2.2 10.0.2.255; do probe udp \$a $PA u-\$a; done; probe udp $OUT_IP $PO u-out"
+	net_step d4 default "for a in $HOST_IP 198.51.100.255 255.255.255.255 224.0.0.251 10.0.2.2 10.0.2.255; do probe udp \$a $PA u-\$a; done; probe udp $OUT_IP $PO u-out; sleep 1"
 	is "$out" "udp $HOST_IP $PA: No route to host
 udp 198.51.100.255 $PA: sent
 udp 255.255.255.255 $PA: sent
@@ -261,7 +261,9 @@ e2e() {
 	"$DF2MAKE" --allow network.host --store "$d/store" --state "$d/state" -o "$d/image.tar" \
 		"$d/ctx" >"$d/build.mk" &&
 		WRAP= in_host make -f "$d/build.mk" >"$d/log" 2>&1
-	is "$?" 0 "[e2e] df2make + make in the test network: built ($(tail -3 "$d/log"))"
+	rc=$?
+	is "$rc" 0 "[e2e] df2make + make in the test network: built"
+	[ "$rc" = 0 ] || tail -20 "$d/log" | sed 's/^/#   /'
 	tar -C "$d/img" -xf "$d/image.tar" 2>/dev/null
 	for l in $(jq -r '.[0].Layers[]' "$d/img/manifest.json" 2>/dev/null); do
 		tar -C "$d/fs" -xf "$d/img/$l"
@@ -297,8 +299,11 @@ unpriv_setup() {
 	}
 }
 
+ip link show tap0 >/dev/null 2>&1 && tap_before=yes || tap_before=no
 MODE=root WRAP= cases
 e2e
+ip link show tap0 >/dev/null 2>&1 && tap_after=yes || tap_after=no
+is "$tap_before $tap_after" "no no" "no tap0 (persistent in the steps' namespaces) reaches the initial namespace"
 if unshare -r true 2>/dev/null; then
 	MODE=rootless WRAP="unshare -r" cases
 else
@@ -306,6 +311,14 @@ else
 fi
 if unpriv_setup; then
 	MODE=unpriv WRAP="$T/unpriv.sh" cases
+	if setpriv --reuid=65534 --regid=65534 --clear-groups test -w /dev/net/tun; then
+		skip "[unpriv] no access to /dev/net/tun" "it is open to everyone here"
+	else
+		MODE=unpriv WRAP="setpriv --reuid=65534 --regid=65534 --clear-groups" \
+			net_step t2 default true # W, S, ST: cases' last fresh, the user's
+		is "$rc:$err" "1:df2make-runtime: RUN step: network: open /dev/net/tun (RUN --network=none needs none): Permission denied" \
+			"[unpriv] /dev/net/tun closed to the user: a clear error"
+	fi
 else
 	skip "unprivileged mode" "uid 65534 cannot make user namespaces (or no setpriv/mknod)"
 fi
