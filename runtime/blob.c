@@ -45,18 +45,22 @@ int blob_is_hex(const char *s)
 
 int blob_open(struct blob_writer *w, const char *store, struct error *e)
 {
+	char *base;
+
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->dir = xasprintf("%s/blobs/sha256", store);
 	/* The store root first, owner-only (see store_private_root). */
 	if (store_private_root(store, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
 		return error_wrap(e, "blob store");
+	/* a killed writer's temps go before we add ours */
+	store_sweep(store);
 	/* Dot-prefixed so a listing of blobs never shows a temp file. */
-	w->tmp = xasprintf("%s/.tmp-XXXXXX", w->dir);
-	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	base = xasprintf("%s/", w->dir);
+	w->fd = tmp_open(base, &w->tmp, e);
+	free(base);
 	if (w->fd < 0)
-		return error_set(e, errno, "create %s", w->tmp);
-	fchmod(w->fd, 0644);
+		return -1;
 	sha256_init(&w->h);
 	return 0;
 }
@@ -89,31 +93,36 @@ void blob_abort(struct blob_writer *w)
 	blob_free(w);
 }
 
+/* Durable and checked before it gets its name: fsync, the digest compared
+ * with what the caller expects, rename, fsync of the directory. A blob
+ * under its digest name is therefore always whole and right, whatever was
+ * killed or ran out of space on the way. */
 int blob_commit(struct blob_writer *w, const char *want_hex, struct error *e)
 {
-	char *final;
+	char *final = NULL;
 	int r = 0;
 
 	sha256_final_hex(&w->h, w->hex);
-	if (close(w->fd) < 0) {
-		w->fd = -1;
-		r = error_set(e, errno, "close %s", w->tmp);
-		blob_abort(w);
-		return r;
-	}
-	w->fd = -1;
-	if (want_hex && strcmp(want_hex, w->hex) != 0) {
+	if (fsync(w->fd) < 0)
+		r = error_set(e, errno, "fsync %s", w->tmp);
+	else if (want_hex && strcmp(want_hex, w->hex) != 0)
 		r = error_set(e, 0, "digest mismatch: content is sha256:%s, expected sha256:%s",
 			      w->hex, want_hex);
+	if (r < 0) {
 		blob_abort(w);
 		return r;
 	}
 	final = xasprintf("%s/%s", w->dir, w->hex);
 	if (rename(w->tmp, final) < 0)
 		r = error_set(e, errno, "rename %s to %s", w->tmp, final);
+	else
+		r = fsync_dir(w->dir, e);
 	free(final);
 	if (r < 0)
 		unlink(w->tmp);
+	/* closed only now: the temp's lock keeps sweepers off until renamed */
+	close(w->fd);
+	w->fd = -1;
 	blob_free(w);
 	return r;
 }
@@ -132,18 +141,14 @@ int blob_put(const char *store, const void *p, size_t n, char digest[72], struct
 	return 0;
 }
 
-int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
-		  long long *size, struct error *e)
+int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], long long *size,
+		struct error *e)
 {
 	struct blob_writer w;
 	char *buf;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return error_set(e, errno, "open %s", path);
 	if (blob_open(&w, store, e) < 0) {
-		close(fd);
 		blob_abort(&w);
 		return -1;
 	}
@@ -151,21 +156,32 @@ int blob_put_file(const char *store, const char *path, const char *want_hex, cha
 	while ((n = read(fd, buf, BLOB_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 ? error_set(e, errno, "read %s", path)
-			  : blob_write(&w, buf, (size_t)n, e))
+		if (n < 0 ? error_set(e, errno, "read") : blob_write(&w, buf, (size_t)n, e))
 			break;
 	}
 	free(buf);
-	close(fd);
 	if (n != 0) {
 		blob_abort(&w);
 		return -1;
 	}
 	*size = w.size;
 	if (blob_commit(&w, want_hex, e) < 0)
-		return error_wrap(e, "%s", path);
+		return -1;
 	memcpy(hex, w.hex, 65);
 	return 0;
+}
+
+int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
+		  long long *size, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	r = blob_put_fd(store, fd, want_hex, hex, size, e);
+	close(fd);
+	return r < 0 ? error_wrap(e, "%s", path) : 0;
 }
 
 const char *blob_layer_media_type(const char *path, struct error *e)

@@ -5,18 +5,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "chmod.h"
 #include "context.h"
 #include "copyfs.h"
+#include "safeopen.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ignore.h"
@@ -89,21 +88,10 @@ int copyfs_excluded(const struct copyfs *c, const char *rel, int isdir)
 	return hit;
 }
 
-static int open_how(int dirfd, const char *path, int flags, unsigned long long resolve)
-{
-	struct open_how how = {0};
-
-	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	how.resolve = resolve;
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 int root_open(int root, const char *path, int flags)
 {
-	while (*path == '/')
-		path++;
 	/* IN_ROOT: an absolute symlink or ".." stops at the rootfs's "/". */
-	return open_how(root, *path ? path : ".", flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	return safe_open(root, path, flags, SAFE_IN_ROOT);
 }
 
 /* Opens one existing component of a directory path, or -1. */
@@ -604,7 +592,7 @@ static int file_target(struct copyfs *c, const char *dest, const char *base, cha
 		slash = strcmp(clean, "/") == 0;
 	}
 	if (!slash && c->o.link)
-		fd = open_how(c->root, clean + 1, flags, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+		fd = safe_open(c->root, clean + 1, flags, SAFE_IN_ROOT | SAFE_NO_SYMLINKS);
 	else if (!slash)
 		fd = root_open(c->root, clean, flags);
 	if (slash || fd >= 0) {

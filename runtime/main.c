@@ -34,9 +34,8 @@ static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"images", cmd_images},
-    {"import", cmd_import},
-    {"load", cmd_load},
+    {"fsck", cmd_fsck},	    {"gc", cmd_gc},	{"images", cmd_images},
+    {"import", cmd_import}, {"load", cmd_load},
 };
 
 static void usage(FILE *f)
@@ -48,6 +47,10 @@ static void usage(FILE *f)
 		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
 		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
 		"  images                           list the images in the store\n"
+		"  fsck [--repair]                  verify the store (and --state) against their\n"
+		"                                   digests; --repair removes what is damaged\n"
+		"  gc                               remove what no image (and no step of --state)\n"
+		"                                   references\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
 		"  base|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
