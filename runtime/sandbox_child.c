@@ -129,6 +129,19 @@ static int check_mapped(const struct user_ids *ids, struct error *e)
 	return 0;
 }
 
+/* nodev on the rootfs: a device node in a layer or made by the command
+ * (it keeps CAP_MKNOD, as in Docker) can be created but never opened.
+ * Docker refuses the open through the device cgroup (EPERM); here it is
+ * EACCES. */
+static int set_nodev(const char *root, struct error *e)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_NODEV};
+
+	if (mount_setattr(AT_FDCWD, root, 0, &a, sizeof(a)) < 0)
+		return error_set(e, errno, "nodev");
+	return 0;
+}
+
 /* Every planned op, in order, against the rootfs (rootfd, mounted at
  * root); then the mount points created for them go to the parent. */
 static int mount_ops(struct child *c, int rootfd, const char *root)
@@ -140,6 +153,7 @@ static int mount_ops(struct child *c, int rootfd, const char *root)
 		if (mounts_apply(sb, i, rootfd, root, &sb->stubs, &c->e) < 0)
 			return -1;
 	}
+	mounts_apply_end();
 	for (size_t i = 0; i < sb->stubs.n; i++)
 		send_msg(c->sock, SBM_STUB, 0, sb->stubs.v[i]);
 	return 0;
@@ -178,7 +192,8 @@ static int child_setup(struct child *c)
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return sys_fail(c);
 	child_step(c, "mount rootfs");
-	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &c->e) < 0)
+	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &c->e) < 0 ||
+	    (!sb->insecure && set_nodev(c->root, &c->e) < 0))
 		return -1;
 	sb->userns = snapshot_in_userns();
 	child_step(c, "open %s", c->root);
