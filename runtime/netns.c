@@ -16,7 +16,9 @@
  *   (seccomp refuses AF_PACKET sockets).
  * slirp4netns runs with its own sandbox and seccomp filter (it parses
  * what the step sends), is our child for the step's whole life, and stops
- * when we close its exit fd, or when the runtime dies. */
+ * when we close its exit fd, or when the runtime dies. Its tap0 is made
+ * beforehand by us, persistent, so that its exit does not wait for the
+ * device's teardown (make_tap). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
