@@ -33,7 +33,11 @@ struct cli {
 	char *templates; /* absolute --templates dir or NULL */
 	char *compress;	 /* none|gzip|zstd */
 	char *dump_path; /* --dump-ast FILE */
-	int argc;	 /* the original arguments, for build.mk's header */
+	/* RUN resource limits, carried into every RUN's spec: */
+	long long memory;	/* --memory in bytes, 0: not given */
+	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */
+	struct strlist ulimits; /* --ulimit, checked, as given */
+	int argc;		/* the original arguments, for build.mk's header */
 	char **argv;
 };
 
