@@ -83,6 +83,28 @@ is "$rc" 0 "machine C builds from the mode=min cache"
 is "$(ran "$C")" 1 "machine C ran 1 RUN step (the build stage's)"
 is "$(digest "$C")" "$ref" "machine C's image = machine A's"
 
+# Several sources: the first that holds a step gives it (a missing one is
+# a warning); mode=min's cache lacks the build stage, mode=max's has it.
+I=$T/I
+machine "$I"
+mkctx "$T/i/ctx"
+build "$I" "$T/i/ctx" --cache-from "type=local,src=$T/nowhere" \
+	--cache-from "type=local,src=$T/cache-min" --cache-from "type=local,src=$T/cache-max"
+is "$rc" 0 "machine I builds from three sources (one missing)"
+is "$(ran "$I"):$(digest "$I")" "0:$ref" "  0 RUN steps (the build stage's from the max cache), A's image"
+like "$(cat "$I/log")" "warning: step [0-9a-f]{8}: --cache-from ignored: .*nowhere/index.json" "  the missing source is a warning"
+
+# A cache directory whose name make and the shell would read otherwise.
+W="$T/odd dir \$x #1 \"q\" 's' \\ é"
+compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$W,mode=max"
+make -f "$A/build.mk" >"$A/log" 2>&1
+check "export into '$(basename "$W")'" test -s "$W/index.json"
+J=$T/J
+machine "$J"
+mkctx "$T/j/ctx"
+build "$J" "$T/j/ctx" --cache-from "type=local,src=$W"
+is "$rc:$(ran "$J"):$(digest "$J")" "0:0:$ref" "  import from it: 0 RUN steps, A's image"
+
 # Other content, same Dockerfile: nothing is restored that read it.
 E=$T/E
 machine "$E"
