@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -58,11 +59,26 @@ static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
 	return buf_steal(&b);
 }
 
-static void emit_check_target(const char *what, const char *path)
+/* Paths from the command line are used as they are or not at all: a clear
+ * error beats a Makefile that depends on something else. */
+static void emit_check_name(const char *what, const char *path)
 {
-	if (!mk_target_ok(path))
-		fatal("%s '%s' cannot be a make target (avoid ; | %% * ? [ ] = and newlines)", what,
-		      path);
+	if (!mk_name_ok(path))
+		fatal("%s '%s' cannot be named in a Makefile (make reads a newline, tab, ; = | %%, "
+		      "a trailing \\ & ) or blank as syntax): rename it",
+		      what, path);
+}
+
+/* `-o .PHONY` would write a rule for a special target (make drops a
+ * leading "./" from names, so `./.PHONY` too). */
+static void emit_check_special(const char *output)
+{
+	const char *o = output;
+
+	while (o[0] == '.' && o[1] == '/')
+		o += 2 + strspn(o + 2, "/");
+	if (o[0] == '.' && o[1] && strspn(o + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(o + 1))
+		fatal("-o '%s' names a special make target: choose another name", output);
 }
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
@@ -124,26 +140,29 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	struct evars ev = {0};
 
 	if (c->state)
-		emit_check_target("--state", c->state);
-	emit_check_target("-o", c->output);
-	if (!mk_prereq_ok(c->context))
-		fatal("context '%s' cannot be used in a Makefile", c->context);
+		emit_check_name("--state", c->state);
+	emit_check_name("-o", c->output);
+	emit_check_name("context", c->context);
+	emit_check_name("-f", c->dockerfile);
+	/* the base steps and build.mk depend on the store's ref files */
+	emit_check_name("--store", c->store);
+	emit_check_special(c->output);
 	ev_set(&ev, "VERSION", PACKAGE_VERSION);
 	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
 	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
 	ev_take(&ev, "ARGS", emit_args_comment(c));
-	ev_take(&ev, "TARGET", xstrdup(g->target->label));
+	ev_take(&ev, "TARGET", emit_with(mk_comment, g->target->label));
 	char *rt = emit_runtime_path();
 	ev_take(&ev, "RUNTIME", emit_with(mk_shell_var, rt));
 	free(rt);
 	ev_take(&ev, "STATE",
-		c->state ? emit_with(mk_path, c->state)
+		c->state ? emit_with(mk_name, c->state)
 			 : xstrdup("$(abspath $(dir $(MK)))/.df2make"));
 	ev_take(&ev, "STATE_SH",
 		c->state ? emit_with(mk_shell_var, c->state) : xstrdup("'$(STATE)'"));
 	ev_take(&ev, "STORE_SH", emit_with(mk_shell_var, c->store));
-	ev_take(&ev, "CONTEXT", emit_with(mk_path, c->context));
-	ev_take(&ev, "OUTPUT", emit_with(mk_path, c->output));
+	ev_take(&ev, "CONTEXT", emit_with(mk_name, c->context));
+	ev_take(&ev, "OUTPUT", emit_with(mk_name, c->output));
 	ev_take(&ev, "OUTPUT_VALUE", emit_with(mk_value, c->output));
 	char *from = emit_cache_from(c);
 	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
@@ -178,14 +197,19 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--target", c->target);
 	for (size_t i = 0; i < c->build_args_raw.n; i++)
 		emit_opt(&b, "--build-arg", c->build_args_raw.v[i]);
-	char *o = xasprintf("type=%s,dest=%s", c->output_type, c->output);
+	char *o = xasprintf("type=%s,dest=%s%s", c->output_type, c->output,
+			    c->output_tar < 0 ? ""
+			    : c->output_tar   ? ",tar=true"
+					      : ",tar=false");
 	emit_opt(&b, "-o", strcmp(c->output_type, "tar") == 0 ? c->output : o);
 	free(o);
 	if (c->state)
 		emit_opt(&b, "--state", c->state);
 	emit_opt(&b, "--store", c->store);
 	for (size_t i = 0; i < c->nsecrets; i++) {
-		char *s = xasprintf("id=%s,src=%s", c->secrets[i].id, c->secrets[i].src);
+		const struct cli_secret *sec = &c->secrets[i];
+		char *s = sec->env ? xasprintf("id=%s,env=%s", sec->id, sec->env)
+				   : xasprintf("id=%s,src=%s", sec->id, sec->src);
 		emit_opt(&b, "--secret", s);
 		free(s);
 	}
@@ -216,36 +240,67 @@ static char *emit_command(const struct cli *c)
 /* " path" for a prerequisite, or nothing when make cannot name it. */
 static void emit_prereq(struct buf *b, const char *path)
 {
-	if (!mk_prereq_ok(path))
+	if (!mk_name_ok(path))
 		return;
 	buf_addc(b, ' ');
-	mk_path(b, path);
+	mk_name(b, path);
+}
+
+/* A file that may appear later: " path" for $(wildcard ...) in *wild, or,
+ * when wildcard cannot take the name (blanks, `[`), its nearest existing
+ * directory make can name in *dirs: creating the file changes that
+ * directory's time. */
+static void emit_maybe(struct buf *wild, struct buf *dirs, const char *path)
+{
+	char *d = xstrdup(path);
+	struct stat st;
+
+	if (mk_wildcard_ok(path)) {
+		buf_addc(wild, ' ');
+		mk_name(wild, path);
+		free(d);
+		return;
+	}
+	for (char *sl; (sl = strrchr(d, '/')) != NULL;) {
+		sl[sl == d] = '\0';
+		if (mk_name_ancestor(d) && stat(d, &st) == 0 && S_ISDIR(st.st_mode)) {
+			emit_prereq(dirs, d);
+			break;
+		}
+	}
+	free(d);
 }
 
 static void emit_remake(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
 	struct evars ev = {0};
-	struct buf in = {0};
+	struct buf in = {0}, dirs = {0};
 	char *ign = xasprintf("%s.dockerignore", c->dockerfile);
 	char *cands[] = {ign, path_join(c->context, ".dockerignore"),
 			 path_join(c->context, ".containerignore")};
 
-	mk_path(&in, c->dockerfile);
+	mk_name(&in, c->dockerfile);
 	/* $(wildcard) so that creating an ignore file, or loading a missing
 	 * image, also regenerates build.mk */
 	buf_adds(&in, " $(wildcard");
 	for (size_t i = 0; i < LEN(cands); i++) {
-		emit_prereq(&in, cands[i]);
+		emit_maybe(&in, &dirs, cands[i]);
 		free(cands[i]);
 	}
 	for (size_t i = 0; i < g->missing.n; i++)
-		emit_prereq(&in, g->missing.v[i]);
+		emit_maybe(&in, &dirs, g->missing.v[i]);
 	buf_addc(&in, ')');
+	buf_addn(&in, dirs.s ? dirs.s : "", dirs.len);
+	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	char *cmd = emit_command(c);
+	/* a --build-arg value may hold a newline (a certificate, say) */
+	if (strstr(cmd, "$$" MK_NL_VAR))
+		mk_nl_define(out);
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", emit_command(c));
+	ev_take(&ev, "COMMAND", cmd);
 	ev_emit(&ev, out, "remake");
 }
 
@@ -349,37 +404,34 @@ static void emit_missing(struct step *st, struct buf *out)
 	ev_emit(&ev, out, "base-missing");
 }
 
-/* A context path in a rule line ("." is the context root itself). */
-static char *emit_input(const char *rel)
+/* A context path in a rule line, or the nearest directory make can name
+ * when it cannot name the path itself ("a;b", "a%b": every input is also
+ * a target). The context itself can be named (emit_prologue checked). */
+static char *emit_input(const char *context, const char *rel)
 {
 	struct buf b = {0};
+	char *abs = strcmp(rel, ".") == 0 ? xstrdup(context) : path_join(context, rel);
+	size_t n = strlen(context);
 
+	mk_name_ancestor(abs);
 	buf_adds(&b, "$(CONTEXT)");
-	if (strcmp(rel, ".") != 0) {
+	if (strlen(abs) > n && abs[n] == '/') {
 		buf_addc(&b, '/');
-		mk_path(&b, rel);
+		mk_name(&b, abs + n + 1);
 	}
+	free(abs);
 	return buf_steal(&b);
 }
 
 /* The context paths a sum step depends on. Each is also a target (an empty
- * rule, so a deleted file does not stop make), and "a;b" or "a%b" cannot be
- * named as a target: its directory stands in for it. */
+ * rule, so a deleted file does not stop make). The runtime's .d file then
+ * names every path, through an alias for the ones make cannot name. */
 static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct strlist *all)
 {
 	for (size_t i = 0; i < st->inputs.n; i++) {
-		char *rel = xstrdup(st->inputs.v[i]), *in;
-		while (!mk_target_ok(rel) && strcmp(rel, ".") != 0) {
-			char *sl = strrchr(rel, '/');
-			if (sl)
-				*sl = '\0';
-			else
-				strcpy(rel, ".");
-		}
-		in = emit_input(rel);
+		char *in = emit_input(g->cli->context, st->inputs.v[i]);
 		buf_printf(b, " %s", in);
 		strlist_take(all, in);
-		free(rel);
 	}
 	if (g->ignore_path)
 		emit_prereq(b, g->ignore_path);
@@ -533,19 +585,21 @@ json_t *emit_pack_spec(struct graph *g)
 	const struct cli *c = g->cli;
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
-	json_t *layers = json_array();
+	json_t *layers = json_array(), *out;
 	struct config *cfg = &g->target->cfg;
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
-	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title",
-			 "exporting to image", "loc", "", "output", "type", c->output_type, "dest",
-			 c->output, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
-			 cfg->cfg, "author", cfg->author ? json_string(cfg->author) : json_null(),
-			 "architecture", g->arch, "os", g->os, "variant",
-			 *g->variant ? json_string(g->variant) : json_null(), "history",
-			 cfg->history, "layers", layers);
+	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
+	if (c->output_tar >= 0)
+		json_object_set_new(out, "tar", json_boolean(c->output_tar));
+	return json_pack(
+	    "{ss ss so so so sO so ss ss so sO so}", "title", "exporting to image", "loc", "",
+	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg,
+	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    cfg->history, "layers", layers);
 }
 
 static void emit_pack(struct graph *g, struct buf *out)
@@ -686,8 +740,11 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 
 	if (st->stage && st->stage != em->cur) {
 		em->cur = st->stage;
-		buf_printf(em->out, "\n# ---- stage %s (%s) ----\n", em->cur->label,
-			   em->cur->base ? em->cur->base->label : em->cur->image);
+		buf_adds(em->out, "\n# ---- stage ");
+		mk_comment(em->out, em->cur->label);
+		buf_adds(em->out, " (");
+		mk_comment(em->out, em->cur->base ? em->cur->base->label : em->cur->image);
+		buf_adds(em->out, ") ----\n");
 	}
 	emit_step(g, st, em->out, &em->inputs);
 	if (em->out->len <= (1 << 16))

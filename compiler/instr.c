@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "instr.h"
 #include "parse.h"
 #include "util.h"
@@ -42,6 +44,9 @@ static void source_keep(const char *path, const char *text, size_t len)
 	kept_sources = s;
 }
 
+/* The most of one source line an error shows. */
+#define SOURCE_SHOW_MAX 1024
+
 /* Prints line `line` of the text and a caret under column col. */
 static void source_show(const char *text, size_t len, int line, int col)
 {
@@ -58,7 +63,12 @@ static void source_show(const char *text, size_t len, int line, int col)
 	len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 	if (len && p[len - 1] == '\r')
 		len--;
-	fprintf(stderr, "%.*s\n", (int)len, p);
+	/* a binary file given as the Dockerfile has "lines" of megabytes:
+	 * show the start of the offending line only */
+	int cut = len > SOURCE_SHOW_MAX;
+	if (cut)
+		len = SOURCE_SHOW_MAX;
+	fprintf(stderr, "%.*s%s\n", (int)len, p, cut ? " ..." : "");
 	for (i = 0; i < col - 1 && (size_t)i < len; i++)
 		fputc(p[i] == '\t' ? '\t' : ' ', stderr);
 	fputs("^\n", stderr);
@@ -68,9 +78,9 @@ static void source_show(const char *text, size_t len, int line, int col)
 static void loc_show(const struct loc *loc)
 {
 	struct source *s;
-	FILE *f;
+	struct error e = {0};
 	char *text = NULL;
-	size_t cap = 0, len;
+	size_t len;
 
 	if (!loc || !loc->file || loc->line < 1)
 		return;
@@ -80,14 +90,10 @@ static void loc_show(const struct loc *loc)
 			return;
 		}
 	}
-	f = fopen(loc->file, "r");
-	if (!f)
-		return;
-	len = (size_t)getdelim(&text, &cap, '\0', f);
-	if (!ferror(f) && len != (size_t)-1)
+	/* a file not kept (say, an ignore file) is read again, as an input */
+	if (input_read(loc->file, INPUT_MAX, &text, &len, &e) == 0)
 		source_show(text, len, loc->line, loc->col);
 	free(text);
-	fclose(f);
 }
 
 /* The "FILE:LINE:COL: KIND: MSG" line. */
@@ -1178,6 +1184,16 @@ static void instr_clear(struct instr *in);
 
 /* The trigger as BuildKit parses it when it fires (a one-line Dockerfile),
  * located at the ONBUILD; NULL when it does not parse. */
+/* A trigger was parsed from its own text, so the places of its flags
+ * are in that text: errors about them point at the trigger instead. */
+static void trigger_relocate(struct instr *in)
+{
+	in->network_line = in->security_line = in->loc.line;
+	in->network_col = in->security_col = in->loc.col;
+	for (size_t i = 0; i < in->nmounts; i++)
+		in->mounts[i].loc = in->loc;
+}
+
 static struct instr *trigger_parse(struct ctx *oc, const char *text, const struct pnode *at)
 {
 	struct df_error err;
@@ -1190,6 +1206,7 @@ static struct instr *trigger_parse(struct ctx *oc, const char *text, const struc
 		if (convert(&c, &t->nodes[0], in)) {
 			in->loc =
 			    (struct loc){c.path, at->child->line, at->child->col, at->end_line};
+			trigger_relocate(in);
 		} else {
 			instr_clear(in); /* its strings stay in the arena */
 			in = NULL;
@@ -1555,21 +1572,16 @@ struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t l
 
 struct dockerfile *dockerfile_load(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	struct buf b = {0};
-	char chunk[65536];
-	size_t n;
+	struct error e = {0};
 	struct dockerfile *df;
+	char *text;
+	size_t len;
 
-	if (!f)
-		fatal("%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_addn(&b, chunk, n);
-	if (ferror(f))
-		fatal("%s: %s", path, strerror(errno ? errno : EIO));
-	fclose(f);
-	df = dockerfile_parse(path, b.s ? b.s : "", b.len);
-	buf_free(&b);
+	/* a FIFO, /dev/zero or a huge file: an error, never a hang */
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0)
+		fatal("%s", e.msg);
+	df = dockerfile_parse(path, text, len);
+	free(text);
 	return df;
 }
 
@@ -1592,6 +1604,7 @@ struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char 
 	}
 	parse_free(t);
 	tr->in.loc = *loc;
+	trigger_relocate(&tr->in);
 	return &tr->in;
 }
 

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "buf.h"
 #include "ignore.h"
 #include "match.h"
@@ -195,7 +196,8 @@ static int ignore_try(const char *path, struct ignore **out, struct error *e)
 	size_t len;
 	struct error re = {0};
 
-	if (read_file(path, &data, &len, &re) < 0) {
+	/* a FIFO or device named .dockerignore is refused, never read */
+	if (input_read(path, INPUT_MAX, &data, &len, &re) < 0) {
 		if (re.code == ENOENT || re.code == ENOTDIR)
 			return 1;
 		*e = re;

@@ -16,6 +16,7 @@
 #include "copyfs.h"
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "ignore.h"
 #include "match.h"
 #include "rt.h"
@@ -162,7 +163,7 @@ int copy_job_ignore(const struct copy_job *j, struct ignore **out, struct error 
 	*out = NULL;
 	if (j->from_step || !j->context)
 		return 0;
-	if (j->ignore && read_file(j->ignore, &text, &len, e) < 0)
+	if (j->ignore && input_read(j->ignore, INPUT_MAX, &text, &len, e) < 0)
 		return -1;
 	*out = ignore_parse(text, len, j->ignore ? j->ignore : ".dockerignore", e);
 	free(text);
