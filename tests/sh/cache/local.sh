@@ -3,7 +3,7 @@
 # build exports its step cache; a second "machine" (another context path,
 # an empty state dir, its own store) builds the same Dockerfile from it,
 # runs 0 RUN steps and gets the same image digest. mode=min holds only the
-# image's steps, mode=max every stage's. The RUNs write the time in ns
+# image's steps, mode=max every stage's. The RUNs write 16 random bytes
 # into the image: a RUN that ran again would change the digest.
 . "$SRCDIR/tests/sh/cache/common.bash"
 export SOURCE_DATE_EPOCH=1700000000
@@ -13,11 +13,11 @@ mkctx() {
 	cat >"$1/Dockerfile" <<'DF'
 FROM busybox AS build
 COPY src /src
-RUN date +%s%N >/src/stamp && cat /src/a.txt >/built
+RUN od -An -N16 -tx1 /dev/urandom >/src/stamp && cat /src/a.txt >/built
 FROM busybox
 COPY --from=build /built /app/built
 WORKDIR /app
-RUN date +%s%N >/app/stamp && echo ok >/app/ok
+RUN od -An -N16 -tx1 /dev/urandom >/app/stamp && echo ok >/app/ok
 RUN true
 DF
 }
@@ -28,6 +28,7 @@ build "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-max,mode=max"
 is "$rc" 0 "machine A builds and exports (mode=max)"
 is "$(ran "$A")" 3 "machine A ran its 3 RUN steps"
 ref=$(digest "$A")
+like "$(img_file "$A" app/stamp)" '^ ([0-9a-f]{2} ){15}[0-9a-f]{2}$' "  a RUN's output is 16 random bytes (a rerun would change the image)"
 compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-min"
 make -f "$A/build.mk" >"$A/log" 2>&1
 is "$?" 0 "machine A exports again (mode=min, the default), nothing rebuilt"
@@ -119,7 +120,7 @@ is "$(img_file "$E" app/built)" beta "  and its image has the new content"
 mkdir -p "$T/s/ctx"
 cp "$BUSYBOX" "$T/s/ctx/busybox"
 printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' \
-	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox date +%s%N >/stamp"]' >"$T/s/ctx/Dockerfile"
+	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox od -An -N16 -tx1 /dev/urandom >/stamp"]' >"$T/s/ctx/Dockerfile"
 S1=$T/S1 S2=$T/S2
 mkdir -p "$S1" "$S2"
 build "$S1" "$T/s/ctx" --cache-to "type=local,dest=$T/cache-scratch"
