@@ -93,7 +93,7 @@ static void cli_usage(FILE *f)
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
 	      "  --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache after\n"
 	      "                     the build (min: the image's steps; max: every stage's)\n"
-	      "  --cache-from type=local,src=DIR  take steps from an exported cache\n"
+	      "  --cache-from type=local,src=DIR  take steps from an exported cache (repeatable)\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
 	      "  --dump-ast FILE    print the syntax tree of FILE\n"
 	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
@@ -235,9 +235,10 @@ static void cli_cache(struct cli *c, const char *arg, int to)
 		fatal("%s: %sDIR is required (a directory name without newlines)", opt, dkey);
 	if (mode && strcmp(mode, "min") != 0 && strcmp(mode, "max") != 0)
 		fatal("%s: mode must be min or max, not '%s'", opt, mode);
-	if (!to && c->cache_from)
-		fatal("--cache-from: only one is supported");
-	cli_set(to ? &c->cache_to : &c->cache_from, path_abs(dir));
+	if (to)
+		cli_set(&c->cache_to, path_abs(dir));
+	else
+		strlist_take(&c->cache_from, path_abs(dir));
 	if (to)
 		cli_set(&c->cache_mode, xstrdup(mode ? mode : "min"));
 	free(s);
@@ -442,7 +443,7 @@ void cli_free(struct cli *c)
 	free(c->compress);
 	free(c->cache_to);
 	free(c->cache_mode);
-	free(c->cache_from);
+	strlist_free(&c->cache_from);
 	free(c->dump_path);
 	strlist_free(&c->ulimits);
 }

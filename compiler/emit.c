@@ -119,6 +119,21 @@ static char *emit_args_comment(const struct cli *c)
 	return buf_steal(&b);
 }
 
+/* $DF2MAKE_CACHE_FROM: the --cache-from sources as a JSON list, in the
+ * order given ([{"type":"local","src":DIR}, ...]), or "" for none. */
+static char *emit_cache_from(const struct cli *c)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < c->cache_from.n; i++)
+		json_array_append_new(
+		    a, json_pack("{ss ss}", "type", "local", "src", c->cache_from.v[i]));
+	s = c->cache_from.n ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : xstrdup("");
+	json_decref(a);
+	return s;
+}
+
 static void emit_prologue(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
@@ -149,7 +164,7 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	ev_take(&ev, "CONTEXT", emit_with(mk_name, c->context));
 	ev_take(&ev, "OUTPUT", emit_with(mk_name, c->output));
 	ev_take(&ev, "OUTPUT_VALUE", emit_with(mk_value, c->output));
-	char *from = c->cache_from ? xasprintf("type=local,src=%s", c->cache_from) : xstrdup("");
+	char *from = emit_cache_from(c);
 	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
 	free(from);
 	ev_emit(&ev, out, "prologue");
@@ -213,8 +228,8 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--cache-to", to);
 		free(to);
 	}
-	if (c->cache_from) {
-		char *from = xasprintf("type=local,src=%s", c->cache_from);
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		char *from = xasprintf("type=local,src=%s", c->cache_from.v[i]);
 		emit_opt(&b, "--cache-from", from);
 		free(from);
 	}
