@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "progress.h"
@@ -44,16 +45,13 @@ static char *run_text(json_t *spec)
  * remove_tree can descend (rootless, we are not root out here). */
 static void remove_scratch(const char *dir, const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name), *ww = xasprintf("%s/work/work", p);
-	char *w2 = xasprintf("%s/work", p);
+	cleanup_free char *p = xasprintf("%s/%s", dir, name);
+	cleanup_free char *ww = xasprintf("%s/work/work", p), *w2 = xasprintf("%s/work", p);
 	struct error ignored;
 
 	chmod(ww, 0700);
 	chmod(w2, 0700);
 	remove_tree(p, &ignored);
-	free(p);
-	free(ww);
-	free(w2);
 }
 
 /* Per-mount scratch: rw-bind uppers, step views, cache seeds, ignore
@@ -71,24 +69,20 @@ static int is_scratch(const char *name)
 /* Everything in STATE/KEY but the upper and chain.json is scratch. */
 static void cleanup_step_dir(const struct rt *rt, const char *key)
 {
-	char *dir = rt_path(rt, key, NULL);
-	char *wk = xasprintf("%s/work/work", dir);
+	cleanup_free char *dir = rt_path(rt, key, NULL);
+	cleanup_free char *ww = xasprintf("%s/work/work", dir), *wk = xasprintf("%s/work", dir);
 	struct error ignored;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	chmod(wk, 0700);
-	free(wk);
+	chmod(ww, 0700);
 	while (d && (de = readdir(d))) {
 		if (is_scratch(de->d_name))
 			remove_scratch(dir, de->d_name);
 	}
 	if (d)
 		closedir(d);
-	wk = xasprintf("%s/work", dir);
 	remove_tree(wk, &ignored);
-	free(wk);
-	free(dir);
 }
 
 static int is_opaque(const char *p)
