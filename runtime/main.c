@@ -79,8 +79,8 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	r = rt_step_lock(rt, name, argv[0], &done, &e);
 	if (r == 0 && done)
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
-	else if (r == 0)
-		r = fn(rt, argv[0], spec, &e);
+	else if (r == 0 && (r = fn(rt, argv[0], spec, &e)) == 0)
+		rt_step_record(name);
 	rt_step_unlock();
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);
