@@ -268,6 +268,7 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	r = sandbox_run(sb, &status, e);
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
+	progress_timing_note(t, "net", sb->net.timing);
 	cleanup_step_dir(rt, key);
 	if (r < 0)
 		return -1;
