@@ -82,7 +82,7 @@ see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
 		local mk='busybox mknod /n c 1 3 && { (echo x >/n) 2>/dev/null && echo opened || echo refused; }'
 		run_step k4n '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"]}'
 		is "$out" refused "[$MODE] the rootfs is nodev: a node made by mknod does not open"
-		run_step k4m '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"],"security":"insecure"}'
+		run_step k4m '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"],"security":"insecure","entitlements":["security.insecure"]}'
 		is "$out" opened "[$MODE] security=insecure: devices on the rootfs open"
 	fi
 	run_step k5 '{"parent":"k1","args":["/bin/sh","-c","echo hi >/new; rm /bin/wc; mkdir -p /etc/d"],"env":["PATH=/bin"]}'
