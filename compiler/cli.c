@@ -26,6 +26,7 @@ enum {
 	OPT_GRAPH,
 	OPT_DUMP,
 	OPT_VERSION,
+	OPT_CHECK,
 };
 
 static const struct option cli_opts[] = {
@@ -45,6 +46,7 @@ static const struct option cli_opts[] = {
     {"plan", no_argument, NULL, OPT_PLAN},
     {"graph", no_argument, NULL, OPT_GRAPH},
     {"dump-ast", required_argument, NULL, OPT_DUMP},
+    {"check", no_argument, NULL, OPT_CHECK},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -60,6 +62,7 @@ static void cli_usage(FILE *f)
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
+	      "       df2make --check [options] [CONTEXT]\n"
 	      "\n"
 	      "  -f FILE            Dockerfile (default CONTEXT/Dockerfile)\n"
 	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
@@ -76,7 +79,8 @@ static void cli_usage(FILE *f)
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
-	      "  --dump-ast FILE    print the syntax tree of FILE\n",
+	      "  --dump-ast FILE    print the syntax tree of FILE\n"
+	      "  --check            run BuildKit's build checks only\n",
 	      f);
 }
 
@@ -204,6 +208,9 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_GRAPH:
 		c->mode = MODE_GRAPH;
+		break;
+	case OPT_CHECK:
+		c->check = 1;
 		break;
 	case OPT_DUMP:
 		c->mode = MODE_DUMP;

@@ -35,6 +35,7 @@ struct cli {
 	char *templates;	 /* absolute --templates dir or NULL */
 	char *compress;		 /* none|gzip|zstd */
 	char *dump_path;	 /* --dump-ast FILE */
+	int check;		 /* --check: run the build checks only (lint.h) */
 	int argc;		 /* the original arguments, for build.mk's header */
 	char **argv;
 };
