@@ -83,8 +83,7 @@ static const struct rule rules[R_COUNT] = {
 			    "changes"},
     [R_UNDEFINED_VAR] = {"UndefinedVar", URL("undefined-var"),
 			 "Usage of undefined variable '$%s'%s"},
-    [R_MULTIPLE_INSTR] = {"MultipleInstructionsDisallowed",
-			  URL("multiple-instructions-disallowed"),
+    [R_MULTIPLE_INSTR] = {"MultipleInstructionsDisallowed", URL("multiple-instructions-disallowed"),
 			  "Multiple %s instructions should not be used in the same stage because "
 			  "only the last one will be used"},
     [R_LEGACY_KV] = {"LegacyKeyValueFormat", URL("legacy-key-value-format"),
@@ -107,7 +106,8 @@ static const struct rule rules[R_COUNT] = {
 			"Attempting to %s file %s that is excluded by .dockerignore"},
     [R_DEFINITION_DESCRIPTION] = {"InvalidDefinitionDescription",
 				  URL("invalid-definition-description"),
-				  "Comment for %s should follow the format: `# %s <description>`", 1},
+				  "Comment for %s should follow the format: `# %s <description>`",
+				  1},
     [R_EXPOSE_PROTO_CASING] = {"ExposeProtoCasing", URL("expose-proto-casing"),
 			       "Defined protocol '%s' in EXPOSE instruction should be lowercase"},
     [R_EXPOSE_INVALID_FORMAT] = {"ExposeInvalidFormat", URL("expose-invalid-format"),
@@ -125,11 +125,11 @@ struct lcfg {
  * rules read. */
 struct lstage {
 	const struct instr *from;
-	size_t first, end; /* its instructions: df->instrs[first..end) */
-	char *image;	   /* FROM image expanded with the global ARGs */
-	char *platform;	   /* FROM --platform expanded, or NULL */
-	int base;	   /* index of the base stage, or -1 */
-	struct vars env;   /* the state's env: base env, ENV, ARG values */
+	size_t first, end;	 /* its instructions: df->instrs[first..end) */
+	char *image;		 /* FROM image expanded with the global ARGs */
+	char *platform;		 /* FROM --platform expanded, or NULL */
+	int base;		 /* index of the base stage, or -1 */
+	struct vars env;	 /* the state's env: base env, ENV, ARG values */
 	struct strlist declared; /* ARG names (d.buildArgs) */
 	int env_known;		 /* 0: base image not in the store */
 	int shell_set, workdir_set;
@@ -536,7 +536,6 @@ static char *lint_word(struct lint *l, struct lstage *s, const struct instr *in,
 	return r ? r : xstrdup("");
 }
 
-
 /* ---- checks of the whole file (instructions.Parse, validate*) ---- */
 
 /* InvalidDefinitionDescription: the comment right above an ARG or a named
@@ -800,9 +799,10 @@ static void stage_image(struct lint *l, struct lstage *s)
 	if (os && arch &&
 	    (strcmp(os, wos ? wos : l->os) || strcmp(arch, warch ? warch : l->arch))) {
 		char *got = xasprintf("%s/%s", os, arch);
-		char *want = s->platform ? xasprintf("%s/%s", wos, warch)
-					 : (*l->variant ? xasprintf("%s/%s/%s", l->os, l->arch, l->variant)
-							: xasprintf("%s/%s", l->os, l->arch));
+		char *want = s->platform
+				 ? xasprintf("%s/%s", wos, warch)
+				 : (*l->variant ? xasprintf("%s/%s/%s", l->os, l->arch, l->variant)
+						: xasprintf("%s/%s", l->os, l->arch));
 		char *qg = quote(got), *qw = quote(want);
 		l->cur = l->global;
 		lint_report(l, R_INVALID_BASE_PLATFORM, &s->from->loc, s->image, qg, qw);
@@ -846,8 +846,9 @@ static void stage_init(struct lint *l, struct lstage *s, size_t idx)
  * word and none is an allowed one (validations.go's two regexps). */
 static int secret_name(const char *key)
 {
-	static const char *const deny[] = {"apikey", "auth",  "credential", "credentials", "key",
-					   "password", "pword", "passwd",    "secret",	    "token"};
+	static const char *const deny[] = {"apikey", "auth",	 "credential", "credentials",
+					   "key",    "password", "pword",      "passwd",
+					   "secret", "token"};
 	static const char *const allow[] = {"public", "file", "version"};
 	int hit = 0;
 
@@ -1152,7 +1153,8 @@ static void lint_text(struct lint *l)
 	l->nlines--;
 	for (size_t ln = 1; ln <= l->nlines; ln++) {
 		char *c = comment_at(l, ln), *p = c;
-		size_t n = p ? strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") : 0;
+		size_t n =
+		    p ? strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") : 0;
 		int dir = n && (!strncasecmp(p, "syntax", n) || !strncasecmp(p, "escape", n) ||
 				!strncasecmp(p, "check", n));
 		for (p += n; dir && (*p == ' ' || *p == '\t'); p++)
@@ -1184,7 +1186,8 @@ static void lint_ignore(struct lint *l)
 			ln[st + n] = '\0';
 			ln += st;
 			l->ignore_has_neg |= ln[0] == '!';
-			l->ignore_root |= !strcmp(ln, "*") || !strcmp(ln, "**") || !strcmp(ln, "**/*");
+			l->ignore_root |=
+			    !strcmp(ln, "*") || !strcmp(ln, "**") || !strcmp(ln, "**/*");
 		}
 	}
 	free(text);
@@ -1309,8 +1312,8 @@ static void lint_violation(const struct diags *d)
 		}
 	}
 	if (d->n)
-		fprintf(stderr, "%s:%d:%d: error: lint violation found for rules: %s\n", d->v[0].file,
-			d->v[0].line, d->v[0].col, b.s);
+		fprintf(stderr, "%s:%d:%d: error: lint violation found for rules: %s\n",
+			d->v[0].file, d->v[0].line, d->v[0].col, b.s);
 	buf_free(&b);
 }
 
