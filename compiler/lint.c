@@ -1276,6 +1276,11 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 		strlist_free(&cm);
 	}
 	l.cur = l.global;
+	/* a compile shows the reader's own warning for these (instr.c) */
+	for (size_t i = 0; !reach && i < df->nempty_cont; i++) {
+		struct loc at = {df->path, df->empty_cont[i], 1, df->empty_cont[i]};
+		lint_report(&l, R_NO_EMPTY_CONTINUATION, &at);
+	}
 	check_stage_names(&l);
 	check_casing(&l);
 	check_default_args(&l);
