@@ -1352,11 +1352,9 @@ void lint_build(const struct dockerfile *df, const struct cli *c, const struct g
 	for (size_t i = 0; i < df->ninstrs; i++)
 		nfrom += df->instrs[i].kind == I_FROM;
 	/* the graph's stages are the FROMs in order; else check them all */
-	if (g && g->nstages == nfrom) {
-		reach = xcalloc(nfrom + 1, 1);
-		for (size_t i = 0; i < nfrom; i++)
-			reach[i] = (g->stages[i].flags & FLAG_REACH) != 0;
-	}
+	reach = xcalloc(nfrom + 1, 1);
+	for (size_t i = 0; i < nfrom; i++)
+		reach[i] = !g || g->nstages != nfrom || (g->stages[i].flags & FLAG_REACH);
 	err = lint_run(df, c, reach, &d);
 	diag_print(&d, stderr, 0);
 	free(reach);
