@@ -56,7 +56,7 @@ static void cli_usage(FILE *f)
 {
 	fputs("usage: df2make [-f Dockerfile] [-t NAME[:TAG]] [--target STAGE]\n"
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
-	      "               [--secret id=ID,src=FILE]... [--allow ENTITLEMENT]...\n"
+	      "               [--secret id=ID[,src=FILE|,env=VAR]]... [--allow ENTITLEMENT]...\n"
 	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
 	      "               [--templates DIR] [--compress none|gzip|zstd] [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
@@ -68,10 +68,12 @@ static void cli_usage(FILE *f)
 	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
 	      "  --target STAGE     build this stage (default: the last one)\n"
 	      "  --build-arg K=V    set a build argument; K alone takes it from the environment\n"
-	      "  -o OUTPUT          image.tar (default), or type=tar|oci|local,dest=PATH\n"
+	      "  -o OUTPUT          image.tar (default), or type=tar|docker|oci|local,dest=PATH\n"
+	      "                     (type=oci: an OCI archive; tar=false: a layout directory)\n"
 	      "  --state DIR        build state (default .df2make beside build.mk)\n"
 	      "  --store DIR        image store (default $DF2MAKE_STORE or ~/.cache/df2make)\n"
-	      "  --secret id=ID,src=FILE  a file for RUN --mount=type=secret\n"
+	      "  --secret id=ID,src=FILE|env=VAR  a file or a variable (read when make\n"
+	      "                     runs) for RUN --mount=type=secret\n"
 	      "  --allow E          grant network.host, security.insecure or device[=NAME]\n"
 	      "  --ssh ID[=SOCKET]  grant RUN --mount=type=ssh,id=ID an agent (no SOCKET:\n"
 	      "                     the $SSH_AUTH_SOCK make runs with)\n"
@@ -96,6 +98,7 @@ static void cli_output(struct cli *c, const char *arg)
 {
 	char *s, *tok, *save = NULL;
 
+	c->output_tar = -1;
 	if (!strchr(arg, '=')) {
 		cli_set(&c->output, xstrdup(arg));
 		cli_set(&c->output_type, xstrdup("tar"));
@@ -107,11 +110,16 @@ static void cli_output(struct cli *c, const char *arg)
 			cli_set(&c->output_type, xstrdup(tok + 5));
 		else if (startswith(tok, "dest="))
 			cli_set(&c->output, xstrdup(tok + 5));
+		else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0)
+			c->output_tar = tok[4] == 't';
 		else
-			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH)",
+			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
+			      "[,tar=true|false])",
 			      tok);
 	}
 	free(s);
+	if (c->output_tar >= 0 && (!c->output_type || strcmp(c->output_type, "oci")))
+		fatal("-o: tar= applies to type=oci only");
 	if (c->output_type && strcmp(c->output_type, "docker") == 0) { /* a docker-archive tar */
 		free(c->output_type);
 		c->output_type = xstrdup("tar");
@@ -123,10 +131,38 @@ static void cli_output(struct cli *c, const char *arg)
 		fatal("-o: dest= is required");
 }
 
-/* --secret id=X,src=F (also source=, and type=file) */
+/* Where a --secret comes from, as buildx: src= (or source=) a file,
+ * env= a variable (type=env takes src= as the variable's name), neither:
+ * the variable named like the id if it is set, else the file of that
+ * name. Only the name or the path is kept: the value is read when make
+ * runs, by the runtime, so build.mk never holds it. */
+static void cli_secret_source(struct cli_secret *sec, const char *type, const char *src,
+			      const char *env)
+{
+	if (type && strcmp(type, "env") == 0 && !env)
+		env = src, src = NULL;
+	if (!src && !env) {
+		if (getenv(sec->id))
+			env = sec->id;
+		else
+			src = sec->id;
+	}
+	if (src && env)
+		fatal("--secret %s: src= and env= both given", sec->id);
+	if (env && !*env)
+		fatal("--secret %s: env= needs a variable name", sec->id);
+	if (src && !*src)
+		fatal("--secret %s: src= needs a file", sec->id);
+	sec->src = src ? path_abs(src) : NULL;
+	sec->env = env ? xstrdup(env) : NULL;
+}
+
+/* --secret id=X[,src=F|,env=VAR][,type=file|env] */
 static void cli_secret(struct cli *c, const char *arg)
 {
-	char *s = xstrdup(arg), *tok, *save = NULL, *id = NULL, *src = NULL;
+	char *s = xstrdup(arg), *tok, *save = NULL, *id = NULL, *src = NULL, *env = NULL;
+	char *type = NULL;
+	struct cli_secret *sec;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (startswith(tok, "id="))
@@ -135,15 +171,21 @@ static void cli_secret(struct cli *c, const char *arg)
 			src = tok + 4;
 		else if (startswith(tok, "source="))
 			src = tok + 7;
-		else if (strcmp(tok, "type=file") != 0)
-			fatal("--secret: unsupported option '%s' (want id=ID,src=FILE)", tok);
+		else if (startswith(tok, "env="))
+			env = tok + 4;
+		else if (strcmp(tok, "type=file") == 0 || strcmp(tok, "type=env") == 0)
+			type = tok + 5;
+		else
+			fatal("--secret: unsupported option '%s' (want id=ID,src=FILE or "
+			      "id=ID,env=VAR)",
+			      tok);
 	}
-	if (!id || !*id || !src || !*src)
-		fatal("--secret: want id=ID,src=FILE");
+	if (!id || !*id)
+		fatal("--secret: want id=ID,src=FILE or id=ID,env=VAR");
 	c->secrets = xreallocarray(c->secrets, c->nsecrets + 1, sizeof(*c->secrets));
-	c->secrets[c->nsecrets].id = xstrdup(id);
-	c->secrets[c->nsecrets].src = path_abs(src);
-	c->nsecrets++;
+	sec = &c->secrets[c->nsecrets++];
+	sec->id = xstrdup(id);
+	cli_secret_source(sec, type, src, env);
 	free(s);
 }
 
@@ -252,6 +294,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 	int opt;
 
 	memset(c, 0, sizeof(*c));
+	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
 	while ((opt = getopt_long(argc, argv, "f:t:o:h", cli_opts, NULL)) != -1)
@@ -283,6 +326,7 @@ void cli_free(struct cli *c)
 	for (size_t i = 0; i < c->nsecrets; i++) {
 		free(c->secrets[i].id);
 		free(c->secrets[i].src);
+		free(c->secrets[i].env);
 	}
 	free(c->secrets);
 	ent_free(&c->ent);

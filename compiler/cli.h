@@ -10,10 +10,11 @@
 
 enum cli_mode { MODE_MAKE, MODE_PLAN, MODE_GRAPH, MODE_DUMP };
 
-/* --secret id=X,src=F */
+/* --secret id=X,src=F or id=X,env=VAR: one of src and env is set */
 struct cli_secret {
 	char *id;
 	char *src; /* absolute host path; never read by df2make */
+	char *env; /* environment variable read when make runs; never by df2make */
 };
 
 struct cli {
@@ -26,6 +27,7 @@ struct cli {
 	struct strlist build_args_raw; /* as given, for the remake rule */
 	char *output;		       /* -o destination as given (relative to make's cwd) */
 	char *output_type;	       /* "tar", "oci" or "local" */
+	int output_tar;		       /* type=oci: tar=true 1, tar=false 0, unset -1 */
 	char *state;		       /* absolute, or NULL: .df2make beside build.mk */
 	char *store;		       /* absolute */
 	struct cli_secret *secrets;

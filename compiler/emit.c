@@ -69,6 +69,18 @@ static void emit_check_name(const char *what, const char *path)
 		      what, path);
 }
 
+/* `-o .PHONY` would write a rule for a special target (make drops a
+ * leading "./" from names, so `./.PHONY` too). */
+static void emit_check_special(const char *output)
+{
+	const char *o = output;
+
+	while (o[0] == '.' && o[1] == '/')
+		o += 2 + strspn(o + 2, "/");
+	if (o[0] == '.' && o[1] && strspn(o + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(o + 1))
+		fatal("-o '%s' names a special make target: choose another name", output);
+}
+
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
  * df2make (installed) or in the build tree, else the one on PATH. */
 static char *emit_runtime_path(void)
@@ -117,6 +129,9 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	emit_check_name("-o", c->output);
 	emit_check_name("context", c->context);
 	emit_check_name("-f", c->dockerfile);
+	/* the base steps and build.mk depend on the store's ref files */
+	emit_check_name("--store", c->store);
+	emit_check_special(c->output);
 	ev_set(&ev, "VERSION", PACKAGE_VERSION);
 	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
 	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
@@ -164,14 +179,19 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--target", c->target);
 	for (size_t i = 0; i < c->build_args_raw.n; i++)
 		emit_opt(&b, "--build-arg", c->build_args_raw.v[i]);
-	char *o = xasprintf("type=%s,dest=%s", c->output_type, c->output);
+	char *o = xasprintf("type=%s,dest=%s%s", c->output_type, c->output,
+			    c->output_tar < 0 ? ""
+			    : c->output_tar   ? ",tar=true"
+					      : ",tar=false");
 	emit_opt(&b, "-o", strcmp(c->output_type, "tar") == 0 ? c->output : o);
 	free(o);
 	if (c->state)
 		emit_opt(&b, "--state", c->state);
 	emit_opt(&b, "--store", c->store);
 	for (size_t i = 0; i < c->nsecrets; i++) {
-		char *s = xasprintf("id=%s,src=%s", c->secrets[i].id, c->secrets[i].src);
+		const struct cli_secret *sec = &c->secrets[i];
+		char *s = sec->env ? xasprintf("id=%s,env=%s", sec->id, sec->env)
+				   : xasprintf("id=%s,src=%s", sec->id, sec->src);
 		emit_opt(&b, "--secret", s);
 		free(s);
 	}
@@ -247,8 +267,12 @@ static void emit_remake(struct graph *g, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	char *cmd = emit_command(c);
+	/* a --build-arg value may hold a newline (a certificate, say) */
+	if (strstr(cmd, "$$" MK_NL_VAR))
+		mk_nl_define(out);
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", emit_command(c));
+	ev_take(&ev, "COMMAND", cmd);
 	ev_emit(&ev, out, "remake");
 }
 
@@ -504,19 +528,21 @@ json_t *emit_pack_spec(struct graph *g)
 	const struct cli *c = g->cli;
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
-	json_t *layers = json_array();
+	json_t *layers = json_array(), *out;
 	struct config *cfg = &g->target->cfg;
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
-	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title",
-			 "exporting to image", "loc", "", "output", "type", c->output_type, "dest",
-			 c->output, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
-			 cfg->cfg, "author", cfg->author ? json_string(cfg->author) : json_null(),
-			 "architecture", g->arch, "os", g->os, "variant",
-			 *g->variant ? json_string(g->variant) : json_null(), "history",
-			 cfg->history, "layers", layers);
+	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
+	if (c->output_tar >= 0)
+		json_object_set_new(out, "tar", json_boolean(c->output_tar));
+	return json_pack(
+	    "{ss ss so so so sO so ss ss so sO so}", "title", "exporting to image", "loc", "",
+	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg,
+	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    cfg->history, "layers", layers);
 }
 
 static void emit_pack(struct graph *g, struct buf *out)

@@ -15,7 +15,6 @@ static const struct {
 } ent_known[] = {
     {"network.host", ENT_NETWORK_HOST},
     {"security.insecure", ENT_SECURITY_INSECURE},
-    {"device", ENT_DEVICE},
 };
 
 /* Every device grant as given ("device" alone grants them all). */
@@ -68,18 +67,16 @@ void ent_parse_allow(struct entitlements *e, const char *arg)
 	      arg);
 }
 
-/* A socket path goes into a make assignment: make cannot hold a newline
- * there, and a trailing backslash would join the next line. */
+/* A socket path goes into a make assignment (mk_value escapes `$` and
+ * `#`; path_abs makes it start with `/`, so no leading blank is lost):
+ * make cannot hold a newline there, and a trailing backslash would join
+ * the next line. */
 static char *ent_socket_path(const char *id, const char *path)
 {
 	size_t n = strlen(path);
 
-	if (!n)
-		fatal("--ssh %s=: the socket path is empty", id);
-	if (strchr(path, '\n') || path[n - 1] == '\\' || path[n - 1] == ' ' || path[n - 1] == '\t')
-		fatal("--ssh %s: a socket path cannot contain a newline or end in a backslash or a "
-		      "blank",
-		      id);
+	if (strchr(path, '\n') || path[n - 1] == '\\')
+		fatal("--ssh %s: a socket path cannot contain a newline or end in a backslash", id);
 	return path_abs(path);
 }
 
@@ -99,7 +96,8 @@ void ent_parse_ssh(struct entitlements *e, const char *arg)
 		      id);
 	e->ssh = xreallocarray(e->ssh, e->nssh + 1, sizeof(*e->ssh));
 	e->ssh[e->nssh].id = id;
-	e->ssh[e->nssh].socket = eq ? ent_socket_path(id, eq + 1) : NULL;
+	/* ID= as buildx: no path, the agent of $SSH_AUTH_SOCK */
+	e->ssh[e->nssh].socket = eq && eq[1] ? ent_socket_path(id, eq + 1) : NULL;
 	e->nssh++;
 }
 
@@ -124,11 +122,12 @@ void ent_names(const struct entitlements *e, struct strlist *out)
 	size_t first = out->n;
 
 	for (size_t i = 0; i < LEN(ent_known); i++)
-		if ((e->allow & ent_known[i].bit) && ent_known[i].bit != ENT_DEVICE)
+		if (e->allow & ent_known[i].bit)
 			strlist_add(out, ent_known[i].name);
 	for (size_t i = 0; i < e->devices.n; i++)
 		strlist_add(out, e->devices.v[i]);
-	qsort(out->v + first, out->n - first, sizeof(*out->v), ent_cmp);
+	if (out->n > first) /* qsort's base must not be NULL, even for 0 items */
+		qsort(out->v + first, out->n - first, sizeof(*out->v), ent_cmp);
 }
 
 const struct ent_ssh *ent_ssh_find(const struct entitlements *e, const char *id)

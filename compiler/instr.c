@@ -1184,6 +1184,16 @@ static void instr_clear(struct instr *in);
 
 /* The trigger as BuildKit parses it when it fires (a one-line Dockerfile),
  * located at the ONBUILD; NULL when it does not parse. */
+/* A trigger was parsed from its own text, so the places of its flags
+ * are in that text: errors about them point at the trigger instead. */
+static void trigger_relocate(struct instr *in)
+{
+	in->network_line = in->security_line = in->loc.line;
+	in->network_col = in->security_col = in->loc.col;
+	for (size_t i = 0; i < in->nmounts; i++)
+		in->mounts[i].loc = in->loc;
+}
+
 static struct instr *trigger_parse(struct ctx *oc, const char *text, const struct pnode *at)
 {
 	struct df_error err;
@@ -1196,6 +1206,7 @@ static struct instr *trigger_parse(struct ctx *oc, const char *text, const struc
 		if (convert(&c, &t->nodes[0], in)) {
 			in->loc =
 			    (struct loc){c.path, at->child->line, at->child->col, at->end_line};
+			trigger_relocate(in);
 		} else {
 			instr_clear(in); /* its strings stay in the arena */
 			in = NULL;
@@ -1597,6 +1608,7 @@ struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char 
 	}
 	parse_free(t);
 	tr->in.loc = *loc;
+	trigger_relocate(&tr->in);
 	return &tr->in;
 }
 

@@ -792,12 +792,22 @@ static long long disp_size(const char *s, const struct instr *in)
 	return (long long)(v * (double)mul);
 }
 
-static const char *disp_secret_src(const struct disp *d, const char *id)
+static const struct cli_secret *disp_secret(const struct disp *d, const char *id)
 {
 	for (size_t i = 0; i < d->g->cli->nsecrets; i++)
 		if (strcmp(d->g->cli->secrets[i].id, id) == 0)
-			return d->g->cli->secrets[i].src;
+			return &d->g->cli->secrets[i];
 	return NULL;
+}
+
+/* "src": the file's path, or {"env": VAR} for a secret the runtime takes
+ * from its environment (the variable make runs with); never the value. */
+static void disp_secret_src(struct spec *sp, struct sv *m, const struct cli_secret *sec)
+{
+	if (sec->env)
+		sv_set_str(sp, sv_set(m, "src", sv_obj(sp)), "env", sec->env);
+	else
+		sv_set_str(sp, m, "src", sec->src);
 }
 
 static void disp_mount_ids(struct spec *sp, struct sv *m, const struct mount *mt)
@@ -867,20 +877,20 @@ struct mnt {
 static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
 			     struct mnt *w, char **vars, const struct instr *in)
 {
-	const char *src;
+	const struct cli_secret *sec;
 
 	if (!w->id)
 		w->id = xstrdup(w->target ? strrchr(w->target, '/') + 1 : "");
 	/* With env= and no target= the secret is only the variable: no file. */
 	if (!w->target && !mt->env)
 		w->target = xasprintf("/run/secrets/%s", w->id);
-	src = disp_secret_src(d, w->id);
-	if (!src && mt->required)
+	sec = disp_secret(d, w->id);
+	if (!sec && mt->required)
 		loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)", w->id,
 			  w->id);
-	if (!src)
+	if (!sec)
 		return 0;
-	sv_set_str(sp, m, "src", src);
+	disp_secret_src(sp, m, sec);
 	if (mt->env) {
 		char *e = disp_expand(d, mt->env, vars, in);
 		sv_set_str(sp, m, "env", e);

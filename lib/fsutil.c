@@ -31,39 +31,6 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* fsync before rename: after a crash the real name holds either the old
- * bytes or all of the new ones, never a renamed but empty file (ext4's
- * delayed allocation makes that possible without it). */
-int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	int ret = 0;
-
-	if (fd < 0) {
-		ret = error_set(e, errno, "create %s", tmp);
-		goto out;
-	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		ret = error_set(e, errno, "write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		ret = error_set(e, errno, "close %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		ret = error_set(e, errno, "rename %s to %s", tmp, path);
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return ret;
-}
-
 /* A temp entry's lock: flock on its own fd. A killed writer's lock dies
  * with it, so tmp_sweep can take exactly the killed writers' temps. The
  * sweeper may have removed the entry between our create and our flock:
@@ -117,6 +84,30 @@ int tmp_mkdir(const char *base, char **tmp, struct error *e)
 		free(t);
 	}
 	return error_set(e, EAGAIN, "create %s.tmp-*", base);
+}
+
+/* A locked temp (tmp_open) so that a killed writer's is swept, fsync
+ * before rename: after a crash the real name holds either the old bytes or
+ * all of the new ones, never a renamed but empty file (ext4's delayed
+ * allocation makes that possible without it). */
+int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
+{
+	char *tmp = NULL;
+	int fd = tmp_open(path, &tmp, e), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		ret = error_set(e, errno, "write %s", tmp);
+	else if (rename(tmp, path) < 0)
+		ret = error_set(e, errno, "rename %s to %s", tmp, path);
+	if (ret < 0)
+		unlink(tmp);
+	/* closed after the rename: the lock keeps sweepers off until then */
+	if (close(fd) < 0 && ret == 0)
+		ret = error_set(e, errno, "close %s", path);
+	free(tmp);
+	return ret;
 }
 
 /* 1 when name is a temp name tmp_open/tmp_mkdir made with that prefix. */

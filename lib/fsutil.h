@@ -9,7 +9,8 @@
 
 struct error;
 
-/* Writes data to path via "path.tmp.PID" + rename(). */
+/* Writes data to path via a locked temp "path.tmp-XXXXXX", fsync and
+ * rename(). */
 int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e);
 /* A new temp file "BASE.tmp-XXXXXX", flock'ed while the returned fd is
  * open (so tmp_sweep leaves it alone); *tmp gets its path (malloc'd).

@@ -89,6 +89,12 @@ int mk_name_ancestor(char *path)
 	return 1;
 }
 
+void mk_nl_define(struct buf *b)
+{
+	buf_adds(b, "\n# One newline, for recipe words that hold one.\n"
+		    "define " MK_NL_VAR "\n\n\nendef\nexport " MK_NL_VAR "\n");
+}
+
 void mk_shell(struct buf *b, const char *s)
 {
 	buf_addc(b, '\'');
@@ -101,9 +107,9 @@ void mk_shell(struct buf *b, const char *s)
 		else if (*s == '$')
 			buf_adds(b, "$$");
 		else if (*s == '\n')
-			/* a raw newline would end the recipe line; JSON specs
-			 * never contain one, paths were refused earlier */
-			fatal("cannot put a newline into a make recipe: %s", s);
+			/* a raw newline would end the recipe line: the shell
+			 * takes it from the environment instead */
+			buf_adds(b, "'\"$$" MK_NL_VAR "\"'");
 		if (*s)
 			s++;
 	}

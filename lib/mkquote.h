@@ -22,8 +22,16 @@ void mk_name(struct buf *b, const char *path);
 /* Shortens path in place to its nearest ancestor that mk_name_ok() accepts
  * (an absolute path always has one: "/"); 0 if there is none. */
 int mk_name_ancestor(char *path);
-/* Appends s as one single-quoted shell word with `$` doubled for make;
- * fatal on a newline, which no recipe line can hold. */
+/* The variable mk_nl_define() defines as one newline and exports: no
+ * recipe line can hold a raw newline, the shell's environment can. */
+#define MK_NL_VAR "DF2MAKE_NL"
+
+/* Appends the definition of MK_NL_VAR, for a Makefile whose recipes hold
+ * words written by mk_shell() from text with a newline. */
+void mk_nl_define(struct buf *b);
+
+/* Appends s as one single-quoted shell word with `$` doubled for make; a
+ * newline becomes "$$DF2MAKE_NL" outside the quotes. */
 void mk_shell(struct buf *b, const char *s);
 /* Appends s single-quoted for the shell as the value of a make `:=`
  * assignment (a recipe word kept in a variable). */

@@ -111,47 +111,58 @@ static int layer_write_meta(const struct rt *rt, const char *key, const struct s
 	return r;
 }
 
+/* The blob goes to a locked temp beside it (swept by the step lock if we
+ * are killed), fsync'd and renamed; an empty layer has no blob. */
+static int layer_blob(const char *upper, const struct layer_lowers *lowers,
+		      const struct layer_opts *o, const char *blob, struct sink *s,
+		      long long *count, struct error *e)
+{
+	char *tmp = NULL;
+	int fd = tmp_open(blob, &tmp, e), r;
+
+	if (fd < 0)
+		return -1;
+	r = layer_stream(upper, lowers, o, fd, s, count, e);
+	/* durable before it gets its name, like every blob (runtime/blob.c) */
+	if (r == 0 && *count > 0 && fsync(fd) < 0)
+		r = error_set(e, errno, "fsync %s", tmp);
+	if (r == 0 && *count > 0 && rename(tmp, blob) < 0)
+		r = error_set(e, errno, "rename %s", tmp);
+	if (r < 0 || *count == 0)
+		unlink(tmp);
+	if (close(fd) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", blob);
+	free(tmp);
+	return r;
+}
+
 static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	const char *parent = json_string_value(json_object_get(spec, "parent"));
 	struct layer_lowers lowers;
 	struct layer_opts o;
 	struct sink s;
-	long long count;
-	char *upper, *blob, *tmp;
-	int fd, r;
+	long long count = 0;
+	char *upper, *blob, *stepdir;
+	int r;
 
 	if (layer_opts(spec, &o, e) < 0)
 		return -1;
 	upper = rt_path(rt, key, "/upper");
 	blob = xasprintf("%s/%s/layer.tar%s", rt->state, key, sink_suffix(o.compress));
-	tmp = xasprintf("%s.tmp.%ld", blob, (long)getpid());
 	r = layer_lowers_load(rt, parent, &lowers, e);
 	/* a step that never made its directory still gets an (empty) layer */
-	char *stepdir = rt_path(rt, key, NULL);
+	stepdir = rt_path(rt, key, NULL);
 	if (r == 0)
 		r = mkdir_p(stepdir, 0755, e);
 	free(stepdir);
-	fd = r < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 && r == 0)
-		r = error_set(e, errno, "create %s", tmp);
-	else if (fd >= 0)
-		r = layer_stream(upper, &lowers, &o, fd, &s, &count, e);
-	/* durable before it gets its name, like every blob (runtime/blob.c) */
-	if (fd >= 0 && r == 0 && count > 0 && fsync(fd) < 0)
-		r = error_set(e, errno, "fsync %s", tmp);
-	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = error_set(e, errno, "close %s", tmp);
-	if (r == 0 && count > 0 && rename(tmp, blob) < 0)
-		r = error_set(e, errno, "rename %s", tmp);
-	if (r < 0 || count == 0)
-		unlink(tmp);
+	if (r == 0)
+		r = layer_blob(upper, &lowers, &o, blob, &s, &count, e);
 	if (r == 0)
 		r = layer_write_meta(rt, key, count > 0 ? &s : NULL, blob, e);
 	layer_lowers_free(&lowers);
 	free(upper);
 	free(blob);
-	free(tmp);
 	return r;
 }
 

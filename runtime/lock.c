@@ -158,38 +158,6 @@ static int done_meanwhile(const char *path, const struct stat *before, double si
 	return since > 0 && ts_sec(st.st_mtim) > since;
 }
 
-/* 1 if name is "<prefix>*.tmp.<pid>" (write_atomic's temp names) of
- * another process. Every writer of KEY's files holds KEY's lock, which we
- * hold now: such a file belongs to a killed run. (Asking whether the pid
- * is alive is not enough: a killed writer can still be an unreaped zombie
- * when its lock is already released.) */
-static int stale_tmp(const char *name, const char *prefix)
-{
-	const char *t = strstr(name, ".tmp.");
-	char *end;
-	long pid;
-
-	if (!startswith(name, prefix) || !t)
-		return 0;
-	pid = strtol(t + 5, &end, 10);
-	return *end == '\0' && pid > 0 && pid != (long)getpid();
-}
-
-/* Removes temp files of killed writers in dir whose names start with prefix:
- * a kill -9 between create and rename leaves them behind. */
-static void sweep_tmp(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (stale_tmp(de->d_name, prefix))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
 /* Creates the state dir 0700 when missing: its uppers hold whatever the
  * build's images hold, setuid-root binaries included, which other local
  * users must not reach (CVE-2021-41091). An existing dir is left as the
@@ -254,8 +222,9 @@ int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *alre
 	}
 	if (out)
 		*already_done = done_meanwhile(out, &before, make_started());
-	sweep_tmp(rt->state, prefix);
-	sweep_tmp(dir, "");
+	/* temps of a killed run of this step: their flock died with it */
+	tmp_sweep(rt->state, prefix);
+	tmp_sweep(dir, "");
 out:
 	free(out);
 	free(prefix);

@@ -196,9 +196,29 @@ static int plan_tmpfs(struct sandbox *sb, json_t *m, const char *target)
 	return 0;
 }
 
+/* The secret's bytes: "src" is the host file, or {"env": NAME} the
+ * variable of that name in the environment make gave us (--secret
+ * id=X,env=NAME). 0, or -1 with why set when it is not there. */
+static int secret_read(json_t *m, char **data, size_t *len, struct error *why)
+{
+	json_t *src = json_object_get(m, "src");
+	const char *name = jstr(src, "env"), *v;
+
+	if (json_is_string(src))
+		return read_file(json_string_value(src), data, len, why);
+	if (!name || !*name)
+		return error_set(why, 0, "no source");
+	v = getenv(name);
+	if (!v)
+		return error_set(why, 0, "$%s is not set", name);
+	*len = strlen(v);
+	*data = xstrndup(v, *len);
+	return 0;
+}
+
 static int plan_secret(struct sandbox *sb, json_t *m, const char *workdir, struct error *e)
 {
-	const char *id = jstr(m, "id"), *src = jstr(m, "src"), *env = jstr(m, "env");
+	const char *id = jstr(m, "id"), *env = jstr(m, "env");
 	int required = json_is_true(json_object_get(m, "required"));
 	char *data = NULL, *def, *target = NULL;
 	size_t len = 0;
@@ -211,10 +231,10 @@ static int plan_secret(struct sandbox *sb, json_t *m, const char *workdir, struc
 	}
 	if (!id || !*id)
 		return error_set(e, 0, "secret mount: id or target is required");
-	if (!src || read_file(src, &data, &len, &ignored) < 0) {
+	if (secret_read(m, &data, &len, &ignored) < 0) {
 		if (required)
-			return error_set(e, 0, "secret %s: required but not provided%s%s", id,
-					 src ? ": " : "", src ? ignored.msg : "");
+			return error_set(e, 0, "secret %s: required but not provided: %s", id,
+					 ignored.msg);
 		return 0;
 	}
 	if (env) {

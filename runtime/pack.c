@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
@@ -24,6 +25,7 @@ struct pack_ctx {
 	const char *key;
 	json_t *spec;
 	long long epoch;
+	int epoch_set; /* from the spec or SOURCE_DATE_EPOCH, not the default 0 */
 	char created[32];
 	json_t *layers; /* [{digest,size,mediaType,diff_id,path}] bottom first */
 	json_t *steps;	/* {KEY: true} for steps that gave a layer */
@@ -223,6 +225,20 @@ static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers
 			 "config", cdesc, "layers", ls);
 }
 
+/* The tag alone of a full name ("latest" of docker.io/library/a:latest),
+ * as BuildKit and containerd write org.opencontainers.image.ref.name: the
+ * full name goes in io.containerd.image.name. A digest-only name keeps
+ * its digest. */
+static const char *pack_ref_tag(const char *name)
+{
+	const char *at = strchr(name, '@'), *slash = strrchr(name, '/');
+	const char *colon = strrchr(slash ? slash : name, ':');
+
+	if (at)
+		return at + 1;
+	return colon ? colon + 1 : "latest";
+}
+
 /* index.json: one descriptor per tag (as `docker save` does). */
 static json_t *pack_index(json_t *mdesc, json_t *tags)
 {
@@ -233,8 +249,9 @@ static json_t *pack_index(json_t *mdesc, json_t *tags)
 	{
 		json_t *d = json_deep_copy(mdesc);
 		json_object_set_new(d, "annotations",
-				    json_pack("{s:O, s:O}", "io.containerd.image.name", t,
-					      "org.opencontainers.image.ref.name", t));
+				    json_pack("{s:O, s:s}", "io.containerd.image.name", t,
+					      "org.opencontainers.image.ref.name",
+					      pack_ref_tag(json_string_value(t))));
 		json_array_append_new(ms, d);
 	}
 	if (json_array_size(tags) == 0)
@@ -243,18 +260,16 @@ static json_t *pack_index(json_t *mdesc, json_t *tags)
 			 "manifests", ms);
 }
 
-/* manifest.json for `docker load`: paths into blobs/, familiar tags. */
+/* manifest.json for `docker load`: paths into blobs/, and the tags as
+ * full names. docker loads "docker.io/library/a:1" as a:1 either way, but
+ * podman takes a short "a:1" from a docker archive as localhost/a:1: full
+ * names give both the same images. */
 static json_t *pack_docker_manifest(json_t *cdesc, json_t *layers, json_t *tags)
 {
 	json_t *repotags = json_array(), *ls = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(tags, i, v)
-	{
-		char *fam = ref_familiar(json_string_value(v));
-		json_array_append_new(repotags, json_string(fam));
-		free(fam);
-	}
+	json_array_foreach(tags, i, v) json_array_append(repotags, v);
 	json_array_foreach(layers, i, v)
 	{
 		char *p = xasprintf("blobs/sha256/%s",
@@ -276,7 +291,7 @@ static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
 }
 
 /* The file list of the image (OCI layout + docker manifest.json). */
-static int pack_files(struct pack_ctx *c, struct pack_files *f, struct error *e)
+static int pack_files(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
 {
 	json_t *tags = json_object_get(c->spec, "tags");
 	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
@@ -287,7 +302,8 @@ static int pack_files(struct pack_ctx *c, struct pack_files *f, struct error *e)
 	man = pack_manifest(f, cdesc, c->layers);
 	mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
 	pack_add_doc(f, "index.json", pack_index(mdesc, tags));
-	pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
+	if (docker)
+		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
 	pack_finish_list(f);
 	json_decref(cfg);
@@ -317,30 +333,62 @@ static int pack_check_dest(const char *dest, struct error *e)
 	return r;
 }
 
+/* type=oci: a layout directory with tar=false, or without tar= when dest
+ * ends in '/' or is a directory already; else an OCI archive (buildx's
+ * default). */
+static int pack_oci_dir(json_t *out, const char *dest)
+{
+	json_t *tar = json_object_get(out, "tar");
+	struct stat st;
+
+	if (json_is_boolean(tar))
+		return !json_is_true(tar);
+	return endswith(dest, "/") || (stat(dest, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* Writes the image (or root filesystem) to its dest, a path whose
+ * trailing '/' says "a directory" and is not part of the name. */
+static int pack_write(struct pack_ctx *c, const char *type, int dir, const char *dest,
+		      struct error *e)
+{
+	struct pack_files f = {.epoch = c->epoch};
+	int r;
+
+	if (strcmp(type, "local") == 0)
+		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
+	r = pack_files(c, &f, strcmp(type, "tar") == 0, e);
+	if (r == 0)
+		r = dir ? packw_dir(&f, dest, e) : packw_tar(&f, dest, e);
+	pack_files_free(&f);
+	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
+}
+
 static int pack_output(struct pack_ctx *c, struct error *e)
 {
 	json_t *out = json_object_get(c->spec, "output");
 	const char *type = json_string_value(json_object_get(out, "type"));
 	const char *dest = json_string_value(json_object_get(out, "dest"));
-	struct pack_files f = {.epoch = c->epoch};
+	char *name;
+	size_t n;
 	int r;
 
 	if (!type)
 		type = "tar";
 	if (!dest || !*dest)
 		return error_set(e, 0, "output has no dest");
-	if (pack_check_dest(dest, e) < 0)
-		return -1;
-	rt_progress(c->rt, c->key, c->spec, "(%s %s)", type, dest);
-	if (strcmp(type, "local") == 0)
-		return local_write(c->dirs, dest, c->epoch, e);
-	if (strcmp(type, "tar") != 0 && strcmp(type, "oci") != 0)
+	if (strcmp(type, "tar") != 0 && strcmp(type, "oci") != 0 && strcmp(type, "local") != 0)
 		return error_set(e, 0, "unknown output type \"%s\" (tar, oci, local)", type);
-	r = pack_files(c, &f, e);
-	if (r == 0)
-		r = strcmp(type, "tar") == 0 ? packw_tar(&f, dest, e) : packw_dir(&f, dest, e);
-	pack_files_free(&f);
-	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
+	name = xstrdup(dest);
+	for (n = strlen(name); n > 1 && name[n - 1] == '/'; n--)
+		name[n - 1] = '\0';
+	if (pack_check_dest(name, e) < 0) {
+		free(name);
+		return -1;
+	}
+	rt_progress(c->rt, c->key, c->spec, "(%s %s)", type, dest);
+	r = pack_write(c, type, strcmp(type, "oci") == 0 && pack_oci_dir(out, dest), name, e);
+	free(name);
+	return r;
 }
 
 /* What to do about a corrupt stored layer: fsck removes it (and the state
@@ -365,13 +413,19 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	int r = -1;
 
 	c.epoch = json_is_integer(ep) ? json_integer_value(ep) : oci_default_epoch();
+	c.epoch_set =
+	    json_is_integer(ep) || (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"));
 	oci_time((time_t)c.epoch, c.created);
 	c.layers = json_array();
 	c.steps = json_object();
 	c.dirs = json_array();
 	chain = pack_chain(&c, key, e);
-	if (chain && pack_layers(&c, chain, e) == 0)
+	/* gc waits while base layer blobs are copied out of the store */
+	int lock = chain ? store_lock(rt->store, 0, e) : -1;
+	if (lock != -1 && pack_layers(&c, chain, e) == 0)
 		r = pack_output(&c, e);
+	if (lock >= 0)
+		close(lock);
 	if (r < 0 && e->code == PACK_ECORRUPT)
 		pack_corrupt_hint(rt, e);
 	json_decref(chain);

@@ -121,9 +121,13 @@ static int unpack_copy_data(struct unpack_ctx *c, const char *path, struct error
 	la_int64_t off;
 	int r;
 
+	/* < ARCHIVE_OK, not < ARCHIVE_WARN: a failed write(2) (ENOSPC) is
+	 * only a warning to libarchive, and the layer would be renamed into
+	 * place with a short file in it. */
 	while ((r = archive_read_data_block(c->in, &buf, &size, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(c->out, buf, size, off) < ARCHIVE_WARN)
-			return error_set(e, 0, "write %s: %s", path, archive_error_string(c->out));
+		if (archive_write_data_block(c->out, buf, size, off) < ARCHIVE_OK)
+			return error_set(e, archive_errno(c->out), "write %s: %s", path,
+					 archive_error_string(c->out));
 	if (r != ARCHIVE_EOF)
 		return error_set(e, 0, "read %s: %s", path, archive_error_string(c->in));
 	return 0;

@@ -242,6 +242,24 @@ static void test_mounts(size_t skip)
 	       "required secret missing: %s", got);
 	free(got);
 	unlink(src);
+	setenv("TEST_SANDBOX_TOK", "from-env", 1);
+	unsetenv("TEST_SANDBOX_UNSET");
+	got = plan_tail(
+	    "{\"args\":[\"x\"],\"mounts\":["
+	    "{\"type\":\"secret\",\"id\":\"t\",\"src\":{\"env\":\"TEST_SANDBOX_TOK\"}},"
+	    "{\"type\":\"secret\",\"id\":\"u\",\"src\":{\"env\":\"TEST_SANDBOX_UNSET\"}}]}",
+	    skip, &e);
+	TAP_STREQ(got, "file,ro /run/secrets/t (8 bytes, mode 0400, 0:0)\n",
+		  "secret from an environment variable; an unset one is a missing secret");
+	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"secret\",\"id\":\"u\","
+			"\"required\":true,\"src\":{\"env\":\"TEST_SANDBOX_UNSET\"}}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "error: mount 1: secret u: required but not provided: $TEST_SANDBOX_UNSET is not "
+		  "set",
+		  "required secret from an unset variable");
+	free(got);
 	test_ssh(skip);
 	test_seed_ignore(skip);
 	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"tmpfs\",\"target\":\"/\"}]}",

@@ -222,4 +222,30 @@ check "they are gone" [ ! -e "$ST/blobs/sha256/${extra_layer#sha256:}" ] && [ ! 
 rebuilt "the kept image still builds: the same image"
 fsck
 is "$rc" 0 "fsck after gc finds nothing"
+
+# The store lock: gc waits for a user of the store (shared holder), and a
+# FROM waits while gc (exclusive holder) runs.
+# timed CMD...: runs CMD; sets out, rc and ms (how long it took).
+timed() {
+	local start=$(date +%s%N)
+	out=$("$@" 2>&1)
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+}
+flock -s "$ST/lock" sleep 2 &
+holder=$!
+sleep 0.3
+timed "$RT" --store "$ST" gc
+wait "$holder"
+check "gc waited for the store's user (${ms}ms)" [ "$ms" -ge 1400 ]
+like "$out" "waiting for $ST/lock \\(a build or load uses the store\\)" "and said why"
+flock "$ST/lock" sleep 2 &
+holder=$!
+sleep 0.3
+rm -f "$D/image.tar" "$D"/state/*.done
+timed make -f "$D/build.mk"
+wait "$holder"
+is "$rc:$(sha256sum <"$D/image.tar")" "0:$ref" "a build under a held store lock completes"
+check "its FROM waited (${ms}ms)" [ "$ms" -ge 1400 ]
+like "$out" "waiting for $ST/lock \\(gc or fsck --repair holds it\\)" "and said why"
 done_testing

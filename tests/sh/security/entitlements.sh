@@ -56,6 +56,16 @@ refused "$D" "RUN --security=insecure without --allow" \
     --security=insecure mount -t tmpfs x /mnt
     ^" --allow network.host
 
+D=$T/onbuild
+dockerfile "$D" 'FROM busybox AS base
+ONBUILD RUN --network=host true
+FROM base
+RUN true'
+refused "$D" "an ONBUILD trigger with --network=host, run by a later FROM" \
+	"$D/ctx/Dockerfile:2:9: error: network.host is not allowed: RUN --network=host needs df2make --allow network.host
+ONBUILD RUN --network=host true
+        ^"
+
 D=$T/sshreq
 dockerfile "$D" 'FROM busybox
 RUN --mount=type=ssh,id=deploy,required=true true'
@@ -76,6 +86,9 @@ refused "$D" "--allow device with an unknown key" \
 refused "$D" "--ssh with key files" \
 	'df2make: --ssh k: only a single socket is allowed (df2make does not load key files)' \
 	--ssh k=/a,/b
+refused "$D" "--ssh with a path make cannot hold" \
+	'df2make: --ssh k: a socket path cannot contain a newline or end in a backslash' \
+	--ssh 'k=/a\'
 refused "$D" "--ssh twice for one id" 'df2make: --ssh: duplicate agent ID "default"' \
 	--ssh default --ssh default=/x
 compile "$D" --allow network.host --allow security.insecure --allow device \
@@ -191,18 +204,46 @@ env -u SSH_AUTH_SOCK make -f "$D/build.mk" >"$D/log" 2>&1
 check "--ssh default, make without SSH_AUTH_SOCK: fails" [ $? -ne 0 ]
 log_has "$D" 'ssh default: no agent socket: \$DF2MAKE_SSH_default is empty' "  saying the variable is empty"
 
-# --ssh ID=SOCKET: that path, for that id only.
+# --ssh ID=SOCKET: that path (make syntax in it is data), for that id only.
+kill "$AGENT" 2>/dev/null
+wait "$AGENT" 2>/dev/null
+GH_SOCK="$T/a \$(x) #1.sock"
+agent "$GH_SOCK"
 D=$T/ssh-id
 dockerfile "$D" 'FROM busybox
 RUN --mount=type=ssh,id=gh,target=/agent probe sock /agent gh-ok
 RUN --mount=type=ssh echo "default=${SSH_AUTH_SOCK:-none}"'
-compile "$D" --ssh "gh=$T/agent.sock"
+compile "$D" --ssh "gh=$GH_SOCK"
 env -u SSH_AUTH_SOCK make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "--ssh gh=SOCKET: the build runs"
 log_has "$D" "agent:gh-ok" "  the gh mount reaches that socket"
 log_has "$D" "default=none" "  the default id, not granted, gets nothing"
 kill "$AGENT" 2>/dev/null
 wait "$AGENT" 2>/dev/null
+
+# ---- secrets from the environment: read when make runs, never in build.mk ----
+D=$T/secret-env
+dockerfile "$D" 'FROM busybox
+RUN --mount=type=secret,id=tok,env=TOK,target=/run/secrets/tok echo "len=${#TOK} file=$(cat /run/secrets/tok)"
+RUN --mount=type=secret,id=gone echo "gone=$(cat /run/secrets/gone 2>&1 | head -c 40)"'
+DF_SECRET_VALUE=compile-time-value-$$ compile "$D" --secret id=tok,env=DF_SECRET_VALUE \
+	--secret id=gone,type=env,src=DF_SECRET_UNSET
+is "$rc" 0 "--secret id=X,env=VAR compiles"
+check "build.mk holds the variable's name, not its value" \
+	grep -qF '"src":{"env":"DF_SECRET_VALUE"}' "$D/build.mk"
+check "  not the compile-time value" refute grep -qF "compile-time-value-$$" "$D/build.mk"
+DF_SECRET_VALUE=make-time-42 env -u DF_SECRET_UNSET make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?" 0 "an env secret: the build runs"
+log_has "$D" "len=12 file=make-time-42" "  the RUN gets the value make runs with (env= and file)"
+log_has "$D" "gone=cat: can't open '/run/secrets/gone'" "  an optional secret whose variable is unset is left out"
+check "  the value is in no state file or layer" refute grep -rqaF "make-time-42" "$D/state" "$D/image.tar"
+D=$T/secret-id
+dockerfile "$D" 'FROM busybox
+RUN --mount=type=secret,id=DF_TOKEN true'
+DF_TOKEN=v compile "$D" --secret id=DF_TOKEN
+check "--secret id=X alone, X set: the variable X (buildx)" grep -qF '"src":{"env":"DF_TOKEN"}' "$D/build.mk"
+(cd "$D" && env -u DF_TOKEN "$DF2MAKE" --store "$ST" --secret id=DF_TOKEN ctx >build.mk 2>&1)
+check "--secret id=X alone, X unset: the file X" grep -qF "\"src\":\"$D/DF_TOKEN\"" "$D/build.mk"
 
 # ---- the plan shows the grants ----
 D=$T/plan

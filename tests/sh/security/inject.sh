@@ -58,6 +58,7 @@ for b in $(seq 1 255); do
 	printf '%s\n' "$b" >"$D/ctx/in/$n"
 	printf -v n "\\x$(printf %02x "$b")"
 	[ "$n" = . ] || printf 'end %s\n' "$b" >"$D/ctx/in/e$n"
+	mkdir "$D/ctx/in/D${n}x" && echo "$b" >"$D/ctx/in/D${n}x/f" # directories too
 done
 specials=('x!=id>pwned' 'y:=$(shell touch p)' 'a;b' 'end\' $'nl\nx' 'pc%t' 'h#sh' 'e=q'
 	$'t\tab' $'\xff\xfe' 'ar(m)' 'grp&' ' lead' 'trail ' '$(shell touch pwned2)' '~root'
@@ -75,6 +76,15 @@ COPY ["in/x!=id>pwned", "in/y:=$(shell touch p)", "in/a;b", "in/nl\nx", "in/pc%t
       "in/e=q", "in/ar(m)", "in/grp&", "/named/"]
 COPY in/d* /globbed/
 DF
+# and every ASCII byte in a COPY source (JSON \u escapes), but the glob
+# characters * ? [ \ that BuildKit reads as a pattern and the quotes and $
+# its word expansion reads
+each=()
+for b in $(seq 1 127); do
+	case $b in 34 | 36 | 39 | 42 | 47 | 63 | 91 | 92) continue ;; esac
+	each+=("$(printf 'in/f\\u%04xg' "$b")")
+done
+printf 'COPY [%s"/each/"]\n' "$(printf '"%s", ' "${each[@]}")" >>"$D/ctx/Dockerfile"
 build "$D"
 is "$rc" 0 "a context with every byte in file and directory names builds"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$D/log" | tail -5
@@ -86,6 +96,12 @@ is "$(names "$D/layers/3/named" | tr '\0' '|')" \
 	'a;b|ar(m)|e=q|grp&|nl'$'\n''x|pc%t|x!=id>pwned|y:=$(shell touch p)|' \
 	"  COPY sources naming them copy each under its name"
 is "$(in_image "$D" "/in/$(printf 'f\x0ag')")" 10 "  the newline-named file has its bytes"
+want=$(for b in $(seq 1 127); do
+	case $b in 34 | 36 | 39 | 42 | 47 | 63 | 91 | 92) continue ;; esac
+	printf "f\\x$(printf %02x "$b")g\0"
+done | LC_ALL=C sort -z | od -An -c)
+is "$(names "$D/layers/5/each" | od -An -c)" "$want" \
+	"  a COPY naming a file for every ASCII byte copies each under its name"
 mkmake "$D" -q
 is "$rc" 0 "make -q afterwards: up to date"
 mkmake "$D"
@@ -139,7 +155,7 @@ echo mounted >"$D/ctx/m;\$(id>pwned)#%/f"
 	printf 'RUN --mount=type=bind,source=m;$(id>pwned)#%%,target=/m cp /m/f /mnt\n'
 	printf 'RUN --mount=type=cache,id=c;$(id>pwned),target=/c echo c >/c/x && cp /c/x /cache\n'
 } >"$D/ctx/Dockerfile"
-arg='a!=b $(shell touch p) `id` ;#%|\'$'\t'"'"'"'
+arg='a!=b $(shell touch p) `id` ;#%|\'$'\t'"'"'"'$'\nline 2 \\\n'
 build "$D" --build-arg "A=$arg"
 is "$rc" 0 "Dockerfile text with every byte (titles, LABEL, ENV, args, mounts) builds"
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$D/log" | tail -5
@@ -147,13 +163,21 @@ check "  no canary" no_canary
 unpack_image "$D"
 is "$(jq -r '.config.Labels.l' "$D/config.json")" "$txt" "  the LABEL value is exact"
 is "$(in_image "$D" /env)" "$txt" "  the ENV value reached RUN exactly"
-is "$(in_image "$D" /arg)" "$arg" "  the build-arg value reached RUN exactly"
+check "  the build-arg value (a newline at its end) reached RUN exactly" \
+	cmp -s <(in_image "$D" /arg) <(printf %s "$arg")
 is "$(in_image "$D" /one)$(in_image "$D" /two)$(in_image "$D" /three)" "onetwothree" \
 	"  titles ending in 1, 2 and 3 backslashes (escape=\`): every RUN ran"
 is "$(in_image "$D" /mnt)" mounted "  a bind mount source named 'm;\$(id>pwned)#%'"
 is "$(in_image "$D" /cache)" c "  a cache id named 'c;\$(id>pwned)'"
 mkmake "$D" -q
 is "$rc" 0 "  make -q afterwards: up to date"
+sleep 1.1
+printf 'RUN printf %%s "$A" >/arg2\n' >>"$D/ctx/Dockerfile"
+mkmake "$D"
+is "$rc" 0 "  after an edit, make regenerates build.mk (the build-arg with a newline replayed)"
+unpack_image "$D"
+check "  and the build-arg value is still exact" cmp -s <(in_image "$D" /arg2) <(printf %s "$arg")
+check "  no canary" no_canary
 
 # ---- command-line paths: -f, context, -o, --state ----
 D=$T/paths
@@ -161,9 +185,10 @@ weird='w $x'"'"'q"#:$(shell touch p)é'
 mkdir -p "$D/c $weird" "$D/f $weird" "$D/s $weird" "$D/o $weird"
 printf 'FROM busybox\nCOPY a /a\n' >"$D/f $weird/Dockerfile"
 echo a >"$D/c $weird/a"
-"$DF2MAKE" --store "$ST" -f "$D/f $weird/Dockerfile" --state "$D/s $weird/st" \
+cp -a "$ST" "$D/store $weird"
+"$DF2MAKE" --store "$D/store $weird" -f "$D/f $weird/Dockerfile" --state "$D/s $weird/st" \
 	-o "$D/o $weird/i.tar" "$D/c $weird" >"$D/build.mk" 2>"$D/err"
-is "$?" 0 "-f, context, -o, --state with spaces, quotes, \$, #, : compile"
+is "$?" 0 "-f, context, -o, --state, --store with spaces, quotes, \$, #, : compile"
 mkmake "$D"
 is "$rc" 0 "  and build"
 check "  the image is at -o" test -s "$D/o $weird/i.tar"
@@ -192,5 +217,14 @@ for opt in -o --state -f; do
 			"  with a clear message"
 	done
 done
+for o in .PHONY ./.DEFAULT .//.SILENT; do
+	"$DF2MAKE" --store "$ST" -f "$D/f $weird/Dockerfile" -o "$o" "$D/c $weird" >"$D/out" 2>"$D/err"
+	is "$?:$(wc -c <"$D/out"):$(cat "$D/err")" \
+		"1:0:df2make: -o '$o' names a special make target: choose another name" \
+		"-o $o: refused (a rule for a special target)"
+done
+mkdir -p "$D/x;y"
+"$DF2MAKE" --store "$D/x;y" -f "$D/f $weird/Dockerfile" "$D/c $weird" >"$D/out" 2>"$D/err"
+is "$?:$(wc -c <"$D/out")" "1:0" "--store with ';': refused (its ref files are prerequisites)"
 check "no canary at the end" no_canary
 done_testing
