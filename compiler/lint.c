@@ -250,9 +250,10 @@ static void cfg_list(char *v, unsigned char *set, unsigned char *all)
 	}
 }
 
-/* linter.ParseLintOptions merged into c; -1 when it does not parse
- * (instr.c already rejected a bad directive; a bad comment is ignored). */
-static int cfg_parse(struct lcfg *c, const char *opts)
+/* linter.ParseLintOptions merged into c; -1 with its message in err when
+ * it does not parse (instr.c already rejected a bad directive; a bad
+ * comment is ignored; a bad BUILDKIT_DOCKERFILE_CHECK is an error). */
+static int cfg_parse(struct lcfg *c, const char *opts, char *err, size_t errlen)
 {
 	char *copy = xstrdup(opts), *p = copy;
 	struct lcfg n = *c;
@@ -264,6 +265,7 @@ static int cfg_parse(struct lcfg *c, const char *opts)
 		if (*p)
 			*p++ = '\0';
 		if (!(eq = strchr(part, '='))) {
+			snprintf(err, errlen, "invalid check option \"%s\"", part);
 			ok = 0;
 			break;
 		}
@@ -278,10 +280,18 @@ static int cfg_parse(struct lcfg *c, const char *opts)
 			size_t vs, vl = parse_trim_space(eq + 1, strlen(eq + 1), &vs);
 			eq[1 + vs + vl] = '\0';
 			int b = go_bool(eq + 1 + vs);
+			if (b < 0)
+				snprintf(
+				    err, errlen,
+				    "failed to parse check option \"%s=%s\": strconv.ParseBool: "
+				    "parsing \"%s\": invalid syntax",
+				    part, eq + 1, eq + 1 + vs);
 			ok = b >= 0;
 			n.error = b > 0;
-		} else
+		} else {
+			snprintf(err, errlen, "invalid check option \"%s\"", part + s);
 			ok = 0;
+		}
 	}
 	free(copy);
 	if (ok)
@@ -359,7 +369,8 @@ static void lint_enter(struct lint *l, size_t i, struct strlist *comments)
 		char *v = check_comment(comments->v[k]);
 		if (!v)
 			continue;
-		cfg_parse(&l->cur, v);
+		char msg[256];
+		cfg_parse(&l->cur, v, msg, sizeof(msg));
 		free(v);
 		break;
 	}
@@ -565,7 +576,7 @@ static void check_from_words(struct lint *l, const struct instr *in)
 
 	while (a < n && !strncmp(w[a], "--", 2))
 		a++;
-	if (n - a == 3) {
+	if (a <= n && n - a == 3) {
 		if (!is_lower(w[a + 2]))
 			lint_report(l, R_STAGE_NAME_CASING, &in->loc, w[a + 2]);
 		/* a keyword in mixed case is ConsistentInstructionCasing's */
@@ -1255,6 +1266,19 @@ static void lint_free(struct lint *l)
 	free(l->variant);
 }
 
+/* The file's configuration: the check directive, replaced (not merged)
+ * by the build-arg BUILDKIT_DOCKERFILE_CHECK when given (dockerui). */
+static void lint_config(struct lint *l)
+{
+	const char *arg = cli_build_arg(l->cli, "BUILDKIT_DOCKERFILE_CHECK");
+	char msg[256];
+
+	if (arg && cfg_parse(&l->global, arg, msg, sizeof(msg)) < 0)
+		fatal("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: %s", msg);
+	else if (!arg && l->df->check)
+		cfg_parse(&l->global, l->df->check, msg, sizeof(msg));
+}
+
 int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned char *reach,
 	     struct diags *out)
 {
@@ -1262,8 +1286,7 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 	int fired = 0;
 	size_t first;
 
-	if (df->check)
-		cfg_parse(&l.global, df->check);
+	lint_config(&l);
 	lint_text(&l);
 	first = lint_stages(&l);
 	lint_globals(&l, first);
