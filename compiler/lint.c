@@ -215,16 +215,16 @@ static char *quote(const char *s)
 
 /* ---- the check directive and comments ---- */
 
-/* strconv.ParseBool: 1, 0, or -1 when s is none of Go's spellings. */
-static int go_bool(const char *s)
+/* strconv.ParseBool of s[0..n): 1, 0, or -1 when none of Go's spellings. */
+static int go_bool_n(const char *s, size_t n)
 {
 	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
 	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
 
 	for (size_t i = 0; i < LEN(t); i++) {
-		if (!strcmp(s, t[i]))
+		if (strlen(t[i]) == n && !strncmp(s, t[i], n))
 			return 1;
-		if (!strcmp(s, f[i]))
+		if (strlen(f[i]) == n && !strncmp(s, f[i], n))
 			return 0;
 	}
 	return -1;
@@ -250,6 +250,43 @@ static void cfg_list(char *v, unsigned char *set, unsigned char *all)
 	}
 }
 
+/* One "key=value" option of the check directive into n; 0, or -1 with
+ * BuildKit's message. part is modified. */
+static int cfg_option(struct lcfg *n, char *part, char *err, size_t errlen)
+{
+	char *eq = strchr(part, '='), *v;
+	size_t s, len, vs, vl;
+	int b;
+
+	if (!eq) {
+		snprintf(err, errlen, "invalid check option \"%s\"", part);
+		return -1;
+	}
+	*eq = '\0';
+	len = parse_trim_space(part, strlen(part), &s);
+	part[s + len] = '\0';
+	if (!strcmp(part + s, "skip") || !strcmp(part + s, "experimental")) {
+		int skip = !strcmp(part + s, "skip");
+		cfg_list(eq + 1, skip ? n->skip : n->exp, skip ? &n->skip_all : &n->exp_all);
+		return 0;
+	}
+	if (strcmp(part + s, "error")) {
+		snprintf(err, errlen, "invalid check option \"%s\"", part + s);
+		return -1;
+	}
+	v = eq + 1;
+	vl = parse_trim_space(v, strlen(v), &vs);
+	if ((b = go_bool_n(v + vs, vl)) < 0) {
+		snprintf(err, errlen,
+			 "failed to parse check option \"%s=%s\": strconv.ParseBool: parsing "
+			 "\"%.*s\": invalid syntax",
+			 part, v, (int)vl, v + vs);
+		return -1;
+	}
+	n->error = b > 0;
+	return 0;
+}
+
 /* linter.ParseLintOptions merged into c; -1 with its message in err when
  * it does not parse (instr.c already rejected a bad directive; a bad
  * comment is ignored; a bad BUILDKIT_DOCKERFILE_CHECK is an error). */
@@ -260,38 +297,11 @@ static int cfg_parse(struct lcfg *c, const char *opts, char *err, size_t errlen)
 	int parts = 0, ok = 1;
 
 	while (ok && *p && parts++ < 3) {
-		char *part = p, *eq;
+		char *part = p;
 		p += parts < 3 ? strcspn(p, ";") : strlen(p);
 		if (*p)
 			*p++ = '\0';
-		if (!(eq = strchr(part, '='))) {
-			snprintf(err, errlen, "invalid check option \"%s\"", part);
-			ok = 0;
-			break;
-		}
-		*eq = '\0';
-		size_t s, len = parse_trim_space(part, strlen(part), &s);
-		part[s + len] = '\0';
-		if (!strcmp(part + s, "skip"))
-			cfg_list(eq + 1, n.skip, &n.skip_all);
-		else if (!strcmp(part + s, "experimental"))
-			cfg_list(eq + 1, n.exp, &n.exp_all);
-		else if (!strcmp(part + s, "error")) {
-			size_t vs, vl = parse_trim_space(eq + 1, strlen(eq + 1), &vs);
-			eq[1 + vs + vl] = '\0';
-			int b = go_bool(eq + 1 + vs);
-			if (b < 0)
-				snprintf(
-				    err, errlen,
-				    "failed to parse check option \"%s=%s\": strconv.ParseBool: "
-				    "parsing \"%s\": invalid syntax",
-				    part, eq + 1, eq + 1 + vs);
-			ok = b >= 0;
-			n.error = b > 0;
-		} else {
-			snprintf(err, errlen, "invalid check option \"%s\"", part + s);
-			ok = 0;
-		}
+		ok = cfg_option(&n, part, err, errlen) == 0;
 	}
 	free(copy);
 	if (ok)
@@ -777,8 +787,39 @@ static void lint_from(struct lint *l, struct lstage *s)
 
 /* ---- dispatch: the stages the build runs ---- */
 
-/* The base image's config from the store: its Env and Shell, and
- * InvalidBaseImagePlatform. Unknown images leave env_known 0. */
+/* InvalidBaseImagePlatform: the image's OS/architecture against the
+ * stage's --platform, else the target platform (validateBaseImagePlatform). */
+static void check_base_platform(struct lint *l, const struct lstage *s, json_t *config)
+{
+	const char *os = json_string_value(json_object_get(config, "os"));
+	const char *arch = json_string_value(json_object_get(config, "architecture"));
+	char *wos = NULL, *warch = NULL, *got, *want, *qg, *qw;
+
+	if (s->platform)
+		platform_split(s->platform, l->arch, &wos, &warch);
+	else {
+		wos = xstrdup(l->os);
+		warch = xstrdup(l->arch);
+	}
+	if (os && arch && (strcmp(os, wos) || strcmp(arch, warch))) {
+		got = xasprintf("%s/%s", os, arch);
+		want = !s->platform && *l->variant ? xasprintf("%s/%s/%s", wos, warch, l->variant)
+						   : xasprintf("%s/%s", wos, warch);
+		qg = quote(got);
+		qw = quote(want);
+		l->cur = l->global;
+		lint_report(l, R_INVALID_BASE_PLATFORM, &s->from->loc, s->image, qg, qw);
+		free(qg);
+		free(qw);
+		free(got);
+		free(want);
+	}
+	free(wos);
+	free(warch);
+}
+
+/* The base image's config from the store: its Env and Shell, and its
+ * platform. Unknown images leave env_known 0. */
 static void stage_image(struct lint *l, struct lstage *s)
 {
 	struct store_image img = {0};
@@ -802,28 +843,7 @@ static void stage_image(struct lint *l, struct lstage *s)
 		free(k);
 	}
 	s->shell_set = json_array_size(json_object_get(cfg, "Shell")) > 0;
-	const char *os = json_string_value(json_object_get(img.config, "os"));
-	const char *arch = json_string_value(json_object_get(img.config, "architecture"));
-	char *wos = NULL, *warch = NULL;
-	if (s->platform)
-		platform_split(s->platform, l->arch, &wos, &warch);
-	if (os && arch &&
-	    (strcmp(os, wos ? wos : l->os) || strcmp(arch, warch ? warch : l->arch))) {
-		char *got = xasprintf("%s/%s", os, arch);
-		char *want = s->platform
-				 ? xasprintf("%s/%s", wos, warch)
-				 : (*l->variant ? xasprintf("%s/%s/%s", l->os, l->arch, l->variant)
-						: xasprintf("%s/%s", l->os, l->arch));
-		char *qg = quote(got), *qw = quote(want);
-		l->cur = l->global;
-		lint_report(l, R_INVALID_BASE_PLATFORM, &s->from->loc, s->image, qg, qw);
-		free(qg);
-		free(qw);
-		free(got);
-		free(want);
-	}
-	free(wos);
-	free(warch);
+	check_base_platform(l, s, img.config);
 	store_image_free(&img);
 	free(name);
 }
@@ -1279,40 +1299,47 @@ static void lint_config(struct lint *l)
 		cfg_parse(&l->global, l->df->check, msg, sizeof(msg));
 }
 
+/* The checks of every stage: instructions.Parse's, toDispatchState's
+ * validations, and those of each FROM with the global ARGs. */
+static void lint_file(struct lint *l)
+{
+	const struct dockerfile *df = l->df;
+
+	for (size_t i = 0; i < df->ninstrs; i++) {
+		struct strlist cm = {0};
+		lint_enter(l, i, &cm);
+		check_parsed(l, i, &cm);
+		strlist_free(&cm);
+	}
+	l->cur = l->global;
+	/* a compile shows the reader's own warning for these (instr.c) */
+	for (size_t i = 0; !l->reach && i < df->nempty_cont; i++) {
+		struct loc at = {df->path, df->empty_cont[i], 1, df->empty_cont[i]};
+		lint_report(l, R_NO_EMPTY_CONTINUATION, &at);
+	}
+	check_stage_names(l);
+	check_casing(l);
+	check_default_args(l);
+	for (size_t i = 0; i < l->nst; i++) {
+		struct strlist cm = {0};
+		lint_enter(l, (size_t)(l->st[i].from - df->instrs), &cm);
+		lint_from(l, &l->st[i]);
+		strlist_free(&cm);
+	}
+}
+
 int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned char *reach,
 	     struct diags *out)
 {
 	struct lint l = {.df = df, .cli = c, .reach = reach, .out = out};
 	int fired = 0;
-	size_t first;
 
 	lint_config(&l);
 	lint_text(&l);
-	first = lint_stages(&l);
-	lint_globals(&l, first);
+	lint_globals(&l, lint_stages(&l));
 	args_platform(c->platform, &l.os, &l.arch, &l.variant);
 	lint_ignore(&l);
-	for (size_t i = 0; i < df->ninstrs; i++) {
-		struct strlist cm = {0};
-		lint_enter(&l, i, &cm);
-		check_parsed(&l, i, &cm);
-		strlist_free(&cm);
-	}
-	l.cur = l.global;
-	/* a compile shows the reader's own warning for these (instr.c) */
-	for (size_t i = 0; !reach && i < df->nempty_cont; i++) {
-		struct loc at = {df->path, df->empty_cont[i], 1, df->empty_cont[i]};
-		lint_report(&l, R_NO_EMPTY_CONTINUATION, &at);
-	}
-	check_stage_names(&l);
-	check_casing(&l);
-	check_default_args(&l);
-	for (size_t i = 0; i < l.nst; i++) {
-		struct strlist cm = {0};
-		lint_enter(&l, (size_t)(l.st[i].from - df->instrs), &cm);
-		lint_from(&l, &l.st[i]);
-		strlist_free(&cm);
-	}
+	lint_file(&l);
 	for (size_t i = 0; i < l.nst; i++)
 		if (!reach || reach[i])
 			lint_stage(&l, i);

@@ -109,7 +109,8 @@ printf '# check=error=true\nFROM scratch AS Base\n' >ctx/Dockerfile
 "$DF2MAKE" --store "$T/err/store" ctx >build.mk 2>err
 is "$?" 1 "error=true: the compile fails"
 is "$(wc -c <build.mk)" 0 "error=true: build.mk is left empty"
-is "$(sed "s|$T/err/||" err)" "ctx/Dockerfile:2:1: warning: StageNameCasing: Stage name 'Base' should be lowercase
+want="ctx/Dockerfile:2:1: warning: StageNameCasing: Stage name 'Base' should be lowercase"
+is "$(sed "s|$T/err/||" err)" "$want
 ctx/Dockerfile:2:1: error: lint violation found for rules: StageNameCasing" \
 	"error=true: the warning, then the error"
 
