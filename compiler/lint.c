@@ -1392,20 +1392,32 @@ int lint_check(const struct dockerfile *df, const struct cli *c)
 	return err;
 }
 
+/* reach[i]: the i-th FROM's stage is built. The graph's stages are the
+ * FROMs in order; should they not be, every stage counts as built. */
+static unsigned char *lint_reach(const struct dockerfile *df, const struct graph *g)
+{
+	unsigned char *reach = xcalloc(df->ninstrs + 1, 1);
+	size_t n = 0;
+	int same = g != NULL;
+
+	for (size_t i = 0; i < df->ninstrs; i++) {
+		if (df->instrs[i].kind != I_FROM)
+			continue;
+		same = same && n < g->nstages && g->stages[n].from == &df->instrs[i];
+		reach[n] = same && (g->stages[n].flags & FLAG_REACH);
+		n++;
+	}
+	if (!same || n != g->nstages)
+		memset(reach, 1, n);
+	return reach;
+}
+
 void lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g)
 {
 	struct diags d = {0};
-	unsigned char *reach = NULL;
-	size_t nfrom = 0;
-	int err;
+	unsigned char *reach = lint_reach(df, g);
+	int err = lint_run(df, c, reach, &d);
 
-	for (size_t i = 0; i < df->ninstrs; i++)
-		nfrom += df->instrs[i].kind == I_FROM;
-	/* the graph's stages are the FROMs in order; else check them all */
-	reach = xcalloc(nfrom + 1, 1);
-	for (size_t i = 0; i < nfrom; i++)
-		reach[i] = !g || g->nstages != nfrom || (g->stages[i].flags & FLAG_REACH);
-	err = lint_run(df, c, reach, &d);
 	diag_print(&d, stderr, 0);
 	free(reach);
 	if (err) {
