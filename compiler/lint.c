@@ -1299,6 +1299,68 @@ static void lint_config(struct lint *l)
 		cfg_parse(&l->global, l->df->check, msg, sizeof(msg));
 }
 
+/* The stage a --from or FROM names: an index, or a name in any case. */
+static int stage_ref(const struct lint *l, const char *name, size_t before)
+{
+	char *end;
+	long i = strtol(name, &end, 10);
+
+	if (*name && !*end)
+		return i >= 0 && (size_t)i < l->nst ? (int)i : -1;
+	for (size_t j = 0; j < before && j < l->nst; j++)
+		if (l->st[j].from->stage_name && !strcasecmp(l->st[j].from->stage_name, name))
+			return (int)j;
+	return -1;
+}
+
+/* Marks stage i and the stages it needs: its base, COPY/ADD --from and
+ * RUN --mount from= (BuildKit's reachable stages). */
+static void mark_needed(const struct lint *l, unsigned char *r, size_t i)
+{
+	const struct lstage *s = &l->st[i];
+	int j;
+
+	if (r[i])
+		return;
+	r[i] = 1;
+	if (s->image && (j = stage_ref(l, s->image, i)) >= 0 && !isdigit((unsigned char)*s->image))
+		mark_needed(l, r, (size_t)j);
+	for (size_t k = s->first; k < s->end; k++) {
+		const struct instr *in = &l->df->instrs[k];
+		if (in->from && (j = stage_ref(l, in->from, l->nst)) >= 0)
+			mark_needed(l, r, (size_t)j);
+		for (size_t m = 0; m < in->nmounts; m++)
+			if (in->mounts[m].from &&
+			    (j = stage_ref(l, in->mounts[m].from, l->nst)) >= 0)
+				mark_needed(l, r, (size_t)j);
+	}
+}
+
+/* --check --target T lints T and what it needs, as BuildKit does with a
+ * target (without one, every stage). */
+static unsigned char *check_target(const struct lint *l)
+{
+	const char *want = l->cli->target;
+	unsigned char *r;
+	char **names;
+	int t;
+
+	if ((t = stage_ref(l, want, l->nst)) < 0) {
+		names = xcalloc(l->nst + 1, sizeof(*names));
+		size_t n = 0;
+		for (size_t i = 0; i < l->nst; i++)
+			if (l->st[i].from->stage_name)
+				names[n++] = l->st[i].from->stage_name;
+		const char *m = suggest(want, names, n);
+		if (m)
+			fatal("target stage \"%s\" could not be found (did you mean %s?)", want, m);
+		fatal("target stage \"%s\" could not be found", want);
+	}
+	r = xcalloc(l->nst + 1, 1);
+	mark_needed(l, r, (size_t)t);
+	return r;
+}
+
 /* The checks of every stage: instructions.Parse's, toDispatchState's
  * validations, and those of each FROM with the global ARGs. */
 static void lint_file(struct lint *l)
@@ -1340,9 +1402,11 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 	args_platform(c->platform, &l.os, &l.arch, &l.variant);
 	lint_ignore(&l);
 	lint_file(&l);
+	unsigned char *own = !reach && c->target ? check_target(&l) : NULL;
 	for (size_t i = 0; i < l.nst; i++)
-		if (!reach || reach[i])
+		if (own ? own[i] : !reach || reach[i])
 			lint_stage(&l, i);
+	free(own);
 	diag_sort(out);
 	for (int r = 0; r < R_COUNT; r++)
 		fired |= l.called[r];
