@@ -803,8 +803,11 @@ static void check_base_platform(struct lint *l, const struct lstage *s, json_t *
 	}
 	if (os && arch && (strcmp(os, wos) || strcmp(arch, warch))) {
 		got = xasprintf("%s/%s", os, arch);
-		want = !s->platform && *l->variant ? xasprintf("%s/%s/%s", wos, warch, l->variant)
-						   : xasprintf("%s/%s", wos, warch);
+		/* platforms.Normalize drops arm64's v8 */
+		int var = !s->platform && *l->variant &&
+			  !(strcmp(warch, "arm64") == 0 && strcmp(l->variant, "v8") == 0);
+		want = var ? xasprintf("%s/%s/%s", wos, warch, l->variant)
+			   : xasprintf("%s/%s", wos, warch);
 		qg = quote(got);
 		qw = quote(want);
 		l->cur = l->global;
@@ -1352,9 +1355,10 @@ static unsigned char *check_target(const struct lint *l)
 			if (l->st[i].from->stage_name)
 				names[n++] = l->st[i].from->stage_name;
 		const char *m = suggest(want, names, n);
-		if (m)
-			fatal("target stage \"%s\" could not be found (did you mean %s?)", want, m);
-		fatal("target stage \"%s\" could not be found", want);
+		char *sfx = m ? xasprintf(" (did you mean %s?)", m) : xstrdup("");
+		free(names);
+		/* sfx is still in use: fatal's message is made before exit */
+		fatal("target stage \"%s\" could not be found%s", want, sfx);
 	}
 	r = xcalloc(l->nst + 1, 1);
 	mark_needed(l, r, (size_t)t);
