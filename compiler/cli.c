@@ -22,6 +22,8 @@ enum {
 	OPT_PLATFORM,
 	OPT_TEMPLATES,
 	OPT_COMPRESS,
+	OPT_CACHE_TO,
+	OPT_CACHE_FROM,
 	OPT_PLAN,
 	OPT_GRAPH,
 	OPT_DUMP,
@@ -43,6 +45,8 @@ static const struct option cli_opts[] = {
     {"platform", required_argument, NULL, OPT_PLATFORM},
     {"templates", required_argument, NULL, OPT_TEMPLATES},
     {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"cache-to", required_argument, NULL, OPT_CACHE_TO},
+    {"cache-from", required_argument, NULL, OPT_CACHE_FROM},
     {"plan", no_argument, NULL, OPT_PLAN},
     {"graph", no_argument, NULL, OPT_GRAPH},
     {"dump-ast", required_argument, NULL, OPT_DUMP},
@@ -58,7 +62,9 @@ static void cli_usage(FILE *f)
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
 	      "               [--secret id=ID[,src=FILE|,env=VAR]]... [--allow ENTITLEMENT]...\n"
 	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
-	      "               [--templates DIR] [--compress none|gzip|zstd] [CONTEXT] > build.mk\n"
+	      "               [--templates DIR] [--compress none|gzip|zstd]\n"
+	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
+	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
@@ -80,6 +86,9 @@ static void cli_usage(FILE *f)
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
+	      "  --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache after\n"
+	      "                     the build (min: the image's steps; max: every stage's)\n"
+	      "  --cache-from type=local,src=DIR  take steps from an exported cache\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
 	      "  --dump-ast FILE    print the syntax tree of FILE\n"
 	      "  --check            run BuildKit's build checks only\n",
@@ -189,6 +198,44 @@ static void cli_secret(struct cli *c, const char *arg)
 	free(s);
 }
 
+/* --cache-to type=local,dest=DIR[,mode=min|max], --cache-from
+ * type=local,src=DIR (buildx's syntax; a value without '=' is buildx's
+ * short form of a registry ref). */
+static void cli_cache(struct cli *c, const char *arg, int to)
+{
+	const char *opt = to ? "--cache-to" : "--cache-from", *dkey = to ? "dest=" : "src=";
+	char *s = xstrdup(arg), *tok, *save = NULL, *type = NULL, *dir = NULL, *mode = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok && strchr(arg, '=');
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (startswith(tok, "type="))
+			type = tok + 5;
+		else if (startswith(tok, dkey))
+			dir = tok + strlen(dkey);
+		else if (to && startswith(tok, "mode="))
+			mode = tok + 5;
+		else if (!startswith(tok, "ref="))
+			fatal("%s: unknown option '%s' (want type=local,%sDIR%s)", opt, tok, dkey,
+			      to ? "[,mode=min|max]" : "");
+	}
+	if (!type || strcmp(type, "registry") == 0)
+		fatal("%s %s: type=registry is not supported yet; use type=local,%sDIR", opt, arg,
+		      dkey);
+	if (strcmp(type, "local") != 0)
+		fatal("%s: type must be local (or registry, not supported yet), not '%s'", opt,
+		      type);
+	if (!dir || !*dir || strchr(dir, '\n'))
+		fatal("%s: %sDIR is required (a directory name without newlines)", opt, dkey);
+	if (mode && strcmp(mode, "min") != 0 && strcmp(mode, "max") != 0)
+		fatal("%s: mode must be min or max, not '%s'", opt, mode);
+	if (!to && c->cache_from)
+		fatal("--cache-from: only one is supported");
+	cli_set(to ? &c->cache_to : &c->cache_from, path_abs(dir));
+	if (to)
+		cli_set(&c->cache_mode, xstrdup(mode ? mode : "min"));
+	free(s);
+}
+
 static void cli_build_arg_add(struct cli *c, const char *arg)
 {
 	const char *v;
@@ -244,6 +291,10 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_COMPRESS:
 		cli_set(&c->compress, xstrdup(arg));
+		break;
+	case OPT_CACHE_TO:
+	case OPT_CACHE_FROM:
+		cli_cache(c, arg, opt == OPT_CACHE_TO);
 		break;
 	case OPT_PLAN:
 		c->mode = MODE_PLAN;
@@ -333,6 +384,9 @@ void cli_free(struct cli *c)
 	free(c->platform);
 	free(c->templates);
 	free(c->compress);
+	free(c->cache_to);
+	free(c->cache_mode);
+	free(c->cache_from);
 	free(c->dump_path);
 }
 

@@ -36,6 +36,9 @@ struct cli {
 	char *platform;		 /* --platform or NULL (host) */
 	char *templates;	 /* absolute --templates dir or NULL */
 	char *compress;		 /* none|gzip|zstd */
+	char *cache_to;		 /* --cache-to type=local,dest=DIR: absolute DIR, or NULL */
+	char *cache_mode;	 /* its mode=: "min" (default) or "max" */
+	char *cache_from;	 /* --cache-from type=local,src=DIR: absolute DIR, or NULL */
 	char *dump_path;	 /* --dump-ast FILE */
 	int check;		 /* --check: run the build checks only (lint.h) */
 	int argc;		 /* the original arguments, for build.mk's header */

@@ -149,6 +149,9 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	ev_take(&ev, "CONTEXT", emit_with(mk_name, c->context));
 	ev_take(&ev, "OUTPUT", emit_with(mk_name, c->output));
 	ev_take(&ev, "OUTPUT_VALUE", emit_with(mk_value, c->output));
+	char *from = c->cache_from ? xasprintf("type=local,src=%s", c->cache_from) : xstrdup("");
+	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
+	free(from);
 	ev_emit(&ev, out, "prologue");
 }
 
@@ -205,6 +208,16 @@ static char *emit_command(const struct cli *c)
 	if (c->templates)
 		emit_opt(&b, "--templates", c->templates);
 	emit_opt(&b, "--compress", c->compress);
+	if (c->cache_to) {
+		char *to = xasprintf("type=local,dest=%s,mode=%s", c->cache_to, c->cache_mode);
+		emit_opt(&b, "--cache-to", to);
+		free(to);
+	}
+	if (c->cache_from) {
+		char *from = xasprintf("type=local,src=%s", c->cache_from);
+		emit_opt(&b, "--cache-from", from);
+		free(from);
+	}
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -491,21 +504,50 @@ static json_t *emit_epoch(const struct cli *c)
 	return json_integer(v);
 }
 
-static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+/* The layers' build-wide parameters; a layer target depends on a stamp
+ * named by their hash, so changing SOURCE_DATE_EPOCH or --compress makes
+ * every layer again (the layer is named by its step's key, which they are
+ * not part of: they change the layer, not the step). */
+static json_t *emit_layer_params(const struct cli *c, char pk[33])
 {
-	if (n)
-		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+	json_t *p = json_pack("{so ss so}", "epoch", emit_epoch(c), "compress", c->compress,
+			      "level", json_null());
+
+	key_compute(NULL, p, NULL, pk);
+	return p;
+}
+
+/* One layer target per step of steps[0..n) ("parent" added to params). */
+static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
+			     const char *pk)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
-		json_t *spec = json_pack(
-		    "{so so ss so}", "parent",
-		    chain[i]->parent ? json_string(chain[i]->parent->key) : json_null(), "epoch",
-		    emit_epoch(g->cli), "compress", g->cli->compress, "level", json_null());
-		ev_set(&ev, "KEY", chain[i]->key);
+		json_t *spec =
+		    json_pack("{so}", "parent",
+			      steps[i]->parent ? json_string(steps[i]->parent->key) : json_null());
+		json_object_update(spec, params);
+		ev_set(&ev, "KEY", steps[i]->key);
+		ev_set(&ev, "PARAMS", pk);
 		ev_set(&ev, "SPEC", emit_json_spec(spec));
 		json_decref(spec);
 		ev_emit(&ev, out, "layer");
 	}
+}
+
+static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+{
+	char pk[33];
+	json_t *params = emit_layer_params(g->cli, pk);
+	struct evars ev = {0};
+
+	if (n) {
+		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+		emit_layer_rules(out, chain, n, params, pk);
+		ev_set(&ev, "PARAMS", pk);
+		ev_emit(&ev, out, "layer-params");
+	}
+	json_decref(params);
 }
 
 static json_t *emit_tags(const struct cli *c)
@@ -566,6 +608,64 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_emit(&ev, out, "pack");
 	json_decref(spec);
 	free(chain);
+}
+
+/* The steps --cache-to exports besides the image's chain (mode=max: the
+ * other stages'); their layer rules are written here. */
+static size_t emit_cache_extra(struct graph *g, struct buf *out, struct step ***extra,
+			       int chain_empty)
+{
+	size_t n = 0;
+	char pk[33];
+	json_t *params = emit_layer_params(g->cli, pk);
+
+	*extra = xcalloc(g->nsteps + 1, sizeof(**extra));
+	for (size_t i = 0; strcmp(g->cli->cache_mode, "max") == 0 && i < g->nsteps; i++)
+		if (g->steps[i]->kind != STEP_BASE && !(g->steps[i]->flags & FLAG_FINAL))
+			(*extra)[n++] = g->steps[i];
+	if (n)
+		buf_adds(out, "\n# Layers of the other stages' steps, for the cache (mode=max).\n");
+	emit_layer_rules(out, *extra, n, params, pk);
+	if (n && chain_empty) { /* emit_layers wrote no .lp rule */
+		struct evars ev = {0};
+		ev_set(&ev, "PARAMS", pk);
+		ev_emit(&ev, out, "layer-params");
+	}
+	json_decref(params);
+	return n;
+}
+
+/* --cache-to: a stamp named by the export's spec, made after the image
+ * and the exported steps' layers. */
+static void emit_cache_to(struct graph *g, struct buf *out)
+{
+	const struct cli *c = g->cli;
+	struct step **chain, **extra;
+	size_t n = graph_final_chain(g, &chain), nx;
+	json_t *steps = json_array(), *spec, *params;
+	struct evars ev = {0};
+	struct buf pre = {0};
+	char key[33], pk[33];
+
+	nx = emit_cache_extra(g, out, &extra, n == 0);
+	for (size_t i = 0; i < n + nx; i++) {
+		struct step *st = i < n ? chain[i] : extra[i - n];
+		json_array_append_new(steps, json_string(st->key));
+		emit_state_file(&pre, st->key, "layer");
+	}
+	params = emit_layer_params(c, pk);
+	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "", "dest",
+			 c->cache_to, "mode", c->cache_mode, "steps", steps);
+	json_object_update(spec, params);
+	key_compute(NULL, spec, NULL, key);
+	ev_set(&ev, "KEY", key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_set(&ev, "SPEC", emit_json_spec(spec));
+	ev_emit(&ev, out, "cache-to");
+	json_decref(spec);
+	json_decref(params);
+	free(chain);
+	free(extra);
 }
 
 static int emit_cmp(const void *a, const void *b)
@@ -710,6 +810,8 @@ void emit_finish(struct emitter *em, struct graph *g)
 {
 	emit_stages(g, em->out);
 	emit_pack(g, em->out);
+	if (g->cli->cache_to)
+		emit_cache_to(g, em->out);
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
 	emit_epilogue(g, em->out, &em->inputs);
 	strlist_free(&em->inputs);

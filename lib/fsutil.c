@@ -14,15 +14,17 @@
 #include "fsutil.h"
 #include "util.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
 	while (len) {
 		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) /* no progress and no error: do not spin */
+				errno = EIO;
 			return -1;
 		}
 		p += n;

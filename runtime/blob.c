@@ -43,18 +43,20 @@ int blob_is_hex(const char *s)
 	return n == 64;
 }
 
-int blob_open(struct blob_writer *w, const char *store, struct error *e)
+/* private_root: root is a store, made owner-only first (see
+ * store_private_root); else an OCI layout of the user's, left as it is. */
+static int blob_open_in(struct blob_writer *w, const char *root, int private_root, struct error *e)
 {
 	char *base;
 
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	w->dir = xasprintf("%s/blobs/sha256", store);
-	/* The store root first, owner-only (see store_private_root). */
-	if (store_private_root(store, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
+	w->dir = xasprintf("%s/blobs/sha256", root);
+	if ((private_root && store_private_root(root, e) < 0) || mkdir_p(w->dir, 0755, e) < 0)
 		return error_wrap(e, "blob store");
 	/* a killed writer's temps go before we add ours */
-	store_sweep(store);
+	if (private_root)
+		store_sweep(root);
 	/* Dot-prefixed so a listing of blobs never shows a temp file. */
 	base = xasprintf("%s/", w->dir);
 	w->fd = tmp_open(base, &w->tmp, e);
@@ -65,21 +67,17 @@ int blob_open(struct blob_writer *w, const char *store, struct error *e)
 	return 0;
 }
 
+int blob_open(struct blob_writer *w, const char *store, struct error *e)
+{
+	return blob_open_in(w, store, 1, e);
+}
+
 int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e)
 {
-	const char *s = p;
-
 	sha256_update(&w->h, p, n);
 	w->size += (long long)n;
-	while (n) {
-		ssize_t k = write(w->fd, s, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return error_set(e, errno, "write %s", w->tmp);
-		s += k;
-		n -= (size_t)k;
-	}
+	if (write_all(w->fd, p, n) < 0)
+		return error_set(e, errno, "write %s", w->tmp);
 	return 0;
 }
 
@@ -150,14 +148,14 @@ int blob_put(const char *store, const void *p, size_t n, char digest[72], struct
 	return 0;
 }
 
-int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], long long *size,
-		struct error *e)
+static int blob_put_fd_in(const char *root, int private_root, int fd, const char *want_hex,
+			  char hex[65], long long *size, struct error *e)
 {
 	struct blob_writer w;
 	char *buf;
 	ssize_t n;
 
-	if (blob_open(&w, store, e) < 0) {
+	if (blob_open_in(&w, root, private_root, e) < 0) {
 		blob_abort(&w);
 		return -1;
 	}
@@ -178,6 +176,25 @@ int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], l
 		return -1;
 	memcpy(hex, w.hex, 65);
 	return 0;
+}
+
+int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], long long *size,
+		struct error *e)
+{
+	return blob_put_fd_in(store, 1, fd, want_hex, hex, size, e);
+}
+
+int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
+			 long long *size, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	r = blob_put_fd_in(dir, 0, fd, want_hex, hex, size, e);
+	close(fd);
+	return r < 0 ? error_wrap(e, "%s", path) : 0;
 }
 
 int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],

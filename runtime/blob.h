@@ -55,6 +55,10 @@ int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], l
 /* Copies a whole file into the store; hex[65] receives its digest. */
 int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
 		  long long *size, struct error *e);
+/* The same into the OCI image layout dir (DIR/blobs/sha256/), which is
+ * not a store: its permissions are left alone (a shared cache dir). */
+int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
+			 long long *size, struct error *e);
 /* OCI layer media type from the blob's first bytes (gzip, zstd or tar). */
 const char *blob_layer_media_type(const char *path, struct error *e);
 /* sha256 of the decompressed stream of a layer blob ("diff_id" hex). */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "error.h"
 #include "fsutil.h"
 #include "layer.h"
@@ -148,7 +149,7 @@ static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct 
 
 	if (layer_opts(spec, &o, e) < 0)
 		return -1;
-	upper = rt_path(rt, key, "/upper");
+	upper = cache_layer_upper(rt, key); /* a restored step's is in the store */
 	blob = xasprintf("%s/%s/layer.tar%s", rt->state, key, sink_suffix(o.compress));
 	r = layer_lowers_load(rt, parent, &lowers, e);
 	/* a step that never made its directory still gets an (empty) layer */
@@ -174,7 +175,9 @@ int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e
 	unlink(meta);
 	free(meta);
 	rt_progress(rt, key, spec, "exporting layer");
-	if (layer_run(rt, key, spec, e) < 0)
+	/* a step restored from --cache-from has its blob already */
+	int r = cache_layer_reuse(rt, key, spec, e);
+	if (r < 0 || (r == 0 && layer_run(rt, key, spec, e) < 0))
 		return oci_wrap_loc(e, spec, "layer");
 	return 0;
 }

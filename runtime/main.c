@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
@@ -26,8 +27,9 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},  {"base", op_base}, {"copy", op_copy}, {"layer", op_layer},
-    {"pack", op_pack}, {"run", op_run},	  {"sum", op_sum},   {"workdir", op_workdir},
+    {"add", op_copy},  {"base", op_base},   {"cache-export", op_cache_export},
+    {"copy", op_copy}, {"layer", op_layer}, {"pack", op_pack},
+    {"run", op_run},   {"sum", op_sum},	    {"workdir", op_workdir},
 };
 
 static const struct {
@@ -53,7 +55,7 @@ static void usage(FILE *f)
 		"                                   references\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
+		"  base|run|copy|add|sum|workdir|layer|pack|cache-export KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
@@ -79,8 +81,8 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	r = rt_step_lock(rt, name, argv[0], &done, &e);
 	if (r == 0 && done)
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
-	else if (r == 0)
-		r = fn(rt, argv[0], spec, &e);
+	else if (r == 0 && cache_step(rt, name, argv[0], spec) == 0)
+		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
 	rt_step_unlock();
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);

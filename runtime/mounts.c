@@ -143,15 +143,31 @@ static int plan_seed(struct sandbox_op *op, json_t *m, const char *target, struc
 }
 
 /* "context DIR:SOURCE" or "step KEY:SOURCE" for a seeded cache, else NULL. */
+/* What a cache starts from, beyond its id: BuildKit keys a cache by id
+ * and the ref of its source, and that source is the mount's from= (at
+ * source=), or, for the root of it or of nothing, a directory made with the
+ * mount's uid, gid and mode: other owner or mode, another cache. NULL for
+ * a plain cache (the defaults: 0755, root). */
 static char *cache_seed_name(json_t *m)
 {
 	json_t *from = json_object_get(m, "from");
 	const char *ctx = jstr(from, "context"), *step = jstr(from, "step");
 	const char *src = jstr(m, "source") ? jstr(m, "source") : "/";
+	long mode = jnum(m, "mode", 0755, 8), uid = jnum(m, "uid", 0, 10),
+	     gid = jnum(m, "gid", 0, 10);
+	char *owner = NULL, *name;
 
-	if (!ctx && !step)
+	if (strcmp(src, "/") == 0 && (mode != 0755 || uid != 0 || gid != 0))
+		owner = xasprintf(" owner %lo %ld:%ld", mode, uid, gid);
+	if (!ctx && !step && !owner)
 		return NULL;
-	return xasprintf("%s %s:%s", ctx ? "context" : "step", ctx ? ctx : step, src);
+	if (!ctx && !step)
+		name = xasprintf("scratch%s", owner);
+	else
+		name = xasprintf("%s %s:%s%s", ctx ? "context" : "step", ctx ? ctx : step, src,
+				 owner ? owner : "");
+	free(owner);
+	return name;
 }
 
 static int plan_cache(struct sandbox *sb, json_t *m, const char *target, struct error *e)
@@ -723,13 +739,20 @@ static int fs_new(const char *type, const char *opts, unsigned attrs, struct err
 	return mfd;
 }
 
+/* Adds attrs (MOUNT_ATTR_*) to the detached tree mfd, submounts too. */
+static int set_attrs(int mfd, unsigned attrs, struct error *e)
+{
+	struct mount_attr a = {.attr_set = attrs};
+
+	if (attrs && mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return error_set(e, errno, "set mount attributes%s",
+				 attrs & MOUNT_ATTR_RDONLY ? " (read-only)" : "");
+	return 0;
+}
+
 static int set_ro(int mfd, struct error *e)
 {
-	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-
-	if (mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-		return error_set(e, errno, "make read-only");
-	return 0;
+	return set_attrs(mfd, MOUNT_ATTR_RDONLY, e);
 }
 
 /* Attaches the detached mount mfd on the target fd tfd; closes both. */
@@ -821,7 +844,7 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 	int mfd = -1;
 
 	if (snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
-		mfd = fs_new("overlay", opts, 0, e);
+		mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
 	free(dir);
 	free(base);
 	free(lower);
@@ -1072,7 +1095,13 @@ static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int r
 				      AT_RECURSIVE)) < 0)
 		error_set(e, errno, "clone mount of %s", src);
 	close(sfd);
-	if (mfd >= 0 && op->flags & SB_RO && set_ro(mfd, e) < 0) {
+	/* nodev: a device node in a context, a cache or a layer (made by an
+	 * earlier RUN, shipped in a base image or an ADDed archive) cannot be
+	 * opened; only the allowed /dev nodes are bound without it. */
+	if (mfd >= 0 && set_attrs(mfd,
+				  (op->flags & SB_RO ? MOUNT_ATTR_RDONLY : 0) |
+				      (op->kind == SB_DEVICE ? 0 : MOUNT_ATTR_NODEV),
+				  e) < 0) {
 		close(mfd);
 		mfd = -1;
 	}
@@ -1098,23 +1127,9 @@ static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Child side, made once per sandbox and kept until it exits: new
  * superblocks cost more than clones of one. */
-static int files_fd = -1, empty_fd = -1;
+static int files_fd = -1, empty_fd = -1, devices_fd = -1;
 
 /* The private tmpfs that holds every SB_FILE op's file. */
 static int files_tmpfs(struct error *e)
@@ -1128,7 +1143,7 @@ static int files_tmpfs(struct error *e)
 static int empty_tmpfs(struct error *e)
 {
 	if (empty_fd < 0)
-		empty_fd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY, e);
+		empty_fd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, e);
 	return empty_fd;
 }
 
@@ -1218,35 +1233,66 @@ static int apply_mask(int rootfd, const struct sandbox_op *op, struct error *e)
 	return attach(mfd, tfd, e);
 }
 
-/* The node itself, 0666 as runc makes them, in /dev's tmpfs: a tenth of
- * the cost of a bind mount, and one mount fewer for every step. */
-static int make_node(int rootfd, const char *dest, dev_t rdev)
+/* The private tmpfs (never attached) where init makes the allowed device
+ * nodes: it is the one filesystem of the sandbox without nodev. */
+static int devices_tmpfs(struct error *e)
 {
-	char *dir = xstrdup(dest), *base = strrchr(dir, '/');
-	int pfd, r = -1;
-
-	*base++ = '\0';
-	pfd = in_root(rootfd, dir, O_PATH | O_DIRECTORY);
-	if (pfd >= 0 && mknodat(pfd, base, S_IFCHR | 0666, rdev) == 0)
-		r = fchmodat(pfd, base, 0666, 0); /* past init's umask */
-	if (pfd >= 0)
-		close(pfd);
-	free(dir);
-	return r;
+	if (devices_fd < 0)
+		devices_fd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	return devices_fd;
 }
 
-/* A user namespace may not mknod (nor may a root without CAP_MKNOD):
- * then the host's node is bound in, like every rootless runtime does. */
+/* The node itself, 0666 as runc makes them, on the devices tmpfs; a
+ * detached mount of it, to bind into /dev (which is nodev). */
+static int make_node(const struct sandbox_op *op, size_t i, dev_t rdev, struct error *e)
+{
+	int dfd = devices_tmpfs(e), mfd;
+	char name[32];
+
+	if (dfd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "d%zu", i);
+	if (mknodat(dfd, name, S_IFCHR | 0666, rdev) < 0 ||
+	    fchmodat(dfd, name, 0666, 0) < 0) /* past init's umask */
+		return error_set(e, errno, "mknod %s", op->src);
+	mfd = open_tree(dfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mfd < 0)
+		return error_set(e, errno, "clone %s", op->src);
+	return mfd;
+}
+
+/* /dev is nodev, so that a node made there by the command cannot be
+ * opened: each allowed node is a bind mount of its own. As root it is
+ * made with mknod (runc's node: the host's numbers, 0666, 0:0); a user
+ * namespace may not mknod (nor may a root without CAP_MKNOD): then the
+ * host's node is bound in, like every rootless runtime does. */
 static int apply_device(const struct sandbox *sb, size_t i, int rootfd, const char *root,
 			struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
 	struct stat st;
+	int mfd, tfd;
 
-	if (!sb->userns && stat(op->src, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    make_node(rootfd, op->dest, st.st_rdev) == 0)
-		return 0;
-	return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
+	if (sb->userns || stat(op->src, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    (mfd = make_node(op, i, st.st_rdev, e)) < 0)
+		return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
+	tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
+	if (tfd < 0) {
+		close(mfd);
+		return -1;
+	}
+	return attach(mfd, tfd, e);
+}
+
+void mounts_apply_end(void)
+{
+	int *fds[] = {&files_fd, &empty_fd, &devices_fd};
+
+	for (size_t i = 0; i < LEN(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
 int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,
@@ -1261,9 +1307,11 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 	switch (op->kind) {
 	case SB_PROC:
 		return apply_fs(rootfd, root, op, "proc", NULL, noexec, stubs, e);
-	case SB_TMPFS:
+	case SB_TMPFS: /* nodev: /dev too, its allowed nodes are binds */
 		return apply_fs(rootfd, root, op, "tmpfs", op->data,
-				MOUNT_ATTR_NOSUID | (op->flags & SB_NOSUID ? noexec : 0), stubs, e);
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				    (op->flags & SB_NOSUID ? noexec : 0),
+				stubs, e);
 	case SB_DEVPTS:
 		return apply_fs(rootfd, root, op, "devpts", pts,
 				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, stubs, e);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "netns.h"
 #include "util.h"
 
 struct rt;
@@ -65,7 +66,8 @@ struct sandbox {
 	size_t nops;
 	struct strlist argv, env; /* env: K=V; secrets with env= are appended */
 	char *user, *workdir, *hostname;
-	int net_none, insecure;
+	struct netns net; /* the step's network (netns.h) */
+	int insecure;
 	struct strlist stubs;  /* filled by sandbox_run: mount points it created */
 	int signo;	       /* set by sandbox_run: the signal that killed the command */
 	int userns;	       /* child side: inside a user namespace (userxattr, no gid=5) */
