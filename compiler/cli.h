@@ -32,16 +32,20 @@ struct cli {
 	char *store;		       /* absolute */
 	struct cli_secret *secrets;
 	size_t nsecrets;
-	struct entitlements ent; /* --allow, --ssh */
-	char *platform;		 /* --platform or NULL (host) */
-	char *templates;	 /* absolute --templates dir or NULL */
-	char *compress;		 /* none|gzip|zstd */
-	char *cache_to;		 /* --cache-to type=local,dest=DIR: absolute DIR, or NULL */
-	char *cache_mode;	 /* its mode=: "min" (default) or "max" */
-	char *cache_from;	 /* --cache-from type=local,src=DIR: absolute DIR, or NULL */
-	char *dump_path;	 /* --dump-ast FILE */
-	int check;		 /* --check: run the build checks only (lint.h) */
-	int argc;		 /* the original arguments, for build.mk's header */
+	struct entitlements ent;   /* --allow, --ssh */
+	char *platform;		   /* --platform or NULL (host) */
+	char *templates;	   /* absolute --templates dir or NULL */
+	char *compress;		   /* none|gzip|zstd */
+	char *cache_to;		   /* --cache-to type=local,dest=DIR: absolute DIR, or NULL */
+	char *cache_mode;	   /* its mode=: "min" (default) or "max" */
+	struct strlist cache_from; /* --cache-from type=local,src=DIR...: absolute DIRs */
+	char *dump_path;	   /* --dump-ast FILE */
+	int check;		   /* --check: run the build checks only (lint.h) */
+	/* RUN resource limits, carried into every RUN's spec: */
+	long long memory;	/* --memory in bytes, 0: not given */
+	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */
+	struct strlist ulimits; /* --ulimit, checked, as given */
+	int argc;		/* the original arguments, for build.mk's header */
 	char **argv;
 };
 

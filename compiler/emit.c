@@ -119,6 +119,21 @@ static char *emit_args_comment(const struct cli *c)
 	return buf_steal(&b);
 }
 
+/* $DF2MAKE_CACHE_FROM: the --cache-from sources as a JSON list, in the
+ * order given ([{"type":"local","src":DIR}, ...]), or "" for none. */
+static char *emit_cache_from(const struct cli *c)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < c->cache_from.n; i++)
+		json_array_append_new(
+		    a, json_pack("{ss ss}", "type", "local", "src", c->cache_from.v[i]));
+	s = c->cache_from.n ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : xstrdup("");
+	json_decref(a);
+	return s;
+}
+
 static void emit_prologue(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
@@ -149,7 +164,7 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	ev_take(&ev, "CONTEXT", emit_with(mk_name, c->context));
 	ev_take(&ev, "OUTPUT", emit_with(mk_name, c->output));
 	ev_take(&ev, "OUTPUT_VALUE", emit_with(mk_value, c->output));
-	char *from = c->cache_from ? xasprintf("type=local,src=%s", c->cache_from) : xstrdup("");
+	char *from = emit_cache_from(c);
 	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
 	free(from);
 	ev_emit(&ev, out, "prologue");
@@ -213,8 +228,8 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--cache-to", to);
 		free(to);
 	}
-	if (c->cache_from) {
-		char *from = xasprintf("type=local,src=%s", c->cache_from);
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		char *from = xasprintf("type=local,src=%s", c->cache_from.v[i]);
 		emit_opt(&b, "--cache-from", from);
 		free(from);
 	}
@@ -304,46 +319,6 @@ static void emit_done(struct buf *b, const struct step *st)
 	emit_state_file(b, st->key, "done");
 }
 
-/* Sets b to JSON text single-quoted for the shell, with `$` doubled for
- * make (see mk_shell). Written straight into room made for the worst
- * case: this runs over every byte of build.mk's specs. */
-static void emit_spec_quote(const char *s, size_t n, struct buf *b)
-{
-	size_t i = 0;
-	char *o;
-
-	buf_reset(b);
-	buf_grow(b, n * 4 + 2);
-	o = b->s;
-	*o++ = '\'';
-	while (i < n) {
-		uint64_t x;
-		/* 8 bytes at once when none is '$' or '\'' */
-		if (i + 8 <= n) {
-			memcpy(&x, s + i, 8);
-			if (!(word_has_byte(x, '$') | word_has_byte(x, '\''))) {
-				memcpy(o, &x, 8);
-				o += 8;
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] == '$') {
-			*o++ = '$';
-			*o++ = '$';
-		} else if (s[i] == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = s[i];
-		}
-		i++;
-	}
-	*o++ = '\'';
-	*o = '\0';
-	b->len = (size_t)(o - b->s);
-}
-
 /* The spec as a recipe word; valid until the next call (specs are
  * written one at a time, each before the next is made). */
 static const char *emit_spec(const struct sv *spec)
@@ -352,8 +327,8 @@ static const char *emit_spec(const struct sv *spec)
 
 	buf_reset(&json);
 	spec_write(&json, spec);
-	/* compact JSON never holds a raw newline, which a recipe could not */
-	emit_spec_quote(json.s, json.len, &quoted);
+	buf_reset(&quoted);
+	mk_shell_n(&quoted, json.s, json.len);
 	return quoted.s;
 }
 

@@ -186,13 +186,26 @@ static json_t *cache_load_config(const char *dir, struct error *e)
 	return cfg;
 }
 
-/* $DF2MAKE_CACHE_FROM, as build.mk exports it: "type=local,src=DIR" (the
- * rest of the value is DIR, commas and all), or NULL. */
-static const char *cache_from_dir(void)
+/* $DF2MAKE_CACHE_FROM, as build.mk exports it: the --cache-from sources,
+ * [{"type": "local", "src": DIR}, ...] (empty or unset: none). */
+static json_t *cache_sources(void)
 {
 	const char *v = getenv("DF2MAKE_CACHE_FROM");
+	json_t *a = v && *v ? json_loads(v, 0, NULL) : NULL;
 
-	return v && startswith(v, "type=local,src=/") ? v + 15 : NULL;
+	if (v && *v && !json_is_array(a))
+		fprintf(stderr, "df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: "
+				"no cache used\n");
+	return json_is_array(a) ? a : (json_decref(a), NULL);
+}
+
+/* A source's directory: a local layout with an absolute path, else NULL. */
+static const char *cache_source_dir(json_t *src)
+{
+	const char *type = json_string_value(json_object_get(src, "type"));
+	const char *dir = json_string_value(json_object_get(src, "src"));
+
+	return type && strcmp(type, "local") == 0 && dir && dir[0] == '/' ? dir : NULL;
 }
 
 /* ---- restoring a step ---- */
@@ -404,18 +417,15 @@ static int cache_op(const char *op, int *restorable)
 	return *restorable || strcmp(op, "base") == 0;
 }
 
-int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec)
+/* Restores KEY from the layout at dir when it holds ck: 1 restored, 0 not
+ * there or not usable (warned). */
+static int cache_try_dir(const struct rt *rt, const char *key, json_t *spec, const char *dir,
+			 const char *ck)
 {
-	const char *dir = cache_from_dir();
 	struct error e = {0};
-	int restorable, r = 0;
-	json_t *cfg, *rec;
-	char ck[65];
+	json_t *cfg = cache_load_config(dir, &e), *rec;
+	int r = 0;
 
-	if (!cache_op(op, &restorable) || cache_write_ck(rt, key, spec, ck) < 0 || !restorable ||
-	    !dir)
-		return 0;
-	cfg = cache_load_config(dir, &e);
 	if (!cfg)
 		cache_warn(key, "--cache-from ignored", &e);
 	rec = json_object_get(json_object_get(cfg, "records"), ck);
@@ -423,9 +433,30 @@ int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spe
 		cache_warn(key, "not restored from the cache, running it", &e);
 	else if (rec)
 		r = 1;
+	json_decref(cfg);
+	return r;
+}
+
+int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec)
+{
+	int restorable, r = 0;
+	json_t *srcs, *src;
+	char ck[65];
+	size_t i;
+
+	if (!cache_op(op, &restorable) || cache_write_ck(rt, key, spec, ck) < 0 || !restorable)
+		return 0;
+	/* the first source that holds the step and passes the checks */
+	srcs = cache_sources();
+	json_array_foreach(srcs, i, src)
+	{
+		const char *dir = cache_source_dir(src);
+		if (!r && dir)
+			r = cache_try_dir(rt, key, spec, dir, ck);
+	}
+	json_decref(srcs);
 	if (r)
 		rt_progress(rt, key, spec, "CACHED");
-	json_decref(cfg);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -469,18 +470,42 @@ static int claim_new_cache(struct sandbox_op *op, struct error *e)
 	return 0;
 }
 
+/* STORE/cache: the store owner's alone. Made 0700; one that exists must
+ * be a directory of ours (not a link), and is tightened to 0700: in a
+ * store several users can write (a shared --store), one user's caches
+ * are never another's, nor readable by them. */
+static int cache_root(const char *dir, struct error *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_set(e, errno, "mkdir %s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return error_set(e, errno, "open %s (must be a directory, not a link)", dir);
+	if (st.st_uid != geteuid())
+		return error_set(e, EPERM,
+				 "%s belongs to uid %u: cache mounts are never shared across "
+				 "users (use a store of your own)",
+				 dir, (unsigned)st.st_uid);
+	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+		return error_set(e, errno, "chmod 0700 %s", dir);
+	return 0;
+}
+
 static int prepare_cache(struct sandbox_op *op, struct mounts_locks *l, struct error *e)
 {
-	char *lk = xasprintf("%s.lock", op->src);
-	char *parent = xstrdup(op->src);
-	int fd;
+	cleanup_free char *lk = xasprintf("%s.lock", op->src);
+	cleanup_free char *parent = xstrdup(op->src), *store = NULL;
+	int fd = -1;
 
-	*strrchr(parent, '/') = '\0';
-	fd = mkdir_p(parent, 0755, e) < 0 ? -1
-	     : op->sharing == 'p'	  ? lock_private(op, e)
-					  : lock_fd(lk, op->sharing == 'l' ? LOCK_EX : LOCK_SH, e);
-	free(lk);
-	free(parent);
+	*strrchr(parent, '/') = '\0'; /* STORE/cache */
+	store = xstrdup(parent);
+	*strrchr(store, '/') = '\0';
+	if (mkdir_p(store, 0700, e) == 0 && cache_root(parent, e) == 0)
+		fd = op->sharing == 'p' ? lock_private(op, e)
+					: lock_fd(lk, op->sharing == 'l' ? LOCK_EX : LOCK_SH, e);
 	if (fd < 0)
 		return error_wrap(e, "cache mount %s", op->data);
 	l->fds = xreallocarray(l->fds, l->n + 1, sizeof(int));

@@ -189,10 +189,15 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
 	char *what;
 
-	if (status == 0)
+	if (status == 0 && !sb->limit_note[0])
 		return 0;
 	what = run_text(spec);
-	if (sb->signo)
+	/* A limit was hit but the command exited 0 (a fork bomb whose failed
+	 * forks nobody checked): the step still fails, stricter than Docker. */
+	if (status == 0)
+		error_set(e, 0, "%s%s%s: %s", loc ? loc : "", loc ? ": " : "", what,
+			  sb->limit_note);
+	else if (sb->signo)
 		error_set(e, 0, "%s%s%s: exit status %d (killed by signal %d, SIG%s)",
 			  loc ? loc : "", loc ? ": " : "", what, status, sb->signo,
 			  signame(sb->signo));
@@ -200,6 +205,10 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 		error_set(e, 0, "%s%s%s: exit status %d", loc ? loc : "", loc ? ": " : "", what,
 			  status);
 	free(what);
+	/* The limit that stopped it, when one did: the status alone does not say. */
+	if (status && sb->limit_note[0] &&
+	    strlen(e->msg) + strlen(sb->limit_note) + 3 < sizeof(e->msg))
+		strcat(strcat(e->msg, ": "), sb->limit_note);
 	return -1;
 }
 
@@ -269,8 +278,11 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	if (r < 0)
 		return -1;
 	if (check_status(spec, sb, status, e) < 0) {
-		char why[32];
-		snprintf(why, sizeof(why), "exit status %d", status);
+		char why[160];
+		if (status)
+			snprintf(why, sizeof(why), "exit status %d", status);
+		else
+			snprintf(why, sizeof(why), "%s", sb->limit_note);
 		progress_step_end(rt, key, t0, why);
 		return -2; /* the command failed: e says how, no "RUN step" context */
 	}

@@ -1,6 +1,6 @@
 # Owner: sandbox. Namespaces, overlay snapshots, RUN, users.
 noinst_LIBRARIES += runtime/librtsandbox.a
-runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h \
+runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/reslimit.c runtime/reslimit.h \
 	runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
 	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c \
 	runtime/sshproxy.c runtime/sshproxy.h \

@@ -309,6 +309,10 @@ static int command_privileges(struct child *c)
 {
 	struct sandbox *sb = c->sb;
 
+	/* While we may still raise hard limits (CAP_SYS_RESOURCE). */
+	child_step(c, "limits");
+	if (reslimit_apply_rlimits(&sb->limits, &sb->cg, &c->e) < 0)
+		return -1;
 	child_step(c, "capabilities");
 	if (!sb->insecure && drop_bounding(&c->e) < 0)
 		return -1;

@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "reslimit.h"
 #include "mounts.h"
 #include "progress.h"
 #include "rt.h"
@@ -119,6 +120,9 @@ static int after_clone(struct sandbox *sb, pid_t pid, int rootless, struct error
 {
 	if (rootless && snapshot_map_ids(pid, geteuid(), getegid(), e) < 0)
 		return error_wrap(e, "map ids");
+	/* Before the go: everything the sandbox starts is born inside. */
+	if (reslimit_cgroup_enter(&sb->cg, pid, e) < 0)
+		return -1;
 	return netns_start(&sb->net, pid, rootless, e);
 }
 
@@ -217,11 +221,17 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	 * in its own mount namespace only, so concurrent steps do not meet,
 	 * and no directory is made and removed per step. */
 	cleanup_free char *root = xasprintf("%s/.root", sb->rt->state);
+	/* The step's cgroup: unique per step and runtime process. */
+	cleanup_free char *cgname = xasprintf("df2make-%.16s-%ld", sb->key, (long)getpid());
 	int r = -1;
 
 	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, e) == 0 &&
-	    mounts_prepare(sb, &locks, e) == 0)
+	    mounts_prepare(sb, &locks, e) == 0) {
+		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
 		r = run_child(sb, root, status, e);
+		reslimit_cgroup_finish(&sb->cg, &sb->limits, sb->limit_note,
+				       sizeof(sb->limit_note));
+	}
 	mounts_unlock(sb, &locks);
 	return r;
 }

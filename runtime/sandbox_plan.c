@@ -159,6 +159,8 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 	if (netns_plan(&sb->net, net, e) < 0)
 		return -1;
 	sb->insecure = sec && strcmp(sec, "insecure") == 0;
+	if (reslimit_plan(&sb->limits, spec, e) < 0)
+		return -1;
 	plan_proc(sb);
 	plan_dev(sb);
 	sandbox_add(sb, SB_SYSFS, NULL, "/sys", SB_KEEPSTUB | SB_RO);

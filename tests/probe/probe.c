@@ -297,6 +297,22 @@ static int thread(void)
 	return r != 0;
 }
 
+/* "hog MB": allocates and touches MB mebibytes (a memory hog for the
+ * --memory tests); exits 1 when an allocation fails. */
+static int hog(long mb)
+{
+	for (long i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) {
+			printf("hog: malloc failed after %ld MiB\n", i);
+			return 1;
+		}
+		memset(p, 1, 1 << 20);
+	}
+	printf("hog: %ld MiB\n", mb);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "see") == 0)
@@ -323,6 +339,8 @@ int main(int argc, char **argv)
 		kill(getpid(), atoi(argv[2]));
 		return 99;
 	}
+	if (argc == 3 && strcmp(argv[1], "hog") == 0)
+		return hog(atol(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "sleep") == 0)

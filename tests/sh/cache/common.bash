@@ -15,7 +15,7 @@ mk_base_tar() {
 	local r=$T/rootfs
 	mkdir -p "$r/bin" "$r/etc" "$r/tmp"
 	cp "$BUSYBOX" "$r/bin/busybox"
-	for c in sh echo cat date true touch mkdir cp ls; do ln -s busybox "$r/bin/$c"; done
+	for c in sh echo cat date true touch mkdir cp ls od head; do ln -s busybox "$r/bin/$c"; done
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
 	printf 'root:x:0:\n' >"$r/etc/group"
 	chmod 1777 "$r/tmp"

@@ -11,9 +11,9 @@ C=$T/ctx
 mkdir -p "$C"
 cat >"$C/Dockerfile" <<'DF'
 FROM busybox
-RUN date +%s%N >/one
-RUN date +%s%N >/two
-RUN date +%s%N >/three
+RUN od -An -N16 -tx1 /dev/urandom >/one
+RUN od -An -N16 -tx1 /dev/urandom >/two
+RUN od -An -N16 -tx1 /dev/urandom >/three
 DF
 A=$T/A
 machine "$A"

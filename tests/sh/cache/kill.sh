@@ -14,7 +14,7 @@ mkdir -p "$C"
 cat >"$C/Dockerfile" <<'DF'
 FROM busybox
 RUN head -c 24000000 /dev/urandom >/big1
-RUN head -c 24000000 /dev/urandom >/big2 && date +%s%N >/t
+RUN head -c 24000000 /dev/urandom >/big2 && od -An -N16 -tx1 /dev/urandom >/t
 RUN head -c 24000000 /dev/urandom >/big3
 DF
 A=$T/A

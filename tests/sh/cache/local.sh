@@ -3,7 +3,7 @@
 # build exports its step cache; a second "machine" (another context path,
 # an empty state dir, its own store) builds the same Dockerfile from it,
 # runs 0 RUN steps and gets the same image digest. mode=min holds only the
-# image's steps, mode=max every stage's. The RUNs write the time in ns
+# image's steps, mode=max every stage's. The RUNs write 16 random bytes
 # into the image: a RUN that ran again would change the digest.
 . "$SRCDIR/tests/sh/cache/common.bash"
 export SOURCE_DATE_EPOCH=1700000000
@@ -13,11 +13,11 @@ mkctx() {
 	cat >"$1/Dockerfile" <<'DF'
 FROM busybox AS build
 COPY src /src
-RUN date +%s%N >/src/stamp && cat /src/a.txt >/built
+RUN od -An -N16 -tx1 /dev/urandom >/src/stamp && cat /src/a.txt >/built
 FROM busybox
 COPY --from=build /built /app/built
 WORKDIR /app
-RUN date +%s%N >/app/stamp && echo ok >/app/ok
+RUN od -An -N16 -tx1 /dev/urandom >/app/stamp && echo ok >/app/ok
 RUN true
 DF
 }
@@ -28,6 +28,19 @@ build "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-max,mode=max"
 is "$rc" 0 "machine A builds and exports (mode=max)"
 is "$(ran "$A")" 3 "machine A ran its 3 RUN steps"
 ref=$(digest "$A")
+like "$(img_file "$A" app/stamp)" '^ ([0-9a-f]{2} ){15}[0-9a-f]{2}$' "  a RUN's output is 16 random bytes (a rerun would change the image)"
+out=$(make -f "$A/build.mk" 2>&1)
+like "$out" "Nothing to be done|is up to date" "a second make on A (with --cache-to) does nothing"
+# A step built without a content key (state of an older df2make) is left
+# out of an export with a warning, the others are exported.
+compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-partial,mode=max"
+last=$(jq -r '.steps[-1]' <<<"$(grep -o "cache-export [0-9a-f]* '.*'" "$A/build.mk" | sed "s/^[^']*'//; s/'\$//")")
+mv "$A/state/$last.ck" "$T/saved.ck"
+make -f "$A/build.mk" >"$A/log" 2>&1
+is "$?" 0 "export with a step lacking its content key: make succeeds"
+like "$(cat "$A/log")" "warning: cache export: step ${last:0:8}: no content key .*: not exported" "  with a warning naming the step"
+is "$(jq '.records | length' "$T/cache-partial/blobs/sha256/$(jq -r .config.digest "$T/cache-partial/blobs/sha256/$(jq -r '.manifests[0].digest' "$T/cache-partial/index.json" | cut -c8-)" | cut -c8-)")" 5 "  and the 5 other steps exported"
+mv "$T/saved.ck" "$A/state/$last.ck"
 compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-min"
 make -f "$A/build.mk" >"$A/log" 2>&1
 is "$?" 0 "machine A exports again (mode=min, the default), nothing rebuilt"
@@ -83,6 +96,28 @@ is "$rc" 0 "machine C builds from the mode=min cache"
 is "$(ran "$C")" 1 "machine C ran 1 RUN step (the build stage's)"
 is "$(digest "$C")" "$ref" "machine C's image = machine A's"
 
+# Several sources: the first that holds a step gives it (a missing one is
+# a warning); mode=min's cache lacks the build stage, mode=max's has it.
+I=$T/I
+machine "$I"
+mkctx "$T/i/ctx"
+build "$I" "$T/i/ctx" --cache-from "type=local,src=$T/nowhere" \
+	--cache-from "type=local,src=$T/cache-min" --cache-from "type=local,src=$T/cache-max"
+is "$rc" 0 "machine I builds from three sources (one missing)"
+is "$(ran "$I"):$(digest "$I")" "0:$ref" "  0 RUN steps (the build stage's from the max cache), A's image"
+like "$(cat "$I/log")" "warning: step [0-9a-f]{8}: --cache-from ignored: .*nowhere/index.json" "  the missing source is a warning"
+
+# A cache directory whose name make and the shell would read otherwise.
+W="$T/odd dir \$x #1 \"q\" 's' \\ é"
+compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$W,mode=max"
+make -f "$A/build.mk" >"$A/log" 2>&1
+check "export into '$(basename "$W")'" test -s "$W/index.json"
+J=$T/J
+machine "$J"
+mkctx "$T/j/ctx"
+build "$J" "$T/j/ctx" --cache-from "type=local,src=$W"
+is "$rc:$(ran "$J"):$(digest "$J")" "0:0:$ref" "  import from it: 0 RUN steps, A's image"
+
 # Other content, same Dockerfile: nothing is restored that read it.
 E=$T/E
 machine "$E"
@@ -97,7 +132,7 @@ is "$(img_file "$E" app/built)" beta "  and its image has the new content"
 mkdir -p "$T/s/ctx"
 cp "$BUSYBOX" "$T/s/ctx/busybox"
 printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' \
-	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox date +%s%N >/stamp"]' >"$T/s/ctx/Dockerfile"
+	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox od -An -N16 -tx1 /dev/urandom >/stamp"]' >"$T/s/ctx/Dockerfile"
 S1=$T/S1 S2=$T/S2
 mkdir -p "$S1" "$S2"
 build "$S1" "$T/s/ctx" --cache-to "type=local,dest=$T/cache-scratch"
