@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "progress.h"
 #include "rt.h"
+#include "safeopen.h"
 #include "sandbox.h"
 #include "snapshot.h"
 #include "util.h"
@@ -96,9 +97,8 @@ static int lower_stat(json_t *chain, const char *rel, struct stat *st)
 {
 	for (size_t i = json_array_size(chain); i-- > 0;) {
 		const char *d = json_string_value(json_object_get(json_array_get(chain, i), "dir"));
-		char *p = xasprintf("%s%s", d ? d : "/nonexistent", rel);
-		int r = lstat(p, st);
-		free(p);
+		/* no symlinked parent: a link in a layer must not reach the host */
+		int r = safe_lstat(d ? d : "/nonexistent", rel, st);
 		if (r == 0)
 			return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0) ? -1 : 0;
 	}
@@ -115,8 +115,8 @@ static void drop_copied_up(const char *upper, json_t *chain, const char *rel)
 	while ((slash = strrchr(r, '/')) && slash != r) {
 		*slash = '\0';
 		char *p = xasprintf("%s%s", upper, r);
-		int drop = lstat(p, &up) == 0 && S_ISDIR(up.st_mode) && dir_is_empty(p) &&
-			   !is_opaque(p) && lower_stat(chain, r, &low) == 0 &&
+		int drop = safe_lstat(upper, r, &up) == 0 && S_ISDIR(up.st_mode) &&
+			   dir_is_empty(p) && !is_opaque(p) && lower_stat(chain, r, &low) == 0 &&
 			   S_ISDIR(low.st_mode) && low.st_mode == up.st_mode &&
 			   low.st_uid == up.st_uid && low.st_gid == up.st_gid;
 		if (drop)
@@ -157,7 +157,10 @@ static void remove_stubs(const struct rt *rt, const char *key, const struct sand
 	for (size_t i = sb->stubs.n; i-- > 0;) {
 		const char *rel = sb->stubs.v[i];
 		char *p = xasprintf("%s%s", upper, rel);
-		if (!keep_stub(sb, rel) && lstat(p, &st) == 0) {
+		/* safe_lstat: the step may have replaced a parent of the stub
+		 * by a symlink to the host ("/x" -> "/root"); lstat would follow
+		 * it, and the rmdir/unlink below would hit the host's file. */
+		if (!keep_stub(sb, rel) && safe_lstat(upper, rel, &st) == 0) {
 			if (S_ISDIR(st.st_mode) && !is_opaque(p))
 				rmdir(p);
 			else if (S_ISREG(st.st_mode) && st.st_size == 0)
