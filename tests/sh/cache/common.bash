@@ -72,3 +72,8 @@ img_file() {
 	done
 	printf '%s\n' "$out"
 }
+
+# layout_man DIR, layout_cfg DIR: the manifest and cache config blobs of the
+# OCI layout DIR (paths).
+layout_man() { echo "$1/blobs/sha256/$(jq -r '.manifests[0].digest' "$1/index.json" | cut -c8-)"; }
+layout_cfg() { echo "$1/blobs/sha256/$(jq -r .config.digest "$(layout_man "$1")" | cut -c8-)"; }
