@@ -55,12 +55,11 @@ build() {
 digest() { tar -xOf "$1/image.tar" index.json 2>/dev/null | jq -r '.manifests[0].digest'; }
 
 # ran M: how many RUN steps the last make of M ran (progress lines with a
-# RUN title that were not restored from a cache).
+# RUN title that were not restored from a cache nor taken from a
+# concurrent make).
 ran() {
-	local runs cached
-	runs=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN ' "$1/log")
-	cached=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN .* CACHED$' "$1/log")
-	echo $((runs - cached))
+	grep -E '^#[0-9a-f]{8} \[[^]]*\] RUN ' "$1/log" |
+		grep -cvE ' (CACHED|\(done by a concurrent build\))$'
 }
 
 # img_file M PATH: PATH's content in M/image.tar (the last layer holding it).

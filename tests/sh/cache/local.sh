@@ -131,6 +131,22 @@ mkctx "$T/j/ctx"
 build "$J" "$T/j/ctx" --cache-from "type=local,src=$W"
 is "$rc:$(ran "$J"):$(digest "$J")" "0:0:$ref" "  import from it: 0 RUN steps, A's image"
 
+# Two makes at once on one fresh state dir, both restoring from the cache:
+# the step locks let one restore each step and the other take it.
+K=$T/K
+machine "$K"
+mkctx "$T/k/ctx"
+compile "$K" "$T/k/ctx" --cache-from "type=local,src=$T/cache-max"
+make -f "$K/build.mk" -j2 >"$K/log1" 2>&1 &
+make -f "$K/build.mk" -j2 >"$K/log2" 2>&1
+rc2=$?
+wait $!
+is "$?:$rc2" "0:0" "two concurrent makes from the cache both succeed"
+cp "$K/log1" "$K/log"
+n1=$(ran "$K")
+cp "$K/log2" "$K/log"
+is "$n1:$(ran "$K"):$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
+
 # Other content, same Dockerfile: nothing is restored that read it.
 E=$T/E
 machine "$E"
