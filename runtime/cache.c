@@ -373,11 +373,21 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec, con
 			 json_t *rec, struct error *e)
 {
 	struct cache_layer l;
-	int has = cache_rec_layer(rec, &l, e);
+	int has = cache_rec_layer(rec, &l, e), lock = -2, r = -1;
 
-	if (has < 0 || (has && cache_fetch(rt, dir, &l, e) < 0))
+	if (has < 0)
 		return -1;
-	return cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
+	/* as FROM: gc waits until chain.json names the blob and layer we add,
+	 * and a killed writer's temps (a restore killed mid-way) go first */
+	if (has && (lock = store_lock(rt->store, 0, e)) == -1)
+		return -1;
+	if (has)
+		store_sweep(rt->store);
+	if (!has || cache_fetch(rt, dir, &l, e) == 0)
+		r = cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
+	if (lock >= 0)
+		close(lock);
+	return r;
 }
 
 static void cache_warn(const char *key, const char *what, const struct error *e)
