@@ -127,6 +127,23 @@ is "$rc" 0 "a missing directory: the build succeeds"
 like "$(cat "$G/log")" "--cache-from ignored: .*nowhere/index.json" "  with a warning naming it"
 check "  and the directory is not created" test ! -e "$T/nowhere"
 
+# 5. FIFOs where a shared directory should have files: an error, not a hang.
+mkdir -p "$T/fifo-index" && mkfifo "$T/fifo-index/index.json"
+rm -rf "$G/state"
+compile "$G" "$C" --cache-from "type=local,src=$T/fifo-index"
+timeout 120 make -f "$G/build.mk" >"$G/log" 2>&1
+is "$?" 0 "index.json is a FIFO: the build succeeds (no hang)"
+like "$(cat "$G/log")" "--cache-from ignored: .*index.json.*FIFO" "  with a warning"
+cp -a "$T/good" "$T/fifo-blob"
+b=$(layout_blob "$T/fifo-blob" two)
+rm "$T/fifo-blob/blobs/sha256/$b" && mkfifo "$T/fifo-blob/blobs/sha256/$b"
+rm -rf "$G/state"
+compile "$G" "$C" --cache-from "type=local,src=$T/fifo-blob"
+timeout 120 make -f "$G/build.mk" >"$G/log" 2>&1
+is "$?" 0 "a layer blob is a FIFO: the build succeeds (no hang)"
+like "$(cat "$G/log")" "running it: .*$b: not a regular file" "  that step runs, with a warning"
+is "$(ran "$G")" 1 "  only that one"
+
 # The good cache still works after all that.
 H=$T/H
 machine "$H"
