@@ -1,4 +1,4 @@
-/* args: ARG scoping (REFERENCE §1.9). A scope is an ordered list of
+/* args: ARG scoping as BuildKit's dockerfile2llb does it. A scope is an ordered list of
  * variables; the global scope holds the ARGs before the first FROM plus
  * the automatic platform ARGs, each stage has its own scope (a copy of
  * its base stage's when built FROM one). */

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "fsutil.h"
 #include "store.h"
+#include "ulimit.h"
 #include "util.h"
 
 enum {
@@ -28,6 +29,10 @@ enum {
 	OPT_GRAPH,
 	OPT_DUMP,
 	OPT_VERSION,
+	OPT_CHECK,
+	OPT_ULIMIT,
+	OPT_MEMORY,
+	OPT_PIDS_LIMIT,
 };
 
 static const struct option cli_opts[] = {
@@ -49,8 +54,12 @@ static const struct option cli_opts[] = {
     {"plan", no_argument, NULL, OPT_PLAN},
     {"graph", no_argument, NULL, OPT_GRAPH},
     {"dump-ast", required_argument, NULL, OPT_DUMP},
+    {"check", no_argument, NULL, OPT_CHECK},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"ulimit", required_argument, NULL, OPT_ULIMIT},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
     {NULL, 0, NULL, 0},
 };
 
@@ -61,11 +70,13 @@ static void cli_usage(FILE *f)
 	      "               [--secret id=ID[,src=FILE|,env=VAR]]... [--allow ENTITLEMENT]...\n"
 	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
 	      "               [--templates DIR] [--compress none|gzip|zstd]\n"
+	      "               [--memory SIZE] [--pids-limit N] [--ulimit NAME=SOFT[:HARD]]...\n"
 	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
 	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
+	      "       df2make --check [options] [CONTEXT]\n"
 	      "\n"
 	      "  -f FILE            Dockerfile (default CONTEXT/Dockerfile)\n"
 	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
@@ -87,7 +98,11 @@ static void cli_usage(FILE *f)
 	      "                     the build (min: the image's steps; max: every stage's)\n"
 	      "  --cache-from type=local,src=DIR  take steps from an exported cache (repeatable)\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
-	      "  --dump-ast FILE    print the syntax tree of FILE\n",
+	      "  --dump-ast FILE    print the syntax tree of FILE\n"
+	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
+	      "  --pids-limit N     process limit of each RUN (default 4096; -1: none)\n"
+	      "  --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (nofile=1024:2048)\n"
+	      "  --check            run BuildKit's build checks only\n",
 	      f);
 }
 
@@ -233,6 +248,49 @@ static void cli_cache(struct cli *c, const char *arg, int to)
 	free(s);
 }
 
+/* --memory: docker's size syntax (go-units RAMInBytes): a number, an
+ * optional k/m/g/t/p (powers of 1024), an optional "b"; at least 6m. */
+static long long cli_memory(const char *arg)
+{
+	static const char units[] = "kmgtp";
+	char *end;
+	double v = strtod(arg, &end);
+	const char *u = *end == ' ' ? end + 1 : end;
+	const char *p = *u ? strchr(units, *u | 0x20) : NULL;
+
+	if (p)
+		v *= (double)(1LL << (10 * (p - units + 1)));
+	u += p != NULL;
+	u += (*u | 0x20) == 'i' && p;
+	u += (*u | 0x20) == 'b';
+	if (end == arg || *u || !(v >= 0) || v > 9e18)
+		fatal("--memory: invalid size '%s' (want e.g. 512m, 1g)", arg);
+	if (v < 6 * 1024 * 1024)
+		fatal("--memory: %s is below the minimum of 6m", arg);
+	return (long long)v;
+}
+
+/* --pids-limit: a positive count, or 0/-1 for none (docker). */
+static long long cli_pids(const char *arg)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10);
+
+	if (end == arg || *end || n < -1)
+		fatal("--pids-limit: want a number of processes (-1: no limit), not '%s'", arg);
+	return n <= 0 ? -1 : n;
+}
+
+static void cli_ulimit(struct cli *c, const char *arg)
+{
+	struct ulimit u;
+	char err[256];
+
+	if (ulimit_parse(arg, &u, err, sizeof(err)) < 0)
+		fatal("--ulimit: %s", err);
+	strlist_add(&c->ulimits, arg);
+}
+
 static void cli_build_arg_add(struct cli *c, const char *arg)
 {
 	const char *v;
@@ -293,11 +351,23 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_CACHE_FROM:
 		cli_cache(c, arg, opt == OPT_CACHE_TO);
 		break;
+	case OPT_ULIMIT:
+		cli_ulimit(c, arg);
+		break;
+	case OPT_MEMORY:
+		c->memory = cli_memory(arg);
+		break;
+	case OPT_PIDS_LIMIT:
+		c->pids_limit = cli_pids(arg);
+		break;
 	case OPT_PLAN:
 		c->mode = MODE_PLAN;
 		break;
 	case OPT_GRAPH:
 		c->mode = MODE_GRAPH;
+		break;
+	case OPT_CHECK:
+		c->check = 1;
 		break;
 	case OPT_DUMP:
 		c->mode = MODE_DUMP;
@@ -382,6 +452,7 @@ void cli_free(struct cli *c)
 	free(c->cache_mode);
 	strlist_free(&c->cache_from);
 	free(c->dump_path);
+	strlist_free(&c->ulimits);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

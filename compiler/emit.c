@@ -182,6 +182,23 @@ static void emit_opt(struct buf *b, const char *opt, const char *val)
 	emit_word(b, val);
 }
 
+/* --memory (in bytes), --pids-limit and --ulimit, when given. */
+static void emit_limits(struct buf *b, const struct cli *c)
+{
+	char n[32];
+
+	if (c->memory) {
+		snprintf(n, sizeof(n), "%lld", c->memory);
+		emit_opt(b, "--memory", n);
+	}
+	if (c->pids_limit) {
+		snprintf(n, sizeof(n), "%lld", c->pids_limit);
+		emit_opt(b, "--pids-limit", n);
+	}
+	for (size_t i = 0; i < c->ulimits.n; i++)
+		emit_opt(b, "--ulimit", c->ulimits.v[i]);
+}
+
 /* df2make's command line again, with absolute paths. */
 static char *emit_command(const struct cli *c)
 {
@@ -233,6 +250,7 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--cache-from", from);
 		free(from);
 	}
+	emit_limits(&b, c);
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -319,46 +337,6 @@ static void emit_done(struct buf *b, const struct step *st)
 	emit_state_file(b, st->key, "done");
 }
 
-/* Sets b to JSON text single-quoted for the shell, with `$` doubled for
- * make (see mk_shell). Written straight into room made for the worst
- * case: this runs over every byte of build.mk's specs. */
-static void emit_spec_quote(const char *s, size_t n, struct buf *b)
-{
-	size_t i = 0;
-	char *o;
-
-	buf_reset(b);
-	buf_grow(b, n * 4 + 2);
-	o = b->s;
-	*o++ = '\'';
-	while (i < n) {
-		uint64_t x;
-		/* 8 bytes at once when none is '$' or '\'' */
-		if (i + 8 <= n) {
-			memcpy(&x, s + i, 8);
-			if (!(word_has_byte(x, '$') | word_has_byte(x, '\''))) {
-				memcpy(o, &x, 8);
-				o += 8;
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] == '$') {
-			*o++ = '$';
-			*o++ = '$';
-		} else if (s[i] == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = s[i];
-		}
-		i++;
-	}
-	*o++ = '\'';
-	*o = '\0';
-	b->len = (size_t)(o - b->s);
-}
-
 /* The spec as a recipe word; valid until the next call (specs are
  * written one at a time, each before the next is made). */
 static const char *emit_spec(const struct sv *spec)
@@ -367,8 +345,8 @@ static const char *emit_spec(const struct sv *spec)
 
 	buf_reset(&json);
 	spec_write(&json, spec);
-	/* compact JSON never holds a raw newline, which a recipe could not */
-	emit_spec_quote(json.s, json.len, &quoted);
+	buf_reset(&quoted);
+	mk_shell_n(&quoted, json.s, json.len);
 	return quoted.s;
 }
 

@@ -16,6 +16,7 @@
 #include "spec.h"
 #include "step.h"
 #include "store.h"
+#include "ulimit.h"
 
 /* Dispatch state of one stage. */
 struct disp {
@@ -390,8 +391,7 @@ static void disp_port(json_t *ports, const char *word, const struct instr *in)
 
 	if (proto)
 		*proto++ = '\0';
-	if (strchr(w, ':')) {
-		loc_warn(&in->loc, "EXPOSE %s: an IP or host port is ignored", word);
+	if (strchr(w, ':')) { /* lint.c's ExposeInvalidFormat warns about it */
 		char *last = strrchr(w, ':');
 		memmove(w, last + 1, strlen(last));
 	}
@@ -1063,6 +1063,36 @@ static void disp_run_grants(struct disp *d, struct spec *sp, const struct instr 
 	strlist_free(&used);
 }
 
+/* --memory, --pids-limit and --ulimit as the RUN's "limits", only when
+ * given: other specs stay as they were, and key.c leaves limits out of
+ * the key (they bound the step, they do not change what it makes). */
+static void disp_run_limits(struct disp *d, struct spec *sp, struct sv *o)
+{
+	const struct cli *c = d->g->cli;
+	struct sv *l, *a, *u;
+	struct ulimit ul;
+	char err[256];
+
+	if (!c->memory && !c->pids_limit && !c->ulimits.n)
+		return;
+	l = sv_set(o, "limits", sv_obj(sp));
+	if (c->memory)
+		sv_set(l, "memory", sv_int(sp, c->memory));
+	if (c->pids_limit)
+		sv_set(l, "pids", sv_int(sp, c->pids_limit));
+	if (!c->ulimits.n)
+		return;
+	a = sv_set(l, "ulimits", sv_arr(sp));
+	for (size_t i = 0; i < c->ulimits.n; i++) {
+		if (ulimit_parse(c->ulimits.v[i], &ul, err, sizeof(err)) < 0)
+			continue; /* cli.c refused it already */
+		u = sv_push(a, sv_obj(sp));
+		sv_set_str(sp, u, "name", ul.name);
+		sv_set(u, "soft", sv_int(sp, ul.soft));
+		sv_set(u, "hard", sv_int(sp, ul.hard));
+	}
+}
+
 static void disp_run(struct disp *d, const struct instr *in)
 {
 	struct step *st = disp_new(d, STEP_RUN, in);
@@ -1080,6 +1110,7 @@ static void disp_run(struct disp *d, const struct instr *in)
 	sv_set_str(sp, o, "security", in->security ? in->security : "sandbox");
 	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
+	disp_run_limits(d, sp, o);
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
 		if ((m = disp_mount(d, st, &in->mounts[i], vars, in)))

@@ -9,6 +9,9 @@
 
 struct error;
 
+/* Writes all len bytes to fd, retrying short writes and EINTR; 0, or -1
+ * with errno set. The project's only write loop. */
+int write_all(int fd, const void *data, size_t len);
 /* Writes data to path via a locked temp "path.tmp-XXXXXX", fsync and
  * rename(). */
 int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e);

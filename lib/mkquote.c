@@ -1,6 +1,7 @@
 /* mkquote: make and shell escaping (see mkquote.h). What GNU make 4.3 does
  * with each byte of a name was measured, not guessed: tests/unit/
  * test_mkquote.c runs make over every byte 1..255 in every position. */
+#include <stdint.h>
 #include <string.h>
 
 #include "buf.h"
@@ -95,25 +96,59 @@ void mk_nl_define(struct buf *b)
 		    "define " MK_NL_VAR "\n\n\nendef\nexport " MK_NL_VAR "\n");
 }
 
+/* The escape of one byte of a shell word, or NULL for a plain byte. */
+static const char *mk_shell_escape(char c)
+{
+	/* a raw newline would end the recipe line: the shell takes it from
+	 * the environment instead (mk_nl_define) */
+	return c == '\'' ? "'\\''" : c == '$' ? "$$" : c == '\n' ? "'\"$$" MK_NL_VAR "\"'" : NULL;
+}
+
+void mk_shell_n(struct buf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	char *o;
+
+	/* written straight into room for the usual worst case (every byte a
+	 * quote): this runs over every byte of build.mk's JSON specs */
+	buf_grow(b, n * 4 + 2);
+	o = b->s + b->len;
+	*o++ = '\'';
+	while (i < n) {
+		uint64_t x;
+		/* 8 bytes at once when none needs an escape */
+		if (i + 8 <= n) {
+			memcpy(&x, s + i, 8);
+			if (!(word_has_byte(x, '$') | word_has_byte(x, '\'') |
+			      word_has_byte(x, '\n'))) {
+				memcpy(o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
+		const char *esc = mk_shell_escape(s[i]);
+		if (esc && s[i] == '\n') { /* longer than the room made: grow */
+			b->len = (size_t)(o - b->s);
+			buf_grow(b, strlen(esc) + (n - i) * 4 + 2);
+			o = b->s + b->len;
+		}
+		if (esc) {
+			memcpy(o, esc, strlen(esc));
+			o += strlen(esc);
+		} else {
+			*o++ = s[i];
+		}
+		i++;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	b->len = (size_t)(o - b->s);
+}
+
 void mk_shell(struct buf *b, const char *s)
 {
-	buf_addc(b, '\'');
-	while (*s) {
-		size_t n = strcspn(s, "'$\n"); /* copy plain runs at once */
-		buf_addn(b, s, n);
-		s += n;
-		if (*s == '\'')
-			buf_adds(b, "'\\''");
-		else if (*s == '$')
-			buf_adds(b, "$$");
-		else if (*s == '\n')
-			/* a raw newline would end the recipe line: the shell
-			 * takes it from the environment instead */
-			buf_adds(b, "'\"$$" MK_NL_VAR "\"'");
-		if (*s)
-			s++;
-	}
-	buf_addc(b, '\'');
+	mk_shell_n(b, s, strlen(s));
 }
 
 /* Appends s for a `:=` line, whose reader only strips comments: a `#`

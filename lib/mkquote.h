@@ -7,6 +7,7 @@
  * something else for the rest (docs/makefile.md, "Names make cannot read"). */
 #ifndef DF_MKQUOTE_H
 #define DF_MKQUOTE_H
+#include <stddef.h>
 
 struct buf;
 
@@ -33,6 +34,8 @@ void mk_nl_define(struct buf *b);
 /* Appends s as one single-quoted shell word with `$` doubled for make; a
  * newline becomes "$$DF2MAKE_NL" outside the quotes. */
 void mk_shell(struct buf *b, const char *s);
+/* mk_shell() of n bytes (a JSON spec: fast, 8 bytes at a time). */
+void mk_shell_n(struct buf *b, const char *s, size_t n);
 /* Appends s single-quoted for the shell as the value of a make `:=`
  * assignment (a recipe word kept in a variable). */
 void mk_shell_var(struct buf *b, const char *s);

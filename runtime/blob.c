@@ -74,19 +74,10 @@ int blob_open(struct blob_writer *w, const char *store, struct error *e)
 
 int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e)
 {
-	const char *s = p;
-
 	sha256_update(&w->h, p, n);
 	w->size += (long long)n;
-	while (n) {
-		ssize_t k = write(w->fd, s, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return error_set(e, errno, "write %s", w->tmp);
-		s += k;
-		n -= (size_t)k;
-	}
+	if (write_all(w->fd, p, n) < 0)
+		return error_set(e, errno, "write %s", w->tmp);
 	return 0;
 }
 

@@ -294,20 +294,6 @@ static void copy_xattrs(int sfd, int dfd)
 	}
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copies bytes, in the kernel when it can. */
 static int copy_bytes(int sfd, int dfd)
 {

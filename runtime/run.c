@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "progress.h"
@@ -44,16 +45,13 @@ static char *run_text(json_t *spec)
  * remove_tree can descend (rootless, we are not root out here). */
 static void remove_scratch(const char *dir, const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name), *ww = xasprintf("%s/work/work", p);
-	char *w2 = xasprintf("%s/work", p);
+	cleanup_free char *p = xasprintf("%s/%s", dir, name);
+	cleanup_free char *ww = xasprintf("%s/work/work", p), *w2 = xasprintf("%s/work", p);
 	struct error ignored;
 
 	chmod(ww, 0700);
 	chmod(w2, 0700);
 	remove_tree(p, &ignored);
-	free(p);
-	free(ww);
-	free(w2);
 }
 
 /* Per-mount scratch: rw-bind uppers, step views, cache seeds, ignore
@@ -71,24 +69,20 @@ static int is_scratch(const char *name)
 /* Everything in STATE/KEY but the upper and chain.json is scratch. */
 static void cleanup_step_dir(const struct rt *rt, const char *key)
 {
-	char *dir = rt_path(rt, key, NULL);
-	char *wk = xasprintf("%s/work/work", dir);
+	cleanup_free char *dir = rt_path(rt, key, NULL);
+	cleanup_free char *ww = xasprintf("%s/work/work", dir), *wk = xasprintf("%s/work", dir);
 	struct error ignored;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	chmod(wk, 0700);
-	free(wk);
+	chmod(ww, 0700);
 	while (d && (de = readdir(d))) {
 		if (is_scratch(de->d_name))
 			remove_scratch(dir, de->d_name);
 	}
 	if (d)
 		closedir(d);
-	wk = xasprintf("%s/work", dir);
 	remove_tree(wk, &ignored);
-	free(wk);
-	free(dir);
 }
 
 static int is_opaque(const char *p)
@@ -189,10 +183,15 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
 	char *what;
 
-	if (status == 0)
+	if (status == 0 && !sb->limit_note[0])
 		return 0;
 	what = run_text(spec);
-	if (sb->signo)
+	/* A limit was hit but the command exited 0 (a fork bomb whose failed
+	 * forks nobody checked): the step still fails, stricter than Docker. */
+	if (status == 0)
+		error_set(e, 0, "%s%s%s: %s", loc ? loc : "", loc ? ": " : "", what,
+			  sb->limit_note);
+	else if (sb->signo)
 		error_set(e, 0, "%s%s%s: exit status %d (killed by signal %d, SIG%s)",
 			  loc ? loc : "", loc ? ": " : "", what, status, sb->signo,
 			  signame(sb->signo));
@@ -200,6 +199,10 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 		error_set(e, 0, "%s%s%s: exit status %d", loc ? loc : "", loc ? ": " : "", what,
 			  status);
 	free(what);
+	/* The limit that stopped it, when one did: the status alone does not say. */
+	if (status && sb->limit_note[0] &&
+	    strlen(e->msg) + strlen(sb->limit_note) + 3 < sizeof(e->msg))
+		strcat(strcat(e->msg, ": "), sb->limit_note);
 	return -1;
 }
 
@@ -265,12 +268,16 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	r = sandbox_run(sb, &status, e);
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
+	progress_timing_note(t, "net", sb->net.timing);
 	cleanup_step_dir(rt, key);
 	if (r < 0)
 		return -1;
 	if (check_status(spec, sb, status, e) < 0) {
-		char why[32];
-		snprintf(why, sizeof(why), "exit status %d", status);
+		char why[160];
+		if (status)
+			snprintf(why, sizeof(why), "exit status %d", status);
+		else
+			snprintf(why, sizeof(why), "%s", sb->limit_note);
 		progress_step_end(rt, key, t0, why);
 		return -2; /* the command failed: e says how, no "RUN step" context */
 	}

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -116,22 +114,6 @@ static int sys_fail(struct child *c)
 	return -1;
 }
 
-static int lo_up(struct error *e)
-{
-	struct ifreq ifr = {0};
-	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return error_set(e, errno, "socket");
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return error_set(e, errno, "get lo flags");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		return error_set(e, errno, "bring lo up");
-	return 0;
-}
-
 /* Only uid 0 is mapped in a rootless sandbox (no subordinate ids). */
 static int check_mapped(const struct user_ids *ids, struct error *e)
 {
@@ -147,6 +129,19 @@ static int check_mapped(const struct user_ids *ids, struct error *e)
 	return 0;
 }
 
+/* nodev on the rootfs: a device node in a layer or made by the command
+ * (it keeps CAP_MKNOD, as in Docker) can be created but never opened.
+ * Docker refuses the open through the device cgroup (EPERM); here it is
+ * EACCES. */
+static int set_nodev(const char *root, struct error *e)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_NODEV};
+
+	if (mount_setattr(AT_FDCWD, root, 0, &a, sizeof(a)) < 0)
+		return error_set(e, errno, "nodev");
+	return 0;
+}
+
 /* Every planned op, in order, against the rootfs (rootfd, mounted at
  * root); then the mount points created for them go to the parent. */
 static int mount_ops(struct child *c, int rootfd, const char *root)
@@ -158,6 +153,7 @@ static int mount_ops(struct child *c, int rootfd, const char *root)
 		if (mounts_apply(sb, i, rootfd, root, &sb->stubs, &c->e) < 0)
 			return -1;
 	}
+	mounts_apply_end();
 	for (size_t i = 0; i < sb->stubs.n; i++)
 		send_msg(c->sock, SBM_STUB, 0, sb->stubs.v[i]);
 	return 0;
@@ -169,8 +165,8 @@ static int enter_root(struct child *c)
 {
 	struct sandbox *sb = c->sb;
 
-	child_step(c, "network none");
-	if (sb->net_none && lo_up(&c->e) < 0)
+	child_step(c, "network");
+	if (netns_child(&sb->net, &c->e) < 0)
 		return -1;
 	child_step(c, "sethostname");
 	if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
@@ -196,7 +192,8 @@ static int child_setup(struct child *c)
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return sys_fail(c);
 	child_step(c, "mount rootfs");
-	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &c->e) < 0)
+	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &c->e) < 0 ||
+	    (!sb->insecure && set_nodev(c->root, &c->e) < 0))
 		return -1;
 	sb->userns = snapshot_in_userns();
 	child_step(c, "open %s", c->root);
@@ -312,6 +309,10 @@ static int command_privileges(struct child *c)
 {
 	struct sandbox *sb = c->sb;
 
+	/* While we may still raise hard limits (CAP_SYS_RESOURCE). */
+	child_step(c, "limits");
+	if (reslimit_apply_rlimits(&sb->limits, &sb->cg, &c->e) < 0)
+		return -1;
 	child_step(c, "capabilities");
 	if (!sb->insecure && drop_bounding(&c->e) < 0)
 		return -1;
@@ -385,13 +386,16 @@ static _Noreturn void init_wait(pid_t cmd, int sock)
 	_exit(WEXITSTATUS(st));
 }
 
+/* Returns instead of calling _exit: clone's child exits with the return
+ * value, and ASan, which cannot see this stack's bounds, warns before
+ * every call to a noreturn function. */
 static int command_main(void *arg)
 {
 	struct child *c = arg;
 
 	exec_command(c);
 	send_error(c);
-	_exit(127);
+	return 127;
 }
 
 /* The command as pid 2. CLONE_VM|CLONE_VFORK (posix_spawn's way): init's

@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "reslimit.h"
 #include "mounts.h"
 #include "progress.h"
 #include "rt.h"
@@ -108,18 +109,21 @@ static void serve_child(struct sandbox *sb, struct child_io *io, struct error *e
 static int clone_flags(const struct sandbox *sb, int rootless)
 {
 	return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-	       (sb->net_none ? CLONE_NEWNET : 0) | (rootless ? CLONE_NEWUSER : 0);
+	       netns_clone_flag(&sb->net) | (rootless ? CLONE_NEWUSER : 0);
 }
 
 /* Runs in the parent right after the clone, while the child waits for
  * SBM_GO: everything set up on the child from outside its namespaces
- * (today the id maps of a rootless sandbox). */
+ * (the id maps of a rootless sandbox, then the network stack, which joins
+ * the child's user namespace and needs its maps). */
 static int after_clone(struct sandbox *sb, pid_t pid, int rootless, struct error *e)
 {
-	(void)sb;
 	if (rootless && snapshot_map_ids(pid, geteuid(), getegid(), e) < 0)
 		return error_wrap(e, "map ids");
-	return 0;
+	/* Before the go: everything the sandbox starts is born inside. */
+	if (reslimit_cgroup_enter(&sb->cg, pid, e) < 0)
+		return -1;
+	return netns_start(&sb->net, pid, rootless, e);
 }
 
 /* Unless quiet, the command's stdout and stderr go through pipes that the
@@ -217,10 +221,17 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	 * in its own mount namespace only, so concurrent steps do not meet,
 	 * and no directory is made and removed per step. */
 	cleanup_free char *root = xasprintf("%s/.root", sb->rt->state);
+	/* The step's cgroup: unique per step and runtime process. */
+	cleanup_free char *cgname = xasprintf("df2make-%.16s-%ld", sb->key, (long)getpid());
 	int r = -1;
 
-	if (snapshot_mkdir(root, 0755, e) == 0 && mounts_prepare(sb, &locks, e) == 0)
+	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, e) == 0 &&
+	    mounts_prepare(sb, &locks, e) == 0) {
+		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
 		r = run_child(sb, root, status, e);
+		reslimit_cgroup_finish(&sb->cg, &sb->limits, sb->limit_note,
+				       sizeof(sb->limit_note));
+	}
 	mounts_unlock(sb, &locks);
 	return r;
 }

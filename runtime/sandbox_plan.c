@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ignore.h"
@@ -85,16 +86,16 @@ static void plan_dev(struct sandbox *sb)
  * for them stays, as it does in BuildKit's layers. */
 static void plan_etc(struct sandbox *sb)
 {
-	char *resolv = NULL;
+	cleanup_free char *host = NULL;
 	struct error ignored;
 
 	add_file(sb, "/etc/hosts",
 		 xasprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
 			   sb->hostname),
 		 0644, SB_KEEPDIRS);
-	if (read_file("/etc/resolv.conf", &resolv, NULL, &ignored) < 0)
-		resolv = xstrdup("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
-	add_file(sb, "/etc/resolv.conf", resolv, 0644, SB_KEEPDIRS);
+	if (read_file("/etc/resolv.conf", &host, NULL, &ignored) < 0)
+		host = NULL;
+	add_file(sb, "/etc/resolv.conf", netns_resolv_conf(&sb->net, host), 0644, SB_KEEPDIRS);
 }
 
 static void plan_heredocs(struct sandbox *sb, json_t *heredocs)
@@ -155,8 +156,11 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 	sb->user = spec_str(spec, "user", "");
 	sb->workdir = spec_str(spec, "workdir", "/");
 	sb->hostname = spec_str(spec, "hostname", "buildkitsandbox");
-	sb->net_none = net && strcmp(net, "none") == 0;
+	if (netns_plan(&sb->net, net, e) < 0)
+		return -1;
 	sb->insecure = sec && strcmp(sec, "insecure") == 0;
+	if (reslimit_plan(&sb->limits, spec, e) < 0)
+		return -1;
 	plan_proc(sb);
 	plan_dev(sb);
 	sandbox_add(sb, SB_SYSFS, NULL, "/sys", SB_KEEPSTUB | SB_RO);
@@ -241,5 +245,6 @@ void sandbox_free(struct sandbox *sb)
 	free(sb->user);
 	free(sb->workdir);
 	free(sb->hostname);
+	netns_free(&sb->net);
 	memset(sb, 0, sizeof(*sb));
 }

@@ -200,8 +200,7 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 	int r = 0;
 
 	if (!mk_name_ok(target) || !mk_name_ok(dfile))
-		r = error_set(e, EINVAL, "state directory %s cannot be named in a make rule",
-			      rt->state);
+		r = error_set(e, 0, "state directory %s cannot be named in a make rule", rt->state);
 	if (s->deps.n)
 		qsort(s->deps.v, s->deps.n, sizeof(char *), cmp_str);
 	/* Both files are targets (gcc -MT style): build.mk runs the sum recipe

@@ -67,6 +67,8 @@ static void fixed_cases(void)
 	CHECK(mk_shell, "$HOME #x", "'$$HOME #x'");
 	CHECK(mk_shell, "{\"a\":\"b c\"}", "'{\"a\":\"b c\"}'");
 	CHECK(mk_shell, "a\nb", "'a'\"$$DF2MAKE_NL\"'b'");
+	CHECK(mk_shell, "0123456789abcdef\n\n0123456789'0123456789$",
+	      "'0123456789abcdef'\"$$DF2MAKE_NL\"''\"$$DF2MAKE_NL\"'0123456789'\\''0123456789$$'");
 	CHECK(mk_shell_var, "/a#b/$c", "'/a\\#b/$$c'");
 	CHECK(mk_shell_var, "/a\\#b", "'/a\\\\\\#b'");
 	CHECK(mk_value, "a#b$c", "a\\#b$$c");
@@ -370,6 +372,14 @@ static void write_text_mk(struct corpus *c, const char *path)
 		mk_shell(&rec, t);
 		buf_printf(&rec, " >s/%zu && printf %%s $(W%zu) >w/%zu\n", i, i, i);
 	}
+	/* one long word of every byte, for the 8-bytes-at-once path */
+	char all[256];
+	for (int i = 0; i < 255; i++)
+		all[i] = (char)(i + 1);
+	all[255] = '\0';
+	buf_adds(&rec, "\t@printf %s ");
+	mk_shell(&rec, all);
+	buf_adds(&rec, " >s/all\n");
 	buf_adds(&b, "all:\n");
 	buf_addn(&b, rec.s, rec.len);
 	write_file(path, b.s);
@@ -411,6 +421,13 @@ static void corpus_text(struct corpus *c, const char *top)
 	TAP_OK(text_mismatches(c, top, "s", "") == 0,
 	       "mk_shell: every word (newlines too) reaches printf");
 	TAP_OK(text_mismatches(c, top, "w", "") == 0, "mk_shell_var: same through a variable");
+	char *f = xasprintf("%s/s/all", top), *got = read_file(f);
+	size_t n = 0;
+	while (got && n < 255 && (unsigned char)got[n] == n + 1)
+		n++;
+	TAP_OK(got && n == 255 && got[255] == '\0', "mk_shell: a word of all 255 bytes, exact");
+	free(f);
+	free(got);
 	free(mk);
 	free(cmd);
 }

@@ -10,8 +10,10 @@
 #include "error.h"
 #include "fsutil.h"
 #include "rt.h"
+#include "reslimit.h"
 #include "sandbox.h"
 #include "tap.h"
+#include "ulimit.h"
 #include "util.h"
 
 static const struct rt rt = {.state = "/S", .store = "/ST"};
@@ -220,7 +222,9 @@ static void test_mounts(size_t skip)
 	    got,
 	    "view,discard abc:/ /v\n"
 	    "bind,ro /ctx:sub /w/rel\n"
-	    "bind,locked /ST/cache/ebc372a1c9f0ee32803d1ef5dc06a690 /root/.cache (mode 0700, 5:6)\n"
+	    /* sha256("/root/.cache\nscratch owner 700 5:6"): the owner is part of the
+	     * cache's identity */
+	    "bind,locked /ST/cache/bdbdd1ec689e26af8a1c72e38bbaa0e1 /root/.cache (mode 0700, 5:6)\n"
 	    "tmpfs /a/b/c (size=1024)\n",
 	    "mounts sorted by depth, relative target joined with workdir");
 	free(got);
@@ -283,6 +287,70 @@ static void test_caps(void)
 	TAP_STREQ(hex, "00000000a80425fb", "Docker's default capability set");
 }
 
+/* The spec's "limits" as the runtime reads them, in one line. */
+static char *limits_of(const char *json)
+{
+	json_t *spec = json_loads(json, 0, NULL);
+	struct reslimit l;
+	struct error e = {0};
+	char *s;
+
+	if (reslimit_plan(&l, spec, &e) < 0)
+		s = xasprintf("error: %s", e.msg);
+	else {
+		s = xasprintf("pids=%lld memory=%lld", l.pids, l.memory);
+		for (size_t i = 0; i < l.nulimits; i++) {
+			char *t =
+			    xasprintf("%s %s=%lld:%lld", s, ulimit_name(l.ulimits[i].resource),
+				      (long long)l.ulimits[i].soft, (long long)l.ulimits[i].hard);
+			free(s);
+			s = t;
+		}
+	}
+	json_decref(spec);
+	return s;
+}
+
+static void test_limits(void)
+{
+	static const char *cases[][2] = {
+	    {"{}", "pids=4096 memory=0"},
+	    {"{\"limits\":{\"pids\":-1}}", "pids=0 memory=0"},
+	    {"{\"limits\":{\"memory\":67108864,\"pids\":50,\"ulimits\":[{\"name\":\"nofile\","
+	     "\"soft\":100,\"hard\":200}]}}",
+	     "pids=50 memory=67108864 nofile=100:200"},
+	    {"{\"limits\":{\"ulimits\":[{\"name\":\"nofile\",\"soft\":3,\"hard\":2}]}}",
+	     "error: spec: bad ulimit 0"},
+	    {"{\"limits\":{\"ulimits\":[{\"name\":\"bogus\",\"soft\":1,\"hard\":1}]}}",
+	     "error: spec: bad ulimit 0"},
+	    {"{\"limits\":{\"memory\":\"1g\"}}", "error: spec: bad limits"},
+	};
+	static const char *args[][2] = {
+	    {"nofile=1024:2048", "nofile 1024 2048"},
+	    {"core=0", "core 0 0"},
+	    {"stack=-1", "stack -1 -1"},
+	    {"nproc=10:-1", "nproc 10 -1"},
+	    {"nofile", "want NAME=SOFT[:HARD], not 'nofile'"},
+	    {"nofile=-1:10", "'nofile=-1:10': soft limit must be less than or equal to hard limit"},
+	    {"files=1", "unknown ulimit 'files'"},
+	};
+
+	for (size_t i = 0; i < LEN(cases); i++) {
+		char *got = limits_of(cases[i][0]);
+		TAP_STREQ(got, cases[i][1], "limits %s", cases[i][0]);
+		free(got);
+	}
+	for (size_t i = 0; i < LEN(args); i++) {
+		struct ulimit u;
+		char err[256], got[300];
+		if (ulimit_parse(args[i][0], &u, err, sizeof(err)) == 0)
+			snprintf(got, sizeof(got), "%s %lld %lld", u.name, u.soft, u.hard);
+		else
+			snprintf(got, sizeof(got), "%s", err);
+		TAP_STREQ(got, args[i][1], "--ulimit %s", args[i][0]);
+	}
+}
+
 int main(void)
 {
 	size_t skip = base_lines();
@@ -290,5 +358,6 @@ int main(void)
 	test_base();
 	test_mounts(skip);
 	test_caps();
+	test_limits();
 	return tap_done();
 }

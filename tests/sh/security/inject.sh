@@ -201,6 +201,11 @@ printf 'FROM busybox\nCOPY a /b\n' >"$D/f $weird/Dockerfile"
 mkmake "$D"
 is "$rc" 0 "  editing the Dockerfile regenerates build.mk and builds"
 like "$(cat "$D/log")" 'regenerating' "  (build.mk was regenerated)"
+sleep 1.1
+echo nothing >"$D/c $weird/.dockerignore"
+mkmake "$D"
+like "$(cat "$D/log")" 'regenerating' \
+	"  creating .dockerignore there regenerates it (through the directory: no \$(wildcard))"
 # refused: what make can never read, with a clear message and no output
 for opt in -o --state -f; do
 	for bad in 'x;y' $'n\nl' 'a=b' 'p|q' 't\'; do

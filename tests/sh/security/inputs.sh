@@ -100,4 +100,15 @@ types=$(tar -xOf "$D/out/i.tar" "$top" | tar -tvf - |
 is "$types" "- d/file p d/pipe " "  the FIFO is in the layer as a FIFO, the file as a file"
 mk 'RUN --mount=type=bind,target=/m ls /m/dir >/ls'
 is "$rc" 0 "a bind mount of a context with FIFOs: builds in time"
+# devices in the context (a tarball unpacked as root can hold them)
+mknod "$D/ctx/zero" c 1 5 && mkdir -p "$D/ctx/devdir" && mknod "$D/ctx/devdir/zero" c 1 5
+mk 'COPY zero /z'
+check "COPY naming a character device (1,5 = zero): fails in time, nothing read" \
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+like "$(cat "$D/log")" 'source "zero" is not a regular file or directory' "  with a clear message"
+mk 'COPY devdir /dd'
+is "$rc" 0 "COPY of a directory holding /dev/zero's twin: builds in time"
+top=$(tar -xOf "$D/out/i.tar" manifest.json | jq -r '.[0].Layers[-1]')
+like "$(tar -xOf "$D/out/i.tar" "$top" | tar -tvf - | grep 'dd/zero')" '^c.* 1,5 ' \
+	"  copied as the device node, not as its bytes"
 done_testing
