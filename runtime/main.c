@@ -26,17 +26,17 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},  {"base", op_base}, {"copy", op_copy}, {"layer", op_layer},
-    {"pack", op_pack}, {"run", op_run},	  {"sum", op_sum},   {"workdir", op_workdir},
+    {"add", op_copy},	 {"base", op_base}, {"copy", op_copy},
+    {"layer", op_layer}, {"pack", op_pack}, {"resolve", op_resolve},
+    {"run", op_run},	 {"sum", op_sum},   {"workdir", op_workdir},
 };
 
 static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"images", cmd_images},
-    {"import", cmd_import},
-    {"load", cmd_load},
+    {"images", cmd_images}, {"import", cmd_import}, {"load", cmd_load},
+    {"login", cmd_login},   {"logout", cmd_logout}, {"pull", cmd_pull},
 };
 
 static void usage(FILE *f)
@@ -48,9 +48,11 @@ static void usage(FILE *f)
 		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
 		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
 		"  images                           list the images in the store\n"
+		"  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
+		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
+		"  base|resolve|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
