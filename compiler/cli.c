@@ -24,6 +24,7 @@ enum {
 	OPT_GRAPH,
 	OPT_DUMP,
 	OPT_VERSION,
+	OPT_PULL,
 };
 
 static const struct option cli_opts[] = {
@@ -43,6 +44,7 @@ static const struct option cli_opts[] = {
     {"dump-ast", required_argument, NULL, OPT_DUMP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"pull", no_argument, NULL, OPT_PULL},
     {NULL, 0, NULL, 0},
 };
 
@@ -51,7 +53,8 @@ static void cli_usage(FILE *f)
 	fputs("usage: df2make [-f Dockerfile] [-t NAME[:TAG]] [--target STAGE]\n"
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
 	      "               [--secret id=ID,src=FILE]... [--platform OS/ARCH[/VARIANT]]\n"
-	      "               [--templates DIR] [--compress none|gzip|zstd] [CONTEXT] > build.mk\n"
+	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull]\n"
+	      "               [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
@@ -67,6 +70,8 @@ static void cli_usage(FILE *f)
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
+	      "  --pull             make re-resolves base image tags at every run (default:\n"
+	      "                     only images missing from the store are pulled)\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
 	      "  --dump-ast FILE    print the syntax tree of FILE\n",
 	      f);
@@ -198,6 +203,9 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case 'h':
 		cli_usage(stdout);
 		exit(0);
+	case OPT_PULL:
+		c->pull = 1;
+		break;
 	case OPT_VERSION:
 		printf("df2make %s\n", PACKAGE_VERSION);
 		exit(0);

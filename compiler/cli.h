@@ -33,6 +33,7 @@ struct cli {
 	char *templates; /* absolute --templates dir or NULL */
 	char *compress;	 /* none|gzip|zstd */
 	char *dump_path; /* --dump-ast FILE */
+	int pull;	 /* --pull: every run of make re-resolves base image tags */
 	int argc;	 /* the original arguments, for build.mk's header */
 	char **argv;
 };

@@ -176,6 +176,8 @@ static char *emit_command(const struct cli *c)
 	if (c->templates)
 		emit_opt(&b, "--templates", c->templates);
 	emit_opt(&b, "--compress", c->compress);
+	if (c->pull)
+		emit_word(&b, "--pull");
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -187,6 +189,15 @@ static void emit_prereq(struct buf *b, const char *path)
 		return;
 	buf_addc(b, ' ');
 	mk_path(b, path);
+}
+
+/* " $(STATE)/KEY.pull" when build.mk pulls the image. */
+static void emit_pull_file(struct buf *b, const struct graph *g, const char *image)
+{
+	char key[33];
+
+	if (graph_pull_key(g, image, key))
+		buf_printf(b, " $(STATE)/%s.pull", key);
 }
 
 static void emit_remake(struct graph *g, struct buf *out)
@@ -211,6 +222,8 @@ static void emit_remake(struct graph *g, struct buf *out)
 	buf_addc(&in, ')');
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	for (size_t i = 0; i < g->pulls.n; i++)
+		emit_pull_file(&in, g, g->pulls.v[i]);
 	ev_take(&ev, "INPUTS", buf_steal(&in));
 	ev_take(&ev, "COMMAND", emit_command(c));
 	ev_emit(&ev, out, "remake");
@@ -301,14 +314,19 @@ static const char *emit_tpl(const struct step *st)
 	return names[st->kind];
 }
 
-static void emit_missing(struct step *st, struct buf *out)
+/* The base step of an image build.mk had to pull: make remakes build.mk
+ * after the pull, so this recipe runs only when that did not happen. */
+static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 {
 	struct evars ev = {0};
-	char *msg = xasprintf("df2make: image %s is not in the store; load it with "
-			      "`df2make-runtime load -i IMAGE.tar` or "
-			      "`df2make-runtime import ROOTFS.tar %s`, then run make again",
+	struct buf pre = {0};
+	char *msg = xasprintf("df2make: image %s is not in the store; pull it with "
+			      "`df2make-runtime pull %s` or load it with "
+			      "`df2make-runtime load -i IMAGE.tar`, then run make again",
 			      st->image, st->image);
 
+	emit_pull_file(&pre, g, st->image);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "MESSAGE", emit_with(mk_shell, msg));
@@ -371,7 +389,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	static struct buf pre, title;
 
 	if (st->kind == STEP_BASE && st->image && !st->manifest) {
-		emit_missing(st, out);
+		emit_missing(g, st, out);
 		return;
 	}
 	buf_reset(&pre);
@@ -382,6 +400,8 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_done(&pre, st->deps[i]);
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
+	if (st->kind == STEP_BASE && st->image)
+		emit_pull_file(&pre, g, st->image);
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
 	buf_reset(&title);
@@ -547,6 +567,40 @@ static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
 	ev_emit(&ev, out, "epilogue");
 }
 
+/* The pull steps: one make target per image, so make -j pulls them in
+ * parallel while it remakes build.mk (whose rule depends on them). The
+ * spec holds the name and platform only: credentials stay with the
+ * runtime (docs/registry.md). */
+static void emit_pulls(struct graph *g, struct buf *out)
+{
+	for (size_t i = 0; i < g->pulls.n; i++) {
+		struct evars ev = {0};
+		struct spec *sp = spec_new();
+		struct sv *o = spec_root(sp);
+		char key[33], *title = xasprintf("[internal] pull %s", g->pulls.v[i]);
+		int v = g->variant && g->variant[0];
+		char *plat =
+		    xasprintf("%s/%s%s%s", g->os, g->arch, v ? "/" : "", v ? g->variant : "");
+		graph_pull_key(g, g->pulls.v[i], key);
+		sv_set_str(sp, o, "title", title);
+		sv_set_str(sp, o, "loc", g->pull_locs.v[i]);
+		sv_set_str(sp, o, "image", g->pulls.v[i]);
+		sv_set_str(sp, o, "platform", plat);
+		sv_set(o, "always", sv_bool(sp, g->cli->pull));
+		ev_take(&ev, "TITLE", emit_with(mk_comment, title));
+		ev_set(&ev, "KEY", key);
+		ev_set(&ev, "FORCE",
+		       g->cli->pull ? " $(if $(MAKE_RESTARTS),,df2make-pull-force)" : "");
+		ev_set(&ev, "SPEC", emit_spec(o));
+		ev_emit(&ev, out, "pull");
+		spec_free(sp);
+		free(title);
+		free(plat);
+	}
+	if (g->cli->pull && g->pulls.n)
+		templates_expand(out, "pull-force", (const char *const[]){NULL});
+}
+
 static void emit_begin(void *arg, struct graph *g)
 {
 	struct emitter *em = arg;
@@ -557,6 +611,7 @@ static void emit_begin(void *arg, struct graph *g)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
 	emit_remake(g, em->out);
+	emit_pulls(g, em->out);
 }
 
 static void emit_hook_step(void *arg, struct graph *g, struct step *st)

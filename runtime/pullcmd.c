@@ -117,8 +117,12 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 		r = pull_image(rt->store, image, &o, manifest, e);
 	}
 	free(plat);
-	if (r < 0)
-		return oci_wrap_loc(e, spec, image ? image : "pull");
+	if (r < 0) {
+		text = xasprintf("pull %s", image ? image : "");
+		oci_wrap_loc(e, spec, text);
+		free(text);
+		return -1;
+	}
 	text = xasprintf("df2make-pull 1\n%s\n%s\n", image, manifest);
 	path = rt_path(rt, key, ".pull");
 	r = write_if_changed(path, text, strlen(text), &changed, e);

@@ -150,6 +150,7 @@ static int reg_exchange(struct reg *r, struct http_req *req, const char *path,
 	int rc;
 
 	req->url = url;
+	req->tls = &r->tls;
 	if (r->auth)
 		strlist_add(&req->headers, r->auth);
 	rc = http_do(req, resp, e);
