@@ -96,3 +96,27 @@ registry_put() {
 	shift 2
 	skopeo copy -q --dest-tls-verify=false "$@" "docker-archive:$tar" "docker://$REG/$ref" >&2
 }
+
+# proxy_start [proxy.py options]: tests/sh/registry/proxy.py in front of
+# the registry (bearer tokens, slow blobs); sets PROXY (127.0.0.1:PORT) and
+# PROXY_LOG. Stopped with the registry.
+proxy_start() {
+	local i pf
+	pf=$(mktemp "$REG_DIR/proxy.XXXXXX")
+	PROXY_LOG=$pf.log
+	: >"$PROXY_LOG"
+	python3 "$SRCDIR/tests/sh/registry/proxy.py" "$REG" "$PROXY_LOG" "$@" >"$pf" &
+	PROXY_PIDS="${PROXY_PIDS:-} $!"
+	trap 'registry_stop; proxy_stop' EXIT
+	for i in $(seq 50); do
+		[ -s "$pf" ] && break
+		sleep 0.1
+	done
+	PROXY=127.0.0.1:$(cat "$pf")
+}
+
+proxy_stop() {
+	local p
+	for p in ${PROXY_PIDS:-}; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	PROXY_PIDS=
+}
