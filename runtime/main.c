@@ -35,8 +35,8 @@ static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"images", cmd_images}, {"import", cmd_import}, {"load", cmd_load},
-    {"login", cmd_login},   {"logout", cmd_logout}, {"pull", cmd_pull},
+    {"images", cmd_images}, {"import", cmd_import}, {"load", cmd_load}, {"login", cmd_login},
+    {"logout", cmd_logout}, {"pull", cmd_pull},	    {"push", cmd_push},
 };
 
 static void usage(FILE *f)
@@ -49,6 +49,7 @@ static void usage(FILE *f)
 		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
 		"  images                           list the images in the store\n"
 		"  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
+		"  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
 		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"

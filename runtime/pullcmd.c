@@ -15,6 +15,7 @@
 #include "load.h"
 #include "oci.h"
 #include "pull.h"
+#include "push.h"
 #include "ref.h"
 #include "regauth.h"
 #include "regconf.h"
@@ -131,6 +132,55 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 	return r;
 }
 
+/* Loads an archive or layout into the store under name (push's source). */
+static int push_load(const struct rt *rt, const char *in, const char *name, struct error *e)
+{
+	struct load_src src = {.store = rt->store};
+	struct stat st;
+	int r = -1;
+
+	if (stat(in, &st) < 0)
+		return error_set(e, errno, "open %s", in);
+	if (S_ISDIR(st.st_mode))
+		src.dir = xstrdup(in);
+	load_set_source("load");
+	if (src.dir || load_scan_tar(&src, in, e) == 0)
+		r = load_images(&src, name, e);
+	load_set_source(NULL);
+	load_src_free(&src);
+	return r;
+}
+
+/* push [--tls-verify=false] IMAGE.tar|LAYOUT|STORE-NAME [REF] */
+int cmd_push(const struct rt *rt, int argc, char **argv)
+{
+	const char *pos[2] = {NULL, NULL};
+	int verify = 1, npos = 0, r = -1;
+	struct error e = {0};
+	char *src = NULL, *dest = NULL;
+
+	for (int i = 0; i < argc; i++)
+		if (!pullcmd_tls_opt(argv[i], &verify) && (argv[i][0] == '-' || npos++ == 2))
+			npos = 3;
+		else if (argv[i][0] != '-')
+			pos[npos - 1] = argv[i];
+	if (npos < 1 || npos > 2 || (access(pos[0], F_OK) == 0 && npos != 2)) {
+		fprintf(stderr, "usage: df2make-runtime push [--tls-verify=false] "
+				"IMAGE.tar|LAYOUT REF | push NAME [REF]\n");
+		return 2;
+	}
+	dest = ref_normalize(pos[npos - 1], &e);
+	if (dest && access(pos[0], F_OK) == 0) /* a file: load it as REF first */
+		r = push_load(rt, pos[0], dest, &e) < 0 ? -1 : 0;
+	else if (dest)
+		r = (src = ref_normalize(pos[0], &e)) ? 0 : -1;
+	if (r == 0)
+		r = push_image(rt->store, src ? src : dest, dest, verify, &e);
+	free(src);
+	free(dest);
+	return r < 0 ? pullcmd_fail(pos[0], &e) : 0;
+}
+
 /* login/logout's SERVER (default Docker Hub) as a registry host. */
 static char *pullcmd_server(const char *arg)
 {
@@ -159,6 +209,7 @@ static int login_check(const char *host, const char *userpass, int verify, struc
 			rc = reg_status_error(&resp, "GET /v2/", e);
 		http_resp_free(&resp);
 	}
+	http_req_free(&req);
 	reg_close(&r);
 	return rc;
 }

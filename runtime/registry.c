@@ -143,12 +143,31 @@ void reg_close(struct reg *r)
 
 /* One exchange; falls back to plain HTTP once when allowed and the
  * server did not speak TLS. */
+/* The URL of a path under /v2/, or of a Location the registry sent
+ * ("/v2/..." or an absolute URL on the same host); NULL for another host:
+ * the Authorization header must not go there. */
+static char *reg_url(const struct reg *r, const char *path)
+{
+	const char *p = strstr(path, "://");
+
+	if (path[0] == '/')
+		return xasprintf("%s://%s%s", r->scheme, r->host, path);
+	if (!p)
+		return xasprintf("%s://%s/v2/%s", r->scheme, r->host, path);
+	p += 3;
+	if (strncmp(p, r->host, strlen(r->host)) != 0 || p[strlen(r->host)] != '/')
+		return NULL;
+	return xasprintf("%s://%s", r->scheme, p);
+}
+
 static int reg_exchange(struct reg *r, struct http_req *req, const char *path,
 			struct http_resp *resp, struct error *e)
 {
-	char *url = xasprintf("%s://%s/v2/%s", r->scheme, r->host, path);
+	char *url = reg_url(r, path);
 	int rc;
 
+	if (!url)
+		return error_set(e, 0, "the registry sent a location on another host: %s", path);
 	req->url = url;
 	req->tls = &r->tls;
 	if (r->auth)
@@ -202,6 +221,8 @@ int reg_send(struct reg *r, struct http_req *req, const char *path, const char *
 	if (reg_exchange(r, req, path, resp, e) < 0)
 		return -1;
 	again = reg_challenge(r, resp, scope, e);
+	if (again < 0)
+		http_resp_free(resp); /* a failed send leaves nothing to free */
 	if (again <= 0)
 		return again;
 	http_resp_free(resp);

@@ -39,7 +39,8 @@ void reg_split(const char *normalized, char **name, char **ref);
 int reg_open(struct reg *r, const struct regconf_ep *ep, int tls_verify, struct error *e);
 /* Frees the client (and forgets its credentials). */
 void reg_close(struct reg *r);
-/* Sends req to /v2/PATH (req->url is set here) with the auth dance: a 401
+/* Sends req to /v2/PATH, or to a Location the registry sent ("/v2/...",
+ * or absolute on the same host); req->url is set here. The auth dance: a 401
  * is answered (token or Basic for `scope`) and the request repeated.
  * Returns 0 when an HTTP answer came back, whatever its status. */
 int reg_send(struct reg *r, struct http_req *req, const char *path, const char *scope,

@@ -67,6 +67,13 @@ mk >out5 2>&1
 like "$(cat out5)" "\[internal\] pull $REG/library/busy:1" "--pull: every make run resolves the tag"
 unlike "$(cat out5)" "regenerating|RUN" "--pull, tag unchanged: build.mk not regenerated, nothing run"
 
+# the built image.tar pushed: the registry serves the manifest of its OCI layout
+out=$("$DF2MAKE_RUNTIME_BIN" push image.tar "$REG/library/built:1" 2>/dev/null)
+is "$?" 0 "push the built image.tar"
+want=$(tar -xOf image.tar index.json | jq -r '.manifests[0].digest')
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/built:1" | jq -r .Digest)" "$want" \
+	"skopeo reports the digest of image.tar's manifest"
+
 # a pull that fails stops make with the registry's message
 printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope
 "$DF2MAKE" -f ctx/Dockerfile.nope -o nope.tar ctx >nope.mk 2>/dev/null
