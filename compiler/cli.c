@@ -25,6 +25,7 @@ enum {
 	OPT_DUMP,
 	OPT_VERSION,
 	OPT_PULL,
+	OPT_PUSH,
 };
 
 static const struct option cli_opts[] = {
@@ -45,6 +46,7 @@ static const struct option cli_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"pull", no_argument, NULL, OPT_PULL},
+    {"push", no_argument, NULL, OPT_PUSH},
     {NULL, 0, NULL, 0},
 };
 
@@ -53,7 +55,7 @@ static void cli_usage(FILE *f)
 	fputs("usage: df2make [-f Dockerfile] [-t NAME[:TAG]] [--target STAGE]\n"
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
 	      "               [--secret id=ID,src=FILE]... [--platform OS/ARCH[/VARIANT]]\n"
-	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull]\n"
+	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull] [--push]\n"
 	      "               [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
@@ -70,6 +72,7 @@ static void cli_usage(FILE *f)
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
+	      "  --push             make pushes the image to each -t NAME:TAG after writing it\n"
 	      "  --pull             make re-resolves base image tags at every run (default:\n"
 	      "                     only images missing from the store are pulled)\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
@@ -205,6 +208,9 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		exit(0);
 	case OPT_PULL:
 		c->pull = 1;
+		break;
+	case OPT_PUSH:
+		c->push = 1;
 		break;
 	case OPT_VERSION:
 		printf("df2make %s\n", PACKAGE_VERSION);

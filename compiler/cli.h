@@ -34,6 +34,7 @@ struct cli {
 	char *compress;	 /* none|gzip|zstd */
 	char *dump_path; /* --dump-ast FILE */
 	int pull;	 /* --pull: every run of make re-resolves base image tags */
+	int push;	 /* --push: make pushes the image to each -t */
 	int argc;	 /* the original arguments, for build.mk's header */
 	char **argv;
 };

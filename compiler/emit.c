@@ -19,6 +19,7 @@
 #include "outfile.h"
 #include "ref.h"
 #include "error.h"
+#include "sha256.h"
 #include "spec.h"
 #include "templates.h"
 
@@ -178,6 +179,8 @@ static char *emit_command(const struct cli *c)
 	emit_opt(&b, "--compress", c->compress);
 	if (c->pull)
 		emit_word(&b, "--pull");
+	if (c->push)
+		emit_word(&b, "--push");
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -506,6 +509,34 @@ json_t *emit_pack_spec(struct graph *g)
 			 cfg->history, "layers", layers);
 }
 
+/* --push: one target per tag after the image is written, each named by
+ * the tag and the pack key (a new image is pushed again). */
+static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char *pk)
+{
+	size_t i;
+	json_t *t;
+
+	if (json_array_size(tags) == 0 || strcmp(g->cli->output_type, "local") == 0)
+		fatal("--push needs -t NAME:TAG and an image output (-o tar or oci)");
+	json_array_foreach(tags, i, t)
+	{
+		const char *name = json_string_value(t);
+		struct evars ev = {0};
+		char hex[65], *text = xasprintf("df2make-push 1\n%s\n%s\n", pk, name);
+		json_t *spec = json_pack("{s:s+, s:s, s:s}", "title", "pushing ", name, "ref", name,
+					 "source", g->cli->output);
+		sha256_hex(text, strlen(text), hex);
+		hex[32] = '\0';
+		ev_take(&ev, "TITLE",
+			emit_with(mk_comment, json_string_value(json_object_get(spec, "title"))));
+		ev_set(&ev, "PUSHKEY", hex);
+		ev_set(&ev, "SPEC", emit_json_spec(spec));
+		ev_emit(&ev, out, "push");
+		json_decref(spec);
+		free(text);
+	}
+}
+
 static void emit_pack(struct graph *g, struct buf *out)
 {
 	struct step **chain;
@@ -525,6 +556,8 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, out, "pack");
+	if (g->cli->push)
+		emit_push(g, out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 	free(chain);
 }

@@ -26,9 +26,9 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},	 {"base", op_base}, {"copy", op_copy},
-    {"layer", op_layer}, {"pack", op_pack}, {"resolve", op_resolve},
-    {"run", op_run},	 {"sum", op_sum},   {"workdir", op_workdir},
+    {"add", op_copy},  {"base", op_base},	{"copy", op_copy},	 {"layer", op_layer},
+    {"pack", op_pack}, {"publish", op_publish}, {"resolve", op_resolve}, {"run", op_run},
+    {"sum", op_sum},   {"workdir", op_workdir},
 };
 
 static const struct {
@@ -53,7 +53,7 @@ static void usage(FILE *f)
 		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|resolve|run|copy|add|sum|workdir|layer|pack KEY SPEC-JSON\n");
+		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)

@@ -151,6 +151,30 @@ static int push_load(const struct rt *rt, const char *in, const char *name, stru
 	return r;
 }
 
+/* df2make --push: the written image to one tag, STATE/KEY.push last. */
+int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	const char *ref = json_string_value(json_object_get(spec, "ref"));
+	const char *src = json_string_value(json_object_get(spec, "source"));
+	struct store_image img;
+	char *path, *text;
+	int r = -1;
+
+	rt_progress(rt, key, spec, "%s", "");
+	if (!ref || !src)
+		return error_set(e, 0, "spec needs \"ref\" and \"source\"");
+	if (push_load(rt, src, ref, e) == 0 && push_image(rt->store, ref, ref, 1, e) == 0 &&
+	    store_lookup(rt->store, ref, &img, e) == 0) {
+		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, img.manifest);
+		path = rt_path(rt, key, ".push");
+		r = write_atomic(path, text, strlen(text), 0644, e);
+		free(path);
+		free(text);
+		store_image_free(&img);
+	}
+	return r;
+}
+
 /* push [--tls-verify=false] IMAGE.tar|LAYOUT|STORE-NAME [REF] */
 int cmd_push(const struct rt *rt, int argc, char **argv)
 {

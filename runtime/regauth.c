@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,7 @@ static int regauth_read_all(int fd, struct buf *out, struct error *e)
 static int regauth_spawn(const char *prog, const char *server, struct buf *out, struct error *e)
 {
 	int in[2], o[2], st = 0, r;
+	struct sigaction old;
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(o, O_CLOEXEC) < 0)
@@ -129,8 +131,12 @@ static int regauth_spawn(const char *prog, const char *server, struct buf *out, 
 	}
 	close(in[0]);
 	close(o[1]);
+	/* A helper that exits without reading (or is not found) must not kill
+	 * us with SIGPIPE: its exit status says what happened. */
+	sigaction(SIGPIPE, &(struct sigaction){.sa_handler = SIG_IGN}, &old);
 	if (pid > 0 && (write(in[1], server, strlen(server)) < 0 || write(in[1], "\n", 1) < 0))
-		st = -1; /* the helper may exit early; its status says why */
+		st = -1;
+	sigaction(SIGPIPE, &old, NULL);
 	close(in[1]);
 	r = pid < 0 ? error_set(e, errno, "fork") : regauth_read_all(o[0], out, e);
 	close(o[0]);

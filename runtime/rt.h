@@ -30,6 +30,9 @@ int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e
 /* A base image of the build: pulled unless in the store (always with
  * "always"), its manifest digest written to STATE/KEY.pull (pullcmd.c). */
 int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* df2make --push: loads the written image as "ref", pushes it, writes
+ * STATE/KEY.push (pullcmd.c). */
+int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* The final image: OCI layout + docker manifest.json in one tar (or dir). */
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 

@@ -25,7 +25,7 @@ mkdir -p "$T/ctx"
 cd "$T" || exit 1
 printf 'FROM %s/library/other:1 AS o\nRUN echo other > /o\nFROM %s/library/busy:1\nCOPY --from=o /o /o\nRUN cat /version 2>/dev/null; echo hi > /x\n' \
 	"$REG" "$REG" >ctx/Dockerfile
-mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j2 -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" "$@"; }
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j2 -f "${MKF:-build.mk}" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" "$@"; }
 
 "$DF2MAKE" ctx >build.mk 2>err
 is "$?" 0 "compile with images missing from the store: exit 0"
@@ -73,6 +73,19 @@ is "$?" 0 "push the built image.tar"
 want=$(tar -xOf image.tar index.json | jq -r '.manifests[0].digest')
 is "$(skopeo inspect --tls-verify=false "docker://$REG/library/built:1" | jq -r .Digest)" "$want" \
 	"skopeo reports the digest of image.tar's manifest"
+
+# df2make --push -t ... -t ...: a push target per tag after the image
+"$DF2MAKE" --push -t "$REG/library/pushed:1" -t "$REG/library/pushed:2" -o pushed.tar ctx >push.mk 2>/dev/null
+check "--push: one push target per tag" [ "$(grep -c '^$(STATE)/[0-9a-f]*\.push: $(OUTPUT)$' push.mk)" = 2 ]
+MKF=push.mk mk >out7 2>&1
+is "$?" 0 "--push: make builds and pushes"
+want=$(tar -xOf pushed.tar index.json | jq -r '.manifests[0].digest')
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/pushed:1" | jq -r .Digest)" "$want" "--push: first tag in the registry"
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/pushed:2" | jq -r .Digest)" "$want" "--push: second tag in the registry"
+MKF=push.mk mk >out8 2>&1
+unlike "$(cat out8)" "pushing" "--push: a second make pushes nothing"
+out=$("$DF2MAKE" --push -o type=local,dest=x ctx 2>&1)
+like "$out" "push needs -t NAME:TAG and an image output" "--push without a tag: error"
 
 # a pull that fails stops make with the registry's message
 printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope
