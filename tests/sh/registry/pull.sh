@@ -90,6 +90,17 @@ is "$(jq -r '.layers[0].diff_id' <<<"$ref")" "$diff_id" "zstd layer: diff_id"
 rt base k1 '{"image": "'"$REG/library/busyz:1"'"}' 2>/dev/null
 check "zstd layer unpacks (base step)" [ -x "$STORE/layers/${diff_id#sha256:}/bin/busybox" ]
 
+# a descriptor smaller than its blob: the download stops at the size
+gzip -n -c "$T/rootfs.tar" >"$T/rootfs.tar.gz"
+REGTOOL_SHORT=100 regtool image library/liar 1 amd64 "$T/rootfs.tar.gz" \
+	application/vnd.oci.image.layer.v1.tar+gzip "$diff_id" >/dev/null
+rm -rf "$STORE"
+out=$(rt pull "$REG/library/liar:1" 2>&1)
+is "$?" 1 "a blob longer than its descriptor: exit 1"
+like "$out" "blob sha256:[0-9a-f]{64}: more than the $(($(stat -c %s "$T/rootfs.tar.gz") - 100)) bytes its descriptor says" \
+	"a blob longer than its descriptor: stopped, with the size"
+check "a blob longer than its descriptor: no ref file" [ -z "$(ls "$STORE/refs" 2>/dev/null)" ]
+
 # a multi-platform index: an arm64 image beside the amd64 one
 gzip -n -c "$T/rootfs.tar" >"$T/rootfs.tar.gz"
 gz=application/vnd.oci.image.layer.v1.tar+gzip

@@ -8,6 +8,7 @@ anonymous), so the tests know every byte the registry serves.
 """
 import hashlib
 import json
+import os
 import sys
 import urllib.request
 
@@ -46,6 +47,8 @@ def image(reg, repo, tag, arch, layer, mt, diff_id):
     c = dict(put_blob(reg, repo, cfg), mediaType="application/vnd.oci.image.config.v1+json")
     with open(layer, "rb") as f:
         l = dict(put_blob(reg, repo, f.read()), mediaType=mt)
+    # REGTOOL_SHORT=N: the descriptor says N bytes fewer than the blob has
+    l["size"] -= int(os.environ.get("REGTOOL_SHORT", "0"))
     m = json.dumps({"schemaVersion": 2, "mediaType": OCI_M, "config": c,
                     "layers": [l]}).encode()
     req("PUT", f"http://{reg}/v2/{repo}/manifests/{tag}", m, OCI_M)
