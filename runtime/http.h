@@ -47,6 +47,8 @@ struct http_resp {
  * status. Transport errors return -1 with e set (e->code = the CURLcode
  * plus 1000, so callers can tell a TLS handshake failure apart). */
 int http_do(const struct http_req *req, struct http_resp *resp, struct error *e);
+/* 1 for localhost, 127.0.0.0/8 and [::1] ("HOST[:PORT]..."). */
+int http_loopback(const char *host);
 /* Frees the response's fields. */
 void http_resp_free(struct http_resp *resp);
 /* Frees the request's header list. */

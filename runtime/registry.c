@@ -33,15 +33,6 @@ void reg_split(const char *n, char **name, char **ref)
 	}
 }
 
-/* localhost, 127.0.0.0/8 and ::1: docker talks plain HTTP to them. */
-static int reg_loopback(const char *host)
-{
-	size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
-
-	return (n == 9 && !strncmp(host, "localhost", 9)) || !strncmp(host, "127.", 4) ||
-	       (n == 5 && !strncmp(host, "[::1]", 5));
-}
-
 /* Appends a PEM file to the CA buffer. */
 static int reg_add_ca(struct reg *r, const char *path, struct error *e)
 {
@@ -120,7 +111,8 @@ int reg_open(struct reg *r, const struct regconf_ep *ep, int tls_verify, struct 
 	r->host = xstrdup(ep->host);
 	r->cred = xstrdup(ep->cred);
 	r->scheme = xstrdup("https");
-	r->may_http = ep->insecure || reg_loopback(ep->host);
+	/* localhost, 127.0.0.0/8 and ::1: docker talks plain HTTP to them */
+	r->may_http = ep->insecure || http_loopback(ep->host);
 	r->tls.verify = tls_verify && !ep->insecure;
 	return reg_certs(r, e);
 }

@@ -90,6 +90,12 @@ is "$(jq -r '.layers[0].diff_id' <<<"$ref")" "$diff_id" "zstd layer: diff_id"
 rt base k1 '{"image": "'"$REG/library/busyz:1"'"}' 2>/dev/null
 check "zstd layer unpacks (base step)" [ -x "$STORE/layers/${diff_id#sha256:}/bin/busybox" ]
 
+# Docker Hub naming, without leaving the machine (tests/lib.sh sets
+# DF2MAKE_LOOPBACK_ONLY)
+out=$(rt pull golang:1.22 2>&1)
+is "$out" "df2make-runtime: golang:1.22: pull from registry-1.docker.io: library/golang:1.22: https://registry-1.docker.io/v2/library/golang/manifests/1.22: DF2MAKE_LOOPBACK_ONLY is set: only loopback hosts are contacted" \
+	"golang:1.22 is docker.io/library/golang served by registry-1.docker.io (not contacted in tests)"
+
 # a descriptor smaller than its blob: the download stops at the size
 gzip -n -c "$T/rootfs.tar" >"$T/rootfs.tar.gz"
 REGTOOL_SHORT=100 regtool image library/liar 1 amd64 "$T/rootfs.tar.gz" \
