@@ -225,8 +225,13 @@ static void emit_remake(struct graph *g, struct buf *out)
 	buf_addc(&in, ')');
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	/* `make clean` must not pull first (makefiles are remade before any goal) */
+	if (g->pulls.n)
+		buf_adds(&in, " $(if $(filter clean,$(MAKECMDGOALS)),,");
 	for (size_t i = 0; i < g->pulls.n; i++)
 		emit_pull_file(&in, g, g->pulls.v[i]);
+	if (g->pulls.n)
+		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
 	ev_take(&ev, "COMMAND", emit_command(c));
 	ev_emit(&ev, out, "remake");

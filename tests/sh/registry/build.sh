@@ -33,7 +33,7 @@ like "$(cat err)" "warning: image $REG/library/busy:1 is not in the store .*: bu
 check "one pull target per image" [ "$(grep -c '^$(STATE)/[0-9a-f]*\.pull:' build.mk)" = 2 ]
 "$DF2MAKE" --plan ctx 2>/dev/null >plan.yaml
 like "$(cat plan.yaml)" "image: '$REG/library/busy:1'" "plan names the image"
-like "$(cat plan.yaml)" "pull: '[0-9a-f]{32}'" "plan names its pull step"
+like "$(cat plan.yaml)" "pull: '?[0-9a-f]{32}'?$" "plan names its pull step"
 
 mk >out 2>&1
 is "$?" 0 "make pulls and builds"
@@ -95,5 +95,8 @@ check "a failed pull fails make" [ $? -ne 0 ]
 like "$(cat out6)" "^df2make-runtime: Dockerfile.nope:1: pull $REG/library/nope:1: pull from $REG: library/nope:1: GET manifest: HTTP 404: MANIFEST_UNKNOWN" \
 	"the failed pull says where and why"
 check "no image written" [ ! -e nope.tar ]
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f nope.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" clean >out9 2>&1
+is "$?" 0 "make clean with a missing image: exit 0"
+unlike "$(cat out9)" "pull" "make clean does not pull first"
 
 done_testing
