@@ -240,8 +240,9 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct error *e)
 
 int http_err_not_tls(const struct error *e)
 {
-	return e->code == HTTP_ERR_BASE + CURLE_SSL_CONNECT_ERROR ||
-	       e->code == HTTP_ERR_BASE + CURLE_RECV_ERROR;
+	/* Only the handshake itself: a TLS server refusing us later (no
+	 * client certificate: a receive error) must not send us to http://. */
+	return e->code == HTTP_ERR_BASE + CURLE_SSL_CONNECT_ERROR;
 }
 
 void http_resp_free(struct http_resp *resp)

@@ -7,6 +7,8 @@
 #   registry_start tls USER PASS
 #                              # TLS from a test CA + htpasswd basic auth;
 #                              # the CA is in $REG_CERTS_D/127.0.0.1:PORT/ca.crt
+#   registry_start mtls        # TLS that requires a client certificate
+#                              # signed by the test CA ($REG_DIR/tls/client.*)
 #   registry_put TAR REPO:TAG  # skopeo copy docker-archive:TAR -> the registry
 #
 # Sets REG (127.0.0.1:PORT), REG_PORT, REG_DIR.
@@ -44,18 +46,32 @@ storage:
 http:
   addr: 127.0.0.1:$REG_PORT
 YAML
-	if [ "$1" = tls ]; then
+	if [ "$1" = tls ] || [ "$1" = mtls ]; then
 		registry_ca "$REG_DIR/tls" || return 1
-		htpasswd -Bbn "$2" "$3" >"$REG_DIR/htpasswd" || return 1
 		cat >>"$c" <<YAML
   tls:
     certificate: $REG_DIR/tls/server.crt
     key: $REG_DIR/tls/server.key
+YAML
+	fi
+	if [ "$1" = tls ]; then
+		htpasswd -Bbn "$2" "$3" >"$REG_DIR/htpasswd" || return 1
+		cat >>"$c" <<YAML
 auth:
   htpasswd:
     realm: df2make-test
     path: $REG_DIR/htpasswd
 YAML
+	fi
+	if [ "$1" = mtls ]; then
+		local d=$REG_DIR/tls
+		openssl req -newkey rsa:2048 -nodes -subj /CN=df2make-client \
+			-keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null &&
+			openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+				-CAcreateserial -days 2 -out "$d/client.cert" 2>/dev/null || return 1
+		printf '    clientcas:\n      - %s\n' "$d/ca.crt" >>"$c"
+	fi
+	if [ "$1" = tls ] || [ "$1" = mtls ]; then
 		REG_CERTS_D=$REG_DIR/certs.d
 		mkdir -p "$REG_CERTS_D/127.0.0.1:$REG_PORT"
 		cp "$REG_DIR/tls/ca.crt" "$REG_CERTS_D/127.0.0.1:$REG_PORT/ca.crt"
@@ -75,15 +91,18 @@ registry_start() {
 	REG_PORT=$(registry_free_port) || return 1
 	REG=127.0.0.1:$REG_PORT
 	_registry_config "$mode" "${2:-}" "${3:-}" || return 1
+	REG_CLIENT=
+	[ "$mode" = mtls ] && REG_CLIENT=1
 	# REGISTRY_* variables override the registry's config (REGISTRY_AUTH_FILE,
 	# which the runtime reads, would become auth.file)
 	env $(env | sed -n 's/^\(REGISTRY_[A-Z_]*\)=.*/-u \1/p') \
 		docker-registry serve "$REG_DIR/config.yml" >"$REG_DIR/log" 2>&1 &
 	REG_PID=$!
 	trap registry_stop EXIT
-	[ "$mode" = tls ] && scheme=https
+	[ "$mode" != plain ] && scheme=https
 	for i in $(seq 100); do
-		curl -s -o /dev/null --cacert "$REG_DIR/tls/ca.crt" "$scheme://$REG/v2/" 2>/dev/null && return 0
+		curl -s -o /dev/null --cacert "$REG_DIR/tls/ca.crt" ${REG_CLIENT:+--cert "$REG_DIR/tls/client.cert" --key "$REG_DIR/tls/client.key"} \
+			"$scheme://$REG/v2/" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	cat "$REG_DIR/log" >&2
