@@ -53,7 +53,7 @@ struct pull_sink {
 	struct blob_writer w;
 	const struct pull *p;
 	const char *digest;
-	long long want, last;
+	long long want, last, t0; /* t0: progress_now() at the start */
 	struct error *e;
 };
 
@@ -69,7 +69,9 @@ static int pull_sink_write(void *ctx, const void *buf, size_t n)
 	if (blob_write(&s->w, buf, n, s->e) < 0)
 		return -1;
 	if (s->p->tty && s->w.size - s->last >= (1 << 20)) {
-		fprintf(stderr, "\r%.12s: %lld / %lld bytes", s->digest + 7, s->w.size, s->want);
+		double t = progress_elapsed(s->t0);
+		fprintf(stderr, "\r%.12s: %lld / %lld bytes  %.1f MB/s\033[K", s->digest + 7,
+			s->w.size, s->want, t > 0 ? (double)s->w.size / t / 1e6 : 0.0);
 		s->last = s->w.size;
 	}
 	return 0;
@@ -87,7 +89,7 @@ static int pull_have(const char *store, const char *digest)
 /* GET the blob into the store, verified against digest and size. */
 static int pull_blob_fetch(struct pull *p, const char *digest, long long size, struct error *e)
 {
-	struct pull_sink s = {.p = p, .digest = digest, .want = size, .e = e};
+	struct pull_sink s = {.p = p, .digest = digest, .want = size, .t0 = progress_now(), .e = e};
 	struct http_req req = {.method = "GET", .sink = pull_sink_write, .sink_ctx = &s};
 	struct http_resp resp;
 	char *path = xasprintf("%s/blobs/%s", p->repo, digest);
