@@ -36,7 +36,7 @@ static const struct {
 	cmd_fn fn;
 } cmds[] = {
     {"images", cmd_images}, {"import", cmd_import}, {"load", cmd_load}, {"login", cmd_login},
-    {"logout", cmd_logout}, {"pull", cmd_pull},	    {"push", cmd_push},
+    {"logout", cmd_logout}, {"pull", cmd_pull},	    {"push", cmd_push}, {"transfer", cmd_transfer},
 };
 
 static void usage(FILE *f)
@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"  images                           list the images in the store\n"
 		"  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
 		"  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
+		"  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
 		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"

@@ -14,6 +14,7 @@
 
 #include "blob.h"
 #include "error.h"
+#include "fsutil.h"
 #include "load.h"
 #include "oci.h"
 #include "progress.h"
@@ -324,6 +325,99 @@ int pull_image(const char *store, const char *name, const struct pull_opts *o, c
 	free(repo);
 	free(ref);
 	return r;
+}
+
+/* Every blob a manifest or index names (an index: its manifests first),
+ * into p->store, which is a layout directory here. */
+static int pull_tree(struct pull *p, json_t *m, struct error *e)
+{
+	json_t *d, *child;
+	size_t i;
+	int r = 0;
+	char dg[72];
+
+	json_array_foreach(json_object_get(m, "manifests"), i, d)
+	{
+		const char *cd = json_string_value(json_object_get(d, "digest"));
+		if (r == 0 && !(cd && startswith(cd, "sha256:") && blob_is_hex(cd + 7)))
+			r = error_set(e, 0, "index entry without a sha256 digest");
+		if (r == 0 && !(child = pull_manifest(p, cd, dg, e)))
+			r = -1;
+		if (r == 0) {
+			r = pull_tree(p, child, e);
+			json_decref(child);
+		}
+	}
+	if (r == 0 && json_object_get(m, "config"))
+		r = pull_blob(p, json_object_get(m, "config"), 1, e);
+	json_array_foreach(json_object_get(m, "layers"), i, d)
+	{
+		if (r == 0)
+			r = pull_blob(p, d, 0, e);
+	}
+	return r;
+}
+
+/* DIR/index.json naming the copied manifest (with the tag as ref.name). */
+static int pull_layout_index(const char *dir, json_t *m, const char *digest, const char *ref,
+			     struct error *e)
+{
+	char *path = store_blob_path(dir, digest), *text, *ip;
+	struct stat st;
+	json_t *desc, *idx;
+	int r;
+
+	r = stat(path, &st) < 0 ? error_set(e, errno, "stat %s", path) : 0;
+	free(path);
+	if (r < 0)
+		return -1;
+	desc = oci_descriptor(pull_mt(m), digest, (long long)st.st_size);
+	if (!startswith(ref, "sha256:"))
+		json_object_set_new(desc, "annotations",
+				    json_pack("{s:s}", "org.opencontainers.image.ref.name", ref));
+	idx = json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType", MT_OCI_INDEX,
+			"manifests", desc);
+	text = oci_dumps(idx);
+	ip = path_join(dir, "index.json");
+	r = write_atomic(ip, text, strlen(text), 0644, e);
+	free(ip);
+	free(text);
+	json_decref(idx);
+	ip = path_join(dir, "oci-layout");
+	text = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	if (r == 0)
+		r = write_atomic(ip, text, strlen(text), 0644, e);
+	free(ip);
+	return r;
+}
+
+int pull_layout(const char *name, const char *dir, int tls_verify, struct error *e)
+{
+	struct pull_opts o = {.tls_verify = tls_verify};
+	struct pull p = {.store = dir, .o = &o};
+	struct regconf_list eps;
+	char *repo, *ref;
+	json_t *m = NULL;
+	int r = -1;
+
+	reg_split(name, &repo, &ref);
+	if (mkdir_p(dir, 0755, e) == 0 && regconf_endpoints(repo, 1, &eps, e) == 0) {
+		/* the registry itself: a copy names one place, mirrors are for images */
+		p.repo = eps.v[eps.n - 1].repo;
+		p.scope = xasprintf("repository:%s:pull", p.repo);
+		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0 &&
+		    (m = pull_manifest(&p, ref, p.top, e)))
+			r = pull_tree(&p, m, e);
+		if (r == 0)
+			r = pull_layout_index(dir, m, p.top, ref, e);
+		json_decref(m);
+		reg_close(&p.reg);
+		free(p.scope);
+		regconf_free(&eps);
+	}
+	free(repo);
+	free(ref);
+	return r < 0 ? error_wrap(e, "copy %s", name) : 0;
 }
 
 int pull_platform(char *p, struct pull_opts *o)

@@ -19,6 +19,11 @@ struct pull_opts {
  * the platform's image manifest. */
 int pull_image(const char *store, const char *name, const struct pull_opts *o, char manifest[72],
 	       struct error *e);
+/* Copies a reference (manifest or index, with every blob it names) into
+ * an OCI layout directory, nothing checked beyond digests and nothing in
+ * the store: the generic "registry -> layout" copy (for any artifact, e.g.
+ * a build cache). index.json names it (ref.name = the tag). */
+int pull_layout(const char *name, const char *dir, int tls_verify, struct error *e);
 /* Fills os/arch/variant from "os/arch[/variant]" (strings point into p,
  * which is modified); -1 when malformed. */
 int pull_platform(char *p, struct pull_opts *o);

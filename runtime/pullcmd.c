@@ -205,6 +205,33 @@ int cmd_push(const struct rt *rt, int argc, char **argv)
 	return r < 0 ? pullcmd_fail(pos[0], &e) : 0;
 }
 
+/* transfer [--tls-verify=false] oci:DIR docker://REF | docker://REF oci:DIR:
+ * an OCI layout to or from a registry, any artifact, not via the store. */
+int cmd_transfer(const struct rt *rt, int argc, char **argv)
+{
+	const char *pos[2] = {NULL, NULL};
+	int verify = 1, npos = 0, r = -1;
+	struct error e = {0};
+	char *ref = NULL;
+
+	(void)rt;
+	for (int i = 0; i < argc; i++)
+		if (!pullcmd_tls_opt(argv[i], &verify) && npos < 3)
+			pos[npos < 2 ? npos : 1] = argv[i], npos++;
+	if (npos != 2 || !((startswith(pos[0], "oci:") && startswith(pos[1], "docker://")) ||
+			   (startswith(pos[0], "docker://") && startswith(pos[1], "oci:")))) {
+		fprintf(stderr, "usage: df2make-runtime transfer [--tls-verify=false] "
+				"oci:DIR docker://REF | docker://REF oci:DIR\n");
+		return 2;
+	}
+	if (startswith(pos[0], "oci:") && (ref = ref_normalize(pos[1] + 9, &e)))
+		r = push_layout(pos[0] + 4, ref, verify, &e);
+	else if (startswith(pos[0], "docker://") && (ref = ref_normalize(pos[0] + 9, &e)))
+		r = pull_layout(ref, pos[1] + 4, verify, &e);
+	free(ref);
+	return r < 0 ? pullcmd_fail("transfer", &e) : 0;
+}
+
 /* login/logout's SERVER (default Docker Hub) as a registry host. */
 static char *pullcmd_server(const char *arg)
 {

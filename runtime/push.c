@@ -202,7 +202,26 @@ static int push_manifest(struct push *p, const char *data, size_t len, const cha
 	return r;
 }
 
-/* Layers, config, manifest. */
+static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e);
+
+/* The manifests of an index, each under its digest, before the index. */
+static int push_children(struct push *p, json_t *m, struct error *e)
+{
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(json_object_get(m, "manifests"), i, d)
+	{
+		const char *cd = json_string_value(json_object_get(d, "digest"));
+		if (!cd || !startswith(cd, "sha256:") || !blob_is_hex(cd + 7))
+			return error_set(e, 0, "index entry without a sha256 digest");
+		if (push_all(p, cd, cd, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Layers, config, manifest (an index: its manifests, then itself). */
 static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e)
 {
 	char *path = store_blob_path(p->store, manifest), *data = NULL;
@@ -213,12 +232,14 @@ static int push_all(struct push *p, const char *manifest, const char *ref, struc
 	free(path);
 	if (r == 0 && !(m = json_loadb(data, len, 0, NULL)))
 		r = error_set(e, 0, "manifest %s is not JSON", manifest);
+	if (r == 0)
+		r = push_children(p, m, e);
 	json_array_foreach(json_object_get(m, "layers"), i, d)
 	{
 		if (r == 0)
 			r = push_blob(p, d, e);
 	}
-	if (r == 0)
+	if (r == 0 && json_object_get(m, "config"))
 		r = push_blob(p, json_object_get(m, "config"), e);
 	if (r == 0) {
 		const char *mt = json_string_value(json_object_get(m, "mediaType"));
@@ -244,34 +265,60 @@ static char *push_from(const char *image, const char *dest_name)
 	return from;
 }
 
-int push_image(const char *store, const char *image, const char *dest, int tls_verify,
-	       struct error *e)
+/* Pushes manifest (in blobs_dir/blobs/sha256: the store or a layout) as dest. */
+static int push_run(const char *blobs_dir, const char *manifest, const char *from, const char *dest,
+		    int tls_verify, struct error *e)
 {
-	struct store_image img;
+	struct push p = {.store = blobs_dir};
 	struct regconf_list eps;
-	struct push p = {.store = store};
 	char *name, *ref;
 	int r = -1;
 
-	if (store_lookup(store, image, &img, e) < 0)
-		return -1;
 	reg_split(dest, &name, &ref);
-	p.from = push_from(image, name);
+	p.from = from ? push_from(from, name) : NULL;
 	/* mirrors are for pulling: push to the registry itself (the last) */
 	if (regconf_endpoints(name, 0, &eps, e) == 0) {
 		p.repo = eps.v[eps.n - 1].repo;
 		p.scope = xasprintf("repository:%s:pull,push", p.repo);
 		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0)
-			r = push_all(&p, img.manifest, ref, e);
+			r = push_all(&p, manifest, ref, e);
 		if (r == 0)
-			printf("Pushed %s\nDigest: %s\n", dest, img.manifest);
+			printf("Pushed %s\nDigest: %s\n", dest, manifest);
 		reg_close(&p.reg);
 		free(p.scope);
 		regconf_free(&eps);
 	}
-	store_image_free(&img);
 	free(p.from);
 	free(name);
 	free(ref);
 	return r < 0 ? error_wrap(e, "push %s", dest) : 0;
+}
+
+int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e)
+{
+	char *ip = path_join(dir, "index.json");
+	json_t *idx = json_load_file(ip, 0, NULL), *ms = json_object_get(idx, "manifests");
+	const char *d = json_string_value(json_object_get(json_array_get(ms, 0), "digest"));
+	int r;
+
+	if (json_array_size(ms) != 1 || !d || !startswith(d, "sha256:") || !blob_is_hex(d + 7))
+		r = error_set(e, 0, "%s: want an index.json naming one manifest", ip);
+	else
+		r = push_run(dir, d, NULL, dest, tls_verify, e);
+	json_decref(idx);
+	free(ip);
+	return r;
+}
+
+int push_image(const char *store, const char *image, const char *dest, int tls_verify,
+	       struct error *e)
+{
+	struct store_image img;
+	int r;
+
+	if (store_lookup(store, image, &img, e) < 0)
+		return -1;
+	r = push_run(store, img.manifest, image, dest, tls_verify, e);
+	store_image_free(&img);
+	return r;
 }

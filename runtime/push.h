@@ -13,4 +13,9 @@ struct error;
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
 	       struct error *e);
 
+/* Pushes the one manifest (or index) DIR/index.json names, from an OCI
+ * layout directory, as dest: the generic "layout -> registry" copy (any
+ * artifact, e.g. a build cache; nothing goes through the store). */
+int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e);
+
 #endif

@@ -46,6 +46,7 @@ int cmd_pull(const struct rt *rt, int argc, char **argv);
 int cmd_login(const struct rt *rt, int argc, char **argv);
 int cmd_logout(const struct rt *rt, int argc, char **argv);
 int cmd_push(const struct rt *rt, int argc, char **argv);
+int cmd_transfer(const struct rt *rt, int argc, char **argv);
 
 /* Opens the step's progress: "#KEY8 TITLE TEXT" (the spec's title, then
  * fmt's text when not empty), e.g. "#1a2b3c4d [stage 2/5] COPY a /b".
