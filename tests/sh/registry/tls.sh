@@ -69,6 +69,11 @@ rm -rf "$STORE"
 out=$(PATH=$T/bin:$PATH rt pull "$IMG" 2>&1)
 is "$?" 0 "credentials from a docker-credential helper"
 is "$(cat "$T/helper-asked" 2>/dev/null)" "$REG" "the helper is asked for the registry host"
+printf '{"credsStore":"dftest"}\n' >"$DOCKER_CONFIG/config.json"
+rm -rf "$STORE" "$T/helper-asked"
+out=$(PATH=$T/bin:$PATH rt pull "$IMG" 2>&1)
+is "$?" 0 "credentials from credsStore (the same helper protocol)"
+is "$(cat "$T/helper-asked" 2>/dev/null)" "$REG" "credsStore: the helper is asked for the registry host"
 printf '{"credHelpers":{"%s":"missing"}}\n' "$REG" >"$DOCKER_CONFIG/config.json"
 out=$(rt pull "$IMG" 2>&1)
 like "$out" "docker-credential-missing get: not found in PATH" "a missing helper: clear error"
@@ -98,5 +103,12 @@ is "$(jq -c '.auths' "$DOCKER_CONFIG/config.json")" "{}" "logout removes the aut
 is "$(rt logout "$REG" 2>&1)" "Not logged in to $REG" "logout again: not logged in"
 out=$(rt pull "$IMG" 2>&1)
 is "$?" 1 "after logout the pull is refused again"
+
+# Docker Hub's key, as docker writes it (offline: logout only)
+printf '{"auths":{"https://index.docker.io/v1/":{"auth":"eDp5"},"%s":{"auth":"eDp5"}},"credsStore":"x"}\n' "$REG" \
+	>"$DOCKER_CONFIG/config.json"
+is "$(rt logout 2>&1)" "Removing login credentials for https://index.docker.io/v1/" "logout without a server: Docker Hub"
+is "$(jq -c '[(.auths | keys), .credsStore]' "$DOCKER_CONFIG/config.json")" "[[\"$REG\"],\"x\"]" \
+	"only Docker Hub's entry removed, the rest of config.json kept"
 
 done_testing
