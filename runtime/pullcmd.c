@@ -175,20 +175,32 @@ int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error 
 	return r;
 }
 
+/* Options (--tls-verify only) and up to two operands; the count of
+ * operands, or -1 for anything else. */
+static int pullcmd_operands(int argc, char **argv, int *verify, const char *pos[2])
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (pullcmd_tls_opt(argv[i], verify))
+			continue;
+		if (argv[i][0] == '-' || n == 2)
+			return -1;
+		pos[n++] = argv[i];
+	}
+	return n;
+}
+
 /* push [--tls-verify=false] IMAGE.tar|LAYOUT|STORE-NAME [REF] */
 int cmd_push(const struct rt *rt, int argc, char **argv)
 {
 	const char *pos[2] = {NULL, NULL};
-	int verify = 1, npos = 0, r = -1;
+	int verify = 1, npos = pullcmd_operands(argc, argv, &verify, pos), r = -1;
 	struct error e = {0};
 	char *src = NULL, *dest = NULL;
 
-	for (int i = 0; i < argc; i++)
-		if (!pullcmd_tls_opt(argv[i], &verify) && (argv[i][0] == '-' || npos++ == 2))
-			npos = 3;
-		else if (argv[i][0] != '-')
-			pos[npos - 1] = argv[i];
-	if (npos < 1 || npos > 2 || (access(pos[0], F_OK) == 0 && npos != 2)) {
+	/* a file or directory needs REF; a store name may keep its own */
+	if (npos < 1 || (access(pos[0], F_OK) == 0 && npos != 2)) {
 		fprintf(stderr, "usage: df2make-runtime push [--tls-verify=false] "
 				"IMAGE.tar|LAYOUT REF | push NAME [REF]\n");
 		return 2;
@@ -210,14 +222,11 @@ int cmd_push(const struct rt *rt, int argc, char **argv)
 int cmd_transfer(const struct rt *rt, int argc, char **argv)
 {
 	const char *pos[2] = {NULL, NULL};
-	int verify = 1, npos = 0, r = -1;
+	int verify = 1, npos = pullcmd_operands(argc, argv, &verify, pos), r = -1;
 	struct error e = {0};
 	char *ref = NULL;
 
 	(void)rt;
-	for (int i = 0; i < argc; i++)
-		if (!pullcmd_tls_opt(argv[i], &verify) && npos < 3)
-			pos[npos < 2 ? npos : 1] = argv[i], npos++;
 	if (npos != 2 || !((startswith(pos[0], "oci:") && startswith(pos[1], "docker://")) ||
 			   (startswith(pos[0], "docker://") && startswith(pos[1], "oci:")))) {
 		fprintf(stderr, "usage: df2make-runtime transfer [--tls-verify=false] "

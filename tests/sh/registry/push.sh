@@ -40,6 +40,11 @@ is "$(skodigest y/busy:2)" "$d" "same digest under the new name"
 
 out=$(rt push "$T/nope.tar" "$REG/x/busy:1" 2>&1)
 like "$out" "^df2make-runtime: $T/nope.tar: invalid reference format" "a missing source file is taken as a store name: refused"
+out=$(rt push a b c 2>&1)
+is "$?" 2 "three operands: exit 2"
+like "$out" "^usage: df2make-runtime push" "three operands: usage"
+out=$(rt push "$T/busy.tar" 2>&1)
+like "$out" "^usage: df2make-runtime push" "an archive without REF: usage"
 out=$(rt push "$REG/not/there:1" 2>&1)
 is "$?" 1 "a name the store lacks: exit 1"
 like "$out" "not/there" "a name the store lacks: named"
