@@ -10,7 +10,9 @@
 # mounts, part of "sandbox"), and the floor: starting the runtime at all.
 # Usage: bench/run-overhead.sh [N] (default 50); needs python3 and a build:
 #   RUNTIME=build/runtime/df2make-runtime PROBE=build/tests/probe/probe
-# Prefix with `unshare -r` to measure the rootless path. The state and store
+# Prefix with `unshare -r` to measure the rootless path. NETWORK=host or
+# NETWORK=none measures those modes instead of the default network (an own
+# namespace plus slirp4netns, runtime/netns.c). The state and store
 # go in a scratch directory under ${TMPDIR:-/tmp} (docs/sandbox.md: where it
 # sits changes file-operation costs on some machines).
 set -eu
@@ -32,7 +34,9 @@ python3 - "$RUNTIME" "$W" "$N" <<'PY'
 import os, resource, statistics as st, subprocess, sys, time
 
 rt, w, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-spec = '{"parent":"base","args":["/bin/true"],"env":["PATH=/bin"]}'
+net = os.environ.get("NETWORK", "default")
+grant = ',"entitlements":["network.host"]' if net == "host" else ""  # as --allow writes it
+spec = '{"parent":"base","network":"%s"%s,"args":["/bin/true"],"env":["PATH=/bin"]}' % (net, grant)
 env = dict(os.environ, DF2MAKE_TIMING="1")
 
 
@@ -75,7 +79,7 @@ for i in range(n):
     walls.append(wall)
     cpus.append(cpu)
     rows += [phases(l) for l in err.splitlines() if l.startswith("timing:")]
-print("trivial RUN, %d runs: wall %s" % (n, q(walls)))
+print("trivial RUN, network %s, %d runs: wall %s" % (net, n, q(walls)))
 print("trivial RUN, %d runs: CPU  %s (runtime + sandbox + command)" % (n, q(cpus)))
 names = [k for k in rows[0]] if rows else []
 print("breakdown, median CPU ms (wall ms):",

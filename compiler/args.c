@@ -211,14 +211,19 @@ void args_stage(struct vars *s, const struct vars *g, const struct instr *in, co
 	}
 }
 
+static const char *const proxies[2][ARGS_NPROXY] = {
+    {"http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"},
+    {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}};
+
+const char *args_proxy_name(int nth, int upper)
+{
+	return proxies[upper != 0][nth];
+}
+
 int args_is_proxy(const char *name)
 {
-	static const char *const proxies[] = {
-	    "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY",
-	    "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy"};
-
-	for (size_t i = 0; i < LEN(proxies); i++)
-		if (strcmp(name, proxies[i]) == 0)
+	for (int nth = 0; nth < ARGS_NPROXY; nth++)
+		if (strcmp(name, proxies[0][nth]) == 0 || strcmp(name, proxies[1][nth]) == 0)
 			return 1;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* args: ARG scoping (REFERENCE §1.9). A scope is an ordered list of
+/* args: ARG scoping as BuildKit's dockerfile2llb does it. A scope is an ordered list of
  * variables; the global scope holds the ARGs before the first FROM plus
  * the automatic platform ARGs, each stage has its own scope (a copy of
  * its base stage's when built FROM one). */
@@ -45,8 +45,12 @@ void args_global(struct vars *g, const struct instr *in, const struct cli *c, ch
  * stage's expansion environment), else the global. */
 void args_stage(struct vars *s, const struct vars *g, const struct instr *in, const struct cli *c,
 		char escape, char *const *env);
+/* The predefined proxy variables: http, https, ftp, no, all. */
+#define ARGS_NPROXY 5
 /* 1 for the predefined proxy variables (HTTP_PROXY ... in either case). */
 int args_is_proxy(const char *name);
+/* Proxy variable nth (0 .. ARGS_NPROXY-1) spelt in upper or lower case. */
+const char *args_proxy_name(int nth, int upper);
 /* Expands word with the NULL-terminated K=V env or dies at loc. */
 char *args_expand(const char *word, char escape, char *const *env, const struct instr *in);
 

@@ -1,9 +1,10 @@
 # Owner: back end. ARG scopes, stage graph, cache keys, emitters, CLI.
 noinst_LIBRARIES += compiler/libback.a
 compiler_libback_a_SOURCES = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h \
+	compiler/entitle.c compiler/entitle.h \
 	compiler/config.c compiler/config.h compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
-	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h compiler/mkquote.c compiler/mkquote.h \
+	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h \
 	compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
 	compiler/templates.c compiler/templates.h
 nodist_compiler_libback_a_SOURCES = compiler/templates-gen.c
@@ -14,6 +15,7 @@ TEMPLATE_FILES = $(srcdir)/templates/prologue.mk $(srcdir)/templates/remake.mk \
 	$(srcdir)/templates/pull.mk $(srcdir)/templates/pull-force.mk $(srcdir)/templates/push.mk \
 	$(srcdir)/templates/run.mk $(srcdir)/templates/copy.mk $(srcdir)/templates/add.mk \
 	$(srcdir)/templates/workdir.mk $(srcdir)/templates/sum.mk $(srcdir)/templates/layer.mk \
+	$(srcdir)/templates/layer-params.mk $(srcdir)/templates/cache-to.mk \
 	$(srcdir)/templates/stage.mk $(srcdir)/templates/pack.mk $(srcdir)/templates/clean.mk \
 	$(srcdir)/templates/epilogue.mk
 compiler/templates-gen.c: $(TEMPLATE_FILES) $(srcdir)/compiler/gen-templates.sh
@@ -26,7 +28,7 @@ EXTRA_DIST += compiler/gen-templates.sh
 
 check_PROGRAMS += tests/unit/test_mkquote
 tests_unit_test_mkquote_SOURCES = tests/unit/test_mkquote.c
-tests_unit_test_mkquote_LDADD = compiler/libback.a lib/libdfcommon.a $(ALL_LIBS)
+tests_unit_test_mkquote_LDADD = lib/libdfcommon.a $(ALL_LIBS)
 
 check_PROGRAMS += tests/unit/test_key tests/unit/test_args tests/unit/test_config
 tests_unit_test_key_SOURCES = tests/unit/test_key.c

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "fsutil.h"
 #include "store.h"
+#include "ulimit.h"
 #include "util.h"
 
 enum {
@@ -17,15 +18,23 @@ enum {
 	OPT_STATE,
 	OPT_STORE,
 	OPT_SECRET,
+	OPT_ALLOW,
+	OPT_SSH,
 	OPT_PLATFORM,
 	OPT_TEMPLATES,
 	OPT_COMPRESS,
+	OPT_CACHE_TO,
+	OPT_CACHE_FROM,
 	OPT_PLAN,
 	OPT_GRAPH,
 	OPT_DUMP,
 	OPT_VERSION,
 	OPT_PULL,
 	OPT_PUSH,
+	OPT_CHECK,
+	OPT_ULIMIT,
+	OPT_MEMORY,
+	OPT_PIDS_LIMIT,
 };
 
 static const struct option cli_opts[] = {
@@ -37,16 +46,24 @@ static const struct option cli_opts[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"store", required_argument, NULL, OPT_STORE},
     {"secret", required_argument, NULL, OPT_SECRET},
+    {"allow", required_argument, NULL, OPT_ALLOW},
+    {"ssh", required_argument, NULL, OPT_SSH},
     {"platform", required_argument, NULL, OPT_PLATFORM},
     {"templates", required_argument, NULL, OPT_TEMPLATES},
     {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"cache-to", required_argument, NULL, OPT_CACHE_TO},
+    {"cache-from", required_argument, NULL, OPT_CACHE_FROM},
     {"plan", no_argument, NULL, OPT_PLAN},
     {"graph", no_argument, NULL, OPT_GRAPH},
     {"dump-ast", required_argument, NULL, OPT_DUMP},
+    {"check", no_argument, NULL, OPT_CHECK},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"pull", no_argument, NULL, OPT_PULL},
     {"push", no_argument, NULL, OPT_PUSH},
+    {"ulimit", required_argument, NULL, OPT_ULIMIT},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
     {NULL, 0, NULL, 0},
 };
 
@@ -54,29 +71,45 @@ static void cli_usage(FILE *f)
 {
 	fputs("usage: df2make [-f Dockerfile] [-t NAME[:TAG]] [--target STAGE]\n"
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
-	      "               [--secret id=ID,src=FILE]... [--platform OS/ARCH[/VARIANT]]\n"
+	      "               [--secret id=ID[,src=FILE|,env=VAR]]... [--allow ENTITLEMENT]...\n"
+	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
 	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull] [--push]\n"
-	      "               [CONTEXT] > build.mk\n"
+	      "               [--memory SIZE] [--pids-limit N] [--ulimit NAME=SOFT[:HARD]]...\n"
+	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
+	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
+	      "       df2make --check [options] [CONTEXT]\n"
 	      "\n"
 	      "  -f FILE            Dockerfile (default CONTEXT/Dockerfile)\n"
 	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
 	      "  --target STAGE     build this stage (default: the last one)\n"
 	      "  --build-arg K=V    set a build argument; K alone takes it from the environment\n"
-	      "  -o OUTPUT          image.tar (default), or type=tar|oci|local,dest=PATH\n"
+	      "  -o OUTPUT          image.tar (default), or type=tar|docker|oci|local,dest=PATH\n"
+	      "                     (type=oci: an OCI archive; tar=false: a layout directory)\n"
 	      "  --state DIR        build state (default .df2make beside build.mk)\n"
 	      "  --store DIR        image store (default $DF2MAKE_STORE or ~/.cache/df2make)\n"
-	      "  --secret id=ID,src=FILE  a file for RUN --mount=type=secret\n"
+	      "  --secret id=ID,src=FILE|env=VAR  a file or a variable (read when make\n"
+	      "                     runs) for RUN --mount=type=secret\n"
+	      "  --allow E          grant network.host, security.insecure or device[=NAME]\n"
+	      "  --ssh ID[=SOCKET]  grant RUN --mount=type=ssh,id=ID an agent (no SOCKET:\n"
+	      "                     the $SSH_AUTH_SOCK make runs with)\n"
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
 	      "  --push             make pushes the image to each -t NAME:TAG after writing it\n"
 	      "  --pull             make re-resolves base image tags at every run (default:\n"
 	      "                     only images missing from the store are pulled)\n"
+	      "  --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache after\n"
+	      "                     the build (min: the image's steps; max: every stage's)\n"
+	      "  --cache-from type=local,src=DIR  take steps from an exported cache (repeatable)\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
-	      "  --dump-ast FILE    print the syntax tree of FILE\n",
+	      "  --dump-ast FILE    print the syntax tree of FILE\n"
+	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
+	      "  --pids-limit N     process limit of each RUN (default 4096; -1: none)\n"
+	      "  --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (nofile=1024:2048)\n"
+	      "  --check            run BuildKit's build checks only\n",
 	      f);
 }
 
@@ -92,6 +125,7 @@ static void cli_output(struct cli *c, const char *arg)
 {
 	char *s, *tok, *save = NULL;
 
+	c->output_tar = -1;
 	if (!strchr(arg, '=')) {
 		cli_set(&c->output, xstrdup(arg));
 		cli_set(&c->output_type, xstrdup("tar"));
@@ -103,11 +137,16 @@ static void cli_output(struct cli *c, const char *arg)
 			cli_set(&c->output_type, xstrdup(tok + 5));
 		else if (startswith(tok, "dest="))
 			cli_set(&c->output, xstrdup(tok + 5));
+		else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0)
+			c->output_tar = tok[4] == 't';
 		else
-			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH)",
+			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
+			      "[,tar=true|false])",
 			      tok);
 	}
 	free(s);
+	if (c->output_tar >= 0 && (!c->output_type || strcmp(c->output_type, "oci")))
+		fatal("-o: tar= applies to type=oci only");
 	if (c->output_type && strcmp(c->output_type, "docker") == 0) { /* a docker-archive tar */
 		free(c->output_type);
 		c->output_type = xstrdup("tar");
@@ -119,10 +158,38 @@ static void cli_output(struct cli *c, const char *arg)
 		fatal("-o: dest= is required");
 }
 
-/* --secret id=X,src=F (also source=, and type=file) */
+/* Where a --secret comes from, as buildx: src= (or source=) a file,
+ * env= a variable (type=env takes src= as the variable's name), neither:
+ * the variable named like the id if it is set, else the file of that
+ * name. Only the name or the path is kept: the value is read when make
+ * runs, by the runtime, so build.mk never holds it. */
+static void cli_secret_source(struct cli_secret *sec, const char *type, const char *src,
+			      const char *env)
+{
+	if (type && strcmp(type, "env") == 0 && !env)
+		env = src, src = NULL;
+	if (!src && !env) {
+		if (getenv(sec->id))
+			env = sec->id;
+		else
+			src = sec->id;
+	}
+	if (src && env)
+		fatal("--secret %s: src= and env= both given", sec->id);
+	if (env && !*env)
+		fatal("--secret %s: env= needs a variable name", sec->id);
+	if (src && !*src)
+		fatal("--secret %s: src= needs a file", sec->id);
+	sec->src = src ? path_abs(src) : NULL;
+	sec->env = env ? xstrdup(env) : NULL;
+}
+
+/* --secret id=X[,src=F|,env=VAR][,type=file|env] */
 static void cli_secret(struct cli *c, const char *arg)
 {
-	char *s = xstrdup(arg), *tok, *save = NULL, *id = NULL, *src = NULL;
+	char *s = xstrdup(arg), *tok, *save = NULL, *id = NULL, *src = NULL, *env = NULL;
+	char *type = NULL;
+	struct cli_secret *sec;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (startswith(tok, "id="))
@@ -131,16 +198,104 @@ static void cli_secret(struct cli *c, const char *arg)
 			src = tok + 4;
 		else if (startswith(tok, "source="))
 			src = tok + 7;
-		else if (strcmp(tok, "type=file") != 0)
-			fatal("--secret: unsupported option '%s' (want id=ID,src=FILE)", tok);
+		else if (startswith(tok, "env="))
+			env = tok + 4;
+		else if (strcmp(tok, "type=file") == 0 || strcmp(tok, "type=env") == 0)
+			type = tok + 5;
+		else
+			fatal("--secret: unsupported option '%s' (want id=ID,src=FILE or "
+			      "id=ID,env=VAR)",
+			      tok);
 	}
-	if (!id || !*id || !src || !*src)
-		fatal("--secret: want id=ID,src=FILE");
+	if (!id || !*id)
+		fatal("--secret: want id=ID,src=FILE or id=ID,env=VAR");
 	c->secrets = xreallocarray(c->secrets, c->nsecrets + 1, sizeof(*c->secrets));
-	c->secrets[c->nsecrets].id = xstrdup(id);
-	c->secrets[c->nsecrets].src = path_abs(src);
-	c->nsecrets++;
+	sec = &c->secrets[c->nsecrets++];
+	sec->id = xstrdup(id);
+	cli_secret_source(sec, type, src, env);
 	free(s);
+}
+
+/* --cache-to type=local,dest=DIR[,mode=min|max], --cache-from
+ * type=local,src=DIR (buildx's syntax; a value without '=' is buildx's
+ * short form of a registry ref). */
+static void cli_cache(struct cli *c, const char *arg, int to)
+{
+	const char *opt = to ? "--cache-to" : "--cache-from", *dkey = to ? "dest=" : "src=";
+	char *s = xstrdup(arg), *tok, *save = NULL, *type = NULL, *dir = NULL, *mode = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok && strchr(arg, '=');
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (startswith(tok, "type="))
+			type = tok + 5;
+		else if (startswith(tok, dkey))
+			dir = tok + strlen(dkey);
+		else if (to && startswith(tok, "mode="))
+			mode = tok + 5;
+		else if (!startswith(tok, "ref="))
+			fatal("%s: unknown option '%s' (want type=local,%sDIR%s)", opt, tok, dkey,
+			      to ? "[,mode=min|max]" : "");
+	}
+	if (!type || strcmp(type, "registry") == 0)
+		fatal("%s %s: type=registry is not supported yet; use type=local,%sDIR", opt, arg,
+		      dkey);
+	if (strcmp(type, "local") != 0)
+		fatal("%s: type must be local (or registry, not supported yet), not '%s'", opt,
+		      type);
+	if (!dir || !*dir || strchr(dir, '\n'))
+		fatal("%s: %sDIR is required (a directory name without newlines)", opt, dkey);
+	if (mode && strcmp(mode, "min") != 0 && strcmp(mode, "max") != 0)
+		fatal("%s: mode must be min or max, not '%s'", opt, mode);
+	if (to)
+		cli_set(&c->cache_to, path_abs(dir));
+	else
+		strlist_take(&c->cache_from, path_abs(dir));
+	if (to)
+		cli_set(&c->cache_mode, xstrdup(mode ? mode : "min"));
+	free(s);
+}
+
+/* --memory: docker's size syntax (go-units RAMInBytes): a number, an
+ * optional k/m/g/t/p (powers of 1024), an optional "b"; at least 6m. */
+static long long cli_memory(const char *arg)
+{
+	static const char units[] = "kmgtp";
+	char *end;
+	double v = strtod(arg, &end);
+	const char *u = *end == ' ' ? end + 1 : end;
+	const char *p = *u ? strchr(units, *u | 0x20) : NULL;
+
+	if (p)
+		v *= (double)(1LL << (10 * (p - units + 1)));
+	u += p != NULL;
+	u += (*u | 0x20) == 'i' && p;
+	u += (*u | 0x20) == 'b';
+	if (end == arg || *u || !(v >= 0) || v > 9e18)
+		fatal("--memory: invalid size '%s' (want e.g. 512m, 1g)", arg);
+	if (v < 6 * 1024 * 1024)
+		fatal("--memory: %s is below the minimum of 6m", arg);
+	return (long long)v;
+}
+
+/* --pids-limit: a positive count, or 0/-1 for none (docker). */
+static long long cli_pids(const char *arg)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10);
+
+	if (end == arg || *end || n < -1)
+		fatal("--pids-limit: want a number of processes (-1: no limit), not '%s'", arg);
+	return n <= 0 ? -1 : n;
+}
+
+static void cli_ulimit(struct cli *c, const char *arg)
+{
+	struct ulimit u;
+	char err[256];
+
+	if (ulimit_parse(arg, &u, err, sizeof(err)) < 0)
+		fatal("--ulimit: %s", err);
+	strlist_add(&c->ulimits, arg);
 }
 
 static void cli_build_arg_add(struct cli *c, const char *arg)
@@ -184,6 +339,12 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_SECRET:
 		cli_secret(c, arg);
 		break;
+	case OPT_ALLOW:
+		ent_parse_allow(&c->ent, arg);
+		break;
+	case OPT_SSH:
+		ent_parse_ssh(&c->ent, arg);
+		break;
 	case OPT_PLATFORM:
 		cli_set(&c->platform, xstrdup(arg));
 		break;
@@ -193,11 +354,27 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_COMPRESS:
 		cli_set(&c->compress, xstrdup(arg));
 		break;
+	case OPT_CACHE_TO:
+	case OPT_CACHE_FROM:
+		cli_cache(c, arg, opt == OPT_CACHE_TO);
+		break;
+	case OPT_ULIMIT:
+		cli_ulimit(c, arg);
+		break;
+	case OPT_MEMORY:
+		c->memory = cli_memory(arg);
+		break;
+	case OPT_PIDS_LIMIT:
+		c->pids_limit = cli_pids(arg);
+		break;
 	case OPT_PLAN:
 		c->mode = MODE_PLAN;
 		break;
 	case OPT_GRAPH:
 		c->mode = MODE_GRAPH;
+		break;
+	case OPT_CHECK:
+		c->check = 1;
 		break;
 	case OPT_DUMP:
 		c->mode = MODE_DUMP;
@@ -245,6 +422,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 	int opt;
 
 	memset(c, 0, sizeof(*c));
+	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
 	while ((opt = getopt_long(argc, argv, "f:t:o:h", cli_opts, NULL)) != -1)
@@ -276,12 +454,18 @@ void cli_free(struct cli *c)
 	for (size_t i = 0; i < c->nsecrets; i++) {
 		free(c->secrets[i].id);
 		free(c->secrets[i].src);
+		free(c->secrets[i].env);
 	}
 	free(c->secrets);
+	ent_free(&c->ent);
 	free(c->platform);
 	free(c->templates);
 	free(c->compress);
+	free(c->cache_to);
+	free(c->cache_mode);
+	strlist_free(&c->cache_from);
 	free(c->dump_path);
+	strlist_free(&c->ulimits);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

@@ -5,14 +5,16 @@
 #define DF_CLI_H
 #include <stddef.h>
 
+#include "entitle.h"
 #include "util.h"
 
 enum cli_mode { MODE_MAKE, MODE_PLAN, MODE_GRAPH, MODE_DUMP };
 
-/* --secret id=X,src=F */
+/* --secret id=X,src=F or id=X,env=VAR: one of src and env is set */
 struct cli_secret {
 	char *id;
 	char *src; /* absolute host path; never read by df2make */
+	char *env; /* environment variable read when make runs; never by df2make */
 };
 
 struct cli {
@@ -25,17 +27,27 @@ struct cli {
 	struct strlist build_args_raw; /* as given, for the remake rule */
 	char *output;		       /* -o destination as given (relative to make's cwd) */
 	char *output_type;	       /* "tar", "oci" or "local" */
+	int output_tar;		       /* type=oci: tar=true 1, tar=false 0, unset -1 */
 	char *state;		       /* absolute, or NULL: .df2make beside build.mk */
 	char *store;		       /* absolute */
 	struct cli_secret *secrets;
 	size_t nsecrets;
-	char *platform;	 /* --platform or NULL (host) */
-	char *templates; /* absolute --templates dir or NULL */
-	char *compress;	 /* none|gzip|zstd */
-	char *dump_path; /* --dump-ast FILE */
-	int pull;	 /* --pull: every run of make re-resolves base image tags */
-	int push;	 /* --push: make pushes the image to each -t */
-	int argc;	 /* the original arguments, for build.mk's header */
+	struct entitlements ent;   /* --allow, --ssh */
+	char *platform;		   /* --platform or NULL (host) */
+	char *templates;	   /* absolute --templates dir or NULL */
+	char *compress;		   /* none|gzip|zstd */
+	char *cache_to;		   /* --cache-to type=local,dest=DIR: absolute DIR, or NULL */
+	char *cache_mode;	   /* its mode=: "min" (default) or "max" */
+	struct strlist cache_from; /* --cache-from type=local,src=DIR...: absolute DIRs */
+	char *dump_path;	   /* --dump-ast FILE */
+	int pull;		   /* --pull: every run of make re-resolves base image tags */
+	int push;		   /* --push: make pushes the image to each -t */
+	int check;		   /* --check: run the build checks only (lint.h) */
+	/* RUN resource limits, carried into every RUN's spec: */
+	long long memory;	/* --memory in bytes, 0: not given */
+	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */
+	struct strlist ulimits; /* --ulimit, checked, as given */
+	int argc;		/* the original arguments, for build.mk's header */
 	char **argv;
 };
 

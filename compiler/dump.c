@@ -8,6 +8,8 @@
 
 #include "buf.h"
 #include "dump.h"
+#include "error.h"
+#include "input.h"
 #include "instr.h"
 #include "parse.h"
 #include "util.h"
@@ -28,43 +30,27 @@ int dump_text(struct buf *b, const char *path, const char *text, size_t len, str
 	return 0;
 }
 
-/* Reads a whole file into b; 0 or -1 with errno. */
-static int slurp(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int bad;
-
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_addn(b, chunk, n);
-	bad = ferror(f) ? (errno ? errno : EIO) : 0;
-	fclose(f);
-	errno = bad;
-	return bad ? -1 : 0;
-}
-
 int dump_dockerfile(FILE *out, const char *path)
 {
-	struct buf text = {0}, b = {0};
+	struct buf b = {0};
 	struct df_error err;
+	struct error e = {0};
+	char *text;
+	size_t len;
 	int rc = 0;
 
-	if (slurp(path, &text)) {
-		fprintf(stderr, "%s: %s: %s\n", argv0, path, strerror(errno));
-		buf_free(&text);
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
+		fprintf(stderr, "%s: %s\n", argv0, e.msg);
 		return 1;
 	}
-	if (dump_text(&b, path, text.s ? text.s : "", text.len, &err)) {
+	if (dump_text(&b, path, text, len, &err)) {
 		df_error_print(&err);
 		rc = 1;
 	} else {
 		fwrite(b.s ? b.s : "", 1, b.len, out);
 	}
 	buf_free(&b);
-	buf_free(&text);
+	free(text);
 	return rc;
 }
 

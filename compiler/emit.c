@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -59,11 +60,26 @@ static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
 	return buf_steal(&b);
 }
 
-static void emit_check_target(const char *what, const char *path)
+/* Paths from the command line are used as they are or not at all: a clear
+ * error beats a Makefile that depends on something else. */
+static void emit_check_name(const char *what, const char *path)
 {
-	if (!mk_target_ok(path))
-		fatal("%s '%s' cannot be a make target (avoid ; | %% * ? [ ] = and newlines)", what,
-		      path);
+	if (!mk_name_ok(path))
+		fatal("%s '%s' cannot be named in a Makefile (make reads a newline, tab, ; = | %%, "
+		      "a trailing \\ & ) or blank as syntax): rename it",
+		      what, path);
+}
+
+/* `-o .PHONY` would write a rule for a special target (make drops a
+ * leading "./" from names, so `./.PHONY` too). */
+static void emit_check_special(const char *output)
+{
+	const char *o = output;
+
+	while (o[0] == '.' && o[1] == '/')
+		o += 2 + strspn(o + 2, "/");
+	if (o[0] == '.' && o[1] && strspn(o + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(o + 1))
+		fatal("-o '%s' names a special make target: choose another name", output);
 }
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
@@ -104,33 +120,54 @@ static char *emit_args_comment(const struct cli *c)
 	return buf_steal(&b);
 }
 
+/* $DF2MAKE_CACHE_FROM: the --cache-from sources as a JSON list, in the
+ * order given ([{"type":"local","src":DIR}, ...]), or "" for none. */
+static char *emit_cache_from(const struct cli *c)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < c->cache_from.n; i++)
+		json_array_append_new(
+		    a, json_pack("{ss ss}", "type", "local", "src", c->cache_from.v[i]));
+	s = c->cache_from.n ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : xstrdup("");
+	json_decref(a);
+	return s;
+}
+
 static void emit_prologue(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
 	struct evars ev = {0};
 
 	if (c->state)
-		emit_check_target("--state", c->state);
-	emit_check_target("-o", c->output);
-	if (!mk_prereq_ok(c->context))
-		fatal("context '%s' cannot be used in a Makefile", c->context);
+		emit_check_name("--state", c->state);
+	emit_check_name("-o", c->output);
+	emit_check_name("context", c->context);
+	emit_check_name("-f", c->dockerfile);
+	/* the base steps and build.mk depend on the store's ref files */
+	emit_check_name("--store", c->store);
+	emit_check_special(c->output);
 	ev_set(&ev, "VERSION", PACKAGE_VERSION);
 	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
 	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
 	ev_take(&ev, "ARGS", emit_args_comment(c));
-	ev_take(&ev, "TARGET", xstrdup(g->target->label));
+	ev_take(&ev, "TARGET", emit_with(mk_comment, g->target->label));
 	char *rt = emit_runtime_path();
 	ev_take(&ev, "RUNTIME", emit_with(mk_shell_var, rt));
 	free(rt);
 	ev_take(&ev, "STATE",
-		c->state ? emit_with(mk_path, c->state)
+		c->state ? emit_with(mk_name, c->state)
 			 : xstrdup("$(abspath $(dir $(MK)))/.df2make"));
 	ev_take(&ev, "STATE_SH",
 		c->state ? emit_with(mk_shell_var, c->state) : xstrdup("'$(STATE)'"));
 	ev_take(&ev, "STORE_SH", emit_with(mk_shell_var, c->store));
-	ev_take(&ev, "CONTEXT", emit_with(mk_path, c->context));
-	ev_take(&ev, "OUTPUT", emit_with(mk_path, c->output));
+	ev_take(&ev, "CONTEXT", emit_with(mk_name, c->context));
+	ev_take(&ev, "OUTPUT", emit_with(mk_name, c->output));
 	ev_take(&ev, "OUTPUT_VALUE", emit_with(mk_value, c->output));
+	char *from = emit_cache_from(c);
+	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
+	free(from);
 	ev_emit(&ev, out, "prologue");
 }
 
@@ -144,6 +181,23 @@ static void emit_opt(struct buf *b, const char *opt, const char *val)
 {
 	emit_word(b, opt);
 	emit_word(b, val);
+}
+
+/* --memory (in bytes), --pids-limit and --ulimit, when given. */
+static void emit_limits(struct buf *b, const struct cli *c)
+{
+	char n[32];
+
+	if (c->memory) {
+		snprintf(n, sizeof(n), "%lld", c->memory);
+		emit_opt(b, "--memory", n);
+	}
+	if (c->pids_limit) {
+		snprintf(n, sizeof(n), "%lld", c->pids_limit);
+		emit_opt(b, "--pids-limit", n);
+	}
+	for (size_t i = 0; i < c->ulimits.n; i++)
+		emit_opt(b, "--ulimit", c->ulimits.v[i]);
 }
 
 /* df2make's command line again, with absolute paths. */
@@ -161,22 +215,43 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--target", c->target);
 	for (size_t i = 0; i < c->build_args_raw.n; i++)
 		emit_opt(&b, "--build-arg", c->build_args_raw.v[i]);
-	char *o = xasprintf("type=%s,dest=%s", c->output_type, c->output);
+	char *o = xasprintf("type=%s,dest=%s%s", c->output_type, c->output,
+			    c->output_tar < 0 ? ""
+			    : c->output_tar   ? ",tar=true"
+					      : ",tar=false");
 	emit_opt(&b, "-o", strcmp(c->output_type, "tar") == 0 ? c->output : o);
 	free(o);
 	if (c->state)
 		emit_opt(&b, "--state", c->state);
 	emit_opt(&b, "--store", c->store);
 	for (size_t i = 0; i < c->nsecrets; i++) {
-		char *s = xasprintf("id=%s,src=%s", c->secrets[i].id, c->secrets[i].src);
+		const struct cli_secret *sec = &c->secrets[i];
+		char *s = sec->env ? xasprintf("id=%s,env=%s", sec->id, sec->env)
+				   : xasprintf("id=%s,src=%s", sec->id, sec->src);
 		emit_opt(&b, "--secret", s);
 		free(s);
 	}
+	struct strlist ent = {0};
+	ent_args(&c->ent, &ent);
+	for (size_t i = 0; i < ent.n; i++)
+		emit_word(&b, ent.v[i]);
+	strlist_free(&ent);
 	if (c->platform)
 		emit_opt(&b, "--platform", c->platform);
 	if (c->templates)
 		emit_opt(&b, "--templates", c->templates);
 	emit_opt(&b, "--compress", c->compress);
+	if (c->cache_to) {
+		char *to = xasprintf("type=local,dest=%s,mode=%s", c->cache_to, c->cache_mode);
+		emit_opt(&b, "--cache-to", to);
+		free(to);
+	}
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		char *from = xasprintf("type=local,src=%s", c->cache_from.v[i]);
+		emit_opt(&b, "--cache-from", from);
+		free(from);
+	}
+	emit_limits(&b, c);
 	if (c->pull)
 		emit_word(&b, "--pull");
 	if (c->push)
@@ -188,10 +263,35 @@ static char *emit_command(const struct cli *c)
 /* " path" for a prerequisite, or nothing when make cannot name it. */
 static void emit_prereq(struct buf *b, const char *path)
 {
-	if (!mk_prereq_ok(path))
+	if (!mk_name_ok(path))
 		return;
 	buf_addc(b, ' ');
-	mk_path(b, path);
+	mk_name(b, path);
+}
+
+/* A file that may appear later: " path" for $(wildcard ...) in *wild, or,
+ * when wildcard cannot take the name (blanks, `[`), its nearest existing
+ * directory make can name in *dirs: creating the file changes that
+ * directory's time. */
+static void emit_maybe(struct buf *wild, struct buf *dirs, const char *path)
+{
+	char *d = xstrdup(path);
+	struct stat st;
+
+	if (mk_wildcard_ok(path)) {
+		buf_addc(wild, ' ');
+		mk_name(wild, path);
+		free(d);
+		return;
+	}
+	for (char *sl; (sl = strrchr(d, '/')) != NULL;) {
+		sl[sl == d] = '\0';
+		if (mk_name_ancestor(d) && stat(d, &st) == 0 && S_ISDIR(st.st_mode)) {
+			emit_prereq(dirs, d);
+			break;
+		}
+	}
+	free(d);
 }
 
 /* " $(STATE)/KEY.pull" when build.mk pulls the image. */
@@ -207,24 +307,30 @@ static void emit_remake(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
 	struct evars ev = {0};
-	struct buf in = {0};
+	struct buf in = {0}, dirs = {0};
 	char *ign = xasprintf("%s.dockerignore", c->dockerfile);
 	char *cands[] = {ign, path_join(c->context, ".dockerignore"),
 			 path_join(c->context, ".containerignore")};
 
-	mk_path(&in, c->dockerfile);
+	mk_name(&in, c->dockerfile);
 	/* $(wildcard) so that creating an ignore file, or loading a missing
 	 * image, also regenerates build.mk */
 	buf_adds(&in, " $(wildcard");
 	for (size_t i = 0; i < LEN(cands); i++) {
-		emit_prereq(&in, cands[i]);
+		emit_maybe(&in, &dirs, cands[i]);
 		free(cands[i]);
 	}
 	for (size_t i = 0; i < g->missing.n; i++)
-		emit_prereq(&in, g->missing.v[i]);
+		emit_maybe(&in, &dirs, g->missing.v[i]);
 	buf_addc(&in, ')');
+	buf_addn(&in, dirs.s ? dirs.s : "", dirs.len);
+	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	char *cmd = emit_command(c);
+	/* a --build-arg value may hold a newline (a certificate, say) */
+	if (strstr(cmd, "$$" MK_NL_VAR))
+		mk_nl_define(out);
 	/* `make clean` must not pull first (makefiles are remade before any goal) */
 	if (g->pulls.n)
 		buf_adds(&in, " $(if $(filter clean,$(MAKECMDGOALS)),,");
@@ -233,7 +339,7 @@ static void emit_remake(struct graph *g, struct buf *out)
 	if (g->pulls.n)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", emit_command(c));
+	ev_take(&ev, "COMMAND", cmd);
 	ev_emit(&ev, out, "remake");
 }
 
@@ -252,46 +358,6 @@ static void emit_done(struct buf *b, const struct step *st)
 	emit_state_file(b, st->key, "done");
 }
 
-/* Sets b to JSON text single-quoted for the shell, with `$` doubled for
- * make (see mk_shell). Written straight into room made for the worst
- * case: this runs over every byte of build.mk's specs. */
-static void emit_spec_quote(const char *s, size_t n, struct buf *b)
-{
-	size_t i = 0;
-	char *o;
-
-	buf_reset(b);
-	buf_grow(b, n * 4 + 2);
-	o = b->s;
-	*o++ = '\'';
-	while (i < n) {
-		uint64_t x;
-		/* 8 bytes at once when none is '$' or '\'' */
-		if (i + 8 <= n) {
-			memcpy(&x, s + i, 8);
-			if (!(word_has_byte(x, '$') | word_has_byte(x, '\''))) {
-				memcpy(o, &x, 8);
-				o += 8;
-				i += 8;
-				continue;
-			}
-		}
-		if (s[i] == '$') {
-			*o++ = '$';
-			*o++ = '$';
-		} else if (s[i] == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = s[i];
-		}
-		i++;
-	}
-	*o++ = '\'';
-	*o = '\0';
-	b->len = (size_t)(o - b->s);
-}
-
 /* The spec as a recipe word; valid until the next call (specs are
  * written one at a time, each before the next is made). */
 static const char *emit_spec(const struct sv *spec)
@@ -300,8 +366,8 @@ static const char *emit_spec(const struct sv *spec)
 
 	buf_reset(&json);
 	spec_write(&json, spec);
-	/* compact JSON never holds a raw newline, which a recipe could not */
-	emit_spec_quote(json.s, json.len, &quoted);
+	buf_reset(&quoted);
+	mk_shell_n(&quoted, json.s, json.len);
 	return quoted.s;
 }
 
@@ -342,37 +408,34 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 	ev_emit(&ev, out, "base-missing");
 }
 
-/* A context path in a rule line ("." is the context root itself). */
-static char *emit_input(const char *rel)
+/* A context path in a rule line, or the nearest directory make can name
+ * when it cannot name the path itself ("a;b", "a%b": every input is also
+ * a target). The context itself can be named (emit_prologue checked). */
+static char *emit_input(const char *context, const char *rel)
 {
 	struct buf b = {0};
+	char *abs = strcmp(rel, ".") == 0 ? xstrdup(context) : path_join(context, rel);
+	size_t n = strlen(context);
 
+	mk_name_ancestor(abs);
 	buf_adds(&b, "$(CONTEXT)");
-	if (strcmp(rel, ".") != 0) {
+	if (strlen(abs) > n && abs[n] == '/') {
 		buf_addc(&b, '/');
-		mk_path(&b, rel);
+		mk_name(&b, abs + n + 1);
 	}
+	free(abs);
 	return buf_steal(&b);
 }
 
 /* The context paths a sum step depends on. Each is also a target (an empty
- * rule, so a deleted file does not stop make), and "a;b" or "a%b" cannot be
- * named as a target: its directory stands in for it. */
+ * rule, so a deleted file does not stop make). The runtime's .d file then
+ * names every path, through an alias for the ones make cannot name. */
 static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct strlist *all)
 {
 	for (size_t i = 0; i < st->inputs.n; i++) {
-		char *rel = xstrdup(st->inputs.v[i]), *in;
-		while (!mk_target_ok(rel) && strcmp(rel, ".") != 0) {
-			char *sl = strrchr(rel, '/');
-			if (sl)
-				*sl = '\0';
-			else
-				strcpy(rel, ".");
-		}
-		in = emit_input(rel);
+		char *in = emit_input(g->cli->context, st->inputs.v[i]);
 		buf_printf(b, " %s", in);
 		strlist_take(all, in);
-		free(rel);
 	}
 	if (g->ignore_path)
 		emit_prereq(b, g->ignore_path);
@@ -462,21 +525,50 @@ static json_t *emit_epoch(const struct cli *c)
 	return json_integer(v);
 }
 
-static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+/* The layers' build-wide parameters; a layer target depends on a stamp
+ * named by their hash, so changing SOURCE_DATE_EPOCH or --compress makes
+ * every layer again (the layer is named by its step's key, which they are
+ * not part of: they change the layer, not the step). */
+static json_t *emit_layer_params(const struct cli *c, char pk[33])
 {
-	if (n)
-		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+	json_t *p = json_pack("{so ss so}", "epoch", emit_epoch(c), "compress", c->compress,
+			      "level", json_null());
+
+	key_compute(NULL, p, NULL, pk);
+	return p;
+}
+
+/* One layer target per step of steps[0..n) ("parent" added to params). */
+static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
+			     const char *pk)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
-		json_t *spec = json_pack(
-		    "{so so ss so}", "parent",
-		    chain[i]->parent ? json_string(chain[i]->parent->key) : json_null(), "epoch",
-		    emit_epoch(g->cli), "compress", g->cli->compress, "level", json_null());
-		ev_set(&ev, "KEY", chain[i]->key);
+		json_t *spec =
+		    json_pack("{so}", "parent",
+			      steps[i]->parent ? json_string(steps[i]->parent->key) : json_null());
+		json_object_update(spec, params);
+		ev_set(&ev, "KEY", steps[i]->key);
+		ev_set(&ev, "PARAMS", pk);
 		ev_set(&ev, "SPEC", emit_json_spec(spec));
 		json_decref(spec);
 		ev_emit(&ev, out, "layer");
 	}
+}
+
+static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+{
+	char pk[33];
+	json_t *params = emit_layer_params(g->cli, pk);
+	struct evars ev = {0};
+
+	if (n) {
+		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
+		emit_layer_rules(out, chain, n, params, pk);
+		ev_set(&ev, "PARAMS", pk);
+		ev_emit(&ev, out, "layer-params");
+	}
+	json_decref(params);
 }
 
 static json_t *emit_tags(const struct cli *c)
@@ -499,19 +591,21 @@ json_t *emit_pack_spec(struct graph *g)
 	const struct cli *c = g->cli;
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
-	json_t *layers = json_array();
+	json_t *layers = json_array(), *out;
 	struct config *cfg = &g->target->cfg;
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
-	return json_pack("{ss ss s{ss ss} so so sO so ss ss so sO so}", "title",
-			 "exporting to image", "loc", "", "output", "type", c->output_type, "dest",
-			 c->output, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
-			 cfg->cfg, "author", cfg->author ? json_string(cfg->author) : json_null(),
-			 "architecture", g->arch, "os", g->os, "variant",
-			 *g->variant ? json_string(g->variant) : json_null(), "history",
-			 cfg->history, "layers", layers);
+	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
+	if (c->output_tar >= 0)
+		json_object_set_new(out, "tar", json_boolean(c->output_tar));
+	return json_pack(
+	    "{ss ss so so so sO so ss ss so sO so}", "title", "exporting to image", "loc", "",
+	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg,
+	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    cfg->history, "layers", layers);
 }
 
 /* --push: one target per tag after the image is written, each named by
@@ -520,6 +614,7 @@ static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char
 {
 	size_t i;
 	json_t *t;
+	char prev[33] = "";
 
 	if (json_array_size(tags) == 0 || strcmp(g->cli->output_type, "local") == 0)
 		fatal("--push needs -t NAME:TAG and an image output (-o tar or oci)");
@@ -535,6 +630,9 @@ static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char
 		ev_take(&ev, "TITLE",
 			emit_with(mk_comment, json_string_value(json_object_get(spec, "title"))));
 		ev_set(&ev, "PUSHKEY", hex);
+		ev_take(&ev, "PREREQS",
+			prev[0] ? xasprintf(" $(STATE)/%s.push", prev) : xstrdup(""));
+		memcpy(prev, hex, 33);
 		ev_set(&ev, "SPEC", emit_json_spec(spec));
 		ev_emit(&ev, out, "push");
 		json_decref(spec);
@@ -565,6 +663,64 @@ static void emit_pack(struct graph *g, struct buf *out)
 		emit_push(g, out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 	free(chain);
+}
+
+/* The steps --cache-to exports besides the image's chain (mode=max: the
+ * other stages'); their layer rules are written here. */
+static size_t emit_cache_extra(struct graph *g, struct buf *out, struct step ***extra,
+			       int chain_empty)
+{
+	size_t n = 0;
+	char pk[33];
+	json_t *params = emit_layer_params(g->cli, pk);
+
+	*extra = xcalloc(g->nsteps + 1, sizeof(**extra));
+	for (size_t i = 0; strcmp(g->cli->cache_mode, "max") == 0 && i < g->nsteps; i++)
+		if (g->steps[i]->kind != STEP_BASE && !(g->steps[i]->flags & FLAG_FINAL))
+			(*extra)[n++] = g->steps[i];
+	if (n)
+		buf_adds(out, "\n# Layers of the other stages' steps, for the cache (mode=max).\n");
+	emit_layer_rules(out, *extra, n, params, pk);
+	if (n && chain_empty) { /* emit_layers wrote no .lp rule */
+		struct evars ev = {0};
+		ev_set(&ev, "PARAMS", pk);
+		ev_emit(&ev, out, "layer-params");
+	}
+	json_decref(params);
+	return n;
+}
+
+/* --cache-to: a stamp named by the export's spec, made after the image
+ * and the exported steps' layers. */
+static void emit_cache_to(struct graph *g, struct buf *out)
+{
+	const struct cli *c = g->cli;
+	struct step **chain, **extra;
+	size_t n = graph_final_chain(g, &chain), nx;
+	json_t *steps = json_array(), *spec, *params;
+	struct evars ev = {0};
+	struct buf pre = {0};
+	char key[33], pk[33];
+
+	nx = emit_cache_extra(g, out, &extra, n == 0);
+	for (size_t i = 0; i < n + nx; i++) {
+		struct step *st = i < n ? chain[i] : extra[i - n];
+		json_array_append_new(steps, json_string(st->key));
+		emit_state_file(&pre, st->key, "layer");
+	}
+	params = emit_layer_params(c, pk);
+	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "", "dest",
+			 c->cache_to, "mode", c->cache_mode, "steps", steps);
+	json_object_update(spec, params);
+	key_compute(NULL, spec, NULL, key);
+	ev_set(&ev, "KEY", key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_set(&ev, "SPEC", emit_json_spec(spec));
+	ev_emit(&ev, out, "cache-to");
+	json_decref(spec);
+	json_decref(params);
+	free(chain);
+	free(extra);
 }
 
 static int emit_cmp(const void *a, const void *b)
@@ -648,6 +804,7 @@ static void emit_begin(void *arg, struct graph *g)
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
+	ent_emit_mk(&g->cli->ent, em->out);
 	emit_remake(g, em->out);
 	emit_pulls(g, em->out);
 }
@@ -658,8 +815,11 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 
 	if (st->stage && st->stage != em->cur) {
 		em->cur = st->stage;
-		buf_printf(em->out, "\n# ---- stage %s (%s) ----\n", em->cur->label,
-			   em->cur->base ? em->cur->base->label : em->cur->image);
+		buf_adds(em->out, "\n# ---- stage ");
+		mk_comment(em->out, em->cur->label);
+		buf_adds(em->out, " (");
+		mk_comment(em->out, em->cur->base ? em->cur->base->label : em->cur->image);
+		buf_adds(em->out, ") ----\n");
 	}
 	emit_step(g, st, em->out, &em->inputs);
 	if (em->out->len <= (1 << 16))
@@ -740,6 +900,8 @@ void emit_finish(struct emitter *em, struct graph *g)
 {
 	emit_stages(g, em->out);
 	emit_pack(g, em->out);
+	if (g->cli->cache_to)
+		emit_cache_to(g, em->out);
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
 	emit_epilogue(g, em->out, &em->inputs);
 	strlist_free(&em->inputs);

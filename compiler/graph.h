@@ -1,4 +1,5 @@
-/* graph: the stage graph (REFERENCE §1.12) and the steps it becomes.
+/* graph: the stage graph (BuildKit's rules: names, bases, --from edges,
+ * reachability from the target) and the steps it becomes.
  * Stages know their base stage and the stages their COPY --from, RUN
  * --mount from= and ONBUILD triggers need; only the stages the target
  * reaches are resolved against the store and dispatched into steps. */

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "buf.h"
+#include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "instr.h"
 #include "parse.h"
 #include "util.h"
@@ -42,6 +44,9 @@ static void source_keep(const char *path, const char *text, size_t len)
 	kept_sources = s;
 }
 
+/* The most of one source line an error shows. */
+#define SOURCE_SHOW_MAX 1024
+
 /* Prints line `line` of the text and a caret under column col. */
 static void source_show(const char *text, size_t len, int line, int col)
 {
@@ -58,7 +63,12 @@ static void source_show(const char *text, size_t len, int line, int col)
 	len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 	if (len && p[len - 1] == '\r')
 		len--;
-	fprintf(stderr, "%.*s\n", (int)len, p);
+	/* a binary file given as the Dockerfile has "lines" of megabytes:
+	 * show the start of the offending line only */
+	int cut = len > SOURCE_SHOW_MAX;
+	if (cut)
+		len = SOURCE_SHOW_MAX;
+	fprintf(stderr, "%.*s%s\n", (int)len, p, cut ? " ..." : "");
 	for (i = 0; i < col - 1 && (size_t)i < len; i++)
 		fputc(p[i] == '\t' ? '\t' : ' ', stderr);
 	fputs("^\n", stderr);
@@ -68,9 +78,9 @@ static void source_show(const char *text, size_t len, int line, int col)
 static void loc_show(const struct loc *loc)
 {
 	struct source *s;
-	FILE *f;
+	struct error e = {0};
 	char *text = NULL;
-	size_t cap = 0, len;
+	size_t len;
 
 	if (!loc || !loc->file || loc->line < 1)
 		return;
@@ -80,14 +90,10 @@ static void loc_show(const struct loc *loc)
 			return;
 		}
 	}
-	f = fopen(loc->file, "r");
-	if (!f)
-		return;
-	len = (size_t)getdelim(&text, &cap, '\0', f);
-	if (!ferror(f) && len != (size_t)-1)
+	/* a file not kept (say, an ignore file) is read again, as an input */
+	if (input_read(loc->file, INPUT_MAX, &text, &len, &e) == 0)
 		source_show(text, len, loc->line, loc->col);
 	free(text);
-	fclose(f);
 }
 
 /* The "FILE:LINE:COL: KIND: MSG" line. */
@@ -1080,6 +1086,7 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 		return 0;
 	}
 	in->network = fl->used ? arena_strdup(c->a, fl->value) : NULL;
+	in->network_line = fl->line, in->network_col = fl->col;
 	fl = flag_get(f, "security");
 	if (strcmp(fl->value, "sandbox") && strcmp(fl->value, "insecure")) {
 		errat(c, fl->line, fl->col, "security %s is not valid", q(&b, fl->value));
@@ -1087,6 +1094,7 @@ static int conv_run(struct ctx *c, struct instr *in, struct flags *f)
 		return 0;
 	}
 	in->security = fl->used ? arena_strdup(c->a, fl->value) : NULL;
+	in->security_line = fl->line, in->security_col = fl->col;
 	return 1;
 }
 
@@ -1176,6 +1184,16 @@ static void instr_clear(struct instr *in);
 
 /* The trigger as BuildKit parses it when it fires (a one-line Dockerfile),
  * located at the ONBUILD; NULL when it does not parse. */
+/* A trigger was parsed from its own text, so the places of its flags
+ * are in that text: errors about them point at the trigger instead. */
+static void trigger_relocate(struct instr *in)
+{
+	in->network_line = in->security_line = in->loc.line;
+	in->network_col = in->security_col = in->loc.col;
+	for (size_t i = 0; i < in->nmounts; i++)
+		in->mounts[i].loc = in->loc;
+}
+
 static struct instr *trigger_parse(struct ctx *oc, const char *text, const struct pnode *at)
 {
 	struct df_error err;
@@ -1188,6 +1206,7 @@ static struct instr *trigger_parse(struct ctx *oc, const char *text, const struc
 		if (convert(&c, &t->nodes[0], in)) {
 			in->loc =
 			    (struct loc){c.path, at->child->line, at->child->col, at->end_line};
+			trigger_relocate(in);
 		} else {
 			instr_clear(in); /* its strings stay in the arena */
 			in = NULL;
@@ -1368,6 +1387,7 @@ void dockerfile_free(struct dockerfile *df)
 	free(df->path);
 	free(df->syntax);
 	free(df->check);
+	free(df->empty_cont);
 	arena_free(&df->arena);
 	free(df);
 }
@@ -1480,6 +1500,9 @@ static int stream_end(struct stream *s, const struct ptree *t)
 	df->escape = t->escape;
 	df->syntax = t->syntax ? xstrdup(t->syntax) : NULL;
 	df->check = t->check ? xstrdup(t->check) : NULL;
+	df->empty_cont = t->nwarnings ? xcalloc(t->nwarnings, sizeof(int)) : NULL;
+	for (size_t i = 0; i < t->nwarnings; i++)
+		df->empty_cont[df->nempty_cont++] = t->warnings[i].line;
 	if (!s->failed && !s->stages) {
 		s->c.node = NULL;
 		errat(&s->c, 1, 1, "dockerfile contains no stages to build");
@@ -1553,21 +1576,16 @@ struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t l
 
 struct dockerfile *dockerfile_load(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	struct buf b = {0};
-	char chunk[65536];
-	size_t n;
+	struct error e = {0};
 	struct dockerfile *df;
+	char *text;
+	size_t len;
 
-	if (!f)
-		fatal("%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_addn(&b, chunk, n);
-	if (ferror(f))
-		fatal("%s: %s", path, strerror(errno ? errno : EIO));
-	fclose(f);
-	df = dockerfile_parse(path, b.s ? b.s : "", b.len);
-	buf_free(&b);
+	/* a FIFO, /dev/zero or a huge file: an error, never a hang */
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0)
+		fatal("%s", e.msg);
+	df = dockerfile_parse(path, text, len);
+	free(text);
 	return df;
 }
 
@@ -1590,6 +1608,7 @@ struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char 
 	}
 	parse_free(t);
 	tr->in.loc = *loc;
+	trigger_relocate(&tr->in);
 	return &tr->in;
 }
 

@@ -21,7 +21,7 @@ void key_set_paths(const char *context, const char *ignore)
 }
 
 /* ---- the keying view of a spec, written without copying it: fields
- * sorted, title/loc left out (the spec keeps its field order for build.mk),
+ * sorted, title/loc/limits left out (the spec keeps its field order for build.mk),
  * extra's fields merged over the spec's. Host paths say where the inputs
  * live, not what they are: the context's content is in the sum step,
  * secrets and ssh are never in the key (BuildKit), so an object field
@@ -143,7 +143,8 @@ static int kc_is_path(const struct sv *v)
 /* 1 if field f of an object is left out of the key. */
 static int kc_skip(const struct sv *f, const struct sv *extra, int top, int mount)
 {
-	if (top && (kc_key_is(f, "title", 5) || kc_key_is(f, "loc", 3)))
+	if (top &&
+	    (kc_key_is(f, "title", 5) || kc_key_is(f, "loc", 3) || kc_key_is(f, "limits", 6)))
 		return 1;
 	if (mount && (kc_key_is(f, "src", 3) || kc_key_is(f, "socket", 6)))
 		return 1;
@@ -161,7 +162,9 @@ static void kc_object(struct buf *b, const struct sv *obj, const struct sv *extr
 {
 	size_t n = obj->u.kids.n + (extra ? extra->u.kids.n : 0), m = 0;
 	struct kc_field small[32], *f = n <= 32 ? small : xreallocarray(NULL, n, sizeof(*f));
-	int mount = strip && sv_get(obj, "type") && sv_get(obj, "target");
+	/* A mount has a type and a target, or only an env= (a secret that is
+	 * just a variable). */
+	int mount = strip && sv_get(obj, "type") && (sv_get(obj, "target") || sv_get(obj, "env"));
 
 	for (const struct sv *x = obj->u.kids.first; x; x = x->next)
 		if (!strip || !kc_skip(x, extra, top, mount)) {

@@ -254,6 +254,33 @@ static void plan_levels(yaml_emitter_t *e, const struct graph *g)
 	plan_seq(e, 0, 0);
 }
 
+/* What the command line granted: entitlements and ssh agents (a socket
+ * null: the $SSH_AUTH_SOCK make runs with, never the one seen now). */
+static void plan_grants(yaml_emitter_t *e, const struct entitlements *ent)
+{
+	struct strlist names = {0};
+
+	ent_names(ent, &names);
+	plan_str(e, "entitlements");
+	plan_seq(e, 1, 1);
+	for (size_t i = 0; i < names.n; i++)
+		plan_str(e, names.v[i]);
+	plan_seq(e, 0, 1);
+	strlist_free(&names);
+	plan_str(e, "ssh");
+	plan_seq(e, 1, 0);
+	for (size_t i = 0; i < ent->nssh; i++) {
+		char *var = ent_ssh_var(ent->ssh[i].id);
+		plan_map(e, 1);
+		plan_kv(e, "id", ent->ssh[i].id);
+		plan_kv(e, "socket", ent->ssh[i].socket);
+		plan_kv(e, "variable", var);
+		plan_map(e, 0);
+		free(var);
+	}
+	plan_seq(e, 0, 0);
+}
+
 static void plan_header(yaml_emitter_t *e, const struct graph *g)
 {
 	char *platform = *g->variant ? xasprintf("%s/%s/%s", g->os, g->arch, g->variant)
@@ -271,6 +298,7 @@ static void plan_header(yaml_emitter_t *e, const struct graph *g)
 	plan_kv(e, "type", g->cli->output_type);
 	plan_kv(e, "dest", g->cli->output);
 	plan_map(e, 0);
+	plan_grants(e, &g->cli->ent);
 	free(platform);
 }
 

@@ -16,6 +16,7 @@
 #include "spec.h"
 #include "step.h"
 #include "store.h"
+#include "ulimit.h"
 
 /* Dispatch state of one stage. */
 struct disp {
@@ -390,8 +391,7 @@ static void disp_port(json_t *ports, const char *word, const struct instr *in)
 
 	if (proto)
 		*proto++ = '\0';
-	if (strchr(w, ':')) {
-		loc_warn(&in->loc, "EXPOSE %s: an IP or host port is ignored", word);
+	if (strchr(w, ':')) { /* lint.c's ExposeInvalidFormat warns about it */
 		char *last = strrchr(w, ':');
 		memmove(w, last + 1, strlen(last));
 	}
@@ -549,6 +549,22 @@ static char *disp_abs(const struct disp *d, const char *p)
 	return c;
 }
 
+/* WORKDIR as BuildKit keeps it (util/system NormalizeWorkdir): an absolute
+ * path exactly as written, trailing '/' included, since it lands in the
+ * image config verbatim; a relative one joined to the current WORKDIR and
+ * cleaned like Go's path.Join, which drops a trailing '/'. */
+static char *disp_workdir_path(const struct disp *d, const char *w)
+{
+	char *j, *c;
+
+	if (w[0] == '/')
+		return xstrdup(w);
+	j = path_join(config_workdir(&d->s->cfg), w);
+	c = path_clean(j);
+	free(j);
+	return c;
+}
+
 static void disp_workdir(struct disp *d, const struct instr *in)
 {
 	char **vars = disp_env(d);
@@ -557,7 +573,7 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 
 	if (!*w)
 		loc_fatal(&in->loc, "WORKDIR requires exactly one argument");
-	path = disp_abs(d, w);
+	path = disp_workdir_path(d, w);
 	config_set(&d->s->cfg, "WorkingDir", json_string(path));
 	st = disp_new(d, STEP_WORKDIR, in);
 	sv_set_str(st->spec, spec_root(st->spec), "path", path);
@@ -650,16 +666,40 @@ static void disp_env_append(struct spec *sp, const char *s)
 	buf_free(&b);
 }
 
-static void disp_proxies(struct disp *d, struct spec *sp)
+/* The value a RUN gets for proxy variable nth (0..4 as in args_proxy_name):
+ * BuildKit folds the two spellings into one setting, taking the build args
+ * in sorted order, so the lower-case one wins when both are given. */
+static const char *disp_proxy_value(const struct disp *d, int nth)
 {
 	const struct strlist *ba = &d->g->cli->build_args;
+	size_t n = strlen(args_proxy_name(nth, 1));
+	const char *v = NULL;
 
-	for (size_t i = 0; i < ba->n; i++) {
-		char *name = xstrndup(ba->v[i], strcspn(ba->v[i], "="));
-		if (args_is_proxy(name) && !args_find(&d->s->args, name) &&
-		    !args_find(&d->s->env, name))
-			disp_env_append(sp, ba->v[i]);
-		free(name);
+	for (int upper = 1; upper >= 0; upper--) {
+		const char *name = args_proxy_name(nth, upper);
+		for (size_t i = 0; i < ba->n; i++)
+			if (strncmp(ba->v[i], name, n) == 0 && ba->v[i][n] == '=')
+				v = ba->v[i] + n + 1;
+	}
+	return v && *v ? v : NULL;
+}
+
+/* Proxy build args reach every RUN without an ARG, in both spellings
+ * (BuildKit's ProxyEnv), after the stage's own variables, which win. They
+ * stay out of the config and the history. */
+static void disp_proxies(struct disp *d, struct spec *sp)
+{
+	for (int nth = 0; nth < ARGS_NPROXY; nth++) {
+		const char *v = disp_proxy_value(d, nth);
+		for (int upper = 1; v && upper >= 0; upper--) {
+			const char *name = args_proxy_name(nth, upper);
+			char *kv;
+			if (args_find(&d->s->args, name) || args_find(&d->s->env, name))
+				continue;
+			kv = xasprintf("%s=%s", name, v);
+			disp_env_append(sp, kv);
+			free(kv);
+		}
 	}
 }
 
@@ -753,12 +793,22 @@ static long long disp_size(const char *s, const struct instr *in)
 	return (long long)(v * (double)mul);
 }
 
-static const char *disp_secret_src(const struct disp *d, const char *id)
+static const struct cli_secret *disp_secret(const struct disp *d, const char *id)
 {
 	for (size_t i = 0; i < d->g->cli->nsecrets; i++)
 		if (strcmp(d->g->cli->secrets[i].id, id) == 0)
-			return d->g->cli->secrets[i].src;
+			return &d->g->cli->secrets[i];
 	return NULL;
+}
+
+/* "src": the file's path, or {"env": VAR} for a secret the runtime takes
+ * from its environment (the variable make runs with); never the value. */
+static void disp_secret_src(struct spec *sp, struct sv *m, const struct cli_secret *sec)
+{
+	if (sec->env)
+		sv_set_str(sp, sv_set(m, "src", sv_obj(sp)), "env", sec->env);
+	else
+		sv_set_str(sp, m, "src", sec->src);
 }
 
 static void disp_mount_ids(struct spec *sp, struct sv *m, const struct mount *mt)
@@ -828,19 +878,20 @@ struct mnt {
 static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
 			     struct mnt *w, char **vars, const struct instr *in)
 {
-	const char *src;
+	const struct cli_secret *sec;
 
 	if (!w->id)
 		w->id = xstrdup(w->target ? strrchr(w->target, '/') + 1 : "");
-	if (!w->target)
+	/* With env= and no target= the secret is only the variable: no file. */
+	if (!w->target && !mt->env)
 		w->target = xasprintf("/run/secrets/%s", w->id);
-	src = disp_secret_src(d, w->id);
-	if (!src && mt->required)
+	sec = disp_secret(d, w->id);
+	if (!sec && mt->required)
 		loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)", w->id,
 			  w->id);
-	if (!src)
+	if (!sec)
 		return 0;
-	sv_set_str(sp, m, "src", src);
+	disp_secret_src(sp, m, sec);
 	if (mt->env) {
 		char *e = disp_expand(d, mt->env, vars, in);
 		sv_set_str(sp, m, "env", e);
@@ -850,14 +901,32 @@ static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, cons
 	return 1;
 }
 
-static void disp_mount_ssh(struct spec *sp, struct sv *m, const struct mount *mt, struct mnt *w)
+/* An ssh mount gets an agent only when --ssh granted its id: then the
+ * spec names the make variable that carries the socket path to the
+ * runtime (build.mk never holds the $SSH_AUTH_SOCK df2make ran with).
+ * 0 = leave the mount out (not granted, not required: BuildKit skips it). */
+static int disp_mount_ssh(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
+			  struct mnt *w, const struct instr *in)
 {
+	char *var;
+	size_t nth = 0;
+
+	/* BuildKit's default target: ssh_agent.N, N counting the RUN's ssh
+	 * mounts (granted or not) */
+	for (const struct mount *p = in->mounts; p < mt; p++)
+		nth += p->type == MOUNT_SSH;
 	if (!w->id)
 		w->id = xstrdup("default");
 	if (!w->target)
-		w->target = xstrdup("/run/buildkit/ssh_agent.0");
-	sv_set_str(sp, m, "socket", getenv("SSH_AUTH_SOCK"));
+		w->target = xasprintf("/run/buildkit/ssh_agent.%zu", nth);
+	ent_check_ssh(&d->g->cli->ent, mt, w->id);
+	if (!ent_ssh_find(&d->g->cli->ent, w->id))
+		return 0;
+	var = ent_ssh_var(w->id);
+	sv_set_str(sp, m, "agent", var);
+	free(var);
 	sv_set(m, "required", sv_bool(sp, mt->required));
+	return 1;
 }
 
 /* bind and cache: what is mounted, from the context, a stage or an image. */
@@ -885,7 +954,7 @@ static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *m
 	static const char *const sharing[] = {"shared", "private", "locked"};
 
 	if (mt->type == MOUNT_CACHE) {
-		sv_set_str(sp, m, "id", w->id ? w->id : w->target);
+		sv_set_str(sp, m, "id", w->id);
 		sv_set_str(sp, m, "sharing", sharing[mt->sharing]);
 		sv_set(m, "ro", sv_bool(sp, mt->readonly));
 	} else if (w->id && mt->type != MOUNT_BIND && mt->type != MOUNT_TMPFS) {
@@ -895,6 +964,19 @@ static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *m
 		sv_set(m, "size", sv_int(sp, disp_size(mt->size, in)));
 	if (mt->type == MOUNT_CACHE || mt->type == MOUNT_SECRET || mt->type == MOUNT_SSH)
 		disp_mount_ids(sp, m, mt);
+}
+
+/* The mount point: relative to WORKDIR, which is also where a bind, cache
+ * or tmpfs mount without target= goes (BuildKit joins "/", the WORKDIR
+ * and the target as written); the root itself cannot be covered. */
+static void disp_mount_target(const struct disp *d, struct mnt *w, const struct mount *mt)
+{
+	char *abs = disp_abs(d, w->target ? w->target : "");
+
+	if (strcmp(abs, "/") == 0)
+		loc_fatal(&mt->loc, "invalid mount target \"/\"");
+	free(w->target);
+	w->target = abs;
 }
 
 /* One --mount as the runtime's JSON (values expanded, a relative target
@@ -910,24 +992,27 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 			disp_opt(d, mt->source, vars, in)};
 
 	sv_set_str(sp, m, "type", types[mt->type]);
-	if (w.target) {
-		char *abs = disp_abs(d, w.target);
-		free(w.target);
-		w.target = abs;
-	}
+	if (mt->type == MOUNT_CACHE && !w.id)
+		w.id = path_clean(w.target ? w.target : "");
+	if (w.target || mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE ||
+	    mt->type == MOUNT_TMPFS)
+		disp_mount_target(d, &w, mt);
 	if (mt->type == MOUNT_SECRET && !disp_mount_secret(d, sp, m, mt, &w, vars, in)) {
 		m = NULL;
 		goto out;
 	}
-	if (mt->type == MOUNT_SSH)
-		disp_mount_ssh(sp, m, mt, &w);
-	if (!w.target)
+	if (mt->type == MOUNT_SSH && !disp_mount_ssh(d, sp, m, mt, &w, in)) {
+		m = NULL;
+		goto out;
+	}
+	if (!w.target && mt->type != MOUNT_SECRET)
 		loc_fatal(&mt->loc, "mount target is required");
-	sv_set_str(sp, m, "target", w.target);
+	if (w.target)
+		sv_set_str(sp, m, "target", w.target);
 	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
 		disp_mount_from(d, st, m, mt, &w, in);
 	disp_mount_opts(sp, m, mt, &w, in);
-	sv_move_last(m, "socket");
+	sv_move_last(m, "agent");
 	sv_move_last(m, "src");
 out:
 	free(w.target), free(w.id), free(w.source);
@@ -962,6 +1047,52 @@ static void disp_run_history(struct disp *d, const struct sv *argv, struct buf *
 	buf_adds(h, " # buildkit");
 }
 
+/* --network=host and --security=insecure need --allow; the spec says
+ * which grants the step uses, so the runtime never widens on its own. */
+static void disp_run_grants(struct disp *d, struct spec *sp, const struct instr *in)
+{
+	struct strlist used = {0};
+	struct sv *a;
+
+	ent_check_run(&d->g->cli->ent, in, &used);
+	if (used.n) {
+		a = sv_set(spec_root(sp), "entitlements", sv_arr(sp));
+		for (size_t i = 0; i < used.n; i++)
+			sv_push(a, sv_str(sp, used.v[i]));
+	}
+	strlist_free(&used);
+}
+
+/* --memory, --pids-limit and --ulimit as the RUN's "limits", only when
+ * given: other specs stay as they were, and key.c leaves limits out of
+ * the key (they bound the step, they do not change what it makes). */
+static void disp_run_limits(struct disp *d, struct spec *sp, struct sv *o)
+{
+	const struct cli *c = d->g->cli;
+	struct sv *l, *a, *u;
+	struct ulimit ul;
+	char err[256];
+
+	if (!c->memory && !c->pids_limit && !c->ulimits.n)
+		return;
+	l = sv_set(o, "limits", sv_obj(sp));
+	if (c->memory)
+		sv_set(l, "memory", sv_int(sp, c->memory));
+	if (c->pids_limit)
+		sv_set(l, "pids", sv_int(sp, c->pids_limit));
+	if (!c->ulimits.n)
+		return;
+	a = sv_set(l, "ulimits", sv_arr(sp));
+	for (size_t i = 0; i < c->ulimits.n; i++) {
+		if (ulimit_parse(c->ulimits.v[i], &ul, err, sizeof(err)) < 0)
+			continue; /* cli.c refused it already */
+		u = sv_push(a, sv_obj(sp));
+		sv_set_str(sp, u, "name", ul.name);
+		sv_set(u, "soft", sv_int(sp, ul.soft));
+		sv_set(u, "hard", sv_int(sp, ul.hard));
+	}
+}
+
 static void disp_run(struct disp *d, const struct instr *in)
 {
 	struct step *st = disp_new(d, STEP_RUN, in);
@@ -977,7 +1108,9 @@ static void disp_run(struct disp *d, const struct instr *in)
 	sv_set_str(sp, o, "workdir", config_workdir(&d->s->cfg));
 	sv_set_str(sp, o, "network", in->network ? in->network : "default");
 	sv_set_str(sp, o, "security", in->security ? in->security : "sandbox");
+	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
+	disp_run_limits(d, sp, o);
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
 		if ((m = disp_mount(d, st, &in->mounts[i], vars, in)))

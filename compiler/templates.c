@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "templates.h"
 #include "util.h"
 
@@ -81,7 +82,7 @@ static const char *templates_text(const char *name)
 		return t;
 	}
 	path = path_join(templates_dir, file);
-	if (read_file(path, &text, &len, &e) < 0) {
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
 		if (e.code != ENOENT)
 			fatal("template %s: %s", path, e.msg);
 		text = xstrdup(templates_builtin_text(file));

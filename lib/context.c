@@ -6,11 +6,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -18,6 +16,7 @@
 #include "fsutil.h"
 #include "ignore.h"
 #include "match.h"
+#include "safeopen.h"
 #include "util.h"
 
 char *ctx_clean_source(const char *src)
@@ -34,17 +33,10 @@ char *ctx_clean_source(const char *src)
 
 int ctx_open_in(int rootfd, const char *rel, int flags, enum ctx_scope scope)
 {
-	struct open_how how = {0};
-
-	if (strcmp(rel, ".") == 0 || *rel == '\0')
-		rel = ".";
-	how.flags = (unsigned long long)(flags | O_CLOEXEC);
 	/* The context: BENEATH, not IN_ROOT, so a link that leaves it is an
 	 * error (EXDEV) rather than silently re-rooted to a missing path. A
 	 * stage's rootfs: IN_ROOT, as BuildKit resolves --from sources. */
-	how.resolve =
-	    (scope == CTX_IN_ROOT ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) | RESOLVE_NO_MAGICLINKS;
-	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	return safe_open(rootfd, rel, flags, scope == CTX_IN_ROOT ? SAFE_IN_ROOT : SAFE_BENEATH);
 }
 
 int ctx_open(int rootfd, const char *rel, int flags)

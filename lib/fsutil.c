@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <ftw.h>
 
 #include "buf.h"
@@ -12,15 +14,17 @@
 #include "fsutil.h"
 #include "util.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
 	while (len) {
 		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0) /* no progress and no error: do not spin */
+				errno = EIO;
 			return -1;
 		}
 		p += n;
@@ -29,34 +33,170 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* A temp entry's lock: flock on its own fd. A killed writer's lock dies
+ * with it, so tmp_sweep can take exactly the killed writers' temps. The
+ * sweeper may have removed the entry between our create and our flock:
+ * then its link count is 0 and the caller makes a new one. */
+static int tmp_lock(int fd)
+{
+	struct stat st;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0)
+		return -1;
+	return st.st_nlink > 0 ? 0 : -1;
+}
+
+int tmp_open(const char *base, char **tmp, struct error *e)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		char *t = xasprintf("%s.tmp-XXXXXX", base);
+		int fd = mkostemp(t, O_CLOEXEC);
+		if (fd < 0) {
+			int r = error_set(e, errno, "create %s", t);
+			free(t);
+			return r;
+		}
+		if (tmp_lock(fd) == 0) {
+			fchmod(fd, 0644);
+			*tmp = t;
+			return fd;
+		}
+		close(fd);
+		free(t);
+	}
+	return error_set(e, EAGAIN, "create %s.tmp-*", base);
+}
+
+int tmp_mkdir(const char *base, char **tmp, struct error *e)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		char *t = xasprintf("%s.tmp-XXXXXX", base);
+		int fd = -1, r;
+		if (!mkdtemp(t)) {
+			r = error_set(e, errno, "create %s", t);
+			free(t);
+			return r;
+		}
+		fd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && tmp_lock(fd) == 0) {
+			fchmod(fd, 0755);
+			*tmp = t;
+			return fd;
+		}
+		/* gone (ENOENT) or locked: a sweeper took it before our lock */
+		r = fd < 0 && errno != ENOENT ? error_set(e, errno, "open %s", t) : 0;
+		if (fd >= 0)
+			close(fd);
+		free(t);
+		if (r < 0)
+			return r;
+	}
+	return error_set(e, EAGAIN, "create %s.tmp-*", base);
+}
+
+/* A locked temp (tmp_open) so that a killed writer's is swept, fsync
+ * before rename: after a crash the real name holds either the old bytes or
+ * all of the new ones, never a renamed but empty file (ext4's delayed
+ * allocation makes that possible without it). */
 int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	int ret = 0;
+	char *tmp = NULL;
+	int fd = tmp_open(path, &tmp, e), ret = 0;
 
-	if (fd < 0) {
-		ret = error_set(e, errno, "create %s", tmp);
-		goto out;
-	}
-	if (write_all(fd, data, len) < 0) {
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
 		ret = error_set(e, errno, "write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		ret = error_set(e, errno, "close %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
+	else if (rename(tmp, path) < 0)
 		ret = error_set(e, errno, "rename %s to %s", tmp, path);
+	if (ret < 0)
 		unlink(tmp);
-	}
-out:
+	/* closed after the rename: the lock keeps sweepers off until then */
+	if (close(fd) < 0 && ret == 0)
+		ret = error_set(e, errno, "close %s", path);
 	free(tmp);
 	return ret;
+}
+
+/* 1 when name is a temp name tmp_open/tmp_mkdir made with that prefix. */
+static int tmp_name(const char *name, const char *prefix)
+{
+	const char *t = strstr(name, ".tmp-");
+
+	return t && strncmp(name, prefix, strlen(prefix)) == 0 && strlen(t) == 11;
+}
+
+/* Removes one temp entry when nobody holds its lock. */
+static int tmp_sweep_one(int dfd, const char *dir, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	struct error ignored;
+	int removed = 0;
+
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0) {
+		if (S_ISDIR(st.st_mode)) {
+			char *p = path_join(dir, name);
+			removed = remove_tree(p, &ignored) == 0;
+			free(p);
+		} else {
+			removed = unlinkat(dfd, name, 0) == 0;
+		}
+	}
+	close(fd);
+	return removed;
+}
+
+int tmp_sweep(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (tmp_name(de->d_name, prefix))
+			n += tmp_sweep_one(dirfd(d), dir, de->d_name);
+	closedir(d);
+	return n;
+}
+
+int remove_tree_atomic(const char *path, struct error *e)
+{
+	static unsigned n;
+	char *tmp = NULL;
+	int r = -1;
+
+	for (int tries = 0; tries < 100 && r < 0; tries++) {
+		free(tmp);
+		tmp =
+		    xasprintf("%s.tmp-%06x", path, (unsigned)(getpid() * 7919u + n++) & 0xffffffu);
+		r = rename(path, tmp);
+		if (r < 0 && errno != EEXIST && errno != ENOTEMPTY)
+			break;
+	}
+	if (r < 0)
+		r = errno == ENOENT ? 0 : error_set(e, errno, "rename %s aside", path);
+	else
+		r = remove_tree(tmp, e);
+	free(tmp);
+	return r;
+}
+
+int fsync_dir(const char *path, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	if (fsync(fd) < 0)
+		r = error_set(e, errno, "fsync %s", path);
+	close(fd);
+	return r;
 }
 
 int write_if_changed(const char *path, const void *data, size_t len, int *changed, struct error *e)

@@ -1,6 +1,7 @@
 /* fsutil: atomic writes and directory helpers. Every file the tools
- * produce under its real name goes through write_atomic(): a temp name in
- * the same directory, fsync-free rename, so readers never see half a file. */
+ * produce under its real name goes through write_atomic() or a tmp_open()
+ * temp: a temp name in the same directory, fsync, rename, so readers never
+ * see half a file, after a kill or a crash alike. */
 #ifndef DF_FSUTIL_H
 #define DF_FSUTIL_H
 #include <stddef.h>
@@ -8,8 +9,26 @@
 
 struct error;
 
-/* Writes data to path via "path.tmp.PID" + rename(). */
+/* Writes all len bytes to fd, retrying short writes and EINTR; 0, or -1
+ * with errno set. The project's only write loop. */
+int write_all(int fd, const void *data, size_t len);
+/* Writes data to path via a locked temp "path.tmp-XXXXXX", fsync and
+ * rename(). */
 int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e);
+/* A new temp file "BASE.tmp-XXXXXX", flock'ed while the returned fd is
+ * open (so tmp_sweep leaves it alone); *tmp gets its path (malloc'd).
+ * Returns the fd, or -1 with e set. */
+int tmp_open(const char *base, char **tmp, struct error *e);
+/* The same for a temp directory; the fd (O_DIRECTORY) holds the lock. */
+int tmp_mkdir(const char *base, char **tmp, struct error *e);
+/* Removes the temp entries in dir named "PREFIX*.tmp-XXXXXX" whose writer
+ * is gone (lock free): what a killed run left. Returns how many. */
+int tmp_sweep(const char *dir, const char *prefix);
+/* Renames path to a temp name ("PATH.tmp-XXXXXX", swept if we are
+ * killed) and removes that: path is there whole or not at all. */
+int remove_tree_atomic(const char *path, struct error *e);
+/* fsync of a directory (makes a rename in it durable). */
+int fsync_dir(const char *path, struct error *e);
 /* Like write_atomic, but leaves path untouched (mtime too) when its content
  * already equals data; *changed says which happened. */
 int write_if_changed(const char *path, const void *data, size_t len, int *changed, struct error *e);

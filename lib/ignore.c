@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "buf.h"
 #include "ignore.h"
 #include "match.h"
@@ -176,6 +177,18 @@ struct ignore *ignore_parse(const char *text, size_t len, const char *fname, str
 	return ig;
 }
 
+struct ignore *ignore_from_list(char *const *pats, size_t n, const char *what, struct error *e)
+{
+	struct ignore *ig = xcalloc(1, sizeof(*ig));
+
+	for (size_t i = 0; i < n; i++)
+		if (ignore_add_line(ig, pats[i], strlen(pats[i]), what, i + 1, e) < 0) {
+			ignore_free(ig);
+			return NULL;
+		}
+	return ig;
+}
+
 /* Reads and parses path; 1 if it does not exist, 0 ok, -1 error. */
 static int ignore_try(const char *path, struct ignore **out, struct error *e)
 {
@@ -183,7 +196,8 @@ static int ignore_try(const char *path, struct ignore **out, struct error *e)
 	size_t len;
 	struct error re = {0};
 
-	if (read_file(path, &data, &len, &re) < 0) {
+	/* a FIFO or device named .dockerignore is refused, never read */
+	if (input_read(path, INPUT_MAX, &data, &len, &re) < 0) {
 		if (re.code == ENOENT || re.code == ENOTDIR)
 			return 1;
 		*e = re;

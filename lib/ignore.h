@@ -11,6 +11,9 @@ struct error;
 
 /* Parses ignore-file text; fname is used in error messages. */
 struct ignore *ignore_parse(const char *text, size_t len, const char *fname, struct error *e);
+/* A matcher from a list of patterns with the same rules but no comment
+ * lines (COPY --exclude, patternmatcher.New); what names them in errors. */
+struct ignore *ignore_from_list(char *const *pats, size_t n, const char *what, struct error *e);
 /* Picks and loads the ignore file for a build, as BuildKit does:
  * <dockerfile>.dockerignore beside the Dockerfile wins, else
  * CONTEXT/.dockerignore, else CONTEXT/.containerignore. Sets *used to the

@@ -1,8 +1,11 @@
 /* store: path helpers and the read side of the image store (lib/store.h).
  * The compiler links this, so it depends on lib/ only. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -237,4 +240,47 @@ int store_write_ref(const char *store, const char *name, json_t *ref, struct err
 	free(path);
 	free(dir);
 	return r;
+}
+
+void store_sweep(const char *store)
+{
+	static int swept;
+	char *blobs, *layers;
+
+	if (swept++)
+		return;
+	blobs = xasprintf("%s/blobs/sha256", store);
+	layers = xasprintf("%s/layers", store);
+	tmp_sweep(blobs, "");
+	tmp_sweep(layers, "");
+	free(blobs);
+	free(layers);
+}
+
+int store_lock(const char *store, int exclusive, struct error *e)
+{
+	char *path = xasprintf("%s/lock", store);
+	int how = exclusive ? LOCK_EX : LOCK_SH;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), r;
+
+	if (fd < 0) {
+		r = errno == ENOENT ? -2 : error_set(e, errno, "open %s", path);
+		free(path);
+		return r;
+	}
+	r = flock(fd, how | LOCK_NB);
+	if (r < 0 && errno == EWOULDBLOCK) {
+		fprintf(stderr, "df2make-runtime: waiting for %s (%s)\n", path,
+			exclusive ? "a build or load uses the store"
+				  : "gc or fsck --repair holds it");
+		while ((r = flock(fd, how)) < 0 && errno == EINTR)
+			;
+	}
+	if (r < 0) {
+		error_set(e, errno, "lock %s", path);
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
 }

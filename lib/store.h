@@ -4,6 +4,9 @@
  *   STORE/layers/<diffid-hex>/      an unpacked layer, overlay-ready
  *                                   (whiteouts as 0/0 char devices, opaque xattr)
  *   STORE/layers/<diffid-hex>.ok    written after unpacking completes
+ *   STORE/blobs/sha256/.tmp-XXXXXX  a blob being written (flock'ed by its writer)
+ *   STORE/layers/<hex>.tmp-XXXXXX/  a layer being unpacked (likewise)
+ *   STORE/lock                      flock: shared by writers, exclusive by gc
  *   STORE/refs/<sha256(name)>.json  one image per normalised name:
  *     {"name": "...", "manifest": "sha256:..", "config": "sha256:..",
  *      "layers": [{"digest","size","mediaType","diff_id"}, ...]}
@@ -51,6 +54,14 @@ int store_private_root(const char *store, struct error *e);
 int store_lookup(const char *store, const char *name, struct store_image *img, struct error *e);
 /* Frees the fields of img. */
 void store_image_free(struct store_image *img);
+/* Takes STORE/lock: shared by what reads or adds blobs and layers (load,
+ * import, FROM, pack), exclusive by what removes them (gc, fsck
+ * --repair). Returns the fd holding it (close to release), -2 when the
+ * store does not exist (nothing to protect), -1 with e set. */
+int store_lock(const char *store, int exclusive, struct error *e);
+/* Removes the temps killed writers left in blobs/ and layers/ (their
+ * locks are free; live writers' are held). Once per process. */
+void store_sweep(const char *store);
 /* Writes the ref file for a normalised name atomically (runtime side). */
 int store_write_ref(const char *store, const char *name, json_t *ref, struct error *e);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
@@ -72,23 +73,45 @@ static void base_progress(const struct rt *rt, const char *key, json_t *spec, co
 	}
 }
 
+static json_t *base_locked_chain(const struct rt *rt, const char *key, json_t *spec,
+				 const char *name, struct error *e);
+
 /* The chain of an image: unpacks each layer that is not yet unpacked. */
 static json_t *base_image_chain(const struct rt *rt, const char *key, json_t *spec,
 				const char *image, struct error *e)
 {
-	struct store_image img;
 	char *name = ref_normalize(image, e);
 	json_t *chain = NULL;
+	/* gc waits while we read the image and unpack its layers */
+	int lock = name ? store_lock(rt->store, 0, e) : -1;
 
-	if (!name)
-		return NULL;
-	if (store_lookup(rt->store, name, &img, e) < 0) {
-		if (e->code == ENOENT)
-			base_missing(rt->store, name, e);
+	if (!name || lock == -1) {
 		free(name);
 		return NULL;
 	}
+	chain = base_locked_chain(rt, key, spec, name, e);
+	if (lock >= 0)
+		close(lock);
+	free(name);
+	return chain;
+}
+
+/* base_image_chain under the store lock. */
+static json_t *base_locked_chain(const struct rt *rt, const char *key, json_t *spec,
+				 const char *name, struct error *e)
+{
+	struct store_image img;
+	json_t *chain = NULL;
+
+	if (store_lookup(rt->store, name, &img, e) < 0) {
+		if (e->code == ENOENT)
+			base_missing(rt->store, name, e);
+		return NULL;
+	}
 	base_progress(rt, key, spec, name, img.manifest);
+	/* every build starts with FROM: where a killed load or unpack's
+	 * temps get cleaned without a load or unpack of its own */
+	store_sweep(rt->store);
 	chain = json_array();
 	for (size_t i = 0; i < img.nlayers && chain; i++) {
 		if (unpack_layer(rt->store, img.layers[i].digest, img.layers[i].diff_id, e) < 0) {
@@ -99,7 +122,6 @@ static json_t *base_image_chain(const struct rt *rt, const char *key, json_t *sp
 		}
 	}
 	store_image_free(&img);
-	free(name);
 	return chain;
 }
 

@@ -43,39 +43,41 @@ int blob_is_hex(const char *s)
 	return n == 64;
 }
 
-int blob_open(struct blob_writer *w, const char *store, struct error *e)
+/* private_root: root is a store, made owner-only first (see
+ * store_private_root); else an OCI layout of the user's, left as it is. */
+static int blob_open_in(struct blob_writer *w, const char *root, int private_root, struct error *e)
 {
+	char *base;
+
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	w->dir = xasprintf("%s/blobs/sha256", store);
-	/* The store root first, owner-only (see store_private_root). */
-	if (store_private_root(store, e) < 0 || mkdir_p(w->dir, 0755, e) < 0)
+	w->dir = xasprintf("%s/blobs/sha256", root);
+	if ((private_root && store_private_root(root, e) < 0) || mkdir_p(w->dir, 0755, e) < 0)
 		return error_wrap(e, "blob store");
+	/* a killed writer's temps go before we add ours */
+	if (private_root)
+		store_sweep(root);
 	/* Dot-prefixed so a listing of blobs never shows a temp file. */
-	w->tmp = xasprintf("%s/.tmp-XXXXXX", w->dir);
-	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	base = xasprintf("%s/", w->dir);
+	w->fd = tmp_open(base, &w->tmp, e);
+	free(base);
 	if (w->fd < 0)
-		return error_set(e, errno, "create %s", w->tmp);
-	fchmod(w->fd, 0644);
+		return -1;
 	sha256_init(&w->h);
 	return 0;
 }
 
+int blob_open(struct blob_writer *w, const char *store, struct error *e)
+{
+	return blob_open_in(w, store, 1, e);
+}
+
 int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e)
 {
-	const char *s = p;
-
 	sha256_update(&w->h, p, n);
 	w->size += (long long)n;
-	while (n) {
-		ssize_t k = write(w->fd, s, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return error_set(e, errno, "write %s", w->tmp);
-		s += k;
-		n -= (size_t)k;
-	}
+	if (write_all(w->fd, p, n) < 0)
+		return error_set(e, errno, "write %s", w->tmp);
 	return 0;
 }
 
@@ -98,31 +100,36 @@ void blob_abort(struct blob_writer *w)
 	blob_free(w);
 }
 
+/* Durable and checked before it gets its name: fsync, the digest compared
+ * with what the caller expects, rename, fsync of the directory. A blob
+ * under its digest name is therefore always whole and right, whatever was
+ * killed or ran out of space on the way. */
 int blob_commit(struct blob_writer *w, const char *want_hex, struct error *e)
 {
-	char *final;
+	char *final = NULL;
 	int r = 0;
 
 	sha256_final_hex(&w->h, w->hex);
-	if (close(w->fd) < 0) {
-		w->fd = -1;
-		r = error_set(e, errno, "close %s", w->tmp);
-		blob_abort(w);
-		return r;
-	}
-	w->fd = -1;
-	if (want_hex && strcmp(want_hex, w->hex) != 0) {
+	if (fsync(w->fd) < 0)
+		r = error_set(e, errno, "fsync %s", w->tmp);
+	else if (want_hex && strcmp(want_hex, w->hex) != 0)
 		r = error_set(e, 0, "digest mismatch: content is sha256:%s, expected sha256:%s",
 			      w->hex, want_hex);
+	if (r < 0) {
 		blob_abort(w);
 		return r;
 	}
 	final = xasprintf("%s/%s", w->dir, w->hex);
 	if (rename(w->tmp, final) < 0)
 		r = error_set(e, errno, "rename %s to %s", w->tmp, final);
+	else
+		r = fsync_dir(w->dir, e);
 	free(final);
 	if (r < 0)
 		unlink(w->tmp);
+	/* closed only now: the temp's lock keeps sweepers off until renamed */
+	close(w->fd);
+	w->fd = -1;
 	blob_free(w);
 	return r;
 }
@@ -141,18 +148,14 @@ int blob_put(const char *store, const void *p, size_t n, char digest[72], struct
 	return 0;
 }
 
-int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
-		  long long *size, struct error *e)
+static int blob_put_fd_in(const char *root, int private_root, int fd, const char *want_hex,
+			  char hex[65], long long *size, struct error *e)
 {
 	struct blob_writer w;
 	char *buf;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return error_set(e, errno, "open %s", path);
-	if (blob_open(&w, store, e) < 0) {
-		close(fd);
+	if (blob_open_in(&w, root, private_root, e) < 0) {
 		blob_abort(&w);
 		return -1;
 	}
@@ -160,21 +163,51 @@ int blob_put_file(const char *store, const char *path, const char *want_hex, cha
 	while ((n = read(fd, buf, BLOB_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 ? error_set(e, errno, "read %s", path)
-			  : blob_write(&w, buf, (size_t)n, e))
+		if (n < 0 ? error_set(e, errno, "read") : blob_write(&w, buf, (size_t)n, e))
 			break;
 	}
 	free(buf);
-	close(fd);
 	if (n != 0) {
 		blob_abort(&w);
 		return -1;
 	}
 	*size = w.size;
 	if (blob_commit(&w, want_hex, e) < 0)
-		return error_wrap(e, "%s", path);
+		return -1;
 	memcpy(hex, w.hex, 65);
 	return 0;
+}
+
+int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], long long *size,
+		struct error *e)
+{
+	return blob_put_fd_in(store, 1, fd, want_hex, hex, size, e);
+}
+
+int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
+			 long long *size, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	r = blob_put_fd_in(dir, 0, fd, want_hex, hex, size, e);
+	close(fd);
+	return r < 0 ? error_wrap(e, "%s", path) : 0;
+}
+
+int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
+		  long long *size, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", path);
+	r = blob_put_fd(store, fd, want_hex, hex, size, e);
+	close(fd);
+	return r < 0 ? error_wrap(e, "%s", path) : 0;
 }
 
 const char *blob_layer_media_type(const char *path, struct error *e)

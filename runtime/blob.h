@@ -20,7 +20,14 @@ struct error;
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
 /* A blob being written: a temp file beside its final place, hashed as it
- * grows, so a reader never sees a partial blob under its digest. */
+ * grows, so a reader never sees a partial blob under its digest.
+ *
+ * The store's API for writing a blob from any stream (a registry
+ * download, an archive member, a file): blob_open, blob_write per chunk,
+ * then blob_commit(want_hex) — fsync'd, verified against the digest the
+ * caller expects, renamed into place — or blob_abort on any failure. A
+ * killed writer leaves only a locked temp (".tmp-XXXXXX") that the next
+ * writer sweeps. blob_put_fd does the whole loop for a file descriptor. */
 struct blob_writer {
 	char *dir; /* STORE/blobs/sha256 */
 	char *tmp; /* temp file path */
@@ -41,9 +48,17 @@ int blob_commit(struct blob_writer *w, const char *want_hex, struct error *e);
 void blob_abort(struct blob_writer *w);
 /* Stores a small in-memory blob; writes "sha256:<hex>" to digest[72]. */
 int blob_put(const char *store, const void *p, size_t n, char digest[72], struct error *e);
+/* Stores everything read from fd (to EOF), verified against want_hex
+ * (NULL = no check); hex[65] and *size receive what was stored. */
+int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], long long *size,
+		struct error *e);
 /* Copies a whole file into the store; hex[65] receives its digest. */
 int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
 		  long long *size, struct error *e);
+/* The same into the OCI image layout dir (DIR/blobs/sha256/), which is
+ * not a store: its permissions are left alone (a shared cache dir). */
+int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
+			 long long *size, struct error *e);
 /* OCI layer media type from the blob's first bytes (gzip, zstd or tar). */
 const char *blob_layer_media_type(const char *path, struct error *e);
 /* sha256 of the decompressed stream of a layer blob ("diff_id" hex). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "change.h"
@@ -42,6 +43,20 @@ static int load_args(int argc, char **argv, const char **in, const char **tag)
 	return *in ? 0 : -1;
 }
 
+/* Stores the archive's blobs and registers its images, holding the store
+ * lock shared: gc must not take blobs stored but not yet named by a ref. */
+static int load_locked(struct load_src *src, const char *in, const char *tag, struct error *e)
+{
+	int lock, r = -1;
+
+	if (store_private_root(src->store, e) < 0 || (lock = store_lock(src->store, 0, e)) < 0)
+		return -1;
+	if (src->dir || load_scan_tar(src, in, e) == 0)
+		r = load_images(src, tag, e);
+	close(lock);
+	return r;
+}
+
 int cmd_load(const struct rt *rt, int argc, char **argv)
 {
 	struct load_src src = {.store = rt->store};
@@ -64,8 +79,8 @@ int cmd_load(const struct rt *rt, int argc, char **argv)
 	else if (S_ISDIR(st.st_mode))
 		src.dir = xstrdup(in);
 	load_set_source("load");
-	if (e.msg[0] == '\0' && (src.dir || load_scan_tar(&src, in, &e) == 0))
-		r = load_images(&src, ntag, &e);
+	if (e.msg[0] == '\0')
+		r = load_locked(&src, in, ntag, &e);
 	load_set_source(NULL);
 	load_src_free(&src);
 	free(ntag);
@@ -220,11 +235,14 @@ int cmd_import(const struct rt *rt, int argc, char **argv)
 	name = ref_normalize(o.name, &e);
 	/* bad --change lines fail before anything is stored */
 	json_t *probe = name ? import_config(&o, "sha256:", 0, &e) : NULL;
-	if (probe) {
-		json_decref(probe);
+	int lock =
+	    probe && store_private_root(rt->store, &e) == 0 ? store_lock(rt->store, 0, &e) : -1;
+	if (probe && lock >= 0) {
 		o.name = name;
 		r = import_run(rt, &o, &e);
+		close(lock);
 	}
+	json_decref(probe);
 	free(name);
 	strlist_free(&o.changes);
 	return r < 0 ? cmd_fail(o.file, &e) : 0;

@@ -16,6 +16,7 @@
 #include "copyfs.h"
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "ignore.h"
 #include "match.h"
 #include "rt.h"
@@ -50,29 +51,43 @@ static const char *str_field(json_t *spec, const char *k)
 	return json_string_value(json_object_get(spec, k));
 }
 
+/* --exclude patterns follow .dockerignore's rules, `!` exceptions
+ * included (BuildKit's patternmatcher), without its comment lines. */
 static int parse_excludes(json_t *spec, struct copy_job *j, struct error *e)
 {
 	json_t *ex = json_object_get(spec, "excludes"), *v;
+	struct strlist pats = {0};
 	size_t i;
 
-	j->excludes = xcalloc(json_array_size(ex) + 1, sizeof(*j->excludes));
 	json_array_foreach(ex, i, v)
 	{
-		const char *msg = "bad pattern", *pat = json_string_value(v);
-		struct pattern *p = pat ? pattern_compile(pat, &msg) : NULL;
-		if (!p)
-			return error_set(e, 0, "invalid --exclude pattern \"%s\": %s",
-					 pat ? pat : "", msg);
-		j->excludes[j->nexcludes++] = p;
+		if (!json_is_string(v)) {
+			strlist_free(&pats);
+			return error_set(e, 0, "invalid --exclude pattern: not a string");
+		}
+		strlist_add(&pats, json_string_value(v));
 	}
+	if (pats.n)
+		j->excludes = ignore_from_list(pats.v, pats.n, "--exclude", e);
+	strlist_free(&pats);
+	if (i && !j->excludes)
+		return error_wrap(e, "invalid --exclude pattern");
 	return 0;
+}
+
+/* Several sources need a directory dest, written with a trailing `/`. */
+static int several_sources(const struct copy_job *j, struct error *e)
+{
+	return error_set(e, 0,
+			 "When using %s with more than one source file, the destination "
+			 "must be a directory and end with a /",
+			 j->name);
 }
 
 /* BuildKit's checks that need no filesystem. */
 static int validate(const struct copy_job *j, struct error *e)
 {
 	size_t n = j->srcs.n + json_array_size(j->heredocs);
-	int wild = 0;
 
 	for (size_t i = 0; i < j->srcs.n; i++) {
 		if (is_remote(j->srcs.v[i]) && !j->add)
@@ -80,15 +95,11 @@ static int validate(const struct copy_job *j, struct error *e)
 		if (is_remote(j->srcs.v[i]))
 			return error_set(e, 0, "%s: URL and git sources are not supported offline",
 					 j->srcs.v[i]);
-		wild |= pattern_has_meta(j->srcs.v[i]);
 	}
 	if (n == 0)
 		return error_set(e, 0, "no source files were specified");
-	if ((n > 1 || wild) && !endswith(j->dest, "/"))
-		return error_set(e, 0,
-				 "When using %s with more than one source file, the destination "
-				 "must be a directory and end with a /",
-				 j->name);
+	if (n > 1 && !endswith(j->dest, "/"))
+		return several_sources(j, e);
 	if (!j->from_step && !j->context && j->srcs.n)
 		return error_set(e, 0, "no build context given");
 	return 0;
@@ -134,9 +145,7 @@ int copy_job_parse(json_t *spec, struct copy_job *j, struct error *e)
 
 void copy_job_free(struct copy_job *j)
 {
-	for (size_t i = 0; i < j->nexcludes; i++)
-		pattern_free(j->excludes[i]);
-	free(j->excludes);
+	ignore_free(j->excludes);
 	strlist_free(&j->srcs);
 	free(j->dest);
 }
@@ -154,7 +163,7 @@ int copy_job_ignore(const struct copy_job *j, struct ignore **out, struct error 
 	*out = NULL;
 	if (j->from_step || !j->context)
 		return 0;
-	if (j->ignore && read_file(j->ignore, &text, &len, e) < 0)
+	if (j->ignore && input_read(j->ignore, INPUT_MAX, &text, &len, e) < 0)
 		return -1;
 	*out = ignore_parse(text, len, j->ignore ? j->ignore : ".dockerignore", e);
 	free(text);
@@ -164,21 +173,9 @@ int copy_job_ignore(const struct copy_job *j, struct ignore **out, struct error 
 
 int copy_job_excluded(const struct copy_job *j, const char *rel)
 {
-	char *p = xstrdup(rel);
-	int hit = 0;
-
-	/* a path is excluded when it or any directory above it matches */
-	for (char *s = p + strlen(p); !hit && s > p; s--) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		for (size_t i = 0; !hit && i < j->nexcludes; i++)
-			hit = pattern_match(j->excludes[i], p);
-		*s = c;
-	}
-	free(p);
-	return hit;
+	/* a path is excluded when it or a directory above it matches, and
+	 * no later `!` exception brings it back */
+	return ignore_excluded(j->excludes, rel);
 }
 
 struct star_walk {
@@ -375,6 +372,11 @@ static int copy_all(struct copy_env *x, const char *srcroot, struct error *e)
 		struct strlist rels = {0};
 		char *pivot = NULL;
 		r = copy_job_resolve(j, srcroot, x->ig, i, &rels, &pivot, e);
+		/* A wildcard counts as several sources only once it matched
+		 * several: `COPY f?.txt /single` with one match writes /single. */
+		if (r == 0 && rels.n > 1 && pattern_has_meta(j->srcs.v[i]) &&
+		    !endswith(j->dest, "/"))
+			r = several_sources(j, e);
 		for (size_t k = 0; r == 0 && k < rels.n; k++)
 			r = copy_one(x, rels.v[k], pivot, e);
 		strlist_free(&rels);
@@ -393,7 +395,6 @@ static int make_opts(const struct copy_job *j, const char *mnt, struct copyfs_op
 	o->in_root = job_scope(j) == CTX_IN_ROOT;
 	o->link = j->link;
 	o->excludes = j->excludes;
-	o->nexcludes = j->nexcludes;
 	if (j->chmod && !(o->chmod = chmod_parse(j->chmod, e)))
 		return -1;
 	if (j->chown && *j->chown) {

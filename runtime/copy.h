@@ -22,10 +22,9 @@ struct copy_job {
 	const char *from_step; /* --from step key or NULL */
 	const char *chown, *chmod;
 	int link, parents;
-	int unpack; /* ADD: -1 auto, 0 no, 1 yes */
-	struct pattern **excludes;
-	size_t nexcludes;
-	json_t *heredocs; /* borrowed from the spec */
+	int unpack;		 /* ADD: -1 auto, 0 no, 1 yes */
+	struct ignore *excludes; /* --exclude, with `!` exceptions, or NULL */
+	json_t *heredocs;	 /* borrowed from the spec */
 };
 
 /* Parses and validates a copy/add spec (dest rules, URL sources). */

@@ -5,18 +5,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "chmod.h"
 #include "context.h"
 #include "copyfs.h"
+#include "safeopen.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ignore.h"
@@ -71,37 +70,28 @@ void copyfs_free(struct copyfs *c)
 	free(c);
 }
 
-int copyfs_excluded(const struct copyfs *c, const char *rel)
+int copyfs_excluded(const struct copyfs *c, const char *rel, int isdir)
 {
 	char *full;
-	int hit = 0;
+	int hit;
 
-	if (!c->o.nexcludes)
+	if (!c->o.excludes)
 		return 0;
 	/* both relative to the source and to the context root, so "*.txt"
-	 * and "dir/secret" both do what they say */
+	 * and "dir/secret" both do what they say; an excluded directory that
+	 * a `!` exception may reach into is still walked */
 	full = strcmp(c->srcbase, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", c->srcbase, rel);
-	for (size_t i = 0; !hit && i < c->o.nexcludes; i++)
-		hit = pattern_match(c->o.excludes[i], rel) || pattern_match(c->o.excludes[i], full);
+	hit = (ignore_excluded(c->o.excludes, rel) || ignore_excluded(c->o.excludes, full)) &&
+	      !(isdir && (ignore_may_include_below(c->o.excludes, rel) ||
+			  ignore_may_include_below(c->o.excludes, full)));
 	free(full);
 	return hit;
 }
 
-static int open_how(int dirfd, const char *path, int flags, unsigned long long resolve)
-{
-	struct open_how how = {0};
-
-	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	how.resolve = resolve;
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 int root_open(int root, const char *path, int flags)
 {
-	while (*path == '/')
-		path++;
 	/* IN_ROOT: an absolute symlink or ".." stops at the rootfs's "/". */
-	return open_how(root, *path ? path : ".", flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	return safe_open(root, path, flags, SAFE_IN_ROOT);
 }
 
 /* Opens one existing component of a directory path, or -1. */
@@ -304,20 +294,6 @@ static void copy_xattrs(int sfd, int dfd)
 	}
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Copies bytes, in the kernel when it can. */
 static int copy_bytes(int sfd, int dfd)
 {
@@ -466,7 +442,7 @@ static int copy_child(struct copyfs *c, int sdir, const char *name, int ddir, co
 
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_set(e, errno, "stat %s", rel);
-	if (copyfs_excluded(c, rel) || ignored(c, rel, S_ISDIR(st.st_mode)))
+	if (copyfs_excluded(c, rel, S_ISDIR(st.st_mode)) || ignored(c, rel, S_ISDIR(st.st_mode)))
 		return 0;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return copy_special(c, sdir, name, &st, ddir, name, e);
@@ -616,7 +592,7 @@ static int file_target(struct copyfs *c, const char *dest, const char *base, cha
 		slash = strcmp(clean, "/") == 0;
 	}
 	if (!slash && c->o.link)
-		fd = open_how(c->root, clean + 1, flags, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+		fd = safe_open(c->root, clean + 1, flags, SAFE_IN_ROOT | SAFE_NO_SYMLINKS);
 	else if (!slash)
 		fd = root_open(c->root, clean, flags);
 	if (slash || fd >= 0) {

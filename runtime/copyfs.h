@@ -20,12 +20,12 @@ struct copyfs_opts {
 	gid_t gid;
 	int keep_owner;			/* --from: keep source uid/gid (else 0:0) */
 	const struct chmod_spec *chmod; /* NULL = keep source modes */
-	struct pattern **excludes;	/* matched against source-relative paths */
-	size_t nexcludes;
-	int link;		 /* --link: never follow destination symlinks */
-	const struct ignore *ig; /* .dockerignore for context sources, or NULL */
-	int in_root;		 /* --from: source symlinks resolve inside the source
-				  * root as in a chroot (else: never out of it) */
+	const struct ignore *excludes;	/* --exclude, matched against source-relative
+					 * and context-relative paths; or NULL */
+	int link;			/* --link: never follow destination symlinks */
+	const struct ignore *ig;	/* .dockerignore for context sources, or NULL */
+	int in_root;			/* --from: source symlinks resolve inside the source
+					 * root as in a chroot (else: never out of it) */
 };
 
 /* A copier writing below the directory dstroot (borrowed, must outlive it). */
@@ -46,8 +46,9 @@ int copyfs_blob(struct copyfs *c, const char *name, const char *data, size_t len
  * alone if present): the parents of a --parents source. */
 int copyfs_parent_dir(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
 		      struct error *e);
-/* 1 if the source-relative path matches an --exclude pattern. */
-int copyfs_excluded(const struct copyfs *c, const char *rel);
+/* 1 if the source-relative path is left out by --exclude (isdir: a
+ * directory that no `!` exception reaches into). */
+int copyfs_excluded(const struct copyfs *c, const char *rel, int isdir);
 
 /* Opens path inside root as if root were "/" (RESOLVE_IN_ROOT). */
 int root_open(int root, const char *path, int flags);

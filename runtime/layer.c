@@ -9,39 +9,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "error.h"
 #include "fsutil.h"
 #include "layer.h"
 #include "oci.h"
 #include "rt.h"
 #include "sink.h"
+#include "snapshot.h"
 #include "util.h"
 
-/* The layers below KEY's upper, top first: KEY's chain without KEY's own
- * entry, else the parent's chain, else nothing (scratch). */
-static void layer_lowers_load(const struct rt *rt, const char *key, const char *parent,
-			      struct layer_lowers *l)
+/* The layers below KEY's upper, top first: the parent's chain (scratch:
+ * none). That chain decides which deletions become whiteouts, so a
+ * missing or torn one is an error, never an empty list. */
+static int layer_lowers_load(const struct rt *rt, const char *parent, struct layer_lowers *l,
+			     struct error *e)
 {
-	char *path = rt_path(rt, key, "/chain.json");
-	json_t *chain = json_load_file(path, 0, NULL), *ent;
+	json_t *chain = parent ? chain_read(rt, parent, e) : json_array();
 	size_t i;
 
-	free(path);
-	if (!chain && parent) {
-		path = rt_path(rt, parent, "/chain.json");
-		chain = json_load_file(path, 0, NULL);
-		free(path);
-	}
 	l->dirs = xcalloc(json_array_size(chain) + 1, sizeof(*l->dirs));
 	l->n = 0;
-	for (i = json_array_size(chain); i-- > 0;) {
-		ent = json_array_get(chain, i);
-		const char *step = json_string_value(json_object_get(ent, "step"));
-		const char *dir = json_string_value(json_object_get(ent, "dir"));
-		if (dir && !(step && strcmp(step, key) == 0))
-			l->dirs[l->n++] = xstrdup(dir);
-	}
+	if (!chain)
+		return rt_damaged(rt, parent, e);
+	for (i = json_array_size(chain); i-- > 0;)
+		l->dirs[l->n++] =
+		    xstrdup(json_string_value(json_object_get(json_array_get(chain, i), "dir")));
 	json_decref(chain);
+	return 0;
 }
 
 static void layer_lowers_free(struct layer_lowers *l)
@@ -117,43 +112,58 @@ static int layer_write_meta(const struct rt *rt, const char *key, const struct s
 	return r;
 }
 
+/* The blob goes to a locked temp beside it (swept by the step lock if we
+ * are killed), fsync'd and renamed; an empty layer has no blob. */
+static int layer_blob(const char *upper, const struct layer_lowers *lowers,
+		      const struct layer_opts *o, const char *blob, struct sink *s,
+		      long long *count, struct error *e)
+{
+	char *tmp = NULL;
+	int fd = tmp_open(blob, &tmp, e), r;
+
+	if (fd < 0)
+		return -1;
+	r = layer_stream(upper, lowers, o, fd, s, count, e);
+	/* durable before it gets its name, like every blob (runtime/blob.c) */
+	if (r == 0 && *count > 0 && fsync(fd) < 0)
+		r = error_set(e, errno, "fsync %s", tmp);
+	if (r == 0 && *count > 0 && rename(tmp, blob) < 0)
+		r = error_set(e, errno, "rename %s", tmp);
+	if (r < 0 || *count == 0)
+		unlink(tmp);
+	if (close(fd) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", blob);
+	free(tmp);
+	return r;
+}
+
 static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	const char *parent = json_string_value(json_object_get(spec, "parent"));
 	struct layer_lowers lowers;
 	struct layer_opts o;
 	struct sink s;
-	long long count;
-	char *upper, *blob, *tmp;
-	int fd, r;
+	long long count = 0;
+	char *upper, *blob, *stepdir;
+	int r;
 
 	if (layer_opts(spec, &o, e) < 0)
 		return -1;
-	upper = rt_path(rt, key, "/upper");
+	upper = cache_layer_upper(rt, key); /* a restored step's is in the store */
 	blob = xasprintf("%s/%s/layer.tar%s", rt->state, key, sink_suffix(o.compress));
-	tmp = xasprintf("%s.tmp.%ld", blob, (long)getpid());
-	layer_lowers_load(rt, key, parent, &lowers);
+	r = layer_lowers_load(rt, parent, &lowers, e);
 	/* a step that never made its directory still gets an (empty) layer */
-	char *stepdir = rt_path(rt, key, NULL);
-	r = mkdir_p(stepdir, 0755, e);
+	stepdir = rt_path(rt, key, NULL);
+	if (r == 0)
+		r = mkdir_p(stepdir, 0755, e);
 	free(stepdir);
-	fd = r < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 && r == 0)
-		r = error_set(e, errno, "create %s", tmp);
-	else if (fd >= 0)
-		r = layer_stream(upper, &lowers, &o, fd, &s, &count, e);
-	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = error_set(e, errno, "close %s", tmp);
-	if (r == 0 && count > 0 && rename(tmp, blob) < 0)
-		r = error_set(e, errno, "rename %s", tmp);
-	if (r < 0 || count == 0)
-		unlink(tmp);
+	if (r == 0)
+		r = layer_blob(upper, &lowers, &o, blob, &s, &count, e);
 	if (r == 0)
 		r = layer_write_meta(rt, key, count > 0 ? &s : NULL, blob, e);
 	layer_lowers_free(&lowers);
 	free(upper);
 	free(blob);
-	free(tmp);
 	return r;
 }
 
@@ -165,7 +175,9 @@ int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e
 	unlink(meta);
 	free(meta);
 	rt_progress(rt, key, spec, "exporting layer");
-	if (layer_run(rt, key, spec, e) < 0)
+	/* a step restored from --cache-from has its blob already */
+	int r = cache_layer_reuse(rt, key, spec, e);
+	if (r < 0 || (r == 0 && layer_run(rt, key, spec, e) < 0))
 		return oci_wrap_loc(e, spec, "layer");
 	return 0;
 }

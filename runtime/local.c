@@ -10,17 +10,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
 #include "layer.h"
 #include "pack.h"
+#include "safeopen.h"
 #include "unpack.h"
 #include "util.h"
 
@@ -31,12 +30,8 @@ struct local {
 /* Opens dir (relative, "" = root) beneath the root, refusing symlinks. */
 static int local_open_dir(struct local *l, const char *dir)
 {
-	struct open_how how = {
-	    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, l->rootfd, *dir ? dir : ".", &how, sizeof(how));
+	return safe_open(l->rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+			 SAFE_BENEATH | SAFE_NO_SYMLINKS);
 }
 
 static int local_rm_at(int dfd, const char *name, struct error *e);
@@ -182,16 +177,19 @@ static int local_fill(const char *root, json_t *dirs, long long epoch, struct er
 
 int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e)
 {
-	char *tmp = packw_tmp_name(dest);
+	char *tmp = NULL;
 	struct error ignored;
-	int r = mkdir(tmp, 0755) < 0 ? error_set(e, errno, "create %s", tmp) : 0;
+	int fd = packw_tmp(dest, 1, &tmp, e);
+	int r = fd < 0 ? -1 : 0;
 
 	if (r == 0)
 		r = local_fill(tmp, dirs, epoch, e);
 	if (r == 0)
 		r = packw_swap_dir(tmp, dest, e);
-	if (r < 0)
+	if (r < 0 && tmp)
 		remove_tree(tmp, &ignored);
+	if (fd >= 0)
+		close(fd);
 	free(tmp);
 	return r < 0 ? error_wrap(e, "write root filesystem %s", dest) : 0;
 }

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "layer.h"
+#include "safeopen.h"
 #include "util.h"
 
 #define LTREE_CHUNK (256 * 1024)
@@ -64,11 +65,27 @@ static int ltree_lower_state(const char *dir, const char *rel)
 {
 	char *full = path_join(dir, rel), *p;
 	struct stat st;
-	int r = -1;
+	int r = -1, dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Not lstat(full): a symlink among the lower's parents ("a" -> "/")
+	 * would answer about the host's files, and their existence would
+	 * leak into the layer as whiteouts. Overlayfs stops at a non-directory
+	 * parent; so does a walk with no symlinks (ELOOP, ENOTDIR: hidden). */
+	int fd = dfd < 0
+		     ? -1
+		     : safe_open(dfd, rel, O_PATH | O_NOFOLLOW, SAFE_BENEATH | SAFE_NO_SYMLINKS);
+	int err = errno;
 
-	if (lstat(full, &st) == 0) {
+	if (dfd >= 0)
+		close(dfd);
+	if (fd >= 0) {
+		r = fstat(fd, &st) == 0 && !ltree_is_whiteout(&st);
+		close(fd);
 		free(full);
-		return !ltree_is_whiteout(&st);
+		return r;
+	}
+	if (dfd >= 0 && (err == ELOOP || err == ENOTDIR || err == EXDEV)) {
+		free(full);
+		return 0;
 	}
 	/* From the top of the layer down: the first parent that is missing
 	 * ends the search, one that hides its children ends it with 0. */
@@ -119,7 +136,7 @@ static int ltree_marker(struct ltree *t, const char *dir, const char *name, time
 	archive_entry_set_perm(ent, 0);
 	archive_entry_set_size(ent, 0);
 	ltree_set_time(t, ent, mtime);
-	if (archive_write_header(t->tar, ent) != ARCHIVE_OK)
+	if (archive_write_header(t->tar, ent) < ARCHIVE_WARN)
 		r = error_set(e, 0, "%s: %s", path, archive_error_string(t->tar));
 	t->count++;
 	archive_entry_free(ent);
@@ -228,7 +245,10 @@ static int ltree_entry(struct ltree *t, const char *full, const char *rel, const
 	} else {
 		ltree_xattrs(ent, full);
 	}
-	if (r == 0 && archive_write_header(t->tar, ent) != ARCHIVE_OK)
+	/* ARCHIVE_WARN: a name that is not UTF-8 ("Can't translate
+	 * pathname"), written as its raw bytes (pax hdrcharset=BINARY), as
+	 * BuildKit's Go tar writer keeps them */
+	if (r == 0 && archive_write_header(t->tar, ent) < ARCHIVE_WARN)
 		r = error_set(e, 0, "%s: %s", rel, archive_error_string(t->tar));
 	if (r == 0 && !link && S_ISREG(st->st_mode) && st->st_size > 0)
 		r = ltree_data(t, full, e);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
@@ -26,17 +27,20 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},  {"base", op_base},	{"copy", op_copy},	 {"layer", op_layer},
-    {"pack", op_pack}, {"publish", op_publish}, {"resolve", op_resolve}, {"run", op_run},
-    {"sum", op_sum},   {"workdir", op_workdir},
+    {"add", op_copy},	     {"base", op_base},	      {"cache-export", op_cache_export},
+    {"copy", op_copy},	     {"layer", op_layer},     {"pack", op_pack},
+    {"publish", op_publish}, {"resolve", op_resolve}, {"run", op_run},
+    {"sum", op_sum},	     {"workdir", op_workdir},
 };
 
 static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"images", cmd_images}, {"import", cmd_import}, {"load", cmd_load}, {"login", cmd_login},
-    {"logout", cmd_logout}, {"pull", cmd_pull},	    {"push", cmd_push}, {"transfer", cmd_transfer},
+    {"fsck", cmd_fsck},		{"gc", cmd_gc},	    {"images", cmd_images},
+    {"import", cmd_import},	{"load", cmd_load}, {"login", cmd_login},
+    {"logout", cmd_logout},	{"pull", cmd_pull}, {"push", cmd_push},
+    {"transfer", cmd_transfer},
 };
 
 static void usage(FILE *f)
@@ -52,9 +56,14 @@ static void usage(FILE *f)
 		"  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
 		"  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
 		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
+		"  fsck [--repair]                  verify the store (and --state) against their\n"
+		"                                   digests; --repair removes what is damaged\n"
+		"  gc                               remove what no image (and no step of --state)\n"
+		"                                   references\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish KEY SPEC-JSON\n");
+		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish|cache-export KEY "
+		"SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
@@ -80,8 +89,10 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	r = rt_step_lock(rt, name, argv[0], &done, &e);
 	if (r == 0 && done)
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
-	else if (r == 0)
-		r = fn(rt, argv[0], spec, &e);
+	else if (r == 0 && cache_step(rt, name, argv[0], spec) == 0)
+		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
+	if (r == 0 && !done)
+		rt_step_record(name); /* run or restored: this make wrote it */
 	rt_step_unlock();
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);

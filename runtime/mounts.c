@@ -14,12 +14,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "ignore.h"
 #include "mountsrc.h"
 #include "mounts.h"
+#include "safeopen.h"
 #include "rt.h"
 #include "sandbox.h"
 #include "snapshot.h"
@@ -142,15 +144,31 @@ static int plan_seed(struct sandbox_op *op, json_t *m, const char *target, struc
 }
 
 /* "context DIR:SOURCE" or "step KEY:SOURCE" for a seeded cache, else NULL. */
+/* What a cache starts from, beyond its id: BuildKit keys a cache by id
+ * and the ref of its source, and that source is the mount's from= (at
+ * source=), or, for the root of it or of nothing, a directory made with the
+ * mount's uid, gid and mode: other owner or mode, another cache. NULL for
+ * a plain cache (the defaults: 0755, root). */
 static char *cache_seed_name(json_t *m)
 {
 	json_t *from = json_object_get(m, "from");
 	const char *ctx = jstr(from, "context"), *step = jstr(from, "step");
 	const char *src = jstr(m, "source") ? jstr(m, "source") : "/";
+	long mode = jnum(m, "mode", 0755, 8), uid = jnum(m, "uid", 0, 10),
+	     gid = jnum(m, "gid", 0, 10);
+	char *owner = NULL, *name;
 
-	if (!ctx && !step)
+	if (strcmp(src, "/") == 0 && (mode != 0755 || uid != 0 || gid != 0))
+		owner = xasprintf(" owner %lo %ld:%ld", mode, uid, gid);
+	if (!ctx && !step && !owner)
 		return NULL;
-	return xasprintf("%s %s:%s", ctx ? "context" : "step", ctx ? ctx : step, src);
+	if (!ctx && !step)
+		name = xasprintf("scratch%s", owner);
+	else
+		name = xasprintf("%s %s:%s%s", ctx ? "context" : "step", ctx ? ctx : step, src,
+				 owner ? owner : "");
+	free(owner);
+	return name;
 }
 
 static int plan_cache(struct sandbox *sb, json_t *m, const char *target, struct error *e)
@@ -195,9 +213,29 @@ static int plan_tmpfs(struct sandbox *sb, json_t *m, const char *target)
 	return 0;
 }
 
+/* The secret's bytes: "src" is the host file, or {"env": NAME} the
+ * variable of that name in the environment make gave us (--secret
+ * id=X,env=NAME). 0, or -1 with why set when it is not there. */
+static int secret_read(json_t *m, char **data, size_t *len, struct error *why)
+{
+	json_t *src = json_object_get(m, "src");
+	const char *name = jstr(src, "env"), *v;
+
+	if (json_is_string(src))
+		return read_file(json_string_value(src), data, len, why);
+	if (!name || !*name)
+		return error_set(why, 0, "no source");
+	v = getenv(name);
+	if (!v)
+		return error_set(why, 0, "$%s is not set", name);
+	*len = strlen(v);
+	*data = xstrndup(v, *len);
+	return 0;
+}
+
 static int plan_secret(struct sandbox *sb, json_t *m, const char *workdir, struct error *e)
 {
-	const char *id = jstr(m, "id"), *src = jstr(m, "src"), *env = jstr(m, "env");
+	const char *id = jstr(m, "id"), *env = jstr(m, "env");
 	int required = json_is_true(json_object_get(m, "required"));
 	char *data = NULL, *def, *target = NULL;
 	size_t len = 0;
@@ -210,10 +248,10 @@ static int plan_secret(struct sandbox *sb, json_t *m, const char *workdir, struc
 	}
 	if (!id || !*id)
 		return error_set(e, 0, "secret mount: id or target is required");
-	if (!src || read_file(src, &data, &len, &ignored) < 0) {
+	if (secret_read(m, &data, &len, &ignored) < 0) {
 		if (required)
-			return error_set(e, 0, "secret %s: required but not provided%s%s", id,
-					 src ? ": " : "", src ? ignored.msg : "");
+			return error_set(e, 0, "secret %s: required but not provided: %s", id,
+					 ignored.msg);
 		return 0;
 	}
 	if (env) {
@@ -250,21 +288,43 @@ static int env_has(const struct strlist *env, const char *name)
 	return 0;
 }
 
-/* The agent for a mount: its "socket", else $SSH_AUTH_SOCK for the
- * default id. */
-static const char *ssh_agent(json_t *m, const char *id)
+/* The agent socket of a granted mount. The compiler grants one with
+ * "agent": the name of the variable build.mk exports (DF2MAKE_SSH_ID),
+ * holding the path given to --ssh or the $SSH_AUTH_SOCK that make runs
+ * with. No "agent": not granted, *sock stays NULL; the runtime never
+ * looks for an agent of its own. A grant that leads nowhere is an error,
+ * as BuildKit's client fails on a bad --ssh. */
+static int ssh_agent(json_t *m, const char *id, const char **sock, struct error *e)
 {
-	const char *sock = jstr(m, "socket");
+	const char *var = jstr(m, "agent");
+	struct stat st;
 
-	if (!sock && strcmp(id, "default") == 0)
-		sock = getenv("SSH_AUTH_SOCK");
-	return sock && *sock && access(sock, F_OK) == 0 ? sock : NULL;
+	*sock = NULL;
+	if (!var)
+		return 0;
+	if (!startswith(var, "DF2MAKE_SSH_"))
+		return error_set(e, 0, "ssh %s: agent variable %s is not a DF2MAKE_SSH_ one", id,
+				 var);
+	*sock = getenv(var);
+	if (!*sock || !**sock)
+		return error_set(e, 0,
+				 "ssh %s: no agent socket: $%s is empty (df2make --ssh %s "
+				 "without a path takes the SSH_AUTH_SOCK make runs with)",
+				 id, var, id);
+	if (stat(*sock, &st) < 0)
+		return error_set(e, errno, "ssh %s: agent socket %s", id, *sock);
+	if (!S_ISSOCK(st.st_mode))
+		return error_set(e, 0,
+				 "ssh %s: %s is not a socket (df2make relays an agent's socket, "
+				 "it does not load key files)",
+				 id, *sock);
+	return 0;
 }
 
 static int plan_ssh(struct sandbox *sb, json_t *m, const char *workdir, int nth, struct error *e)
 {
 	const char *id = jstr(m, "id") && *jstr(m, "id") ? jstr(m, "id") : "default";
-	const char *sock = ssh_agent(m, id);
+	const char *sock;
 	char *def = xasprintf("/run/buildkit/ssh_agent.%d", nth);
 	char *target = mount_target(m, workdir, def, e);
 	struct sandbox_op *op;
@@ -272,9 +332,15 @@ static int plan_ssh(struct sandbox *sb, json_t *m, const char *workdir, int nth,
 	free(def);
 	if (!target)
 		return -1;
-	if (!sock) {
+	if (ssh_agent(m, id, &sock, e) < 0) {
+		free(target);
+		return -1;
+	}
+	if (!sock) { /* not granted: no socket, no SSH_AUTH_SOCK, or an error */
 		int r = json_is_true(json_object_get(m, "required"))
-			    ? error_set(e, 0, "ssh %s: required but no agent socket (--ssh %s=...)",
+			    ? error_set(e, 0,
+					"ssh %s: required, but no agent was granted (df2make --ssh "
+					"%s[=SOCKET])",
 					id, id)
 			    : 0;
 		free(target);
@@ -404,18 +470,42 @@ static int claim_new_cache(struct sandbox_op *op, struct error *e)
 	return 0;
 }
 
+/* STORE/cache: the store owner's alone. Made 0700; one that exists must
+ * be a directory of ours (not a link), and is tightened to 0700: in a
+ * store several users can write (a shared --store), one user's caches
+ * are never another's, nor readable by them. */
+static int cache_root(const char *dir, struct error *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return error_set(e, errno, "mkdir %s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return error_set(e, errno, "open %s (must be a directory, not a link)", dir);
+	if (st.st_uid != geteuid())
+		return error_set(e, EPERM,
+				 "%s belongs to uid %u: cache mounts are never shared across "
+				 "users (use a store of your own)",
+				 dir, (unsigned)st.st_uid);
+	if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+		return error_set(e, errno, "chmod 0700 %s", dir);
+	return 0;
+}
+
 static int prepare_cache(struct sandbox_op *op, struct mounts_locks *l, struct error *e)
 {
-	char *lk = xasprintf("%s.lock", op->src);
-	char *parent = xstrdup(op->src);
-	int fd;
+	cleanup_free char *lk = xasprintf("%s.lock", op->src);
+	cleanup_free char *parent = xstrdup(op->src), *store = NULL;
+	int fd = -1;
 
-	*strrchr(parent, '/') = '\0';
-	fd = mkdir_p(parent, 0755, e) < 0 ? -1
-	     : op->sharing == 'p'	  ? lock_private(op, e)
-					  : lock_fd(lk, op->sharing == 'l' ? LOCK_EX : LOCK_SH, e);
-	free(lk);
-	free(parent);
+	*strrchr(parent, '/') = '\0'; /* STORE/cache */
+	store = xstrdup(parent);
+	*strrchr(store, '/') = '\0';
+	if (mkdir_p(store, 0700, e) == 0 && cache_root(parent, e) == 0)
+		fd = op->sharing == 'p' ? lock_private(op, e)
+					: lock_fd(lk, op->sharing == 'l' ? LOCK_EX : LOCK_SH, e);
 	if (fd < 0)
 		return error_wrap(e, "cache mount %s", op->data);
 	l->fds = xreallocarray(l->fds, l->n + 1, sizeof(int));
@@ -479,16 +569,11 @@ void mounts_unlock(struct sandbox *sb, struct mounts_locks *l)
 
 /* ---- child side: primitives ---- */
 
-/* openat2 with RESOLVE_IN_ROOT: "..", absolute symlinks and absolute
- * paths all stay below dirfd, as in a chroot. */
+/* "..", absolute symlinks and absolute paths all stay below dirfd, as in
+ * a chroot (lib/safeopen.c). */
 static int in_root(int dirfd, const char *path, int flags)
 {
-	struct open_how how = {.flags = (unsigned)flags | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-
-	while (*path == '/')
-		path++;
-	return (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof(how));
+	return safe_open(dirfd, path, flags, SAFE_IN_ROOT);
 }
 
 /* The path of fd relative to root ("/etc/hosts"), from /proc/self/fd. */
@@ -650,8 +735,10 @@ int mounts_mkdir_in_root(int rootfd, const char *dest, unsigned uid, unsigned gi
 /* A new filesystem instance as a detached mount fd. */
 static int fs_new(const char *type, const char *opts, unsigned attrs, struct error *e)
 {
-	int fd = fsopen(type, FSOPEN_CLOEXEC), mfd;
-	char *o = opts ? xstrdup(opts) : NULL, *save = NULL;
+	cleanup_close int fd = fsopen(type, FSOPEN_CLOEXEC);
+	cleanup_free char *o = opts ? xstrdup(opts) : NULL;
+	char *save = NULL;
+	int mfd;
 
 	if (fd < 0)
 		return error_set(e, errno, "fsopen %s", type);
@@ -659,33 +746,31 @@ static int fs_new(const char *type, const char *opts, unsigned attrs, struct err
 		char *eq = strchr(kv, '=');
 		int r = eq ? (*eq = '\0', fsconfig(fd, FSCONFIG_SET_STRING, kv, eq + 1, 0))
 			   : fsconfig(fd, FSCONFIG_SET_FLAG, kv, NULL, 0);
-		if (r < 0) {
-			error_set(e, errno, "%s option %s", type, kv);
-			free(o);
-			close(fd);
-			return -1;
-		}
+		if (r < 0)
+			return error_set(e, errno, "%s option %s", type, kv);
 	}
-	free(o);
-	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		error_set(e, errno, "create %s", type);
-		close(fd);
-		return -1;
-	}
+	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return error_set(e, errno, "create %s", type);
 	mfd = fsmount(fd, FSMOUNT_CLOEXEC, attrs);
 	if (mfd < 0)
-		error_set(e, errno, "fsmount %s", type);
-	close(fd);
+		return error_set(e, errno, "fsmount %s", type);
 	return mfd;
+}
+
+/* Adds attrs (MOUNT_ATTR_*) to the detached tree mfd, submounts too. */
+static int set_attrs(int mfd, unsigned attrs, struct error *e)
+{
+	struct mount_attr a = {.attr_set = attrs};
+
+	if (attrs && mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return error_set(e, errno, "set mount attributes%s",
+				 attrs & MOUNT_ATTR_RDONLY ? " (read-only)" : "");
+	return 0;
 }
 
 static int set_ro(int mfd, struct error *e)
 {
-	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-
-	if (mount_setattr(mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-		return error_set(e, errno, "make read-only");
-	return 0;
+	return set_attrs(mfd, MOUNT_ATTR_RDONLY, e);
 }
 
 /* Attaches the detached mount mfd on the target fd tfd; closes both. */
@@ -704,20 +789,12 @@ static int attach(int mfd, int tfd, struct error *e)
 static int apply_fs(int rootfd, const char *root, const struct sandbox_op *op, const char *type,
 		    const char *opts, unsigned attrs, struct strlist *stubs, struct error *e)
 {
-	int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
-	int mfd = tfd < 0 ? -1 : fs_new(type, opts, attrs, e);
+	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
+	cleanup_close int mfd = tfd < 0 ? -1 : fs_new(type, opts, attrs, e);
 
-	if (mfd < 0) {
-		if (tfd >= 0)
-			close(tfd);
+	if (mfd < 0 || (op->flags & SB_RO && set_ro(mfd, e) < 0))
 		return -1;
-	}
-	if (op->flags & SB_RO && set_ro(mfd, e) < 0) {
-		close(mfd);
-		close(tfd);
-		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op,
@@ -725,8 +802,8 @@ static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op
 {
 	unsigned attrs =
 	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
-	int mfd = tfd < 0 ? -1 : fs_new("sysfs", NULL, attrs, e);
+	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
+	cleanup_close int mfd = tfd < 0 ? -1 : fs_new("sysfs", NULL, attrs, e);
 
 	/* sysfs needs a network namespace owned by our user namespace; a
 	 * rootless RUN on the host network gets a read-only rbind instead. */
@@ -734,18 +811,13 @@ static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op
 		mfd =
 		    open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (mfd < 0)
-			error_set(e, errno, "bind /sys");
-		else if (set_ro(mfd, e) < 0) {
-			close(mfd);
-			mfd = -1;
-		}
+			return error_set(e, errno, "bind /sys");
+		if (set_attrs(mfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, e) < 0)
+			return -1;
 	}
-	if (mfd < 0) {
-		if (tfd >= 0)
-			close(tfd);
+	if (mfd < 0)
 		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 /* The file or directory to bind: src, then sub inside it (RESOLVE_IN_ROOT:
@@ -769,22 +841,17 @@ static int open_source(const char *src, const char *sub, struct error *e)
  * STATE/KEY/discard-N and is deleted after the step. */
 static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct error *e)
 {
-	char *dir = rt_path(sb->rt, sb->key, NULL), *base = xasprintf("%s/discard-%zu", dir, i);
-	char *lower = xasprintf("/proc/self/fd/%d", sfd);
-	char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
-	char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,volatile%s", lower, upper, work,
-			       sb->userns ? ",userxattr" : "");
-	int mfd = -1;
+	cleanup_free char *dir = rt_path(sb->rt, sb->key, NULL);
+	cleanup_free char *base = xasprintf("%s/discard-%zu", dir, i);
+	cleanup_free char *lower = xasprintf("/proc/self/fd/%d", sfd);
+	cleanup_free char *upper = xasprintf("%s/upper", base);
+	cleanup_free char *work = xasprintf("%s/work", base);
+	cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,volatile%s", lower,
+					    upper, work, sb->userns ? ",userxattr" : "");
 
-	if (snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
-		mfd = fs_new("overlay", opts, 0, e);
-	free(dir);
-	free(base);
-	free(lower);
-	free(upper);
-	free(work);
-	free(opts);
-	return mfd;
+	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0)
+		return -1;
+	return fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
 }
 
 /* STATE/KEY/NAME-i: scratch in the child's mount namespace, removed
@@ -845,17 +912,12 @@ static int copy_seed(int sfd, int dfd, int lax, struct error *e)
 /* The cache's first content: a copy of the seed. */
 static int seed_cache(const struct sandbox *sb, size_t i, int dfd, struct error *e)
 {
-	int pfd = open_seed(sb, i, e), sfd, r = -1;
+	cleanup_close int pfd = open_seed(sb, i, e), sfd = -1;
+	int r = -1;
 
 	if (pfd >= 0) {
 		sfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd < 0)
-			error_set(e, errno, "open");
-		else
-			r = copy_seed(sfd, dfd, sb->userns, e);
-		if (sfd >= 0)
-			close(sfd);
-		close(pfd);
+		r = sfd < 0 ? error_set(e, errno, "open") : copy_seed(sfd, dfd, sb->userns, e);
 	}
 	return r < 0 ? error_wrap(e, "seed from %s", sb->ops[i].seed_sub) : 0;
 }
@@ -866,7 +928,8 @@ static int seed_cache(const struct sandbox *sb, size_t i, int dfd, struct error 
 static int init_cache(const struct sandbox *sb, size_t i, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
-	int fd = open(op->fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = 0;
+	cleanup_close int fd = open(op->fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = 0;
 
 	if (fd < 0)
 		return error_set(e, errno, "open %s", op->fresh);
@@ -875,7 +938,6 @@ static int init_cache(const struct sandbox *sb, size_t i, struct error *e)
 	else if (fchown(fd, op->uid, op->gid) < 0 || fchmod(fd, op->mode) < 0)
 		r = error_set(e, errno, "set owner %u:%u mode %o of %s", (unsigned)op->uid,
 			      (unsigned)op->gid, (unsigned)op->mode, op->src);
-	close(fd);
 	if (r == 0 && rename(op->fresh, op->src) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = error_set(e, errno, "rename %s", op->fresh);
 	return r;
@@ -1000,11 +1062,26 @@ static int bind_source(const struct sandbox *sb, size_t i, const char *src, stru
 	return filtered_source(sb, i, src, sfd, e);
 }
 
+/* The detached mount to bind: a clone of sfd's tree, or for a writable
+ * bind an overlay over it whose writes are thrown away. */
+static int bind_mount(const struct sandbox *sb, size_t i, int sfd, const char *src, struct error *e)
+{
+	int mfd;
+
+	if (sb->ops[i].flags & SB_DISCARD)
+		return discard_overlay(sb, i, sfd, e);
+	mfd =
+	    open_tree(sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (mfd < 0)
+		return error_set(e, errno, "clone mount of %s", src);
+	return mfd;
+}
+
 static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int rootfd,
 		      const char *root, struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
-	int sfd, tfd, mfd;
+	cleanup_close int sfd = -1, tfd = -1, mfd = -1;
 	struct stat st;
 
 	if (op->flags & SB_INITOWNER && init_cache(sb, i, e) < 0)
@@ -1012,31 +1089,20 @@ static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int r
 	sfd = bind_source(sb, i, src, e);
 	if (sfd < 0)
 		return -1;
-	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode))) {
-		close(sfd);
+	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode)))
 		return error_set(e, errno ? errno : ENOTDIR, "stat source");
-	}
 	tfd = mounts_open_target(rootfd, root, op->dest, !S_ISDIR(st.st_mode), stubs, e);
-	if (tfd < 0) {
-		close(sfd);
+	if (tfd < 0 || (mfd = bind_mount(sb, i, sfd, src, e)) < 0)
 		return -1;
-	}
-	if (op->flags & SB_DISCARD)
-		mfd = discard_overlay(sb, i, sfd, e);
-	else if ((mfd = open_tree(sfd, "",
-				  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-				      AT_RECURSIVE)) < 0)
-		error_set(e, errno, "clone mount of %s", src);
-	close(sfd);
-	if (mfd >= 0 && op->flags & SB_RO && set_ro(mfd, e) < 0) {
-		close(mfd);
-		mfd = -1;
-	}
-	if (mfd < 0) {
-		close(tfd);
+	/* nodev: a device node in a context, a cache or a layer (made by an
+	 * earlier RUN, shipped in a base image or an ADDed archive) cannot be
+	 * opened; only the allowed /dev nodes are bound without it. */
+	if (set_attrs(mfd,
+		      (op->flags & SB_RO ? MOUNT_ATTR_RDONLY : 0) |
+			  (op->kind == SB_DEVICE ? 0 : MOUNT_ATTR_NODEV),
+		      e) < 0)
 		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char *root,
@@ -1054,23 +1120,9 @@ static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char
 	return r;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Child side, made once per sandbox and kept until it exits: new
  * superblocks cost more than clones of one. */
-static int files_fd = -1, empty_fd = -1;
+static int files_fd = -1, empty_fd = -1, devices_fd = -1;
 
 /* The private tmpfs that holds every SB_FILE op's file. */
 static int files_tmpfs(struct error *e)
@@ -1084,27 +1136,29 @@ static int files_tmpfs(struct error *e)
 static int empty_tmpfs(struct error *e)
 {
 	if (empty_fd < 0)
-		empty_fd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY, e);
+		empty_fd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, e);
 	return empty_fd;
 }
 
 /* op's data as file "fI" of the files tmpfs; a detached mount of it. */
 static int make_file(const struct sandbox_op *op, size_t i, struct error *e)
 {
-	int mfd = files_tmpfs(e), fd, ffd = -1;
+	int mfd = files_tmpfs(e), ffd;
+	cleanup_close int fd = -1;
 	char name[32];
 
+	if (mfd < 0)
+		return -1;
 	snprintf(name, sizeof(name), "f%zu", i);
-	fd = mfd < 0 ? -1 : openat(mfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0 && (write_all(fd, op->data, op->len) < 0 || fchown(fd, op->uid, op->gid) < 0 ||
-			fchmod(fd, op->mode) < 0))
-		error_set(e, errno, "write file");
-	else if (fd >= 0 && (ffd = open_tree(mfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
-		error_set(e, errno, "clone file");
-	if (fd < 0 && mfd >= 0)
-		error_set(e, errno, "create file");
-	if (fd >= 0)
-		close(fd);
+	fd = openat(mfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_set(e, errno, "create file");
+	if (write_all(fd, op->data, op->len) < 0 || fchown(fd, op->uid, op->gid) < 0 ||
+	    fchmod(fd, op->mode) < 0)
+		return error_set(e, errno, "write file");
+	ffd = open_tree(mfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (ffd < 0)
+		return error_set(e, errno, "clone file");
 	return ffd;
 }
 
@@ -1113,19 +1167,12 @@ static int apply_file(const struct sandbox *sb, size_t i, int rootfd, const char
 		      struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
-	int tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
-	int ffd = tfd < 0 ? -1 : make_file(op, i, e);
+	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
+	cleanup_close int ffd = tfd < 0 ? -1 : make_file(op, i, e);
 
-	if (ffd >= 0 && op->flags & SB_RO && set_ro(ffd, e) < 0) {
-		close(ffd);
-		ffd = -1;
-	}
-	if (ffd < 0) {
-		if (tfd >= 0)
-			close(tfd);
+	if (ffd < 0 || (op->flags & SB_RO && set_ro(ffd, e) < 0))
 		return -1;
-	}
-	return attach(ffd, tfd, e);
+	return attach(steal_fd(&ffd), steal_fd(&tfd), e);
 }
 
 static int apply_symlink(int rootfd, const struct sandbox_op *op, struct error *e)
@@ -1174,35 +1221,64 @@ static int apply_mask(int rootfd, const struct sandbox_op *op, struct error *e)
 	return attach(mfd, tfd, e);
 }
 
-/* The node itself, 0666 as runc makes them, in /dev's tmpfs: a tenth of
- * the cost of a bind mount, and one mount fewer for every step. */
-static int make_node(int rootfd, const char *dest, dev_t rdev)
+/* The private tmpfs (never attached) where init makes the allowed device
+ * nodes: it is the one filesystem of the sandbox without nodev. */
+static int devices_tmpfs(struct error *e)
 {
-	char *dir = xstrdup(dest), *base = strrchr(dir, '/');
-	int pfd, r = -1;
-
-	*base++ = '\0';
-	pfd = in_root(rootfd, dir, O_PATH | O_DIRECTORY);
-	if (pfd >= 0 && mknodat(pfd, base, S_IFCHR | 0666, rdev) == 0)
-		r = fchmodat(pfd, base, 0666, 0); /* past init's umask */
-	if (pfd >= 0)
-		close(pfd);
-	free(dir);
-	return r;
+	if (devices_fd < 0)
+		devices_fd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	return devices_fd;
 }
 
-/* A user namespace may not mknod (nor may a root without CAP_MKNOD):
- * then the host's node is bound in, like every rootless runtime does. */
+/* The node itself, 0666 as runc makes them, on the devices tmpfs; a
+ * detached mount of it, to bind into /dev (which is nodev). */
+static int make_node(const struct sandbox_op *op, size_t i, dev_t rdev, struct error *e)
+{
+	int dfd = devices_tmpfs(e), mfd;
+	char name[32];
+
+	if (dfd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "d%zu", i);
+	if (mknodat(dfd, name, S_IFCHR | 0666, rdev) < 0 ||
+	    fchmodat(dfd, name, 0666, 0) < 0) /* past init's umask */
+		return error_set(e, errno, "mknod %s", op->src);
+	mfd = open_tree(dfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mfd < 0)
+		return error_set(e, errno, "clone %s", op->src);
+	return mfd;
+}
+
+/* /dev is nodev, so that a node made there by the command cannot be
+ * opened: each allowed node is a bind mount of its own. As root it is
+ * made with mknod (runc's node: the host's numbers, 0666, 0:0); a user
+ * namespace may not mknod (nor may a root without CAP_MKNOD): then the
+ * host's node is bound in, like every rootless runtime does. */
 static int apply_device(const struct sandbox *sb, size_t i, int rootfd, const char *root,
 			struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
+	cleanup_close int mfd = -1, tfd = -1;
 	struct stat st;
 
-	if (!sb->userns && stat(op->src, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    make_node(rootfd, op->dest, st.st_rdev) == 0)
-		return 0;
-	return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
+	if (sb->userns || stat(op->src, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    (mfd = make_node(op, i, st.st_rdev, e)) < 0)
+		return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
+	tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
+	if (tfd < 0)
+		return -1;
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
+}
+
+void mounts_apply_end(void)
+{
+	int *fds[] = {&files_fd, &empty_fd, &devices_fd};
+
+	for (size_t i = 0; i < LEN(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
 int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,
@@ -1217,9 +1293,11 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 	switch (op->kind) {
 	case SB_PROC:
 		return apply_fs(rootfd, root, op, "proc", NULL, noexec, stubs, e);
-	case SB_TMPFS:
+	case SB_TMPFS: /* nodev: /dev too, its allowed nodes are binds */
 		return apply_fs(rootfd, root, op, "tmpfs", op->data,
-				MOUNT_ATTR_NOSUID | (op->flags & SB_NOSUID ? noexec : 0), stubs, e);
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				    (op->flags & SB_NOSUID ? noexec : 0),
+				stubs, e);
 	case SB_DEVPTS:
 		return apply_fs(rootfd, root, op, "devpts", pts,
 				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, stubs, e);

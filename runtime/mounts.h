@@ -33,6 +33,9 @@ void mounts_unlock(struct sandbox *sb, struct mounts_locks *locks);
  * (rootfd), appending mount points it had to create to stubs. */
 int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *root,
 		 struct strlist *stubs, struct error *e);
+/* Child side, after the last op: closes the private tmpfs fds the ops
+ * used (files, masks, device nodes), so the command cannot reach them. */
+void mounts_apply_end(void);
 /* Opens dest (O_PATH) inside the rootfs, creating missing components (the
  * last as an empty file when as_file) and recording the created ones. */
 int mounts_open_target(int rootfd, const char *root, const char *dest, int as_file,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "ignore.h"
 #include "mountsrc.h"
 #include "util.h"
@@ -46,12 +47,8 @@ static int copy_bytes(int in, int out)
 	if (n == 0)
 		return 0;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0)
-				return -1;
-			off += w;
-		}
+		if (write_all(out, buf, (size_t)n) < 0)
+			return -1;
 	return n < 0 ? -1 : 0;
 }
 

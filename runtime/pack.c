@@ -3,9 +3,11 @@
  * from STATE/STEP.layer. The same inputs give the same bytes: generated
  * JSON has a fixed member order, every time stamp is the epoch. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
@@ -14,6 +16,7 @@
 #include "pack.h"
 #include "ref.h"
 #include "rt.h"
+#include "snapshot.h"
 #include "store.h"
 #include "util.h"
 
@@ -22,46 +25,23 @@ struct pack_ctx {
 	const char *key;
 	json_t *spec;
 	long long epoch;
+	int epoch_set; /* from the spec or SOURCE_DATE_EPOCH, not the default 0 */
 	char created[32];
 	json_t *layers; /* [{digest,size,mediaType,diff_id,path}] bottom first */
 	json_t *steps;	/* {KEY: true} for steps that gave a layer */
 	json_t *dirs;	/* the chain's directories, bottom first (type=local) */
 };
 
-/* The step whose chain is the image's when KEY has none: "parent", else
- * the last of "layers" that has one. */
-static json_t *pack_chain_fallback(struct pack_ctx *c, char **path, json_error_t *jerr)
-{
-	json_t *layers = json_object_get(c->spec, "layers");
-	const char *parent = json_string_value(json_object_get(c->spec, "parent"));
-	json_t *chain = NULL;
-
-	for (size_t i = json_array_size(layers) + 1; !chain && i-- > 0;) {
-		const char *k = i == json_array_size(layers)
-				    ? parent
-				    : json_string_value(json_array_get(layers, i));
-		if (!k)
-			continue;
-		free(*path);
-		*path = rt_path(c->rt, k, "/chain.json");
-		chain = json_load_file(*path, 0, jerr);
-	}
-	return chain;
-}
-
-/* STATE/KEY/chain.json: the layers of the final step. */
+/* STATE/KEY/chain.json: the layers of the final step. Missing, unreadable
+ * or torn is an error: any other chain (a parent's) would ship an image
+ * without the last layers and exit 0. */
 static json_t *pack_chain(struct pack_ctx *c, const char *key, struct error *e)
 {
-	char *path = rt_path(c->rt, key, "/chain.json");
-	json_error_t jerr;
-	json_t *chain = json_load_file(path, 0, &jerr);
+	json_t *chain = chain_read(c->rt, key, e);
 
 	if (!chain)
-		chain = pack_chain_fallback(c, &path, &jerr);
-	if (!chain || !json_is_array(chain))
-		error_set(e, 0, "%s: %s", path, chain ? "not a list" : jerr.text);
-	free(path);
-	return json_is_array(chain) ? chain : (json_decref(chain), NULL);
+		rt_damaged(c->rt, key, e);
+	return chain;
 }
 
 static int pack_base_layer(struct pack_ctx *c, json_t *ent, struct error *e)
@@ -235,7 +215,7 @@ static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers
 		const char *dg = json_string_value(json_object_get(l, "digest"));
 		char *name = xasprintf("blobs/sha256/%s", dg + 7);
 		long long size = json_integer_value(json_object_get(l, "size"));
-		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size);
+		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size, dg + 7);
 		json_array_append_new(
 		    ls,
 		    oci_descriptor(json_string_value(json_object_get(l, "mediaType")), dg, size));
@@ -243,6 +223,20 @@ static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers
 	}
 	return json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST,
 			 "config", cdesc, "layers", ls);
+}
+
+/* The tag alone of a full name ("latest" of docker.io/library/a:latest),
+ * as BuildKit and containerd write org.opencontainers.image.ref.name: the
+ * full name goes in io.containerd.image.name. A digest-only name keeps
+ * its digest. */
+static const char *pack_ref_tag(const char *name)
+{
+	const char *at = strchr(name, '@'), *slash = strrchr(name, '/');
+	const char *colon = strrchr(slash ? slash : name, ':');
+
+	if (at)
+		return at + 1;
+	return colon ? colon + 1 : "latest";
 }
 
 /* index.json: one descriptor per tag (as `docker save` does). */
@@ -255,8 +249,9 @@ static json_t *pack_index(json_t *mdesc, json_t *tags)
 	{
 		json_t *d = json_deep_copy(mdesc);
 		json_object_set_new(d, "annotations",
-				    json_pack("{s:O, s:O}", "io.containerd.image.name", t,
-					      "org.opencontainers.image.ref.name", t));
+				    json_pack("{s:O, s:s}", "io.containerd.image.name", t,
+					      "org.opencontainers.image.ref.name",
+					      pack_ref_tag(json_string_value(t))));
 		json_array_append_new(ms, d);
 	}
 	if (json_array_size(tags) == 0)
@@ -265,18 +260,16 @@ static json_t *pack_index(json_t *mdesc, json_t *tags)
 			 "manifests", ms);
 }
 
-/* manifest.json for `docker load`: paths into blobs/, familiar tags. */
+/* manifest.json for `docker load`: paths into blobs/, and the tags as
+ * full names. docker loads "docker.io/library/a:1" as a:1 either way, but
+ * podman takes a short "a:1" from a docker archive as localhost/a:1: full
+ * names give both the same images. */
 static json_t *pack_docker_manifest(json_t *cdesc, json_t *layers, json_t *tags)
 {
 	json_t *repotags = json_array(), *ls = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(tags, i, v)
-	{
-		char *fam = ref_familiar(json_string_value(v));
-		json_array_append_new(repotags, json_string(fam));
-		free(fam);
-	}
+	json_array_foreach(tags, i, v) json_array_append(repotags, v);
 	json_array_foreach(layers, i, v)
 	{
 		char *p = xasprintf("blobs/sha256/%s",
@@ -298,7 +291,7 @@ static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
 }
 
 /* The file list of the image (OCI layout + docker manifest.json). */
-static int pack_files(struct pack_ctx *c, struct pack_files *f, struct error *e)
+static int pack_files(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
 {
 	json_t *tags = json_object_get(c->spec, "tags");
 	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
@@ -309,7 +302,8 @@ static int pack_files(struct pack_ctx *c, struct pack_files *f, struct error *e)
 	man = pack_manifest(f, cdesc, c->layers);
 	mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
 	pack_add_doc(f, "index.json", pack_index(mdesc, tags));
-	pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
+	if (docker)
+		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
 	pack_finish_list(f);
 	json_decref(cfg);
@@ -339,30 +333,76 @@ static int pack_check_dest(const char *dest, struct error *e)
 	return r;
 }
 
+/* type=oci: a layout directory with tar=false, or without tar= when dest
+ * ends in '/' or is a directory already; else an OCI archive (buildx's
+ * default). */
+static int pack_oci_dir(json_t *out, const char *dest)
+{
+	json_t *tar = json_object_get(out, "tar");
+	struct stat st;
+
+	if (json_is_boolean(tar))
+		return !json_is_true(tar);
+	return endswith(dest, "/") || (stat(dest, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* Writes the image (or root filesystem) to its dest, a path whose
+ * trailing '/' says "a directory" and is not part of the name. */
+static int pack_write(struct pack_ctx *c, const char *type, int dir, const char *dest,
+		      struct error *e)
+{
+	struct pack_files f = {.epoch = c->epoch};
+	int r;
+
+	if (strcmp(type, "local") == 0)
+		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
+	r = pack_files(c, &f, strcmp(type, "tar") == 0, e);
+	if (r == 0)
+		r = dir ? packw_dir(&f, dest, e) : packw_tar(&f, dest, e);
+	pack_files_free(&f);
+	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
+}
+
 static int pack_output(struct pack_ctx *c, struct error *e)
 {
 	json_t *out = json_object_get(c->spec, "output");
 	const char *type = json_string_value(json_object_get(out, "type"));
 	const char *dest = json_string_value(json_object_get(out, "dest"));
-	struct pack_files f = {.epoch = c->epoch};
+	char *name;
+	size_t n;
 	int r;
 
 	if (!type)
 		type = "tar";
 	if (!dest || !*dest)
 		return error_set(e, 0, "output has no dest");
-	if (pack_check_dest(dest, e) < 0)
-		return -1;
-	rt_progress(c->rt, c->key, c->spec, "(%s %s)", type, dest);
-	if (strcmp(type, "local") == 0)
-		return local_write(c->dirs, dest, c->epoch, e);
-	if (strcmp(type, "tar") != 0 && strcmp(type, "oci") != 0)
+	if (strcmp(type, "tar") != 0 && strcmp(type, "oci") != 0 && strcmp(type, "local") != 0)
 		return error_set(e, 0, "unknown output type \"%s\" (tar, oci, local)", type);
-	r = pack_files(c, &f, e);
-	if (r == 0)
-		r = strcmp(type, "tar") == 0 ? packw_tar(&f, dest, e) : packw_dir(&f, dest, e);
-	pack_files_free(&f);
-	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
+	name = xstrdup(dest);
+	for (n = strlen(name); n > 1 && name[n - 1] == '/'; n--)
+		name[n - 1] = '\0';
+	if (pack_check_dest(name, e) < 0) {
+		free(name);
+		return -1;
+	}
+	rt_progress(c->rt, c->key, c->spec, "(%s %s)", type, dest);
+	r = pack_write(c, type, strcmp(type, "oci") == 0 && pack_oci_dir(out, dest), name, e);
+	free(name);
+	return r;
+}
+
+/* What to do about a corrupt stored layer: fsck removes it (and the state
+ * or image that needs it), then make rebuilds a step's layer; a base
+ * image's layer comes back only by loading the image again. */
+static int pack_corrupt_hint(const struct rt *rt, struct error *e)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; run `df2make-runtime --store %s --state %s fsck --repair` to remove it, then "
+		 "make again (a base image's layer: load the image again first)",
+		 rt->store, rt->state);
+	return -1;
 }
 
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
@@ -373,13 +413,21 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	int r = -1;
 
 	c.epoch = json_is_integer(ep) ? json_integer_value(ep) : oci_default_epoch();
+	c.epoch_set =
+	    json_is_integer(ep) || (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"));
 	oci_time((time_t)c.epoch, c.created);
 	c.layers = json_array();
 	c.steps = json_object();
 	c.dirs = json_array();
 	chain = pack_chain(&c, key, e);
-	if (chain && pack_layers(&c, chain, e) == 0)
+	/* gc waits while base layer blobs are copied out of the store */
+	int lock = chain ? store_lock(rt->store, 0, e) : -1;
+	if (lock != -1 && pack_layers(&c, chain, e) == 0)
 		r = pack_output(&c, e);
+	if (lock >= 0)
+		close(lock);
+	if (r < 0 && e->code == PACK_ECORRUPT)
+		pack_corrupt_hint(rt, e);
 	json_decref(chain);
 	json_decref(c.layers);
 	json_decref(c.steps);

@@ -3,6 +3,7 @@
  * writes the final root filesystem. */
 #ifndef DF_PACK_H
 #define DF_PACK_H
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 
@@ -16,6 +17,7 @@ struct pack_file {
 	size_t len;
 	char *src;	/* path of a blob copied from the store or state */
 	long long size; /* expected size of src */
+	char *hex;	/* expected sha256 of src: checked as it is copied */
 };
 
 struct pack_files {
@@ -26,12 +28,17 @@ struct pack_files {
 
 /* Adds a generated file (takes data). */
 void pack_add_data(struct pack_files *f, const char *name, char *data, size_t len);
-/* Adds a file copied from src (once per name). */
-void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size);
+/* Adds a file copied from src (once per name), whose bytes must hash to
+ * hex (the digest the manifest names it by). */
+void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size,
+		  const char *hex);
 /* Sorts by name and adds the parent directories. */
 void pack_finish_list(struct pack_files *f);
 /* Frees the list. */
 void pack_files_free(struct pack_files *f);
+
+/* e->code of a copied blob whose bytes do not match its digest. */
+#define PACK_ECORRUPT EBADMSG
 
 /* Writes the list as a tar at dest (temp name + rename). */
 int packw_tar(const struct pack_files *f, const char *dest, struct error *e);
@@ -44,7 +51,9 @@ int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e
 /* Replaces dest by the finished temp directory tmp (keeps dest whole until
  * the last moment). */
 int packw_swap_dir(const char *tmp, const char *dest, struct error *e);
-/* A temp name beside dest: "DIR/.BASE.tmp.PID"; malloc'd. */
-char *packw_tmp_name(const char *dest);
+/* A locked temp file (dir = 0) or directory (dir = 1) beside dest,
+ * "DIR/.BASE.tmp-XXXXXX" (*tmp, malloc'd), after sweeping the ones killed
+ * packs left. Returns the fd holding the lock (close it after the rename). */
+int packw_tmp(const char *dest, int dir, char **tmp, struct error *e);
 
 #endif

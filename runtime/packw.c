@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "pack.h"
 #include "util.h"
 
@@ -51,13 +52,15 @@ void pack_add_data(struct pack_files *f, const char *name, char *data, size_t le
 	p->len = len;
 }
 
-void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size)
+void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size,
+		  const char *hex)
 {
 	struct pack_file *p = pack_add(f, name);
 
 	if (p) {
 		p->src = xstrdup(src);
 		p->size = size;
+		p->hex = xstrdup(hex);
 	}
 }
 
@@ -84,49 +87,106 @@ void pack_files_free(struct pack_files *f)
 		free(f->v[i].name);
 		free(f->v[i].data);
 		free(f->v[i].src);
+		free(f->v[i].hex);
 	}
 	free(f->v);
 	memset(f, 0, sizeof(*f));
 }
 
-char *packw_tmp_name(const char *dest)
+int packw_tmp(const char *dest, int dir, char **tmp, struct error *e)
 {
 	const char *slash = strrchr(dest, '/');
+	char *where = slash ? xstrndup(dest, (size_t)(slash - dest)) : xstrdup(".");
+	char *base = xasprintf("%s/.%s", where, slash ? slash + 1 : dest);
+	char *prefix = xasprintf(".%s.tmp-", slash ? slash + 1 : dest);
+	int fd;
 
-	if (!slash)
-		return xasprintf(".%s.tmp.%ld", dest, (long)getpid());
-	return xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - dest), dest, slash + 1, (long)getpid());
+	/* what a killed pack of this output left (its lock died with it) */
+	tmp_sweep(where, prefix);
+	fd = dir ? tmp_mkdir(base, tmp, e) : tmp_open(base, tmp, e);
+	free(prefix);
+	free(base);
+	free(where);
+	return fd;
 }
 
-/* Copies src's bytes into the tar entry, checking the size it promised. */
-static int packw_copy(struct archive *a, const struct pack_file *p, char *buf, struct error *e)
+/* Where packw_copy puts the bytes: the tar entry or a file. */
+struct packw_out {
+	struct archive *a; /* tar, or NULL */
+	int fd;		   /* file when a is NULL */
+};
+
+static int packw_put(const struct packw_out *o, const struct pack_file *p, const char *buf,
+		     size_t n, struct error *e)
+{
+	if (o->a) {
+		if (archive_write_data(o->a, buf, n) < 0)
+			return error_set(e, archive_errno(o->a), "write %s: %s", p->name,
+					 archive_error_string(o->a));
+		return 0;
+	}
+	for (size_t done = 0; done < n;) {
+		ssize_t k = write(o->fd, buf + done, n - done);
+		if (k < 0 && errno != EINTR)
+			return error_set(e, errno, "write %s", p->name);
+		done += k > 0 ? (size_t)k : 0;
+	}
+	return 0;
+}
+
+/* The size and the digest the manifest gives src, checked on the bytes
+ * just copied: the image never holds a layer other than the one named. */
+static int packw_check(const struct pack_file *p, long long total, struct sha256 *h,
+		       struct error *e)
+{
+	char hex[65];
+
+	sha256_final_hex(h, hex);
+	if (total != p->size)
+		error_set(e, 0, "layer sha256:%s (%s) is corrupt: %lld bytes, expected %lld",
+			  p->hex, p->src, total, p->size);
+	else if (p->hex && strcmp(hex, p->hex) != 0)
+		error_set(e, 0, "layer sha256:%s (%s) is corrupt: its bytes hash to sha256:%s",
+			  p->hex, p->src, hex);
+	else
+		return 0;
+	e->code = PACK_ECORRUPT;
+	return -1;
+}
+
+/* Copies src's bytes into the output, hashing them on the way (one pass:
+ * the bytes written are the bytes checked). */
+static int packw_copy(const struct packw_out *o, const struct pack_file *p, char *buf,
+		      struct error *e)
 {
 	int fd = open(p->src, O_RDONLY | O_CLOEXEC);
 	long long total = 0;
+	struct sha256 h;
 	ssize_t n;
+	int r = 0;
 
 	if (fd < 0)
 		return error_set(e, errno, "open %s", p->src);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	while ((n = read(fd, buf, PACKW_CHUNK)) != 0) {
+	sha256_init(&h);
+	while (r == 0 && total <= p->size && (n = read(fd, buf, PACKW_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int saved = errno;
-			close(fd);
-			return error_set(e, saved, "read %s", p->src);
+		if (n < 0)
+			r = error_set(e, errno, "read %s", p->src);
+		else if (total + n > p->size)
+			total += n; /* packw_check says it */
+		else if ((r = packw_put(o, p, buf, (size_t)n, e)) == 0) {
+			sha256_update(&h, buf, (size_t)n);
+			total += n;
 		}
-		if (total + n > p->size || archive_write_data(a, buf, (size_t)n) < 0)
-			break;
-		total += n;
 	}
 	close(fd);
-	if (n != 0 && total + n <= p->size)
-		return error_set(e, archive_errno(a), "write %s: %s", p->name,
-				 archive_error_string(a));
-	if (total != p->size || n != 0)
-		return error_set(e, 0, "%s changed size (expected %lld bytes)", p->src, p->size);
-	return 0;
+	if (r < 0) {
+		sha256_final_hex(&h, buf); /* frees the context */
+		return r;
+	}
+	return packw_check(p, total, &h, e);
 }
 
 static int packw_entry(struct archive *a, const struct pack_files *f, const struct pack_file *p,
@@ -145,7 +205,7 @@ static int packw_entry(struct archive *a, const struct pack_files *f, const stru
 	if (archive_write_header(a, ent) != ARCHIVE_OK)
 		r = error_set(e, archive_errno(a), "%s: %s", p->name, archive_error_string(a));
 	else if (p->src)
-		r = packw_copy(a, p, buf, e);
+		r = packw_copy(&(struct packw_out){.a = a}, p, buf, e);
 	else if (p->data && archive_write_data(a, p->data, p->len) < 0)
 		r = error_set(e, archive_errno(a), "%s: %s", p->name, archive_error_string(a));
 	archive_entry_free(ent);
@@ -175,46 +235,38 @@ static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
 
 int packw_tar(const struct pack_files *f, const char *dest, struct error *e)
 {
-	char *tmp = packw_tmp_name(dest);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	char *tmp = NULL;
+	int fd = packw_tmp(dest, 0, &tmp, e);
 	int r;
 
-	if (fd < 0) {
-		r = error_set(e, errno, "create %s", tmp);
-		free(tmp);
-		return r;
-	}
+	if (fd < 0)
+		return -1;
 	r = packw_tar_fd(f, fd, e);
-	if (close(fd) < 0 && r == 0)
-		r = error_set(e, errno, "close %s", tmp);
 	if (r == 0 && rename(tmp, dest) < 0)
 		r = error_set(e, errno, "rename %s to %s", tmp, dest);
 	if (r < 0)
 		unlink(tmp);
+	/* closed after the rename: until then the lock keeps sweepers off */
+	if (close(fd) < 0 && r == 0)
+		r = error_set(e, errno, "close %s", dest);
 	free(tmp);
 	return r;
 }
 
-/* Copies a file with copy_file_range (reflinks or in-kernel copies where
- * the filesystem can). */
-static int packw_copy_file(const char *src, const char *dst, struct error *e)
+/* Copies a blob into the output directory, checked like a tar entry. */
+static int packw_copy_file(const struct pack_file *p, const char *dst, struct error *e)
 {
-	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
-	ssize_t n = 0;
-	int r = 0;
+	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	char *buf;
+	int r;
 
-	if (in < 0)
-		return error_set(e, errno, "open %s", src);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (out < 0)
-		r = error_set(e, errno, "create %s", dst);
-	while (r == 0 && (n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
-		;
-	if (r == 0 && n < 0)
-		r = error_set(e, errno, "copy %s to %s", src, dst);
-	if (out >= 0 && close(out) < 0 && r == 0)
+		return error_set(e, errno, "create %s", dst);
+	buf = xmalloc(PACKW_CHUNK);
+	r = packw_copy(&(struct packw_out){.fd = out}, p, buf, e);
+	free(buf);
+	if (close(out) < 0 && r == 0)
 		r = error_set(e, errno, "close %s", dst);
-	close(in);
 	return r;
 }
 
@@ -227,45 +279,54 @@ static int packw_dir_entry(const struct pack_file *p, const char *root, struct e
 		r = mkdir(path, 0755) < 0 && errno != EEXIST ? error_set(e, errno, "mkdir %s", path)
 							     : 0;
 	else if (p->src)
-		r = packw_copy_file(p->src, path, e);
+		r = packw_copy_file(p, path, e);
 	else
 		r = write_atomic(path, p->data, p->len, 0644, e);
 	free(path);
 	return r;
 }
 
+/* The old dest moves aside onto an empty locked temp dir (rename replaces
+ * an empty directory), so a kill before it is removed leaves a temp that
+ * the next pack sweeps. */
 int packw_swap_dir(const char *tmp, const char *dest, struct error *e)
 {
-	char *old = xasprintf("%s.old.%ld", tmp, (long)getpid());
 	struct error ignored;
 	int had = access(dest, F_OK) == 0;
-	int r = 0;
+	char *old = NULL;
+	int fd = had ? packw_tmp(dest, 1, &old, e) : -1;
+	int r = had && fd < 0 ? -1 : 0;
 
-	if (had && rename(dest, old) < 0)
+	if (r == 0 && had && rename(dest, old) < 0)
 		r = error_set(e, errno, "move %s aside", dest);
-	else if (rename(tmp, dest) < 0) {
+	else if (r == 0 && rename(tmp, dest) < 0) {
 		r = error_set(e, errno, "rename %s to %s", tmp, dest);
 		if (had)
 			rename(old, dest);
 	}
-	if (r == 0 && had)
+	if (old)
 		remove_tree(old, &ignored);
+	if (fd >= 0)
+		close(fd);
 	free(old);
 	return r;
 }
 
 int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
 {
-	char *tmp = packw_tmp_name(dest);
+	char *tmp = NULL;
 	struct error ignored;
-	int r = mkdir(tmp, 0755) < 0 ? error_set(e, errno, "create %s", tmp) : 0;
+	int fd = packw_tmp(dest, 1, &tmp, e);
+	int r = fd < 0 ? -1 : 0;
 
 	for (size_t i = 0; r == 0 && i < f->n; i++)
 		r = packw_dir_entry(&f->v[i], tmp, e);
 	if (r == 0)
 		r = packw_swap_dir(tmp, dest, e);
-	if (r < 0)
+	if (r < 0 && tmp)
 		remove_tree(tmp, &ignored);
+	if (fd >= 0)
+		close(fd);
 	free(tmp);
 	return r;
 }

@@ -11,22 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "progress.h"
 #include "rt.h"
 #include "util.h"
-
-static void write_full(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* output is best effort: a closed stdout must not fail the step */
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 void progress_line(const struct rt *rt, const char *key, const char *fmt, ...)
 {
@@ -42,7 +30,7 @@ void progress_line(const struct rt *rt, const char *key, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	write_full(2, line, (size_t)n);
+	(void)write_all(2, line, (size_t)n);
 }
 
 /* One step per process: whether its DONE/ERROR line is still due. */
@@ -95,7 +83,8 @@ static void emit(const struct progress_relay *r, const char *p, size_t len)
 	memcpy(line, r->prefix, pl);
 	memcpy(line + pl, p, len);
 	line[pl + len] = '\n';
-	write_full(r->out, line, pl + len + 1);
+	/* Best effort: a closed stdout must not fail the step. */
+	(void)write_all(r->out, line, pl + len + 1);
 }
 
 /* Emits every complete line in buf; a full buffer without a newline goes
@@ -193,5 +182,5 @@ void progress_timing_print(const struct progress_timing *t)
 		return;
 	memcpy(line, t->buf, t->n);
 	line[t->n] = '\n';
-	write_full(2, line, t->n + 1);
+	(void)write_all(2, line, t->n + 1);
 }

@@ -312,16 +312,20 @@ int pull_image(const char *store, const char *name, const struct pull_opts *o, c
 {
 	struct regconf_list eps;
 	char *repo, *ref;
-	int r = -1;
+	int r = -1, lock = -1;
 
 	reg_split(name, &repo, &ref);
-	if (store_private_root(store, e) == 0 &&
+	/* The store lock, shared: gc must not take blobs stored but not yet
+	 * named by a ref file (as load holds it). */
+	if (store_private_root(store, e) == 0 && (lock = store_lock(store, 0, e)) != -1 &&
 	    regconf_endpoints(repo, startswith(ref, "sha256:"), &eps, e) == 0) {
 		/* Mirrors first; the registry itself last. */
 		for (size_t i = 0; i < eps.n && r < 0; i++)
 			r = pull_endpoint(store, name, ref, &eps.v[i], o, manifest, e);
 		regconf_free(&eps);
 	}
+	if (lock >= 0)
+		close(lock);
 	free(repo);
 	free(ref);
 	return r;

@@ -137,10 +137,13 @@ static int push_load(const struct rt *rt, const char *in, const char *name, stru
 {
 	struct load_src src = {.store = rt->store};
 	struct stat st;
-	int r = -1;
+	int r = -1, lock;
 
 	if (stat(in, &st) < 0)
 		return error_set(e, errno, "open %s", in);
+	/* held shared like load's: gc must not take blobs not yet named */
+	if (store_private_root(rt->store, e) < 0 || (lock = store_lock(rt->store, 0, e)) == -1)
+		return -1;
 	if (S_ISDIR(st.st_mode))
 		src.dir = xstrdup(in);
 	load_set_source("load");
@@ -148,6 +151,8 @@ static int push_load(const struct rt *rt, const char *in, const char *name, stru
 		r = load_images(&src, name, e);
 	load_set_source(NULL);
 	load_src_free(&src);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
 

@@ -82,3 +82,14 @@ int rt_reset_step(const struct rt *rt, const char *key, struct error *e)
 	free(done);
 	return r;
 }
+
+int rt_damaged(const struct rt *rt, const char *key, struct error *e)
+{
+	size_t n = strlen(e->msg);
+
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; the state of step %.8s is damaged: run `df2make-runtime --state %s fsck "
+		 "--repair`, then make again",
+		 key, rt->state);
+	return -1;
+}

@@ -47,6 +47,11 @@ int cmd_login(const struct rt *rt, int argc, char **argv);
 int cmd_logout(const struct rt *rt, int argc, char **argv);
 int cmd_push(const struct rt *rt, int argc, char **argv);
 int cmd_transfer(const struct rt *rt, int argc, char **argv);
+/* Verifies blobs, images, unpacked layers and (--state) steps; --repair
+ * removes what is damaged so that load/make put it back. */
+int cmd_fsck(const struct rt *rt, int argc, char **argv);
+/* Removes what no image and no step of --state references. */
+int cmd_gc(const struct rt *rt, int argc, char **argv);
 
 /* Opens the step's progress: "#KEY8 TITLE TEXT" (the spec's title, then
  * fmt's text when not empty), e.g. "#1a2b3c4d [stage 2/5] COPY a /b".
@@ -64,6 +69,9 @@ void rt_exclude_own(struct ignore *ig, const char *context);
 char *rt_path(const struct rt *rt, const char *key, const char *suffix);
 /* Writes the stamp STATE/KEY.done atomically (the last act of every step). */
 int rt_stamp(const struct rt *rt, const char *key, struct error *e);
+/* Appends to e how to repair a step whose state files are damaged
+ * (fsck --repair, then make); returns -1. */
+int rt_damaged(const struct rt *rt, const char *key, struct error *e);
 /* Removes and re-creates STATE/KEY/ so a rerun starts clean. */
 int rt_reset_step(const struct rt *rt, const char *key, struct error *e);
 

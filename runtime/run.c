@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "progress.h"
@@ -44,16 +45,13 @@ static char *run_text(json_t *spec)
  * remove_tree can descend (rootless, we are not root out here). */
 static void remove_scratch(const char *dir, const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name), *ww = xasprintf("%s/work/work", p);
-	char *w2 = xasprintf("%s/work", p);
+	cleanup_free char *p = xasprintf("%s/%s", dir, name);
+	cleanup_free char *ww = xasprintf("%s/work/work", p), *w2 = xasprintf("%s/work", p);
 	struct error ignored;
 
 	chmod(ww, 0700);
 	chmod(w2, 0700);
 	remove_tree(p, &ignored);
-	free(p);
-	free(ww);
-	free(w2);
 }
 
 /* Per-mount scratch: rw-bind uppers, step views, cache seeds, ignore
@@ -71,24 +69,20 @@ static int is_scratch(const char *name)
 /* Everything in STATE/KEY but the upper and chain.json is scratch. */
 static void cleanup_step_dir(const struct rt *rt, const char *key)
 {
-	char *dir = rt_path(rt, key, NULL);
-	char *wk = xasprintf("%s/work/work", dir);
+	cleanup_free char *dir = rt_path(rt, key, NULL);
+	cleanup_free char *ww = xasprintf("%s/work/work", dir), *wk = xasprintf("%s/work", dir);
 	struct error ignored;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	chmod(wk, 0700);
-	free(wk);
+	chmod(ww, 0700);
 	while (d && (de = readdir(d))) {
 		if (is_scratch(de->d_name))
 			remove_scratch(dir, de->d_name);
 	}
 	if (d)
 		closedir(d);
-	wk = xasprintf("%s/work", dir);
 	remove_tree(wk, &ignored);
-	free(wk);
-	free(dir);
 }
 
 static int is_opaque(const char *p)
@@ -189,10 +183,15 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
 	char *what;
 
-	if (status == 0)
+	if (status == 0 && !sb->limit_note[0])
 		return 0;
 	what = run_text(spec);
-	if (sb->signo)
+	/* A limit was hit but the command exited 0 (a fork bomb whose failed
+	 * forks nobody checked): the step still fails, stricter than Docker. */
+	if (status == 0)
+		error_set(e, 0, "%s%s%s: %s", loc ? loc : "", loc ? ": " : "", what,
+			  sb->limit_note);
+	else if (sb->signo)
 		error_set(e, 0, "%s%s%s: exit status %d (killed by signal %d, SIG%s)",
 			  loc ? loc : "", loc ? ": " : "", what, status, sb->signo,
 			  signame(sb->signo));
@@ -200,6 +199,10 @@ static int check_status(json_t *spec, const struct sandbox *sb, int status, stru
 		error_set(e, 0, "%s%s%s: exit status %d", loc ? loc : "", loc ? ": " : "", what,
 			  status);
 	free(what);
+	/* The limit that stopped it, when one did: the status alone does not say. */
+	if (status && sb->limit_note[0] &&
+	    strlen(e->msg) + strlen(sb->limit_note) + 3 < sizeof(e->msg))
+		strcat(strcat(e->msg, ": "), sb->limit_note);
 	return -1;
 }
 
@@ -213,6 +216,42 @@ static void report_start(const struct rt *rt, const char *key, json_t *spec)
 	free(what);
 }
 
+/* 1 if the JSON array a holds the string s. */
+static int has_string(json_t *a, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* What only df2make's --allow grants is refused unless the spec also
+ * says it was granted: build.mk is a user file, and the runtime must not
+ * be the one widening what a step may do (docs/security.md). */
+static int check_grants(json_t *spec, struct error *e)
+{
+	static const struct {
+		const char *field, *value, *grant;
+	} need[] = {{"network", "host", "network.host"},
+		    {"security", "insecure", "security.insecure"}};
+	json_t *granted = json_object_get(spec, "entitlements");
+
+	for (size_t i = 0; i < LEN(need); i++) {
+		const char *v = json_string_value(json_object_get(spec, need[i].field));
+		if (v && strcmp(v, need[i].value) == 0 && !has_string(granted, need[i].grant))
+			return error_set(e, 0,
+					 "%s %s: %s is not allowed (the spec does not grant it; "
+					 "df2make --allow %s does)",
+					 need[i].field, v, need[i].grant, need[i].grant);
+	}
+	return 0;
+}
+
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
 		    struct progress_timing *t, long long t0, struct error *e)
@@ -220,6 +259,8 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	int status = 0, r;
 
 	report_start(rt, key, spec);
+	if (check_grants(spec, e) < 0)
+		return -1;
 	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
 	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
 		return -1;
@@ -227,12 +268,16 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	r = sandbox_run(sb, &status, e);
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
+	progress_timing_note(t, "net", sb->net.timing);
 	cleanup_step_dir(rt, key);
 	if (r < 0)
 		return -1;
 	if (check_status(spec, sb, status, e) < 0) {
-		char why[32];
-		snprintf(why, sizeof(why), "exit status %d", status);
+		char why[160];
+		if (status)
+			snprintf(why, sizeof(why), "exit status %d", status);
+		else
+			snprintf(why, sizeof(why), "%s", sb->limit_note);
 		progress_step_end(rt, key, t0, why);
 		return -2; /* the command failed: e says how, no "RUN step" context */
 	}

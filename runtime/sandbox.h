@@ -1,12 +1,17 @@
 /* sandbox: a RUN step's set-up as a list of operations (bubblewrap's
  * SetupOp), built from the spec without touching the system so it can be
- * printed and unit-tested, then executed in a child in new namespaces. */
+ * printed and unit-tested, then executed in a child in new namespaces.
+ * Code by process: sandbox_plan.c (the parent, before the clone),
+ * sandbox_parent.c (the parent while the child runs), sandbox_child.c
+ * (inside the namespaces); sandbox_int.h is what they share. */
 #ifndef DF_SANDBOX_H
 #define DF_SANDBOX_H
 #include <jansson.h>
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "netns.h"
+#include "reslimit.h"
 #include "util.h"
 
 struct rt;
@@ -62,13 +67,17 @@ struct sandbox {
 	size_t nops;
 	struct strlist argv, env; /* env: K=V; secrets with env= are appended */
 	char *user, *workdir, *hostname;
-	int net_none, insecure;
-	struct strlist stubs;  /* filled by sandbox_run: mount points it created */
-	int signo;	       /* set by sandbox_run: the signal that killed the command */
-	int userns;	       /* child side: inside a user namespace (userxattr, no gid=5) */
-	char setup_timing[64]; /* DF2MAKE_TIMING: init's set-up "wall/cpu" ms */
-	int outfd, errfd;      /* child side: the command's stdout/stderr (pipe write
-				  ends), -1 to inherit the runtime's */
+	struct netns net; /* the step's network (netns.h) */
+	int insecure;
+	struct strlist stubs;	   /* filled by sandbox_run: mount points it created */
+	int signo;		   /* set by sandbox_run: the signal that killed the command */
+	int userns;		   /* child side: inside a user namespace (userxattr, no gid=5) */
+	char setup_timing[64];	   /* DF2MAKE_TIMING: init's set-up "wall/cpu" ms */
+	int outfd, errfd;	   /* child side: the command's stdout/stderr (pipe write
+				      ends), -1 to inherit the runtime's */
+	struct reslimit limits;	   /* pids, memory, ulimits (spec "limits") */
+	struct reslimit_cgroup cg; /* set by sandbox_run: the step's cgroups */
+	char limit_note[128];	   /* set by sandbox_run: the limit that stopped it, or "" */
 };
 
 /* Builds the set-up list from a run spec (no system changes). Call

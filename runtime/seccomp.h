@@ -1,7 +1,8 @@
 /* seccomp: the RUN command's syscall filter, after Docker's default
  * profile for the default capability set: what that profile refuses is
  * refused here with EPERM (clone3 with ENOSYS, so libc falls back to
- * clone, whose namespace flags are checked). */
+ * clone, whose namespace flags are checked), and so are AF_PACKET and
+ * AF_VSOCK sockets. */
 #ifndef DF_SECCOMP_H
 #define DF_SECCOMP_H
 

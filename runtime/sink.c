@@ -8,6 +8,7 @@
 
 #include "blob.h"
 #include "error.h"
+#include "fsutil.h"
 #include "sink.h"
 #include "util.h"
 
@@ -22,20 +23,11 @@ const char *sink_suffix(const char *compress)
 
 static int sink_emit(struct sink *s, const void *p, size_t n)
 {
-	const char *c = p;
-
 	sha256_update(&s->blob, p, n);
 	s->size += (long long)n;
-	while (n) {
-		ssize_t k = write(s->fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			s->failed_errno = errno;
-			return -1;
-		}
-		c += k;
-		n -= (size_t)k;
+	if (write_all(s->fd, p, n) < 0) {
+		s->failed_errno = errno;
+		return -1;
 	}
 	return 0;
 }

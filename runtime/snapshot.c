@@ -25,22 +25,45 @@
 /* The legacy mount(2) data argument is cut at one page. */
 #define MOUNT_DATA_MAX 4095
 
+/* Each entry an object with a "dir" string: a torn or hand-edited file
+ * must not become a chain with holes. */
+static int chain_valid(json_t *chain, const char *path, struct error *e)
+{
+	size_t i;
+	json_t *ent;
+
+	if (!json_is_array(chain))
+		return error_set(e, 0, "read %s: not a JSON array", path);
+	json_array_foreach(chain, i, ent)
+	{
+		if (!json_is_string(json_object_get(ent, "dir")))
+			return error_set(e, 0, "read %s: entry %zu has no \"dir\"", path, i);
+	}
+	return 0;
+}
+
 json_t *chain_read(const struct rt *rt, const char *key, struct error *e)
 {
-	char *path = rt_path(rt, key, "/chain.json");
+	char *path = rt_path(rt, key, "/chain.json"), *text = NULL;
 	json_error_t jerr;
-	json_t *chain = json_load_file(path, 0, &jerr);
+	json_t *chain = NULL;
+	size_t len;
 
-	if (!chain) {
-		int code = errno;
-		/* jerr.text already carries strerror(). */
-		error_set(e, 0, "%s", jerr.text);
-		e->code = code;
-	} else if (!json_is_array(chain)) {
-		error_set(e, 0, "read %s: not a JSON array", path);
+	if (read_file(path, &text, &len, e) < 0) {
+		if (e->code == ENOENT)
+			error_set(e, ENOENT, "unable to open %s", path);
+	} else {
+		chain = json_loadb(text, len, 0, &jerr);
+		if (!chain) {
+			error_set(e, 0, "read %s: %s (torn or not JSON)", path, jerr.text);
+			e->code = EINVAL;
+		}
+	}
+	if (chain && chain_valid(chain, path, e) < 0) {
 		json_decref(chain);
 		chain = NULL;
 	}
+	free(text);
 	free(path);
 	return chain;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "sshproxy.h"
 
 static int unix_addr(struct sockaddr_un *a, const char *path)
@@ -36,15 +37,7 @@ static int pump(int from, int to)
 		return 1;
 	if (n <= 0)
 		return 0;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(to, buf + off, (size_t)(n - off));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return 0;
-		off += w;
-	}
-	return 1;
+	return write_all(to, buf, (size_t)n) == 0;
 }
 
 /* One connection. An end of file from one side is passed on as a

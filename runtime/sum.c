@@ -5,6 +5,7 @@
  * when it changes, so make's re-stat skips the COPY after a mere touch. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "sha256.h"
 #include "ignore.h"
 #include "match.h"
+#include "mkquote.h"
 #include "rt.h"
 #include "util.h"
 
@@ -133,34 +136,53 @@ static int sum_sources(struct sumstate *s, const struct ignore *ig, struct error
 	return r;
 }
 
-/* Appends path escaped for a make rule. */
-static void add_escaped(struct buf *b, const char *path)
+/* make cannot name some paths (a newline, `;`, `%`, ...: lib/mkquote.h).
+ * Such a path is listed as STATE/KEY.in/HASH, a symlink to it: make stats
+ * through the link, so an edit, a replacement or a deletion of the file is
+ * noticed as if make could name it. Only the sum of KEY (under KEY's lock)
+ * writes KEY.in, and a link already right is kept. */
+static int dep_alias(const struct rt *rt, const char *key, const char *abs, char **out,
+		     struct error *e)
 {
-	for (const char *p = path; *p; p++) {
-		if (*p == '$')
-			buf_adds(b, "$$");
-		else if (strchr(" \t#:\\*?[]", *p))
-			buf_printf(b, "\\%c", *p);
-		else
-			buf_addn(b, p, 1);
+	char hex[65], *dir = rt_path(rt, key, ".in"), *link, cur[PATH_MAX];
+	ssize_t n;
+	int r = 0;
+
+	sha256_hex(abs, strlen(abs), hex);
+	hex[32] = '\0';
+	link = path_join(dir, hex);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		r = error_set(e, errno, "mkdir %s", dir);
+	n = r == 0 ? readlink(link, cur, sizeof(cur) - 1) : -1;
+	if (r == 0 && (n < 0 || (size_t)n != strlen(abs) || memcmp(cur, abs, (size_t)n) != 0)) {
+		if (unlink(link) < 0 && errno != ENOENT)
+			r = error_set(e, errno, "unlink %s", link);
+		else if (symlink(abs, link) < 0)
+			r = error_set(e, errno, "symlink %s", link);
 	}
+	free(dir);
+	if (r < 0)
+		free(link);
+	else
+		*out = link;
+	return r;
 }
 
-/* make cannot name a path holding a newline, ';' or '|' in a rule, nor
- * '%' in a target (it would be a pattern rule; every input is also an empty
- * rule's target): such a path is replaced by its nearest parent directory
- * that it can name (an added or removed entry still changes that
- * directory's mtime). */
-static void unnameable_to_dir(char *abs)
+/* Appends " \\\n  NAME" to the prerequisites and "NAME:\n" to the empty
+ * rules for one context path (abs), through an alias if need be. */
+static int add_dep(const struct rt *rt, const char *key, const char *abs, struct buf *pre,
+		   struct buf *rules, struct error *e)
 {
-	char *bad;
+	char *alias = NULL;
 
-	while ((bad = strpbrk(abs, "\n;|%")) != NULL) {
-		char *slash = bad;
-		while (slash > abs && *slash != '/')
-			slash--;
-		*(slash > abs ? slash : slash + 1) = '\0';
-	}
+	if (!mk_name_ok(abs) && dep_alias(rt, key, abs, &alias, e) < 0)
+		return -1;
+	buf_adds(pre, " \\\n  ");
+	mk_name(pre, alias ? alias : abs);
+	mk_name(rules, alias ? alias : abs);
+	buf_adds(rules, ":\n");
+	free(alias);
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -175,33 +197,32 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 {
 	char *target = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
 	struct buf b = {0}, rules = {0};
-	int r;
+	int r = 0;
 
+	if (!mk_name_ok(target) || !mk_name_ok(dfile))
+		r = error_set(e, 0, "state directory %s cannot be named in a make rule", rt->state);
 	if (s->deps.n)
 		qsort(s->deps.v, s->deps.n, sizeof(char *), cmp_str);
 	/* Both files are targets (gcc -MT style): build.mk runs the sum recipe
 	 * for KEY.d, so an edit of any listed file must make KEY.d stale. */
-	add_escaped(&b, target);
-	buf_adds(&b, " ");
-	add_escaped(&b, dfile);
-	buf_adds(&b, ":");
-	for (size_t i = 0; i < s->deps.n; i++) {
+	if (r == 0) {
+		mk_name(&b, target);
+		buf_adds(&b, " ");
+		mk_name(&b, dfile);
+		buf_adds(&b, ":");
+	}
+	for (size_t i = 0; r == 0 && i < s->deps.n; i++) {
+		if (i && strcmp(s->deps.v[i], s->deps.v[i - 1]) == 0)
+			continue;
 		char *abs = strcmp(s->deps.v[i], ".") == 0 ? xstrdup(s->j->context)
 							   : path_join(s->j->context, s->deps.v[i]);
-		unnameable_to_dir(abs);
-		if (i && strcmp(s->deps.v[i], s->deps.v[i - 1]) == 0) {
-			free(abs);
-			continue;
-		}
-		buf_adds(&b, " \\\n  ");
-		add_escaped(&b, abs);
-		add_escaped(&rules, abs);
-		buf_adds(&rules, ":\n");
+		r = add_dep(rt, key, abs, &b, &rules, e);
 		free(abs);
 	}
 	buf_adds(&b, "\n");
 	buf_addn(&b, rules.s ? rules.s : "", rules.len);
-	r = write_atomic(dfile, b.s, b.len, 0644, e);
+	if (r == 0)
+		r = write_atomic(dfile, b.s, b.len, 0644, e);
 	buf_free(&b);
 	buf_free(&rules);
 	free(target);

@@ -8,23 +8,25 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "safeopen.h"
 #include "store.h"
 #include "unpack.h"
 #include "util.h"
 
 #define UNPACK_BLOCK (256 * 1024)
+/* A directory of the layer being unpacked: we made the tree, so a symlink
+ * on the way means the tar planted one. */
+#define UNPACK_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
 
 int unpack_real_root(void)
 {
@@ -119,9 +121,13 @@ static int unpack_copy_data(struct unpack_ctx *c, const char *path, struct error
 	la_int64_t off;
 	int r;
 
+	/* < ARCHIVE_OK, not < ARCHIVE_WARN: a failed write(2) (ENOSPC) is
+	 * only a warning to libarchive, and the layer would be renamed into
+	 * place with a short file in it. */
 	while ((r = archive_read_data_block(c->in, &buf, &size, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(c->out, buf, size, off) < ARCHIVE_WARN)
-			return error_set(e, 0, "write %s: %s", path, archive_error_string(c->out));
+		if (archive_write_data_block(c->out, buf, size, off) < ARCHIVE_OK)
+			return error_set(e, archive_errno(c->out), "write %s: %s", path,
+					 archive_error_string(c->out));
 	if (r != ARCHIVE_EOF)
 		return error_set(e, 0, "read %s: %s", path, archive_error_string(c->in));
 	return 0;
@@ -170,21 +176,11 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 	return r;
 }
 
-static int unpack_openat2(int dirfd, const char *path)
-{
-	struct open_how how = {
-	    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW,
-	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
 /* Marks a directory opaque; creates it (through libarchive's checked
  * path) when the layer had only the marker. */
 static int unpack_opaque(struct unpack_ctx *c, const char *dir, struct error *e)
 {
-	int fd = unpack_openat2(c->rootfd, dir);
+	int fd = safe_open(c->rootfd, dir, UNPACK_DIR_FLAGS, SAFE_BENEATH | SAFE_NO_SYMLINKS);
 
 	if (fd < 0 && errno == ENOENT) {
 		struct archive_entry *d = archive_entry_new();
@@ -194,7 +190,7 @@ static int unpack_opaque(struct unpack_ctx *c, const char *dir, struct error *e)
 		if (archive_write_header(c->out, d) < ARCHIVE_WARN)
 			error_set(e, 0, "%s: %s", dir, archive_error_string(c->out));
 		archive_entry_free(d);
-		fd = unpack_openat2(c->rootfd, dir);
+		fd = safe_open(c->rootfd, dir, UNPACK_DIR_FLAGS, SAFE_BENEATH | SAFE_NO_SYMLINKS);
 	}
 	if (fd < 0)
 		return error_set(e, errno, "opaque directory %s", dir);
@@ -269,29 +265,33 @@ static int unpack_into(const char *root, const char *blob, struct error *e)
 }
 
 /* Unpacks into a fresh temp dir and renames it into place; a loser of the
- * race drops its copy. */
+ * race drops its copy. The temp dir stays locked (tmp_mkdir) until then,
+ * so the sweep of a killed unpacker's leftovers (store_sweep) never takes
+ * a live one. */
 static int unpack_fresh(const char *store, const char *blob_digest, const char *dir,
 			struct error *e)
 {
 	char *parent = xasprintf("%s/layers", store);
-	char *tmp = xasprintf("%s.tmp-XXXXXX", dir);
+	char *tmp = NULL;
 	char *blob = store_blob_path(store, blob_digest);
-	int r = store_private_root(store, e);
+	int r = store_private_root(store, e), fd = -1;
 
 	if (r == 0)
 		r = mkdir_p(parent, 0755, e);
-	if (r == 0 && !mkdtemp(tmp))
-		r = error_set(e, errno, "create %s", tmp);
-	if (r == 0 && chmod(tmp, 0755) < 0)
-		r = error_set(e, errno, "chmod %s", tmp);
+	if (r == 0)
+		store_sweep(store);
+	if (r == 0 && (fd = tmp_mkdir(dir, &tmp, e)) < 0)
+		r = -1;
 	if (r == 0)
 		r = unpack_into(tmp, blob, e);
 	if (r == 0 && rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = error_set(e, errno, "rename %s to %s", tmp, dir);
-	if (access(tmp, F_OK) == 0) {
+	if (tmp && access(tmp, F_OK) == 0) {
 		struct error ignored;
 		remove_tree(tmp, &ignored);
 	}
+	if (fd >= 0)
+		close(fd);
 	free(parent);
 	free(tmp);
 	free(blob);

@@ -5,14 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "safeopen.h"
 #include "user.h"
 #include "util.h"
 
@@ -27,8 +26,6 @@ struct entry {
  * were "/": ".." and absolute symlinks cannot leave the rootfs. */
 static FILE *open_in_root(const char *root, const char *path, struct error *e)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int fd;
 	FILE *f;
@@ -37,7 +34,7 @@ static FILE *open_in_root(const char *root, const char *path, struct error *e)
 		error_set(e, errno, "open rootfs %s", root);
 		return NULL;
 	}
-	fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	fd = safe_open(rootfd, path, O_RDONLY, SAFE_IN_ROOT);
 	if (fd < 0)
 		error_set(e, errno, "open %s in %s", path, root);
 	close(rootfd);

@@ -26,5 +26,7 @@ CONTEXT := @CONTEXT@
 OUTPUT := @OUTPUT@
 # The runtime never reads its own output or state as build context.
 export DF2MAKE_OUTPUT := @OUTPUT_VALUE@
+# Steps found in this exported cache are restored, not run (--cache-from).
+export DF2MAKE_CACHE_FROM := @CACHE_FROM@
 
 all: $(OUTPUT)

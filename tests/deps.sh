@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing df2make needs on Debian 12. As root it
 # runs apt-get; otherwise it names the packages and fails.
-# --build-only: what building df2make and the demo's base images need.
+# --build-only: what building df2make and the demo's base images need,
+# and what running its RUN steps needs.
 set -eu
 # The static archives df2make and df2make-runtime link (configure: --enable-static-libs);
 # libc6-dev's libc.a links df2make fully static (-static-pie).
 static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev libc6-dev)
 build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
-      libyaml-dev libssl-dev zlib1g-dev libcurl4-openssl-dev "${static[@]}" mmdebstrap busybox-static)
+      libyaml-dev libssl-dev zlib1g-dev libcurl4-openssl-dev "${static[@]}" mmdebstrap busybox-static
+      slirp4netns) # the default RUN network (runtime/netns.c): the demo's RUNs need it
 pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
       docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2
       docker-registry apache2-utils openssl)

@@ -15,7 +15,7 @@
 #   setup.sh     run (sh, cwd = the copied context) before building, for what
 #                git cannot store: modes, hardlinks, empty dirs, tars, fifos
 #   expect-fail  both builds must fail (its text says why)
-#   expect-fail-df2make  current BuildKit (REFERENCE.md) rejects the build but
+#   expect-fail-df2make  current BuildKit (v0.13 and later) rejects the build but
 #                the local Docker 20.10 BuildKit accepts it: df2make must
 #                fail; docker's result is only reported (skipped in docker mode)
 #   ignore       globs of paths (no leading /) left out of the comparison,

@@ -9,10 +9,18 @@
  *   probe sleep SECONDS   sleep
  *   probe sock PATH TEXT  connect to a unix socket, send TEXT, print the reply
  *   probe deny            "NAME: result" of syscalls a seccomp filter refuses
- *   probe thread          start and join a thread ("thread: ok") */
+ *   probe thread          start and join a thread ("thread: ok")
+ *   probe connect IP PORT  TCP connect (3 s at most): "connect IP PORT: ok REPLY" or why not
+ *   probe sockets         "NAME: result" of socket/socketpair with packet and vsock
+ *   probe udp IP PORT TEXT  send TEXT in one datagram (broadcast allowed): "udp IP PORT: sent" or
+ * why not */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -198,6 +206,81 @@ static int deny(void)
 	return 0;
 }
 
+static int sockets(void)
+{
+	int sv[2];
+
+	result("socket-packet", socket(AF_PACKET, SOCK_RAW, 0));
+	result("socket-vsock", socket(AF_VSOCK, SOCK_STREAM, 0));
+	result("socketpair-packet", socketpair(AF_PACKET, SOCK_RAW, 0, sv));
+	result("socketpair-vsock", socketpair(AF_VSOCK, SOCK_STREAM, 0, sv));
+	result("socket-inet", socket(AF_INET, SOCK_STREAM, 0));
+	result("socketpair-unix", socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	return 0;
+}
+
+/* A non-blocking connect given 3 seconds: a dropped SYN reads "timed out". */
+static int connect_within(int fd, const struct sockaddr *a, socklen_t len)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, a, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -1;
+	if (poll(&p, 1, 3000) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+static int tcp(const char *ip, const char *port)
+{
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(atoi(port))};
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(atoi(port))};
+	int v6 = strchr(ip, ':') != NULL, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	char buf[256] = "";
+	ssize_t n = 0;
+
+	if (v6 ? inet_pton(AF_INET6, ip, &a6.sin6_addr) != 1
+	       : inet_pton(AF_INET, ip, &a4.sin_addr) != 1)
+		return fprintf(stderr, "probe: bad address %s\n", ip), 2;
+	if (fd < 0 || (v6 ? connect_within(fd, (struct sockaddr *)&a6, sizeof(a6))
+			  : connect_within(fd, (struct sockaddr *)&a4, sizeof(a4))) < 0) {
+		printf("connect %s %s: %s\n", ip, port, strerror(errno));
+		return 1;
+	}
+	fcntl(fd, F_SETFL, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("connect %s %s: ok %s\n", ip, port, buf);
+	close(fd);
+	return 0;
+}
+
+static int udp(const char *ip, const char *port, const char *text)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(port))};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), on = 1;
+
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return fprintf(stderr, "probe: bad address %s\n", ip), 2;
+	setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on));
+	if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		printf("udp %s %s: %s\n", ip, port, strerror(errno));
+		return 1;
+	}
+	printf("udp %s %s: sent\n", ip, port);
+	return 0;
+}
+
 static void *thread_main(void *arg)
 {
 	return arg;
@@ -214,12 +297,34 @@ static int thread(void)
 	return r != 0;
 }
 
+/* "hog MB": allocates and touches MB mebibytes (a memory hog for the
+ * --memory tests); exits 1 when an allocation fails. */
+static int hog(long mb)
+{
+	for (long i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) {
+			printf("hog: malloc failed after %ld MiB\n", i);
+			return 1;
+		}
+		memset(p, 1, 1 << 20);
+	}
+	printf("hog: %ld MiB\n", mb);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "see") == 0)
 		return see(argc, argv);
 	if (argc == 2 && strcmp(argv[1], "deny") == 0)
 		return deny();
+	if (argc == 2 && strcmp(argv[1], "sockets") == 0)
+		return sockets();
+	if (argc == 5 && strcmp(argv[1], "udp") == 0)
+		return udp(argv[2], argv[3], argv[4]);
+	if (argc == 4 && strcmp(argv[1], "connect") == 0)
+		return tcp(argv[2], argv[3]);
 	if (argc == 2 && strcmp(argv[1], "thread") == 0)
 		return thread();
 	if (argc == 4 && strcmp(argv[1], "sock") == 0)
@@ -234,6 +339,8 @@ int main(int argc, char **argv)
 		kill(getpid(), atoi(argv[2]));
 		return 99;
 	}
+	if (argc == 3 && strcmp(argv[1], "hog") == 0)
+		return hog(atol(argv[2]));
 	if (argc == 3 && strcmp(argv[1], "exit") == 0)
 		return atoi(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "sleep") == 0)

@@ -30,7 +30,7 @@ static FILE *open_conf(const char *name)
 	FILE *f;
 
 	if (!dir)
-		dir = "../shared/conformance";
+		dir = "tests/conformance";
 	path = xasprintf("%s/buildkit/shell/%s", dir, name);
 	f = fopen(path, "r");
 	(void)TAP_OK(f != NULL, "open %s", path);

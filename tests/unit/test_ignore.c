@@ -311,7 +311,7 @@ static void run_load(void)
 	free(ctx);
 	ctx = path_join(root, "ctx2");
 	got = load_used(ctx, NULL, base, &n);
-	want = xasprintf("error: read %s: Is a directory", dir);
+	want = xasprintf("error: %s is a directory, not a regular file", dir);
 	TAP_STREQ(got, want, "load: unreadable ignore file is an error");
 	free(want);
 	free(got);

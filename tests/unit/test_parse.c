@@ -52,7 +52,9 @@ static size_t list_dirs(const char *dir, char ***out)
 	}
 	if (d)
 		closedir(d);
-	qsort(v, n, sizeof(*v), cmp_name);
+	/* qsort's array must not be NULL, even with no element. */
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_name);
 	*out = v;
 	return n;
 }

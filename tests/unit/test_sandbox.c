@@ -3,13 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "fsutil.h"
 #include "rt.h"
+#include "reslimit.h"
 #include "sandbox.h"
 #include "tap.h"
+#include "ulimit.h"
 #include "util.h"
 
 static const struct rt rt = {.state = "/S", .store = "/ST"};
@@ -72,28 +76,98 @@ static void test_base(void)
 	free(all);
 }
 
-static void test_ssh(size_t skip)
+/* A listening unix socket at path (the agent the relay would reach). */
+static int test_socket(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Refusals: no agent unless the spec names a DF2MAKE_SSH_ variable, and
+ * a named one must lead to a socket. */
+static void test_ssh_refused(size_t skip)
 {
 	struct error e = {0};
 	char *got;
 
-	got = plan_tail("{\"args\":[\"x\"],\"env\":[\"SSH_AUTH_SOCK=/mine\"],\"mounts\":["
-			"{\"type\":\"ssh\",\"id\":\"gh\",\"socket\":\"/\",\"target\":\"/s\","
-			"\"mode\":\"0660\",\"uid\":1000,\"gid\":50}]}",
-			skip, &e);
-	TAP_STREQ(got, "bind / /s relay=gh (mode 0660, 1000:50)\nenv SSH_AUTH_SOCK=/mine\n",
-		  "ssh: id, target, mode, uid, gid; SSH_AUTH_SOCK kept when set");
-	free(got);
+	setenv("SSH_AUTH_SOCK", "/tmp/test_sandbox.sock", 1); /* never looked at */
 	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\","
 			"\"required\":true}]}",
 			skip, &e);
-	TAP_STREQ(got, "error: mount 1: ssh gh: required but no agent socket (--ssh gh=...)",
-		  "ssh: required id without a socket");
+	TAP_STREQ(got,
+		  "error: mount 1: ssh gh: required, but no agent was granted (df2make --ssh "
+		  "gh[=SOCKET])",
+		  "ssh: required id not granted");
 	free(got);
-	got =
-	    plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\"}]}", skip, &e);
-	TAP_STREQ(got, "", "ssh: optional id without a socket is skipped");
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\"}]}", skip, &e);
+	TAP_STREQ(got, "", "ssh: not granted: no mount, no SSH_AUTH_SOCK (host's ignored)");
 	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"agent\":\"HOME\"}]}",
+			skip, &e);
+	TAP_STREQ(got, "error: mount 1: ssh default: agent variable HOME is not a DF2MAKE_SSH_ one",
+		  "ssh: only DF2MAKE_SSH_ variables");
+	free(got);
+	unsetenv("DF2MAKE_SSH_x");
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"x\","
+			"\"agent\":\"DF2MAKE_SSH_x\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "error: mount 1: ssh x: no agent socket: $DF2MAKE_SSH_x is empty (df2make --ssh "
+		  "x without a path takes the SSH_AUTH_SOCK make runs with)",
+		  "ssh: granted but the variable is empty");
+	free(got);
+	setenv("DF2MAKE_SSH_x", "/", 1);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"id\":\"x\","
+			"\"agent\":\"DF2MAKE_SSH_x\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "error: mount 1: ssh x: / is not a socket (df2make relays an agent's socket, it "
+		  "does not load key files)",
+		  "ssh: granted path is not a socket");
+	free(got);
+	unsetenv("SSH_AUTH_SOCK");
+}
+
+static void test_ssh(size_t skip)
+{
+	struct error e = {0};
+	char *got, sock[] = "/tmp/test_sandbox.agent";
+	int fd = test_socket(sock);
+
+	if (!TAP_OK(fd >= 0, "a listening unix socket as the agent"))
+		return;
+	setenv("DF2MAKE_SSH_gh", sock, 1);
+	got = plan_tail("{\"args\":[\"x\"],\"env\":[\"SSH_AUTH_SOCK=/mine\"],\"mounts\":["
+			"{\"type\":\"ssh\",\"id\":\"gh\",\"agent\":\"DF2MAKE_SSH_gh\",\"target\":"
+			"\"/s\",\"mode\":\"0660\",\"uid\":1000,\"gid\":50}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "bind /tmp/test_sandbox.agent /s relay=gh (mode 0660, 1000:50)\n"
+		  "env SSH_AUTH_SOCK=/mine\n",
+		  "ssh: id, target, mode, uid, gid; SSH_AUTH_SOCK kept when set");
+	free(got);
+	setenv("DF2MAKE_SSH_default", sock, 1);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"agent\":"
+			"\"DF2MAKE_SSH_default\"}]}",
+			skip, &e);
+	TAP_STREQ(got,
+		  "bind /tmp/test_sandbox.agent /run/buildkit/ssh_agent.0 relay=default (mode "
+		  "0600, 0:0)\n"
+		  "env SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
+		  "ssh: relayed agent socket (mode 0600 root) + SSH_AUTH_SOCK");
+	free(got);
+	close(fd);
+	unlink(sock);
+	test_ssh_refused(skip);
 }
 
 static void test_seed_ignore(size_t skip)
@@ -148,7 +222,9 @@ static void test_mounts(size_t skip)
 	    got,
 	    "view,discard abc:/ /v\n"
 	    "bind,ro /ctx:sub /w/rel\n"
-	    "bind,locked /ST/cache/ebc372a1c9f0ee32803d1ef5dc06a690 /root/.cache (mode 0700, 5:6)\n"
+	    /* sha256("/root/.cache\nscratch owner 700 5:6"): the owner is part of the
+	     * cache's identity */
+	    "bind,locked /ST/cache/bdbdd1ec689e26af8a1c72e38bbaa0e1 /root/.cache (mode 0700, 5:6)\n"
 	    "tmpfs /a/b/c (size=1024)\n",
 	    "mounts sorted by depth, relative target joined with workdir");
 	free(got);
@@ -170,12 +246,23 @@ static void test_mounts(size_t skip)
 	       "required secret missing: %s", got);
 	free(got);
 	unlink(src);
-	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"ssh\",\"socket\":\"/\"}]}", skip,
-			&e);
+	setenv("TEST_SANDBOX_TOK", "from-env", 1);
+	unsetenv("TEST_SANDBOX_UNSET");
+	got = plan_tail(
+	    "{\"args\":[\"x\"],\"mounts\":["
+	    "{\"type\":\"secret\",\"id\":\"t\",\"src\":{\"env\":\"TEST_SANDBOX_TOK\"}},"
+	    "{\"type\":\"secret\",\"id\":\"u\",\"src\":{\"env\":\"TEST_SANDBOX_UNSET\"}}]}",
+	    skip, &e);
+	TAP_STREQ(got, "file,ro /run/secrets/t (8 bytes, mode 0400, 0:0)\n",
+		  "secret from an environment variable; an unset one is a missing secret");
+	free(got);
+	got = plan_tail("{\"args\":[\"x\"],\"mounts\":[{\"type\":\"secret\",\"id\":\"u\","
+			"\"required\":true,\"src\":{\"env\":\"TEST_SANDBOX_UNSET\"}}]}",
+			skip, &e);
 	TAP_STREQ(got,
-		  "bind / /run/buildkit/ssh_agent.0 relay=default (mode 0600, 0:0)\n"
-		  "env SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0\n",
-		  "ssh: relayed agent socket (mode 0600 root) + SSH_AUTH_SOCK");
+		  "error: mount 1: secret u: required but not provided: $TEST_SANDBOX_UNSET is not "
+		  "set",
+		  "required secret from an unset variable");
 	free(got);
 	test_ssh(skip);
 	test_seed_ignore(skip);
@@ -200,6 +287,70 @@ static void test_caps(void)
 	TAP_STREQ(hex, "00000000a80425fb", "Docker's default capability set");
 }
 
+/* The spec's "limits" as the runtime reads them, in one line. */
+static char *limits_of(const char *json)
+{
+	json_t *spec = json_loads(json, 0, NULL);
+	struct reslimit l;
+	struct error e = {0};
+	char *s;
+
+	if (reslimit_plan(&l, spec, &e) < 0)
+		s = xasprintf("error: %s", e.msg);
+	else {
+		s = xasprintf("pids=%lld memory=%lld", l.pids, l.memory);
+		for (size_t i = 0; i < l.nulimits; i++) {
+			char *t =
+			    xasprintf("%s %s=%lld:%lld", s, ulimit_name(l.ulimits[i].resource),
+				      (long long)l.ulimits[i].soft, (long long)l.ulimits[i].hard);
+			free(s);
+			s = t;
+		}
+	}
+	json_decref(spec);
+	return s;
+}
+
+static void test_limits(void)
+{
+	static const char *cases[][2] = {
+	    {"{}", "pids=4096 memory=0"},
+	    {"{\"limits\":{\"pids\":-1}}", "pids=0 memory=0"},
+	    {"{\"limits\":{\"memory\":67108864,\"pids\":50,\"ulimits\":[{\"name\":\"nofile\","
+	     "\"soft\":100,\"hard\":200}]}}",
+	     "pids=50 memory=67108864 nofile=100:200"},
+	    {"{\"limits\":{\"ulimits\":[{\"name\":\"nofile\",\"soft\":3,\"hard\":2}]}}",
+	     "error: spec: bad ulimit 0"},
+	    {"{\"limits\":{\"ulimits\":[{\"name\":\"bogus\",\"soft\":1,\"hard\":1}]}}",
+	     "error: spec: bad ulimit 0"},
+	    {"{\"limits\":{\"memory\":\"1g\"}}", "error: spec: bad limits"},
+	};
+	static const char *args[][2] = {
+	    {"nofile=1024:2048", "nofile 1024 2048"},
+	    {"core=0", "core 0 0"},
+	    {"stack=-1", "stack -1 -1"},
+	    {"nproc=10:-1", "nproc 10 -1"},
+	    {"nofile", "want NAME=SOFT[:HARD], not 'nofile'"},
+	    {"nofile=-1:10", "'nofile=-1:10': soft limit must be less than or equal to hard limit"},
+	    {"files=1", "unknown ulimit 'files'"},
+	};
+
+	for (size_t i = 0; i < LEN(cases); i++) {
+		char *got = limits_of(cases[i][0]);
+		TAP_STREQ(got, cases[i][1], "limits %s", cases[i][0]);
+		free(got);
+	}
+	for (size_t i = 0; i < LEN(args); i++) {
+		struct ulimit u;
+		char err[256], got[300];
+		if (ulimit_parse(args[i][0], &u, err, sizeof(err)) == 0)
+			snprintf(got, sizeof(got), "%s %lld %lld", u.name, u.soft, u.hard);
+		else
+			snprintf(got, sizeof(got), "%s", err);
+		TAP_STREQ(got, args[i][1], "--ulimit %s", args[i][0]);
+	}
+}
+
 int main(void)
 {
 	size_t skip = base_lines();
@@ -207,5 +358,6 @@ int main(void)
 	test_base();
 	test_mounts(skip);
 	test_caps();
+	test_limits();
 	return tap_done();
 }

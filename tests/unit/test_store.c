@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -129,6 +130,48 @@ static void test_lookup(const char *s)
 	free(ref);
 }
 
+/* tmp_sweep takes what a killed writer left (no lock), never a live temp
+ * (its writer holds the lock), nor other names. */
+static void test_tmp_sweep(const char *s)
+{
+	char *dir = xasprintf("%s/sweep", s), *base = xasprintf("%s/sweep/", s);
+	char *live = NULL, *livedir = NULL, *p;
+	struct error e;
+	int fd, dfd, n;
+
+	mkdir_p(dir, 0755, &e);
+	fd = tmp_open(base, &live, &e);
+	dfd = tmp_mkdir(base, &livedir, &e);
+	TAP_OK(fd >= 0 && dfd >= 0, "tmp_open and tmp_mkdir make locked temps");
+	p = xasprintf("%s/.tmp-dead01", dir);
+	put(p, "stale");
+	free(p);
+	p = xasprintf("%s/x.tmp-dead02", dir);
+	mkdir_p(p, 0755, &e);
+	free(p);
+	p = xasprintf("%s/x.tmp-dead02/f", dir);
+	put(p, "in a stale temp dir");
+	free(p);
+	p = xasprintf("%s/keep", dir);
+	put(p, "not a temp");
+	free(p);
+	n = tmp_sweep(dir, "");
+	TAP_OK(n == 2, "sweep removed the two stale temps (%d)", n);
+	TAP_OK(access(live, F_OK) == 0 && access(livedir, F_OK) == 0, "the live temps stay");
+	p = xasprintf("%s/keep", dir);
+	TAP_OK(access(p, F_OK) == 0, "other names stay");
+	free(p);
+	close(fd);
+	close(dfd);
+	n = tmp_sweep(dir, "");
+	TAP_OK(n == 2 && access(live, F_OK) < 0 && access(livedir, F_OK) < 0,
+	       "once their writers are gone they are swept too (%d)", n);
+	free(live);
+	free(livedir);
+	free(base);
+	free(dir);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/test_store.XXXXXX";
@@ -140,6 +183,7 @@ int main(void)
 	test_paths(s);
 	test_default_dir();
 	test_lookup(s);
+	test_tmp_sweep(s);
 	remove_tree(s, &e);
 	return tap_done();
 }

@@ -26,10 +26,16 @@ like "$(grep ' pack ' build.mk)" '"output":\{"type":"oci","dest":"out/oci"\}' "t
 like "$(grep "^	@'" build.mk | head -1)" "'-f' '$T/ctx/Dockerfile' '--target' 'B' '-o' 'type=oci,dest=out/oci' '--store' '$T/s'.* '$T/ctx' >" \
 	"the remake rule replays the arguments with absolute paths"
 check "the target's stage only" bash -c "! grep -q 'COPY --from' build.mk"
+"$DF2MAKE" --store "$T/s" -o type=oci,dest=o.tar,tar=false ctx >build.mk 2>"$T/err"
+like "$(grep ' pack ' build.mk)" '"output":\{"type":"oci","dest":"o.tar","tar":false\}' \
+	"-o type=oci,tar=false reaches the pack spec"
+like "$(grep "^	@'" build.mk | head -1)" "'-o' 'type=oci,dest=o.tar,tar=false'" "... and is replayed"
+"$DF2MAKE" --store "$T/s" -o type=docker,dest=img.tar,tar=true ctx >"$T/out" 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:df2make: -o: tar= applies to type=oci only" "tar= with another type is refused"
 "$DF2MAKE" --store "$T/s" -o type=docker,dest=img.tar ctx >build.mk 2>"$T/err"
 like "$(grep ' pack ' build.mk)" '"output":\{"type":"tar","dest":"img.tar"\}' "type=docker writes a tar"
 "$DF2MAKE" --store "$T/s" --state "$T/50%" ctx >"$T/out" 2>"$T/err"
-like "$(cat "$T/err")" "cannot be a make target" "a state directory make cannot name is refused"
+like "$(cat "$T/err")" "cannot be named in a Makefile" "a state directory make cannot name is refused"
 echo "top-secret-content" >"$T/secret.txt"
 printf 'FROM scratch\nRUN --mount=type=secret,id=tok cat /run/secrets/tok\n' >"$T/ctx/Dockerfile.s"
 "$DF2MAKE" --store "$T/s" -f ctx/Dockerfile.s --secret id=tok,src=secret.txt ctx >build.mk 2>"$T/err"

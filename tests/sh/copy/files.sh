@@ -49,7 +49,23 @@ copy '{"srcs":["a.txt","b.txt"],"dest":"/two"}'
 like "$?:$(errmsg)" '^1:.*more than one source file, the destination must be a directory and end with a /' \
 	"several sources need a /-terminated dest"
 copy '{"srcs":["*.txt"],"dest":"/w"}'
-like "$?:$(errmsg)" '^1:.*must be a directory and end with a /' "a wildcard needs a /-terminated dest"
+like "$?:$(errmsg)" '^1:.*must be a directory and end with a /' \
+	"a wildcard matching several files needs a /-terminated dest"
+check "  and copies none of them" test ! -e "$(up /w)"
+# A wildcard with one match is one source: the file is written as dest
+# (issue 15.7: `COPY f1?txt /single`), for every wildcard form.
+echo one >"$C/f1.txt"
+n=0
+for pat in 'f1?txt' 'f1*' '*1.txt' 'f[1].txt' 'f[0-1].txt' 'f[^2].txt' 'f1.tx?'; do
+	n=$((n + 1))
+	copy '{"srcs":["'"$pat"'"],"dest":"/single'$n'"}'
+	is "$?:$(cat "$(up /single$n)" 2>&1)" "0:one" "COPY $pat /single$n (one match) writes the file /single$n"
+done
+copy '{"srcs":["d*"],"dest":"/onedir"}'
+is "$?:$(tree "$(up /onedir)")" "0:sub d 755 0:0 
+sub/y f 644 0:0 
+x f 644 0:0 " "a wildcard matching one directory copies its contents to a non-slash dest"
+rm "$C/f1.txt"
 echo file >"$R/afile"
 copy '{"srcs":["dir"],"dest":"/afile"}'
 like "$?:$(errmsg)" '^1:.*cannot copy to non-directory' "a directory onto a file is an error"

@@ -29,6 +29,18 @@ is "$(cd "$(up /e4)" && find . | LC_ALL=C sort | tr '\n' ' ')" ". ./y ./y/f.txt 
 	"--exclude of a subdirectory, relative to the source"
 copy '{"srcs":["x"],"dest":"/e5/","excludes":["x/y/*.md"]}'
 check "--exclude relative to the context root" test ! -e "$(up /e5/y/no.md)"
+copy '{"srcs":["docs"],"dest":"/n1/","excludes":["*.txt","!keep.txt"]}'
+is "$(ls -A "$(up /n1)" | tr '\n' ' ')" "keep.txt " "--exclude=!pattern re-includes, as in .dockerignore"
+copy '{"srcs":["x"],"dest":"/n2/","excludes":["y","!y/z/g.txt"]}'
+is "$(cd "$(up /n2)" && find . | LC_ALL=C sort | tr '\n' ' ')" ". ./y ./y/z ./y/z/g.txt " \
+	"an excluded directory is walked for a later ! exception below it"
+copy '{"srcs":["docs"],"dest":"/n3/","excludes":["!keep.txt","*.txt"]}'
+is "$(ls -A "$(up /n3)")" "" "the last matching pattern wins (an exception before the exclude does nothing)"
+copy '{"srcs":["*"],"dest":"/n4/","excludes":["*.txt","!plain.txt"]}'
+is "$(test -f "$(up /n4/plain.txt)" && echo kept):$(test -e "$(up /n4/a.txt)" || echo gone)" \
+	"kept:gone" "--exclude with ! on wildcard matches"
+copy '{"srcs":["docs"],"dest":"/n5/","excludes":["!"]}'
+like "$?:$(errmsg)" '^1:.*illegal exclusion pattern: "!"' "a lone ! is refused as by patternmatcher"
 copy '{"srcs":["docs"],"dest":"/e6/","excludes":["[z"]}'
 like "$?:$(errmsg)" '^1:.*invalid --exclude pattern' "a malformed --exclude fails"
 copy '{"srcs":[],"heredocs":[{"name":"EOF","content":"hello\nworld\n"}],"dest":"/h/"}'

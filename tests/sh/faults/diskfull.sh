@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Disk full: a small tmpfs as the state dir (a COPY, then a layer that do
-# not fit) and as the output dir (pack). Each fails with a clear ENOSPC
+# not fit), as the output dir (pack) and as the store (an import's blob,
+# then a FROM's unpacked layer). Each fails with a clear ENOSPC
 # message, leaves no stamp and no temp file, and the next make after the
 # tmpfs grows succeeds.
 # Runs in its own mount namespace so the tmpfs mounts vanish with it.
@@ -66,4 +67,39 @@ mount -o remount,size=64m "$D/out"
 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "after space is freed pack succeeds"
 check "and the image is complete" tar_has "$D/out/image.tar" manifest.json index.json
+
+# 4. import into a full store: the blob does not fit.
+S4=$T/store4
+tmpfs_at "$S4" 1m
+mkdir -p "$T/big4" && head -c 3000000 /dev/urandom >"$T/big4/big"
+tar -C "$T/big4" -cf "$T/big4.tar" .
+out=$("$RT" --store "$S4" import "$T/big4.tar" big:1 2>&1)
+is "$?" 1 "import into a full store: fails"
+like "$out" "No space left on device" "with an ENOSPC message"
+is "$(temps "$S4/blobs/sha256")$(ls -A "$S4/blobs/sha256")$(ls -A "$S4/refs" 2>/dev/null)" "" \
+	"no blob, no temp, no image in the store"
+mount -o remount,size=64m "$S4"
+out=$("$RT" --store "$S4" import "$T/big4.tar" big:1 2>&1)
+is "$?" 0 "after space is freed the import succeeds"
+
+# 5. FROM into a full store: the blob fits, its unpacked layer does not.
+S5=$T/store5
+tmpfs_at "$S5" 1200k
+mkrootfs "$T/r5" && rm "$T/r5/bin/busybox" && head -c 700000 /dev/urandom >"$T/r5/big"
+tar -C "$T/r5" -cf "$T/r5.tar" .
+"$RT" --store "$S5" import "$T/r5.tar" r5 >/dev/null 2>&1
+is "$?" 0 "an image whose blob fits the store"
+D=$T/unpack
+dockerfile "$D" 'FROM r5
+COPY Dockerfile /x'
+saved=$ST ST=$S5
+build "$D"
+ST=$saved
+is "$rc" 2 "FROM whose layer does not fit the store: make fails"
+log_has "$D" "unpack layer .*No space left on device" "with an ENOSPC message"
+is "$(temps "$S5/layers")$(ls -A "$S5/layers")" "" "no layer directory and no temp in layers/"
+mount -o remount,size=64m "$S5"
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?" 0 "after space is freed the build succeeds"
+check "the layer is unpacked whole" cmp -s "$T/r5/big" "$S5/layers/$(jq -r '.[0].diff_id' "$D"/state/*/chain.json | head -1 | cut -c8-)/big"
 done_testing

@@ -10,10 +10,14 @@ base_image || { not_ok "base image import"; done_testing; exit 1; }
 POINTS=${KILL_POINTS:-22}
 
 D=$T/b
+# The background sleep of a RUN, named by this test's pid: the check that no
+# killed sandbox's process survives must not see another test's (two runs
+# of this test at once each saw the other's "sleep 7.77").
+MARK=7.$$
 dockerfile "$D" 'FROM busybox AS build
 COPY src/ /src/
 RUN for i in 1 2 3 4 5; do echo $i >>/src/log; sleep 0.1; done
-RUN (sleep 7.77 &) ; cp -r /src /out && echo made >/out/made
+RUN (sleep '"$MARK"' &) ; cp -r /src /out && echo made >/out/made
 FROM busybox
 WORKDIR /app
 COPY --from=build /out /app/out
@@ -75,7 +79,32 @@ for i in $(seq 1 "$POINTS"); do
 	fi
 done
 is "$bad" 0 "every kill point recovered"
+
+# A kill -9 exactly while pack writes the image (its temp is beside the
+# output): the next make removes that temp. Before, nothing did: a kill
+# point that fell into pack left ".image.tar.tmp.PID" for good (one of the
+# ways this test failed under load, when pack takes longer).
+P=$T/p
+dockerfile "$P" 'FROM busybox
+RUN head -c 30000000 /dev/urandom >/big'
+compile "$P" --compress none
+make -f "$P/build.mk" >"$P/log" 2>&1
+is "$?" 0 "pack kill: reference build"
+pref=$(sha256sum <"$P/image.tar")
+rm -f "$P/image.tar"
+setsid make -f "$P/build.mk" >"$P/log.kill" 2>&1 &
+pg=$!
+for _ in $(seq 1 3000); do
+	compgen -G "$P/.image.tar.tmp*" >/dev/null && break
+	sleep 0.01
+done
+kill -9 -- "-$pg" 2>/dev/null
+wait $pg 2>/dev/null
+check "pack kill: killed while the image temp existed" eval "compgen -G \"$P/.image.tar.tmp*\" >/dev/null"
+make -f "$P/build.mk" >"$P/log" 2>&1
+is "$?:$(sha256sum <"$P/image.tar")" "0:$pref" "pack kill: the next make packs the same image"
+is "$(ls -A "$P" | grep '^\.image')" "" "pack kill: and no temp is left beside it"
 # The killed builds' background processes died with their sandboxes.
-check "no process of a killed sandbox survives" [ -z "$(pgrep -f 'sleep 7.77')" ]
+check "no process of a killed sandbox survives" [ -z "$(pgrep -xf "sleep ${MARK//./\\.}")" ]
 check "no overlay of the state dir in the host mount table" no_state_mounts "$D/state"
 done_testing

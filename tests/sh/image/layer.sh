@@ -91,7 +91,7 @@ touch "$U/new/file" "$U/etc/conf.d/b" "$U/new"
 rt layer k1 '{"parent":"k0","epoch":1000,"compress":"gzip","level":9}'
 is "$(jq -r .digest "$STATE/k1.layer")" "$d1" "same digest after touching files"
 
-# whiteouts judged against the parent chain when KEY has no chain.json
+# whiteouts are judged against the parent chain (KEY's own chain.json is not read)
 rm "$STATE/k1/chain.json"
 rt layer k1 '{"parent":"k0","epoch":1000,"compress":"none"}'
 like "$(tar tf "$L")" "bin/.wh.cat" "parent's chain used when KEY's is missing"
@@ -108,6 +108,18 @@ is "$(jq -c . "$STATE/k3.layer" 2>/dev/null)" '{"empty":true}' "missing upper: e
 mkdir -p "$STATE/k4/upper" && mknod "$STATE/k4/upper/nothere" c 0 0
 rt layer k4 '{"parent":"k0","epoch":0,"compress":"none"}'
 is "$(jq -c . "$STATE/k4.layer")" '{"empty":true}' "only whiteouts of absent paths: empty layer"
+# A lower whose "esc" is a symlink to the host's "/": a whiteout of esc/etc
+# in the upper (esc replaced by a directory) must not ask the host whether
+# /etc exists. Before: lstat followed the link and wrote esc/.wh.etc.
+L5=$T/lower5
+mkdir -p "$L5/real/etc" && ln -s / "$L5/esc"
+mkdir -p "$STATE/k5" && printf '[{"dir":"%s"}]\n' "$L5" >"$STATE/k5/chain.json"
+mkdir -p "$STATE/k6/upper/esc" "$STATE/k6/upper/real"
+mknod "$STATE/k6/upper/esc/etc" c 0 0
+mknod "$STATE/k6/upper/real/etc" c 0 0
+rt layer k6 '{"parent":"k5","epoch":0,"compress":"none"}'
+is "$(tar tf "$STATE/k6/layer.tar" | grep wh | tr '\n' ' ')" "real/.wh.etc " \
+	"a symlink in a lower is not followed to the host: no whiteout for esc/etc"
 out=$(rt layer k1 '{"parent":"k0","compress":"bzip9"}' 2>&1)
 like "$out" "unknown compression" "bad compression refused"
 check "failed layer leaves no KEY.layer" test ! -e "$STATE/k1.layer"

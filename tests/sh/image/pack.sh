@@ -50,13 +50,15 @@ is "$(cat "$T/x/oci-layout")" '{"imageLayoutVersion":"1.0.0"}' "oci-layout"
 cmp -s "$T/x/blobs/sha256/${base_digest#sha256:}" "$STORE/blobs/sha256/${base_digest#sha256:}" && ok "base layer blob reused byte for byte" || not_ok "base layer blob reused byte for byte"
 idx=$T/x/index.json
 is "$(jq -c '[.schemaVersion, .mediaType, .manifests[0].mediaType, .manifests[0].annotations]' "$idx")" \
-	'[2,"application/vnd.oci.image.index.v1+json","application/vnd.oci.image.manifest.v1+json",{"io.containerd.image.name":"docker.io/library/dftest:1","org.opencontainers.image.ref.name":"docker.io/library/dftest:1"}]' "index.json: descriptor and name annotations"
+	'[2,"application/vnd.oci.image.index.v1+json","application/vnd.oci.image.manifest.v1+json",{"io.containerd.image.name":"docker.io/library/dftest:1","org.opencontainers.image.ref.name":"1"}]' \
+	"index.json: the full name in io.containerd.image.name, the tag alone in ref.name (BuildKit)"
 is "$(jq -r '.manifests[0].size' "$idx")" "$(stat -c %s "$T/x/blobs/sha256/${man#sha256:}")" "index: manifest size"
 M=$T/x/blobs/sha256/${man#sha256:}
 is "$(jq -r '.config.digest' "$M")" "sha256:${cfg#blobs/sha256/}" "manifest -> config"
 is "$(jq -c '[.layers[].mediaType]' "$M")" '["application/vnd.oci.image.layer.v1.tar","application/vnd.oci.image.layer.v1.tar+gzip"]' "layer media types"
 is "$(jq -c '[.layers[].digest]' "$M")" "[\"$base_digest\",\"$ldig\"]" "layer digests, base first"
-is "$(jq -c '.[0] | [.RepoTags, (.Layers | length)]' "$T/x/manifest.json")" '[["dftest:1"],2]' "manifest.json: RepoTags, Layers"
+is "$(jq -c '.[0] | [.RepoTags, (.Layers | length)]' "$T/x/manifest.json")" \
+	'[["docker.io/library/dftest:1"],2]' "manifest.json: RepoTags as full names, Layers"
 C=$T/x/$cfg
 is "$(jq -c '.rootfs' "$C")" "{\"type\":\"layers\",\"diff_ids\":[\"$base_diff\",\"$(jq -r .diff_id "$STATE/k1.layer")\"]}" "config rootfs.diff_ids"
 is "$(jq -c '[.created, .architecture, .os, .config.Cmd]' "$C")" '["2023-11-14T22:13:20Z","amd64","linux",["cat","/msg"]]' "config: created from epoch, platform, config"
@@ -73,7 +75,7 @@ else
 	skip "skopeo" "not installed"
 fi
 if command -v umoci >/dev/null; then
-	umoci unpack --image "$T/x:docker.io/library/dftest:1" "$T/bundle" >/dev/null 2>&1
+	umoci unpack --image "$T/x:1" "$T/bundle" >/dev/null 2>&1
 	R=$T/bundle/rootfs
 	is "$(cat "$R/msg" 2>&1)" "hello from df2make" "umoci: file of the new layer"
 	check "umoci: whiteout removed /bin/ls" test ! -e "$R/bin/ls" -a ! -L "$R/bin/ls"
@@ -95,13 +97,29 @@ rt layer k1 '{"parent":"k0","epoch":1700000000,"compress":"gzip"}'
 rt pack k1 "$(spec "$T/image3.tar")"
 is "$(sha "$T/image3.tar")" "$sum1" "rebuilt upper (new inodes, new times): same sha256"
 
-# type=oci: the same layout as a directory
+# type=oci: buildx's OCI archive (a tar, no docker manifest.json), or a
+# layout directory with tar=false, a dest ending in /, or an existing dir
+files() { (cd "$1" && find . -type f ! -name manifest.json | sort | xargs sha256sum); }
+rt pack k1 "$(spec "$T/oci.tar" oci)"
+mkdir -p "$T/o" && tar -C "$T/o" -xf "$T/oci.tar"
+is "$(files "$T/o")" "$(files "$T/x")" "type=oci: an OCI archive with the tar's OCI files"
+check "type=oci: no docker manifest.json in it" test ! -e "$T/o/manifest.json"
+rt pack k1 "$(spec "$T/layout/" oci)"
+is "$(files "$T/layout")" "$(files "$T/x")" "type=oci,dest=DIR/: a layout directory"
 rt pack k1 "$(spec "$T/layout" oci)"
-is "$(cd "$T/layout" && find . -type f | sort | xargs sha256sum)" "$(cd "$T/x" && find . -type f | sort | xargs sha256sum)" "type=oci: same files as the tar"
-rt pack k1 "$(spec "$T/layout" oci)"
-check "type=oci: repack over an existing dir" test -f "$T/layout/index.json"
+check "type=oci: repack over an existing dir keeps it a dir" test -f "$T/layout/index.json"
+rt pack k1 "$(spec "$T/layout2" oci | jq -c '.output.tar = false')"
+is "$(files "$T/layout2")" "$(files "$T/x")" "type=oci,tar=false: a layout directory"
+rt pack k1 "$(spec "$T/oci2.tar" oci '["docker.io/library/dftest:1","example.com/team/app:v2"]')"
 if command -v skopeo >/dev/null; then
 	check "type=oci: skopeo reads the layout" skopeo inspect "oci:$T/layout" >/dev/null
+	is "$(skopeo inspect --config "oci-archive:$T/oci2.tar:v2" 2>&1 | jq -c .config.Cmd 2>&1)" \
+		'["cat","/msg"]' "skopeo finds oci-archive:FILE:TAG by the tag alone"
+fi
+if command -v umoci >/dev/null; then
+	mkdir -p "$T/o2" && tar -C "$T/o2" -xf "$T/oci2.tar"
+	umoci unpack --image "$T/o2:v2" "$T/bundle2" >/dev/null 2>&1
+	is "$(cat "$T/bundle2/rootfs/msg" 2>&1)" "hello from df2make" "umoci unpack --image DIR:TAG (second tag)"
 fi
 
 # type=local: the final root filesystem
@@ -112,6 +130,12 @@ check "type=local: base file" test -x "$T/rootfs/bin/busybox"
 check "type=local: no whiteout devices" test -z "$(find "$T/rootfs" -type c)"
 is "$(ls "$T/rootfs/etc")" "only" "type=local: opaque dir applied"
 is "$(stat -c %Y "$T/rootfs/msg")" 1700000000 "type=local: mtimes clamped to the epoch"
+touch -d @1600000000 "$U/msg"
+rt pack k1 "$(spec "$T/rootfs-mtimes" local | jq -c 'del(.epoch)')"
+is "$(stat -c %Y "$T/rootfs-mtimes/msg")" 1600000000 \
+	"type=local without an epoch or SOURCE_DATE_EPOCH keeps the files' mtimes (BuildKit)"
+SOURCE_DATE_EPOCH=1500000000 rt pack k1 "$(spec "$T/rootfs-sde" local | jq -c 'del(.epoch)')"
+is "$(stat -c %Y "$T/rootfs-sde/msg")" 1500000000 "type=local: SOURCE_DATE_EPOCH rewrites them"
 is "$(readlink "$T/rootfs/hostetc")" "$T/victim" "type=local: symlink kept as a symlink"
 if [ -d "$T/bundle/rootfs" ]; then
 	tree() { (cd "$1" && { find . -mindepth 1 -printf '%p %y %m %U %G %l\n'; find . -type f -exec md5sum {} +; } | LC_ALL=C sort); }
@@ -185,6 +209,17 @@ fi
 if [ -f "$SRCDIR/tests/lib/dockerd.sh" ] && . "$SRCDIR/tests/lib/dockerd.sh" && podman_up 2>/dev/null; then
 	out=$($PODMAN load -i "$IMG" 2>&1)
 	like "$out" "Loaded image.*docker.io/library/dftest:1" "podman load"
+	if [ -f "$T/two.tar" ]; then
+		$PODMAN rmi -f docker.io/df2make/t:2 localhost/df2make/t:2 >/dev/null 2>&1
+		$PODMAN load -i "$T/two.tar" >/dev/null 2>&1
+		is "$($PODMAN image inspect -f '{{.Id}}' docker.io/df2make/t:2 2>&1)" \
+			"$($PODMAN image inspect -f '{{.Id}}' docker.io/library/dftest:1 2>&1)" \
+			"podman load of a two-tag archive: both names, one image"
+	fi
+	if command -v skopeo >/dev/null && [ -f "$T/two.tar" ]; then
+		is "$(skopeo inspect --config "docker-archive:$T/two.tar:docker.io/df2make/t:2" 2>&1 |
+			jq -c .config.Cmd 2>&1)" '["cat","/msg"]' "skopeo docker-archive:FILE:NAME finds the second tag"
+	fi
 	if command -v buildah >/dev/null; then
 		B="buildah ${PODMAN#podman }"
 		B=${B/--cgroup-manager cgroupfs/}

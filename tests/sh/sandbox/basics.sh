@@ -27,8 +27,10 @@ HOME=/root" "[$MODE] env = spec env + HOME from passwd"
 		like "$got" "^$ns:\[[0-9]+\]$" "[$MODE] $ns namespace reported"
 		check "[$MODE] own $ns namespace ($got vs $host)" test "$got" != "$host"
 	done
-	is "$(printf '%s\n' "$out" | sed -n 's/^ns: //p' | grep '^net:')" "$($WRAP readlink /proc/self/ns/net)" \
-		"[$MODE] default network = host network namespace"
+	got=$(printf '%s\n' "$out" | sed -n 's/^ns: //p' | grep '^net:')
+	check "[$MODE] default network: an own network namespace (netns.c)" \
+		test "$got" != "$($WRAP readlink /proc/self/ns/net)"
+	is "$(field netifs)" "lo tap0" "[$MODE] default network: lo and slirp4netns's tap0"
 	local mounts
 	mounts=$(printf '%s\n' "$out" | sed -n 's/^mount: \([^ ]*\) \([^ ]*\) \([^,]*\).*/\1 \2 \3/p')
 	for m in "/ overlay rw" "/proc proc rw" "/dev tmpfs rw" "/dev/pts devpts rw" \
@@ -40,8 +42,10 @@ HOME=/root" "[$MODE] env = spec env + HOME from passwd"
 	if [ "$MODE" = rootless ]; then
 		has_line "$mounts" "/dev/null devtmpfs rw" "[$MODE] /dev/null bound from the host"
 	else
-		check "[$MODE] /dev/null made by mknod, not a mount" \
-			test -z "$(printf '%s\n' "$mounts" | grep '^/dev/null ')"
+		# /dev is nodev (a node the command makes there cannot be opened):
+		# the allowed nodes are made by mknod on a private tmpfs, each
+		# bound in on its own.
+		has_line "$mounts" "/dev/null tmpfs rw" "[$MODE] /dev/null made by mknod, bound into /dev"
 	fi
 	run_step k1d '{"parent":"base","args":["/bin/sh","-c","stat -c \"%n %F %t:%T %a\" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; head -c 3 /dev/zero | wc -c; echo gone >/dev/null; echo x >/dev/full || echo full"],"env":["PATH=/bin"]}'
 	is "$out" "/dev/null character special file 1:3 666
@@ -65,12 +69,22 @@ see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
 	like "$err" "Read-only file system" "[$MODE] /etc/hosts is read-only"
 	run_step k4 '{"parent":"k1","args":["/bin/probe"],"env":[],"network":"none"}'
 	is "$(field netifs)" lo "[$MODE] network none: only lo"
+	run_step k4h '{"parent":"k1","args":["/bin/probe"],"env":[],"network":"host","entitlements":["network.host"]}'
+	is "$(printf '%s\n' "$out" | sed -n 's/^ns: //p' | grep '^net:')" "$($WRAP readlink /proc/self/ns/net)" \
+		"[$MODE] network host (granted by the compiler): the host's network namespace"
 	out=$(umask 077 && $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run k4u \
 		'{"parent":"k1","args":["/bin/probe"],"env":[]}')
 	is "$(field umask)" 0022 "[$MODE] umask 022 whatever the caller's"
-	run_step k4b '{"parent":"k1","args":["/bin/probe"],"env":[],"security":"insecure"}'
+	run_step k4b '{"parent":"k1","args":["/bin/probe"],"env":[],"security":"insecure","entitlements":["security.insecure"]}'
 	is "$(field CapBnd | tr -d '\t') $(field NoNewPrivs | tr -d '\t')" "$($WRAP sed -n 's/^CapBnd:\t//p' /proc/self/status) 0" \
 		"[$MODE] security=insecure keeps the caller's capabilities, no no_new_privs"
+	if [ "$MODE" = root ]; then # a user namespace may not mknod at all
+		local mk='busybox mknod /n c 1 3 && { (echo x >/n) 2>/dev/null && echo opened || echo refused; }'
+		run_step k4n '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"]}'
+		is "$out" refused "[$MODE] the rootfs is nodev: a node made by mknod does not open"
+		run_step k4m '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"],"security":"insecure","entitlements":["security.insecure"]}'
+		is "$out" opened "[$MODE] security=insecure: devices on the rootfs open"
+	fi
 	run_step k5 '{"parent":"k1","args":["/bin/sh","-c","echo hi >/new; rm /bin/wc; mkdir -p /etc/d"],"env":["PATH=/bin"]}'
 	is "$(cd "$S/k5/upper" && find . | LC_ALL=C sort | tr '\n' ' ')" \
 		". ./bin ./bin/wc ./etc ./etc/d ./new " "[$MODE] upper holds exactly the changes (dev/proc/sys/w came from k1)"

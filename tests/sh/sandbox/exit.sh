@@ -29,6 +29,12 @@ cases() {
 	run_step k3 '{"loc":"Dockerfile:9","parent":"missing","args":["/bin/true"],"env":[]}'
 	like "$err" "^df2make-runtime: Dockerfile:9: RUN step: mount rootfs: parent step missing: unable to open .*missing/chain.json" \
 		"[$MODE] missing parent chain named"
+	# A child-side failure comes back as a record (errno, step, detail):
+	# the parent renders the step, the detail and strerror(errno).
+	mkdir -p "$W/ctx"
+	run_step k3 '{"loc":"Dockerfile:9","parent":"base","args":["/bin/true"],"env":[],"mounts":[{"type":"bind","target":"/x","source":"nope","from":{"context":"'"$W/ctx"'"}}]}'
+	is "$rc:$err" "1:df2make-runtime: Dockerfile:9: RUN step: bind on /x: source nope in $W/ctx: No such file or directory" \
+		"[$MODE] a mount failing in the child: step, detail and errno"
 	run_step k4 '{"parent":"base","args":["/bin/sh","-c","sleep 5 & exit 0"],"env":["PATH=/bin"]}'
 	is "$rc" 0 "[$MODE] background processes do not hold the step (the pid namespace dies)"
 	out=$(echo "$err" | head -1)

@@ -89,24 +89,26 @@ PY
 
 ssh_relay() {
 	agent "$W/agent.sock" 2
+	export DF2MAKE_SSH_gh=$W/agent.sock DF2MAKE_SSH_default=$W/agent.sock
 	run_step s1 "{\"parent\":\"base\",\"args\":[\"/bin/sh\",\"-c\",\"stat -c %a:%u:%g \$SSH_AUTH_SOCK; /bin/probe sock \$SSH_AUTH_SOCK hello\"],\"env\":[\"PATH=/bin\"],
-		\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\",\"socket\":\"$W/agent.sock\",\"mode\":\"0640\"}]}"
+		\"mounts\":[{\"type\":\"ssh\",\"id\":\"gh\",\"agent\":\"DF2MAKE_SSH_gh\",\"mode\":\"0640\"}]}"
 	is "$(lines)" "640:0:0 agent:hello " "[$MODE] ssh: a relay socket with the mount's mode reaches the agent"
 	is "$(stat -c %a "$W/agent.sock")" 755 "[$MODE] ...the agent's own socket untouched"
 	check "[$MODE] relay socket dir removed" test -z "$(ls -d "$S"/s1/ssh-* 2>/dev/null)"
 	check "[$MODE] no relay process left" test -z "$(pgrep -f -- "--state $S " 2>/dev/null)"
 	if [ "$MODE" = root ]; then
 		run_step s2 "{\"parent\":\"base\",\"args\":[\"/bin/sh\",\"-c\",\"stat -c %a:%u:%g \$SSH_AUTH_SOCK; /bin/probe sock \$SSH_AUTH_SOCK app\"],\"env\":[\"PATH=/bin\"],\"user\":\"app\",
-			\"mounts\":[{\"type\":\"ssh\",\"socket\":\"$W/agent.sock\",\"uid\":1000,\"gid\":1001}]}"
+			\"mounts\":[{\"type\":\"ssh\",\"agent\":\"DF2MAKE_SSH_default\",\"uid\":1000,\"gid\":1001}]}"
 		is "$(lines)" "600:1000:1001 agent:app " "[$MODE] ssh uid/gid: USER app can use it"
 	else
-		run_step s2 "{\"parent\":\"base\",\"args\":[\"true\"],\"env\":[],\"mounts\":[{\"type\":\"ssh\",\"socket\":\"$W/agent.sock\",\"uid\":1000}]}"
+		run_step s2 "{\"parent\":\"base\",\"args\":[\"true\"],\"env\":[],\"mounts\":[{\"type\":\"ssh\",\"agent\":\"DF2MAKE_SSH_default\",\"uid\":1000}]}"
 		like "$err" "ssh default: chown 1000:0 \\(not mapped" "[$MODE] ssh uid not mapped rootless: a clear error"
 	fi
 	kill "$AGENT" 2>/dev/null
 	wait "$AGENT" 2>/dev/null
+	unset DF2MAKE_SSH_gh DF2MAKE_SSH_default
 	run_step s3 '{"loc":"Dockerfile:9","parent":"base","args":["true"],"env":[],"mounts":[{"type":"ssh","id":"deploy","required":true}]}'
-	is "$err" "df2make-runtime: Dockerfile:9: RUN step: mount 1: ssh deploy: required but no agent socket (--ssh deploy=...)" "[$MODE] required ssh id without an agent"
+	is "$err" "df2make-runtime: Dockerfile:9: RUN step: mount 1: ssh deploy: required, but no agent was granted (df2make --ssh deploy[=SOCKET])" "[$MODE] required ssh id without an agent"
 	run_step s4 '{"parent":"base","args":["/bin/sh","-c","echo ${SSH_AUTH_SOCK:-none}"],"env":["PATH=/bin"],"mounts":[{"type":"ssh","id":"deploy"}]}'
 	is "$out" none "[$MODE] optional ssh id without an agent: no mount"
 }

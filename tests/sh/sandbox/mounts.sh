@@ -35,6 +35,14 @@ caches() {
 	if [ "$MODE" = root ]; then
 		run_step k7 '{"parent":"base","args":["/bin/sh","-c","stat -c %a:%u:%g /c; touch /c/f"],"env":["PATH=/bin"],"user":"app","mounts":[{"type":"cache","target":"/c","id":"app","mode":"0750","uid":1000,"gid":1001}]}'
 		is "$out:$rc" "750:1000:1001:0" "[$MODE] cache owned by uid 1000 is writable by USER app"
+		# BuildKit keys a cache by id and its source: another owner or
+		# mode is another cache (never the old one with the old owner)
+		run_step k8 '{"parent":"base","args":["/bin/sh","-c","stat -c %a:%u:%g /c; ls /c | wc -l"],"env":["PATH=/bin"],"mounts":[{"type":"cache","target":"/c","id":"app","mode":"0700","uid":1002,"gid":1002}]}'
+		is "$out" "700:1002:1002
+0" "[$MODE] same id, other uid/gid/mode: the mount has them (a cache of its own)"
+		run_step k9 '{"parent":"base","args":["/bin/sh","-c","stat -c %a:%u:%g /c; ls /c"],"env":["PATH=/bin"],"user":"app","mounts":[{"type":"cache","target":"/c","id":"app","mode":"0750","uid":1000,"gid":1001}]}'
+		is "$out" "750:1000:1001
+f" "[$MODE] back to the first owner and mode: the first cache, content kept"
 	fi
 }
 
@@ -76,8 +84,10 @@ escapes() {
 
 ssh_heredoc() {
 	python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$W/agent.sock"
-	run_step k15 "{\"parent\":\"base\",\"args\":[\"/bin/sh\",\"-c\",\"echo \$SSH_AUTH_SOCK; test -S \$SSH_AUTH_SOCK && echo socket\"],\"env\":[\"PATH=/bin\"],
-		\"mounts\":[{\"type\":\"ssh\",\"socket\":\"$W/agent.sock\"}]}"
+	export DF2MAKE_SSH_default=$W/agent.sock # what build.mk exports for --ssh default
+	run_step k15 '{"parent":"base","args":["/bin/sh","-c","echo $SSH_AUTH_SOCK; test -S $SSH_AUTH_SOCK && echo socket"],"env":["PATH=/bin"],
+		"mounts":[{"type":"ssh","agent":"DF2MAKE_SSH_default"}]}'
+	unset DF2MAKE_SSH_default
 	is "$out" "/run/buildkit/ssh_agent.0
 socket" "[$MODE] ssh agent socket bound, SSH_AUTH_SOCK set"
 	is "$(upper_list k15)" "./dev ./proc ./sys " "[$MODE] no /run/buildkit placeholder in the upper"

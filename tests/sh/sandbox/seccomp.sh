@@ -14,7 +14,7 @@ keyctl: Operation not permitted
 fsopen: Operation not permitted
 getpid: allowed
 thread: ok" "[$MODE] namespaces, keyrings, mount API refused; threads and ordinary calls work"
-	run_step k3 '{"parent":"base","security":"insecure","args":["/bin/sh","-c","probe | grep ^Seccomp:; probe deny | head -2"],"env":["PATH=/bin"]}'
+	run_step k3 '{"parent":"base","security":"insecure","entitlements":["security.insecure"],"args":["/bin/sh","-c","probe | grep ^Seccomp:; probe deny | head -2"],"env":["PATH=/bin"]}'
 	is "$out" "Seccomp:	0
 unshare-user: allowed
 keyctl: allowed" "[$MODE] --security=insecure: no filter"

@@ -16,6 +16,8 @@ ARG NOTSECRET=1
 RUN --mount=type=secret,id=s test \"\$(sha256sum </run/secrets/s | cut -c1-64)\" = $want && echo SEEN-FILE
 RUN --mount=type=secret,id=s,target=/etc/app.key cp /etc/app.key /dev/null && echo SEEN-TARGET
 RUN --mount=type=secret,id=s,env=TOKEN test \"\$(printf %s \"\$TOKEN\" | sha256sum | cut -c1-64)\" = $want && echo SEEN-ENV
+RUN --mount=type=secret,id=s,env=TOKEN if [ -e /run/secrets/s ]; then echo ENV-HAS-FILE; else echo ENV-ONLY; fi
+RUN --mount=type=secret,id=s,env=TOKEN,target=/both test \"\$(cat /both)\" = \"\$TOKEN\" && echo ENV-AND-FILE
 RUN ls -la /run /run/secrets /etc >/listing 2>&1; echo listed
 CMD [\"sh\"]"
 build "$D" --secret "id=s,src=$T/secret.txt"
@@ -24,6 +26,8 @@ L=$(cat "$D/log")
 like "$L" "SEEN-FILE" "the RUN reads the secret at /run/secrets/s"
 like "$L" "SEEN-TARGET" "and at a custom target"
 like "$L" "SEEN-ENV" "and as an env= variable"
+like "$L" "ENV-ONLY" "env= without target= sets only the variable: no /run/secrets file (BuildKit)"
+like "$L" "ENV-AND-FILE" "env= with target= gives both"
 "$DF2MAKE" --plan --store "$ST" --state "$D/state" --secret "id=s,src=$T/secret.txt" "$D/ctx" \
 	>"$D/plan.yaml" 2>&1
 "$DF2MAKE" --graph --store "$ST" --state "$D/state" --secret "id=s,src=$T/secret.txt" "$D/ctx" \

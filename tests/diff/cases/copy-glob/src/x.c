@@ -1,1 +1,1 @@
-src/x.c
+src / x.c

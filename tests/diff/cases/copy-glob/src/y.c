@@ -1,1 +1,1 @@
-src/y.c
+src / y.c

@@ -1,1 +1,1 @@
-src/z.h
+src / z.h

@@ -1,1 +1,1 @@
-src/sub/deep.c
+src / sub / deep.c

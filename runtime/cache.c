@@ -1,0 +1,508 @@
+/* cache: content keys, and steps restored from a --cache-from layout
+ * (see cache.h; the export is cacheout.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "cache.h"
+#include "error.h"
+#include "fsutil.h"
+#include "lock.h"
+#include "rt.h"
+#include "sha256.h"
+#include "store.h"
+#include "unpack.h"
+#include "util.h"
+
+/* ---- content keys ---- */
+
+/* Collects the step keys a spec names: "parent" and every "step" field
+ * (COPY --from, RUN --mount from=), at any depth. */
+static void ck_refs(json_t *v, struct strlist *out)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			ck_refs(x, out);
+		}
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, k, x)
+	{
+		if ((strcmp(k, "step") == 0 || strcmp(k, "parent") == 0) && json_is_string(x))
+			strlist_add(out, json_string_value(x));
+		else
+			ck_refs(x, out);
+	}
+}
+
+static int ck_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cache_read_ck(const struct rt *rt, const char *key, char ck[65])
+{
+	char *path = rt_path(rt, key, ".ck"), *text = NULL;
+	struct error e;
+	size_t n = 0;
+	int r = read_file(path, &text, &n, &e) == 0 && n == 65 && text[64] == '\n' ? 0 : -1;
+
+	if (r == 0) {
+		memcpy(ck, text, 64);
+		ck[64] = '\0';
+		r = blob_is_hex(ck) ? 0 : -1;
+	}
+	free(text);
+	free(path);
+	return r;
+}
+
+/* sha256 of the key, the content keys of the steps the spec names (sorted)
+ * and the step's own .sum; -1 when a named step has no content key. */
+static int ck_compute(const struct rt *rt, const char *key, json_t *spec, char ck[65])
+{
+	struct strlist refs = {0};
+	struct buf b = {0};
+	struct error e;
+	char rck[65], *path = rt_path(rt, key, ".sum"), *sum = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	ck_refs(spec, &refs);
+	if (refs.n)
+		qsort(refs.v, refs.n, sizeof(*refs.v), ck_cmp);
+	buf_printf(&b, "df2make-cache 1\n%s\n", key);
+	for (size_t i = 0; i < refs.n && r == 0; i++) {
+		if (i && strcmp(refs.v[i], refs.v[i - 1]) == 0)
+			continue;
+		r = rt_key_valid(refs.v[i]) ? cache_read_ck(rt, refs.v[i], rck) : -1;
+		if (r == 0)
+			buf_printf(&b, "%s %s\n", refs.v[i], rck);
+	}
+	if (r == 0 && read_file(path, &sum, &n, &e) == 0) {
+		buf_adds(&b, "sum\n");
+		buf_addn(&b, sum, n);
+	}
+	if (r == 0)
+		sha256_hex(b.s, b.len, ck);
+	free(sum);
+	free(path);
+	buf_free(&b);
+	strlist_free(&refs);
+	return r;
+}
+
+/* ---- the --cache-from layout ---- */
+
+char *cache_read_blob(const char *dir, const char *digest, size_t *len, struct error *e)
+{
+	char hex[65], *path, *text = NULL;
+
+	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7)) {
+		error_set(e, 0, "bad digest %s", digest ? digest : "(none)");
+		return NULL;
+	}
+	path = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+	if (read_file(path, &text, len, e) == 0) {
+		sha256_hex(text, *len, hex);
+		if (strcmp(hex, digest + 7) != 0) {
+			error_set(e, 0, "%s: content is sha256:%s", path, hex);
+			free(text);
+			text = NULL;
+		}
+	}
+	free(path);
+	return text;
+}
+
+/* Blob digest of dir's JSON blob, parsed; NULL with e set. */
+static json_t *cache_read_json(const char *dir, const char *digest, struct error *e)
+{
+	size_t n;
+	char *text = cache_read_blob(dir, digest, &n, e);
+	json_error_t jerr;
+	json_t *j = text ? json_loadb(text, n, 0, &jerr) : NULL;
+
+	if (text && !j)
+		error_set(e, 0, "blob %s: %s", digest, jerr.text);
+	free(text);
+	return j;
+}
+
+/* The descriptor of mediaType mt in list (index manifests, config). */
+static const char *cache_desc(json_t *desc, const char *mt)
+{
+	const char *t = json_string_value(json_object_get(desc, "mediaType"));
+
+	return t && strcmp(t, mt) == 0 ? json_string_value(json_object_get(desc, "digest")) : NULL;
+}
+
+/* dir's cache config: index.json -> its manifest -> the config, every
+ * blob's digest checked. */
+static json_t *cache_load_config(const char *dir, struct error *e)
+{
+	char *path = xasprintf("%s/index.json", dir);
+	json_error_t jerr;
+	json_t *idx = json_load_file(path, 0, &jerr), *man = NULL, *cfg = NULL, *d;
+	const char *mdig = NULL;
+	size_t i;
+
+	if (!idx)
+		error_set(e, 0, "%s", jerr.text);
+	json_array_foreach(json_object_get(idx, "manifests"), i, d)
+	{
+		if (!mdig)
+			mdig = cache_desc(d, MT_OCI_MANIFEST);
+	}
+	if (idx && !mdig)
+		error_set(e, 0, "%s: no image manifest", path);
+	if (mdig)
+		man = cache_read_json(dir, mdig, e);
+	if (man) {
+		const char *cdig = cache_desc(json_object_get(man, "config"), MT_CACHE_CONFIG);
+		cfg = cdig ? cache_read_json(dir, cdig, e) : NULL;
+		if (!cdig)
+			error_set(e, 0, "manifest %s: not a df2make cache", mdig);
+	}
+	if (cfg && !json_is_object(json_object_get(cfg, "records"))) {
+		error_set(e, 0, "cache config: no records");
+		json_decref(cfg);
+		cfg = NULL;
+	}
+	json_decref(man);
+	json_decref(idx);
+	free(path);
+	return cfg;
+}
+
+/* $DF2MAKE_CACHE_FROM, as build.mk exports it: the --cache-from sources,
+ * [{"type": "local", "src": DIR}, ...] (empty or unset: none). */
+static json_t *cache_sources(void)
+{
+	const char *v = getenv("DF2MAKE_CACHE_FROM");
+	json_t *a = v && *v ? json_loads(v, 0, NULL) : NULL;
+
+	if (v && *v && !json_is_array(a))
+		fprintf(stderr, "df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: "
+				"no cache used\n");
+	return json_is_array(a) ? a : (json_decref(a), NULL);
+}
+
+/* A source's directory: a local layout with an absolute path, else NULL. */
+static const char *cache_source_dir(json_t *src)
+{
+	const char *type = json_string_value(json_object_get(src, "type"));
+	const char *dir = json_string_value(json_object_get(src, "src"));
+
+	return type && strcmp(type, "local") == 0 && dir && dir[0] == '/' ? dir : NULL;
+}
+
+/* ---- restoring a step ---- */
+
+struct cache_layer {
+	const char *digest, *diff_id, *media_type;
+	json_int_t size;
+};
+
+static int cache_is_digest(const char *s)
+{
+	return s && startswith(s, "sha256:") && blob_is_hex(s + 7);
+}
+
+/* A record's layer: 1 (l filled), 0 (the step changed nothing), -1 bad. */
+static int cache_rec_layer(json_t *rec, struct cache_layer *l, struct error *e)
+{
+	json_t *j = json_object_get(rec, "layer");
+
+	if (json_is_null(j))
+		return json_is_object(json_object_get(rec, "params"))
+			   ? 0
+			   : error_set(e, 0, "cache record without params");
+	l->digest = json_string_value(json_object_get(j, "digest"));
+	l->diff_id = json_string_value(json_object_get(j, "diff_id"));
+	l->media_type = json_string_value(json_object_get(j, "mediaType"));
+	l->size = json_integer_value(json_object_get(j, "size"));
+	if (!cache_is_digest(l->digest) || !cache_is_digest(l->diff_id) || !l->media_type ||
+	    (strcmp(l->media_type, MT_OCI_LAYER) && strcmp(l->media_type, MT_OCI_LAYER_GZIP) &&
+	     strcmp(l->media_type, MT_OCI_LAYER_ZSTD)))
+		return error_set(e, 0, "bad layer in the cache record");
+	if (!json_is_object(json_object_get(rec, "params")))
+		return error_set(e, 0, "cache record without params");
+	return 1;
+}
+
+/* What the record says of the blob (digest checked on the way in) goes
+ * into the image's manifest and config: its size and media type must be
+ * the blob's, and its diff_id the digest of its uncompressed bytes (the
+ * layer is unpacked under that name). */
+static int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e)
+{
+	const char *mt = blob_layer_media_type(blob, e);
+	struct stat st;
+	char hex[65];
+
+	if (stat(blob, &st) < 0)
+		return error_set(e, errno, "stat %s", blob);
+	if ((json_int_t)st.st_size != l->size)
+		return error_set(e, 0, "layer %s: size is %lld, not %lld", l->digest,
+				 (long long)st.st_size, (long long)l->size);
+	if (!mt)
+		return -1;
+	if (strcmp(mt, l->media_type) != 0)
+		return error_set(e, 0, "layer %s: media type is %s, not %s", l->digest, mt,
+				 l->media_type);
+	if (strcmp(l->media_type, MT_OCI_LAYER) == 0)
+		memcpy(hex, l->digest + 7, 65);
+	else if (blob_diff_id(blob, hex, e) < 0)
+		return -1;
+	if (strcmp(hex, l->diff_id + 7) != 0)
+		return error_set(e, 0, "layer %s: diff_id is sha256:%s, not %s", l->digest, hex,
+				 l->diff_id);
+	return 0;
+}
+
+/* Copies the cached blob into the store (its digest checked on the way)
+ * and unpacks it there. */
+static int cache_fetch(const struct rt *rt, const char *dir, const struct cache_layer *l,
+		       struct error *e)
+{
+	char *dst = store_blob_path(rt->store, l->digest);
+	char *src = xasprintf("%s/blobs/sha256/%s", dir, l->digest + 7), hex[65];
+	long long size;
+	int r = 0;
+
+	if (access(dst, F_OK) < 0)
+		r = blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
+	if (r == 0)
+		r = cache_check_blob(dst, l, e);
+	if (r == 0)
+		r = unpack_layer(rt->store, l->digest, l->diff_id, e);
+	free(src);
+	free(dst);
+	return r;
+}
+
+/* The parent's chain (an empty one for scratch). */
+static json_t *cache_parent_chain(const struct rt *rt, json_t *spec, struct error *e)
+{
+	const char *parent = json_string_value(json_object_get(spec, "parent"));
+	json_error_t jerr;
+	char *path;
+	json_t *chain;
+
+	if (!parent)
+		return json_array();
+	if (!rt_key_valid(parent)) {
+		error_set(e, 0, "bad parent key");
+		return NULL;
+	}
+	path = rt_path(rt, parent, "/chain.json");
+	chain = json_load_file(path, 0, &jerr);
+	if (!json_is_array(chain)) {
+		error_set(e, 0, "%s: %s", path, chain ? "not a list" : jerr.text);
+		json_decref(chain);
+		chain = NULL;
+	}
+	free(path);
+	return chain;
+}
+
+static int cache_write_json(const struct rt *rt, const char *key, const char *suffix, json_t *j,
+			    struct error *e)
+{
+	char *path = rt_path(rt, key, suffix);
+	char *text = json_dumps(j, JSON_COMPACT);
+	int r = write_atomic(path, text, strlen(text), 0644, e);
+
+	free(text);
+	free(path);
+	return r;
+}
+
+/* chain.json = the parent's + the layer (as a base layer is: a directory
+ * of the store, and the step's own entry); cache.json = what op_layer
+ * needs to take the blob as it is. */
+static int cache_commit(const struct rt *rt, const char *key, json_t *spec, json_t *rec,
+			const struct cache_layer *l, struct error *e)
+{
+	json_t *chain = cache_parent_chain(rt, spec, e), *meta;
+	char *ldir = l ? store_layer_dir(rt->store, l->diff_id) : NULL;
+	char *blob = l ? store_blob_path(rt->store, l->digest) : NULL;
+	int r = chain ? rt_reset_step(rt, key, e) : -1;
+
+	if (l) {
+		meta = json_pack("{s:b, s:s, s:s, s:I, s:s, s:s}", "empty", 0, "diff_id",
+				 l->diff_id, "digest", l->digest, "size", l->size, "mediaType",
+				 l->media_type, "path", blob);
+		/* "blob" as a base layer's entry has it: gc keeps the blob, fsck
+		 * checks the unpacked layer against it */
+		json_array_append_new(chain, json_pack("{s:s, s:s, s:{s:s, s:I, s:s}, s:s}", "dir",
+						       ldir, "diff_id", l->diff_id, "blob",
+						       "digest", l->digest, "size", l->size,
+						       "mediaType", l->media_type, "step", key));
+	} else {
+		meta = json_pack("{s:b}", "empty", 1);
+	}
+	json_t *cj =
+	    json_pack("{s:O, s:o}", "params", json_object_get(rec, "params"), "layer", meta);
+	if (r == 0)
+		r = cache_write_json(rt, key, "/cache.json", cj, e);
+	if (r == 0)
+		r = cache_write_json(rt, key, "/chain.json", chain, e);
+	if (r == 0)
+		r = rt_stamp(rt, key, e);
+	json_decref(cj);
+	json_decref(chain);
+	free(ldir);
+	free(blob);
+	return r;
+}
+
+static int cache_restore(const struct rt *rt, const char *key, json_t *spec, const char *dir,
+			 json_t *rec, struct error *e)
+{
+	struct cache_layer l;
+	int has = cache_rec_layer(rec, &l, e);
+
+	if (has < 0 || (has && cache_fetch(rt, dir, &l, e) < 0))
+		return -1;
+	return cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
+}
+
+static void cache_warn(const char *key, const char *what, const struct error *e)
+{
+	fprintf(stderr, "df2make-runtime: warning: step %.8s: %s: %s\n", key, what, e->msg);
+}
+
+/* Writes STATE/KEY.ck (removes a stale one when the key is unknown). */
+static int cache_write_ck(const struct rt *rt, const char *key, json_t *spec, char ck[65])
+{
+	char *path = rt_path(rt, key, ".ck"), line[66];
+	struct error e = {0};
+	int r = ck_compute(rt, key, spec, ck);
+
+	if (r < 0) {
+		unlink(path);
+	} else {
+		memcpy(line, ck, 64);
+		line[64] = '\n';
+		if ((r = write_atomic(path, line, 65, 0644, &e)) < 0)
+			cache_warn(key, "content key", &e);
+	}
+	free(path);
+	return r;
+}
+
+/* 1 when op is a filesystem step (has a content key); *restorable when
+ * the cache may stand in for it (a FROM is cheap and needs its image). */
+static int cache_op(const char *op, int *restorable)
+{
+	static const char *const ops[] = {"run", "copy", "add", "workdir"};
+
+	*restorable = 0;
+	for (size_t i = 0; i < LEN(ops); i++)
+		if (strcmp(op, ops[i]) == 0)
+			*restorable = 1;
+	return *restorable || strcmp(op, "base") == 0;
+}
+
+/* Restores KEY from the layout at dir when it holds ck: 1 restored, 0 not
+ * there or not usable (warned). */
+static int cache_try_dir(const struct rt *rt, const char *key, json_t *spec, const char *dir,
+			 const char *ck)
+{
+	struct error e = {0};
+	json_t *cfg = cache_load_config(dir, &e), *rec;
+	int r = 0;
+
+	if (!cfg)
+		cache_warn(key, "--cache-from ignored", &e);
+	rec = json_object_get(json_object_get(cfg, "records"), ck);
+	if (rec && cache_restore(rt, key, spec, dir, rec, &e) < 0)
+		cache_warn(key, "not restored from the cache, running it", &e);
+	else if (rec)
+		r = 1;
+	json_decref(cfg);
+	return r;
+}
+
+int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec)
+{
+	int restorable, r = 0;
+	json_t *srcs, *src;
+	char ck[65];
+	size_t i;
+
+	if (!cache_op(op, &restorable) || cache_write_ck(rt, key, spec, ck) < 0 || !restorable)
+		return 0;
+	/* the first source that holds the step and passes the checks */
+	srcs = cache_sources();
+	json_array_foreach(srcs, i, src)
+	{
+		const char *dir = cache_source_dir(src);
+		if (!r && dir)
+			r = cache_try_dir(rt, key, spec, dir, ck);
+	}
+	json_decref(srcs);
+	if (r)
+		rt_progress(rt, key, spec, "CACHED");
+	return r;
+}
+
+/* ---- the layer op of a restored step ---- */
+
+char *cache_layer_upper(const struct rt *rt, const char *key)
+{
+	char *path = rt_path(rt, key, "/chain.json"), *dir = NULL;
+	json_t *chain = json_load_file(path, 0, NULL), *ent;
+	size_t i;
+
+	json_array_foreach(chain, i, ent)
+	{
+		const char *step = json_string_value(json_object_get(ent, "step"));
+		const char *d = json_string_value(json_object_get(ent, "dir"));
+		if (step && d && strcmp(step, key) == 0 && !dir)
+			dir = xstrdup(d);
+	}
+	json_decref(chain);
+	free(path);
+	return dir ? dir : rt_path(rt, key, "/upper");
+}
+
+json_t *cache_layer_params(json_t *spec)
+{
+	json_t *p = json_object();
+	static const char *const names[] = {"epoch", "compress", "level"};
+
+	for (size_t i = 0; i < LEN(names); i++) {
+		json_t *v = json_object_get(spec, names[i]);
+		json_object_set_new(p, names[i], v ? json_deep_copy(v) : json_null());
+	}
+	return p;
+}
+
+int cache_layer_reuse(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	char *path = rt_path(rt, key, "/cache.json");
+	json_t *cj = json_load_file(path, 0, NULL), *want = cache_layer_params(spec);
+	int r = 0;
+
+	if (cj && json_equal(json_object_get(cj, "params"), want))
+		r = cache_write_json(rt, key, ".layer", json_object_get(cj, "layer"), e) < 0 ? -1
+											     : 1;
+	json_decref(want);
+	json_decref(cj);
+	free(path);
+	return r;
+}

@@ -1,0 +1,48 @@
+/* cache: the step cache shared between machines (docs/cache.md).
+ *
+ * A step's key names it in one state directory; what it produced also
+ * depends on the content of the context files it read (KEY.sum) and on
+ * what the steps it names produced. The content key ("ck") folds those
+ * in: STATE/KEY.ck = sha256 of the key, the .sum and the content keys of
+ * the steps the spec names. It holds no path, inode, mtime or host name,
+ * so two machines building the same Dockerfile and context agree on it.
+ *
+ * --cache-to exports, per step, ck -> its layer blob into an OCI image
+ * layout; --cache-from ($DF2MAKE_CACHE_FROM) restores a step whose ck
+ * the layout holds instead of running it. */
+#ifndef DF_CACHE_H
+#define DF_CACHE_H
+#include <jansson.h>
+
+struct error;
+struct rt;
+
+/* The cache config's media type (the layout's manifest config). */
+#define MT_CACHE_CONFIG "application/vnd.df2make.cache.config.v1+json"
+
+/* Called before a step op runs: writes STATE/KEY.ck for the filesystem
+ * ops, then, for all but base and when $DF2MAKE_CACHE_FROM names a cache
+ * holding the step, restores it. Returns 1 when restored (the op is not
+ * run), 0 when the op must run. A broken cache is a warning, not an error. */
+int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec);
+/* The content key of a step from STATE/KEY.ck into ck[65]; -1 if none. */
+int cache_read_ck(const struct rt *rt, const char *key, char ck[65]);
+/* The directory holding KEY's change: its own chain entry's (a restored
+ * step's is an unpacked layer in the store), else STATE/KEY/upper. */
+char *cache_layer_upper(const struct rt *rt, const char *key);
+/* For a restored step whose cached blob was made with the layer spec's
+ * epoch and compression: writes STATE/KEY.layer naming that blob and
+ * returns 1; 0 when the layer must be made (from cache_layer_upper). */
+int cache_layer_reuse(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* The cache-export op: the steps' layers and content keys into an OCI
+ * image layout (docs/cache.md), then the stamp STATE/KEY.done. */
+int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+
+/* Shared by cache.c and cacheout.c. */
+/* The layer parameters of a layer or export spec, as a record keeps them. */
+json_t *cache_layer_params(json_t *spec);
+/* Reads and checks an OCI layout blob "sha256:<hex>" of dir (whole file,
+ * digest verified); malloc'd text or NULL with e set. */
+char *cache_read_blob(const char *dir, const char *digest, size_t *len, struct error *e);
+
+#endif

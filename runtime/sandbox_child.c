@@ -1,0 +1,464 @@
+/* sandbox_child: everything that runs inside the new namespaces. Init
+ * (pid 1) waits for the parent's go, mounts the overlay rootfs and every
+ * planned op, pivots into it and starts the command as pid 2, then
+ * forwards signals and reaps orphans until the command exits. The command
+ * drops capabilities, takes the USER's ids and execs. Whatever fails is
+ * sent to the parent as one SBM_ERROR record: errno, the step the child
+ * was at, and the detail below it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "mounts.h"
+#include "progress.h"
+#include "rt.h"
+#include "sandbox.h"
+#include "sandbox_int.h"
+#include "seccomp.h"
+#include "snapshot.h"
+#include "user.h"
+
+/* The child's state: what it is doing (the step of an error record) and
+ * the error, shared by init and, until its exec, the command (CLONE_VM). */
+struct child {
+	struct sandbox *sb;
+	const char *root;
+	int sock;
+	struct user_ids ids;
+	char step[sizeof(((struct sandbox_msg *)0)->step)];
+	struct error e;
+};
+
+unsigned long long sandbox_default_caps(void)
+{
+	static const int caps[] = {
+	    CAP_CHOWN,	 CAP_DAC_OVERRIDE, CAP_FSETID,		 CAP_FOWNER,
+	    CAP_MKNOD,	 CAP_NET_RAW,	   CAP_SETGID,		 CAP_SETUID,
+	    CAP_SETFCAP, CAP_SETPCAP,	   CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+	    CAP_KILL,	 CAP_AUDIT_WRITE};
+	unsigned long long m = 0;
+
+	for (size_t i = 0; i < LEN(caps); i++)
+		m |= 1ULL << caps[i];
+	return m;
+}
+
+/* Sends a record with no step (stub, timing, killed) to the parent. */
+static void send_msg(int sock, int type, int num, const char *text)
+{
+	struct sandbox_msg m = {.type = type, .num = num};
+
+	snprintf(m.text, sizeof(m.text), "%s", text);
+	(void)!send(sock, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+/* Length of msg without the ": strerror(code)" error_set appended: the
+ * parent renders the errno itself, from the record's number. */
+static size_t detail_len(const struct error *e)
+{
+	size_t n = strnlen(e->msg, sizeof(e->msg) - 1), k;
+	const char *s;
+
+	if (!e->code)
+		return n;
+	s = strerror(e->code);
+	k = strlen(s);
+	if (n >= k + 2 && strcmp(e->msg + n - k, s) == 0 &&
+	    memcmp(e->msg + n - k - 2, ": ", 2) == 0)
+		return n - k - 2;
+	return n;
+}
+
+/* The failure as a record: errno, step, detail. */
+static void send_error(struct child *c)
+{
+	struct sandbox_msg m = {.type = SBM_ERROR, .num = c->e.code};
+
+	snprintf(m.step, sizeof(m.step), "%s", c->step);
+	snprintf(m.text, sizeof(m.text), "%.*s", (int)detail_len(&c->e), c->e.msg);
+	(void)!send(c->sock, &m, sizeof(m), MSG_NOSIGNAL);
+}
+
+/* Names what the child does next, for the error record if it fails. */
+__attribute__((format(printf, 2, 3))) static void child_step(struct child *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->step, sizeof(c->step), fmt, ap);
+	va_end(ap);
+}
+
+/* A failed system call that the step names completely: errno, no detail. */
+static int sys_fail(struct child *c)
+{
+	c->e.code = errno;
+	c->e.msg[0] = '\0';
+	return -1;
+}
+
+/* Only uid 0 is mapped in a rootless sandbox (no subordinate ids). */
+static int check_mapped(const struct user_ids *ids, struct error *e)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a, b, count = 0;
+
+	if (f && fscanf(f, "%lu %lu %lu", &a, &b, &count) == 3 && count == 1 &&
+	    (ids->uid != 0 || ids->gid != 0))
+		return error_set(e, EINVAL,
+				 "uid %u gid %u: a rootless sandbox maps only root (run as root "
+				 "for other users)",
+				 (unsigned)ids->uid, (unsigned)ids->gid);
+	return 0;
+}
+
+/* nodev on the rootfs: a device node in a layer or made by the command
+ * (it keeps CAP_MKNOD, as in Docker) can be created but never opened.
+ * Docker refuses the open through the device cgroup (EPERM); here it is
+ * EACCES. */
+static int set_nodev(const char *root, struct error *e)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_NODEV};
+
+	if (mount_setattr(AT_FDCWD, root, 0, &a, sizeof(a)) < 0)
+		return error_set(e, errno, "nodev");
+	return 0;
+}
+
+/* Every planned op, in order, against the rootfs (rootfd, mounted at
+ * root); then the mount points created for them go to the parent. */
+static int mount_ops(struct child *c, int rootfd, const char *root)
+{
+	struct sandbox *sb = c->sb;
+
+	for (size_t i = 0; i < sb->nops; i++) {
+		child_step(c, "%s on %s", sandbox_kind_name(sb->ops[i].kind), sb->ops[i].dest);
+		if (mounts_apply(sb, i, rootfd, root, &sb->stubs, &c->e) < 0)
+			return -1;
+	}
+	mounts_apply_end();
+	for (size_t i = 0; i < sb->stubs.n; i++)
+		send_msg(c->sock, SBM_STUB, 0, sb->stubs.v[i]);
+	return 0;
+}
+
+/* Network, hostname, and into the rootfs: an fd-based pivot stacks the
+ * old root under "." and detaches it, so no host path stays reachable. */
+static int enter_root(struct child *c)
+{
+	struct sandbox *sb = c->sb;
+
+	child_step(c, "network");
+	if (netns_child(&sb->net, &c->e) < 0)
+		return -1;
+	child_step(c, "sethostname");
+	if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
+		return sys_fail(c);
+	child_step(c, "pivot_root into %s", c->root);
+	if (chdir(c->root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		return sys_fail(c);
+	child_step(c, "detach old root");
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return sys_fail(c);
+	return 0;
+}
+
+/* Mounts the rootfs and every op at root; pivots into it. */
+static int child_setup(struct child *c)
+{
+	struct sandbox *sb = c->sb;
+	cleanup_close int rootfd = -1;
+	cleanup_free char *real = NULL;
+
+	/* rslave first: nothing we mount may propagate back to the host. */
+	child_step(c, "make / rslave");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return sys_fail(c);
+	child_step(c, "mount rootfs");
+	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &c->e) < 0 ||
+	    (!sb->insecure && set_nodev(c->root, &c->e) < 0))
+		return -1;
+	sb->userns = snapshot_in_userns();
+	child_step(c, "open %s", c->root);
+	rootfd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return sys_fail(c);
+	child_step(c, "USER %s", *sb->user ? sb->user : "root");
+	if (user_resolve_exec(c->root, sb->user, &c->ids, &c->e) < 0 ||
+	    check_mapped(&c->ids, &c->e) < 0)
+		return -1;
+	child_step(c, "WORKDIR %s", sb->workdir);
+	if (mounts_mkdir_in_root(rootfd, sb->workdir, c->ids.uid, c->ids.gid, &c->e) < 0)
+		return -1;
+	/* Stubs are recognised by their /proc/self/fd path: the real one. */
+	real = realpath(c->root, NULL);
+	if (mount_ops(c, rootfd, real ? real : c->root) < 0)
+		return -1;
+	return enter_root(c);
+}
+
+struct capdata {
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+};
+
+/* Docker's default set. The bounding set loses everything else first,
+ * while we still hold CAP_SETPCAP, so that no later exec can regain it. */
+static int drop_bounding(struct error *e)
+{
+	unsigned long long keep = sandbox_default_caps();
+
+	for (int cap = 0; cap <= 63; cap++)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			return error_set(e, errno, "drop capability %d", cap);
+	return 0;
+}
+
+/* After setuid: root keeps the set as permitted/effective, other users
+ * keep nothing (setuid cleared it); no inheritable, no ambient. */
+static int set_caps(int root, struct error *e)
+{
+	unsigned long long eff = root ? sandbox_default_caps() : 0;
+	struct capdata c = {.hdr = {_LINUX_CAPABILITY_VERSION_3, 0}};
+
+	c.data[0].effective = c.data[0].permitted = (unsigned)eff;
+	c.data[1].effective = c.data[1].permitted = (unsigned)(eff >> 32);
+	if (syscall(SYS_capset, &c.hdr, c.data) < 0)
+		return error_set(e, errno, "capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return error_set(e, errno, "clear ambient capabilities");
+	return 0;
+}
+
+/* setgroups is denied in a rootless user namespace (required before an
+ * unprivileged gid_map); the supplementary groups then stay unset. */
+static int setgroups_allowed(void)
+{
+	char buf[16] = "";
+	cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		(void)!read(fd, buf, sizeof(buf) - 1);
+	return strncmp(buf, "deny", 4) != 0;
+}
+
+static int set_ids(const struct user_ids *ids, struct error *e)
+{
+	if (setgroups_allowed() && setgroups(ids->ngroups, ids->groups) < 0)
+		return error_set(e, errno, "setgroups");
+	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
+		return error_set(e, errno, "setgid %u", (unsigned)ids->gid);
+	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
+		return error_set(e, errno, "setuid %u", (unsigned)ids->uid);
+	return 0;
+}
+
+/* The command's environment: the spec's, plus HOME from passwd (runc). */
+static char **make_env(struct sandbox *sb, const struct user_ids *ids)
+{
+	int home = 0;
+
+	for (size_t i = 0; i < sb->env.n; i++)
+		home |= startswith(sb->env.v[i], "HOME=");
+	if (!home)
+		strlist_take(&sb->env, xasprintf("HOME=%s", ids->home ? ids->home : "/"));
+	strlist_take(&sb->env, NULL);
+	sb->env.n--;
+	return sb->env.v;
+}
+
+/* stdin from /dev/null; stdout/stderr to the relay pipes unless quiet. A
+ * new session: the command cannot TIOCSTI into the caller's tty. */
+static int command_stdio(struct child *c)
+{
+	struct sandbox *sb = c->sb;
+	int fd;
+
+	setsid();
+	child_step(c, "stdin from /dev/null");
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, 0) < 0)
+		return sys_fail(c);
+	child_step(c, "stdout/stderr to the relay");
+	if (sb->outfd >= 0 && (dup2(sb->outfd, 1) < 0 || dup2(sb->errfd, 2) < 0))
+		return sys_fail(c);
+	return 0;
+}
+
+/* Capabilities, ids and no_new_privs, in the order that keeps the
+ * privilege to drop the rest until the end. */
+static int command_privileges(struct child *c)
+{
+	struct sandbox *sb = c->sb;
+
+	/* While we may still raise hard limits (CAP_SYS_RESOURCE). */
+	child_step(c, "limits");
+	if (reslimit_apply_rlimits(&sb->limits, &sb->cg, &c->e) < 0)
+		return -1;
+	child_step(c, "capabilities");
+	if (!sb->insecure && drop_bounding(&c->e) < 0)
+		return -1;
+	child_step(c, "USER %s", *sb->user ? sb->user : "root");
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return sys_fail(c);
+	if (set_ids(&c->ids, &c->e) < 0)
+		return -1;
+	child_step(c, "capabilities");
+	if (!sb->insecure && set_caps(c->ids.uid == 0, &c->e) < 0)
+		return -1;
+	/* no_new_privs: setuid binaries and file caps cannot raise privileges. */
+	child_step(c, "no_new_privs");
+	if (!sb->insecure && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sys_fail(c);
+	return 0;
+}
+
+/* pid 2: becomes the command. Only returns on error. */
+static int exec_command(struct child *c)
+{
+	extern char **environ;
+	struct sandbox *sb = c->sb;
+
+	if (command_stdio(c) < 0 || command_privileges(c) < 0)
+		return -1;
+	/* The caller's umask must not leak into the image (runc uses 022). */
+	umask(022);
+	child_step(c, "chdir %s", sb->workdir);
+	if (chdir(sb->workdir) < 0)
+		return sys_fail(c);
+	/* Last, after our own mount/prctl calls: the command may not make
+	 * namespaces, load modules, use keyrings... (Docker's profile). */
+	child_step(c, "seccomp");
+	if (!sb->insecure && seccomp_install(&c->e) < 0)
+		return -1;
+	environ = make_env(sb, &c->ids);
+	/* Nothing of ours leaks into the command: every fd but 0-2 closes on exec. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	child_step(c, "exec %s", sb->argv.v[0]);
+	execvp(sb->argv.v[0], sb->argv.v);
+	return sys_fail(c);
+}
+
+static volatile pid_t forward_to;
+
+static void forward_signal(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+/* pid 1: forwards signals, reaps orphans, exits with the command's status. */
+static _Noreturn void init_wait(pid_t cmd, int sock)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	struct sigaction sa = {.sa_handler = forward_signal};
+	int st = 0;
+	pid_t w;
+
+	forward_to = cmd;
+	for (size_t i = 0; i < LEN(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	while ((w = waitpid(-1, &st, 0)) != cmd)
+		if (w < 0 && errno != EINTR)
+			_exit(125);
+	if (WIFSIGNALED(st)) {
+		send_msg(sock, SBM_KILLED, WTERMSIG(st), "");
+		_exit(128 + WTERMSIG(st));
+	}
+	_exit(WEXITSTATUS(st));
+}
+
+/* Returns instead of calling _exit: clone's child exits with the return
+ * value, and ASan, which cannot see this stack's bounds, warns before
+ * every call to a noreturn function. */
+static int command_main(void *arg)
+{
+	struct child *c = arg;
+
+	exec_command(c);
+	send_error(c);
+	return 127;
+}
+
+/* The command as pid 2. CLONE_VM|CLONE_VFORK (posix_spawn's way): init's
+ * large address space is not copied just to be replaced by exec, and
+ * init sleeps until the exec, so sharing its memory is safe. */
+static pid_t spawn_command(struct child *c)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+
+	return clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+}
+
+static long long setup_wall, setup_cpu;
+
+static long long cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void start_setup_timing(void)
+{
+	setup_wall = progress_now();
+	setup_cpu = cpu_now();
+}
+
+/* DF2MAKE_TIMING: init's set-up time ("wall/cpu" ms) for the breakdown. */
+static void send_setup_timing(int sock)
+{
+	char t[64];
+
+	if (!getenv("DF2MAKE_TIMING"))
+		return;
+	snprintf(t, sizeof(t), "%.2f/%.2f", (double)(progress_now() - setup_wall) / 1e6,
+		 (double)(cpu_now() - setup_cpu) / 1e6);
+	send_msg(sock, SBM_TIMING, 0, t);
+}
+
+_Noreturn void sandbox_child_main(struct sandbox *sb, const char *root, int sock)
+{
+	/* Shared with the command until its exec (CLONE_VM). */
+	struct child c = {.sb = sb, .root = root, .sock = sock};
+	struct sandbox_msg go;
+	pid_t cmd;
+
+	/* If the runtime dies, the whole sandbox (pid namespace) goes too. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (recv(sock, &go, sizeof(go), 0) != (ssize_t)sizeof(go) || go.type != SBM_GO)
+		_exit(125);
+	start_setup_timing();
+	if (child_setup(&c) < 0) {
+		send_error(&c);
+		_exit(125);
+	}
+	send_setup_timing(sock);
+	child_step(&c, "fork");
+	cmd = spawn_command(&c);
+	if (cmd < 0) {
+		sys_fail(&c);
+		send_error(&c);
+		_exit(125);
+	}
+	init_wait(cmd, sock);
+}

@@ -1,0 +1,237 @@
+/* sandbox_parent: what the runtime does while the sandbox runs. It takes
+ * the mounts' locks and relays (mounts_prepare), clones the child into
+ * new namespaces (clone_flags: the one place that chooses them), acts on
+ * it from outside (after_clone: id maps), lets it go, then serves its
+ * error/stub records and relays its output until everything reaches end
+ * of file, and turns its exit into a status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "reslimit.h"
+#include "mounts.h"
+#include "progress.h"
+#include "rt.h"
+#include "sandbox.h"
+#include "sandbox_int.h"
+#include "snapshot.h"
+
+/* The parent's ends of everything that connects it to the child. */
+struct child_io {
+	int sock;			/* the child's record socket */
+	struct progress_relay relay[2]; /* its stdout and stderr; in = -1 when inherited */
+	int failed, signo;
+};
+
+/* Closes the parent's ends (cleanup handler of a struct child_io). */
+static void child_io_close(struct child_io *io)
+{
+	cleanup_closep(&io->sock);
+	cleanup_closep(&io->relay[0].in);
+	cleanup_closep(&io->relay[1].in);
+}
+
+/* The child's error record as the runtime's error: "step: detail: strerror". */
+static void child_error(struct error *e, const struct sandbox_msg *m)
+{
+	error_set(e, m->num, "%s%s%s", m->step, *m->step && *m->text ? ": " : "", m->text);
+}
+
+/* One record from the child: a stub, the killing signal, timing, or an
+ * error (the first one counts: later ones are consequences). */
+static void handle_msg(struct sandbox *sb, struct child_io *io, const struct sandbox_msg *m,
+		       struct error *e)
+{
+	if (m->type == SBM_STUB)
+		strlist_add(&sb->stubs, m->text);
+	else if (m->type == SBM_KILLED)
+		io->signo = m->num;
+	else if (m->type == SBM_TIMING)
+		snprintf(sb->setup_timing, sizeof(sb->setup_timing), "%.60s", m->text);
+	else if (m->type == SBM_ERROR && !io->failed) {
+		io->failed = 1;
+		child_error(e, m);
+	}
+}
+
+/* Reads one record; 0 once every copy of the child's socket is closed. */
+static int read_msg(struct sandbox *sb, struct child_io *io, struct error *e)
+{
+	struct sandbox_msg m;
+	ssize_t n = recv(io->sock, &m, sizeof(m), 0);
+
+	if (n < 0 && errno == EINTR)
+		return 1;
+	if (n <= 0)
+		return 0;
+	if (n != (ssize_t)sizeof(m))
+		return 1; /* not a whole record: not ours */
+	m.step[sizeof(m.step) - 1] = '\0';
+	m.text[sizeof(m.text) - 1] = '\0';
+	handle_msg(sb, io, &m, e);
+	return 1;
+}
+
+/* Serves the child's socket and output pipes until all reach end of file
+ * (the sandbox's pid 1 holds them to its end). */
+static void serve_child(struct sandbox *sb, struct child_io *io, struct error *e)
+{
+	struct pollfd p[3] = {{.fd = io->sock, .events = POLLIN},
+			      {.fd = io->relay[0].in, .events = POLLIN},
+			      {.fd = io->relay[1].in, .events = POLLIN}};
+
+	while (p[0].fd >= 0 || p[1].fd >= 0 || p[2].fd >= 0) {
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents && !read_msg(sb, io, e))
+			p[0].fd = -1;
+		for (int i = 1; i < 3; i++)
+			if (p[i].revents && !progress_relay_read(&io->relay[i - 1]))
+				p[i].fd = -1;
+	}
+}
+
+/* The namespaces the child gets: the one place that chooses them. */
+static int clone_flags(const struct sandbox *sb, int rootless)
+{
+	return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+	       netns_clone_flag(&sb->net) | (rootless ? CLONE_NEWUSER : 0);
+}
+
+/* Runs in the parent right after the clone, while the child waits for
+ * SBM_GO: everything set up on the child from outside its namespaces
+ * (the id maps of a rootless sandbox, then the network stack, which joins
+ * the child's user namespace and needs its maps). */
+static int after_clone(struct sandbox *sb, pid_t pid, int rootless, struct error *e)
+{
+	if (rootless && snapshot_map_ids(pid, geteuid(), getegid(), e) < 0)
+		return error_wrap(e, "map ids");
+	/* Before the go: everything the sandbox starts is born inside. */
+	if (reslimit_cgroup_enter(&sb->cg, pid, e) < 0)
+		return -1;
+	return netns_start(&sb->net, pid, rootless, e);
+}
+
+/* Unless quiet, the command's stdout and stderr go through pipes that the
+ * parent relays with a "#KEY8 " prefix; quiet runs inherit them as is.
+ * The read ends go to io, the write ends to sb (for the child). */
+static int open_output(struct sandbox *sb, struct child_io *io, struct error *e)
+{
+	int p[2][2] = {{-1, -1}, {-1, -1}};
+
+	for (int i = 0; i < 2; i++) {
+		if (!sb->rt->quiet && pipe2(p[i], O_CLOEXEC) < 0)
+			return error_set(e, errno, "output pipes");
+		progress_relay_init(&io->relay[i], sb->key, p[i][0], i + 1);
+		*(i == 0 ? &sb->outfd : &sb->errfd) = p[i][1];
+	}
+	return 0;
+}
+
+/* The parent's copies of the pipes' write ends (only the child writes). */
+static void close_write_ends(struct sandbox *sb)
+{
+	cleanup_closep(&sb->outfd);
+	cleanup_closep(&sb->errfd);
+	sb->outfd = sb->errfd = -1;
+}
+
+/* Clones the child, which runs sandbox_child_main on sock[1]. */
+static pid_t start_child(struct sandbox *sb, const char *root, int sock[2], int rootless,
+			 struct error *e)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid =
+	    (pid_t)syscall(SYS_clone, clone_flags(sb, rootless) | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(sock[0]);
+		sandbox_child_main(sb, root, sock[1]);
+	}
+	if (pid < 0)
+		error_set(e, errno, "clone namespaces");
+	return pid;
+}
+
+static int send_go(int sock, struct error *e)
+{
+	struct sandbox_msg go = {.type = SBM_GO};
+
+	if (send(sock, &go, sizeof(go), MSG_NOSIGNAL) != (ssize_t)sizeof(go))
+		return error_set(e, errno, "start sandbox");
+	return 0;
+}
+
+/* The command's status, 128+N when a signal killed it (init reports the
+ * signal; init itself killed reports through its own wait status). */
+static void child_status(struct sandbox *sb, const struct child_io *io, int st, int *status)
+{
+	sb->signo = io->signo ? io->signo : WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	*status = sb->signo ? 128 + sb->signo : WEXITSTATUS(st);
+}
+
+/* Starts the child, acts after the clone, collects records, output and
+ * exit status. */
+static int run_child(struct sandbox *sb, const char *root, int *status, struct error *e)
+{
+	__attribute__((cleanup(child_io_close))) struct child_io io = {.sock = -1};
+	int sp[2], rootless = geteuid() != 0, st = 0;
+	pid_t pid;
+
+	io.relay[0].in = io.relay[1].in = sb->outfd = sb->errfd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return error_set(e, errno, "socketpair");
+	io.sock = sp[0];
+	pid = open_output(sb, &io, e) < 0 ? -1 : start_child(sb, root, sp, rootless, e);
+	close(sp[1]);
+	close_write_ends(sb);
+	if (pid < 0)
+		return -1;
+	io.failed = after_clone(sb, pid, rootless, e) < 0 || send_go(io.sock, e) < 0;
+	if (io.failed)
+		kill(pid, SIGKILL); /* it waits for SBM_GO: it must not go on */
+	serve_child(sb, &io, e);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (io.failed)
+		return -1;
+	child_status(sb, &io, st, status);
+	return 0;
+}
+
+int sandbox_run(struct sandbox *sb, int *status, struct error *e)
+{
+	struct mounts_locks locks = {0};
+	/* One mount point for every step: each sandbox mounts its rootfs there
+	 * in its own mount namespace only, so concurrent steps do not meet,
+	 * and no directory is made and removed per step. */
+	cleanup_free char *root = xasprintf("%s/.root", sb->rt->state);
+	/* The step's cgroup: unique per step and runtime process. */
+	cleanup_free char *cgname = xasprintf("df2make-%.16s-%ld", sb->key, (long)getpid());
+	int r = -1;
+
+	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, e) == 0 &&
+	    mounts_prepare(sb, &locks, e) == 0) {
+		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
+		r = run_child(sb, root, status, e);
+		reslimit_cgroup_finish(&sb->cg, &sb->limits, sb->limit_note,
+				       sizeof(sb->limit_note));
+	}
+	mounts_unlock(sb, &locks);
+	return r;
+}

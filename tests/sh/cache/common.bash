@@ -1,0 +1,74 @@
+# Shared set-up for tests/sh/cache/*.sh (sourced; not a test itself): one
+# busybox rootfs tar made once with fixed mtimes, so that every store the
+# tests load it into (one per "machine") holds the same image digest.
+. "$SRCDIR/tests/lib.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts, namespaces)"
+need jq tar make sha256sum
+BUSYBOX=$(command -v busybox || echo /bin/busybox)
+[ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
+	skip_all "static busybox (busybox-static) not installed"
+RT=$DF2MAKE_RUNTIME_BIN
+unset SOURCE_DATE_EPOCH
+
+# The base rootfs: same bytes for every store.
+mk_base_tar() {
+	local r=$T/rootfs
+	mkdir -p "$r/bin" "$r/etc" "$r/tmp"
+	cp "$BUSYBOX" "$r/bin/busybox"
+	for c in sh echo cat date true touch mkdir cp ls od head; do ln -s busybox "$r/bin/$c"; done
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$r/etc/passwd"
+	printf 'root:x:0:\n' >"$r/etc/group"
+	chmod 1777 "$r/tmp"
+	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
+		-C "$r" -cf "$T/base.tar" .
+}
+mk_base_tar
+
+# machine DIR: a "machine" at DIR: an empty state (DIR/state) and a store
+# (DIR/store) holding the base image as busybox.
+machine() {
+	mkdir -p "$1"
+	"$RT" --store "$1/store" import "$T/base.tar" busybox >/dev/null 2>"$1/import.err" ||
+		echo "# import failed: $(cat "$1/import.err")"
+}
+
+# compile M CTX [ARGS...]: build.mk for context CTX on machine M (state
+# M/state, store M/store, image M/image.tar). Sets rc.
+compile() {
+	local m=$1 c=$2
+	shift 2
+	"$DF2MAKE" --store "$m/store" --state "$m/state" -o "$m/image.tar" "$@" "$c" \
+		>"$m/build.mk" 2>"$m/compile.err"
+	rc=$?
+}
+
+# build M CTX [ARGS...]: compile, then make (log in M/log). Sets rc.
+build() {
+	local m=$1
+	compile "$@"
+	[ "$rc" -eq 0 ] || { cp "$m/compile.err" "$m/log"; return; }
+	make -f "$m/build.mk" -j2 >"$m/log" 2>&1
+	rc=$?
+}
+
+# digest M: the manifest digest of M/image.tar (from its index.json).
+digest() { tar -xOf "$1/image.tar" index.json 2>/dev/null | jq -r '.manifests[0].digest'; }
+
+# ran M: how many RUN steps the last make of M ran (progress lines with a
+# RUN title that were not restored from a cache).
+ran() {
+	local runs cached
+	runs=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN ' "$1/log")
+	cached=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN .* CACHED$' "$1/log")
+	echo $((runs - cached))
+}
+
+# img_file M PATH: PATH's content in M/image.tar (the last layer holding it).
+img_file() {
+	local l out=""
+	for l in $(tar -xOf "$1/image.tar" manifest.json | jq -r '.[0].Layers[]'); do
+		tar -xOf "$1/image.tar" "$l" | tar -t 2>/dev/null | grep -qx "$2" &&
+			out=$(tar -xOf "$1/image.tar" "$l" | tar -xO "$2" 2>/dev/null)
+	done
+	printf '%s\n' "$out"
+}
