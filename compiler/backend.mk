@@ -12,6 +12,7 @@ nodist_compiler_libback_a_SOURCES = compiler/templates-gen.c
 # The Makefile fragments are compiled into the binary.
 TEMPLATE_FILES = $(srcdir)/templates/prologue.mk $(srcdir)/templates/remake.mk \
 	$(srcdir)/templates/base.mk $(srcdir)/templates/base-missing.mk \
+	$(srcdir)/templates/pull.mk $(srcdir)/templates/pull-force.mk $(srcdir)/templates/push.mk \
 	$(srcdir)/templates/run.mk $(srcdir)/templates/copy.mk $(srcdir)/templates/add.mk \
 	$(srcdir)/templates/workdir.mk $(srcdir)/templates/sum.mk $(srcdir)/templates/layer.mk \
 	$(srcdir)/templates/layer-params.mk $(srcdir)/templates/cache-to.mk \

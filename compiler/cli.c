@@ -29,6 +29,8 @@ enum {
 	OPT_GRAPH,
 	OPT_DUMP,
 	OPT_VERSION,
+	OPT_PULL,
+	OPT_PUSH,
 	OPT_CHECK,
 	OPT_ULIMIT,
 	OPT_MEMORY,
@@ -57,6 +59,8 @@ static const struct option cli_opts[] = {
     {"check", no_argument, NULL, OPT_CHECK},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"pull", no_argument, NULL, OPT_PULL},
+    {"push", no_argument, NULL, OPT_PUSH},
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"memory", required_argument, NULL, OPT_MEMORY},
     {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
@@ -69,7 +73,7 @@ static void cli_usage(FILE *f)
 	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
 	      "               [--secret id=ID[,src=FILE|,env=VAR]]... [--allow ENTITLEMENT]...\n"
 	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
-	      "               [--templates DIR] [--compress none|gzip|zstd]\n"
+	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull] [--push]\n"
 	      "               [--memory SIZE] [--pids-limit N] [--ulimit NAME=SOFT[:HARD]]...\n"
 	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
 	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
@@ -94,6 +98,9 @@ static void cli_usage(FILE *f)
 	      "  --platform P       target platform (default: this machine)\n"
 	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
 	      "  --compress C       layer compression: none (default), gzip or zstd\n"
+	      "  --push             make pushes the image to each -t NAME:TAG after writing it\n"
+	      "  --pull             make re-resolves base image tags at every run (default:\n"
+	      "                     only images missing from the store are pulled)\n"
 	      "  --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache after\n"
 	      "                     the build (min: the image's steps; max: every stage's)\n"
 	      "  --cache-from type=local,src=DIR  take steps from an exported cache (repeatable)\n"
@@ -376,6 +383,12 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case 'h':
 		cli_usage(stdout);
 		exit(0);
+	case OPT_PULL:
+		c->pull = 1;
+		break;
+	case OPT_PUSH:
+		c->push = 1;
+		break;
 	case OPT_VERSION:
 		printf("df2make %s\n", PACKAGE_VERSION);
 		exit(0);

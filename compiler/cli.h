@@ -40,6 +40,8 @@ struct cli {
 	char *cache_mode;	   /* its mode=: "min" (default) or "max" */
 	struct strlist cache_from; /* --cache-from type=local,src=DIR...: absolute DIRs */
 	char *dump_path;	   /* --dump-ast FILE */
+	int pull;		   /* --pull: every run of make re-resolves base image tags */
+	int push;		   /* --push: make pushes the image to each -t */
 	int check;		   /* --check: run the build checks only (lint.h) */
 	/* RUN resource limits, carried into every RUN's spec: */
 	long long memory;	/* --memory in bytes, 0: not given */

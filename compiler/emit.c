@@ -20,6 +20,7 @@
 #include "outfile.h"
 #include "ref.h"
 #include "error.h"
+#include "sha256.h"
 #include "spec.h"
 #include "templates.h"
 
@@ -251,6 +252,10 @@ static char *emit_command(const struct cli *c)
 		free(from);
 	}
 	emit_limits(&b, c);
+	if (c->pull)
+		emit_word(&b, "--pull");
+	if (c->push)
+		emit_word(&b, "--push");
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -289,6 +294,15 @@ static void emit_maybe(struct buf *wild, struct buf *dirs, const char *path)
 	free(d);
 }
 
+/* " $(STATE)/KEY.pull" when build.mk pulls the image. */
+static void emit_pull_file(struct buf *b, const struct graph *g, const char *image)
+{
+	char key[33];
+
+	if (graph_pull_key(g, image, key))
+		buf_printf(b, " $(STATE)/%s.pull", key);
+}
+
 static void emit_remake(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
@@ -317,6 +331,13 @@ static void emit_remake(struct graph *g, struct buf *out)
 	/* a --build-arg value may hold a newline (a certificate, say) */
 	if (strstr(cmd, "$$" MK_NL_VAR))
 		mk_nl_define(out);
+	/* `make clean` must not pull first (makefiles are remade before any goal) */
+	if (g->pulls.n)
+		buf_adds(&in, " $(if $(filter clean,$(MAKECMDGOALS)),,");
+	for (size_t i = 0; i < g->pulls.n; i++)
+		emit_pull_file(&in, g, g->pulls.v[i]);
+	if (g->pulls.n)
+		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
 	ev_take(&ev, "COMMAND", cmd);
 	ev_emit(&ev, out, "remake");
@@ -367,14 +388,19 @@ static const char *emit_tpl(const struct step *st)
 	return names[st->kind];
 }
 
-static void emit_missing(struct step *st, struct buf *out)
+/* The base step of an image build.mk had to pull: make remakes build.mk
+ * after the pull, so this recipe runs only when that did not happen. */
+static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 {
 	struct evars ev = {0};
-	char *msg = xasprintf("df2make: image %s is not in the store; load it with "
-			      "`df2make-runtime load -i IMAGE.tar` or "
-			      "`df2make-runtime import ROOTFS.tar %s`, then run make again",
+	struct buf pre = {0};
+	char *msg = xasprintf("df2make: image %s is not in the store; pull it with "
+			      "`df2make-runtime pull %s` or load it with "
+			      "`df2make-runtime load -i IMAGE.tar`, then run make again",
 			      st->image, st->image);
 
+	emit_pull_file(&pre, g, st->image);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "MESSAGE", emit_with(mk_shell, msg));
@@ -434,7 +460,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	static struct buf pre, title;
 
 	if (st->kind == STEP_BASE && st->image && !st->manifest) {
-		emit_missing(st, out);
+		emit_missing(g, st, out);
 		return;
 	}
 	buf_reset(&pre);
@@ -445,6 +471,8 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_done(&pre, st->deps[i]);
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
+	if (st->kind == STEP_BASE && st->image)
+		emit_pull_file(&pre, g, st->image);
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
 	buf_reset(&title);
@@ -580,6 +608,38 @@ json_t *emit_pack_spec(struct graph *g)
 	    cfg->history, "layers", layers);
 }
 
+/* --push: one target per tag after the image is written, each named by
+ * the tag and the pack key (a new image is pushed again). */
+static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char *pk)
+{
+	size_t i;
+	json_t *t;
+	char prev[33] = "";
+
+	if (json_array_size(tags) == 0 || strcmp(g->cli->output_type, "local") == 0)
+		fatal("--push needs -t NAME:TAG and an image output (-o tar or oci)");
+	json_array_foreach(tags, i, t)
+	{
+		const char *name = json_string_value(t);
+		struct evars ev = {0};
+		char hex[65], *text = xasprintf("df2make-push 1\n%s\n%s\n", pk, name);
+		json_t *spec = json_pack("{s:s+, s:s, s:s}", "title", "pushing ", name, "ref", name,
+					 "source", g->cli->output);
+		sha256_hex(text, strlen(text), hex);
+		hex[32] = '\0';
+		ev_take(&ev, "TITLE",
+			emit_with(mk_comment, json_string_value(json_object_get(spec, "title"))));
+		ev_set(&ev, "PUSHKEY", hex);
+		ev_take(&ev, "PREREQS",
+			prev[0] ? xasprintf(" $(STATE)/%s.push", prev) : xstrdup(""));
+		memcpy(prev, hex, 33);
+		ev_set(&ev, "SPEC", emit_json_spec(spec));
+		ev_emit(&ev, out, "push");
+		json_decref(spec);
+		free(text);
+	}
+}
+
 static void emit_pack(struct graph *g, struct buf *out)
 {
 	struct step **chain;
@@ -599,6 +659,8 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, out, "pack");
+	if (g->cli->push)
+		emit_push(g, out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 	free(chain);
 }
@@ -699,6 +761,40 @@ static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
 	ev_emit(&ev, out, "epilogue");
 }
 
+/* The pull steps: one make target per image, so make -j pulls them in
+ * parallel while it remakes build.mk (whose rule depends on them). The
+ * spec holds the name and platform only: credentials stay with the
+ * runtime (docs/registry.md). */
+static void emit_pulls(struct graph *g, struct buf *out)
+{
+	for (size_t i = 0; i < g->pulls.n; i++) {
+		struct evars ev = {0};
+		struct spec *sp = spec_new();
+		struct sv *o = spec_root(sp);
+		char key[33], *title = xasprintf("[internal] pull %s", g->pulls.v[i]);
+		int v = g->variant && g->variant[0];
+		char *plat =
+		    xasprintf("%s/%s%s%s", g->os, g->arch, v ? "/" : "", v ? g->variant : "");
+		graph_pull_key(g, g->pulls.v[i], key);
+		sv_set_str(sp, o, "title", title);
+		sv_set_str(sp, o, "loc", g->pull_locs.v[i]);
+		sv_set_str(sp, o, "image", g->pulls.v[i]);
+		sv_set_str(sp, o, "platform", plat);
+		sv_set(o, "always", sv_bool(sp, g->cli->pull));
+		ev_take(&ev, "TITLE", emit_with(mk_comment, title));
+		ev_set(&ev, "KEY", key);
+		ev_set(&ev, "FORCE",
+		       g->cli->pull ? " $(if $(MAKE_RESTARTS),,df2make-pull-force)" : "");
+		ev_set(&ev, "SPEC", emit_spec(o));
+		ev_emit(&ev, out, "pull");
+		spec_free(sp);
+		free(title);
+		free(plat);
+	}
+	if (g->cli->pull && g->pulls.n)
+		templates_expand(out, "pull-force", (const char *const[]){NULL});
+}
+
 static void emit_begin(void *arg, struct graph *g)
 {
 	struct emitter *em = arg;
@@ -710,6 +806,7 @@ static void emit_begin(void *arg, struct graph *g)
 	emit_prologue(g, em->out);
 	ent_emit_mk(&g->cli->ent, em->out);
 	emit_remake(g, em->out);
+	emit_pulls(g, em->out);
 }
 
 static void emit_hook_step(void *arg, struct graph *g, struct step *st)

@@ -13,6 +13,7 @@
 #include "instr.h"
 #include "key.h"
 #include "ref.h"
+#include "sha256.h"
 #include "spec.h"
 #include "step.h"
 #include "store.h"
@@ -348,6 +349,40 @@ static void graph_target(struct graph *g)
 	fatal("target stage \"%s\" could not be found", want);
 }
 
+static int graph_has(const struct strlist *l, const char *s);
+
+/* An image the store lacks is pulled by build.mk (a make target per image,
+ * run while make remakes build.mk, which is then regenerated with the
+ * image's config); with --pull every image is, to re-resolve its tag. */
+static void graph_want_pull(struct graph *g, const char *name, int missing, const struct instr *in)
+{
+	const char *file = in->loc.file ? in->loc.file : "Dockerfile", *sl = strrchr(file, '/');
+
+	if (!(missing || g->cli->pull) || graph_has(&g->pulls, name))
+		return;
+	strlist_add(&g->pulls, name);
+	/* where the runtime's errors point: the first instruction naming it */
+	strlist_take(&g->pull_locs, xasprintf("%s:%d", sl ? sl + 1 : file, in->loc.line));
+}
+
+int graph_pull_key(const struct graph *g, const char *image, char key[33])
+{
+	int v = g->variant && g->variant[0];
+	char hex[65], *text;
+
+	if (!graph_has(&g->pulls, image))
+		return 0;
+	/* Named by image and platform: the same image for another platform
+	 * is another pull. */
+	text = xasprintf("df2make-pull 1\n%s\n%s/%s%s%s\n", image, g->os, g->arch, v ? "/" : "",
+			 v ? g->variant : "");
+	sha256_hex(text, strlen(text), hex);
+	free(text);
+	memcpy(key, hex, 32);
+	key[32] = '\0';
+	return 1;
+}
+
 /* Resolves a stage's base image in the store, like BuildKit's "load
  * metadata for", but only for stages the target needs. */
 static void graph_resolve_image(struct graph *g, struct stage *s)
@@ -367,13 +402,13 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 	if (store_lookup(g->cli->store, name, &img, &e) < 0) {
 		if (e.code != ENOENT)
 			loc_fatal(&s->from->loc, "base image %s: %s", name, e.msg);
-		loc_warn(&s->from->loc,
-			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
-			 "IMAGE.tar` or `df2make-runtime import ROOTFS.tar %s`",
-			 name, g->cli->store, name);
+		loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk pulls it", name,
+			 g->cli->store);
+		graph_want_pull(g, name, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		return;
 	}
+	graph_want_pull(g, name, 0, s->from);
 	s->image_config = json_incref(img.config);
 	s->manifest = xstrdup(img.manifest);
 	strlist_take(&g->refs, store_ref_path(g->cli->store, name));
@@ -452,11 +487,11 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 	} else if (store_lookup(g->cli->store, name, &img, &e) == 0) {
 		strlist_take(&g->refs, path);
 		store_image_free(&img);
+		graph_want_pull(g, name, 0, in);
 	} else {
-		loc_warn(&in->loc,
-			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
-			 "IMAGE.tar`",
-			 name, g->cli->store);
+		loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it", name,
+			 g->cli->store);
+		graph_want_pull(g, name, 1, in);
 		strlist_take(&g->missing, path);
 	}
 	free(name);
@@ -704,6 +739,8 @@ void graph_free(struct graph *g)
 	step_free_graph(g);
 	strlist_free(&g->refs);
 	strlist_free(&g->missing);
+	strlist_free(&g->pulls);
+	strlist_free(&g->pull_locs);
 	free(g->os);
 	free(g->arch);
 	free(g->variant);

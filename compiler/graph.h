@@ -130,6 +130,8 @@ struct graph {
 	struct ignore *ignore;
 	struct strlist refs;	   /* store ref files of resolved images */
 	struct strlist missing;	   /* ref files of images not in the store */
+	struct strlist pulls;	   /* images build.mk pulls: missing ones, all with --pull */
+	struct strlist pull_locs;  /* "Dockerfile:LINE" of each pull's first use */
 	char *os, *arch, *variant; /* target platform */
 	struct input_memo *memo;   /* step.c: context sources resolved so far */
 	size_t nmemo, memocap;
@@ -151,6 +153,9 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name);
  * returns the step already there with the same key (identical work is
  * done once, as BuildKit deduplicates vertices); st is then freed. */
 struct step *graph_add_step(struct graph *g, struct step *st);
+/* When build.mk pulls the normalised image: 1, and key[33] gets the
+ * pull step's key (STATE/KEY.pull); else 0. */
+int graph_pull_key(const struct graph *g, const char *image, char key[33]);
 /* The base step for an image used by --from / mount from (one per name). */
 struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in);
 /* The steps of the final image's chain, bottom first (base excluded);

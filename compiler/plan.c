@@ -145,7 +145,7 @@ static const char *plan_op(const struct step *st)
 	return ops[st->kind];
 }
 
-static void plan_step(yaml_emitter_t *e, const struct step *st)
+static void plan_step(yaml_emitter_t *e, const struct graph *g, const struct step *st)
 {
 	plan_map(e, 1);
 	plan_kv(e, "key", st->key);
@@ -154,8 +154,12 @@ static void plan_step(yaml_emitter_t *e, const struct step *st)
 	plan_kv(e, "loc", st->loc);
 	plan_kv(e, "parent", st->parent ? st->parent->key : NULL);
 	if (st->kind == STEP_BASE && st->image) {
+		char key[33];
 		plan_kv(e, "image", st->image);
 		plan_kv(e, "manifest", st->manifest);
+		/* the make target that pulls it, when build.mk does */
+		if (graph_pull_key(g, st->image, key))
+			plan_kv(e, "pull", key);
 	}
 	plan_str(e, "deps");
 	plan_seq(e, 1, 1);
@@ -190,7 +194,7 @@ static void plan_base(yaml_emitter_t *e, const struct stage *s)
 	plan_map(e, 0);
 }
 
-static void plan_stage(yaml_emitter_t *e, const struct stage *s)
+static void plan_stage(yaml_emitter_t *e, const struct graph *g, const struct stage *s)
 {
 	char *loc = xasprintf("Dockerfile:%d", s->from->loc.line);
 
@@ -215,9 +219,9 @@ static void plan_stage(yaml_emitter_t *e, const struct stage *s)
 		plan_str(e, "steps");
 		plan_seq(e, 1, 0);
 		if (s->base_step)
-			plan_step(e, s->base_step);
+			plan_step(e, g, s->base_step);
 		for (size_t i = 0; i < s->nsteps; i++)
-			plan_step(e, s->steps[i]);
+			plan_step(e, g, s->steps[i]);
 		plan_seq(e, 0, 0);
 	}
 	plan_map(e, 0);
@@ -320,7 +324,7 @@ static void plan_body(yaml_emitter_t *e, struct graph *g)
 	plan_str(e, "stages");
 	plan_seq(e, 1, 0);
 	for (size_t i = 0; i < g->nstages; i++)
-		plan_stage(e, &g->stages[i]);
+		plan_stage(e, g, &g->stages[i]);
 	plan_seq(e, 0, 0);
 }
 

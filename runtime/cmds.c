@@ -78,8 +78,10 @@ int cmd_load(const struct rt *rt, int argc, char **argv)
 		error_set(&e, errno, "open");
 	else if (S_ISDIR(st.st_mode))
 		src.dir = xstrdup(in);
+	load_set_source("load");
 	if (e.msg[0] == '\0')
 		r = load_locked(&src, in, ntag, &e);
+	load_set_source(NULL);
 	load_src_free(&src);
 	free(ntag);
 	return r < 0 ? cmd_fail(in, &e) : 0;
@@ -185,7 +187,9 @@ static int import_run(const struct rt *rt, const struct import_opts *o, struct e
 	layers = json_pack("[{s:s+, s:I, s:s}]", "digest", "sha256:", hex, "size", (json_int_t)size,
 			   "diff_id", diff_id);
 	names = json_pack("[s]", o->name);
+	load_set_source("import");
 	r = load_register(rt->store, names, cdigest, layers, NULL, e);
+	load_set_source(NULL);
 	json_decref(layers);
 	json_decref(names);
 	return r;
@@ -263,7 +267,7 @@ static int images_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One line per ref file: "NAME\tID\tSIZE", collected for sorting. */
+/* One line per ref file: NAME ID SIZE SOURCE, collected for sorting. */
 static void images_collect(const char *dir, struct strlist *lines)
 {
 	DIR *d = opendir(dir);
@@ -281,6 +285,7 @@ static void images_collect(const char *dir, struct strlist *lines)
 		free(p);
 		const char *name = json_string_value(json_object_get(ref, "name"));
 		const char *cfg = json_string_value(json_object_get(ref, "config"));
+		const char *src = json_string_value(json_object_get(ref, "source"));
 		/* name@digest refs are aliases of tagged ones */
 		if (name && cfg && strlen(cfg) > 19 && !strchr(name, '@')) {
 			json_array_foreach(json_object_get(ref, "layers"), i, l)
@@ -288,7 +293,8 @@ static void images_collect(const char *dir, struct strlist *lines)
 				total += json_integer_value(json_object_get(l, "size"));
 			}
 			images_size(total, size);
-			strlist_take(lines, xasprintf("%-50s %.12s   %s", name, cfg + 7, size));
+			strlist_take(lines, xasprintf("%-50s %.12s   %-8s %s", name, cfg + 7, size,
+						      src ? src : "-"));
 		}
 		json_decref(ref);
 	}
@@ -310,7 +316,7 @@ int cmd_images(const struct rt *rt, int argc, char **argv)
 	images_collect(dir, &lines);
 	if (lines.n)
 		qsort(lines.v, lines.n, sizeof(*lines.v), images_cmp);
-	printf("%-50s %-12s   %s\n", "NAME", "ID", "SIZE");
+	printf("%-50s %-12s   %-8s %s\n", "NAME", "ID", "SIZE", "SOURCE");
 	for (size_t i = 0; i < lines.n; i++)
 		printf("%s\n", lines.v[i]);
 	strlist_free(&lines);

@@ -6,5 +6,8 @@ runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runti
 	runtime/unpack.c runtime/unpack.h runtime/base.c \
 	runtime/sink.c runtime/sink.h runtime/ltree.c runtime/layer.h runtime/layer.c \
 	runtime/pack.c runtime/pack.h runtime/packw.c runtime/local.c \
+	runtime/http.c runtime/http.h runtime/regauth.c runtime/regauth.h \
+	runtime/regconf.c runtime/regconf.h runtime/registry.c runtime/registry.h \
+	runtime/pull.c runtime/pull.h runtime/pullcmd.c runtime/push.c runtime/push.h \
 	runtime/fsck.c runtime/gc.c runtime/gc.h \
 	runtime/cache.c runtime/cache.h runtime/cacheout.c

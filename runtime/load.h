@@ -42,5 +42,9 @@ int load_images(struct load_src *src, const char *tag, struct error *e);
  * blobs; creates an OCI manifest when manifest_digest is NULL. */
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e);
+/* What the next load_register calls record as the images' "source" in
+ * their ref files ("load", "import", "pull NAME@DIGEST"; `images` shows
+ * it); NULL records none. s must outlive those calls. */
+void load_set_source(const char *s);
 
 #endif

@@ -27,17 +27,20 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},  {"base", op_base},   {"cache-export", op_cache_export},
-    {"copy", op_copy}, {"layer", op_layer}, {"pack", op_pack},
-    {"run", op_run},   {"sum", op_sum},	    {"workdir", op_workdir},
+    {"add", op_copy},	     {"base", op_base},	      {"cache-export", op_cache_export},
+    {"copy", op_copy},	     {"layer", op_layer},     {"pack", op_pack},
+    {"publish", op_publish}, {"resolve", op_resolve}, {"run", op_run},
+    {"sum", op_sum},	     {"workdir", op_workdir},
 };
 
 static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"fsck", cmd_fsck},	    {"gc", cmd_gc},	{"images", cmd_images},
-    {"import", cmd_import}, {"load", cmd_load},
+    {"fsck", cmd_fsck},		{"gc", cmd_gc},	    {"images", cmd_images},
+    {"import", cmd_import},	{"load", cmd_load}, {"login", cmd_login},
+    {"logout", cmd_logout},	{"pull", cmd_pull}, {"push", cmd_push},
+    {"transfer", cmd_transfer},
 };
 
 static void usage(FILE *f)
@@ -49,13 +52,18 @@ static void usage(FILE *f)
 		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
 		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
 		"  images                           list the images in the store\n"
+		"  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
+		"  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
+		"  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
+		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
 		"  fsck [--repair]                  verify the store (and --state) against their\n"
 		"                                   digests; --repair removes what is damaged\n"
 		"  gc                               remove what no image (and no step of --state)\n"
 		"                                   references\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|run|copy|add|sum|workdir|layer|pack|cache-export KEY SPEC-JSON\n");
+		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish|cache-export KEY "
+		"SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)

@@ -18,6 +18,13 @@
 /* Layers verified by this process: an archive lists an image once per tag,
  * and decompressing a big layer again would be wasted time. */
 static json_t *register_verified;
+/* See load_set_source. */
+static const char *register_source;
+
+void load_set_source(const char *s)
+{
+	register_source = s;
+}
 
 /* A bzip2 or xz layer (docker loads them; OCI has no media type for
  * them): its decompressed tar, stored under diff_id, becomes the layer.
@@ -153,6 +160,8 @@ int load_register(const char *store, json_t *names, const char *config_digest, j
 	}
 	ref = json_pack("{s:s, s:s, s:O}", "manifest", manifest_digest, "config", config_digest,
 			"layers", layers);
+	if (register_source)
+		json_object_set_new(ref, "source", json_string(register_source));
 	json_array_foreach(names, i, n)
 	{
 		char *dname = register_digest_name(json_string_value(n), manifest_digest);

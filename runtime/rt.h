@@ -27,6 +27,12 @@ int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 int op_workdir(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* A step's upper directory as a layer tar + its digests (KEY.layer). */
 int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* A base image of the build: pulled unless in the store (always with
+ * "always"), its manifest digest written to STATE/KEY.pull (pullcmd.c). */
+int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* df2make --push: loads the written image as "ref", pushes it, writes
+ * STATE/KEY.push (pullcmd.c). */
+int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* The final image: OCI layout + docker manifest.json in one tar (or dir). */
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 
@@ -35,6 +41,12 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 int cmd_load(const struct rt *rt, int argc, char **argv);
 int cmd_import(const struct rt *rt, int argc, char **argv);
 int cmd_images(const struct rt *rt, int argc, char **argv);
+/* Registry commands (pullcmd.c). */
+int cmd_pull(const struct rt *rt, int argc, char **argv);
+int cmd_login(const struct rt *rt, int argc, char **argv);
+int cmd_logout(const struct rt *rt, int argc, char **argv);
+int cmd_push(const struct rt *rt, int argc, char **argv);
+int cmd_transfer(const struct rt *rt, int argc, char **argv);
 /* Verifies blobs, images, unpacked layers and (--state) steps; --repair
  * removes what is damaged so that load/make put it back. */
 int cmd_fsck(const struct rt *rt, int argc, char **argv);

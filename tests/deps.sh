@@ -8,10 +8,11 @@ set -eu
 # libc6-dev's libc.a links df2make fully static (-static-pie).
 static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev libc6-dev)
 build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
-      libyaml-dev libssl-dev zlib1g-dev "${static[@]}" mmdebstrap busybox-static
+      libyaml-dev libssl-dev zlib1g-dev libcurl4-openssl-dev "${static[@]}" mmdebstrap busybox-static
       slirp4netns) # the default RUN network (runtime/netns.c): the demo's RUNs need it
 pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
-      docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2)
+      docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2
+      docker-registry apache2-utils openssl)
 [ "${1:-}" = "--build-only" ] && pkgs=("${build[@]}")
 missing=()
 for p in "${pkgs[@]}"; do

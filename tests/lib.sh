@@ -2,6 +2,9 @@
 #   . "$SRCDIR/tests/lib.sh"
 # TEST_TMPDIR is a fresh directory per test file (kept when it fails).
 set -u
+# A Dockerfile naming an image the store lacks makes build.mk pull it: in
+# tests, only loopback registries may be contacted (runtime/http.c).
+export DF2MAKE_LOOPBACK_ONLY=1
 _tap_n=0
 _tap_failed=0
 T=${TEST_TMPDIR:-$(mktemp -d)}

@@ -1,0 +1,261 @@
+/* http: libcurl, loaded at the first request (see http.h for why). One
+ * easy handle is kept for the process, so the requests of a pull reuse
+ * their connection (and TLS session) to the registry. */
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "http.h"
+
+#define HTTP_MAX_BODY (4u << 20)
+#define HTTP_ERR_BASE 1000
+
+/* The libcurl functions we call, resolved from the shared library. */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*init)(void);
+	void (*reset)(CURL *);
+	CURLcode (*setopt)(CURL *, CURLoption, ...);
+	CURLcode (*perform)(CURL *);
+	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+	const char *(*strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} cu;
+static CURL *http_handle;
+
+/* dlsym into a function pointer (the cast C requires for it). */
+static int http_sym(void *lib, const char *name, void *slot)
+{
+	void *p = dlsym(lib, name);
+
+	memcpy(slot, &p, sizeof(p));
+	return p ? 0 : -1;
+}
+
+static int http_load(struct error *e)
+{
+	static const char *libs[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
+	void *lib = NULL;
+
+	if (http_handle)
+		return 0;
+	for (size_t i = 0; i < LEN(libs) && !lib; i++)
+		lib = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return error_set(e, 0,
+				 "cannot load libcurl (install the Debian package libcurl4): %s",
+				 dlerror());
+	if (http_sym(lib, "curl_global_init", &cu.global_init) ||
+	    http_sym(lib, "curl_easy_init", &cu.init) ||
+	    http_sym(lib, "curl_easy_reset", &cu.reset) ||
+	    http_sym(lib, "curl_easy_setopt", &cu.setopt) ||
+	    http_sym(lib, "curl_easy_perform", &cu.perform) ||
+	    http_sym(lib, "curl_easy_getinfo", &cu.getinfo) ||
+	    http_sym(lib, "curl_easy_strerror", &cu.strerror) ||
+	    http_sym(lib, "curl_slist_append", &cu.slist_append) ||
+	    http_sym(lib, "curl_slist_free_all", &cu.slist_free_all))
+		return error_set(e, 0, "libcurl lacks a function: %s", dlerror());
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(http_handle = cu.init()))
+		return error_set(e, 0, "libcurl initialisation failed");
+	return 0;
+}
+
+/* What the callbacks see. */
+struct http_ctx {
+	const struct http_req *req;
+	struct http_resp *resp;
+	int sink_failed, too_big;
+};
+
+static size_t http_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_ctx *c = arg;
+	size_t len = size * n;
+	size_t max = c->req->max_body ? c->req->max_body : HTTP_MAX_BODY;
+
+	/* An error answer's body is kept for its message, not streamed. */
+	if (c->req->sink && c->resp->status / 100 == 2) {
+		if (c->req->sink(c->req->sink_ctx, p, len) != 0) {
+			c->sink_failed = 1;
+			return 0;
+		}
+		return len;
+	}
+	if (c->resp->body.len + len > max) {
+		c->too_big = 1;
+		return 0;
+	}
+	buf_addn(&c->resp->body, p, len);
+	return len;
+}
+
+/* Sets *slot to the header's value when line is "name: value". */
+static void http_header_value(const char *line, size_t n, const char *name, char **slot)
+{
+	size_t nl = strlen(name);
+
+	if (n <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return;
+	line += nl + 1;
+	n -= nl + 1;
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	while (n && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	free(*slot);
+	*slot = xstrndup(line, n);
+}
+
+static size_t http_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_ctx *c = arg;
+	struct http_resp *r = c->resp;
+	size_t len = size * n;
+
+	/* A status line starts the headers of each response (redirects,
+	 * 100-continue): only the last response's headers count. */
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		char *sp = memchr(p, ' ', len);
+		r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		free(r->content_type), free(r->digest), free(r->location), free(r->www_auth);
+		r->content_type = r->digest = r->location = r->www_auth = NULL;
+		r->length = -1;
+		return len;
+	}
+	http_header_value(p, len, "Content-Type", &r->content_type);
+	http_header_value(p, len, "Docker-Content-Digest", &r->digest);
+	http_header_value(p, len, "Location", &r->location);
+	http_header_value(p, len, "WWW-Authenticate", &r->www_auth);
+	if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0)
+		r->length = strtoll(p + 15, NULL, 10);
+	return len;
+}
+
+static void http_tls_opts(const struct http_tls *t)
+{
+	if (!t)
+		return;
+	cu.setopt(http_handle, CURLOPT_SSL_VERIFYPEER, (long)(t->verify != 0));
+	cu.setopt(http_handle, CURLOPT_SSL_VERIFYHOST, t->verify ? 2L : 0L);
+	/* Extra CAs are added to the system's, as a certs.d/HOST/ca.crt
+	 * is for docker (libcurl loads a CA blob beside its CA file). */
+	if (t->ca_pem) {
+		struct curl_blob b = {(void *)t->ca_pem, t->ca_len, CURL_BLOB_COPY};
+		cu.setopt(http_handle, CURLOPT_CAINFO_BLOB, &b);
+	}
+	if (t->cert && t->key) {
+		cu.setopt(http_handle, CURLOPT_SSLCERT, t->cert);
+		cu.setopt(http_handle, CURLOPT_SSLKEY, t->key);
+	}
+}
+
+static void http_opts(const struct http_req *req, struct http_ctx *c, struct curl_slist *hdrs)
+{
+	CURL *h = http_handle;
+
+	cu.reset(h);
+	cu.setopt(h, CURLOPT_URL, req->url);
+	cu.setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu.setopt(h, CURLOPT_USERAGENT, "df2make/" PACKAGE_VERSION);
+	cu.setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu.setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A stalled registry fails the pull instead of hanging make. */
+	cu.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	cu.setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	cu.setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	cu.setopt(h, CURLOPT_WRITEFUNCTION, http_write);
+	cu.setopt(h, CURLOPT_WRITEDATA, c);
+	cu.setopt(h, CURLOPT_HEADERFUNCTION, http_header);
+	cu.setopt(h, CURLOPT_HEADERDATA, c);
+	http_tls_opts(req->tls);
+	if (strcmp(req->method, "HEAD") == 0) {
+		cu.setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET") != 0) {
+		cu.setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+		cu.setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		cu.setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	} else {
+		/* Blob GETs are redirected to storage (S3, a CDN); libcurl sends
+		 * a custom Authorization header to the first host only. */
+		cu.setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+		cu.setopt(h, CURLOPT_MAXREDIRS, 10L);
+	}
+}
+
+int http_loopback(const char *host)
+{
+	size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/");
+
+	return (n == 9 && !strncmp(host, "localhost", 9)) || !strncmp(host, "127.", 4) ||
+	       (n == 5 && !strncmp(host, "[::1]", 5));
+}
+
+/* DF2MAKE_LOOPBACK_ONLY=1 (set by the test suite): no request leaves the
+ * machine, whatever a Dockerfile names. */
+static int http_allowed(const char *url, struct error *e)
+{
+	const char *h = strstr(url, "://");
+
+	if (!getenv("DF2MAKE_LOOPBACK_ONLY") || (h && http_loopback(h + 3)))
+		return 0;
+	return error_set(
+	    e, 0, "%s: DF2MAKE_LOOPBACK_ONLY is set: only loopback hosts are contacted", url);
+}
+
+int http_do(const struct http_req *req, struct http_resp *resp, struct error *e)
+{
+	struct http_ctx c = {.req = req, .resp = resp};
+	struct curl_slist *hdrs = NULL;
+	CURLcode rc;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->length = -1;
+	if (http_allowed(req->url, e) < 0)
+		return -1;
+	if (http_load(e) < 0)
+		return -1;
+	for (size_t i = 0; i < req->headers.n; i++)
+		hdrs = cu.slist_append(hdrs, req->headers.v[i]);
+	/* Expect: 100-continue would cost a round trip per upload. */
+	hdrs = cu.slist_append(hdrs, "Expect:");
+	http_opts(req, &c, hdrs);
+	rc = cu.perform(http_handle);
+	cu.slist_free_all(hdrs);
+	if (rc == CURLE_OK)
+		return 0;
+	if (c.sink_failed)
+		return -1; /* the sink said why */
+	if (c.too_big)
+		return error_set(e, 0, "%s %s: answer larger than %zu bytes", req->method, req->url,
+				 req->max_body ? req->max_body : HTTP_MAX_BODY);
+	error_set(e, 0, "%s %s: %s", req->method, req->url, cu.strerror(rc));
+	e->code = HTTP_ERR_BASE + (int)rc;
+	return -1;
+}
+
+int http_err_not_tls(const struct error *e)
+{
+	/* Only the handshake itself: a TLS server refusing us later (no
+	 * client certificate: a receive error) must not send us to http://. */
+	return e->code == HTTP_ERR_BASE + CURLE_SSL_CONNECT_ERROR;
+}
+
+void http_resp_free(struct http_resp *resp)
+{
+	free(resp->content_type);
+	free(resp->digest);
+	free(resp->location);
+	free(resp->www_auth);
+	buf_free(&resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+void http_req_free(struct http_req *req)
+{
+	strlist_free(&req->headers);
+}

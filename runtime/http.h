@@ -1,0 +1,60 @@
+/* http: one HTTP request over libcurl. libcurl is loaded with dlopen the
+ * first time a request is made: df2make-runtime starts once per build
+ * step, and only pull/push/login talk to a network, so the other steps do
+ * not pay for mapping libcurl and its dozen libraries. */
+#ifndef DF_HTTP_H
+#define DF_HTTP_H
+#include <stddef.h>
+
+#include "buf.h"
+#include "util.h"
+
+struct error;
+
+/* TLS settings of one registry host. */
+struct http_tls {
+	int verify;	    /* 0: accept any certificate (--tls-verify=false) */
+	const char *ca_pem; /* extra CAs (certs.d *.crt, PEM), or NULL */
+	size_t ca_len;
+	const char *cert; /* client certificate (PEM) or NULL */
+	const char *key;  /* its key (PEM) or NULL */
+};
+
+/* Called with each piece of the response body; non-zero stops the
+ * transfer (the callee sets its own error). */
+typedef int (*http_sink_fn)(void *ctx, const void *p, size_t n);
+
+struct http_req {
+	const char *method; /* "GET", "HEAD", "PUT", ... */
+	const char *url;
+	struct strlist headers; /* "Name: value" lines */
+	const struct http_tls *tls;
+	const void *body; /* request body or NULL */
+	size_t body_len;
+	http_sink_fn sink; /* NULL: the body goes to resp->body */
+	void *sink_ctx;
+	size_t max_body; /* limit of resp->body (0 = 4 MB) */
+};
+
+struct http_resp {
+	long status;
+	char *content_type, *digest, *location, *www_auth; /* headers, or NULL */
+	long long length;				   /* Content-Length, -1 if none */
+	struct buf body;
+};
+
+/* Performs the request; a completed exchange returns 0 whatever the
+ * status. Transport errors return -1 with e set (e->code = the CURLcode
+ * plus 1000, so callers can tell a TLS handshake failure apart). */
+int http_do(const struct http_req *req, struct http_resp *resp, struct error *e);
+/* 1 for localhost, 127.0.0.0/8 and [::1] ("HOST[:PORT]..."). */
+int http_loopback(const char *host);
+/* Frees the response's fields. */
+void http_resp_free(struct http_resp *resp);
+/* Frees the request's header list. */
+void http_req_free(struct http_req *req);
+/* The CURLcode of a failed http_do that means "this is not TLS" (a plain
+ * HTTP server answered the handshake): the caller may retry with http://. */
+int http_err_not_tls(const struct error *e);
+
+#endif

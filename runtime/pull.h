@@ -1,0 +1,31 @@
+/* pull: an image from a registry into the store, the same entries `load`
+ * writes (blobs, ref files), so FROM and everything after it cannot tell
+ * a pulled image from a loaded one. */
+#ifndef DF_PULL_H
+#define DF_PULL_H
+
+struct error;
+struct rt;
+
+struct pull_opts {
+	const char *os, *arch, *variant; /* platform picked from an index */
+	int tls_verify;			 /* 0: --tls-verify=false */
+	const struct rt *rt;		 /* for progress lines */
+	const char *key;		 /* build step key (progress prefix), or NULL */
+};
+
+/* Pulls a normalised reference (tag or digest) into the store; mirrors
+ * from registries.conf are tried first. manifest[72] gets the digest of
+ * the platform's image manifest. */
+int pull_image(const char *store, const char *name, const struct pull_opts *o, char manifest[72],
+	       struct error *e);
+/* Copies a reference (manifest or index, with every blob it names) into
+ * an OCI layout directory, nothing checked beyond digests and nothing in
+ * the store: the generic "registry -> layout" copy (for any artifact, e.g.
+ * a build cache). index.json names it (ref.name = the tag). */
+int pull_layout(const char *name, const char *dir, int tls_verify, struct error *e);
+/* Fills os/arch/variant from "os/arch[/variant]" (strings point into p,
+ * which is modified); -1 when malformed. */
+int pull_platform(char *p, struct pull_opts *o);
+
+#endif

@@ -1,0 +1,21 @@
+/* push: a store image to a registry (OCI distribution spec): blobs the
+ * registry has are skipped (HEAD), the others uploaded in chunks (POST,
+ * PATCH..., PUT ?digest=), the manifest last, so the tag never names an
+ * image whose blobs are not all there. */
+#ifndef DF_PUSH_H
+#define DF_PUSH_H
+
+struct error;
+
+/* Pushes the store image `image` (normalised name) as `dest` (normalised
+ * name with a tag or digest). tls_verify 0: --tls-verify=false. The
+ * manifest pushed is the store's blob, so its digest is the store's. */
+int push_image(const char *store, const char *image, const char *dest, int tls_verify,
+	       struct error *e);
+
+/* Pushes the one manifest (or index) DIR/index.json names, from an OCI
+ * layout directory, as dest: the generic "layout -> registry" copy (any
+ * artifact, e.g. a build cache; nothing goes through the store). */
+int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e);
+
+#endif

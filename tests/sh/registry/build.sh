@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# FROM an image the store lacks: build.mk pulls it (one make target per
+# image, while make remakes build.mk), then builds; --pull re-resolves a
+# tag at every make run and rebuilds only when it moved.
+. "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/sh/image/helpers.bash"
+. "$SRCDIR/tests/lib/registry.sh"
+need make python3 skopeo curl jq
+[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts)"
+export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker
+export DF2MAKE_STORE=$STORE
+
+mk_rootfs "$T/root"
+tar_dir "$T/root" "$T/rootfs.tar"
+mk_docker_archive "$T/busy.tar" "busy:1" "$T/rootfs.tar"
+echo v2 >"$T/root/version"
+tar_dir "$T/root" "$T/rootfs2.tar"
+mk_docker_archive "$T/busy2.tar" "busy:2" "$T/rootfs2.tar"
+registry_start || { not_ok "registry starts"; done_testing; exit; }
+registry_put "$T/busy.tar" library/busy:1
+registry_put "$T/busy.tar" library/other:1
+mdigest() { echo "sha256:$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/$1" | sha256sum | cut -c1-64)"; }
+
+mkdir -p "$T/ctx"
+cd "$T" || exit 1
+printf 'FROM %s/library/other:1 AS o\nRUN echo other > /o\nFROM %s/library/busy:1\nCOPY --from=o /o /o\nRUN cat /version 2>/dev/null; echo hi > /x\n' \
+	"$REG" "$REG" >ctx/Dockerfile
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -j2 -f "${MKF:-build.mk}" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" "$@"; }
+
+"$DF2MAKE" ctx >build.mk 2>err
+is "$?" 0 "compile with images missing from the store: exit 0"
+like "$(cat err)" "warning: image $REG/library/busy:1 is not in the store .*: build.mk pulls it" "it says build.mk pulls"
+check "one pull target per image" [ "$(grep -c '^$(STATE)/[0-9a-f]*\.pull:' build.mk)" = 2 ]
+"$DF2MAKE" --plan ctx 2>/dev/null >plan.yaml
+like "$(cat plan.yaml)" "image: '$REG/library/busy:1'" "plan names the image"
+like "$(cat plan.yaml)" "pull: '?[0-9a-f]{32}'?$" "plan names its pull step"
+
+mk >out 2>&1
+is "$?" 0 "make pulls and builds"
+like "$(cat out)" "\[internal\] pull $REG/library/busy:1" "the pull step's progress line"
+like "$(cat out)" "regenerating" "build.mk regenerated after the pulls"
+check "image.tar written" [ -s image.tar ]
+is "$(jq -r .manifest <(ref_json "$REG/library/busy:1"))" "$(mdigest busy:1)" "store has the registry's manifest"
+pull_file=$(grep -l "$REG/library/busy:1" .df2make/*.pull)
+is "$(sed -n 3p "$pull_file")" "$(mdigest busy:1)" "STATE/KEY.pull records the resolved digest"
+check "regenerated build.mk has no pull target" [ "$(grep -c '\.pull:' build.mk)" = 0 ]
+like "$(cat .df2make/*/upper/x 2>/dev/null)" "^hi$" "the RUN step ran on the pulled base"
+check "the other stage's pull ran too" [ -n "$(ref_json "$REG/library/other:1")" ]
+
+mk >out2 2>&1
+unlike() { printf '%s' "$1" | grep -qE -- "$2" && { not_ok "$3"; echo "#   got: $1" | head -5; } || ok "$3"; }
+unlike "$(cat out2)" "pull|regenerating|RUN" "second make: nothing pulled or run"
+
+# the tag moves: without --pull nothing happens; with --pull it is seen
+registry_put "$T/busy2.tar" library/busy:1
+mk >out3 2>&1
+unlike "$(cat out3)" "pull|RUN" "tag moved, no --pull: the store's image stays"
+"$DF2MAKE" --pull ctx >build.mk 2>/dev/null
+check "--pull: pull targets even for stored images" [ "$(grep -c '^$(STATE)/[0-9a-f]*\.pull:' build.mk)" = 2 ]
+like "$(grep -c 'df2make-pull-force' build.mk)" "^[3-9]" "--pull: the pull targets are forced"
+mk >out4 2>&1
+is "$?" 0 "--pull: make exits 0"
+is "$(jq -r .manifest <(ref_json "$REG/library/busy:1"))" "$(mdigest busy:1)" "--pull: the moved tag is pulled"
+like "$(cat out4)" "RUN cat /version" "--pull: the steps above the moved base run again"
+like "$(cat out4)" "^#[0-9a-f]{8} v2$" "--pull: the RUN saw the new base (its output)"
+mk >out5 2>&1
+like "$(cat out5)" "\[internal\] pull $REG/library/busy:1" "--pull: every make run resolves the tag"
+unlike "$(cat out5)" "regenerating|RUN" "--pull, tag unchanged: build.mk not regenerated, nothing run"
+
+# the built image.tar pushed: the registry serves the manifest of its OCI layout
+out=$("$DF2MAKE_RUNTIME_BIN" push image.tar "$REG/library/built:1" 2>/dev/null)
+is "$?" 0 "push the built image.tar"
+want=$(tar -xOf image.tar index.json | jq -r '.manifests[0].digest')
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/built:1" | jq -r .Digest)" "$want" \
+	"skopeo reports the digest of image.tar's manifest"
+
+# df2make --push -t ... -t ...: a push target per tag after the image
+"$DF2MAKE" --push -t "$REG/library/pushed:1" -t "$REG/library/pushed:2" -o pushed.tar ctx >push.mk 2>/dev/null
+check "--push: one push target per tag, the second after the first" \
+	[ "$(grep -c '^$(STATE)/[0-9a-f]*\.push: $(OUTPUT)$' push.mk)" = 1 ] &&
+	[ "$(grep -c '^$(STATE)/[0-9a-f]*\.push: $(OUTPUT) $(STATE)/[0-9a-f]*\.push$' push.mk)" = 1 ]
+MKF=push.mk mk >out7 2>&1
+is "$?" 0 "--push: make builds and pushes"
+want=$(tar -xOf pushed.tar index.json | jq -r '.manifests[0].digest')
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/pushed:1" | jq -r .Digest)" "$want" "--push: first tag in the registry"
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/pushed:2" | jq -r .Digest)" "$want" "--push: second tag in the registry"
+MKF=push.mk mk >out8 2>&1
+unlike "$(cat out8)" "pushing" "--push: a second make pushes nothing"
+out=$("$DF2MAKE" --push -o type=local,dest=x ctx 2>&1)
+like "$out" "push needs -t NAME:TAG and an image output" "--push without a tag: error"
+
+# a pull that fails stops make with the registry's message
+printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope
+"$DF2MAKE" -f ctx/Dockerfile.nope -o nope.tar ctx >nope.mk 2>/dev/null
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f nope.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >out6 2>&1
+check "a failed pull fails make" [ $? -ne 0 ]
+like "$(cat out6)" "^df2make-runtime: Dockerfile.nope:1: pull $REG/library/nope:1: pull from $REG: library/nope:1: GET manifest: HTTP 404: MANIFEST_UNKNOWN" \
+	"the failed pull says where and why"
+check "no image written" [ ! -e nope.tar ]
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f nope.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" clean >out9 2>&1
+is "$?" 0 "make clean with a missing image: exit 0"
+unlike "$(cat out9)" "pull" "make clean does not pull first"
+
+done_testing
