@@ -1,6 +1,6 @@
 # Owner: store/image. Image references and the content-addressed store.
 noinst_LIBRARIES += lib/libdfstore.a
-lib_libdfstore_a_SOURCES = lib/store.c lib/store.h lib/ref.c lib/ref.h
+lib_libdfstore_a_SOURCES = lib/store.c lib/store.h lib/ref.c lib/ref.h lib/platform.c lib/platform.h
 
 check_PROGRAMS += tests/unit/test_ref tests/unit/test_store
 tests_unit_test_ref_SOURCES = tests/unit/test_ref.c

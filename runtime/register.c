@@ -11,6 +11,7 @@
 #include "error.h"
 #include "load.h"
 #include "oci.h"
+#include "platform.h"
 #include "ref.h"
 #include "store.h"
 #include "util.h"
@@ -130,9 +131,70 @@ static int register_name(const char *store, json_t *ref, const char *name, struc
 	return store_write_ref(store, name, ref, e);
 }
 
+/* The platform the image's config says it is for; -1 when it says none. */
+static int register_config_platform(const char *store, const char *config_digest,
+				    struct platform *p)
+{
+	char *path = store_blob_path(store, config_digest);
+	json_t *c = json_load_file(path, 0, NULL);
+	const char *os = json_string_value(json_object_get(c, "os"));
+	const char *arch = json_string_value(json_object_get(c, "architecture"));
+	const char *variant = json_string_value(json_object_get(c, "variant"));
+	int r = os && arch && strlen(os) < sizeof(p->os) && strlen(arch) < sizeof(p->arch) &&
+			(!variant || strlen(variant) < sizeof(p->variant))
+		    ? 0
+		    : -1;
+
+	if (r == 0) {
+		strcpy(p->os, os);
+		strcpy(p->arch, arch);
+		strcpy(p->variant, variant ? variant : "");
+	}
+	json_decref(c);
+	free(path);
+	return r;
+}
+
+/* One name: its digest form, its platform's ref, and, for the image the
+ * name means by default, the name itself. */
+static int register_names_of(const char *store, json_t *ref, const char *name,
+			     const char *manifest_digest, const struct platform *p, int is_default,
+			     struct error *e)
+{
+	char *dname = register_digest_name(name, manifest_digest);
+	char f[PLATFORM_MAX];
+	int r = register_name(store, ref, dname, e);
+
+	free(dname);
+	if (r == 0 && p) {
+		json_object_set_new(ref, "name", json_string(name));
+		r = store_write_platform_ref(store, name, p, ref, e);
+	}
+	if (r == 0 && is_default)
+		r = register_name(store, ref, name, e);
+	if (r < 0)
+		return -1;
+	if (is_default || !p) {
+		printf("Loaded image: %s\n", name);
+	} else {
+		platform_format(p, f);
+		printf("Loaded image: %s (%s)\n", name, f);
+	}
+	return 0;
+}
+
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e)
 {
+	return load_register_platform(store, names, config_digest, layers, manifest_digest, 1, e);
+}
+
+int load_register_platform(const char *store, json_t *names, const char *config_digest,
+			   json_t *layers, const char *manifest_digest, int is_default,
+			   struct error *e)
+{
+	struct platform plat;
+	int has_plat;
 	char mdigest[72];
 	json_t *ref, *n;
 	size_t i;
@@ -153,16 +215,13 @@ int load_register(const char *store, json_t *names, const char *config_digest, j
 	}
 	ref = json_pack("{s:s, s:s, s:O}", "manifest", manifest_digest, "config", config_digest,
 			"layers", layers);
+	has_plat = register_config_platform(store, config_digest, &plat) == 0;
 	json_array_foreach(names, i, n)
 	{
-		char *dname = register_digest_name(json_string_value(n), manifest_digest);
-		r = register_name(store, ref, dname, e);
-		free(dname);
-		if (r == 0)
-			r = register_name(store, ref, json_string_value(n), e);
+		r = register_names_of(store, ref, json_string_value(n), manifest_digest,
+				      has_plat ? &plat : NULL, is_default, e);
 		if (r < 0)
 			break;
-		printf("Loaded image: %s\n", json_string_value(n));
 	}
 	json_decref(ref);
 	return r;

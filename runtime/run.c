@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "binfmt.h"
 #include "error.h"
 #include "fsutil.h"
 #include "progress.h"
@@ -249,6 +250,16 @@ static int check_grants(json_t *spec, struct error *e)
 	return 0;
 }
 
+/* A step of another platform runs only through a binfmt_misc handler:
+ * without one the kernel refuses the first exec with ENOEXEC, a message
+ * that says nothing of platforms. */
+static int check_platform(json_t *spec, struct error *e)
+{
+	const char *p = json_string_value(json_object_get(spec, "platform"));
+
+	return p ? binfmt_check(p, e) : 0;
+}
+
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
 		    struct progress_timing *t, long long t0, struct error *e)
@@ -256,7 +267,7 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	int status = 0, r;
 
 	report_start(rt, key, spec);
-	if (check_grants(spec, e) < 0)
+	if (check_grants(spec, e) < 0 || check_platform(spec, e) < 0)
 		return -1;
 	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
 	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
