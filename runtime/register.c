@@ -166,9 +166,12 @@ static int register_names_of(const char *store, json_t *ref, const char *name,
 	int r = register_name(store, ref, dname, e);
 
 	free(dname);
+	platform_format(p ? p : &(struct platform){"", "", ""}, f);
 	if (r == 0 && p) {
 		json_object_set_new(ref, "name", json_string(name));
+		json_object_set_new(ref, "platform", json_string(f));
 		r = store_write_platform_ref(store, name, p, ref, e);
+		json_object_del(ref, "platform");
 	}
 	if (r == 0 && is_default)
 		r = register_name(store, ref, name, e);
@@ -177,7 +180,6 @@ static int register_names_of(const char *store, json_t *ref, const char *name,
 	if (is_default || !p) {
 		printf("Loaded image: %s\n", name);
 	} else {
-		platform_format(p, f);
 		printf("Loaded image: %s (%s)\n", name, f);
 	}
 	return 0;

@@ -32,7 +32,11 @@ python3 "$SRCDIR/tests/sh/platform/mkmulti.py" "$T/multi" docker.io/multi/arch:1
 	"linux/amd64=$T/amd64.tar" "linux/arm64=$T/arm64.tar"
 out=$("$RT" --store "$STORE" load -i "$T/multi" 2>&1)
 is "$out" "Loaded image: docker.io/multi/arch:1
-Loaded image: docker.io/multi/arch:1 (linux/arm64)" "load: both platforms kept, the host's is the default"
+Loaded image: docker.io/multi/arch:1 (linux/arm64)" \
+	"load: both platforms kept, the host's is the default"
+is "$("$RT" --store "$STORE" images | awk 'NR > 1' | cut -c1-50 | sed 's/ *$//')" \
+	"docker.io/multi/arch:1
+docker.io/multi/arch:1 (linux/arm64)" "images: the default once, the other platform named"
 
 # build NAME ARGS...: compile ctx-NAME and make it into out-NAME (a local
 # export of the image's files) and NAME.tar; sets rc, log in NAME.log
@@ -51,7 +55,8 @@ FROM multi/arch:1
 D
 build plain --platform linux/arm64
 is "$rc" 0 "--platform linux/arm64: builds"
-is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64 "--platform linux/arm64: the arm64 image's files"
+is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64 \
+	"--platform linux/arm64: the arm64 image's files"
 build plain --platform linux/aarch64/v8
 is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64 "linux/aarch64/v8 is linux/arm64 (containerd's aliases)"
 build plain
@@ -69,7 +74,9 @@ FROM multi/arch:1
 D
 build missing --platform linux/s390x
 is "$rc" 1 "a platform the image lacks: compile fails"
-is "$(head -1 "$T/missing.log")" "$T/ctx-missing/Dockerfile:1:1: error: base image docker.io/multi/arch:1: image docker.io/multi/arch:1 has no linux/s390x image in the store $STORE (it has linux/amd64)" \
+m="image docker.io/multi/arch:1 has no linux/s390x image in the store $STORE (it has linux/amd64)"
+is "$(head -1 "$T/missing.log")" \
+	"$T/ctx-missing/Dockerfile:1:1: error: base image docker.io/multi/arch:1: $m" \
 	"... naming the image and the platform"
 
 # cross-compile: the build stage on $BUILDPLATFORM (native, its RUN runs),
@@ -77,13 +84,15 @@ is "$(head -1 "$T/missing.log")" "$T/ctx-missing/Dockerfile:1:1: error: base ima
 ctx cross <<'D'
 FROM --platform=$BUILDPLATFORM multi/arch:1 AS build
 ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDARCH
-RUN echo "$BUILDPLATFORM $BUILDARCH -> $TARGETPLATFORM $TARGETOS $TARGETARCH [$TARGETVARIANT] on $(cat /arch)" >/tmp/built
+RUN echo "$BUILDPLATFORM $BUILDARCH -> $TARGETPLATFORM $TARGETOS $TARGETARCH" \
+	"[$TARGETVARIANT] on $(cat /arch)" >/tmp/built
 FROM multi/arch:1
 COPY --from=build /tmp/built /built
 D
 build cross --platform linux/arm64
 is "$rc" 0 "FROM --platform=\$BUILDPLATFORM: builds for linux/arm64"
-is "$(cat "$T/out-cross/built" 2>/dev/null)" "linux/amd64 amd64 -> linux/arm64 linux arm64 [] on amd64" \
+is "$(cat "$T/out-cross/built" 2>/dev/null)" \
+	"linux/amd64 amd64 -> linux/arm64 linux arm64 [] on amd64" \
 	"the build stage ran natively on the host's image, TARGET* the target's"
 is "$(cat "$T/out-cross/arch" 2>/dev/null)" arm64 "the final stage is the target's image"
 
@@ -97,7 +106,8 @@ if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
 else
 	build foreign --platform linux/arm64
 	is "$rc" 2 "foreign RUN without binfmt_misc: make fails"
-	like "$(cat "$T/foreign.log")" "Dockerfile:2: RUN step: linux/arm64 code cannot run on this machine: .*apt-get install qemu-user-static binfmt-support" \
+	m="linux/arm64 code cannot run on this machine: .*apt-get install qemu-user-static binfmt-support"
+	like "$(cat "$T/foreign.log")" "Dockerfile:2: RUN step: $m" \
 		"... at the RUN, naming the platform and how to enable it"
 fi
 done_testing
