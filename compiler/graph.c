@@ -475,9 +475,14 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 	path = store_ref_path(g->cli->store, name);
 	if (graph_has(&g->refs, path) || graph_has(&g->missing, path)) {
 		free(path);
-	} else if (store_lookup(g->cli->store, name, NULL, &img, &e) == 0) {
-		strlist_take(&g->refs, path);
+	} else if (store_lookup(g->cli->store, name, &g->tplat, &img, &e) == 0) {
+		/* the target's platform, as BuildKit resolves a --from image */
+		free(path);
+		if (!graph_has(&g->refs, img.ref))
+			strlist_add(&g->refs, img.ref);
 		store_image_free(&img);
+	} else if (e.code == ENXIO) {
+		loc_fatal(&in->loc, "image %s: %s", name, e.msg);
 	} else {
 		loc_warn(&in->loc,
 			 "image %s is not in the store %s; load it with `df2make-runtime load -i "
@@ -787,7 +792,7 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 			return g->steps[i];
 		}
 	/* graph_note_image warned already when it is missing */
-	if (store_lookup(g->cli->store, name, NULL, &img, &e) == 0) {
+	if (store_lookup(g->cli->store, name, &g->tplat, &img, &e) == 0) {
 		manifest = xstrdup(img.manifest);
 		store_image_free(&img);
 	}

@@ -241,6 +241,22 @@ static void step_set_platform(struct graph *g, struct spec *sp, struct sv *o,
 	sv_set_str(sp, o, "platform", arena_strdup(&g->arena, f));
 }
 
+/* The ref file an image used by --from resolves to for the build's
+ * target platform (BuildKit resolves such images for the target, not for
+ * the stage), or the name's plain ref when it is missing. */
+static char *step_image_ref(struct graph *g, const char *image)
+{
+	struct store_image img;
+	struct error e = {0};
+	char *ref;
+
+	if (store_lookup(g->cli->store, image, &g->tplat, &img, &e) < 0)
+		return store_ref_path(g->cli->store, image);
+	ref = xstrdup(img.ref);
+	store_image_free(&img);
+	return ref;
+}
+
 struct step *step_base(struct graph *g, struct stage *s, const char *image, const char *manifest,
 		       const struct instr *in)
 {
@@ -261,7 +277,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 	if (image) {
 		st->image = xstrdup(image);
 		st->manifest = manifest ? xstrdup(manifest) : NULL;
-		st->ref = s && s->ref ? xstrdup(s->ref) : store_ref_path(g->cli->store, image);
+		st->ref = s && s->ref ? xstrdup(s->ref) : step_image_ref(g, image);
 		heap = s ? xasprintf("[%s 1/%zu] FROM %s", s->label, s->ninstrs + 1, image)
 			 : xasprintf("[internal] load metadata for %s", image);
 		title = arena_strdup(&g->arena, heap);
@@ -275,7 +291,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		sv_set_str(st->spec, o, "loc", loc);
 		sv_set(o, "scratch", sv_bool(st->spec, 1));
 	}
-	step_set_platform(g, st->spec, o, s ? &s->plat : NULL);
+	step_set_platform(g, st->spec, o, s ? &s->plat : &g->tplat);
 	free(heap);
 	st->title = title;
 	st->loc = loc;

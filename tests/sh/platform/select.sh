@@ -80,20 +80,22 @@ is "$(head -1 "$T/missing.log")" \
 	"... naming the image and the platform"
 
 # cross-compile: the build stage on $BUILDPLATFORM (native, its RUN runs),
-# TARGET* the build's target in it; the final stage on the target
+# TARGET* the build's target in it, and a COPY --from=IMAGE in it too (as
+# BuildKit resolves those images); the final stage on the target
 ctx cross <<'D'
 FROM --platform=$BUILDPLATFORM multi/arch:1 AS build
 ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDARCH
+COPY --from=multi/arch:1 /arch /img-arch
 RUN echo "$BUILDPLATFORM $BUILDARCH -> $TARGETPLATFORM $TARGETOS $TARGETARCH" \
-	"[$TARGETVARIANT] on $(cat /arch)" >/tmp/built
+	"[$TARGETVARIANT] on $(cat /arch), --from image $(cat /img-arch)" >/tmp/built
 FROM multi/arch:1
 COPY --from=build /tmp/built /built
 D
 build cross --platform linux/arm64
 is "$rc" 0 "FROM --platform=\$BUILDPLATFORM: builds for linux/arm64"
 is "$(cat "$T/out-cross/built" 2>/dev/null)" \
-	"linux/amd64 amd64 -> linux/arm64 linux arm64 [] on amd64" \
-	"the build stage ran natively on the host's image, TARGET* the target's"
+	"linux/amd64 amd64 -> linux/arm64 linux arm64 [] on amd64, --from image arm64" \
+	"the build stage ran natively on the host's image, TARGET* and a --from image the target's"
 is "$(cat "$T/out-cross/arch" 2>/dev/null)" arm64 "the final stage is the target's image"
 
 # a RUN on a foreign platform without a handler: the error at the RUN
