@@ -58,7 +58,8 @@ is "$rc" 0 "--platform linux/arm64: builds"
 is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64 \
 	"--platform linux/arm64: the arm64 image's files"
 build plain --platform linux/aarch64/v8
-is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64 "linux/aarch64/v8 is linux/arm64 (containerd's aliases)"
+is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64 \
+	"linux/aarch64/v8 is linux/arm64 (containerd's aliases)"
 build plain
 is "$(cat "$T/out-plain/arch" 2>/dev/null)" amd64 "no --platform: the host's image"
 
