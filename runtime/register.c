@@ -2,10 +2,12 @@
  * checked here: the config's diff_id must be the digest of the
  * decompressed blob, or the image would unpack to something else than
  * what its config promises. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
@@ -155,33 +157,56 @@ static int register_config_platform(const char *store, const char *config_digest
 	return r;
 }
 
-/* One name: its digest form, its platform's ref, and, for the image the
- * name means by default, the name itself. */
+/* The default image of a name takes the plain name; a per-platform ref
+ * of its platform left by an earlier load would hide it, so it goes. */
+static int register_default(const char *store, json_t *ref, const char *name,
+			    const struct platform *p, struct error *e)
+{
+	char *stale = p ? store_platform_ref_path(store, name, p) : NULL;
+	int r = register_name(store, ref, name, e);
+
+	if (r == 0 && stale && unlink(stale) < 0 && errno != ENOENT)
+		r = error_set(e, errno, "remove %s", stale);
+	free(stale);
+	return r;
+}
+
+/* Another platform of a multi-platform image: a per-platform ref only. */
+static int register_other(const char *store, json_t *ref, const char *name,
+			  const struct platform *p, struct error *e)
+{
+	char f[PLATFORM_MAX];
+	int r;
+
+	platform_format(p, f);
+	json_object_set_new(ref, "name", json_string(name));
+	json_object_set_new(ref, "platform", json_string(f));
+	r = store_write_platform_ref(store, name, p, ref, e);
+	json_object_del(ref, "platform");
+	if (r == 0)
+		printf("Loaded image: %s (%s)\n", name, f);
+	return r;
+}
+
+/* One name: its digest form, then the name itself (the default image:
+ * the host's platform, or a single image) or its platform's ref. A
+ * single-platform store is written as before platforms existed; lookups
+ * for a platform fall back to the plain name when its config matches. */
 static int register_names_of(const char *store, json_t *ref, const char *name,
 			     const char *manifest_digest, const struct platform *p, int is_default,
 			     struct error *e)
 {
 	char *dname = register_digest_name(name, manifest_digest);
-	char f[PLATFORM_MAX];
 	int r = register_name(store, ref, dname, e);
 
 	free(dname);
-	platform_format(p ? p : &(struct platform){"", "", ""}, f);
-	if (r == 0 && p) {
-		json_object_set_new(ref, "name", json_string(name));
-		json_object_set_new(ref, "platform", json_string(f));
-		r = store_write_platform_ref(store, name, p, ref, e);
-		json_object_del(ref, "platform");
-	}
-	if (r == 0 && is_default)
-		r = register_name(store, ref, name, e);
 	if (r < 0)
 		return -1;
-	if (is_default || !p) {
-		printf("Loaded image: %s\n", name);
-	} else {
-		printf("Loaded image: %s (%s)\n", name, f);
-	}
+	if (!is_default && p)
+		return register_other(store, ref, name, p, e);
+	if (register_default(store, ref, name, p, e) < 0)
+		return -1;
+	printf("Loaded image: %s\n", name);
 	return 0;
 }
 

@@ -99,6 +99,20 @@ is "$(cat "$T/out-cross/built" 2>/dev/null)" \
 	"the build stage ran natively on the host's image, TARGET* and a --from image the target's"
 is "$(cat "$T/out-cross/arch" 2>/dev/null)" arm64 "the final stage is the target's image"
 
+# a later single image under the name (its descriptor names no platform:
+# the default) whose config is arm64: linux/arm64 now means it, not the
+# per-platform ref the multi-platform load left
+mk_layer arm64-new
+python3 "$SRCDIR/tests/sh/platform/mkmulti.py" "$T/single" x "linux/arm64=$T/arm64-new.tar"
+nested=$T/single/blobs/sha256/$(jq -r '.manifests[0].digest[7:]' "$T/single/index.json")
+jq -c '{schemaVersion: 2, manifests: [.manifests[0] | del(.platform) |
+	.annotations = {"io.containerd.image.name": "docker.io/multi/arch:1"}]}' "$nested" \
+	>"$T/single/index.json.new" && mv "$T/single/index.json.new" "$T/single/index.json"
+is "$("$RT" --store "$STORE" load -i "$T/single" 2>&1)" "Loaded image: docker.io/multi/arch:1" \
+	"a single arm64 image loaded under the name"
+build plain --platform linux/arm64
+is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64-new "--platform linux/arm64: the new image"
+
 # a RUN on a foreign platform without a handler: the error at the RUN
 ctx foreign <<'D'
 FROM multi/arch:1
