@@ -399,6 +399,14 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 				     store_platform_ref_path(g->cli->store, name, &s->plat));
 		return;
 	}
+	if (img.other_platform) {
+		char want[PLATFORM_MAX];
+		platform_format(&s->plat, want);
+		loc_warn(&s->from->loc,
+			 "InvalidBaseImagePlatform: Base image %s was pulled with platform "
+			 "\"%s\", expected \"%s\" for current build",
+			 name, img.other_platform, want);
+	}
 	s->image_config = json_incref(img.config);
 	s->manifest = xstrdup(img.manifest);
 	s->ref = xstrdup(img.ref);

@@ -123,6 +123,7 @@ static int store_load_config(const char *store, struct store_image *img, struct 
 static int store_parse_ref(const char *store, json_t *ref, struct store_image *img, struct error *e)
 {
 	img->name = store_strdup_field(ref, "name");
+	img->from_index = json_is_true(json_object_get(ref, "index"));
 	img->manifest = store_strdup_field(ref, "manifest");
 	img->config_digest = store_strdup_field(ref, "config");
 	if (!img->name || !store_valid_digest(img->manifest) ||
@@ -191,6 +192,10 @@ static int store_lookup_default(const char *store, const char *name, const struc
 	snprintf(h.variant, sizeof(h.variant), "%s", variant ? variant : "");
 	platform_format(p, want);
 	platform_format(&h, have);
+	if (!img->from_index) {
+		img->other_platform = xstrdup(have);
+		return 0;
+	}
 	store_image_free(img);
 	error_set(e, 0, "image %s has no %s image in the store %s (it has %s)", name, want, store,
 		  have);
@@ -265,6 +270,7 @@ void store_image_free(struct store_image *img)
 	free(img->manifest);
 	free(img->config_digest);
 	free(img->ref);
+	free(img->other_platform);
 	json_decref(img->config);
 	memset(img, 0, sizeof(*img));
 }

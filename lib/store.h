@@ -39,7 +39,10 @@ struct store_image {
 	json_t *config; /* the parsed image config (owned) */
 	struct store_layer *layers;
 	size_t nlayers;
-	char *ref; /* path of the ref file read (a make prerequisite) */
+	char *ref;	      /* path of the ref file read (a make prerequisite) */
+	int from_index;	      /* loaded from a multi-platform index ("index": true) */
+	char *other_platform; /* set when the image is a single image of another
+			       * platform than asked (BuildKit uses it, warning) */
 };
 
 /* The store directory: $DF2MAKE_STORE, else ${XDG_CACHE_HOME:-$HOME/.cache}/df2make.
@@ -59,9 +62,11 @@ char *store_layer_dir(const char *store, const char *diff_id);
 int store_private_root(const char *store, struct error *e);
 /* Loads an image by normalised name for a platform (NULL: the name's
  * default ref, whatever its platform): its per-platform ref, else the
- * name's ref when its config has that platform. Returns 0, or -1 with e
- * set; e->code is ENOENT when the store has no such image, ENXIO when it
- * has the name but not for that platform. */
+ * name's ref when its config has that platform, or when it is a single
+ * image (not from an index: then other_platform says its platform, as
+ * BuildKit builds on a single-platform base image with a warning).
+ * Returns 0, or -1 with e set; e->code is ENOENT when the store has no
+ * such image, ENXIO when its index has no image of that platform. */
 int store_lookup(const char *store, const char *name, const struct platform *p,
 		 struct store_image *img, struct error *e);
 /* Frees the fields of img. */

@@ -42,11 +42,15 @@ int load_images(struct load_src *src, const char *tag, struct error *e);
  * blobs; creates an OCI manifest when manifest_digest is NULL. */
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e);
-/* load_register for one platform of a multi-platform image: every image
- * gets a ref per name and platform (its config's); only the one that is
- * is_default (the host's, or a single image) also takes the plain names. */
+/* load_register_platform flags: the image is the one its names mean by
+ * default (the host's platform, or a single image); it came from a
+ * multi-platform index. */
+#define LOAD_DEFAULT 1
+#define LOAD_INDEX 2
+/* load_register for one platform of a multi-platform image: the default
+ * one takes the plain names, the others a ref per name and platform (their
+ * config's). */
 int load_register_platform(const char *store, json_t *names, const char *config_digest,
-			   json_t *layers, const char *manifest_digest, int is_default,
-			   struct error *e);
+			   json_t *layers, const char *manifest_digest, int flags, struct error *e);
 
 #endif

@@ -108,6 +108,14 @@ static int load_is_default(json_t *desc)
 			      json_string_value(json_object_get(p, "variant")));
 }
 
+/* An entry of a top-level index: the default or not, and from an index
+ * of platforms when it names its platform. */
+static int load_flags(json_t *desc)
+{
+	return (load_is_default(desc) ? LOAD_DEFAULT : 0) |
+	       (json_object_get(desc, "platform") ? LOAD_INDEX : 0);
+}
+
 /* Attestations BuildKit puts in an index ("unknown/unknown") are no image. */
 static int load_is_image(json_t *desc)
 {
@@ -158,7 +166,7 @@ static json_t *load_layers(struct load_src *src, json_t *manifest, json_t *confi
 }
 
 static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
-			     int is_default, struct error *e);
+			     int flags, struct error *e);
 
 static int load_has(struct load_src *src, const char *path);
 
@@ -196,7 +204,8 @@ static int load_oci_nested(struct load_src *src, json_t *desc, json_t *dmanifest
 		json_t *copy = json_deep_copy(d);
 		int def = !found && load_is_default(d);
 		json_object_set(copy, "annotations", json_object_get(desc, "annotations"));
-		r = load_oci_manifest(src, copy, dmanifest, tag, def, e);
+		r = load_oci_manifest(src, copy, dmanifest, tag,
+				      (def ? LOAD_DEFAULT : 0) | LOAD_INDEX, e);
 		found |= def;
 		n++;
 		json_decref(copy);
@@ -230,7 +239,7 @@ static json_t *load_names(const char *tag, json_t *dmanifest, const char *config
 
 /* One manifest of an OCI index: store everything, register its names. */
 static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
-			     int is_default, struct error *e)
+			     int flags, struct error *e)
 {
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
@@ -248,8 +257,7 @@ static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanife
 		layers = load_layers(src, m, cfg, e);
 	if (layers) {
 		names = load_names(tag, dmanifest, cdigest, json_object_get(desc, "annotations"));
-		r = load_register_platform(src->store, names, cdigest, layers, digest, is_default,
-					   e);
+		r = load_register_platform(src->store, names, cdigest, layers, digest, flags, e);
 		json_decref(names);
 	}
 	json_decref(layers);
@@ -307,7 +315,7 @@ static int load_oci(struct load_src *src, json_t *dmanifest, const char *tag, st
 		if (r < 0)
 			break;
 		if (load_is_image(d))
-			r = load_oci_manifest(src, d, dmanifest, tag, load_is_default(d), e);
+			r = load_oci_manifest(src, d, dmanifest, tag, load_flags(d), e);
 	}
 	json_decref(index);
 	return r;

@@ -213,13 +213,14 @@ static int register_names_of(const char *store, json_t *ref, const char *name,
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e)
 {
-	return load_register_platform(store, names, config_digest, layers, manifest_digest, 1, e);
+	return load_register_platform(store, names, config_digest, layers, manifest_digest,
+				      LOAD_DEFAULT, e);
 }
 
 int load_register_platform(const char *store, json_t *names, const char *config_digest,
-			   json_t *layers, const char *manifest_digest, int is_default,
-			   struct error *e)
+			   json_t *layers, const char *manifest_digest, int flags, struct error *e)
 {
+	int is_default = (flags & LOAD_DEFAULT) != 0;
 	struct platform plat;
 	int has_plat;
 	char mdigest[72];
@@ -243,6 +244,10 @@ int load_register_platform(const char *store, json_t *names, const char *config_
 	ref = json_pack("{s:s, s:s, s:O}", "manifest", manifest_digest, "config", config_digest,
 			"layers", layers);
 	has_plat = register_config_platform(store, config_digest, &plat) == 0;
+	/* a FROM of a platform an index lacks is an error, while a single
+	 * image of another platform is used (BuildKit) */
+	if (flags & LOAD_INDEX)
+		json_object_set_new(ref, "index", json_true());
 	json_array_foreach(names, i, n)
 	{
 		r = register_names_of(store, ref, json_string_value(n), manifest_digest,

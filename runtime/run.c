@@ -250,14 +250,24 @@ static int check_grants(json_t *spec, struct error *e)
 	return 0;
 }
 
-/* A step of another platform runs only through a binfmt_misc handler:
- * without one the kernel refuses the first exec with ENOEXEC, a message
- * that says nothing of platforms. */
-static int check_platform(json_t *spec, struct error *e)
+/* A step of another platform runs its binaries through a binfmt_misc
+ * handler when they are foreign. Like BuildKit, nothing is refused before
+ * the command runs (an image labelled arm64 may hold host binaries); when
+ * its exec fails as a foreign binary's does (ENOEXEC without a handler,
+ * ENOENT from a handler whose interpreter is not in the root), the error
+ * says which platform and how to enable it, with the exec's own words. */
+static void explain_platform(json_t *spec, struct error *e)
 {
 	const char *p = json_string_value(json_object_get(spec, "platform"));
+	struct error b = {0};
+	char exec_msg[sizeof(e->msg)];
+	int code = e->code;
 
-	return p ? binfmt_check(p, e) : 0;
+	if (!p || (code != ENOEXEC && code != ENOENT) || binfmt_check(p, &b) == 0)
+		return;
+	snprintf(exec_msg, sizeof(exec_msg), "%s", e->msg);
+	error_set(e, 0, "%s (%s)", b.msg, exec_msg);
+	e->code = code;
 }
 
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
@@ -267,13 +277,15 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	int status = 0, r;
 
 	report_start(rt, key, spec);
-	if (check_grants(spec, e) < 0 || check_platform(spec, e) < 0)
+	if (check_grants(spec, e) < 0)
 		return -1;
 	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
 	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
 		return -1;
 	progress_timing_mark(t, "prepare");
 	r = sandbox_run(sb, &status, e);
+	if (r < 0)
+		explain_platform(spec, e);
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
 	cleanup_step_dir(rt, key);

@@ -6,7 +6,8 @@
 # busybox's echo, registered for aarch64 ELF files: a RUN of an aarch64
 # binary prints its own path and arguments, which shows the kernel ran it
 # through the handler. Then a handler without the F flag, a disabled one
-# and none at all: each fails at the RUN with its own message.
+# and none at all: the exec of the foreign binary fails, and the RUN's
+# error says why and how to enable one.
 . "$SRCDIR/tests/lib.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts, namespaces)"
 need jq tar make python3 unshare
@@ -37,13 +38,20 @@ python3 "$SRCDIR/tests/sh/platform/mkmulti.py" "$T/multi" docker.io/only/arm:1 \
 "$RT" --store "$STORE" load -i "$T/multi" >/dev/null
 ln -s "$BUSYBOX" "$T/emu/echo"
 printf 'FROM only/arm:1\nRUN /bin/hello ran through binfmt_misc >/out\n' >"$T/ctx/Dockerfile"
+# the exec form: the sandbox itself execs the foreign binary
+mkdir -p "$T/ctx-exec"
+printf 'FROM only/arm:1\nRUN ["/bin/hello"]\n' >"$T/ctx-exec/Dockerfile"
 
-# build FLAGS [disable|none]: a fresh state; make runs in a user namespace
-# whose own binfmt_misc has qemu-aarch64 -> busybox echo with FLAGS. Sets rc.
+# build FLAGS [disable|none] [CTX]: a fresh state; make runs in a user
+# namespace whose own binfmt_misc has qemu-aarch64 -> busybox echo with
+# FLAGS. Sets rc.
 build() {
 	rm -rf "$T/state" "$T/out"
 	"$DF2MAKE" --store "$STORE" --state "$T/state" --platform linux/arm64 \
-		-o "type=local,dest=$T/out" "$T/ctx" >"$T/build.mk" 2>"$T/log" || { rc=9; return; }
+		-o "type=local,dest=$T/out" "${3:-$T/ctx}" >"$T/build.mk" 2>"$T/log" || {
+		rc=9
+		return
+	}
 	local magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
 	local mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
 	local reg=":qemu-aarch64:M::$magic:$mask:$T/emu/echo:$1"
@@ -63,14 +71,15 @@ is "$(cat "$T/out/out" 2>/dev/null)" "/bin/hello ran through binfmt_misc" \
 
 m="Dockerfile:2: RUN step: linux/arm64 code cannot run on this machine"
 h=/proc/sys/fs/binfmt_misc/qemu-aarch64
-build ""
+build "" "" "$T/ctx-exec"
 is "$rc" 2 "a handler without F: make fails"
 like "$(cat "$T/log")" "$m: the binfmt_misc handler $h lacks the F flag" "... saying so"
-build F disable
+build F disable "$T/ctx-exec"
 is "$rc" 2 "a disabled handler: make fails"
 like "$(cat "$T/log")" "$m: the binfmt_misc handler $h is disabled; enable it" "... saying so"
-build F none
+build F none "$T/ctx-exec"
 is "$rc" 2 "no handler: make fails"
 a="install an emulator with \`apt-get install qemu-user-static binfmt-support\`"
-like "$(cat "$T/log")" "$m: no binfmt_misc handler $h; $a" "... saying how to get one"
+like "$(cat "$T/log")" "$m: no binfmt_misc handler $h; $a.* \(exec /bin/hello: Exec format error\)" \
+	"... saying how to get one, and what exec said"
 done_testing

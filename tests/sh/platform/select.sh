@@ -23,6 +23,10 @@ mk_layer() { # ARCH
 	cp "$BUSYBOX" "$r/bin/busybox"
 	for c in sh echo cat true; do ln -sf busybox "$r/bin/$c"; done
 	printf '%s\n' "$1" >"$r/arch"
+	# an aarch64 ELF header: runs only through a binfmt_misc handler
+	python3 -c 'import sys; h = bytearray(64); h[0:7] = b"\x7fELF\x02\x01\x01"; h[16] = 2
+h[18] = 0xb7; open(sys.argv[1], "wb").write(bytes(h))' "$r/bin/hello"
+	chmod 755 "$r/bin/hello"
 	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
 		-C "$r" -cf "$T/$1.tar" .
 }
@@ -80,6 +84,17 @@ is "$(head -1 "$T/missing.log")" \
 	"$T/ctx-missing/Dockerfile:1:1: error: base image docker.io/multi/arch:1: $m" \
 	"... naming the image and the platform"
 
+# a single image (not from an index) of another platform is used, with
+# BuildKit's warning, as BuildKit builds on it
+"$RT" --store "$STORE" import "$T/amd64.tar" single:1 >/dev/null
+ctx single <<'D'
+FROM single:1
+D
+build single --platform linux/arm64
+is "$rc" 0 "a single amd64 image FROM for linux/arm64: builds"
+like "$(cat "$T/single.log")" "Dockerfile:1:1: warning: InvalidBaseImagePlatform: Base image docker.io/library/single:1 was pulled with platform \"linux/amd64\", expected \"linux/arm64\" for current build" \
+	"... with BuildKit's warning"
+
 # cross-compile: the build stage on $BUILDPLATFORM (native, its RUN runs),
 # TARGET* the build's target in it, and a COPY --from=IMAGE in it too (as
 # BuildKit resolves those images); the final stage on the target
@@ -113,10 +128,18 @@ is "$("$RT" --store "$STORE" load -i "$T/single" 2>&1)" "Loaded image: docker.io
 build plain --platform linux/arm64
 is "$(cat "$T/out-plain/arch" 2>/dev/null)" arm64-new "--platform linux/arm64: the new image"
 
-# a RUN on a foreign platform without a handler: the error at the RUN
+# a RUN on a foreign platform without a handler: an image's host binaries
+# run (as BuildKit runs them), a foreign one fails at the RUN
+ctx native <<'D'
+FROM multi/arch:1
+RUN echo "ran: $(cat /arch)" >/ran
+D
+build native --platform linux/arm64
+is "$(cat "$T/out-native/ran" 2>/dev/null)" "ran: arm64-new" \
+	"host binaries in a linux/arm64 stage run without a handler"
 ctx foreign <<'D'
 FROM multi/arch:1
-RUN true
+RUN ["/bin/hello"]
 D
 if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
 	skip "foreign RUN without a handler" "this machine has a qemu-aarch64 handler"
