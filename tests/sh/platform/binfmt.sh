@@ -80,6 +80,7 @@ like "$(cat "$T/log")" "$m: the binfmt_misc handler $h is disabled; enable it" "
 build F none "$T/ctx-exec"
 is "$rc" 2 "no handler: make fails"
 a="install an emulator with \`apt-get install qemu-user-static binfmt-support\`"
-like "$(cat "$T/log")" "$m: no binfmt_misc handler $h; $a.* \(exec /bin/hello: Exec format error\)" \
+x="\(exec /bin/hello: Exec format error\)"
+like "$(cat "$T/log")" "$m: no binfmt_misc handler $h; $a.* $x" \
 	"... saying how to get one, and what exec said"
 done_testing

@@ -92,7 +92,9 @@ FROM single:1
 D
 build single --platform linux/arm64
 is "$rc" 0 "a single amd64 image FROM for linux/arm64: builds"
-like "$(cat "$T/single.log")" "Dockerfile:1:1: warning: InvalidBaseImagePlatform: Base image docker.io/library/single:1 was pulled with platform \"linux/amd64\", expected \"linux/arm64\" for current build" \
+w="InvalidBaseImagePlatform: Base image docker.io/library/single:1 was pulled with platform"
+w="$w \"linux/amd64\", expected \"linux/arm64\" for current build"
+like "$(cat "$T/single.log")" "Dockerfile:1:1: warning: $w" \
 	"... with BuildKit's warning"
 
 # cross-compile: the build stage on $BUILDPLATFORM (native, its RUN runs),
