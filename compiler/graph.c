@@ -668,7 +668,8 @@ static void graph_dispatch(struct graph *g)
 	free(last_use);
 }
 
-/* --platform (one platform; a list is refused), else the host's. */
+/* --platform, else the host's. A list is split by main (one graph per
+ * platform); it reaches a graph only through a mode that takes one. */
 static void graph_target_platform(struct graph *g)
 {
 	struct error e = {0};
@@ -679,9 +680,7 @@ static void graph_target_platform(struct graph *g)
 		return;
 	}
 	if (strchr(p, ','))
-		fatal("--platform %s: building several platforms at once is not supported; "
-		      "run df2make once per platform",
-		      p);
+		fatal("--platform %s: this mode takes one platform", p);
 	if (platform_parse(p, &g->tplat, &e) < 0)
 		fatal("--platform: %s", e.msg);
 }
