@@ -1,12 +1,12 @@
 /* args: ARG scopes and the automatic ARGs (see args.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "args.h"
 #include "cli.h"
 #include "expand.h"
 #include "instr.h"
+#include "platform.h"
 #include "util.h"
 
 void args_set(struct vars *vs, const char *name, const char *value)
@@ -74,85 +74,30 @@ void args_to_vec(const struct vars *vs, char ***vec, size_t *n)
 	}
 }
 
-/* uname's machine name in Go's GOARCH spelling, as BuildKit reports it. */
-static void args_host_arch(char **arch, char **variant)
-{
-	static const struct {
-		const char *machine, *arch, *variant;
-	} map[] = {
-	    {"x86_64", "amd64", ""},
-	    {"amd64", "amd64", ""},
-	    {"aarch64", "arm64", ""},
-	    {"arm64", "arm64", ""},
-	    {"armv7l", "arm", "v7"},
-	    {"armv6l", "arm", "v6"},
-	    {"i386", "386", ""},
-	    {"i686", "386", ""},
-	    {"ppc64le", "ppc64le", ""},
-	    {"s390x", "s390x", ""},
-	    {"riscv64", "riscv64", ""},
-	    {"mips64", "mips64", ""},
-	    {"loongarch64", "loong64", ""},
-	};
-	struct utsname u;
-
-	*arch = NULL;
-	if (uname(&u) == 0)
-		for (size_t i = 0; i < LEN(map); i++)
-			if (strcmp(u.machine, map[i].machine) == 0) {
-				*arch = xstrdup(map[i].arch);
-				*variant = xstrdup(map[i].variant);
-			}
-	if (!*arch) {
-		*arch = xstrdup(uname(&u) == 0 ? u.machine : "amd64");
-		*variant = xstrdup("");
-	}
-}
-
-void args_platform(const char *p, char **os, char **arch, char **variant)
-{
-	const char *s1, *s2;
-
-	if (!p) {
-		*os = xstrdup("linux");
-		args_host_arch(arch, variant);
-		return;
-	}
-	s1 = strchr(p, '/');
-	if (!s1 || s1 == p || !s1[1])
-		fatal("invalid platform '%s': want OS/ARCH[/VARIANT]", p);
-	s2 = strchr(s1 + 1, '/');
-	*os = strlower(xstrndup(p, (size_t)(s1 - p)));
-	*arch = strlower(s2 ? xstrndup(s1 + 1, (size_t)(s2 - s1 - 1)) : xstrdup(s1 + 1));
-	*variant = strlower(xstrdup(s2 ? s2 + 1 : ""));
-	if (!**arch || strchr(*variant, '/'))
-		fatal("invalid platform '%s': want OS/ARCH[/VARIANT]", p);
-}
-
 /* PREFIXPLATFORM, PREFIXOS, PREFIXARCH, PREFIXVARIANT */
-static void args_set_platform(struct vars *g, const char *prefix, const char *p)
+static void args_set_platform(struct vars *g, const char *prefix, const struct platform *p)
 {
-	char *os, *arch, *variant, *name, *full;
+	char full[PLATFORM_MAX], *name;
 
-	args_platform(p, &os, &arch, &variant);
-	full = *variant ? xasprintf("%s/%s/%s", os, arch, variant) : xasprintf("%s/%s", os, arch);
+	platform_format(p, full);
 	const char *parts[][2] = {
-	    {"PLATFORM", full}, {"OS", os}, {"ARCH", arch}, {"VARIANT", variant}};
+	    {"PLATFORM", full}, {"OS", p->os}, {"ARCH", p->arch}, {"VARIANT", p->variant}};
 	for (size_t i = 0; i < LEN(parts); i++) {
 		name = xasprintf("%s%s", prefix, parts[i][0]);
 		args_set(g, name, parts[i][1]);
 		free(name);
 	}
-	free(full);
-	free(os);
-	free(arch);
-	free(variant);
 }
 
-void args_predefined(struct vars *g, const char *platform, const char *target_stage)
+void args_predefined(struct vars *g, const struct platform *target, const char *target_stage)
 {
-	args_set_platform(g, "BUILD", NULL);
-	args_set_platform(g, "TARGET", platform);
+	struct platform host;
+
+	/* BUILD* is where the build runs, TARGET* the build's target in every
+	 * stage, whatever its FROM --platform (BuildKit's defaultArgs) */
+	platform_host(&host);
+	args_set_platform(g, "BUILD", &host);
+	args_set_platform(g, "TARGET", target);
 	args_set(g, "TARGETSTAGE", target_stage ? target_stage : "default");
 }
 

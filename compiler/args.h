@@ -8,6 +8,7 @@
 
 struct cli;
 struct instr;
+struct platform;
 
 struct var {
 	char *name;
@@ -33,12 +34,9 @@ char *args_kv(const char *name, const char *value);
  * vector under construction (see args_vec_*). */
 void args_to_vec(const struct vars *vs, char ***vec, size_t *n);
 
-/* Splits "os/arch[/variant]" (or the host's platform when p is NULL) into
- * malloc'd parts; variant may be "". Dies on a malformed platform. */
-void args_platform(const char *p, char **os, char **arch, char **variant);
 /* Fills the automatic global ARGs: BUILD* from the host, TARGET* from
- * platform (NULL = host), TARGETSTAGE. */
-void args_predefined(struct vars *g, const char *platform, const char *target_stage);
+ * the build's target platform, TARGETSTAGE. */
+void args_predefined(struct vars *g, const struct platform *target, const char *target_stage);
 /* Processes one global ARG instruction (before the first FROM). */
 void args_global(struct vars *g, const struct instr *in, const struct cli *c, char escape);
 /* Processes a stage ARG: build-arg, else the expanded default (env is the

@@ -303,9 +303,13 @@ static void emit_pull_file(struct buf *b, const struct graph *g, const char *ima
 		buf_printf(b, " $(STATE)/%s.pull", key);
 }
 
-static void emit_remake(struct graph *g, struct buf *out)
+/* build.mk's own rule. gs: the graphs it was made from (several with a
+ * --platform list), whose pulls it waits for; the rest is gs[0]'s. */
+static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 {
+	struct graph *g = gs[0];
 	const struct cli *c = g->cli;
+	size_t npulls = 0;
 	struct evars ev = {0};
 	struct buf in = {0}, dirs = {0};
 	char *ign = xasprintf("%s.dockerignore", c->dockerfile);
@@ -332,11 +336,14 @@ static void emit_remake(struct graph *g, struct buf *out)
 	if (strstr(cmd, "$$" MK_NL_VAR))
 		mk_nl_define(out);
 	/* `make clean` must not pull first (makefiles are remade before any goal) */
-	if (g->pulls.n)
+	for (size_t k = 0; k < ngs; k++)
+		npulls += gs[k]->pulls.n;
+	if (npulls)
 		buf_adds(&in, " $(if $(filter clean,$(MAKECMDGOALS)),,");
-	for (size_t i = 0; i < g->pulls.n; i++)
-		emit_pull_file(&in, g, g->pulls.v[i]);
-	if (g->pulls.n)
+	for (size_t k = 0; k < ngs; k++)
+		for (size_t i = 0; i < gs[k]->pulls.n; i++)
+			emit_pull_file(&in, gs[k], gs[k]->pulls.v[i]);
+	if (npulls)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
 	ev_take(&ev, "COMMAND", cmd);
@@ -386,6 +393,20 @@ static const char *emit_tpl(const struct step *st)
 	static const char *const names[] = {"base", "run", "copy", "add", "workdir"};
 
 	return names[st->kind];
+}
+
+/* multi: true when the rule named key was written already (then it is
+ * not written again), else records it. */
+static int emit_seen(struct emitter *em, const char *key)
+{
+	if (!em->multi)
+		return 0;
+	if (!em->seen)
+		em->seen = json_object();
+	if (json_object_get(em->seen, key))
+		return 1;
+	json_object_set_new(em->seen, key, json_true());
+	return 0;
 }
 
 /* The base step of an image build.mk had to pull: make remakes build.mk
@@ -540,10 +561,15 @@ static json_t *emit_layer_params(const struct cli *c, char pk[33])
 
 /* One layer target per step of steps[0..n) ("parent" added to params). */
 static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
-			     const char *pk)
+			     const char *pk, struct emitter *em)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
+		char *lk = xasprintf("%s.layer", steps[i]->key);
+		int seen = em && emit_seen(em, lk);
+		free(lk);
+		if (seen)
+			continue;
 		json_t *spec =
 		    json_pack("{so}", "parent",
 			      steps[i]->parent ? json_string(steps[i]->parent->key) : json_null());
@@ -556,7 +582,8 @@ static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, jso
 	}
 }
 
-static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n)
+static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n,
+			struct emitter *em)
 {
 	char pk[33];
 	json_t *params = emit_layer_params(g->cli, pk);
@@ -564,9 +591,10 @@ static void emit_layers(struct graph *g, struct buf *out, struct step **chain, s
 
 	if (n) {
 		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
-		emit_layer_rules(out, chain, n, params, pk);
+		emit_layer_rules(out, chain, n, params, pk, em);
 		ev_set(&ev, "PARAMS", pk);
-		ev_emit(&ev, out, "layer-params");
+		if (!em || !emit_seen(em, pk))
+			ev_emit(&ev, out, "layer-params");
 	}
 	json_decref(params);
 }
@@ -649,7 +677,7 @@ static void emit_pack(struct graph *g, struct buf *out)
 	json_t *spec = emit_pack_spec(g);
 	char pk[33];
 
-	emit_layers(g, out, chain, n);
+	emit_layers(g, out, chain, n, NULL);
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
 		emit_state_file(&pre, chain[i]->key, "layer");
@@ -680,7 +708,7 @@ static size_t emit_cache_extra(struct graph *g, struct buf *out, struct step ***
 			(*extra)[n++] = g->steps[i];
 	if (n)
 		buf_adds(out, "\n# Layers of the other stages' steps, for the cache (mode=max).\n");
-	emit_layer_rules(out, *extra, n, params, pk);
+	emit_layer_rules(out, *extra, n, params, pk, NULL);
 	if (n && chain_empty) { /* emit_layers wrote no .lp rule */
 		struct evars ev = {0};
 		ev_set(&ev, "PARAMS", pk);
@@ -729,7 +757,7 @@ static int emit_cmp(const void *a, const void *b)
 }
 
 /* Empty rules for the context inputs and the includes of the .d files. */
-static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
+static void emit_epilogue(struct graph **gs, size_t ng, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
 	struct buf rule = {0}, inc = {0};
@@ -746,14 +774,16 @@ static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
 	}
 	if (rule.len)
 		buf_adds(&rule, ":\n");
-	for (size_t i = 0; i < g->nsteps; i++) {
-		if (!g->steps[i]->sum)
-			continue;
-		if (!inc.len)
-			buf_adds(&inc, "\n# What the checksum steps read (like gcc -MD).\n"
-				       "ifeq ($(filter clean,$(MAKECMDGOALS)),)\n-include");
-		buf_printf(&inc, " \\\n\t$(STATE)/%s.d", g->steps[i]->key);
-	}
+	for (size_t j = 0; j < ng; j++)
+		for (size_t i = 0; i < gs[j]->nsteps; i++) {
+			struct step *st = gs[j]->steps[i];
+			if (!st->sum || (j && strstr(inc.s, st->key)))
+				continue;
+			if (!inc.len)
+				buf_adds(&inc, "\n# What the checksum steps read (like gcc -MD).\n"
+					       "ifeq ($(filter clean,$(MAKECMDGOALS)),)\n-include");
+			buf_printf(&inc, " \\\n\t$(STATE)/%s.d", st->key);
+		}
 	if (inc.len)
 		buf_adds(&inc, "\nendif\n");
 	ev_take(&ev, "INPUTS_RULE", buf_steal(&rule));
@@ -765,17 +795,22 @@ static void emit_epilogue(struct graph *g, struct buf *out, struct strlist *all)
  * parallel while it remakes build.mk (whose rule depends on them). The
  * spec holds the name and platform only: credentials stay with the
  * runtime (docs/registry.md). */
-static void emit_pulls(struct graph *g, struct buf *out)
+static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 {
 	for (size_t i = 0; i < g->pulls.n; i++) {
 		struct evars ev = {0};
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
 		char key[33], *title = xasprintf("[internal] pull %s", g->pulls.v[i]);
-		int v = g->variant && g->variant[0];
-		char *plat =
-		    xasprintf("%s/%s%s%s", g->os, g->arch, v ? "/" : "", v ? g->variant : "");
+		char plat[PLATFORM_MAX];
+
+		platform_format(&g->tplat, plat);
 		graph_pull_key(g, g->pulls.v[i], key);
+		if (emit_seen(em, key)) { /* another platform of a list pulls it */
+			spec_free(sp);
+			free(title);
+			continue;
+		}
 		sv_set_str(sp, o, "title", title);
 		sv_set_str(sp, o, "loc", g->pull_locs.v[i]);
 		sv_set_str(sp, o, "image", g->pulls.v[i]);
@@ -789,9 +824,8 @@ static void emit_pulls(struct graph *g, struct buf *out)
 		ev_emit(&ev, out, "pull");
 		spec_free(sp);
 		free(title);
-		free(plat);
 	}
-	if (g->cli->pull && g->pulls.n)
+	if (g->cli->pull && g->pulls.n && !emit_seen(em, "pull-force"))
 		templates_expand(out, "pull-force", (const char *const[]){NULL});
 }
 
@@ -799,20 +833,31 @@ static void emit_begin(void *arg, struct graph *g)
 {
 	struct emitter *em = arg;
 
+	if (em->multi && em->ngraphs++) {
+		em->cur = NULL;
+		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);
+		emit_pulls(em, g, em->out);
+		return;
+	}
 	templates_set_dir(g->cli->templates);
 	em->direct = outfile_begin(STDOUT_FILENO);
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
 	ent_emit_mk(&g->cli->ent, em->out);
-	emit_remake(g, em->out);
-	emit_pulls(g, em->out);
+	if (em->multi) /* at the end, with every platform's images */
+		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);
+	else
+		emit_remake(&g, 1, em->out);
+	emit_pulls(em, g, em->out);
 }
 
 static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 {
 	struct emitter *em = arg;
 
+	if (emit_seen(em, st->key))
+		return;
 	if (st->stage && st->stage != em->cur) {
 		em->cur = st->stage;
 		buf_adds(em->out, "\n# ---- stage ");
@@ -903,6 +948,86 @@ void emit_finish(struct emitter *em, struct graph *g)
 	if (g->cli->cache_to)
 		emit_cache_to(g, em->out);
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
-	emit_epilogue(g, em->out, &em->inputs);
+	emit_epilogue(&g, 1, em->out, &em->inputs);
 	strlist_free(&em->inputs);
+}
+
+static int graph_has_str(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The fields of a pack spec that are one image's (the rest is shared). */
+static const char *const emit_image_fields[] = {"config",  "author",  "architecture", "os",
+						"variant", "history", "layers"};
+
+/* The pack of several platforms: the shared fields, and "images" holding
+ * each platform's own fields and final step key. */
+static json_t *emit_multi_spec(struct graph **gs, size_t n)
+{
+	json_t *top = emit_pack_spec(gs[0]), *images = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *one = i ? emit_pack_spec(gs[i]) : json_deep_copy(top);
+		json_t *im = json_pack("{ss}", "key", gs[i]->target->last->key);
+		for (size_t k = 0; k < LEN(emit_image_fields); k++)
+			json_object_set(im, emit_image_fields[k],
+					json_object_get(one, emit_image_fields[k]));
+		json_array_append_new(images, im);
+		json_decref(one);
+	}
+	for (size_t k = 0; k < LEN(emit_image_fields); k++)
+		json_object_del(top, emit_image_fields[k]);
+	json_object_set_new(top, "images", images);
+	return top;
+}
+
+/* One pack rule needing every platform's final step and layers. */
+static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
+{
+	struct evars ev = {0};
+	struct buf pre = {0};
+	json_t *spec = emit_multi_spec(gs, n);
+	char pk[33];
+
+	for (size_t i = 0; i < n; i++) {
+		struct step **chain;
+		size_t nc = graph_final_chain(gs[i], &chain);
+		emit_layers(gs[i], em->out, chain, nc, em);
+		emit_done(&pre, gs[i]->target->last);
+		for (size_t j = 0; j < nc; j++)
+			emit_state_file(&pre, chain[j]->key, "layer");
+		free(chain);
+	}
+	key_compute(gs[0]->target->last->key, spec, NULL, pk);
+	ev_set(&ev, "PACKKEY", pk);
+	ev_set(&ev, "KEY", gs[0]->target->last->key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_set(&ev, "SPEC", emit_json_spec(spec));
+	ev_emit(&ev, em->out, "pack");
+	json_decref(spec);
+}
+
+void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		emit_stages(gs[i], em->out);
+	emit_pack_multi(em, gs, n);
+	templates_expand(em->out, "clean", (const char *const[]){NULL});
+	/* build.mk is remade when any platform's image is (re)loaded */
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = 0; j < gs[i]->refs.n; j++)
+			if (!graph_has_str(&gs[0]->refs, gs[i]->refs.v[j]))
+				strlist_add(&gs[0]->refs, gs[i]->refs.v[j]);
+		for (size_t j = 0; j < gs[i]->missing.n; j++)
+			if (!graph_has_str(&gs[0]->missing, gs[i]->missing.v[j]))
+				strlist_add(&gs[0]->missing, gs[i]->missing.v[j]);
+	}
+	emit_remake(gs, n, em->out);
+	emit_epilogue(gs, n, em->out, &em->inputs);
+	strlist_free(&em->inputs);
+	json_decref(em->seen);
 }

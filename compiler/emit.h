@@ -18,6 +18,10 @@ struct emitter {
 				  * file, copied to stdout once complete), or NULL */
 	struct strlist inputs;	 /* context paths listed, for the empty rules */
 	const struct stage *cur; /* stage of the last step written */
+	int multi;		 /* several graphs (--platform a,b) into one build.mk */
+	int ngraphs;		 /* graphs begun so far */
+	json_t *seen;		 /* multi: keys of the rules written (steps shared
+				  * by platforms are written once) */
 };
 
 /* Prepares em to write into out; fills the hooks to pass to graph_build. */
@@ -25,6 +29,9 @@ void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h);
 /* Writes what follows the steps: stage targets, layers, pack, clean,
  * the .d includes. Dies on a path make cannot express. */
 void emit_finish(struct emitter *em, struct graph *g);
+/* emit_finish for several graphs, one per platform of --platform a,b:
+ * their stage targets, layers, and one pack into one OCI index. */
+void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n);
 /* Copies the finished Makefile (spilled part, then the buffer) to f, or
  * ends the direct write to stdout. */
 void emit_output(struct emitter *em, FILE *f);

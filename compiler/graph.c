@@ -12,6 +12,7 @@
 #include "ignore.h"
 #include "instr.h"
 #include "key.h"
+#include "platform.h"
 #include "ref.h"
 #include "sha256.h"
 #include "spec.h"
@@ -146,7 +147,7 @@ static size_t graph_globals(struct graph *g)
 	char *target = g->cli->target ? strlower(xstrdup(g->cli->target)) : NULL;
 	size_t i;
 
-	args_predefined(&g->globals, g->cli->platform, target); /* stage names are lower case */
+	args_predefined(&g->globals, &g->tplat, target); /* stage names are lower case */
 	free(target);
 	for (i = 0; i < df->ninstrs && df->instrs[i].kind != I_FROM; i++) {
 		if (df->instrs[i].kind != I_ARG)
@@ -156,6 +157,20 @@ static size_t graph_globals(struct graph *g)
 	if (i == df->ninstrs)
 		fatal("%s: no build stage in current context (no FROM)", df->path);
 	return i;
+}
+
+/* FROM --platform, expanded with the global ARGs, as BuildKit parses it. */
+static void graph_from_platform(struct graph *g, struct stage *s, char **env)
+{
+	struct error e = {0};
+
+	s->platform = args_expand(s->from->platform, g->df->escape, env, s->from);
+	if (!*s->platform)
+		loc_fatal(&s->from->loc, "empty platform value from expression %s",
+			  s->from->platform);
+	if (platform_parse(s->platform, &s->plat, &e) < 0)
+		loc_fatal(&s->from->loc, "failed to parse platform %s: %s", s->from->platform,
+			  e.msg);
 }
 
 /* FROM: expanded with the global ARGs only. */
@@ -169,7 +184,7 @@ static void graph_from(struct graph *g, struct stage *s)
 		env = xcalloc(1, sizeof(*env));
 	s->image = args_expand(s->from->image, g->df->escape, env, s->from);
 	if (s->from->platform)
-		s->platform = args_expand(s->from->platform, g->df->escape, env, s->from);
+		graph_from_platform(g, s, env);
 	if (!*s->image)
 		loc_fatal(&s->from->loc, "base name (%s) should not be blank", s->from->image);
 	for (size_t i = 0; i < n; i++)
@@ -184,6 +199,12 @@ static void graph_from(struct graph *g, struct stage *s)
 			break;
 		}
 	}
+	/* a stage FROM a stage runs on that stage's platform (BuildKit's
+	 * dispatchState.init) */
+	if (s->base)
+		s->plat = s->base->plat;
+	else if (!s->from->platform)
+		s->plat = g->tplat;
 }
 
 static void graph_add_dep(struct stage *s, struct stage *d, const struct instr *in,
@@ -367,15 +388,14 @@ static void graph_want_pull(struct graph *g, const char *name, int missing, cons
 
 int graph_pull_key(const struct graph *g, const char *image, char key[33])
 {
-	int v = g->variant && g->variant[0];
-	char hex[65], *text;
+	char hex[65], *text, plat[PLATFORM_MAX];
 
 	if (!graph_has(&g->pulls, image))
 		return 0;
-	/* Named by image and platform: the same image for another platform
-	 * is another pull. */
-	text = xasprintf("df2make-pull 1\n%s\n%s/%s%s%s\n", image, g->os, g->arch, v ? "/" : "",
-			 v ? g->variant : "");
+	/* Named by image and the build's target platform (set before any
+	 * step, unlike the config's): another platform is another pull. */
+	platform_format(&g->tplat, plat);
+	text = xasprintf("df2make-pull 1\n%s\n%s\n", image, plat);
 	sha256_hex(text, strlen(text), hex);
 	free(text);
 	memcpy(key, hex, 32);
@@ -399,19 +419,25 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 			  e.msg);
 	free(s->image);
 	s->image = name;
-	if (store_lookup(g->cli->store, name, &img, &e) < 0) {
+	if (store_lookup(g->cli->store, name, &s->plat, &img, &e) < 0) {
 		if (e.code != ENOENT)
 			loc_fatal(&s->from->loc, "base image %s: %s", name, e.msg);
 		loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk pulls it", name,
 			 g->cli->store);
 		graph_want_pull(g, name, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
+		if (!platform_is_host(&s->plat))
+			strlist_take(&g->missing,
+				     store_platform_ref_path(g->cli->store, name, &s->plat));
 		return;
 	}
 	graph_want_pull(g, name, 0, s->from);
+	/* a single image of another platform is used: lint's
+	 * InvalidBaseImagePlatform says so (compiler/lint.c) */
 	s->image_config = json_incref(img.config);
 	s->manifest = xstrdup(img.manifest);
-	strlist_take(&g->refs, store_ref_path(g->cli->store, name));
+	s->ref = xstrdup(img.ref);
+	strlist_add(&g->refs, img.ref);
 	store_image_free(&img);
 }
 
@@ -484,10 +510,15 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 	path = store_ref_path(g->cli->store, name);
 	if (graph_has(&g->refs, path) || graph_has(&g->missing, path)) {
 		free(path);
-	} else if (store_lookup(g->cli->store, name, &img, &e) == 0) {
-		strlist_take(&g->refs, path);
+	} else if (store_lookup(g->cli->store, name, &g->tplat, &img, &e) == 0) {
+		/* the target's platform, as BuildKit resolves a --from image */
+		free(path);
+		if (!graph_has(&g->refs, img.ref))
+			strlist_add(&g->refs, img.ref);
 		store_image_free(&img);
 		graph_want_pull(g, name, 0, in);
+	} else if (e.code == ENXIO) {
+		loc_fatal(&in->loc, "image %s: %s", name, e.msg);
 	} else {
 		loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it", name,
 			 g->cli->store);
@@ -664,6 +695,37 @@ static void graph_dispatch(struct graph *g)
 	free(last_use);
 }
 
+/* --platform, else the host's. A list is split by main (one graph per
+ * platform); it reaches a graph only through a mode that takes one. */
+static void graph_target_platform(struct graph *g)
+{
+	struct error e = {0};
+	const char *p = g->cli->platform;
+
+	if (!p) {
+		platform_host(&g->tplat);
+		return;
+	}
+	if (strchr(p, ','))
+		fatal("--platform %s: this mode takes one platform", p);
+	if (platform_parse(p, &g->tplat, &e) < 0)
+		fatal("--platform: %s", e.msg);
+}
+
+/* The image is labelled with --platform when given (even when the target
+ * stage runs on $BUILDPLATFORM), else with its target stage's platform,
+ * normalised (arm64/v8 is arm64, arm is arm/v7), as BuildKit's dispatch
+ * of the final image does. */
+static void graph_config_platform(struct graph *g)
+{
+	struct platform p = g->cli->platform ? g->tplat : g->target->plat;
+
+	platform_normalize(&p);
+	g->os = xstrdup(p.os);
+	g->arch = xstrdup(p.arch);
+	g->variant = xstrdup(p.variant);
+}
+
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks)
 {
@@ -672,7 +734,7 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	g->cli = c;
 	g->hooks = hooks;
 	g->df = df;
-	args_platform(c->platform, &g->os, &g->arch, &g->variant);
+	graph_target_platform(g);
 	graph_stages(g, graph_globals(g));
 	graph_check_cycles(g);
 	graph_target(g);
@@ -684,6 +746,7 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	key_set_paths(c->context, g->ignore_path);
 	if (hooks && hooks->begin)
 		hooks->begin(hooks->arg, g);
+	graph_config_platform(g);
 	graph_dispatch(g);
 	graph_warn_unused_args(g);
 	return g;
@@ -714,6 +777,7 @@ static void graph_free_stage(struct stage *s)
 	free(s->instrs);
 	free(s->image);
 	free(s->platform);
+	free(s->ref);
 	free(s->deps);
 	free(s->steps);
 	json_decref(s->image_config);
@@ -764,7 +828,7 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 			return g->steps[i];
 		}
 	/* graph_note_image warned already when it is missing */
-	if (store_lookup(g->cli->store, name, &img, &e) == 0) {
+	if (store_lookup(g->cli->store, name, &g->tplat, &img, &e) == 0) {
 		manifest = xstrdup(img.manifest);
 		store_image_free(&img);
 	}

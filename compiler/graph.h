@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "config.h"
+#include "platform.h"
 #include "util.h"
 
 struct cli;
@@ -73,9 +74,12 @@ struct stage {
 	const struct instr **instrs; /* after FROM: ONBUILD triggers run first */
 	size_t ninstrs;
 	size_t ntriggers;
-	int own_triggers; /* the triggers were parsed from an image config */
-	char *image;	  /* expanded FROM image (NULL when the base is a stage) */
-	char *platform;	  /* expanded FROM --platform or NULL */
+	int own_triggers;     /* the triggers were parsed from an image config */
+	char *image;	      /* expanded FROM image (NULL when the base is a stage) */
+	char *platform;	      /* expanded FROM --platform or NULL */
+	struct platform plat; /* the stage's platform: FROM --platform, its base
+			       * stage's, else the build's target */
+	char *ref;	      /* the store ref file the base image came from */
 	struct stage *base;
 	struct dep *deps;
 	size_t ndeps;
@@ -132,7 +136,8 @@ struct graph {
 	struct strlist missing;	   /* ref files of images not in the store */
 	struct strlist pulls;	   /* images build.mk pulls: missing ones, all with --pull */
 	struct strlist pull_locs;  /* "Dockerfile:LINE" of each pull's first use */
-	char *os, *arch, *variant; /* target platform */
+	struct platform tplat;	   /* --platform, else the host's */
+	char *os, *arch, *variant; /* the image config's platform */
 	struct input_memo *memo;   /* step.c: context sources resolved so far */
 	size_t nmemo, memocap;
 	struct arena arena; /* steps with their titles and locs: freed at once */

@@ -17,6 +17,7 @@
 #include "graph.h"
 #include "ignore.h"
 #include "input.h"
+#include "platform.h"
 #include "instr.h"
 #include "lint.h"
 #include "parse.h"
@@ -159,7 +160,8 @@ struct lint {
 	size_t nst;
 	struct ignore *ignore;
 	int ignore_has_neg, ignore_root; /* '!' patterns; an ignore-all pattern */
-	char *os, *arch, *variant;	 /* target platform */
+	struct platform tplat;		 /* target platform (the first of a list) */
+	char *os, *arch, *variant;	 /* the same, as strings */
 };
 
 static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -831,7 +833,7 @@ static void stage_image(struct lint *l, struct lstage *s)
 	json_t *cfg, *v;
 	size_t i;
 
-	if (!name || store_lookup(l->cli->store, name, &img, &e) < 0) {
+	if (!name || store_lookup(l->cli->store, name, NULL, &img, &e) < 0) {
 		free(name);
 		return;
 	}
@@ -1228,6 +1230,22 @@ static void lint_ignore(struct lint *l)
 	free(used);
 }
 
+/* The build's target platform: --platform (the first of a list, which
+ * the compile checked), else the host's. */
+static void lint_platform(struct lint *l)
+{
+	struct error e = {0};
+	char *first =
+	    l->cli->platform ? xstrndup(l->cli->platform, strcspn(l->cli->platform, ",")) : NULL;
+
+	if (!first || platform_parse(first, &l->tplat, &e) < 0)
+		platform_host(&l->tplat);
+	free(first);
+	l->os = xstrdup(l->tplat.os);
+	l->arch = xstrdup(l->tplat.arch);
+	l->variant = xstrdup(l->tplat.variant);
+}
+
 /* The global ARGs twice: with the build-args, and with defaults only. */
 static void lint_globals(struct lint *l, size_t first_from)
 {
@@ -1235,8 +1253,8 @@ static void lint_globals(struct lint *l, size_t first_from)
 	const char *target = l->cli->target ? l->cli->target : "";
 
 	memset(&nob.build_args, 0, sizeof(nob.build_args));
-	args_predefined(&l->globals, l->cli->platform, target);
-	args_predefined(&l->defaults, l->cli->platform, target);
+	args_predefined(&l->globals, &l->tplat, target);
+	args_predefined(&l->defaults, &l->tplat, target);
 	for (size_t i = 0; i < first_from; i++) {
 		const struct instr *in = &l->df->instrs[i];
 		if (in->kind != I_ARG)
@@ -1402,8 +1420,8 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 
 	lint_config(&l);
 	lint_text(&l);
+	lint_platform(&l);
 	lint_globals(&l, lint_stages(&l));
-	args_platform(c->platform, &l.os, &l.arch, &l.variant);
 	lint_ignore(&l);
 	lint_file(&l);
 	unsigned char *own = !reach && c->target ? check_target(&l) : NULL;

@@ -2,6 +2,7 @@
  * stage graph). Parsing options is cli.c's job; main only sequences. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -52,6 +53,46 @@ static int check(struct cli *c)
 	return r;
 }
 
+/* --platform a,b: one graph per platform into one build.mk (steps the
+ * platforms share written once), one pack into one OCI index. */
+static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hooks)
+{
+	char *list = c->platform, *save = NULL, *p, *copy = xstrdup(list);
+	struct strlist plats = {0};
+	struct graph **gs;
+	struct dockerfile **dfs;
+
+	if (c->mode != MODE_MAKE || c->cache_to || strcmp(c->output_type, "local") == 0)
+		fatal("--platform %s: several platforms build an image archive only (not with "
+		      "--plan, --graph, --cache-to or -o type=local)",
+		      list);
+	for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		for (size_t i = 0; i < plats.n; i++)
+			if (strcmp(plats.v[i], p) == 0)
+				fatal("--platform %s: %s is listed twice", list, p);
+		strlist_add(&plats, p);
+	}
+	free(copy);
+	gs = xcalloc(plats.n, sizeof(*gs));
+	dfs = xcalloc(plats.n, sizeof(*dfs));
+	em->multi = 1;
+	for (size_t i = 0; i < plats.n; i++) {
+		c->platform = plats.v[i];
+		dfs[i] = dockerfile_load(c->dockerfile);
+		gs[i] = graph_build(dfs[i], c, hooks);
+	}
+	c->platform = list; /* build.mk regenerates itself with the list */
+	emit_finish_multi(em, gs, plats.n);
+	write_all(em);
+	for (size_t i = 0; i < plats.n; i++) {
+		graph_free(gs[i]);
+		dockerfile_free(dfs[i]);
+	}
+	free(gs);
+	free(dfs);
+	strlist_free(&plats);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -75,6 +116,12 @@ int main(int argc, char **argv)
 		hooks = (struct graph_hooks){.drop_specs = 1, .no_image = 1};
 	if (c.mode == MODE_GRAPH) /* the graph needs neither: only the errors */
 		hooks.no_keys = 1;
+	if (c.platform && strchr(c.platform, ',')) {
+		main_multi(&c, &em, &hooks);
+		buf_free(&out);
+		cli_free(&c);
+		return 0;
+	}
 	df = dockerfile_load(c.dockerfile);
 	g = graph_build(df, &c, &hooks);
 	lint_build(df, &c, g); /* warnings on stderr; build.mk is not changed */

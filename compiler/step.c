@@ -13,6 +13,7 @@
 #include "graph.h"
 #include "instr.h"
 #include "key.h"
+#include "platform.h"
 #include "spec.h"
 #include "step.h"
 #include "store.h"
@@ -227,6 +228,36 @@ static struct step *disp_commit(struct disp *d, struct step *st)
 	return st;
 }
 
+/* "platform" in a spec whose stage is not on the host's platform: the
+ * runtime picks the base image by it and runs RUN through binfmt_misc.
+ * Left out for the host's, so host builds keep their keys. */
+static void step_set_platform(struct graph *g, struct spec *sp, struct sv *o,
+			      const struct platform *p)
+{
+	char f[PLATFORM_MAX];
+
+	if (!p || platform_is_host(p))
+		return;
+	platform_format(p, f);
+	sv_set_str(sp, o, "platform", arena_strdup(&g->arena, f));
+}
+
+/* The ref file an image used by --from resolves to for the build's
+ * target platform (BuildKit resolves such images for the target, not for
+ * the stage), or the name's plain ref when it is missing. */
+static char *step_image_ref(struct graph *g, const char *image)
+{
+	struct store_image img;
+	struct error e = {0};
+	char *ref;
+
+	if (store_lookup(g->cli->store, image, &g->tplat, &img, &e) < 0)
+		return store_ref_path(g->cli->store, image);
+	ref = xstrdup(img.ref);
+	store_image_free(&img);
+	return ref;
+}
+
 struct step *step_base(struct graph *g, struct stage *s, const char *image, const char *manifest,
 		       const struct instr *in)
 {
@@ -247,7 +278,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 	if (image) {
 		st->image = xstrdup(image);
 		st->manifest = manifest ? xstrdup(manifest) : NULL;
-		st->ref = store_ref_path(g->cli->store, image);
+		st->ref = s && s->ref ? xstrdup(s->ref) : step_image_ref(g, image);
 		heap = s ? xasprintf("[%s 1/%zu] FROM %s", s->label, s->ninstrs + 1, image)
 			 : xasprintf("[internal] load metadata for %s", image);
 		title = arena_strdup(&g->arena, heap);
@@ -261,6 +292,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		sv_set_str(st->spec, o, "loc", loc);
 		sv_set(o, "scratch", sv_bool(st->spec, 1));
 	}
+	step_set_platform(g, st->spec, o, s ? &s->plat : &g->tplat);
 	free(heap);
 	st->title = title;
 	st->loc = loc;
@@ -1111,6 +1143,7 @@ static void disp_run(struct disp *d, const struct instr *in)
 	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
 	disp_run_limits(d, sp, o);
+	step_set_platform(d->g, sp, o, &d->s->plat);
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
 		if ((m = disp_mount(d, st, &in->mounts[i], vars, in)))

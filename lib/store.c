@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "platform.h"
 #include "sha256.h"
 #include "store.h"
 #include "util.h"
@@ -35,6 +36,20 @@ char *store_ref_path(const char *store, const char *name)
 	/* Hashing the name keeps any reference a valid file name. */
 	sha256_hex(name, strlen(name), hex);
 	return xasprintf("%s/refs/%s.json", store, hex);
+}
+
+char *store_platform_ref_path(const char *store, const char *name, const struct platform *p)
+{
+	struct platform n = *p;
+	char f[PLATFORM_MAX], *key, *path;
+
+	/* normalised, so linux/arm64/v8 and linux/aarch64 are one file */
+	platform_normalize(&n);
+	platform_format(&n, f);
+	key = xasprintf("%s %s", name, f);
+	path = store_ref_path(store, key);
+	free(key);
+	return path;
 }
 
 /* The hex part of "sha256:<hex>", or the whole string when it has no
@@ -108,6 +123,7 @@ static int store_load_config(const char *store, struct store_image *img, struct 
 static int store_parse_ref(const char *store, json_t *ref, struct store_image *img, struct error *e)
 {
 	img->name = store_strdup_field(ref, "name");
+	img->from_index = json_is_true(json_object_get(ref, "index"));
 	img->manifest = store_strdup_field(ref, "manifest");
 	img->config_digest = store_strdup_field(ref, "config");
 	if (!img->name || !store_valid_digest(img->manifest) ||
@@ -134,8 +150,13 @@ static char *store_untagged(const char *name)
 
 static int store_lookup_one(const char *store, const char *name, struct store_image *img,
 			    struct error *e);
+static int store_lookup_one_path(const char *store, const char *name, const char *path,
+				 struct store_image *img, struct error *e);
 
-int store_lookup(const char *store, const char *name, struct store_image *img, struct error *e)
+/* The name's own ref, or its untagged form (docker ignores a tag beside a
+ * digest). */
+static int store_lookup_name(const char *store, const char *name, struct store_image *img,
+			     struct error *e)
 {
 	char *alt;
 	int r = store_lookup_one(store, name, img, e);
@@ -151,10 +172,66 @@ int store_lookup(const char *store, const char *name, struct store_image *img, s
 	return r;
 }
 
+/* The name's default ref, when its config is for platform p. */
+static int store_lookup_default(const char *store, const char *name, const struct platform *p,
+				struct store_image *img, struct error *e)
+{
+	char want[PLATFORM_MAX], have[PLATFORM_MAX];
+	struct platform h;
+	const char *os, *arch, *variant;
+
+	if (store_lookup_name(store, name, img, e) < 0)
+		return -1;
+	os = json_string_value(json_object_get(img->config, "os"));
+	arch = json_string_value(json_object_get(img->config, "architecture"));
+	variant = json_string_value(json_object_get(img->config, "variant"));
+	if (platform_match(p, os, arch, variant))
+		return 0;
+	snprintf(h.os, sizeof(h.os), "%s", os ? os : "?");
+	snprintf(h.arch, sizeof(h.arch), "%s", arch ? arch : "?");
+	snprintf(h.variant, sizeof(h.variant), "%s", variant ? variant : "");
+	platform_format(p, want);
+	platform_format(&h, have);
+	if (!img->from_index) {
+		img->other_platform = xstrdup(have);
+		return 0;
+	}
+	store_image_free(img);
+	error_set(e, 0, "image %s has no %s image in the store %s (it has %s)", name, want, store,
+		  have);
+	e->code = ENXIO;
+	return -1;
+}
+
+int store_lookup(const char *store, const char *name, const struct platform *p,
+		 struct store_image *img, struct error *e)
+{
+	char *path;
+	int r;
+
+	if (!p)
+		return store_lookup_name(store, name, img, e);
+	path = store_platform_ref_path(store, name, p);
+	r = access(path, F_OK) == 0 ? store_lookup_one_path(store, name, path, img, e)
+				    : store_lookup_default(store, name, p, img, e);
+	free(path);
+	return r;
+}
+
 static int store_lookup_one(const char *store, const char *name, struct store_image *img,
 			    struct error *e)
 {
 	char *path = store_ref_path(store, name);
+	int r = store_lookup_one_path(store, name, path, img, e);
+
+	free(path);
+	return r;
+}
+
+/* Reads the ref file at path (of name) into img. */
+static int store_lookup_one_path(const char *store, const char *name, const char *path,
+				 struct store_image *img, struct error *e)
+{
 	json_error_t jerr;
 	json_t *ref;
 	int r;
@@ -168,16 +245,16 @@ static int store_lookup_one(const char *store, const char *name, struct store_im
 		else
 			error_set(e, 0, "%s: %s", path, jerr.text);
 		e->code = missing ? ENOENT : EINVAL;
-		free(path);
 		return -1;
 	}
 	r = store_parse_ref(store, ref, img, e);
 	if (r < 0) {
 		error_wrap(e, "image %s (%s)", name, path);
 		store_image_free(img);
+	} else {
+		img->ref = xstrdup(path);
 	}
 	json_decref(ref);
-	free(path);
 	return r;
 }
 
@@ -192,6 +269,8 @@ void store_image_free(struct store_image *img)
 	free(img->name);
 	free(img->manifest);
 	free(img->config_digest);
+	free(img->ref);
+	free(img->other_platform);
 	json_decref(img->config);
 	memset(img, 0, sizeof(*img));
 }
@@ -225,10 +304,10 @@ int store_private_root(const char *store, struct error *e)
 	return r;
 }
 
-int store_write_ref(const char *store, const char *name, json_t *ref, struct error *e)
+/* Writes a ref file at path (freed) under STORE/refs. */
+static int store_write_ref_at(const char *store, char *path, json_t *ref, struct error *e)
 {
 	char *dir = xasprintf("%s/refs", store);
-	char *path = store_ref_path(store, name);
 	char *text = json_dumps(ref, JSON_SORT_KEYS | JSON_INDENT(1));
 	int r = store_private_root(store, e);
 
@@ -240,6 +319,17 @@ int store_write_ref(const char *store, const char *name, json_t *ref, struct err
 	free(path);
 	free(dir);
 	return r;
+}
+
+int store_write_ref(const char *store, const char *name, json_t *ref, struct error *e)
+{
+	return store_write_ref_at(store, store_ref_path(store, name), ref, e);
+}
+
+int store_write_platform_ref(const char *store, const char *name, const struct platform *p,
+			     json_t *ref, struct error *e)
+{
+	return store_write_ref_at(store, store_platform_ref_path(store, name, p), ref, e);
 }
 
 void store_sweep(const char *store)

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "oci.h"
+#include "platform.h"
 #include "ref.h"
 #include "progress.h"
 #include "rt.h"
@@ -102,8 +103,13 @@ static json_t *base_locked_chain(const struct rt *rt, const char *key, json_t *s
 {
 	struct store_image img;
 	json_t *chain = NULL;
+	struct platform plat;
+	const char *ps = json_string_value(json_object_get(spec, "platform"));
 
-	if (store_lookup(rt->store, name, &img, e) < 0) {
+	/* no "platform": the host's, the name's default ref */
+	if (ps && platform_parse(ps, &plat, e) < 0)
+		return NULL;
+	if (store_lookup(rt->store, name, ps ? &plat : NULL, &img, e) < 0) {
 		if (e->code == ENOENT)
 			base_missing(rt->store, name, e);
 		return NULL;

@@ -267,8 +267,34 @@ static int images_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A per-platform ref (it has "platform") that is also the name's plain
+ * ref is listed once, under the plain name. */
+static int images_is_default_copy(const char *store, json_t *ref, const char *name)
+{
+	char *path;
+	json_t *plain;
+	int same;
+
+	if (!json_object_get(ref, "platform"))
+		return 0;
+	path = store_ref_path(store, name);
+	plain = json_load_file(path, 0, NULL);
+	same = json_equal(json_object_get(plain, "manifest"), json_object_get(ref, "manifest"));
+	json_decref(plain);
+	free(path);
+	return same;
+}
+
+/* "NAME" or "NAME (linux/arm64)" for a per-platform ref. */
+static char *images_name(json_t *ref, const char *name)
+{
+	const char *p = json_string_value(json_object_get(ref, "platform"));
+
+	return p ? xasprintf("%s (%s)", name, p) : xstrdup(name);
+}
+
 /* One line per ref file: NAME ID SIZE SOURCE, collected for sorting. */
-static void images_collect(const char *dir, struct strlist *lines)
+static void images_collect(const char *store, const char *dir, struct strlist *lines)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -287,14 +313,17 @@ static void images_collect(const char *dir, struct strlist *lines)
 		const char *cfg = json_string_value(json_object_get(ref, "config"));
 		const char *src = json_string_value(json_object_get(ref, "source"));
 		/* name@digest refs are aliases of tagged ones */
-		if (name && cfg && strlen(cfg) > 19 && !strchr(name, '@')) {
+		if (name && cfg && strlen(cfg) > 19 && !strchr(name, '@') &&
+		    !images_is_default_copy(store, ref, name)) {
 			json_array_foreach(json_object_get(ref, "layers"), i, l)
 			{
 				total += json_integer_value(json_object_get(l, "size"));
 			}
 			images_size(total, size);
-			strlist_take(lines, xasprintf("%-50s %.12s   %-8s %s", name, cfg + 7, size,
+			char *shown = images_name(ref, name);
+			strlist_take(lines, xasprintf("%-50s %.12s   %-8s %s", shown, cfg + 7, size,
 						      src ? src : "-"));
+			free(shown);
 		}
 		json_decref(ref);
 	}
@@ -313,7 +342,7 @@ int cmd_images(const struct rt *rt, int argc, char **argv)
 		fprintf(stderr, "usage: df2make-runtime images\n");
 		return 2;
 	}
-	images_collect(dir, &lines);
+	images_collect(rt->store, dir, &lines);
 	if (lines.n)
 		qsort(lines.v, lines.n, sizeof(*lines.v), images_cmp);
 	printf("%-50s %-12s   %-8s %s\n", "NAME", "ID", "SIZE", "SOURCE");

@@ -46,5 +46,15 @@ int load_register(const char *store, json_t *names, const char *config_digest, j
  * their ref files ("load", "import", "pull NAME@DIGEST"; `images` shows
  * it); NULL records none. s must outlive those calls. */
 void load_set_source(const char *s);
+/* load_register_platform flags: the image is the one its names mean by
+ * default (the host's platform, or a single image); it came from a
+ * multi-platform index. */
+#define LOAD_DEFAULT 1
+#define LOAD_INDEX 2
+/* load_register for one platform of a multi-platform image: the default
+ * one takes the plain names, the others a ref per name and platform (their
+ * config's). */
+int load_register_platform(const char *store, json_t *names, const char *config_digest,
+			   json_t *layers, const char *manifest_digest, int flags, struct error *e);
 
 #endif

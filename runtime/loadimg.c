@@ -11,6 +11,7 @@
 #include "error.h"
 #include "load.h"
 #include "oci.h"
+#include "platform.h"
 #include "ref.h"
 #include "store.h"
 #include "util.h"
@@ -92,28 +93,36 @@ static void load_repotags(json_t *dmanifest, const char *config_hex, json_t *nam
 	}
 }
 
-static int load_platform_match(json_t *desc)
+/* Whether an index entry is the one its names mean by default: the
+ * host's platform, or an entry that names none. */
+static int load_is_default(json_t *desc)
+{
+	json_t *p = json_object_get(desc, "platform");
+	struct platform host;
+
+	if (!p)
+		return 1;
+	platform_host(&host);
+	return platform_match(&host, json_string_value(json_object_get(p, "os")),
+			      json_string_value(json_object_get(p, "architecture")),
+			      json_string_value(json_object_get(p, "variant")));
+}
+
+/* An entry of a top-level index: the default or not, and from an index
+ * of platforms when it names its platform. */
+static int load_flags(json_t *desc)
+{
+	return (load_is_default(desc) ? LOAD_DEFAULT : 0) |
+	       (json_object_get(desc, "platform") ? LOAD_INDEX : 0);
+}
+
+/* Attestations BuildKit puts in an index ("unknown/unknown") are no image. */
+static int load_is_image(json_t *desc)
 {
 	json_t *p = json_object_get(desc, "platform");
 	const char *os = json_string_value(json_object_get(p, "os"));
-	const char *arch = json_string_value(json_object_get(p, "architecture"));
 
-	return os && arch && strcmp(os, "linux") == 0 && strcmp(arch, oci_host_arch()) == 0;
-}
-
-/* Picks the host platform's manifest from a nested index. */
-static json_t *load_pick_platform(json_t *index, struct error *e)
-{
-	size_t i;
-	json_t *d;
-
-	json_array_foreach(json_object_get(index, "manifests"), i, d)
-	{
-		if (load_platform_match(d))
-			return d;
-	}
-	error_set(e, 0, "no linux/%s image in the index", oci_host_arch());
-	return NULL;
+	return !os || strcmp(os, "unknown") != 0;
 }
 
 /* Layer descriptors of a manifest + diff_ids of its config, as the ref
@@ -157,24 +166,54 @@ static json_t *load_layers(struct load_src *src, json_t *manifest, json_t *confi
 }
 
 static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
-			     struct error *e);
+			     int flags, struct error *e);
 
-/* A nested index (multi-platform): the host's manifest, with the outer
- * descriptor's annotations (the names). */
+static int load_has(struct load_src *src, const char *path);
+
+/* Whether the manifest a descriptor names is in the source: an archive of
+ * one platform (ctr export, docker save) keeps the index of all. */
+static int load_has_blob(struct load_src *src, json_t *desc)
+{
+	const char *dg = json_string_value(json_object_get(desc, "digest"));
+	char *path;
+	int r;
+
+	if (!dg || !startswith(dg, "sha256:"))
+		return 1; /* load_oci_manifest says what is wrong with it */
+	path = xasprintf("blobs/sha256/%s", dg + 7);
+	r = load_has(src, path);
+	free(path);
+	return r;
+}
+
+/* A nested index (multi-platform): every platform's manifest present, each with
+ * the outer descriptor's annotations (the names); the host's is the
+ * names' default. */
 static int load_oci_nested(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
 			   struct error *e)
 {
 	json_t *idx = load_json_blob(src, json_string_value(json_object_get(desc, "digest")), e);
-	json_t *pick = idx ? load_pick_platform(idx, e) : NULL;
-	int r = -1;
+	json_t *d;
+	size_t i;
+	int r = idx ? 0 : -1, found = 0, n = 0;
 
-	if (pick) {
-		json_t *copy = json_deep_copy(pick);
+	json_array_foreach(json_object_get(idx, "manifests"), i, d)
+	{
+		if (r < 0 || !load_is_image(d) || !load_has_blob(src, d))
+			continue;
+		json_t *copy = json_deep_copy(d);
+		int def = !found && load_is_default(d);
 		json_object_set(copy, "annotations", json_object_get(desc, "annotations"));
-		r = load_oci_manifest(src, copy, dmanifest, tag, e);
+		r = load_oci_manifest(src, copy, dmanifest, tag,
+				      (def ? LOAD_DEFAULT : 0) | LOAD_INDEX, e);
+		found |= def;
+		n++;
 		json_decref(copy);
 	}
 	json_decref(idx);
+	if (r == 0 && n == 0)
+		r = error_set(e, 0, "index %s: none of its images is in the archive",
+			      json_string_value(json_object_get(desc, "digest")));
 	return r;
 }
 
@@ -200,7 +239,7 @@ static json_t *load_names(const char *tag, json_t *dmanifest, const char *config
 
 /* One manifest of an OCI index: store everything, register its names. */
 static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanifest, const char *tag,
-			     struct error *e)
+			     int flags, struct error *e)
 {
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
@@ -218,7 +257,7 @@ static int load_oci_manifest(struct load_src *src, json_t *desc, json_t *dmanife
 		layers = load_layers(src, m, cfg, e);
 	if (layers) {
 		names = load_names(tag, dmanifest, cdigest, json_object_get(desc, "annotations"));
-		r = load_register(src->store, names, cdigest, layers, digest, e);
+		r = load_register_platform(src->store, names, cdigest, layers, digest, flags, e);
 		json_decref(names);
 	}
 	json_decref(layers);
@@ -240,7 +279,8 @@ static int load_has(struct load_src *src, const char *path)
 	return 1;
 }
 
-/* Distinct manifests of an index (docker save lists one per tag). */
+/* Distinct images of an index (docker save lists one per tag; the
+ * platforms of a multi-platform image count once, as its default). */
 static size_t load_count_distinct(json_t *list)
 {
 	json_t *seen = json_object(), *d;
@@ -249,7 +289,8 @@ static size_t load_count_distinct(json_t *list)
 	json_array_foreach(list, i, d)
 	{
 		const char *dg = json_string_value(json_object_get(d, "digest"));
-		json_object_set_new(seen, dg ? dg : "", json_true());
+		if (load_is_image(d) && load_is_default(d))
+			json_object_set_new(seen, dg ? dg : "", json_true());
 	}
 	n = json_object_size(seen);
 	json_decref(seen);
@@ -273,7 +314,8 @@ static int load_oci(struct load_src *src, json_t *dmanifest, const char *tag, st
 	{
 		if (r < 0)
 			break;
-		r = load_oci_manifest(src, d, dmanifest, tag, e);
+		if (load_is_image(d))
+			r = load_oci_manifest(src, d, dmanifest, tag, load_flags(d), e);
 	}
 	json_decref(index);
 	return r;

@@ -291,7 +291,7 @@ static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
 }
 
 /* The file list of the image (OCI layout + docker manifest.json). */
-static int pack_files(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
+static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
 {
 	json_t *tags = json_object_get(c->spec, "tags");
 	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
@@ -311,6 +311,92 @@ static int pack_files(struct pack_ctx *c, struct pack_files *f, int docker, stru
 	json_decref(cdesc);
 	json_decref(mdesc);
 	return 0;
+}
+
+/* The platform object of an image's manifest descriptor. */
+static json_t *pack_platform(json_t *spec)
+{
+	json_t *p = json_object();
+
+	pack_set_str(p, "architecture", spec, oci_host_arch());
+	pack_set_str(p, "os", spec, "linux");
+	pack_set_str(p, "variant", spec, NULL);
+	return p;
+}
+
+/* One platform's config and manifest blobs; its manifest descriptor
+ * (with "platform") into ms, its config descriptor into cdescs. */
+static int pack_image(struct pack_ctx *c, struct pack_files *f, json_t *ms, json_t *cdescs,
+		      struct error *e)
+{
+	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
+
+	if (!cfg)
+		return -1;
+	cdesc = pack_json_blob(f, cfg, MT_OCI_CONFIG);
+	man = pack_manifest(f, cdesc, c->layers);
+	mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
+	json_object_set_new(mdesc, "platform", pack_platform(c->spec));
+	json_array_append_new(ms, mdesc);
+	json_array_append_new(cdescs, cdesc);
+	json_decref(cfg);
+	json_decref(man);
+	return 0;
+}
+
+/* The image docker load gets (manifest.json has no platforms): the
+ * host's, else the first. */
+static size_t pack_docker_pick(json_t *ms)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(ms, i, d)
+	{
+		const char *a = json_string_value(
+		    json_object_get(json_object_get(d, "platform"), "architecture"));
+		if (a && strcmp(a, oci_host_arch()) == 0)
+			return i;
+	}
+	return 0;
+}
+
+/* Several platforms (df2make --platform a,b): as buildx's OCI exporter,
+ * index.json points (once per tag) at an image index listing each
+ * platform's manifest with its platform; manifest.json holds one image. */
+static int pack_files_multi(struct pack_ctx *cs, size_t n, struct pack_files *f, int docker,
+			    struct error *e)
+{
+	json_t *tags = json_object_get(cs[0].spec, "tags");
+	json_t *ms = json_array(), *cdescs = json_array(), *idx, *idesc;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = pack_image(&cs[i], f, ms, cdescs, e);
+	if (r == 0) {
+		size_t k = pack_docker_pick(ms);
+		idx = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType", MT_OCI_INDEX,
+				"manifests", ms);
+		idesc = pack_json_blob(f, idx, MT_OCI_INDEX);
+		pack_add_doc(f, "index.json", pack_index(idesc, tags));
+		if (docker)
+			pack_add_doc(
+			    f, "manifest.json",
+			    pack_docker_manifest(json_array_get(cdescs, k), cs[k].layers, tags));
+		pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
+		pack_finish_list(f);
+		json_decref(idx);
+		json_decref(idesc);
+	}
+	json_decref(ms);
+	json_decref(cdescs);
+	return r;
+}
+
+static int pack_files(struct pack_ctx *cs, size_t n, struct pack_files *f, int docker,
+		      struct error *e)
+{
+	return n == 1 ? pack_files_one(cs, f, docker, e) : pack_files_multi(cs, n, f, docker, e);
 }
 
 /* The output's parent directory must exist: a typo should not create
@@ -348,23 +434,27 @@ static int pack_oci_dir(json_t *out, const char *dest)
 
 /* Writes the image (or root filesystem) to its dest, a path whose
  * trailing '/' says "a directory" and is not part of the name. */
-static int pack_write(struct pack_ctx *c, const char *type, int dir, const char *dest,
+static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, const char *dest,
 		      struct error *e)
 {
-	struct pack_files f = {.epoch = c->epoch};
+	struct pack_files f = {.epoch = cs[0].epoch};
+	struct pack_ctx *c = cs;
 	int r;
 
+	if (strcmp(type, "local") == 0 && n > 1)
+		return error_set(e, 0, "type=local takes one platform");
 	if (strcmp(type, "local") == 0)
 		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
-	r = pack_files(c, &f, strcmp(type, "tar") == 0, e);
+	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);
 	if (r == 0)
 		r = dir ? packw_dir(&f, dest, e) : packw_tar(&f, dest, e);
 	pack_files_free(&f);
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
 }
 
-static int pack_output(struct pack_ctx *c, struct error *e)
+static int pack_output(struct pack_ctx *cs, size_t nimg, struct error *e)
 {
+	struct pack_ctx *c = cs;
 	json_t *out = json_object_get(c->spec, "output");
 	const char *type = json_string_value(json_object_get(out, "type"));
 	const char *dest = json_string_value(json_object_get(out, "dest"));
@@ -386,7 +476,8 @@ static int pack_output(struct pack_ctx *c, struct error *e)
 		return -1;
 	}
 	rt_progress(c->rt, c->key, c->spec, "(%s %s)", type, dest);
-	r = pack_write(c, type, strcmp(type, "oci") == 0 && pack_oci_dir(out, dest), name, e);
+	r = pack_write(cs, nimg, type, strcmp(type, "oci") == 0 && pack_oci_dir(out, dest), name,
+		       e);
 	free(name);
 	return r;
 }
@@ -405,33 +496,87 @@ static int pack_corrupt_hint(const struct rt *rt, struct error *e)
 	return -1;
 }
 
+/* Reads the chain and layers of the image of key (spec: that image's). */
+static int pack_ctx_init(struct pack_ctx *c, const struct rt *rt, const char *key, json_t *spec,
+			 struct error *e)
+{
+	json_t *ep = json_object_get(spec, "epoch"), *chain;
+	int r;
+
+	*c = (struct pack_ctx){.rt = rt, .key = key, .spec = spec};
+	c->epoch = json_is_integer(ep) ? json_integer_value(ep) : oci_default_epoch();
+	c->epoch_set =
+	    json_is_integer(ep) || (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"));
+	oci_time((time_t)c->epoch, c->created);
+	c->layers = json_array();
+	c->steps = json_object();
+	c->dirs = json_array();
+	chain = pack_chain(c, key, e);
+	r = chain ? pack_layers(c, chain, e) : -1;
+	json_decref(chain);
+	return r;
+}
+
+static void pack_ctx_free(struct pack_ctx *c)
+{
+	json_decref(c->layers);
+	json_decref(c->steps);
+	json_decref(c->dirs);
+}
+
+/* The images of the spec: itself, or each of "images" (one per platform:
+ * {"key", "config", "architecture", ...} over the shared fields). */
+static size_t pack_specs(const char *key, json_t *spec, json_t ***specs, const char ***keys)
+{
+	json_t *imgs = json_object_get(spec, "images"), *im;
+	size_t n = json_is_array(imgs) && json_array_size(imgs) ? json_array_size(imgs) : 1, i;
+
+	*specs = xcalloc(n, sizeof(**specs));
+	*keys = xcalloc(n, sizeof(**keys));
+	if (!json_is_array(imgs) || !json_array_size(imgs)) {
+		(*specs)[0] = json_incref(spec);
+		(*keys)[0] = key;
+		return 1;
+	}
+	json_array_foreach(imgs, i, im)
+	{
+		json_t *s = json_deep_copy(spec);
+		json_object_del(s, "images");
+		json_object_update(s, im);
+		(*specs)[i] = s;
+		(*keys)[i] = json_string_value(json_object_get(im, "key"));
+	}
+	return n;
+}
+
 int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
-	json_t *ep = json_object_get(spec, "epoch");
-	struct pack_ctx c = {.rt = rt, .key = key, .spec = spec};
-	json_t *chain;
-	int r = -1;
-
-	c.epoch = json_is_integer(ep) ? json_integer_value(ep) : oci_default_epoch();
-	c.epoch_set =
-	    json_is_integer(ep) || (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH"));
-	oci_time((time_t)c.epoch, c.created);
-	c.layers = json_array();
-	c.steps = json_object();
-	c.dirs = json_array();
-	chain = pack_chain(&c, key, e);
+	json_t **specs;
+	const char **keys;
+	size_t n = pack_specs(key, spec, &specs, &keys), i;
+	struct pack_ctx *cs = xcalloc(n, sizeof(*cs));
 	/* gc waits while base layer blobs are copied out of the store */
-	int lock = chain ? store_lock(rt->store, 0, e) : -1;
-	if (lock != -1 && pack_layers(&c, chain, e) == 0)
-		r = pack_output(&c, e);
+	int lock = store_lock(rt->store, 0, e), ok = lock != -1, r = -1;
+
+	for (i = 0; ok && i < n; i++) {
+		if (!keys[i])
+			ok = error_set(e, 0, "image %zu of the spec has no key", i) == 0;
+		else
+			ok = pack_ctx_init(&cs[i], rt, keys[i], specs[i], e) == 0;
+	}
+	if (ok)
+		r = pack_output(cs, n, e);
 	if (lock >= 0)
 		close(lock);
 	if (r < 0 && e->code == PACK_ECORRUPT)
 		pack_corrupt_hint(rt, e);
-	json_decref(chain);
-	json_decref(c.layers);
-	json_decref(c.steps);
-	json_decref(c.dirs);
+	for (i = 0; i < n; i++) {
+		pack_ctx_free(&cs[i]);
+		json_decref(specs[i]);
+	}
+	free(cs);
+	free(specs);
+	free(keys);
 	if (r < 0)
 		oci_wrap_loc(e, spec, "exporting to image");
 	return r;

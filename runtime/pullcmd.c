@@ -22,6 +22,7 @@
 #include "registry.h"
 #include "rt.h"
 #include "store.h"
+#include "platform.h"
 #include "util.h"
 
 static int pullcmd_fail(const char *what, struct error *e)
@@ -96,6 +97,19 @@ int cmd_pull(const struct rt *rt, int argc, char **argv)
 }
 
 /* Pulls (or finds) the spec's image and writes STATE/KEY.pull. */
+
+/* The image for platform plat ("os/arch[/variant]", NULL: the name's
+ * default) in the store: 0 found, -1 not (or another platform only). */
+static int pullcmd_in_store(const char *store, const char *image, const char *plat,
+			    struct store_image *img, struct error *e)
+{
+	struct platform p;
+
+	if (plat && platform_parse(plat, &p, e) < 0)
+		return -1;
+	return store_lookup(store, image, plat ? &p : NULL, img, e);
+}
+
 int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	const char *image = json_string_value(json_object_get(spec, "image"));
@@ -110,7 +124,7 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 	if (!image || (plat && pull_platform(plat, &o) < 0))
 		error_set(e, 0, "spec needs \"image\" and a valid \"platform\"");
 	else if (!json_is_true(json_object_get(spec, "always")) &&
-		 store_lookup(rt->store, image, &img, e) == 0) {
+		 pullcmd_in_store(rt->store, image, plat, &img, e) == 0) {
 		snprintf(manifest, sizeof(manifest), "%s", img.manifest);
 		store_image_free(&img);
 		r = 0;
@@ -169,7 +183,7 @@ int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error 
 	if (!ref || !src)
 		return error_set(e, 0, "spec needs \"ref\" and \"source\"");
 	if (push_load(rt, src, ref, e) == 0 && push_image(rt->store, ref, ref, 1, e) == 0 &&
-	    store_lookup(rt->store, ref, &img, e) == 0) {
+	    store_lookup(rt->store, ref, NULL, &img, e) == 0) {
 		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, img.manifest);
 		path = rt_path(rt, key, ".push");
 		r = write_atomic(path, text, strlen(text), 0644, e);

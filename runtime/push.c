@@ -316,7 +316,7 @@ int push_image(const char *store, const char *image, const char *dest, int tls_v
 	struct store_image img;
 	int r;
 
-	if (store_lookup(store, image, &img, e) < 0)
+	if (store_lookup(store, image, NULL, &img, e) < 0)
 		return -1;
 	r = push_run(store, img.manifest, image, dest, tls_verify, e);
 	store_image_free(&img);

@@ -2,15 +2,18 @@
  * checked here: the config's diff_id must be the digest of the
  * decompressed blob, or the image would unpack to something else than
  * what its config promises. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blob.h"
 #include "error.h"
 #include "load.h"
 #include "oci.h"
+#include "platform.h"
 #include "ref.h"
 #include "store.h"
 #include "util.h"
@@ -137,9 +140,96 @@ static int register_name(const char *store, json_t *ref, const char *name, struc
 	return store_write_ref(store, name, ref, e);
 }
 
+/* The platform the image's config says it is for; -1 when it says none. */
+static int register_config_platform(const char *store, const char *config_digest,
+				    struct platform *p)
+{
+	char *path = store_blob_path(store, config_digest);
+	json_t *c = json_load_file(path, 0, NULL);
+	const char *os = json_string_value(json_object_get(c, "os"));
+	const char *arch = json_string_value(json_object_get(c, "architecture"));
+	const char *variant = json_string_value(json_object_get(c, "variant"));
+	int r = os && arch && strlen(os) < sizeof(p->os) && strlen(arch) < sizeof(p->arch) &&
+			(!variant || strlen(variant) < sizeof(p->variant))
+		    ? 0
+		    : -1;
+
+	if (r == 0) {
+		strcpy(p->os, os);
+		strcpy(p->arch, arch);
+		strcpy(p->variant, variant ? variant : "");
+	}
+	json_decref(c);
+	free(path);
+	return r;
+}
+
+/* The default image of a name takes the plain name; a per-platform ref
+ * of its platform left by an earlier load would hide it, so it goes. */
+static int register_default(const char *store, json_t *ref, const char *name,
+			    const struct platform *p, struct error *e)
+{
+	char *stale = p ? store_platform_ref_path(store, name, p) : NULL;
+	int r = register_name(store, ref, name, e);
+
+	if (r == 0 && stale && unlink(stale) < 0 && errno != ENOENT)
+		r = error_set(e, errno, "remove %s", stale);
+	free(stale);
+	return r;
+}
+
+/* Another platform of a multi-platform image: a per-platform ref only. */
+static int register_other(const char *store, json_t *ref, const char *name,
+			  const struct platform *p, struct error *e)
+{
+	char f[PLATFORM_MAX];
+	int r;
+
+	platform_format(p, f);
+	json_object_set_new(ref, "name", json_string(name));
+	json_object_set_new(ref, "platform", json_string(f));
+	r = store_write_platform_ref(store, name, p, ref, e);
+	json_object_del(ref, "platform");
+	if (r == 0)
+		printf("Loaded image: %s (%s)\n", name, f);
+	return r;
+}
+
+/* One name: its digest form, then the name itself (the default image:
+ * the host's platform, or a single image) or its platform's ref. A
+ * single-platform store is written as before platforms existed; lookups
+ * for a platform fall back to the plain name when its config matches. */
+static int register_names_of(const char *store, json_t *ref, const char *name,
+			     const char *manifest_digest, const struct platform *p, int is_default,
+			     struct error *e)
+{
+	char *dname = register_digest_name(name, manifest_digest);
+	int r = register_name(store, ref, dname, e);
+
+	free(dname);
+	if (r < 0)
+		return -1;
+	if (!is_default && p)
+		return register_other(store, ref, name, p, e);
+	if (register_default(store, ref, name, p, e) < 0)
+		return -1;
+	printf("Loaded image: %s\n", name);
+	return 0;
+}
+
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e)
 {
+	return load_register_platform(store, names, config_digest, layers, manifest_digest,
+				      LOAD_DEFAULT, e);
+}
+
+int load_register_platform(const char *store, json_t *names, const char *config_digest,
+			   json_t *layers, const char *manifest_digest, int flags, struct error *e)
+{
+	int is_default = (flags & LOAD_DEFAULT) != 0;
+	struct platform plat;
+	int has_plat;
 	char mdigest[72];
 	json_t *ref, *n;
 	size_t i;
@@ -162,16 +252,17 @@ int load_register(const char *store, json_t *names, const char *config_digest, j
 			"layers", layers);
 	if (register_source)
 		json_object_set_new(ref, "source", json_string(register_source));
+	has_plat = register_config_platform(store, config_digest, &plat) == 0;
+	/* a FROM of a platform an index lacks is an error, while a single
+	 * image of another platform is used (BuildKit) */
+	if (flags & LOAD_INDEX)
+		json_object_set_new(ref, "index", json_true());
 	json_array_foreach(names, i, n)
 	{
-		char *dname = register_digest_name(json_string_value(n), manifest_digest);
-		r = register_name(store, ref, dname, e);
-		free(dname);
-		if (r == 0)
-			r = register_name(store, ref, json_string_value(n), e);
+		r = register_names_of(store, ref, json_string_value(n), manifest_digest,
+				      has_plat ? &plat : NULL, is_default, e);
 		if (r < 0)
 			break;
-		printf("Loaded image: %s\n", json_string_value(n));
 	}
 	json_decref(ref);
 	return r;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "binfmt.h"
 #include "error.h"
 #include "fsutil.h"
 #include "progress.h"
@@ -255,6 +256,26 @@ static int check_grants(json_t *spec, struct error *e)
 	return 0;
 }
 
+/* A step of another platform runs its binaries through a binfmt_misc
+ * handler when they are foreign. Like BuildKit, nothing is refused before
+ * the command runs (an image labelled arm64 may hold host binaries); when
+ * its exec fails as a foreign binary's does (ENOEXEC without a handler,
+ * ENOENT from a handler whose interpreter is not in the root), the error
+ * says which platform and how to enable it, with the exec's own words. */
+static void explain_platform(json_t *spec, struct error *e)
+{
+	const char *p = json_string_value(json_object_get(spec, "platform"));
+	struct error b = {0};
+	char exec_msg[sizeof(e->msg)];
+	int code = e->code;
+
+	if (!p || (code != ENOEXEC && code != ENOENT) || binfmt_check(p, &b) == 0)
+		return;
+	snprintf(exec_msg, sizeof(exec_msg), "%s", e->msg);
+	error_set(e, 0, "%s (%s)", b.msg, exec_msg);
+	e->code = code;
+}
+
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
 		    struct progress_timing *t, long long t0, struct error *e)
@@ -269,6 +290,8 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 		return -1;
 	progress_timing_mark(t, "prepare");
 	r = sandbox_run(sb, &status, e);
+	if (r < 0)
+		explain_platform(spec, e);
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
 	progress_timing_note(t, "net", sb->net.timing);

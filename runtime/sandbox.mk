@@ -5,9 +5,11 @@ runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox
 	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c \
 	runtime/sshproxy.c runtime/sshproxy.h \
 	runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
-	runtime/netns.c runtime/netns.h
+	runtime/netns.c runtime/netns.h \
+	runtime/binfmt.c runtime/binfmt.h
 
-SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfmatch.a lib/libdfcommon.a \
+SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfstore.a lib/libdfmatch.a \
+	lib/libdfcommon.a \
 	$(ALL_LIBS)
 check_PROGRAMS += tests/unit/test_user tests/unit/test_snapshot tests/unit/test_sandbox \
 	tests/unit/test_netns

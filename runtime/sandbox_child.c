@@ -7,6 +7,7 @@
  * was at, and the detail below it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
@@ -271,6 +272,35 @@ static int set_ids(const struct user_ids *ids, struct error *e)
 	return 0;
 }
 
+/* execvp without its fallback: glibc runs a file the kernel refuses with
+ * ENOEXEC through /bin/sh, where runc (BuildKit) fails with "exec format
+ * error", the error that says a binary is of another platform. PATH is
+ * searched as execvp does (a name with '/' is taken as is); the errno is
+ * that of the last candidate, or of the first that was not ENOENT. */
+static void exec_path(char *const *argv)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[PATH_MAX];
+	int err = ENOENT;
+
+	if (strchr(argv[0], '/') || !path) {
+		execve(argv[0], argv, environ);
+		return;
+	}
+	for (p = path;; p = end + 1) {
+		end = strchrnul(p, ':');
+		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, argv[0]);
+		if (n > 0 && (size_t)n < sizeof(buf)) {
+			execve(end == p ? argv[0] : buf, argv, environ);
+			if (errno != ENOENT && errno != ENOTDIR && err == ENOENT)
+				err = errno;
+		}
+		if (!*end)
+			break;
+	}
+	errno = err;
+}
+
 /* The command's environment: the spec's, plus HOME from passwd (runc). */
 static char **make_env(struct sandbox *sb, const struct user_ids *ids)
 {
@@ -353,7 +383,7 @@ static int exec_command(struct child *c)
 	/* Nothing of ours leaks into the command: every fd but 0-2 closes on exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	child_step(c, "exec %s", sb->argv.v[0]);
-	execvp(sb->argv.v[0], sb->argv.v);
+	exec_path(sb->argv.v);
 	return sys_fail(c);
 }
 

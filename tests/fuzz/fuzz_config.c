@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *raw = json_loadb(cfg, clen, 0, NULL);
 
 	fuzz_put_ref(fuzz_store(), text, rlen, digest);
-	if (store_lookup(fuzz_store(), FUZZ_NAME, &img, &e) == 0) {
+	if (store_lookup(fuzz_store(), FUZZ_NAME, NULL, &img, &e) == 0) {
 		if (!img.config)
 			abort(); /* a successful lookup has a config */
 		fuzz_use_config(img.config);

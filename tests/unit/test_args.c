@@ -3,27 +3,16 @@
 #include <string.h>
 
 #include "args.h"
+#include "platform.h"
 #include "tap.h"
 
 int main(void)
 {
-	char *os, *arch, *variant;
 	struct vars v = {0}, c = {0};
 
-	args_platform("linux/arm64/v8", &os, &arch, &variant);
-	TAP_STREQ(os, "linux", "platform os");
-	TAP_STREQ(arch, "arm64", "platform arch");
-	TAP_STREQ(variant, "v8", "platform variant");
-	free(os), free(arch), free(variant);
-	args_platform("Linux/AMD64", &os, &arch, &variant);
-	TAP_STREQ(arch, "amd64", "platform parts are lower-cased");
-	TAP_STREQ(variant, "", "no variant is empty");
-	free(os), free(arch), free(variant);
-	args_platform(NULL, &os, &arch, &variant);
-	TAP_STREQ(os, "linux", "the host platform is linux/<GOARCH>");
-	free(os), free(arch), free(variant);
+	struct platform t = {"linux", "arm", "v7"};
 
-	args_predefined(&v, "linux/arm/v7", NULL);
+	args_predefined(&v, &t, NULL);
 	TAP_STREQ(args_find(&v, "TARGETPLATFORM")->value, "linux/arm/v7", "TARGETPLATFORM");
 	TAP_STREQ(args_find(&v, "TARGETVARIANT")->value, "v7", "TARGETVARIANT");
 	TAP_STREQ(args_find(&v, "TARGETSTAGE")->value, "default", "TARGETSTAGE without --target");

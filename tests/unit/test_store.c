@@ -78,11 +78,11 @@ static void test_digest_alias(const char *s, const char *tagged_ref)
 
 	read_file(tagged_ref, &text, NULL, &e);
 	put(p, text);
-	r = store_lookup(s, "docker.io/library/t:9@sha256:" HEXB, &img, &e);
+	r = store_lookup(s, "docker.io/library/t:9@sha256:" HEXB, NULL, &img, &e);
 	TAP_OK(r == 0, "name:tag@digest found as name@digest (%s)", r ? e.msg : "");
 	if (r == 0)
 		store_image_free(&img);
-	r = store_lookup(s, "docker.io/library/t:9@sha256:" HEXA, &img, &e);
+	r = store_lookup(s, "docker.io/library/t:9@sha256:" HEXA, NULL, &img, &e);
 	TAP_OK(r < 0 && e.code == ENOENT && strstr(e.msg, "t:9@sha256:"),
 	       "unknown digest: ENOENT naming what was asked (%s)", e.msg);
 	free(text);
@@ -97,7 +97,7 @@ static void test_lookup(const char *s)
 	struct error e = {0};
 	int r;
 
-	r = store_lookup(s, name, &img, &e);
+	r = store_lookup(s, name, NULL, &img, &e);
 	TAP_OK(r < 0 && e.code == ENOENT, "missing image: ENOENT (%s)", e.msg);
 	dir = xasprintf("%s/refs", s);
 	mkdir_p(dir, 0755, &e);
@@ -110,7 +110,7 @@ static void test_lookup(const char *s)
 	put(ref, "{\"name\":\"docker.io/library/t:1\",\"manifest\":\"sha256:" HEXB
 		 "\",\"config\":\"sha256:" HEXA "\",\"layers\":[{\"digest\":\"sha256:" HEXB
 		 "\",\"size\":12,\"mediaType\":\"m\",\"diff_id\":\"sha256:" HEXA "\"}]}");
-	r = store_lookup(s, name, &img, &e);
+	r = store_lookup(s, name, NULL, &img, &e);
 	TAP_OK(r == 0, "lookup succeeds (%s)", r ? e.msg : "");
 	if (r == 0) {
 		TAP_STREQ(img.name, name, "name");
@@ -124,7 +124,7 @@ static void test_lookup(const char *s)
 	test_digest_alias(s, ref);
 	put(ref, "{\"name\":\"x\",\"manifest\":\"sha256:../../etc\",\"config\":\"sha256:" HEXA
 		 "\",\"layers\":[]}");
-	r = store_lookup(s, name, &img, &e);
+	r = store_lookup(s, name, NULL, &img, &e);
 	TAP_OK(r < 0 && e.code != ENOENT, "bad digest in ref refused (%s)", e.msg);
 	free(cfg);
 	free(ref);
