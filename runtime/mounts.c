@@ -870,6 +870,8 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 
 	if (snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
 		mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
+	if (mfd >= 0)
+		snapshot_open_work(work);
 	free(dir);
 	free(base);
 	free(lower);
