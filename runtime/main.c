@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "error.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "lock.h"
 #include "progress.h"
 #include "rt.h"
@@ -36,8 +37,8 @@ static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"fsck", cmd_fsck},	    {"gc", cmd_gc},	{"images", cmd_images},
-    {"import", cmd_import}, {"load", cmd_load},
+    {"clean", cmd_clean},   {"fsck", cmd_fsck},	    {"gc", cmd_gc},
+    {"images", cmd_images}, {"import", cmd_import}, {"load", cmd_load},
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,7 @@ static void usage(FILE *f)
 		"                                   digests; --repair removes what is damaged\n"
 		"  gc                               remove what no image (and no step of --state)\n"
 		"                                   references\n"
+		"  clean                            remove the --state directory (make clean)\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
 		"  base|run|copy|add|sum|workdir|layer|pack|cache-export KEY SPEC-JSON\n");
@@ -107,6 +109,18 @@ static int dispatch(const struct rt *rt, int argc, char **argv)
 	return 2;
 }
 
+/* Rootless with subordinate ids: the whole process runs in the user
+ * namespace with the full map (runtime/idmap.h), before any op. */
+static int enter_idmap(void)
+{
+	struct error e = {0};
+
+	if (idmap_enter(&e) >= 0)
+		return 0;
+	fprintf(stderr, "df2make-runtime: %s\n", e.msg);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -153,7 +167,7 @@ int main(int argc, char **argv)
 	rt.state = state;
 	rt.store = store ? store : (store = store_default_dir());
 	rt_init(&rt);
-	c = dispatch(&rt, argc - optind, argv + optind);
+	c = enter_idmap() < 0 ? 1 : dispatch(&rt, argc - optind, argv + optind);
 	free(state);
 	free(store);
 	return c;

@@ -1,6 +1,8 @@
 # Rootless builds, end to end (df2make, make, df2make-runtime) as a real
-# unprivileged user made for the test: the overlay work dirs that the
-# kernel leaves mode 0 never stop the next run or `make clean`.
+# unprivileged user made for the test, with subordinate ids: the overlay
+# work dirs that the kernel leaves mode 0 never stop the next run or
+# `make clean`; USER, COPY --chown and chown work, and the layers are the
+# ones a root build of the same Dockerfile gives, byte for byte.
 # The user's RUN steps use --network=none: /dev/net/tun is 0600 root here,
 # so the default network (slirp4netns) cannot start for them.
 . "$SRCDIR/tests/lib.sh"
@@ -17,6 +19,13 @@ RLUSER=df2mkrl
 id "$RLUSER" >/dev/null 2>&1 || useradd -M -d /nonexistent -s /usr/sbin/nologin "$RLUSER" ||
 	skip_all "useradd $RLUSER failed"
 RLUID=$(id -u "$RLUSER") RLGID=$(id -g "$RLUSER")
+# Its subordinate ids (useradd gives a normal user a range by default).
+for f in subuid subgid; do
+	grep -q "^$RLUSER:" /etc/$f 2>/dev/null || usermod --add-"${f}s" 2000000-2065535 "$RLUSER" ||
+		skip_all "usermod --add-${f}s failed"
+done
+command -v newuidmap >/dev/null && command -v newgidmap >/dev/null ||
+	skip_all "newuidmap/newgidmap (package uidmap) not installed"
 
 # Root's temp dir is 0700: the user's files live in their own dir.
 W=$(mktemp -d /var/tmp/df2make-rootless.XXXXXX)
@@ -82,4 +91,71 @@ build
 is "$rc" 0 "the step reruns over mode-0 work dirs left by a killed run"
 printf '%s\n' "$log" | grep -i error | sed 's/^/#   /' | head -5
 is "$(closed_dirs)" "" "the rerun removed them"
+
+# 3. Other owners: USER 1000, COPY --chown, RUN chown; the image's layers
+# are a root build's.
+ctx <<'EOF'
+FROM scratch
+COPY busybox /bin/busybox
+RUN --network=none ["/bin/busybox", "--install", "-s", "/bin"]
+RUN --network=none mkdir -p /home/u && chown 1000:1000 /home/u && touch /rootfile
+COPY --chown=1000:1000 Dockerfile /home/u/df
+USER 1000
+RUN --network=none id -u >/home/u/id && id -g >>/home/u/id && touch /home/u/mine
+EOF
+build
+is "$rc" 0 "USER 1000, COPY --chown and RUN chown build rootless"
+printf '%s\n' "$log" | grep -iE 'error|fail' | sed 's/^/#   /' | head -5
+# owners IMAGE.tar: "uid:gid path" of every member of every layer.
+owners() {
+	python3 - "$1" <<'PY'
+import json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+m = json.load(t.extractfile("manifest.json"))
+for l in m[0]["Layers"]:
+    for e in tarfile.open(fileobj=t.extractfile(l)):
+        print("%d:%d %s" % (e.uid, e.gid, e.name))
+PY
+}
+# file_in IMAGE.tar PATH: PATH's bytes in the topmost layer holding it.
+file_in() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+for l in reversed(json.load(t.extractfile("manifest.json"))[0]["Layers"]):
+    lt = tarfile.open(fileobj=t.extractfile(l))
+    if sys.argv[2] in lt.getnames():
+        sys.stdout.write(lt.extractfile(sys.argv[2]).read().decode())
+        break
+PY
+}
+# layers IMAGE.tar: the layer blobs' names (their digests), in order.
+layers() {
+	python3 -c 'import json, sys, tarfile
+print(*json.load(tarfile.open(sys.argv[1]).extractfile("manifest.json"))[0]["Layers"])' "$1"
+}
+got=$(owners "$W/ctx/image.tar" |
+	grep -E ' (home/u/df|home/u/mine|home/u|rootfile|bin/busybox|bin/sh)$' | sort -u -k2)
+is "$got" "0:0 bin/busybox
+0:0 bin/sh
+1000:1000 home/u
+1000:1000 home/u/df
+1000:0 home/u/mine
+0:0 rootfile" "the layers record the owners inside the build, not the host's subordinate ids"
+is "$(file_in "$W/ctx/image.tar" home/u/id)" "1000
+0" "USER 1000 runs as uid 1000, gid 0 (runc's rule for a uid not in /etc/passwd)"
+# The same Dockerfile built by root, with its own state and store.
+R=$T/rootbuild
+mkdir -p "$R"
+cp -a "$W/ctx/Dockerfile" "$W/ctx/busybox" "$R/"
+(cd "$R" && DF2MAKE_STORE=$T/rootstore "$DF2MAKE" . >build.mk 2>compile.log &&
+	DF2MAKE_STORE=$T/rootstore make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" \
+		>make.log 2>&1)
+is "$?" 0 "the root build of the same Dockerfile builds"
+is "$(layers "$W/ctx/image.tar")" "$(layers "$R/image.tar")" \
+	"rootless and root builds give the same layer digests"
+out=$(as_user make -f build.mk clean 2>&1)
+is "$?" 0 "make clean removes a state holding files of subordinate ids"
+printf '%s\n' "$out" | sed 's/^/#   /' | tail -3
+check "the state dir is gone" test ! -e "$W/ctx/.df2make"
 done_testing
