@@ -47,7 +47,8 @@ char *idmap_user_name(const char *passwd_file, uid_t uid)
 	/* Not getpwuid: the runtime is linked statically, where glibc's NSS
 	 * modules cannot be loaded; the subid files name local users. */
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%255[^:]:%*[^:]:%lu:", name, &id) == 2 && id == (unsigned long)uid)
+		if (sscanf(line, "%255[^:]:%*[^:]:%lu:", name, &id) == 2 &&
+		    id == (unsigned long)uid)
 			return xstrdup(name);
 	return NULL;
 }
@@ -121,8 +122,7 @@ static int map_self(const struct idmap_range ids[2], const char *name, struct er
 	else if (write(p[1], "g", 1) != 1)
 		r = error_set(e, errno, "wake the id map helper");
 	close(p[1]);
-	if (c > 0 && (waitpid(c, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) &&
-	    r == 0)
+	if (c > 0 && (waitpid(c, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) && r == 0)
 		r = error_set(e, 0,
 			      "newuidmap/newgidmap failed%s for %s's ranges in /etc/subuid and "
 			      "/etc/subgid (package uidmap)",

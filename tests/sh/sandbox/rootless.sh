@@ -6,7 +6,7 @@
 # The user's RUN steps use --network=none: /dev/net/tun is 0600 root here,
 # so the default network (slirp4netns) cannot start for them.
 . "$SRCDIR/tests/lib.sh"
-need make setpriv useradd
+need make setpriv useradd python3 getfattr
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 [ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	skip_all "static busybox (busybox-static) not installed"
@@ -158,4 +158,58 @@ out=$(as_user make -f build.mk clean 2>&1)
 is "$?" 0 "make clean removes a state holding files of subordinate ids"
 printf '%s\n' "$out" | sed 's/^/#   /' | tail -3
 check "the state dir is gone" test ! -e "$W/ctx/.df2make"
+
+# 4. A base layer with device nodes (dev/console, as a debian image has)
+# unpacks rootless: each node is an empty file with a user.df2make.dev
+# record, and the layers written from it hold the real node again.
+ctx <<'EOF'
+FROM devbase:1
+RUN --network=none ["/bin/busybox", "touch", "/x"]
+COPY --from=devbase:1 /dev /devcopy
+EOF
+mkdir -p "$T/devroot/dev" "$T/devroot/bin"
+cp "$BUSYBOX" "$T/devroot/bin/busybox"
+mknod -m 620 "$T/devroot/dev/console" c 5 1
+mknod -m 660 "$T/devroot/dev/sda" b 8 0
+tar --numeric-owner -C "$T/devroot" -cf "$W/rootfs.tar" .
+chmod 644 "$W/rootfs.tar"
+out=$(as_user "$DF2MAKE_RUNTIME_BIN" import "$W/rootfs.tar" devbase:1 2>&1)
+is "$?" 0 "a rootfs with device nodes imports rootless"
+build
+is "$rc" 0 "FROM it, RUN and COPY --from of a dir of device nodes build rootless"
+printf '%s\n' "$log" | grep -iE "error|can't" | sed 's/^/#   /' | head -5
+con=$(find "$W/store/layers" -path '*/dev/console' | head -1)
+is "$(stat -c '%F %a' "$con") $(getfattr --only-values -n user.df2make.dev "$con" 2>/dev/null)" \
+	"regular empty file 620 c 5 1" "the unpacked node is an empty file recording c 5 1"
+# devices IMAGE.tar: "layer-index path type major minor mode" of each node.
+devices() {
+	python3 - "$1" <<'PY'
+import json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+for i, l in enumerate(json.load(t.extractfile("manifest.json"))[0]["Layers"]):
+    for e in tarfile.open(fileobj=t.extractfile(l)):
+        if e.ischr() or e.isblk():
+            print(i, e.name, "c" if e.ischr() else "b", e.devmajor, e.devminor,
+                  oct(e.mode), sorted(e.pax_headers))
+PY
+}
+is "$(devices "$W/ctx/image.tar" | sort)" "0 ./dev/console c 5 1 0o620 []
+0 ./dev/sda b 8 0 0o660 []
+2 devcopy/console c 5 1 0o620 []
+2 devcopy/sda b 8 0 0o660 []" "the image holds the real nodes, and no trace of the record"
+R=$T/devbuild
+mkdir -p "$R"
+cp -a "$W/ctx/Dockerfile" "$R/"
+(cd "$R" && export DF2MAKE_STORE=$T/rootstore &&
+	"$DF2MAKE_RUNTIME_BIN" import "$W/rootfs.tar" devbase:1 >/dev/null &&
+	"$DF2MAKE" . >build.mk 2>compile.log &&
+	make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >make.log 2>&1)
+is "$?" 0 "the root build of it builds"
+is "$(layers "$W/ctx/image.tar")" "$(layers "$R/image.tar")" \
+	"rootless and root builds over device nodes give the same layer digests"
+# COPY of one device node is refused as a root build refuses it.
+printf 'FROM devbase:1\nCOPY --from=devbase:1 /dev/console /c\n' >"$W/ctx/Dockerfile"
+build
+like "$log" 'source "dev/console" is not a regular file or directory' \
+	"COPY of a stored device node fails as a root build's does"
 done_testing
