@@ -212,4 +212,26 @@ printf 'FROM devbase:1\nCOPY --from=devbase:1 /dev/console /c\n' >"$W/ctx/Docker
 build
 like "$log" 'source "dev/console" is not a regular file or directory' \
 	"COPY of a stored device node fails as a root build's does"
+
+# 5. Without subordinate ids: the single-id map, and a clear error for
+# what cannot work (a USER other than root).
+NOSUB=df2mkrl0
+id "$NOSUB" >/dev/null 2>&1 || useradd --system -M -d /nonexistent -s /usr/sbin/nologin "$NOSUB"
+if grep -q "^$NOSUB:" /etc/subuid /etc/subgid 2>/dev/null; then
+	skip "no subordinate ids" "$NOSUB has a range"
+else
+	RLUSER=$NOSUB RLUID=$(id -u "$NOSUB") RLGID=$(id -g "$NOSUB")
+	rm -rf "$W/store"
+	chown "$RLUSER:" "$W"
+	ctx <<'EOF'
+FROM scratch
+COPY busybox /bin/busybox
+USER 1000
+RUN --network=none ["/bin/busybox", "true"]
+EOF
+	build
+	why="not mapped in this rootless sandbox \(without ranges for the user in /etc/subuid"
+	like "$log" "USER 1000: uid 1000 gid 0: $why and /etc/subgid only root is" \
+		"without subordinate ids, USER 1000 fails saying why"
+fi
 done_testing
