@@ -6,7 +6,7 @@
 # The user's RUN steps use --network=none: /dev/net/tun is 0600 root here,
 # so the default network (slirp4netns) cannot start for them.
 . "$SRCDIR/tests/lib.sh"
-need make setpriv useradd python3 getfattr
+need make setpriv useradd python3 getfattr setfattr
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 [ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	skip_all "static busybox (busybox-static) not installed"
@@ -171,7 +171,10 @@ mkdir -p "$T/devroot/dev" "$T/devroot/bin"
 cp "$BUSYBOX" "$T/devroot/bin/busybox"
 mknod -m 620 "$T/devroot/dev/console" c 5 1
 mknod -m 660 "$T/devroot/dev/sda" b 8 0
-tar --numeric-owner -C "$T/devroot" -cf "$W/rootfs.tar" .
+# A forged record on a plain file must not become a device.
+echo x >"$T/devroot/forged"
+setfattr -n user.df2make.dev -v "c 1 3" "$T/devroot/forged"
+tar --numeric-owner --xattrs --xattrs-include='user.*' -C "$T/devroot" -cf "$W/rootfs.tar" .
 chmod 644 "$W/rootfs.tar"
 out=$(as_user "$DF2MAKE_RUNTIME_BIN" import "$W/rootfs.tar" devbase:1 2>&1)
 is "$?" 0 "a rootfs with device nodes imports rootless"
@@ -181,6 +184,9 @@ printf '%s\n' "$log" | grep -iE "error|can't" | sed 's/^/#   /' | head -5
 con=$(find "$W/store/layers" -path '*/dev/console' | head -1)
 is "$(stat -c '%F %a' "$con") $(getfattr --only-values -n user.df2make.dev "$con" 2>/dev/null)" \
 	"regular empty file 620 c 5 1" "the unpacked node is an empty file recording c 5 1"
+forged=$(find "$W/store/layers" -name forged | head -1)
+is "$(getfattr -d -m - "$forged" 2>/dev/null | grep -c df2make)" 0 \
+	"a layer's own user.df2make.dev record is dropped on unpack"
 # devices IMAGE.tar: "layer-index path type major minor mode" of each node.
 devices() {
 	python3 - "$1" <<'PY'
@@ -190,7 +196,7 @@ for i, l in enumerate(json.load(t.extractfile("manifest.json"))[0]["Layers"]):
     for e in tarfile.open(fileobj=t.extractfile(l)):
         if e.ischr() or e.isblk():
             print(i, e.name, "c" if e.ischr() else "b", e.devmajor, e.devminor,
-                  oct(e.mode), sorted(e.pax_headers))
+                  oct(e.mode), sorted(k for k in e.pax_headers if "xattr" in k))
 PY
 }
 is "$(devices "$W/ctx/image.tar" | sort)" "0 ./dev/console c 5 1 0o620 []
