@@ -10,9 +10,11 @@ runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox
 SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfmatch.a lib/libdfcommon.a \
 	$(ALL_LIBS)
 check_PROGRAMS += tests/unit/test_user tests/unit/test_snapshot tests/unit/test_sandbox \
-	tests/unit/test_netns
+	tests/unit/test_netns tests/unit/test_idmap
 tests_unit_test_netns_SOURCES = tests/unit/test_netns.c
 tests_unit_test_netns_LDADD = $(SANDBOX_TEST_LIBS)
+tests_unit_test_idmap_SOURCES = tests/unit/test_idmap.c
+tests_unit_test_idmap_LDADD = $(SANDBOX_TEST_LIBS)
 tests_unit_test_user_SOURCES = tests/unit/test_user.c
 tests_unit_test_user_LDADD = $(SANDBOX_TEST_LIBS)
 tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c
