@@ -73,8 +73,9 @@ static void passwd_cases(const char *dir)
 
 static void map_cases(const char *dir)
 {
-	char *f = put(dir, "uid_map", "         0       1000          1\n"
-				      "         1     100000      65536\n");
+	char *f = put(dir, "uid_map",
+		      "         0       1000          1\n"
+		      "         1     100000      65536\n");
 
 	TAP_OK(idmap_is_mapped(f, 0), "0 is mapped (the user)");
 	TAP_OK(idmap_is_mapped(f, 1000), "1000 is mapped (a subordinate id)");

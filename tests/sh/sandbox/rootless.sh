@@ -213,6 +213,14 @@ cp -a "$W/ctx/Dockerfile" "$R/"
 is "$?" 0 "the root build of it builds"
 is "$(layers "$W/ctx/image.tar")" "$(layers "$R/image.tar")" \
 	"rootless and root builds over device nodes give the same layer digests"
+out=$(as_user "$DF2MAKE_RUNTIME_BIN" --state "$W/ctx/.df2make" fsck 2>&1)
+rc=$?
+like "$rc:$out" "^0:fsck: [0-9]+ checked, 0 problems, 0 repaired$" \
+	"fsck takes the stored nodes for the blob's devices"
+setfattr -n user.df2make.dev -v "c 5 2" "$con"
+out=$(as_user "$DF2MAKE_RUNTIME_BIN" fsck 2>&1)
+like "$out" "dev/console: type differs" "fsck sees a record that is not the blob's node"
+setfattr -n user.df2make.dev -v "c 5 1" "$con"
 # COPY of one device node is refused as a root build refuses it.
 printf 'FROM devbase:1\nCOPY --from=devbase:1 /dev/console /c\n' >"$W/ctx/Dockerfile"
 build
