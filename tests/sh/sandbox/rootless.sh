@@ -248,4 +248,35 @@ EOF
 	like "$log" "USER 1000: uid 1000 gid 0: $why and /etc/subgid only root is" \
 		"without subordinate ids, USER 1000 fails saying why"
 fi
+
+# 6. A real Debian base (tests/lib/images.sh's golang rootfs, when cached:
+# not built here), with files of group shadow (42): same owners inside,
+# same layers as root.
+GOROOTFS=${DF2MAKE_CACHE:-/var/cache/df2make-test}/golang.rootfs.tar
+if [ ! -r "$GOROOTFS" ]; then
+	skip "a Debian base" "$GOROOTFS not cached (tests/lib/images.sh makes it)"
+else
+	RLUSER=df2mkrl RLUID=$(id -u df2mkrl) RLGID=$(id -g df2mkrl)
+	chown "$RLUSER:" "$W"
+	rm -rf "$W/store" "$T/rootstore"
+	ctx <<'EOF'
+FROM debian-go:1
+RUN --network=none stat -c '%u:%g %n' /etc/shadow /usr/bin/chage >/owners && touch /etc/shadow
+EOF
+	as_user "$DF2MAKE_RUNTIME_BIN" import "$GOROOTFS" debian-go:1 >/dev/null 2>&1
+	build
+	is "$rc" 0 "FROM a Debian rootfs, RUN builds rootless"
+	is "$(file_in "$W/ctx/image.tar" owners)" "0:42 /etc/shadow
+0:42 /usr/bin/chage" "the base's owners are the image's inside the rootless RUN"
+	R=$T/debbuild
+	mkdir -p "$R"
+	cp "$W/ctx/Dockerfile" "$R/"
+	(cd "$R" && export DF2MAKE_STORE=$T/rootstore &&
+		"$DF2MAKE_RUNTIME_BIN" import "$GOROOTFS" debian-go:1 >/dev/null &&
+		"$DF2MAKE" . >build.mk 2>compile.log &&
+		make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >make.log 2>&1)
+	is "$?" 0 "the root build over the Debian rootfs builds"
+	is "$(layers "$W/ctx/image.tar")" "$(layers "$R/image.tar")" \
+		"rootless and root builds over a Debian base give the same layer digests"
+fi
 done_testing
