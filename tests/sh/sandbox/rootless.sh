@@ -279,4 +279,27 @@ EOF
 	is "$(layers "$W/ctx/image.tar")" "$(layers "$R/image.tar")" \
 		"rootless and root builds over a Debian base give the same layer digests"
 fi
+
+# 7. On disk, uid N of the namespace is subordinate id START+N-1; gc (in
+# the namespace) removes such files, which the user alone could not.
+RLUSER=df2mkrl RLUID=$(id -u df2mkrl) RLGID=$(id -g df2mkrl)
+chown "$RLUSER:" "$W"
+rm -rf "$W/store" "$T/gcroot"
+mkdir -p "$T/gcroot/home/u" "$W/ctx"
+echo x >"$T/gcroot/home/u/f"
+chown -R 1000:1000 "$T/gcroot/home/u"
+chmod 700 "$T/gcroot/home/u"
+tar --numeric-owner -C "$T/gcroot" -cf "$W/owned.tar" .
+chmod 644 "$W/owned.tar"
+as_user "$DF2MAKE_RUNTIME_BIN" import "$W/owned.tar" owned:1 >/dev/null 2>&1
+as_user "$DF2MAKE_RUNTIME_BIN" --state "$W/gcstate" base k0 '{"image":"owned:1"}' >/dev/null 2>&1
+start=$(awk -F: -v u="$RLUSER" '$1 == u {print $2; exit}' /etc/subuid)
+f=$(find "$W/store/layers" -path '*/home/u/f' | head -1)
+is "$(stat -c %u "$f" 2>/dev/null)" "$((start + 999))" \
+	"uid 1000 of a layer is subuid start+999 on disk"
+rm -rf "$W/gcstate"
+rm -f "$W"/store/refs/*.json
+out=$(as_user "$DF2MAKE_RUNTIME_BIN" gc 2>&1)
+like "$out" "removed [0-9]+ blobs .*, 1 unpacked layers" "gc removes the unpacked layer: $out"
+is "$(ls "$W/store/layers" | grep -cv '\.ok$')" 0 "nothing of it is left"
 done_testing
