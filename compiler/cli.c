@@ -29,6 +29,7 @@ enum {
 	OPT_GRAPH,
 	OPT_DUMP,
 	OPT_VERSION,
+	OPT_CHECK,
 	OPT_ULIMIT,
 	OPT_MEMORY,
 	OPT_PIDS_LIMIT,
@@ -53,6 +54,7 @@ static const struct option cli_opts[] = {
     {"plan", no_argument, NULL, OPT_PLAN},
     {"graph", no_argument, NULL, OPT_GRAPH},
     {"dump-ast", required_argument, NULL, OPT_DUMP},
+    {"check", no_argument, NULL, OPT_CHECK},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
@@ -74,6 +76,7 @@ static void cli_usage(FILE *f)
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
+	      "       df2make --check [options] [CONTEXT]\n"
 	      "\n"
 	      "  -f FILE            Dockerfile (default CONTEXT/Dockerfile)\n"
 	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
@@ -98,7 +101,8 @@ static void cli_usage(FILE *f)
 	      "  --dump-ast FILE    print the syntax tree of FILE\n"
 	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
 	      "  --pids-limit N     process limit of each RUN (default 4096; -1: none)\n"
-	      "  --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (nofile=1024:2048)\n",
+	      "  --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (nofile=1024:2048)\n"
+	      "  --check            run BuildKit's build checks only\n",
 	      f);
 }
 
@@ -361,6 +365,9 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		break;
 	case OPT_GRAPH:
 		c->mode = MODE_GRAPH;
+		break;
+	case OPT_CHECK:
+		c->check = 1;
 		break;
 	case OPT_DUMP:
 		c->mode = MODE_DUMP;

@@ -40,6 +40,7 @@ struct cli {
 	char *cache_mode;	   /* its mode=: "min" (default) or "max" */
 	struct strlist cache_from; /* --cache-from type=local,src=DIR...: absolute DIRs */
 	char *dump_path;	   /* --dump-ast FILE */
+	int check;		   /* --check: run the build checks only (lint.h) */
 	/* RUN resource limits, carried into every RUN's spec: */
 	long long memory;	/* --memory in bytes, 0: not given */
 	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */

@@ -182,6 +182,23 @@ static void emit_opt(struct buf *b, const char *opt, const char *val)
 	emit_word(b, val);
 }
 
+/* --memory (in bytes), --pids-limit and --ulimit, when given. */
+static void emit_limits(struct buf *b, const struct cli *c)
+{
+	char n[32];
+
+	if (c->memory) {
+		snprintf(n, sizeof(n), "%lld", c->memory);
+		emit_opt(b, "--memory", n);
+	}
+	if (c->pids_limit) {
+		snprintf(n, sizeof(n), "%lld", c->pids_limit);
+		emit_opt(b, "--pids-limit", n);
+	}
+	for (size_t i = 0; i < c->ulimits.n; i++)
+		emit_opt(b, "--ulimit", c->ulimits.v[i]);
+}
+
 /* df2make's command line again, with absolute paths. */
 static char *emit_command(const struct cli *c)
 {
@@ -233,6 +250,7 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--cache-from", from);
 		free(from);
 	}
+	emit_limits(&b, c);
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }

@@ -1387,6 +1387,7 @@ void dockerfile_free(struct dockerfile *df)
 	free(df->path);
 	free(df->syntax);
 	free(df->check);
+	free(df->empty_cont);
 	arena_free(&df->arena);
 	free(df);
 }
@@ -1499,6 +1500,9 @@ static int stream_end(struct stream *s, const struct ptree *t)
 	df->escape = t->escape;
 	df->syntax = t->syntax ? xstrdup(t->syntax) : NULL;
 	df->check = t->check ? xstrdup(t->check) : NULL;
+	df->empty_cont = t->nwarnings ? xcalloc(t->nwarnings, sizeof(int)) : NULL;
+	for (size_t i = 0; i < t->nwarnings; i++)
+		df->empty_cont[df->nempty_cont++] = t->warnings[i].line;
 	if (!s->failed && !s->stages) {
 		s->c.node = NULL;
 		errat(&s->c, 1, 1, "dockerfile contains no stages to build");

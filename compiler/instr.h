@@ -145,6 +145,9 @@ struct dockerfile {
 	struct instr *instrs;
 	size_t ninstrs;
 	size_t instrs_size; /* bytes of the array (big_alloc) */
+	int *empty_cont;    /* lines of the reader's empty-continuation warnings
+			     * (lint's NoEmptyContinuation) (additive) */
+	size_t nempty_cont;
 	/* Every string and array of the instructions but mounts and the
 	 * heredoc arrays, and the reader's words they point at: freed at once. */
 	struct arena arena;

@@ -9,6 +9,7 @@
 #include "emit.h"
 #include "graph.h"
 #include "instr.h"
+#include "lint.h"
 #include "plan.h"
 #include "util.h"
 #if defined(__has_include)
@@ -40,6 +41,17 @@ static int dump(const char *path)
 #endif
 }
 
+/* docker build --check: the findings on stdout, nothing built. */
+static int check(struct cli *c)
+{
+	struct dockerfile *df = dockerfile_load(c->dockerfile);
+	int r = lint_check(df, c);
+
+	dockerfile_free(df);
+	cli_free(c);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -56,6 +68,8 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return r;
 	}
+	if (c.check)
+		return check(&c);
 	emit_init(&em, &out, &hooks);
 	if (c.mode != MODE_MAKE) /* the plan needs titles and keys, not specs */
 		hooks = (struct graph_hooks){.drop_specs = 1, .no_image = 1};
@@ -63,6 +77,7 @@ int main(int argc, char **argv)
 		hooks.no_keys = 1;
 	df = dockerfile_load(c.dockerfile);
 	g = graph_build(df, &c, &hooks);
+	lint_build(df, &c, g); /* warnings on stderr; build.mk is not changed */
 	if (c.mode == MODE_PLAN)
 		plan_write(g, &out);
 	else if (c.mode == MODE_GRAPH)

@@ -391,8 +391,7 @@ static void disp_port(json_t *ports, const char *word, const struct instr *in)
 
 	if (proto)
 		*proto++ = '\0';
-	if (strchr(w, ':')) {
-		loc_warn(&in->loc, "EXPOSE %s: an IP or host port is ignored", word);
+	if (strchr(w, ':')) { /* lint.c's ExposeInvalidFormat warns about it */
 		char *last = strrchr(w, ':');
 		memmove(w, last + 1, strlen(last));
 	}

@@ -71,19 +71,25 @@ int tmp_mkdir(const char *base, char **tmp, struct error *e)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		char *t = xasprintf("%s.tmp-XXXXXX", base);
-		int fd = -1;
-		if (!mkdtemp(t) || (fd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-			int r = error_set(e, errno, "create %s", t);
+		int fd = -1, r;
+		if (!mkdtemp(t)) {
+			r = error_set(e, errno, "create %s", t);
 			free(t);
 			return r;
 		}
-		if (tmp_lock(fd) == 0) {
+		fd = open(t, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && tmp_lock(fd) == 0) {
 			fchmod(fd, 0755);
 			*tmp = t;
 			return fd;
 		}
-		close(fd);
+		/* gone (ENOENT) or locked: a sweeper took it before our lock */
+		r = fd < 0 && errno != ENOENT ? error_set(e, errno, "open %s", t) : 0;
+		if (fd >= 0)
+			close(fd);
 		free(t);
+		if (r < 0)
+			return r;
 	}
 	return error_set(e, EAGAIN, "create %s.tmp-*", base);
 }

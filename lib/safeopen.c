@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,6 +61,23 @@ int safe_open(int rootfd, const char *path, int flags, int how)
 		retries++;
 	}
 	return fd;
+}
+
+int safe_lstat(const char *root, const char *path, struct stat *st)
+{
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd, r = -1;
+
+	if (rootfd < 0)
+		return -1;
+	while (*path == '/')
+		path++;
+	fd = safe_open(rootfd, path, O_PATH | O_NOFOLLOW, SAFE_BENEATH | SAFE_NO_SYMLINKS);
+	if (fd >= 0) {
+		r = fstat(fd, st);
+		close(fd);
+	}
+	close(rootfd);
+	return r;
 }
 
 unsigned long safe_open_retries(void)

@@ -17,6 +17,12 @@ enum safe_how {
  * Retries the kernel's EAGAIN (a concurrent rename or mount) a bounded
  * number of times. Returns the fd, or -1 with errno set. */
 int safe_open(int rootfd, const char *path, int flags, int how);
+struct stat;
+/* lstat of root/path where no component of path may be a symlink (the
+ * last one is not followed either): for trees we made (uppers, lowers)
+ * that a build step may have planted links in. Leading '/' of path are
+ * dropped. Returns 0, or -1 with errno (ELOOP: a symlinked parent). */
+int safe_lstat(const char *root, const char *path, struct stat *st);
 /* How many EAGAIN retries safe_open made in this process (tests). */
 unsigned long safe_open_retries(void);
 

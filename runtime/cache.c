@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "lock.h"
 #include "rt.h"
 #include "sha256.h"
@@ -114,7 +115,9 @@ char *cache_read_blob(const char *dir, const char *digest, size_t *len, struct e
 		return NULL;
 	}
 	path = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
-	if (read_file(path, &text, len, e) == 0) {
+	/* a shared directory: a FIFO or a huge file there is an error, not a
+	 * hang or a memory blow-up */
+	if (input_read(path, INPUT_MAX, &text, len, e) == 0) {
 		sha256_hex(text, *len, hex);
 		if (strcmp(hex, digest + 7) != 0) {
 			error_set(e, 0, "%s: content is sha256:%s", path, hex);
@@ -152,14 +155,16 @@ static const char *cache_desc(json_t *desc, const char *mt)
  * blob's digest checked. */
 static json_t *cache_load_config(const char *dir, struct error *e)
 {
-	char *path = xasprintf("%s/index.json", dir);
+	char *path = xasprintf("%s/index.json", dir), *text = NULL;
 	json_error_t jerr;
-	json_t *idx = json_load_file(path, 0, &jerr), *man = NULL, *cfg = NULL, *d;
+	json_t *idx = NULL, *man = NULL, *cfg = NULL, *d;
 	const char *mdig = NULL;
-	size_t i;
+	size_t i, n;
 
-	if (!idx)
-		error_set(e, 0, "%s", jerr.text);
+	if (input_read(path, INPUT_MAX, &text, &n, e) == 0 &&
+	    !(idx = json_loadb(text, n, 0, &jerr)))
+		error_set(e, 0, "%s: %s", path, jerr.text);
+	free(text);
 	json_array_foreach(json_object_get(idx, "manifests"), i, d)
 	{
 		if (!mdig)
@@ -272,6 +277,16 @@ static int cache_check_blob(const char *blob, const struct cache_layer *l, struc
 	return 0;
 }
 
+/* A blob to copy must be a regular file: opening a FIFO would hang. */
+static int cache_regular(const char *path, struct error *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return error_set(e, errno, "%s", path);
+	return S_ISREG(st.st_mode) ? 0 : error_set(e, 0, "%s: not a regular file", path);
+}
+
 /* Copies the cached blob into the store (its digest checked on the way)
  * and unpacks it there. */
 static int cache_fetch(const struct rt *rt, const char *dir, const struct cache_layer *l,
@@ -283,7 +298,9 @@ static int cache_fetch(const struct rt *rt, const char *dir, const struct cache_
 	int r = 0;
 
 	if (access(dst, F_OK) < 0)
-		r = blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
+		r = cache_regular(src, e) < 0
+			? -1
+			: blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
 	if (r == 0)
 		r = cache_check_blob(dst, l, e);
 	if (r == 0)
@@ -373,11 +390,21 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec, con
 			 json_t *rec, struct error *e)
 {
 	struct cache_layer l;
-	int has = cache_rec_layer(rec, &l, e);
+	int has = cache_rec_layer(rec, &l, e), lock = -2, r = -1;
 
-	if (has < 0 || (has && cache_fetch(rt, dir, &l, e) < 0))
+	if (has < 0)
 		return -1;
-	return cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
+	/* as FROM: gc waits until chain.json names the blob and layer we add,
+	 * and a killed writer's temps (a restore killed mid-way) go first */
+	if (has && (lock = store_lock(rt->store, 0, e)) == -1)
+		return -1;
+	if (has)
+		store_sweep(rt->store);
+	if (!has || cache_fetch(rt, dir, &l, e) == 0)
+		r = cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
+	if (lock >= 0)
+		close(lock);
+	return r;
 }
 
 static void cache_warn(const char *key, const char *what, const struct error *e)

@@ -220,8 +220,10 @@ int cmd_gc(const struct rt *rt, int argc, char **argv)
 		return 2;
 	}
 	fd = store_lock(rt->store, 1, &e);
-	if (fd == -2)
-		return printf("gc: no store at %s\n", rt->store) < 0;
+	if (fd == -2) {
+		printf("gc: no store at %s\n", rt->store);
+		return 0;
+	}
 	if (fd >= 0 && gc_roots(rt->store, rt->state, &roots, &e) == 0 &&
 	    gc_blobs(rt->store, &roots, &n, &e) == 0 && gc_layers(rt->store, &roots, &n, &e) == 0)
 		r = 0;

@@ -110,43 +110,90 @@ static int proc_stat(pid_t pid, char name[32], pid_t *ppid, double *start)
 	return 0;
 }
 
-/* Wall-clock time after which the make that runs this recipe started, or
- * 0 when not run by make. Only the parent, or the parent of a recipe shell,
- * counts: a make further up (e.g. `make check` running a test script that
- * calls the runtime by hand) says nothing about this step. Rounded up two
- * clock ticks: the tick count is truncated and file times come from the
- * coarse clock, and a stamp written before this make began must never
- * count as "done meanwhile" (that would keep a stale step). */
-static double make_started(void)
+/* The make that runs this recipe: its pid, its start in clock ticks since
+ * boot (pid + start name a process for good, pid reuse aside) and that
+ * start as wall-clock seconds (truncated to a tick). */
+struct make_id {
+	pid_t pid; /* 0: not run by make */
+	double start_ticks, start_wall;
+};
+
+/* Only the parent, or the parent of a recipe shell, counts: a make further
+ * up (e.g. `make check` running a test script that calls the runtime by
+ * hand) says nothing about this step. */
+static struct make_id our_make(void)
 {
 	struct timespec now_real, now_boot;
+	struct make_id m = {0};
 	char name[32];
 	pid_t pid = getppid(), ppid;
 	double start;
 
 	if (!getenv("MAKELEVEL"))
-		return 0;
+		return m;
 	for (int depth = 0; depth < 2 && pid > 1; depth++, pid = ppid) {
 		if (proc_stat(pid, name, &ppid, &start) < 0)
-			return 0;
+			return m;
 		if (strcmp(name, "make") == 0 || strcmp(name, "gmake") == 0) {
 			clock_gettime(CLOCK_REALTIME, &now_real);
 			clock_gettime(CLOCK_BOOTTIME, &now_boot);
-			return ts_sec(now_real) - (ts_sec(now_boot) - start) +
-			       2.0 / (double)sysconf(_SC_CLK_TCK);
+			m.pid = pid;
+			m.start_ticks = start * (double)sysconf(_SC_CLK_TCK);
+			m.start_wall = ts_sec(now_real) - (ts_sec(now_boot) - start);
+			return m;
 		}
 		if (strcmp(name, "sh") != 0 && strcmp(name, "bash") != 0 &&
 		    strcmp(name, "dash") != 0)
-			return 0;
+			return m;
 	}
-	return 0;
+	return m;
+}
+
+/* 1 when the make (pid, start) still runs. */
+static int make_alive(pid_t pid, double start_ticks)
+{
+	char name[32];
+	pid_t ppid;
+	double start;
+
+	return pid > 0 && proc_stat(pid, name, &ppid, &start) == 0 &&
+	       (long long)(start * (double)sysconf(_SC_CLK_TCK) + 0.5) ==
+		   (long long)(start_ticks + 0.5);
+}
+
+/* The op's last writer as recorded in the step's lock file (lines "OP PID
+ * START-TICKS"); pid 0 when none. */
+static void writer_of(int lockfd, const char *op, pid_t *pid, double *ticks)
+{
+	char buf[512], name[16];
+	ssize_t n = pread(lockfd, buf, sizeof(buf) - 1, 0);
+	long p;
+	double t;
+
+	*pid = 0;
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *line = buf; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (sscanf(line, "%15s %ld %lf", name, &p, &t) == 3 && strcmp(name, op) == 0) {
+			*pid = (pid_t)p;
+			*ticks = t;
+		}
 }
 
 /* Did another build write path while we waited, or since our make began?
- * before: its stat before waiting (st_ino 0 when it did not exist). */
-static int done_meanwhile(const char *path, const struct stat *before, double since)
+ * before: its stat before waiting (st_ino 0 when it did not exist).
+ * Make's start is known only to a clock tick, and a file written just
+ * before it must not count (that would keep a stale step), hence two ticks
+ * of margin. Within them the recorded writer decides: a make other than
+ * ours that is still running did it meanwhile (two makes started together
+ * on a fast step: the other one's stamp lands within those ticks, and
+ * redoing the step would wipe a directory that make is using). */
+static int done_meanwhile(const char *path, const struct stat *before, const struct make_id *m,
+			  int lockfd, const char *op)
 {
+	double tick = 1.0 / (double)sysconf(_SC_CLK_TCK), mt, wticks;
 	struct stat st;
+	pid_t wpid;
 
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
@@ -155,7 +202,13 @@ static int done_meanwhile(const char *path, const struct stat *before, double si
 	if (st.st_ino != before->st_ino || st.st_mtim.tv_sec != before->st_mtim.tv_sec ||
 	    st.st_mtim.tv_nsec != before->st_mtim.tv_nsec)
 		return 1;
-	return since > 0 && ts_sec(st.st_mtim) > since;
+	if (!m->pid)
+		return 0;
+	mt = ts_sec(st.st_mtim);
+	if (mt > m->start_wall + 2 * tick)
+		return 1;
+	writer_of(lockfd, op, &wpid, &wticks);
+	return mt >= m->start_wall - tick && wpid && wpid != m->pid && make_alive(wpid, wticks);
 }
 
 /* Creates the state dir 0700 when missing: its uppers hold whatever the
@@ -220,8 +273,10 @@ int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *alre
 		rt_step_unlock();
 		goto out;
 	}
-	if (out)
-		*already_done = done_meanwhile(out, &before, make_started());
+	if (out) {
+		struct make_id m = our_make();
+		*already_done = done_meanwhile(out, &before, &m, step_fd, op);
+	}
 	/* temps of a killed run of this step: their flock died with it */
 	tmp_sweep(rt->state, prefix);
 	tmp_sweep(dir, "");
@@ -230,6 +285,32 @@ out:
 	free(prefix);
 	free(dir);
 	return r;
+}
+
+void rt_step_record(const char *op)
+{
+	struct make_id m = our_make();
+	char buf[512], name[16], out[600];
+	ssize_t n;
+	size_t len = 0;
+
+	if (step_fd < 0 || !m.pid)
+		return;
+	n = pread(step_fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	/* the other ops' lines stay; ours is replaced */
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t l = nl ? (size_t)(nl - line) : strlen(line);
+		if (sscanf(line, "%15s", name) == 1 && strcmp(name, op) != 0 && l < 100)
+			len +=
+			    (size_t)snprintf(out + len, sizeof(out) - len, "%.*s\n", (int)l, line);
+		line = nl ? nl + 1 : NULL;
+	}
+	len += (size_t)snprintf(out + len, sizeof(out) - len, "%s %ld %.0f\n", op, (long)m.pid,
+				m.start_ticks);
+	if (pwrite(step_fd, out, len, 0) == (ssize_t)len)
+		(void)!ftruncate(step_fd, (off_t)len);
 }
 
 void rt_step_unlock(void)

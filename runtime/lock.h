@@ -14,6 +14,10 @@ struct rt;
  * files a killed run of this step left behind. */
 int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *already_done,
 		 struct error *e);
+/* Records in STATE/KEY.lock that op OP was done by this process's make
+ * (call after the op succeeded, before unlocking): a concurrent make
+ * waiting for the lock then knows who did it. */
+void rt_step_record(const char *op);
 /* Releases what rt_step_lock took (process exit does too). */
 void rt_step_unlock(void);
 /* 1 if key is a usable step key: [A-Za-z0-9_-], 1 to 128 characters. */

@@ -85,6 +85,8 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
 	else if (r == 0 && cache_step(rt, name, argv[0], spec) == 0)
 		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
+	if (r == 0 && !done)
+		rt_step_record(name); /* run or restored: this make wrote it */
 	rt_step_unlock();
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);

@@ -735,8 +735,10 @@ int mounts_mkdir_in_root(int rootfd, const char *dest, unsigned uid, unsigned gi
 /* A new filesystem instance as a detached mount fd. */
 static int fs_new(const char *type, const char *opts, unsigned attrs, struct error *e)
 {
-	int fd = fsopen(type, FSOPEN_CLOEXEC), mfd;
-	char *o = opts ? xstrdup(opts) : NULL, *save = NULL;
+	cleanup_close int fd = fsopen(type, FSOPEN_CLOEXEC);
+	cleanup_free char *o = opts ? xstrdup(opts) : NULL;
+	char *save = NULL;
+	int mfd;
 
 	if (fd < 0)
 		return error_set(e, errno, "fsopen %s", type);
@@ -744,23 +746,14 @@ static int fs_new(const char *type, const char *opts, unsigned attrs, struct err
 		char *eq = strchr(kv, '=');
 		int r = eq ? (*eq = '\0', fsconfig(fd, FSCONFIG_SET_STRING, kv, eq + 1, 0))
 			   : fsconfig(fd, FSCONFIG_SET_FLAG, kv, NULL, 0);
-		if (r < 0) {
-			error_set(e, errno, "%s option %s", type, kv);
-			free(o);
-			close(fd);
-			return -1;
-		}
+		if (r < 0)
+			return error_set(e, errno, "%s option %s", type, kv);
 	}
-	free(o);
-	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		error_set(e, errno, "create %s", type);
-		close(fd);
-		return -1;
-	}
+	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return error_set(e, errno, "create %s", type);
 	mfd = fsmount(fd, FSMOUNT_CLOEXEC, attrs);
 	if (mfd < 0)
-		error_set(e, errno, "fsmount %s", type);
-	close(fd);
+		return error_set(e, errno, "fsmount %s", type);
 	return mfd;
 }
 
@@ -796,20 +789,12 @@ static int attach(int mfd, int tfd, struct error *e)
 static int apply_fs(int rootfd, const char *root, const struct sandbox_op *op, const char *type,
 		    const char *opts, unsigned attrs, struct strlist *stubs, struct error *e)
 {
-	int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
-	int mfd = tfd < 0 ? -1 : fs_new(type, opts, attrs, e);
+	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
+	cleanup_close int mfd = tfd < 0 ? -1 : fs_new(type, opts, attrs, e);
 
-	if (mfd < 0) {
-		if (tfd >= 0)
-			close(tfd);
+	if (mfd < 0 || (op->flags & SB_RO && set_ro(mfd, e) < 0))
 		return -1;
-	}
-	if (op->flags & SB_RO && set_ro(mfd, e) < 0) {
-		close(mfd);
-		close(tfd);
-		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op,
@@ -817,8 +802,8 @@ static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op
 {
 	unsigned attrs =
 	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-	int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
-	int mfd = tfd < 0 ? -1 : fs_new("sysfs", NULL, attrs, e);
+	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
+	cleanup_close int mfd = tfd < 0 ? -1 : fs_new("sysfs", NULL, attrs, e);
 
 	/* sysfs needs a network namespace owned by our user namespace; a
 	 * rootless RUN on the host network gets a read-only rbind instead. */
@@ -826,18 +811,13 @@ static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op
 		mfd =
 		    open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (mfd < 0)
-			error_set(e, errno, "bind /sys");
-		else if (set_ro(mfd, e) < 0) {
-			close(mfd);
-			mfd = -1;
-		}
+			return error_set(e, errno, "bind /sys");
+		if (set_attrs(mfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, e) < 0)
+			return -1;
 	}
-	if (mfd < 0) {
-		if (tfd >= 0)
-			close(tfd);
+	if (mfd < 0)
 		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 /* The file or directory to bind: src, then sub inside it (RESOLVE_IN_ROOT:
@@ -861,23 +841,20 @@ static int open_source(const char *src, const char *sub, struct error *e)
  * STATE/KEY/discard-N and is deleted after the step. */
 static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct error *e)
 {
-	char *dir = rt_path(sb->rt, sb->key, NULL), *base = xasprintf("%s/discard-%zu", dir, i);
-	char *lower = xasprintf("/proc/self/fd/%d", sfd);
-	char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
-	char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,volatile%s", lower, upper, work,
-			       sb->userns ? ",userxattr" : "");
-	int mfd = -1;
+	cleanup_free char *dir = rt_path(sb->rt, sb->key, NULL);
+	cleanup_free char *base = xasprintf("%s/discard-%zu", dir, i);
+	cleanup_free char *lower = xasprintf("/proc/self/fd/%d", sfd);
+	cleanup_free char *upper = xasprintf("%s/upper", base);
+	cleanup_free char *work = xasprintf("%s/work", base);
+	cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,volatile%s", lower,
+					    upper, work, sb->userns ? ",userxattr" : "");
+	int mfd;
 
-	if (snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
-		mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
+	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0)
+		return -1;
+	mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
 	if (mfd >= 0)
 		snapshot_open_work(work);
-	free(dir);
-	free(base);
-	free(lower);
-	free(upper);
-	free(work);
-	free(opts);
 	return mfd;
 }
 
@@ -939,17 +916,12 @@ static int copy_seed(int sfd, int dfd, int lax, struct error *e)
 /* The cache's first content: a copy of the seed. */
 static int seed_cache(const struct sandbox *sb, size_t i, int dfd, struct error *e)
 {
-	int pfd = open_seed(sb, i, e), sfd, r = -1;
+	cleanup_close int pfd = open_seed(sb, i, e), sfd = -1;
+	int r = -1;
 
 	if (pfd >= 0) {
 		sfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd < 0)
-			error_set(e, errno, "open");
-		else
-			r = copy_seed(sfd, dfd, sb->userns, e);
-		if (sfd >= 0)
-			close(sfd);
-		close(pfd);
+		r = sfd < 0 ? error_set(e, errno, "open") : copy_seed(sfd, dfd, sb->userns, e);
 	}
 	return r < 0 ? error_wrap(e, "seed from %s", sb->ops[i].seed_sub) : 0;
 }
@@ -960,7 +932,8 @@ static int seed_cache(const struct sandbox *sb, size_t i, int dfd, struct error 
 static int init_cache(const struct sandbox *sb, size_t i, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
-	int fd = open(op->fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = 0;
+	cleanup_close int fd = open(op->fresh, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = 0;
 
 	if (fd < 0)
 		return error_set(e, errno, "open %s", op->fresh);
@@ -969,7 +942,6 @@ static int init_cache(const struct sandbox *sb, size_t i, struct error *e)
 	else if (fchown(fd, op->uid, op->gid) < 0 || fchmod(fd, op->mode) < 0)
 		r = error_set(e, errno, "set owner %u:%u mode %o of %s", (unsigned)op->uid,
 			      (unsigned)op->gid, (unsigned)op->mode, op->src);
-	close(fd);
 	if (r == 0 && rename(op->fresh, op->src) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = error_set(e, errno, "rename %s", op->fresh);
 	return r;
@@ -1094,11 +1066,26 @@ static int bind_source(const struct sandbox *sb, size_t i, const char *src, stru
 	return filtered_source(sb, i, src, sfd, e);
 }
 
+/* The detached mount to bind: a clone of sfd's tree, or for a writable
+ * bind an overlay over it whose writes are thrown away. */
+static int bind_mount(const struct sandbox *sb, size_t i, int sfd, const char *src, struct error *e)
+{
+	int mfd;
+
+	if (sb->ops[i].flags & SB_DISCARD)
+		return discard_overlay(sb, i, sfd, e);
+	mfd =
+	    open_tree(sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (mfd < 0)
+		return error_set(e, errno, "clone mount of %s", src);
+	return mfd;
+}
+
 static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int rootfd,
 		      const char *root, struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
-	int sfd, tfd, mfd;
+	cleanup_close int sfd = -1, tfd = -1, mfd = -1;
 	struct stat st;
 
 	if (op->flags & SB_INITOWNER && init_cache(sb, i, e) < 0)
@@ -1106,37 +1093,20 @@ static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int r
 	sfd = bind_source(sb, i, src, e);
 	if (sfd < 0)
 		return -1;
-	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode))) {
-		close(sfd);
+	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode)))
 		return error_set(e, errno ? errno : ENOTDIR, "stat source");
-	}
 	tfd = mounts_open_target(rootfd, root, op->dest, !S_ISDIR(st.st_mode), stubs, e);
-	if (tfd < 0) {
-		close(sfd);
+	if (tfd < 0 || (mfd = bind_mount(sb, i, sfd, src, e)) < 0)
 		return -1;
-	}
-	if (op->flags & SB_DISCARD)
-		mfd = discard_overlay(sb, i, sfd, e);
-	else if ((mfd = open_tree(sfd, "",
-				  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-				      AT_RECURSIVE)) < 0)
-		error_set(e, errno, "clone mount of %s", src);
-	close(sfd);
 	/* nodev: a device node in a context, a cache or a layer (made by an
 	 * earlier RUN, shipped in a base image or an ADDed archive) cannot be
 	 * opened; only the allowed /dev nodes are bound without it. */
-	if (mfd >= 0 && set_attrs(mfd,
-				  (op->flags & SB_RO ? MOUNT_ATTR_RDONLY : 0) |
-				      (op->kind == SB_DEVICE ? 0 : MOUNT_ATTR_NODEV),
-				  e) < 0) {
-		close(mfd);
-		mfd = -1;
-	}
-	if (mfd < 0) {
-		close(tfd);
+	if (set_attrs(mfd,
+		      (op->flags & SB_RO ? MOUNT_ATTR_RDONLY : 0) |
+			  (op->kind == SB_DEVICE ? 0 : MOUNT_ATTR_NODEV),
+		      e) < 0)
 		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 static int apply_view(const struct sandbox *sb, size_t i, int rootfd, const char *root,
@@ -1177,20 +1147,22 @@ static int empty_tmpfs(struct error *e)
 /* op's data as file "fI" of the files tmpfs; a detached mount of it. */
 static int make_file(const struct sandbox_op *op, size_t i, struct error *e)
 {
-	int mfd = files_tmpfs(e), fd, ffd = -1;
+	int mfd = files_tmpfs(e), ffd;
+	cleanup_close int fd = -1;
 	char name[32];
 
+	if (mfd < 0)
+		return -1;
 	snprintf(name, sizeof(name), "f%zu", i);
-	fd = mfd < 0 ? -1 : openat(mfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0 && (write_all(fd, op->data, op->len) < 0 || fchown(fd, op->uid, op->gid) < 0 ||
-			fchmod(fd, op->mode) < 0))
-		error_set(e, errno, "write file");
-	else if (fd >= 0 && (ffd = open_tree(mfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
-		error_set(e, errno, "clone file");
-	if (fd < 0 && mfd >= 0)
-		error_set(e, errno, "create file");
-	if (fd >= 0)
-		close(fd);
+	fd = openat(mfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_set(e, errno, "create file");
+	if (write_all(fd, op->data, op->len) < 0 || fchown(fd, op->uid, op->gid) < 0 ||
+	    fchmod(fd, op->mode) < 0)
+		return error_set(e, errno, "write file");
+	ffd = open_tree(mfd, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (ffd < 0)
+		return error_set(e, errno, "clone file");
 	return ffd;
 }
 
@@ -1199,19 +1171,12 @@ static int apply_file(const struct sandbox *sb, size_t i, int rootfd, const char
 		      struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
-	int tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
-	int ffd = tfd < 0 ? -1 : make_file(op, i, e);
+	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
+	cleanup_close int ffd = tfd < 0 ? -1 : make_file(op, i, e);
 
-	if (ffd >= 0 && op->flags & SB_RO && set_ro(ffd, e) < 0) {
-		close(ffd);
-		ffd = -1;
-	}
-	if (ffd < 0) {
-		if (tfd >= 0)
-			close(tfd);
+	if (ffd < 0 || (op->flags & SB_RO && set_ro(ffd, e) < 0))
 		return -1;
-	}
-	return attach(ffd, tfd, e);
+	return attach(steal_fd(&ffd), steal_fd(&tfd), e);
 }
 
 static int apply_symlink(int rootfd, const struct sandbox_op *op, struct error *e)
@@ -1297,18 +1262,16 @@ static int apply_device(const struct sandbox *sb, size_t i, int rootfd, const ch
 			struct strlist *stubs, struct error *e)
 {
 	const struct sandbox_op *op = &sb->ops[i];
+	cleanup_close int mfd = -1, tfd = -1;
 	struct stat st;
-	int mfd, tfd;
 
 	if (sb->userns || stat(op->src, &st) < 0 || !S_ISCHR(st.st_mode) ||
 	    (mfd = make_node(op, i, st.st_rdev, e)) < 0)
 		return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
 	tfd = mounts_open_target(rootfd, root, op->dest, 1, stubs, e);
-	if (tfd < 0) {
-		close(mfd);
+	if (tfd < 0)
 		return -1;
-	}
-	return attach(mfd, tfd, e);
+	return attach(steal_fd(&mfd), steal_fd(&tfd), e);
 }
 
 void mounts_apply_end(void)

@@ -39,11 +39,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "netns.h"
+#include "progress.h"
 #include "util.h"
 
 #define HELPER "slirp4netns"
@@ -341,13 +343,20 @@ static int make_tap(pid_t child, int userns, struct error *e)
 	return 0;
 }
 
-int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Starts the stack (netns_start's work); the caller times it. */
+static int start(struct netns *n, pid_t child, int userns, struct error *e)
 {
 	cleanup_close int ready_r = -1, ready_w = -1, quit_r = -1;
 	int ready[2], quit[2];
 
-	if (n->mode != NETNS_SANDBOX)
-		return 0;
 	n->started = 1;
 	n->exitfd = -1;
 	n->logfd = memfd_create(HELPER, MFD_CLOEXEC);
@@ -369,6 +378,19 @@ int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
 	cleanup_closep(&ready_w); /* ours closed: a dead helper reads as end of file */
 	ready_w = -1;
 	return wait_ready(n, ready_r, e);
+}
+
+int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
+{
+	long long wall = progress_now(), cpu = cpu_ns();
+	int r;
+
+	if (n->mode != NETNS_SANDBOX)
+		return 0;
+	r = start(n, child, userns, e);
+	snprintf(n->timing, sizeof(n->timing), "%.2f/%.2f", (double)(progress_now() - wall) / 1e6,
+		 (double)(cpu_ns() - cpu) / 1e6);
+	return r;
 }
 
 /* lo up (a new namespace's lo is down; slirp4netns brings it up too). */

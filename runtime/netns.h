@@ -29,6 +29,7 @@ struct netns {
 	int started;	      /* parent: netns_start ran, the fields below are set */
 	pid_t pid;	      /* ... the running stack, or 0 */
 	int exitfd, logfd;    /* ... closing exitfd stops it; its output */
+	char timing[32];      /* ... netns_start's "wall/cpu" ms (DF2MAKE_TIMING) */
 };
 
 /* Reads the spec's "network" value (NULL, "default", "none", "host"). */

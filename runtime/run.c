@@ -11,10 +11,12 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "progress.h"
 #include "rt.h"
+#include "safeopen.h"
 #include "sandbox.h"
 #include "snapshot.h"
 #include "util.h"
@@ -44,16 +46,13 @@ static char *run_text(json_t *spec)
  * remove_tree can descend (rootless, we are not root out here). */
 static void remove_scratch(const char *dir, const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name), *ww = xasprintf("%s/work/work", p);
-	char *w2 = xasprintf("%s/work", p);
+	cleanup_free char *p = xasprintf("%s/%s", dir, name);
+	cleanup_free char *ww = xasprintf("%s/work/work", p), *w2 = xasprintf("%s/work", p);
 	struct error ignored;
 
 	chmod(ww, 0700);
 	chmod(w2, 0700);
 	remove_tree(p, &ignored);
-	free(p);
-	free(ww);
-	free(w2);
 }
 
 /* Per-mount scratch: rw-bind uppers, step views, cache seeds, ignore
@@ -71,24 +70,20 @@ static int is_scratch(const char *name)
 /* Everything in STATE/KEY but the upper and chain.json is scratch. */
 static void cleanup_step_dir(const struct rt *rt, const char *key)
 {
-	char *dir = rt_path(rt, key, NULL);
-	char *wk = xasprintf("%s/work/work", dir);
+	cleanup_free char *dir = rt_path(rt, key, NULL);
+	cleanup_free char *ww = xasprintf("%s/work/work", dir), *wk = xasprintf("%s/work", dir);
 	struct error ignored;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	chmod(wk, 0700);
-	free(wk);
+	chmod(ww, 0700);
 	while (d && (de = readdir(d))) {
 		if (is_scratch(de->d_name))
 			remove_scratch(dir, de->d_name);
 	}
 	if (d)
 		closedir(d);
-	wk = xasprintf("%s/work", dir);
 	remove_tree(wk, &ignored);
-	free(wk);
-	free(dir);
 }
 
 static int is_opaque(const char *p)
@@ -102,9 +97,8 @@ static int lower_stat(json_t *chain, const char *rel, struct stat *st)
 {
 	for (size_t i = json_array_size(chain); i-- > 0;) {
 		const char *d = json_string_value(json_object_get(json_array_get(chain, i), "dir"));
-		char *p = xasprintf("%s%s", d ? d : "/nonexistent", rel);
-		int r = lstat(p, st);
-		free(p);
+		/* no symlinked parent: a link in a layer must not reach the host */
+		int r = safe_lstat(d ? d : "/nonexistent", rel, st);
 		if (r == 0)
 			return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0) ? -1 : 0;
 	}
@@ -121,8 +115,8 @@ static void drop_copied_up(const char *upper, json_t *chain, const char *rel)
 	while ((slash = strrchr(r, '/')) && slash != r) {
 		*slash = '\0';
 		char *p = xasprintf("%s%s", upper, r);
-		int drop = lstat(p, &up) == 0 && S_ISDIR(up.st_mode) && dir_is_empty(p) &&
-			   !is_opaque(p) && lower_stat(chain, r, &low) == 0 &&
+		int drop = safe_lstat(upper, r, &up) == 0 && S_ISDIR(up.st_mode) &&
+			   dir_is_empty(p) && !is_opaque(p) && lower_stat(chain, r, &low) == 0 &&
 			   S_ISDIR(low.st_mode) && low.st_mode == up.st_mode &&
 			   low.st_uid == up.st_uid && low.st_gid == up.st_gid;
 		if (drop)
@@ -163,7 +157,10 @@ static void remove_stubs(const struct rt *rt, const char *key, const struct sand
 	for (size_t i = sb->stubs.n; i-- > 0;) {
 		const char *rel = sb->stubs.v[i];
 		char *p = xasprintf("%s%s", upper, rel);
-		if (!keep_stub(sb, rel) && lstat(p, &st) == 0) {
+		/* safe_lstat: the step may have replaced a parent of the stub
+		 * by a symlink to the host ("/x" -> "/root"); lstat would follow
+		 * it, and the rmdir/unlink below would hit the host's file. */
+		if (!keep_stub(sb, rel) && safe_lstat(upper, rel, &st) == 0) {
 			if (S_ISDIR(st.st_mode) && !is_opaque(p))
 				rmdir(p);
 			else if (S_ISREG(st.st_mode) && st.st_size == 0)
@@ -274,6 +271,7 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	r = sandbox_run(sb, &status, e);
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
+	progress_timing_note(t, "net", sb->net.timing);
 	cleanup_step_dir(rt, key);
 	if (r < 0)
 		return -1;

@@ -140,6 +140,23 @@ static void test_magic(int root)
 		close(fd);
 }
 
+/* safe_lstat: the path's own links are not followed, nor any parent's. */
+static void test_lstat(void)
+{
+	char *rootp = path_join(top, "root");
+	struct stat st;
+
+	TAP_OK(safe_lstat(rootp, "/etc/passwd", &st) == 0 && S_ISREG(st.st_mode),
+	       "safe_lstat: a plain path (leading / dropped)");
+	TAP_OK(safe_lstat(rootp, "abs", &st) == 0 && S_ISLNK(st.st_mode),
+	       "safe_lstat: the last component is not followed");
+	errno = 0;
+	TAP_OK(safe_lstat(rootp, "abs/passwd", &st) < 0 && errno == ELOOP,
+	       "safe_lstat: a symlinked parent is refused (ELOOP), not followed to the host");
+	TAP_OK(safe_lstat(rootp, "up/outside/secret", &st) < 0, "safe_lstat: nor a .. link");
+	free(rootp);
+}
+
 /* A child renames a directory back and forth; the kernel then answers
  * EAGAIN to walks through ".." (rename_lock changed), which safe_open
  * retries: every open succeeds. */
@@ -195,6 +212,7 @@ int main(void)
 	test_beneath(root);
 	test_in_root(root);
 	test_magic(root);
+	test_lstat();
 	test_eagain(root);
 	close(root);
 	free(rootp);

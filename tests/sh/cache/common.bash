@@ -55,12 +55,11 @@ build() {
 digest() { tar -xOf "$1/image.tar" index.json 2>/dev/null | jq -r '.manifests[0].digest'; }
 
 # ran M: how many RUN steps the last make of M ran (progress lines with a
-# RUN title that were not restored from a cache).
+# RUN title that were not restored from a cache nor taken from a
+# concurrent make).
 ran() {
-	local runs cached
-	runs=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN ' "$1/log")
-	cached=$(grep -cE '^#[0-9a-f]{8} \[[^]]*\] RUN .* CACHED$' "$1/log")
-	echo $((runs - cached))
+	grep -E '^#[0-9a-f]{8} \[[^]]*\] RUN ' "$1/log" |
+		grep -cvE ' (CACHED|\(done by a concurrent build\))$'
 }
 
 # img_file M PATH: PATH's content in M/image.tar (the last layer holding it).
@@ -72,3 +71,8 @@ img_file() {
 	done
 	printf '%s\n' "$out"
 }
+
+# layout_man DIR, layout_cfg DIR: the manifest and cache config blobs of the
+# OCI layout DIR (paths).
+layout_man() { echo "$1/blobs/sha256/$(jq -r '.manifests[0].digest' "$1/index.json" | cut -c8-)"; }
+layout_cfg() { echo "$1/blobs/sha256/$(jq -r .config.digest "$(layout_man "$1")" | cut -c8-)"; }

@@ -55,7 +55,10 @@ D=$T/D
 machine "$D"
 build "$D" "$C" --cache-from "type=local,src=$T/bad-blob"
 is "$rc" 0 "a corrupt blob: the build succeeds"
-like "$(cat "$D/log")" "warning: step [0-9a-f]{8}: not restored from the cache, running it: .*digest mismatch: content is sha256:[0-9a-f]{64}, expected sha256:$b" "  warning names the digest mismatch"
+re="warning: step [0-9a-f]{8}: not restored from the cache, running it: .*"
+re+="digest mismatch: content is sha256:[0-9a-f]{64}, expected sha256:$b"
+like "$(cat "$D/log")" "$re" \
+	"  warning names the digest mismatch"
 is "$(ran "$D")" 1 "  only that step ran (the others were restored)"
 check "  the image differs from A's (/two was made again)" test "$(digest "$D")" != "$ref"
 check "  no unverified blob in the store" store_ok "$D"
@@ -105,8 +108,9 @@ lied diff_id 'r["layer"]["diff_id"] = "sha256:" + "0" * 64' \
 	"layer sha256:[0-9a-f]{64}: diff_id is sha256:[0-9a-f]{64}, not sha256:0{64}"
 check "  no layer unpacked under the false diff_id" test ! -e "$F/store/layers/$z64"
 lied size 'r["layer"]["size"] += 1' "layer sha256:[0-9a-f]{64}: size is [0-9]+, not [0-9]+"
+MT=application/vnd.oci.image.layer.v1.tar
 lied mediatype 'r["layer"]["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"' \
-	"layer sha256:[0-9a-f]{64}: media type is application/vnd.oci.image.layer.v1.tar, not application/vnd.oci.image.layer.v1.tar\+gzip"
+	"layer sha256:[0-9a-f]{64}: media type is $MT, not $MT\\+gzip"
 lied params 'del r["params"]' "cache record without params"
 
 # 3. Not a layout; 4. no such directory.
@@ -122,6 +126,23 @@ build "$G" "$C" --cache-from "type=local,src=$T/nowhere"
 is "$rc" 0 "a missing directory: the build succeeds"
 like "$(cat "$G/log")" "--cache-from ignored: .*nowhere/index.json" "  with a warning naming it"
 check "  and the directory is not created" test ! -e "$T/nowhere"
+
+# 5. FIFOs where a shared directory should have files: an error, not a hang.
+mkdir -p "$T/fifo-index" && mkfifo "$T/fifo-index/index.json"
+rm -rf "$G/state"
+compile "$G" "$C" --cache-from "type=local,src=$T/fifo-index"
+timeout 120 make -f "$G/build.mk" >"$G/log" 2>&1
+is "$?" 0 "index.json is a FIFO: the build succeeds (no hang)"
+like "$(cat "$G/log")" "--cache-from ignored: .*index.json.*FIFO" "  with a warning"
+cp -a "$T/good" "$T/fifo-blob"
+b=$(layout_blob "$T/fifo-blob" two)
+rm "$T/fifo-blob/blobs/sha256/$b" && mkfifo "$T/fifo-blob/blobs/sha256/$b"
+rm -rf "$G/state"
+compile "$G" "$C" --cache-from "type=local,src=$T/fifo-blob"
+timeout 120 make -f "$G/build.mk" >"$G/log" 2>&1
+is "$?" 0 "a layer blob is a FIFO: the build succeeds (no hang)"
+like "$(cat "$G/log")" "running it: .*$b: not a regular file" "  that step runs, with a warning"
+is "$(ran "$G")" 1 "  only that one"
 
 # The good cache still works after all that.
 H=$T/H

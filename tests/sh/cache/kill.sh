@@ -24,12 +24,16 @@ is "$rc" 0 "machine A builds and exports"
 ref=$(digest "$A")
 
 B=$T/B
-fresh() { rm -rf "$B" && machine "$B" && compile "$B" "$C" --compress gzip --cache-from "type=local,src=$T/cache"; }
+fresh() {
+	rm -rf "$B" && machine "$B" &&
+		compile "$B" "$C" --compress gzip --cache-from "type=local,src=$T/cache"
+}
 fresh
 start=$(date +%s%N)
 make -f "$B/build.mk" >"$B/log" 2>&1
 total=$((($(date +%s%N) - start) / 1000000))
-is "$(ran "$B"):$(digest "$B")" "0:$ref" "an uninterrupted build from the cache (${total}ms): 0 RUN, A's image"
+is "$(ran "$B"):$(digest "$B")" "0:$ref" \
+	"an uninterrupted build from the cache (${total}ms): 0 RUN, A's image"
 
 leftovers() {
 	find "$B/state" -maxdepth 2 \( -name '*.tmp*' -o -name mnt \) 2>/dev/null

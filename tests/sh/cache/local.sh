@@ -28,18 +28,22 @@ build "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-max,mode=max"
 is "$rc" 0 "machine A builds and exports (mode=max)"
 is "$(ran "$A")" 3 "machine A ran its 3 RUN steps"
 ref=$(digest "$A")
-like "$(img_file "$A" app/stamp)" '^ ([0-9a-f]{2} ){15}[0-9a-f]{2}$' "  a RUN's output is 16 random bytes (a rerun would change the image)"
+like "$(img_file "$A" app/stamp)" '^ ([0-9a-f]{2} ){15}[0-9a-f]{2}$' \
+	"  a RUN's output is 16 random bytes (a rerun would change the image)"
 out=$(make -f "$A/build.mk" 2>&1)
 like "$out" "Nothing to be done|is up to date" "a second make on A (with --cache-to) does nothing"
 # A step built without a content key (state of an older df2make) is left
 # out of an export with a warning, the others are exported.
 compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-partial,mode=max"
-last=$(jq -r '.steps[-1]' <<<"$(grep -o "cache-export [0-9a-f]* '.*'" "$A/build.mk" | sed "s/^[^']*'//; s/'\$//")")
+spec=$(grep -o "cache-export [0-9a-f]* '.*'" "$A/build.mk" | sed "s/^[^']*'//; s/'\$//")
+last=$(jq -r '.steps[-1]' <<<"$spec")
 mv "$A/state/$last.ck" "$T/saved.ck"
 make -f "$A/build.mk" >"$A/log" 2>&1
 is "$?" 0 "export with a step lacking its content key: make succeeds"
-like "$(cat "$A/log")" "warning: cache export: step ${last:0:8}: no content key .*: not exported" "  with a warning naming the step"
-is "$(jq '.records | length' "$T/cache-partial/blobs/sha256/$(jq -r .config.digest "$T/cache-partial/blobs/sha256/$(jq -r '.manifests[0].digest' "$T/cache-partial/index.json" | cut -c8-)" | cut -c8-)")" 5 "  and the 5 other steps exported"
+like "$(cat "$A/log")" "warning: cache export: step ${last:0:8}: no content key .*: not exported" \
+	"  with a warning naming the step"
+is "$(jq '.records | length' "$(layout_cfg "$T/cache-partial")")" 5 \
+	"  and the 5 other steps exported"
 mv "$T/saved.ck" "$A/state/$last.ck"
 compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-min"
 make -f "$A/build.mk" >"$A/log" 2>&1
@@ -51,20 +55,26 @@ is "$(ran "$A")" 0 "  no RUN ran for the second export"
 L=$T/cache-max
 is "$(cat "$L/oci-layout")" '{"imageLayoutVersion":"1.0.0"}' "oci-layout"
 man=$(jq -r '.manifests[0].digest' "$L/index.json")
-is "$(jq -r '.manifests[0].mediaType' "$L/index.json")" application/vnd.oci.image.manifest.v1+json "index.json names an image manifest"
+is "$(jq -r '.manifests[0].mediaType' "$L/index.json")" application/vnd.oci.image.manifest.v1+json \
+	"index.json names an image manifest"
 cfg=$(jq -r .config.digest "$L/blobs/sha256/${man#sha256:}")
-is "$(jq -r .config.mediaType "$L/blobs/sha256/${man#sha256:}")" application/vnd.df2make.cache.config.v1+json "the manifest's config is the cache config"
+is "$(jq -r .config.mediaType "$L/blobs/sha256/${man#sha256:}")" \
+	application/vnd.df2make.cache.config.v1+json \
+	"the manifest's config is the cache config"
 bad=0
-for b in "$L"/blobs/sha256/*; do [ "$(sha256sum <"$b" | cut -c1-64)" = "$(basename "$b")" ] || bad=$((bad + 1)); done
+for b in "$L"/blobs/sha256/*; do
+	[ "$(sha256sum <"$b" | cut -c1-64)" = "$(basename "$b")" ] || bad=$((bad + 1))
+done
 is "$bad" 0 "every blob of the layout hashes to its name"
 nmax=$(jq '.records | length' "$L/blobs/sha256/${cfg#sha256:}")
 M=$T/cache-min
-cmin=$(jq -r .config.digest "$M/blobs/sha256/$(jq -r '.manifests[0].digest' "$M/index.json" | cut -c8-)")
-nmin=$(jq '.records | length' "$M/blobs/sha256/${cmin#sha256:}")
+nmin=$(jq '.records | length' "$(layout_cfg "$M")")
 is "$nmax" 6 "mode=max: a record per filesystem step of both stages (6)"
 is "$nmin" 4 "mode=min: a record per step of the image's chain (4)"
-is "$(jq -r '[.records[] | select(.layer == null)] | length' "$L/blobs/sha256/${cfg#sha256:}")" 2 "RUN true and WORKDIR of an existing dir: records without a layer"
-is "$(jq -r '.layers | length' "$L/blobs/sha256/${man#sha256:}")" 4 "the manifest lists the other 4 steps' layer blobs"
+is "$(jq -r '[.records[] | select(.layer == null)] | length' "$L/blobs/sha256/${cfg#sha256:}")" 2 \
+	"RUN true and WORKDIR of an existing dir: records without a layer"
+is "$(jq -r '.layers | length' "$L/blobs/sha256/${man#sha256:}")" 4 \
+	"the manifest lists the other 4 steps' layer blobs"
 
 # Machine B: the context elsewhere, empty state, its own store.
 B=$T/B
@@ -85,7 +95,8 @@ is "$?" 0 "fsck of B's store and state after gc: clean"
 sed 's/^/#   /' "$B/fsck.log" | tail -3
 rm -f "$B/image.tar"
 make -f "$B/build.mk" >"$B/log" 2>&1
-is "$?:$(ran "$B"):$(digest "$B")" "0:0:$ref" "after gc, make packs A's image again from the restored layers"
+is "$?:$(ran "$B"):$(digest "$B")" "0:0:$ref" \
+	"after gc, make packs A's image again from the restored layers"
 
 # Machine C: mode=min: the build stage's RUN runs, the image's do not.
 C=$T/C
@@ -104,8 +115,10 @@ mkctx "$T/i/ctx"
 build "$I" "$T/i/ctx" --cache-from "type=local,src=$T/nowhere" \
 	--cache-from "type=local,src=$T/cache-min" --cache-from "type=local,src=$T/cache-max"
 is "$rc" 0 "machine I builds from three sources (one missing)"
-is "$(ran "$I"):$(digest "$I")" "0:$ref" "  0 RUN steps (the build stage's from the max cache), A's image"
-like "$(cat "$I/log")" "warning: step [0-9a-f]{8}: --cache-from ignored: .*nowhere/index.json" "  the missing source is a warning"
+is "$(ran "$I"):$(digest "$I")" "0:$ref" \
+	"  0 RUN steps (the build stage's from the max cache), A's image"
+like "$(cat "$I/log")" "warning: step [0-9a-f]{8}: --cache-from ignored: .*nowhere/index.json" \
+	"  the missing source is a warning"
 
 # A cache directory whose name make and the shell would read otherwise.
 W="$T/odd dir \$x #1 \"q\" 's' \\ é"
@@ -117,6 +130,22 @@ machine "$J"
 mkctx "$T/j/ctx"
 build "$J" "$T/j/ctx" --cache-from "type=local,src=$W"
 is "$rc:$(ran "$J"):$(digest "$J")" "0:0:$ref" "  import from it: 0 RUN steps, A's image"
+
+# Two makes at once on one fresh state dir, both restoring from the cache:
+# the step locks let one restore each step and the other take it.
+K=$T/K
+machine "$K"
+mkctx "$T/k/ctx"
+compile "$K" "$T/k/ctx" --cache-from "type=local,src=$T/cache-max"
+make -f "$K/build.mk" -j2 >"$K/log1" 2>&1 &
+make -f "$K/build.mk" -j2 >"$K/log2" 2>&1
+rc2=$?
+wait $!
+is "$?:$rc2" "0:0" "two concurrent makes from the cache both succeed"
+cp "$K/log1" "$K/log"
+n1=$(ran "$K")
+cp "$K/log2" "$K/log"
+is "$n1:$(ran "$K"):$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
 
 # Other content, same Dockerfile: nothing is restored that read it.
 E=$T/E
@@ -132,7 +161,8 @@ is "$(img_file "$E" app/built)" beta "  and its image has the new content"
 mkdir -p "$T/s/ctx"
 cp "$BUSYBOX" "$T/s/ctx/busybox"
 printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' \
-	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox od -An -N16 -tx1 /dev/urandom >/stamp"]' >"$T/s/ctx/Dockerfile"
+	'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox od -An -N16 -tx1 /dev/urandom >/stamp"]' \
+	>"$T/s/ctx/Dockerfile"
 S1=$T/S1 S2=$T/S2
 mkdir -p "$S1" "$S2"
 build "$S1" "$T/s/ctx" --cache-to "type=local,dest=$T/cache-scratch"
@@ -140,14 +170,17 @@ is "$rc" 0 "scratch: machine S1 (empty store) builds and exports"
 build "$S2" "$T/s/ctx" --cache-from "type=local,src=$T/cache-scratch"
 is "$rc" 0 "scratch: machine S2 (empty store, empty state) builds from it"
 is "$(ran "$S2"):$(digest "$S2")" "0:$(digest "$S1")" "  0 RUN steps, S1's image"
-check "  S2's store holds only the restored layers' blobs" test "$(ls "$S2/store/blobs/sha256" | wc -l)" = 2
+is "$(ls "$S2/store/blobs/sha256" | wc -l)" 2 "  S2's store holds only the restored layers' blobs"
 
 # gzip layers: the blobs' diff_ids are checked by decompressing them.
 rm -rf "$A/state"
 build "$A" "$T/a/ctx" --compress gzip --cache-to "type=local,dest=$T/cache-gz,mode=max"
 is "$rc" 0 "machine A builds with gzip layers and exports"
 refgz=$(digest "$A")
-diff_ids() { tar -xOf "$1/image.tar" "$(tar -xOf "$1/image.tar" manifest.json | jq -r '.[0].Config')" | jq -c .rootfs.diff_ids; }
+diff_ids() {
+	tar -xOf "$1/image.tar" "$(tar -xOf "$1/image.tar" manifest.json | jq -r '.[0].Config')" |
+		jq -c .rootfs.diff_ids
+}
 gzdiffs=$(diff_ids "$A")
 G=$T/G
 machine "$G"
@@ -159,5 +192,6 @@ is "$(ran "$G"):$(digest "$G")" "0:$refgz" "machine G (gzip too): 0 RUN steps, A
 rm -rf "$G/state" "$G/image.tar"
 build "$G" "$T/g/ctx" --compress none --cache-from "type=local,src=$T/cache-gz"
 is "$(ran "$G")" 0 "machine G (plain layers) from the gzip cache: 0 RUN steps"
-is "$(diff_ids "$G")" "$gzdiffs" "  its layers are the gzip layers uncompressed, byte for byte (diff_ids)"
+is "$(diff_ids "$G")" "$gzdiffs" \
+	"  its layers are the gzip layers uncompressed, byte for byte (diff_ids)"
 done_testing

@@ -26,7 +26,11 @@ case_() {
 	rm -rf "$M/state" "$M/image.tar"
 	eval "build \"\$M\" \"\$C\" $a"
 	da=$(digest "$M")
-	[ "$rc" = 0 ] && [ -n "$da" ] || { not_ok "$name: first build"; sed 's/^/#   /' "$M/log" | tail -5; return; }
+	if [ "$rc" != 0 ] || [ -z "$da" ]; then
+		not_ok "$name: first build"
+		sed 's/^/#   /' "$M/log" | tail -5
+		return
+	fi
 	eval "build \"\$M\" \"\$C\" $b"
 	dw=$(digest "$M")
 	rm -rf "$M/state" "$M/image.tar"

@@ -78,6 +78,13 @@ see /bin/probe: yes" "[$MODE] host paths are invisible, rootfs visible"
 	run_step k4b '{"parent":"k1","args":["/bin/probe"],"env":[],"security":"insecure","entitlements":["security.insecure"]}'
 	is "$(field CapBnd | tr -d '\t') $(field NoNewPrivs | tr -d '\t')" "$($WRAP sed -n 's/^CapBnd:\t//p' /proc/self/status) 0" \
 		"[$MODE] security=insecure keeps the caller's capabilities, no no_new_privs"
+	if [ "$MODE" = root ]; then # a user namespace may not mknod at all
+		local mk='busybox mknod /n c 1 3 && { (echo x >/n) 2>/dev/null && echo opened || echo refused; }'
+		run_step k4n '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"]}'
+		is "$out" refused "[$MODE] the rootfs is nodev: a node made by mknod does not open"
+		run_step k4m '{"parent":"k1","args":["/bin/sh","-c","'"$mk"'"],"env":["PATH=/bin"],"security":"insecure","entitlements":["security.insecure"]}'
+		is "$out" opened "[$MODE] security=insecure: devices on the rootfs open"
+	fi
 	run_step k5 '{"parent":"k1","args":["/bin/sh","-c","echo hi >/new; rm /bin/wc; mkdir -p /etc/d"],"env":["PATH=/bin"]}'
 	is "$(cd "$S/k5/upper" && find . | LC_ALL=C sort | tr '\n' ' ')" \
 		". ./bin ./bin/wc ./etc ./etc/d ./new " "[$MODE] upper holds exactly the changes (dev/proc/sys/w came from k1)"

@@ -48,6 +48,8 @@ compile "$D" --memory 64m --pids-limit 50 --ulimit nofile=100:200 --ulimit core=
 is "$rc" 0 "compile with --memory, --pids-limit, --ulimit"
 like "$(cat "$D/build.mk")" '"limits":\{"memory":67108864,"pids":50,"ulimits":\[\{"name":"nofile","soft":100,"hard":200\},\{"name":"core","soft":-1,"hard":-1\}\]\}' \
 	"the RUN's spec carries the limits (docker's syntax, sizes in bytes)"
+like "$(cat "$D/build.mk")" "'--memory' '67108864' '--pids-limit' '50' '--ulimit' 'nofile=100:200' '--ulimit' 'core=-1'" \
+	"build.mk's remake rule keeps the limits"
 keys_with=$(grep -o 'run [0-9a-f]\{16,\}' "$D/build.mk" | sort -u)
 compile "$D"
 keys_without=$(grep -o 'run [0-9a-f]\{16,\}' "$D/build.mk" | sort -u)

@@ -12,30 +12,53 @@
 # "host's" listeners are on H's loopback and on H's veth address; the
 # machine's own routing is never touched.
 . "$SRCDIR/tests/sh/sandbox/common.inc"
-need python3 ip jq make
-real_root || skip_all "needs root of the initial user namespace (ip netns add)"
+need python3 ip jq make nsenter unshare
+real_root || skip_all "needs root of the initial user namespace (veth pairs)"
 command -v slirp4netns >/dev/null || skip_all "slirp4netns not installed (Debian package slirp4netns)"
 
-H=df2m-host-$$ O=df2m-out-$$
+H=host O=outside # labels (log names); the namespaces are held by HPID, OPID
 HOST_IP=198.51.100.1 OUT_IP=198.51.100.2 FAR_IP=203.0.113.10 DNS_IP=203.0.113.53
 PL=8101 PA=8102 PO=8103 # host loopback, host any address, outside
-LPIDS=()
+LPIDS=() HPID= OPID=
 cleanup() {
-	for p in "${LPIDS[@]}"; do kill "$p" 2>/dev/null; done
-	ip netns del "$H" 2>/dev/null
-	ip netns del "$O" 2>/dev/null
+	for p in "${LPIDS[@]}" $HPID $OPID; do kill "$p" 2>/dev/null; done
 }
 trap cleanup EXIT
 
-# Two namespaces and a veth between them (TEST-NET addresses).
+# ns_pid LABEL: the process holding that namespace.
+ns_pid() { if [ "$1" = "$H" ]; then echo "$HPID"; else echo "$OPID"; fi; }
+# in_ns LABEL CMD...: CMD in that network namespace and a private mount
+# namespace of its own (mounts made there never reach the machine's).
+in_ns() {
+	local pid
+	pid=$(ns_pid "$1")
+	shift
+	nsenter -t "$pid" -n unshare -m "$@"
+}
+# Two namespaces, each held by a sleeping process (not `ip netns add`:
+# its names live in /run/netns, where two first-time users at once can
+# hide each other's mounts), and a veth between them (TEST-NET addresses).
 mknet() {
-	ip netns add "$H" && ip netns add "$O" &&
-		ip link add h0 netns "$H" type veth peer name o0 netns "$O" &&
-		ip -n "$H" addr add "$HOST_IP/24" dev h0 && ip -n "$O" addr add "$OUT_IP/24" dev o0 &&
-		ip -n "$O" addr add "$FAR_IP/32" dev lo && ip -n "$O" addr add "$DNS_IP/32" dev lo &&
-		for n in "$H" "$O"; do ip -n "$n" link set lo up; done &&
-		ip -n "$H" link set h0 up && ip -n "$O" link set o0 up &&
-		ip -n "$H" route add default via "$OUT_IP"
+	local me i
+	me=$(readlink /proc/self/ns/net)
+	unshare -n sleep 3600 >/dev/null 2>&1 &
+	HPID=$!
+	unshare -n sleep 3600 >/dev/null 2>&1 &
+	OPID=$!
+	for i in $(seq 100); do
+		[ "$(readlink /proc/$HPID/ns/net)" != "$me" ] &&
+			[ "$(readlink /proc/$OPID/ns/net)" != "$me" ] && break
+		sleep 0.02
+	done
+	HNS=$(readlink /proc/$HPID/ns/net)
+	[ "$HNS" != "$me" ] && [ "$(readlink /proc/$OPID/ns/net)" != "$me" ] &&
+		ip link add h0 netns "$HPID" type veth peer name o0 netns "$OPID" &&
+		in_ns "$H" ip addr add "$HOST_IP/24" dev h0 &&
+		in_ns "$O" ip addr add "$OUT_IP/24" dev o0 &&
+		in_ns "$O" ip addr add "$FAR_IP/32" dev lo && in_ns "$O" ip addr add "$DNS_IP/32" dev lo &&
+		in_ns "$H" ip link set lo up && in_ns "$O" ip link set lo up &&
+		in_ns "$H" ip link set h0 up && in_ns "$O" ip link set o0 up &&
+		in_ns "$H" ip route add default via "$OUT_IP"
 }
 
 # listen NS NAME ADDR PORT...: TCP listeners that greet with "hello from
@@ -83,7 +106,7 @@ PY
 listen() {
 	local ns=$1 name=$2
 	shift 2
-	ip netns exec "$ns" python3 "$T/listen.py" "$T/conn.$ns" "$name" "$FAR_IP" "$@" &
+	in_ns "$ns" python3 "$T/listen.py" "$T/conn.$ns" "$name" "$FAR_IP" "$@" &
 	LPIDS+=($!)
 }
 
@@ -92,20 +115,20 @@ listen "$H" host-lo 127.0.0.1 $PL ::1 $PL
 listen "$H" host-any 0.0.0.0 $PA udp:0.0.0.0 $PA
 listen "$O" outside 0.0.0.0 $PO dns 53 udp:0.0.0.0 $PO
 for i in $(seq 50); do
-	ip netns exec "$O" python3 -c "import socket; socket.create_connection(('$OUT_IP', $PO))" \
-		2>/dev/null && ip netns exec "$H" python3 -c \
+	in_ns "$O" python3 -c "import socket; socket.create_connection(('$OUT_IP', $PO))" \
+		2>/dev/null && in_ns "$H" python3 -c \
 		"import socket; socket.create_connection(('$HOST_IP', $PA)); socket.create_connection(('::1', $PL))" \
 		2>/dev/null && break
 	sleep 0.1
 done
 rm -f "$T/conn.$H" "$T/conn.$O"
 
-# The "host's" resolv.conf as H sees it (a bind in ip netns exec's own
-# mount namespace; slirp4netns reads it to forward DNS).
+# The "host's" resolv.conf as H sees it (a bind in in_ns's private mount
+# namespace; slirp4netns reads it to forward DNS).
 printf 'search example.test\noptions ndots:2\nnameserver %s\n' "$DNS_IP" >"$T/resolv.conf"
 # in_host CMD...: CMD in H, with that resolv.conf, as $WRAP says.
 in_host() {
-	ip netns exec "$H" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+	in_ns "$H" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
 		"$T/resolv.conf" $WRAP "$@"
 }
 # net_step KEY NETWORK SCRIPT: runs SCRIPT in a RUN in H (network host
@@ -123,8 +146,9 @@ net_step() {
 # helpers_in_host: slirp4netns processes in H (the runtime's children).
 helpers_in_host() {
 	local p
-	for p in $(ip netns pids "$H"); do
-		[ "$(cat /proc/$p/comm 2>/dev/null)" = slirp4netns ] && echo "$p"
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$HNS" ] &&
+			[ "$(cat "$p/comm" 2>/dev/null)" = slirp4netns ] && echo "${p#/proc/}"
 	done
 }
 
@@ -208,7 +232,7 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 	check "[$MODE] a slirp4netns runs beside the step" test -n "$seen"
 	is "$(helpers_in_host)" "" "[$MODE] no slirp4netns left once the step is over"
 	# kill -9 of the runtime (make interrupted): the exit fd closes with it.
-	(exec ip netns exec "$H" $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run l2 \
+	(exec nsenter -t "$HPID" -n unshare -m $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run l2 \
 		'{"parent":"base","args":["/bin/probe","sleep","30"],"env":[]}' >/dev/null 2>&1) &
 	bg=$! seen=
 	for _ in $(seq 40); do
@@ -216,7 +240,7 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 		[ -n "$seen" ] && break
 		sleep 0.05
 	done
-	kill -9 "$bg" # the subshell, ip netns exec and $WRAP all exec: this is the runtime
+	kill -9 "$bg" # the subshell, nsenter, unshare and $WRAP all exec: this is the runtime
 	wait "$bg" 2>/dev/null
 	for _ in $(seq 40); do
 		[ -z "$(helpers_in_host)" ] && break
@@ -227,20 +251,20 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 
 	mkdir -p "$W/nopath"
 	local f=$W/np.err
-	ip netns exec "$H" $WRAP env PATH="$W/nopath" "$DF2MAKE_RUNTIME_BIN" -q --state "$S" \
+	in_ns "$H" $WRAP env PATH="$W/nopath" "$DF2MAKE_RUNTIME_BIN" -q --state "$S" \
 		--store "$ST" run m1 '{"parent":"base","args":["/bin/probe","exit","0"],"env":["PATH=/bin"]}' 2>"$f"
 	rc=$?
 	is "$rc:$(cat "$f")" "1:df2make-runtime: RUN step: network: slirp4netns not found in PATH: install the Debian package slirp4netns, or use RUN --network=none" \
 		"[$MODE] no slirp4netns: the RUN fails naming the package"
 	check "[$MODE] ... and is not marked done" test ! -e "$S/m1.done"
-	ip netns exec "$H" $WRAP env PATH="$W/nopath" "$DF2MAKE_RUNTIME_BIN" -q --state "$S" \
+	in_ns "$H" $WRAP env PATH="$W/nopath" "$DF2MAKE_RUNTIME_BIN" -q --state "$S" \
 		--store "$ST" run m2 '{"parent":"base","network":"none","args":["/bin/probe","exit","0"],"env":["PATH=/bin"]}' 2>"$f"
 	is "$?:$(cat "$f")" "0:" "[$MODE] --network=none needs no slirp4netns"
 	mkdir -p "$W/fake"
 	printf '#!/bin/sh\necho "WARNING: x" >&2\necho "open(\\"/dev/net/tun\\"): Permission denied" >&2\necho "child failed(1)" >&2\nexit 1\n' \
 		>"$W/fake/slirp4netns"
 	chmod 755 "$W/fake/slirp4netns"
-	ip netns exec "$H" $WRAP env PATH="$W/fake" "$DF2MAKE_RUNTIME_BIN" -q --state "$S" \
+	in_ns "$H" $WRAP env PATH="$W/fake" "$DF2MAKE_RUNTIME_BIN" -q --state "$S" \
 		--store "$ST" run m3 '{"parent":"base","args":["/bin/probe","exit","0"],"env":["PATH=/bin"]}' 2>"$f"
 	is "$?:$(cat "$f")" '1:df2make-runtime: RUN step: network: slirp4netns failed: open("/dev/net/tun"): Permission denied; child failed(1)' \
 		"[$MODE] slirp4netns failing: the RUN fails with its words"
@@ -277,8 +301,8 @@ connect 127.0.0.1 $PL: ok hello from host-lo" \
 
 # unpriv: uid 65534, so the runtime makes the user namespace itself and
 # slirp4netns must join it (--userns-path). This machine's /dev/net/tun is
-# 0600, so a 0666 node of the same device is bound over it, in ip netns
-# exec's own mount namespace only (Debian's is 0666 anyway).
+# 0600, so a 0666 node of the same device is bound over it, in in_ns's
+# private mount namespace only (Debian's is 0666 anyway).
 unpriv_setup() {
 	command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		unshare -U true 2>/dev/null || return 1

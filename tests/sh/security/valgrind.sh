@@ -11,6 +11,8 @@ base_image || { not_ok "base image import"; done_testing; exit 1; }
 VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect"
 VG="$VG --errors-for-leak-kinds=definite,indirect --track-origins=yes"
 DF2MAKE=${DF2MAKE_DYN:?}
+# An ASan build's binaries cannot run under valgrind (two allocators).
+ldd "$DF2MAKE" 2>/dev/null | grep -q libasan && skip_all "sanitizer build: valgrind cannot run ASan binaries"
 
 # vg NAME CMD...: runs CMD under valgrind; a failure shows the first report.
 vg() {

@@ -1,0 +1,41 @@
+/* diag: compiler diagnostics as values. A check or a stage of the
+ * compiler adds records; one place sorts and prints them, so warnings
+ * from the reader, the lint rules and (later) errors share one format:
+ * "FILE:LINE:COL: SEVERITY: [RULE: ]MESSAGE". */
+#ifndef DF_DIAG_H
+#define DF_DIAG_H
+#include <stddef.h>
+#include <stdio.h>
+
+enum diag_sev { DIAG_WARNING, DIAG_ERROR };
+
+/* One diagnostic. file is borrowed (the Dockerfile's path outlives it). */
+struct diag {
+	const char *file;
+	int line, col;
+	enum diag_sev sev;
+	const char *rule; /* lint rule name, or NULL */
+	const char *url;  /* the rule's documentation, or NULL */
+	char *msg;	  /* owned */
+	size_t seq;	  /* order of arrival, the last sort key */
+};
+
+/* A growing list of diagnostics. */
+struct diags {
+	struct diag *v;
+	size_t n, cap;
+};
+
+/* Adds a record; msg is taken (freed with the list). */
+void diag_add(struct diags *d, const struct diag *rec);
+/* Sorts by file, line, column, then message (BuildKit orders its check
+ * results by line, then text), then arrival. */
+void diag_sort(struct diags *d);
+/* Prints one record per line; with urls, the rule's URL in brackets. */
+void diag_print(const struct diags *d, FILE *f, int urls);
+/* Number of records of severity sev. */
+size_t diag_count(const struct diags *d, enum diag_sev sev);
+/* Frees the records. */
+void diag_free(struct diags *d);
+
+#endif

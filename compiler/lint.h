@@ -1,0 +1,31 @@
+/* lint: BuildKit's build checks (frontend/dockerfile/linter): the same
+ * rule names, messages, `# check=skip=...;error=...;experimental=...`
+ * directive and per-instruction `# check=` comments. The checks run as
+ * one pass over the typed instructions after they are read (and, in a
+ * compile, after the graph is built, to know which stages are built):
+ * the pass replays the ARG/ENV scoping BuildKit's dispatch does, with
+ * expand.c, so that it sees exactly the variables BuildKit's does.
+ * Findings are struct diag records printed in one place (diag.h). */
+#ifndef DF_LINT_H
+#define DF_LINT_H
+
+struct cli;
+struct diags;
+struct dockerfile;
+struct graph;
+
+/* Runs the checks. reach[i] != 0 for the stages (FROM order) the build
+ * dispatches, or reach NULL for every stage (--check). Appends the
+ * findings to out, sorted. Returns 1 when the check directive says
+ * error=true and a rule fired, else 0. */
+int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned char *reach,
+	     struct diags *out);
+/* df2make --check: prints the findings on stdout with a summary line, and
+ * BuildKit's "lint violation found for rules" on stderr when error=true.
+ * Returns the exit status (1 only for that error). */
+int lint_check(const struct dockerfile *df, const struct cli *c);
+/* A compile: prints the warnings of the stages g builds on stderr; exits 1
+ * (build.mk taken back) on error=true with findings, as a build fails. */
+void lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g);
+
+#endif
