@@ -268,8 +268,14 @@ int mkdir_p(const char *path, mode_t mode, struct error *e)
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	(void)st;
 	(void)ftw;
+	/* A directory we own but may not read: overlayfs leaves its work
+	 * dirs (work/work, work/incompat/volatile) mode 0. Without
+	 * CAP_DAC_OVERRIDE (rootless) only opening it up lets us empty it. */
+	if (flag == FTW_DNR && st->st_uid == geteuid() && chmod(path, 0700) == 0) {
+		struct error ignored;
+		return remove_tree(path, &ignored);
+	}
 	if (flag == FTW_DP)
 		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
 	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;

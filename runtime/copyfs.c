@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "ignore.h"
 #include "match.h"
+#include "unpack.h"
 #include "util.h"
 
 /* Hardlinked inodes remembered as open fds; past this many, later links
@@ -665,7 +666,9 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	}
 	if (fstat(src.fd, &st) < 0) {
 		r = error_set(e, errno, "stat %s", srcrel);
-	} else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+	} else if ((!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) ||
+		   (st.st_size == 0 && fgetxattr(src.fd, UNPACK_DEV_XATTR, NULL, 0) >= 0)) {
+		/* the second: a device node stored rootless (unpack.h) */
 		r = error_set(e, 0, "source \"%s\" is not a regular file or directory", srcrel);
 	} else {
 		r = copy_to_dest(c, &src, &st, base_of(srcrel), dest, e);

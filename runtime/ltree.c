@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "layer.h"
 #include "safeopen.h"
+#include "unpack.h"
 #include "util.h"
 
 #define LTREE_CHUNK (256 * 1024)
@@ -163,7 +164,7 @@ static void ltree_xattrs(struct archive_entry *ent, const char *path)
 	n = llistxattr(path, list, (size_t)n);
 	for (char *p = list; n > 0 && p < list + n; p += strlen(p) + 1)
 		if (!startswith(p, "trusted.overlay.") && !startswith(p, "user.overlay.") &&
-		    strcmp(p, "security.selinux") != 0)
+		    strcmp(p, "security.selinux") != 0 && strcmp(p, UNPACK_DEV_XATTR) != 0)
 			strlist_add(&names, p);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(*names.v), ltree_cmp);
@@ -214,6 +215,26 @@ static int ltree_data(struct ltree *t, const char *full, struct error *e)
 	return 0;
 }
 
+/* A rootless device stub (unpack.c) becomes the device node again. */
+static void ltree_device(struct archive_entry *ent, const char *full, const struct stat *st)
+{
+	char rec[64], type;
+	unsigned long major, minor;
+	ssize_t n;
+
+	if (!S_ISREG(st->st_mode) || st->st_size != 0)
+		return;
+	n = lgetxattr(full, UNPACK_DEV_XATTR, rec, sizeof(rec) - 1);
+	if (n <= 0)
+		return;
+	rec[n] = '\0';
+	if (sscanf(rec, "%c %lu %lu", &type, &major, &minor) != 3 || (type != 'c' && type != 'b'))
+		return;
+	archive_entry_set_filetype(ent, type == 'c' ? AE_IFCHR : AE_IFBLK);
+	archive_entry_set_rdevmajor(ent, (dev_t)major);
+	archive_entry_set_rdevminor(ent, (dev_t)minor);
+}
+
 /* One file, directory, link or device as a tar entry. */
 static int ltree_entry(struct ltree *t, const char *full, const char *rel, const struct stat *st,
 		       struct error *e)
@@ -232,6 +253,7 @@ static int ltree_entry(struct ltree *t, const char *full, const char *rel, const
 	archive_entry_set_dev(ent, 0);
 	archive_entry_set_nlink(ent, 0);
 	ltree_set_time(t, ent, st->st_mtime);
+	ltree_device(ent, full, st);
 	if (S_ISLNK(st->st_mode)) {
 		ssize_t n = readlink(full, target, sizeof(target) - 1);
 		if (n < 0)

@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "error.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "lock.h"
 #include "progress.h"
 #include "rt.h"
@@ -37,10 +38,10 @@ static const struct {
 	const char *name;
 	cmd_fn fn;
 } cmds[] = {
-    {"fsck", cmd_fsck},		{"gc", cmd_gc},	    {"images", cmd_images},
-    {"import", cmd_import},	{"load", cmd_load}, {"login", cmd_login},
-    {"logout", cmd_logout},	{"pull", cmd_pull}, {"push", cmd_push},
-    {"transfer", cmd_transfer},
+    {"clean", cmd_clean},   {"fsck", cmd_fsck},		{"gc", cmd_gc},
+    {"images", cmd_images}, {"import", cmd_import},	{"load", cmd_load},
+    {"login", cmd_login},   {"logout", cmd_logout},	{"pull", cmd_pull},
+    {"push", cmd_push},	    {"transfer", cmd_transfer},
 };
 
 static void usage(FILE *f)
@@ -60,6 +61,7 @@ static void usage(FILE *f)
 		"                                   digests; --repair removes what is damaged\n"
 		"  gc                               remove what no image (and no step of --state)\n"
 		"                                   references\n"
+		"  clean                            remove the --state directory (make clean)\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
 		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish|cache-export KEY "
@@ -117,6 +119,26 @@ static int dispatch(const struct rt *rt, int argc, char **argv)
 	return 2;
 }
 
+/* Rootless with subordinate ids: the process runs in the user namespace
+ * with the full map (runtime/idmap.h) before any op that touches layer
+ * trees or the state. Those that read only the context or the refs skip
+ * its cost (a fork and two setuid helpers, about 5 ms). */
+static int enter_idmap(const char *cmd)
+{
+	/* not load/import: their blob writer sweeps the store's killed
+	 * unpackers' temp dirs, which hold files of subordinate ids */
+	static const char *const outside[] = {"sum", "images"};
+	struct error e = {0};
+
+	for (size_t i = 0; i < LEN(outside); i++)
+		if (strcmp(cmd, outside[i]) == 0)
+			return 0;
+	if (idmap_enter(&e) >= 0)
+		return 0;
+	fprintf(stderr, "df2make-runtime: %s\n", e.msg);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -163,7 +185,7 @@ int main(int argc, char **argv)
 	rt.state = state;
 	rt.store = store ? store : (store = store_default_dir());
 	rt_init(&rt);
-	c = dispatch(&rt, argc - optind, argv + optind);
+	c = enter_idmap(argv[optind]) < 0 ? 1 : dispatch(&rt, argc - optind, argv + optind);
 	free(state);
 	free(store);
 	return c;

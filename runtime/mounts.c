@@ -848,10 +848,14 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 	cleanup_free char *work = xasprintf("%s/work", base);
 	cleanup_free char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s,volatile%s", lower,
 					    upper, work, sb->userns ? ",userxattr" : "");
+	int mfd;
 
 	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0)
 		return -1;
-	return fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
+	mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
+	if (mfd >= 0)
+		snapshot_open_work(work);
+	return mfd;
 }
 
 /* STATE/KEY/NAME-i: scratch in the child's mount namespace, removed

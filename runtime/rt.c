@@ -93,3 +93,29 @@ int rt_damaged(const struct rt *rt, const char *key, struct error *e)
 		 key, rt->state);
 	return -1;
 }
+
+int cmd_clean(const struct rt *rt, int argc, char **argv)
+{
+	struct error e = {0};
+	struct stat st;
+
+	(void)argv;
+	if (argc != 0 || !rt->state) {
+		fprintf(stderr, "usage: df2make-runtime --state DIR clean\n");
+		return 2;
+	}
+	if (lstat(rt->state, &st) < 0 && errno == ENOENT)
+		return 0;
+	/* Only the caller's own directory, never "/" or a symlink to one: the
+	 * same reach as the rm -rf it backs up. */
+	if (strcmp(rt->state, "/") == 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		fprintf(stderr, "df2make-runtime: clean: %s is not a state directory of yours\n",
+			rt->state);
+		return 1;
+	}
+	if (remove_tree(rt->state, &e) < 0) {
+		fprintf(stderr, "df2make-runtime: clean: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}

@@ -52,6 +52,10 @@ int cmd_transfer(const struct rt *rt, int argc, char **argv);
 int cmd_fsck(const struct rt *rt, int argc, char **argv);
 /* Removes what no image and no step of --state references. */
 int cmd_gc(const struct rt *rt, int argc, char **argv);
+/* Removes the --state directory (`make clean`): rootless with
+ * subordinate ids, it holds files that only the runtime's user namespace
+ * may remove. */
+int cmd_clean(const struct rt *rt, int argc, char **argv);
 
 /* Opens the step's progress: "#KEY8 TITLE TEXT" (the spec's title, then
  * fmt's text when not empty), e.g. "#1a2b3c4d [stage 2/5] COPY a /b".

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += runtime/librtsandbox.a
 runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/reslimit.c runtime/reslimit.h \
 	runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
-	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c \
+	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h \
 	runtime/sshproxy.c runtime/sshproxy.h \
 	runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
 	runtime/netns.c runtime/netns.h \
@@ -12,9 +12,11 @@ SANDBOX_TEST_LIBS = runtime/librtsandbox.a runtime/librtcore.a lib/libdfstore.a 
 	lib/libdfcommon.a \
 	$(ALL_LIBS)
 check_PROGRAMS += tests/unit/test_user tests/unit/test_snapshot tests/unit/test_sandbox \
-	tests/unit/test_netns
+	tests/unit/test_netns tests/unit/test_idmap
 tests_unit_test_netns_SOURCES = tests/unit/test_netns.c
 tests_unit_test_netns_LDADD = $(SANDBOX_TEST_LIBS)
+tests_unit_test_idmap_SOURCES = tests/unit/test_idmap.c
+tests_unit_test_idmap_LDADD = $(SANDBOX_TEST_LIBS)
 tests_unit_test_user_SOURCES = tests/unit/test_user.c
 tests_unit_test_user_LDADD = $(SANDBOX_TEST_LIBS)
 tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c

@@ -27,6 +27,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "idmap.h"
 #include "mounts.h"
 #include "progress.h"
 #include "rt.h"
@@ -115,19 +116,18 @@ static int sys_fail(struct child *c)
 	return -1;
 }
 
-/* Only uid 0 is mapped in a rootless sandbox (no subordinate ids). */
+/* Rootless, only the ids of the namespace's map exist: just 0 without
+ * subordinate ids (runtime/idmap.h). */
 static int check_mapped(const struct user_ids *ids, struct error *e)
 {
-	cleanup_fclose FILE *f = fopen("/proc/self/uid_map", "re");
-	unsigned long a, b, count = 0;
-
-	if (f && fscanf(f, "%lu %lu %lu", &a, &b, &count) == 3 && count == 1 &&
-	    (ids->uid != 0 || ids->gid != 0))
-		return error_set(e, EINVAL,
-				 "uid %u gid %u: a rootless sandbox maps only root (run as root "
-				 "for other users)",
-				 (unsigned)ids->uid, (unsigned)ids->gid);
-	return 0;
+	if (idmap_is_mapped("/proc/self/uid_map", ids->uid) &&
+	    idmap_is_mapped("/proc/self/gid_map", ids->gid))
+		return 0;
+	return error_set(e, EINVAL,
+			 "uid %u gid %u: not mapped in this rootless sandbox (without ranges "
+			 "for the user in /etc/subuid and /etc/subgid only root is; see "
+			 "docs/sandbox.md)",
+			 (unsigned)ids->uid, (unsigned)ids->gid);
 }
 
 /* nodev on the rootfs: a device node in a layer or made by the command

@@ -327,6 +327,22 @@ static int mount_overlay(char *const *lowers, const char *upper, const char *wor
 	return r;
 }
 
+void snapshot_open_work(const char *work)
+{
+	static const char *const sub[] = {"work", "work/incompat", "work/incompat/volatile"};
+
+	/* overlayfs makes these mode 0 at mount time. Opened up now, a step
+	 * killed before its clean-up still leaves a state dir that its owner
+	 * can remove without privilege (`make clean` is a plain rm -rf). The
+	 * kernel works in them with its mounter's credentials, which do not
+	 * look at the mode. */
+	for (size_t i = 0; i < LEN(sub); i++) {
+		char *p = path_join(work, sub[i]);
+		chmod(p, 0700);
+		free(p);
+	}
+}
+
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
 		      struct error *e)
 {
@@ -337,6 +353,8 @@ int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, 
 
 	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
 		r = mount_overlay(lowers, upper, work, 0, target, e);
+	if (r == 0)
+		snapshot_open_work(work);
 	strv_free(lowers);
 	json_decref(chain);
 	free(upper);

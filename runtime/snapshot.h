@@ -27,6 +27,9 @@ int dir_is_empty(const char *path);
  * parent NULL = scratch (empty lower). */
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
 		      struct error *e);
+/* Opens up (0700) the mode-0 directories overlayfs made in the work dir
+ * work, so that its owner can remove them without privilege. */
+void snapshot_open_work(const char *work);
 /* Mounts at target a read-only view of KEY's chain (for COPY --from,
  * RUN --mount from=). */
 int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, struct error *e);

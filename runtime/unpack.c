@@ -69,7 +69,9 @@ static char *unpack_clean(const char *name)
 
 static int unpack_is_overlay_xattr(const char *name)
 {
-	return startswith(name, "trusted.overlay.") || startswith(name, "user.overlay.");
+	/* and our own device record: only unpack_device_stub may set it */
+	return startswith(name, "trusted.overlay.") || startswith(name, "user.overlay.") ||
+	       strcmp(name, UNPACK_DEV_XATTR) == 0;
 }
 
 /* Drops overlay xattrs a layer may carry: they would steer overlayfs
@@ -112,6 +114,34 @@ static void unpack_whiteout(struct archive_entry *ent, const char *path, const c
 	archive_entry_set_hardlink(ent, NULL);
 	archive_entry_xattr_clear(ent);
 	free(target);
+}
+
+/* A device node that a user namespace may not mknod (EPERM), rootless:
+ * an empty file, mode as the node's, with "c MAJOR MINOR" (or "b ...") in
+ * UNPACK_DEV_XATTR. The layer writer (ltree.c) turns it back into the
+ * node, so the layers still hold real devices; in a RUN it is a plain
+ * empty file (the rootfs is nodev anyway, and /dev is a fresh tmpfs). */
+static void unpack_device_stub(struct archive_entry *ent)
+{
+	char rec[64];
+
+	snprintf(rec, sizeof(rec), "%c %lu %lu",
+		 archive_entry_filetype(ent) == AE_IFBLK ? 'b' : 'c',
+		 (unsigned long)archive_entry_rdevmajor(ent),
+		 (unsigned long)archive_entry_rdevminor(ent));
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_entry_set_rdev(ent, 0);
+	archive_entry_set_size(ent, 0);
+	archive_entry_xattr_add_entry(ent, UNPACK_DEV_XATTR, rec, strlen(rec));
+}
+
+static int unpack_is_device(struct archive_entry *ent)
+{
+	unsigned t = archive_entry_filetype(ent);
+
+	/* 0/0 is overlay's whiteout, which a user namespace may make */
+	return !archive_entry_hardlink(ent) && (t == AE_IFCHR || t == AE_IFBLK) &&
+	       archive_entry_rdev(ent) != 0;
 }
 
 static int unpack_copy_data(struct unpack_ctx *c, const char *path, struct error *e)
@@ -168,6 +198,8 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 		free(t);
 	}
 	unpack_strip_xattrs(ent);
+	if (!unpack_real_root() && unpack_is_device(ent))
+		unpack_device_stub(ent);
 	if (archive_write_header(c->out, ent) < ARCHIVE_WARN)
 		r = error_set(e, 0, "%s: %s", path, archive_error_string(c->out));
 	else if (archive_entry_size(ent) > 0)

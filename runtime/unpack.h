@@ -4,6 +4,10 @@
 
 struct error;
 
+/* Rootless, a device node of a layer is stored as an empty file carrying
+ * this xattr: "c MAJOR MINOR" or "b MAJOR MINOR" (docs/sandbox.md). */
+#define UNPACK_DEV_XATTR "user.df2make.dev"
+
 /* Makes sure STORE/layers/<hex of diff_id> holds the layer (unpacking the
  * blob once; concurrent callers are safe) and its .ok marker exists. */
 int unpack_layer(const char *store, const char *blob_digest, const char *diff_id, struct error *e);

@@ -1,5 +1,5 @@
 # USER in RUN: names and ids resolved in the rootfs, supplementary groups,
-# HOME, WORKDIR created owned by the user; rootless maps only root.
+# HOME, WORKDIR created owned by the user; rootless without subordinate ids maps only root.
 . "$SRCDIR/tests/sh/sandbox/common.inc"
 
 ids() { echo "$(field uid) $(field gid) [$(field groups)] $(printf '%s\n' "$out" | sed -n 's/^env: HOME=//p')"; }
@@ -8,7 +8,7 @@ cases() {
 	fresh user
 	if [ "$MODE" = rootless ]; then
 		run_step k1 '{"loc":"Dockerfile:4","parent":"base","args":["/bin/probe"],"env":[],"user":"app"}'
-		is "$err" "df2make-runtime: Dockerfile:4: RUN step: USER app: uid 1000 gid 1001: a rootless sandbox maps only root (run as root for other users): Invalid argument" \
+		is "$err" "df2make-runtime: Dockerfile:4: RUN step: USER app: uid 1000 gid 1001: not mapped in this rootless sandbox (without ranges for the user in /etc/subuid and /etc/subgid only root is; see docs/sandbox.md): Invalid argument" \
 			"[$MODE] a non-root USER is a clear error"
 		return
 	fi
