@@ -27,6 +27,13 @@ done
 command -v newuidmap >/dev/null && command -v newgidmap >/dev/null ||
 	skip_all "newuidmap/newgidmap (package uidmap) not installed"
 
+# The user runs the binaries of this build: a checkout in a private
+# directory (say under /root) does not let it.
+for b in "$DF2MAKE" "$DF2MAKE_RUNTIME_BIN"; do
+	setpriv --reuid="$RLUID" --regid="$RLGID" --clear-groups test -x "$b" ||
+		skip_all "$b cannot be run by $RLUSER (a directory above it is private)"
+done
+
 # Root's temp dir is 0700: the user's files live in their own dir.
 W=$(mktemp -d /var/tmp/df2make-rootless.XXXXXX)
 trap 'rm -rf "$W"' EXIT

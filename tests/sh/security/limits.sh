@@ -142,7 +142,8 @@ fi
 # RLIMIT_DATA bounds each process's heap (not the step's total) and
 # RLIMIT_NPROC the user's processes on the whole host (and never root's).
 if command -v setpriv >/dev/null && setpriv --reuid 65534 --regid 65534 --clear-groups \
-	unshare -r true 2>/dev/null; then
+	unshare -r true 2>/dev/null &&
+	setpriv --reuid 65534 --regid 65534 --clear-groups test -x "$RT"; then
 	# Outside $T, which is root's 0700.
 	F=$(mktemp -d /tmp/df2make-fallback.XXXXXX)
 	mkdir -p "$F/state/base" "$F/store"
@@ -162,7 +163,7 @@ if command -v setpriv >/dev/null && setpriv --reuid 65534 --regid 65534 --clear-
 	is "$rc:$(cat "$F/out")" "0:50 65536" "no cgroup: --pids-limit 50 is RLIMIT_NPROC, --memory RLIMIT_DATA (KiB)"
 	rm -rf "$F"
 else
-	skip "rlimit fallback" "setpriv or unprivileged user namespaces missing"
+	skip "rlimit fallback" "setpriv or unprivileged user namespaces missing, or the runtime is in a private directory"
 fi
 
 # ---- cache mounts: the store owner's only ----

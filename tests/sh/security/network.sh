@@ -306,6 +306,9 @@ connect 127.0.0.1 $PL: ok hello from host-lo" \
 unpriv_setup() {
 	command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		unshare -U true 2>/dev/null || return 1
+	# the user runs this build's runtime: not from a private checkout
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$DF2MAKE_RUNTIME_BIN" ||
+		return 1
 	mkdir -p "$T/tundir" && chmod 700 "$T/tundir" && mknod -m 666 "$T/tundir/tun" c 10 200 ||
 		return 1
 	printf '#!/bin/sh\nmount --bind "%s" /dev/net/tun &&\n\texec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"\n' \
