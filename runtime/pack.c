@@ -290,24 +290,34 @@ static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
 	json_decref(doc);
 }
 
-/* The file list of the image (OCI layout + docker manifest.json). */
-static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
+/* The image's config and manifest blobs into f, and their descriptors. */
+static int pack_blobs(struct pack_ctx *c, struct pack_files *f, json_t **cdesc, json_t **mdesc,
+		      struct error *e)
 {
-	json_t *tags = json_object_get(c->spec, "tags");
-	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
+	json_t *cfg = pack_config(c, e), *man;
 
 	if (!cfg)
 		return -1;
-	cdesc = pack_json_blob(f, cfg, MT_OCI_CONFIG);
-	man = pack_manifest(f, cdesc, c->layers);
-	mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
+	*cdesc = pack_json_blob(f, cfg, MT_OCI_CONFIG);
+	man = pack_manifest(f, *cdesc, c->layers);
+	*mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
+	json_decref(cfg);
+	json_decref(man);
+	return 0;
+}
+
+/* The file list of the image (OCI layout + docker manifest.json). */
+static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
+{
+	json_t *tags = json_object_get(c->spec, "tags"), *cdesc, *mdesc;
+
+	if (pack_blobs(c, f, &cdesc, &mdesc, e) < 0)
+		return -1;
 	pack_add_doc(f, "index.json", pack_index(mdesc, tags));
 	if (docker)
 		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
 	pack_finish_list(f);
-	json_decref(cfg);
-	json_decref(man);
 	json_decref(cdesc);
 	json_decref(mdesc);
 	return 0;
@@ -329,18 +339,13 @@ static json_t *pack_platform(json_t *spec)
 static int pack_image(struct pack_ctx *c, struct pack_files *f, json_t *ms, json_t *cdescs,
 		      struct error *e)
 {
-	json_t *cfg = pack_config(c, e), *cdesc, *man, *mdesc;
+	json_t *cdesc, *mdesc;
 
-	if (!cfg)
+	if (pack_blobs(c, f, &cdesc, &mdesc, e) < 0)
 		return -1;
-	cdesc = pack_json_blob(f, cfg, MT_OCI_CONFIG);
-	man = pack_manifest(f, cdesc, c->layers);
-	mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
 	json_object_set_new(mdesc, "platform", pack_platform(c->spec));
 	json_array_append_new(ms, mdesc);
 	json_array_append_new(cdescs, cdesc);
-	json_decref(cfg);
-	json_decref(man);
 	return 0;
 }
 
