@@ -49,6 +49,8 @@ struct http_resp {
 int http_do(const struct http_req *req, struct http_resp *resp, struct error *e);
 /* 1 for localhost, 127.0.0.0/8 and [::1] ("HOST[:PORT]..."). */
 int http_loopback(const char *host);
+/* Frees the calling thread's handle (a worker thread, before it ends). */
+void http_thread_end(void);
 /* Frees the response's fields. */
 void http_resp_free(struct http_resp *resp);
 /* Frees the request's header list. */
