@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "blobloc.h"
 #include "diffid.h"
 #include "error.h"
 #include "fsutil.h"
@@ -389,6 +390,20 @@ static int pull_sync(struct pull *p, json_t *layers, const char *cdigest, struct
 	return r;
 }
 
+/* Where the blobs were found, for a later push to mount them. */
+static void pull_record(struct pull *p, json_t *m, const char *cdigest)
+{
+	size_t i;
+	json_t *d;
+
+	blobloc_add(p->store, cdigest, p->reg.host, p->repo);
+	json_array_foreach(json_object_get(m, "layers"), i, d)
+	{
+		blobloc_add(p->store, json_string_value(json_object_get(d, "digest")), p->reg.host,
+			    p->repo);
+	}
+}
+
 /* Config and layers of an image manifest, then the ref files. */
 static int pull_image_manifest(struct pull *p, const char *name, json_t *m, const char *mdigest,
 			       struct error *e)
@@ -408,6 +423,7 @@ static int pull_image_manifest(struct pull *p, const char *name, json_t *m, cons
 	layers = pull_layers(m, cfg, e);
 	if (!layers || pull_layers_fetch(p, layers, e) < 0 || pull_sync(p, layers, cdigest, e) < 0)
 		goto out;
+	pull_record(p, m, cdigest);
 	names = json_pack("[s]", name);
 	source = xasprintf("pull %.*s@%s", (int)strcspn(name, "@"), name, p->top);
 	load_set_source(source);

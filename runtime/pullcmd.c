@@ -245,7 +245,6 @@ int cmd_transfer(const struct rt *rt, int argc, char **argv)
 	struct error e = {0};
 	char *ref = NULL;
 
-	(void)rt;
 	if (npos != 2 || !((startswith(pos[0], "oci:") && startswith(pos[1], "docker://")) ||
 			   (startswith(pos[0], "docker://") && startswith(pos[1], "oci:")))) {
 		fprintf(stderr, "usage: df2make-runtime transfer [--tls-verify=false] "
@@ -253,7 +252,7 @@ int cmd_transfer(const struct rt *rt, int argc, char **argv)
 		return 2;
 	}
 	if (startswith(pos[0], "oci:") && (ref = ref_normalize(pos[1] + 9, &e)))
-		r = push_layout(pos[0] + 4, ref, verify, &e);
+		r = push_layout_rec(pos[0] + 4, rt->store, ref, verify, &e);
 	else if (startswith(pos[0], "docker://") && (ref = ref_normalize(pos[0] + 9, &e)))
 		r = pull_layout(ref, pos[1] + 4, verify, &e);
 	free(ref);

@@ -87,7 +87,8 @@ static int xferprog_add(struct xferprog *x, const char *digest, long long size)
 	i = x->n++;
 	r = &x->rows[i];
 	memset(r, 0, sizeof(*r));
-	snprintf(r->id, sizeof(r->id), "%.12s", startswith(digest, "sha256:") ? digest + 7 : digest);
+	snprintf(r->id, sizeof(r->id), "%.12s",
+		 startswith(digest, "sha256:") ? digest + 7 : digest);
 	r->size = size;
 	r->t0 = progress_now();
 	return i;
