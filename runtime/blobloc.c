@@ -84,8 +84,7 @@ char *blobloc_find(const char *store, const char *digest, const char *host, cons
 	if (!path)
 		return NULL;
 	text = blobloc_read(path);
-	for (line = strtok_r(text, "\n", &save); line && !found;
-	     line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save))
 		if (strncmp(line, host, hl) == 0 && line[hl] == '/' && strcmp(line + hl + 1, repo))
 			found = xstrdup(line + hl + 1);
 	free(text);
