@@ -31,8 +31,6 @@ void dockerfile_free(struct dockerfile *df)
 	free(df);
 }
 
-
-
 /* linter.ParseLintOptions: "skip=...;error=bool;experimental=..." */
 static int check_directive(struct instr_ctx *c, const char *v, int line)
 {
@@ -227,4 +225,3 @@ struct dockerfile *dockerfile_load(const char *path)
 	free(text);
 	return df;
 }
-

@@ -25,7 +25,6 @@ void mount_clear(struct mount *m)
 	memset(m, 0, sizeof(*m));
 }
 
-
 /* One CSV record (Go's encoding/csv rules for a single line). */
 static int csv_fields(const char *s, struct strlist *out, char *msg, size_t msglen)
 {
@@ -484,4 +483,3 @@ int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount
 	mount_defaults(m);
 	return 0;
 }
-

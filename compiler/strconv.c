@@ -186,4 +186,3 @@ int strconv_duration(const char *orig, long long *out, struct buf *msg)
 	*out = (long long)d;
 	return 1;
 }
-

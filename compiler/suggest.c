@@ -75,4 +75,3 @@ void suggest_append(char *msg, size_t size, const char *val, const char *const *
 	free(match);
 	free(v);
 }
-
