@@ -213,4 +213,3 @@ int json_value(struct json *j, struct buf *str, int *is_str)
 	}
 	return json_number(j);
 }
-

@@ -82,7 +82,6 @@ void lline_pos(const struct lline *l, size_t off, int *line, int *col)
 	*col = l->segs[lo].col + (int)(off - l->segs[lo].off);
 }
 
-
 /* ---- words ---- */
 
 /* Appends pw. The array, in the tree's arena, grows by doubling: its
@@ -119,8 +118,7 @@ static void words_add_in(struct words *w, const struct lline *ll, struct arena *
 }
 
 /* Same, the text in ll->a. */
-void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len,
-		      size_t off)
+void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len, size_t off)
 {
 	words_add_in(w, ll, ll->a, b, len, off);
 }
@@ -340,7 +338,6 @@ void words_split_ws(const struct lline *ll, size_t base, size_t n, int max, stru
 	words_addn(out, ll, s + start, n - start, base + start);
 }
 
-
 /* parseJSON: 1 = array of strings (words filled), 0 = not JSON (fall back),
  * -1 = JSON array holding something other than strings (an error). */
 int words_json(struct lline *ll, size_t base, size_t n, struct words *out)
@@ -395,4 +392,3 @@ invalid:
 	out->n = w.n;
 	return 0;
 }
-
