@@ -235,4 +235,3 @@ void lint_from(struct lint *l, struct lstage *s)
 		check_platform(l, in, &pk, s->platform);
 	lint_lookups_free(&pk);
 }
-

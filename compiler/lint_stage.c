@@ -1,5 +1,6 @@
 /* lint_stage: the build checks BuildKit's dispatch makes, stage by stage,
  * as it replays ENV, ARG and the other instructions of the stages it builds. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -385,4 +386,3 @@ void lint_stage(struct lint *l, size_t idx)
 		strlist_free(&c);
 	}
 }
-
