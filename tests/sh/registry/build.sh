@@ -89,6 +89,31 @@ unlike "$(cat out8)" "pushing" "--push: a second make pushes nothing"
 out=$("$DF2MAKE" --push -o type=local,dest=x ctx 2>&1)
 like "$out" "push needs -t NAME:TAG and an image output" "--push without a tag: error"
 
+# -o type=image,name=...,push=true (buildx): the same build.mk as --push -t ... -t ...
+"$DF2MAKE" -o "type=image,name=$REG/library/pushed:1,$REG/library/pushed:2,push=true,dest=pushed.tar" \
+	ctx >img.mk 2>/dev/null
+is "$?" 0 "-o type=image,name=A,B,push=true: compiles"
+nocomment() { grep -v '^# Arguments:' "$1"; }
+cmp -s <(nocomment push.mk) <(nocomment img.mk) && ok "-o type=image,name=A,B,push=true: build.mk as --push -t A -t B (but its Arguments line)" ||
+	not_ok "-o type=image,name=A,B,push=true: build.mk as --push -t A -t B (but its Arguments line)"
+"$DF2MAKE" -o "type=registry,name=$REG/library/pushed:1,name=$REG/library/pushed:2,dest=pushed.tar" \
+	ctx >reg.mk 2>/dev/null
+cmp -s <(nocomment push.mk) <(nocomment reg.mk) && ok "-o type=registry,name=A,name=B: the same build.mk" ||
+	not_ok "-o type=registry,name=A,name=B: the same build.mk"
+"$DF2MAKE" -o "type=image,\"name=$REG/library/oimg:1,$REG/library/oimg:2\",push=true" ctx >oimg.mk 2>/dev/null
+MKF=oimg.mk mk >out10 2>&1
+is "$?" 0 "-o type=image,\"name=A,B\",push=true: make builds and pushes"
+want=$(tar -xOf image.tar index.json | jq -r '.manifests[0].digest')
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/oimg:1" | jq -r .Digest)/$(skopeo inspect --tls-verify=false "docker://$REG/library/oimg:2" | jq -r .Digest)" \
+	"$want/$want" "-o type=image,push=true: both names in the registry, image.tar's digest"
+"$DF2MAKE" -o "type=image,name=$REG/library/np:1" ctx >np.mk 2>/dev/null
+check "-o type=image without push=true: no push target" [ "$(grep -c '\.push:' np.mk)" = 0 ]
+out=$("$DF2MAKE" -o type=image,push=true ctx 2>&1)
+is "$?/$out" "1/df2make: -o type=image: name= is required" "-o type=image without name=: error"
+out=$("$DF2MAKE" -o type=tar,dest=x.tar,name=a ctx 2>&1)
+is "$?/$out" "1/df2make: -o: name= and push= apply to type=image or type=registry only" \
+	"name= with type=tar: error"
+
 # a pull that fails stops make with the registry's message
 printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope
 "$DF2MAKE" -f ctx/Dockerfile.nope -o nope.tar ctx >nope.mk 2>/dev/null
