@@ -1008,6 +1008,9 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, em->out, "pack");
+	/* the written index with every platform is what is pushed */
+	if (gs[0]->cli->push)
+		emit_push(gs[0], em->out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 }
 

@@ -390,6 +390,12 @@ int push_layout_rec(const char *dir, const char *store, const char *dest, int tl
 	return r;
 }
 
+int push_digest(const char *store, const char *digest, const char *dest, int tls_verify,
+		struct error *e)
+{
+	return push_run(store, store, digest, NULL, dest, tls_verify, e);
+}
+
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
 	       struct error *e)
 {

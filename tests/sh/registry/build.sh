@@ -114,6 +114,26 @@ out=$("$DF2MAKE" -o type=tar,dest=x.tar,name=a ctx 2>&1)
 is "$?/$out" "1/df2make: -o: name= and push= apply to type=image or type=registry only" \
 	"name= with type=tar: error"
 
+# --platform a,b --push: the index (the tag names it) and each platform's
+# manifest, the digests skopeo reports being the archive's
+printf 'FROM scratch\nCOPY Dockerfile /f\n' >ctx/Dockerfile.mp
+"$DF2MAKE" -f ctx/Dockerfile.mp --platform linux/amd64,linux/arm64 --push -t "$REG/library/mp:1" \
+	-o mp.tar ctx >mp.mk 2>/dev/null
+MKF=mp.mk mk >out11 2>&1
+is "$?" 0 "--platform a,b --push: make builds and pushes"
+top=$(tar -xOf mp.tar index.json | jq -r '.manifests[0].digest')
+raw=$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/mp:1")
+is "sha256:$(printf %s "$raw" | sha256sum | cut -c1-64)" "$top" \
+	"--platform a,b --push: the tag names the archive's index (skopeo inspect --raw)"
+is "$(jq -c '[.manifests[] | [.platform.architecture, .digest]]' <<<"$raw")" \
+	"$(tar -xOf mp.tar "blobs/sha256/${top#sha256:}" | jq -c '[.manifests[] | [.platform.architecture, .digest]]')" \
+	"--platform a,b --push: the index lists each platform's manifest"
+for d in $(jq -r '.manifests[].digest' <<<"$raw"); do
+	is "sha256:$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/mp@$d" | sha256sum | cut -c1-64)" "$d" \
+		"--platform a,b --push: manifest $d is in the registry"
+done
+is "$(sed -n 3p .df2make/*.push 2>/dev/null | grep -c "^$top$")" 1 "--platform a,b --push: the push file records the index"
+
 # a pull that fails stops make with the registry's message
 printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope
 "$DF2MAKE" -f ctx/Dockerfile.nope -o nope.tar ctx >nope.mk 2>/dev/null
