@@ -4,10 +4,12 @@
  * the registry. */
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "http.h"
@@ -97,7 +99,27 @@ struct http_ctx {
 	const struct http_req *req;
 	struct http_resp *resp;
 	int sink_failed, too_big;
+	long long sent; /* bytes of body_fd sent so far */
 };
+
+/* The body streamed from a file range (a blob upload: no copy in memory). */
+static size_t http_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_ctx *c = arg;
+	long long left = c->req->body_fd_len - c->sent;
+	size_t want = size * n < (size_t)left ? size * n : (size_t)left;
+	ssize_t r;
+
+	if (want == 0)
+		return 0;
+	do
+		r = pread(c->req->body_fd, p, want, (off_t)(c->req->body_off + c->sent));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return CURL_READFUNC_ABORT;
+	c->sent += r;
+	return (size_t)r;
+}
 
 static size_t http_write(char *p, size_t size, size_t n, void *arg)
 {
@@ -204,7 +226,14 @@ static void http_opts(const struct http_req *req, struct http_ctx *c, struct cur
 	/* streamed bodies (layers) in fewer, larger pieces */
 	if (req->sink)
 		cu.setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
-	if (strcmp(req->method, "HEAD") == 0) {
+	if (req->body_fd_len > 0) {
+		cu.setopt(h, CURLOPT_UPLOAD, 1L);
+		cu.setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+		cu.setopt(h, CURLOPT_READFUNCTION, http_read);
+		cu.setopt(h, CURLOPT_READDATA, c);
+		cu.setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_fd_len);
+		cu.setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	} else if (strcmp(req->method, "HEAD") == 0) {
 		cu.setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0) {
 		cu.setopt(h, CURLOPT_CUSTOMREQUEST, req->method);

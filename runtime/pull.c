@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "load.h"
 #include "oci.h"
+#include "platform.h"
 #include "progress.h"
 #include "pull.h"
 #include "regconf.h"
@@ -405,8 +406,23 @@ static void pull_record(struct pull *p, json_t *m, const char *cdigest)
 }
 
 /* Config and layers of an image manifest, then the ref files. */
+/* load_register_platform's flags: an image picked from an index is that
+ * index's image for its platform; only the host's takes the plain name
+ * (an arm64 pull must not become what FROM NAME means on amd64). */
+static int pull_flags(const struct pull *p, int from_index)
+{
+	struct platform pl = {0};
+
+	if (!from_index)
+		return LOAD_DEFAULT;
+	snprintf(pl.os, sizeof(pl.os), "%s", p->o->os);
+	snprintf(pl.arch, sizeof(pl.arch), "%s", p->o->arch);
+	snprintf(pl.variant, sizeof(pl.variant), "%s", p->o->variant ? p->o->variant : "");
+	return LOAD_INDEX | (platform_is_host(&pl) ? LOAD_DEFAULT : 0);
+}
+
 static int pull_image_manifest(struct pull *p, const char *name, json_t *m, const char *mdigest,
-			       struct error *e)
+			       int from_index, struct error *e)
 {
 	json_t *cdesc = json_object_get(m, "config"), *cfg = NULL, *layers = NULL, *names;
 	const char *cdigest = json_string_value(json_object_get(cdesc, "digest"));
@@ -427,7 +443,9 @@ static int pull_image_manifest(struct pull *p, const char *name, json_t *m, cons
 	names = json_pack("[s]", name);
 	source = xasprintf("pull %.*s@%s", (int)strcspn(name, "@"), name, p->top);
 	load_set_source(source);
-	r = layers ? load_register(p->store, names, cdigest, layers, mdigest, e) : -1;
+	r = layers ? load_register_platform(p->store, names, cdigest, layers, mdigest,
+					    pull_flags(p, from_index), e)
+		   : -1;
 	load_set_source(NULL);
 	free(source);
 	json_decref(names);
@@ -458,7 +476,7 @@ static int pull_from(struct pull *p, const char *name, const char *ref, char man
 	if (mt && strcmp(mt, MT_OCI_MANIFEST) && strcmp(mt, MT_DOCKER_MANIFEST))
 		error_set(e, 0, "unsupported manifest type %s", mt);
 	else if (mt)
-		r = pull_image_manifest(p, name, m2 ? m2 : m, manifest, e);
+		r = pull_image_manifest(p, name, m2 ? m2 : m, manifest, m2 != NULL, e);
 	json_decref(m2);
 	json_decref(m);
 	return r;

@@ -213,8 +213,8 @@ int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error 
 	if (!ref || !src)
 		return error_set(e, 0, "spec needs \"ref\" and \"source\"");
 	if (push_load(rt, src, ref, top, e) == 0 &&
-	    (top[0] ? push_digest(rt->store, top, ref, 1, e) : push_image(rt->store, ref, ref, 1, e)) ==
-		0 &&
+	    (top[0] ? push_digest(rt->store, top, ref, 1, e)
+		    : push_image(rt->store, ref, ref, 1, e)) == 0 &&
 	    store_lookup(rt->store, ref, NULL, &img, e) == 0) {
 		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, top[0] ? top : img.manifest);
 		path = rt_path(rt, key, ".push");

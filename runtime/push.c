@@ -21,9 +21,10 @@
 #include "util.h"
 #include "xferprog.h"
 
-/* One PATCH: big enough to keep the round trips few, small enough to
- * hold in memory. */
-#define PUSH_CHUNK (8u << 20)
+/* One PATCH: big enough to keep the round trips few (each waits for the
+ * registry to store the chunk). Smaller blobs go in the final PUT. */
+#define PUSH_CHUNK (64LL << 20)
+#define PUSH_SMALL (8 << 20)
 
 struct push {
 	const char *store; /* where the blobs are (a store or a layout) */
@@ -73,47 +74,34 @@ static int push_step(struct push *p, struct http_req *req, char **loc, long want
 	return r;
 }
 
-/* Reads up to n bytes (fewer only at the end of the file). */
-static ssize_t push_read(int fd, char *buf, size_t n)
+/* Bytes per PATCH of a big blob (DF2MAKE_PUSH_CHUNK overrides, for
+ * tests): each is streamed from the file, so the size costs no memory;
+ * chunks let an upload resume or fail at a boundary without holding a
+ * request open for the whole of a multi-GB layer. */
+static long long push_chunk_size(void)
 {
-	size_t got = 0;
-	ssize_t r;
+	const char *v = getenv("DF2MAKE_PUSH_CHUNK");
+	long long n = v ? strtoll(v, NULL, 10) : 0;
 
-	while (got < n) {
-		r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
+	return n > 0 ? n : PUSH_CHUNK;
 }
 
 /* The chunks of the file, each a PATCH with its Content-Range. */
-static int push_chunks(struct push *p, int fd, char **loc, int row, struct error *e)
+static int push_chunks(struct push *p, int fd, long long size, char **loc, int row, struct error *e)
 {
-	char *buf = xmalloc(PUSH_CHUNK);
-	long long off = 0;
-	ssize_t n;
+	long long off = 0, chunk = push_chunk_size();
 	int r = 0;
 
-	while (r == 0 && (n = push_read(fd, buf, PUSH_CHUNK)) != 0) {
-		struct http_req req = {.method = "PATCH", .body = buf, .body_len = (size_t)n};
-		if (n < 0) {
-			r = error_set(e, errno, "read");
-			break;
-		}
+	while (r == 0 && off < size) {
+		long long n = size - off < chunk ? size - off : chunk;
+		struct http_req req = {
+		    .method = "PATCH", .body_fd = fd, .body_off = off, .body_fd_len = n};
 		strlist_add(&req.headers, "Content-Type: application/octet-stream");
-		strlist_take(&req.headers,
-			     xasprintf("Content-Range: %lld-%lld", off, off + (long long)n - 1));
+		strlist_take(&req.headers, xasprintf("Content-Range: %lld-%lld", off, off + n - 1));
 		r = push_step(p, &req, loc, 202, "PATCH blob", e);
 		off += n;
 		xferprog_update(&p->prog, row, off);
 	}
-	free(buf);
 	return r;
 }
 
@@ -174,14 +162,15 @@ static int push_send(struct push *p, int fd, char **loc, const char *digest, int
 
 	if (fstat(fd, &st) < 0)
 		return error_set(e, errno, "stat");
-	if (st.st_size > (off_t)PUSH_CHUNK) {
-		if (push_chunks(p, fd, loc, row, e) < 0)
+	if (st.st_size > PUSH_SMALL) {
+		if (push_chunks(p, fd, (long long)st.st_size, loc, row, e) < 0)
 			return -1;
 		return push_finish(p, loc, digest, NULL, 0, e);
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
-	n = push_read(fd, buf, (size_t)st.st_size);
-	r = n < 0 ? error_set(e, errno, "read") : push_finish(p, loc, digest, buf, (size_t)n, e);
+	n = pread(fd, buf, (size_t)st.st_size, 0);
+	r = n != (ssize_t)st.st_size ? error_set(e, n < 0 ? errno : 0, "read: short")
+				     : push_finish(p, loc, digest, buf, (size_t)n, e);
 	free(buf);
 	return r;
 }

@@ -132,7 +132,37 @@ for d in $(jq -r '.manifests[].digest' <<<"$raw"); do
 	is "sha256:$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/mp@$d" | sha256sum | cut -c1-64)" "$d" \
 		"--platform a,b --push: manifest $d is in the registry"
 done
-is "$(sed -n 3p .df2make/*.push 2>/dev/null | grep -c "^$top$")" 1 "--platform a,b --push: the push file records the index"
+check "--platform a,b --push: the push file records the index" grep -qx "$top" .df2make/*.push
+
+# platforms: an index of an amd64 and an arm64 image (each saying which
+# it is in /arch); FROM --platform pulls its own, a --platform list one each
+regtool() { python3 "$SRCDIR/tests/sh/registry/regtool.py" "$REG" "$@"; }
+for a in amd64 arm64; do
+	mkdir -p "$T/arch-$a" && echo "$a" >"$T/arch-$a/arch"
+	tar_dir "$T/arch-$a" "$T/arch-$a.tar"
+	regtool image library/multi "$a" "$a" "$T/arch-$a.tar" application/vnd.oci.image.layer.v1.tar \
+		"sha256:$(sha "$T/arch-$a.tar")" >/dev/null
+done
+regtool index library/multi 1 amd64 arm64 >/dev/null
+printf 'FROM --platform=linux/arm64 %s/library/multi:1 AS arm\nFROM scratch\nCOPY --from=arm /arch /arm-arch\n' \
+	"$REG" >ctx/Dockerfile.fp
+"$DF2MAKE" -f ctx/Dockerfile.fp -o type=local,dest=fp ctx >fp.mk 2>/dev/null
+like "$(grep -o '"image":"[^"]*","platform":"[^"]*"' fp.mk)" "library/multi:1\",\"platform\":\"linux/arm64\"" \
+	"FROM --platform=linux/arm64: the pull asks for linux/arm64"
+MKF=fp.mk mk >out12 2>&1
+is "$?/$(cat fp/arm-arch 2>/dev/null)" "0/arm64" "FROM --platform=linux/arm64: that stage has the arm64 image"
+printf 'FROM %s/library/multi:1\nCOPY Dockerfile /f\n' "$REG" >ctx/Dockerfile.pl
+"$DF2MAKE" -f ctx/Dockerfile.pl --platform linux/amd64,linux/arm64 -o pl.tar ctx >pl.mk 2>/dev/null
+is "$(grep -o '"platform":"[^"]*"' pl.mk | sort | tr '\n' ' ')" '"platform":"linux/amd64" "platform":"linux/arm64" ' \
+	"--platform a,b: one pull per platform"
+MKF=pl.mk mk >out13 2>&1
+is "$?" 0 "--platform a,b: make pulls both and builds"
+top=$(tar -xOf pl.tar index.json | jq -r '.manifests[0].digest')
+for d in $(tar -xOf pl.tar "blobs/sha256/${top#sha256:}" | jq -r '.manifests[] | "\(.platform.architecture)=\(.digest)"'); do
+	a=${d%%=*} m=${d#*=}
+	is "$(tar -xOf pl.tar "blobs/sha256/${m#sha256:}" | jq -r '.layers[0].digest')" "sha256:$(sha "$T/arch-$a.tar")" \
+		"--platform a,b: the $a image is built on the $a base"
+done
 
 # a pull that fails stops make with the registry's message
 printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope

@@ -114,8 +114,11 @@ amd_cfg=$(regtool image library/multi amd amd64 "$T/rootfs.tar.gz" $gz "$diff_id
 arm_cfg=$(regtool image library/multi arm arm64 "$T/rootfs.tar.gz" $gz "$diff_id" | sed -n 's/^config //p')
 regtool index library/multi 1 arm amd >/dev/null
 rm -rf "$STORE"
-rt pull --platform linux/arm64 "$REG/library/multi:1" >/dev/null 2>&1
-is "$(ref_json "$REG/library/multi:1" | jq -r .config)" "$arm_cfg" "--platform linux/arm64 picks the arm64 manifest"
+out=$(rt pull --platform linux/arm64 "$REG/library/multi:1" 2>/dev/null)
+is "$(ref_json "$REG/library/multi:1 linux/arm64" | jq -r .config)" "$arm_cfg" "--platform linux/arm64 picks the arm64 manifest"
+like "$out" "Loaded image: $REG/library/multi:1 \(linux/arm64\)" "--platform linux/arm64: stored as that platform's image"
+check "--platform linux/arm64: not under the plain name (FROM on amd64 must not take it)" \
+	[ ! -e "$STORE/refs/$(printf %s "$REG/library/multi:1" | sha256sum | cut -c1-64).json" ]
 rt pull --platform linux/amd64 "$REG/library/multi:1" >/dev/null 2>&1
 is "$(ref_json "$REG/library/multi:1" | jq -r .config)" "$amd_cfg" "--platform linux/amd64 picks the amd64 manifest"
 out=$(rt pull --platform linux/s390x "$REG/library/multi:1" 2>&1)

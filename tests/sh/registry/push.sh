@@ -17,7 +17,8 @@ mk_docker_archive "$T/busy.tar" "busy:1" "$T/rootfs.tar"
 registry_start || { not_ok "registry starts"; done_testing; exit; }
 skodigest() { skopeo inspect --tls-verify=false "docker://$REG/$1" | jq -r .Digest; }
 
-out=$(rt push "$T/busy.tar" "$REG/x/busy:1" 2>"$T/err")
+# 8 MiB chunks (the default is 64 MiB): the 20 MiB layer goes in three PATCHes
+out=$(DF2MAKE_PUSH_CHUNK=$((8 << 20)) rt push "$T/busy.tar" "$REG/x/busy:1" 2>"$T/err")
 is "$?" 0 "push an archive: exit 0"
 d=$(sed -n 's/^Digest: //p' <<<"$out")
 is "$(skodigest x/busy:1)" "$d" "the digest push prints is skopeo's"
