@@ -33,7 +33,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 RT=${DF2MAKE_RUNTIME_BIN:-${BUILDDIR:-$here/build}/runtime/df2make-runtime}
-T=$(mktemp -d) && trap 'registry_stop; rm -rf "$T"' EXIT
+T=$(mktemp -d)
+PM=(podman --root "$T/pr" --runroot "$T/prr" --storage-driver overlay)
+trap 'registry_stop; "${PM[@]}" rmi -a >/dev/null 2>&1; rm -rf "$T"' EXIT
 skip_all() { echo "bench/pull.sh: $*" >&2; exit 1; }
 SRCDIR=$here . "$here/tests/lib/registry.sh"
 . "$here/tests/lib/images.sh"
@@ -46,7 +48,6 @@ skopeo copy -q "docker-archive:$tar" "oci:$T/layout:1"
 : >"$T/none.conf"
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf
 SRC=$REG/library/$image:1
-PM=(podman --root "$T/pr" --runroot "$T/prr" --storage-driver vfs)
 command -v podman >/dev/null && have_podman=1 || have_podman=
 
 # SIDE PHASE CMD...: one timed run; appends "PHASE SIDE WALL_MS CPU_MS" to $T/res
@@ -71,6 +72,7 @@ for i in $(seq "$runs"); do
 	ms pull df2make "$RT" --store "$T/s" pull "$SRC"
 	ms pull skopeo skopeo copy -q --src-tls-verify=false "docker://$SRC" "oci:$T/o:1"
 	if [ -n "$have_podman" ]; then
+		"${PM[@]}" rmi -a >/dev/null 2>&1
 		rm -rf "$T/pr" "$T/prr"
 		ms pull podman "${PM[@]}" pull -q --tls-verify=false "$SRC"
 	fi
