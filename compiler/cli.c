@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bflags.h"
 #include "cli.h"
 #include "fsutil.h"
 #include "store.h"
@@ -394,9 +395,28 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		printf("df2make %s\n", PACKAGE_VERSION);
 		exit(0);
 	default:
-		cli_usage(stderr);
-		exit(1);
+		if (opt >= BF_NO_CACHE) {
+			bflags_option(&c->bf, opt, arg);
+			break;
+		}
+		/* getopt named the flag; exit 2 as getopt-based tools do */
+		fputs("Try 'df2make --help' for more information.\n", stderr);
+		exit(2);
 	}
+}
+
+/* cli_opts followed by bflags_options, for one getopt_long table. */
+static struct option *cli_all_opts(void)
+{
+	size_t n = LEN(cli_opts) - 1, m = 0;
+	struct option *all;
+
+	while (bflags_options[m].name)
+		m++;
+	all = xcalloc(n + m + 1, sizeof(*all));
+	memcpy(all, cli_opts, n * sizeof(*all));
+	memcpy(all + n, bflags_options, (m + 1) * sizeof(*all));
+	return all;
 }
 
 /* Fills what the user did not give. */
@@ -421,13 +441,18 @@ static void cli_defaults(struct cli *c, const char *ctxarg)
 void cli_parse(struct cli *c, int argc, char **argv)
 {
 	int opt;
+	struct option *opts = cli_all_opts();
 
 	memset(c, 0, sizeof(*c));
 	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
-	while ((opt = getopt_long(argc, argv, "f:t:o:h", cli_opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "f:t:o:h", opts, NULL)) != -1)
 		cli_option(c, opt, optarg);
+	free(opts);
+	bflags_finish(&c->bf, &c->ent);
+	if (c->bf.call && strcmp(c->bf.call, "check") == 0)
+		c->check = 1; /* docker's --call check is --check */
 	if (c->mode == MODE_DUMP) {
 		if (optind != argc)
 			fatal("--dump-ast takes no other arguments");
@@ -467,6 +492,7 @@ void cli_free(struct cli *c)
 	strlist_free(&c->cache_from);
 	free(c->dump_path);
 	strlist_free(&c->ulimits);
+	bflags_free(&c->bf);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

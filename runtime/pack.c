@@ -12,6 +12,7 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "imeta.h"
 #include "oci.h"
 #include "pack.h"
 #include "ref.h"
@@ -314,6 +315,7 @@ static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, 
 	if (pack_blobs(c, f, &cdesc, &mdesc, e) < 0)
 		return -1;
 	pack_add_doc(f, "index.json", pack_index(mdesc, tags));
+	f->meta = imeta_describe(cdesc, mdesc, tags);
 	if (docker)
 		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
@@ -384,6 +386,7 @@ static int pack_files_multi(struct pack_ctx *cs, size_t n, struct pack_files *f,
 				"manifests", ms);
 		idesc = pack_json_blob(f, idx, MT_OCI_INDEX);
 		pack_add_doc(f, "index.json", pack_index(idesc, tags));
+		f->meta = imeta_describe(NULL, idesc, tags);
 		if (docker)
 			pack_add_doc(
 			    f, "manifest.json",
@@ -453,6 +456,9 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);
 	if (r == 0)
 		r = dir ? packw_dir(&f, dest, e) : packw_tar(&f, dest, e);
+	if (r == 0 && f.meta) /* for --iidfile and --metadata-file */
+		r = imeta_record(c->rt, c->key, f.meta, e);
+	json_decref(f.meta);
 	pack_files_free(&f);
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
 }

@@ -1,0 +1,7 @@
+# Owner: flags. docker buildx build / podman build options (compiler/bflags.c,
+# compiler/bfemit.c, runtime/imeta.c), --call outline|targets
+# (compiler/outline.c), --version's library versions, shell completion.
+compiler_libback_a_SOURCES += compiler/bflags.c compiler/bflags.h \
+	compiler/bfemit.c compiler/bfemit.h compiler/outline.c compiler/outline.h
+runtime_librtimage_a_SOURCES += runtime/imeta.c runtime/imeta.h
+TEMPLATE_FILES += $(srcdir)/templates/metadata.mk $(srcdir)/templates/load.mk
