@@ -173,8 +173,20 @@ static void bf_choices(struct bflags *b, int opt, const char *arg)
 		bf_choice(&b->format, "format", arg, formats, "docker or oci");
 }
 
+/* Records the option as given, spelled --NAME[=VALUE]. */
+static void bf_record(struct bflags *b, int opt, const char *arg)
+{
+	for (const struct option *o = bflags_options; o->name; o++)
+		if (o->val == opt) {
+			strlist_take(&b->argv, arg ? xasprintf("--%s=%s", o->name, arg)
+						   : xasprintf("--%s", o->name));
+			return;
+		}
+}
+
 void bflags_option(struct bflags *b, int opt, const char *arg)
 {
+	bf_record(b, opt, arg);
 	switch (opt) {
 	case BF_NO_CACHE:
 		b->no_cache = 1;
@@ -251,8 +263,15 @@ int bflags_uncached(const struct bflags *b, const char *name)
 	return 0;
 }
 
+void bflags_args(const struct bflags *b, struct strlist *out)
+{
+	for (size_t i = 0; i < b->argv.n; i++)
+		strlist_add(out, b->argv.v[i]);
+}
+
 void bflags_free(struct bflags *b)
 {
+	strlist_free(&b->argv);
 	strlist_free(&b->no_cache_stages);
 	free(b->iidfile);
 	free(b->metadata_file);

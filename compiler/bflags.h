@@ -49,6 +49,7 @@ struct bflags {
 	int no_layers;			/* podman --layers=false: as --no-cache */
 	char *format;			/* podman --format docker|oci, or NULL */
 	int squash;			/* --squash 1, --squash-all 2 */
+	struct strlist argv;		/* the flags and values as given, for the remake rule */
 };
 
 /* The long options bflags handles, NULL-terminated (cli.c merges them). */
@@ -59,6 +60,9 @@ void bflags_option(struct bflags *b, int opt, const char *arg);
 /* Checks the options against each other and against the entitlements
  * once all are read (--network host needs --allow network.host). */
 void bflags_finish(struct bflags *b, const struct entitlements *ent);
+/* Appends the words that give these options again (build.mk's remake
+ * rule replays them). */
+void bflags_args(const struct bflags *b, struct strlist *out);
 /* Frees what bflags_option allocated. */
 void bflags_free(struct bflags *b);
 /* Whether the steps of the stage named name (NULL: unnamed) are built

@@ -254,6 +254,10 @@ static char *emit_command(const struct cli *c)
 		free(from);
 	}
 	emit_limits(&b, c);
+	bflags_args(&c->bf, &ent);
+	for (size_t i = 0; i < ent.n; i++)
+		emit_word(&b, ent.v[i]);
+	strlist_free(&ent);
 	if (c->pull)
 		emit_word(&b, "--pull");
 	if (c->push)
