@@ -12,6 +12,7 @@
 #include "store.h"
 #include "ulimit.h"
 #include "util.h"
+#include "version.h"
 
 enum {
 	OPT_TARGET = 256,
@@ -392,8 +393,7 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		c->push = 1;
 		break;
 	case OPT_VERSION:
-		printf("df2make %s\n", PACKAGE_VERSION);
-		exit(0);
+		exit(version_print());
 	default:
 		if (opt >= BF_NO_CACHE) {
 			bflags_option(&c->bf, opt, arg);

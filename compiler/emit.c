@@ -85,7 +85,7 @@ static void emit_check_special(const char *output)
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
  * df2make (installed) or in the build tree, else the one on PATH. */
-static char *emit_runtime_path(void)
+char *emit_runtime_path(void)
 {
 	const char *env = getenv("DF2MAKE_RUNTIME");
 	char *self, *dir, *p;

@@ -17,6 +17,7 @@
 #include "rt.h"
 #include "store.h"
 #include "util.h"
+#include "rtversion.h"
 
 /* Option values live for the whole process; kept file-level so early
  * exits (usage, --help) do not leak them. */
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
+		"       df2make-runtime --help | --version\n"
 		"\n"
 		"commands for users:\n"
 		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
@@ -143,11 +145,9 @@ static int enter_idmap(const char *cmd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"state", required_argument, NULL, 's'},
-	    {"store", required_argument, NULL, 'S'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"state", required_argument, NULL, 's'}, {"store", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},	     {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	struct rt rt = {0};
 	int c;
@@ -174,6 +174,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			rtversion_print();
+			return fflush(stdout) == 0 ? 0 : 1;
 		default:
 			usage(stderr);
 			return 2;
