@@ -106,6 +106,15 @@ void bfemit_results(const struct cli *c, const char *key, const char *packkey, s
 		      b->load	   ? "load"
 		      : b->iidfile ? "iidfile"
 				   : "metadata-file");
+	for (size_t i = 0; i < b->annotations.n; i++)
+		if (strncmp(b->annotations.v[i], "index-descriptor:", 17) == 0 &&
+		    !(c->platform && strchr(c->platform, ',')))
+			fatal("--annotation %s: an index descriptor exists only for a --platform "
+			      "list",
+			      b->annotations.v[i]);
+	if (b->format && strcmp(b->format, "docker") == 0 && strcmp(c->compress, "zstd") == 0)
+		fatal("--format docker: docker's media types have no zstd layers (--compress "
+		      "gzip or none)");
 	if (b->iidfile)
 		bfemit_file(out, "iidfile", "iidfile", b->iidfile, key);
 	if (b->metadata_file)
