@@ -106,8 +106,13 @@ like "$(grep ' pack ' "$T/out")" '"Labels":\{"org.x":"1","empty":""\}' "--label:
 dm --annotation k=v --annotation index:i=j --annotation manifest-descriptor:d=e ctx
 like "$(grep ' pack ' "$T/out")" '"annotations":\{"manifest":\{"k":"v"\},"index":\{"i":"j"\},"manifest-descriptor":\{"d":"e"\}\}' \
 	"--annotation: by type (manifest by default)"
-dm --format docker --squash ctx
-like "$(grep ' pack ' "$T/out")" '"format":"docker","squash":"new"' "--format docker, --squash: in the pack spec"
+dm --format docker ctx
+like "$(grep ' pack ' "$T/out")" '"format":"docker"' "--format docker: in the pack spec"
+bad "--squash (not supported yet)" "--squash: one-layer images are not supported yet" --squash
+bad "--squash-all (not supported yet)" "--squash-all: one-layer images are not supported yet" --squash-all
+bad "--build-context (not supported yet)" \
+	"--build-context base=docker-image://x: named contexts are not supported yet" \
+	--build-context base=docker-image://x
 
 dm --iidfile "$T/id file" --metadata-file meta.json --load ctx
 like "$(cat "$T/out")" "all: $T/id\\\\ file" "--iidfile: a target made after the image"
@@ -123,4 +128,15 @@ dm --call check -f ctx/Dockerfile.c ctx
 out=$(cat "$T/out")
 dm --check -f ctx/Dockerfile.c ctx
 is "$out" "$(cat "$T/out")" "--call check prints what --check does"
+# every long option --help lists is one the parser takes (and the reverse)
+help=$("$DF2MAKE" --help)
+for o in $(printf '%s\n' "$help" | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+	"$DF2MAKE" "$o" >/dev/null 2>"$T/err" </dev/null
+	grep -q "unrecognized option" "$T/err" && not_ok "--help lists $o, unknown to the parser"
+done
+ok "every option --help lists is known to the parser"
+src_opts=$(grep -ohE '\{"[a-z-]+", (no|required|optional)_argument' "$SRCDIR/compiler/cli.c" "$SRCDIR/compiler/bflags.c" |
+	sed 's/{"\([a-z-]*\)".*/--\1/' | sort -u)
+missing=$(for o in $src_opts; do printf '%s\n' "$help" | grep -qE -- "$o([ =,]|\[|$)" || echo "$o"; done)
+is "$missing" "" "--help lists every option the parser takes"
 done_testing
