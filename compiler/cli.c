@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "error.h"
 #include "fsutil.h"
+#include "ref.h"
 #include "store.h"
 #include "ulimit.h"
 #include "util.h"
@@ -75,8 +77,9 @@ static void cli_usage(FILE *f)
 	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
 	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull] [--push]\n"
 	      "               [--memory SIZE] [--pids-limit N] [--ulimit NAME=SOFT[:HARD]]...\n"
-	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
-	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
+	      "               [--cache-to type=local,dest=DIR|type=registry,ref=REF[,mode=]]\n"
+	      "               [--cache-from type=local,src=DIR|type=registry,ref=REF]...\n"
+	      "               [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
@@ -104,7 +107,9 @@ static void cli_usage(FILE *f)
 	      "                     only images missing from the store are pulled)\n"
 	      "  --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache after\n"
 	      "                     the build (min: the image's steps; max: every stage's)\n"
-	      "  --cache-from type=local,src=DIR  take steps from an exported cache (repeatable)\n"
+	      "  --cache-to type=registry,ref=REG/NAME:TAG[,mode=min|max]  the same, pushed\n"
+	      "  --cache-from type=local,src=DIR|type=registry,ref=REF  take steps from an\n"
+	      "                     exported cache (repeatable; REF alone: type=registry)\n"
 	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
 	      "  --dump-ast FILE    print the syntax tree of FILE\n"
 	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
@@ -217,40 +222,67 @@ static void cli_secret(struct cli *c, const char *arg)
 	free(s);
 }
 
-/* --cache-to type=local,dest=DIR[,mode=min|max], --cache-from
- * type=local,src=DIR (buildx's syntax; a value without '=' is buildx's
- * short form of a registry ref). */
+/* A registry cache ref, normalised (docker's rules); dies on a bad one.
+ * An export is pushed under a tag: a digest names no place to push to. */
+static char *cli_cache_ref(const char *opt, const char *ref, int to)
+{
+	struct error e = {0};
+	char *n = ref && *ref ? ref_normalize(ref, &e) : NULL;
+
+	if (!ref || !*ref)
+		fatal("%s: type=registry needs ref=REG/NAME:TAG", opt);
+	if (!n)
+		fatal("%s: bad ref '%s': %s", opt, ref, e.msg);
+	if (to && strchr(n, '@'))
+		fatal("%s: ref '%s' must name a tag, not a digest (the cache is pushed under it)",
+		      opt, ref);
+	return n;
+}
+
+/* --cache-to type=local,dest=DIR|type=registry,ref=REF[,mode=min|max],
+ * --cache-from type=local,src=DIR|type=registry,ref=REF (buildx's syntax;
+ * a value without '=' is buildx's short form of a registry ref). Kept as
+ * an absolute DIR or a normalised ref, which never starts with '/'. */
 static void cli_cache(struct cli *c, const char *arg, int to)
 {
 	const char *opt = to ? "--cache-to" : "--cache-from", *dkey = to ? "dest=" : "src=";
 	char *s = xstrdup(arg), *tok, *save = NULL, *type = NULL, *dir = NULL, *mode = NULL;
+	char *ref = NULL, *loc, *unknown = NULL;
+	int bare = !strchr(arg, '=');
 
-	for (tok = strtok_r(s, ",", &save); tok && strchr(arg, '=');
-	     tok = strtok_r(NULL, ",", &save)) {
+	if (bare)
+		type = "registry", ref = s;
+	for (tok = strtok_r(s, ",", &save); tok && !bare; tok = strtok_r(NULL, ",", &save)) {
 		if (startswith(tok, "type="))
 			type = tok + 5;
 		else if (startswith(tok, dkey))
 			dir = tok + strlen(dkey);
 		else if (to && startswith(tok, "mode="))
 			mode = tok + 5;
-		else if (!startswith(tok, "ref="))
-			fatal("%s: unknown option '%s' (want type=local,%sDIR%s)", opt, tok, dkey,
-			      to ? "[,mode=min|max]" : "");
+		else if (startswith(tok, "ref="))
+			ref = tok + 4;
+		else if (!unknown)
+			unknown = tok;
 	}
-	if (!type || strcmp(type, "registry") == 0)
-		fatal("%s %s: type=registry is not supported yet; use type=local,%sDIR", opt, arg,
-		      dkey);
-	if (strcmp(type, "local") != 0)
-		fatal("%s: type must be local (or registry, not supported yet), not '%s'", opt,
-		      type);
-	if (!dir || !*dir || strchr(dir, '\n'))
-		fatal("%s: %sDIR is required (a directory name without newlines)", opt, dkey);
+	if (!type || (strcmp(type, "local") != 0 && strcmp(type, "registry") != 0))
+		fatal("%s: type must be local or registry, not '%s'", opt, type ? type : "");
+	if (unknown)
+		fatal("%s: unknown option '%s' (want type=local,%sDIR or type=registry,ref=REF%s)",
+		      opt, unknown, dkey, to ? "[,mode=min|max]" : "");
 	if (mode && strcmp(mode, "min") != 0 && strcmp(mode, "max") != 0)
 		fatal("%s: mode must be min or max, not '%s'", opt, mode);
+	if (strcmp(type, "registry") == 0) {
+		loc = cli_cache_ref(opt, ref, to);
+	} else {
+		if (!dir || !*dir || strchr(dir, '\n'))
+			fatal("%s: %sDIR is required (a directory name without newlines)", opt,
+			      dkey);
+		loc = path_abs(dir);
+	}
 	if (to)
-		cli_set(&c->cache_to, path_abs(dir));
+		cli_set(&c->cache_to, loc);
 	else
-		strlist_take(&c->cache_from, path_abs(dir));
+		strlist_take(&c->cache_from, loc);
 	if (to)
 		cli_set(&c->cache_mode, xstrdup(mode ? mode : "min"));
 	free(s);

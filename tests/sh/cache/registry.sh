@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# --cache-to/--cache-from type=registry (issue #14 item 4), against a real
+# docker-registry on loopback: machine A builds and pushes its step cache;
+# machine B (another context path, an empty state dir and an empty store
+# but for the base image) builds from it, runs 0 RUN steps, fetches the
+# cache's manifest and config once and then only the layer blobs of the
+# steps it takes, and gets A's image digest. The RUNs write random bytes
+# into the image: a RUN that ran again would change the digest.
+. "$SRCDIR/tests/sh/cache/common.bash"
+. "$SRCDIR/tests/lib/registry.sh"
+need curl python3
+export SOURCE_DATE_EPOCH=1700000000
+export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
+mkctx() {
+	mkdir -p "$1/src"
+	echo alpha >"$1/src/a.txt"
+	head -c 300000 /dev/zero | tr '\0' b >"$1/src/big.txt"
+	cat >"$1/Dockerfile" <<'DF'
+FROM busybox AS build
+COPY src /src
+RUN od -An -N16 -tx1 /dev/urandom >/src/stamp && cat /src/a.txt >/built
+FROM busybox
+COPY --from=build /built /app/built
+WORKDIR /app
+RUN od -An -N16 -tx1 /dev/urandom >/app/stamp && echo ok >/app/ok
+RUN true
+DF
+}
+REG_ACCESSLOG=1 registry_start || { not_ok "registry starts"; done_testing; exit; }
+# gets: the blob GETs (path and bytes) the registry served since the mark.
+mark() { REG_MARK=$(wc -l <"$REG_DIR/log"); }
+gets() {
+	tail -n +$((REG_MARK + 1)) "$REG_DIR/log" |
+		sed -n 's|.*"GET /v2/\([^ ]*\) HTTP/[0-9.]*" 200 \([0-9]*\).*|\1 \2|p'
+}
+blob_gets() { gets | grep -c '/blobs/sha256:'; }
+manifest_gets() { gets | grep -c '/manifests/'; }
+# the exported manifest and config, as the registry serves them
+reg_manifest() {
+	curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://$REG/v2/$1/manifests/$2"
+}
+reg_config() {
+	curl -sf "http://$REG/v2/$1/blobs/$(reg_manifest "$1" "$2" | jq -r .config.digest)"
+}
+
+A=$T/A
+machine "$A"
+mkctx "$T/a/ctx"
+build "$A" "$T/a/ctx" --cache-to "type=registry,ref=$REG/cache/app:max,mode=max"
+is "$rc" 0 "machine A builds and pushes its cache (mode=max)"
+is "$(ran "$A")" 3 "machine A ran its 3 RUN steps"
+ref=$(digest "$A")
+like "$(cat "$A/log")" "exporting cache to $REG/cache/app:max: 6 steps, 4 layers" \
+	"  the export's progress line"
+man=$(reg_manifest cache/app max)
+is "$(jq -r .config.mediaType <<<"$man")" application/vnd.df2make.cache.config.v1+json \
+	"the registry serves the cache manifest (config: the df2make cache config)"
+is "$(reg_config cache/app max | jq '.records | length')" 6 \
+	"mode=max: a record per filesystem step of both stages (6)"
+is "$(jq '.layers | length' <<<"$man")" 4 "  and the 4 layer blobs in the manifest"
+
+# mode=min, same registry: the layers are there already (HEAD), none sent.
+compile "$A" "$T/a/ctx" --cache-to "$REG/cache/app:min"
+make -f "$A/build.mk" >"$A/log" 2>&1
+is "$?:$(ran "$A")" "0:0" "machine A exports again (mode=min, buildx's short ref form)"
+is "$(grep -c ': already exists$' "$A/log")" 2 \
+	"  the 2 layers the registry holds are skipped (HEAD)"
+is "$(grep -c ': pushed$' "$A/log")" 1 "  only the new cache config is pushed"
+is "$(reg_config cache/app min | jq '.records | length')" 4 \
+	"mode=min: a record per step of the image's chain (4)"
+is "$(reg_manifest cache/app min | jq '.layers | length')" 2 "  and its 2 layer blobs"
+
+# Machine B: the context elsewhere, empty state, its own store.
+B=$T/B
+machine "$B"
+mkctx "$T/b/elsewhere/ctx2"
+mark
+build "$B" "$T/b/elsewhere/ctx2" --cache-from "type=registry,ref=$REG/cache/app:max"
+is "$rc" 0 "machine B builds from the registry cache"
+is "$(ran "$B")" 0 "machine B ran 0 RUN steps"
+is "$(grep -c ' CACHED$' "$B/log")" 6 "  6 steps restored (CACHED)"
+is "$(digest "$B")" "$ref" "machine B's image = machine A's (digest)"
+is "$(manifest_gets)" 1 "  the cache manifest was fetched once"
+is "$(blob_gets)" 5 "  5 blobs fetched: the cache config and the 4 layers"
+gets | sed 's/^/#   /'
+mark
+out=$(make -f "$B/build.mk" 2>&1)
+is "$?:$(blob_gets)" "0:0" "a second make on B: no blob fetched"
+like "$out" "importing cache manifest" "  (the manifest is looked at again: the tag may move)"
+
+# What B's store holds: the restored layers came through the digest check.
+bad=0
+for b in "$B"/store/blobs/sha256/*; do
+	[ "$(sha256sum <"$b" | cut -c1-64)" = "$(basename "$b")" ] || bad=$((bad + 1))
+done
+is "$bad" 0 "every blob of B's store hashes to its name"
+check "B's state holds the imported manifest and config, no layer" \
+	test "$(find "$B/state" -path '*/blobs/sha256/*' -type f | wc -l)" = 2
+
+# Machine C: mode=min: the build stage's RUN runs, the image's do not.
+C=$T/C
+machine "$C"
+mkctx "$T/c/ctx"
+build "$C" "$T/c/ctx" --cache-from "type=registry,ref=$REG/cache/app:min"
+is "$rc:$(ran "$C"):$(digest "$C")" "0:1:$ref" \
+	"machine C from the mode=min cache: 1 RUN (the build stage's), A's image"
+
+# The classic CI case: a source file changed, the dependencies did not.
+# Machine D takes the steps before the change from the cache (and fetches
+# their layers only), runs the changed COPY and the RUN after it.
+mkdeps() {
+	mkdir -p "$1/deps" "$1/src"
+	head -c 1000000 /dev/zero | tr '\0' d >"$1/deps/lib.bin"
+	echo "v$2" >"$1/src/main.c"
+	head -c 200000 /dev/zero | tr '\0' s >>"$1/src/main.c"
+	cat >"$1/Dockerfile" <<'DF'
+FROM busybox
+COPY deps /deps
+RUN od -An -N16 -tx1 /dev/urandom >/deps/stamp
+COPY src /src
+RUN cp /src/main.c /app.bin && od -An -N16 -tx1 /dev/urandom >>/app.bin
+DF
+}
+mkdeps "$T/a/deps" 1
+build "$A" "$T/a/deps" --cache-to "type=registry,ref=$REG/cache/deps:main"
+is "$rc:$(ran "$A")" "0:2" "machine A builds the deps/src project and pushes its cache"
+whole=$(reg_manifest cache/deps main | jq '[.layers[].size] | add')
+D=$T/D
+machine "$D"
+mkdeps "$T/d/ctx" 2
+mark
+build "$D" "$T/d/ctx" --cache-from "type=registry,ref=$REG/cache/deps:main"
+is "$rc:$(ran "$D")" "0:1" "machine D (src/ changed): 1 RUN step ran, the deps' RUN came from the cache"
+fetched=$(gets | grep '/blobs/sha256:' | awk '{s += $2} END {print s}')
+is "$(blob_gets)" 3 "  3 blobs fetched: the cache config and the 2 layers before the change"
+echo "# the cache's layers: $whole bytes; machine D fetched $fetched bytes (config included)"
+check "  fewer bytes than the whole cache" test "$fetched" -lt "$whole"
+
+# A cache ref that does not exist yet (a first build): a warning, not an error.
+E=$T/E
+machine "$E"
+mkctx "$T/e/ctx"
+build "$E" "$T/e/ctx" --cache-from "$REG/cache/app:nope"
+is "$rc:$(ran "$E")" "0:3" "a cache ref that does not exist: the build runs every step"
+like "$(cat "$E/log")" \
+	"warning: --cache-from $REG/cache/app:nope ignored: .*HTTP 404: MANIFEST_UNKNOWN" \
+	"  with a warning naming the ref and the registry's answer"
+is "$(grep -c 'ignored' "$E/log")" 1 "  once (not once per step)"
+
+# A registry that does not answer: the same.
+port=$(registry_free_port)
+F=$T/F
+machine "$F"
+mkctx "$T/f/ctx"
+build "$F" "$T/f/ctx" --cache-from "127.0.0.1:$port/cache/app:max"
+is "$rc:$(ran "$F")" "0:3" "a registry that does not answer: the build runs every step"
+like "$(cat "$F/log")" "warning: --cache-from 127.0.0.1:$port/cache/app:max ignored: .*127.0.0.1:$port" \
+	"  with a warning naming the registry"
+# --cache-to to it: that is an error (as BuildKit's export).
+build "$F" "$T/f/ctx" --cache-to "127.0.0.1:$port/cache/app:max"
+check "--cache-to a registry that does not answer: make fails" test "$rc" -ne 0
+like "$(cat "$F/log")" "cache export to 127.0.0.1:$port/cache/app:max: .*127.0.0.1:$port" \
+	"  with an error naming the ref"
+
+# A layer blob corrupted in the registry's storage: the step runs (the
+# verified store rule: nothing unverified enters the store).
+run_layer=$(reg_config cache/app max |
+	jq -r '[.records[] | select(.layer != null) | .layer.digest] | .[]' | while read -r d; do
+		# the layer of the image's RUN: it holds app/stamp
+		curl -sf "http://$REG/v2/cache/app/blobs/$d" | tar -t 2>/dev/null | grep -qx app/stamp && echo "$d"
+	done)
+data=$REG_DIR/data/docker/registry/v2/blobs/sha256/${run_layer:7:2}/${run_layer#sha256:}/data
+cp "$data" "$T/layer.good"
+printf 'X' | dd of="$data" bs=1 seek=700 conv=notrunc 2>/dev/null
+G=$T/G
+machine "$G"
+mkctx "$T/g/ctx"
+build "$G" "$T/g/ctx" --cache-from "$REG/cache/app:max"
+is "$rc:$(ran "$G")" "0:1" "a corrupted layer in the registry: the build succeeds, that step runs"
+like "$(cat "$G/log")" \
+	"warning: step [0-9a-f]{8}: not restored from the cache, running it: .*blob $run_layer" \
+	"  with a warning naming the blob"
+check "  the corrupted blob is not in the store" test ! -e "$G/store/blobs/sha256/${run_layer#sha256:}"
+check "  the image differs from A's (/app/stamp made again)" test "$(digest "$G")" != "$ref"
+cp "$T/layer.good" "$data"
+
+# Bad refs are compile errors, with buildx's option syntax.
+bad() { # EXPECTED-MESSAGE ARGS...: df2make ARGS fails with that message
+	local want=$1
+	shift
+	out=$("$DF2MAKE" "$@" "$T/a/ctx" 2>&1 >/dev/null)
+	is "$?:$out" "1:df2make: $want" "df2make $*: exit 1 and the message"
+}
+bad "--cache-from: bad ref 'Cache/App:1': invalid reference format: repository name (Cache/App:1) must be lowercase" \
+	--cache-from Cache/App:1
+bad "--cache-to: type=registry needs ref=REG/NAME:TAG" --cache-to type=registry,mode=max
+bad "--cache-to: ref '$REG/c@sha256:$(printf %064d 0)' must name a tag, not a digest (the cache is pushed under it)" \
+	--cache-to "$REG/c@sha256:$(printf %064d 0)"
+bad "--cache-from: type must be local or registry, not 'gha'" --cache-from type=gha,url=x
+bad "--cache-to: mode must be min or max, not 'all'" --cache-to "type=registry,ref=$REG/c:1,mode=all"
+bad "--cache-from: unknown option 'mode=max' (want type=local,src=DIR or type=registry,ref=REF)" \
+	--cache-from "type=registry,ref=$REG/c:1,mode=max"
+
+done_testing
