@@ -97,6 +97,12 @@ done
 is "$bad" 0 "every blob of B's store hashes to its name"
 check "B's state holds the imported manifest and config, no layer" \
 	test "$(find "$B/state" -path '*/blobs/sha256/*' -type f | wc -l)" = 2
+"$RT" --store "$B/store" --state "$B/state" gc >"$B/gc.log" 2>&1
+"$RT" --store "$B/store" --state "$B/state" fsck >"$B/fsck.log" 2>&1
+is "$?" 0 "fsck of B's store and state after gc: clean"
+rm -f "$B/image.tar"
+make -f "$B/build.mk" >"$B/log" 2>&1
+is "$?:$(ran "$B"):$(digest "$B")" "0:0:$ref" "  after gc, make packs A's image again"
 
 # Machine C: mode=min: the build stage's RUN runs, the image's do not.
 C=$T/C
@@ -184,6 +190,45 @@ like "$(cat "$G/log")" \
 check "  the corrupted blob is not in the store" test ! -e "$G/store/blobs/sha256/${run_layer#sha256:}"
 check "  the image differs from A's (/app/stamp made again)" test "$(digest "$G")" != "$ref"
 cp "$T/layer.good" "$data"
+
+# The same through TLS from a test CA (its certs.d directory) and htpasswd
+# basic auth, credentials in docker's config.json: the registry client's
+# own rules, as for pull and push. The password never leaves the runtime.
+registry_stop
+PW='cache-Pa55word-x7'
+REG_DIR=$T/reg-tls
+REG_ACCESSLOG=1 registry_start tls carol "$PW" || { not_ok "TLS registry starts"; done_testing; exit; }
+export DF2MAKE_CERTS_D=$REG_CERTS_D
+TA=$T/TA
+machine "$TA"
+build "$TA" "$T/a/ctx" --cache-to "type=registry,ref=$REG/cache/app:tls,mode=max"
+check "TLS, no credentials: the export fails" test "$rc" -ne 0
+like "$(cat "$TA/log")" "cache export to $REG/cache/app:tls: .*the registry wants a user and password" \
+	"  saying what is missing"
+mkdir -p "$DOCKER_CONFIG"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf 'carol:%s' "$PW" | base64)" \
+	>"$DOCKER_CONFIG/config.json"
+make -f "$TA/build.mk" >"$TA/log" 2>&1
+is "$?:$(ran "$TA")" "0:0" "TLS + basic auth: machine A pushes its cache (no step runs again)"
+tref=$(digest "$TA")
+TB=$T/TB
+machine "$TB"
+mkctx "$T/tb/ctx"
+mark
+build "$TB" "$T/tb/ctx" --cache-from "type=registry,ref=$REG/cache/app:tls"
+is "$rc:$(ran "$TB"):$(digest "$TB")" "0:0:$tref" \
+	"TLS + basic auth: machine B builds from it, 0 RUN steps, A's image"
+is "$(blob_gets)" 5 "  5 blobs fetched over TLS (config and 4 layers)"
+TC=$T/TC
+machine "$TC"
+mkctx "$T/tc/ctx"
+DF2MAKE_CERTS_D= build "$TC" "$T/tc/ctx" --cache-from "type=registry,ref=$REG/cache/app:tls"
+is "$rc:$(ran "$TC")" "0:3" "CA unknown: the cache is ignored, every step runs"
+like "$(cat "$TC/log")" "warning: --cache-from $REG/cache/app:tls ignored: .*(certificate|SSL)" \
+	"  with a certificate warning"
+leaks=$(grep -rlaF -- "$PW" "$TA" "$TB" "$TC" 2>/dev/null | grep -v '/docker/config.json$')
+is "$leaks" "" "the password is in no build.mk, state, store or log"
+unset DF2MAKE_CERTS_D
 
 # Bad refs are compile errors, with buildx's option syntax.
 bad() { # EXPECTED-MESSAGE ARGS...: df2make ARGS fails with that message
