@@ -140,7 +140,9 @@ build "$D" "$T/d/ctx" --cache-from "type=registry,ref=$REG/cache/deps:main"
 is "$rc:$(ran "$D")" "0:1" "machine D (src/ changed): 1 RUN step ran, the deps' RUN came from the cache"
 fetched=$(gets | grep '/blobs/sha256:' | awk '{s += $2} END {print s}')
 is "$(blob_gets)" 3 "  3 blobs fetched: the cache config and the 2 layers before the change"
-echo "# the cache's layers: $whole bytes; machine D fetched $fetched bytes (config included)"
+echo "# the cache's layers: $whole bytes; machine D fetched $fetched bytes (config included):"
+gets | sed 's/^/#   /'
+reg_manifest cache/deps main | jq -r '.layers[] | "#   in the cache: \(.digest) \(.size)"' 
 check "  fewer bytes than the whole cache" test "$fetched" -lt "$whole"
 
 # A cache ref that does not exist yet (a first build): a warning, not an error.
