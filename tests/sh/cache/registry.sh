@@ -171,6 +171,54 @@ check "--cache-to a registry that does not answer: make fails" test "$rc" -ne 0
 like "$(cat "$F/log")" "cache export to 127.0.0.1:$port/cache/app:max: .*127.0.0.1:$port" \
 	"  with an error naming the ref"
 
+# registries.conf applies as for pull: a blocked registry is not asked.
+printf '[[registry]]\nlocation = "%s"\nblocked = true\n' "$REG" >"$T/blocked.conf"
+rm -rf "$F/state"
+CONTAINERS_REGISTRIES_CONF=$T/blocked.conf build "$F" "$T/f/ctx" --cache-from "$REG/cache/app:max"
+is "$rc:$(ran "$F")" "0:3" "registries.conf blocked = true: the cache is not used"
+like "$(cat "$F/log")" "ignored: .*registry $REG/cache/app is blocked in registries.conf" \
+	"  the warning says why"
+
+# An image that is not a df2make cache: a warning.
+"$RT" --store "$A/store" push "$A/image.tar" "$REG/app/image:1" >/dev/null 2>&1
+rm -rf "$F/state"
+build "$F" "$T/f/ctx" --cache-from "$REG/app/image:1"
+is "$rc:$(ran "$F")" "0:3" "--cache-from an image, not a cache: every step runs"
+like "$(cat "$F/log")" "warning: --cache-from $REG/app/image:1 ignored: manifest sha256:[0-9a-f]{64}: not a df2make cache" \
+	"  with a warning"
+
+# The CI pattern: the same ref to import from and export to. The first
+# build finds nothing (a warning) and pushes; the next machine takes every
+# step and its export sends no layer (the registry has them all).
+H=$T/H
+machine "$H"
+mkctx "$T/h/ctx"
+build "$H" "$T/h/ctx" --cache-from "$REG/cache/ci:main" --cache-to "type=registry,ref=$REG/cache/ci:main,mode=max"
+is "$rc:$(ran "$H")" "0:3" "CI pattern, first build: nothing to import, 3 RUN steps, cache pushed"
+I=$T/I
+machine "$I"
+mkctx "$T/i/ctx"
+build "$I" "$T/i/ctx" --cache-from "$REG/cache/ci:main" --cache-to "type=registry,ref=$REG/cache/ci:main,mode=max"
+is "$rc:$(ran "$I"):$(digest "$I")" "0:0:$(digest "$H")" \
+	"CI pattern, next machine: 0 RUN steps, the first machine's image"
+is "$(grep -c ': pushed$' "$I/log")" 0 "  its export pushes no blob (all there)"
+
+# Two makes at once on one fresh state dir, both from the registry: the
+# step locks let one import and restore each step and the other take it.
+K=$T/K
+machine "$K"
+mkctx "$T/k/ctx"
+compile "$K" "$T/k/ctx" --cache-from "$REG/cache/app:max"
+make -f "$K/build.mk" -j2 >"$K/log1" 2>&1 &
+make -f "$K/build.mk" -j2 >"$K/log2" 2>&1
+rc2=$?
+wait $!
+is "$?:$rc2" "0:0" "two concurrent makes from the registry cache both succeed"
+cp "$K/log1" "$K/log"
+n1=$(ran "$K")
+cp "$K/log2" "$K/log"
+is "$n1:$(ran "$K"):$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
+
 # A layer blob corrupted in the registry's storage: the step runs (the
 # verified store rule: nothing unverified enters the store).
 run_layer=$(reg_config cache/app max |
