@@ -241,6 +241,36 @@ check "  the corrupted blob is not in the store" test ! -e "$G/store/blobs/sha25
 check "  the image differs from A's (/app/stamp made again)" test "$(digest "$G")" != "$ref"
 cp "$T/layer.good" "$data"
 
+# kill -9 of make while a layer streams from the registry (a throttling
+# proxy in front of it): nothing unverified is stored; the next make
+# completes from the cache, runs no RUN and gives A's image.
+proxy_start --slow 100000 "$T/fast"
+L=$T/L
+machine "$L"
+mkctx "$T/l/ctx"
+compile "$L" "$T/l/ctx" --cache-from "$PROXY/cache/app:max"
+setsid make -f "$L/build.mk" >"$L/log" 2>&1 &
+pid=$!
+for i in $(seq 200); do
+	ls -A "$L/store/blobs/sha256" 2>/dev/null | grep -q '^\.tmp' && break
+	sleep 0.1
+done
+sleep 0.5
+kill -9 -- -"$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+check "killed while a layer streams: a temp file was being written" \
+	test -n "$(ls -A "$L/store/blobs/sha256" | grep '^\.tmp')"
+bad=0
+for b in "$L"/store/blobs/sha256/*; do
+	[ "$(sha256sum <"$b" | cut -c1-64)" = "$(basename "$b")" ] || bad=$((bad + 1))
+done
+is "$bad" 0 "  every blob of the store hashes to its name"
+touch "$T/fast"
+make -f "$L/build.mk" >"$L/log" 2>&1
+is "$?:$(ran "$L"):$(digest "$L")" "0:0:$ref" "the next make completes: 0 RUN steps, A's image"
+is "$(find "$L/store" "$L/state" -name '.tmp-*' | wc -l)" 0 "  and no temp file is left"
+proxy_stop
+
 # The same through TLS from a test CA (its certs.d directory) and htpasswd
 # basic auth, credentials in docker's config.json: the registry client's
 # own rules, as for pull and push. The password never leaves the runtime.
