@@ -279,9 +279,12 @@ static void cli_cache(struct cli *c, const char *arg, int to)
 			      dkey);
 		loc = path_abs(dir);
 	}
+	for (size_t i = 0; !to && loc && i < c->cache_from.n; i++)
+		if (strcmp(c->cache_from.v[i], loc) == 0) /* one import target per source */
+			free(loc), loc = NULL;
 	if (to)
 		cli_set(&c->cache_to, loc);
-	else
+	else if (loc)
 		strlist_take(&c->cache_from, loc);
 	if (to)
 		cli_set(&c->cache_mode, xstrdup(mode ? mode : "min"));

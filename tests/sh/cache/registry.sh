@@ -310,6 +310,11 @@ leaks=$(grep -rlaF -- "$PW" "$TA" "$TB" "$TC" 2>/dev/null | grep -v '/docker/con
 is "$leaks" "" "the password is in no build.mk, state, store or log"
 unset DF2MAKE_CERTS_D
 
+# One source named twice (long and short form): one import target.
+out=$("$DF2MAKE" --cache-from "$REG/cache/app:max" --cache-from "type=registry,ref=$REG/cache/app:max" \
+	"$T/a/ctx" 2>&1)
+is "$(grep -c '^$(STATE)/[0-9a-f]*\.import:$' <<<"$out")" 1 "a ref given twice: one import target"
+
 # Bad refs are compile errors, with buildx's option syntax.
 bad() { # EXPECTED-MESSAGE ARGS...: df2make ARGS fails with that message
 	local want=$1
