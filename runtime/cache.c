@@ -202,7 +202,7 @@ static json_t *cache_sources(void)
 	return json_is_array(a) ? a : (json_decref(a), NULL);
 }
 
-/* A source as cache_try_dir takes it: a local layout (dir absolute), or
+/* A source as cache_try_src takes it: a local layout (dir absolute), or
  * a registry ref whose manifest and config its cache-import step put in
  * STATE/KEY/. 0 when src is neither (ignored). */
 static int cache_source(const struct rt *rt, json_t *src, struct cache_src *out)

@@ -7,7 +7,6 @@
  * registries.conf are the registry client's, as for pull and push. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cache.h"
