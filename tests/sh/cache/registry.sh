@@ -271,6 +271,24 @@ is "$?:$(ran "$L"):$(digest "$L")" "0:0:$ref" "the next make completes: 0 RUN st
 is "$(find "$L/store" "$L/state" -name '.tmp-*' | wc -l)" 0 "  and no temp file is left"
 proxy_stop
 
+# Behind a bearer-token endpoint (the distribution spec's token flow, as
+# Docker Hub): credentials from docker's config.json for the token realm.
+proxy_start --token "dave:tok-Pa55"
+mkdir -p "$DOCKER_CONFIG"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$PROXY" "$(printf 'dave:tok-Pa55' | base64)" \
+	>"$DOCKER_CONFIG/config.json"
+N=$T/N
+machine "$N"
+mkctx "$T/n/ctx"
+build "$N" "$T/n/ctx" --cache-from "$PROXY/cache/app:max"
+is "$rc:$(ran "$N"):$(digest "$N")" "0:0:$ref" "bearer token: 0 RUN steps, A's image"
+like "$(cat "$PROXY_LOG")" "token service=df2make-test scope=repository:cache/app:pull basic=True" \
+	"  a token for the cache's repository, asked with the credentials"
+check "  the password is not in build.mk, the state, the store or the log" \
+	test -z "$(grep -rlaF 'tok-Pa55' "$N")"
+rm -f "$DOCKER_CONFIG/config.json"
+proxy_stop
+
 # The same through TLS from a test CA (its certs.d directory) and htpasswd
 # basic auth, credentials in docker's config.json: the registry client's
 # own rules, as for pull and push. The password never leaves the runtime.
