@@ -11,4 +11,4 @@ runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runti
 	runtime/pull.c runtime/pull.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c runtime/xferprog.h \
 	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/blobloc.c runtime/blobloc.h \
 	runtime/fsck.c runtime/gc.c runtime/gc.h \
-	runtime/cache.c runtime/cache.h runtime/cacheout.c
+	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c
