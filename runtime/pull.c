@@ -44,8 +44,9 @@ struct pull {
 	char *repo_own;	  /* repo, when this struct owns it */
 	char *scope;
 	struct xferprog prog;
-	int no_layers; /* a layout copy of the manifests and configs only */
-	char top[72];  /* digest the reference resolved to (index or manifest) */
+	int no_layers;	/* a layout copy of the manifests and configs only */
+	int batch_sync; /* blobs are fsynced by pull_sync, not one by one */
+	char top[72];	/* digest the reference resolved to (index or manifest) */
 };
 
 /* The streaming sink of a blob download. */
@@ -131,10 +132,11 @@ static int pull_blob_fetch(struct pull *p, struct reg *rg, const char *digest, l
 		r = pull_sink_check(&s, diff_id, e);
 	diffid_abort(s.dd);
 	/* blob_commit refuses (and removes) a temp file of another digest.
-	 * No fsync here: pull_image syncs the store once before the ref
-	 * files name the image. */
+	 * An image pull syncs its blobs at once (pull_sync) before the ref
+	 * files name them. */
 	if (r == 0)
-		r = blob_commit_nosync(&s.w, digest + 7, e);
+		r = p->batch_sync ? blob_commit_nosync(&s.w, digest + 7, e)
+				  : blob_commit(&s.w, digest + 7, e);
 	else
 		blob_abort(&s.w);
 	if (got)
@@ -488,7 +490,7 @@ static int pull_endpoint(const char *store, const char *name, const char *ref,
 			 const struct regconf_ep *ep, const struct pull_opts *o, char manifest[72],
 			 struct error *e)
 {
-	struct pull p = {.store = store, .o = o, .repo = ep->repo};
+	struct pull p = {.store = store, .o = o, .repo = ep->repo, .batch_sync = 1};
 	int r = reg_open(&p.reg, ep, o->tls_verify, e);
 
 	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2));
@@ -658,9 +660,11 @@ int pull_blob_from(const char *name, json_t *desc, const struct pull_opts *o, st
 	char *ref = NULL;
 	int r = pull_open_direct(&p, name, &ref, e);
 
+	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2));
 	if (r == 0)
 		r = pull_blob(&p, desc, 0, e);
 	pull_close_direct(&p);
+	xferprog_free(&p.prog);
 	free(ref);
 	return r < 0 ? error_wrap(e, "pull from %s", name) : 0;
 }
