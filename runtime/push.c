@@ -114,13 +114,17 @@ static int push_mount(struct push *p, const char *digest, const char *from, char
 {
 	struct http_req req = {.method = "POST"};
 	struct http_resp resp;
-	char *path;
+	char *path, *scope;
 	int r;
 
 	if (!from)
 		return 0;
 	path = xasprintf("%s/blobs/uploads/?mount=%s&from=%s", p->repo, digest, from);
-	r = reg_send(&p->reg, &req, path, p->scope, &resp, e);
+	/* a token must also let us pull from the source repository, or the
+	 * registry uploads instead of mounting */
+	scope = xasprintf("%s repository:%s:pull", p->scope, from);
+	r = reg_send(&p->reg, &req, path, scope, &resp, e);
+	free(scope);
 	if (r == 0 && resp.status != 201 && resp.status != 202)
 		r = reg_status_error(&resp, "POST mount", e);
 	if (r == 0 && resp.status == 202 && resp.location) {
