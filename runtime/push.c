@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@
  * registry to store the chunk). Smaller blobs go in the final PUT. */
 #define PUSH_CHUNK (64LL << 20)
 #define PUSH_SMALL (8 << 20)
+/* Layers sent at once, as for a pull (pull.c's PULL_JOBS). */
+#define PUSH_JOBS 3
 
 struct push {
 	const char *store; /* where the blobs are (a store or a layout) */
@@ -32,8 +35,8 @@ struct push {
 	struct reg reg;
 	const char *repo;
 	char *scope;
-	char *from; /* another repository of the same registry holding the image */
-	struct xferprog prog;
+	char *from;	       /* another repository of the same registry holding the image */
+	struct xferprog *prog; /* shared by the workers' copies of the struct */
 };
 
 /* 1 when the registry has the blob, 0 when not, -1 on error. */
@@ -101,7 +104,7 @@ static int push_chunks(struct push *p, int fd, long long size, char **loc, int r
 		strlist_take(&req.headers, xasprintf("Content-Range: %lld-%lld", off, off + n - 1));
 		r = push_step(p, &req, loc, 202, "PATCH blob", e);
 		off += n;
-		xferprog_update(&p->prog, row, off);
+		xferprog_update(p->prog, row, off);
 	}
 	return r;
 }
@@ -199,10 +202,10 @@ static int push_upload(struct push *p, const char *digest, const char *from, lon
 	if (fd < 0)
 		error_set(e, errno, "open %s", path);
 	else if (started || push_step(p, &post, &loc, 202, "POST upload", e) == 0) {
-		row = xferprog_begin(&p->prog, digest, size);
+		row = xferprog_begin(p->prog, digest, size);
 		r = push_send(p, fd, &loc, digest, row, e);
 		if (r == 0)
-			xferprog_end(&p->prog, row);
+			xferprog_end(p->prog, row);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -235,7 +238,7 @@ static int push_blob(struct push *p, json_t *desc, struct error *e)
 	}
 	if (has == 1 || has == 2) {
 		what = has == 1 ? xstrdup("already exists") : xasprintf("mounted from %s", from);
-		xferprog_note(&p->prog, digest, what);
+		xferprog_note(p->prog, digest, what);
 		free(what);
 	}
 	if (has >= 0)
@@ -267,6 +270,67 @@ static int push_manifest(struct push *p, const char *data, size_t len, const cha
 	return r;
 }
 
+/* The layers of a manifest, shared by the worker threads. */
+struct push_jobs {
+	struct push *p;
+	json_t *layers;
+	pthread_mutex_t lock;
+	size_t next;
+	int failed;
+	struct error err; /* the first failure */
+};
+
+/* Takes layers until none is left or one failed, on a client of its own
+ * (a copy of the push with its own connection and token). */
+static void *push_worker(void *arg)
+{
+	struct push_jobs *j = arg;
+	struct push w = *j->p;
+	struct error e = {0};
+	size_t i;
+	int r;
+
+	reg_clone(&w.reg, &j->p->reg);
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		r = j->failed || i >= json_array_size(j->layers);
+		pthread_mutex_unlock(&j->lock);
+		if (r)
+			break;
+		r = push_blob(&w, json_array_get(j->layers, i), &e);
+		pthread_mutex_lock(&j->lock);
+		if (r < 0 && !j->failed)
+			j->err = e;
+		j->failed |= r < 0;
+		pthread_mutex_unlock(&j->lock);
+	}
+	reg_close(&w.reg);
+	http_thread_end();
+	return NULL;
+}
+
+/* The layers, PUSH_JOBS at a time (the config and the manifest follow). */
+static int push_layers(struct push *p, json_t *layers, struct error *e)
+{
+	struct push_jobs j = {.p = p, .layers = layers};
+	pthread_t t[PUSH_JOBS];
+	size_t n = 0;
+
+	pthread_mutex_init(&j.lock, NULL);
+	while (n < PUSH_JOBS && n < json_array_size(layers) &&
+	       pthread_create(&t[n], NULL, push_worker, &j) == 0)
+		n++;
+	if (n == 0 && json_array_size(layers)) /* no thread to be had: this one */
+		push_worker(&j);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	if (j.failed)
+		*e = j.err;
+	return j.failed ? -1 : 0;
+}
+
 static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e);
 
 /* The manifests of an index, each under its digest, before the index. */
@@ -290,8 +354,8 @@ static int push_children(struct push *p, json_t *m, struct error *e)
 static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e)
 {
 	char *path = store_blob_path(p->store, manifest), *data = NULL;
-	json_t *m = NULL, *d;
-	size_t len, i;
+	json_t *m = NULL;
+	size_t len;
 	int r = read_file(path, &data, &len, e);
 
 	free(path);
@@ -299,11 +363,8 @@ static int push_all(struct push *p, const char *manifest, const char *ref, struc
 		r = error_set(e, 0, "manifest %s is not JSON", manifest);
 	if (r == 0)
 		r = push_children(p, m, e);
-	json_array_foreach(json_object_get(m, "layers"), i, d)
-	{
-		if (r == 0)
-			r = push_blob(p, d, e);
-	}
+	if (r == 0)
+		r = push_layers(p, json_object_get(m, "layers"), e);
 	if (r == 0 && json_object_get(m, "config"))
 		r = push_blob(p, json_object_get(m, "config"), e);
 	if (r == 0) {
@@ -336,11 +397,13 @@ static int push_run(const char *blobs_dir, const char *rec, const char *manifest
 		    const char *dest, int tls_verify, struct error *e)
 {
 	struct push p = {.store = blobs_dir, .rec = rec};
+	struct xferprog prog;
 	struct regconf_list eps;
 	char *name, *ref;
 	int r = -1;
 
-	xferprog_init(&p.prog, NULL, NULL, "pushing", "pushed", isatty(2));
+	xferprog_init(&prog, NULL, NULL, "pushing", "pushed", isatty(2));
+	p.prog = &prog;
 	reg_split(dest, &name, &ref);
 	p.from = from ? push_from(from, name) : NULL;
 	/* mirrors are for pulling: push to the registry itself (the last) */
@@ -358,7 +421,7 @@ static int push_run(const char *blobs_dir, const char *rec, const char *manifest
 	free(p.from);
 	free(name);
 	free(ref);
-	xferprog_free(&p.prog);
+	xferprog_free(&prog);
 	return r < 0 ? error_wrap(e, "push %s", dest) : 0;
 }
 
