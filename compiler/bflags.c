@@ -220,8 +220,8 @@ void bflags_option(struct bflags *b, int opt, const char *arg)
 		break;
 	case BF_SQUASH:
 	case BF_SQUASH_ALL:
-		fatal("--%s: one-layer images are not supported yet",
-		      opt == BF_SQUASH ? "squash" : "squash-all");
+		b->squash = opt == BF_SQUASH ? 1 : 2;
+		break;
 	case BF_BUILD_CONTEXT:
 		fatal("--build-context %s: named contexts are not supported yet", arg);
 	default:

@@ -99,7 +99,7 @@ static void cli_usage(FILE *f)
 	      "      --metadata-file FILE    make writes buildx's build metadata (JSON) to FILE\n"
 	      "      --load                  make loads the image with docker (or podman)\n"
 	      "      --push                  make pushes the image to each -t NAME:TAG\n"
-	      "      --squash, --squash-all  one-layer images (podman): not supported yet\n"
+	      "      --squash, --squash-all  the new layers as one; every layer as one\n"
 	      "\n"
 	      "RUN:\n"
 	      "      --network MODE          default network of RUN: default, none or host\n"

@@ -108,8 +108,10 @@ like "$(grep ' pack ' "$T/out")" '"annotations":\{"manifest":\{"k":"v"\},"index"
 	"--annotation: by type (manifest by default)"
 dm --format docker ctx
 like "$(grep ' pack ' "$T/out")" '"format":"docker"' "--format docker: in the pack spec"
-bad "--squash (not supported yet)" "--squash: one-layer images are not supported yet" --squash
-bad "--squash-all (not supported yet)" "--squash-all: one-layer images are not supported yet" --squash-all
+dm --squash --compress gzip ctx
+like "$(grep ' pack ' "$T/out")" '"squash":\{"mode":"new","compress":"gzip"\}' "--squash: in the pack spec, with the layers' compression"
+dm --squash-all ctx
+like "$(grep ' pack ' "$T/out")" '"squash":\{"mode":"all","compress":"none"\}' "--squash-all likewise"
 bad "--build-context (not supported yet)" \
 	"--build-context base=docker-image://x: named contexts are not supported yet" \
 	--build-context base=docker-image://x
