@@ -167,14 +167,13 @@ struct step *disp_done(struct graph *g, struct step *st, struct step *kept)
 	return kept;
 }
 
-/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
- * first digits spread for graph_slot's table. */
-/* --call outline: what the build asks for is listed, not checked. */
 int step_no_grants(const struct graph *g)
 {
 	return g->hooks && g->hooks->no_grants;
 }
 
+/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
+ * first digits spread for graph_slot's table. */
 static void step_key(struct graph *g, struct step *st)
 {
 	unsigned long long n = g->nsteps + 1;
