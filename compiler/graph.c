@@ -173,6 +173,28 @@ static void graph_from_platform(struct graph *g, struct stage *s, char **env)
 			  e.msg);
 }
 
+/* --build-context NAME=docker-image://REF, as BuildKit's named contexts:
+ * a stage named NAME is the image REF (its instructions are not run);
+ * a FROM NAME that names no stage, REF. Returns 1 for the former. */
+static int graph_named_context(struct graph *g, struct stage *s)
+{
+	const char *ref = s->name ? bflags_context_image(&g->cli->bf, s->name) : NULL;
+	int own = ref != NULL;
+
+	for (int i = 0; !ref && i < s->index; i++)
+		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0)
+			return 0;
+	if (!ref && !(ref = bflags_context_image(&g->cli->bf, s->image)))
+		return 0;
+	free(s->image);
+	s->image = xstrdup(ref);
+	if (own)
+		s->ninstrs = 0;
+	if (!s->from->platform)
+		s->plat = g->tplat;
+	return 1;
+}
+
 /* FROM: expanded with the global ARGs only. */
 static void graph_from(struct graph *g, struct stage *s)
 {
@@ -190,6 +212,8 @@ static void graph_from(struct graph *g, struct stage *s)
 	for (size_t i = 0; i < n; i++)
 		free(env[i]);
 	free(env);
+	if (graph_named_context(g, s))
+		return;
 	/* a name resolves to a stage only if that stage came earlier */
 	for (int i = s->index - 1; i >= 0; i--) {
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0) {
@@ -503,7 +527,8 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 {
 	struct error e = {0};
 	struct store_image img = {0};
-	char *name = ref_normalize(ref, &e), *path;
+	const char *ctx = bflags_context_image(&g->cli->bf, ref);
+	char *name = ref_normalize(ctx ? ctx : ref, &e), *path;
 
 	if (!name)
 		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
@@ -816,7 +841,8 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 {
 	struct error e = {0};
 	struct store_image img = {0};
-	char *name = ref_normalize(ref, &e), *manifest = NULL;
+	const char *ctx = bflags_context_image(&g->cli->bf, ref); /* --build-context */
+	char *name = ref_normalize(ctx ? ctx : ref, &e), *manifest = NULL;
 	struct step *st;
 
 	if (!name)
