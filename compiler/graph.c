@@ -173,6 +173,12 @@ static void graph_from_platform(struct graph *g, struct stage *s, char **env)
 			  e.msg);
 }
 
+/* --call outline: no build.mk follows, so no word of pulling. */
+static int graph_outline(const struct graph *g)
+{
+	return g->hooks && g->hooks->no_grants;
+}
+
 /* --build-context NAME=docker-image://REF, as BuildKit's named contexts:
  * a stage named NAME is the image REF (its instructions are not run);
  * a FROM NAME that names no stage, REF. Returns 1 for the former. */
@@ -446,8 +452,10 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 	if (store_lookup(g->cli->store, name, &s->plat, &img, &e) < 0) {
 		if (e.code != ENOENT)
 			loc_fatal(&s->from->loc, "base image %s: %s", name, e.msg);
-		loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk pulls it", name,
-			 g->cli->store);
+		if (!graph_outline(g))
+			loc_warn(&s->from->loc,
+				 "image %s is not in the store %s: build.mk pulls it", name,
+				 g->cli->store);
 		graph_want_pull(g, name, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		if (!platform_is_host(&s->plat))
@@ -545,8 +553,9 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 	} else if (e.code == ENXIO) {
 		loc_fatal(&in->loc, "image %s: %s", name, e.msg);
 	} else {
-		loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it", name,
-			 g->cli->store);
+		if (!graph_outline(g))
+			loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it",
+				 name, g->cli->store);
 		graph_want_pull(g, name, 1, in);
 		strlist_take(&g->missing, path);
 	}

@@ -109,7 +109,8 @@ struct graph_hooks {
 	int no_keys;	/* nothing reads keys (--graph): steps get unique
 			 * placeholders instead of hashes */
 	int no_grants;	/* --call outline lists secrets, ssh ids and
-			 * entitlements: none is checked */
+			 * entitlements: none is checked, no missing
+			 * image warned about */
 };
 
 /* A slot of graph's key table: the key's first 16 hex digits as a number
