@@ -85,9 +85,14 @@ if [ -f "$SRCDIR/tests/lib/dockerd.sh" ] && . "$SRCDIR/tests/lib/dockerd.sh" && 
 	tag=df2make-flags-squash-$$
 	for f in squash all; do
 		build "$f.tar" "--$( [ $f = all ] && echo squash-all || echo squash)" -t "$tag:$f"
-		"$DOCKER" load -i "$f.tar" >/dev/null 2>&1
-		is "$("$DOCKER" run --rm --network=none "$tag:$f" 2>&1 | paste -sd' ')" "k again new" \
-			"docker runs the --$f image"
+		out=
+		for try in 1 2; do # again once: the shared daemon's other users may remove
+			# a base layer this image shares between its load and its run
+			"$DOCKER" load -i "$f.tar" >/dev/null 2>&1
+			out=$("$DOCKER" run --rm --network=none "$tag:$f" 2>&1 | paste -sd' ')
+			[ "$out" = "k again new" ] && break
+		done
+		is "$out" "k again new" "docker runs the --$f image"
 		"$DOCKER" rmi -f "$tag:$f" >/dev/null 2>&1
 	done
 else
