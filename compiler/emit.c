@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "emit.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
 #include "instr.h"
@@ -496,6 +497,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_pull_file(&pre, g, st->image);
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
+	fetch_prereqs(st, &pre);
 	buf_reset(&title);
 	mk_comment(&title, st->title);
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
@@ -867,6 +869,11 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 		buf_adds(em->out, ") ----\n");
 	}
 	emit_step(g, st, em->out, &em->inputs);
+	if (st->nfetch) {
+		if (!em->fetched)
+			em->fetched = json_object();
+		fetch_rules(st, em->out, em->fetched);
+	}
 	if (em->out->len <= (1 << 16))
 		return;
 	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
@@ -1030,4 +1037,5 @@ void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
 	emit_epilogue(gs, n, em->out, &em->inputs);
 	strlist_free(&em->inputs);
 	json_decref(em->seen);
+	json_decref(em->fetched);
 }

@@ -9,10 +9,12 @@
 #include "cli.h"
 #include "context.h"
 #include "error.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
 #include "instr.h"
 #include "key.h"
+#include "netsrc.h"
 #include "platform.h"
 #include "spec.h"
 #include "step.h"
@@ -162,6 +164,12 @@ static char *disp_title(struct disp *d, const struct instr *in)
 	disp_put_int(b, d->total);
 	buf_addn(b, "] ", 2);
 	buf_addn(b, text, strcspn(text, "\n"));
+	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
+		char *red = netsrc_redact_text(b->s);
+		char *r = arena_strdup(&d->g->arena, red);
+		free(red);
+		return r;
+	}
 	return arena_strndup(&d->g->arena, b->s, b->len);
 }
 
@@ -1160,12 +1168,6 @@ static void disp_run(struct disp *d, const struct instr *in)
 	buf_free(&hist);
 }
 
-static int disp_is_remote(const char *src)
-{
-	return startswith(src, "http://") || startswith(src, "https://") ||
-	       startswith(src, "git@") || startswith(src, "git://") || endswith(src, ".git");
-}
-
 /* Heredoc bodies are expanded as text: quotes in them stay. */
 static char *disp_expand_body(struct disp *d, const char *body, char **vars, const struct instr *in)
 {
@@ -1335,7 +1337,8 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 			   struct buf *hist)
 {
 	struct spec *sp = st->spec;
-	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc;
+	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc, *fa = sv_arr(sp);
+	char *sum = in->kind == I_ADD ? disp_opt(d, in->checksum, vars, in) : NULL;
 
 	for (size_t i = 0; i < in->nheredocs; i++) {
 		const struct heredoc *h = &in->heredocs[i];
@@ -1349,16 +1352,23 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 	}
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
-		sv_push(srcs, sv_str(sp, s));
-		buf_printf(hist, " %s", s);
-		if (!in->from && !(in->kind == I_ADD && disp_is_remote(s))) {
+		/* a URL or git source: a fetch step, written masked */
+		char *net =
+		    in->kind == I_ADD && !in->from ? fetch_source(st, sp, fa, i, s, sum, in) : NULL;
+		sv_push(srcs, sv_str(sp, net ? net : s));
+		buf_printf(hist, " %s", net ? net : s);
+		if (!in->from && !net) {
 			st->sum = 1;
 			disp_inputs(d, st, s, in);
 		}
+		free(net);
 		free(s);
 	}
+	free(sum);
 	sv_set(spec_root(sp), "srcs", srcs);
 	sv_set(spec_root(sp), "heredocs", docs);
+	if (st->nfetch)
+		sv_set(spec_root(sp), "fetch", fa);
 }
 
 static void disp_copy(struct disp *d, const struct instr *in)

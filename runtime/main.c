@@ -28,10 +28,10 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},	     {"base", op_base},	      {"cache-export", op_cache_export},
-    {"copy", op_copy},	     {"layer", op_layer},     {"pack", op_pack},
-    {"publish", op_publish}, {"resolve", op_resolve}, {"run", op_run},
-    {"sum", op_sum},	     {"workdir", op_workdir},
+    {"add", op_copy},  {"base", op_base},	{"cache-export", op_cache_export},
+    {"copy", op_copy}, {"fetch", op_fetch},	{"layer", op_layer},
+    {"pack", op_pack}, {"publish", op_publish}, {"resolve", op_resolve},
+    {"run", op_run},   {"sum", op_sum},		{"workdir", op_workdir},
 };
 
 static const struct {
@@ -64,7 +64,7 @@ static void usage(FILE *f)
 		"  clean                            remove the --state directory (make clean)\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish|cache-export KEY "
+		"  base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|publish|cache-export KEY "
 		"SPEC-JSON\n");
 }
 
