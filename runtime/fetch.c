@@ -134,8 +134,9 @@ static void fetch_conditional(const struct rt *rt, const char *key, struct http_
 }
 
 /* Writes KEY.http, then KEY.fetch only when it changed. */
-static int fetch_record(const struct rt *rt, const char *key, const struct http_resp *resp,
-			const char *digest, long long mtime, struct error *e)
+static int fetch_record(const struct rt *rt, const char *key, json_t *spec,
+			const struct http_resp *resp, const char *digest, long long mtime,
+			struct error *e)
 {
 	cleanup_free char *hp = rt_path(rt, key, ".http");
 	cleanup_free char *fp = rt_path(rt, key, ".fetch");
@@ -144,9 +145,13 @@ static int fetch_record(const struct rt *rt, const char *key, const struct http_
 	cleanup_free char *f = xasprintf(FETCH_MAGIC "%s\n%lld\n", digest, mtime);
 	int changed;
 
-	if (write_atomic(hp, h, strlen(h), 0644, e) < 0)
+	if (write_atomic(hp, h, strlen(h), 0644, e) < 0 ||
+	    write_if_changed(fp, f, strlen(f), &changed, e) < 0)
 		return -1;
-	return write_if_changed(fp, f, strlen(f), &changed, e);
+	/* silent when nothing changed: a no-op build prints no step */
+	if (changed)
+		rt_progress(rt, key, spec, "%s", digest);
+	return 0;
 }
 
 /* The GET itself, its body streamed into a store blob. */
@@ -199,8 +204,6 @@ static int fetch_http(const struct rt *rt, const char *key, json_t *spec, struct
 		return 0;
 	url = fetch_request_url(shown);
 	r = fetch_get(rt, key, url, have && !sum, &resp, digest, e);
-	if (r == 0 && resp.status / 100 == 2) /* silent when nothing changed */
-		rt_progress(rt, key, spec, "%s", "");
 	if (r == 0 && resp.status == 304 && have)
 		r = 0;
 	else if (r == 0 && resp.status / 100 != 2)
@@ -209,7 +212,8 @@ static int fetch_http(const struct rt *rt, const char *key, json_t *spec, struct
 		r = error_set(e, 0, "digest mismatch for %s: %s (expected: %s)", shown, digest,
 			      sum);
 	else if (r == 0)
-		r = fetch_record(rt, key, &resp, digest, fetch_http_time(resp.last_modified), e);
+		r = fetch_record(rt, key, spec, &resp, digest, fetch_http_time(resp.last_modified),
+				 e);
 	else
 		error_wrap(e, "fetch %s", shown);
 	http_resp_free(&resp);

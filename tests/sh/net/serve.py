@@ -14,6 +14,7 @@ import json
 import os
 import socketserver
 import sys
+import urllib.parse
 
 ROOT, LOG = sys.argv[1], sys.argv[2]
 
@@ -42,7 +43,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_GET(self):
-        name = self.path.split("?")[0].lstrip("/")
+        name = urllib.parse.unquote(self.path.split("?")[0]).lstrip("/")
         path = os.path.join(ROOT, name)
         meta_path = os.path.join(ROOT, ".meta", name.replace("/", "_"))
         meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}

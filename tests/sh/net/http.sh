@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# ADD https://...: BuildKit's file name, mode 0600, Last-Modified mtime,
+# --checksum, --chmod/--chown, --unpack, conditional re-checks that keep a
+# no-op build a no-op, error messages naming the URL and status, and URL
+# credentials that never reach build.mk, the plan or the state directory.
+. "$SRCDIR/tests/sh/net/lib.bash"
+
+W=$T/www
+mkdir -p "$W/.meta" "$W/dir"
+printf 'hello\n' >"$W/a.txt"
+echo '{"etag":"\"v1\"","last_modified":"Tue, 03 Mar 2020 10:00:00 GMT"}' >"$W/.meta/a.txt"
+printf 'plain' >"$W/plain.bin"
+printf 'cd body' >"$W/cd.bin"
+echo '{"disposition":"attachment; filename=\"other.txt\""}' >"$W/.meta/cd.bin"
+printf 'sp' >"$W/b c.txt"
+echo '{"redirect":"/a.txt"}' >"$W/.meta/moved"
+echo '{"status":500}' >"$W/.meta/boom"
+echo ctx >"$T/ctx/c.txt"
+mkdir -p "$T/tsrc/d" && echo in-tar >"$T/tsrc/d/f" && tar -C "$T/tsrc" -czf "$W/t.tgz" d
+python3 "$NET/serve.py" "$W" "$T/log" >"$T/port" &
+_pids+=($!)
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+P=$(cat "$T/port")
+U=http://127.0.0.1:$P
+sha() { sha256sum "$1" | cut -c1-12; }
+nreq() { wc -l <"$T/log"; }
+
+build "FROM scratch
+ADD $U/a.txt /x/
+ADD $U/plain.bin $U/cd.bin $U/b%20c.txt /y/
+ADD $U/a.txt /file
+ADD --chmod=755 --chown=12:34 $U/plain.bin /own/
+ADD $U/t.tgz /t/
+ADD --unpack=true $U/t.tgz /u/
+ADD $U/moved /m/
+COPY c.txt /c
+"
+is "$?" 0 "a Dockerfile of URL sources builds"
+is "$(files x y file own t u/d m)" "file f 600 0:0 1583229600 6 $(sha "$W/a.txt")
+m d 755 0:0 - 0 -
+m/moved f 600 0:0 1583229600 6 $(sha "$W/a.txt")
+own d 755 12:34 - 0 -
+own/plain.bin f 755 12:34 0 5 $(sha "$W/plain.bin")
+t d 755 0:0 - 0 -
+t/t.tgz f 600 0:0 0 $(wc -c <"$W/t.tgz") $(sha "$W/t.tgz")
+u/d d 755 0:0 - 0 -
+u/d/f f 644 0:0 $(stat -c %Y "$T/tsrc/d/f") 7 $(sha "$T/tsrc/d/f")
+x d 755 0:0 - 0 -
+x/a.txt f 600 0:0 1583229600 6 $(sha "$W/a.txt")
+y d 755 0:0 - 0 -
+y/b c.txt f 600 0:0 0 2 $(sha "$W/b c.txt")
+y/cd.bin f 600 0:0 0 7 $(sha "$W/cd.bin")
+y/plain.bin f 600 0:0 0 5 $(sha "$W/plain.bin")" \
+	"names from the URL path (decoded; not Content-Disposition), 0600, Last-Modified or 0 as mtime, --chmod/--chown, archives kept unless --unpack=true, redirects followed"
+
+like "$(cat "$T/log")" "GET /a.txt 200 plain" "the first build fetches"
+
+# no-op: the URLs are asked again (conditionally), nothing runs, nothing changes
+cp build.mk build.mk.1; cp image.tar image.tar.1; n0=$(nreq)
+mk
+is "$?:$(steps)" "0:" "second make: 0 steps run"
+check "build.mk unchanged" cmp -s build.mk build.mk.1
+check "image.tar unchanged" cmp -s image.tar image.tar.1
+like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /a.txt 304 cond" \
+	"the re-check is conditional (If-None-Match) and answered 304"
+
+# the content behind a URL changes: its ADD and every step after it rerun
+printf 'plain v2' >"$W/plain.bin"
+mk
+is "$?:$(steps)" "0:[internal] fetch $U/plain.bin sha256:$(sha256sum "$W/plain.bin" | cut -c1-64)
+[stage-0 3/9] ADD $U/plain.bin $U/cd.bin $U/b%20c.txt /y/
+[stage-0 4/9] ADD $U/a.txt /file
+[stage-0 5/9] ADD --chmod=755 --chown=12:34 $U/plain.bin /own/
+[stage-0 6/9] ADD $U/t.tgz /t/
+[stage-0 7/9] ADD --unpack=true $U/t.tgz /u/
+[stage-0 8/9] ADD $U/moved /m/
+[stage-0 9/9] COPY c.txt /c" "changed content behind a URL: its ADD and every later step run again"
+is "$(files y/plain.bin own/plain.bin)" "own/plain.bin f 755 12:34 0 8 $(sha "$W/plain.bin")
+y/plain.bin f 600 0:0 0 8 $(sha "$W/plain.bin")" "the image has the new bytes"
+cmp -s build.mk build.mk.1
+is "$?" 0 "build.mk is not rewritten for new content"
+
+# a new ETag with a new Last-Modified: the file's mtime follows
+printf 'hello v2\n' >"$W/a.txt"
+echo '{"etag":"\"v2\"","last_modified":"Wed, 04 Mar 2020 10:00:00 GMT"}' >"$W/.meta/a.txt"
+mk
+is "$?:$(files x/a.txt)" "0:x/a.txt f 600 0:0 1583316000 9 $(sha "$W/a.txt")" "new ETag: fetched again, new mtime"
+
+# --checksum: verified; once its blob is stored the URL is not asked again
+good=$(sha256sum "$W/plain.bin" | cut -c1-64)
+build "FROM scratch
+ADD --checksum=sha256:$good $U/plain.bin /p
+"
+is "$?:$(files p)" "0:p f 600 0:0 0 8 $(sha "$W/plain.bin")" "--checksum that matches"
+n0=$(nreq)
+mk
+is "$?:$(nreq)" "0:$n0" "--checksum with the blob in the store: no request at all"
+bad=$(printf '%064d' 0)
+build "FROM scratch
+ADD --checksum=sha256:$bad $U/a.txt /p
+"
+is "$?" 2 "--checksum mismatch fails make"
+is "$(grep df2make-runtime "$T/out")" "df2make-runtime: Dockerfile:2: ADD step: digest mismatch for $U/a.txt: sha256:$(sha256sum "$W/a.txt" | cut -c1-64) (expected: sha256:$bad)" \
+	"... with a message naming the URL and both digests"
+build "FROM scratch
+ADD --checksum=md5:00 $U/a.txt /p
+"
+like "$?:$(cat "$T/cerr")" "^1:.*Dockerfile:2.*unsupported digest algorithm" "--checksum with another algorithm: compile error"
+
+# failures: the URL and the HTTP status (or transport error), not a make riddle
+for case in "missing 404" "boom 500"; do
+	set -- $case
+	build "FROM scratch
+ADD $U/$1 /f
+"
+	is "$?:$(grep df2make-runtime "$T/out")" "2:df2make-runtime: Dockerfile:2: ADD step: $U/$1: invalid response status $2" \
+		"HTTP $2: the step fails naming the URL and the status"
+done
+dead=$(free_port)
+build "FROM scratch
+ADD http://127.0.0.1:$dead/x /f
+"
+like "$?:$(grep df2make-runtime "$T/out")" \
+	"^2:df2make-runtime: Dockerfile:2: ADD step: fetch http://127.0.0.1:$dead/x: GET http://127.0.0.1:$dead/x: (Couldn't connect|Could not connect)" \
+	"connection refused: the step fails naming the URL and the transport error"
+check "a failed fetch leaves no KEY.fetch" [ -z "$(grep -l "$dead" .df2make/*.fetch 2>/dev/null)" ]
+
+# credentials in a URL: masked (BuildKit's xxxxx) in everything written
+rm -rf .df2make
+build "FROM scratch
+ADD http://user:s3cr3t@127.0.0.1:$P/a.txt /cred/
+"
+st=$?
+"$DF2MAKE" --plan ctx >plan.yaml 2>/dev/null
+like "$(grep -c 'xxxxx:xxxxx@127.0.0.1' build.mk)" "^[1-9]" "build.mk shows the URL masked"
+is "$(grep -rl s3cr3t build.mk plan.yaml .df2make "$T/out" image.tar 2>/dev/null)" "" \
+	"the password is in none of build.mk, the plan, the state dir, make's output, the image"
+is "$st:$(tail -1 "$T/log" | cut -d' ' -f1-3,5)" "0:GET /a.txt 200 -" "the fetch sends no credentials (build.mk holds none)"
+done_testing
