@@ -106,15 +106,17 @@ static void git_slurp(int fd, struct buf *b)
 		buf_addn(b, tmp, (size_t)n);
 }
 
-/* The last non-empty line of git's stderr, for the message. */
-static const char *git_last_line(struct buf *err)
+/* git's stderr on one line ("; " between its lines), for the message. */
+static char *git_errors(struct buf *err)
 {
-	char *s = err->s ? err->s : (char *)"";
-	size_t n = strlen(s);
+	struct buf b = {0};
+	char *save = NULL;
 
-	while (n && s[n - 1] == '\n')
-		s[--n] = '\0';
-	return strrchr(s, '\n') ? strrchr(s, '\n') + 1 : s;
+	for (char *l = strtok_r(err->s ? err->s : (char[]){""}, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		if (*l && b.len < 1000)
+			buf_printf(&b, "%s%s", b.len ? "; " : "", l);
+	return b.s ? buf_steal(&b) : xstrdup("(no message)");
 }
 
 /* Runs git (safe options, then args) in dir; out gets its stdout. A
@@ -160,9 +162,9 @@ static int git_run(const struct gitsrc *g, const char *dir, const char *const *a
 		return 0;
 	git_slurp(efd, &err);
 	{
-		char *msg = netsrc_redact_text(git_last_line(&err));
+		cleanup_free char *all = git_errors(&err);
+		cleanup_free char *msg = netsrc_redact_text(all);
 		error_set(e, 0, "%s: git %s failed: %s", g->shown, args[0], msg);
-		free(msg);
 	}
 	buf_free(&err);
 	return -1;
@@ -258,10 +260,12 @@ static int git_clone(const struct gitsrc *g, const char *co, const char *commit,
 		    (const char *const[]){"fetch", "-q", "--depth=1", "--no-tags", "--", g->url,
 					  want, NULL},
 		    NULL, e) < 0) {
-		/* a server that refuses a commit id as "want": fetch it all */
-		if (!git_is_commit(want) ||
-		    git_run(g, co, (const char *const[]){"fetch", "-q", "--", g->url, NULL}, NULL,
-			    e) < 0)
+		/* no shallow fetch (the dumb http protocol, a server that
+		 * refuses a commit id as "want"): fetch the history */
+		const char *all[] = {"fetch", "-q",   "--no-tags",
+				     "--",    g->url, git_is_commit(want) ? NULL : want,
+				     NULL};
+		if (git_run(g, co, all, NULL, e) < 0)
 			return -1;
 	}
 	return git_run(g, co, (const char *const[]){"checkout", "-q", commit, NULL}, NULL, e);
