@@ -21,6 +21,7 @@
 #include "input.h"
 #include "ignore.h"
 #include "match.h"
+#include "netsrc.h"
 #include "rt.h"
 #include "snapshot.h"
 #include "user.h"
@@ -40,12 +41,10 @@ static char *abs_dest(const char *dest, const char *workdir)
 	return out;
 }
 
-/* URL and git sources (BuildKit's ADD detection). */
+/* URL and git sources (BuildKit's ADD detection, lib/netsrc.c). */
 static int is_remote(const char *s)
 {
-	return startswith(s, "http://") || startswith(s, "https://") || startswith(s, "git@") ||
-	       startswith(s, "git://") || startswith(s, "ssh://") ||
-	       ((strstr(s, "://") != NULL) && (endswith(s, ".git") || strstr(s, ".git#")));
+	return netsrc_kind(s) != NETSRC_LOCAL;
 }
 
 static const char *str_field(json_t *spec, const char *k)

@@ -125,6 +125,14 @@ like "$?:$(grep df2make-runtime "$T/out")" \
 	"connection refused: the step fails naming the URL and the transport error"
 check "a failed fetch leaves no KEY.fetch" [ -z "$(grep -l "$dead" .df2make/*.fetch 2>/dev/null)" ]
 
+# a context file and a URL in one ADD: both copied; the context file is summed
+build "FROM scratch
+ADD c.txt $U/plain.bin /mix/
+"
+is "$?:$(files mix | cut -d' ' -f1,3)" "0:mix 755
+mix/c.txt 644
+mix/plain.bin 600" "ADD of a context file and a URL together"
+
 # credentials in a URL: masked (BuildKit's xxxxx) in everything written
 rm -rf .df2make
 build "FROM scratch
