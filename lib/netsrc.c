@@ -328,8 +328,12 @@ int netsrc_loopback(const char *url)
 		h = strchr(url, '@') + 1;
 	else if (netsrc_userinfo(url, &at))
 		h = at + 1;
-	return (strncmp(h, "localhost", 9) == 0 && strchr(":/", h[9])) ||
-	       strncmp(h, "127.", 4) == 0 || strncmp(h, "[::1]", 5) == 0;
+	size_t n = strcspn(h, ":/?#");
+
+	/* 127.0.0.0/8 by its digits: "127.example.com" is not loopback */
+	return (n == 9 && strncmp(h, "localhost", 9) == 0) ||
+	       (n >= 7 && strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") == n) ||
+	       strncmp(h, "[::1]", 5) == 0;
 }
 
 char *netsrc_redact_text(const char *text)

@@ -133,6 +133,33 @@ is "$?:$(files mix | cut -d' ' -f1,3)" "0:mix 755
 mix/c.txt 644
 mix/plain.bin 600" "ADD of a context file and a URL together"
 
+# the same Dockerfile through docker build (BuildKit): the same files.
+# Its daemon fetches from the host's network, so 127.0.0.1 is ours. Not
+# --chmod: docker 20.10's BuildKit leaves a URL's file 0600 with it, the
+# current BuildKit source applies it (CopyInfo.Mode), as df2make does.
+cmp_df="FROM scratch
+ADD $U/a.txt $U/cd.bin $U/b%20c.txt /x/
+ADD $U/plain.bin /file
+ADD --chown=12:34 $U/plain.bin /own/
+ADD $U/t.tgz /t/
+"
+build "$cmp_df"
+ours=$(files x file own t)
+. "$SRCDIR/tests/lib/dockerd.sh"
+if dockerd_up >/dev/null 2>&1; then
+	printf '%s' "$cmp_df" >ctx/Dockerfile
+	if timeout 300 $DOCKER build -q --network=host -t df2make-addnet-cmp ctx >"$T/dout" 2>&1 &&
+		$DOCKER save df2make-addnet-cmp -o "$T/docker.tar" 2>>"$T/dout"; then
+		is "$(python3 "$NET/imgls.py" "$T/docker.tar" x file own t)" "$ours" \
+			"docker build makes the same files (names, modes, owners, mtimes, bytes)"
+		$DOCKER rmi -f df2make-addnet-cmp >/dev/null 2>&1
+	else
+		not_ok "docker build of the URL Dockerfile"; sed 's/^/#   /' "$T/dout" | tail -5
+	fi
+else
+	skip "docker build makes the same files" "no docker daemon: ${DOCKERD_ERROR:-}"
+fi
+
 # credentials in a URL: masked (BuildKit's xxxxx) in everything written
 rm -rf .df2make
 build "FROM scratch
