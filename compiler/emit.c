@@ -957,6 +957,8 @@ void emit_finish(struct emitter *em, struct graph *g)
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
 	emit_epilogue(&g, 1, em->out, &em->inputs);
 	strlist_free(&em->inputs);
+	json_decref(em->fetched);
+	em->fetched = NULL;
 }
 
 static int graph_has_str(const struct strlist *l, const char *s)
