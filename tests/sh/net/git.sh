@@ -33,10 +33,17 @@ H=http://127.0.0.1:$(cat "$T/port")/repo.git
 echo ctx >ctx/c.txt
 
 # a user's git config must not apply (an insteadOf would fetch another repo)
-mkdir -p "$T/home"
-printf '[url "git://127.0.0.1:1/"]\n\tinsteadOf = git://127.0.0.1:%s/\n' "$GP" >"$T/home/.gitconfig"
+# nor hooks named by it or by git's environment (git -c passes
+# GIT_CONFIG_PARAMETERS down)
+mkdir -p "$T/home" "$T/hooks"
+printf '[url "git://127.0.0.1:1/"]\n\tinsteadOf = git://127.0.0.1:%s/\n[core]\n\thooksPath = %s\n' \
+	"$GP" "$T/hooks" >"$T/home/.gitconfig"
+for h in post-checkout reference-transaction post-index-change; do
+	printf '#!/bin/sh\ntouch %s/hooked-%s\n' "$T" "$h" >"$T/hooks/$h"
+	chmod 755 "$T/hooks/$h"
+done
 
-HOME=$T/home GIT_DIR=$T/nowhere build "FROM scratch
+HOME=$T/home GIT_DIR=$T/nowhere GIT_CONFIG_PARAMETERS="'core.hookspath'='$T/hooks'" build "FROM scratch
 ADD $G /r
 ADD $H#main:sub /s/
 ADD $G#v1 /t
@@ -44,6 +51,7 @@ ADD --keep-git-dir=true $G#main /k
 COPY c.txt /c
 "
 is "$?" 0 "git sources build (git:// and dumb http; user's ~/.gitconfig and GIT_DIR ignored)"
+is "$(ls "$T" | grep hooked)" "" "no hook ran (user's core.hooksPath, GIT_CONFIG_PARAMETERS)"
 is "$(files r s t | awk '$5 != "-" { $5 = "MTIME" } { print }')" "r d 755 0:0 - 0 -
 r/etclink l 777 0:0 MTIME 0 /etc
 r/pw l 777 0:0 MTIME 0 /etc/passwd
