@@ -63,8 +63,11 @@ static void fetch_git_spec(struct spec *sp, struct sv *o, const char *src, const
 	netsrc_git_free(&g);
 }
 
-/* Keys, titles and JSON of a new fetch step of st. */
-static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *shown)
+/* Keys, titles and JSON of a new fetch step of st. A URL with
+ * credentials gets "auth": where the fetch finds them when make runs
+ * (the Dockerfile's line; outside the key: paths are not content). */
+static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *shown, const char *src,
+			       const struct instr *in, const char *dockerfile)
 {
 	struct fetch *f;
 	struct buf b = {0};
@@ -73,6 +76,11 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 	f = &st->fetch[st->nfetch++];
 	memset(f, 0, sizeof(*f));
 	key_spec(NULL, spec_root(fs), NULL, f->key);
+	if (netsrc_has_secret(src) && dockerfile) {
+		struct sv *auth = sv_set(spec_root(fs), "auth", sv_obj(fs));
+		sv_set_str(fs, auth, "dockerfile", dockerfile);
+		sv_set(auth, "line", sv_int(fs, in->loc.line));
+	}
 	f->title = xasprintf("[internal] fetch %s", shown);
 	sv_set_str(fs, spec_root(fs), "title", f->title);
 	sv_move_last(spec_root(fs), "title");
@@ -82,7 +90,7 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 }
 
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in)
+		   const char *checksum, const struct instr *in, const char *dockerfile)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
@@ -105,7 +113,7 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 	} else {
 		fetch_git_spec(fs, o, src, checksum, in);
 	}
-	f = fetch_new(st, fs, shown);
+	f = fetch_new(st, fs, shown, src, in, dockerfile);
 	ent = sv_push(fa, sv_obj(sp));
 	sv_set(ent, "src", sv_int(sp, (long long)idx));
 	sv_set_str(sp, ent, "key", f->key);

@@ -1353,8 +1353,9 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
 		/* a URL or git source: a fetch step, written masked */
-		char *net =
-		    in->kind == I_ADD && !in->from ? fetch_source(st, sp, fa, i, s, sum, in) : NULL;
+		char *net = in->kind == I_ADD && !in->from
+				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli->dockerfile)
+				: NULL;
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);
 		if (!in->from && !net) {

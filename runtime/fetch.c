@@ -5,11 +5,13 @@
  *   STATE/KEY.http   "df2make-http 1\nETAG\nLAST-MODIFIED\n": the
  *                    validators of the conditional GET
  * The bytes are a blob of the store, named by their digest. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,17 +109,68 @@ static int fetch_sink(void *ctx, const void *p, size_t n)
 	return blob_write(w, p, n, &e) < 0 ? -1 : 0;
 }
 
-/* The URL to ask: a masked user name/password is dropped (build.mk
- * holds none, docs/copy.md). */
-char *fetch_request_url(const char *url)
+/* The end of the authority of a scheme:// URL (after "://host"). */
+static const char *fetch_authority_end(const char *url)
 {
-	const char *s = strstr(url, "://"), *at;
-	size_t host = s ? strcspn(s + 3, "/?#") : 0;
+	const char *s = strstr(url, "://");
 
-	at = s ? memchr(s + 3, '@', host) : NULL;
-	if (!at || (!startswith(s + 3, "xxxxx") && s[3] != ':'))
-		return xstrdup(url);
-	return xasprintf("%.*s%s", (int)(s + 3 - url), url, at + 1);
+	return s ? s + 3 + strcspn(s + 3, "/?#") : url;
+}
+
+/* The user name and password the Dockerfile wrote in the first URL on
+ * or after the instruction's line whose masked form has shown's scheme,
+ * mask and host (a URL's path may hold variables; its credentials must
+ * not: they would be the variable's name). */
+static char *fetch_find_userinfo(const char *text, long line, const char *shown, struct error *e)
+{
+	size_t plen = (size_t)(fetch_authority_end(shown) - shown);
+	const char *p = text;
+
+	for (long l = 1; l < line && p; l++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	for (const char *s = p ? strstr(p, "://") : NULL; s; s = strstr(s + 3, "://")) {
+		const char *w = s, *end = fetch_authority_end(s);
+		while (w > text && (isalnum((unsigned char)w[-1]) || w[-1] == '+'))
+			w--;
+		cleanup_free char *word = xstrndup(w, (size_t)(end - w));
+		cleanup_free char *masked = netsrc_redact(word);
+		const char *at = strrchr(word, '@');
+		if (strlen(masked) != plen || strncmp(masked, shown, plen) != 0 || !at)
+			continue;
+		if (memchr(word, '$', (size_t)(at - word))) {
+			error_set(
+			    e, 0,
+			    "%s: credentials from a variable are not passed on (docs/copy.md)",
+			    shown);
+			return NULL;
+		}
+		return xstrndup(strstr(word, "://") + 3, (size_t)(at - strstr(word, "://") - 3));
+	}
+	error_set(e, 0, "%s: its credentials are no longer in the Dockerfile (run df2make again)",
+		  shown);
+	return NULL;
+}
+
+char *fetch_url(json_t *spec, const char *shown, struct error *e)
+{
+	json_t *auth = json_object_get(spec, "auth");
+	const char *df = json_string_value(json_object_get(auth, "dockerfile"));
+	const char *s = strstr(shown, "://"), *at;
+	cleanup_free char *text = NULL, *user = NULL;
+	size_t len;
+
+	at = s ? memchr(s + 3, '@', (size_t)(fetch_authority_end(shown) - s - 3)) : NULL;
+	if (!at || strncasecmp(shown, "ssh://", 6) == 0) /* ssh user names are not masked */
+		return xstrdup(shown);
+	if (!df) /* a spec not from df2make: no credentials */
+		return xasprintf("%.*s%s", (int)(s + 3 - shown), shown, at + 1);
+	if (input_read(df, INPUT_MAX, &text, &len, e) < 0) {
+		error_wrap(e, "%s: read its credentials", shown);
+		return NULL;
+	}
+	user = fetch_find_userinfo(text, (long)json_integer_value(json_object_get(auth, "line")),
+				   shown, e);
+	return user ? xasprintf("%.*s%s%s", (int)(s + 3 - shown), shown, user, at) : NULL;
 }
 
 /* Validators of the last answer, sent back so the server may say 304. */
@@ -168,6 +221,10 @@ static int fetch_get(const struct rt *rt, const char *key, const char *url, int 
 		fetch_conditional(rt, key, &req);
 	r = http_do(&req, resp, e);
 	http_req_free(&req);
+	if (r < 0) { /* libcurl's messages name the URL it was given: credentials too */
+		cleanup_free char *m = netsrc_redact_text(e->msg);
+		snprintf(e->msg, sizeof(e->msg), "%s", m);
+	}
 	if (r == 0 && resp->status / 100 != 2) {
 		blob_abort(&w);
 		return 0; /* the caller judges the status */
@@ -202,7 +259,8 @@ static int fetch_http(const struct rt *rt, const char *key, json_t *spec, struct
 	/* pinned by --checksum and stored: nothing to ask */
 	if (have && sum && strcmp(sum, old.digest) == 0)
 		return 0;
-	url = fetch_request_url(shown);
+	if (!(url = fetch_url(spec, shown, e)))
+		return -1;
 	r = fetch_get(rt, key, url, have && !sum, &resp, digest, e);
 	if (r == 0 && resp.status == 304 && have)
 		r = 0;

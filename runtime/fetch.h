@@ -12,9 +12,11 @@ struct rt;
 
 /* Git sources (gitsrc.c): resolves the ref, clones when it moved. */
 int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct error *e);
-/* The URL to contact: a masked user name/password (build.mk holds no
- * credentials) is dropped; malloc'd. */
-char *fetch_request_url(const char *url);
+/* The URL to contact for a fetch spec whose masked URL is shown: with
+ * the credentials the Dockerfile wrote (spec "auth": its path and the
+ * instruction's line), read now; they are kept in memory only. NULL with
+ * e set when they cannot be found. malloc'd. */
+char *fetch_url(json_t *spec, const char *shown, struct error *e);
 /* The ADD spec's "fetch" entry ent, as a source for the copy engine:
  * *dir (a directory) and *rel (the path in it: the URL's file name, or "."
  * for a git tree). A URL's file is made under STATE/STEP/net-N/ with

@@ -368,7 +368,8 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 				 "%s: DF2MAKE_LOOPBACK_ONLY is set: only loopback hosts are "
 				 "contacted",
 				 g.shown);
-	g.url = fetch_request_url(g.shown);
+	if (!(g.url = fetch_url(spec, g.shown, e)))
+		return -1;
 	r = git_resolve(&g, commit, e);
 	if (r == 0 && g.checksum && !startswith(commit, g.checksum))
 		r = error_set(e, 0, "expected checksum to match %s, got %s", g.checksum, commit);

@@ -203,8 +203,12 @@ int http_loopback(const char *host)
  * machine, whatever a Dockerfile names. */
 static int http_allowed(const char *url, struct error *e)
 {
-	const char *h = strstr(url, "://");
+	const char *h = strstr(url, "://"), *at;
 
+	/* the host is after the userinfo (ADD's https://user:pass@host) */
+	at = h ? memchr(h + 3, '@', strcspn(h + 3, "/?#")) : NULL;
+	if (at)
+		h = at - 2;
 	if (!getenv("DF2MAKE_LOOPBACK_ONLY") || (h && http_loopback(h + 3)))
 		return 0;
 	return error_set(

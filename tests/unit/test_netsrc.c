@@ -95,7 +95,8 @@ static void git(void)
 	TAP_OK(netsrc_git_parse("git@h:org/r.git#main", &g, &e) == 0, "scp-style");
 	TAP_STREQ(g.remote, "git@h:org/r.git", "scp-style remote");
 	netsrc_git_free(&g);
-	TAP_OK(netsrc_loopback("git://127.0.0.1:9/r") && netsrc_loopback("http://u:p@localhost/x") &&
+	TAP_OK(netsrc_loopback("git://127.0.0.1:9/r") &&
+		   netsrc_loopback("http://u:p@localhost/x") &&
 		   !netsrc_loopback("https://127.example/x") && !netsrc_loopback("git@h:r"),
 	       "loopback hosts");
 }

@@ -160,15 +160,34 @@ else
 	skip "docker build makes the same files" "no docker daemon: ${DOCKERD_ERROR:-}"
 fi
 
-# credentials in a URL: masked (BuildKit's xxxxx) in everything written
+# credentials in a URL: masked (BuildKit's xxxxx) in everything written;
+# the fetch reads them from the Dockerfile when make runs
+printf 'private\n' >"$W/private.txt"
+echo '{"auth":"user:s3cr3t"}' >"$W/.meta/private.txt"
 rm -rf .df2make
 build "FROM scratch
-ADD http://user:s3cr3t@127.0.0.1:$P/a.txt /cred/
+ADD http://user:s3cr3t@127.0.0.1:$P/private.txt \\
+    /cred/
 "
 st=$?
 "$DF2MAKE" --plan ctx >plan.yaml 2>/dev/null
+is "$st:$(files cred/private.txt | cut -d' ' -f1-4)" "0:cred/private.txt f 600 0:0" \
+	"a URL with credentials: fetched with them (a server that asks for them)"
 like "$(grep -c 'xxxxx:xxxxx@127.0.0.1' build.mk)" "^[1-9]" "build.mk shows the URL masked"
-is "$(grep -rl s3cr3t build.mk plan.yaml .df2make "$T/out" image.tar 2>/dev/null)" "" \
-	"the password is in none of build.mk, the plan, the state dir, make's output, the image"
-is "$st:$(tail -1 "$T/log" | cut -d' ' -f1-3,5)" "0:GET /a.txt 200 -" "the fetch sends no credentials (build.mk holds none)"
+b64=$(printf user:s3cr3t | base64)
+is "$(grep -rlE "s3cr3t|$b64" build.mk plan.yaml .df2make "$T/out" image.tar 2>/dev/null)" "" \
+	"the password (and its base64) is in none of build.mk, the plan, the state dir, make's output, the image"
+like "$(grep private "$T/log" | tail -1)" "^GET /private.txt 200 plain Basic $b64\$" \
+	"the request carried them as Basic auth"
+sed -i 's/s3cr3t/wrong/' ctx/Dockerfile
+"$DF2MAKE" ctx >build.mk 2>/dev/null
+rm -f .df2make/*.fetch
+mk
+is "$?:$(grep df2make-runtime "$T/out")" "2:df2make-runtime: Dockerfile:2: ADD step: http://xxxxx:xxxxx@127.0.0.1:$P/private.txt: invalid response status 401" \
+	"wrong credentials: 401 named, the URL masked"
+printf 'ARG PW=s3cr3t\nFROM scratch\nADD http://user:${PW}@127.0.0.1:%s/private.txt /c/\n' "$P" >ctx/Dockerfile
+"$DF2MAKE" ctx >build.mk 2>/dev/null
+mk
+is "$?:$(grep df2make-runtime "$T/out")" "2:df2make-runtime: Dockerfile:3: ADD step: http://xxxxx:xxxxx@127.0.0.1:$P/private.txt: credentials from a variable are not passed on (docs/copy.md)" \
+	"credentials from an ARG: refused with a clear message (never written down)"
 done_testing

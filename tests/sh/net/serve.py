@@ -3,12 +3,13 @@
 Serves the files under ROOT. A file's behaviour is read from ROOT/.meta/NAME
 (JSON, optional): {"etag": "...", "last_modified": "HTTP-date",
 "disposition": "attachment; filename=...", "status": 500,
-"redirect": "/other"}. ETag and Last-Modified are sent only when given, and
+"redirect": "/other", "auth": "USER:PASS"}. ETag and Last-Modified are sent only when given, and
 If-None-Match / If-Modified-Since are honoured with 304 exactly as given
 (the test changes the file and its meta to simulate an update). Missing
 files are 404. Every request is logged to LOG as
 "METHOD PATH STATUS AUTH" (AUTH: the Authorization header, or -), so a
 test can count requests and see which were conditional. Prints the port."""
+import base64
 import http.server
 import json
 import os
@@ -47,6 +48,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = os.path.join(ROOT, name)
         meta_path = os.path.join(ROOT, ".meta", name.replace("/", "_"))
         meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
+        if "auth" in meta:
+            want = "Basic " + base64.b64encode(meta["auth"].encode()).decode()
+            if self.headers.get("Authorization") != want:
+                return self.reply(401, {"WWW-Authenticate": 'Basic realm="t"'}, b"who?\n")
         if "redirect" in meta:
             return self.reply(302, {"Location": meta["redirect"]})
         if "status" in meta:
