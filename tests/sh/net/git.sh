@@ -43,6 +43,7 @@ for h in post-checkout reference-transaction post-index-change; do
 	chmod 755 "$T/hooks/$h"
 done
 
+t0=$(date +%s)
 HOME=$T/home GIT_DIR=$T/nowhere GIT_CONFIG_PARAMETERS="'core.hookspath'='$T/hooks'" build "FROM scratch
 ADD $G /r
 ADD $H#main:sub /s/
@@ -52,6 +53,9 @@ COPY c.txt /c
 "
 is "$?" 0 "git sources build (git:// and dumb http; user's ~/.gitconfig and GIT_DIR ignored)"
 is "$(ls "$T" | grep hooked)" "" "no hook ran (user's core.hooksPath, GIT_CONFIG_PARAMETERS)"
+mt=$(files r/run.sh | cut -d' ' -f5)
+check "files have the checkout's time as mtime (BuildKit's mtime=checkout)" \
+	[ "$mt" -ge "$t0" ] && [ "$mt" -le "$(date +%s)" ]
 is "$(files r s t | awk '$5 != "-" { $5 = "MTIME" } { print }')" "r d 755 0:0 - 0 -
 r/etclink l 777 0:0 MTIME 0 /etc
 r/pw l 777 0:0 MTIME 0 /etc/passwd

@@ -128,10 +128,12 @@ check "a failed fetch leaves no KEY.fetch" [ -z "$(grep -l "$dead" .df2make/*.fe
 # a context file and a URL in one ADD: both copied; the context file is summed
 build "FROM scratch
 ADD c.txt $U/plain.bin /mix/
+ADD $U/a.txt /mix
 "
 is "$?:$(files mix | cut -d' ' -f1,3)" "0:mix 755
+mix/a.txt 600
 mix/c.txt 644
-mix/plain.bin 600" "ADD of a context file and a URL together"
+mix/plain.bin 600" "ADD of a context file and a URL together; a URL into an existing directory"
 
 # the same Dockerfile through docker build (BuildKit): the same files.
 # Its daemon fetches from the host's network, so 127.0.0.1 is ours. Not
