@@ -176,6 +176,8 @@ st=$?
 is "$st:$(files cred/private.txt | cut -d' ' -f1-4)" "0:cred/private.txt f 600 0:0" \
 	"a URL with credentials: fetched with them (a server that asks for them)"
 like "$(grep -c 'xxxxx:xxxxx@127.0.0.1' build.mk)" "^[1-9]" "build.mk shows the URL masked"
+fkey=$(sed -n 's/^$(STATE)\/\([0-9a-f]*\)\.fetch: .*/\1/p' build.mk)
+like "$(grep -A1 '^    fetch:' plan.yaml)" "key: '?$fkey'?" "the plan names the fetch step build.mk has"
 b64=$(printf user:s3cr3t | base64)
 is "$(grep -rlE "s3cr3t|$b64" build.mk plan.yaml .df2make "$T/out" image.tar 2>/dev/null)" "" \
 	"the password (and its base64) is in none of build.mk, the plan, the state dir, make's output, the image"
