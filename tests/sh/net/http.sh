@@ -95,6 +95,9 @@ is "$?:$(files p)" "0:p f 600 0:0 0 8 $(sha "$W/plain.bin")" "--checksum that ma
 n0=$(nreq)
 mk
 is "$?:$(nreq)" "0:$n0" "--checksum with the blob in the store: no request at all"
+"$DF2MAKE_RUNTIME_BIN" --store "$DF2MAKE_STORE" --state .df2make gc >/dev/null 2>&1
+mk
+is "$?:$(nreq)" "0:$n0" "gc --state keeps the fetched blob (still no request)"
 bad=$(printf '%064d' 0)
 build "FROM scratch
 ADD --checksum=sha256:$bad $U/a.txt /p
