@@ -42,33 +42,14 @@ struct gitsrc {
 	int keep;
 };
 
-/* Options before every git command: config that cannot run code. */
-static const char *const git_safe[] = {
-    "git",
-    "-c",
-    "core.hooksPath=/dev/null",
-    "-c",
-    "core.fsmonitor=false",
-    "-c",
-    "protocol.allow=never",
-    "-c",
-    "protocol.https.allow=always",
-    "-c",
-    "protocol.http.allow=always",
-    "-c",
-    "protocol.git.allow=always",
-    "-c",
-    "protocol.ssh.allow=always",
-    "-c",
-    "credential.helper=",
-    "-c",
-    "init.defaultBranch=master",
-    "-c",
-    "advice.detachedHead=false",
-    "-c",
-    "core.symlinks=true",
-    "-c",
-    "gc.auto=0",
+/* Config given to every git command (-c): nothing that can run code,
+ * only the network transports, no prompt, no stalled transfer. */
+static const char *const git_config[] = {
+    "core.hooksPath=/dev/null",	   "core.fsmonitor=false",	 "protocol.allow=never",
+    "protocol.https.allow=always", "protocol.http.allow=always", "protocol.git.allow=always",
+    "protocol.ssh.allow=always",   "credential.helper=",	 "init.defaultBranch=master",
+    "advice.detachedHead=false",   "core.symlinks=true",	 "gc.auto=0",
+    "http.lowSpeedLimit=1",	   "http.lowSpeedTime=120",
 };
 
 /* The environment git runs with: the caller's, minus git's own variables
@@ -119,55 +100,72 @@ static char *git_errors(struct buf *err)
 	return b.s ? buf_steal(&b) : xstrdup("(no message)");
 }
 
+/* argv: git, the safe config, "-C dir" when dir, then args. */
+static void git_argv(const char **argv, size_t cap, const char *dir, const char *const *args)
+{
+	size_t n = 0;
+
+	argv[n++] = "git";
+	for (size_t i = 0; i < LEN(git_config); i++) {
+		argv[n++] = "-c";
+		argv[n++] = git_config[i];
+	}
+	if (dir) {
+		argv[n++] = "-C";
+		argv[n++] = dir;
+	}
+	for (size_t i = 0; args[i] && n + 1 < cap; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+}
+
+/* Starts git with stdin /dev/null, stdout/stderr to ofd/efd and no other
+ * fd (make's jobserver pipes stay ours); its wait status in *st. */
+static int git_spawn(const char *const *argv, int ofd, int efd, int *st)
+{
+	posix_spawn_file_actions_t fa;
+	char **env = git_env();
+	pid_t pid;
+	int r;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	r = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	free(env);
+	while (r == 0 && waitpid(pid, st, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 /* Runs git (safe options, then args) in dir; out gets its stdout. A
- * failure says the command and git's last error line, URL masked. */
+ * failure names the URL, the command and git's messages, URLs masked. */
 static int git_run(const struct gitsrc *g, const char *dir, const char *const *args,
 		   struct buf *out, struct error *e)
 {
 	cleanup_close int ofd = memfd_create("git-out", MFD_CLOEXEC);
 	cleanup_close int efd = memfd_create("git-err", MFD_CLOEXEC);
 	const char *argv[64];
-	size_t n = 0;
-	char **env = git_env();
 	struct buf err = {0};
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
 	int st = 0, r;
 
-	for (size_t i = 0; i < LEN(git_safe); i++)
-		argv[n++] = git_safe[i];
-	if (dir) {
-		argv[n++] = "-C";
-		argv[n++] = dir;
-	}
-	for (size_t i = 0; args[i] && n + 1 < LEN(argv); i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-	posix_spawn_file_actions_adddup2(&fa, efd, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* make's jobserver fds too */
-	r = ofd < 0 || efd < 0 ? errno
-			       : posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	free(env);
-	if (r)
+	if (ofd < 0 || efd < 0)
+		return error_set(e, errno, "memfd_create");
+	git_argv(argv, LEN(argv), dir, args);
+	if ((r = git_spawn(argv, ofd, efd, &st)) != 0)
 		return error_set(e, r, "%s: run git (is git installed?)", g->shown);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	if (out)
 		git_slurp(ofd, out);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	git_slurp(efd, &err);
-	{
-		cleanup_free char *all = git_errors(&err);
-		cleanup_free char *msg = netsrc_redact_text(all);
-		error_set(e, 0, "%s: git %s failed: %s", g->shown, args[0], msg);
-	}
+	cleanup_free char *all = git_errors(&err);
+	cleanup_free char *msg = netsrc_redact_text(all);
 	buf_free(&err);
-	return -1;
+	return error_set(e, 0, "%s: git %s failed: %s", g->shown, args[0], msg);
 }
 
 /* 1 when s is a full commit id (sha1 or sha256). */
@@ -247,7 +245,7 @@ static int git_check_subdir(const struct gitsrc *g, const char *root, struct err
 	}
 }
 
-/* Clones commit into tmp/co (shallow when the server allows it). */
+/* Clones commit into co (shallow when the server allows it). */
 static int git_clone(const struct gitsrc *g, const char *co, const char *commit, struct error *e)
 {
 	const char *want = g->ref && !git_is_commit(g->ref) ? g->ref : commit;
@@ -288,8 +286,8 @@ static int git_finish_dir(const struct gitsrc *g, const char *co, struct error *
 }
 
 /* The tree ADD copies: the checkout, or its subdir, under STATE/KEY.tree. */
-static int git_install(const struct rt *rt, const char *key, const struct gitsrc *g,
-		       const char *tmp, const char *co, struct error *e)
+static int git_install(const struct rt *rt, const char *key, const struct gitsrc *g, const char *co,
+		       struct error *e)
 {
 	cleanup_free char *tree = rt_path(rt, key, ".tree");
 	cleanup_free char *old = rt_path(rt, key, ".tree-old");
@@ -304,7 +302,6 @@ static int git_install(const struct rt *rt, const char *key, const struct gitsrc
 	if (rename(src, tree) < 0)
 		return error_set(e, errno, "rename %s", src);
 	remove_tree(old, &ignored);
-	(void)tmp;
 	return 0;
 }
 
@@ -326,7 +323,7 @@ static int git_fetch_tree(const struct rt *rt, const char *key, const struct git
 	if (r == 0)
 		r = git_finish_dir(g, co, e);
 	if (r == 0)
-		r = git_install(rt, key, g, tmp, co, e);
+		r = git_install(rt, key, g, co, e);
 	remove_tree(tmp, &ignored);
 	return r;
 }
