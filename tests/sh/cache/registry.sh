@@ -8,7 +8,7 @@
 # into the image: a RUN that ran again would change the digest.
 . "$SRCDIR/tests/sh/cache/common.bash"
 . "$SRCDIR/tests/lib/registry.sh"
-need curl python3
+need curl python3 setsid openssl htpasswd
 export SOURCE_DATE_EPOCH=1700000000
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
 mkctx() {
