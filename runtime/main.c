@@ -11,11 +11,13 @@
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
+#include "imeta.h"
 #include "lock.h"
 #include "progress.h"
 #include "rt.h"
 #include "store.h"
 #include "util.h"
+#include "rtversion.h"
 
 /* Option values live for the whole process; kept file-level so early
  * exits (usage, --help) do not leak them. */
@@ -34,6 +36,7 @@ static const struct {
     {"cache-import", op_cache_import},
     {"copy", op_copy},
     {"layer", op_layer},
+    {"metadata", op_metadata},
     {"pack", op_pack},
     {"publish", op_publish},
     {"resolve", op_resolve},
@@ -56,6 +59,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
+		"       df2make-runtime --help | --version\n"
 		"\n"
 		"commands for users:\n"
 		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
@@ -72,8 +76,8 @@ static void usage(FILE *f)
 		"  clean                            remove the --state directory (make clean)\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish|cache-export|\n"
-		"  cache-import KEY SPEC-JSON\n");
+		"  base|resolve|run|copy|add|sum|workdir|layer|pack|metadata|publish|\n"
+		"  cache-export|cache-import KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
@@ -150,11 +154,9 @@ static int enter_idmap(const char *cmd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"state", required_argument, NULL, 's'},
-	    {"store", required_argument, NULL, 'S'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"state", required_argument, NULL, 's'}, {"store", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},	     {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	struct rt rt = {0};
 	int c;
@@ -181,6 +183,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			rtversion_print();
+			return fflush(stdout) == 0 ? 0 : 1;
 		default:
 			usage(stderr);
 			return 2;
