@@ -349,6 +349,9 @@ out=$("$DF2MAKE" --cache-from "$REG/cache/app:max" --cache-from "type=registry,r
 	"$T/a/ctx" 2>&1)
 is "$(grep -c '^$(STATE)/[0-9a-f]*\.import:$' <<<"$out")" 1 "a ref given twice: one import target"
 
+out=$("$DF2MAKE" --no-cache --cache-from "$REG/cache/app:max" "$T/a/ctx" 2>&1)
+is "$(grep -c 'import' <<<"$out")" 0 "--no-cache: no import target, no step waits for one"
+
 # Bad refs are compile errors, with buildx's option syntax.
 bad() { # EXPECTED-MESSAGE ARGS...: df2make ARGS fails with that message
 	local want=$1
