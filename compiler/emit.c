@@ -504,7 +504,9 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
  * import). */
 static int emit_has_import(const struct cli *c)
 {
-	for (size_t i = 0; !c->bf.no_cache && i < c->cache_from.n; i++)
+	if (c->bf.no_cache) /* --no-cache: nothing is taken from a cache */
+		return 0;
+	for (size_t i = 0; i < c->cache_from.n; i++)
 		if (c->cache_from.v[i][0] != '/')
 			return 1;
 	return 0;
@@ -880,6 +882,8 @@ static void emit_cache_imports(const struct cli *c, struct buf *out)
 	struct buf names = {0};
 	char key[33];
 
+	if (c->bf.no_cache)
+		return;
 	for (size_t i = 0; i < c->cache_from.n; i++) {
 		const char *ref = c->cache_from.v[i];
 		struct evars ev = {0};
