@@ -887,7 +887,7 @@ static void emit_cache_imports(const struct cli *c, struct buf *out)
 	for (size_t i = 0; i < c->cache_from.n; i++) {
 		const char *ref = c->cache_from.v[i];
 		struct evars ev = {0};
-		if (ref[0] == '/' || c->bf.no_cache) /* --no-cache: no source is read */
+		if (ref[0] == '/')
 			continue;
 		emit_import_key(ref, key);
 		char *title = xasprintf("[internal] importing cache manifest %s", ref);
