@@ -223,6 +223,13 @@ static void diffid_isal(struct diffid *d)
 		if (n > 0)
 			n += (ssize_t)keep;
 	}
+	/* ISA-L may hold the last bytes (the trailer) in its bit buffer and
+	 * finish only when called again with no more input */
+	if (n == 0 && state == 0) {
+		st->next_in = d->in;
+		st->avail_in = 0;
+		state = diffid_isal_run(d, st);
+	}
 	if (n == 0 && state == 0)
 		diffid_fail(d, "gzip stream ends early");
 	free(st);

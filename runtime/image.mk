@@ -12,3 +12,8 @@ runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runti
 	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/blobloc.c runtime/blobloc.h \
 	runtime/fsck.c runtime/gc.c runtime/gc.h \
 	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c
+
+check_PROGRAMS += tests/unit/test_diffid
+tests_unit_test_diffid_SOURCES = tests/unit/test_diffid.c
+tests_unit_test_diffid_LDADD = runtime/librtimage.a runtime/librtcore.a lib/libdfstore.a \
+	lib/libdfcommon.a $(ALL_LIBS)
