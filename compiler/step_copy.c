@@ -243,4 +243,3 @@ void disp_copy(struct disp *d, const struct instr *in)
 	buf_free(&hist);
 	free(dest);
 }
-
