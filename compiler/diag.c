@@ -166,8 +166,14 @@ static void diag_source(FILE *f, const struct diag *d)
 
 void diag_show(FILE *f, const struct diag *d)
 {
-	diag_head(f, d);
-	fputc('\n', f);
+	/* a message with no place reads as the command line's do
+	 * ("df2make: MSG"), the form scripts already match */
+	if (!d->file && !d->rule) {
+		fprintf(f, "%s: %s\n", argv0, d->msg);
+	} else {
+		diag_head(f, d);
+		fputc('\n', f);
+	}
 	if (!d->rule) /* lint findings are one line each, as BuildKit prints them */
 		diag_source(f, d);
 	if (d->note) {
@@ -222,7 +228,11 @@ static void loc_vshow(const struct loc *loc, enum diag_sev sev, const char *fmt,
 {
 	struct diag d = diag_at(loc, sev, xvasprintf(fmt, ap));
 
-	diag_show(stderr, &d);
+	if (!d.file) /* kept as it was: "PROG: error: MSG" */
+		fprintf(stderr, "%s: %s: %s\n", argv0, sev == DIAG_ERROR ? "error" : "warning",
+			d.msg);
+	else
+		diag_show(stderr, &d);
 	free(d.msg);
 }
 

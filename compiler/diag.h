@@ -55,7 +55,8 @@ size_t diag_count(const struct diags *d, enum diag_sev sev);
 void diag_free(struct diags *d);
 /* Prints one record as compilers do: "FILE:LINE:COL: SEVERITY: MSG", then
  * (not for lint findings) the source line and a caret under the column
- * when the text is known, then the note. */
+ * when the text is known, then the note. An error with no place prints as
+ * "PROG: MSG", like the command line's errors. */
 void diag_show(FILE *f, const struct diag *d);
 /* diag_show of every record, in order. */
 void diag_show_all(const struct diags *d, FILE *f);

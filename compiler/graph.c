@@ -790,6 +790,8 @@ static void graph_free_stage(struct stage *s)
 
 void graph_free(struct graph *g)
 {
+	if (!g)
+		return;
 	for (size_t i = 0; i < g->nsteps; i++)
 		graph_free_step(g->steps[i]);
 	for (size_t i = 0; i < g->nstages; i++)

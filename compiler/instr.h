@@ -121,11 +121,13 @@ struct dockerfile {
 	struct arena arena;
 };
 
-/* Reads and validates a Dockerfile. On any error prints
- * "FILE:LINE:COL: error: MSG", the line and a caret to stderr, and exits 1. */
-struct dockerfile *dockerfile_load(const char *path);
+/* Reads and validates a Dockerfile. On an error appends it to dg (the
+ * caller prints it: "FILE:LINE:COL: error: MSG", the line and a caret)
+ * and returns NULL; nothing is left allocated. */
+struct dockerfile *dockerfile_load(const char *path, struct diags *dg);
 /* Same, from memory (tests, ONBUILD triggers from image configs). */
-struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len);
+struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len,
+				    struct diags *dg);
 /* Non-fatal variant of dockerfile_parse: NULL with err filled on any error. */
 struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size_t len,
 					struct df_error *err);

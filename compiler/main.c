@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "diag.h"
 #include "dot.h"
 #include "dump.h"
 #include "emit.h"
@@ -33,11 +34,27 @@ static int dump(const char *path)
 	return r;
 }
 
+/* Prints the errors a step of the compile collected; the exit status. */
+static int failed(struct diags *dg)
+{
+	diag_show_all(dg, stderr);
+	diag_free(dg);
+	return 1;
+}
+
 /* docker build --check: the findings on stdout, nothing built. */
 static int check(struct cli *c)
 {
-	struct dockerfile *df = dockerfile_load(c->dockerfile);
-	int r = lint_check(df, c);
+	struct diags dg = {0};
+	struct dockerfile *df = dockerfile_load(c->dockerfile, &dg);
+	int r;
+
+	if (!df) {
+		r = failed(&dg); /* before cli_free: the records point at its path */
+		cli_free(c);
+		return r;
+	}
+	r = lint_check(df, c);
 
 	dockerfile_free(df);
 	cli_free(c);
@@ -46,8 +63,10 @@ static int check(struct cli *c)
 
 /* --platform a,b: one graph per platform into one build.mk (steps the
  * platforms share written once), one pack into one OCI index. */
-static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hooks)
+static int main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hooks)
 {
+	struct diags dg = {0};
+	int r = 0;
 	char *list = c->platform, *save = NULL, *p, *copy = xstrdup(list);
 	struct strlist plats = {0};
 	struct graph **gs;
@@ -67,14 +86,18 @@ static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *ho
 	gs = xcalloc(plats.n, sizeof(*gs));
 	dfs = xcalloc(plats.n, sizeof(*dfs));
 	em->multi = 1;
-	for (size_t i = 0; i < plats.n; i++) {
+	for (size_t i = 0; i < plats.n && !r; i++) {
 		c->platform = plats.v[i];
-		dfs[i] = dockerfile_load(c->dockerfile);
-		gs[i] = graph_build(dfs[i], c, hooks);
+		if (!(dfs[i] = dockerfile_load(c->dockerfile, &dg)))
+			r = failed(&dg);
+		else
+			gs[i] = graph_build(dfs[i], c, hooks);
 	}
 	c->platform = list; /* build.mk regenerates itself with the list */
-	emit_finish_multi(em, gs, plats.n);
-	write_all(em);
+	if (!r) {
+		emit_finish_multi(em, gs, plats.n);
+		write_all(em);
+	}
 	for (size_t i = 0; i < plats.n; i++) {
 		graph_free(gs[i]);
 		dockerfile_free(dfs[i]);
@@ -82,6 +105,7 @@ static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *ho
 	free(gs);
 	free(dfs);
 	strlist_free(&plats);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -92,6 +116,7 @@ int main(int argc, char **argv)
 	struct buf out = {0};
 	struct emitter em;
 	struct graph_hooks hooks;
+	struct diags dg = {0};
 
 	argv0 = "df2make";
 	cli_parse(&c, argc, argv);
@@ -108,12 +133,17 @@ int main(int argc, char **argv)
 	if (c.mode == MODE_GRAPH) /* the graph needs neither: only the errors */
 		hooks.no_keys = 1;
 	if (c.platform && strchr(c.platform, ',')) {
-		main_multi(&c, &em, &hooks);
+		int r = main_multi(&c, &em, &hooks);
 		buf_free(&out);
 		cli_free(&c);
-		return 0;
+		return r;
 	}
-	df = dockerfile_load(c.dockerfile);
+	if (!(df = dockerfile_load(c.dockerfile, &dg))) {
+		failed(&dg); /* before cli_free: the records point at its path */
+		buf_free(&out);
+		cli_free(&c);
+		return 1;
+	}
 	g = graph_build(df, &c, &hooks);
 	lint_build(df, &c, g); /* warnings on stderr; build.mk is not changed */
 	if (c.mode == MODE_PLAN)

@@ -71,9 +71,10 @@ static void show_tests(void)
 		  "\t     ^\n"
 		  "mem/Dockerfile:2:7: note: flags go before the sources\n"
 		  "mem/Dockerfile:1:1: warning: R: a finding\n"
-		  "test_diag: error: no place\n"
+		  "test_diag: no place\n"
 		  "test_diag: note: see --help\n",
-		  "a note follows its record; a lint finding and a placeless error are one line");
+		  "a note follows its record; a lint finding is one line; an error with no "
+		  "place reads as the command line's (PROG: MSG)");
 	free(s);
 	diag_free(&d);
 	at.line = 9;
