@@ -88,10 +88,9 @@ static int main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hoo
 	em->multi = 1;
 	for (size_t i = 0; i < plats.n && !r; i++) {
 		c->platform = plats.v[i];
-		if (!(dfs[i] = dockerfile_load(c->dockerfile, &dg)))
+		if (!(dfs[i] = dockerfile_load(c->dockerfile, &dg)) ||
+		    !(gs[i] = graph_build(dfs[i], c, hooks, &dg)))
 			r = failed(&dg);
-		else
-			gs[i] = graph_build(dfs[i], c, hooks);
 	}
 	c->platform = list; /* build.mk regenerates itself with the list */
 	if (!r) {
@@ -144,7 +143,13 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return 1;
 	}
-	g = graph_build(df, &c, &hooks);
+	if (!(g = graph_build(df, &c, &hooks, &dg))) {
+		failed(&dg); /* before cli_free: the records point at its path */
+		buf_free(&out);
+		dockerfile_free(df);
+		cli_free(&c);
+		return 1;
+	}
 	lint_build(df, &c, g); /* warnings on stderr; build.mk is not changed */
 	if (c.mode == MODE_PLAN)
 		plan_write(g, &out);
