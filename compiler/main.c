@@ -150,7 +150,13 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return 1;
 	}
-	lint_build(df, &c, g); /* warnings on stderr; build.mk is not changed */
+	if (lint_build(df, &c, g)) { /* warnings on stderr; build.mk is not changed */
+		buf_free(&out);
+		graph_free(g);
+		dockerfile_free(df);
+		cli_free(&c);
+		return 1; /* exit(): outfile.c takes back what build.mk got */
+	}
 	if (c.mode == MODE_PLAN)
 		plan_write(g, &out);
 	else if (c.mode == MODE_GRAPH)
