@@ -299,6 +299,7 @@ static void heredoc_add(struct instr_ctx *c, struct instr *in, const struct pher
 {
 	struct heredoc *d;
 
+	/* heap, not the arena: grown one at a time (instr_clear frees it) */
 	in->heredocs = xreallocarray(in->heredocs, in->nheredocs + 1, sizeof(*in->heredocs));
 	d = &in->heredocs[in->nheredocs++];
 	d->name = arena_strdup(c->a, h->name);
