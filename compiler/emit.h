@@ -22,6 +22,7 @@ struct emitter {
 	int ngraphs;		 /* graphs begun so far */
 	json_t *seen;		 /* multi: keys of the rules written (steps shared
 				  * by platforms are written once) */
+	json_t *fetched;	 /* keys of the fetch rules written (fetch.h) */
 };
 
 /* Prepares em to write into out; fills the hooks to pass to graph_build. */
@@ -37,5 +38,9 @@ void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n);
 void emit_output(struct emitter *em, FILE *f);
 /* The pack spec of the target (also used by the plan). New reference. */
 struct json_t *emit_pack_spec(struct graph *g);
+
+/* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside
+ * df2make or in the build tree, else "df2make-runtime" (PATH). Malloc'd. */
+char *emit_runtime_path(void);
 
 #endif
