@@ -66,17 +66,19 @@ static int check(struct cli *c)
  * asks for, nothing built. */
 static int call(struct cli *c)
 {
-	struct dockerfile *df = dockerfile_load(c->dockerfile);
+	struct diags dg = {0};
+	struct dockerfile *df = dockerfile_load(c->dockerfile, &dg);
 	struct graph_hooks hooks = {.drop_specs = 1, .no_image = 1, .no_keys = 1, .no_grants = 1};
-	struct graph *g;
+	struct graph *g = NULL;
 	int r;
 
-	if (strcmp(c->bf.call, "targets") == 0) {
+	if (df && strcmp(c->bf.call, "targets") == 0) {
 		r = outline_targets(df, stdout);
-	} else {
-		g = graph_build(df, c, &hooks);
+	} else if (df && (g = graph_build(df, c, &hooks, &dg))) {
 		r = outline_print(g, stdout);
 		graph_free(g);
+	} else {
+		r = failed(&dg); /* before cli_free: the records point at its path */
 	}
 	if (fflush(stdout) != 0)
 		fatal("write error on standard output");
