@@ -8,6 +8,7 @@
 
 #include "bflags.h"
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ref.h"
@@ -373,8 +374,21 @@ static void cli_build_arg_add(struct cli *c, const char *arg)
 		strlist_take(&c->build_args, xasprintf("%s=%s", arg, v));
 }
 
+/* The command-line parser decides to exit: on r < 0, prints what dg
+ * collected ("df2make: MSG") and exits 1. */
+static void cli_check(int r, struct diags *dg)
+{
+	if (r < 0) {
+		diag_show_all(dg, stderr);
+		diag_free(dg);
+		exit(1);
+	}
+}
+
 static void cli_option(struct cli *c, int opt, const char *arg)
 {
+	struct diags dg = {0};
+
 	switch (opt) {
 	case 'f':
 		cli_set(&c->dockerfile, path_abs(arg));
@@ -401,10 +415,10 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		cli_secret(c, arg);
 		break;
 	case OPT_ALLOW:
-		ent_parse_allow(&c->ent, arg);
+		cli_check(ent_parse_allow(&c->ent, arg, &dg), &dg);
 		break;
 	case OPT_SSH:
-		ent_parse_ssh(&c->ent, arg);
+		cli_check(ent_parse_ssh(&c->ent, arg, &dg), &dg);
 		break;
 	case OPT_PLATFORM:
 		cli_set(&c->platform, xstrdup(arg));

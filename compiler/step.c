@@ -148,6 +148,8 @@ struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *i
 	st->in = in;
 	st->stage = d->s;
 	st->parent = d->cur;
+	/* heap: a spec is dropped as soon as the step is emitted when the
+	 * graph keeps none (graph_step_done), which bounds a big file's memory */
 	st->spec = spec_new();
 	sv_set_str(st->spec, spec_root(st->spec), "title", title);
 	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
