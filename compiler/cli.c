@@ -35,6 +35,7 @@ enum {
 	OPT_ULIMIT,
 	OPT_MEMORY,
 	OPT_PIDS_LIMIT,
+	OPT_PROGRESS,
 };
 
 static const struct option cli_opts[] = {
@@ -64,6 +65,8 @@ static const struct option cli_opts[] = {
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"memory", required_argument, NULL, OPT_MEMORY},
     {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, 'q'},
     {NULL, 0, NULL, 0},
 };
 
@@ -76,7 +79,8 @@ static void cli_usage(FILE *f)
 	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull] [--push]\n"
 	      "               [--memory SIZE] [--pids-limit N] [--ulimit NAME=SOFT[:HARD]]...\n"
 	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
-	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
+	      "               [--cache-from type=local,src=DIR] [-q] [--progress MODE]\n"
+	      "               [CONTEXT] > build.mk\n"
 	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
 	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
 	      "       df2make --dump-ast FILE\n"
@@ -110,7 +114,12 @@ static void cli_usage(FILE *f)
 	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
 	      "  --pids-limit N     process limit of each RUN (default 4096; -1: none)\n"
 	      "  --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (nofile=1024:2048)\n"
-	      "  --check            run BuildKit's build checks only\n",
+	      "  --check            run BuildKit's build checks only\n"
+	      "  --progress MODE    how make shows the steps: auto (tty on a terminal, else\n"
+	      "                     plain), plain, tty, quiet (errors, and the image id on\n"
+	      "                     stdout), none (errors only) or rawjson; make PROGRESS=...\n"
+	      "                     overrides it\n"
+	      "  -q, --quiet        --progress=quiet: make prints only the image id\n",
 	      f);
 }
 
@@ -390,6 +399,12 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_PUSH:
 		c->push = 1;
 		break;
+	case OPT_PROGRESS:
+		cli_set(&c->progress, xstrdup(arg));
+		break;
+	case 'q':
+		c->quiet = 1;
+		break;
 	case OPT_VERSION:
 		printf("df2make %s\n", PACKAGE_VERSION);
 		exit(0);
@@ -397,6 +412,27 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		cli_usage(stderr);
 		exit(1);
 	}
+}
+
+/* --progress and -q, as buildx: -q is --progress=quiet, and with any
+ * other mode than auto an error. */
+static void cli_progress(struct cli *c)
+{
+	static const char *const modes[] = {"auto", "plain", "tty", "quiet", "none", "rawjson"};
+	size_t i = 0;
+
+	if (!c->progress)
+		c->progress = xstrdup("auto");
+	while (i < LEN(modes) && strcmp(c->progress, modes[i]) != 0)
+		i++;
+	if (i == LEN(modes))
+		fatal(
+		    "--progress: unknown mode '%s' (want auto, plain, tty, quiet, none or rawjson)",
+		    c->progress);
+	if (c->quiet && strcmp(c->progress, "auto") && strcmp(c->progress, "quiet"))
+		fatal("progress=%s and quiet cannot be used together", c->progress);
+	if (c->quiet)
+		cli_set(&c->progress, xstrdup("quiet"));
 }
 
 /* Fills what the user did not give. */
@@ -426,7 +462,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
-	while ((opt = getopt_long(argc, argv, "f:t:o:h", cli_opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "f:t:o:hq", cli_opts, NULL)) != -1)
 		cli_option(c, opt, optarg);
 	if (c->mode == MODE_DUMP) {
 		if (optind != argc)
@@ -438,6 +474,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 		fatal("too many arguments: only one CONTEXT");
 	}
 	cli_defaults(c, optind < argc ? argv[optind] : NULL);
+	cli_progress(c);
 }
 
 void cli_free(struct cli *c)
@@ -467,6 +504,7 @@ void cli_free(struct cli *c)
 	strlist_free(&c->cache_from);
 	free(c->dump_path);
 	strlist_free(&c->ulimits);
+	free(c->progress);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "input.h"
 #include "lock.h"
+#include "progress.h"
 #include "rt.h"
 #include "sha256.h"
 #include "store.h"
@@ -483,7 +484,9 @@ int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spe
 	}
 	json_decref(srcs);
 	if (r)
-		rt_progress(rt, key, spec, "CACHED");
+		rt_progress(rt, key, spec, "%s", "");
+	if (r == 1)
+		progress_cached();
 	return r;
 }
 

@@ -69,6 +69,8 @@ static int pull_sink_write(void *ctx, const void *buf, size_t n)
 				 s->digest, s->want);
 	if (blob_write(&s->w, buf, n, s->e) < 0)
 		return -1;
+	if (s->p->o->key) /* a build's pull: the step's progress */
+		progress_bytes(s->digest, s->w.size, s->want > 0 ? s->want : 0);
 	if (s->p->tty && s->w.size - s->last >= (1 << 20)) {
 		double t = progress_elapsed(s->t0);
 		fprintf(stderr, "\r%.12s: %lld / %lld bytes  %.1f MB/s\033[K", s->digest + 7,
