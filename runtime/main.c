@@ -90,6 +90,7 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 			jerr.text, jerr.column);
 		return 2;
 	}
+	progress_set_op(name);
 	/* Concurrent makes on one state dir: one runs the step, the others
 	 * wait and then take its result (runtime/lock.c). */
 	r = rt_step_lock(rt, name, argv[0], &done, &e);

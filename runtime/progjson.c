@@ -50,8 +50,8 @@ static void emit(const char *name, json_t *obj)
 void progjson_vertex(int done, const char *err)
 {
 	const struct progress_step *c = &progress_cur;
-	json_t *v =
-	    json_pack("{ss ss so}", "digest", c->key, "name", c->title, "started", stamp(c->wall0));
+	json_t *v = json_pack("{ss ss so}", "digest", c->digest, "name", c->title, "started",
+			      stamp(c->wall0));
 
 	if (c->vertex > 0)
 		json_object_set_new(v, "index", json_integer(c->vertex));
@@ -71,7 +71,7 @@ void progjson_log(int stream, const char *text, size_t len)
 	memcpy(raw, text, len);
 	raw[len] = '\n';
 	EVP_EncodeBlock(b64, raw, (int)len + 1);
-	emit("logs", json_pack("{ss si ss so}", "vertex", progress_cur.key, "stream", stream,
+	emit("logs", json_pack("{ss si ss so}", "vertex", progress_cur.digest, "stream", stream,
 			       "data", (char *)b64, "timestamp", stamp(progress_wall())));
 	free(raw);
 	free(b64);
@@ -82,7 +82,7 @@ void progjson_status(const char *id, long long current, long long total, int don
 	const struct progress_step *c = &progress_cur;
 	long long now = progress_wall();
 	json_t *s =
-	    json_pack("{ss ss sI so so}", "id", id, "vertex", c->key, "current",
+	    json_pack("{ss ss sI so so}", "id", id, "vertex", c->digest, "current",
 		      (json_int_t)current, "timestamp", stamp(now), "started", stamp(c->wall0));
 
 	if (total > 0)

@@ -14,10 +14,12 @@
 #include "progress.h"
 #include "progress_int.h"
 #include "rt.h"
+#include "sha256.h"
 #include "util.h"
 
 struct progress_step progress_cur;
 static enum progress_mode mode = PROGRESS_PLAIN;
+static const char *op_name = "";
 
 /* "auto": a terminal that can move its cursor gets the live view. */
 static int auto_tty(void)
@@ -97,6 +99,11 @@ static void say(int fd, const char *fmt, ...)
 	(void)write_all(fd, line, (size_t)n);
 }
 
+void progress_set_op(const char *op)
+{
+	op_name = op;
+}
+
 /* Fills progress_cur for the step key from its spec. */
 static void step_setup(const char *key, json_t *spec, const char *text)
 {
@@ -104,9 +111,14 @@ static void step_setup(const char *key, json_t *spec, const char *text)
 	json_t *lines = json_object_get(spec, "lines");
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
 
+	char *hashed = xasprintf("df2make-vertex 1\n%s\n%s\n", op_name, key), hex[65];
+
 	memset(c, 0, sizeof(*c));
 	c->open = 1;
 	snprintf(c->key, sizeof(c->key), "%s", key);
+	sha256_hex(hashed, strlen(hashed), hex);
+	snprintf(c->digest, sizeof(c->digest), "sha256:%s", hex);
+	free(hashed);
 	c->vertex = (int)json_integer_value(json_object_get(spec, "vertex"));
 	if (c->vertex > 0)
 		snprintf(c->id, sizeof(c->id), "#%d", c->vertex);
@@ -116,6 +128,8 @@ static void step_setup(const char *key, json_t *spec, const char *text)
 	snprintf(c->loc, sizeof(c->loc), "%s", loc ? loc : "");
 	c->line0 = (int)json_integer_value(json_array_get(lines, 0));
 	c->line1 = (int)json_integer_value(json_array_get(lines, 1));
+	if (!lines && loc && strrchr(loc, ':')) /* a one-line instruction: its loc */
+		c->line0 = c->line1 = atoi(strrchr(loc, ':') + 1);
 	c->t0 = progress_now();
 	c->wall0 = progress_wall();
 }

@@ -40,6 +40,9 @@ struct progress_relay {
 	char buf[4096];
 };
 
+/* Names the op this process runs (run, copy, layer, ...): a step key
+ * serves several ops (a step and its layer), a vertex is one op's. */
+void progress_set_op(const char *op);
 /* A step's first event, "#5 TEXT"; the step is open until
  * progress_step_end. spec (may be NULL) gives "vertex", "loc", "lines". */
 void progress_step(const struct rt *rt, const char *key, json_t *spec, const char *text);

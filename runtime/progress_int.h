@@ -9,9 +9,10 @@
 
 struct progress_step {
 	int open, cached;
-	char id[24];  /* "#5", or "#KEY8" without a vertex */
-	char key[33]; /* the step key: rawjson's vertex digest */
-	int vertex;   /* the spec's "vertex", 0 when none */
+	char id[24];	 /* "#5", or "#KEY8" without a vertex */
+	char key[33];	 /* the step key */
+	char digest[72]; /* rawjson's vertex digest: "sha256:" + hash of op and key */
+	int vertex;	 /* the spec's "vertex", 0 when none */
 	char title[512];
 	long long t0;	  /* monotonic ns at the start */
 	long long wall0;  /* real time ns at the start (rawjson timestamps) */

@@ -239,20 +239,27 @@ static int live_view(struct buf *b, int width, int rows)
 	return lines;
 }
 
-/* Redraws: over the old view, above (text that stays), then the view. */
+/* Redraws in one write, the cursor hidden: up to the old view's first
+ * line, then over it (no blank frame in between: every line is written
+ * over the old one and erased to its end), text that stays, the view,
+ * and an erase of what is left below. */
 static void draw(const char *above, size_t len)
 {
 	struct buf b = {0};
 	int width, rows;
 
 	term_size(&width, &rows);
+	buf_adds(&b, "\033[?25l");
 	if (m.height > 0)
-		buf_printf(&b, "\r\033[%dA\033[J", m.height);
-	if (above)
-		buf_addn(&b, above, len);
+		buf_printf(&b, "\r\033[%dA", m.height);
+	for (size_t i = 0; above && i < len; i++) {
+		if (above[i] == '\n')
+			buf_adds(&b, "\033[K");
+		buf_addc(&b, above[i]);
+	}
 	m.height = m.frozen ? 0 : live_view(&b, width, rows);
-	if (b.len)
-		(void)write_all(2, b.s, b.len);
+	buf_adds(&b, "\033[J\033[?25h");
+	(void)write_all(2, b.s, b.len);
 	m.drawn = progress_now();
 	buf_free(&b);
 }

@@ -93,4 +93,25 @@ Dockerfile.one:2
 --------------------
 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' \
 	"--progress=quiet: nothing but the report"
+# a base image that is not in the store and cannot be pulled (a closed
+# loopback port): the FROM line marked, what failed, how to get the image
+printf 'FROM 127.0.0.1:1/nosuch:1\nRUN true\n' >ctx/Dockerfile.base
+build base Dockerfile.base 2>/dev/null
+how='; it is not in the store: pull it with `df2make-runtime pull 127.0.0.1:1/nosuch:1` once the registry answers, or load it with `df2make-runtime load -i IMAGE.tar`'
+# the transport's own words (curl's) made comparable
+cause() { sed -E 's|(manifests/1: )[^;]*(;\|$)|\1CAUSE\2|'; }
+is "$(grep -v '^make' base.err | cause)" "#1 [internal] pull 127.0.0.1:1/nosuch:1
+#1 ERROR: 127.0.0.1:1/nosuch:1: failed to resolve source metadata for 127.0.0.1:1/nosuch:1: pull from 127.0.0.1:1: nosuch:1: GET https://127.0.0.1:1/v2/nosuch/manifests/1: CAUSE$how
+------
+ > [internal] pull 127.0.0.1:1/nosuch:1:
+------
+Dockerfile.base:1
+--------------------
+   1 | >>> FROM 127.0.0.1:1/nosuch:1
+   2 |     RUN true
+   3 |     
+--------------------
+ERROR: 127.0.0.1:1/nosuch:1: failed to resolve source metadata for 127.0.0.1:1/nosuch:1: pull from 127.0.0.1:1: nosuch:1: GET https://127.0.0.1:1/v2/nosuch/manifests/1: CAUSE$how
+df2make-runtime: Dockerfile.base:1: pull 127.0.0.1:1/nosuch:1: pull from 127.0.0.1:1: nosuch:1: GET https://127.0.0.1:1/v2/nosuch/manifests/1: CAUSE" \
+	"a base image that cannot be pulled: the FROM line, what failed while pulling, the commands that get it"
 done_testing
