@@ -96,6 +96,15 @@ int progtty_setup(const char *state)
 	return tty_fd < 0 ? -1 : 0;
 }
 
+/* Every string of a slot ends within it, whatever the file held. */
+static void terminate(struct tty_slot *s)
+{
+	s->title[sizeof(s->title) - 1] = '\0';
+	s->status[sizeof(s->status) - 1] = '\0';
+	for (int k = 0; k < TTY_LOGS; k++)
+		s->logs[k][TTY_TEXT - 1] = '\0';
+}
+
 /* Reads the model under the lock; drops the slots of runtimes that are
  * gone, and with none left, the screen state of the last make too. */
 static void load(void)
@@ -112,9 +121,10 @@ static void load(void)
 		struct tty_slot *s = &m.slot[i];
 		if (s->pid && pid_start(s->pid) != s->pid_start)
 			memset(s, 0, sizeof(*s));
+		terminate(s);
 		used += s->pid != 0;
 	}
-	if (!used)
+	if (!used || m.height < 0 || m.height > TTY_SLOTS * (TTY_LOGS + 1))
 		m.height = m.frozen = 0;
 }
 
