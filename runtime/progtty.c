@@ -58,7 +58,8 @@ static int tty_fd = -1;
 static long long self_start, last_update;
 static struct tty_model m;
 
-/* Start time of pid (field 22 of /proc/PID/stat), 0 when it is gone. */
+/* Start time of pid (field 22 of /proc/PID/stat), 0 when it is gone or
+ * a zombie (killed, its parent gone too, not reaped yet). */
 static long long pid_start(int pid)
 {
 	char path[64], buf[1024], *p;
@@ -75,7 +76,7 @@ static long long pid_start(int pid)
 		return 0;
 	buf[n] = '\0';
 	/* the name may hold spaces and parentheses: count from the last ')' */
-	if (!(p = strrchr(buf, ')')))
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return 0;
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');

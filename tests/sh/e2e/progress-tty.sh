@@ -20,11 +20,14 @@ printf 'FROM bb AS a\nRUN echo fine > /f\nFROM bb\nCOPY --from=a /f /f\nRUN echo
 	>ctx/Dockerfile.fail
 
 cat >screen.py <<'PY'
-# screen.py MAKEFILE COLS ROWS: runs make under a pty of that size, prints
-# the exit status, then the final screen (one line per row, trailing
-# blanks dropped), then "raw:" and the byte stream's checks.
-import os, pty, re, struct, sys, fcntl, termios
+# screen.py MAKEFILE COLS ROWS [KILL-AT]: runs make under a pty of that
+# size, prints the exit status, then the final screen (one line per row,
+# trailing blanks dropped), then "raw:" and the byte stream's checks. With
+# KILL-AT, the make's process group is killed (SIGKILL) once the output
+# holds that text; the raw bytes are kept in raw.out.
+import os, pty, re, signal, struct, sys, fcntl, termios
 mk, cols, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+kill_at = sys.argv[4].encode() if len(sys.argv) > 4 else None
 pid, fd = pty.fork()
 if pid == 0:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
@@ -41,7 +44,11 @@ while True:
     if not chunk:
         break
     data += chunk
+    if kill_at and kill_at in data:
+        os.killpg(pid, signal.SIGKILL)
+        kill_at = None
 status = os.waitpid(pid, 0)[1] >> 8
+open("raw.out", "wb").write(data)
 lines, row, col = [""], 0, 0
 def put(ch):
     global col
@@ -124,4 +131,26 @@ Dockerfile.fail:5
 ERROR: process \"/bin/sh -c echo going; echo bad >&2; exit 7\" did not complete successfully: exit code: 7
 df2make-runtime: Dockerfile.fail:5: RUN echo going; echo bad >&2; exit 7: exit status 7
 MAKE" "a failing step: its ERROR line and report stay, make's message below them is whole"
+# a command's escape sequences do not reach the terminal through the view
+# (only the view's own: cursor hidden/shown, up, erase)
+printf 'FROM bb\nRUN printf "\\033[2J\\033[5Agotcha\\n"; sleep 1\n' >ctx/Dockerfile.esc
+"$DF2MAKE" -f ctx/Dockerfile.esc -o esc.tar ctx >esc.mk || exit 1
+python3 screen.py esc.mk 100 30 >/dev/null
+is "$(grep -ao $'\e\\[[0-9?]*[A-Za-z]' raw.out | sed 's/[0-9]*A$/nA/' | sort -u | tr '\n' ' ' | cat -v)" \
+	'^[[?25h ^[[?25l ^[[J ^[[K ^[[nA ' "no escape sequence but the view's own"
+like "$(cat -v raw.out)" ' => => #  \[2J \[5Agotcha' "  the command's line shown with its escapes as blanks"
+
+# a make killed while a step runs leaves its runtime's slot in the model:
+# the next make finds that runtime gone and draws from where the cursor is
+# (no cursor-up over what the terminal shows above)
+rm -rf .df2make
+printf 'FROM bb\nRUN echo started; sleep 30\n' >ctx/Dockerfile.kill
+"$DF2MAKE" -f ctx/Dockerfile.kill -o kill.tar ctx >kill.mk || exit 1
+python3 screen.py kill.mk 100 30 '=> => # started' >/dev/null
+check "the killed make left a view on the screen (a slot in the model)" \
+	grep -q '=> => # started' raw.out
+printf 'FROM bb\nRUN echo again\n' >ctx/Dockerfile.kill
+"$DF2MAKE" -f ctx/Dockerfile.kill -o kill.tar ctx >kill.mk || exit 1
+python3 screen.py kill.mk 100 30 >/dev/null
+like "$(head -c 200 raw.out | cat -v)" '^\^\[\[\?25l =>' "the next make's first draw starts where the cursor is"
 done_testing
