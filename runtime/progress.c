@@ -240,13 +240,18 @@ static void human(char *out, size_t size, long long n)
 	snprintf(out, size, "%.2f%s", v, unit[u]);
 }
 
-/* Plain: a transfer's line when it moved 5% or 5 s since the last one, as
- * BuildKit's printer does, and when it is done. */
-static int bytes_due(long long current, long long total, int done)
+/* Plain: a transfer's line when it starts, moved 5% or 5 s since the
+ * last one (BuildKit's printer), and when it is done. */
+static int bytes_due(const char *id, long long current, long long total, int done)
 {
 	static long long last_n = -1, last_t;
+	static char last_id[80];
 	long long now = progress_now();
 
+	if (strncmp(id, last_id, sizeof(last_id) - 1) != 0) { /* another transfer */
+		snprintf(last_id, sizeof(last_id), "%s", id);
+		last_n = -1;
+	}
 	if (!done && last_n >= 0 && now - last_t < 5000000000LL &&
 	    (total <= 0 || (double)(current - last_n) / (double)total < 0.05))
 		return 0;
@@ -269,9 +274,9 @@ void progress_bytes(const char *id, long long current, long long total)
 		snprintf(c->status, sizeof(c->status), "%.40s %s", id, a);
 	if (mode == PROGRESS_TTY)
 		progtty_update(done);
-	else if (mode == PROGRESS_RAWJSON && bytes_due(current, total, done))
+	else if (mode == PROGRESS_RAWJSON && bytes_due(id, current, total, done))
 		progjson_status(id, current, total, done);
-	else if (mode == PROGRESS_PLAIN && c->open && bytes_due(current, total, done))
+	else if (mode == PROGRESS_PLAIN && c->open && bytes_due(id, current, total, done))
 		say(2, "%s %s %.1fs%s", c->id, c->status, progress_elapsed(c->t0),
 		    done ? " done" : "");
 }
