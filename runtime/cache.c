@@ -200,8 +200,8 @@ static json_t *cache_sources(void)
 	json_t *a = v && *v ? json_loads(v, 0, NULL) : NULL;
 
 	if (v && *v && !json_is_array(a))
-		fprintf(stderr, "df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: "
-				"no cache used\n");
+		progress_note("df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: "
+			      "no cache used");
 	return json_is_array(a) ? a : (json_decref(a), NULL);
 }
 
@@ -410,7 +410,7 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec, con
 
 static void cache_warn(const char *key, const char *what, const struct error *e)
 {
-	fprintf(stderr, "df2make-runtime: warning: step %.8s: %s: %s\n", key, what, e->msg);
+	progress_note("df2make-runtime: warning: step %.8s: %s: %s", key, what, e->msg);
 }
 
 /* Writes STATE/KEY.ck (removes a stale one when the key is unknown). */

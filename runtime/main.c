@@ -109,7 +109,7 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);
 	if (r < 0) {
-		fprintf(stderr, "df2make-runtime: %s\n", e.msg[0] ? e.msg : "step failed");
+		progress_failed("df2make-runtime: %s", e.msg[0] ? e.msg : "step failed");
 		return 1;
 	}
 	return 0;

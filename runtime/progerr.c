@@ -150,7 +150,7 @@ void progress_report(const struct rt *rt, const char *msg)
 	add_excerpt(&b);
 	buf_printf(&b, "ERROR: %s\n", msg);
 	if (progress_mode() == PROGRESS_TTY)
-		progtty_print(b.s, b.len);
+		progtty_print(b.s, b.len, 1);
 	else
 		(void)write_all(2, b.s, b.len);
 	buf_free(&b);

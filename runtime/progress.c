@@ -20,6 +20,7 @@
 struct progress_step progress_cur;
 static enum progress_mode mode = PROGRESS_PLAIN;
 static const char *op_name = "";
+static const char *state_dir; /* where the tty view's model lives */
 
 /* "auto": a terminal that can move its cursor gets the live view. */
 static int auto_tty(void)
@@ -40,8 +41,10 @@ int progress_init(const char *name, const char *state)
 			mode = (enum progress_mode)i;
 	if (strcmp(name, names[mode]) != 0)
 		return -1;
-	/* the view is shared through a file in the state dir */
-	if (mode == PROGRESS_TTY && (!state || progtty_setup(state) < 0))
+	/* the view is shared through a file in the state dir, opened when a
+	 * step starts (a command such as fsck must not create the dir) */
+	state_dir = state;
+	if (mode == PROGRESS_TTY && !state)
 		mode = PROGRESS_PLAIN;
 	return 0;
 }
@@ -139,6 +142,8 @@ void progress_step(const struct rt *rt, const char *key, json_t *spec, const cha
 	step_setup(key, spec, text);
 	if (rt->quiet)
 		return;
+	if (mode == PROGRESS_TTY && progtty_setup(state_dir, 1) < 0)
+		mode = PROGRESS_PLAIN;
 	if (mode == PROGRESS_PLAIN)
 		say(2, "%s %s", progress_cur.id, progress_cur.title);
 	else if (mode == PROGRESS_RAWJSON)
@@ -199,6 +204,43 @@ void progress_line(const struct rt *rt, const char *key, const char *fmt, ...)
 			snprintf(id, sizeof(id), "#%.8s", key);
 		say(2, "%s %s", id, text);
 	}
+}
+
+/* progress_note's work; failed: the note is a step's failure. */
+static void note(int failed, const char *fmt, va_list ap)
+{
+	char line[2200];
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	/* before its step has begun, a runtime may hold no view of its own,
+	 * but other runtimes' view is there: it goes above that */
+	if (mode == PROGRESS_TTY && progtty_setup(state_dir, 0) == 0)
+		progtty_print(line, (size_t)n, failed);
+	else
+		(void)write_all(2, line, (size_t)n);
+}
+
+void progress_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	note(0, fmt, ap);
+	va_end(ap);
+}
+
+void progress_failed(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	note(1, fmt, ap);
+	va_end(ap);
 }
 
 void progress_log(int stream, const char *text, size_t len)

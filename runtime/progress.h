@@ -55,6 +55,12 @@ void progress_step_end(const struct rt *rt, const char *key, long long t0, const
  * open), unless quiet. */
 void progress_line(const struct rt *rt, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A line for the user outside the step's events (a warning): on stderr
+ * as it is, or above the tty view, which it would otherwise break. */
+void progress_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The line of a step's failure (main's "df2make-runtime: ..."), as a
+ * note; the tty view then freezes: make's "Error 1" follows. */
+void progress_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A line of the command's output on stream 1 or 2: "#5 0.123 TEXT" on
  * that stream in plain mode; kept for the failure report in every mode. */
 void progress_log(int stream, const char *text, size_t len);

@@ -41,9 +41,9 @@ void progjson_log(int stream, const char *text, size_t len);
 /* A status named id; done sets "completed". */
 void progjson_status(const char *id, long long current, long long total, int done);
 
-/* tty: the view's shared file, STATE/progress.tty; -1 when it cannot be
- * opened (then plain) (progtty.c). */
-int progtty_setup(const char *state);
+/* tty: the view's shared file, STATE/progress.tty, opened once (with
+ * make_dir, the state dir made first); -1 when it cannot be (progtty.c). */
+int progtty_setup(const char *state, int make_dir);
 /* Joins the view with this step's line. */
 void progtty_begin(void);
 /* The step's log lines or status changed (redrawn at most every 100 ms). */
@@ -51,8 +51,9 @@ void progtty_update(int force);
 /* Leaves the view: the step's final line goes above it; after an error
  * the view freezes (no live lines), so make's own messages stay. */
 void progtty_end(const char *err);
-/* Prints text above the view (a failure report). */
-void progtty_print(const char *text, size_t len);
+/* Prints text above the view (a warning, a failure report); freeze: a
+ * step failed, make will print its own lines, the view stops drawing. */
+void progtty_print(const char *text, size_t len, int freeze);
 /* Milliseconds until the view wants redrawing (its clocks). */
 int progtty_tick(void);
 

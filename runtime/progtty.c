@@ -85,12 +85,15 @@ static long long pid_start(int pid)
 	return start;
 }
 
-int progtty_setup(const char *state)
+int progtty_setup(const char *state, int make_dir)
 {
-	char *path = xasprintf("%s/progress.tty", state);
+	char *path;
 	struct error e = {0};
 
-	if (mkdir_p(state, 0700, &e) == 0)
+	if (tty_fd >= 0)
+		return 0;
+	path = xasprintf("%s/progress.tty", state);
+	if (!make_dir || mkdir_p(state, 0700, &e) == 0)
 		tty_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(path);
 	self_start = pid_start(getpid());
@@ -310,7 +313,7 @@ void progtty_update(int force)
 	long long now = progress_now();
 	struct tty_slot *s;
 
-	if (!force && now - last_update < TTY_EVERY_NS)
+	if (tty_fd < 0 || (!force && now - last_update < TTY_EVERY_NS))
 		return;
 	last_update = now;
 	load();
@@ -335,6 +338,8 @@ void progtty_end(const char *err)
 	char *text;
 	int width, rows;
 
+	if (tty_fd < 0)
+		return;
 	term_size(&width, &rows);
 	text = xasprintf("%s%s", err ? "ERROR " : c->cached ? "CACHED " : "", c->title);
 	put_line(&line, " => ", text, progress_elapsed(c->t0), width);
@@ -349,9 +354,15 @@ void progtty_end(const char *err)
 	buf_free(&line);
 }
 
-void progtty_print(const char *text, size_t len)
+void progtty_print(const char *text, size_t len, int freeze)
 {
+	if (tty_fd < 0) { /* no state dir: no view there to keep */
+		(void)write_all(2, text, len);
+		return;
+	}
 	load();
+	if (freeze)
+		m.frozen = 1;
 	draw(text, len);
 	save();
 }

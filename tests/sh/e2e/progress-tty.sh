@@ -33,7 +33,8 @@ if pid == 0:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     env["TERM"] = "xterm"
     os.execvpe("make", ["make", "-s", "-j2", "-f", mk,
-                        "DF2MAKE_RUNTIME=" + os.environ["DF2MAKE_RUNTIME_BIN"]], env)
+                        "DF2MAKE_RUNTIME=" + os.environ["DF2MAKE_RUNTIME_BIN"]] +
+               os.environ.get("MAKEARGS", "").split(), env)
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 data = b""
 while True:
@@ -131,6 +132,15 @@ Dockerfile.fail:5
 ERROR: process \"/bin/sh -c echo going; echo bad >&2; exit 7\" did not complete successfully: exit code: 7
 df2make-runtime: Dockerfile.fail:5: RUN echo going; echo bad >&2; exit 7: exit status 7
 MAKE" "a failing step: its ERROR line and report stay, make's message below them is whole"
+# the runtime's warnings go above the view, whole (a bad --cache-from list
+# warns at each of the 4 steps that could be restored)
+rm -rf .df2make
+scr=$(MAKEARGS=DF2MAKE_CACHE_FROM=bad python3 screen.py ok.mk 100 30)
+is "$(sed '1d;/^raw:/d' <<<"$scr" | grep -v '^ => ' | sort | uniq -c | sed 's/^ *//')" \
+	"4 df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: no cache used" \
+	"warnings of steps under the view: whole lines above it"
+is "$(sed '1d;/^raw:/d' <<<"$scr" | grep -c '^ => ')" 9 "  and every step's line"
+
 # a command's escape sequences do not reach the terminal through the view
 # (only the view's own: cursor hidden/shown, up, erase)
 printf 'FROM bb\nRUN printf "\\033[2J\\033[5Agotcha\\n"; sleep 1\n' >ctx/Dockerfile.esc
