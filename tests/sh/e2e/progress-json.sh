@@ -53,6 +53,12 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f js.mk DF2MAKE_RUNTIME="$DF2MA
 like "$(sed -n 1p plain.err)" '^#[0-9]+ \[' "make PROGRESS=plain overrides the compiled rawjson"
 is "$(grep -c '^{' plain.err)" 0 "  and no JSON"
 
+rm -rf .df2make js.tar
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f js.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" \
+	PROGRESS=tty V=1 >/dev/null 2>v1.err
+is "$(grep -c $'\e' v1.err):$(grep -cE '^#[0-9]+ (\[|exporting)' v1.err)" "0:8" \
+	"V=1 (make echoes the commands): tty becomes plain"
+
 build fail Dockerfile.fail --progress rawjson
 is "$(grep '"error"' fail.err | python3 -c 'import json,sys; v=json.load(sys.stdin)["vertexes"][0]; print(v["index"], v["error"])')" \
 	'2 process "/bin/sh -c echo doomed; exit 4" did not complete successfully: exit code: 4' \
