@@ -294,6 +294,11 @@ static int bytes_due(const char *id, long long current, long long total, int don
 		snprintf(last_id, sizeof(last_id), "%s", id);
 		last_n = -1;
 	}
+	if (last_n < 0 && total <= 0) { /* size unknown: a line every 5 s only */
+		last_n = current;
+		last_t = now;
+		return 0;
+	}
 	if (!done && last_n >= 0 && now - last_t < 5000000000LL &&
 	    (total <= 0 || (double)(current - last_n) / (double)total < 0.05))
 		return 0;
@@ -308,6 +313,8 @@ void progress_bytes(const char *id, long long current, long long total)
 	int done = total > 0 && current >= total;
 	char a[24], b[24];
 
+	if (!c->open)
+		return;
 	human(a, sizeof(a), current);
 	human(b, sizeof(b), total);
 	if (total > 0)
