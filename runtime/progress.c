@@ -107,6 +107,17 @@ void progress_set_op(const char *op)
 	op_name = op;
 }
 
+/* rawjson's vertex digest: one per op and key (a step and its layer
+ * share the key). */
+static void vertex_digest(char out[72], const char *key)
+{
+	char *text = xasprintf("df2make-vertex 1\n%s\n%s\n", op_name, key), hex[65];
+
+	sha256_hex(text, strlen(text), hex);
+	snprintf(out, 72, "sha256:%s", hex);
+	free(text);
+}
+
 /* Fills progress_cur for the step key from its spec. */
 static void step_setup(const char *key, json_t *spec, const char *text)
 {
@@ -114,14 +125,10 @@ static void step_setup(const char *key, json_t *spec, const char *text)
 	json_t *lines = json_object_get(spec, "lines");
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
 
-	char *hashed = xasprintf("df2make-vertex 1\n%s\n%s\n", op_name, key), hex[65];
-
 	memset(c, 0, sizeof(*c));
 	c->open = 1;
 	snprintf(c->key, sizeof(c->key), "%s", key);
-	sha256_hex(hashed, strlen(hashed), hex);
-	snprintf(c->digest, sizeof(c->digest), "sha256:%s", hex);
-	free(hashed);
+	vertex_digest(c->digest, key);
 	c->vertex = (int)json_integer_value(json_object_get(spec, "vertex"));
 	if (c->vertex > 0)
 		snprintf(c->id, sizeof(c->id), "#%d", c->vertex);
