@@ -148,9 +148,16 @@ struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *i
 	st->in = in;
 	st->stage = d->s;
 	st->parent = d->cur;
+	/* heap: a spec is dropped as soon as the step is emitted when the
+	 * graph keeps none (graph_step_done), which bounds a big file's memory */
 	st->spec = spec_new();
 	sv_set_str(st->spec, spec_root(st->spec), "title", title);
 	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
+	if (kind == STEP_RUN) { /* the lines a failing RUN's report shows */
+		struct sv *lines = sv_set(spec_root(st->spec), "lines", sv_arr(st->spec));
+		sv_push(lines, sv_int(st->spec, in->loc.line));
+		sv_push(lines, sv_int(st->spec, in->loc.end_line));
+	}
 	sv_set_str(st->spec, spec_root(st->spec), "parent", d->cur ? d->cur->key : NULL);
 	st->title = title;
 	st->loc = loc;
