@@ -9,25 +9,6 @@
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Eight bytes at a time (read with memcpy), the classic bit tricks: the
- * writers and checkers that scan whole specs and Dockerfiles skip the
- * bytes that need nothing this way. Nonzero if a byte of x is below n
- * (n <= 0x80), equals c, or has its high bit set. */
-#define WORD_ONES 0x0101010101010101ULL
-#define WORD_HIGHS 0x8080808080808080ULL
-static inline uint64_t word_has_less(uint64_t x, uint64_t n)
-{
-	return (x - WORD_ONES * n) & ~x & WORD_HIGHS;
-}
-static inline uint64_t word_has_byte(uint64_t x, unsigned char c)
-{
-	return word_has_less(x ^ (WORD_ONES * c), 1);
-}
-static inline uint64_t word_has_high(uint64_t x)
-{
-	return x & WORD_HIGHS;
-}
-
 /* Program name used as the prefix of fatal() and warn() messages. */
 extern const char *argv0;
 
