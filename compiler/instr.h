@@ -144,7 +144,6 @@ struct dockerfile {
 	char *check;  /* # check= directive or NULL */
 	struct instr *instrs;
 	size_t ninstrs;
-	size_t instrs_size; /* bytes of the array (big_alloc) */
 	int *empty_cont;    /* lines of the reader's empty-continuation warnings
 			     * (lint's NoEmptyContinuation) (additive) */
 	size_t nempty_cont;

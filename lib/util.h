@@ -28,11 +28,6 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 
-/* An array of n bytes, uninitialised (big ones in huge pages, see
- * util.c); freed by big_free with the same n. */
-void *big_alloc(size_t n);
-void big_free(void *p, size_t n);
-
 /* A bump allocator: many small objects of one lifetime, freed in one call
  * (the reader's words, the instructions' strings, the graph's steps:
  * allocated and freed one by one they cost ~10 % of a big compile). */
