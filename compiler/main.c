@@ -7,18 +7,13 @@
 #include "buf.h"
 #include "cli.h"
 #include "dot.h"
+#include "dump.h"
 #include "emit.h"
 #include "graph.h"
 #include "instr.h"
 #include "lint.h"
 #include "plan.h"
 #include "util.h"
-#if defined(__has_include)
-#if __has_include("dump.h")
-#include "dump.h"
-#define HAVE_DUMP 1
-#endif
-#endif
 
 /* Writes the finished output: nothing reaches stdout on error (build.mk
  * written into a regular file as it is made is taken back, outfile.h). */
@@ -31,15 +26,11 @@ static void write_all(struct emitter *em)
 
 static int dump(const char *path)
 {
-#ifdef HAVE_DUMP
 	int r = dump_dockerfile(stdout, path);
 
 	if (fflush(stdout) != 0)
 		fatal("write error on standard output");
 	return r;
-#else
-	fatal("--dump-ast is not available in this build (%s)", path);
-#endif
 }
 
 /* docker build --check: the findings on stdout, nothing built. */
