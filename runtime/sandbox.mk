@@ -2,7 +2,7 @@
 noinst_LIBRARIES += runtime/librtsandbox.a
 runtime_librtsandbox_a_SOURCES = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/reslimit.c runtime/reslimit.h \
 	runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
-	runtime/mounts.c runtime/mounts.h runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h \
+	runtime/mounts.c runtime/mounts_plan.c runtime/mounts_cache.c runtime/mounts.h runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h \
 	runtime/sshproxy.c runtime/sshproxy.h \
 	runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
 	runtime/netns.c runtime/netns.h \
