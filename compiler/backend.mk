@@ -17,6 +17,7 @@ TEMPLATE_FILES = $(srcdir)/templates/prologue.mk $(srcdir)/templates/remake.mk \
 	$(srcdir)/templates/run.mk $(srcdir)/templates/copy.mk $(srcdir)/templates/add.mk \
 	$(srcdir)/templates/workdir.mk $(srcdir)/templates/sum.mk $(srcdir)/templates/layer.mk \
 	$(srcdir)/templates/layer-params.mk $(srcdir)/templates/cache-to.mk \
+	$(srcdir)/templates/cache-import.mk \
 	$(srcdir)/templates/stage.mk $(srcdir)/templates/pack.mk $(srcdir)/templates/clean.mk \
 	$(srcdir)/templates/epilogue.mk
 compiler/templates-gen.c: $(TEMPLATE_FILES) $(srcdir)/compiler/gen-templates.sh

@@ -12,6 +12,7 @@
 #include "graph.h"
 #include "instr.h"
 #include "lint.h"
+#include "outline.h"
 #include "plan.h"
 #include "util.h"
 
@@ -39,6 +40,29 @@ static int check(struct cli *c)
 	struct dockerfile *df = dockerfile_load(c->dockerfile);
 	int r = lint_check(df, c);
 
+	dockerfile_free(df);
+	cli_free(c);
+	return r;
+}
+
+/* docker build --call targets|outline: what the Dockerfile offers and
+ * asks for, nothing built. */
+static int call(struct cli *c)
+{
+	struct dockerfile *df = dockerfile_load(c->dockerfile);
+	struct graph_hooks hooks = {.drop_specs = 1, .no_image = 1, .no_keys = 1, .no_grants = 1};
+	struct graph *g;
+	int r;
+
+	if (strcmp(c->bf.call, "targets") == 0) {
+		r = outline_targets(df, stdout);
+	} else {
+		g = graph_build(df, c, &hooks);
+		r = outline_print(g, stdout);
+		graph_free(g);
+	}
+	if (fflush(stdout) != 0)
+		fatal("write error on standard output");
 	dockerfile_free(df);
 	cli_free(c);
 	return r;
@@ -102,6 +126,8 @@ int main(int argc, char **argv)
 	}
 	if (c.check)
 		return check(&c);
+	if (c.bf.call && strcmp(c.bf.call, "build") != 0)
+		return call(&c);
 	emit_init(&em, &out, &hooks);
 	if (c.mode != MODE_MAKE) /* the plan needs titles and keys, not specs */
 		hooks = (struct graph_hooks){.drop_specs = 1, .no_image = 1};

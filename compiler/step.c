@@ -182,11 +182,21 @@ struct step *disp_done(struct graph *g, struct step *st, struct step *kept)
 
 /* Keys st, or with no_keys gives it a unique placeholder: numbered, its
  * first digits spread for graph_slot's table. */
+/* --call outline: what the build asks for is listed, not checked. */
+int step_no_grants(const struct graph *g)
+{
+	return g->hooks && g->hooks->no_grants;
+}
+
 static void step_key(struct graph *g, struct step *st)
 {
 	unsigned long long n = g->nsteps + 1;
 
 	if (!g->hooks || !g->hooks->no_keys) {
+		/* --no-cache(-filter): a key no earlier build had; the base is
+		 * the image itself, not a step BuildKit would rerun */
+		if (st->kind != STEP_BASE && bflags_uncached(&g->cli->bf, st->stage->name))
+			sv_set_str(st->spec, spec_root(st->spec), "nocache", g->cli->bf.nonce);
 		key_step(st);
 		return;
 	}

@@ -46,6 +46,8 @@ void disp_env_set(struct disp *d, const char *name, const char *value);
 char *disp_expand(const struct disp *d, const char *word, char **env, const struct instr *in);
 /* A new step of the stage at instruction in, titled and located. */
 struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in);
+/* --call outline: true when entitlements and secrets are listed, not checked. */
+int step_no_grants(const struct graph *g);
 /* Runs the graph's step hook once the kept step is new and final. */
 struct step *disp_done(struct graph *g, struct step *st, struct step *kept);
 /* Keys the step, records it and makes it the stage's current state;

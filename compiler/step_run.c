@@ -285,7 +285,7 @@ static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, cons
 	if (!w->target && !mt->env)
 		w->target = xasprintf("/run/secrets/%s", w->id);
 	sec = disp_secret(d, w->id);
-	if (!sec && mt->required)
+	if (!sec && mt->required && !step_no_grants(d->g))
 		loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)", w->id,
 			  w->id);
 	if (!sec)
@@ -318,7 +318,8 @@ static int disp_mount_ssh(struct disp *d, struct spec *sp, struct sv *m, const s
 		w->id = xstrdup("default");
 	if (!w->target)
 		w->target = xasprintf("/run/buildkit/ssh_agent.%zu", nth);
-	ent_check_ssh(&d->g->cli->ent, mt, w->id);
+	if (!step_no_grants(d->g))
+		ent_check_ssh(&d->g->cli->ent, mt, w->id);
 	if (!ent_ssh_find(&d->g->cli->ent, w->id))
 		return 0;
 	var = ent_ssh_var(w->id);
@@ -453,7 +454,8 @@ static void disp_run_grants(struct disp *d, struct spec *sp, const struct instr 
 	struct strlist used = {0};
 	struct sv *a;
 
-	ent_check_run(&d->g->cli->ent, in, &used);
+	if (!step_no_grants(d->g))
+		ent_check_run(&d->g->cli->ent, in, &used);
 	if (used.n) {
 		a = sv_set(spec_root(sp), "entitlements", sv_arr(sp));
 		for (size_t i = 0; i < used.n; i++)
@@ -510,6 +512,7 @@ void disp_run(struct disp *d, const struct instr *in)
 	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
 	disp_run_limits(d, sp, o);
+	bflags_run_spec(&d->g->cli->bf, sp, o, in->network && strcmp(in->network, "default"));
 	step_set_platform(d->g, sp, o, &d->s->plat);
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
