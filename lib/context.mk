@@ -1,7 +1,0 @@
-# Owner: COPY/ADD. Resolving sources against the build context.
-noinst_LIBRARIES += lib/libdfctx.a
-lib_libdfctx_a_SOURCES = lib/context.c lib/context.h
-
-check_PROGRAMS += tests/unit/test_context
-tests_unit_test_context_SOURCES = tests/unit/test_context.c tests/unit/tap.h
-tests_unit_test_context_LDADD = lib/libdfctx.a lib/libdfmatch.a lib/libdfcommon.a $(ALL_LIBS)
