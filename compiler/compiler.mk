@@ -11,7 +11,8 @@ COMPILER_FRONT = compiler/parse.c compiler/parse.h compiler/words.c compiler/wor
 COMPILER_EXPAND = compiler/expand.c compiler/expand.h
 # back end: ARG scopes, the stage graph, cache keys, emitters, the CLI
 COMPILER_BACK = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h compiler/entitle.c \
-	compiler/entitle.h compiler/config.c compiler/config.h compiler/graph.c compiler/graph.h \
+	compiler/entitle.h compiler/fetch.c compiler/fetch.h compiler/config.c compiler/config.h \
+	compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/step_int.h compiler/step_config.c compiler/step_run.c \
 	compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
 	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h compiler/plan.c \
@@ -35,7 +36,8 @@ TEMPLATE_FILES = $(srcdir)/templates/prologue.mk $(srcdir)/templates/remake.mk \
 	$(srcdir)/templates/layer-params.mk $(srcdir)/templates/cache-to.mk \
 	$(srcdir)/templates/cache-import.mk \
 	$(srcdir)/templates/stage.mk $(srcdir)/templates/pack.mk $(srcdir)/templates/clean.mk \
-	$(srcdir)/templates/epilogue.mk $(srcdir)/templates/metadata.mk $(srcdir)/templates/load.mk
+	$(srcdir)/templates/epilogue.mk $(srcdir)/templates/metadata.mk $(srcdir)/templates/load.mk \
+	$(srcdir)/templates/fetch.mk $(srcdir)/templates/fetch-force.mk
 compiler/templates-gen.c: $(TEMPLATE_FILES) $(srcdir)/compiler/gen-templates.sh
 	$(AM_V_GEN)$(MKDIR_P) compiler && \
 	$(SHELL) $(srcdir)/compiler/gen-templates.sh $(TEMPLATE_FILES) > $@.tmp && \

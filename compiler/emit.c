@@ -13,6 +13,7 @@
 #include "bfemit.h"
 #include "cli.h"
 #include "emit.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
 #include "instr.h"
@@ -536,6 +537,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_state_file(&pre, st->key, "sum");
 	if (st->kind != STEP_BASE && emit_has_import(g->cli))
 		buf_adds(&pre, " | $(CACHE_IMPORT)");
+	fetch_prereqs(st, &pre);
 	buf_reset(&title);
 	mk_comment(&title, st->title);
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
@@ -944,6 +946,11 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 		buf_adds(em->out, ") ----\n");
 	}
 	emit_step(g, st, em->out, &em->inputs);
+	if (st->nfetch) {
+		if (!em->fetched)
+			em->fetched = json_object();
+		fetch_rules(st, em->out, em->fetched);
+	}
 	if (em->out->len <= (1 << 16))
 		return;
 	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
@@ -1027,6 +1034,8 @@ void emit_finish(struct emitter *em, struct graph *g)
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
 	emit_epilogue(&g, 1, em->out, &em->inputs);
 	strlist_free(&em->inputs);
+	json_decref(em->fetched);
+	em->fetched = NULL;
 }
 
 static int graph_has_str(const struct strlist *l, const char *s)
@@ -1108,4 +1117,5 @@ void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
 	emit_epilogue(gs, n, em->out, &em->inputs);
 	strlist_free(&em->inputs);
 	json_decref(em->seen);
+	json_decref(em->fetched);
 }

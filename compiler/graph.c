@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
 #include "ignore.h"
@@ -763,6 +764,7 @@ static void graph_free_step(struct step *st)
 	free(st->image);
 	free(st->ref);
 	free(st->manifest);
+	fetch_free(st);
 }
 
 static void graph_free_stage(struct stage *s)

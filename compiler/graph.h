@@ -52,6 +52,8 @@ struct step {
 	char *image;	       /* base: normalised image name (NULL: scratch) */
 	char *ref;	       /* base: the store's ref file */
 	char *manifest;	       /* base: manifest digest, NULL when not in the store */
+	struct fetch *fetch;   /* ADD: its URL and git sources' fetch steps (fetch.h) */
+	size_t nfetch;
 	unsigned flags;
 	/* The kept steps on top of this one (graph_add_step looks for an
 	 * identical step among them): first, next, and how many. */

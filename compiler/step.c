@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "key.h"
+#include "netsrc.h"
 #include "store.h"
 #include "step_int.h"
 
@@ -142,6 +143,12 @@ static char *disp_title(struct disp *d, const struct instr *in)
 	disp_put_int(b, d->total);
 	buf_addn(b, "] ", 2);
 	buf_addn(b, text, strcspn(text, "\n"));
+	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
+		char *red = netsrc_redact_text(b->s);
+		char *r = arena_strdup(&d->g->arena, red);
+		free(red);
+		return r;
+	}
 	return arena_strndup(&d->g->arena, b->s, b->len);
 }
 

@@ -35,6 +35,7 @@ static const struct {
     {"cache-export", op_cache_export},
     {"cache-import", op_cache_import},
     {"copy", op_copy},
+    {"fetch", op_fetch},
     {"layer", op_layer},
     {"metadata", op_metadata},
     {"pack", op_pack},
@@ -57,27 +58,29 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f, "usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
-	       "       df2make-runtime --help | --version\n"
-	       "\n"
-	       "commands for users:\n"
-	       "  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
-	       "  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
-	       "  images                           list the images in the store\n"
-	       "  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
-	       "  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
-	       "  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
-	       "  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
-	       "  fsck [--repair]                  verify the store (and --state) against their\n"
-	       "                                   digests; --repair removes what is damaged\n"
-	       "  gc                               remove what no image (and no step of --state)\n"
-	       "                                   references\n"
-	       "  clean                            remove the --state directory (make clean)\n"
-	       "\n"
-	       "steps (called by build.mk; see docs/internals.md):\n"
-	       "  base|resolve|run|copy|add|sum|workdir|layer|pack|metadata|publish|cache-export|\n"
-	       "  cache-import KEY SPEC-JSON\n");
+	fprintf(f,
+		"usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
+		"       df2make-runtime --help | --version\n"
+		"\n"
+		"commands for users:\n"
+		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
+		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
+		"  images                           list the images in the store\n"
+		"  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
+		"  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
+		"  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
+		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
+		"  fsck [--repair]                  verify the store (and --state) against their\n"
+		"                                   digests; --repair removes what is damaged\n"
+		"  gc                               remove what no image (and no step of --state)\n"
+		"                                   references\n"
+		"  clean                            remove the --state directory (make clean)\n"
+		"\n"
+		"steps (called by build.mk; see docs/internals.md):\n"
+		"  "
+		"base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|cache-"
+		"export|\n"
+		"  cache-import KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)

@@ -23,7 +23,8 @@ RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/
 	runtime/netns.c runtime/netns.h runtime/binfmt.c runtime/binfmt.h
 # COPY and ADD: copy, add, the context sums, WORKDIR
 RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/add.c \
-	runtime/add.h runtime/sum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h
+	runtime/add.h runtime/sum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
+	runtime/fetch.h runtime/gitsrc.c
 runtime_libruntime_a_SOURCES = $(RUNTIME_CORE) $(RUNTIME_IMAGE) $(RUNTIME_SANDBOX) $(RUNTIME_COPY)
 
 check_PROGRAMS += tests/unit/test_chmod tests/unit/test_user tests/unit/test_snapshot \
