@@ -248,10 +248,14 @@ void config_history(struct config *c, const char *created_by, const char *step)
 
 	if (c->light)
 		return;
-	h = json_pack("{ss ss}", "created_by", created_by, "comment", "buildkit.dockerfile.v0");
+	/* built field by field: json_pack's format parsing was half the cost
+	 * of an ENV line's history entry (50,000 ENV lines) */
+	h = json_object();
+	json_object_set_new_nocheck(h, "created_by", json_string(created_by));
+	json_object_set_new_nocheck(h, "comment", json_string_nocheck("buildkit.dockerfile.v0"));
 	if (step)
-		json_object_set_new(h, "step", json_string(step));
+		json_object_set_new_nocheck(h, "step", json_string(step));
 	else
-		json_object_set_new(h, "empty_layer", json_true());
+		json_object_set_new_nocheck(h, "empty_layer", json_true());
 	json_array_append_new(c->history, h);
 }
