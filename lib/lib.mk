@@ -17,7 +17,8 @@ lib_libcommon_a_SOURCES = $(LIB_BASE) $(LIB_MATCH) $(LIB_CONTEXT) $(LIB_STORE)
 
 check_PROGRAMS += tests/unit/test_input tests/unit/test_sha256 tests/unit/test_safeopen \
 	tests/unit/test_match tests/unit/test_ignore tests/unit/test_context tests/unit/test_ref \
-	tests/unit/test_store tests/unit/test_platform tests/unit/test_mkquote tests/unit/test_netsrc
+	tests/unit/test_store tests/unit/test_platform tests/unit/test_mkquote tests/unit/test_netsrc \
+	tests/unit/test_nameidx
 tests_unit_test_input_SOURCES = tests/unit/test_input.c tests/unit/tap.h
 tests_unit_test_input_LDADD = lib/libcommon.a $(ALL_LIBS)
 tests_unit_test_sha256_SOURCES = tests/unit/test_sha256.c tests/unit/tap.h
@@ -40,3 +41,5 @@ tests_unit_test_mkquote_SOURCES = tests/unit/test_mkquote.c tests/unit/tap.h
 tests_unit_test_mkquote_LDADD = lib/libcommon.a $(ALL_LIBS)
 tests_unit_test_netsrc_SOURCES = tests/unit/test_netsrc.c tests/unit/tap.h
 tests_unit_test_netsrc_LDADD = lib/libcommon.a $(ALL_LIBS)
+tests_unit_test_nameidx_SOURCES = tests/unit/test_nameidx.c tests/unit/tap.h
+tests_unit_test_nameidx_LDADD = lib/libcommon.a $(ALL_LIBS)
