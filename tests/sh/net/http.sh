@@ -138,6 +138,21 @@ mix/a.txt 600
 mix/c.txt 644
 mix/plain.bin 600" "ADD of a context file and a URL together; a URL into an existing directory"
 
+# a shared build cache: another state dir takes the ADD from the cache only
+# when its fetch got the same bytes (the fetched digest is in the content key)
+printf 'FROM scratch\nADD %s/plain.bin /cc\n' "$U" >ctx/Dockerfile
+for m in a b c; do
+	mkdir -p "$T/$m"
+	[ $m = a ] && cflag=(--cache-to "type=local,dest=$T/bcache") || cflag=(--cache-from "type=local,src=$T/bcache")
+	"$DF2MAKE" --state "$T/$m/state" -o "$T/$m/image.tar" "${cflag[@]}" "$T/ctx" >"$T/$m/build.mk" 2>/dev/null
+done
+(cd "$T/a" && mk) && (cd "$T/b" && mk)
+like "$(cat "$T/out")" "ADD $U/plain.bin /cc CACHED" "--cache-from: same bytes behind the URL, the ADD is restored"
+printf 'plain v3' >"$W/plain.bin"
+(cd "$T/c" && mk)
+is "$?:$(grep -c CACHED "$T/out"):$(cd "$T/c" && python3 "$NET/imgls.py" image.tar cc | cut -d' ' -f6,7)" \
+	"0:0:8 $(sha "$W/plain.bin")" "--cache-from: other bytes behind the URL, the ADD runs"
+
 # the same Dockerfile through docker build (BuildKit): the same files.
 # Its daemon fetches from the host's network, so 127.0.0.1 is ours. Not
 # --chmod: docker 20.10's BuildKit leaves a URL's file 0600 with it, the
