@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bfemit.h"
 #include "cli.h"
 #include "emit.h"
 #include "fetch.h"
@@ -85,7 +86,7 @@ static void emit_check_special(const char *output)
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
  * df2make (installed) or in the build tree, else the one on PATH. */
-static char *emit_runtime_path(void)
+char *emit_runtime_path(void)
 {
 	const char *env = getenv("DF2MAKE_RUNTIME");
 	char *self, *dir, *p;
@@ -121,17 +122,34 @@ static char *emit_args_comment(const struct cli *c)
 	return buf_steal(&b);
 }
 
+/* The state key of a --cache-from registry source: its cache-import
+ * step's (STATE/KEY/ holds the fetched manifest and cache config). */
+static void emit_import_key(const char *ref, char key[33])
+{
+	json_t *spec = json_pack("{ss}", "cache-import", ref);
+
+	key_compute(NULL, spec, NULL, key);
+	json_decref(spec);
+}
+
 /* $DF2MAKE_CACHE_FROM: the --cache-from sources as a JSON list, in the
- * order given ([{"type":"local","src":DIR}, ...]), or "" for none. */
+ * order given ([{"type":"local","src":DIR} or {"type":"registry",
+ * "ref":REF,"key":KEY}, ...]), or "" for none. */
 static char *emit_cache_from(const struct cli *c)
 {
 	json_t *a = json_array();
-	char *s;
+	char *s, key[33];
 
-	for (size_t i = 0; i < c->cache_from.n; i++)
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		const char *v = c->cache_from.v[i];
+		emit_import_key(v, key);
 		json_array_append_new(
-		    a, json_pack("{ss ss}", "type", "local", "src", c->cache_from.v[i]));
-	s = c->cache_from.n ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : xstrdup("");
+		    a, v[0] == '/'
+			   ? json_pack("{ss ss}", "type", "local", "src", v)
+			   : json_pack("{ss ss ss}", "type", "registry", "ref", v, "key", key));
+	}
+	s = c->cache_from.n && !c->bf.no_cache ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER)
+					       : xstrdup("");
 	json_decref(a);
 	return s;
 }
@@ -243,16 +261,24 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--templates", c->templates);
 	emit_opt(&b, "--compress", c->compress);
 	if (c->cache_to) {
-		char *to = xasprintf("type=local,dest=%s,mode=%s", c->cache_to, c->cache_mode);
+		char *to =
+		    xasprintf("type=%s,%s%s,mode=%s", c->cache_to[0] == '/' ? "local" : "registry",
+			      c->cache_to[0] == '/' ? "dest=" : "ref=", c->cache_to, c->cache_mode);
 		emit_opt(&b, "--cache-to", to);
 		free(to);
 	}
 	for (size_t i = 0; i < c->cache_from.n; i++) {
-		char *from = xasprintf("type=local,src=%s", c->cache_from.v[i]);
+		const char *v = c->cache_from.v[i];
+		char *from = v[0] == '/' ? xasprintf("type=local,src=%s", v)
+					 : xasprintf("type=registry,ref=%s", v);
 		emit_opt(&b, "--cache-from", from);
 		free(from);
 	}
 	emit_limits(&b, c);
+	bflags_args(&c->bf, &ent);
+	for (size_t i = 0; i < ent.n; i++)
+		emit_word(&b, ent.v[i]);
+	strlist_free(&ent);
 	if (c->pull)
 		emit_word(&b, "--pull");
 	if (c->push)
@@ -475,6 +501,18 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	ev_emit(&ev, out, "sum");
 }
 
+/* 1 when a --cache-from source is a registry (the steps wait for its
+ * import). */
+static int emit_has_import(const struct cli *c)
+{
+	if (c->bf.no_cache) /* --no-cache: nothing is taken from a cache */
+		return 0;
+	for (size_t i = 0; i < c->cache_from.n; i++)
+		if (c->cache_from.v[i][0] != '/')
+			return 1;
+	return 0;
+}
+
 static void emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
@@ -498,6 +536,8 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
 	fetch_prereqs(st, &pre);
+	if (st->kind != STEP_BASE && emit_has_import(g->cli))
+		buf_adds(&pre, " | $(CACHE_IMPORT)");
 	buf_reset(&title);
 	mk_comment(&title, st->title);
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
@@ -630,12 +670,15 @@ json_t *emit_pack_spec(struct graph *g)
 	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
 	if (c->output_tar >= 0)
 		json_object_set_new(out, "tar", json_boolean(c->output_tar));
-	return json_pack(
-	    "{ss ss so so so sO so ss ss so sO so}", "title", "exporting to image", "loc", "",
-	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg,
-	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
-	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
-	    cfg->history, "layers", layers);
+	json_t *spec =
+	    json_pack("{ss ss so so so so so ss ss so sO so}", "title", "exporting to image", "loc",
+		      "", "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
+		      bfemit_config(&c->bf, cfg->cfg), "author",
+		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
+		      "history", cfg->history, "layers", layers);
+	bfemit_pack_spec(&c->bf, spec);
+	return spec;
 }
 
 /* --push: one target per tag after the image is written, each named by
@@ -689,6 +732,7 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, out, "pack");
+	bfemit_results(g->cli, g->target->last->key, pk, out);
 	if (g->cli->push)
 		emit_push(g, out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
@@ -739,8 +783,9 @@ static void emit_cache_to(struct graph *g, struct buf *out)
 		emit_state_file(&pre, st->key, "layer");
 	}
 	params = emit_layer_params(c, pk);
-	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "", "dest",
-			 c->cache_to, "mode", c->cache_mode, "steps", steps);
+	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "",
+			 c->cache_to[0] == '/' ? "dest" : "ref", c->cache_to, "mode", c->cache_mode,
+			 "steps", steps);
 	json_object_update(spec, params);
 	key_compute(NULL, spec, NULL, key);
 	ev_set(&ev, "KEY", key);
@@ -831,6 +876,37 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		templates_expand(out, "pull-force", (const char *const[]){NULL});
 }
 
+/* The cache-import rules of the registry sources: phony, so each make run
+ * fetches the manifest once (a tag may have moved); every filesystem step
+ * waits for them ($(CACHE_IMPORT), order-only). */
+static void emit_cache_imports(const struct cli *c, struct buf *out)
+{
+	struct buf names = {0};
+	char key[33];
+
+	if (c->bf.no_cache)
+		return;
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		const char *ref = c->cache_from.v[i];
+		struct evars ev = {0};
+		if (ref[0] == '/')
+			continue;
+		emit_import_key(ref, key);
+		char *title = xasprintf("[internal] importing cache manifest %s", ref);
+		json_t *spec = json_pack("{ss ss ss}", "title", title, "loc", "", "ref", ref);
+		emit_state_file(&names, key, "import");
+		ev_set(&ev, "KEY", key);
+		ev_take(&ev, "REF", emit_with(mk_comment, ref));
+		ev_set(&ev, "SPEC", emit_json_spec(spec));
+		ev_emit(&ev, out, "cache-import");
+		json_decref(spec);
+		free(title);
+	}
+	if (names.len)
+		buf_printf(out, "CACHE_IMPORT :=%s\n", names.s);
+	buf_free(&names);
+}
+
 static void emit_begin(void *arg, struct graph *g)
 {
 	struct emitter *em = arg;
@@ -846,6 +922,7 @@ static void emit_begin(void *arg, struct graph *g)
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
+	emit_cache_imports(g->cli, em->out);
 	ent_emit_mk(&g->cli->ent, em->out);
 	if (em->multi) /* at the end, with every platform's images */
 		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);
@@ -1017,6 +1094,7 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, em->out, "pack");
+	bfemit_results(gs[0]->cli, gs[0]->target->last->key, pk, em->out);
 	json_decref(spec);
 }
 
