@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "diag.h"
 #include "error.h"
 #include "fetch.h"
 #include "graph.h"
