@@ -60,6 +60,8 @@ static void fetch_git_spec(struct spec *sp, struct sv *o, const char *src, const
 	sv_set_str(sp, o, "subdir", g.subdir);
 	sv_set(o, "keep_git_dir", sv_bool(sp, keep));
 	sv_set_str(sp, o, "checksum", g.checksum);
+	if (!g.submodules) /* absent by default: keys of older build.mk stay */
+		sv_set(o, "submodules", sv_bool(sp, 0));
 	free(remote);
 	netsrc_git_free(&g);
 }

@@ -39,7 +39,7 @@ struct gitsrc {
 	const char *shown; /* the masked URL, for messages */
 	char *url;	   /* what git contacts */
 	const char *ref, *subdir, *checksum;
-	int keep;
+	int keep, submodules;
 };
 
 /* Config given to every git command (-c): nothing that can run code,
@@ -245,6 +245,45 @@ static int git_check_subdir(const struct gitsrc *g, const char *root, struct err
 	}
 }
 
+/* Removes the ".git" file each submodule's work tree got, listed by
+ * `git submodule status --recursive` (" SHA PATH (DESC)" lines). */
+static void git_drop_submodule_links(const struct gitsrc *g, const char *co)
+{
+	struct buf out = {0};
+	struct error ignored = {0};
+	char *save = NULL;
+
+	if (git_run(g, co, (const char *const[]){"submodule", "status", "--recursive", NULL}, &out,
+		    &ignored) == 0 &&
+	    out.s)
+		for (char *l = strtok_r(out.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char *p = strchr(l + 1, ' ');
+			if (!p)
+				continue;
+			p[1 + strcspn(p + 1, " ")] = '\0';
+			if (!strstr(p + 1, "..")) {
+				cleanup_free char *link = xasprintf("%s/%s/.git", co, p + 1);
+				unlink(link);
+			}
+		}
+	buf_free(&out);
+}
+
+/* Submodules, as BuildKit fetches them unless ?submodules=false; their
+ * URLs come from the repository, so only the transports of git_config. */
+static int git_submodules(const struct gitsrc *g, const char *co, struct error *e)
+{
+	cleanup_free char *gm = xasprintf("%s/.gitmodules", co);
+	struct stat st;
+
+	if (!g->submodules || lstat(gm, &st) < 0)
+		return 0;
+	return git_run(g, co,
+		       (const char *const[]){"submodule", "update", "--init", "--recursive",
+					     "--depth=1", NULL},
+		       NULL, e);
+}
+
 /* Clones commit into co (shallow when the server allows it). */
 static int git_clone(const struct gitsrc *g, const char *co, const char *commit, struct error *e)
 {
@@ -266,7 +305,9 @@ static int git_clone(const struct gitsrc *g, const char *co, const char *commit,
 		if (git_run(g, co, all, NULL, e) < 0)
 			return -1;
 	}
-	return git_run(g, co, (const char *const[]){"checkout", "-q", commit, NULL}, NULL, e);
+	if (git_run(g, co, (const char *const[]){"checkout", "-q", commit, NULL}, NULL, e) < 0)
+		return -1;
+	return git_submodules(g, co, e);
 }
 
 /* --keep-git-dir: the .git BuildKit leaves (origin = the masked URL, no
@@ -276,8 +317,10 @@ static int git_finish_dir(const struct gitsrc *g, const char *co, struct error *
 	cleanup_free char *dotgit = xasprintf("%s/.git", co);
 	cleanup_free char *fh = xasprintf("%s/.git/FETCH_HEAD", co);
 
-	if (!g->keep || g->subdir)
+	if (!g->keep || g->subdir) {
+		git_drop_submodule_links(g, co);
 		return remove_tree(dotgit, e);
+	}
 	if (git_run(g, co, (const char *const[]){"remote", "add", "origin", g->shown, NULL}, NULL,
 		    e) < 0)
 		return -1;
@@ -353,6 +396,7 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 	    .subdir = json_string_value(json_object_get(spec, "subdir")),
 	    .checksum = json_string_value(json_object_get(spec, "checksum")),
 	    .keep = json_is_true(json_object_get(spec, "keep_git_dir")),
+	    .submodules = !json_is_false(json_object_get(spec, "submodules")),
 	};
 	cleanup_free char *rec = NULL, *stamp = NULL, *path = NULL;
 	char commit[65];

@@ -106,6 +106,25 @@ is "$(files r/sub/d/f s/d/f t/sub/d/f | cut -d' ' -f1,6,7)" "r/sub/d/f 4 $(sha25
 s/d/f 4 $(sha256sum "$S/sub/d/f" | cut -c1-12)
 t/sub/d/f 4 $(printf 'one\n' | sha256sum | cut -c1-12)" "the new commit's files; the tag keeps the old ones"
 
+# submodules: fetched (BuildKit's default) unless ?submodules=false; no
+# .git left in the submodule's directory
+git init -q -b main "$T/lib"
+echo libfile >"$T/lib/l.txt"
+git -C "$T/lib" add -A && git -C "$T/lib" commit -qm lib
+git clone -q --bare "$T/lib" "$T/srv/lib.git"
+git clone -q "$T/srv/repo.git" "$T/wsub"
+git -C "$T/wsub" submodule -q add "git://127.0.0.1:$GP/lib.git" libdir
+git -C "$T/wsub" commit -qm sub
+git clone -q --bare "$T/wsub" "$T/srv/withsub.git"
+build "FROM scratch
+ADD git://127.0.0.1:$GP/withsub.git /w
+ADD git://127.0.0.1:$GP/withsub.git?submodules=false /n
+"
+is "$?:$(files w/libdir n/libdir | cut -d' ' -f1,2,7)" "0:n/libdir d -
+w/libdir d -
+w/libdir/l.txt f $(sha256sum "$T/lib/l.txt" | cut -c1-12)" \
+	"a submodule is fetched, without its .git; ?submodules=false leaves its directory empty"
+
 # --checksum: a commit id (prefix) the ref must resolve to
 build "FROM scratch
 ADD --checksum=${c2:0:12} $G#main /ok
