@@ -535,6 +535,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_pull_file(&pre, g, st->image);
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
+	/* before the order-only bar: a changed KEY.fetch must rerun the step */
 	fetch_prereqs(st, &pre);
 	if (st->kind != STEP_BASE && emit_has_import(g->cli))
 		buf_adds(&pre, " | $(CACHE_IMPORT)");

@@ -1,5 +1,6 @@
 /* step_copy: COPY and ADD dispatched into steps: sources expanded and
- * resolved in the context (globs, remote URLs, heredocs), and the inputs
+ * resolved in the context (globs, heredocs) or fetched (URL and git sources:
+ * compiler/fetch.c), and the inputs
  * whose content keys the step. */
 
 #include <stdlib.h>
