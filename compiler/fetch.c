@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cleanup.h"
+#include "cli.h"
 #include "diag.h"
 #include "error.h"
 #include "fetch.h"
@@ -66,11 +68,79 @@ static void fetch_git_spec(struct spec *sp, struct sv *o, const char *src, const
 	netsrc_git_free(&g);
 }
 
+/* The --secret named id, or NULL. */
+static const struct cli_secret *fetch_cli_secret(const struct cli *cli, const char *id)
+{
+	for (size_t i = 0; i < cli->nsecrets; i++)
+		if (strcmp(cli->secrets[i].id, id) == 0)
+			return &cli->secrets[i];
+	return NULL;
+}
+
+/* The host of a scheme:// URL, after any userinfo; with its port unless
+ * noport (Go's u.Host / u.Hostname()). */
+static char *fetch_host(const char *url, int noport)
+{
+	const char *s = strstr(url, "://"), *h, *at;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	h = s + 3;
+	n = strcspn(h, "/?#");
+	at = memchr(h, '@', n);
+	if (at)
+		n -= (size_t)(at + 1 - h), h = at + 1;
+	if (noport && *h != '[' && memchr(h, ':', n))
+		n = (size_t)((const char *)memchr(h, ':', n) - h);
+	return xstrndup(h, n);
+}
+
+/* BuildKit's auth secrets for a source, by name (the first one given):
+ * a URL's HTTP_AUTH_TOKEN_<host> ("Bearer ") or HTTP_AUTH_HEADER_<host>;
+ * a git remote's GIT_AUTH_HEADER.<host>, GIT_AUTH_TOKEN.<host>,
+ * GIT_AUTH_HEADER, GIT_AUTH_TOKEN. The spec gets where the value is read
+ * when make runs (a file or a variable), never the value. */
+static void fetch_secret(struct spec *fs, const struct cli *cli, const char *src)
+{
+	int git = netsrc_kind(src) == NETSRC_GIT;
+	cleanup_free char *host = fetch_host(src, !git);
+	char *names[4] = {0};
+	const char *kinds[4];
+	const struct cli_secret *sec = NULL;
+	size_t n = 0, i;
+
+	if (!host) /* user@host:path: ssh authenticates with keys */
+		return;
+	if (git) {
+		names[n] = xasprintf("GIT_AUTH_HEADER.%s", host), kinds[n++] = "header";
+		names[n] = xasprintf("GIT_AUTH_TOKEN.%s", host), kinds[n++] = "git-token";
+		names[n] = xstrdup("GIT_AUTH_HEADER"), kinds[n++] = "header";
+		names[n] = xstrdup("GIT_AUTH_TOKEN"), kinds[n++] = "git-token";
+	} else {
+		names[n] = xasprintf("HTTP_AUTH_TOKEN_%s", host), kinds[n++] = "bearer";
+		names[n] = xasprintf("HTTP_AUTH_HEADER_%s", host), kinds[n++] = "header";
+	}
+	for (i = 0; i < n && !sec; i++)
+		sec = fetch_cli_secret(cli, names[i]);
+	if (sec) {
+		struct sv *o = sv_set(spec_root(fs), "secret", sv_obj(fs));
+		sv_set_str(fs, o, "id", sec->id);
+		sv_set_str(fs, o, "kind", kinds[i - 1]);
+		if (sec->env)
+			sv_set_str(fs, sv_set(o, "src", sv_obj(fs)), "env", sec->env);
+		else
+			sv_set_str(fs, o, "src", sec->src);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+}
+
 /* Keys, titles and JSON of a new fetch step of st. A URL with
  * credentials gets "auth": where the fetch finds them when make runs
  * (the Dockerfile's line; outside the key: paths are not content). */
 static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *shown, const char *src,
-			       const struct instr *in, const char *dockerfile)
+			       const struct instr *in, const struct cli *cli)
 {
 	struct fetch *f;
 	struct buf b = {0};
@@ -79,11 +149,12 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 	f = &st->fetch[st->nfetch++];
 	memset(f, 0, sizeof(*f));
 	key_spec(NULL, spec_root(fs), NULL, f->key);
-	if (netsrc_has_secret(src) && dockerfile) {
+	if (netsrc_has_secret(src) && cli->dockerfile) {
 		struct sv *auth = sv_set(spec_root(fs), "auth", sv_obj(fs));
-		sv_set_str(fs, auth, "dockerfile", dockerfile);
+		sv_set_str(fs, auth, "dockerfile", cli->dockerfile);
 		sv_set(auth, "line", sv_int(fs, in->loc.line));
 	}
+	fetch_secret(fs, cli, src);
 	f->title = xasprintf("[internal] fetch %s", shown);
 	sv_set_str(fs, spec_root(fs), "title", f->title);
 	sv_move_last(spec_root(fs), "title");
@@ -93,7 +164,7 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 }
 
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const char *dockerfile)
+		   const char *checksum, const struct instr *in, const struct cli *cli)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
@@ -116,7 +187,7 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 	} else {
 		fetch_git_spec(fs, o, src, checksum, in);
 	}
-	f = fetch_new(st, fs, shown, src, in, dockerfile);
+	f = fetch_new(st, fs, shown, src, in, cli);
 	ent = sv_push(fa, sv_obj(sp));
 	sv_set(ent, "src", sv_int(sp, (long long)idx));
 	sv_set_str(sp, ent, "key", f->key);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct buf;
+struct cli;
 struct instr;
 struct spec;
 struct step;
@@ -26,7 +27,7 @@ struct fetch {
  * returns the masked source to write in "srcs" (malloc'd); NULL for a
  * context source. Dies at in's location on a bad git URL or checksum. */
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const char *dockerfile);
+		   const char *checksum, const struct instr *in, const struct cli *cli);
 /* Appends " $(STATE)/KEY.fetch" for each fetch step of st. */
 void fetch_prereqs(const struct step *st, struct buf *b);
 /* Appends the rules of st's fetch steps not in seen (a JSON object of

@@ -200,7 +200,7 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		char *s = disp_expand(d, in->args[i], vars, in);
 		/* a URL or git source: a fetch step, written masked */
 		char *net = in->kind == I_ADD && !in->from
-				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli->dockerfile)
+				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli)
 				: NULL;
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);

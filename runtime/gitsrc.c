@@ -40,6 +40,7 @@ struct gitsrc {
 	char *url;	   /* what git contacts */
 	const char *ref, *subdir, *checksum;
 	int keep, submodules;
+	char *auth; /* "Authorization: ..." from a GIT_AUTH_* secret, or NULL */
 };
 
 /* Config given to every git command (-c): nothing that can run code,
@@ -54,7 +55,7 @@ static const char *const git_config[] = {
 
 /* The environment git runs with: the caller's, minus git's own variables
  * (a make run inside a git checkout may export GIT_DIR), plus ours. */
-static char **git_env(void)
+static char **git_env(const struct gitsrc *g)
 {
 	static const char *const add[] = {
 	    "GIT_CONFIG_NOSYSTEM=1",	"GIT_CONFIG_GLOBAL=/dev/null",
@@ -66,13 +67,20 @@ static char **git_env(void)
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + LEN(add) + 1, sizeof(*env));
+	env = xcalloc(n + LEN(add) + 4, sizeof(*env));
 	for (size_t i = 0; i < n; i++)
 		if (!startswith(environ[i], "GIT_") && !startswith(environ[i], "SSH_ASKPASS=") &&
 		    !startswith(environ[i], "LC_ALL="))
 			env[k++] = environ[i];
 	for (size_t i = 0; i < LEN(add); i++)
 		env[k++] = (char *)add[i];
+	/* the token as config in the environment, which other users cannot
+	 * read (a -c argument they could, in /proc/PID/cmdline) */
+	if (g->auth) {
+		env[k++] = xstrdup("GIT_CONFIG_COUNT=1");
+		env[k++] = xasprintf("GIT_CONFIG_KEY_0=http.%s.extraheader", g->url);
+		env[k++] = xasprintf("GIT_CONFIG_VALUE_0=%s", g->auth);
+	}
 	return env;
 }
 
@@ -121,10 +129,11 @@ static void git_argv(const char **argv, size_t cap, const char *dir, const char 
 
 /* Starts git with stdin /dev/null, stdout/stderr to ofd/efd and no other
  * fd (make's jobserver pipes stay ours); its wait status in *st. */
-static int git_spawn(const char *const *argv, int ofd, int efd, int *st)
+static int git_spawn(const struct gitsrc *g, const char *const *argv, int ofd, int efd, int *st)
 {
 	posix_spawn_file_actions_t fa;
-	char **env = git_env();
+	char **env = git_env(g);
+	size_t nenv = 0;
 	pid_t pid;
 	int r;
 
@@ -135,6 +144,10 @@ static int git_spawn(const char *const *argv, int ofd, int efd, int *st)
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	r = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	while (env[nenv])
+		nenv++;
+	for (size_t i = nenv > 3 && g->auth ? nenv - 3 : nenv; i < nenv; i++)
+		free(env[i]); /* ours: the auth entries */
 	free(env);
 	while (r == 0 && waitpid(pid, st, 0) < 0 && errno == EINTR)
 		;
@@ -155,7 +168,7 @@ static int git_run(const struct gitsrc *g, const char *dir, const char *const *a
 	if (ofd < 0 || efd < 0)
 		return error_set(e, errno, "memfd_create");
 	git_argv(argv, LEN(argv), dir, args);
-	if ((r = git_spawn(argv, ofd, efd, &st)) != 0)
+	if ((r = git_spawn(g, argv, ofd, efd, &st)) != 0)
 		return error_set(e, r, "%s: run git (is git installed?)", g->shown);
 	if (out)
 		git_slurp(ofd, out);
@@ -411,6 +424,10 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 				 g.shown);
 	if (!(g.url = fetch_url(spec, g.shown, e)))
 		return -1;
+	if (fetch_auth_header(spec, g.shown, &g.auth, e) < 0) {
+		free(g.url);
+		return -1;
+	}
 	r = git_resolve(&g, commit, e);
 	if (r == 0 && g.checksum && !startswith(commit, g.checksum))
 		r = error_set(e, 0, "expected checksum to match %s, got %s", g.checksum, commit);
@@ -424,5 +441,6 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 			r = write_if_changed(path, stamp, strlen(stamp), &changed, e);
 	}
 	free(g.url);
+	free(g.auth);
 	return r;
 }

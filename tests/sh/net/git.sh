@@ -125,6 +125,23 @@ w/libdir d -
 w/libdir/l.txt f $(sha256sum "$T/lib/l.txt" | cut -c1-12)" \
 	"a submodule is fetched, without its .git; ?submodules=false leaves its directory empty"
 
+# GIT_AUTH_TOKEN: an http remote that needs the token gets it as
+# "Authorization: basic base64(x-access-token:TOKEN)", as BuildKit sends it
+git clone -q --bare "$S" "$T/srv/private.git"
+git -C "$T/srv/private.git" update-server-info
+mkdir -p "$T/srv/.meta"
+printf '{"private.git/": "basic %s"}' "$(printf x-access-token:gtok42 | base64)" >"$T/srv/.meta/_authz.json"
+printf 'FROM scratch\nADD %s /p\n' "${H%/repo.git}/private.git" >ctx/Dockerfile
+"$DF2MAKE" --secret id=GIT_AUTH_TOKEN,env=GTOK ctx >build.mk 2>/dev/null
+GTOK=gtok42 mk
+is "$?:$(files p/run.sh | cut -d' ' -f1)" "0:p/run.sh" "GIT_AUTH_TOKEN secret: the private repository is fetched"
+is "$(grep -rl gtok42 build.mk .df2make "$T/out" image.tar 2>/dev/null)" "" "the token is in none of build.mk, the state dir, make's output, the image"
+rm -rf .df2make/*.fetch .df2make/*.tree
+mk
+like "$?:$(grep df2make-runtime "$T/out")" \
+	"^2:df2make-runtime: Dockerfile:2: ADD step: http://127.0.0.1:[0-9]*/private.git: git ls-remote failed: .*could not read Username .*terminal prompts disabled" \
+	"without the token: git's error, and no prompt"
+
 # --checksum: a commit id (prefix) the ref must resolve to
 build "FROM scratch
 ADD --checksum=${c2:0:12} $G#main /ok

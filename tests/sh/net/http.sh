@@ -218,4 +218,18 @@ printf 'ARG PW=s3cr3t\nFROM scratch\nADD http://user:${PW}@127.0.0.1:%s/private.
 mk
 is "$?:$(grep df2make-runtime "$T/out")" "2:df2make-runtime: Dockerfile:3: ADD step: http://xxxxx:xxxxx@127.0.0.1:$P/private.txt: credentials from a variable are not passed on (docs/copy.md)" \
 	"credentials from an ARG: refused with a clear message (never written down)"
+
+# BuildKit's auth secrets: --secret id=HTTP_AUTH_TOKEN_<host> sends
+# "Authorization: Bearer <token>"; build.mk names only the variable
+printf 'FROM scratch\nADD %s/tok.txt /tok/\n' "$U" >ctx/Dockerfile
+printf 'token-protected' >"$W/tok.txt"
+echo '{"tok.txt": "Bearer t0ken9"}' >"$W/.meta/_authz.json"
+"$DF2MAKE" --secret id=HTTP_AUTH_TOKEN_127.0.0.1,env=MYTOK ctx >build.mk 2>/dev/null
+MYTOK=t0ken9 mk
+is "$?:$(files tok/tok.txt | cut -d' ' -f1,6)" "0:tok/tok.txt 15" "HTTP_AUTH_TOKEN_<host> secret: the token is sent"
+is "$(grep -rl t0ken9 build.mk .df2make "$T/out" image.tar 2>/dev/null)" "" "the token is in none of build.mk, the state dir, make's output, the image"
+rm -f .df2make/*.fetch
+MYTOK=wrong mk
+like "$?:$(grep df2make-runtime "$T/out")" "^2:.*tok.txt: invalid response status 401" "a wrong token: 401"
+rm -f "$W/.meta/_authz.json"
 done_testing

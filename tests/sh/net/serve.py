@@ -3,7 +3,8 @@
 Serves the files under ROOT. A file's behaviour is read from ROOT/.meta/NAME
 (JSON, optional): {"etag": "...", "last_modified": "HTTP-date",
 "disposition": "attachment; filename=...", "status": 500,
-"redirect": "/other", "auth": "USER:PASS"}. ETag and Last-Modified are sent only when given, and
+"redirect": "/other", "auth": "USER:PASS"}; ROOT/.meta/_authz.json maps
+path prefixes to the exact Authorization header they need (401 else). ETag and Last-Modified are sent only when given, and
 If-None-Match / If-Modified-Since are honoured with 304 exactly as given
 (the test changes the file and its meta to simulate an update). Missing
 files are 404. Every request is logged to LOG as
@@ -48,6 +49,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = os.path.join(ROOT, name)
         meta_path = os.path.join(ROOT, ".meta", name.replace("/", "_"))
         meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
+        authz_path = os.path.join(ROOT, ".meta", "_authz.json")
+        authz = json.load(open(authz_path)) if os.path.exists(authz_path) else {}
+        for prefix, want in authz.items():
+            if name.startswith(prefix) and self.headers.get("Authorization") != want:
+                return self.reply(401, {"WWW-Authenticate": 'Basic realm="t"'}, b"who?\n")
         if "auth" in meta:
             want = "Basic " + base64.b64encode(meta["auth"].encode()).decode()
             if self.headers.get("Authorization") != want:
