@@ -159,6 +159,28 @@ is "$?:$(grep -c CACHED "$T/out"):$(cd "$T/c" && python3 "$NET/imgls.py" image.t
 like "$(grep '^$(STATE)/[0-9a-f]*\.done: .*\.fetch' "$T/reg.mk")" '\.fetch \| \$\(CACHE_IMPORT\)$' \
 	"--cache-from type=registry: KEY.fetch is a normal prerequisite, before the order-only bar"
 
+# make killed while a URL streams in: nothing half-made; the next make
+# completes (blobs are renamed to their digest once verified)
+head -c 300000 /dev/urandom >"$W/big.bin"
+echo '{"slow": 50000}' >"$W/.meta/big.bin"
+rm -rf .df2make
+printf 'FROM scratch\nADD %s/big.bin /big\n' "$U" >ctx/Dockerfile
+"$DF2MAKE" ctx >build.mk 2>/dev/null
+setsid env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/kout" 2>&1 &
+mpid=$!
+for _ in $(seq 100); do grep -q "GET /big.bin" "$T/log" && break; sleep 0.1; done
+sleep 1.5
+kill -TERM -- "-$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null
+bad=0
+for b in "$DF2MAKE_STORE"/blobs/sha256/*; do
+	case "${b##*/}" in .tmp-*) continue ;; esac
+	[ "$(sha256sum "$b" | cut -c1-64)" = "${b##*/}" ] || bad=$((bad + 1))
+done
+is "$(ls .df2make/*.fetch 2>/dev/null | wc -l):$bad" "0:0" "killed mid-download: no KEY.fetch, no blob under a wrong name"
+rm -f "$W/.meta/big.bin"
+mk
+is "$?:$(files big | cut -d' ' -f6,7)" "0:300000 $(sha "$W/big.bin")" "the next make fetches it whole"
+
 # the same Dockerfile through docker build (BuildKit): the same files.
 # Its daemon fetches from the host's network, so 127.0.0.1 is ours. Not
 # --chmod: docker 20.10's BuildKit leaves a URL's file 0600 with it, the

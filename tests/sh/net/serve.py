@@ -3,7 +3,7 @@
 Serves the files under ROOT. A file's behaviour is read from ROOT/.meta/NAME
 (JSON, optional): {"etag": "...", "last_modified": "HTTP-date",
 "disposition": "attachment; filename=...", "status": 500,
-"redirect": "/other", "auth": "USER:PASS"}; ROOT/.meta/_authz.json maps
+"redirect": "/other", "auth": "USER:PASS", "slow": BYTES_PER_S}; ROOT/.meta/_authz.json maps
 path prefixes to the exact Authorization header they need (401 else). ETag and Last-Modified are sent only when given, and
 If-None-Match / If-Modified-Since are honoured with 304 exactly as given
 (the test changes the file and its meta to simulate an update). Missing
@@ -16,6 +16,7 @@ import json
 import os
 import socketserver
 import sys
+import time
 import urllib.parse
 
 ROOT, LOG = sys.argv[1], sys.argv[2]
@@ -78,6 +79,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(304, hdr)
         with open(path, "rb") as f:
             body = f.read()
+        if "slow" in meta:  # bytes per second, so a test can kill a fetch midway
+            self.note(200)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for i in range(0, len(body), meta["slow"]):
+                    self.wfile.write(body[i:i + meta["slow"]])
+                    self.wfile.flush()
+                    time.sleep(1)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client was killed: what the test wants
+            return
         self.reply(200, hdr, body)
 
     do_HEAD = do_GET
