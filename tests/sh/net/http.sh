@@ -110,6 +110,14 @@ ADD --checksum=md5:00 $U/a.txt /p
 "
 like "$?:$(cat "$T/cerr")" "^1:.*Dockerfile:2.*unsupported digest algorithm" "--checksum with another algorithm: compile error"
 
+# COPY never fetches (BuildKit's words, at the line)
+for src in "$U/a.txt:URL" "git://127.0.0.1:1/r.git:git ref"; do
+	printf 'FROM scratch\nCOPY %s /x\n' "${src%:*}" >ctx/Dockerfile
+	"$DF2MAKE" ctx >/dev/null 2>"$T/cerr"
+	like "$?:$(head -1 "$T/cerr")" "^1:.*Dockerfile:2:1: error: source can't be a ${src##*:} for COPY$" \
+		"COPY of a ${src##*:}: compile error"
+done
+
 # failures: the URL and the HTTP status (or transport error), not a make riddle
 for case in "missing 404" "boom 500"; do
 	set -- $case
