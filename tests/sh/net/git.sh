@@ -142,6 +142,14 @@ like "$?:$(grep df2make-runtime "$T/out")" \
 	"^2:df2make-runtime: Dockerfile:2: ADD step: http://127.0.0.1:[0-9]*/private.git: git ls-remote failed: .*could not read Username .*terminal prompts disabled" \
 	"without the token: git's error, and no prompt"
 
+# a full commit id as the ref: used as it is, no ls-remote needed
+build "FROM scratch
+ADD $G#$c1 /sha
+ADD $H#$c1 /shah
+"
+is "$?:$(files sha/sub/d/f shah/sub/d/f | cut -d' ' -f1,7)" "0:sha/sub/d/f $(printf 'one\n' | sha256sum | cut -c1-12)
+shah/sub/d/f $(printf 'one\n' | sha256sum | cut -c1-12)" "#COMMIT: that commit's files (git daemon and dumb http)"
+
 # --checksum: a commit id (prefix) the ref must resolve to
 build "FROM scratch
 ADD --checksum=${c2:0:12} $G#main /ok
