@@ -15,6 +15,7 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "load.h"
 #include "oci.h"
 #include "progress.h"
@@ -354,6 +355,12 @@ static int pull_tree(struct pull *p, json_t *m, struct error *e)
 			json_decref(child);
 		}
 	}
+	/* a config is read whole later (64 MiB at most): a registry naming a
+	 * bigger one would only fill the disk */
+	if (r == 0 && p->no_layers &&
+	    json_integer_value(json_object_get(json_object_get(m, "config"), "size")) >
+		(json_int_t)INPUT_MAX)
+		r = error_set(e, 0, "config of more than %zu bytes", INPUT_MAX);
 	if (r == 0 && json_object_get(m, "config"))
 		r = pull_blob(p, json_object_get(m, "config"), 1, e);
 	json_array_foreach(json_object_get(m, "layers"), i, d)

@@ -8,7 +8,7 @@
 # into the image: a RUN that ran again would change the digest.
 . "$SRCDIR/tests/sh/cache/common.bash"
 . "$SRCDIR/tests/lib/registry.sh"
-need curl python3
+need curl python3 setsid openssl htpasswd
 export SOURCE_DATE_EPOCH=1700000000
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
 mkctx() {
@@ -187,6 +187,22 @@ is "$rc:$(ran "$F")" "0:3" "--cache-from an image, not a cache: every step runs"
 like "$(cat "$F/log")" "warning: --cache-from $REG/app/image:1 ignored: manifest sha256:[0-9a-f]{64}: not a df2make cache" \
 	"  with a warning"
 
+# A manifest whose config descriptor claims more than the 64 MiB a cache
+# config may have: refused before a byte of it is fetched.
+cfgblob=$(reg_config cache/app max)
+cdig=sha256:$(printf %s "$cfgblob" | sha256sum | cut -c1-64)
+reg_manifest cache/app max | jq -c '.config.size = 100000000' >"$T/big.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+	--data-binary @"$T/big.json" "http://$REG/v2/cache/app/manifests/bigcfg" >/dev/null
+check "a manifest claiming a 100 MB config is in the registry" \
+	test "$(reg_manifest cache/app bigcfg | jq .config.size)" = 100000000
+rm -rf "$F/state"
+mark
+build "$F" "$T/f/ctx" --cache-from "$REG/cache/app:bigcfg"
+is "$rc:$(ran "$F")" "0:3" "a config of 100 MB claimed: the cache is ignored"
+like "$(cat "$F/log")" "ignored: .*config of more than 67108864 bytes" "  with a warning"
+is "$(gets | grep -c "/blobs/$cdig")" 0 "  and the config was not fetched"
+
 # The CI pattern: the same ref to import from and export to. The first
 # build finds nothing (a warning) and pushes; the next machine takes every
 # step and its export sends no layer (the registry has them all).
@@ -332,6 +348,9 @@ unset DF2MAKE_CERTS_D
 out=$("$DF2MAKE" --cache-from "$REG/cache/app:max" --cache-from "type=registry,ref=$REG/cache/app:max" \
 	"$T/a/ctx" 2>&1)
 is "$(grep -c '^$(STATE)/[0-9a-f]*\.import:$' <<<"$out")" 1 "a ref given twice: one import target"
+
+out=$("$DF2MAKE" --no-cache --cache-from "$REG/cache/app:max" "$T/a/ctx" 2>&1)
+is "$(grep -c 'import' <<<"$out")" 0 "--no-cache: no import target, no step waits for one"
 
 # Bad refs are compile errors, with buildx's option syntax.
 bad() { # EXPECTED-MESSAGE ARGS...: df2make ARGS fails with that message
