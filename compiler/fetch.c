@@ -17,55 +17,64 @@
 #include "templates.h"
 #include "util.h"
 
-/* --checksum for a URL: BuildKit's digest.Parse, sha256 only here. */
-static void fetch_check_digest(const char *sum, const struct instr *in)
+/* --checksum for a URL: BuildKit's digest.Parse, sha256 only here.
+ * NULL when fine, else the message (static). */
+static const char *fetch_digest_error(const char *sum)
 {
 	const char *hex = sum + 7;
 
-	if (!startswith(sum, "sha256:")) {
-		if (strchr(sum, ':'))
-			loc_fatal(&in->loc,
-				  "unsupported digest algorithm: %s (df2make checks sha256)", sum);
-		loc_fatal(&in->loc, "invalid checksum digest format");
-	}
+	if (!startswith(sum, "sha256:"))
+		return strchr(sum, ':') ? "unsupported digest algorithm (df2make checks sha256)"
+					: "invalid checksum digest format";
 	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
-		loc_fatal(&in->loc, "invalid checksum digest length");
+		return "invalid checksum digest length";
+	return NULL;
 }
 
-/* The git parts of the fetch spec; --checksum, --keep-git-dir and the
- * URL's own query must agree, as in dockerfile2llb. */
-static void fetch_git_spec(struct spec *sp, struct sv *o, const char *src, const char *checksum,
-			   const struct instr *in)
+/* --checksum, --keep-git-dir and the URL's own query must agree, as in
+ * dockerfile2llb: the message when they do not (malloc'd), else NULL. */
+static char *fetch_git_error(struct netsrc_git *g, const char *checksum, const struct instr *in)
+{
+	if (in->keep_git_dir_set && g->keep_git_dir >= 0 && g->keep_git_dir != in->keep_git_dir)
+		return xstrdup("inconsistent keep-git-dir configuration");
+	if (checksum && *checksum && g->checksum && strcmp(checksum, g->checksum) != 0)
+		return xasprintf("checksum mismatch \"%s\" != \"%s\"", checksum, g->checksum);
+	if (!g->checksum && checksum && *checksum)
+		g->checksum = xstrdup(checksum);
+	if (g->checksum &&
+	    (!*g->checksum || strspn(g->checksum, "0123456789abcdefABCDEF") != strlen(g->checksum)))
+		return xasprintf("invalid checksum %s for Git URL, expected hex commit hash",
+				 g->checksum);
+	return NULL;
+}
+
+/* The git parts of the fetch spec; NULL, or the error (malloc'd). */
+static char *fetch_git_spec(struct spec *sp, struct sv *o, const char *src, const char *checksum,
+			    const struct instr *in)
 {
 	struct netsrc_git g;
 	struct error e = {0};
-	char *remote;
-	int keep;
+	char *remote, *err;
 
 	if (netsrc_git_parse(src, &g, &e) < 0)
-		loc_fatal(&in->loc, "%s", e.msg);
-	if (in->keep_git_dir_set && g.keep_git_dir >= 0 && g.keep_git_dir != in->keep_git_dir)
-		loc_fatal(&in->loc, "inconsistent keep-git-dir configuration");
-	keep = g.keep_git_dir >= 0 ? g.keep_git_dir : in->keep_git_dir;
-	if (checksum && *checksum && g.checksum && strcmp(checksum, g.checksum) != 0)
-		loc_fatal(&in->loc, "checksum mismatch \"%s\" != \"%s\"", checksum, g.checksum);
-	if (!g.checksum && checksum && *checksum)
-		g.checksum = xstrdup(checksum);
-	if (g.checksum &&
-	    (!*g.checksum || strspn(g.checksum, "0123456789abcdefABCDEF") != strlen(g.checksum)))
-		loc_fatal(&in->loc, "invalid checksum %s for Git URL, expected hex commit hash",
-			  g.checksum);
+		return xstrdup(e.msg);
+	if ((err = fetch_git_error(&g, checksum, in))) {
+		netsrc_git_free(&g);
+		return err;
+	}
 	remote = netsrc_redact(g.remote);
 	sv_set_str(sp, o, "kind", "git");
 	sv_set_str(sp, o, "remote", remote);
 	sv_set_str(sp, o, "ref", g.ref);
 	sv_set_str(sp, o, "subdir", g.subdir);
-	sv_set(o, "keep_git_dir", sv_bool(sp, keep));
+	sv_set(o, "keep_git_dir",
+	       sv_bool(sp, g.keep_git_dir >= 0 ? g.keep_git_dir : in->keep_git_dir));
 	sv_set_str(sp, o, "checksum", g.checksum);
 	if (!g.submodules) /* absent by default: keys of older build.mk stay */
 		sv_set(o, "submodules", sv_bool(sp, 0));
 	free(remote);
 	netsrc_git_free(&g);
+	return NULL;
 }
 
 /* The --secret named id, or NULL. */
@@ -163,30 +172,49 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 	return f;
 }
 
+/* The spec of src's fetch step, or NULL with *err (malloc'd) set. */
+static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const char *shown,
+			       const char *checksum, const struct instr *in, char **err)
+{
+	struct spec *fs = spec_new();
+	struct sv *o = spec_root(fs);
+	const char *bad;
+
+	*err = NULL;
+	if (in->kind != I_ADD)
+		*err = xasprintf("source can't be a %s for COPY",
+				 kind == NETSRC_GIT ? "git ref" : "URL");
+	else if (kind == NETSRC_GIT)
+		*err = fetch_git_spec(fs, o, src, checksum, in);
+	else if (checksum && *checksum && (bad = fetch_digest_error(checksum)))
+		*err = xstrdup(bad);
+	if (!*err && kind == NETSRC_HTTP) {
+		sv_set_str(fs, o, "kind", "http");
+		sv_set_str(fs, o, "url", shown);
+		sv_set_str(fs, o, "checksum", checksum && *checksum ? checksum : NULL);
+	}
+	if (*err) {
+		spec_free(fs);
+		return NULL;
+	}
+	return fs;
+}
+
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
 		   const char *checksum, const struct instr *in, const struct cli *cli)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
-	struct sv *o, *ent;
+	struct sv *ent;
 	struct fetch *f;
-	char *shown;
+	char *shown, *err;
 
 	if (kind == NETSRC_LOCAL)
 		return NULL;
 	shown = netsrc_redact(src);
-	fs = spec_new();
-	o = spec_root(fs);
-	sv_set_str(fs, o, "loc", st->loc);
-	if (kind == NETSRC_HTTP) {
-		if (checksum && *checksum)
-			fetch_check_digest(checksum, in);
-		sv_set_str(fs, o, "kind", "http");
-		sv_set_str(fs, o, "url", shown);
-		sv_set_str(fs, o, "checksum", checksum && *checksum ? checksum : NULL);
-	} else {
-		fetch_git_spec(fs, o, src, checksum, in);
-	}
+	if (!(fs = fetch_spec(kind, src, shown, checksum, in, &err)))
+		loc_fatal(&in->loc, "%s", err); /* dispatch errors still exit (diag.h) */
+	sv_set_str(fs, spec_root(fs), "loc", st->loc);
 	f = fetch_new(st, fs, shown, src, in, cli);
 	ent = sv_push(fa, sv_obj(sp));
 	sv_set(ent, "src", sv_int(sp, (long long)idx));

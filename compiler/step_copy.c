@@ -10,7 +10,6 @@
 #include "context.h"
 #include "error.h"
 #include "fetch.h"
-#include "netsrc.h"
 #include "step_int.h"
 
 /* ---- COPY / ADD ---- */
@@ -199,13 +198,8 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 	}
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
-		if (in->kind == I_COPY && !in->from && netsrc_kind(s) != NETSRC_LOCAL)
-			loc_fatal(&in->loc, "source can't be a %s for COPY",
-				  netsrc_kind(s) == NETSRC_GIT ? "git ref" : "URL");
 		/* a URL or git source: a fetch step, written masked */
-		char *net = in->kind == I_ADD && !in->from
-				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli)
-				: NULL;
+		char *net = !in->from ? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli) : NULL;
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);
 		if (!in->from && !net) {

@@ -19,7 +19,7 @@ dockerfile.c 1
 args.c 1
 bfemit.c 4
 emit.c 12
-fetch.c 7
+fetch.c 1
 outline.c 1
 entitle.c 2
 expand.c 1
