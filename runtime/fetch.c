@@ -68,6 +68,7 @@ static char *fetch_read(const struct rt *rt, const char *key, const char *suffix
 	return text;
 }
 
+/* STATE/KEY.fetch of a URL; -1 when missing, damaged or a git record. */
 static int fetch_read_rec(const struct rt *rt, const char *key, struct fetch_rec *r)
 {
 	cleanup_free char *text = fetch_read(rt, key, ".fetch", FETCH_MAGIC);
