@@ -987,12 +987,12 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 		mk_comment(em->out, em->cur->base ? em->cur->base->label : em->cur->image);
 		buf_adds(em->out, ") ----\n");
 	}
-	emit_step(g, st, em->out, &em->inputs);
-	if (st->nfetch) {
+	if (st->nfetch) { /* first: they run first, and get the lower numbers */
 		if (!em->fetched)
 			em->fetched = json_object();
-		fetch_rules(st, em->out, em->fetched);
+		fetch_rules(st, em->out, em->fetched, emit_spec);
 	}
+	emit_step(g, st, em->out, &em->inputs);
 	if (em->out->len <= (1 << 16))
 		return;
 	/* keep memory flat: build.mk of a big Dockerfile is megabytes */

@@ -152,7 +152,6 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 			       const struct instr *in, const struct cli *cli)
 {
 	struct fetch *f;
-	struct buf b = {0};
 
 	st->fetch = xreallocarray(st->fetch, st->nfetch + 1, sizeof(*st->fetch));
 	f = &st->fetch[st->nfetch++];
@@ -165,10 +164,7 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 	}
 	fetch_secret(fs, cli, src);
 	f->title = xasprintf("[internal] fetch %s", shown);
-	sv_set_str(fs, spec_root(fs), "title", f->title);
-	sv_move_last(spec_root(fs), "title");
-	spec_write(&b, spec_root(fs));
-	f->spec = buf_steal(&b);
+	f->spec = fs;
 	return f;
 }
 
@@ -179,7 +175,11 @@ static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const cha
 	struct spec *fs = spec_new();
 	struct sv *o = spec_root(fs);
 	const char *bad;
+	char *title = xasprintf("[internal] fetch %s", shown);
 
+	/* the title first: build.mk numbers the steps that have one (emit.c) */
+	sv_set_str(fs, o, "title", title);
+	free(title);
 	*err = NULL;
 	if (in->kind != I_ADD)
 		*err = xasprintf("source can't be a %s for COPY",
@@ -215,7 +215,7 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 	if (!(fs = fetch_spec(kind, src, shown, checksum, in, &err)))
 		loc_fatal(&in->loc, "%s", err); /* dispatch errors still exit (diag.h) */
 	sv_set_str(fs, spec_root(fs), "loc", st->loc);
-	f = fetch_new(st, fs, shown, src, in, cli);
+	f = fetch_new(st, fs, shown, src, in, cli); /* takes fs */
 	ent = sv_push(fa, sv_obj(sp));
 	sv_set(ent, "src", sv_int(sp, (long long)idx));
 	sv_set_str(sp, ent, "key", f->key);
@@ -225,7 +225,6 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 		sv_set_str(sp, ent, "name", name);
 		free(name);
 	}
-	spec_free(fs);
 	return shown;
 }
 
@@ -235,11 +234,12 @@ void fetch_prereqs(const struct step *st, struct buf *b)
 		buf_printf(b, " $(STATE)/%s.fetch", st->fetch[i].key);
 }
 
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen)
+void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		 const char *(*spec_word)(const struct sv *spec))
 {
 	for (size_t i = 0; i < st->nfetch; i++) {
 		const struct fetch *f = &st->fetch[i];
-		struct buf title = {0}, spec = {0};
+		struct buf title = {0};
 		if (json_object_get(seen, f->key))
 			continue;
 		if (!json_object_get(seen, "fetch-force"))
@@ -247,12 +247,10 @@ void fetch_rules(const struct step *st, struct buf *out, json_t *seen)
 		json_object_set_new(seen, "fetch-force", json_true());
 		json_object_set_new(seen, f->key, json_true());
 		mk_comment(&title, f->title);
-		mk_shell_n(&spec, f->spec, strlen(f->spec));
-		templates_expand(
-		    out, "fetch",
-		    (const char *const[]){"TITLE", title.s, "KEY", f->key, "SPEC", spec.s, NULL});
+		templates_expand(out, "fetch",
+				 (const char *const[]){"TITLE", title.s, "KEY", f->key, "SPEC",
+						       spec_word(spec_root(f->spec)), NULL});
 		buf_free(&title);
-		buf_free(&spec);
 	}
 }
 
@@ -260,7 +258,7 @@ void fetch_free(struct step *st)
 {
 	for (size_t i = 0; i < st->nfetch; i++) {
 		free(st->fetch[i].title);
-		free(st->fetch[i].spec);
+		spec_free(st->fetch[i].spec);
 	}
 	free(st->fetch);
 	st->fetch = NULL;

@@ -18,8 +18,8 @@ struct sv;
 /* One fetch step of an ADD. */
 struct fetch {
 	char key[33];
-	char *title; /* "[internal] fetch URL" (masked) */
-	char *spec;  /* its JSON spec */
+	char *title;	   /* "[internal] fetch URL" (masked) */
+	struct spec *spec; /* its spec (title first) */
 };
 
 /* ADD's source src (expanded), number idx: for a URL or git source, adds
@@ -31,8 +31,10 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 /* Appends " $(STATE)/KEY.fetch" for each fetch step of st. */
 void fetch_prereqs(const struct step *st, struct buf *b);
 /* Appends the rules of st's fetch steps not in seen (a JSON object of
- * keys written so far, updated), and the force rule with the first. */
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen);
+ * keys written so far, updated), and the force rule with the first;
+ * spec_word writes a spec as a recipe word (emit.c numbers the steps). */
+void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		 const char *(*spec_word)(const struct sv *spec));
 /* Frees st's fetch steps. */
 void fetch_free(struct step *st);
 
