@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "emit.h"
 #include "fetch.h"
 #include "graph.h"
 #include "instr.h"
@@ -145,7 +146,10 @@ void fetch_rules(const struct step *st, struct buf *out, json_t *seen)
 		json_object_set_new(seen, "fetch-force", json_true());
 		json_object_set_new(seen, f->key, json_true());
 		mk_comment(&title, f->title);
-		mk_shell_n(&spec, f->spec, strlen(f->spec));
+		/* numbered like every step that reports progress (emit.h) */
+		char *numbered = xasprintf("{\"vertex\":%d,%s", emit_vertex_next(), f->spec + 1);
+		mk_shell_n(&spec, numbered, strlen(numbered));
+		free(numbered);
 		templates_expand(
 		    out, "fetch",
 		    (const char *const[]){"TITLE", title.s, "KEY", f->key, "SPEC", spec.s, NULL});
