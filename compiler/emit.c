@@ -403,6 +403,11 @@ static void emit_done(struct buf *b, const struct step *st)
  * run, whichever steps make -j runs, in whatever order. */
 static int emit_vertex;
 
+int emit_vertex_next(void)
+{
+	return ++emit_vertex;
+}
+
 /* The spec as a recipe word; valid until the next call (specs are
  * written one at a time, each before the next is made). A spec with a
  * title, or any with numbered set, is a step that reports progress: it
@@ -418,7 +423,7 @@ static const char *emit_spec_n(const struct sv *spec, int numbered)
 	    (numbered || memcmp(json.s, titled, sizeof(titled) - 1) == 0)) {
 		char *rest = xstrdup(json.s + 1);
 		buf_reset(&json);
-		buf_printf(&json, "{\"vertex\":%d,%s", ++emit_vertex, rest);
+		buf_printf(&json, "{\"vertex\":%d,%s", emit_vertex_next(), rest);
 		free(rest);
 	}
 	buf_reset(&quoted);

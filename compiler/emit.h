@@ -42,5 +42,9 @@ struct json_t *emit_pack_spec(struct graph *g);
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside
  * df2make or in the build tree, else "df2make-runtime" (PATH). Malloc'd. */
 char *emit_runtime_path(void);
+/* The number of the next step that reports progress ("vertex" of its
+ * spec, "#5" in plain progress): build.mk's rules are numbered in the
+ * order they are written. */
+int emit_vertex_next(void);
 
 #endif

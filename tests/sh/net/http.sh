@@ -68,13 +68,13 @@ like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /a.txt 304 cond" \
 printf 'plain v2' >"$W/plain.bin"
 mk
 is "$?:$(steps)" "0:[internal] fetch $U/plain.bin sha256:$(sha256sum "$W/plain.bin" | cut -c1-64)
-[stage-0 3/9] ADD $U/plain.bin $U/cd.bin $U/b%20c.txt /y/
-[stage-0 4/9] ADD $U/a.txt /file
-[stage-0 5/9] ADD --chmod=755 --chown=12:34 $U/plain.bin /own/
-[stage-0 6/9] ADD $U/t.tgz /t/
-[stage-0 7/9] ADD --unpack=true $U/t.tgz /u/
-[stage-0 8/9] ADD $U/moved /m/
-[stage-0 9/9] COPY c.txt /c" "changed content behind a URL: its ADD and every later step run again"
+[3/9] ADD $U/plain.bin $U/cd.bin $U/b%20c.txt /y/
+[4/9] ADD $U/a.txt /file
+[5/9] ADD --chmod=755 --chown=12:34 $U/plain.bin /own/
+[6/9] ADD $U/t.tgz /t/
+[7/9] ADD --unpack=true $U/t.tgz /u/
+[8/9] ADD $U/moved /m/
+[9/9] COPY c.txt /c" "changed content behind a URL: its ADD and every later step run again"
 is "$(files y/plain.bin own/plain.bin)" "own/plain.bin f 755 12:34 0 8 $(sha "$W/plain.bin")
 y/plain.bin f 600 0:0 0 8 $(sha "$W/plain.bin")" "the image has the new bytes"
 cmp -s build.mk build.mk.1
