@@ -8,6 +8,7 @@
 
 #include "bflags.h"
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ref.h"
@@ -86,12 +87,15 @@ static void cli_usage(FILE *f)
 	      "      --target STAGE          build this stage (default: the last one)\n"
 	      "      --build-arg K=V|K       a build argument (K alone: its environment value)\n"
 	      "      --platform P[,P...]     target platform(s) OS/ARCH[/VARIANT]\n"
-	      "      --build-context NAME=.. named contexts: not supported yet\n"
+	      "      --build-context NAME=docker-image://REF  the image REF for stage or\n"
+	      "                              image NAME\n"
 	      "\n"
 	      "Output:\n"
 	      "  -t, --tag NAME[:TAG]        name of the image (repeatable)\n"
 	      "  -o, --output OUT            image.tar (default), or\n"
 	      "                              type=tar|docker|oci|local,dest=PATH[,tar=false]\n"
+	      "                              or type=image|registry,name=NAME[,NAME...]\n"
+	      "                              [,push=true]: -t NAME... and --push\n"
 	      "      --label K=V             set a label on the image (repeatable)\n"
 	      "      --annotation [TYPE:]K=V annotation of the manifest (TYPE: manifest,\n"
 	      "                              manifest-descriptor, index, index-descriptor)\n"
@@ -101,7 +105,7 @@ static void cli_usage(FILE *f)
 	      "      --metadata-file FILE    make writes buildx's build metadata (JSON) to FILE\n"
 	      "      --load                  make loads the image with docker (or podman)\n"
 	      "      --push                  make pushes the image to each -t NAME:TAG\n"
-	      "      --squash, --squash-all  one-layer images (podman): not supported yet\n"
+	      "      --squash, --squash-all  the new layers as one; every layer as one\n"
 	      "\n"
 	      "RUN:\n"
 	      "      --network MODE          default network of RUN: default, none or host\n"
@@ -150,10 +154,60 @@ static void cli_set(char **field, char *v)
 	*field = v;
 }
 
+/* One name= of -o type=image: a name, or several separated by commas
+ * (buildx's "name=a,b"), each a tag the image is pushed to. */
+static void cli_output_name(struct cli *c, const char *tok, int *names)
+{
+	if (!*tok)
+		fatal("-o: empty name");
+	strlist_add(&c->tags, tok);
+	*names = 1;
+}
+
+/* A key=value of -o; names: inside a name= list (a bare word is a name). */
+static void cli_output_opt(struct cli *c, const char *tok, int *names, int *push)
+{
+	if (startswith(tok, "type=")) {
+		cli_set(&c->output_type, xstrdup(tok + 5));
+	} else if (startswith(tok, "dest=")) {
+		cli_set(&c->output, xstrdup(tok + 5));
+	} else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0) {
+		c->output_tar = tok[4] == 't';
+	} else if (startswith(tok, "name=")) {
+		cli_output_name(c, tok + 5, names);
+		return;
+	} else if (strcmp(tok, "push=true") == 0 || strcmp(tok, "push=false") == 0) {
+		*push = tok[5] == 't';
+	} else if (*names && !strchr(tok, '=')) {
+		cli_output_name(c, tok, names);
+		return;
+	} else {
+		fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
+		      "[,tar=true|false] or type=image|registry,name=NAME[,push=true])",
+		      tok);
+	}
+	*names = 0;
+}
+
+/* type=image|registry (buildx): the names are tags, push=true (always for
+ * registry) pushes to them; the image is written as a tar (image.tar
+ * unless dest= says) since it is what the push target sends. */
+static void cli_output_image(struct cli *c, int names, int push)
+{
+	if (!names)
+		fatal("-o type=%s: name= is required", c->output_type);
+	if (push > 0 || strcmp(c->output_type, "registry") == 0)
+		c->push = 1;
+	cli_set(&c->output_type, xstrdup("tar"));
+	if (!c->output)
+		c->output = xstrdup("image.tar");
+}
+
 /* -o: a path (tar), or buildx's type=...,dest=... */
 static void cli_output(struct cli *c, const char *arg)
 {
 	char *s, *tok, *save = NULL;
+	int names = 0, named = 0, push = -1;
 
 	c->output_tar = -1;
 	if (!strchr(arg, '=')) {
@@ -163,16 +217,12 @@ static void cli_output(struct cli *c, const char *arg)
 	}
 	s = xstrdup(arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (startswith(tok, "type="))
-			cli_set(&c->output_type, xstrdup(tok + 5));
-		else if (startswith(tok, "dest="))
-			cli_set(&c->output, xstrdup(tok + 5));
-		else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0)
-			c->output_tar = tok[4] == 't';
-		else
-			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
-			      "[,tar=true|false])",
-			      tok);
+		/* buildx's CSV quoting: "name=a,b" */
+		char *t = tok + (*tok == '"'), *q = strchr(t, '"');
+		if (q && q[1] == '\0')
+			*q = '\0';
+		cli_output_opt(c, t, &names, &push);
+		named |= names;
 	}
 	free(s);
 	if (c->output_tar >= 0 && (!c->output_type || strcmp(c->output_type, "oci")))
@@ -181,9 +231,14 @@ static void cli_output(struct cli *c, const char *arg)
 		free(c->output_type);
 		c->output_type = xstrdup("tar");
 	}
+	if (c->output_type &&
+	    (!strcmp(c->output_type, "image") || !strcmp(c->output_type, "registry")))
+		cli_output_image(c, named, push);
+	else if (named || push >= 0)
+		fatal("-o: name= and push= apply to type=image or type=registry only");
 	if (!c->output_type || (strcmp(c->output_type, "tar") && strcmp(c->output_type, "oci") &&
 				strcmp(c->output_type, "local")))
-		fatal("-o: type must be tar, oci or local");
+		fatal("-o: type must be tar, oci, local, image or registry");
 	if (!c->output || !*c->output)
 		fatal("-o: dest= is required");
 }
@@ -372,8 +427,21 @@ static void cli_build_arg_add(struct cli *c, const char *arg)
 		strlist_take(&c->build_args, xasprintf("%s=%s", arg, v));
 }
 
+/* The command-line parser decides to exit: on r < 0, prints what dg
+ * collected ("df2make: MSG") and exits 1. */
+static void cli_check(int r, struct diags *dg)
+{
+	if (r < 0) {
+		diag_show_all(dg, stderr);
+		diag_free(dg);
+		exit(1);
+	}
+}
+
 static void cli_option(struct cli *c, int opt, const char *arg)
 {
+	struct diags dg = {0};
+
 	switch (opt) {
 	case 'f':
 		cli_set(&c->dockerfile, path_abs(arg));
@@ -400,10 +468,10 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		cli_secret(c, arg);
 		break;
 	case OPT_ALLOW:
-		ent_parse_allow(&c->ent, arg);
+		cli_check(ent_parse_allow(&c->ent, arg, &dg), &dg);
 		break;
 	case OPT_SSH:
-		ent_parse_ssh(&c->ent, arg);
+		cli_check(ent_parse_ssh(&c->ent, arg, &dg), &dg);
 		break;
 	case OPT_PLATFORM:
 		cli_set(&c->platform, xstrdup(arg));

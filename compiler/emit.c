@@ -322,11 +322,12 @@ static void emit_maybe(struct buf *wild, struct buf *dirs, const char *path)
 }
 
 /* " $(STATE)/KEY.pull" when build.mk pulls the image. */
-static void emit_pull_file(struct buf *b, const struct graph *g, const char *image)
+static void emit_pull_file(struct buf *b, const struct graph *g, const char *image,
+			   const char *plat)
 {
 	char key[33];
 
-	if (graph_pull_key(g, image, key))
+	if (graph_pull_key(g, image, plat, key))
 		buf_printf(b, " $(STATE)/%s.pull", key);
 }
 
@@ -369,7 +370,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 		buf_adds(&in, " $(if $(filter clean,$(MAKECMDGOALS)),,");
 	for (size_t k = 0; k < ngs; k++)
 		for (size_t i = 0; i < gs[k]->pulls.n; i++)
-			emit_pull_file(&in, gs[k], gs[k]->pulls.v[i]);
+			emit_pull_file(&in, gs[k], gs[k]->pulls.v[i], gs[k]->pull_plats.v[i]);
 	if (npulls)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
@@ -442,12 +443,13 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 {
 	struct evars ev = {0};
 	struct buf pre = {0};
+	char plat[PLATFORM_MAX];
 	char *msg = xasprintf("df2make: image %s is not in the store; pull it with "
 			      "`df2make-runtime pull %s` or load it with "
 			      "`df2make-runtime load -i IMAGE.tar`, then run make again",
 			      st->image, st->image);
 
-	emit_pull_file(&pre, g, st->image);
+	emit_pull_file(&pre, g, st->image, graph_step_plat(g, st, plat));
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
 	ev_set(&ev, "KEY", st->key);
@@ -518,6 +520,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	struct evars ev = {0};
 	/* reused: this runs for every step */
 	static struct buf pre, title;
+	char plat[PLATFORM_MAX];
 
 	if (st->kind == STEP_BASE && st->image && !st->manifest) {
 		emit_missing(g, st, out);
@@ -532,7 +535,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
 	if (st->kind == STEP_BASE && st->image)
-		emit_pull_file(&pre, g, st->image);
+		emit_pull_file(&pre, g, st->image, graph_step_plat(g, st, plat));
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
 	if (st->kind != STEP_BASE && emit_has_import(g->cli))
@@ -677,7 +680,7 @@ json_t *emit_pack_spec(struct graph *g)
 		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
 		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
 		      "history", cfg->history, "layers", layers);
-	bfemit_pack_spec(&c->bf, spec);
+	bfemit_pack_spec(c, spec);
 	return spec;
 }
 
@@ -849,10 +852,9 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
 		char key[33], *title = xasprintf("[internal] pull %s", g->pulls.v[i]);
-		char plat[PLATFORM_MAX];
+		const char *plat = g->pull_plats.v[i];
 
-		platform_format(&g->tplat, plat);
-		graph_pull_key(g, g->pulls.v[i], key);
+		graph_pull_key(g, g->pulls.v[i], plat, key);
 		if (emit_seen(em, key)) { /* another platform of a list pulls it */
 			spec_free(sp);
 			free(title);
@@ -1095,6 +1097,9 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, em->out, "pack");
 	bfemit_results(gs[0]->cli, gs[0]->target->last->key, pk, em->out);
+	/* the written index with every platform is what is pushed */
+	if (gs[0]->cli->push)
+		emit_push(gs[0], em->out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 }
 
