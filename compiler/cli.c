@@ -40,6 +40,7 @@ enum {
 	OPT_ULIMIT,
 	OPT_MEMORY,
 	OPT_PIDS_LIMIT,
+	OPT_PROGRESS,
 };
 
 static const struct option cli_opts[] = {
@@ -69,6 +70,8 @@ static const struct option cli_opts[] = {
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"memory", required_argument, NULL, OPT_MEMORY},
     {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, 'q'},
     {NULL, 0, NULL, 0},
 };
 
@@ -106,6 +109,11 @@ static void cli_usage(FILE *f)
 	      "      --load                  make loads the image with docker (or podman)\n"
 	      "      --push                  make pushes the image to each -t NAME:TAG\n"
 	      "      --squash, --squash-all  the new layers as one; every layer as one\n"
+	      "      --progress MODE         how make shows the steps: auto (tty on a terminal,\n"
+	      "                              else plain), plain, tty, quiet (errors, and the\n"
+	      "                              image id on stdout), none or rawjson; make\n"
+	      "                              PROGRESS=MODE overrides it\n"
+	      "  -q, --quiet                 --progress=quiet: make prints only the image id\n"
 	      "\n"
 	      "RUN:\n"
 	      "      --network MODE          default network of RUN: default, none or host\n"
@@ -517,6 +525,12 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_PUSH:
 		c->push = 1;
 		break;
+	case OPT_PROGRESS:
+		cli_set(&c->progress, xstrdup(arg));
+		break;
+	case 'q':
+		c->quiet = 1;
+		break;
 	case OPT_VERSION:
 		exit(version_print());
 	default:
@@ -528,6 +542,27 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		fputs("Try 'df2make --help' for more information.\n", stderr);
 		exit(2);
 	}
+}
+
+/* --progress and -q, as buildx: -q is --progress=quiet, and with any
+ * other mode than auto an error. */
+static void cli_progress(struct cli *c)
+{
+	static const char *const modes[] = {"auto", "plain", "tty", "quiet", "none", "rawjson"};
+	size_t i = 0;
+
+	if (!c->progress)
+		c->progress = xstrdup("auto");
+	while (i < LEN(modes) && strcmp(c->progress, modes[i]) != 0)
+		i++;
+	if (i == LEN(modes))
+		fatal(
+		    "--progress: unknown mode '%s' (want auto, plain, tty, quiet, none or rawjson)",
+		    c->progress);
+	if (c->quiet && strcmp(c->progress, "auto") && strcmp(c->progress, "quiet"))
+		fatal("progress=%s and quiet cannot be used together", c->progress);
+	if (c->quiet)
+		cli_set(&c->progress, xstrdup("quiet"));
 }
 
 /* cli_opts followed by bflags_options, for one getopt_long table. */
@@ -572,7 +607,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
-	while ((opt = getopt_long(argc, argv, "f:t:o:h", opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "f:t:o:hq", opts, NULL)) != -1)
 		cli_option(c, opt, optarg);
 	free(opts);
 	bflags_finish(&c->bf, &c->ent);
@@ -588,6 +623,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 		fatal("too many arguments: only one CONTEXT");
 	}
 	cli_defaults(c, optind < argc ? argv[optind] : NULL);
+	cli_progress(c);
 }
 
 void cli_free(struct cli *c)
@@ -618,6 +654,7 @@ void cli_free(struct cli *c)
 	free(c->dump_path);
 	strlist_free(&c->ulimits);
 	bflags_free(&c->bf);
+	free(c->progress);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

@@ -187,6 +187,8 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	char *from = emit_cache_from(c);
 	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
 	free(from);
+	ev_set(&ev, "PROGRESS", c->progress);
+	ev_take(&ev, "DOCKERFILE_VALUE", emit_with(mk_value, c->dockerfile));
 	ev_emit(&ev, out, "prologue");
 }
 
@@ -283,6 +285,8 @@ static char *emit_command(const struct cli *c)
 		emit_word(&b, "--pull");
 	if (c->push)
 		emit_word(&b, "--push");
+	if (strcmp(c->progress, "auto") != 0)
+		emit_opt(&b, "--progress", c->progress);
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -393,16 +397,50 @@ static void emit_done(struct buf *b, const struct step *st)
 	emit_state_file(b, st->key, "done");
 }
 
+/* The number of the next step that reports progress ("#5" of BuildKit's
+ * plain output): steps are numbered in the order build.mk lists them, so
+ * the numbers are fixed when build.mk is made and the same in every make
+ * run, whichever steps make -j runs, in whatever order. */
+static int emit_vertex;
+
 /* The spec as a recipe word; valid until the next call (specs are
- * written one at a time, each before the next is made). */
-static const char *emit_spec(const struct sv *spec)
+ * written one at a time, each before the next is made). A spec with a
+ * title, or any with numbered set, is a step that reports progress: it
+ * gets "vertex" first. */
+static const char *emit_spec_n(const struct sv *spec, int numbered)
 {
 	static struct buf json, quoted;
+	static const char titled[] = "{\"title\":";
 
 	buf_reset(&json);
 	spec_write(&json, spec);
+	if (json.len > sizeof(titled) &&
+	    (numbered || memcmp(json.s, titled, sizeof(titled) - 1) == 0)) {
+		char *rest = xstrdup(json.s + 1);
+		buf_reset(&json);
+		buf_printf(&json, "{\"vertex\":%d,%s", ++emit_vertex, rest);
+		free(rest);
+	}
 	buf_reset(&quoted);
 	mk_shell_n(&quoted, json.s, json.len);
+	return quoted.s;
+}
+
+static const char *emit_spec(const struct sv *spec)
+{
+	return emit_spec_n(spec, 0);
+}
+
+/* The spec of a step's sum: not a step of its own, no number. */
+static const char *emit_sum_spec(const struct sv *spec)
+{
+	static struct buf quoted;
+	struct buf json = {0};
+
+	spec_write(&json, spec);
+	buf_reset(&quoted);
+	mk_shell_n(&quoted, json.s, json.len);
+	buf_free(&json);
 	return quoted.s;
 }
 
@@ -410,7 +448,8 @@ static const char *emit_spec(const struct sv *spec)
 static const char *emit_json_spec(json_t *spec)
 {
 	struct spec *sp = spec_new();
-	const char *r = emit_spec(sv_json(sp, spec));
+	/* a layer's spec has no title, its step reports "exporting layer" */
+	const char *r = emit_spec_n(sv_json(sp, spec), json_object_get(spec, "parent") != NULL);
 
 	spec_free(sp);
 	return r;
@@ -499,7 +538,7 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	emit_inputs(g, st, &pre, all);
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_set(&ev, "SPEC", emit_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
+	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
 	ev_emit(&ev, out, "sum");
 }
 

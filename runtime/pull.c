@@ -61,6 +61,8 @@ struct pull_sink {
 	struct error *e;
 };
 
+static pthread_mutex_t pull_progress_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int pull_sink_write(void *ctx, const void *buf, size_t n)
 {
 	struct pull_sink *s = ctx;
@@ -76,6 +78,14 @@ static int pull_sink_write(void *ctx, const void *buf, size_t n)
 		return -1;
 	if (s->row >= 0)
 		xferprog_update(&s->p->prog, s->row, s->w.size);
+	/* a build's pull feeds the tty view and rawjson; plain logs get the
+	 * per-layer lines of xferprog instead */
+	if (s->p->o->key && progress_mode() != PROGRESS_PLAIN) {
+		/* progress.c keeps one status line: the layer workers take turns */
+		pthread_mutex_lock(&pull_progress_lock);
+		progress_bytes(s->digest, s->w.size, s->want > 0 ? s->want : 0);
+		pthread_mutex_unlock(&pull_progress_lock);
+	}
 	return 0;
 }
 
@@ -494,7 +504,7 @@ static int pull_endpoint(const char *store, const char *name, const char *ref,
 	struct pull p = {.store = store, .o = o, .repo = ep->repo, .batch_sync = 1};
 	int r = reg_open(&p.reg, ep, o->tls_verify, e);
 
-	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2));
+	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2) && !o->key);
 	p.scope = xasprintf("repository:%s:pull", ep->repo);
 	if (r == 0)
 		r = pull_from(&p, name, ref, manifest, e);
@@ -667,7 +677,7 @@ int pull_blob_from(const char *name, json_t *desc, const struct pull_opts *o, st
 	char *ref = NULL;
 	int r = pull_open_direct(&p, name, &ref, e);
 
-	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2));
+	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2) && !o->key);
 	if (r == 0)
 		r = pull_blob(&p, desc, 0, e);
 	pull_close_direct(&p);

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "load.h"
 #include "oci.h"
+#include "progress.h"
 #include "pull.h"
 #include "push.h"
 #include "ref.h"
@@ -111,6 +112,21 @@ static int pullcmd_in_store(const char *store, const char *image, const char *pl
 	return store_lookup(store, image, plat ? &p : NULL, img, e);
 }
 
+/* A base image that could not be pulled: BuildKit's report (the FROM
+ * line marked), its words for it, and the two ways to get the image. */
+static void pullcmd_report(const struct rt *rt, const char *key, const char *image,
+			   const struct error *e)
+{
+	char *msg = xasprintf("%s: failed to resolve source metadata for %s: %s; it is not in the "
+			      "store: pull it with `df2make-runtime pull %s` once the registry "
+			      "answers, or load it with `df2make-runtime load -i IMAGE.tar`",
+			      image, image, e->msg, image);
+
+	progress_step_end(rt, key, progress_now(), msg);
+	progress_report(rt, msg);
+	free(msg);
+}
+
 int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	const char *image = json_string_value(json_object_get(spec, "image"));
@@ -133,6 +149,8 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 		r = pull_image(rt->store, image, &o, manifest, e);
 	}
 	free(plat);
+	if (r < 0 && image)
+		pullcmd_report(rt, key, image, e);
 	if (r < 0) {
 		text = xasprintf("pull %s", image ? image : "");
 		oci_wrap_loc(e, spec, text);
