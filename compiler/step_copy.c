@@ -220,13 +220,18 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 
 void disp_copy(struct disp *d, const struct instr *in)
 {
-	struct step *st = disp_new(d, in->kind == I_ADD ? STEP_ADD : STEP_COPY, in);
-	char **vars = disp_env(d), *dest;
+	struct step *st;
+	char **vars, *dest;
 	struct buf hist = {0};
-	struct sv *o = spec_root(st->spec);
+	struct sv *o;
 
-	if (in->nargs < 1 || in->nargs + in->nheredocs < 2)
-		loc_fatal(&in->loc, "%s requires at least two arguments", instr_name(in->kind));
+	if (in->nargs < 1 || in->nargs + in->nheredocs < 2) {
+		disp_error(d, &in->loc, "%s requires at least two arguments", instr_name(in->kind));
+		return;
+	}
+	st = disp_new(d, in->kind == I_ADD ? STEP_ADD : STEP_COPY, in);
+	vars = disp_env(d);
+	o = spec_root(st->spec);
 	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
 	buf_adds(&hist, instr_name(in->kind));
 	if (in->from) {
