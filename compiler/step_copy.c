@@ -121,8 +121,11 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 	struct strlist m = {0};
 	const char *ctx = d->g->cli->context;
 
-	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0)
-		loc_fatal(&in->loc, "%s", e.msg);
+	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0) {
+		disp_error(d, &in->loc, "%s", e.msg);
+		strlist_free(&m);
+		return;
+	}
 	if (disp_has_glob(clean)) {
 		char *dir = disp_dirname(clean);
 		if (!disp_has_glob(dir))
@@ -132,8 +135,10 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 			strlist_take(out, disp_dirname(m.v[i]));
 	}
 	for (size_t i = 0; i < m.n; i++)
-		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0)
-			loc_fatal(&in->loc, "%s", e.msg);
+		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0) {
+			disp_error(d, &in->loc, "%s", e.msg);
+			break;
+		}
 	strlist_free(&m);
 }
 
