@@ -155,6 +155,11 @@ struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *i
 	st->spec = spec_new();
 	sv_set_str(st->spec, spec_root(st->spec), "title", title);
 	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
+	if (kind == STEP_RUN) { /* the lines a failing RUN's report shows */
+		struct sv *lines = sv_set(spec_root(st->spec), "lines", sv_arr(st->spec));
+		sv_push(lines, sv_int(st->spec, in->loc.line));
+		sv_push(lines, sv_int(st->spec, in->loc.end_line));
+	}
 	sv_set_str(st->spec, spec_root(st->spec), "parent", d->cur ? d->cur->key : NULL);
 	st->title = title;
 	st->loc = loc;
@@ -178,14 +183,13 @@ struct step *disp_done(struct graph *g, struct step *st, struct step *kept)
 	return kept;
 }
 
-/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
- * first digits spread for graph_slot's table. */
-/* --call outline: what the build asks for is listed, not checked. */
 int step_no_grants(const struct graph *g)
 {
 	return g->hooks && g->hooks->no_grants;
 }
 
+/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
+ * first digits spread for graph_slot's table. */
 static void step_key(struct graph *g, struct step *st)
 {
 	unsigned long long n = g->nsteps + 1;

@@ -16,9 +16,11 @@
 #include "oci.h"
 #include "pack.h"
 #include "packfmt.h"
+#include "progress.h"
 #include "ref.h"
 #include "rt.h"
 #include "snapshot.h"
+#include "squash.h"
 #include "store.h"
 #include "util.h"
 
@@ -32,6 +34,8 @@ struct pack_ctx {
 	json_t *layers; /* [{digest,size,mediaType,diff_id,path}] bottom first */
 	json_t *steps;	/* {KEY: true} for steps that gave a layer */
 	json_t *dirs;	/* the chain's directories, bottom first (type=local) */
+	size_t nbase;	/* layers of the base image (the bottom ones) */
+	char last[33];	/* the last step that gave a layer */
 };
 
 /* STATE/KEY/chain.json: the layers of the final step. Missing, unreadable
@@ -81,6 +85,7 @@ static int pack_step_layer(struct pack_ctx *c, const char *step, struct error *e
 	else if (!json_is_true(json_object_get(l, "empty"))) {
 		json_array_append(c->layers, l);
 		json_object_set_new(c->steps, step, json_true());
+		snprintf(c->last, sizeof(c->last), "%s", step);
 	}
 	json_decref(l);
 	free(path);
@@ -98,8 +103,30 @@ static int pack_layers(struct pack_ctx *c, json_t *chain, struct error *e)
 		int r = step ? pack_step_layer(c, step, e) : pack_base_layer(c, ent, e);
 		if (r < 0)
 			return -1;
+		if (!step)
+			c->nbase = json_array_size(c->layers);
 		json_array_append(c->dirs, json_object_get(ent, "dir"));
 	}
+	return 0;
+}
+
+/* --squash (the new layers as one) or --squash-all (every layer as one):
+ * the history then gives a layer to the last step only, and the base
+ * image's entries (all: but one) become empty_layer in the fixup. */
+static int pack_squash(struct pack_ctx *c, struct error *e)
+{
+	json_t *sq = json_object_get(c->spec, "squash");
+	const char *mode = json_string_value(json_object_get(sq, "mode"));
+	size_t from = mode && strcmp(mode, "all") == 0 ? 0 : c->nbase;
+
+	if (!mode || json_array_size(c->layers) < from + 2)
+		return 0; /* one layer or none to squash: the image as it is */
+	if (squash_layers(c->rt, c->key, c->layers, from,
+			  json_string_value(json_object_get(sq, "compress")), c->epoch, e) < 0)
+		return -1;
+	json_object_clear(c->steps);
+	if (c->last[0])
+		json_object_set_new(c->steps, c->last, json_true());
 	return 0;
 }
 
@@ -298,6 +325,18 @@ static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
 	json_decref(doc);
 }
 
+/* The image id docker build -q prints: the config's digest, or the
+ * index's with several platforms. */
+static char pack_id[80];
+
+/* Keeps desc's digest as the image id. */
+static void pack_set_id(json_t *desc)
+{
+	const char *d = json_string_value(json_object_get(desc, "digest"));
+
+	snprintf(pack_id, sizeof(pack_id), "%s", d ? d : "");
+}
+
 /* The image's config and manifest blobs into f, and their descriptors. */
 static int pack_blobs(struct pack_ctx *c, struct pack_files *f, json_t **cdesc, json_t **mdesc,
 		      struct error *e)
@@ -326,6 +365,7 @@ static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, 
 	packfmt_annotate(idx, c->spec, "index"); /* the layout's index is the image's */
 	pack_add_doc(f, "index.json", idx);
 	f->meta = imeta_describe(cdesc, mdesc, tags);
+	pack_set_id(cdesc);
 	if (docker)
 		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
@@ -399,6 +439,7 @@ static int pack_files_multi(struct pack_ctx *cs, size_t n, struct pack_files *f,
 		packfmt_annotate(idesc, cs[0].spec, "index-descriptor");
 		pack_add_doc(f, "index.json", pack_index(idesc, tags));
 		f->meta = imeta_describe(NULL, idesc, tags);
+		pack_set_id(idesc);
 		if (docker)
 			pack_add_doc(
 			    f, "manifest.json",
@@ -536,6 +577,8 @@ static int pack_ctx_init(struct pack_ctx *c, const struct rt *rt, const char *ke
 	c->dirs = json_array();
 	chain = pack_chain(c, key, e);
 	r = chain ? pack_layers(c, chain, e) : -1;
+	if (r == 0)
+		r = pack_squash(c, e);
 	json_decref(chain);
 	return r;
 }
@@ -589,6 +632,9 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	}
 	if (ok)
 		r = pack_output(cs, n, e);
+	/* -q (--progress=quiet): the image id is all make prints */
+	if (r == 0 && !rt->quiet && progress_mode() == PROGRESS_QUIET && pack_id[0])
+		(void)write_all(1, strcat(pack_id, "\n"), strlen(pack_id) + 1);
 	if (lock >= 0)
 		close(lock);
 	if (r < 0 && e->code == PACK_ECORRUPT)

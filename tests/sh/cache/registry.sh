@@ -8,7 +8,7 @@
 # into the image: a RUN that ran again would change the digest.
 . "$SRCDIR/tests/sh/cache/common.bash"
 . "$SRCDIR/tests/lib/registry.sh"
-need curl python3
+need curl python3 setsid openssl htpasswd
 export SOURCE_DATE_EPOCH=1700000000
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
 mkctx() {
@@ -66,7 +66,7 @@ make -f "$A/build.mk" >"$A/log" 2>&1
 is "$?:$(ran "$A")" "0:0" "machine A exports again (mode=min, buildx's short ref form)"
 is "$(grep -c ': already exists$' "$A/log")" 2 \
 	"  the 2 layers the registry holds are skipped (HEAD)"
-is "$(grep -c ': pushed$' "$A/log")" 1 "  only the new cache config is pushed"
+is "$(grep -cE ': [0-9]+ bytes pushed in [0-9.]+s$' "$A/log")" 1 "  only the new cache config is pushed"
 is "$(reg_config cache/app min | jq '.records | length')" 4 \
 	"mode=min: a record per step of the image's chain (4)"
 is "$(reg_manifest cache/app min | jq '.layers | length')" 2 "  and its 2 layer blobs"
@@ -187,6 +187,22 @@ is "$rc:$(ran "$F")" "0:3" "--cache-from an image, not a cache: every step runs"
 like "$(cat "$F/log")" "warning: --cache-from $REG/app/image:1 ignored: manifest sha256:[0-9a-f]{64}: not a df2make cache" \
 	"  with a warning"
 
+# A manifest whose config descriptor claims more than the 64 MiB a cache
+# config may have: refused before a byte of it is fetched.
+cfgblob=$(reg_config cache/app max)
+cdig=sha256:$(printf %s "$cfgblob" | sha256sum | cut -c1-64)
+reg_manifest cache/app max | jq -c '.config.size = 100000000' >"$T/big.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+	--data-binary @"$T/big.json" "http://$REG/v2/cache/app/manifests/bigcfg" >/dev/null
+check "a manifest claiming a 100 MB config is in the registry" \
+	test "$(reg_manifest cache/app bigcfg | jq .config.size)" = 100000000
+rm -rf "$F/state"
+mark
+build "$F" "$T/f/ctx" --cache-from "$REG/cache/app:bigcfg"
+is "$rc:$(ran "$F")" "0:3" "a config of 100 MB claimed: the cache is ignored"
+like "$(cat "$F/log")" "ignored: .*config of more than 67108864 bytes" "  with a warning"
+is "$(gets | grep -c "/blobs/$cdig")" 0 "  and the config was not fetched"
+
 # The CI pattern: the same ref to import from and export to. The first
 # build finds nothing (a warning) and pushes; the next machine takes every
 # step and its export sends no layer (the registry has them all).
@@ -201,7 +217,7 @@ mkctx "$T/i/ctx"
 build "$I" "$T/i/ctx" --cache-from "$REG/cache/ci:main" --cache-to "type=registry,ref=$REG/cache/ci:main,mode=max"
 is "$rc:$(ran "$I"):$(digest "$I")" "0:0:$(digest "$H")" \
 	"CI pattern, next machine: 0 RUN steps, the first machine's image"
-is "$(grep -c ': pushed$' "$I/log")" 0 "  its export pushes no blob (all there)"
+is "$(grep -cE ': [0-9]+ bytes pushed in [0-9.]+s$' "$I/log")" 0 "  its export pushes no blob (all there)"
 
 # Two makes at once on one fresh state dir, both from the registry: the
 # step locks let one import and restore each step and the other take it.
@@ -332,6 +348,9 @@ unset DF2MAKE_CERTS_D
 out=$("$DF2MAKE" --cache-from "$REG/cache/app:max" --cache-from "type=registry,ref=$REG/cache/app:max" \
 	"$T/a/ctx" 2>&1)
 is "$(grep -c '^$(STATE)/[0-9a-f]*\.import:$' <<<"$out")" 1 "a ref given twice: one import target"
+
+out=$("$DF2MAKE" --no-cache --cache-from "$REG/cache/app:max" "$T/a/ctx" 2>&1)
+is "$(grep -c 'import' <<<"$out")" 0 "--no-cache: no import target, no step waits for one"
 
 # Bad refs are compile errors, with buildx's option syntax.
 bad() { # EXPECTED-MESSAGE ARGS...: df2make ARGS fails with that message
