@@ -1148,6 +1148,17 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	json_decref(spec);
 }
 
+void emit_abandon(struct emitter *em)
+{
+	strlist_free(&em->inputs);
+	json_decref(em->seen);
+	json_decref(em->fetched);
+	em->seen = em->fetched = NULL;
+	if (em->spill)
+		fclose(em->spill);
+	em->spill = NULL;
+}
+
 void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

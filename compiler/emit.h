@@ -33,6 +33,9 @@ void emit_finish(struct emitter *em, struct graph *g);
 /* emit_finish for several graphs, one per platform of --platform a,b:
  * their stage targets, layers, and one pack into one OCI index. */
 void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n);
+/* Frees what em holds when the compile fails before emit_finish: main()
+ * then writes nothing (outfile.c takes back what went to stdout). */
+void emit_abandon(struct emitter *em);
 /* Copies the finished Makefile (spilled part, then the buffer) to f, or
  * ends the direct write to stdout. */
 void emit_output(struct emitter *em, FILE *f);

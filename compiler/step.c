@@ -1,10 +1,12 @@
 /* step: dispatching instructions into config changes and steps (see
  * step.h). */
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "fsutil.h"
 #include "key.h"
@@ -400,8 +402,11 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 	char *w = disp_expand(d, in->nargs ? in->args[0] : "", vars, in), *path, *hist;
 	struct step *st;
 
-	if (!*w)
-		loc_fatal(&in->loc, "WORKDIR requires exactly one argument");
+	if (!*w) {
+		disp_error(d, &in->loc, "WORKDIR requires exactly one argument");
+		free(w);
+		return;
+	}
 	path = disp_workdir_path(d, w);
 	config_set(&d->s->cfg, "WorkingDir", json_string(path));
 	st = disp_new(d, STEP_WORKDIR, in);
@@ -481,7 +486,7 @@ static void disp_instr(struct disp *d, const struct instr *in)
 		disp_copy(d, in);
 		break;
 	case I_FROM:
-		loc_fatal(&in->loc, "ONBUILD FROM is not allowed");
+		disp_error(d, &in->loc, "ONBUILD FROM is not allowed");
 		break;
 	default:
 		disp_meta(d, in);
@@ -489,14 +494,29 @@ static void disp_instr(struct disp *d, const struct instr *in)
 	}
 }
 
-void step_dispatch_stage(struct graph *g, struct stage *s)
+int disp_error(struct disp *d, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (d->failed++)
+		return -1;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	diag_error(d->g->dg, loc, "%s", msg);
+	free(msg);
+	return -1;
+}
+
+int step_dispatch_stage(struct graph *g, struct stage *s)
 {
 	struct disp d = {.g = g, .s = s, .escape = g->df->escape};
 
 	d.total = (int)s->ninstrs + 1;
 	d.n = 1;
 	disp_from(&d);
-	for (size_t i = 0; i < s->ninstrs; i++) {
+	for (size_t i = 0; i < s->ninstrs && !d.failed; i++) {
 		d.n = (int)i + 2;
 		disp_instr(&d, s->instrs[i]);
 	}
@@ -507,4 +527,5 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	buf_free(&d.loc_base);
 	free(d.vars);
 	buf_free(&d.vars_text);
+	return d.failed ? -1 : 0;
 }
