@@ -44,6 +44,9 @@ tests_unit_test_netns_SOURCES = tests/unit/test_netns.c tests/unit/tap.h
 tests_unit_test_netns_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 tests_unit_test_idmap_SOURCES = tests/unit/test_idmap.c tests/unit/tap.h
 tests_unit_test_idmap_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
+check_PROGRAMS += tests/unit/test_diffid
+tests_unit_test_diffid_SOURCES = tests/unit/test_diffid.c tests/unit/tap.h
+tests_unit_test_diffid_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 
 # The probe runs inside test sandboxes whose rootfs has no libc: static,
 # and so never sanitized (ASan cannot link statically).
