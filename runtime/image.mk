@@ -5,7 +5,7 @@ runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runti
 	runtime/cmds.c runtime/change.c runtime/change.h \
 	runtime/unpack.c runtime/unpack.h runtime/base.c \
 	runtime/sink.c runtime/sink.h runtime/ltree.c runtime/layer.h runtime/layer.c \
-	runtime/pack.c runtime/pack.h runtime/packw.c runtime/local.c \
+	runtime/pack.c runtime/pack.h runtime/packw.c runtime/packinc.c runtime/local.c \
 	runtime/http.c runtime/http.h runtime/regauth.c runtime/regauth.h \
 	runtime/regconf.c runtime/regconf.h runtime/registry.c runtime/registry.h \
 	runtime/pull.c runtime/pull.h runtime/pullcmd.c runtime/push.c runtime/push.h \

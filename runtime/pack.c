@@ -452,7 +452,7 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
 	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);
 	if (r == 0)
-		r = dir ? packw_dir(&f, dest, e) : packw_tar(&f, dest, e);
+		r = dir ? packw_dir(&f, dest, e) : packinc_tar(c->rt->state, &f, dest, e);
 	pack_files_free(&f);
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
 }
