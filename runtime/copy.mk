@@ -1,6 +1,7 @@
 # Owner: COPY/ADD. copy, add, sum, workdir.
 noinst_LIBRARIES += runtime/librtcopy.a
 runtime_librtcopy_a_SOURCES = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h \
+	runtime/copyidx.c runtime/copyidx.h \
 	runtime/add.c runtime/add.h runtime/sum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h
 
 check_PROGRAMS += tests/unit/test_chmod
