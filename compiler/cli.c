@@ -6,11 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bflags.h"
 #include "cli.h"
 #include "fsutil.h"
 #include "store.h"
 #include "ulimit.h"
 #include "util.h"
+#include "version.h"
 
 enum {
 	OPT_TARGET = 256,
@@ -67,50 +69,72 @@ static const struct option cli_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Grouped like docker build's flags, one line each; docs/cli.md has the
+ * details and df2make(1) the same list. */
 static void cli_usage(FILE *f)
 {
-	fputs("usage: df2make [-f Dockerfile] [-t NAME[:TAG]] [--target STAGE]\n"
-	      "               [--build-arg K=V|K]... [-o OUTPUT] [--state DIR] [--store DIR]\n"
-	      "               [--secret id=ID[,src=FILE|,env=VAR]]... [--allow ENTITLEMENT]...\n"
-	      "               [--ssh default|ID[=SOCKET]]... [--platform OS/ARCH[/VARIANT]]\n"
-	      "               [--templates DIR] [--compress none|gzip|zstd] [--pull] [--push]\n"
-	      "               [--memory SIZE] [--pids-limit N] [--ulimit NAME=SOFT[:HARD]]...\n"
-	      "               [--cache-to type=local,dest=DIR[,mode=min|max]]\n"
-	      "               [--cache-from type=local,src=DIR] [CONTEXT] > build.mk\n"
-	      "       df2make --plan  [options] [CONTEXT] > plan.yaml\n"
-	      "       df2make --graph [options] [CONTEXT] > stages.dot\n"
-	      "       df2make --dump-ast FILE\n"
-	      "       df2make --check [options] [CONTEXT]\n"
+	fputs("usage: df2make [OPTIONS] [CONTEXT] > build.mk\n"
+	      "       df2make --plan|--graph|--check|--call targets|outline [OPTIONS] [CONTEXT]\n"
+	      "       df2make --dump-ast FILE | --help | --version\n"
 	      "\n"
-	      "  -f FILE            Dockerfile (default CONTEXT/Dockerfile)\n"
-	      "  -t NAME[:TAG]      tag of the image (repeatable)\n"
-	      "  --target STAGE     build this stage (default: the last one)\n"
-	      "  --build-arg K=V    set a build argument; K alone takes it from the environment\n"
-	      "  -o OUTPUT          image.tar (default), or type=tar|docker|oci|local,dest=PATH\n"
-	      "                     (type=oci: an OCI archive; tar=false: a layout directory)\n"
-	      "  --state DIR        build state (default .df2make beside build.mk)\n"
-	      "  --store DIR        image store (default $DF2MAKE_STORE or ~/.cache/df2make)\n"
-	      "  --secret id=ID,src=FILE|env=VAR  a file or a variable (read when make\n"
-	      "                     runs) for RUN --mount=type=secret\n"
-	      "  --allow E          grant network.host, security.insecure or device[=NAME]\n"
-	      "  --ssh ID[=SOCKET]  grant RUN --mount=type=ssh,id=ID an agent (no SOCKET:\n"
-	      "                     the $SSH_AUTH_SOCK make runs with)\n"
-	      "  --platform P       target platform OS/ARCH[/VARIANT] (default: this machine);\n"
-	      "                     a comma list builds one image per platform into one OCI index\n"
-	      "  --templates DIR    Makefile fragments to use instead of the built-in ones\n"
-	      "  --compress C       layer compression: none (default), gzip or zstd\n"
-	      "  --push             make pushes the image to each -t NAME:TAG after writing it\n"
-	      "  --pull             make re-resolves base image tags at every run (default:\n"
-	      "                     only images missing from the store are pulled)\n"
-	      "  --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache after\n"
-	      "                     the build (min: the image's steps; max: every stage's)\n"
-	      "  --cache-from type=local,src=DIR  take steps from an exported cache (repeatable)\n"
-	      "  --plan, --graph    print the build plan (YAML) or the stage graph (DOT)\n"
-	      "  --dump-ast FILE    print the syntax tree of FILE\n"
-	      "  --memory SIZE      memory limit of each RUN (512m, 1g; no swap on top)\n"
-	      "  --pids-limit N     process limit of each RUN (default 4096; -1: none)\n"
-	      "  --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (nofile=1024:2048)\n"
-	      "  --check            run BuildKit's build checks only\n",
+	      "Compile a Dockerfile into a Makefile; make -f build.mk builds the image.\n"
+	      "\n"
+	      "Input:\n"
+	      "  -f, --file FILE             the Dockerfile (default CONTEXT/Dockerfile)\n"
+	      "      --target STAGE          build this stage (default: the last one)\n"
+	      "      --build-arg K=V|K       a build argument (K alone: its environment value)\n"
+	      "      --platform P[,P...]     target platform(s) OS/ARCH[/VARIANT]\n"
+	      "      --build-context NAME=.. named contexts: not supported yet\n"
+	      "\n"
+	      "Output:\n"
+	      "  -t, --tag NAME[:TAG]        name of the image (repeatable)\n"
+	      "  -o, --output OUT            image.tar (default), or\n"
+	      "                              type=tar|docker|oci|local,dest=PATH[,tar=false]\n"
+	      "      --label K=V             set a label on the image (repeatable)\n"
+	      "      --annotation [TYPE:]K=V annotation of the manifest (TYPE: manifest,\n"
+	      "                              manifest-descriptor, index, index-descriptor)\n"
+	      "      --format docker|oci     media types of the image (podman; default oci)\n"
+	      "      --compress C            layer compression: none (default), gzip or zstd\n"
+	      "      --iidfile FILE          make writes the image id to FILE\n"
+	      "      --metadata-file FILE    make writes buildx's build metadata (JSON) to FILE\n"
+	      "      --load                  make loads the image with docker (or podman)\n"
+	      "      --push                  make pushes the image to each -t NAME:TAG\n"
+	      "      --squash, --squash-all  one-layer images (podman): not supported yet\n"
+	      "\n"
+	      "RUN:\n"
+	      "      --network MODE          default network of RUN: default, none or host\n"
+	      "      --add-host HOST:IP      add a line to /etc/hosts of each RUN (repeatable)\n"
+	      "      --shm-size SIZE         size of /dev/shm of each RUN (default 64m)\n"
+	      "      --memory SIZE           memory limit of each RUN (512m, 1g)\n"
+	      "      --pids-limit N          process limit of each RUN (default 4096; -1: none)\n"
+	      "      --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (repeatable)\n"
+	      "      --secret id=ID[,src=FILE|,env=VAR]  a secret for RUN --mount=type=secret\n"
+	      "      --ssh default|ID[=SOCKET]  an ssh agent for RUN --mount=type=ssh\n"
+	      "      --allow ENTITLEMENT     network.host, security.insecure, device[=NAME]\n"
+	      "\n"
+	      "Cache:\n"
+	      "      --no-cache              run every step again (no state, no --cache-from)\n"
+	      "      --no-cache-filter STAGE run these stages' steps again (repeatable, A,B)\n"
+	      "      --layers[=false]        podman: false is --no-cache\n"
+	      "      --pull                  make re-resolves base image tags at every run\n"
+	      "      --cache-from type=local,src=DIR  take steps from an exported cache\n"
+	      "      --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache\n"
+	      "\n"
+	      "Where:\n"
+	      "      --state DIR             build state (default .df2make beside build.mk)\n"
+	      "      --store DIR             image store ($DF2MAKE_STORE, ~/.cache/df2make)\n"
+	      "      --templates DIR         Makefile fragments to use instead of the built-in\n"
+	      "\n"
+	      "Instead of build.mk:\n"
+	      "      --plan                  the build plan (YAML)\n"
+	      "      --graph                 the stage graph (Graphviz DOT)\n"
+	      "      --check                 BuildKit's build checks only\n"
+	      "      --call build|check|outline|targets  docker's --call: check is --check;\n"
+	      "                              targets lists the stages, outline the args,\n"
+	      "                              secrets and ssh ids of the target\n"
+	      "      --dump-ast FILE         the syntax tree of FILE\n"
+	      "  -h, --help                  this text\n"
+	      "      --version               the versions of df2make, the runtime and libraries\n",
 	      f);
 }
 
@@ -391,12 +415,30 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		c->push = 1;
 		break;
 	case OPT_VERSION:
-		printf("df2make %s\n", PACKAGE_VERSION);
-		exit(0);
+		exit(version_print());
 	default:
-		cli_usage(stderr);
-		exit(1);
+		if (opt >= BF_NO_CACHE) {
+			bflags_option(&c->bf, opt, arg);
+			break;
+		}
+		/* getopt named the flag; exit 2 as getopt-based tools do */
+		fputs("Try 'df2make --help' for more information.\n", stderr);
+		exit(2);
 	}
+}
+
+/* cli_opts followed by bflags_options, for one getopt_long table. */
+static struct option *cli_all_opts(void)
+{
+	size_t n = LEN(cli_opts) - 1, m = 0;
+	struct option *all;
+
+	while (bflags_options[m].name)
+		m++;
+	all = xcalloc(n + m + 1, sizeof(*all));
+	memcpy(all, cli_opts, n * sizeof(*all));
+	memcpy(all + n, bflags_options, (m + 1) * sizeof(*all));
+	return all;
 }
 
 /* Fills what the user did not give. */
@@ -421,13 +463,18 @@ static void cli_defaults(struct cli *c, const char *ctxarg)
 void cli_parse(struct cli *c, int argc, char **argv)
 {
 	int opt;
+	struct option *opts = cli_all_opts();
 
 	memset(c, 0, sizeof(*c));
 	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
-	while ((opt = getopt_long(argc, argv, "f:t:o:h", cli_opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "f:t:o:h", opts, NULL)) != -1)
 		cli_option(c, opt, optarg);
+	free(opts);
+	bflags_finish(&c->bf, &c->ent);
+	if (c->bf.call && strcmp(c->bf.call, "check") == 0)
+		c->check = 1; /* docker's --call check is --check */
 	if (c->mode == MODE_DUMP) {
 		if (optind != argc)
 			fatal("--dump-ast takes no other arguments");
@@ -467,6 +514,7 @@ void cli_free(struct cli *c)
 	strlist_free(&c->cache_from);
 	free(c->dump_path);
 	strlist_free(&c->ulimits);
+	bflags_free(&c->bf);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

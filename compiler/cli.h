@@ -5,6 +5,7 @@
 #define DF_CLI_H
 #include <stddef.h>
 
+#include "bflags.h"
 #include "entitle.h"
 #include "util.h"
 
@@ -47,6 +48,7 @@ struct cli {
 	long long memory;	/* --memory in bytes, 0: not given */
 	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */
 	struct strlist ulimits; /* --ulimit, checked, as given */
+	struct bflags bf;	/* docker/podman build's other flags (bflags.h) */
 	int argc;		/* the original arguments, for build.mk's header */
 	char **argv;
 };

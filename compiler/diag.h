@@ -7,6 +7,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* A place in a Dockerfile; line and col are 1-based. */
+struct loc {
+	const char *file;
+	int line, col;
+	int end_line;
+};
+
+/* A front-end error as a value (for fuzzing and tests). */
+struct df_error {
+	struct loc loc;
+	char msg[512];
+};
+
 enum diag_sev { DIAG_WARNING, DIAG_ERROR };
 
 /* One diagnostic. file is borrowed (the Dockerfile's path outlives it). */
@@ -37,5 +50,19 @@ void diag_print(const struct diags *d, FILE *f, int urls);
 size_t diag_count(const struct diags *d, enum diag_sev sev);
 /* Frees the records. */
 void diag_free(struct diags *d);
+
+/* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
+ * file can be read) and exits 1. Shared by every compiler stage. */
+_Noreturn void loc_fatal(const struct loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same format, "warning:", does not exit. */
+void loc_warn(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a front-end error value as loc_fatal does, without exiting. */
+void df_error_print(const struct df_error *err);
+/* Prints the "FILE:LINE:COL: KIND: MSG" line alone (no source line). */
+void loc_print_line(const struct loc *loc, const char *kind, const char *msg);
+/* Remembers text as the content of path (latest wins), so diagnostics can
+ * show lines of a text parsed from memory. */
+void loc_keep_source(const char *path, const char *text, size_t len);
 
 #endif

@@ -14,6 +14,48 @@
 #include "parse.h"
 #include "util.h"
 
+/* Go's strings.TrimSpace of the buffer, in place. */
+static void buf_trim(struct buf *b)
+{
+	size_t start, n = parse_trim_space(b->s, b->len, &start);
+
+	memmove(b->s, b->s + start, n);
+	b->len = n;
+	b->s[n] = '\0';
+}
+
+/* BuildKit's Node.Dump() of n (no newline), appended to out. */
+static void dump_node(struct buf *out, const struct pnode *n)
+{
+	struct buf b = {0};
+	char *lower = parse_lower(n->keyword);
+	size_t i;
+
+	buf_adds(&b, lower);
+	free(lower);
+	if (n->nflags) {
+		buf_adds(&b, " [");
+		for (i = 0; i < n->nflags; i++) {
+			if (i)
+				buf_addc(&b, ' ');
+			parse_quote(&b, n->flags[i].s, n->flags[i].len);
+		}
+		buf_addc(&b, ']');
+	}
+	if (n->child) {
+		buf_adds(&b, " (");
+		dump_node(&b, n->child);
+		buf_addc(&b, ')');
+	}
+	for (i = 0; i < n->nargs; i++) {
+		buf_addc(&b, ' ');
+		parse_quote(&b, n->args[i].s, n->args[i].len);
+	}
+	buf_trim(&b);
+	buf_adds(out, b.s);
+	buf_free(&b);
+}
+
 int dump_text(struct buf *b, const char *path, const char *text, size_t len, struct df_error *err)
 {
 	struct ptree *t = parse_tree(path, text, len, '\\', err);
@@ -23,7 +65,7 @@ int dump_text(struct buf *b, const char *path, const char *text, size_t len, str
 		return -1;
 	for (i = 0; i < t->nnodes; i++) {
 		buf_addc(b, '(');
-		parse_dump_node(b, &t->nodes[i]);
+		dump_node(b, &t->nodes[i]);
 		buf_adds(b, ")\n");
 	}
 	parse_free(t);

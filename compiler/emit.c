@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bfemit.h"
 #include "cli.h"
 #include "emit.h"
 #include "fsutil.h"
@@ -84,7 +85,7 @@ static void emit_check_special(const char *output)
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
  * df2make (installed) or in the build tree, else the one on PATH. */
-static char *emit_runtime_path(void)
+char *emit_runtime_path(void)
 {
 	const char *env = getenv("DF2MAKE_RUNTIME");
 	char *self, *dir, *p;
@@ -130,7 +131,8 @@ static char *emit_cache_from(const struct cli *c)
 	for (size_t i = 0; i < c->cache_from.n; i++)
 		json_array_append_new(
 		    a, json_pack("{ss ss}", "type", "local", "src", c->cache_from.v[i]));
-	s = c->cache_from.n ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : xstrdup("");
+	s = c->cache_from.n && !c->bf.no_cache ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER)
+					       : xstrdup("");
 	json_decref(a);
 	return s;
 }
@@ -252,6 +254,10 @@ static char *emit_command(const struct cli *c)
 		free(from);
 	}
 	emit_limits(&b, c);
+	bflags_args(&c->bf, &ent);
+	for (size_t i = 0; i < ent.n; i++)
+		emit_word(&b, ent.v[i]);
+	strlist_free(&ent);
 	if (c->pull)
 		emit_word(&b, "--pull");
 	if (c->push)
@@ -628,12 +634,15 @@ json_t *emit_pack_spec(struct graph *g)
 	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
 	if (c->output_tar >= 0)
 		json_object_set_new(out, "tar", json_boolean(c->output_tar));
-	return json_pack(
-	    "{ss ss so so so sO so ss ss so sO so}", "title", "exporting to image", "loc", "",
-	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config", cfg->cfg,
-	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
-	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
-	    cfg->history, "layers", layers);
+	json_t *spec =
+	    json_pack("{ss ss so so so so so ss ss so sO so}", "title", "exporting to image", "loc",
+		      "", "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
+		      bfemit_config(&c->bf, cfg->cfg), "author",
+		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
+		      "history", cfg->history, "layers", layers);
+	bfemit_pack_spec(&c->bf, spec);
+	return spec;
 }
 
 /* --push: one target per tag after the image is written, each named by
@@ -687,6 +696,7 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, out, "pack");
+	bfemit_results(g->cli, g->target->last->key, pk, out);
 	if (g->cli->push)
 		emit_push(g, out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
@@ -1008,6 +1018,7 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, em->out, "pack");
+	bfemit_results(gs[0]->cli, gs[0]->target->last->key, pk, em->out);
 	json_decref(spec);
 }
 

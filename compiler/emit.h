@@ -38,4 +38,8 @@ void emit_output(struct emitter *em, FILE *f);
 /* The pack spec of the target (also used by the plan). New reference. */
 struct json_t *emit_pack_spec(struct graph *g);
 
+/* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside
+ * df2make or in the build tree, else "df2make-runtime" (PATH). Malloc'd. */
+char *emit_runtime_path(void);
+
 #endif

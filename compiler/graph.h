@@ -108,6 +108,8 @@ struct graph_hooks {
 	int no_image;	/* no image config is written (--plan, --graph) */
 	int no_keys;	/* nothing reads keys (--graph): steps get unique
 			 * placeholders instead of hashes */
+	int no_grants;	/* --call outline lists secrets, ssh ids and
+			 * entitlements: none is checked */
 };
 
 /* A slot of graph's key table: the key's first 16 hex digits as a number

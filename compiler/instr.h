@@ -7,6 +7,8 @@
 #define DF_INSTR_H
 #include <stddef.h>
 
+#include "diag.h"
+#include "mountflag.h"
 #include "util.h"
 
 enum instr_kind {
@@ -30,13 +32,6 @@ enum instr_kind {
 	I_WORKDIR,
 };
 
-/* A place in a Dockerfile; line and col are 1-based. */
-struct loc {
-	const char *file;
-	int line, col;
-	int end_line;
-};
-
 /* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME". */
 struct kv {
 	char *key;
@@ -51,33 +46,6 @@ struct heredoc {
 	int expand;    /* 0 when the delimiter was quoted */
 	int chomp;     /* <<- */
 	int fd;	       /* optional fd prefix (3<<EOF), else -1 */
-};
-
-enum mount_type { MOUNT_BIND, MOUNT_CACHE, MOUNT_TMPFS, MOUNT_SECRET, MOUNT_SSH };
-enum mount_sharing { SHARING_SHARED, SHARING_PRIVATE, SHARING_LOCKED };
-
-/* One RUN --mount, values as written (expanded later). Unset strings are
- * NULL; unset numbers are -1. Defaults that do not depend on the stage are
- * filled in: secret id (source, else basename of target) and target
- * (/run/secrets/<id> unless only env= is given), secret mode 0400, ssh id
- * "default" and mode 0600, cache mode 0755, uid/gid 0 for those three.
- * Left to the back end: cache id (the target joined with WORKDIR and
- * cleaned), ssh target (/run/buildkit/ssh_agent.N), relative targets
- * (joined with WORKDIR; the result "/" is "invalid mount target").
- * When a value holds a '$', that value is not validated and `deferred`
- * is set: expand and validate with mount_parse(spec, expander, ...). */
-struct mount {
-	enum mount_type type;
-	char *target, *source, *from, *id, *env;
-	int readonly; /* bind: default 1; rw/readwrite sets 0. cache: ro sets 1 */
-	enum mount_sharing sharing;
-	long mode, uid, gid; /* -1 = default */
-	char *size;	     /* tmpfs size as written */
-	int required;
-	struct loc loc;
-	char *spec;	      /* the --mount value as written (additive) */
-	long long size_bytes; /* tmpfs size in bytes, -1 = unlimited (additive) */
-	int deferred;	      /* some value needs expansion first (additive) */
 };
 
 /* The int fields are kept in pairs: the array of 9,900 instructions of a
@@ -124,7 +92,7 @@ struct instr {
 	size_t nmounts;
 	char *network;	/* "default", "none", "host" or NULL */
 	char *security; /* "sandbox", "insecure" or NULL */
-	/* where those flags are, for the entitlement errors (additive) */
+	/* where those flags are, for the entitlement errors */
 	int network_line, network_col, security_line, security_col;
 
 	/* ONBUILD: the inner instruction, or NULL when it does not parse
@@ -146,7 +114,7 @@ struct dockerfile {
 	size_t ninstrs;
 	size_t instrs_size; /* bytes of the array (big_alloc) */
 	int *empty_cont;    /* lines of the reader's empty-continuation warnings
-			     * (lint's NoEmptyContinuation) (additive) */
+			     * (lint's NoEmptyContinuation) */
 	size_t nempty_cont;
 	/* Every string and array of the instructions but mounts and the
 	 * heredoc arrays, and the reader's words they point at: freed at once. */
@@ -158,43 +126,17 @@ struct dockerfile {
 struct dockerfile *dockerfile_load(const char *path);
 /* Same, from memory (tests, ONBUILD triggers from image configs). */
 struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len);
-/* A front-end error as a value (for fuzzing and tests). */
-struct df_error {
-	struct loc loc;
-	char msg[512];
-};
 /* Non-fatal variant of dockerfile_parse: NULL with err filled on any error. */
 struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size_t len,
 					struct df_error *err);
 /* Converts one instruction line (an ONBUILD trigger stored in an image
  * config) into an instruction located at loc; exits on error. */
 struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape);
-/* Frees an instruction from instr_parse_trigger (additive). */
+/* Frees an instruction from instr_parse_trigger. */
 void instr_free(struct instr *in);
 /* Frees a dockerfile and everything in it. */
 void dockerfile_free(struct dockerfile *df);
 /* The instruction's keyword in upper case ("RUN"). */
 const char *instr_name(enum instr_kind k);
-/* Prints an error value like loc_fatal, without exiting (additive). */
-void df_error_print(const struct df_error *err);
-
-/* Expands one --mount option value (BuildKit's SingleWordExpander):
- * malloc'd result, or NULL with msg filled (additive). */
-typedef char *(*mount_expander)(void *ctx, const char *value, char *msg, size_t msglen);
-/* Parses a RUN --mount value as BuildKit does: CSV fields, keys
- * case-insensitive, each value expanded by expand; with expand NULL values
- * are literal except those holding '$' (left unvalidated, m->deferred).
- * 0 on success; -1 with msg filled (m is then cleared) (additive). */
-int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount *m, char *msg,
-		size_t msglen);
-/* Frees the strings of a mount (additive). */
-void mount_clear(struct mount *m);
-
-/* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
- * file can be read) and exits 1. Shared by every compiler stage. */
-_Noreturn void loc_fatal(const struct loc *loc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Same format, "warning:", does not exit. */
-void loc_warn(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

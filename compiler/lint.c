@@ -25,31 +25,7 @@
 #include "store.h"
 #include "util.h"
 
-enum lint_rule {
-	R_STAGE_NAME_CASING,
-	R_FROM_AS_CASING,
-	R_NO_EMPTY_CONTINUATION,
-	R_CONSISTENT_CASING,
-	R_DUPLICATE_STAGE,
-	R_RESERVED_STAGE,
-	R_JSON_ARGS,
-	R_MAINTAINER,
-	R_UNDEFINED_ARG_IN_FROM,
-	R_WORKDIR_RELATIVE,
-	R_UNDEFINED_VAR,
-	R_MULTIPLE_INSTR,
-	R_LEGACY_KV,
-	R_INVALID_BASE_PLATFORM,
-	R_REDUNDANT_TARGET_PLATFORM,
-	R_SECRETS,
-	R_INVALID_DEFAULT_ARG,
-	R_PLATFORM_CONST,
-	R_COPY_IGNORED,
-	R_DEFINITION_DESCRIPTION,
-	R_EXPOSE_PROTO_CASING,
-	R_EXPOSE_INVALID_FORMAT,
-	R_COUNT
-};
+#include "lint_int.h"
 
 /* One rule: ruleset.go's Name, URL and Format (as a printf format whose
  * arguments are already quoted where Go uses %q), and Experimental. */
@@ -116,55 +92,7 @@ static const struct rule rules[R_COUNT] = {
 				 "mapping, found '%s'"},
 };
 
-/* linter.Config: what the directive (and an instruction's comments) say. */
-struct lcfg {
-	unsigned char skip_all, exp_all, error;
-	unsigned char skip[R_COUNT], exp[R_COUNT];
-};
-
-/* A stage as dispatch leaves it: BuildKit's dispatchState fields the
- * rules read. */
-struct lstage {
-	const struct instr *from;
-	size_t first, end;	 /* its instructions: df->instrs[first..end) */
-	char *image;		 /* FROM image expanded with the global ARGs */
-	char *platform;		 /* FROM --platform expanded, or NULL */
-	int base;		 /* index of the base stage, or -1 */
-	struct vars env;	 /* the state's env: base env, ENV, ARG values */
-	struct strlist declared; /* ARG names (d.buildArgs) */
-	int env_known;		 /* 0: base image not in the store */
-	int shell_set, workdir_set;
-};
-
-/* Variables an expansion looked up, found or not (ProcessWordWithMatches). */
-struct lookups {
-	const struct vars *vars;
-	struct strlist matched, unmatched;
-};
-
-struct lint {
-	const struct dockerfile *df;
-	const struct cli *cli;
-	const unsigned char *reach;
-	struct diags *out;
-	struct lcfg global, cur;
-	unsigned char called[R_COUNT];
-	char *text; /* the Dockerfile again, for the comments */
-	size_t len;
-	size_t *lines; /* offset of each line (1-based index) */
-	size_t nlines;
-	int dir_end;		       /* last line of the leading directives */
-	struct vars globals, defaults; /* meta ARGs with and without build-args */
-	struct strlist meta_keys;      /* every meta ARG name */
-	struct lstage *st;
-	size_t nst;
-	struct ignore *ignore;
-	int ignore_has_neg, ignore_root; /* '!' patterns; an ignore-all pattern */
-	struct platform tplat;		 /* target platform (the first of a list) */
-	char *os, *arch, *variant;	 /* the same, as strings */
-};
-
-static const char default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const char lint_default_path[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /* ---- reporting ---- */
 
@@ -186,7 +114,7 @@ static int rule_on(const struct lcfg *c, enum lint_rule r)
 
 /* Records one finding of rule r at loc, the message made from the rule's
  * format and the arguments (one call per place a rule fires). */
-static void lint_report(struct lint *l, enum lint_rule r, const struct loc *loc, ...)
+void lint_report(struct lint *l, enum lint_rule r, const struct loc *loc, ...)
 {
 	struct diag d = {0};
 	va_list ap;
@@ -207,7 +135,7 @@ static void lint_report(struct lint *l, enum lint_rule r, const struct loc *loc,
 }
 
 /* Go's %q of s, malloc'd. */
-static char *quote(const char *s)
+char *lint_quote(const char *s)
 {
 	struct buf b = {0};
 
@@ -373,7 +301,7 @@ static char *check_comment(const char *c)
 
 /* Makes the config of instruction i current: the directive's merged with
  * the first check comment before it (WithMergedConfigFromComments). */
-static void lint_enter(struct lint *l, size_t i, struct strlist *comments)
+void lint_enter(struct lint *l, size_t i, struct strlist *comments)
 {
 	l->cur = l->global;
 	comments_of(l, i, comments);
@@ -390,7 +318,7 @@ static void lint_enter(struct lint *l, size_t i, struct strlist *comments)
 
 /* ---- small helpers ---- */
 
-static int is_lower(const char *s)
+int lint_is_lower(const char *s)
 {
 	for (; *s; s++)
 		if (isupper((unsigned char)*s))
@@ -398,7 +326,7 @@ static int is_lower(const char *s)
 	return 1;
 }
 
-static int is_upper(const char *s)
+int lint_is_upper(const char *s)
 {
 	for (; *s; s++)
 		if (islower((unsigned char)*s))
@@ -407,7 +335,7 @@ static int is_upper(const char *s)
 }
 
 /* The words of an instruction's source line (the keyword as written). */
-static size_t orig_words(const struct instr *in, char **w, size_t max)
+size_t lint_orig_words(const struct instr *in, char **w, size_t max)
 {
 	const char *p = in->original ? in->original : "";
 	size_t n = 0;
@@ -424,18 +352,18 @@ static size_t orig_words(const struct instr *in, char **w, size_t max)
 	return n;
 }
 
-static void words_free(char **w, size_t n)
+void lint_words_free(char **w, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(w[i]);
 }
 
 /* The keyword as written ("From"), malloc'd. */
-static char *orig_keyword(const struct instr *in)
+char *lint_orig_keyword(const struct instr *in)
 {
 	char *w[1];
 
-	return orig_words(in, w, 1) ? w[0] : xstrdup(instr_name(in->kind));
+	return lint_orig_words(in, w, 1) ? w[0] : xstrdup(instr_name(in->kind));
 }
 
 /* Levenshtein distance, for suggest.Search. */
@@ -465,7 +393,7 @@ static size_t distance(const char *a, const char *b)
 
 /* suggest.Search (case-sensitive): the closest option under distance 3,
  * NULL when none or when val itself is an option. */
-static const char *suggest(const char *val, char *const *opts, size_t n)
+const char *lint_suggest(const char *val, char *const *opts, size_t n)
 {
 	const char *match = NULL;
 	size_t min = 3;
@@ -482,7 +410,7 @@ static const char *suggest(const char *val, char *const *opts, size_t n)
 	return match;
 }
 
-static int has_str(const struct strlist *l, const char *s)
+int lint_has_str(const struct strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i], s))
@@ -498,23 +426,23 @@ static const char *lookup_rec(void *ctx, const char *name)
 	const struct var *v = args_find(lk->vars, name);
 
 	if (v && v->value) {
-		if (!has_str(&lk->matched, name))
+		if (!lint_has_str(&lk->matched, name))
 			strlist_add(&lk->matched, name);
 		return v->value;
 	}
-	if (!has_str(&lk->unmatched, name))
+	if (!lint_has_str(&lk->unmatched, name))
 		strlist_add(&lk->unmatched, name);
 	return NULL;
 }
 
-static void lookups_free(struct lookups *lk)
+void lint_lookups_free(struct lookups *lk)
 {
 	strlist_free(&lk->matched);
 	strlist_free(&lk->unmatched);
 }
 
 /* Expands word against vars; NULL on an expansion error. */
-static char *expand_rec(const char *word, char escape, struct lookups *lk)
+char *lint_expand_rec(const char *word, char escape, struct lookups *lk)
 {
 	struct expand_env env = {lookup_rec, lk};
 	struct expand_error err;
@@ -536,10 +464,11 @@ static void report_unmatched(struct lint *l, struct lstage *s, const struct inst
 		keys[i] = s->env.v[i].name;
 	for (size_t i = 0; i < lk->unmatched.n; i++) {
 		const char *name = lk->unmatched.v[i];
-		if (has_str(&s->declared, name) || !strcmp(name, "BUILDKIT_SBOM_SCAN_CONTEXT") ||
+		if (lint_has_str(&s->declared, name) ||
+		    !strcmp(name, "BUILDKIT_SBOM_SCAN_CONTEXT") ||
 		    !strcmp(name, "BUILDKIT_SBOM_SCAN_STAGE"))
 			continue;
-		const char *m = suggest(name, keys, s->env.n);
+		const char *m = lint_suggest(name, keys, s->env.n);
 		char *sfx = m ? xasprintf(" (did you mean $%s?)", m) : xstrdup("");
 		lint_report(l, R_UNDEFINED_VAR, &in->loc, name, sfx);
 		free(sfx);
@@ -549,617 +478,14 @@ static void report_unmatched(struct lint *l, struct lstage *s, const struct inst
 
 /* Expands one word of a dispatched instruction, reporting what is
  * undefined; the result is malloc'd ("" on an expansion error). */
-static char *lint_word(struct lint *l, struct lstage *s, const struct instr *in, const char *w)
+char *lint_word(struct lint *l, struct lstage *s, const struct instr *in, const char *w)
 {
 	struct lookups lk = {.vars = &s->env};
-	char *r = expand_rec(w ? w : "", l->df->escape, &lk);
+	char *r = lint_expand_rec(w ? w : "", l->df->escape, &lk);
 
 	report_unmatched(l, s, in, &lk);
-	lookups_free(&lk);
+	lint_lookups_free(&lk);
 	return r ? r : xstrdup("");
-}
-
-/* ---- checks of the whole file (instructions.Parse, validate*) ---- */
-
-/* InvalidDefinitionDescription: the comment right above an ARG or a named
- * FROM must start with the name it describes. */
-static void check_description(struct lint *l, const struct instr *in, const char *what,
-			      char *const *keys, size_t n, const struct strlist *comments)
-{
-	const char *last;
-	size_t w;
-
-	if (!comments->n || !n)
-		return;
-	last = comments->v[comments->n - 1];
-	w = strcspn(last, " ");
-	for (size_t i = 0; i < n; i++)
-		if (strlen(keys[i]) == w && !strncmp(last, keys[i], w))
-			return;
-	lint_report(l, R_DEFINITION_DESCRIPTION, &in->loc, what, n > 1 ? "<arg_key>" : keys[0]);
-}
-
-/* StageNameCasing and FromAsCasing, on the words as written. */
-static void check_from_words(struct lint *l, const struct instr *in)
-{
-	char *w[16];
-	size_t n = orig_words(in, w, LEN(w)), a = 1;
-	const char *kw = n ? w[0] : "FROM";
-
-	while (a < n && !strncmp(w[a], "--", 2))
-		a++;
-	if (a <= n && n - a == 3) {
-		if (!is_lower(w[a + 2]))
-			lint_report(l, R_STAGE_NAME_CASING, &in->loc, w[a + 2]);
-		/* a keyword in mixed case is ConsistentInstructionCasing's */
-		if ((is_lower(kw) && !is_lower(w[a + 1])) ||
-		    (!is_lower(kw) && is_upper(kw) && !is_upper(w[a + 1])))
-			lint_report(l, R_FROM_AS_CASING, &in->loc, w[a + 1], kw);
-	}
-	words_free(w, n);
-}
-
-/* The checks instructions.Parse runs on each instruction as it types it. */
-static void check_parsed(struct lint *l, size_t i, const struct strlist *comments)
-{
-	const struct instr *in = &l->df->instrs[i];
-	char **keys;
-
-	switch (in->kind) {
-	case I_MAINTAINER:
-		lint_report(l, R_MAINTAINER, &in->loc);
-		break;
-	case I_FROM:
-		check_from_words(l, in);
-		if (in->stage_name)
-			check_description(l, in, "FROM", &in->stage_name, 1, comments);
-		break;
-	case I_ARG:
-		keys = xcalloc(in->nkvs + 1, sizeof(*keys));
-		for (size_t k = 0; k < in->nkvs; k++)
-			keys[k] = in->kvs[k].key;
-		check_description(l, in, "ARG", keys, in->nkvs, comments);
-		free(keys);
-		break;
-	default:
-		break;
-	}
-}
-
-/* ReservedStageName and DuplicateStageName (validateStageNames). */
-static void check_stage_names(struct lint *l)
-{
-	for (size_t i = 0; i < l->nst; i++) {
-		const struct instr *in = l->st[i].from;
-		char *q;
-
-		if (!in->stage_name)
-			continue;
-		q = quote(in->stage_name);
-		if (!strcmp(in->stage_name, "context") || !strcmp(in->stage_name, "scratch"))
-			lint_report(l, R_RESERVED_STAGE, &in->loc, q);
-		for (size_t j = 0; j < i; j++)
-			if (l->st[j].from->stage_name &&
-			    !strcmp(l->st[j].from->stage_name, in->stage_name)) {
-				lint_report(l, R_DUPLICATE_STAGE, &in->loc, q);
-				break;
-			}
-		free(q);
-	}
-}
-
-/* ConsistentInstructionCasing (validateCommandCasing): the instructions
- * of the stages against the majority case; a tie is upper case. */
-static void check_casing(struct lint *l)
-{
-	int lower = 0, upper = 0, maj_lower;
-	size_t first = l->nst ? (size_t)(l->st[0].from - l->df->instrs) : l->df->ninstrs;
-
-	for (size_t i = first; i < l->df->ninstrs; i++) {
-		char *kw = orig_keyword(&l->df->instrs[i]);
-		if (is_lower(kw))
-			lower++;
-		else if (is_upper(kw))
-			upper++;
-		free(kw);
-	}
-	maj_lower = lower > upper;
-	for (size_t i = first; i < l->df->ninstrs; i++) {
-		const struct instr *in = &l->df->instrs[i];
-		char *kw = orig_keyword(in);
-		if (maj_lower && !is_lower(kw))
-			lint_report(l, R_CONSISTENT_CASING, &in->loc, kw, "lowercase");
-		else if (!maj_lower && !is_upper(kw))
-			lint_report(l, R_CONSISTENT_CASING, &in->loc, kw, "uppercase");
-		free(kw);
-	}
-}
-
-/* InvalidDefaultArgInFrom: each base name expanded with the ARG defaults
- * alone must be an image reference (validateBaseImagesWithDefaultArgs). */
-static void check_default_args(struct lint *l)
-{
-	for (size_t i = 0; i < l->nst; i++) {
-		const struct instr *in = l->st[i].from;
-		struct lookups lk = {.vars = &l->defaults};
-		struct error e = {0};
-		char *r = expand_rec(in->image, l->df->escape, &lk), *n = NULL;
-
-		lookups_free(&lk);
-		if (!r)
-			return; /* the build fails on it anyway */
-		if (!*r || !(n = ref_normalize(r, &e)))
-			lint_report(l, R_INVALID_DEFAULT_ARG, &in->loc, in->image);
-		free(n);
-		free(r);
-	}
-}
-
-/* ---- FROM, with the global ARGs (buildDispatchStates) ---- */
-
-/* UndefinedArgInFrom for the names an expansion of FROM did not find. */
-static void report_from_args(struct lint *l, const struct instr *in, const struct lookups *lk)
-{
-	size_t n = l->meta_keys.n + l->globals.n;
-	char **keys = xcalloc(n + 1, sizeof(*keys));
-
-	for (size_t i = 0; i < l->meta_keys.n; i++)
-		keys[i] = l->meta_keys.v[i];
-	for (size_t i = 0; i < l->globals.n; i++)
-		keys[l->meta_keys.n + i] = l->globals.v[i].name;
-	for (size_t i = 0; i < lk->unmatched.n; i++) {
-		const char *name = lk->unmatched.v[i], *m;
-		int known = 0;
-		for (size_t k = 0; k < n && !known; k++)
-			known = !strcmp(keys[k], name);
-		if (known)
-			continue;
-		m = suggest(name, keys, n);
-		char *sfx = m ? xasprintf(" (did you mean %s?)", m) : xstrdup("");
-		lint_report(l, R_UNDEFINED_ARG_IN_FROM, &in->loc, name, sfx);
-		free(sfx);
-	}
-	free(keys);
-}
-
-/* Splits a platform string as platforms.Parse does for the OS and
- * architecture (one word: an OS with the host's architecture, or an
- * architecture on linux). */
-static void platform_split(const char *p, const char *host_arch, char **os, char **arch)
-{
-	const char *slash = strchr(p, '/');
-	static const char *const oses[] = {"linux", "windows", "darwin", "freebsd"};
-
-	if (slash) {
-		*os = xstrndup(p, (size_t)(slash - p));
-		*arch = xstrndup(slash + 1, strcspn(slash + 1, "/"));
-		return;
-	}
-	for (size_t i = 0; i < LEN(oses); i++)
-		if (!strcasecmp(p, oses[i])) {
-			*os = xstrdup(oses[i]);
-			*arch = xstrdup(host_arch);
-			return;
-		}
-	*os = xstrdup("linux");
-	*arch = xstrdup(p);
-}
-
-/* RedundantTargetPlatform and FromPlatformFlagConstDisallowed. */
-static void check_platform(struct lint *l, const struct instr *in, const struct lookups *lk,
-			   const char *result)
-{
-	if (lk->matched.n == 1 && !lk->unmatched.n && !strcmp(lk->matched.v[0], "TARGETPLATFORM")) {
-		const struct var *tp = args_find(&l->globals, "TARGETPLATFORM");
-		if (tp && tp->value && !strcmp(tp->value, result))
-			lint_report(l, R_REDUNDANT_TARGET_PLATFORM, &in->loc, in->platform);
-	}
-	if (lk->matched.n || lk->unmatched.n || !*result)
-		return;
-	char *os, *arch, *q;
-	const char *name = in->stage_name ? in->stage_name : "";
-	platform_split(result, l->arch, &os, &arch);
-	if (!strstr(name, os) && !strstr(name, arch)) {
-		q = quote(result);
-		lint_report(l, R_PLATFORM_CONST, &in->loc, q);
-		free(q);
-	}
-	free(os);
-	free(arch);
-}
-
-/* Expands the stage's FROM image and --platform with the global ARGs. */
-static void lint_from(struct lint *l, struct lstage *s)
-{
-	const struct instr *in = s->from;
-	struct lookups lk = {.vars = &l->globals};
-
-	s->image = expand_rec(in->image, l->df->escape, &lk);
-	report_from_args(l, in, &lk);
-	lookups_free(&lk);
-	if (!in->platform)
-		return;
-	struct lookups pk = {.vars = &l->globals};
-	s->platform = expand_rec(in->platform, l->df->escape, &pk);
-	report_from_args(l, in, &pk);
-	if (s->platform)
-		check_platform(l, in, &pk, s->platform);
-	lookups_free(&pk);
-}
-
-/* ---- dispatch: the stages the build runs ---- */
-
-/* InvalidBaseImagePlatform: the image's OS/architecture against the
- * stage's --platform, else the target platform (validateBaseImagePlatform). */
-static void check_base_platform(struct lint *l, const struct lstage *s, json_t *config)
-{
-	const char *os = json_string_value(json_object_get(config, "os"));
-	const char *arch = json_string_value(json_object_get(config, "architecture"));
-	char *wos = NULL, *warch = NULL, *got, *want, *qg, *qw;
-
-	if (s->platform)
-		platform_split(s->platform, l->arch, &wos, &warch);
-	else {
-		wos = xstrdup(l->os);
-		warch = xstrdup(l->arch);
-	}
-	if (os && arch && (strcmp(os, wos) || strcmp(arch, warch))) {
-		got = xasprintf("%s/%s", os, arch);
-		/* platforms.Normalize drops arm64's v8 */
-		int var = !s->platform && *l->variant &&
-			  !(strcmp(warch, "arm64") == 0 && strcmp(l->variant, "v8") == 0);
-		want = var ? xasprintf("%s/%s/%s", wos, warch, l->variant)
-			   : xasprintf("%s/%s", wos, warch);
-		qg = quote(got);
-		qw = quote(want);
-		l->cur = l->global;
-		lint_report(l, R_INVALID_BASE_PLATFORM, &s->from->loc, s->image, qg, qw);
-		free(qg);
-		free(qw);
-		free(got);
-		free(want);
-	}
-	free(wos);
-	free(warch);
-}
-
-/* The base image's config from the store: its Env and Shell, and its
- * platform. Unknown images leave env_known 0. */
-static void stage_image(struct lint *l, struct lstage *s)
-{
-	struct store_image img = {0};
-	struct error e = {0};
-	char *name = ref_normalize(s->image, &e);
-	json_t *cfg, *v;
-	size_t i;
-
-	if (!name || store_lookup(l->cli->store, name, NULL, &img, &e) < 0) {
-		free(name);
-		return;
-	}
-	s->env_known = 1;
-	cfg = json_object_get(img.config, "config");
-	json_array_foreach(json_object_get(cfg, "Env"), i, v)
-	{
-		const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
-		char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : NULL;
-		if (k)
-			args_set(&s->env, k, eq + 1);
-		free(k);
-	}
-	s->shell_set = json_array_size(json_object_get(cfg, "Shell")) > 0;
-	check_base_platform(l, s, img.config);
-	store_image_free(&img);
-	free(name);
-}
-
-/* The state a stage starts from: its base stage's, scratch, or an image. */
-static void stage_init(struct lint *l, struct lstage *s, size_t idx)
-{
-	s->base = -1;
-	for (size_t j = 0; s->image && j < idx; j++)
-		if (l->st[j].from->stage_name && !strcasecmp(l->st[j].from->stage_name, s->image))
-			s->base = (int)j;
-	if (s->base >= 0) {
-		struct lstage *b = &l->st[s->base];
-		args_copy(&s->env, &b->env);
-		for (size_t i = 0; i < b->declared.n; i++)
-			strlist_add(&s->declared, b->declared.v[i]);
-		s->env_known = b->env_known;
-		s->shell_set = b->shell_set;
-		s->workdir_set = b->workdir_set;
-		return;
-	}
-	if (s->image && !strcasecmp(s->image, "scratch"))
-		s->env_known = 1;
-	else if (s->image)
-		stage_image(l, s);
-	if (!args_find(&s->env, "PATH")) /* BuildKit always sets one */
-		args_set(&s->env, "PATH", default_path);
-}
-
-/* SecretsUsedInArgOrEnv: a '_'-separated part of the name is a secret
- * word and none is an allowed one (validations.go's two regexps). */
-static int secret_name(const char *key)
-{
-	static const char *const deny[] = {"apikey", "auth",	 "credential", "credentials",
-					   "key",    "password", "pword",      "passwd",
-					   "secret", "token"};
-	static const char *const allow[] = {"public", "file", "version"};
-	int hit = 0;
-
-	for (const char *p = key;; p++) {
-		size_t n = strcspn(p, "_");
-		for (size_t i = 0; i < LEN(deny); i++)
-			hit |= strlen(deny[i]) == n && !strncasecmp(p, deny[i], n);
-		for (size_t i = 0; i < LEN(allow); i++)
-			if (strlen(allow[i]) == n && !strncasecmp(p, allow[i], n))
-				return 0;
-		p += n;
-		if (!*p)
-			break;
-	}
-	return hit;
-}
-
-static void check_secret(struct lint *l, const struct instr *in, const char *what, const char *k)
-{
-	if (secret_name(k)) {
-		char *q = quote(k);
-		lint_report(l, R_SECRETS, &in->loc, what, q);
-		free(q);
-	}
-}
-
-/* LegacyKeyValueFormat, named as the instruction is written. */
-static void check_legacy(struct lint *l, const struct instr *in)
-{
-	if (in->legacy_kv) {
-		char *kw = orig_keyword(in);
-		lint_report(l, R_LEGACY_KV, &in->loc, kw, kw);
-		free(kw);
-	}
-}
-
-/* ENV and LABEL: every key and value expanded with the env before it. */
-static void disp_kvs(struct lint *l, struct lstage *s, const struct instr *in)
-{
-	size_t n = in->nkvs;
-	char **k = xcalloc(n + 1, sizeof(*k)), **v = xcalloc(n + 1, sizeof(*v));
-
-	check_legacy(l, in);
-	for (size_t i = 0; i < n; i++) {
-		k[i] = lint_word(l, s, in, in->kvs[i].key);
-		v[i] = lint_word(l, s, in, in->kvs[i].has_value ? in->kvs[i].value : "");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (in->kind == I_ENV) {
-			check_secret(l, in, "ENV", k[i]);
-			args_set(&s->env, k[i], v[i]);
-		}
-		free(k[i]);
-		free(v[i]);
-	}
-	free(k);
-	free(v);
-}
-
-/* ARG: the value is the build-arg, else the expanded default, else the
- * global one; a value enters the env, every name is declared. */
-static void disp_arg(struct lint *l, struct lstage *s, const struct instr *in)
-{
-	for (size_t i = 0; i < in->nkvs; i++) {
-		const struct kv *kv = &in->kvs[i];
-		const char *ba = cli_build_arg(l->cli, kv->key);
-		const struct var *g = args_find(&l->globals, kv->key);
-		char *v = NULL;
-
-		check_secret(l, in, "ARG", kv->key);
-		if (ba)
-			v = xstrdup(ba);
-		else if (kv->has_value)
-			v = lint_word(l, s, in, kv->value);
-		else if (g && g->value)
-			v = xstrdup(g->value);
-		if (v && strcmp(kv->key, "BUILDKIT_SBOM_SCAN_CONTEXT") &&
-		    strcmp(kv->key, "BUILDKIT_SBOM_SCAN_STAGE"))
-			args_set(&s->env, kv->key, v);
-		free(v);
-		if (!has_str(&s->declared, kv->key))
-			strlist_add(&s->declared, kv->key);
-	}
-}
-
-/* Expands each word and frees the results (only the findings count). */
-static void disp_words(struct lint *l, struct lstage *s, const struct instr *in, char *const *w,
-		       size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(lint_word(l, s, in, w[i]));
-}
-
-/* ExposeProtoCasing and ExposeInvalidFormat on one expanded port word. */
-static void check_port(struct lint *l, const struct instr *in, const char *raw)
-{
-	const char *last = strrchr(raw, ':'), *c = last ? last + 1 : raw;
-	const char *slash = strchr(c, '/');
-
-	if (slash && !is_lower(slash + 1))
-		lint_report(l, R_EXPOSE_PROTO_CASING, &in->loc, raw);
-	if (last)
-		lint_report(l, R_EXPOSE_INVALID_FORMAT, &in->loc, raw);
-}
-
-static void disp_expose(struct lint *l, struct lstage *s, const struct instr *in)
-{
-	char **vec = NULL;
-	size_t n = 0;
-
-	args_to_vec(&s->env, &vec, &n);
-	vec = xreallocarray(vec, n + 1, sizeof(*vec));
-	vec[n] = NULL;
-	struct expand_env env = expand_env_kv(vec);
-	for (size_t i = 0; i < in->nargs; i++) {
-		struct expand_error err;
-		char **w = expand_words(in->args[i], l->df->escape, &env, &err);
-		for (size_t k = 0; w && w[k]; k++)
-			check_port(l, in, w[k]);
-		if (w)
-			expand_free_words(w);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(vec[i]);
-	free(vec);
-}
-
-/* CopyIgnoredFile for one expanded context source (validateCopySourcePath). */
-static void check_ignored(struct lint *l, const struct instr *in, const char *src)
-{
-	char *clean, *q;
-
-	if (!l->ignore || l->ignore_has_neg || in->from || !strncmp(src, "http://", 7) ||
-	    !strncmp(src, "https://", 8))
-		return;
-	clean = ctx_clean_source(src);
-	if (!strcmp(clean, ".") ? l->ignore_root : ignore_excluded(l->ignore, clean)) {
-		/* Go's filepath.Clean keeps a leading '/', ctx_clean_source drops it */
-		q = quote(!strcmp(clean, ".") && src[0] == '/' ? "/" : clean);
-		lint_report(l, R_COPY_IGNORED, &in->loc, in->kind == I_ADD ? "Add" : "Copy", q);
-		free(q);
-	}
-	free(clean);
-}
-
-/* COPY and ADD: the flags, sources, destination and heredoc bodies that
- * BuildKit expands; sources from the context against the ignore file. */
-static void disp_copy(struct lint *l, struct lstage *s, const struct instr *in)
-{
-	const char *flags[] = {in->chown, in->chmod, in->kind == I_ADD ? in->checksum : NULL};
-
-	for (size_t i = 0; i < LEN(flags); i++)
-		if (flags[i])
-			free(lint_word(l, s, in, flags[i]));
-	for (size_t i = 0; i < in->nargs; i++) {
-		char *w = lint_word(l, s, in, in->args[i]);
-		if (i + 1 < in->nargs)
-			check_ignored(l, in, w);
-		free(w);
-	}
-	for (size_t i = 0; i < in->nheredocs; i++)
-		if (in->heredocs[i].expand && in->heredocs[i].content)
-			free(lint_word(l, s, in, in->heredocs[i].content));
-}
-
-/* RUN: the --mount option values (setMountState expands each). */
-static void disp_run(struct lint *l, struct lstage *s, const struct instr *in)
-{
-	for (size_t i = 0; i < in->nmounts; i++) {
-		const char *spec = in->mounts[i].spec;
-		if (!spec || !strchr(spec, '$'))
-			continue;
-		char *copy = xstrdup(spec), *save = NULL;
-		for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-			char *eq = strchr(f, '=');
-			if (eq)
-				free(lint_word(l, s, in, eq + 1));
-		}
-		free(copy);
-	}
-}
-
-/* MultipleInstructionsDisallowed reports the earlier one, which is lost. */
-static void check_once(struct lint *l, const struct instr **prev, const struct instr *in)
-{
-	if (*prev) {
-		char *kw = orig_keyword(in);
-		lint_report(l, R_MULTIPLE_INSTR, &(*prev)->loc, kw);
-		free(kw);
-	}
-	*prev = in;
-}
-
-/* CMD and ENTRYPOINT in shell form with no SHELL set. */
-static void check_json(struct lint *l, const struct lstage *s, const struct instr *in)
-{
-	if (!in->json && !s->shell_set) {
-		char *kw = orig_keyword(in);
-		lint_report(l, R_JSON_ARGS, &in->loc, kw);
-		free(kw);
-	}
-}
-
-static void disp_workdir(struct lint *l, struct lstage *s, const struct instr *in)
-{
-	char *p = lint_word(l, s, in, in->nargs ? in->args[0] : "");
-
-	if (!s->workdir_set && p[0] != '/') {
-		char *q = quote(p);
-		lint_report(l, R_WORKDIR_RELATIVE, &in->loc, q);
-		free(q);
-	}
-	s->workdir_set = 1;
-	free(p);
-}
-
-/* One instruction of a dispatched stage (convert.go's dispatch). */
-static void disp_instr(struct lint *l, struct lstage *s, const struct instr *in,
-		       const struct instr **once)
-{
-	switch (in->kind) {
-	case I_ENV:
-	case I_LABEL:
-		disp_kvs(l, s, in);
-		break;
-	case I_ARG:
-		disp_arg(l, s, in);
-		break;
-	case I_WORKDIR:
-		disp_workdir(l, s, in);
-		break;
-	case I_CMD:
-	case I_ENTRYPOINT:
-		check_once(l, &once[in->kind == I_CMD], in);
-		check_json(l, s, in);
-		break;
-	case I_HEALTHCHECK:
-		check_once(l, &once[2], in);
-		break;
-	case I_SHELL:
-		s->shell_set = 1;
-		break;
-	case I_EXPOSE:
-		disp_expose(l, s, in);
-		break;
-	case I_COPY:
-	case I_ADD:
-		disp_copy(l, s, in);
-		break;
-	case I_RUN:
-		disp_run(l, s, in);
-		break;
-	case I_USER:
-	case I_VOLUME:
-	case I_STOPSIGNAL:
-		disp_words(l, s, in, in->args, in->nargs);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Dispatches a stage: each instruction with its own check comments. */
-static void lint_stage(struct lint *l, size_t idx)
-{
-	struct lstage *s = &l->st[idx];
-	const struct instr *once[3] = {NULL, NULL, NULL};
-
-	stage_init(l, s, idx);
-	for (size_t i = s->first; i < s->end; i++) {
-		struct strlist c = {0};
-		lint_enter(l, i, &c);
-		disp_instr(l, s, &l->df->instrs[i], once);
-		strlist_free(&c);
-	}
 }
 
 /* ---- set-up ---- */
@@ -1262,7 +588,7 @@ static void lint_globals(struct lint *l, size_t first_from)
 		args_global(&l->globals, in, l->cli, l->df->escape);
 		args_global(&l->defaults, in, &nob, l->df->escape);
 		for (size_t k = 0; k < in->nkvs; k++)
-			if (!has_str(&l->meta_keys, in->kvs[k].key))
+			if (!lint_has_str(&l->meta_keys, in->kvs[k].key))
 				strlist_add(&l->meta_keys, in->kvs[k].key);
 	}
 }
@@ -1372,7 +698,7 @@ static unsigned char *check_target(const struct lint *l)
 		for (size_t i = 0; i < l->nst; i++)
 			if (l->st[i].from->stage_name)
 				names[n++] = l->st[i].from->stage_name;
-		const char *m = suggest(want, names, n);
+		const char *m = lint_suggest(want, names, n);
 		char *sfx = m ? xasprintf(" (did you mean %s?)", m) : xstrdup("");
 		free(names);
 		/* sfx is still in use: fatal's message is made before exit */
@@ -1392,7 +718,7 @@ static void lint_file(struct lint *l)
 	for (size_t i = 0; i < df->ninstrs; i++) {
 		struct strlist cm = {0};
 		lint_enter(l, i, &cm);
-		check_parsed(l, i, &cm);
+		lint_check_parsed(l, i, &cm);
 		strlist_free(&cm);
 	}
 	l->cur = l->global;
@@ -1401,9 +727,9 @@ static void lint_file(struct lint *l)
 		struct loc at = {df->path, df->empty_cont[i], 1, df->empty_cont[i]};
 		lint_report(l, R_NO_EMPTY_CONTINUATION, &at);
 	}
-	check_stage_names(l);
-	check_casing(l);
-	check_default_args(l);
+	lint_check_stage_names(l);
+	lint_check_casing(l);
+	lint_check_default_args(l);
 	for (size_t i = 0; i < l->nst; i++) {
 		struct strlist cm = {0};
 		lint_enter(l, (size_t)(l->st[i].from - df->instrs), &cm);

@@ -7,18 +7,14 @@
 #include "buf.h"
 #include "cli.h"
 #include "dot.h"
+#include "dump.h"
 #include "emit.h"
 #include "graph.h"
 #include "instr.h"
 #include "lint.h"
+#include "outline.h"
 #include "plan.h"
 #include "util.h"
-#if defined(__has_include)
-#if __has_include("dump.h")
-#include "dump.h"
-#define HAVE_DUMP 1
-#endif
-#endif
 
 /* Writes the finished output: nothing reaches stdout on error (build.mk
  * written into a regular file as it is made is taken back, outfile.h). */
@@ -31,15 +27,11 @@ static void write_all(struct emitter *em)
 
 static int dump(const char *path)
 {
-#ifdef HAVE_DUMP
 	int r = dump_dockerfile(stdout, path);
 
 	if (fflush(stdout) != 0)
 		fatal("write error on standard output");
 	return r;
-#else
-	fatal("--dump-ast is not available in this build (%s)", path);
-#endif
 }
 
 /* docker build --check: the findings on stdout, nothing built. */
@@ -48,6 +40,29 @@ static int check(struct cli *c)
 	struct dockerfile *df = dockerfile_load(c->dockerfile);
 	int r = lint_check(df, c);
 
+	dockerfile_free(df);
+	cli_free(c);
+	return r;
+}
+
+/* docker build --call targets|outline: what the Dockerfile offers and
+ * asks for, nothing built. */
+static int call(struct cli *c)
+{
+	struct dockerfile *df = dockerfile_load(c->dockerfile);
+	struct graph_hooks hooks = {.drop_specs = 1, .no_image = 1, .no_keys = 1, .no_grants = 1};
+	struct graph *g;
+	int r;
+
+	if (strcmp(c->bf.call, "targets") == 0) {
+		r = outline_targets(df, stdout);
+	} else {
+		g = graph_build(df, c, &hooks);
+		r = outline_print(g, stdout);
+		graph_free(g);
+	}
+	if (fflush(stdout) != 0)
+		fatal("write error on standard output");
 	dockerfile_free(df);
 	cli_free(c);
 	return r;
@@ -111,6 +126,8 @@ int main(int argc, char **argv)
 	}
 	if (c.check)
 		return check(&c);
+	if (c.bf.call && strcmp(c.bf.call, "build") != 0)
+		return call(&c);
 	emit_init(&em, &out, &hooks);
 	if (c.mode != MODE_MAKE) /* the plan needs titles and keys, not specs */
 		hooks = (struct graph_hooks){.drop_specs = 1, .no_image = 1};

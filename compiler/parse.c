@@ -13,23 +13,11 @@
 #include "parse.h"
 #include "utf8.h"
 #include "util.h"
+#include "words.h"
 
 #define MAX_LINE 65536 /* bufio.MaxScanTokenSize */
 
 /* ---- UTF-8 and Unicode helpers (Go semantics) ---- */
-
-/* BuildKit's flag and HEALTHCHECK scanners test single bytes as runes, so
- * bytes 0x85 and 0xA0 count as blanks there (unicode.IsSpace(rune(b))). */
-static int byte_space(unsigned char c)
-{
-	return utf8_is_space(c);
-}
-
-/* The [\t\v\f\r ] class of BuildKit's reWhitespace and tokenWhitespace. */
-static int re_ws(char c)
-{
-	return c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == ' ';
-}
 
 /* The \s class of Go regexps. */
 static int re_s(char c)
@@ -37,35 +25,14 @@ static int re_s(char c)
 	return c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
 }
 
-/* Bytes of leading Unicode white space in s[0..n). */
-static size_t lead_space(const char *s, size_t n)
-{
-	size_t i = 0;
-	int w, r;
-
-	while (i < n) {
-		r = utf8_decode(s + i, n - i, &w);
-		if (!utf8_is_space(r))
-			break;
-		i += w;
-	}
-	return i;
-}
-
-/* 1 for the ASCII bytes unicode.IsSpace accepts. */
-static int ascii_space(char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
 size_t parse_trim_space(const char *s, size_t len, size_t *start)
 {
-	size_t i = lead_space(s, len), end = i, j = len;
+	size_t i = words_lead_space(s, len), end = i, j = len;
 	int w, r;
 
 	/* Usually the text ends in ASCII: an ASCII byte is always a rune of
 	 * its own, so the end is found from the back without decoding. */
-	while (j > i && ascii_space(s[j - 1]))
+	while (j > i && words_ascii_space(s[j - 1]))
 		j--;
 	if (j > i && (unsigned char)s[j - 1] < 0x80) {
 		*start = i;
@@ -226,54 +193,6 @@ void parse_quote(struct buf *b, const char *s, size_t len)
 	buf_addc(b, '"');
 }
 
-/* ---- the logical line: joined text plus a map back to the source ---- */
-
-struct seg {
-	size_t off; /* offset in the joined text */
-	int line, col;
-};
-
-struct lline {
-	struct buf text;
-	struct seg *segs;
-	size_t nsegs, segcap;
-	struct arena *a;      /* the words' text (see struct ptree) */
-	struct arena *arrays; /* the word arrays: the tree's own arena */
-	struct buf word;      /* the word being read: one allocation per file */
-};
-
-/* Appends a piece of physical line `line` that started at column col. */
-static void ll_add(struct lline *l, const char *s, size_t n, int line, int col)
-{
-	if (l->nsegs == l->segcap) {
-		l->segcap = l->segcap ? l->segcap * 2 : 8;
-		l->segs = xreallocarray(l->segs, l->segcap, sizeof(*l->segs));
-	}
-	l->segs[l->nsegs++] = (struct seg){l->text.len, line, col};
-	buf_addn(&l->text, s, n);
-}
-
-/* Maps an offset of the joined text to its line and column. */
-static void ll_pos(const struct lline *l, size_t off, int *line, int *col)
-{
-	size_t lo = 0, hi = l->nsegs;
-
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (l->segs[mid].off <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	if (!l->nsegs) {
-		*line = 1;
-		*col = 1;
-		return;
-	}
-	*line = l->segs[lo].line;
-	*col = l->segs[lo].col + (int)(off - l->segs[lo].off);
-}
-
 /* ---- parser state ---- */
 
 struct directives {
@@ -341,7 +260,7 @@ static size_t trim_newline(const char *s, size_t n)
 /* isComment: first non-blank character is '#'. */
 static int is_comment(const char *s, size_t n)
 {
-	size_t i = lead_space(s, n);
+	size_t i = words_lead_space(s, n);
 
 	return i < n && s[i] == '#';
 }
@@ -422,7 +341,7 @@ static int directive_line(struct parser *ps, const char *s, size_t n)
 		ps->dir.done = 1;
 		return 1;
 	}
-	i = 1 + lead_space(s + 1, n - 1);
+	i = 1 + words_lead_space(s + 1, n - 1);
 	if (!directive_split(s + i, n - i, key, sizeof(key), &v, &vn) ||
 	    (strcmp(key, "escape") && strcmp(key, "syntax") && strcmp(key, "check"))) {
 		ps->dir.done = 1;
@@ -454,7 +373,7 @@ static char *detect_syntax(const char *s, size_t n)
 			    memcmp(p, prefixes[k], strlen(prefixes[k])))
 				break;
 			i = strlen(prefixes[k]);
-			i += lead_space(p + i, len - i);
+			i += words_lead_space(p + i, len - i);
 			if (!directive_split(p + i, len - i, key, sizeof(key), &v, &vn) ||
 			    (strcmp(key, "syntax") && strcmp(key, "escape") &&
 			     strcmp(key, "check")))
@@ -480,539 +399,6 @@ static size_t continuation(const struct parser *ps, const char *s, size_t n)
 	if (j >= 2 && s[j - 2] == ps->escape)
 		return (size_t)-1;
 	return j - 1;
-}
-
-/* ---- words ---- */
-
-struct words {
-	struct pword *v;
-	size_t n;
-};
-
-/* Appends pw. The array, in the tree's arena, grows by doubling: its
- * capacity is w->n rounded up to a power of two, as words are only ever
- * appended through here (most nodes have one or two, so the copies left
- * behind are small and go with the tree). */
-static void words_push(struct words *w, struct arena *a, struct pword pw)
-{
-	if ((w->n & (w->n - 1)) == 0) { /* 0, 1, 2, 4, ...: full */
-		struct pword *v = arena_alloc(a, (w->n ? w->n * 2 : 2) * sizeof(*v));
-		if (w->n)
-			memcpy(v, w->v, w->n * sizeof(*v));
-		w->v = v;
-	}
-	w->v[w->n++] = pw;
-}
-
-/* Appends a word whose text s (in ll->a) starts at offset off. */
-static void words_put(struct words *w, const struct lline *ll, char *s, size_t len, size_t off)
-{
-	struct pword pw = {s, len, 0, 0};
-
-	ll_pos(ll, off, &pw.line, &pw.col);
-	words_push(w, ll->arrays, pw);
-}
-
-/* Appends a copy of b's text (in arena a) as a word that starts at offset
- * off, and empties b, which keeps its memory for the next word. */
-static void words_add_in(struct words *w, const struct lline *ll, struct arena *a, struct buf *b,
-			 size_t len, size_t off)
-{
-	words_put(w, ll, arena_strndup(a, b->s ? b->s : "", len), len, off);
-	buf_reset(b);
-}
-
-/* Same, the text in ll->a. */
-static void words_add(struct words *w, const struct lline *ll, struct buf *b, size_t len,
-		      size_t off)
-{
-	words_add_in(w, ll, ll->a, b, len, off);
-}
-
-/* Appends a copy of s[0..n) as a word. */
-static void words_addn(struct words *w, const struct lline *ll, const char *s, size_t n, size_t off)
-{
-	words_put(w, ll, arena_strndup(ll->a, s, n), n, off);
-}
-
-/* Appends byte c as Go's string(rune(c)) does: bytes >= 0x80 are read as
- * Latin-1 code points. BuildKit's flag scanner works on bytes, so this is
- * what a non-ASCII flag value turns into. */
-static void add_latin1(struct buf *b, unsigned char c)
-{
-	utf8_put(b, c);
-}
-
-/* Bytes at s that the word scanners below copy one for one: ASCII that is
- * not blank, a quote or the escape (in a quoted part: not its quote or the
- * escape). Copied as a run instead of byte by byte. */
-static size_t plain_run(const char *s, size_t n, int esc, int quote)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80 || c == esc ||
-		    (quote ? c == quote : c == '\'' || c == '"' || ascii_space((char)c)))
-			break;
-	}
-	return i;
-}
-
-/* extractBuilderFlags: leading "--" words of s (offset base in the line).
- * Returns the offset where the arguments start (n when none are left). */
-static size_t extract_flags(struct lline *ll, size_t base, size_t n, struct words *flags)
-{
-	const char *s = ll->text.s + base;
-	enum { SPACES, WORD, QUOTE } phase = SPACES;
-	struct buf word = ll->word;
-	size_t pos, start = 0;
-	int blank_ok = 0;
-	unsigned char quote = 0, ch = 0;
-
-	buf_reset(&word);
-	buf_addn(&word, "", 0);
-	for (pos = 0; pos <= n; pos++) {
-		size_t run = 0;
-
-		if (phase != SPACES)
-			run = plain_run(s + pos, n - pos, '\\', phase == QUOTE ? quote : 0);
-		if (run) {
-			buf_addn(&word, s + pos, run);
-			pos += run - 1;
-			continue;
-		}
-		if (pos != n)
-			ch = (unsigned char)s[pos];
-		if (phase == SPACES) {
-			if (pos == n)
-				break;
-			if (byte_space(ch))
-				continue;
-			if (ch != '-' || pos + 1 == n || s[pos + 1] != '-') {
-				ll->word = word;
-				return pos;
-			}
-			phase = WORD;
-			start = pos;
-		}
-		if (pos == n) {
-			if (strcmp(word.s, "--") && (blank_ok || word.len))
-				words_add_in(flags, ll, ll->arrays, &word, word.len, base + start);
-			break;
-		}
-		if (phase == WORD) {
-			if (byte_space(ch)) {
-				phase = SPACES;
-				if (!strcmp(word.s, "--")) {
-					ll->word = word;
-					return pos;
-				}
-				if (blank_ok || word.len)
-					words_add_in(flags, ll, ll->arrays, &word, word.len,
-						     base + start);
-				buf_reset(&word);
-				buf_addn(&word, "", 0);
-				blank_ok = 0;
-				continue;
-			}
-			if (ch == '\'' || ch == '"') {
-				quote = ch;
-				blank_ok = 1;
-				phase = QUOTE;
-				continue;
-			}
-			if (ch == '\\') {
-				if (pos + 1 == n)
-					continue;
-				ch = (unsigned char)s[++pos];
-			}
-			add_latin1(&word, ch);
-			continue;
-		}
-		if (ch == quote) {
-			phase = WORD;
-			continue;
-		}
-		if (ch == '\\') {
-			if (pos + 1 == n) {
-				phase = WORD;
-				continue;
-			}
-			ch = (unsigned char)s[++pos];
-		}
-		add_latin1(&word, ch);
-	}
-	ll->word = word;
-	return n;
-}
-
-/* parseWords: quote-aware words for ENV, LABEL and ARG; quotes and escapes
- * stay in the words. */
-static void split_words(struct lline *ll, size_t base, size_t n, char esc, struct words *out)
-{
-	const char *s = ll->text.s + base;
-	enum { SPACES, WORD, QUOTE } phase = SPACES;
-	struct buf word = ll->word;
-	size_t pos, start = 0;
-	int blank_ok = 0, quote = 0, ch = 0, w = 0;
-
-	buf_reset(&word);
-	for (pos = 0; pos <= n; pos += (size_t)w) {
-		size_t run = 0;
-
-		if (phase != SPACES)
-			run = plain_run(s + pos, n - pos, esc, phase == QUOTE ? quote : 0);
-		if (run) {
-			buf_addn(&word, s + pos, run);
-			w = (int)run;
-			continue;
-		}
-		if (pos != n)
-			ch = utf8_decode(s + pos, n - pos, &w);
-		if (phase == SPACES) {
-			if (pos == n)
-				break;
-			if (utf8_is_space(ch))
-				continue;
-			phase = WORD;
-			start = pos;
-		}
-		if (pos == n) {
-			if (blank_ok || word.len)
-				words_add(out, ll, &word, word.len, base + start);
-			break;
-		}
-		if (phase == WORD) {
-			if (utf8_is_space(ch)) {
-				phase = SPACES;
-				if (blank_ok || word.len)
-					words_add(out, ll, &word, word.len, base + start);
-				buf_reset(&word);
-				blank_ok = 0;
-				continue;
-			}
-			if (ch == '\'' || ch == '"') {
-				quote = ch;
-				blank_ok = 1;
-				phase = QUOTE;
-			}
-			if (ch == esc) {
-				if (pos + (size_t)w == n)
-					continue;
-				utf8_put(&word, ch);
-				pos += (size_t)w;
-				ch = utf8_decode(s + pos, n - pos, &w);
-			}
-			utf8_put(&word, ch);
-			continue;
-		}
-		if (ch == quote)
-			phase = WORD;
-		if (ch == esc && quote != '\'') {
-			if (pos + (size_t)w == n) {
-				phase = WORD;
-				continue;
-			}
-			pos += (size_t)w;
-			utf8_put(&word, ch);
-			ch = utf8_decode(s + pos, n - pos, &w);
-		}
-		utf8_put(&word, ch);
-	}
-	ll->word = word;
-}
-
-/* reWhitespace.Split(s, max): pieces between runs of [\t\v\f\r ]. */
-static void split_ws(const struct lline *ll, size_t base, size_t n, int max, struct words *out)
-{
-	const char *s = ll->text.s + base;
-	size_t i = 0, start = 0;
-	int pieces = 1;
-
-	while (i < n) {
-		if (re_ws(s[i]) && (max < 0 || pieces < max)) {
-			words_addn(out, ll, s + start, i - start, base + start);
-			pieces++;
-			while (i < n && re_ws(s[i]))
-				i++;
-			start = i;
-			continue;
-		}
-		i++;
-	}
-	words_addn(out, ll, s + start, n - start, base + start);
-}
-
-/* ---- JSON (encoding/json's rules for a []interface{}) ---- */
-
-struct json {
-	const char *s;
-	size_t n, i;
-	int depth;
-	int overflow; /* a number beyond float64: Unmarshal fails, not the syntax */
-};
-
-static int json_value(struct json *j, struct buf *str, int *is_str);
-
-static void json_ws(struct json *j)
-{
-	while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' ||
-			       j->s[j->i] == '\r'))
-		j->i++;
-}
-
-/* Four hex digits at s; -1 if not. */
-static int hex4(const char *s, size_t n)
-{
-	int v = 0, k;
-
-	if (n < 4)
-		return -1;
-	for (k = 0; k < 4; k++) {
-		char c = s[k];
-		int d = c >= '0' && c <= '9'		     ? c - '0'
-			: (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10
-							     : -1;
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-/* A \uXXXX escape at j->i (after the 'u'), pairing surrogates as Go does. */
-static int json_u(struct json *j, struct buf *out)
-{
-	int r = hex4(j->s + j->i, j->n - j->i), r2;
-
-	if (r < 0)
-		return 0;
-	j->i += 4;
-	if (r >= 0xD800 && r < 0xE000) {
-		r2 = -1;
-		if (j->i + 6 <= j->n && j->s[j->i] == '\\' && j->s[j->i + 1] == 'u')
-			r2 = hex4(j->s + j->i + 2, j->n - j->i - 2);
-		if (r < 0xDC00 && r2 >= 0xDC00 && r2 < 0xE000) {
-			r = 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00);
-			j->i += 6;
-		} else {
-			r = RUNE_ERROR;
-		}
-	}
-	if (out)
-		utf8_put(out, r);
-	return 1;
-}
-
-/* A string at j->i (the opening quote); decoded into out if non-NULL. */
-static int json_string(struct json *j, struct buf *out)
-{
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *e;
-	int w, r;
-
-	j->i++;
-	while (j->i < j->n) {
-		unsigned char c = (unsigned char)j->s[j->i];
-		if (c == '"') {
-			j->i++;
-			return 1;
-		}
-		if (c < 0x20)
-			return 0;
-		if (c == '\\') {
-			if (++j->i >= j->n)
-				return 0;
-			c = (unsigned char)j->s[j->i++];
-			if (c == 'u') {
-				if (!json_u(j, out))
-					return 0;
-			} else if (c && (e = strchr(from, c))) {
-				if (out)
-					buf_addc(out, to[e - from]);
-			} else {
-				return 0;
-			}
-			continue;
-		}
-		r = utf8_decode(j->s + j->i, j->n - j->i, &w);
-		if (out)
-			utf8_put(out, r);
-		j->i += (size_t)w;
-	}
-	return 0;
-}
-
-/* 1 if the number does not fit a float64 (strconv.ParseFloat's ErrRange;
- * underflow to zero is no error in Go). */
-static int number_overflows(const char *s, size_t n)
-{
-	char *copy = xstrndup(s, n);
-	double v;
-	int over;
-
-	errno = 0;
-	v = strtod(copy, NULL);
-	over = errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL);
-	free(copy);
-	return over;
-}
-
-/* Skips a JSON number at j->i. */
-static int json_number(struct json *j)
-{
-	size_t i = j->i, d;
-
-	if (i < j->n && j->s[i] == '-')
-		i++;
-	if (i < j->n && j->s[i] == '0') {
-		i++;
-	} else {
-		for (d = i; i < j->n && j->s[i] >= '0' && j->s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < j->n && j->s[i] == '.') {
-		for (d = ++i; i < j->n && j->s[i] >= '0' && j->s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	if (i < j->n && (j->s[i] | 32) == 'e') {
-		i++;
-		if (i < j->n && (j->s[i] == '+' || j->s[i] == '-'))
-			i++;
-		for (d = i; i < j->n && j->s[i] >= '0' && j->s[i] <= '9'; i++)
-			;
-		if (i == d)
-			return 0;
-	}
-	j->overflow |= number_overflows(j->s + j->i, i - j->i);
-	j->i = i;
-	return 1;
-}
-
-/* Elements of an array or members of an object, after the opening bracket. */
-static int json_seq(struct json *j, char close, int object)
-{
-	int dummy;
-
-	json_ws(j);
-	if (j->i < j->n && j->s[j->i] == close) {
-		j->i++;
-		return 1;
-	}
-	for (;;) {
-		json_ws(j);
-		if (object) {
-			if (j->i >= j->n || j->s[j->i] != '"' || !json_string(j, NULL))
-				return 0;
-			json_ws(j);
-			if (j->i >= j->n || j->s[j->i++] != ':')
-				return 0;
-		}
-		if (!json_value(j, NULL, &dummy))
-			return 0;
-		json_ws(j);
-		if (j->i >= j->n)
-			return 0;
-		if (j->s[j->i] == close) {
-			j->i++;
-			return 1;
-		}
-		if (j->s[j->i++] != ',')
-			return 0;
-	}
-}
-
-/* Any value; a string is decoded into str when str is non-NULL. */
-static int json_value(struct json *j, struct buf *str, int *is_str)
-{
-	static const char *const lits[] = {"true", "false", "null"};
-	size_t k;
-
-	*is_str = 0;
-	json_ws(j);
-	if (j->i >= j->n)
-		return 0;
-	switch (j->s[j->i]) {
-	case '"':
-		*is_str = 1;
-		return json_string(j, str);
-	case '[':
-	case '{':
-		if (++j->depth > 10000) /* encoding/json's maxNestingDepth */
-			return 0;
-		j->i++;
-		k = json_seq(j, j->s[j->i - 1] == '[' ? ']' : '}', j->s[j->i - 1] == '{');
-		j->depth--;
-		return (int)k;
-	}
-	for (k = 0; k < LEN(lits); k++) {
-		size_t l = strlen(lits[k]);
-		if (j->n - j->i >= l && !memcmp(j->s + j->i, lits[k], l)) {
-			j->i += l;
-			return 1;
-		}
-	}
-	return json_number(j);
-}
-
-/* parseJSON: 1 = array of strings (words filled), 0 = not JSON (fall back),
- * -1 = JSON array holding something other than strings (an error). */
-static int parse_json(struct lline *ll, size_t base, size_t n, struct words *out)
-{
-	struct json j = {ll->text.s + base, n, 0, 1, 0};
-	struct words w = {0};
-	struct buf str = ll->word;
-	int is_str, nonstring = 0;
-	size_t start;
-
-	j.i = lead_space(j.s, n);
-	if (j.i >= n || j.s[j.i] != '[')
-		return 0;
-	start = j.i++;
-	json_ws(&j);
-	if (j.i < n && j.s[j.i] == ']') {
-		j.i++;
-	} else {
-		for (;;) {
-			buf_reset(&str);
-			buf_addn(&str, "", 0);
-			if (!json_value(&j, &str, &is_str))
-				goto invalid;
-			if (is_str)
-				words_add(&w, ll, &str, str.len, base + start);
-			nonstring |= !is_str;
-			json_ws(&j);
-			if (j.i >= n)
-				goto invalid;
-			if (j.s[j.i] == ']') {
-				j.i++;
-				break;
-			}
-			if (j.s[j.i++] != ',')
-				goto invalid;
-		}
-	}
-	json_ws(&j);
-	if (j.i != n || j.overflow)
-		goto invalid;
-	ll->word = str;
-	if (nonstring) {
-		out->v = w.v;
-		out->n = w.n;
-		return -1;
-	}
-	*out = w;
-	return 1;
-invalid:
-	ll->word = str;
-	out->v = w.v;
-	out->n = w.n;
-	return 0;
 }
 
 /* ---- nodes ---- */
@@ -1112,7 +498,7 @@ static int args_json(struct parser *ps, struct pnode *node, size_t off, size_t n
 
 	if (!n && !list)
 		return 1;
-	r = parse_json(&ps->ll, off, n, &w);
+	r = words_json(&ps->ll, off, n, &w);
 	if (r < 0)
 		return fail(
 		    ps, node->rest_line, node->rest_col,
@@ -1125,7 +511,7 @@ static int args_json(struct parser *ps, struct pnode *node, size_t off, size_t n
 	w = (struct words){0};
 	if (list) {
 		if (n)
-			split_ws(&ps->ll, off, n, -1, &w);
+			words_split_ws(&ps->ll, off, n, -1, &w);
 	} else {
 		words_addn(&w, &ps->ll, ps->ll.text.s + off, n, off);
 	}
@@ -1149,16 +535,16 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 	const char *s = ps->ll.text.s + off;
 	size_t i, k;
 
-	split_words(&ps->ll, off, n, ps->escape, &words);
+	words_split(&ps->ll, off, n, ps->escape, &words);
 	if (!words.n)
 		return 1;
 	if (!memchr(words.v[0].s, '=', words.v[0].len)) {
-		for (i = 0; i < n && !re_ws(s[i]); i++)
+		for (i = 0; i < n && !words_re_ws(s[i]); i++)
 			;
 		if (i == n)
 			return fail(ps, node->rest_line, node->rest_col,
 				    "%s must have two arguments", what);
-		for (k = i; k < n && re_ws(s[k]); k++)
+		for (k = i; k < n && words_re_ws(s[k]); k++)
 			;
 		kv_add(&out, &ps->ll, s, i, s + k, n - k, "", off);
 		node_take_args(node, &out);
@@ -1197,13 +583,13 @@ static int args_health(struct parser *ps, struct pnode *node, size_t off, size_t
 	struct pnode cmd = {0};
 	size_t sep = 0, next, i;
 
-	while (sep < n && !byte_space((unsigned char)s[sep]))
+	while (sep < n && !words_byte_space((unsigned char)s[sep]))
 		sep++;
-	for (next = sep; next < n && byte_space((unsigned char)s[next]); next++)
+	for (next = sep; next < n && words_byte_space((unsigned char)s[next]); next++)
 		;
 	if (!sep)
 		return 1;
-	ll_pos(&ps->ll, off + next, &cmd.rest_line, &cmd.rest_col);
+	lline_pos(&ps->ll, off + next, &cmd.rest_line, &cmd.rest_col);
 	if (!args_json(ps, &cmd, off + next, n - next, 0))
 		return 0;
 	words_addn(&w, &ps->ll, s, sep, off);
@@ -1230,14 +616,14 @@ static int node_args(struct parser *ps, struct pnode *node, size_t off, size_t n
 	case A_LIST:
 		return args_json(ps, node, off, n, f == A_LIST);
 	case A_WORDS:
-		split_words(&ps->ll, off, n, ps->escape, &w);
+		words_split(&ps->ll, off, n, ps->escape, &w);
 		break;
 	case A_ENV:
 	case A_LABEL:
 		return args_env(ps, node, off, n, f == A_ENV ? "ENV" : "LABEL");
 	case A_WS:
 		if (n)
-			split_ws(&ps->ll, off, n, -1, &w);
+			words_split_ws(&ps->ll, off, n, -1, &w);
 		break;
 	case A_HEALTH:
 		return args_health(ps, node, off, n);
@@ -1267,22 +653,22 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	off += start;
 	s = ps->ll.text.s + off;
 	node->original = arena_strndup(ps->ll.a, ps->ll.text.s + off - start, n);
-	for (k = 0; k < len && !re_ws(s[k]); k++)
+	for (k = 0; k < len && !words_re_ws(s[k]); k++)
 		;
 	node->keyword = arena_strndup(ps->ll.arrays, s, k);
 	node->kind = parse_keyword(node->keyword);
-	ll_pos(&ps->ll, off, &node->line, &node->col);
-	for (rest = k; rest < len && re_ws(s[rest]); rest++)
+	lline_pos(&ps->ll, off, &node->line, &node->col);
+	for (rest = k; rest < len && words_re_ws(s[rest]); rest++)
 		;
 	args = len;
 	if (k < len) {
-		args = rest + extract_flags(&ps->ll, off + rest, len - rest, &flags);
+		args = rest + words_flags(&ps->ll, off + rest, len - rest, &flags);
 		node->flags = flags.v;
 		node->nflags = flags.n;
 	}
 	alen = parse_trim_space(s + args, len - args, &start);
 	args += start;
-	ll_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
+	lline_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
 	return node_args(ps, node, off + args, alen);
 }
 
@@ -1418,7 +804,7 @@ static int check_utf8(struct parser *ps)
 
 	if (bad == ps->ll.text.len)
 		return 1;
-	ll_pos(&ps->ll, bad, &line, &col);
+	lline_pos(&ps->ll, bad, &line, &col);
 	return fail_utf8(ps, line, col, (unsigned char)ps->ll.text.s[bad]);
 }
 
@@ -1479,7 +865,7 @@ static int node_heredocs(struct parser *ps, struct pnode *node, int start_line)
  * feeds the directive scanner; *s and *n become the kept part. */
 static int process_line(struct parser *ps, const char **s, size_t *n, int strip)
 {
-	size_t k = trim_newline(*s, *n), i = strip ? lead_space(*s, k) : 0;
+	size_t k = trim_newline(*s, *n), i = strip ? words_lead_space(*s, k) : 0;
 
 	*s += i;
 	*n = k - i;
@@ -1510,12 +896,12 @@ static int read_continued(struct parser *ps, int *empty)
 		ps->lineno++;
 		if (is_comment(raw, trim_newline(raw, rawn)))
 			continue;
-		if (lead_space(s, n) == n) {
+		if (words_lead_space(s, n) == n) {
 			*empty = 1;
 			continue;
 		}
 		keep = continuation(ps, s, n);
-		ll_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, ps->lineno, 1);
+		lline_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, ps->lineno, 1);
 		if (keep == (size_t)-1)
 			break;
 	}
@@ -1530,7 +916,7 @@ static int parse_logical(struct parser *ps, const char *s, size_t n)
 	struct pnode node = {0};
 	struct ptree *t = ps->t;
 
-	col = 1 + (int)lead_space(s, trimmed);
+	col = 1 + (int)words_lead_space(s, trimmed);
 	if (!process_line(ps, &s, &n, 1))
 		return 0;
 	ps->lineno++;
@@ -1541,7 +927,7 @@ static int parse_logical(struct parser *ps, const char *s, size_t n)
 	buf_reset(&ps->ll.text);
 	buf_addn(&ps->ll.text, "", 0);
 	ps->ll.nsegs = 0;
-	ll_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, start_line, col);
+	lline_add(&ps->ll, s, keep == (size_t)-1 ? n : keep, start_line, col);
 	if (keep != (size_t)-1 && !read_continued(ps, &empty))
 		return 0;
 	if (!check_utf8(ps))
@@ -1652,47 +1038,4 @@ struct ptree *parse_stream(const char *path, const char *text, size_t len, char 
 		return NULL;
 	}
 	return t;
-}
-
-/* ---- Node.Dump ---- */
-
-/* Go's strings.TrimSpace of the buffer, in place. */
-static void buf_trim(struct buf *b)
-{
-	size_t start, n = parse_trim_space(b->s, b->len, &start);
-
-	memmove(b->s, b->s + start, n);
-	b->len = n;
-	b->s[n] = '\0';
-}
-
-void parse_dump_node(struct buf *out, const struct pnode *n)
-{
-	struct buf b = {0};
-	char *lower = parse_lower(n->keyword);
-	size_t i;
-
-	buf_adds(&b, lower);
-	free(lower);
-	if (n->nflags) {
-		buf_adds(&b, " [");
-		for (i = 0; i < n->nflags; i++) {
-			if (i)
-				buf_addc(&b, ' ');
-			parse_quote(&b, n->flags[i].s, n->flags[i].len);
-		}
-		buf_addc(&b, ']');
-	}
-	if (n->child) {
-		buf_adds(&b, " (");
-		parse_dump_node(&b, n->child);
-		buf_addc(&b, ')');
-	}
-	for (i = 0; i < n->nargs; i++) {
-		buf_addc(&b, ' ');
-		parse_quote(&b, n->args[i].s, n->args[i].len);
-	}
-	buf_trim(&b);
-	buf_adds(out, b.s);
-	buf_free(&b);
 }

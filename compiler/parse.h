@@ -100,8 +100,6 @@ void parse_node_clear(struct pnode *n);
 int parse_heredoc_word(const char *word, struct pheredoc *h);
 /* Appends Go's strconv.Quote of s[0..len) to b. */
 void parse_quote(struct buf *b, const char *s, size_t len);
-/* Appends BuildKit's Node.Dump() of n (no newline) to b. */
-void parse_dump_node(struct buf *b, const struct pnode *n);
 /* The enum instr_kind of a keyword in any case, -1 when it names no
  * instruction (keywords are matched lower-cased, as parse_lower does). */
 int parse_keyword(const char *kw);

@@ -11,11 +11,13 @@
 #include "error.h"
 #include "fsutil.h"
 #include "idmap.h"
+#include "imeta.h"
 #include "lock.h"
 #include "progress.h"
 #include "rt.h"
 #include "store.h"
 #include "util.h"
+#include "rtversion.h"
 
 /* Option values live for the whole process; kept file-level so early
  * exits (usage, --help) do not leak them. */
@@ -28,10 +30,10 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},	     {"base", op_base},	      {"cache-export", op_cache_export},
-    {"copy", op_copy},	     {"layer", op_layer},     {"pack", op_pack},
-    {"publish", op_publish}, {"resolve", op_resolve}, {"run", op_run},
-    {"sum", op_sum},	     {"workdir", op_workdir},
+    {"add", op_copy},  {"base", op_base},	{"cache-export", op_cache_export},
+    {"copy", op_copy}, {"layer", op_layer},	{"metadata", op_metadata},
+    {"pack", op_pack}, {"publish", op_publish}, {"resolve", op_resolve},
+    {"run", op_run},   {"sum", op_sum},		{"workdir", op_workdir},
 };
 
 static const struct {
@@ -48,6 +50,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
+		"       df2make-runtime --help | --version\n"
 		"\n"
 		"commands for users:\n"
 		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
@@ -64,8 +67,8 @@ static void usage(FILE *f)
 		"  clean                            remove the --state directory (make clean)\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|resolve|run|copy|add|sum|workdir|layer|pack|publish|cache-export KEY "
-		"SPEC-JSON\n");
+		"  base|resolve|run|copy|add|sum|workdir|layer|pack|metadata|publish|cache-export\n"
+		"      KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
@@ -142,11 +145,9 @@ static int enter_idmap(const char *cmd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"state", required_argument, NULL, 's'},
-	    {"store", required_argument, NULL, 'S'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"state", required_argument, NULL, 's'}, {"store", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},	     {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
 	};
 	struct rt rt = {0};
 	int c;
@@ -173,6 +174,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			rtversion_print();
+			return fflush(stdout) == 0 ? 0 : 1;
 		default:
 			usage(stderr);
 			return 2;

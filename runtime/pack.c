@@ -12,8 +12,10 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "imeta.h"
 #include "oci.h"
 #include "pack.h"
+#include "packfmt.h"
 #include "ref.h"
 #include "rt.h"
 #include "snapshot.h"
@@ -205,9 +207,9 @@ static json_t *pack_json_blob(struct pack_files *f, json_t *doc, const char *mt)
 	return d;
 }
 
-static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers)
+static json_t *pack_manifest(struct pack_files *f, json_t *spec, json_t *cdesc, json_t *layers)
 {
-	json_t *ls = json_array(), *l;
+	json_t *ls = json_array(), *l, *m;
 	size_t i;
 
 	json_array_foreach(layers, i, l)
@@ -217,12 +219,15 @@ static json_t *pack_manifest(struct pack_files *f, json_t *cdesc, json_t *layers
 		long long size = json_integer_value(json_object_get(l, "size"));
 		pack_add_src(f, name, json_string_value(json_object_get(l, "path")), size, dg + 7);
 		json_array_append_new(
-		    ls,
-		    oci_descriptor(json_string_value(json_object_get(l, "mediaType")), dg, size));
+		    ls, oci_descriptor(
+			    packfmt_mt(spec, json_string_value(json_object_get(l, "mediaType"))),
+			    dg, size));
 		free(name);
 	}
-	return json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST,
-			 "config", cdesc, "layers", ls);
+	m = json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType",
+		      packfmt_mt(spec, MT_OCI_MANIFEST), "config", cdesc, "layers", ls);
+	packfmt_annotate(m, spec, "manifest");
+	return m;
 }
 
 /* The tag alone of a full name ("latest" of docker.io/library/a:latest),
@@ -247,11 +252,14 @@ static json_t *pack_index(json_t *mdesc, json_t *tags)
 
 	json_array_foreach(tags, i, t)
 	{
-		json_t *d = json_deep_copy(mdesc);
-		json_object_set_new(d, "annotations",
-				    json_pack("{s:O, s:s}", "io.containerd.image.name", t,
-					      "org.opencontainers.image.ref.name",
-					      pack_ref_tag(json_string_value(t))));
+		json_t *d = json_deep_copy(mdesc), *a = json_object_get(d, "annotations");
+		json_t *names = json_pack("{s:O, s:s}", "io.containerd.image.name", t,
+					  "org.opencontainers.image.ref.name",
+					  pack_ref_tag(json_string_value(t)));
+		if (a) /* --annotation manifest-descriptor: beside the names */
+			json_object_update(names, a);
+		packfmt_sort(names);
+		json_object_set_new(d, "annotations", names);
 		json_array_append_new(ms, d);
 	}
 	if (json_array_size(tags) == 0)
@@ -298,9 +306,10 @@ static int pack_blobs(struct pack_ctx *c, struct pack_files *f, json_t **cdesc, 
 
 	if (!cfg)
 		return -1;
-	*cdesc = pack_json_blob(f, cfg, MT_OCI_CONFIG);
-	man = pack_manifest(f, *cdesc, c->layers);
-	*mdesc = pack_json_blob(f, man, MT_OCI_MANIFEST);
+	*cdesc = pack_json_blob(f, cfg, packfmt_mt(c->spec, MT_OCI_CONFIG));
+	man = pack_manifest(f, c->spec, *cdesc, c->layers);
+	*mdesc = pack_json_blob(f, man, packfmt_mt(c->spec, MT_OCI_MANIFEST));
+	packfmt_annotate(*mdesc, c->spec, "manifest-descriptor");
 	json_decref(cfg);
 	json_decref(man);
 	return 0;
@@ -309,11 +318,14 @@ static int pack_blobs(struct pack_ctx *c, struct pack_files *f, json_t **cdesc, 
 /* The file list of the image (OCI layout + docker manifest.json). */
 static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, struct error *e)
 {
-	json_t *tags = json_object_get(c->spec, "tags"), *cdesc, *mdesc;
+	json_t *tags = json_object_get(c->spec, "tags"), *cdesc, *mdesc, *idx;
 
 	if (pack_blobs(c, f, &cdesc, &mdesc, e) < 0)
 		return -1;
-	pack_add_doc(f, "index.json", pack_index(mdesc, tags));
+	idx = pack_index(mdesc, tags);
+	packfmt_annotate(idx, c->spec, "index"); /* the layout's index is the image's */
+	pack_add_doc(f, "index.json", idx);
+	f->meta = imeta_describe(cdesc, mdesc, tags);
 	if (docker)
 		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
@@ -380,10 +392,13 @@ static int pack_files_multi(struct pack_ctx *cs, size_t n, struct pack_files *f,
 		r = pack_image(&cs[i], f, ms, cdescs, e);
 	if (r == 0) {
 		size_t k = pack_docker_pick(ms);
-		idx = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType", MT_OCI_INDEX,
-				"manifests", ms);
-		idesc = pack_json_blob(f, idx, MT_OCI_INDEX);
+		idx = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
+				packfmt_mt(cs[0].spec, MT_OCI_INDEX), "manifests", ms);
+		packfmt_annotate(idx, cs[0].spec, "index");
+		idesc = pack_json_blob(f, idx, packfmt_mt(cs[0].spec, MT_OCI_INDEX));
+		packfmt_annotate(idesc, cs[0].spec, "index-descriptor");
 		pack_add_doc(f, "index.json", pack_index(idesc, tags));
+		f->meta = imeta_describe(NULL, idesc, tags);
 		if (docker)
 			pack_add_doc(
 			    f, "manifest.json",
@@ -453,6 +468,9 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);
 	if (r == 0)
 		r = dir ? packw_dir(&f, dest, e) : packinc_tar(c->rt->state, &f, dest, e);
+	if (r == 0 && f.meta) /* for --iidfile and --metadata-file */
+		r = imeta_record(c->rt, c->key, f.meta, e);
+	json_decref(f.meta);
 	pack_files_free(&f);
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;
 }

@@ -26,6 +26,7 @@ struct pack_files {
 	struct pack_file *v;
 	size_t n, cap;
 	long long epoch; /* mtime of every entry */
+	json_t *meta;	 /* what buildx reports of the image (imeta.h), or NULL */
 };
 
 /* Adds a generated file (takes data). */

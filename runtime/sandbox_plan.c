@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
@@ -58,8 +59,9 @@ static void plan_proc(struct sandbox *sb)
 /* A minimal /dev: tmpfs with the host's device nodes (made with mknod as
  * runc does, bound in rootless where mknod is not allowed), devpts, shm,
  * mqueue. */
-static void plan_dev(struct sandbox *sb)
+static void plan_dev(struct sandbox *sb, json_t *spec)
 {
+	json_t *shm = json_object_get(spec, "shm_size");
 	static const char *devs[] = {"null", "zero", "full", "random", "urandom", "tty"};
 	static const char *links[][2] = {
 	    {"/proc/self/fd", "/dev/fd"},	{"/proc/self/fd/0", "/dev/stdin"},
@@ -76,23 +78,36 @@ static void plan_dev(struct sandbox *sb)
 	for (size_t i = 0; i < LEN(links); i++)
 		sandbox_add(sb, SB_SYMLINK, links[i][0], links[i][1], 0);
 	sandbox_add(sb, SB_DEVPTS, NULL, "/dev/pts", 0);
+	/* df2make --shm-size: bytes, as BuildKit's TmpfsSize (64m by default) */
 	sandbox_add(sb, SB_TMPFS, NULL, "/dev/shm", SB_NOSUID)->data =
-	    xstrdup("mode=1777,size=65536k");
+	    json_is_integer(shm) && json_integer_value(shm) > 0
+		? xasprintf("mode=1777,size=%lldk",
+			    (long long)(json_integer_value(shm) + 1023) / 1024)
+		: xstrdup("mode=1777,size=65536k");
 	sandbox_add(sb, SB_MQUEUE, NULL, "/dev/mqueue", 0);
 }
 
 /* /etc/hosts and /etc/resolv.conf: generated, mounted read-only from a
  * private tmpfs so they never reach the layer (BuildKit). An /etc made
  * for them stays, as it does in BuildKit's layers. */
-static void plan_etc(struct sandbox *sb)
+static void plan_etc(struct sandbox *sb, json_t *spec)
 {
 	cleanup_free char *host = NULL;
 	struct error ignored;
+	struct buf hosts = {0};
+	json_t *extra = json_object_get(spec, "extra_hosts"), *h;
+	size_t i;
 
-	add_file(sb, "/etc/hosts",
-		 xasprintf("127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-			   sb->hostname),
-		 0644, SB_KEEPDIRS);
+	buf_printf(&hosts, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		   sb->hostname);
+	/* df2make --add-host: "IP\tHOST" lines after the defaults, as BuildKit */
+	json_array_foreach(extra, i, h)
+	{
+		const char *line = json_string_value(h);
+		if (line && !strchr(line, '\n'))
+			buf_printf(&hosts, "%s\n", line);
+	}
+	add_file(sb, "/etc/hosts", buf_steal(&hosts), 0644, SB_KEEPDIRS);
 	if (read_file("/etc/resolv.conf", &host, NULL, &ignored) < 0)
 		host = NULL;
 	add_file(sb, "/etc/resolv.conf", netns_resolv_conf(&sb->net, host), 0644, SB_KEEPDIRS);
@@ -162,10 +177,10 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 	if (reslimit_plan(&sb->limits, spec, e) < 0)
 		return -1;
 	plan_proc(sb);
-	plan_dev(sb);
+	plan_dev(sb, spec);
 	sandbox_add(sb, SB_SYSFS, NULL, "/sys", SB_KEEPSTUB | SB_RO);
 	sandbox_add(sb, SB_MASK, NULL, "/sys/firmware", 0);
-	plan_etc(sb);
+	plan_etc(sb, spec);
 	if (mounts_plan(sb, json_object_get(spec, "mounts"), sb->workdir, e) < 0)
 		return -1;
 	plan_heredocs(sb, json_object_get(spec, "heredocs"));

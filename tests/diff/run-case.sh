@@ -26,7 +26,10 @@
 #
 # Environment: DOCKER/DOCKER_HOST (else dockerd_up is called), DF2MAKE,
 # DF2MAKE_RUNTIME_BIN, DF2MAKE_STORE (the store with the base images),
-# DIFF_WORK (work dir; default a temp dir). Exit: 0 same, 1 different or
+# DIFF_WORK (work dir; default a temp dir), DIFF_USER (df2make mode: compile
+# and make as this unprivileged user, rootless, with DF2MAKE_STORE its own
+# store; the work dir must be one it may enter), DIFF_DF2MAKE_ARGS (extra
+# df2make arguments, split on blanks). Exit: 0 same, 1 different or
 # failed, 77 cannot run here.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -101,20 +104,55 @@ build_docker() { # TAG LOG [extra]
 		"${args[@]+"${args[@]}"}" "$ctx" >"$log" 2>&1
 }
 
+# as_builder CMD...: CMD as the df2make side's user (DIFF_USER, rootless:
+# the user owns the context and work dir, as a user owns what they build).
+as_builder() {
+	if [ -n "${DIFF_USER:-}" ]; then
+		(cd "$work" && setpriv --reuid="$DIFF_USER" --regid="$(id -g "$DIFF_USER")" \
+			--clear-groups env HOME="$work" DF2MAKE_STORE="$DF2MAKE_STORE" "$@")
+	else
+		"$@"
+	fi
+}
+
+# give_to_user DIR: DIR's tree to DIFF_USER, modes kept (chown clears the
+# set-id bits, which the context's files must keep: COPY copies them).
+give_to_user() {
+	python3 - "$1" "$(id -u "$DIFF_USER")" "$(id -g "$DIFF_USER")" <<'PY'
+import os, stat, sys
+u, g = int(sys.argv[2]), int(sys.argv[3])
+def give(p):
+    st = os.lstat(p)
+    os.lchown(p, u, g)
+    if not stat.S_ISLNK(st.st_mode):
+        os.chmod(p, stat.S_IMODE(st.st_mode))
+give(sys.argv[1])
+for d, dirs, files in os.walk(sys.argv[1]):
+    for n in dirs + files:
+        give(os.path.join(d, n))
+PY
+}
+
 build_df2make() { # TAG LOG
-	local t=$1 log=$2 rc
+	local t=$1 log=$2 rc extra=()
 	: "${DF2MAKE:?DF2MAKE is not set}"
+	read -r -a extra <<<"${DIFF_DF2MAKE_ARGS:-}"
+	[ -z "${DIFF_USER:-}" ] || give_to_user "$work" || { echo "chown to $DIFF_USER failed"; return 1; }
 	{
-		echo "+ df2make -f $ctx/$dockerfile -t $t ${args[*]+"${args[*]}"} -o $work/image.tar --state $work/state $ctx"
-		"$DF2MAKE" -f "$ctx/$dockerfile" -t "$t" "${args[@]+"${args[@]}"}" \
-			-o "$work/image.tar" --state "$work/state" "$ctx" >"$work/build.mk"
+		echo "+ df2make -f $ctx/$dockerfile -t $t ${extra[*]+"${extra[*]}"}" \
+			"${args[*]+"${args[*]}"} -o $work/image.tar --state $work/state $ctx" \
+			"${DIFF_USER:+(as $DIFF_USER)}"
+		as_builder "$DF2MAKE" -f "$ctx/$dockerfile" -t "$t" "${extra[@]+"${extra[@]}"}" \
+			"${args[@]+"${args[@]}"}" -o "$work/image.tar" --state "$work/state" "$ctx" \
+			>"$work/build.mk"
 		rc=$?
 		[ $rc -eq 0 ] || { echo "df2make exited $rc"; return 1; }
 		echo "+ make -f $work/build.mk"
 		if [ -n "${DF2MAKE_RUNTIME_BIN:-}" ]; then
-			make -f "$work/build.mk" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" || { echo "make failed"; return 1; }
+			as_builder make -f "$work/build.mk" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" ||
+				{ echo "make failed"; return 1; }
 		else
-			make -f "$work/build.mk" || { echo "make failed"; return 1; }
+			as_builder make -f "$work/build.mk" || { echo "make failed"; return 1; }
 		fi
 		[ -s "$work/image.tar" ] || { echo "no $work/image.tar after make"; return 1; }
 		echo "+ docker load -i $work/image.tar"

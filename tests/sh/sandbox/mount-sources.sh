@@ -63,29 +63,7 @@ seeded() {
 	is "$(ls "$ST/cache" | grep -vc lock)" "$before" "[$MODE] ...and no cache dir made"
 }
 
-# agent SOCK N: a fake agent answering N connections with "agent:" + request.
-agent() {
-	python3 - "$1" "$2" <<'PY' &
-import os, socket, sys
-p, n = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_UNIX)
-s.bind(p)
-s.listen(5)
-s.settimeout(60)
-for _ in range(n):
-    c, _ = s.accept()
-    d = b""
-    while True:
-        x = c.recv(100)
-        if not x:
-            break
-        d += x
-    c.sendall(b"agent:" + d)
-    c.close()
-PY
-	AGENT=$!
-	for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
-}
+. "$SRCDIR/tests/lib/agent.sh"
 
 ssh_relay() {
 	agent "$W/agent.sock" 2

@@ -6,33 +6,13 @@
 # The user's RUN steps use --network=none: /dev/net/tun is 0600 root here,
 # so the default network (slirp4netns) cannot start for them.
 . "$SRCDIR/tests/lib.sh"
-need make setpriv useradd python3 getfattr setfattr
+need make python3 getfattr setfattr
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 [ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	skip_all "static busybox (busybox-static) not installed"
-[ "$(id -u)" = 0 ] && awk '$3 != 4294967295 {exit 1}' /proc/self/uid_map ||
-	skip_all "needs root of the initial user namespace (to make a test user)"
-unshare -r true 2>/dev/null || skip_all "no user namespaces"
-
-# The test user (kept between runs: adding users is not cheap to undo).
-RLUSER=df2mkrl
-id "$RLUSER" >/dev/null 2>&1 || useradd -M -d /nonexistent -s /usr/sbin/nologin "$RLUSER" ||
-	skip_all "useradd $RLUSER failed"
-RLUID=$(id -u "$RLUSER") RLGID=$(id -g "$RLUSER")
-# Its subordinate ids (useradd gives a normal user a range by default).
-for f in subuid subgid; do
-	grep -q "^$RLUSER:" /etc/$f 2>/dev/null || usermod --add-"${f}s" 2000000-2065535 "$RLUSER" ||
-		skip_all "usermod --add-${f}s failed"
-done
-command -v newuidmap >/dev/null && command -v newgidmap >/dev/null ||
-	skip_all "newuidmap/newgidmap (package uidmap) not installed"
-
-# The user runs the binaries of this build: a checkout in a private
-# directory (say under /root) does not let it.
-for b in "$DF2MAKE" "$DF2MAKE_RUNTIME_BIN"; do
-	setpriv --reuid="$RLUID" --regid="$RLGID" --clear-groups test -x "$b" ||
-		skip_all "$b cannot be run by $RLUSER (a directory above it is private)"
-done
+. "$SRCDIR/tests/lib/rootless.sh"
+rootless_user
+rootless_can_run "$DF2MAKE" "$DF2MAKE_RUNTIME_BIN"
 
 # Root's temp dir is 0700: the user's files live in their own dir.
 W=$(mktemp -d /var/tmp/df2make-rootless.XXXXXX)

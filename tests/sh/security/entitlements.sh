@@ -147,28 +147,7 @@ like "$(cat "$D/log2")" "RUN step: network host: network\.host is not allowed \(
 check "  no stamp for that step" not_done "$key"
 
 # ---- ssh ----
-# agent SOCK: a fake agent answering each connection with "agent:" + request.
-agent() {
-	python3 - "$1" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(5)
-s.settimeout(120)
-while True:
-    c, _ = s.accept()
-    d = b""
-    while True:
-        x = c.recv(100)
-        if not x:
-            break
-        d += x
-    c.sendall(b"agent:" + d)
-    c.close()
-PY
-	AGENT=$!
-	for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
-}
+. "$SRCDIR/tests/lib/agent.sh"
 agent "$T/agent.sock"
 SSHDF='FROM busybox
 RUN --mount=type=ssh echo "sock=${SSH_AUTH_SOCK:-none}"; ls /run/buildkit 2>&1 | head -1; test -S /run/buildkit/ssh_agent.0 && probe sock /run/buildkit/ssh_agent.0 hello; echo ssh-step-done'

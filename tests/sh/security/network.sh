@@ -106,7 +106,11 @@ PY
 listen() {
 	local ns=$1 name=$2
 	shift 2
-	in_ns "$ns" python3 "$T/listen.py" "$T/conn.$ns" "$name" "$FAR_IP" "$@" &
+	# Not in_ns in the background: $! would be the subshell running it, and
+	# killing that leaves the listener behind. nsenter and unshare exec, so
+	# this $! is the listener itself.
+	nsenter -t "$(ns_pid "$ns")" -n unshare -m \
+		python3 "$T/listen.py" "$T/conn.$ns" "$name" "$FAR_IP" "$@" &
 	LPIDS+=($!)
 }
 

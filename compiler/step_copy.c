@@ -1,0 +1,246 @@
+/* step_copy: COPY and ADD dispatched into steps: sources expanded and
+ * resolved in the context (globs, remote URLs, heredocs), and the inputs
+ * whose content keys the step. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "context.h"
+#include "error.h"
+#include "step_int.h"
+
+/* ---- COPY / ADD ---- */
+
+static int disp_is_remote(const char *src)
+{
+	return startswith(src, "http://") || startswith(src, "https://") ||
+	       startswith(src, "git@") || startswith(src, "git://") || endswith(src, ".git");
+}
+
+/* Heredoc bodies are expanded as text: quotes in them stay. */
+static char *disp_expand_body(struct disp *d, const char *body, char **vars, const struct instr *in)
+{
+	struct buf b = {0};
+	char *r;
+
+	for (const char *p = body; *p; p++) {
+		if (*p == '"' || *p == '\'')
+			buf_addc(&b, d->escape);
+		buf_addc(&b, *p);
+	}
+	r = disp_expand(d, b.s ? b.s : "", vars, in);
+	buf_free(&b);
+	return r;
+}
+
+static int disp_has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int disp_walk_cb(const char *rel, const struct stat *st, void *arg)
+{
+	(void)st;
+	strlist_add(arg, rel);
+	return 0;
+}
+
+/* The directory part of a context-relative path ("." for none). */
+static char *disp_dirname(const char *rel)
+{
+	const char *sl = strrchr(rel, '/');
+
+	return sl ? xstrndup(rel, (size_t)(sl - rel)) : xstrdup(".");
+}
+
+/* Lists what a context source reads: the matches, everything below them,
+ * and for a wildcard the directory it is matched in (new matches). */
+/* What a context source read, remembered: the context does not change
+ * while df2make runs, and walking it again for every COPY of the same
+ * source was most of the system time of big files. */
+struct input_memo {
+	char *src; /* cleaned source; NULL for a free slot */
+	struct strlist inputs;
+};
+
+/* FNV-1a. */
+static size_t memo_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of src in the table (free when src is not in it). */
+static struct input_memo *memo_slot(struct input_memo *tab, size_t cap, const char *src)
+{
+	size_t h = memo_hash(src) & (cap - 1);
+
+	while (tab[h].src && strcmp(tab[h].src, src) != 0)
+		h = (h + 1) & (cap - 1);
+	return &tab[h];
+}
+
+/* The memo entry for src, made (empty) when there was none. */
+static struct input_memo *memo_get(struct graph *g, const char *src, int *found)
+{
+	struct input_memo *m;
+
+	if ((g->nmemo + 1) * 2 > g->memocap) {
+		size_t cap = g->memocap ? g->memocap * 2 : 64;
+		struct input_memo *tab = xcalloc(cap, sizeof(*tab));
+		for (size_t i = 0; i < g->memocap; i++)
+			if (g->memo[i].src)
+				*memo_slot(tab, cap, g->memo[i].src) = g->memo[i];
+		free(g->memo);
+		g->memo = tab;
+		g->memocap = cap;
+	}
+	m = memo_slot(g->memo, g->memocap, src);
+	*found = m->src != NULL;
+	if (!m->src) {
+		m->src = xstrdup(src);
+		g->nmemo++;
+	}
+	return m;
+}
+
+void step_free_graph(struct graph *g)
+{
+	for (size_t i = 0; i < g->memocap; i++) {
+		free(g->memo[i].src);
+		strlist_free(&g->memo[i].inputs);
+	}
+	free(g->memo);
+}
+
+/* Resolves a cleaned context source into out (see disp_inputs). */
+static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
+			 const struct instr *in)
+{
+	struct error e = {0};
+	struct strlist m = {0};
+	const char *ctx = d->g->cli->context;
+
+	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0)
+		loc_fatal(&in->loc, "%s", e.msg);
+	if (disp_has_glob(clean)) {
+		char *dir = disp_dirname(clean);
+		if (!disp_has_glob(dir))
+			strlist_add(out, dir);
+		free(dir);
+		for (size_t i = 0; i < m.n; i++)
+			strlist_take(out, disp_dirname(m.v[i]));
+	}
+	for (size_t i = 0; i < m.n; i++)
+		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0)
+			loc_fatal(&in->loc, "%s", e.msg);
+	strlist_free(&m);
+}
+
+void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in)
+{
+	char *clean = ctx_clean_source(src);
+	int found;
+	struct input_memo *m = memo_get(d->g, clean, &found);
+
+	if (!found)
+		disp_resolve(d, clean, &m->inputs, in);
+	for (size_t i = 0; i < m->inputs.n; i++)
+		strlist_add(&st->inputs, m->inputs.v[i]);
+	free(clean);
+}
+
+static void disp_copy_flags(struct disp *d, struct step *st, const struct instr *in, char **vars)
+{
+	struct spec *sp = st->spec;
+	struct sv *o = spec_root(sp), *ex = sv_arr(sp);
+	char *v;
+
+	v = disp_opt(d, in->chown, vars, in);
+	sv_set_str(sp, o, "chown", v);
+	free(v);
+	v = disp_opt(d, in->chmod, vars, in);
+	sv_set_str(sp, o, "chmod", v);
+	free(v);
+	sv_set(o, "link", sv_bool(sp, in->link));
+	sv_set(o, "parents", sv_bool(sp, in->parents));
+	for (size_t i = 0; i < in->nexcludes; i++)
+		sv_push(ex, sv_str(sp, in->excludes[i]));
+	sv_set(o, "excludes", ex);
+	if (in->kind != I_ADD)
+		return;
+	sv_set(o, "unpack", in->unpack < 0 ? sv_null(sp) : sv_bool(sp, in->unpack));
+	v = disp_opt(d, in->checksum, vars, in);
+	sv_set_str(sp, o, "checksum", v);
+	free(v);
+	if (in->keep_git_dir)
+		sv_set(o, "keep_git_dir", sv_bool(sp, 1));
+}
+
+/* Sources: heredocs become named contents, the rest are expanded words;
+ * context sources make this a summed step. Returns the history text. */
+static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *in, char **vars,
+			   struct buf *hist)
+{
+	struct spec *sp = st->spec;
+	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc;
+
+	for (size_t i = 0; i < in->nheredocs; i++) {
+		const struct heredoc *h = &in->heredocs[i];
+		char *c = h->expand ? disp_expand_body(d, h->content ? h->content : "", vars, in)
+				    : xstrdup(h->content ? h->content : "");
+		doc = sv_push(docs, sv_obj(sp));
+		sv_set_str(sp, doc, "name", h->name);
+		sv_set_str(sp, doc, "content", c);
+		buf_printf(hist, " <<%s", h->name);
+		free(c);
+	}
+	for (size_t i = 0; i + 1 < in->nargs; i++) {
+		char *s = disp_expand(d, in->args[i], vars, in);
+		sv_push(srcs, sv_str(sp, s));
+		buf_printf(hist, " %s", s);
+		if (!in->from && !(in->kind == I_ADD && disp_is_remote(s))) {
+			st->sum = 1;
+			disp_inputs(d, st, s, in);
+		}
+		free(s);
+	}
+	sv_set(spec_root(sp), "srcs", srcs);
+	sv_set(spec_root(sp), "heredocs", docs);
+}
+
+void disp_copy(struct disp *d, const struct instr *in)
+{
+	struct step *st = disp_new(d, in->kind == I_ADD ? STEP_ADD : STEP_COPY, in);
+	char **vars = disp_env(d), *dest;
+	struct buf hist = {0};
+	struct sv *o = spec_root(st->spec);
+
+	if (in->nargs < 1 || in->nargs + in->nheredocs < 2)
+		loc_fatal(&in->loc, "%s requires at least two arguments", instr_name(in->kind));
+	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
+	buf_adds(&hist, instr_name(in->kind));
+	if (in->from) {
+		sv_set(o, "from", disp_from_ref(d, st, in->from, in));
+		buf_printf(&hist, " --from=%s", in->from);
+	} else {
+		sv_set_str(st->spec, o, "context", d->g->cli->context);
+		sv_set_str(st->spec, o, "ignore", d->g->ignore_path);
+	}
+	disp_copy_srcs(d, st, in, vars, &hist);
+	dest = disp_expand(d, in->args[in->nargs - 1], vars, in);
+	sv_set_str(st->spec, o, "dest", dest);
+	sv_set_str(st->spec, o, "workdir", config_workdir(&d->s->cfg));
+	sv_set_str(st->spec, o, "user", config_user(&d->s->cfg));
+	disp_copy_flags(d, st, in, vars);
+	st = disp_done(d->g, st, disp_commit(d, st));
+	buf_printf(&hist, " %s # buildkit", dest);
+	config_history(&d->s->cfg, hist.s, st->key);
+	buf_free(&hist);
+	free(dest);
+}
+
