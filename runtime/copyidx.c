@@ -160,7 +160,10 @@ static int copyidx_racy(const struct copyidx *x, const uintmax_t f[COPYIDX_FIELD
 	return (intmax_t)f[5] > s || ((intmax_t)f[5] == s && (long)f[6] >= x->old_start.tv_nsec);
 }
 
-int copyidx_note(struct copyidx *x, const char *path, const struct stat *st)
+/* Records this run's entry; returns last run's entry of that path, marked
+ * seen, or NULL. */
+static struct copyidx_ent *copyidx_record(struct copyidx *x, const char *path,
+					  const struct stat *st)
 {
 	struct copyidx_ent key = {.path = (char *)path}, *old;
 
@@ -172,11 +175,27 @@ int copyidx_note(struct copyidx *x, const char *path, const struct stat *st)
 	copyidx_fields(st, x->cur[x->ncur].f);
 	old = x->nold ? bsearch(&key, x->old, x->nold, sizeof(*x->old), copyidx_cmp) : NULL;
 	x->ncur++;
+	if (old && !old->seen)
+		x->nseen++;
+	if (old)
+		old->seen = 1;
+	return old;
+}
+
+int copyidx_same(struct copyidx *x, const char *path, const struct stat *st)
+{
+	struct copyidx_ent *old = copyidx_record(x, path, st);
+
+	return old && !copyidx_racy(x, old->f) &&
+	       memcmp(old->f, x->cur[x->ncur - 1].f, sizeof(old->f)) == 0;
+}
+
+int copyidx_note(struct copyidx *x, const char *path, const struct stat *st)
+{
+	struct copyidx_ent *old = copyidx_record(x, path, st);
+
 	if (!old)
 		return 0;
-	if (!old->seen)
-		x->nseen++;
-	old->seen = 1;
 	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || copyidx_racy(x, old->f) ||
 	    memcmp(old->f, x->cur[x->ncur - 1].f, sizeof(old->f)) != 0)
 		return 0;

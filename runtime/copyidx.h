@@ -30,6 +30,9 @@ int copyidx_load(struct copyidx *x, const char *path, const char *parent_id);
  * when it is a regular file unchanged since the last run (its copy in the
  * upper directory is still right). */
 int copyidx_note(struct copyidx *x, const char *path, const struct stat *st);
+/* Records the entry like copyidx_note; returns 1 when it is an entry of
+ * any type whose identity is the same as last run's (and not racy). */
+int copyidx_same(struct copyidx *x, const char *path, const struct stat *st);
 /* 1 when every entry of the last run was walked again. */
 int copyidx_complete(const struct copyidx *x);
 /* How many files were left alone. */
