@@ -217,7 +217,8 @@ static int copyidx_write(FILE *out, struct copyidx *x, const char *parent_id)
 {
 	fprintf(out, "%s%s\n%lld %ld\n", COPYIDX_MAGIC, parent_id, (long long)x->start.tv_sec,
 		x->start.tv_nsec);
-	qsort(x->cur, x->ncur, sizeof(*x->cur), copyidx_cmp);
+	if (x->ncur)
+		qsort(x->cur, x->ncur, sizeof(*x->cur), copyidx_cmp);
 	for (size_t i = 0; i < x->ncur; i++) {
 		const uintmax_t *f = x->cur[i].f;
 		/* the same source walked twice (two sources overlapping) once */
