@@ -1,7 +1,7 @@
 # Owner: back end. ARG scopes, stage graph, cache keys, emitters, CLI.
 noinst_LIBRARIES += compiler/libback.a
 compiler_libback_a_SOURCES = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h \
-	compiler/entitle.c compiler/entitle.h \
+	compiler/entitle.c compiler/entitle.h compiler/fetch.c compiler/fetch.h \
 	compiler/config.c compiler/config.h compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/step_int.h \
 	compiler/step_config.c compiler/step_run.c compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
@@ -17,8 +17,10 @@ TEMPLATE_FILES = $(srcdir)/templates/prologue.mk $(srcdir)/templates/remake.mk \
 	$(srcdir)/templates/run.mk $(srcdir)/templates/copy.mk $(srcdir)/templates/add.mk \
 	$(srcdir)/templates/workdir.mk $(srcdir)/templates/sum.mk $(srcdir)/templates/layer.mk \
 	$(srcdir)/templates/layer-params.mk $(srcdir)/templates/cache-to.mk \
+	$(srcdir)/templates/cache-import.mk \
 	$(srcdir)/templates/stage.mk $(srcdir)/templates/pack.mk $(srcdir)/templates/clean.mk \
-	$(srcdir)/templates/epilogue.mk
+	$(srcdir)/templates/epilogue.mk $(srcdir)/templates/fetch.mk \
+	$(srcdir)/templates/fetch-force.mk
 compiler/templates-gen.c: $(TEMPLATE_FILES) $(srcdir)/compiler/gen-templates.sh
 	$(AM_V_GEN)$(MKDIR_P) compiler && \
 	$(SHELL) $(srcdir)/compiler/gen-templates.sh $(TEMPLATE_FILES) > $@.tmp && \

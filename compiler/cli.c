@@ -8,7 +8,9 @@
 
 #include "bflags.h"
 #include "cli.h"
+#include "error.h"
 #include "fsutil.h"
+#include "ref.h"
 #include "store.h"
 #include "ulimit.h"
 #include "util.h"
@@ -84,7 +86,8 @@ static void cli_usage(FILE *f)
 	      "      --target STAGE          build this stage (default: the last one)\n"
 	      "      --build-arg K=V|K       a build argument (K alone: its environment value)\n"
 	      "      --platform P[,P...]     target platform(s) OS/ARCH[/VARIANT]\n"
-	      "      --build-context NAME=.. named contexts: not supported yet\n"
+	      "      --build-context NAME=docker-image://REF  the image REF for stage or\n"
+	      "                              image NAME\n"
 	      "\n"
 	      "Output:\n"
 	      "  -t, --tag NAME[:TAG]        name of the image (repeatable)\n"
@@ -99,7 +102,7 @@ static void cli_usage(FILE *f)
 	      "      --metadata-file FILE    make writes buildx's build metadata (JSON) to FILE\n"
 	      "      --load                  make loads the image with docker (or podman)\n"
 	      "      --push                  make pushes the image to each -t NAME:TAG\n"
-	      "      --squash, --squash-all  one-layer images (podman): not supported yet\n"
+	      "      --squash, --squash-all  the new layers as one; every layer as one\n"
 	      "\n"
 	      "RUN:\n"
 	      "      --network MODE          default network of RUN: default, none or host\n"
@@ -117,8 +120,11 @@ static void cli_usage(FILE *f)
 	      "      --no-cache-filter STAGE run these stages' steps again (repeatable, A,B)\n"
 	      "      --layers[=false]        podman: false is --no-cache\n"
 	      "      --pull                  make re-resolves base image tags at every run\n"
-	      "      --cache-from type=local,src=DIR  take steps from an exported cache\n"
-	      "      --cache-to type=local,dest=DIR[,mode=min|max]  export the step cache\n"
+	      "      --cache-from type=local,src=DIR|type=registry,ref=REF  take steps from an\n"
+	      "                              exported cache (repeatable; REF alone: registry)\n"
+	      "      --cache-to type=local,dest=DIR|type=registry,ref=REF[,mode=min|max]\n"
+	      "                              export the step cache (min: the image's steps;\n"
+	      "                              max: every stage's)\n"
 	      "\n"
 	      "Where:\n"
 	      "      --state DIR             build state (default .df2make beside build.mk)\n"
@@ -241,40 +247,70 @@ static void cli_secret(struct cli *c, const char *arg)
 	free(s);
 }
 
-/* --cache-to type=local,dest=DIR[,mode=min|max], --cache-from
- * type=local,src=DIR (buildx's syntax; a value without '=' is buildx's
- * short form of a registry ref). */
+/* A registry cache ref, normalised (docker's rules); dies on a bad one.
+ * An export is pushed under a tag: a digest names no place to push to. */
+static char *cli_cache_ref(const char *opt, const char *ref, int to)
+{
+	struct error e = {0};
+	char *n = ref && *ref ? ref_normalize(ref, &e) : NULL;
+
+	if (!ref || !*ref)
+		fatal("%s: type=registry needs ref=REG/NAME:TAG", opt);
+	if (!n)
+		fatal("%s: bad ref '%s': %s", opt, ref, e.msg);
+	if (to && strchr(n, '@'))
+		fatal("%s: ref '%s' must name a tag, not a digest (the cache is pushed under it)",
+		      opt, ref);
+	return n;
+}
+
+/* --cache-to type=local,dest=DIR|type=registry,ref=REF[,mode=min|max],
+ * --cache-from type=local,src=DIR|type=registry,ref=REF (buildx's syntax;
+ * a value without '=' is buildx's short form of a registry ref). Kept as
+ * an absolute DIR or a normalised ref, which never starts with '/'. */
 static void cli_cache(struct cli *c, const char *arg, int to)
 {
 	const char *opt = to ? "--cache-to" : "--cache-from", *dkey = to ? "dest=" : "src=";
 	char *s = xstrdup(arg), *tok, *save = NULL, *type = NULL, *dir = NULL, *mode = NULL;
+	char *ref = NULL, *loc, *unknown = NULL;
+	int bare = !strchr(arg, '=');
 
-	for (tok = strtok_r(s, ",", &save); tok && strchr(arg, '=');
-	     tok = strtok_r(NULL, ",", &save)) {
+	if (bare)
+		type = "registry", ref = s;
+	for (tok = strtok_r(s, ",", &save); tok && !bare; tok = strtok_r(NULL, ",", &save)) {
 		if (startswith(tok, "type="))
 			type = tok + 5;
 		else if (startswith(tok, dkey))
 			dir = tok + strlen(dkey);
 		else if (to && startswith(tok, "mode="))
 			mode = tok + 5;
-		else if (!startswith(tok, "ref="))
-			fatal("%s: unknown option '%s' (want type=local,%sDIR%s)", opt, tok, dkey,
-			      to ? "[,mode=min|max]" : "");
+		else if (startswith(tok, "ref="))
+			ref = tok + 4;
+		else if (!unknown)
+			unknown = tok;
 	}
-	if (!type || strcmp(type, "registry") == 0)
-		fatal("%s %s: type=registry is not supported yet; use type=local,%sDIR", opt, arg,
-		      dkey);
-	if (strcmp(type, "local") != 0)
-		fatal("%s: type must be local (or registry, not supported yet), not '%s'", opt,
-		      type);
-	if (!dir || !*dir || strchr(dir, '\n'))
-		fatal("%s: %sDIR is required (a directory name without newlines)", opt, dkey);
+	if (!type || (strcmp(type, "local") != 0 && strcmp(type, "registry") != 0))
+		fatal("%s: type must be local or registry, not '%s'", opt, type ? type : "");
+	if (unknown)
+		fatal("%s: unknown option '%s' (want type=local,%sDIR or type=registry,ref=REF%s)",
+		      opt, unknown, dkey, to ? "[,mode=min|max]" : "");
 	if (mode && strcmp(mode, "min") != 0 && strcmp(mode, "max") != 0)
 		fatal("%s: mode must be min or max, not '%s'", opt, mode);
+	if (strcmp(type, "registry") == 0) {
+		loc = cli_cache_ref(opt, ref, to);
+	} else {
+		if (!dir || !*dir || strchr(dir, '\n'))
+			fatal("%s: %sDIR is required (a directory name without newlines)", opt,
+			      dkey);
+		loc = path_abs(dir);
+	}
+	for (size_t i = 0; !to && loc && i < c->cache_from.n; i++)
+		if (strcmp(c->cache_from.v[i], loc) == 0) /* one import target per source */
+			free(loc), loc = NULL;
 	if (to)
-		cli_set(&c->cache_to, path_abs(dir));
-	else
-		strlist_take(&c->cache_from, path_abs(dir));
+		cli_set(&c->cache_to, loc);
+	else if (loc)
+		strlist_take(&c->cache_from, loc);
 	if (to)
 		cli_set(&c->cache_mode, xstrdup(mode ? mode : "min"));
 	free(s);

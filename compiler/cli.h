@@ -33,13 +33,15 @@ struct cli {
 	char *store;		       /* absolute */
 	struct cli_secret *secrets;
 	size_t nsecrets;
-	struct entitlements ent;   /* --allow, --ssh */
-	char *platform;		   /* --platform or NULL (host) */
-	char *templates;	   /* absolute --templates dir or NULL */
-	char *compress;		   /* none|gzip|zstd */
-	char *cache_to;		   /* --cache-to type=local,dest=DIR: absolute DIR, or NULL */
+	struct entitlements ent; /* --allow, --ssh */
+	char *platform;		 /* --platform or NULL (host) */
+	char *templates;	 /* absolute --templates dir or NULL */
+	char *compress;		 /* none|gzip|zstd */
+	/* --cache-to/--cache-from: an absolute DIR (type=local) or a normalised
+	 * ref (type=registry), which never starts with '/' */
+	char *cache_to;		   /* --cache-to DIR or ref, or NULL */
 	char *cache_mode;	   /* its mode=: "min" (default) or "max" */
-	struct strlist cache_from; /* --cache-from type=local,src=DIR...: absolute DIRs */
+	struct strlist cache_from; /* --cache-from DIRs and refs, in order */
 	char *dump_path;	   /* --dump-ast FILE */
 	int pull;		   /* --pull: every run of make re-resolves base image tags */
 	int push;		   /* --push: make pushes the image to each -t */

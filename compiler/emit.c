@@ -13,6 +13,7 @@
 #include "bfemit.h"
 #include "cli.h"
 #include "emit.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
 #include "instr.h"
@@ -121,16 +122,32 @@ static char *emit_args_comment(const struct cli *c)
 	return buf_steal(&b);
 }
 
+/* The state key of a --cache-from registry source: its cache-import
+ * step's (STATE/KEY/ holds the fetched manifest and cache config). */
+static void emit_import_key(const char *ref, char key[33])
+{
+	json_t *spec = json_pack("{ss}", "cache-import", ref);
+
+	key_compute(NULL, spec, NULL, key);
+	json_decref(spec);
+}
+
 /* $DF2MAKE_CACHE_FROM: the --cache-from sources as a JSON list, in the
- * order given ([{"type":"local","src":DIR}, ...]), or "" for none. */
+ * order given ([{"type":"local","src":DIR} or {"type":"registry",
+ * "ref":REF,"key":KEY}, ...]), or "" for none. */
 static char *emit_cache_from(const struct cli *c)
 {
 	json_t *a = json_array();
-	char *s;
+	char *s, key[33];
 
-	for (size_t i = 0; i < c->cache_from.n; i++)
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		const char *v = c->cache_from.v[i];
+		emit_import_key(v, key);
 		json_array_append_new(
-		    a, json_pack("{ss ss}", "type", "local", "src", c->cache_from.v[i]));
+		    a, v[0] == '/'
+			   ? json_pack("{ss ss}", "type", "local", "src", v)
+			   : json_pack("{ss ss ss}", "type", "registry", "ref", v, "key", key));
+	}
 	s = c->cache_from.n && !c->bf.no_cache ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER)
 					       : xstrdup("");
 	json_decref(a);
@@ -244,12 +261,16 @@ static char *emit_command(const struct cli *c)
 		emit_opt(&b, "--templates", c->templates);
 	emit_opt(&b, "--compress", c->compress);
 	if (c->cache_to) {
-		char *to = xasprintf("type=local,dest=%s,mode=%s", c->cache_to, c->cache_mode);
+		char *to =
+		    xasprintf("type=%s,%s%s,mode=%s", c->cache_to[0] == '/' ? "local" : "registry",
+			      c->cache_to[0] == '/' ? "dest=" : "ref=", c->cache_to, c->cache_mode);
 		emit_opt(&b, "--cache-to", to);
 		free(to);
 	}
 	for (size_t i = 0; i < c->cache_from.n; i++) {
-		char *from = xasprintf("type=local,src=%s", c->cache_from.v[i]);
+		const char *v = c->cache_from.v[i];
+		char *from = v[0] == '/' ? xasprintf("type=local,src=%s", v)
+					 : xasprintf("type=registry,ref=%s", v);
 		emit_opt(&b, "--cache-from", from);
 		free(from);
 	}
@@ -493,6 +514,18 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 			   st->key);
 }
 
+/* 1 when a --cache-from source is a registry (the steps wait for its
+ * import). */
+static int emit_has_import(const struct cli *c)
+{
+	if (c->bf.no_cache) /* --no-cache: nothing is taken from a cache */
+		return 0;
+	for (size_t i = 0; i < c->cache_from.n; i++)
+		if (c->cache_from.v[i][0] != '/')
+			return 1;
+	return 0;
+}
+
 static void emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
@@ -515,6 +548,9 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_pull_file(&pre, g, st->image);
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
+	if (st->kind != STEP_BASE && emit_has_import(g->cli))
+		buf_adds(&pre, " | $(CACHE_IMPORT)");
+	fetch_prereqs(st, &pre);
 	buf_reset(&title);
 	mk_comment(&title, st->title);
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
@@ -654,7 +690,7 @@ json_t *emit_pack_spec(struct graph *g)
 		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
 		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
 		      "history", cfg->history, "layers", layers);
-	bfemit_pack_spec(&c->bf, spec);
+	bfemit_pack_spec(c, spec);
 	return spec;
 }
 
@@ -760,8 +796,9 @@ static void emit_cache_to(struct graph *g, struct buf *out)
 		emit_state_file(&pre, st->key, "layer");
 	}
 	params = emit_layer_params(c, pk);
-	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "", "dest",
-			 c->cache_to, "mode", c->cache_mode, "steps", steps);
+	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "",
+			 c->cache_to[0] == '/' ? "dest" : "ref", c->cache_to, "mode", c->cache_mode,
+			 "steps", steps);
 	json_object_update(spec, params);
 	key_compute(NULL, spec, NULL, key);
 	ev_set(&ev, "KEY", key);
@@ -852,6 +889,37 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		templates_expand(out, "pull-force", (const char *const[]){NULL});
 }
 
+/* The cache-import rules of the registry sources: phony, so each make run
+ * fetches the manifest once (a tag may have moved); every filesystem step
+ * waits for them ($(CACHE_IMPORT), order-only). */
+static void emit_cache_imports(const struct cli *c, struct buf *out)
+{
+	struct buf names = {0};
+	char key[33];
+
+	if (c->bf.no_cache)
+		return;
+	for (size_t i = 0; i < c->cache_from.n; i++) {
+		const char *ref = c->cache_from.v[i];
+		struct evars ev = {0};
+		if (ref[0] == '/')
+			continue;
+		emit_import_key(ref, key);
+		char *title = xasprintf("[internal] importing cache manifest %s", ref);
+		json_t *spec = json_pack("{ss ss ss}", "title", title, "loc", "", "ref", ref);
+		emit_state_file(&names, key, "import");
+		ev_set(&ev, "KEY", key);
+		ev_take(&ev, "REF", emit_with(mk_comment, ref));
+		ev_set(&ev, "SPEC", emit_json_spec(spec));
+		ev_emit(&ev, out, "cache-import");
+		json_decref(spec);
+		free(title);
+	}
+	if (names.len)
+		buf_printf(out, "CACHE_IMPORT :=%s\n", names.s);
+	buf_free(&names);
+}
+
 static void emit_begin(void *arg, struct graph *g)
 {
 	struct emitter *em = arg;
@@ -867,6 +935,7 @@ static void emit_begin(void *arg, struct graph *g)
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
+	emit_cache_imports(g->cli, em->out);
 	ent_emit_mk(&g->cli->ent, em->out);
 	if (em->multi) /* at the end, with every platform's images */
 		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);
@@ -890,6 +959,11 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 		buf_adds(em->out, ") ----\n");
 	}
 	emit_step(g, st, em->out, &em->inputs);
+	if (st->nfetch) {
+		if (!em->fetched)
+			em->fetched = json_object();
+		fetch_rules(st, em->out, em->fetched);
+	}
 	if (em->out->len <= (1 << 16))
 		return;
 	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
@@ -973,6 +1047,8 @@ void emit_finish(struct emitter *em, struct graph *g)
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
 	emit_epilogue(&g, 1, em->out, &em->inputs);
 	strlist_free(&em->inputs);
+	json_decref(em->fetched);
+	em->fetched = NULL;
 }
 
 static int graph_has_str(const struct strlist *l, const char *s)
@@ -1054,4 +1130,5 @@ void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
 	emit_epilogue(gs, n, em->out, &em->inputs);
 	strlist_free(&em->inputs);
 	json_decref(em->seen);
+	json_decref(em->fetched);
 }

@@ -22,6 +22,7 @@ struct emitter {
 	int ngraphs;		 /* graphs begun so far */
 	json_t *seen;		 /* multi: keys of the rules written (steps shared
 				  * by platforms are written once) */
+	json_t *fetched;	 /* keys of the fetch rules written (fetch.h) */
 };
 
 /* Prepares em to write into out; fills the hooks to pass to graph_build. */

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
 #include "ignore.h"
@@ -173,6 +174,34 @@ static void graph_from_platform(struct graph *g, struct stage *s, char **env)
 			  e.msg);
 }
 
+/* --call outline: no build.mk follows, so no word of pulling. */
+static int graph_outline(const struct graph *g)
+{
+	return g->hooks && g->hooks->no_grants;
+}
+
+/* --build-context NAME=docker-image://REF, as BuildKit's named contexts:
+ * a stage named NAME is the image REF (its instructions are not run);
+ * a FROM NAME that names no stage, REF. Returns 1 for the former. */
+static int graph_named_context(struct graph *g, struct stage *s)
+{
+	const char *ref = s->name ? bflags_context_image(&g->cli->bf, s->name) : NULL;
+	int own = ref != NULL;
+
+	for (int i = 0; !ref && i < s->index; i++)
+		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0)
+			return 0;
+	if (!ref && !(ref = bflags_context_image(&g->cli->bf, s->image)))
+		return 0;
+	free(s->image);
+	s->image = xstrdup(ref);
+	if (own)
+		s->ninstrs = 0;
+	if (!s->from->platform)
+		s->plat = g->tplat;
+	return 1;
+}
+
 /* FROM: expanded with the global ARGs only. */
 static void graph_from(struct graph *g, struct stage *s)
 {
@@ -190,6 +219,8 @@ static void graph_from(struct graph *g, struct stage *s)
 	for (size_t i = 0; i < n; i++)
 		free(env[i]);
 	free(env);
+	if (graph_named_context(g, s))
+		return;
 	/* a name resolves to a stage only if that stage came earlier */
 	for (int i = s->index - 1; i >= 0; i--) {
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0) {
@@ -422,8 +453,10 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 	if (store_lookup(g->cli->store, name, &s->plat, &img, &e) < 0) {
 		if (e.code != ENOENT)
 			loc_fatal(&s->from->loc, "base image %s: %s", name, e.msg);
-		loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk pulls it", name,
-			 g->cli->store);
+		if (!graph_outline(g))
+			loc_warn(&s->from->loc,
+				 "image %s is not in the store %s: build.mk pulls it", name,
+				 g->cli->store);
 		graph_want_pull(g, name, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		if (!platform_is_host(&s->plat))
@@ -503,7 +536,8 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 {
 	struct error e = {0};
 	struct store_image img = {0};
-	char *name = ref_normalize(ref, &e), *path;
+	const char *ctx = bflags_context_image(&g->cli->bf, ref);
+	char *name = ref_normalize(ctx ? ctx : ref, &e), *path;
 
 	if (!name)
 		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
@@ -520,8 +554,9 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 	} else if (e.code == ENXIO) {
 		loc_fatal(&in->loc, "image %s: %s", name, e.msg);
 	} else {
-		loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it", name,
-			 g->cli->store);
+		if (!graph_outline(g))
+			loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it",
+				 name, g->cli->store);
 		graph_want_pull(g, name, 1, in);
 		strlist_take(&g->missing, path);
 	}
@@ -763,6 +798,7 @@ static void graph_free_step(struct step *st)
 	free(st->image);
 	free(st->ref);
 	free(st->manifest);
+	fetch_free(st);
 }
 
 static void graph_free_stage(struct stage *s)
@@ -816,7 +852,8 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 {
 	struct error e = {0};
 	struct store_image img = {0};
-	char *name = ref_normalize(ref, &e), *manifest = NULL;
+	const char *ctx = bflags_context_image(&g->cli->bf, ref); /* --build-context */
+	char *name = ref_normalize(ctx ? ctx : ref, &e), *manifest = NULL;
 	struct step *st;
 
 	if (!name)

@@ -52,6 +52,8 @@ struct step {
 	char *image;	       /* base: normalised image name (NULL: scratch) */
 	char *ref;	       /* base: the store's ref file */
 	char *manifest;	       /* base: manifest digest, NULL when not in the store */
+	struct fetch *fetch;   /* ADD: its URL and git sources' fetch steps (fetch.h) */
+	size_t nfetch;
 	unsigned flags;
 	/* The kept steps on top of this one (graph_add_step looks for an
 	 * identical step among them): first, next, and how many. */
@@ -109,7 +111,8 @@ struct graph_hooks {
 	int no_keys;	/* nothing reads keys (--graph): steps get unique
 			 * placeholders instead of hashes */
 	int no_grants;	/* --call outline lists secrets, ssh ids and
-			 * entitlements: none is checked */
+			 * entitlements: none is checked, no missing
+			 * image warned about */
 };
 
 /* A slot of graph's key table: the key's first 16 hex digits as a number

@@ -617,6 +617,7 @@ static int conv_add(struct instr_ctx *c, struct instr *in, struct flags *f)
 		return 0;
 	copy_fields(c, in, f);
 	in->keep_git_dir = flag_true(f, "keep-git-dir");
+	in->keep_git_dir_set = flag_get(f, "keep-git-dir")->used;
 	in->checksum = flag_str(c, f, "checksum");
 	fl = flag_get(f, "unpack");
 	in->unpack = fl->used ? flag_true(f, "unpack") : -1;

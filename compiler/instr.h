@@ -83,7 +83,8 @@ struct instr {
 	/* COPY / ADD */
 	char *from, *chown, *chmod, *checksum;
 	int link, parents, keep_git_dir;
-	int unpack; /* -1 unset, 0 false, 1 true */
+	int keep_git_dir_set; /* --keep-git-dir was written (ADD) */
+	int unpack;	      /* -1 unset, 0 false, 1 true */
 	char **excludes;
 	size_t nexcludes;
 

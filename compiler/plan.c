@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "instr.h"
 #include "cli.h"
+#include "fetch.h"
 #include "graph.h"
 #include "parse.h"
 #include "plan.h"
@@ -145,6 +146,22 @@ static const char *plan_op(const struct step *st)
 	return ops[st->kind];
 }
 
+/* ADD's fetch steps (fetch.h): the make target and what it asks for. */
+static void plan_fetch(yaml_emitter_t *e, const struct step *st)
+{
+	if (!st->nfetch)
+		return;
+	plan_str(e, "fetch");
+	plan_seq(e, 1, 0);
+	for (size_t i = 0; i < st->nfetch; i++) {
+		plan_map(e, 1);
+		plan_kv(e, "key", st->fetch[i].key);
+		plan_kv(e, "title", st->fetch[i].title);
+		plan_map(e, 0);
+	}
+	plan_seq(e, 0, 0);
+}
+
 static void plan_step(yaml_emitter_t *e, const struct graph *g, const struct step *st)
 {
 	plan_map(e, 1);
@@ -173,6 +190,7 @@ static void plan_step(yaml_emitter_t *e, const struct graph *g, const struct ste
 			plan_str(e, st->inputs.v[i]);
 		plan_seq(e, 0, 0);
 	}
+	plan_fetch(e, st);
 	plan_str(e, "layer");
 	plan_bool(e, (st->flags & FLAG_FINAL) != 0);
 	plan_map(e, 0);

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "key.h"
+#include "netsrc.h"
 #include "store.h"
 #include "step_int.h"
 
@@ -129,6 +130,12 @@ static char *disp_title(struct disp *d, const struct instr *in)
 	disp_put_int(b, d->total);
 	buf_addn(b, "] ", 2);
 	buf_addn(b, text, strcspn(text, "\n"));
+	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
+		char *red = netsrc_redact_text(b->s);
+		char *r = arena_strdup(&d->g->arena, red);
+		free(red);
+		return r;
+	}
 	return arena_strndup(&d->g->arena, b->s, b->len);
 }
 
@@ -167,14 +174,13 @@ struct step *disp_done(struct graph *g, struct step *st, struct step *kept)
 	return kept;
 }
 
-/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
- * first digits spread for graph_slot's table. */
-/* --call outline: what the build asks for is listed, not checked. */
 int step_no_grants(const struct graph *g)
 {
 	return g->hooks && g->hooks->no_grants;
 }
 
+/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
+ * first digits spread for graph_slot's table. */
 static void step_key(struct graph *g, struct step *st)
 {
 	unsigned long long n = g->nsteps + 1;

@@ -1,5 +1,6 @@
 /* step_copy: COPY and ADD dispatched into steps: sources expanded and
- * resolved in the context (globs, remote URLs, heredocs), and the inputs
+ * resolved in the context (globs, heredocs) or fetched (URL and git sources:
+ * compiler/fetch.c), and the inputs
  * whose content keys the step. */
 
 #include <stdlib.h>
@@ -8,15 +9,10 @@
 #include "cli.h"
 #include "context.h"
 #include "error.h"
+#include "fetch.h"
 #include "step_int.h"
 
 /* ---- COPY / ADD ---- */
-
-static int disp_is_remote(const char *src)
-{
-	return startswith(src, "http://") || startswith(src, "https://") ||
-	       startswith(src, "git@") || startswith(src, "git://") || endswith(src, ".git");
-}
 
 /* Heredoc bodies are expanded as text: quotes in them stay. */
 static char *disp_expand_body(struct disp *d, const char *body, char **vars, const struct instr *in)
@@ -187,7 +183,8 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 			   struct buf *hist)
 {
 	struct spec *sp = st->spec;
-	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc;
+	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc, *fa = sv_arr(sp);
+	char *sum = in->kind == I_ADD ? disp_opt(d, in->checksum, vars, in) : NULL;
 
 	for (size_t i = 0; i < in->nheredocs; i++) {
 		const struct heredoc *h = &in->heredocs[i];
@@ -201,16 +198,24 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 	}
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
-		sv_push(srcs, sv_str(sp, s));
-		buf_printf(hist, " %s", s);
-		if (!in->from && !(in->kind == I_ADD && disp_is_remote(s))) {
+		/* a URL or git source: a fetch step, written masked */
+		char *net = in->kind == I_ADD && !in->from
+				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli->dockerfile)
+				: NULL;
+		sv_push(srcs, sv_str(sp, net ? net : s));
+		buf_printf(hist, " %s", net ? net : s);
+		if (!in->from && !net) {
 			st->sum = 1;
 			disp_inputs(d, st, s, in);
 		}
+		free(net);
 		free(s);
 	}
+	free(sum);
 	sv_set(spec_root(sp), "srcs", srcs);
 	sv_set(spec_root(sp), "heredocs", docs);
+	if (st->nfetch)
+		sv_set(spec_root(sp), "fetch", fa);
 }
 
 void disp_copy(struct disp *d, const struct instr *in)
@@ -243,4 +248,3 @@ void disp_copy(struct disp *d, const struct instr *in)
 	buf_free(&hist);
 	free(dest);
 }
-

@@ -151,9 +151,7 @@ static const char *cache_desc(json_t *desc, const char *mt)
 	return t && strcmp(t, mt) == 0 ? json_string_value(json_object_get(desc, "digest")) : NULL;
 }
 
-/* dir's cache config: index.json -> its manifest -> the config, every
- * blob's digest checked. */
-static json_t *cache_load_config(const char *dir, struct error *e)
+json_t *cache_load_config(const char *dir, struct error *e)
 {
 	char *path = xasprintf("%s/index.json", dir), *text = NULL;
 	json_error_t jerr;
@@ -204,21 +202,25 @@ static json_t *cache_sources(void)
 	return json_is_array(a) ? a : (json_decref(a), NULL);
 }
 
-/* A source's directory: a local layout with an absolute path, else NULL. */
-static const char *cache_source_dir(json_t *src)
+/* A source as cache_try_src takes it: a local layout (dir absolute), or
+ * a registry ref whose manifest and config its cache-import step put in
+ * STATE/KEY/. 0 when src is neither (ignored). */
+static int cache_source(const struct rt *rt, json_t *src, struct cache_src *out)
 {
 	const char *type = json_string_value(json_object_get(src, "type"));
 	const char *dir = json_string_value(json_object_get(src, "src"));
+	const char *ref = json_string_value(json_object_get(src, "ref"));
+	const char *key = json_string_value(json_object_get(src, "key"));
 
-	return type && strcmp(type, "local") == 0 && dir && dir[0] == '/' ? dir : NULL;
+	memset(out, 0, sizeof(*out));
+	if (type && strcmp(type, "local") == 0 && dir && dir[0] == '/')
+		out->dir = xstrdup(dir);
+	else if (type && strcmp(type, "registry") == 0 && ref && key && rt_key_valid(key))
+		out->dir = rt_path(rt, key, NULL), out->ref = ref;
+	return out->dir != NULL;
 }
 
 /* ---- restoring a step ---- */
-
-struct cache_layer {
-	const char *digest, *diff_id, *media_type;
-	json_int_t size;
-};
 
 static int cache_is_digest(const char *s)
 {
@@ -287,17 +289,19 @@ static int cache_regular(const char *path, struct error *e)
 	return S_ISREG(st.st_mode) ? 0 : error_set(e, 0, "%s: not a regular file", path);
 }
 
-/* Copies the cached blob into the store (its digest checked on the way)
- * and unpacks it there. */
-static int cache_fetch(const struct rt *rt, const char *dir, const struct cache_layer *l,
-		       struct error *e)
+/* Copies the cached blob into the store (its digest checked on the way:
+ * from the layout, or streamed from the registry) and unpacks it there. */
+static int cache_fetch(const struct rt *rt, const char *key, const struct cache_src *cs,
+		       const struct cache_layer *l, struct error *e)
 {
 	char *dst = store_blob_path(rt->store, l->digest);
-	char *src = xasprintf("%s/blobs/sha256/%s", dir, l->digest + 7), hex[65];
+	char *src = xasprintf("%s/blobs/sha256/%s", cs->dir, l->digest + 7), hex[65];
 	long long size;
 	int r = 0;
 
-	if (access(dst, F_OK) < 0)
+	if (access(dst, F_OK) < 0 && cs->ref)
+		r = cache_reg_fetch(rt, key, cs->ref, l, e);
+	else if (access(dst, F_OK) < 0)
 		r = cache_regular(src, e) < 0
 			? -1
 			: blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
@@ -386,8 +390,8 @@ static int cache_commit(const struct rt *rt, const char *key, json_t *spec, json
 	return r;
 }
 
-static int cache_restore(const struct rt *rt, const char *key, json_t *spec, const char *dir,
-			 json_t *rec, struct error *e)
+static int cache_restore(const struct rt *rt, const char *key, json_t *spec,
+			 const struct cache_src *cs, json_t *rec, struct error *e)
 {
 	struct cache_layer l;
 	int has = cache_rec_layer(rec, &l, e), lock = -2, r = -1;
@@ -400,7 +404,7 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec, con
 		return -1;
 	if (has)
 		store_sweep(rt->store);
-	if (!has || cache_fetch(rt, dir, &l, e) == 0)
+	if (!has || cache_fetch(rt, key, cs, &l, e) == 0)
 		r = cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
 	if (lock >= 0)
 		close(lock);
@@ -444,19 +448,24 @@ static int cache_op(const char *op, int *restorable)
 	return *restorable || strcmp(op, "base") == 0;
 }
 
-/* Restores KEY from the layout at dir when it holds ck: 1 restored, 0 not
+/* Restores KEY from the source when it holds ck: 1 restored, 0 not
  * there or not usable (warned). */
-static int cache_try_dir(const struct rt *rt, const char *key, json_t *spec, const char *dir,
-			 const char *ck)
+static int cache_try_src(const struct rt *rt, const char *key, json_t *spec,
+			 const struct cache_src *cs, const char *ck)
 {
 	struct error e = {0};
-	json_t *cfg = cache_load_config(dir, &e), *rec;
+	json_t *cfg, *rec;
+	char *idx = path_join(cs->dir, "index.json");
 	int r = 0;
 
-	if (!cfg)
+	/* a registry cache its import did not find (warned there) */
+	if (cs->ref && access(idx, F_OK) < 0)
+		cfg = NULL;
+	else if (!(cfg = cache_load_config(cs->dir, &e)))
 		cache_warn(key, "--cache-from ignored", &e);
+	free(idx);
 	rec = json_object_get(json_object_get(cfg, "records"), ck);
-	if (rec && cache_restore(rt, key, spec, dir, rec, &e) < 0)
+	if (rec && cache_restore(rt, key, spec, cs, rec, &e) < 0)
 		cache_warn(key, "not restored from the cache, running it", &e);
 	else if (rec)
 		r = 1;
@@ -477,9 +486,11 @@ int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spe
 	srcs = cache_sources();
 	json_array_foreach(srcs, i, src)
 	{
-		const char *dir = cache_source_dir(src);
-		if (!r && dir)
-			r = cache_try_dir(rt, key, spec, dir, ck);
+		struct cache_src cs;
+		if (r || !cache_source(rt, src, &cs))
+			continue;
+		r = cache_try_src(rt, key, spec, &cs, ck);
+		free(cs.dir);
 	}
 	json_decref(srcs);
 	if (r)

@@ -38,11 +38,35 @@ int cache_layer_reuse(const struct rt *rt, const char *key, json_t *spec, struct
  * image layout (docs/cache.md), then the stamp STATE/KEY.done. */
 int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 
-/* Shared by cache.c and cacheout.c. */
+/* Shared by cache.c, cacheout.c and cachereg.c. */
+/* Where --cache-from reads a cache: a layout directory, and for a
+ * registry source the ref its layer blobs are fetched from (the
+ * directory then holds the imported manifest and config only). */
+struct cache_src {
+	char *dir;
+	const char *ref; /* NULL: type=local */
+};
+struct cache_layer {
+	const char *digest, *diff_id, *media_type;
+	json_int_t size;
+};
 /* The layer parameters of a layer or export spec, as a record keeps them. */
 json_t *cache_layer_params(json_t *spec);
 /* Reads and checks an OCI layout blob "sha256:<hex>" of dir (whole file,
  * digest verified); malloc'd text or NULL with e set. */
 char *cache_read_blob(const char *dir, const char *digest, size_t *len, struct error *e);
+/* dir's cache config: index.json -> its manifest -> the config, every
+ * blob's digest checked; NULL with e set. */
+json_t *cache_load_config(const char *dir, struct error *e);
+
+/* cachereg.c: --cache-from/--cache-to type=registry. */
+/* The cache-import op: ref's manifest and cache config into STATE/KEY/
+ * (a missing or broken cache is a warning: STATE/KEY/index.json is then
+ * removed and the steps run). */
+int op_cache_import(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* Fetches the layer blob l from the registry ref into the store
+ * (verified while streaming), progress under the step key. */
+int cache_reg_fetch(const struct rt *rt, const char *key, const char *ref,
+		    const struct cache_layer *l, struct error *e);
 
 #endif

@@ -11,16 +11,18 @@
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "push.h"
 #include "rt.h"
 #include "sha256.h"
 #include "util.h"
 
 struct cache_out {
 	const struct rt *rt;
-	const char *dest;
-	json_t *params;	 /* the layers' epoch/compress/level */
-	json_t *records; /* content key -> record */
-	json_t *layers;	 /* the manifest's descriptors, each blob once */
+	const char *dest; /* the layout (for a registry: STATE/KEY/, pushed) */
+	int link;	  /* a layout of our own: blobs hard-linked, not copied */
+	json_t *params;	  /* the layers' epoch/compress/level */
+	json_t *records;  /* content key -> record */
+	json_t *layers;	  /* the manifest's descriptors, each blob once */
 };
 
 static void cacheout_warn(const char *key, const char *what)
@@ -43,7 +45,9 @@ static int cacheout_blob(struct cache_out *o, json_t *meta, struct error *e)
 	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7) || !path)
 		return error_set(e, 0, "layer without a digest or a path");
 	dst = xasprintf("%s/blobs/sha256/%s", o->dest, digest + 7);
-	if (access(dst, F_OK) < 0)
+	/* the registry checks the digest of what it is sent; a link costs
+	 * no copy of the layer (another file system: copied) */
+	if (access(dst, F_OK) < 0 && !(o->link && link(path, dst) == 0))
 		r = blob_put_file_layout(o->dest, path, digest + 7, hex, &size, e);
 	free(dst);
 	json_array_foreach(o->layers, i, d)
@@ -148,15 +152,36 @@ static int cacheout_finish(struct cache_out *o, struct error *e)
 	return r;
 }
 
+/* A registry export's layout: STATE/KEY/ made again (a previous export's
+ * links would keep old layers alive). */
+static char *cacheout_own_dir(const struct rt *rt, const char *key, struct error *e)
+{
+	char *dir = rt_path(rt, key, NULL), *blobs = path_join(dir, "blobs/sha256");
+
+	if (remove_tree(dir, e) < 0 || mkdir_p(blobs, 0700, e) < 0) {
+		free(dir);
+		dir = NULL;
+	}
+	free(blobs);
+	return dir;
+}
+
 int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	struct cache_out o = {.rt = rt, .dest = json_string_value(json_object_get(spec, "dest"))};
+	const char *ref = json_string_value(json_object_get(spec, "ref"));
 	json_t *steps = json_object_get(spec, "steps"), *s;
+	char *own = NULL;
 	size_t i;
 	int r = 0;
 
-	if (!o.dest || o.dest[0] != '/' || !json_is_array(steps))
-		return error_set(e, 0, "cache export: the spec needs an absolute dest and steps");
+	if (!(ref || (o.dest && o.dest[0] == '/')) || !json_is_array(steps))
+		return error_set(e, 0,
+				 "cache export: the spec needs ref or an absolute dest, "
+				 "and steps");
+	if (ref && !(o.dest = own = cacheout_own_dir(rt, key, e)))
+		return error_wrap(e, "cache export to %s", ref);
+	o.link = ref != NULL;
 	o.params = cache_layer_params(spec);
 	o.records = json_object();
 	o.layers = json_array();
@@ -167,13 +192,17 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	}
 	if (r == 0)
 		r = cacheout_finish(&o, e);
+	if (r == 0 && ref) /* blobs the registry has are skipped (HEAD) */
+		r = push_layout(o.dest, ref, 1, e);
 	if (r == 0)
-		rt_progress(rt, key, spec, "to %s: %zu steps, %zu layers", o.dest,
+		rt_progress(rt, key, spec, "to %s: %zu steps, %zu layers", ref ? ref : o.dest,
 			    json_object_size(o.records), json_array_size(o.layers));
 	if (r == 0)
 		r = rt_stamp(rt, key, e);
 	json_decref(o.params);
 	json_decref(o.records);
 	json_decref(o.layers);
-	return r < 0 ? error_wrap(e, "cache export to %s", o.dest ? o.dest : "?") : 0;
+	r = r < 0 ? error_wrap(e, "cache export to %s", ref ? ref : o.dest ? o.dest : "?") : 0;
+	free(own);
+	return r;
 }

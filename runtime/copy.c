@@ -18,10 +18,12 @@
 #include "copyfs.h"
 #include "copyidx.h"
 #include "error.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "input.h"
 #include "ignore.h"
 #include "match.h"
+#include "netsrc.h"
 #include "rt.h"
 #include "snapshot.h"
 #include "user.h"
@@ -41,12 +43,10 @@ static char *abs_dest(const char *dest, const char *workdir)
 	return out;
 }
 
-/* URL and git sources (BuildKit's ADD detection). */
+/* URL and git sources (BuildKit's ADD detection, lib/netsrc.c). */
 static int is_remote(const char *s)
 {
-	return startswith(s, "http://") || startswith(s, "https://") || startswith(s, "git@") ||
-	       startswith(s, "git://") || startswith(s, "ssh://") ||
-	       ((strstr(s, "://") != NULL) && (endswith(s, ".git") || strstr(s, ".git#")));
+	return netsrc_kind(s) != NETSRC_LOCAL;
 }
 
 static const char *str_field(json_t *spec, const char *k)
@@ -95,8 +95,10 @@ static int validate(const struct copy_job *j, struct error *e)
 	for (size_t i = 0; i < j->srcs.n; i++) {
 		if (is_remote(j->srcs.v[i]) && !j->add)
 			return error_set(e, 0, "source can't be a URL for COPY: %s", j->srcs.v[i]);
-		if (is_remote(j->srcs.v[i]))
-			return error_set(e, 0, "%s: URL and git sources are not supported offline",
+		if (is_remote(j->srcs.v[i]) && !copy_job_fetch(j, i))
+			return error_set(e, 0,
+					 "%s: a URL or git source needs its fetch step "
+					 "(compile with df2make)",
 					 j->srcs.v[i]);
 	}
 	if (n == 0)
@@ -137,13 +139,26 @@ int copy_job_parse(json_t *spec, struct copy_job *j, struct error *e)
 		return error_set(e, 0, "spec has no \"dest\"");
 	if (from && !j->from_step)
 		return error_set(e, 0, "spec \"from\" has no \"step\"");
-	if (json_is_string(json_object_get(spec, "checksum")))
-		return error_set(e, 0,
-				 "--checksum is only supported for URL and git sources, "
-				 "which are not supported offline");
+	j->fetch = json_object_get(spec, "fetch");
+	if (json_is_string(json_object_get(spec, "checksum")) && !json_array_size(j->fetch))
+		return error_set(e, 0, "--checksum: checksum requires HTTP(S) or Git sources");
 	if (parse_excludes(spec, j, e) < 0)
 		return -1;
 	return validate(j, e);
+}
+
+json_t *copy_job_fetch(const struct copy_job *j, size_t i)
+{
+	json_t *ent;
+	size_t k;
+
+	json_array_foreach(j->fetch, k, ent)
+	{
+		json_t *src = json_object_get(ent, "src");
+		if (json_is_integer(src) && json_integer_value(src) == (json_int_t)i)
+			return ent;
+	}
+	return NULL;
 }
 
 void copy_job_free(struct copy_job *j)
@@ -298,6 +313,7 @@ struct copy_env {
 	int rootfd, srcfd;
 	const struct ignore *ig;
 	const struct add_opts *add;
+	const struct copyfs_opts *o;
 };
 
 /* ADD: a local archive (detected by content) is extracted into dest. */
@@ -366,6 +382,40 @@ static int copy_heredocs(struct copy_env *x, struct error *e)
 	return 0;
 }
 
+/* ADD of a URL or git source: what its fetch step left, copied like a
+ * context file (a URL) or directory (a git tree). A URL's archive is
+ * extracted only with --unpack=true (BuildKit never guesses for URLs). */
+static int copy_fetched(struct copy_env *x, json_t *ent, struct error *e)
+{
+	cleanup_free char *dir = NULL, *rel = NULL;
+	cleanup_close int fd = -1;
+	int r = fetch_prepare(x->j->rt, x->j->key, ent, &dir, &rel, e);
+	const char *kind = json_string_value(json_object_get(ent, "kind"));
+	struct copy_job unpack = *x->j;
+	struct copy_env y = *x;
+
+	if (r == 0 && (fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = error_set(e, errno, "open %s (fetched source; run make again)", dir);
+	if (r < 0)
+		return -1;
+	struct copyfs_opts o = *x->o;
+
+	o.ig = NULL; /* .dockerignore is the context's, not the server's */
+	unpack.unpack = x->j->unpack == 1 && strcmp(kind, "http") == 0;
+	unpack.parents = 0;
+	y.j = &unpack;
+	y.srcfd = fd;
+	y.ig = NULL;
+	y.c = copyfs_new(x->rootfd, &o);
+	r = copy_one(&y, rel, ".", e);
+	copyfs_free(y.c);
+	if (strcmp(kind, "http") == 0) {
+		struct error ignored = {0};
+		remove_tree(dir, &ignored);
+	}
+	return r;
+}
+
 static int copy_all(struct copy_env *x, const char *srcroot, struct error *e)
 {
 	const struct copy_job *j = x->j;
@@ -374,6 +424,11 @@ static int copy_all(struct copy_env *x, const char *srcroot, struct error *e)
 	for (size_t i = 0; r == 0 && i < j->srcs.n; i++) {
 		struct strlist rels = {0};
 		char *pivot = NULL;
+		json_t *net = copy_job_fetch(j, i);
+		if (net) {
+			r = copy_fetched(x, net, e);
+			continue;
+		}
 		r = copy_job_resolve(j, srcroot, x->ig, i, &rels, &pivot, e);
 		/* A wildcard counts as several sources only once it matched
 		 * several: `COPY f?.txt /single` with one match writes /single. */
@@ -417,7 +472,7 @@ static int copy_into(const struct copy_job *j, const char *mnt, const char *srcr
 	struct copyfs_opts o = {.idx = idx};
 	struct add_opts ao = {0};
 	struct ignore *ig = NULL;
-	struct copy_env x = {j, NULL, -1, -1, NULL, &ao};
+	struct copy_env x = {j, NULL, -1, -1, NULL, &ao, &o};
 	int r = make_opts(j, mnt, &o, &ao, e);
 
 	if (r == 0)
@@ -580,6 +635,8 @@ int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	struct copy_job j;
 	int r = copy_job_parse(spec, &j, e);
 
+	j.rt = rt;
+	j.key = key;
 	if (r == 0) {
 		progress(rt, key, spec);
 		/* exact modes: nothing the copy creates may be masked */

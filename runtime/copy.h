@@ -9,6 +9,7 @@
 struct error;
 struct ignore;
 struct pattern;
+struct rt;
 
 struct copy_job {
 	int add;	       /* ADD rather than COPY */
@@ -25,10 +26,15 @@ struct copy_job {
 	int unpack;		 /* ADD: -1 auto, 0 no, 1 yes */
 	struct ignore *excludes; /* --exclude, with `!` exceptions, or NULL */
 	json_t *heredocs;	 /* borrowed from the spec */
+	json_t *fetch;		 /* ADD: URL/git sources' fetch steps (borrowed) */
+	const struct rt *rt;	 /* set by the op (fetched sources live in STATE) */
+	const char *key;	 /* the step's key */
 };
 
 /* Parses and validates a copy/add spec (dest rules, URL sources). */
 int copy_job_parse(json_t *spec, struct copy_job *j, struct error *e);
+/* ADD: the fetch entry of source i, or NULL (a context source). */
+json_t *copy_job_fetch(const struct copy_job *j, size_t i);
 /* Frees what copy_job_parse allocated. */
 void copy_job_free(struct copy_job *j);
 /* Loads the job's ignore file (NULL when there is none or with --from). */

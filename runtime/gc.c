@@ -123,6 +123,25 @@ static int gc_step(struct gc_roots *r, const char *dir, struct error *e)
 	return 0;
 }
 
+/* STATE/KEY.fetch of an ADD's URL (runtime/fetch.c): its blob is the
+ * fetched file, which the ADD copies when it runs again. */
+static int gc_fetch(struct gc_roots *r, const char *path, struct error *e)
+{
+	char *text = NULL, *d;
+	size_t len;
+
+	(void)e;
+	if (read_file(path, &text, &len, &(struct error){0}) < 0)
+		return 0;
+	d = strchr(text, '\n');
+	if (startswith(text, "df2make-fetch 1\n") && d && startswith(d + 1, "sha256:")) {
+		d[1 + strcspn(d + 1, "\n")] = '\0';
+		gc_keep_blob(r, d + 1);
+	}
+	free(text);
+	return 0;
+}
+
 int gc_roots(const char *store, const char *state, struct gc_roots *r, struct error *e)
 {
 	char *refs = xasprintf("%s/refs", store);
@@ -134,6 +153,8 @@ int gc_roots(const char *store, const char *state, struct gc_roots *r, struct er
 	ret = gc_each(refs, ".json", r, gc_ref, e);
 	if (ret == 0 && state)
 		ret = gc_each(state, "", r, gc_step, e);
+	if (ret == 0 && state)
+		ret = gc_each(state, ".fetch", r, gc_fetch, e);
 	free(refs);
 	return ret;
 }

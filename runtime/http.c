@@ -122,7 +122,9 @@ static size_t http_header(char *p, size_t size, size_t n, void *arg)
 		char *sp = memchr(p, ' ', len);
 		r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		free(r->content_type), free(r->digest), free(r->location), free(r->www_auth);
+		free(r->etag), free(r->last_modified);
 		r->content_type = r->digest = r->location = r->www_auth = NULL;
+		r->etag = r->last_modified = NULL;
 		r->length = -1;
 		return len;
 	}
@@ -130,6 +132,8 @@ static size_t http_header(char *p, size_t size, size_t n, void *arg)
 	http_header_value(p, len, "Docker-Content-Digest", &r->digest);
 	http_header_value(p, len, "Location", &r->location);
 	http_header_value(p, len, "WWW-Authenticate", &r->www_auth);
+	http_header_value(p, len, "ETag", &r->etag);
+	http_header_value(p, len, "Last-Modified", &r->last_modified);
 	if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0)
 		r->length = strtoll(p + 15, NULL, 10);
 	return len;
@@ -199,8 +203,12 @@ int http_loopback(const char *host)
  * machine, whatever a Dockerfile names. */
 static int http_allowed(const char *url, struct error *e)
 {
-	const char *h = strstr(url, "://");
+	const char *h = strstr(url, "://"), *at;
 
+	/* the host is after the userinfo (ADD's https://user:pass@host) */
+	at = h ? memchr(h + 3, '@', strcspn(h + 3, "/?#")) : NULL;
+	if (at)
+		h = at - 2;
 	if (!getenv("DF2MAKE_LOOPBACK_ONLY") || (h && http_loopback(h + 3)))
 		return 0;
 	return error_set(
@@ -251,6 +259,8 @@ void http_resp_free(struct http_resp *resp)
 	free(resp->digest);
 	free(resp->location);
 	free(resp->www_auth);
+	free(resp->etag);
+	free(resp->last_modified);
 	buf_free(&resp->body);
 	memset(resp, 0, sizeof(*resp));
 }

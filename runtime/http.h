@@ -39,6 +39,7 @@ struct http_req {
 struct http_resp {
 	long status;
 	char *content_type, *digest, *location, *www_auth; /* headers, or NULL */
+	char *etag, *last_modified;			   /* ADD's validators, or NULL */
 	long long length;				   /* Content-Length, -1 if none */
 	struct buf body;
 };

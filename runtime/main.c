@@ -30,10 +30,20 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},  {"base", op_base},	{"cache-export", op_cache_export},
-    {"copy", op_copy}, {"layer", op_layer},	{"metadata", op_metadata},
-    {"pack", op_pack}, {"publish", op_publish}, {"resolve", op_resolve},
-    {"run", op_run},   {"sum", op_sum},		{"workdir", op_workdir},
+    {"add", op_copy},
+    {"base", op_base},
+    {"cache-export", op_cache_export},
+    {"cache-import", op_cache_import},
+    {"copy", op_copy},
+    {"fetch", op_fetch},
+    {"layer", op_layer},
+    {"metadata", op_metadata},
+    {"pack", op_pack},
+    {"publish", op_publish},
+    {"resolve", op_resolve},
+    {"run", op_run},
+    {"sum", op_sum},
+    {"workdir", op_workdir},
 };
 
 static const struct {
@@ -67,8 +77,10 @@ static void usage(FILE *f)
 		"  clean                            remove the --state directory (make clean)\n"
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
-		"  base|resolve|run|copy|add|sum|workdir|layer|pack|metadata|publish|cache-export\n"
-		"      KEY SPEC-JSON\n");
+		"  "
+		"base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|cache-"
+		"export|\n"
+		"  cache-import KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)

@@ -15,6 +15,7 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "input.h"
 #include "load.h"
 #include "oci.h"
 #include "progress.h"
@@ -32,9 +33,11 @@ struct pull {
 	const struct pull_opts *o;
 	struct reg reg;
 	const char *repo; /* the repository at this endpoint */
+	char *repo_own;	  /* repo, when this struct owns it */
 	char *scope;
 	int tty;
-	char top[72]; /* digest the reference resolved to (index or manifest) */
+	int no_layers; /* a layout copy of the manifests and configs only */
+	char top[72];  /* digest the reference resolved to (index or manifest) */
 };
 
 /* A line of progress: under the build step's key, else plain. */
@@ -352,11 +355,17 @@ static int pull_tree(struct pull *p, json_t *m, struct error *e)
 			json_decref(child);
 		}
 	}
+	/* a config is read whole later (64 MiB at most): a registry naming a
+	 * bigger one would only fill the disk */
+	if (r == 0 && p->no_layers &&
+	    json_integer_value(json_object_get(json_object_get(m, "config"), "size")) >
+		(json_int_t)INPUT_MAX)
+		r = error_set(e, 0, "config of more than %zu bytes", INPUT_MAX);
 	if (r == 0 && json_object_get(m, "config"))
 		r = pull_blob(p, json_object_get(m, "config"), 1, e);
 	json_array_foreach(json_object_get(m, "layers"), i, d)
 	{
-		if (r == 0)
+		if (r == 0 && !p->no_layers)
 			r = pull_blob(p, d, 0, e);
 	}
 	return r;
@@ -395,33 +404,78 @@ static int pull_layout_index(const char *dir, json_t *m, const char *digest, con
 	return r;
 }
 
-int pull_layout(const char *name, const char *dir, int tls_verify, struct error *e)
+/* Opens p's client for the registry of name itself (a copy names one
+ * place: mirrors are for images); *ref gets the tag or digest. */
+static int pull_open_direct(struct pull *p, const char *name, char **ref, struct error *e)
+{
+	struct regconf_list eps;
+	char *repo;
+	int r;
+
+	reg_split(name, &repo, ref);
+	r = regconf_endpoints(repo, 1, &eps, e);
+	free(repo);
+	if (r < 0)
+		return -1;
+	p->repo = p->repo_own = xstrdup(eps.v[eps.n - 1].repo);
+	p->scope = xasprintf("repository:%s:pull", p->repo);
+	r = reg_open(&p->reg, &eps.v[eps.n - 1], p->o->tls_verify, e);
+	regconf_free(&eps);
+	return r;
+}
+
+static void pull_close_direct(struct pull *p)
+{
+	reg_close(&p->reg);
+	free(p->scope);
+	free(p->repo_own);
+}
+
+/* pull_layout, all of it or (no_layers) the manifests and configs only. */
+static int pull_layout_run(const char *name, const char *dir, int tls_verify, int no_layers,
+			   struct error *e)
 {
 	struct pull_opts o = {.tls_verify = tls_verify};
-	struct pull p = {.store = dir, .o = &o};
-	struct regconf_list eps;
-	char *repo, *ref;
+	struct pull p = {.store = dir, .o = &o, .no_layers = no_layers};
+	char *ref = NULL;
 	json_t *m = NULL;
-	int r = -1;
+	int r = mkdir_p(dir, 0755, e);
 
-	reg_split(name, &repo, &ref);
-	if (mkdir_p(dir, 0755, e) == 0 && regconf_endpoints(repo, 1, &eps, e) == 0) {
-		/* the registry itself: a copy names one place, mirrors are for images */
-		p.repo = eps.v[eps.n - 1].repo;
-		p.scope = xasprintf("repository:%s:pull", p.repo);
-		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0 &&
-		    (m = pull_manifest(&p, ref, p.top, e)))
-			r = pull_tree(&p, m, e);
-		if (r == 0)
-			r = pull_layout_index(dir, m, p.top, ref, e);
-		json_decref(m);
-		reg_close(&p.reg);
-		free(p.scope);
-		regconf_free(&eps);
-	}
-	free(repo);
+	if (r == 0)
+		r = pull_open_direct(&p, name, &ref, e);
+	if (r == 0 && !(m = pull_manifest(&p, ref, p.top, e)))
+		r = -1;
+	if (r == 0)
+		r = pull_tree(&p, m, e);
+	if (r == 0)
+		r = pull_layout_index(dir, m, p.top, ref, e);
+	json_decref(m);
+	pull_close_direct(&p);
 	free(ref);
 	return r < 0 ? error_wrap(e, "copy %s", name) : 0;
+}
+
+int pull_layout(const char *name, const char *dir, int tls_verify, struct error *e)
+{
+	return pull_layout_run(name, dir, tls_verify, 0, e);
+}
+
+int pull_layout_meta(const char *name, const char *dir, int tls_verify, struct error *e)
+{
+	return pull_layout_run(name, dir, tls_verify, 1, e);
+}
+
+int pull_blob_from(const char *name, json_t *desc, const struct pull_opts *o, struct error *e)
+{
+	struct pull p = {.store = o->store, .o = o};
+	char *ref = NULL;
+	int r = pull_open_direct(&p, name, &ref, e);
+
+	if (r == 0)
+		r = pull_blob(&p, desc, 0, e);
+	pull_close_direct(&p);
+	free(ref);
+	return r < 0 ? error_wrap(e, "pull from %s", name) : 0;
 }
 
 int pull_platform(char *p, struct pull_opts *o)

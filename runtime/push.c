@@ -44,6 +44,7 @@ static int push_has(struct push *p, const char *digest, struct error *e)
 			reg_status_error(&resp, "HEAD blob", e);
 		http_resp_free(&resp);
 	}
+	http_req_free(&req); /* the client's auth header grew its list */
 	free(path);
 	return r;
 }

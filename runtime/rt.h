@@ -21,6 +21,9 @@ int op_base(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* COPY and ADD ("op":"copy"|"add" in spec). */
 int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* ADD's URL or git source: asks again, STATE/KEY.fetch when it changed
+ * (fetch.c, gitsrc.c). */
+int op_fetch(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* Content digest of a COPY/ADD's context inputs + make dependency file. */
 int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* WORKDIR: mkdir -p inside the rootfs, owned by the current USER. */

@@ -141,6 +141,8 @@ static int sum_sources(struct sumstate *s, const struct ignore *ig, struct error
 	for (size_t i = 0; r == 0 && i < j->srcs.n; i++) {
 		struct strlist rels = {0};
 		char *pivot = NULL;
+		if (copy_job_fetch(j, i)) /* a URL or git source: its fetch step watches it */
+			continue;
 		r = copy_job_resolve(j, j->context, ig, i, &rels, &pivot, e);
 		sha256_update(&s->h, j->srcs.v[i], strlen(j->srcs.v[i]) + 1);
 		if (r == 0)

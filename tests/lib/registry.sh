@@ -10,6 +10,8 @@
 #   registry_start mtls        # TLS that requires a client certificate
 #                              # signed by the test CA ($REG_DIR/tls/client.*)
 #   registry_put TAR REPO:TAG  # skopeo copy docker-archive:TAR -> the registry
+#   REG_ACCESSLOG=1 before registry_start: one line per request in
+#                              # $REG_DIR/log ("GET /v2/... HTTP/1.1" STATUS BYTES)
 #
 # Sets REG (127.0.0.1:PORT), REG_PORT, REG_DIR.
 
@@ -37,7 +39,7 @@ version: 0.1
 log:
   level: error
   accesslog:
-    disabled: true
+    disabled: $([ -n "${REG_ACCESSLOG:-}" ] && echo false || echo true)
 storage:
   filesystem:
     rootdirectory: $REG_DIR/data

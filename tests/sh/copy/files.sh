@@ -75,10 +75,10 @@ is "$(cat "$(up /d2/a.txt/a.txt)")" a "a file into a directory named like it goe
 copy '{"srcs":["http://example.com/x"],"dest":"/u"}'
 like "$?:$(errmsg)" "^1:.*can't be a URL for COPY" "COPY rejects URL sources"
 copy '{"srcs":["https://example.com/x.tar"],"dest":"/u"}' add
-like "$?:$(errmsg)" '^1:df2make-runtime: Dockerfile:7: ADD step: https://example.com/x.tar: URL and git sources are not supported offline' \
-	"ADD of a URL: not supported offline, at file:line"
+like "$?:$(errmsg)" '^1:df2make-runtime: Dockerfile:7: ADD step: https://example.com/x.tar: a URL or git source needs its fetch step' \
+	"ADD of a URL without its fetch step (a spec not from df2make): error at file:line"
 copy '{"srcs":["git@github.com:a/b.git"],"dest":"/u"}' add
-like "$(errmsg)" "not supported offline" "ADD of a git source: not supported offline"
+like "$(errmsg)" "needs its fetch step" "ADD of a git source without its fetch step: error"
 check "a failed step writes no stamp" test ! -e "$S/$K.done"
 copy '{"srcs":["a.txt"],"dest":"/"}'
 check "success writes the stamp" test -f "$S/$K.done"

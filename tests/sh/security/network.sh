@@ -225,9 +225,11 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 
 	# A helper is there while a step runs, and gone when the runtime returns.
 	net_step l0 default "true" # warm: the check below is about one step
-	(net_step l1 default "sleep 1") &
+	# The step lasts 5 s and the helper is looked for up to 10 s: a loaded
+	# machine may take seconds to set the step up.
+	(net_step l1 default "sleep 5") &
 	local bg=$! seen=
-	for _ in $(seq 40); do
+	for _ in $(seq 200); do
 		seen=$(helpers_in_host)
 		[ -n "$seen" ] && break
 		sleep 0.05
@@ -239,7 +241,7 @@ socketpair-unix: allowed" "[$MODE] network $n: AF_PACKET and AF_VSOCK sockets re
 	(exec nsenter -t "$HPID" -n unshare -m $WRAP "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run l2 \
 		'{"parent":"base","args":["/bin/probe","sleep","30"],"env":[]}' >/dev/null 2>&1) &
 	bg=$! seen=
-	for _ in $(seq 40); do
+	for _ in $(seq 200); do
 		seen=$(helpers_in_host)
 		[ -n "$seen" ] && break
 		sleep 0.05
