@@ -1,4 +1,4 @@
-/* cli: df2make's command line (DESIGN.md usage contract). Paths that end
+/* cli: df2make's command line (docs/cli.md). Paths that end
  * up in build.mk are made absolute here, so the Makefile works from any
  * directory and its remake rule can replay them. */
 #ifndef DF_CLI_H
@@ -46,6 +46,8 @@ struct cli {
 	int pull;		   /* --pull: every run of make re-resolves base image tags */
 	int push;		   /* --push: make pushes the image to each -t */
 	int check;		   /* --check: run the build checks only (lint.h) */
+	int quiet;		   /* -q: --progress=quiet */
+	char *progress;		   /* --progress mode, "auto" by default */
 	/* RUN resource limits, carried into every RUN's spec: */
 	long long memory;	/* --memory in bytes, 0: not given */
 	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */

@@ -22,7 +22,7 @@ void dockerfile_free(struct dockerfile *df)
 		return;
 	for (i = 0; i < df->ninstrs; i++)
 		instr_clear(&df->instrs[i]);
-	big_free(df->instrs, df->instrs_size);
+	free(df->instrs);
 	free(df->path);
 	free(df->syntax);
 	free(df->check);
@@ -172,8 +172,7 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 	lines = count_lines(text, len);
 	if (lines > SIZE_MAX / sizeof(*df->instrs))
 		fatal("out of memory");
-	df->instrs_size = lines * sizeof(*df->instrs);
-	df->instrs = big_alloc(df->instrs_size);
+	df->instrs = xmalloc(lines * sizeof(*df->instrs));
 	s.c = (struct instr_ctx){df->path, &s.err, NULL, &df->arena};
 	t = parse_stream(path, text, len, '\\', err, &df->arena, convert_streamed, &s);
 	if (!t || !stream_end(&s, t)) {
@@ -197,21 +196,20 @@ struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size
 	return df_parse(path, text, len, err, 0);
 }
 
-struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len)
+struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len,
+				    struct diags *dg)
 {
 	struct df_error err;
 	struct dockerfile *df;
 
 	loc_keep_source(path, text, len);
 	df = df_parse(path, text, len, &err, 1);
-	if (!df) {
-		df_error_print(&err);
-		exit(1);
-	}
+	if (!df)
+		diag_error_value(dg, &err);
 	return df;
 }
 
-struct dockerfile *dockerfile_load(const char *path)
+struct dockerfile *dockerfile_load(const char *path, struct diags *dg)
 {
 	struct error e = {0};
 	struct dockerfile *df;
@@ -219,9 +217,11 @@ struct dockerfile *dockerfile_load(const char *path)
 	size_t len;
 
 	/* a FIFO, /dev/zero or a huge file: an error, never a hang */
-	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0)
-		fatal("%s", e.msg);
-	df = dockerfile_parse(path, text, len);
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
+		diag_error(dg, NULL, "%s", e.msg);
+		return NULL;
+	}
+	df = dockerfile_parse(path, text, len, dg);
 	free(text);
 	return df;
 }

@@ -14,6 +14,8 @@
 #include "platform.h"
 #include "util.h"
 
+struct diags;
+
 struct cli;
 struct dockerfile;
 struct instr;
@@ -141,18 +143,22 @@ struct graph {
 	struct strlist missing;	   /* ref files of images not in the store */
 	struct strlist pulls;	   /* images build.mk pulls: missing ones, all with --pull */
 	struct strlist pull_locs;  /* "Dockerfile:LINE" of each pull's first use */
+	struct strlist pull_plats; /* the platform each pull asks for ("os/arch[/variant]") */
 	struct platform tplat;	   /* --platform, else the host's */
 	char *os, *arch, *variant; /* the image config's platform */
 	struct input_memo *memo;   /* step.c: context sources resolved so far */
 	size_t nmemo, memocap;
-	struct arena arena; /* steps with their titles and locs: freed at once */
+	struct arena arena; /* steps with their titles and locs, triggers from
+			     * image configs: freed at once */
+	struct diags *dg;   /* where graph_build's errors go (the caller's) */
 };
 
-/* Builds the graph for the Dockerfile and options; dies with a located
- * message on any error (duplicate stage, cycle, forward --from, unknown
- * target). */
+/* Builds the graph for the Dockerfile and options. On an error in the
+ * checks before any step (duplicate stage, cycle, forward --from, unknown
+ * target, bad base image) appends it to dg and returns NULL. Errors while
+ * dispatching steps still exit (loc_fatal; see docs/architecture.md). */
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
-			  const struct graph_hooks *hooks);
+			  const struct graph_hooks *hooks, struct diags *dg);
 /* Frees the graph (not the dockerfile it was built from). */
 void graph_free(struct graph *g);
 /* A step is final (spec complete, keyed): runs the step hook. */
@@ -163,9 +169,13 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name);
  * returns the step already there with the same key (identical work is
  * done once, as BuildKit deduplicates vertices); st is then freed. */
 struct step *graph_add_step(struct graph *g, struct step *st);
-/* When build.mk pulls the normalised image: 1, and key[33] gets the
- * pull step's key (STATE/KEY.pull); else 0. */
-int graph_pull_key(const struct graph *g, const char *image, char key[33]);
+/* When build.mk pulls the normalised image for plat ("os/arch[/variant]",
+ * NULL: the build's target platform): 1, and key[33] gets the pull step's
+ * key (STATE/KEY.pull); else 0. */
+int graph_pull_key(const struct graph *g, const char *image, const char *plat, char key[33]);
+/* The platform a base step's image is pulled for (its stage's: FROM
+ * --platform, else the target's), formatted into buf. */
+const char *graph_step_plat(const struct graph *g, const struct step *st, char buf[PLATFORM_MAX]);
 /* The base step for an image used by --from / mount from (one per name). */
 struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in);
 /* The steps of the final image's chain, bottom first (base excluded);

@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "pack.h"
+#include "progress.h"
 #include "util.h"
 
 #define PACKW_CHUNK (1024 * 1024)
@@ -129,6 +130,18 @@ int packw_tmp(const char *dest, int dir, char **tmp, struct error *e)
 	return fd;
 }
 
+/* Bytes of layers copied so far and in all, for the progress view. */
+static long long packw_done, packw_total;
+
+/* Sums the sizes of the blobs written from entry `from` on (progress_bytes'
+ * total; an in-place pack writes only the end). */
+static void packw_count(const struct pack_files *f, size_t from)
+{
+	packw_done = packw_total = 0;
+	for (size_t i = from; i < f->n; i++)
+		packw_total += f->v[i].src ? f->v[i].size : 0;
+}
+
 /* Where packw_copy puts the bytes: the tar entry or a file. */
 struct packw_out {
 	struct archive *a; /* tar, or NULL */
@@ -198,6 +211,8 @@ static int packw_copy(const struct packw_out *o, const struct pack_file *p, char
 		else if ((r = packw_put(o, p, buf, (size_t)n, e)) == 0) {
 			sha256_update(&h, buf, (size_t)n);
 			total += n;
+			packw_done += n;
+			progress_bytes("writing layers", packw_done, packw_total);
 		}
 	}
 	close(fd);
@@ -246,6 +261,7 @@ int packw_tar_fd(struct pack_files *f, size_t from, long long base, int fd, stru
 	archive_write_add_filter_none(a);
 	archive_write_set_bytes_per_block(a, 64 * 1024);
 	archive_write_set_bytes_in_last_block(a, 1);
+	packw_count(f, from);
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK)
 		r = error_set(e, archive_errno(a), "%s", archive_error_string(a));
 	for (size_t i = from; r == 0 && i < f->n; i++) {
@@ -349,6 +365,7 @@ int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
 	int fd = packw_tmp(dest, 1, &tmp, e);
 	int r = fd < 0 ? -1 : 0;
 
+	packw_count(f, 0);
 	for (size_t i = 0; r == 0 && i < f->n; i++)
 		r = packw_dir_entry(&f->v[i], tmp, e);
 	if (r == 0)
