@@ -10,4 +10,4 @@ runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runti
 	runtime/regconf.c runtime/regconf.h runtime/registry.c runtime/registry.h \
 	runtime/pull.c runtime/pull.h runtime/pullcmd.c runtime/push.c runtime/push.h \
 	runtime/fsck.c runtime/gc.c runtime/gc.h \
-	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c
+	runtime/cache.c runtime/cache.h runtime/cachelazy.c runtime/cacheout.c runtime/cachereg.c

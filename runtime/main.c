@@ -106,8 +106,10 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	r = rt_step_lock(rt, name, argv[0], &done, &e);
 	if (r == 0 && done)
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
-	else if (r == 0 && cache_step(rt, name, argv[0], spec) == 0)
+	else if (r == 0 && (r = cache_step(rt, name, argv[0], spec, &e)) == 0)
 		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
+	else if (r == 1)
+		r = 0;
 	if (r == 0 && !done)
 		rt_step_record(name); /* run or restored: this make wrote it */
 	rt_step_unlock();
