@@ -43,8 +43,9 @@ static char *bfemit_annotation_type(const char *a, const char **kv)
 	return xstrdup("manifest");
 }
 
-void bfemit_pack_spec(const struct bflags *b, json_t *spec)
+void bfemit_pack_spec(const struct cli *c, json_t *spec)
 {
+	const struct bflags *b = &c->bf;
 	json_t *ann = json_object();
 
 	for (size_t i = 0; i < b->annotations.n; i++) {
@@ -65,8 +66,10 @@ void bfemit_pack_spec(const struct bflags *b, json_t *spec)
 		json_decref(ann);
 	if (b->format && strcmp(b->format, "docker") == 0)
 		json_object_set_new(spec, "format", json_string("docker"));
-	if (b->squash)
-		json_object_set_new(spec, "squash", json_string(b->squash == 1 ? "new" : "all"));
+	if (b->squash) /* the merged layer is compressed as the others */
+		json_object_set_new(spec, "squash",
+				    json_pack("{s:s, s:s}", "mode", b->squash == 1 ? "new" : "all",
+					      "compress", c->compress));
 }
 
 /* One --iidfile or --metadata-file rule. */

@@ -12,8 +12,9 @@ struct cli;
 /* The image config the pack spec carries: cfg with the --label values
  * over its Labels. New reference. */
 json_t *bfemit_config(const struct bflags *b, json_t *cfg);
-/* Adds "annotations", "format" and "squash" to a pack spec when given. */
-void bfemit_pack_spec(const struct bflags *b, json_t *spec);
+/* Adds "annotations", "format" and "squash" ({"mode": "new"|"all",
+ * "compress"}) to a pack spec when given. */
+void bfemit_pack_spec(const struct cli *c, json_t *spec);
 /* The rules made after the image (pack's step key and pack key):
  * --iidfile, --metadata-file, --load. */
 void bfemit_results(const struct cli *c, const char *key, const char *packkey, struct buf *out);

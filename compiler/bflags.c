@@ -10,6 +10,8 @@
 
 #include "bflags.h"
 #include "entitle.h"
+#include "error.h"
+#include "ref.h"
 #include "spec.h"
 #include "util.h"
 
@@ -126,6 +128,47 @@ static void bf_add_host(struct bflags *b, const char *arg)
 	free(addr);
 }
 
+/* --build-context NAME=docker-image://REF; BuildKit's other sources (a
+ * directory, oci-layout://, a URL) are refused by name. */
+static void bf_build_context(struct bflags *b, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *ref;
+	struct error e = {0};
+	char *name, *key, *norm;
+
+	if (!eq || eq == arg || !eq[1])
+		fatal("--build-context: want NAME=docker-image://REF, not '%s'", arg);
+	if (!startswith(eq + 1, "docker-image://"))
+		fatal("--build-context %s: only docker-image://REF is supported yet (not a "
+		      "directory, oci-layout:// or a URL)",
+		      arg);
+	name = xstrndup(arg, (size_t)(eq - arg));
+	ref = eq + 1 + strlen("docker-image://");
+	if (!(key = ref_normalize(name, &e)))
+		fatal("--build-context: invalid context name %s: %s", name, e.msg);
+	if (!(norm = ref_normalize(ref, &e)))
+		fatal("--build-context %s: invalid image reference \"%s\": %s", name, ref, e.msg);
+	strlist_take(&b->ctx_keys, key);
+	strlist_add(&b->ctx_refs, ref);
+	free(norm);
+	free(name);
+}
+
+const char *bflags_context_image(const struct bflags *b, const char *name)
+{
+	struct error e = {0};
+	const char *found = NULL;
+	char *key;
+
+	if (!b->ctx_keys.n || !(key = ref_normalize(name, &e)))
+		return NULL;
+	for (size_t i = 0; i < b->ctx_keys.n; i++)
+		if (strcmp(b->ctx_keys.v[i], key) == 0)
+			found = b->ctx_refs.v[i];
+	free(key);
+	return found;
+}
+
 /* --no-cache-filter A,B or repeated. */
 static void bf_no_cache_filter(struct bflags *b, const char *arg)
 {
@@ -220,10 +263,11 @@ void bflags_option(struct bflags *b, int opt, const char *arg)
 		break;
 	case BF_SQUASH:
 	case BF_SQUASH_ALL:
-		fatal("--%s: one-layer images are not supported yet",
-		      opt == BF_SQUASH ? "squash" : "squash-all");
+		b->squash = opt == BF_SQUASH ? 1 : 2;
+		break;
 	case BF_BUILD_CONTEXT:
-		fatal("--build-context %s: named contexts are not supported yet", arg);
+		bf_build_context(b, arg);
+		break;
 	default:
 		bf_choices(b, opt, arg);
 	}
@@ -272,6 +316,8 @@ void bflags_args(const struct bflags *b, struct strlist *out)
 void bflags_free(struct bflags *b)
 {
 	strlist_free(&b->argv);
+	strlist_free(&b->ctx_keys);
+	strlist_free(&b->ctx_refs);
 	strlist_free(&b->no_cache_stages);
 	free(b->iidfile);
 	free(b->metadata_file);

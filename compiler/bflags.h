@@ -50,6 +50,8 @@ struct bflags {
 	char *format;			/* podman --format docker|oci, or NULL */
 	int squash;			/* --squash 1, --squash-all 2 */
 	struct strlist argv;		/* the flags and values as given, for the remake rule */
+	struct strlist ctx_keys;	/* --build-context NAMEs, normalised as image refs */
+	struct strlist ctx_refs;	/* ... and the docker-image:// REF of each */
 };
 
 /* The long options bflags handles, NULL-terminated (cli.c merges them). */
@@ -60,6 +62,11 @@ void bflags_option(struct bflags *b, int opt, const char *arg);
 /* Checks the options against each other and against the entitlements
  * once all are read (--network host needs --allow network.host). */
 void bflags_finish(struct bflags *b, const struct entitlements *ent);
+/* The image a --build-context NAME=docker-image://REF puts in place of
+ * name (a stage name, a FROM image, a --from), or NULL. name is compared
+ * as BuildKit does, as a normalised image reference ("alpine" is
+ * "docker.io/library/alpine:latest"); the last such flag wins. */
+const char *bflags_context_image(const struct bflags *b, const char *name);
 /* Appends the words that give these options again (build.mk's remake
  * rule replays them). */
 void bflags_args(const struct bflags *b, struct strlist *out);

@@ -8,6 +8,7 @@
 
 #include "bflags.h"
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ref.h"
@@ -86,7 +87,8 @@ static void cli_usage(FILE *f)
 	      "      --target STAGE          build this stage (default: the last one)\n"
 	      "      --build-arg K=V|K       a build argument (K alone: its environment value)\n"
 	      "      --platform P[,P...]     target platform(s) OS/ARCH[/VARIANT]\n"
-	      "      --build-context NAME=.. named contexts: not supported yet\n"
+	      "      --build-context NAME=docker-image://REF  the image REF for stage or\n"
+	      "                              image NAME\n"
 	      "\n"
 	      "Output:\n"
 	      "  -t, --tag NAME[:TAG]        name of the image (repeatable)\n"
@@ -101,7 +103,7 @@ static void cli_usage(FILE *f)
 	      "      --metadata-file FILE    make writes buildx's build metadata (JSON) to FILE\n"
 	      "      --load                  make loads the image with docker (or podman)\n"
 	      "      --push                  make pushes the image to each -t NAME:TAG\n"
-	      "      --squash, --squash-all  one-layer images (podman): not supported yet\n"
+	      "      --squash, --squash-all  the new layers as one; every layer as one\n"
 	      "\n"
 	      "RUN:\n"
 	      "      --network MODE          default network of RUN: default, none or host\n"
@@ -372,8 +374,21 @@ static void cli_build_arg_add(struct cli *c, const char *arg)
 		strlist_take(&c->build_args, xasprintf("%s=%s", arg, v));
 }
 
+/* The command-line parser decides to exit: on r < 0, prints what dg
+ * collected ("df2make: MSG") and exits 1. */
+static void cli_check(int r, struct diags *dg)
+{
+	if (r < 0) {
+		diag_show_all(dg, stderr);
+		diag_free(dg);
+		exit(1);
+	}
+}
+
 static void cli_option(struct cli *c, int opt, const char *arg)
 {
+	struct diags dg = {0};
+
 	switch (opt) {
 	case 'f':
 		cli_set(&c->dockerfile, path_abs(arg));
@@ -400,10 +415,10 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		cli_secret(c, arg);
 		break;
 	case OPT_ALLOW:
-		ent_parse_allow(&c->ent, arg);
+		cli_check(ent_parse_allow(&c->ent, arg, &dg), &dg);
 		break;
 	case OPT_SSH:
-		ent_parse_ssh(&c->ent, arg);
+		cli_check(ent_parse_ssh(&c->ent, arg, &dg), &dg);
 		break;
 	case OPT_PLATFORM:
 		cli_set(&c->platform, xstrdup(arg));

@@ -42,19 +42,26 @@ void diag_sort(struct diags *d)
 		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
 }
 
+/* The "FILE:LINE:COL: SEVERITY: [RULE: ]MSG" part, without the newline. */
+static void diag_head(FILE *f, const struct diag *r)
+{
+	const char *sev = r->sev == DIAG_ERROR ? "error" : "warning";
+
+	if (r->file)
+		fprintf(f, "%s:%d:%d: %s: ", r->file, r->line, r->col, sev);
+	else
+		fprintf(f, "%s: %s: ", argv0, sev);
+	if (r->rule)
+		fprintf(f, "%s: ", r->rule);
+	fputs(r->msg, f);
+}
+
 void diag_print(const struct diags *d, FILE *f, int urls)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *r = &d->v[i];
-		const char *sev = r->sev == DIAG_ERROR ? "error" : "warning";
 
-		if (r->file)
-			fprintf(f, "%s:%d:%d: %s: ", r->file, r->line, r->col, sev);
-		else
-			fprintf(f, "%s: %s: ", argv0, sev);
-		if (r->rule)
-			fprintf(f, "%s: ", r->rule);
-		fputs(r->msg, f);
+		diag_head(f, r);
 		if (urls && r->url)
 			fprintf(f, " [%s]", r->url);
 		fputc('\n', f);
@@ -72,8 +79,10 @@ size_t diag_count(const struct diags *d, enum diag_sev sev)
 
 void diag_free(struct diags *d)
 {
-	for (size_t i = 0; i < d->n; i++)
+	for (size_t i = 0; i < d->n; i++) {
 		free(d->v[i].msg);
+		free(d->v[i].note);
+	}
 	free(d->v);
 	memset(d, 0, sizeof(*d));
 }
@@ -105,8 +114,9 @@ void loc_keep_source(const char *path, const char *text, size_t len)
 /* The most of one source line an error shows. */
 #define SOURCE_SHOW_MAX 1024
 
-/* Prints line `line` of the text and a caret under column col. */
-static void source_show(const char *text, size_t len, int line, int col)
+/* Prints line `line` of the text and, under it, a caret at column col
+ * (tabs kept so the caret lines up as the terminal shows the line). */
+static void source_show(FILE *f, const char *text, size_t len, int line, int col)
 {
 	const char *p = text, *end = text + len, *nl;
 	int i;
@@ -126,43 +136,104 @@ static void source_show(const char *text, size_t len, int line, int col)
 	int cut = len > SOURCE_SHOW_MAX;
 	if (cut)
 		len = SOURCE_SHOW_MAX;
-	fprintf(stderr, "%.*s%s\n", (int)len, p, cut ? " ..." : "");
+	fprintf(f, "%.*s%s\n", (int)len, p, cut ? " ..." : "");
 	for (i = 0; i < col - 1 && (size_t)i < len; i++)
-		fputc(p[i] == '\t' ? '\t' : ' ', stderr);
-	fputs("^\n", stderr);
+		fputc(p[i] == '\t' ? '\t' : ' ', f);
+	fputs("^\n", f);
 }
 
-/* Shows the source line of loc from the remembered text or the file. */
-static void loc_show(const struct loc *loc)
+/* Shows the source line of the record from the remembered text or the file. */
+static void diag_source(FILE *f, const struct diag *d)
 {
 	struct source *s;
 	struct error e = {0};
 	char *text = NULL;
 	size_t len;
 
-	if (!loc || !loc->file || loc->line < 1)
+	if (!d->file || d->line < 1)
 		return;
 	for (s = kept_sources; s; s = s->next) {
-		if (!strcmp(s->path, loc->file)) {
-			source_show(s->text, s->len, loc->line, loc->col);
+		if (!strcmp(s->path, d->file)) {
+			source_show(f, s->text, s->len, d->line, d->col);
 			return;
 		}
 	}
 	/* a file not kept (say, an ignore file) is read again, as an input */
-	if (input_read(loc->file, INPUT_MAX, &text, &len, &e) == 0)
-		source_show(text, len, loc->line, loc->col);
+	if (input_read(d->file, INPUT_MAX, &text, &len, &e) == 0)
+		source_show(f, text, len, d->line, d->col);
 	free(text);
 }
 
-/* The "FILE:LINE:COL: KIND: MSG" line. */
-static void loc_vprint(const struct loc *loc, const char *kind, const char *fmt, va_list ap)
+void diag_show(FILE *f, const struct diag *d)
 {
-	if (loc && loc->file)
-		fprintf(stderr, "%s:%d:%d: %s: ", loc->file, loc->line, loc->col, kind);
+	/* a message with no place reads as the command line's do
+	 * ("df2make: MSG"), the form scripts already match */
+	if (!d->file && !d->rule) {
+		fprintf(f, "%s: %s\n", argv0, d->msg);
+	} else {
+		diag_head(f, d);
+		fputc('\n', f);
+	}
+	if (!d->rule) /* lint findings are one line each, as BuildKit prints them */
+		diag_source(f, d);
+	if (d->note) {
+		if (d->file)
+			fprintf(f, "%s:%d:%d: note: %s\n", d->file, d->line, d->col, d->note);
+		else
+			fprintf(f, "%s: note: %s\n", argv0, d->note);
+	}
+}
+
+void diag_show_all(const struct diags *d, FILE *f)
+{
+	for (size_t i = 0; i < d->n; i++)
+		diag_show(f, &d->v[i]);
+}
+
+/* A record at loc (no place when loc or its file is NULL). */
+static struct diag diag_at(const struct loc *loc, enum diag_sev sev, char *msg)
+{
+	struct diag d = {.sev = sev, .msg = msg};
+
+	if (loc && loc->file) {
+		d.file = loc->file;
+		d.line = loc->line;
+		d.col = loc->col;
+	}
+	return d;
+}
+
+int diag_error(struct diags *d, const struct loc *loc, const char *fmt, ...)
+{
+	struct diag r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = diag_at(loc, DIAG_ERROR, xvasprintf(fmt, ap));
+	va_end(ap);
+	diag_add(d, &r);
+	return -1;
+}
+
+int diag_error_value(struct diags *d, const struct df_error *err)
+{
+	struct diag r = diag_at(&err->loc, DIAG_ERROR, xstrdup(err->msg));
+
+	diag_add(d, &r);
+	return -1;
+}
+
+/* Prints one record made from loc and the formatted message. */
+static void loc_vshow(const struct loc *loc, enum diag_sev sev, const char *fmt, va_list ap)
+{
+	struct diag d = diag_at(loc, sev, xvasprintf(fmt, ap));
+
+	if (!d.file) /* kept as it was: "PROG: error: MSG" */
+		fprintf(stderr, "%s: %s: %s\n", argv0, sev == DIAG_ERROR ? "error" : "warning",
+			d.msg);
 	else
-		fprintf(stderr, "%s: %s: ", argv0, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		diag_show(stderr, &d);
+	free(d.msg);
 }
 
 void loc_fatal(const struct loc *loc, const char *fmt, ...)
@@ -170,9 +241,8 @@ void loc_fatal(const struct loc *loc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	loc_vprint(loc, "error", fmt, ap);
+	loc_vshow(loc, DIAG_ERROR, fmt, ap);
 	va_end(ap);
-	loc_show(loc);
 	exit(1);
 }
 
@@ -181,9 +251,8 @@ void loc_warn(const struct loc *loc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	loc_vprint(loc, "warning", fmt, ap);
+	loc_vshow(loc, DIAG_WARNING, fmt, ap);
 	va_end(ap);
-	loc_show(loc);
 }
 
 void loc_print_line(const struct loc *loc, const char *kind, const char *msg)
@@ -196,6 +265,8 @@ void loc_print_line(const struct loc *loc, const char *kind, const char *msg)
 
 void df_error_print(const struct df_error *err)
 {
-	loc_print_line(&err->loc, "error", err->msg);
-	loc_show(&err->loc);
+	struct diag d = diag_at(&err->loc, DIAG_ERROR, xstrdup(err->msg));
+
+	diag_show(stderr, &d);
+	free(d.msg);
 }

@@ -1,7 +1,9 @@
 /* diag: compiler diagnostics as values. A check or a stage of the
- * compiler adds records; one place sorts and prints them, so warnings
- * from the reader, the lint rules and (later) errors share one format:
- * "FILE:LINE:COL: SEVERITY: [RULE: ]MESSAGE". */
+ * compiler adds records (struct diag) to a list; one place prints them, so
+ * errors, reader warnings and lint findings share one format:
+ * "FILE:LINE:COL: SEVERITY: [RULE: ]MESSAGE", errors followed by the
+ * source line and a caret. Functions that fail append an error and return
+ * -1 or NULL; main() prints the list and decides to exit. */
 #ifndef DF_DIAG_H
 #define DF_DIAG_H
 #include <stddef.h>
@@ -30,6 +32,7 @@ struct diag {
 	const char *rule; /* lint rule name, or NULL */
 	const char *url;  /* the rule's documentation, or NULL */
 	char *msg;	  /* owned */
+	char *note;	  /* owned: a second line ("note: ..."), or NULL */
 	size_t seq;	  /* order of arrival, the last sort key */
 };
 
@@ -50,6 +53,19 @@ void diag_print(const struct diags *d, FILE *f, int urls);
 size_t diag_count(const struct diags *d, enum diag_sev sev);
 /* Frees the records. */
 void diag_free(struct diags *d);
+/* Prints one record as compilers do: "FILE:LINE:COL: SEVERITY: MSG", then
+ * (not for lint findings) the source line and a caret under the column
+ * when the text is known, then the note. An error with no place prints as
+ * "PROG: MSG", like the command line's errors. */
+void diag_show(FILE *f, const struct diag *d);
+/* diag_show of every record, in order. */
+void diag_show_all(const struct diags *d, FILE *f);
+/* Appends an error at loc (NULL: no place); returns -1, so that a failing
+ * function can end with `return diag_error(...)`. */
+int diag_error(struct diags *d, const struct loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends a front-end error value as a record; returns -1. */
+int diag_error_value(struct diags *d, const struct df_error *err);
 
 /* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
  * file can be read) and exits 1. Shared by every compiler stage. */

@@ -197,21 +197,20 @@ struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size
 	return df_parse(path, text, len, err, 0);
 }
 
-struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len)
+struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len,
+				    struct diags *dg)
 {
 	struct df_error err;
 	struct dockerfile *df;
 
 	loc_keep_source(path, text, len);
 	df = df_parse(path, text, len, &err, 1);
-	if (!df) {
-		df_error_print(&err);
-		exit(1);
-	}
+	if (!df)
+		diag_error_value(dg, &err);
 	return df;
 }
 
-struct dockerfile *dockerfile_load(const char *path)
+struct dockerfile *dockerfile_load(const char *path, struct diags *dg)
 {
 	struct error e = {0};
 	struct dockerfile *df;
@@ -219,9 +218,11 @@ struct dockerfile *dockerfile_load(const char *path)
 	size_t len;
 
 	/* a FIFO, /dev/zero or a huge file: an error, never a hang */
-	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0)
-		fatal("%s", e.msg);
-	df = dockerfile_parse(path, text, len);
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
+		diag_error(dg, NULL, "%s", e.msg);
+		return NULL;
+	}
+	df = dockerfile_parse(path, text, len, dg);
 	free(text);
 	return df;
 }

@@ -677,7 +677,7 @@ json_t *emit_pack_spec(struct graph *g)
 		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
 		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
 		      "history", cfg->history, "layers", layers);
-	bfemit_pack_spec(&c->bf, spec);
+	bfemit_pack_spec(c, spec);
 	return spec;
 }
 

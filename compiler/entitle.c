@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "diag.h"
 #include "entitle.h"
 #include "fsutil.h"
 #include "instr.h"
@@ -28,77 +29,96 @@ static void ent_add_device(struct entitlements *e, const char *arg)
 }
 
 /* device=NAME[,alias=X]: BuildKit's ParseDevicesConfig accepts only alias. */
-static void ent_parse_device(struct entitlements *e, const char *arg)
+static int ent_parse_device(struct entitlements *e, const char *arg, struct diags *dg)
 {
 	char *s = xstrdup(arg + strlen("device=")), *tok, *save = NULL;
+	int r = 0;
 
 	tok = strtok_r(s, ",", &save);
 	if (!tok)
-		fatal("--allow: device=: a device name is required");
-	while ((tok = strtok_r(NULL, ",", &save))) {
+		r = diag_error(dg, NULL, "--allow: device=: a device name is required");
+	while (!r && (tok = strtok_r(NULL, ",", &save))) {
 		if (!strchr(tok, '='))
-			fatal("--allow: invalid device config \"%s\"", tok);
-		if (!startswith(tok, "alias="))
-			fatal("--allow: unknown device config key \"%.*s\"",
-			      (int)(strchr(tok, '=') - tok), tok);
+			r = diag_error(dg, NULL, "--allow: invalid device config \"%s\"", tok);
+		else if (!startswith(tok, "alias="))
+			r = diag_error(dg, NULL, "--allow: unknown device config key \"%.*s\"",
+				       (int)(strchr(tok, '=') - tok), tok);
 	}
 	free(s);
-	ent_add_device(e, arg);
+	if (!r)
+		ent_add_device(e, arg);
+	return r;
 }
 
-void ent_parse_allow(struct entitlements *e, const char *arg)
+int ent_parse_allow(struct entitlements *e, const char *arg, struct diags *dg)
 {
-	if (startswith(arg, "device=")) {
-		ent_parse_device(e, arg);
-		return;
-	}
+	if (startswith(arg, "device="))
+		return ent_parse_device(e, arg, dg);
 	if (strcmp(arg, "device") == 0) {
 		ent_add_device(e, arg);
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < LEN(ent_known); i++) {
 		if (strcmp(arg, ent_known[i].name) == 0) {
 			e->allow |= ent_known[i].bit;
-			return;
+			return 0;
 		}
 	}
-	fatal("--allow: unknown entitlement \"%s\" (want network.host, security.insecure or "
-	      "device[=NAME])",
-	      arg);
+	return diag_error(
+	    dg, NULL,
+	    "--allow: unknown entitlement \"%s\" (want network.host, security.insecure or "
+	    "device[=NAME])",
+	    arg);
 }
 
 /* A socket path goes into a make assignment (mk_value escapes `$` and
  * `#`; path_abs makes it start with `/`, so no leading blank is lost):
  * make cannot hold a newline there, and a trailing backslash would join
  * the next line. */
-static char *ent_socket_path(const char *id, const char *path)
+static int ent_socket_ok(const char *id, const char *path, struct diags *dg)
 {
 	size_t n = strlen(path);
 
 	if (strchr(path, '\n') || path[n - 1] == '\\')
-		fatal("--ssh %s: a socket path cannot contain a newline or end in a backslash", id);
-	return path_abs(path);
+		return diag_error(
+		    dg, NULL,
+		    "--ssh %s: a socket path cannot contain a newline or end in a backslash", id);
+	return 0;
 }
 
-void ent_parse_ssh(struct entitlements *e, const char *arg)
+/* The checks of one --ssh value; 0 when it may be added. */
+static int ent_ssh_ok(const struct entitlements *e, const char *arg, const char *id, const char *eq,
+		      struct diags *dg)
+{
+	if (!*id)
+		return diag_error(dg, NULL, "--ssh: want default|ID[=SOCKET], not \"%s\"", arg);
+	if (ent_ssh_find(e, id))
+		return diag_error(dg, NULL, "--ssh: duplicate agent ID \"%s\"", id);
+	/* BuildKit also takes private key files (ID=KEY[,KEY]) and serves
+	 * them from an agent of its own; df2make relays a socket only. */
+	if (eq && strchr(eq + 1, ','))
+		return diag_error(
+		    dg, NULL,
+		    "--ssh %s: only a single socket is allowed (df2make does not load key files)",
+		    id);
+	return eq && eq[1] ? ent_socket_ok(id, eq + 1, dg) : 0;
+}
+
+int ent_parse_ssh(struct entitlements *e, const char *arg, struct diags *dg)
 {
 	const char *eq = strchr(arg, '=');
 	char *id = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
 
-	if (!*id)
-		fatal("--ssh: want default|ID[=SOCKET], not \"%s\"", arg);
-	if (ent_ssh_find(e, id))
-		fatal("--ssh: duplicate agent ID \"%s\"", id);
-	/* BuildKit also takes private key files (ID=KEY[,KEY]) and serves
-	 * them from an agent of its own; df2make relays a socket only. */
-	if (eq && strchr(eq + 1, ','))
-		fatal("--ssh %s: only a single socket is allowed (df2make does not load key files)",
-		      id);
+	if (ent_ssh_ok(e, arg, id, eq, dg) < 0) {
+		free(id);
+		return -1;
+	}
 	e->ssh = xreallocarray(e->ssh, e->nssh + 1, sizeof(*e->ssh));
 	e->ssh[e->nssh].id = id;
 	/* ID= as buildx: no path, the agent of $SSH_AUTH_SOCK */
-	e->ssh[e->nssh].socket = eq && eq[1] ? ent_socket_path(id, eq + 1) : NULL;
+	e->ssh[e->nssh].socket = eq && eq[1] ? path_abs(eq + 1) : NULL;
 	e->nssh++;
+	return 0;
 }
 
 void ent_free(struct entitlements *e)

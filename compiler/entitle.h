@@ -25,6 +25,8 @@ struct ent_ssh {
 	char *socket; /* absolute path, or NULL: $SSH_AUTH_SOCK when make runs */
 };
 
+struct diags;
+
 struct entitlements {
 	unsigned allow;		/* ENT_* bits */
 	struct strlist devices; /* device=... values of --allow, as given */
@@ -32,10 +34,11 @@ struct entitlements {
 	size_t nssh;
 };
 
-/* --allow VALUE; dies naming the flag on a value BuildKit does not know. */
-void ent_parse_allow(struct entitlements *e, const char *arg);
-/* --ssh ID[=SOCKET]; dies naming the flag on a bad value. */
-void ent_parse_ssh(struct entitlements *e, const char *arg);
+/* --allow VALUE; -1 with an error naming the flag in dg on a value
+ * BuildKit does not know. */
+int ent_parse_allow(struct entitlements *e, const char *arg, struct diags *dg);
+/* --ssh ID[=SOCKET]; -1 with an error naming the flag in dg on a bad value. */
+int ent_parse_ssh(struct entitlements *e, const char *arg, struct diags *dg);
 /* Frees what the parsers allocated. */
 void ent_free(struct entitlements *e);
 

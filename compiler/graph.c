@@ -142,7 +142,7 @@ struct step *graph_add_step(struct graph *g, struct step *st)
 }
 
 /* The global scope: automatic ARGs, then the ARGs before the first FROM. */
-static size_t graph_globals(struct graph *g)
+static int graph_globals(struct graph *g, size_t *first)
 {
 	const struct dockerfile *df = g->df;
 	char *target = g->cli->target ? strlower(xstrdup(g->cli->target)) : NULL;
@@ -152,45 +152,83 @@ static size_t graph_globals(struct graph *g)
 	free(target);
 	for (i = 0; i < df->ninstrs && df->instrs[i].kind != I_FROM; i++) {
 		if (df->instrs[i].kind != I_ARG)
-			loc_fatal(&df->instrs[i].loc, "no build stage in current context");
+			return diag_error(g->dg, &df->instrs[i].loc,
+					  "no build stage in current context");
 		args_global(&g->globals, &df->instrs[i], g->cli, df->escape);
 	}
 	if (i == df->ninstrs)
-		fatal("%s: no build stage in current context (no FROM)", df->path);
-	return i;
+		return diag_error(g->dg, NULL, "%s: no build stage in current context (no FROM)",
+				  df->path);
+	*first = i;
+	return 0;
 }
 
 /* FROM --platform, expanded with the global ARGs, as BuildKit parses it. */
-static void graph_from_platform(struct graph *g, struct stage *s, char **env)
+static int graph_from_platform(struct graph *g, struct stage *s, char **env)
 {
 	struct error e = {0};
 
 	s->platform = args_expand(s->from->platform, g->df->escape, env, s->from);
 	if (!*s->platform)
-		loc_fatal(&s->from->loc, "empty platform value from expression %s",
-			  s->from->platform);
+		return diag_error(g->dg, &s->from->loc, "empty platform value from expression %s",
+				  s->from->platform);
 	if (platform_parse(s->platform, &s->plat, &e) < 0)
-		loc_fatal(&s->from->loc, "failed to parse platform %s: %s", s->from->platform,
-			  e.msg);
+		return diag_error(g->dg, &s->from->loc, "failed to parse platform %s: %s",
+				  s->from->platform, e.msg);
+	return 0;
+}
+
+/* --call outline: no build.mk follows, so no word of pulling. */
+static int graph_outline(const struct graph *g)
+{
+	return g->hooks && g->hooks->no_grants;
+}
+
+/* --build-context NAME=docker-image://REF, as BuildKit's named contexts:
+ * a stage named NAME is the image REF (its instructions are not run);
+ * a FROM NAME that names no stage, REF. Returns 1 for the former. */
+static int graph_named_context(struct graph *g, struct stage *s)
+{
+	const char *ref = s->name ? bflags_context_image(&g->cli->bf, s->name) : NULL;
+	int own = ref != NULL;
+
+	for (int i = 0; !ref && i < s->index; i++)
+		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0)
+			return 0;
+	if (!ref && !(ref = bflags_context_image(&g->cli->bf, s->image)))
+		return 0;
+	free(s->image);
+	s->image = xstrdup(ref);
+	if (own)
+		s->ninstrs = 0;
+	if (!s->from->platform)
+		s->plat = g->tplat;
+	return 1;
 }
 
 /* FROM: expanded with the global ARGs only. */
-static void graph_from(struct graph *g, struct stage *s)
+static int graph_from(struct graph *g, struct stage *s)
 {
 	char **env = NULL;
 	size_t n = 0;
+	int r = 0;
 
 	args_to_vec(&g->globals, &env, &n);
 	if (!env)
 		env = xcalloc(1, sizeof(*env));
 	s->image = args_expand(s->from->image, g->df->escape, env, s->from);
 	if (s->from->platform)
-		graph_from_platform(g, s, env);
-	if (!*s->image)
-		loc_fatal(&s->from->loc, "base name (%s) should not be blank", s->from->image);
+		r = graph_from_platform(g, s, env);
+	if (!r && !*s->image)
+		r = diag_error(g->dg, &s->from->loc, "base name (%s) should not be blank",
+			       s->from->image);
 	for (size_t i = 0; i < n; i++)
 		free(env[i]);
 	free(env);
+	if (r)
+		return r;
+	if (graph_named_context(g, s))
+		return 0;
 	/* a name resolves to a stage only if that stage came earlier */
 	for (int i = s->index - 1; i >= 0; i--) {
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0) {
@@ -206,6 +244,7 @@ static void graph_from(struct graph *g, struct stage *s)
 		s->plat = s->base->plat;
 	else if (!s->from->platform)
 		s->plat = g->tplat;
+	return 0;
 }
 
 static void graph_add_dep(struct stage *s, struct stage *d, const struct instr *in,
@@ -219,15 +258,16 @@ static void graph_add_dep(struct stage *s, struct stage *d, const struct instr *
 }
 
 /* Stages an instruction needs: COPY/ADD --from, RUN --mount from=. */
-static void graph_instr_deps(struct graph *g, struct stage *s, const struct instr *in)
+static int graph_instr_deps(struct graph *g, struct stage *s, const struct instr *in)
 {
 	struct stage *d;
 
 	if (in->kind == I_ONBUILD)
-		return;
+		return 0;
 	if ((in->kind == I_COPY || in->kind == I_ADD) && in->from) {
 		if (strchr(in->from, '$'))
-			loc_fatal(&in->loc, "--from does not support variables: \"%s\"", in->from);
+			return diag_error(g->dg, &in->loc,
+					  "--from does not support variables: \"%s\"", in->from);
 		if ((d = graph_stage_ref(g, in->from)))
 			graph_add_dep(s, d, in, in->from);
 	}
@@ -236,16 +276,17 @@ static void graph_instr_deps(struct graph *g, struct stage *s, const struct inst
 		if (!from)
 			continue;
 		if (strchr(from, '$'))
-			loc_fatal(&in->mounts[i].loc,
-				  "--mount from does not support variables: \"%s\"", from);
+			return diag_error(g->dg, &in->mounts[i].loc,
+					  "--mount from does not support variables: \"%s\"", from);
 		if ((d = graph_stage_ref(g, from)))
 			graph_add_dep(s, d, in, from);
 	}
+	return 0;
 }
 
 /* Splits the instructions into stages: all names are known before any
  * --from is resolved, so a forward reference is found (and refused). */
-static void graph_split(struct graph *g, size_t first)
+static int graph_split(struct graph *g, size_t first)
 {
 	const struct dockerfile *df = g->df;
 	struct stage *s = NULL;
@@ -272,46 +313,56 @@ static void graph_split(struct graph *g, size_t first)
 		s->label = s->name ? xstrdup(s->name) : xasprintf("stage-%d", s->index);
 		for (int j = 0; s->name && j < s->index; j++)
 			if (g->stages[j].name && strcmp(g->stages[j].name, s->name) == 0)
-				loc_fatal(&in->loc, "duplicate stage name \"%s\"", s->name);
+				return diag_error(g->dg, &in->loc, "duplicate stage name \"%s\"",
+						  s->name);
 	}
+	return 0;
 }
 
 /* Bases and the static deps of every stage. */
-static void graph_stages(struct graph *g, size_t first)
+static int graph_stages(struct graph *g, size_t first)
 {
-	graph_split(g, first);
+	if (graph_split(g, first) < 0)
+		return -1;
 	for (size_t i = 0; i < g->nstages; i++) {
 		struct stage *s = &g->stages[i];
-		graph_from(g, s);
+		if (graph_from(g, s) < 0)
+			return -1;
 		if (s->base)
 			graph_add_dep(s, s->base, NULL, s->base->name);
 		for (size_t j = 0; j < s->ninstrs; j++)
-			graph_instr_deps(g, s, s->instrs[j]);
+			if (graph_instr_deps(g, s, s->instrs[j]) < 0)
+				return -1;
 	}
+	return 0;
 }
 
 /* Depth-first search for a cycle through the deps (BuildKit checks all
  * stages, used or not). */
-static void graph_cycle_visit(struct stage *s, const struct instr *via)
+static int graph_cycle_visit(struct graph *g, struct stage *s, const struct instr *via)
 {
 	if (s->flags & FLAG_DONE)
-		return;
+		return 0;
 	if (s->flags & FLAG_CYCLE)
-		loc_fatal(via ? &via->loc : &s->from->loc,
-			  "circular dependency detected on stage: %s", s->label);
+		return diag_error(g->dg, via ? &via->loc : &s->from->loc,
+				  "circular dependency detected on stage: %s", s->label);
 	s->flags |= FLAG_CYCLE;
 	for (size_t i = 0; i < s->ndeps; i++)
-		graph_cycle_visit(s->deps[i].stage, s->deps[i].in);
+		if (graph_cycle_visit(g, s->deps[i].stage, s->deps[i].in) < 0)
+			return -1;
 	s->flags &= ~FLAG_CYCLE;
 	s->flags |= FLAG_DONE;
+	return 0;
 }
 
-static void graph_check_cycles(struct graph *g)
+static int graph_check_cycles(struct graph *g)
 {
 	for (size_t i = 0; i < g->nstages; i++)
-		graph_cycle_visit(&g->stages[i], NULL);
+		if (graph_cycle_visit(g, &g->stages[i], NULL) < 0)
+			return -1;
 	for (size_t i = 0; i < g->nstages; i++)
 		g->stages[i].flags &= ~FLAG_DONE;
+	return 0;
 }
 
 /* Levenshtein distance, for "did you mean". */
@@ -341,7 +392,7 @@ static size_t graph_distance(const char *a, const char *b)
 	return r;
 }
 
-static void graph_target(struct graph *g)
+static int graph_target(struct graph *g)
 {
 	const char *want = g->cli->target;
 	const char *best = NULL;
@@ -349,12 +400,12 @@ static void graph_target(struct graph *g)
 
 	if (!want) {
 		g->target = &g->stages[g->nstages - 1];
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < g->nstages; i++)
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, want) == 0) {
 			g->target = &g->stages[i];
-			return;
+			return 0;
 		}
 	for (size_t i = 0; i < g->nstages; i++) {
 		size_t d;
@@ -367,8 +418,10 @@ static void graph_target(struct graph *g)
 		}
 	}
 	if (best && bestd <= (strlen(want) + 2) / 3 + 1)
-		fatal("target stage \"%s\" could not be found (did you mean %s?)", want, best);
-	fatal("target stage \"%s\" could not be found", want);
+		return diag_error(g->dg, NULL,
+				  "target stage \"%s\" could not be found (did you mean %s?)", want,
+				  best);
+	return diag_error(g->dg, NULL, "target stage \"%s\" could not be found", want);
 }
 
 static int graph_has(const struct strlist *l, const char *s);
@@ -406,31 +459,33 @@ int graph_pull_key(const struct graph *g, const char *image, char key[33])
 
 /* Resolves a stage's base image in the store, like BuildKit's "load
  * metadata for", but only for stages the target needs. */
-static void graph_resolve_image(struct graph *g, struct stage *s)
+static int graph_resolve_image(struct graph *g, struct stage *s)
 {
 	struct error e = {0};
 	struct store_image img = {0};
 	char *name;
 
 	if (strcmp(s->image, "scratch") == 0)
-		return;
+		return 0;
 	name = ref_normalize(s->image, &e);
 	if (!name)
-		loc_fatal(&s->from->loc, "invalid base image reference \"%s\": %s", s->image,
-			  e.msg);
+		return diag_error(g->dg, &s->from->loc, "invalid base image reference \"%s\": %s",
+				  s->image, e.msg);
 	free(s->image);
 	s->image = name;
 	if (store_lookup(g->cli->store, name, &s->plat, &img, &e) < 0) {
 		if (e.code != ENOENT)
-			loc_fatal(&s->from->loc, "base image %s: %s", name, e.msg);
-		loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk pulls it", name,
-			 g->cli->store);
+			return diag_error(g->dg, &s->from->loc, "base image %s: %s", name, e.msg);
+		if (!graph_outline(g))
+			loc_warn(&s->from->loc,
+				 "image %s is not in the store %s: build.mk pulls it", name,
+				 g->cli->store);
 		graph_want_pull(g, name, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		if (!platform_is_host(&s->plat))
 			strlist_take(&g->missing,
 				     store_platform_ref_path(g->cli->store, name, &s->plat));
-		return;
+		return 0;
 	}
 	graph_want_pull(g, name, 0, s->from);
 	/* a single image of another platform is used: lint's
@@ -440,6 +495,7 @@ static void graph_resolve_image(struct graph *g, struct stage *s)
 	s->ref = xstrdup(img.ref);
 	strlist_add(&g->refs, img.ref);
 	store_image_free(&img);
+	return 0;
 }
 
 /* Puts the triggers before the stage's own instructions. */
@@ -458,12 +514,13 @@ static void graph_prepend(struct stage *s, const struct instr **tr, size_t n)
 
 /* ONBUILD triggers fire right after FROM: those of a base stage in this
  * file, or the base image config's OnBuild. */
-static void graph_triggers(struct graph *g, struct stage *s)
+static int graph_triggers(struct graph *g, struct stage *s)
 {
 	const struct instr **tr = NULL;
 	size_t n = 0;
 	json_t *ob, *v;
 	size_t i;
+	int r = 0;
 
 	if (s->base) {
 		for (i = s->base->ntriggers; i < s->base->ninstrs; i++)
@@ -475,19 +532,27 @@ static void graph_triggers(struct graph *g, struct stage *s)
 		ob = json_object_get(json_object_get(s->image_config, "config"), "OnBuild");
 		json_array_foreach(ob, i, v)
 		{
+			struct instr *in;
 			if (!json_is_string(v))
 				continue;
+			/* in the graph's arena: it lives as long as the compile */
+			in = instr_parse_trigger(json_string_value(v), &s->from->loc, g->df->escape,
+						 &g->arena, g->dg);
+			if (!in) {
+				r = -1;
+				break;
+			}
 			tr = xreallocarray(tr, n + 1, sizeof(*tr));
-			tr[n++] =
-			    instr_parse_trigger(json_string_value(v), &s->from->loc, g->df->escape);
+			tr[n++] = in;
 		}
 	}
 	s->own_triggers = !s->base;
-	if (n)
+	if (n) /* kept even on an error: graph_free clears them */
 		graph_prepend(s, tr, n);
-	for (i = 0; i < n; i++)
-		graph_instr_deps(g, s, tr[i]);
+	for (i = 0; !r && i < n; i++)
+		r = graph_instr_deps(g, s, tr[i]);
 	free(tr);
+	return r;
 }
 
 static int graph_has(const struct strlist *l, const char *s)
@@ -500,14 +565,17 @@ static int graph_has(const struct strlist *l, const char *s)
 
 /* Looks an image used by --from up in the store (for build.mk's remake
  * rule, written before any step); dies on an invalid reference. */
-static void graph_note_image(struct graph *g, const char *ref, const struct instr *in)
+static int graph_note_image(struct graph *g, const char *ref, const struct instr *in)
 {
 	struct error e = {0};
 	struct store_image img = {0};
-	char *name = ref_normalize(ref, &e), *path;
+	const char *ctx = bflags_context_image(&g->cli->bf, ref);
+	char *name = ref_normalize(ctx ? ctx : ref, &e), *path;
+	int r = 0;
 
 	if (!name)
-		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
+		return diag_error(g->dg, &in->loc, "invalid image reference \"%s\": %s", ref,
+				  e.msg);
 	path = store_ref_path(g->cli->store, name);
 	if (graph_has(&g->refs, path) || graph_has(&g->missing, path)) {
 		free(path);
@@ -519,48 +587,53 @@ static void graph_note_image(struct graph *g, const char *ref, const struct inst
 		store_image_free(&img);
 		graph_want_pull(g, name, 0, in);
 	} else if (e.code == ENXIO) {
-		loc_fatal(&in->loc, "image %s: %s", name, e.msg);
+		free(path);
+		r = diag_error(g->dg, &in->loc, "image %s: %s", name, e.msg);
 	} else {
-		loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it", name,
-			 g->cli->store);
+		if (!graph_outline(g))
+			loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it",
+				 name, g->cli->store);
 		graph_want_pull(g, name, 1, in);
 		strlist_take(&g->missing, path);
 	}
 	free(name);
+	return r;
 }
 
 /* Images a needed stage reads with COPY --from / RUN --mount from=. */
-static void graph_reach_images(struct graph *g, struct stage *s)
+static int graph_reach_images(struct graph *g, struct stage *s)
 {
 	for (size_t i = 0; i < s->ninstrs; i++) {
 		const struct instr *in = s->instrs[i];
 		if ((in->kind == I_COPY || in->kind == I_ADD) && in->from &&
-		    !graph_stage_ref(g, in->from))
-			graph_note_image(g, in->from, in);
+		    !graph_stage_ref(g, in->from) && graph_note_image(g, in->from, in) < 0)
+			return -1;
 		for (size_t j = 0; in->kind == I_RUN && j < in->nmounts; j++)
-			if (in->mounts[j].from && !graph_stage_ref(g, in->mounts[j].from))
-				graph_note_image(g, in->mounts[j].from, in);
+			if (in->mounts[j].from && !graph_stage_ref(g, in->mounts[j].from) &&
+			    graph_note_image(g, in->mounts[j].from, in) < 0)
+				return -1;
 	}
+	return 0;
 }
 
 /* Marks what the target needs; resolves base images on the way. */
-static void graph_reach(struct graph *g, struct stage *s)
+static int graph_reach(struct graph *g, struct stage *s)
 {
 	if (s->flags & FLAG_REACH)
-		return;
+		return 0;
 	s->flags |= FLAG_REACH;
-	if (s->base)
-		graph_reach(g, s->base);
-	else
-		graph_resolve_image(g, s);
-	graph_triggers(g, s);
-	graph_reach_images(g, s);
+	if (s->base ? graph_reach(g, s->base) : graph_resolve_image(g, s))
+		return -1;
+	if (graph_triggers(g, s) < 0 || graph_reach_images(g, s) < 0)
+		return -1;
 	for (size_t i = 0; i < s->ndeps; i++)
-		graph_reach(g, s->deps[i].stage);
+		if (graph_reach(g, s->deps[i].stage) < 0)
+			return -1;
+	return 0;
 }
 
 /* BuildKit dispatches in file order; a dep defined later is an error. */
-static void graph_check_order(struct graph *g)
+static int graph_check_order(struct graph *g)
 {
 	for (size_t i = 0; i < g->nstages; i++) {
 		struct stage *s = &g->stages[i];
@@ -568,12 +641,13 @@ static void graph_check_order(struct graph *g)
 			const struct dep *d = &s->deps[j];
 			if (d->stage->index < s->index)
 				continue;
-			loc_fatal(d->in ? &d->in->loc : &s->from->loc,
-				  "cannot copy from stage \"%s\", it needs to be defined before "
-				  "current stage \"%s\"",
-				  d->what, s->label);
+			return diag_error(g->dg, d->in ? &d->in->loc : &s->from->loc,
+					  "cannot copy from stage \"%s\", it needs to be defined "
+					  "before current stage \"%s\"",
+					  d->what, s->label);
 		}
 	}
+	return 0;
 }
 
 static void graph_levels(struct graph *g)
@@ -601,14 +675,15 @@ static void graph_exclude_own(struct graph *g)
 	free(out);
 }
 
-static void graph_ignore(struct graph *g)
+static int graph_ignore(struct graph *g)
 {
 	struct error e = {0};
 
 	g->ignore = ignore_load(g->cli->context, g->cli->dockerfile, &g->ignore_path, &e);
 	if (!g->ignore)
-		fatal("%s", e.msg);
+		return diag_error(g->dg, NULL, "%s", e.msg);
 	graph_exclude_own(g);
+	return 0;
 }
 
 void graph_step_done(struct graph *g, struct step *st)
@@ -698,19 +773,20 @@ static void graph_dispatch(struct graph *g)
 
 /* --platform, else the host's. A list is split by main (one graph per
  * platform); it reaches a graph only through a mode that takes one. */
-static void graph_target_platform(struct graph *g)
+static int graph_target_platform(struct graph *g)
 {
 	struct error e = {0};
 	const char *p = g->cli->platform;
 
 	if (!p) {
 		platform_host(&g->tplat);
-		return;
+		return 0;
 	}
 	if (strchr(p, ','))
-		fatal("--platform %s: this mode takes one platform", p);
+		return diag_error(g->dg, NULL, "--platform %s: this mode takes one platform", p);
 	if (platform_parse(p, &g->tplat, &e) < 0)
-		fatal("--platform: %s", e.msg);
+		return diag_error(g->dg, NULL, "--platform: %s", e.msg);
+	return 0;
 }
 
 /* The image is labelled with --platform when given (even when the target
@@ -727,23 +803,33 @@ static void graph_config_platform(struct graph *g)
 	g->variant = xstrdup(p.variant);
 }
 
+/* The checks and look-ups before any step: stages, their deps, the
+ * target, base images, order; 0, or -1 with the error in g->dg. */
+static int graph_prepare(struct graph *g)
+{
+	size_t first = 0;
+
+	if (graph_target_platform(g) < 0 || graph_globals(g, &first) < 0 ||
+	    graph_stages(g, first) < 0 || graph_check_cycles(g) < 0 || graph_target(g) < 0 ||
+	    graph_reach(g, g->target) < 0 || graph_check_cycles(g) < 0 || graph_check_order(g) < 0)
+		return -1;
+	graph_levels(g);
+	return graph_ignore(g);
+}
+
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
-			  const struct graph_hooks *hooks)
+			  const struct graph_hooks *hooks, struct diags *dg)
 {
 	struct graph *g = xcalloc(1, sizeof(*g));
 
 	g->cli = c;
 	g->hooks = hooks;
 	g->df = df;
-	graph_target_platform(g);
-	graph_stages(g, graph_globals(g));
-	graph_check_cycles(g);
-	graph_target(g);
-	graph_reach(g, g->target);
-	graph_check_cycles(g);
-	graph_check_order(g);
-	graph_levels(g);
-	graph_ignore(g);
+	g->dg = dg;
+	if (graph_prepare(g) < 0) {
+		graph_free(g);
+		return NULL;
+	}
 	key_set_paths(c->context, g->ignore_path);
 	if (hooks && hooks->begin)
 		hooks->begin(hooks->arg, g);
@@ -771,9 +857,9 @@ static void graph_free_stage(struct stage *s)
 {
 	/* triggers parsed from an image config belong to the stage (those of
 	 * a base stage in the file belong to that stage's Dockerfile) */
-	if (s->own_triggers)
+	if (s->own_triggers) /* they are in the graph's arena; what they hold outside */
 		for (size_t i = 0; i < s->ntriggers; i++)
-			instr_free((struct instr *)s->instrs[i]);
+			instr_clear((struct instr *)s->instrs[i]);
 	free(s->name);
 	free(s->label);
 	free(s->instrs);
@@ -792,6 +878,8 @@ static void graph_free_stage(struct stage *s)
 
 void graph_free(struct graph *g)
 {
+	if (!g)
+		return;
 	for (size_t i = 0; i < g->nsteps; i++)
 		graph_free_step(g->steps[i]);
 	for (size_t i = 0; i < g->nstages; i++)
@@ -818,7 +906,8 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 {
 	struct error e = {0};
 	struct store_image img = {0};
-	char *name = ref_normalize(ref, &e), *manifest = NULL;
+	const char *ctx = bflags_context_image(&g->cli->bf, ref); /* --build-context */
+	char *name = ref_normalize(ctx ? ctx : ref, &e), *manifest = NULL;
 	struct step *st;
 
 	if (!name)

@@ -14,6 +14,8 @@
 #include "platform.h"
 #include "util.h"
 
+struct diags;
+
 struct cli;
 struct dockerfile;
 struct instr;
@@ -111,7 +113,8 @@ struct graph_hooks {
 	int no_keys;	/* nothing reads keys (--graph): steps get unique
 			 * placeholders instead of hashes */
 	int no_grants;	/* --call outline lists secrets, ssh ids and
-			 * entitlements: none is checked */
+			 * entitlements: none is checked, no missing
+			 * image warned about */
 };
 
 /* A slot of graph's key table: the key's first 16 hex digits as a number
@@ -144,14 +147,17 @@ struct graph {
 	char *os, *arch, *variant; /* the image config's platform */
 	struct input_memo *memo;   /* step.c: context sources resolved so far */
 	size_t nmemo, memocap;
-	struct arena arena; /* steps with their titles and locs: freed at once */
+	struct arena arena; /* steps with their titles and locs, triggers from
+			     * image configs: freed at once */
+	struct diags *dg;   /* where graph_build's errors go (the caller's) */
 };
 
-/* Builds the graph for the Dockerfile and options; dies with a located
- * message on any error (duplicate stage, cycle, forward --from, unknown
- * target). */
+/* Builds the graph for the Dockerfile and options. On an error in the
+ * checks before any step (duplicate stage, cycle, forward --from, unknown
+ * target, bad base image) appends it to dg and returns NULL. Errors while
+ * dispatching steps still exit (loc_fatal; see docs/architecture.md). */
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
-			  const struct graph_hooks *hooks);
+			  const struct graph_hooks *hooks, struct diags *dg);
 /* Frees the graph (not the dockerfile it was built from). */
 void graph_free(struct graph *g);
 /* A step is final (spec complete, keyed): runs the step hook. */

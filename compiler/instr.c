@@ -299,6 +299,7 @@ static void heredoc_add(struct instr_ctx *c, struct instr *in, const struct pher
 {
 	struct heredoc *d;
 
+	/* heap, not the arena: grown one at a time (instr_clear frees it) */
 	in->heredocs = xreallocarray(in->heredocs, in->nheredocs + 1, sizeof(*in->heredocs));
 	d = &in->heredocs[in->nheredocs++];
 	d->name = arena_strdup(c->a, h->name);
@@ -952,44 +953,29 @@ void instr_clear(struct instr *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* An instruction from instr_parse_trigger with the arena of its strings. */
-struct trigger {
-	struct instr in; /* first: instr_free gets &in */
-	struct arena a;
-};
-
-void instr_free(struct instr *in)
-{
-	struct trigger *t = (struct trigger *)in;
-
-	if (!in)
-		return;
-	instr_clear(in);
-	arena_free(&t->a);
-	free(t);
-}
-
-struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape)
+struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape,
+				  struct arena *a, struct diags *dg)
 {
 	struct df_error err;
-	struct trigger *tr = xcalloc(1, sizeof(*tr));
-	struct ptree *t = parse_tree_in(loc->file, text, strlen(text), escape, &err, &tr->a);
-	struct instr_ctx c = {loc->file, &err, NULL, &tr->a};
+	struct instr *in = arena_calloc(a, 1, sizeof(*in));
+	struct ptree *t = parse_tree_in(loc->file, text, strlen(text), escape, &err, a);
+	struct instr_ctx c = {loc->file, &err, NULL, a};
 
 	if (t && t->nnodes != 1) {
 		parse_free(t);
 		t = NULL;
 		snprintf(err.msg, sizeof(err.msg), "invalid ONBUILD trigger: %s", text);
 	}
-	if (!t || !instr_convert(&c, &t->nodes[0], &tr->in)) {
+	if (!t || !instr_convert(&c, &t->nodes[0], in)) {
 		parse_free(t);
-		err.loc = *loc;
-		loc_fatal(loc, "%s", err.msg);
+		instr_clear(in); /* what convert made outside the arena */
+		diag_error(dg, loc, "%s", err.msg);
+		return NULL;
 	}
 	parse_free(t);
-	tr->in.loc = *loc;
-	trigger_relocate(&tr->in);
-	return &tr->in;
+	in->loc = *loc;
+	trigger_relocate(in);
+	return in;
 }
 
 /* ---- --chmod and STOPSIGNAL syntax ---- */

@@ -122,19 +122,26 @@ struct dockerfile {
 	struct arena arena;
 };
 
-/* Reads and validates a Dockerfile. On any error prints
- * "FILE:LINE:COL: error: MSG", the line and a caret to stderr, and exits 1. */
-struct dockerfile *dockerfile_load(const char *path);
+/* Reads and validates a Dockerfile. On an error appends it to dg (the
+ * caller prints it: "FILE:LINE:COL: error: MSG", the line and a caret)
+ * and returns NULL; nothing is left allocated. */
+struct dockerfile *dockerfile_load(const char *path, struct diags *dg);
 /* Same, from memory (tests, ONBUILD triggers from image configs). */
-struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len);
+struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t len,
+				    struct diags *dg);
 /* Non-fatal variant of dockerfile_parse: NULL with err filled on any error. */
 struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size_t len,
 					struct df_error *err);
 /* Converts one instruction line (an ONBUILD trigger stored in an image
- * config) into an instruction located at loc; exits on error. */
-struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape);
-/* Frees an instruction from instr_parse_trigger. */
-void instr_free(struct instr *in);
+ * config) into an instruction located at loc. The instruction and its
+ * strings are allocated in a (the caller's compile-long arena); what it
+ * holds outside (mounts, heredocs) is freed by instr_clear. NULL with an
+ * error in dg when the line is not a valid instruction. */
+struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape,
+				  struct arena *a, struct diags *dg);
+/* Frees what an instruction holds outside its arena: RUN mounts (their
+ * strings are malloc'd by mount_parse) and the heredoc array. */
+void instr_clear(struct instr *in);
 /* Frees a dockerfile and everything in it. */
 void dockerfile_free(struct dockerfile *df);
 /* The instruction's keyword in upper case ("RUN"). */

@@ -18,7 +18,5 @@ int instr_errat(struct instr_ctx *c, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* ParseInstruction: one reader node to a typed instruction; 0 on error. */
 int instr_convert(struct instr_ctx *c, struct pnode *n, struct instr *in);
-/* Frees what an instruction holds outside the arena (mounts, heredocs). */
-void instr_clear(struct instr *in);
 
 #endif

@@ -635,15 +635,17 @@ static void lint_free(struct lint *l)
 
 /* The file's configuration: the check directive, replaced (not merged)
  * by the build-arg BUILDKIT_DOCKERFILE_CHECK when given (dockerui). */
-static void lint_config(struct lint *l)
+static int lint_config(struct lint *l)
 {
 	const char *arg = cli_build_arg(l->cli, "BUILDKIT_DOCKERFILE_CHECK");
 	char msg[256];
 
 	if (arg && cfg_parse(&l->global, arg, msg, sizeof(msg)) < 0)
-		fatal("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: %s", msg);
-	else if (!arg && l->df->check)
+		return diag_error(l->out, NULL,
+				  "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: %s", msg);
+	if (!arg && l->df->check)
 		cfg_parse(&l->global, l->df->check, msg, sizeof(msg));
+	return 0;
 }
 
 /* The stage a --from or FROM names: an index, or a name in any case. */
@@ -685,10 +687,9 @@ static void mark_needed(const struct lint *l, unsigned char *r, size_t i)
 
 /* --check --target T lints T and what it needs, as BuildKit does with a
  * target (without one, every stage). */
-static unsigned char *check_target(const struct lint *l)
+static int check_target(struct lint *l, unsigned char **out)
 {
 	const char *want = l->cli->target;
-	unsigned char *r;
 	char **names;
 	int t;
 
@@ -701,12 +702,13 @@ static unsigned char *check_target(const struct lint *l)
 		const char *m = lint_suggest(want, names, n);
 		char *sfx = m ? xasprintf(" (did you mean %s?)", m) : xstrdup("");
 		free(names);
-		/* sfx is still in use: fatal's message is made before exit */
-		fatal("target stage \"%s\" could not be found%s", want, sfx);
+		diag_error(l->out, NULL, "target stage \"%s\" could not be found%s", want, sfx);
+		free(sfx);
+		return -1;
 	}
-	r = xcalloc(l->nst + 1, 1);
-	mark_needed(l, r, (size_t)t);
-	return r;
+	*out = xcalloc(l->nst + 1, 1);
+	mark_needed(l, *out, (size_t)t);
+	return 0;
 }
 
 /* The checks of every stage: instructions.Parse's, toDispatchState's
@@ -742,15 +744,20 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 	     struct diags *out)
 {
 	struct lint l = {.df = df, .cli = c, .reach = reach, .out = out};
+	unsigned char *own = NULL;
 	int fired = 0;
 
-	lint_config(&l);
+	if (lint_config(&l) < 0)
+		return -1;
 	lint_text(&l);
 	lint_platform(&l);
 	lint_globals(&l, lint_stages(&l));
 	lint_ignore(&l);
 	lint_file(&l);
-	unsigned char *own = !reach && c->target ? check_target(&l) : NULL;
+	if (!reach && c->target && check_target(&l, &own) < 0) {
+		lint_free(&l);
+		return -1;
+	}
 	for (size_t i = 0; i < l.nst; i++)
 		if (own ? own[i] : !reach || reach[i])
 			lint_stage(&l, i);
@@ -784,11 +791,22 @@ static void lint_violation(const struct diags *d)
 	buf_free(&b);
 }
 
+/* On lint_run's -1: prints its error (the last record) as errors print;
+ * the findings made before it are not shown, as when it stopped there. */
+static int lint_failed(struct diags *d)
+{
+	diag_show(stderr, &d->v[d->n - 1]);
+	diag_free(d);
+	return 1;
+}
+
 int lint_check(const struct dockerfile *df, const struct cli *c)
 {
 	struct diags d = {0};
 	int err = lint_run(df, c, NULL, &d);
 
+	if (err < 0)
+		return lint_failed(&d);
 	diag_print(&d, stdout, 1);
 	if (!d.n)
 		printf("Check complete, no warnings found.\n");
@@ -796,8 +814,10 @@ int lint_check(const struct dockerfile *df, const struct cli *c)
 		printf("Check complete, 1 warning has been found!\n");
 	else
 		printf("Check complete, %zu warnings have been found!\n", d.n);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		fatal("write error on standard output");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		diag_error(&d, NULL, "write error on standard output");
+		return lint_failed(&d);
+	}
 	if (err)
 		lint_violation(&d);
 	diag_free(&d);
@@ -824,18 +844,18 @@ static unsigned char *lint_reach(const struct dockerfile *df, const struct graph
 	return reach;
 }
 
-void lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g)
+int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g)
 {
 	struct diags d = {0};
 	unsigned char *reach = lint_reach(df, g);
 	int err = lint_run(df, c, reach, &d);
 
-	diag_print(&d, stderr, 0);
 	free(reach);
-	if (err) {
+	if (err < 0)
+		return lint_failed(&d);
+	diag_print(&d, stderr, 0);
+	if (err)
 		lint_violation(&d);
-		diag_free(&d);
-		exit(1);
-	}
 	diag_free(&d);
+	return err;
 }

@@ -17,15 +17,18 @@ struct graph;
 /* Runs the checks. reach[i] != 0 for the stages (FROM order) the build
  * dispatches, or reach NULL for every stage (--check). Appends the
  * findings to out, sorted. Returns 1 when the check directive says
- * error=true and a rule fired, else 0. */
+ * error=true and a rule fired, else 0; -1 on an error (a bad
+ * BUILDKIT_DOCKERFILE_CHECK, an unknown --target), which is then the last
+ * record of out. */
 int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned char *reach,
 	     struct diags *out);
 /* df2make --check: prints the findings on stdout with a summary line, and
  * BuildKit's "lint violation found for rules" on stderr when error=true.
- * Returns the exit status (1 only for that error). */
+ * Returns the exit status (1 for that or for an error, printed). */
 int lint_check(const struct dockerfile *df, const struct cli *c);
-/* A compile: prints the warnings of the stages g builds on stderr; exits 1
- * (build.mk taken back) on error=true with findings, as a build fails. */
-void lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g);
+/* A compile: prints the warnings of the stages g builds on stderr. Returns
+ * 1 on error=true with findings (main() then exits 1 and build.mk is taken
+ * back, as a build fails) or on an error (printed), else 0. */
+int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "diag.h"
 #include "dot.h"
 #include "dump.h"
 #include "emit.h"
@@ -34,11 +35,27 @@ static int dump(const char *path)
 	return r;
 }
 
+/* Prints the errors a step of the compile collected; the exit status. */
+static int failed(struct diags *dg)
+{
+	diag_show_all(dg, stderr);
+	diag_free(dg);
+	return 1;
+}
+
 /* docker build --check: the findings on stdout, nothing built. */
 static int check(struct cli *c)
 {
-	struct dockerfile *df = dockerfile_load(c->dockerfile);
-	int r = lint_check(df, c);
+	struct diags dg = {0};
+	struct dockerfile *df = dockerfile_load(c->dockerfile, &dg);
+	int r;
+
+	if (!df) {
+		r = failed(&dg); /* before cli_free: the records point at its path */
+		cli_free(c);
+		return r;
+	}
+	r = lint_check(df, c);
 
 	dockerfile_free(df);
 	cli_free(c);
@@ -49,17 +66,19 @@ static int check(struct cli *c)
  * asks for, nothing built. */
 static int call(struct cli *c)
 {
-	struct dockerfile *df = dockerfile_load(c->dockerfile);
+	struct diags dg = {0};
+	struct dockerfile *df = dockerfile_load(c->dockerfile, &dg);
 	struct graph_hooks hooks = {.drop_specs = 1, .no_image = 1, .no_keys = 1, .no_grants = 1};
-	struct graph *g;
+	struct graph *g = NULL;
 	int r;
 
-	if (strcmp(c->bf.call, "targets") == 0) {
+	if (df && strcmp(c->bf.call, "targets") == 0) {
 		r = outline_targets(df, stdout);
-	} else {
-		g = graph_build(df, c, &hooks);
+	} else if (df && (g = graph_build(df, c, &hooks, &dg))) {
 		r = outline_print(g, stdout);
 		graph_free(g);
+	} else {
+		r = failed(&dg); /* before cli_free: the records point at its path */
 	}
 	if (fflush(stdout) != 0)
 		fatal("write error on standard output");
@@ -70,8 +89,10 @@ static int call(struct cli *c)
 
 /* --platform a,b: one graph per platform into one build.mk (steps the
  * platforms share written once), one pack into one OCI index. */
-static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hooks)
+static int main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hooks)
 {
+	struct diags dg = {0};
+	int r = 0;
 	char *list = c->platform, *save = NULL, *p, *copy = xstrdup(list);
 	struct strlist plats = {0};
 	struct graph **gs;
@@ -91,14 +112,17 @@ static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *ho
 	gs = xcalloc(plats.n, sizeof(*gs));
 	dfs = xcalloc(plats.n, sizeof(*dfs));
 	em->multi = 1;
-	for (size_t i = 0; i < plats.n; i++) {
+	for (size_t i = 0; i < plats.n && !r; i++) {
 		c->platform = plats.v[i];
-		dfs[i] = dockerfile_load(c->dockerfile);
-		gs[i] = graph_build(dfs[i], c, hooks);
+		if (!(dfs[i] = dockerfile_load(c->dockerfile, &dg)) ||
+		    !(gs[i] = graph_build(dfs[i], c, hooks, &dg)))
+			r = failed(&dg);
 	}
 	c->platform = list; /* build.mk regenerates itself with the list */
-	emit_finish_multi(em, gs, plats.n);
-	write_all(em);
+	if (!r) {
+		emit_finish_multi(em, gs, plats.n);
+		write_all(em);
+	}
 	for (size_t i = 0; i < plats.n; i++) {
 		graph_free(gs[i]);
 		dockerfile_free(dfs[i]);
@@ -106,6 +130,7 @@ static void main_multi(struct cli *c, struct emitter *em, struct graph_hooks *ho
 	free(gs);
 	free(dfs);
 	strlist_free(&plats);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -116,6 +141,7 @@ int main(int argc, char **argv)
 	struct buf out = {0};
 	struct emitter em;
 	struct graph_hooks hooks;
+	struct diags dg = {0};
 
 	argv0 = "df2make";
 	cli_parse(&c, argc, argv);
@@ -134,14 +160,31 @@ int main(int argc, char **argv)
 	if (c.mode == MODE_GRAPH) /* the graph needs neither: only the errors */
 		hooks.no_keys = 1;
 	if (c.platform && strchr(c.platform, ',')) {
-		main_multi(&c, &em, &hooks);
+		int r = main_multi(&c, &em, &hooks);
 		buf_free(&out);
 		cli_free(&c);
-		return 0;
+		return r;
 	}
-	df = dockerfile_load(c.dockerfile);
-	g = graph_build(df, &c, &hooks);
-	lint_build(df, &c, g); /* warnings on stderr; build.mk is not changed */
+	if (!(df = dockerfile_load(c.dockerfile, &dg))) {
+		failed(&dg); /* before cli_free: the records point at its path */
+		buf_free(&out);
+		cli_free(&c);
+		return 1;
+	}
+	if (!(g = graph_build(df, &c, &hooks, &dg))) {
+		failed(&dg); /* before cli_free: the records point at its path */
+		buf_free(&out);
+		dockerfile_free(df);
+		cli_free(&c);
+		return 1;
+	}
+	if (lint_build(df, &c, g)) { /* warnings on stderr; build.mk is not changed */
+		buf_free(&out);
+		graph_free(g);
+		dockerfile_free(df);
+		cli_free(&c);
+		return 1; /* exit(): outfile.c takes back what build.mk got */
+	}
 	if (c.mode == MODE_PLAN)
 		plan_write(g, &out);
 	else if (c.mode == MODE_GRAPH)

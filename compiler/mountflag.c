@@ -472,6 +472,8 @@ int mount_parse(const char *spec, mount_expander expand, void *ctx, struct mount
 	m->sharing = SHARING_SHARED;
 	m->mode = m->uid = m->gid = -1;
 	m->size_bytes = -1;
+	/* heap: mount_parse takes no arena (a caller may parse a mount of
+	 * its own, as the tests do); mount_clear frees, instr_clear calls it */
 	m->spec = xstrdup(spec);
 	r = mount_fields(&st, spec);
 	if (!r)

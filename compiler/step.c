@@ -148,6 +148,8 @@ struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *i
 	st->in = in;
 	st->stage = d->s;
 	st->parent = d->cur;
+	/* heap: a spec is dropped as soon as the step is emitted when the
+	 * graph keeps none (graph_step_done), which bounds a big file's memory */
 	st->spec = spec_new();
 	sv_set_str(st->spec, spec_root(st->spec), "title", title);
 	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
@@ -174,14 +176,13 @@ struct step *disp_done(struct graph *g, struct step *st, struct step *kept)
 	return kept;
 }
 
-/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
- * first digits spread for graph_slot's table. */
-/* --call outline: what the build asks for is listed, not checked. */
 int step_no_grants(const struct graph *g)
 {
 	return g->hooks && g->hooks->no_grants;
 }
 
+/* Keys st, or with no_keys gives it a unique placeholder: numbered, its
+ * first digits spread for graph_slot's table. */
 static void step_key(struct graph *g, struct step *st)
 {
 	unsigned long long n = g->nsteps + 1;

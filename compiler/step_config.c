@@ -232,4 +232,3 @@ void disp_meta(struct disp *d, const struct instr *in)
 	config_history(&d->s->cfg, hist, NULL);
 	free(hist);
 }
-

@@ -55,8 +55,7 @@ struct step *disp_commit(struct disp *d, struct step *st);
 /* "platform" in a spec whose stage is not on the host's platform: the
  * runtime picks the base image by it and runs RUN through binfmt_misc.
  * Left out for the host's, so host builds keep their keys. */
-void step_set_platform(struct graph *g, struct spec *sp, struct sv *o,
-			      const struct platform *p);
+void step_set_platform(struct graph *g, struct spec *sp, struct sv *o, const struct platform *p);
 /* ENV or LABEL (env=1: ENV): pairs expanded into the config. */
 void disp_kvs(struct disp *d, const struct instr *in, int env);
 /* ARG: declares the names, with defaults or build-arg values. */
@@ -76,8 +75,7 @@ void disp_meta(struct disp *d, const struct instr *in);
 /* A path joined to WORKDIR when relative, cleaned (trailing '/' kept). */
 char *disp_abs(const struct disp *d, const char *p);
 /* The step a --from / mount from= names: a stage's result or an image. */
-struct sv *disp_from_ref(struct disp *d, struct step *st, const char *from,
-				const struct instr *in);
+struct sv *disp_from_ref(struct disp *d, struct step *st, const char *from, const struct instr *in);
 /* An optional value expanded (NULL stays NULL). */
 char *disp_opt(struct disp *d, const char *v, char **vars, const struct instr *in);
 /* RUN: one step with its spec (argv, env, mounts, grants, limits). */

@@ -226,7 +226,6 @@ static void disp_mount_ids(struct spec *sp, struct sv *m, const struct mount *mt
 		sv_set(m, "gid", sv_int(sp, mt->gid));
 }
 
-
 /* The spec of the sum step of a RUN with a context bind mount: it reads
  * like a COPY of the mounted sources. */
 static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st)
@@ -529,4 +528,3 @@ void disp_run(struct disp *d, const struct instr *in)
 		config_history(&d->s->cfg, hist.s, kept->key);
 	buf_free(&hist);
 }
-

@@ -20,6 +20,7 @@
 #include "ref.h"
 #include "rt.h"
 #include "snapshot.h"
+#include "squash.h"
 #include "store.h"
 #include "util.h"
 
@@ -33,6 +34,8 @@ struct pack_ctx {
 	json_t *layers; /* [{digest,size,mediaType,diff_id,path}] bottom first */
 	json_t *steps;	/* {KEY: true} for steps that gave a layer */
 	json_t *dirs;	/* the chain's directories, bottom first (type=local) */
+	size_t nbase;	/* layers of the base image (the bottom ones) */
+	char last[33];	/* the last step that gave a layer */
 };
 
 /* STATE/KEY/chain.json: the layers of the final step. Missing, unreadable
@@ -82,6 +85,7 @@ static int pack_step_layer(struct pack_ctx *c, const char *step, struct error *e
 	else if (!json_is_true(json_object_get(l, "empty"))) {
 		json_array_append(c->layers, l);
 		json_object_set_new(c->steps, step, json_true());
+		snprintf(c->last, sizeof(c->last), "%s", step);
 	}
 	json_decref(l);
 	free(path);
@@ -99,8 +103,30 @@ static int pack_layers(struct pack_ctx *c, json_t *chain, struct error *e)
 		int r = step ? pack_step_layer(c, step, e) : pack_base_layer(c, ent, e);
 		if (r < 0)
 			return -1;
+		if (!step)
+			c->nbase = json_array_size(c->layers);
 		json_array_append(c->dirs, json_object_get(ent, "dir"));
 	}
+	return 0;
+}
+
+/* --squash (the new layers as one) or --squash-all (every layer as one):
+ * the history then gives a layer to the last step only, and the base
+ * image's entries (all: but one) become empty_layer in the fixup. */
+static int pack_squash(struct pack_ctx *c, struct error *e)
+{
+	json_t *sq = json_object_get(c->spec, "squash");
+	const char *mode = json_string_value(json_object_get(sq, "mode"));
+	size_t from = mode && strcmp(mode, "all") == 0 ? 0 : c->nbase;
+
+	if (!mode || json_array_size(c->layers) < from + 2)
+		return 0; /* one layer or none to squash: the image as it is */
+	if (squash_layers(c->rt, c->key, c->layers, from,
+			  json_string_value(json_object_get(sq, "compress")), c->epoch, e) < 0)
+		return -1;
+	json_object_clear(c->steps);
+	if (c->last[0])
+		json_object_set_new(c->steps, c->last, json_true());
 	return 0;
 }
 
@@ -540,6 +566,8 @@ static int pack_ctx_init(struct pack_ctx *c, const struct rt *rt, const char *ke
 	c->dirs = json_array();
 	chain = pack_chain(c, key, e);
 	r = chain ? pack_layers(c, chain, e) : -1;
+	if (r == 0)
+		r = pack_squash(c, e);
 	json_decref(chain);
 	return r;
 }

@@ -20,6 +20,8 @@
 #                fail; docker's result is only reported (skipped in docker mode)
 #   ignore       globs of paths (no leading /) left out of the comparison,
 #                one a line, each with a reason in a '#' line above it
+#   ignore-rootless  the same, only when the df2make side builds rootless
+#                (DIFF_USER): what an unprivileged build cannot make
 #   README       what the case is about (first line is the TAP description)
 # The context is a copy of the case directory (meta files included: both
 # sides see the same context).
@@ -230,12 +232,15 @@ save "$ta" "$work/a.save.tar" && "$DOCKER" image inspect "$ta" >"$work/a.inspect
 	save "$tb" "$work/b.save.tar" && "$DOCKER" image inspect "$tb" >"$work/b.inspect.json" ||
 	{ echo "docker save/inspect failed"; exit 1; }
 ign=()
-if [ -f "$case_dir/ignore" ]; then
+ignore_files=("$case_dir/ignore")
+[ -n "${DIFF_USER:-}" ] && ignore_files+=("$case_dir/ignore-rootless")
+for f in "${ignore_files[@]}"; do
+	[ -f "$f" ] || continue
 	while IFS= read -r l; do
 		case $l in '' | '#'*) continue ;; esac
 		ign+=(--ignore "$l")
-	done <"$case_dir/ignore"
-fi
+	done <"$f"
+done
 python3 "$here/compare.py" "${ign[@]+"${ign[@]}"}" --label-a docker --label-b "$mode" \
 	"$work/a.save.tar" "$work/a.inspect.json" "$work/b.save.tar" "$work/b.inspect.json" >"$work/compare.out" 2>&1
 rc=$?

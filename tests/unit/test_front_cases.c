@@ -5,7 +5,7 @@
  *   <Dockerfile lines>
  *   --- dump          BuildKit's syntax-tree dump follows
  *   --- typed         dump_instrs() of the typed instructions follows
- *   --- stderr        dockerfile_parse() must exit 1 printing exactly this
+ *   --- stderr        dockerfile_parse() must fail, printing exactly this
  *   %%FAIL            dockerfile_parse_err() fails with this one line:
  *   FILE:LINE:COL: error: MESSAGE
  *
@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "dump.h"
+#include "diag.h"
 #include "instr.h"
 #include "tap.h"
 #include "util.h"
@@ -70,8 +71,14 @@ static char *child_stderr(const struct tcase *t, int *status)
 	if (pid == 0) {
 		dup2(fds[1], 2);
 		close(fds[0]);
-		dockerfile_free(dockerfile_parse("Dockerfile", t->text.s, t->text.len));
-		_exit(0);
+		struct diags dg = {0};
+		struct dockerfile *df = dockerfile_parse("Dockerfile", t->text.s, t->text.len, &dg);
+
+		/* as df2make's main() does: print what was collected, exit 1 */
+		diag_show_all(&dg, stderr);
+		diag_free(&dg);
+		dockerfile_free(df);
+		_exit(df ? 0 : 1);
 	}
 	close(fds[1]);
 	while ((n = read(fds[0], chunk, sizeof(chunk))) > 0)

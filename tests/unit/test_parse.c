@@ -156,6 +156,8 @@ static void api(void)
 	char msg[256];
 	struct loc at = {"Dockerfile", 7, 1, 7};
 	struct instr *in;
+	struct arena a = {0};
+	struct diags dg = {0};
 
 	(void)TAP_OK(
 	    !mount_parse("type=cache,target=$D,mode=$M", expander, "0700", &m, msg, sizeof(msg)) &&
@@ -175,11 +177,17 @@ static void api(void)
 	(void)TAP_OK(mount_parse("target=$BAD", expander, NULL, &m, msg, sizeof(msg)) == -1,
 		     "mount_parse fails when expansion fails");
 	TAP_STREQ(msg, "BAD: is not allowed to be unset", "mount_parse passes expansion errors on");
-	in = instr_parse_trigger("COPY --from=b /a /c", &at, '\\');
-	(void)TAP_OK(in->kind == I_COPY && !strcmp(in->from, "b") && in->nargs == 2 &&
-			 in->loc.line == 7,
+	in = instr_parse_trigger("COPY --from=b /a /c", &at, '\\', &a, &dg);
+	(void)TAP_OK(in && in->kind == I_COPY && !strcmp(in->from, "b") && in->nargs == 2 &&
+			 in->loc.line == 7 && dg.n == 0,
 		     "instr_parse_trigger types a trigger located at the FROM");
-	instr_free(in);
+	instr_clear(in);
+	in = instr_parse_trigger("COPY --chwon=1 a b", &at, '\\', &a, &dg);
+	(void)TAP_OK(!in && dg.n == 1 && dg.v[0].sev == DIAG_ERROR && dg.v[0].line == 7 &&
+			 !strcmp(dg.v[0].msg, "unknown flag: --chwon (did you mean chown?)"),
+		     "a bad trigger: NULL and one error located at the FROM");
+	diag_free(&dg);
+	arena_free(&a);
 	TAP_STREQ(instr_name(I_HEALTHCHECK), "HEALTHCHECK", "instr_name");
 }
 

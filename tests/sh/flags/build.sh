@@ -93,4 +93,7 @@ check "--no-cache: the base stage's RUN runs again" test "$b3" != "$b1"
 check "... and the final stage's" test "$f3" != "$f2"
 make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
 like "$(cat "$T/make.log")" "Nothing to be done|is up to date" "... a second make of that build.mk does nothing"
+build --network host --allow network.host
+is "$rc" 0 "build with --network host --allow network.host"
+is "$(img net)" "$(ls /sys/class/net | tr '\n' ' ')" "--network host: the RUN sees the host's interfaces"
 done_testing

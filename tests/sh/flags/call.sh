@@ -53,5 +53,7 @@ is "$out" "TARGET: other
 
 BUILD ARG   VALUE   DESCRIPTION
 NOPE        7       " "--call outline --target other: a --build-arg's value"
+"$DF2MAKE" --call outline --build-arg BASE=busybox . >/dev/null 2>"$T/err"
+is "$?:$(cat "$T/err")" "0:" "a base image missing from the store: no warning (nothing is built or pulled)"
 check "nothing was written for a build" test ! -e image.tar -a ! -e .df2make
 done_testing

@@ -44,6 +44,12 @@ bad "--network host without the grant" \
 bad "--add-host with a bad address" "--add-host db:300.1.1.1: invalid IP address '300.1.1.1'" \
 	--add-host db:300.1.1.1
 bad "--add-host without an address" "--add-host: want HOST:IP, not 'db'" --add-host db
+dm --add-host $'evil\n1.1.1.1 injected:1.2.3.4' ctx
+is "$rc:$(head -1 "$T/err")" "1:df2make: --add-host: want HOST:IP, not 'evil" "--add-host with a newline in HOST (another /etc/hosts line) is refused"
+dm --add-host 'a b:1.2.3.4' ctx
+is "$rc" 1 "--add-host with a blank in HOST is refused"
+dm --iidfile $'id\nx' ctx
+is "$rc:$(head -1 "$T/err")" "1:df2make: --iidfile: want a file name (without newlines), not 'id" "--iidfile with a newline is refused"
 bad "--shm-size 0" "--shm-size: invalid size '0' (want e.g. 64m, 1g)" --shm-size 0
 bad "--call nonsense" "--call: want build, check, outline or targets, not 'x'" --call x
 bad "--format" "--format: want docker or oci, not 'v2s2'" --format v2s2
@@ -108,11 +114,13 @@ like "$(grep ' pack ' "$T/out")" '"annotations":\{"manifest":\{"k":"v"\},"index"
 	"--annotation: by type (manifest by default)"
 dm --format docker ctx
 like "$(grep ' pack ' "$T/out")" '"format":"docker"' "--format docker: in the pack spec"
-bad "--squash (not supported yet)" "--squash: one-layer images are not supported yet" --squash
-bad "--squash-all (not supported yet)" "--squash-all: one-layer images are not supported yet" --squash-all
-bad "--build-context (not supported yet)" \
-	"--build-context base=docker-image://x: named contexts are not supported yet" \
-	--build-context base=docker-image://x
+dm --squash --compress gzip ctx
+like "$(grep ' pack ' "$T/out")" '"squash":\{"mode":"new","compress":"gzip"\}' "--squash: in the pack spec, with the layers' compression"
+dm --squash-all ctx
+like "$(grep ' pack ' "$T/out")" '"squash":\{"mode":"all","compress":"none"\}' "--squash-all likewise"
+bad "--build-context with a directory (not supported yet)" \
+	"--build-context base=.: only docker-image://REF is supported yet (not a directory, oci-layout:// or a URL)" \
+	--build-context base=.
 
 dm --iidfile "$T/id file" --metadata-file meta.json --load ctx
 like "$(cat "$T/out")" "all: $T/id\\\\ file" "--iidfile: a target made after the image"

@@ -65,6 +65,14 @@ like "$(doc nested)" '"annotations": \{"i": "j"\}\}$' "index: on the image index
 like "$(doc nested)" '"annotations": \{"m": "n"\}, "platform"' "manifest-descriptor: on each platform's descriptor in it"
 like "$(doc index)" '"annotations": \{"d": "e"\}\}\]' "index-descriptor: on the image index's descriptor in index.json"
 
+build --platform linux/amd64,linux/arm64 --iidfile id.txt --metadata-file meta.json -t multi:1
+is "$(cat id.txt)" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["manifests"][0]["digest"])' < <(tar -xOf image.tar index.json))" \
+	"a platform list: --iidfile is the image index's digest (buildx: no config digest)"
+like "$(cat meta.json)" '"containerimage.descriptor": \{
+    "digest": "sha256:[0-9a-f]{64}",
+    "mediaType": "application/vnd.oci.image.index.v1\+json",' "... and the metadata describes the index"
+check "... without containerimage.config.digest" bash -c "! grep -q config.digest meta.json"
+
 build -t fmt:1 --format docker
 is "$rc" 0 "--format docker"
 is "$(doc types)" "application/vnd.docker.distribution.manifest.v2+json application/vnd.docker.distribution.manifest.v2+json application/vnd.docker.container.image.v1+json application/vnd.docker.image.rootfs.diff.tar" \

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Errors the compiler returns to main() as struct diag (docs/architecture.md,
+# "Compiler errors"): each prints FILE:LINE:COL: error: MSG, the source line
+# and a caret (or "df2make: MSG" with no place), exits 1, and leaves
+# nothing on stdout, on every path main() takes (one platform, a list of
+# platforms, --plan, --check).
+. "$SRCDIR/tests/lib.sh"
+mkdir -p "$T/ctx"
+cd "$T" || exit 1
+run() { "$DF2MAKE" --store "$T/s" -f "$T/ctx/Dockerfile" "$@" "$T/ctx" >out 2>err; }
+
+printf 'FROM scratch AS a\nRUN true\nFROM scratch AS A\n' >ctx/Dockerfile
+dup="$T/ctx/Dockerfile:3:1: error: duplicate stage name \"a\"
+FROM scratch AS A
+^"
+for mode in "" --plan "--platform linux/amd64,linux/arm64"; do
+	run $mode
+	is "$?" 1 "duplicate stage (${mode:-build.mk}): exit 1"
+	is "$(cat err)" "$dup" "... the located error, the line and a caret"
+	is "$(wc -c <out)" 0 "... nothing on stdout"
+done
+
+printf 'FROM scratch AS x\nCOPY --from=later /a /b\nFROM scratch AS later\nFROM x\n' >ctx/Dockerfile
+run
+is "$?" 1 "a stage used before it is defined: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:2:1: error: cannot copy from stage \"later\", it needs to be defined before current stage \"x\"
+COPY --from=later /a /b
+^" "... located at the COPY, with a caret"
+
+printf 'FROM scratch AS base\n' >ctx/Dockerfile
+run --target bsae
+is "$?" 1 "an unknown --target: exit 1"
+is "$(cat err)" "df2make: target stage \"bsae\" could not be found (did you mean base?)" \
+	"... no place in the file: df2make: MSG"
+run --check --target bsae
+is "$?" 1 "--check with an unknown --target: exit 1"
+is "$(cat err)" "df2make: target stage \"bsae\" could not be found (did you mean base?)" \
+	"... the same message"
+is "$(wc -c <out)" 0 "... and no findings on stdout"
+
+printf '\tFROM scratch\nCOPY --chwon=1 a /b\n' >ctx/Dockerfile
+run --platform linux/amd64,linux/arm64
+is "$?" 1 "a reader error under a platform list: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:2:6: error: unknown flag: --chwon (did you mean chown?)
+COPY --chwon=1 a /b
+     ^" "... printed once, with its caret"
+
+"$DF2MAKE" --allow network.hots -f ctx/Dockerfile ctx >out 2>err
+is "$?" 1 "a bad --allow: exit 1"
+is "$(cat err)" 'df2make: --allow: unknown entitlement "network.hots" (want network.host, security.insecure or device[=NAME])' \
+	"... the message names the flag"
+done_testing
