@@ -193,7 +193,7 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	if (r == 0)
 		r = cacheout_finish(&o, e);
 	if (r == 0 && ref) /* blobs the registry has are skipped (HEAD) */
-		r = push_layout(o.dest, ref, 1, e);
+		r = push_layout(o.dest, ref, 1, &(struct push_say){rt, key}, e);
 	if (r == 0)
 		rt_progress(rt, key, spec, "to %s: %zu steps, %zu layers", ref ? ref : o.dest,
 			    json_object_size(o.records), json_array_size(o.layers));

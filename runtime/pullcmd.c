@@ -182,7 +182,8 @@ int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error 
 	rt_progress(rt, key, spec, "%s", "");
 	if (!ref || !src)
 		return error_set(e, 0, "spec needs \"ref\" and \"source\"");
-	if (push_load(rt, src, ref, e) == 0 && push_image(rt->store, ref, ref, 1, e) == 0 &&
+	if (push_load(rt, src, ref, e) == 0 &&
+	    push_image(rt->store, ref, ref, 1, &(struct push_say){rt, key}, e) == 0 &&
 	    store_lookup(rt->store, ref, NULL, &img, e) == 0) {
 		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, img.manifest);
 		path = rt_path(rt, key, ".push");
@@ -230,7 +231,7 @@ int cmd_push(const struct rt *rt, int argc, char **argv)
 	else if (dest)
 		r = (src = ref_normalize(pos[0], &e)) ? 0 : -1;
 	if (r == 0)
-		r = push_image(rt->store, src ? src : dest, dest, verify, &e);
+		r = push_image(rt->store, src ? src : dest, dest, verify, NULL, &e);
 	free(src);
 	free(dest);
 	return r < 0 ? pullcmd_fail(pos[0], &e) : 0;
@@ -253,7 +254,7 @@ int cmd_transfer(const struct rt *rt, int argc, char **argv)
 		return 2;
 	}
 	if (startswith(pos[0], "oci:") && (ref = ref_normalize(pos[1] + 9, &e)))
-		r = push_layout(pos[0] + 4, ref, verify, &e);
+		r = push_layout(pos[0] + 4, ref, verify, NULL, &e);
 	else if (startswith(pos[0], "docker://") && (ref = ref_normalize(pos[0] + 9, &e)))
 		r = pull_layout(ref, pos[1] + 4, verify, &e);
 	free(ref);

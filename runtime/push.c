@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "progress.h"
 #include "push.h"
 #include "regconf.h"
 #include "registry.h"
@@ -28,7 +30,24 @@ struct push {
 	const char *repo;
 	char *scope;
 	char *from; /* another repository of the same registry holding the image */
+	const struct push_say *say;
 };
+
+/* One line of the push: a progress line of the step, or plain on out. */
+__attribute__((format(printf, 3, 4))) static void push_say(const struct push *p, FILE *out,
+							   const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (p->say && p->say->key)
+		progress_line(p->say->rt, p->say->key, "%s", text);
+	else
+		fprintf(out, "%s\n", text);
+}
 
 /* 1 when the registry has the blob, 0 when not, -1 on error. */
 static int push_has(struct push *p, const char *digest, struct error *e)
@@ -173,10 +192,10 @@ static int push_blob(struct push *p, json_t *desc, struct error *e)
 		has = u < 0 ? -1 : u == 1 ? 2 : 0;
 	}
 	if (has >= 0)
-		fprintf(stderr, "%.12s: %s\n", digest + 7,
-			has == 1   ? "already exists"
-			: has == 2 ? "mounted"
-				   : "pushed");
+		push_say(p, stderr, "%.12s: %s", digest + 7,
+			 has == 1   ? "already exists"
+			 : has == 2 ? "mounted"
+				    : "pushed");
 	return has < 0 ? error_wrap(e, "blob %s", digest) : 0;
 }
 
@@ -268,9 +287,9 @@ static char *push_from(const char *image, const char *dest_name)
 
 /* Pushes manifest (in blobs_dir/blobs/sha256: the store or a layout) as dest. */
 static int push_run(const char *blobs_dir, const char *manifest, const char *from, const char *dest,
-		    int tls_verify, struct error *e)
+		    int tls_verify, const struct push_say *say, struct error *e)
 {
-	struct push p = {.store = blobs_dir};
+	struct push p = {.store = blobs_dir, .say = say};
 	struct regconf_list eps;
 	char *name, *ref;
 	int r = -1;
@@ -283,8 +302,10 @@ static int push_run(const char *blobs_dir, const char *manifest, const char *fro
 		p.scope = xasprintf("repository:%s:pull,push", p.repo);
 		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0)
 			r = push_all(&p, manifest, ref, e);
-		if (r == 0)
-			printf("Pushed %s\nDigest: %s\n", dest, manifest);
+		if (r == 0) {
+			push_say(&p, stdout, "Pushed %s", dest);
+			push_say(&p, stdout, "Digest: %s", manifest);
+		}
 		reg_close(&p.reg);
 		free(p.scope);
 		regconf_free(&eps);
@@ -295,7 +316,8 @@ static int push_run(const char *blobs_dir, const char *manifest, const char *fro
 	return r < 0 ? error_wrap(e, "push %s", dest) : 0;
 }
 
-int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e)
+int push_layout(const char *dir, const char *dest, int tls_verify, const struct push_say *say,
+		struct error *e)
 {
 	char *ip = path_join(dir, "index.json");
 	json_t *idx = json_load_file(ip, 0, NULL), *ms = json_object_get(idx, "manifests");
@@ -305,21 +327,21 @@ int push_layout(const char *dir, const char *dest, int tls_verify, struct error 
 	if (json_array_size(ms) != 1 || !d || !startswith(d, "sha256:") || !blob_is_hex(d + 7))
 		r = error_set(e, 0, "%s: want an index.json naming one manifest", ip);
 	else
-		r = push_run(dir, d, NULL, dest, tls_verify, e);
+		r = push_run(dir, d, NULL, dest, tls_verify, say, e);
 	json_decref(idx);
 	free(ip);
 	return r;
 }
 
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
-	       struct error *e)
+	       const struct push_say *say, struct error *e)
 {
 	struct store_image img;
 	int r;
 
 	if (store_lookup(store, image, NULL, &img, e) < 0)
 		return -1;
-	r = push_run(store, img.manifest, image, dest, tls_verify, e);
+	r = push_run(store, img.manifest, image, dest, tls_verify, say, e);
 	store_image_free(&img);
 	return r;
 }

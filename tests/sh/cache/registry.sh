@@ -67,6 +67,16 @@ is "$?:$(ran "$A")" "0:0" "machine A exports again (mode=min, buildx's short ref
 is "$(grep -c ': already exists$' "$A/log")" 2 \
 	"  the 2 layers the registry holds are skipped (HEAD)"
 is "$(grep -c ': pushed$' "$A/log")" 1 "  only the new cache config is pushed"
+# the push's lines are progress lines of the export step, as BuildKit
+# prints its export under the step's number (none bare on the log)
+xk=$(sed -n 's/^#\([0-9a-f]\{8\}\) exporting cache to .*/\1/p' "$A/log" | head -1)
+mdig=$(reg_manifest cache/app min | sha256sum | cut -c1-64)
+is "$(grep -E '(already exists|pushed|Pushed|Digest)' "$A/log" | sed "s/ [0-9a-f]\{12\}: / DIGEST12: /")" \
+	"#$xk DIGEST12: already exists
+#$xk DIGEST12: already exists
+#$xk DIGEST12: pushed
+#$xk Pushed $REG/cache/app:min
+#$xk Digest: sha256:$mdig" "  the push lines are the export step's progress lines"
 is "$(reg_config cache/app min | jq '.records | length')" 4 \
 	"mode=min: a record per step of the image's chain (4)"
 is "$(reg_manifest cache/app min | jq '.layers | length')" 2 "  and its 2 layer blobs"
