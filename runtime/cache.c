@@ -203,8 +203,8 @@ static json_t *cache_sources(void)
 }
 
 /* A source as cache_try_src takes it: a local layout (dir absolute), or
- * a registry ref whose manifest and config its cache-import step put in
- * STATE/KEY/. 0 when src is neither (ignored). */
+ * a registry ref whose manifest and config are imported (once per make
+ * run) into STATE/KEY/. 0 when src is neither (ignored). */
 static int cache_source(const struct rt *rt, json_t *src, struct cache_src *out)
 {
 	const char *type = json_string_value(json_object_get(src, "type"));
@@ -215,8 +215,10 @@ static int cache_source(const struct rt *rt, json_t *src, struct cache_src *out)
 	memset(out, 0, sizeof(*out));
 	if (type && strcmp(type, "local") == 0 && dir && dir[0] == '/')
 		out->dir = xstrdup(dir);
-	else if (type && strcmp(type, "registry") == 0 && ref && key && rt_key_valid(key))
+	else if (type && strcmp(type, "registry") == 0 && ref && key && rt_key_valid(key)) {
+		cache_reg_import(rt, key, ref);
 		out->dir = rt_path(rt, key, NULL), out->ref = ref;
+	}
 	return out->dir != NULL;
 }
 

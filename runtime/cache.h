@@ -62,10 +62,10 @@ char *cache_read_blob(const char *dir, const char *digest, size_t *len, struct e
 json_t *cache_load_config(const char *dir, struct error *e);
 
 /* cachereg.c: --cache-from/--cache-to type=registry. */
-/* The cache-import op: ref's manifest and cache config into STATE/KEY/
- * (a missing or broken cache is a warning: STATE/KEY/index.json is then
- * removed and the steps run). */
-int op_cache_import(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* ref's manifest and cache config into STATE/KEY/, once per make run
+ * ($DF2MAKE_CACHE_RUN); a missing or broken cache is a warning
+ * (STATE/KEY/index.json is then removed and the steps run). */
+void cache_reg_import(const struct rt *rt, const char *key, const char *ref);
 /* Fetches the layer blob l from the registry ref into the store
  * (verified while streaming), progress under the step key. */
 int cache_reg_fetch(const struct rt *rt, const char *key, const char *ref,

@@ -30,19 +30,10 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},
-    {"base", op_base},
-    {"cache-export", op_cache_export},
-    {"cache-import", op_cache_import},
-    {"copy", op_copy},
-    {"fetch", op_fetch},
-    {"layer", op_layer},
-    {"metadata", op_metadata},
-    {"pack", op_pack},
-    {"publish", op_publish},
-    {"resolve", op_resolve},
-    {"run", op_run},
-    {"sum", op_sum},
+    {"add", op_copy},	       {"base", op_base},   {"cache-export", op_cache_export},
+    {"copy", op_copy},	       {"fetch", op_fetch}, {"layer", op_layer},
+    {"metadata", op_metadata}, {"pack", op_pack},   {"publish", op_publish},
+    {"resolve", op_resolve},   {"run", op_run},	    {"sum", op_sum},
     {"workdir", op_workdir},
 };
 
@@ -78,9 +69,8 @@ static void usage(FILE *f)
 		"\n"
 		"steps (called by build.mk; see docs/internals.md):\n"
 		"  "
-		"base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|cache-"
-		"export|\n"
-		"  cache-import KEY SPEC-JSON\n");
+		"base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|\n"
+		"  cache-export KEY SPEC-JSON\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
