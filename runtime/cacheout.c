@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "progress.h"
 #include "push.h"
 #include "rt.h"
 #include "sha256.h"
@@ -27,8 +28,8 @@ struct cache_out {
 
 static void cacheout_warn(const char *key, const char *what)
 {
-	fprintf(stderr, "df2make-runtime: warning: cache export: step %.8s: %s: not exported\n",
-		key, what);
+	progress_note("df2make-runtime: warning: cache export: step %.8s: %s: not exported", key,
+		      what);
 }
 
 /* Copies a layer blob into dest (unless there) and lists it once. */
@@ -182,6 +183,8 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	if (ref && !(o.dest = own = cacheout_own_dir(rt, key, e)))
 		return error_wrap(e, "cache export to %s", ref);
 	o.link = ref != NULL;
+	/* the step opens first: the push's lines are its progress lines */
+	rt_progress(rt, key, spec, "to %s", ref ? ref : o.dest);
 	o.params = cache_layer_params(spec);
 	o.records = json_object();
 	o.layers = json_array();
@@ -195,8 +198,8 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	if (r == 0 && ref) /* blobs the registry has are skipped (HEAD) */
 		r = push_layout(o.dest, ref, 1, &(struct push_say){rt, key}, e);
 	if (r == 0)
-		rt_progress(rt, key, spec, "to %s: %zu steps, %zu layers", ref ? ref : o.dest,
-			    json_object_size(o.records), json_array_size(o.layers));
+		progress_line(rt, key, "%zu steps, %zu layers", json_object_size(o.records),
+			      json_array_size(o.layers));
 	if (r == 0)
 		r = rt_stamp(rt, key, e);
 	json_decref(o.params);

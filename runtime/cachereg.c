@@ -24,7 +24,7 @@
  * has none yet): so do we, and the steps then find no index.json. */
 static void cachereg_ignore(const char *ref, const char *idx, const struct error *w)
 {
-	fprintf(stderr, "df2make-runtime: warning: --cache-from %s ignored: %s\n", ref, w->msg);
+	progress_note("df2make-runtime: warning: --cache-from %s ignored: %s", ref, w->msg);
 	unlink(idx);
 }
 

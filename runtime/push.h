@@ -8,9 +8,10 @@
 struct error;
 struct rt;
 
-/* Where a push reports: with key set, "#KEY8 ..." progress lines of that
- * step (an export or a --push under make -j); NULL or no key: "DIGEST12:
- * pushed" on stderr and "Pushed REF" on stdout, as the commands print. */
+/* Where a push reports: with key set, "#N ..." progress lines of that step
+ * (an export or a --push under make -j); NULL: plain lines ("DIGEST12:
+ * pushed" on stderr, "Pushed REF" on stdout, a view on a terminal), as
+ * the commands print. */
 struct push_say {
 	const struct rt *rt;
 	const char *key;
@@ -22,10 +23,19 @@ struct push_say {
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
 	       const struct push_say *say, struct error *e);
 
+/* Pushes the store's blob digest, a manifest or an index (then each
+ * manifest it names first, under its digest), as dest. */
+int push_digest(const char *store, const char *digest, const char *dest, int tls_verify,
+		const struct push_say *say, struct error *e);
+
 /* Pushes the one manifest (or index) DIR/index.json names, from an OCI
  * layout directory, as dest: the generic "layout -> registry" copy (any
  * artifact, e.g. a build cache; nothing goes through the store). */
 int push_layout(const char *dir, const char *dest, int tls_verify, const struct push_say *say,
 		struct error *e);
+/* push_layout keeping the blob record (blobloc.h) of store: blobs known to
+ * be in another repository of the registry are mounted from it. */
+int push_layout_rec(const char *dir, const char *store, const char *dest, int tls_verify,
+		    struct error *e);
 
 #endif
