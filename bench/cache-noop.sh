@@ -33,7 +33,8 @@ REG_ACCESSLOG=1 registry_start >/dev/null || skip_all "registry did not start"
 mkdir -p "$T/root/bin" "$T/ctx/src"
 cp "$BB" "$T/root/bin/busybox"
 for c in sh cat od; do ln -s busybox "$T/root/bin/$c"; done
-tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 -C "$T/root" -cf "$T/base.tar" .
+tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
+	-C "$T/root" -cf "$T/base.tar" .
 echo alpha >"$T/ctx/src/a.txt"
 cat >"$T/ctx/Dockerfile" <<'DF'
 FROM busybox AS build
@@ -54,7 +55,13 @@ machine "$T/A" --cache-to "type=registry,ref=$REG/cache/noop:1,mode=max"
 machine "$T/B" --cache-from "$REG/cache/noop:1"
 "$DF" --store "$T/B/store" --state "$T/B/state" -o "$T/B/image.tar" "$T/ctx" >"$T/B/plain.mk"
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || echo "failed: $*" >&2; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
+ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >/dev/null 2>&1 || echo "failed: $*" >&2
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 noop() { # NAME MAKEFILE
 	local n0 i

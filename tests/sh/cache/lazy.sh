@@ -11,7 +11,8 @@
 . "$SRCDIR/tests/lib/registry.sh"
 need curl python3
 export SOURCE_DATE_EPOCH=1700000000
-export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
+export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker
+export XDG_RUNTIME_DIR=
 
 # mkctx DIR FINAL: the context; FINAL is the final stage after its FROM.
 mkctx() {
@@ -24,7 +25,9 @@ mkctx() {
 FROM busybox AS build
 COPY toolchain /usr/local/go
 COPY src /src
-RUN mkdir -p /root/.cache /out && cat /usr/local/go/compile /src/main.go >/root/.cache/objs && head -c 30000 /root/.cache/objs >/out/app && od -An -N16 -tx1 /dev/urandom >>/out/app
+RUN mkdir -p /root/.cache /out && \
+	cat /usr/local/go/compile /src/main.go >/root/.cache/objs && \
+	head -c 30000 /root/.cache/objs >/out/app && od -An -N16 -tx1 /dev/urandom >>/out/app
 FROM busybox
 DF
 		printf '%s\n' "$2"
@@ -64,7 +67,8 @@ ref=$(digest "$A")
 man=$(reg_manifest cache/go max)
 cfg=$(jq -r .config.digest <<<"$man")
 whole=$(jq '[.layers[].size] | add' <<<"$man")
-is "$(jq '.layers | length' <<<"$man")" 5 "  the cache holds 5 layers (3 of the builder, 2 of the image)"
+is "$(jq '.layers | length' <<<"$man")" 5 \
+	"  the cache holds 5 layers (3 of the builder, 2 of the image)"
 base=$(layers "$A" | head -1)
 
 # Machine B: the result's layers only.
@@ -118,7 +122,8 @@ mark
 build "$B" "$T/b/ctx" --cache-from "$REG/cache/go:max" \
 	--cache-to "type=local,dest=$T/bexport,mode=max"
 is "$rc:$(ran "$B")" "0:0" "B exports its cache (mode=max) without running a step"
-is "$(fetched | cut -d' ' -f1)" "$(jq -r '.layers[].digest' <<<"$man" | grep -vxF "$(layers "$B")" | sort)" \
+builder=$(jq -r '.layers[].digest' <<<"$man" | grep -vxF "$(layers "$B")" | sort)
+is "$(fetched | cut -d' ' -f1)" "$builder" \
 	"  it fetched the 3 builder layers it had not, once each"
 is "$(jq -r '.layers[].digest' "$(layout_man "$T/bexport")" | sort)" \
 	"$(jq -r '.layers[].digest' <<<"$man" | sort)" "  the export holds A's 5 layers"
