@@ -462,9 +462,17 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 static char *emit_input(const char *context, const char *rel)
 {
 	struct buf b = {0};
-	char *abs = strcmp(rel, ".") == 0 ? xstrdup(context) : path_join(context, rel);
+	char *abs = strcmp(rel, ".") == 0 ? xstrdup(context)
+		    : rel[0] == '/'	  ? xstrdup(rel) /* a named directory context's */
+					  : path_join(context, rel);
 	size_t n = strlen(context);
 
+	if (rel[0] == '/') {
+		mk_name_ancestor(abs);
+		mk_name(&b, abs);
+		free(abs);
+		return buf_steal(&b);
+	}
 	mk_name_ancestor(abs);
 	buf_adds(&b, "$(CONTEXT)");
 	if (strlen(abs) > n && abs[n] == '/') {

@@ -3,7 +3,7 @@
 # (compiler/outline.c), --version's library versions, shell completion.
 compiler_libback_a_SOURCES += compiler/bflags.c compiler/bflags.h \
 	compiler/bfemit.c compiler/bfemit.h compiler/outline.c compiler/outline.h \
-	compiler/version.c compiler/version.h
+	compiler/version.c compiler/version.h compiler/nctx.c compiler/nctx.h
 runtime_librtimage_a_SOURCES += runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfmt.h \
 	runtime/squash.c runtime/squash.h
 runtime_librtcore_a_SOURCES += runtime/rtversion.c runtime/rtversion.h

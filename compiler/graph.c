@@ -13,6 +13,7 @@
 #include "ignore.h"
 #include "instr.h"
 #include "key.h"
+#include "nctx.h"
 #include "platform.h"
 #include "ref.h"
 #include "sha256.h"
@@ -192,9 +193,15 @@ static int graph_named_context(struct graph *g, struct stage *s)
 	const char *ref = s->name ? bflags_context_image(&g->cli->bf, s->name) : NULL;
 	int own = ref != NULL;
 
+	/* NAME=DIR: the stage is the directory, or FROM names it; either
+	 * is refused if the target needs the stage (graph_reach) */
+	if (!ref && s->name && (s->ctxdir = bflags_context_dir(&g->cli->bf, s->name, NULL)))
+		return s->ninstrs = 0, 1;
 	for (int i = 0; !ref && i < s->index; i++)
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0)
 			return 0;
+	if (!ref && (s->ctxdir = bflags_context_dir(&g->cli->bf, s->image, NULL)))
+		return 1;
 	if (!ref && !(ref = bflags_context_image(&g->cli->bf, s->image)))
 		return 0;
 	free(s->image);
@@ -268,7 +275,7 @@ static int graph_instr_deps(struct graph *g, struct stage *s, const struct instr
 		if (strchr(in->from, '$'))
 			return diag_error(g->dg, &in->loc,
 					  "--from does not support variables: \"%s\"", in->from);
-		if ((d = graph_stage_ref(g, in->from)))
+		if ((d = graph_stage_ref(g, in->from)) && !nctx_dir_of(g, in->from))
 			graph_add_dep(s, d, in, in->from);
 	}
 	for (size_t i = 0; in->kind == I_RUN && i < in->nmounts; i++) {
@@ -278,7 +285,7 @@ static int graph_instr_deps(struct graph *g, struct stage *s, const struct instr
 		if (strchr(from, '$'))
 			return diag_error(g->dg, &in->mounts[i].loc,
 					  "--mount from does not support variables: \"%s\"", from);
-		if ((d = graph_stage_ref(g, from)))
+		if ((d = graph_stage_ref(g, from)) && !nctx_dir_of(g, from))
 			graph_add_dep(s, d, in, from);
 	}
 	return 0;
@@ -606,14 +613,31 @@ static int graph_reach_images(struct graph *g, struct stage *s)
 	for (size_t i = 0; i < s->ninstrs; i++) {
 		const struct instr *in = s->instrs[i];
 		if ((in->kind == I_COPY || in->kind == I_ADD) && in->from &&
-		    !graph_stage_ref(g, in->from) && graph_note_image(g, in->from, in) < 0)
+		    !graph_stage_ref(g, in->from) && !nctx_dir_of(g, in->from) &&
+		    graph_note_image(g, in->from, in) < 0)
 			return -1;
 		for (size_t j = 0; in->kind == I_RUN && j < in->nmounts; j++)
 			if (in->mounts[j].from && !graph_stage_ref(g, in->mounts[j].from) &&
+			    !nctx_dir_of(g, in->mounts[j].from) &&
 			    graph_note_image(g, in->mounts[j].from, in) < 0)
 				return -1;
 	}
 	return 0;
+}
+
+/* A needed stage that is a directory context, or FROM one: BuildKit
+ * makes the directory its root filesystem (an empty config); df2make
+ * does not yet, and says so rather than building something else. */
+static int graph_dir_base(struct graph *g, const struct stage *s)
+{
+	const char *n =
+	    s->name && bflags_context_dir(&g->cli->bf, s->name, NULL) ? s->name : s->image;
+
+	return diag_error(g->dg, &s->from->loc,
+			  "the build context %s is a directory (--build-context %s=DIR): df2make "
+			  "cannot use it as a base image yet, only COPY --from=%s and RUN --mount "
+			  "from=%s read it",
+			  n, n, n, n);
 }
 
 /* Marks what the target needs; resolves base images on the way. */
@@ -622,6 +646,8 @@ static int graph_reach(struct graph *g, struct stage *s)
 	if (s->flags & FLAG_REACH)
 		return 0;
 	s->flags |= FLAG_REACH;
+	if (s->ctxdir)
+		return graph_dir_base(g, s);
 	if (s->base ? graph_reach(g, s->base) : graph_resolve_image(g, s))
 		return -1;
 	if (graph_triggers(g, s) < 0 || graph_reach_images(g, s) < 0)
@@ -891,6 +917,7 @@ void graph_free(struct graph *g)
 	ignore_free(g->ignore);
 	free(g->ignore_path);
 	step_free_graph(g);
+	nctx_free_all(g);
 	strlist_free(&g->refs);
 	strlist_free(&g->missing);
 	strlist_free(&g->pulls);
