@@ -625,19 +625,27 @@ static int graph_reach_images(struct graph *g, struct stage *s)
 	return 0;
 }
 
-/* A needed stage that is a directory context, or FROM one: BuildKit
- * makes the directory its root filesystem (an empty config); df2make
- * does not yet, and says so rather than building something else. */
-static int graph_dir_base(struct graph *g, const struct stage *s)
-{
-	const char *n =
-	    s->name && bflags_context_dir(&g->cli->bf, s->name, NULL) ? s->name : s->image;
+static void graph_prepend(struct stage *s, const struct instr **tr, size_t n);
 
-	return diag_error(g->dg, &s->from->loc,
-			  "the build context %s is a directory (--build-context %s=DIR): df2make "
-			  "cannot use it as a base image yet, only COPY --from=%s and RUN --mount "
-			  "from=%s read it",
-			  n, n, n, n);
+/* A needed stage that is a directory context, or FROM one: as BuildKit,
+ * the directory is its root filesystem under an empty config (FROM
+ * scratch's). Made as a first instruction `COPY --from=NAME / /`, owned
+ * by the stage like an image's ONBUILD triggers. */
+static int graph_dir_base(struct graph *g, struct stage *s)
+{
+	const char *n = s->name && bflags_context_dir(&g->cli->bf, s->name, NULL) ? s->name
+										    : s->image;
+	char *text = xasprintf("COPY --from=%s / /", n);
+	const struct instr *in =
+	    instr_parse_trigger(text, &s->from->loc, g->df->escape, &g->arena, g->dg);
+
+	free(text);
+	if (!in)
+		return -1;
+	free(s->image);
+	s->image = xstrdup("scratch");
+	graph_prepend(s, &in, 1);
+	return 0;
 }
 
 /* Marks what the target needs; resolves base images on the way. */
@@ -646,8 +654,8 @@ static int graph_reach(struct graph *g, struct stage *s)
 	if (s->flags & FLAG_REACH)
 		return 0;
 	s->flags |= FLAG_REACH;
-	if (s->ctxdir)
-		return graph_dir_base(g, s);
+	if (s->ctxdir && graph_dir_base(g, s) < 0)
+		return -1;
 	if (s->base ? graph_reach(g, s->base) : graph_resolve_image(g, s))
 		return -1;
 	if (graph_triggers(g, s) < 0 || graph_reach_images(g, s) < 0)

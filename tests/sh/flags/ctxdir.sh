@@ -6,8 +6,9 @@
 # COPY is never looked at). The files DIR gives are make prerequisites: a
 # no-op make stays one, an edit reruns exactly the steps reading the file,
 # an ignored file reruns nothing. Keys do not hold DIR's path, and keep two
-# contexts apart. FROM NAME is refused by name (BuildKit takes DIR as the
-# root filesystem), as are a missing DIR, a file, and binds from two contexts.
+# contexts apart. FROM NAME makes DIR the stage's root filesystem (an empty
+# config, as BuildKit). A missing DIR, a file and binds from two contexts
+# in one RUN are refused by name.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/lib/images.sh"
 need make python3
@@ -60,15 +61,18 @@ bad() { # WANT WHAT ARGS...
 	"$DF2MAKE" --state "$S" "$@" >"$T/o" 2>"$T/err"
 	is "$?:$(wc -c <"$T/o"):$(grep -E 'error|^df2make:' "$T/err")" "1:0:$want" "$what"
 }
-printf 'FROM lib\nRUN true\n' >"$T/main/Dockerfile"
-bad "$T/main/Dockerfile:1:1: error: the build context lib is a directory (--build-context lib=DIR): df2make cannot use it as a base image yet, only COPY --from=lib and RUN --mount from=lib read it" \
-	"FROM NAME of a directory: refused by name" --build-context lib="$T/lib" "$T/main"
-printf 'FROM scratch AS lib\nFROM lib\n' >"$T/main/Dockerfile"
-bad "$T/main/Dockerfile:1:1: error: the build context lib is a directory (--build-context lib=DIR): df2make cannot use it as a base image yet, only COPY --from=lib and RUN --mount from=lib read it" \
-	"a stage replaced by a directory, used as a base: refused" --build-context lib="$T/lib" "$T/main"
-printf 'FROM scratch AS lib\nFROM busybox\nCOPY --from=lib a.txt /\n' >"$T/main/Dockerfile"
-"$DF2MAKE" --state "$S" --build-context lib="$T/lib" "$T/main" >/dev/null 2>"$T/err"
-is "$?" 0 "... but an unused one is fine (only what the target needs is checked)"
+# FROM NAME: the directory is the stage's root filesystem (BuildKit)
+mkdir -p "$T/from"
+printf 'FROM lib\nCOPY --from=lib a.txt /again\n' >"$T/from/Dockerfile"
+"$DF2MAKE" --state "$T/state2" --build-context lib="$T/lib" "$T/from" >"$T/from.mk" 2>"$T/err"
+is "$?:$(grep -o '"title":"[^"]*"' "$T/from.mk" | uniq | paste -sd' ')" \
+	'0:"title":"[stage-0 1/3] FROM scratch" "title":"[stage-0 2/3] COPY --from=lib / /" "title":"[stage-0 3/3] COPY --from=lib a.txt /again" "title":"exporting to image"' \
+	"FROM NAME of a directory: scratch and a copy of DIR"
+printf 'FROM scratch AS lib\nRUN false\nFROM lib\nCOPY --from=lib sub /s2\n' >"$T/main/Dockerfile"
+"$DF2MAKE" --state "$T/state2" --build-context lib="$T/lib" "$T/main" 2>"$T/err" >"$T/o"
+is "$?:$(grep -o '"title":"[^"]*"' "$T/o" | uniq | head -2 | paste -sd' ')" \
+	'0:"title":"[lib 1/2] FROM scratch" "title":"[lib 2/2] COPY --from=lib / /"' \
+	"a stage replaced by a directory, used as a base: the directory, not its RUN"
 bad "df2make: --build-context x=$T/nope: failed to get build context x: stat $T/nope: No such file or directory" \
 	"a missing DIR" --build-context x="$T/nope" "$T/ctx"
 bad "df2make: --build-context x=$T/lib/a.txt: $T/lib/a.txt is not a directory" \
@@ -90,15 +94,15 @@ compile --build-context lib=../lib "$T/ctx"
 build() { make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1; }
 build
 is "$?" 0 "make builds it"
-files() {
-	python3 - image.tar <<'PY'
+files() { # [SKIP]: the files of the image's layers after the first SKIP (1)
+	python3 - image.tar "${1:-1}" <<'PY'
 import json, sys, tarfile
 t = tarfile.open(sys.argv[1]); m = json.load(t.extractfile("manifest.json"))[0]
-for l in m["Layers"][1:]:
+for l in m["Layers"][int(sys.argv[2]):]:
     lt = tarfile.open(fileobj=t.extractfile(l))
     for e in lt.getmembers():
         d = lt.extractfile(e).read().decode().split() if e.isfile() else ["-"]
-        print(e.name.lstrip("./"), "%d:%d" % (e.uid, e.gid), ",".join(d))
+        print(e.name[2:] if e.name.startswith("./") else e.name, "%d:%d" % (e.uid, e.gid), ",".join(d))
 PY
 }
 is "$(files | LC_ALL=C sort | paste -sd' ')" \
@@ -122,4 +126,12 @@ touch "$T/lib/a.txt"
 build
 is "$?:$(ran)" "0:" "a touch without a change reruns no step (the sum is the same)"
 is "$(files | grep -E '^(run-out|sub/b.txt)' | paste -sd' ')" "run-out 0:0 other2 sub/b.txt 0:0 bee2" "the image has the edits"
+make -f "$T/from.mk" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
+is "$?" 0 "make builds FROM NAME"
+is "$(files 0 | LC_ALL=C sort | paste -sd' ')" \
+	".dockerignore 0:0 ign.txt,run/ign.txt a.txt 0:0 hello again 0:0 hello run 0:0 - run/other.txt 0:0 other2 sub 0:0 - sub/b.txt 0:0 bee2" \
+	"... its image: DIR's files but the ignored ones (0:0), then the COPY"
+is "$(python3 -c 'import json,sys,tarfile; t=tarfile.open("image.tar"); m=json.load(t.extractfile("manifest.json"))[0]; print(json.dumps(json.load(t.extractfile(m["Config"]))["config"], sort_keys=True))')" \
+	'{"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "WorkingDir": "/"}' \
+	"... with scratch's config (BuildKit's emptyImage)"
 done_testing
