@@ -83,6 +83,21 @@ bad "$T/main/Dockerfile:2:32: error: a RUN can bind-mount from one build context
 printf 'FROM scratch\nCOPY --from=lib ign.txt /\n' >"$T/main/Dockerfile"
 bad "$T/main/Dockerfile:2:1: error: build context lib: source \"ign.txt\": not found in the build context" \
 	"a file DIR/.dockerignore excludes is not there" --build-context lib="$T/lib" "$T/main"
+ln -s /etc/passwd "$T/lib/pw"
+printf 'FROM scratch\nCOPY --from=lib pw /\n' >"$T/main/Dockerfile"
+bad "$T/main/Dockerfile:2:1: error: build context lib: source \"pw\" points outside the build context" \
+	"a symlink leaving DIR: refused as for the context" --build-context lib="$T/lib" "$T/main"
+rm "$T/lib/pw"
+printf 'FROM busybox\nRUN --mount=type=cache,from=lib,source=sub,target=/c true\n' >"$T/main/Dockerfile"
+like "$("$DF2MAKE" --state "$S" --build-context lib="$T/lib" "$T/main" 2>/dev/null | grep -o '"type":"cache"[^}]*}')" \
+	"\"from\":\\{\"context\":\"$T/lib\",\"ignore\":\"$T/lib/.dockerignore\",\"named_context\":\"lib\"\\}" \
+	"a cache mount's from=NAME seeds from DIR"
+printf 'FROM scratch\nCOPY a.txt /\n' >"$T/main/Dockerfile"
+echo a >"$T/main/a.txt"
+is "$("$DF2MAKE" --state "$S" --build-context scratch="$T/lib" --build-context context="$T/lib" "$T/main" |
+	grep -o '"title":"[^"]*"' | uniq | head -2 | paste -sd' ')" \
+	'"title":"[stage-0 1/2] FROM scratch" "title":"[stage-0 2/2] COPY a.txt /"' \
+	"the names scratch and context are never looked up (BuildKit)"
 
 if [ "$(id -u)" != 0 ]; then
 	skip "builds" "needs root (overlay mounts)"
