@@ -14,6 +14,7 @@
 #include "entitle.h"
 #include "error.h"
 #include "fsutil.h"
+#include "nctx.h"
 #include "ref.h"
 #include "spec.h"
 #include "util.h"
@@ -157,10 +158,10 @@ static void bf_build_context(struct bflags *b, const char *arg)
 	if (!eq || eq == arg || !eq[1])
 		fatal("--build-context: want NAME=DIR or NAME=docker-image://REF, not '%s'", arg);
 	src = eq + 1;
-	if (!startswith(src, "docker-image://") &&
+	if (!startswith(src, "docker-image://") && !startswith(src, "oci-layout://") &&
 	    (strstr(src, "://") || startswith(src, "git@") || startswith(src, "github.com/")))
-		fatal("--build-context %s: only a directory or docker-image://REF is supported yet "
-		      "(not oci-layout:// or a URL)",
+		fatal("--build-context %s: only a directory, docker-image://REF or "
+		      "oci-layout://DIR is supported yet (not a URL)",
 		      arg);
 	name = xstrndup(arg, (size_t)(eq - arg));
 	if (!(key = ref_normalize(name, &e)))
@@ -173,7 +174,14 @@ static void bf_build_context(struct bflags *b, const char *arg)
 		free(norm);
 		strlist_add(&b->ctx_refs, ref);
 		strlist_add(&b->ctx_dirs, "");
+		strlist_add(&b->ctx_layouts, "");
+	} else if (startswith(src, "oci-layout://")) {
+		char *dir;
+		strlist_take(&b->ctx_refs, nctx_layout(arg, src, &dir));
+		strlist_add(&b->ctx_dirs, "");
+		strlist_take(&b->ctx_layouts, dir);
 	} else {
+		strlist_add(&b->ctx_layouts, "");
 		strlist_add(&b->ctx_refs, "");
 		strlist_take(&b->ctx_dirs, bf_context_dir(arg, name, src));
 	}
@@ -206,6 +214,20 @@ const char *bflags_context_image(const struct bflags *b, const char *name)
 	long i = bf_context_find(b, name);
 
 	return i >= 0 && *b->ctx_refs.v[i] ? b->ctx_refs.v[i] : NULL;
+}
+
+const char *bflags_context_layout(const struct bflags *b, const char *image)
+{
+	struct error e = {0};
+	const char *found = NULL;
+
+	for (size_t i = 0; i < b->ctx_layouts.n; i++) {
+		char *n = *b->ctx_layouts.v[i] ? ref_normalize(b->ctx_refs.v[i], &e) : NULL;
+		if (n && strcmp(n, image) == 0)
+			found = b->ctx_layouts.v[i];
+		free(n);
+	}
+	return found;
 }
 
 const char *bflags_context_dir(const struct bflags *b, const char *name, const char **cname)
@@ -369,6 +391,7 @@ void bflags_free(struct bflags *b)
 	strlist_free(&b->ctx_keys);
 	strlist_free(&b->ctx_refs);
 	strlist_free(&b->ctx_dirs);
+	strlist_free(&b->ctx_layouts);
 	strlist_free(&b->ctx_names);
 	strlist_free(&b->no_cache_stages);
 	free(b->iidfile);

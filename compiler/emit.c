@@ -358,6 +358,13 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	/* an oci-layout:// context: a new image there is a new name */
+	for (size_t i = 0; i < c->bf.ctx_layouts.n; i++)
+		if (*c->bf.ctx_layouts.v[i]) {
+			char *ix = path_join(c->bf.ctx_layouts.v[i], "index.json");
+			emit_prereq(&in, ix);
+			free(ix);
+		}
 	char *cmd = emit_command(c);
 	/* a --build-arg value may hold a newline (a certificate, say) */
 	if (strstr(cmd, "$$" MK_NL_VAR))
@@ -856,8 +863,11 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		struct evars ev = {0};
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
-		char key[33], *title = xasprintf("[internal] pull %s", g->pulls.v[i]);
-		char plat[PLATFORM_MAX];
+		/* an oci-layout:// context is loaded from its directory instead */
+		const char *layout = bflags_context_layout(&g->cli->bf, g->pulls.v[i]);
+		char key[33], plat[PLATFORM_MAX];
+		char *title = layout ? xasprintf("[internal] load oci-layout://%s", layout)
+				     : xasprintf("[internal] pull %s", g->pulls.v[i]);
 
 		platform_format(&g->tplat, plat);
 		graph_pull_key(g, g->pulls.v[i], key);
@@ -870,6 +880,8 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		sv_set_str(sp, o, "loc", g->pull_locs.v[i]);
 		sv_set_str(sp, o, "image", g->pulls.v[i]);
 		sv_set_str(sp, o, "platform", plat);
+		if (layout)
+			sv_set_str(sp, o, "layout", layout);
 		sv_set(o, "always", sv_bool(sp, g->cli->pull));
 		ev_take(&ev, "TITLE", emit_with(mk_comment, title));
 		ev_set(&ev, "KEY", key);

@@ -464,6 +464,14 @@ int graph_pull_key(const struct graph *g, const char *image, char key[33])
 	return 1;
 }
 
+/* How build.mk gets a missing image: from an oci-layout:// context's
+ * directory, else from its registry. */
+static const char *graph_gets(const struct graph *g, const char *name)
+{
+	return bflags_context_layout(&g->cli->bf, name) ? "loads it from its OCI layout"
+							: "pulls it";
+}
+
 /* Resolves a stage's base image in the store, like BuildKit's "load
  * metadata for", but only for stages the target needs. */
 static int graph_resolve_image(struct graph *g, struct stage *s)
@@ -484,9 +492,8 @@ static int graph_resolve_image(struct graph *g, struct stage *s)
 		if (e.code != ENOENT)
 			return diag_error(g->dg, &s->from->loc, "base image %s: %s", name, e.msg);
 		if (!graph_outline(g))
-			loc_warn(&s->from->loc,
-				 "image %s is not in the store %s: build.mk pulls it", name,
-				 g->cli->store);
+			loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk %s",
+				 name, g->cli->store, graph_gets(g, name));
 		graph_want_pull(g, name, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		if (!platform_is_host(&s->plat))
@@ -598,8 +605,8 @@ static int graph_note_image(struct graph *g, const char *ref, const struct instr
 		r = diag_error(g->dg, &in->loc, "image %s: %s", name, e.msg);
 	} else {
 		if (!graph_outline(g))
-			loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it",
-				 name, g->cli->store);
+			loc_warn(&in->loc, "image %s is not in the store %s: build.mk %s", name,
+				 g->cli->store, graph_gets(g, name));
 		graph_want_pull(g, name, 1, in);
 		strlist_take(&g->missing, path);
 	}
@@ -633,8 +640,8 @@ static void graph_prepend(struct stage *s, const struct instr **tr, size_t n);
  * by the stage like an image's ONBUILD triggers. */
 static int graph_dir_base(struct graph *g, struct stage *s)
 {
-	const char *n = s->name && bflags_context_dir(&g->cli->bf, s->name, NULL) ? s->name
-										    : s->image;
+	const char *n =
+	    s->name && bflags_context_dir(&g->cli->bf, s->name, NULL) ? s->name : s->image;
 	char *text = xasprintf("COPY --from=%s / /", n);
 	const struct instr *in =
 	    instr_parse_trigger(text, &s->from->loc, g->df->escape, &g->arena, g->dg);

@@ -1,5 +1,7 @@
 /* nctx: named directory contexts (see nctx.h). */
+#include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,4 +100,91 @@ void nctx_free_all(struct graph *g)
 		ignore_free(g->nctx[i].ig);
 	}
 	free(g->nctx);
+}
+
+/* ---- oci-layout://DIR[:TAG][@sha256:HEX] (buildx's parseOCILayoutPath
+ * and resolveDigest) ---- */
+
+static int nctx_is_digest(const char *s)
+{
+	if (!startswith(s, "sha256:") || strlen(s) != 7 + 64)
+		return 0;
+	for (s += 7; *s; s++)
+		if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* A tag as distribution/reference's TagRegexp: [\w][\w.-]{0,127}. */
+static int nctx_is_tag(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128 || !(isalnum((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '.' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* The manifest the layout's index.json gives tag (by its ref.name
+ * annotation), else its only one; NULL with a message in *why. */
+static char *nctx_layout_digest(json_t *idx, const char *tag, const char **why)
+{
+	json_t *ms = json_object_get(idx, "manifests"), *m;
+	const char *d;
+	size_t i;
+
+	json_array_foreach(ms, i, m)
+	{
+		json_t *a = json_object_get(json_object_get(m, "annotations"),
+					    "org.opencontainers.image.ref.name");
+		if (json_is_string(a) && strcmp(json_string_value(a), tag) == 0 &&
+		    (d = json_string_value(json_object_get(m, "digest"))))
+			return xstrdup(d);
+	}
+	if (json_array_size(ms) == 1 &&
+	    (d = json_string_value(json_object_get(json_array_get(ms, 0), "digest"))))
+		return xstrdup(d);
+	*why = "failed to resolve digest";
+	return NULL;
+}
+
+char *nctx_layout(const char *arg, const char *src, char **dir)
+{
+	char *path = xstrdup(src + strlen("oci-layout://")), *at, *colon, *idxp, *dg = NULL;
+	const char *tag = "latest", *why = NULL;
+	json_error_t je;
+	json_t *idx;
+
+	if ((at = strrchr(path, '@')) && nctx_is_digest(at + 1)) {
+		dg = xstrdup(at + 1);
+		*at = '\0';
+	}
+	if ((colon = strrchr(path, ':')) && nctx_is_tag(colon + 1)) {
+		tag = colon + 1;
+		*colon = '\0';
+	}
+	idxp = path_join(path, "index.json");
+	if (!(idx = json_load_file(idxp, 0, &je)))
+		fatal("--build-context %s: invalid store at %s: %s", arg, path, je.text);
+	if (!dg && !(dg = nctx_layout_digest(idx, tag, &why)))
+		fatal("--build-context %s: oci-layout reference \"%s\" could not be resolved: %s",
+		      arg, src, why);
+	/* the loader registers a name for a layout of one image: picking one
+	 * of several by tag or digest is not done yet */
+	if (json_array_size(json_object_get(idx, "manifests")) != 1)
+		fatal("--build-context %s: the layout holds %zu images; df2make loads a layout "
+		      "of one image only",
+		      arg, json_array_size(json_object_get(idx, "manifests")));
+	json_decref(idx);
+	free(idxp);
+	*dir = path_abs(path);
+	free(path);
+	/* a name of its own per image: another image, another name */
+	char *name = xasprintf("oci-layout.df2make.invalid/image:sha256-%s",
+			       strchr(dg, ':') ? strchr(dg, ':') + 1 : dg);
+	free(dg);
+	return name;
 }

@@ -29,6 +29,11 @@ const struct nctx *nctx_get(struct graph *g, const char *from, const struct loc 
  * .dockerignore or null) and "named_context" (NAME, which keeps two
  * contexts apart in keys, as DIR is written "." there). */
 void nctx_spec(struct spec *sp, struct sv *o, const struct nctx *c);
+/* --build-context ARG=SRC with SRC oci-layout://DIR[:TAG][@sha256:HEX]:
+ * the store name build.mk loads the layout's image under (one per
+ * manifest digest), *dir the absolute DIR; dies naming ARG when the
+ * layout cannot be read or resolved, as buildx. */
+char *nctx_layout(const char *arg, const char *src, char **dir);
 /* Frees the contexts a graph loaded. */
 void nctx_free_all(struct graph *g);
 
