@@ -40,6 +40,7 @@ enum {
 	OPT_ULIMIT,
 	OPT_MEMORY,
 	OPT_PIDS_LIMIT,
+	OPT_PROGRESS,
 };
 
 static const struct option cli_opts[] = {
@@ -69,6 +70,8 @@ static const struct option cli_opts[] = {
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"memory", required_argument, NULL, OPT_MEMORY},
     {"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, 'q'},
     {NULL, 0, NULL, 0},
 };
 
@@ -94,6 +97,8 @@ static void cli_usage(FILE *f)
 	      "  -t, --tag NAME[:TAG]        name of the image (repeatable)\n"
 	      "  -o, --output OUT            image.tar (default), or\n"
 	      "                              type=tar|docker|oci|local,dest=PATH[,tar=false]\n"
+	      "                              or type=image|registry,name=NAME[,NAME...]\n"
+	      "                              [,push=true]: -t NAME... and --push\n"
 	      "      --label K=V             set a label on the image (repeatable)\n"
 	      "      --annotation [TYPE:]K=V annotation of the manifest (TYPE: manifest,\n"
 	      "                              manifest-descriptor, index, index-descriptor)\n"
@@ -104,6 +109,11 @@ static void cli_usage(FILE *f)
 	      "      --load                  make loads the image with docker (or podman)\n"
 	      "      --push                  make pushes the image to each -t NAME:TAG\n"
 	      "      --squash, --squash-all  the new layers as one; every layer as one\n"
+	      "      --progress MODE         how make shows the steps: auto (tty on a terminal,\n"
+	      "                              else plain), plain, tty, quiet (errors, and the\n"
+	      "                              image id on stdout), none or rawjson; make\n"
+	      "                              PROGRESS=MODE overrides it\n"
+	      "  -q, --quiet                 --progress=quiet: make prints only the image id\n"
 	      "\n"
 	      "RUN:\n"
 	      "      --network MODE          default network of RUN: default, none or host\n"
@@ -152,10 +162,60 @@ static void cli_set(char **field, char *v)
 	*field = v;
 }
 
+/* One name= of -o type=image: a name, or several separated by commas
+ * (buildx's "name=a,b"), each a tag the image is pushed to. */
+static void cli_output_name(struct cli *c, const char *tok, int *names)
+{
+	if (!*tok)
+		fatal("-o: empty name");
+	strlist_add(&c->tags, tok);
+	*names = 1;
+}
+
+/* A key=value of -o; names: inside a name= list (a bare word is a name). */
+static void cli_output_opt(struct cli *c, const char *tok, int *names, int *push)
+{
+	if (startswith(tok, "type=")) {
+		cli_set(&c->output_type, xstrdup(tok + 5));
+	} else if (startswith(tok, "dest=")) {
+		cli_set(&c->output, xstrdup(tok + 5));
+	} else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0) {
+		c->output_tar = tok[4] == 't';
+	} else if (startswith(tok, "name=")) {
+		cli_output_name(c, tok + 5, names);
+		return;
+	} else if (strcmp(tok, "push=true") == 0 || strcmp(tok, "push=false") == 0) {
+		*push = tok[5] == 't';
+	} else if (*names && !strchr(tok, '=')) {
+		cli_output_name(c, tok, names);
+		return;
+	} else {
+		fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
+		      "[,tar=true|false] or type=image|registry,name=NAME[,push=true])",
+		      tok);
+	}
+	*names = 0;
+}
+
+/* type=image|registry (buildx): the names are tags, push=true (always for
+ * registry) pushes to them; the image is written as a tar (image.tar
+ * unless dest= says) since it is what the push target sends. */
+static void cli_output_image(struct cli *c, int names, int push)
+{
+	if (!names)
+		fatal("-o type=%s: name= is required", c->output_type);
+	if (push > 0 || strcmp(c->output_type, "registry") == 0)
+		c->push = 1;
+	cli_set(&c->output_type, xstrdup("tar"));
+	if (!c->output)
+		c->output = xstrdup("image.tar");
+}
+
 /* -o: a path (tar), or buildx's type=...,dest=... */
 static void cli_output(struct cli *c, const char *arg)
 {
 	char *s, *tok, *save = NULL;
+	int names = 0, named = 0, push = -1;
 
 	c->output_tar = -1;
 	if (!strchr(arg, '=')) {
@@ -165,16 +225,12 @@ static void cli_output(struct cli *c, const char *arg)
 	}
 	s = xstrdup(arg);
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (startswith(tok, "type="))
-			cli_set(&c->output_type, xstrdup(tok + 5));
-		else if (startswith(tok, "dest="))
-			cli_set(&c->output, xstrdup(tok + 5));
-		else if (strcmp(tok, "tar=true") == 0 || strcmp(tok, "tar=false") == 0)
-			c->output_tar = tok[4] == 't';
-		else
-			fatal("-o: unknown option '%s' (want type=tar|oci|local|docker,dest=PATH"
-			      "[,tar=true|false])",
-			      tok);
+		/* buildx's CSV quoting: "name=a,b" */
+		char *t = tok + (*tok == '"'), *q = strchr(t, '"');
+		if (q && q[1] == '\0')
+			*q = '\0';
+		cli_output_opt(c, t, &names, &push);
+		named |= names;
 	}
 	free(s);
 	if (c->output_tar >= 0 && (!c->output_type || strcmp(c->output_type, "oci")))
@@ -183,9 +239,14 @@ static void cli_output(struct cli *c, const char *arg)
 		free(c->output_type);
 		c->output_type = xstrdup("tar");
 	}
+	if (c->output_type &&
+	    (!strcmp(c->output_type, "image") || !strcmp(c->output_type, "registry")))
+		cli_output_image(c, named, push);
+	else if (named || push >= 0)
+		fatal("-o: name= and push= apply to type=image or type=registry only");
 	if (!c->output_type || (strcmp(c->output_type, "tar") && strcmp(c->output_type, "oci") &&
 				strcmp(c->output_type, "local")))
-		fatal("-o: type must be tar, oci or local");
+		fatal("-o: type must be tar, oci, local, image or registry");
 	if (!c->output || !*c->output)
 		fatal("-o: dest= is required");
 }
@@ -464,6 +525,12 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 	case OPT_PUSH:
 		c->push = 1;
 		break;
+	case OPT_PROGRESS:
+		cli_set(&c->progress, xstrdup(arg));
+		break;
+	case 'q':
+		c->quiet = 1;
+		break;
 	case OPT_VERSION:
 		exit(version_print());
 	default:
@@ -475,6 +542,27 @@ static void cli_option(struct cli *c, int opt, const char *arg)
 		fputs("Try 'df2make --help' for more information.\n", stderr);
 		exit(2);
 	}
+}
+
+/* --progress and -q, as buildx: -q is --progress=quiet, and with any
+ * other mode than auto an error. */
+static void cli_progress(struct cli *c)
+{
+	static const char *const modes[] = {"auto", "plain", "tty", "quiet", "none", "rawjson"};
+	size_t i = 0;
+
+	if (!c->progress)
+		c->progress = xstrdup("auto");
+	while (i < LEN(modes) && strcmp(c->progress, modes[i]) != 0)
+		i++;
+	if (i == LEN(modes))
+		fatal(
+		    "--progress: unknown mode '%s' (want auto, plain, tty, quiet, none or rawjson)",
+		    c->progress);
+	if (c->quiet && strcmp(c->progress, "auto") && strcmp(c->progress, "quiet"))
+		fatal("progress=%s and quiet cannot be used together", c->progress);
+	if (c->quiet)
+		cli_set(&c->progress, xstrdup("quiet"));
 }
 
 /* cli_opts followed by bflags_options, for one getopt_long table. */
@@ -519,7 +607,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 	c->output_tar = -1;
 	c->argc = argc;
 	c->argv = argv;
-	while ((opt = getopt_long(argc, argv, "f:t:o:h", opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "f:t:o:hq", opts, NULL)) != -1)
 		cli_option(c, opt, optarg);
 	free(opts);
 	bflags_finish(&c->bf, &c->ent);
@@ -535,6 +623,7 @@ void cli_parse(struct cli *c, int argc, char **argv)
 		fatal("too many arguments: only one CONTEXT");
 	}
 	cli_defaults(c, optind < argc ? argv[optind] : NULL);
+	cli_progress(c);
 }
 
 void cli_free(struct cli *c)
@@ -565,6 +654,7 @@ void cli_free(struct cli *c)
 	free(c->dump_path);
 	strlist_free(&c->ulimits);
 	bflags_free(&c->bf);
+	free(c->progress);
 }
 
 const char *cli_build_arg(const struct cli *c, const char *name)

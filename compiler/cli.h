@@ -46,6 +46,8 @@ struct cli {
 	int pull;		   /* --pull: every run of make re-resolves base image tags */
 	int push;		   /* --push: make pushes the image to each -t */
 	int check;		   /* --check: run the build checks only (lint.h) */
+	int quiet;		   /* -q: --progress=quiet */
+	char *progress;		   /* --progress mode, "auto" by default */
 	/* RUN resource limits, carried into every RUN's spec: */
 	long long memory;	/* --memory in bytes, 0: not given */
 	long long pids_limit;	/* --pids-limit, 0: not given (the runtime's default) */

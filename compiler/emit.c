@@ -187,6 +187,8 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	char *from = emit_cache_from(c);
 	ev_take(&ev, "CACHE_FROM", emit_with(mk_value, from));
 	free(from);
+	ev_set(&ev, "PROGRESS", c->progress);
+	ev_take(&ev, "DOCKERFILE_VALUE", emit_with(mk_value, c->dockerfile));
 	ev_emit(&ev, out, "prologue");
 }
 
@@ -283,6 +285,8 @@ static char *emit_command(const struct cli *c)
 		emit_word(&b, "--pull");
 	if (c->push)
 		emit_word(&b, "--push");
+	if (strcmp(c->progress, "auto") != 0)
+		emit_opt(&b, "--progress", c->progress);
 	emit_word(&b, c->context);
 	return buf_steal(&b);
 }
@@ -322,11 +326,12 @@ static void emit_maybe(struct buf *wild, struct buf *dirs, const char *path)
 }
 
 /* " $(STATE)/KEY.pull" when build.mk pulls the image. */
-static void emit_pull_file(struct buf *b, const struct graph *g, const char *image)
+static void emit_pull_file(struct buf *b, const struct graph *g, const char *image,
+			   const char *plat)
 {
 	char key[33];
 
-	if (graph_pull_key(g, image, key))
+	if (graph_pull_key(g, image, plat, key))
 		buf_printf(b, " $(STATE)/%s.pull", key);
 }
 
@@ -376,7 +381,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 		buf_adds(&in, " $(if $(filter clean,$(MAKECMDGOALS)),,");
 	for (size_t k = 0; k < ngs; k++)
 		for (size_t i = 0; i < gs[k]->pulls.n; i++)
-			emit_pull_file(&in, gs[k], gs[k]->pulls.v[i]);
+			emit_pull_file(&in, gs[k], gs[k]->pulls.v[i], gs[k]->pull_plats.v[i]);
 	if (npulls)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
@@ -399,16 +404,50 @@ static void emit_done(struct buf *b, const struct step *st)
 	emit_state_file(b, st->key, "done");
 }
 
+/* The number of the next step that reports progress ("#5" of BuildKit's
+ * plain output): steps are numbered in the order build.mk lists them, so
+ * the numbers are fixed when build.mk is made and the same in every make
+ * run, whichever steps make -j runs, in whatever order. */
+static int emit_vertex;
+
 /* The spec as a recipe word; valid until the next call (specs are
- * written one at a time, each before the next is made). */
-static const char *emit_spec(const struct sv *spec)
+ * written one at a time, each before the next is made). A spec with a
+ * title, or any with numbered set, is a step that reports progress: it
+ * gets "vertex" first. */
+static const char *emit_spec_n(const struct sv *spec, int numbered)
 {
 	static struct buf json, quoted;
+	static const char titled[] = "{\"title\":";
 
 	buf_reset(&json);
 	spec_write(&json, spec);
+	if (json.len > sizeof(titled) &&
+	    (numbered || memcmp(json.s, titled, sizeof(titled) - 1) == 0)) {
+		char *rest = xstrdup(json.s + 1);
+		buf_reset(&json);
+		buf_printf(&json, "{\"vertex\":%d,%s", ++emit_vertex, rest);
+		free(rest);
+	}
 	buf_reset(&quoted);
 	mk_shell_n(&quoted, json.s, json.len);
+	return quoted.s;
+}
+
+static const char *emit_spec(const struct sv *spec)
+{
+	return emit_spec_n(spec, 0);
+}
+
+/* The spec of a step's sum: not a step of its own, no number. */
+static const char *emit_sum_spec(const struct sv *spec)
+{
+	static struct buf quoted;
+	struct buf json = {0};
+
+	spec_write(&json, spec);
+	buf_reset(&quoted);
+	mk_shell_n(&quoted, json.s, json.len);
+	buf_free(&json);
 	return quoted.s;
 }
 
@@ -416,7 +455,8 @@ static const char *emit_spec(const struct sv *spec)
 static const char *emit_json_spec(json_t *spec)
 {
 	struct spec *sp = spec_new();
-	const char *r = emit_spec(sv_json(sp, spec));
+	/* a layer's spec has no title, its step reports "exporting layer" */
+	const char *r = emit_spec_n(sv_json(sp, spec), json_object_get(spec, "parent") != NULL);
 
 	spec_free(sp);
 	return r;
@@ -449,12 +489,13 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 {
 	struct evars ev = {0};
 	struct buf pre = {0};
+	char plat[PLATFORM_MAX];
 	char *msg = xasprintf("df2make: image %s is not in the store; pull it with "
 			      "`df2make-runtime pull %s` or load it with "
 			      "`df2make-runtime load -i IMAGE.tar`, then run make again",
 			      st->image, st->image);
 
-	emit_pull_file(&pre, g, st->image);
+	emit_pull_file(&pre, g, st->image, graph_step_plat(g, st, plat));
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_take(&ev, "TITLE", emit_with(mk_comment, st->title));
 	ev_set(&ev, "KEY", st->key);
@@ -512,7 +553,7 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	emit_inputs(g, st, &pre, all);
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_set(&ev, "SPEC", emit_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
+	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
 	ev_emit(&ev, out, "sum");
 }
 
@@ -533,6 +574,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	struct evars ev = {0};
 	/* reused: this runs for every step */
 	static struct buf pre, title;
+	char plat[PLATFORM_MAX];
 
 	if (st->kind == STEP_BASE && st->image && !st->manifest) {
 		emit_missing(g, st, out);
@@ -547,7 +589,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
 	if (st->kind == STEP_BASE && st->image)
-		emit_pull_file(&pre, g, st->image);
+		emit_pull_file(&pre, g, st->image, graph_step_plat(g, st, plat));
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
 	if (st->kind != STEP_BASE && emit_has_import(g->cli))
@@ -865,12 +907,12 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		struct sv *o = spec_root(sp);
 		/* an oci-layout:// context is loaded from its directory instead */
 		const char *layout = bflags_context_layout(&g->cli->bf, g->pulls.v[i]);
-		char key[33], plat[PLATFORM_MAX];
+		char key[33];
 		char *title = layout ? xasprintf("[internal] load oci-layout://%s", layout)
 				     : xasprintf("[internal] pull %s", g->pulls.v[i]);
+		const char *plat = g->pull_plats.v[i];
 
-		platform_format(&g->tplat, plat);
-		graph_pull_key(g, g->pulls.v[i], key);
+		graph_pull_key(g, g->pulls.v[i], plat, key);
 		if (emit_seen(em, key)) { /* another platform of a list pulls it */
 			spec_free(sp);
 			free(title);
@@ -1115,6 +1157,9 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
 	ev_emit(&ev, em->out, "pack");
 	bfemit_results(gs[0]->cli, gs[0]->target->last->key, pk, em->out);
+	/* the written index with every platform is what is pushed */
+	if (gs[0]->cli->push)
+		emit_push(gs[0], em->out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 }
 

@@ -436,32 +436,50 @@ static int graph_has(const struct strlist *l, const char *s);
 /* An image the store lacks is pulled by build.mk (a make target per image,
  * run while make remakes build.mk, which is then regenerated with the
  * image's config); with --pull every image is, to re-resolve its tag. */
-static void graph_want_pull(struct graph *g, const char *name, int missing, const struct instr *in)
+static void graph_want_pull(struct graph *g, const char *name, const struct platform *p,
+			    int missing, const struct instr *in)
 {
 	const char *file = in->loc.file ? in->loc.file : "Dockerfile", *sl = strrchr(file, '/');
+	char plat[PLATFORM_MAX], key[33];
 
-	if (!(missing || g->cli->pull) || graph_has(&g->pulls, name))
+	/* each stage pulls the platform it asks for (FROM --platform) */
+	platform_format(p ? p : &g->tplat, plat);
+	if (!(missing || g->cli->pull) || graph_pull_key(g, name, plat, key))
 		return;
 	strlist_add(&g->pulls, name);
+	strlist_add(&g->pull_plats, plat);
 	/* where the runtime's errors point: the first instruction naming it */
 	strlist_take(&g->pull_locs, xasprintf("%s:%d", sl ? sl + 1 : file, in->loc.line));
 }
 
-int graph_pull_key(const struct graph *g, const char *image, char key[33])
+int graph_pull_key(const struct graph *g, const char *image, const char *plat, char key[33])
 {
-	char hex[65], *text, plat[PLATFORM_MAX];
+	char hex[65], *text, tp[PLATFORM_MAX];
+	size_t i;
 
-	if (!graph_has(&g->pulls, image))
+	if (!plat) {
+		platform_format(&g->tplat, tp);
+		plat = tp;
+	}
+	for (i = 0; i < g->pulls.n; i++)
+		if (!strcmp(g->pulls.v[i], image) && !strcmp(g->pull_plats.v[i], plat))
+			break;
+	if (i == g->pulls.n)
 		return 0;
-	/* Named by image and the build's target platform (set before any
-	 * step, unlike the config's): another platform is another pull. */
-	platform_format(&g->tplat, plat);
+	/* Named by image and platform (the stage's, set before any step,
+	 * unlike the config's): another platform is another pull. */
 	text = xasprintf("df2make-pull 1\n%s\n%s\n", image, plat);
 	sha256_hex(text, strlen(text), hex);
 	free(text);
 	memcpy(key, hex, 32);
 	key[32] = '\0';
 	return 1;
+}
+
+const char *graph_step_plat(const struct graph *g, const struct step *st, char buf[PLATFORM_MAX])
+{
+	platform_format(st->stage ? &st->stage->plat : &g->tplat, buf);
+	return buf;
 }
 
 /* How build.mk gets a missing image: from an oci-layout:// context's
@@ -494,14 +512,14 @@ static int graph_resolve_image(struct graph *g, struct stage *s)
 		if (!graph_outline(g))
 			loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk %s",
 				 name, g->cli->store, graph_gets(g, name));
-		graph_want_pull(g, name, 1, s->from);
+		graph_want_pull(g, name, &s->plat, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		if (!platform_is_host(&s->plat))
 			strlist_take(&g->missing,
 				     store_platform_ref_path(g->cli->store, name, &s->plat));
 		return 0;
 	}
-	graph_want_pull(g, name, 0, s->from);
+	graph_want_pull(g, name, &s->plat, 0, s->from);
 	/* a single image of another platform is used: lint's
 	 * InvalidBaseImagePlatform says so (compiler/lint.c) */
 	s->image_config = json_incref(img.config);
@@ -599,7 +617,7 @@ static int graph_note_image(struct graph *g, const char *ref, const struct instr
 		if (!graph_has(&g->refs, img.ref))
 			strlist_add(&g->refs, img.ref);
 		store_image_free(&img);
-		graph_want_pull(g, name, 0, in);
+		graph_want_pull(g, name, NULL, 0, in);
 	} else if (e.code == ENXIO) {
 		free(path);
 		r = diag_error(g->dg, &in->loc, "image %s: %s", name, e.msg);
@@ -607,7 +625,7 @@ static int graph_note_image(struct graph *g, const char *ref, const struct instr
 		if (!graph_outline(g))
 			loc_warn(&in->loc, "image %s is not in the store %s: build.mk %s", name,
 				 g->cli->store, graph_gets(g, name));
-		graph_want_pull(g, name, 1, in);
+		graph_want_pull(g, name, NULL, 1, in);
 		strlist_take(&g->missing, path);
 	}
 	free(name);
@@ -937,6 +955,7 @@ void graph_free(struct graph *g)
 	strlist_free(&g->missing);
 	strlist_free(&g->pulls);
 	strlist_free(&g->pull_locs);
+	strlist_free(&g->pull_plats);
 	free(g->os);
 	free(g->arch);
 	free(g->variant);

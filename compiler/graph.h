@@ -145,6 +145,7 @@ struct graph {
 	struct strlist missing;	   /* ref files of images not in the store */
 	struct strlist pulls;	   /* images build.mk pulls: missing ones, all with --pull */
 	struct strlist pull_locs;  /* "Dockerfile:LINE" of each pull's first use */
+	struct strlist pull_plats; /* the platform each pull asks for ("os/arch[/variant]") */
 	struct platform tplat;	   /* --platform, else the host's */
 	char *os, *arch, *variant; /* the image config's platform */
 	struct nctx *nctx;	   /* nctx.c: the named directory contexts read */
@@ -172,9 +173,13 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name);
  * returns the step already there with the same key (identical work is
  * done once, as BuildKit deduplicates vertices); st is then freed. */
 struct step *graph_add_step(struct graph *g, struct step *st);
-/* When build.mk pulls the normalised image: 1, and key[33] gets the
- * pull step's key (STATE/KEY.pull); else 0. */
-int graph_pull_key(const struct graph *g, const char *image, char key[33]);
+/* When build.mk pulls the normalised image for plat ("os/arch[/variant]",
+ * NULL: the build's target platform): 1, and key[33] gets the pull step's
+ * key (STATE/KEY.pull); else 0. */
+int graph_pull_key(const struct graph *g, const char *image, const char *plat, char key[33]);
+/* The platform a base step's image is pulled for (its stage's: FROM
+ * --platform, else the target's), formatted into buf. */
+const char *graph_step_plat(const struct graph *g, const struct step *st, char buf[PLATFORM_MAX]);
 /* The base step for an image used by --from / mount from (one per name). */
 struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in);
 /* The steps of the final image's chain, bottom first (base excluded);

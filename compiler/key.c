@@ -43,7 +43,7 @@ static int kc_is_more(const struct sv *v)
 }
 
 /* ---- the keying view of a spec, written without copying it: fields
- * sorted, title/loc/limits left out (the spec keeps its field order for build.mk),
+ * sorted, title/loc/lines/limits left out (the spec keeps its field order for build.mk),
  * extra's fields merged over the spec's. Host paths say where the inputs
  * live, not what they are: the context's content is in the sum step,
  * secrets and ssh are never in the key (BuildKit), so an object field
@@ -166,8 +166,8 @@ static int kc_is_path(const struct sv *v)
 /* 1 if field f of an object is left out of the key. */
 static int kc_skip(const struct sv *f, const struct sv *extra, int top, int mount)
 {
-	if (top &&
-	    (kc_key_is(f, "title", 5) || kc_key_is(f, "loc", 3) || kc_key_is(f, "limits", 6)))
+	if (top && (kc_key_is(f, "title", 5) || kc_key_is(f, "loc", 3) ||
+		    kc_key_is(f, "lines", 5) || kc_key_is(f, "limits", 6)))
 		return 1;
 	if (mount && (kc_key_is(f, "src", 3) || kc_key_is(f, "socket", 6)))
 		return 1;

@@ -171,11 +171,11 @@ static void plan_step(yaml_emitter_t *e, const struct graph *g, const struct ste
 	plan_kv(e, "loc", st->loc);
 	plan_kv(e, "parent", st->parent ? st->parent->key : NULL);
 	if (st->kind == STEP_BASE && st->image) {
-		char key[33];
+		char key[33], plat[PLATFORM_MAX];
 		plan_kv(e, "image", st->image);
 		plan_kv(e, "manifest", st->manifest);
 		/* the make target that pulls it, when build.mk does */
-		if (graph_pull_key(g, st->image, key))
+		if (graph_pull_key(g, st->image, graph_step_plat(g, st, plat), key))
 			plan_kv(e, "pull", key);
 	}
 	plan_str(e, "deps");

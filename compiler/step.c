@@ -153,6 +153,11 @@ struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *i
 	st->spec = spec_new();
 	sv_set_str(st->spec, spec_root(st->spec), "title", title);
 	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
+	if (kind == STEP_RUN) { /* the lines a failing RUN's report shows */
+		struct sv *lines = sv_set(spec_root(st->spec), "lines", sv_arr(st->spec));
+		sv_push(lines, sv_int(st->spec, in->loc.line));
+		sv_push(lines, sv_int(st->spec, in->loc.end_line));
+	}
 	sv_set_str(st->spec, spec_root(st->spec), "parent", d->cur ? d->cur->key : NULL);
 	st->title = title;
 	st->loc = loc;

@@ -6,7 +6,7 @@
 
 # The options that take no value (every other option takes one).
 _df2make_novalue=" --no-cache --load --push --pull --plan --graph --check --help -h
- --version --squash --squash-all --layers "
+ --version --squash --squash-all --layers -q --quiet "
 
 # _df2make_stages CMD WORDS...: the stage names of the Dockerfile the words name.
 _df2make_stages() {
@@ -58,6 +58,7 @@ _df2make() {
 	--call) vals="build check outline targets" ;;
 	--format) vals="docker oci" ;;
 	--compress) vals="none gzip zstd" ;;
+	--progress) vals="auto plain tty quiet none rawjson" ;;
 	--allow) vals="network.host security.insecure device" ;;
 	--layers) vals="true false" ;;
 	-f | --file | --iidfile | --metadata-file | --dump-ast | -o | --output | --templates)

@@ -65,7 +65,7 @@ static void base_progress(const struct rt *rt, const char *key, json_t *spec, co
 
 	if (tl >= nl && strcmp(title + tl - nl, name) == 0) {
 		text = pinned ? xstrdup(title) : xasprintf("%s@%.19s", title, manifest);
-		progress_step(rt, key, text);
+		progress_step(rt, key, spec, text);
 		free(text);
 	} else if (pinned) {
 		rt_progress(rt, key, spec, "%s", name);

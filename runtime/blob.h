@@ -44,6 +44,12 @@ int blob_write(struct blob_writer *w, const void *p, size_t n, struct error *e);
 /* Finishes: checks the digest against want_hex (NULL = no check), renames
  * to blobs/sha256/<hex> (an existing identical blob is kept). */
 int blob_commit(struct blob_writer *w, const char *want_hex, struct error *e);
+/* Whether what was written hashes to want_hex (no more blob_write after
+ * it); blob_commit or blob_abort follow either way. */
+int blob_check(struct blob_writer *w, const char *want_hex, struct error *e);
+/* blob_commit without the fsyncs, for a caller that syncs a batch of
+ * blobs itself before anything names them (a pull). */
+int blob_commit_nosync(struct blob_writer *w, const char *want_hex, struct error *e);
 /* Drops the temp file (after a failure). */
 void blob_abort(struct blob_writer *w);
 /* Stores a small in-memory blob; writes "sha256:<hex>" to digest[72]. */

@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "input.h"
 #include "lock.h"
+#include "progress.h"
 #include "rt.h"
 #include "sha256.h"
 #include "store.h"
@@ -197,8 +198,8 @@ static json_t *cache_sources(void)
 	json_t *a = v && *v ? json_loads(v, 0, NULL) : NULL;
 
 	if (v && *v && !json_is_array(a))
-		fprintf(stderr, "df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: "
-				"no cache used\n");
+		progress_note("df2make-runtime: warning: DF2MAKE_CACHE_FROM is not a JSON list: "
+			      "no cache used");
 	return json_is_array(a) ? a : (json_decref(a), NULL);
 }
 
@@ -413,7 +414,7 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec,
 
 static void cache_warn(const char *key, const char *what, const struct error *e)
 {
-	fprintf(stderr, "df2make-runtime: warning: step %.8s: %s: %s\n", key, what, e->msg);
+	progress_note("df2make-runtime: warning: step %.8s: %s: %s", key, what, e->msg);
 }
 
 /* Writes STATE/KEY.ck (removes a stale one when the key is unknown). */
@@ -494,7 +495,9 @@ int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spe
 	}
 	json_decref(srcs);
 	if (r)
-		rt_progress(rt, key, spec, "CACHED");
+		rt_progress(rt, key, spec, "%s", "");
+	if (r == 1)
+		progress_cached();
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "progress.h"
 #include "push.h"
 #include "rt.h"
 #include "sha256.h"
@@ -27,8 +28,8 @@ struct cache_out {
 
 static void cacheout_warn(const char *key, const char *what)
 {
-	fprintf(stderr, "df2make-runtime: warning: cache export: step %.8s: %s: not exported\n",
-		key, what);
+	progress_note("df2make-runtime: warning: cache export: step %.8s: %s: not exported", key,
+		      what);
 }
 
 /* Copies a layer blob into dest (unless there) and lists it once. */

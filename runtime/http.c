@@ -1,11 +1,15 @@
 /* http: libcurl, loaded at the first request (see http.h for why). One
- * easy handle is kept for the process, so the requests of a pull reuse
- * their connection (and TLS session) to the registry. */
+ * easy handle is kept per thread (a pull fetches layers on several), so
+ * the requests of a thread reuse their connection (and TLS session) to
+ * the registry. */
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "http.h"
@@ -18,6 +22,7 @@ static struct {
 	CURLcode (*global_init)(long);
 	CURL *(*init)(void);
 	void (*reset)(CURL *);
+	void (*cleanup)(CURL *);
 	CURLcode (*setopt)(CURL *, CURLoption, ...);
 	CURLcode (*perform)(CURL *);
 	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
@@ -25,7 +30,9 @@ static struct {
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
 } cu;
-static CURL *http_handle;
+static int http_loaded; /* cu is filled (once, under http_lock) */
+static pthread_mutex_t http_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local CURL *http_handle;
 
 /* dlsym into a function pointer (the cast C requires for it). */
 static int http_sym(void *lib, const char *name, void *slot)
@@ -36,13 +43,11 @@ static int http_sym(void *lib, const char *name, void *slot)
 	return p ? 0 : -1;
 }
 
-static int http_load(struct error *e)
+static int http_load_lib(struct error *e)
 {
 	static const char *libs[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
 	void *lib = NULL;
 
-	if (http_handle)
-		return 0;
 	for (size_t i = 0; i < LEN(libs) && !lib; i++)
 		lib = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
@@ -52,6 +57,7 @@ static int http_load(struct error *e)
 	if (http_sym(lib, "curl_global_init", &cu.global_init) ||
 	    http_sym(lib, "curl_easy_init", &cu.init) ||
 	    http_sym(lib, "curl_easy_reset", &cu.reset) ||
+	    http_sym(lib, "curl_easy_cleanup", &cu.cleanup) ||
 	    http_sym(lib, "curl_easy_setopt", &cu.setopt) ||
 	    http_sym(lib, "curl_easy_perform", &cu.perform) ||
 	    http_sym(lib, "curl_easy_getinfo", &cu.getinfo) ||
@@ -59,9 +65,33 @@ static int http_load(struct error *e)
 	    http_sym(lib, "curl_slist_append", &cu.slist_append) ||
 	    http_sym(lib, "curl_slist_free_all", &cu.slist_free_all))
 		return error_set(e, 0, "libcurl lacks a function: %s", dlerror());
-	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(http_handle = cu.init()))
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return error_set(e, 0, "libcurl initialisation failed");
+	http_loaded = 1;
 	return 0;
+}
+
+/* The library once per process, a handle once per thread. */
+static int http_load(struct error *e)
+{
+	int r = 0;
+
+	if (http_handle)
+		return 0;
+	pthread_mutex_lock(&http_lock);
+	if (!http_loaded)
+		r = http_load_lib(e);
+	pthread_mutex_unlock(&http_lock);
+	if (r == 0 && !(http_handle = cu.init()))
+		r = error_set(e, 0, "libcurl initialisation failed");
+	return r;
+}
+
+void http_thread_end(void)
+{
+	if (http_handle)
+		cu.cleanup(http_handle);
+	http_handle = NULL;
 }
 
 /* What the callbacks see. */
@@ -69,7 +99,27 @@ struct http_ctx {
 	const struct http_req *req;
 	struct http_resp *resp;
 	int sink_failed, too_big;
+	long long sent; /* bytes of body_fd sent so far */
 };
+
+/* The body streamed from a file range (a blob upload: no copy in memory). */
+static size_t http_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_ctx *c = arg;
+	long long left = c->req->body_fd_len - c->sent;
+	size_t want = size * n < (size_t)left ? size * n : (size_t)left;
+	ssize_t r;
+
+	if (want == 0)
+		return 0;
+	do
+		r = pread(c->req->body_fd, p, want, (off_t)(c->req->body_off + c->sent));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return CURL_READFUNC_ABORT;
+	c->sent += r;
+	return (size_t)r;
+}
 
 static size_t http_write(char *p, size_t size, size_t n, void *arg)
 {
@@ -177,7 +227,17 @@ static void http_opts(const struct http_req *req, struct http_ctx *c, struct cur
 	cu.setopt(h, CURLOPT_HEADERFUNCTION, http_header);
 	cu.setopt(h, CURLOPT_HEADERDATA, c);
 	http_tls_opts(req->tls);
-	if (strcmp(req->method, "HEAD") == 0) {
+	/* streamed bodies (layers) in fewer, larger pieces */
+	if (req->sink)
+		cu.setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
+	if (req->body_fd_len > 0) {
+		cu.setopt(h, CURLOPT_UPLOAD, 1L);
+		cu.setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+		cu.setopt(h, CURLOPT_READFUNCTION, http_read);
+		cu.setopt(h, CURLOPT_READDATA, c);
+		cu.setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_fd_len);
+		cu.setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+	} else if (strcmp(req->method, "HEAD") == 0) {
 		cu.setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0) {
 		cu.setopt(h, CURLOPT_CUSTOMREQUEST, req->method);

@@ -31,7 +31,9 @@ struct http_req {
 	const struct http_tls *tls;
 	const void *body; /* request body or NULL */
 	size_t body_len;
-	http_sink_fn sink; /* NULL: the body goes to resp->body */
+	int body_fd;			 /* with body_fd_len > 0: the body is read from here */
+	long long body_off, body_fd_len; /* the byte range of body_fd sent (pread) */
+	http_sink_fn sink;		 /* NULL: the body goes to resp->body */
 	void *sink_ctx;
 	size_t max_body; /* limit of resp->body (0 = 4 MB) */
 };
@@ -50,6 +52,8 @@ struct http_resp {
 int http_do(const struct http_req *req, struct http_resp *resp, struct error *e);
 /* 1 for localhost, 127.0.0.0/8 and [::1] ("HOST[:PORT]..."). */
 int http_loopback(const char *host);
+/* Frees the calling thread's handle (a worker thread, before it ends). */
+void http_thread_end(void);
 /* Frees the response's fields. */
 void http_resp_free(struct http_resp *resp);
 /* Frees the request's header list. */

@@ -8,6 +8,7 @@ runtime_librtimage_a_SOURCES = runtime/blob.c runtime/blob.h runtime/oci.c runti
 	runtime/pack.c runtime/pack.h runtime/packw.c runtime/local.c \
 	runtime/http.c runtime/http.h runtime/regauth.c runtime/regauth.h \
 	runtime/regconf.c runtime/regconf.h runtime/registry.c runtime/registry.h \
-	runtime/pull.c runtime/pull.h runtime/pullcmd.c runtime/push.c runtime/push.h \
+	runtime/pull.c runtime/pull.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c runtime/xferprog.h \
+	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/blobloc.c runtime/blobloc.h \
 	runtime/fsck.c runtime/gc.c runtime/gc.h \
 	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c

@@ -42,6 +42,9 @@ int load_images(struct load_src *src, const char *tag, struct error *e);
  * blobs; creates an OCI manifest when manifest_digest is NULL. */
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e);
+/* Tells load_register that the layer digest was checked against diff_id
+ * by this process already (a pull hashes it while downloading). */
+void load_mark_verified(const char *digest, const char *diff_id);
 /* What the next load_register calls record as the images' "source" in
  * their ref files ("load", "import", "pull NAME@DIGEST"; `images` shows
  * it); NULL records none. s must outlive those calls. */

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "progress.h"
 #include "rt.h"
 #include "util.h"
 
@@ -61,7 +62,7 @@ static int lock_file(const char *path, int how, struct error *e)
 		return error_set(e, errno, "open lock %s", path);
 	r = flock(fd, how | LOCK_NB);
 	if (r < 0 && errno == EWOULDBLOCK) {
-		fprintf(stderr, "df2make-runtime: waiting for %s (another build holds it)\n", path);
+		progress_note("df2make-runtime: waiting for %s (another build holds it)", path);
 		while ((r = flock(fd, how)) < 0 && errno == EINTR)
 			;
 	}

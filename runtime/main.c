@@ -58,29 +58,33 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: df2make-runtime [--state DIR] [--store DIR] [--quiet] COMMAND ...\n"
-		"       df2make-runtime --help | --version\n"
-		"\n"
-		"commands for users:\n"
-		"  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
-		"  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
-		"  images                           list the images in the store\n"
-		"  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
-		"  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
-		"  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
-		"  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
-		"  fsck [--repair]                  verify the store (and --state) against their\n"
-		"                                   digests; --repair removes what is damaged\n"
-		"  gc                               remove what no image (and no step of --state)\n"
-		"                                   references\n"
-		"  clean                            remove the --state directory (make clean)\n"
-		"\n"
-		"steps (called by build.mk; see docs/internals.md):\n"
-		"  "
-		"base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|cache-"
-		"export|\n"
-		"  cache-import KEY SPEC-JSON\n");
+	fprintf(
+	    f, "usage: df2make-runtime [--state DIR] [--store DIR] [--quiet]\n"
+	       "                       [--progress auto|plain|tty|quiet|none|rawjson] COMMAND ...\n"
+	       "       df2make-runtime --help | --version\n"
+	       "\n"
+	       "commands for users:\n"
+	       "  load -i IMAGE.tar|DIR [-t NAME]  load a docker-archive or OCI archive/layout\n"
+	       "  import ROOTFS.tar NAME           make an image from a root filesystem tarball\n"
+	       "  images                           list the images in the store\n"
+	       "  pull [--platform P] [--tls-verify=false] REF   pull an image from a registry\n"
+	       "  push [--tls-verify=false] IMAGE.tar|DIR REF | NAME [REF]   push to a registry\n"
+	       "  transfer oci:DIR docker://REF | docker://REF oci:DIR   layout <-> registry\n"
+	       "  login -u USER -p PASS|--password-stdin [SERVER] / logout [SERVER]\n"
+	       "  fsck [--repair]                  verify the store (and --state) against their\n"
+	       "                                   digests; --repair removes what is damaged\n"
+	       "  gc                               remove what no image (and no step of --state)\n"
+	       "                                   references\n"
+	       "  clean                            remove the --state directory (make clean)\n"
+	       "\n"
+	       "steps (called by build.mk; see docs/internals.md):\n"
+	       "  "
+	       "base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|cache-"
+	       "export|\n"
+	       "  cache-import KEY SPEC-JSON\n"
+	       "\n"
+	       "--progress (default $DF2MAKE_PROGRESS, else auto): how steps report; --quiet:\n"
+	       "no progress at all, the command's output passed through as it is\n");
 }
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
@@ -101,11 +105,14 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 			jerr.text, jerr.column);
 		return 2;
 	}
+	progress_set_op(name);
 	/* Concurrent makes on one state dir: one runs the step, the others
 	 * wait and then take its result (runtime/lock.c). */
 	r = rt_step_lock(rt, name, argv[0], &done, &e);
 	if (r == 0 && done)
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
+	if (r == 0 && done)
+		progress_cached();
 	else if (r == 0 && cache_step(rt, name, argv[0], spec) == 0)
 		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
 	if (r == 0 && !done)
@@ -114,7 +121,7 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);
 	if (r < 0) {
-		fprintf(stderr, "df2make-runtime: %s\n", e.msg[0] ? e.msg : "step failed");
+		progress_failed("df2make-runtime: %s", e.msg[0] ? e.msg : "step failed");
 		return 1;
 	}
 	return 0;
@@ -157,11 +164,16 @@ static int enter_idmap(const char *cmd)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"state", required_argument, NULL, 's'}, {"store", required_argument, NULL, 'S'},
-	    {"quiet", no_argument, NULL, 'q'},	     {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	    {"state", required_argument, NULL, 's'},
+	    {"store", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"progress", required_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rt rt = {0};
+	const char *progress = getenv("DF2MAKE_PROGRESS");
 	int c;
 
 	argv0 = "df2make-runtime";
@@ -183,6 +195,9 @@ int main(int argc, char **argv)
 		case 'q':
 			rt.quiet = 1;
 			break;
+		case 'P':
+			progress = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -200,6 +215,13 @@ int main(int argc, char **argv)
 	}
 	rt.state = state;
 	rt.store = store ? store : (store = store_default_dir());
+	if (progress_init(progress, state) < 0) {
+		fprintf(stderr,
+			"df2make-runtime: --progress: unknown mode '%s' (want auto, plain, "
+			"tty, quiet, none or rawjson)\n",
+			progress);
+		return 2;
+	}
 	rt_init(&rt);
 	c = enter_idmap(argv[optind]) < 0 ? 1 : dispatch(&rt, argc - optind, argv + optind);
 	free(state);

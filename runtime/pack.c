@@ -16,6 +16,7 @@
 #include "oci.h"
 #include "pack.h"
 #include "packfmt.h"
+#include "progress.h"
 #include "ref.h"
 #include "rt.h"
 #include "snapshot.h"
@@ -324,6 +325,18 @@ static void pack_add_doc(struct pack_files *f, const char *name, json_t *doc)
 	json_decref(doc);
 }
 
+/* The image id docker build -q prints: the config's digest, or the
+ * index's with several platforms. */
+static char pack_id[80];
+
+/* Keeps desc's digest as the image id. */
+static void pack_set_id(json_t *desc)
+{
+	const char *d = json_string_value(json_object_get(desc, "digest"));
+
+	snprintf(pack_id, sizeof(pack_id), "%s", d ? d : "");
+}
+
 /* The image's config and manifest blobs into f, and their descriptors. */
 static int pack_blobs(struct pack_ctx *c, struct pack_files *f, json_t **cdesc, json_t **mdesc,
 		      struct error *e)
@@ -352,6 +365,7 @@ static int pack_files_one(struct pack_ctx *c, struct pack_files *f, int docker, 
 	packfmt_annotate(idx, c->spec, "index"); /* the layout's index is the image's */
 	pack_add_doc(f, "index.json", idx);
 	f->meta = imeta_describe(cdesc, mdesc, tags);
+	pack_set_id(cdesc);
 	if (docker)
 		pack_add_doc(f, "manifest.json", pack_docker_manifest(cdesc, c->layers, tags));
 	pack_add_data(f, "oci-layout", xstrdup("{\"imageLayoutVersion\":\"1.0.0\"}"), 30);
@@ -425,6 +439,7 @@ static int pack_files_multi(struct pack_ctx *cs, size_t n, struct pack_files *f,
 		packfmt_annotate(idesc, cs[0].spec, "index-descriptor");
 		pack_add_doc(f, "index.json", pack_index(idesc, tags));
 		f->meta = imeta_describe(NULL, idesc, tags);
+		pack_set_id(idesc);
 		if (docker)
 			pack_add_doc(
 			    f, "manifest.json",
@@ -617,6 +632,9 @@ int op_pack(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	}
 	if (ok)
 		r = pack_output(cs, n, e);
+	/* -q (--progress=quiet): the image id is all make prints */
+	if (r == 0 && !rt->quiet && progress_mode() == PROGRESS_QUIET && pack_id[0])
+		(void)write_all(1, strcat(pack_id, "\n"), strlen(pack_id) + 1);
 	if (lock >= 0)
 		close(lock);
 	if (r < 0 && e->code == PACK_ECORRUPT)

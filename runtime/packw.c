@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "pack.h"
+#include "progress.h"
 #include "util.h"
 
 #define PACKW_CHUNK (1024 * 1024)
@@ -110,6 +111,17 @@ int packw_tmp(const char *dest, int dir, char **tmp, struct error *e)
 	return fd;
 }
 
+/* Bytes of layers copied so far and in all, for the progress view. */
+static long long packw_done, packw_total;
+
+/* Sums the sizes of the blobs the output gets (progress_bytes' total). */
+static void packw_count(const struct pack_files *f)
+{
+	packw_done = packw_total = 0;
+	for (size_t i = 0; i < f->n; i++)
+		packw_total += f->v[i].src ? f->v[i].size : 0;
+}
+
 /* Where packw_copy puts the bytes: the tar entry or a file. */
 struct packw_out {
 	struct archive *a; /* tar, or NULL */
@@ -179,6 +191,8 @@ static int packw_copy(const struct packw_out *o, const struct pack_file *p, char
 		else if ((r = packw_put(o, p, buf, (size_t)n, e)) == 0) {
 			sha256_update(&h, buf, (size_t)n);
 			total += n;
+			packw_done += n;
+			progress_bytes("writing layers", packw_done, packw_total);
 		}
 	}
 	close(fd);
@@ -222,6 +236,7 @@ static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
 	archive_write_add_filter_none(a);
 	archive_write_set_bytes_per_block(a, 64 * 1024);
 	archive_write_set_bytes_in_last_block(a, 1);
+	packw_count(f);
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK)
 		r = error_set(e, archive_errno(a), "%s", archive_error_string(a));
 	for (size_t i = 0; r == 0 && i < f->n; i++)
@@ -319,6 +334,7 @@ int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
 	int fd = packw_tmp(dest, 1, &tmp, e);
 	int r = fd < 0 ? -1 : 0;
 
+	packw_count(f);
 	for (size_t i = 0; r == 0 && i < f->n; i++)
 		r = packw_dir_entry(&f->v[i], tmp, e);
 	if (r == 0)

@@ -5,7 +5,9 @@
  * and no blob under a wrong name. Blobs already stored are not fetched
  * again: an interrupted pull resumes layer by layer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +15,26 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "blobloc.h"
+#include "diffid.h"
 #include "error.h"
 #include "fsutil.h"
 #include "input.h"
 #include "load.h"
 #include "oci.h"
+#include "platform.h"
 #include "progress.h"
 #include "pull.h"
 #include "regconf.h"
 #include "registry.h"
 #include "store.h"
 #include "util.h"
+#include "xferprog.h"
 
 #define PULL_MANIFEST_MAX (4u << 20)
+/* Layers fetched at once: enough to overlap one layer's round trips and
+ * decompression with another's download, few enough for a 2-core CI. */
+#define PULL_JOBS 3
 
 /* One pull from one endpoint. */
 struct pull {
@@ -35,31 +44,24 @@ struct pull {
 	const char *repo; /* the repository at this endpoint */
 	char *repo_own;	  /* repo, when this struct owns it */
 	char *scope;
-	int tty;
-	int no_layers; /* a layout copy of the manifests and configs only */
-	char top[72];  /* digest the reference resolved to (index or manifest) */
+	struct xferprog prog;
+	int no_layers;	/* a layout copy of the manifests and configs only */
+	int batch_sync; /* blobs are fsynced by pull_sync, not one by one */
+	char top[72];	/* digest the reference resolved to (index or manifest) */
 };
-
-/* A line of progress: under the build step's key, else plain. */
-static void pull_say(const struct pull *p, const char *fmt, const char *digest, long long n)
-{
-	char text[200];
-
-	snprintf(text, sizeof(text), fmt, digest ? digest + 7 : "", n);
-	if (p->o->key)
-		progress_line(p->o->rt, p->o->key, "%s", text);
-	else
-		fprintf(stderr, "%s\n", text);
-}
 
 /* The streaming sink of a blob download. */
 struct pull_sink {
 	struct blob_writer w;
-	const struct pull *p;
+	struct pull *p;
 	const char *digest;
-	long long want, last, t0; /* t0: progress_now() at the start */
+	long long want;
+	int row;	   /* progress row, -1 for none */
+	struct diffid *dd; /* a layer's diff_id computed on the way, or NULL */
 	struct error *e;
 };
+
+static pthread_mutex_t pull_progress_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int pull_sink_write(void *ctx, const void *buf, size_t n)
 {
@@ -72,11 +74,17 @@ static int pull_sink_write(void *ctx, const void *buf, size_t n)
 				 s->digest, s->want);
 	if (blob_write(&s->w, buf, n, s->e) < 0)
 		return -1;
-	if (s->p->tty && s->w.size - s->last >= (1 << 20)) {
-		double t = progress_elapsed(s->t0);
-		fprintf(stderr, "\r%.12s: %lld / %lld bytes  %.1f MB/s\033[K", s->digest + 7,
-			s->w.size, s->want, t > 0 ? (double)s->w.size / t / 1e6 : 0.0);
-		s->last = s->w.size;
+	if (s->dd && diffid_feed(s->dd, buf, n, s->e) < 0)
+		return -1;
+	if (s->row >= 0)
+		xferprog_update(&s->p->prog, s->row, s->w.size);
+	/* a build's pull feeds the tty view and rawjson; plain logs get the
+	 * per-layer lines of xferprog instead */
+	if (s->p->o->key && progress_mode() != PROGRESS_PLAIN) {
+		/* progress.c keeps one status line: the layer workers take turns */
+		pthread_mutex_lock(&pull_progress_lock);
+		progress_bytes(s->digest, s->w.size, s->want > 0 ? s->want : 0);
+		pthread_mutex_unlock(&pull_progress_lock);
 	}
 	return 0;
 }
@@ -90,28 +98,58 @@ static int pull_have(const char *store, const char *digest)
 	return r;
 }
 
-/* GET the blob into the store, verified against digest and size. */
-static int pull_blob_fetch(struct pull *p, const char *digest, long long size, struct error *e)
+/* The sink's checks once the body is in: size, digest, then (a layer)
+ * diff_id; the first that fails is the error. */
+static int pull_sink_check(struct pull_sink *s, const char *diff_id, struct error *e)
 {
-	struct pull_sink s = {.p = p, .digest = digest, .want = size, .t0 = progress_now(), .e = e};
+	struct error e2 = {0};
+	char hex[65];
+	int d = 0, r = 0;
+
+	/* the thread is waited for whatever happens */
+	if (s->dd)
+		d = diffid_finish(s->dd, hex, &e2);
+	s->dd = NULL;
+	if (s->want >= 0 && s->w.size != s->want)
+		r = error_set(e, 0, "%lld bytes, the descriptor says %lld", s->w.size, s->want);
+	else if (blob_check(&s->w, s->digest + 7, e) < 0)
+		r = -1;
+	else if (diff_id && d < 0)
+		r = error_set(e, 0, "%s", e2.msg);
+	else if (diff_id && strcmp(hex, diff_id + 7) != 0)
+		r = error_set(e, 0, "layer %s does not match diff_id %s", s->digest, diff_id);
+	return r;
+}
+
+/* GET the blob into the store (r: the calling thread's client), verified
+ * against digest and size and, for a layer (diff_id not NULL), its
+ * decompressed bytes against diff_id, all in the one pass. */
+static int pull_blob_fetch(struct pull *p, struct reg *rg, const char *digest, long long size,
+			   const char *diff_id, int row, struct error *e)
+{
+	struct pull_sink s = {.p = p, .digest = digest, .want = size, .row = row, .e = e};
 	struct http_req req = {.method = "GET", .sink = pull_sink_write, .sink_ctx = &s};
 	struct http_resp resp;
 	char *path = xasprintf("%s/blobs/%s", p->repo, digest);
 	int r = blob_open(&s.w, p->store, e), got = 0;
 
+	if (r == 0 && diff_id && !(s.dd = diffid_start(e)))
+		r = -1;
 	if (r == 0)
-		got = (r = reg_send(&p->reg, &req, path, p->scope, &resp, e)) == 0;
+		got = (r = reg_send(rg, &req, path, p->scope, &resp, e)) == 0;
 	if (r == 0 && resp.status != 200)
 		r = reg_status_error(&resp, "GET", e);
-	else if (r == 0 && size >= 0 && s.w.size != size)
-		r = error_set(e, 0, "%lld bytes, the descriptor says %lld", s.w.size, size);
-	/* blob_commit refuses (and removes) a temp file of another digest */
+	else if (r == 0)
+		r = pull_sink_check(&s, diff_id, e);
+	diffid_abort(s.dd);
+	/* blob_commit refuses (and removes) a temp file of another digest.
+	 * An image pull syncs its blobs at once (pull_sync) before the ref
+	 * files name them. */
 	if (r == 0)
-		r = blob_commit(&s.w, digest + 7, e);
+		r = p->batch_sync ? blob_commit_nosync(&s.w, digest + 7, e)
+				  : blob_commit(&s.w, digest + 7, e);
 	else
 		blob_abort(&s.w);
-	if (p->tty)
-		fprintf(stderr, "\r\033[K");
 	if (got)
 		http_resp_free(&resp);
 	http_req_free(&req);
@@ -119,25 +157,134 @@ static int pull_blob_fetch(struct pull *p, const char *digest, long long size, s
 	return r < 0 ? error_wrap(e, "blob %s", digest) : 0;
 }
 
-/* A blob named by a descriptor: stored unless it already is. */
+/* A digest we can name a file after. */
+static int pull_digest_ok(const char *digest, struct error *e)
+{
+	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7))
+		return error_set(e, 0, "unsupported digest %s", digest ? digest : "(none)");
+	return 0;
+}
+
+/* A blob named by a descriptor (a config, a layer of a layout copy):
+ * stored unless it already is. */
 static int pull_blob(struct pull *p, json_t *desc, int quiet, struct error *e)
 {
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	json_t *sz = json_object_get(desc, "size");
 	long long size = json_is_integer(sz) ? json_integer_value(sz) : -1;
+	int row = -1;
 
-	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7))
-		return error_set(e, 0, "unsupported digest %s", digest ? digest : "(none)");
+	if (pull_digest_ok(digest, e) < 0)
+		return -1;
 	if (pull_have(p->store, digest)) {
 		if (!quiet)
-			pull_say(p, "%.12s: already exists", digest, 0);
+			xferprog_note(&p->prog, digest, "already exists");
 		return 0;
 	}
-	if (pull_blob_fetch(p, digest, size, e) < 0)
-		return -1;
 	if (!quiet)
-		pull_say(p, "%.12s: %lld bytes pulled", digest, size);
+		row = xferprog_begin(&p->prog, digest, size);
+	if (pull_blob_fetch(p, &p->reg, digest, size, NULL, row, e) < 0)
+		return -1;
+	if (row >= 0)
+		xferprog_end(&p->prog, row);
 	return 0;
+}
+
+/* One layer on a worker's client: 1 fetched (and its diff_id checked on
+ * the way), 0 already stored, -1 on error. */
+static int pull_layer(struct pull *p, struct reg *rg, json_t *l, struct error *e)
+{
+	const char *digest = json_string_value(json_object_get(l, "digest"));
+	const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
+	json_t *sz = json_object_get(l, "size");
+	long long size = json_is_integer(sz) ? json_integer_value(sz) : -1;
+	int row;
+
+	if (pull_digest_ok(digest, e) < 0)
+		return -1;
+	if (!diff_id || !startswith(diff_id, "sha256:") || !blob_is_hex(diff_id + 7))
+		return error_set(e, 0, "layer %s: bad diff_id", digest);
+	if (pull_have(p->store, digest)) {
+		xferprog_note(&p->prog, digest, "already exists");
+		return 0;
+	}
+	row = xferprog_begin(&p->prog, digest, size);
+	if (pull_blob_fetch(p, rg, digest, size, diff_id, row, e) < 0)
+		return -1;
+	xferprog_end(&p->prog, row);
+	return 1;
+}
+
+/* The layers of an image, shared by the worker threads. */
+struct pull_jobs {
+	struct pull *p;
+	json_t *layers; /* [{digest, size, diff_id}] */
+	pthread_mutex_t lock;
+	size_t next;
+	int failed;
+	struct error err;	/* the first failure */
+	unsigned char *fetched; /* per layer: fetched and verified here */
+};
+
+/* Takes layers until none is left or one failed (the others stop). */
+static void *pull_worker(void *arg)
+{
+	struct pull_jobs *j = arg;
+	struct error e = {0};
+	struct reg rg;
+	size_t i;
+	int r;
+
+	reg_clone(&rg, &j->p->reg);
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		r = j->failed || i >= json_array_size(j->layers);
+		pthread_mutex_unlock(&j->lock);
+		if (r)
+			break;
+		r = pull_layer(j->p, &rg, json_array_get(j->layers, i), &e);
+		pthread_mutex_lock(&j->lock);
+		if (r < 0 && !j->failed)
+			j->err = e;
+		j->failed |= r < 0;
+		j->fetched[i] = r == 1;
+		pthread_mutex_unlock(&j->lock);
+	}
+	reg_close(&rg);
+	http_thread_end();
+	return NULL;
+}
+
+/* Fetches the layers, PULL_JOBS at a time; the ones verified on the way
+ * are marked so that registering does not decompress them again. */
+static int pull_layers_fetch(struct pull *p, json_t *layers, struct error *e)
+{
+	struct pull_jobs j = {.p = p, .layers = layers};
+	pthread_t t[PULL_JOBS];
+	size_t n = 0, i;
+	json_t *l;
+
+	pthread_mutex_init(&j.lock, NULL);
+	j.fetched = xcalloc(json_array_size(layers) + 1, 1);
+	while (n < PULL_JOBS && n < json_array_size(layers) &&
+	       pthread_create(&t[n], NULL, pull_worker, &j) == 0)
+		n++;
+	if (n == 0) /* no thread to be had: this one does the work */
+		pull_worker(&j);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	json_array_foreach(layers, i, l)
+	{
+		if (j.fetched[i])
+			load_mark_verified(json_string_value(json_object_get(l, "digest")),
+					   json_string_value(json_object_get(l, "diff_id")));
+	}
+	free(j.fetched);
+	pthread_mutex_destroy(&j.lock);
+	if (j.failed)
+		*e = j.err;
+	return j.failed ? -1 : 0;
 }
 
 /* GETs a manifest (tag or digest) and stores it; a digest reference must
@@ -232,14 +379,69 @@ static json_t *pull_layers(json_t *m, json_t *cfg, struct error *e)
 	return out;
 }
 
-/* Config and layers of an image manifest, then the ref files. */
-static int pull_image_manifest(struct pull *p, const char *name, json_t *m, const char *mdigest,
-			       struct error *e)
+/* The blobs fetched without fsync (layers, config) made durable, once,
+ * before a ref file names them: a crash then loses the pull, never leaves
+ * an image whose blobs are not on disk. */
+static int pull_sync(struct pull *p, json_t *layers, const char *cdigest, struct error *e)
 {
-	json_t *cdesc = json_object_get(m, "config"), *cfg = NULL, *layers = NULL, *names, *l;
+	size_t i, n = json_array_size(layers);
+	char *dir = xasprintf("%s/blobs/sha256", p->store);
+	int r = 0;
+
+	for (i = 0; i <= n && r == 0; i++) {
+		const char *d =
+		    i < n ? json_string_value(json_object_get(json_array_get(layers, i), "digest"))
+			  : cdigest;
+		char *path = store_blob_path(p->store, d);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			r = error_set(e, errno, "fsync %s", path);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	if (r == 0)
+		r = fsync_dir(dir, e);
+	free(dir);
+	return r;
+}
+
+/* Where the blobs were found, for a later push to mount them. */
+static void pull_record(struct pull *p, json_t *m, const char *cdigest)
+{
+	size_t i;
+	json_t *d;
+
+	blobloc_add(p->store, cdigest, p->reg.host, p->repo);
+	json_array_foreach(json_object_get(m, "layers"), i, d)
+	{
+		blobloc_add(p->store, json_string_value(json_object_get(d, "digest")), p->reg.host,
+			    p->repo);
+	}
+}
+
+/* Config and layers of an image manifest, then the ref files. */
+/* load_register_platform's flags: an image picked from an index is that
+ * index's image for its platform; only the host's takes the plain name
+ * (an arm64 pull must not become what FROM NAME means on amd64). */
+static int pull_flags(const struct pull *p, int from_index)
+{
+	struct platform pl = {0};
+
+	if (!from_index)
+		return LOAD_DEFAULT;
+	snprintf(pl.os, sizeof(pl.os), "%s", p->o->os);
+	snprintf(pl.arch, sizeof(pl.arch), "%s", p->o->arch);
+	snprintf(pl.variant, sizeof(pl.variant), "%s", p->o->variant ? p->o->variant : "");
+	return LOAD_INDEX | (platform_is_host(&pl) ? LOAD_DEFAULT : 0);
+}
+
+static int pull_image_manifest(struct pull *p, const char *name, json_t *m, const char *mdigest,
+			       int from_index, struct error *e)
+{
+	json_t *cdesc = json_object_get(m, "config"), *cfg = NULL, *layers = NULL, *names;
 	const char *cdigest = json_string_value(json_object_get(cdesc, "digest"));
 	char *cpath, *source;
-	size_t i;
 	int r = -1;
 
 	if (pull_blob(p, cdesc, 1, e) < 0)
@@ -250,15 +452,15 @@ static int pull_image_manifest(struct pull *p, const char *name, json_t *m, cons
 	if (!cfg)
 		return error_set(e, 0, "config %s is not JSON", cdigest);
 	layers = pull_layers(m, cfg, e);
-	json_array_foreach(layers, i, l)
-	{
-		if (pull_blob(p, json_array_get(json_object_get(m, "layers"), i), 0, e) < 0)
-			goto out;
-	}
+	if (!layers || pull_layers_fetch(p, layers, e) < 0 || pull_sync(p, layers, cdigest, e) < 0)
+		goto out;
+	pull_record(p, m, cdigest);
 	names = json_pack("[s]", name);
 	source = xasprintf("pull %.*s@%s", (int)strcspn(name, "@"), name, p->top);
 	load_set_source(source);
-	r = layers ? load_register(p->store, names, cdigest, layers, mdigest, e) : -1;
+	r = layers ? load_register_platform(p->store, names, cdigest, layers, mdigest,
+					    pull_flags(p, from_index), e)
+		   : -1;
 	load_set_source(NULL);
 	free(source);
 	json_decref(names);
@@ -289,7 +491,7 @@ static int pull_from(struct pull *p, const char *name, const char *ref, char man
 	if (mt && strcmp(mt, MT_OCI_MANIFEST) && strcmp(mt, MT_DOCKER_MANIFEST))
 		error_set(e, 0, "unsupported manifest type %s", mt);
 	else if (mt)
-		r = pull_image_manifest(p, name, m2 ? m2 : m, manifest, e);
+		r = pull_image_manifest(p, name, m2 ? m2 : m, manifest, m2 != NULL, e);
 	json_decref(m2);
 	json_decref(m);
 	return r;
@@ -299,14 +501,16 @@ static int pull_endpoint(const char *store, const char *name, const char *ref,
 			 const struct regconf_ep *ep, const struct pull_opts *o, char manifest[72],
 			 struct error *e)
 {
-	struct pull p = {.store = store, .o = o, .repo = ep->repo, .tty = isatty(2) && !o->key};
+	struct pull p = {.store = store, .o = o, .repo = ep->repo, .batch_sync = 1};
 	int r = reg_open(&p.reg, ep, o->tls_verify, e);
 
+	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2) && !o->key);
 	p.scope = xasprintf("repository:%s:pull", ep->repo);
 	if (r == 0)
 		r = pull_from(&p, name, ref, manifest, e);
 	free(p.scope);
 	reg_close(&p.reg);
+	xferprog_free(&p.prog);
 	return r < 0 ? error_wrap(e, "pull from %s", ep->host) : 0;
 }
 
@@ -441,6 +645,7 @@ static int pull_layout_run(const char *name, const char *dir, int tls_verify, in
 	json_t *m = NULL;
 	int r = mkdir_p(dir, 0755, e);
 
+	xferprog_init(&p.prog, NULL, NULL, "pulling", "pulled", isatty(2));
 	if (r == 0)
 		r = pull_open_direct(&p, name, &ref, e);
 	if (r == 0 && !(m = pull_manifest(&p, ref, p.top, e)))
@@ -452,6 +657,7 @@ static int pull_layout_run(const char *name, const char *dir, int tls_verify, in
 	json_decref(m);
 	pull_close_direct(&p);
 	free(ref);
+	xferprog_free(&p.prog);
 	return r < 0 ? error_wrap(e, "copy %s", name) : 0;
 }
 
@@ -471,9 +677,11 @@ int pull_blob_from(const char *name, json_t *desc, const struct pull_opts *o, st
 	char *ref = NULL;
 	int r = pull_open_direct(&p, name, &ref, e);
 
+	xferprog_init(&p.prog, o->rt, o->key, "pulling", "pulled", isatty(2) && !o->key);
 	if (r == 0)
 		r = pull_blob(&p, desc, 0, e);
 	pull_close_direct(&p);
+	xferprog_free(&p.prog);
 	free(ref);
 	return r < 0 ? error_wrap(e, "pull from %s", name) : 0;
 }

@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "error.h"
 #include "fsutil.h"
 #include "load.h"
 #include "oci.h"
+#include "progress.h"
 #include "pull.h"
 #include "push.h"
 #include "ref.h"
@@ -132,6 +134,21 @@ static int pullcmd_in_store(const char *store, const char *image, const char *pl
 	return store_lookup(store, image, plat ? &p : NULL, img, e);
 }
 
+/* A base image that could not be pulled: BuildKit's report (the FROM
+ * line marked), its words for it, and the two ways to get the image. */
+static void pullcmd_report(const struct rt *rt, const char *key, const char *image,
+			   const struct error *e)
+{
+	char *msg = xasprintf("%s: failed to resolve source metadata for %s: %s; it is not in the "
+			      "store: pull it with `df2make-runtime pull %s` once the registry "
+			      "answers, or load it with `df2make-runtime load -i IMAGE.tar`",
+			      image, image, e->msg, image);
+
+	progress_step_end(rt, key, progress_now(), msg);
+	progress_report(rt, msg);
+	free(msg);
+}
+
 int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	const char *image = json_string_value(json_object_get(spec, "image"));
@@ -157,6 +174,8 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 		r = pull_image(rt->store, image, &o, manifest, e);
 	}
 	free(plat);
+	if (r < 0 && image)
+		pullcmd_report(rt, key, image, e);
 	if (r < 0) {
 		text = xasprintf("pull %s", image ? image : "");
 		oci_wrap_loc(e, spec, text);
@@ -171,8 +190,34 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 	return r;
 }
 
-/* Loads an archive or layout into the store under name (push's source). */
-static int push_load(const struct rt *rt, const char *in, const char *name, struct error *e)
+/* The digest of the index an OCI archive's index.json names as its one
+ * entry (a multi-platform image: what is pushed is that index and each
+ * platform's manifest, as buildx pushes them); top stays "" otherwise. */
+static void push_load_index(struct load_src *src, char top[72])
+{
+	struct error e;
+	char *data = NULL;
+	size_t len;
+	json_t *idx, *m;
+	const char *mt, *d;
+
+	if (load_src_read(src, "index.json", &data, &len, &e) < 0)
+		return;
+	idx = json_loadb(data, len, 0, NULL);
+	m = json_array_get(json_object_get(idx, "manifests"), 0);
+	mt = json_string_value(json_object_get(m, "mediaType"));
+	d = json_string_value(json_object_get(m, "digest"));
+	if (json_array_size(json_object_get(idx, "manifests")) == 1 && mt && d &&
+	    (!strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST)) && strlen(d) < 72)
+		strcpy(top, d);
+	json_decref(idx);
+	free(data);
+}
+
+/* Loads an archive or layout into the store under name (push's source);
+ * top: see push_load_index. */
+static int push_load(const struct rt *rt, const char *in, const char *name, char top[72],
+		     struct error *e)
 {
 	struct load_src src = {.store = rt->store};
 	struct stat st;
@@ -186,8 +231,11 @@ static int push_load(const struct rt *rt, const char *in, const char *name, stru
 	if (S_ISDIR(st.st_mode))
 		src.dir = xstrdup(in);
 	load_set_source("load");
+	top[0] = '\0';
 	if (src.dir || load_scan_tar(&src, in, e) == 0)
 		r = load_images(&src, name, e);
+	if (r == 0)
+		push_load_index(&src, top);
 	load_set_source(NULL);
 	load_src_free(&src);
 	if (lock >= 0)
@@ -201,15 +249,17 @@ int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error 
 	const char *ref = json_string_value(json_object_get(spec, "ref"));
 	const char *src = json_string_value(json_object_get(spec, "source"));
 	struct store_image img;
-	char *path, *text;
+	char *path, *text, top[72];
 	int r = -1;
 
 	rt_progress(rt, key, spec, "%s", "");
 	if (!ref || !src)
 		return error_set(e, 0, "spec needs \"ref\" and \"source\"");
-	if (push_load(rt, src, ref, e) == 0 && push_image(rt->store, ref, ref, 1, e) == 0 &&
+	if (push_load(rt, src, ref, top, e) == 0 &&
+	    (top[0] ? push_digest(rt->store, top, ref, 1, e)
+		    : push_image(rt->store, ref, ref, 1, e)) == 0 &&
 	    store_lookup(rt->store, ref, NULL, &img, e) == 0) {
-		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, img.manifest);
+		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, top[0] ? top : img.manifest);
 		path = rt_path(rt, key, ".push");
 		r = write_atomic(path, text, strlen(text), 0644, e);
 		free(path);
@@ -241,7 +291,7 @@ int cmd_push(const struct rt *rt, int argc, char **argv)
 	const char *pos[2] = {NULL, NULL};
 	int verify = 1, npos = pullcmd_operands(argc, argv, &verify, pos), r = -1;
 	struct error e = {0};
-	char *src = NULL, *dest = NULL;
+	char *src = NULL, *dest = NULL, top[72] = "";
 
 	/* a file or directory needs REF; a store name may keep its own */
 	if (npos < 1 || (access(pos[0], F_OK) == 0 && npos != 2)) {
@@ -251,10 +301,12 @@ int cmd_push(const struct rt *rt, int argc, char **argv)
 	}
 	dest = ref_normalize(pos[npos - 1], &e);
 	if (dest && access(pos[0], F_OK) == 0) /* a file: load it as REF first */
-		r = push_load(rt, pos[0], dest, &e) < 0 ? -1 : 0;
+		r = push_load(rt, pos[0], dest, top, &e) < 0 ? -1 : 0;
 	else if (dest)
 		r = (src = ref_normalize(pos[0], &e)) ? 0 : -1;
-	if (r == 0)
+	if (r == 0 && top[0]) /* a multi-platform archive: its index */
+		r = push_digest(rt->store, top, dest, verify, &e);
+	else if (r == 0)
 		r = push_image(rt->store, src ? src : dest, dest, verify, &e);
 	free(src);
 	free(dest);
@@ -270,7 +322,6 @@ int cmd_transfer(const struct rt *rt, int argc, char **argv)
 	struct error e = {0};
 	char *ref = NULL;
 
-	(void)rt;
 	if (npos != 2 || !((startswith(pos[0], "oci:") && startswith(pos[1], "docker://")) ||
 			   (startswith(pos[0], "docker://") && startswith(pos[1], "oci:")))) {
 		fprintf(stderr, "usage: df2make-runtime transfer [--tls-verify=false] "
@@ -278,7 +329,7 @@ int cmd_transfer(const struct rt *rt, int argc, char **argv)
 		return 2;
 	}
 	if (startswith(pos[0], "oci:") && (ref = ref_normalize(pos[1] + 9, &e)))
-		r = push_layout(pos[0] + 4, ref, verify, &e);
+		r = push_layout_rec(pos[0] + 4, rt->store, ref, verify, &e);
 	else if (startswith(pos[0], "docker://") && (ref = ref_normalize(pos[0] + 9, &e)))
 		r = pull_layout(ref, pos[1] + 4, verify, &e);
 	free(ref);

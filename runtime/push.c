@@ -4,12 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blob.h"
+#include "blobloc.h"
 #include "error.h"
 #include "fsutil.h"
 #include "push.h"
@@ -17,17 +20,23 @@
 #include "registry.h"
 #include "store.h"
 #include "util.h"
+#include "xferprog.h"
 
-/* One PATCH: big enough to keep the round trips few, small enough to
- * hold in memory. */
-#define PUSH_CHUNK (8u << 20)
+/* One PATCH: big enough to keep the round trips few (each waits for the
+ * registry to store the chunk). Smaller blobs go in the final PUT. */
+#define PUSH_CHUNK (64LL << 20)
+#define PUSH_SMALL (8 << 20)
+/* Layers sent at once, as for a pull (pull.c's PULL_JOBS). */
+#define PUSH_JOBS 3
 
 struct push {
-	const char *store;
+	const char *store; /* where the blobs are (a store or a layout) */
+	const char *rec;   /* the store whose blobloc record is read and kept, or NULL */
 	struct reg reg;
 	const char *repo;
 	char *scope;
-	char *from; /* another repository of the same registry holding the image */
+	char *from;	       /* another repository of the same registry holding the image */
+	struct xferprog *prog; /* shared by the workers' copies of the struct */
 };
 
 /* 1 when the registry has the blob, 0 when not, -1 on error. */
@@ -69,46 +78,56 @@ static int push_step(struct push *p, struct http_req *req, char **loc, long want
 	return r;
 }
 
-/* The chunks of the file, each a PATCH with its Content-Range. */
-static int push_chunks(struct push *p, int fd, char **loc, struct error *e)
+/* Bytes per PATCH of a big blob (DF2MAKE_PUSH_CHUNK overrides, for
+ * tests): each is streamed from the file, so the size costs no memory;
+ * chunks let an upload resume or fail at a boundary without holding a
+ * request open for the whole of a multi-GB layer. */
+static long long push_chunk_size(void)
 {
-	char *buf = xmalloc(PUSH_CHUNK);
-	long long off = 0;
-	ssize_t n;
+	const char *v = getenv("DF2MAKE_PUSH_CHUNK");
+	long long n = v ? strtoll(v, NULL, 10) : 0;
+
+	return n > 0 ? n : PUSH_CHUNK;
+}
+
+/* The chunks of the file, each a PATCH with its Content-Range. */
+static int push_chunks(struct push *p, int fd, long long size, char **loc, int row, struct error *e)
+{
+	long long off = 0, chunk = push_chunk_size();
 	int r = 0;
 
-	while (r == 0 && (n = read(fd, buf, PUSH_CHUNK)) != 0) {
-		struct http_req req = {.method = "PATCH", .body = buf, .body_len = (size_t)n};
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = error_set(e, errno, "read");
-			break;
-		}
+	while (r == 0 && off < size) {
+		long long n = size - off < chunk ? size - off : chunk;
+		struct http_req req = {
+		    .method = "PATCH", .body_fd = fd, .body_off = off, .body_fd_len = n};
 		strlist_add(&req.headers, "Content-Type: application/octet-stream");
-		strlist_take(&req.headers,
-			     xasprintf("Content-Range: %lld-%lld", off, off + (long long)n - 1));
+		strlist_take(&req.headers, xasprintf("Content-Range: %lld-%lld", off, off + n - 1));
 		r = push_step(p, &req, loc, 202, "PATCH blob", e);
 		off += n;
+		xferprog_update(p->prog, row, off);
 	}
-	free(buf);
 	return r;
 }
 
 /* Cross-repository mount: POST ?mount=D&from=REPO. 1 when mounted; 0
  * when the registry started an upload instead (*loc set) or there is no
  * other repository; -1 on error. */
-static int push_mount(struct push *p, const char *digest, char **loc, struct error *e)
+static int push_mount(struct push *p, const char *digest, const char *from, char **loc,
+		      struct error *e)
 {
 	struct http_req req = {.method = "POST"};
 	struct http_resp resp;
-	char *path;
+	char *path, *scope;
 	int r;
 
-	if (!p->from)
+	if (!from)
 		return 0;
-	path = xasprintf("%s/blobs/uploads/?mount=%s&from=%s", p->repo, digest, p->from);
-	r = reg_send(&p->reg, &req, path, p->scope, &resp, e);
+	path = xasprintf("%s/blobs/uploads/?mount=%s&from=%s", p->repo, digest, from);
+	/* a token must also let us pull from the source repository, or the
+	 * registry uploads instead of mounting */
+	scope = xasprintf("%s repository:%s:pull", p->scope, from);
+	r = reg_send(&p->reg, &req, path, scope, &resp, e);
+	free(scope);
 	if (r == 0 && resp.status != 201 && resp.status != 202)
 		r = reg_status_error(&resp, "POST mount", e);
 	if (r == 0 && resp.status == 202 && resp.location) {
@@ -124,14 +143,55 @@ static int push_mount(struct push *p, const char *digest, char **loc, struct err
 	return r;
 }
 
-/* 1 when mounted from another repository, 0 when uploaded, -1 on error. */
-static int push_upload(struct push *p, const char *digest, struct error *e)
+/* The last request of an upload: PUT ?digest=, with the whole blob as
+ * its body when it is small (one request instead of a PATCH and a PUT). */
+static int push_finish(struct push *p, char **loc, const char *digest, const void *body, size_t len,
+		       struct error *e)
 {
-	struct http_req post = {.method = "POST"}, put = {.method = "PUT"};
-	char *loc = xasprintf("%s/blobs/uploads/", p->repo), *path, *fin;
-	int fd, r = -1, started = 0;
+	struct http_req put = {.method = "PUT", .body = body, .body_len = len};
+	/* ':' of the digest percent-encoded, as the spec's examples */
+	char *fin =
+	    xasprintf("%s%cdigest=sha256%%3A%s", *loc, strchr(*loc, '?') ? '&' : '?', digest + 7);
 
-	if ((r = push_mount(p, digest, &loc, e)) != 0) {
+	strlist_take(&put.headers, xstrdup("Content-Type: application/octet-stream"));
+	free(*loc);
+	*loc = fin;
+	return push_step(p, &put, loc, 201, "PUT blob", e);
+}
+
+/* The blob's bytes: small ones in the final PUT, big ones in chunks. */
+static int push_send(struct push *p, int fd, char **loc, const char *digest, int row,
+		     struct error *e)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return error_set(e, errno, "stat");
+	if (st.st_size > PUSH_SMALL) {
+		if (push_chunks(p, fd, (long long)st.st_size, loc, row, e) < 0)
+			return -1;
+		return push_finish(p, loc, digest, NULL, 0, e);
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	n = pread(fd, buf, (size_t)st.st_size, 0);
+	r = n != (ssize_t)st.st_size ? error_set(e, n < 0 ? errno : 0, "read: short")
+				     : push_finish(p, loc, digest, buf, (size_t)n, e);
+	free(buf);
+	return r;
+}
+
+/* 1 when mounted from another repository, 0 when uploaded, -1 on error. */
+static int push_upload(struct push *p, const char *digest, const char *from, long long size,
+		       struct error *e)
+{
+	struct http_req post = {.method = "POST"};
+	char *loc = xasprintf("%s/blobs/uploads/", p->repo), *path;
+	int fd, r = -1, started = 0, row;
+
+	if ((r = push_mount(p, digest, from, &loc, e)) != 0) {
 		free(loc);
 		return r;
 	}
@@ -141,15 +201,11 @@ static int push_upload(struct push *p, const char *digest, struct error *e)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		error_set(e, errno, "open %s", path);
-	else if ((started || push_step(p, &post, &loc, 202, "POST upload", e) == 0) &&
-		 push_chunks(p, fd, &loc, e) == 0) {
-		/* ':' of the digest percent-encoded, as the spec's examples */
-		fin = xasprintf("%s%cdigest=sha256%%3A%s", loc, strchr(loc, '?') ? '&' : '?',
-				digest + 7);
-		strlist_take(&put.headers, xstrdup("Content-Type: application/octet-stream"));
-		free(loc);
-		loc = fin;
-		r = push_step(p, &put, &loc, 201, "PUT blob", e);
+	else if (started || push_step(p, &post, &loc, 202, "POST upload", e) == 0) {
+		row = xferprog_begin(p->prog, digest, size);
+		r = push_send(p, fd, &loc, digest, row, e);
+		if (r == 0)
+			xferprog_end(p->prog, row);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -159,24 +215,35 @@ static int push_upload(struct push *p, const char *digest, struct error *e)
 	return r;
 }
 
-/* A blob named by a manifest descriptor: skipped when there. */
+/* A blob named by a manifest descriptor: skipped when there, mounted
+ * when the record or the source image's name says another repository of
+ * the registry has it, else uploaded. */
 static int push_blob(struct push *p, json_t *desc, struct error *e)
 {
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	json_t *sz = json_object_get(desc, "size");
+	char *from, *what;
 	int has;
 
 	if (!digest || !startswith(digest, "sha256:") || !blob_is_hex(digest + 7))
 		return error_set(e, 0, "unsupported digest %s", digest ? digest : "(none)");
+	from = blobloc_find(p->rec, digest, p->reg.host, p->repo);
+	if (!from && p->from)
+		from = xstrdup(p->from);
 	has = push_has(p, digest, e);
 	if (has == 0) {
-		int u = push_upload(p, digest, e);
+		int u = push_upload(p, digest, from,
+				    json_is_integer(sz) ? json_integer_value(sz) : -1, e);
 		has = u < 0 ? -1 : u == 1 ? 2 : 0;
 	}
+	if (has == 1 || has == 2) {
+		what = has == 1 ? xstrdup("already exists") : xasprintf("mounted from %s", from);
+		xferprog_note(p->prog, digest, what);
+		free(what);
+	}
 	if (has >= 0)
-		fprintf(stderr, "%.12s: %s\n", digest + 7,
-			has == 1   ? "already exists"
-			: has == 2 ? "mounted"
-				   : "pushed");
+		blobloc_add(p->rec, digest, p->reg.host, p->repo);
+	free(from);
 	return has < 0 ? error_wrap(e, "blob %s", digest) : 0;
 }
 
@@ -203,6 +270,67 @@ static int push_manifest(struct push *p, const char *data, size_t len, const cha
 	return r;
 }
 
+/* The layers of a manifest, shared by the worker threads. */
+struct push_jobs {
+	struct push *p;
+	json_t *layers;
+	pthread_mutex_t lock;
+	size_t next;
+	int failed;
+	struct error err; /* the first failure */
+};
+
+/* Takes layers until none is left or one failed, on a client of its own
+ * (a copy of the push with its own connection and token). */
+static void *push_worker(void *arg)
+{
+	struct push_jobs *j = arg;
+	struct push w = *j->p;
+	struct error e = {0};
+	size_t i;
+	int r;
+
+	reg_clone(&w.reg, &j->p->reg);
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		r = j->failed || i >= json_array_size(j->layers);
+		pthread_mutex_unlock(&j->lock);
+		if (r)
+			break;
+		r = push_blob(&w, json_array_get(j->layers, i), &e);
+		pthread_mutex_lock(&j->lock);
+		if (r < 0 && !j->failed)
+			j->err = e;
+		j->failed |= r < 0;
+		pthread_mutex_unlock(&j->lock);
+	}
+	reg_close(&w.reg);
+	http_thread_end();
+	return NULL;
+}
+
+/* The layers, PUSH_JOBS at a time (the config and the manifest follow). */
+static int push_layers(struct push *p, json_t *layers, struct error *e)
+{
+	struct push_jobs j = {.p = p, .layers = layers};
+	pthread_t t[PUSH_JOBS];
+	size_t n = 0;
+
+	pthread_mutex_init(&j.lock, NULL);
+	while (n < PUSH_JOBS && n < json_array_size(layers) &&
+	       pthread_create(&t[n], NULL, push_worker, &j) == 0)
+		n++;
+	if (n == 0 && json_array_size(layers)) /* no thread to be had: this one */
+		push_worker(&j);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	if (j.failed)
+		*e = j.err;
+	return j.failed ? -1 : 0;
+}
+
 static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e);
 
 /* The manifests of an index, each under its digest, before the index. */
@@ -226,8 +354,8 @@ static int push_children(struct push *p, json_t *m, struct error *e)
 static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e)
 {
 	char *path = store_blob_path(p->store, manifest), *data = NULL;
-	json_t *m = NULL, *d;
-	size_t len, i;
+	json_t *m = NULL;
+	size_t len;
 	int r = read_file(path, &data, &len, e);
 
 	free(path);
@@ -235,11 +363,8 @@ static int push_all(struct push *p, const char *manifest, const char *ref, struc
 		r = error_set(e, 0, "manifest %s is not JSON", manifest);
 	if (r == 0)
 		r = push_children(p, m, e);
-	json_array_foreach(json_object_get(m, "layers"), i, d)
-	{
-		if (r == 0)
-			r = push_blob(p, d, e);
-	}
+	if (r == 0)
+		r = push_layers(p, json_object_get(m, "layers"), e);
 	if (r == 0 && json_object_get(m, "config"))
 		r = push_blob(p, json_object_get(m, "config"), e);
 	if (r == 0) {
@@ -266,15 +391,19 @@ static char *push_from(const char *image, const char *dest_name)
 	return from;
 }
 
-/* Pushes manifest (in blobs_dir/blobs/sha256: the store or a layout) as dest. */
-static int push_run(const char *blobs_dir, const char *manifest, const char *from, const char *dest,
-		    int tls_verify, struct error *e)
+/* Pushes manifest (in blobs_dir/blobs/sha256: the store or a layout) as
+ * dest; rec: the store whose blob record is used, or NULL. */
+static int push_run(const char *blobs_dir, const char *rec, const char *manifest, const char *from,
+		    const char *dest, int tls_verify, struct error *e)
 {
-	struct push p = {.store = blobs_dir};
+	struct push p = {.store = blobs_dir, .rec = rec};
+	struct xferprog prog;
 	struct regconf_list eps;
 	char *name, *ref;
 	int r = -1;
 
+	xferprog_init(&prog, NULL, NULL, "pushing", "pushed", isatty(2));
+	p.prog = &prog;
 	reg_split(dest, &name, &ref);
 	p.from = from ? push_from(from, name) : NULL;
 	/* mirrors are for pulling: push to the registry itself (the last) */
@@ -292,10 +421,17 @@ static int push_run(const char *blobs_dir, const char *manifest, const char *fro
 	free(p.from);
 	free(name);
 	free(ref);
+	xferprog_free(&prog);
 	return r < 0 ? error_wrap(e, "push %s", dest) : 0;
 }
 
 int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e)
+{
+	return push_layout_rec(dir, NULL, dest, tls_verify, e);
+}
+
+int push_layout_rec(const char *dir, const char *store, const char *dest, int tls_verify,
+		    struct error *e)
 {
 	char *ip = path_join(dir, "index.json");
 	json_t *idx = json_load_file(ip, 0, NULL), *ms = json_object_get(idx, "manifests");
@@ -305,10 +441,16 @@ int push_layout(const char *dir, const char *dest, int tls_verify, struct error 
 	if (json_array_size(ms) != 1 || !d || !startswith(d, "sha256:") || !blob_is_hex(d + 7))
 		r = error_set(e, 0, "%s: want an index.json naming one manifest", ip);
 	else
-		r = push_run(dir, d, NULL, dest, tls_verify, e);
+		r = push_run(dir, store, d, NULL, dest, tls_verify, e);
 	json_decref(idx);
 	free(ip);
 	return r;
+}
+
+int push_digest(const char *store, const char *digest, const char *dest, int tls_verify,
+		struct error *e)
+{
+	return push_run(store, store, digest, NULL, dest, tls_verify, e);
 }
 
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
@@ -319,7 +461,7 @@ int push_image(const char *store, const char *image, const char *dest, int tls_v
 
 	if (store_lookup(store, image, NULL, &img, e) < 0)
 		return -1;
-	r = push_run(store, img.manifest, image, dest, tls_verify, e);
+	r = push_run(store, store, img.manifest, image, dest, tls_verify, e);
 	store_image_free(&img);
 	return r;
 }

@@ -13,9 +13,18 @@ struct error;
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
 	       struct error *e);
 
+/* Pushes the store's blob digest, a manifest or an index (then each
+ * manifest it names first, under its digest), as dest. */
+int push_digest(const char *store, const char *digest, const char *dest, int tls_verify,
+		struct error *e);
+
 /* Pushes the one manifest (or index) DIR/index.json names, from an OCI
  * layout directory, as dest: the generic "layout -> registry" copy (any
  * artifact, e.g. a build cache; nothing goes through the store). */
 int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e);
+/* push_layout keeping the blob record (blobloc.h) of store: blobs known to
+ * be in another repository of the registry are mounted from it. */
+int push_layout_rec(const char *dir, const char *store, const char *dest, int tls_verify,
+		    struct error *e);
 
 #endif

@@ -277,9 +277,16 @@ static int regauth_token(const char *ch, const char *userpass, const char *scope
 		buf_adds(&url, "service=");
 		regauth_urlenc(&url, service);
 	}
-	if (scope[0]) { /* login asks for no scope: the account alone */
-		buf_adds(&url, service ? "&scope=" : "scope=");
-		regauth_urlenc(&url, scope);
+	/* login asks for no scope (the account alone); a mount asks for two,
+	 * space-separated: one scope= each, as docker sends them */
+	for (const char *sc = scope; *sc;) {
+		size_t n = strcspn(sc, " ");
+		char *one = xstrndup(sc, n);
+		buf_adds(&url, service || sc != scope ? "&scope=" : "scope=");
+		regauth_urlenc(&url, one);
+		free(one);
+		sc += n;
+		sc += strspn(sc, " ");
 	}
 	req.url = url.s;
 	if (userpass) {

@@ -24,6 +24,13 @@ static json_t *register_verified;
 /* See load_set_source. */
 static const char *register_source;
 
+void load_mark_verified(const char *digest, const char *diff_id)
+{
+	if (!register_verified)
+		register_verified = json_object();
+	json_object_set_new(register_verified, digest, json_string(diff_id));
+}
+
 void load_set_source(const char *s)
 {
 	register_source = s;

@@ -117,6 +117,29 @@ int reg_open(struct reg *r, const struct regconf_ep *ep, int tls_verify, struct 
 	return reg_certs(r, e);
 }
 
+static char *reg_dup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void reg_clone(struct reg *dst, const struct reg *src)
+{
+	*dst = *src;
+	dst->host = reg_dup(src->host);
+	dst->cred = reg_dup(src->cred);
+	dst->scheme = reg_dup(src->scheme);
+	dst->userpass = reg_dup(src->userpass);
+	dst->auth = reg_dup(src->auth);
+	dst->scope = reg_dup(src->scope);
+	memset(&dst->ca, 0, sizeof(dst->ca));
+	buf_addn(&dst->ca, src->ca.s ? src->ca.s : "", src->ca.len);
+	dst->cert = reg_dup(src->cert);
+	dst->key = reg_dup(src->key);
+	dst->tls.ca_pem = src->tls.ca_pem ? dst->ca.s : NULL;
+	dst->tls.cert = dst->cert;
+	dst->tls.key = dst->key;
+}
+
 void reg_close(struct reg *r)
 {
 	free(r->host);

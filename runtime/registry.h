@@ -37,6 +37,9 @@ void reg_split(const char *normalized, char **name, char **ref);
 /* Opens a client for an endpoint; tls_verify 0 turns verification off
  * (--tls-verify=false), as does the endpoint's insecure flag. */
 int reg_open(struct reg *r, const struct regconf_ep *ep, int tls_verify, struct error *e);
+/* A copy of src for another thread: same endpoint, credentials and the
+ * answer to the last challenge (its token), so it asks for none again. */
+void reg_clone(struct reg *dst, const struct reg *src);
 /* Frees the client (and forgets its credentials). */
 void reg_close(struct reg *r);
 /* Sends req to /v2/PATH, or to a Location the registry sent ("/v2/...",

@@ -23,7 +23,7 @@ void rt_progress(const struct rt *rt, const char *key, json_t *spec, const char 
 	vsnprintf(more, sizeof(more), fmt, ap);
 	va_end(ap);
 	text = xasprintf("%s%s%s", title ? title : "", title && *title && *more ? " " : "", more);
-	progress_step(rt, key, text);
+	progress_step(rt, key, spec, text);
 	free(text);
 }
 

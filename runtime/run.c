@@ -216,7 +216,7 @@ static void report_start(const struct rt *rt, const char *key, json_t *spec)
 	const char *title = json_string_value(json_object_get(spec, "title"));
 	char *what = title && *title ? NULL : run_text(spec);
 
-	progress_step(rt, key, what ? what : title);
+	progress_step(rt, key, spec, what ? what : title);
 	free(what);
 }
 
@@ -276,6 +276,19 @@ static void explain_platform(json_t *spec, struct error *e)
 	e->code = code;
 }
 
+/* The command failed: the ERROR line, then BuildKit's report (output,
+ * Dockerfile excerpt, "ERROR: process ... exit code: N"). */
+static void report_failure(const struct rt *rt, const char *key, json_t *spec,
+			   const struct sandbox *sb, int status, long long t0)
+{
+	char *why = status ? progress_process_error(json_object_get(spec, "args"), status)
+			   : xstrdup(sb->limit_note);
+
+	progress_step_end(rt, key, t0, why);
+	progress_report(rt, why);
+	free(why);
+}
+
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
 		    struct progress_timing *t, long long t0, struct error *e)
@@ -299,12 +312,7 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	if (r < 0)
 		return -1;
 	if (check_status(spec, sb, status, e) < 0) {
-		char why[160];
-		if (status)
-			snprintf(why, sizeof(why), "exit status %d", status);
-		else
-			snprintf(why, sizeof(why), "%s", sb->limit_note);
-		progress_step_end(rt, key, t0, why);
+		report_failure(rt, key, spec, sb, status, t0);
 		return -2; /* the command failed: e says how, no "RUN step" context */
 	}
 	remove_stubs(rt, key, sb);

@@ -92,7 +92,8 @@ static void serve_child(struct sandbox *sb, struct child_io *io, struct error *e
 			      {.fd = io->relay[1].in, .events = POLLIN}};
 
 	while (p[0].fd >= 0 || p[1].fd >= 0 || p[2].fd >= 0) {
-		if (poll(p, 3, -1) < 0) {
+		/* the tty view's clocks advance while the command runs */
+		if (poll(p, 3, progress_tick()) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -136,7 +137,7 @@ static int open_output(struct sandbox *sb, struct child_io *io, struct error *e)
 	for (int i = 0; i < 2; i++) {
 		if (!sb->rt->quiet && pipe2(p[i], O_CLOEXEC) < 0)
 			return error_set(e, errno, "output pipes");
-		progress_relay_init(&io->relay[i], sb->key, p[i][0], i + 1);
+		progress_relay_init(&io->relay[i], p[i][0], i + 1);
 		*(i == 0 ? &sb->outfd : &sb->errfd) = p[i][1];
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include "blob.h"
 #include "error.h"
 #include "fsutil.h"
+#include "progress.h"
 #include "sink.h"
 #include "util.h"
 
@@ -25,6 +26,7 @@ static int sink_emit(struct sink *s, const void *p, size_t n)
 {
 	sha256_update(&s->blob, p, n);
 	s->size += (long long)n;
+	progress_bytes("writing layer", s->size, 0); /* its size is known at the end */
 	if (write_all(s->fd, p, n) < 0) {
 		s->failed_errno = errno;
 		return -1;

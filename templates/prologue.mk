@@ -28,5 +28,12 @@ OUTPUT := @OUTPUT@
 export DF2MAKE_OUTPUT := @OUTPUT_VALUE@
 # Steps found in this exported cache are restored, not run (--cache-from).
 export DF2MAKE_CACHE_FROM := @CACHE_FROM@
+# How steps report: auto, plain, tty, quiet, none or rawjson (make
+# PROGRESS=plain overrides df2make --progress); V=1 echoes commands, which
+# a live tty view would draw over: plain then.
+PROGRESS ?= @PROGRESS@
+export DF2MAKE_PROGRESS := $(if $(filter 1,$(V)),$(patsubst tty,plain,$(PROGRESS:auto=plain)),$(PROGRESS))
+# A failing RUN shows its lines of this file.
+export DF2MAKE_DOCKERFILE := @DOCKERFILE_VALUE@
 
 all: $(OUTPUT)

@@ -55,11 +55,11 @@ build() {
 digest() { tar -xOf "$1/image.tar" index.json 2>/dev/null | jq -r '.manifests[0].digest'; }
 
 # ran M: how many RUN steps the last make of M ran (progress lines with a
-# RUN title that were not restored from a cache nor taken from a
-# concurrent make).
+# RUN title, "#N [stage 2/3] RUN ...", whose step did not end "#N CACHED":
+# restored from a cache or taken from a concurrent make).
 ran() {
-	grep -E '^#[0-9a-f]{8} \[[^]]*\] RUN ' "$1/log" |
-		grep -cvE ' (CACHED|\(done by a concurrent build\))$'
+	awk '$2 ~ /^\[/ && $0 ~ /\] RUN / { run[$1] = 1 } $2 == "CACHED" { delete run[$1] }
+		END { n = 0; for (k in run) n++; print n }' "$1/log"
 }
 
 # img_file M PATH: PATH's content in M/image.tar (the last layer holding it).

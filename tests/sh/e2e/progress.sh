@@ -1,64 +1,48 @@
 #!/usr/bin/env bash
-# Progress through make, every op in one format (BuildKit's plain output):
-# "#KEY8 TITLE" when a step starts, "#KEY8 DONE 0.0s" or "#KEY8 ERROR: ..."
-# when it ends, the same key on both; FROM pinned to its manifest digest.
-. "$SRCDIR/tests/lib.sh"
-need make
-[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts)"
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] || skip_all "busybox not installed"
-export DF2MAKE_STORE=$T/store
-mkdir -p "$T/r/bin" "$T/ctx"
-cp "$BUSYBOX" "$T/r/bin/busybox"
-ln -s busybox "$T/r/bin/sh"
-tar -C "$T/r" -cf "$T/root.tar" .
-"$DF2MAKE_RUNTIME_BIN" import "$T/root.tar" bb >/dev/null || exit 1
-cd "$T" || exit 1
+# Plain progress through make (BuildKit's --progress=plain): "#N TITLE"
+# when a step starts, "#N T OUTPUT" per output line, "#N DONE 1.2s",
+# "#N CACHED" or "#N ERROR: ..." at its end. N is the step's number in
+# build.mk (fixed at compile time, so the same under make -j).
+. "$SRCDIR/tests/sh/e2e/progress.inc"
 echo x >ctx/x.txt
-printf 'FROM bb AS a\nRUN echo built > /b\nFROM scratch\nCOPY x.txt /x.txt\nCOPY --from=a /b /b\n' \
+printf 'FROM bb AS a\nRUN echo built > /b; echo out; echo err >&2\nFROM scratch\nCOPY x.txt /x.txt\nCOPY --from=a /b /b\n' \
 	>ctx/Dockerfile
-printf 'FROM bb\nRUN exit 3\n' >ctx/Dockerfile.run
-printf 'FROM bb\nCOPY --from=bb /nope /x\n' >ctx/Dockerfile.copy
-
-# build NAME DOCKERFILE: make -j1's stderr (deterministic order) in $err.
-build() {
-	"$DF2MAKE" -f "ctx/$2" -o "$1.tar" ctx >"$1.mk" || return 1
-	# not a sub-make of `make check -j2`: no jobserver notes in the output
-	err=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-		make -s -j1 -f "$1.mk" DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" 2>&1 >/dev/null)
-}
-# keys, times and digests made comparable
-norm() { sed -E 's/^#[0-9a-f]{8} /# /; s/DONE [0-9]+\.[0-9]s$/DONE T/; s/sha256:[0-9a-f]{12}$/sha256:D/'; }
 
 build ok Dockerfile
-is "$(printf '%s\n' "$err" | norm)" "# [stage-1 1/3] FROM scratch (empty)
-# DONE T
-# [stage-1 2/3] COPY x.txt /x.txt
-# DONE T
-# [a 1/2] FROM docker.io/library/bb:latest@sha256:D
-# DONE T
-# [a 2/2] RUN echo built > /b
-# DONE T
-# [stage-1 3/3] COPY --from=a /b /b
-# DONE T
-# exporting layer
-# DONE T
-# exporting layer
-# DONE T
-# exporting to image (tar ok.tar)
-# DONE T" "base, copy, run, layer and pack: one line format"
-check "each DONE carries the key of the step it ends" awk '
+is "$(printf '%s\n' "$err" | grep -v 'writing layers' | norm)" "#3 [stage-1 1/3] FROM scratch (empty)
+#3 DONE T
+#4 [stage-1 2/3] COPY x.txt /x.txt
+#4 DONE T
+#1 [a 1/2] FROM docker.io/library/bb:latest@sha256:D
+#1 DONE T
+#2 [a 2/2] RUN echo built > /b; echo out; echo err >&2
+#2 T err
+#2 DONE T
+#5 [stage-1 3/3] COPY --from=a /b /b
+#5 DONE T
+#6 exporting layer
+#6 DONE T
+#7 exporting layer
+#7 DONE T
+#8 exporting to image (tar ok.tar)
+#8 DONE T" "base, copy, run, layer and pack: one line format, numbered in build.mk's order"
+is "$(printf '%s\n' "$out" | norm)" "#2 T out" "the command's stdout: numbered and stamped, on stdout"
+like "$(grep '^#2 [0-9]' ok.err)" '^#2 [0-9]\.[0-9]{3} err$' "output lines carry the seconds since the step began (3 decimals under 10 s)"
+like "$(grep 'writing layers' ok.err | tail -1)" '^#8 writing layers [0-9.]+kB / [0-9.]+kB [0-9.]+s done$' \
+	"pack: the bytes written, BuildKit's status line"
+check "each DONE carries the number of the step it ends" awk '
 	/ DONE / { if ($1 != prev) exit 1 } { prev = $1 }' <<<"$err"
-is "$(grep -cvE '^#[0-9a-f]{8} ' <<<"$err")" 0 "every line is a keyed progress line"
+is "$(grep -cvE '^#[0-9]+ ' <<<"$err")" 0 "every line is a numbered progress line"
+is "$(grep -o '"vertex":[0-9]*' ok.mk | tr '\n' ' ')" \
+	'"vertex":1 "vertex":2 "vertex":3 "vertex":4 "vertex":5 "vertex":6 "vertex":7 "vertex":8 ' \
+	"build.mk numbers its steps in order"
 
-build run Dockerfile.run
-is "$(printf '%s\n' "$err" | grep -v '^make' | norm)" "# [stage-0 2/2] RUN exit 3
-# ERROR: exit status 3
-df2make-runtime: Dockerfile.run:2: RUN exit 3: exit status 3" "a failing RUN: ERROR line, then the runtime's message"
-
-build copy Dockerfile.copy
-got=$(printf '%s\n' "$err" | grep -v '^make' | norm)
-like "$got" '^# \[stage-0 2/2\] COPY --from=bb /nope /x
-# ERROR: .*nope.*
-df2make-runtime: .*nope' "a failing COPY: the same ERROR line and message"
+# a cached step: the same step in a second state dir, restored from the
+# first build's exported cache
+build exp Dockerfile --cache-to type=local,dest=cache,mode=max
+build imp Dockerfile --state st2 --cache-from type=local,src=cache
+is "$(printf '%s\n' "$err" | grep '^#[12] ' | norm)" "#1 [a 1/2] FROM docker.io/library/bb:latest@sha256:D
+#1 DONE T
+#2 [a 2/2] RUN echo built > /b; echo out; echo err >&2
+#2 CACHED" "a step restored from a cache: its title, then CACHED (no output)"
 done_testing

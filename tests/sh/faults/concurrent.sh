@@ -19,8 +19,8 @@ compile "$D"
 is "$rc" 0 "compile"
 
 # runs: how many times the sandbox actually ran step NAME, over all logs.
-# (RUN output lines may carry the runtime's "#KEY8 " prefix.)
-runs() { cat "$D"/log.* | grep -cE "^(#[0-9a-f]+ )?RAN-$1\$"; }
+# (RUN output lines may carry the runtime's "#N 0.123 " prefix.)
+runs() { cat "$D"/log.* | grep -cE "^(#[0-9a-f]+ [0-9.]+ )?RAN-$1\$"; }
 
 for round in 1 2; do
 	rm -rf "$D/state" "$D/image.tar" "$D"/log.*

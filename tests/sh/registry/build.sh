@@ -62,7 +62,7 @@ mk >out4 2>&1
 is "$?" 0 "--pull: make exits 0"
 is "$(jq -r .manifest <(ref_json "$REG/library/busy:1"))" "$(mdigest busy:1)" "--pull: the moved tag is pulled"
 like "$(cat out4)" "RUN cat /version" "--pull: the steps above the moved base run again"
-like "$(cat out4)" "^#[0-9a-f]{8} v2$" "--pull: the RUN saw the new base (its output)"
+like "$(cat out4)" "^#[0-9]+ [0-9.]+ v2$" "--pull: the RUN saw the new base (its output)"
 mk >out5 2>&1
 like "$(cat out5)" "\[internal\] pull $REG/library/busy:1" "--pull: every make run resolves the tag"
 unlike "$(cat out5)" "regenerating|RUN" "--pull, tag unchanged: build.mk not regenerated, nothing run"
@@ -88,6 +88,81 @@ MKF=push.mk mk >out8 2>&1
 unlike "$(cat out8)" "pushing" "--push: a second make pushes nothing"
 out=$("$DF2MAKE" --push -o type=local,dest=x ctx 2>&1)
 like "$out" "push needs -t NAME:TAG and an image output" "--push without a tag: error"
+
+# -o type=image,name=...,push=true (buildx): the same build.mk as --push -t ... -t ...
+"$DF2MAKE" -o "type=image,name=$REG/library/pushed:1,$REG/library/pushed:2,push=true,dest=pushed.tar" \
+	ctx >img.mk 2>/dev/null
+is "$?" 0 "-o type=image,name=A,B,push=true: compiles"
+nocomment() { grep -v '^# Arguments:' "$1"; }
+cmp -s <(nocomment push.mk) <(nocomment img.mk) && ok "-o type=image,name=A,B,push=true: build.mk as --push -t A -t B (but its Arguments line)" ||
+	not_ok "-o type=image,name=A,B,push=true: build.mk as --push -t A -t B (but its Arguments line)"
+"$DF2MAKE" -o "type=registry,name=$REG/library/pushed:1,name=$REG/library/pushed:2,dest=pushed.tar" \
+	ctx >reg.mk 2>/dev/null
+cmp -s <(nocomment push.mk) <(nocomment reg.mk) && ok "-o type=registry,name=A,name=B: the same build.mk" ||
+	not_ok "-o type=registry,name=A,name=B: the same build.mk"
+"$DF2MAKE" -o "type=image,\"name=$REG/library/oimg:1,$REG/library/oimg:2\",push=true" ctx >oimg.mk 2>/dev/null
+MKF=oimg.mk mk >out10 2>&1
+is "$?" 0 "-o type=image,\"name=A,B\",push=true: make builds and pushes"
+want=$(tar -xOf image.tar index.json | jq -r '.manifests[0].digest')
+is "$(skopeo inspect --tls-verify=false "docker://$REG/library/oimg:1" | jq -r .Digest)/$(skopeo inspect --tls-verify=false "docker://$REG/library/oimg:2" | jq -r .Digest)" \
+	"$want/$want" "-o type=image,push=true: both names in the registry, image.tar's digest"
+"$DF2MAKE" -o "type=image,name=$REG/library/np:1" ctx >np.mk 2>/dev/null
+check "-o type=image without push=true: no push target" [ "$(grep -c '\.push:' np.mk)" = 0 ]
+out=$("$DF2MAKE" -o type=image,push=true ctx 2>&1)
+is "$?/$out" "1/df2make: -o type=image: name= is required" "-o type=image without name=: error"
+out=$("$DF2MAKE" -o type=tar,dest=x.tar,name=a ctx 2>&1)
+is "$?/$out" "1/df2make: -o: name= and push= apply to type=image or type=registry only" \
+	"name= with type=tar: error"
+
+# --platform a,b --push: the index (the tag names it) and each platform's
+# manifest, the digests skopeo reports being the archive's
+printf 'FROM scratch\nCOPY Dockerfile /f\n' >ctx/Dockerfile.mp
+"$DF2MAKE" -f ctx/Dockerfile.mp --platform linux/amd64,linux/arm64 --push -t "$REG/library/mp:1" \
+	-o mp.tar ctx >mp.mk 2>/dev/null
+MKF=mp.mk mk >out11 2>&1
+is "$?" 0 "--platform a,b --push: make builds and pushes"
+top=$(tar -xOf mp.tar index.json | jq -r '.manifests[0].digest')
+raw=$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/mp:1")
+is "sha256:$(printf %s "$raw" | sha256sum | cut -c1-64)" "$top" \
+	"--platform a,b --push: the tag names the archive's index (skopeo inspect --raw)"
+is "$(jq -c '[.manifests[] | [.platform.architecture, .digest]]' <<<"$raw")" \
+	"$(tar -xOf mp.tar "blobs/sha256/${top#sha256:}" | jq -c '[.manifests[] | [.platform.architecture, .digest]]')" \
+	"--platform a,b --push: the index lists each platform's manifest"
+for d in $(jq -r '.manifests[].digest' <<<"$raw"); do
+	is "sha256:$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/mp@$d" | sha256sum | cut -c1-64)" "$d" \
+		"--platform a,b --push: manifest $d is in the registry"
+done
+check "--platform a,b --push: the push file records the index" grep -qx "$top" .df2make/*.push
+
+# platforms: an index of an amd64 and an arm64 image (each saying which
+# it is in /arch); FROM --platform pulls its own, a --platform list one each
+regtool() { python3 "$SRCDIR/tests/sh/registry/regtool.py" "$REG" "$@"; }
+for a in amd64 arm64; do
+	mkdir -p "$T/arch-$a" && echo "$a" >"$T/arch-$a/arch"
+	tar_dir "$T/arch-$a" "$T/arch-$a.tar"
+	regtool image library/multi "$a" "$a" "$T/arch-$a.tar" application/vnd.oci.image.layer.v1.tar \
+		"sha256:$(sha "$T/arch-$a.tar")" >/dev/null
+done
+regtool index library/multi 1 amd64 arm64 >/dev/null
+printf 'FROM --platform=linux/arm64 %s/library/multi:1 AS arm\nFROM scratch\nCOPY --from=arm /arch /arm-arch\n' \
+	"$REG" >ctx/Dockerfile.fp
+"$DF2MAKE" -f ctx/Dockerfile.fp -o type=local,dest=fp ctx >fp.mk 2>/dev/null
+like "$(grep -o '"image":"[^"]*","platform":"[^"]*"' fp.mk)" "library/multi:1\",\"platform\":\"linux/arm64\"" \
+	"FROM --platform=linux/arm64: the pull asks for linux/arm64"
+MKF=fp.mk mk >out12 2>&1
+is "$?/$(cat fp/arm-arch 2>/dev/null)" "0/arm64" "FROM --platform=linux/arm64: that stage has the arm64 image"
+printf 'FROM %s/library/multi:1\nCOPY Dockerfile /f\n' "$REG" >ctx/Dockerfile.pl
+"$DF2MAKE" -f ctx/Dockerfile.pl --platform linux/amd64,linux/arm64 -o pl.tar ctx >pl.mk 2>/dev/null
+is "$(grep -o '"platform":"[^"]*"' pl.mk | sort | tr '\n' ' ')" '"platform":"linux/amd64" "platform":"linux/arm64" ' \
+	"--platform a,b: one pull per platform"
+MKF=pl.mk mk >out13 2>&1
+is "$?" 0 "--platform a,b: make pulls both and builds"
+top=$(tar -xOf pl.tar index.json | jq -r '.manifests[0].digest')
+for d in $(tar -xOf pl.tar "blobs/sha256/${top#sha256:}" | jq -r '.manifests[] | "\(.platform.architecture)=\(.digest)"'); do
+	a=${d%%=*} m=${d#*=}
+	is "$(tar -xOf pl.tar "blobs/sha256/${m#sha256:}" | jq -r '.layers[0].digest')" "sha256:$(sha "$T/arch-$a.tar")" \
+		"--platform a,b: the $a image is built on the $a base"
+done
 
 # a pull that fails stops make with the registry's message
 printf 'FROM %s/library/nope:1\n' "$REG" >ctx/Dockerfile.nope

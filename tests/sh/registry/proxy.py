@@ -51,12 +51,12 @@ class H(http.server.BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         auth = self.headers.get("Authorization", "")
         log("token service=%s scope=%s basic=%s" % (q.get("service", [""])[0],
-                                                    q.get("scope", [""])[0], bool(auth)))
+                                                    " ".join(q.get("scope", [""])), bool(auth)))
         want = "Basic " + base64.b64encode(CREDS.encode()).decode()
         if auth != want:
             return self.reply(401, b'{"details":"bad credentials"}')
         t = secrets.token_hex(16)
-        TOKENS[t] = q.get("scope", [""])[0]
+        TOKENS[t] = " ".join(q.get("scope", [""]))
         self.reply(200, json.dumps({"token": t}).encode(), [("Content-Type", "application/json")])
 
     def challenge(self):
@@ -75,10 +75,22 @@ class H(http.server.BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         return auth.startswith("Bearer ") and auth[7:] in TOKENS
 
+    def mount_allowed(self):
+        """A mount from a repository the token may not pull from becomes a
+        plain upload, as the distribution registry does."""
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        if "from" not in q:
+            return
+        scopes = TOKENS.get(self.headers.get("Authorization", "")[7:], "").split(" ")
+        if CREDS and "repository:%s:pull" % q["from"][0] not in scopes:
+            self.path = self.path.split("?")[0]
+
     def forward(self):
+        self.mount_allowed()
         c = http.client.HTTPConnection(UP)
-        hdrs = {k: v for k, v in self.headers.items() if k.lower() in ("accept",)}
-        c.request(self.command, self.path, headers=hdrs)
+        hdrs = {k: v for k, v in self.headers.items()
+                if k.lower() in ("accept", "content-type", "content-range", "content-length")}
+        c.request(self.command, self.path, body=self.body, headers=hdrs)
         r = c.getresponse()
         self.send_response(r.status)
         for k, v in r.getheaders():
@@ -96,8 +108,13 @@ class H(http.server.BaseHTTPRequestHandler):
                 time.sleep(len(chunk) / SLOW)
 
     def do_GET(self):
-        log("%s %s auth=%s" % (self.command, self.path.split("?")[0],
-                               self.headers.get("Authorization", "").split(" ")[0]))
+        # read first: a 401 must not leave the body to be parsed as the
+        # next request of the connection
+        n = int(self.headers.get("Content-Length", "0") or 0)
+        self.body = self.rfile.read(n) if n else None
+        auth = self.headers.get("Authorization", "")
+        log("%s %s auth=%s%s" % (self.command, self.path.split("?")[0], auth.split(" ")[0],
+                                 " scope=" + TOKENS.get(auth[7:], "") if auth[:7] == "Bearer " else ""))
         if self.path.startswith("/token"):
             return self.token()
         if CREDS and not self.authorized():
@@ -105,6 +122,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.forward()
 
     do_HEAD = do_GET
+    do_POST = do_GET
+    do_PUT = do_GET
+    do_PATCH = do_GET
 
 
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):

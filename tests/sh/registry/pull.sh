@@ -114,13 +114,50 @@ amd_cfg=$(regtool image library/multi amd amd64 "$T/rootfs.tar.gz" $gz "$diff_id
 arm_cfg=$(regtool image library/multi arm arm64 "$T/rootfs.tar.gz" $gz "$diff_id" | sed -n 's/^config //p')
 regtool index library/multi 1 arm amd >/dev/null
 rm -rf "$STORE"
-rt pull --platform linux/arm64 "$REG/library/multi:1" >/dev/null 2>&1
-is "$(ref_json "$REG/library/multi:1" | jq -r .config)" "$arm_cfg" "--platform linux/arm64 picks the arm64 manifest"
+out=$(rt pull --platform linux/arm64 "$REG/library/multi:1" 2>/dev/null)
+is "$(ref_json "$REG/library/multi:1 linux/arm64" | jq -r .config)" "$arm_cfg" "--platform linux/arm64 picks the arm64 manifest"
+like "$out" "Loaded image: $REG/library/multi:1 \(linux/arm64\)" "--platform linux/arm64: stored as that platform's image"
+check "--platform linux/arm64: not under the plain name (FROM on amd64 must not take it)" \
+	[ ! -e "$STORE/refs/$(printf %s "$REG/library/multi:1" | sha256sum | cut -c1-64).json" ]
 rt pull --platform linux/amd64 "$REG/library/multi:1" >/dev/null 2>&1
 is "$(ref_json "$REG/library/multi:1" | jq -r .config)" "$amd_cfg" "--platform linux/amd64 picks the amd64 manifest"
 out=$(rt pull --platform linux/s390x "$REG/library/multi:1" 2>&1)
 like "$out" "no image for linux/s390x in the index" "a platform the index lacks: clear error"
 out=$(rt pull --platform linux "$REG/library/multi:1" 2>&1)
 like "$out" "^usage: df2make-runtime pull" "a malformed --platform: usage"
+
+# a config whose diff_id is not the layer's decompressed digest: refused
+# while streaming, so the layer is not stored either
+regtool image library/badid 1 amd64 "$T/rootfs.tar.gz" $gz \
+	"sha256:$(printf y | sha256sum | cut -c1-64)" >/dev/null
+rm -rf "$STORE"
+out=$(rt pull "$REG/library/badid:1" 2>&1)
+is "$?" 1 "a wrong diff_id: exit 1"
+like "$out" "blob sha256:$(sha "$T/rootfs.tar.gz"): layer sha256:$(sha "$T/rootfs.tar.gz") does not match diff_id sha256:$(printf y | sha256sum | cut -c1-64)" \
+	"a wrong diff_id: the error names the layer and the diff_id"
+check "a wrong diff_id: the layer is not stored" [ ! -e "$STORE/blobs/sha256/$(sha "$T/rootfs.tar.gz")" ]
+check "a wrong diff_id: no ref file" [ -z "$(ls "$STORE/refs" 2>/dev/null)" ]
+
+# several layers (fetched by parallel workers), gzip and plain, and one
+# already stored: the same image as loaded
+mkdir -p "$T/l2/etc" "$T/l3/srv"
+echo two >"$T/l2/etc/two" && head -c 3000000 /dev/urandom >"$T/l3/srv/big"
+tar_dir "$T/l2" "$T/l2.tar" && tar_dir "$T/l3" "$T/l3.tar"
+gzip -n -c "$T/l3.tar" >"$T/l3.tar.gz"
+mk_docker_archive "$T/multi.tar" "multi:1" "$T/rootfs.tar" "$T/l2.tar" "$T/l3.tar.gz"
+registry_put "$T/multi.tar" library/layers:1
+rm -rf "$STORE" "$T/loaded"
+rt pull "$REG/library/busy:1" >/dev/null 2>&1
+err=$(rt pull "$REG/library/layers:1" 2>&1 >/dev/null)
+is "$?" 0 "several layers: pull exits 0"
+is "$(grep -c 'already exists' <<<"$err")" 1 "several layers: the stored one is not fetched again"
+is "$(grep -c 'bytes pulled in' <<<"$err")" 2 "several layers: the two others are"
+STORE=$T/loaded rt load -i "$T/multi.tar" >/dev/null
+ref=$(ref_json "$REG/library/layers:1")
+loaded=$(STORE=$T/loaded ref_json docker.io/library/multi:1)
+is "$(jq -c '[.config, .layers[].diff_id]' <<<"$ref")" \
+	"$(jq -c '[.config, .layers[].diff_id]' <<<"$loaded")" "several layers: config and diff_ids as loaded"
+rt base k2 '{"image": "'"$REG/library/layers:1"'"}' 2>/dev/null
+check "several layers: they unpack" [ -s "$STORE/layers/$(sha "$T/l3.tar")/srv/big" ]
 
 done_testing

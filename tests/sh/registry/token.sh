@@ -40,6 +40,19 @@ out=$(rt login -u alice -p "$PW" "$PROXY" 2>&1)
 is "$out" "Login Succeeded" "login through a token server"
 like "$(tail -1 "$TOK_LOG"; grep '^token' "$TOK_LOG" | tail -1)" "scope= basic=True" "login asks for a token without a scope"
 
+# a push mounting the blobs of another repository: the token must let it
+# pull from there too (the proxy, as the registry, uploads instead)
+: >"$TOK_LOG"
+out=$(rt push "$PROXY/library/busy:1" "$PROXY/other/busy:1" 2>&1)
+is "$?" 0 "push through the bearer-token flow"
+like "$(grep '^token' "$TOK_LOG")" "scope=repository:other/busy:pull,push repository:library/busy:pull basic=True" \
+	"the mount's token asks for the destination and the source repository (two scope=)"
+is "$(grep -c ': mounted from library/busy$' <<<"$out")/$(grep -c 'pushing' <<<"$out")" "2/0" \
+	"layer and config mounted, nothing uploaded"
+is "$(skopeo inspect --tls-verify=false --raw "docker://$REG/other/busy:1" | sha256sum | cut -c1-64)" \
+	"$(skopeo inspect --tls-verify=false --raw "docker://$REG/library/busy:1" | sha256sum | cut -c1-64)" \
+	"the pushed manifest is the source's"
+
 # a mirror from registries.conf, for a Docker Hub short name
 cat >"$T/mirror.conf" <<CONF
 # the registry itself is a closed loopback port: only the mirror answers

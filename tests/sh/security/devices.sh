@@ -66,7 +66,7 @@ echo try-done'
 } >"$D/ctx/try.sh"
 build "$D"
 is "$rc" 0 "the build runs"
-L=$(sed 's/^#[0-9a-f]* //' "$D/log")
+L=$(sed -E 's/^#[0-9a-f]+ ([0-9]+\.[0-9]+ )?//' "$D/log")
 val() { printf '%s\n' "$L" | awk -v k="$1: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }'; }
 like "$L" "try-done" "the probe script ran to its end"
 

@@ -74,7 +74,7 @@ dockerfile "$D" 'FROM busybox
 RUN echo "nofile: $(ulimit -n) $(ulimit -Hn)"; echo "core: $(ulimit -c)"'
 build "$D" --ulimit nofile=100:200 --ulimit core=0
 is "$rc" 0 "a build with --ulimit"
-L=$(sed 's/^#[0-9a-f]* //' "$D/log")
+L=$(sed -E 's/^#[0-9a-f]+ ([0-9]+\.[0-9]+ )?//' "$D/log")
 has() { printf '%s\n' "$L" | grep -qxF -- "$1"; }
 check "RUN sees nofile 100 soft, 200 hard" has "nofile: 100 200"
 check "RUN sees core 0" has "core: 0"

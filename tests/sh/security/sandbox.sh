@@ -43,9 +43,9 @@ took=$(($(date +%s) - start))
 is "$rc" 0 "the attack build runs"
 L=$(cat "$D/log")
 # val KEY: the value printed as "KEY: value" (first match; the runtime
-# may prefix RUN output lines with "#KEY8 ").
+# may prefix RUN output lines with "#N 0.123 ").
 val() {
-	printf '%s\n' "$L" | awk -v k="$1:" '{ sub(/^#[0-9a-f]+ /, "") }
+	printf '%s\n' "$L" | awk -v k="$1:" '{ sub(/^#[0-9a-f]+ ([0-9]+\.[0-9]+ )?/, "") }
 		index($0, k) == 1 { v = substr($0, length(k) + 1); sub(/^[ \t]+/, "", v); print v; exit }'
 }
 
