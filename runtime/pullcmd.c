@@ -98,7 +98,8 @@ int cmd_pull(const struct rt *rt, int argc, char **argv)
 	return 0;
 }
 
-static int push_load(const struct rt *rt, const char *in, const char *name, struct error *e);
+static int push_load(const struct rt *rt, const char *in, const char *name, char top[72],
+		     struct error *e);
 static int pullcmd_in_store(const char *store, const char *image, const char *plat,
 			    struct store_image *img, struct error *e);
 
@@ -109,8 +110,9 @@ static int resolve_layout(const struct rt *rt, const char *layout, const char *i
 			  const char *plat, char manifest[72], struct error *e)
 {
 	struct store_image img;
+	char top[72];
 
-	if (push_load(rt, layout, image, e) < 0)
+	if (push_load(rt, layout, image, top, e) < 0)
 		return error_wrap(e, "load oci-layout://%s", layout);
 	if (pullcmd_in_store(rt->store, image, plat, &img, e) < 0)
 		return error_wrap(e, "oci-layout://%s", layout);
