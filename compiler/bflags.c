@@ -164,8 +164,14 @@ static void bf_build_context(struct bflags *b, const char *arg)
 		      "oci-layout://DIR is supported yet (not a URL)",
 		      arg);
 	name = xstrndup(arg, (size_t)(eq - arg));
-	if (!(key = ref_normalize(name, &e)))
-		fatal("--build-context: invalid context name %s: %s", name, e.msg);
+	if (!(key = ref_normalize(name, &e))) {
+		free(name);
+		fatal("--build-context: invalid context name %.*s: %s", (int)(eq - arg), arg,
+		      e.msg);
+	}
+	/* kept first: the lists own them when a check below dies */
+	strlist_take(&b->ctx_keys, key);
+	strlist_take(&b->ctx_names, name);
 	if (startswith(src, "docker-image://")) {
 		ref = src + strlen("docker-image://");
 		if (!(norm = ref_normalize(ref, &e)))
@@ -185,9 +191,6 @@ static void bf_build_context(struct bflags *b, const char *arg)
 		strlist_add(&b->ctx_refs, "");
 		strlist_take(&b->ctx_dirs, bf_context_dir(arg, name, src));
 	}
-	strlist_take(&b->ctx_keys, key);
-	strlist_add(&b->ctx_names, name);
-	free(name);
 }
 
 /* The index of the last --build-context naming name, or -1. BuildKit

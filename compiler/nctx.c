@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,12 +152,38 @@ static char *nctx_layout_digest(json_t *idx, const char *tag, const char **why)
 	return NULL;
 }
 
+/* Why the layout gives no single image (malloc'd), or NULL with *dg set. */
+static char *nctx_layout_check(const char *arg, const char *src, const char *path, const char *tag,
+			       char **dg)
+{
+	char *idxp = path_join(path, "index.json"), *msg = NULL;
+	const char *why = NULL;
+	json_error_t je;
+	json_t *idx = json_load_file(idxp, 0, &je);
+	size_t n;
+
+	free(idxp);
+	if (!idx)
+		return xasprintf("--build-context %s: invalid store at %s: %s", arg, path, je.text);
+	n = json_array_size(json_object_get(idx, "manifests"));
+	if (!*dg && !(*dg = nctx_layout_digest(idx, tag, &why)))
+		msg = xasprintf("--build-context %s: oci-layout reference \"%s\" could not be "
+				"resolved: %s",
+				arg, src, why);
+	/* the loader registers a name for a layout of one image: picking one
+	 * of several by tag or digest is not done yet */
+	else if (n != 1)
+		msg = xasprintf("--build-context %s: the layout holds %zu images; df2make loads a "
+				"layout of one image only",
+				arg, n);
+	json_decref(idx);
+	return msg;
+}
+
 char *nctx_layout(const char *arg, const char *src, char **dir)
 {
-	char *path = xstrdup(src + strlen("oci-layout://")), *at, *colon, *idxp, *dg = NULL;
-	const char *tag = "latest", *why = NULL;
-	json_error_t je;
-	json_t *idx;
+	char *path = xstrdup(src + strlen("oci-layout://")), *at, *colon, *dg = NULL, *msg, *name;
+	const char *tag = "latest";
 
 	if ((at = strrchr(path, '@')) && nctx_is_digest(at + 1)) {
 		dg = xstrdup(at + 1);
@@ -166,25 +193,19 @@ char *nctx_layout(const char *arg, const char *src, char **dir)
 		tag = colon + 1;
 		*colon = '\0';
 	}
-	idxp = path_join(path, "index.json");
-	if (!(idx = json_load_file(idxp, 0, &je)))
-		fatal("--build-context %s: invalid store at %s: %s", arg, path, je.text);
-	if (!dg && !(dg = nctx_layout_digest(idx, tag, &why)))
-		fatal("--build-context %s: oci-layout reference \"%s\" could not be resolved: %s",
-		      arg, src, why);
-	/* the loader registers a name for a layout of one image: picking one
-	 * of several by tag or digest is not done yet */
-	if (json_array_size(json_object_get(idx, "manifests")) != 1)
-		fatal("--build-context %s: the layout holds %zu images; df2make loads a layout "
-		      "of one image only",
-		      arg, json_array_size(json_object_get(idx, "manifests")));
-	json_decref(idx);
-	free(idxp);
+	if ((msg = nctx_layout_check(arg, src, path, tag, &dg))) {
+		static char text[1024]; /* everything freed before exiting */
+		snprintf(text, sizeof(text), "%s", msg);
+		free(msg);
+		free(path);
+		free(dg);
+		fatal("%s", text);
+	}
 	*dir = path_abs(path);
 	free(path);
 	/* a name of its own per image: another image, another name */
-	char *name = xasprintf("oci-layout.df2make.invalid/image:sha256-%s",
-			       strchr(dg, ':') ? strchr(dg, ':') + 1 : dg);
+	name = xasprintf("oci-layout.df2make.invalid/image:sha256-%s",
+			 strchr(dg, ':') ? strchr(dg, ':') + 1 : dg);
 	free(dg);
 	return name;
 }
