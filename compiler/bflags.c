@@ -182,8 +182,14 @@ static void bf_build_context(struct bflags *b, const char *arg)
 		strlist_add(&b->ctx_dirs, "");
 		strlist_add(&b->ctx_layouts, "");
 	} else if (startswith(src, "oci-layout://")) {
-		char *dir;
-		strlist_take(&b->ctx_refs, nctx_layout(arg, src, &dir));
+		char *dir, *ref2 = nctx_layout(arg, src, &dir);
+		if (!ref2) {
+			static char msg[1024]; /* freed before dying */
+			snprintf(msg, sizeof(msg), "%s", dir);
+			free(dir);
+			fatal("%s", msg);
+		}
+		strlist_take(&b->ctx_refs, ref2);
 		strlist_add(&b->ctx_dirs, "");
 		strlist_take(&b->ctx_layouts, dir);
 	} else {

@@ -278,6 +278,8 @@ static int graph_instr_deps(struct graph *g, struct stage *s, const struct instr
 		if ((d = graph_stage_ref(g, in->from)) && !nctx_dir_of(g, in->from))
 			graph_add_dep(s, d, in, in->from);
 	}
+	if (in->kind == I_RUN && nctx_check_run(g, in) < 0)
+		return -1;
 	for (size_t i = 0; in->kind == I_RUN && i < in->nmounts; i++) {
 		const char *from = in->mounts[i].from;
 		if (!from)
@@ -873,7 +875,7 @@ static int graph_prepare(struct graph *g)
 	    graph_reach(g, g->target) < 0 || graph_check_cycles(g) < 0 || graph_check_order(g) < 0)
 		return -1;
 	graph_levels(g);
-	return graph_ignore(g);
+	return graph_ignore(g) < 0 ? -1 : nctx_load_all(g);
 }
 
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
@@ -890,6 +892,7 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 		return NULL;
 	}
 	key_set_paths(c->context, g->ignore_path);
+	nctx_key_paths(g);
 	if (hooks && hooks->begin)
 		hooks->begin(hooks->arg, g);
 	graph_config_platform(g);

@@ -12,8 +12,8 @@
 static const char *key_ctx, *key_ignore;
 static size_t key_ctx_len, key_ignore_len;
 /* named directory contexts and their ignore files (nctx.c), borrowed */
-static const char *key_more[64];
-static size_t key_more_len[64], key_nmore;
+static const char **key_more;
+static size_t *key_more_len, key_nmore, key_more_cap;
 
 void key_set_paths(const char *context, const char *ignore)
 {
@@ -26,8 +26,11 @@ void key_set_paths(const char *context, const char *ignore)
 
 void key_add_path(const char *path)
 {
-	if (key_nmore == LEN(key_more))
-		fatal("more than %zu named directory contexts", LEN(key_more) / 2);
+	if (key_nmore == key_more_cap) {
+		key_more_cap = key_more_cap ? 2 * key_more_cap : 8;
+		key_more = xreallocarray(key_more, key_more_cap, sizeof(*key_more));
+		key_more_len = xreallocarray(key_more_len, key_more_cap, sizeof(*key_more_len));
+	}
 	key_more_len[key_nmore] = strlen(path);
 	key_more[key_nmore++] = path;
 }

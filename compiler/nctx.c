@@ -14,6 +14,8 @@
 #include "graph.h"
 #include "ignore.h"
 #include "input.h"
+#include "instr.h"
+#include "mountflag.h"
 #include "key.h"
 #include "nctx.h"
 #include "spec.h"
@@ -33,14 +35,12 @@ const char *nctx_dir_of(const struct graph *g, const char *from)
 /* DIR/.dockerignore only, as BuildKit's local named context reads it
  * (not <Dockerfile>.dockerignore, not .containerignore); then the state
  * dir and output when they lie in DIR, as for the main context. */
-static void nctx_load_ignore(struct graph *g, struct nctx *c, const struct loc *loc)
+static int nctx_load_ignore(struct graph *g, struct nctx *c)
 {
 	struct error e = {0};
 	char *path = path_join(c->dir, ".dockerignore"), *text = NULL;
-	char *state = path_abs(g->cli->state ? g->cli->state : ".df2make");
-	char *out = path_abs(g->cli->output);
+	char *state, *out;
 	size_t len = 0;
-
 	int r = input_read(path, INPUT_MAX, &text, &len, &e);
 
 	if (r < 0 && e.code == ENOENT)
@@ -48,41 +48,89 @@ static void nctx_load_ignore(struct graph *g, struct nctx *c, const struct loc *
 	else
 		c->ignore_path = path;
 	if (r < 0 && c->ignore_path)
-		loc_fatal(loc, "--build-context %s: %s", c->name, e.msg);
+		return diag_error(g->dg, NULL, "--build-context %s: %s", c->name, e.msg);
 	c->ig = ignore_parse(text, len, c->ignore_path ? c->ignore_path : ".dockerignore", &e);
 	free(text);
 	if (!c->ig)
-		loc_fatal(loc, "--build-context %s: %s", c->name, e.msg);
+		return diag_error(g->dg, NULL, "--build-context %s: %s", c->name, e.msg);
+	state = path_abs(g->cli->state ? g->cli->state : ".df2make");
+	out = path_abs(g->cli->output);
 	ignore_exclude_path(c->ig, c->dir, state);
 	if (strcmp(g->cli->output_type, "tar") == 0)
 		ignore_exclude_path(c->ig, c->dir, out);
 	free(state);
 	free(out);
+	return 0;
 }
 
-const struct nctx *nctx_get(struct graph *g, const char *from, const struct loc *loc)
+int nctx_load_all(struct graph *g)
+{
+	const struct bflags *b = &g->cli->bf;
+
+	for (size_t i = 0; i < b->ctx_dirs.n; i++) {
+		/* the last of a name wins, and some names are never looked up:
+		 * what bflags_context_dir says */
+		const char *dir = bflags_context_dir(b, b->ctx_names.v[i], NULL);
+		int seen = !dir;
+		for (size_t k = 0; k < g->nnctx && !seen; k++)
+			seen = strcmp(g->nctx[k].name, b->ctx_names.v[i]) == 0;
+		if (seen)
+			continue;
+		g->nctx = xreallocarray(g->nctx, g->nnctx + 1, sizeof(*g->nctx));
+		g->nctx[g->nnctx] =
+		    (struct nctx){xstrdup(b->ctx_names.v[i]), xstrdup(dir), NULL, NULL};
+		if (nctx_load_ignore(g, &g->nctx[g->nnctx++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void nctx_key_paths(const struct graph *g)
+{
+	/* where the inputs live is not what they are (key.c) */
+	for (size_t i = 0; i < g->nnctx; i++) {
+		key_add_path(g->nctx[i].dir);
+		if (g->nctx[i].ignore_path)
+			key_add_path(g->nctx[i].ignore_path);
+	}
+}
+
+const struct nctx *nctx_get(const struct graph *g, const char *from)
 {
 	const struct stage *s = graph_stage_ref(g, from);
-	const char *name = NULL, *dir;
-	struct nctx *c;
+	const char *name = NULL;
 
-	if (s && !s->name)
-		return NULL;
-	dir = bflags_context_dir(&g->cli->bf, s ? s->name : from, &name);
-	if (!dir)
+	if ((s && !s->name) || !bflags_context_dir(&g->cli->bf, s ? s->name : from, &name))
 		return NULL;
 	for (size_t i = 0; i < g->nnctx; i++)
 		if (strcmp(g->nctx[i].name, name) == 0)
 			return &g->nctx[i];
-	g->nctx = xreallocarray(g->nctx, g->nnctx + 1, sizeof(*g->nctx));
-	c = &g->nctx[g->nnctx++];
-	*c = (struct nctx){xstrdup(name), xstrdup(dir), NULL, NULL};
-	nctx_load_ignore(g, c, loc);
-	/* where the inputs live is not what they are (key.c) */
-	key_add_path(c->dir);
-	if (c->ignore_path)
-		key_add_path(c->ignore_path);
-	return c;
+	return NULL;
+}
+
+int nctx_check_run(struct graph *g, const struct instr *in)
+{
+	const char *first = NULL, *name;
+	const struct mount *mf = NULL;
+
+	for (size_t i = 0; i < in->nmounts; i++) {
+		const struct mount *mt = &in->mounts[i];
+		if (mt->type != MOUNT_BIND || (mt->from && !nctx_dir_of(g, mt->from)))
+			continue;
+		name = mt->from ? mt->from : "";
+		if (!mf) {
+			mf = mt;
+			first = name;
+		} else if (strcmp(first, name) != 0) {
+			/* one sum step per RUN: it reads one context */
+			return diag_error(g->dg, &mt->loc,
+					  "a RUN can bind-mount from one build context only (here "
+					  "%s%s and %s%s)",
+					  *first ? "--build-context " : "the main context", first,
+					  *name ? "--build-context " : "the main context", name);
+		}
+	}
+	return 0;
 }
 
 void nctx_spec(struct spec *sp, struct sv *o, const struct nctx *c)
@@ -194,12 +242,10 @@ char *nctx_layout(const char *arg, const char *src, char **dir)
 		*colon = '\0';
 	}
 	if ((msg = nctx_layout_check(arg, src, path, tag, &dg))) {
-		static char text[1024]; /* everything freed before exiting */
-		snprintf(text, sizeof(text), "%s", msg);
-		free(msg);
 		free(path);
 		free(dg);
-		fatal("%s", text);
+		*dir = msg;
+		return NULL;
 	}
 	*dir = path_abs(path);
 	free(path);

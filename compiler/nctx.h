@@ -6,7 +6,7 @@
 #define DF_NCTX_H
 
 struct graph;
-struct loc;
+struct instr;
 struct ignore;
 struct spec;
 struct sv;
@@ -21,18 +21,24 @@ struct nctx {
 /* The DIR a --from value names (a stage of that name first, then the
  * value as an image reference), or NULL; no file is read. */
 const char *nctx_dir_of(const struct graph *g, const char *from);
-/* The directory context a --from value names, its ignore file loaded
- * once per graph, or NULL; dies at loc on an unreadable or bad ignore
- * file (dispatch still exits: docs/architecture.md). */
-const struct nctx *nctx_get(struct graph *g, const char *from, const struct loc *loc);
+/* Reads the ignore file of every directory context; 0, or -1 with the
+ * error in g->dg. */
+int nctx_load_all(struct graph *g);
+/* Tells key.c the contexts' paths (after key_set_paths). */
+void nctx_key_paths(const struct graph *g);
+/* The directory context a --from value names (loaded), or NULL. */
+const struct nctx *nctx_get(const struct graph *g, const char *from);
+/* A RUN's bind mounts read one context (the main one or one NAME=DIR):
+ * its sum step reads one; 0, or -1 with the error in g->dg. */
+int nctx_check_run(struct graph *g, const struct instr *in);
 /* Sets a spec object's reading fields: "context" (DIR), "ignore" (its
  * .dockerignore or null) and "named_context" (NAME, which keeps two
  * contexts apart in keys, as DIR is written "." there). */
 void nctx_spec(struct spec *sp, struct sv *o, const struct nctx *c);
 /* --build-context ARG=SRC with SRC oci-layout://DIR[:TAG][@sha256:HEX]:
  * the store name build.mk loads the layout's image under (one per
- * manifest digest), *dir the absolute DIR; dies naming ARG when the
- * layout cannot be read or resolved, as buildx. */
+ * manifest digest), *dir the absolute DIR; NULL when the layout cannot be
+ * read or resolved, *dir then the message naming ARG, as buildx's. */
 char *nctx_layout(const char *arg, const char *src, char **dir);
 /* Frees the contexts a graph loaded. */
 void nctx_free_all(struct graph *g);

@@ -248,7 +248,7 @@ void disp_copy(struct disp *d, const struct instr *in)
 		loc_fatal(&in->loc, "%s requires at least two arguments", instr_name(in->kind));
 	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
 	buf_adds(&hist, instr_name(in->kind));
-	if (in->from && (c = nctx_get(d->g, in->from, &in->loc)) != NULL) {
+	if (in->from && (c = nctx_get(d->g, in->from)) != NULL) {
 		nctx_spec(st->spec, o, c); /* --build-context NAME=DIR */
 		buf_printf(&hist, " --from=%s", in->from);
 	} else if (in->from) {

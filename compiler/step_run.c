@@ -261,23 +261,11 @@ static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st, const st
  * a COPY's (BuildKit keys on it), so the RUN gets a sum step whose spec
  * reads like a COPY of the mounted sources. */
 static void disp_bind_context(struct disp *d, struct step *st, const char *src,
-			      const struct instr *in, const struct mount *mt, const struct nctx *c)
+			      const struct instr *in, const struct nctx *c)
 {
-	const struct sv *nc;
-	const char *had;
-	int fresh = !st->sum_spec;
-
-	if (fresh)
+	/* one context per RUN (nctx_check_run): the first bind's */
+	if (!st->sum_spec)
 		st->sum_spec = disp_bind_sum_spec(d, st, c);
-	/* one sum step per RUN: it reads one context */
-	nc = sv_get(spec_root(st->sum_spec), "named_context");
-	had = nc && nc->type == SV_STR ? nc->u.str.s : NULL;
-	if (!fresh && (c ? !had || strcmp(had, c->name) != 0 : had != NULL))
-		loc_fatal(&mt->loc,
-			  "a RUN can bind-mount from one build context only (here %s%s and "
-			  "%s%s)",
-			  had ? "--build-context " : "the main context", had ? had : "",
-			  c ? "--build-context " : "the main context", c ? c->name : "");
 	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
 	st->sum = 1;
 	disp_inputs(d, st, src, in, c);
@@ -351,20 +339,20 @@ static void disp_mount_from(struct disp *d, struct step *st, struct sv *m, const
 			    struct mnt *w, const struct instr *in)
 {
 	struct spec *sp = st->spec;
-	const struct nctx *c = mt->from ? nctx_get(d->g, mt->from, &mt->loc) : NULL;
+	const struct nctx *c = mt->from ? nctx_get(d->g, mt->from) : NULL;
 
 	if (w->source)
 		sv_set_str(sp, m, "source", w->source);
 	if (c) { /* --build-context NAME=DIR: read like the main context */
 		nctx_spec(sp, sv_set(m, "from", sv_obj(sp)), c);
 		if (mt->type == MOUNT_BIND)
-			disp_bind_context(d, st, w->source ? w->source : ".", in, mt, c);
+			disp_bind_context(d, st, w->source ? w->source : ".", in, c);
 	} else if (mt->from) {
 		sv_set(m, "from", disp_from_ref(d, st, mt->from, in));
 	} else if (mt->type == MOUNT_BIND) {
 		struct sv *from = sv_set(m, "from", sv_obj(sp));
 		sv_set_str(sp, from, "context", d->g->cli->context);
-		disp_bind_context(d, st, w->source ? w->source : ".", in, mt, NULL);
+		disp_bind_context(d, st, w->source ? w->source : ".", in, NULL);
 	}
 	if (mt->type == MOUNT_BIND)
 		sv_set(m, "rw", sv_bool(sp, !mt->readonly));
