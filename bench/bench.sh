@@ -337,12 +337,14 @@ if [ "$write_doc" = 1 ]; then
 		echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/{print $2}') GB RAM, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
 		echo "- Load: other builds were running on the same machine during the measurement (1-min load average at the end: $(cut -d' ' -f1 /proc/loadavg)); numbers are medians of the pooled samples (up to $(awk -F'\t' '$1!="limit" && $1!="df2make-cpu" && $3=="cold" { c[$1" "$2]++ } END { m=0; for (k in c) if (c[k]>m) m=c[k]; print m }' "$samples") runs per cell)."
-		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($DF2MAKE)" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
+		# no path of this machine goes into the page: the binary by its
+		# version, the output directory as OUT
+		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($("$DF2MAKE" --version 2>/dev/null | head -1))" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
 		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd, --network=none);"
 		echo "  podman $(podman --version 2>/dev/null | awk '{print $3}') build --isolation=chroot --layers (chroot isolation refuses --network=none; there is no network anyway)."
 		echo "- Base images: tests/lib/images.sh (golang and gcc from mmdebstrap bookworm minbase, busybox from busybox-static), the same image on every side."
 		echo "- Commands (samples of all of them are pooled; medians per cell):"
-		sed 's/^/  - `/; s/$/`/' "$out/commands.txt"
+		sed "s|--out $out|--out OUT|; s/^/  - \`/; s/\$/\`/" "$out/commands.txt"
 		echo
 		echo "## Results (seconds, wall clock)"
 		echo
@@ -360,7 +362,7 @@ if [ "$write_doc" = 1 ]; then
 		echo
 		echo "- cold: docker runs \`docker builder prune -af\` and \`--no-cache\`; podman \`--no-cache\`; df2make starts from an empty state directory and includes the \`df2make\` compile. Base images are loaded beforehand on every side and not timed."
 		echo "- pack: \`docker save\` / \`podman save\` of the built image versus df2make's pack step (image tar deleted, \`make -j\` rebuilds only it). docker build itself also exports into the daemon's store, which is part of its cold/incr time."
-		echo "- Raw samples: \`$samples\` (side, workload, phase, run, seconds)."
+		echo "- Raw samples: \`OUT/$(basename "$samples")\` (side, workload, phase, run, seconds; OUT is --out)."
 		if [ -n "$obs" ]; then
 			echo
 			printf '%s\n' "$obs"

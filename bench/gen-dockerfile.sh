@@ -2,7 +2,12 @@
 # Writes a Dockerfile of about N lines (default 10000) to stdout: stages of
 # 100 lines mixing ARG, ENV, RUN, WORKDIR, COPY from the context and
 # COPY --from the previous stage. Context files: src/a.txt, src/b/c.txt.
+# With "env" as second argument: FROM scratch and N - 1 lines ENV Ki=vi.
 n=${1:-10000}
+if [ "${2:-}" = env ]; then
+	awk -v n="$n" 'BEGIN { print "FROM scratch"; for (i = 1; i < n; i++) print "ENV K" i "=v" i }'
+	exit 0
+fi
 stages=$(((n + 99) / 100))
 printf 'ARG BASE=scratch\n'
 s=0

@@ -9,27 +9,36 @@
 #include "platform.h"
 #include "util.h"
 
+/* The name of variable i, for the index. */
+static const char *args_key(const void *ctx, size_t i, size_t *len)
+{
+	const struct vars *vs = ctx;
+
+	*len = strlen(vs->v[i].name);
+	return vs->v[i].name;
+}
+
 void args_set(struct vars *vs, const char *name, const char *value)
 {
-	for (size_t i = 0; i < vs->n; i++) {
-		if (strcmp(vs->v[i].name, name) == 0) {
-			free(vs->v[i].value);
-			vs->v[i].value = value ? xstrdup(value) : NULL;
-			return;
-		}
+	size_t i = nameidx_find(&vs->idx, name, strlen(name), args_key, vs);
+
+	if (i != (size_t)-1) {
+		free(vs->v[i].value);
+		vs->v[i].value = value ? xstrdup(value) : NULL;
+		return;
 	}
 	vs->v = xreallocarray(vs->v, vs->n + 1, sizeof(*vs->v));
 	vs->v[vs->n].name = xstrdup(name);
 	vs->v[vs->n].value = value ? xstrdup(value) : NULL;
+	nameidx_push(&vs->idx, args_key, vs);
 	vs->n++;
 }
 
 const struct var *args_find(const struct vars *vs, const char *name)
 {
-	for (size_t i = 0; i < vs->n; i++)
-		if (strcmp(vs->v[i].name, name) == 0)
-			return &vs->v[i];
-	return NULL;
+	size_t i = nameidx_find(&vs->idx, name, strlen(name), args_key, vs);
+
+	return i == (size_t)-1 ? NULL : &vs->v[i];
 }
 
 void args_copy(struct vars *dst, const struct vars *src)
@@ -48,6 +57,7 @@ void args_free(struct vars *vs)
 	free(vs->v);
 	vs->v = NULL;
 	vs->n = 0;
+	nameidx_free(&vs->idx);
 }
 
 /* "name=value", malloc'd; without printf, which showed in profiles since

@@ -6,6 +6,8 @@
 #define DF_ARGS_H
 #include <stddef.h>
 
+#include "nameidx.h"
+
 struct cli;
 struct instr;
 struct platform;
@@ -18,6 +20,7 @@ struct var {
 struct vars {
 	struct var *v;
 	size_t n;
+	struct nameidx idx; /* names to positions in v */
 };
 
 /* Sets name (adding it at the end, or replacing the value in place). */

@@ -1,4 +1,4 @@
-/* cli: df2make's command line (DESIGN.md usage contract). Paths that end
+/* cli: df2make's command line (docs/cli.md). Paths that end
  * up in build.mk are made absolute here, so the Makefile works from any
  * directory and its remake rule can replay them. */
 #ifndef DF_CLI_H

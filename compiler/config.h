@@ -6,15 +6,19 @@
 #define DF_CONFIG_H
 #include <jansson.h>
 
+#include "nameidx.h"
+
 struct instr;
 
 struct config {
-	json_t *cfg;	 /* the image config's "config" object */
-	json_t *history; /* array of history entries */
-	char *author;	 /* MAINTAINER or NULL */
-	int cmd_set;	 /* CMD given in this stage: ENTRYPOINT keeps it */
-	int light;	 /* goes into no image: only what steps read is kept
-			  * (WorkingDir, User, Shell, Env), no history or labels */
+	json_t *cfg;		/* the image config's "config" object */
+	json_t *history;	/* array of history entries */
+	char *author;		/* MAINTAINER or NULL */
+	int cmd_set;		/* CMD given in this stage: ENTRYPOINT keeps it */
+	int light;		/* goes into no image: only what steps read is kept
+				 * (WorkingDir, User, Shell, Env), no history or labels */
+	json_t *env_arr;	/* the Env array env_idx indexes */
+	struct nameidx env_idx; /* Env names to positions, for ENV */
 };
 
 /* A fresh config for FROM scratch (PATH default, WorkingDir "/"). */

@@ -22,7 +22,7 @@ void dockerfile_free(struct dockerfile *df)
 		return;
 	for (i = 0; i < df->ninstrs; i++)
 		instr_clear(&df->instrs[i]);
-	big_free(df->instrs, df->instrs_size);
+	free(df->instrs);
 	free(df->path);
 	free(df->syntax);
 	free(df->check);
@@ -172,8 +172,7 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 	lines = count_lines(text, len);
 	if (lines > SIZE_MAX / sizeof(*df->instrs))
 		fatal("out of memory");
-	df->instrs_size = lines * sizeof(*df->instrs);
-	df->instrs = big_alloc(df->instrs_size);
+	df->instrs = xmalloc(lines * sizeof(*df->instrs));
 	s.c = (struct instr_ctx){df->path, &s.err, NULL, &df->arena};
 	t = parse_stream(path, text, len, '\\', err, &df->arena, convert_streamed, &s);
 	if (!t || !stream_end(&s, t)) {

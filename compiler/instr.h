@@ -113,9 +113,8 @@ struct dockerfile {
 	char *check;  /* # check= directive or NULL */
 	struct instr *instrs;
 	size_t ninstrs;
-	size_t instrs_size; /* bytes of the array (big_alloc) */
-	int *empty_cont;    /* lines of the reader's empty-continuation warnings
-			     * (lint's NoEmptyContinuation) */
+	int *empty_cont; /* lines of the reader's empty-continuation warnings
+			  * (lint's NoEmptyContinuation) */
 	size_t nempty_cont;
 	/* Every string and array of the instructions but mounts and the
 	 * heredoc arrays, and the reader's words they point at: freed at once. */

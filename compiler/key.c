@@ -55,8 +55,7 @@ static int kc_is_more(const struct sv *v)
 
 struct kc_field {
 	const struct sv *v;
-	int strip;    /* host paths in it are written "." */
-	unsigned idx; /* position before sorting */
+	int strip; /* host paths in it are written "." */
 };
 
 /* jansson's compare_keys, which JSON_SORT_KEYS used: bytes, then length.
@@ -72,7 +71,7 @@ static int kc_less(const struct sv *x, const struct sv *y)
 }
 
 /* Insertion sort: objects have a few fields, most nearly in order. */
-static void kc_insertion_sort(struct kc_field *f, size_t n)
+static void kc_sort(struct kc_field *f, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
 		struct kc_field t = f[i];
@@ -80,72 +79,6 @@ static void kc_insertion_sort(struct kc_field *f, size_t n)
 		for (; j && kc_less(t.v, f[j - 1].v); j--)
 			f[j] = f[j - 1];
 		f[j] = t;
-	}
-}
-
-/* The sorted order of the last few field lists seen, by the addresses of
- * their names: specs are built by the same code with the same literal
- * names, so a RUN's fields come in the same order every time and sorting
- * them again (the most of this file's time) is a lookup. An address may
- * have held another name since (a freed spec's arena), so the order found
- * is checked, which takes n - 1 comparisons instead of a sort's ~n * n / 4. */
-#define KC_MEMO_FIELDS 32
-static struct kc_order {
-	size_t n;
-	const char *key[KC_MEMO_FIELDS];
-	size_t klen[KC_MEMO_FIELDS];
-	unsigned char order[KC_MEMO_FIELDS];
-} kc_memo[8];
-static unsigned kc_memo_next;
-
-static int kc_sorted(const struct kc_field *f, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if (!kc_less(f[i - 1].v, f[i].v))
-			return 0;
-	return 1;
-}
-
-static int kc_order_is(const struct kc_order *o, const struct kc_field *f, size_t n)
-{
-	if (o->n != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (o->key[i] != f[i].v->key || o->klen[i] != f[i].v->klen)
-			return 0;
-	return 1;
-}
-
-static void kc_sort(struct kc_field *f, size_t n)
-{
-	struct kc_field in[KC_MEMO_FIELDS];
-	struct kc_order *o = NULL;
-
-	if (n < 2)
-		return;
-	if (n > KC_MEMO_FIELDS) {
-		kc_insertion_sort(f, n);
-		return;
-	}
-	memcpy(in, f, n * sizeof(*f));
-	for (size_t k = 0; k < LEN(kc_memo) && !o; k++) {
-		if (!kc_order_is(&kc_memo[k], in, n))
-			continue;
-		for (size_t i = 0; i < n; i++)
-			f[i] = in[kc_memo[k].order[i]];
-		if (kc_sorted(f, n))
-			return;
-		memcpy(f, in, n * sizeof(*f));
-		o = &kc_memo[k]; /* stale: sorted again and replaced */
-	}
-	kc_insertion_sort(f, n);
-	if (!o)
-		o = &kc_memo[kc_memo_next++ % LEN(kc_memo)];
-	o->n = n;
-	for (size_t i = 0; i < n; i++) {
-		o->key[i] = in[i].v->key;
-		o->klen[i] = in[i].v->klen;
-		o->order[i] = (unsigned char)f[i].idx;
 	}
 }
 
@@ -194,11 +127,11 @@ static void kc_object(struct buf *b, const struct sv *obj, const struct sv *extr
 
 	for (const struct sv *x = obj->u.kids.first; x; x = x->next)
 		if (!strip || !kc_skip(x, extra, top, mount)) {
-			f[m] = (struct kc_field){x, strip, (unsigned)m};
+			f[m] = (struct kc_field){x, strip};
 			m++;
 		}
 	for (const struct sv *x = extra ? extra->u.kids.first : NULL; x; x = x->next) {
-		f[m] = (struct kc_field){x, 0, (unsigned)m};
+		f[m] = (struct kc_field){x, 0};
 		m++;
 	}
 	kc_sort(f, m);

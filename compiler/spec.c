@@ -248,79 +248,29 @@ static void sw_escape(struct buf *b, unsigned char c)
 	}
 }
 
-/* Nonzero if any of x's 8 bytes is below 0x20, '"' or '\\' (bytes of
- * UTF-8 sequences never match). */
-static uint64_t sw_special8(uint64_t x)
-{
-	return word_has_less(x, 0x20) | word_has_byte(x, '"') | word_has_byte(x, '\\');
-}
-
-/* The last n - i (< 8) bytes of a clean string copied at once when none
- * needs escaping: the final 8 bytes overlap ones already copied (which
- * are the same), or two 4-byte words cover a string under 8 bytes. The
- * strings are mostly short (keys, "K=V"), where the byte loop showed. */
-static size_t sw_tail(const char *s, size_t n, size_t i, char **out)
-{
-	char *o = *out;
-	uint64_t x;
-	uint32_t a, z;
-
-	if (i == n)
-		return i;
-	if (n >= 8 && i + 8 > n) {
-		memcpy(&x, s + n - 8, 8);
-		if (sw_special8(x))
-			return i;
-		memcpy(o - (i - (n - 8)), &x, 8);
-	} else if (n < 8 && n >= 4) {
-		memcpy(&a, s, 4);
-		memcpy(&z, s + n - 4, 4);
-		/* the two words as one (their bytes tested together) */
-		if (sw_special8((uint64_t)a << 32 | z))
-			return i;
-		memcpy(o, &a, 4);
-		memcpy(o + n - 4, &z, 4);
-	} else {
-		return i;
-	}
-	*out = o + (n - i);
-	return n;
-}
-
 /* jansson's dump_string: only '"', '\\' and control bytes are escaped;
  * other bytes pass through. */
 void spec_write_string(struct buf *b, const char *s, size_t n)
 {
-	size_t i = 0;
-	char *o;
-
 	/* bytes jansson escapes: control bytes, '"' and '\\' */
 	static const unsigned char esc[256] = {
 	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	    1,
 	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['"'] = 1, ['\\'] = 1,
 	};
+	size_t i = 0;
 
-	/* the common case, nothing to escape, written without a call per run */
-	if (b->len + n + 3 > b->cap)
-		buf_grow(b, n + 2);
-	o = b->s + b->len;
-	*o++ = '"';
-	while (i + 8 <= n) {
-		uint64_t x;
-		memcpy(&x, s + i, 8);
-		if (sw_special8(x))
-			break;
-		memcpy(o, &x, 8);
-		o += 8;
-		i += 8;
-	}
-	i = sw_tail(s, n, i, &o);
-	for (; i < n && !esc[(unsigned char)s[i]]; i++)
-		*o++ = s[i];
-	b->len = (size_t)(o - b->s);
+	/* the common case, nothing to escape: one scan, one copy into room
+	 * made once (strings are mostly short keys and "K=V") */
+	while (i < n && !esc[(unsigned char)s[i]])
+		i++;
+	buf_grow(b, i + 2);
+	b->s[b->len] = '"';
+	memcpy(b->s + b->len + 1, s, i);
+	b->len += i + 1;
+	b->s[b->len] = '\0';
 	while (i < n) {
 		size_t run = i;
-		while (run < n && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+		while (run < n && !esc[(unsigned char)s[run]])
 			run++;
 		buf_addn(b, s + i, run - i);
 		if (run < n)

@@ -29,10 +29,11 @@ struct disp {
 	 * "K=V" strings live in one buffer, the vector points into it. */
 	struct buf vars_text;
 	char **vars;
-	size_t vars_cap;
-	int vars_stale;
-	struct buf tmp;	      /* a title being written */
-	const char *loc_file; /* the file of the last loc, and its base name */
+	size_t vars_cap, vars_n; /* the vector's room and entries */
+	size_t vars_from;	 /* env entries already in vars_text */
+	int vars_redo;		 /* a value was replaced: rebuild it all */
+	struct buf tmp;		 /* a title being written */
+	const char *loc_file;	 /* the file of the last loc, and its base name */
 	struct buf loc_base;
 };
 

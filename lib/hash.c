@@ -72,3 +72,29 @@ int sha256_file_hex(const char *path, char hex[65])
 	sha256_final_hex(&h, hex);
 	return 0;
 }
+
+void sha256_digest(const void *p, size_t n, uint8_t md[32])
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, md, &len, sha256_md(), NULL) != 1 || len != 32)
+		fatal("sha256: digest failed");
+}
+
+void sha256_to_hex(const uint8_t md[32], char hex[65])
+{
+	/* by hand: snprintf per byte cost more than the digest itself */
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[md[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void sha256_hex(const void *p, size_t n, char hex[65])
+{
+	uint8_t md[32];
+
+	sha256_digest(p, n, md);
+	sha256_to_hex(md, hex);
+}

@@ -1,5 +1,5 @@
-/* hash: streaming SHA-256 over libcrypto's EVP interface (files, layers);
- * one-shot digests of a buffer are sha256.h's. */
+/* hash: SHA-256 over libcrypto's EVP interface: streaming (files, layers)
+ * here, one-shot digests of a buffer declared in sha256.h. */
 #ifndef DF_HASH_H
 #define DF_HASH_H
 #include <stddef.h>

@@ -106,44 +106,22 @@ static const char *mk_shell_escape(char c)
 
 void mk_shell_n(struct buf *b, const char *s, size_t n)
 {
+	/* the bytes that need more than themselves between single quotes */
+	static const unsigned char special[256] = {['\''] = 1, ['$'] = 1, ['\n'] = 1};
 	size_t i = 0;
-	char *o;
 
-	/* written straight into room for the usual worst case (every byte a
-	 * quote): this runs over every byte of build.mk's JSON specs */
-	buf_grow(b, n * 4 + 2);
-	o = b->s + b->len;
-	*o++ = '\'';
+	buf_addc(b, '\'');
 	while (i < n) {
-		uint64_t x;
-		/* 8 bytes at once when none needs an escape */
-		if (i + 8 <= n) {
-			memcpy(&x, s + i, 8);
-			if (!(word_has_byte(x, '$') | word_has_byte(x, '\'') |
-			      word_has_byte(x, '\n'))) {
-				memcpy(o, &x, 8);
-				o += 8;
-				i += 8;
-				continue;
-			}
-		}
-		const char *esc = mk_shell_escape(s[i]);
-		if (esc && s[i] == '\n') { /* longer than the room made: grow */
-			b->len = (size_t)(o - b->s);
-			buf_grow(b, strlen(esc) + (n - i) * 4 + 2);
-			o = b->s + b->len;
-		}
-		if (esc) {
-			memcpy(o, esc, strlen(esc));
-			o += strlen(esc);
-		} else {
-			*o++ = s[i];
-		}
-		i++;
+		size_t run = i;
+		while (run < n && !special[(unsigned char)s[run]])
+			run++;
+		buf_addn(b, s + i, run - i);
+		if (run == n)
+			break;
+		buf_adds(b, mk_shell_escape(s[run]));
+		i = run + 1;
 	}
-	*o++ = '\'';
-	*o = '\0';
-	b->len = (size_t)(o - b->s);
+	buf_addc(b, '\'');
 }
 
 void mk_shell(struct buf *b, const char *s)

@@ -34,7 +34,7 @@ void mk_nl_define(struct buf *b);
 /* Appends s as one single-quoted shell word with `$` doubled for make; a
  * newline becomes "$$DF2MAKE_NL" outside the quotes. */
 void mk_shell(struct buf *b, const char *s);
-/* mk_shell() of n bytes (a JSON spec: fast, 8 bytes at a time). */
+/* mk_shell() of n bytes (a JSON spec). */
 void mk_shell_n(struct buf *b, const char *s, size_t n);
 /* Appends s single-quoted for the shell as the value of a make `:=`
  * assignment (a recipe word kept in a variable). */

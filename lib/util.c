@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util.h"
 
@@ -161,61 +160,13 @@ char *strlower(char *s)
 	return s;
 }
 
-/* ---- big arrays ---- */
-
-/* Arrays of 2 MB or more are mapped on their own, 2 MB aligned, and the
- * kernel is asked for transparent huge pages for their whole 2 MB parts:
- * filling the instruction array of a big Dockerfile took a page fault per
- * 4 KB (a third of the compiler's faults); one per 2 MB costs less. The
- * tail keeps small pages, so nothing beyond n becomes resident. Where THP
- * is off, or madvise fails, the mapping simply has small pages. */
-#define BIG_ALIGN ((size_t)2 << 20)
-#define BIG_PAGE ((size_t)4096)
-
-static size_t big_size(size_t n)
-{
-	return (n + BIG_PAGE - 1) & ~(BIG_PAGE - 1);
-}
-
-void *big_alloc(size_t n)
-{
-	size_t size = big_size(n), head;
-	char *m, *p;
-
-	if (n < BIG_ALIGN)
-		return xmalloc(n ? n : 1);
-	m = mmap(NULL, size + BIG_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		 0);
-	if (m == MAP_FAILED)
-		fatal("out of memory");
-	p = (char *)(((uintptr_t)m + BIG_ALIGN - 1) & ~(uintptr_t)(BIG_ALIGN - 1));
-	head = (size_t)(p - m);
-	if (head)
-		munmap(m, head);
-	munmap(p + size, BIG_ALIGN - head);
-#ifdef MADV_HUGEPAGE
-	madvise(p, n & ~(BIG_ALIGN - 1), MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-void big_free(void *p, size_t n)
-{
-	if (!p)
-		return;
-	if (n < BIG_ALIGN)
-		free(p);
-	else
-		munmap(p, big_size(n));
-}
-
 /* ---- arena ---- */
 
-/* Blocks are 64 KB, then 256 KB, then 2 MB (big_alloc: huge pages): a
- * small arena stays small, and the graph or the words of a big Dockerfile
- * (megabytes) do not take a page fault per 4 KB. Requests above a quarter
- * of a block get a block of their own, so that a block wastes at most a
- * quarter. The sizes include the block's header. */
+/* Blocks are 64 KB, then 256 KB, then 2 MB: a small arena stays small,
+ * and the graph or the words of a big Dockerfile (megabytes) take few
+ * blocks. Requests above a quarter of a block get a block of their own, so
+ * that a block wastes at most a quarter. The sizes include the block's
+ * header. */
 #define ARENA_BLOCK ((size_t)64 << 10)
 
 struct arena_block {
@@ -226,7 +177,7 @@ struct arena_block {
 
 static struct arena_block *arena_block_alloc(size_t size)
 {
-	struct arena_block *b = big_alloc(size);
+	struct arena_block *b = xmalloc(size);
 
 	b->size = size;
 	return b;
@@ -238,7 +189,7 @@ static size_t arena_next_size(const struct arena *a)
 
 	return cur < ARENA_BLOCK       ? ARENA_BLOCK
 	       : cur < 4 * ARENA_BLOCK ? 4 * ARENA_BLOCK
-				       : BIG_ALIGN;
+				       : 32 * ARENA_BLOCK;
 }
 
 /* Chains a block of at least n bytes: a big one behind head so that head's
@@ -314,7 +265,7 @@ void arena_free(struct arena *a)
 
 	for (b = a->head; b; b = next) {
 		next = b->next;
-		big_free(b, b->size);
+		free(b);
 	}
 	*a = (struct arena){0};
 }
@@ -327,7 +278,7 @@ void arena_reset(struct arena *a)
 		return;
 	for (b = a->head->next; b; b = next) {
 		next = b->next;
-		big_free(b, b->size);
+		free(b);
 	}
 	a->head->next = NULL;
 	a->p = (char *)a->head->data;

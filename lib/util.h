@@ -9,25 +9,6 @@
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Eight bytes at a time (read with memcpy), the classic bit tricks: the
- * writers and checkers that scan whole specs and Dockerfiles skip the
- * bytes that need nothing this way. Nonzero if a byte of x is below n
- * (n <= 0x80), equals c, or has its high bit set. */
-#define WORD_ONES 0x0101010101010101ULL
-#define WORD_HIGHS 0x8080808080808080ULL
-static inline uint64_t word_has_less(uint64_t x, uint64_t n)
-{
-	return (x - WORD_ONES * n) & ~x & WORD_HIGHS;
-}
-static inline uint64_t word_has_byte(uint64_t x, unsigned char c)
-{
-	return word_has_less(x ^ (WORD_ONES * c), 1);
-}
-static inline uint64_t word_has_high(uint64_t x)
-{
-	return x & WORD_HIGHS;
-}
-
 /* Program name used as the prefix of fatal() and warn() messages. */
 extern const char *argv0;
 
@@ -46,11 +27,6 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
-
-/* An array of n bytes, uninitialised (big ones in huge pages, see
- * util.c); freed by big_free with the same n. */
-void *big_alloc(size_t n);
-void big_free(void *p, size_t n);
 
 /* A bump allocator: many small objects of one lifetime, freed in one call
  * (the reader's words, the instructions' strings, the graph's steps:

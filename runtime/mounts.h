@@ -1,8 +1,9 @@
 /* mounts: RUN --mount (bind, cache, tmpfs, secret, ssh) turned into
- * sandbox ops, and the fd-based mount primitives that execute every op
- * inside the child. Targets are always resolved inside the rootfs
- * (openat2 RESOLVE_IN_ROOT), so a symlink in the image cannot redirect a
- * mount onto the host. */
+ * sandbox ops (mounts_plan.c), the parent's cache locks and directories
+ * around the step (mounts_cache.c), and the fd-based mount primitives that
+ * execute every op inside the child (mounts.c). Targets are always
+ * resolved inside the rootfs (openat2 RESOLVE_IN_ROOT), so a symlink in
+ * the image cannot redirect a mount onto the host. */
 #ifndef DF_MOUNTS_H
 #define DF_MOUNTS_H
 #include <jansson.h>

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Compile time and memory against the size of the Dockerfile (not a test):
+# for 1k, 2k, 5k, 10k, 20k, 50k and 100k lines, a mixed Dockerfile
+# (bench/gen-dockerfile.sh N) and one of ENV lines (gen-dockerfile.sh N
+# env), the median of RUNS compiles (default 5) of build.mk: wall and CPU
+# time (user+sys, from bash's `times`) in ms, CPU per 1,000 lines, and the
+# peak RSS of one more run (/usr/bin/time) with its ratio to the file's
+# size. Prints a Markdown table and an ASCII plot of CPU time and RSS
+# against size (docs/benchmarks-compile.md). Goals (issue 17): 10,000
+# lines < 50 ms, 50,000 ENV lines < 250 ms, peak RSS < 20x the file.
+# Usage: bench/compile-scale.sh [path/to/df2make] [runs] [sizes...]
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+df2make=${1:-$here/../compiler/df2make}
+runs=${2:-5}
+shift 2 2>/dev/null || shift $#
+sizes=${*:-1000 2000 5000 10000 20000 50000 100000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/ctx/src/b"
+echo a >"$tmp/ctx/src/a.txt"
+echo c >"$tmp/ctx/src/b/c.txt"
+
+# CPU seconds (user+sys) of this shell's children in `times` output $1
+children_cpu() {
+	awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%.6f\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# one compile, appended to $1 as "wall_ms cpu_ms"; `times` must run in
+# this shell, which counts its children only
+one() {
+	local t0 t1
+	times >"$tmp/times0"
+	t0=$(date +%s%N)
+	"$df2make" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	t1=$(date +%s%N)
+	times >"$tmp/times1"
+	echo "$(((t1 - t0) / 1000)) $(children_cpu "$tmp/times0") $(children_cpu "$tmp/times1")" |
+		awk '{ printf "%.3f %.3f\n", $1 / 1000, ($3 - $2) * 1000 }' >>"$1"
+}
+
+: >"$tmp/rows"
+for kind in mixed env; do
+	for n in $sizes; do
+		sh "$here/gen-dockerfile.sh" "$n" "$([ "$kind" = env ] && echo env)" >"$tmp/ctx/Dockerfile"
+		: >"$tmp/samples"
+		for _ in $(seq "$runs"); do one "$tmp/samples"; done
+		/usr/bin/time -f '%M' -o "$tmp/rss" "$df2make" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+		wall=$(awk '{ print $1 }' "$tmp/samples" | median)
+		cpu=$(awk '{ print $2 }' "$tmp/samples" | median)
+		echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $(cat "$tmp/rss") $(wc -c <"$tmp/out")" >>"$tmp/rows"
+	done
+done
+
+echo "df2make: $("$df2make" --version 2>/dev/null | head -1); $runs runs per row (medians); $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+echo
+echo "| Dockerfile | lines | file KB | wall ms | CPU ms | CPU ms / 1k lines | peak RSS MB | RSS / file | build.mk MB |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+awk '{ printf "| %s | %d | %.0f | %.1f | %.1f | %.2f | %.1f | %.0fx | %.1f |\n", $1, $2, $3 / 1024, $4, $5,
+	$5 * 1000 / $2, $6 / 1024, $6 * 1024 / $3, $7 / 1048576 }' "$tmp/rows"
+echo
+# bars scaled to the largest value of each plot, 50 columns
+plot() { # title column unit
+	echo "$1"
+	awk -v c="$2" -v u="$3" '{ v[NR] = $c; k[NR] = $1; n[NR] = $2; if ($c > m) m = $c }
+	END { for (i = 1; i <= NR; i++) { w = m ? int(v[i] * 50 / m + 0.5) : 0; bar = ""
+		for (j = 0; j < w; j++) bar = bar "#"
+		printf "%-5s %7d | %-50s %.1f %s\n", k[i], n[i], bar, u == "MB" ? v[i] / 1024 : v[i], u } }' "$tmp/rows"
+	echo
+}
+echo '```'
+plot "CPU time against lines (linear in the lines when the bars grow as the lines do)" 5 ms
+plot "peak RSS against lines" 6 MB
+echo '```'
