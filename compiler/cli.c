@@ -123,6 +123,7 @@ static void cli_usage(FILE *f)
 	      "      --pids-limit N          process limit of each RUN (default 4096; -1: none)\n"
 	      "      --ulimit NAME=SOFT[:HARD]  a resource limit of each RUN (repeatable)\n"
 	      "      --secret id=ID[,src=FILE|,env=VAR]  a secret for RUN --mount=type=secret\n"
+	      "                              (also ADD's HTTP_AUTH_TOKEN_HOST, GIT_AUTH_TOKEN...)\n"
 	      "      --ssh default|ID[=SOCKET]  an ssh agent for RUN --mount=type=ssh\n"
 	      "      --allow ENTITLEMENT     network.host, security.insecure, device[=NAME]\n"
 	      "\n"

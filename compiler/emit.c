@@ -410,6 +410,11 @@ static void emit_done(struct buf *b, const struct step *st)
  * run, whichever steps make -j runs, in whatever order. */
 static int emit_vertex;
 
+int emit_vertex_next(void)
+{
+	return ++emit_vertex;
+}
+
 /* The spec as a recipe word; valid until the next call (specs are
  * written one at a time, each before the next is made). A spec with a
  * title, or any with numbered set, is a step that reports progress: it
@@ -425,7 +430,7 @@ static const char *emit_spec_n(const struct sv *spec, int numbered)
 	    (numbered || memcmp(json.s, titled, sizeof(titled) - 1) == 0)) {
 		char *rest = xstrdup(json.s + 1);
 		buf_reset(&json);
-		buf_printf(&json, "{\"vertex\":%d,%s", ++emit_vertex, rest);
+		buf_printf(&json, "{\"vertex\":%d,%s", emit_vertex_next(), rest);
 		free(rest);
 	}
 	buf_reset(&quoted);
@@ -592,9 +597,10 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_pull_file(&pre, g, st->image, graph_step_plat(g, st, plat));
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
+	/* before the order-only bar: a changed KEY.fetch must rerun the step */
+	fetch_prereqs(st, &pre);
 	if (st->kind != STEP_BASE && emit_has_import(g->cli))
 		buf_adds(&pre, " | $(CACHE_IMPORT)");
-	fetch_prereqs(st, &pre);
 	buf_reset(&title);
 	mk_comment(&title, st->title);
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
@@ -1007,12 +1013,12 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 		mk_comment(em->out, em->cur->base ? em->cur->base->label : em->cur->image);
 		buf_adds(em->out, ") ----\n");
 	}
-	emit_step(g, st, em->out, &em->inputs);
-	if (st->nfetch) {
+	if (st->nfetch) { /* first: they run first, and get the lower numbers */
 		if (!em->fetched)
 			em->fetched = json_object();
-		fetch_rules(st, em->out, em->fetched);
+		fetch_rules(st, em->out, em->fetched, emit_spec);
 	}
+	emit_step(g, st, em->out, &em->inputs);
 	if (em->out->len <= (1 << 16))
 		return;
 	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
@@ -1161,6 +1167,17 @@ static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 	if (gs[0]->cli->push)
 		emit_push(gs[0], em->out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
+}
+
+void emit_abandon(struct emitter *em)
+{
+	strlist_free(&em->inputs);
+	json_decref(em->seen);
+	json_decref(em->fetched);
+	em->seen = em->fetched = NULL;
+	if (em->spill)
+		fclose(em->spill);
+	em->spill = NULL;
 }
 
 void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)

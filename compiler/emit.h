@@ -33,6 +33,9 @@ void emit_finish(struct emitter *em, struct graph *g);
 /* emit_finish for several graphs, one per platform of --platform a,b:
  * their stage targets, layers, and one pack into one OCI index. */
 void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n);
+/* Frees what em holds when the compile fails before emit_finish: main()
+ * then writes nothing (outfile.c takes back what went to stdout). */
+void emit_abandon(struct emitter *em);
 /* Copies the finished Makefile (spilled part, then the buffer) to f, or
  * ends the direct write to stdout. */
 void emit_output(struct emitter *em, FILE *f);
@@ -42,5 +45,9 @@ struct json_t *emit_pack_spec(struct graph *g);
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside
  * df2make or in the build tree, else "df2make-runtime" (PATH). Malloc'd. */
 char *emit_runtime_path(void);
+/* The number of the next step that reports progress ("vertex" of its
+ * spec, "#5" in plain progress): build.mk's rules are numbered in the
+ * order they are written. */
+int emit_vertex_next(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct buf;
+struct cli;
 struct instr;
 struct spec;
 struct step;
@@ -17,8 +18,8 @@ struct sv;
 /* One fetch step of an ADD. */
 struct fetch {
 	char key[33];
-	char *title; /* "[internal] fetch URL" (masked) */
-	char *spec;  /* its JSON spec */
+	char *title;	   /* "[internal] fetch URL" (masked) */
+	struct spec *spec; /* its spec (title first) */
 };
 
 /* ADD's source src (expanded), number idx: for a URL or git source, adds
@@ -26,12 +27,14 @@ struct fetch {
  * returns the masked source to write in "srcs" (malloc'd); NULL for a
  * context source. Dies at in's location on a bad git URL or checksum. */
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const char *dockerfile);
+		   const char *checksum, const struct instr *in, const struct cli *cli);
 /* Appends " $(STATE)/KEY.fetch" for each fetch step of st. */
 void fetch_prereqs(const struct step *st, struct buf *b);
 /* Appends the rules of st's fetch steps not in seen (a JSON object of
- * keys written so far, updated), and the force rule with the first. */
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen);
+ * keys written so far, updated), and the force rule with the first;
+ * spec_word writes a spec as a recipe word (emit.c numbers the steps). */
+void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		 const char *(*spec_word)(const struct sv *spec));
 /* Frees st's fetch steps. */
 void fetch_free(struct step *st);
 

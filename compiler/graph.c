@@ -807,8 +807,9 @@ static int graph_light(const struct graph *g, const struct stage *s, const size_
 }
 
 /* Dispatches the reachable stages in order (bases come first). */
-static void graph_dispatch(struct graph *g)
+static int graph_dispatch(struct graph *g)
 {
+	int r = 0;
 	/* the last stage built FROM each stage (or the stage itself) */
 	size_t *last_use = xcalloc(g->nstages + 1, sizeof(*last_use));
 
@@ -824,12 +825,14 @@ static void graph_dispatch(struct graph *g)
 			continue;
 		if (graph_light(g, s, last_use))
 			s->flags |= FLAG_LIGHT;
-		step_dispatch_stage(g, s);
+		if ((r = step_dispatch_stage(g, s)) < 0)
+			break;
 		if (s->base)
 			graph_drop_config(g, s->base, last_use, i);
 		graph_drop_config(g, s, last_use, i);
 	}
 	free(last_use);
+	return r;
 }
 
 /* --platform, else the host's. A list is split by main (one graph per
@@ -896,7 +899,10 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	if (hooks && hooks->begin)
 		hooks->begin(hooks->arg, g);
 	graph_config_platform(g);
-	graph_dispatch(g);
+	if (graph_dispatch(g) < 0) {
+		graph_free(g);
+		return NULL;
+	}
 	graph_warn_unused_args(g);
 	return g;
 }

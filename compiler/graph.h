@@ -157,10 +157,10 @@ struct graph {
 	struct diags *dg;   /* where graph_build's errors go (the caller's) */
 };
 
-/* Builds the graph for the Dockerfile and options. On an error in the
- * checks before any step (duplicate stage, cycle, forward --from, unknown
- * target, bad base image) appends it to dg and returns NULL. Errors while
- * dispatching steps still exit (loc_fatal; see docs/architecture.md). */
+/* Builds the graph for the Dockerfile and options. On an error (duplicate
+ * stage, cycle, forward --from, unknown target, bad base image, and the
+ * dispatch errors moved so far) appends it to dg and returns NULL; the
+ * dispatch errors not moved yet still exit (see docs/architecture.md). */
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks, struct diags *dg);
 /* Frees the graph (not the dockerfile it was built from). */

@@ -115,8 +115,10 @@ static int main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hoo
 	for (size_t i = 0; i < plats.n && !r; i++) {
 		c->platform = plats.v[i];
 		if (!(dfs[i] = dockerfile_load(c->dockerfile, &dg)) ||
-		    !(gs[i] = graph_build(dfs[i], c, hooks, &dg)))
+		    !(gs[i] = graph_build(dfs[i], c, hooks, &dg))) {
 			r = failed(&dg);
+			emit_abandon(em);
+		}
 	}
 	c->platform = list; /* build.mk regenerates itself with the list */
 	if (!r) {
@@ -173,12 +175,14 @@ int main(int argc, char **argv)
 	}
 	if (!(g = graph_build(df, &c, &hooks, &dg))) {
 		failed(&dg); /* before cli_free: the records point at its path */
+		emit_abandon(&em);
 		buf_free(&out);
 		dockerfile_free(df);
 		cli_free(&c);
 		return 1;
 	}
 	if (lint_build(df, &c, g)) { /* warnings on stderr; build.mk is not changed */
+		emit_abandon(&em);
 		buf_free(&out);
 		graph_free(g);
 		dockerfile_free(df);

@@ -1,10 +1,12 @@
 /* step: dispatching instructions into config changes and steps (see
  * step.h). */
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "fsutil.h"
 #include "key.h"
@@ -127,6 +129,26 @@ static char *disp_loc(struct disp *d, const struct instr *in)
 	return loc_text(d->g, &d->tmp, d->loc_base.s, in->loc.line);
 }
 
+/* BuildKit's "[builder 2/5] " (dockerfile2llb's prefixCommand): the
+ * stage's name only when the file has several stages, the number padded
+ * with blanks to the width of the total ("[ 2/12] "). */
+static void title_head(struct buf *b, const struct graph *g, const struct stage *s, long n,
+		       long total)
+{
+	buf_addc(b, '[');
+	if (g->nstages > 1) {
+		buf_adds(b, s->label);
+		buf_addc(b, ' ');
+	}
+	for (long w = 10; w <= total; w *= 10)
+		if (n < w)
+			buf_addc(b, ' ');
+	disp_put_int(b, n);
+	buf_addc(b, '/');
+	disp_put_int(b, total);
+	buf_addn(b, "] ", 2);
+}
+
 /* "[builder 2/5] RUN go build" (first line of the instruction), in the
  * graph's arena. */
 static char *disp_title(struct disp *d, const struct instr *in)
@@ -135,13 +157,7 @@ static char *disp_title(struct disp *d, const struct instr *in)
 	struct buf *b = &d->tmp;
 
 	buf_reset(b);
-	buf_addc(b, '[');
-	buf_adds(b, d->s->label);
-	buf_addc(b, ' ');
-	disp_put_int(b, d->n);
-	buf_addc(b, '/');
-	disp_put_int(b, d->total);
-	buf_addn(b, "] ", 2);
+	title_head(b, d->g, d->s, d->n, d->total);
 	buf_addn(b, text, strcspn(text, "\n"));
 	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
 		char *red = netsrc_redact_text(b->s);
@@ -270,7 +286,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 	struct sv *o;
 
 	free(file);
-	buf_free(&b);
+	buf_reset(&b);
 
 	st->kind = STEP_BASE;
 	st->in = in;
@@ -281,14 +297,19 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		st->image = xstrdup(image);
 		st->manifest = manifest ? xstrdup(manifest) : NULL;
 		st->ref = s && s->ref ? xstrdup(s->ref) : step_image_ref(g, image);
-		heap = s ? xasprintf("[%s 1/%zu] FROM %s", s->label, s->ninstrs + 1, image)
-			 : xasprintf("[internal] load metadata for %s", image);
+		if (s) {
+			title_head(&b, g, s, 1, (long)s->ninstrs + 1);
+			heap = xasprintf("%sFROM %s", b.s, image);
+		} else {
+			heap = xasprintf("[internal] load metadata for %s", image);
+		}
 		title = arena_strdup(&g->arena, heap);
 		sv_set_str(st->spec, o, "title", title);
 		sv_set_str(st->spec, o, "loc", loc);
 		sv_set_str(st->spec, o, "image", image);
 	} else {
-		heap = xasprintf("[%s 1/%zu] FROM scratch", s->label, s->ninstrs + 1);
+		title_head(&b, g, s, 1, (long)s->ninstrs + 1);
+		heap = xasprintf("%sFROM scratch", b.s);
 		title = arena_strdup(&g->arena, heap);
 		sv_set_str(st->spec, o, "title", title);
 		sv_set_str(st->spec, o, "loc", loc);
@@ -296,6 +317,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 	}
 	step_set_platform(g, st->spec, o, s ? &s->plat : &g->tplat);
 	free(heap);
+	buf_free(&b);
 	st->title = title;
 	st->loc = loc;
 	step_key(g, st);
@@ -380,8 +402,11 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 	char *w = disp_expand(d, in->nargs ? in->args[0] : "", vars, in), *path, *hist;
 	struct step *st;
 
-	if (!*w)
-		loc_fatal(&in->loc, "WORKDIR requires exactly one argument");
+	if (!*w) {
+		disp_error(d, &in->loc, "WORKDIR requires exactly one argument");
+		free(w);
+		return;
+	}
 	path = disp_workdir_path(d, w);
 	config_set(&d->s->cfg, "WorkingDir", json_string(path));
 	st = disp_new(d, STEP_WORKDIR, in);
@@ -461,7 +486,7 @@ static void disp_instr(struct disp *d, const struct instr *in)
 		disp_copy(d, in);
 		break;
 	case I_FROM:
-		loc_fatal(&in->loc, "ONBUILD FROM is not allowed");
+		disp_error(d, &in->loc, "ONBUILD FROM is not allowed");
 		break;
 	default:
 		disp_meta(d, in);
@@ -469,14 +494,29 @@ static void disp_instr(struct disp *d, const struct instr *in)
 	}
 }
 
-void step_dispatch_stage(struct graph *g, struct stage *s)
+int disp_error(struct disp *d, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (d->failed++)
+		return -1;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	diag_error(d->g->dg, loc, "%s", msg);
+	free(msg);
+	return -1;
+}
+
+int step_dispatch_stage(struct graph *g, struct stage *s)
 {
 	struct disp d = {.g = g, .s = s, .escape = g->df->escape};
 
 	d.total = (int)s->ninstrs + 1;
 	d.n = 1;
 	disp_from(&d);
-	for (size_t i = 0; i < s->ninstrs; i++) {
+	for (size_t i = 0; i < s->ninstrs && !d.failed; i++) {
 		d.n = (int)i + 2;
 		disp_instr(&d, s->instrs[i]);
 	}
@@ -487,4 +527,5 @@ void step_dispatch_stage(struct graph *g, struct stage *s)
 	buf_free(&d.loc_base);
 	free(d.vars);
 	buf_free(&d.vars_text);
+	return d.failed ? -1 : 0;
 }

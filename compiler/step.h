@@ -10,8 +10,9 @@ struct stage;
 struct step;
 struct instr;
 
-/* Turns a reachable stage into steps; its deps were dispatched before. */
-void step_dispatch_stage(struct graph *g, struct stage *s);
+/* Turns a reachable stage into steps; its deps were dispatched before.
+ * 0, or -1 with the error in g->dg (the stage stops at that instruction). */
+int step_dispatch_stage(struct graph *g, struct stage *s);
 /* Frees what dispatching kept for the whole graph. */
 void step_free_graph(struct graph *g);
 /* A base step (FROM image, or scratch when image is NULL); stage is NULL

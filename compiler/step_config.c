@@ -80,7 +80,7 @@ void disp_string(struct disp *d, const struct instr *in, const char *field)
 }
 
 /* Adds "PORT/proto" entries for one EXPOSE word (ranges expanded). */
-static void disp_port(json_t *ports, const char *word, const struct instr *in)
+static void disp_port(struct disp *d, json_t *ports, const char *word, const struct instr *in)
 {
 	char *w = xstrdup(word), *proto = strchr(w, '/'), *dash;
 	long lo, hi;
@@ -93,8 +93,11 @@ static void disp_port(json_t *ports, const char *word, const struct instr *in)
 	}
 	lo = strtol(w, &dash, 10);
 	hi = *dash == '-' ? strtol(dash + 1, &dash, 10) : lo;
-	if (*dash || lo <= 0 || hi < lo || hi > 65535)
-		loc_fatal(&in->loc, "invalid containerPort: %s", word);
+	if (*dash || lo <= 0 || hi < lo || hi > 65535) {
+		disp_error(d, &in->loc, "invalid containerPort: %s", word);
+		free(w);
+		return;
+	}
 	for (long p = lo; p <= hi; p++) {
 		char *k = xasprintf("%ld/%s", p, proto && *proto ? strlower(proto) : "tcp");
 		json_object_set_new(ports, k, json_object());
@@ -117,7 +120,7 @@ void disp_expose(struct disp *d, const struct instr *in)
 	for (size_t i = 0; i < in->nargs; i++) {
 		char *w = disp_expand(d, in->args[i], vars, in);
 		if (*w)
-			disp_port(ports, w, in);
+			disp_port(d, ports, w, in);
 		free(w);
 	}
 	buf_adds(&hist, "EXPOSE map[");
@@ -141,8 +144,11 @@ void disp_volume(struct disp *d, const struct instr *in)
 	buf_adds(&hist, "VOLUME [");
 	for (size_t i = 0; i < in->nargs; i++) {
 		char *w = disp_expand(d, in->args[i], vars, in);
-		if (!*w)
-			loc_fatal(&in->loc, "VOLUME specified can not be an empty string");
+		if (!*w) {
+			disp_error(d, &in->loc, "VOLUME specified can not be an empty string");
+			free(w);
+			break;
+		}
 		json_object_set_new(vols, w, json_object());
 		buf_printf(&hist, "%s%s", i ? " " : "", w);
 		free(w);

@@ -127,9 +127,17 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 	const char *ctx = c ? c->dir : d->g->cli->context;
 	const struct ignore *ig = c ? c->ig : d->g->ignore;
 
+<<<<<<< HEAD
 	if (ctx_resolve(ctx, ig, clean, &m, &e) < 0)
 		loc_fatal(&in->loc, "%s%s%s%s", c ? "build context " : "", c ? c->name : "",
 			  c ? ": " : "", e.msg);
+=======
+	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0) {
+		disp_error(d, &in->loc, "%s", e.msg);
+		strlist_free(&m);
+		return;
+	}
+>>>>>>> main
 	if (disp_has_glob(clean)) {
 		char *dir = disp_dirname(clean);
 		if (!disp_has_glob(dir))
@@ -139,6 +147,7 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 			strlist_take(&got, disp_dirname(m.v[i]));
 	}
 	for (size_t i = 0; i < m.n; i++)
+<<<<<<< HEAD
 		if (ctx_walk(ctx, ig, m.v[i], disp_walk_cb, &got, &e) < 0)
 			loc_fatal(&in->loc, "%s", e.msg);
 	for (size_t i = 0; i < got.n; i++)
@@ -146,6 +155,12 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 				  : strcmp(got.v[i], ".") == 0 ? xstrdup(c->dir)
 							       : path_join(c->dir, got.v[i]));
 	strlist_free(&got);
+=======
+		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0) {
+			disp_error(d, &in->loc, "%s", e.msg);
+			break;
+		}
+>>>>>>> main
 	strlist_free(&m);
 }
 
@@ -217,9 +232,7 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
 		/* a URL or git source: a fetch step, written masked */
-		char *net = in->kind == I_ADD && !in->from
-				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli->dockerfile)
-				: NULL;
+		char *net = !in->from ? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli) : NULL;
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);
 		if ((!in->from || nc) && !net) {
@@ -238,14 +251,23 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 
 void disp_copy(struct disp *d, const struct instr *in)
 {
-	struct step *st = disp_new(d, in->kind == I_ADD ? STEP_ADD : STEP_COPY, in);
-	char **vars = disp_env(d), *dest;
+	struct step *st;
+	char **vars, *dest;
 	struct buf hist = {0};
+<<<<<<< HEAD
 	struct sv *o = spec_root(st->spec);
 	const struct nctx *c = NULL;
+=======
+	struct sv *o;
+>>>>>>> main
 
-	if (in->nargs < 1 || in->nargs + in->nheredocs < 2)
-		loc_fatal(&in->loc, "%s requires at least two arguments", instr_name(in->kind));
+	if (in->nargs < 1 || in->nargs + in->nheredocs < 2) {
+		disp_error(d, &in->loc, "%s requires at least two arguments", instr_name(in->kind));
+		return;
+	}
+	st = disp_new(d, in->kind == I_ADD ? STEP_ADD : STEP_COPY, in);
+	vars = disp_env(d);
+	o = spec_root(st->spec);
 	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
 	buf_adds(&hist, instr_name(in->kind));
 	if (in->from && (c = nctx_get(d->g, in->from)) != NULL) {

@@ -35,7 +35,13 @@ struct disp {
 	struct buf tmp;		 /* a title being written */
 	const char *loc_file;	 /* the file of the last loc, and its base name */
 	struct buf loc_base;
+	int failed; /* an error is in g->dg: the stage stops after this instruction */
 };
+
+/* Records the dispatch's error at loc in g->dg (the first one only: the
+ * stage stops at the end of the instruction); returns -1. */
+int disp_error(struct disp *d, const struct loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The expansion environment: Env and ARG values, the later set winning
  * (an ENV shadows an earlier ARG, a later ARG shadows an ENV). */

@@ -166,7 +166,7 @@ static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct s
 }
 
 /* "1g", "64m", "512k", "1024" -> bytes */
-static long long disp_size(const char *s, const struct instr *in)
+static long long disp_size(struct disp *d, const char *s, const struct instr *in)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -195,7 +195,7 @@ static long long disp_size(const char *s, const struct instr *in)
 	if ((*end | 0x20) == 'b')
 		end++;
 	if (end == s || *end || v < 0)
-		loc_fatal(&in->loc, "invalid tmpfs size: %s", s);
+		return disp_error(d, &in->loc, "invalid tmpfs size: %s", s);
 	return (long long)(v * (double)mul);
 }
 
@@ -291,8 +291,8 @@ static int disp_mount_secret(struct disp *d, struct spec *sp, struct sv *m, cons
 		w->target = xasprintf("/run/secrets/%s", w->id);
 	sec = disp_secret(d, w->id);
 	if (!sec && mt->required && !step_no_grants(d->g))
-		loc_fatal(&mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)", w->id,
-			  w->id);
+		disp_error(d, &mt->loc, "secret %s: not provided (use --secret id=%s,src=FILE)",
+			   w->id, w->id); /* left out; the stage stops after this RUN */
 	if (!sec)
 		return 0;
 	disp_secret_src(sp, m, sec);
@@ -358,8 +358,8 @@ static void disp_mount_from(struct disp *d, struct step *st, struct sv *m, const
 		sv_set(m, "rw", sv_bool(sp, !mt->readonly));
 }
 
-static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *mt, struct mnt *w,
-			    const struct instr *in)
+static void disp_mount_opts(struct disp *d, struct spec *sp, struct sv *m, const struct mount *mt,
+			    struct mnt *w, const struct instr *in)
 {
 	static const char *const sharing[] = {"shared", "private", "locked"};
 
@@ -371,7 +371,7 @@ static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *m
 		sv_set_str(sp, m, "id", w->id);
 	}
 	if (mt->type == MOUNT_TMPFS && mt->size)
-		sv_set(m, "size", sv_int(sp, disp_size(mt->size, in)));
+		sv_set(m, "size", sv_int(sp, disp_size(d, mt->size, in)));
 	if (mt->type == MOUNT_CACHE || mt->type == MOUNT_SECRET || mt->type == MOUNT_SSH)
 		disp_mount_ids(sp, m, mt);
 }
@@ -379,12 +379,12 @@ static void disp_mount_opts(struct spec *sp, struct sv *m, const struct mount *m
 /* The mount point: relative to WORKDIR, which is also where a bind, cache
  * or tmpfs mount without target= goes (BuildKit joins "/", the WORKDIR
  * and the target as written); the root itself cannot be covered. */
-static void disp_mount_target(const struct disp *d, struct mnt *w, const struct mount *mt)
+static void disp_mount_target(struct disp *d, struct mnt *w, const struct mount *mt)
 {
 	char *abs = disp_abs(d, w->target ? w->target : "");
 
 	if (strcmp(abs, "/") == 0)
-		loc_fatal(&mt->loc, "invalid mount target \"/\"");
+		disp_error(d, &mt->loc, "invalid mount target \"/\"");
 	free(w->target);
 	w->target = abs;
 }
@@ -416,12 +416,12 @@ static struct sv *disp_mount(struct disp *d, struct step *st, const struct mount
 		goto out;
 	}
 	if (!w.target && mt->type != MOUNT_SECRET)
-		loc_fatal(&mt->loc, "mount target is required");
+		disp_error(d, &mt->loc, "mount target is required");
 	if (w.target)
 		sv_set_str(sp, m, "target", w.target);
 	if (mt->type == MOUNT_BIND || mt->type == MOUNT_CACHE)
 		disp_mount_from(d, st, m, mt, &w, in);
-	disp_mount_opts(sp, m, mt, &w, in);
+	disp_mount_opts(d, sp, m, mt, &w, in);
 	sv_move_last(m, "agent");
 	sv_move_last(m, "src");
 out:

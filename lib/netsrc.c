@@ -263,8 +263,12 @@ static int netsrc_query_kv(struct netsrc_git *g, const char *k, const char *v, i
 		g->keep_git_dir = b;
 		return 0;
 	}
-	if (strcmp(k, "submodules") == 0) /* no submodules are fetched (docs/copy.md) */
+	if (strcmp(k, "submodules") == 0) {
+		if (has_v && netsrc_bool(v, &b) < 0)
+			return error_set(e, 0, "invalid submodules value: \"%s\"", v);
+		g->submodules = b;
 		return 0;
+	}
 	return error_set(e, 0, "unexpected query \"%s\"", k);
 }
 
@@ -295,6 +299,7 @@ int netsrc_git_parse(const char *src, struct netsrc_git *g, struct error *e)
 
 	memset(g, 0, sizeof(*g));
 	g->keep_git_dir = -1;
+	g->submodules = 1;
 	g->remote = xstrndup(src, nrem);
 	if (frag && frag[1]) {
 		size_t rl = strcspn(frag + 1, ":");

@@ -17,6 +17,7 @@ struct netsrc_git {
 	char *subdir;	  /* directory inside the repository, or NULL */
 	char *checksum;	  /* ?checksum= / ?commit=, or NULL */
 	int keep_git_dir; /* -1 not said, else 0/1 (?keep-git-dir=) */
+	int submodules;	  /* 0 with ?submodules=false, else 1 */
 };
 
 /* What src is: a git repository, an http(s) URL, or a local path. */

@@ -70,6 +70,27 @@ int cache_read_ck(const struct rt *rt, const char *key, char ck[65])
 	return r;
 }
 
+/* ADD's network sources: what each fetch step got (STATE/FKEY.fetch: a
+ * blob digest and mtime, or a commit), so another machine whose URL
+ * served other bytes does not take this layer. */
+static void ck_fetched(const struct rt *rt, json_t *spec, struct buf *b)
+{
+	json_t *ent;
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "fetch"), i, ent)
+	{
+		const char *fkey = json_string_value(json_object_get(ent, "key"));
+		char *path = fkey && rt_key_valid(fkey) ? rt_path(rt, fkey, ".fetch") : NULL;
+		char *text = NULL;
+		size_t n = 0;
+		if (path && read_file(path, &text, &n, &(struct error){0}) == 0)
+			buf_printf(b, "fetch %s\n%.*s", fkey, (int)n, text);
+		free(text);
+		free(path);
+	}
+}
+
 /* sha256 of the key, the content keys of the steps the spec names (sorted)
  * and the step's own .sum; -1 when a named step has no content key. */
 static int ck_compute(const struct rt *rt, const char *key, json_t *spec, char ck[65])
@@ -96,6 +117,7 @@ static int ck_compute(const struct rt *rt, const char *key, json_t *spec, char c
 		buf_adds(&b, "sum\n");
 		buf_addn(&b, sum, n);
 	}
+	ck_fetched(rt, spec, &b);
 	if (r == 0)
 		sha256_hex(b.s, b.len, ck);
 	free(sum);

@@ -158,15 +158,17 @@ static void diffid_isal_load(void)
 	memcpy(&isal.inflate, &p[2], sizeof(p[2]));
 }
 
-/* After a gzip member: another member follows, or (bytes that are not a
- * gzip header) trailing padding that ends the layer, as for libarchive. */
-static int diffid_isal_next(struct diffid *d, struct inflate_state *st)
+/* After a gzip member: another member follows (0, st reset for it), or
+ * bytes that are not a gzip header, trailing padding that ends the layer
+ * as for libarchive (1), or fewer than 2 bytes to tell (2). */
+static int diffid_isal_next(struct inflate_state *st)
 {
 	uint8_t *in = st->next_in;
 	uint32_t n = st->avail_in;
 
-	(void)d;
-	if (n < 2 || in[0] != 0x1f || in[1] != 0x8b)
+	if (n < 2)
+		return 2;
+	if (in[0] != 0x1f || in[1] != 0x8b)
 		return 1;
 	isal.reset(st);
 	st->crc_flag = ISAL_GZIP;
@@ -175,20 +177,22 @@ static int diffid_isal_next(struct diffid *d, struct inflate_state *st)
 	return 0;
 }
 
-/* Inflates what st holds, hashing the output; 1 at the end of the layer. */
+/* Inflates what st holds, hashing the output: 0 when it needs more
+ * input, 1 at the end of the layer, 2 between members, -1 on error. */
 static int diffid_isal_run(struct diffid *d, struct inflate_state *st)
 {
 	for (;;) {
+		int rc, next;
 		st->next_out = diffid_q_empty(&d->q);
 		st->avail_out = DIFFID_OUT;
-		int rc = isal.inflate(st);
+		rc = isal.inflate(st);
 		if (rc < 0) {
 			diffid_fail(d, "gzip data error (%d)", rc);
 			return -1;
 		}
 		diffid_q_full(&d->q, DIFFID_OUT - st->avail_out);
-		if (st->block_state == ISAL_BLOCK_FINISH && diffid_isal_next(d, st))
-			return 1;
+		if (st->block_state == ISAL_BLOCK_FINISH && (next = diffid_isal_next(st)) != 0)
+			return next;
 		if (st->avail_out != 0 && st->avail_in == 0)
 			return 0;
 	}
@@ -197,7 +201,8 @@ static int diffid_isal_run(struct diffid *d, struct inflate_state *st)
 static void diffid_isal(struct diffid *d)
 {
 	struct inflate_state *st = xmalloc(sizeof(*st));
-	int end = 0;
+	int state = 0; /* diffid_isal_run's last answer */
+	size_t keep = 0;
 	ssize_t n;
 
 	isal.init(st);
@@ -207,11 +212,25 @@ static void diffid_isal(struct diffid *d)
 	while (n > 0) {
 		st->next_in = d->in;
 		st->avail_in = (uint32_t)n;
-		if (!end && (end = diffid_isal_run(d, st)) < 0)
+		if (state == 2 && n >= 2)
+			state = diffid_isal_next(st) ? 1 : 0;
+		if (state == 0 && (state = diffid_isal_run(d, st)) < 0)
 			break;
-		n = diffid_read(d, d->in, DIFFID_IN);
+		/* between members: the byte or so left waits for the next read */
+		keep = state == 2 ? st->avail_in : 0;
+		memmove(d->in, st->next_in, keep);
+		n = diffid_read(d, d->in + keep, DIFFID_IN - keep);
+		if (n > 0)
+			n += (ssize_t)keep;
 	}
-	if (n == 0 && !end)
+	/* ISA-L may hold the last bytes (the trailer) in its bit buffer and
+	 * finish only when called again with no more input */
+	if (n == 0 && state == 0) {
+		st->next_in = d->in;
+		st->avail_in = 0;
+		state = diffid_isal_run(d, st);
+	}
+	if (n == 0 && state == 0)
 		diffid_fail(d, "gzip stream ends early");
 	free(st);
 }

@@ -24,6 +24,7 @@
 #include "http.h"
 #include "input.h"
 #include "netsrc.h"
+#include "regauth.h"
 #include "rt.h"
 #include "store.h"
 #include "util.h"
@@ -67,6 +68,7 @@ static char *fetch_read(const struct rt *rt, const char *key, const char *suffix
 	return text;
 }
 
+/* STATE/KEY.fetch of a URL; -1 when missing, damaged or a git record. */
 static int fetch_read_rec(const struct rt *rt, const char *key, struct fetch_rec *r)
 {
 	cleanup_free char *text = fetch_read(rt, key, ".fetch", FETCH_MAGIC);
@@ -173,6 +175,37 @@ char *fetch_url(json_t *spec, const char *shown, struct error *e)
 	return user ? xasprintf("%.*s%s%s", (int)(s + 3 - shown), shown, user, at) : NULL;
 }
 
+int fetch_auth_header(json_t *spec, const char *shown, char **header, struct error *e)
+{
+	json_t *sec = json_object_get(spec, "secret"), *src = json_object_get(sec, "src");
+	const char *kind = json_string_value(json_object_get(sec, "kind"));
+	const char *id = json_string_value(json_object_get(sec, "id"));
+	const char *var = json_string_value(json_object_get(src, "env"));
+	cleanup_free char *v = NULL;
+	size_t len = 0;
+
+	*header = NULL;
+	if (!sec)
+		return 0;
+	if (var && getenv(var))
+		v = xstrdup(getenv(var));
+	else if (!var && json_is_string(src) &&
+		 input_read(json_string_value(src), 1 << 16, &v, &len, e) < 0)
+		return error_wrap(e, "%s: secret %s", shown, id ? id : "?");
+	if (!v) /* a variable not set when make runs: BuildKit goes without */
+		return 0;
+	v[strcspn(v, "\r\n")] = '\0';
+	if (kind && strcmp(kind, "bearer") == 0)
+		*header = xasprintf("Authorization: Bearer %s", v);
+	else if (kind && strcmp(kind, "git-token") == 0) {
+		cleanup_free char *pair = xasprintf("x-access-token:%s", v);
+		cleanup_free char *b64 = regauth_b64(pair, strlen(pair));
+		*header = xasprintf("Authorization: basic %s", b64);
+	} else
+		*header = xasprintf("Authorization: %s", v);
+	return 0;
+}
+
 /* Validators of the last answer, sent back so the server may say 304. */
 static void fetch_conditional(const struct rt *rt, const char *key, struct http_req *req)
 {
@@ -208,8 +241,8 @@ static int fetch_record(const struct rt *rt, const char *key, json_t *spec,
 }
 
 /* The GET itself, its body streamed into a store blob. */
-static int fetch_get(const struct rt *rt, const char *key, const char *url, int conditional,
-		     struct http_resp *resp, char digest[72], struct error *e)
+static int fetch_get(const struct rt *rt, const char *key, const char *url, const char *auth,
+		     int conditional, struct http_resp *resp, char digest[72], struct error *e)
 {
 	struct blob_writer w;
 	struct http_req req = {.method = "GET", .url = url, .sink = fetch_sink, .sink_ctx = &w};
@@ -219,6 +252,8 @@ static int fetch_get(const struct rt *rt, const char *key, const char *url, int 
 		return -1;
 	if (conditional)
 		fetch_conditional(rt, key, &req);
+	if (auth)
+		strlist_add(&req.headers, auth);
 	r = http_do(&req, resp, e);
 	http_req_free(&req);
 	if (r < 0) { /* libcurl's messages name the URL it was given: credentials too */
@@ -251,7 +286,7 @@ static int fetch_http(const struct rt *rt, const char *key, json_t *spec, struct
 	struct http_resp resp = {0};
 	char digest[72] = "";
 	int have = fetch_read_rec(rt, key, &old) == 0 && fetch_have_blob(rt, old.digest);
-	cleanup_free char *url = NULL;
+	cleanup_free char *url = NULL, *auth = NULL;
 	int r;
 
 	if (!shown)
@@ -259,9 +294,9 @@ static int fetch_http(const struct rt *rt, const char *key, json_t *spec, struct
 	/* pinned by --checksum and stored: nothing to ask */
 	if (have && sum && strcmp(sum, old.digest) == 0)
 		return 0;
-	if (!(url = fetch_url(spec, shown, e)))
+	if (!(url = fetch_url(spec, shown, e)) || fetch_auth_header(spec, shown, &auth, e) < 0)
 		return -1;
-	r = fetch_get(rt, key, url, have && !sum, &resp, digest, e);
+	r = fetch_get(rt, key, url, auth, have && !sum, &resp, digest, e);
 	if (r == 0 && resp.status == 304 && have)
 		r = 0;
 	else if (r == 0 && resp.status / 100 != 2)

@@ -17,6 +17,10 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
  * instruction's line), read now; they are kept in memory only. NULL with
  * e set when they cannot be found. malloc'd. */
 char *fetch_url(json_t *spec, const char *shown, struct error *e);
+/* The "Authorization: ..." header of the spec's "secret" (BuildKit's
+ * HTTP_AUTH_* / GIT_AUTH_* build secrets, read now from a file or the
+ * environment); *header NULL when there is none. malloc'd. */
+int fetch_auth_header(json_t *spec, const char *shown, char **header, struct error *e);
 /* The ADD spec's "fetch" entry ent, as a source for the copy engine:
  * *dir (a directory) and *rel (the path in it: the URL's file name, or "."
  * for a git tree). A URL's file is made under STATE/STEP/net-N/ with

@@ -39,7 +39,8 @@ struct gitsrc {
 	const char *shown; /* the masked URL, for messages */
 	char *url;	   /* what git contacts */
 	const char *ref, *subdir, *checksum;
-	int keep;
+	int keep, submodules;
+	char *auth; /* "Authorization: ..." from a GIT_AUTH_* secret, or NULL */
 };
 
 /* Config given to every git command (-c): nothing that can run code,
@@ -54,7 +55,7 @@ static const char *const git_config[] = {
 
 /* The environment git runs with: the caller's, minus git's own variables
  * (a make run inside a git checkout may export GIT_DIR), plus ours. */
-static char **git_env(void)
+static char **git_env(const struct gitsrc *g)
 {
 	static const char *const add[] = {
 	    "GIT_CONFIG_NOSYSTEM=1",	"GIT_CONFIG_GLOBAL=/dev/null",
@@ -66,13 +67,20 @@ static char **git_env(void)
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + LEN(add) + 1, sizeof(*env));
+	env = xcalloc(n + LEN(add) + 4, sizeof(*env));
 	for (size_t i = 0; i < n; i++)
 		if (!startswith(environ[i], "GIT_") && !startswith(environ[i], "SSH_ASKPASS=") &&
 		    !startswith(environ[i], "LC_ALL="))
 			env[k++] = environ[i];
 	for (size_t i = 0; i < LEN(add); i++)
 		env[k++] = (char *)add[i];
+	/* the token as config in the environment, which other users cannot
+	 * read (a -c argument they could, in /proc/PID/cmdline) */
+	if (g->auth) {
+		env[k++] = xstrdup("GIT_CONFIG_COUNT=1");
+		env[k++] = xasprintf("GIT_CONFIG_KEY_0=http.%s.extraheader", g->url);
+		env[k++] = xasprintf("GIT_CONFIG_VALUE_0=%s", g->auth);
+	}
 	return env;
 }
 
@@ -121,10 +129,11 @@ static void git_argv(const char **argv, size_t cap, const char *dir, const char 
 
 /* Starts git with stdin /dev/null, stdout/stderr to ofd/efd and no other
  * fd (make's jobserver pipes stay ours); its wait status in *st. */
-static int git_spawn(const char *const *argv, int ofd, int efd, int *st)
+static int git_spawn(const struct gitsrc *g, const char *const *argv, int ofd, int efd, int *st)
 {
 	posix_spawn_file_actions_t fa;
-	char **env = git_env();
+	char **env = git_env(g);
+	size_t nenv = 0;
 	pid_t pid;
 	int r;
 
@@ -135,6 +144,10 @@ static int git_spawn(const char *const *argv, int ofd, int efd, int *st)
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	r = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	while (env[nenv])
+		nenv++;
+	for (size_t i = nenv > 3 && g->auth ? nenv - 3 : nenv; i < nenv; i++)
+		free(env[i]); /* ours: the auth entries */
 	free(env);
 	while (r == 0 && waitpid(pid, st, 0) < 0 && errno == EINTR)
 		;
@@ -155,7 +168,7 @@ static int git_run(const struct gitsrc *g, const char *dir, const char *const *a
 	if (ofd < 0 || efd < 0)
 		return error_set(e, errno, "memfd_create");
 	git_argv(argv, LEN(argv), dir, args);
-	if ((r = git_spawn(argv, ofd, efd, &st)) != 0)
+	if ((r = git_spawn(g, argv, ofd, efd, &st)) != 0)
 		return error_set(e, r, "%s: run git (is git installed?)", g->shown);
 	if (out)
 		git_slurp(ofd, out);
@@ -245,6 +258,45 @@ static int git_check_subdir(const struct gitsrc *g, const char *root, struct err
 	}
 }
 
+/* Removes the ".git" file each submodule's work tree got, listed by
+ * `git submodule status --recursive` (" SHA PATH (DESC)" lines). */
+static void git_drop_submodule_links(const struct gitsrc *g, const char *co)
+{
+	struct buf out = {0};
+	struct error ignored = {0};
+	char *save = NULL;
+
+	if (git_run(g, co, (const char *const[]){"submodule", "status", "--recursive", NULL}, &out,
+		    &ignored) == 0 &&
+	    out.s)
+		for (char *l = strtok_r(out.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char *p = strchr(l + 1, ' ');
+			if (!p)
+				continue;
+			p[1 + strcspn(p + 1, " ")] = '\0';
+			if (!strstr(p + 1, "..")) {
+				cleanup_free char *link = xasprintf("%s/%s/.git", co, p + 1);
+				unlink(link);
+			}
+		}
+	buf_free(&out);
+}
+
+/* Submodules, as BuildKit fetches them unless ?submodules=false; their
+ * URLs come from the repository, so only the transports of git_config. */
+static int git_submodules(const struct gitsrc *g, const char *co, struct error *e)
+{
+	cleanup_free char *gm = xasprintf("%s/.gitmodules", co);
+	struct stat st;
+
+	if (!g->submodules || lstat(gm, &st) < 0)
+		return 0;
+	return git_run(g, co,
+		       (const char *const[]){"submodule", "update", "--init", "--recursive",
+					     "--depth=1", NULL},
+		       NULL, e);
+}
+
 /* Clones commit into co (shallow when the server allows it). */
 static int git_clone(const struct gitsrc *g, const char *co, const char *commit, struct error *e)
 {
@@ -266,7 +318,9 @@ static int git_clone(const struct gitsrc *g, const char *co, const char *commit,
 		if (git_run(g, co, all, NULL, e) < 0)
 			return -1;
 	}
-	return git_run(g, co, (const char *const[]){"checkout", "-q", commit, NULL}, NULL, e);
+	if (git_run(g, co, (const char *const[]){"checkout", "-q", commit, NULL}, NULL, e) < 0)
+		return -1;
+	return git_submodules(g, co, e);
 }
 
 /* --keep-git-dir: the .git BuildKit leaves (origin = the masked URL, no
@@ -276,8 +330,10 @@ static int git_finish_dir(const struct gitsrc *g, const char *co, struct error *
 	cleanup_free char *dotgit = xasprintf("%s/.git", co);
 	cleanup_free char *fh = xasprintf("%s/.git/FETCH_HEAD", co);
 
-	if (!g->keep || g->subdir)
+	if (!g->keep || g->subdir) {
+		git_drop_submodule_links(g, co);
 		return remove_tree(dotgit, e);
+	}
 	if (git_run(g, co, (const char *const[]){"remote", "add", "origin", g->shown, NULL}, NULL,
 		    e) < 0)
 		return -1;
@@ -353,6 +409,7 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 	    .subdir = json_string_value(json_object_get(spec, "subdir")),
 	    .checksum = json_string_value(json_object_get(spec, "checksum")),
 	    .keep = json_is_true(json_object_get(spec, "keep_git_dir")),
+	    .submodules = !json_is_false(json_object_get(spec, "submodules")),
 	};
 	cleanup_free char *rec = NULL, *stamp = NULL, *path = NULL;
 	char commit[65];
@@ -367,6 +424,10 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 				 g.shown);
 	if (!(g.url = fetch_url(spec, g.shown, e)))
 		return -1;
+	if (fetch_auth_header(spec, g.shown, &g.auth, e) < 0) {
+		free(g.url);
+		return -1;
+	}
 	r = git_resolve(&g, commit, e);
 	if (r == 0 && g.checksum && !startswith(commit, g.checksum))
 		r = error_set(e, 0, "expected checksum to match %s, got %s", g.checksum, commit);
@@ -380,5 +441,6 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 			r = write_if_changed(path, stamp, strlen(stamp), &changed, e);
 	}
 	free(g.url);
+	free(g.auth);
 	return r;
 }

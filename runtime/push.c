@@ -215,9 +215,9 @@ static int push_upload(struct push *p, const char *digest, const char *from, lon
 	return r;
 }
 
-/* A blob named by a manifest descriptor: skipped when there, mounted
- * when the record or the source image's name says another repository of
- * the registry has it, else uploaded. */
+/* A blob named by a manifest descriptor: mounted when the record or the
+ * source image's name says another repository of the registry has it,
+ * else skipped when there (HEAD), else uploaded. */
 static int push_blob(struct push *p, json_t *desc, struct error *e)
 {
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
@@ -230,7 +230,9 @@ static int push_blob(struct push *p, json_t *desc, struct error *e)
 	from = blobloc_find(p->rec, digest, p->reg.host, p->repo);
 	if (!from && p->from)
 		from = xstrdup(p->from);
-	has = push_has(p, digest, e);
+	/* with a repository to mount from, the mount itself says whether the
+	 * blob is there (201 whether it was or not): the HEAD is not needed */
+	has = from ? 0 : push_has(p, digest, e);
 	if (has == 0) {
 		int u = push_upload(p, digest, from,
 				    json_is_integer(sz) ? json_integer_value(sz) : -1, e);
@@ -391,6 +393,21 @@ static char *push_from(const char *image, const char *dest_name)
 	return from;
 }
 
+/* GET /v2/ first, as docker does: the scheme (a loopback registry may
+ * speak plain HTTP) and the token are settled once, before the workers
+ * copy the client, instead of once per worker. */
+static int push_ping(struct push *p, struct error *e)
+{
+	struct http_req req = {.method = "GET"};
+	struct http_resp resp;
+	int r = reg_send(&p->reg, &req, "/v2/", p->scope, &resp, e);
+
+	if (r == 0)
+		http_resp_free(&resp);
+	http_req_free(&req);
+	return r;
+}
+
 /* Pushes manifest (in blobs_dir/blobs/sha256: the store or a layout) as
  * dest; rec: the store whose blob record is used, or NULL. */
 static int push_run(const char *blobs_dir, const char *rec, const char *manifest, const char *from,
@@ -410,7 +427,8 @@ static int push_run(const char *blobs_dir, const char *rec, const char *manifest
 	if (regconf_endpoints(name, 0, &eps, e) == 0) {
 		p.repo = eps.v[eps.n - 1].repo;
 		p.scope = xasprintf("repository:%s:pull,push", p.repo);
-		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0)
+		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0 &&
+		    push_ping(&p, e) == 0)
 			r = push_all(&p, manifest, ref, e);
 		if (r == 0)
 			printf("Pushed %s\nDigest: %s\n", dest, manifest);

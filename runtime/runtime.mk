@@ -3,8 +3,8 @@
 noinst_LIBRARIES += runtime/libruntime.a
 # the command line's common parts: state, locks, progress, version
 RUNTIME_CORE = runtime/rt.c runtime/rt.h runtime/snapshot.h runtime/user.h runtime/lock.c \
-	runtime/lock.h runtime/progress.c runtime/progress.h runtime/progress_int.h runtime/progjson.c \
-	runtime/progtty.c runtime/progerr.c runtime/rtversion.c runtime/rtversion.h
+	runtime/lock.h runtime/progress.c runtime/progress.h runtime/rtversion.c runtime/rtversion.h \
+	runtime/progress_int.h runtime/progjson.c runtime/progtty.c runtime/progerr.c
 # images: store blobs, load/import, base, layers, pack, registry, cache
 RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfmt.h \
 	runtime/blob.c runtime/blob.h runtime/oci.c runtime/oci.h runtime/load.h runtime/loadsrc.c \
@@ -13,10 +13,10 @@ RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfm
 	runtime/layer.h runtime/layer.c runtime/pack.c runtime/pack.h runtime/packw.c runtime/local.c \
 	runtime/http.c runtime/http.h runtime/regauth.c runtime/regauth.h runtime/regconf.c \
 	runtime/regconf.h runtime/registry.c runtime/registry.h runtime/pull.c runtime/pull.h \
-	runtime/diffid.c runtime/diffid.h runtime/xferprog.c runtime/xferprog.h runtime/blobloc.c \
-	runtime/blobloc.h runtime/squash.c runtime/squash.h \
 	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/fsck.c runtime/gc.c runtime/gc.h \
-	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c
+	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c \
+	runtime/squash.c runtime/squash.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c \
+	runtime/xferprog.h runtime/blobloc.c runtime/blobloc.h
 # the sandbox: namespaces, overlay snapshots, RUN and its mounts, users
 RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/reslimit.c \
 	runtime/reslimit.h runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
@@ -44,6 +44,9 @@ tests_unit_test_netns_SOURCES = tests/unit/test_netns.c tests/unit/tap.h
 tests_unit_test_netns_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 tests_unit_test_idmap_SOURCES = tests/unit/test_idmap.c tests/unit/tap.h
 tests_unit_test_idmap_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
+check_PROGRAMS += tests/unit/test_diffid
+tests_unit_test_diffid_SOURCES = tests/unit/test_diffid.c tests/unit/tap.h
+tests_unit_test_diffid_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 
 # The probe runs inside test sandboxes whose rootfs has no libc: static,
 # and so never sanitized (ASan cannot link statically).

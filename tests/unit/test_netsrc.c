@@ -84,7 +84,11 @@ static void git(void)
 	TAP_STREQ(g.ref, "refs/tags/v2", "tag= gets refs/tags/");
 	TAP_STREQ(g.subdir, "s", "subdir=");
 	TAP_STREQ(g.checksum, "ab12", "checksum=");
-	TAP_OK(g.keep_git_dir == 1, "keep-git-dir=true");
+	TAP_OK(g.keep_git_dir == 1 && g.submodules == 1,
+	       "keep-git-dir=true, submodules by default");
+	netsrc_git_free(&g);
+	TAP_OK(netsrc_git_parse("git://h/r?submodules=false", &g, &e) == 0 && g.submodules == 0,
+	       "submodules=false");
 	netsrc_git_free(&g);
 	TAP_OK(netsrc_git_parse("https://h/r.git?branch=x#y", &g, &e) < 0 &&
 		   strstr(e.msg, "ref conflicts") != NULL,

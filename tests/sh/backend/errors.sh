@@ -45,6 +45,54 @@ is "$(cat err)" "$T/ctx/Dockerfile:2:6: error: unknown flag: --chwon (did you me
 COPY --chwon=1 a /b
      ^" "... printed once, with its caret"
 
+# Errors found while dispatching a stage: only the first is shown (the
+# stage stops at that instruction), as when the compile exited there.
+printf 'FROM scratch\nENV E=\nWORKDIR $E\n' >ctx/Dockerfile
+run --plan
+is "$?" 1 "WORKDIR expanding to nothing: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:3:1: error: WORKDIR requires exactly one argument
+WORKDIR \$E
+^" "... located, with a caret"
+printf 'FROM scratch\nEXPOSE 80 0-99999999999 70000\n' >ctx/Dockerfile
+run
+is "$?" 1 "two bad EXPOSE ports: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:2:1: error: invalid containerPort: 0-99999999999
+EXPOSE 80 0-99999999999 70000
+^" "... the first one only"
+is "$(wc -c <out)" 0 "... nothing on stdout"
+printf 'FROM scratch\nENV E=\nVOLUME a $E $E\n' >ctx/Dockerfile
+run --platform linux/amd64,linux/arm64
+is "$?" 1 "an empty VOLUME under a platform list: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:3:1: error: VOLUME specified can not be an empty string
+VOLUME a \$E \$E
+^" "... printed once"
+
+printf 'FROM scratch\nWORKDIR /\nRUN --mount=type=cache,target=. true\n' >ctx/Dockerfile
+run
+is "$?" 1 "a mount over the root: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:3:5: error: invalid mount target \"/\"
+RUN --mount=type=cache,target=. true
+    ^" "... located at the --mount, with a caret"
+printf 'FROM scratch\nRUN --mount=type=secret,id=s,required=true true\n' >ctx/Dockerfile
+run
+is "$?" 1 "a required secret not given: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:2:5: error: secret s: not provided (use --secret id=s,src=FILE)
+RUN --mount=type=secret,id=s,required=true true
+    ^" "... the message says how to give it"
+printf 'FROM scratch\nARG S=12q\nRUN --mount=type=tmpfs,target=/t,size=$S true\n' >ctx/Dockerfile
+run --plan
+is "$?" 1 "a tmpfs size bad once expanded: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:3:1: error: invalid tmpfs size: \$S
+RUN --mount=type=tmpfs,target=/t,size=\$S true
+^" "... located at the RUN"
+printf 'FROM scratch\nCOPY nothere /x\n' >ctx/Dockerfile
+run
+is "$?" 1 "a COPY source not in the context: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:2:1: error: source \"nothere\": not found in the build context
+COPY nothere /x
+^" "... located at the COPY"
+is "$(wc -c <out)" 0 "... nothing on stdout"
+
 "$DF2MAKE" --allow network.hots -f ctx/Dockerfile ctx >out 2>err
 is "$?" 1 "a bad --allow: exit 1"
 is "$(cat err)" 'df2make: --allow: unknown entitlement "network.hots" (want network.host, security.insecure or device[=NAME])' \

@@ -64,7 +64,7 @@ is "$(grep '"error"' fail.err | python3 -c 'import json,sys; v=json.load(sys.std
 	'2 process "/bin/sh -c echo doomed; exit 4" did not complete successfully: exit code: 4' \
 	"rawjson: the failing vertex carries BuildKit's error"
 is "$(grep -v '^{' fail.err | grep -v '^make' | sed -n 1,4p | norm)" '------
- > [stage-0 2/2] RUN echo doomed; exit 4:
+ > [2/2] RUN echo doomed; exit 4:
 T doomed
 ------' "  and the report follows as text, with the output"
 

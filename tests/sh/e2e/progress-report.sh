@@ -29,7 +29,7 @@ is "$rc" 2 "make fails"
 is "$(grep -v '^make' mid.err | sed -n '/^#3 ERROR/,$p' | norm)" \
 	'#3 ERROR: process "/bin/sh -c for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line $i; done;     echo bad >&2;     exit 2" did not complete successfully: exit code: 2
 ------
- > [stage-0 3/5] RUN for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line $i; done;     echo bad >&2;     exit 2:
+ > [3/5] RUN for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line $i; done;     echo bad >&2;     exit 2:
 T line 4
 T line 5
 T line 6
@@ -55,7 +55,7 @@ df2make-runtime: Dockerfile.mid:3: RUN for i in 1 2 3 4 5 6 7 8 9 10 11 12; do e
 
 build heredoc Dockerfile.heredoc
 is "$(grep -v '^make' heredoc.err | sed -n '/^------/,/^ERROR/p' | norm)" '------
- > [stage-0 2/3] RUN <<EOF:
+ > [2/3] RUN <<EOF:
 T in heredoc
 ------
 Dockerfile.heredoc:2
@@ -72,7 +72,7 @@ ERROR: process "/bin/sh -c echo \"in heredoc\"\nexit 5\n" did not complete succe
 
 build one Dockerfile.one
 is "$(grep -v '^make' one.err | sed -n '/^------/,/^ERROR/p')" '------
- > [stage-0 2/2] RUN exit 3:
+ > [2/2] RUN exit 3:
 ------
 Dockerfile.one:2
 --------------------
@@ -84,7 +84,7 @@ ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' 
 
 build quiet Dockerfile.one --progress quiet
 is "$(grep -v '^make' quiet.err | sed -n '1,/^ERROR/p')" '------
- > [stage-0 2/2] RUN exit 3:
+ > [2/2] RUN exit 3:
 ------
 Dockerfile.one:2
 --------------------

@@ -37,6 +37,15 @@ is "$(grep -o '"vertex":[0-9]*' ok.mk | tr '\n' ' ')" \
 	'"vertex":1 "vertex":2 "vertex":3 "vertex":4 "vertex":5 "vertex":6 "vertex":7 "vertex":8 ' \
 	"build.mk numbers its steps in order"
 
+# one stage: no stage name in the titles; ten instructions or more: the
+# number padded to the total's width (BuildKit's prefixCommand)
+printf 'FROM bb\nENV A=1\nENV B=2\nENV C=3\nENV D=4\nENV E=5\nENV F=6\nENV G=7\nRUN true\nRUN echo ten\n' \
+	>ctx/Dockerfile.ten
+build ten Dockerfile.ten --state st-ten
+is "$(grep -E '^#[0-9]+ \[' ten.err | norm)" "#1 [ 1/10] FROM docker.io/library/bb:latest@sha256:D
+#2 [ 9/10] RUN true
+#3 [10/10] RUN echo ten" "a single stage: [N/TOTAL], N as wide as TOTAL"
+
 # a cached step: the same step in a second state dir, restored from the
 # first build's exported cache
 build exp Dockerfile --cache-to type=local,dest=cache,mode=max

@@ -95,16 +95,60 @@ echo two >"$S/sub/d/f"; git -C "$S" commit -qam two; push
 c2=$(git -C "$S" rev-parse HEAD)
 mk
 is "$?:$(steps | sed 's/^\[internal\] fetch [^ ]* /fetch /')" "0:fetch $c2
-[stage-0 2/6] ADD $G /r
+[2/6] ADD $G /r
 fetch $c2
-[stage-0 3/6] ADD $H#main:sub /s/
-[stage-0 4/6] ADD $G#v1 /t
+[3/6] ADD $H#main:sub /s/
+[4/6] ADD $G#v1 /t
 fetch $c2
-[stage-0 5/6] ADD --keep-git-dir=true $G#main /k
-[stage-0 6/6] COPY c.txt /c" "the branch moved: its fetches and every step from the first ADD run again (the tag did not move)"
+[5/6] ADD --keep-git-dir=true $G#main /k
+[6/6] COPY c.txt /c" "the branch moved: its fetches and every step from the first ADD run again (the tag did not move)"
 is "$(files r/sub/d/f s/d/f t/sub/d/f | cut -d' ' -f1,6,7)" "r/sub/d/f 4 $(sha256sum "$S/sub/d/f" | cut -c1-12)
 s/d/f 4 $(sha256sum "$S/sub/d/f" | cut -c1-12)
 t/sub/d/f 4 $(printf 'one\n' | sha256sum | cut -c1-12)" "the new commit's files; the tag keeps the old ones"
+
+# submodules: fetched (BuildKit's default) unless ?submodules=false; no
+# .git left in the submodule's directory
+git init -q -b main "$T/lib"
+echo libfile >"$T/lib/l.txt"
+git -C "$T/lib" add -A && git -C "$T/lib" commit -qm lib
+git clone -q --bare "$T/lib" "$T/srv/lib.git"
+git clone -q "$T/srv/repo.git" "$T/wsub"
+git -C "$T/wsub" submodule -q add "git://127.0.0.1:$GP/lib.git" libdir
+git -C "$T/wsub" commit -qm sub
+git clone -q --bare "$T/wsub" "$T/srv/withsub.git"
+build "FROM scratch
+ADD git://127.0.0.1:$GP/withsub.git /w
+ADD git://127.0.0.1:$GP/withsub.git?submodules=false /n
+"
+is "$?:$(files w/libdir n/libdir | cut -d' ' -f1,2,7)" "0:n/libdir d -
+w/libdir d -
+w/libdir/l.txt f $(sha256sum "$T/lib/l.txt" | cut -c1-12)" \
+	"a submodule is fetched, without its .git; ?submodules=false leaves its directory empty"
+
+# GIT_AUTH_TOKEN: an http remote that needs the token gets it as
+# "Authorization: basic base64(x-access-token:TOKEN)", as BuildKit sends it
+git clone -q --bare "$S" "$T/srv/private.git"
+git -C "$T/srv/private.git" update-server-info
+mkdir -p "$T/srv/.meta"
+printf '{"private.git/": "basic %s"}' "$(printf x-access-token:gtok42 | base64)" >"$T/srv/.meta/_authz.json"
+printf 'FROM scratch\nADD %s /p\n' "${H%/repo.git}/private.git" >ctx/Dockerfile
+"$DF2MAKE" --secret id=GIT_AUTH_TOKEN,env=GTOK ctx >build.mk 2>/dev/null
+GTOK=gtok42 mk
+is "$?:$(files p/run.sh | cut -d' ' -f1)" "0:p/run.sh" "GIT_AUTH_TOKEN secret: the private repository is fetched"
+is "$(grep -rl gtok42 build.mk .df2make "$T/out" image.tar 2>/dev/null)" "" "the token is in none of build.mk, the state dir, make's output, the image"
+rm -rf .df2make/*.fetch .df2make/*.tree
+mk
+like "$?:$(grep df2make-runtime "$T/out")" \
+	"^2:df2make-runtime: Dockerfile:2: ADD step: http://127.0.0.1:[0-9]*/private.git: git ls-remote failed: .*could not read Username .*terminal prompts disabled" \
+	"without the token: git's error, and no prompt"
+
+# a full commit id as the ref: used as it is, no ls-remote needed
+build "FROM scratch
+ADD $G#$c1 /sha
+ADD $H#$c1 /shah
+"
+is "$?:$(files sha/sub/d/f shah/sub/d/f | cut -d' ' -f1,7)" "0:sha/sub/d/f $(printf 'one\n' | sha256sum | cut -c1-12)
+shah/sub/d/f $(printf 'one\n' | sha256sum | cut -c1-12)" "#COMMIT: that commit's files (git daemon and dumb http)"
 
 # --checksum: a commit id (prefix) the ref must resolve to
 build "FROM scratch

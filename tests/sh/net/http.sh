@@ -68,13 +68,13 @@ like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /a.txt 304 cond" \
 printf 'plain v2' >"$W/plain.bin"
 mk
 is "$?:$(steps)" "0:[internal] fetch $U/plain.bin sha256:$(sha256sum "$W/plain.bin" | cut -c1-64)
-[stage-0 3/9] ADD $U/plain.bin $U/cd.bin $U/b%20c.txt /y/
-[stage-0 4/9] ADD $U/a.txt /file
-[stage-0 5/9] ADD --chmod=755 --chown=12:34 $U/plain.bin /own/
-[stage-0 6/9] ADD $U/t.tgz /t/
-[stage-0 7/9] ADD --unpack=true $U/t.tgz /u/
-[stage-0 8/9] ADD $U/moved /m/
-[stage-0 9/9] COPY c.txt /c" "changed content behind a URL: its ADD and every later step run again"
+[3/9] ADD $U/plain.bin $U/cd.bin $U/b%20c.txt /y/
+[4/9] ADD $U/a.txt /file
+[5/9] ADD --chmod=755 --chown=12:34 $U/plain.bin /own/
+[6/9] ADD $U/t.tgz /t/
+[7/9] ADD --unpack=true $U/t.tgz /u/
+[8/9] ADD $U/moved /m/
+[9/9] COPY c.txt /c" "changed content behind a URL: its ADD and every later step run again"
 is "$(files y/plain.bin own/plain.bin)" "own/plain.bin f 755 12:34 0 8 $(sha "$W/plain.bin")
 y/plain.bin f 600 0:0 0 8 $(sha "$W/plain.bin")" "the image has the new bytes"
 cmp -s build.mk build.mk.1
@@ -110,6 +110,14 @@ ADD --checksum=md5:00 $U/a.txt /p
 "
 like "$?:$(cat "$T/cerr")" "^1:.*Dockerfile:2.*unsupported digest algorithm" "--checksum with another algorithm: compile error"
 
+# COPY never fetches (BuildKit's words, at the line)
+for src in "$U/a.txt:URL" "git://127.0.0.1:1/r.git:git ref"; do
+	printf 'FROM scratch\nCOPY %s /x\n' "${src%:*}" >ctx/Dockerfile
+	"$DF2MAKE" ctx >/dev/null 2>"$T/cerr"
+	like "$?:$(head -1 "$T/cerr")" "^1:.*Dockerfile:2:1: error: source can't be a ${src##*:} for COPY$" \
+		"COPY of a ${src##*:}: compile error"
+done
+
 # failures: the URL and the HTTP status (or transport error), not a make riddle
 for case in "missing 404" "boom 500"; do
 	set -- $case
@@ -137,6 +145,50 @@ is "$?:$(files mix | cut -d' ' -f1,3)" "0:mix 755
 mix/a.txt 600
 mix/c.txt 644
 mix/plain.bin 600" "ADD of a context file and a URL together; a URL into an existing directory"
+
+# a shared build cache: another state dir takes the ADD from the cache only
+# when its fetch got the same bytes (the fetched digest is in the content key)
+printf 'FROM scratch\nADD %s/plain.bin /cc\n' "$U" >ctx/Dockerfile
+for m in a b c; do
+	mkdir -p "$T/$m"
+	[ $m = a ] && cflag=(--cache-to "type=local,dest=$T/bcache") || cflag=(--cache-from "type=local,src=$T/bcache")
+	"$DF2MAKE" --state "$T/$m/state" -o "$T/$m/image.tar" "${cflag[@]}" "$T/ctx" >"$T/$m/build.mk" 2>/dev/null
+done
+(cd "$T/a" && mk) && (cd "$T/b" && mk)
+like "$(grep -A1 "ADD $U/plain.bin /cc" "$T/out")" "^#([0-9]+) \[stage-0 2/2\] ADD $U/plain.bin /cc
+#[0-9]+ CACHED$" "--cache-from: same bytes behind the URL, the ADD is restored"
+printf 'plain v3' >"$W/plain.bin"
+(cd "$T/c" && mk)
+is "$?:$(grep -c CACHED "$T/out"):$(cd "$T/c" && python3 "$NET/imgls.py" image.tar cc | cut -d' ' -f6,7)" \
+	"0:0:8 $(sha "$W/plain.bin")" "--cache-from: other bytes behind the URL, the ADD runs"
+
+# with a registry cache import the steps wait for it (order-only); the
+# fetch must stay a real prerequisite, before the bar
+"$DF2MAKE" --cache-from "type=registry,ref=127.0.0.1:1/c:1" "$T/ctx" >"$T/reg.mk" 2>/dev/null
+like "$(grep '^$(STATE)/[0-9a-f]*\.done: .*\.fetch' "$T/reg.mk")" '\.fetch \| \$\(CACHE_IMPORT\)$' \
+	"--cache-from type=registry: KEY.fetch is a normal prerequisite, before the order-only bar"
+
+# make killed while a URL streams in: nothing half-made; the next make
+# completes (blobs are renamed to their digest once verified)
+head -c 300000 /dev/urandom >"$W/big.bin"
+echo '{"slow": 50000}' >"$W/.meta/big.bin"
+rm -rf .df2make
+printf 'FROM scratch\nADD %s/big.bin /big\n' "$U" >ctx/Dockerfile
+"$DF2MAKE" ctx >build.mk 2>/dev/null
+setsid env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/kout" 2>&1 &
+mpid=$!
+for _ in $(seq 100); do grep -q "GET /big.bin" "$T/log" && break; sleep 0.1; done
+sleep 1.5
+kill -TERM -- "-$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null
+bad=0
+for b in "$DF2MAKE_STORE"/blobs/sha256/*; do
+	case "${b##*/}" in .tmp-*) continue ;; esac
+	[ "$(sha256sum "$b" | cut -c1-64)" = "${b##*/}" ] || bad=$((bad + 1))
+done
+is "$(ls .df2make/*.fetch 2>/dev/null | wc -l):$bad" "0:0" "killed mid-download: no KEY.fetch, no blob under a wrong name"
+rm -f "$W/.meta/big.bin"
+mk
+is "$?:$(files big | cut -d' ' -f6,7)" "0:300000 $(sha "$W/big.bin")" "the next make fetches it whole"
 
 # the same Dockerfile through docker build (BuildKit): the same files.
 # Its daemon fetches from the host's network, so 127.0.0.1 is ours. Not
@@ -197,4 +249,18 @@ printf 'ARG PW=s3cr3t\nFROM scratch\nADD http://user:${PW}@127.0.0.1:%s/private.
 mk
 is "$?:$(grep df2make-runtime "$T/out")" "2:df2make-runtime: Dockerfile:3: ADD step: http://xxxxx:xxxxx@127.0.0.1:$P/private.txt: credentials from a variable are not passed on (docs/copy.md)" \
 	"credentials from an ARG: refused with a clear message (never written down)"
+
+# BuildKit's auth secrets: --secret id=HTTP_AUTH_TOKEN_<host> sends
+# "Authorization: Bearer <token>"; build.mk names only the variable
+printf 'FROM scratch\nADD %s/tok.txt /tok/\n' "$U" >ctx/Dockerfile
+printf 'token-protected' >"$W/tok.txt"
+echo '{"tok.txt": "Bearer t0ken9"}' >"$W/.meta/_authz.json"
+"$DF2MAKE" --secret id=HTTP_AUTH_TOKEN_127.0.0.1,env=MYTOK ctx >build.mk 2>/dev/null
+MYTOK=t0ken9 mk
+is "$?:$(files tok/tok.txt | cut -d' ' -f1,6)" "0:tok/tok.txt 15" "HTTP_AUTH_TOKEN_<host> secret: the token is sent"
+is "$(grep -rl t0ken9 build.mk .df2make "$T/out" image.tar 2>/dev/null)" "" "the token is in none of build.mk, the state dir, make's output, the image"
+rm -f .df2make/*.fetch
+MYTOK=wrong mk
+like "$?:$(grep df2make-runtime "$T/out")" "^2:.*tok.txt: invalid response status 401" "a wrong token: 401"
+rm -f "$W/.meta/_authz.json"
 done_testing

@@ -21,6 +21,6 @@ build() { printf '%s' "$1" >ctx/Dockerfile && "$DF2MAKE" ctx >build.mk 2>"$T/cer
 # files PREFIX...: the image's entries under PREFIX (imgls.py).
 files() { python3 "$NET/imgls.py" image.tar "$@"; }
 # steps: the step titles make ran (progress lines that open a step).
-steps() { grep -E '^#[0-9a-f]+ \[' "$T/out" | grep -v 'exporting' | sed 's/^#[0-9a-f]* //'; }
+steps() { grep -E '^#[0-9]+ \[' "$T/out" | grep -v 'exporting' | sed 's/^#[0-9]* //'; }
 # free_port: a free TCP port on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -3,7 +3,8 @@
 Serves the files under ROOT. A file's behaviour is read from ROOT/.meta/NAME
 (JSON, optional): {"etag": "...", "last_modified": "HTTP-date",
 "disposition": "attachment; filename=...", "status": 500,
-"redirect": "/other", "auth": "USER:PASS"}. ETag and Last-Modified are sent only when given, and
+"redirect": "/other", "auth": "USER:PASS", "slow": BYTES_PER_S}; ROOT/.meta/_authz.json maps
+path prefixes to the exact Authorization header they need (401 else). ETag and Last-Modified are sent only when given, and
 If-None-Match / If-Modified-Since are honoured with 304 exactly as given
 (the test changes the file and its meta to simulate an update). Missing
 files are 404. Every request is logged to LOG as
@@ -15,6 +16,7 @@ import json
 import os
 import socketserver
 import sys
+import time
 import urllib.parse
 
 ROOT, LOG = sys.argv[1], sys.argv[2]
@@ -48,6 +50,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = os.path.join(ROOT, name)
         meta_path = os.path.join(ROOT, ".meta", name.replace("/", "_"))
         meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
+        authz_path = os.path.join(ROOT, ".meta", "_authz.json")
+        authz = json.load(open(authz_path)) if os.path.exists(authz_path) else {}
+        for prefix, want in authz.items():
+            if name.startswith(prefix) and self.headers.get("Authorization") != want:
+                return self.reply(401, {"WWW-Authenticate": 'Basic realm="t"'}, b"who?\n")
         if "auth" in meta:
             want = "Basic " + base64.b64encode(meta["auth"].encode()).decode()
             if self.headers.get("Authorization") != want:
@@ -72,6 +79,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(304, hdr)
         with open(path, "rb") as f:
             body = f.read()
+        if "slow" in meta:  # bytes per second, so a test can kill a fetch midway
+            self.note(200)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for i in range(0, len(body), meta["slow"]):
+                    self.wfile.write(body[i:i + meta["slow"]])
+                    self.wfile.flush()
+                    time.sleep(1)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client was killed: what the test wants
+            return
         self.reply(200, hdr, body)
 
     do_HEAD = do_GET

@@ -138,6 +138,16 @@ like "$out" "blob sha256:$(sha "$T/rootfs.tar.gz"): layer sha256:$(sha "$T/rootf
 check "a wrong diff_id: the layer is not stored" [ ! -e "$STORE/blobs/sha256/$(sha "$T/rootfs.tar.gz")" ]
 check "a wrong diff_id: no ref file" [ -z "$(ls "$STORE/refs" 2>/dev/null)" ]
 
+# a gzip layer of several members (gzip streams concatenated): the
+# diff_id hashed while streaming covers every member
+half=$(($(stat -c %s "$T/rootfs.tar") / 2))
+{ head -c "$half" "$T/rootfs.tar" | gzip -n; tail -c +$((half + 1)) "$T/rootfs.tar" | gzip -n; } >"$T/members.gz"
+regtool image library/members 1 amd64 "$T/members.gz" $gz "$diff_id" >/dev/null
+rm -rf "$STORE"
+out=$(rt pull "$REG/library/members:1" 2>&1)
+is "$?" 0 "a two-member gzip layer: pulled (its diff_id matched)"
+is "$(ref_json "$REG/library/members:1" | jq -r '.layers[0].diff_id')" "$diff_id" "a two-member gzip layer: diff_id"
+
 # several layers (fetched by parallel workers), gzip and plain, and one
 # already stored: the same image as loaded
 mkdir -p "$T/l2/etc" "$T/l3/srv"

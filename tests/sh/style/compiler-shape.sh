@@ -19,7 +19,7 @@ dockerfile.c 1
 args.c 1
 bfemit.c 4
 emit.c 12
-fetch.c 7
+fetch.c 1
 outline.c 1
 entitle.c 2
 expand.c 1
@@ -27,17 +27,13 @@ graph.c 1
 outfile.c 1
 plan.c 3
 spec.c 1
-step.c 2
-step_config.c 2
-step_copy.c 3
-step_run.c 4
 templates.c 3
 "
 # diag.c: loc_fatal itself (its name and its exit(1): print through diag_show, exit).
 # dockerfile.c, spec.c, plan.c (1 of 3), expand.c: out of memory or a
 #   constant the program holds (a PCRE class), i.e. a bug, not an input.
 # The others are errors found while dispatching steps or writing the
-# output (args_expand, step_*.c, fetch.c, graph_image_step, emit.c,
+# output (args_expand, fetch.c, graph_image_step, emit.c,
 # bfemit.c, outfile.c, templates.c, outline.c): still loc_fatal/fatal, to
 # be returned as struct diag.
 
