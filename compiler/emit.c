@@ -363,8 +363,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
-	/* an oci-layout:// context: a new image there is a new name */
-	for (size_t i = 0; i < c->bf.ctx_layouts.n; i++)
+	for (size_t i = 0; i < c->bf.ctx_layouts.n; i++) /* oci-layout://: new image, new name */
 		if (*c->bf.ctx_layouts.v[i]) {
 			char *ix = path_join(c->bf.ctx_layouts.v[i], "index.json");
 			emit_prereq(&in, ix);
@@ -520,13 +519,12 @@ static char *emit_input(const char *context, const char *rel)
 					  : path_join(context, rel);
 	size_t n = strlen(context);
 
+	mk_name_ancestor(abs);
 	if (rel[0] == '/') {
-		mk_name_ancestor(abs);
 		mk_name(&b, abs);
 		free(abs);
 		return buf_steal(&b);
 	}
-	mk_name_ancestor(abs);
 	buf_adds(&b, "$(CONTEXT)");
 	if (strlen(abs) > n && abs[n] == '/') {
 		buf_addc(&b, '/');
@@ -904,14 +902,13 @@ static void emit_epilogue(struct graph **gs, size_t ng, struct buf *out, struct 
 /* The pull steps: one make target per image, so make -j pulls them in
  * parallel while it remakes build.mk (whose rule depends on them). The
  * spec holds the name and platform only: credentials stay with the
- * runtime (docs/registry.md). */
+ * runtime (docs/registry.md). An oci-layout:// context is loaded instead. */
 static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 {
 	for (size_t i = 0; i < g->pulls.n; i++) {
 		struct evars ev = {0};
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
-		/* an oci-layout:// context is loaded from its directory instead */
 		const char *layout = bflags_context_layout(&g->cli->bf, g->pulls.v[i]);
 		char key[33];
 		char *title = layout ? xasprintf("[internal] load oci-layout://%s", layout)

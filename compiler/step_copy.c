@@ -127,17 +127,12 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 	const char *ctx = c ? c->dir : d->g->cli->context;
 	const struct ignore *ig = c ? c->ig : d->g->ignore;
 
-<<<<<<< HEAD
-	if (ctx_resolve(ctx, ig, clean, &m, &e) < 0)
-		loc_fatal(&in->loc, "%s%s%s%s", c ? "build context " : "", c ? c->name : "",
-			  c ? ": " : "", e.msg);
-=======
-	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0) {
-		disp_error(d, &in->loc, "%s", e.msg);
+	if (ctx_resolve(ctx, ig, clean, &m, &e) < 0) {
+		disp_error(d, &in->loc, "%s%s%s%s", c ? "build context " : "", c ? c->name : "",
+			   c ? ": " : "", e.msg);
 		strlist_free(&m);
 		return;
 	}
->>>>>>> main
 	if (disp_has_glob(clean)) {
 		char *dir = disp_dirname(clean);
 		if (!disp_has_glob(dir))
@@ -147,20 +142,15 @@ static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
 			strlist_take(&got, disp_dirname(m.v[i]));
 	}
 	for (size_t i = 0; i < m.n; i++)
-<<<<<<< HEAD
-		if (ctx_walk(ctx, ig, m.v[i], disp_walk_cb, &got, &e) < 0)
-			loc_fatal(&in->loc, "%s", e.msg);
+		if (ctx_walk(ctx, ig, m.v[i], disp_walk_cb, &got, &e) < 0) {
+			disp_error(d, &in->loc, "%s", e.msg);
+			break;
+		}
 	for (size_t i = 0; i < got.n; i++)
 		strlist_take(out, !c			       ? xstrdup(got.v[i])
 				  : strcmp(got.v[i], ".") == 0 ? xstrdup(c->dir)
 							       : path_join(c->dir, got.v[i]));
 	strlist_free(&got);
-=======
-		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0) {
-			disp_error(d, &in->loc, "%s", e.msg);
-			break;
-		}
->>>>>>> main
 	strlist_free(&m);
 }
 
@@ -254,12 +244,8 @@ void disp_copy(struct disp *d, const struct instr *in)
 	struct step *st;
 	char **vars, *dest;
 	struct buf hist = {0};
-<<<<<<< HEAD
-	struct sv *o = spec_root(st->spec);
-	const struct nctx *c = NULL;
-=======
 	struct sv *o;
->>>>>>> main
+	const struct nctx *c = NULL;
 
 	if (in->nargs < 1 || in->nargs + in->nheredocs < 2) {
 		disp_error(d, &in->loc, "%s requires at least two arguments", instr_name(in->kind));

@@ -66,7 +66,7 @@ mkdir -p "$T/from"
 printf 'FROM lib\nCOPY --from=lib a.txt /again\n' >"$T/from/Dockerfile"
 "$DF2MAKE" --state "$T/state2" --build-context lib="$T/lib" "$T/from" >"$T/from.mk" 2>"$T/err"
 is "$?:$(grep -o '"title":"[^"]*"' "$T/from.mk" | uniq | paste -sd' ')" \
-	'0:"title":"[stage-0 1/3] FROM scratch" "title":"[stage-0 2/3] COPY --from=lib / /" "title":"[stage-0 3/3] COPY --from=lib a.txt /again" "title":"exporting to image"' \
+	'0:"title":"[1/3] FROM scratch" "title":"[2/3] COPY --from=lib / /" "title":"[3/3] COPY --from=lib a.txt /again" "title":"exporting to image"' \
 	"FROM NAME of a directory: scratch and a copy of DIR"
 printf 'FROM scratch AS lib\nRUN false\nFROM lib\nCOPY --from=lib sub /s2\n' >"$T/main/Dockerfile"
 "$DF2MAKE" --state "$T/state2" --build-context lib="$T/lib" "$T/main" 2>"$T/err" >"$T/o"
@@ -96,7 +96,7 @@ printf 'FROM scratch\nCOPY a.txt /\n' >"$T/main/Dockerfile"
 echo a >"$T/main/a.txt"
 is "$("$DF2MAKE" --state "$S" --build-context scratch="$T/lib" --build-context context="$T/lib" "$T/main" |
 	grep -o '"title":"[^"]*"' | uniq | head -2 | paste -sd' ')" \
-	'"title":"[stage-0 1/2] FROM scratch" "title":"[stage-0 2/2] COPY a.txt /"' \
+	'"title":"[1/2] FROM scratch" "title":"[2/2] COPY a.txt /"' \
 	"the names scratch and context are never looked up (BuildKit)"
 
 if [ "$(id -u)" != 0 ]; then
