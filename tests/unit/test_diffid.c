@@ -76,7 +76,8 @@ int main(void)
 	TAP_OK(run(data, N, 65536, hex, msg) == 0 && !strcmp(hex, want),
 	       "plain bytes: the digest of themselves %s", msg);
 	sha256_hex("", 0, empty);
-	TAP_OK(run(data, 0, 1, hex, msg) == 0 && !strcmp(hex, empty), "empty: the digest of nothing");
+	TAP_OK(run(data, 0, 1, hex, msg) == 0 && !strcmp(hex, empty),
+	       "empty: the digest of nothing");
 	n1 = gz(data, N, z);
 	TAP_OK(run(z, n1 / 2, 4096, hex, msg) < 0 && strstr(msg, "decompress: ") == msg,
 	       "a truncated gzip stream is an error (%s)", msg);
