@@ -3,7 +3,7 @@
 # dockerd) and podman build --isolation=chroot, same workloads, same base
 # images (tests/lib/images.sh), medians over --runs runs.
 #
-#   bench/bench.sh [--runs N] [--workloads demo-single,demo-multi,runs30,fanout]
+#   bench/bench.sh [--runs N] [--workloads demo-single,demo-multi,runs30,fanout,ctx20k,ctx100k]
 #                  [--sides df2make,docker,podman] [--out DIR] [--no-doc] [--append]
 #   --append keeps OUT/samples.tsv from an earlier run (e.g. docker/podman
 #   measured first, df2make later) and reports over all samples.
@@ -22,6 +22,10 @@
 #            and a final busybox stage copying the 4 binaries; the 2-core
 #            limit = CPU seconds of the 4 compiles (host gcc, same Debian
 #            gcc) / 2 cores
+#   ctx20k, ctx100k  a context of 20,000 / 100,000 small files in 100 / 500
+#            directories: `COPY src/ /app/`, then `RUN find /app -type f |
+#            wc -l`; incr edits one file (BENCH_CTX_SCALE=N divides both
+#            counts, for a quick run)
 #   compile  the 10,000-line Dockerfile compile time (bench/compile.sh)
 # Environment: DF2MAKE, DF2MAKE_RUNTIME_BIN (else BUILDDIR/compiler/..., else
 # the demo build dir /tmp/df2make-build), DF2MAKE_CACHE (base image cache).
@@ -32,7 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 cmdline="$*"
 runs=3
-workloads=demo-single,demo-multi,runs30,fanout,compile
+workloads=demo-single,demo-multi,runs30,fanout,ctx20k,ctx100k,compile
 sides=df2make,docker,podman
 out=${TMPDIR:-/tmp}/df2make-bench
 write_doc=1
@@ -98,7 +102,17 @@ gen_c() { # N SEED: a C file that takes a few CPU seconds at -O2
 		printf "printf(\"%%lu\\n\",a);return 0;}\n" }'
 }
 fan_n=${BENCH_FAN_FUNCS:-250}
+ctx_scale=${BENCH_CTX_SCALE:-1}
+gen_ctx() { # DIR FILES DIRS: the large-context workload
+	mkdir -p "$1/src"
+	awk -v n="$2" -v d="$3" -v root="$1/src" 'BEGIN {
+		cmd = "mkdir -p"; for (i = 0; i < d; i++) cmd = cmd sprintf(" %s/d%03d", root, i); system(cmd)
+		for (i = 0; i < n; i++) { f = sprintf("%s/d%03d/f%06d.txt", root, i % d, i); print "file " i > f; close(f) } }'
+	printf 'FROM busybox\nCOPY src/ /app/\nRUN find /app -type f | wc -l\n' >"$1/Dockerfile"
+}
 setup_workloads() {
+	has "$workloads" ctx20k && gen_ctx "$wdir/ctx20k" $((20000 / ctx_scale)) $((100 / ctx_scale))
+	has "$workloads" ctx100k && gen_ctx "$wdir/ctx100k" $((100000 / ctx_scale)) $((500 / ctx_scale))
 	mkdir -p "$wdir/demo"
 	cp "$top/examples/hello-go/app.go" "$top/examples/hello-go/Dockerfile" "$top/examples/hello-go/Dockerfile.multi" "$wdir/demo/"
 	mkdir -p "$wdir/runs30"
@@ -121,8 +135,8 @@ setup_workloads
 # workload -> context dir, Dockerfile, base images, file to edit for incr
 wl_ctx() { case $1 in demo-*) echo "$wdir/demo" ;; *) echo "$wdir/$1" ;; esac; }
 wl_df() { case $1 in demo-multi) echo Dockerfile.multi ;; *) echo Dockerfile ;; esac; }
-wl_bases() { case $1 in demo-single) echo golang ;; demo-multi) echo "golang busybox" ;; runs30) echo busybox ;; fanout) echo "gcc busybox" ;; esac; }
-wl_edit() { case $1 in demo-*) echo app.go ;; fanout) echo gen2.c ;; *) echo "" ;; esac; }
+wl_bases() { case $1 in demo-single) echo golang ;; demo-multi) echo "golang busybox" ;; runs30 | ctx*) echo busybox ;; fanout) echo "gcc busybox" ;; esac; }
+wl_edit() { case $1 in demo-*) echo app.go ;; fanout) echo gen2.c ;; ctx*) echo src/d001/f000001.txt ;; *) echo "" ;; esac; }
 
 need_bases=
 for w in ${workloads//,/ }; do
@@ -148,6 +162,7 @@ timed() {
 	local side=$1 w=$2 phase=$3 run=$4 t0 t1 rc
 	shift 4
 	echo "### $side $w $phase run $run: $*" >>"$blog"
+	rm -f "$out/rss.tmp"
 	t0=$(now)
 	child_cpu >"$out/c0.tmp"
 	"$@" >>"$blog" 2>&1
@@ -158,6 +173,8 @@ timed() {
 	if [ $rc -eq 0 ]; then
 		printf '%s\t%s\t%s\t%s\t%s\n' "$side" "$w" "$phase" "$run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" >>"$samples"
 		# df2make's work happens in this shell's children: record its CPU too
+		[ "$side" = df2make ] && [ -s "$out/rss.tmp" ] &&
+			printf 'df2make-rss\t%s\t%s\t%s\t%s\n' "$w" "$phase" "$run" "$(tail -1 "$out/rss.tmp")" >>"$samples"
 		[ "$side" = df2make ] && printf 'df2make-cpu\t%s\t%s\t%s\t%s\n' "$w" "$phase" "$run" "$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.3f", b-a}')" >>"$samples"
 	else
 		printf '%s\t%s\t%s\t%s\tFAIL\n' "$side" "$w" "$phase" "$run" >>"$samples"
@@ -179,14 +196,17 @@ d_pack() { "$DOCKER" save -o "$out/docker-$1.tar" "$4"; }
 p_cold() { $PODMAN build --no-cache --isolation=chroot -q -f "$2/$3" -t "$4" "$2"; }
 p_build() { $PODMAN build --layers --isolation=chroot -q -f "$2/$3" -t "$4" "$2"; }
 p_pack() { rm -f "$out/podman-$1.tar"; $PODMAN save -o "$out/podman-$1.tar" "$4"; }
+# the peak RSS of make and every runtime it ran (the largest reaped child)
+rss_time=
+[ -x /usr/bin/time ] && rss_time="/usr/bin/time -o $out/rss.tmp -f %M"
 m_cold() {
 	rm -rf "$out/df2make-$1"
 	mkdir -p "$out/df2make-$1"
 	"$DF2MAKE" -f "$2/$3" -t "$4" -o "$out/df2make-$1/image.tar" --state "$out/df2make-$1/state" "$2" \
 		>"$out/df2make-$1/build.mk" &&
-		make -f "$out/df2make-$1/build.mk" -j DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN"
+		$rss_time make -f "$out/df2make-$1/build.mk" -j DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN"
 }
-m_build() { make -f "$out/df2make-$1/build.mk" -j DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN"; }
+m_build() { $rss_time make -f "$out/df2make-$1/build.mk" -j DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN"; }
 m_pack() { rm -f "$out/df2make-$1/image.tar"; m_build "$@" && [ -s "$out/df2make-$1/image.tar" ]; }
 
 bench_workload() { # WORKLOAD
@@ -200,7 +220,14 @@ bench_workload() { # WORKLOAD
 			# keep the edit file identical on every side's cold build
 			cp "$top/examples/hello-go/app.go" "$wdir/demo/app.go" 2>/dev/null
 			[ "$w" = fanout ] && gen_c "$fan_n" 2 >"$wdir/fanout/gen2.c"
-			timed "$side" "$w" cold "$r" ${fn}_cold "$w" "$ctx" "$df" "$tag" || continue
+			case $w in ctx*) echo "file 1" >"$wdir/$w/src/d001/f000001.txt" ;; esac
+			# the shared dockerd fails builds now and then (another user's
+			# prune removes a snapshot mid-COPY): up to 3 tries, failures
+			# are recorded as such and left out of the medians
+			timed "$side" "$w" cold "$r" ${fn}_cold "$w" "$ctx" "$df" "$tag" ||
+				{ [ "$side" = docker ] && timed "$side" "$w" cold "$r" ${fn}_cold "$w" "$ctx" "$df" "$tag"; } ||
+				{ [ "$side" = docker ] && timed "$side" "$w" cold "$r" ${fn}_cold "$w" "$ctx" "$df" "$tag"; } ||
+				continue
 			timed "$side" "$w" noop "$r" ${fn}_build "$w" "$ctx" "$df" "$tag"
 			if [ -n "$(wl_edit "$w")" ]; then
 				edit "$w" "$r"
@@ -266,61 +293,71 @@ median() { # side workload phase -> median seconds or "-" / FAIL
 			printf "%.2f\n", m }' "$samples"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a+0>0 && b+0>0) printf "%.2f", a/b; else print "-" }'; }
-target_of() { # workload phase -> target text for df2make/docker
+# the ratio df2make/docker each cell must reach (issue #17)
+target_ratio() { # workload phase
 	case "$1/$2" in
-	runs30/cold) echo "per-RUN <= 0.15x docker" ;;
-	*/noop) echo "<= 0.1x docker" ;;
-	fanout/cold) echo "<= 0.95x docker, <= 1.1x 2-core limit" ;;
-	*/incr) echo "<= 0.9x docker" ;;
-	*/pack) echo "<= 0.5x docker save" ;;
-	*) echo "" ;;
+	runs30/cold) echo 0.05 ;; */noop) echo 0.1 ;; fanout/cold) echo 0.95 ;; demo-single/incr) echo 0.5 ;;
+	fanout/incr) echo 0.7 ;; ctx*/incr) echo 0.3 ;; */incr) echo 0.9 ;; */pack) echo 0.5 ;; *) echo "" ;;
+	esac
+}
+target_of() { # workload phase -> target text for df2make/docker
+	local t
+	t=$(target_ratio "$1" "$2")
+	case "$1/$2" in
+	runs30/cold) echo "per-RUN <= ${t}x docker (<= 3 ms a RUN)" ;;
+	fanout/cold) echo "<= ${t}x docker, <= 1.05x 2-core limit" ;;
+	*/pack) echo "<= ${t}x docker save" ;;
+	*) [ -n "$t" ] && echo "<= ${t}x docker" ;;
 	esac
 }
 verdict() { # workload phase ratio_docker df2make_s
 	local t
-	case "$1/$2" in
-	runs30/cold) t=0.15 ;; */noop) t=0.1 ;; fanout/cold) t=0.95 ;; */incr) t=0.9 ;; */pack) t=0.5 ;; *) echo ""; return ;;
-	esac
+	t=$(target_ratio "$1" "$2")
+	[ -n "$t" ] || { echo ""; return; }
 	if [ "$3" = - ]; then echo "n/a"; return; fi
 	local v
 	v=$(awk -v r="$3" -v t="$t" 'BEGIN{ print (r<=t) ? "met" : "MISSED" }')
 	if [ "$1/$2" = fanout/cold ] && [ -n "$limit" ] && [ "$4" != - ] && [ "$4" != FAIL ]; then
 		local v2
-		v2=$(awk -v a="$4" -v l="$limit" 'BEGIN{ print (a<=1.1*l) ? "met" : "MISSED" }')
+		v2=$(awk -v a="$4" -v l="$limit" 'BEGIN{ print (a<=1.05*l) ? "met" : "MISSED" }')
 		v="$v / limit $v2"
 	fi
 	echo "$v"
 }
 table=$out/table.md
 {
-	echo "| workload | phase | df2make s | docker s | podman s | df2make/docker | df2make/podman | target (df2make/docker) | verdict |"
-	echo "|---|---|---:|---:|---:|---:|---:|---|---|"
-	for w in demo-single demo-multi runs30 fanout; do
+	for w in demo-single demo-multi runs30 fanout ctx20k ctx100k; do
 		# every workload with samples (this run's or --append'ed ones)
 		awk -F'\t' -v w="$w" '$2==w && $1!="limit" { f=1 } END { exit !f }' "$samples" || continue
+		echo
+		echo "### $w"
+		echo
+		echo "| workload | phase | df2make s | docker s | podman s | df2make/docker | df2make/podman | target (df2make/docker) | verdict | df2make peak RSS kB |"
+		echo "|---|---|---:|---:|---:|---:|---:|---|---|---:|"
 		for ph in cold noop incr pack; do
 			[ "$ph" = incr ] && [ -z "$(wl_edit "$w")" ] && continue
 			m=$(median df2make "$w" "$ph") d=$(median docker "$w" "$ph") p=$(median podman "$w" "$ph")
 			rd=$(ratio "$m" "$d") rp=$(ratio "$m" "$p")
-			echo "| $w | $ph | $m | $d | $p | $rd | $rp | $(target_of "$w" "$ph") | $(verdict "$w" "$ph" "$rd" "$m") |"
+			rss=$(awk -F'\t' -v w="$w" -v p="$ph" '$1=="df2make-rss" && $2==w && $3==p && $5+0>m { m=$5+0 } END { if (m) print m }' "$samples")
+			echo "| $w | $ph | $m | $d | $p | $rd | $rp | $(target_of "$w" "$ph") | $(verdict "$w" "$ph" "$rd" "$m") | $rss |"
 			if [ "$w/$ph" = runs30/cold ]; then
-				echo "| $w | per RUN | $(ratio "$m" 30) | $(ratio "$d" 30) | $(ratio "$p" 30) | $rd | $rp | | |"
+				echo "| $w | per RUN | $(ratio "$m" 30) | $(ratio "$d" 30) | $(ratio "$p" 30) | $rd | $rp | | | |"
 			fi
 		done
-	done
-	[ -n "$limit" ] && echo "| fanout | 2-core limit | $limit | | | | | CPU s of the 4 compiles / 2 | |"
-	if true; then
+		[ "$w" = fanout ] || continue
+		[ -n "$limit" ] && echo "| fanout | 2-core limit | $limit | | | | | CPU s of the 4 compiles / 2 | | |"
 		fc=$(median df2make-cpu fanout cold)
 		if [ "$fc" != - ]; then
-			echo "| fanout | cold, df2make CPU s (user+sys) | $fc | | | | | 4 compiles alone (host gcc, median): ${cpu:-?} CPU s | |"
+			echo "| fanout | cold, df2make CPU s (user+sys) | $fc | | | | | 4 compiles alone (host gcc, median): ${cpu:-?} CPU s | | |"
 			if [ -n "$limit" ]; then
 				est=$(awk -v c="$fc" 'BEGIN{printf "%.2f", c/2}')
-				echo "| fanout | cold on 2 idle cores (df2make CPU s / 2) | $est | | | | | <= 1.1x 2-core limit ($(awk -v l="$limit" 'BEGIN{printf "%.2f", 1.1*l}') s) | $(awk -v e="$est" -v l="$limit" 'BEGIN{print (e<=1.1*l) ? "met" : "MISSED"}') |"
+				echo "| fanout | cold on 2 idle cores (df2make CPU s / 2) | $est | | | | | <= 1.05x 2-core limit ($(awk -v l="$limit" 'BEGIN{printf "%.2f", 1.05*l}') s) | $(awk -v e="$est" -v l="$limit" 'BEGIN{print (e<=1.05*l) ? "met" : "MISSED"}') | |"
 			fi
 		fi
-	fi
-	echo "| (machine) | 1-min load average at the end | $(cut -d' ' -f1 /proc/loadavg) | | | | | 2 cores shared with other builds | |"
-	[ -n "$compile_s" ] && echo "| 10,000-line Dockerfile | compile | $compile_s | | | | | | |"
+	done
+	echo
+	echo "1-min load average at the end: $(cut -d' ' -f1 /proc/loadavg) (2 cores shared with other builds)."
+	[ -n "$compile_s" ] && echo && echo "10,000-line Dockerfile compile: $compile_s."
 } >"$table"
 cat "$table"
 
@@ -346,16 +383,15 @@ if [ "$write_doc" = 1 ]; then
 		echo "- Commands (samples of all of them are pooled; medians per cell):"
 		sed "s|--out $out|--out OUT|; s/^/  - \`/; s/\$/\`/" "$out/commands.txt"
 		echo
-		echo "## Results (seconds, wall clock)"
-		echo
+		echo "## Results (seconds, wall clock; one table per workload)"
 		cat "$table"
 		echo
-		echo "## Targets (from the issue)"
+		echo "## Targets (issue #17)"
 		echo
-		echo "- per-RUN cold <= 0.15x docker (runs30 cold / 30)"
-		echo "- no-op rebuild <= 0.1x docker"
-		echo "- fan-out cold <= 0.95x docker and <= 1.1x the 2-core limit (CPU seconds of the 4 gcc compiles / 2 cores)"
-		echo "- incremental (one source file changed) <= 0.9x docker"
+		echo "- per-RUN cold <= 3 ms a RUN and <= 0.05x docker (runs30 cold / 30)"
+		echo "- no-op rebuild <= 0.1x docker (large contexts too: the stat of every file is the floor)"
+		echo "- incremental (one source file changed): demo-single <= 0.5x docker, large contexts <= 0.3x and linear in the number of files (peak memory too), fan-out <= 0.7x, the others <= 0.9x"
+		echo "- fan-out cold <= 0.95x docker and <= 1.05x the 2-core limit (CPU seconds of the 4 gcc compiles / 2 cores)"
 		echo "- image pack <= 0.5x docker save"
 		echo
 		echo "## Notes"

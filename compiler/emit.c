@@ -537,8 +537,18 @@ static char *emit_input(const char *context, const char *rel)
 /* The context paths a sum step depends on. Each is also a target (an empty
  * rule, so a deleted file does not stop make). The runtime's .d file then
  * names every path, through an alias for the ones make cannot name. */
+/* Context inputs from which a COPY's sum is not made stale by make's
+ * stat of each one (100,000 prerequisites cost make seconds to read at
+ * every run) but run every time, comparing the context's stat data with
+ * its last run's itself (runtime/sum.c, the same number: SUM_BIG). */
+#define EMIT_BIG_CONTEXT 4096
+
 static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct strlist *all)
 {
+	if (st->inputs.n > EMIT_BIG_CONTEXT) {
+		buf_printf(b, " $(STATE)/%s.rescan", st->key);
+		return;
+	}
 	for (size_t i = 0; i < st->inputs.n; i++) {
 		char *in = emit_input(g->cli->context, st->inputs.v[i]);
 		buf_printf(b, " %s", in);
@@ -558,6 +568,9 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
 	ev_emit(&ev, out, "sum");
+	if (st->inputs.n > EMIT_BIG_CONTEXT)
+		buf_printf(out, ".PHONY: $(STATE)/%s.rescan\n$(STATE)/%s.rescan:\n", st->key,
+			   st->key);
 }
 
 /* 1 when a --cache-from source is a registry (the steps wait for its

@@ -1,6 +1,7 @@
 /* copy: the COPY/ADD op. Parses the spec, mounts the parent snapshot
  * read-write (and the --from step read-only) in a private mount namespace,
  * and runs the copy engine over every resolved source. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,10 +12,11 @@
 
 #include "add.h"
 #include "chmod.h"
+#include "cleanup.h"
 #include "context.h"
 #include "copy.h"
 #include "copyfs.h"
-#include "cleanup.h"
+#include "copyidx.h"
 #include "error.h"
 #include "fetch.h"
 #include "fsutil.h"
@@ -465,9 +467,9 @@ static int make_opts(const struct copy_job *j, const char *mnt, struct copyfs_op
 }
 
 static int copy_into(const struct copy_job *j, const char *mnt, const char *srcroot,
-		     struct error *e)
+		     struct copyidx *idx, struct error *e)
 {
-	struct copyfs_opts o = {0};
+	struct copyfs_opts o = {.idx = idx};
 	struct add_opts ao = {0};
 	struct ignore *ig = NULL;
 	struct copy_env x = {j, NULL, -1, -1, NULL, &ao, &o};
@@ -512,7 +514,7 @@ static void remove_workdir(const struct rt *rt, const char *key)
 
 /* Mounts, copies, unmounts. Runs in a private mount namespace. */
 static int copy_mounted(const struct rt *rt, const char *key, const struct copy_job *j,
-			struct error *e)
+			struct copyidx *idx, struct error *e)
 {
 	char *mnt = rt_path(rt, key, "/mnt"), *from = rt_path(rt, key, "/from");
 	int rw = 0, ro = 0, r;
@@ -528,7 +530,7 @@ static int copy_mounted(const struct rt *rt, const char *key, const struct copy_
 		ro = r == 0;
 	}
 	if (r == 0)
-		r = copy_into(j, mnt, j->from_step ? from : j->context, e);
+		r = copy_into(j, mnt, j->from_step ? from : j->context, idx, e);
 	if (ro && umount2(from, MNT_DETACH) < 0 && r == 0)
 		r = error_set(e, errno, "unmount %s", from);
 	if (rw && umount2(mnt, MNT_DETACH) < 0) {
@@ -550,6 +552,84 @@ static void progress(const struct rt *rt, const char *key, json_t *spec)
 	rt_progress(rt, key, spec, "%s", "");
 }
 
+/* A COPY whose every write comes from walking directory sources of the
+ * context can update last run's upper directory (copyidx.h): no --from,
+ * ADD, --parents, heredoc or wildcard, whose matches could change. */
+static int copy_reusable(const struct copy_job *j)
+{
+	if (j->add || j->from_step || !j->context || j->parents || json_array_size(j->heredocs))
+		return 0;
+	for (size_t i = 0; i < j->srcs.n; i++)
+		if (pattern_has_meta(j->srcs.v[i]))
+			return 0;
+	return 1;
+}
+
+/* Empties the step's directory but for its upper dir (kept for an update
+ * in place), the stamp first: a step interrupted from here on is not done
+ * and has no index, so its next run starts from an empty upper. */
+static int copy_keep_upper(const struct rt *rt, const char *key, struct error *e)
+{
+	cleanup_free char *done = rt_path(rt, key, ".done");
+	cleanup_free char *dir = rt_path(rt, key, NULL);
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (unlink(done) < 0 && errno != ENOENT)
+		return error_set(e, errno, "remove %s", done);
+	if (!(d = opendir(dir)))
+		return error_set(e, errno, "open %s", dir);
+	while (r == 0 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, "upper"))
+			r = rm_at(dirfd(d), de->d_name, e);
+	closedir(d);
+	return r;
+}
+
+/* The step's index of the last run when it can be trusted (same parent
+ * stamp, the upper dir still there): the step dir is emptied but for the
+ * upper; else the step is reset. *reuse says which. */
+static int copy_prepare(const struct rt *rt, const char *key, const char *parent_id,
+			struct copyidx *idx, int *reuse, struct error *e)
+{
+	cleanup_free char *path = rt_path(rt, key, "/copy.idx");
+	cleanup_free char *upper = rt_path(rt, key, "/upper");
+	struct stat st;
+
+	*reuse = idx && stat(upper, &st) == 0 && S_ISDIR(st.st_mode) &&
+		 copyidx_load(idx, path, parent_id) == 0;
+	return *reuse ? copy_keep_upper(rt, key, e) : rt_reset_step(rt, key, e);
+}
+
+/* The copy, into last run's upper dir when it can be (see copyidx.h):
+ * when a source entry of the last run is gone, again from an empty one. */
+static int copy_run(const struct rt *rt, const char *key, const struct copy_job *j, struct error *e)
+{
+	cleanup_free char *parent_done = j->parent ? rt_path(rt, j->parent, ".done") : NULL;
+	cleanup_free char *parent_id = copyidx_stamp_id(parent_done);
+	cleanup_free char *path = rt_path(rt, key, "/copy.idx");
+	struct copyidx *idx = copy_reusable(j) && parent_id ? copyidx_new() : NULL;
+	int reuse, r = copy_prepare(rt, key, parent_id, idx, &reuse, e);
+
+	if (r == 0)
+		r = snapshot_private_ns(e);
+	if (r == 0)
+		r = copy_mounted(rt, key, j, idx, e);
+	if (r == 0 && reuse && !copyidx_complete(idx)) {
+		copyidx_free(idx);
+		idx = copyidx_new();
+		r = rt_reset_step(rt, key, e);
+		if (r == 0)
+			r = copy_mounted(rt, key, j, idx, e);
+	}
+	if (r == 0 && idx)
+		r = copyidx_save(idx, path, parent_id, e);
+	copyidx_free(idx);
+	return r;
+}
+
 int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	struct copy_job j;
@@ -561,12 +641,8 @@ int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 		progress(rt, key, spec);
 		/* exact modes: nothing the copy creates may be masked */
 		umask(0);
-		r = rt_reset_step(rt, key, e);
+		r = copy_run(rt, key, &j, e);
 	}
-	if (r == 0)
-		r = snapshot_private_ns(e);
-	if (r == 0)
-		r = copy_mounted(rt, key, &j, e);
 	if (r == 0)
 		r = chain_commit(rt, key, j.parent, e);
 	if (r == 0)

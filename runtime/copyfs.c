@@ -15,6 +15,7 @@
 #include "chmod.h"
 #include "context.h"
 #include "copyfs.h"
+#include "copyidx.h"
 #include "safeopen.h"
 #include "error.h"
 #include "fsutil.h"
@@ -433,6 +434,21 @@ static int ignored(const struct copyfs *c, const char *rel, int isdir)
 	return r;
 }
 
+/* Records the entry in the index; 1 when it is a file the last run of the
+ * step copied from the same, unchanged source: its copy is still right. */
+static int unchanged(const struct copyfs *c, const char *rel, const struct stat *st)
+{
+	char *path;
+	int r;
+
+	if (!c->o.idx)
+		return 0;
+	path = strcmp(c->srcbase, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", c->srcbase, rel);
+	r = copyidx_note(c->o.idx, path, st);
+	free(path);
+	return r;
+}
+
 /* Copies the child name of the source directory sdir into ddir. */
 static int copy_child(struct copyfs *c, int sdir, const char *name, int ddir, const char *rel,
 		      struct error *e)
@@ -444,6 +460,8 @@ static int copy_child(struct copyfs *c, int sdir, const char *name, int ddir, co
 	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_set(e, errno, "stat %s", rel);
 	if (copyfs_excluded(c, rel, S_ISDIR(st.st_mode)) || ignored(c, rel, S_ISDIR(st.st_mode)))
+		return 0;
+	if (unchanged(c, rel, &st))
 		return 0;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		return copy_special(c, sdir, name, &st, ddir, name, e);

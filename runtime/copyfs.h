@@ -26,6 +26,8 @@ struct copyfs_opts {
 	const struct ignore *ig;	/* .dockerignore for context sources, or NULL */
 	int in_root;			/* --from: source symlinks resolve inside the source
 					 * root as in a chroot (else: never out of it) */
+	struct copyidx *idx;		/* records the walk; files unchanged since the last
+					 * run are left as they are (copyidx.h), or NULL */
 };
 
 /* A copier writing below the directory dstroot (borrowed, must outlive it). */

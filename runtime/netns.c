@@ -354,17 +354,17 @@ static long long cpu_ns(void)
 /* Starts the stack (netns_start's work); the caller times it. */
 static int start(struct netns *n, pid_t child, int userns, struct error *e)
 {
-	cleanup_close int ready_r = -1, ready_w = -1, quit_r = -1;
+	cleanup_close int ready_w = -1, quit_r = -1;
 	int ready[2], quit[2];
 
 	n->started = 1;
-	n->exitfd = -1;
+	n->exitfd = n->readyfd = -1;
 	n->logfd = memfd_create(HELPER, MFD_CLOEXEC);
 	if (n->logfd >= 0)
 		n->logfd = high_fd(n->logfd);
 	if (n->logfd < 0 || pipe2(ready, O_CLOEXEC) < 0)
 		return error_set(e, errno, "network: pipes for %s", HELPER);
-	ready_r = ready[0];
+	n->readyfd = ready[0];
 	ready_w = high_fd(ready[1]);
 	if (pipe2(quit, O_CLOEXEC) < 0)
 		return error_set(e, errno, "network: pipes for %s", HELPER);
@@ -375,9 +375,8 @@ static int start(struct netns *n, pid_t child, int userns, struct error *e)
 	if (make_tap(child, userns, e) < 0 ||
 	    spawn_helper(n, child, userns, ready_w, quit_r, e) < 0)
 		return -1;
-	cleanup_closep(&ready_w); /* ours closed: a dead helper reads as end of file */
-	ready_w = -1;
-	return wait_ready(n, ready_r, e);
+	/* ours closed: a dead helper reads as end of file */
+	return 0;
 }
 
 int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
@@ -390,6 +389,21 @@ int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
 	r = start(n, child, userns, e);
 	snprintf(n->timing, sizeof(n->timing), "%.2f/%.2f", (double)(progress_now() - wall) / 1e6,
 		 (double)(cpu_ns() - cpu) / 1e6);
+	return r;
+}
+
+int netns_wait(struct netns *n, struct error *e)
+{
+	long long wall = progress_now(), cpu = cpu_ns();
+	int r;
+
+	if (n->mode != NETNS_SANDBOX || !n->started)
+		return 0;
+	r = wait_ready(n, n->readyfd, e);
+	close(n->readyfd);
+	n->readyfd = -1;
+	snprintf(n->wait_timing, sizeof(n->wait_timing), "%.2f/%.2f",
+		 (double)(progress_now() - wall) / 1e6, (double)(cpu_ns() - cpu) / 1e6);
 	return r;
 }
 
@@ -476,6 +490,8 @@ void netns_free(struct netns *n)
 	reap(n);
 	if (n->started && n->logfd >= 0)
 		close(n->logfd);
+	if (n->started && n->readyfd >= 0)
+		close(n->readyfd);
 	free(n->helper);
 	free(n->host);
 	memset(n, 0, sizeof(*n));

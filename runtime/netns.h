@@ -29,7 +29,9 @@ struct netns {
 	int started;	      /* parent: netns_start ran, the fields below are set */
 	pid_t pid;	      /* ... the running stack, or 0 */
 	int exitfd, logfd;    /* ... closing exitfd stops it; its output */
+	int readyfd;	      /* ... what it writes "1" to once up (netns_wait) */
 	char timing[32];      /* ... netns_start's "wall/cpu" ms (DF2MAKE_TIMING) */
+	char wait_timing[32]; /* ... netns_wait's, while the child sets up */
 };
 
 /* Reads the spec's "network" value (NULL, "default", "none", "host"). */
@@ -41,8 +43,11 @@ char *netns_resolv_conf(const struct netns *n, const char *host);
 /* Parent, before clone: finds the helper and reads the host's addresses. */
 int netns_prepare(struct netns *n, struct error *e);
 /* Parent, after clone and the id maps, before the child is released:
- * starts the stack on child's namespace and waits until it is up. */
+ * starts the stack on child's namespace (netns_wait: until it is up). */
 int netns_start(struct netns *n, pid_t child, int userns, struct error *e);
+/* Parent, while the child sets up its mounts: waits until the stack is
+ * up (the child execs the command only after that). */
+int netns_wait(struct netns *n, struct error *e);
 /* Child, in its namespace, before dropping capabilities: lo up; the
  * host's addresses unreachable. */
 int netns_child(const struct netns *n, struct error *e);

@@ -508,7 +508,7 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
 	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);
 	if (r == 0)
-		r = dir ? packw_dir(&f, dest, e) : packw_tar(&f, dest, e);
+		r = dir ? packw_dir(&f, dest, e) : packinc_tar(c->rt->state, &f, dest, e);
 	if (r == 0 && f.meta) /* for --iidfile and --metadata-file */
 		r = imeta_record(c->rt, c->key, f.meta, e);
 	json_decref(f.meta);

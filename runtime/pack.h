@@ -18,6 +18,8 @@ struct pack_file {
 	char *src;	/* path of a blob copied from the store or state */
 	long long size; /* expected size of src */
 	char *hex;	/* expected sha256 of src: checked as it is copied */
+	size_t seq;	/* the order it was added in */
+	long long end;	/* offset after the entry in the tar (set by packw_tar*) */
 };
 
 struct pack_files {
@@ -33,7 +35,8 @@ void pack_add_data(struct pack_files *f, const char *name, char *data, size_t le
  * hex (the digest the manifest names it by). */
 void pack_add_src(struct pack_files *f, const char *name, const char *src, long long size,
 		  const char *hex);
-/* Sorts by name and adds the parent directories. */
+/* Adds the parent directories and puts the list in the tar's order:
+ * directories, copied blobs, generated files (each in the order added). */
 void pack_finish_list(struct pack_files *f);
 /* Frees the list. */
 void pack_files_free(struct pack_files *f);
@@ -42,7 +45,14 @@ void pack_files_free(struct pack_files *f);
 #define PACK_ECORRUPT EBADMSG
 
 /* Writes the list as a tar at dest (temp name + rename). */
-int packw_tar(const struct pack_files *f, const char *dest, struct error *e);
+int packw_tar(struct pack_files *f, const char *dest, struct error *e);
+/* Writes entries from..n-1 and the end of the tar to fd (at its offset);
+ * sets their end offsets, counted from base (where entry from starts). */
+int packw_tar_fd(struct pack_files *f, size_t from, long long base, int fd, struct error *e);
+/* The image as a tar at dest, rewriting only the end that changed when
+ * the last tar this state wrote is still there untouched (packinc.c);
+ * else packw_tar. state: the state directory (its record and stamps). */
+int packinc_tar(const char *state, struct pack_files *f, const char *dest, struct error *e);
 /* Writes the list as a directory at dest (temp dir + rename). */
 int packw_dir(const struct pack_files *f, const char *dest, struct error *e);
 /* Writes the union of the layer directories (bottom first) at dest, with

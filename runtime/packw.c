@@ -1,8 +1,11 @@
-/* packw: writing the output file list. The tar is deterministic: sorted
- * names, mtime = epoch, uid/gid 0, no user/group names, fixed modes; it is
- * written under a temp name beside the destination and renamed, so an
- * interrupted or failed pack never leaves half an image under the real
- * name (and the previous image stays). */
+/* packw: writing the output file list. The tar is deterministic: a fixed
+ * order (directories, the layer blobs bottom first, then the generated
+ * JSON files), mtime = epoch, uid/gid 0, no user/group names, fixed modes;
+ * it is written under a temp name beside the destination and renamed, so
+ * an interrupted or failed pack never leaves half an image under the real
+ * name (and the previous image stays). Layers first means an image whose
+ * top layers changed differs from the last one only in the tar's end,
+ * which packinc.c rewrites alone. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -22,9 +25,24 @@
 
 #define PACKW_CHUNK (1024 * 1024)
 
-static int packw_name_cmp(const void *a, const void *b)
+/* 0: directories (shortest first), 1: copied blobs, 2: generated files. */
+static int packw_rank(const struct pack_file *p)
 {
-	return strcmp(((const struct pack_file *)a)->name, ((const struct pack_file *)b)->name);
+	return p->is_dir ? 0 : p->src ? 1 : 2;
+}
+
+/* Directories by name, the rest in the order they were added (the index
+ * breaks ties: qsort is not stable). */
+static int packw_order_cmp(const void *a, const void *b)
+{
+	const struct pack_file *x = a, *y = b;
+	int rx = packw_rank(x), ry = packw_rank(y);
+
+	if (rx != ry)
+		return rx - ry;
+	if (rx == 0)
+		return strcmp(x->name, y->name);
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static struct pack_file *pack_add(struct pack_files *f, const char *name)
@@ -38,6 +56,7 @@ static struct pack_file *pack_add(struct pack_files *f, const char *name)
 	}
 	memset(&f->v[f->n], 0, sizeof(f->v[0]));
 	f->v[f->n].name = xstrdup(name);
+	f->v[f->n].seq = f->n;
 	return &f->v[f->n++];
 }
 
@@ -79,7 +98,7 @@ void pack_finish_list(struct pack_files *f)
 		}
 		free(d);
 	}
-	qsort(f->v, f->n, sizeof(*f->v), packw_name_cmp);
+	qsort(f->v, f->n, sizeof(*f->v), packw_order_cmp);
 }
 
 void pack_files_free(struct pack_files *f)
@@ -114,11 +133,12 @@ int packw_tmp(const char *dest, int dir, char **tmp, struct error *e)
 /* Bytes of layers copied so far and in all, for the progress view. */
 static long long packw_done, packw_total;
 
-/* Sums the sizes of the blobs the output gets (progress_bytes' total). */
-static void packw_count(const struct pack_files *f)
+/* Sums the sizes of the blobs written from entry `from` on (progress_bytes'
+ * total; an in-place pack writes only the end). */
+static void packw_count(const struct pack_files *f, size_t from)
 {
 	packw_done = packw_total = 0;
-	for (size_t i = 0; i < f->n; i++)
+	for (size_t i = from; i < f->n; i++)
 		packw_total += f->v[i].src ? f->v[i].size : 0;
 }
 
@@ -226,7 +246,12 @@ static int packw_entry(struct archive *a, const struct pack_files *f, const stru
 	return r;
 }
 
-static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
+/* Each entry's header and data (padding included) depend on the entry
+ * alone, not on where it sits: the entries from `from` on, written here,
+ * are the bytes a whole tar has after entry from - 1. f->v[i].end gets
+ * the offset after entry i in the whole tar (base: where entry from
+ * starts). */
+int packw_tar_fd(struct pack_files *f, size_t from, long long base, int fd, struct error *e)
 {
 	struct archive *a = archive_write_new();
 	char *buf = xmalloc(PACKW_CHUNK);
@@ -236,11 +261,17 @@ static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
 	archive_write_add_filter_none(a);
 	archive_write_set_bytes_per_block(a, 64 * 1024);
 	archive_write_set_bytes_in_last_block(a, 1);
-	packw_count(f);
+	packw_count(f, from);
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK)
 		r = error_set(e, archive_errno(a), "%s", archive_error_string(a));
-	for (size_t i = 0; r == 0 && i < f->n; i++)
+	for (size_t i = from; r == 0 && i < f->n; i++) {
 		r = packw_entry(a, f, &f->v[i], buf, e);
+		if (r == 0 && archive_write_finish_entry(a) != ARCHIVE_OK)
+			r = error_set(e, archive_errno(a), "%s: %s", f->v[i].name,
+				      archive_error_string(a));
+		/* what the tar format handed on so far, before blocking */
+		f->v[i].end = base + archive_filter_bytes(a, 0);
+	}
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
 		r = error_set(e, archive_errno(a), "finish: %s", archive_error_string(a));
 	archive_write_free(a);
@@ -248,7 +279,7 @@ static int packw_tar_fd(const struct pack_files *f, int fd, struct error *e)
 	return r;
 }
 
-int packw_tar(const struct pack_files *f, const char *dest, struct error *e)
+int packw_tar(struct pack_files *f, const char *dest, struct error *e)
 {
 	char *tmp = NULL;
 	int fd = packw_tmp(dest, 0, &tmp, e);
@@ -256,7 +287,7 @@ int packw_tar(const struct pack_files *f, const char *dest, struct error *e)
 
 	if (fd < 0)
 		return -1;
-	r = packw_tar_fd(f, fd, e);
+	r = packw_tar_fd(f, 0, 0, fd, e);
 	if (r == 0 && rename(tmp, dest) < 0)
 		r = error_set(e, errno, "rename %s to %s", tmp, dest);
 	if (r < 0)
@@ -334,7 +365,7 @@ int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
 	int fd = packw_tmp(dest, 1, &tmp, e);
 	int r = fd < 0 ? -1 : 0;
 
-	packw_count(f);
+	packw_count(f, 0);
 	for (size_t i = 0; r == 0 && i < f->n; i++)
 		r = packw_dir_entry(&f->v[i], tmp, e);
 	if (r == 0)

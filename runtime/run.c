@@ -308,6 +308,7 @@ static int run_step(const struct rt *rt, const char *key, json_t *spec, struct s
 	progress_timing_mark(t, "sandbox");
 	progress_timing_note(t, "setup", sb->setup_timing);
 	progress_timing_note(t, "net", sb->net.timing);
+	progress_timing_note(t, "netwait", sb->net.wait_timing);
 	cleanup_step_dir(rt, key);
 	if (r < 0)
 		return -1;

@@ -10,7 +10,8 @@ RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfm
 	runtime/blob.c runtime/blob.h runtime/oci.c runtime/oci.h runtime/load.h runtime/loadsrc.c \
 	runtime/loadimg.c runtime/register.c runtime/cmds.c runtime/change.c runtime/change.h \
 	runtime/unpack.c runtime/unpack.h runtime/base.c runtime/sink.c runtime/sink.h runtime/ltree.c \
-	runtime/layer.h runtime/layer.c runtime/pack.c runtime/pack.h runtime/packw.c runtime/local.c \
+	runtime/layer.h runtime/layer.c runtime/pack.c runtime/pack.h runtime/packw.c runtime/packinc.c \
+	runtime/local.c \
 	runtime/http.c runtime/http.h runtime/regauth.c runtime/regauth.h runtime/regconf.c \
 	runtime/regconf.h runtime/registry.c runtime/registry.h runtime/pull.c runtime/pull.h \
 	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/fsck.c runtime/gc.c runtime/gc.h \
@@ -25,7 +26,8 @@ RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/
 	runtime/sshproxy.h runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
 	runtime/netns.c runtime/netns.h runtime/binfmt.c runtime/binfmt.h
 # COPY and ADD: copy, add, the context sums, WORKDIR
-RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/add.c \
+RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/copyidx.c \
+	runtime/copyidx.h runtime/add.c \
 	runtime/add.h runtime/sum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
 	runtime/fetch.h runtime/gitsrc.c
 runtime_libruntime_a_SOURCES = $(RUNTIME_CORE) $(RUNTIME_IMAGE) $(RUNTIME_SANDBOX) $(RUNTIME_COPY)

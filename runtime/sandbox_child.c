@@ -483,6 +483,10 @@ _Noreturn void sandbox_child_main(struct sandbox *sb, const char *root, int sock
 		_exit(125);
 	}
 	send_setup_timing(sock);
+	/* the default network's stack came up meanwhile (release_net) */
+	if (sb->net.mode == NETNS_SANDBOX &&
+	    (recv(sock, &go, sizeof(go), 0) != (ssize_t)sizeof(go) || go.type != SBM_NET))
+		_exit(125);
 	child_step(&c, "fork");
 	cmd = spawn_command(&c);
 	if (cmd < 0) {

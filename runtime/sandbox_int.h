@@ -16,6 +16,7 @@ enum sandbox_msg_type {
 	SBM_STUB,   /* child -> parent: text = a mount point it created (rootfs path) */
 	SBM_TIMING, /* text = init's set-up time, "wall/cpu" ms (DF2MAKE_TIMING) */
 	SBM_KILLED, /* num = the signal that killed the command */
+	SBM_NET,    /* parent -> child: the network stack is up, exec the command */
 	SBM_ERROR,  /* num = errno (0: none); step = what the child was doing;
 		       text = the detail below it, without strerror */
 };

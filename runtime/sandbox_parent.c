@@ -178,6 +178,38 @@ static int send_go(int sock, struct error *e)
 	return 0;
 }
 
+/* Whether the child exits within a second (not reaped: serve_child still
+ * reads its record). A child whose set-up failed is on its way out; one
+ * that waits for SBM_NET is not. */
+static int child_exiting(pid_t pid)
+{
+	for (int i = 0; i < 200; i++) {
+		siginfo_t si = {0};
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+			return 1;
+		usleep(5000);
+	}
+	return 0;
+}
+
+/* After the go, while the child mounts: the network stack comes up, then
+ * the child may exec (SBM_NET). The stack's start-up (a few ms of
+ * slirp4netns) thus overlaps the child's set-up instead of preceding it.
+ * A child that failed meanwhile is gone (and its namespace with it, which
+ * fails the stack): its own error is the one to report, not the stack's,
+ * nor a failed send. */
+static int release_net(struct sandbox *sb, pid_t pid, int sock, struct error *e)
+{
+	struct sandbox_msg net = {.type = SBM_NET};
+
+	if (sb->net.mode != NETNS_SANDBOX)
+		return 0;
+	if (netns_wait(&sb->net, e) < 0)
+		return child_exiting(pid) ? 0 : -1;
+	(void)send(sock, &net, sizeof(net), MSG_NOSIGNAL);
+	return 0;
+}
+
 /* The command's status, 128+N when a signal killed it (init reports the
  * signal; init itself killed reports through its own wait status). */
 static void child_status(struct sandbox *sb, const struct child_io *io, int st, int *status)
@@ -203,9 +235,10 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 	close_write_ends(sb);
 	if (pid < 0)
 		return -1;
-	io.failed = after_clone(sb, pid, rootless, e) < 0 || send_go(io.sock, e) < 0;
+	io.failed = after_clone(sb, pid, rootless, e) < 0 || send_go(io.sock, e) < 0 ||
+		    release_net(sb, pid, io.sock, e) < 0;
 	if (io.failed)
-		kill(pid, SIGKILL); /* it waits for SBM_GO: it must not go on */
+		kill(pid, SIGKILL); /* it waits for SBM_GO or SBM_NET: it must not go on */
 	serve_child(sb, &io, e);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

@@ -2,7 +2,14 @@
  * (BuildKit's content cache key: names, types, modes, 0:0 owners, sizes,
  * link targets and bytes, never mtimes), plus a make dependency file of
  * every context file and directory read. The digest file is rewritten only
- * when it changes, so make's re-stat skips the COPY after a mere touch. */
+ * when it changes, so make's re-stat skips the COPY after a mere touch.
+ *
+ * A large context (more than SUM_BIG entries) is not listed in the
+ * dependency file: make's parse of 100,000 prerequisites costs it seconds
+ * on every run. Its dependency file makes make run the sum every time
+ * instead, and the sum first compares the context's stat data with what it
+ * saw last time (STATE/KEY.scan, runtime/copyidx.h): nothing changed, it
+ * returns without touching a file, so make has nothing more to do. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,8 +21,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "context.h"
 #include "copy.h"
+#include "copyidx.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -26,8 +35,14 @@
 #include "rt.h"
 #include "util.h"
 
+/* Context entries beyond which make no longer stats each one itself. */
+#define SUM_BIG 4096
+
 struct sumstate {
 	struct sha256 h;
+	struct copyidx *idx; /* the stat data of every entry walked */
+	int scan_only;	     /* only compare with the last run's (no digest) */
+	int all_same;	     /* scan_only: every entry as last time so far */
 	struct strlist deps; /* context-relative files and directories read */
 	const struct copy_job *j;
 	const char *top; /* the source being walked */
@@ -76,6 +91,10 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 	if (*sub && strcmp(rel, ".") != 0 && copy_job_excluded(s->j, sub))
 		return 0;
 	if (*sub && copy_job_excluded(s->j, rel))
+		return 0;
+	if (s->idx && copyidx_same(s->idx, rel, st) == 0)
+		s->all_same = 0;
+	if (s->scan_only)
 		return 0;
 	snprintf(head, sizeof(head), "%c %o 0 0 %lld %llu %llu", type_char(st->st_mode),
 		 (unsigned)(st->st_mode & 07777),
@@ -192,6 +211,34 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A large context's STATE/KEY.d: the sum recipe runs at every make, made
+ * stale by a phony prerequisite; rewritten only when it changes, since
+ * make reads itself again after a dependency file it includes changed. */
+static int write_deps_big(const struct rt *rt, const char *key, struct error *e)
+{
+	char *target = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
+	char *phony = rt_path(rt, key, ".rescan");
+	struct buf b = {0};
+	int changed, r = 0;
+
+	mk_name(&b, target);
+	buf_adds(&b, " ");
+	mk_name(&b, dfile);
+	buf_adds(&b, ": ");
+	mk_name(&b, phony);
+	buf_adds(&b, "\n.PHONY: ");
+	mk_name(&b, phony);
+	buf_adds(&b, "\n");
+	mk_name(&b, phony);
+	buf_adds(&b, ":\n");
+	r = write_if_changed(dfile, b.s, b.len, &changed, e);
+	buf_free(&b);
+	free(target);
+	free(dfile);
+	free(phony);
+	return r;
+}
+
 /* STATE/KEY.d: the .sum target's prerequisites, plus an empty rule for
  * each (gcc -MP) so a deleted source reruns the sum instead of stopping
  * make with "No rule to make target". */
@@ -203,6 +250,11 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 
 	if (!mk_name_ok(target) || !mk_name_ok(dfile))
 		r = error_set(e, 0, "state directory %s cannot be named in a make rule", rt->state);
+	if (r == 0 && s->idx && s->deps.n > SUM_BIG) {
+		free(target);
+		free(dfile);
+		return write_deps_big(rt, key, e);
+	}
 	if (s->deps.n)
 		qsort(s->deps.v, s->deps.n, sizeof(char *), cmp_str);
 	/* Both files are targets (gcc -MT style): build.mk runs the sum recipe
@@ -245,12 +297,52 @@ static int write_sum(const struct rt *rt, const char *key, struct sumstate *s, s
 	return r;
 }
 
+/* Walks the sources; *same = every entry as the index of the last run
+ * says (then nothing is written). */
+static int sum_walk(struct sumstate *s, const struct ignore *ig, struct error *e)
+{
+	int r;
+
+	s->rootfd = open(s->j->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0)
+		return error_set(e, errno, "open build context %s", s->j->context);
+	r = sum_sources(s, ig, e);
+	close(s->rootfd);
+	s->rootfd = -1;
+	return r;
+}
+
+/* A large context whose stat data is all as last time: nothing to do.
+ * Else s is ready for the whole sum (its index records this run). */
+static int sum_unchanged(const struct rt *rt, const char *key, struct sumstate *s,
+			 const struct ignore *ig, const char *scan, struct error *e)
+{
+	cleanup_free char *sum = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
+	int same = 0;
+
+	s->idx = copyidx_new();
+	if (access(sum, F_OK) == 0 && access(dfile, F_OK) == 0 &&
+	    copyidx_load(s->idx, scan, "sum") == 0) {
+		s->scan_only = s->all_same = 1;
+		same = sum_walk(s, ig, e) == 0 && s->all_same && copyidx_complete(s->idx);
+		s->scan_only = 0;
+		copyidx_free(s->idx);
+		s->idx = copyidx_new();
+		strlist_free(&s->deps);
+		sha256_final_hex(&s->h, (char[65]){0});
+		sha256_init(&s->h);
+		sha256_update(&s->h, "df2make-sum 1\n", 14);
+	}
+	return same;
+}
+
 int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 {
 	struct sumstate s = {0};
 	struct copy_job j;
 	struct ignore *ig = NULL;
-	int r = copy_job_parse(spec, &j, e);
+	cleanup_free char *scan = rt_path(rt, key, ".scan");
+	int r = copy_job_parse(spec, &j, e), same = 0;
 
 	s.j = &j;
 	s.e = e;
@@ -259,22 +351,24 @@ int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	sha256_update(&s.h, "df2make-sum 1\n", 14);
 	if (r == 0 && !j.from_step) {
 		r = copy_job_ignore(&j, &ig, e);
-		s.rootfd = r == 0 ? open(j.context, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-		if (r == 0 && s.rootfd < 0)
-			r = error_set(e, errno, "open build context %s", j.context);
-		if (r == 0)
-			r = sum_sources(&s, ig, e);
+		same = r == 0 && sum_unchanged(rt, key, &s, ig, scan, e);
+		if (r == 0 && !same)
+			r = sum_walk(&s, ig, e);
 	}
-	if (r == 0)
+	if (r == 0 && !same)
 		r = write_deps(rt, key, &s, e);
-	if (r == 0)
+	if (r == 0 && !same)
 		r = write_sum(rt, key, &s, e);
 	else
 		sha256_final_hex(&s.h, (char[65]){0});
+	/* the index serves large contexts only (write_deps_big) */
+	if (r == 0 && !same && s.idx && s.deps.n > SUM_BIG)
+		r = copyidx_save(s.idx, scan, "sum", e);
+	else if (r == 0 && !same)
+		unlink(scan);
 	if (r < 0)
 		copy_job_fail(&j, e);
-	if (s.rootfd >= 0)
-		close(s.rootfd);
+	copyidx_free(s.idx);
 	ignore_free(ig);
 	strlist_free(&s.deps);
 	copy_job_free(&j);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# DF2MAKE_TIMING=1: one "timing:" line per RUN with the phases of
+# bench/run-overhead.sh's breakdown (wall/cpu ms each). With the default
+# network the stack is started before the child is released ("net") and
+# waited for while the child mounts ("netwait", runtime/sandbox_parent.c
+# release_net); the command still runs with the network up, and a child
+# that fails while the stack comes up reports its own error.
+. "$SRCDIR/tests/sh/sandbox/common.inc"
+command -v slirp4netns >/dev/null || skip_all "slirp4netns not installed"
+
+# timed KEY JSON: run_step with DF2MAKE_TIMING=1
+timed() { DF2MAKE_TIMING=1 run_step "$@"; }
+phases() { printf '%s\n' "$err" | sed -n 's/^timing: //p' | sed 's/ [-0-9.]*\/[0-9.]*)\{0,1\}//g; s/(//g'; }
+
+cases() {
+	local k=0123abcd0123abcd0123abcd0123abcd
+	fresh timing
+	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
+	is "$rc" 0 "[$MODE] default network: the step runs"
+	is "$(phases)" "start prepare sandbox setup net netwait cleanup commit" \
+		"[$MODE] default network: the stack's start and the wait for it are phases of their own"
+	like "$out" "netifs: .*tap0" "[$MODE] default network: the command ran with the stack's device up"
+	timed $k '{"parent":"base","network":"none","args":["/bin/sh","-c",":"],"env":["PATH=/bin"]}'
+	is "$(phases)" "start prepare sandbox setup cleanup commit" "[$MODE] network none: no stack"
+	timed $k '{"parent":"base","args":["/bin/sh","-c",":"],"env":["PATH=/bin"],"workdir":"/bin/busybox/x"}'
+	like "$err" "workdir|/bin/busybox/x" "[$MODE] a child failing while the stack starts: its own error"
+	check "[$MODE] ... not the stack's" bash -c "! grep -q slirp4netns <<<\"\$1\"" _ "$err"
+}
+both_modes
