@@ -19,6 +19,7 @@
 #include "instr.h"
 #include "key.h"
 #include "mkquote.h"
+#include "nctx.h"
 #include "outfile.h"
 #include "ref.h"
 #include "error.h"
@@ -363,12 +364,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
-	for (size_t i = 0; i < c->bf.ctx_layouts.n; i++) /* oci-layout://: new image, new name */
-		if (*c->bf.ctx_layouts.v[i]) {
-			char *ix = path_join(c->bf.ctx_layouts.v[i], "index.json");
-			emit_prereq(&in, ix);
-			free(ix);
-		}
+	nctx_layout_prereqs(&c->bf, &in, emit_prereq);
 	char *cmd = emit_command(c);
 	/* a --build-arg value may hold a newline (a certificate, say) */
 	if (strstr(cmd, "$$" MK_NL_VAR))
@@ -514,17 +510,14 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 static char *emit_input(const char *context, const char *rel)
 {
 	struct buf b = {0};
-	char *abs = strcmp(rel, ".") == 0 ? xstrdup(context)
-		    : rel[0] == '/'	  ? xstrdup(rel) /* a named directory context's */
-					  : path_join(context, rel);
+	char *abs = rel[0] == '/'	    ? NULL /* a named directory context's */
+		    : strcmp(rel, ".") == 0 ? xstrdup(context)
+					    : path_join(context, rel);
 	size_t n = strlen(context);
 
+	if (!abs)
+		return nctx_input(rel);
 	mk_name_ancestor(abs);
-	if (rel[0] == '/') {
-		mk_name(&b, abs);
-		free(abs);
-		return buf_steal(&b);
-	}
 	buf_adds(&b, "$(CONTEXT)");
 	if (strlen(abs) > n && abs[n] == '/') {
 		buf_addc(&b, '/');
@@ -922,10 +915,7 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		struct evars ev = {0};
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
-		const char *layout = bflags_context_layout(&g->cli->bf, g->pulls.v[i]);
-		char key[33];
-		char *title = layout ? xasprintf("[internal] load oci-layout://%s", layout)
-				     : xasprintf("[internal] pull %s", g->pulls.v[i]);
+		char key[33], *title = nctx_pull(&g->cli->bf, sp, g->pulls.v[i]);
 		const char *plat = g->pull_plats.v[i];
 
 		graph_pull_key(g, g->pulls.v[i], plat, key);
@@ -938,8 +928,6 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		sv_set_str(sp, o, "loc", g->pull_locs.v[i]);
 		sv_set_str(sp, o, "image", g->pulls.v[i]);
 		sv_set_str(sp, o, "platform", plat);
-		if (layout)
-			sv_set_str(sp, o, "layout", layout);
 		sv_set(o, "always", sv_bool(sp, g->cli->pull));
 		ev_take(&ev, "TITLE", emit_with(mk_comment, title));
 		ev_set(&ev, "KEY", key);

@@ -17,6 +17,8 @@
 #include "instr.h"
 #include "mountflag.h"
 #include "key.h"
+#include "mkquote.h"
+#include "buf.h"
 #include "nctx.h"
 #include "spec.h"
 #include "util.h"
@@ -254,4 +256,37 @@ char *nctx_layout(const char *arg, const char *src, char **dir)
 			 strchr(dg, ':') ? strchr(dg, ':') + 1 : dg);
 	free(dg);
 	return name;
+}
+
+char *nctx_input(const char *abs)
+{
+	struct buf b = {0};
+	char *p = xstrdup(abs);
+
+	mk_name_ancestor(p);
+	mk_name(&b, p);
+	free(p);
+	return buf_steal(&b);
+}
+
+void nctx_layout_prereqs(const struct bflags *b, struct buf *out,
+			 void (*prereq)(struct buf *, const char *))
+{
+	/* a new image there is a new name: build.mk is made again */
+	for (size_t i = 0; i < b->ctx_layouts.n; i++)
+		if (*b->ctx_layouts.v[i]) {
+			char *ix = path_join(b->ctx_layouts.v[i], "index.json");
+			prereq(out, ix);
+			free(ix);
+		}
+}
+
+char *nctx_pull(const struct bflags *b, struct spec *sp, const char *image)
+{
+	const char *layout = bflags_context_layout(b, image);
+
+	if (!layout)
+		return xasprintf("[internal] pull %s", image);
+	sv_set_str(sp, spec_root(sp), "layout", layout);
+	return xasprintf("[internal] load oci-layout://%s", layout);
 }

@@ -5,6 +5,8 @@
 #ifndef DF_NCTX_H
 #define DF_NCTX_H
 
+struct bflags;
+struct buf;
 struct graph;
 struct instr;
 struct ignore;
@@ -40,6 +42,17 @@ void nctx_spec(struct spec *sp, struct sv *o, const struct nctx *c);
  * manifest digest), *dir the absolute DIR; NULL when the layout cannot be
  * read or resolved, *dir then the message naming ARG, as buildx's. */
 char *nctx_layout(const char *arg, const char *src, char **dir);
+/* A named context's input path (absolute) as a make prerequisite, or
+ * its nearest directory make can name; malloc'd. */
+char *nctx_input(const char *abs);
+/* Adds each oci-layout:// context's index.json to a build.mk rule
+ * through prereq (emit.c's). */
+void nctx_layout_prereqs(const struct bflags *b, struct buf *out,
+			 void (*prereq)(struct buf *, const char *));
+/* The title of the step getting a missing image (malloc'd): loading it
+ * from an oci-layout:// context's directory (then "layout" is set in the
+ * spec sp), else pulling it. */
+char *nctx_pull(const struct bflags *b, struct spec *sp, const char *image);
 /* Frees the contexts a graph loaded. */
 void nctx_free_all(struct graph *g);
 
