@@ -123,8 +123,8 @@ static char *emit_args_comment(const struct cli *c)
 	return buf_steal(&b);
 }
 
-/* The state key of a --cache-from registry source: its cache-import
- * step's (STATE/KEY/ holds the fetched manifest and cache config). */
+/* The state key of a --cache-from registry source (STATE/KEY/ holds the
+ * fetched manifest and cache config). */
 static void emit_import_key(const char *ref, char key[33])
 {
 	json_t *spec = json_pack("{ss}", "cache-import", ref);
@@ -566,8 +566,7 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 			   st->key);
 }
 
-/* 1 when a --cache-from source is a registry (the steps wait for its
- * import). */
+/* 1 when a --cache-from source is a registry (imported at run time). */
 static int emit_has_import(const struct cli *c)
 {
 	if (c->bf.no_cache) /* --no-cache: nothing is taken from a cache */
@@ -601,10 +600,7 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 		emit_pull_file(&pre, g, st->image, graph_step_plat(g, st, plat));
 	if (st->sum)
 		emit_state_file(&pre, st->key, "sum");
-	/* before the order-only bar: a changed KEY.fetch must rerun the step */
 	fetch_prereqs(st, &pre);
-	if (st->kind != STEP_BASE && emit_has_import(g->cli))
-		buf_adds(&pre, " | $(CACHE_IMPORT)");
 	buf_reset(&title);
 	mk_comment(&title, st->title);
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
@@ -942,35 +938,17 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		templates_expand(out, "pull-force", (const char *const[]){NULL});
 }
 
-/* The cache-import rules of the registry sources: phony, so each make run
- * fetches the manifest once (a tag may have moved); every filesystem step
- * waits for them ($(CACHE_IMPORT), order-only). */
-static void emit_cache_imports(const struct cli *c, struct buf *out)
+/* With a registry source: $DF2MAKE_CACHE_RUN, this make run's id (make's
+ * pid, from the one $(shell) of build.mk). The first step that looks a
+ * step up in the cache fetches its manifest, once per run (a tag may
+ * have moved); a make with nothing to do runs no step, asks no registry. */
+static void emit_cache_run(const struct cli *c, struct buf *out)
 {
-	struct buf names = {0};
-	char key[33];
-
-	if (c->bf.no_cache)
-		return;
-	for (size_t i = 0; i < c->cache_from.n; i++) {
-		const char *ref = c->cache_from.v[i];
-		struct evars ev = {0};
-		if (ref[0] == '/')
-			continue;
-		emit_import_key(ref, key);
-		char *title = xasprintf("[internal] importing cache manifest %s", ref);
-		json_t *spec = json_pack("{ss ss ss}", "title", title, "loc", "", "ref", ref);
-		emit_state_file(&names, key, "import");
-		ev_set(&ev, "KEY", key);
-		ev_take(&ev, "REF", emit_with(mk_comment, ref));
-		ev_set(&ev, "SPEC", emit_json_spec(spec));
-		ev_emit(&ev, out, "cache-import");
-		json_decref(spec);
-		free(title);
-	}
-	if (names.len)
-		buf_printf(out, "CACHE_IMPORT :=%s\n", names.s);
-	buf_free(&names);
+	if (emit_has_import(c))
+		buf_adds(out,
+			 "\n# This make run (make's pid): a --cache-from registry is imported\n"
+			 "# at most once per run, by the first step looked up in it.\n"
+			 "export DF2MAKE_CACHE_RUN := $(shell echo $$PPID)\n");
 }
 
 static void emit_begin(void *arg, struct graph *g)
@@ -988,7 +966,7 @@ static void emit_begin(void *arg, struct graph *g)
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
 	emit_prologue(g, em->out);
-	emit_cache_imports(g->cli, em->out);
+	emit_cache_run(g->cli, em->out);
 	ent_emit_mk(&g->cli->ent, em->out);
 	if (em->multi) /* at the end, with every platform's images */
 		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);

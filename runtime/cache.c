@@ -226,8 +226,8 @@ static json_t *cache_sources(void)
 }
 
 /* A source as cache_try_src takes it: a local layout (dir absolute), or
- * a registry ref whose manifest and config its cache-import step put in
- * STATE/KEY/. 0 when src is neither (ignored). */
+ * a registry ref whose manifest and config are imported (once per make
+ * run) into STATE/KEY/. 0 when src is neither (ignored). */
 static int cache_source(const struct rt *rt, json_t *src, struct cache_src *out)
 {
 	const char *type = json_string_value(json_object_get(src, "type"));
@@ -238,8 +238,10 @@ static int cache_source(const struct rt *rt, json_t *src, struct cache_src *out)
 	memset(out, 0, sizeof(*out));
 	if (type && strcmp(type, "local") == 0 && dir && dir[0] == '/')
 		out->dir = xstrdup(dir);
-	else if (type && strcmp(type, "registry") == 0 && ref && key && rt_key_valid(key))
+	else if (type && strcmp(type, "registry") == 0 && ref && key && rt_key_valid(key)) {
+		cache_reg_import(rt, key, ref);
 		out->dir = rt_path(rt, key, NULL), out->ref = ref;
+	}
 	return out->dir != NULL;
 }
 
@@ -272,11 +274,7 @@ static int cache_rec_layer(json_t *rec, struct cache_layer *l, struct error *e)
 	return 1;
 }
 
-/* What the record says of the blob (digest checked on the way in) goes
- * into the image's manifest and config: its size and media type must be
- * the blob's, and its diff_id the digest of its uncompressed bytes (the
- * layer is unpacked under that name). */
-static int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e)
+int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e)
 {
 	const char *mt = blob_layer_media_type(blob, e);
 	struct stat st;
@@ -312,8 +310,8 @@ static int cache_regular(const char *path, struct error *e)
 	return S_ISREG(st.st_mode) ? 0 : error_set(e, 0, "%s: not a regular file", path);
 }
 
-/* Copies the cached blob into the store (its digest checked on the way:
- * from the layout, or streamed from the registry) and unpacks it there. */
+/* Copies the cached blob of a local layout into the store (its digest
+ * checked on the way) and unpacks it there. */
 static int cache_fetch(const struct rt *rt, const char *key, const struct cache_src *cs,
 		       const struct cache_layer *l, struct error *e)
 {
@@ -322,9 +320,7 @@ static int cache_fetch(const struct rt *rt, const char *key, const struct cache_
 	long long size;
 	int r = 0;
 
-	if (access(dst, F_OK) < 0 && cs->ref)
-		r = cache_reg_fetch(rt, key, cs->ref, l, e);
-	else if (access(dst, F_OK) < 0)
+	if (access(dst, F_OK) < 0)
 		r = cache_regular(src, e) < 0
 			? -1
 			: blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
@@ -378,7 +374,7 @@ static int cache_write_json(const struct rt *rt, const char *key, const char *su
  * of the store, and the step's own entry); cache.json = what op_layer
  * needs to take the blob as it is. */
 static int cache_commit(const struct rt *rt, const char *key, json_t *spec, json_t *rec,
-			const struct cache_layer *l, struct error *e)
+			const struct cache_layer *l, const char *lazy, struct error *e)
 {
 	json_t *chain = cache_parent_chain(rt, spec, e), *meta;
 	char *ldir = l ? store_layer_dir(rt->store, l->diff_id) : NULL;
@@ -391,10 +387,13 @@ static int cache_commit(const struct rt *rt, const char *key, json_t *spec, json
 				 l->media_type, "path", blob);
 		/* "blob" as a base layer's entry has it: gc keeps the blob, fsck
 		 * checks the unpacked layer against it */
-		json_array_append_new(chain, json_pack("{s:s, s:s, s:{s:s, s:I, s:s}, s:s}", "dir",
-						       ldir, "diff_id", l->diff_id, "blob",
-						       "digest", l->digest, "size", l->size,
-						       "mediaType", l->media_type, "step", key));
+		json_t *ent = json_pack("{s:s, s:s, s:{s:s, s:I, s:s}, s:s}", "dir", ldir,
+					"diff_id", l->diff_id, "blob", "digest", l->digest, "size",
+					l->size, "mediaType", l->media_type, "step", key);
+		/* fetched and unpacked when something needs it (cachelazy.c) */
+		if (lazy)
+			json_object_set_new(ent, "lazy", json_string(lazy));
+		json_array_append_new(chain, ent);
 	} else {
 		meta = json_pack("{s:b}", "empty", 1);
 	}
@@ -421,6 +420,9 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec,
 
 	if (has < 0)
 		return -1;
+	/* from a registry: the record only; the layer when a consumer needs it */
+	if (has && cs->ref)
+		return cache_commit(rt, key, spec, rec, &l, cs->ref, e);
 	/* as FROM: gc waits until chain.json names the blob and layer we add,
 	 * and a killed writer's temps (a restore killed mid-way) go first */
 	if (has && (lock = store_lock(rt->store, 0, e)) == -1)
@@ -428,7 +430,7 @@ static int cache_restore(const struct rt *rt, const char *key, json_t *spec,
 	if (has)
 		store_sweep(rt->store);
 	if (!has || cache_fetch(rt, key, cs, &l, e) == 0)
-		r = cache_commit(rt, key, spec, rec, has ? &l : NULL, e);
+		r = cache_commit(rt, key, spec, rec, has ? &l : NULL, NULL, e);
 	if (lock >= 0)
 		close(lock);
 	return r;
@@ -488,6 +490,12 @@ static int cache_try_src(const struct rt *rt, const char *key, json_t *spec,
 		cache_warn(key, "--cache-from ignored", &e);
 	free(idx);
 	rec = json_object_get(json_object_get(cfg, "records"), ck);
+	if (rec && cs->ref && cache_lazy_failed(rt, key, rec)) {
+		progress_note("df2make-runtime: warning: step %.8s: its layer from --cache-from %s "
+			      "failed before, running it",
+			      key, cs->ref);
+		rec = NULL;
+	}
 	if (rec && cache_restore(rt, key, spec, cs, rec, &e) < 0)
 		cache_warn(key, "not restored from the cache, running it", &e);
 	else if (rec)
@@ -496,15 +504,33 @@ static int cache_try_src(const struct rt *rt, const char *key, json_t *spec,
 	return r;
 }
 
-int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec)
+/* A step that runs reads the chains its spec names (its parent, COPY
+ * --from, RUN --mount from=): their lazy layers are fetched and unpacked
+ * first, out of the sandbox's namespaces. */
+static int cache_lazy_refs(const struct rt *rt, json_t *spec, struct error *e)
+{
+	struct strlist refs = {0};
+	int r = 0;
+
+	ck_refs(spec, &refs);
+	for (size_t i = 0; i < refs.n && r == 0; i++)
+		if (rt_key_valid(refs.v[i]))
+			r = cache_lazy_chain(rt, refs.v[i], NULL, 1, e);
+	strlist_free(&refs);
+	return r;
+}
+
+int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec, struct error *e)
 {
 	int restorable, r = 0;
 	json_t *srcs, *src;
 	char ck[65];
 	size_t i;
 
-	if (!cache_op(op, &restorable) || cache_write_ck(rt, key, spec, ck) < 0 || !restorable)
+	if (!cache_op(op, &restorable))
 		return 0;
+	if (cache_write_ck(rt, key, spec, ck) < 0 || !restorable)
+		return restorable ? cache_lazy_refs(rt, spec, e) : 0;
 	/* the first source that holds the step and passes the checks */
 	srcs = cache_sources();
 	json_array_foreach(srcs, i, src)
@@ -520,7 +546,7 @@ int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spe
 		rt_progress(rt, key, spec, "%s", "");
 	if (r == 1)
 		progress_cached();
-	return r;
+	return r ? 1 : cache_lazy_refs(rt, spec, e);
 }
 
 /* ---- the layer op of a restored step ---- */
@@ -561,7 +587,10 @@ int cache_layer_reuse(const struct rt *rt, const char *key, json_t *spec, struct
 	json_t *cj = json_load_file(path, 0, NULL), *want = cache_layer_params(spec);
 	int r = 0;
 
+	/* the blob the image takes: fetched now when the step was restored lazily */
 	if (cj && json_equal(json_object_get(cj, "params"), want))
+		r = cache_lazy_chain(rt, key, key, 0, e) < 0 ? -1 : 1;
+	if (r == 1)
 		r = cache_write_json(rt, key, ".layer", json_object_get(cj, "layer"), e) < 0 ? -1
 											     : 1;
 	json_decref(want);

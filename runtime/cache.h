@@ -23,8 +23,10 @@ struct rt;
 /* Called before a step op runs: writes STATE/KEY.ck for the filesystem
  * ops, then, for all but base and when $DF2MAKE_CACHE_FROM names a cache
  * holding the step, restores it. Returns 1 when restored (the op is not
- * run), 0 when the op must run. A broken cache is a warning, not an error. */
-int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec);
+ * run), 0 when the op must run (the lazy layers of the chains it reads are
+ * then there), -1 with e set when such a layer fails. A broken cache is a
+ * warning, not an error. */
+int cache_step(const struct rt *rt, const char *op, const char *key, json_t *spec, struct error *e);
 /* The content key of a step from STATE/KEY.ck into ck[65]; -1 if none. */
 int cache_read_ck(const struct rt *rt, const char *key, char ck[65]);
 /* The directory holding KEY's change: its own chain entry's (a restored
@@ -60,13 +62,29 @@ char *cache_read_blob(const char *dir, const char *digest, size_t *len, struct e
 json_t *cache_load_config(const char *dir, struct error *e);
 
 /* cachereg.c: --cache-from/--cache-to type=registry. */
-/* The cache-import op: ref's manifest and cache config into STATE/KEY/
- * (a missing or broken cache is a warning: STATE/KEY/index.json is then
- * removed and the steps run). */
-int op_cache_import(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* ref's manifest and cache config into STATE/KEY/, once per make run
+ * ($DF2MAKE_CACHE_RUN); a missing or broken cache is a warning
+ * (STATE/KEY/index.json is then removed and the steps run). */
+void cache_reg_import(const struct rt *rt, const char *key, const char *ref);
 /* Fetches the layer blob l from the registry ref into the store
  * (verified while streaming), progress under the step key. */
 int cache_reg_fetch(const struct rt *rt, const char *key, const char *ref,
 		    const struct cache_layer *l, struct error *e);
+
+/* What a record says of a blob in the store goes into the image's
+ * manifest and config: its size and media type must be the blob's, and
+ * its diff_id the digest of its uncompressed bytes (the layer is unpacked
+ * under that name). */
+int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e);
+
+/* cachelazy.c: layers of steps restored from a registry, fetched on use. */
+/* Fetches the lazy layers of STATE/KEY/chain.json (only step only's when
+ * not NULL) into the store, verified, and unpacks them when unpack. A
+ * layer that fails drops its step (stamp removed, record refused from
+ * then on: STATE/STEP.nolazy) and e names the step and the blob. */
+int cache_lazy_chain(const struct rt *rt, const char *key, const char *only, int unpack,
+		     struct error *e);
+/* 1 when rec's layer is the one that failed for KEY (STATE/KEY.nolazy). */
+int cache_lazy_failed(const struct rt *rt, const char *key, json_t *rec);
 
 #endif

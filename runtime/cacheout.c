@@ -183,6 +183,8 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	if (ref && !(o.dest = own = cacheout_own_dir(rt, key, e)))
 		return error_wrap(e, "cache export to %s", ref);
 	o.link = ref != NULL;
+	/* the step opens first: the push's lines are its progress lines */
+	rt_progress(rt, key, spec, "to %s", ref ? ref : o.dest);
 	o.params = cache_layer_params(spec);
 	o.records = json_object();
 	o.layers = json_array();
@@ -194,10 +196,10 @@ int op_cache_export(const struct rt *rt, const char *key, json_t *spec, struct e
 	if (r == 0)
 		r = cacheout_finish(&o, e);
 	if (r == 0 && ref) /* blobs the registry has are skipped (HEAD) */
-		r = push_layout(o.dest, ref, 1, e);
+		r = push_layout(o.dest, ref, 1, &(struct push_say){rt, key}, e);
 	if (r == 0)
-		rt_progress(rt, key, spec, "to %s: %zu steps, %zu layers", ref ? ref : o.dest,
-			    json_object_size(o.records), json_array_size(o.layers));
+		progress_line(rt, key, "%zu steps, %zu layers", json_object_size(o.records),
+			      json_array_size(o.layers));
 	if (r == 0)
 		r = rt_stamp(rt, key, e);
 	json_decref(o.params);

@@ -408,7 +408,9 @@ static char *fsck_chain_why(struct fsck *f, const char *key)
 		const char *dir = json_string_value(json_object_get(ent, "dir"));
 		if (why)
 			break;
-		if (json_object_get(f->bad_dirs, dir) || access(dir, F_OK) < 0)
+		/* a lazy layer (docs/cache.md) is unpacked when first needed */
+		int lazy = json_is_string(json_object_get(ent, "lazy"));
+		if (json_object_get(f->bad_dirs, dir) || (access(dir, F_OK) < 0 && !lazy))
 			why = xasprintf("layer directory %s is gone or damaged", dir);
 	}
 	json_decref(chain);

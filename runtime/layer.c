@@ -149,6 +149,9 @@ static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct 
 
 	if (layer_opts(spec, &o, e) < 0)
 		return -1;
+	/* a lazily restored step's layer (and those below it) are read here */
+	if (cache_lazy_chain(rt, key, NULL, 1, e) < 0)
+		return -1;
 	upper = cache_layer_upper(rt, key); /* a restored step's is in the store */
 	blob = xasprintf("%s/%s/layer.tar%s", rt->state, key, sink_suffix(o.compress));
 	r = layer_lowers_load(rt, parent, &lowers, e);

@@ -30,19 +30,10 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},
-    {"base", op_base},
-    {"cache-export", op_cache_export},
-    {"cache-import", op_cache_import},
-    {"copy", op_copy},
-    {"fetch", op_fetch},
-    {"layer", op_layer},
-    {"metadata", op_metadata},
-    {"pack", op_pack},
-    {"publish", op_publish},
-    {"resolve", op_resolve},
-    {"run", op_run},
-    {"sum", op_sum},
+    {"add", op_copy},	       {"base", op_base},   {"cache-export", op_cache_export},
+    {"copy", op_copy},	       {"fetch", op_fetch}, {"layer", op_layer},
+    {"metadata", op_metadata}, {"pack", op_pack},   {"publish", op_publish},
+    {"resolve", op_resolve},   {"run", op_run},	    {"sum", op_sum},
     {"workdir", op_workdir},
 };
 
@@ -79,9 +70,8 @@ static void usage(FILE *f)
 	       "\n"
 	       "steps (called by build.mk; see docs/internals.md):\n"
 	       "  "
-	       "base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|cache-"
-	       "export|\n"
-	       "  cache-import KEY SPEC-JSON\n"
+	       "base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|\n"
+	       "  cache-export KEY SPEC-JSON\n"
 	       "\n"
 	       "--progress (default $DF2MAKE_PROGRESS, else auto): how steps report; --quiet:\n"
 	       "no progress at all, the command's output passed through as it is\n");
@@ -113,8 +103,10 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
 	if (r == 0 && done)
 		progress_cached();
-	else if (r == 0 && cache_step(rt, name, argv[0], spec) == 0)
+	else if (r == 0 && (r = cache_step(rt, name, argv[0], spec, &e)) == 0)
 		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
+	else if (r == 1)
+		r = 0;
 	if (r == 0 && !done)
 		rt_step_record(name); /* run or restored: this make wrote it */
 	rt_step_unlock();

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "cache.h"
 #include "error.h"
 #include "fsutil.h"
 #include "imeta.h"
@@ -504,6 +505,9 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 
 	if (strcmp(type, "local") == 0 && n > 1)
 		return error_set(e, 0, "type=local takes one platform");
+	/* the chain's directories are copied: lazy layers are unpacked first */
+	if (strcmp(type, "local") == 0 && cache_lazy_chain(c->rt, c->key, NULL, 1, e) < 0)
+		return -1;
 	if (strcmp(type, "local") == 0)
 		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
 	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);

@@ -258,8 +258,8 @@ int op_publish(const struct rt *rt, const char *key, json_t *spec, struct error 
 	if (!ref || !src)
 		return error_set(e, 0, "spec needs \"ref\" and \"source\"");
 	if (push_load(rt, src, ref, top, e) == 0 &&
-	    (top[0] ? push_digest(rt->store, top, ref, 1, e)
-		    : push_image(rt->store, ref, ref, 1, e)) == 0 &&
+	    (top[0] ? push_digest(rt->store, top, ref, 1, &(struct push_say){rt, key}, e)
+		    : push_image(rt->store, ref, ref, 1, &(struct push_say){rt, key}, e)) == 0 &&
 	    store_lookup(rt->store, ref, NULL, &img, e) == 0) {
 		text = xasprintf("df2make-push 1\n%s\n%s\n", ref, top[0] ? top : img.manifest);
 		path = rt_path(rt, key, ".push");
@@ -307,9 +307,9 @@ int cmd_push(const struct rt *rt, int argc, char **argv)
 	else if (dest)
 		r = (src = ref_normalize(pos[0], &e)) ? 0 : -1;
 	if (r == 0 && top[0]) /* a multi-platform archive: its index */
-		r = push_digest(rt->store, top, dest, verify, &e);
+		r = push_digest(rt->store, top, dest, verify, NULL, &e);
 	else if (r == 0)
-		r = push_image(rt->store, src ? src : dest, dest, verify, &e);
+		r = push_image(rt->store, src ? src : dest, dest, verify, NULL, &e);
 	free(src);
 	free(dest);
 	return r < 0 ? pullcmd_fail(pos[0], &e) : 0;

@@ -15,6 +15,7 @@
 #include "blobloc.h"
 #include "error.h"
 #include "fsutil.h"
+#include "progress.h"
 #include "push.h"
 #include "regconf.h"
 #include "registry.h"
@@ -411,15 +412,18 @@ static int push_ping(struct push *p, struct error *e)
 /* Pushes manifest (in blobs_dir/blobs/sha256: the store or a layout) as
  * dest; rec: the store whose blob record is used, or NULL. */
 static int push_run(const char *blobs_dir, const char *rec, const char *manifest, const char *from,
-		    const char *dest, int tls_verify, struct error *e)
+		    const char *dest, int tls_verify, const struct push_say *say, struct error *e)
 {
+	const struct rt *rt = say ? say->rt : NULL;
+	const char *key = say ? say->key : NULL;
 	struct push p = {.store = blobs_dir, .rec = rec};
 	struct xferprog prog;
 	struct regconf_list eps;
 	char *name, *ref;
 	int r = -1;
 
-	xferprog_init(&prog, NULL, NULL, "pushing", "pushed", isatty(2));
+	/* under a step, its progress lines (as a build's pull) */
+	xferprog_init(&prog, rt, key, "pushing", "pushed", isatty(2) && !key);
 	p.prog = &prog;
 	reg_split(dest, &name, &ref);
 	p.from = from ? push_from(from, name) : NULL;
@@ -430,8 +434,12 @@ static int push_run(const char *blobs_dir, const char *rec, const char *manifest
 		if (reg_open(&p.reg, &eps.v[eps.n - 1], tls_verify, e) == 0 &&
 		    push_ping(&p, e) == 0)
 			r = push_all(&p, manifest, ref, e);
-		if (r == 0)
+		if (r == 0 && key) {
+			progress_line(rt, key, "Pushed %s", dest);
+			progress_line(rt, key, "Digest: %s", manifest);
+		} else if (r == 0) {
 			printf("Pushed %s\nDigest: %s\n", dest, manifest);
+		}
 		reg_close(&p.reg);
 		free(p.scope);
 		regconf_free(&eps);
@@ -443,13 +451,9 @@ static int push_run(const char *blobs_dir, const char *rec, const char *manifest
 	return r < 0 ? error_wrap(e, "push %s", dest) : 0;
 }
 
-int push_layout(const char *dir, const char *dest, int tls_verify, struct error *e)
-{
-	return push_layout_rec(dir, NULL, dest, tls_verify, e);
-}
-
-int push_layout_rec(const char *dir, const char *store, const char *dest, int tls_verify,
-		    struct error *e)
+/* push_layout_rec, reporting as say says. */
+static int push_layout_run(const char *dir, const char *store, const char *dest, int tls_verify,
+			   const struct push_say *say, struct error *e)
 {
 	char *ip = path_join(dir, "index.json");
 	json_t *idx = json_load_file(ip, 0, NULL), *ms = json_object_get(idx, "manifests");
@@ -459,27 +463,39 @@ int push_layout_rec(const char *dir, const char *store, const char *dest, int tl
 	if (json_array_size(ms) != 1 || !d || !startswith(d, "sha256:") || !blob_is_hex(d + 7))
 		r = error_set(e, 0, "%s: want an index.json naming one manifest", ip);
 	else
-		r = push_run(dir, store, d, NULL, dest, tls_verify, e);
+		r = push_run(dir, store, d, NULL, dest, tls_verify, say, e);
 	json_decref(idx);
 	free(ip);
 	return r;
 }
 
-int push_digest(const char *store, const char *digest, const char *dest, int tls_verify,
+int push_layout_rec(const char *dir, const char *store, const char *dest, int tls_verify,
+		    struct error *e)
+{
+	return push_layout_run(dir, store, dest, tls_verify, NULL, e);
+}
+
+int push_layout(const char *dir, const char *dest, int tls_verify, const struct push_say *say,
 		struct error *e)
 {
-	return push_run(store, store, digest, NULL, dest, tls_verify, e);
+	return push_layout_run(dir, NULL, dest, tls_verify, say, e);
+}
+
+int push_digest(const char *store, const char *digest, const char *dest, int tls_verify,
+		const struct push_say *say, struct error *e)
+{
+	return push_run(store, store, digest, NULL, dest, tls_verify, say, e);
 }
 
 int push_image(const char *store, const char *image, const char *dest, int tls_verify,
-	       struct error *e)
+	       const struct push_say *say, struct error *e)
 {
 	struct store_image img;
 	int r;
 
 	if (store_lookup(store, image, NULL, &img, e) < 0)
 		return -1;
-	r = push_run(store, store, img.manifest, image, dest, tls_verify, e);
+	r = push_run(store, store, img.manifest, image, dest, tls_verify, say, e);
 	store_image_free(&img);
 	return r;
 }

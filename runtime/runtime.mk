@@ -15,7 +15,7 @@ RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfm
 	runtime/http.c runtime/http.h runtime/regauth.c runtime/regauth.h runtime/regconf.c \
 	runtime/regconf.h runtime/registry.c runtime/registry.h runtime/pull.c runtime/pull.h \
 	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/fsck.c runtime/gc.c runtime/gc.h \
-	runtime/cache.c runtime/cache.h runtime/cacheout.c runtime/cachereg.c \
+	runtime/cache.c runtime/cache.h runtime/cachelazy.c runtime/cacheout.c runtime/cachereg.c \
 	runtime/squash.c runtime/squash.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c \
 	runtime/xferprog.h runtime/blobloc.c runtime/blobloc.h
 # the sandbox: namespaces, overlay snapshots, RUN and its mounts, users

@@ -81,6 +81,10 @@ check "--push: one push target per tag, the second after the first" \
 	[ "$(grep -c '^$(STATE)/[0-9a-f]*\.push: $(OUTPUT) $(STATE)/[0-9a-f]*\.push$' push.mk)" = 1 ]
 MKF=push.mk mk >out7 2>&1
 is "$?" 0 "--push: make builds and pushes"
+# the push's lines are progress lines of its step ("#KEY8 ..."), none bare
+is "$(grep -cE '^([0-9a-f]{12}: (pushed|already exists|mounted)|Pushed |Digest: )' out7):$(
+	grep -cE '^#[0-9a-f]+ Pushed '"$REG"'/library/pushed:[12]$' out7)" "0:2" \
+	"--push: its lines are the push steps' progress lines"
 want=$(tar -xOf pushed.tar index.json | jq -r '.manifests[0].digest')
 is "$(skopeo inspect --tls-verify=false "docker://$REG/library/pushed:1" | jq -r .Digest)" "$want" "--push: first tag in the registry"
 is "$(skopeo inspect --tls-verify=false "docker://$REG/library/pushed:2" | jq -r .Digest)" "$want" "--push: second tag in the registry"
