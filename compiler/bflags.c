@@ -1,5 +1,6 @@
 /* bflags: docker buildx build / podman build options (see bflags.h). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,10 +8,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "bflags.h"
 #include "entitle.h"
 #include "error.h"
+#include "fsutil.h"
+#include "nctx.h"
 #include "ref.h"
 #include "spec.h"
 #include "util.h"
@@ -128,45 +132,122 @@ static void bf_add_host(struct bflags *b, const char *arg)
 	free(addr);
 }
 
-/* --build-context NAME=docker-image://REF; BuildKit's other sources (a
- * directory, oci-layout://, a URL) are refused by name. */
+/* A directory context, made absolute as buildx sends it (a relative
+ * path is the current directory's); refused unless it is a directory. */
+static char *bf_context_dir(const char *arg, const char *name, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		fatal("--build-context %s: failed to get build context %s: stat %s: %s", arg, name,
+		      dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		fatal("--build-context %s: %s is not a directory", arg, dir);
+	return path_abs(dir);
+}
+
+/* --build-context NAME=docker-image://REF or NAME=DIR, as buildx tells
+ * them apart; its other sources (oci-layout://, a URL) are refused by
+ * name. ctx_dirs holds DIR, or "" for an image. */
 static void bf_build_context(struct bflags *b, const char *arg)
 {
-	const char *eq = strchr(arg, '='), *ref;
+	const char *eq = strchr(arg, '='), *src, *ref;
 	struct error e = {0};
 	char *name, *key, *norm;
 
 	if (!eq || eq == arg || !eq[1])
-		fatal("--build-context: want NAME=docker-image://REF, not '%s'", arg);
-	if (!startswith(eq + 1, "docker-image://"))
-		fatal("--build-context %s: only docker-image://REF is supported yet (not a "
-		      "directory, oci-layout:// or a URL)",
+		fatal("--build-context: want NAME=DIR or NAME=docker-image://REF, not '%s'", arg);
+	src = eq + 1;
+	if (!startswith(src, "docker-image://") && !startswith(src, "oci-layout://") &&
+	    (strstr(src, "://") || startswith(src, "git@") || startswith(src, "github.com/")))
+		fatal("--build-context %s: only a directory, docker-image://REF or "
+		      "oci-layout://DIR is supported yet (not a URL)",
 		      arg);
 	name = xstrndup(arg, (size_t)(eq - arg));
-	ref = eq + 1 + strlen("docker-image://");
-	if (!(key = ref_normalize(name, &e)))
-		fatal("--build-context: invalid context name %s: %s", name, e.msg);
-	if (!(norm = ref_normalize(ref, &e)))
-		fatal("--build-context %s: invalid image reference \"%s\": %s", name, ref, e.msg);
+	if (!(key = ref_normalize(name, &e))) {
+		free(name);
+		fatal("--build-context: invalid context name %.*s: %s", (int)(eq - arg), arg,
+		      e.msg);
+	}
+	/* kept first: the lists own them when a check below dies */
 	strlist_take(&b->ctx_keys, key);
-	strlist_add(&b->ctx_refs, ref);
-	free(norm);
-	free(name);
+	strlist_take(&b->ctx_names, name);
+	if (startswith(src, "docker-image://")) {
+		ref = src + strlen("docker-image://");
+		if (!(norm = ref_normalize(ref, &e)))
+			fatal("--build-context %s: invalid image reference \"%s\": %s", name, ref,
+			      e.msg);
+		free(norm);
+		strlist_add(&b->ctx_refs, ref);
+		strlist_add(&b->ctx_dirs, "");
+		strlist_add(&b->ctx_layouts, "");
+	} else if (startswith(src, "oci-layout://")) {
+		char *dir, *ref2 = nctx_layout(arg, src, &dir);
+		if (!ref2) {
+			static char msg[1024]; /* freed before dying */
+			snprintf(msg, sizeof(msg), "%s", dir);
+			free(dir);
+			fatal("%s", msg);
+		}
+		strlist_take(&b->ctx_refs, ref2);
+		strlist_add(&b->ctx_dirs, "");
+		strlist_take(&b->ctx_layouts, dir);
+	} else {
+		strlist_add(&b->ctx_layouts, "");
+		strlist_add(&b->ctx_refs, "");
+		strlist_take(&b->ctx_dirs, bf_context_dir(arg, name, src));
+	}
+}
+
+/* The index of the last --build-context naming name, or -1. BuildKit
+ * never looks "scratch" and "context" up (dockerfile2llb's
+ * namedContextFunc). */
+static long bf_context_find(const struct bflags *b, const char *name)
+{
+	struct error e = {0};
+	long found = -1;
+	char *key;
+
+	if (!b->ctx_keys.n || strcasecmp(name, "scratch") == 0 ||
+	    strcasecmp(name, "context") == 0 || !(key = ref_normalize(name, &e)))
+		return -1;
+	for (size_t i = 0; i < b->ctx_keys.n; i++)
+		if (strcmp(b->ctx_keys.v[i], key) == 0)
+			found = (long)i;
+	free(key);
+	return found;
 }
 
 const char *bflags_context_image(const struct bflags *b, const char *name)
 {
+	long i = bf_context_find(b, name);
+
+	return i >= 0 && *b->ctx_refs.v[i] ? b->ctx_refs.v[i] : NULL;
+}
+
+const char *bflags_context_layout(const struct bflags *b, const char *image)
+{
 	struct error e = {0};
 	const char *found = NULL;
-	char *key;
 
-	if (!b->ctx_keys.n || !(key = ref_normalize(name, &e)))
-		return NULL;
-	for (size_t i = 0; i < b->ctx_keys.n; i++)
-		if (strcmp(b->ctx_keys.v[i], key) == 0)
-			found = b->ctx_refs.v[i];
-	free(key);
+	for (size_t i = 0; i < b->ctx_layouts.n; i++) {
+		char *n = *b->ctx_layouts.v[i] ? ref_normalize(b->ctx_refs.v[i], &e) : NULL;
+		if (n && strcmp(n, image) == 0)
+			found = b->ctx_layouts.v[i];
+		free(n);
+	}
 	return found;
+}
+
+const char *bflags_context_dir(const struct bflags *b, const char *name, const char **cname)
+{
+	long i = bf_context_find(b, name);
+
+	if (i < 0 || !*b->ctx_dirs.v[i])
+		return NULL;
+	if (cname)
+		*cname = b->ctx_names.v[i];
+	return b->ctx_dirs.v[i];
 }
 
 /* --no-cache-filter A,B or repeated. */
@@ -318,6 +399,9 @@ void bflags_free(struct bflags *b)
 	strlist_free(&b->argv);
 	strlist_free(&b->ctx_keys);
 	strlist_free(&b->ctx_refs);
+	strlist_free(&b->ctx_dirs);
+	strlist_free(&b->ctx_layouts);
+	strlist_free(&b->ctx_names);
 	strlist_free(&b->no_cache_stages);
 	free(b->iidfile);
 	free(b->metadata_file);

@@ -51,7 +51,10 @@ struct bflags {
 	int squash;			/* --squash 1, --squash-all 2 */
 	struct strlist argv;		/* the flags and values as given, for the remake rule */
 	struct strlist ctx_keys;	/* --build-context NAMEs, normalised as image refs */
-	struct strlist ctx_refs;	/* ... and the docker-image:// REF of each */
+	struct strlist ctx_refs;	/* ... the docker-image:// REF of each ("" for a DIR) */
+	struct strlist ctx_dirs;	/* ... the absolute DIR of each ("" for an image) */
+	struct strlist ctx_layouts;	/* ... the absolute oci-layout DIR ("" for others) */
+	struct strlist ctx_names;	/* ... and the NAME as given */
 };
 
 /* The long options bflags handles, NULL-terminated (cli.c merges them). */
@@ -67,6 +70,12 @@ void bflags_finish(struct bflags *b, const struct entitlements *ent);
  * as BuildKit does, as a normalised image reference ("alpine" is
  * "docker.io/library/alpine:latest"); the last such flag wins. */
 const char *bflags_context_image(const struct bflags *b, const char *name);
+/* The OCI layout directory build.mk loads the normalised image from (an
+ * oci-layout:// context's store name), or NULL. */
+const char *bflags_context_layout(const struct bflags *b, const char *image);
+/* The directory a --build-context NAME=DIR gives name (compared as
+ * above), or NULL; *cname (may be NULL) gets the NAME as given. */
+const char *bflags_context_dir(const struct bflags *b, const char *name, const char **cname);
 /* Appends the words that give these options again (build.mk's remake
  * rule replays them). */
 void bflags_args(const struct bflags *b, struct strlist *out);

@@ -22,7 +22,8 @@ COMPILER_LINT = compiler/lint.c compiler/lint.h compiler/lint_int.h compiler/lin
 	compiler/lint_stage.c
 # docker buildx / podman build options, --call outline|targets, --version
 COMPILER_FLAGS = compiler/bflags.c compiler/bflags.h compiler/bfemit.c compiler/bfemit.h \
-	compiler/outline.c compiler/outline.h compiler/version.c compiler/version.h
+	compiler/outline.c compiler/outline.h compiler/version.c compiler/version.h \
+	compiler/nctx.c compiler/nctx.h
 compiler_libcompiler_a_SOURCES = $(COMPILER_FRONT) $(COMPILER_EXPAND) $(COMPILER_BACK) \
 	$(COMPILER_LINT) $(COMPILER_FLAGS)
 nodist_compiler_libcompiler_a_SOURCES = compiler/templates-gen.c

@@ -19,6 +19,7 @@
 #include "instr.h"
 #include "key.h"
 #include "mkquote.h"
+#include "nctx.h"
 #include "outfile.h"
 #include "ref.h"
 #include "error.h"
@@ -363,6 +364,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	buf_free(&dirs);
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
+	nctx_layout_prereqs(&c->bf, &in, emit_prereq);
 	char *cmd = emit_command(c);
 	/* a --build-arg value may hold a newline (a certificate, say) */
 	if (strstr(cmd, "$$" MK_NL_VAR))
@@ -508,9 +510,13 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 static char *emit_input(const char *context, const char *rel)
 {
 	struct buf b = {0};
-	char *abs = strcmp(rel, ".") == 0 ? xstrdup(context) : path_join(context, rel);
+	char *abs = rel[0] == '/'	    ? NULL /* a named directory context's */
+		    : strcmp(rel, ".") == 0 ? xstrdup(context)
+					    : path_join(context, rel);
 	size_t n = strlen(context);
 
+	if (!abs)
+		return nctx_input(rel);
 	mk_name_ancestor(abs);
 	buf_adds(&b, "$(CONTEXT)");
 	if (strlen(abs) > n && abs[n] == '/') {
@@ -898,14 +904,14 @@ static void emit_epilogue(struct graph **gs, size_t ng, struct buf *out, struct 
 /* The pull steps: one make target per image, so make -j pulls them in
  * parallel while it remakes build.mk (whose rule depends on them). The
  * spec holds the name and platform only: credentials stay with the
- * runtime (docs/registry.md). */
+ * runtime (docs/registry.md). An oci-layout:// context is loaded instead. */
 static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 {
 	for (size_t i = 0; i < g->pulls.n; i++) {
 		struct evars ev = {0};
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
-		char key[33], *title = xasprintf("[internal] pull %s", g->pulls.v[i]);
+		char key[33], *title = nctx_pull(&g->cli->bf, sp, g->pulls.v[i]);
 		const char *plat = g->pull_plats.v[i];
 
 		graph_pull_key(g, g->pulls.v[i], plat, key);

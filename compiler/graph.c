@@ -13,6 +13,7 @@
 #include "ignore.h"
 #include "instr.h"
 #include "key.h"
+#include "nctx.h"
 #include "platform.h"
 #include "ref.h"
 #include "sha256.h"
@@ -192,9 +193,15 @@ static int graph_named_context(struct graph *g, struct stage *s)
 	const char *ref = s->name ? bflags_context_image(&g->cli->bf, s->name) : NULL;
 	int own = ref != NULL;
 
+	/* NAME=DIR: the stage is the directory, or FROM names it; either
+	 * is refused if the target needs the stage (graph_reach) */
+	if (!ref && s->name && (s->ctxdir = bflags_context_dir(&g->cli->bf, s->name, NULL)))
+		return s->ninstrs = 0, 1;
 	for (int i = 0; !ref && i < s->index; i++)
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, s->image) == 0)
 			return 0;
+	if (!ref && (s->ctxdir = bflags_context_dir(&g->cli->bf, s->image, NULL)))
+		return 1;
 	if (!ref && !(ref = bflags_context_image(&g->cli->bf, s->image)))
 		return 0;
 	free(s->image);
@@ -268,9 +275,11 @@ static int graph_instr_deps(struct graph *g, struct stage *s, const struct instr
 		if (strchr(in->from, '$'))
 			return diag_error(g->dg, &in->loc,
 					  "--from does not support variables: \"%s\"", in->from);
-		if ((d = graph_stage_ref(g, in->from)))
+		if ((d = graph_stage_ref(g, in->from)) && !nctx_dir_of(g, in->from))
 			graph_add_dep(s, d, in, in->from);
 	}
+	if (in->kind == I_RUN && nctx_check_run(g, in) < 0)
+		return -1;
 	for (size_t i = 0; in->kind == I_RUN && i < in->nmounts; i++) {
 		const char *from = in->mounts[i].from;
 		if (!from)
@@ -278,7 +287,7 @@ static int graph_instr_deps(struct graph *g, struct stage *s, const struct instr
 		if (strchr(from, '$'))
 			return diag_error(g->dg, &in->mounts[i].loc,
 					  "--mount from does not support variables: \"%s\"", from);
-		if ((d = graph_stage_ref(g, from)))
+		if ((d = graph_stage_ref(g, from)) && !nctx_dir_of(g, from))
 			graph_add_dep(s, d, in, from);
 	}
 	return 0;
@@ -475,6 +484,14 @@ const char *graph_step_plat(const struct graph *g, const struct step *st, char b
 	return buf;
 }
 
+/* How build.mk gets a missing image: from an oci-layout:// context's
+ * directory, else from its registry. */
+static const char *graph_gets(const struct graph *g, const char *name)
+{
+	return bflags_context_layout(&g->cli->bf, name) ? "loads it from its OCI layout"
+							: "pulls it";
+}
+
 /* Resolves a stage's base image in the store, like BuildKit's "load
  * metadata for", but only for stages the target needs. */
 static int graph_resolve_image(struct graph *g, struct stage *s)
@@ -495,9 +512,8 @@ static int graph_resolve_image(struct graph *g, struct stage *s)
 		if (e.code != ENOENT)
 			return diag_error(g->dg, &s->from->loc, "base image %s: %s", name, e.msg);
 		if (!graph_outline(g))
-			loc_warn(&s->from->loc,
-				 "image %s is not in the store %s: build.mk pulls it", name,
-				 g->cli->store);
+			loc_warn(&s->from->loc, "image %s is not in the store %s: build.mk %s",
+				 name, g->cli->store, graph_gets(g, name));
 		graph_want_pull(g, name, &s->plat, 1, s->from);
 		strlist_take(&g->missing, store_ref_path(g->cli->store, name));
 		if (!platform_is_host(&s->plat))
@@ -609,8 +625,8 @@ static int graph_note_image(struct graph *g, const char *ref, const struct instr
 		r = diag_error(g->dg, &in->loc, "image %s: %s", name, e.msg);
 	} else {
 		if (!graph_outline(g))
-			loc_warn(&in->loc, "image %s is not in the store %s: build.mk pulls it",
-				 name, g->cli->store);
+			loc_warn(&in->loc, "image %s is not in the store %s: build.mk %s", name,
+				 g->cli->store, graph_gets(g, name));
 		graph_want_pull(g, name, NULL, 1, in);
 		strlist_take(&g->missing, path);
 	}
@@ -624,13 +640,38 @@ static int graph_reach_images(struct graph *g, struct stage *s)
 	for (size_t i = 0; i < s->ninstrs; i++) {
 		const struct instr *in = s->instrs[i];
 		if ((in->kind == I_COPY || in->kind == I_ADD) && in->from &&
-		    !graph_stage_ref(g, in->from) && graph_note_image(g, in->from, in) < 0)
+		    !graph_stage_ref(g, in->from) && !nctx_dir_of(g, in->from) &&
+		    graph_note_image(g, in->from, in) < 0)
 			return -1;
 		for (size_t j = 0; in->kind == I_RUN && j < in->nmounts; j++)
 			if (in->mounts[j].from && !graph_stage_ref(g, in->mounts[j].from) &&
+			    !nctx_dir_of(g, in->mounts[j].from) &&
 			    graph_note_image(g, in->mounts[j].from, in) < 0)
 				return -1;
 	}
+	return 0;
+}
+
+static void graph_prepend(struct stage *s, const struct instr **tr, size_t n);
+
+/* A needed stage that is a directory context, or FROM one: as BuildKit,
+ * the directory is its root filesystem under an empty config (FROM
+ * scratch's). Made as a first instruction `COPY --from=NAME / /`, owned
+ * by the stage like an image's ONBUILD triggers. */
+static int graph_dir_base(struct graph *g, struct stage *s)
+{
+	const char *n =
+	    s->name && bflags_context_dir(&g->cli->bf, s->name, NULL) ? s->name : s->image;
+	char *text = xasprintf("COPY --from=%s / /", n);
+	const struct instr *in =
+	    instr_parse_trigger(text, &s->from->loc, g->df->escape, &g->arena, g->dg);
+
+	free(text);
+	if (!in)
+		return -1;
+	free(s->image);
+	s->image = xstrdup("scratch");
+	graph_prepend(s, &in, 1);
 	return 0;
 }
 
@@ -640,6 +681,8 @@ static int graph_reach(struct graph *g, struct stage *s)
 	if (s->flags & FLAG_REACH)
 		return 0;
 	s->flags |= FLAG_REACH;
+	if (s->ctxdir && graph_dir_base(g, s) < 0)
+		return -1;
 	if (s->base ? graph_reach(g, s->base) : graph_resolve_image(g, s))
 		return -1;
 	if (graph_triggers(g, s) < 0 || graph_reach_images(g, s) < 0)
@@ -835,7 +878,7 @@ static int graph_prepare(struct graph *g)
 	    graph_reach(g, g->target) < 0 || graph_check_cycles(g) < 0 || graph_check_order(g) < 0)
 		return -1;
 	graph_levels(g);
-	return graph_ignore(g);
+	return graph_ignore(g) < 0 ? -1 : nctx_load_all(g);
 }
 
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
@@ -852,6 +895,7 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 		return NULL;
 	}
 	key_set_paths(c->context, g->ignore_path);
+	nctx_key_paths(g);
 	if (hooks && hooks->begin)
 		hooks->begin(hooks->arg, g);
 	graph_config_platform(g);
@@ -915,6 +959,7 @@ void graph_free(struct graph *g)
 	ignore_free(g->ignore);
 	free(g->ignore_path);
 	step_free_graph(g);
+	nctx_free_all(g);
 	strlist_free(&g->refs);
 	strlist_free(&g->missing);
 	strlist_free(&g->pulls);

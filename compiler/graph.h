@@ -84,6 +84,8 @@ struct stage {
 	struct platform plat; /* the stage's platform: FROM --platform, its base
 			       * stage's, else the build's target */
 	char *ref;	      /* the store ref file the base image came from */
+	const char *ctxdir;   /* --build-context NAME=DIR that is the stage's
+			       * base or the stage itself, or NULL */
 	struct stage *base;
 	struct dep *deps;
 	size_t ndeps;
@@ -146,7 +148,9 @@ struct graph {
 	struct strlist pull_plats; /* the platform each pull asks for ("os/arch[/variant]") */
 	struct platform tplat;	   /* --platform, else the host's */
 	char *os, *arch, *variant; /* the image config's platform */
-	struct input_memo *memo;   /* step.c: context sources resolved so far */
+	struct nctx *nctx;	   /* nctx.c: the named directory contexts read */
+	size_t nnctx;
+	struct input_memo *memo; /* step.c: context sources resolved so far */
 	size_t nmemo, memocap;
 	struct arena arena; /* steps with their titles and locs, triggers from
 			     * image configs: freed at once */

@@ -11,6 +11,9 @@
 
 static const char *key_ctx, *key_ignore;
 static size_t key_ctx_len, key_ignore_len;
+/* named directory contexts and their ignore files (nctx.c), borrowed */
+static const char **key_more;
+static size_t *key_more_len, key_nmore, key_more_cap;
 
 void key_set_paths(const char *context, const char *ignore)
 {
@@ -18,6 +21,28 @@ void key_set_paths(const char *context, const char *ignore)
 	key_ignore = ignore;
 	key_ctx_len = context ? strlen(context) : 0;
 	key_ignore_len = ignore ? strlen(ignore) : 0;
+	key_nmore = 0;
+}
+
+void key_add_path(const char *path)
+{
+	if (key_nmore == key_more_cap) {
+		key_more_cap = key_more_cap ? 2 * key_more_cap : 8;
+		key_more = xreallocarray(key_more, key_more_cap, sizeof(*key_more));
+		key_more_len = xreallocarray(key_more_len, key_more_cap, sizeof(*key_more_len));
+	}
+	key_more_len[key_nmore] = strlen(path);
+	key_more[key_nmore++] = path;
+}
+
+/* One of the named contexts' paths (rare: a short list). */
+static int kc_is_more(const struct sv *v)
+{
+	for (size_t i = 0; i < key_nmore; i++)
+		if (v->u.str.n == key_more_len[i] &&
+		    memcmp(v->u.str.s, key_more[i], key_more_len[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* ---- the keying view of a spec, written without copying it: fields
@@ -70,7 +95,8 @@ static int kc_is_path(const struct sv *v)
 	return (key_ctx && v->u.str.n == key_ctx_len &&
 		memcmp(v->u.str.s, key_ctx, key_ctx_len) == 0) ||
 	       (key_ignore && v->u.str.n == key_ignore_len &&
-		memcmp(v->u.str.s, key_ignore, key_ignore_len) == 0);
+		memcmp(v->u.str.s, key_ignore, key_ignore_len) == 0) ||
+	       (key_nmore && kc_is_more(v));
 }
 
 /* 1 if field f of an object is left out of the key. */

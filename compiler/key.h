@@ -12,6 +12,9 @@ struct sv;
 
 /* The context dir and ignore file, written "." in keys (may be NULL). */
 void key_set_paths(const char *context, const char *ignore);
+/* Another path written "." in keys: a named directory context or its
+ * ignore file (borrowed until the next key_set_paths). */
+void key_add_path(const char *path);
 /* Appends the canonical JSON of a spec: sorted keys, compact, title/loc
  * dropped, extra's fields (extra may be NULL) merged in. */
 void key_canonical(struct buf *b, const struct sv *spec, const struct sv *extra);

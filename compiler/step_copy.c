@@ -10,6 +10,8 @@
 #include "context.h"
 #include "error.h"
 #include "fetch.h"
+#include "fsutil.h"
+#include "nctx.h"
 #include "step_int.h"
 
 /* ---- COPY / ADD ---- */
@@ -113,45 +115,61 @@ void step_free_graph(struct graph *g)
 	free(g->memo);
 }
 
-/* Resolves a cleaned context source into out (see disp_inputs). */
+/* Resolves a cleaned source in the main context (c NULL) or in a named
+ * directory context into out (see disp_inputs). The main context's
+ * paths are relative to it (build.mk names them under $(CONTEXT)), a
+ * named one's absolute. */
 static void disp_resolve(struct disp *d, const char *clean, struct strlist *out,
-			 const struct instr *in)
+			 const struct instr *in, const struct nctx *c)
 {
 	struct error e = {0};
-	struct strlist m = {0};
-	const char *ctx = d->g->cli->context;
+	struct strlist m = {0}, got = {0};
+	const char *ctx = c ? c->dir : d->g->cli->context;
+	const struct ignore *ig = c ? c->ig : d->g->ignore;
 
-	if (ctx_resolve(ctx, d->g->ignore, clean, &m, &e) < 0) {
-		disp_error(d, &in->loc, "%s", e.msg);
+	if (ctx_resolve(ctx, ig, clean, &m, &e) < 0) {
+		disp_error(d, &in->loc, "%s%s%s%s", c ? "build context " : "", c ? c->name : "",
+			   c ? ": " : "", e.msg);
 		strlist_free(&m);
 		return;
 	}
 	if (disp_has_glob(clean)) {
 		char *dir = disp_dirname(clean);
 		if (!disp_has_glob(dir))
-			strlist_add(out, dir);
+			strlist_add(&got, dir);
 		free(dir);
 		for (size_t i = 0; i < m.n; i++)
-			strlist_take(out, disp_dirname(m.v[i]));
+			strlist_take(&got, disp_dirname(m.v[i]));
 	}
 	for (size_t i = 0; i < m.n; i++)
-		if (ctx_walk(ctx, d->g->ignore, m.v[i], disp_walk_cb, out, &e) < 0) {
+		if (ctx_walk(ctx, ig, m.v[i], disp_walk_cb, &got, &e) < 0) {
 			disp_error(d, &in->loc, "%s", e.msg);
 			break;
 		}
+	for (size_t i = 0; i < got.n; i++)
+		strlist_take(out, !c			       ? xstrdup(got.v[i])
+				  : strcmp(got.v[i], ".") == 0 ? xstrdup(c->dir)
+							       : path_join(c->dir, got.v[i]));
+	strlist_free(&got);
 	strlist_free(&m);
 }
 
-void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in)
+void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in,
+		 const struct nctx *c)
 {
 	char *clean = ctx_clean_source(src);
+	/* a named context's sources are remembered apart from the main one's */
+	char *mk = c ? xasprintf("%s\n%s", c->name, clean) : NULL;
 	int found;
-	struct input_memo *m = memo_get(d->g, clean, &found);
+	struct input_memo *m = memo_get(d->g, mk ? mk : clean, &found);
 
 	if (!found)
-		disp_resolve(d, clean, &m->inputs, in);
+		disp_resolve(d, clean, &m->inputs, in, c);
 	for (size_t i = 0; i < m->inputs.n; i++)
 		strlist_add(&st->inputs, m->inputs.v[i]);
+	if (c && c->ignore_path)
+		strlist_add(&st->inputs, c->ignore_path);
+	free(mk);
 	free(clean);
 }
 
@@ -185,7 +203,7 @@ static void disp_copy_flags(struct disp *d, struct step *st, const struct instr 
 /* Sources: heredocs become named contents, the rest are expanded words;
  * context sources make this a summed step. Returns the history text. */
 static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *in, char **vars,
-			   struct buf *hist)
+			   struct buf *hist, const struct nctx *nc)
 {
 	struct spec *sp = st->spec;
 	struct sv *srcs = sv_arr(sp), *docs = sv_arr(sp), *doc, *fa = sv_arr(sp);
@@ -207,9 +225,9 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		char *net = !in->from ? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli) : NULL;
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);
-		if (!in->from && !net) {
+		if ((!in->from || nc) && !net) {
 			st->sum = 1;
-			disp_inputs(d, st, s, in);
+			disp_inputs(d, st, s, in, nc);
 		}
 		free(net);
 		free(s);
@@ -227,6 +245,7 @@ void disp_copy(struct disp *d, const struct instr *in)
 	char **vars, *dest;
 	struct buf hist = {0};
 	struct sv *o;
+	const struct nctx *c = NULL;
 
 	if (in->nargs < 1 || in->nargs + in->nheredocs < 2) {
 		disp_error(d, &in->loc, "%s requires at least two arguments", instr_name(in->kind));
@@ -237,14 +256,17 @@ void disp_copy(struct disp *d, const struct instr *in)
 	o = spec_root(st->spec);
 	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
 	buf_adds(&hist, instr_name(in->kind));
-	if (in->from) {
+	if (in->from && (c = nctx_get(d->g, in->from)) != NULL) {
+		nctx_spec(st->spec, o, c); /* --build-context NAME=DIR */
+		buf_printf(&hist, " --from=%s", in->from);
+	} else if (in->from) {
 		sv_set(o, "from", disp_from_ref(d, st, in->from, in));
 		buf_printf(&hist, " --from=%s", in->from);
 	} else {
 		sv_set_str(st->spec, o, "context", d->g->cli->context);
 		sv_set_str(st->spec, o, "ignore", d->g->ignore_path);
 	}
-	disp_copy_srcs(d, st, in, vars, &hist);
+	disp_copy_srcs(d, st, in, vars, &hist, c);
 	dest = disp_expand(d, in->args[in->nargs - 1], vars, in);
 	sv_set_str(st->spec, o, "dest", dest);
 	sv_set_str(st->spec, o, "workdir", config_workdir(&d->s->cfg));

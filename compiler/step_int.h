@@ -87,8 +87,11 @@ struct sv *disp_from_ref(struct disp *d, struct step *st, const char *from, cons
 char *disp_opt(struct disp *d, const char *v, char **vars, const struct instr *in);
 /* RUN: one step with its spec (argv, env, mounts, grants, limits). */
 void disp_run(struct disp *d, const struct instr *in);
-/* Records the context files src names as inputs of step st. */
-void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in);
+struct nctx;
+/* Records the files src names in the context (c NULL: the main one, else
+ * a named directory context) as inputs of step st. */
+void disp_inputs(struct disp *d, struct step *st, const char *src, const struct instr *in,
+		 const struct nctx *c);
 /* COPY or ADD: one step with its sources resolved in the context. */
 void disp_copy(struct disp *d, const struct instr *in);
 

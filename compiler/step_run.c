@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "fsutil.h"
+#include "nctx.h"
 #include "ulimit.h"
 #include "step_int.h"
 
@@ -228,7 +229,7 @@ static void disp_mount_ids(struct spec *sp, struct sv *m, const struct mount *mt
 
 /* The spec of the sum step of a RUN with a context bind mount: it reads
  * like a COPY of the mounted sources. */
-static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st)
+static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st, const struct nctx *c)
 {
 	struct spec *sp = spec_new();
 	struct sv *o = spec_root(sp);
@@ -237,8 +238,12 @@ static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st)
 	sv_set_str(sp, o, "loc", st->loc);
 	sv_set_str(sp, o, "parent", d->cur ? d->cur->key : NULL);
 	sv_set_str(sp, o, "op", "copy");
-	sv_set_str(sp, o, "context", d->g->cli->context);
-	sv_set_str(sp, o, "ignore", d->g->ignore_path);
+	if (c) {
+		nctx_spec(sp, o, c);
+	} else {
+		sv_set_str(sp, o, "context", d->g->cli->context);
+		sv_set_str(sp, o, "ignore", d->g->ignore_path);
+	}
 	sv_set(o, "srcs", sv_arr(sp));
 	sv_set(o, "heredocs", sv_arr(sp));
 	sv_set_str(sp, o, "dest", "/");
@@ -256,13 +261,14 @@ static struct spec *disp_bind_sum_spec(struct disp *d, struct step *st)
  * a COPY's (BuildKit keys on it), so the RUN gets a sum step whose spec
  * reads like a COPY of the mounted sources. */
 static void disp_bind_context(struct disp *d, struct step *st, const char *src,
-			      const struct instr *in)
+			      const struct instr *in, const struct nctx *c)
 {
+	/* one context per RUN (nctx_check_run): the first bind's */
 	if (!st->sum_spec)
-		st->sum_spec = disp_bind_sum_spec(d, st);
+		st->sum_spec = disp_bind_sum_spec(d, st, c);
 	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
 	st->sum = 1;
-	disp_inputs(d, st, src, in);
+	disp_inputs(d, st, src, in, c);
 }
 
 /* A mount's expanded words. */
@@ -333,15 +339,20 @@ static void disp_mount_from(struct disp *d, struct step *st, struct sv *m, const
 			    struct mnt *w, const struct instr *in)
 {
 	struct spec *sp = st->spec;
+	const struct nctx *c = mt->from ? nctx_get(d->g, mt->from) : NULL;
 
 	if (w->source)
 		sv_set_str(sp, m, "source", w->source);
-	if (mt->from) {
+	if (c) { /* --build-context NAME=DIR: read like the main context */
+		nctx_spec(sp, sv_set(m, "from", sv_obj(sp)), c);
+		if (mt->type == MOUNT_BIND)
+			disp_bind_context(d, st, w->source ? w->source : ".", in, c);
+	} else if (mt->from) {
 		sv_set(m, "from", disp_from_ref(d, st, mt->from, in));
 	} else if (mt->type == MOUNT_BIND) {
 		struct sv *from = sv_set(m, "from", sv_obj(sp));
 		sv_set_str(sp, from, "context", d->g->cli->context);
-		disp_bind_context(d, st, w->source ? w->source : ".", in);
+		disp_bind_context(d, st, w->source ? w->source : ".", in, NULL);
 	}
 	if (mt->type == MOUNT_BIND)
 		sv_set(m, "rw", sv_bool(sp, !mt->readonly));

@@ -98,7 +98,31 @@ int cmd_pull(const struct rt *rt, int argc, char **argv)
 	return 0;
 }
 
-/* Pulls (or finds) the spec's image and writes STATE/KEY.pull. */
+static int push_load(const struct rt *rt, const char *in, const char *name, char top[72],
+		     struct error *e);
+static int pullcmd_in_store(const char *store, const char *image, const char *plat,
+			    struct store_image *img, struct error *e);
+
+/* --build-context NAME=oci-layout://DIR: the layout's image into the
+ * store under the spec's image name (df2make named it by its digest),
+ * then its manifest for the stamp, as a pull would give it. */
+static int resolve_layout(const struct rt *rt, const char *layout, const char *image,
+			  const char *plat, char manifest[72], struct error *e)
+{
+	struct store_image img;
+	char top[72];
+
+	if (push_load(rt, layout, image, top, e) < 0)
+		return error_wrap(e, "load oci-layout://%s", layout);
+	if (pullcmd_in_store(rt->store, image, plat, &img, e) < 0)
+		return error_wrap(e, "oci-layout://%s", layout);
+	snprintf(manifest, 72, "%s", img.manifest);
+	store_image_free(&img);
+	return 0;
+}
+
+/* Pulls (or finds, or loads from an OCI layout) the spec's image and
+ * writes STATE/KEY.pull. */
 
 /* The image for platform plat ("os/arch[/variant]", NULL: the name's
  * default) in the store: 0 found, -1 not (or another platform only). */
@@ -145,6 +169,9 @@ int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error 
 		snprintf(manifest, sizeof(manifest), "%s", img.manifest);
 		store_image_free(&img);
 		r = 0;
+	} else if (json_string_value(json_object_get(spec, "layout"))) {
+		r = resolve_layout(rt, json_string_value(json_object_get(spec, "layout")), image,
+				   plat, manifest, e);
 	} else {
 		r = pull_image(rt->store, image, &o, manifest, e);
 	}

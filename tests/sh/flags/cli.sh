@@ -118,9 +118,9 @@ dm --squash --compress gzip ctx
 like "$(grep ' pack ' "$T/out")" '"squash":\{"mode":"new","compress":"gzip"\}' "--squash: in the pack spec, with the layers' compression"
 dm --squash-all ctx
 like "$(grep ' pack ' "$T/out")" '"squash":\{"mode":"all","compress":"none"\}' "--squash-all likewise"
-bad "--build-context with a directory (not supported yet)" \
-	"--build-context base=.: only docker-image://REF is supported yet (not a directory, oci-layout:// or a URL)" \
-	--build-context base=.
+bad "--build-context with a URL (not supported yet)" \
+	"--build-context base=https://example.com/c.tar: only a directory, docker-image://REF or oci-layout://DIR is supported yet (not a URL)" \
+	--build-context base=https://example.com/c.tar
 
 dm --iidfile "$T/id file" --metadata-file meta.json --load ctx
 like "$(cat "$T/out")" "all: $T/id\\\\ file" "--iidfile: a target made after the image"

@@ -2,8 +2,8 @@
 # --build-context NAME=docker-image://REF (BuildKit's named contexts): a
 # stage named NAME is the image REF and its instructions do not run; a
 # FROM or COPY --from naming NAME (as an image reference: "alpine" is
-# docker.io/library/alpine:latest) takes REF. The other sources are
-# refused by name.
+# docker.io/library/alpine:latest) takes REF. URLs are refused by name (a
+# directory: ctxdir.sh, an OCI layout: ctxlayout.sh).
 . "$SRCDIR/tests/lib.sh"
 need make python3
 export DF2MAKE_STORE=$T/store
@@ -56,11 +56,11 @@ bad() {
 	"$DF2MAKE" --build-context "$1" "$T/ctx" >/dev/null 2>"$T/err"
 	is "$?:$(cat "$T/err")" "1:df2make: $2" "$3"
 }
-bad "x=$T/ctx" "--build-context x=$T/ctx: only docker-image://REF is supported yet (not a directory, oci-layout:// or a URL)" \
-	"a directory context is refused by name"
-bad "x=oci-layout://$T/l" "--build-context x=oci-layout://$T/l: only docker-image://REF is supported yet (not a directory, oci-layout:// or a URL)" \
-	"oci-layout:// likewise"
-bad "noequals" "--build-context: want NAME=docker-image://REF, not 'noequals'" "no NAME=SOURCE"
+bad "x=https://example.com/x.tar" "--build-context x=https://example.com/x.tar: only a directory, docker-image://REF or oci-layout://DIR is supported yet (not a URL)" \
+	"a URL is refused by name"
+bad "x=git@example.com:a/b.git" "--build-context x=git@example.com:a/b.git: only a directory, docker-image://REF or oci-layout://DIR is supported yet (not a URL)" \
+	"a git@ URL likewise"
+bad "noequals" "--build-context: want NAME=DIR or NAME=docker-image://REF, not 'noequals'" "no NAME=SOURCE"
 bad "Bad Name=docker-image://x" \
 	"--build-context: invalid context name Bad Name: invalid reference format: repository name (Bad Name) must be lowercase" \
 	"an invalid name"
