@@ -10,6 +10,7 @@
 . "$SRCDIR/tests/lib/dockerd.sh"
 . "$SRCDIR/tests/lib/images.sh"
 . "$SRCDIR/tests/lib/rootless.sh"
+. "$SRCDIR/tests/lib/diffcases.sh"
 need python3 make
 [ -x "${DF2MAKE:-}" ] || skip_all "DF2MAKE not built"
 [ -x "${DF2MAKE_RUNTIME_BIN:-}" ] || skip_all "DF2MAKE_RUNTIME_BIN not built"
@@ -38,19 +39,5 @@ else
 	not_ok "busybox loaded into the user's df2make store"
 	sed 's/^/#   /' "$T/load.log" | tail -20
 fi
-cases=${DIFF_CASES:-$(cd "$SRCDIR/tests/diff/cases" && ls -d */ | tr -d /)}
-for c in $cases; do
-	dir=$SRCDIR/tests/diff/cases/$c
-	what=$(head -n 1 "$dir/README" 2>/dev/null)
-	out=$(bash "$SRCDIR/tests/diff/run-case.sh" --mode df2make "$dir" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ok "$c (rootless): $what"
-	elif [ $rc -eq 77 ]; then
-		skip "$c (rootless): $what" "cannot run: $out"
-	else
-		not_ok "$c (rootless): $what"
-		printf '%s\n' "$out" | head -n 40 | sed 's/^/#   /'
-	fi
-done
+diff_cases " (rootless)"
 done_testing

@@ -8,6 +8,7 @@
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/lib/dockerd.sh"
 . "$SRCDIR/tests/lib/images.sh"
+. "$SRCDIR/tests/lib/diffcases.sh"
 need python3 make
 dockerd_up || skip_all "differential suite needs a docker daemon (BuildKit reference): $DOCKERD_ERROR"
 mode=${DIFF_MODE:-df2make}
@@ -30,22 +31,5 @@ if [ "$mode" = df2make ]; then
 fi
 export DIFF_WORK=$T/work
 mkdir -p "$DIFF_WORK"
-cases=${DIFF_CASES:-}
-if [ -z "$cases" ]; then
-	cases=$(cd "$SRCDIR/tests/diff/cases" && ls -d */ | tr -d /)
-fi
-for c in $cases; do
-	dir=$SRCDIR/tests/diff/cases/$c
-	what=$(head -n 1 "$dir/README" 2>/dev/null)
-	out=$(bash "$SRCDIR/tests/diff/run-case.sh" --mode "$mode" "$dir" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ok "$c: $what"
-	elif [ $rc -eq 77 ]; then
-		skip "$c: $what" "cannot run: $out"
-	else
-		not_ok "$c: $what"
-		printf '%s\n' "$out" | head -n 40 | sed 's/^/#   /'
-	fi
-done
+diff_cases
 done_testing
