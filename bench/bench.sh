@@ -5,8 +5,16 @@
 #
 #   bench/bench.sh [--runs N] [--workloads demo-single,demo-multi,runs30,fanout,ctx20k,ctx100k]
 #                  [--sides df2make,docker,podman] [--out DIR] [--no-doc] [--append]
+#                  [--docker-tmpfs]
 #   --append keeps OUT/samples.tsv from an earlier run (e.g. docker/podman
 #   measured first, df2make later) and reports over all samples.
+#   --docker-tmpfs puts the private dockerd's data-root on a tmpfs (needs a
+#   DF2MAKE_DOCKER_DIR of its own, not the shared default): on this
+#   machine's ext4 (kernel 6.18) docker 20.10's overlay2 loses files now and
+#   then ("lchown ...: no such file or directory" in a COPY, "exec: sh: not
+#   found" at a container start, 5 of 8 `docker run busybox true`), on a
+#   private daemon too; on a tmpfs none failed. It favours docker (RAM
+#   instead of the disk df2make uses).
 #
 # Phases per workload and builder:
 #   cold   no build cache (docker: builder prune + --no-cache; podman:
@@ -41,6 +49,7 @@ sides=df2make,docker,podman
 out=${TMPDIR:-/tmp}/df2make-bench
 write_doc=1
 append=0
+docker_tmpfs=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
@@ -49,7 +58,8 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--no-doc) write_doc=0; shift ;;
 	--append) append=1; shift ;;
-	*) echo "usage: $0 [--runs N] [--workloads LIST] [--sides LIST] [--out DIR] [--no-doc] [--append]" >&2; exit 2 ;;
+	--docker-tmpfs) docker_tmpfs=1; shift ;;
+	*) echo "usage: $0 [--runs N] [--workloads LIST] [--sides LIST] [--out DIR] [--no-doc] [--append] [--docker-tmpfs]" >&2; exit 2 ;;
 	esac
 done
 has() { case ",$1," in *",$2,"*) return 0 ;; esac; return 1; }
@@ -80,6 +90,21 @@ if has "$sides" df2make; then
 		log "df2make not built: df2make side skipped"
 		sides=${sides/df2make/}
 	fi
+fi
+# docker's data-root on a tmpfs (--docker-tmpfs, see the header): only a
+# private daemon's, and only before that daemon starts on the disk
+docker_tmpfs_up() {
+	local data=$DF2MAKE_DOCKER_DIR/data pid
+	[ "$DF2MAKE_DOCKER_DIR" != /tmp/df2make-dockerd ] ||
+		{ log "--docker-tmpfs: set DF2MAKE_DOCKER_DIR to a daemon of your own"; return 1; }
+	mountpoint -q "$data" && return 0
+	pid=$(cat "$DF2MAKE_DOCKER_DIR/dockerd.pid" 2>/dev/null)
+	[ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null ||
+		{ log "--docker-tmpfs: a dockerd already runs on $data (dockerd_down first)"; return 1; }
+	mkdir -p "$data" && mount -t tmpfs -o size=8g,mode=0711 tmpfs "$data"
+}
+if has "$sides" docker && [ "$docker_tmpfs" = 1 ]; then
+	docker_tmpfs_up || exit 2
 fi
 if has "$sides" docker; then
 	dockerd_up || { log "no dockerd: docker side skipped ($DOCKERD_ERROR)"; sides=${sides/docker/}; }
@@ -377,7 +402,7 @@ if [ "$write_doc" = 1 ]; then
 		# no path of this machine goes into the page: the binary by its
 		# version, the output directory as OUT
 		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($("$DF2MAKE" --version 2>/dev/null | head -1))" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
-		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd, --network=none);"
+		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd$([ "$docker_tmpfs" = 1 ] && echo ", data-root on a tmpfs"), --network=none);"
 		echo "  podman $(podman --version 2>/dev/null | awk '{print $3}') build --isolation=chroot --layers (chroot isolation refuses --network=none; there is no network anyway)."
 		echo "- Base images: tests/lib/images.sh (golang and gcc from mmdebstrap bookworm minbase, busybox from busybox-static), the same image on every side."
 		echo "- Commands (samples of all of them are pooled; medians per cell):"

@@ -8,6 +8,7 @@
 
 struct error;
 struct ignore;
+struct trash;
 
 struct rt {
 	const char *state; /* absolute state directory (--state) */
@@ -81,5 +82,9 @@ int rt_stamp(const struct rt *rt, const char *key, struct error *e);
 int rt_damaged(const struct rt *rt, const char *key, struct error *e);
 /* Removes and re-creates STATE/KEY/ so a rerun starts clean. */
 int rt_reset_step(const struct rt *rt, const char *key, struct error *e);
+/* The same, but the old STATE/KEY/ goes to STATE/.trash and a child
+ * process removes it while the step works (trash.h); trash_wait(t) once
+ * the step is over. */
+int rt_reset_step_async(const struct rt *rt, const char *key, struct trash *t, struct error *e);
 
 #endif

@@ -19,7 +19,8 @@ RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfm
 	runtime/squash.c runtime/squash.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c \
 	runtime/xferprog.h runtime/blobloc.c runtime/blobloc.h
 # the sandbox: namespaces, overlay snapshots, RUN and its mounts, users
-RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/reslimit.c \
+RUNTIME_SANDBOX = runtime/run.c runtime/trash.c runtime/trash.h runtime/sandbox.h \
+	runtime/sandbox_int.h runtime/reslimit.c \
 	runtime/reslimit.h runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
 	runtime/mounts.c runtime/mounts_plan.c runtime/mounts_cache.c runtime/mounts.h \
 	runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h runtime/sshproxy.c \
