@@ -8,13 +8,16 @@
 #                  [--docker-tmpfs]
 #   --append keeps OUT/samples.tsv from an earlier run (e.g. docker/podman
 #   measured first, df2make later) and reports over all samples.
-#   --docker-tmpfs puts the private dockerd's data-root on a tmpfs (needs a
-#   DF2MAKE_DOCKER_DIR of its own, not the shared default): on this
-#   machine's ext4 (kernel 6.18) docker 20.10's overlay2 loses files now and
-#   then ("lchown ...: no such file or directory" in a COPY, "exec: sh: not
-#   found" at a container start, 5 of 8 `docker run busybox true`), on a
-#   private daemon too; on a tmpfs none failed. It favours docker (RAM
-#   instead of the disk df2make uses).
+#   --docker-tmpfs puts the private dockerd's data-root on a tmpfs (left
+#   mounted; needs a DF2MAKE_DOCKER_DIR of its own, not the shared default).
+#   On this machine's ext4 (kernel 6.18) docker 20.10's overlay2 loses files
+#   now and then ("lchown ...: no such file or directory" in a COPY of many
+#   files, "exec: sh: not found" at a container start: 5 of 8 `docker run
+#   busybox true`), on a private daemon too; on a tmpfs none failed. It
+#   favours docker (RAM, no discards). df2make and podman stay on the disk:
+#   df2make's incremental pack needs FALLOC_FL_COLLAPSE_RANGE, which tmpfs
+#   lacks: an output on tmpfs is rewritten whole (demo-single incr took
+#   5.4-5.7 s, 1.2 s of CPU, in one try with all of OUT on a tmpfs).
 #
 # Phases per workload and builder:
 #   cold   no build cache (docker: builder prune + --no-cache; podman:
@@ -402,8 +405,9 @@ if [ "$write_doc" = 1 ]; then
 		# no path of this machine goes into the page: the binary by its
 		# version, the output directory as OUT
 		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($("$DF2MAKE" --version 2>/dev/null | head -1))" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
-		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd$([ "$docker_tmpfs" = 1 ] && echo ", data-root on a tmpfs"), --network=none);"
+		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd, --network=none);"
 		echo "  podman $(podman --version 2>/dev/null | awk '{print $3}') build --isolation=chroot --layers (chroot isolation refuses --network=none; there is no network anyway)."
+		[ "$docker_tmpfs" = 1 ] && echo "- Storage: docker's data-root on a tmpfs (--docker-tmpfs: its overlay2 loses files on this ext4, see bench.sh); df2make's state, store and output and podman's storage on the ext4 disk."
 		echo "- Base images: tests/lib/images.sh (golang and gcc from mmdebstrap bookworm minbase, busybox from busybox-static), the same image on every side."
 		echo "- Commands (samples of all of them are pooled; medians per cell):"
 		sed "s|--out $out|--out OUT|; s/^/  - \`/; s/\$/\`/" "$out/commands.txt"

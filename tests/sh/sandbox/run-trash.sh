@@ -2,6 +2,7 @@
 # A RUN run again (its parent changed) hands its last directory to
 # STATE/.trash, where a child process deletes it while the command runs
 # (runtime/trash.c): the new layer holds only the new run's files, the
+# last run's symlinks to host paths go without their targets, the
 # image equals a fresh state dir's byte for byte, nothing is left in the
 # trash when make returns, a killed run's trash entry is swept by the next
 # step, and one that a live process still holds is left alone.
@@ -10,9 +11,13 @@ need cmp flock pkill
 base_image || { not_ok "base image import"; done_testing; exit 1; }
 
 D=$T/b
+# the last run's links to host paths are deleted, never followed
+mkcanary
+mkdir -p "$T/hostdir" && echo keep >"$T/hostdir/keep"
 dockerfile "$D" 'FROM busybox
 COPY v /v
-RUN mkdir -p /cache && for i in $(seq 1 40); do echo $i >/cache/$(cat /v)-$i; done'
+RUN mkdir -p /cache && for i in $(seq 1 40); do echo $i >/cache/$(cat /v)-$i; done && \
+	ln -s '"$T/hostdir"' /cache/dirlink && ln -s '"$CANARY"' /cache/filelink'
 echo one >"$D/ctx/v"
 compile "$D"
 is "$rc" 0 "compile"
@@ -33,7 +38,7 @@ trash_list() { ls -A "$D/state/.trash" 2>/dev/null; }
 echo two >"$D/ctx/v"
 DF2MAKE_TIMING=1 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "run again: build"
-is "$(ls "$D/state/$key/upper/cache" | sort -V | head -2 | tr '\n' ' ')" "two-1 two-2 " \
+is "$(ls "$D/state/$key/upper/cache" | grep -v link | sort -V | head -2 | tr '\n' ' ')" "two-1 two-2 " \
 	"run again: the upper holds the new run's files"
 is "$(ls "$D/state/$key/upper/cache" | grep -c one)" 0 "run again: none of the last run's"
 check "run again: the trash directory was used" [ -d "$D/state/.trash" ]
@@ -41,6 +46,9 @@ is "$(trash_list)" "" "run again: the last run's directory is gone when make ret
 like "$(grep '^timing:' "$D/log")" "prepare [0-9.]+/[0-9.]+ sandbox .* trash [0-9.]+/" \
 	"run again: the deletion is waited for after the command (DF2MAKE_TIMING)"
 check "run again: the image equals a fresh build's" same_as_fresh
+check "run again: the host files the last run linked to are intact" \
+	bash -c '[ "$(cat "$1/hostdir/keep")" = keep ]' _ "$T"
+check "run again: ... and the canary" canary_intact
 unpack_image "$D"
 is "$(ls "$(last_layer "$D")/cache" | grep -c '^two-')" 40 "run again: the layer has the 40 new files"
 
