@@ -94,7 +94,8 @@ int rt_reset_step_async(const struct rt *rt, const char *key, struct trash *t, s
 	/* The stamp goes first: a step interrupted from here on is not done. */
 	if (unlink(done) < 0 && errno != ENOENT)
 		return error_set(e, errno, "remove %s", done);
-	if (trash_move(rt, dir, t, e) < 0)
+	/* no trash (a read-only .trash, say): removed here, as rt_reset_step does */
+	if (trash_move(rt, dir, t, e) < 0 && remove_tree(dir, e) < 0)
 		return -1;
 	return mkdir(dir, 0755) < 0 ? error_set(e, errno, "mkdir %s", dir) : 0;
 }

@@ -40,7 +40,13 @@ static char *trash_rename(const char *dir, const char *path, struct error *e)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		char *to = trash_name(dir, path);
-		if (renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		int r = renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE);
+		/* a file system without RENAME_NOREPLACE: a plain rename, which
+		 * fails on a non-empty entry of that name and may replace only an
+		 * empty one (harmless: nothing is left to delete in it) */
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+			r = rename(path, to);
+		if (r == 0)
 			return to;
 		free(to);
 		if (errno != EEXIST) {
@@ -77,7 +83,7 @@ static int trash_lock(const char *path, struct error *e)
 
 	if (fd < 0)
 		return errno == ENOENT ? -2 : error_set(e, errno, "open %s", path);
-	if (flock(fd, LOCK_EX) < 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int err = errno;
 		close(fd);
 		return error_set(e, err, "lock %s", path);

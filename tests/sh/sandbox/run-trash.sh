@@ -5,7 +5,8 @@
 # last run's symlinks to host paths go without their targets, the
 # image equals a fresh state dir's byte for byte, nothing is left in the
 # trash when make returns, a killed run's trash entry is swept by the next
-# step, and one that a live process still holds is left alone.
+# step, one that a live process still holds is left alone, and without a
+# trash directory the old one is removed in place.
 . "$SRCDIR/tests/sh/security/common.bash"
 need cmp flock pkill
 base_image || { not_ok "base image import"; done_testing; exit 1; }
@@ -87,5 +88,16 @@ make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "held entry released: build"
 is "$(trash_list)" "" "held entry released: swept by the next step"
 check "the image equals a fresh build's" same_as_fresh
+
+# 4. no trash to move into (a file in its place): removed in place, as before
+rm -rf "$D/state/.trash" && echo not-a-dir >"$D/state/.trash"
+echo six >"$D/ctx/v"
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?" 0 "no trash directory: build"
+is "$(ls "$D/state/$key/upper/cache" | grep -c -e one -e two -e three -e four -e five)" 0 \
+	"no trash directory: the last run's files are gone all the same"
+is "$(cat "$D/state/.trash")" not-a-dir "no trash directory: the file is left alone"
+rm -f "$D/state/.trash"
+check "no trash directory: the image equals a fresh build's" same_as_fresh
 
 done_testing
