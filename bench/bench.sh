@@ -13,8 +13,12 @@
 #   On this machine's ext4 (kernel 6.18) docker 20.10's overlay2 loses files
 #   now and then ("lchown ...: no such file or directory" in a COPY of many
 #   files, "exec: sh: not found" at a container start: 5 of 8 `docker run
-#   busybox true`), on a private daemon too; on a tmpfs none failed. It
-#   favours docker (RAM, no discards). df2make and podman stay on the disk:
+#   busybox true`), on a private daemon too; on a tmpfs those went away
+#   but the 20,000-file COPY still fails most of the time (cold 4 of 5,
+#   incr 1 of 1 at 13:14 UTC on 2026-12-06: "failed to open source
+#   .../buildkit-mount.../src/...: no such file or directory", the same
+#   lchown error). It favours docker (RAM, no discards). df2make and podman
+#   stay on the disk:
 #   df2make's incremental pack needs FALLOC_FL_COLLAPSE_RANGE, which tmpfs
 #   lacks: an output on tmpfs is rewritten whole (demo-single incr took
 #   5.4-5.7 s, 1.2 s of CPU, in one try with all of OUT on a tmpfs).
