@@ -7,7 +7,7 @@
 # DF2MAKE_TIMING=1, and the floor is `go build` alone in the same rootfs
 # (an overlay of the unpacked golang layer, chroot, empty go cache, as the
 # RUN sees it), timed the same way. Prints medians (ms) and the 1-min load
-# average.
+# average. /usr/bin/time counts in 10 ms steps: a 0 is under 10 ms.
 #
 # Usage: bench/incr-breakdown.sh [N] (default 5), root, with a build:
 #   DF2MAKE=build/compiler/df2make DF2MAKE_RUNTIME_BIN=build/runtime/df2make-runtime
@@ -33,7 +33,8 @@ else
 	"$RT" --store "$W/store" import "$DF2MAKE_CACHE/golang.rootfs.tar" golang >/dev/null
 fi
 "$DF2MAKE" --store "$W/store" --state "$W/state" -o "$W/image.tar" "$W/ctx" >"$W/build.mk"
-make -f "$W/build.mk" -j DF2MAKE_PROGRESS=none >/dev/null 2>&1
+make -f "$W/build.mk" -j DF2MAKE_PROGRESS=none DF2MAKE_RUNTIME="$RT" >"$W/log" 2>&1 ||
+	{ tail -5 "$W/log" >&2; exit 1; }
 
 # One incremental build: OP WALL USER SYS lines in $W/ops, the RUN's
 # timing line in $W/timing, the whole build's wall ms on stdout.
