@@ -11,6 +11,7 @@
 #include "dump.h"
 #include "emit.h"
 #include "graph.h"
+#include "hash.h"
 #include "instr.h"
 #include "lint.h"
 #include "outline.h"
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
 	struct diags dg = {0};
 
 	argv0 = "df2make";
+	sha256_lean(); /* libcrypto hashes keys here, nothing else */
 	cli_parse(&c, argc, argv);
 	if (c.mode == MODE_DUMP) {
 		int r = dump(c.dump_path);
