@@ -25,6 +25,7 @@
 #include "error.h"
 #include "sha256.h"
 #include "spec.h"
+#include "specout.h"
 #include "templates.h"
 
 /* Strings built for one template call, freed together. */
@@ -47,12 +48,19 @@ static void ev_take(struct evars *ev, const char *name, char *value)
 	ev_set(ev, name, value);
 }
 
-static void ev_emit(struct evars *ev, struct buf *out, const char *tpl)
+/* Fills template tpl; placeholder cb_name (or none) is written by cb. */
+static void ev_emit_cb(struct evars *ev, struct buf *out, const char *tpl, const char *cb_name,
+		       void (*cb)(struct buf *, void *), void *arg)
 {
-	templates_expand(out, tpl, ev->v);
+	templates_expand_cb(out, tpl, ev->v, cb_name, cb, arg);
 	for (size_t i = 0; i < ev->nown; i++)
 		free(ev->own[i]);
 	memset(ev, 0, sizeof(*ev));
+}
+
+static void ev_emit(struct evars *ev, struct buf *out, const char *tpl)
+{
+	ev_emit_cb(ev, out, tpl, NULL, NULL, NULL);
 }
 
 static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
@@ -719,7 +727,7 @@ static json_t *emit_tags(const struct cli *c)
 	return tags;
 }
 
-json_t *emit_pack_spec(struct graph *g)
+json_t *emit_pack_spec(struct graph *g, int history)
 {
 	const struct cli *c = g->cli;
 	struct step **chain;
@@ -733,13 +741,13 @@ json_t *emit_pack_spec(struct graph *g)
 	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
 	if (c->output_tar >= 0)
 		json_object_set_new(out, "tar", json_boolean(c->output_tar));
-	json_t *spec =
-	    json_pack("{ss ss so so so so so ss ss so sO so}", "title", "exporting to image", "loc",
-		      "", "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
-		      bfemit_config(&c->bf, cfg->cfg), "author",
-		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
-		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
-		      "history", cfg->history, "layers", layers);
+	json_t *spec = json_pack(
+	    "{ss ss so so so so so ss ss so so so}", "title", "exporting to image", "loc", "",
+	    "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
+	    bfemit_config(&c->bf, cfg->cfg), "author",
+	    cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch, "os",
+	    g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    history ? config_history_json(cfg) : json_null(), "layers", layers);
 	bfemit_pack_spec(c, spec);
 	return spec;
 }
@@ -776,25 +784,47 @@ static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char
 	}
 }
 
-static void emit_pack(struct graph *g, struct buf *out)
+/* Moves em->out past 64 KB to the output (the file itself or the spill
+ * file): memory stays flat, build.mk of a big Dockerfile is megabytes. */
+static void emit_flush_arg(void *arg)
+{
+	struct emitter *em = arg;
+
+	if (em->out->len <= (1 << 16))
+		return;
+	if (em->direct)
+		outfile_write(em->out->s, em->out->len);
+	else if (!em->spill)
+		return;
+	else if (fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
+		fatal("write error on a temporary file");
+	buf_reset(em->out);
+}
+
+static void emit_pack(struct emitter *em, struct graph *g)
 {
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
 	struct evars ev = {0};
-	struct buf pre = {0};
-	json_t *spec = emit_pack_spec(g);
+	struct buf pre = {0}, *out = em->out;
+	json_t *spec = emit_pack_spec(g, 0);
+	struct spec *sp = spec_new();
+	struct sv *root = sv_json(sp, spec);
 	char pk[33];
 
+	/* in json_pack's place: made entry by entry as it is written */
+	sv_set(root, "history", config_history_sv(&g->target->cfg, sp));
 	emit_layers(g, out, chain, n, NULL);
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
 		emit_state_file(&pre, chain[i]->key, "layer");
-	key_compute(g->target->last->key, spec, NULL, pk);
+	key_spec(g->target->last->key, root, NULL, pk);
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", g->target->last->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_set(&ev, "SPEC", emit_json_spec(spec));
-	ev_emit(&ev, out, "pack");
+	struct specout so = {root, emit_vertex_next(), emit_flush_arg, em}; /* titled */
+	ev_emit_cb(&ev, out, "pack", "SPEC", specout_word, &so);
+	spec_free(sp);
 	bfemit_results(g->cli, g->target->last->key, pk, out);
 	if (g->cli->push)
 		emit_push(g, out, json_object_get(spec, "tags"), pk);
@@ -995,16 +1025,7 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 		fetch_rules(st, em->out, em->fetched, emit_spec);
 	}
 	emit_step(g, st, em->out, &em->inputs);
-	if (em->out->len <= (1 << 16))
-		return;
-	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
-	if (em->direct)
-		outfile_write(em->out->s, em->out->len);
-	else if (!em->spill)
-		return;
-	else if (fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
-		fatal("write error on a temporary file");
-	buf_reset(em->out);
+	emit_flush_arg(em);
 }
 
 void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
@@ -1072,7 +1093,7 @@ void emit_output(struct emitter *em, FILE *f)
 void emit_finish(struct emitter *em, struct graph *g)
 {
 	emit_stages(g, em->out);
-	emit_pack(g, em->out);
+	emit_pack(em, g);
 	if (g->cli->cache_to)
 		emit_cache_to(g, em->out);
 	templates_expand(em->out, "clean", (const char *const[]){NULL});
@@ -1098,10 +1119,10 @@ static const char *const emit_image_fields[] = {"config",  "author",  "architect
  * each platform's own fields and final step key. */
 static json_t *emit_multi_spec(struct graph **gs, size_t n)
 {
-	json_t *top = emit_pack_spec(gs[0]), *images = json_array();
+	json_t *top = emit_pack_spec(gs[0], 1), *images = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *one = i ? emit_pack_spec(gs[i]) : json_deep_copy(top);
+		json_t *one = i ? emit_pack_spec(gs[i], 1) : json_deep_copy(top);
 		json_t *im = json_pack("{ss}", "key", gs[i]->target->last->key);
 		for (size_t k = 0; k < LEN(emit_image_fields); k++)
 			json_object_set(im, emit_image_fields[k],

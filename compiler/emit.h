@@ -39,8 +39,9 @@ void emit_abandon(struct emitter *em);
 /* Copies the finished Makefile (spilled part, then the buffer) to f, or
  * ends the direct write to stdout. */
 void emit_output(struct emitter *em, FILE *f);
-/* The pack spec of the target (also used by the plan). New reference. */
-struct json_t *emit_pack_spec(struct graph *g);
+/* The pack spec of the target. New reference. Its history is a jansson
+ * array, or null without history (emit_pack puts a lazy one there). */
+struct json_t *emit_pack_spec(struct graph *g, int history);
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside
  * df2make or in the build tree, else "df2make-runtime" (PATH). Malloc'd. */

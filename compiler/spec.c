@@ -102,6 +102,24 @@ struct sv *sv_raw(struct spec *sp, const char *json, size_t n)
 	return sv_text(sp, SV_RAW, json, n);
 }
 
+struct sv *sv_lazy(struct spec *sp, size_t n,
+		   struct sv *(*elem)(const void *arg, size_t i, struct spec *sp), const void *arg)
+{
+	struct sv *v = sv_new(sp, SV_LAZY);
+
+	v->u.lazy.elem = elem;
+	v->u.lazy.arg = arg;
+	v->u.lazy.n = n;
+	return v;
+}
+
+const struct sv *sv_lazy_elem(const struct sv *v, size_t i, struct spec *scratch)
+{
+	arena_reset(&scratch->a);
+	memset(&scratch->root, 0, sizeof(scratch->root));
+	return v->u.lazy.elem(v->u.lazy.arg, i, scratch);
+}
+
 struct sv *sv_arr(struct spec *sp)
 {
 	return sv_new(sp, SV_ARR);
@@ -294,7 +312,30 @@ static void sw_int(struct buf *b, long long i)
 	buf_addn(b, p, (size_t)(num + sizeof(num) - p));
 }
 
+/* A lazy array: each element made, written and dropped in turn, the text
+ * handed to the sink as it grows. */
+static void sw_lazy(struct buf *b, const struct sv *v, struct spec_sink *sk)
+{
+	struct spec *scratch = spec_new();
+
+	buf_addc(b, '[');
+	for (size_t i = 0; i < v->u.lazy.n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		spec_write_sink(b, sv_lazy_elem(v, i, scratch), sk);
+		if (sk && b->len >= SPEC_SINK_CHUNK)
+			sk->take(sk, b);
+	}
+	buf_addc(b, ']');
+	spec_free(scratch);
+}
+
 void spec_write(struct buf *b, const struct sv *v)
+{
+	spec_write_sink(b, v, NULL);
+}
+
+void spec_write_sink(struct buf *b, const struct sv *v, struct spec_sink *sk)
 {
 	switch (v->type) {
 	case SV_NULL:
@@ -325,9 +366,12 @@ void spec_write(struct buf *b, const struct sv *v)
 				spec_write_string(b, x->key, x->klen);
 				buf_addc(b, ':');
 			}
-			spec_write(b, x);
+			spec_write_sink(b, x, sk);
 		}
 		buf_addc(b, v->type == SV_ARR ? ']' : '}');
+		break;
+	case SV_LAZY:
+		sw_lazy(b, v, sk);
 		break;
 	}
 }

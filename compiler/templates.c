@@ -80,6 +80,12 @@ static size_t templates_placeholder(const char *p)
 
 void templates_expand(struct buf *out, const char *name, const char *const *vars)
 {
+	templates_expand_cb(out, name, vars, NULL, NULL, NULL);
+}
+
+void templates_expand_cb(struct buf *out, const char *name, const char *const *vars,
+			 const char *cb_name, void (*cb)(struct buf *out, void *arg), void *arg)
+{
 	const char *t = templates_text(name);
 
 	for (const char *p = t; *p; p++) {
@@ -93,7 +99,10 @@ void templates_expand(struct buf *out, const char *name, const char *const *vars
 			buf_addc(out, *p);
 			continue;
 		}
-		buf_adds(out, templates_var(name, p + 1, n, vars));
+		if (cb_name && strncmp(cb_name, p + 1, n) == 0 && !cb_name[n])
+			cb(out, arg);
+		else
+			buf_adds(out, templates_var(name, p + 1, n, vars));
 		p += n + 1;
 	}
 }

@@ -19,5 +19,9 @@ void templates_set_dir(const char *dir);
 /* Appends fragment name ("run") with @NAME@ replaced from vars, a
  * NULL-terminated list of name, value pairs. Dies on an unknown name. */
 void templates_expand(struct buf *out, const char *name, const char *const *vars);
+/* The same, with placeholder cb_name written by cb(out, arg) wherever it
+ * appears: a value of megabytes goes out in pieces, never whole. */
+void templates_expand_cb(struct buf *out, const char *name, const char *const *vars,
+			 const char *cb_name, void (*cb)(struct buf *out, void *arg), void *arg);
 
 #endif
