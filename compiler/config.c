@@ -270,7 +270,7 @@ static struct sv *config_history_elem(const void *arg, size_t i, struct spec *sp
 	struct sv *h;
 
 	if (i < nbase)
-		return sv_json(sp, json_array_get(c->base_history, i));
+		return sv_json_lazy(sp, json_array_get(c->base_history, i));
 	r = &c->hist[i - nbase];
 	h = sv_obj(sp);
 	sv_set(h, "created_by", sv_str(sp, r->created_by));

@@ -809,7 +809,7 @@ static void emit_pack(struct emitter *em, struct graph *g)
 	struct buf pre = {0}, *out = em->out;
 	json_t *spec = emit_pack_spec(g, 0);
 	struct spec *sp = spec_new();
-	struct sv *root = sv_json(sp, spec);
+	struct sv *root = sv_json_lazy(sp, spec);
 	char pk[33];
 
 	/* in json_pack's place: made entry by entry as it is written */

@@ -143,7 +143,18 @@ static struct sv *sv_json_real(struct spec *sp, json_t *v)
 	return r;
 }
 
-struct sv *sv_json(struct spec *sp, json_t *v)
+/* Arrays this long are not copied by sv_json_lazy: a history or an Env
+ * as long as the Dockerfile, not the few words of a command. */
+#define SV_LAZY_MIN 64
+
+static struct sv *sv_json_any(struct spec *sp, json_t *v, int lazy);
+
+static struct sv *sv_json_elem(const void *arr, size_t i, struct spec *sp)
+{
+	return sv_json_any(sp, json_array_get(arr, i), 1);
+}
+
+static struct sv *sv_json_any(struct spec *sp, json_t *v, int lazy)
 {
 	struct sv *r;
 	const char *k;
@@ -155,15 +166,17 @@ struct sv *sv_json(struct spec *sp, json_t *v)
 		r = sv_obj(sp);
 		json_object_keylen_foreach(v, k, kn, x)
 		{
-			struct sv *f = sv_json(sp, x);
+			struct sv *f = sv_json_any(sp, x, lazy);
 			f->key = arena_strndup(&sp->a, k, kn);
 			f->klen = kn;
 			sv_push(r, f);
 		}
 		return r;
 	case JSON_ARRAY:
+		if (lazy && json_array_size(v) >= SV_LAZY_MIN)
+			return sv_lazy(sp, json_array_size(v), sv_json_elem, v);
 		r = sv_arr(sp);
-		json_array_foreach(v, i, x) sv_push(r, sv_json(sp, x));
+		json_array_foreach(v, i, x) sv_push(r, sv_json_any(sp, x, lazy));
 		return r;
 	case JSON_STRING:
 		return sv_strn(sp, json_string_value(v), json_string_length(v));
@@ -178,6 +191,16 @@ struct sv *sv_json(struct spec *sp, json_t *v)
 	default:
 		return sv_json_real(sp, v);
 	}
+}
+
+struct sv *sv_json(struct spec *sp, json_t *v)
+{
+	return sv_json_any(sp, v, 0);
+}
+
+struct sv *sv_json_lazy(struct spec *sp, json_t *v)
+{
+	return sv_json_any(sp, v, 1);
 }
 
 struct sv *sv_push(struct sv *a, struct sv *v)

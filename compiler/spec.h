@@ -77,6 +77,9 @@ struct sv *sv_lazy(struct spec *sp, size_t n,
 const struct sv *sv_lazy_elem(const struct sv *v, size_t i, struct spec *scratch);
 /* A copy of a jansson value. */
 struct sv *sv_json(struct spec *sp, json_t *v);
+/* The same, but its long arrays (an image config's Env of 100,000
+ * entries) are lazy views of v's, which must outlive the writing. */
+struct sv *sv_json_lazy(struct spec *sp, json_t *v);
 
 /* Sets obj's field key (a string that outlives sp): replaces the value in
  * place when the field exists (jansson's json_object_set keeps the
