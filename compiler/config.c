@@ -201,6 +201,7 @@ void config_cmd(struct config *c, const struct instr *in)
 
 void config_healthcheck(struct config *c, const struct instr *in)
 {
+	const struct instr_hc *o = in->hc ? in->hc : &(struct instr_hc){0};
 	json_t *hc = json_object(), *test;
 
 	if (in->hc_none) {
@@ -215,16 +216,16 @@ void config_healthcheck(struct config *c, const struct instr *in)
 		test = json_pack("[ss]", "CMD-SHELL", in->nargs ? in->args[0] : "");
 	}
 	json_object_set_new(hc, "Test", test);
-	if (in->hc_interval)
-		json_object_set_new(hc, "Interval", json_integer(in->hc_interval));
-	if (in->hc_timeout)
-		json_object_set_new(hc, "Timeout", json_integer(in->hc_timeout));
-	if (in->hc_start_period)
-		json_object_set_new(hc, "StartPeriod", json_integer(in->hc_start_period));
-	if (in->hc_start_interval)
-		json_object_set_new(hc, "StartInterval", json_integer(in->hc_start_interval));
-	if (in->hc_retries)
-		json_object_set_new(hc, "Retries", json_integer(in->hc_retries));
+	if (o->interval)
+		json_object_set_new(hc, "Interval", json_integer(o->interval));
+	if (o->timeout)
+		json_object_set_new(hc, "Timeout", json_integer(o->timeout));
+	if (o->start_period)
+		json_object_set_new(hc, "StartPeriod", json_integer(o->start_period));
+	if (o->start_interval)
+		json_object_set_new(hc, "StartInterval", json_integer(o->start_interval));
+	if (o->retries)
+		json_object_set_new(hc, "Retries", json_integer(o->retries));
 	config_set(c, "Healthcheck", hc);
 }
 
