@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "diag.h"
+#include "entitle.h"
 #include "error.h"
 #include "fetch.h"
 #include "graph.h"
@@ -145,6 +146,31 @@ static void fetch_secret(struct spec *fs, const struct cli *cli, const char *src
 		free(names[i]);
 }
 
+/* An ssh remote gets the agent of `--ssh default`, as BuildKit mounts
+ * that id for ssh remotes: "agent" names the variable build.mk exports
+ * (the socket path is read when make runs; outside the key). */
+static void fetch_agent(struct spec *fs, const struct cli *cli, const char *src)
+{
+	char *var;
+
+	if (netsrc_kind(src) != NETSRC_GIT || !netsrc_is_ssh(src) ||
+	    !ent_ssh_find(&cli->ent, "default"))
+		return;
+	var = ent_ssh_var("default");
+	sv_set_str(fs, spec_root(fs), "agent", var);
+	free(var);
+}
+
+/* BuildKit's error for an ssh remote with no agent forwarded, or NULL. */
+static char *fetch_ssh_error(const char *src, const struct cli *cli, int no_grants)
+{
+	if (no_grants || netsrc_kind(src) != NETSRC_GIT || !netsrc_is_ssh(src) ||
+	    ent_ssh_find(&cli->ent, "default"))
+		return NULL;
+	return xstrdup("no SSH key \"default\" forwarded from the client (an ssh remote needs "
+		       "df2make --ssh default[=SOCKET])");
+}
+
 /* Keys, titles and JSON of a new fetch step of st. A URL with
  * credentials gets "auth": where the fetch finds them when make runs
  * (the Dockerfile's line; outside the key: paths are not content). */
@@ -163,6 +189,7 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 		sv_set(auth, "line", sv_int(fs, in->loc.line));
 	}
 	fetch_secret(fs, cli, src);
+	fetch_agent(fs, cli, src);
 	f->title = xasprintf("[internal] fetch %s", shown);
 	f->spec = fs;
 	return f;
@@ -201,7 +228,8 @@ static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const cha
 }
 
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const struct cli *cli)
+		   const char *checksum, const struct instr *in, const struct cli *cli,
+		   int no_grants)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
@@ -212,7 +240,8 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 	if (kind == NETSRC_LOCAL)
 		return NULL;
 	shown = netsrc_redact(src);
-	if (!(fs = fetch_spec(kind, src, shown, checksum, in, &err)))
+	if ((err = fetch_ssh_error(src, cli, no_grants)) ||
+	    !(fs = fetch_spec(kind, src, shown, checksum, in, &err)))
 		loc_fatal(&in->loc, "%s", err); /* dispatch errors still exit (diag.h) */
 	sv_set_str(fs, spec_root(fs), "loc", st->loc);
 	f = fetch_new(st, fs, shown, src, in, cli); /* takes fs */
