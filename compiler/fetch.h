@@ -20,6 +20,8 @@ struct fetch {
 	char key[33];
 	char *title;	   /* "[internal] fetch URL" (masked) */
 	struct spec *spec; /* its spec (title first) */
+	int pinned;	   /* content fixed by the Dockerfile: a URL's --checksum,
+			    * a git commit id as the ref (BuildKit asks nothing) */
 };
 
 /* ADD's source src (expanded), number idx: for a URL or git source, adds
@@ -33,7 +35,8 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 /* Appends " $(STATE)/KEY.fetch" for each fetch step of st. */
 void fetch_prereqs(const struct step *st, struct buf *b);
 /* Appends the rules of st's fetch steps not in seen (a JSON object of
- * keys written so far, updated), and the force rule with the first;
+ * keys written so far, updated), and the force rule with the first that
+ * is not pinned (a pinned one runs only when its KEY.fetch is missing);
  * spec_word writes a spec as a recipe word (emit.c numbers the steps). */
 void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
 		 const char *(*spec_word)(const struct sv *spec));
