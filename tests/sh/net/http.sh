@@ -88,6 +88,18 @@ echo '{"etag":"\"v2\"","last_modified":"Wed, 04 Mar 2020 10:00:00 GMT"}' >"$W/.m
 mk
 is "$?:$(files x/a.txt)" "0:x/a.txt f 600 0:0 1583316000 9 $(sha "$W/a.txt")" "new ETag: fetched again, new mtime"
 
+# Last-Modified alone (no ETag): If-Modified-Since, a 304, nothing rebuilt
+printf 'lm\n' >"$W/lm.txt"
+echo '{"last_modified":"Thu, 05 Mar 2020 10:00:00 GMT"}' >"$W/.meta/lm.txt"
+build "FROM scratch
+ADD $U/lm.txt /lm
+COPY c.txt /c
+"
+n0=$(nreq)
+mk
+is "$?:$(steps):$(tail -n +$((n0 + 1)) "$T/log")" "0::GET /lm.txt 304 cond -" \
+	"Last-Modified only: the re-check is If-Modified-Since, answered 304, 0 steps run"
+
 # --checksum: verified; once its blob is stored the URL is not asked again
 good=$(sha256sum "$W/plain.bin" | cut -c1-64)
 build "FROM scratch
