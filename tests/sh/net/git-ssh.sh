@@ -106,10 +106,11 @@ with tarfile.open("image.tar") as o:
 PY
 is "$(git --git-dir="$T/img/k/.git" rev-parse HEAD):$(git --git-dir="$T/img/k/.git" config remote.origin.url)" \
 	"$c2:$R" "--keep-git-dir over ssh: .git at the commit, origin the ssh URL"
-is "$(grep -c "Accepted publickey for git" "$T/sshd.log")" "$(grep -c "Accepted publickey for git .*$(ssh-keygen -lf "$T/user.pub" | cut -d' ' -f2)" "$T/sshd.log")" \
-	"every login was with the agent's key"
+fp=$(ssh-keygen -lf "$T/user.pub" | cut -d' ' -f2)
+like "$(grep -c "Accepted publickey for git" "$T/sshd.log"):$(grep -c "Accepted publickey for git .*$fp" "$T/sshd.log")" \
+	'^([1-9][0-9]*):\1$' "every login was with the agent's key"
 check "the user's GIT_SSH_COMMAND and ~/.ssh/config were not used" \
-	[ ! -e "$T/user-ssh-ran" ] && [ ! -e "$T/user-config-ran" ]
+	bash -c '[ ! -e "$1" ] && [ ! -e "$2" ]' _ "$T/user-ssh-ran" "$T/user-config-ran"
 is "$(cut -d' ' -f2- .df2make/ssh_known_hosts | sort -u)" "$(cut -d' ' -f1,2 "$T/host1.pub")" \
 	"the host key met is recorded in the state dir's ssh_known_hosts"
 is "$(ls -A "$T/roothome/.ssh")" "config
