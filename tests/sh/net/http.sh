@@ -63,6 +63,8 @@ check "build.mk unchanged" cmp -s build.mk build.mk.1
 check "image.tar unchanged" cmp -s image.tar image.tar.1
 like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /a.txt 304 cond" \
 	"the re-check is conditional (If-None-Match) and answered 304"
+like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /plain.bin 200 plain" \
+	"a URL without validators is downloaded again (same bytes: nothing ran, as checked above)"
 mk -q
 is "$?" 1 "make -q: not up to date (an unpinned URL is asked again at every run, as BuildKit does)"
 
