@@ -59,7 +59,10 @@ sshd_up() {
 		-o AuthorizedKeysFile="$T/authorized_keys" 2>>"$T/sshd.log" &
 	sshd_pid=$!
 	_pids+=($sshd_pid)
-	for _ in $(seq 50); do grep -q "port 2222" "$T/sshd.log" 2>/dev/null && grep -q "port 22\." "$T/sshd.log" && break; sleep 0.1; done
+	for _ in $(seq 50); do
+		grep -q "port 2222" "$T/sshd.log" 2>/dev/null && grep -q "port 22\." "$T/sshd.log" && break
+		sleep 0.1
+	done
 }
 sshd_up "$T/host1"
 # agent_up NAME KEY: an ssh-agent at $T/NAME.sock holding KEY
@@ -104,8 +107,9 @@ with tarfile.open("image.tar") as o:
         with tarfile.open(fileobj=io.BytesIO(o.extractfile(l).read())) as t:
             t.extractall(sys.argv[1], members=[m for m in t if m.name.startswith("k")])
 PY
-is "$(git --git-dir="$T/img/k/.git" rev-parse HEAD):$(git --git-dir="$T/img/k/.git" config remote.origin.url)" \
-	"$c2:$R" "--keep-git-dir over ssh: .git at the commit, origin the ssh URL"
+kg=(git --git-dir="$T/img/k/.git")
+is "$("${kg[@]}" rev-parse HEAD):$("${kg[@]}" config remote.origin.url)" "$c2:$R" \
+	"--keep-git-dir over ssh: .git at the commit, origin the ssh URL"
 fp=$(ssh-keygen -lf "$T/user.pub" | cut -d' ' -f2)
 like "$(grep -c "Accepted publickey for git" "$T/sshd.log"):$(grep -c "Accepted publickey for git .*$fp" "$T/sshd.log")" \
 	'^([1-9][0-9]*):\1$' "every login was with the agent's key"
