@@ -201,19 +201,22 @@ static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const cha
 }
 
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const struct cli *cli)
+		   const char *checksum, const struct instr *in, const struct cli *cli, char **err)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
 	struct sv *ent;
 	struct fetch *f;
-	char *shown, *err;
+	char *shown;
 
+	*err = NULL;
 	if (kind == NETSRC_LOCAL)
 		return NULL;
 	shown = netsrc_redact(src);
-	if (!(fs = fetch_spec(kind, src, shown, checksum, in, &err)))
-		loc_fatal(&in->loc, "%s", err); /* dispatch errors still exit (diag.h) */
+	if (!(fs = fetch_spec(kind, src, shown, checksum, in, err))) {
+		free(shown);
+		return NULL;
+	}
 	sv_set_str(fs, spec_root(fs), "loc", st->loc);
 	f = fetch_new(st, fs, shown, src, in, cli); /* takes fs */
 	ent = sv_push(fa, sv_obj(sp));

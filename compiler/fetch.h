@@ -25,9 +25,10 @@ struct fetch {
 /* ADD's source src (expanded), number idx: for a URL or git source, adds
  * its fetch step to st, an entry to the ADD spec's "fetch" array fa, and
  * returns the masked source to write in "srcs" (malloc'd); NULL for a
- * context source. Dies at in's location on a bad git URL or checksum. */
+ * context source, or NULL with *err (malloc'd) set on a bad git URL or
+ * checksum, or a network source COPY cannot take. */
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const struct cli *cli);
+		   const char *checksum, const struct instr *in, const struct cli *cli, char **err);
 /* Appends " $(STATE)/KEY.fetch" for each fetch step of st. */
 void fetch_prereqs(const struct step *st, struct buf *b);
 /* Appends the rules of st's fetch steps not in seen (a JSON object of

@@ -147,6 +147,7 @@ static int graph_globals(struct graph *g, size_t *first)
 {
 	const struct dockerfile *df = g->df;
 	char *target = g->cli->target ? strlower(xstrdup(g->cli->target)) : NULL;
+	struct df_error err;
 	size_t i;
 
 	args_predefined(&g->globals, &g->tplat, target); /* stage names are lower case */
@@ -155,7 +156,8 @@ static int graph_globals(struct graph *g, size_t *first)
 		if (df->instrs[i].kind != I_ARG)
 			return diag_error(g->dg, &df->instrs[i].loc,
 					  "no build stage in current context");
-		args_global(&g->globals, &df->instrs[i], g->cli, df->escape);
+		if (args_global(&g->globals, &df->instrs[i], g->cli, df->escape, &err) < 0)
+			return diag_error_value(g->dg, &err);
 	}
 	if (i == df->ninstrs)
 		return diag_error(g->dg, NULL, "%s: no build stage in current context (no FROM)",
@@ -168,8 +170,11 @@ static int graph_globals(struct graph *g, size_t *first)
 static int graph_from_platform(struct graph *g, struct stage *s, char **env)
 {
 	struct error e = {0};
+	struct df_error err;
 
-	s->platform = args_expand(s->from->platform, g->df->escape, env, s->from);
+	s->platform = args_expand(s->from->platform, g->df->escape, env, s->from, &err);
+	if (!s->platform)
+		return diag_error_value(g->dg, &err);
 	if (!*s->platform)
 		return diag_error(g->dg, &s->from->loc, "empty platform value from expression %s",
 				  s->from->platform);
@@ -219,12 +224,14 @@ static int graph_from(struct graph *g, struct stage *s)
 	char **env = NULL;
 	size_t n = 0;
 	int r = 0;
+	struct df_error err;
 
 	args_to_vec(&g->globals, &env, &n);
 	if (!env)
 		env = xcalloc(1, sizeof(*env));
-	s->image = args_expand(s->from->image, g->df->escape, env, s->from);
-	if (s->from->platform)
+	if (!(s->image = args_expand(s->from->image, g->df->escape, env, s->from, &err)))
+		r = diag_error_value(g->dg, &err);
+	if (!r && s->from->platform)
 		r = graph_from_platform(g, s, env);
 	if (!r && !*s->image)
 		r = diag_error(g->dg, &s->from->loc, "base name (%s) should not be blank",
@@ -972,16 +979,16 @@ void graph_free(struct graph *g)
 	free(g);
 }
 
-struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in)
+struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in,
+			      struct error *e)
 {
-	struct error e = {0};
 	struct store_image img = {0};
 	const char *ctx = bflags_context_image(&g->cli->bf, ref); /* --build-context */
-	char *name = ref_normalize(ctx ? ctx : ref, &e), *manifest = NULL;
+	char *name = ref_normalize(ctx ? ctx : ref, e), *manifest = NULL;
 	struct step *st;
 
 	if (!name)
-		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
+		return NULL;
 	for (size_t i = 0; i < g->nsteps; i++)
 		if (g->steps[i]->kind == STEP_BASE && !g->steps[i]->stage && g->steps[i]->image &&
 		    strcmp(g->steps[i]->image, name) == 0) {
@@ -989,7 +996,7 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 			return g->steps[i];
 		}
 	/* graph_note_image warned already when it is missing */
-	if (store_lookup(g->cli->store, name, &g->tplat, &img, &e) == 0) {
+	if (store_lookup(g->cli->store, name, &g->tplat, &img, &(struct error){0}) == 0) {
 		manifest = xstrdup(img.manifest);
 		store_image_free(&img);
 	}

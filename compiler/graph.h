@@ -15,6 +15,7 @@
 #include "util.h"
 
 struct diags;
+struct error;
 
 struct cli;
 struct dockerfile;
@@ -180,8 +181,10 @@ int graph_pull_key(const struct graph *g, const char *image, const char *plat, c
 /* The platform a base step's image is pulled for (its stage's: FROM
  * --platform, else the target's), formatted into buf. */
 const char *graph_step_plat(const struct graph *g, const struct step *st, char buf[PLATFORM_MAX]);
-/* The base step for an image used by --from / mount from (one per name). */
-struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in);
+/* The base step for an image used by --from / mount from (one per name),
+ * or NULL with e filled when ref is not a valid image reference. */
+struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in,
+			      struct error *e);
 /* The steps of the final image's chain, bottom first (base excluded);
  * sets FLAG_FINAL on them. Returns the count; *out is malloc'd. */
 size_t graph_final_chain(struct graph *g, struct step ***out);

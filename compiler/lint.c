@@ -572,11 +572,13 @@ static void lint_platform(struct lint *l)
 	l->variant = xstrdup(l->tplat.variant);
 }
 
-/* The global ARGs twice: with the build-args, and with defaults only. */
-static void lint_globals(struct lint *l, size_t first_from)
+/* The global ARGs twice: with the build-args, and with defaults only;
+ * 0, or -1 with a default's expansion error in l->out. */
+static int lint_globals(struct lint *l, size_t first_from)
 {
 	struct cli nob = *l->cli;
 	const char *target = l->cli->target ? l->cli->target : "";
+	struct df_error err;
 
 	memset(&nob.build_args, 0, sizeof(nob.build_args));
 	args_predefined(&l->globals, &l->tplat, target);
@@ -585,12 +587,14 @@ static void lint_globals(struct lint *l, size_t first_from)
 		const struct instr *in = &l->df->instrs[i];
 		if (in->kind != I_ARG)
 			continue;
-		args_global(&l->globals, in, l->cli, l->df->escape);
-		args_global(&l->defaults, in, &nob, l->df->escape);
+		if (args_global(&l->globals, in, l->cli, l->df->escape, &err) < 0 ||
+		    args_global(&l->defaults, in, &nob, l->df->escape, &err) < 0)
+			return diag_error_value(l->out, &err);
 		for (size_t k = 0; k < in->nkvs; k++)
 			if (!lint_has_str(&l->meta_keys, in->kvs[k].key))
 				strlist_add(&l->meta_keys, in->kvs[k].key);
 	}
+	return 0;
 }
 
 /* The stages: each FROM and the instructions up to the next one. */
@@ -751,7 +755,10 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 		return -1;
 	lint_text(&l);
 	lint_platform(&l);
-	lint_globals(&l, lint_stages(&l));
+	if (lint_globals(&l, lint_stages(&l)) < 0) {
+		lint_free(&l);
+		return -1;
+	}
 	lint_ignore(&l);
 	lint_file(&l);
 	if (!reach && c->target && check_target(&l, &own) < 0) {

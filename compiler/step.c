@@ -77,9 +77,15 @@ void disp_env_set(struct disp *d, const char *name, const char *value)
 		d->env_replaced = d->vars_redo = 1;
 }
 
-char *disp_expand(const struct disp *d, const char *word, char **env, const struct instr *in)
+char *disp_expand(struct disp *d, const char *word, char **env, const struct instr *in)
 {
-	return args_expand(word, d->escape, env, in);
+	struct df_error err;
+	char *r = args_expand(word, d->escape, env, in, &err);
+
+	if (r)
+		return r;
+	disp_error(d, &err.loc, "%s", err.msg);
+	return xstrdup(""); /* the instruction ends as usual, the stage stops after it */
 }
 
 /* Appends a decimal number: titles and locs are made for every step,
@@ -426,13 +432,17 @@ struct sv *disp_from_ref(struct disp *d, struct step *st, const char *from, cons
 	struct stage *src = graph_stage_ref(d->g, from);
 	struct sv *r = sv_obj(st->spec);
 	struct step *dep;
+	struct error e = {0};
 
 	if (src && src->index < d->s->index) {
 		disp_add_dep(st, src->last);
 		sv_set_str(st->spec, r, "step", src->last->key);
 		return r;
 	}
-	dep = graph_image_step(d->g, from, in);
+	if (!(dep = graph_image_step(d->g, from, in, &e))) {
+		disp_error(d, &in->loc, "invalid image reference \"%s\": %s", from, e.msg);
+		return r;
+	}
 	disp_add_dep(st, dep);
 	sv_set_str(st->spec, r, "image", dep->image);
 	sv_set_str(st->spec, r, "step", dep->key);

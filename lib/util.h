@@ -14,6 +14,10 @@ extern const char *argv0;
 
 /* Prints "argv0: msg" to stderr and exits 1. */
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* fatal("out of memory"): for an allocation that failed inside a library
+ * (jansson, pcre2) as well as ours; the one error the compiler does not
+ * return to main(). */
+_Noreturn void out_of_memory(void);
 /* Prints "argv0: warning: msg" to stderr. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -15,18 +15,11 @@ MAX_LINES=1200
 # file count: what is left, and why it is still a direct exit
 ALLOWED="
 diag.c 2
-dockerfile.c 1
-args.c 1
 bfemit.c 4
 emit.c 12
-fetch.c 1
 outline.c 1
-entitle.c 2
-expand.c 1
-graph.c 1
 outfile.c 1
 plan.c 3
-spec.c 1
 templates.c 3
 "
 # diag.c: loc_fatal itself (its name and its exit(1): print through diag_show, exit).
