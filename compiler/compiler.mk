@@ -15,8 +15,9 @@ COMPILER_BACK = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h co
 	compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/step_int.h compiler/step_config.c compiler/step_run.c \
 	compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
-	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h compiler/plan.c \
-	compiler/plan.h compiler/dot.c compiler/dot.h compiler/templates.c compiler/templates.h
+	compiler/emit.c compiler/emit.h compiler/cmdline.c compiler/cmdline.h compiler/outfile.c \
+	compiler/outfile.h compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
+	compiler/templates.c compiler/templates.h
 # the linter (BuildKit's build checks)
 COMPILER_LINT = compiler/lint.c compiler/lint.h compiler/lint_int.h compiler/lint_file.c \
 	compiler/lint_stage.c

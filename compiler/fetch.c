@@ -237,24 +237,29 @@ void fetch_prereqs(const struct step *st, struct buf *b)
 		buf_printf(b, " $(STATE)/%s.fetch", st->fetch[i].key);
 }
 
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
-		 const char *(*spec_word)(const struct sv *spec))
+int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		const char *(*spec_word)(const struct sv *spec), struct diags *dg)
 {
-	for (size_t i = 0; i < st->nfetch; i++) {
+	int r = 0;
+
+	for (size_t i = 0; i < st->nfetch && !r; i++) {
 		const struct fetch *f = &st->fetch[i];
 		struct buf title = {0};
 		if (json_object_get(seen, f->key))
 			continue;
-		if (!json_object_get(seen, "fetch-force"))
-			templates_expand(out, "fetch-force", (const char *const[]){NULL});
+		if (!json_object_get(seen, "fetch-force") &&
+		    templates_expand(out, "fetch-force", (const char *const[]){NULL}, dg) < 0)
+			return -1;
 		json_object_set_new(seen, "fetch-force", json_true());
 		json_object_set_new(seen, f->key, json_true());
 		mk_comment(&title, f->title);
-		templates_expand(out, "fetch",
-				 (const char *const[]){"TITLE", title.s, "KEY", f->key, "SPEC",
-						       spec_word(spec_root(f->spec)), NULL});
+		r = templates_expand(out, "fetch",
+				     (const char *const[]){"TITLE", title.s, "KEY", f->key, "SPEC",
+							   spec_word(spec_root(f->spec)), NULL},
+				     dg);
 		buf_free(&title);
 	}
+	return r;
 }
 
 void fetch_free(struct step *st)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct buf;
+struct diags;
 struct cli;
 struct instr;
 struct spec;
@@ -33,9 +34,10 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 void fetch_prereqs(const struct step *st, struct buf *b);
 /* Appends the rules of st's fetch steps not in seen (a JSON object of
  * keys written so far, updated), and the force rule with the first;
- * spec_word writes a spec as a recipe word (emit.c numbers the steps). */
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
-		 const char *(*spec_word)(const struct sv *spec));
+ * spec_word writes a spec as a recipe word (emit.c numbers the steps).
+ * 0, or -1 with a template's error in dg. */
+int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		const char *(*spec_word)(const struct sv *spec), struct diags *dg);
 /* Frees st's fetch steps. */
 void fetch_free(struct step *st);
 

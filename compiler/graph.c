@@ -756,10 +756,10 @@ static int graph_ignore(struct graph *g)
 
 void graph_step_done(struct graph *g, struct step *st)
 {
-	if (!g->hooks)
+	if (!g->hooks || g->hook_failed)
 		return;
-	if (g->hooks->step)
-		g->hooks->step(g->hooks->arg, g, st);
+	if (g->hooks->step && g->hooks->step(g->hooks->arg, g, st) < 0)
+		g->hook_failed = 1;
 	if (g->hooks->drop_specs) {
 		spec_free(st->spec);
 		spec_free(st->sum_spec);
@@ -903,10 +903,12 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	}
 	key_set_paths(c->context, g->ignore_path);
 	nctx_key_paths(g);
-	if (hooks && hooks->begin)
-		hooks->begin(hooks->arg, g);
+	if (hooks && hooks->begin && hooks->begin(hooks->arg, g) < 0) {
+		graph_free(g);
+		return NULL;
+	}
 	graph_config_platform(g);
-	if (graph_dispatch(g) < 0) {
+	if (graph_dispatch(g) < 0 || g->hook_failed) {
 		graph_free(g);
 		return NULL;
 	}

@@ -509,7 +509,7 @@ int disp_error(struct disp *d, const struct loc *loc, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
-	if (d->failed++)
+	if (d->failed++ || d->g->hook_failed) /* the first error only */
 		return -1;
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
@@ -526,7 +526,7 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 	d.total = (int)s->ninstrs + 1;
 	d.n = 1;
 	disp_from(&d);
-	for (size_t i = 0; i < s->ninstrs && !d.failed; i++) {
+	for (size_t i = 0; i < s->ninstrs && !d.failed && !g->hook_failed; i++) {
 		d.n = (int)i + 2;
 		disp_instr(&d, s->instrs[i]);
 	}
@@ -537,5 +537,5 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 	buf_free(&d.loc_base);
 	free(d.vars);
 	buf_free(&d.vars_text);
-	return d.failed ? -1 : 0;
+	return d.failed || g->hook_failed ? -1 : 0;
 }
