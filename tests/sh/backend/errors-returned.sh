@@ -73,6 +73,31 @@ run --templates tpl
 expect "--templates: a template that cannot be read" 1 \
 	"df2make: template $T/tpl/copy.mk: $T/tpl/copy.mk is a directory, not a regular file"
 
+# ... the same under a platform list (one pack for every platform), and
+# the rules after the image
+plist="--platform linux/amd64,linux/arm64"
+run $plist --build-arg SOURCE_DATE_EPOCH=1x
+expect "SOURCE_DATE_EPOCH not a number ($plist)" 1 \
+	"df2make: SOURCE_DATE_EPOCH must be a number of seconds, not '1x'"
+run $plist -t UP:x
+expect "-t not a valid reference ($plist)" 1 \
+	"df2make: -t UP:x: invalid reference format: repository name (UP:x) must be lowercase"
+rm -r tpl/copy.mk
+printf 'x @NOPE@\n' >tpl/base.mk
+run $plist --templates tpl
+expect "--templates: an unknown placeholder in the first step's ($plist)" 1 \
+	"df2make: template base.mk: unknown placeholder @NOPE@"
+mv tpl/base.mk tpl/prologue.mk
+run --templates tpl
+expect "--templates: an unknown placeholder in build.mk's head" 1 \
+	"df2make: template prologue.mk: unknown placeholder @NOPE@"
+rm tpl/prologue.mk
+why="cannot be named in a Makefile (make reads a newline, tab, ; = | %, a trailing \\ & ) or blank as syntax): rename it"
+run --iidfile 'a;b'
+expect "--iidfile make cannot name" 1 "df2make: --iidfile 'a;b' $why"
+run --metadata-file 'x|y' $plist
+expect "--metadata-file make cannot name ($plist)" 1 "df2make: --metadata-file 'x|y' $why"
+
 # A build.mk written straight into a regular file (compiler/outfile.c) is
 # taken back when an error comes after steps were written: the file
 # keeps what it had.
