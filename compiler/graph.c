@@ -20,6 +20,7 @@
 #include "spec.h"
 #include "step.h"
 #include "store.h"
+#include "suggest.h"
 
 static int graph_is_number(const char *s)
 {
@@ -381,33 +382,6 @@ static int graph_check_cycles(struct graph *g)
 	return 0;
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t graph_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof(*row)), r;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t sub = prev + (tolower((unsigned char)a[i - 1]) !=
-					     tolower((unsigned char)b[j - 1]));
-			row[j] = sub;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (cur + 1 < row[j])
-				row[j] = cur + 1;
-			prev = cur;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
-}
-
 static int graph_target(struct graph *g)
 {
 	const char *want = g->cli->target;
@@ -427,7 +401,7 @@ static int graph_target(struct graph *g)
 		size_t d;
 		if (!g->stages[i].name)
 			continue;
-		d = graph_distance(g->stages[i].name, want);
+		d = suggest_distance(g->stages[i].name, want, 1);
 		if (d < bestd) {
 			bestd = d;
 			best = g->stages[i].name;

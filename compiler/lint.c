@@ -26,6 +26,7 @@
 #include "util.h"
 
 #include "lint_int.h"
+#include "suggest.h"
 
 /* One rule: ruleset.go's Name, URL and Format (as a printf format whose
  * arguments are already quoted where Go uses %q), and Experimental. */
@@ -366,31 +367,6 @@ char *lint_orig_keyword(const struct instr *in)
 	return lint_orig_words(in, w, 1) ? w[0] : xstrdup(instr_name(in->kind));
 }
 
-/* Levenshtein distance, for suggest.Search. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof(*row)), r;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
-}
-
 /* suggest.Search (case-sensitive): the closest option under distance 3,
  * NULL when none or when val itself is an option. */
 const char *lint_suggest(const char *val, char *const *opts, size_t n)
@@ -401,7 +377,7 @@ const char *lint_suggest(const char *val, char *const *opts, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(val, opts[i]))
 			return NULL;
-		size_t d = distance(val, opts[i]);
+		size_t d = suggest_distance(val, opts[i], 0);
 		if (d < min) {
 			match = opts[i];
 			min = d;
