@@ -245,11 +245,3 @@ void loc_print_line(const struct loc *loc, const char *kind, const char *msg)
 	else
 		fprintf(stderr, "%s: %s: %s\n", argv0, kind, msg);
 }
-
-void df_error_print(const struct df_error *err)
-{
-	struct diag d = diag_at(&err->loc, DIAG_ERROR, xstrdup(err->msg));
-
-	diag_show(stderr, &d);
-	free(d.msg);
-}

@@ -70,8 +70,6 @@ int diag_error_value(struct diags *d, const struct df_error *err);
 /* Prints "FILE:LINE:COL: warning: MSG" at once (+ the source line and a
  * caret when the file can be read): a warning does not stop the compile. */
 void loc_warn(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints a front-end error value as diag_show prints an error record. */
-void df_error_print(const struct df_error *err);
 /* Prints the "FILE:LINE:COL: KIND: MSG" line alone (no source line). */
 void loc_print_line(const struct loc *loc, const char *kind, const char *msg);
 /* Remembers text as the content of path (latest wins), so diagnostics can

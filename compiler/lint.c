@@ -768,28 +768,36 @@ static void lint_violation(const struct diags *d)
 			seen[n++] = d->v[i].rule;
 		}
 	}
-	if (d->n)
-		fprintf(stderr, "%s:%d:%d: error: lint violation found for rules: %s\n",
-			d->v[0].file, d->v[0].line, d->v[0].col, b.s);
+	if (d->n) {
+		struct diags one = {0};
+		struct diag rec = {.file = d->v[0].file,
+				   .line = d->v[0].line,
+				   .col = d->v[0].col,
+				   .sev = DIAG_ERROR,
+				   .msg = xasprintf("lint violation found for rules: %s", b.s)};
+		diag_add(&one, &rec);
+		diag_print(&one, stderr, 0); /* one line, no caret: BuildKit's */
+		diag_free(&one);
+	}
 	buf_free(&b);
 }
 
-/* On lint_run's -1: prints its error (the last record) as errors print;
- * the findings made before it are not shown, as when it stopped there. */
-static int lint_failed(struct diags *d)
+/* On lint_run's -1: its error (the last record) goes to the caller's dg;
+ * the findings made before it are dropped, as when it stopped there. */
+static int lint_failed(struct diags *d, struct diags *dg)
 {
-	diag_show(stderr, &d->v[d->n - 1]);
+	diag_add(dg, &d->v[--d->n]); /* dg takes the message */
 	diag_free(d);
-	return 1;
+	return -1;
 }
 
-int lint_check(const struct dockerfile *df, const struct cli *c)
+int lint_check(const struct dockerfile *df, const struct cli *c, struct diags *dg)
 {
 	struct diags d = {0};
 	int err = lint_run(df, c, NULL, &d);
 
 	if (err < 0)
-		return lint_failed(&d);
+		return lint_failed(&d, dg);
 	diag_print(&d, stdout, 1);
 	if (!d.n)
 		printf("Check complete, no warnings found.\n");
@@ -799,7 +807,7 @@ int lint_check(const struct dockerfile *df, const struct cli *c)
 		printf("Check complete, %zu warnings have been found!\n", d.n);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		diag_error(&d, NULL, "write error on standard output");
-		return lint_failed(&d);
+		return lint_failed(&d, dg);
 	}
 	if (err)
 		lint_violation(&d);
@@ -827,7 +835,8 @@ static unsigned char *lint_reach(const struct dockerfile *df, const struct graph
 	return reach;
 }
 
-int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g)
+int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g,
+	       struct diags *dg)
 {
 	struct diags d = {0};
 	unsigned char *reach = lint_reach(df, g);
@@ -835,7 +844,7 @@ int lint_build(const struct dockerfile *df, const struct cli *c, const struct gr
 
 	free(reach);
 	if (err < 0)
-		return lint_failed(&d);
+		return lint_failed(&d, dg);
 	diag_print(&d, stderr, 0);
 	if (err)
 		lint_violation(&d);

@@ -29,21 +29,23 @@ static int write_all(struct emitter *em, struct diags *dg)
 	return 0;
 }
 
-static int dump(const char *path)
-{
-	int r = dump_dockerfile(stdout, path);
-
-	if (fflush(stdout) != 0)
-		fatal("write error on standard output");
-	return r;
-}
-
 /* Prints the errors a step of the compile collected; the exit status. */
 static int failed(struct diags *dg)
 {
 	diag_show_all(dg, stderr);
 	diag_free(dg);
 	return 1;
+}
+
+/* --dump-ast: BuildKit's syntax tree on stdout; the exit status. */
+static int dump(const char *path)
+{
+	struct diags dg = {0};
+
+	if (dump_dockerfile(stdout, path, &dg) < 0 ||
+	    (fflush(stdout) != 0 && diag_error(&dg, NULL, "write error on standard output")))
+		return failed(&dg);
+	return 0;
 }
 
 /* The output of one graph (build.mk, the plan or the DOT graph), then
@@ -73,8 +75,8 @@ static int check(struct cli *c)
 		cli_free(c);
 		return r;
 	}
-	r = lint_check(df, c);
-
+	if ((r = lint_check(df, c, &dg)) < 0)
+		r = failed(&dg); /* before cli_free: the records point at its path */
 	dockerfile_free(df);
 	cli_free(c);
 	return r;
@@ -203,7 +205,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* lint: warnings on stderr; build.mk is not changed */
-	if (lint_build(df, &c, g) || write_one(&c, g, &em, &dg) < 0) {
+	if (lint_build(df, &c, g, &dg) || write_one(&c, g, &em, &dg) < 0) {
 		r = failed(&dg);   /* before cli_free: the records point at its path */
 		emit_abandon(&em); /* exit: outfile.c takes back what build.mk got */
 	}

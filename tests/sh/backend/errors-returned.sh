@@ -98,6 +98,11 @@ expect "--iidfile make cannot name" 1 "df2make: --iidfile 'a;b' $why"
 run --metadata-file 'x|y' $plist
 expect "--metadata-file make cannot name ($plist)" 1 "df2make: --metadata-file 'x|y' $why"
 
+# --dump-ast: the read error of the file, returned to main() as the
+# parse errors are (tests/sh/front/dump_ast.sh)
+"$DF2MAKE" --dump-ast "$T/nothere" >out 2>err
+expect "--dump-ast of a missing file" 1 "df2make: $T/nothere: No such file or directory"
+
 # A build.mk written straight into a regular file (compiler/outfile.c) is
 # taken back when an error comes after steps were written: the file
 # keeps what it had.
@@ -123,7 +128,8 @@ if [ -w /dev/full ]; then
 			"stdout full (${mode:-big build.mk}): exit 1, the message"
 	done
 	printf 'FROM scratch\n' >ctx/Dockerfile
-	run
+	"$DF2MAKE" --dump-ast ctx/Dockerfile >/dev/full 2>err
+	is "$?:$(cat err)" "1:df2make: write error on standard output" "stdout full (--dump-ast)"
 	"$DF2MAKE" --store "$T/s" -f ctx/Dockerfile ctx >/dev/full 2>err
 	is "$?:$(cat err)" "1:df2make: write error on standard output" \
 		"stdout full (small build.mk): exit 1, the message"
