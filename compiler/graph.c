@@ -579,7 +579,8 @@ static int graph_has(const struct strlist *l, const char *s)
 }
 
 /* Looks an image used by --from up in the store (for build.mk's remake
- * rule, written before any step); dies on an invalid reference. */
+ * rule, written before any step); 0, or -1 with an invalid reference's
+ * error in g->dg. */
 static int graph_note_image(struct graph *g, const char *ref, const struct instr *in)
 {
 	struct error e = {0};

@@ -1,6 +1,8 @@
 /* util: allocation that never returns NULL, fatal errors, small string
- * helpers. The compiler dies on the first error (samurai style); the
- * runtime uses error.h instead where cleanup matters. */
+ * helpers. fatal() is for the processes' main() and option parsers and
+ * for what cannot go on (out of memory): the compiler returns its other
+ * errors as struct diag (compiler/diag.h), the runtime as struct error
+ * (error.h). */
 #ifndef DF_UTIL_H
 #define DF_UTIL_H
 #include <stdarg.h>
