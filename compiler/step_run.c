@@ -268,7 +268,8 @@ static void disp_bind_context(struct disp *d, struct step *st, const char *src,
 		st->sum_spec = disp_bind_sum_spec(d, st, c);
 	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
 	st->sum = 1;
-	disp_inputs(d, st, src, in, c);
+	if (!d->failed) /* a source that did not expand is "": not the whole context */
+		disp_inputs(d, st, src, in, c);
 }
 
 /* A mount's expanded words. */

@@ -47,6 +47,12 @@ expect "a mount option's expansion error" 1 "$T/ctx/Dockerfile:2:1: error: T: no
 RUN --mount=type=cache,target=\${T:?notarget} true
 ^"
 
+printf 'FROM scratch\nRUN --mount=type=bind,source=${S:?nosrc},target=/x true\n' >ctx/Dockerfile
+run
+expect "a bind mount source's expansion error" 1 "$T/ctx/Dockerfile:2:1: error: S: nosrc
+RUN --mount=type=bind,source=\${S:?nosrc},target=/x true
+^"
+
 printf 'FROM scratch\nCOPY --from=UPPER /a /b\n' >ctx/Dockerfile
 run
 expect "COPY --from a bad image reference" 1 "$T/ctx/Dockerfile:2:1: error: invalid image reference \"UPPER\": invalid reference format: repository name (UPPER) must be lowercase
