@@ -100,11 +100,13 @@ FUZZ_BUILD = fuzz_build() { \
 	  t=$$1 fl=$$2; shift 2; cs=""; \
 	  for f in "$$@"; do case $$f in *.c) cs="$$cs $(srcdir)/$$f" ;; esac; done; \
 	  echo "  FUZZCC   fuzz/fuzz_$$t"; \
-	  $(FUZZ_CC) $(FUZZ_CFLAGS) $$fl -o fuzz/fuzz_$$t $(srcdir)/tests/fuzz/fuzz_$$t.c $$cs $(ALL_LIBS); \
+	  $(FUZZ_CC) $(FUZZ_CFLAGS) $$fl -o fuzz/fuzz_$$t $(srcdir)/tests/fuzz/fuzz_$$t.c $$cs \
+	    $(ALL_LIBS); \
 	}; fuzz_build
 FUZZ_RUN = fuzz_run() { \
 	  t=$$1; shift; $(MKDIR_P) fuzz/corpus-$$t fuzz/crashes-$$t && \
-	  echo "fuzzing $$t for $(FUZZ_SECONDS)s (new inputs: fuzz/corpus-$$t, crashes: fuzz/crashes-$$t)" && \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS)s" \
+	    "(new inputs: fuzz/corpus-$$t, crashes: fuzz/crashes-$$t)" && \
 	  ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 "$$@" \
 	    -artifact_prefix=fuzz/crashes-$$t/ fuzz/corpus-$$t $(srcdir)/tests/fuzz/corpus/$$t; \
 	}; fuzz_run
