@@ -223,7 +223,8 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		char *s = disp_expand(d, in->args[i], vars, in), *err = NULL;
 		/* a URL or git source: a fetch step, written masked */
 		char *net = !in->from && !d->failed
-				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli, &err)
+				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli,
+					       step_no_grants(d->g), &err)
 				: NULL;
 		if (err || d->failed) { /* the stage stops after this COPY */
 			if (err)
