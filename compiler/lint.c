@@ -549,7 +549,9 @@ static void lint_platform(struct lint *l)
 }
 
 /* The global ARGs twice: with the build-args, and with defaults only;
- * 0, or -1 with a default's expansion error in l->out. */
+ * 0, or -1 with a default's expansion error in l->out. A default that
+ * expands only with the build-args is no error (BuildKit abandons the
+ * one check that reads the defaults, validateBaseImagesWithDefaultArgs). */
 static int lint_globals(struct lint *l, size_t first_from)
 {
 	struct cli nob = *l->cli;
@@ -563,9 +565,11 @@ static int lint_globals(struct lint *l, size_t first_from)
 		const struct instr *in = &l->df->instrs[i];
 		if (in->kind != I_ARG)
 			continue;
-		if (args_global(&l->globals, in, l->cli, l->df->escape, &err) < 0 ||
-		    args_global(&l->defaults, in, &nob, l->df->escape, &err) < 0)
+		if (args_global(&l->globals, in, l->cli, l->df->escape, &err) < 0)
 			return diag_error_value(l->out, &err);
+		if (!l->defaults_failed &&
+		    args_global(&l->defaults, in, &nob, l->df->escape, &err) < 0)
+			l->defaults_failed = 1;
 		for (size_t k = 0; k < in->nkvs; k++)
 			if (!lint_has_str(&l->meta_keys, in->kvs[k].key))
 				strlist_add(&l->meta_keys, in->kvs[k].key);
