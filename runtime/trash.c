@@ -58,8 +58,8 @@ static char *trash_rename(const char *dir, const char *path, struct error *e)
 	return NULL;
 }
 
-/* The child: only the entry's lock (as fd 3) and stdio stay open, so it
- * holds none of make's pipes or the step's locks beyond its parent. */
+/* The child: stdio (for its warning) and the entry's lock (as fd 3) stay
+ * open; the step's locks, make's jobserver and other inherited fds close. */
 static _Noreturn void trash_child(const char *dir, const char *path, int lock_fd)
 {
 	struct error e = {0};
