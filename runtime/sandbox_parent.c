@@ -259,7 +259,7 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	cleanup_free char *cgname = xasprintf("df2make-%.16s-%ld", sb->key, (long)getpid());
 	int r = -1;
 
-	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, e) == 0 &&
+	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, sb->rt->state, e) == 0 &&
 	    mounts_prepare(sb, &locks, e) == 0) {
 		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
 		r = run_child(sb, root, status, e);
