@@ -35,6 +35,7 @@
 #include "fsutil.h"
 #include "netns.h"
 #include "netpool.h"
+#include "progress.h"
 #include "util.h"
 
 #define NETPOOL_MAX 16	  /* entries: steps at once (make -j) that can be served */
@@ -299,10 +300,21 @@ static int may_go(const struct keeper *k)
 	return 1; /* fd stays open: the lock goes with the process */
 }
 
+/* Its socket is no longer at its path (the state dir removed, by make
+ * clean's rm -rf say): nobody can reach it any more. */
+static int orphaned(const struct keeper *k)
+{
+	struct stat st;
+
+	return stat(k->sock, &st) < 0 || st.st_ino != k->ino;
+}
+
 /* One step at a time: its connection stays open while it runs; "q" from
- * it (another keeper is wanted) or a dead slirp4netns ends the keeper. */
+ * it (another keeper is wanted) or a dead slirp4netns ends the keeper.
+ * Idle, it looks every second whether it was orphaned. */
 static void keeper_serve(struct keeper *k)
 {
+	long long idle0 = progress_now();
 	int conn = -1;
 
 	for (;;) {
@@ -310,11 +322,13 @@ static void keeper_serve(struct keeper *k)
 				      {.fd = conn, .events = POLLIN},
 				      {.fd = k->pidfd, .events = POLLIN}};
 		char c = 0;
-		int r = poll(p, 3, conn < 0 ? k->idle_ms : -1);
+		int r = poll(p, 3, conn < 0 ? 1000 : -1);
 
 		if (r < 0 && errno != EINTR)
 			return;
-		if (r == 0 && may_go(k))
+		if (r == 0 && orphaned(k))
+			return;
+		if (r == 0 && progress_now() - idle0 >= k->idle_ms * 1000000LL && may_go(k))
 			return;
 		if (r <= 0)
 			continue;
@@ -325,12 +339,16 @@ static void keeper_serve(struct keeper *k)
 				return;
 			close(conn);
 			conn = -1;
+			idle0 = progress_now();
 		} else if (p[0].revents) {
 			conn = accept4(k->listen, NULL, NULL, SOCK_CLOEXEC);
 			/* netpool_stop's "q" may come before the greeting */
 			if (conn >= 0 && recv(conn, &c, 1, MSG_DONTWAIT) == 1 && c == 'q')
 				return;
+			/* ... or after it, then gone: offer fails, the "q" is still there */
 			if (conn >= 0 && offer(k, conn) < 0) {
+				if (recv(conn, &c, 1, MSG_DONTWAIT) == 1 && c == 'q')
+					return;
 				close(conn);
 				conn = -1;
 			}
