@@ -356,6 +356,21 @@ static void keeper_serve(struct keeper *k)
 	}
 }
 
+/* The keeper's command line, over the runtime's (its argv strings, which
+ * /proc/PID/cmdline shows): not "df2make-runtime --state DIR run KEY",
+ * which scripts and tests look for as a step still running. */
+static void set_title(const struct keeper *k)
+{
+	cleanup_free char *cmdline = NULL;
+	struct error ignored;
+	size_t len = 0;
+
+	if (read_file("/proc/self/cmdline", &cmdline, &len, &ignored) < 0 || len < 2)
+		return;
+	memset(program_invocation_name, 0, len);
+	snprintf(program_invocation_name, len, "df2make-netpool %s", k->sock);
+}
+
 /* The keeper process (a grandchild of the step's runtime, in a session
  * of its own, so neither make nor a terminal's ^C waits for or kills it):
  * reports "ok" or its error on report, then serves until idle. */
@@ -367,6 +382,7 @@ static _Noreturn void keeper_main(struct keeper *k, int report)
 
 	setsid();
 	prctl(PR_SET_NAME, "df2make-netpool"); /* what ps and top show */
+	set_title(k);
 	if (chdir("/") < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    dup2(null, 2) < 0 || dup2(report, 3) != 3)
 		_exit(1);
@@ -439,8 +455,11 @@ static int lease_entry(const char *state, int i, const struct netns *n, const ch
 int netpool_get(const char *state, const struct netns *n, struct netpool_lease *l)
 {
 	cleanup_free char *dir = xasprintf("%s/.netpool", state), *id = NULL;
+	cleanup_free char *longest = entry_path(state, NETPOOL_MAX - 1, "sock");
+	struct sockaddr_un a;
 
-	if (idle_seconds() == 0 || !initial_root())
+	/* a path too long for a socket: not a keeper started and failing per step */
+	if (idle_seconds() == 0 || !initial_root() || sock_addr(&a, longest) < 0)
 		return 0;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return 0;
