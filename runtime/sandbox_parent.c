@@ -71,7 +71,10 @@ static int read_msg(struct sandbox *sb, struct child_io *io, struct error *e)
 	struct sandbox_msg m;
 	ssize_t n = recv(io->sock, &m, sizeof(m), 0);
 
-	if (n < 0 && errno == EINTR)
+	/* ECONNRESET: the child exited with a record of ours unread (SBM_NET
+	 * sent while it failed); the kernel reports that once, before the
+	 * records still queued for us: read on. */
+	if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 		return 1;
 	if (n <= 0)
 		return 0;
