@@ -353,7 +353,7 @@ gone_within() {
 # pool: root's default-network steps of one state dir take turns in
 # namespaces that keepers hold between them (runtime/netpool.c).
 pool() {
-	local ns1 ns3 ns4 ns5 ns6 gone i bg
+	local ns1 ns3 ns4 ns5 ns6 gone i bg h2 h3
 	MODE=pool WRAP=
 	fresh one
 	chown -R 0:0 "$W" # not unpriv_setup's user: clean wants the state its caller's
@@ -367,20 +367,24 @@ connect $FAR_IP $PO: ok hello from outside
 connect $HOST_IP $PA: No route to host
 connect 10.0.2.2 $PL: Network is unreachable" \
 		"[pool] the next step joins the same namespace: the outside answers, the host does not ($err)"
-	check "[pool] ... whose slirp4netns stays between the steps" test -n "$(helpers_in_host)"
+	h2=$(helpers_in_host)
+	check "[pool] ... whose slirp4netns stays between the steps" test -n "$h2"
 	# the host got an address since: not that keeper, one that blocks it
 	in_ns "$H" ip addr add 198.51.100.7/32 dev h0
 	net_step p3 default "readlink /proc/self/ns/net; probe connect 198.51.100.7 $PA"
 	in_ns "$H" ip addr del 198.51.100.7/32 dev h0
-	ns3=${out%%$'\n'*}
+	ns3=${out%%$'\n'*} h3=$(helpers_in_host)
 	is "${out#*$'\n'}" "connect 198.51.100.7 $PA: No route to host" \
 		"[pool] a host address added between steps is out of reach too ($err)"
-	check "[pool] ... in a new namespace ($ns1 then $ns3)" test -n "$ns3" -a "$ns3" != "$ns1"
-	net_step p4 default "readlink /proc/self/ns/net" \
+	# (not the namespaces' inode numbers: the first one's is free for reuse)
+	check "[pool] ... by a new keeper's namespace (slirp4netns $h2 then $h3)" \
+		test -n "$h3" -a "$h3" != "$h2"
+	DF2MAKE_TIMING=1 net_step p4 default "readlink /proc/self/ns/net" \
 		',"security":"insecure","entitlements":["security.insecure"]'
-	ns4=$out
+	ns4=${out%%$'\n'*}
 	check "[pool] security=insecure (CAP_NET_ADMIN) never gets a pooled namespace ($ns4)" \
-		test -n "$ns4" -a "$ns4" != "$ns3" -a "$ns4" != "$ns1"
+		test -n "$ns4" -a "$ns4" != "$ns3"
+	like "$err" "^timing: .*netwait" "[pool] ... but a stack of its own"
 	# two steps at once: two namespaces
 	(net_step p5 default "readlink /proc/self/ns/net | tee /p5ns; sleep 3" &&
 		echo "$out" >"$W/p5") &
