@@ -34,7 +34,7 @@ if real_root; then
 	fresh pool
 	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
 	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
-	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit" \
+	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit trash" \
 		"[pool] the second step leases a pooled namespace: net is the lease, no wait"
 	like "$out" "netifs: .*tap0" "[pool] ... with the stack's device up"
 	"$DF2MAKE_RUNTIME_BIN" --state "$S" clean
