@@ -566,6 +566,21 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 			   st->key);
 }
 
+/* The digest of what a COPY --from takes from its stage, made after the
+ * stage's stamp: the copy runs when the digest changes, not the stamp. */
+static void emit_fsum(struct step *st, struct buf *out)
+{
+	struct evars ev = {0};
+	struct buf pre = {0};
+
+	for (size_t i = 0; i < st->ndeps; i++)
+		emit_done(&pre, st->deps[i]);
+	ev_set(&ev, "KEY", st->key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->spec)));
+	ev_emit(&ev, out, "fsum");
+}
+
 /* 1 when a --cache-from source is a registry (imported at run time). */
 static int emit_has_import(const struct cli *c)
 {
@@ -592,8 +607,12 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	buf_addn(&pre, "", 0); /* "" rather than NULL when there is none */
 	if (st->parent)
 		emit_done(&pre, st->parent);
-	for (size_t i = 0; i < st->ndeps; i++)
-		emit_done(&pre, st->deps[i]);
+	for (size_t i = 0; i < st->ndeps; i++) {
+		if (st->fsum) /* the --from stage's stamp is the fsum's prerequisite */
+			emit_state_file(&pre, st->key, "fsum");
+		else
+			emit_done(&pre, st->deps[i]);
+	}
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
 	if (st->kind == STEP_BASE && st->image)
@@ -610,6 +629,8 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	ev_emit(&ev, out, emit_tpl(st));
 	if (st->sum)
 		emit_sum(g, st, out, all);
+	if (st->fsum)
+		emit_fsum(st, out);
 }
 
 static void emit_stages(struct graph *g, struct buf *out)
