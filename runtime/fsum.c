@@ -88,11 +88,12 @@ static int fsum_file(struct fsum *s, const char *rel, int is_dir)
 {
 	char buf[65536];
 	ssize_t n;
-	int flags = (is_dir ? O_DIRECTORY : 0) | O_RDONLY | O_NOFOLLOW;
+	/* the walk follows the source named (a link to a directory is
+	 * walked as one), nothing below it */
+	int follow = strcmp(rel, s->top) == 0;
+	int flags = (is_dir ? O_DIRECTORY : 0) | O_RDONLY | (follow ? 0 : O_NOFOLLOW);
 	cleanup_close int fd = ctx_open_in(s->rootfd, rel, flags, CTX_IN_ROOT);
 
-	if (fd < 0 && errno == ELOOP)
-		fd = ctx_open_in(s->rootfd, rel, flags & ~O_NOFOLLOW, CTX_IN_ROOT);
 	if (fd < 0)
 		return error_set(s->e, errno, "open %s", rel);
 	if (fsum_xattrs(s, fd, rel) < 0)
@@ -130,7 +131,11 @@ static int fsum_visit(const char *rel, const struct stat *st, void *arg)
 	sha256_update(&s->h, rel, strlen(rel) + 1);
 	sha256_update(&s->h, head, strlen(head) + 1);
 	if (S_ISLNK(st->st_mode)) {
-		len = readlinkat(s->rootfd, rel, target, sizeof(target));
+		/* the link itself, its parents resolved inside the root (a
+		 * source named through an absolute link: never the host's) */
+		cleanup_close int fd =
+		    ctx_open_in(s->rootfd, rel, O_PATH | O_NOFOLLOW, CTX_IN_ROOT);
+		len = fd < 0 ? -1 : readlinkat(fd, "", target, sizeof(target));
 		if (len < 0)
 			return error_set(s->e, errno, "readlink %s", rel);
 		sha256_update(&s->h, target, (size_t)len);

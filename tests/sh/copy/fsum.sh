@@ -58,6 +58,24 @@ rm "$F/out/new"
 fsum
 check "a removed file changes the digest" test "$(cat "$sumf")" != "$before"
 
+# a source named through an absolute link of the stage: resolved inside
+# the stage's root, links below it too (never through the host's /)
+mkdir -p "$F/real"
+ln -s x "$F/real/l"
+ln -s /real "$F/abs"
+newkey
+SPEC=$(spec '{"srcs":["/abs"],"dest":"/a/","from":{"step":"fromstep"},"context":null}')
+sumf=$S/$K.fsum
+fsum
+a=$(cat "$sumf")
+fsum
+is "$a" "df2make-fsum 1
+$(tail -1 "$sumf")" "a link below an absolute link is read in the stage"
+is "$(cat "$sumf")" "$a" "  the same digest twice"
+ln -sfn y "$F/real/l"
+fsum
+check "  its target counts" test "$(cat "$sumf")" != "$a"
+
 # a source the copy cannot read: the op succeeds with a digest no run repeats
 newkey
 SPEC=$(spec '{"srcs":["/nosuch"],"dest":"/n","from":{"step":"fromstep"},"context":null}')
