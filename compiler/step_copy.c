@@ -222,7 +222,9 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 	for (size_t i = 0; i + 1 < in->nargs; i++) {
 		char *s = disp_expand(d, in->args[i], vars, in);
 		/* a URL or git source: a fetch step, written masked */
-		char *net = !in->from ? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli) : NULL;
+		char *net = !in->from ? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli,
+						     step_no_grants(d->g))
+				      : NULL;
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);
 		if ((!in->from || nc) && !net) {
