@@ -72,7 +72,7 @@ int dump_text(struct buf *b, const char *path, const char *text, size_t len, str
 	return 0;
 }
 
-int dump_dockerfile(FILE *out, const char *path)
+int dump_dockerfile(FILE *out, const char *path, struct diags *dg)
 {
 	struct buf b = {0};
 	struct df_error err;
@@ -81,13 +81,10 @@ int dump_dockerfile(FILE *out, const char *path)
 	size_t len;
 	int rc = 0;
 
-	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
-		fprintf(stderr, "%s: %s\n", argv0, e.msg);
-		return 1;
-	}
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0)
+		return diag_error(dg, NULL, "%s", e.msg);
 	if (dump_text(&b, path, text, len, &err)) {
-		df_error_print(&err);
-		rc = 1;
+		rc = diag_error_value(dg, &err);
 	} else {
 		fwrite(b.s ? b.s : "", 1, b.len, out);
 	}
@@ -196,20 +193,22 @@ static void mounts(struct buf *b, const struct instr *in)
 
 static void healthcheck(struct buf *b, const struct instr *in)
 {
+	const struct instr_hc *hc = in->hc ? in->hc : &(struct instr_hc){0};
+
 	if (in->hc_none) {
 		buf_adds(b, " none");
 		return;
 	}
-	if (in->hc_interval)
-		buf_printf(b, " interval=%lld", in->hc_interval);
-	if (in->hc_timeout)
-		buf_printf(b, " timeout=%lld", in->hc_timeout);
-	if (in->hc_start_period)
-		buf_printf(b, " start-period=%lld", in->hc_start_period);
-	if (in->hc_start_interval)
-		buf_printf(b, " start-interval=%lld", in->hc_start_interval);
-	if (in->hc_retries)
-		buf_printf(b, " retries=%d", in->hc_retries);
+	if (hc->interval)
+		buf_printf(b, " interval=%lld", hc->interval);
+	if (hc->timeout)
+		buf_printf(b, " timeout=%lld", hc->timeout);
+	if (hc->start_period)
+		buf_printf(b, " start-period=%lld", hc->start_period);
+	if (hc->start_interval)
+		buf_printf(b, " start-interval=%lld", hc->start_interval);
+	if (hc->retries)
+		buf_printf(b, " retries=%d", hc->retries);
 }
 
 /* One instruction without its location. */

@@ -243,21 +243,24 @@ static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const cha
 
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
 		   const char *checksum, const struct instr *in, const struct cli *cli,
-		   int no_grants)
+		   int no_grants, char **err)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
 	struct sv *ent;
 	struct fetch *f;
-	char *shown, *err;
+	char *shown;
 	int pinned;
 
+	*err = NULL;
 	if (kind == NETSRC_LOCAL)
 		return NULL;
 	shown = netsrc_redact(src);
-	if ((err = fetch_ssh_error(src, cli, no_grants)) ||
-	    !(fs = fetch_spec(kind, src, shown, checksum, in, &err, &pinned)))
-		loc_fatal(&in->loc, "%s", err); /* dispatch errors still exit (diag.h) */
+	if ((*err = fetch_ssh_error(src, cli, no_grants)) ||
+	    !(fs = fetch_spec(kind, src, shown, checksum, in, err, &pinned))) {
+		free(shown);
+		return NULL;
+	}
 	sv_set_str(fs, spec_root(fs), "loc", st->loc);
 	f = fetch_new(st, fs, shown, src, in, cli); /* takes fs */
 	f->pinned = pinned;
@@ -279,30 +282,35 @@ void fetch_prereqs(const struct step *st, struct buf *b)
 		buf_printf(b, " $(STATE)/%s.fetch", st->fetch[i].key);
 }
 
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
-		 const char *(*spec_word)(const struct sv *spec))
+int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		const char *(*spec_word)(const struct sv *spec), struct diags *dg)
 {
-	for (size_t i = 0; i < st->nfetch; i++) {
+	int r = 0;
+
+	for (size_t i = 0; i < st->nfetch && !r; i++) {
 		const struct fetch *f = &st->fetch[i];
 		struct buf title = {0};
 		if (json_object_get(seen, f->key))
 			continue;
-		if (!f->pinned && !json_object_get(seen, "fetch-force"))
-			templates_expand(out, "fetch-force", (const char *const[]){NULL});
+		if (!f->pinned && !json_object_get(seen, "fetch-force") &&
+		    templates_expand(out, "fetch-force", (const char *const[]){NULL}, dg) < 0)
+			return -1;
 		if (!f->pinned)
 			json_object_set_new(seen, "fetch-force", json_true());
 		json_object_set_new(seen, f->key, json_true());
 		mk_comment(&title, f->title);
-		templates_expand(
+		r = templates_expand(
 		    out, "fetch",
 		    (const char *const[]){"TITLE", title.s, "KEY", f->key, "FORCE",
 					  f->pinned ? "" : " df2make-fetch-force", "WHEN",
 					  f->pinned ? "Pinned: run only while"
 						      " KEY.fetch is missing"
 						    : "Asked again at every make run",
-					  "SPEC", spec_word(spec_root(f->spec)), NULL});
+					  "SPEC", spec_word(spec_root(f->spec)), NULL},
+		    dg);
 		buf_free(&title);
 	}
+	return r;
 }
 
 void fetch_free(struct step *st)

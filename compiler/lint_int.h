@@ -72,12 +72,16 @@ struct lint {
 	struct diags *out;
 	struct lcfg global, cur;
 	unsigned char called[R_COUNT];
-	char *text; /* the Dockerfile again, for the comments */
+	const char *text; /* the Dockerfile again, for the comments: the text
+			   * the reader kept (diag.h), else read into own_text */
+	char *own_text;
 	size_t len;
 	size_t *lines; /* offset of each line (1-based index) */
 	size_t nlines;
 	int dir_end;		       /* last line of the leading directives */
 	struct vars globals, defaults; /* meta ARGs with and without build-args */
+	int defaults_failed;	       /* a default does not expand without the
+					* build-args: no InvalidDefaultArgInFrom */
 	struct strlist meta_keys;      /* every meta ARG name */
 	struct lstage *st;
 	size_t nst;
