@@ -27,6 +27,9 @@ int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 int op_fetch(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* Content digest of a COPY/ADD's context inputs + make dependency file. */
 int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* Content digest of what a COPY --from=STAGE takes from the stage:
+ * STATE/KEY.fsum, rewritten only when it changes (fsum.c). */
+int op_fsum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* WORKDIR: mkdir -p inside the rootfs, owned by the current USER. */
 int op_workdir(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* A step's upper directory as a layer tar + its digests (KEY.layer). */
