@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <ftw.h>
@@ -358,4 +360,14 @@ char *path_abs(const char *p)
 	c = path_clean(j);
 	free(j);
 	return c;
+}
+
+int unix_sockaddr(struct sockaddr_un *a, const char *path)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(a->sun_path))
+		return -1;
+	strcpy(a->sun_path, path);
+	return 0;
 }

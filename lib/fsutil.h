@@ -44,5 +44,9 @@ char *path_join(const char *a, const char *b);
 char *path_clean(const char *p);
 /* Makes path absolute against the current directory (lexically); caller frees. */
 char *path_abs(const char *p);
+struct sockaddr_un;
+/* Fills a with the socket path; 0, or -1 when the path is too long for
+ * sun_path (never truncated: a shorter path is another socket). */
+int unix_sockaddr(struct sockaddr_un *a, const char *path);
 
 #endif

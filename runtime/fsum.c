@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +31,7 @@
 #include "hash.h"
 #include "rt.h"
 #include "snapshot.h"
+#include "sum.h"
 #include "util.h"
 
 #define FSUM_MAGIC "df2make-fsum 1\n"
@@ -108,11 +108,6 @@ static int fsum_file(struct fsum *s, const char *rel, int is_dir)
 	return 0;
 }
 
-static char fsum_type(mode_t m)
-{
-	return S_ISDIR(m) ? 'd' : S_ISREG(m) ? 'f' : S_ISLNK(m) ? 'l' : S_ISFIFO(m) ? 'p' : 'c';
-}
-
 static int fsum_visit(const char *rel, const struct stat *st, void *arg)
 {
 	struct fsum *s = arg;
@@ -124,10 +119,7 @@ static int fsum_visit(const char *rel, const struct stat *st, void *arg)
 	/* the copy's --exclude, as the copy applies it */
 	if (*sub && strcmp(rel, ".") != 0 && copy_job_excluded(s->j, sub))
 		return 0;
-	snprintf(head, sizeof(head), "%c %o %u %u %lld %u %u", fsum_type(st->st_mode),
-		 (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, (unsigned)st->st_gid,
-		 S_ISREG(st->st_mode) ? (long long)st->st_size : 0LL, major(st->st_rdev),
-		 minor(st->st_rdev));
+	sum_head(head, sizeof(head), st, 1);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
 	sha256_update(&s->h, head, strlen(head) + 1);
 	if (S_ISLNK(st->st_mode)) {

@@ -104,24 +104,13 @@ static char *entry_path(const char *state, int i, const char *ext)
 	return xasprintf("%s/.netpool/%d.%s", state, i, ext);
 }
 
-/* A socket address for path; 0, or -1 when the path is too long. */
-static int sock_addr(struct sockaddr_un *a, const char *path)
-{
-	memset(a, 0, sizeof(*a));
-	a->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(a->sun_path))
-		return -1;
-	strcpy(a->sun_path, path);
-	return 0;
-}
-
 /* A connection to the keeper at path, or -1. */
 static int dial(const char *path)
 {
 	struct sockaddr_un a;
 	int fd;
 
-	if (sock_addr(&a, path) < 0)
+	if (unix_sockaddr(&a, path) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
@@ -253,7 +242,7 @@ static int keeper_setup(struct keeper *k, struct error *e)
 		return -1;
 	k->pidfd = (int)syscall(SYS_pidfd_open, k->n.pid, 0);
 	k->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (k->pidfd < 0 || k->listen < 0 || sock_addr(&a, k->sock) < 0)
+	if (k->pidfd < 0 || k->listen < 0 || unix_sockaddr(&a, k->sock) < 0)
 		return error_set(e, errno, "keeper socket");
 	unlink(k->sock); /* a dead keeper's (the caller holds the entry's lock) */
 	if (bind(k->listen, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(k->listen, 4) < 0 ||
@@ -459,7 +448,7 @@ int netpool_get(const char *state, const struct netns *n, struct netpool_lease *
 	struct sockaddr_un a;
 
 	/* a path too long for a socket: not a keeper started and failing per step */
-	if (idle_seconds() == 0 || !initial_root() || sock_addr(&a, longest) < 0)
+	if (idle_seconds() == 0 || !initial_root() || unix_sockaddr(&a, longest) < 0)
 		return 0;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return 0;

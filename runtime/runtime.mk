@@ -29,7 +29,7 @@ RUNTIME_SANDBOX = runtime/run.c runtime/trash.c runtime/trash.h runtime/sandbox.
 # COPY and ADD: copy, add, the context sums, WORKDIR
 RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/copyidx.c \
 	runtime/copyidx.h runtime/add.c \
-	runtime/add.h runtime/sum.c runtime/fsum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
+	runtime/add.h runtime/sum.c runtime/sum.h runtime/fsum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
 	runtime/fetch.h runtime/gitsrc.c
 runtime_libruntime_a_SOURCES = $(RUNTIME_CORE) $(RUNTIME_IMAGE) $(RUNTIME_SANDBOX) $(RUNTIME_COPY)
 

@@ -17,16 +17,6 @@
 #include "fsutil.h"
 #include "sshproxy.h"
 
-static int unix_addr(struct sockaddr_un *a, const char *path)
-{
-	memset(a, 0, sizeof(*a));
-	a->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(a->sun_path))
-		return -1;
-	strcpy(a->sun_path, path);
-	return 0;
-}
-
 /* Copies what is readable on from to to; 0 at end of file or error. */
 static int pump(int from, int to)
 {
@@ -50,7 +40,8 @@ static _Noreturn void relay(int client, const char *agent)
 	struct pollfd p[2] = {{.fd = client, .events = POLLIN}, {.fd = up, .events = POLLIN}};
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (up < 0 || unix_addr(&a, agent) < 0 || connect(up, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (up < 0 || unix_sockaddr(&a, agent) < 0 ||
+	    connect(up, (struct sockaddr *)&a, sizeof(a)) < 0)
 		_exit(1);
 	while (open > 0) {
 		if (poll(p, 2, -1) < 0) {
@@ -99,7 +90,7 @@ static int listen_on(const char *path, mode_t mode, uid_t uid, gid_t gid, struct
 
 	if (fd < 0)
 		return error_set(e, errno, "socket");
-	if (unix_addr(&a, path) < 0) {
+	if (unix_sockaddr(&a, path) < 0) {
 		close(fd);
 		return error_set(e, ENAMETOOLONG, "socket path %s", path);
 	}

@@ -33,6 +33,7 @@
 #include "match.h"
 #include "mkquote.h"
 #include "rt.h"
+#include "sum.h"
 #include "util.h"
 
 /* Context entries beyond which make no longer stats each one itself. */
@@ -75,9 +76,18 @@ static int sum_bytes(struct sumstate *s, const char *rel)
 	return 0;
 }
 
-static char type_char(mode_t m)
+static char sum_type(mode_t m)
 {
 	return S_ISDIR(m) ? 'd' : S_ISREG(m) ? 'f' : S_ISLNK(m) ? 'l' : S_ISFIFO(m) ? 'p' : 'c';
+}
+
+void sum_head(char *buf, size_t size, const struct stat *st, int owners)
+{
+	snprintf(buf, size, "%c %o %u %u %lld %u %u", sum_type(st->st_mode),
+		 (unsigned)(st->st_mode & 07777), owners ? (unsigned)st->st_uid : 0U,
+		 owners ? (unsigned)st->st_gid : 0U,
+		 S_ISREG(st->st_mode) ? (long long)st->st_size : 0LL, major(st->st_rdev),
+		 minor(st->st_rdev));
 }
 
 static int sum_visit(const char *rel, const struct stat *st, void *arg)
@@ -96,10 +106,7 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 		s->all_same = 0;
 	if (s->scan_only)
 		return 0;
-	snprintf(head, sizeof(head), "%c %o 0 0 %lld %llu %llu", type_char(st->st_mode),
-		 (unsigned)(st->st_mode & 07777),
-		 S_ISREG(st->st_mode) ? (long long)st->st_size : 0LL,
-		 (unsigned long long)major(st->st_rdev), (unsigned long long)minor(st->st_rdev));
+	sum_head(head, sizeof(head), st, 0);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
 	sha256_update(&s->h, head, strlen(head) + 1);
 	if (S_ISLNK(st->st_mode)) {
