@@ -178,6 +178,7 @@ like "$(cat out6)" "^df2make-runtime: Dockerfile.nope:1: pull $REG/library/nope:
 check "no image written" [ ! -e nope.tar ]
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -f nope.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" clean >out9 2>&1
 is "$?" 0 "make clean with a missing image: exit 0"
-unlike "$(cat out9)" "pull" "make clean does not pull first"
+# (the runtime's path is left out: a checkout's path may say "pull")
+unlike "$(sed "s#$DF2MAKE_RUNTIME_BIN##g" out9)" "pull" "make clean does not pull first"
 
 done_testing
