@@ -154,6 +154,13 @@ rt pull "$REG/library/busy:1" >/dev/null 2>&1
 rt base kgood '{"image": "'"$REG/library/busy:1"'"}' 2>/dev/null
 is "$(cat "$STORE/layers/${diff_id#sha256:}.ok")" "ok
 $(jq -r '.layers[0].digest' <<<"$raw")" "the layer's .ok lists the blob its unpack checked"
+# a layer unpacked by an older df2make (its .ok says "ok" and no blob):
+# the blob is checked once more, then recorded
+printf 'ok\n' >"$STORE/layers/${diff_id#sha256:}.ok"
+rm -f "$STATE/kgood.done"
+rt base kgood '{"image": "'"$REG/library/busy:1"'"}' 2>/dev/null
+is "$(cat "$STORE/layers/${diff_id#sha256:}.ok")" "ok
+$(jq -r '.layers[0].digest' <<<"$raw")" "an older .ok: the blob checked and added"
 mkdir -p "$T/imp/etc" && echo imposter >"$T/imp/etc/imp"
 tar_dir "$T/imp" "$T/imp.tar" && gzip -n -c "$T/imp.tar" >"$T/imp.tar.gz"
 regtool image library/imposter 1 amd64 "$T/imp.tar.gz" $gz "$diff_id" >/dev/null
