@@ -388,6 +388,23 @@ static int unpack_ok_lists(const char *ok, const char *blob_digest)
 	return found;
 }
 
+char *unpack_ok_blob(const char *ok_path)
+{
+	char *text = NULL, *hex = NULL;
+	size_t len = 0;
+
+	if (read_file(ok_path, &text, &len, &(struct error){0}) == 0 &&
+	    startswith(text, "ok\nsha256:") && strlen(text) >= 11 + 64) {
+		hex = xstrndup(text + 10, 64);
+		if (!blob_is_hex(hex)) {
+			free(hex);
+			hex = NULL;
+		}
+	}
+	free(text);
+	return hex;
+}
+
 /* Adds blob_digest to the .ok marker (written atomically; two writers
  * racing may lose one line, which costs a later check, nothing else). */
 static int unpack_ok_add(const char *ok, const char *blob_digest, struct error *e)

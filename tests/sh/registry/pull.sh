@@ -172,6 +172,15 @@ like "$out" "layer sha256:$(sha "$T/imp.tar.gz") does not match diff_id $diff_id
 check "a blob claiming an unpacked layer's diff_id: the good layer stays" [ -x "$STORE/layers/${diff_id#sha256:}/bin/busybox" ]
 is "$(grep -c "$(sha "$T/imp.tar.gz")" "$STORE/layers/${diff_id#sha256:}.ok")" 0 \
 	"a blob claiming an unpacked layer's diff_id: not recorded as checked"
+# only the imposter names that diff_id now: fsck must still take the blob
+# the unpack checked (its .ok), not the imposter's
+for f in "$STORE"/refs/*.json; do
+	case $(jq -r .name "$f") in "$REG/library/busy"*) rm -f "$f" ;; esac
+done
+out=$("$DF2MAKE_RUNTIME_BIN" --quiet --store "$STORE" fsck 2>&1)
+is "$?" 0 "fsck compares the unpacked layer with the blob its unpack checked, not the imposter's"
+unlike_out=$(grep -c "differs" <<<"$out")
+is "$unlike_out" 0 "fsck: no layer reported as differing from its blob"
 
 # a gzip layer of several members (gzip streams concatenated): the
 # diff_id hashed while streaming covers every member
