@@ -20,6 +20,9 @@
 #   unpack  df2make only: the FROM step on the store the pull filled (the
 #           layers unpacked, their diff_ids checked on the way: the work a
 #           pull leaves to the first build; podman's pull includes it)
+# Every side runs with TLS verification off, as skopeo and podman are
+# given it (--*tls-verify=false): with it on, df2make loads the system CA
+# bundle (~30 ms) for the HTTPS attempt that precedes plain HTTP.
 # DF2MAKE_RUNTIME_BASELINE=BIN adds a column: that runtime (e.g. a build
 # of an older commit) timed the same way, in the same runs.
 # Prints one line per phase and side (median wall ms, median CPU ms of
@@ -75,10 +78,10 @@ cold=(unshare -m sh -c 'mount -t tmpfs none /var/lib/containers/cache && exec "$
 : >"$T/res"
 for i in $(seq "$runs"); do
 	rm -rf "$T/s" "$T/o" "$T/b" "$T/st"
-	ms pull df2make "$RT" --store "$T/s" pull "$SRC"
+	ms pull df2make "$RT" --store "$T/s" pull --tls-verify=false "$SRC"
 	ms unpack df2make "$RT" --store "$T/s" --state "$T/st" base k '{"image": "'"$SRC"'"}'
 	if [ -n "$BASE" ]; then
-		ms pull baseline "$BASE" --store "$T/b" pull "$SRC"
+		ms pull baseline "$BASE" --store "$T/b" pull --tls-verify=false "$SRC"
 		rm -rf "$T/st"
 		ms unpack baseline "$BASE" --store "$T/b" --state "$T/st" base k '{"image": "'"$SRC"'"}'
 	fi
@@ -88,11 +91,11 @@ for i in $(seq "$runs"); do
 		rm -rf "$T/pr" "$T/prr"
 		ms pull podman "${PM[@]}" pull -q --tls-verify=false "$SRC"
 	fi
-	ms push df2make "$RT" --store "$T/s" push "$SRC" "$(new)"
+	ms push df2make "$RT" --store "$T/s" push --tls-verify=false "$SRC" "$(new)"
 	ms push skopeo skopeo copy -q --dest-tls-verify=false "oci:$T/layout:1" "docker://$(new)"
 	[ -n "$have_podman" ] && ms push podman "${PM[@]}" push -q --tls-verify=false "$SRC" "docker://$(new)"
 	rm -rf "$T/s2"
-	ms upload df2make "$RT" --store "$T/s2" transfer "oci:$T/layout" "docker://$(new)"
+	ms upload df2make "$RT" --store "$T/s2" transfer --tls-verify=false "oci:$T/layout" "docker://$(new)"
 	ms upload skopeo "${cold[@]}" skopeo copy -q --dest-tls-verify=false "oci:$T/layout:1" "docker://$(new)"
 done
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
