@@ -1,9 +1,11 @@
 /* args: ARG scopes and the automatic ARGs (see args.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "cli.h"
+#include "diag.h"
 #include "expand.h"
 #include "instr.h"
 #include "platform.h"
@@ -111,41 +113,49 @@ void args_predefined(struct vars *g, const struct platform *target, const char *
 	args_set(g, "TARGETSTAGE", target_stage ? target_stage : "default");
 }
 
-char *args_expand(const char *word, char escape, char *const *env, const struct instr *in)
+char *args_expand(const char *word, char escape, char *const *env, const struct instr *in,
+		  struct df_error *err)
 {
 	struct expand_env e = expand_env_kv(env);
-	struct expand_error err = {0};
-	char *r = expand_word(word, escape, &e, &err);
+	struct expand_error xe = {0};
+	char *r = expand_word(word, escape, &e, &xe);
 
-	if (!r)
-		loc_fatal(&in->loc, "%s", err.msg);
+	if (!r) {
+		err->loc = in->loc;
+		snprintf(err->msg, sizeof(err->msg), "%s", xe.msg);
+	}
 	return r;
 }
 
-void args_global(struct vars *g, const struct instr *in, const struct cli *c, char escape)
+int args_global(struct vars *g, const struct instr *in, const struct cli *c, char escape,
+		struct df_error *err)
 {
 	char **env = NULL;
 	size_t n = 0;
+	int r = 0;
 
 	/* every value of one instruction sees the scope as it was before it */
 	args_to_vec(g, &env, &n);
-	for (size_t i = 0; i < in->nkvs; i++) {
+	for (size_t i = 0; i < in->nkvs && !r; i++) {
 		const struct kv *kv = &in->kvs[i];
 		const char *ba = cli_build_arg(c, kv->key);
 		char *def = NULL;
 
-		if (!ba && kv->has_value)
-			def = args_expand(kv->value, escape, env ? env : (char *[]){NULL}, in);
-		args_set(g, kv->key, ba ? ba : def);
+		if (!ba && kv->has_value &&
+		    !(def = args_expand(kv->value, escape, env ? env : (char *[]){NULL}, in, err)))
+			r = -1;
+		else
+			args_set(g, kv->key, ba ? ba : def);
 		free(def);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(env[i]);
 	free(env);
+	return r;
 }
 
-void args_stage(struct vars *s, const struct vars *g, const struct instr *in, const struct cli *c,
-		char escape, char *const *env)
+int args_stage(struct vars *s, const struct vars *g, const struct instr *in, const struct cli *c,
+	       char escape, char *const *env, struct df_error *err)
 {
 	for (size_t i = 0; i < in->nkvs; i++) {
 		const struct kv *kv = &in->kvs[i];
@@ -156,7 +166,8 @@ void args_stage(struct vars *s, const struct vars *g, const struct instr *in, co
 		if (ba)
 			args_set(s, kv->key, ba);
 		else if (kv->has_value) {
-			def = args_expand(kv->value, escape, env, in);
+			if (!(def = args_expand(kv->value, escape, env, in, err)))
+				return -1;
 			args_set(s, kv->key, def);
 		} else if (gv)
 			args_set(s, kv->key, gv->value);
@@ -164,6 +175,7 @@ void args_stage(struct vars *s, const struct vars *g, const struct instr *in, co
 			args_set(s, kv->key, NULL);
 		free(def);
 	}
+	return 0;
 }
 
 static const char *const proxies[2][ARGS_NPROXY] = {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bfemit.h"
+#include "diag.h"
 #include "buf.h"
 #include "cli.h"
 #include "mkquote.h"
@@ -72,56 +73,80 @@ void bfemit_pack_spec(const struct cli *c, json_t *spec)
 					      "compress", c->compress));
 }
 
-/* One --iidfile or --metadata-file rule. */
-static void bfemit_file(struct buf *out, const char *flag, const char *field, const char *file,
-			const char *key)
+/* One --iidfile or --metadata-file rule; 0, or -1 with the error in dg. */
+static int bfemit_file(struct buf *out, const char *flag, const char *field, const char *file,
+		       const char *key, struct diags *dg)
 {
 	struct buf name = {0}, sh = {0}, title = {0};
-	json_t *j =
-	    json_pack("{s:s+, s:s, s:s}", "title", "writing ", file, "loc", "", field, file);
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	char *opt = xasprintf("--%s", flag);
+	json_t *j;
+	char *text, *opt = xasprintf("--%s", flag);
+	int r;
 
-	if (!mk_name_ok(file))
-		fatal("%s '%s' cannot be named in a Makefile (make reads a newline, tab, ; = | "
-		      "%%, a trailing \\ & ) or blank as syntax): rename it",
-		      opt, file);
+	if (!mk_name_ok(file)) {
+		r = diag_error(dg, NULL,
+			       "%s '%s' cannot be named in a Makefile (make reads a newline, tab, "
+			       "; = | %%, a trailing \\ & ) or blank as syntax): rename it",
+			       opt, file);
+		free(opt);
+		return r;
+	}
+	j = json_pack("{s:s+, s:s, s:s}", "title", "writing ", file, "loc", "", field, file);
+	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	mk_name(&name, file);
 	mk_shell(&sh, text); /* a recipe word, as every spec */
 	mk_comment(&title, json_string_value(json_object_get(j, "title")));
-	templates_expand(out, "metadata",
-			 (const char *const[]){"TITLE", title.s, "FLAG", opt, "FILE", name.s, "KEY",
-					       key, "SPEC", sh.s, NULL});
+	r = templates_expand(out, "metadata",
+			     (const char *const[]){"TITLE", title.s, "FLAG", opt, "FILE", name.s,
+						   "KEY", key, "SPEC", sh.s, NULL},
+			     dg);
 	free(opt);
 	free(text);
 	json_decref(j);
 	buf_free(&name);
 	buf_free(&sh);
 	buf_free(&title);
+	return r;
 }
 
-void bfemit_results(const struct cli *c, const char *key, const char *packkey, struct buf *out)
+/* The flags of the output refused with it: 0, or -1 with the error in dg. */
+static int bfemit_check(const struct cli *c, struct diags *dg)
 {
 	const struct bflags *b = &c->bf;
 
 	if ((b->iidfile || b->metadata_file || b->load) && strcmp(c->output_type, "local") == 0)
-		fatal("--%s needs an image output (-o a tar or type=oci), not type=local",
-		      b->load	   ? "load"
-		      : b->iidfile ? "iidfile"
-				   : "metadata-file");
+		return diag_error(
+		    dg, NULL, "--%s needs an image output (-o a tar or type=oci), not type=local",
+		    b->load	 ? "load"
+		    : b->iidfile ? "iidfile"
+				 : "metadata-file");
 	for (size_t i = 0; i < b->annotations.n; i++)
 		if (strncmp(b->annotations.v[i], "index-descriptor:", 17) == 0 &&
 		    !(c->platform && strchr(c->platform, ',')))
-			fatal("--annotation %s: an index descriptor exists only for a --platform "
-			      "list",
-			      b->annotations.v[i]);
+			return diag_error(dg, NULL,
+					  "--annotation %s: an index descriptor exists only for a "
+					  "--platform list",
+					  b->annotations.v[i]);
 	if (b->format && strcmp(b->format, "docker") == 0 && strcmp(c->compress, "zstd") == 0)
-		fatal("--format docker: docker's media types have no zstd layers (--compress "
-		      "gzip or none)");
-	if (b->iidfile)
-		bfemit_file(out, "iidfile", "iidfile", b->iidfile, key);
-	if (b->metadata_file)
-		bfemit_file(out, "metadata-file", "metadata", b->metadata_file, key);
+		return diag_error(dg, NULL,
+				  "--format docker: docker's media types have no zstd layers "
+				  "(--compress gzip or none)");
+	return 0;
+}
+
+int bfemit_results(const struct cli *c, const char *key, const char *packkey, struct buf *out,
+		   struct diags *dg)
+{
+	const struct bflags *b = &c->bf;
+
+	if (bfemit_check(c, dg) < 0)
+		return -1;
+	if (b->iidfile && bfemit_file(out, "iidfile", "iidfile", b->iidfile, key, dg) < 0)
+		return -1;
+	if (b->metadata_file &&
+	    bfemit_file(out, "metadata-file", "metadata", b->metadata_file, key, dg) < 0)
+		return -1;
 	if (b->load)
-		templates_expand(out, "load", (const char *const[]){"PACKKEY", packkey, NULL});
+		return templates_expand(out, "load",
+					(const char *const[]){"PACKKEY", packkey, NULL}, dg);
+	return 0;
 }

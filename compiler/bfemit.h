@@ -8,6 +8,7 @@
 struct bflags;
 struct buf;
 struct cli;
+struct diags;
 
 /* The image config the pack spec carries: cfg with the --label values
  * over its Labels. New reference. */
@@ -16,7 +17,9 @@ json_t *bfemit_config(const struct bflags *b, json_t *cfg);
  * "compress"}) to a pack spec when given. */
 void bfemit_pack_spec(const struct cli *c, json_t *spec);
 /* The rules made after the image (pack's step key and pack key):
- * --iidfile, --metadata-file, --load. */
-void bfemit_results(const struct cli *c, const char *key, const char *packkey, struct buf *out);
+ * --iidfile, --metadata-file, --load. 0, or -1 with the error in dg (a
+ * flag the output cannot take, a file make cannot name). */
+int bfemit_results(const struct cli *c, const char *key, const char *packkey, struct buf *out,
+		   struct diags *dg);
 
 #endif

@@ -125,6 +125,7 @@ static void cli_usage(FILE *f)
 	      "      --secret id=ID[,src=FILE|,env=VAR]  a secret for RUN --mount=type=secret\n"
 	      "                              (also ADD's HTTP_AUTH_TOKEN_HOST, GIT_AUTH_TOKEN...)\n"
 	      "      --ssh default|ID[=SOCKET]  an ssh agent for RUN --mount=type=ssh\n"
+	      "                              (default: also ADD's git@host:repo, ssh://)\n"
 	      "      --allow ENTITLEMENT     network.host, security.insecure, device[=NAME]\n"
 	      "\n"
 	      "Cache:\n"

@@ -15,8 +15,9 @@ COMPILER_BACK = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h co
 	compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/step_int.h compiler/step_config.c compiler/step_run.c \
 	compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
-	compiler/emit.c compiler/emit.h compiler/outfile.c compiler/outfile.h compiler/plan.c \
-	compiler/plan.h compiler/dot.c compiler/dot.h compiler/templates.c compiler/templates.h
+	compiler/emit.c compiler/emit.h compiler/cmdline.c compiler/cmdline.h compiler/outfile.c \
+	compiler/outfile.h compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
+	compiler/templates.c compiler/templates.h
 # the linter (BuildKit's build checks)
 COMPILER_LINT = compiler/lint.c compiler/lint.h compiler/lint_int.h compiler/lint_file.c \
 	compiler/lint_stage.c
@@ -80,7 +81,6 @@ tests_fuzz_fuzz_reader_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
-FUZZ_TARGETS = expand ignore reader
 FUZZ_CFLAGS = -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -DDF_LIBFUZZER -include $(top_builddir)/config.h \
 	-I$(top_srcdir)/lib -I$(top_srcdir)/compiler -I$(top_srcdir)/tests/fuzz -I$(top_builddir)/compiler \
@@ -90,28 +90,37 @@ FUZZ_SRC_expand = $(COMPILER_EXPAND) $(lib_libcommon_a_SOURCES)
 FUZZ_SRC_ignore = $(lib_libcommon_a_SOURCES)
 FUZZ_SRC_reader = $(COMPILER_FRONT) $(COMPILER_EXPAND) $(lib_libcommon_a_SOURCES)
 
-# Plain rules (no libtool, no automake objects): each binary is one clang
-# command over the target's file and its libraries' sources.
+# Plain rules (no libtool, no automake objects), one shell function each,
+# shared with runtime/runtime.mk's targets:
+#   $(FUZZ_BUILD) NAME 'CFLAGS' SOURCES...: one clang command over
+#     tests/fuzz/fuzz_NAME.c and the .c files among SOURCES;
+#   $(FUZZ_RUN) NAME [OPTION...]: libFuzzer for FUZZ_SECONDS over the
+#     corpus, new inputs in fuzz/corpus-NAME, crashes in fuzz/crashes-NAME.
+FUZZ_BUILD = fuzz_build() { \
+	  t=$$1 fl=$$2; shift 2; cs=""; \
+	  for f in "$$@"; do case $$f in *.c) cs="$$cs $(srcdir)/$$f" ;; esac; done; \
+	  echo "  FUZZCC   fuzz/fuzz_$$t"; \
+	  $(FUZZ_CC) $(FUZZ_CFLAGS) $$fl -o fuzz/fuzz_$$t $(srcdir)/tests/fuzz/fuzz_$$t.c $$cs \
+	    $(ALL_LIBS); \
+	}; fuzz_build
+FUZZ_RUN = fuzz_run() { \
+	  t=$$1; shift; $(MKDIR_P) fuzz/corpus-$$t fuzz/crashes-$$t && \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS)s" \
+	    "(new inputs: fuzz/corpus-$$t, crashes: fuzz/crashes-$$t)" && \
+	  ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 "$$@" \
+	    -artifact_prefix=fuzz/crashes-$$t/ fuzz/corpus-$$t $(srcdir)/tests/fuzz/corpus/$$t; \
+	}; fuzz_run
+
 fuzz-build:
 	@$(MKDIR_P) fuzz
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  case $$t in \
-	    expand) srcs="$(FUZZ_SRC_expand)" ;; \
-	    ignore) srcs="$(FUZZ_SRC_ignore)" ;; \
-	    reader) srcs="$(FUZZ_SRC_reader)" ;; \
-	  esac; \
-	  cs=""; for f in $$srcs; do case $$f in *.c) cs="$$cs $(srcdir)/$$f" ;; esac; done; \
-	  echo "  FUZZCC   fuzz/fuzz_$$t"; \
-	  $(FUZZ_CC) $(FUZZ_CFLAGS) -o fuzz/fuzz_$$t $(srcdir)/tests/fuzz/fuzz_$$t.c $$cs $(ALL_LIBS); \
-	done
+	@$(FUZZ_BUILD) expand '' $(FUZZ_SRC_expand)
+	@$(FUZZ_BUILD) ignore '' $(FUZZ_SRC_ignore)
+	@$(FUZZ_BUILD) reader '' $(FUZZ_SRC_reader)
 
 fuzz: fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  $(MKDIR_P) fuzz/corpus-$$t fuzz/crashes-$$t; \
-	  echo "fuzzing $$t for $(FUZZ_SECONDS)s (new inputs: fuzz/corpus-$$t, crashes: fuzz/crashes-$$t)"; \
-	  ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=fuzz/crashes-$$t/ fuzz/corpus-$$t $(srcdir)/tests/fuzz/corpus/$$t; \
-	done
+	@$(FUZZ_RUN) expand
+	@$(FUZZ_RUN) ignore
+	@$(FUZZ_RUN) reader
 
 fuzz-long:
 	$(MAKE) $(AM_MAKEFLAGS) fuzz FUZZ_SECONDS=600

@@ -223,36 +223,19 @@ int diag_error_value(struct diags *d, const struct df_error *err)
 	return -1;
 }
 
-/* Prints one record made from loc and the formatted message. */
-static void loc_vshow(const struct loc *loc, enum diag_sev sev, const char *fmt, va_list ap)
-{
-	struct diag d = diag_at(loc, sev, xvasprintf(fmt, ap));
-
-	if (!d.file) /* kept as it was: "PROG: error: MSG" */
-		fprintf(stderr, "%s: %s: %s\n", argv0, sev == DIAG_ERROR ? "error" : "warning",
-			d.msg);
-	else
-		diag_show(stderr, &d);
-	free(d.msg);
-}
-
-void loc_fatal(const struct loc *loc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	loc_vshow(loc, DIAG_ERROR, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
 void loc_warn(const struct loc *loc, const char *fmt, ...)
 {
 	va_list ap;
+	struct diag d;
 
 	va_start(ap, fmt);
-	loc_vshow(loc, DIAG_WARNING, fmt, ap);
+	d = diag_at(loc, DIAG_WARNING, xvasprintf(fmt, ap));
 	va_end(ap);
+	if (!d.file) /* kept as it was: "PROG: warning: MSG" */
+		fprintf(stderr, "%s: warning: %s\n", argv0, d.msg);
+	else
+		diag_show(stderr, &d);
+	free(d.msg);
 }
 
 void loc_print_line(const struct loc *loc, const char *kind, const char *msg)
@@ -261,12 +244,4 @@ void loc_print_line(const struct loc *loc, const char *kind, const char *msg)
 		fprintf(stderr, "%s:%d:%d: %s: %s\n", loc->file, loc->line, loc->col, kind, msg);
 	else
 		fprintf(stderr, "%s: %s: %s\n", argv0, kind, msg);
-}
-
-void df_error_print(const struct df_error *err)
-{
-	struct diag d = diag_at(&err->loc, DIAG_ERROR, xstrdup(err->msg));
-
-	diag_show(stderr, &d);
-	free(d.msg);
 }

@@ -67,14 +67,9 @@ int diag_error(struct diags *d, const struct loc *loc, const char *fmt, ...)
 /* Appends a front-end error value as a record; returns -1. */
 int diag_error_value(struct diags *d, const struct df_error *err);
 
-/* Prints "FILE:LINE:COL: error: MSG" (+ source line and caret when the
- * file can be read) and exits 1. Shared by every compiler stage. */
-_Noreturn void loc_fatal(const struct loc *loc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Same format, "warning:", does not exit. */
+/* Prints "FILE:LINE:COL: warning: MSG" at once (+ the source line and a
+ * caret when the file can be read): a warning does not stop the compile. */
 void loc_warn(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints a front-end error value as loc_fatal does, without exiting. */
-void df_error_print(const struct df_error *err);
 /* Prints the "FILE:LINE:COL: KIND: MSG" line alone (no source line). */
 void loc_print_line(const struct loc *loc, const char *kind, const char *msg);
 /* Remembers text as the content of path (latest wins), so diagnostics can

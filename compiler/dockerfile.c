@@ -170,9 +170,7 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 	df->path = xstrdup(path);
 	/* not zeroed: convert fills each one; pages are touched as it goes */
 	lines = count_lines(text, len);
-	if (lines > SIZE_MAX / sizeof(*df->instrs))
-		fatal("out of memory");
-	df->instrs = xmalloc(lines * sizeof(*df->instrs));
+	df->instrs = xreallocarray(NULL, lines, sizeof(*df->instrs)); /* checks the product */
 	s.c = (struct instr_ctx){df->path, &s.err, NULL, &df->arena};
 	t = parse_stream(path, text, len, '\\', err, &df->arena, convert_streamed, &s);
 	if (!t || !stream_end(&s, t)) {

@@ -72,7 +72,7 @@ int dump_text(struct buf *b, const char *path, const char *text, size_t len, str
 	return 0;
 }
 
-int dump_dockerfile(FILE *out, const char *path)
+int dump_dockerfile(FILE *out, const char *path, struct diags *dg)
 {
 	struct buf b = {0};
 	struct df_error err;
@@ -81,13 +81,10 @@ int dump_dockerfile(FILE *out, const char *path)
 	size_t len;
 	int rc = 0;
 
-	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
-		fprintf(stderr, "%s: %s\n", argv0, e.msg);
-		return 1;
-	}
+	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0)
+		return diag_error(dg, NULL, "%s", e.msg);
 	if (dump_text(&b, path, text, len, &err)) {
-		df_error_print(&err);
-		rc = 1;
+		rc = diag_error_value(dg, &err);
 	} else {
 		fwrite(b.s ? b.s : "", 1, b.len, out);
 	}

@@ -8,9 +8,10 @@
 struct buf;
 struct df_error;
 
+struct diags;
 /* Reads path and prints one "(instruction ...)" line per instruction to
- * out. On a read or parse error prints the error to stderr; returns 1. */
-int dump_dockerfile(FILE *out, const char *path);
+ * out; 0, or -1 with the read or parse error in dg (nothing printed). */
+int dump_dockerfile(FILE *out, const char *path, struct diags *dg);
 /* The dump of text as a string into b; 0, or -1 with err filled. */
 int dump_text(struct buf *b, const char *path, const char *text, size_t len, struct df_error *err);
 

@@ -5,13 +5,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "bfemit.h"
 #include "cli.h"
+#include "cmdline.h"
 #include "emit.h"
 #include "fetch.h"
 #include "fsutil.h"
@@ -47,12 +47,16 @@ static void ev_take(struct evars *ev, const char *name, char *value)
 	ev_set(ev, name, value);
 }
 
-static void ev_emit(struct evars *ev, struct buf *out, const char *tpl)
+/* Fills template tpl into out and frees the strings; 0, or -1 with the
+ * template's error in dg. */
+static int ev_emit(struct evars *ev, struct buf *out, const char *tpl, struct diags *dg)
 {
-	templates_expand(out, tpl, ev->v);
+	int r = templates_expand(out, tpl, ev->v, dg);
+
 	for (size_t i = 0; i < ev->nown; i++)
 		free(ev->own[i]);
 	memset(ev, 0, sizeof(*ev));
+	return r;
 }
 
 static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
@@ -65,24 +69,28 @@ static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
 
 /* Paths from the command line are used as they are or not at all: a clear
  * error beats a Makefile that depends on something else. */
-static void emit_check_name(const char *what, const char *path)
+static int emit_check_name(const char *what, const char *path, struct diags *dg)
 {
-	if (!mk_name_ok(path))
-		fatal("%s '%s' cannot be named in a Makefile (make reads a newline, tab, ; = | %%, "
-		      "a trailing \\ & ) or blank as syntax): rename it",
-		      what, path);
+	if (!path || mk_name_ok(path))
+		return 0;
+	return diag_error(dg, NULL,
+			  "%s '%s' cannot be named in a Makefile (make reads a newline, tab, ; = "
+			  "| %%, a trailing \\ & ) or blank as syntax): rename it",
+			  what, path);
 }
 
 /* `-o .PHONY` would write a rule for a special target (make drops a
  * leading "./" from names, so `./.PHONY` too). */
-static void emit_check_special(const char *output)
+static int emit_check_special(const char *output, struct diags *dg)
 {
 	const char *o = output;
 
 	while (o[0] == '.' && o[1] == '/')
 		o += 2 + strspn(o + 2, "/");
 	if (o[0] == '.' && o[1] && strspn(o + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(o + 1))
-		fatal("-o '%s' names a special make target: choose another name", output);
+		return diag_error(
+		    dg, NULL, "-o '%s' names a special make target: choose another name", output);
+	return 0;
 }
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one next to
@@ -109,18 +117,6 @@ char *emit_runtime_path(void)
 	}
 	free(self);
 	return xstrdup("df2make-runtime");
-}
-
-static char *emit_args_comment(const struct cli *c)
-{
-	struct buf b = {0};
-
-	for (int i = 1; i < c->argc; i++) {
-		if (i > 1)
-			buf_addc(&b, ' ');
-		mk_comment(&b, c->argv[i]);
-	}
-	return buf_steal(&b);
 }
 
 /* The state key of a --cache-from registry source (STATE/KEY/ holds the
@@ -155,23 +151,23 @@ static char *emit_cache_from(const struct cli *c)
 	return s;
 }
 
-static void emit_prologue(struct graph *g, struct buf *out)
+static int emit_prologue(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
 	struct evars ev = {0};
 
-	if (c->state)
-		emit_check_name("--state", c->state);
-	emit_check_name("-o", c->output);
-	emit_check_name("context", c->context);
-	emit_check_name("-f", c->dockerfile);
 	/* the base steps and build.mk depend on the store's ref files */
-	emit_check_name("--store", c->store);
-	emit_check_special(c->output);
+	if (emit_check_name("--state", c->state, g->dg) < 0 ||
+	    emit_check_name("-o", c->output, g->dg) < 0 ||
+	    emit_check_name("context", c->context, g->dg) < 0 ||
+	    emit_check_name("-f", c->dockerfile, g->dg) < 0 ||
+	    emit_check_name("--store", c->store, g->dg) < 0 ||
+	    emit_check_special(c->output, g->dg) < 0)
+		return -1;
 	ev_set(&ev, "VERSION", PACKAGE_VERSION);
 	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
 	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
-	ev_take(&ev, "ARGS", emit_args_comment(c));
+	ev_take(&ev, "ARGS", cmdline_comment(c));
 	ev_take(&ev, "TARGET", emit_with(mk_comment, g->target->label));
 	char *rt = emit_runtime_path();
 	ev_take(&ev, "RUNTIME", emit_with(mk_shell_var, rt));
@@ -190,106 +186,7 @@ static void emit_prologue(struct graph *g, struct buf *out)
 	free(from);
 	ev_set(&ev, "PROGRESS", c->progress);
 	ev_take(&ev, "DOCKERFILE_VALUE", emit_with(mk_value, c->dockerfile));
-	ev_emit(&ev, out, "prologue");
-}
-
-static void emit_word(struct buf *b, const char *w)
-{
-	buf_addc(b, ' ');
-	mk_shell(b, w);
-}
-
-static void emit_opt(struct buf *b, const char *opt, const char *val)
-{
-	emit_word(b, opt);
-	emit_word(b, val);
-}
-
-/* --memory (in bytes), --pids-limit and --ulimit, when given. */
-static void emit_limits(struct buf *b, const struct cli *c)
-{
-	char n[32];
-
-	if (c->memory) {
-		snprintf(n, sizeof(n), "%lld", c->memory);
-		emit_opt(b, "--memory", n);
-	}
-	if (c->pids_limit) {
-		snprintf(n, sizeof(n), "%lld", c->pids_limit);
-		emit_opt(b, "--pids-limit", n);
-	}
-	for (size_t i = 0; i < c->ulimits.n; i++)
-		emit_opt(b, "--ulimit", c->ulimits.v[i]);
-}
-
-/* df2make's command line again, with absolute paths. */
-static char *emit_command(const struct cli *c)
-{
-	struct buf b = {0};
-	char *self = cli_self_path();
-
-	mk_shell(&b, self);
-	free(self);
-	emit_opt(&b, "-f", c->dockerfile);
-	for (size_t i = 0; i < c->tags.n; i++)
-		emit_opt(&b, "-t", c->tags.v[i]);
-	if (c->target)
-		emit_opt(&b, "--target", c->target);
-	for (size_t i = 0; i < c->build_args_raw.n; i++)
-		emit_opt(&b, "--build-arg", c->build_args_raw.v[i]);
-	char *o = xasprintf("type=%s,dest=%s%s", c->output_type, c->output,
-			    c->output_tar < 0 ? ""
-			    : c->output_tar   ? ",tar=true"
-					      : ",tar=false");
-	emit_opt(&b, "-o", strcmp(c->output_type, "tar") == 0 ? c->output : o);
-	free(o);
-	if (c->state)
-		emit_opt(&b, "--state", c->state);
-	emit_opt(&b, "--store", c->store);
-	for (size_t i = 0; i < c->nsecrets; i++) {
-		const struct cli_secret *sec = &c->secrets[i];
-		char *s = sec->env ? xasprintf("id=%s,env=%s", sec->id, sec->env)
-				   : xasprintf("id=%s,src=%s", sec->id, sec->src);
-		emit_opt(&b, "--secret", s);
-		free(s);
-	}
-	struct strlist ent = {0};
-	ent_args(&c->ent, &ent);
-	for (size_t i = 0; i < ent.n; i++)
-		emit_word(&b, ent.v[i]);
-	strlist_free(&ent);
-	if (c->platform)
-		emit_opt(&b, "--platform", c->platform);
-	if (c->templates)
-		emit_opt(&b, "--templates", c->templates);
-	emit_opt(&b, "--compress", c->compress);
-	if (c->cache_to) {
-		char *to =
-		    xasprintf("type=%s,%s%s,mode=%s", c->cache_to[0] == '/' ? "local" : "registry",
-			      c->cache_to[0] == '/' ? "dest=" : "ref=", c->cache_to, c->cache_mode);
-		emit_opt(&b, "--cache-to", to);
-		free(to);
-	}
-	for (size_t i = 0; i < c->cache_from.n; i++) {
-		const char *v = c->cache_from.v[i];
-		char *from = v[0] == '/' ? xasprintf("type=local,src=%s", v)
-					 : xasprintf("type=registry,ref=%s", v);
-		emit_opt(&b, "--cache-from", from);
-		free(from);
-	}
-	emit_limits(&b, c);
-	bflags_args(&c->bf, &ent);
-	for (size_t i = 0; i < ent.n; i++)
-		emit_word(&b, ent.v[i]);
-	strlist_free(&ent);
-	if (c->pull)
-		emit_word(&b, "--pull");
-	if (c->push)
-		emit_word(&b, "--push");
-	if (strcmp(c->progress, "auto") != 0)
-		emit_opt(&b, "--progress", c->progress);
-	emit_word(&b, c->context);
-	return buf_steal(&b);
+	return ev_emit(&ev, out, "prologue", g->dg);
 }
 
 /* " path" for a prerequisite, or nothing when make cannot name it. */
@@ -338,7 +235,7 @@ static void emit_pull_file(struct buf *b, const struct graph *g, const char *ima
 
 /* build.mk's own rule. gs: the graphs it was made from (several with a
  * --platform list), whose pulls it waits for; the rest is gs[0]'s. */
-static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
+static int emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 {
 	struct graph *g = gs[0];
 	const struct cli *c = g->cli;
@@ -365,7 +262,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	for (size_t i = 0; i < g->refs.n; i++)
 		emit_prereq(&in, g->refs.v[i]);
 	nctx_layout_prereqs(&c->bf, &in, emit_prereq);
-	char *cmd = emit_command(c);
+	char *cmd = cmdline_shell(c);
 	/* a --build-arg value may hold a newline (a certificate, say) */
 	if (strstr(cmd, "$$" MK_NL_VAR))
 		mk_nl_define(out);
@@ -381,7 +278,7 @@ static void emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
 	ev_take(&ev, "COMMAND", cmd);
-	ev_emit(&ev, out, "remake");
+	return ev_emit(&ev, out, "remake", g->dg);
 }
 
 /* " $(STATE)/KEY.EXT", a prerequisite of nearly every rule: by hand, as
@@ -485,7 +382,7 @@ static int emit_seen(struct emitter *em, const char *key)
 
 /* The base step of an image build.mk had to pull: make remakes build.mk
  * after the pull, so this recipe runs only when that did not happen. */
-static void emit_missing(struct graph *g, struct step *st, struct buf *out)
+static int emit_missing(struct graph *g, struct step *st, struct buf *out)
 {
 	struct evars ev = {0};
 	struct buf pre = {0};
@@ -501,7 +398,7 @@ static void emit_missing(struct graph *g, struct step *st, struct buf *out)
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "MESSAGE", emit_with(mk_shell, msg));
 	free(msg);
-	ev_emit(&ev, out, "base-missing");
+	return ev_emit(&ev, out, "base-missing", g->dg);
 }
 
 /* A context path in a rule line, or the nearest directory make can name
@@ -551,7 +448,7 @@ static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct 
 		emit_prereq(b, g->ignore_path);
 }
 
-static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
+static int emit_sum(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
 	struct buf pre = {0};
@@ -560,10 +457,12 @@ static void emit_sum(struct graph *g, struct step *st, struct buf *out, struct s
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
-	ev_emit(&ev, out, "sum");
+	if (ev_emit(&ev, out, "sum", g->dg) < 0)
+		return -1;
 	if (st->inputs.n > EMIT_BIG_CONTEXT)
 		buf_printf(out, ".PHONY: $(STATE)/%s.rescan\n$(STATE)/%s.rescan:\n", st->key,
 			   st->key);
+	return 0;
 }
 
 /* 1 when a --cache-from source is a registry (imported at run time). */
@@ -577,17 +476,15 @@ static int emit_has_import(const struct cli *c)
 	return 0;
 }
 
-static void emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
+static int emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
 	/* reused: this runs for every step */
 	static struct buf pre, title;
 	char plat[PLATFORM_MAX];
 
-	if (st->kind == STEP_BASE && st->image && !st->manifest) {
-		emit_missing(g, st, out);
-		return;
-	}
+	if (st->kind == STEP_BASE && st->image && !st->manifest)
+		return emit_missing(g, st, out);
 	buf_reset(&pre);
 	buf_addn(&pre, "", 0); /* "" rather than NULL when there is none */
 	if (st->parent)
@@ -607,12 +504,12 @@ static void emit_step(struct graph *g, struct step *st, struct buf *out, struct 
 	ev_set(&ev, "KEY", st->key);
 	ev_set(&ev, "PREREQS", pre.s);
 	ev_set(&ev, "SPEC", emit_spec(spec_root(st->spec)));
-	ev_emit(&ev, out, emit_tpl(st));
-	if (st->sum)
-		emit_sum(g, st, out, all);
+	if (ev_emit(&ev, out, emit_tpl(st), g->dg) < 0)
+		return -1;
+	return st->sum ? emit_sum(g, st, out, all) : 0;
 }
 
-static void emit_stages(struct graph *g, struct buf *out)
+static int emit_stages(struct graph *g, struct buf *out)
 {
 	int first = 1;
 
@@ -630,12 +527,15 @@ static void emit_stages(struct graph *g, struct buf *out)
 		first = 0;
 		ev_set(&ev, "NAME", s->name);
 		ev_set(&ev, "KEY", s->last->key);
-		ev_emit(&ev, out, "stage");
+		if (ev_emit(&ev, out, "stage", g->dg) < 0)
+			return -1;
 	}
+	return 0;
 }
 
-/* SOURCE_DATE_EPOCH (build-arg, else environment), or null. */
-static json_t *emit_epoch(const struct cli *c)
+/* SOURCE_DATE_EPOCH (build-arg, else environment), or null; NULL with
+ * the error in dg when it is not a number of seconds. */
+static json_t *emit_epoch(const struct cli *c, struct diags *dg)
 {
 	const char *e = cli_build_arg(c, "SOURCE_DATE_EPOCH");
 	char *end;
@@ -646,27 +546,32 @@ static json_t *emit_epoch(const struct cli *c)
 	if (!e || !*e)
 		return json_null();
 	v = strtoll(e, &end, 10);
-	if (*end || v < 0)
-		fatal("SOURCE_DATE_EPOCH must be a number of seconds, not '%s'", e);
+	if (*end || v < 0) {
+		diag_error(dg, NULL, "SOURCE_DATE_EPOCH must be a number of seconds, not '%s'", e);
+		return NULL;
+	}
 	return json_integer(v);
 }
 
 /* The layers' build-wide parameters; a layer target depends on a stamp
  * named by their hash, so changing SOURCE_DATE_EPOCH or --compress makes
  * every layer again (the layer is named by its step's key, which they are
- * not part of: they change the layer, not the step). */
-static json_t *emit_layer_params(const struct cli *c, char pk[33])
+ * not part of: they change the layer, not the step). NULL with the error
+ * in dg. */
+static json_t *emit_layer_params(const struct cli *c, char pk[33], struct diags *dg)
 {
-	json_t *p = json_pack("{so ss so}", "epoch", emit_epoch(c), "compress", c->compress,
-			      "level", json_null());
+	json_t *epoch = emit_epoch(c, dg), *p;
 
+	if (!epoch)
+		return NULL;
+	p = json_pack("{so ss so}", "epoch", epoch, "compress", c->compress, "level", json_null());
 	key_compute(NULL, p, NULL, pk);
 	return p;
 }
 
 /* One layer target per step of steps[0..n) ("parent" added to params). */
-static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
-			     const char *pk, struct emitter *em)
+static int emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
+			    const char *pk, struct emitter *em, struct diags *dg)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
@@ -683,36 +588,44 @@ static void emit_layer_rules(struct buf *out, struct step **steps, size_t n, jso
 		ev_set(&ev, "PARAMS", pk);
 		ev_set(&ev, "SPEC", emit_json_spec(spec));
 		json_decref(spec);
-		ev_emit(&ev, out, "layer");
+		if (ev_emit(&ev, out, "layer", dg) < 0)
+			return -1;
 	}
+	return 0;
 }
 
-static void emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n,
-			struct emitter *em)
+static int emit_layers(struct graph *g, struct buf *out, struct step **chain, size_t n,
+		       struct emitter *em)
 {
 	char pk[33];
-	json_t *params = emit_layer_params(g->cli, pk);
+	json_t *params = emit_layer_params(g->cli, pk, g->dg);
 	struct evars ev = {0};
+	int r = params ? 0 : -1;
 
-	if (n) {
+	if (n && !r) {
 		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
-		emit_layer_rules(out, chain, n, params, pk, em);
+		r = emit_layer_rules(out, chain, n, params, pk, em, g->dg);
 		ev_set(&ev, "PARAMS", pk);
-		if (!em || !emit_seen(em, pk))
-			ev_emit(&ev, out, "layer-params");
+		if (!r && (!em || !emit_seen(em, pk)))
+			r = ev_emit(&ev, out, "layer-params", g->dg);
 	}
 	json_decref(params);
+	return r;
 }
 
-static json_t *emit_tags(const struct cli *c)
+/* The -t names, normalised; NULL with the error in dg. */
+static json_t *emit_tags(const struct cli *c, struct diags *dg)
 {
 	json_t *tags = json_array();
 	struct error e = {0};
 
 	for (size_t i = 0; i < c->tags.n; i++) {
 		char *n = ref_normalize(c->tags.v[i], &e);
-		if (!n)
-			fatal("-t %s: %s", c->tags.v[i], e.msg);
+		if (!n) {
+			diag_error(dg, NULL, "-t %s: %s", c->tags.v[i], e.msg);
+			json_decref(tags);
+			return NULL;
+		}
 		json_array_append_new(tags, json_string(n));
 		free(n);
 	}
@@ -724,36 +637,44 @@ json_t *emit_pack_spec(struct graph *g)
 	const struct cli *c = g->cli;
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
-	json_t *layers = json_array(), *out;
+	json_t *layers, *out, *tags = emit_tags(c, g->dg), *epoch = emit_epoch(c, g->dg);
 	struct config *cfg = &g->target->cfg;
 
+	if (!tags || !epoch) {
+		json_decref(tags);
+		json_decref(epoch);
+		free(chain);
+		return NULL;
+	}
+	layers = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
 	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
 	if (c->output_tar >= 0)
 		json_object_set_new(out, "tar", json_boolean(c->output_tar));
-	json_t *spec =
-	    json_pack("{ss ss so so so so so ss ss so sO so}", "title", "exporting to image", "loc",
-		      "", "output", out, "tags", emit_tags(c), "epoch", emit_epoch(c), "config",
-		      bfemit_config(&c->bf, cfg->cfg), "author",
-		      cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
-		      "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(),
-		      "history", cfg->history, "layers", layers);
+	json_t *spec = json_pack(
+	    "{ss ss so so so so so ss ss so sO so}", "title", "exporting to image", "loc", "",
+	    "output", out, "tags", tags, "epoch", epoch, "config", bfemit_config(&c->bf, cfg->cfg),
+	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
+	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    cfg->history, "layers", layers);
 	bfemit_pack_spec(c, spec);
 	return spec;
 }
 
 /* --push: one target per tag after the image is written, each named by
  * the tag and the pack key (a new image is pushed again). */
-static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char *pk)
+static int emit_push(struct graph *g, struct buf *out, json_t *tags, const char *pk)
 {
 	size_t i;
 	json_t *t;
 	char prev[33] = "";
+	int r = 0;
 
 	if (json_array_size(tags) == 0 || strcmp(g->cli->output_type, "local") == 0)
-		fatal("--push needs -t NAME:TAG and an image output (-o tar or oci)");
+		return diag_error(g->dg, NULL,
+				  "--push needs -t NAME:TAG and an image output (-o tar or oci)");
 	json_array_foreach(tags, i, t)
 	{
 		const char *name = json_string_value(t);
@@ -770,22 +691,33 @@ static void emit_push(struct graph *g, struct buf *out, json_t *tags, const char
 			prev[0] ? xasprintf(" $(STATE)/%s.push", prev) : xstrdup(""));
 		memcpy(prev, hex, 33);
 		ev_set(&ev, "SPEC", emit_json_spec(spec));
-		ev_emit(&ev, out, "push");
+		r = ev_emit(&ev, out, "push", g->dg);
 		json_decref(spec);
 		free(text);
+		if (r < 0)
+			return -1;
 	}
+	return 0;
 }
 
-static void emit_pack(struct graph *g, struct buf *out)
+static int emit_pack(struct graph *g, struct buf *out)
 {
 	struct step **chain;
-	size_t n = graph_final_chain(g, &chain);
+	size_t n;
 	struct evars ev = {0};
 	struct buf pre = {0};
 	json_t *spec = emit_pack_spec(g);
 	char pk[33];
+	int r;
 
-	emit_layers(g, out, chain, n, NULL);
+	if (!spec)
+		return -1;
+	n = graph_final_chain(g, &chain);
+	if (emit_layers(g, out, chain, n, NULL) < 0) {
+		json_decref(spec);
+		free(chain);
+		return -1;
+	}
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
 		emit_state_file(&pre, chain[i]->key, "layer");
@@ -794,58 +726,71 @@ static void emit_pack(struct graph *g, struct buf *out)
 	ev_set(&ev, "KEY", g->target->last->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
-	ev_emit(&ev, out, "pack");
-	bfemit_results(g->cli, g->target->last->key, pk, out);
-	if (g->cli->push)
-		emit_push(g, out, json_object_get(spec, "tags"), pk);
+	r = ev_emit(&ev, out, "pack", g->dg);
+	if (!r)
+		r = bfemit_results(g->cli, g->target->last->key, pk, out, g->dg);
+	if (!r && g->cli->push)
+		r = emit_push(g, out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
 	free(chain);
+	return r;
 }
 
 /* The steps --cache-to exports besides the image's chain (mode=max: the
- * other stages'); their layer rules are written here. */
-static size_t emit_cache_extra(struct graph *g, struct buf *out, struct step ***extra,
-			       int chain_empty)
+ * other stages', *n of them); their layer rules are written here. 0, or
+ * -1 with the error in g->dg. */
+static int emit_cache_extra(struct graph *g, struct buf *out, struct step ***extra, size_t *n,
+			    int chain_empty)
 {
-	size_t n = 0;
 	char pk[33];
-	json_t *params = emit_layer_params(g->cli, pk);
+	json_t *params = emit_layer_params(g->cli, pk, g->dg);
+	int r;
 
+	*n = 0;
 	*extra = xcalloc(g->nsteps + 1, sizeof(**extra));
+	if (!params)
+		return -1;
 	for (size_t i = 0; strcmp(g->cli->cache_mode, "max") == 0 && i < g->nsteps; i++)
 		if (g->steps[i]->kind != STEP_BASE && !(g->steps[i]->flags & FLAG_FINAL))
-			(*extra)[n++] = g->steps[i];
-	if (n)
+			(*extra)[(*n)++] = g->steps[i];
+	if (*n)
 		buf_adds(out, "\n# Layers of the other stages' steps, for the cache (mode=max).\n");
-	emit_layer_rules(out, *extra, n, params, pk, NULL);
-	if (n && chain_empty) { /* emit_layers wrote no .lp rule */
+	r = emit_layer_rules(out, *extra, *n, params, pk, NULL, g->dg);
+	if (!r && *n && chain_empty) { /* emit_layers wrote no .lp rule */
 		struct evars ev = {0};
 		ev_set(&ev, "PARAMS", pk);
-		ev_emit(&ev, out, "layer-params");
+		r = ev_emit(&ev, out, "layer-params", g->dg);
 	}
 	json_decref(params);
-	return n;
+	return r;
 }
 
 /* --cache-to: a stamp named by the export's spec, made after the image
  * and the exported steps' layers. */
-static void emit_cache_to(struct graph *g, struct buf *out)
+static int emit_cache_to(struct graph *g, struct buf *out)
 {
 	const struct cli *c = g->cli;
 	struct step **chain, **extra;
 	size_t n = graph_final_chain(g, &chain), nx;
-	json_t *steps = json_array(), *spec, *params;
+	json_t *steps, *spec, *params;
 	struct evars ev = {0};
 	struct buf pre = {0};
 	char key[33], pk[33];
+	int r;
 
-	nx = emit_cache_extra(g, out, &extra, n == 0);
+	/* emit_cache_extra read SOURCE_DATE_EPOCH: params is not NULL after it */
+	if (emit_cache_extra(g, out, &extra, &nx, n == 0) < 0) {
+		free(chain);
+		free(extra);
+		return -1;
+	}
+	steps = json_array();
 	for (size_t i = 0; i < n + nx; i++) {
 		struct step *st = i < n ? chain[i] : extra[i - n];
 		json_array_append_new(steps, json_string(st->key));
 		emit_state_file(&pre, st->key, "layer");
 	}
-	params = emit_layer_params(c, pk);
+	params = emit_layer_params(c, pk, g->dg);
 	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "",
 			 c->cache_to[0] == '/' ? "dest" : "ref", c->cache_to, "mode", c->cache_mode,
 			 "steps", steps);
@@ -854,11 +799,12 @@ static void emit_cache_to(struct graph *g, struct buf *out)
 	ev_set(&ev, "KEY", key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
-	ev_emit(&ev, out, "cache-to");
+	r = ev_emit(&ev, out, "cache-to", g->dg);
 	json_decref(spec);
 	json_decref(params);
 	free(chain);
 	free(extra);
+	return r;
 }
 
 static int emit_cmp(const void *a, const void *b)
@@ -867,7 +813,7 @@ static int emit_cmp(const void *a, const void *b)
 }
 
 /* Empty rules for the context inputs and the includes of the .d files. */
-static void emit_epilogue(struct graph **gs, size_t ng, struct buf *out, struct strlist *all)
+static int emit_epilogue(struct graph **gs, size_t ng, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
 	struct buf rule = {0}, inc = {0};
@@ -898,16 +844,17 @@ static void emit_epilogue(struct graph **gs, size_t ng, struct buf *out, struct 
 		buf_adds(&inc, "\nendif\n");
 	ev_take(&ev, "INPUTS_RULE", buf_steal(&rule));
 	ev_take(&ev, "INCLUDES", buf_steal(&inc));
-	ev_emit(&ev, out, "epilogue");
+	return ev_emit(&ev, out, "epilogue", gs[0]->dg);
 }
 
 /* The pull steps: one make target per image, so make -j pulls them in
  * parallel while it remakes build.mk (whose rule depends on them). The
  * spec holds the name and platform only: credentials stay with the
  * runtime (docs/registry.md). An oci-layout:// context is loaded instead. */
-static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
+static int emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 {
 	for (size_t i = 0; i < g->pulls.n; i++) {
+		int r;
 		struct evars ev = {0};
 		struct spec *sp = spec_new();
 		struct sv *o = spec_root(sp);
@@ -930,12 +877,15 @@ static void emit_pulls(struct emitter *em, struct graph *g, struct buf *out)
 		ev_set(&ev, "FORCE",
 		       g->cli->pull ? " $(if $(MAKE_RESTARTS),,df2make-pull-force)" : "");
 		ev_set(&ev, "SPEC", emit_spec(o));
-		ev_emit(&ev, out, "pull");
+		r = ev_emit(&ev, out, "pull", g->dg);
 		spec_free(sp);
 		free(title);
+		if (r < 0)
+			return -1;
 	}
 	if (g->cli->pull && g->pulls.n && !emit_seen(em, "pull-force"))
-		templates_expand(out, "pull-force", (const char *const[]){NULL});
+		return templates_expand(out, "pull-force", (const char *const[]){NULL}, g->dg);
+	return 0;
 }
 
 /* With a registry source: $DF2MAKE_CACHE_RUN, this make run's id (make's
@@ -951,36 +901,36 @@ static void emit_cache_run(const struct cli *c, struct buf *out)
 			 "export DF2MAKE_CACHE_RUN := $(shell echo $$PPID)\n");
 }
 
-static void emit_begin(void *arg, struct graph *g)
+static int emit_begin(void *arg, struct graph *g)
 {
 	struct emitter *em = arg;
 
 	if (em->multi && em->ngraphs++) {
 		em->cur = NULL;
 		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);
-		emit_pulls(em, g, em->out);
-		return;
+		return emit_pulls(em, g, em->out);
 	}
 	templates_set_dir(g->cli->templates);
 	em->direct = outfile_begin(STDOUT_FILENO);
 	if (!em->direct)
 		em->spill = tmpfile(); /* NULL: everything stays in memory */
-	emit_prologue(g, em->out);
+	if (emit_prologue(g, em->out) < 0)
+		return -1;
 	emit_cache_run(g->cli, em->out);
 	ent_emit_mk(&g->cli->ent, em->out);
 	if (em->multi) /* at the end, with every platform's images */
 		buf_printf(em->out, "\n# ==== platform %s ====\n", g->cli->platform);
-	else
-		emit_remake(&g, 1, em->out);
-	emit_pulls(em, g, em->out);
+	else if (emit_remake(&g, 1, em->out) < 0)
+		return -1;
+	return emit_pulls(em, g, em->out);
 }
 
-static void emit_hook_step(void *arg, struct graph *g, struct step *st)
+static int emit_hook_step(void *arg, struct graph *g, struct step *st)
 {
 	struct emitter *em = arg;
 
 	if (emit_seen(em, st->key))
-		return;
+		return 0;
 	if (st->stage && st->stage != em->cur) {
 		em->cur = st->stage;
 		buf_adds(em->out, "\n# ---- stage ");
@@ -992,19 +942,23 @@ static void emit_hook_step(void *arg, struct graph *g, struct step *st)
 	if (st->nfetch) { /* first: they run first, and get the lower numbers */
 		if (!em->fetched)
 			em->fetched = json_object();
-		fetch_rules(st, em->out, em->fetched, emit_spec);
+		if (fetch_rules(st, em->out, em->fetched, emit_spec, g->dg) < 0)
+			return -1;
 	}
-	emit_step(g, st, em->out, &em->inputs);
+	if (emit_step(g, st, em->out, &em->inputs) < 0)
+		return -1;
 	if (em->out->len <= (1 << 16))
-		return;
+		return 0;
 	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
-	if (em->direct)
-		outfile_write(em->out->s, em->out->len);
-	else if (!em->spill)
-		return;
-	else if (fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
-		fatal("write error on a temporary file");
+	if (em->direct && outfile_write(em->out->s, em->out->len) < 0)
+		return diag_error(g->dg, NULL, "write error on standard output: %s",
+				  strerror(errno));
+	if (!em->direct && !em->spill)
+		return 0;
+	if (!em->direct && fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
+		return diag_error(g->dg, NULL, "write error on a temporary file");
 	buf_reset(em->out);
+	return 0;
 }
 
 void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
@@ -1015,71 +969,41 @@ void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
 	    .begin = emit_begin, .step = emit_hook_step, .arg = em, .drop_specs = 1};
 }
 
-/* Copies the spilled part in the kernel (build.mk is megabytes); 0 when
- * f cannot take it that way, with nothing written. */
-static int emit_sendfile(FILE *spill, FILE *f)
+int emit_output(struct emitter *em, FILE *f, struct diags *dg)
 {
-	off_t off = 0, size = ftello(spill);
-	ssize_t n;
-
-	if (size < 0 || fflush(f) != 0)
-		return 0;
-	while (off < size) {
-		n = sendfile(fileno(f), fileno(spill), &off, (size_t)(size - off));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 && off == 0)
-			return 0; /* say, a descriptor sendfile does not write to */
-		if (n <= 0)
-			fatal("write error on standard output");
-	}
-	return 1;
-}
-
-void emit_output(struct emitter *em, FILE *f)
-{
-	char chunk[1 << 16];
-	size_t n;
+	FILE *spill = em->spill;
 
 	if (em->direct) {
-		outfile_write(em->out->s, em->out->len);
+		if (outfile_write(em->out->s, em->out->len) < 0)
+			return diag_error(dg, NULL, "write error on standard output: %s",
+					  strerror(errno));
 		outfile_commit();
-		return;
+		return 0;
 	}
-	if (em->spill) {
-		if (fflush(em->spill) != 0)
-			fatal("write error on a temporary file");
-		if (emit_sendfile(em->spill, f)) {
-			fclose(em->spill);
-			em->spill = NULL;
-		} else if (fseek(em->spill, 0, SEEK_SET) != 0) {
-			fatal("read error on a temporary file");
-		}
-	}
-	if (em->spill) {
-		while ((n = fread(chunk, 1, sizeof(chunk), em->spill)) > 0)
-			if (fwrite(chunk, 1, n, f) != n)
-				fatal("write error on standard output");
-		if (ferror(em->spill))
-			fatal("read error on a temporary file");
-		fclose(em->spill);
-		em->spill = NULL;
-	}
+	em->spill = NULL;
+	if (spill && outfile_copy(spill, f, dg) < 0)
+		return -1;
 	if (em->out->len && fwrite(em->out->s, 1, em->out->len, f) != em->out->len)
-		fatal("write error on standard output");
+		return diag_error(dg, NULL, "write error on standard output");
+	return 0;
 }
 
-void emit_finish(struct emitter *em, struct graph *g)
+int emit_finish(struct emitter *em, struct graph *g)
 {
-	emit_stages(g, em->out);
-	emit_pack(g, em->out);
-	if (g->cli->cache_to)
-		emit_cache_to(g, em->out);
-	templates_expand(em->out, "clean", (const char *const[]){NULL});
-	emit_epilogue(&g, 1, em->out, &em->inputs);
+	int r = emit_stages(g, em->out);
+
+	if (!r)
+		r = emit_pack(g, em->out);
+	if (!r && g->cli->cache_to)
+		r = emit_cache_to(g, em->out);
+	if (!r)
+		r = templates_expand(em->out, "clean", (const char *const[]){NULL}, g->dg);
+	if (!r)
+		r = emit_epilogue(&g, 1, em->out, &em->inputs);
 	strlist_free(&em->inputs);
 	json_decref(em->fetched);
 	em->fetched = NULL;
+	return r;
 }
 
 static int graph_has_str(const struct strlist *l, const char *s)
@@ -1095,11 +1019,15 @@ static const char *const emit_image_fields[] = {"config",  "author",  "architect
 						"variant", "history", "layers"};
 
 /* The pack of several platforms: the shared fields, and "images" holding
- * each platform's own fields and final step key. */
+ * each platform's own fields and final step key. NULL with the error in
+ * the graphs' dg. */
 static json_t *emit_multi_spec(struct graph **gs, size_t n)
 {
-	json_t *top = emit_pack_spec(gs[0]), *images = json_array();
+	json_t *top = emit_pack_spec(gs[0]), *images;
 
+	if (!top) /* the options every platform shares are wrong */
+		return NULL;
+	images = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *one = i ? emit_pack_spec(gs[i]) : json_deep_copy(top);
 		json_t *im = json_pack("{ss}", "key", gs[i]->target->last->key);
@@ -1116,33 +1044,41 @@ static json_t *emit_multi_spec(struct graph **gs, size_t n)
 }
 
 /* One pack rule needing every platform's final step and layers. */
-static void emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
+static int emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 {
 	struct evars ev = {0};
 	struct buf pre = {0};
 	json_t *spec = emit_multi_spec(gs, n);
 	char pk[33];
+	int r = spec ? 0 : -1;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !r; i++) {
 		struct step **chain;
 		size_t nc = graph_final_chain(gs[i], &chain);
-		emit_layers(gs[i], em->out, chain, nc, em);
+		r = emit_layers(gs[i], em->out, chain, nc, em);
 		emit_done(&pre, gs[i]->target->last);
 		for (size_t j = 0; j < nc; j++)
 			emit_state_file(&pre, chain[j]->key, "layer");
 		free(chain);
+	}
+	if (r) {
+		buf_free(&pre);
+		json_decref(spec);
+		return -1;
 	}
 	key_compute(gs[0]->target->last->key, spec, NULL, pk);
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", gs[0]->target->last->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
 	ev_set(&ev, "SPEC", emit_json_spec(spec));
-	ev_emit(&ev, em->out, "pack");
-	bfemit_results(gs[0]->cli, gs[0]->target->last->key, pk, em->out);
+	r = ev_emit(&ev, em->out, "pack", gs[0]->dg);
+	if (!r)
+		r = bfemit_results(gs[0]->cli, gs[0]->target->last->key, pk, em->out, gs[0]->dg);
 	/* the written index with every platform is what is pushed */
-	if (gs[0]->cli->push)
-		emit_push(gs[0], em->out, json_object_get(spec, "tags"), pk);
+	if (!r && gs[0]->cli->push)
+		r = emit_push(gs[0], em->out, json_object_get(spec, "tags"), pk);
 	json_decref(spec);
+	return r;
 }
 
 void emit_abandon(struct emitter *em)
@@ -1156,14 +1092,18 @@ void emit_abandon(struct emitter *em)
 	em->spill = NULL;
 }
 
-void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
+int emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		emit_stages(gs[i], em->out);
-	emit_pack_multi(em, gs, n);
-	templates_expand(em->out, "clean", (const char *const[]){NULL});
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++)
+		r = emit_stages(gs[i], em->out);
+	if (!r)
+		r = emit_pack_multi(em, gs, n);
+	if (!r)
+		r = templates_expand(em->out, "clean", (const char *const[]){NULL}, gs[0]->dg);
 	/* build.mk is remade when any platform's image is (re)loaded */
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 1; i < n && !r; i++) {
 		for (size_t j = 0; j < gs[i]->refs.n; j++)
 			if (!graph_has_str(&gs[0]->refs, gs[i]->refs.v[j]))
 				strlist_add(&gs[0]->refs, gs[i]->refs.v[j]);
@@ -1171,9 +1111,13 @@ void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n)
 			if (!graph_has_str(&gs[0]->missing, gs[i]->missing.v[j]))
 				strlist_add(&gs[0]->missing, gs[i]->missing.v[j]);
 	}
-	emit_remake(gs, n, em->out);
-	emit_epilogue(gs, n, em->out, &em->inputs);
+	if (!r)
+		r = emit_remake(gs, n, em->out);
+	if (!r)
+		r = emit_epilogue(gs, n, em->out, &em->inputs);
 	strlist_free(&em->inputs);
 	json_decref(em->seen);
 	json_decref(em->fetched);
+	em->seen = em->fetched = NULL;
+	return r;
 }

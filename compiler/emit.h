@@ -9,6 +9,7 @@
 #include "util.h"
 
 struct buf;
+struct diags;
 
 /* Writer state: build.mk is written while the graph is built. */
 struct emitter {
@@ -28,18 +29,20 @@ struct emitter {
 /* Prepares em to write into out; fills the hooks to pass to graph_build. */
 void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h);
 /* Writes what follows the steps: stage targets, layers, pack, clean,
- * the .d includes. Dies on a path make cannot express. */
-void emit_finish(struct emitter *em, struct graph *g);
+ * the .d includes. 0, or -1 with the error in g->dg (an option build.mk
+ * cannot carry, a template's error). */
+int emit_finish(struct emitter *em, struct graph *g);
 /* emit_finish for several graphs, one per platform of --platform a,b:
  * their stage targets, layers, and one pack into one OCI index. */
-void emit_finish_multi(struct emitter *em, struct graph **gs, size_t n);
+int emit_finish_multi(struct emitter *em, struct graph **gs, size_t n);
 /* Frees what em holds when the compile fails before emit_finish: main()
  * then writes nothing (outfile.c takes back what went to stdout). */
 void emit_abandon(struct emitter *em);
 /* Copies the finished Makefile (spilled part, then the buffer) to f, or
- * ends the direct write to stdout. */
-void emit_output(struct emitter *em, FILE *f);
-/* The pack spec of the target (also used by the plan). New reference. */
+ * ends the direct write to stdout; 0, or -1 with a write error in dg. */
+int emit_output(struct emitter *em, FILE *f, struct diags *dg);
+/* The pack spec of the target. New reference, or NULL with the error in
+ * g->dg (a bad -t or SOURCE_DATE_EPOCH). */
 struct json_t *emit_pack_spec(struct graph *g);
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside

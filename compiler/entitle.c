@@ -1,4 +1,5 @@
 /* entitle: entitlements and ssh grants (see entitle.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,41 +175,48 @@ char *ent_ssh_var(const char *id)
 	return buf_steal(&b);
 }
 
-/* Dies at line:col of in's flag for the entitlement name. */
-static _Noreturn void ent_refuse(const struct instr *in, int line, int col, const char *name,
-				 const char *flag)
+/* -1 with err at line:col of in's flag for the entitlement name. */
+static int ent_refuse(const struct instr *in, int line, int col, const char *name, const char *flag,
+		      struct df_error *err)
 {
-	struct loc at = in->loc;
-
-	at.line = line;
-	at.col = col;
-	loc_fatal(&at, "%s is not allowed: RUN %s needs df2make --allow %s", name, flag, name);
+	err->loc = in->loc;
+	err->loc.line = line;
+	err->loc.col = col;
+	snprintf(err->msg, sizeof(err->msg), "%s is not allowed: RUN %s needs df2make --allow %s",
+		 name, flag, name);
+	return -1;
 }
 
-void ent_check_run(const struct entitlements *e, const struct instr *in, struct strlist *used)
+int ent_check_run(const struct entitlements *e, const struct instr *in, struct strlist *used,
+		  struct df_error *err)
 {
 	if (in->network && strcmp(in->network, "host") == 0) {
 		if (!(e->allow & ENT_NETWORK_HOST))
-			ent_refuse(in, in->network_line, in->network_col, "network.host",
-				   "--network=host");
+			return ent_refuse(in, in->network_line, in->network_col, "network.host",
+					  "--network=host", err);
 		strlist_add(used, "network.host");
 	}
 	if (in->security && strcmp(in->security, "insecure") == 0) {
 		if (!(e->allow & ENT_SECURITY_INSECURE))
-			ent_refuse(in, in->security_line, in->security_col, "security.insecure",
-				   "--security=insecure");
+			return ent_refuse(in, in->security_line, in->security_col,
+					  "security.insecure", "--security=insecure", err);
 		strlist_add(used, "security.insecure");
 	}
+	return 0;
 }
 
-void ent_check_ssh(const struct entitlements *e, const struct mount *mt, const char *id)
+int ent_check_ssh(const struct entitlements *e, const struct mount *mt, const char *id,
+		  struct df_error *err)
 {
 	/* BuildKit's words, at build time there; here the grant is known now */
-	if (mt->required && !ent_ssh_find(e, id))
-		loc_fatal(&mt->loc,
-			  "no SSH key \"%s\" forwarded from the client (df2make --ssh %s"
-			  "[=SOCKET] grants it)",
-			  id, id);
+	if (!mt->required || ent_ssh_find(e, id))
+		return 0;
+	err->loc = mt->loc;
+	snprintf(
+	    err->msg, sizeof(err->msg),
+	    "no SSH key \"%s\" forwarded from the client (df2make --ssh %s[=SOCKET] grants it)", id,
+	    id);
+	return -1;
 }
 
 void ent_emit_mk(const struct entitlements *e, struct buf *out)

@@ -9,6 +9,7 @@
 #include "util.h"
 
 struct buf;
+struct df_error;
 struct instr;
 struct mount;
 
@@ -51,12 +52,15 @@ const struct ent_ssh *ent_ssh_find(const struct entitlements *e, const char *id)
  * and digits as _XX. Malloc'd. */
 char *ent_ssh_var(const char *id);
 
-/* Dies at the flag (FILE:LINE:COL: error: ...) when RUN in asks for
- * --network=host or --security=insecure and that was not granted;
- * otherwise adds to used the entitlements it uses. */
-void ent_check_run(const struct entitlements *e, const struct instr *in, struct strlist *used);
-/* Dies at the mount when a required ssh mount's id was not granted. */
-void ent_check_ssh(const struct entitlements *e, const struct mount *mt, const char *id);
+/* -1 with err at the flag when RUN in asks for --network=host or
+ * --security=insecure and that was not granted; otherwise 0, with the
+ * entitlements it uses added to used. */
+int ent_check_run(const struct entitlements *e, const struct instr *in, struct strlist *used,
+		  struct df_error *err);
+/* -1 with err at the mount when a required ssh mount's id was not
+ * granted, else 0. */
+int ent_check_ssh(const struct entitlements *e, const struct mount *mt, const char *id,
+		  struct df_error *err);
 
 /* Appends build.mk's block that defines and exports the ssh variables
  * (nothing when no --ssh was given). */

@@ -41,9 +41,14 @@ struct lexer {
 	pcre2_code *digit_re;  /* \p{Nd} */
 };
 
+static int lx_fail(struct lexer *lx, size_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Matches one non-ASCII rune against a Unicode property class, compiling
- * the class on first use so ASCII-only input never touches pcre2. */
-static int expand_rune_in_class(pcre2_code **re, const char *cls, int cp)
+ * the class on first use so ASCII-only input never touches pcre2. A class
+ * that does not compile (no memory, a pcre2 without Unicode) fails the
+ * expansion. */
+static int expand_rune_in_class(struct lexer *lx, pcre2_code **re, const char *cls, int cp)
 {
 	struct buf b = {0};
 	pcre2_match_data *md;
@@ -55,7 +60,7 @@ static int expand_rune_in_class(pcre2_code **re, const char *cls, int cp)
 		*re = pcre2_compile((PCRE2_SPTR)cls, PCRE2_ZERO_TERMINATED,
 				    PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED, &ec, &eo, NULL);
 		if (!*re)
-			fatal("expand: cannot compile %s", cls);
+			return lx_fail(lx, lx->pos, "expand: cannot compile %s", cls), 0;
 	}
 	utf8_put(&b, cp);
 	md = pcre2_match_data_create_from_pattern(*re, NULL);
@@ -72,7 +77,7 @@ static int expand_is_digit(struct lexer *lx, int cp)
 		return cp >= '0' && cp <= '9';
 	if (cp == RUNE_ERROR)
 		return 0;
-	return expand_rune_in_class(&lx->digit_re, "\\p{Nd}", cp);
+	return expand_rune_in_class(lx, &lx->digit_re, "\\p{Nd}", cp);
 }
 
 /* unicode.IsLetter. */
@@ -82,7 +87,7 @@ static int expand_is_letter(struct lexer *lx, int cp)
 		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
 	if (cp == RUNE_ERROR)
 		return 0;
-	return expand_rune_in_class(&lx->letter_re, "\\p{L}", cp);
+	return expand_rune_in_class(lx, &lx->letter_re, "\\p{L}", cp);
 }
 
 /* Returns the next rune without consuming it (scanner.Peek). */
@@ -108,8 +113,7 @@ static int lx_next(struct lexer *lx)
 }
 
 /* Records the first error (later ones are consequences); returns -1. */
-__attribute__((format(printf, 3, 4))) static int lx_fail(struct lexer *lx, size_t at,
-							 const char *fmt, ...)
+static int lx_fail(struct lexer *lx, size_t at, const char *fmt, ...)
 {
 	va_list ap;
 

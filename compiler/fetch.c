@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "diag.h"
+#include "entitle.h"
 #include "error.h"
 #include "fetch.h"
 #include "graph.h"
@@ -48,9 +49,18 @@ static char *fetch_git_error(struct netsrc_git *g, const char *checksum, const s
 	return NULL;
 }
 
-/* The git parts of the fetch spec; NULL, or the error (malloc'd). */
+/* 1 when ref is a full commit id (BuildKit's isCommitSHA). */
+static int fetch_is_commit(const char *ref)
+{
+	size_t n = ref ? strlen(ref) : 0;
+
+	return (n == 40 || n == 64) && strspn(ref, "0123456789abcdef") == n;
+}
+
+/* The git parts of the fetch spec; NULL, or the error (malloc'd). *pinned
+ * is 1 when the ref is a commit id. */
 static char *fetch_git_spec(struct spec *sp, struct sv *o, const char *src, const char *checksum,
-			    const struct instr *in)
+			    const struct instr *in, int *pinned)
 {
 	struct netsrc_git g;
 	struct error e = {0};
@@ -63,6 +73,7 @@ static char *fetch_git_spec(struct spec *sp, struct sv *o, const char *src, cons
 		return err;
 	}
 	remote = netsrc_redact(g.remote);
+	*pinned = fetch_is_commit(g.ref);
 	sv_set_str(sp, o, "kind", "git");
 	sv_set_str(sp, o, "remote", remote);
 	sv_set_str(sp, o, "ref", g.ref);
@@ -145,6 +156,31 @@ static void fetch_secret(struct spec *fs, const struct cli *cli, const char *src
 		free(names[i]);
 }
 
+/* An ssh remote gets the agent of `--ssh default`, as BuildKit mounts
+ * that id for ssh remotes: "agent" names the variable build.mk exports
+ * (the socket path is read when make runs; outside the key). */
+static void fetch_agent(struct spec *fs, const struct cli *cli, const char *src)
+{
+	char *var;
+
+	if (netsrc_kind(src) != NETSRC_GIT || !netsrc_is_ssh(src) ||
+	    !ent_ssh_find(&cli->ent, "default"))
+		return;
+	var = ent_ssh_var("default");
+	sv_set_str(fs, spec_root(fs), "agent", var);
+	free(var);
+}
+
+/* BuildKit's error for an ssh remote with no agent forwarded, or NULL. */
+static char *fetch_ssh_error(const char *src, const struct cli *cli, int no_grants)
+{
+	if (no_grants || netsrc_kind(src) != NETSRC_GIT || !netsrc_is_ssh(src) ||
+	    ent_ssh_find(&cli->ent, "default"))
+		return NULL;
+	return xstrdup("no SSH key \"default\" forwarded from the client (an ssh remote needs "
+		       "df2make --ssh default[=SOCKET])");
+}
+
 /* Keys, titles and JSON of a new fetch step of st. A URL with
  * credentials gets "auth": where the fetch finds them when make runs
  * (the Dockerfile's line; outside the key: paths are not content). */
@@ -163,14 +199,17 @@ static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *sho
 		sv_set(auth, "line", sv_int(fs, in->loc.line));
 	}
 	fetch_secret(fs, cli, src);
+	fetch_agent(fs, cli, src);
 	f->title = xasprintf("[internal] fetch %s", shown);
 	f->spec = fs;
 	return f;
 }
 
-/* The spec of src's fetch step, or NULL with *err (malloc'd) set. */
+/* The spec of src's fetch step, or NULL with *err (malloc'd) set; *pinned
+ * says whether its content is fixed (struct fetch). */
 static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const char *shown,
-			       const char *checksum, const struct instr *in, char **err)
+			       const char *checksum, const struct instr *in, char **err,
+			       int *pinned)
 {
 	struct spec *fs = spec_new();
 	struct sv *o = spec_root(fs);
@@ -181,17 +220,19 @@ static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const cha
 	sv_set_str(fs, o, "title", title);
 	free(title);
 	*err = NULL;
+	*pinned = 0;
 	if (in->kind != I_ADD)
 		*err = xasprintf("source can't be a %s for COPY",
 				 kind == NETSRC_GIT ? "git ref" : "URL");
 	else if (kind == NETSRC_GIT)
-		*err = fetch_git_spec(fs, o, src, checksum, in);
+		*err = fetch_git_spec(fs, o, src, checksum, in, pinned);
 	else if (checksum && *checksum && (bad = fetch_digest_error(checksum)))
 		*err = xstrdup(bad);
 	if (!*err && kind == NETSRC_HTTP) {
 		sv_set_str(fs, o, "kind", "http");
 		sv_set_str(fs, o, "url", shown);
 		sv_set_str(fs, o, "checksum", checksum && *checksum ? checksum : NULL);
+		*pinned = checksum && *checksum;
 	}
 	if (*err) {
 		spec_free(fs);
@@ -201,21 +242,28 @@ static struct spec *fetch_spec(enum netsrc_kind kind, const char *src, const cha
 }
 
 char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, const char *src,
-		   const char *checksum, const struct instr *in, const struct cli *cli)
+		   const char *checksum, const struct instr *in, const struct cli *cli,
+		   int no_grants, char **err)
 {
 	enum netsrc_kind kind = netsrc_kind(src);
 	struct spec *fs;
 	struct sv *ent;
 	struct fetch *f;
-	char *shown, *err;
+	char *shown;
+	int pinned;
 
+	*err = NULL;
 	if (kind == NETSRC_LOCAL)
 		return NULL;
 	shown = netsrc_redact(src);
-	if (!(fs = fetch_spec(kind, src, shown, checksum, in, &err)))
-		loc_fatal(&in->loc, "%s", err); /* dispatch errors still exit (diag.h) */
+	if ((*err = fetch_ssh_error(src, cli, no_grants)) ||
+	    !(fs = fetch_spec(kind, src, shown, checksum, in, err, &pinned))) {
+		free(shown);
+		return NULL;
+	}
 	sv_set_str(fs, spec_root(fs), "loc", st->loc);
 	f = fetch_new(st, fs, shown, src, in, cli); /* takes fs */
+	f->pinned = pinned;
 	ent = sv_push(fa, sv_obj(sp));
 	sv_set(ent, "src", sv_int(sp, (long long)idx));
 	sv_set_str(sp, ent, "key", f->key);
@@ -234,24 +282,35 @@ void fetch_prereqs(const struct step *st, struct buf *b)
 		buf_printf(b, " $(STATE)/%s.fetch", st->fetch[i].key);
 }
 
-void fetch_rules(const struct step *st, struct buf *out, json_t *seen,
-		 const char *(*spec_word)(const struct sv *spec))
+int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
+		const char *(*spec_word)(const struct sv *spec), struct diags *dg)
 {
-	for (size_t i = 0; i < st->nfetch; i++) {
+	int r = 0;
+
+	for (size_t i = 0; i < st->nfetch && !r; i++) {
 		const struct fetch *f = &st->fetch[i];
 		struct buf title = {0};
 		if (json_object_get(seen, f->key))
 			continue;
-		if (!json_object_get(seen, "fetch-force"))
-			templates_expand(out, "fetch-force", (const char *const[]){NULL});
-		json_object_set_new(seen, "fetch-force", json_true());
+		if (!f->pinned && !json_object_get(seen, "fetch-force") &&
+		    templates_expand(out, "fetch-force", (const char *const[]){NULL}, dg) < 0)
+			return -1;
+		if (!f->pinned)
+			json_object_set_new(seen, "fetch-force", json_true());
 		json_object_set_new(seen, f->key, json_true());
 		mk_comment(&title, f->title);
-		templates_expand(out, "fetch",
-				 (const char *const[]){"TITLE", title.s, "KEY", f->key, "SPEC",
-						       spec_word(spec_root(f->spec)), NULL});
+		r = templates_expand(
+		    out, "fetch",
+		    (const char *const[]){"TITLE", title.s, "KEY", f->key, "FORCE",
+					  f->pinned ? "" : " df2make-fetch-force", "WHEN",
+					  f->pinned ? "Pinned: run only while"
+						      " KEY.fetch is missing"
+						    : "Asked again at every make run",
+					  "SPEC", spec_word(spec_root(f->spec)), NULL},
+		    dg);
 		buf_free(&title);
 	}
+	return r;
 }
 
 void fetch_free(struct step *st)

@@ -20,6 +20,7 @@
 #include "spec.h"
 #include "step.h"
 #include "store.h"
+#include "suggest.h"
 
 static int graph_is_number(const char *s)
 {
@@ -147,6 +148,7 @@ static int graph_globals(struct graph *g, size_t *first)
 {
 	const struct dockerfile *df = g->df;
 	char *target = g->cli->target ? strlower(xstrdup(g->cli->target)) : NULL;
+	struct df_error err;
 	size_t i;
 
 	args_predefined(&g->globals, &g->tplat, target); /* stage names are lower case */
@@ -155,7 +157,8 @@ static int graph_globals(struct graph *g, size_t *first)
 		if (df->instrs[i].kind != I_ARG)
 			return diag_error(g->dg, &df->instrs[i].loc,
 					  "no build stage in current context");
-		args_global(&g->globals, &df->instrs[i], g->cli, df->escape);
+		if (args_global(&g->globals, &df->instrs[i], g->cli, df->escape, &err) < 0)
+			return diag_error_value(g->dg, &err);
 	}
 	if (i == df->ninstrs)
 		return diag_error(g->dg, NULL, "%s: no build stage in current context (no FROM)",
@@ -168,8 +171,11 @@ static int graph_globals(struct graph *g, size_t *first)
 static int graph_from_platform(struct graph *g, struct stage *s, char **env)
 {
 	struct error e = {0};
+	struct df_error err;
 
-	s->platform = args_expand(s->from->platform, g->df->escape, env, s->from);
+	s->platform = args_expand(s->from->platform, g->df->escape, env, s->from, &err);
+	if (!s->platform)
+		return diag_error_value(g->dg, &err);
 	if (!*s->platform)
 		return diag_error(g->dg, &s->from->loc, "empty platform value from expression %s",
 				  s->from->platform);
@@ -219,12 +225,14 @@ static int graph_from(struct graph *g, struct stage *s)
 	char **env = NULL;
 	size_t n = 0;
 	int r = 0;
+	struct df_error err;
 
 	args_to_vec(&g->globals, &env, &n);
 	if (!env)
 		env = xcalloc(1, sizeof(*env));
-	s->image = args_expand(s->from->image, g->df->escape, env, s->from);
-	if (s->from->platform)
+	if (!(s->image = args_expand(s->from->image, g->df->escape, env, s->from, &err)))
+		r = diag_error_value(g->dg, &err);
+	if (!r && s->from->platform)
 		r = graph_from_platform(g, s, env);
 	if (!r && !*s->image)
 		r = diag_error(g->dg, &s->from->loc, "base name (%s) should not be blank",
@@ -374,33 +382,6 @@ static int graph_check_cycles(struct graph *g)
 	return 0;
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t graph_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof(*row)), r;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t sub = prev + (tolower((unsigned char)a[i - 1]) !=
-					     tolower((unsigned char)b[j - 1]));
-			row[j] = sub;
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (cur + 1 < row[j])
-				row[j] = cur + 1;
-			prev = cur;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
-}
-
 static int graph_target(struct graph *g)
 {
 	const char *want = g->cli->target;
@@ -420,7 +401,7 @@ static int graph_target(struct graph *g)
 		size_t d;
 		if (!g->stages[i].name)
 			continue;
-		d = graph_distance(g->stages[i].name, want);
+		d = suggest_distance(g->stages[i].name, want, 1);
 		if (d < bestd) {
 			bestd = d;
 			best = g->stages[i].name;
@@ -598,7 +579,8 @@ static int graph_has(const struct strlist *l, const char *s)
 }
 
 /* Looks an image used by --from up in the store (for build.mk's remake
- * rule, written before any step); dies on an invalid reference. */
+ * rule, written before any step); 0, or -1 with an invalid reference's
+ * error in g->dg. */
 static int graph_note_image(struct graph *g, const char *ref, const struct instr *in)
 {
 	struct error e = {0};
@@ -749,10 +731,10 @@ static int graph_ignore(struct graph *g)
 
 void graph_step_done(struct graph *g, struct step *st)
 {
-	if (!g->hooks)
+	if (!g->hooks || g->hook_failed)
 		return;
-	if (g->hooks->step)
-		g->hooks->step(g->hooks->arg, g, st);
+	if (g->hooks->step && g->hooks->step(g->hooks->arg, g, st) < 0)
+		g->hook_failed = 1;
 	if (g->hooks->drop_specs) {
 		spec_free(st->spec);
 		spec_free(st->sum_spec);
@@ -896,10 +878,12 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 	}
 	key_set_paths(c->context, g->ignore_path);
 	nctx_key_paths(g);
-	if (hooks && hooks->begin)
-		hooks->begin(hooks->arg, g);
+	if (hooks && hooks->begin && hooks->begin(hooks->arg, g) < 0) {
+		graph_free(g);
+		return NULL;
+	}
 	graph_config_platform(g);
-	if (graph_dispatch(g) < 0) {
+	if (graph_dispatch(g) < 0 || g->hook_failed) {
 		graph_free(g);
 		return NULL;
 	}
@@ -972,16 +956,16 @@ void graph_free(struct graph *g)
 	free(g);
 }
 
-struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in)
+struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in,
+			      struct error *e)
 {
-	struct error e = {0};
 	struct store_image img = {0};
 	const char *ctx = bflags_context_image(&g->cli->bf, ref); /* --build-context */
-	char *name = ref_normalize(ctx ? ctx : ref, &e), *manifest = NULL;
+	char *name = ref_normalize(ctx ? ctx : ref, e), *manifest = NULL;
 	struct step *st;
 
 	if (!name)
-		loc_fatal(&in->loc, "invalid image reference \"%s\": %s", ref, e.msg);
+		return NULL;
 	for (size_t i = 0; i < g->nsteps; i++)
 		if (g->steps[i]->kind == STEP_BASE && !g->steps[i]->stage && g->steps[i]->image &&
 		    strcmp(g->steps[i]->image, name) == 0) {
@@ -989,7 +973,7 @@ struct step *graph_image_step(struct graph *g, const char *ref, const struct ins
 			return g->steps[i];
 		}
 	/* graph_note_image warned already when it is missing */
-	if (store_lookup(g->cli->store, name, &g->tplat, &img, &e) == 0) {
+	if (store_lookup(g->cli->store, name, &g->tplat, &img, &(struct error){0}) == 0) {
 		manifest = xstrdup(img.manifest);
 		store_image_free(&img);
 	}

@@ -15,6 +15,7 @@
 #include "util.h"
 
 struct diags;
+struct error;
 
 struct cli;
 struct dockerfile;
@@ -105,10 +106,11 @@ struct stage {
 };
 
 /* Called while the graph is built, so build.mk can be written as steps
- * are made and their specs dropped (memory stays flat for big files). */
+ * are made and their specs dropped (memory stays flat for big files).
+ * A hook returns 0, or -1 with its error in g->dg: graph_build stops. */
 struct graph_hooks {
-	void (*begin)(void *arg, struct graph *g);		   /* after reach, before steps */
-	void (*step)(void *arg, struct graph *g, struct step *st); /* a new, finished step */
+	int (*begin)(void *arg, struct graph *g);		  /* after reach, before steps */
+	int (*step)(void *arg, struct graph *g, struct step *st); /* a new, finished step */
 	void *arg;
 	int drop_specs; /* free each spec after the step hook */
 	int no_image;	/* no image config is written (--plan, --graph) */
@@ -155,17 +157,18 @@ struct graph {
 	struct arena arena; /* steps with their titles and locs, triggers from
 			     * image configs: freed at once */
 	struct diags *dg;   /* where graph_build's errors go (the caller's) */
+	int hook_failed;    /* a hook's error is in dg: no more hooks, dispatch stops */
 };
 
 /* Builds the graph for the Dockerfile and options. On an error (duplicate
- * stage, cycle, forward --from, unknown target, bad base image, and the
- * dispatch errors moved so far) appends it to dg and returns NULL; the
- * dispatch errors not moved yet still exit (see docs/architecture.md). */
+ * stage, cycle, forward --from, unknown target, bad base image, a
+ * dispatch error, a hook's) appends it to dg and returns NULL. */
 struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks, struct diags *dg);
 /* Frees the graph (not the dockerfile it was built from). */
 void graph_free(struct graph *g);
-/* A step is final (spec complete, keyed): runs the step hook. */
+/* A step is final (spec complete, keyed): runs the step hook (not after
+ * one failed: then g->hook_failed is set). */
 void graph_step_done(struct graph *g, struct step *st);
 /* A stage by name (case-insensitive) or index ("0"), or NULL. */
 struct stage *graph_stage_ref(const struct graph *g, const char *name);
@@ -180,8 +183,10 @@ int graph_pull_key(const struct graph *g, const char *image, const char *plat, c
 /* The platform a base step's image is pulled for (its stage's: FROM
  * --platform, else the target's), formatted into buf. */
 const char *graph_step_plat(const struct graph *g, const struct step *st, char buf[PLATFORM_MAX]);
-/* The base step for an image used by --from / mount from (one per name). */
-struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in);
+/* The base step for an image used by --from / mount from (one per name),
+ * or NULL with e filled when ref is not a valid image reference. */
+struct step *graph_image_step(struct graph *g, const char *ref, const struct instr *in,
+			      struct error *e);
 /* The steps of the final image's chain, bottom first (base excluded);
  * sets FLAG_FINAL on them. Returns the count; *out is malloc'd. */
 size_t graph_final_chain(struct graph *g, struct step ***out);

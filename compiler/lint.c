@@ -26,6 +26,7 @@
 #include "util.h"
 
 #include "lint_int.h"
+#include "suggest.h"
 
 /* One rule: ruleset.go's Name, URL and Format (as a printf format whose
  * arguments are already quoted where Go uses %q), and Experimental. */
@@ -366,31 +367,6 @@ char *lint_orig_keyword(const struct instr *in)
 	return lint_orig_words(in, w, 1) ? w[0] : xstrdup(instr_name(in->kind));
 }
 
-/* Levenshtein distance, for suggest.Search. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof(*row)), r;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
-}
-
 /* suggest.Search (case-sensitive): the closest option under distance 3,
  * NULL when none or when val itself is an option. */
 const char *lint_suggest(const char *val, char *const *opts, size_t n)
@@ -401,7 +377,7 @@ const char *lint_suggest(const char *val, char *const *opts, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(val, opts[i]))
 			return NULL;
-		size_t d = distance(val, opts[i]);
+		size_t d = suggest_distance(val, opts[i], 0);
 		if (d < min) {
 			match = opts[i];
 			min = d;
@@ -572,11 +548,15 @@ static void lint_platform(struct lint *l)
 	l->variant = xstrdup(l->tplat.variant);
 }
 
-/* The global ARGs twice: with the build-args, and with defaults only. */
-static void lint_globals(struct lint *l, size_t first_from)
+/* The global ARGs twice: with the build-args, and with defaults only;
+ * 0, or -1 with a default's expansion error in l->out. A default that
+ * expands only with the build-args is no error (BuildKit abandons the
+ * one check that reads the defaults, validateBaseImagesWithDefaultArgs). */
+static int lint_globals(struct lint *l, size_t first_from)
 {
 	struct cli nob = *l->cli;
 	const char *target = l->cli->target ? l->cli->target : "";
+	struct df_error err;
 
 	memset(&nob.build_args, 0, sizeof(nob.build_args));
 	args_predefined(&l->globals, &l->tplat, target);
@@ -585,12 +565,16 @@ static void lint_globals(struct lint *l, size_t first_from)
 		const struct instr *in = &l->df->instrs[i];
 		if (in->kind != I_ARG)
 			continue;
-		args_global(&l->globals, in, l->cli, l->df->escape);
-		args_global(&l->defaults, in, &nob, l->df->escape);
+		if (args_global(&l->globals, in, l->cli, l->df->escape, &err) < 0)
+			return diag_error_value(l->out, &err);
+		if (!l->defaults_failed &&
+		    args_global(&l->defaults, in, &nob, l->df->escape, &err) < 0)
+			l->defaults_failed = 1;
 		for (size_t k = 0; k < in->nkvs; k++)
 			if (!lint_has_str(&l->meta_keys, in->kvs[k].key))
 				strlist_add(&l->meta_keys, in->kvs[k].key);
 	}
+	return 0;
 }
 
 /* The stages: each FROM and the instructions up to the next one. */
@@ -751,7 +735,10 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 		return -1;
 	lint_text(&l);
 	lint_platform(&l);
-	lint_globals(&l, lint_stages(&l));
+	if (lint_globals(&l, lint_stages(&l)) < 0) {
+		lint_free(&l);
+		return -1;
+	}
 	lint_ignore(&l);
 	lint_file(&l);
 	if (!reach && c->target && check_target(&l, &own) < 0) {
@@ -785,28 +772,36 @@ static void lint_violation(const struct diags *d)
 			seen[n++] = d->v[i].rule;
 		}
 	}
-	if (d->n)
-		fprintf(stderr, "%s:%d:%d: error: lint violation found for rules: %s\n",
-			d->v[0].file, d->v[0].line, d->v[0].col, b.s);
+	if (d->n) {
+		struct diags one = {0};
+		struct diag rec = {.file = d->v[0].file,
+				   .line = d->v[0].line,
+				   .col = d->v[0].col,
+				   .sev = DIAG_ERROR,
+				   .msg = xasprintf("lint violation found for rules: %s", b.s)};
+		diag_add(&one, &rec);
+		diag_print(&one, stderr, 0); /* one line, no caret: BuildKit's */
+		diag_free(&one);
+	}
 	buf_free(&b);
 }
 
-/* On lint_run's -1: prints its error (the last record) as errors print;
- * the findings made before it are not shown, as when it stopped there. */
-static int lint_failed(struct diags *d)
+/* On lint_run's -1: its error (the last record) goes to the caller's dg;
+ * the findings made before it are dropped, as when it stopped there. */
+static int lint_failed(struct diags *d, struct diags *dg)
 {
-	diag_show(stderr, &d->v[d->n - 1]);
+	diag_add(dg, &d->v[--d->n]); /* dg takes the message */
 	diag_free(d);
-	return 1;
+	return -1;
 }
 
-int lint_check(const struct dockerfile *df, const struct cli *c)
+int lint_check(const struct dockerfile *df, const struct cli *c, struct diags *dg)
 {
 	struct diags d = {0};
 	int err = lint_run(df, c, NULL, &d);
 
 	if (err < 0)
-		return lint_failed(&d);
+		return lint_failed(&d, dg);
 	diag_print(&d, stdout, 1);
 	if (!d.n)
 		printf("Check complete, no warnings found.\n");
@@ -816,7 +811,7 @@ int lint_check(const struct dockerfile *df, const struct cli *c)
 		printf("Check complete, %zu warnings have been found!\n", d.n);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		diag_error(&d, NULL, "write error on standard output");
-		return lint_failed(&d);
+		return lint_failed(&d, dg);
 	}
 	if (err)
 		lint_violation(&d);
@@ -844,7 +839,8 @@ static unsigned char *lint_reach(const struct dockerfile *df, const struct graph
 	return reach;
 }
 
-int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g)
+int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g,
+	       struct diags *dg)
 {
 	struct diags d = {0};
 	unsigned char *reach = lint_reach(df, g);
@@ -852,7 +848,7 @@ int lint_build(const struct dockerfile *df, const struct cli *c, const struct gr
 
 	free(reach);
 	if (err < 0)
-		return lint_failed(&d);
+		return lint_failed(&d, dg);
 	diag_print(&d, stderr, 0);
 	if (err)
 		lint_violation(&d);

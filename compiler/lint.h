@@ -24,11 +24,13 @@ int lint_run(const struct dockerfile *df, const struct cli *c, const unsigned ch
 	     struct diags *out);
 /* df2make --check: prints the findings on stdout with a summary line, and
  * BuildKit's "lint violation found for rules" on stderr when error=true.
- * Returns the exit status (1 for that or for an error, printed). */
-int lint_check(const struct dockerfile *df, const struct cli *c);
+ * Returns 1 for that, 0 for a clean check, -1 on an error (in dg, nothing
+ * printed). */
+int lint_check(const struct dockerfile *df, const struct cli *c, struct diags *dg);
 /* A compile: prints the warnings of the stages g builds on stderr. Returns
  * 1 on error=true with findings (main() then exits 1 and build.mk is taken
- * back, as a build fails) or on an error (printed), else 0. */
-int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g);
+ * back, as a build fails), -1 on an error (in dg), else 0. */
+int lint_build(const struct dockerfile *df, const struct cli *c, const struct graph *g,
+	       struct diags *dg);
 
 #endif

@@ -128,7 +128,7 @@ void lint_check_casing(struct lint *l)
  * alone must be an image reference (validateBaseImagesWithDefaultArgs). */
 void lint_check_default_args(struct lint *l)
 {
-	for (size_t i = 0; i < l->nst; i++) {
+	for (size_t i = 0; i < l->nst && !l->defaults_failed; i++) {
 		const struct instr *in = l->st[i].from;
 		struct lookups lk = {.vars = &l->defaults};
 		struct error e = {0};

@@ -78,6 +78,8 @@ struct lint {
 	size_t nlines;
 	int dir_end;		       /* last line of the leading directives */
 	struct vars globals, defaults; /* meta ARGs with and without build-args */
+	int defaults_failed;	       /* a default does not expand without the
+					* build-args: no InvalidDefaultArgInFrom */
 	struct strlist meta_keys;      /* every meta ARG name */
 	struct lstage *st;
 	size_t nst;

@@ -18,21 +18,15 @@
 #include "util.h"
 
 /* Writes the finished output: nothing reaches stdout on error (build.mk
- * written into a regular file as it is made is taken back, outfile.h). */
-static void write_all(struct emitter *em)
+ * written into a regular file as it is made is taken back, outfile.h).
+ * 0, or -1 with the error in dg. */
+static int write_all(struct emitter *em, struct diags *dg)
 {
-	emit_output(em, stdout);
+	if (emit_output(em, stdout, dg) < 0)
+		return -1;
 	if (fflush(stdout) != 0 || ferror(stdout))
-		fatal("write error on standard output");
-}
-
-static int dump(const char *path)
-{
-	int r = dump_dockerfile(stdout, path);
-
-	if (fflush(stdout) != 0)
-		fatal("write error on standard output");
-	return r;
+		return diag_error(dg, NULL, "write error on standard output");
+	return 0;
 }
 
 /* Prints the errors a step of the compile collected; the exit status. */
@@ -41,6 +35,32 @@ static int failed(struct diags *dg)
 	diag_show_all(dg, stderr);
 	diag_free(dg);
 	return 1;
+}
+
+/* --dump-ast: BuildKit's syntax tree on stdout; the exit status. */
+static int dump(const char *path)
+{
+	struct diags dg = {0};
+
+	if (dump_dockerfile(stdout, path, &dg) < 0 ||
+	    (fflush(stdout) != 0 && diag_error(&dg, NULL, "write error on standard output")))
+		return failed(&dg);
+	return 0;
+}
+
+/* The output of one graph (build.mk, the plan or the DOT graph), then
+ * stdout; 0, or -1 with the error in dg. */
+static int write_one(const struct cli *c, struct graph *g, struct emitter *em, struct diags *dg)
+{
+	int r = 0;
+
+	if (c->mode == MODE_PLAN)
+		r = plan_write(g, em->out, dg);
+	else if (c->mode == MODE_GRAPH)
+		dot_write(g, em->out);
+	else
+		r = emit_finish(em, g);
+	return r < 0 ? -1 : write_all(em, dg);
 }
 
 /* docker build --check: the findings on stdout, nothing built. */
@@ -55,8 +75,8 @@ static int check(struct cli *c)
 		cli_free(c);
 		return r;
 	}
-	r = lint_check(df, c);
-
+	if ((r = lint_check(df, c, &dg)) < 0)
+		r = failed(&dg); /* before cli_free: the records point at its path */
 	dockerfile_free(df);
 	cli_free(c);
 	return r;
@@ -73,15 +93,17 @@ static int call(struct cli *c)
 	int r;
 
 	if (df && strcmp(c->bf.call, "targets") == 0) {
-		r = outline_targets(df, stdout);
+		r = outline_targets(df, stdout, &dg);
 	} else if (df && (g = graph_build(df, c, &hooks, &dg))) {
-		r = outline_print(g, stdout);
+		r = outline_print(g, stdout, &dg);
 		graph_free(g);
 	} else {
-		r = failed(&dg); /* before cli_free: the records point at its path */
+		r = -1;
 	}
-	if (fflush(stdout) != 0)
-		fatal("write error on standard output");
+	if (!r && fflush(stdout) != 0)
+		r = diag_error(&dg, NULL, "write error on standard output");
+	if (r)
+		r = failed(&dg); /* before cli_free: the records point at its path */
 	dockerfile_free(df);
 	cli_free(c);
 	return r;
@@ -121,9 +143,9 @@ static int main_multi(struct cli *c, struct emitter *em, struct graph_hooks *hoo
 		}
 	}
 	c->platform = list; /* build.mk regenerates itself with the list */
-	if (!r) {
-		emit_finish_multi(em, gs, plats.n);
-		write_all(em);
+	if (!r && (emit_finish_multi(em, gs, plats.n) < 0 || write_all(em, &dg) < 0)) {
+		r = failed(&dg);
+		emit_abandon(em);
 	}
 	for (size_t i = 0; i < plats.n; i++) {
 		graph_free(gs[i]);
@@ -144,11 +166,12 @@ int main(int argc, char **argv)
 	struct emitter em;
 	struct graph_hooks hooks;
 	struct diags dg = {0};
+	int r = 0;
 
 	argv0 = "df2make";
 	cli_parse(&c, argc, argv);
 	if (c.mode == MODE_DUMP) {
-		int r = dump(c.dump_path);
+		r = dump(c.dump_path);
 		cli_free(&c);
 		return r;
 	}
@@ -162,7 +185,7 @@ int main(int argc, char **argv)
 	if (c.mode == MODE_GRAPH) /* the graph needs neither: only the errors */
 		hooks.no_keys = 1;
 	if (c.platform && strchr(c.platform, ',')) {
-		int r = main_multi(&c, &em, &hooks);
+		r = main_multi(&c, &em, &hooks);
 		buf_free(&out);
 		cli_free(&c);
 		return r;
@@ -181,24 +204,14 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return 1;
 	}
-	if (lint_build(df, &c, g)) { /* warnings on stderr; build.mk is not changed */
-		emit_abandon(&em);
-		buf_free(&out);
-		graph_free(g);
-		dockerfile_free(df);
-		cli_free(&c);
-		return 1; /* exit(): outfile.c takes back what build.mk got */
+	/* lint: warnings on stderr; build.mk is not changed */
+	if (lint_build(df, &c, g, &dg) || write_one(&c, g, &em, &dg) < 0) {
+		r = failed(&dg);   /* before cli_free: the records point at its path */
+		emit_abandon(&em); /* exit: outfile.c takes back what build.mk got */
 	}
-	if (c.mode == MODE_PLAN)
-		plan_write(g, &out);
-	else if (c.mode == MODE_GRAPH)
-		dot_write(g, &out);
-	else
-		emit_finish(&em, g);
-	write_all(&em);
 	buf_free(&out);
 	graph_free(g);
 	dockerfile_free(df);
 	cli_free(&c);
-	return 0;
+	return r;
 }

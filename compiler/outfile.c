@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "outfile.h"
 #include "util.h"
 
@@ -72,7 +74,7 @@ int outfile_begin(int fd)
 	return 1;
 }
 
-void outfile_write(const void *p, size_t n)
+int outfile_write(const void *p, size_t n)
 {
 	const char *s = p;
 
@@ -80,11 +82,67 @@ void outfile_write(const void *p, size_t n)
 		ssize_t w = write(out_fd, s, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			fatal("write error on standard output: %s", strerror(w < 0 ? errno : EIO));
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
 		s += w;
 		n -= (size_t)w;
 	}
+	return 0;
+}
+
+/* Copies the spilled part in the kernel (build.mk is megabytes); 1 when
+ * done, 0 when f cannot take it that way (nothing written), -1 when a
+ * write failed. */
+static int outfile_sendfile(FILE *spill, FILE *f)
+{
+	off_t off = 0, size = ftello(spill);
+	ssize_t n;
+
+	if (size < 0 || fflush(f) != 0)
+		return 0;
+	while (off < size) {
+		n = sendfile(fileno(f), fileno(spill), &off, (size_t)(size - off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 && off == 0)
+			return 0; /* say, a descriptor sendfile does not write to */
+		if (n <= 0)
+			return -1;
+	}
+	return 1;
+}
+
+/* The copy through a buffer, from the start of spill. */
+static int outfile_read_copy(FILE *spill, FILE *f, struct diags *dg)
+{
+	char chunk[1 << 16];
+	size_t n;
+
+	if (fseek(spill, 0, SEEK_SET) != 0)
+		return diag_error(dg, NULL, "read error on a temporary file");
+	while ((n = fread(chunk, 1, sizeof(chunk), spill)) > 0)
+		if (fwrite(chunk, 1, n, f) != n)
+			return diag_error(dg, NULL, "write error on standard output");
+	if (ferror(spill))
+		return diag_error(dg, NULL, "read error on a temporary file");
+	return 0;
+}
+
+int outfile_copy(FILE *spill, FILE *f, struct diags *dg)
+{
+	int r;
+
+	if (fflush(spill) != 0)
+		r = diag_error(dg, NULL, "write error on a temporary file");
+	else if ((r = outfile_sendfile(spill, f)) < 0)
+		diag_error(dg, NULL, "write error on standard output");
+	else
+		r = r ? 0 : outfile_read_copy(spill, f, dg);
+	fclose(spill);
+	return r;
 }
 
 void outfile_commit(void)

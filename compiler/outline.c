@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "diag.h"
 #include "error.h"
 #include "graph.h"
 #include "input.h"
@@ -19,7 +20,8 @@ struct ol_text {
 	struct strlist lines;
 };
 
-static void ol_text_read(struct ol_text *t, const char *path)
+/* 0, or -1 with the read error in dg. */
+static int ol_text_read(struct ol_text *t, const char *path, struct diags *dg)
 {
 	struct error e = {0};
 	size_t len;
@@ -27,7 +29,7 @@ static void ol_text_read(struct ol_text *t, const char *path)
 
 	memset(t, 0, sizeof(*t));
 	if (input_read(path, INPUT_MAX, &t->text, &len, &e) < 0)
-		fatal("%s", e.msg);
+		return diag_error(dg, NULL, "%s", e.msg);
 	for (p = t->text; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		if (!nl) {
@@ -36,6 +38,7 @@ static void ol_text_read(struct ol_text *t, const char *path)
 		}
 		strlist_take(&t->lines, xstrndup(p, (size_t)(nl - p)));
 	}
+	return 0;
 }
 
 static void ol_text_free(struct ol_text *t)
@@ -123,13 +126,14 @@ static void ol_cells_free(char **cells, size_t n)
 	free(cells);
 }
 
-int outline_targets(const struct dockerfile *df, FILE *f)
+int outline_targets(const struct dockerfile *df, FILE *f, struct diags *dg)
 {
 	struct ol_text t;
 	size_t n = 1, last = 0;
 	char **cells;
 
-	ol_text_read(&t, df->path);
+	if (ol_text_read(&t, df->path, dg) < 0)
+		return -1;
 	for (size_t i = 0; i < df->ninstrs; i++)
 		if (df->instrs[i].kind == I_FROM)
 			n++, last = i;
@@ -354,14 +358,15 @@ static void ol_head(FILE *f, struct ol *o)
 	free(desc);
 }
 
-int outline_print(const struct graph *g, FILE *f)
+int outline_print(const struct graph *g, FILE *f, struct diags *dg)
 {
 	static const char *const ahead[] = {"BUILD ARG", "VALUE", "DESCRIPTION"};
 	static const char *const shead[] = {"SECRET", "REQUIRED"};
 	static const char *const hhead[] = {"SSH", "REQUIRED"};
 	struct ol o = {.g = g};
 
-	ol_text_read(&o.text, g->df->path);
+	if (ol_text_read(&o.text, g->df->path, dg) < 0)
+		return -1;
 	ol_stage(&o, g->target);
 	ol_head(f, &o);
 	ol_block(f, ahead, o.args, o.nargs, 3);

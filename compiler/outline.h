@@ -6,13 +6,16 @@
 #define DF_OUTLINE_H
 #include <stdio.h>
 
+struct diags;
 struct dockerfile;
 struct graph;
 
-/* TARGET/DESCRIPTION of every stage (the last one marked "(default)"). */
-int outline_targets(const struct dockerfile *df, FILE *f);
+/* TARGET/DESCRIPTION of every stage (the last one marked "(default)");
+ * 0, or -1 with the error in dg (the Dockerfile cannot be read again). */
+int outline_targets(const struct dockerfile *df, FILE *f, struct diags *dg);
 /* The target's name and doc comment, then BUILD ARG/VALUE/DESCRIPTION,
- * SECRET/REQUIRED and SSH/REQUIRED of the stages it needs. */
-int outline_print(const struct graph *g, FILE *f);
+ * SECRET/REQUIRED and SSH/REQUIRED of the stages it needs; 0, or -1 as
+ * outline_targets. */
+int outline_print(const struct graph *g, FILE *f, struct diags *dg);
 
 #endif

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "instr.h"
 #include "cli.h"
+#include "diag.h"
 #include "fetch.h"
 #include "graph.h"
 #include "parse.h"
@@ -16,16 +17,32 @@
 
 #define PLAN_VERSION 1
 
+/* The emitter and its first error: once an event fails (or a value
+ * cannot be written) the rest of the document is dropped, as a FILE's
+ * error indicator drops writes, and plan_write returns -1. */
+struct plan_w {
+	yaml_emitter_t y;
+	struct diags *dg;
+	int failed;
+};
+
 static int plan_out(void *data, unsigned char *s, size_t n)
 {
 	buf_addn(data, (const char *)s, n);
 	return 1;
 }
 
-static void plan_emit(yaml_emitter_t *e, yaml_event_t *ev)
+static void plan_emit(struct plan_w *e, yaml_event_t *ev)
 {
-	if (!yaml_emitter_emit(e, ev))
-		fatal("plan: YAML emitter: %s", e->problem ? e->problem : "error");
+	if (e->failed) {
+		yaml_event_delete(ev);
+		return;
+	}
+	if (!yaml_emitter_emit(&e->y, ev)) { /* the emitter owns ev now */
+		e->failed = 1;
+		diag_error(e->dg, NULL, "plan: YAML emitter: %s",
+			   e->y.problem ? e->y.problem : "error");
+	}
 }
 
 /* 1 if a plain scalar s would be read back as something else than a
@@ -61,19 +78,22 @@ static int plan_looks_typed(const char *s)
 /* libyaml's emitter loops forever on bytes that are not UTF-8, and YAML
  * strings cannot hold them: such a value (a build-arg, a file name in the
  * context, a path) stops the plan with the value Go-quoted. */
-static void plan_check_utf8(const char *s, size_t n)
+static int plan_check_utf8(struct plan_w *e, const char *s, size_t n)
 {
 	struct buf q = {0};
 
 	if (utf8_valid_len(s, n) == n)
-		return;
+		return 0;
 	parse_quote(&q, s, n);
-	fatal("plan: %s is not valid UTF-8, which a YAML plan cannot hold", q.s);
+	e->failed = 1;
+	diag_error(e->dg, NULL, "plan: %s is not valid UTF-8, which a YAML plan cannot hold", q.s);
+	buf_free(&q);
+	return -1;
 }
 
 /* A string scalar, plain when that reads back as the same string; NULL
  * is written as null. */
-static void plan_str(yaml_emitter_t *e, const char *s)
+static void plan_str(struct plan_w *e, const char *s)
 {
 	yaml_event_t ev;
 	int quote = s && plan_looks_typed(s);
@@ -82,14 +102,15 @@ static void plan_str(yaml_emitter_t *e, const char *s)
 	if (!s)
 		s = "null";
 	n = strlen(s);
-	plan_check_utf8(s, n);
+	if (e->failed || plan_check_utf8(e, s, n) < 0)
+		return;
 	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n, !quote, 1,
 				     quote ? YAML_SINGLE_QUOTED_SCALAR_STYLE
 					   : YAML_ANY_SCALAR_STYLE);
 	plan_emit(e, &ev);
 }
 
-static void plan_int(yaml_emitter_t *e, long long v)
+static void plan_int(struct plan_w *e, long long v)
 {
 	char s[32];
 	yaml_event_t ev;
@@ -100,7 +121,7 @@ static void plan_int(yaml_emitter_t *e, long long v)
 	plan_emit(e, &ev);
 }
 
-static void plan_bool(yaml_emitter_t *e, int v)
+static void plan_bool(struct plan_w *e, int v)
 {
 	yaml_event_t ev;
 
@@ -109,7 +130,7 @@ static void plan_bool(yaml_emitter_t *e, int v)
 	plan_emit(e, &ev);
 }
 
-static void plan_map(yaml_emitter_t *e, int start)
+static void plan_map(struct plan_w *e, int start)
 {
 	yaml_event_t ev;
 
@@ -120,7 +141,7 @@ static void plan_map(yaml_emitter_t *e, int start)
 	plan_emit(e, &ev);
 }
 
-static void plan_seq(yaml_emitter_t *e, int start, int flow)
+static void plan_seq(struct plan_w *e, int start, int flow)
 {
 	yaml_event_t ev;
 
@@ -133,7 +154,7 @@ static void plan_seq(yaml_emitter_t *e, int start, int flow)
 	plan_emit(e, &ev);
 }
 
-static void plan_kv(yaml_emitter_t *e, const char *k, const char *v)
+static void plan_kv(struct plan_w *e, const char *k, const char *v)
 {
 	plan_str(e, k);
 	plan_str(e, v);
@@ -147,7 +168,7 @@ static const char *plan_op(const struct step *st)
 }
 
 /* ADD's fetch steps (fetch.h): the make target and what it asks for. */
-static void plan_fetch(yaml_emitter_t *e, const struct step *st)
+static void plan_fetch(struct plan_w *e, const struct step *st)
 {
 	if (!st->nfetch)
 		return;
@@ -162,7 +183,7 @@ static void plan_fetch(yaml_emitter_t *e, const struct step *st)
 	plan_seq(e, 0, 0);
 }
 
-static void plan_step(yaml_emitter_t *e, const struct graph *g, const struct step *st)
+static void plan_step(struct plan_w *e, const struct graph *g, const struct step *st)
 {
 	plan_map(e, 1);
 	plan_kv(e, "key", st->key);
@@ -196,7 +217,7 @@ static void plan_step(yaml_emitter_t *e, const struct graph *g, const struct ste
 	plan_map(e, 0);
 }
 
-static void plan_base(yaml_emitter_t *e, const struct stage *s)
+static void plan_base(struct plan_w *e, const struct stage *s)
 {
 	plan_str(e, "base");
 	plan_map(e, 1);
@@ -212,7 +233,7 @@ static void plan_base(yaml_emitter_t *e, const struct stage *s)
 	plan_map(e, 0);
 }
 
-static void plan_stage(yaml_emitter_t *e, const struct graph *g, const struct stage *s)
+static void plan_stage(struct plan_w *e, const struct graph *g, const struct stage *s)
 {
 	char *loc = xasprintf("Dockerfile:%d", s->from->loc.line);
 
@@ -256,7 +277,7 @@ static int plan_max_level(const struct graph *g)
 }
 
 /* Stages that can run at the same time: level N needs only levels < N. */
-static void plan_levels(yaml_emitter_t *e, const struct graph *g)
+static void plan_levels(struct plan_w *e, const struct graph *g)
 {
 	int max = plan_max_level(g);
 
@@ -274,7 +295,7 @@ static void plan_levels(yaml_emitter_t *e, const struct graph *g)
 
 /* What the command line granted: entitlements and ssh agents (a socket
  * null: the $SSH_AUTH_SOCK make runs with, never the one seen now). */
-static void plan_grants(yaml_emitter_t *e, const struct entitlements *ent)
+static void plan_grants(struct plan_w *e, const struct entitlements *ent)
 {
 	struct strlist names = {0};
 
@@ -299,7 +320,7 @@ static void plan_grants(yaml_emitter_t *e, const struct entitlements *ent)
 	plan_seq(e, 0, 0);
 }
 
-static void plan_header(yaml_emitter_t *e, const struct graph *g)
+static void plan_header(struct plan_w *e, const struct graph *g)
 {
 	char *platform = *g->variant ? xasprintf("%s/%s/%s", g->os, g->arch, g->variant)
 				     : xasprintf("%s/%s", g->os, g->arch);
@@ -320,7 +341,7 @@ static void plan_header(yaml_emitter_t *e, const struct graph *g)
 	free(platform);
 }
 
-static void plan_body(yaml_emitter_t *e, struct graph *g)
+static void plan_body(struct plan_w *e, struct graph *g)
 {
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
@@ -346,16 +367,16 @@ static void plan_body(yaml_emitter_t *e, struct graph *g)
 	plan_seq(e, 0, 0);
 }
 
-void plan_write(struct graph *g, struct buf *out)
+int plan_write(struct graph *g, struct buf *out, struct diags *dg)
 {
-	yaml_emitter_t e;
+	struct plan_w e = {.dg = dg};
 	yaml_event_t ev;
 
-	if (!yaml_emitter_initialize(&e))
-		fatal("plan: cannot initialise the YAML emitter");
-	yaml_emitter_set_output(&e, plan_out, out);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
+	if (!yaml_emitter_initialize(&e.y)) /* it fails only to allocate */
+		out_of_memory();
+	yaml_emitter_set_output(&e.y, plan_out, out);
+	yaml_emitter_set_unicode(&e.y, 1);
+	yaml_emitter_set_width(&e.y, -1);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
 	plan_emit(&e, &ev);
 	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
@@ -367,5 +388,6 @@ void plan_write(struct graph *g, struct buf *out)
 	plan_emit(&e, &ev);
 	yaml_stream_end_event_initialize(&ev);
 	plan_emit(&e, &ev);
-	yaml_emitter_delete(&e);
+	yaml_emitter_delete(&e.y);
+	return e.failed ? -1 : 0;
 }

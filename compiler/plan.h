@@ -5,9 +5,11 @@
 #define DF_PLAN_H
 
 struct buf;
+struct diags;
 struct graph;
 
-/* Appends the plan document to out. */
-void plan_write(struct graph *g, struct buf *out);
+/* Appends the plan document to out; 0, or -1 with the error in dg (a
+ * value that is not UTF-8, which YAML cannot hold). */
+int plan_write(struct graph *g, struct buf *out, struct diags *dg);
 
 #endif

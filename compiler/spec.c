@@ -112,14 +112,15 @@ struct sv *sv_obj(struct spec *sp)
 	return sv_new(sp, SV_OBJ);
 }
 
-/* Reals have no place in specs; jansson knows how it writes them. */
+/* Reals have no place in specs; jansson knows how it writes them (a
+ * json_real is finite: only memory can fail it). */
 static struct sv *sv_json_real(struct spec *sp, json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	struct sv *r;
 
 	if (!s)
-		fatal("cannot serialise a step spec");
+		out_of_memory();
 	r = sv_raw(sp, s, strlen(s));
 	free(s);
 	return r;

@@ -77,9 +77,15 @@ void disp_env_set(struct disp *d, const char *name, const char *value)
 		d->env_replaced = d->vars_redo = 1;
 }
 
-char *disp_expand(const struct disp *d, const char *word, char **env, const struct instr *in)
+char *disp_expand(struct disp *d, const char *word, char **env, const struct instr *in)
 {
-	return args_expand(word, d->escape, env, in);
+	struct df_error err;
+	char *r = args_expand(word, d->escape, env, in, &err);
+
+	if (r)
+		return r;
+	disp_error(d, &err.loc, "%s", err.msg);
+	return xstrdup(""); /* the instruction ends as usual, the stage stops after it */
 }
 
 /* Appends a decimal number: titles and locs are made for every step,
@@ -426,13 +432,17 @@ struct sv *disp_from_ref(struct disp *d, struct step *st, const char *from, cons
 	struct stage *src = graph_stage_ref(d->g, from);
 	struct sv *r = sv_obj(st->spec);
 	struct step *dep;
+	struct error e = {0};
 
 	if (src && src->index < d->s->index) {
 		disp_add_dep(st, src->last);
 		sv_set_str(st->spec, r, "step", src->last->key);
 		return r;
 	}
-	dep = graph_image_step(d->g, from, in);
+	if (!(dep = graph_image_step(d->g, from, in, &e))) {
+		disp_error(d, &in->loc, "invalid image reference \"%s\": %s", from, e.msg);
+		return r;
+	}
 	disp_add_dep(st, dep);
 	sv_set_str(st->spec, r, "image", dep->image);
 	sv_set_str(st->spec, r, "step", dep->key);
@@ -499,7 +509,7 @@ int disp_error(struct disp *d, const struct loc *loc, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
-	if (d->failed++)
+	if (d->failed++ || d->g->hook_failed) /* the first error only */
 		return -1;
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
@@ -516,7 +526,7 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 	d.total = (int)s->ninstrs + 1;
 	d.n = 1;
 	disp_from(&d);
-	for (size_t i = 0; i < s->ninstrs && !d.failed; i++) {
+	for (size_t i = 0; i < s->ninstrs && !d.failed && !g->hook_failed; i++) {
 		d.n = (int)i + 2;
 		disp_instr(&d, s->instrs[i]);
 	}
@@ -527,5 +537,5 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 	buf_free(&d.loc_base);
 	free(d.vars);
 	buf_free(&d.vars_text);
-	return d.failed ? -1 : 0;
+	return d.failed || g->hook_failed ? -1 : 0;
 }

@@ -45,8 +45,10 @@ void disp_arg(struct disp *d, const struct instr *in)
 {
 	char **vars = disp_env(d);
 	struct buf hist = {0};
+	struct df_error err;
 
-	args_stage(&d->s->args, &d->g->globals, in, d->g->cli, d->escape, vars);
+	if (args_stage(&d->s->args, &d->g->globals, in, d->g->cli, d->escape, vars, &err) < 0)
+		disp_error(d, &err.loc, "%s", err.msg);
 	buf_adds(&hist, "ARG");
 	for (size_t i = 0; i < in->nkvs; i++) {
 		const struct var *v = args_find(&d->s->args, in->kvs[i].key);

@@ -219,10 +219,20 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		buf_printf(hist, " <<%s", h->name);
 		free(c);
 	}
-	for (size_t i = 0; i + 1 < in->nargs; i++) {
-		char *s = disp_expand(d, in->args[i], vars, in);
+	for (size_t i = 0; i + 1 < in->nargs && !d->failed; i++) {
+		char *s = disp_expand(d, in->args[i], vars, in), *err = NULL;
 		/* a URL or git source: a fetch step, written masked */
-		char *net = !in->from ? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli) : NULL;
+		char *net = !in->from && !d->failed
+				? fetch_source(st, sp, fa, i, s, sum, in, d->g->cli,
+					       step_no_grants(d->g), &err)
+				: NULL;
+		if (err || d->failed) { /* the stage stops after this COPY */
+			if (err)
+				disp_error(d, &in->loc, "%s", err);
+			free(err);
+			free(s);
+			break;
+		}
 		sv_push(srcs, sv_str(sp, net ? net : s));
 		buf_printf(hist, " %s", net ? net : s);
 		if ((!in->from || nc) && !net) {

@@ -48,8 +48,9 @@ int disp_error(struct disp *d, const struct loc *loc, const char *fmt, ...)
 char **disp_env(struct disp *d);
 /* Sets a variable of the stage's state env (ENV, or an ARG shadowing it). */
 void disp_env_set(struct disp *d, const char *name, const char *value);
-/* A word expanded with env as BuildKit expands it (errors at in). */
-char *disp_expand(const struct disp *d, const char *word, char **env, const struct instr *in);
+/* A word expanded with env as BuildKit expands it; on an error (recorded
+ * at in, disp_error) "", so the instruction can end before the stage stops. */
+char *disp_expand(struct disp *d, const char *word, char **env, const struct instr *in);
 /* A new step of the stage at instruction in, titled and located. */
 struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in);
 /* --call outline: true when entitlements and secrets are listed, not checked. */

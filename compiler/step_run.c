@@ -268,7 +268,8 @@ static void disp_bind_context(struct disp *d, struct step *st, const char *src,
 		st->sum_spec = disp_bind_sum_spec(d, st, c);
 	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
 	st->sum = 1;
-	disp_inputs(d, st, src, in, c);
+	if (!d->failed) /* a source that did not expand is "": not the whole context */
+		disp_inputs(d, st, src, in, c);
 }
 
 /* A mount's expanded words. */
@@ -314,6 +315,7 @@ static int disp_mount_ssh(struct disp *d, struct spec *sp, struct sv *m, const s
 {
 	char *var;
 	size_t nth = 0;
+	struct df_error err;
 
 	/* BuildKit's default target: ssh_agent.N, N counting the RUN's ssh
 	 * mounts (granted or not) */
@@ -323,8 +325,8 @@ static int disp_mount_ssh(struct disp *d, struct spec *sp, struct sv *m, const s
 		w->id = xstrdup("default");
 	if (!w->target)
 		w->target = xasprintf("/run/buildkit/ssh_agent.%zu", nth);
-	if (!step_no_grants(d->g))
-		ent_check_ssh(&d->g->cli->ent, mt, w->id);
+	if (!step_no_grants(d->g) && ent_check_ssh(&d->g->cli->ent, mt, w->id, &err) < 0)
+		disp_error(d, &err.loc, "%s", err.msg);
 	if (!ent_ssh_find(&d->g->cli->ent, w->id))
 		return 0;
 	var = ent_ssh_var(w->id);
@@ -463,9 +465,10 @@ static void disp_run_grants(struct disp *d, struct spec *sp, const struct instr 
 {
 	struct strlist used = {0};
 	struct sv *a;
+	struct df_error err;
 
-	if (!step_no_grants(d->g))
-		ent_check_run(&d->g->cli->ent, in, &used);
+	if (!step_no_grants(d->g) && ent_check_run(&d->g->cli->ent, in, &used, &err) < 0)
+		disp_error(d, &err.loc, "%s", err.msg);
 	if (used.n) {
 		a = sv_set(spec_root(sp), "entitlements", sv_arr(sp));
 		for (size_t i = 0; i < used.n; i++)

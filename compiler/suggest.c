@@ -1,4 +1,5 @@
 /* suggest: BuildKit's "did you mean" (util/suggest), see suggest.h. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +8,13 @@
 #include "suggest.h"
 #include "util.h"
 
-/* Levenshtein distance (agext/levenshtein with unit costs), over bytes. */
-static size_t levenshtein(const char *a, const char *b)
+/* A byte as the distance compares it. */
+static int suggest_byte(char c, int fold_case)
+{
+	return fold_case ? tolower((unsigned char)c) : (unsigned char)c;
+}
+
+size_t suggest_distance(const char *a, const char *b, int fold_case)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
 
@@ -20,7 +26,8 @@ static size_t levenshtein(const char *a, const char *b)
 		row[0] = i;
 		for (j = 1; j <= lb; j++) {
 			tmp = row[j];
-			best = prev + (a[i - 1] != b[j - 1]);
+			best = prev + (suggest_byte(a[i - 1], fold_case) !=
+				       suggest_byte(b[j - 1], fold_case));
 			if (row[j] + 1 < best)
 				best = row[j] + 1;
 			if (row[j - 1] + 1 < best)
@@ -48,7 +55,7 @@ void suggest_append(char *msg, size_t size, const char *val, const char *const *
 			free(v);
 			return;
 		}
-		d = levenshtein(v, o);
+		d = suggest_distance(v, o, 0);
 		if (d < best) {
 			best = d;
 			free(match);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "diag.h"
 #include "error.h"
 #include "fsutil.h"
 #include "input.h"
@@ -24,34 +25,42 @@ void templates_set_dir(const char *dir)
 }
 
 /* The index of built-in "NAME.mk", without building the file name (a
- * template is filled for every step). */
-static unsigned templates_index(const char *name)
+ * template is filled for every step); -1 for a name the emitter got wrong. */
+static int templates_index(const char *name)
 {
 	size_t n = strlen(name);
 
 	for (unsigned i = 0; i < templates_nbuiltin; i++)
 		if (strncmp(templates_builtin[i].name, name, n) == 0 &&
 		    strcmp(templates_builtin[i].name + n, ".mk") == 0)
-			return i;
-	fatal("no built-in template %s.mk", name);
+			return (int)i;
+	return -1;
 }
 
-/* The fragment's text: DIR/NAME.mk if the user's directory has it. */
-static const char *templates_text(const char *name)
+/* The fragment's text: DIR/NAME.mk if the user's directory has it; NULL
+ * with the error in dg. */
+static const char *templates_text(const char *name, struct diags *dg)
 {
-	unsigned i = templates_index(name);
+	int i = templates_index(name);
 	struct error e = {0};
 	char *path, *text;
 	size_t len;
 
+	if (i < 0) {
+		diag_error(dg, NULL, "no built-in template %s.mk", name);
+		return NULL;
+	}
 	if (!templates_dir)
 		return templates_builtin[i].text;
 	if (templates_user[i])
 		return templates_user[i];
 	path = path_join(templates_dir, templates_builtin[i].name);
 	if (input_read(path, INPUT_MAX, &text, &len, &e) < 0) {
-		if (e.code != ENOENT)
-			fatal("template %s: %s", path, e.msg);
+		if (e.code != ENOENT) {
+			diag_error(dg, NULL, "template %s: %s", path, e.msg);
+			free(path);
+			return NULL;
+		}
 		text = xstrdup(templates_builtin[i].text);
 	}
 	free(path);
@@ -59,13 +68,13 @@ static const char *templates_text(const char *name)
 	return text;
 }
 
-static const char *templates_var(const char *name, const char *key, size_t n,
-				 const char *const *vars)
+/* The value of placeholder key[0..n) in vars, or NULL. */
+static const char *templates_var(const char *key, size_t n, const char *const *vars)
 {
 	for (size_t i = 0; vars[i]; i += 2)
 		if (vars[i][0] == key[0] && strncmp(vars[i], key, n) == 0 && !vars[i][n])
 			return vars[i + 1];
-	fatal("template %s.mk: unknown placeholder @%.*s@", name, (int)n, key);
+	return NULL;
 }
 
 /* Length of "NAME" in "@NAME@" at p (p points after the first '@'), or 0. */
@@ -78,10 +87,12 @@ static size_t templates_placeholder(const char *p)
 	return n && p[n] == '@' ? n : 0;
 }
 
-void templates_expand(struct buf *out, const char *name, const char *const *vars)
+int templates_expand(struct buf *out, const char *name, const char *const *vars, struct diags *dg)
 {
-	const char *t = templates_text(name);
+	const char *t = templates_text(name, dg), *v;
 
+	if (!t)
+		return -1;
 	for (const char *p = t; *p; p++) {
 		size_t run = strcspn(p, "@"), n;
 		buf_addn(out, p, run); /* the text up to the next '@' at once */
@@ -93,7 +104,11 @@ void templates_expand(struct buf *out, const char *name, const char *const *vars
 			buf_addc(out, *p);
 			continue;
 		}
-		buf_adds(out, templates_var(name, p + 1, n, vars));
+		if (!(v = templates_var(p + 1, n, vars)))
+			return diag_error(dg, NULL, "template %s.mk: unknown placeholder @%.*s@",
+					  name, (int)n, p + 1);
+		buf_adds(out, v);
 		p += n + 1;
 	}
+	return 0;
 }

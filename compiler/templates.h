@@ -5,6 +5,7 @@
 #define DF_TEMPLATES_H
 
 struct buf;
+struct diags;
 
 /* A built-in fragment (generated from templates/ at build time). */
 struct template_src {
@@ -17,7 +18,8 @@ extern const unsigned templates_nbuiltin;
 /* Uses DIR/NAME.mk instead of the built-in fragments when it exists. */
 void templates_set_dir(const char *dir);
 /* Appends fragment name ("run") with @NAME@ replaced from vars, a
- * NULL-terminated list of name, value pairs. Dies on an unknown name. */
-void templates_expand(struct buf *out, const char *name, const char *const *vars);
+ * NULL-terminated list of name, value pairs; 0, or -1 with the error in
+ * dg (an unknown placeholder, a user's fragment that cannot be read). */
+int templates_expand(struct buf *out, const char *name, const char *const *vars, struct diags *dg);
 
 #endif

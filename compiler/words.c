@@ -153,6 +153,17 @@ static size_t plain_run(const char *s, size_t n, int esc, int quote)
 	return i;
 }
 
+/* A quote opening a quoted part of a word (both scanners below): the
+ * word may now be empty ("" is a word). 1 when ch is one. */
+static int quote_opens(int ch, int *quote, int *blank_ok)
+{
+	if (ch != '\'' && ch != '"')
+		return 0;
+	*quote = ch;
+	*blank_ok = 1;
+	return 1;
+}
+
 /* extractBuilderFlags: leading "--" words of s (offset base in the line).
  * Returns the offset where the arguments start (n when none are left). */
 size_t words_flags(struct lline *ll, size_t base, size_t n, struct words *flags)
@@ -161,8 +172,8 @@ size_t words_flags(struct lline *ll, size_t base, size_t n, struct words *flags)
 	enum { SPACES, WORD, QUOTE } phase = SPACES;
 	struct buf word = ll->word;
 	size_t pos, start = 0;
-	int blank_ok = 0;
-	unsigned char quote = 0, ch = 0;
+	int blank_ok = 0, quote = 0;
+	unsigned char ch = 0;
 
 	buf_reset(&word);
 	buf_addn(&word, "", 0);
@@ -210,9 +221,7 @@ size_t words_flags(struct lline *ll, size_t base, size_t n, struct words *flags)
 				blank_ok = 0;
 				continue;
 			}
-			if (ch == '\'' || ch == '"') {
-				quote = ch;
-				blank_ok = 1;
+			if (quote_opens(ch, &quote, &blank_ok)) {
 				phase = QUOTE;
 				continue;
 			}
@@ -286,11 +295,8 @@ void words_split(struct lline *ll, size_t base, size_t n, char esc, struct words
 				blank_ok = 0;
 				continue;
 			}
-			if (ch == '\'' || ch == '"') {
-				quote = ch;
-				blank_ok = 1;
-				phase = QUOTE;
-			}
+			if (quote_opens(ch, &quote, &blank_ok))
+				phase = QUOTE; /* the quote stays in the word */
 			if (ch == esc) {
 				if (pos + (size_t)w == n)
 					continue;

@@ -324,6 +324,13 @@ void netsrc_git_free(struct netsrc_git *g)
 	memset(g, 0, sizeof(*g));
 }
 
+int netsrc_is_ssh(const char *src)
+{
+	size_t pl = netsrc_proto_len(src);
+
+	return pl ? netsrc_scheme_is(src, pl, "ssh") : netsrc_scp_style(src);
+}
+
 int netsrc_loopback(const char *url)
 {
 	size_t pl = netsrc_proto_len(url);

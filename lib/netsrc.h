@@ -37,6 +37,9 @@ char *netsrc_filename(const char *url);
 int netsrc_git_parse(const char *src, struct netsrc_git *g, struct error *e);
 /* Frees what netsrc_git_parse allocated. */
 void netsrc_git_free(struct netsrc_git *g);
+/* 1 when a git source is reached over ssh: ssh://... or user@host:path
+ * (the remotes BuildKit gives the --ssh agent "default"). */
+int netsrc_is_ssh(const char *src);
 /* 1 when the URL's host is loopback (tests may reach no other host). */
 int netsrc_loopback(const char *url);
 

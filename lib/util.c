@@ -22,6 +22,11 @@ void fatal(const char *fmt, ...)
 	exit(1);
 }
 
+void out_of_memory(void)
+{
+	fatal("out of memory");
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -38,7 +43,7 @@ void *xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		fatal("out of memory");
+		out_of_memory();
 	return p;
 }
 
@@ -47,7 +52,7 @@ void *xcalloc(size_t n, size_t sz)
 	void *p = calloc(n ? n : 1, sz ? sz : 1);
 
 	if (!p)
-		fatal("out of memory");
+		out_of_memory();
 	return p;
 }
 
@@ -55,7 +60,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		fatal("out of memory");
+		out_of_memory();
 	return p;
 }
 
@@ -64,7 +69,7 @@ void *xreallocarray(void *p, size_t n, size_t sz)
 	size_t bytes, cap = 256;
 
 	if (sz && n > SIZE_MAX / sz)
-		fatal("out of memory");
+		out_of_memory();
 	bytes = n * sz;
 	/* Callers grow arrays one element at a time: from 256 bytes on,
 	 * powers of two make that amortised (realloc to the size a block
@@ -239,7 +244,7 @@ void *arena_calloc(struct arena *a, size_t n, size_t sz)
 	void *p;
 
 	if (sz && n > SIZE_MAX / sz)
-		fatal("out of memory");
+		out_of_memory();
 	p = arena_alloc(a, n * sz);
 	memset(p, 0, n * sz);
 	return p;

@@ -1,6 +1,8 @@
 /* util: allocation that never returns NULL, fatal errors, small string
- * helpers. The compiler dies on the first error (samurai style); the
- * runtime uses error.h instead where cleanup matters. */
+ * helpers. fatal() is for the processes' main() and option parsers and
+ * for what cannot go on (out of memory): the compiler returns its other
+ * errors as struct diag (compiler/diag.h), the runtime as struct error
+ * (error.h). */
 #ifndef DF_UTIL_H
 #define DF_UTIL_H
 #include <stdarg.h>
@@ -14,6 +16,10 @@ extern const char *argv0;
 
 /* Prints "argv0: msg" to stderr and exits 1. */
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* fatal("out of memory"): for an allocation that failed inside a library
+ * (jansson, pcre2) as well as ours; the one error the compiler does not
+ * return to main(). */
+_Noreturn void out_of_memory(void);
 /* Prints "argv0: warning: msg" to stderr. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

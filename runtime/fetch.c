@@ -388,5 +388,13 @@ int fetch_prepare(const struct rt *rt, const char *step, json_t *ent, char **dir
 	blob = store_blob_path(rt->store, rec.digest);
 	unlink(path);
 	*rel = xstrdup(name);
+	if (access(blob, F_OK) < 0 && errno == ENOENT) {
+		/* gone from the store (gc without --state): without its record
+		 * the next make fetches again, a pinned source included */
+		cleanup_free char *fp = rt_path(rt, fkey, ".fetch");
+		unlink(fp);
+		return error_set(e, 0, "%s is no longer in the store: run make again to fetch it",
+				 rec.digest);
+	}
 	return fetch_materialise(blob, path, rec.mtime, e);
 }

@@ -4,11 +4,13 @@
  * (docs/security.md "ADD from the network"): no system or global config,
  * no hooks, no fsmonitor, no credential helpers or prompts, only the
  * http(s), git and ssh transports, and never the `ext::`/file transports
- * a crafted URL or submodule could name.
+ * a crafted URL or submodule could name. ssh gets no configuration and
+ * no key but the agent `--ssh default` grants (ssh remotes only).
  * State of a fetch step KEY:
  *   STATE/KEY.fetch  "df2make-fetch 1\ngit COMMIT\n" (rewritten only when
  *                    the ref moved)
- *   STATE/KEY.tree/  the checkout ADD copies (replaced as a whole) */
+ *   STATE/KEY.tree/  the checkout ADD copies (replaced as a whole)
+ *   STATE/ssh_known_hosts  host keys met on first contact (git_ssh) */
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -40,7 +42,9 @@ struct gitsrc {
 	char *url;	   /* what git contacts */
 	const char *ref, *subdir, *checksum;
 	int keep, submodules;
-	char *auth; /* "Authorization: ..." from a GIT_AUTH_* secret, or NULL */
+	char *auth;	   /* "Authorization: ..." from a GIT_AUTH_* secret, or NULL */
+	char *sshcmd;	   /* GIT_SSH_COMMAND */
+	const char *agent; /* the --ssh agent's socket (ssh remotes), or NULL */
 };
 
 /* Config given to every git command (-c): nothing that can run code,
@@ -54,33 +58,41 @@ static const char *const git_config[] = {
 };
 
 /* The environment git runs with: the caller's, minus git's own variables
- * (a make run inside a git checkout may export GIT_DIR), plus ours. */
-static char **git_env(const struct gitsrc *g)
+ * (a make run inside a git checkout may export GIT_DIR) and the caller's
+ * ssh agent (only --ssh grants one), plus ours; own gets what is malloc'd. */
+static char **git_env(const struct gitsrc *g, struct strlist *own)
 {
-	static const char *const add[] = {
-	    "GIT_CONFIG_NOSYSTEM=1",	"GIT_CONFIG_GLOBAL=/dev/null",
-	    "GIT_TERMINAL_PROMPT=0",	"GIT_ASKPASS=/bin/false",
-	    "SSH_ASKPASS=/bin/false",	"GIT_SSH_COMMAND=ssh -o BatchMode=yes",
-	    "GIT_PROTOCOL_FROM_USER=0", "LC_ALL=C"};
+	static const char *const add[] = {"GIT_CONFIG_NOSYSTEM=1",
+					  "GIT_CONFIG_GLOBAL=/dev/null",
+					  "GIT_TERMINAL_PROMPT=0",
+					  "GIT_ASKPASS=/bin/false",
+					  "SSH_ASKPASS=/bin/false",
+					  "GIT_PROTOCOL_FROM_USER=0",
+					  "LC_ALL=C"};
 	size_t n = 0, k = 0;
 	char **env;
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + LEN(add) + 4, sizeof(*env));
+	env = xcalloc(n + LEN(add) + 6, sizeof(*env));
 	for (size_t i = 0; i < n; i++)
 		if (!startswith(environ[i], "GIT_") && !startswith(environ[i], "SSH_ASKPASS=") &&
-		    !startswith(environ[i], "LC_ALL="))
+		    !startswith(environ[i], "SSH_AUTH_SOCK=") && !startswith(environ[i], "LC_ALL="))
 			env[k++] = environ[i];
 	for (size_t i = 0; i < LEN(add); i++)
 		env[k++] = (char *)add[i];
+	strlist_take(own, xasprintf("GIT_SSH_COMMAND=%s", g->sshcmd));
+	if (g->agent)
+		strlist_take(own, xasprintf("SSH_AUTH_SOCK=%s", g->agent));
 	/* the token as config in the environment, which other users cannot
 	 * read (a -c argument they could, in /proc/PID/cmdline) */
 	if (g->auth) {
-		env[k++] = xstrdup("GIT_CONFIG_COUNT=1");
-		env[k++] = xasprintf("GIT_CONFIG_KEY_0=http.%s.extraheader", g->url);
-		env[k++] = xasprintf("GIT_CONFIG_VALUE_0=%s", g->auth);
+		strlist_add(own, "GIT_CONFIG_COUNT=1");
+		strlist_take(own, xasprintf("GIT_CONFIG_KEY_0=http.%s.extraheader", g->url));
+		strlist_take(own, xasprintf("GIT_CONFIG_VALUE_0=%s", g->auth));
 	}
+	for (size_t i = 0; i < own->n; i++)
+		env[k++] = own->v[i];
 	return env;
 }
 
@@ -95,14 +107,15 @@ static void git_slurp(int fd, struct buf *b)
 		buf_addn(b, tmp, (size_t)n);
 }
 
-/* git's stderr on one line ("; " between its lines), for the message. */
+/* git's stderr on one line ("; " between its lines; ssh ends its own
+ * with "\r\n"), for the message. */
 static char *git_errors(struct buf *err)
 {
 	struct buf b = {0};
 	char *save = NULL;
 
-	for (char *l = strtok_r(err->s ? err->s : (char[]){""}, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save))
+	for (char *l = strtok_r(err->s ? err->s : (char[]){""}, "\r\n", &save); l;
+	     l = strtok_r(NULL, "\r\n", &save))
 		if (*l && b.len < 1000)
 			buf_printf(&b, "%s%s", b.len ? "; " : "", l);
 	return b.s ? buf_steal(&b) : xstrdup("(no message)");
@@ -132,8 +145,8 @@ static void git_argv(const char **argv, size_t cap, const char *dir, const char 
 static int git_spawn(const struct gitsrc *g, const char *const *argv, int ofd, int efd, int *st)
 {
 	posix_spawn_file_actions_t fa;
-	char **env = git_env(g);
-	size_t nenv = 0;
+	struct strlist own = {0};
+	char **env = git_env(g, &own);
 	pid_t pid;
 	int r;
 
@@ -144,10 +157,7 @@ static int git_spawn(const struct gitsrc *g, const char *const *argv, int ofd, i
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	r = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
-	while (env[nenv])
-		nenv++;
-	for (size_t i = nenv > 3 && g->auth ? nenv - 3 : nenv; i < nenv; i++)
-		free(env[i]); /* ours: the auth entries */
+	strlist_free(&own);
 	free(env);
 	while (r == 0 && waitpid(pid, st, 0) < 0 && errno == EINTR)
 		;
@@ -384,6 +394,63 @@ static int git_fetch_tree(const struct rt *rt, const char *key, const struct git
 	return r;
 }
 
+/* s as one single-quoted word of sh (git runs GIT_SSH_COMMAND with sh). */
+static char *git_sh_word(const char *s)
+{
+	struct buf b = {0};
+
+	buf_addc(&b, '\'');
+	for (; *s; s++)
+		buf_adds(&b, *s == '\'' ? "'\\''" : (char[]){*s, '\0'});
+	buf_addc(&b, '\'');
+	return buf_steal(&b);
+}
+
+/* The agent of an ssh remote: the socket in the variable build.mk exports
+ * for `--ssh default` (spec "agent"); never the caller's $SSH_AUTH_SOCK
+ * by itself (BuildKit mounts only the agent the client forwards). */
+static int git_agent(json_t *spec, struct gitsrc *g, struct error *e)
+{
+	const char *var = json_string_value(json_object_get(spec, "agent"));
+	const char *sock = var ? getenv(var) : NULL;
+	struct stat st;
+
+	if (!var || !startswith(var, "DF2MAKE_SSH_"))
+		return error_set(e, 0,
+				 "%s: no SSH key \"default\" forwarded from the client (an ssh "
+				 "remote needs df2make --ssh default[=SOCKET])",
+				 g->shown);
+	if (!sock || !*sock)
+		return error_set(e, 0,
+				 "%s: no ssh agent socket: $%s is empty (df2make --ssh "
+				 "default=SOCKET, or $SSH_AUTH_SOCK when make runs)",
+				 g->shown, var);
+	if (stat(sock, &st) < 0)
+		return error_set(e, errno, "%s: ssh agent socket %s", g->shown, sock);
+	if (!S_ISSOCK(st.st_mode))
+		return error_set(e, 0, "%s: ssh agent %s is not a socket", g->shown, sock);
+	g->agent = sock;
+	return 0;
+}
+
+/* How git runs ssh: no ssh config of the user's or the machine's, no key
+ * file (only the agent --ssh granted, for an ssh remote), no prompt. Host
+ * keys: BuildKit trusts the key its frontend scanned when the build was
+ * defined; here the first contact records it in STATE/ssh_known_hosts and
+ * later fetches must meet the same key (the machine's ssh_known_hosts
+ * still counts), never the user's ~/.ssh/known_hosts. */
+static int git_ssh(const struct rt *rt, json_t *spec, struct gitsrc *g, struct error *e)
+{
+	cleanup_free char *kh = xasprintf("%s/ssh_known_hosts", rt->state);
+	cleanup_free char *word = git_sh_word(kh);
+
+	g->sshcmd = xasprintf("ssh -F /dev/null -o BatchMode=yes -o IdentityFile=none "
+			      "-o LogLevel=ERROR -o StrictHostKeyChecking=accept-new "
+			      "-o UserKnownHostsFile=%s",
+			      word);
+	return netsrc_is_ssh(g->shown) ? git_agent(spec, g, e) : 0;
+}
+
 /* The commit recorded by the last fetch, if its tree is still there. */
 static char *git_recorded(const struct rt *rt, const char *key)
 {
@@ -428,7 +495,9 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 		free(g.url);
 		return -1;
 	}
-	r = git_resolve(&g, commit, e);
+	r = git_ssh(rt, spec, &g, e);
+	if (r == 0)
+		r = git_resolve(&g, commit, e);
 	if (r == 0 && g.checksum && !startswith(commit, g.checksum))
 		r = error_set(e, 0, "expected checksum to match %s, got %s", g.checksum, commit);
 	rec = r == 0 ? git_recorded(rt, key) : NULL;
@@ -442,5 +511,6 @@ int gitsrc_fetch(const struct rt *rt, const char *key, json_t *spec, struct erro
 	}
 	free(g.url);
 	free(g.auth);
+	free(g.sshcmd);
 	return r;
 }

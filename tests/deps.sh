@@ -15,6 +15,7 @@ build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjans
 pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
       docker.io podman buildah skopeo umoci golang-go fuse-overlayfs attr libcap2-bin iproute2
       docker-registry apache2-utils openssl curl
+      openssh-server # sshd for ADD git@host:repo.git (tests/sh/net/git-ssh.sh)
       zsh # the zsh completion test (tests/sh/flags/completion.sh)
       strace) # fault injection at a syscall (tests/sh/image/pack-incremental.sh)
 [ "${1:-}" = "--build-only" ] && pkgs=("${build[@]}")

@@ -103,6 +103,10 @@ static void git(void)
 		   netsrc_loopback("http://u:p@localhost/x") &&
 		   !netsrc_loopback("https://127.example/x") && !netsrc_loopback("git@h:r"),
 	       "loopback hosts");
+	TAP_OK(netsrc_is_ssh("git@h:r.git") && netsrc_is_ssh("ssh://git@h:2222/p.git") &&
+		   netsrc_is_ssh("SSH://h/p") && !netsrc_is_ssh("git://h/r.git") &&
+		   !netsrc_is_ssh("https://u@h/r.git") && !netsrc_is_ssh("./git@h:r"),
+	       "ssh remotes: user@host:path and ssh://, no other scheme");
 }
 
 int main(void)

@@ -32,6 +32,47 @@ machine() {
 		echo "# import failed: $(cat "$1/import.err")"
 }
 
+# mkctx DIR: the context every machine builds: two stages, RUNs that
+# write 16 random bytes into the image (a RUN that ran again changes the
+# digest); with MKCTX_BIG=N also a file of N bytes (layers worth fetching).
+mkctx() {
+	mkdir -p "$1/src"
+	echo alpha >"$1/src/a.txt"
+	[ -z "${MKCTX_BIG:-}" ] || head -c "$MKCTX_BIG" /dev/zero | tr '\0' b >"$1/src/big.txt"
+	cat >"$1/Dockerfile" <<'DF'
+FROM busybox AS build
+COPY src /src
+RUN od -An -N16 -tx1 /dev/urandom >/src/stamp && cat /src/a.txt >/built
+FROM busybox
+COPY --from=build /built /app/built
+WORKDIR /app
+RUN od -An -N16 -tx1 /dev/urandom >/app/stamp && echo ok >/app/ok
+RUN true
+DF
+}
+
+# newmachine NAME: the variable NAME set to $T/NAME, a machine there, and
+# mkctx's context at $T/name/ctx (lower case: each machine its own path).
+newmachine() {
+	printf -v "$1" '%s' "$T/$1"
+	machine "$T/$1"
+	mkctx "$T/${1,,}/ctx"
+}
+
+# two_makes M: two `make -j2` of M/build.mk at once (logs M/log1, M/log2);
+# sets rc1, rc2 and ran1, ran2 (the RUN steps each ran).
+two_makes() {
+	make -f "$1/build.mk" -j2 >"$1/log1" 2>&1 &
+	make -f "$1/build.mk" -j2 >"$1/log2" 2>&1
+	rc2=$?
+	wait $!
+	rc1=$?
+	cp "$1/log1" "$1/log"
+	ran1=$(ran "$1")
+	cp "$1/log2" "$1/log"
+	ran2=$(ran "$1")
+}
+
 # compile M CTX [ARGS...]: build.mk for context CTX on machine M (state
 # M/state, store M/store, image M/image.tar). Sets rc.
 compile() {

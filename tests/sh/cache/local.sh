@@ -7,23 +7,7 @@
 # into the image: a RUN that ran again would change the digest.
 . "$SRCDIR/tests/sh/cache/common.bash"
 export SOURCE_DATE_EPOCH=1700000000
-mkctx() {
-	mkdir -p "$1/src"
-	echo alpha >"$1/src/a.txt"
-	cat >"$1/Dockerfile" <<'DF'
-FROM busybox AS build
-COPY src /src
-RUN od -An -N16 -tx1 /dev/urandom >/src/stamp && cat /src/a.txt >/built
-FROM busybox
-COPY --from=build /built /app/built
-WORKDIR /app
-RUN od -An -N16 -tx1 /dev/urandom >/app/stamp && echo ok >/app/ok
-RUN true
-DF
-}
-A=$T/A
-machine "$A"
-mkctx "$T/a/ctx"
+newmachine A
 build "$A" "$T/a/ctx" --cache-to "type=local,dest=$T/cache-max,mode=max"
 is "$rc" 0 "machine A builds and exports (mode=max)"
 is "$(ran "$A")" 3 "machine A ran its 3 RUN steps"
@@ -99,9 +83,7 @@ is "$?:$(ran "$B"):$(digest "$B")" "0:0:$ref" \
 	"after gc, make packs A's image again from the restored layers"
 
 # Machine C: mode=min: the build stage's RUN runs, the image's do not.
-C=$T/C
-machine "$C"
-mkctx "$T/c/ctx"
+newmachine C
 build "$C" "$T/c/ctx" --cache-from "type=local,src=$T/cache-min"
 is "$rc" 0 "machine C builds from the mode=min cache"
 is "$(ran "$C")" 1 "machine C ran 1 RUN step (the build stage's)"
@@ -109,9 +91,7 @@ is "$(digest "$C")" "$ref" "machine C's image = machine A's"
 
 # Several sources: the first that holds a step gives it (a missing one is
 # a warning); mode=min's cache lacks the build stage, mode=max's has it.
-I=$T/I
-machine "$I"
-mkctx "$T/i/ctx"
+newmachine I
 build "$I" "$T/i/ctx" --cache-from "type=local,src=$T/nowhere" \
 	--cache-from "type=local,src=$T/cache-min" --cache-from "type=local,src=$T/cache-max"
 is "$rc" 0 "machine I builds from three sources (one missing)"
@@ -125,32 +105,20 @@ W="$T/odd dir \$x #1 \"q\" 's' \\ é"
 compile "$A" "$T/a/ctx" --cache-to "type=local,dest=$W,mode=max"
 make -f "$A/build.mk" >"$A/log" 2>&1
 check "export into '$(basename "$W")'" test -s "$W/index.json"
-J=$T/J
-machine "$J"
-mkctx "$T/j/ctx"
+newmachine J
 build "$J" "$T/j/ctx" --cache-from "type=local,src=$W"
 is "$rc:$(ran "$J"):$(digest "$J")" "0:0:$ref" "  import from it: 0 RUN steps, A's image"
 
 # Two makes at once on one fresh state dir, both restoring from the cache:
 # the step locks let one restore each step and the other take it.
-K=$T/K
-machine "$K"
-mkctx "$T/k/ctx"
+newmachine K
 compile "$K" "$T/k/ctx" --cache-from "type=local,src=$T/cache-max"
-make -f "$K/build.mk" -j2 >"$K/log1" 2>&1 &
-make -f "$K/build.mk" -j2 >"$K/log2" 2>&1
-rc2=$?
-wait $!
-is "$?:$rc2" "0:0" "two concurrent makes from the cache both succeed"
-cp "$K/log1" "$K/log"
-n1=$(ran "$K")
-cp "$K/log2" "$K/log"
-is "$n1:$(ran "$K"):$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
+two_makes "$K"
+is "$rc1:$rc2" "0:0" "two concurrent makes from the cache both succeed"
+is "$ran1:$ran2:$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
 
 # Other content, same Dockerfile: nothing is restored that read it.
-E=$T/E
-machine "$E"
-mkctx "$T/e/ctx"
+newmachine E
 echo beta >"$T/e/ctx/src/a.txt"
 build "$E" "$T/e/ctx" --cache-from "type=local,src=$T/cache-max"
 is "$rc" 0 "machine E (other content in src/) builds"
@@ -182,9 +150,7 @@ diff_ids() {
 		jq -c .rootfs.diff_ids
 }
 gzdiffs=$(diff_ids "$A")
-G=$T/G
-machine "$G"
-mkctx "$T/g/ctx"
+newmachine G
 build "$G" "$T/g/ctx" --compress gzip --cache-from "type=local,src=$T/cache-gz"
 is "$(ran "$G"):$(digest "$G")" "0:$refgz" "machine G (gzip too): 0 RUN steps, A's gzip image"
 # Another compression than the cache's: the layers are made again from

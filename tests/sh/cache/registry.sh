@@ -11,21 +11,7 @@
 need curl python3 setsid openssl htpasswd
 export SOURCE_DATE_EPOCH=1700000000
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
-mkctx() {
-	mkdir -p "$1/src"
-	echo alpha >"$1/src/a.txt"
-	head -c 300000 /dev/zero | tr '\0' b >"$1/src/big.txt"
-	cat >"$1/Dockerfile" <<'DF'
-FROM busybox AS build
-COPY src /src
-RUN od -An -N16 -tx1 /dev/urandom >/src/stamp && cat /src/a.txt >/built
-FROM busybox
-COPY --from=build /built /app/built
-WORKDIR /app
-RUN od -An -N16 -tx1 /dev/urandom >/app/stamp && echo ok >/app/ok
-RUN true
-DF
-}
+MKCTX_BIG=300000
 REG_ACCESSLOG=1 registry_start || { not_ok "registry starts"; done_testing; exit; }
 # gets: the blob GETs (path and bytes) the registry served since the mark.
 mark() { REG_MARK=$(wc -l <"$REG_DIR/log"); }
@@ -44,9 +30,7 @@ reg_config() {
 	curl -sf "http://$REG/v2/$1/blobs/$(reg_manifest "$1" "$2" | jq -r .config.digest)"
 }
 
-A=$T/A
-machine "$A"
-mkctx "$T/a/ctx"
+newmachine A
 build "$A" "$T/a/ctx" --cache-to "type=registry,ref=$REG/cache/app:max,mode=max"
 is "$rc" 0 "machine A builds and pushes its cache (mode=max)"
 is "$(ran "$A")" 3 "machine A ran its 3 RUN steps"
@@ -133,9 +117,7 @@ make -f "$B/build.mk" >"$B/log" 2>&1
 is "$?:$(ran "$B"):$(digest "$B")" "0:0:$ref" "  after gc, make packs A's image again"
 
 # Machine C: mode=min: the build stage's RUN runs, the image's do not.
-C=$T/C
-machine "$C"
-mkctx "$T/c/ctx"
+newmachine C
 build "$C" "$T/c/ctx" --cache-from "type=registry,ref=$REG/cache/app:min"
 is "$rc:$(ran "$C"):$(digest "$C")" "0:1:$ref" \
 	"machine C from the mode=min cache: 1 RUN (the build stage's), A's image"
@@ -175,9 +157,7 @@ reg_manifest cache/deps main | jq -r '.layers[] | "#   in the cache: \(.digest) 
 check "  fewer bytes than the whole cache" test "$fetched" -lt "$whole"
 
 # A cache ref that does not exist yet (a first build): a warning, not an error.
-E=$T/E
-machine "$E"
-mkctx "$T/e/ctx"
+newmachine E
 build "$E" "$T/e/ctx" --cache-from "$REG/cache/app:nope"
 is "$rc:$(ran "$E")" "0:3" "a cache ref that does not exist: the build runs every step"
 like "$(cat "$E/log")" \
@@ -187,9 +167,7 @@ is "$(grep -c 'ignored' "$E/log")" 1 "  once (not once per step)"
 
 # A registry that does not answer: the same.
 port=$(registry_free_port)
-F=$T/F
-machine "$F"
-mkctx "$T/f/ctx"
+newmachine F
 build "$F" "$T/f/ctx" --cache-from "127.0.0.1:$port/cache/app:max"
 is "$rc:$(ran "$F")" "0:3" "a registry that does not answer: the build runs every step"
 like "$(cat "$F/log")" "warning: --cache-from 127.0.0.1:$port/cache/app:max ignored: .*127.0.0.1:$port" \
@@ -235,14 +213,10 @@ is "$(gets | grep -c "/blobs/$cdig")" 0 "  and the config was not fetched"
 # The CI pattern: the same ref to import from and export to. The first
 # build finds nothing (a warning) and pushes; the next machine takes every
 # step and its export sends no layer (the registry has them all).
-H=$T/H
-machine "$H"
-mkctx "$T/h/ctx"
+newmachine H
 build "$H" "$T/h/ctx" --cache-from "$REG/cache/ci:main" --cache-to "type=registry,ref=$REG/cache/ci:main,mode=max"
 is "$rc:$(ran "$H")" "0:3" "CI pattern, first build: nothing to import, 3 RUN steps, cache pushed"
-I=$T/I
-machine "$I"
-mkctx "$T/i/ctx"
+newmachine I
 build "$I" "$T/i/ctx" --cache-from "$REG/cache/ci:main" --cache-to "type=registry,ref=$REG/cache/ci:main,mode=max"
 is "$rc:$(ran "$I"):$(digest "$I")" "0:0:$(digest "$H")" \
 	"CI pattern, next machine: 0 RUN steps, the first machine's image"
@@ -250,19 +224,11 @@ is "$(grep -cE ': [0-9]+ bytes pushed in [0-9.]+s$' "$I/log")" 0 "  its export p
 
 # Two makes at once on one fresh state dir, both from the registry: the
 # step locks let one import and restore each step and the other take it.
-K=$T/K
-machine "$K"
-mkctx "$T/k/ctx"
+newmachine K
 compile "$K" "$T/k/ctx" --cache-from "$REG/cache/app:max"
-make -f "$K/build.mk" -j2 >"$K/log1" 2>&1 &
-make -f "$K/build.mk" -j2 >"$K/log2" 2>&1
-rc2=$?
-wait $!
-is "$?:$rc2" "0:0" "two concurrent makes from the registry cache both succeed"
-cp "$K/log1" "$K/log"
-n1=$(ran "$K")
-cp "$K/log2" "$K/log"
-is "$n1:$(ran "$K"):$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
+two_makes "$K"
+is "$rc1:$rc2" "0:0" "two concurrent makes from the registry cache both succeed"
+is "$ran1:$ran2:$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
 
 # A layer blob corrupted in the registry's storage. The step was restored
 # lazily (from its record); the layer op that gives the image its blob
@@ -280,9 +246,7 @@ run_key=$(reg_config cache/app max | jq -r --arg d "$run_layer" \
 data=$REG_DIR/data/docker/registry/v2/blobs/sha256/${run_layer:7:2}/${run_layer#sha256:}/data
 cp "$data" "$T/layer.good"
 printf 'X' | dd of="$data" bs=1 seek=700 conv=notrunc 2>/dev/null
-G=$T/G
-machine "$G"
-mkctx "$T/g/ctx"
+newmachine G
 build "$G" "$T/g/ctx" --cache-from "$REG/cache/app:max"
 is "$rc:$(ran "$G")" "2:0" "a corrupted layer in the registry: make fails (no RUN ran)"
 msg="df2make-runtime: layer: step ${run_key:0:8}, restored from --cache-from $REG/cache/app:max: "
@@ -338,9 +302,7 @@ proxy_start --token "dave:tok-Pa55"
 mkdir -p "$DOCKER_CONFIG"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$PROXY" "$(printf 'dave:tok-Pa55' | base64)" \
 	>"$DOCKER_CONFIG/config.json"
-N=$T/N
-machine "$N"
-mkctx "$T/n/ctx"
+newmachine N
 build "$N" "$T/n/ctx" --cache-from "$PROXY/cache/app:max"
 is "$rc:$(ran "$N"):$(digest "$N")" "0:0:$ref" "bearer token: 0 RUN steps, A's image"
 like "$(cat "$PROXY_LOG")" "token service=df2make-test scope=repository:cache/app:pull basic=True" \

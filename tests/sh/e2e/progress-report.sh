@@ -70,8 +70,8 @@ Dockerfile.heredoc:2
 ERROR: process "/bin/sh -c echo \"in heredoc\"\nexit 5\n" did not complete successfully: exit code: 5' \
 	"a heredoc RUN: its body and terminator marked, the script quoted as Go's %q"
 
-build one Dockerfile.one
-is "$(grep -v '^make' one.err | sed -n '/^------/,/^ERROR/p')" '------
+# the report of Dockerfile.one, with every progress mode
+one='------
  > [2/2] RUN exit 3:
 ------
 Dockerfile.one:2
@@ -79,19 +79,13 @@ Dockerfile.one:2
    1 |     FROM bb
    2 | >>> RUN exit 3
 --------------------
-ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' \
+ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3'
+build one Dockerfile.one
+is "$(grep -v '^make' one.err | sed -n '/^------/,/^ERROR/p')" "$one" \
 	"a one-line RUN at the end of a file without a final newline: no output, lines up to the end"
 
 build quiet Dockerfile.one --progress quiet
-is "$(grep -v '^make' quiet.err | sed -n '1,/^ERROR/p')" '------
- > [2/2] RUN exit 3:
-------
-Dockerfile.one:2
---------------------
-   1 |     FROM bb
-   2 | >>> RUN exit 3
---------------------
-ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3' \
+is "$(grep -v '^make' quiet.err | sed -n '1,/^ERROR/p')" "$one" \
 	"--progress=quiet: nothing but the report"
 # a base image that is not in the store and cannot be pulled (a closed
 # loopback port): the FROM line marked, what failed, how to get the image

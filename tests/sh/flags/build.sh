@@ -4,12 +4,8 @@
 # a RUN, --network none, --iidfile and --metadata-file against the image
 # written, --no-cache and --no-cache-filter rerunning steps.
 . "$SRCDIR/tests/lib.sh"
-. "$SRCDIR/tests/lib/images.sh"
-need make python3
-[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts)"
-export DF2MAKE_STORE=$T/store
-images_df2make busybox >"$T/load.log" 2>&1 || skip_all "no busybox base image: $(tail -1 "$T/load.log")"
-mkdir -p "$T/ctx" "$T/out"
+. "$SRCDIR/tests/lib/ctxbuild.sh"
+ctxbuild_busybox
 cat >"$T/ctx/Dockerfile" <<'DF'
 FROM busybox AS base
 LABEL a=1 b=2
@@ -19,14 +15,8 @@ RUN cat /etc/hosts >/hosts; grep ' /dev/shm ' /proc/mounts | cut -d' ' -f4 >/shm
 FROM base AS final
 RUN cat /proc/sys/kernel/random/uuid >/final-run
 DF
-cd "$T/out" || exit 1
-S=$T/state
-build() { # ARGS...: compile into build.mk and make the image (rc, log in $T/make.log)
-	"$DF2MAKE" --state "$S" "$@" "$T/ctx" >build.mk 2>"$T/compile.log" &&
-		make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
-	rc=$?
-	[ "$rc" = 0 ] || sed 's/^/#   /' "$T/compile.log" "$T/make.log" | tail -15
-}
+# build ARGS...: ctxbuild with the test's state dir
+build() { ctxbuild --state "$T/state" "$@"; }
 # img WHAT: read from image.tar: config (JSON), cfgdigest, mdigest, msize, or a file's text
 img() {
 	python3 - image.tar "$1" <<'PY'
@@ -71,7 +61,7 @@ PY
 )
 is "$(cat meta.json)" "$expect" "--metadata-file: buildx's keys, indented and sorted as buildx writes them"
 rm id.txt
-make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
+ctxbuild_make
 is "$(cat id.txt)" "$(img cfgdigest)" "a removed iidfile is written again by make"
 check "... without packing again" bash -c "! grep -q 'exporting to image' '$T/make.log'"
 
@@ -91,7 +81,7 @@ build --network none --no-cache
 b3=$(img base-run) f3=$(img final-run)
 check "--no-cache: the base stage's RUN runs again" test "$b3" != "$b1"
 check "... and the final stage's" test "$f3" != "$f2"
-make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
+ctxbuild_make
 like "$(cat "$T/make.log")" "Nothing to be done|is up to date" "... a second make of that build.mk does nothing"
 build --network host --allow network.host
 is "$rc" 0 "build with --network host --allow network.host"

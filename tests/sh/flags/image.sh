@@ -5,19 +5,10 @@
 # docker's media types for every document and layer. docker load takes
 # the docker-format image when a daemon is there.
 . "$SRCDIR/tests/lib.sh"
-need make python3
-[ "$(id -u)" = 0 ] || skip_all "needs root (the COPY step's files)"
-export DF2MAKE_STORE=$T/store
-mkdir -p "$T/ctx" "$T/out"
+. "$SRCDIR/tests/lib/ctxbuild.sh"
 echo data >"$T/ctx/f"
 printf 'FROM scratch\nCOPY f /f\n' >"$T/ctx/Dockerfile"
-cd "$T/out" || exit 1
-build() {
-	"$DF2MAKE" "$@" "$T/ctx" >build.mk 2>"$T/compile.log" &&
-		make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
-	rc=$?
-	[ "$rc" = 0 ] || sed 's/^/#   /' "$T/compile.log" "$T/make.log" | tail -15
-}
+build() { ctxbuild "$@"; }
 # doc PATH...: a JSON document of image.tar, following index.json: "index",
 # "manifest" (the first one; of the nested index for a list), "nested"
 doc() {

@@ -5,12 +5,8 @@
 # replaced, deleted with rm, a directory deleted and made again, a hard
 # link); docker loads and runs the squashed image when a daemon is there.
 . "$SRCDIR/tests/lib.sh"
-. "$SRCDIR/tests/lib/images.sh"
-need make python3
-[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts)"
-export DF2MAKE_STORE=$T/store
-images_df2make busybox >"$T/load.log" 2>&1 || skip_all "no busybox base image: $(tail -1 "$T/load.log")"
-mkdir -p "$T/ctx" "$T/out"
+. "$SRCDIR/tests/lib/ctxbuild.sh"
+ctxbuild_busybox
 cat >"$T/ctx/Dockerfile" <<'DF'
 FROM busybox
 RUN mkdir -p /d/sub && echo 1 >/d/a && echo 2 >/d/sub/b && echo k >/keep && rm /bin/ls && rm -rf /sbin
@@ -18,15 +14,8 @@ RUN rm -rf /d/sub && echo 3 >/d/c && echo again >/d/a && mkdir /sbin && echo new
 RUN ln /keep /keep2
 CMD ["cat", "/keep2", "/d/a", "/sbin/x"]
 DF
-cd "$T/out" || exit 1
-build() { # OUT ARGS...
-	local o=$1
-	shift
-	"$DF2MAKE" --state "$T/state" -o "$o" "$@" "$T/ctx" >build.mk 2>"$T/compile.log" &&
-		make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
-	rc=$?
-	[ "$rc" = 0 ] || sed 's/^/#   /' "$T/compile.log" "$T/make.log" | tail -15
-}
+# build OUT ARGS...: ctxbuild into the image OUT, with the test's state dir
+build() { ctxbuild --state "$T/state" -o "$@"; }
 # info TAR: "LAYERS EMPTY-FLAGS-OF-HISTORY" then the stacked filesystem, one entry a line
 info() {
 	python3 - "$1" <<'PY'

@@ -149,6 +149,11 @@ ADD $H#$c1 /shah
 "
 is "$?:$(files sha/sub/d/f shah/sub/d/f | cut -d' ' -f1,7)" "0:sha/sub/d/f $(printf 'one\n' | sha256sum | cut -c1-12)
 shah/sub/d/f $(printf 'one\n' | sha256sum | cut -c1-12)" "#COMMIT: that commit's files (git daemon and dumb http)"
+n0=$(wc -l <"$T/log")
+mk -q
+is "$?" 0 "#COMMIT only: make -q says up to date (a pinned fetch is not forced)"
+mk
+is "$?:$(steps):$(wc -l <"$T/log")" "0::$n0" "#COMMIT: the next make runs nothing and asks the server nothing"
 
 # --checksum: a commit id (prefix) the ref must resolve to
 build "FROM scratch

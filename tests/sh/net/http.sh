@@ -63,6 +63,10 @@ check "build.mk unchanged" cmp -s build.mk build.mk.1
 check "image.tar unchanged" cmp -s image.tar image.tar.1
 like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /a.txt 304 cond" \
 	"the re-check is conditional (If-None-Match) and answered 304"
+like "$(tail -n +$((n0 + 1)) "$T/log" | sort | uniq -c)" "GET /plain.bin 200 plain" \
+	"a URL without validators is downloaded again (same bytes: nothing ran, as checked above)"
+mk -q
+is "$?" 1 "make -q: not up to date (an unpinned URL is asked again at every run, as BuildKit does)"
 
 # the content behind a URL changes: its ADD and every step after it rerun
 printf 'plain v2' >"$W/plain.bin"
@@ -86,6 +90,18 @@ echo '{"etag":"\"v2\"","last_modified":"Wed, 04 Mar 2020 10:00:00 GMT"}' >"$W/.m
 mk
 is "$?:$(files x/a.txt)" "0:x/a.txt f 600 0:0 1583316000 9 $(sha "$W/a.txt")" "new ETag: fetched again, new mtime"
 
+# Last-Modified alone (no ETag): If-Modified-Since, a 304, nothing rebuilt
+printf 'lm\n' >"$W/lm.txt"
+echo '{"last_modified":"Thu, 05 Mar 2020 10:00:00 GMT"}' >"$W/.meta/lm.txt"
+build "FROM scratch
+ADD $U/lm.txt /lm
+COPY c.txt /c
+"
+n0=$(nreq)
+mk
+is "$?:$(steps):$(tail -n +$((n0 + 1)) "$T/log")" "0::GET /lm.txt 304 cond -" \
+	"Last-Modified only: the re-check is If-Modified-Since, answered 304, 0 steps run"
+
 # --checksum: verified; once its blob is stored the URL is not asked again
 good=$(sha256sum "$W/plain.bin" | cut -c1-64)
 build "FROM scratch
@@ -98,6 +114,22 @@ is "$?:$(nreq)" "0:$n0" "--checksum with the blob in the store: no request at al
 "$DF2MAKE_RUNTIME_BIN" --store "$DF2MAKE_STORE" --state .df2make gc >/dev/null 2>&1
 mk
 is "$?:$(nreq)" "0:$n0" "gc --state keeps the fetched blob (still no request)"
+mk -q
+is "$?" 0 "make -q: up to date (a URL pinned by --checksum has no forced fetch)"
+check "... and build.mk's fetch rule has no force prerequisite" \
+	grep -qE '^\$\(STATE\)/[0-9a-f]+\.fetch:$' build.mk
+rm "$DF2MAKE_STORE/blobs/sha256/$good"
+mk
+is "$?:$(nreq)" "0:$n0" "the pinned blob removed from the store: nothing to do while no ADD needs it"
+build "FROM scratch
+ADD --checksum=sha256:$good $U/plain.bin /p
+ADD --checksum=sha256:$good $U/plain.bin /p2
+"
+is "$?:$(grep df2make-runtime "$T/out")" "2:df2make-runtime: Dockerfile:3: ADD step: sha256:$good is no longer in the store: run make again to fetch it" \
+	"... an ADD that needs it says so"
+mk
+is "$?:$(nreq):$(files p2 | cut -d' ' -f6,7)" "0:$((n0 + 1)):8 $(sha "$W/plain.bin")" \
+	"... and the next make fetches it again (one request)"
 bad=$(printf '%064d' 0)
 build "FROM scratch
 ADD --checksum=sha256:$bad $U/a.txt /p

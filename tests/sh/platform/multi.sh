@@ -6,29 +6,8 @@
 # only that file). Checked with jq on the archive, with our own load (both
 # platforms come back), skopeo and podman when installed.
 . "$SRCDIR/tests/lib.sh"
-[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts, namespaces)"
-need jq tar make python3
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
-	skip_all "static busybox (busybox-static) not installed"
-[ "$(uname -m)" = x86_64 ] || skip_all "the expectations name amd64 as the build platform"
-RT=$DF2MAKE_RUNTIME_BIN
-STORE=$T/store
-unset SOURCE_DATE_EPOCH
-
-mk_layer() { # ARCH
-	local r=$T/root-$1
-	mkdir -p "$r/bin" "$r/tmp"
-	cp "$BUSYBOX" "$r/bin/busybox"
-	for c in sh echo cat; do ln -sf busybox "$r/bin/$c"; done
-	printf '%s\n' "$1" >"$r/arch"
-	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
-		-C "$r" -cf "$T/$1.tar" .
-}
-mk_layer amd64
-mk_layer arm64
-python3 "$SRCDIR/tests/sh/platform/mkmulti.py" "$T/multi" docker.io/multi/arch:1 \
-	"linux/amd64=$T/amd64.tar" "linux/arm64=$T/arm64.tar"
+. "$SRCDIR/tests/lib/platforms.sh"
+platforms_multi "$T/multi" docker.io/multi/arch:1
 "$RT" --store "$STORE" load -i "$T/multi" >/dev/null
 
 # the cross-compile pattern: the build stage runs natively for both

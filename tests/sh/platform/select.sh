@@ -6,34 +6,8 @@
 # RUN on a foreign platform without a binfmt_misc handler fails at that RUN
 # saying how to enable one.
 . "$SRCDIR/tests/lib.sh"
-[ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts, namespaces)"
-need jq tar make python3
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
-	skip_all "static busybox (busybox-static) not installed"
-[ "$(uname -m)" = x86_64 ] || skip_all "the expectations name amd64 as the build platform"
-RT=$DF2MAKE_RUNTIME_BIN
-STORE=$T/store
-unset SOURCE_DATE_EPOCH
-
-# one layer per platform: busybox (amd64: it runs here) and /arch naming it
-mk_layer() { # ARCH
-	local r=$T/root-$1
-	mkdir -p "$r/bin" "$r/tmp"
-	cp "$BUSYBOX" "$r/bin/busybox"
-	for c in sh echo cat true; do ln -sf busybox "$r/bin/$c"; done
-	printf '%s\n' "$1" >"$r/arch"
-	# an aarch64 ELF header: runs only through a binfmt_misc handler
-	python3 -c 'import sys; h = bytearray(64); h[0:7] = b"\x7fELF\x02\x01\x01"; h[16] = 2
-h[18] = 0xb7; open(sys.argv[1], "wb").write(bytes(h))' "$r/bin/hello"
-	chmod 755 "$r/bin/hello"
-	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@1700000000 \
-		-C "$r" -cf "$T/$1.tar" .
-}
-mk_layer amd64
-mk_layer arm64
-python3 "$SRCDIR/tests/sh/platform/mkmulti.py" "$T/multi" docker.io/multi/arch:1 \
-	"linux/amd64=$T/amd64.tar" "linux/arm64=$T/arm64.tar"
+. "$SRCDIR/tests/lib/platforms.sh"
+platforms_multi "$T/multi" docker.io/multi/arch:1
 out=$("$RT" --store "$STORE" load -i "$T/multi" 2>&1)
 is "$out" "Loaded image: docker.io/multi/arch:1
 Loaded image: docker.io/multi/arch:1 (linux/arm64)" \
@@ -119,7 +93,7 @@ is "$(cat "$T/out-cross/arch" 2>/dev/null)" arm64 "the final stage is the target
 # a later single image under the name (its descriptor names no platform:
 # the default) whose config is arm64: linux/arm64 now means it, not the
 # per-platform ref the multi-platform load left
-mk_layer arm64-new
+platforms_layer arm64-new
 python3 "$SRCDIR/tests/sh/platform/mkmulti.py" "$T/single" x "linux/arm64=$T/arm64-new.tar"
 nested=$T/single/blobs/sha256/$(jq -r '.manifests[0].digest[7:]' "$T/single/index.json")
 jq -c '{schemaVersion: 2, manifests: [.manifests[0] | del(.platform) |
