@@ -113,6 +113,8 @@ static int diffid_isal_member(struct diffid *d, struct error *e)
 	return 0;
 }
 
+/* diffid_next for ISA-L: inflates into d->out until some output comes,
+ * reading input and crossing member boundaries as needed. */
 static ssize_t diffid_isal_next(struct diffid *d, const void **buf, struct error *e)
 {
 	struct inflate_state *st = d->st;
