@@ -12,10 +12,11 @@
 
 json_t *bfemit_config(const struct bflags *b, json_t *cfg)
 {
-	json_t *out = json_deep_copy(cfg), *labels;
+	json_t *out, *labels;
 
-	if (!b->labels.n)
-		return out;
+	if (!b->labels.n) /* shared: the spec only reads it (an Env of 100,000) */
+		return json_incref(cfg);
+	out = json_deep_copy(cfg);
 	labels = json_object_get(out, "Labels");
 	if (!json_is_object(labels)) {
 		labels = json_object();

@@ -14,7 +14,8 @@ COMPILER_BACK = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h co
 	compiler/entitle.h compiler/fetch.c compiler/fetch.h compiler/config.c compiler/config.h \
 	compiler/graph.c compiler/graph.h \
 	compiler/step.c compiler/step.h compiler/step_int.h compiler/step_config.c compiler/step_run.c \
-	compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/key.c compiler/key.h \
+	compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/specout.c compiler/specout.h \
+	compiler/key.c compiler/key.h \
 	compiler/emit.c compiler/emit.h compiler/cmdline.c compiler/cmdline.h compiler/outfile.c \
 	compiler/outfile.h compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
 	compiler/templates.c compiler/templates.h

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "instr.h"
+#include "spec.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -19,7 +20,6 @@ void config_scratch(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = json_object();
-	c->history = json_array();
 	config_path_default(c);
 	json_object_set_new(c->cfg, "WorkingDir", json_string("/"));
 }
@@ -32,7 +32,8 @@ void config_from_image(struct config *c, json_t *image)
 
 	memset(c, 0, sizeof(*c));
 	c->cfg = json_is_object(cfg) ? json_deep_copy(cfg) : json_object();
-	c->history = json_is_array(hist) ? json_deep_copy(hist) : json_array();
+	/* shared, never changed: this build's entries go to c->hist */
+	c->base_history = json_is_array(hist) ? json_incref(hist) : NULL;
 	if (json_is_string(author))
 		c->author = xstrdup(json_string_value(author));
 	config_path_default(c);
@@ -40,19 +41,20 @@ void config_from_image(struct config *c, json_t *image)
 
 void config_clone(struct config *dst, const struct config *src)
 {
+	memset(dst, 0, sizeof(*dst)); /* cmd_set, light, the Env index: unset */
 	dst->cfg = json_deep_copy(src->cfg);
-	dst->history = json_deep_copy(src->history);
+	dst->base_history = json_incref(src->base_history);
+	for (size_t i = 0; i < src->nhist; i++)
+		config_history(dst, src->hist[i].created_by, src->hist[i].step);
 	dst->author = src->author ? xstrdup(src->author) : NULL;
-	dst->cmd_set = 0;
-	dst->light = 0;
-	dst->env_arr = NULL;
-	dst->env_idx = (struct nameidx){0};
 }
 
 void config_free(struct config *c)
 {
 	json_decref(c->cfg);
-	json_decref(c->history);
+	json_decref(c->base_history);
+	free(c->hist);
+	arena_free(&c->arena);
 	free(c->author);
 	nameidx_free(&c->env_idx);
 	memset(c, 0, sizeof(*c));
@@ -199,6 +201,7 @@ void config_cmd(struct config *c, const struct instr *in)
 
 void config_healthcheck(struct config *c, const struct instr *in)
 {
+	const struct instr_hc *o = in->hc ? in->hc : &(struct instr_hc){0};
 	json_t *hc = json_object(), *test;
 
 	if (in->hc_none) {
@@ -213,16 +216,16 @@ void config_healthcheck(struct config *c, const struct instr *in)
 		test = json_pack("[ss]", "CMD-SHELL", in->nargs ? in->args[0] : "");
 	}
 	json_object_set_new(hc, "Test", test);
-	if (in->hc_interval)
-		json_object_set_new(hc, "Interval", json_integer(in->hc_interval));
-	if (in->hc_timeout)
-		json_object_set_new(hc, "Timeout", json_integer(in->hc_timeout));
-	if (in->hc_start_period)
-		json_object_set_new(hc, "StartPeriod", json_integer(in->hc_start_period));
-	if (in->hc_start_interval)
-		json_object_set_new(hc, "StartInterval", json_integer(in->hc_start_interval));
-	if (in->hc_retries)
-		json_object_set_new(hc, "Retries", json_integer(in->hc_retries));
+	if (o->interval)
+		json_object_set_new(hc, "Interval", json_integer(o->interval));
+	if (o->timeout)
+		json_object_set_new(hc, "Timeout", json_integer(o->timeout));
+	if (o->start_period)
+		json_object_set_new(hc, "StartPeriod", json_integer(o->start_period));
+	if (o->start_interval)
+		json_object_set_new(hc, "StartInterval", json_integer(o->start_interval));
+	if (o->retries)
+		json_object_set_new(hc, "Retries", json_integer(o->retries));
 	config_set(c, "Healthcheck", hc);
 }
 
@@ -244,18 +247,60 @@ int config_keeps_history(const struct config *c)
 
 void config_history(struct config *c, const char *created_by, const char *step)
 {
-	json_t *h;
-
 	if (c->light)
 		return;
-	/* built field by field: json_pack's format parsing was half the cost
-	 * of an ENV line's history entry (50,000 ENV lines) */
-	h = json_object();
-	json_object_set_new_nocheck(h, "created_by", json_string(created_by));
-	json_object_set_new_nocheck(h, "comment", json_string_nocheck("buildkit.dockerfile.v0"));
-	if (step)
-		json_object_set_new_nocheck(h, "step", json_string(step));
+	if (c->nhist == c->histcap) {
+		c->histcap = c->histcap ? 2 * c->histcap : 16;
+		c->hist = xreallocarray(c->hist, c->histcap, sizeof(*c->hist));
+	}
+	c->hist[c->nhist++] = (struct hist_rec){arena_strdup(&c->arena, created_by), step};
+}
+
+static size_t config_nbase(const struct config *c)
+{
+	return c->base_history ? json_array_size(c->base_history) : 0;
+}
+
+/* Entry i: the base image's as it is, then ours with the fields in the
+ * order BuildKit writes them. */
+static struct sv *config_history_elem(const void *arg, size_t i, struct spec *sp)
+{
+	const struct config *c = arg;
+	size_t nbase = config_nbase(c);
+	const struct hist_rec *r;
+	struct sv *h;
+
+	if (i < nbase)
+		return sv_json_lazy(sp, json_array_get(c->base_history, i));
+	r = &c->hist[i - nbase];
+	h = sv_obj(sp);
+	sv_set(h, "created_by", sv_str(sp, r->created_by));
+	sv_set(h, "comment", sv_raw(sp, "\"buildkit.dockerfile.v0\"", 24));
+	if (r->step)
+		sv_set(h, "step", sv_str(sp, r->step));
 	else
-		json_object_set_new_nocheck(h, "empty_layer", json_true());
-	json_array_append_new(c->history, h);
+		sv_set(h, "empty_layer", sv_bool(sp, 1));
+	return h;
+}
+
+struct sv *config_history_sv(const struct config *c, struct spec *sp)
+{
+	return sv_lazy(sp, config_nbase(c) + c->nhist, config_history_elem, c);
+}
+
+json_t *config_history_json(const struct config *c)
+{
+	json_t *a = c->base_history ? json_deep_copy(c->base_history) : json_array();
+
+	for (size_t i = 0; i < c->nhist; i++) {
+		json_t *h = json_object();
+		json_object_set_new(h, "created_by", json_string(c->hist[i].created_by));
+		json_object_set_new(h, "comment", json_string("buildkit.dockerfile.v0"));
+		if (c->hist[i].step)
+			json_object_set_new(h, "step", json_string(c->hist[i].step));
+		else
+			json_object_set_new(h, "empty_layer", json_true());
+		json_array_append_new(a, h);
+	}
+	return a;
 }

@@ -7,12 +7,25 @@
 #include <jansson.h>
 
 #include "nameidx.h"
+#include "util.h"
 
 struct instr;
+struct spec;
+struct sv;
+
+/* A history entry this build adds: compact, as a 100,000-line Dockerfile
+ * has as many (a jansson object each was ~460 bytes). */
+struct hist_rec {
+	const char *created_by; /* in the config's arena */
+	const char *step;	/* the step's key (the graph's), NULL: empty_layer */
+};
 
 struct config {
-	json_t *cfg;		/* the image config's "config" object */
-	json_t *history;	/* array of history entries */
+	json_t *cfg;	       /* the image config's "config" object */
+	json_t *base_history;  /* the base image's history entries or NULL */
+	struct hist_rec *hist; /* then this build's, in order */
+	size_t nhist, histcap;
+	struct arena arena;	/* the records' texts */
 	char *author;		/* MAINTAINER or NULL */
 	int cmd_set;		/* CMD given in this stage: ENTRYPOINT keeps it */
 	int light;		/* goes into no image: only what steps read is kept
@@ -59,5 +72,10 @@ void config_onbuild(struct config *c, const char *text);
 void config_history(struct config *c, const char *created_by, const char *step);
 /* 1 unless the config is light (callers skip making history text). */
 int config_keeps_history(const struct config *c);
+/* The history as a lazy array in sp (spec.h): entries made one at a time
+ * as the pack spec is written, in order. c must outlive the writing. */
+struct sv *config_history_sv(const struct config *c, struct spec *sp);
+/* The history as a new jansson array (the multi-platform index). */
+json_t *config_history_json(const struct config *c);
 
 #endif

@@ -111,6 +111,16 @@ void loc_keep_source(const char *path, const char *text, size_t len)
 	kept_sources = s;
 }
 
+const char *loc_source(const char *path, size_t *len)
+{
+	for (const struct source *s = kept_sources; s; s = s->next)
+		if (strcmp(s->path, path) == 0) {
+			*len = s->len;
+			return s->text;
+		}
+	return NULL;
+}
+
 /* The most of one source line an error shows. */
 #define SOURCE_SHOW_MAX 1024
 

@@ -193,20 +193,22 @@ static void mounts(struct buf *b, const struct instr *in)
 
 static void healthcheck(struct buf *b, const struct instr *in)
 {
+	const struct instr_hc *hc = in->hc ? in->hc : &(struct instr_hc){0};
+
 	if (in->hc_none) {
 		buf_adds(b, " none");
 		return;
 	}
-	if (in->hc_interval)
-		buf_printf(b, " interval=%lld", in->hc_interval);
-	if (in->hc_timeout)
-		buf_printf(b, " timeout=%lld", in->hc_timeout);
-	if (in->hc_start_period)
-		buf_printf(b, " start-period=%lld", in->hc_start_period);
-	if (in->hc_start_interval)
-		buf_printf(b, " start-interval=%lld", in->hc_start_interval);
-	if (in->hc_retries)
-		buf_printf(b, " retries=%d", in->hc_retries);
+	if (hc->interval)
+		buf_printf(b, " interval=%lld", hc->interval);
+	if (hc->timeout)
+		buf_printf(b, " timeout=%lld", hc->timeout);
+	if (hc->start_period)
+		buf_printf(b, " start-period=%lld", hc->start_period);
+	if (hc->start_interval)
+		buf_printf(b, " start-interval=%lld", hc->start_interval);
+	if (hc->retries)
+		buf_printf(b, " retries=%d", hc->retries);
 }
 
 /* One instruction without its location. */

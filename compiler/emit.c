@@ -25,6 +25,7 @@
 #include "error.h"
 #include "sha256.h"
 #include "spec.h"
+#include "specout.h"
 #include "templates.h"
 
 /* Strings built for one template call, freed together. */
@@ -47,16 +48,22 @@ static void ev_take(struct evars *ev, const char *name, char *value)
 	ev_set(ev, name, value);
 }
 
-/* Fills template tpl into out and frees the strings; 0, or -1 with the
- * template's error in dg. */
-static int ev_emit(struct evars *ev, struct buf *out, const char *tpl, struct diags *dg)
+/* Fills template tpl into out, placeholder cb_name (or none) written by
+ * cb, and frees the strings; 0, or -1 with the template's error in dg. */
+static int ev_emit_cb(struct evars *ev, struct buf *out, const char *tpl, const char *cb_name,
+		      void (*cb)(struct buf *, void *), void *arg, struct diags *dg)
 {
-	int r = templates_expand(out, tpl, ev->v, dg);
+	int r = templates_expand_cb(out, tpl, ev->v, cb_name, cb, arg, dg);
 
 	for (size_t i = 0; i < ev->nown; i++)
 		free(ev->own[i]);
 	memset(ev, 0, sizeof(*ev));
 	return r;
+}
+
+static int ev_emit(struct evars *ev, struct buf *out, const char *tpl, struct diags *dg)
+{
+	return ev_emit_cb(ev, out, tpl, NULL, NULL, NULL, dg);
 }
 
 static char *emit_with(void (*fn)(struct buf *, const char *), const char *s)
@@ -632,7 +639,7 @@ static json_t *emit_tags(const struct cli *c, struct diags *dg)
 	return tags;
 }
 
-json_t *emit_pack_spec(struct graph *g)
+json_t *emit_pack_spec(struct graph *g, int history)
 {
 	const struct cli *c = g->cli;
 	struct step **chain;
@@ -654,11 +661,11 @@ json_t *emit_pack_spec(struct graph *g)
 	if (c->output_tar >= 0)
 		json_object_set_new(out, "tar", json_boolean(c->output_tar));
 	json_t *spec = json_pack(
-	    "{ss ss so so so so so ss ss so sO so}", "title", "exporting to image", "loc", "",
+	    "{ss ss so so so so so ss ss so so so}", "title", "exporting to image", "loc", "",
 	    "output", out, "tags", tags, "epoch", epoch, "config", bfemit_config(&c->bf, cfg->cfg),
 	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
 	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
-	    cfg->history, "layers", layers);
+	    history ? config_history_json(cfg) : json_null(), "layers", layers);
 	bfemit_pack_spec(c, spec);
 	return spec;
 }
@@ -700,20 +707,53 @@ static int emit_push(struct graph *g, struct buf *out, json_t *tags, const char 
 	return 0;
 }
 
-static int emit_pack(struct graph *g, struct buf *out)
+/* Moves em->out past 64 KB to the output (the file itself or the spill
+ * file): memory stays flat, build.mk of a big Dockerfile is megabytes.
+ * 0, or -1 with the write error in dg. */
+static int emit_flush(struct emitter *em, struct diags *dg)
+{
+	if (em->out->len <= (1 << 16))
+		return 0;
+	if (em->direct && outfile_write(em->out->s, em->out->len) < 0)
+		return diag_error(dg, NULL, "write error on standard output: %s", strerror(errno));
+	if (!em->direct && !em->spill)
+		return 0;
+	if (!em->direct && fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
+		return diag_error(dg, NULL, "write error on a temporary file");
+	buf_reset(em->out);
+	return 0;
+}
+
+/* specout's flush cannot fail: the first error is kept for emit_pack. */
+static void emit_flush_arg(void *arg)
+{
+	struct emitter *em = arg;
+
+	if (!em->flush_failed && emit_flush(em, em->flush_dg) < 0)
+		em->flush_failed = 1;
+}
+
+static int emit_pack(struct emitter *em, struct graph *g)
 {
 	struct step **chain;
 	size_t n;
 	struct evars ev = {0};
-	struct buf pre = {0};
-	json_t *spec = emit_pack_spec(g);
+	struct buf pre = {0}, *out = em->out;
+	json_t *spec = emit_pack_spec(g, 0);
+	struct spec *sp;
+	struct sv *root;
 	char pk[33];
 	int r;
 
 	if (!spec)
 		return -1;
+	sp = spec_new();
+	root = sv_json_lazy(sp, spec);
+	/* in json_pack's place: made entry by entry as it is written */
+	sv_set(root, "history", config_history_sv(&g->target->cfg, sp));
 	n = graph_final_chain(g, &chain);
 	if (emit_layers(g, out, chain, n, NULL) < 0) {
+		spec_free(sp);
 		json_decref(spec);
 		free(chain);
 		return -1;
@@ -721,12 +761,16 @@ static int emit_pack(struct graph *g, struct buf *out)
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
 		emit_state_file(&pre, chain[i]->key, "layer");
-	key_compute(g->target->last->key, spec, NULL, pk);
+	key_spec(g->target->last->key, root, NULL, pk);
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", g->target->last->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_set(&ev, "SPEC", emit_json_spec(spec));
-	r = ev_emit(&ev, out, "pack", g->dg);
+	struct specout so = {root, emit_vertex_next(), emit_flush_arg, em}; /* titled */
+	em->flush_dg = g->dg;
+	r = ev_emit_cb(&ev, out, "pack", "SPEC", specout_word, &so, g->dg);
+	spec_free(sp);
+	if (!r && em->flush_failed)
+		r = -1;
 	if (!r)
 		r = bfemit_results(g->cli, g->target->last->key, pk, out, g->dg);
 	if (!r && g->cli->push)
@@ -947,18 +991,7 @@ static int emit_hook_step(void *arg, struct graph *g, struct step *st)
 	}
 	if (emit_step(g, st, em->out, &em->inputs) < 0)
 		return -1;
-	if (em->out->len <= (1 << 16))
-		return 0;
-	/* keep memory flat: build.mk of a big Dockerfile is megabytes */
-	if (em->direct && outfile_write(em->out->s, em->out->len) < 0)
-		return diag_error(g->dg, NULL, "write error on standard output: %s",
-				  strerror(errno));
-	if (!em->direct && !em->spill)
-		return 0;
-	if (!em->direct && fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
-		return diag_error(g->dg, NULL, "write error on a temporary file");
-	buf_reset(em->out);
-	return 0;
+	return emit_flush(em, g->dg);
 }
 
 void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
@@ -993,7 +1026,7 @@ int emit_finish(struct emitter *em, struct graph *g)
 	int r = emit_stages(g, em->out);
 
 	if (!r)
-		r = emit_pack(g, em->out);
+		r = emit_pack(em, g);
 	if (!r && g->cli->cache_to)
 		r = emit_cache_to(g, em->out);
 	if (!r)
@@ -1023,13 +1056,13 @@ static const char *const emit_image_fields[] = {"config",  "author",  "architect
  * the graphs' dg. */
 static json_t *emit_multi_spec(struct graph **gs, size_t n)
 {
-	json_t *top = emit_pack_spec(gs[0]), *images;
+	json_t *top = emit_pack_spec(gs[0], 1), *images;
 
 	if (!top) /* the options every platform shares are wrong */
 		return NULL;
 	images = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *one = i ? emit_pack_spec(gs[i]) : json_deep_copy(top);
+		json_t *one = i ? emit_pack_spec(gs[i], 1) : json_deep_copy(top);
 		json_t *im = json_pack("{ss}", "key", gs[i]->target->last->key);
 		for (size_t k = 0; k < LEN(emit_image_fields); k++)
 			json_object_set(im, emit_image_fields[k],

@@ -24,6 +24,9 @@ struct emitter {
 	json_t *seen;		 /* multi: keys of the rules written (steps shared
 				  * by platforms are written once) */
 	json_t *fetched;	 /* keys of the fetch rules written (fetch.h) */
+	struct diags *flush_dg;	 /* where a write error while the pack spec is
+				  * written goes (emit_flush_arg) */
+	int flush_failed;	 /* that write failed */
 };
 
 /* Prepares em to write into out; fills the hooks to pass to graph_build. */
@@ -42,8 +45,9 @@ void emit_abandon(struct emitter *em);
  * ends the direct write to stdout; 0, or -1 with a write error in dg. */
 int emit_output(struct emitter *em, FILE *f, struct diags *dg);
 /* The pack spec of the target. New reference, or NULL with the error in
- * g->dg (a bad -t or SOURCE_DATE_EPOCH). */
-struct json_t *emit_pack_spec(struct graph *g);
+ * g->dg (a bad -t or SOURCE_DATE_EPOCH). Its history is a jansson array,
+ * or null without history (emit_pack puts a lazy one there). */
+struct json_t *emit_pack_spec(struct graph *g, int history);
 
 /* The runtime build.mk calls: $DF2MAKE_RUNTIME, else the one beside
  * df2make or in the build tree, else "df2make-runtime" (PATH). Malloc'd. */

@@ -768,10 +768,11 @@ static int conv_healthcheck(struct instr_ctx *c, struct instr *in, struct flags 
 	args_cmdline(c, in, n, 1);
 	if (!in->nargs)
 		return errkw(c, "Missing command after HEALTHCHECK CMD");
-	if (!hc_duration(c, f, "interval", &in->hc_interval) ||
-	    !hc_duration(c, f, "timeout", &in->hc_timeout) ||
-	    !hc_duration(c, f, "start-period", &in->hc_start_period) ||
-	    !hc_duration(c, f, "start-interval", &in->hc_start_interval))
+	in->hc = arena_calloc(c->a, 1, sizeof(*in->hc));
+	if (!hc_duration(c, f, "interval", &in->hc->interval) ||
+	    !hc_duration(c, f, "timeout", &in->hc->timeout) ||
+	    !hc_duration(c, f, "start-period", &in->hc->start_period) ||
+	    !hc_duration(c, f, "start-interval", &in->hc->start_interval))
 		return 0;
 	fl = flag_get(f, "retries");
 	if (*fl->value) {
@@ -783,7 +784,7 @@ static int conv_healthcheck(struct instr_ctx *c, struct instr *in, struct flags 
 		if (r < 0)
 			return instr_errat(c, fl->line, fl->col,
 					   "--retries cannot be negative (%lld)", r);
-		in->hc_retries = (int)r;
+		in->hc->retries = (int)r;
 	}
 	return 1;
 }

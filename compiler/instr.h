@@ -48,11 +48,24 @@ struct heredoc {
 	int fd;	       /* optional fd prefix (3<<EOF), else -1 */
 };
 
-/* The int fields are kept in pairs: the array of 9,900 instructions of a
- * big file is first touched page by page, so padding costs page faults. */
+/* HEALTHCHECK CMD's options: durations in nanoseconds, 0 = inherit. */
+struct instr_hc {
+	long long interval, timeout, start_period, start_interval;
+	int retries; /* 0 = inherit */
+};
+
+/* Every instruction of a file is in one array (its size per line is most
+ * of the compiler's memory for a big file): the flags are bytes, next to
+ * kind, and what only HEALTHCHECK has is behind a pointer. */
 struct instr {
 	enum instr_kind kind;
-	int json; /* see args */
+	signed char json;	      /* see args */
+	signed char legacy_kv;	      /* ENV k v / LABEL k v form */
+	signed char hc_none;	      /* HEALTHCHECK NONE */
+	signed char link, parents;    /* COPY / ADD flags */
+	signed char keep_git_dir;     /* ADD */
+	signed char keep_git_dir_set; /* --keep-git-dir was written (ADD) */
+	signed char unpack;	      /* -1 unset, 0 false, 1 true */
 	struct loc loc;
 	char *keyword;	/* as written, e.g. "run" lower-cased */
 	char *original; /* the instruction's source text, continuations joined */
@@ -69,8 +82,6 @@ struct instr {
 
 	struct kv *kvs; /* ENV, LABEL, ARG */
 	size_t nkvs;
-	int legacy_kv; /* ENV k v / LABEL k v form */
-	int hc_none;   /* HEALTHCHECK NONE */
 
 	struct heredoc *heredocs;
 	size_t nheredocs;
@@ -82,9 +93,6 @@ struct instr {
 
 	/* COPY / ADD */
 	char *from, *chown, *chmod, *checksum;
-	int link, parents, keep_git_dir;
-	int keep_git_dir_set; /* --keep-git-dir was written (ADD) */
-	int unpack;	      /* -1 unset, 0 false, 1 true */
 	char **excludes;
 	size_t nexcludes;
 
@@ -100,10 +108,8 @@ struct instr {
 	 * (BuildKit reports that only when the trigger runs). */
 	struct instr *inner;
 
-	/* HEALTHCHECK (and hc_none above): durations in nanoseconds,
-	 * 0 = inherit */
-	long long hc_interval, hc_timeout, hc_start_period, hc_start_interval;
-	int hc_retries; /* 0 = inherit */
+	/* HEALTHCHECK CMD (and hc_none above); NULL: all inherited */
+	struct instr_hc *hc;
 };
 
 struct dockerfile {

@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "graph.h"
+#include "hash.h"
 #include "sha256.h"
 #include "key.h"
 #include "spec.h"
@@ -113,11 +114,11 @@ static int kc_skip(const struct sv *f, const struct sv *extra, int top, int moun
 	return 0;
 }
 
-static void kc_value(struct buf *b, const struct sv *v, int strip);
+static void kc_value(struct buf *b, const struct sv *v, int strip, struct spec_sink *sk);
 
 /* obj's fields and then extra's (never stripped), sorted. */
 static void kc_object(struct buf *b, const struct sv *obj, const struct sv *extra, int top,
-		      int strip)
+		      int strip, struct spec_sink *sk)
 {
 	size_t n = obj->u.kids.n + (extra ? extra->u.kids.n : 0), m = 0;
 	struct kc_field small[32], *f = n <= 32 ? small : xreallocarray(NULL, n, sizeof(*f));
@@ -144,27 +145,46 @@ static void kc_object(struct buf *b, const struct sv *obj, const struct sv *extr
 		if (f[i].strip && kc_is_path(f[i].v))
 			buf_addn(b, "\".\"", 3);
 		else
-			kc_value(b, f[i].v, f[i].strip);
+			kc_value(b, f[i].v, f[i].strip, sk);
 	}
 	buf_addc(b, '}');
 	if (f != small)
 		free(f);
 }
 
+/* A lazy array, element by element (spec.h), the text handed to sk. */
+static void kc_lazy(struct buf *b, const struct sv *v, int strip, struct spec_sink *sk)
+{
+	struct spec *scratch = spec_new();
+
+	buf_addc(b, '[');
+	for (size_t i = 0; i < v->u.lazy.n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		kc_value(b, sv_lazy_elem(v, i, scratch), strip, sk);
+		if (sk && b->len >= SPEC_SINK_CHUNK)
+			sk->take(sk, b);
+	}
+	buf_addc(b, ']');
+	spec_free(scratch);
+}
+
 /* A value: objects sorted (and stripped when strip), strings in arrays
  * kept as they are. */
-static void kc_value(struct buf *b, const struct sv *v, int strip)
+static void kc_value(struct buf *b, const struct sv *v, int strip, struct spec_sink *sk)
 {
 	if (v->type == SV_OBJ) {
-		kc_object(b, v, NULL, 0, strip);
+		kc_object(b, v, NULL, 0, strip, sk);
 	} else if (v->type == SV_ARR) {
 		buf_addc(b, '[');
 		for (const struct sv *x = v->u.kids.first; x; x = x->next) {
 			if (x != v->u.kids.first)
 				buf_addc(b, ',');
-			kc_value(b, x, strip);
+			kc_value(b, x, strip, sk);
 		}
 		buf_addc(b, ']');
+	} else if (v->type == SV_LAZY) {
+		kc_lazy(b, v, strip, sk);
 	} else {
 		spec_write(b, v);
 	}
@@ -172,13 +192,32 @@ static void kc_value(struct buf *b, const struct sv *v, int strip)
 
 void key_canonical(struct buf *b, const struct sv *spec, const struct sv *extra)
 {
-	kc_object(b, spec, extra && extra->type == SV_OBJ ? extra : NULL, 1, 1);
+	kc_object(b, spec, extra && extra->type == SV_OBJ ? extra : NULL, 1, 1, NULL);
+}
+
+/* A long message (a pack spec with a long history) hashed in pieces. */
+struct kc_sink {
+	struct spec_sink sk;
+	struct sha256 h;
+	int started;
+};
+
+static void kc_take(struct spec_sink *sk, struct buf *b)
+{
+	struct kc_sink *k = (struct kc_sink *)sk;
+
+	if (!k->started)
+		sha256_init(&k->h);
+	k->started = 1;
+	sha256_update(&k->h, b->s, b->len);
+	buf_reset(b);
 }
 
 void key_spec(const char *parent, const struct sv *spec, const struct sv *extra, char key[33])
 {
 	/* reused: one allocation for all the keys of a build */
 	static struct buf msg;
+	struct kc_sink k = {.sk.take = kc_take};
 	char hex[65];
 
 	buf_reset(&msg);
@@ -186,8 +225,13 @@ void key_spec(const char *parent, const struct sv *spec, const struct sv *extra,
 	if (parent)
 		buf_adds(&msg, parent);
 	buf_addc(&msg, '\n');
-	key_canonical(&msg, spec, extra);
-	sha256_hex(msg.s, msg.len, hex);
+	kc_object(&msg, spec, extra && extra->type == SV_OBJ ? extra : NULL, 1, 1, &k.sk);
+	if (k.started) {
+		sha256_update(&k.h, msg.s, msg.len);
+		sha256_final_hex(&k.h, hex);
+	} else {
+		sha256_hex(msg.s, msg.len, hex);
+	}
 	memcpy(key, hex, 32);
 	key[32] = '\0';
 }

@@ -473,10 +473,12 @@ static void lint_text(struct lint *l)
 	struct error e = {0};
 	size_t cap = 64;
 
-	if (input_read(l->df->path, INPUT_MAX, &l->text, &l->len, &e) < 0) {
-		l->text = NULL;
+	/* not read again: a second copy of a big file was the compile's peak */
+	l->text = loc_source(l->df->path, &l->len);
+	if (!l->text && input_read(l->df->path, INPUT_MAX, &l->own_text, &l->len, &e) < 0)
 		return;
-	}
+	if (!l->text)
+		l->text = l->own_text;
 	l->lines = xcalloc(cap, sizeof(*l->lines));
 	l->nlines = 1; /* lines[1] is the first line */
 	for (size_t off = 0; off < l->len || off == 0;) {
@@ -606,7 +608,7 @@ static void lint_free(struct lint *l)
 		strlist_free(&l->st[i].declared);
 	}
 	free(l->st);
-	free(l->text);
+	free(l->own_text);
 	free(l->lines);
 	args_free(&l->globals);
 	args_free(&l->defaults);

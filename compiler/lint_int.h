@@ -72,7 +72,9 @@ struct lint {
 	struct diags *out;
 	struct lcfg global, cur;
 	unsigned char called[R_COUNT];
-	char *text; /* the Dockerfile again, for the comments */
+	const char *text; /* the Dockerfile again, for the comments: the text
+			   * the reader kept (diag.h), else read into own_text */
+	char *own_text;
 	size_t len;
 	size_t *lines; /* offset of each line (1-based index) */
 	size_t nlines;

@@ -11,6 +11,7 @@
 #include "dump.h"
 #include "emit.h"
 #include "graph.h"
+#include "hash.h"
 #include "instr.h"
 #include "lint.h"
 #include "outline.h"
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
 	int r = 0;
 
 	argv0 = "df2make";
+	sha256_lean(); /* libcrypto hashes keys here, nothing else */
 	cli_parse(&c, argc, argv);
 	if (c.mode == MODE_DUMP) {
 		r = dump(c.dump_path);

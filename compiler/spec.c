@@ -102,6 +102,24 @@ struct sv *sv_raw(struct spec *sp, const char *json, size_t n)
 	return sv_text(sp, SV_RAW, json, n);
 }
 
+struct sv *sv_lazy(struct spec *sp, size_t n,
+		   struct sv *(*elem)(const void *arg, size_t i, struct spec *sp), const void *arg)
+{
+	struct sv *v = sv_new(sp, SV_LAZY);
+
+	v->u.lazy.elem = elem;
+	v->u.lazy.arg = arg;
+	v->u.lazy.n = n;
+	return v;
+}
+
+const struct sv *sv_lazy_elem(const struct sv *v, size_t i, struct spec *scratch)
+{
+	arena_reset(&scratch->a);
+	memset(&scratch->root, 0, sizeof(scratch->root));
+	return v->u.lazy.elem(v->u.lazy.arg, i, scratch);
+}
+
 struct sv *sv_arr(struct spec *sp)
 {
 	return sv_new(sp, SV_ARR);
@@ -126,7 +144,18 @@ static struct sv *sv_json_real(struct spec *sp, json_t *v)
 	return r;
 }
 
-struct sv *sv_json(struct spec *sp, json_t *v)
+/* Arrays this long are not copied by sv_json_lazy: a history or an Env
+ * as long as the Dockerfile, not the few words of a command. */
+#define SV_LAZY_MIN 64
+
+static struct sv *sv_json_any(struct spec *sp, json_t *v, int lazy);
+
+static struct sv *sv_json_elem(const void *arr, size_t i, struct spec *sp)
+{
+	return sv_json_any(sp, json_array_get(arr, i), 1);
+}
+
+static struct sv *sv_json_any(struct spec *sp, json_t *v, int lazy)
 {
 	struct sv *r;
 	const char *k;
@@ -138,15 +167,17 @@ struct sv *sv_json(struct spec *sp, json_t *v)
 		r = sv_obj(sp);
 		json_object_keylen_foreach(v, k, kn, x)
 		{
-			struct sv *f = sv_json(sp, x);
+			struct sv *f = sv_json_any(sp, x, lazy);
 			f->key = arena_strndup(&sp->a, k, kn);
 			f->klen = kn;
 			sv_push(r, f);
 		}
 		return r;
 	case JSON_ARRAY:
+		if (lazy && json_array_size(v) >= SV_LAZY_MIN)
+			return sv_lazy(sp, json_array_size(v), sv_json_elem, v);
 		r = sv_arr(sp);
-		json_array_foreach(v, i, x) sv_push(r, sv_json(sp, x));
+		json_array_foreach(v, i, x) sv_push(r, sv_json_any(sp, x, lazy));
 		return r;
 	case JSON_STRING:
 		return sv_strn(sp, json_string_value(v), json_string_length(v));
@@ -161,6 +192,16 @@ struct sv *sv_json(struct spec *sp, json_t *v)
 	default:
 		return sv_json_real(sp, v);
 	}
+}
+
+struct sv *sv_json(struct spec *sp, json_t *v)
+{
+	return sv_json_any(sp, v, 0);
+}
+
+struct sv *sv_json_lazy(struct spec *sp, json_t *v)
+{
+	return sv_json_any(sp, v, 1);
 }
 
 struct sv *sv_push(struct sv *a, struct sv *v)
@@ -295,7 +336,30 @@ static void sw_int(struct buf *b, long long i)
 	buf_addn(b, p, (size_t)(num + sizeof(num) - p));
 }
 
+/* A lazy array: each element made, written and dropped in turn, the text
+ * handed to the sink as it grows. */
+static void sw_lazy(struct buf *b, const struct sv *v, struct spec_sink *sk)
+{
+	struct spec *scratch = spec_new();
+
+	buf_addc(b, '[');
+	for (size_t i = 0; i < v->u.lazy.n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		spec_write_sink(b, sv_lazy_elem(v, i, scratch), sk);
+		if (sk && b->len >= SPEC_SINK_CHUNK)
+			sk->take(sk, b);
+	}
+	buf_addc(b, ']');
+	spec_free(scratch);
+}
+
 void spec_write(struct buf *b, const struct sv *v)
+{
+	spec_write_sink(b, v, NULL);
+}
+
+void spec_write_sink(struct buf *b, const struct sv *v, struct spec_sink *sk)
 {
 	switch (v->type) {
 	case SV_NULL:
@@ -326,9 +390,12 @@ void spec_write(struct buf *b, const struct sv *v)
 				spec_write_string(b, x->key, x->klen);
 				buf_addc(b, ':');
 			}
-			spec_write(b, x);
+			spec_write_sink(b, x, sk);
 		}
 		buf_addc(b, v->type == SV_ARR ? ']' : '}');
+		break;
+	case SV_LAZY:
+		sw_lazy(b, v, sk);
 		break;
 	}
 }

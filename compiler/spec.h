@@ -10,11 +10,15 @@
 
 struct buf;
 
-enum sv_type { SV_NULL, SV_TRUE, SV_FALSE, SV_INT, SV_STR, SV_RAW, SV_ARR, SV_OBJ };
+enum sv_type { SV_NULL, SV_TRUE, SV_FALSE, SV_INT, SV_STR, SV_RAW, SV_ARR, SV_OBJ, SV_LAZY };
+
+struct spec;
 
 /* A value. SV_RAW is JSON text written as it is in both forms, so it may
  * only hold what the canonical writer would not change (an array of
- * strings). */
+ * strings). SV_LAZY is an array whose elements are made one at a time
+ * while it is written, each in a scratch spec emptied before the next: an
+ * image's history of 100,000 entries costs no tree. */
 struct sv {
 	enum sv_type type;
 	const char *key; /* field name when in an object (not copied: a literal
@@ -31,10 +35,24 @@ struct sv {
 			struct sv *first, *last; /* SV_ARR, SV_OBJ */
 			size_t n;
 		} kids;
+		struct {
+			/* element i, made in sp (SV_LAZY) */
+			struct sv *(*elem)(const void *arg, size_t i, struct spec *sp);
+			const void *arg;
+			size_t n;
+		} lazy;
 	} u;
 };
 
-struct spec;
+/* Where a long text goes while it is written: the writers hand it over
+ * between two elements of a lazy array once it holds 64 KB, so a spec of
+ * megabytes is never whole in memory. take consumes b and empties it. */
+struct spec_sink {
+	void (*take)(struct spec_sink *sk, struct buf *b);
+};
+
+/* The size at which a lazy array's writer hands its text to the sink. */
+#define SPEC_SINK_CHUNK (1u << 16)
 
 /* A new spec whose root is an empty object. */
 struct spec *spec_new(void);
@@ -52,8 +70,16 @@ struct sv *sv_strn(struct spec *sp, const char *s, size_t n);
 struct sv *sv_raw(struct spec *sp, const char *json, size_t n);
 struct sv *sv_arr(struct spec *sp);
 struct sv *sv_obj(struct spec *sp);
+/* A lazy array of n elements; elem(arg, i, scratch) makes element i. */
+struct sv *sv_lazy(struct spec *sp, size_t n,
+		   struct sv *(*elem)(const void *arg, size_t i, struct spec *sp), const void *arg);
+/* Element i of a lazy array, made in the scratch spec (emptied first). */
+const struct sv *sv_lazy_elem(const struct sv *v, size_t i, struct spec *scratch);
 /* A copy of a jansson value. */
 struct sv *sv_json(struct spec *sp, json_t *v);
+/* The same, but its long arrays (an image config's Env of 100,000
+ * entries) are lazy views of v's, which must outlive the writing. */
+struct sv *sv_json_lazy(struct spec *sp, json_t *v);
 
 /* Sets obj's field key (a string that outlives sp): replaces the value in
  * place when the field exists (jansson's json_object_set keeps the
@@ -71,6 +97,8 @@ struct sv *sv_push(struct sv *a, struct sv *v);
 /* Appends v as compact JSON, fields in insertion order: byte for byte
  * what json_dumps(JSON_COMPACT) writes for the same jansson value. */
 void spec_write(struct buf *b, const struct sv *v);
+/* The same, handing long text over to sk (NULL: all of it stays in b). */
+void spec_write_sink(struct buf *b, const struct sv *v, struct spec_sink *sk);
 /* Appends s[0..n) as a JSON string with jansson's escaping. */
 void spec_write_string(struct buf *b, const char *s, size_t n);
 

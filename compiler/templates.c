@@ -89,6 +89,13 @@ static size_t templates_placeholder(const char *p)
 
 int templates_expand(struct buf *out, const char *name, const char *const *vars, struct diags *dg)
 {
+	return templates_expand_cb(out, name, vars, NULL, NULL, NULL, dg);
+}
+
+int templates_expand_cb(struct buf *out, const char *name, const char *const *vars,
+			const char *cb_name, void (*cb)(struct buf *out, void *arg), void *arg,
+			struct diags *dg)
+{
 	const char *t = templates_text(name, dg), *v;
 
 	if (!t)
@@ -102,6 +109,11 @@ int templates_expand(struct buf *out, const char *name, const char *const *vars,
 		n = templates_placeholder(p + 1);
 		if (!n) {
 			buf_addc(out, *p);
+			continue;
+		}
+		if (cb_name && strncmp(cb_name, p + 1, n) == 0 && !cb_name[n]) {
+			cb(out, arg);
+			p += n + 1;
 			continue;
 		}
 		if (!(v = templates_var(p + 1, n, vars)))

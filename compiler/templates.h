@@ -21,5 +21,10 @@ void templates_set_dir(const char *dir);
  * NULL-terminated list of name, value pairs; 0, or -1 with the error in
  * dg (an unknown placeholder, a user's fragment that cannot be read). */
 int templates_expand(struct buf *out, const char *name, const char *const *vars, struct diags *dg);
+/* The same, with placeholder cb_name written by cb(out, arg) wherever it
+ * appears: a value of megabytes goes out in pieces, never whole. */
+int templates_expand_cb(struct buf *out, const char *name, const char *const *vars,
+			const char *cb_name, void (*cb)(struct buf *out, void *arg), void *arg,
+			struct diags *dg);
 
 #endif

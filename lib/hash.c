@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -17,6 +18,20 @@ static const EVP_MD *sha256_md(void)
 	if (!md)
 		md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	return md ? md : EVP_sha256();
+}
+
+void sha256_lean(void)
+{
+	/* The default set-up reads openssl.cnf, copies every legacy cipher
+	 * and digest name into the provider name map and registers the error
+	 * strings: 5.9 M instructions (callgrind) before the first digest,
+	 * against 0.7 M for the provider's own names. Nothing of it serves a
+	 * SHA-256. The per-process state is left for the kernel to take back
+	 * at exit instead of being freed one table at a time. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+				OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+				OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT,
+			    NULL);
 }
 
 void sha256_init(struct sha256 *h)

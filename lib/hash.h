@@ -18,5 +18,9 @@ void sha256_update(struct sha256 *h, const void *p, size_t n);
 void sha256_final_hex(struct sha256 *h, char hex[65]);
 /* Digest of a file's bytes into hex[65]; returns -1 with errno on failure. */
 int sha256_file_hex(const char *path, char hex[65]);
+/* Sets libcrypto up for hashing only, before any other libcrypto call:
+ * no openssl.cnf, no legacy name tables, no error strings, no exit-time
+ * clean-up. For a program that uses libcrypto for nothing else. */
+void sha256_lean(void);
 
 #endif

@@ -104,13 +104,12 @@ static const char *mk_shell_escape(char c)
 	return c == '\'' ? "'\\''" : c == '$' ? "$$" : c == '\n' ? "'\"$$" MK_NL_VAR "\"'" : NULL;
 }
 
-void mk_shell_n(struct buf *b, const char *s, size_t n)
+void mk_shell_part(struct buf *b, const char *s, size_t n)
 {
 	/* the bytes that need more than themselves between single quotes */
 	static const unsigned char special[256] = {['\''] = 1, ['$'] = 1, ['\n'] = 1};
 	size_t i = 0;
 
-	buf_addc(b, '\'');
 	while (i < n) {
 		size_t run = i;
 		while (run < n && !special[(unsigned char)s[run]])
@@ -121,6 +120,12 @@ void mk_shell_n(struct buf *b, const char *s, size_t n)
 		buf_adds(b, mk_shell_escape(s[run]));
 		i = run + 1;
 	}
+}
+
+void mk_shell_n(struct buf *b, const char *s, size_t n)
+{
+	buf_addc(b, '\'');
+	mk_shell_part(b, s, n);
 	buf_addc(b, '\'');
 }
 

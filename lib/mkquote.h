@@ -36,6 +36,9 @@ void mk_nl_define(struct buf *b);
 void mk_shell(struct buf *b, const char *s);
 /* mk_shell() of n bytes (a JSON spec). */
 void mk_shell_n(struct buf *b, const char *s, size_t n);
+/* What mk_shell_n writes between its quotes: a word written in pieces is
+ * a quote, each piece through this, and a quote. */
+void mk_shell_part(struct buf *b, const char *s, size_t n);
 /* Appends s single-quoted for the shell as the value of a make `:=`
  * assignment (a recipe word kept in a variable). */
 void mk_shell_var(struct buf *b, const char *s);

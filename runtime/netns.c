@@ -55,6 +55,7 @@
 int netns_plan(struct netns *n, const char *mode, struct error *e)
 {
 	memset(n, 0, sizeof(*n));
+	netpool_lease_init(&n->lease);
 	if (!mode || strcmp(mode, "default") == 0)
 		n->mode = NETNS_SANDBOX;
 	else if (strcmp(mode, "none") == 0)
@@ -68,7 +69,7 @@ int netns_plan(struct netns *n, const char *mode, struct error *e)
 
 int netns_clone_flag(const struct netns *n)
 {
-	return n->mode == NETNS_HOST ? 0 : CLONE_NEWNET;
+	return n->mode == NETNS_HOST || n->lease.held ? 0 : CLONE_NEWNET;
 }
 
 /* Keeps the host's search domains and options (BuildKit does) but not its
@@ -133,8 +134,12 @@ static int read_host_addrs(struct netns *n, struct error *e)
 	return 0;
 }
 
-int netns_prepare(struct netns *n, struct error *e)
+static long long cpu_ns(void);
+
+int netns_prepare(struct netns *n, const char *state, struct error *e)
 {
+	long long wall, cpu;
+
 	if (n->mode != NETNS_SANDBOX)
 		return 0;
 	n->helper = find_helper();
@@ -143,7 +148,14 @@ int netns_prepare(struct netns *n, struct error *e)
 				 "network: " HELPER
 				 " not found in PATH: install the Debian package "
 				 "slirp4netns, or use RUN --network=none");
-	return read_host_addrs(n, e);
+	if (read_host_addrs(n, e) < 0)
+		return -1;
+	wall = progress_now();
+	cpu = cpu_ns();
+	if (n->poolable && state && netpool_get(state, n, &n->lease) == 1)
+		snprintf(n->timing, sizeof(n->timing), "%.2f/%.2f",
+			 (double)(progress_now() - wall) / 1e6, (double)(cpu_ns() - cpu) / 1e6);
+	return 0;
 }
 
 /* fd moved to 10 or above, close-on-exec: the spawn's dup2 to 3 and 4
@@ -384,8 +396,8 @@ int netns_start(struct netns *n, pid_t child, int userns, struct error *e)
 	long long wall = progress_now(), cpu = cpu_ns();
 	int r;
 
-	if (n->mode != NETNS_SANDBOX)
-		return 0;
+	if (n->mode != NETNS_SANDBOX || n->lease.held)
+		return 0; /* a pooled namespace's stack runs already */
 	r = start(n, child, userns, e);
 	snprintf(n->timing, sizeof(n->timing), "%.2f/%.2f", (double)(progress_now() - wall) / 1e6,
 		 (double)(cpu_ns() - cpu) / 1e6);
@@ -475,9 +487,16 @@ static int block_host(const struct netns *n, struct error *e)
 	return 0;
 }
 
+int netns_join(const struct netns *n, struct error *e)
+{
+	if (n->lease.held && setns(n->lease.nsfd, CLONE_NEWNET) < 0)
+		return error_set(e, errno, "join the pooled network namespace");
+	return 0;
+}
+
 int netns_child(const struct netns *n, struct error *e)
 {
-	if (n->mode == NETNS_HOST)
+	if (n->mode == NETNS_HOST || n->lease.held)
 		return 0;
 	if (lo_up(e) < 0)
 		return -1;
@@ -492,7 +511,9 @@ void netns_free(struct netns *n)
 		close(n->logfd);
 	if (n->started && n->readyfd >= 0)
 		close(n->readyfd);
+	netpool_put(&n->lease);
 	free(n->helper);
 	free(n->host);
 	memset(n, 0, sizeof(*n));
+	netpool_lease_init(&n->lease);
 }

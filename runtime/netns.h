@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <sys/types.h>
 
+#include "netpool.h"
+
 struct error;
 
 enum netns_mode {
@@ -23,15 +25,17 @@ enum netns_mode {
 
 struct netns {
 	enum netns_mode mode;
-	char *helper;	      /* parent: slirp4netns's path (netns_prepare) */
-	struct in_addr *host; /* the host's own IPv4 addresses, made unreachable inside */
-	size_t nhost;	      /* ... their number */
-	int started;	      /* parent: netns_start ran, the fields below are set */
-	pid_t pid;	      /* ... the running stack, or 0 */
-	int exitfd, logfd;    /* ... closing exitfd stops it; its output */
-	int readyfd;	      /* ... what it writes "1" to once up (netns_wait) */
-	char timing[32];      /* ... netns_start's "wall/cpu" ms (DF2MAKE_TIMING) */
-	char wait_timing[32]; /* ... netns_wait's, while the child sets up */
+	char *helper;		    /* parent: slirp4netns's path (netns_prepare) */
+	struct in_addr *host;	    /* the host's own IPv4 addresses, made unreachable inside */
+	size_t nhost;		    /* ... their number */
+	int started;		    /* parent: netns_start ran, the fields below are set */
+	pid_t pid;		    /* ... the running stack, or 0 */
+	int exitfd, logfd;	    /* ... closing exitfd stops it; its output */
+	int readyfd;		    /* ... what it writes "1" to once up (netns_wait) */
+	char timing[32];	    /* ... netns_start's "wall/cpu" ms (DF2MAKE_TIMING) */
+	char wait_timing[32];	    /* ... netns_wait's, while the child sets up */
+	int poolable;		    /* plan: may join a pooled namespace (not insecure) */
+	struct netpool_lease lease; /* parent: the pooled namespace, when leased */
 };
 
 /* Reads the spec's "network" value (NULL, "default", "none", "host"). */
@@ -40,20 +44,25 @@ int netns_plan(struct netns *n, const char *mode, struct error *e);
 int netns_clone_flag(const struct netns *n);
 /* The sandbox's /etc/resolv.conf from the host's text (NULL if none). */
 char *netns_resolv_conf(const struct netns *n, const char *host);
-/* Parent, before clone: finds the helper and reads the host's addresses. */
-int netns_prepare(struct netns *n, struct error *e);
+/* Parent, before clone: finds the helper and reads the host's addresses,
+ * then leases a pooled namespace for the step when it can (netpool.h;
+ * state: the state directory). */
+int netns_prepare(struct netns *n, const char *state, struct error *e);
 /* Parent, after clone and the id maps, before the child is released:
  * starts the stack on child's namespace (netns_wait: until it is up). */
 int netns_start(struct netns *n, pid_t child, int userns, struct error *e);
 /* Parent, while the child sets up its mounts: waits until the stack is
  * up (the child execs the command only after that). */
 int netns_wait(struct netns *n, struct error *e);
+/* Child, first thing: joins the leased namespace, if any. */
+int netns_join(const struct netns *n, struct error *e);
 /* Child, in its namespace, before dropping capabilities: lo up; the
- * host's addresses unreachable. */
+ * host's addresses unreachable (a leased namespace has them already). */
 int netns_child(const struct netns *n, struct error *e);
-/* Stops and reaps the stack if it ran, then frees what n owns. Called
- * when the step is over (sandbox_free, after the commit): until then the
- * stack forwards what the command sent last; no stack outlives the step. */
+/* Stops and reaps the stack if it ran, ends the lease if there was one,
+ * then frees what n owns. Called when the step is over (sandbox_free,
+ * after the commit): until then the stack forwards what the command sent
+ * last; no stack of the step's own outlives it. */
 void netns_free(struct netns *n);
 
 #endif

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "ignore.h"
+#include "netpool.h"
 #include "progress.h"
 #include "rt.h"
 #include "util.h"
@@ -113,6 +114,7 @@ int cmd_clean(const struct rt *rt, int argc, char **argv)
 			rt->state);
 		return 1;
 	}
+	netpool_stop(rt->state); /* its keepers hold nothing in it: no wait */
 	if (remove_tree(rt->state, &e) < 0) {
 		fprintf(stderr, "df2make-runtime: clean: %s\n", e.msg);
 		return 1;

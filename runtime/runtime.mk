@@ -24,7 +24,7 @@ RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/
 	runtime/mounts.c runtime/mounts_plan.c runtime/mounts_cache.c runtime/mounts.h \
 	runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h runtime/sshproxy.c \
 	runtime/sshproxy.h runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
-	runtime/netns.c runtime/netns.h runtime/binfmt.c runtime/binfmt.h
+	runtime/netns.c runtime/netns.h runtime/netpool.c runtime/netpool.h runtime/binfmt.c runtime/binfmt.h
 # COPY and ADD: copy, add, the context sums, WORKDIR
 RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/copyidx.c \
 	runtime/copyidx.h runtime/add.c \

@@ -188,6 +188,10 @@ static int child_setup(struct child *c)
 	cleanup_close int rootfd = -1;
 	cleanup_free char *real = NULL;
 
+	/* a pooled network first: sysfs, mounted below, shows the mounter's */
+	child_step(c, "network");
+	if (netns_join(&sb->net, &c->e) < 0)
+		return -1;
 	/* rslave first: nothing we mount may propagate back to the host. */
 	child_step(c, "make / rslave");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)

@@ -71,7 +71,10 @@ static int read_msg(struct sandbox *sb, struct child_io *io, struct error *e)
 	struct sandbox_msg m;
 	ssize_t n = recv(io->sock, &m, sizeof(m), 0);
 
-	if (n < 0 && errno == EINTR)
+	/* ECONNRESET: the child exited with a record of ours unread (SBM_NET
+	 * sent while it failed); the kernel reports that once, before the
+	 * records still queued for us: read on. */
+	if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 		return 1;
 	if (n <= 0)
 		return 0;
@@ -259,7 +262,7 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	cleanup_free char *cgname = xasprintf("df2make-%.16s-%ld", sb->key, (long)getpid());
 	int r = -1;
 
-	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, e) == 0 &&
+	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, sb->rt->state, e) == 0 &&
 	    mounts_prepare(sb, &locks, e) == 0) {
 		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
 		r = run_child(sb, root, status, e);

@@ -174,6 +174,9 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 	if (netns_plan(&sb->net, net, e) < 0)
 		return -1;
 	sb->insecure = sec && strcmp(sec, "insecure") == 0;
+	/* insecure holds CAP_NET_ADMIN: it could change a namespace the next
+	 * step would get (netpool.c) */
+	sb->net.poolable = !sb->insecure;
 	if (reslimit_plan(&sb->limits, spec, e) < 0)
 		return -1;
 	plan_proc(sb);

@@ -3,7 +3,10 @@
 #include <string.h>
 
 #include "../../compiler/config.h" /* not autoconf's config.h */
+#include "buf.h"
 #include "instr.h"
+#include "key.h"
+#include "spec.h"
 #include "tap.h"
 
 static char *field(const struct config *c, const char *f)
@@ -19,6 +22,61 @@ static char *field(const struct config *c, const char *f)
 		TAP_STREQ(got_, want, __VA_ARGS__);                                                \
 		free(got_);                                                                        \
 	} while (0)
+
+/* The lazy history (config_history_sv) writes what the jansson array
+ * does, as build.mk's JSON and as the key's sorted form. */
+static void history_forms(const struct config *c, json_t *want, const char *what)
+{
+	struct spec *a = spec_new(), *b = spec_new();
+	struct sv *lazy = spec_root(a), *tree = spec_root(b);
+	struct buf x = {0}, y = {0};
+
+	sv_set(lazy, "history", config_history_sv(c, a));
+	sv_set(tree, "history", sv_json(b, want));
+	spec_write(&x, lazy);
+	spec_write(&y, tree);
+	TAP_STREQ(x.s, y.s, "%s: the same JSON as the jansson array", what);
+	buf_reset(&x);
+	buf_reset(&y);
+	key_canonical(&x, lazy, NULL);
+	key_canonical(&y, tree, NULL);
+	TAP_STREQ(x.s, y.s, "%s: the same canonical (key) text", what);
+	TAP_OK(strstr(x.s, "{\"comment\":") != NULL, "%s: its keys are sorted there", what);
+	buf_free(&x);
+	buf_free(&y);
+	spec_free(a);
+	spec_free(b);
+}
+
+/* A base image's history comes first, as it is; a clone keeps both. */
+static void history_inherited(void)
+{
+	json_t *img =
+	    json_loads("{\"history\":[{\"created_by\":\"base\",\"created\":\"2024\"}]}", 0, NULL);
+	struct config base, c;
+	json_t *hj;
+	char *h;
+
+	config_from_image(&base, img);
+	json_decref(img); /* the config keeps what it needs */
+	config_history(&base, "ENV A=1", NULL);
+	config_clone(&c, &base);
+	config_free(&base);
+	config_history(&c, "COPY a b # buildkit", "abcd");
+	hj = config_history_json(&c);
+	h = json_dumps(hj, JSON_COMPACT);
+	TAP_STREQ(h,
+		  "[{\"created_by\":\"base\",\"created\":\"2024\"},"
+		  "{\"created_by\":\"ENV A=1\",\"comment\":\"buildkit.dockerfile.v0\","
+		  "\"empty_layer\":true},"
+		  "{\"created_by\":\"COPY a b # buildkit\",\"comment\":\"buildkit.dockerfile.v0\","
+		  "\"step\":\"abcd\"}]",
+		  "base entries first, then the stage's, through a clone");
+	history_forms(&c, hj, "an inherited history");
+	free(h);
+	json_decref(hj);
+	config_free(&c);
+}
 
 int main(void)
 {
@@ -56,19 +114,23 @@ int main(void)
 	FIELD_IS(&c, "Cmd", "[\"/bin/bash\",\"-c\",\"run this\"]", "SHELL changes the wrapping");
 	config_history(&c, "ENV A=2", NULL);
 	config_history(&c, "RUN x # buildkit", "0123");
-	char *h = json_dumps(c.history, JSON_COMPACT);
+	json_t *hj = config_history_json(&c);
+	char *h = json_dumps(hj, JSON_COMPACT);
 	TAP_STREQ(h,
 		  "[{\"created_by\":\"ENV "
 		  "A=2\",\"comment\":\"buildkit.dockerfile.v0\",\"empty_layer\":true},"
 		  "{\"created_by\":\"RUN x # "
 		  "buildkit\",\"comment\":\"buildkit.dockerfile.v0\",\"step\":\"0123\"}]",
 		  "history entries: empty_layer for metadata, step for a layer");
+	history_forms(&c, hj, "the lazy history");
 	free(h);
+	json_decref(hj);
 	config_free(&c);
 	config_free(&base);
 	config_scratch(&c);
 	FIELD_IS(&c, "WorkingDir", "\"/\"", "scratch gets WorkingDir /");
 	config_free(&c);
 	json_decref(img);
+	history_inherited();
 	return tap_done();
 }

@@ -4,7 +4,8 @@
 # network the stack is started before the child is released ("net") and
 # waited for while the child mounts ("netwait", runtime/sandbox_parent.c
 # release_net); the command still runs with the network up, and a child
-# that fails while the stack comes up reports its own error.
+# that fails while the stack comes up reports its own error. (With the
+# pool off: a pooled step, root only, has only "net", the lease.)
 . "$SRCDIR/tests/sh/sandbox/common.inc"
 command -v slirp4netns >/dev/null || skip_all "slirp4netns not installed"
 
@@ -26,4 +27,17 @@ cases() {
 	like "$err" "workdir|/bin/busybox/x" "[$MODE] a child failing while the stack starts: its own error"
 	check "[$MODE] ... not the stack's" bash -c "! grep -q slirp4netns <<<\"\$1\"" _ "$err"
 }
+if real_root; then
+	MODE=pool WRAP=
+	export DF2MAKE_NETPOOL=2
+	k=4567abcd0123abcd0123abcd0123abcd
+	fresh pool
+	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
+	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
+	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit" \
+		"[pool] the second step leases a pooled namespace: net is the lease, no wait"
+	like "$out" "netifs: .*tap0" "[pool] ... with the stack's device up"
+	"$DF2MAKE_RUNTIME_BIN" --state "$S" clean
+fi
+export DF2MAKE_NETPOOL=0
 both_modes

@@ -4,7 +4,9 @@
 # RUN the outside answers, but the host's loopback services and the host's
 # own interface address do not; --network=none has only lo; AF_PACKET and
 # AF_VSOCK sockets are refused; no slirp4netns process outlives its step;
-# a missing slirp4netns is a clear error.
+# a missing slirp4netns is a clear error. As root the steps of one state
+# dir share namespaces from a pool (runtime/netpool.c, last section); the
+# per-step cases run with the pool off (DF2MAKE_NETPOOL=0).
 #
 # No traffic goes to this machine's real interfaces: the runtime runs in a
 # network namespace made here ("host", H) whose veth leads to a second one
@@ -21,7 +23,11 @@ HOST_IP=198.51.100.1 OUT_IP=198.51.100.2 FAR_IP=203.0.113.10 DNS_IP=203.0.113.53
 PL=8101 PA=8102 PO=8103 # host loopback, host any address, outside
 LPIDS=() HPID= OPID=
 cleanup() {
+	local s
 	for p in "${LPIDS[@]}" $HPID $OPID; do kill "$p" 2>/dev/null; done
+	for s in "$T"/pool.*/state "$T/e2e/state"; do # the pool's keepers (a failed run's)
+		[ -d "$s" ] && "$DF2MAKE_RUNTIME_BIN" --state "$s" clean 2>/dev/null
+	done
 }
 trap cleanup EXIT
 
@@ -135,10 +141,11 @@ in_host() {
 	in_ns "$H" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
 		"$T/resolv.conf" $WRAP "$@"
 }
-# net_step KEY NETWORK SCRIPT: runs SCRIPT in a RUN in H (network host
-# with its grant, as df2make --allow network.host writes it); sets out, err, rc.
+# net_step KEY NETWORK SCRIPT [FIELDS]: runs SCRIPT in a RUN in H (network
+# host with its grant, as df2make --allow network.host writes it; FIELDS:
+# more of the spec, ',"k":v'); sets out, err, rc.
 net_step() {
-	local f=$W/out.$$ g=$W/err.$$ grant=
+	local f=$W/out.$BASHPID g=$W/err.$BASHPID grant=${4:-} # BASHPID: steps at once
 	[ "$2" = host ] && grant=',"entitlements":["network.host"]'
 	in_host "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" run "$1" \
 		"{\"parent\":\"base\",\"network\":\"$2\"$grant,\"args\":[\"/bin/sh\",\"-c\",\"$3\"],\"env\":[\"PATH=/bin\"]}" \
@@ -332,11 +339,93 @@ unpriv_setup() {
 	}
 }
 
+# gone_within SECONDS: until no slirp4netns is left in H, at most that
+# long (by the clock: one helpers_in_host may take a while); sets gone.
+gone_within() {
+	local end=$((SECONDS + $1))
+	while :; do
+		gone=$(helpers_in_host) # (its status is its last test's: not looked at)
+		if [ -z "$gone" ] || [ "$SECONDS" -ge "$end" ]; then break; fi
+		sleep 0.1
+	done
+}
+
+# pool: root's default-network steps of one state dir take turns in
+# namespaces that keepers hold between them (runtime/netpool.c).
+pool() {
+	local ns1 ns3 ns4 ns5 ns6 gone i bg h2 h3
+	MODE=pool WRAP=
+	fresh one
+	chown -R 0:0 "$W" # not unpriv_setup's user: clean wants the state its caller's
+	export DF2MAKE_NETPOOL=60
+	net_step p1 default "readlink /proc/self/ns/net; probe connect $OUT_IP $PO"
+	ns1=${out%%$'\n'*}
+	local far="probe connect $FAR_IP $PO" hostaddr="probe connect $HOST_IP $PA"
+	net_step p2 default "readlink /proc/self/ns/net; $far; $hostaddr; probe connect 10.0.2.2 $PL"
+	is "$out" "$ns1
+connect $FAR_IP $PO: ok hello from outside
+connect $HOST_IP $PA: No route to host
+connect 10.0.2.2 $PL: Network is unreachable" \
+		"[pool] the next step joins the same namespace: the outside answers, the host does not ($err)"
+	h2=$(helpers_in_host)
+	check "[pool] ... whose slirp4netns stays between the steps" test -n "$h2"
+	# the host got an address since: not that keeper, one that blocks it
+	in_ns "$H" ip addr add 198.51.100.7/32 dev h0
+	net_step p3 default "readlink /proc/self/ns/net; probe connect 198.51.100.7 $PA"
+	in_ns "$H" ip addr del 198.51.100.7/32 dev h0
+	ns3=${out%%$'\n'*} h3=$(helpers_in_host)
+	is "${out#*$'\n'}" "connect 198.51.100.7 $PA: No route to host" \
+		"[pool] a host address added between steps is out of reach too ($err)"
+	# (not the namespaces' inode numbers: the first one's is free for reuse)
+	check "[pool] ... by a new keeper's namespace (slirp4netns $h2 then $h3)" \
+		test -n "$h3" -a "$h3" != "$h2"
+	DF2MAKE_TIMING=1 net_step p4 default "readlink /proc/self/ns/net" \
+		',"security":"insecure","entitlements":["security.insecure"]'
+	ns4=${out%%$'\n'*}
+	check "[pool] security=insecure (CAP_NET_ADMIN) never gets a pooled namespace ($ns4)" \
+		test -n "$ns4" -a "$ns4" != "$ns3"
+	like "$err" "^timing: .*netwait" "[pool] ... but a stack of its own"
+	# two steps at once: two namespaces
+	(net_step p5 default "readlink /proc/self/ns/net | tee /p5ns; sleep 3" &&
+		echo "$out" >"$W/p5") &
+	bg=$!
+	for i in $(seq 200); do # until p5's command runs (its upper is ours to see)
+		[ -s "$S/p5/upper/p5ns" ] && break
+		sleep 0.05
+	done
+	net_step p6 default "readlink /proc/self/ns/net"
+	ns6=$out
+	wait "$bg"
+	ns5=$(cat "$W/p5")
+	check "[pool] concurrent steps get namespaces of their own ($ns5, $ns6)" \
+		test -n "$ns5" -a -n "$ns6" -a "$ns5" != "$ns6"
+	check "[pool] two keepers are up" test -n "$(helpers_in_host | sed -n 2p)"
+	in_ns "$H" "$DF2MAKE_RUNTIME_BIN" --state "$S" clean
+	gone_within 10 # well within their 60 idle seconds
+	is "$gone" "" "[pool] df2make-runtime clean stops the keepers and their slirp4netns"
+	fresh two
+	chown -R 0:0 "$W"
+	export DF2MAKE_NETPOOL=1
+	DF2MAKE_TIMING=1 net_step p7 default "probe connect $OUT_IP $PO"
+	is "$out" "connect $OUT_IP $PO: ok hello from outside" "[pool] DF2MAKE_NETPOOL=1: it works"
+	like "$err" "^timing: .*\(net [0-9.]+/[0-9.]+\) cleanup" \
+		"[pool] ... in a pooled namespace: no wait for a stack (no netwait)"
+	gone_within 10
+	[ -z "$gone" ] || ps -o pid,ppid,etime,stat,args -p "$(echo $gone | tr ' ' ,)" | sed 's/^/# /'
+	is "$gone" "" "[pool] an idle keeper goes after DF2MAKE_NETPOOL seconds, its slirp4netns too"
+	fresh three
+	export DF2MAKE_NETPOOL=60
+	net_step p8 default "probe connect $OUT_IP $PO"
+	is "$out" "connect $OUT_IP $PO: ok hello from outside" "[pool] one more keeper ($err)"
+	rm -rf "$S" # make clean
+	gone_within 10
+	is "$gone" "" "[pool] the state dir removed: its keeper goes within a second or so"
+	export DF2MAKE_NETPOOL=0
+}
+
 ip link show tap0 >/dev/null 2>&1 && tap_before=yes || tap_before=no
+export DF2MAKE_NETPOOL=0 # the per-step network; the pool has its own section
 MODE=root WRAP= cases
-e2e
-ip link show tap0 >/dev/null 2>&1 && tap_after=yes || tap_after=no
-is "$tap_before $tap_after" "no no" "no tap0 (persistent in the steps' namespaces) reaches the initial namespace"
 if unshare -r true 2>/dev/null; then
 	MODE=rootless WRAP="unshare -r" cases
 else
@@ -355,4 +444,10 @@ if unpriv_setup; then
 else
 	skip "unprivileged mode" "uid 65534 cannot make user namespaces (or no setpriv/mknod)"
 fi
+unset DF2MAKE_NETPOOL # make's steps: the pool as a user gets it
+e2e
+in_ns "$H" "$DF2MAKE_RUNTIME_BIN" --state "$T/e2e/state" clean # its keepers
+pool
+ip link show tap0 >/dev/null 2>&1 && tap_after=yes || tap_after=no
+is "$tap_before $tap_after" "no no" "no tap0 (persistent in the steps' namespaces) reaches the initial namespace"
 done_testing
