@@ -5,8 +5,23 @@
 #
 #   bench/bench.sh [--runs N] [--workloads demo-single,demo-multi,runs30,fanout,ctx20k,ctx100k]
 #                  [--sides df2make,docker,podman] [--out DIR] [--no-doc] [--append]
+#                  [--docker-tmpfs]
 #   --append keeps OUT/samples.tsv from an earlier run (e.g. docker/podman
 #   measured first, df2make later) and reports over all samples.
+#   --docker-tmpfs puts the private dockerd's data-root on a tmpfs (left
+#   mounted; needs a DF2MAKE_DOCKER_DIR of its own, not the shared default).
+#   On this machine's ext4 (kernel 6.18) docker 20.10's overlay2 loses files
+#   now and then ("lchown ...: no such file or directory" in a COPY of many
+#   files, "exec: sh: not found" at a container start: 5 of 8 `docker run
+#   busybox true`), on a private daemon too; on a tmpfs those went away
+#   but the 20,000-file COPY still fails most of the time (cold 4 of 5,
+#   incr 1 of 1 at 13:14 UTC on 2026-12-06: "failed to open source
+#   .../buildkit-mount.../src/...: no such file or directory", the same
+#   lchown error). It favours docker (RAM, no discards). df2make and podman
+#   stay on the disk:
+#   df2make's incremental pack needs FALLOC_FL_COLLAPSE_RANGE, which tmpfs
+#   lacks: an output on tmpfs is rewritten whole (demo-single incr took
+#   5.4-5.7 s, 1.2 s of CPU, in one try with all of OUT on a tmpfs).
 #
 # Phases per workload and builder:
 #   cold   no build cache (docker: builder prune + --no-cache; podman:
@@ -21,7 +36,9 @@
 #   fanout   4 independent gcc stages, each compiling a generated C file,
 #            and a final busybox stage copying the 4 binaries; the 2-core
 #            limit = CPU seconds of the 4 compiles (host gcc, same Debian
-#            gcc) / 2 cores
+#            gcc) / 2 cores; the floors under the load of the moment: the
+#            4 compiles at once (host gcc) right after each df2make cold
+#            build, the edited one alone after each incr (side "host")
 #   ctx20k, ctx100k  a context of 20,000 / 100,000 small files in 100 / 500
 #            directories: `COPY src/ /app/`, then `RUN find /app -type f |
 #            wc -l`; incr edits one file (BENCH_CTX_SCALE=N divides both
@@ -41,6 +58,7 @@ sides=df2make,docker,podman
 out=${TMPDIR:-/tmp}/df2make-bench
 write_doc=1
 append=0
+docker_tmpfs=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
@@ -49,7 +67,8 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--no-doc) write_doc=0; shift ;;
 	--append) append=1; shift ;;
-	*) echo "usage: $0 [--runs N] [--workloads LIST] [--sides LIST] [--out DIR] [--no-doc] [--append]" >&2; exit 2 ;;
+	--docker-tmpfs) docker_tmpfs=1; shift ;;
+	*) echo "usage: $0 [--runs N] [--workloads LIST] [--sides LIST] [--out DIR] [--no-doc] [--append] [--docker-tmpfs]" >&2; exit 2 ;;
 	esac
 done
 has() { case ",$1," in *",$2,"*) return 0 ;; esac; return 1; }
@@ -80,6 +99,21 @@ if has "$sides" df2make; then
 		log "df2make not built: df2make side skipped"
 		sides=${sides/df2make/}
 	fi
+fi
+# docker's data-root on a tmpfs (--docker-tmpfs, see the header): only a
+# private daemon's, and only before that daemon starts on the disk
+docker_tmpfs_up() {
+	local data=$DF2MAKE_DOCKER_DIR/data pid
+	[ "$DF2MAKE_DOCKER_DIR" != /tmp/df2make-dockerd ] ||
+		{ log "--docker-tmpfs: set DF2MAKE_DOCKER_DIR to a daemon of your own"; return 1; }
+	mountpoint -q "$data" && return 0
+	pid=$(cat "$DF2MAKE_DOCKER_DIR/dockerd.pid" 2>/dev/null)
+	[ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null ||
+		{ log "--docker-tmpfs: a dockerd already runs on $data (dockerd_down first)"; return 1; }
+	mkdir -p "$data" && mount -t tmpfs -o size=8g,mode=0711 tmpfs "$data"
+}
+if has "$sides" docker && [ "$docker_tmpfs" = 1 ]; then
+	docker_tmpfs_up || exit 2
 fi
 if has "$sides" docker; then
 	dockerd_up || { log "no dockerd: docker side skipped ($DOCKERD_ERROR)"; sides=${sides/docker/}; }
@@ -208,6 +242,22 @@ m_cold() {
 }
 m_build() { $rss_time make -f "$out/df2make-$1/build.mk" -j DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN"; }
 m_pack() { rm -f "$out/df2make-$1/image.tar"; m_build "$@" && [ -s "$out/df2make-$1/image.tar" ]; }
+# fanout's floor under the machine's load of the moment: the compiles alone
+# (host gcc, the image's gcc version), all at once, right after df2make's
+# cold (gen1..4) or incr (gen2) build of the same run. Each in a session of
+# its own, as a RUN is in both builders (runc and df2make's sandbox call
+# setsid): with the kernel's autogroup scheduling a session is what shares
+# the CPU with the other sessions, so under load 4 compiles in one session
+# get a quarter of what 4 RUNs get.
+fan_host() {
+	local i pids=() rc=0
+	for i in "$@"; do
+		setsid -w gcc -O2 -static -o "$out/host$i" "$wdir/fanout/gen$i.c" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || rc=1; done
+	return $rc
+}
 
 bench_workload() { # WORKLOAD
 	local w=$1 ctx df tag side r fn
@@ -228,10 +278,12 @@ bench_workload() { # WORKLOAD
 				{ [ "$side" = docker ] && timed "$side" "$w" cold "$r" ${fn}_cold "$w" "$ctx" "$df" "$tag"; } ||
 				{ [ "$side" = docker ] && timed "$side" "$w" cold "$r" ${fn}_cold "$w" "$ctx" "$df" "$tag"; } ||
 				continue
+			[ "$w/$side" = fanout/df2make ] && command -v gcc >/dev/null && timed host "$w" cold "$r" fan_host 1 2 3 4
 			timed "$side" "$w" noop "$r" ${fn}_build "$w" "$ctx" "$df" "$tag"
 			if [ -n "$(wl_edit "$w")" ]; then
 				edit "$w" "$r"
 				timed "$side" "$w" incr "$r" ${fn}_build "$w" "$ctx" "$df" "$tag"
+				[ "$w/$side" = fanout/df2make ] && command -v gcc >/dev/null && timed host "$w" incr "$r" fan_host 2
 			fi
 			timed "$side" "$w" pack "$r" ${fn}_pack "$w" "$ctx" "$df" "$tag"
 		done
@@ -346,6 +398,14 @@ table=$out/table.md
 		done
 		[ "$w" = fanout ] || continue
 		[ -n "$limit" ] && echo "| fanout | 2-core limit | $limit | | | | | CPU s of the 4 compiles / 2 | | |"
+		hc=$(median host fanout cold) hi=$(median host fanout incr)
+		if [ "$hc" != - ]; then
+			rc=$(ratio "$(median df2make fanout cold)" "$hc")
+			echo "| fanout | cold floor: the 4 compiles at once, host gcc, same load | $hc | | | | | df2make cold / floor: $rc (<= 1.05) | $(awk -v r="$rc" 'BEGIN{ if (r == "-") print "n/a"; else print (r <= 1.05) ? "met" : "MISSED" }') | |"
+		fi
+		if [ "$hi" != - ]; then
+			echo "| fanout | incr floor: the 1 compile, host gcc, same load | $hi | | | | | df2make incr / floor: $(ratio "$(median df2make fanout incr)" "$hi"), docker incr / floor: $(ratio "$(median docker fanout incr)" "$hi") | | |"
+		fi
 		fc=$(median df2make-cpu fanout cold)
 		if [ "$fc" != - ]; then
 			echo "| fanout | cold, df2make CPU s (user+sys) | $fc | | | | | 4 compiles alone (host gcc, median): ${cpu:-?} CPU s | | |"
@@ -379,6 +439,7 @@ if [ "$write_doc" = 1 ]; then
 		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($("$DF2MAKE" --version 2>/dev/null | head -1))" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
 		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd, --network=none);"
 		echo "  podman $(podman --version 2>/dev/null | awk '{print $3}') build --isolation=chroot --layers (chroot isolation refuses --network=none; there is no network anyway)."
+		[ "$docker_tmpfs" = 1 ] && echo "- Storage: docker's data-root on a tmpfs (--docker-tmpfs: its overlay2 loses files on this ext4, see bench.sh); df2make's state, store and output and podman's storage on the ext4 disk."
 		echo "- Base images: tests/lib/images.sh (golang and gcc from mmdebstrap bookworm minbase, busybox from busybox-static), the same image on every side."
 		echo "- Commands (samples of all of them are pooled; medians per cell):"
 		sed "s|--out $out|--out OUT|; s/^/  - \`/; s/\$/\`/" "$out/commands.txt"

@@ -35,7 +35,8 @@ TEMPLATE_FILES = $(srcdir)/templates/prologue.mk $(srcdir)/templates/remake.mk \
 	$(srcdir)/templates/base.mk $(srcdir)/templates/base-missing.mk \
 	$(srcdir)/templates/pull.mk $(srcdir)/templates/pull-force.mk $(srcdir)/templates/push.mk \
 	$(srcdir)/templates/run.mk $(srcdir)/templates/copy.mk $(srcdir)/templates/add.mk \
-	$(srcdir)/templates/workdir.mk $(srcdir)/templates/sum.mk $(srcdir)/templates/layer.mk \
+	$(srcdir)/templates/workdir.mk $(srcdir)/templates/sum.mk $(srcdir)/templates/fsum.mk \
+	$(srcdir)/templates/layer.mk \
 	$(srcdir)/templates/layer-params.mk $(srcdir)/templates/cache-to.mk \
 	$(srcdir)/templates/stage.mk $(srcdir)/templates/pack.mk $(srcdir)/templates/clean.mk \
 	$(srcdir)/templates/epilogue.mk $(srcdir)/templates/metadata.mk $(srcdir)/templates/load.mk \

@@ -472,6 +472,21 @@ static int emit_sum(struct graph *g, struct step *st, struct buf *out, struct st
 	return 0;
 }
 
+/* The digest of what a COPY --from takes from its stage, made after the
+ * stage's stamp: the copy runs when the digest changes, not the stamp. */
+static int emit_fsum(struct graph *g, struct step *st, struct buf *out)
+{
+	struct evars ev = {0};
+	struct buf pre = {0};
+
+	for (size_t i = 0; i < st->ndeps; i++)
+		emit_done(&pre, st->deps[i]);
+	ev_set(&ev, "KEY", st->key);
+	ev_take(&ev, "PREREQS", buf_steal(&pre));
+	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->spec)));
+	return ev_emit(&ev, out, "fsum", g->dg);
+}
+
 /* 1 when a --cache-from source is a registry (imported at run time). */
 static int emit_has_import(const struct cli *c)
 {
@@ -496,8 +511,12 @@ static int emit_step(struct graph *g, struct step *st, struct buf *out, struct s
 	buf_addn(&pre, "", 0); /* "" rather than NULL when there is none */
 	if (st->parent)
 		emit_done(&pre, st->parent);
-	for (size_t i = 0; i < st->ndeps; i++)
-		emit_done(&pre, st->deps[i]);
+	for (size_t i = 0; i < st->ndeps; i++) {
+		if (st->fsum) /* the --from stage's stamp is the fsum's prerequisite */
+			emit_state_file(&pre, st->key, "fsum");
+		else
+			emit_done(&pre, st->deps[i]);
+	}
 	if (st->kind == STEP_BASE && st->ref)
 		emit_prereq(&pre, st->ref);
 	if (st->kind == STEP_BASE && st->image)
@@ -513,7 +532,9 @@ static int emit_step(struct graph *g, struct step *st, struct buf *out, struct s
 	ev_set(&ev, "SPEC", emit_spec(spec_root(st->spec)));
 	if (ev_emit(&ev, out, emit_tpl(st), g->dg) < 0)
 		return -1;
-	return st->sum ? emit_sum(g, st, out, all) : 0;
+	if (st->sum && emit_sum(g, st, out, all) < 0)
+		return -1;
+	return st->fsum ? emit_fsum(g, st, out) : 0;
 }
 
 static int emit_stages(struct graph *g, struct buf *out)

@@ -51,6 +51,8 @@ struct step {
 	size_t ndeps;
 	int sum;	       /* reads the context: has a KEY.sum step */
 	struct spec *sum_spec; /* the sum spec when not the step's own (RUN bind) */
+	int fsum;	       /* COPY/ADD --from a stage: waits for a KEY.fsum step
+				* (the sources' digest) rather than the stage's stamp */
 	struct strlist inputs; /* context-relative paths read (sum prerequisites) */
 	char *image;	       /* base: normalised image name (NULL: scratch) */
 	char *ref;	       /* base: the store's ref file */

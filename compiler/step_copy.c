@@ -271,6 +271,9 @@ void disp_copy(struct disp *d, const struct instr *in)
 		buf_printf(&hist, " --from=%s", in->from);
 	} else if (in->from) {
 		sv_set(o, "from", disp_from_ref(d, st, in->from, in));
+		/* a stage's result may come out the same after a rebuild: a
+		 * digest of what is copied decides (runtime/fsum.c) */
+		st->fsum = !sv_get(sv_get(o, "from"), "image");
 		buf_printf(&hist, " --from=%s", in->from);
 	} else {
 		sv_set_str(st->spec, o, "context", d->g->cli->context);

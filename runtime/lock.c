@@ -22,6 +22,7 @@
 #include "lock.h"
 #include "progress.h"
 #include "rt.h"
+#include "trash.h"
 #include "util.h"
 
 /* Held until rt_step_unlock or exit; the kernel drops flocks of a killed
@@ -281,6 +282,7 @@ int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *alre
 	/* temps of a killed run of this step: their flock died with it */
 	tmp_sweep(rt->state, prefix);
 	tmp_sweep(dir, "");
+	trash_sweep(rt); /* a killed RUN's old directory (trash.h) */
 out:
 	free(out);
 	free(prefix);

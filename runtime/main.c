@@ -30,11 +30,11 @@ static const struct {
 	const char *name;
 	step_fn fn;
 } steps[] = {
-    {"add", op_copy},	       {"base", op_base},   {"cache-export", op_cache_export},
-    {"copy", op_copy},	       {"fetch", op_fetch}, {"layer", op_layer},
-    {"metadata", op_metadata}, {"pack", op_pack},   {"publish", op_publish},
-    {"resolve", op_resolve},   {"run", op_run},	    {"sum", op_sum},
-    {"workdir", op_workdir},
+    {"add", op_copy},	     {"base", op_base},		{"cache-export", op_cache_export},
+    {"copy", op_copy},	     {"fetch", op_fetch},	{"fsum", op_fsum},
+    {"layer", op_layer},     {"metadata", op_metadata}, {"pack", op_pack},
+    {"publish", op_publish}, {"resolve", op_resolve},	{"run", op_run},
+    {"sum", op_sum},	     {"workdir", op_workdir},
 };
 
 static const struct {
@@ -70,8 +70,8 @@ static void usage(FILE *f)
 	       "\n"
 	       "steps (called by build.mk; see docs/internals.md):\n"
 	       "  "
-	       "base|resolve|run|copy|add|fetch|sum|workdir|layer|pack|metadata|publish|\n"
-	       "  cache-export KEY SPEC-JSON\n"
+	       "base|resolve|run|copy|add|fetch|sum|fsum|workdir|layer|pack|metadata|\n"
+	       "  publish|cache-export KEY SPEC-JSON\n"
 	       "\n"
 	       "--progress (default $DF2MAKE_PROGRESS, else auto): how steps report; --quiet:\n"
 	       "no progress at all, the command's output passed through as it is\n");

@@ -6,12 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "ignore.h"
 #include "netpool.h"
 #include "progress.h"
 #include "rt.h"
+#include "trash.h"
 #include "util.h"
 
 void rt_progress(const struct rt *rt, const char *key, json_t *spec, const char *fmt, ...)
@@ -82,6 +84,21 @@ int rt_reset_step(const struct rt *rt, const char *key, struct error *e)
 	free(dir);
 	free(done);
 	return r;
+}
+
+int rt_reset_step_async(const struct rt *rt, const char *key, struct trash *t, struct error *e)
+{
+	cleanup_free char *dir = rt_path(rt, key, NULL);
+	cleanup_free char *done = rt_path(rt, key, ".done");
+
+	*t = (struct trash){.fd = -1};
+	/* The stamp goes first: a step interrupted from here on is not done. */
+	if (unlink(done) < 0 && errno != ENOENT)
+		return error_set(e, errno, "remove %s", done);
+	/* no trash (a read-only .trash, say): removed here, as rt_reset_step does */
+	if (trash_move(rt, dir, t, e) < 0 && remove_tree(dir, e) < 0)
+		return -1;
+	return mkdir(dir, 0755) < 0 ? error_set(e, errno, "mkdir %s", dir) : 0;
 }
 
 int rt_damaged(const struct rt *rt, const char *key, struct error *e)

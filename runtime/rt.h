@@ -8,6 +8,7 @@
 
 struct error;
 struct ignore;
+struct trash;
 
 struct rt {
 	const char *state; /* absolute state directory (--state) */
@@ -26,6 +27,9 @@ int op_copy(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 int op_fetch(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* Content digest of a COPY/ADD's context inputs + make dependency file. */
 int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* Content digest of what a COPY --from=STAGE takes from the stage:
+ * STATE/KEY.fsum, rewritten only when it changes (fsum.c). */
+int op_fsum(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* WORKDIR: mkdir -p inside the rootfs, owned by the current USER. */
 int op_workdir(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* A step's upper directory as a layer tar + its digests (KEY.layer). */
@@ -81,5 +85,9 @@ int rt_stamp(const struct rt *rt, const char *key, struct error *e);
 int rt_damaged(const struct rt *rt, const char *key, struct error *e);
 /* Removes and re-creates STATE/KEY/ so a rerun starts clean. */
 int rt_reset_step(const struct rt *rt, const char *key, struct error *e);
+/* The same, but the old STATE/KEY/ goes to STATE/.trash and a child
+ * process removes it while the step works (trash.h); trash_wait(t) once
+ * the step is over. */
+int rt_reset_step_async(const struct rt *rt, const char *key, struct trash *t, struct error *e);
 
 #endif

@@ -20,6 +20,7 @@
 #include "safeopen.h"
 #include "sandbox.h"
 #include "snapshot.h"
+#include "trash.h"
 #include "util.h"
 
 /* "RUN make" from the title "[stage 2/5] RUN make", else the argv. */
@@ -291,15 +292,16 @@ static void report_failure(const struct rt *rt, const char *key, json_t *spec,
 
 /* Plans, runs, cleans up and commits; 0, or -1 with e set. */
 static int run_step(const struct rt *rt, const char *key, json_t *spec, struct sandbox *sb,
-		    struct progress_timing *t, long long t0, struct error *e)
+		    struct trash *old, struct progress_timing *t, long long t0, struct error *e)
 {
 	int status = 0, r;
 
 	report_start(rt, key, spec);
 	if (check_grants(spec, e) < 0)
 		return -1;
-	cleanup_step_dir(rt, key); /* an interrupted run's mode-0 work dirs */
-	if (rt_reset_step(rt, key, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
+	/* The last run's directory is deleted beside the command, not before
+	 * it (trash.h): the command's CPU time hides the deletion's I/O. */
+	if (rt_reset_step_async(rt, key, old, e) < 0 || sandbox_plan(sb, rt, key, spec, e) < 0)
 		return -1;
 	progress_timing_mark(t, "prepare");
 	r = sandbox_run(sb, &status, e);
@@ -330,11 +332,14 @@ int op_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	const char *loc = json_string_value(json_object_get(spec, "loc"));
 	long long t0 = progress_now();
 	struct sandbox sb = {0};
+	struct trash old = {.fd = -1};
 	struct progress_timing t;
 	int r;
 
 	progress_timing_start(&t);
-	r = run_step(rt, key, spec, &sb, &t, t0, e);
+	r = run_step(rt, key, spec, &sb, &old, &t, t0, e);
+	trash_wait(&old);
+	progress_timing_mark(&t, "trash");
 	/* The set-up's own words on the ERROR line; the RUN context after. */
 	progress_step_end(rt, key, t0, r == -1 ? e->msg : NULL);
 	if (r == -1)

@@ -19,7 +19,8 @@ RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfm
 	runtime/squash.c runtime/squash.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c \
 	runtime/xferprog.h runtime/blobloc.c runtime/blobloc.h runtime/workers.c runtime/workers.h
 # the sandbox: namespaces, overlay snapshots, RUN and its mounts, users
-RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/reslimit.c \
+RUNTIME_SANDBOX = runtime/run.c runtime/trash.c runtime/trash.h runtime/sandbox.h \
+	runtime/sandbox_int.h runtime/reslimit.c \
 	runtime/reslimit.h runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
 	runtime/mounts.c runtime/mounts_plan.c runtime/mounts_cache.c runtime/mounts.h \
 	runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h runtime/sshproxy.c \
@@ -28,7 +29,7 @@ RUNTIME_SANDBOX = runtime/run.c runtime/sandbox.h runtime/sandbox_int.h runtime/
 # COPY and ADD: copy, add, the context sums, WORKDIR
 RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/copyidx.c \
 	runtime/copyidx.h runtime/add.c \
-	runtime/add.h runtime/sum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
+	runtime/add.h runtime/sum.c runtime/fsum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
 	runtime/fetch.h runtime/gitsrc.c
 runtime_libruntime_a_SOURCES = $(RUNTIME_CORE) $(RUNTIME_IMAGE) $(RUNTIME_SANDBOX) $(RUNTIME_COPY)
 

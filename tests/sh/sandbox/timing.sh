@@ -18,11 +18,11 @@ cases() {
 	fresh timing
 	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
 	is "$rc" 0 "[$MODE] default network: the step runs"
-	is "$(phases)" "start prepare sandbox setup net netwait cleanup commit" \
+	is "$(phases)" "start prepare sandbox setup net netwait cleanup commit trash" \
 		"[$MODE] default network: the stack's start and the wait for it are phases of their own"
 	like "$out" "netifs: .*tap0" "[$MODE] default network: the command ran with the stack's device up"
 	timed $k '{"parent":"base","network":"none","args":["/bin/sh","-c",":"],"env":["PATH=/bin"]}'
-	is "$(phases)" "start prepare sandbox setup cleanup commit" "[$MODE] network none: no stack"
+	is "$(phases)" "start prepare sandbox setup cleanup commit trash" "[$MODE] network none: no stack"
 	timed $k '{"parent":"base","args":["/bin/sh","-c",":"],"env":["PATH=/bin"],"workdir":"/bin/busybox/x"}'
 	like "$err" "workdir|/bin/busybox/x" "[$MODE] a child failing while the stack starts: its own error"
 	check "[$MODE] ... not the stack's" bash -c "! grep -q slirp4netns <<<\"\$1\"" _ "$err"
@@ -34,7 +34,7 @@ if real_root; then
 	fresh pool
 	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
 	timed $k '{"parent":"base","args":["/bin/probe","netifs"],"env":["PATH=/bin"]}'
-	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit" \
+	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit trash" \
 		"[pool] the second step leases a pooled namespace: net is the lease, no wait"
 	like "$out" "netifs: .*tap0" "[pool] ... with the stack's device up"
 	"$DF2MAKE_RUNTIME_BIN" --state "$S" clean

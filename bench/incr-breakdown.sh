@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Where the incremental build of demo-single (examples/hello-go/Dockerfile:
+# COPY app.go, RUN go build, CMD over the golang base) spends its time:
+# N times, app.go gets a new comment and `make -j` runs again. Every
+# runtime process make starts is timed (wall, user+sys CPU, by
+# /usr/bin/time put in front of DF2MAKE_RUNTIME), the RUN's phases come from
+# DF2MAKE_TIMING=1, and the floor is `go build` alone in the same rootfs
+# (an overlay of the unpacked golang layer, chroot, empty go cache, as the
+# RUN sees it), timed the same way. Prints medians (ms) and the 1-min load
+# average. /usr/bin/time counts in 10 ms steps: a 0 is under 10 ms.
+#
+# Usage: bench/incr-breakdown.sh [N] (default 5), root, with a build:
+#   DF2MAKE=build/compiler/df2make DF2MAKE_RUNTIME_BIN=build/runtime/df2make-runtime
+# The golang image comes from tests/lib/images.sh (DF2MAKE_CACHE); the
+# scratch directory (state, store, output) is under ${TMPDIR:-/tmp}.
+set -eu
+N=${1:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+DF2MAKE=${DF2MAKE:-$top/build/compiler/df2make}
+RT=${DF2MAKE_RUNTIME_BIN:-$top/build/runtime/df2make-runtime}
+[ "$(id -u)" = 0 ] || { echo "incr-breakdown.sh: needs root (overlay, chroot)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "incr-breakdown.sh: needs /usr/bin/time" >&2; exit 2; }
+. "$top/tests/lib/images.sh"
+W=$(mktemp -d "${TMPDIR:-/tmp}/incr-breakdown.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/ctx"
+cp "$top/examples/hello-go/app.go" "$top/examples/hello-go/Dockerfile" "$W/ctx/"
+images_rootfs golang >/dev/null
+if [ -s "$DF2MAKE_CACHE/golang.docker.tar" ]; then
+	"$RT" --store "$W/store" load -i "$DF2MAKE_CACHE/golang.docker.tar" >/dev/null
+else
+	"$RT" --store "$W/store" import "$DF2MAKE_CACHE/golang.rootfs.tar" golang >/dev/null
+fi
+"$DF2MAKE" --store "$W/store" --state "$W/state" -o "$W/image.tar" "$W/ctx" >"$W/build.mk"
+make -f "$W/build.mk" -j DF2MAKE_PROGRESS=none DF2MAKE_RUNTIME="$RT" >"$W/log" 2>&1 ||
+	{ tail -5 "$W/log" >&2; exit 1; }
+
+# One incremental build: OP WALL USER SYS lines in $W/ops, the RUN's
+# timing line in $W/timing, the whole build's wall ms on stdout.
+incr() {
+	printf '\n// edit %s\n' "$(date +%s%N)" >>"$W/ctx/app.go"
+	: >"$W/t"
+	local t0 t1
+	t0=$(date +%s%N)
+	DF2MAKE_TIMING=1 make -f "$W/build.mk" -j DF2MAKE_PROGRESS=plain \
+		DF2MAKE_RUNTIME="/usr/bin/time -a -o $W/t -f '%e %U %S %C' $RT" >"$W/log" 2>&1
+	t1=$(date +%s%N)
+	# the op is the command line's 6th word: TIME RT --state S --store S OP
+	awk '{ printf "%s %.0f %.0f\n", $9, $1 * 1000, ($2 + $3) * 1000 }' "$W/t" >>"$W/ops"
+	grep '^timing:' "$W/log" >>"$W/timing" || true
+	echo $(((t1 - t0) / 1000000))
+}
+
+# go build alone in the golang rootfs, as the RUN runs it: CPU and wall ms
+gofloor() {
+	local L f=$W/floor
+	L=$(jq -r '.[0].dir' "$W/state"/*/chain.json | head -1)
+	rm -rf "$f" && mkdir -p "$f/u" "$f/w" "$f/m"
+	unshare -m sh -c "mount -t overlay overlay -o lowerdir=$L,upperdir=$f/u,workdir=$f/w $f/m &&
+		mkdir -p $f/m/go $f/m/dev && cp $W/ctx/app.go $f/m/go/ &&
+		mount -t proc proc $f/m/proc && mount --rbind /dev $f/m/dev &&
+		/usr/bin/time -f '%e %U %S' -o $f/t chroot $f/m /usr/bin/env -i PATH=/usr/bin:/bin \
+			HOME=/root GOPATH=/go sh -c 'cd /go && go build -o app app.go'" >/dev/null 2>&1
+	awk '{ printf "gobuild %.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000 }' "$f/t"
+}
+
+med() { sort -n | awk '{ v[n++] = $1 } END { if (!n) { print "-"; exit } print (n % 2) ? v[int(n/2)] : (v[n/2-1] + v[n/2]) / 2 }'; }
+: >"$W/ops" && : >"$W/timing" && : >"$W/total" && : >"$W/go"
+for i in $(seq 1 "$N"); do
+	incr >>"$W/total"
+	gofloor >>"$W/go"
+done
+printf '%-22s %8s %8s\n' "incremental build" "wall ms" "CPU ms"
+printf '%-22s %8s %8s\n' "make -j, whole" "$(med <"$W/total")" ""
+for op in sum copy layer run pack; do
+	# two layer ops (COPY's, RUN's): each is its own line
+	awk -v o="$op" '$1 == o' "$W/ops" >"$W/op" || true
+	[ -s "$W/op" ] || continue
+	printf '%-22s %8s %8s\n' "  $op (each)" "$(awk '{ print $2 }' "$W/op" | med)" \
+		"$(awk '{ print $3 }' "$W/op" | med)"
+done
+for ph in prepare sandbox setup net netwait cleanup commit trash; do
+	printf '%-22s %8s %8s\n' "    run: $ph" \
+		"$(grep -o "[( ]$ph [0-9.]*/[0-9.]*" "$W/timing" | awk '{ split($2, a, "/"); print a[1] }' | med)" \
+		"$(grep -o "[( ]$ph [0-9.]*/[0-9.]*" "$W/timing" | awk '{ split($2, a, "/"); print a[2] }' | med)"
+done
+printf '%-22s %8s %8s\n' "go build alone" "$(awk '{ print $2 }' "$W/go" | med)" \
+	"$(awk '{ print $3 }' "$W/go" | med)"
+echo "runs: $N; 1-min load average at the end: $(cut -d' ' -f1 /proc/loadavg)"
