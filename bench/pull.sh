@@ -17,6 +17,14 @@
 #   upload  nothing known: every blob is sent. df2make-runtime transfer
 #           oci:LAYOUT docker://NEW with an empty store | skopeo copy with
 #           an empty blob-info cache (a tmpfs over it, in a mount namespace)
+#   unpack  df2make only: the FROM step on the store the pull filled (the
+#           layers unpacked, their diff_ids checked on the way: the work a
+#           pull leaves to the first build; podman's pull includes it)
+# Every side runs with TLS verification off, as skopeo and podman are
+# given it (--*tls-verify=false): with it on, df2make loads the system CA
+# bundle (~30 ms) for the HTTPS attempt that precedes plain HTTP.
+# DF2MAKE_RUNTIME_BASELINE=BIN adds a column: that runtime (e.g. a build
+# of an older commit) timed the same way, in the same runs.
 # Prints one line per phase and side (median wall ms, median CPU ms of
 # user+sys) and the ratios; --md FILE also writes them as a markdown table.
 # Environment: DF2MAKE_RUNTIME_BIN (else BUILDDIR/runtime/df2make-runtime),
@@ -33,6 +41,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 RT=${DF2MAKE_RUNTIME_BIN:-${BUILDDIR:-$here/build}/runtime/df2make-runtime}
+BASE=${DF2MAKE_RUNTIME_BASELINE:-}
 T=$(mktemp -d)
 PM=(podman --root "$T/pr" --runroot "$T/prr" --storage-driver overlay)
 trap 'registry_stop; "${PM[@]}" rmi -a >/dev/null 2>&1; rm -rf "$T"' EXIT
@@ -68,31 +77,37 @@ cold=(unshare -m sh -c 'mount -t tmpfs none /var/lib/containers/cache && exec "$
 
 : >"$T/res"
 for i in $(seq "$runs"); do
-	rm -rf "$T/s" "$T/o"
-	ms pull df2make "$RT" --store "$T/s" pull "$SRC"
+	rm -rf "$T/s" "$T/o" "$T/b" "$T/st"
+	ms pull df2make "$RT" --store "$T/s" pull --tls-verify=false "$SRC"
+	ms unpack df2make "$RT" --store "$T/s" --state "$T/st" base k '{"image": "'"$SRC"'"}'
+	if [ -n "$BASE" ]; then
+		ms pull baseline "$BASE" --store "$T/b" pull --tls-verify=false "$SRC"
+		rm -rf "$T/st"
+		ms unpack baseline "$BASE" --store "$T/b" --state "$T/st" base k '{"image": "'"$SRC"'"}'
+	fi
 	ms pull skopeo skopeo copy -q --src-tls-verify=false "docker://$SRC" "oci:$T/o:1"
 	if [ -n "$have_podman" ]; then
 		"${PM[@]}" rmi -a >/dev/null 2>&1
 		rm -rf "$T/pr" "$T/prr"
 		ms pull podman "${PM[@]}" pull -q --tls-verify=false "$SRC"
 	fi
-	ms push df2make "$RT" --store "$T/s" push "$SRC" "$(new)"
+	ms push df2make "$RT" --store "$T/s" push --tls-verify=false "$SRC" "$(new)"
 	ms push skopeo skopeo copy -q --dest-tls-verify=false "oci:$T/layout:1" "docker://$(new)"
 	[ -n "$have_podman" ] && ms push podman "${PM[@]}" push -q --tls-verify=false "$SRC" "docker://$(new)"
 	rm -rf "$T/s2"
-	ms upload df2make "$RT" --store "$T/s2" transfer "oci:$T/layout" "docker://$(new)"
+	ms upload df2make "$RT" --store "$T/s2" transfer --tls-verify=false "oci:$T/layout" "docker://$(new)"
 	ms upload skopeo "${cold[@]}" skopeo copy -q --dest-tls-verify=false "oci:$T/layout:1" "docker://$(new)"
 done
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
 cell() { awk -v p="$1" -v s="$2" -v f="$3" '$1 == p && $2 == s {print $f}' "$T/res" | median; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -gt 0 ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 {
-	echo "| phase | df2make ms (CPU) | skopeo ms (CPU) | podman ms (CPU) | df2make/skopeo | df2make/podman |"
-	echo "|---|---:|---:|---:|---:|---:|"
-	for p in pull push upload; do
-		d=$(cell $p df2make 3) s=$(cell $p skopeo 3) o=$(cell $p podman 3)
-		dc=$(cell $p df2make 4) sc=$(cell $p skopeo 4) oc=$(cell $p podman 4)
-		echo "| $p | $d ($dc) | $s ($sc) | ${o:--}${o:+ ($oc)} | $(ratio "$d" "$s") | $(ratio "$d" "$o") |"
+	echo "| phase | df2make ms (CPU) | skopeo ms (CPU) | podman ms (CPU) | df2make/skopeo | df2make/podman |${BASE:+ baseline ms (CPU) |}"
+	echo "|---|---:|---:|---:|---:|---:|${BASE:+---:|}"
+	for p in pull unpack push upload; do
+		d=$(cell $p df2make 3) s=$(cell $p skopeo 3) o=$(cell $p podman 3) b=$(cell $p baseline 3)
+		dc=$(cell $p df2make 4) sc=$(cell $p skopeo 4) oc=$(cell $p podman 4) bc=$(cell $p baseline 4)
+		echo "| $p | $d ($dc) | ${s:--}${s:+ ($sc)} | ${o:--}${o:+ ($oc)} | $(ratio "$d" "$s") | $(ratio "$d" "$o") |${BASE:+ ${b:--}${b:+ ($bc)} |}"
 	done
 } | tee "$T/table"
 [ -n "$md" ] && {

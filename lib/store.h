@@ -3,7 +3,9 @@
  *   STORE/blobs/sha256/<hex>        blobs (layers as loaded, configs, manifests)
  *   STORE/layers/<diffid-hex>/      an unpacked layer, overlay-ready
  *                                   (whiteouts as 0/0 char devices, opaque xattr)
- *   STORE/layers/<diffid-hex>.ok    written after unpacking completes
+ *   STORE/layers/<diffid-hex>.ok    written after unpacking completes: "ok",
+ *                                   then the blobs checked to decompress
+ *                                   to it, one "sha256:..." line each
  *   STORE/blobs/sha256/.tmp-XXXXXX  a blob being written (flock'ed by its writer)
  *   STORE/layers/<hex>.tmp-XXXXXX/  a layer being unpacked (likewise)
  *   STORE/lock                      flock: shared by writers, exclusive by gc

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "diffid.h"
 #include "store.h"
 #include "error.h"
 #include "fsutil.h"
@@ -295,13 +296,7 @@ static int raw_stream(const char *path, struct sha256 *h, struct blob_writer *w,
 
 int blob_diff_id(const char *path, char hex[65], struct error *e)
 {
-	struct sha256 h;
-	int r;
-
-	sha256_init(&h);
-	r = raw_stream(path, &h, NULL, e);
-	sha256_final_hex(&h, hex); /* frees the context, also after an error */
-	return r;
+	return diffid_of(path, hex, e);
 }
 
 int blob_put_decompressed(const char *store, const char *path, const char *want_hex,

@@ -351,12 +351,20 @@ static char *fsck_tree(const char *dir, const char *blob)
 
 static void fsck_layer(struct fsck *f, const char *dir, const char *hex)
 {
-	const char *bhex = json_string_value(json_object_get(f->roots.layers, hex));
-	char *path = path_join(dir, hex), *blob, *why;
+	char *path = path_join(dir, hex), *blob, *why, *ok = xasprintf("%s.ok", path);
+	/* the blob the unpack checked, rather than whichever an image names:
+	 * a pulled image's config may claim this diff_id for another blob,
+	 * which its first unpack refuses (docs/image-format.md) */
+	char *checked = unpack_ok_blob(ok);
+	const char *bhex =
+	    checked ? checked : json_string_value(json_object_get(f->roots.layers, hex));
 	struct stat st;
 
-	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || !bhex) {
+	free(ok);
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || !bhex ||
+	    !json_object_get(f->roots.layers, hex)) {
 		/* a stray .ok, or a layer no image names (gc's business) */
+		free(checked);
 		free(path);
 		return;
 	}
@@ -371,6 +379,7 @@ static void fsck_layer(struct fsck *f, const char *dir, const char *hex)
 	}
 	free(why);
 	free(blob);
+	free(checked);
 	free(path);
 }
 

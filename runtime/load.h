@@ -42,9 +42,6 @@ int load_images(struct load_src *src, const char *tag, struct error *e);
  * blobs; creates an OCI manifest when manifest_digest is NULL. */
 int load_register(const char *store, json_t *names, const char *config_digest, json_t *layers,
 		  const char *manifest_digest, struct error *e);
-/* Tells load_register that the layer digest was checked against diff_id
- * by this process already (a pull hashes it while downloading). */
-void load_mark_verified(const char *digest, const char *diff_id);
 /* What the next load_register calls record as the images' "source" in
  * their ref files ("load", "import", "pull NAME@DIGEST"; `images` shows
  * it); NULL records none. s must outlive those calls. */
@@ -54,6 +51,9 @@ void load_set_source(const char *s);
  * multi-platform index. */
 #define LOAD_DEFAULT 1
 #define LOAD_INDEX 2
+/* ... and its compressed layers' diff_ids are left for the first unpack
+ * to check (a pull: unpack_layer hashes the tar it reads anyway). */
+#define LOAD_LAZY 4
 /* load_register for one platform of a multi-platform image: the default
  * one takes the plain names, the others a ref per name and platform (their
  * config's). */

@@ -16,7 +16,6 @@
 
 #include "blob.h"
 #include "blobloc.h"
-#include "diffid.h"
 #include "error.h"
 #include "fsutil.h"
 #include "input.h"
@@ -29,6 +28,7 @@
 #include "registry.h"
 #include "store.h"
 #include "util.h"
+#include "workers.h"
 #include "xferprog.h"
 
 #define PULL_MANIFEST_MAX (4u << 20)
@@ -56,8 +56,7 @@ struct pull_sink {
 	struct pull *p;
 	const char *digest;
 	long long want;
-	int row;	   /* progress row, -1 for none */
-	struct diffid *dd; /* a layer's diff_id computed on the way, or NULL */
+	int row; /* progress row, -1 for none */
 	struct error *e;
 };
 
@@ -73,8 +72,6 @@ static int pull_sink_write(void *ctx, const void *buf, size_t n)
 		return error_set(s->e, 0, "blob %s: more than the %lld bytes its descriptor says",
 				 s->digest, s->want);
 	if (blob_write(&s->w, buf, n, s->e) < 0)
-		return -1;
-	if (s->dd && diffid_feed(s->dd, buf, n, s->e) < 0)
 		return -1;
 	if (s->row >= 0)
 		xferprog_update(&s->p->prog, s->row, s->w.size);
@@ -98,34 +95,20 @@ static int pull_have(const char *store, const char *digest)
 	return r;
 }
 
-/* The sink's checks once the body is in: size, digest, then (a layer)
- * diff_id; the first that fails is the error. */
-static int pull_sink_check(struct pull_sink *s, const char *diff_id, struct error *e)
+/* The sink's checks once the body is in: size, then digest. A layer's
+ * diff_id is not checked here: that needs the decompressed bytes, which
+ * its first unpack reads anyway (unpack_layer). */
+static int pull_sink_check(struct pull_sink *s, struct error *e)
 {
-	struct error e2 = {0};
-	char hex[65];
-	int d = 0, r = 0;
-
-	/* the thread is waited for whatever happens */
-	if (s->dd)
-		d = diffid_finish(s->dd, hex, &e2);
-	s->dd = NULL;
 	if (s->want >= 0 && s->w.size != s->want)
-		r = error_set(e, 0, "%lld bytes, the descriptor says %lld", s->w.size, s->want);
-	else if (blob_check(&s->w, s->digest + 7, e) < 0)
-		r = -1;
-	else if (diff_id && d < 0)
-		r = error_set(e, 0, "%s", e2.msg);
-	else if (diff_id && strcmp(hex, diff_id + 7) != 0)
-		r = error_set(e, 0, "layer %s does not match diff_id %s", s->digest, diff_id);
-	return r;
+		return error_set(e, 0, "%lld bytes, the descriptor says %lld", s->w.size, s->want);
+	return blob_check(&s->w, s->digest + 7, e);
 }
 
-/* GET the blob into the store (r: the calling thread's client), verified
- * against digest and size and, for a layer (diff_id not NULL), its
- * decompressed bytes against diff_id, all in the one pass. */
+/* GET the blob into the store (rg: the calling thread's client),
+ * verified against digest and size while it streams. */
 static int pull_blob_fetch(struct pull *p, struct reg *rg, const char *digest, long long size,
-			   const char *diff_id, int row, struct error *e)
+			   int row, struct error *e)
 {
 	struct pull_sink s = {.p = p, .digest = digest, .want = size, .row = row, .e = e};
 	struct http_req req = {.method = "GET", .sink = pull_sink_write, .sink_ctx = &s};
@@ -133,15 +116,12 @@ static int pull_blob_fetch(struct pull *p, struct reg *rg, const char *digest, l
 	char *path = xasprintf("%s/blobs/%s", p->repo, digest);
 	int r = blob_open(&s.w, p->store, e), got = 0;
 
-	if (r == 0 && diff_id && !(s.dd = diffid_start(e)))
-		r = -1;
 	if (r == 0)
 		got = (r = reg_send(rg, &req, path, p->scope, &resp, e)) == 0;
 	if (r == 0 && resp.status != 200)
 		r = reg_status_error(&resp, "GET", e);
 	else if (r == 0)
-		r = pull_sink_check(&s, diff_id, e);
-	diffid_abort(s.dd);
+		r = pull_sink_check(&s, e);
 	/* blob_commit refuses (and removes) a temp file of another digest.
 	 * An image pull syncs its blobs at once (pull_sync) before the ref
 	 * files name them. */
@@ -183,15 +163,14 @@ static int pull_blob(struct pull *p, json_t *desc, int quiet, struct error *e)
 	}
 	if (!quiet)
 		row = xferprog_begin(&p->prog, digest, size);
-	if (pull_blob_fetch(p, &p->reg, digest, size, NULL, row, e) < 0)
+	if (pull_blob_fetch(p, &p->reg, digest, size, row, e) < 0)
 		return -1;
 	if (row >= 0)
 		xferprog_end(&p->prog, row);
 	return 0;
 }
 
-/* One layer on a worker's client: 1 fetched (and its diff_id checked on
- * the way), 0 already stored, -1 on error. */
+/* One layer on a worker's client, unless it is stored already. */
 static int pull_layer(struct pull *p, struct reg *rg, json_t *l, struct error *e)
 {
 	const char *digest = json_string_value(json_object_get(l, "digest"));
@@ -209,82 +188,51 @@ static int pull_layer(struct pull *p, struct reg *rg, json_t *l, struct error *e
 		return 0;
 	}
 	row = xferprog_begin(&p->prog, digest, size);
-	if (pull_blob_fetch(p, rg, digest, size, diff_id, row, e) < 0)
+	if (pull_blob_fetch(p, rg, digest, size, row, e) < 0)
 		return -1;
 	xferprog_end(&p->prog, row);
-	return 1;
+	return 0;
 }
 
 /* The layers of an image, shared by the worker threads. */
 struct pull_jobs {
 	struct pull *p;
 	json_t *layers; /* [{digest, size, diff_id}] */
-	pthread_mutex_t lock;
-	size_t next;
-	int failed;
-	struct error err;	/* the first failure */
-	unsigned char *fetched; /* per layer: fetched and verified here */
 };
 
-/* Takes layers until none is left or one failed (the others stop). */
-static void *pull_worker(void *arg)
+/* A worker's client of its own (connection and token). */
+static void *pull_worker_open(void *ctx)
 {
-	struct pull_jobs *j = arg;
-	struct error e = {0};
-	struct reg rg;
-	size_t i;
-	int r;
+	struct pull_jobs *j = ctx;
+	struct reg *rg = xmalloc(sizeof(*rg));
 
-	reg_clone(&rg, &j->p->reg);
-	for (;;) {
-		pthread_mutex_lock(&j->lock);
-		i = j->next++;
-		r = j->failed || i >= json_array_size(j->layers);
-		pthread_mutex_unlock(&j->lock);
-		if (r)
-			break;
-		r = pull_layer(j->p, &rg, json_array_get(j->layers, i), &e);
-		pthread_mutex_lock(&j->lock);
-		if (r < 0 && !j->failed)
-			j->err = e;
-		j->failed |= r < 0;
-		j->fetched[i] = r == 1;
-		pthread_mutex_unlock(&j->lock);
-	}
-	reg_close(&rg);
-	http_thread_end();
-	return NULL;
+	reg_clone(rg, &j->p->reg);
+	return rg;
 }
 
-/* Fetches the layers, PULL_JOBS at a time; the ones verified on the way
- * are marked so that registering does not decompress them again. */
+static int pull_worker_run(void *ctx, void *state, size_t i, struct error *e)
+{
+	struct pull_jobs *j = ctx;
+
+	return pull_layer(j->p, state, json_array_get(j->layers, i), e);
+}
+
+static void pull_worker_close(void *ctx, void *state)
+{
+	(void)ctx;
+	reg_close(state);
+	free(state);
+	http_thread_end();
+}
+
+/* Fetches the layers, PULL_JOBS at a time. */
 static int pull_layers_fetch(struct pull *p, json_t *layers, struct error *e)
 {
+	static const struct workers_ops ops = {pull_worker_open, pull_worker_run,
+					       pull_worker_close};
 	struct pull_jobs j = {.p = p, .layers = layers};
-	pthread_t t[PULL_JOBS];
-	size_t n = 0, i;
-	json_t *l;
 
-	pthread_mutex_init(&j.lock, NULL);
-	j.fetched = xcalloc(json_array_size(layers) + 1, 1);
-	while (n < PULL_JOBS && n < json_array_size(layers) &&
-	       pthread_create(&t[n], NULL, pull_worker, &j) == 0)
-		n++;
-	if (n == 0) /* no thread to be had: this one does the work */
-		pull_worker(&j);
-	for (i = 0; i < n; i++)
-		pthread_join(t[i], NULL);
-	json_array_foreach(layers, i, l)
-	{
-		if (j.fetched[i])
-			load_mark_verified(json_string_value(json_object_get(l, "digest")),
-					   json_string_value(json_object_get(l, "diff_id")));
-	}
-	free(j.fetched);
-	pthread_mutex_destroy(&j.lock);
-	if (j.failed)
-		*e = j.err;
-	return j.failed ? -1 : 0;
+	return workers_run(PULL_JOBS, json_array_size(layers), &ops, &j, e);
 }
 
 /* GETs a manifest (tag or digest) and stores it; a digest reference must
@@ -459,7 +407,7 @@ static int pull_image_manifest(struct pull *p, const char *name, json_t *m, cons
 	source = xasprintf("pull %.*s@%s", (int)strcspn(name, "@"), name, p->top);
 	load_set_source(source);
 	r = layers ? load_register_platform(p->store, names, cdigest, layers, mdigest,
-					    pull_flags(p, from_index), e)
+					    pull_flags(p, from_index) | LOAD_LAZY, e)
 		   : -1;
 	load_set_source(NULL);
 	free(source);

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "registry.h"
 #include "store.h"
 #include "util.h"
+#include "workers.h"
 #include "xferprog.h"
 
 /* One PATCH: big enough to keep the round trips few (each waits for the
@@ -277,61 +277,45 @@ static int push_manifest(struct push *p, const char *data, size_t len, const cha
 struct push_jobs {
 	struct push *p;
 	json_t *layers;
-	pthread_mutex_t lock;
-	size_t next;
-	int failed;
-	struct error err; /* the first failure */
 };
 
-/* Takes layers until none is left or one failed, on a client of its own
- * (a copy of the push with its own connection and token). */
-static void *push_worker(void *arg)
+/* A worker's client of its own: a copy of the push with its own
+ * connection and token. */
+static void *push_worker_open(void *ctx)
 {
-	struct push_jobs *j = arg;
-	struct push w = *j->p;
-	struct error e = {0};
-	size_t i;
-	int r;
+	struct push_jobs *j = ctx;
+	struct push *w = xmalloc(sizeof(*w));
 
-	reg_clone(&w.reg, &j->p->reg);
-	for (;;) {
-		pthread_mutex_lock(&j->lock);
-		i = j->next++;
-		r = j->failed || i >= json_array_size(j->layers);
-		pthread_mutex_unlock(&j->lock);
-		if (r)
-			break;
-		r = push_blob(&w, json_array_get(j->layers, i), &e);
-		pthread_mutex_lock(&j->lock);
-		if (r < 0 && !j->failed)
-			j->err = e;
-		j->failed |= r < 0;
-		pthread_mutex_unlock(&j->lock);
-	}
-	reg_close(&w.reg);
+	*w = *j->p;
+	reg_clone(&w->reg, &j->p->reg);
+	return w;
+}
+
+static int push_worker_run(void *ctx, void *state, size_t i, struct error *e)
+{
+	struct push_jobs *j = ctx;
+
+	return push_blob(state, json_array_get(j->layers, i), e);
+}
+
+static void push_worker_close(void *ctx, void *state)
+{
+	struct push *w = state;
+
+	(void)ctx;
+	reg_close(&w->reg);
+	free(w);
 	http_thread_end();
-	return NULL;
 }
 
 /* The layers, PUSH_JOBS at a time (the config and the manifest follow). */
 static int push_layers(struct push *p, json_t *layers, struct error *e)
 {
+	static const struct workers_ops ops = {push_worker_open, push_worker_run,
+					       push_worker_close};
 	struct push_jobs j = {.p = p, .layers = layers};
-	pthread_t t[PUSH_JOBS];
-	size_t n = 0;
 
-	pthread_mutex_init(&j.lock, NULL);
-	while (n < PUSH_JOBS && n < json_array_size(layers) &&
-	       pthread_create(&t[n], NULL, push_worker, &j) == 0)
-		n++;
-	if (n == 0 && json_array_size(layers)) /* no thread to be had: this one */
-		push_worker(&j);
-	for (size_t i = 0; i < n; i++)
-		pthread_join(t[i], NULL);
-	pthread_mutex_destroy(&j.lock);
-	if (j.failed)
-		*e = j.err;
-	return j.failed ? -1 : 0;
+	return workers_run(PUSH_JOBS, json_array_size(layers), &ops, &j, e);
 }
 
 static int push_all(struct push *p, const char *manifest, const char *ref, struct error *e);

@@ -24,13 +24,6 @@ static json_t *register_verified;
 /* See load_set_source. */
 static const char *register_source;
 
-void load_mark_verified(const char *digest, const char *diff_id)
-{
-	if (!register_verified)
-		register_verified = json_object();
-	json_object_set_new(register_verified, digest, json_string(diff_id));
-}
-
 void load_set_source(const char *s)
 {
 	register_source = s;
@@ -61,8 +54,9 @@ static int register_recompressed(const char *store, json_t *l, const char *path,
 	return r;
 }
 
-/* Sets the layer's OCI media type from its bytes and verifies diff_id. */
-static int register_layer(const char *store, json_t *l, struct error *e)
+/* Sets the layer's OCI media type from its bytes and verifies diff_id
+ * (lazy: a compressed layer's is checked by its first unpack). */
+static int register_layer(const char *store, json_t *l, int lazy, struct error *e)
 {
 	char *digest = xstrdup(json_string_value(json_object_get(l, "digest")));
 	const char *diff_id = json_string_value(json_object_get(l, "diff_id"));
@@ -78,16 +72,16 @@ static int register_layer(const char *store, json_t *l, struct error *e)
 		error_set(e, 0, "layer %s: bad diff_id", digest);
 	else if (plain && strcmp(digest, diff_id) != 0)
 		r = register_recompressed(store, l, path, seen && strcmp(seen, diff_id) == 0, e);
-	else if (mt && (plain || (seen && strcmp(seen, diff_id) == 0)))
+	else if (mt && (plain || lazy || (seen && strcmp(seen, diff_id) == 0)))
 		r = 0;
 	else if (mt)
 		r = blob_diff_id(path, hex, e) < 0 ? -1 : strcmp(hex, diff_id + 7) ? -2 : 0;
 	if (r == -2)
 		r = error_set(e, 0, "layer %s does not match diff_id %s", digest, diff_id);
-	if (r == 0) {
+	if (r == 0 && !lazy)
 		json_object_set_new(register_verified, digest, json_string(diff_id));
+	if (r == 0)
 		json_object_set_new(l, "mediaType", json_string(mt));
-	}
 	free(path);
 	free(digest);
 	return r;
@@ -247,7 +241,7 @@ int load_register_platform(const char *store, json_t *names, const char *config_
 				 config_digest);
 	json_array_foreach(layers, i, n)
 	{
-		if (register_layer(store, n, e) < 0)
+		if (register_layer(store, n, (flags & LOAD_LAZY) != 0, e) < 0)
 			return -1;
 	}
 	if (!manifest_digest) {

@@ -17,7 +17,7 @@ RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfm
 	runtime/pullcmd.c runtime/push.c runtime/push.h runtime/fsck.c runtime/gc.c runtime/gc.h \
 	runtime/cache.c runtime/cache.h runtime/cachelazy.c runtime/cacheout.c runtime/cachereg.c \
 	runtime/squash.c runtime/squash.h runtime/diffid.c runtime/diffid.h runtime/xferprog.c \
-	runtime/xferprog.h runtime/blobloc.c runtime/blobloc.h
+	runtime/xferprog.h runtime/blobloc.c runtime/blobloc.h runtime/workers.c runtime/workers.h
 # the sandbox: namespaces, overlay snapshots, RUN and its mounts, users
 RUNTIME_SANDBOX = runtime/run.c runtime/trash.c runtime/trash.h runtime/sandbox.h \
 	runtime/sandbox_int.h runtime/reslimit.c \

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "diffid.h"
 #include "error.h"
 #include "fsutil.h"
 #include "safeopen.h"
@@ -23,7 +24,6 @@
 #include "unpack.h"
 #include "util.h"
 
-#define UNPACK_BLOCK (256 * 1024)
 /* A directory of the layer being unpacked: we made the tree, so a symlink
  * on the way means the tar planted one. */
 #define UNPACK_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
@@ -266,26 +266,58 @@ static int unpack_stream(struct unpack_ctx *c, const char *blob, struct error *e
 	return 0;
 }
 
-/* Extracts blob into root. Relative names resolved from root as the
- * working directory are what SECURE_NOABSOLUTEPATHS needs. */
-static int unpack_into(const char *root, const char *blob, struct error *e)
+/* libarchive's read callback: the blob's decompressed bytes, hashed on
+ * the way (diffid.c), so the tar is read once for the files and the
+ * diff_id. */
+struct unpack_src {
+	struct diffid *d;
+	struct error err;
+};
+
+static la_ssize_t unpack_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct unpack_src *s = ctx;
+	ssize_t n = diffid_next(s->d, buf, &s->err);
+
+	if (n < 0)
+		archive_set_error(a, EIO, "%s", s->err.msg);
+	return n;
+}
+
+/* Extracts blob into root; hex[65] gets the diff_id of what was read.
+ * Relative names resolved from root as the working directory are what
+ * SECURE_NOABSOLUTEPATHS needs. */
+static int unpack_into(const char *root, const char *blob, char hex[65], struct error *e)
 {
 	struct unpack_ctx c = {.in = archive_read_new(), .out = archive_write_disk_new()};
+	struct unpack_src src = {.d = diffid_open(blob, e)};
+	const char *name = strrchr(blob, '/');
 	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = -1;
 
-	blob_read_filters(c.in);
+	/* the stream is decompressed already: a tar, nothing else */
 	archive_read_support_format_tar(c.in);
 	archive_write_disk_set_options(c.out, unpack_disk_flags());
 	c.rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || c.rootfd < 0 || fchdir(c.rootfd) < 0)
+	/* a plain tar is its own diff_id: the blob's name, checked when stored */
+	if (src.d && name)
+		diffid_trust(src.d, name + 1);
+	if (!src.d)
+		;
+	else if (cwd < 0 || c.rootfd < 0 || fchdir(c.rootfd) < 0)
 		error_set(e, errno, "enter %s", root);
-	else if (archive_read_open_filename(c.in, blob, UNPACK_BLOCK) != ARCHIVE_OK)
+	else if (archive_read_open(c.in, &src, NULL, unpack_read, NULL) != ARCHIVE_OK)
 		error_set(e, 0, "open %s: %s", blob, archive_error_string(c.in));
 	else
 		r = unpack_stream(&c, blob, e);
 	if (cwd >= 0 && fchdir(cwd) < 0 && r == 0)
 		r = error_set(e, errno, "return to the working directory");
+	/* the tar's end marker may come before the stream's end: the rest
+	 * counts for the diff_id too */
+	if (r == 0)
+		r = diffid_finish(src.d, hex, e);
+	else
+		diffid_close(src.d);
 	if (cwd >= 0)
 		close(cwd);
 	if (c.rootfd >= 0)
@@ -296,13 +328,22 @@ static int unpack_into(const char *root, const char *blob, struct error *e)
 	return r;
 }
 
+/* The error for a layer whose content is not what the config says. */
+static int unpack_mismatch(const char *blob_digest, const char *diff_id, const char *hex,
+			   struct error *e)
+{
+	return error_set(e, 0, "layer %s does not match diff_id %s: its content is sha256:%s",
+			 blob_digest, diff_id, hex);
+}
+
 /* Unpacks into a fresh temp dir and renames it into place; a loser of the
  * race drops its copy. The temp dir stays locked (tmp_mkdir) until then,
  * so the sweep of a killed unpacker's leftovers (store_sweep) never takes
  * a live one. */
-static int unpack_fresh(const char *store, const char *blob_digest, const char *dir,
-			struct error *e)
+static int unpack_fresh(const char *store, const char *blob_digest, const char *diff_id,
+			const char *dir, struct error *e)
 {
+	char hex[65];
 	char *parent = xasprintf("%s/layers", store);
 	char *tmp = NULL;
 	char *blob = store_blob_path(store, blob_digest);
@@ -315,7 +356,11 @@ static int unpack_fresh(const char *store, const char *blob_digest, const char *
 	if (r == 0 && (fd = tmp_mkdir(dir, &tmp, e)) < 0)
 		r = -1;
 	if (r == 0)
-		r = unpack_into(tmp, blob, e);
+		r = unpack_into(tmp, blob, hex, e);
+	/* checked before the rename: a layer that is not its diff_id never
+	 * appears under that name, and its temp goes below */
+	if (r == 0 && strcmp(hex, diff_id + 7) != 0)
+		r = unpack_mismatch(blob_digest, diff_id, hex, e);
 	if (r == 0 && rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
 		r = error_set(e, errno, "rename %s to %s", tmp, dir);
 	if (tmp && access(tmp, F_OK) == 0) {
@@ -330,6 +375,76 @@ static int unpack_fresh(const char *store, const char *blob_digest, const char *
 	return r;
 }
 
+/* 1 when the layer's .ok marker lists blob_digest: that blob was
+ * checked to decompress to this diff_id (by an unpack or unpack_verify). */
+static int unpack_ok_lists(const char *ok, const char *blob_digest)
+{
+	char *text = NULL, *line;
+	size_t len = 0;
+	int found;
+
+	if (read_file(ok, &text, &len, &(struct error){0}) < 0)
+		return 0;
+	line = xasprintf("\n%s\n", blob_digest);
+	found = strstr(text, line) != NULL;
+	free(line);
+	free(text);
+	return found;
+}
+
+char *unpack_ok_blob(const char *ok_path)
+{
+	char *text = NULL, *hex = NULL;
+	size_t len = 0;
+
+	if (read_file(ok_path, &text, &len, &(struct error){0}) == 0 &&
+	    startswith(text, "ok\nsha256:") && strlen(text) >= 11 + 64) {
+		hex = xstrndup(text + 10, 64);
+		if (!blob_is_hex(hex)) {
+			free(hex);
+			hex = NULL;
+		}
+	}
+	free(text);
+	return hex;
+}
+
+/* Adds blob_digest to the .ok marker (written atomically; two writers
+ * racing may lose one line, which costs a later check, nothing else). */
+static int unpack_ok_add(const char *ok, const char *blob_digest, struct error *e)
+{
+	char *text = NULL, *next;
+	size_t len = 0;
+	int r;
+
+	/* "ok" alone: a marker of an older df2make, no blob recorded */
+	if (read_file(ok, &text, &len, &(struct error){0}) < 0 || !startswith(text, "ok\n")) {
+		free(text);
+		text = xstrdup("ok\n");
+	}
+	next = xasprintf("%s%s\n", text, blob_digest);
+	r = write_atomic(ok, next, strlen(next), 0644, e);
+	free(next);
+	free(text);
+	return r;
+}
+
+/* The layer directory exists, made from another blob (or before blobs
+ * were recorded): this blob must still decompress to its diff_id, since
+ * pack and push reuse it as the layer's bytes. */
+static int unpack_verify(const char *store, const char *blob_digest, const char *diff_id,
+			 struct error *e)
+{
+	char *blob = store_blob_path(store, blob_digest);
+	char hex[65];
+	int r = diffid_of(blob, hex, e);
+
+	free(blob);
+	if (r == 0 && strcmp(hex, diff_id + 7) != 0)
+		r = unpack_mismatch(blob_digest, diff_id, hex, e);
+	return r;
+}
+
 int unpack_layer(const char *store, const char *blob_digest, const char *diff_id, struct error *e)
 {
 	char *dir = store_layer_dir(store, diff_id);
@@ -337,10 +452,14 @@ int unpack_layer(const char *store, const char *blob_digest, const char *diff_id
 	struct stat st;
 	int r = 0;
 
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		r = unpack_fresh(store, blob_digest, dir, e);
-	if (r == 0 && access(ok, F_OK) < 0)
-		r = write_atomic(ok, "ok\n", 3, 0644, e);
+	if (!startswith(diff_id, "sha256:") || !blob_is_hex(diff_id + 7))
+		r = error_set(e, 0, "bad diff_id %s", diff_id);
+	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		r = unpack_fresh(store, blob_digest, diff_id, dir, e);
+	else if (!unpack_ok_lists(ok, blob_digest))
+		r = unpack_verify(store, blob_digest, diff_id, e);
+	if (r == 0 && !unpack_ok_lists(ok, blob_digest))
+		r = unpack_ok_add(ok, blob_digest, e);
 	if (r < 0)
 		error_wrap(e, "unpack layer %s", diff_id);
 	free(dir);

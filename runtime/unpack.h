@@ -11,6 +11,9 @@ struct error;
 /* Makes sure STORE/layers/<hex of diff_id> holds the layer (unpacking the
  * blob once; concurrent callers are safe) and its .ok marker exists. */
 int unpack_layer(const char *store, const char *blob_digest, const char *diff_id, struct error *e);
+/* The hex digest of the first blob the .ok marker at ok_path lists as
+ * checked to decompress to its layer (malloc'd), or NULL. */
+char *unpack_ok_blob(const char *ok_path);
 /* The xattr overlayfs reads for opaque directories here:
  * trusted.overlay.opaque as real root, user.overlay.opaque in a user
  * namespace (mounted with userxattr). */

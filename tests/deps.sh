@@ -9,7 +9,7 @@ set -eu
 static=(libzstd-dev liblz4-dev libacl1-dev nettle-dev libbz2-dev liblzma-dev libc6-dev)
 build=(autoconf automake make gcc pkg-config libarchive-dev libpcre2-dev libjansson-dev
       libyaml-dev libssl-dev zlib1g-dev libcurl4-openssl-dev "${static[@]}" mmdebstrap busybox-static
-      libisal-dev # ISA-L inflate: a pull decompresses gzip layers with it (runtime/diffid.c)
+      libisal-dev # ISA-L inflate: an unpack decompresses gzip layers with it (runtime/diffid.c)
       slirp4netns # the default RUN network (runtime/netns.c): the demo's RUNs need it
       uidmap) # newuidmap/newgidmap: rootless builds with subordinate ids (runtime/idmap.c)
 pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq

@@ -1,10 +1,12 @@
-/* test_diffid: a layer's diff_id computed from its compressed bytes as
- * they are fed in pieces of any size (gzip of one or two members, plain
- * bytes, empty), against the SHA-256 of the bytes themselves; broken
- * streams are errors. */
+/* test_diffid: a layer blob read back as its decompressed bytes (gzip of
+ * one or two members, a member ending at the edge of the reader's input
+ * buffer, trailing padding, plain bytes, empty): the bytes handed out
+ * equal the original and the diff_id is their SHA-256; broken streams
+ * are errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "diffid.h"
@@ -14,14 +16,17 @@
 #include "util.h"
 
 #define N 300000
+#define IN_BUF (256 * 1024) /* diffid.c's DIFFID_IN */
 
-/* gzip of p[0..n) appended to out (one member). */
-static size_t gz(const unsigned char *p, size_t n, unsigned char *out)
+static char path[64];
+
+/* gzip of p[0..n) at level appended to out (one member). */
+static size_t gz(const unsigned char *p, size_t n, unsigned char *out, int level)
 {
 	z_stream z;
 
 	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		fatal("deflateInit2");
 	z.next_in = (unsigned char *)p;
 	z.avail_in = (uInt)n;
@@ -34,58 +39,124 @@ static size_t gz(const unsigned char *p, size_t n, unsigned char *out)
 	return n;
 }
 
-/* The diff_id of s[0..n) fed `step` bytes at a time; -1 on error (msg). */
-static int run(const unsigned char *s, size_t n, size_t step, char hex[65], char msg[256])
+/* Writes s[0..n) as the blob, reads it back through diffid: 0 when the
+ * bytes handed out equal want[0..wn) and hex is their digest; -1 with
+ * the error in msg. */
+static int run(const unsigned char *s, size_t n, const unsigned char *want, size_t wn, char hex[65],
+	       char msg[256])
 {
 	struct error e = {0};
-	struct diffid *d = diffid_start(&e);
-	int r = d ? 0 : -1;
+	struct diffid *d;
+	const void *buf;
+	size_t got = 0;
+	ssize_t k = 0;
+	int same = 1, r = -1;
+	FILE *f = fopen(path, "w");
 
-	for (size_t off = 0; r == 0 && off < n; off += step)
-		r = diffid_feed(d, s + off, off + step < n ? step : n - off, &e);
+	if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0)
+		fatal("write %s", path);
+	snprintf(msg, 256, "%s", "");
+	if ((d = diffid_open(path, &e))) {
+		while ((k = diffid_next(d, &buf, &e)) > 0) {
+			same &= got + (size_t)k <= wn && !memcmp(want + got, buf, (size_t)k);
+			got += (size_t)k;
+		}
+		r = k < 0 ? (diffid_close(d), -1) : diffid_finish(d, hex, &e);
+	}
 	if (r < 0)
-		diffid_abort(d);
-	else
-		r = diffid_finish(d, hex, &e);
-	snprintf(msg, 256, "%.200s", r < 0 ? e.msg : "");
-	return r;
+		snprintf(msg, 256, "%.200s", e.msg);
+	else if (!same || got != wn)
+		snprintf(msg, 256, "%zu bytes out, %zu wanted, same prefix %d", got, wn, same);
+	return r < 0 || !same || got != wn ? -1 : 0;
+}
+
+/* The diff_id of s[0..n) with diffid_trust(name). */
+static int run_trusted(const unsigned char *s, size_t n, const char *name, char hex[65])
+{
+	struct error e = {0};
+	struct diffid *d;
+	FILE *f = fopen(path, "w");
+
+	if (!f || fwrite(s, 1, n, f) != n || fclose(f) != 0)
+		fatal("write %s", path);
+	if (!(d = diffid_open(path, &e)))
+		return -1;
+	diffid_trust(d, name);
+	return diffid_finish(d, hex, &e);
+}
+
+/* A first member of stored (level 0) random bytes whose gzip ends `before`
+ * bytes before the end of the reader's first input buffer, then another
+ * member: the next header is cut by a read. */
+static int edge(const unsigned char *data, unsigned char *z, size_t before, char want[65],
+		char hex[65], char msg[256])
+{
+	for (size_t n = IN_BUF - 2048; n < IN_BUF; n++) {
+		size_t n1 = gz(data, n, z, 0);
+		if (n1 != IN_BUF - before)
+			continue;
+		size_t n2 = n1 + gz(data + n, N - n, z + n1, 0);
+		return run(z, n2, data, N, hex, msg) == 0 && !strcmp(hex, want) ? 0 : -1;
+	}
+	snprintf(msg, 256, "no size found");
+	return -1;
 }
 
 int main(void)
 {
-	unsigned char *data = xmalloc(N), *z = xmalloc(4 * N + 4096);
-	char want[65], hex[65], msg[256], empty[65];
+	unsigned char *data = xmalloc(N), *rnd = xmalloc(N), *z = xmalloc(4 * N + 4096);
+	char want[65], rwant[65], hex[65], msg[256], empty[65];
 	size_t n1, n2;
+	int fd;
 
-	for (size_t i = 0; i < N; i++) /* compressible, not trivially */
+	snprintf(path, sizeof(path), "/tmp/test_diffid.XXXXXX");
+	if ((fd = mkstemp(path)) < 0)
+		fatal("mkstemp");
+	close(fd);
+	srand(7);
+	for (size_t i = 0; i < N; i++) { /* compressible, not trivially; and not at all */
 		data[i] = (unsigned char)("layer bytes "[i % 12] ^ ((i / 997) & 7));
+		rnd[i] = (unsigned char)(rand() >> 7);
+	}
 	sha256_hex(data, N, want);
-	n1 = gz(data, N, z);
-	TAP_OK(run(z, n1, n1, hex, msg) == 0 && !strcmp(hex, want), "gzip, fed at once %s", msg);
-	TAP_OK(run(z, n1, 1, hex, msg) == 0 && !strcmp(hex, want), "gzip, fed byte by byte %s",
+	sha256_hex(rnd, N, rwant);
+	n1 = gz(data, N, z, 6);
+	TAP_OK(run(z, n1, data, N, hex, msg) == 0 && !strcmp(hex, want), "gzip %s", msg);
+	n2 = gz(data + N / 2, N - N / 2, z + gz(data, N / 2, z, 6), 6) + gz(data, N / 2, z, 6);
+	TAP_OK(run(z, n2, data, N, hex, msg) == 0 && !strcmp(hex, want), "two gzip members %s",
 	       msg);
-	n2 = gz(data + N / 2, N - N / 2, z + gz(data, N / 2, z)) + gz(data, N / 2, z);
-	TAP_OK(run(z, n2, 1, hex, msg) == 0 && !strcmp(hex, want),
-	       "two gzip members, byte by byte (a member may end where a read does) %s", msg);
-	TAP_OK(run(z, n2, 7777, hex, msg) == 0 && !strcmp(hex, want),
-	       "two gzip members, 7777-byte pieces %s", msg);
-	n1 = gz(data, N, z);
+	for (size_t before = 0; before < 4; before++)
+		TAP_OK(edge(rnd, z, before, rwant, hex, msg) == 0,
+		       "a member ending %zu bytes before the input buffer's end %s", before, msg);
+	n1 = gz(data, N, z, 6);
 	memcpy(z + n1, "\0\0\0\0", 4); /* padding after the member, as some tools write */
-	TAP_OK(run(z, n1 + 4, 4096, hex, msg) == 0 && !strcmp(hex, want),
+	TAP_OK(run(z, n1 + 4, data, N, hex, msg) == 0 && !strcmp(hex, want),
 	       "gzip with trailing zeros %s", msg);
-	TAP_OK(run(data, N, 65536, hex, msg) == 0 && !strcmp(hex, want),
+	TAP_OK(run(data, N, data, N, hex, msg) == 0 && !strcmp(hex, want),
 	       "plain bytes: the digest of themselves %s", msg);
 	sha256_hex("", 0, empty);
-	TAP_OK(run(data, 0, 1, hex, msg) == 0 && !strcmp(hex, empty),
-	       "empty: the digest of nothing");
-	n1 = gz(data, N, z);
-	TAP_OK(run(z, n1 / 2, 4096, hex, msg) < 0 && strstr(msg, "decompress: ") == msg,
+	TAP_OK(run(data, 0, data, 0, hex, msg) == 0 && !strcmp(hex, empty),
+	       "empty: the digest of nothing %s", msg);
+	TAP_OK(run_trusted(data, N,
+			   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			   hex) == 0 &&
+		   !strcmp(hex, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+	       "plain bytes of a trusted name: the name, not hashed again");
+	n1 = gz(data, N, z, 6);
+	TAP_OK(run_trusted(z, n1,
+			   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			   hex) == 0 &&
+		   !strcmp(hex, want),
+	       "gzip of a trusted name: hashed all the same");
+	TAP_OK(run(z, n1 / 2, data, N, hex, msg) < 0 && strstr(msg, "decompress: ") == msg,
 	       "a truncated gzip stream is an error (%s)", msg);
 	z[n1 / 3] ^= 0xff;
 	z[n1 / 3 + 1] ^= 0x55;
-	TAP_OK(run(z, n1, 4096, hex, msg) < 0 || strcmp(hex, want) != 0,
+	TAP_OK(run(z, n1, data, N, hex, msg) < 0 || strcmp(hex, want) != 0,
 	       "a corrupted gzip stream is an error or another digest (%s)", msg);
+	unlink(path);
 	free(data);
+	free(rnd);
 	free(z);
 	return tap_done();
 }

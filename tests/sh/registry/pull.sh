@@ -126,17 +126,61 @@ like "$out" "no image for linux/s390x in the index" "a platform the index lacks:
 out=$(rt pull --platform linux "$REG/library/multi:1" 2>&1)
 like "$out" "^usage: df2make-runtime pull" "a malformed --platform: usage"
 
-# a config whose diff_id is not the layer's decompressed digest: refused
-# while streaming, so the layer is not stored either
-regtool image library/badid 1 amd64 "$T/rootfs.tar.gz" $gz \
-	"sha256:$(printf y | sha256sum | cut -c1-64)" >/dev/null
+# a config whose diff_id is not the layer's decompressed digest: the pull
+# stores the compressed blob (checked against its digest only, as
+# containerd and skopeo do); the first unpack (the base step) hashes the
+# tar it reads and refuses the layer, leaving no unpacked layer behind
+wrong=sha256:$(printf y | sha256sum | cut -c1-64)
+regtool image library/badid 1 amd64 "$T/rootfs.tar.gz" $gz "$wrong" >/dev/null
 rm -rf "$STORE"
-out=$(rt pull "$REG/library/badid:1" 2>&1)
-is "$?" 1 "a wrong diff_id: exit 1"
-like "$out" "blob sha256:$(sha "$T/rootfs.tar.gz"): layer sha256:$(sha "$T/rootfs.tar.gz") does not match diff_id sha256:$(printf y | sha256sum | cut -c1-64)" \
-	"a wrong diff_id: the error names the layer and the diff_id"
-check "a wrong diff_id: the layer is not stored" [ ! -e "$STORE/blobs/sha256/$(sha "$T/rootfs.tar.gz")" ]
-check "a wrong diff_id: no ref file" [ -z "$(ls "$STORE/refs" 2>/dev/null)" ]
+rt pull "$REG/library/badid:1" >/dev/null 2>&1
+is "$?" 0 "a wrong diff_id: the pull stores the blob (not decompressed at pull time)"
+check "a wrong diff_id: the blob is stored under its digest" [ -s "$STORE/blobs/sha256/$(sha "$T/rootfs.tar.gz")" ]
+badmsg="df2make-runtime: FROM $REG/library/badid:1: unpack layer $wrong: layer sha256:$(sha "$T/rootfs.tar.gz") does not match diff_id $wrong: its content is $diff_id"
+out=$(rt base kbad '{"image": "'"$REG/library/badid:1"'"}' 2>&1)
+is "$?" 1 "a wrong diff_id: the base step fails"
+is "$out" "$badmsg" "a wrong diff_id: the error names the image, the layer, the expected and the actual diff_id"
+check "a wrong diff_id: no unpacked layer under either diff_id" \
+	test ! -e "$STORE/layers/${wrong#sha256:}" -a ! -e "$STORE/layers/${diff_id#sha256:}"
+is "$(ls -A "$STORE/layers")" "" "a wrong diff_id: no temp left in layers/"
+check "a wrong diff_id: the step is not done" [ ! -e "$STATE/kbad.done" ]
+out=$(rt base kbad '{"image": "'"$REG/library/badid:1"'"}' 2>&1)
+is "$out" "$badmsg" "a wrong diff_id: refused again by the next build (never trusted)"
+
+# a blob whose config claims the diff_id of a layer unpacked from another
+# blob: the directory exists, the blob is still checked (pack and push
+# would reuse the blob as that layer's bytes)
+rt pull "$REG/library/busy:1" >/dev/null 2>&1
+rt base kgood '{"image": "'"$REG/library/busy:1"'"}' 2>/dev/null
+is "$(cat "$STORE/layers/${diff_id#sha256:}.ok")" "ok
+$(jq -r '.layers[0].digest' <<<"$raw")" "the layer's .ok lists the blob its unpack checked"
+# a layer unpacked by an older df2make (its .ok says "ok" and no blob):
+# the blob is checked once more, then recorded
+printf 'ok\n' >"$STORE/layers/${diff_id#sha256:}.ok"
+rm -f "$STATE/kgood.done"
+rt base kgood '{"image": "'"$REG/library/busy:1"'"}' 2>/dev/null
+is "$(cat "$STORE/layers/${diff_id#sha256:}.ok")" "ok
+$(jq -r '.layers[0].digest' <<<"$raw")" "an older .ok: the blob checked and added"
+mkdir -p "$T/imp/etc" && echo imposter >"$T/imp/etc/imp"
+tar_dir "$T/imp" "$T/imp.tar" && gzip -n -c "$T/imp.tar" >"$T/imp.tar.gz"
+regtool image library/imposter 1 amd64 "$T/imp.tar.gz" $gz "$diff_id" >/dev/null
+rt pull "$REG/library/imposter:1" >/dev/null 2>&1
+out=$(rt base kimp '{"image": "'"$REG/library/imposter:1"'"}' 2>&1)
+is "$?" 1 "a blob claiming an unpacked layer's diff_id: the base step fails"
+like "$out" "layer sha256:$(sha "$T/imp.tar.gz") does not match diff_id $diff_id: its content is sha256:$(sha "$T/imp.tar")" \
+	"a blob claiming an unpacked layer's diff_id: the error says which"
+check "a blob claiming an unpacked layer's diff_id: the good layer stays" [ -x "$STORE/layers/${diff_id#sha256:}/bin/busybox" ]
+is "$(grep -c "$(sha "$T/imp.tar.gz")" "$STORE/layers/${diff_id#sha256:}.ok")" 0 \
+	"a blob claiming an unpacked layer's diff_id: not recorded as checked"
+# only the imposter names that diff_id now: fsck must still take the blob
+# the unpack checked (its .ok), not the imposter's
+for f in "$STORE"/refs/*.json; do
+	case $(jq -r .name "$f") in "$REG/library/busy"*) rm -f "$f" ;; esac
+done
+out=$("$DF2MAKE_RUNTIME_BIN" --quiet --store "$STORE" fsck 2>&1)
+is "$?" 0 "fsck compares the unpacked layer with the blob its unpack checked, not the imposter's"
+unlike_out=$(grep -c "differs" <<<"$out")
+is "$unlike_out" 0 "fsck: no layer reported as differing from its blob"
 
 # a gzip layer of several members (gzip streams concatenated): the
 # diff_id hashed while streaming covers every member
