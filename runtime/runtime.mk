@@ -72,7 +72,7 @@ tests_fuzz_fuzz_config_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 
 # The loader pulls in most of the runtime (store writes, blobs, layers).
 FUZZ_SRC_load = $(runtime_libruntime_a_SOURCES) $(lib_libcommon_a_SOURCES)
-FUZZ_SRC_config = compiler/config.c $(lib_libcommon_a_SOURCES)
+FUZZ_SRC_config = compiler/config.c compiler/spec.c $(lib_libcommon_a_SOURCES)
 
 fuzz-build-rt:
 	@$(MKDIR_P) fuzz
