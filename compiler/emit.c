@@ -318,13 +318,17 @@ int emit_vertex_next(void)
  * written one at a time, each before the next is made). A spec with a
  * title, or any with numbered set, is a step that reports progress: it
  * gets "vertex" first. */
-static const char *emit_spec_n(const struct sv *spec, int numbered)
+static const char *emit_spec_n(const struct sv *spec, int numbered, const char *more)
 {
 	static struct buf json, quoted;
 	static const char titled[] = "{\"title\":";
 
 	buf_reset(&json);
 	spec_write(&json, spec);
+	if (more && json.len > 2) { /* more fields: the object's last "}" moves after them */
+		json.s[--json.len] = '\0';
+		buf_printf(&json, ",%s}", more);
+	}
 	if (json.len > sizeof(titled) &&
 	    (numbered || memcmp(json.s, titled, sizeof(titled) - 1) == 0)) {
 		char *rest = xstrdup(json.s + 1);
@@ -339,7 +343,7 @@ static const char *emit_spec_n(const struct sv *spec, int numbered)
 
 static const char *emit_spec(const struct sv *spec)
 {
-	return emit_spec_n(spec, 0);
+	return emit_spec_n(spec, 0, NULL);
 }
 
 /* The spec of a step's sum: not a step of its own, no number. */
@@ -360,7 +364,8 @@ static const char *emit_json_spec(json_t *spec)
 {
 	struct spec *sp = spec_new();
 	/* a layer's spec has no title, its step reports "exporting layer" */
-	const char *r = emit_spec_n(sv_json(sp, spec), json_object_get(spec, "parent") != NULL);
+	const char *r =
+	    emit_spec_n(sv_json(sp, spec), json_object_get(spec, "parent") != NULL, NULL);
 
 	spec_free(sp);
 	return r;
@@ -498,12 +503,53 @@ static int emit_has_import(const struct cli *c)
 	return 0;
 }
 
+static json_t *emit_layer_params(const struct cli *c, char pk[33], struct diags *dg);
+
+/* 1 when st is a filesystem step of the image's chain (a step of the
+ * target stage or of a stage it is built FROM): it gets a layer. A step
+ * shared with another stage may be missed here; its layer target then
+ * makes the layer in a process of its own, as before. */
+static int emit_layered(const struct graph *g, const struct step *st)
+{
+	if (st->kind == STEP_BASE || !st->stage)
+		return 0;
+	for (const struct stage *s = g->target; s; s = s->base)
+		if (s == st->stage)
+			return 1;
+	return 0;
+}
+
+/* The step's process makes its layer too (runtime layer_in_step): one
+ * exec fewer per step; the layer target stays for a change of the layer
+ * parameters and for a step made by a build that did not make its layer.
+ * Only the step's recipe gets the field (not its sum's spec, which would
+ * then change with the compression): *layer is `"layer":{...}` or NULL.
+ * -1 with the error in g->dg. */
+static int emit_step_layer(struct graph *g, const struct step *st, char **layer)
+{
+	char pk[33];
+	json_t *params;
+	char *text;
+
+	*layer = NULL;
+	if (!emit_layered(g, st))
+		return 0;
+	params = emit_layer_params(g->cli, pk, g->dg);
+	if (!params)
+		return -1;
+	text = json_dumps(params, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	*layer = xasprintf("\"layer\":%s", text);
+	free(text);
+	json_decref(params);
+	return 0;
+}
+
 static int emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
 	/* reused: this runs for every step */
 	static struct buf pre, title;
-	char plat[PLATFORM_MAX];
+	char plat[PLATFORM_MAX], *layer;
 
 	if (st->kind == STEP_BASE && st->image && !st->manifest)
 		return emit_missing(g, st, out);
@@ -529,7 +575,10 @@ static int emit_step(struct graph *g, struct step *st, struct buf *out, struct s
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
 	ev_set(&ev, "KEY", st->key);
 	ev_set(&ev, "PREREQS", pre.s);
-	ev_set(&ev, "SPEC", emit_spec(spec_root(st->spec)));
+	if (emit_step_layer(g, st, &layer) < 0)
+		return -1;
+	ev_set(&ev, "SPEC", emit_spec_n(spec_root(st->spec), 0, layer));
+	free(layer);
 	if (ev_emit(&ev, out, emit_tpl(st), g->dg) < 0)
 		return -1;
 	if (st->sum && emit_sum(g, st, out, all) < 0)
@@ -597,17 +646,31 @@ static json_t *emit_layer_params(const struct cli *c, char pk[33], struct diags 
 	return p;
 }
 
-/* One layer target per step of steps[0..n) ("parent" added to params). */
-static int emit_layer_rules(struct buf *out, struct step **steps, size_t n, json_t *params,
-			    const char *pk, struct emitter *em, struct diags *dg)
+/* What the pack (or cache export) needs of a step of the image: its
+ * layer, or its stamp when the step's own process makes the layer. */
+static void emit_layer_prereq(struct buf *b, const struct graph *g, const struct step *st)
 {
+	emit_state_file(b, st->key, emit_layered(g, st) ? "done" : "layer");
+}
+
+/* One layer target per step of steps[0..n) ("parent" added to params)
+ * but those of g's image that make their layer themselves (g NULL: none
+ * does). *nrules gets the count written. */
+static int emit_layer_rules(struct buf *out, const struct graph *g, struct step **steps, size_t n,
+			    json_t *params, const char *pk, struct emitter *em, size_t *nrules,
+			    struct diags *dg)
+{
+	*nrules = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
+		if (g && emit_layered(g, steps[i]))
+			continue;
 		char *lk = xasprintf("%s.layer", steps[i]->key);
 		int seen = em && emit_seen(em, lk);
 		free(lk);
 		if (seen)
 			continue;
+		++*nrules;
 		json_t *spec =
 		    json_pack("{so}", "parent",
 			      steps[i]->parent ? json_string(steps[i]->parent->key) : json_null());
@@ -628,15 +691,20 @@ static int emit_layers(struct graph *g, struct buf *out, struct step **chain, si
 	char pk[33];
 	json_t *params = emit_layer_params(g->cli, pk, g->dg);
 	struct evars ev = {0};
+	struct buf rules = {0};
+	size_t nrules = 0;
 	int r = params ? 0 : -1;
 
-	if (n && !r) {
-		buf_adds(out, "\n# Layers of the image, one per filesystem step of its chain.\n");
-		r = emit_layer_rules(out, chain, n, params, pk, em, g->dg);
+	if (n && !r)
+		r = emit_layer_rules(&rules, g, chain, n, params, pk, em, &nrules, g->dg);
+	if (nrules && !r) {
+		buf_adds(out, "\n# Layers of the image made apart from their steps.\n");
+		buf_addn(out, rules.s, rules.len);
 		ev_set(&ev, "PARAMS", pk);
-		if (!r && (!em || !emit_seen(em, pk)))
+		if (!em || !emit_seen(em, pk))
 			r = ev_emit(&ev, out, "layer-params", g->dg);
 	}
+	buf_free(&rules);
 	json_decref(params);
 	return r;
 }
@@ -688,6 +756,15 @@ json_t *emit_pack_spec(struct graph *g, int history)
 	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
 	    history ? config_history_json(cfg) : json_null(), "layers", layers);
 	bfemit_pack_spec(c, spec);
+	/* the layers' parameters: pack makes a layer that is missing or was
+	 * made with others (its step made it for another build.mk) */
+	char pk[33];
+	json_t *params = emit_layer_params(c, pk, g->dg);
+	if (!params) {
+		json_decref(spec);
+		return NULL;
+	}
+	json_object_set_new(spec, "layer", params);
 	return spec;
 }
 
@@ -781,7 +858,8 @@ static int emit_pack(struct emitter *em, struct graph *g)
 	}
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
-		emit_state_file(&pre, chain[i]->key, "layer");
+		if (chain[i] != g->target->last || !emit_layered(g, chain[i]))
+			emit_layer_prereq(&pre, g, chain[i]);
 	key_spec(g->target->last->key, root, NULL, pk);
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", g->target->last->key);
@@ -805,8 +883,9 @@ static int emit_pack(struct emitter *em, struct graph *g)
  * other stages', *n of them); their layer rules are written here. 0, or
  * -1 with the error in g->dg. */
 static int emit_cache_extra(struct graph *g, struct buf *out, struct step ***extra, size_t *n,
-			    int chain_empty)
+			    int chain_rules)
 {
+	size_t nrules;
 	char pk[33];
 	json_t *params = emit_layer_params(g->cli, pk, g->dg);
 	int r;
@@ -820,8 +899,8 @@ static int emit_cache_extra(struct graph *g, struct buf *out, struct step ***ext
 			(*extra)[(*n)++] = g->steps[i];
 	if (*n)
 		buf_adds(out, "\n# Layers of the other stages' steps, for the cache (mode=max).\n");
-	r = emit_layer_rules(out, *extra, *n, params, pk, NULL, g->dg);
-	if (!r && *n && chain_empty) { /* emit_layers wrote no .lp rule */
+	r = emit_layer_rules(out, NULL, *extra, *n, params, pk, NULL, &nrules, g->dg);
+	if (!r && *n && !chain_rules) { /* emit_layers wrote no .lp rule */
 		struct evars ev = {0};
 		ev_set(&ev, "PARAMS", pk);
 		r = ev_emit(&ev, out, "layer-params", g->dg);
@@ -844,7 +923,10 @@ static int emit_cache_to(struct graph *g, struct buf *out)
 	int r;
 
 	/* emit_cache_extra read SOURCE_DATE_EPOCH: params is not NULL after it */
-	if (emit_cache_extra(g, out, &extra, &nx, n == 0) < 0) {
+	size_t chain_rules = 0;
+	for (size_t i = 0; i < n; i++)
+		chain_rules += !emit_layered(g, chain[i]);
+	if (emit_cache_extra(g, out, &extra, &nx, chain_rules != 0) < 0) {
 		free(chain);
 		free(extra);
 		return -1;
@@ -853,7 +935,10 @@ static int emit_cache_to(struct graph *g, struct buf *out)
 	for (size_t i = 0; i < n + nx; i++) {
 		struct step *st = i < n ? chain[i] : extra[i - n];
 		json_array_append_new(steps, json_string(st->key));
-		emit_state_file(&pre, st->key, "layer");
+		if (i < n)
+			emit_layer_prereq(&pre, g, st);
+		else
+			emit_state_file(&pre, st->key, "layer");
 	}
 	params = emit_layer_params(c, pk, g->dg);
 	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "",
@@ -1112,7 +1197,8 @@ static int emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 		r = emit_layers(gs[i], em->out, chain, nc, em);
 		emit_done(&pre, gs[i]->target->last);
 		for (size_t j = 0; j < nc; j++)
-			emit_state_file(&pre, chain[j]->key, "layer");
+			if (chain[j] != gs[i]->target->last || !emit_layered(gs[i], chain[j]))
+				emit_layer_prereq(&pre, gs[i], chain[j]);
 		free(chain);
 	}
 	if (r) {

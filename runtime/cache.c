@@ -590,9 +590,14 @@ int cache_layer_reuse(const struct rt *rt, const char *key, json_t *spec, struct
 	/* the blob the image takes: fetched now when the step was restored lazily */
 	if (cj && json_equal(json_object_get(cj, "params"), want))
 		r = cache_lazy_chain(rt, key, key, 0, e) < 0 ? -1 : 1;
-	if (r == 1)
-		r = cache_write_json(rt, key, ".layer", json_object_get(cj, "layer"), e) < 0 ? -1
-											     : 1;
+	if (r == 1) {
+		/* with the parameters, as layer.c writes it: pack keeps it */
+		json_t *meta = json_deep_copy(json_object_get(cj, "layer"));
+		if (json_is_object(meta))
+			json_object_set(meta, "params", want);
+		r = cache_write_json(rt, key, ".layer", meta, e) < 0 ? -1 : 1;
+		json_decref(meta);
+	}
 	json_decref(want);
 	json_decref(cj);
 	free(path);

@@ -94,15 +94,17 @@ static int layer_stream(const char *upper, const struct layer_lowers *lowers,
 	return r;
 }
 
-/* KEY.layer: what pack needs to know about the blob. */
+/* KEY.layer: what pack needs to know about the blob, and the parameters
+ * it was made with (pack makes it again under others). */
 static int layer_write_meta(const struct rt *rt, const char *key, const struct sink *s,
-			    const char *blob, struct error *e)
+			    const char *blob, json_t *spec, struct error *e)
 {
 	char *path = rt_path(rt, key, ".layer");
 	json_t *j = s ? json_pack("{s:b, s:s+, s:s+, s:I, s:s, s:s}", "empty", 0, "diff_id",
 				  "sha256:", s->diff_hex, "digest", "sha256:", s->blob_hex, "size",
 				  (json_int_t)s->size, "mediaType", s->media_type, "path", blob)
 		      : json_pack("{s:b}", "empty", 1);
+	json_object_set_new(j, "params", cache_layer_params(spec));
 	char *text = json_dumps(j, JSON_PRESERVE_ORDER);
 	int r = write_atomic(path, text, strlen(text), 0644, e);
 
@@ -137,9 +139,26 @@ static int layer_blob(const char *upper, const struct layer_lowers *lowers,
 	return r;
 }
 
-static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+/* The lowers from below (chain entries' "dir", bottom first) or, when
+ * below is NULL, from spec's parent's chain. */
+static int layer_lowers_get(const struct rt *rt, json_t *spec, json_t *below,
+			    struct layer_lowers *l, struct error *e)
 {
-	const char *parent = json_string_value(json_object_get(spec, "parent"));
+	size_t i;
+
+	if (!below)
+		return layer_lowers_load(rt, json_string_value(json_object_get(spec, "parent")), l,
+					 e);
+	l->dirs = xcalloc(json_array_size(below) + 1, sizeof(*l->dirs));
+	l->n = 0;
+	for (i = json_array_size(below); i-- > 0;)
+		l->dirs[l->n++] = xstrdup(json_string_value(json_array_get(below, i)));
+	return 0;
+}
+
+static int layer_run(const struct rt *rt, const char *key, json_t *spec, json_t *below,
+		     struct error *e)
+{
 	struct layer_lowers lowers;
 	struct layer_opts o;
 	struct sink s;
@@ -154,7 +173,7 @@ static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct 
 		return -1;
 	upper = cache_layer_upper(rt, key); /* a restored step's is in the store */
 	blob = xasprintf("%s/%s/layer.tar%s", rt->state, key, sink_suffix(o.compress));
-	r = layer_lowers_load(rt, parent, &lowers, e);
+	r = layer_lowers_get(rt, spec, below, &lowers, e);
 	/* a step that never made its directory still gets an (empty) layer */
 	stepdir = rt_path(rt, key, NULL);
 	if (r == 0)
@@ -163,11 +182,22 @@ static int layer_run(const struct rt *rt, const char *key, json_t *spec, struct 
 	if (r == 0)
 		r = layer_blob(upper, &lowers, &o, blob, &s, &count, e);
 	if (r == 0)
-		r = layer_write_meta(rt, key, count > 0 ? &s : NULL, blob, e);
+		r = layer_write_meta(rt, key, count > 0 ? &s : NULL, blob, spec, e);
 	layer_lowers_free(&lowers);
 	free(upper);
 	free(blob);
 	return r;
+}
+
+/* The layer of KEY from spec's epoch, compression and parent: reused
+ * when the step came from --cache-from, else written. */
+static int layer_make(const struct rt *rt, const char *key, json_t *spec, json_t *below,
+		      struct error *e)
+{
+	/* a step restored from --cache-from has its blob already */
+	int r = cache_layer_reuse(rt, key, spec, e);
+
+	return r < 0 || (r == 0 && layer_run(rt, key, spec, below, e) < 0) ? -1 : 0;
 }
 
 int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e)
@@ -178,9 +208,43 @@ int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e
 	unlink(meta);
 	free(meta);
 	rt_progress(rt, key, spec, "exporting layer");
-	/* a step restored from --cache-from has its blob already */
-	int r = cache_layer_reuse(rt, key, spec, e);
-	if (r < 0 || (r == 0 && layer_run(rt, key, spec, e) < 0))
+	if (layer_make(rt, key, spec, NULL, e) < 0)
 		return oci_wrap_loc(e, spec, "layer");
 	return 0;
+}
+
+int layer_in_step(const struct rt *rt, const char *key, json_t *spec, struct error *e)
+{
+	json_t *params = json_object_get(spec, "layer"), *lspec;
+	int r;
+
+	if (!json_is_object(params))
+		return 0;
+	/* the layer op's spec: the step's parent (its chain gives the
+	 * whiteouts) and the build's layer parameters */
+	lspec = json_deep_copy(params);
+	json_object_set(lspec, "parent", json_object_get(spec, "parent"));
+	r = layer_make(rt, key, lspec, NULL, e);
+	json_decref(lspec);
+	if (r < 0)
+		return oci_wrap_loc(e, spec, "layer");
+	return 0;
+}
+
+int layer_ensure(const struct rt *rt, const char *key, json_t *params, json_t *below,
+		 struct error *e)
+{
+	char *meta = rt_path(rt, key, ".layer");
+	json_t *m = json_load_file(meta, 0, NULL), *want = cache_layer_params(params);
+	int same = m && json_equal(json_object_get(m, "params"), want), r = 0;
+
+	json_decref(m);
+	json_decref(want);
+	if (json_is_object(params) && !same) {
+		unlink(meta);
+		r = layer_make(rt, key, params, below, e);
+	}
+	free(meta);
+	/* worded as the layer op's (that step's layer, no Dockerfile place) */
+	return r < 0 ? oci_wrap_loc(e, NULL, "layer") : 0;
 }

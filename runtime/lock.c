@@ -39,7 +39,7 @@ int rt_key_valid(const char *key)
 
 /* The file whose presence means the op is done; NULL for pack, whose
  * output path is per build.mk (two builds may pack one key elsewhere). */
-static const char *op_output(const char *op)
+const char *rt_op_output(const char *op)
 {
 	static const char *const done_ops[] = {"add", "base", "copy", "run", "workdir"};
 
@@ -255,7 +255,7 @@ static int take_locks(const struct rt *rt, const char *key, struct error *e)
 int rt_step_lock(const struct rt *rt, const char *op, const char *key, int *already_done,
 		 struct error *e)
 {
-	const char *suffix = op_output(op);
+	const char *suffix = rt_op_output(op);
 	char *out = suffix ? rt_path(rt, key, suffix) : NULL;
 	char *prefix = xasprintf("%s.", key), *dir = rt_path(rt, key, NULL);
 	struct stat before = {0};

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "error.h"
@@ -77,6 +78,38 @@ static void usage(FILE *f)
 	       "no progress at all, the command's output passed through as it is\n");
 }
 
+/* The op, then the step's layer when its spec asks for it (not for a
+ * step restored from --cache-from: pack takes its layer). A step op
+ * (one that writes KEY.done) rewrites STATE/KEY, so the layer made from
+ * it goes first: build.mk orders KEY.layer after KEY.done without
+ * comparing their times (the step's own process writes both), which is
+ * right only while an existing KEY.layer is newer than the step's last
+ * run. */
+static int run_op(const struct rt *rt, step_fn fn, const char *name, const char *key, json_t *spec,
+		  struct error *e)
+{
+	const char *out = rt_op_output(name);
+	int step = out && strcmp(out, ".done") == 0, r;
+	char *meta = rt_path(rt, key, ".layer");
+
+	if (step)
+		unlink(meta);
+	free(meta);
+	r = cache_step(rt, name, key, spec, e);
+	if (r == 0 && (r = fn(rt, key, spec, e)) == 0) { /* not restored from --cache-from */
+		rt_step_record(name);
+		if (step && json_object_get(spec, "layer") &&
+		    (r = layer_in_step(rt, key, spec, e)) == 0)
+			rt_step_record("layer");
+	} else if (r == 1) {
+		/* restored: its layer (fetched lazily) is pack's to take, and
+		 * a failure there is the layer's, not this step's */
+		rt_step_record(name);
+		r = 0;
+	}
+	return r;
+}
+
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
 {
 	json_error_t jerr;
@@ -103,12 +136,8 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 		rt_progress(rt, argv[0], spec, "(done by a concurrent build)");
 	if (r == 0 && done)
 		progress_cached();
-	else if (r == 0 && (r = cache_step(rt, name, argv[0], spec, &e)) == 0)
-		r = fn(rt, argv[0], spec, &e); /* not restored from --cache-from */
-	else if (r == 1)
-		r = 0;
-	if (r == 0 && !done)
-		rt_step_record(name); /* run or restored: this make wrote it */
+	else if (r == 0)
+		r = run_op(rt, fn, name, argv[0], spec, &e);
 	rt_step_unlock();
 	progress_step_end(rt, argv[0], t0, r < 0 ? (e.msg[0] ? e.msg : "step failed") : NULL);
 	json_decref(spec);

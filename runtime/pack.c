@@ -78,9 +78,16 @@ static int pack_step_layer(struct pack_ctx *c, const char *step, struct error *e
 {
 	char *path = rt_path(c->rt, step, ".layer");
 	json_error_t jerr;
-	json_t *l = json_load_file(path, 0, &jerr);
+	json_t *l;
 	int r = 0;
 
+	/* a step of the image makes its layer itself (no make target): the
+	 * layer is made here when it is missing or of other parameters */
+	if (layer_ensure(c->rt, step, json_object_get(c->spec, "layer"), c->dirs, e) < 0) {
+		free(path);
+		return -1;
+	}
+	l = json_load_file(path, 0, &jerr);
 	if (!l)
 		r = error_set(e, 0, "layer of step %s: %s", step, jerr.text);
 	else if (!json_is_true(json_object_get(l, "empty"))) {
@@ -107,6 +114,29 @@ static int pack_layers(struct pack_ctx *c, json_t *chain, struct error *e)
 		if (!step)
 			c->nbase = json_array_size(c->layers);
 		json_array_append(c->dirs, json_object_get(ent, "dir"));
+	}
+	return 0;
+}
+
+/* The image's steps the chain has no entry for (restored from a cache
+ * with an empty layer) still get their KEY.layer, which the cache export
+ * reads: from the cache, the chain's directories are not read then. */
+static int pack_other_layers(struct pack_ctx *c, json_t *chain, struct error *e)
+{
+	json_t *params = json_object_get(c->spec, "layer"), *k, *ent;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(c->spec, "layers"), i, k)
+	{
+		const char *key = json_string_value(k);
+		int seen = 0;
+		json_array_foreach(chain, j, ent)
+		{
+			const char *step = json_string_value(json_object_get(ent, "step"));
+			seen |= step && key && strcmp(step, key) == 0;
+		}
+		if (key && !seen && layer_ensure(c->rt, key, params, c->dirs, e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -581,6 +611,8 @@ static int pack_ctx_init(struct pack_ctx *c, const struct rt *rt, const char *ke
 	c->dirs = json_array();
 	chain = pack_chain(c, key, e);
 	r = chain ? pack_layers(c, chain, e) : -1;
+	if (r == 0)
+		r = pack_other_layers(c, chain, e);
 	if (r == 0)
 		r = pack_squash(c, e);
 	json_decref(chain);

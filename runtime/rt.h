@@ -34,6 +34,15 @@ int op_fsum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 int op_workdir(const struct rt *rt, const char *key, json_t *spec, struct error *e);
 /* A step's upper directory as a layer tar + its digests (KEY.layer). */
 int op_layer(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* The layer of a step, made by the step's own process when its spec has
+ * "layer" (the build's epoch and compression): KEY.layer as op_layer
+ * writes it, one exec fewer per step. 0 when the spec has none. */
+int layer_in_step(const struct rt *rt, const char *key, json_t *spec, struct error *e);
+/* Pack's part: KEY.layer made again when it is missing or was made with
+ * other parameters than params ({epoch, compress, level}; NULL: kept as
+ * it is); below: the "dir"s of the chain under KEY, bottom first. */
+int layer_ensure(const struct rt *rt, const char *key, json_t *params, json_t *below,
+		 struct error *e);
 /* A base image of the build: pulled unless in the store (always with
  * "always"), its manifest digest written to STATE/KEY.pull (pullcmd.c). */
 int op_resolve(const struct rt *rt, const char *key, json_t *spec, struct error *e);

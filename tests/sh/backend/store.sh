@@ -58,7 +58,7 @@ make -f build.mk DF2MAKE_RUNTIME="$STUB" >"$T/make.out" 2>&1
 like "$(cat "$T/make.out")" "regenerating" "a reloaded image regenerates build.mk"
 k2=$(grep -o 'base [0-9a-f]\{32\}' build.mk)
 check "the FROM key follows the manifest digest" test "$k1" != "$k2"
-is "$(tail -n +$((n + 1)) "$STUB_LOG" | cut -d' ' -f1 | tr '\n' ' ')" "base run run layer layer pack " \
+is "$(tail -n +$((n + 1)) "$STUB_LOG" | cut -d' ' -f1 | tr '\n' ' ')" "base run run pack " \
 	"everything above the new image reruns"
 
 cat >"$T/ctx/Dockerfile" <<'DF'

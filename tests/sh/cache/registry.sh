@@ -231,8 +231,8 @@ is "$rc1:$rc2" "0:0" "two concurrent makes from the registry cache both succeed"
 is "$ran1:$ran2:$(digest "$K")" "0:0:$ref" "  neither ran a RUN; A's image"
 
 # A layer blob corrupted in the registry's storage. The step was restored
-# lazily (from its record); the layer op that gives the image its blob
-# fetches it, the digest check refuses it while it streams, and make
+# lazily (from its record); pack, which gives the image its blob, fetches
+# it, the digest check refuses it while it streams, and make
 # fails naming the step and the blob (the verified store rule: nothing
 # unverified enters the store). The step lost its stamp and its record:
 # the next make runs it and builds a correct image.
@@ -249,7 +249,8 @@ printf 'X' | dd of="$data" bs=1 seek=700 conv=notrunc 2>/dev/null
 newmachine G
 build "$G" "$T/g/ctx" --cache-from "$REG/cache/app:max"
 is "$rc:$(ran "$G")" "2:0" "a corrupted layer in the registry: make fails (no RUN ran)"
-msg="df2make-runtime: layer: step ${run_key:0:8}, restored from --cache-from $REG/cache/app:max: "
+msg="df2make-runtime: exporting to image: layer: step ${run_key:0:8}, restored from --cache-from "
+msg+="$REG/cache/app:max: "
 msg+="its layer $run_layer: pull from $REG/cache/app:max: blob $run_layer: digest mismatch: "
 msg+="content is sha256:$(sha256sum <"$data" | cut -c1-64), expected $run_layer; "
 msg+="the next make runs the step again"
