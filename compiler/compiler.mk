@@ -16,7 +16,7 @@ COMPILER_BACK = compiler/cli.c compiler/cli.h compiler/args.c compiler/args.h co
 	compiler/step.c compiler/step.h compiler/step_int.h compiler/step_config.c compiler/step_run.c \
 	compiler/step_copy.c compiler/spec.c compiler/spec.h compiler/specout.c compiler/specout.h \
 	compiler/key.c compiler/key.h \
-	compiler/emit.c compiler/emit.h compiler/cmdline.c compiler/cmdline.h compiler/outfile.c \
+	compiler/emit.c compiler/emit.h compiler/emitlayer.c compiler/emitlayer.h compiler/cmdline.c compiler/cmdline.h compiler/outfile.c \
 	compiler/outfile.h compiler/plan.c compiler/plan.h compiler/dot.c compiler/dot.h \
 	compiler/templates.c compiler/templates.h
 # the linter (BuildKit's build checks)

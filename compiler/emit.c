@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cmdline.h"
 #include "emit.h"
+#include "emitlayer.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "graph.h"
@@ -503,47 +504,6 @@ static int emit_has_import(const struct cli *c)
 	return 0;
 }
 
-static json_t *emit_layer_params(const struct cli *c, char pk[33], struct diags *dg);
-
-/* 1 when st is a filesystem step of the image's chain (a step of the
- * target stage or of a stage it is built FROM): it gets a layer. A step
- * shared with another stage may be missed here; its layer target then
- * makes the layer in a process of its own, as before. */
-static int emit_layered(const struct graph *g, const struct step *st)
-{
-	if (st->kind == STEP_BASE || !st->stage)
-		return 0;
-	for (const struct stage *s = g->target; s; s = s->base)
-		if (s == st->stage)
-			return 1;
-	return 0;
-}
-
-/* The step's process makes its layer too (runtime layer_in_step): one
- * exec fewer per step; the layer target stays for a change of the layer
- * parameters and for a step made by a build that did not make its layer.
- * Only the step's recipe gets the field (not its sum's spec, which would
- * then change with the compression): *layer is `"layer":{...}` or NULL.
- * -1 with the error in g->dg. */
-static int emit_step_layer(struct graph *g, const struct step *st, char **layer)
-{
-	char pk[33];
-	json_t *params;
-	char *text;
-
-	*layer = NULL;
-	if (!emit_layered(g, st))
-		return 0;
-	params = emit_layer_params(g->cli, pk, g->dg);
-	if (!params)
-		return -1;
-	text = json_dumps(params, JSON_PRESERVE_ORDER | JSON_COMPACT);
-	*layer = xasprintf("\"layer\":%s", text);
-	free(text);
-	json_decref(params);
-	return 0;
-}
-
 static int emit_step(struct graph *g, struct step *st, struct buf *out, struct strlist *all)
 {
 	struct evars ev = {0};
@@ -575,7 +535,7 @@ static int emit_step(struct graph *g, struct step *st, struct buf *out, struct s
 	ev_set(&ev, "TITLE", title.s ? title.s : "");
 	ev_set(&ev, "KEY", st->key);
 	ev_set(&ev, "PREREQS", pre.s);
-	if (emit_step_layer(g, st, &layer) < 0)
+	if (emitlayer_field(g, st, &layer) < 0)
 		return -1;
 	ev_set(&ev, "SPEC", emit_spec_n(spec_root(st->spec), 0, layer));
 	free(layer);
@@ -610,49 +570,6 @@ static int emit_stages(struct graph *g, struct buf *out)
 	return 0;
 }
 
-/* SOURCE_DATE_EPOCH (build-arg, else environment), or null; NULL with
- * the error in dg when it is not a number of seconds. */
-static json_t *emit_epoch(const struct cli *c, struct diags *dg)
-{
-	const char *e = cli_build_arg(c, "SOURCE_DATE_EPOCH");
-	char *end;
-	long long v;
-
-	if (!e)
-		e = getenv("SOURCE_DATE_EPOCH");
-	if (!e || !*e)
-		return json_null();
-	v = strtoll(e, &end, 10);
-	if (*end || v < 0) {
-		diag_error(dg, NULL, "SOURCE_DATE_EPOCH must be a number of seconds, not '%s'", e);
-		return NULL;
-	}
-	return json_integer(v);
-}
-
-/* The layers' build-wide parameters; a layer target depends on a stamp
- * named by their hash, so changing SOURCE_DATE_EPOCH or --compress makes
- * every layer again (the layer is named by its step's key, which they are
- * not part of: they change the layer, not the step). NULL with the error
- * in dg. */
-static json_t *emit_layer_params(const struct cli *c, char pk[33], struct diags *dg)
-{
-	json_t *epoch = emit_epoch(c, dg), *p;
-
-	if (!epoch)
-		return NULL;
-	p = json_pack("{so ss so}", "epoch", epoch, "compress", c->compress, "level", json_null());
-	key_compute(NULL, p, NULL, pk);
-	return p;
-}
-
-/* What the pack (or cache export) needs of a step of the image: its
- * layer, or its stamp when the step's own process makes the layer. */
-static void emit_layer_prereq(struct buf *b, const struct graph *g, const struct step *st)
-{
-	emit_state_file(b, st->key, emit_layered(g, st) ? "done" : "layer");
-}
-
 /* One layer target per step of steps[0..n) ("parent" added to params)
  * but those of g's image that make their layer themselves (g NULL: none
  * does). *nrules gets the count written. */
@@ -663,7 +580,7 @@ static int emit_layer_rules(struct buf *out, const struct graph *g, struct step 
 	*nrules = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct evars ev = {0};
-		if (g && emit_layered(g, steps[i]))
+		if (g && emitlayer_in_image(g, steps[i]))
 			continue;
 		char *lk = xasprintf("%s.layer", steps[i]->key);
 		int seen = em && emit_seen(em, lk);
@@ -689,7 +606,7 @@ static int emit_layers(struct graph *g, struct buf *out, struct step **chain, si
 		       struct emitter *em)
 {
 	char pk[33];
-	json_t *params = emit_layer_params(g->cli, pk, g->dg);
+	json_t *params = emitlayer_params(g->cli, pk, g->dg);
 	struct evars ev = {0};
 	struct buf rules = {0};
 	size_t nrules = 0;
@@ -733,7 +650,7 @@ json_t *emit_pack_spec(struct graph *g, int history)
 	const struct cli *c = g->cli;
 	struct step **chain;
 	size_t n = graph_final_chain(g, &chain);
-	json_t *layers, *out, *tags = emit_tags(c, g->dg), *epoch = emit_epoch(c, g->dg);
+	json_t *layers, *out, *tags = emit_tags(c, g->dg), *epoch = emitlayer_epoch(c, g->dg);
 	struct config *cfg = &g->target->cfg;
 
 	if (!tags || !epoch) {
@@ -759,7 +676,7 @@ json_t *emit_pack_spec(struct graph *g, int history)
 	/* the layers' parameters: pack makes a layer that is missing or was
 	 * made with others (its step made it for another build.mk) */
 	char pk[33];
-	json_t *params = emit_layer_params(c, pk, g->dg);
+	json_t *params = emitlayer_params(c, pk, g->dg);
 	if (!params) {
 		json_decref(spec);
 		return NULL;
@@ -858,8 +775,8 @@ static int emit_pack(struct emitter *em, struct graph *g)
 	}
 	emit_done(&pre, g->target->last);
 	for (size_t i = 0; i < n; i++)
-		if (chain[i] != g->target->last || !emit_layered(g, chain[i]))
-			emit_layer_prereq(&pre, g, chain[i]);
+		if (chain[i] != g->target->last || !emitlayer_in_image(g, chain[i]))
+			emitlayer_prereq(&pre, g, chain[i]);
 	key_spec(g->target->last->key, root, NULL, pk);
 	ev_set(&ev, "PACKKEY", pk);
 	ev_set(&ev, "KEY", g->target->last->key);
@@ -887,7 +804,7 @@ static int emit_cache_extra(struct graph *g, struct buf *out, struct step ***ext
 {
 	size_t nrules;
 	char pk[33];
-	json_t *params = emit_layer_params(g->cli, pk, g->dg);
+	json_t *params = emitlayer_params(g->cli, pk, g->dg);
 	int r;
 
 	*n = 0;
@@ -925,7 +842,7 @@ static int emit_cache_to(struct graph *g, struct buf *out)
 	/* emit_cache_extra read SOURCE_DATE_EPOCH: params is not NULL after it */
 	size_t chain_rules = 0;
 	for (size_t i = 0; i < n; i++)
-		chain_rules += !emit_layered(g, chain[i]);
+		chain_rules += !emitlayer_in_image(g, chain[i]);
 	if (emit_cache_extra(g, out, &extra, &nx, chain_rules != 0) < 0) {
 		free(chain);
 		free(extra);
@@ -936,11 +853,11 @@ static int emit_cache_to(struct graph *g, struct buf *out)
 		struct step *st = i < n ? chain[i] : extra[i - n];
 		json_array_append_new(steps, json_string(st->key));
 		if (i < n)
-			emit_layer_prereq(&pre, g, st);
+			emitlayer_prereq(&pre, g, st);
 		else
 			emit_state_file(&pre, st->key, "layer");
 	}
-	params = emit_layer_params(c, pk, g->dg);
+	params = emitlayer_params(c, pk, g->dg);
 	spec = json_pack("{ss ss ss ss so}", "title", "exporting cache", "loc", "",
 			 c->cache_to[0] == '/' ? "dest" : "ref", c->cache_to, "mode", c->cache_mode,
 			 "steps", steps);
@@ -1197,8 +1114,8 @@ static int emit_pack_multi(struct emitter *em, struct graph **gs, size_t n)
 		r = emit_layers(gs[i], em->out, chain, nc, em);
 		emit_done(&pre, gs[i]->target->last);
 		for (size_t j = 0; j < nc; j++)
-			if (chain[j] != gs[i]->target->last || !emit_layered(gs[i], chain[j]))
-				emit_layer_prereq(&pre, gs[i], chain[j]);
+			if (chain[j] != gs[i]->target->last || !emitlayer_in_image(gs[i], chain[j]))
+				emitlayer_prereq(&pre, gs[i], chain[j]);
 		free(chain);
 	}
 	if (r) {
