@@ -241,7 +241,12 @@ int layer_ensure(const struct rt *rt, const char *key, json_t *params, json_t *b
 	json_decref(m);
 	json_decref(want);
 	if (json_is_object(params) && !same) {
+		char *dir = rt_path(rt, key, NULL);
 		unlink(meta);
+		/* the temp of a step killed while it wrote this layer: no op
+		 * of that step takes its lock again, which would sweep it */
+		tmp_sweep(dir, "");
+		free(dir);
 		r = layer_make(rt, key, params, below, e);
 	}
 	free(meta);
