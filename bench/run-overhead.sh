@@ -10,6 +10,11 @@
 # mounts, part of "sandbox"), and the floor: starting the runtime at all.
 # Usage: bench/run-overhead.sh [N] (default 50); needs python3 and a build:
 #   RUNTIME=build/runtime/df2make-runtime PROBE=build/tests/probe/probe
+# LAYER=step gives the step its layer as a build of the image does (the
+# spec's "layer": made in the step's process); LAYER=op makes it the way
+# build.mk did before that, with a `layer` op of its own after each run
+# (its process counted in the step's CPU). Either way the layer is plain
+# (--compress none, the default for a tar output).
 # Prefix with `unshare -r` to measure the rootless path. NETWORK=host or
 # NETWORK=none measures those modes instead of the default network (an own
 # namespace plus slirp4netns, runtime/netns.c). The state and store
@@ -36,7 +41,10 @@ import os, resource, statistics as st, subprocess, sys, time
 rt, w, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 net = os.environ.get("NETWORK", "default")
 grant = ',"entitlements":["network.host"]' if net == "host" else ""  # as --allow writes it
-spec = '{"parent":"base","network":"%s"%s,"args":["/bin/true"],"env":["PATH=/bin"]}' % (net, grant)
+layer = os.environ.get("LAYER", "")
+params = '"epoch":null,"compress":"none","level":null'
+spec = '{"parent":"base","network":"%s"%s,"args":["/bin/true"],"env":["PATH=/bin"]%s}' % (
+    net, grant, ',"layer":{%s}' % params if layer == "step" else "")
 env = dict(os.environ, DF2MAKE_TIMING="1")
 
 
@@ -54,7 +62,12 @@ def measure(argv):
 
 def run(i):
     key = "bench%027d" % i
-    return measure([rt, "-q", "--state", w + "/state", "--store", w + "/store", "run", key, spec])
+    base = [rt, "-q", "--state", w + "/state", "--store", w + "/store"]
+    wall, cpu, err = measure(base + ["run", key, spec])
+    if layer == "op":
+        lw, lc, _ = measure(base + ["layer", key, '{"parent":"base",%s}' % params])
+        wall, cpu = wall + lw, cpu + lc
+    return wall, cpu, err
 
 
 def phases(line):
@@ -79,7 +92,7 @@ for i in range(n):
     walls.append(wall)
     cpus.append(cpu)
     rows += [phases(l) for l in err.splitlines() if l.startswith("timing:")]
-print("trivial RUN, network %s, %d runs: wall %s" % (net, n, q(walls)))
+print("trivial RUN, network %s, layer %s, %d runs: wall %s" % (net, layer or "none", n, q(walls)))
 print("trivial RUN, %d runs: CPU  %s (runtime + sandbox + command)" % (n, q(cpus)))
 names = [k for k in rows[0]] if rows else []
 print("breakdown, median CPU ms (wall ms):",
