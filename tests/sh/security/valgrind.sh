@@ -101,6 +101,8 @@ vg "runtime images" "$RT" --store "$ST" images
 vg "runtime bad spec" "$RT" --state "$T/st" --store "$ST" run k '{"args":'
 # The base, layer and pack ops of a real build under valgrind (run, copy,
 # add, sum and workdir use openat2, which valgrind does not know: ENOSYS).
+# The image's steps make their layers themselves; the layer code runs
+# under valgrind when pack makes them again (the layers removed).
 cat >"$T/vgrt" <<EOF
 #!/bin/sh
 case "\$5" in
@@ -117,8 +119,11 @@ echo f >"$B/ctx/f"
 compile "$B"
 make -f "$B/build.mk" DF2MAKE_RUNTIME="$T/vgrt" >"$B/log" 2>&1
 is "$?" 0 "a build with base/layer/pack under valgrind succeeds"
+rm -f "$B"/state/*.layer "$B/image.tar"
+make -f "$B/build.mk" DF2MAKE_RUNTIME="$T/vgrt" >>"$B/log" 2>&1
+is "$?:$(ls "$B"/state/*.layer | wc -l)" "0:2" "  pack made the two layers again under valgrind"
 n=$(ls "$T"/vgrt.* 2>/dev/null | wc -l)
-check "  valgrind ran for base, layers and pack ($n runs)" [ "$n" -ge 4 ]
+check "  valgrind ran for base and pack, twice ($n runs)" [ "$n" -ge 3 ]
 check "  and valgrind reported nothing" [ -z "$(cat "$T"/vgrt.* 2>/dev/null)" ]
 cat "$T"/vgrt.* 2>/dev/null | head -20 | sed 's/^/#   /'
 done_testing
