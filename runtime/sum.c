@@ -8,7 +8,7 @@
  * dependency file: make's parse of 100,000 prerequisites costs it seconds
  * on every run. Its dependency file makes make run the sum every time
  * instead, and the sum first compares the context's stat data with what it
- * saw last time (STATE/KEY.scan, runtime/copyidx.h): nothing changed, it
+ * saw last time (STATE/KEY.scan, runtime/ctxscan.h): nothing changed, it
  * returns without touching a file, so make has nothing more to do. */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +24,7 @@
 #include "cleanup.h"
 #include "context.h"
 #include "copy.h"
-#include "copyidx.h"
+#include "ctxscan.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -41,10 +41,11 @@
 
 struct sumstate {
 	struct sha256 h;
-	struct copyidx *idx; /* the stat data of every entry walked */
-	int scan_only;	     /* only compare with the last run's (no digest) */
-	int all_same;	     /* scan_only: every entry as last time so far */
-	struct strlist deps; /* context-relative files and directories read */
+	struct ctxscan *old;   /* scan_only: the last run's stat data */
+	struct ctxscan_w *rec; /* this run's, written for a large context */
+	int scan_only;	       /* only compare with the last run's (no digest) */
+	int all_same;	       /* scan_only: every entry as last time so far */
+	struct strlist deps;   /* context-relative files and directories read */
 	const struct copy_job *j;
 	const char *top; /* the source being walked */
 	int rootfd;
@@ -102,10 +103,13 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 		return 0;
 	if (*sub && copy_job_excluded(s->j, rel))
 		return 0;
-	if (s->idx && copyidx_same(s->idx, rel, st) == 0)
-		s->all_same = 0;
-	if (s->scan_only)
-		return 0;
+	if (s->scan_only) {
+		/* the first difference decides: stop the walk (1) there */
+		s->all_same = s->all_same && ctxscan_same(s->old, rel, st);
+		return s->all_same ? 0 : 1;
+	}
+	if (s->rec)
+		ctxscan_w_add(s->rec, rel, st);
 	sum_head(head, sizeof(head), st, 0);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
 	sha256_update(&s->h, head, strlen(head) + 1);
@@ -257,7 +261,7 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 
 	if (!mk_name_ok(target) || !mk_name_ok(dfile))
 		r = error_set(e, 0, "state directory %s cannot be named in a make rule", rt->state);
-	if (r == 0 && s->idx && s->deps.n > SUM_BIG) {
+	if (r == 0 && s->rec && s->deps.n > SUM_BIG) {
 		free(target);
 		free(dfile);
 		return write_deps_big(rt, key, e);
@@ -320,26 +324,29 @@ static int sum_walk(struct sumstate *s, const struct ignore *ig, struct error *e
 }
 
 /* A large context whose stat data is all as last time: nothing to do.
- * Else s is ready for the whole sum (its index records this run). */
+ * Else s is ready for the whole sum (recording this run's stat data). */
 static int sum_unchanged(const struct rt *rt, const char *key, struct sumstate *s,
 			 const struct ignore *ig, const char *scan, struct error *e)
 {
 	cleanup_free char *sum = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
 	int same = 0;
 
-	s->idx = copyidx_new();
 	if (access(sum, F_OK) == 0 && access(dfile, F_OK) == 0 &&
-	    copyidx_load(s->idx, scan, "sum") == 0) {
+	    (s->old = ctxscan_open(scan)) != NULL) {
 		s->scan_only = s->all_same = 1;
-		same = sum_walk(s, ig, e) == 0 && s->all_same && copyidx_complete(s->idx);
+		same = sum_walk(s, ig, e) == 0 && s->all_same && ctxscan_complete(s->old);
 		s->scan_only = 0;
-		copyidx_free(s->idx);
-		s->idx = copyidx_new();
+		ctxscan_close(s->old);
+		s->old = NULL;
+		/* sum_sources fed the sources' names and globs' directories */
 		strlist_free(&s->deps);
 		sha256_final_hex(&s->h, (char[65]){0});
 		sha256_init(&s->h);
 		sha256_update(&s->h, "df2make-sum 1\n", 14);
 	}
+	/* started after the comparison: the racy second counts from here */
+	if (!same)
+		s->rec = ctxscan_w_new();
 	return same;
 }
 
@@ -368,14 +375,14 @@ int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 		r = write_sum(rt, key, &s, e);
 	else
 		sha256_final_hex(&s.h, (char[65]){0});
-	/* the index serves large contexts only (write_deps_big) */
-	if (r == 0 && !same && s.idx && s.deps.n > SUM_BIG)
-		r = copyidx_save(s.idx, scan, "sum", e);
+	/* the stat data serves large contexts only (write_deps_big) */
+	if (r == 0 && !same && s.rec && s.deps.n > SUM_BIG)
+		r = ctxscan_w_save(s.rec, scan, e);
 	else if (r == 0 && !same)
 		unlink(scan);
 	if (r < 0)
 		copy_job_fail(&j, e);
-	copyidx_free(s.idx);
+	ctxscan_w_free(s.rec);
 	ignore_free(ig);
 	strlist_free(&s.deps);
 	copy_job_free(&j);
