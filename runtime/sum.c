@@ -155,8 +155,9 @@ static int sum_sources(struct sumstate *s, const struct ignore *ig, struct error
 		if (copy_job_fetch(j, i)) /* a URL or git source: its fetch step watches it */
 			continue;
 		r = copy_job_resolve(j, j->context, ig, i, &rels, &pivot, e);
-		sha256_update(&s->h, j->srcs.v[i], strlen(j->srcs.v[i]) + 1);
-		if (r == 0)
+		if (!s->scan_only)
+			sha256_update(&s->h, j->srcs.v[i], strlen(j->srcs.v[i]) + 1);
+		if (r == 0 && !s->scan_only)
 			glob_dirs(s, j->srcs.v[i], &rels);
 		for (size_t k = 0; r == 0 && k < rels.n; k++) {
 			s->top = rels.v[k];
@@ -338,16 +339,38 @@ static int sum_unchanged(const struct rt *rt, const char *key, struct sumstate *
 		s->scan_only = 0;
 		ctxscan_close(s->old);
 		s->old = NULL;
-		/* sum_sources fed the sources' names and globs' directories */
-		strlist_free(&s->deps);
-		sha256_final_hex(&s->h, (char[65]){0});
-		sha256_init(&s->h);
-		sha256_update(&s->h, "df2make-sum 1\n", 14);
 	}
 	/* started after the comparison: the racy second counts from here */
 	if (!same)
 		s->rec = ctxscan_w_new();
 	return same;
+}
+
+/* The whole sum: the digest, the dependency file and, for a large
+ * context, the stat data the next run compares with. */
+static int sum_all(const struct rt *rt, const char *key, struct sumstate *s,
+		   const struct ignore *ig, const char *scan, struct error *e)
+{
+	int r;
+
+	/* libcrypto set up only now (a no-op sum never hashes), and without
+	 * openssl.cnf: this process makes no TLS connection */
+	sha256_lean();
+	sha256_init(&s->h);
+	sha256_update(&s->h, "df2make-sum 1\n", 14);
+	r = s->j->from_step ? 0 : sum_walk(s, ig, e);
+	if (r == 0)
+		r = write_deps(rt, key, s, e);
+	if (r == 0)
+		r = write_sum(rt, key, s, e);
+	else
+		sha256_final_hex(&s->h, (char[65]){0});
+	/* the stat data serves large contexts only (write_deps_big) */
+	if (r == 0 && s->rec && s->deps.n > SUM_BIG)
+		r = ctxscan_w_save(s->rec, scan, e);
+	else if (r == 0)
+		unlink(scan);
+	return r;
 }
 
 int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
@@ -361,25 +384,12 @@ int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	s.j = &j;
 	s.e = e;
 	s.rootfd = -1;
-	sha256_init(&s.h);
-	sha256_update(&s.h, "df2make-sum 1\n", 14);
-	if (r == 0 && !j.from_step) {
+	if (r == 0 && !j.from_step)
 		r = copy_job_ignore(&j, &ig, e);
-		same = r == 0 && sum_unchanged(rt, key, &s, ig, scan, e);
-		if (r == 0 && !same)
-			r = sum_walk(&s, ig, e);
-	}
+	if (r == 0 && !j.from_step)
+		same = sum_unchanged(rt, key, &s, ig, scan, e);
 	if (r == 0 && !same)
-		r = write_deps(rt, key, &s, e);
-	if (r == 0 && !same)
-		r = write_sum(rt, key, &s, e);
-	else
-		sha256_final_hex(&s.h, (char[65]){0});
-	/* the stat data serves large contexts only (write_deps_big) */
-	if (r == 0 && !same && s.rec && s.deps.n > SUM_BIG)
-		r = ctxscan_w_save(s.rec, scan, e);
-	else if (r == 0 && !same)
-		unlink(scan);
+		r = sum_all(rt, key, &s, ig, scan, e);
 	if (r < 0)
 		copy_job_fail(&j, e);
 	ctxscan_w_free(s.rec);
