@@ -2,11 +2,14 @@
  *
  *   header  "df2make-scan 2\n\0" (16 bytes), int64 start sec, int64 start
  *           nsec, uint32 record size, uint32 byte-order mark
- *   record  struct ctxscan_rec, then the path's LEN bytes, zero-padded to
- *           a multiple of 8; in walk order, one per entry visited
+ *   record  struct ctxscan_rec (the stat data, then the SHA-256 of a
+ *           regular file's bytes, zeros for other types), then the path's
+ *           LEN bytes, zero-padded to a multiple of 8; in walk order, one
+ *           per entry visited
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +37,11 @@ struct ctxscan_rec {
 	uint64_t dev, ino, size;
 	int64_t msec, csec;
 	uint32_t mnsec, cnsec, mode, uid, gid, len;
+	uint8_t digest[32];
 };
+
+/* What "the same entry" compares: the stat data and the name's length. */
+#define REC_ID offsetof(struct ctxscan_rec, digest)
 
 struct ctxscan {
 	const unsigned char *map;
@@ -52,7 +59,8 @@ static size_t pad8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-static void rec_fill(struct ctxscan_rec *r, const struct stat *st, size_t len)
+static void rec_fill(struct ctxscan_rec *r, const struct stat *st, size_t len,
+		     const uint8_t digest[32])
 {
 	*r = (struct ctxscan_rec){
 	    .dev = st->st_dev,
@@ -67,6 +75,8 @@ static void rec_fill(struct ctxscan_rec *r, const struct stat *st, size_t len)
 	    .gid = st->st_gid,
 	    .len = (uint32_t)len,
 	};
+	if (digest)
+		memcpy(r->digest, digest, sizeof(r->digest));
 }
 
 static int head_ok(const struct ctxscan_head *h)
@@ -114,22 +124,75 @@ static int rec_racy(const struct ctxscan *r, const struct ctxscan_rec *rec)
 	return rec->csec > s || (rec->csec == s && (long)rec->cnsec >= r->start.tv_nsec);
 }
 
+/* The record at r->off with its path, or -1 when the file ends there. */
+static int rec_at(const struct ctxscan *r, struct ctxscan_rec *rec, const char **path)
+{
+	if (r->size - r->off < sizeof(*rec))
+		return -1;
+	memcpy(rec, r->map + r->off, sizeof(*rec));
+	if (r->size - r->off - sizeof(*rec) < pad8(rec->len))
+		return -1;
+	*path = (const char *)r->map + r->off + sizeof(*rec);
+	return 0;
+}
+
+/* 1 when rec (its path already matched) is entry st, and not racy. */
+static int rec_same(const struct ctxscan *r, const struct ctxscan_rec *rec, const struct stat *st)
+{
+	struct ctxscan_rec now;
+
+	rec_fill(&now, st, rec->len, NULL);
+	return memcmp(rec, &now, REC_ID) == 0 && !rec_racy(r, rec);
+}
+
 int ctxscan_same(struct ctxscan *r, const char *rel, const struct stat *st)
 {
-	struct ctxscan_rec old, now;
+	struct ctxscan_rec old;
+	const char *path;
 	size_t len = strlen(rel);
 
-	if (!r || r->size - r->off < sizeof(old))
-		return 0;
-	memcpy(&old, r->map + r->off, sizeof(old));
-	if (old.len != len || r->size - r->off - sizeof(old) < pad8(len) ||
-	    memcmp(r->map + r->off + sizeof(old), rel, len) != 0)
-		return 0;
-	rec_fill(&now, st, len);
-	if (memcmp(&old, &now, sizeof(old)) != 0 || rec_racy(r, &old))
+	if (!r || rec_at(r, &old, &path) < 0 || old.len != len || memcmp(path, rel, len) != 0 ||
+	    !rec_same(r, &old, st))
 		return 0;
 	r->off += sizeof(old) + pad8(len);
 	return 1;
+}
+
+/* Walk order: a directory before its contents, names bytewise, i.e. a
+ * bytewise order in which '/' (and the end) sorts before any byte. */
+static int walk_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	for (size_t i = 0; i < alen && i < blen; i++) {
+		unsigned ca = a[i] == '/' ? 0 : (unsigned char)a[i];
+		unsigned cb = b[i] == '/' ? 0 : (unsigned char)b[i];
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return alen < blen ? -1 : alen > blen;
+}
+
+const uint8_t *ctxscan_digest(struct ctxscan *r, const char *rel, const struct stat *st)
+{
+	struct ctxscan_rec rec;
+	const char *path;
+	size_t len = strlen(rel);
+	int c;
+
+	/* both walks visit in walk order: a merge, never a search; an entry
+	 * out of that order (a second source) just finds nothing */
+	while (r && rec_at(r, &rec, &path) == 0 && (c = walk_cmp(path, rec.len, rel, len)) <= 0) {
+		size_t at = r->off + offsetof(struct ctxscan_rec, digest);
+		r->off += sizeof(rec) + pad8(rec.len);
+		if (c == 0)
+			return S_ISREG(st->st_mode) && rec_same(r, &rec, st) ? r->map + at : NULL;
+	}
+	return NULL;
+}
+
+void ctxscan_rewind(struct ctxscan *r)
+{
+	if (r)
+		r->off = sizeof(struct ctxscan_head);
 }
 
 int ctxscan_complete(const struct ctxscan *r)
@@ -159,13 +222,14 @@ struct ctxscan_w *ctxscan_w_new(void)
 	return w;
 }
 
-void ctxscan_w_add(struct ctxscan_w *w, const char *rel, const struct stat *st)
+void ctxscan_w_add(struct ctxscan_w *w, const char *rel, const struct stat *st,
+		   const uint8_t digest[32])
 {
 	static const char zeros[8];
 	struct ctxscan_rec rec;
 	size_t len = strlen(rel);
 
-	rec_fill(&rec, st, len);
+	rec_fill(&rec, st, len, digest);
 	buf_addn(&w->b, (const char *)&rec, sizeof(rec));
 	buf_addn(&w->b, rel, len);
 	buf_addn(&w->b, zeros, (pad8(len) - len) & 7);

@@ -1,6 +1,8 @@
 /* sum: the content digest of what a COPY/ADD reads from the build context
  * (BuildKit's content cache key: names, types, modes, 0:0 owners, sizes,
- * link targets and bytes, never mtimes), plus a make dependency file of
+ * link targets and the SHA-256 of each file's bytes, never mtimes; a
+ * digest per file, so a large context's unchanged files need not be read
+ * again: their digests are kept in STATE/KEY.scan), plus a make dependency file of
  * every context file and directory read. The digest file is rewritten only
  * when it changes, so make's re-stat skips the COPY after a mere touch.
  *
@@ -52,10 +54,12 @@ struct sumstate {
 	struct error *e;
 };
 
-/* Feeds a file's bytes (the top source may be a symlink: followed). */
-static int sum_bytes(struct sumstate *s, const char *rel)
+/* The digest of a file's bytes (the top source may be a symlink:
+ * followed). */
+static int sum_bytes(struct sumstate *s, const char *rel, uint8_t md[32])
 {
 	char buf[65536];
+	struct sha256 h;
 	ssize_t n;
 	int fd = ctx_open(s->rootfd, rel, O_RDONLY | O_NOFOLLOW);
 
@@ -63,17 +67,37 @@ static int sum_bytes(struct sumstate *s, const char *rel)
 		fd = ctx_open(s->rootfd, rel, O_RDONLY);
 	if (fd < 0)
 		return error_set(s->e, errno, "open %s", rel);
+	sha256_init(&h);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int saved = errno;
 			close(fd);
+			sha256_final(&h, md);
 			return error_set(s->e, saved, "read %s", rel);
 		}
-		sha256_update(&s->h, buf, (size_t)n);
+		sha256_update(&h, buf, (size_t)n);
 	}
 	close(fd);
+	sha256_final(&h, md);
+	return 0;
+}
+
+/* Feeds a regular file's digest: the one recorded last time when its
+ * stat data is the same (only changed files are read), else its bytes'. */
+static int sum_file(struct sumstate *s, const char *rel, const struct stat *st)
+{
+	const uint8_t *old = ctxscan_digest(s->old, rel, st);
+	uint8_t md[32];
+
+	if (old)
+		memcpy(md, old, sizeof(md));
+	else if (sum_bytes(s, rel, md) < 0)
+		return -1;
+	sha256_update(&s->h, md, sizeof(md));
+	if (s->rec)
+		ctxscan_w_add(s->rec, rel, st, md);
 	return 0;
 }
 
@@ -108,8 +132,8 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 		s->all_same = s->all_same && ctxscan_same(s->old, rel, st);
 		return s->all_same ? 0 : 1;
 	}
-	if (s->rec)
-		ctxscan_w_add(s->rec, rel, st);
+	if (s->rec && !S_ISREG(st->st_mode))
+		ctxscan_w_add(s->rec, rel, st, NULL);
 	sum_head(head, sizeof(head), st, 0);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
 	sha256_update(&s->h, head, strlen(head) + 1);
@@ -119,7 +143,7 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 			return error_set(s->e, errno, "readlink %s", rel);
 		sha256_update(&s->h, target, (size_t)len);
 	}
-	if (S_ISREG(st->st_mode) && sum_bytes(s, rel) < 0)
+	if (S_ISREG(st->st_mode) && sum_file(s, rel, st) < 0)
 		return -1;
 	/* make stats through symlinks, and a dangling one would stop it */
 	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
@@ -302,7 +326,7 @@ static int write_sum(const struct rt *rt, const char *key, struct sumstate *s, s
 	int changed, r;
 
 	sha256_final_hex(&s->h, hex);
-	body = xasprintf("df2make-sum 1\n%s\n", hex);
+	body = xasprintf("df2make-sum 2\n%s\n", hex);
 	r = write_if_changed(path, body, strlen(body), &changed, e);
 	free(body);
 	free(path);
@@ -332,13 +356,13 @@ static int sum_unchanged(const struct rt *rt, const char *key, struct sumstate *
 	cleanup_free char *sum = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
 	int same = 0;
 
-	if (access(sum, F_OK) == 0 && access(dfile, F_OK) == 0 &&
-	    (s->old = ctxscan_open(scan)) != NULL) {
+	s->old = ctxscan_open(scan);
+	if (s->old && access(sum, F_OK) == 0 && access(dfile, F_OK) == 0) {
 		s->scan_only = s->all_same = 1;
 		same = sum_walk(s, ig, e) == 0 && s->all_same && ctxscan_complete(s->old);
 		s->scan_only = 0;
-		ctxscan_close(s->old);
-		s->old = NULL;
+		/* the whole sum takes the unchanged files' digests from it */
+		ctxscan_rewind(s->old);
 	}
 	/* started after the comparison: the racy second counts from here */
 	if (!same)
@@ -357,7 +381,7 @@ static int sum_all(const struct rt *rt, const char *key, struct sumstate *s,
 	 * openssl.cnf: this process makes no TLS connection */
 	sha256_lean();
 	sha256_init(&s->h);
-	sha256_update(&s->h, "df2make-sum 1\n", 14);
+	sha256_update(&s->h, "df2make-sum 2\n", 14);
 	r = s->j->from_step ? 0 : sum_walk(s, ig, e);
 	if (r == 0)
 		r = write_deps(rt, key, s, e);
@@ -393,6 +417,7 @@ int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	if (r < 0)
 		copy_job_fail(&j, e);
 	ctxscan_w_free(s.rec);
+	ctxscan_close(s.old);
 	ignore_free(ig);
 	strlist_free(&s.deps);
 	copy_job_free(&j);

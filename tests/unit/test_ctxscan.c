@@ -2,6 +2,7 @@
  * (STATE/KEY.scan): what counts as "the same as last time", and that a
  * damaged or foreign file is never taken as a match. */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,10 @@ static void save(const char *path, size_t n, const struct stat *racy_last)
 
 	for (size_t i = 0; i < n; i++) {
 		struct stat st = ent(i);
-		ctxscan_w_add(w, names[i], i + 1 == n && racy_last ? racy_last : &st);
+		uint8_t md[32];
+		memset(md, (int)(0xa0 + i), sizeof(md));
+		ctxscan_w_add(w, names[i], i + 1 == n && racy_last ? racy_last : &st,
+			      S_ISREG(st.st_mode) ? md : NULL);
 	}
 	if (ctxscan_w_save(w, path, &e) < 0)
 		printf("# save: %s\n", e.msg);
@@ -100,6 +104,43 @@ static void run_racy(const char *path)
 	       "an entry changed as the walk began is not trusted");
 }
 
+/* The digest of file i as save() records it, or NULL. */
+static int digest_is(const uint8_t *d, size_t i)
+{
+	for (size_t k = 0; d && k < 32; k++)
+		if (d[k] != (uint8_t)(0xa0 + i))
+			return 0;
+	return d != NULL;
+}
+
+/* Digests come back for files whose stat data is the same, asked in walk
+ * order, skipping records of entries gone or not asked for. */
+static void run_digests(const char *path)
+{
+	struct ctxscan *r;
+	struct stat st;
+
+	save(path, NNAMES, NULL);
+	r = ctxscan_open(path);
+	st = ent(1);
+	TAP_OK(digest_is(ctxscan_digest(r, "src/a.txt", &st), 1), "an unchanged file's digest");
+	st = ent(2);
+	st.st_mtim.tv_sec++;
+	TAP_OK(ctxscan_digest(r, "src/b.txt", &st) == NULL, "a changed file has none");
+	st = ent(3);
+	TAP_OK(ctxscan_digest(r, "src/d", &st) == NULL, "a directory has none");
+	st = ent(4);
+	TAP_OK(ctxscan_digest(r, "src/c.txt", &st) == NULL, "a new name has none");
+	TAP_OK(digest_is(ctxscan_digest(r, "src/d/c.txt", &st), 4),
+	       "the next file still has its digest after a name with none");
+	ctxscan_rewind(r);
+	st = ent(4);
+	TAP_OK(digest_is(ctxscan_digest(r, "src/d/c.txt", &st), 4), "records skipped on the way");
+	st = ent(1);
+	TAP_OK(ctxscan_digest(r, "src/a.txt", &st) == NULL, "out of walk order: none (no search)");
+	ctxscan_close(r);
+}
+
 /* A file cut short, a file of the old text format, an empty one. */
 static void run_damaged(const char *path)
 {
@@ -137,6 +178,7 @@ int main(void)
 	path = path_join(root, "k.scan");
 	run_changes(path);
 	run_racy(path);
+	run_digests(path);
 	run_damaged(path);
 	unlink(path);
 	rmdir(root);
