@@ -41,7 +41,9 @@ is "$(grep -c 'COPY' "$D/log")" 0 "no change: the COPY does not run"
 
 echo edited >"$D/ctx/src/d1/f11"
 make -f "$D/build.mk" >"$D/log" 2>&1
-is "$?" 0 "edit: build"
+rc=$?
+is "$rc" 0 "edit: build"
+[ "$rc" = 0 ] || tail -20 "$D/log" | sed 's/^/#   /'
 like "$(cat "$D/log")" "COPY src/ /app/" "edit: the COPY runs"
 is "$(tar -xOf "$D/image.tar" "$(tar -xOf "$D/image.tar" manifest.json | jq -r '.[0].Layers[1]')" | tar -xO app/d1/f11)" \
 	edited "edit: the image has the new content"
