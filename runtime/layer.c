@@ -241,11 +241,14 @@ int layer_ensure(const struct rt *rt, const char *key, json_t *params, json_t *b
 	json_decref(m);
 	json_decref(want);
 	if (json_is_object(params) && !same) {
-		char *dir = rt_path(rt, key, NULL);
+		char *dir = rt_path(rt, key, NULL), *prefix = xasprintf("%s.", key);
 		unlink(meta);
-		/* the temp of a step killed while it wrote this layer: no op
-		 * of that step takes its lock again, which would sweep it */
+		/* the temps of a step (or pack) killed while it wrote this
+		 * layer or its KEY.layer: no op of that step takes its lock
+		 * again, which would sweep them (only unlocked temps go) */
 		tmp_sweep(dir, "");
+		tmp_sweep(rt->state, prefix);
+		free(prefix);
 		free(dir);
 		r = layer_make(rt, key, params, below, e);
 	}
