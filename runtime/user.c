@@ -248,8 +248,8 @@ static void pw_free(struct pw_query *q)
  * readUser rules (COPY --chown, WORKDIR): a numeric user gives gid = uid,
  * and a name missing from /etc/passwd (or no passwd file) gives 0:0, not an
  * error. Otherwise runc's: gid from passwd, an unknown name is an error. */
-static int resolve_user_part(const char *root, const char *user, int chown,
-			     struct user_ids *out, struct pw_query *q, struct error *e)
+static int resolve_user_part(const char *root, const char *user, int chown, struct user_ids *out,
+			     struct pw_query *q, struct error *e)
 {
 	int missing;
 

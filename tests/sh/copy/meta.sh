@@ -20,6 +20,9 @@ x f 600 0:0
 x-link f 600 0:0 " "modes of a tree are kept, owners reset"
 is "$(stat -c %Y "$(up /d/sub)")" "$(stat -c %Y "$C/dir/sub")" "a directory's mtime survives its contents being copied"
 is "$(stat -c %i "$(up /d/x)")" "$(stat -c %i "$(up /d/x-link)")" "hardlinks in the context stay hardlinks"
+copy '{"srcs":["dir/x","dir/x-link"],"dest":"/two/"}'
+is "$(stat -c %h "$(up /two/x)"):$(stat -c %h "$(up /two/x-link)")" "1:1" \
+	"... but not across two sources of one COPY (BuildKit: one copy per source)"
 copy '{"srcs":["a.txt"],"dest":"/o/p/f","chown":"app"}'
 is "$(meta /o/p/f)" "regular file 640 1000:1001" "--chown=name takes the group from passwd"
 is "$(meta /o)|$(meta /o/p)" "directory 755 1000:1001|directory 755 1000:1001" \
