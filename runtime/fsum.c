@@ -230,9 +230,9 @@ static char *fsum_text(const struct rt *rt, const struct copy_job *j, struct err
 /* A new digest gets the check's time: KEY.fsum must not look older
  * than KEY.fchk, or `make -q` would call the build out of date. (An
  * unchanged one keeps its time, older than the COPY's stamp: that is the
- * point; `make -q` then says "not up to date" for an empty recipe that
- * make runs without a process.) Written in this order, a kill between
- * the two files leaves a digest newer than the COPY: the COPY runs. */
+ * point; its recipe, a bare `+` in build.mk, lets make and `make -q` see
+ * that time again.) Written in this order, a kill between the two files
+ * leaves a digest newer than the COPY: the COPY runs. */
 static int fsum_align(const char *sum, const char *chk, struct error *e)
 {
 	struct stat st;
