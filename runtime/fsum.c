@@ -111,13 +111,11 @@ static int fsum_file(struct fsum *s, const char *rel, int is_dir)
 static int fsum_visit(const char *rel, const struct stat *st, void *arg)
 {
 	struct fsum *s = arg;
-	size_t n = strcmp(s->top, ".") == 0 ? 0 : strlen(s->top);
-	const char *sub = n == 0 ? rel : rel[n] == '/' ? rel + n + 1 : "";
 	char head[512], target[4096];
 	ssize_t len;
 
 	/* the copy's --exclude, as the copy applies it */
-	if (*sub && strcmp(rel, ".") != 0 && copy_job_excluded(s->j, sub))
+	if (copy_job_excluded_below(s->j, s->top, rel))
 		return 0;
 	sum_head(head, sizeof(head), st, 1);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
