@@ -162,8 +162,10 @@ if command -v strace >/dev/null; then
 	compile "$H" "$T/h/ctx" --compress gzip --cache-from "type=local,src=$T/cache-gz"
 	last=$(grep -o '^$(STATE)/[0-9a-f]*\.done:' "$H/build.mk" | tail -1 | cut -c10-41)
 	mkdir -p "$T/st"
-	make -f "$H/build.mk" DF2MAKE_RUNTIME="strace -ff -y -qq -e trace=read -e signal=none \
-		-o $T/st/t $RT" "$H/state/$last.done" >"$H/log" 2>&1
+	# (LeakSanitizer cannot run under ptrace: off in a sanitizer build)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 make -f "$H/build.mk" \
+		DF2MAKE_RUNTIME="strace -ff -y -qq -e trace=read -e signal=none -o $T/st/t $RT" \
+		"$H/state/$last.done" >"$H/log" 2>&1
 	is "$?:$(ran "$H")" "0:0" "machine H (under strace): 0 RUN steps"
 	reads=$(cat "$T/st"/t.* | sed -nE 's|^read\([0-9]+<'"$H"'/store/blobs/sha256/([0-9a-f]{64})>.* = ([0-9]+)$|\1 \2|p' |
 		awk '{ n[$1] += $2 } END { for (b in n) print b, n[b] }')
