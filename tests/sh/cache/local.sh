@@ -167,7 +167,8 @@ if command -v strace >/dev/null; then
 		DF2MAKE_RUNTIME="strace -ff -y -qq -e trace=read -e signal=none -o $T/st/t $RT" \
 		"$H/state/$last.done" >"$H/log" 2>&1
 	is "$?:$(ran "$H")" "0:0" "machine H (under strace): 0 RUN steps"
-	reads=$(cat "$T/st"/t.* | sed -nE 's|^read\([0-9]+<'"$H"'/store/blobs/sha256/([0-9a-f]{64})>.* = ([0-9]+)$|\1 \2|p' |
+	blobre='s|^read\([0-9]+<'"$H"'/store/blobs/sha256/([0-9a-f]{64})>.* = ([0-9]+)$|\1 \2|p'
+	reads=$(cat "$T/st"/t.* | sed -nE "$blobre" |
 		awk '{ n[$1] += $2 } END { for (b in n) print b, n[b] }')
 	over=$(for b in $(jq -r '[.records[].layer | select(.) | .digest[7:]] | unique[]' \
 		"$(layout_cfg "$T/cache-gz")"); do

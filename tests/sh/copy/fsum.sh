@@ -39,7 +39,8 @@ is "$(cat "$sumf")" "$first" "an --exclude'd file does not count"
 # a pattern from the stage's root, as the copy matches it too
 K0=$K SPEC0=$SPEC
 newkey
-SPEC=$(spec '{"srcs":["/out"],"dest":"/o/","from":{"step":"fromstep"},"context":null,"excludes":["out/rootskip"]}')
+SPEC=$(spec '{"srcs":["/out"],"dest":"/o/","from":{"step":"fromstep"},"context":null,
+	"excludes":["out/rootskip"]}')
 fsum
 a=$(cat "$S/$K.fsum")
 echo x >"$F/out/rootskip"

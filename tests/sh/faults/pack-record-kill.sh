@@ -52,6 +52,7 @@ is "$?" 0 "the next make"
 is "$(find "$D/state" -maxdepth 1 -name '*.tmp-*')" "" "  no temp left in the state dir"
 check "  the record is there" test -s "$(ls "$D/state"/*.image.json)"
 check "  the image is the first build's" cmp -s "$D/image.tar" "$T/ref.tar"
-is "$(cat "$T/iid" 2>/dev/null)" "$(jq -r '."containerimage.config.digest"' "$D/state"/*.image.json)" \
+iid=$(jq -r '."containerimage.config.digest"' "$D/state"/*.image.json)
+is "$(cat "$T/iid" 2>/dev/null)" "$iid" \
 	"  --iidfile written from it"
 done_testing

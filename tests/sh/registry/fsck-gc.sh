@@ -69,7 +69,8 @@ files() { (cd "$M/store" && find . -type f | LC_ALL=C sort); }
 sound() {
 	rtm fsck
 	is "$?" 0 "$1: fsck exits 0"
-	like "$(tail -1 "$M/rt.log")" "^fsck: [0-9]+ checked, 0 problems, 0 repaired\$" "$1: fsck finds no problem"
+	like "$(tail -1 "$M/rt.log")" "^fsck: [0-9]+ checked, 0 problems, 0 repaired\$" \
+		"$1: fsck finds no problem"
 	cp "$M/image.tar" "$M/before.tar"
 	mk -q
 	q0=$?
