@@ -277,7 +277,10 @@ static int resolve_user_part(const char *root, const char *user, int chown, stru
 	return 0;
 }
 
-int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e)
+/* user_resolve and user_resolve_exec: exec picks runc's rules over
+ * BuildKit's COPY --chown ones (see each below). */
+static int user_resolve_as(const char *root, const char *spec, int exec, struct user_ids *out,
+			   struct error *e)
 {
 	struct pw_query q = {0};
 	const char *group;
@@ -286,12 +289,11 @@ int user_resolve(const char *root, const char *spec, struct user_ids *out, struc
 
 	memset(out, 0, sizeof(*out));
 	split_spec(spec, &user, &group);
-	/* BuildKit (COPY --chown): a numeric user is taken as is with gid = uid;
-	 * a name takes uid and gid from passwd, 0:0 when missing. No
-	 * supplementary groups. */
-	r = resolve_user_part(root, *user ? user : "0", 1, out, &q, e);
+	r = resolve_user_part(root, *user ? user : "0", !exec, out, &q, e);
 	if (r == 0 && group && *group)
-		r = resolve_group(root, group, 1, &out->gid, e);
+		r = resolve_group(root, group, !exec, &out->gid, e);
+	else if (r == 0 && exec && q.found)
+		r = member_groups(root, q.pw_name, out, e);
 	pw_free(&q);
 	free(user);
 	if (r < 0)
@@ -299,28 +301,20 @@ int user_resolve(const char *root, const char *spec, struct user_ids *out, struc
 	return r;
 }
 
+int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e)
+{
+	/* BuildKit (COPY --chown): a numeric user is taken as is with gid = uid;
+	 * a name takes uid and gid from passwd, 0:0 when missing. No
+	 * supplementary groups. */
+	return user_resolve_as(root, spec, 0, out, e);
+}
+
 int user_resolve_exec(const char *root, const char *spec, struct user_ids *out, struct error *e)
 {
-	struct pw_query q = {0};
-	const char *group;
-	char *user;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	split_spec(spec, &user, &group);
 	/* runc's GetExecUser: an unknown numeric uid keeps gid 0; a user found
 	 * in passwd gets its gid, HOME, and (without an explicit group) the
 	 * groups that list it as a member. */
-	r = resolve_user_part(root, *user ? user : "0", 0, out, &q, e);
-	if (r == 0 && group && *group)
-		r = resolve_group(root, group, 0, &out->gid, e);
-	else if (r == 0 && q.found)
-		r = member_groups(root, q.pw_name, out, e);
-	pw_free(&q);
-	free(user);
-	if (r < 0)
-		user_ids_free(out);
-	return r;
+	return user_resolve_as(root, spec, 1, out, e);
 }
 
 void user_ids_free(struct user_ids *ids)
