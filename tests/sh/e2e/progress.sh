@@ -20,21 +20,17 @@ is "$(printf '%s\n' "$err" | grep -v 'writing layers' | norm)" "#3 [stage-1 1/3]
 #2 DONE T
 #5 [stage-1 3/3] COPY --from=a /b /b
 #5 DONE T
-#6 exporting layer
-#6 DONE T
-#7 exporting layer
-#7 DONE T
-#8 exporting to image (tar ok.tar)
-#8 DONE T" "base, copy, run, layer and pack: one line format, numbered in build.mk's order"
+#6 exporting to image (tar ok.tar)
+#6 DONE T" "base, copy, run and pack (the steps make their layers): one line format, numbered in build.mk's order"
 is "$(printf '%s\n' "$out" | norm)" "#2 T out" "the command's stdout: numbered and stamped, on stdout"
 like "$(grep '^#2 [0-9]' ok.err)" '^#2 [0-9]\.[0-9]{3} err$' "output lines carry the seconds since the step began (3 decimals under 10 s)"
-like "$(grep 'writing layers' ok.err | tail -1)" '^#8 writing layers [0-9.]+kB / [0-9.]+kB [0-9.]+s done$' \
+like "$(grep 'writing layers' ok.err | tail -1)" '^#6 writing layers [0-9.]+kB / [0-9.]+kB [0-9.]+s done$' \
 	"pack: the bytes written, BuildKit's status line"
 check "each DONE carries the number of the step it ends" awk '
 	/ DONE / { if ($1 != prev) exit 1 } { prev = $1 }' <<<"$err"
 is "$(grep -cvE '^#[0-9]+ ' <<<"$err")" 0 "every line is a numbered progress line"
 is "$(grep -o '"vertex":[0-9]*' ok.mk | tr '\n' ' ')" \
-	'"vertex":1 "vertex":2 "vertex":3 "vertex":4 "vertex":5 "vertex":6 "vertex":7 "vertex":8 ' \
+	'"vertex":1 "vertex":2 "vertex":3 "vertex":4 "vertex":5 "vertex":6 ' \
 	"build.mk numbers its steps in order"
 
 # one stage: no stage name in the titles; ten instructions or more: the
