@@ -338,7 +338,6 @@ static int kvs_from(struct instr_ctx *c, struct instr *in, const char *what)
 		kv->key = n->args[i].s;
 		kv->value = n->args[i + 1].s;
 		kv->has_value = 1;
-		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->legacy_kv = !*n->args[i + 2].s;
 		in->nkvs++;
 	}
@@ -469,7 +468,6 @@ static int conv_arg(struct instr_ctx *c, struct instr *in, struct flags *f)
 		kv->key = eq ? arena_strndup(c->a, w, (size_t)(eq - w)) : n->args[i].s;
 		kv->value = eq ? n->args[i].s + (eq - w) + 1 : NULL;
 		kv->has_value = eq != NULL;
-		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->nkvs++;
 	}
 	return 1;

@@ -33,12 +33,13 @@ enum instr_kind {
 	I_WORKDIR,
 };
 
-/* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME". */
+/* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME".
+ * Errors point at the instruction: no place of its own (24 bytes, one
+ * per line of an ENV file). */
 struct kv {
 	char *key;
 	char *value; /* as written, quotes included (expanded later) */
 	int has_value;
-	struct loc loc;
 };
 
 struct heredoc {
@@ -69,6 +70,7 @@ struct instr {
 	signed char keep_git_dir;     /* ADD */
 	signed char keep_git_dir_set; /* --keep-git-dir was written (ADD) */
 	signed char unpack;	      /* -1 unset, 0 false, 1 true */
+	uint32_t nargs;		      /* here: in the flags' padding */
 	struct loc loc;
 	char *original; /* the instruction's source text, continuations joined */
 
@@ -82,7 +84,7 @@ struct instr {
 	char **args;
 	struct kv *kvs; /* ENV, LABEL, ARG */
 	struct heredoc *heredocs;
-	uint32_t nargs, nkvs, nheredocs;
+	uint32_t nkvs, nheredocs;
 
 	union {
 		struct {		  /* FROM */
