@@ -21,16 +21,24 @@ struct hist_rec {
 };
 
 struct config {
-	json_t *cfg;	       /* the image config's "config" object */
+	json_t *cfg;	       /* the image config's "config" object; its "Env" only holds
+				* the field's place (and the base image's entries): the
+				* entries are env below (config_json puts them back) */
 	json_t *base_history;  /* the base image's history entries or NULL */
 	struct hist_rec *hist; /* then this build's, in order */
 	size_t nhist, histcap;
-	struct arena arena;	/* the records' texts */
-	char *author;		/* MAINTAINER or NULL */
-	int cmd_set;		/* CMD given in this stage: ENTRYPOINT keeps it */
-	int light;		/* goes into no image: only what steps read is kept
-				 * (WorkingDir, User, Shell, Env), no history or labels */
-	json_t *env_arr;	/* the Env array env_idx indexes */
+	struct arena arena; /* the records' texts */
+	char *author;	    /* MAINTAINER or NULL */
+	int cmd_set;	    /* CMD given in this stage: ENTRYPOINT keeps it */
+	int light;	    /* goes into no image: only what steps read is kept
+			     * (WorkingDir, User, Shell, Env), no history or labels */
+	/* Env in order, "K=V" each: this build's texts in the arena, the
+	 * base image's borrowed from env_base; NULL for a base entry that
+	 * is not a string (written as it is). A jansson string each was
+	 * ~100 bytes per ENV line of a 50,000-line file. */
+	const char **env;
+	size_t nenv, envcap;
+	json_t *env_base;	/* cfg's "Env" array (borrowed) or NULL */
 	struct nameidx env_idx; /* Env names to positions, for ENV */
 };
 
@@ -50,6 +58,12 @@ const char *config_env_get(const struct config *c, const char *name);
 void config_env_set(struct config *c, const char *name, const char *value);
 /* Env as "K=V" strings appended to a vector (see args_to_vec). */
 void config_env_vec(const struct config *c, char ***vec, size_t *n);
+/* The "config" object with its Env entries: a new reference. */
+json_t *config_json(const struct config *c);
+/* Env as a lazy array in sp (spec.h), for the place of the "Env" field
+ * of the config's spec value: entries written one at a time. c must
+ * outlive the writing. */
+struct sv *config_env_sv(const struct config *c, struct spec *sp);
 /* WorkingDir ("/" when unset). */
 const char *config_workdir(const struct config *c);
 /* User ("" when unset). */
