@@ -301,7 +301,7 @@ int config_keeps_history(const struct config *c)
 	return !c->light;
 }
 
-void config_history(struct config *c, const char *created_by, const char *step)
+void config_history_ref(struct config *c, const char *created_by, const char *step)
 {
 	if (c->light)
 		return;
@@ -309,7 +309,13 @@ void config_history(struct config *c, const char *created_by, const char *step)
 		c->histcap = c->histcap ? 2 * c->histcap : 16;
 		c->hist = xreallocarray(c->hist, c->histcap, sizeof(*c->hist));
 	}
-	c->hist[c->nhist++] = (struct hist_rec){arena_strdup(&c->arena, created_by), step};
+	c->hist[c->nhist++] = (struct hist_rec){created_by, step};
+}
+
+void config_history(struct config *c, const char *created_by, const char *step)
+{
+	if (!c->light)
+		config_history_ref(c, arena_strdup(&c->arena, created_by), step);
 }
 
 static size_t config_nbase(const struct config *c)

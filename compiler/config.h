@@ -16,7 +16,7 @@ struct sv;
 /* A history entry this build adds: compact, as a 100,000-line Dockerfile
  * has as many (a jansson object each was ~460 bytes). */
 struct hist_rec {
-	const char *created_by; /* in the config's arena */
+	const char *created_by; /* in the config's arena, or an instruction's text */
 	const char *step;	/* the step's key (the graph's), NULL: empty_layer */
 };
 
@@ -84,6 +84,9 @@ void config_onbuild(struct config *c, const char *text);
 /* Appends a history entry; step is the step's key or NULL (empty_layer).
  * Does nothing for a light config. */
 void config_history(struct config *c, const char *created_by, const char *step);
+/* The same with created_by not copied: text that outlives c (an
+ * instruction's source text, which most ENV lines' history repeats). */
+void config_history_ref(struct config *c, const char *created_by, const char *step);
 /* 1 unless the config is light (callers skip making history text). */
 int config_keeps_history(const struct config *c);
 /* The history as a lazy array in sp (spec.h): entries made one at a time
