@@ -4,6 +4,8 @@
 # generated files of bench/gen-dockerfile.sh, build.mk, --plan, --graph
 # and --check are compared byte for byte, with stderr and the exit status.
 # The golden cases (tests/cases) compare against their files already.
+# Copy both binaries out of the build tree first: run from it, df2make
+# writes its sibling df2make-runtime's path into build.mk.
 # Usage: bench/cmp-outputs.sh OLD NEW [sizes...]
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
