@@ -26,6 +26,8 @@
 # Phases per workload and builder:
 #   cold   no build cache (docker: builder prune + --no-cache; podman:
 #          --no-cache; df2make: fresh state dir, df2make + make -j)
+#          docker and df2make both build with --network=none (this dockerd
+#          has no bridge); podman's chroot isolation has no network to add
 #   noop   the same build again, nothing changed
 #   incr   one source file changed (its content), build again
 #   pack   writing the image archive: docker save / podman save / df2make's
@@ -236,7 +238,8 @@ rss_time=
 m_cold() {
 	rm -rf "$out/df2make-$1"
 	mkdir -p "$out/df2make-$1"
-	"$DF2MAKE" -f "$2/$3" -t "$4" -o "$out/df2make-$1/image.tar" --state "$out/df2make-$1/state" "$2" \
+	"$DF2MAKE" -f "$2/$3" -t "$4" -o "$out/df2make-$1/image.tar" --state "$out/df2make-$1/state" \
+		--network none "$2" \
 		>"$out/df2make-$1/build.mk" &&
 		$rss_time make -f "$out/df2make-$1/build.mk" -j DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN"
 }
@@ -437,7 +440,7 @@ if [ "$write_doc" = 1 ]; then
 		echo "- Load: other builds were running on the same machine during the measurement (1-min load average at the end: $(cut -d' ' -f1 /proc/loadavg)); numbers are medians of the pooled samples (up to $(awk -F'\t' '$1!="limit" && $1!="df2make-cpu" && $3=="cold" { c[$1" "$2]++ } END { m=0; for (k in c) if (c[k]>m) m=c[k]; print m }' "$samples") runs per cell)."
 		# no path of this machine goes into the page: the binary by its
 		# version, the output directory as OUT
-		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($("$DF2MAKE" --version 2>/dev/null | head -1))" || echo "(not run)") + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
+		echo "- Builders: df2make $( [ -x "${DF2MAKE:-}" ] && echo "($("$DF2MAKE" --version 2>/dev/null | head -1))" || echo "(not run)") --network none + GNU make $(make --version | head -1 | awk '{print $3}') -j;"
 		echo "  docker $(dockerd --version 2>/dev/null | awk '{print $3}' | tr -d ,) (BuildKit, private dockerd, --network=none);"
 		echo "  podman $(podman --version 2>/dev/null | awk '{print $3}') build --isolation=chroot --layers (chroot isolation refuses --network=none; there is no network anyway)."
 		[ "$docker_tmpfs" = 1 ] && echo "- Storage: docker's data-root on a tmpfs (--docker-tmpfs: its overlay2 loses files on this ext4, see bench.sh); df2make's state, store and output and podman's storage on the ext4 disk."
