@@ -5,7 +5,8 @@
 # believed: the pack checks every layer against KEY.layer's size and
 # digest, fails naming the blob and `fsck --repair`, writes no image and
 # keeps the old one byte for byte; after `fsck --repair` the next make
-# builds the same image as before.
+# builds the same image as before. The same for the pack's record of the
+# image (STATE/KEY.image.json).
 . "$SRCDIR/tests/sh/security/common.bash"
 base_image || { not_ok "base image import"; done_testing; exit 1; }
 
@@ -44,4 +45,24 @@ like "$(cat "$D/fsck.log")" "step ${key:0:8}: layer sha256:[0-9a-f]{64} is corru
 "${RT[@]}" >"$D/log" 2>&1
 is "$?" 0 "after fsck --repair, make succeeds"
 check "the image is the same as before, byte for byte" cmp -s "$D/image.tar" "$T/want.tar"
+
+# The pack's record of the image (STATE/KEY.image.json, for --iidfile and
+# --metadata-file) is renamed without an fsync too: a torn one is refused.
+compile "$D" --iidfile "$D/iid"
+is "$rc" 0 "compile with --iidfile"
+"${RT[@]}" >"$D/log" 2>&1
+is "$?" 0 "build with --iidfile"
+like "$(cat "$D/iid")" "^sha256:[0-9a-f]{64}$" "the image id is written"
+rec=$(ls "$D"/state/*.image.json)
+: >"$rec"
+rm "$D/iid"
+"${RT[@]}" >"$D/log" 2>&1
+check "a torn record: make fails" test "$?" -ne 0
+log_has "$D" "image.json: no record of the image \(make it again: rm the image and run make\)" \
+	"the message says how to make it again"
+check "no image id written" test ! -e "$D/iid"
+rm "$D/image.tar"
+"${RT[@]}" >"$D/log" 2>&1
+is "$?:$(cat "$D/iid")" "0:$(tar -xOf "$D/image.tar" manifest.json | jq -r '.[0].Config' | sed 's|blobs/sha256/|sha256:|')" \
+	"after the image is made again, the id is the image's"
 done_testing
