@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "cleanup.h"
 #include "context.h"
 #include "error.h"
 #include "fsutil.h"
@@ -327,38 +329,111 @@ struct walker {
 	int (*cb)(const char *rel, const struct stat *st, void *arg);
 	void *arg;
 	struct error *e;
+	/* One path buffer each for the entry's name and its real path, cut
+	 * back after each child: no allocation per entry of a big tree. */
+	struct buf rel, real;
+	char *dents; /* getdents64's buffer, one per walk */
 };
 
-/* Visits the children of directory rel (open as fd; real is where it
- * really is, which the ignore file is matched against), depth first; 1 =
- * stopped by the callback. */
-static int walk_dir(struct walker *w, int fd, const char *rel, const char *real)
+#define WALK_DENTS 32768
+
+/* The directory path b holds, for messages. */
+static const char *dir_path(const struct buf *b)
 {
-	struct strlist names = {0};
-	int r = list_dir(fd, &names, w->e, rel);
+	return b->len ? b->s : ".";
+}
 
-	for (size_t k = 0; r == 0 && k < names.n; k++) {
-		char *crel = child_rel(rel, names.v[k]), *creal = child_rel(real, names.v[k]);
-		struct stat st;
+/* The entry names of a directory (fd may be O_PATH), sorted bytewise, in
+ * one block: *text holds them back to back and *v points into it. */
+static int walk_names(struct walker *w, int fd, char **text, char ***v, size_t *n)
+{
+	cleanup_close int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct buf t = {0};
+	size_t *offs = NULL, cap = 0;
+	ssize_t got = 0;
 
-		if (fstatat(fd, names.v[k], &st, AT_SYMLINK_NOFOLLOW) < 0)
-			r = error_set(w->e, errno, "stat %s", crel);
-		else if (hidden(w->ig, creal, S_ISDIR(st.st_mode)))
-			st.st_mode = 0; /* neither visited nor descended */
-		else
-			r = w->cb(crel, &st, w->arg);
-		if (r == 0 && S_ISDIR(st.st_mode)) {
-			int sub =
-			    openat(fd, names.v[k], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			r = sub < 0 ? error_set(w->e, errno, "open %s", crel)
-				    : walk_dir(w, sub, crel, creal);
-			if (sub >= 0)
-				close(sub);
+	*n = 0;
+	if (dfd < 0)
+		return error_set(w->e, errno, "open directory %s", dir_path(&w->rel));
+	while ((got = getdents64(dfd, w->dents, WALK_DENTS)) > 0) {
+		for (ssize_t p = 0; p < got;) {
+			struct dirent64 *de = (struct dirent64 *)(void *)(w->dents + p);
+			p += de->d_reclen;
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (*n == cap)
+				offs = xreallocarray(offs, cap = cap ? 2 * cap : 64, sizeof(*offs));
+			offs[(*n)++] = t.len;
+			buf_addn(&t, de->d_name, strlen(de->d_name) + 1);
 		}
-		free(crel);
-		free(creal);
 	}
-	strlist_free(&names);
+	if (got < 0) {
+		free(offs);
+		buf_free(&t);
+		return error_set(w->e, errno, "read directory %s", dir_path(&w->rel));
+	}
+	*v = xreallocarray(NULL, *n ? *n : 1, sizeof(**v));
+	*text = buf_steal(&t);
+	for (size_t i = 0; i < *n; i++)
+		(*v)[i] = *text + offs[i];
+	free(offs);
+	if (*n)
+		qsort(*v, *n, sizeof(**v), cmp_names);
+	return 0;
+}
+
+/* Sets b to the child name of its directory path (len long): "dir/name",
+ * or "name" below the top "." (kept as the empty path). */
+static void child_path(struct buf *b, size_t len, const char *name)
+{
+	b->len = len;
+	if (len)
+		buf_addc(b, '/');
+	buf_adds(b, name);
+}
+
+static int walk_dir(struct walker *w, int fd);
+
+/* Visits one child (its names are in w->rel and w->real), then descends. */
+static int walk_child(struct walker *w, int fd, const char *name)
+{
+	struct stat st;
+	int r = 0;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_set(w->e, errno, "stat %s", w->rel.s);
+	if (hidden(w->ig, w->real.s, S_ISDIR(st.st_mode)))
+		return 0; /* neither visited nor descended */
+	r = w->cb(w->rel.s, &st, w->arg);
+	if (r == 0 && S_ISDIR(st.st_mode)) {
+		cleanup_close int sub =
+		    openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = sub < 0 ? error_set(w->e, errno, "open %s", w->rel.s) : walk_dir(w, sub);
+	}
+	return r;
+}
+
+/* Visits the children of the directory w->rel (open as fd; w->real is
+ * where it really is, which the ignore file is matched against), depth
+ * first; 1 = stopped by the callback. */
+static int walk_dir(struct walker *w, int fd)
+{
+	size_t rlen = w->rel.len, qlen = w->real.len, n = 0;
+	cleanup_free char *text = NULL;
+	cleanup_free char **names = NULL;
+	int r = walk_names(w, fd, &text, &names, &n);
+
+	for (size_t k = 0; r == 0 && k < n; k++) {
+		child_path(&w->rel, rlen, names[k]);
+		child_path(&w->real, qlen, names[k]);
+		r = walk_child(w, fd, names[k]);
+	}
+	if (n) {
+		w->rel.len = rlen;
+		w->rel.s[rlen] = '\0';
+		w->real.len = qlen;
+		w->real.s[qlen] = '\0';
+	}
 	return r;
 }
 
@@ -382,8 +457,13 @@ static int walk_top(struct walker *w, int rootfd, const char *rel)
 		r = missing(w->e, rel, ENOENT, w->scope);
 	else
 		r = w->cb(rel, &st, w->arg);
-	if (r == 0 && S_ISDIR(st.st_mode))
-		r = walk_dir(w, fd, rel, real);
+	if (r == 0 && S_ISDIR(st.st_mode)) {
+		/* the top "." as the empty path: its children are bare names */
+		buf_adds(&w->rel, strcmp(rel, ".") == 0 ? "" : rel);
+		buf_adds(&w->real, strcmp(real, ".") == 0 ? "" : real);
+		w->dents = xmalloc(WALK_DENTS);
+		r = walk_dir(w, fd);
+	}
 	free(real);
 	close(fd);
 	return r;
@@ -400,7 +480,7 @@ int ctx_walk_in(const char *ctxdir, enum ctx_scope scope, const struct ignore *i
 		const char *relpath, int (*cb)(const char *rel, const struct stat *st, void *arg),
 		void *arg, struct error *e)
 {
-	struct walker w = {ig, scope, cb, arg, e};
+	struct walker w = {.ig = ig, .scope = scope, .cb = cb, .arg = arg, .e = e};
 	char *rel = ctx_clean_source(relpath);
 	int rootfd = open(ctxdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r;
@@ -412,5 +492,8 @@ int ctx_walk_in(const char *ctxdir, enum ctx_scope scope, const struct ignore *i
 	if (rootfd >= 0)
 		close(rootfd);
 	free(rel);
+	buf_free(&w.rel);
+	buf_free(&w.real);
+	free(w.dents);
 	return r < 0 ? -1 : 0;
 }

@@ -25,7 +25,8 @@ int ctx_resolve(const char *ctxdir, const struct ignore *ig, const char *src, st
  * ignored, in sorted order, without following symlinks below path (path
  * itself is followed within the context, as COPY follows a source named
  * directly); cb returns > 0 to stop, < 0 (with e set) to fail.
- * Directories are visited before their contents. */
+ * Directories are visited before their contents. rel is valid only
+ * during the call (one buffer serves the whole walk). */
 int ctx_walk(const char *ctxdir, const struct ignore *ig, const char *relpath,
 	     int (*cb)(const char *rel, const struct stat *st, void *arg), void *arg,
 	     struct error *e);

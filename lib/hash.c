@@ -45,14 +45,20 @@ void sha256_update(struct sha256 *h, const void *p, size_t n)
 		fatal("sha256: digest update failed");
 }
 
-void sha256_final_hex(struct sha256 *h, char hex[65])
+void sha256_final(struct sha256 *h, uint8_t md[32])
 {
-	unsigned char md[32];
 
 	if (SHA256_Final(md, h->ctx) != 1)
 		fatal("sha256: digest final failed");
 	free(h->ctx);
 	h->ctx = NULL;
+}
+
+void sha256_final_hex(struct sha256 *h, char hex[65])
+{
+	uint8_t md[32];
+
+	sha256_final(h, md);
 	sha256_to_hex(md, hex);
 }
 

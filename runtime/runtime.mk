@@ -28,13 +28,13 @@ RUNTIME_SANDBOX = runtime/run.c runtime/trash.c runtime/trash.h runtime/sandbox.
 	runtime/netns.c runtime/netns.h runtime/netpool.c runtime/netpool.h runtime/binfmt.c runtime/binfmt.h
 # COPY and ADD: copy, add, the context sums, WORKDIR
 RUNTIME_COPY = runtime/copy.c runtime/copy.h runtime/copyfs.c runtime/copyfs.h runtime/copyidx.c \
-	runtime/copyidx.h runtime/add.c \
+	runtime/copyidx.h runtime/ctxscan.c runtime/ctxscan.h runtime/add.c \
 	runtime/add.h runtime/sum.c runtime/sum.h runtime/fsum.c runtime/workdir.c runtime/chmod.c runtime/chmod.h runtime/fetch.c \
 	runtime/fetch.h runtime/gitsrc.c
 runtime_libruntime_a_SOURCES = $(RUNTIME_CORE) $(RUNTIME_IMAGE) $(RUNTIME_SANDBOX) $(RUNTIME_COPY)
 
 check_PROGRAMS += tests/unit/test_chmod tests/unit/test_user tests/unit/test_snapshot \
-	tests/unit/test_sandbox tests/unit/test_netns tests/unit/test_idmap
+	tests/unit/test_sandbox tests/unit/test_netns tests/unit/test_idmap tests/unit/test_ctxscan
 tests_unit_test_chmod_SOURCES = tests/unit/test_chmod.c tests/unit/tap.h
 tests_unit_test_chmod_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 tests_unit_test_user_SOURCES = tests/unit/test_user.c tests/unit/tap.h
@@ -47,6 +47,8 @@ tests_unit_test_netns_SOURCES = tests/unit/test_netns.c tests/unit/tap.h
 tests_unit_test_netns_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 tests_unit_test_idmap_SOURCES = tests/unit/test_idmap.c tests/unit/tap.h
 tests_unit_test_idmap_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
+tests_unit_test_ctxscan_SOURCES = tests/unit/test_ctxscan.c tests/unit/tap.h
+tests_unit_test_ctxscan_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)
 check_PROGRAMS += tests/unit/test_diffid
 tests_unit_test_diffid_SOURCES = tests/unit/test_diffid.c tests/unit/tap.h
 tests_unit_test_diffid_LDADD = $(RUNTIME_LIBS) $(ALL_LIBS)

@@ -1,6 +1,8 @@
 /* sum: the content digest of what a COPY/ADD reads from the build context
  * (BuildKit's content cache key: names, types, modes, 0:0 owners, sizes,
- * link targets and bytes, never mtimes), plus a make dependency file of
+ * link targets and the SHA-256 of each file's bytes, never mtimes; a
+ * digest per file, so a large context's unchanged files need not be read
+ * again: their digests are kept in STATE/KEY.scan), plus a make dependency file of
  * every context file and directory read. The digest file is rewritten only
  * when it changes, so make's re-stat skips the COPY after a mere touch; the
  * dependency file too, so make does not read build.mk again after an edit
@@ -11,7 +13,7 @@
  * dependency file: make's parse of 100,000 prerequisites costs it seconds
  * on every run. Its dependency file makes make run the sum every time
  * instead, and the sum first compares the context's stat data with what it
- * saw last time (STATE/KEY.scan, runtime/copyidx.h): nothing changed, it
+ * saw last time (STATE/KEY.scan, runtime/ctxscan.h): nothing changed, it
  * returns without touching a file, so make has nothing more to do. */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +29,7 @@
 #include "cleanup.h"
 #include "context.h"
 #include "copy.h"
-#include "copyidx.h"
+#include "ctxscan.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -44,20 +46,23 @@
 
 struct sumstate {
 	struct sha256 h;
-	struct copyidx *idx; /* the stat data of every entry walked */
-	int scan_only;	     /* only compare with the last run's (no digest) */
-	int all_same;	     /* scan_only: every entry as last time so far */
-	struct strlist deps; /* context-relative files and directories read */
+	struct ctxscan *old;   /* scan_only: the last run's stat data */
+	struct ctxscan_w *rec; /* this run's, written for a large context */
+	int scan_only;	       /* only compare with the last run's (no digest) */
+	int all_same;	       /* scan_only: every entry as last time so far */
+	struct strlist deps;   /* context-relative files and directories read */
 	const struct copy_job *j;
 	const char *top; /* the source being walked */
 	int rootfd;
 	struct error *e;
 };
 
-/* Feeds a file's bytes (the top source may be a symlink: followed). */
-static int sum_bytes(struct sumstate *s, const char *rel)
+/* The digest of a file's bytes (the top source may be a symlink:
+ * followed). */
+static int sum_bytes(struct sumstate *s, const char *rel, uint8_t md[32])
 {
 	char buf[65536];
+	struct sha256 h;
 	ssize_t n;
 	int fd = ctx_open(s->rootfd, rel, O_RDONLY | O_NOFOLLOW);
 
@@ -65,17 +70,37 @@ static int sum_bytes(struct sumstate *s, const char *rel)
 		fd = ctx_open(s->rootfd, rel, O_RDONLY);
 	if (fd < 0)
 		return error_set(s->e, errno, "open %s", rel);
+	sha256_init(&h);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			int saved = errno;
 			close(fd);
+			sha256_final(&h, md);
 			return error_set(s->e, saved, "read %s", rel);
 		}
-		sha256_update(&s->h, buf, (size_t)n);
+		sha256_update(&h, buf, (size_t)n);
 	}
 	close(fd);
+	sha256_final(&h, md);
+	return 0;
+}
+
+/* Feeds a regular file's digest: the one recorded last time when its
+ * stat data is the same (only changed files are read), else its bytes'. */
+static int sum_file(struct sumstate *s, const char *rel, const struct stat *st)
+{
+	const uint8_t *old = ctxscan_digest(s->old, rel, st);
+	uint8_t md[32];
+
+	if (old)
+		memcpy(md, old, sizeof(md));
+	else if (sum_bytes(s, rel, md) < 0)
+		return -1;
+	sha256_update(&s->h, md, sizeof(md));
+	if (s->rec)
+		ctxscan_w_add(s->rec, rel, st, md);
 	return 0;
 }
 
@@ -105,10 +130,13 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 		return 0;
 	if (*sub && copy_job_excluded(s->j, rel))
 		return 0;
-	if (s->idx && copyidx_same(s->idx, rel, st) == 0)
-		s->all_same = 0;
-	if (s->scan_only)
-		return 0;
+	if (s->scan_only) {
+		/* the first difference decides: stop the walk (1) there */
+		s->all_same = s->all_same && ctxscan_same(s->old, rel, st);
+		return s->all_same ? 0 : 1;
+	}
+	if (s->rec && !S_ISREG(st->st_mode))
+		ctxscan_w_add(s->rec, rel, st, NULL);
 	sum_head(head, sizeof(head), st, 0);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
 	sha256_update(&s->h, head, strlen(head) + 1);
@@ -118,7 +146,7 @@ static int sum_visit(const char *rel, const struct stat *st, void *arg)
 			return error_set(s->e, errno, "readlink %s", rel);
 		sha256_update(&s->h, target, (size_t)len);
 	}
-	if (S_ISREG(st->st_mode) && sum_bytes(s, rel) < 0)
+	if (S_ISREG(st->st_mode) && sum_file(s, rel, st) < 0)
 		return -1;
 	/* make stats through symlinks, and a dangling one would stop it */
 	if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode))
@@ -154,8 +182,9 @@ static int sum_sources(struct sumstate *s, const struct ignore *ig, struct error
 		if (copy_job_fetch(j, i)) /* a URL or git source: its fetch step watches it */
 			continue;
 		r = copy_job_resolve(j, j->context, ig, i, &rels, &pivot, e);
-		sha256_update(&s->h, j->srcs.v[i], strlen(j->srcs.v[i]) + 1);
-		if (r == 0)
+		if (!s->scan_only)
+			sha256_update(&s->h, j->srcs.v[i], strlen(j->srcs.v[i]) + 1);
+		if (r == 0 && !s->scan_only)
 			glob_dirs(s, j->srcs.v[i], &rels);
 		for (size_t k = 0; r == 0 && k < rels.n; k++) {
 			s->top = rels.v[k];
@@ -268,7 +297,7 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 
 	if (!mk_name_ok(seen) || !mk_name_ok(dfile))
 		r = error_set(e, 0, "state directory %s cannot be named in a make rule", rt->state);
-	if (r == 0 && s->idx && s->deps.n > SUM_BIG) {
+	if (r == 0 && s->rec && s->deps.n > SUM_BIG) {
 		free(seen);
 		free(dfile);
 		return write_deps_big(rt, key, e);
@@ -320,7 +349,7 @@ static int write_sum(const struct rt *rt, const char *key, struct sumstate *s, s
 	int changed, r;
 
 	sha256_final_hex(&s->h, hex);
-	body = xasprintf("df2make-sum 1\n%s\n", hex);
+	body = xasprintf("df2make-sum 2\n%s\n", hex);
 	r = write_if_changed(path, body, strlen(body), &changed, e);
 	free(body);
 	free(path);
@@ -343,27 +372,52 @@ static int sum_walk(struct sumstate *s, const struct ignore *ig, struct error *e
 }
 
 /* A large context whose stat data is all as last time: nothing to do.
- * Else s is ready for the whole sum (its index records this run). */
+ * Else s is ready for the whole sum (recording this run's stat data). */
 static int sum_unchanged(const struct rt *rt, const char *key, struct sumstate *s,
 			 const struct ignore *ig, const char *scan, struct error *e)
 {
 	cleanup_free char *sum = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
 	int same = 0;
 
-	s->idx = copyidx_new();
-	if (access(sum, F_OK) == 0 && access(dfile, F_OK) == 0 &&
-	    copyidx_load(s->idx, scan, "sum") == 0) {
+	s->old = ctxscan_open(scan);
+	if (s->old && access(sum, F_OK) == 0 && access(dfile, F_OK) == 0) {
 		s->scan_only = s->all_same = 1;
-		same = sum_walk(s, ig, e) == 0 && s->all_same && copyidx_complete(s->idx);
+		same = sum_walk(s, ig, e) == 0 && s->all_same && ctxscan_complete(s->old);
 		s->scan_only = 0;
-		copyidx_free(s->idx);
-		s->idx = copyidx_new();
-		strlist_free(&s->deps);
-		sha256_final_hex(&s->h, (char[65]){0});
-		sha256_init(&s->h);
-		sha256_update(&s->h, "df2make-sum 1\n", 14);
+		/* the whole sum takes the unchanged files' digests from it */
+		ctxscan_rewind(s->old);
 	}
+	/* started after the comparison: the racy second counts from here */
+	if (!same)
+		s->rec = ctxscan_w_new();
 	return same;
+}
+
+/* The whole sum: the digest, the dependency file and, for a large
+ * context, the stat data the next run compares with. */
+static int sum_all(const struct rt *rt, const char *key, struct sumstate *s,
+		   const struct ignore *ig, const char *scan, struct error *e)
+{
+	int r;
+
+	/* no libcrypto set-up: lib/hash.c's SHA256_* functions need none */
+	sha256_init(&s->h);
+	sha256_update(&s->h, "df2make-sum 2\n", 14);
+	r = s->j->from_step ? 0 : sum_walk(s, ig, e);
+	if (r == 0)
+		r = write_deps(rt, key, s, e);
+	if (r == 0)
+		r = write_sum(rt, key, s, e);
+	else
+		sha256_final_hex(&s->h, (char[65]){0});
+	if (r == 0)
+		r = touch_seen(rt, key, e);
+	/* the stat data serves large contexts only (write_deps_big) */
+	if (r == 0 && s->rec && s->deps.n > SUM_BIG)
+		r = ctxscan_w_save(s->rec, scan, e);
+	else if (r == 0)
+		unlink(scan);
+	return r;
 }
 
 int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
@@ -377,30 +431,16 @@ int op_sum(const struct rt *rt, const char *key, json_t *spec, struct error *e)
 	s.j = &j;
 	s.e = e;
 	s.rootfd = -1;
-	sha256_init(&s.h);
-	sha256_update(&s.h, "df2make-sum 1\n", 14);
-	if (r == 0 && !j.from_step) {
+	if (r == 0 && !j.from_step)
 		r = copy_job_ignore(&j, &ig, e);
-		same = r == 0 && sum_unchanged(rt, key, &s, ig, scan, e);
-		if (r == 0 && !same)
-			r = sum_walk(&s, ig, e);
-	}
+	if (r == 0 && !j.from_step)
+		same = sum_unchanged(rt, key, &s, ig, scan, e);
 	if (r == 0 && !same)
-		r = write_deps(rt, key, &s, e);
-	if (r == 0 && !same)
-		r = write_sum(rt, key, &s, e);
-	else
-		sha256_final_hex(&s.h, (char[65]){0});
-	if (r == 0 && !same)
-		r = touch_seen(rt, key, e);
-	/* the index serves large contexts only (write_deps_big) */
-	if (r == 0 && !same && s.idx && s.deps.n > SUM_BIG)
-		r = copyidx_save(s.idx, scan, "sum", e);
-	else if (r == 0 && !same)
-		unlink(scan);
+		r = sum_all(rt, key, &s, ig, scan, e);
 	if (r < 0)
 		copy_job_fail(&j, e);
-	copyidx_free(s.idx);
+	ctxscan_w_free(s.rec);
+	ctxscan_close(s.old);
 	ignore_free(ig);
 	strlist_free(&s.deps);
 	copy_job_free(&j);

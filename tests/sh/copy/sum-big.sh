@@ -4,7 +4,9 @@
 # at every run); the sum runs at every make and compares the context's stat
 # data with its last run's (STATE/KEY.scan). Nothing changed: no file is
 # written and the COPY does not run; an edit, a touch, an added and a
-# removed file are each seen.
+# removed file are each seen, and so are an edit that keeps the size and
+# the mtime (to the nanosecond: only the ctime moves), a rename and a
+# chmod. A scan file of another format is no record: summed again.
 . "$SRCDIR/tests/sh/security/common.bash"
 base_image || { not_ok "base image import"; done_testing; exit 1; }
 
@@ -39,7 +41,9 @@ is "$(grep -c 'COPY' "$D/log")" 0 "no change: the COPY does not run"
 
 echo edited >"$D/ctx/src/d1/f11"
 make -f "$D/build.mk" >"$D/log" 2>&1
-is "$?" 0 "edit: build"
+rc=$?
+is "$rc" 0 "edit: build"
+[ "$rc" = 0 ] || tail -20 "$D/log" | sed 's/^/#   /'
 like "$(cat "$D/log")" "COPY src/ /app/" "edit: the COPY runs"
 is "$(tar -xOf "$D/image.tar" "$(tar -xOf "$D/image.tar" manifest.json | jq -r '.[0].Layers[1]')" | tar -xO app/d1/f11)" \
 	edited "edit: the image has the new content"
@@ -57,4 +61,37 @@ is "$(count)" 5001 "added file: in the image"
 rm "$D/ctx/src/d4/f14"
 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$(count)" 5000 "removed file: gone from the image"
+
+layer1() { tar -xOf "$D/image.tar" "$(tar -xOf "$D/image.tar" manifest.json | jq -r '.[0].Layers[1]')"; }
+sleep 1.2 # every change so far is past the racy second
+f=$D/ctx/src/d1/f21
+touch -r "$f" "$D/ref"
+printf 'f 2X\n' >"$f" # "f 21\n": the same size
+touch -r "$D/ref" "$f"
+is "$(stat -c '%s %y' "$f")" "$(stat -c '%s %y' "$D/ref" | sed 's/^0 /5 /')" \
+	"same size and mtime: set up"
+make -f "$D/build.mk" >"$D/log" 2>&1
+like "$(cat "$D/log")" "COPY src/ /app/" "same size and mtime: the COPY runs (ctime)"
+is "$(layer1 | tar -xO app/d1/f21)" "f 2X" "same size and mtime: the image has the new bytes"
+
+sleep 1.2
+mv "$D/ctx/src/d2/f22" "$D/ctx/src/d2/g22"
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$(layer1 | tar -t | grep -c 'app/d2/[fg]22$')" 1 "rename: one of the two names"
+is "$(layer1 | tar -xO app/d2/g22)" "f 22" "rename: the new name in the image"
+
+sleep 1.2
+chmod 0600 "$D/ctx/src/d3/f23"
+make -f "$D/build.mk" >"$D/log" 2>&1
+like "$(layer1 | tar -tv | grep 'app/d3/f23$')" "^-rw------- " "chmod: the new mode in the image"
+
+sleep 1.2
+make -f "$D/build.mk" >"$D/log" 2>&1
+printf 'df2make-copy-index 1\nsum\n1 0\n' >"$D/state/$key.scan"
+sumb=$(stat -c %y "$D/state/$key.sum")
+make -f "$D/build.mk" >"$D/log" 2>&1
+is "$?" 0 "scan file of another format: build"
+is "$(grep -c 'COPY' "$D/log")" 0 "scan file of another format: summed again, the COPY does not run"
+is "$(stat -c %y "$D/state/$key.sum")" "$sumb" "scan file of another format: the same sum"
+is "$(head -c 14 "$D/state/$key.scan")" "df2make-scan 2" "scan file of another format: rewritten"
 done_testing

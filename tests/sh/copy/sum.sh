@@ -12,7 +12,7 @@ old() { touch -d '2000-01-01' "$S/$K.sum"; }
 digest() { sed -n 2p "$S/$K.sum"; }
 
 sum "$SP"
-is "$?:$(head -1 "$S/$K.sum")" "0:df2make-sum 1" "sum writes STATE/KEY.sum"
+is "$?:$(head -1 "$S/$K.sum")" "0:df2make-sum 2" "sum writes STATE/KEY.sum"
 like "$(digest)" '^[0-9a-f]{64}$' "... with a sha256 digest"
 d0=$(digest); old
 touch "$C/a.txt" "$C/dir/x"
