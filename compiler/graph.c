@@ -38,7 +38,9 @@ struct stage *graph_stage_ref(const struct graph *g, const char *name)
 		long i = strtol(name, NULL, 10);
 		return i >= 0 && (size_t)i < g->nstages ? &g->stages[i] : NULL;
 	}
-	for (size_t i = 0; i < g->nstages; i++)
+	/* the last stage of that name: BuildKit's statesByName keeps the last
+	 * one added (a duplicate name is only a lint warning) */
+	for (size_t i = g->nstages; i-- > 0;)
 		if (g->stages[i].name && strcasecmp(g->stages[i].name, name) == 0)
 			return &g->stages[i];
 	return NULL;
@@ -328,10 +330,6 @@ static int graph_split(struct graph *g, size_t first)
 		s->from = in;
 		s->name = in->stage_name ? strlower(xstrdup(in->stage_name)) : NULL;
 		s->label = s->name ? xstrdup(s->name) : xasprintf("stage-%d", s->index);
-		for (int j = 0; s->name && j < s->index; j++)
-			if (g->stages[j].name && strcmp(g->stages[j].name, s->name) == 0)
-				return diag_error(g->dg, &in->loc, "duplicate stage name \"%s\"",
-						  s->name);
 	}
 	return 0;
 }
@@ -392,11 +390,9 @@ static int graph_target(struct graph *g)
 		g->target = &g->stages[g->nstages - 1];
 		return 0;
 	}
-	for (size_t i = 0; i < g->nstages; i++)
-		if (g->stages[i].name && strcasecmp(g->stages[i].name, want) == 0) {
-			g->target = &g->stages[i];
-			return 0;
-		}
+	if ((g->target = graph_stage_ref(g, want)) && !graph_is_number(want))
+		return 0;
+	g->target = NULL;
 	for (size_t i = 0; i < g->nstages; i++) {
 		size_t d;
 		if (!g->stages[i].name)

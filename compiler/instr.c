@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "instr.h"
 #include "instr_ctx.h"
+#include "netsrc.h"
 #include "parse.h"
 #include "strconv.h"
 #include "suggest.h"
@@ -582,6 +583,14 @@ static int copy_checks(struct instr_ctx *c, struct instr *in, struct flags *f)
 		fl = flag_get(f, "checksum");
 		return instr_errat(c, fl->line, fl->col,
 				   "checksum can't be specified for multiple sources");
+	}
+	/* a local source has nothing to check against (BuildKit refuses it);
+	 * a source with a variable is checked once expanded, by the runtime */
+	if (in->checksum && in->nargs == 2 && !strchr(in->args[0], '$') &&
+	    netsrc_kind(in->args[0]) == NETSRC_LOCAL) {
+		fl = flag_get(f, "checksum");
+		return instr_errat(c, fl->line, fl->col,
+				   "checksum requires HTTP(S) or Git sources");
 	}
 	return 1;
 }

@@ -642,7 +642,7 @@ static int stage_ref(const struct lint *l, const char *name, size_t before)
 
 	if (*name && !*end)
 		return i >= 0 && (size_t)i < l->nst ? (int)i : -1;
-	for (size_t j = 0; j < before && j < l->nst; j++)
+	for (size_t j = before < l->nst ? before : l->nst; j-- > 0;) /* the last of a name */
 		if (l->st[j].from->stage_name && !strcasecmp(l->st[j].from->stage_name, name))
 			return (int)j;
 	return -1;

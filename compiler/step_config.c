@@ -95,7 +95,8 @@ static void disp_port(struct disp *d, json_t *ports, const char *word, const str
 	}
 	lo = strtol(w, &dash, 10);
 	hi = *dash == '-' ? strtol(dash + 1, &dash, 10) : lo;
-	if (*dash || lo <= 0 || hi < lo || hi > 65535) {
+	/* 0 is a port for BuildKit (parsePortNumber: 0-65535), as for docker */
+	if (*dash || dash == w || lo < 0 || hi < lo || hi > 65535) {
 		disp_error(d, &in->loc, "invalid containerPort: %s", word);
 		free(w);
 		return;

@@ -2,8 +2,10 @@
  * with root_open (RESOLVE_IN_ROOT), which is what extracting inside a chroot
  * of the rootfs gives (moby chrootarchive): a symlink in the archive or the
  * image can redirect a later entry only to somewhere else in the rootfs.
- * Names with ".." that leave the destination are refused, as moby's untar
- * refuses them ("breakout"). */
+ * BuildKit extracts with moby's chrootarchive.Untar, chrooted at the
+ * destination, so a name's leading ".." stops at the destination ("../x"
+ * is DEST/x) and a symlink's text is stored as is; df2make does the same,
+ * and resolves every later entry inside the rootfs. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -57,52 +59,28 @@ int add_is_archive(int fd)
 	return yes;
 }
 
-/* An entry name relative to the destination, or NULL when it climbs out
- * (moby: filepath.Clean, then "is outside of" the destination). */
+/* An entry name relative to the destination: cleaned as under a chroot at
+ * the destination (moby chrootarchive: filepath.Join("/", name)), so ".."
+ * never climbs above it. */
 static char *entry_rel(const char *raw)
 {
-	char *c = path_clean(raw), *s = c, *out;
+	char *joined = xasprintf("/%s", raw), *c = path_clean(joined), *s = c, *out;
 
-	if (strcmp(c, "..") == 0 || startswith(c, "../")) {
-		free(c);
-		return NULL;
-	}
 	while (*s == '/')
 		s++;
 	out = xstrdup(*s ? s : ".");
 	free(c);
+	free(joined);
 	return out;
 }
 
-/* 1 if a relative symlink target leaves the destination lexically. */
-static int link_escapes(const char *rel, const char *target)
-{
-	char *dir = xstrdup(rel), *slash = strrchr(dir, '/'), *joined, *c;
-	int bad;
-
-	if (*target == '/') {
-		free(dir);
-		return 0;
-	}
-	if (slash)
-		*slash = '\0';
-	joined = slash ? xasprintf("%s/%s", dir, target) : xstrdup(target);
-	c = path_clean(joined);
-	bad = strcmp(c, "..") == 0 || startswith(c, "../");
-	free(c);
-	free(joined);
-	free(dir);
-	return bad;
-}
-
-/* Extracted entries keep the owners stored in the archive even with
- * --chown: docker build here gives the tar's 5:6 for ADD --chown=1:2 a.tar
- * (--chown only applies to the directories ADD creates). */
+/* Extracted entries take the --chown owner when there is one (BuildKit
+ * since 2025-05, commit 46e52f4 "add chown to archive unpack": moby's
+ * ChownOpts), else the owner stored in the archive. */
 static void owner_of(const struct xstate *x, struct archive_entry *ent, uid_t *u, gid_t *g)
 {
-	(void)x;
-	*u = (uid_t)archive_entry_uid(ent);
-	*g = (gid_t)archive_entry_gid(ent);
+	*u = x->o->chown ? x->o->uid : (uid_t)archive_entry_uid(ent);
+	*g = x->o->chown ? x->o->gid : (gid_t)archive_entry_gid(ent);
 }
 
 /* Owner then mode on an open fd (chown clears set-id bits). */
@@ -226,10 +204,6 @@ static int extract_hardlink(struct xstate *x, struct archive_entry *ent, int pfd
 	char *trel = entry_rel(archive_entry_hardlink(ent)), *tpath, proc[64];
 	int fd, r = 0;
 
-	if (!trel)
-		return error_set(e, 0,
-				 "invalid hardlink \"%s\" -> \"%s\": outside of the destination",
-				 rel, archive_entry_hardlink(ent));
 	tpath = xasprintf("%s/%s", x->destdir, trel);
 	fd = root_open(x->root, tpath, O_PATH | O_NOFOLLOW);
 	if (fd < 0) {
@@ -239,6 +213,16 @@ static int extract_hardlink(struct xstate *x, struct archive_entry *ent, int pfd
 		if (linkat(AT_FDCWD, proc, pfd, name, AT_SYMLINK_FOLLOW) < 0)
 			r = error_set(e, errno, "hardlink %s -> %s", rel, trel);
 		close(fd);
+	}
+	/* moby's untar chowns the link's path to its own header's owner,
+	 * which is the shared inode's (docker build shows it) */
+	if (r == 0) {
+		uid_t u;
+		gid_t g;
+
+		owner_of(x, ent, &u, &g);
+		if (fchownat(pfd, name, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+			r = error_set(e, errno, "chown %s", rel);
 	}
 	free(tpath);
 	free(trel);
@@ -252,11 +236,10 @@ static int extract_other(struct xstate *x, struct archive_entry *ent, int pfd, c
 	const char *target = archive_entry_symlink(ent);
 
 	if (type == AE_IFLNK) {
-		if (!target || link_escapes(rel, target))
-			return error_set(e, 0,
-					 "invalid symlink \"%s\" -> \"%s\": outside of the "
-					 "destination",
-					 rel, target ? target : "");
+		/* the text is stored as is (any later entry through it is
+		 * resolved inside the rootfs, never outside it) */
+		if (!target)
+			return error_set(e, 0, "invalid symlink \"%s\": no target", rel);
 		if (symlinkat(target, pfd, name) < 0)
 			return error_set(e, errno, "symlink %s", rel);
 	} else if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO) {
@@ -290,8 +273,6 @@ static int extract_entry(struct xstate *x, struct archive *a, struct archive_ent
 	char *rel = entry_rel(raw ? raw : ""), *full, *slash, *name;
 	int pfd, r;
 
-	if (!rel)
-		return error_set(e, 0, "archive entry \"%s\" is outside of the destination", raw);
 	if (strcmp(rel, ".") == 0) {
 		free(rel);
 		return 0;

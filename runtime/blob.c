@@ -206,30 +206,31 @@ int blob_put_fd(const char *store, int fd, const char *want_hex, char hex[65], l
 	return blob_put_fd_in(store, 1, fd, want_hex, hex, size, e);
 }
 
-int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
-			 long long *size, struct error *e)
+/* blob_put_file and blob_put_file_layout: the file at path into dir (a
+ * store when is_store, else an OCI layout). */
+static int blob_put_path_in(const char *dir, int is_store, const char *path, const char *want_hex,
+			    char hex[65], long long *size, struct error *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int r;
 
 	if (fd < 0)
 		return error_set(e, errno, "open %s", path);
-	r = blob_put_fd_in(dir, 0, fd, want_hex, hex, size, e);
+	r = blob_put_fd_in(dir, is_store, fd, want_hex, hex, size, e);
 	close(fd);
 	return r < 0 ? error_wrap(e, "%s", path) : 0;
+}
+
+int blob_put_file_layout(const char *dir, const char *path, const char *want_hex, char hex[65],
+			 long long *size, struct error *e)
+{
+	return blob_put_path_in(dir, 0, path, want_hex, hex, size, e);
 }
 
 int blob_put_file(const char *store, const char *path, const char *want_hex, char hex[65],
 		  long long *size, struct error *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return error_set(e, errno, "open %s", path);
-	r = blob_put_fd(store, fd, want_hex, hex, size, e);
-	close(fd);
-	return r < 0 ? error_wrap(e, "%s", path) : 0;
+	return blob_put_path_in(store, 1, path, want_hex, hex, size, e);
 }
 
 const char *blob_layer_media_type(const char *path, struct error *e)

@@ -274,11 +274,12 @@ static int cache_rec_layer(json_t *rec, struct cache_layer *l, struct error *e)
 	return 1;
 }
 
-int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e)
+/* The record's size and media type against the blob's (cheap: a stat
+ * and the first bytes); 0 or -1 with e set. */
+static int cache_check_meta(const char *blob, const struct cache_layer *l, struct error *e)
 {
 	const char *mt = blob_layer_media_type(blob, e);
 	struct stat st;
-	char hex[65];
 
 	if (stat(blob, &st) < 0)
 		return error_set(e, errno, "stat %s", blob);
@@ -290,6 +291,15 @@ int cache_check_blob(const char *blob, const struct cache_layer *l, struct error
 	if (strcmp(mt, l->media_type) != 0)
 		return error_set(e, 0, "layer %s: media type is %s, not %s", l->digest, mt,
 				 l->media_type);
+	return 0;
+}
+
+int cache_check_blob(const char *blob, const struct cache_layer *l, struct error *e)
+{
+	char hex[65];
+
+	if (cache_check_meta(blob, l, e) < 0)
+		return -1;
 	if (strcmp(l->media_type, MT_OCI_LAYER) == 0)
 		memcpy(hex, l->digest + 7, 65);
 	else if (blob_diff_id(blob, hex, e) < 0)
@@ -311,7 +321,11 @@ static int cache_regular(const char *path, struct error *e)
 }
 
 /* Copies the cached blob of a local layout into the store (its digest
- * checked on the way) and unpacks it there. */
+ * checked on the way) and unpacks it there. The record's diff_id is
+ * checked by the unpack, which hashes what it decompresses and renames
+ * the layer into place only when it matches (a layer already there is
+ * checked against a blob it was not made from): decompressing it first
+ * to check would read every byte twice. */
 static int cache_fetch(const struct rt *rt, const char *key, const struct cache_src *cs,
 		       const struct cache_layer *l, struct error *e)
 {
@@ -325,7 +339,7 @@ static int cache_fetch(const struct rt *rt, const char *key, const struct cache_
 			? -1
 			: blob_put_file(rt->store, src, l->digest + 7, hex, &size, e);
 	if (r == 0)
-		r = cache_check_blob(dst, l, e);
+		r = cache_check_meta(dst, l, e);
 	if (r == 0)
 		r = unpack_layer(rt->store, l->digest, l->diff_id, e);
 	free(src);

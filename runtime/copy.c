@@ -196,6 +196,18 @@ int copy_job_excluded(const struct copy_job *j, const char *rel)
 	return ignore_excluded(j->excludes, rel);
 }
 
+int copy_job_excluded_below(const struct copy_job *j, const char *top, const char *rel)
+{
+	size_t n = strcmp(top, ".") == 0 ? 0 : strlen(top);
+	const char *sub = n == 0 ? rel : rel[n] == '/' ? rel + n + 1 : "";
+
+	/* the source itself was kept by copy_job_resolve; below it, both
+	 * spellings count, as copyfs_excluded matches them */
+	if (!*sub || strcmp(rel, ".") == 0)
+		return 0;
+	return copy_job_excluded(j, sub) || copy_job_excluded(j, rel);
+}
+
 struct star_walk {
 	struct pattern *pat;
 	struct strlist *out;

@@ -46,6 +46,11 @@ int copy_job_resolve(const struct copy_job *j, const char *srcroot, const struct
 		     size_t i, struct strlist *out, char **pivot, struct error *e);
 /* 1 if rel, relative to a source, or one of its parents is excluded. */
 int copy_job_excluded(const struct copy_job *j, const char *rel);
+/* 1 if rel, an entry a walk of the resolved source top reached (both
+ * relative to the source root), is left out by --exclude as the copy
+ * leaves it out: matched below top or from the root. The digests of what
+ * a copy reads (sum.c, fsum.c) skip what this says. */
+int copy_job_excluded_below(const struct copy_job *j, const char *top, const char *rel);
 /* Wraps e with "Dockerfile:N: COPY step" and returns -1. */
 int copy_job_fail(const struct copy_job *j, struct error *e);
 

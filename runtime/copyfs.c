@@ -61,12 +61,19 @@ struct copyfs *copyfs_new(int dstroot, const struct copyfs_opts *o)
 	return c;
 }
 
+/* Forgets the hardlinked inodes seen so far. */
+static void forget_links(struct copyfs *c)
+{
+	for (size_t i = 0; i < c->nlinks; i++)
+		close(c->links[i].fd);
+	c->nlinks = 0;
+}
+
 void copyfs_free(struct copyfs *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nlinks; i++)
-		close(c->links[i].fd);
+	forget_links(c);
 	free(c->links);
 	free(c->ignbase);
 	free(c);
@@ -671,6 +678,10 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	struct stat st;
 	int r;
 
+	/* hardlinks are kept within one source path only: BuildKit runs one
+	 * fsutil copy (one inode table) per source and per glob match, so
+	 * `COPY a b /d/` with a and b linked gives two files */
+	forget_links(c);
 	c->srcbase = srcrel;
 	free(c->ignbase);
 	c->ignbase = NULL;

@@ -29,13 +29,31 @@
 
 enum diffid_kind { DIFFID_EMPTY, DIFFID_ISAL_GZIP, DIFFID_ARCHIVE };
 
+/* The reader thread's ring (diffid_pipeline): it inflates and hashes
+ * into SLOTS buffers ahead of the consumer, which holds one at a time. */
+#define DIFFID_SLOTS 4
+
+struct diffid_ring {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned char *buf[DIFFID_SLOTS];
+	ssize_t len[DIFFID_SLOTS];
+	size_t head, tail; /* slots filled so far, and handed back */
+	int held;	   /* the consumer holds slot tail */
+	int end;	   /* the producer is done: 1 at the end, -1 on error */
+	int stop;	   /* the consumer is gone: stop producing */
+	struct error err;
+};
+
 struct diffid {
 	int fd;
 	enum diffid_kind kind;
 	struct sha256 h;
 	unsigned char *out;
-	struct archive *a; /* DIFFID_ARCHIVE */
-	char trusted[65];  /* the digest, when the bytes are not hashed */
+	struct archive *a;	  /* DIFFID_ARCHIVE */
+	char trusted[65];	  /* the digest, when the bytes are not hashed */
+	struct diffid_ring *ring; /* NULL: decompressed in the caller's thread */
 #ifdef DIFFID_ISAL
 	struct inflate_state *st; /* DIFFID_ISAL_GZIP */
 	unsigned char *in;
@@ -114,9 +132,9 @@ static int diffid_isal_member(struct diffid *d, struct error *e)
 	return 0;
 }
 
-/* diffid_next for ISA-L: inflates into d->out until some output comes,
+/* diffid_read for ISA-L: inflates into dst until some output comes,
  * reading input and crossing member boundaries as needed. */
-static ssize_t diffid_isal_next(struct diffid *d, const void **buf, struct error *e)
+static ssize_t diffid_isal_read(struct diffid *d, unsigned char *dst, struct error *e)
 {
 	struct inflate_state *st = d->st;
 	int idle = 0; /* calls in a row that neither read nor wrote */
@@ -132,15 +150,13 @@ static ssize_t diffid_isal_next(struct diffid *d, const void **buf, struct error
 		if ((st->avail_in == 0 || idle) && !d->eof && diffid_fill(d, e) < 0)
 			return -1;
 		uint32_t in0 = st->avail_in;
-		st->next_out = d->out;
+		st->next_out = dst;
 		st->avail_out = DIFFID_OUT;
 		int rc = isal.inflate(st);
 		if (rc < 0)
 			return error_set(e, 0, "gzip data error (%d)", rc);
-		if (st->avail_out != DIFFID_OUT) {
-			*buf = d->out;
+		if (st->avail_out != DIFFID_OUT)
 			return DIFFID_OUT - st->avail_out;
-		}
 		/* ISA-L may keep the trailer in its bit buffer and finish only
 		 * when called again with no more input: twice idle is the end */
 		idle = st->avail_in == in0 ? idle + 1 : 0;
@@ -222,23 +238,135 @@ void diffid_trust(struct diffid *d, const char *hex)
 		snprintf(d->trusted, sizeof(d->trusted), "%s", hex);
 }
 
-ssize_t diffid_next(struct diffid *d, const void **buf, struct error *e)
+/* The next decompressed bytes into dst (DIFFID_OUT long), hashed. */
+static ssize_t diffid_read(struct diffid *d, unsigned char *dst, struct error *e)
 {
 	ssize_t n = 0;
 
 	if (d->kind == DIFFID_ARCHIVE) {
-		n = archive_read_data(d->a, d->out, DIFFID_OUT);
+		n = archive_read_data(d->a, dst, DIFFID_OUT);
 		if (n < 0)
 			return error_set(e, 0, "decompress: %s", archive_error_string(d->a));
-		*buf = d->out;
 	}
 #ifdef DIFFID_ISAL
-	else if (d->kind == DIFFID_ISAL_GZIP && (n = diffid_isal_next(d, buf, e)) < 0)
+	else if (d->kind == DIFFID_ISAL_GZIP && (n = diffid_isal_read(d, dst, e)) < 0)
 		return error_wrap(e, "decompress");
 #endif
 	if (n > 0 && !d->trusted[0])
-		sha256_update(&d->h, *buf, (size_t)n);
+		sha256_update(&d->h, dst, (size_t)n);
 	return n;
+}
+
+/* The reader thread: fills the ring's free slots until the end, an
+ * error, or the consumer's stop. */
+static void *diffid_producer(void *arg)
+{
+	struct diffid *d = arg;
+	struct diffid_ring *r = d->ring;
+	struct error e = {0};
+
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		while (r->head - r->tail == DIFFID_SLOTS && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		size_t slot = r->head % DIFFID_SLOTS;
+		int stop = r->stop;
+		pthread_mutex_unlock(&r->mu);
+		if (stop)
+			return NULL;
+		/* the slot is free: the consumer is past it, only we write it */
+		ssize_t n = diffid_read(d, r->buf[slot], &e);
+		pthread_mutex_lock(&r->mu);
+		if (n > 0) {
+			r->len[slot] = n;
+			r->head++;
+		} else {
+			r->end = n < 0 ? -1 : 1;
+			r->err = e;
+		}
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+void diffid_pipeline(struct diffid *d)
+{
+	struct diffid_ring *r;
+
+	/* a plain tar taken on trust is only read: nothing to overlap */
+	if (d->ring || d->kind == DIFFID_EMPTY || d->trusted[0])
+		return;
+	r = xcalloc(1, sizeof(*r));
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	for (size_t i = 0; i < DIFFID_SLOTS; i++)
+		r->buf[i] = xmalloc(DIFFID_OUT);
+	d->ring = r;
+	if (pthread_create(&r->tid, NULL, diffid_producer, d) != 0) {
+		/* no thread: the caller's thread decompresses, as before */
+		d->ring = NULL;
+		for (size_t i = 0; i < DIFFID_SLOTS; i++)
+			free(r->buf[i]);
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+	}
+}
+
+/* diffid_next from the ring: hands back the slot the last call gave,
+ * then waits for the next filled one. */
+static ssize_t diffid_ring_next(struct diffid_ring *r, const void **buf, struct error *e)
+{
+	ssize_t n = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->held) {
+		r->tail++;
+		r->held = 0;
+		pthread_cond_broadcast(&r->cv);
+	}
+	while (r->tail == r->head && !r->end)
+		pthread_cond_wait(&r->cv, &r->mu);
+	if (r->tail != r->head) {
+		*buf = r->buf[r->tail % DIFFID_SLOTS];
+		n = r->len[r->tail % DIFFID_SLOTS];
+		r->held = 1;
+	} else if (r->end < 0) {
+		*e = r->err;
+		n = -1;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+/* Stops and joins the reader thread and frees the ring. */
+static void diffid_ring_free(struct diffid *d)
+{
+	struct diffid_ring *r = d->ring;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->tid, NULL);
+	for (size_t i = 0; i < DIFFID_SLOTS; i++)
+		free(r->buf[i]);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+	d->ring = NULL;
+}
+
+ssize_t diffid_next(struct diffid *d, const void **buf, struct error *e)
+{
+	if (d->ring)
+		return diffid_ring_next(d->ring, buf, e);
+	*buf = d->out;
+	return diffid_read(d, d->out, e);
 }
 
 void diffid_close(struct diffid *d)
@@ -247,6 +375,7 @@ void diffid_close(struct diffid *d)
 
 	if (!d)
 		return;
+	diffid_ring_free(d);	       /* before anything the thread uses goes */
 	sha256_final_hex(&d->h, junk); /* frees the digest's context */
 	if (d->a)
 		archive_read_free(d->a);
@@ -271,6 +400,7 @@ int diffid_finish(struct diffid *d, char hex[65], struct error *e)
 		diffid_close(d);
 		return -1;
 	}
+	diffid_ring_free(d); /* the thread is done with the digest */
 	sha256_final_hex(&d->h, hex);
 	if (d->trusted[0])
 		memcpy(hex, d->trusted, 65);

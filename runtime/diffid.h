@@ -18,6 +18,12 @@ struct diffid *diffid_open(const char *path, struct error *e);
  * its bytes pass as they are (a plain tar), that is their digest too, and
  * they are not hashed again. A compressed blob is hashed whatever hex is. */
 void diffid_trust(struct diffid *d, const char *hex);
+/* From now on a reader thread decompresses and hashes ahead of the
+ * caller, into a ring of 4 buffers of 1 MiB (bounded memory), so that a
+ * caller writing files overlaps with the inflate on another core. Not for
+ * a plain tar taken on trust (diffid_trust: nothing to overlap); without
+ * a thread (pthread_create fails) everything stays in the caller's. */
+void diffid_pipeline(struct diffid *d);
 /* The next decompressed bytes, hashed: their count with *buf pointing at
  * them (valid until the next call), 0 at the end, -1 with e set. */
 ssize_t diffid_next(struct diffid *d, const void **buf, struct error *e);

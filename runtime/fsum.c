@@ -111,13 +111,11 @@ static int fsum_file(struct fsum *s, const char *rel, int is_dir)
 static int fsum_visit(const char *rel, const struct stat *st, void *arg)
 {
 	struct fsum *s = arg;
-	size_t n = strcmp(s->top, ".") == 0 ? 0 : strlen(s->top);
-	const char *sub = n == 0 ? rel : rel[n] == '/' ? rel + n + 1 : "";
 	char head[512], target[4096];
 	ssize_t len;
 
 	/* the copy's --exclude, as the copy applies it */
-	if (*sub && strcmp(rel, ".") != 0 && copy_job_excluded(s->j, sub))
+	if (copy_job_excluded_below(s->j, s->top, rel))
 		return 0;
 	sum_head(head, sizeof(head), st, 1);
 	sha256_update(&s->h, rel, strlen(rel) + 1);
@@ -230,9 +228,9 @@ static char *fsum_text(const struct rt *rt, const struct copy_job *j, struct err
 /* A new digest gets the check's time: KEY.fsum must not look older
  * than KEY.fchk, or `make -q` would call the build out of date. (An
  * unchanged one keeps its time, older than the COPY's stamp: that is the
- * point; `make -q` then says "not up to date" for an empty recipe that
- * make runs without a process.) Written in this order, a kill between
- * the two files leaves a digest newer than the COPY: the COPY runs. */
+ * point; its recipe, a bare `+` in build.mk, lets make and `make -q` see
+ * that time again.) Written in this order, a kill between the two files
+ * leaves a digest newer than the COPY: the COPY runs. */
 static int fsum_align(const char *sum, const char *chk, struct error *e)
 {
 	struct stat st;

@@ -175,21 +175,24 @@ static int local_fill(const char *root, json_t *dirs, long long epoch, struct er
 	return r;
 }
 
+struct local_args {
+	json_t *dirs;
+	long long epoch;
+};
+
+/* local_write's filler for packw_dir_via. */
+static int local_fill_tmp(const char *tmp, void *arg, struct error *e)
+{
+	const struct local_args *a = arg;
+
+	return local_fill(tmp, a->dirs, a->epoch, e);
+}
+
 int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e)
 {
-	char *tmp = NULL;
-	struct error ignored;
-	int fd = packw_tmp(dest, 1, &tmp, e);
-	int r = fd < 0 ? -1 : 0;
+	struct local_args a = {dirs, epoch};
 
-	if (r == 0)
-		r = local_fill(tmp, dirs, epoch, e);
-	if (r == 0)
-		r = packw_swap_dir(tmp, dest, e);
-	if (r < 0 && tmp)
-		remove_tree(tmp, &ignored);
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
-	return r < 0 ? error_wrap(e, "write root filesystem %s", dest) : 0;
+	if (packw_dir_via(dest, local_fill_tmp, &a, e) < 0)
+		return error_wrap(e, "write root filesystem %s", dest);
+	return 0;
 }

@@ -511,10 +511,13 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 	if (strcmp(type, "local") == 0)
 		return local_write(c->dirs, dest, c->epoch_set ? c->epoch : -1, e);
 	r = pack_files(cs, n, &f, strcmp(type, "tar") == 0, e);
+	/* the record (for --iidfile and --metadata-file) before the image: a
+	 * kill between the two leaves no image, so the next make packs again
+	 * (and sweeps the record's temp), never an image without its record */
+	if (r == 0 && f.meta)
+		r = imeta_record(c->rt, c->key, f.meta, e);
 	if (r == 0)
 		r = dir ? packw_dir(&f, dest, e) : packinc_tar(c->rt->state, &f, dest, e);
-	if (r == 0 && f.meta) /* for --iidfile and --metadata-file */
-		r = imeta_record(c->rt, c->key, f.meta, e);
 	json_decref(f.meta);
 	pack_files_free(&f);
 	return r < 0 ? error_wrap(e, "write image %s", dest) : 0;

@@ -53,6 +53,11 @@ int packw_tar_fd(struct pack_files *f, size_t from, long long base, int fd, stru
  * the last tar this state wrote is still there untouched (packinc.c);
  * else packw_tar. state: the state directory (its record and stamps). */
 int packinc_tar(const char *state, struct pack_files *f, const char *dest, struct error *e);
+/* Makes a directory at dest: fill(tmp, arg, e) writes it in a locked
+ * temp directory beside dest, which replaces dest only when fill
+ * succeeded (removed otherwise). */
+int packw_dir_via(const char *dest, int (*fill)(const char *tmp, void *arg, struct error *e),
+		  void *arg, struct error *e);
 /* Writes the list as a directory at dest (temp dir + rename). */
 int packw_dir(const struct pack_files *f, const char *dest, struct error *e);
 /* Writes the union of the layer directories (bottom first) at dest, with

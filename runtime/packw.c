@@ -358,16 +358,16 @@ int packw_swap_dir(const char *tmp, const char *dest, struct error *e)
 	return r;
 }
 
-int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
+int packw_dir_via(const char *dest, int (*fill)(const char *tmp, void *arg, struct error *e),
+		  void *arg, struct error *e)
 {
 	char *tmp = NULL;
 	struct error ignored;
 	int fd = packw_tmp(dest, 1, &tmp, e);
 	int r = fd < 0 ? -1 : 0;
 
-	packw_count(f, 0);
-	for (size_t i = 0; r == 0 && i < f->n; i++)
-		r = packw_dir_entry(&f->v[i], tmp, e);
+	if (r == 0)
+		r = fill(tmp, arg, e);
 	if (r == 0)
 		r = packw_swap_dir(tmp, dest, e);
 	if (r < 0 && tmp)
@@ -376,4 +376,21 @@ int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
 		close(fd);
 	free(tmp);
 	return r;
+}
+
+/* packw_dir's filler: every entry of the list below tmp. */
+static int packw_dir_fill(const char *tmp, void *arg, struct error *e)
+{
+	const struct pack_files *f = arg;
+	int r = 0;
+
+	packw_count(f, 0);
+	for (size_t i = 0; r == 0 && i < f->n; i++)
+		r = packw_dir_entry(&f->v[i], tmp, e);
+	return r;
+}
+
+int packw_dir(const struct pack_files *f, const char *dest, struct error *e)
+{
+	return packw_dir_via(dest, packw_dir_fill, (void *)f, e);
 }

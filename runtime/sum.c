@@ -121,14 +121,10 @@ void sum_head(char *buf, size_t size, const struct stat *st, int owners)
 static int sum_visit(const char *rel, const struct stat *st, void *arg)
 {
 	struct sumstate *s = arg;
-	size_t n = strcmp(s->top, ".") == 0 ? 0 : strlen(s->top);
-	const char *sub = n == 0 ? rel : rel[n] == '/' ? rel + n + 1 : "";
 	char head[512], target[4096];
 	ssize_t len;
 
-	if (*sub && strcmp(rel, ".") != 0 && copy_job_excluded(s->j, sub))
-		return 0;
-	if (*sub && copy_job_excluded(s->j, rel))
+	if (copy_job_excluded_below(s->j, s->top, rel))
 		return 0;
 	if (s->scan_only) {
 		/* the first difference decides: stop the walk (1) there */

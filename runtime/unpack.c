@@ -302,6 +302,8 @@ static int unpack_into(const char *root, const char *blob, char hex[65], struct 
 	/* a plain tar is its own diff_id: the blob's name, checked when stored */
 	if (src.d && name)
 		diffid_trust(src.d, name + 1);
+	if (src.d)
+		diffid_pipeline(src.d);
 	if (!src.d)
 		;
 	else if (cwd < 0 || c.rootfd < 0 || fchdir(c.rootfd) < 0)

@@ -201,8 +201,11 @@ static int lookup_pw(const char *root, const char *user, struct pw_query *q, int
 	return scan_file(root, "/etc/passwd", pw_match, q, missing, e);
 }
 
-/* Resolves an explicit group (name or number) to *gid. */
-static int resolve_group(const char *root, const char *group, gid_t *gid, struct error *e)
+/* Resolves an explicit group (name or number) to *gid. With chown (COPY
+ * --chown, WORKDIR: BuildKit's readUser) a name missing from /etc/group
+ * leaves *gid as the user part set it; for RUN (runc) it is an error. */
+static int resolve_group(const char *root, const char *group, int chown, gid_t *gid,
+			 struct error *e)
 {
 	struct gr_query q = {0};
 	int missing;
@@ -215,7 +218,7 @@ static int resolve_group(const char *root, const char *group, gid_t *gid, struct
 		*gid = (gid_t)q.gr_gid;
 	else if (q.gid >= 0)
 		*gid = (gid_t)q.gid;
-	else
+	else if (!chown)
 		return error_set(e, 0, "unable to find group %s%s", group,
 				 missing ? ": no /etc/group file" : "");
 	return 0;
@@ -241,10 +244,12 @@ static void pw_free(struct pw_query *q)
 	free(q->home);
 }
 
-/* Fills uid/gid/home from the user part; gid from passwd, else
- * numeric_gid(uid). */
-static int resolve_user_part(const char *root, const char *user, int gid_is_uid,
-			     struct user_ids *out, struct pw_query *q, struct error *e)
+/* Fills uid/gid/home from the user part. chown selects BuildKit's
+ * readUser rules (COPY --chown, WORKDIR): a numeric user gives gid = uid,
+ * and a name missing from /etc/passwd (or no passwd file) gives 0:0, not an
+ * error. Otherwise runc's: gid from passwd, an unknown name is an error. */
+static int resolve_user_part(const char *root, const char *user, int chown, struct user_ids *out,
+			     struct pw_query *q, struct error *e)
 {
 	int missing;
 
@@ -252,8 +257,14 @@ static int resolve_user_part(const char *root, const char *user, int gid_is_uid,
 		return -1;
 	if (q->found) {
 		out->uid = (uid_t)q->pw_uid;
-		out->gid = gid_is_uid && q->uid >= 0 ? (gid_t)q->uid : (gid_t)q->pw_gid;
+		out->gid = chown && q->uid >= 0 ? (gid_t)q->uid : (gid_t)q->pw_gid;
 		out->home = xstrdup(q->home);
+		return 0;
+	}
+	if (q->uid < 0 && chown) {
+		out->uid = 0;
+		out->gid = 0;
+		out->home = xstrdup("/");
 		return 0;
 	}
 	if (q->uid < 0)
@@ -261,12 +272,15 @@ static int resolve_user_part(const char *root, const char *user, int gid_is_uid,
 				 missing ? "no /etc/passwd file"
 					 : "no matching entries in passwd file");
 	out->uid = (uid_t)q->uid;
-	out->gid = gid_is_uid ? (gid_t)q->uid : 0;
+	out->gid = chown ? (gid_t)q->uid : 0;
 	out->home = xstrdup("/");
 	return 0;
 }
 
-int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e)
+/* user_resolve and user_resolve_exec: exec picks runc's rules over
+ * BuildKit's COPY --chown ones (see each below). */
+static int user_resolve_as(const char *root, const char *spec, int exec, struct user_ids *out,
+			   struct error *e)
 {
 	struct pw_query q = {0};
 	const char *group;
@@ -275,40 +289,32 @@ int user_resolve(const char *root, const char *spec, struct user_ids *out, struc
 
 	memset(out, 0, sizeof(*out));
 	split_spec(spec, &user, &group);
-	/* BuildKit (COPY --chown): a numeric user is taken as is with gid = uid;
-	 * a name takes uid and gid from passwd. No supplementary groups. */
-	r = resolve_user_part(root, *user ? user : "0", 1, out, &q, e);
+	r = resolve_user_part(root, *user ? user : "0", !exec, out, &q, e);
 	if (r == 0 && group && *group)
-		r = resolve_group(root, group, &out->gid, e);
-	pw_free(&q);
-	free(user);
-	if (r < 0)
-		user_ids_free(out);
-	return r;
-}
-
-int user_resolve_exec(const char *root, const char *spec, struct user_ids *out, struct error *e)
-{
-	struct pw_query q = {0};
-	const char *group;
-	char *user;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	split_spec(spec, &user, &group);
-	/* runc's GetExecUser: an unknown numeric uid keeps gid 0; a user found
-	 * in passwd gets its gid, HOME, and (without an explicit group) the
-	 * groups that list it as a member. */
-	r = resolve_user_part(root, *user ? user : "0", 0, out, &q, e);
-	if (r == 0 && group && *group)
-		r = resolve_group(root, group, &out->gid, e);
-	else if (r == 0 && q.found)
+		r = resolve_group(root, group, !exec, &out->gid, e);
+	else if (r == 0 && exec && q.found)
 		r = member_groups(root, q.pw_name, out, e);
 	pw_free(&q);
 	free(user);
 	if (r < 0)
 		user_ids_free(out);
 	return r;
+}
+
+int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e)
+{
+	/* BuildKit (COPY --chown): a numeric user is taken as is with gid = uid;
+	 * a name takes uid and gid from passwd, 0:0 when missing. No
+	 * supplementary groups. */
+	return user_resolve_as(root, spec, 0, out, e);
+}
+
+int user_resolve_exec(const char *root, const char *spec, struct user_ids *out, struct error *e)
+{
+	/* runc's GetExecUser: an unknown numeric uid keeps gid 0; a user found
+	 * in passwd gets its gid, HOME, and (without an explicit group) the
+	 * groups that list it as a member. */
+	return user_resolve_as(root, spec, 1, out, e);
 }
 
 void user_ids_free(struct user_ids *ids)

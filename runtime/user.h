@@ -16,8 +16,9 @@ struct user_ids {
 };
 
 /* Resolves "user[:group]" (names or numbers) against the rootfs at root,
- * with COPY --chown rules (BuildKit): a missing name is an error; a numeric
- * user "1234" alone gives gid 1234; a name takes its passwd gid; no
+ * with COPY --chown rules (BuildKit's readUser): a user name missing from
+ * passwd gives 0:0 and a missing group name keeps that gid (no error); a
+ * numeric user "1234" alone gives gid 1234; a name takes its passwd gid; no
  * supplementary groups. */
 int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e);
 /* Resolves USER for RUN with runc's rules: a name (or a uid found in

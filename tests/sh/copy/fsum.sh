@@ -36,6 +36,18 @@ is "$(cat "$sumf")" "$first" "a file outside the sources does not count"
 echo skip >"$F/out/sub/skip-me"
 fsum
 is "$(cat "$sumf")" "$first" "an --exclude'd file does not count"
+# a pattern from the stage's root, as the copy matches it too
+K0=$K SPEC0=$SPEC
+newkey
+SPEC=$(spec '{"srcs":["/out"],"dest":"/o/","from":{"step":"fromstep"},"context":null,
+	"excludes":["out/rootskip"]}')
+fsum
+a=$(cat "$S/$K.fsum")
+echo x >"$F/out/rootskip"
+fsum
+is "$(cat "$S/$K.fsum")" "$a" "an --exclude'd file named from the stage's root does not count"
+rm "$F/out/rootskip"
+K=$K0 SPEC=$SPEC0
 
 # changed: each of what the copy keeps
 changes() { # DESC CMD...: CMD changes the digest

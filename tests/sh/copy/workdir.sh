@@ -22,5 +22,8 @@ check "... and creates nothing on the host" test ! -e "$T/host/x"
 wd /exists ""
 is "$?:$(jq length "$S/$K/chain.json")" "0:1" "WORKDIR of an existing dir adds no layer"
 wd /q nosuch
-like "$?:$(errmsg)" '^1:.*Dockerfile:4: WORKDIR step.*nosuch' "an unknown USER fails at its line"
+is "$?:$(meta /q)" "0:directory 755 0:0" \
+	"a USER missing from /etc/passwd makes the directory as 0:0 (BuildKit's readUser)"
+wd /q2 app:nosuchgroup
+is "$?:$(meta /q2)" "0:directory 755 1000:1001" "... and a missing group keeps the user's gid"
 done_testing

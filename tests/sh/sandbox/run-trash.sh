@@ -27,12 +27,6 @@ is "$?" 0 "first build"
 key=$(grep -o ' run [0-9a-f]\{32\}' "$D/build.mk" | tail -1 | cut -d' ' -f3)
 check "the RUN wrote its files" [ -f "$D/state/$key/upper/cache/one-40" ]
 
-same_as_fresh() {
-	local F=$T/fresh
-	rm -rf "$F" && mkdir -p "$F"
-	"$DF2MAKE" --store "$ST" --state "$F/state" -o "$F/image.tar" "$D/ctx" >"$F/build.mk" &&
-		make -f "$F/build.mk" >"$F/log" 2>&1 && cmp -s "$F/image.tar" "$D/image.tar"
-}
 trash_list() { ls -A "$D/state/.trash" 2>/dev/null; }
 
 # 1. the parent changed: the RUN runs again under the same key
@@ -46,7 +40,7 @@ check "run again: the trash directory was used" [ -d "$D/state/.trash" ]
 is "$(trash_list)" "" "run again: the last run's directory is gone when make returns"
 like "$(grep '^timing:' "$D/log")" "prepare [0-9.]+/[0-9.]+ sandbox .* trash [0-9.]+/" \
 	"run again: the deletion is waited for after the command (DF2MAKE_TIMING)"
-check "run again: the image equals a fresh build's" same_as_fresh
+check "run again: the image equals a fresh build's" same_as_fresh "$D"
 check "run again: the host files the last run linked to are intact" \
 	bash -c '[ "$(cat "$1/hostdir/keep")" = keep ]' _ "$T"
 check "run again: ... and the canary" canary_intact
@@ -87,7 +81,7 @@ echo five >"$D/ctx/v"
 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "held entry released: build"
 is "$(trash_list)" "" "held entry released: swept by the next step"
-check "the image equals a fresh build's" same_as_fresh
+check "the image equals a fresh build's" same_as_fresh "$D"
 
 # 4. no trash to move into (a file in its place): removed in place, as before
 rm -rf "$D/state/.trash" && echo not-a-dir >"$D/state/.trash"
@@ -98,6 +92,6 @@ is "$(ls "$D/state/$key/upper/cache" | grep -c -e one -e two -e three -e four -e
 	"no trash directory: the last run's files are gone all the same"
 is "$(cat "$D/state/.trash")" not-a-dir "no trash directory: the file is left alone"
 rm -f "$D/state/.trash"
-check "no trash directory: the image equals a fresh build's" same_as_fresh
+check "no trash directory: the image equals a fresh build's" same_as_fresh "$D"
 
 done_testing

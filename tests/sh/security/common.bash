@@ -52,6 +52,15 @@ build() {
 	rc=$?
 }
 
+# same_as_fresh DIR: DIR/image.tar equals, byte for byte, the image a new
+# state dir builds from DIR/ctx (in $T/fresh).
+same_as_fresh() {
+	local F=$T/fresh
+	rm -rf "$F" && mkdir -p "$F"
+	"$DF2MAKE" --store "$ST" --state "$F/state" -o "$F/image.tar" "$1/ctx" >"$F/build.mk" &&
+		make -f "$F/build.mk" >"$F/log" 2>&1 && cmp -s "$F/image.tar" "$1/image.tar"
+}
+
 # dockerfile DIR TEXT: a fresh context DIR/ctx with that Dockerfile.
 dockerfile() {
 	rm -rf "$1"

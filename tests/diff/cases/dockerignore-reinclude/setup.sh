@@ -1,0 +1,1 @@
+mkdir -p src/.git && echo 8 > src/.git/HEAD
