@@ -49,7 +49,7 @@ static const char *op_output(const char *op)
 	if (strcmp(op, "layer") == 0)
 		return ".layer";
 	if (strcmp(op, "sum") == 0)
-		return ".d";
+		return ".seen";
 	return NULL;
 }
 
