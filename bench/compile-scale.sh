@@ -11,7 +11,10 @@
 # ASCII plot of CPU time and RSS against size (docs/benchmarks-compile.md).
 # Goals (issue 17): 10,000 lines < 50 ms, 50,000 ENV lines < 250 ms, peak
 # RSS < 20x the file.
-# Usage: bench/compile-scale.sh [path/to/df2make] [runs] [sizes...]
+# OTHER=path/to/df2make2 interleaves a second binary's runs with the
+# first's (run for run) and prints its table too, then the ratios
+# (CPU and peak RSS, new over other) from the same minutes.
+# Usage: [OTHER=df2make2] bench/compile-scale.sh [path/to/df2make] [runs] [sizes...]
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 df2make=${1:-$here/../compiler/df2make}
@@ -30,43 +33,70 @@ children_cpu() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# one compile, appended to $1 as "wall_ms cpu_ms"; `times` must run in
-# this shell, which counts its children only
+# one compile by binary $2, appended to $1 as "wall_ms cpu_ms"; `times`
+# must run in this shell, which counts its children only
 one() {
 	local t0 t1
 	times >"$tmp/times0"
 	t0=$(date +%s%N)
-	"$df2make" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	"$2" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 	t1=$(date +%s%N)
 	times >"$tmp/times1"
 	echo "$(((t1 - t0) / 1000)) $(children_cpu "$tmp/times0") $(children_cpu "$tmp/times1")" |
 		awk '{ printf "%.3f %.3f\n", $1 / 1000, ($3 - $2) * 1000 }' >>"$1"
 }
 
-# the start-up's peak RSS: a 2-line Dockerfile
-printf 'FROM scratch\nENV A=b\n' >"$tmp/ctx/Dockerfile"
-/usr/bin/time -f '%M' -o "$tmp/rss" "$df2make" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
-base=$(cat "$tmp/rss")
+# the start-up's peak RSS of binary $1: a 2-line Dockerfile
+startup() {
+	printf 'FROM scratch\nENV A=b\n' >"$tmp/ctx/Dockerfile"
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+	cat "$tmp/rss"
+}
+# the row of binary $1 (samples in $2) for the Dockerfile in ctx, to $3
+row() {
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+	wall=$(awk '{ print $1 }' "$2" | median)
+	cpu=$(awk '{ print $2 }' "$2" | median)
+	echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $(cat "$tmp/rss") $(wc -c <"$tmp/out")" >>"$3"
+}
+base=$(startup "$df2make")
+[ -z "${OTHER:-}" ] || obase=$(startup "$OTHER")
 : >"$tmp/rows"
+: >"$tmp/orows"
 for kind in mixed env; do
 	for n in $sizes; do
 		sh "$here/gen-dockerfile.sh" "$n" "$([ "$kind" = env ] && echo env)" >"$tmp/ctx/Dockerfile"
 		: >"$tmp/samples"
-		for _ in $(seq "$runs"); do one "$tmp/samples"; done
-		/usr/bin/time -f '%M' -o "$tmp/rss" "$df2make" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
-		wall=$(awk '{ print $1 }' "$tmp/samples" | median)
-		cpu=$(awk '{ print $2 }' "$tmp/samples" | median)
-		echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $(cat "$tmp/rss") $(wc -c <"$tmp/out")" >>"$tmp/rows"
+		: >"$tmp/osamples"
+		for _ in $(seq "$runs"); do
+			one "$tmp/samples" "$df2make"
+			[ -z "${OTHER:-}" ] || one "$tmp/osamples" "$OTHER"
+		done
+		row "$df2make" "$tmp/samples" "$tmp/rows"
+		[ -z "${OTHER:-}" ] || row "$OTHER" "$tmp/osamples" "$tmp/orows"
 	done
 done
 
 echo "df2make: $("$df2make" --version 2>/dev/null | head -1); $runs runs per row (medians); $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg); start-up peak RSS $((base / 1024)).$((base % 1024 * 10 / 1024)) MB"
 echo
-echo "| Dockerfile | lines | file KB | wall ms | CPU ms | CPU ms / 1k lines | peak RSS MB | RSS / file | (RSS - start-up) / file | build.mk MB |"
-echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
-awk -v b="$base" '{ printf "| %s | %d | %.0f | %.1f | %.1f | %.2f | %.1f | %.0fx | %.1fx | %.1f |\n", $1, $2, $3 / 1024, $4, $5,
-	$5 * 1000 / $2, $6 / 1024, $6 * 1024 / $3, ($6 - b) * 1024 / $3, $7 / 1048576 }' "$tmp/rows"
-echo
+table() { # rows start-up
+	echo "| Dockerfile | lines | file KB | wall ms | CPU ms | CPU ms / 1k lines | peak RSS MB | RSS / file | (RSS - start-up) / file | build.mk MB |"
+	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+	awk -v b="$2" '{ printf "| %s | %d | %.0f | %.1f | %.1f | %.2f | %.1f | %.0fx | %.1fx | %.1f |\n", $1, $2, $3 / 1024, $4, $5,
+		$5 * 1000 / $2, $6 / 1024, $6 * 1024 / $3, ($6 - b) * 1024 / $3, $7 / 1048576 }' "$1"
+	echo
+}
+table "$tmp/rows" "$base"
+if [ -n "${OTHER:-}" ]; then
+	echo "OTHER ($OTHER), the same minutes, start-up peak RSS $((obase / 1024)).$((obase % 1024 * 10 / 1024)) MB:"
+	echo
+	table "$tmp/orows" "$obase"
+	echo "| Dockerfile | lines | CPU ms other | CPU ms | CPU ratio | peak RSS MB other | peak RSS MB | (RSS - start-up) / file other | (RSS - start-up) / file |"
+	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	paste -d' ' "$tmp/orows" "$tmp/rows" | awk -v b="$base" -v ob="$obase" '{ printf "| %s | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.1fx | %.1fx |\n",
+		$1, $2, $5, $12, $5 ? $12 / $5 : 0, $6 / 1024, $13 / 1024, ($6 - ob) * 1024 / $3, ($13 - b) * 1024 / $10 }'
+	echo
+fi
 # bars scaled to the largest value of each plot, 50 columns
 plot() { # title column unit
 	echo "$1"

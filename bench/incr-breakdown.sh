@@ -2,17 +2,20 @@
 # Where the incremental build of demo-single (examples/hello-go/Dockerfile:
 # COPY app.go, RUN go build, CMD over the golang base) spends its time:
 # N times, app.go gets a new comment and `make -j` runs again. Every
-# runtime process make starts is timed (wall, user+sys CPU, by
-# /usr/bin/time put in front of DF2MAKE_RUNTIME), the RUN's phases come from
+# runtime process make starts is timed (wall, user+sys CPU, to the
+# millisecond, by bash's `time` in a wrapper put in front of
+# DF2MAKE_RUNTIME; the whole make -j's CPU the same way), the RUN's phases come from
 # DF2MAKE_TIMING=1, and the floor is `go build` alone in the same rootfs
 # (an overlay of the unpacked golang layer, chroot, empty go cache, as the
 # RUN sees it), timed the same way. Prints medians (ms) and the 1-min load
-# average. /usr/bin/time counts in 10 ms steps: a 0 is under 10 ms.
+# average.
 #
 # Usage: bench/incr-breakdown.sh [N] (default 5), root, with a build:
 #   DF2MAKE=build/compiler/df2make DF2MAKE_RUNTIME_BIN=build/runtime/df2make-runtime
 # The golang image comes from tests/lib/images.sh (DF2MAKE_CACHE); the
-# scratch directory (state, store, output) is under ${TMPDIR:-/tmp}.
+# scratch directory (state, store, output) is under ${TMPDIR:-/tmp};
+# BENCH_STORE=DIR uses (and fills) that store instead of a new one (1.2 GB
+# fewer written per run, e.g. when comparing two builds run after run).
 set -eu
 N=${1:-5}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,31 +28,34 @@ RT=${DF2MAKE_RUNTIME_BIN:-$top/build/runtime/df2make-runtime}
 W=$(mktemp -d "${TMPDIR:-/tmp}/incr-breakdown.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/ctx"
+ST=${BENCH_STORE:-$W/store}
 cp "$top/examples/hello-go/app.go" "$top/examples/hello-go/Dockerfile" "$W/ctx/"
 images_rootfs golang >/dev/null
 if [ -s "$DF2MAKE_CACHE/golang.docker.tar" ]; then
-	"$RT" --store "$W/store" load -i "$DF2MAKE_CACHE/golang.docker.tar" >/dev/null
+	"$RT" --store "$ST" load -i "$DF2MAKE_CACHE/golang.docker.tar" >/dev/null
 else
-	"$RT" --store "$W/store" import "$DF2MAKE_CACHE/golang.rootfs.tar" golang >/dev/null
+	"$RT" --store "$ST" import "$DF2MAKE_CACHE/golang.rootfs.tar" golang >/dev/null
 fi
-"$DF2MAKE" --store "$W/store" --state "$W/state" -o "$W/image.tar" "$W/ctx" >"$W/build.mk"
+"$DF2MAKE" --store "$ST" --state "$W/state" -o "$W/image.tar" "$W/ctx" >"$W/build.mk"
 make -f "$W/build.mk" -j DF2MAKE_PROGRESS=none DF2MAKE_RUNTIME="$RT" >"$W/log" 2>&1 ||
 	{ tail -5 "$W/log" >&2; exit 1; }
+# the wrapper: "OP WALL USER SYS" (seconds, 3 decimals) per runtime call;
+# the op is the 5th argument (--state S --store S OP KEY SPEC)
+printf '%s\n' '#!/usr/bin/env bash' 'TIMEFORMAT="$5 %3R %3U %3S"' 'exec 3>&2' \
+	"{ time '$RT' \"\$@\" 2>&3 3>&-; } 2>>'$W/t'" >"$W/timed"
+chmod +x "$W/timed"
 
 # One incremental build: OP WALL USER SYS lines in $W/ops, the RUN's
 # timing line in $W/timing, the whole build's wall ms on stdout.
 incr() {
 	printf '\n// edit %s\n' "$(date +%s%N)" >>"$W/ctx/app.go"
 	: >"$W/t"
-	local t0 t1
-	t0=$(date +%s%N)
-	DF2MAKE_TIMING=1 make -f "$W/build.mk" -j DF2MAKE_PROGRESS=plain \
-		DF2MAKE_RUNTIME="/usr/bin/time -a -o $W/t -f '%e %U %S %C' $RT" >"$W/log" 2>&1
-	t1=$(date +%s%N)
-	# the op is the command line's 6th word: TIME RT --state S --store S OP
-	awk '{ printf "%s %.0f %.0f\n", $9, $1 * 1000, ($2 + $3) * 1000 }' "$W/t" >>"$W/ops"
+	local TIMEFORMAT="%3R %3U %3S"
+	{ time DF2MAKE_TIMING=1 make -f "$W/build.mk" -j DF2MAKE_PROGRESS=plain \
+		DF2MAKE_RUNTIME="$W/timed" >"$W/log" 2>&1; } 2>"$W/whole"
+	awk '{ printf "%s %.1f %.1f\n", $1, $2 * 1000, ($3 + $4) * 1000 }' "$W/t" >>"$W/ops"
 	grep '^timing:' "$W/log" >>"$W/timing" || true
-	echo $(((t1 - t0) / 1000000))
+	awk '{ printf "%.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000 }' "$W/whole"
 }
 
 # go build alone in the golang rootfs, as the RUN runs it: CPU and wall ms
@@ -72,7 +78,8 @@ for i in $(seq 1 "$N"); do
 	gofloor >>"$W/go"
 done
 printf '%-22s %8s %8s\n' "incremental build" "wall ms" "CPU ms"
-printf '%-22s %8s %8s\n' "make -j, whole" "$(med <"$W/total")" ""
+printf '%-22s %8s %8s\n' "make -j, whole" "$(awk '{ print $1 }' "$W/total" | med)" \
+	"$(awk '{ print $2 }' "$W/total" | med)"
 for op in sum copy layer run pack; do
 	# two layer ops (COPY's, RUN's): each is its own line
 	awk -v o="$op" '$1 == o' "$W/ops" >"$W/op" || true

@@ -14,7 +14,7 @@ struct instr;
 struct platform;
 
 struct var {
-	char *name;
+	char *name;  /* malloc'd with the value after it */
 	char *value; /* NULL: declared without a value */
 };
 

@@ -16,6 +16,47 @@ static void config_path_default(struct config *c)
 		config_env_set(c, "PATH", DEFAULT_PATH);
 }
 
+/* The name of Env entry i. An entry without '=' (or not a string) gets
+ * a key with its NUL in it, which no name looked up can equal: such an
+ * entry never matched a name before the index either. */
+static const char *config_env_key(const void *ctx, size_t i, size_t *len)
+{
+	const struct config *c = ctx;
+	const char *s = c->env[i], *eq;
+
+	if (!s) {
+		*len = 1;
+		return "";
+	}
+	eq = strchr(s, '=');
+	*len = eq ? (size_t)(eq - s) : strlen(s) + 1;
+	return s;
+}
+
+/* Appends an entry and indexes it under its name. */
+static void config_env_push(struct config *c, const char *kv)
+{
+	if (c->nenv == c->envcap) {
+		c->envcap = c->envcap ? 2 * c->envcap : 16;
+		c->env = xreallocarray(c->env, c->envcap, sizeof(*c->env));
+	}
+	c->env[c->nenv] = kv;
+	nameidx_push(&c->env_idx, config_env_key, c);
+	c->nenv++;
+}
+
+/* The base image's entries, as the Env array of c->cfg holds them. */
+static void config_env_import(struct config *c)
+{
+	json_t *e = json_object_get(c->cfg, "Env");
+
+	if (!json_is_array(e))
+		return; /* replaced by an array at the first config_env_set */
+	c->env_base = e;
+	for (size_t i = 0; i < json_array_size(e); i++)
+		config_env_push(c, json_string_value(json_array_get(e, i)));
+}
+
 void config_scratch(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -32,6 +73,7 @@ void config_from_image(struct config *c, json_t *image)
 
 	memset(c, 0, sizeof(*c));
 	c->cfg = json_is_object(cfg) ? json_deep_copy(cfg) : json_object();
+	config_env_import(c);
 	/* shared, never changed: this build's entries go to c->hist */
 	c->base_history = json_is_array(hist) ? json_incref(hist) : NULL;
 	if (json_is_string(author))
@@ -39,10 +81,25 @@ void config_from_image(struct config *c, json_t *image)
 	config_path_default(c);
 }
 
+/* Entry i of src for dst, whose cfg is a copy of src's: a base entry
+ * points at the copy's string, this build's text is copied. */
+static const char *config_env_copy(struct config *dst, const struct config *src, size_t i)
+{
+	const char *s = src->env[i];
+
+	if (src->env_base && i < json_array_size(src->env_base) &&
+	    s == json_string_value(json_array_get(src->env_base, i)))
+		return json_string_value(json_array_get(dst->env_base, i));
+	return arena_strdup(&dst->arena, s);
+}
+
 void config_clone(struct config *dst, const struct config *src)
 {
 	memset(dst, 0, sizeof(*dst)); /* cmd_set, light, the Env index: unset */
 	dst->cfg = json_deep_copy(src->cfg);
+	dst->env_base = src->env_base ? json_object_get(dst->cfg, "Env") : NULL;
+	for (size_t i = 0; i < src->nenv; i++)
+		config_env_push(dst, config_env_copy(dst, src, i));
 	dst->base_history = json_incref(src->base_history);
 	for (size_t i = 0; i < src->nhist; i++)
 		config_history(dst, src->hist[i].created_by, src->hist[i].step);
@@ -54,81 +111,80 @@ void config_free(struct config *c)
 	json_decref(c->cfg);
 	json_decref(c->base_history);
 	free(c->hist);
+	free(c->env);
 	arena_free(&c->arena);
 	free(c->author);
 	nameidx_free(&c->env_idx);
 	memset(c, 0, sizeof(*c));
 }
 
-/* The name of Env entry i. An entry without '=' (or not a string) gets
- * a key with its NUL in it, which no name looked up can equal: such an
- * entry never matched a name before the index either. */
-static const char *config_env_key(const void *ctx, size_t i, size_t *len)
-{
-	const char *s = json_string_value(json_array_get(ctx, i)), *eq;
-
-	if (!s) {
-		*len = 1;
-		return "";
-	}
-	eq = strchr(s, '=');
-	*len = eq ? (size_t)(eq - s) : strlen(s) + 1;
-	return s;
-}
-
 const char *config_env_get(const struct config *c, const char *name)
 {
-	json_t *env = json_object_get(c->cfg, "Env"), *v;
-	size_t n = strlen(name), i;
+	size_t n = strlen(name), i = nameidx_find(&c->env_idx, name, n, config_env_key, c);
 
-	json_array_foreach(env, i, v)
-	{
-		const char *s = json_string_value(v);
-		if (s && strncmp(s, name, n) == 0 && s[n] == '=')
-			return s + n + 1;
-	}
-	return NULL;
+	return i == (size_t)-1 ? NULL : c->env[i] + n + 1;
 }
 
 void config_env_set(struct config *c, const char *name, const char *value)
 {
-	json_t *env = json_object_get(c->cfg, "Env");
-	char *kv = xasprintf("%s=%s", name, value);
-	size_t i;
+	size_t n = strlen(name), v = strlen(value), i;
+	char *kv = arena_text(&c->arena, n + v + 2);
 
-	if (!json_is_array(env)) {
-		env = json_array();
-		json_object_set_new(c->cfg, "Env", env);
+	memcpy(kv, name, n);
+	kv[n] = '=';
+	memcpy(kv + n + 1, value, v + 1);
+	if (!c->env_base) { /* the field's place, where BuildKit's Env would be */
+		c->env_base = json_array();
+		json_object_set_new(c->cfg, "Env", c->env_base);
 	}
-	/* the index follows the array: entries are only ever appended or
-	 * replaced under the same name */
-	if (c->env_arr != env) {
-		nameidx_free(&c->env_idx);
-		c->env_arr = env;
-	}
-	while (c->env_idx.n < json_array_size(env))
-		nameidx_push(&c->env_idx, config_env_key, env);
-	i = nameidx_find(&c->env_idx, name, strlen(name), config_env_key, env);
+	/* entries are only ever appended or replaced under the same name */
+	i = nameidx_find(&c->env_idx, name, n, config_env_key, c);
 	if (i != (size_t)-1)
-		json_array_set_new(env, i, json_string(kv));
+		c->env[i] = kv;
 	else
-		json_array_append_new(env, json_string(kv));
-	free(kv);
+		config_env_push(c, kv);
 }
 
 void config_env_vec(const struct config *c, char ***vec, size_t *n)
 {
-	json_t *env = json_object_get(c->cfg, "Env"), *v;
-	size_t i;
-
-	json_array_foreach(env, i, v)
-	{
-		if (!json_is_string(v))
+	for (size_t i = 0; i < c->nenv; i++) {
+		if (!c->env[i])
 			continue;
 		*vec = xreallocarray(*vec, *n + 2, sizeof(**vec));
-		(*vec)[(*n)++] = xstrdup(json_string_value(v));
+		(*vec)[(*n)++] = xstrdup(c->env[i]);
 		(*vec)[*n] = NULL;
 	}
+}
+
+/* Env entry i as jansson: a base entry that is not a string as it is. */
+static json_t *config_env_json(const struct config *c, size_t i)
+{
+	return c->env[i] ? json_string(c->env[i]) : json_deep_copy(json_array_get(c->env_base, i));
+}
+
+json_t *config_json(const struct config *c)
+{
+	json_t *out = json_deep_copy(c->cfg), *env;
+
+	if (!c->env_base)
+		return out;
+	env = json_array();
+	for (size_t i = 0; i < c->nenv; i++)
+		json_array_append_new(env, config_env_json(c, i));
+	json_object_set_new(out, "Env", env);
+	return out;
+}
+
+static struct sv *config_env_elem(const void *arg, size_t i, struct spec *sp)
+{
+	const struct config *c = arg;
+
+	return c->env[i] ? sv_str(sp, c->env[i]) : sv_json_lazy(sp, json_array_get(c->env_base, i));
+}
+
+struct sv *config_env_sv(const struct config *c, struct spec *sp)
+{
+	return sv_lazy(sp, c->nenv, config_env_elem, c);
 }
 
 const char *config_workdir(const struct config *c)
@@ -245,7 +301,7 @@ int config_keeps_history(const struct config *c)
 	return !c->light;
 }
 
-void config_history(struct config *c, const char *created_by, const char *step)
+void config_history_ref(struct config *c, const char *created_by, const char *step)
 {
 	if (c->light)
 		return;
@@ -253,7 +309,13 @@ void config_history(struct config *c, const char *created_by, const char *step)
 		c->histcap = c->histcap ? 2 * c->histcap : 16;
 		c->hist = xreallocarray(c->hist, c->histcap, sizeof(*c->hist));
 	}
-	c->hist[c->nhist++] = (struct hist_rec){arena_strdup(&c->arena, created_by), step};
+	c->hist[c->nhist++] = (struct hist_rec){created_by, step};
+}
+
+void config_history(struct config *c, const char *created_by, const char *step)
+{
+	if (!c->light)
+		config_history_ref(c, arena_strdup(&c->arena, created_by), step);
 }
 
 static size_t config_nbase(const struct config *c)

@@ -16,21 +16,29 @@ struct sv;
 /* A history entry this build adds: compact, as a 100,000-line Dockerfile
  * has as many (a jansson object each was ~460 bytes). */
 struct hist_rec {
-	const char *created_by; /* in the config's arena */
+	const char *created_by; /* in the config's arena, or an instruction's text */
 	const char *step;	/* the step's key (the graph's), NULL: empty_layer */
 };
 
 struct config {
-	json_t *cfg;	       /* the image config's "config" object */
+	json_t *cfg;	       /* the image config's "config" object; its "Env" only holds
+				* the field's place (and the base image's entries): the
+				* entries are env below (config_json puts them back) */
 	json_t *base_history;  /* the base image's history entries or NULL */
 	struct hist_rec *hist; /* then this build's, in order */
 	size_t nhist, histcap;
-	struct arena arena;	/* the records' texts */
-	char *author;		/* MAINTAINER or NULL */
-	int cmd_set;		/* CMD given in this stage: ENTRYPOINT keeps it */
-	int light;		/* goes into no image: only what steps read is kept
-				 * (WorkingDir, User, Shell, Env), no history or labels */
-	json_t *env_arr;	/* the Env array env_idx indexes */
+	struct arena arena; /* the records' texts */
+	char *author;	    /* MAINTAINER or NULL */
+	int cmd_set;	    /* CMD given in this stage: ENTRYPOINT keeps it */
+	int light;	    /* goes into no image: only what steps read is kept
+			     * (WorkingDir, User, Shell, Env), no history or labels */
+	/* Env in order, "K=V" each: this build's texts in the arena, the
+	 * base image's borrowed from env_base; NULL for a base entry that
+	 * is not a string (written as it is). A jansson string each was
+	 * ~100 bytes per ENV line of a 50,000-line file. */
+	const char **env;
+	size_t nenv, envcap;
+	json_t *env_base;	/* cfg's "Env" array (borrowed) or NULL */
 	struct nameidx env_idx; /* Env names to positions, for ENV */
 };
 
@@ -50,6 +58,12 @@ const char *config_env_get(const struct config *c, const char *name);
 void config_env_set(struct config *c, const char *name, const char *value);
 /* Env as "K=V" strings appended to a vector (see args_to_vec). */
 void config_env_vec(const struct config *c, char ***vec, size_t *n);
+/* The "config" object with its Env entries: a new reference. */
+json_t *config_json(const struct config *c);
+/* Env as a lazy array in sp (spec.h), for the place of the "Env" field
+ * of the config's spec value: entries written one at a time. c must
+ * outlive the writing. */
+struct sv *config_env_sv(const struct config *c, struct spec *sp);
 /* WorkingDir ("/" when unset). */
 const char *config_workdir(const struct config *c);
 /* User ("" when unset). */
@@ -70,6 +84,9 @@ void config_onbuild(struct config *c, const char *text);
 /* Appends a history entry; step is the step's key or NULL (empty_layer).
  * Does nothing for a light config. */
 void config_history(struct config *c, const char *created_by, const char *step);
+/* The same with created_by not copied: text that outlives c (an
+ * instruction's source text, which most ENV lines' history repeats). */
+void config_history_ref(struct config *c, const char *created_by, const char *step);
 /* 1 unless the config is light (callers skip making history text). */
 int config_keeps_history(const struct config *c);
 /* The history as a lazy array in sp (spec.h): entries made one at a time

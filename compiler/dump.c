@@ -214,19 +214,25 @@ static void healthcheck(struct buf *b, const struct instr *in)
 /* One instruction without its location. */
 static void instr_line(struct buf *b, const struct instr *in)
 {
+	int copying = in->kind == I_COPY || in->kind == I_ADD;
+
 	buf_adds(b, instr_name(in->kind));
 	list(b, "args", in->args, in->nargs);
 	if (in->json)
 		buf_adds(b, " json");
 	kvs(b, in);
 	heredocs(b, in);
-	field(b, "image", in->image);
-	field(b, "stage", in->stage_name);
-	field(b, "platform", in->platform);
-	field(b, "from", in->from);
-	field(b, "chown", in->chown);
-	field(b, "chmod", in->chmod);
-	field(b, "checksum", in->checksum);
+	if (in->kind == I_FROM) { /* the union's fields are read by kind */
+		field(b, "image", in->image);
+		field(b, "stage", in->stage_name);
+		field(b, "platform", in->platform);
+	}
+	if (copying) {
+		field(b, "from", in->from);
+		field(b, "chown", in->chown);
+		field(b, "chmod", in->chmod);
+		field(b, "checksum", in->checksum);
+	}
 	if (in->link)
 		buf_adds(b, " link");
 	if (in->parents)
@@ -235,10 +241,13 @@ static void instr_line(struct buf *b, const struct instr *in)
 		buf_adds(b, " keep-git-dir");
 	if (in->unpack >= 0)
 		buf_printf(b, " unpack=%s", in->unpack ? "true" : "false");
-	list(b, "exclude", in->excludes, in->nexcludes);
-	mounts(b, in);
-	field(b, "network", in->network);
-	field(b, "security", in->security);
+	if (copying)
+		list(b, "exclude", in->excludes, in->nexcludes);
+	if (in->kind == I_RUN) {
+		mounts(b, in);
+		field(b, "network", in->network);
+		field(b, "security", in->security);
+	}
 	if (in->kind == I_HEALTHCHECK)
 		healthcheck(b, in);
 	if (in->kind == I_ONBUILD) {

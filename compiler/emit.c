@@ -652,8 +652,12 @@ json_t *emit_pack_spec(struct graph *g, int history)
 	size_t n = graph_final_chain(g, &chain);
 	json_t *layers, *out, *tags = emit_tags(c, g->dg), *epoch = emitlayer_epoch(c, g->dg);
 	struct config *cfg = &g->target->cfg;
+	/* the multi-platform index takes it whole; emit_pack writes its Env
+	 * in pieces in the place the shared one keeps */
+	json_t *cj = history ? config_json(cfg) : json_incref(cfg->cfg), *conf;
 
 	if (!tags || !epoch) {
+		json_decref(cj);
 		json_decref(tags);
 		json_decref(epoch);
 		free(chain);
@@ -663,14 +667,16 @@ json_t *emit_pack_spec(struct graph *g, int history)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(layers, json_string(chain[i]->key));
 	free(chain);
+	conf = bfemit_config(&c->bf, cj);
+	json_decref(cj);
 	out = json_pack("{ss ss}", "type", c->output_type, "dest", c->output);
 	if (c->output_tar >= 0)
 		json_object_set_new(out, "tar", json_boolean(c->output_tar));
 	json_t *spec = json_pack(
 	    "{ss ss so so so so so ss ss so so so}", "title", "exporting to image", "loc", "",
-	    "output", out, "tags", tags, "epoch", epoch, "config", bfemit_config(&c->bf, cfg->cfg),
-	    "author", cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch,
-	    "os", g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
+	    "output", out, "tags", tags, "epoch", epoch, "config", conf, "author",
+	    cfg->author ? json_string(cfg->author) : json_null(), "architecture", g->arch, "os",
+	    g->os, "variant", *g->variant ? json_string(g->variant) : json_null(), "history",
 	    history ? config_history_json(cfg) : json_null(), "layers", layers);
 	bfemit_pack_spec(c, spec);
 	/* the layers' parameters: pack makes a layer that is missing or was
@@ -748,6 +754,15 @@ static void emit_flush_arg(void *arg)
 		em->flush_failed = 1;
 }
 
+/* The config's Env entries in the place of its "Env" field. */
+static void emit_pack_env(const struct config *cfg, struct sv *root, struct spec *sp)
+{
+	struct sv *conf = sv_get(root, "config");
+
+	if (conf && sv_get(conf, "Env"))
+		sv_set(conf, "Env", config_env_sv(cfg, sp));
+}
+
 static int emit_pack(struct emitter *em, struct graph *g)
 {
 	struct step **chain;
@@ -766,6 +781,7 @@ static int emit_pack(struct emitter *em, struct graph *g)
 	root = sv_json_lazy(sp, spec);
 	/* in json_pack's place: made entry by entry as it is written */
 	sv_set(root, "history", config_history_sv(&g->target->cfg, sp));
+	emit_pack_env(&g->target->cfg, root, sp);
 	n = graph_final_chain(g, &chain);
 	if (emit_layers(g, out, chain, n, NULL) < 0) {
 		spec_free(sp);

@@ -770,7 +770,12 @@ static void graph_warn_unused_args(const struct graph *g)
  * Dockerfile (an entry per instruction). */
 static void graph_drop_config(struct graph *g, struct stage *s, const size_t *last_use, size_t now)
 {
-	if (s != g->target && last_use[(size_t)s->index] <= now)
+	if (last_use[(size_t)s->index] > now)
+		return;
+	/* the state env (a copy of Env and the ARG values) is read only by
+	 * the dispatch: gone before lint makes its own scope of them */
+	args_free(&s->env);
+	if (s != g->target)
 		config_free(&s->cfg);
 }
 

@@ -339,7 +339,6 @@ static int kvs_from(struct instr_ctx *c, struct instr *in, const char *what)
 		kv->key = n->args[i].s;
 		kv->value = n->args[i + 1].s;
 		kv->has_value = 1;
-		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->legacy_kv = !*n->args[i + 2].s;
 		in->nkvs++;
 	}
@@ -470,7 +469,6 @@ static int conv_arg(struct instr_ctx *c, struct instr *in, struct flags *f)
 		kv->key = eq ? arena_strndup(c->a, w, (size_t)(eq - w)) : n->args[i].s;
 		kv->value = eq ? n->args[i].s + (eq - w) + 1 : NULL;
 		kv->has_value = eq != NULL;
-		kv->loc = (struct loc){c->path, n->args[i].line, n->args[i].col, n->end_line};
 		in->nkvs++;
 	}
 	return 1;
@@ -806,6 +804,8 @@ static int conv_healthcheck(struct instr_ctx *c, struct instr *in, struct flags 
  * are in that text: errors about them point at the trigger instead. */
 static void trigger_relocate(struct instr *in)
 {
+	if (in->kind != I_RUN)
+		return;
 	in->network_line = in->security_line = in->loc.line;
 	in->network_col = in->security_col = in->loc.col;
 	for (size_t i = 0; i < in->nmounts; i++)
@@ -933,15 +933,13 @@ int instr_convert(struct instr_ctx *c, struct pnode *n, struct instr *in)
 	if (n->kind < 0) {
 		const char *opts[LEN(names)];
 		size_t i;
-		in->keyword = lower_in(c, n->keyword);
 		for (i = 0; i < LEN(names); i++)
 			opts[i] = names[i];
 		errkw(c, "unknown instruction: %s", n->keyword);
 		suggest_append(c->err->msg, sizeof(c->err->msg), n->keyword, opts, LEN(opts), 0);
 		return 0;
 	}
-	in->kind = (enum instr_kind)n->kind;
-	in->keyword = arena_strdup(c->a, convs[in->kind].name);
+	in->kind = (unsigned char)n->kind;
 	ok = convs[in->kind].fn(c, in, &f);
 	in->original = n->original;
 	flags_free(&f);
@@ -956,9 +954,9 @@ void instr_clear(struct instr *in)
 	size_t i;
 
 	free(in->heredocs);
-	for (i = 0; i < in->nmounts; i++)
+	for (i = 0; in->kind == I_RUN && i < in->nmounts; i++)
 		mount_clear(&in->mounts[i]);
-	if (in->inner)
+	if (in->kind == I_ONBUILD && in->inner)
 		instr_clear(in->inner);
 	memset(in, 0, sizeof(*in));
 }

@@ -6,6 +6,7 @@
 #ifndef DF_INSTR_H
 #define DF_INSTR_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "mountflag.h"
@@ -32,12 +33,13 @@ enum instr_kind {
 	I_WORKDIR,
 };
 
-/* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME". */
+/* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME".
+ * Errors point at the instruction: no place of its own (24 bytes, one
+ * per line of an ENV file). */
 struct kv {
 	char *key;
 	char *value; /* as written, quotes included (expanded later) */
 	int has_value;
-	struct loc loc;
 };
 
 struct heredoc {
@@ -55,10 +57,12 @@ struct instr_hc {
 };
 
 /* Every instruction of a file is in one array (its size per line is most
- * of the compiler's memory for a big file): the flags are bytes, next to
- * kind, and what only HEALTHCHECK has is behind a pointer. */
+ * of the compiler's memory for a big file): the flags are bytes next to
+ * kind, the counts 32 bits, and what only one kind has shares a union
+ * (FROM, COPY/ADD, RUN, ONBUILD, HEALTHCHECK): read a union field only
+ * after checking kind. */
 struct instr {
-	enum instr_kind kind;
+	unsigned char kind;	      /* enum instr_kind */
 	signed char json;	      /* see args */
 	signed char legacy_kv;	      /* ENV k v / LABEL k v form */
 	signed char hc_none;	      /* HEALTHCHECK NONE */
@@ -66,8 +70,8 @@ struct instr {
 	signed char keep_git_dir;     /* ADD */
 	signed char keep_git_dir_set; /* --keep-git-dir was written (ADD) */
 	signed char unpack;	      /* -1 unset, 0 false, 1 true */
+	uint32_t nargs;		      /* here: in the flags' padding */
 	struct loc loc;
-	char *keyword;	/* as written, e.g. "run" lower-cased */
 	char *original; /* the instruction's source text, continuations joined */
 
 	/* Shell or exec form (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK CMD):
@@ -78,38 +82,35 @@ struct instr {
 	 * USER, WORKDIR, STOPSIGNAL, MAINTAINER: args[0]. ONBUILD: args[0] is
 	 * the trigger text BuildKit stores in Config.OnBuild. */
 	char **args;
-	size_t nargs;
-
 	struct kv *kvs; /* ENV, LABEL, ARG */
-	size_t nkvs;
-
 	struct heredoc *heredocs;
-	size_t nheredocs;
+	uint32_t nkvs, nheredocs;
 
-	/* FROM */
-	char *image;	  /* as written ("golang", "${BASE}", "scratch") */
-	char *stage_name; /* lower-cased AS name or NULL */
-	char *platform;	  /* --platform as written or NULL */
-
-	/* COPY / ADD */
-	char *from, *chown, *chmod, *checksum;
-	char **excludes;
-	size_t nexcludes;
-
-	/* RUN */
-	struct mount *mounts;
-	size_t nmounts;
-	char *network;	/* "default", "none", "host" or NULL */
-	char *security; /* "sandbox", "insecure" or NULL */
-	/* where those flags are, for the entitlement errors */
-	int network_line, network_col, security_line, security_col;
-
-	/* ONBUILD: the inner instruction, or NULL when it does not parse
-	 * (BuildKit reports that only when the trigger runs). */
-	struct instr *inner;
-
-	/* HEALTHCHECK CMD (and hc_none above); NULL: all inherited */
-	struct instr_hc *hc;
+	union {
+		struct {		  /* FROM */
+			char *image;	  /* as written ("golang", "${BASE}", "scratch") */
+			char *stage_name; /* lower-cased AS name or NULL */
+			char *platform;	  /* --platform as written or NULL */
+		};
+		struct { /* COPY / ADD */
+			char *from, *chown, *chmod, *checksum;
+			char **excludes;
+			uint32_t nexcludes;
+		};
+		struct { /* RUN */
+			struct mount *mounts;
+			char *network;	/* "default", "none", "host" or NULL */
+			char *security; /* "sandbox", "insecure" or NULL */
+			uint32_t nmounts;
+			/* where those flags are, for the entitlement errors */
+			int network_line, network_col, security_line, security_col;
+		};
+		/* ONBUILD: the inner instruction, or NULL when it does not parse
+		 * (BuildKit reports that only when the trigger runs). */
+		struct instr *inner;
+		/* HEALTHCHECK CMD (and hc_none above); NULL: all inherited */
+		struct instr_hc *hc;
+	};
 };
 
 struct dockerfile {

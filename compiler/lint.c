@@ -662,9 +662,10 @@ static void mark_needed(const struct lint *l, unsigned char *r, size_t i)
 		mark_needed(l, r, (size_t)j);
 	for (size_t k = s->first; k < s->end; k++) {
 		const struct instr *in = &l->df->instrs[k];
-		if (in->from && (j = stage_ref(l, in->from, l->nst)) >= 0)
+		if ((in->kind == I_COPY || in->kind == I_ADD) && in->from &&
+		    (j = stage_ref(l, in->from, l->nst)) >= 0)
 			mark_needed(l, r, (size_t)j);
-		for (size_t m = 0; m < in->nmounts; m++)
+		for (size_t m = 0; in->kind == I_RUN && m < in->nmounts; m++)
 			if (in->mounts[m].from &&
 			    (j = stage_ref(l, in->mounts[m].from, l->nst)) >= 0)
 				mark_needed(l, r, (size_t)j);

@@ -37,7 +37,12 @@ void disp_kvs(struct disp *d, const struct instr *in, int env)
 		free(k);
 		free(v);
 	}
-	config_history(&d->s->cfg, hist.s, NULL);
+	/* "ENV K=v" as written: the instruction's text (the graph's records
+	 * are freed before the Dockerfile's) */
+	if (in->original && !strcmp(hist.s, in->original))
+		config_history_ref(&d->s->cfg, in->original, NULL);
+	else
+		config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
 }
 

@@ -100,14 +100,15 @@ int tmp_mkdir(const char *base, char **tmp, struct error *e)
  * before rename: after a crash the real name holds either the old bytes or
  * all of the new ones, never a renamed but empty file (ext4's delayed
  * allocation makes that possible without it). */
-int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
+static int write_renamed(const char *path, const void *data, size_t len, mode_t mode, int sync,
+			 struct error *e)
 {
 	char *tmp = NULL;
 	int fd = tmp_open(path, &tmp, e), ret = 0;
 
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0))
 		ret = error_set(e, errno, "write %s", tmp);
 	else if (rename(tmp, path) < 0)
 		ret = error_set(e, errno, "rename %s to %s", tmp, path);
@@ -118,6 +119,19 @@ int write_atomic(const char *path, const void *data, size_t len, mode_t mode, st
 		ret = error_set(e, errno, "close %s", path);
 	free(tmp);
 	return ret;
+}
+
+int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
+{
+	return write_renamed(path, data, len, mode, 1, e);
+}
+
+/* No fsync: the caller's readers check what they read, so a file a crash
+ * of the machine left empty under its name is reported, not believed. A
+ * kill leaves the old file or the new one as with write_atomic. */
+int write_checked(const char *path, const void *data, size_t len, mode_t mode, struct error *e)
+{
+	return write_renamed(path, data, len, mode, 0, e);
 }
 
 /* 1 when name is a temp name tmp_open/tmp_mkdir made with that prefix. */

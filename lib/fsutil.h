@@ -15,6 +15,9 @@ int write_all(int fd, const void *data, size_t len);
 /* Writes data to path via a locked temp "path.tmp-XXXXXX", fsync and
  * rename(). */
 int write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct error *e);
+/* write_atomic without the fsync, for a file every reader of which checks
+ * its content (an empty or torn one after a crash fails, never passes). */
+int write_checked(const char *path, const void *data, size_t len, mode_t mode, struct error *e);
 /* A new temp file "BASE.tmp-XXXXXX", flock'ed while the returned fd is
  * open (so tmp_sweep leaves it alone); *tmp gets its path (malloc'd).
  * Returns the fd, or -1 with e set. */

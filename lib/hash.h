@@ -1,5 +1,6 @@
-/* hash: SHA-256 over libcrypto's EVP interface: streaming (files, layers)
- * here, one-shot digests of a buffer declared in sha256.h. */
+/* hash: SHA-256 over libcrypto's SHA256_* functions (no EVP: see hash.c):
+ * streaming (files, layers) here, one-shot digests of a buffer declared in
+ * sha256.h. */
 #ifndef DF_HASH_H
 #define DF_HASH_H
 #include <stddef.h>
@@ -7,7 +8,7 @@
 #include "sha256.h"
 
 struct sha256 {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 };
 
 /* Starts a digest. */

@@ -42,11 +42,13 @@ static void nameidx_put(struct nameidx *x, size_t pos, nameidx_key_fn *key, cons
 
 	while (x->slot[i])
 		i = (i + 1) & (x->cap - 1);
-	x->slot[i] = pos + 1;
+	x->slot[i] = (uint32_t)(pos + 1);
 }
 
 void nameidx_push(struct nameidx *x, nameidx_key_fn *key, const void *ctx)
 {
+	if (x->n >= UINT32_MAX - 1) /* positions + 1 are 32 bits */
+		out_of_memory();
 	/* at most half full, so a miss ends after a short run of slots */
 	if (2 * (x->n + 1) > x->cap) {
 		free(x->slot);

@@ -1,7 +1,7 @@
 /* sha256: SHA-256 of a buffer in memory in one call (the compiler's cache
  * keys, the runtime's small texts). Implemented in hash.c with the
- * streaming digests, both over libcrypto's EVP SHA-256, which takes the
- * CPU's SHA extensions itself. */
+ * streaming digests, both over libcrypto's SHA-256, which takes the CPU's
+ * SHA extensions itself. */
 #ifndef DF_SHA256_H
 #define DF_SHA256_H
 #include <stddef.h>

@@ -250,6 +250,11 @@ void *arena_calloc(struct arena *a, size_t n, size_t sz)
 	return p;
 }
 
+char *arena_text(struct arena *a, size_t n)
+{
+	return arena_get(a, n ? n : 1, 1);
+}
+
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *c = arena_get(a, n + 1, 1);

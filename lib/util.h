@@ -46,6 +46,8 @@ struct arena {
 void *arena_alloc(struct arena *a, size_t n);
 /* n zeroed elements of size sz. */
 void *arena_calloc(struct arena *a, size_t n, size_t sz);
+/* n bytes, not aligned (text), uninitialised; never NULL. */
+char *arena_text(struct arena *a, size_t n);
 /* A copy of s[0..n) plus a NUL. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* A copy of s. */

@@ -40,7 +40,9 @@ int imeta_record(const struct rt *rt, const char *key, json_t *meta, struct erro
 
 	if (!text)
 		fatal("out of memory encoding JSON");
-	if (write_atomic(path, text, strlen(text), 0644, e) < 0)
+	/* no fsync (the pack's last, on the build's path): the image it
+	 * describes has none either, and op_metadata refuses a torn record */
+	if (write_checked(path, text, strlen(text), 0644, e) < 0)
 		return error_wrap(e, "record of the image");
 	return 0;
 }

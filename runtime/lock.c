@@ -49,7 +49,7 @@ const char *rt_op_output(const char *op)
 	if (strcmp(op, "layer") == 0)
 		return ".layer";
 	if (strcmp(op, "sum") == 0)
-		return ".d";
+		return ".seen";
 	return NULL;
 }
 

@@ -4,7 +4,10 @@
  * digest per file, so a large context's unchanged files need not be read
  * again: their digests are kept in STATE/KEY.scan), plus a make dependency file of
  * every context file and directory read. The digest file is rewritten only
- * when it changes, so make's re-stat skips the COPY after a mere touch.
+ * when it changes, so make's re-stat skips the COPY after a mere touch; the
+ * dependency file too, so make does not read build.mk again after an edit
+ * (it does after an included file's time changed). STATE/KEY.seen, the
+ * recipe's target, gets the time of every run.
  *
  * A large context (more than SUM_BIG entries) is not listed in the
  * dependency file: make's parse of 100,000 prerequisites costs it seconds
@@ -243,19 +246,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The targets of the dependency file: "STATE/KEY.sum STATE/KEY.seen". */
+static void deps_targets(const struct rt *rt, const char *key, struct buf *b)
+{
+	cleanup_free char *sum = rt_path(rt, key, ".sum"), *seen = rt_path(rt, key, ".seen");
+
+	mk_name(b, sum);
+	buf_adds(b, " ");
+	mk_name(b, seen);
+}
+
 /* A large context's STATE/KEY.d: the sum recipe runs at every make, made
- * stale by a phony prerequisite; rewritten only when it changes, since
- * make reads itself again after a dependency file it includes changed. */
+ * stale by a phony prerequisite. */
 static int write_deps_big(const struct rt *rt, const char *key, struct error *e)
 {
-	char *target = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
-	char *phony = rt_path(rt, key, ".rescan");
+	char *dfile = rt_path(rt, key, ".d"), *phony = rt_path(rt, key, ".rescan");
 	struct buf b = {0};
 	int changed, r = 0;
 
-	mk_name(&b, target);
-	buf_adds(&b, " ");
-	mk_name(&b, dfile);
+	deps_targets(rt, key, &b);
 	buf_adds(&b, ": ");
 	mk_name(&b, phony);
 	buf_adds(&b, "\n.PHONY: ");
@@ -265,36 +274,34 @@ static int write_deps_big(const struct rt *rt, const char *key, struct error *e)
 	buf_adds(&b, ":\n");
 	r = write_if_changed(dfile, b.s, b.len, &changed, e);
 	buf_free(&b);
-	free(target);
 	free(dfile);
 	free(phony);
 	return r;
 }
 
-/* STATE/KEY.d: the .sum target's prerequisites, plus an empty rule for
- * each (gcc -MP) so a deleted source reruns the sum instead of stopping
- * make with "No rule to make target". */
+/* STATE/KEY.d: the prerequisites of KEY.seen (the sum recipe's target,
+ * so an edit of any listed file reruns the sum) and of KEY.sum, plus an
+ * empty rule for each (gcc -MP) so a deleted source reruns the sum instead
+ * of stopping make with "No rule to make target". Rewritten only when it
+ * changes: make reads build.mk again after an included file's time
+ * changed, and an edit of a copied file leaves the list as it was. */
 static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, struct error *e)
 {
-	char *target = rt_path(rt, key, ".sum"), *dfile = rt_path(rt, key, ".d");
+	char *seen = rt_path(rt, key, ".seen"), *dfile = rt_path(rt, key, ".d");
 	struct buf b = {0}, rules = {0};
-	int r = 0;
+	int changed, r = 0;
 
-	if (!mk_name_ok(target) || !mk_name_ok(dfile))
+	if (!mk_name_ok(seen) || !mk_name_ok(dfile))
 		r = error_set(e, 0, "state directory %s cannot be named in a make rule", rt->state);
 	if (r == 0 && s->rec && s->deps.n > SUM_BIG) {
-		free(target);
+		free(seen);
 		free(dfile);
 		return write_deps_big(rt, key, e);
 	}
 	if (s->deps.n)
 		qsort(s->deps.v, s->deps.n, sizeof(char *), cmp_str);
-	/* Both files are targets (gcc -MT style): build.mk runs the sum recipe
-	 * for KEY.d, so an edit of any listed file must make KEY.d stale. */
 	if (r == 0) {
-		mk_name(&b, target);
-		buf_adds(&b, " ");
-		mk_name(&b, dfile);
+		deps_targets(rt, key, &b);
 		buf_adds(&b, ":");
 	}
 	for (size_t i = 0; r == 0 && i < s->deps.n; i++) {
@@ -308,12 +315,28 @@ static int write_deps(const struct rt *rt, const char *key, struct sumstate *s, 
 	buf_adds(&b, "\n");
 	buf_addn(&b, rules.s ? rules.s : "", rules.len);
 	if (r == 0)
-		r = write_atomic(dfile, b.s, b.len, 0644, e);
+		r = write_if_changed(dfile, b.s, b.len, &changed, e);
 	buf_free(&b);
 	buf_free(&rules);
-	free(target);
+	free(seen);
 	free(dfile);
 	return r;
+}
+
+/* STATE/KEY.seen, the recipe's make target, gets the time of this run,
+ * after KEY.sum and KEY.d are in place (a kill before leaves it stale: the
+ * sum runs again). Its content is empty by design, so neither a temp name
+ * nor an fsync is needed: only its time says anything. */
+static int touch_seen(const struct rt *rt, const char *key, struct error *e)
+{
+	cleanup_free char *seen = rt_path(rt, key, ".seen");
+	cleanup_close int fd = open(seen, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return error_set(e, errno, "open %s", seen);
+	if (futimens(fd, NULL) < 0)
+		return error_set(e, errno, "set the time of %s", seen);
+	return 0;
 }
 
 static int write_sum(const struct rt *rt, const char *key, struct sumstate *s, struct error *e)
@@ -373,9 +396,7 @@ static int sum_all(const struct rt *rt, const char *key, struct sumstate *s,
 {
 	int r;
 
-	/* libcrypto set up only now (a no-op sum never hashes), and without
-	 * openssl.cnf: this process makes no TLS connection */
-	sha256_lean();
+	/* no libcrypto set-up: lib/hash.c's SHA256_* functions need none */
 	sha256_init(&s->h);
 	sha256_update(&s->h, "df2make-sum 2\n", 14);
 	r = s->j->from_step ? 0 : sum_walk(s, ig, e);
@@ -385,6 +406,8 @@ static int sum_all(const struct rt *rt, const char *key, struct sumstate *s,
 		r = write_sum(rt, key, s, e);
 	else
 		sha256_final_hex(&s->h, (char[65]){0});
+	if (r == 0)
+		r = touch_seen(rt, key, e);
 	/* the stat data serves large contexts only (write_deps_big) */
 	if (r == 0 && s->rec && s->deps.n > SUM_BIG)
 		r = ctxscan_w_save(s->rec, scan, e);

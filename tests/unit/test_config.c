@@ -11,9 +11,11 @@
 
 static char *field(const struct config *c, const char *f)
 {
-	json_t *v = json_object_get(c->cfg, f);
+	json_t *cj = config_json(c), *v = json_object_get(cj, f);
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("(none)");
 
-	return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("(none)");
+	json_decref(cj);
+	return s;
 }
 
 #define FIELD_IS(c, f, want, ...)                                                                  \
@@ -46,6 +48,61 @@ static void history_forms(const struct config *c, json_t *want, const char *what
 	buf_free(&y);
 	spec_free(a);
 	spec_free(b);
+}
+
+/* The lazy Env (config_env_sv) in the Env field's place writes what
+ * config_json's object does, as JSON and as the key's sorted form. */
+static void env_forms(const struct config *c, const char *what)
+{
+	struct spec *a = spec_new(), *b = spec_new();
+	json_t *whole = config_json(c);
+	struct sv *lazy = sv_set(spec_root(a), "config", sv_json(a, c->cfg));
+	struct buf x = {0}, y = {0};
+
+	sv_set(spec_root(b), "config", sv_json(b, whole));
+	sv_set(lazy, "Env", config_env_sv(c, a));
+	spec_write(&x, spec_root(a));
+	spec_write(&y, spec_root(b));
+	TAP_STREQ(x.s, y.s, "%s: the same JSON as the whole config", what);
+	buf_reset(&x);
+	buf_reset(&y);
+	key_canonical(&x, spec_root(a), NULL);
+	key_canonical(&y, spec_root(b), NULL);
+	TAP_STREQ(x.s, y.s, "%s: the same canonical (key) text", what);
+	buf_free(&x);
+	buf_free(&y);
+	json_decref(whole);
+	spec_free(a);
+	spec_free(b);
+}
+
+/* A base image's odd Env entries (not a string, no '=', a name twice)
+ * stay as they are and where they are; ENV replaces the first of two;
+ * a clone outlives its base. */
+static void env_odd(void)
+{
+	json_t *img = json_loads("{\"config\":{\"User\":\"u\",\"Env\":[\"A=1\",7,\"NOEQ\","
+				 "\"A=2\",\"PATH=/p\"],\"Cmd\":[\"sh\"]}}",
+				 0, NULL);
+	struct config base, c;
+
+	config_from_image(&base, img);
+	json_decref(img);
+	env_forms(&base, "odd entries");
+	TAP_STREQ(config_env_get(&base, "A"), "1", "the first of two entries is the value");
+	TAP_OK(config_env_get(&base, "NOEQ") == NULL, "an entry without '=' names no variable");
+	config_env_set(&base, "A", "3");
+	config_env_set(&base, "B", "4");
+	config_clone(&c, &base);
+	config_free(&base);
+	FIELD_IS(&c, "Env", "[\"A=3\",7,\"NOEQ\",\"A=2\",\"PATH=/p\",\"B=4\"]",
+		 "odd entries kept in place, the first A replaced, B appended, through a clone");
+	env_forms(&c, "a clone's entries");
+	config_free(&c);
+	config_scratch(&c);
+	config_env_set(&c, "X", "y");
+	env_forms(&c, "scratch");
+	config_free(&c);
 }
 
 /* A base image's history comes first, as it is; a clone keeps both. */
@@ -132,5 +189,6 @@ int main(void)
 	config_free(&c);
 	json_decref(img);
 	history_inherited();
+	env_odd();
 	return tap_done();
 }

@@ -23,8 +23,8 @@ compile "$D"
 is "$rc" 0 "compile"
 key=$(grep -o 'sum [0-9a-f]\{32\}' "$D/build.mk" | head -1 | cut -d' ' -f2)
 check "build.mk does not list the 5000 files" [ "$(grep -c 'src/d' "$D/build.mk")" -lt 5 ]
-like "$(grep "^\$(STATE)/$key.d:" "$D/build.mk")" "^\\\$\\(STATE\\)/$key\\.d: \\\$\\(STATE\\)/$key\\.rescan\$" \
-	"KEY.d depends on a phony KEY.rescan"
+like "$(grep "^\$(STATE)/$key.seen:" "$D/build.mk")" "^\\\$\\(STATE\\)/$key\\.seen: \\\$\\(STATE\\)/$key\\.rescan\$" \
+	"the sum's target KEY.seen depends on a phony KEY.rescan"
 make -f "$D/build.mk" >"$D/log" 2>&1
 is "$?" 0 "first build"
 count() { tar -xOf "$D/image.tar" "$(tar -xOf "$D/image.tar" manifest.json | jq -r '.[0].Layers[2]')" | tar -xO count; }

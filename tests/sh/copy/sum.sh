@@ -38,7 +38,7 @@ d4=$(digest)
 rm "$C/dir/sub/new"; ln -s x "$C/dir/sub/new"; sum "$SP"
 check "a file replaced by a symlink changes the digest" test "$(digest)" != "$d4"
 dep=$(cat "$S/$K.d")
-like "$dep" "^$S/$K\\.sum $S/$K\\.d: \\\\" "KEY.d starts with the rule for KEY.sum and KEY.d"
+like "$dep" "^$S/$K\\.sum $S/$K\\.seen: \\\\" "KEY.d starts with the rule for KEY.sum and KEY.seen"
 like "$dep" " $C/a.txt \\\\" "KEY.d lists a file source"
 like "$dep" " $C/dir \\\\" "KEY.d lists a directory read"
 like "$dep" " $C/dir/sub/y" "KEY.d lists files inside directories"
@@ -57,7 +57,7 @@ cd "$T"
 step sum "$K" "$(spec '{"srcs":["missing"],"dest":"/m"}')"
 like "$?:$(errmsg)" '^1:.*COPY step.*"missing": not found' "sum fails on a missing literal source"
 step sum "$K" "$(spec '{"srcs":["x"],"dest":"/m","from":{"step":"base"},"context":null}')"
-is "$?:$(cat "$S/$K.d")" "0:$S/$K.sum $S/$K.d:" "--from reads no context: an empty dependency list"
+is "$?:$(cat "$S/$K.d")" "0:$S/$K.sum $S/$K.seen:" "--from reads no context: an empty dependency list"
 mkdir -p "$C/semi"; echo s >"$C/semi/x;y"; echo p >"$C/semi/p|q"
 step sum "$K" "$(spec '{"srcs":["semi"],"dest":"/s/"}')"
 dep=$(cat "$S/$K.d")
