@@ -22,7 +22,7 @@ void rt_step_record(const char *op);
 void rt_step_unlock(void);
 /* 1 if key is a usable step key: [A-Za-z0-9_-], 1 to 128 characters. */
 int rt_key_valid(const char *key);
-/* The file whose presence means op is done (".done", ".layer", ".d"), or
+/* The file whose presence means op is done (".done", ".layer", ".seen"), or
  * NULL. */
 const char *rt_op_output(const char *op);
 
