@@ -39,8 +39,10 @@ static void config_env_push(struct config *c, const char *kv)
 	if (c->nenv == c->envcap) {
 		c->envcap = c->envcap ? 2 * c->envcap : 16;
 		c->env = xreallocarray(c->env, c->envcap, sizeof(*c->env));
+		c->env_heap = xreallocarray(c->env_heap, c->envcap, sizeof(*c->env_heap));
 	}
 	c->env[c->nenv] = kv;
+	c->env_heap[c->nenv] = 0;
 	nameidx_push(&c->env_idx, config_env_key, c);
 	c->nenv++;
 }
@@ -111,7 +113,11 @@ void config_free(struct config *c)
 	json_decref(c->cfg);
 	json_decref(c->base_history);
 	free(c->hist);
+	for (size_t i = 0; i < c->nenv; i++)
+		if (c->env_heap[i])
+			free((char *)c->env[i]);
 	free(c->env);
+	free(c->env_heap);
 	arena_free(&c->arena);
 	free(c->author);
 	nameidx_free(&c->env_idx);
@@ -125,24 +131,36 @@ const char *config_env_get(const struct config *c, const char *name)
 	return i == (size_t)-1 ? NULL : c->env[i] + n + 1;
 }
 
+/* "name=value" in dst (n + v + 2 bytes). */
+static char *config_env_text(char *dst, const char *name, size_t n, const char *value, size_t v)
+{
+	memcpy(dst, name, n);
+	dst[n] = '=';
+	memcpy(dst + n + 1, value, v + 1);
+	return dst;
+}
+
 void config_env_set(struct config *c, const char *name, const char *value)
 {
 	size_t n = strlen(name), v = strlen(value), i;
-	char *kv = arena_text(&c->arena, n + v + 2);
 
-	memcpy(kv, name, n);
-	kv[n] = '=';
-	memcpy(kv + n + 1, value, v + 1);
 	if (!c->env_base) { /* the field's place, where BuildKit's Env would be */
 		c->env_base = json_array();
 		json_object_set_new(c->cfg, "Env", c->env_base);
 	}
 	/* entries are only ever appended or replaced under the same name */
 	i = nameidx_find(&c->env_idx, name, n, config_env_key, c);
-	if (i != (size_t)-1)
-		c->env[i] = kv;
-	else
-		config_env_push(c, kv);
+	if (i == (size_t)-1) {
+		config_env_push(
+		    c, config_env_text(arena_text(&c->arena, n + v + 2), name, n, value, v));
+		return;
+	}
+	/* the text being replaced may be the value given (ENV A=$A reads it) */
+	char *kv = config_env_text(xmalloc(n + v + 2), name, n, value, v);
+	if (c->env_heap[i])
+		free((char *)c->env[i]);
+	c->env[i] = kv;
+	c->env_heap[i] = 1;
 }
 
 void config_env_vec(const struct config *c, char ***vec, size_t *n)

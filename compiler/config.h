@@ -37,6 +37,10 @@ struct config {
 	 * is not a string (written as it is). A jansson string each was
 	 * ~100 bytes per ENV line of a 50,000-line file. */
 	const char **env;
+	/* env_heap[i]: entry i is a malloc'd text of its own, freed when it
+	 * is replaced again. A replaced value is malloc'd (not put in the
+	 * arena) so that 20,000 `ENV PATH=$PATH:x` keep one PATH, not all. */
+	unsigned char *env_heap;
 	size_t nenv, envcap;
 	json_t *env_base;	/* cfg's "Env" array (borrowed) or NULL */
 	struct nameidx env_idx; /* Env names to positions, for ENV */

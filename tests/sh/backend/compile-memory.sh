@@ -32,4 +32,18 @@ spec() { sed -n "s/.* $1 [0-9a-f]* '\(.*\)'\$/\1/p" "$2"; }
 is "$(spec pack build.mk | jq '.history | length')" "$n" "the pack spec has every history entry"
 "$DF2MAKE" --store "$T/s" ctx 2>err | cat >piped.mk
 check "through a pipe: the same build.mk" cmp -s build.mk piped.mk
+
+# A replaced Env value's old text is freed (session 7, mem2): 4,000
+# `ENV PATH=$PATH:x` make a 16 MB build.mk (the pack spec's history has
+# every PATH); the values' texts, all kept, were as much again (36 MB
+# peak, 20 MB now). The bound is 1.5x build.mk.
+n=4000
+awk -v n=$n 'BEGIN { print "FROM scratch"; for (i = 0; i < n; i++) print "ENV PATH=$PATH:x"; print "RUN true" }' \
+	>"$T/ctx/Dockerfile"
+read -r rc kb < <(peak "$DF2MAKE" --store "$T/s" ctx)
+is "$rc:$(cat err)" "0:" "$n ENV PATH=\$PATH:x lines compile"
+mk=$(wc -c <build.mk)
+check "peak RSS under 1.5x build.mk: $kb KB for $((mk / 1024)) KB" test "$kb" -lt $((mk * 3 / 2 / 1024))
+path=$(spec pack build.mk | jq -r '.config.Env[] | select(startswith("PATH="))')
+is "$(printf %s "$path" | grep -o ':x' | wc -l)" "$n" "the image's PATH has every :x"
 done_testing
