@@ -21,7 +21,7 @@ void dockerfile_free(struct dockerfile *df)
 	if (!df)
 		return;
 	for (i = 0; i < df->ninstrs; i++)
-		instr_clear(&df->instrs[i]);
+		instr_clear(df->instrs[i]);
 	free(df->instrs);
 	free(df->path);
 	free(df->syntax);
@@ -86,7 +86,7 @@ static void convert_streamed(void *arg, const struct ptree *t, struct pnode *n)
 {
 	struct stream *s = arg;
 	struct dockerfile *df = s->df;
-	struct instr *in = &df->instrs[df->ninstrs];
+	struct instr conv, *in;
 
 	if (s->failed)
 		return;
@@ -95,10 +95,18 @@ static void convert_streamed(void *arg, const struct ptree *t, struct pnode *n)
 		s->failed = 1;
 		return;
 	}
-	if (!instr_convert(&s->c, n, in)) {
-		instr_clear(in);
+	if (!instr_convert(&s->c, n, &conv)) {
+		instr_clear(&conv);
 		s->failed = 1;
-	} else if (df->ninstrs++, in->kind == I_FROM) {
+		s->c.node = NULL;
+		return;
+	}
+	/* only as much of it as its kind uses (no self-pointers in it) */
+	in = arena_alloc(&df->arena, instr_size(conv.kind));
+	memcpy(in, &conv, instr_size(conv.kind));
+	in->pos = (uint32_t)df->ninstrs;
+	df->instrs[df->ninstrs++] = in;
+	if (in->kind == I_FROM) {
 		s->stages = 1;
 	} else if (!s->stages && in->kind != I_ARG) {
 		instr_errat(&s->c, in->loc.line, in->loc.col, "no build stage in current context");
@@ -168,7 +176,7 @@ static struct dockerfile *df_parse(const char *path, const char *text, size_t le
 	s.df = df = xcalloc(1, sizeof(*df));
 	/* instructions point at our copy of the path; errors at the caller's */
 	df->path = xstrdup(path);
-	/* not zeroed: convert fills each one; pages are touched as it goes */
+	/* not zeroed: pointers set as the instructions are converted */
 	lines = count_lines(text, len);
 	df->instrs = xreallocarray(NULL, lines, sizeof(*df->instrs)); /* checks the product */
 	s.c = (struct instr_ctx){df->path, &s.err, NULL, &df->arena};

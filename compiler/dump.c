@@ -278,7 +278,7 @@ void dump_instrs(struct buf *b, const struct dockerfile *df)
 		buf_printf(b, "escape=%c\n", df->escape);
 
 	for (i = 0; i < df->ninstrs; i++) {
-		const struct instr *in = &df->instrs[i];
+		const struct instr *in = df->instrs[i];
 		buf_printf(b, "%d:%d-%d ", in->loc.line, in->loc.col, in->loc.end_line);
 		instr_line(b, in);
 		buf_addc(b, '\n');

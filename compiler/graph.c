@@ -155,11 +155,11 @@ static int graph_globals(struct graph *g, size_t *first)
 
 	args_predefined(&g->globals, &g->tplat, target); /* stage names are lower case */
 	free(target);
-	for (i = 0; i < df->ninstrs && df->instrs[i].kind != I_FROM; i++) {
-		if (df->instrs[i].kind != I_ARG)
-			return diag_error(g->dg, &df->instrs[i].loc,
+	for (i = 0; i < df->ninstrs && df->instrs[i]->kind != I_FROM; i++) {
+		if (df->instrs[i]->kind != I_ARG)
+			return diag_error(g->dg, &df->instrs[i]->loc,
 					  "no build stage in current context");
-		if (args_global(&g->globals, &df->instrs[i], g->cli, df->escape, &err) < 0)
+		if (args_global(&g->globals, df->instrs[i], g->cli, df->escape, &err) < 0)
 			return diag_error_value(g->dg, &err);
 	}
 	if (i == df->ninstrs)
@@ -311,11 +311,11 @@ static int graph_split(struct graph *g, size_t first)
 	struct stage *s = NULL;
 
 	for (size_t i = first; i < df->ninstrs; i++)
-		if (df->instrs[i].kind == I_FROM)
+		if (df->instrs[i]->kind == I_FROM)
 			g->nstages++;
 	g->stages = xcalloc(g->nstages, sizeof(*g->stages));
 	for (size_t i = first; i < df->ninstrs; i++) {
-		const struct instr *in = &df->instrs[i];
+		const struct instr *in = df->instrs[i];
 		size_t n = 0;
 		if (in->kind != I_FROM) {
 			s->instrs[s->ninstrs++] = in;
@@ -323,7 +323,7 @@ static int graph_split(struct graph *g, size_t first)
 		}
 		s = s ? s + 1 : g->stages;
 		/* the stage's instructions are those up to the next FROM */
-		while (i + 1 + n < df->ninstrs && df->instrs[i + 1 + n].kind != I_FROM)
+		while (i + 1 + n < df->ninstrs && df->instrs[i + 1 + n]->kind != I_FROM)
 			n++;
 		s->instrs = xcalloc(n + 1, sizeof(*s->instrs));
 		s->index = (int)(s - g->stages);

@@ -4,6 +4,7 @@
  * makes before it runs anything: --from without variables, --chmod syntax, signal names).
  * Error texts are BuildKit's, so users can search for them. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -949,16 +950,31 @@ int instr_convert(struct instr_ctx *c, struct pnode *n, struct instr *in)
 /* ---- freeing ---- */
 /* Frees what an instruction holds outside the arena: mounts (mount_parse
  * allocates their strings) and the heredoc array (grown one at a time). */
+size_t instr_size(int kind)
+{
+	switch (kind) {
+	case I_FROM:
+	case I_COPY:
+	case I_ADD:
+	case I_RUN:
+	case I_ONBUILD:
+	case I_HEALTHCHECK:
+		return sizeof(struct instr);
+	default:
+		return offsetof(struct instr, image); /* the union is the last field */
+	}
+}
+
 void instr_clear(struct instr *in)
 {
-	size_t i;
+	size_t i, size = instr_size(in->kind);
 
 	free(in->heredocs);
 	for (i = 0; in->kind == I_RUN && i < in->nmounts; i++)
 		mount_clear(&in->mounts[i]);
 	if (in->kind == I_ONBUILD && in->inner)
 		instr_clear(in->inner);
-	memset(in, 0, sizeof(*in));
+	memset(in, 0, size);
 }
 
 struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape,

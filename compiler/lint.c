@@ -261,8 +261,8 @@ static char *comment_at(const struct lint *l, size_t line)
  * "#" starts the list again; blank lines do not). */
 static void comments_of(const struct lint *l, size_t i, struct strlist *out)
 {
-	const struct instr *in = &l->df->instrs[i];
-	size_t from = i ? (size_t)l->df->instrs[i - 1].loc.end_line + 1 : (size_t)l->dir_end + 1;
+	const struct instr *in = l->df->instrs[i];
+	size_t from = i ? (size_t)l->df->instrs[i - 1]->loc.end_line + 1 : (size_t)l->dir_end + 1;
 
 	if (!l->text || in->loc.file != l->df->path)
 		return;
@@ -564,7 +564,7 @@ static int lint_globals(struct lint *l, size_t first_from)
 	args_predefined(&l->globals, &l->tplat, target);
 	args_predefined(&l->defaults, &l->tplat, target);
 	for (size_t i = 0; i < first_from; i++) {
-		const struct instr *in = &l->df->instrs[i];
+		const struct instr *in = l->df->instrs[i];
 		if (in->kind != I_ARG)
 			continue;
 		if (args_global(&l->globals, in, l->cli, l->df->escape, &err) < 0)
@@ -585,14 +585,14 @@ static size_t lint_stages(struct lint *l)
 	size_t first = l->df->ninstrs;
 
 	for (size_t i = 0; i < l->df->ninstrs; i++) {
-		if (l->df->instrs[i].kind != I_FROM)
+		if (l->df->instrs[i]->kind != I_FROM)
 			continue;
 		if (first == l->df->ninstrs)
 			first = i;
 		if (l->nst)
 			l->st[l->nst - 1].end = i;
 		l->st = xreallocarray(l->st, l->nst + 1, sizeof(*l->st));
-		l->st[l->nst++] = (struct lstage){.from = &l->df->instrs[i], .first = i + 1};
+		l->st[l->nst++] = (struct lstage){.from = l->df->instrs[i], .first = i + 1};
 	}
 	if (l->nst)
 		l->st[l->nst - 1].end = l->df->ninstrs;
@@ -661,7 +661,7 @@ static void mark_needed(const struct lint *l, unsigned char *r, size_t i)
 	if (s->image && (j = stage_ref(l, s->image, i)) >= 0 && !isdigit((unsigned char)*s->image))
 		mark_needed(l, r, (size_t)j);
 	for (size_t k = s->first; k < s->end; k++) {
-		const struct instr *in = &l->df->instrs[k];
+		const struct instr *in = l->df->instrs[k];
 		if ((in->kind == I_COPY || in->kind == I_ADD) && in->from &&
 		    (j = stage_ref(l, in->from, l->nst)) >= 0)
 			mark_needed(l, r, (size_t)j);
@@ -721,7 +721,7 @@ static void lint_file(struct lint *l)
 	lint_check_default_args(l);
 	for (size_t i = 0; i < l->nst; i++) {
 		struct strlist cm = {0};
-		lint_enter(l, (size_t)(l->st[i].from - df->instrs), &cm);
+		lint_enter(l, l->st[i].from->pos, &cm);
 		lint_from(l, &l->st[i]);
 		strlist_free(&cm);
 	}
@@ -831,9 +831,9 @@ static unsigned char *lint_reach(const struct dockerfile *df, const struct graph
 	int same = g != NULL;
 
 	for (size_t i = 0; i < df->ninstrs; i++) {
-		if (df->instrs[i].kind != I_FROM)
+		if (df->instrs[i]->kind != I_FROM)
 			continue;
-		same = same && n < g->nstages && g->stages[n].from == &df->instrs[i];
+		same = same && n < g->nstages && g->stages[n].from == df->instrs[i];
 		reach[n] = same && (g->stages[n].flags & FLAG_REACH);
 		n++;
 	}

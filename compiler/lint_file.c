@@ -51,7 +51,7 @@ static void check_from_words(struct lint *l, const struct instr *in)
 /* The checks instructions.Parse runs on each instruction as it types it. */
 void lint_check_parsed(struct lint *l, size_t i, const struct strlist *comments)
 {
-	const struct instr *in = &l->df->instrs[i];
+	const struct instr *in = l->df->instrs[i];
 	char **keys;
 
 	switch (in->kind) {
@@ -102,10 +102,10 @@ void lint_check_stage_names(struct lint *l)
 void lint_check_casing(struct lint *l)
 {
 	int lower = 0, upper = 0, maj_lower;
-	size_t first = l->nst ? (size_t)(l->st[0].from - l->df->instrs) : l->df->ninstrs;
+	size_t first = l->nst ? (size_t)l->st[0].from->pos : l->df->ninstrs;
 
 	for (size_t i = first; i < l->df->ninstrs; i++) {
-		char *kw = lint_orig_keyword(&l->df->instrs[i]);
+		char *kw = lint_orig_keyword(l->df->instrs[i]);
 		if (lint_is_lower(kw))
 			lower++;
 		else if (lint_is_upper(kw))
@@ -114,7 +114,7 @@ void lint_check_casing(struct lint *l)
 	}
 	maj_lower = lower > upper;
 	for (size_t i = first; i < l->df->ninstrs; i++) {
-		const struct instr *in = &l->df->instrs[i];
+		const struct instr *in = l->df->instrs[i];
 		char *kw = lint_orig_keyword(in);
 		if (maj_lower && !lint_is_lower(kw))
 			lint_report(l, R_CONSISTENT_CASING, &in->loc, kw, "lowercase");

@@ -382,7 +382,7 @@ void lint_stage(struct lint *l, size_t idx)
 	for (size_t i = s->first; i < s->end; i++) {
 		struct strlist c = {0};
 		lint_enter(l, i, &c);
-		disp_instr(l, s, &l->df->instrs[i], once);
+		disp_instr(l, s, l->df->instrs[i], once);
 		strlist_free(&c);
 	}
 }

@@ -52,9 +52,9 @@ static void ol_text_free(struct ol_text *t)
 static void ol_comments(const struct ol_text *t, const struct dockerfile *df, size_t i,
 			struct strlist *out)
 {
-	int from = i ? df->instrs[i - 1].loc.end_line + 1 : 1;
+	int from = i ? df->instrs[i - 1]->loc.end_line + 1 : 1;
 
-	for (int ln = from; ln < df->instrs[i].loc.line && (size_t)ln <= t->lines.n; ln++) {
+	for (int ln = from; ln < df->instrs[i]->loc.line && (size_t)ln <= t->lines.n; ln++) {
 		const char *s = t->lines.v[ln - 1];
 		size_t n;
 		while (isspace((unsigned char)*s))
@@ -135,16 +135,16 @@ int outline_targets(const struct dockerfile *df, FILE *f, struct diags *dg)
 	if (ol_text_read(&t, df->path, dg) < 0)
 		return -1;
 	for (size_t i = 0; i < df->ninstrs; i++)
-		if (df->instrs[i].kind == I_FROM)
+		if (df->instrs[i]->kind == I_FROM)
 			n++, last = i;
 	cells = xcalloc(2 * n, sizeof(*cells));
 	cells[0] = xstrdup("TARGET");
 	cells[1] = xstrdup("DESCRIPTION");
 	n = 1;
 	for (size_t i = 0; i < df->ninstrs; i++) {
-		const char *name = df->instrs[i].stage_name;
-		if (df->instrs[i].kind != I_FROM)
+		if (df->instrs[i]->kind != I_FROM)
 			continue;
+		const char *name = df->instrs[i]->stage_name;
 		if (i == last) /* the default target, as buildx marks it */
 			cells[2 * n] =
 			    xasprintf("%s%s(default)", name ? name : "", name ? " " : "");
@@ -195,7 +195,7 @@ static long ol_index(const struct ol *o, const struct instr *in)
 {
 	const struct dockerfile *df = o->g->df;
 
-	return in >= df->instrs && in < df->instrs + df->ninstrs ? in - df->instrs : -1;
+	return in->pos < df->ninstrs && df->instrs[in->pos] == in ? (long)in->pos : -1;
 }
 
 /* The global ARG declaring name (the last one), or NULL. */
@@ -204,10 +204,10 @@ static const struct instr *ol_global(const struct ol *o, const char *name, const
 	const struct dockerfile *df = o->g->df;
 	const struct instr *found = NULL;
 
-	for (size_t i = 0; i < df->ninstrs && df->instrs[i].kind != I_FROM; i++)
-		for (size_t k = 0; df->instrs[i].kind == I_ARG && k < df->instrs[i].nkvs; k++)
-			if (strcmp(df->instrs[i].kvs[k].key, name) == 0)
-				found = &df->instrs[i], *kv = &df->instrs[i].kvs[k];
+	for (size_t i = 0; i < df->ninstrs && df->instrs[i]->kind != I_FROM; i++)
+		for (size_t k = 0; df->instrs[i]->kind == I_ARG && k < df->instrs[i]->nkvs; k++)
+			if (strcmp(df->instrs[i]->kvs[k].key, name) == 0)
+				found = df->instrs[i], *kv = &df->instrs[i]->kvs[k];
 	return found;
 }
 
