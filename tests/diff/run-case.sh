@@ -158,9 +158,22 @@ build_df2make() { # TAG LOG
 		fi
 		[ -s "$work/image.tar" ] || { echo "no $work/image.tar after make"; return 1; }
 		echo "+ docker load -i $work/image.tar"
-		"$DOCKER" load -i "$work/image.tar" || { echo "docker load failed"; return 1; }
+		retry3 "$DOCKER" load -i "$work/image.tar" || { echo "docker load failed"; return 1; }
 		"$DOCKER" image inspect "$t" >/dev/null 2>&1 || { echo "docker load did not create $t"; return 1; }
 	} >"$log" 2>&1
+}
+
+# retry3 CMD...: CMD, and twice more if it fails. Only for the docker
+# daemon's own steps (the reference build, load, save): dockerd's overlay2
+# on this kind of machine now and then loses a file it just wrote ("open
+# .../merged/x: no such file or directory", "stat /bin/sh"), which says
+# nothing about the case. A deterministic failure fails three times.
+retry3() {
+	"$@" && return 0
+	sleep 1
+	"$@" && return 0
+	sleep 2
+	"$@"
 }
 
 show() { # LOG: indented tail
@@ -180,10 +193,15 @@ if [ $expect_fail = 2 ]; then
 	echo "  $mode: $(grep -m1 -iE 'error|failed' "$work/b.log" | cut -c1-200)"
 	exit 0
 fi
-build_docker "$ta" "$work/a.log"
+# a case that expects docker to build retries its daemon's flakes
+if [ $expect_fail = 0 ]; then
+	retry3 build_docker "$ta" "$work/a.log"
+else
+	build_docker "$ta" "$work/a.log"
+fi
 ra=$?
 if [ "$mode" = docker ]; then
-	build_docker "$tb" "$work/b.log" --no-cache
+	retry3 build_docker "$tb" "$work/b.log" --no-cache
 else
 	build_df2make "$tb" "$work/b.log"
 fi
@@ -228,8 +246,10 @@ t.close()' "$2"
 		"$DOCKER" save -o "$2" "$1"
 	fi
 }
-save "$ta" "$work/a.save.tar" && "$DOCKER" image inspect "$ta" >"$work/a.inspect.json" &&
-	save "$tb" "$work/b.save.tar" && "$DOCKER" image inspect "$tb" >"$work/b.inspect.json" ||
+save_inspect() { # TAG SIDE
+	save "$1" "$work/$2.save.tar" && "$DOCKER" image inspect "$1" >"$work/$2.inspect.json"
+}
+retry3 save_inspect "$ta" a && retry3 save_inspect "$tb" b ||
 	{ echo "docker save/inspect failed"; exit 1; }
 ign=()
 ignore_files=("$case_dir/ignore")

@@ -135,6 +135,26 @@ docker_build() {
 	"$DOCKER" build --network=none --progress=plain "$@"
 }
 
+# docker_run_until EXPECTED TAR IMAGE [CMD...]: `docker run --rm
+# --network=none IMAGE CMD` (output lines joined by spaces), up to three
+# times until it prints EXPECTED, loading TAR again before a retry (unless
+# TAR is -); prints the last output. The shared daemon's overlay2 here now
+# and then loses a file of a container it just made ("exec: sh: not
+# found"); a wrong image prints the wrong thing three times.
+docker_run_until() {
+	local want=$1 tar=$2 out try
+	shift 2
+	for try in 1 2 3; do
+		if [ "$try" != 1 ]; then
+			sleep 2
+			[ "$tar" = - ] || "$DOCKER" load -i "$tar" >/dev/null 2>&1
+		fi
+		out=$("$DOCKER" run --rm --network=none "$@" 2>&1 | paste -sd' ')
+		[ "$out" = "$want" ] && break
+	done
+	printf '%s\n' "$out"
+}
+
 # ---------------------------------------------------------------- podman
 # podman_up: a private podman storage under $DF2MAKE_DOCKER_DIR/podman
 # (graphroot, runroot, overlay driver), so tests do not touch the host's

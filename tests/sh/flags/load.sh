@@ -24,14 +24,7 @@ is "$("$DOCKER" image inspect --format '{{.Id}}' "$tag:1" 2>&1)" "$(cat id.txt)"
 	"docker's image id is the one --iidfile wrote"
 is "$("$DOCKER" image inspect --format '{{json .Config.Labels}}' "$tag:1" 2>&1)" '{"org.example.k":"v"}' \
 	"docker sees the --label"
-out=$("$DOCKER" run --rm --network=none "$tag:1" 2>&1)
-for try in 2 3; do # again: the daemon is shared and, busy with other users'
-	[ "$out" = loaded ] && break # containers, sometimes fails a run that then succeeds
-	sleep 2
-	"$DOCKER" load -i image.tar >/dev/null 2>&1
-	out=$("$DOCKER" run --rm --network=none "$tag:1" 2>&1)
-done
-is "$out" loaded "the loaded image runs"
+is "$(docker_run_until loaded image.tar "$tag:1")" loaded "the loaded image runs"
 "$DOCKER" rmi -f "$tag:1" >/dev/null 2>&1
 make -f build.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" >"$T/make.log" 2>&1
 like "$(cat "$T/make.log")" "Nothing to be done|is up to date" "a second make does not load again"

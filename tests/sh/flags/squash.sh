@@ -74,15 +74,9 @@ if [ -f "$SRCDIR/tests/lib/dockerd.sh" ] && . "$SRCDIR/tests/lib/dockerd.sh" && 
 	tag=df2make-flags-squash-$$
 	for f in squash all; do
 		build "$f.tar" "--$( [ $f = all ] && echo squash-all || echo squash)" -t "$tag:$f"
-		out=
-		for try in 1 2 3; do # again: the daemon is shared and, busy with other
-			# users' containers, sometimes fails a run that then succeeds
-			[ "$try" = 1 ] || sleep 2
-			"$DOCKER" load -i "$f.tar" >/dev/null 2>&1
-			out=$("$DOCKER" run --rm --network=none "$tag:$f" 2>&1 | paste -sd' ')
-			[ "$out" = "k again new" ] && break
-		done
-		is "$out" "k again new" "docker runs the --$f image"
+		"$DOCKER" load -i "$f.tar" >/dev/null 2>&1
+		is "$(docker_run_until "k again new" "$f.tar" "$tag:$f")" "k again new" \
+			"docker runs the --$f image"
 		"$DOCKER" rmi -f "$tag:$f" >/dev/null 2>&1
 	done
 else

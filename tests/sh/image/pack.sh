@@ -200,7 +200,8 @@ if [ -f "$SRCDIR/tests/lib/dockerd.sh" ] && . "$SRCDIR/tests/lib/dockerd.sh" && 
 	out=$("$DOCKER" load -i "$T/two.tar" 2>&1)
 	like "$out" "Loaded image: dftest:1" "docker load: first tag"
 	like "$out" "Loaded image: df2make/t:2" "docker load: second tag"
-	is "$("$DOCKER" run --rm --network=none df2make/t:2 2>&1)" "hello from df2make" "docker run prints the expected output"
+	is "$(docker_run_until "hello from df2make" "$T/two.tar" df2make/t:2)" "hello from df2make" \
+		"docker run prints the expected output"
 	is "$("$DOCKER" image inspect -f '{{.Id}}' dftest:1)" "sha256:${cfg#blobs/sha256/}" "docker: image ID = config digest"
 	"$DOCKER" rmi -f dftest:1 df2make/t:2 >/dev/null 2>&1
 else
