@@ -467,7 +467,9 @@ static int cache_write_ck(const struct rt *rt, const char *key, json_t *spec, ch
 	} else {
 		memcpy(line, ck, 64);
 		line[64] = '\n';
-		if ((r = write_atomic(path, line, 65, 0644, &e)) < 0)
+		/* no fsync: a torn one reads as none (cache_read_ck checks its
+		 * 65 bytes), which only leaves the step out of --cache-to */
+		if ((r = write_checked(path, line, 65, 0644, &e)) < 0)
 			cache_warn(key, "content key", &e);
 	}
 	free(path);

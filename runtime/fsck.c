@@ -8,7 +8,7 @@
  *                      there: type, size, bytes, link   it again), and the stamps of
  *                      target, whiteouts               the steps stacked on it
  *   steps (--state)    chain.json readable, its dirs   remove KEY.done (make redoes it)
- *                      present
+ *                      present, KEY.ck readable
  *   step layers        blob hashes to KEY.layer's      remove KEY.layer and the blob
  *                      digest and size                 (make redoes the layer)
  *
@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "cache.h"
 #include "error.h"
 #include "fsutil.h"
 #include "gc.h"
@@ -426,11 +427,26 @@ static char *fsck_chain_why(struct fsck *f, const char *key)
 	return why;
 }
 
+/* Why KEY.ck cannot be used (written without an fsync: a crash may leave
+ * it empty), NULL when fine or absent: the steps after KEY would have no
+ * content key; redoing KEY writes it again. */
+static char *fsck_ck_why(struct fsck *f, const char *key)
+{
+	char *path = rt_path(f->rt, key, ".ck"), ck[65], *why = NULL;
+
+	if (access(path, F_OK) == 0 && cache_read_ck(f->rt, key, ck) < 0)
+		why = xasprintf("content key %s is unreadable", path);
+	free(path);
+	return why;
+}
+
 static void fsck_step(struct fsck *f, const char *key)
 {
 	char *done = rt_path(f->rt, key, ".done");
 	char *why = fsck_chain_why(f, key);
 
+	if (!why)
+		why = fsck_ck_why(f, key);
 	f->checked++;
 	if (why)
 		fsck_problem(f, fsck_unlink, done, "step %.8s: %s; make must redo it", key, why);

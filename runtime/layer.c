@@ -1,6 +1,7 @@
 /* layer: the `layer` op. KEY is the step whose STATE/KEY/upper becomes a
  * layer; the step's own directory and stamp are left alone (the op's make
  * target is STATE/KEY.layer, written last). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -106,12 +107,30 @@ static int layer_write_meta(const struct rt *rt, const char *key, const struct s
 		      : json_pack("{s:b}", "empty", 1);
 	json_object_set_new(j, "params", cache_layer_params(spec));
 	char *text = json_dumps(j, JSON_PRESERVE_ORDER);
-	int r = write_atomic(path, text, strlen(text), 0644, e);
+	/* no fsync: pack makes a KEY.layer it cannot read again (layer_ensure)
+	 * and syncs the state before the image's rename */
+	int r = write_checked(path, text, strlen(text), 0644, e);
 
 	free(text);
 	json_decref(j);
 	free(path);
 	return r;
+}
+
+/* 1 when upper is missing or an empty directory; 0 otherwise, also when
+ * it cannot be read (the walk then says why). */
+static int upper_is_empty(const char *upper)
+{
+	DIR *d = opendir(upper);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (de = readdir(d)))
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
 }
 
 /* The blob goes to a locked temp beside it (swept by the step lock if we
@@ -120,15 +139,21 @@ static int layer_write_meta(const struct rt *rt, const char *key, const struct s
  * digest (pack, cache export, push; a registry too), so one a crash left
  * torn or empty is reported, never believed, and `fsck --repair` removes
  * it (tests/sh/faults/torn-layer.sh). The fsync waited 3-28 ms for the
- * device (2.3 MB, demo-single's RUN) on the incremental build's path. */
+ * device (2.3 MB, demo-single's RUN) on the incremental build's path.
+ * An empty upper (or none) is an empty layer without a temp file: the
+ * walk would write no entry, and the temp cost an inode, its lock and an
+ * unlink per such step. */
 static int layer_blob(const char *upper, const struct layer_lowers *lowers,
 		      const struct layer_opts *o, const char *blob, struct sink *s,
 		      long long *count, struct error *e)
 {
 	char *tmp = NULL;
-	int fd = tmp_open(blob, &tmp, e), r;
+	int fd, r;
 
-	if (fd < 0)
+	*count = 0;
+	if (upper_is_empty(upper))
+		return 0;
+	if ((fd = tmp_open(blob, &tmp, e)) < 0)
 		return -1;
 	r = layer_stream(upper, lowers, o, fd, s, count, e);
 	if (r == 0 && *count > 0 && rename(tmp, blob) < 0)

@@ -44,6 +44,15 @@ void pack_files_free(struct pack_files *f);
 /* e->code of a copied blob whose bytes do not match its digest. */
 #define PACK_ECORRUPT EBADMSG
 
+/* Durability: the steps' state files are written without an fsync each
+ * (docs/internals.md, "Durability"); the image's writers call packw_sync
+ * on their temp once written, before it becomes the image (rename,
+ * collapse): one syncfs of its filesystem, and of the state's set here
+ * when that is another, so a crash leaves the old image or the new one
+ * and the new one's steps on disk. */
+void packw_sync_with(const char *state);
+/* That pass for the output open as fd; 0, or -1 with e set. */
+int packw_sync(int fd, struct error *e);
 /* Writes the list as a tar at dest (temp name + rename). */
 int packw_tar(struct pack_files *f, const char *dest, struct error *e);
 /* Writes entries from..n-1 and the end of the tar to fd (at its offset);

@@ -25,6 +25,21 @@
 
 #define PACKW_CHUNK (1024 * 1024)
 
+/* The state directory whose steps the image is made of (packw_sync_with):
+ * the three writers (tar, in-place tar, directory) reach the commit point
+ * through different callers, and the state is the op's, not theirs. */
+static const char *packw_state;
+
+void packw_sync_with(const char *state)
+{
+	packw_state = state;
+}
+
+int packw_sync(int fd, struct error *e)
+{
+	return sync_fs_pass(fd, packw_state, e);
+}
+
 /* 0: directories (shortest first), 1: copied blobs, 2: generated files. */
 static int packw_rank(const struct pack_file *p)
 {
@@ -288,6 +303,8 @@ int packw_tar(struct pack_files *f, const char *dest, struct error *e)
 	if (fd < 0)
 		return -1;
 	r = packw_tar_fd(f, 0, 0, fd, e);
+	if (r == 0)
+		r = packw_sync(fd, e);
 	if (r == 0 && rename(tmp, dest) < 0)
 		r = error_set(e, errno, "rename %s to %s", tmp, dest);
 	if (r < 0)
@@ -368,6 +385,8 @@ int packw_dir_via(const char *dest, int (*fill)(const char *tmp, void *arg, stru
 
 	if (r == 0)
 		r = fill(tmp, arg, e);
+	if (r == 0)
+		r = packw_sync(fd, e);
 	if (r == 0)
 		r = packw_swap_dir(tmp, dest, e);
 	if (r < 0 && tmp)

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# A step's state files (chain.json, KEY.done, KEY.ck, KEY.layer) are
+# renamed into place without an fsync each; pack makes them durable with
+# the image, in one syncfs before the image takes its name (docs/internals.md,
+# "Durability"). A crash of the machine before that sync may leave any of
+# them empty under its name; simulated here by emptying or cutting each,
+# then building again:
+# - KEY.layer: pack makes the layer again; the image is the same, byte for byte;
+# - KEY.done: only its time counts; the build is the same;
+# - KEY.ck: reads as no content key; the build is the same;
+# - chain.json: never taken for a shorter chain: the pack fails naming the
+#   file and `fsck --repair`, keeps the old image; after the repair make
+#   gives the same image.
+# And, under strace: no fsync of a state file during the steps, and one
+# syncfs of the image's temp before its rename.
+. "$SRCDIR/tests/sh/security/common.bash"
+base_image || { not_ok "base image import"; done_testing; exit 1; }
+
+D=$T/b
+dockerfile "$D" 'FROM busybox
+COPY a.txt /a.txt
+RUN echo built >/out && mkdir -p /d && echo x >/d/x
+RUN true
+RUN echo last >/last'
+echo one >"$D/ctx/a.txt"
+build "$D"
+is "$rc" 0 "first build"
+cp "$D/image.tar" "$T/want.tar"
+mapfile -t runs < <(grep -o ' run [0-9a-f]\{32\}' "$D/build.mk" | cut -d' ' -f3)
+is "${#runs[@]}" 3 "three RUN steps in build.mk"
+k1=${runs[0]} k2=${runs[1]} k3=${runs[2]}
+S=$D/state
+MK=(make -f "$D/build.mk")
+
+# RUN true made an empty layer: no blob, and no temp file was left for it
+is "$(jq -c .empty "$S/$k2.layer")" true "RUN true: an empty layer"
+is "$(find "$S/$k2" -maxdepth 1 -name 'layer.tar*' | wc -l)" 0 "RUN true: no blob, no temp"
+
+# rebuild after each cut: the image must come back the same
+rebuild() {
+	rm -f "$D/image.tar"
+	"${MK[@]}" >"$D/log" 2>&1
+}
+
+: >"$S/$k1.layer"
+rebuild
+is "$?" 0 "an empty KEY.layer: make succeeds"
+check "an empty KEY.layer: the same image, byte for byte" cmp -s "$D/image.tar" "$T/want.tar"
+is "$(jq -r .digest "$S/$k1.layer" | cut -c1-7)" "sha256:" "an empty KEY.layer: made again"
+
+head -c 20 "$S/$k3.layer" >"$T/cut" && cp "$T/cut" "$S/$k3.layer"
+rebuild
+is "$?" 0 "a KEY.layer cut short: make succeeds"
+check "a KEY.layer cut short: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+
+: >"$S/$k2.layer"
+rebuild
+is "$?" 0 "the empty layer's KEY.layer emptied: make succeeds"
+check "the empty layer's KEY.layer emptied: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+
+touch -r "$S/$k1.done" "$T/ref"
+: >"$S/$k1.done"
+touch -r "$T/ref" "$S/$k1.done" # as a crash leaves it: the time of the rename
+rebuild
+is "$?" 0 "an empty KEY.done: make succeeds"
+check "an empty KEY.done: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+
+: >"$S/$k1.ck"
+rebuild
+is "$?" 0 "an empty KEY.ck: make succeeds"
+check "an empty KEY.ck: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+"$RT" --store "$ST" --state "$S" fsck >"$D/fsck.log" 2>&1
+like "$(cat "$D/fsck.log")" "step ${k1:0:8}: content key .*$k1.ck is unreadable" "fsck names the torn KEY.ck"
+
+# the final step's chain: cut, then the pack must not ship a shorter image
+cp "$T/want.tar" "$D/image.tar"
+rm -f "$S"/*.pack
+head -c 30 "$S/$k3/chain.json" >"$T/cut" && cp "$T/cut" "$S/$k3/chain.json"
+"${MK[@]}" >"$D/log" 2>&1
+check "a torn chain.json: make fails" test "$?" -ne 0
+log_has "$D" "$k3/chain.json: .*torn or not JSON.*fsck --repair" \
+	"the message names chain.json and the repair"
+check "a torn chain.json: the old image is kept byte for byte" cmp -s "$D/image.tar" "$T/want.tar"
+"$RT" --store "$ST" --state "$S" fsck --repair >"$D/fsck.log" 2>&1
+like "$(cat "$D/fsck.log")" "step ${k3:0:8}: .*chain.json" "fsck --repair names the torn chain"
+rebuild
+is "$?" 0 "after fsck --repair, make succeeds"
+check "after fsck --repair: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+"$RT" --store "$ST" --state "$S" fsck >"$D/fsck.log" 2>&1
+is "$?" 0 "fsck finds nothing left to repair"
+
+# what a cold build syncs: nothing per step, one syncfs before the image's rename
+if command -v strace >/dev/null; then
+	rm -rf "$S" "$D/image.tar"
+	# (LeakSanitizer cannot run under ptrace: off in a sanitizer build)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -y -qq -o "$T/st" -e trace=fsync,fdatasync,syncfs,rename,renameat,renameat2 \
+		"${MK[@]}" >"$D/log" 2>&1
+	is "$?" 0 "a cold build under strace"
+	check "the same image" cmp -s "$D/image.tar" "$T/want.tar"
+	# (the context sum's KEY.sum and KEY.d keep theirs: KEY.sum is read
+	# into the COPY's content key, which --cache-to exports)
+	is "$(grep -E "(fsync|fdatasync)\([0-9]+<$S/" "$T/st" | grep -cvE '\.(sum|d)\.tmp-')" 0 \
+		"no fsync of a step's state file"
+	is "$(grep -cE "(fsync|fdatasync)\([0-9]+<$S/" "$T/st")" 2 "two of the sum's (KEY.sum, KEY.d)"
+	like "$(grep -E 'syncfs|rename.*image\.tar' "$T/st" | sed -E 's/^[0-9]+ +//; s/\(.*//' | tr '\n' ' ')" \
+		"^syncfs rename $" "one syncfs, then the image's rename"
+	like "$(grep syncfs "$T/st")" "syncfs\([0-9]+<$D/\.image\.tar\.tmp-" "the syncfs is the image temp's"
+else
+	skip "no fsync of a step's state file" "strace not installed"
+fi
+done_testing
