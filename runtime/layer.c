@@ -32,7 +32,7 @@ static int layer_lowers_load(const struct rt *rt, const char *parent, struct lay
 	l->dirs = xcalloc(json_array_size(chain) + 1, sizeof(*l->dirs));
 	l->n = 0;
 	if (!chain)
-		return rt_damaged(rt, parent, e);
+		return rt_torn(rt, parent, e);
 	for (i = json_array_size(chain); i-- > 0;)
 		l->dirs[l->n++] =
 		    xstrdup(json_string_value(json_object_get(json_array_get(chain, i), "dir")));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -20,6 +21,7 @@
 #include "store.h"
 #include "util.h"
 #include "rtversion.h"
+#include "snapshot.h"
 
 /* Option values live for the whole process; kept file-level so early
  * exits (usage, --help) do not leak them. */
@@ -98,6 +100,30 @@ static void lean_crypto(const char *op)
 		}
 }
 
+/* A done parent's chain.json, read before the step uses it (its sandbox,
+ * its copy, its layer): written without an fsync, it may be torn by a
+ * crash, and then the parent's stamp goes (rt_torn) so that the next make
+ * redoes the parent and this step, with no fsck in between. A parent
+ * without a stamp is left to the op, which says what is missing. */
+static int parent_chain_ok(const struct rt *rt, json_t *spec, struct error *e)
+{
+	const char *parent = json_string_value(json_object_get(spec, "parent"));
+	cleanup_free char *done = NULL;
+	json_t *chain;
+
+	if (!parent || !rt_key_valid(parent))
+		return 0;
+	done = rt_path(rt, parent, ".done");
+	if (access(done, F_OK) < 0)
+		return 0;
+	if ((chain = chain_read(rt, parent, e))) {
+		json_decref(chain);
+		return 0;
+	}
+	error_wrap(e, "parent step %.8s", parent);
+	return rt_torn(rt, parent, e);
+}
+
 /* The op, then the step's layer when its spec asks for it (not for a
  * step restored from --cache-from: pack takes its layer). A step op
  * (one that writes KEY.done) rewrites STATE/KEY, so the layer made from
@@ -115,6 +141,8 @@ static int run_op(const struct rt *rt, step_fn fn, const char *name, const char 
 	if (step)
 		unlink(meta);
 	free(meta);
+	if (step && parent_chain_ok(rt, spec, e) < 0)
+		return -1;
 	r = cache_step(rt, name, key, spec, e);
 	if (r == 0 && (r = fn(rt, key, spec, e)) == 0) { /* not restored from --cache-from */
 		rt_step_record(name);

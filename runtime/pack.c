@@ -47,7 +47,7 @@ static json_t *pack_chain(struct pack_ctx *c, const char *key, struct error *e)
 	json_t *chain = chain_read(c->rt, key, e);
 
 	if (!chain)
-		rt_damaged(c->rt, key, e);
+		rt_torn(c->rt, key, e);
 	return chain;
 }
 

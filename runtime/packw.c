@@ -343,8 +343,8 @@ static int packw_dir_entry(const struct pack_file *p, const char *root, struct e
 							     : 0;
 	else if (p->src)
 		r = packw_copy_file(p, path, e);
-	else
-		r = write_atomic(path, p->data, p->len, 0644, e);
+	else /* no fsync: in the temp directory, which packw_sync covers */
+		r = write_checked(path, p->data, p->len, 0644, e);
 	free(path);
 	return r;
 }

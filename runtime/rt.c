@@ -116,6 +116,20 @@ int rt_damaged(const struct rt *rt, const char *key, struct error *e)
 	return -1;
 }
 
+int rt_torn(const struct rt *rt, const char *key, struct error *e)
+{
+	cleanup_free char *done = rt_path(rt, key, ".done");
+	size_t n = strlen(e->msg);
+
+	if (unlink(done) < 0)
+		return rt_damaged(rt, key, e);
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; step %.8s is torn (a crash of the machine before its image was written?): "
+		 "its stamp is removed, run make again to redo it",
+		 key);
+	return -1;
+}
+
 int cmd_clean(const struct rt *rt, int argc, char **argv)
 {
 	struct error e = {0};

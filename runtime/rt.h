@@ -92,6 +92,11 @@ int rt_stamp(const struct rt *rt, const char *key, struct error *e);
 /* Appends to e how to repair a step whose state files are damaged
  * (fsck --repair, then make); returns -1. */
 int rt_damaged(const struct rt *rt, const char *key, struct error *e);
+/* The same for a done step whose chain.json cannot be read (written
+ * without an fsync: a crash before the image's sync may tear it): its
+ * stamp is removed, so the next make redoes it, and e says so; a step
+ * without a stamp gets rt_damaged's words. Returns -1. */
+int rt_torn(const struct rt *rt, const char *key, struct error *e);
 /* Removes and re-creates STATE/KEY/ so a rerun starts clean. */
 int rt_reset_step(const struct rt *rt, const char *key, struct error *e);
 /* The same, but the old STATE/KEY/ goes to STATE/.trash and a child

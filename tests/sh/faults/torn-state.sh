@@ -8,9 +8,9 @@
 # - KEY.layer: pack makes the layer again; the image is the same, byte for byte;
 # - KEY.done: only its time counts; the build is the same;
 # - KEY.ck: reads as no content key; the build is the same;
-# - chain.json: never taken for a shorter chain: the pack fails naming the
-#   file and `fsck --repair`, keeps the old image; after the repair make
-#   gives the same image.
+# - chain.json: never taken for a shorter chain: the pack (or the step
+#   after it) fails naming the file, keeps the old image and removes the
+#   torn step's stamp; the next make redoes it and gives the same image.
 # And, under strace: no fsync of a state file during the steps, and one
 # syncfs of the image's temp before its rename.
 . "$SRCDIR/tests/sh/security/common.bash"
@@ -72,22 +72,34 @@ check "an empty KEY.ck: the same image" cmp -s "$D/image.tar" "$T/want.tar"
 "$RT" --store "$ST" --state "$S" fsck >"$D/fsck.log" 2>&1
 like "$(cat "$D/fsck.log")" "step ${k1:0:8}: content key .*$k1.ck is unreadable" "fsck names the torn KEY.ck"
 
-# the final step's chain: cut, then the pack must not ship a shorter image
+# the final step's chain: cut, then the pack must not ship a shorter
+# image; it removes the step's stamp, and the next make redoes the step
 cp "$T/want.tar" "$D/image.tar"
 rm -f "$S"/*.pack
 head -c 30 "$S/$k3/chain.json" >"$T/cut" && cp "$T/cut" "$S/$k3/chain.json"
 "${MK[@]}" >"$D/log" 2>&1
-check "a torn chain.json: make fails" test "$?" -ne 0
-log_has "$D" "$k3/chain.json: .*torn or not JSON.*fsck --repair" \
-	"the message names chain.json and the repair"
-check "a torn chain.json: the old image is kept byte for byte" cmp -s "$D/image.tar" "$T/want.tar"
-"$RT" --store "$ST" --state "$S" fsck --repair >"$D/fsck.log" 2>&1
-like "$(cat "$D/fsck.log")" "step ${k3:0:8}: .*chain.json" "fsck --repair names the torn chain"
+check "the final step's chain.json torn: make fails" test "$?" -ne 0
+log_has "$D" "$k3/chain.json: .*torn or not JSON.*step ${k3:0:8} is torn .*its stamp is removed, run make again to redo it" \
+	"the message names chain.json and says what to do"
+check "the old image is kept byte for byte" cmp -s "$D/image.tar" "$T/want.tar"
+check "the final step's stamp is removed" test ! -e "$S/$k3.done"
+"${MK[@]}" >"$D/log" 2>&1
+is "$?" 0 "the next make succeeds"
+check "the next make: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+
+# a parent's chain, read when the step after it runs again: the same
+head -c 30 "$S/$k1/chain.json" >"$T/cut" && cp "$T/cut" "$S/$k1/chain.json"
+rm "$S/$k2.done"
 rebuild
-is "$?" 0 "after fsck --repair, make succeeds"
-check "after fsck --repair: the same image" cmp -s "$D/image.tar" "$T/want.tar"
+check "a parent's chain.json torn: make fails" test "$?" -ne 0
+log_has "$D" "parent step ${k1:0:8}: .*$k1/chain.json: .*torn or not JSON.*step ${k1:0:8} is torn .*run make again" \
+	"the message names the parent's chain.json"
+check "the parent's stamp is removed" test ! -e "$S/$k1.done"
+rebuild
+is "$?" 0 "the next make succeeds"
+check "the next make: the same image" cmp -s "$D/image.tar" "$T/want.tar"
 "$RT" --store "$ST" --state "$S" fsck >"$D/fsck.log" 2>&1
-is "$?" 0 "fsck finds nothing left to repair"
+is "$?" 0 "fsck finds nothing left to repair (the step redone wrote its KEY.ck)"
 
 # what a cold build syncs: nothing per step, one syncfs before the image's rename
 if command -v strace >/dev/null; then
@@ -105,6 +117,30 @@ if command -v strace >/dev/null; then
 	like "$(grep -E 'syncfs|rename.*image\.tar' "$T/st" | sed -E 's/^[0-9]+ +//; s/\(.*//' | tr '\n' ' ')" \
 		"^syncfs rename $" "one syncfs, then the image's rename"
 	like "$(grep syncfs "$T/st")" "syncfs\([0-9]+<$D/\.image\.tar\.tmp-" "the syncfs is the image temp's"
+
+	# the in-place rewrite of an incremental pack: the sync before the
+	# collapse that makes the new end the image
+	sed -i 's|^RUN echo last >/last$|RUN echo other >/last|' "$D/ctx/Dockerfile"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -y -qq -o "$T/st" \
+		-e trace=syncfs,fallocate,rename "${MK[@]}" >"$D/log" 2>&1
+	is "$?" 0 "an incremental build under strace"
+	order=$(grep -E 'syncfs|fallocate|rename.*image\.tar' "$T/st" | sed -E 's/^[0-9]+ +//; s/\(.*//')
+	if [ "$(echo "$order" | tail -1)" = fallocate ]; then
+		like "$(echo "$order" | tr '\n' ' ')" "^syncfs fallocate $" "in place: syncfs, then the collapse"
+		like "$(grep syncfs "$T/st")" "syncfs\([0-9]+<$D/image\.tar>" "in place: the image's own"
+	else
+		skip "in place: syncfs, then the collapse" "no in-place rewrite here (no COLLAPSE_RANGE)"
+	fi
+
+	# an OCI layout directory: the sync before the temp directory's rename
+	compile "$D" -o "type=oci,dest=$D/layout/"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -y -qq -o "$T/st" \
+		-e trace=syncfs,fsync,rename "${MK[@]}" >"$D/log" 2>&1
+	is "$?" 0 "an OCI layout under strace"
+	like "$(grep -E "syncfs|fsync|rename\(\"[^\"]*/\.layout\.tmp-[^/\"]*\", \"$D/layout\"" "$T/st" |
+		sed -E 's/^[0-9]+ +//; s/\(.*//' | tr '\n' ' ')" \
+		"^syncfs rename $" "OCI layout: one syncfs (no fsync), then the directory's rename"
+	check "OCI layout: written" test -s "$D/layout/index.json"
 else
 	skip "no fsync of a step's state file" "strace not installed"
 fi
