@@ -6,7 +6,7 @@
 # `make -s -j2`, the compile not included), for one or two builds of
 # df2make interleaved A/B/A/B so both see the same load.
 # No docker: the busybox base is a rootfs tar imported into a scratch store.
-# Usage: bench/step-sync.sh [N] BUILDDIR [BUILDDIR2]   (default N 5)
+# Usage: bench/step-sync.sh [N] BUILDDIR [BUILDDIR2]   (default N 5; 0: counts only)
 #   bench/step-sync.sh 7 /tmp/base/build build
 # STRACE=0 skips the syscall counts; NRUNS (default 30) sets the RUN count;
 # BIGMB=N adds a first RUN writing N MB of random bytes (a big state and
@@ -71,11 +71,12 @@ KINDS = {
 def trace(i, b):
     argv = prepare(i, b)
     log = f"{w}/strace{i}"
-    subprocess.run(["strace", "-f", "-y", "-qq", "-o", log, "-e",
+    subprocess.run(["strace", "-f", "-y", "-T", "-qq", "-o", log, "-e",
                     "trace=%file,%desc,fsync,fdatasync,syncfs,sync_file_range"] + argv,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     counts = {k: 0 for k in KINDS}
     created = in_state = 0
+    sync_ms = 0.0
     state = f"{w}/b{i}/state/"
     for line in open(log):
         m = re.match(r"^\d+\s+(\w+)\((.*)", line)
@@ -85,6 +86,9 @@ def trace(i, b):
         for k, pat in KINDS.items():
             if re.match(pat, name):
                 counts[k] += 1
+        t = re.search(r"<([0-9.]+)>$", line.strip())
+        if t and re.match(KINDS["fsync/fdatasync/syncfs"], name):
+            sync_ms += float(t.group(1)) * 1e3
         # a new inode: mkdir, mknod, symlink, or an open that creates
         if re.match(r"^(mkdir(at)?|mknod(at)?|symlink(at)?|link(at)?)$", name) or (
                 name in ("open", "openat", "creat") and "O_CREAT" in rest and "O_EXCL" in rest):
@@ -95,6 +99,7 @@ def trace(i, b):
             counts["open O_CREAT (no O_EXCL)"] += 1
     counts["inodes made (mkdir, mknod, symlink, O_EXCL)"] = created
     counts["of them in the state dir"] = in_state
+    counts["ms inside fsync/syncfs (strace -T)"] = round(sync_ms, 1)
     return counts
 
 
@@ -119,6 +124,8 @@ def timed(i, b):
     return wall, cpu
 
 
+if n == 0:
+    sys.exit(0)
 res = [[] for _ in builds]
 loads = []
 for _ in range(n):
