@@ -113,11 +113,13 @@ static int parent_chain_ok(const struct rt *rt, json_t *spec, struct error *e)
 
 	if (!parent || !rt_key_valid(parent))
 		return 0;
-	done = rt_path(rt, parent, ".done");
-	if (access(done, F_OK) < 0)
-		return 0;
 	if ((chain = chain_read(rt, parent, e))) {
 		json_decref(chain);
+		return 0;
+	}
+	done = rt_path(rt, parent, ".done");
+	if (access(done, F_OK) < 0) {
+		*e = (struct error){0};
 		return 0;
 	}
 	error_wrap(e, "parent step %.8s", parent);
