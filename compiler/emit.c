@@ -728,12 +728,13 @@ static int emit_push(struct graph *g, struct buf *out, json_t *tags, const char 
 	return 0;
 }
 
-/* Moves em->out past 64 KB to the output (the file itself or the spill
- * file): memory stays flat, build.mk of a big Dockerfile is megabytes.
+/* Moves em->out past 32 KB to the output (the file itself or the spill
+ * file): memory stays flat, build.mk of a big Dockerfile is megabytes,
+ * and a small one's peak is not a 128 KB buffer (1,000 lines are 30 KB).
  * 0, or -1 with the write error in dg. */
 static int emit_flush(struct emitter *em, struct diags *dg)
 {
-	if (em->out->len <= (1 << 16))
+	if (em->out->len <= (1 << 15))
 		return 0;
 	if (em->direct && outfile_write(em->out->s, em->out->len) < 0)
 		return diag_error(dg, NULL, "write error on standard output: %s", strerror(errno));
