@@ -174,6 +174,11 @@ char *strlower(char *s)
  * header. */
 #define ARENA_BLOCK ((size_t)64 << 10)
 
+/* Objects are aligned for a pointer or a long long, not for max_align_t
+ * (16: a long double, which no arena holds): an ENV line's instruction and
+ * pair wasted 8-16 bytes on padding. */
+#define ARENA_ALIGN (alignof(long long) > alignof(void *) ? alignof(long long) : alignof(void *))
+
 struct arena_block {
 	struct arena_block *next;
 	size_t size; /* of the whole block, header included */
@@ -236,7 +241,7 @@ static void *arena_get(struct arena *a, size_t n, size_t align)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
-	return arena_get(a, n ? n : 1, alignof(max_align_t));
+	return arena_get(a, n ? n : 1, ARENA_ALIGN);
 }
 
 void *arena_calloc(struct arena *a, size_t n, size_t sz)
