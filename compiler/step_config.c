@@ -25,7 +25,7 @@ void disp_kvs(struct disp *d, const struct instr *in, int env)
 	/* all values see the variables as they were before this line */
 	for (size_t i = 0; i < in->nkvs; i++) {
 		char *k = disp_expand(d, in->kvs[i].key, vars, in);
-		char *v = disp_expand(d, in->kvs[i].has_value ? in->kvs[i].value : "", vars, in);
+		char *v = disp_expand(d, in->kvs[i].value ? in->kvs[i].value : "", vars, in);
 		if (env) {
 			if (image)
 				config_env_set(&d->s->cfg, k, v);
@@ -60,8 +60,7 @@ void disp_arg(struct disp *d, const struct instr *in)
 		const struct var *gv = args_find(&d->g->globals, in->kvs[i].key);
 		/* this ARG set a value: it now shadows an ENV set before it */
 		if (v && v->value &&
-		    (in->kvs[i].has_value || cli_build_arg(d->g->cli, v->name) ||
-		     (gv && gv->value))) {
+		    (in->kvs[i].value || cli_build_arg(d->g->cli, v->name) || (gv && gv->value))) {
 			disp_env_set(d, v->name, v->value);
 		}
 		if (v && v->value)
