@@ -10,9 +10,22 @@
 
 /* ---- metadata instructions ---- */
 
+/* 1 when a key or value of in names a variable: only '$' expands one */
+static int kvs_use_vars(const struct instr *in)
+{
+	for (size_t i = 0; i < in->nkvs; i++)
+		if (strchr(in->kvs[i].key, '$') ||
+		    (in->kvs[i].value && strchr(in->kvs[i].value, '$')))
+			return 1;
+	return 0;
+}
+
 void disp_kvs(struct disp *d, const struct instr *in, int env)
 {
-	char **vars = disp_env(d);
+	static char *none[] = {NULL};
+	/* the state env's "K=V" vector only when a value reads it: a file of
+	 * ENV lines without references then never copies its variables */
+	char **vars = kvs_use_vars(in) ? disp_env(d) : none;
 	struct buf hist = {0};
 	int image = config_keeps_history(&d->s->cfg); /* else only Env matters */
 	json_t *labels = json_object_get(d->s->cfg.cfg, "Labels");
