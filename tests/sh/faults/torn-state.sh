@@ -141,6 +141,19 @@ if command -v strace >/dev/null; then
 		sed -E 's/^[0-9]+ +//; s/\(.*//' | tr '\n' ' ')" \
 		"^syncfs rename $" "OCI layout: one syncfs (no fsync), then the directory's rename"
 	check "OCI layout: written" test -s "$D/layout/index.json"
+
+	# a write-back error the sync reports: no image, the old one kept
+	compile "$D"
+	cp "$D/image.tar" "$T/old.tar" 2>/dev/null || true
+	sed -i 's|^RUN echo other >/last$|RUN echo third >/last|' "$D/ctx/Dockerfile"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null \
+		-e trace=syncfs -e inject=syncfs:error=EIO "${MK[@]}" >"$D/log" 2>&1
+	check "syncfs fails (EIO): make fails" test "$?" -ne 0
+	log_has "$D" "sync the output's filesystem: Input/output error" "the message says what failed"
+	check "the old image is kept byte for byte" cmp -s "$D/image.tar" "$T/old.tar"
+	is "$(find "$D" -maxdepth 1 -name '.image.tar.tmp-*' | wc -l)" 0 "no temp beside the output"
+	"${MK[@]}" >"$D/log" 2>&1
+	is "$?" 0 "the next make writes the image"
 else
 	skip "no fsync of a step's state file" "strace not installed"
 fi
