@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare two container images the way a user of them would see them.
 
-    compare.py [--ignore GLOB]... [--label-a docker] [--label-b df2make]
+    compare.py [--ignore GLOB]... [--mtime GLOB]... [--label-a docker] [--label-b df2make]
                A.save.tar A.inspect.json B.save.tar B.inspect.json
 
 Each *.save.tar is `docker save` output for one image (legacy or OCI
@@ -12,7 +12,9 @@ before the same layer's other entries), giving the flattened root file
 system. Compared per path: type, mode (with setuid/setgid/sticky), uid,
 gid, size, sha256 of the content, symlink target, device numbers, and which
 paths are hardlinks of each other. Not compared: mtimes/atimes, uname/gname,
-xattrs, layer boundaries (the layer counts are printed as a note).
+xattrs, layer boundaries (the layer counts are printed as a note), except
+the mtimes of the paths matching a `--mtime GLOB` (a case's `compare-mtime`:
+ADD of a URL sets the file's mtime from Last-Modified).
 
 Config fields compared (from `docker image inspect`): Config.{Env,
 Entrypoint, Cmd, WorkingDir, User, Labels, ExposedPorts, Volumes,
@@ -154,7 +156,8 @@ def flatten(layers):
                 anc = "/".join(parts[:i])
                 if anc not in tree:
                     tree[anc] = {"type": "dir", "mode": "implicit", "uid": 0, "gid": 0}
-            e = {"type": kind, "mode": "%04o" % (m.mode & 0o7777), "uid": m.uid, "gid": m.gid}
+            e = {"type": kind, "mode": "%04o" % (m.mode & 0o7777), "uid": m.uid, "gid": m.gid,
+                 "mtime": int(m.mtime)}
             if kind == "file":
                 data = t.extractfile(m).read()
                 e["size"] = len(data)
@@ -216,6 +219,7 @@ def fmt_entry(e):
 
 def main(argv):
     ignores = []
+    mtimes = []
     la, lb = "A", "B"
     args = []
     i = 0
@@ -223,6 +227,9 @@ def main(argv):
         a = argv[i]
         if a == "--ignore":
             ignores.append(norm(argv[i + 1]))
+            i += 2
+        elif a == "--mtime":
+            mtimes.append(norm(argv[i + 1]))
             i += 2
         elif a == "--label-a":
             la = argv[i + 1]
@@ -247,11 +254,16 @@ def main(argv):
     def ignored(p):
         return any(fnmatch.fnmatchcase(p, g) or p == g for g in ignores)
 
+    def no_mtime(p, e):  # mtimes are compared only where asked
+        if e is None or any(fnmatch.fnmatchcase(p, g) or p == g for g in mtimes):
+            return e
+        return {k: v for k, v in e.items() if k != "mtime"}
+
     diffs = []
     for p in sorted(set(ta) | set(tb)):
         if ignored(p):
             continue
-        a, b = ta.get(p), tb.get(p)
+        a, b = no_mtime(p, ta.get(p)), no_mtime(p, tb.get(p))
         if a is None:
             diffs.append("only in %s: /%s  (%s)" % (lb, p, fmt_entry(b)))
         elif b is None:

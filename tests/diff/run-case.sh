@@ -22,6 +22,11 @@
 #                one a line, each with a reason in a '#' line above it
 #   ignore-rootless  the same, only when the df2make side builds rootless
 #                (DIFF_USER): what an unprivileged build cannot make
+#   www/         served by a loopback HTTP server (tests/sh/net/serve.py,
+#                www/.meta/NAME gives a file's headers, status, redirect)
+#                for ADD of URLs; both builds get --build-arg
+#                HTTP=127.0.0.1:PORT (dockerd runs on this host: it reaches it)
+#   compare-mtime  globs of paths whose mtimes are compared too, one a line
 #   README       what the case is about (first line is the TAP description)
 # The context is a copy of the case directory (meta files included: both
 # sides see the same context).
@@ -62,6 +67,15 @@ if [ -f "$ctx/setup.sh" ]; then
 		{ echo "setup.sh failed:"; sed 's/^/  /' "$work/setup.log"; exit 1; }
 fi
 args=()
+srv_pid=
+if [ -d "$ctx/www" ]; then
+	python3 "$here/../sh/net/serve.py" "$ctx/www" "$work/http.log" >"$work/http.port" \
+		2>"$work/http.err" &
+	srv_pid=$!
+	for _ in $(seq 50); do [ -s "$work/http.port" ] && break; sleep 0.1; done
+	[ -s "$work/http.port" ] || { echo "the HTTP server did not start"; kill "$srv_pid"; exit 1; }
+	args+=(--build-arg "HTTP=127.0.0.1:$(cat "$work/http.port")")
+fi
 if [ -f "$case_dir/args" ]; then
 	while IFS= read -r l; do
 		case $l in '' | '#'*) continue ;; esac
@@ -93,6 +107,7 @@ ta=$tag:docker tb=$tag:$mode
 [ "$mode" = docker ] && tb=$tag:again
 
 cleanup() {
+	[ -z "$srv_pid" ] || kill "$srv_pid" 2>/dev/null
 	[ "$keep" = 1 ] && return
 	"$DOCKER" rmi -f "$ta" "$tb" >/dev/null 2>&1
 	[ -n "${DIFF_WORK:-}" ] && rm -rf "$work"
@@ -252,6 +267,12 @@ save_inspect() { # TAG SIDE
 retry3 save_inspect "$ta" a && retry3 save_inspect "$tb" b ||
 	{ echo "docker save/inspect failed"; exit 1; }
 ign=()
+if [ -f "$case_dir/compare-mtime" ]; then
+	while IFS= read -r l; do
+		case $l in '' | '#'*) continue ;; esac
+		ign+=(--mtime "$l")
+	done <"$case_dir/compare-mtime"
+fi
 ignore_files=("$case_dir/ignore")
 [ -n "${DIFF_USER:-}" ] && ignore_files+=("$case_dir/ignore-rootless")
 for f in "${ignore_files[@]}"; do

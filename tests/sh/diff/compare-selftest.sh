@@ -70,6 +70,11 @@ E='{"Env":["PATH=/bin"],"Cmd":["sh"]}'
 mk base.tar "$E" 'd:etc;f:etc/a:hello;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
 mk base2.tar "$E" 'd:etc;f:etc/a:hello:0644:0:999;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
 same "identical trees compare equal; mtimes are ignored" base.tar base2.tar
+out=$(python3 "$cmp" --mtime etc/a base.tar base.tar.json base2.tar base2.tar.json 2>&1)
+is "$?:$out" "1:differs: /etc/a: mtime A=1 B=999
+note: 6 paths; layers A=1 B=1" "--mtime GLOB: the mtimes of those paths are compared"
+out=$(python3 "$cmp" --mtime 'etc/b*' base.tar base.tar.json base2.tar base2.tar.json 2>&1)
+is "$?" 0 "--mtime GLOB: other paths' mtimes still ignored"
 mk split.tar "$E" 'd:etc;f:etc/a:hello' 'd:etc;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
 same "the same tree split over two layers compares equal" base.tar split.tar
 mk content.tar "$E" 'd:etc;f:etc/a:HELLO;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
