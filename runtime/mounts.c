@@ -293,6 +293,22 @@ static int open_source(const char *src, const char *sub, struct error *e)
 	return fd;
 }
 
+/* The upper dir takes the source's mode and owner: an overlay's root shows
+ * the upper's, and BuildKit's rw bind shows the source's own (a 0750 5:6
+ * dir stays so). An id the user namespace cannot map stays as created. */
+static int upper_like_source(const char *upper, int sfd, struct error *e)
+{
+	struct stat st;
+
+	if (fstat(sfd, &st) < 0)
+		return error_set(e, errno, "stat the mount's source");
+	if (chown(upper, st.st_uid, st.st_gid) < 0 && errno != EINVAL)
+		return error_set(e, errno, "chown %s", upper);
+	if (chmod(upper, st.st_mode & 07777) < 0)
+		return error_set(e, errno, "chmod %s", upper);
+	return 0;
+}
+
 /* Writable but thrown away: an overlay whose upper lives in
  * STATE/KEY/discard-N and is deleted after the step. */
 static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct error *e)
@@ -306,7 +322,8 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 					    upper, work, sb->userns ? ",userxattr" : "");
 	int mfd;
 
-	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0)
+	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0 ||
+	    upper_like_source(upper, sfd, e) < 0)
 		return -1;
 	mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
 	if (mfd >= 0)
