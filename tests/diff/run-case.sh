@@ -27,6 +27,8 @@
 #                for ADD of URLs; both builds get --build-arg
 #                HTTP=127.0.0.1:PORT (dockerd runs on this host: it reaches it)
 #   compare-mtime  globs of paths whose mtimes are compared too, one a line
+#   history-no-run-args  the history's RUN "|N K=V" lists are not compared
+#                (compare.py --no-run-args); the file says why
 #   README       what the case is about (first line is the TAP description)
 # The context is a copy of the case directory (meta files included: both
 # sides see the same context).
@@ -267,6 +269,7 @@ save_inspect() { # TAG SIDE
 retry3 save_inspect "$ta" a && retry3 save_inspect "$tb" b ||
 	{ echo "docker save/inspect failed"; exit 1; }
 ign=()
+[ -f "$case_dir/history-no-run-args" ] && ign+=(--no-run-args)
 if [ -f "$case_dir/compare-mtime" ]; then
 	while IFS= read -r l; do
 		case $l in '' | '#'*) continue ;; esac
