@@ -331,6 +331,46 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 	return mfd;
 }
 
+/* A writable bind of one file: a copy with its mode and owner in
+ * STATE/KEY/discard-N (an overlay needs a directory), removed after the
+ * step with the other scratch, so the writes are thrown away as
+ * BuildKit's rw bind of a file does. Returns the copy as a detached mount. */
+static int discard_file(const struct sandbox *sb, size_t i, int sfd, const struct stat *st,
+			struct error *e)
+{
+	cleanup_free char *dir = rt_path(sb->rt, sb->key, NULL);
+	cleanup_free char *base = xasprintf("%s/discard-%zu", dir, i);
+	cleanup_free char *path = xasprintf("%s/file", base);
+	cleanup_free char *src = xasprintf("/proc/self/fd/%d", sfd);
+	cleanup_close int in = -1, out = -1;
+	char buf[65536];
+	ssize_t n;
+	int mfd;
+
+	if (!S_ISREG(st->st_mode))
+		return error_set(e, EINVAL, "a writable bind needs a directory or a regular file");
+	if (snapshot_mkdir(base, 0755, e) < 0)
+		return -1;
+	/* the O_PATH fd reopened for reading: no path is walked again */
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		return error_set(e, errno, "copy of the source for a writable bind");
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(out, buf, (size_t)n) < 0)
+			return error_set(e, errno, "write %s", path);
+	if (n < 0)
+		return error_set(e, errno, "read the source of a writable bind");
+	if (fchown(out, st->st_uid, st->st_gid) < 0 && errno != EINVAL)
+		return error_set(e, errno, "chown %s", path);
+	if (fchmod(out, st->st_mode & 07777) < 0)
+		return error_set(e, errno, "chmod %s", path);
+	mfd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mfd < 0)
+		return error_set(e, errno, "clone mount of %s", path);
+	return mfd;
+}
+
 /* STATE/KEY/NAME-i: scratch in the child's mount namespace, removed
  * after the step with the step's other scratch. */
 static char *scratch_dir(const struct sandbox *sb, const char *name, size_t i, struct error *e)
@@ -540,13 +580,15 @@ static int bind_source(const struct sandbox *sb, size_t i, const char *src, stru
 }
 
 /* The detached mount to bind: a clone of sfd's tree, or for a writable
- * bind an overlay over it whose writes are thrown away. */
-static int bind_mount(const struct sandbox *sb, size_t i, int sfd, const char *src, struct error *e)
+ * bind an overlay over it (a copy of a file) whose writes are thrown away. */
+static int bind_mount(const struct sandbox *sb, size_t i, int sfd, const struct stat *st,
+		      const char *src, struct error *e)
 {
 	int mfd;
 
 	if (sb->ops[i].flags & SB_DISCARD)
-		return discard_overlay(sb, i, sfd, e);
+		return S_ISDIR(st->st_mode) ? discard_overlay(sb, i, sfd, e)
+					    : discard_file(sb, i, sfd, st, e);
 	mfd =
 	    open_tree(sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (mfd < 0)
@@ -566,10 +608,10 @@ static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int r
 	sfd = bind_source(sb, i, src, e);
 	if (sfd < 0)
 		return -1;
-	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode)))
-		return error_set(e, errno ? errno : ENOTDIR, "stat source");
+	if (fstat(sfd, &st) < 0)
+		return error_set(e, errno, "stat source");
 	tfd = mounts_open_target(rootfd, root, op->dest, !S_ISDIR(st.st_mode), stubs, e);
-	if (tfd < 0 || (mfd = bind_mount(sb, i, sfd, src, e)) < 0)
+	if (tfd < 0 || (mfd = bind_mount(sb, i, sfd, &st, src, e)) < 0)
 		return -1;
 	/* nodev: a device node in a context, a cache or a layer (made by an
 	 * earlier RUN, shipped in a base image or an ADDed archive) cannot be
