@@ -27,6 +27,10 @@
 #                for ADD of URLs; both builds get --build-arg
 #                HTTP=127.0.0.1:PORT (dockerd runs on this host: it reaches it)
 #   compare-mtime  globs of paths whose mtimes are compared too, one a line
+#   base.Dockerfile  built first by docker (context: the case) as the image
+#                df2make-diff-base/NAME, which is saved and loaded into the
+#                df2make store too: both sides start FROM the same image
+#                with a config of the case's choosing (ONBUILD, USER, ...)
 #   history-no-run-args  the history's RUN "|N K=V" lists are not compared
 #                (compare.py --no-run-args); the file says why
 #   README       what the case is about (first line is the TAP description)
@@ -110,6 +114,7 @@ ta=$tag:docker tb=$tag:$mode
 
 cleanup() {
 	[ -z "$srv_pid" ] || kill "$srv_pid" 2>/dev/null
+	[ -z "${btag:-}" ] || [ "$keep" = 1 ] || "$DOCKER" rmi -f "$btag" >/dev/null 2>&1
 	[ "$keep" = 1 ] && return
 	"$DOCKER" rmi -f "$ta" "$tb" >/dev/null 2>&1
 	[ -n "${DIFF_WORK:-}" ] && rm -rf "$work"
@@ -196,6 +201,23 @@ retry3() {
 show() { # LOG: indented tail
 	tail -n "${2:-25}" "$1" | sed 's/^/  | /'
 }
+
+# base.Dockerfile: the same base image for both sides (docker's image,
+# saved and loaded into the df2make store as the user who builds)
+btag=
+if [ -f "$ctx/base.Dockerfile" ]; then
+	btag=df2make-diff-base/$(echo "$name" | tr 'A-Z_' 'a-z-')
+	"$DOCKER" rmi -f "$btag" >/dev/null 2>&1
+	retry3 "$DOCKER" build --network=none -f "$ctx/base.Dockerfile" -t "$btag" "$ctx" \
+		>"$work/base.log" 2>&1 || { echo "base.Dockerfile: docker build failed"; show "$work/base.log"; exit 1; }
+	if [ "$mode" = df2make ]; then
+		retry3 "$DOCKER" save -o "$work/base.tar" "$btag" &&
+			{ [ -z "${DIFF_USER:-}" ] || give_to_user "$work"; } &&
+			as_builder "${DF2MAKE_RUNTIME_BIN:-df2make-runtime}" load -i "$work/base.tar" \
+				>>"$work/base.log" 2>&1 ||
+			{ echo "base.Dockerfile: the base image could not be loaded into the df2make store"; show "$work/base.log"; exit 1; }
+	fi
+fi
 
 if [ $expect_fail = 2 ]; then
 	build_df2make "$tb" "$work/b.log"
