@@ -3,7 +3,7 @@
 # writes them: RUN's "|N K=V" (every ARG in scope, those inherited from the
 # parent stage too, the value the RUN sees, "K=" without one), COPY's
 # flags (no --from), EXPOSE's list, SHELL and HEALTHCHECK as Go prints
-# them, no entry for ONBUILD (its trigger gets one where it fires, with
+# them (CMD's words as %q: \x01, \u00a0), no entry for ONBUILD (its trigger gets one where it fires, with
 # the ARGs the child inherits); ArgsEscaped after a CMD of either form.
 # EXPOSE sorts its words before expanding them: "$P" comes first.
 . "$SRCDIR/tests/lib.sh"
@@ -28,7 +28,7 @@ SHELL ["/bin/sh", "-ec"]
 HEALTHCHECK --interval=90s --timeout=1500ms --start-period=1h --start-interval=1500us --retries=3 CMD true
 HEALTHCHECK NONE
 ENTRYPOINT ["/e"]
-CMD ["c"]
+CMD ["c\u0001", "\u00a0\u00e9\t"]
 DF
 : >ctx/f
 hist() { # build.mk: the pack spec's history texts and ArgsEscaped, one a line
@@ -55,6 +55,6 @@ SHELL [/bin/sh -ec]
 HEALTHCHECK {Test:[CMD-SHELL true] Interval:1m30s Timeout:1.5s StartPeriod:1h0m0s StartInterval:1.5ms Retries:3}
 HEALTHCHECK {Test:[NONE] Interval:0s Timeout:0s StartPeriod:0s StartInterval:0s Retries:0}
 ENTRYPOINT ["/e"]
-CMD ["c"]
+CMD ["c\x01" "\u00a0é\t"]
 ArgsEscaped=True' "history texts and ArgsEscaped as BuildKit writes them"
 done_testing
