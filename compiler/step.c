@@ -472,7 +472,7 @@ static void disp_instr(struct disp *d, const struct instr *in)
 		disp_string(d, in, "User");
 		break;
 	case I_STOPSIGNAL:
-		disp_string(d, in, "StopSignal");
+		disp_stopsignal(d, in);
 		break;
 	case I_EXPOSE:
 		disp_expose(d, in);

@@ -88,6 +88,20 @@ void disp_string(struct disp *d, const struct instr *in, const char *field)
 	free(v);
 }
 
+void disp_stopsignal(struct disp *d, const struct instr *in)
+{
+	char *v = disp_expand(d, in->nargs ? in->args[0] : "", disp_env(d), in);
+	int ok = d->failed || instr_valid_signal(v);
+
+	/* the parser checked a signal without variables; this one the
+	 * expansion made ("" too: BuildKit's ParseSignal refuses it) */
+	if (!ok)
+		disp_error(d, &in->loc, "invalid signal: %s", v);
+	free(v);
+	if (ok && !d->failed)
+		disp_string(d, in, "StopSignal");
+}
+
 /* Adds "PORT/proto" entries for one EXPOSE word (ranges expanded), each
  * also to the history text hist. */
 static void disp_port(struct disp *d, json_t *ports, const char *word, const struct instr *in,

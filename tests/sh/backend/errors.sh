@@ -54,6 +54,11 @@ is "$?" 1 "VOLUME expanding to nothing: exit 1"
 is "$(cat err)" "$T/ctx/Dockerfile:3:1: error: VOLUME specified can not be an empty string
 VOLUME \$E
 ^" "... located, with a caret"
+printf 'FROM scratch\nARG S=SIGBOGUS\nSTOPSIGNAL $S\n' >ctx/Dockerfile
+run
+is "$?:$(cat err)" "1:$T/ctx/Dockerfile:3:1: error: invalid signal: SIGBOGUS
+STOPSIGNAL \$S
+^" "STOPSIGNAL: the signal a variable gives is checked too (dispatchStopSignal)"
 printf 'FROM scratch\nENV E=\nWORKDIR /w\nWORKDIR $E\n' >ctx/Dockerfile
 run
 is "$?:$(grep ' workdir ' out | grep -o '"path":"[^"]*"' | paste -sd' ')" '0:"path":"/w" "path":"/w"' \
