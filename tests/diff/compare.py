@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compare two container images the way a user of them would see them.
 
-    compare.py [--ignore GLOB]... [--mtime GLOB]... [--no-run-args] [--label-a docker] [--label-b df2make]
+    compare.py [--ignore GLOB]... [--mtime GLOB]... [--no-run-args]
+               [--label-a docker] [--label-b df2make]
                A.save.tar A.inspect.json B.save.tar B.inspect.json
 
 Each *.save.tar is `docker save` output for one image (legacy or OCI
@@ -24,17 +25,17 @@ them all for "unset").
 
 The history (from the saved config) is compared entry by entry: created_by,
 not the times nor empty_layer (which steps made a layer is not compared:
-Docker 20.10 keeps a layer for a COPY that changed nothing). Where Docker 20.10's BuildKit and current
-BuildKit (which df2make follows) write the same step differently, both are
-brought to one form first: EXPOSE's ports as a sorted set (20.10: a Go map,
-current: a list), HEALTHCHECK without its text (20.10: %q of a pointer,
-current: %+v; the config's Healthcheck is compared), ARG's names without
-their values (20.10 leaves out a global's value), COPY/ADD without the
---parents, --chown and --chmod that current BuildKit names (20.10 names no
-flag), RUN's "|N K=V..." with a repeated ARG once (20.10 repeats it).
-`--no-run-args` leaves RUN's "|N K=V..." out: for a stage FROM another
-stage, whose ARGs current BuildKit names there too (since June 2024) and
-20.10 does not.
+Docker 20.10 keeps a layer for a COPY that changed nothing). Where Docker
+20.10's BuildKit and current BuildKit (which df2make follows) write the same
+step differently, both are brought to one form first: EXPOSE's ports as a
+sorted set (20.10: a Go map, current: a list), HEALTHCHECK without its text
+(20.10: %q of a pointer, current: %+v; the config's Healthcheck is
+compared), ARG's names without their values (20.10 leaves out a global's
+value), COPY/ADD without the --parents, --chown and --chmod that current
+BuildKit names (20.10 names no flag), RUN's "|N K=V..." with a repeated ARG
+once (20.10 repeats it). `--no-run-args` leaves RUN's "|N K=V..." out: for a
+stage FROM another stage, whose ARGs current BuildKit names there too (since
+June 2024) and 20.10 does not.
 
 Exit status: 0 equal, 1 different, 2 usage or read error. The differences
 are printed one a line, ready for a TAP diagnostic.

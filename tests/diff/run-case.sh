@@ -208,14 +208,21 @@ btag=
 if [ -f "$ctx/base.Dockerfile" ]; then
 	btag=df2make-diff-base/$(echo "$name" | tr 'A-Z_' 'a-z-')
 	"$DOCKER" rmi -f "$btag" >/dev/null 2>&1
-	retry3 "$DOCKER" build --network=none -f "$ctx/base.Dockerfile" -t "$btag" "$ctx" \
-		>"$work/base.log" 2>&1 || { echo "base.Dockerfile: docker build failed"; show "$work/base.log"; exit 1; }
-	if [ "$mode" = df2make ]; then
+	if ! retry3 "$DOCKER" build --network=none -f "$ctx/base.Dockerfile" -t "$btag" "$ctx" \
+		>"$work/base.log" 2>&1; then
+		echo "base.Dockerfile: docker build failed"
+		show "$work/base.log"
+		exit 1
+	fi
+	if [ "$mode" = df2make ] && ! {
 		retry3 "$DOCKER" save -o "$work/base.tar" "$btag" &&
 			{ [ -z "${DIFF_USER:-}" ] || give_to_user "$work"; } &&
 			as_builder "${DF2MAKE_RUNTIME_BIN:-df2make-runtime}" load -i "$work/base.tar" \
-				>>"$work/base.log" 2>&1 ||
-			{ echo "base.Dockerfile: the base image could not be loaded into the df2make store"; show "$work/base.log"; exit 1; }
+				>>"$work/base.log" 2>&1
+	}; then
+		echo "base.Dockerfile: the base image could not be loaded into the df2make store"
+		show "$work/base.log"
+		exit 1
 	fi
 fi
 

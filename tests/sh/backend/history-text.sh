@@ -3,8 +3,9 @@
 # writes them: RUN's "|N K=V" (every ARG in scope, those inherited from the
 # parent stage too, the value the RUN sees, "K=" without one), COPY's
 # flags (no --from), EXPOSE's list, SHELL and HEALTHCHECK as Go prints
-# them (CMD's words as %q: \x01, \u00a0), no entry for ONBUILD (its trigger gets one where it fires, with
-# the ARGs the child inherits); ArgsEscaped after a CMD of either form.
+# them (CMD's words as %q: \x01, \u00a0), no entry for ONBUILD (its
+# trigger gets one where it fires, with the ARGs the child inherits);
+# ArgsEscaped after a CMD of either form.
 # EXPOSE sorts its words before expanding them: "$P" comes first.
 . "$SRCDIR/tests/lib.sh"
 need python3
