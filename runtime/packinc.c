@@ -108,12 +108,38 @@ static int packinc_load(const char *idx, struct packinc_rec *r)
 	return -1;
 }
 
-/* The record of the tar just written at dest. It is only a hint (a lost
- * or stale one costs a whole rewrite), so it is renamed into place
- * without an fsync, which would wait for the whole image's writeback. */
-static void packinc_save(const char *idx, const struct pack_files *f, const char *dest)
+/* The record's file before it has its name: an unnamed O_TMPFILE inode
+ * in the state dir where the filesystem has them, else a tmp_open() temp.
+ * A kill between the image's rename and the record's then leaves nothing:
+ * a named temp would stay until some later pack swept it, and a make
+ * resumed after that kill has the image already, so no pack to run. */
+static int packinc_tmp(const char *state, const char *idx, char **tmp)
 {
 	struct error ignored;
+	int fd = open(state, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+
+	*tmp = NULL;
+	return fd >= 0 ? fd : tmp_open(idx, tmp, &ignored);
+}
+
+/* Gives the record its name: the temp's rename, or the unnamed inode's
+ * link (through /proc: linkat's AT_EMPTY_PATH would need a capability). */
+static int packinc_name(int fd, const char *tmp, const char *idx)
+{
+	char proc[40];
+
+	if (tmp)
+		return rename(tmp, idx);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, idx, AT_SYMLINK_FOLLOW);
+}
+
+/* The record of the tar just written at dest. It is only a hint (a lost
+ * or stale one costs a whole rewrite), so it is named without an fsync,
+ * which would wait for the whole image's writeback. */
+static void packinc_save(const char *state, const char *idx, const struct pack_files *f,
+			 const char *dest)
+{
 	struct stat st;
 	uintmax_t id[7];
 	cleanup_free char *tmp = NULL;
@@ -122,21 +148,20 @@ static void packinc_save(const char *idx, const struct pack_files *f, const char
 	int ok;
 
 	unlink(idx);
-	if (stat(dest, &st) < 0 || (fd = tmp_open(idx, &tmp, &ignored)) < 0)
+	if (stat(dest, &st) < 0 || (fd = packinc_tmp(state, idx, &tmp)) < 0)
 		return;
 	packinc_id(&st, id);
 	out = fdopen(dup(fd), "w");
-	if (!out) {
-		unlink(tmp);
-		return;
+	ok = out != NULL;
+	if (out) {
+		fprintf(out, "%s%ju %ju %ju %ju %ju %ju %ju\n", PACKINC_MAGIC, id[0], id[1], id[2],
+			id[3], id[4], id[5], id[6]);
+		for (size_t i = 0; i < f->n; i++)
+			fprintf(out, "%lld %s\n", f->v[i].end, f->v[i].name);
+		ok = !ferror(out);
+		ok = fclose(out) == 0 && ok;
 	}
-	fprintf(out, "%s%ju %ju %ju %ju %ju %ju %ju\n", PACKINC_MAGIC, id[0], id[1], id[2], id[3],
-		id[4], id[5], id[6]);
-	for (size_t i = 0; i < f->n; i++)
-		fprintf(out, "%lld %s\n", f->v[i].end, f->v[i].name);
-	ok = !ferror(out);
-	ok = fclose(out) == 0 && ok;
-	if (!ok || rename(tmp, idx) < 0)
+	if ((!ok || packinc_name(fd, tmp, idx) < 0) && tmp)
 		unlink(tmp);
 }
 
@@ -313,6 +338,6 @@ int packinc_tar(const char *state, struct pack_files *f, const char *dest, struc
 	if (r == 0)
 		r = packw_tar(f, dest, e) == 0 ? 1 : -1;
 	if (r == 1)
-		packinc_save(idx, f, dest);
+		packinc_save(state, idx, f, dest);
 	return r < 0 ? -1 : 0;
 }

@@ -120,4 +120,33 @@ echo six >"$D/ctx/src/a"
 is "$?" 0 "output changed behind pack's back: the build succeeds"
 check "output changed behind pack's back: written whole" [ "$(stat -c %i "$IMG")" != "$ino" ]
 check "output changed behind pack's back: the same bytes as a whole pack" full_pack
+
+# 6. a kill -9 of make's group as pack names the tar's record, after the image's
+# rename: the new image stands and nothing is left in the state dir (the
+# record is written as an unnamed inode; a named temp there stayed, as
+# the resumed make has no pack to run that would sweep it)
+K=$T/rt-killrecord
+cat >"$K" <<EOF
+#!/bin/sh
+case " \$* " in
+*" pack "*)
+	ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o "$T/record.trace" \\
+		-P "$D/state/tar-index" -e trace=rename,linkat -e inject=rename,linkat:signal=KILL \\
+		"$DF2MAKE_RUNTIME_BIN" "\$@"
+	kill -9 0 ;;
+esac
+exec "$DF2MAKE_RUNTIME_BIN" "\$@"
+EOF
+chmod +x "$K"
+rm -f "$IMG"
+echo seven >"$D/ctx/src/a"
+setsid "${M[@]}" DF2MAKE_RUNTIME="$K" >"$D/log.kill" 2>&1 &
+wait $! 2>/dev/null
+check "pack was killed naming the record" grep -q 'killed by SIGKILL' "$T/record.trace"
+is "$(tar -xOf "$IMG" "$(tar -xOf "$IMG" manifest.json | jq -r '.[0].Layers[2]')" | tar -xO app/a)" \
+	seven "killed naming the record: the new image is whole"
+is "$(ls -A "$D/state" | grep -c tmp)" 0 "killed naming the record: no temp left in the state"
+check "killed naming the record: no record" [ ! -e "$D/state/tar-index" ]
+"${M[@]}" >"$D/log" 2>&1
+is "$?:$(ls -A "$D/state" | grep -c tmp)" "0:0" "killed naming the record: the next make is clean"
 done_testing
