@@ -156,7 +156,7 @@ int args_global(struct vars *g, const struct instr *in, const struct cli *c, cha
 		const char *ba = cli_build_arg(c, kv->key);
 		char *def = NULL;
 
-		if (!ba && kv->has_value &&
+		if (!ba && kv->value &&
 		    !(def = args_expand(kv->value, escape, env ? env : (char *[]){NULL}, in, err)))
 			r = -1;
 		else
@@ -180,7 +180,7 @@ int args_stage(struct vars *s, const struct vars *g, const struct instr *in, con
 
 		if (ba)
 			args_set(s, kv->key, ba);
-		else if (kv->has_value) {
+		else if (kv->value) {
 			if (!(def = args_expand(kv->value, escape, env, in, err)))
 				return -1;
 			args_set(s, kv->key, def);

@@ -98,17 +98,24 @@ struct source {
 };
 static struct source *kept_sources;
 
-void loc_keep_source(const char *path, const char *text, size_t len)
+void loc_keep_source_take(const char *path, char *text, size_t len)
 {
 	struct source *s = xcalloc(1, sizeof(*s));
 
 	s->path = xstrdup(path);
-	s->text = xmalloc(len + 1);
-	memcpy(s->text, text, len);
-	s->text[len] = '\0';
+	s->text = text;
 	s->len = len;
 	s->next = kept_sources;
 	kept_sources = s;
+}
+
+void loc_keep_source(const char *path, const char *text, size_t len)
+{
+	char *copy = xmalloc(len + 1);
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	loc_keep_source_take(path, copy, len);
 }
 
 const char *loc_source(const char *path, size_t *len)

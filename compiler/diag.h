@@ -75,6 +75,8 @@ void loc_print_line(const struct loc *loc, const char *kind, const char *msg);
 /* Remembers text as the content of path (latest wins), so diagnostics can
  * show lines of a text parsed from memory. */
 void loc_keep_source(const char *path, const char *text, size_t len);
+/* Same, taking text (malloc'd, NUL at len) instead of a copy of it. */
+void loc_keep_source_take(const char *path, char *text, size_t len);
 /* The text kept for path (the latest), or NULL; its length in *len. */
 const char *loc_source(const char *path, size_t *len);
 

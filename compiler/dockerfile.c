@@ -218,6 +218,7 @@ struct dockerfile *dockerfile_parse(const char *path, const char *text, size_t l
 struct dockerfile *dockerfile_load(const char *path, struct diags *dg)
 {
 	struct error e = {0};
+	struct df_error err;
 	struct dockerfile *df;
 	char *text;
 	size_t len;
@@ -227,7 +228,10 @@ struct dockerfile *dockerfile_load(const char *path, struct diags *dg)
 		diag_error(dg, NULL, "%s", e.msg);
 		return NULL;
 	}
-	df = dockerfile_parse(path, text, len, dg);
-	free(text);
+	/* the kept text is the one read: a copy would be 1x the file more */
+	loc_keep_source_take(path, text, len);
+	df = df_parse(path, text, len, &err, 1);
+	if (!df)
+		diag_error_value(dg, &err);
 	return df;
 }

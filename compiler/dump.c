@@ -129,7 +129,7 @@ static void kvs(struct buf *b, const struct instr *in)
 		if (i)
 			buf_addc(b, ' ');
 		buf_adds(b, in->kvs[i].key);
-		if (in->kvs[i].has_value) {
+		if (in->kvs[i].value) {
 			buf_addc(b, '=');
 			parse_quote(b, in->kvs[i].value, strlen(in->kvs[i].value));
 		}

@@ -728,12 +728,12 @@ static int emit_push(struct graph *g, struct buf *out, json_t *tags, const char 
 	return 0;
 }
 
-/* Moves em->out past 64 KB to the output (the file itself or the spill
- * file): memory stays flat, build.mk of a big Dockerfile is megabytes.
- * 0, or -1 with the write error in dg. */
+/* Moves em->out past em->flush_at (a 16th of what was written, 8 to 64 KB:
+ * a small file's peak is not this buffer, a big build.mk takes few writes)
+ * to the output (the file or the spill file); 0, or -1 with the error in dg. */
 static int emit_flush(struct emitter *em, struct diags *dg)
 {
-	if (em->out->len <= (1 << 16))
+	if (em->out->len <= em->flush_at)
 		return 0;
 	if (em->direct && outfile_write(em->out->s, em->out->len) < 0)
 		return diag_error(dg, NULL, "write error on standard output: %s", strerror(errno));
@@ -741,7 +741,10 @@ static int emit_flush(struct emitter *em, struct diags *dg)
 		return 0;
 	if (!em->direct && fwrite(em->out->s, 1, em->out->len, em->spill) != em->out->len)
 		return diag_error(dg, NULL, "write error on a temporary file");
+	em->written += em->out->len;
 	buf_reset(em->out);
+	em->flush_at = em->written / 16 > (1 << 16) ? 1 << 16 : em->written / 16;
+	em->flush_at = em->flush_at < (1 << 13) ? 1 << 13 : em->flush_at;
 	return 0;
 }
 
@@ -1037,6 +1040,7 @@ void emit_init(struct emitter *em, struct buf *out, struct graph_hooks *h)
 {
 	memset(em, 0, sizeof(*em));
 	em->out = out;
+	em->flush_at = 1 << 13;
 	*h = (struct graph_hooks){
 	    .begin = emit_begin, .step = emit_hook_step, .arg = em, .drop_specs = 1};
 }

@@ -27,6 +27,8 @@ struct emitter {
 	struct diags *flush_dg;	 /* where a write error while the pack spec is
 				  * written goes (emit_flush_arg) */
 	int flush_failed;	 /* that write failed */
+	size_t flush_at;	 /* out goes to the file past this (emit_flush) */
+	size_t written;		 /* bytes that went to the file so far */
 };
 
 /* Prepares em to write into out; fills the hooks to pass to graph_build. */

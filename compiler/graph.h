@@ -39,7 +39,16 @@ struct spec;
 
 /* One make target $(STATE)/KEY.done: a filesystem step. */
 struct step {
+	/* the small fields first, around key: 200 bytes a step, not 224 (a
+	 * step per RUN and COPY line is most of a big graph) */
 	enum step_kind kind;
+	unsigned flags;
+	int sum;	 /* reads the context: has a KEY.sum step */
+	int fsum;	 /* COPY/ADD --from a stage: waits for a KEY.fsum step
+			  * (the sources' digest) rather than the stage's stamp */
+	unsigned nchild; /* see child */
+	uint32_t ndeps;	 /* see deps */
+	uint32_t nfetch; /* see fetch */
 	char key[33];
 	struct step *parent;	/* the step below (NULL: base) */
 	struct spec *spec;	/* the op's JSON spec, title and loc included;
@@ -48,22 +57,15 @@ struct step {
 	const struct instr *in; /* NULL for a base made for --from=IMAGE */
 	struct stage *stage;	/* NULL for such a base */
 	struct step **deps;	/* other steps whose .done this needs */
-	size_t ndeps;
-	int sum;	       /* reads the context: has a KEY.sum step */
-	struct spec *sum_spec; /* the sum spec when not the step's own (RUN bind) */
-	int fsum;	       /* COPY/ADD --from a stage: waits for a KEY.fsum step
-				* (the sources' digest) rather than the stage's stamp */
-	struct strlist inputs; /* context-relative paths read (sum prerequisites) */
-	char *image;	       /* base: normalised image name (NULL: scratch) */
-	char *ref;	       /* base: the store's ref file */
-	char *manifest;	       /* base: manifest digest, NULL when not in the store */
-	struct fetch *fetch;   /* ADD: its URL and git sources' fetch steps (fetch.h) */
-	size_t nfetch;
-	unsigned flags;
+	struct spec *sum_spec;	/* the sum spec when not the step's own (RUN bind) */
+	struct strlist inputs;	/* context-relative paths read (sum prerequisites) */
+	char *image;		/* base: normalised image name (NULL: scratch) */
+	char *ref;		/* base: the store's ref file */
+	char *manifest;		/* base: manifest digest, NULL when not in the store */
+	struct fetch *fetch;	/* ADD: its URL and git sources' fetch steps (fetch.h) */
 	/* The kept steps on top of this one (graph_add_step looks for an
-	 * identical step among them): first, next, and how many. */
+	 * identical step among them): first, next, and how many (nchild). */
 	struct step *child, *sibling;
-	unsigned nchild;
 };
 
 /* A stage's need of another stage, with the instruction that made it. */

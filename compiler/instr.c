@@ -339,7 +339,6 @@ static int kvs_from(struct instr_ctx *c, struct instr *in, const char *what)
 					   "%s names can not be blank", what);
 		kv->key = n->args[i].s;
 		kv->value = n->args[i + 1].s;
-		kv->has_value = 1;
 		in->legacy_kv = !*n->args[i + 2].s;
 		in->nkvs++;
 	}
@@ -469,7 +468,6 @@ static int conv_arg(struct instr_ctx *c, struct instr *in, struct flags *f)
 					   "ARG names can not be blank");
 		kv->key = eq ? arena_strndup(c->a, w, (size_t)(eq - w)) : n->args[i].s;
 		kv->value = eq ? n->args[i].s + (eq - w) + 1 : NULL;
-		kv->has_value = eq != NULL;
 		in->nkvs++;
 	}
 	return 1;

@@ -33,13 +33,13 @@ enum instr_kind {
 	I_WORKDIR,
 };
 
-/* NAME=value pair (ENV, LABEL, ARG). has_value is 0 for "ARG NAME".
- * Errors point at the instruction: no place of its own (24 bytes, one
- * per line of an ENV file). */
+/* NAME=value pair (ENV, LABEL, ARG). Errors point at the instruction: no
+ * place of its own, and no flag for "ARG NAME" but a NULL value (16 bytes,
+ * one per line of an ENV file). */
 struct kv {
 	char *key;
-	char *value; /* as written, quotes included (expanded later) */
-	int has_value;
+	char *value; /* as written, quotes included (expanded later); NULL
+		      * for "ARG NAME" (no value) */
 };
 
 struct heredoc {

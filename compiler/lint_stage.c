@@ -155,7 +155,7 @@ static void disp_kvs(struct lint *l, struct lstage *s, const struct instr *in)
 	check_legacy(l, in);
 	for (size_t i = 0; i < n; i++) {
 		k[i] = lint_word(l, s, in, in->kvs[i].key);
-		v[i] = lint_word(l, s, in, in->kvs[i].has_value ? in->kvs[i].value : "");
+		v[i] = lint_word(l, s, in, in->kvs[i].value ? in->kvs[i].value : "");
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (in->kind == I_ENV) {
@@ -182,7 +182,7 @@ static void disp_arg(struct lint *l, struct lstage *s, const struct instr *in)
 		check_secret(l, in, "ARG", kv->key);
 		if (ba)
 			v = xstrdup(ba);
-		else if (kv->has_value)
+		else if (kv->value)
 			v = lint_word(l, s, in, kv->value);
 		else if (g && g->value)
 			v = xstrdup(g->value);

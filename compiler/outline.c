@@ -252,7 +252,7 @@ static void ol_stage_arg(struct ol *o, const struct stage *s, const struct instr
 	const struct kv *gkv;
 	const struct var *v;
 
-	if (!kv->has_value && !ba && ol_global(o, kv->key, &gkv)) {
+	if (!kv->value && !ba && ol_global(o, kv->key, &gkv)) {
 		ol_add_global(o, kv->key);
 		return;
 	}
@@ -260,9 +260,9 @@ static void ol_stage_arg(struct ol *o, const struct stage *s, const struct instr
 		return;
 	v = args_find(&s->args, kv->key);
 	ol_add(&o->args, &o->nargs, in->loc.line, xstrdup(kv->key),
-	       xstrdup(ba				? ba
-		       : v && v->value && kv->has_value ? v->value
-							: ""),
+	       xstrdup(ba			    ? ba
+		       : v && v->value && kv->value ? v->value
+						    : ""),
 	       ol_index(o, in) < 0 ? xstrdup("")
 				   : ol_doc(&o->text, o->g->df, ol_index(o, in), kv->key));
 }

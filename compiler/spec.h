@@ -45,14 +45,17 @@ struct sv {
 };
 
 /* Where a long text goes while it is written: the writers hand it over
- * between two elements of a lazy array once it holds 64 KB, so a spec of
+ * between two elements of a lazy array once it holds 2 KB, so a spec of
  * megabytes is never whole in memory. take consumes b and empties it. */
 struct spec_sink {
 	void (*take)(struct spec_sink *sk, struct buf *b);
 };
 
-/* The size at which a lazy array's writer hands its text to the sink. */
-#define SPEC_SINK_CHUNK (1u << 16)
+/* The size at which a lazy array's writer hands its text to the sink:
+ * small, because each writer (key, JSON, shell quoting) has a buffer that
+ * doubles past it: at 64 KB they were ~200 KB of a 1,000-line ENV file's
+ * peak; a piece costs a call (a SHA-256 update, a quoting pass). */
+#define SPEC_SINK_CHUNK (1u << 11)
 
 /* A new spec whose root is an empty object. */
 struct spec *spec_new(void);

@@ -10,9 +10,22 @@
 
 /* ---- metadata instructions ---- */
 
+/* 1 when a key or value of in names a variable: only '$' expands one */
+static int kvs_use_vars(const struct instr *in)
+{
+	for (size_t i = 0; i < in->nkvs; i++)
+		if (strchr(in->kvs[i].key, '$') ||
+		    (in->kvs[i].value && strchr(in->kvs[i].value, '$')))
+			return 1;
+	return 0;
+}
+
 void disp_kvs(struct disp *d, const struct instr *in, int env)
 {
-	char **vars = disp_env(d);
+	static char *none[] = {NULL};
+	/* the state env's "K=V" vector only when a value reads it: a file of
+	 * ENV lines without references then never copies its variables */
+	char **vars = kvs_use_vars(in) ? disp_env(d) : none;
 	struct buf hist = {0};
 	int image = config_keeps_history(&d->s->cfg); /* else only Env matters */
 	json_t *labels = json_object_get(d->s->cfg.cfg, "Labels");
@@ -25,7 +38,7 @@ void disp_kvs(struct disp *d, const struct instr *in, int env)
 	/* all values see the variables as they were before this line */
 	for (size_t i = 0; i < in->nkvs; i++) {
 		char *k = disp_expand(d, in->kvs[i].key, vars, in);
-		char *v = disp_expand(d, in->kvs[i].has_value ? in->kvs[i].value : "", vars, in);
+		char *v = disp_expand(d, in->kvs[i].value ? in->kvs[i].value : "", vars, in);
 		if (env) {
 			if (image)
 				config_env_set(&d->s->cfg, k, v);
@@ -60,8 +73,7 @@ void disp_arg(struct disp *d, const struct instr *in)
 		const struct var *gv = args_find(&d->g->globals, in->kvs[i].key);
 		/* this ARG set a value: it now shadows an ENV set before it */
 		if (v && v->value &&
-		    (in->kvs[i].has_value || cli_build_arg(d->g->cli, v->name) ||
-		     (gv && gv->value))) {
+		    (in->kvs[i].value || cli_build_arg(d->g->cli, v->name) || (gv && gv->value))) {
 			disp_env_set(d, v->name, v->value);
 		}
 		if (v && v->value)

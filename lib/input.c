@@ -32,20 +32,34 @@ static int input_check(const char *path, const struct stat *st, size_t max, stru
 }
 
 /* Reads fd to the end, failing past max bytes (the file may grow after
- * fstat). */
-static int input_slurp(int fd, const char *path, size_t max, struct buf *b, struct error *e)
+ * fstat). Straight into b, sized from fstat's size plus one byte to see
+ * the end: no bounce buffer, no doubling, so a file costs its own size
+ * (the compiler's peak memory is a multiple of the Dockerfile's). */
+static int input_slurp(int fd, const char *path, size_t max, size_t size, struct buf *b,
+		       struct error *e)
 {
-	char chunk[65536];
 	ssize_t n;
+	size_t room;
 
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+	buf_grow(b, (size < max ? size : max) + 1);
+	b->s[b->len] = '\0'; /* an empty file */
+	for (;;) {
+		if (b->cap - b->len < 2)
+			buf_grow(b, b->cap); /* it grew: double */
+		room = b->cap - b->len - 1;
+		if (room > max + 1 - b->len) /* never more than max + 1 in memory */
+			room = max + 1 - b->len;
+		n = read(fd, b->s + b->len, room);
+		if (n == 0)
+			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return error_set(e, errno, "read %s", path);
 		if (b->len + (size_t)n > max)
 			return error_set(e, 0, "%s is larger than %zu MiB", path, max >> 20);
-		buf_addn(b, chunk, (size_t)n);
+		b->len += (size_t)n;
+		b->s[b->len] = '\0';
 	}
 	return 0;
 }
@@ -69,7 +83,7 @@ int input_read(const char *path, size_t max, char **data, size_t *len, struct er
 	r = fstat(fd, &st) < 0 ? error_set(e, errno, "stat %s", path)
 			       : input_check(path, &st, max, e);
 	if (r == 0)
-		r = input_slurp(fd, path, max, &b, e);
+		r = input_slurp(fd, path, max, (size_t)st.st_size, &b, e);
 	close(fd);
 	if (r < 0) {
 		buf_free(&b);

@@ -42,7 +42,8 @@ struct arena {
 	struct arena_block *head; /* newest block; blocks are chained */
 	char *p, *end;		  /* free room of head */
 };
-/* n bytes aligned for any object, uninitialised; never NULL. */
+/* n bytes aligned for a pointer or a long long (not a long double),
+ * uninitialised; never NULL. */
 void *arena_alloc(struct arena *a, size_t n);
 /* n zeroed elements of size sz. */
 void *arena_calloc(struct arena *a, size_t n, size_t sz);
