@@ -269,7 +269,9 @@ void config_cmd(struct config *c, const struct instr *in)
 		if (!c->cmd_set)
 			json_object_del(c->cfg, "Cmd");
 	}
-	if (!in->json)
+	/* BuildKit's dispatchCmd sets it for either form, dispatchEntrypoint
+	 * never (an inherited one stays) */
+	if (in->kind == I_CMD)
 		json_object_set_new(c->cfg, "ArgsEscaped", json_true());
 }
 

@@ -383,15 +383,13 @@ static int conv_user(struct instr_ctx *c, struct instr *in, struct flags *f)
 	return 1;
 }
 
-static int valid_signal(const char *s);
-
 static int conv_stopsignal(struct instr_ctx *c, struct instr *in, struct flags *f)
 {
 	(void)f; /* BuildKit parses no flags for STOPSIGNAL */
 	if (!need_args(c, 1, 1, "STOPSIGNAL"))
 		return 0;
 	args_copy(c, in, c->node, 0);
-	if (!strchr(in->args[0], '$') && !valid_signal(in->args[0]))
+	if (!strchr(in->args[0], '$') && !instr_valid_signal(in->args[0]))
 		return instr_errat(c, c->node->args[0].line, c->node->args[0].col,
 				   "invalid signal: %s", in->args[0]);
 	return 1;
@@ -1034,7 +1032,7 @@ static int valid_chmod(const char *s)
 }
 
 /* moby/sys/signal.ParseSignal for Linux: a non-zero number or a name. */
-static int valid_signal(const char *s)
+int instr_valid_signal(const char *s)
 {
 	static const char *const sigs[] = {
 	    "ABRT", "ALRM",   "BUS",  "CHLD",	"CLD",	 "CONT", "FPE",	 "HUP",	  "ILL",

@@ -158,5 +158,8 @@ void instr_clear(struct instr *in);
 void dockerfile_free(struct dockerfile *df);
 /* The instruction's keyword in upper case ("RUN"). */
 const char *instr_name(enum instr_kind k);
+/* Whether s names a signal as moby's signal.ParseSignal takes it (a
+ * non-zero number, a name with or without SIG, RTMIN+n, RTMAX-n). */
+int instr_valid_signal(const char *s);
 
 #endif

@@ -12,7 +12,6 @@
 #include "dump.h"
 #include "emit.h"
 #include "graph.h"
-#include "hash.h"
 #include "instr.h"
 #include "lint.h"
 #include "outline.h"
@@ -178,7 +177,6 @@ int main(int argc, char **argv)
 	 * big blocks stay mmap'd and grow by mremap. */
 	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 #endif
-	sha256_lean(); /* libcrypto hashes keys here, nothing else */
 	cli_parse(&c, argc, argv);
 	if (c.mode == MODE_DUMP) {
 		r = dump(c.dump_path);

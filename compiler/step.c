@@ -408,11 +408,13 @@ static void disp_workdir(struct disp *d, const struct instr *in)
 	char *w = disp_expand(d, in->nargs ? in->args[0] : "", vars, in), *path, *hist;
 	struct step *st;
 
-	if (!*w) {
+	if (!in->nargs) {
 		disp_error(d, &in->loc, "WORKDIR requires exactly one argument");
 		free(w);
 		return;
 	}
+	/* a word that expands to nothing keeps the current directory
+	 * (BuildKit's NormalizePath: "New workdir is empty") */
 	path = disp_workdir_path(d, w);
 	config_set(&d->s->cfg, "WorkingDir", json_string(path));
 	st = disp_new(d, STEP_WORKDIR, in);
@@ -470,7 +472,7 @@ static void disp_instr(struct disp *d, const struct instr *in)
 		disp_string(d, in, "User");
 		break;
 	case I_STOPSIGNAL:
-		disp_string(d, in, "StopSignal");
+		disp_stopsignal(d, in);
 		break;
 	case I_EXPOSE:
 		disp_expose(d, in);

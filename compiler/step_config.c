@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "expand.h"
+#include "utf8.h"
 #include "step_int.h"
 
 /* ---- metadata instructions ---- */
@@ -98,8 +100,24 @@ void disp_string(struct disp *d, const struct instr *in, const char *field)
 	free(v);
 }
 
-/* Adds "PORT/proto" entries for one EXPOSE word (ranges expanded). */
-static void disp_port(struct disp *d, json_t *ports, const char *word, const struct instr *in)
+void disp_stopsignal(struct disp *d, const struct instr *in)
+{
+	char *v = disp_expand(d, in->nargs ? in->args[0] : "", disp_env(d), in);
+	int ok = d->failed || instr_valid_signal(v);
+
+	/* the parser checked a signal without variables; this one the
+	 * expansion made ("" too: BuildKit's ParseSignal refuses it) */
+	if (!ok)
+		disp_error(d, &in->loc, "invalid signal: %s", v);
+	free(v);
+	if (ok && !d->failed)
+		disp_string(d, in, "StopSignal");
+}
+
+/* Adds "PORT/proto" entries for one EXPOSE word (ranges expanded), each
+ * also to the history text hist. */
+static void disp_port(struct disp *d, json_t *ports, const char *word, const struct instr *in,
+		      struct buf *hist)
 {
 	char *w = xstrdup(word), *proto = strchr(w, '/'), *dash;
 	long lo, hi;
@@ -121,6 +139,7 @@ static void disp_port(struct disp *d, json_t *ports, const char *word, const str
 	for (long p = lo; p <= hi; p++) {
 		char *k = xasprintf("%ld/%s", p, proto && *proto ? strlower(proto) : "tcp");
 		json_object_set_new(ports, k, json_object());
+		buf_printf(hist, "%s%s", hist->s[hist->len - 1] == '[' ? "" : " ", k);
 		free(k);
 	}
 	free(w);
@@ -129,23 +148,30 @@ static void disp_port(struct disp *d, json_t *ports, const char *word, const str
 void disp_expose(struct disp *d, const struct instr *in)
 {
 	char **vars = disp_env(d);
-	json_t *ports = json_object_get(d->s->cfg.cfg, "ExposedPorts"), *v;
+	json_t *ports = json_object_get(d->s->cfg.cfg, "ExposedPorts");
 	struct buf hist = {0};
-	const char *k;
 
 	if (!json_is_object(ports)) {
 		ports = json_object();
 		config_set(&d->s->cfg, "ExposedPorts", ports);
 	}
+	/* "EXPOSE [80/tcp 53/udp]": this instruction's ports in the order of
+	 * its (sorted) words, as current BuildKit (convert_expose.go); Docker
+	 * 20.10 printed the Go map of them ("map[53/udp:{} 80/tcp:{}]") */
+	buf_adds(&hist, "EXPOSE [");
 	for (size_t i = 0; i < in->nargs; i++) {
-		char *w = disp_expand(d, in->args[i], vars, in);
-		if (*w)
-			disp_port(d, ports, w, in);
-		free(w);
+		/* a word can expand to several ports, or none (ProcessWords) */
+		struct expand_env env = expand_env_kv(vars);
+		struct expand_error xe = {0};
+		char **ws = expand_words(in->args[i], d->escape, &env, &xe);
+		if (!ws) {
+			disp_error(d, &in->loc, "%s", xe.msg);
+			break;
+		}
+		for (size_t k = 0; ws[k]; k++)
+			disp_port(d, ports, ws[k], in, &hist);
+		expand_free_words(ws);
 	}
-	buf_adds(&hist, "EXPOSE map[");
-	json_object_foreach(ports, k, v)
-	    buf_printf(&hist, "%s%s:{}", hist.s[hist.len - 1] == '[' ? "" : " ", k);
 	buf_adds(&hist, "]");
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
@@ -188,7 +214,59 @@ static json_t *disp_words(const struct instr *in)
 }
 
 /* Go's %q of a []string, as BuildKit's history shows CMD and SHELL. */
-static void disp_hist_list(struct buf *b, json_t *a)
+/* Whether Go's strconv.IsPrint holds for a non-ASCII rune r. Without
+ * Unicode's tables: the controls, format characters, separators other
+ * than U+0020, private use and noncharacters are not printable; an
+ * unassigned code point counts as printable here (Go escapes it). */
+static int go_is_print(int r)
+{
+	static const int no[][2] = {
+	    {0x80, 0xA0},     {0xAD, 0xAD},	  {0x600, 0x605},      {0x61C, 0x61C},
+	    {0x6DD, 0x6DD},   {0x70F, 0x70F},	  {0x1680, 0x1680},    {0x180E, 0x180E},
+	    {0x2000, 0x200F}, {0x2028, 0x202F},	  {0x205F, 0x2064},    {0x2066, 0x206F},
+	    {0x3000, 0x3000}, {0xD800, 0xF8FF},	  {0xFEFF, 0xFEFF},    {0xFFF9, 0xFFFB},
+	    {0xFFFE, 0xFFFF}, {0xE0000, 0xE007F}, {0xF0000, 0x10FFFF},
+	};
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (r >= no[i][0] && r <= no[i][1])
+			return 0;
+	return (r & 0xFFFE) != 0xFFFE; /* U+xFFFE, U+xFFFF: noncharacters */
+}
+
+/* s quoted as Go's strconv.Quote (%q): \a \b \f \n \r \t \v, \xNN for
+ * other controls and bad bytes, \uNNNN / \UNNNNNNNN for what is not
+ * printable. */
+static void go_quote(struct buf *b, const char *s)
+{
+	static const char esc[] = "abtnvfr"; /* runes 7..13 */
+	size_t n = strlen(s);
+	int w;
+
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i += (size_t)w) {
+		int r = utf8_decode(s + i, n - i, &w);
+		if (r == RUNE_ERROR && w == 1)
+			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
+		else if (r == '"' || r == '\\')
+			buf_printf(b, "\\%c", r);
+		else if (r >= 0x20 && r < 0x7F)
+			buf_addc(b, (char)r);
+		else if (r >= 7 && r <= 13)
+			buf_printf(b, "\\%c", esc[r - 7]);
+		else if (r < 0x80)
+			buf_printf(b, "\\x%02x", r);
+		else if (go_is_print(r))
+			buf_addn(b, s + i, (size_t)w);
+		else
+			buf_printf(b, r < 0x10000 ? "\\u%04x" : "\\U%08x", r);
+	}
+	buf_addc(b, '"');
+}
+
+/* A string list as Go prints it: %q quotes each word (CMD, ENTRYPOINT),
+ * %v does not (SHELL, HEALTHCHECK's Test). */
+static void disp_hist_list(struct buf *b, json_t *a, int quoted)
 {
 	json_t *v;
 	size_t i;
@@ -196,9 +274,12 @@ static void disp_hist_list(struct buf *b, json_t *a)
 	buf_addc(b, '[');
 	json_array_foreach(a, i, v)
 	{
-		char *q = json_dumps(v, JSON_ENCODE_ANY);
-		buf_printf(b, "%s%s", i ? " " : "", q);
-		free(q);
+		if (i)
+			buf_addc(b, ' ');
+		if (quoted)
+			go_quote(b, json_string_value(v));
+		else
+			buf_adds(b, json_string_value(v));
 	}
 	buf_addc(b, ']');
 }
@@ -210,7 +291,7 @@ void disp_cmd(struct disp *d, const struct instr *in)
 	config_cmd(&d->s->cfg, in);
 	buf_printf(&hist, "%s ", instr_name(in->kind));
 	disp_hist_list(&hist,
-		       json_object_get(d->s->cfg.cfg, in->kind == I_CMD ? "Cmd" : "Entrypoint"));
+		       json_object_get(d->s->cfg.cfg, in->kind == I_CMD ? "Cmd" : "Entrypoint"), 1);
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
 }
@@ -221,7 +302,7 @@ void disp_shell(struct disp *d, const struct instr *in)
 	json_t *sh = disp_words(in);
 
 	buf_adds(&hist, "SHELL ");
-	disp_hist_list(&hist, sh);
+	disp_hist_list(&hist, sh, 0);
 	config_set(&d->s->cfg, "Shell", sh);
 	config_history(&d->s->cfg, hist.s, NULL);
 	buf_free(&hist);
@@ -236,6 +317,61 @@ static const char *disp_rest(const struct instr *in)
 	return t + strspn(t, " \t");
 }
 
+/* A duration in ns as Go's time.Duration.String: "0s", "1.5s", "1m30s",
+ * "1h0m0s", "250ms", "3µs", "9ns" (HEALTHCHECK's history shows them so). */
+static void go_duration(struct buf *b, long long ns)
+{
+	unsigned long long u = ns < 0 ? 0ULL - (unsigned long long)ns : (unsigned long long)ns;
+	static const char *const units[] = {"ns", "\xc2\xb5s", "ms"}; /* U+00B5, as Go */
+	unsigned long long scale = 1000000000ULL, s;
+	int prec = 9, unit = -1;
+
+	if (ns < 0)
+		buf_addc(b, '-');
+	if (u == 0) {
+		buf_adds(b, "0s");
+		return;
+	}
+	if (u < 1000000000ULL) { /* below a second: the largest unit that fits */
+		unit = u < 1000 ? 0 : u < 1000000 ? 1 : 2;
+		prec = 3 * unit;
+		scale = unit == 0 ? 1 : unit == 1 ? 1000 : 1000000;
+	}
+	s = u / scale;
+	if (unit < 0 && s >= 3600)
+		buf_printf(b, "%lluh%llum%llu", s / 3600, s / 60 % 60, s % 60);
+	else if (unit < 0 && s >= 60)
+		buf_printf(b, "%llum%llu", s / 60, s % 60);
+	else
+		buf_printf(b, "%llu", s);
+	if (u % scale) { /* the fraction, without its trailing zeros */
+		char frac[16];
+		int n = snprintf(frac, sizeof(frac), "%0*llu", prec, u % scale);
+		while (n > 0 && frac[n - 1] == '0')
+			frac[--n] = '\0';
+		buf_printf(b, ".%s", frac);
+	}
+	buf_adds(b, unit < 0 ? "s" : units[unit]);
+}
+
+/* "HEALTHCHECK {Test:[CMD-SHELL x] Interval:7s ... Retries:0}": BuildKit's
+ * %+v of the config's HealthcheckConfig. */
+static char *disp_healthcheck_history(const json_t *hc)
+{
+	static const char *const durs[] = {"Interval", "Timeout", "StartPeriod", "StartInterval"};
+	struct buf b = {0};
+
+	buf_adds(&b, "HEALTHCHECK {Test:");
+	disp_hist_list(&b, json_object_get(hc, "Test"), 0);
+	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
+		buf_printf(&b, " %s:", durs[i]);
+		go_duration(&b, json_integer_value(json_object_get(hc, durs[i])));
+	}
+	buf_printf(&b, " Retries:%lld}",
+		   (long long)json_integer_value(json_object_get(hc, "Retries")));
+	return b.s;
+}
+
 void disp_meta(struct disp *d, const struct instr *in)
 {
 	char *hist;
@@ -243,18 +379,19 @@ void disp_meta(struct disp *d, const struct instr *in)
 	switch (in->kind) {
 	case I_HEALTHCHECK:
 		config_healthcheck(&d->s->cfg, in);
+		hist = disp_healthcheck_history(json_object_get(d->s->cfg.cfg, "Healthcheck"));
 		break;
-	case I_ONBUILD:
+	case I_ONBUILD: /* BuildKit's dispatchOnbuild records no history */
 		config_onbuild(&d->s->cfg, disp_rest(in));
-		break;
+		return;
 	case I_MAINTAINER:
 		free(d->s->cfg.author);
 		d->s->cfg.author = xstrdup(in->nargs ? in->args[0] : "");
+		hist = xasprintf("%s %s", instr_name(in->kind), disp_rest(in));
 		break;
 	default:
 		return;
 	}
-	hist = xasprintf("%s %s", instr_name(in->kind), disp_rest(in));
 	config_history(&d->s->cfg, hist, NULL);
 	free(hist);
 }

@@ -173,17 +173,26 @@ void disp_inputs(struct disp *d, struct step *st, const char *src, const struct 
 	free(clean);
 }
 
-static void disp_copy_flags(struct disp *d, struct step *st, const struct instr *in, char **vars)
+/* The flags in the spec; those BuildKit's history names (--parents and
+ * the expanded --chown, --chmod; not --from, --link) appended to hist. */
+static void disp_copy_flags(struct disp *d, struct step *st, const struct instr *in, char **vars,
+			    struct buf *hist)
 {
 	struct spec *sp = st->spec;
 	struct sv *o = spec_root(sp), *ex = sv_arr(sp);
 	char *v;
 
+	if (in->parents > 0)
+		buf_adds(hist, " --parents");
 	v = disp_opt(d, in->chown, vars, in);
 	sv_set_str(sp, o, "chown", v);
+	if (v && *v)
+		buf_printf(hist, " --chown=%s", v);
 	free(v);
 	v = disp_opt(d, in->chmod, vars, in);
 	sv_set_str(sp, o, "chmod", v);
+	if (v && *v)
+		buf_printf(hist, " --chmod=%s", v);
 	free(v);
 	sv_set(o, "link", sv_bool(sp, in->link));
 	sv_set(o, "parents", sv_bool(sp, in->parents));
@@ -253,7 +262,7 @@ void disp_copy(struct disp *d, const struct instr *in)
 {
 	struct step *st;
 	char **vars, *dest;
-	struct buf hist = {0};
+	struct buf hist = {0}, flags = {0}; /* the sources' text; the whole */
 	struct sv *o;
 	const struct nctx *c = NULL;
 
@@ -265,16 +274,13 @@ void disp_copy(struct disp *d, const struct instr *in)
 	vars = disp_env(d);
 	o = spec_root(st->spec);
 	sv_set_str(st->spec, o, "op", in->kind == I_ADD ? "add" : "copy");
-	buf_adds(&hist, instr_name(in->kind));
 	if (in->from && (c = nctx_get(d->g, in->from)) != NULL) {
 		nctx_spec(st->spec, o, c); /* --build-context NAME=DIR */
-		buf_printf(&hist, " --from=%s", in->from);
 	} else if (in->from) {
 		sv_set(o, "from", disp_from_ref(d, st, in->from, in));
 		/* a stage's result may come out the same after a rebuild: a
 		 * digest of what is copied decides (runtime/fsum.c) */
 		st->fsum = !sv_get(sv_get(o, "from"), "image");
-		buf_printf(&hist, " --from=%s", in->from);
 	} else {
 		sv_set_str(st->spec, o, "context", d->g->cli->context);
 		sv_set_str(st->spec, o, "ignore", d->g->ignore_path);
@@ -284,10 +290,15 @@ void disp_copy(struct disp *d, const struct instr *in)
 	sv_set_str(st->spec, o, "dest", dest);
 	sv_set_str(st->spec, o, "workdir", config_workdir(&d->s->cfg));
 	sv_set_str(st->spec, o, "user", config_user(&d->s->cfg));
-	disp_copy_flags(d, st, in, vars);
+	/* "COPY [flags] SRC... DEST # buildkit" (convert_copy.go's
+	 * commitMessage): the flags are known after the sources */
+	buf_adds(&flags, instr_name(in->kind));
+	disp_copy_flags(d, st, in, vars, &flags);
+	buf_addn(&flags, hist.s ? hist.s : "", hist.len);
 	st = disp_done(d->g, st, disp_commit(d, st));
-	buf_printf(&hist, " %s # buildkit", dest);
-	config_history(&d->s->cfg, hist.s, st->key);
+	buf_printf(&flags, " %s # buildkit", dest);
+	config_history(&d->s->cfg, flags.s, st->key);
 	buf_free(&hist);
+	buf_free(&flags);
 	free(dest);
 }

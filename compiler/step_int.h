@@ -70,6 +70,8 @@ void disp_kvs(struct disp *d, const struct instr *in, int env);
 void disp_arg(struct disp *d, const struct instr *in);
 /* One string field (USER, STOPSIGNAL): expanded, stored, in history. */
 void disp_string(struct disp *d, const struct instr *in, const char *field);
+/* STOPSIGNAL: the expanded signal checked (dispatchStopSignal), stored. */
+void disp_stopsignal(struct disp *d, const struct instr *in);
 /* EXPOSE: the expanded ports into ExposedPorts. */
 void disp_expose(struct disp *d, const struct instr *in);
 /* VOLUME: the expanded paths into Volumes. */

@@ -431,21 +431,18 @@ out:
 	return m;
 }
 
-/* "RUN |2 A=1 B=2 sh -c x # buildkit": the ARGs with a value, then argv. */
+/* "RUN |2 A=1 B=2 sh -c x # buildkit": every ARG in scope, as the RUN sees
+ * it (an ENV of the name wins), "K=" for one without a value (BuildKit's
+ * runCommandString: env.Get, else ValueString), then argv. */
 static void disp_run_history(struct disp *d, const struct sv *argv, struct buf *h)
 {
-	size_t n = 0;
-
 	buf_adds(h, "RUN ");
-	for (size_t i = 0; i < d->s->args.n; i++)
-		n += d->s->args.v[i].value != NULL;
-	if (n) {
-		buf_printf(h, "|%zu", n);
+	if (d->s->args.n) {
+		buf_printf(h, "|%zu", d->s->args.n);
 		for (size_t i = 0; i < d->s->args.n; i++) {
-			const struct var *v = &d->s->args.v[i];
-			if (!v->value)
-				continue;
-			char *kv = args_kv(v->name, v->value);
+			const struct var *v = &d->s->args.v[i], *e = args_find(&d->s->env, v->name);
+			const char *val = e && e->value ? e->value : v->value ? v->value : "";
+			char *kv = args_kv(v->name, val);
 			buf_printf(h, " %s", kv);
 			free(kv);
 		}

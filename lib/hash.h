@@ -21,9 +21,5 @@ void sha256_final(struct sha256 *h, uint8_t md[32]);
 void sha256_final_hex(struct sha256 *h, char hex[65]);
 /* Digest of a file's bytes into hex[65]; returns -1 with errno on failure. */
 int sha256_file_hex(const char *path, char hex[65]);
-/* Sets libcrypto up for hashing only, before any other libcrypto call:
- * no openssl.cnf, no legacy name tables, no error strings, no exit-time
- * clean-up. For a program that uses libcrypto for nothing else. */
-void sha256_lean(void);
 
 #endif

@@ -213,6 +213,8 @@ static void http_opts(const struct http_req *req, struct http_ctx *c, struct cur
 
 	cu.reset(h);
 	cu.setopt(h, CURLOPT_URL, req->url);
+	/* "/d/./f" is asked as written, as Go's client (BuildKit) does */
+	cu.setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	cu.setopt(h, CURLOPT_NOSIGNAL, 1L);
 	cu.setopt(h, CURLOPT_USERAGENT, "df2make/" PACKAGE_VERSION);
 	cu.setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

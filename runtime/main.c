@@ -12,7 +12,6 @@
 #include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
-#include "hash.h"
 #include "idmap.h"
 #include "imeta.h"
 #include "lock.h"
@@ -79,25 +78,6 @@ static void usage(FILE *f)
 	       "\n"
 	       "--progress (default $DF2MAKE_PROGRESS, else auto): how steps report; --quiet:\n"
 	       "no progress at all, the command's output passed through as it is\n");
-}
-
-/* The ops that hash (their layer, a COPY's content) and talk to no
- * server: libcrypto's default set-up (openssl.cnf, every legacy name,
- * the error strings) cost a trivial RUN with its layer ~1 ms of CPU
- * before its first digest. A registry in --cache-from is imported from
- * within a step op (TLS through libcurl): then it keeps that set-up. */
-static void lean_crypto(const char *op)
-{
-	static const char *const ops[] = {"add", "copy", "layer", "run", "workdir"};
-	const char *from = getenv("DF2MAKE_CACHE_FROM");
-
-	if (from && *from && strcmp(from, "[]") != 0)
-		return;
-	for (size_t i = 0; i < LEN(ops); i++)
-		if (strcmp(op, ops[i]) == 0) {
-			sha256_lean();
-			return;
-		}
 }
 
 /* A done parent's chain.json, read before the step uses it (its sandbox,
@@ -179,7 +159,6 @@ static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc,
 		return 2;
 	}
 	progress_set_op(name);
-	lean_crypto(name);
 	/* Concurrent makes on one state dir: one runs the step, the others
 	 * wait and then take its result (runtime/lock.c). */
 	r = rt_step_lock(rt, name, argv[0], &done, &e);

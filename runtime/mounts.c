@@ -135,14 +135,47 @@ static int create_path(int rootfd, const char *root, char *p, int as_file, int d
 	}
 }
 
+/* The common case of a missing target, in a third of create_path's
+ * system calls: its directory exists and it is not a dangling symlink
+ * (O_EXCL, mkdirat: EEXIST). An O_PATH fd of the stub made in dir, or
+ * -1 with nothing made (create_path then does it, or reports why not). */
+static int create_in_dir(int rootfd, const char *root, const char *p, int as_file,
+			 struct strlist *stubs)
+{
+	cleanup_free char *dir = xstrdup(p);
+	char *base = strrchr(dir, '/'), *real;
+	cleanup_close int pfd = -1, made = -1;
+	int fd;
+
+	*base++ = '\0';
+	pfd = in_root(rootfd, *dir ? dir : "/", O_PATH | O_DIRECTORY);
+	if (pfd < 0 || !*base)
+		return -1;
+	if (as_file)
+		made =
+		    openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	else if (mkdirat(pfd, base, 0755) == 0)
+		made = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (made < 0)
+		return -1;
+	if ((real = path_in_root(made, root)))
+		strlist_take(stubs, real);
+	fd = as_file ? openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC) : steal_fd(&made);
+	return fd;
+}
+
 int mounts_open_target(int rootfd, const char *root, const char *dest, int as_file,
 		       struct strlist *stubs, struct error *e)
 {
 	char *p = path_clean(dest);
 	int fd = in_root(rootfd, p, O_PATH);
+	int missing = fd < 0 && errno == ENOENT && strcmp(p, "/") != 0;
 
-	if (fd < 0 && errno == ENOENT && strcmp(p, "/") != 0 &&
-	    create_path(rootfd, root, p, as_file, 0, stubs, e) < 0) {
+	if (missing && (fd = create_in_dir(rootfd, root, p, as_file, stubs)) >= 0) {
+		free(p);
+		return fd;
+	}
+	if (missing && create_path(rootfd, root, p, as_file, 0, stubs, e) < 0) {
 		free(p);
 		return -1;
 	}
@@ -293,6 +326,22 @@ static int open_source(const char *src, const char *sub, struct error *e)
 	return fd;
 }
 
+/* The upper dir takes the source's mode and owner: an overlay's root shows
+ * the upper's, and BuildKit's rw bind shows the source's own (a 0750 5:6
+ * dir stays so). An id the user namespace cannot map stays as created. */
+static int upper_like_source(const char *upper, int sfd, struct error *e)
+{
+	struct stat st;
+
+	if (fstat(sfd, &st) < 0)
+		return error_set(e, errno, "stat the mount's source");
+	if (chown(upper, st.st_uid, st.st_gid) < 0 && errno != EINVAL)
+		return error_set(e, errno, "chown %s", upper);
+	if (chmod(upper, st.st_mode & 07777) < 0)
+		return error_set(e, errno, "chmod %s", upper);
+	return 0;
+}
+
 /* Writable but thrown away: an overlay whose upper lives in
  * STATE/KEY/discard-N and is deleted after the step. */
 static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct error *e)
@@ -306,11 +355,52 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 					    upper, work, sb->userns ? ",userxattr" : "");
 	int mfd;
 
-	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0)
+	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0 ||
+	    upper_like_source(upper, sfd, e) < 0)
 		return -1;
 	mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
 	if (mfd >= 0)
 		snapshot_open_work(work);
+	return mfd;
+}
+
+/* A writable bind of one file: a copy with its mode and owner in
+ * STATE/KEY/discard-N (an overlay needs a directory), removed after the
+ * step with the other scratch, so the writes are thrown away as
+ * BuildKit's rw bind of a file does. Returns the copy as a detached mount. */
+static int discard_file(const struct sandbox *sb, size_t i, int sfd, const struct stat *st,
+			struct error *e)
+{
+	cleanup_free char *dir = rt_path(sb->rt, sb->key, NULL);
+	cleanup_free char *base = xasprintf("%s/discard-%zu", dir, i);
+	cleanup_free char *path = xasprintf("%s/file", base);
+	cleanup_free char *src = xasprintf("/proc/self/fd/%d", sfd);
+	cleanup_close int in = -1, out = -1;
+	char buf[65536];
+	ssize_t n;
+	int mfd;
+
+	if (!S_ISREG(st->st_mode))
+		return error_set(e, EINVAL, "a writable bind needs a directory or a regular file");
+	if (snapshot_mkdir(base, 0755, e) < 0)
+		return -1;
+	/* the O_PATH fd reopened for reading: no path is walked again */
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0)
+		return error_set(e, errno, "copy of the source for a writable bind");
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(out, buf, (size_t)n) < 0)
+			return error_set(e, errno, "write %s", path);
+	if (n < 0)
+		return error_set(e, errno, "read the source of a writable bind");
+	if (fchown(out, st->st_uid, st->st_gid) < 0 && errno != EINVAL)
+		return error_set(e, errno, "chown %s", path);
+	if (fchmod(out, st->st_mode & 07777) < 0)
+		return error_set(e, errno, "chmod %s", path);
+	mfd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (mfd < 0)
+		return error_set(e, errno, "clone mount of %s", path);
 	return mfd;
 }
 
@@ -523,13 +613,15 @@ static int bind_source(const struct sandbox *sb, size_t i, const char *src, stru
 }
 
 /* The detached mount to bind: a clone of sfd's tree, or for a writable
- * bind an overlay over it whose writes are thrown away. */
-static int bind_mount(const struct sandbox *sb, size_t i, int sfd, const char *src, struct error *e)
+ * bind an overlay over it (a copy of a file) whose writes are thrown away. */
+static int bind_mount(const struct sandbox *sb, size_t i, int sfd, const struct stat *st,
+		      const char *src, struct error *e)
 {
 	int mfd;
 
 	if (sb->ops[i].flags & SB_DISCARD)
-		return discard_overlay(sb, i, sfd, e);
+		return S_ISDIR(st->st_mode) ? discard_overlay(sb, i, sfd, e)
+					    : discard_file(sb, i, sfd, st, e);
 	mfd =
 	    open_tree(sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (mfd < 0)
@@ -549,10 +641,10 @@ static int apply_bind(const struct sandbox *sb, size_t i, const char *src, int r
 	sfd = bind_source(sb, i, src, e);
 	if (sfd < 0)
 		return -1;
-	if (fstat(sfd, &st) < 0 || (op->flags & SB_DISCARD && !S_ISDIR(st.st_mode)))
-		return error_set(e, errno ? errno : ENOTDIR, "stat source");
+	if (fstat(sfd, &st) < 0)
+		return error_set(e, errno, "stat source");
 	tfd = mounts_open_target(rootfd, root, op->dest, !S_ISDIR(st.st_mode), stubs, e);
-	if (tfd < 0 || (mfd = bind_mount(sb, i, sfd, src, e)) < 0)
+	if (tfd < 0 || (mfd = bind_mount(sb, i, sfd, &st, src, e)) < 0)
 		return -1;
 	/* nodev: a device node in a context, a cache or a layer (made by an
 	 * earlier RUN, shipped in a base image or an ADDed archive) cannot be

@@ -140,15 +140,14 @@ int netns_prepare(struct netns *n, const char *state, struct error *e)
 {
 	long long wall, cpu;
 
-	if (n->mode != NETNS_SANDBOX)
+	if (n->mode == NETNS_HOST)
 		return 0;
-	n->helper = find_helper();
-	if (!n->helper)
+	if (n->mode == NETNS_SANDBOX && !(n->helper = find_helper()))
 		return error_set(e, 0,
 				 "network: " HELPER
 				 " not found in PATH: install the Debian package "
 				 "slirp4netns, or use RUN --network=none");
-	if (read_host_addrs(n, e) < 0)
+	if (n->mode == NETNS_SANDBOX && read_host_addrs(n, e) < 0)
 		return -1;
 	wall = progress_now();
 	cpu = cpu_ns();

@@ -44,9 +44,9 @@ int netns_plan(struct netns *n, const char *mode, struct error *e);
 int netns_clone_flag(const struct netns *n);
 /* The sandbox's /etc/resolv.conf from the host's text (NULL if none). */
 char *netns_resolv_conf(const struct netns *n, const char *host);
-/* Parent, before clone: finds the helper and reads the host's addresses,
- * then leases a pooled namespace for the step when it can (netpool.h;
- * state: the state directory). */
+/* Parent, before clone: finds the helper and reads the host's addresses
+ * (default network), then leases a pooled namespace for the step when it
+ * can (default or none; netpool.h; state: the state directory). */
 int netns_prepare(struct netns *n, const char *state, struct error *e);
 /* Parent, after clone and the id maps, before the child is released:
  * starts the stack on child's namespace (netns_wait: until it is up). */

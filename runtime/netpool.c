@@ -10,7 +10,9 @@
  * CAP_NET_ADMIN (Docker's default set) a step cannot change the
  * namespace's addresses, routes or the unreachable routes to the host; a
  * security=insecure step, which could, never joins the pool. BuildKit
- * reuses its namespaces between steps the same way (netpool.Pool). */
+ * reuses its namespaces between steps the same way (netpool.Pool).
+ * --network=none steps have entries of their own (noneN): a namespace
+ * with lo up and no stack, whose keeper holds only its fd. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +89,8 @@ static char *identity(const struct netns *n)
 	struct error ignored;
 	char a[INET_ADDRSTRLEN];
 
+	if (n->mode == NETNS_NONE) /* lo up, nothing else: nothing can differ */
+		return xstrdup("df2make-netpool 1 none\n");
 	buf_printf(&b, "df2make-netpool 1\n%s\n%lu\n", n->helper ? n->helper : "",
 		   stat("/proc/self/ns/net", &st) == 0 ? (unsigned long)st.st_ino : 0UL);
 	for (size_t i = 0; i < n->nhost; i++)
@@ -98,10 +102,11 @@ static char *identity(const struct netns *n)
 	return buf_steal(&b);
 }
 
-/* STATE/.netpool/I.EXT */
-static char *entry_path(const char *state, int i, const char *ext)
+/* STATE/.netpool/I.EXT, noneI.EXT for --network=none (entries apart:
+ * a step of one mode would otherwise send the other's keeper away). */
+static char *entry_path(const char *state, enum netns_mode mode, int i, const char *ext)
 {
-	return xasprintf("%s/.netpool/%d.%s", state, i, ext);
+	return xasprintf("%s/.netpool/%s%d.%s", state, mode == NETNS_NONE ? "none" : "", i, ext);
 }
 
 /* A connection to the keeper at path, or -1. */
@@ -231,18 +236,22 @@ static int keeper_setup(struct keeper *k, struct error *e)
 
 	if (h < 0)
 		return -1;
+	/* (none: no stack to start or wait for) */
 	r = netns_start(&k->n, h, 0, e) < 0 || netns_wait(&k->n, e) < 0 ||
 		    configure_inside(k, e) < 0
 		? -1
 		: 0;
-	kill(h, SIGKILL); /* the namespace stays: k->nsfd, slirp4netns's tap0 */
+	kill(h, SIGKILL); /* the namespace stays: k->nsfd (and slirp4netns's tap0) */
 	while (waitpid(h, NULL, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0)
 		return -1;
-	k->pidfd = (int)syscall(SYS_pidfd_open, k->n.pid, 0);
+	/* slirp4netns's exit ends the keeper; a none keeper has no stack */
+	if (k->n.mode == NETNS_SANDBOX)
+		k->pidfd = (int)syscall(SYS_pidfd_open, k->n.pid, 0);
 	k->listen = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (k->pidfd < 0 || k->listen < 0 || unix_sockaddr(&a, k->sock) < 0)
+	if ((k->n.mode == NETNS_SANDBOX && k->pidfd < 0) || k->listen < 0 ||
+	    unix_sockaddr(&a, k->sock) < 0)
 		return error_set(e, errno, "keeper socket");
 	unlink(k->sock); /* a dead keeper's (the caller holds the entry's lock) */
 	if (bind(k->listen, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(k->listen, 4) < 0 ||
@@ -427,8 +436,8 @@ static int spawn_keeper(struct keeper *k)
 static int lease_entry(const char *state, int i, const struct netns *n, const char *id,
 		       struct netpool_lease *l)
 {
-	cleanup_free char *sock = entry_path(state, i, "sock");
-	cleanup_free char *lock = entry_path(state, i, "lock");
+	cleanup_free char *sock = entry_path(state, n->mode, i, "sock");
+	cleanup_free char *lock = entry_path(state, n->mode, i, "lock");
 	struct keeper k = {.n = *n, .sock = sock, .lock = lock, .id = id};
 
 	if (try_keeper(sock, id, l))
@@ -444,7 +453,7 @@ static int lease_entry(const char *state, int i, const struct netns *n, const ch
 int netpool_get(const char *state, const struct netns *n, struct netpool_lease *l)
 {
 	cleanup_free char *dir = xasprintf("%s/.netpool", state), *id = NULL;
-	cleanup_free char *longest = entry_path(state, NETPOOL_MAX - 1, "sock");
+	cleanup_free char *longest = entry_path(state, n->mode, NETPOOL_MAX - 1, "sock");
 	struct sockaddr_un a;
 
 	/* a path too long for a socket: not a keeper started and failing per step */
@@ -454,7 +463,7 @@ int netpool_get(const char *state, const struct netns *n, struct netpool_lease *
 		return 0;
 	id = identity(n);
 	for (int i = 0; i < NETPOOL_MAX; i++) {
-		cleanup_free char *lock = entry_path(state, i, "lock");
+		cleanup_free char *lock = entry_path(state, n->mode, i, "lock");
 		int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return 0;
@@ -485,8 +494,9 @@ void netpool_put(struct netpool_lease *l)
 
 void netpool_stop(const char *state)
 {
-	for (int i = 0; i < NETPOOL_MAX; i++) {
-		cleanup_free char *sock = entry_path(state, i, "sock");
+	for (int i = 0; i < 2 * NETPOOL_MAX; i++) {
+		cleanup_free char *sock = entry_path(
+		    state, i < NETPOOL_MAX ? NETNS_SANDBOX : NETNS_NONE, i % NETPOOL_MAX, "sock");
 		cleanup_close int conn = dial(sock);
 		if (conn >= 0)
 			(void)send(conn, "q", 1, MSG_NOSIGNAL);

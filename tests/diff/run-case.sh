@@ -22,6 +22,17 @@
 #                one a line, each with a reason in a '#' line above it
 #   ignore-rootless  the same, only when the df2make side builds rootless
 #                (DIFF_USER): what an unprivileged build cannot make
+#   www/         served by a loopback HTTP server (tests/sh/net/serve.py,
+#                www/.meta/NAME gives a file's headers, status, redirect)
+#                for ADD of URLs; both builds get --build-arg
+#                HTTP=127.0.0.1:PORT (dockerd runs on this host: it reaches it)
+#   compare-mtime  globs of paths whose mtimes are compared too, one a line
+#   base.Dockerfile  built first by docker (context: the case) as the image
+#                df2make-diff-base/NAME, which is saved and loaded into the
+#                df2make store too: both sides start FROM the same image
+#                with a config of the case's choosing (ONBUILD, USER, ...)
+#   history-no-run-args  the history's RUN "|N K=V" lists are not compared
+#                (compare.py --no-run-args); the file says why
 #   README       what the case is about (first line is the TAP description)
 # The context is a copy of the case directory (meta files included: both
 # sides see the same context).
@@ -62,6 +73,15 @@ if [ -f "$ctx/setup.sh" ]; then
 		{ echo "setup.sh failed:"; sed 's/^/  /' "$work/setup.log"; exit 1; }
 fi
 args=()
+srv_pid=
+if [ -d "$ctx/www" ]; then
+	python3 "$here/../sh/net/serve.py" "$ctx/www" "$work/http.log" >"$work/http.port" \
+		2>"$work/http.err" &
+	srv_pid=$!
+	for _ in $(seq 50); do [ -s "$work/http.port" ] && break; sleep 0.1; done
+	[ -s "$work/http.port" ] || { echo "the HTTP server did not start"; kill "$srv_pid"; exit 1; }
+	args+=(--build-arg "HTTP=127.0.0.1:$(cat "$work/http.port")")
+fi
 if [ -f "$case_dir/args" ]; then
 	while IFS= read -r l; do
 		case $l in '' | '#'*) continue ;; esac
@@ -93,6 +113,8 @@ ta=$tag:docker tb=$tag:$mode
 [ "$mode" = docker ] && tb=$tag:again
 
 cleanup() {
+	[ -z "$srv_pid" ] || kill "$srv_pid" 2>/dev/null
+	[ -z "${btag:-}" ] || [ "$keep" = 1 ] || "$DOCKER" rmi -f "$btag" >/dev/null 2>&1
 	[ "$keep" = 1 ] && return
 	"$DOCKER" rmi -f "$ta" "$tb" >/dev/null 2>&1
 	[ -n "${DIFF_WORK:-}" ] && rm -rf "$work"
@@ -180,6 +202,30 @@ show() { # LOG: indented tail
 	tail -n "${2:-25}" "$1" | sed 's/^/  | /'
 }
 
+# base.Dockerfile: the same base image for both sides (docker's image,
+# saved and loaded into the df2make store as the user who builds)
+btag=
+if [ -f "$ctx/base.Dockerfile" ]; then
+	btag=df2make-diff-base/$(echo "$name" | tr 'A-Z_' 'a-z-')
+	"$DOCKER" rmi -f "$btag" >/dev/null 2>&1
+	if ! retry3 "$DOCKER" build --network=none -f "$ctx/base.Dockerfile" -t "$btag" "$ctx" \
+		>"$work/base.log" 2>&1; then
+		echo "base.Dockerfile: docker build failed"
+		show "$work/base.log"
+		exit 1
+	fi
+	if [ "$mode" = df2make ] && ! {
+		retry3 "$DOCKER" save -o "$work/base.tar" "$btag" &&
+			{ [ -z "${DIFF_USER:-}" ] || give_to_user "$work"; } &&
+			as_builder "${DF2MAKE_RUNTIME_BIN:-df2make-runtime}" load -i "$work/base.tar" \
+				>>"$work/base.log" 2>&1
+	}; then
+		echo "base.Dockerfile: the base image could not be loaded into the df2make store"
+		show "$work/base.log"
+		exit 1
+	fi
+fi
+
 if [ $expect_fail = 2 ]; then
 	build_df2make "$tb" "$work/b.log"
 	rb=$?
@@ -252,6 +298,13 @@ save_inspect() { # TAG SIDE
 retry3 save_inspect "$ta" a && retry3 save_inspect "$tb" b ||
 	{ echo "docker save/inspect failed"; exit 1; }
 ign=()
+[ -f "$case_dir/history-no-run-args" ] && ign+=(--no-run-args)
+if [ -f "$case_dir/compare-mtime" ]; then
+	while IFS= read -r l; do
+		case $l in '' | '#'*) continue ;; esac
+		ign+=(--mtime "$l")
+	done <"$case_dir/compare-mtime"
+fi
 ignore_files=("$case_dir/ignore")
 [ -n "${DIFF_USER:-}" ] && ignore_files+=("$case_dir/ignore-rootless")
 for f in "${ignore_files[@]}"; do

@@ -157,10 +157,13 @@ int main(void)
 	config_clone(&c, &base);
 	config_cmd(&c, &ent);
 	FIELD_IS(&c, "Cmd", "(none)", "ENTRYPOINT drops an inherited CMD");
+	FIELD_IS(&c, "ArgsEscaped", "(none)",
+		 "ENTRYPOINT does not set ArgsEscaped (dispatchEntrypoint)");
 	config_free(&c);
 
 	config_clone(&c, &base);
 	config_cmd(&c, &cmd);
+	FIELD_IS(&c, "ArgsEscaped", "true", "a JSON-form CMD sets ArgsEscaped (dispatchCmd)");
 	config_cmd(&c, &ent);
 	FIELD_IS(&c, "Cmd", "[\"inherited\"]", "ENTRYPOINT keeps a CMD of the same stage");
 	config_cmd(&c, &shcmd);

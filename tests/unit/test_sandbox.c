@@ -1,9 +1,15 @@
 /* test_sandbox: the RUN set-up list planned from specs, printed and
  * compared (no namespaces needed). */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -12,6 +18,7 @@
 #include "rt.h"
 #include "reslimit.h"
 #include "sandbox.h"
+#include "seccomp.h"
 #include "tap.h"
 #include "ulimit.h"
 #include "util.h"
@@ -287,6 +294,85 @@ static void test_caps(void)
 	TAP_STREQ(hex, "00000000a80425fb", "Docker's default capability set");
 }
 
+/* Runs the classic BPF program p on d as the kernel would (the few
+ * instructions seccomp_build emits); 0xdead for anything else. */
+static uint32_t bpf_run(const struct sock_filter *p, size_t n, const struct seccomp_data *d)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &p[pc];
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k + 4 > sizeof(*d))
+				return 0xdead;
+			memcpy(&a, (const char *)d + f->k, 4);
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += (a & f->k) ? f->jt : f->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			return 0xdead;
+		}
+	}
+	return 0xdead;
+}
+
+/* The filter's verdict on syscall nr of arch with its first argument. */
+static uint32_t verdict(uint32_t arch, int nr, uint64_t arg0)
+{
+	struct sock_filter p[SECCOMP_MAX_INSNS];
+	struct seccomp_data d = {.nr = nr, .arch = arch, .args = {arg0}};
+
+	return bpf_run(p, seccomp_build(p), &d);
+}
+
+/* Every syscall number gets the verdict of the denied list (a search
+ * tree since session 8: a wrong branch would let one through). */
+static void test_seccomp(void)
+{
+	const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM, enosys = SECCOMP_RET_ERRNO | ENOSYS;
+	const uint32_t native = AUDIT_ARCH_X86_64;
+	int wrong = -1, ndenied = 0;
+
+	for (int nr = 0; nr < 1024 && wrong < 0; nr++) {
+		uint32_t want = seccomp_denied(nr) ? eperm
+				: nr == SYS_clone3 ? enosys
+						   : SECCOMP_RET_ALLOW;
+		ndenied += seccomp_denied(nr);
+		if (verdict(native, nr, 0) != want)
+			wrong = nr;
+	}
+	TAP_OK(wrong < 0 && ndenied > 40,
+	       "seccomp: syscalls 0-1023: EPERM exactly for the %d denied "
+	       "(first wrong: %d), clone3 ENOSYS, the rest allowed",
+	       ndenied, wrong);
+	TAP_OK(seccomp_denied(SYS_unshare) && seccomp_denied(SYS_keyctl) &&
+		   seccomp_denied(SYS_fsopen) && !seccomp_denied(SYS_getpid),
+	       "seccomp: unshare, keyctl, fsopen denied; getpid not");
+	TAP_OK(verdict(AUDIT_ARCH_I386, SYS_getpid, 0) == enosys &&
+		   verdict(native, 0x40000000 | SYS_getpid, 0) == enosys,
+	       "seccomp: i386 and x32 calls ENOSYS");
+	TAP_OK(verdict(native, SYS_socket, AF_PACKET) == eperm &&
+		   verdict(native, SYS_socketpair, AF_VSOCK) == eperm &&
+		   verdict(native, SYS_socket, AF_INET) == SECCOMP_RET_ALLOW,
+	       "seccomp: AF_PACKET and AF_VSOCK sockets EPERM, AF_INET allowed");
+	TAP_OK(verdict(native, SYS_clone, CLONE_NEWUSER) == eperm &&
+		   verdict(native, SYS_clone, CLONE_VM | CLONE_THREAD) == SECCOMP_RET_ALLOW,
+	       "seccomp: clone with a namespace flag EPERM, a thread allowed");
+}
+
 /* The spec's "limits" as the runtime reads them, in one line. */
 static char *limits_of(const char *json)
 {
@@ -358,6 +444,7 @@ int main(void)
 	test_base();
 	test_mounts(skip);
 	test_caps();
+	test_seccomp();
 	test_limits();
 	return tap_done();
 }

@@ -97,6 +97,10 @@ static void test_chown(const char *root)
 	CASE(0, "ghost:wheel", "0 10 [] /");
 	CASE(0, "app:ghosts", "1000 1001 [] /home/app");
 	CASE(0, "1234:ghosts", "1234 1234 [] /");
+	/* an empty group: BuildKit's WithUser sends it as gid 0 */
+	CASE(0, "app:", "1000 0 [] /home/app");
+	CASE(0, "1234:", "1234 0 [] /");
+	CASE(1, "app:", "1000 1001 [10,50] /home/app");
 }
 
 /* etc/passwd -> /etc/shadow must resolve inside the rootfs (a chroot's

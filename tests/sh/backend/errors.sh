@@ -48,12 +48,21 @@ COPY --chwon=1 a /b
 
 # Errors found while dispatching a stage: only the first is shown (the
 # stage stops at that instruction), as when the compile exited there.
-printf 'FROM scratch\nENV E=\nWORKDIR $E\n' >ctx/Dockerfile
+printf 'FROM scratch\nENV E=\nVOLUME $E\n' >ctx/Dockerfile
 run --plan
-is "$?" 1 "WORKDIR expanding to nothing: exit 1"
-is "$(cat err)" "$T/ctx/Dockerfile:3:1: error: WORKDIR requires exactly one argument
-WORKDIR \$E
+is "$?" 1 "VOLUME expanding to nothing: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:3:1: error: VOLUME specified can not be an empty string
+VOLUME \$E
 ^" "... located, with a caret"
+printf 'FROM scratch\nARG S=SIGBOGUS\nSTOPSIGNAL $S\n' >ctx/Dockerfile
+run
+is "$?:$(cat err)" "1:$T/ctx/Dockerfile:3:1: error: invalid signal: SIGBOGUS
+STOPSIGNAL \$S
+^" "STOPSIGNAL: the signal a variable gives is checked too (dispatchStopSignal)"
+printf 'FROM scratch\nENV E=\nWORKDIR /w\nWORKDIR $E\n' >ctx/Dockerfile
+run
+is "$?:$(grep ' workdir ' out | grep -o '"path":"[^"]*"' | paste -sd' ')" '0:"path":"/w" "path":"/w"' \
+	"WORKDIR expanding to nothing keeps the directory (BuildKit's NormalizePath)"
 printf 'FROM scratch\nEXPOSE 80 0-99999999999 70000\n' >ctx/Dockerfile
 run
 is "$?" 1 "two bad EXPOSE ports: exit 1"

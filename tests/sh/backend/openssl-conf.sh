@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The compiler sets libcrypto up for hashing only (lib/hash.c sha256_lean):
+# The compiler uses libcrypto for SHA256_* only, which needs no set-up (lib/hash.c):
 # it never reads openssl.cnf, so a system or OPENSSL_CONF configuration
 # cannot change or break its cache keys. The configuration below asks for
 # FIPS-only algorithms, which no provider loaded here offers: a compiler

@@ -49,7 +49,9 @@ def add(name, data):
 names = []
 for n, l in enumerate(layers):
     add("l%d/layer.tar" % n, l); names.append("l%d/layer.tar" % n)
-add("c.json", json.dumps({"config": cfg}).encode())
+hist = cfg.pop("_history", [])  # [[created_by, empty_layer], ...]
+add("c.json", json.dumps({"config": cfg, "history": [
+    {"created_by": c, "empty_layer": e} for c, e in hist]}).encode())
 add("manifest.json", json.dumps([{"Config": "c.json", "Layers": names}]).encode())
 t.close()
 json.dump([{"Config": cfg, "Architecture": "amd64", "Os": "linux"}], open(out + ".json", "w"))
@@ -70,6 +72,36 @@ E='{"Env":["PATH=/bin"],"Cmd":["sh"]}'
 mk base.tar "$E" 'd:etc;f:etc/a:hello;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
 mk base2.tar "$E" 'd:etc;f:etc/a:hello:0644:0:999;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
 same "identical trees compare equal; mtimes are ignored" base.tar base2.tar
+out=$(python3 "$cmp" --mtime etc/a base.tar base.tar.json base2.tar base2.tar.json 2>&1)
+is "$?:$out" "1:differs: /etc/a: mtime A=1 B=999
+note: 6 paths; layers A=1 B=1" "--mtime GLOB: the mtimes of those paths are compared"
+out=$(python3 "$cmp" --mtime 'etc/b*' base.tar base.tar.json base2.tar base2.tar.json 2>&1)
+is "$?" 0 "--mtime GLOB: other paths' mtimes still ignored"
+H='"_history":[["ENV A=1",true],["RUN |1 V=2 /bin/sh -c x # buildkit",false]'
+mk h1.tar "{$H,[\"EXPOSE map[80/tcp:{} 53/udp:{}]\",true],[\"ARG G\",true]]}" 'd:etc'
+mk h2.tar "{$H,[\"EXPOSE [80/tcp 53/udp 80/tcp]\",true],[\"ARG G=1\",true]]}" 'd:etc'
+same "history: EXPOSE as a Go map or a list, ARG with or without a value, compare equal" h1.tar h2.tar
+mk h3.tar "{$H,[\"EXPOSE [80/tcp]\",true],[\"ARG G\",true]]}" 'd:etc'
+differ "history: another EXPOSE port is reported" h1.tar h3.tar 'history\[2\]'
+mk h4.tar "{$H,[\"ONBUILD RUN x\",true],[\"EXPOSE [80/tcp 53/udp]\",true],[\"ARG G\",true]]}" 'd:etc'
+differ "history: an extra entry is reported where it starts" h1.tar h4.tar '^history\[2\]: A="EXPOSE 53/udp 80/tcp" B="ONBUILD RUN x"$'
+mk h5.tar '{"_history":[["ENV A=1",true],["RUN |2 V=2 V=2 /bin/sh -c x # buildkit",true]]}' 'd:etc'
+mk h6.tar '{"_history":[["ENV A=1",true],["RUN |1 V=2 /bin/sh -c x # buildkit",false]]}' 'd:etc'
+same "history: empty_layer is not compared, a repeated RUN ARG counts once" h5.tar h6.tar
+mk h7.tar '{"_history":[["ENV A=1",true],["RUN |1 V= /bin/sh -c x # buildkit",true]]}' 'd:etc'
+differ "history: a RUN ARG's value is compared" h6.tar h7.tar 'history\[1\]'
+out=$(python3 "$cmp" --no-run-args h7.tar h7.tar.json h6.tar h6.tar.json 2>&1)
+is "$?" 0 "history: --no-run-args leaves RUN's ARG list out"
+mk h8.tar '{"_history":[["ENV A=1",true],["COPY --chown=1:2 --chmod=600 --parents a /b # buildkit",false]]}' 'd:etc'
+mk h9.tar '{"_history":[["ENV A=1",true],["COPY a /b # buildkit",false]]}' 'd:etc'
+same "history: COPY's --chown/--chmod/--parents are not compared" h8.tar h9.tar
+mk h10.tar '{"_history":[["ENV A=1",true],["COPY --from=x a /b # buildkit",false]]}' 'd:etc'
+differ "history: COPY --from in the text is reported" h9.tar h10.tar 'history\[1\]'
+mk ae1.tar '{"Cmd":["x"],"ArgsEscaped":true}' 'd:etc'
+mk ae2.tar '{"Cmd":["x"],"ArgsEscaped":false}' 'd:etc'
+mk ae3.tar '{"Cmd":["x"]}' 'd:etc'
+differ "ArgsEscaped true against false is reported" ae1.tar ae2.tar 'config Config.ArgsEscaped'
+same "ArgsEscaped false and unset compare equal" ae2.tar ae3.tar
 mk split.tar "$E" 'd:etc;f:etc/a:hello' 'd:etc;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'
 same "the same tree split over two layers compares equal" base.tar split.tar
 mk content.tar "$E" 'd:etc;f:etc/a:HELLO;f:etc/b:x;d:d;f:d/1:1;f:d/2:2'

@@ -102,6 +102,13 @@ mk
 is "$?:$(steps):$(tail -n +$((n0 + 1)) "$T/log")" "0::GET /lm.txt 304 cond -" \
 	"Last-Modified only: the re-check is If-Modified-Since, answered 304, 0 steps run"
 
+# dot segments are sent as written (Go's client does not remove them)
+build "FROM scratch
+ADD $U/./lm.txt $U/.meta/../lm.txt /dots/
+"
+is "$?:$(grep -c -e '^GET /\./lm.txt ' -e '^GET /\.meta/\.\./lm.txt ' "$T/log")" "0:2" \
+	"a URL's ./ and ../ segments reach the server as written"
+
 # --checksum: verified; once its blob is stored the URL is not asked again
 good=$(sha256sum "$W/plain.bin" | cut -c1-64)
 build "FROM scratch

@@ -5,12 +5,21 @@
 # waited for while the child mounts ("netwait", runtime/sandbox_parent.c
 # release_net); the command still runs with the network up, and a child
 # that fails while the stack comes up reports its own error. (With the
-# pool off: a pooled step, root only, has only "net", the lease.)
+# pool off: a pooled step, root only, has only "net", the lease; with the
+# pool on, --network=none steps lease a namespace of their own pool.)
 . "$SRCDIR/tests/sh/sandbox/common.inc"
 command -v slirp4netns >/dev/null || skip_all "slirp4netns not installed"
 
 # timed KEY JSON: run_step with DF2MAKE_TIMING=1
 timed() { DF2MAKE_TIMING=1 run_step "$@"; }
+# none_keepers: the pids of the keepers of S's first --network=none entry.
+none_keepers() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(tr -d '\0' 2>/dev/null <"$p/cmdline")" = "df2make-netpool $S/.netpool/none0.sock" ] &&
+			echo "${p#/proc/}"
+	done
+}
 phases() { printf '%s\n' "$err" | sed -n 's/^timing: //p' | sed 's/ [-0-9.]*\/[0-9.]*)\{0,1\}//g; s/(//g'; }
 
 cases() {
@@ -37,7 +46,20 @@ if real_root; then
 	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit trash" \
 		"[pool] the second step leases a pooled namespace: net is the lease, no wait"
 	like "$out" "netifs: .*tap0" "[pool] ... with the stack's device up"
+	# --network=none: pooled too, in entries of its own (lo up, no stack)
+	none='{"parent":"base","network":"none","args":["/bin/sh","-c","readlink /proc/self/ns/net'
+	timed $k "$none\"],\"env\":[\"PATH=/bin\"]}"
+	ns1=$out
+	timed $k "$none; probe netifs | grep ^netifs; cat /sys/class/net/lo/flags\"],\"env\":[\"PATH=/bin\"]}"
+	is "$rc $(phases)" "0 start prepare sandbox setup net cleanup commit trash" \
+		"[pool] network none: the step leases a pooled namespace too (net: the lease)"
+	is "$out" "$ns1
+netifs: lo
+0x9" "[pool] ... the first one's, with lo up and no other device (not the default's tap0)"
+	like "$(none_keepers)" "^[0-9]+$" "[pool] ... held by a keeper of its own"
 	"$DF2MAKE_RUNTIME_BIN" --state "$S" clean
+	for i in $(seq 100); do [ -z "$(none_keepers)" ] && break; sleep 0.1; done
+	is "$(none_keepers)" "" "[pool] clean stops the none keeper too"
 fi
 export DF2MAKE_NETPOOL=0
 both_modes

@@ -1,0 +1,1 @@
+chmod 0711 dir
