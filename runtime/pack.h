@@ -45,11 +45,12 @@ void pack_files_free(struct pack_files *f);
 #define PACK_ECORRUPT EBADMSG
 
 /* Durability: the steps' state files are written without an fsync each
- * (docs/internals.md, "Durability"); the image's writers call packw_sync
- * on their temp once written, before it becomes the image (rename,
- * collapse): one syncfs of its filesystem, and of the state's set here
- * when that is another, so a crash leaves the old image or the new one
- * and the new one's steps on disk. */
+ * (docs/internals.md, "Durability"). A whole image's writers (tar,
+ * directory) syncfs the state set here before they write; the in-place
+ * rewrite calls packw_sync on the image before its collapse: a syncfs of
+ * its filesystem, and of the state's when that is another. So the steps
+ * behind an image are on disk before it takes its name; a whole new
+ * image's own bytes are not synced (as with `docker save`). */
 void packw_sync_with(const char *state);
 /* That pass for the output open as fd; 0, or -1 with e set. */
 int packw_sync(int fd, struct error *e);
