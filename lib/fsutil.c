@@ -215,23 +215,6 @@ int fsync_dir(const char *path, struct error *e)
 	return r;
 }
 
-int sync_fs_pass(int fd, const char *also, struct error *e)
-{
-	struct stat a, b;
-	int afd, r = 0;
-
-	if (syncfs(fd) < 0)
-		return error_set(e, errno, "sync the output's filesystem");
-	if (!also || fstat(fd, &a) < 0 || stat(also, &b) < 0 || a.st_dev == b.st_dev)
-		return 0;
-	if ((afd = open(also, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return error_set(e, errno, "open %s", also);
-	if (syncfs(afd) < 0)
-		r = error_set(e, errno, "sync the filesystem of %s", also);
-	close(afd);
-	return r;
-}
-
 int write_if_changed(const char *path, const void *data, size_t len, int *changed, struct error *e)
 {
 	char *old = NULL;

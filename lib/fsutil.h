@@ -2,8 +2,8 @@
  * produce under its real name goes through write_atomic() or a tmp_open()
  * temp: a temp name in the same directory, fsync, rename, so readers never
  * see half a file, after a kill or a crash alike. write_checked() leaves
- * the fsync out for files whose readers check them, made durable later by
- * one sync_fs_pass() (docs/internals.md, "Durability"). */
+ * the fsync out for files whose readers check them (docs/internals.md,
+ * "Durability"). */
 #ifndef DF_FSUTIL_H
 #define DF_FSUTIL_H
 #include <stddef.h>
@@ -34,10 +34,6 @@ int tmp_sweep(const char *dir, const char *prefix);
 int remove_tree_atomic(const char *path, struct error *e);
 /* fsync of a directory (makes a rename in it durable). */
 int fsync_dir(const char *path, struct error *e);
-/* syncfs of the filesystem holding fd, then of also's when that is another
- * one (also may be NULL): one pass that makes everything written there
- * durable, whatever the number of files. */
-int sync_fs_pass(int fd, const char *also, struct error *e);
 /* Like write_atomic, but leaves path untouched (mtime too) when its content
  * already equals data; *changed says which happened. */
 int write_if_changed(const char *path, const void *data, size_t len, int *changed, struct error *e);

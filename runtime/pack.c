@@ -535,8 +535,6 @@ static int pack_write(struct pack_ctx *cs, size_t n, const char *type, int dir, 
 
 	if (strcmp(type, "local") == 0 && n > 1)
 		return error_set(e, 0, "type=local takes one platform");
-	/* the output's sync before its rename covers the steps' state too */
-	packw_sync_with(c->rt->state);
 	/* the chain's directories are copied: lazy layers are unpacked first */
 	if (strcmp(type, "local") == 0 && cache_lazy_chain(c->rt, c->key, NULL, 1, e) < 0)
 		return -1;

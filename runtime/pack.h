@@ -44,16 +44,6 @@ void pack_files_free(struct pack_files *f);
 /* e->code of a copied blob whose bytes do not match its digest. */
 #define PACK_ECORRUPT EBADMSG
 
-/* Durability: the steps' state files are written without an fsync each
- * (docs/internals.md, "Durability"). A whole image's writers (tar,
- * directory) syncfs the state set here before they write; the in-place
- * rewrite calls packw_sync on the image before its collapse: a syncfs of
- * its filesystem, and of the state's when that is another. So the steps
- * behind an image are on disk before it takes its name; a whole new
- * image's own bytes are not synced (as with `docker save`). */
-void packw_sync_with(const char *state);
-/* That pass for the output open as fd; 0, or -1 with e set. */
-int packw_sync(int fd, struct error *e);
 /* Writes the list as a tar at dest (temp name + rename). */
 int packw_tar(struct pack_files *f, const char *dest, struct error *e);
 /* Writes entries from..n-1 and the end of the tar to fd (at its offset);

@@ -261,9 +261,6 @@ static int packinc_write(int fd, struct packinc_cut *c, struct pack_files *f, st
 		r = error_set(e, errno ? errno : EIO, "write");
 	if (r == 0)
 		r = packw_tar_fd(f, c->first, c->from, fd, e);
-	/* the new end on disk before the collapse makes it the image */
-	if (r == 0)
-		r = packw_sync(fd, e);
 	if (r == 0 && fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, c->keep, c->after - c->keep) < 0)
 		r = error_set(e, errno, "collapse the image's old end");
 	if (r < 0) {

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -25,40 +24,6 @@
 #include "util.h"
 
 #define PACKW_CHUNK (1024 * 1024)
-
-/* The state directory whose steps the image is made of (packw_sync_with):
- * the three writers (tar, in-place tar, directory) reach the commit point
- * through different callers, and the state is the op's, not theirs. */
-static const char *packw_state;
-
-void packw_sync_with(const char *state)
-{
-	packw_state = state;
-}
-
-int packw_sync(int fd, struct error *e)
-{
-	return sync_fs_pass(fd, packw_state, e);
-}
-
-/* A whole new image (a tar or a directory under a temp name) is not
- * synced itself: its writeback is the image's size (600 MB for the
- * demo), a second or more that `docker save` does not pay either, and a
- * crash before it is on disk tears only that temp. What must be on disk
- * before the image takes its name is the steps it is made of: the state
- * is synced before the image is written, while little else is dirty. */
-static int packw_sync_steps(struct error *e)
-{
-	cleanup_close int fd = -1;
-
-	if (!packw_state)
-		return 0;
-	if ((fd = open(packw_state, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return error_set(e, errno, "open %s", packw_state);
-	if (syncfs(fd) < 0)
-		return error_set(e, errno, "sync the filesystem of %s", packw_state);
-	return 0;
-}
 
 /* 0: directories (shortest first), 1: copied blobs, 2: generated files. */
 static int packw_rank(const struct pack_file *p)
@@ -317,9 +282,10 @@ int packw_tar_fd(struct pack_files *f, size_t from, long long base, int fd, stru
 int packw_tar(struct pack_files *f, const char *dest, struct error *e)
 {
 	char *tmp = NULL;
-	int fd, r;
+	int fd = packw_tmp(dest, 0, &tmp, e);
+	int r;
 
-	if (packw_sync_steps(e) < 0 || (fd = packw_tmp(dest, 0, &tmp, e)) < 0)
+	if (fd < 0)
 		return -1;
 	r = packw_tar_fd(f, 0, 0, fd, e);
 	if (r == 0 && rename(tmp, dest) < 0)
@@ -397,7 +363,7 @@ int packw_dir_via(const char *dest, int (*fill)(const char *tmp, void *arg, stru
 {
 	char *tmp = NULL;
 	struct error ignored;
-	int fd = packw_sync_steps(e) < 0 ? -1 : packw_tmp(dest, 1, &tmp, e);
+	int fd = packw_tmp(dest, 1, &tmp, e);
 	int r = fd < 0 ? -1 : 0;
 
 	if (r == 0)
