@@ -7,7 +7,8 @@
 # base is a rootfs tar imported into a scratch store.
 # Prints per build: median CPU ms of the tree (rusage of everything
 # reaped), the runtime processes a build starts, and CPU ms per RUN
-# ((median - the compile, base and pack of a 0-RUN build) / 30).
+# ((median - the compile, base and pack of a 0-RUN build) / 30); then the
+# median wall ms of the same builds (compile + make), for a quiet machine.
 # Usage: bench/runs-cpu.sh [N] BUILDDIR [BUILDDIR2]   (default N 10)
 #   bench/runs-cpu.sh 10 /tmp/base/build build
 set -eu
@@ -32,7 +33,7 @@ for n in 0 30; do
 	} >"$W/ctx$n/Dockerfile"
 done
 python3 - "$W" "$N" "$@" <<'PY'
-import os, resource, shutil, statistics as st, subprocess, sys
+import os, resource, shutil, statistics as st, subprocess, sys, time
 
 w, n, builds = sys.argv[1], int(sys.argv[2]), [os.path.abspath(b) for b in sys.argv[3:]]
 
@@ -58,6 +59,7 @@ def build(i, b, nruns, count=False):
     d = f"{w}/b{i}"
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
+    t0 = time.monotonic()
     mk = f"{d}/build.mk"
     with open(mk, "w") as f:
         t = cpu([tool(b, "c"), "--store", f"{w}/store{i}", "--state", f"{d}/state", "-o",
@@ -72,15 +74,20 @@ def build(i, b, nruns, count=False):
         subprocess.run(argv + [f"DF2MAKE_RUNTIME={w}/rt{i}"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return sum(1 for _ in open(log))
-    return t + cpu(argv + [f"DF2MAKE_RUNTIME={tool(b, 'r')}"])
+    t += cpu(argv + [f"DF2MAKE_RUNTIME={tool(b, 'r')}"])
+    walls[i].append((time.monotonic() - t0) * 1e3)
+    return t
 
 
+walls = [[] for _ in builds]
 execs = [build(i, b, 30, count=True) for i, b in enumerate(builds)]
 full = [[] for _ in builds]
 empty = [[] for _ in builds]
+wall30 = [[] for _ in builds]
 for _ in range(n):
     for i, b in enumerate(builds):
         full[i].append(build(i, b, 30))
+        wall30[i].append(walls[i][-1])
         empty[i].append(build(i, b, 0))
 load = os.getloadavg()[0]
 print(f"runs30 cold, N={n}, 1-min load {load:.1f} at the end")
@@ -90,4 +97,9 @@ for i, b in enumerate(builds):
     q = st.quantiles(full[i], n=4)
     m, m0 = st.median(full[i]), st.median(empty[i])
     print(f"| {b} | {m:.0f} | {q[0]:.0f}-{q[2]:.0f} | {m0:.0f} | {(m - m0) / 30:.2f} | {execs[i]} |")
+print("| build | cold runs30 wall ms (median) | p25-p75 |")
+print("|---|---:|---:|")
+for i, b in enumerate(builds):
+    q = st.quantiles(wall30[i], n=4)
+    print(f"| {b} | {st.median(wall30[i]):.0f} | {q[0]:.0f}-{q[2]:.0f} |")
 PY

@@ -240,6 +240,8 @@ void reslimit_cgroup_create(struct reslimit_cgroup *cg, const struct reslimit *l
 	char v[32], swapfile[4200];
 
 	cg->pids[0] = cg->memory[0] = '\0';
+	cg->selffd[0] = cg->selffd[1] = -1;
+	cg->byself[0] = cg->byself[1] = 0;
 	if (l->pids) {
 		leaf_for("pids", name, cg->pids, sizeof(cg->pids));
 		snprintf(v, sizeof(v), "%lld", l->pids);
@@ -264,16 +266,71 @@ void reslimit_cgroup_create(struct reslimit_cgroup *cg, const struct reslimit *l
 	}
 }
 
+/* Writing a pid to cgroup.procs takes the cgroups' threadgroup lock for
+ * writing (percpu_down_write), which waits for an RCU grace period
+ * whenever no other attach ran during the last one: 0 to 15 ms of a
+ * step's wall time on this machine (docs/benchmarks.md, "session 9"). A
+ * thread that moves itself alone ("0" into a v1 leaf's "tasks" file)
+ * takes no such lock; sandbox init is single-threaded, so it moves itself
+ * whole. The fd is opened here, by the parent: v1 checks the opener's
+ * credentials. v2 has no "tasks" file: its leaves stay the parent's. */
+void reslimit_cgroup_open_self(struct reslimit_cgroup *cg)
+{
+	const char *dirs[] = {cg->pids, cg->memory};
+	char p[4200];
+
+	for (size_t i = 0; i < LEN(dirs); i++) {
+		cg->selffd[i] = -1;
+		if (!dirs[i][0] || (i == 1 && strcmp(dirs[0], dirs[1]) == 0))
+			continue;
+		snprintf(p, sizeof(p), "%s/tasks", dirs[i]);
+		cg->selffd[i] = open(p, O_WRONLY | O_CLOEXEC);
+		cg->byself[i] = cg->selffd[i] >= 0;
+	}
+}
+
+int reslimit_cgroup_needs_parent(const struct reslimit_cgroup *cg)
+{
+	return (cg->pids[0] && !cg->byself[0]) ||
+	       (cg->memory[0] && !cg->byself[1] && strcmp(cg->pids, cg->memory) != 0);
+}
+
 int reslimit_cgroup_enter(const struct reslimit_cgroup *cg, pid_t pid, struct error *e)
 {
 	char v[32];
 	const char *dirs[] = {cg->pids, cg->memory};
 
 	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (size_t i = 0; i < LEN(dirs); i++)
-		if (dirs[i][0] && put(dirs[i], "cgroup.procs", v) < 0)
+	for (size_t i = 0; i < LEN(dirs); i++) {
+		if (!dirs[i][0] || cg->byself[i] || (i == 1 && strcmp(dirs[0], dirs[1]) == 0))
+			continue;
+		if (put(dirs[i], "cgroup.procs", v) < 0)
 			return error_set(e, errno, "enter cgroup %s", dirs[i]);
+	}
 	return 0;
+}
+
+int reslimit_cgroup_enter_self(struct reslimit_cgroup *cg, struct error *e)
+{
+	const char *dirs[] = {cg->pids, cg->memory};
+	int r = 0;
+
+	for (size_t i = 0; i < LEN(dirs); i++)
+		if (r == 0 && cg->selffd[i] >= 0 && write_all(cg->selffd[i], "0", 1) < 0)
+			r = error_set(e, errno, "%s", dirs[i]);
+	/* Closed at once: no fd of init's (/proc/1/fd) leads to a host
+	 * cgroup file while the command runs. */
+	reslimit_cgroup_close_self(cg);
+	return r;
+}
+
+void reslimit_cgroup_close_self(struct reslimit_cgroup *cg)
+{
+	for (size_t i = 0; i < LEN(cg->selffd); i++) {
+		if (cg->selffd[i] >= 0)
+			close(cg->selffd[i]);
+		cg->selffd[i] = -1;
+	}
 }
 
 /* "64m", "1g" when it divides, else bytes (docker's size syntax). */

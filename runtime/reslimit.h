@@ -32,6 +32,10 @@ struct reslimit {
 /* The step's cgroups, one per controller in use ("" when not). */
 struct reslimit_cgroup {
 	char pids[4096], memory[4096];
+	/* A v1 leaf's "tasks" file, open for the child to move itself in
+	 * (reslimit_cgroup_enter_self); -1 for a v2 leaf or none, and once
+	 * the parent closed its copy. byself: whether the child does. */
+	int selffd[2], byself[2];
 };
 
 /* Reads the spec's "limits" object (absent: the default pids limit only). */
@@ -39,8 +43,20 @@ int reslimit_plan(struct reslimit *l, json_t *spec, struct error *e);
 /* Parent, before the clone: makes the cgroups it can for l (name: a
  * unique leaf name); what it cannot make is left to rlimits. */
 void reslimit_cgroup_create(struct reslimit_cgroup *cg, const struct reslimit *l, const char *name);
-/* Parent, after the clone: moves the child (and so the whole sandbox) in. */
+/* Parent, before the clone: opens the "tasks" file of each v1 leaf, so
+ * that the child moves itself in (reslimit_cgroup_enter_self). */
+void reslimit_cgroup_open_self(struct reslimit_cgroup *cg);
+/* Whether a leaf is left for the parent to move the child into (v2). */
+int reslimit_cgroup_needs_parent(const struct reslimit_cgroup *cg);
+/* Parent, after the clone: moves the child (and so the whole sandbox)
+ * into the leaves it does not enter itself (v2). */
 int reslimit_cgroup_enter(const struct reslimit_cgroup *cg, pid_t pid, struct error *e);
+/* Child (init, single-threaded, before it forks anything): moves itself
+ * into the v1 leaves through the fds of reslimit_cgroup_open_self, and
+ * closes them. */
+int reslimit_cgroup_enter_self(struct reslimit_cgroup *cg, struct error *e);
+/* Parent, after the clone: closes its copies of the fds above. */
+void reslimit_cgroup_close_self(struct reslimit_cgroup *cg);
 /* Parent, after the sandbox exited: why a limit stopped it, if one did
  * ("out of memory (--memory 64m)"), into note; removes the cgroups. */
 void reslimit_cgroup_finish(struct reslimit_cgroup *cg, const struct reslimit *l, char *note,

@@ -30,6 +30,7 @@
 #include "idmap.h"
 #include "mounts.h"
 #include "progress.h"
+#include "reslimit.h"
 #include "rt.h"
 #include "sandbox.h"
 #include "sandbox_int.h"
@@ -188,6 +189,11 @@ static int child_setup(struct child *c)
 	cleanup_close int rootfd = -1;
 	cleanup_free char *real = NULL;
 
+	/* First, before anything is forked: a v1 cgroup is entered from
+	 * inside, without the lock the parent's write would take. */
+	child_step(c, "enter cgroup");
+	if (reslimit_cgroup_enter_self(&sb->cg, &c->e) < 0)
+		return -1;
 	/* a pooled network first: sysfs, mounted below, shows the mounter's */
 	child_step(c, "network");
 	if (netns_join(&sb->net, &c->e) < 0)
@@ -487,9 +493,11 @@ _Noreturn void sandbox_child_main(struct sandbox *sb, const char *root, int sock
 		_exit(125);
 	}
 	send_setup_timing(sock);
-	/* the default network's stack came up meanwhile (release_net) */
-	if (sb->net.mode == NETNS_SANDBOX &&
-	    (recv(sock, &go, sizeof(go), 0) != (ssize_t)sizeof(go) || go.type != SBM_NET))
+	/* Meanwhile the parent put us in the step's cgroup and brought the
+	 * default network's stack up (release_child): nothing is forked
+	 * before, so the command and all it starts are born in the cgroup. */
+	if (sandbox_waits_release(sb) &&
+	    (recv(sock, &go, sizeof(go), 0) != (ssize_t)sizeof(go) || go.type != SBM_RELEASE))
 		_exit(125);
 	child_step(&c, "fork");
 	cmd = spawn_command(&c);

@@ -12,13 +12,13 @@
 #include "sandbox.h"
 
 enum sandbox_msg_type {
-	SBM_GO = 1, /* parent -> child: the id maps are written, set up now */
-	SBM_STUB,   /* child -> parent: text = a mount point it created (rootfs path) */
-	SBM_TIMING, /* text = init's set-up time, "wall/cpu" ms (DF2MAKE_TIMING) */
-	SBM_KILLED, /* num = the signal that killed the command */
-	SBM_NET,    /* parent -> child: the network stack is up, exec the command */
-	SBM_ERROR,  /* num = errno (0: none); step = what the child was doing;
-		       text = the detail below it, without strerror */
+	SBM_GO = 1,  /* parent -> child: the id maps are written, set up now */
+	SBM_STUB,    /* child -> parent: text = a mount point it created (rootfs path) */
+	SBM_TIMING,  /* text = init's set-up time, "wall/cpu" ms (DF2MAKE_TIMING) */
+	SBM_KILLED,  /* num = the signal that killed the command */
+	SBM_RELEASE, /* parent -> child: in its cgroup, the network stack up: exec now */
+	SBM_ERROR,   /* num = errno (0: none); step = what the child was doing;
+			text = the detail below it, without strerror */
 };
 
 /* One message; strings are NUL-terminated (the receiver enforces it). */
@@ -29,6 +29,10 @@ struct sandbox_msg {
 	char text[sizeof(((struct error *)0)->msg)]; /* path, timing or error detail */
 };
 
+/* Whether the child waits for SBM_RELEASE after its set-up: the parent
+ * then still has work on it (enter the cgroup, start the network stack)
+ * that overlaps the set-up instead of preceding it. */
+int sandbox_waits_release(const struct sandbox *sb);
 /* The op kind as printed and named in errors ("bind", "tmpfs"). */
 const char *sandbox_kind_name(enum sandbox_kind k);
 /* The child: pid 1 of the new namespaces. Waits for SBM_GO on sock, sets

@@ -71,7 +71,7 @@ static int read_msg(struct sandbox *sb, struct child_io *io, struct error *e)
 	struct sandbox_msg m;
 	ssize_t n = recv(io->sock, &m, sizeof(m), 0);
 
-	/* ECONNRESET: the child exited with a record of ours unread (SBM_NET
+	/* ECONNRESET: the child exited with a record of ours unread (SBM_RELEASE
 	 * sent while it failed); the kernel reports that once, before the
 	 * records still queued for us: read on. */
 	if (n < 0 && (errno == EINTR || errno == ECONNRESET))
@@ -117,16 +117,13 @@ static int clone_flags(const struct sandbox *sb, int rootless)
 }
 
 /* Runs in the parent right after the clone, while the child waits for
- * SBM_GO: everything set up on the child from outside its namespaces
- * (the id maps of a rootless sandbox, then the network stack, which joins
- * the child's user namespace and needs its maps). */
+ * SBM_GO: what the child's set-up needs from outside its namespaces (the
+ * id maps of a rootless sandbox), then the network stack's start, which
+ * joins the child's user namespace and needs its maps. */
 static int after_clone(struct sandbox *sb, pid_t pid, int rootless, struct error *e)
 {
 	if (rootless && snapshot_map_ids(pid, geteuid(), getegid(), e) < 0)
 		return error_wrap(e, "map ids");
-	/* Before the go: everything the sandbox starts is born inside. */
-	if (reslimit_cgroup_enter(&sb->cg, pid, e) < 0)
-		return -1;
 	return netns_start(&sb->net, pid, rootless, e);
 }
 
@@ -183,7 +180,7 @@ static int send_go(int sock, struct error *e)
 
 /* Whether the child exits within a second (not reaped: serve_child still
  * reads its record). A child whose set-up failed is on its way out; one
- * that waits for SBM_NET is not. */
+ * that waits for SBM_RELEASE is not. */
 static int child_exiting(pid_t pid)
 {
 	for (int i = 0; i < 200; i++) {
@@ -195,21 +192,30 @@ static int child_exiting(pid_t pid)
 	return 0;
 }
 
-/* After the go, while the child mounts: the network stack comes up, then
- * the child may exec (SBM_NET). The stack's start-up (a few ms of
- * slirp4netns) thus overlaps the child's set-up instead of preceding it.
- * A child that failed meanwhile is gone (and its namespace with it, which
- * fails the stack): its own error is the one to report, not the stack's,
- * nor a failed send. */
-static int release_net(struct sandbox *sb, pid_t pid, int sock, struct error *e)
+int sandbox_waits_release(const struct sandbox *sb)
 {
-	struct sandbox_msg net = {.type = SBM_NET};
+	return sb->net.mode == NETNS_SANDBOX || reslimit_cgroup_needs_parent(&sb->cg);
+}
 
-	if (sb->net.mode != NETNS_SANDBOX)
+/* After the go, while the child mounts: the child enters the step's
+ * cgroup, the network stack comes up, then the child may fork the command
+ * (SBM_RELEASE). Both overlap the child's set-up instead of preceding it:
+ * the write to cgroup.procs waits for an RCU grace period whenever no
+ * other attach ran in the last one (percpu_down_write on the cgroups'
+ * threadgroup lock: 0 to 15 ms here, docs/benchmarks.md "session 9"), and
+ * slirp4netns takes a few ms to start. A child that failed meanwhile is
+ * gone (and its namespace with it, which fails the stack, and the cgroup
+ * write): its own error is the one to report, not ours, nor a failed send. */
+static int release_child(struct sandbox *sb, pid_t pid, int sock, struct error *e)
+{
+	struct sandbox_msg go = {.type = SBM_RELEASE};
+
+	if (!sandbox_waits_release(sb))
 		return 0;
-	if (netns_wait(&sb->net, e) < 0)
+	if (reslimit_cgroup_enter(&sb->cg, pid, e) < 0 ||
+	    (sb->net.mode == NETNS_SANDBOX && netns_wait(&sb->net, e) < 0))
 		return child_exiting(pid) ? 0 : -1;
-	(void)send(sock, &net, sizeof(net), MSG_NOSIGNAL);
+	(void)send(sock, &go, sizeof(go), MSG_NOSIGNAL);
 	return 0;
 }
 
@@ -236,12 +242,13 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 	pid = open_output(sb, &io, e) < 0 ? -1 : start_child(sb, root, sp, rootless, e);
 	close(sp[1]);
 	close_write_ends(sb);
+	reslimit_cgroup_close_self(&sb->cg);
 	if (pid < 0)
 		return -1;
 	io.failed = after_clone(sb, pid, rootless, e) < 0 || send_go(io.sock, e) < 0 ||
-		    release_net(sb, pid, io.sock, e) < 0;
+		    release_child(sb, pid, io.sock, e) < 0;
 	if (io.failed)
-		kill(pid, SIGKILL); /* it waits for SBM_GO or SBM_NET: it must not go on */
+		kill(pid, SIGKILL); /* it waits for SBM_GO or SBM_RELEASE: it must not go on */
 	serve_child(sb, &io, e);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
@@ -265,6 +272,7 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	if (snapshot_mkdir(root, 0755, e) == 0 && netns_prepare(&sb->net, sb->rt->state, e) == 0 &&
 	    mounts_prepare(sb, &locks, e) == 0) {
 		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
+		reslimit_cgroup_open_self(&sb->cg);
 		r = run_child(sb, root, status, e);
 		reslimit_cgroup_finish(&sb->cg, &sb->limits, sb->limit_note,
 				       sizeof(sb->limit_note));

@@ -3,7 +3,7 @@
 # bench/run-overhead.sh's breakdown (wall/cpu ms each). With the default
 # network the stack is started before the child is released ("net") and
 # waited for while the child mounts ("netwait", runtime/sandbox_parent.c
-# release_net); the command still runs with the network up, and a child
+# release_child); the command still runs with the network up, and a child
 # that fails while the stack comes up reports its own error. (With the
 # pool off: a pooled step, root only, has only "net", the lease; with the
 # pool on, --network=none steps lease a namespace of their own pool.)

@@ -113,6 +113,30 @@ RUN sleep 2.72'
 	done
 	wait $mk
 	is "$?:$max" "0:4096" "a RUN gets a pids limit of 4096 by default"
+	# The sandbox enters its cgroup while it mounts (runtime/sandbox_parent.c
+	# release_child), and the command is started only after: it is in the
+	# step's leaf from its first instruction, a forked child too.
+	D=$T/inside
+	dockerfile "$D" 'FROM busybox
+RUN grep -h "^[0-9]*:pids:" /proc/self/cgroup; (grep -h "^[0-9]*:pids:" /proc/self/cgroup)'
+	build "$D" --network none
+	L=$(sed -En 's/^#[0-9a-f]+ ([0-9]+\.[0-9]+ )?([0-9]+:pids:.*)/\2/p' "$D/log")
+	like "$(printf '%s\n' "$L" | head -1)" '^[0-9]+:pids:/(.*/)?df2make-[0-9a-f]{16}-[0-9]+$' \
+		"the command runs in the step's pids cgroup"
+	is "$rc:$(printf '%s\n' "$L" | sort -u | wc -l):$(printf '%s\n' "$L" | wc -l)" "0:1:2" \
+		"... and what it forks too"
+	# A sandbox whose set-up fails while the parent writes it into its
+	# cgroup: its own error, not the cgroup's.
+	D=$T/setupfail
+	dockerfile "$D" 'FROM busybox
+USER nosuchuser
+RUN true'
+	build "$D" --network none
+	check "a set-up failure fails the build" [ "$rc" -ne 0 ]
+	log_has "$D" "Dockerfile:3: RUN step: USER nosuchuser: .*nosuchuser" \
+		"the set-up's own error is reported"
+	check "... not the cgroup's" refute grep -q "enter cgroup" "$D/log"
+	check "no step cgroup left" [ -z "$(stale "$PIDS_CG")" ]
 else
 	skip "fork bomb with --pids-limit" "no writable pids cgroup here (rlimit fallback only)"
 	skip "default pids limit" "no writable pids cgroup here"
