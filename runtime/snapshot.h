@@ -14,7 +14,9 @@
 struct rt;
 struct error;
 
-/* Reads STATE/KEY/chain.json (a JSON array, owned by the caller). */
+/* Reads STATE/KEY/chain.json (a JSON array, owned by the caller; its
+ * entries are shared with the process's later reads of the same file:
+ * change the array, never an entry). */
 json_t *chain_read(const struct rt *rt, const char *key, struct error *e);
 /* Writes STATE/KEY/chain.json = parent's chain + STATE/KEY/upper when that
  * upper is non-empty. parent NULL = empty chain (scratch). */
