@@ -379,10 +379,12 @@ static int copy_reg(struct copyfs *c, const struct src_file *src, const struct s
 		return error_set(e, errno, "create %s", name);
 	if (src->fd >= 0 ? copy_bytes(src->fd, dfd) : write_all(dfd, src->data, src->len))
 		r = error_set(e, errno, "write %s", name);
-	if (r == 0 && src->fd >= 0)
-		copy_xattrs(src->fd, dfd);
+	/* xattrs after the owner, as fsutil's copy does: a chown clears
+	 * security.capability (a file capability would be lost). */
 	if (r == 0)
 		r = set_meta_fd(c, dfd, st, 0, name, e);
+	if (r == 0 && src->fd >= 0)
+		copy_xattrs(src->fd, dfd);
 	if (r == 0)
 		remember_link(c, st, dfd);
 	close(dfd);
@@ -537,9 +539,9 @@ static int copy_dir(struct copyfs *c, int sfd, const struct stat *st, int dfd, c
 	 * leaves an existing one's mode and owner alone and creates a missing
 	 * one 0755 (owned per --chown), whatever the source directory's mode. */
 	if (r == 0 && !top)
-		copy_xattrs(sfd, dfd);
-	if (r == 0 && !top)
 		r = set_meta_fd(c, dfd, st, top, rel, e);
+	if (r == 0 && !top)
+		copy_xattrs(sfd, dfd);
 	return r;
 }
 
