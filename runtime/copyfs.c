@@ -391,6 +391,24 @@ static int copy_reg(struct copyfs *c, const struct src_file *src, const struct s
 	return r;
 }
 
+/* A socket of the build context arrives as an empty regular file with its
+ * mode: fsutil's stat clears the socket bit (archive/tar has no type for
+ * it) and its receiver writes a file with no data (Docker 20.10 and current
+ * BuildKit). One in a --from rootfs is dropped: BuildKit recreates it, and
+ * no layer tar can hold it. */
+static int copy_socket(struct copyfs *c, const struct stat *st, int dirfd, const char *name,
+		       struct error *e)
+{
+	struct src_file none = {-1, "", 0};
+	struct stat reg = *st;
+
+	if (c->o.keep_owner)
+		return 0;
+	reg.st_mode = S_IFREG | (st->st_mode & 07777);
+	reg.st_nlink = 1;
+	return copy_reg(c, &none, &reg, dirfd, name, e);
+}
+
 static int copy_special(struct copyfs *c, int sdir, const char *sname, const struct stat *st,
 			int dirfd, const char *name, struct error *e)
 {
@@ -398,7 +416,7 @@ static int copy_special(struct copyfs *c, int sdir, const char *sname, const str
 	ssize_t n;
 
 	if (S_ISSOCK(st->st_mode))
-		return 0; /* never sent by a build context; nothing to recreate */
+		return copy_socket(c, st, dirfd, name, e);
 	if (empty_target(dirfd, name, e) < 0)
 		return -1;
 	if (S_ISLNK(st->st_mode)) {
@@ -673,6 +691,26 @@ static const char *base_of(const char *rel)
 	return s ? s + 1 : rel;
 }
 
+/* A context source that open() refused with ENXIO: a socket, copied as
+ * the empty file BuildKit's context transfer makes of it (copy_socket). */
+static int copy_named_socket(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
+			     struct error *e)
+{
+	struct src_file none = {-1, "", 0};
+	struct stat st;
+	int fd = ctx_open_in(srcroot, srcrel, O_PATH, scope_of(c)), r;
+
+	if (fd < 0)
+		return error_set(e, errno, "source \"%s\"", srcrel);
+	r = fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode);
+	close(fd);
+	if (r)
+		return error_set(e, ENXIO, "source \"%s\"", srcrel);
+	st.st_mode = S_IFREG | (st.st_mode & 07777);
+	st.st_nlink = 1;
+	return copy_to_dest(c, &none, &st, base_of(srcrel), dest, e);
+}
+
 int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
 		  struct error *e)
 {
@@ -688,6 +726,8 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	free(c->ignbase);
 	c->ignbase = NULL;
 	src.fd = ctx_open_in(srcroot, srcrel, O_RDONLY | O_NONBLOCK, scope_of(c));
+	if (src.fd < 0 && errno == ENXIO && !c->o.keep_owner)
+		return copy_named_socket(c, srcroot, srcrel, dest, e);
 	if (src.fd < 0)
 		return error_set(e, errno == EXDEV ? 0 : errno, "source \"%s\"%s", srcrel,
 				 errno == EXDEV ? " points outside the build context" : "");

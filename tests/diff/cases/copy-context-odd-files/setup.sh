@@ -1,0 +1,21 @@
+mkdir -p t
+echo x > t/suid; chmod 4755 t/suid
+echo x > t/sgid; chmod 2711 t/sgid
+mkdir t/stickydir; chmod 1777 t/stickydir
+echo x > t/sticky-file; chmod 1644 t/sticky-file
+echo x > t/m0000; chmod 0000 t/m0000
+echo x > t/m0777; chmod 0777 t/m0777
+mkdir t/d0000; chmod 0000 t/d0000
+: > t/empty
+truncate -s 100M t/sparse
+dd if=/dev/urandom of=t/sparse2 bs=1k count=1 seek=5000 2>/dev/null
+echo x > "t/with space"
+printf 'x' > "$(printf 't/new\nline')"
+echo x > t/unicode-é日本
+echo x > "$(printf 't/bad-\377\376')"
+n=$(printf 'n%.0s' $(seq 250)); echo x > "t/$n"
+p=t/deep; for i in $(seq 60); do p=$p/dddddddddd; done; mkdir -p "$p"; echo x > "$p/f"
+echo x > t/old; touch -d '1960-01-01' t/old
+echo x > t/future; touch -d '2100-01-01' t/future
+echo x > t/xattr; setfattr -n user.foo -v bar t/xattr 2>/dev/null || true
+cp /bin/busybox t/capbin; setcap cap_net_raw+ep t/capbin 2>/dev/null || true
