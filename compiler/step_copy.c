@@ -225,7 +225,6 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		doc = sv_push(docs, sv_obj(sp));
 		sv_set_str(sp, doc, "name", h->name);
 		sv_set_str(sp, doc, "content", c);
-		buf_printf(hist, " <<%s", h->name);
 		free(c);
 	}
 	for (size_t i = 0; i + 1 < in->nargs && !d->failed; i++) {
@@ -251,6 +250,11 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		free(net);
 		free(s);
 	}
+	/* the history names the heredocs after the other sources, whatever
+	 * the order in the instruction (BuildKit's dispatchCopy: SourcePaths,
+	 * then SourceContents) */
+	for (size_t i = 0; i < in->nheredocs; i++)
+		buf_printf(hist, " <<%s", in->heredocs[i].name);
 	free(sum);
 	sv_set(spec_root(sp), "srcs", srcs);
 	sv_set(spec_root(sp), "heredocs", docs);
