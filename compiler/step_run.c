@@ -157,10 +157,11 @@ static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct s
 		}
 		return disp_shell_argv(d, sp, h->content);
 	}
-	/* other forms: the shell reads the heredocs itself */
+	/* other forms: the shell reads the heredocs itself, <<- ones with
+	 * their tabs (BuildKit's dispatchRun joins the bodies as written) */
 	buf_adds(&b, text);
 	for (size_t i = 0; i < in->nheredocs; i++)
-		buf_printf(&b, "\n%s%s", in->heredocs[i].content, in->heredocs[i].name);
+		buf_printf(&b, "\n%s%s", in->heredocs[i].raw, in->heredocs[i].name);
 	argv = disp_shell_argv(d, sp, b.s);
 	buf_free(&b);
 	return argv;
