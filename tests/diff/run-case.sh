@@ -11,7 +11,9 @@
 #
 # A case directory holds a Dockerfile and its context files, plus optional:
 #   args         extra build arguments, one per line (--build-arg K=V,
-#                --target STAGE, -f Dockerfile.other); '#' lines ignored
+#                --target STAGE, -f Dockerfile.other, --secret
+#                id=x,src=@CTX@/file: @CTX@ is the copied context); '#' lines
+#                ignored
 #   args.VARIANT the arguments of a variant of the case, run with
 #                --variant VARIANT instead of args (one Dockerfile, several
 #                builds: tests/lib/diffcases.sh runs every variant); its
@@ -99,7 +101,7 @@ fi
 if [ -f "$argsfile" ]; then
 	while IFS= read -r l; do
 		case $l in '' | '#'*) continue ;; esac
-		args+=("$l")
+		args+=("${l//@CTX@/$ctx}")
 	done <"$argsfile"
 fi
 # -f from args, else CTX/Dockerfile
