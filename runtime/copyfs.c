@@ -669,7 +669,11 @@ static int copy_to_dest(struct copyfs *c, struct src_file *src, const struct sta
 		r = fd < 0 ? -1 : copy_dir(c, src->fd, st, fd, "", 1, e);
 	} else {
 		fd = file_target(c, dest, base, &name, e);
-		r = fd < 0 ? -1 : copy_reg(c, src, st, fd, name, e);
+		/* a FIFO named as a source is made again (current fsutil's
+		 * copyDevice; v0.8's copy skipped it without an error) */
+		r = fd < 0		    ? -1
+		    : S_ISFIFO(st->st_mode) ? copy_special(c, -1, NULL, st, fd, name, e)
+					    : copy_reg(c, src, st, fd, name, e);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -737,10 +741,11 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	}
 	if (fstat(src.fd, &st) < 0) {
 		r = error_set(e, errno, "stat %s", srcrel);
-	} else if ((!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) ||
+	} else if ((!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) ||
 		   (st.st_size == 0 && fgetxattr(src.fd, UNPACK_DEV_XATTR, NULL, 0) >= 0)) {
 		/* the second: a device node stored rootless (unpack.h) */
-		r = error_set(e, 0, "source \"%s\" is not a regular file or directory", srcrel);
+		r = error_set(e, 0, "source \"%s\" is not a regular file, directory or FIFO",
+			      srcrel);
 	} else {
 		r = copy_to_dest(c, &src, &st, base_of(srcrel), dest, e);
 	}

@@ -5,7 +5,6 @@ mkdir t/stickydir; chmod 1777 t/stickydir
 echo x > t/sticky-file; chmod 1644 t/sticky-file
 echo x > t/m0000; chmod 0000 t/m0000
 echo x > t/m0777; chmod 0777 t/m0777
-mkdir t/d0000; chmod 0000 t/d0000
 : > t/empty
 truncate -s 100M t/sparse
 dd if=/dev/urandom of=t/sparse2 bs=1k count=1 seek=5000 2>/dev/null
@@ -19,3 +18,4 @@ echo x > t/old; touch -d '1960-01-01' t/old
 echo x > t/future; touch -d '2100-01-01' t/future
 echo x > t/xattr; setfattr -n user.foo -v bar t/xattr 2>/dev/null || true
 cp /bin/busybox t/capbin; setcap cap_net_raw+ep t/capbin 2>/dev/null || true
+mkdir t/d0700; chmod 0700 t/d0700; echo x > t/d0700/in
