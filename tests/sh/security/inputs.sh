@@ -116,4 +116,25 @@ is "$rc" 0 "COPY of a directory holding /dev/zero's twin: builds in time"
 top=$(tar -xOf "$D/out/i.tar" manifest.json | jq -r '.[0].Layers[-1]')
 like "$(tar -xOf "$D/out/i.tar" "$top" | tar -tvf - | grep 'dd/zero')" '^c.* 1,5 ' \
 	"  copied as the device node, not as its bytes"
+rm -rf "$D/ctx/zero" "$D/ctx/devdir"
+# a tree deeper than PATH_MAX (BuildKit's client fails to lstat it: "file
+# name too long"): refused when compiling, at the COPY, not by make later
+python3 - "$D/ctx/deep" <<'PY'
+import os, sys
+os.mkdir(sys.argv[1])
+d = os.open(sys.argv[1], os.O_RDONLY)
+for i in range(80):
+    os.mkdir("d" * 60, dir_fd=d)
+    n = os.open("d" * 60, os.O_RDONLY, dir_fd=d)
+    os.close(d)
+    d = n
+PY
+mk 'COPY deep /deep/'
+is "$rc:$(wc -c <"$D/out/b.mk")" 1:0 "a context path longer than PATH_MAX: df2make fails, no build.mk"
+like "$(cat "$D/log")" \
+	'Dockerfile:2:1: error: stat deep/d{60}/.*\.\.\. \([0-9]+ bytes with the context.s directory\): File name too long' \
+	"  at the COPY, with the path's start and its length"
+printf 'deep\n' >"$D/ctx/.dockerignore"
+mk 'COPY . /all/'
+is "$rc" 0 "  the same tree left out by .dockerignore is not looked at"
 done_testing
