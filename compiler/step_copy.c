@@ -193,8 +193,10 @@ static void disp_copy_flags(struct disp *d, struct step *st, const struct instr 
 	sv_set_str(sp, o, "chmod", v);
 	if (v && *v)
 		buf_printf(hist, " --chmod=%s", v);
+	/* with a --chmod BuildKit's dispatchCopy makes no merged layer: --link
+	 * is a plain COPY then (`cfg.link && cfg.chmod == ""`) */
+	sv_set(o, "link", sv_bool(sp, in->link && !(v && *v)));
 	free(v);
-	sv_set(o, "link", sv_bool(sp, in->link));
 	sv_set(o, "parents", sv_bool(sp, in->parents));
 	for (size_t i = 0; i < in->nexcludes; i++)
 		sv_push(ex, sv_str(sp, in->excludes[i]));

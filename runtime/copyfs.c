@@ -621,6 +621,16 @@ static char *follow_final(int root, const char *clean)
 	return cur;
 }
 
+/* Removes the directory name below dirfd, if there is one (--link). */
+static int link_clear_dir(int dirfd, const char *name, struct error *e)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return rm_at(dirfd, name, e);
+}
+
 /* Where a file source lands: (parent dir fd, name). A dest ending in '/'
  * or naming an existing directory gets base appended (fsutil
  * prepareTargetDir). */
@@ -637,9 +647,9 @@ static int file_target(struct copyfs *c, const char *dest, const char *base, cha
 		clean = followed;
 		slash = strcmp(clean, "/") == 0;
 	}
-	if (!slash && c->o.link)
-		fd = safe_open(c->root, clean + 1, flags, SAFE_IN_ROOT | SAFE_NO_SYMLINKS);
-	else if (!slash)
+	/* --link: the file is copied onto scratch, where dest is never an
+	 * existing directory: it lands at dest itself (below) */
+	if (!slash && !c->o.link)
 		fd = root_open(c->root, clean, flags);
 	if (slash || fd >= 0) {
 		if (fd < 0)
@@ -652,6 +662,11 @@ static int file_target(struct copyfs *c, const char *dest, const char *base, cha
 		*name = xstrdup(slashp + 1);
 		fd = root_mkdirs(c->root, *clean ? clean : "/", 0755, parent_uid(c), parent_gid(c),
 				 c->o.link, e);
+		/* --link: the merged layer's file hides a directory there */
+		if (fd >= 0 && c->o.link && link_clear_dir(fd, *name, e) < 0) {
+			close(fd);
+			fd = -1;
+		}
 	}
 	free(clean);
 	return fd;
@@ -784,5 +799,29 @@ int copyfs_parent_dir(struct copyfs *c, int srcroot, const char *srcrel, const c
 	if (dfd >= 0)
 		close(dfd);
 	close(sfd);
+	return r;
+}
+
+int copyfs_link_dirs(struct copyfs *c, const char *dest, struct error *e)
+{
+	char *clean = path_clean(dest), *save = NULL;
+	int cur = openat(c->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
+	struct stat st;
+
+	for (char *comp = strtok_r(clean, "/", &save); comp && cur >= 0 && r == 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		int next;
+		if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			break;
+		if (fchownat(cur, comp, parent_uid(c), parent_gid(c), AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(cur, comp, 0755, 0) < 0)
+			r = error_set(e, errno, "reset directory %s", comp);
+		next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		cur = next;
+	}
+	if (cur >= 0)
+		close(cur);
+	free(clean);
 	return r;
 }
