@@ -125,8 +125,10 @@ if [ -f "$case_dir/expect-fail-df2make" ]; then
 	expect_fail=2
 fi
 tag=df2make-diff/$(echo "$name" | tr 'A-Z_' 'a-z-')
-ta=$tag:docker tb=$tag:$mode
-[ "$mode" = docker ] && tb=$tag:again
+# per run: suites of other worktrees on the same daemon build the same
+# cases, and one's cleanup would remove the other's image before its save
+ta=$tag:docker-$$ tb=$tag:$mode-$$
+[ "$mode" = docker ] && tb=$tag:again-$$
 
 cleanup() {
 	[ -z "$srv_pid" ] || kill "$srv_pid" 2>/dev/null
