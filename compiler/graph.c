@@ -725,6 +725,30 @@ static int graph_ignore(struct graph *g)
 	return 0;
 }
 
+struct step_src *step_src(struct step *st)
+{
+	if (!st->src) /* heap: few steps have one */
+		st->src = xcalloc(1, sizeof(*st->src));
+	return st->src;
+}
+
+struct spec *step_sum_spec(const struct step *st)
+{
+	return st->src && st->src->sum_spec ? st->src->sum_spec : st->spec;
+}
+
+const struct strlist *step_inputs(const struct step *st)
+{
+	static const struct strlist none = {0};
+
+	return st->src ? &st->src->inputs : &none;
+}
+
+int graph_hook_only(const struct graph *g)
+{
+	return g->hooks && g->hooks->step && g->hooks->drop_specs;
+}
+
 void graph_step_done(struct graph *g, struct step *st)
 {
 	if (!g->hooks || g->hook_failed)
@@ -732,9 +756,15 @@ void graph_step_done(struct graph *g, struct step *st)
 	if (g->hooks->step && g->hooks->step(g->hooks->arg, g, st) < 0)
 		g->hook_failed = 1;
 	if (g->hooks->drop_specs) {
+		/* a RUN's or COPY's title and loc may be the spec's text */
+		if (graph_hook_only(g) && st->kind != STEP_BASE)
+			st->title = st->loc = NULL;
 		spec_free(st->spec);
-		spec_free(st->sum_spec);
-		st->spec = st->sum_spec = NULL;
+		st->spec = NULL;
+		if (st->src) {
+			spec_free(st->src->sum_spec);
+			st->src->sum_spec = NULL;
+		}
 	}
 }
 
@@ -897,13 +927,18 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 static void graph_free_step(struct step *st)
 {
 	spec_free(st->spec);
-	spec_free(st->sum_spec);
-	strlist_free(&st->inputs);
 	free(st->deps);
-	free(st->image);
-	free(st->ref);
-	free(st->manifest);
+	if (st->kind == STEP_BASE) {
+		free(st->image);
+		free(st->ref);
+		free(st->manifest);
+	}
 	fetch_free(st);
+	if (st->src) {
+		spec_free(st->src->sum_spec);
+		strlist_free(&st->src->inputs);
+		free(st->src);
+	}
 }
 
 static void graph_free_stage(struct stage *s)

@@ -645,9 +645,10 @@ static int node_args(struct parser *ps, struct pnode *node, size_t off, size_t n
 /* newNodeFromLine + splitCommand over ll[off..off+n). */
 static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode *node)
 {
-	const char *s;
-	size_t start, len, k, rest, args, alen;
+	const char *s, *outer = ps->ll.orig;
+	size_t start, len, k, rest, args, alen, outer_len = ps->ll.orig_len;
 	struct words flags = {0};
+	int ok;
 
 	len = parse_trim_space(ps->ll.text.s + off, n, &start);
 	off += start;
@@ -669,7 +670,12 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	alen = parse_trim_space(s + args, len - args, &start);
 	args += start;
 	lline_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
-	return node_args(ps, node, off + args, alen);
+	ps->ll.orig = node->original; /* ONBUILD's inner node: its own */
+	ps->ll.orig_len = n;
+	ok = node_args(ps, node, off + args, alen);
+	ps->ll.orig = outer;
+	ps->ll.orig_len = outer_len;
+	return ok;
 }
 
 /* ---- heredocs ---- */
