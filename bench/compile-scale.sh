@@ -4,10 +4,11 @@
 # (bench/gen-dockerfile.sh N) and one of ENV lines (gen-dockerfile.sh N
 # env), the median of RUNS compiles (default 5) of build.mk: wall and CPU
 # time (user+sys, from bash's `times`) in ms, CPU per 1,000 lines, and the
-# peak RSS of one more run (/usr/bin/time) with its ratio to the file's
-# size, and that ratio for the RSS above the start-up's (the peak RSS of a
-# 2-line Dockerfile: the binary's pages and libc's, ~4 MB, which no file
-# of 1,000 lines could stay 20x under). Prints a Markdown table and an
+# median peak RSS of RUNS more runs (/usr/bin/time: read in 128 KB steps,
+# and the binary's pages that happen to be mapped swing by 128 KB) with
+# its ratio to the file's size, and that ratio for the RSS above the
+# start-up's (the median peak RSS of a 2-line Dockerfile: the binary's
+# pages and libc's, which no file of 1,000 lines could stay 20x under). Prints a Markdown table and an
 # ASCII plot of CPU time and RSS against size (docs/benchmarks-compile.md).
 # Goals (issue 17): 10,000 lines < 50 ms, 50,000 ENV lines < 250 ms, peak
 # RSS < 20x the file.
@@ -46,18 +47,25 @@ one() {
 		awk '{ printf "%.3f %.3f\n", $1 / 1000, ($3 - $2) * 1000 }' >>"$1"
 }
 
+# the median peak RSS (KB) of $runs compiles of the Dockerfile in ctx by binary $1
+rss() {
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+		cat "$tmp/rss"
+	done | median | awk '{ printf "%d\n", $1 }'
+}
 # the start-up's peak RSS of binary $1: a 2-line Dockerfile
 startup() {
 	printf 'FROM scratch\nENV A=b\n' >"$tmp/ctx/Dockerfile"
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
-	cat "$tmp/rss"
+	rss "$1"
 }
 # the row of binary $1 (samples in $2) for the Dockerfile in ctx, to $3
 row() {
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+	local kb
+	kb=$(rss "$1")
 	wall=$(awk '{ print $1 }' "$2" | median)
 	cpu=$(awk '{ print $2 }' "$2" | median)
-	echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $(cat "$tmp/rss") $(wc -c <"$tmp/out")" >>"$3"
+	echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $kb $(wc -c <"$tmp/out")" >>"$3"
 }
 base=$(startup "$df2make")
 [ -z "${OTHER:-}" ] || obase=$(startup "$OTHER")
