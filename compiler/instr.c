@@ -305,8 +305,11 @@ static int heredoc_add(struct instr_ctx *c, struct instr *in, const struct phere
 	if (in->nheredocs == UINT16_MAX)
 		return instr_errat(c, in->loc.line, in->loc.col,
 				   "more than %u heredocs in one instruction", UINT16_MAX);
-	/* heap, not the arena: grown one at a time (instr_clear frees it) */
-	in->heredocs = xreallocarray(in->heredocs, in->nheredocs + 1, sizeof(*in->heredocs));
+	/* heap, not the arena (instr_clear frees it); its room doubles at
+	 * each power of two (one at a time was quadratic past thousands) */
+	if (!(in->nheredocs & (in->nheredocs - 1)))
+		in->heredocs = xreallocarray(in->heredocs, in->nheredocs ? 2u * in->nheredocs : 1,
+					     sizeof(*in->heredocs));
 	d = &in->heredocs[in->nheredocs++];
 	d->name = arena_strdup(c->a, h->name);
 	content = content ? content : "";
@@ -992,7 +995,7 @@ size_t instr_size(int kind)
 	}
 }
 
-/* The heredoc array is malloc'd (grown one at a time); the mounts and
+/* The heredoc array is malloc'd (grown by doubling); the mounts and
  * their strings are the arena's (mount_keep). */
 void instr_clear(struct instr *in)
 {

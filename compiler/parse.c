@@ -562,9 +562,16 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 			buf_free(&q);
 			return 0;
 		}
-		/* key and value stay in the word's text, split at the '=' */
-		*eq = '\0';
-		words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		/* key and value stay in the word's text, split at the '=', but
+		 * for a word that is the end of the original text (words_text):
+		 * that text is kept whole, the key is a copy */
+		if (wd->s >= ps->ll.orig && wd->s < ps->ll.orig + ps->ll.orig_len) {
+			char *key = arena_strndup(ps->ll.a, wd->s, (size_t)(eq - wd->s));
+			words_put(&out, &ps->ll, key, (size_t)(eq - wd->s), 0);
+		} else {
+			*eq = '\0';
+			words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		}
 		words_put(&out, &ps->ll, eq + 1, wd->len - (size_t)(eq - wd->s) - 1, 0);
 		words_addn(&out, &ps->ll, "=", 1, 0);
 		/* keep each part's position at the word */
@@ -645,8 +652,8 @@ static int node_args(struct parser *ps, struct pnode *node, size_t off, size_t n
 /* newNodeFromLine + splitCommand over ll[off..off+n). */
 static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode *node)
 {
-	const char *s, *outer = ps->ll.orig;
-	size_t start, len, k, rest, args, alen, outer_len = ps->ll.orig_len;
+	const char *s;
+	size_t start, len, k, rest, args, alen;
 	struct words flags = {0};
 	int ok;
 
@@ -670,11 +677,13 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	alen = parse_trim_space(s + args, len - args, &start);
 	args += start;
 	lline_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
-	ps->ll.orig = node->original; /* ONBUILD's inner node: its own */
+	/* words_text; ONBUILD's inner node sets its own, the outer one has
+	 * no word after it */
+	ps->ll.orig = node->original;
 	ps->ll.orig_len = n;
 	ok = node_args(ps, node, off + args, alen);
-	ps->ll.orig = outer;
-	ps->ll.orig_len = outer_len;
+	ps->ll.orig = NULL;
+	ps->ll.orig_len = 0;
 	return ok;
 }
 
