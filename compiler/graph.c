@@ -317,15 +317,15 @@ static int graph_split(struct graph *g, size_t first)
 	for (size_t i = first; i < df->ninstrs; i++) {
 		const struct instr *in = df->instrs[i];
 		size_t n = 0;
-		if (in->kind != I_FROM) {
-			s->instrs[s->ninstrs++] = in;
+		if (in->kind != I_FROM)
 			continue;
-		}
 		s = s ? s + 1 : g->stages;
-		/* the stage's instructions are those up to the next FROM */
+		/* the stage's instructions are those up to the next FROM: the
+		 * file's array, not a copy (8 bytes a line) */
 		while (i + 1 + n < df->ninstrs && df->instrs[i + 1 + n]->kind != I_FROM)
 			n++;
-		s->instrs = xcalloc(n + 1, sizeof(*s->instrs));
+		s->instrs = (const struct instr **)&df->instrs[i + 1];
+		s->ninstrs = n;
 		s->index = (int)(s - g->stages);
 		s->from = in;
 		s->name = in->stage_name ? strlower(xstrdup(in->stage_name)) : NULL;
@@ -515,9 +515,8 @@ static void graph_prepend(struct stage *s, const struct instr **tr, size_t n)
 	const struct instr **all = xcalloc(n + s->ninstrs + 1, sizeof(*all));
 
 	memcpy(all, tr, n * sizeof(*tr));
-	if (s->ninstrs)
+	if (s->ninstrs) /* s->instrs was the file's array */
 		memcpy(all + n, s->instrs, s->ninstrs * sizeof(*all));
-	free(s->instrs);
 	s->instrs = all;
 	s->ninstrs += n;
 	s->ntriggers = n;
@@ -950,7 +949,8 @@ static void graph_free_stage(struct stage *s)
 			instr_clear((struct instr *)s->instrs[i]);
 	free(s->name);
 	free(s->label);
-	free(s->instrs);
+	if (s->ntriggers) /* else the Dockerfile's array */
+		free(s->instrs);
 	free(s->image);
 	free(s->platform);
 	free(s->ref);

@@ -92,7 +92,9 @@ struct stage {
 	char *label; /* name, or "stage-N" */
 	int index;
 	const struct instr *from;
-	const struct instr **instrs; /* after FROM: ONBUILD triggers run first */
+	const struct instr **instrs; /* after FROM: ONBUILD triggers run first
+				      * (then malloc'd: ntriggers > 0; else in
+				      * the Dockerfile's array) */
 	size_t ninstrs;
 	size_t ntriggers;
 	int own_triggers;     /* the triggers were parsed from an image config */
