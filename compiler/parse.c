@@ -866,7 +866,10 @@ static int node_heredocs(struct parser *ps, struct pnode *node, int start_line)
 	for (i = 0; ok && i < words.n; i++) {
 		if (!parse_heredoc_word(words.v[i], &h))
 			continue;
-		node->heredocs = xreallocarray(node->heredocs, node->nheredocs + 1, sizeof(h));
+		/* the room doubles: one at a time was quadratic */
+		if (!(node->nheredocs & (node->nheredocs - 1)))
+			node->heredocs = xreallocarray(
+			    node->heredocs, node->nheredocs ? 2 * node->nheredocs : 1, sizeof(h));
 		node->heredocs[node->nheredocs++] = h;
 		ok = read_heredoc(ps, &node->heredocs[node->nheredocs - 1], start_line);
 	}
