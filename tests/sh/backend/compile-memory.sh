@@ -81,13 +81,13 @@ fi
 # 9, mem3): 536 KB of anonymous memory above the 2-line file's, 21.8x
 # the file (the instructions' common fields, a mount's malloc'd strings,
 # 200-byte steps with their titles and locs all kept, build.mk's buffer
-# at a 16th of the output); ~400 KB now, 16.3x. Read by the compiler's
+# at a 16th of the output); ~396 KB now, 16.1x. Read by the compiler's
 # probe (DF2MAKE_RSS_PROBE: RssAnon of /proc/self/status after each
-# phase, counted page by page), not ru_maxrss, which is read in 128 KB
-# steps and counts the binary's pages that happen to be mapped (they
-# swing by 128 KB from run to run). The anonymous pages move by a page or
-# two (where the heap starts): the least peak of three runs against the
-# most of three start-ups, under 20x: ~90 KB above this binary's, ~45 KB
+# phase, counted page by page), not ru_maxrss, which reads a small
+# process's peak low (the kernel's per-CPU counter batches: 1,076 KB for
+# the 2-line file's 1,256) and counts the binary's mapped pages. The
+# anonymous pages move by a page or two (where the heap starts): the least peak of three runs against the
+# most of three start-ups, under 20x: ~95 KB above this binary's, ~40 KB
 # below the old one's (the same probe built on it).
 mkdir -p "$T/mixed/src/b" "$T/two"
 printf 'FROM scratch\nENV A=b\n' >"$T/two/Dockerfile"
