@@ -19,11 +19,11 @@
 #include "util.h"
 
 /* With DF2MAKE_RSS_PROBE set: the process's resident anonymous and
- * file-backed KB (/proc/self/status, counted page by page) on stderr
- * after a phase. ru_maxrss reads the peak in 128 KB steps (the kernel's
- * per-CPU batches) and counts the binary's pages that the page cache
- * happens to map; the anonymous pages are what the compile allocates, to
- * the page (tests/sh/backend/compile-memory.sh). */
+ * file-backed KB (/proc/self/status, summed exactly) on stderr after a
+ * phase. ru_maxrss reads a small process's peak low (the kernel folds
+ * its per-CPU counters in batches) and counts the binary's mapped pages;
+ * the anonymous pages are what the compile allocates, to the page
+ * (tests/sh/backend/compile-memory.sh, bench/compile-scale.sh). */
 static void rss_probe(const char *phase)
 {
 	char line[128];

@@ -565,7 +565,7 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 		/* key and value stay in the word's text, split at the '=', but
 		 * for a word that is the end of the original text (words_text):
 		 * that text is kept whole, the key is a copy */
-		if (wd->s >= ps->ll.orig && wd->s < ps->ll.orig + ps->ll.orig_len) {
+		if (ps->ll.orig && wd->s >= ps->ll.orig && wd->s < ps->ll.orig + ps->ll.orig_len) {
 			char *key = arena_strndup(ps->ll.a, wd->s, (size_t)(eq - wd->s));
 			words_put(&out, &ps->ll, key, (size_t)(eq - wd->s), 0);
 		} else {

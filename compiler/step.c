@@ -103,8 +103,6 @@ static void disp_put_int(struct buf *b, long v)
 	buf_addn(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* "Dockerfile:12" for the runtime's error messages, in the graph's arena:
- * base is the file's base name, b a buffer to write it in. */
 /* "Dockerfile:12" into b. */
 static void loc_put(struct buf *b, const char *base, int line)
 {
@@ -114,6 +112,8 @@ static void loc_put(struct buf *b, const char *base, int line)
 	disp_put_int(b, line);
 }
 
+/* "Dockerfile:12" for the runtime's error messages, in the graph's arena:
+ * base is the file's base name, b a buffer to write it in. */
 static char *loc_text(struct graph *g, struct buf *b, const char *base, int line)
 {
 	loc_put(b, base, line);
