@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "parse.h"
+#include "strconv.h"
 #include "utf8.h"
 #include "util.h"
 #include "words.h"
@@ -143,54 +144,9 @@ char *parse_upper(const char *s)
 
 /* ---- strconv.Quote ---- */
 
-/* unicode.IsPrint, without the tables of unassigned code points. */
-static int u_print(int r)
-{
-	if (r < 0x80)
-		return r >= 0x20 && r < 0x7F;
-	if (r < 0xA1 || r == 0xAD || r == 0x1680 || r == 0x2028 || r == 0x2029 || r == 0x202F ||
-	    r == 0x205F || r == 0x3000 || r == 0xFEFF || r == 0x61C || r == 0x6DD || r == 0x70F ||
-	    r == 0x180E || r == 0x8E2)
-		return 0;
-	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) ||
-	    (r >= 0x2060 && r <= 0x206F) || (r >= 0x600 && r <= 0x605) ||
-	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xE000 && r <= 0xF8FF) ||
-	    (r >= 0xFDD0 && r <= 0xFDEF) || (r & 0xFFFE) == 0xFFFE ||
-	    (r >= 0xE0000 && r < 0xE0100) || r >= 0xE01F0)
-		return 0;
-	return 1;
-}
-
 void parse_quote(struct buf *b, const char *s, size_t len)
 {
-	static const char esc[] = "\a\b\f\n\r\t\v", letter[] = "abfnrtv";
-	size_t i = 0;
-	int w, r;
-	const char *e;
-
-	buf_addc(b, '"');
-	while (i < len) {
-		r = utf8_decode(s + i, len - i, &w);
-		if (r == RUNE_ERROR && w == 1) {
-			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
-		} else if (r == '"' || r == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)r);
-		} else if (u_print(r)) {
-			buf_addn(b, s + i, w);
-		} else if (r && r < 0x80 && (e = strchr(esc, r))) {
-			buf_addc(b, '\\');
-			buf_addc(b, letter[e - esc]);
-		} else if (r < ' ' || r == 0x7F) {
-			buf_printf(b, "\\x%02x", r);
-		} else if (r < 0x10000) {
-			buf_printf(b, "\\u%04x", r);
-		} else {
-			buf_printf(b, "\\U%08x", r);
-		}
-		i += w;
-	}
-	buf_addc(b, '"');
+	strconv_quote_add(b, s, len);
 }
 
 /* ---- parser state ---- */
@@ -562,9 +518,16 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 			buf_free(&q);
 			return 0;
 		}
-		/* key and value stay in the word's text, split at the '=' */
-		*eq = '\0';
-		words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		/* key and value stay in the word's text, split at the '=', but
+		 * for a word that is the end of the original text (words_text):
+		 * that text is kept whole, the key is a copy */
+		if (ps->ll.orig && wd->s >= ps->ll.orig && wd->s < ps->ll.orig + ps->ll.orig_len) {
+			char *key = arena_strndup(ps->ll.a, wd->s, (size_t)(eq - wd->s));
+			words_put(&out, &ps->ll, key, (size_t)(eq - wd->s), 0);
+		} else {
+			*eq = '\0';
+			words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		}
 		words_put(&out, &ps->ll, eq + 1, wd->len - (size_t)(eq - wd->s) - 1, 0);
 		words_addn(&out, &ps->ll, "=", 1, 0);
 		/* keep each part's position at the word */
@@ -648,6 +611,7 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	const char *s;
 	size_t start, len, k, rest, args, alen;
 	struct words flags = {0};
+	int ok;
 
 	len = parse_trim_space(ps->ll.text.s + off, n, &start);
 	off += start;
@@ -669,7 +633,14 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	alen = parse_trim_space(s + args, len - args, &start);
 	args += start;
 	lline_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
-	return node_args(ps, node, off + args, alen);
+	/* words_text; ONBUILD's inner node sets its own, the outer one has
+	 * no word after it */
+	ps->ll.orig = node->original;
+	ps->ll.orig_len = n;
+	ok = node_args(ps, node, off + args, alen);
+	ps->ll.orig = NULL;
+	ps->ll.orig_len = 0;
+	return ok;
 }
 
 /* ---- heredocs ---- */
@@ -851,7 +822,10 @@ static int node_heredocs(struct parser *ps, struct pnode *node, int start_line)
 	for (i = 0; ok && i < words.n; i++) {
 		if (!parse_heredoc_word(words.v[i], &h))
 			continue;
-		node->heredocs = xreallocarray(node->heredocs, node->nheredocs + 1, sizeof(h));
+		/* the room doubles: one at a time was quadratic */
+		if (!(node->nheredocs & (node->nheredocs - 1)))
+			node->heredocs = xreallocarray(
+			    node->heredocs, node->nheredocs ? 2 * node->nheredocs : 1, sizeof(h));
 		node->heredocs[node->nheredocs++] = h;
 		ok = read_heredoc(ps, &node->heredocs[node->nheredocs - 1], start_line);
 	}

@@ -166,9 +166,9 @@ void disp_inputs(struct disp *d, struct step *st, const char *src, const struct 
 	if (!found)
 		disp_resolve(d, clean, &m->inputs, in, c);
 	for (size_t i = 0; i < m->inputs.n; i++)
-		strlist_add(&st->inputs, m->inputs.v[i]);
+		strlist_add(&step_src(st)->inputs, m->inputs.v[i]);
 	if (c && c->ignore_path)
-		strlist_add(&st->inputs, c->ignore_path);
+		strlist_add(&step_src(st)->inputs, c->ignore_path);
 	free(mk);
 	free(clean);
 }
@@ -193,8 +193,10 @@ static void disp_copy_flags(struct disp *d, struct step *st, const struct instr 
 	sv_set_str(sp, o, "chmod", v);
 	if (v && *v)
 		buf_printf(hist, " --chmod=%s", v);
+	/* with a --chmod BuildKit's dispatchCopy makes no merged layer: --link
+	 * is a plain COPY then (`cfg.link && cfg.chmod == ""`) */
+	sv_set(o, "link", sv_bool(sp, in->link && !(v && *v)));
 	free(v);
-	sv_set(o, "link", sv_bool(sp, in->link));
 	sv_set(o, "parents", sv_bool(sp, in->parents));
 	for (size_t i = 0; i < in->nexcludes; i++)
 		sv_push(ex, sv_str(sp, in->excludes[i]));
@@ -225,7 +227,6 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		doc = sv_push(docs, sv_obj(sp));
 		sv_set_str(sp, doc, "name", h->name);
 		sv_set_str(sp, doc, "content", c);
-		buf_printf(hist, " <<%s", h->name);
 		free(c);
 	}
 	for (size_t i = 0; i + 1 < in->nargs && !d->failed; i++) {
@@ -251,6 +252,11 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		free(net);
 		free(s);
 	}
+	/* the history names the heredocs after the other sources, whatever
+	 * the order in the instruction (BuildKit's dispatchCopy: SourcePaths,
+	 * then SourceContents) */
+	for (size_t i = 0; i < in->nheredocs; i++)
+		buf_printf(hist, " <<%s", in->heredocs[i].name);
 	free(sum);
 	sv_set(spec_root(sp), "srcs", srcs);
 	sv_set(spec_root(sp), "heredocs", docs);

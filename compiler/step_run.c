@@ -128,7 +128,8 @@ static struct sv *disp_shell_argv(struct disp *d, struct spec *sp, const char *t
 	return a;
 }
 
-/* A lone heredoc is the script; one starting with #! runs as a file. */
+/* A lone heredoc is the script; one starting with #! is a file the shell
+ * runs. */
 static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct spec *sp)
 {
 	const char *text = in->nargs ? in->args[0] : "";
@@ -149,17 +150,18 @@ static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct s
 			sv_set_str(sp, doc, "content", h->content);
 			sv_set(doc, "mode", sv_int(sp, 0755));
 			sv_push(sv_set(spec_root(sp), "heredocs", sv_arr(sp)), doc);
-			argv = sv_arr(sp);
-			sv_push(argv, sv_str(sp, p));
+			/* run by the shell, as BuildKit's dispatchRun prepends it */
+			argv = disp_shell_argv(d, sp, p);
 			free(p);
 			return argv;
 		}
 		return disp_shell_argv(d, sp, h->content);
 	}
-	/* other forms: the shell reads the heredocs itself */
+	/* other forms: the shell reads the heredocs itself, <<- ones with
+	 * their tabs (BuildKit's dispatchRun joins the bodies as written) */
 	buf_adds(&b, text);
 	for (size_t i = 0; i < in->nheredocs; i++)
-		buf_printf(&b, "\n%s%s", in->heredocs[i].content, in->heredocs[i].name);
+		buf_printf(&b, "\n%s%s", in->heredocs[i].raw, in->heredocs[i].name);
 	argv = disp_shell_argv(d, sp, b.s);
 	buf_free(&b);
 	return argv;
@@ -264,9 +266,11 @@ static void disp_bind_context(struct disp *d, struct step *st, const char *src,
 			      const struct instr *in, const struct nctx *c)
 {
 	/* one context per RUN (nctx_check_run): the first bind's */
-	if (!st->sum_spec)
-		st->sum_spec = disp_bind_sum_spec(d, st, c);
-	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
+	struct step_src *x = step_src(st);
+
+	if (!x->sum_spec)
+		x->sum_spec = disp_bind_sum_spec(d, st, c);
+	sv_push(sv_get(spec_root(x->sum_spec), "srcs"), sv_str(x->sum_spec, src));
 	st->sum = 1;
 	if (!d->failed) /* a source that did not expand is "": not the whole context */
 		disp_inputs(d, st, src, in, c);
@@ -517,12 +521,14 @@ void disp_run(struct disp *d, const struct instr *in)
 	sv_set(o, "env", disp_run_env(d, sp));
 	sv_set_str(sp, o, "user", config_user(&d->s->cfg));
 	sv_set_str(sp, o, "workdir", config_workdir(&d->s->cfg));
-	sv_set_str(sp, o, "network", in->network ? in->network : "default");
-	sv_set_str(sp, o, "security", in->security ? in->security : "sandbox");
+	sv_set_str(sp, o, "network", in->opts && in->opts->network ? in->opts->network : "default");
+	sv_set_str(sp, o, "security",
+		   in->opts && in->opts->security ? in->opts->security : "sandbox");
 	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
 	disp_run_limits(d, sp, o);
-	bflags_run_spec(&d->g->cli->bf, sp, o, in->network && strcmp(in->network, "default"));
+	bflags_run_spec(&d->g->cli->bf, sp, o,
+			in->opts && in->opts->network && strcmp(in->opts->network, "default"));
 	step_set_platform(d->g, sp, o, &d->s->plat);
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)
