@@ -6,6 +6,8 @@ to) serving one image, library/x:1, and misbehaving by MODE:
   redirect-loop   the layer GET is redirected to itself, forever
   realm-elsewhere the Bearer realm is elsewhere's /token
   endless         the manifest body never ends
+  trickle-token   the realm is elsewhere, whose /token answer sends a
+                  header line byte by byte, one every 0.2 s, forever
 The registry wants Basic credentials (or, realm-elsewhere, a token).
 Prints "REGPORT ELSEPORT" on stdout; logs one line per request to LOG:
   PORT METHOD PATH auth=AUTHORIZATION-HEADER"""
@@ -18,6 +20,7 @@ import socketserver
 import sys
 import tarfile
 import threading
+import time
 
 LOG, MODE = sys.argv[1], sys.argv[2]
 
@@ -69,9 +72,21 @@ class H(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def trickle(self):
+        self.send_response(200)
+        self.flush_headers()
+        try:
+            while True:
+                for c in b"X-Slow: 0123456789\r\n":
+                    self.wfile.write(bytes([c]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+        except OSError:
+            return
+
     def authorized(self):
         auth = self.headers.get("Authorization", "")
-        if MODE == "realm-elsewhere":
+        if MODE in ("realm-elsewhere", "trickle-token"):
             if auth == "Bearer tok3n":
                 return True
             realm = "http://127.0.0.1:%d/token" % PORTS["else"]
@@ -88,6 +103,8 @@ class H(http.server.BaseHTTPRequestHandler):
         log("%d %s %s auth=%s" % (port, self.command, self.path,
                                   self.headers.get("Authorization", "")))
         if port == PORTS["else"]:
+            if self.path.startswith("/token") and MODE == "trickle-token":
+                return self.trickle()
             if self.path.startswith("/token"):
                 return self.reply(200, b'{"token":"tok3n"}', [("Content-Type", "application/json")])
             return self.reply(200, LAYER)

@@ -2,7 +2,8 @@
 # A hostile registry (tests/sh/registry/hostile.py, a fake on two loopback
 # ports) against pull: where do the credentials go when it redirects a
 # layer to another port or host name, or points its token realm elsewhere;
-# a redirect loop; a manifest that never ends.
+# a redirect loop; a manifest that never ends; a token server trickling
+# endless header lines.
 . "$SRCDIR/tests/lib.sh"
 need python3 timeout base64
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
@@ -17,7 +18,7 @@ pull() {
 	coproc FAKE { exec python3 "$SRCDIR/tests/sh/registry/hostile.py" "$LOG" "$1"; }
 	read -r RP EP <&"${FAKE[0]}"
 	printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$RP" "$B64" >"$DOCKER_CONFIG/config.json"
-	out=$(timeout 60 "$DF2MAKE_RUNTIME_BIN" --quiet --store "$T/store-$1" --state "$T/state" \
+	out=$(timeout 60 env ${TO:+DF2MAKE_HTTP_TIMEOUT=$TO} "$DF2MAKE_RUNTIME_BIN" --quiet --store "$T/store-$1" --state "$T/state" \
 		pull "127.0.0.1:$RP/library/x:1" 2>&1)
 	rc=$?
 	kill "$FAKE_PID" && wait "$FAKE_PID" 2>/dev/null
@@ -51,4 +52,11 @@ check "nothing stored under its ref" test ! -e "$T/store-redirect-loop/refs"
 pull endless
 is "$rc:$out" "1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: library/x:1: GET http://127.0.0.1:$RP/v2/library/x/manifests/1: answer larger than 4194304 bytes" \
 	"a manifest that never ends: refused at 4 MiB"
+
+start=$(date +%s)
+TO=3 pull trickle-token
+took=$(($(date +%s) - start))
+like "$rc:$out" "^1:.*library/x:1: 127.0.0.1:$RP: GET http://127.0.0.1:$EP/token\?service=reg&scope=repository%3Alibrary%2Fx%3Apull: Timeout was reached\$" \
+	"a token server trickling header lines: the pull fails at DF2MAKE_HTTP_TIMEOUT (before: held until killed)"
+check "within 30 s ($took s)" [ "$took" -lt 30 ]
 done_testing
