@@ -77,7 +77,9 @@ static FILE *open_in_root(const char *root, const char *path, struct error *e)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
 	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		error_set(e, errno, "open %s in %s", path, root);
+		/* never ENOENT, which the caller takes for "no such file" */
+		error_set(e, 0, "reopen %s in %s through %s: %s", path, root, proc,
+			  strerror(errno));
 		return NULL;
 	}
 	f = fdopen(fd, "r");

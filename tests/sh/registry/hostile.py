@@ -6,6 +6,8 @@ to) serving one image, library/x:1, and misbehaving by MODE:
   redirect-loop   the layer GET is redirected to itself, forever
   realm-elsewhere the Bearer realm is elsewhere's /token
   endless         the manifest body never ends
+  big-index       the tag is an index of 10,000 manifests (9,999 for
+                  riscv64 variants that do not exist, then the amd64 one)
   trickle-token   the realm is elsewhere, whose /token answer sends a
                   header line byte by byte, one every 0.2 s, forever
 The registry wants Basic credentials (or, realm-elsewhere, a token).
@@ -48,6 +50,14 @@ MANIFEST = json.dumps({
                "digest": digest(CONFIG), "size": len(CONFIG)},
     "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
                 "digest": digest(LAYER), "size": len(LAYER)}]}).encode()
+INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+INDEX = json.dumps({"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+     "digest": "sha256:%064x" % i, "size": 1000,
+     "platform": {"architecture": "riscv64", "os": "linux", "variant": "v%d" % i}}
+    for i in range(9999)] + [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest(MANIFEST),
+     "size": len(MANIFEST), "platform": {"architecture": "amd64", "os": "linux"}}]}).encode()
 PORTS = {}
 LOCK = threading.Lock()
 
@@ -115,6 +125,9 @@ class H(http.server.BaseHTTPRequestHandler):
             return
         if p == "/v2/":
             return self.reply(200, b"{}")
+        if MODE == "big-index" and p == "/v2/library/x/manifests/1":
+            return self.reply(200, INDEX, [("Content-Type", INDEX_TYPE),
+                                           ("Docker-Content-Digest", digest(INDEX))])
         if p.startswith("/v2/library/x/manifests/"):
             ct = [("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
                   ("Docker-Content-Digest", digest(MANIFEST))]

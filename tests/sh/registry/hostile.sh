@@ -2,7 +2,8 @@
 # A hostile registry (tests/sh/registry/hostile.py, a fake on two loopback
 # ports) against pull: where do the credentials go when it redirects a
 # layer to another port or host name, or points its token realm elsewhere;
-# a redirect loop; a manifest that never ends; a token server trickling
+# a redirect loop; a manifest that never ends; an index of 10,000
+# entries; a token server trickling
 # endless header lines.
 . "$SRCDIR/tests/lib.sh"
 need python3 timeout base64
@@ -52,6 +53,11 @@ check "nothing stored under its ref" test ! -e "$T/store-redirect-loop/refs"
 pull endless
 is "$rc:$out" "1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: library/x:1: GET http://127.0.0.1:$RP/v2/library/x/manifests/1: answer larger than 4194304 bytes" \
 	"a manifest that never ends: refused at 4 MiB"
+
+pull big-index
+is "$rc" 0 "an index of 10,000 manifests: pulled"
+is "$(grep -c "GET /v2/library/x/manifests/sha256:" "$LOG")" 1 \
+	"only the host's platform's manifest is fetched"
 
 start=$(date +%s)
 TO=3 pull trickle-token

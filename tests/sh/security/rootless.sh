@@ -85,6 +85,22 @@ check "the setuid file is in an upper" test -n "$suid"
 check "the setuid file in an upper is closed to other users" \
 	refute setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$suid"
 
+# context, destination and mount escapes, as the user: a host directory
+# the user may write (theirs), which nothing may reach
+mkdir -p "$W/host" && chown "$RLUSER:" "$W/host"
+build <<EOF2
+FROM scratch
+COPY busybox /bin/busybox
+RUN --network=none ["/bin/busybox", "--install", "-s", "/bin"]
+RUN --network=none ln -s $W/host /out && ln -s ../../../../../../../$W/host /rel && mkdir /c && ln -s $W/host /c/x
+COPY Dockerfile /out/df
+COPY Dockerfile /rel/df2
+RUN --network=none --mount=type=cache,target=/c/x/cache echo x >/c/x/cache/f
+RUN --network=none --mount=type=bind,source=../../..,target=/b ls /b >/ls
+EOF2
+is "$rc" 0 "COPY through links to a host directory, a cache mount through one, a bind of ../..: built"
+is "$(ls -A "$W/host")" "" "nothing written in the host directory"
+
 # a base image (imported by the user) whose /etc/passwd is a FIFO
 mkdir -p "$W/rootfs/bin" "$W/rootfs/etc"
 cp "$BUSYBOX" "$W/rootfs/bin/busybox" && ln -s busybox "$W/rootfs/bin/sh"
