@@ -320,6 +320,10 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct error *e)
 	cu.slist_free_all(hdrs);
 	if (rc == CURLE_OK)
 		return 0;
+	/* a failed exchange leaves nothing to free: what came of the answer
+	 * (headers, a body cut at max_body) goes, as callers free only after
+	 * success (an endless manifest leaked its 4 MiB) */
+	http_resp_free(resp);
 	if (c.sink_failed)
 		return -1; /* the sink said why */
 	if (c.too_big)
