@@ -5,7 +5,9 @@
 # seconds, every label in the image's config. And layer lists that repeat
 # a digest (one layer directory in the store): next to itself the repeat
 # is dropped from the overlay (the same files), apart it is refused by
-# name (before: overlayfs's "Too many levels of symbolic links").
+# name (before: overlayfs's "Too many levels of symbolic links"). A
+# history of more non-empty entries than layers is normalized as
+# BuildKit's exporter does (the oldest extra ones marked empty).
 . "$SRCDIR/tests/sh/security/common.bash"
 need python3 timeout
 mkrootfs "$T/r" && tar -C "$T/r" -cf "$T/r.tar" .
@@ -77,4 +79,31 @@ build "$D"
 is "$rc" 2 "a base listing a layer twice, apart: make fails"
 log_has "$D" "RUN step: .*layer $ST/layers/[0-9a-f]{64} is twice in the image, with other layers between \\(overlayfs cannot stack one directory twice\\)" \
 	"naming the layer and why"
+
+# a history of 5 non-empty entries over 1 layer
+python3 - "$T/r.tar" "$T/hist.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+raw = open(sys.argv[1], "rb").read()
+d = "sha256:" + hashlib.sha256(raw).hexdigest()
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["PATH=/bin"]},
+                  "history": [{"created_by": "h%d" % i} for i in range(5)],
+                  "rootfs": {"type": "layers", "diff_ids": [d]}}).encode()
+ch = hashlib.sha256(cfg).hexdigest()
+with tarfile.open(sys.argv[2], "w") as t:
+    for n, v in (("a/layer.tar", raw), (ch + ".json", cfg),
+                 ("manifest.json", json.dumps([{"Config": ch + ".json", "RepoTags": ["hist:1"],
+                                                "Layers": ["a/layer.tar"]}]).encode())):
+        i = tarfile.TarInfo(n)
+        i.size = len(v)
+        t.addfile(i, io.BytesIO(v))
+PY
+"$RT" --store "$ST" load -i "$T/hist.tar" >/dev/null
+D=$T/hist
+dockerfile "$D" 'FROM hist:1
+RUN echo x >/x'
+build "$D"
+is "$rc" 0 "a base whose history has more non-empty entries than layers: built"
+unpack_image "$D"
+is "$(jq -c '[(.rootfs.diff_ids | length), [.history[] | select(.empty_layer != true) | .created_by]]' "$D/config.json")" \
+	'[2,["h4","RUN /bin/sh -c echo x >/x # buildkit"]]' "two layers, two non-empty history entries: h0-h3 marked empty"
 done_testing
