@@ -87,4 +87,12 @@ is "$(ls -A "$T/hostdir")" "" "nothing written in the host directory"
 evil devfile 'rm -rf dev && echo x >dev'
 try devfile 'RUN true'
 like "$rc:$(last_err devfile)" "^2:.*RUN step: tmpfs on /dev: " "/dev a file: the RUN fails, no hang"
+
+# /bin/sh a link to /proc/self/exe: in the sandbox that is the shell's own
+# exec, never the runtime (CVE-2019-5736's shape)
+sum_before=$(sha256sum <"$RT")
+evil selfexe 'rm bin/sh && ln -s /proc/self/exe bin/sh'
+try selfexe 'RUN echo hi'
+like "$rc:$(last_err selfexe)" "^2:.*exec /bin/sh: " "/bin/sh -> /proc/self/exe: the RUN fails to exec"
+is "$(sha256sum <"$RT")" "$sum_before" "the runtime binary is unchanged"
 done_testing
