@@ -108,6 +108,7 @@ mkfifo "$W/rootfs/etc/passwd"
 tar -C "$W/rootfs" -cf "$W/fifo.tar" . && chown -R "$RLUSER:" "$W/fifo.tar"
 mkdir -p "$W/ctx" && chown "$RLUSER:" "$W/ctx"
 as_user "$DF2MAKE_RUNTIME_BIN" --store "$W/store" import "$W/fifo.tar" pwfifo >/dev/null 2>&1
+is "$(stat -c '%a %U' "$W/store")" "700 $RLUSER" "the user's store is theirs alone (its layers keep setuid bits)"
 build <<'EOF2'
 FROM pwfifo
 RUN --network=none true
