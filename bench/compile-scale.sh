@@ -4,13 +4,20 @@
 # (bench/gen-dockerfile.sh N) and one of ENV lines (gen-dockerfile.sh N
 # env), the median of RUNS compiles (default 5) of build.mk: wall and CPU
 # time (user+sys, from bash's `times`) in ms, CPU per 1,000 lines, and the
-# peak RSS of one more run (/usr/bin/time) with its ratio to the file's
-# size, and that ratio for the RSS above the start-up's (the peak RSS of a
-# 2-line Dockerfile: the binary's pages and libc's, ~4 MB, which no file
-# of 1,000 lines could stay 20x under). Prints a Markdown table and an
+# median peak RSS of RUNS more runs (/usr/bin/time: read in 128 KB steps,
+# and the binary's pages that happen to be mapped swing by 128 KB) with
+# its ratio to the file's size, and that ratio for the RSS above the
+# start-up's (the median peak RSS of a 2-line Dockerfile: the binary's
+# pages and libc's, which no file of 1,000 lines could stay 20x under). Prints a Markdown table and an
 # ASCII plot of CPU time and RSS against size (docs/benchmarks-compile.md).
 # Goals (issue 17): 10,000 lines < 50 ms, 50,000 ENV lines < 250 ms, peak
 # RSS < 20x the file.
+# When the binary has DF2MAKE_RSS_PROBE (session 9), a last table gives
+# the exact peak: the largest VmRSS (anonymous + file pages, counted page
+# by page) of its phases, and its anonymous pages alone, above the 2-line
+# file's: ru_maxrss reads a small process's peak low (the kernel's per-CPU
+# counters: 1,076 KB for the 2-line file's 1,256), which swells the small
+# rows' ratios.
 # OTHER=path/to/df2make2 interleaves a second binary's runs with the
 # first's (run for run) and prints its table too, then the ratios
 # (CPU and peak RSS, new over other) from the same minutes.
@@ -46,21 +53,37 @@ one() {
 		awk '{ printf "%.3f %.3f\n", $1 / 1000, ($3 - $2) * 1000 }' >>"$1"
 }
 
+# the median peak RSS (KB) of $runs compiles of the Dockerfile in ctx by binary $1
+rss() {
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+		cat "$tmp/rss"
+	done | median | awk '{ printf "%d\n", $1 }'
+}
+# "VmRSS anon" KB: the largest of the phases DF2MAKE_RSS_PROBE prints for
+# the Dockerfile in ctx by binary $1 ("0 0" without the probe)
+probe() {
+	DF2MAKE_RSS_PROBE=1 "$1" --store "$tmp/store" "$tmp/ctx" 2>&1 >/dev/null |
+		awk '/^df2make: rss after/ { if ($6 + $9 > v) v = $6 + $9; if ($6 > a) a = $6 }
+		END { print v + 0, a + 0 }'
+}
 # the start-up's peak RSS of binary $1: a 2-line Dockerfile
 startup() {
 	printf 'FROM scratch\nENV A=b\n' >"$tmp/ctx/Dockerfile"
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
-	cat "$tmp/rss"
+	rss "$1"
 }
 # the row of binary $1 (samples in $2) for the Dockerfile in ctx, to $3
 row() {
-	/usr/bin/time -f '%M' -o "$tmp/rss" "$1" --store "$tmp/store" "$tmp/ctx" >"$tmp/out" 2>/dev/null
+	local kb
+	kb=$(rss "$1")
 	wall=$(awk '{ print $1 }' "$2" | median)
 	cpu=$(awk '{ print $2 }' "$2" | median)
-	echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $(cat "$tmp/rss") $(wc -c <"$tmp/out")" >>"$3"
+	echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $wall $cpu $kb $(wc -c <"$tmp/out")" >>"$3"
 }
 base=$(startup "$df2make")
+pbase=$(probe "$df2make")
 [ -z "${OTHER:-}" ] || obase=$(startup "$OTHER")
+: >"$tmp/probes"
 : >"$tmp/rows"
 : >"$tmp/orows"
 for kind in mixed env; do
@@ -74,6 +97,7 @@ for kind in mixed env; do
 		done
 		row "$df2make" "$tmp/samples" "$tmp/rows"
 		[ -z "${OTHER:-}" ] || row "$OTHER" "$tmp/osamples" "$tmp/orows"
+		echo "$kind $(wc -l <"$tmp/ctx/Dockerfile") $(wc -c <"$tmp/ctx/Dockerfile") $(probe "$df2make")" >>"$tmp/probes"
 	done
 done
 
@@ -95,6 +119,15 @@ if [ -n "${OTHER:-}" ]; then
 	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 	paste -d' ' "$tmp/orows" "$tmp/rows" | awk -v b="$base" -v ob="$obase" '{ printf "| %s | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.1fx | %.1fx |\n",
 		$1, $2, $5, $12, $5 ? $12 / $5 : 0, $6 / 1024, $13 / 1024, ($6 - ob) * 1024 / $3, ($13 - b) * 1024 / $10 }'
+	echo
+fi
+if [ "${pbase% *}" != 0 ]; then
+	echo "The exact peak (DF2MAKE_RSS_PROBE, one run; the 2-line file: VmRSS ${pbase% *} KB, anonymous ${pbase#* } KB):"
+	echo
+	echo "| Dockerfile | lines | VmRSS MB | (VmRSS - start-up) / file | (anon - start-up's) / file |"
+	echo "|---|--:|--:|--:|--:|"
+	awk -v v0="${pbase% *}" -v a0="${pbase#* }" '{ printf "| %s | %d | %.1f | %.1fx | %.1fx |\n", $1, $2,
+		$4 / 1024, ($4 - v0) * 1024 / $3, ($5 - a0) * 1024 / $3 }' "$tmp/probes"
 	echo
 fi
 # bars scaled to the largest value of each plot, 50 columns

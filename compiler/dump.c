@@ -245,8 +245,8 @@ static void instr_line(struct buf *b, const struct instr *in)
 		list(b, "exclude", in->excludes, in->nexcludes);
 	if (in->kind == I_RUN) {
 		mounts(b, in);
-		field(b, "network", in->network);
-		field(b, "security", in->security);
+		field(b, "network", in->opts ? in->opts->network : NULL);
+		field(b, "security", in->opts ? in->opts->security : NULL);
 	}
 	if (in->kind == I_HEALTHCHECK)
 		healthcheck(b, in);

@@ -448,12 +448,12 @@ static char *emit_input(const char *context, const char *rel)
 
 static void emit_inputs(struct graph *g, struct step *st, struct buf *b, struct strlist *all)
 {
-	if (st->inputs.n > EMIT_BIG_CONTEXT) {
+	if (step_inputs(st)->n > EMIT_BIG_CONTEXT) {
 		buf_printf(b, " $(STATE)/%s.rescan", st->key);
 		return;
 	}
-	for (size_t i = 0; i < st->inputs.n; i++) {
-		char *in = emit_input(g->cli->context, st->inputs.v[i]);
+	for (size_t i = 0; i < step_inputs(st)->n; i++) {
+		char *in = emit_input(g->cli->context, step_inputs(st)->v[i]);
 		buf_printf(b, " %s", in);
 		strlist_take(all, in);
 	}
@@ -469,10 +469,10 @@ static int emit_sum(struct graph *g, struct step *st, struct buf *out, struct st
 	emit_inputs(g, st, &pre, all);
 	ev_set(&ev, "KEY", st->key);
 	ev_take(&ev, "PREREQS", buf_steal(&pre));
-	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(st->sum_spec ? st->sum_spec : st->spec)));
+	ev_set(&ev, "SPEC", emit_sum_spec(spec_root(step_sum_spec(st))));
 	if (ev_emit(&ev, out, "sum", g->dg) < 0)
 		return -1;
-	if (st->inputs.n > EMIT_BIG_CONTEXT)
+	if (step_inputs(st)->n > EMIT_BIG_CONTEXT)
 		buf_printf(out, ".PHONY: $(STATE)/%s.rescan\n$(STATE)/%s.rescan:\n", st->key,
 			   st->key);
 	return 0;
@@ -728,8 +728,8 @@ static int emit_push(struct graph *g, struct buf *out, json_t *tags, const char 
 	return 0;
 }
 
-/* Moves em->out past em->flush_at (a 16th of what was written, 8 to 64 KB:
- * a small file's peak is not this buffer, a big build.mk takes few writes)
+/* Moves em->out past em->flush_at (a 64th of what was written, 8 to 64 KB:
+ * 8 KB to 512 KB of build.mk, 64 KB from 4 MB: few writes for a big one)
  * to the output (the file or the spill file); 0, or -1 with the error in dg. */
 static int emit_flush(struct emitter *em, struct diags *dg)
 {
@@ -743,7 +743,7 @@ static int emit_flush(struct emitter *em, struct diags *dg)
 		return diag_error(dg, NULL, "write error on a temporary file");
 	em->written += em->out->len;
 	buf_reset(em->out);
-	em->flush_at = em->written / 16 > (1 << 16) ? 1 << 16 : em->written / 16;
+	em->flush_at = em->written / 64 > (1 << 16) ? 1 << 16 : em->written / 64;
 	em->flush_at = em->flush_at < (1 << 13) ? 1 << 13 : em->flush_at;
 	return 0;
 }

@@ -190,15 +190,17 @@ static int ent_refuse(const struct instr *in, int line, int col, const char *nam
 int ent_check_run(const struct entitlements *e, const struct instr *in, struct strlist *used,
 		  struct df_error *err)
 {
-	if (in->network && strcmp(in->network, "host") == 0) {
+	const struct run_opts *o = in->opts;
+
+	if (o && o->network && strcmp(o->network, "host") == 0) {
 		if (!(e->allow & ENT_NETWORK_HOST))
-			return ent_refuse(in, in->network_line, in->network_col, "network.host",
+			return ent_refuse(in, o->network_line, o->network_col, "network.host",
 					  "--network=host", err);
 		strlist_add(used, "network.host");
 	}
-	if (in->security && strcmp(in->security, "insecure") == 0) {
+	if (o && o->security && strcmp(o->security, "insecure") == 0) {
 		if (!(e->allow & ENT_SECURITY_INSECURE))
-			return ent_refuse(in, in->security_line, in->security_col,
+			return ent_refuse(in, o->security_line, o->security_col,
 					  "security.insecure", "--security=insecure", err);
 		strlist_add(used, "security.insecure");
 	}

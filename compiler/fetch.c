@@ -187,10 +187,11 @@ static char *fetch_ssh_error(const char *src, const struct cli *cli, int no_gran
 static struct fetch *fetch_new(struct step *st, struct spec *fs, const char *shown, const char *src,
 			       const struct instr *in, const struct cli *cli)
 {
+	struct step_src *x = step_src(st);
 	struct fetch *f;
 
-	st->fetch = xreallocarray(st->fetch, st->nfetch + 1, sizeof(*st->fetch));
-	f = &st->fetch[st->nfetch++];
+	x->fetch = xreallocarray(x->fetch, st->nfetch + 1, sizeof(*x->fetch));
+	f = &x->fetch[st->nfetch++];
 	memset(f, 0, sizeof(*f));
 	key_spec(NULL, spec_root(fs), NULL, f->key);
 	if (netsrc_has_secret(src) && cli->dockerfile) {
@@ -278,8 +279,8 @@ char *fetch_source(struct step *st, struct spec *sp, struct sv *fa, size_t idx, 
 
 void fetch_prereqs(const struct step *st, struct buf *b)
 {
-	for (size_t i = 0; i < st->nfetch; i++)
-		buf_printf(b, " $(STATE)/%s.fetch", st->fetch[i].key);
+	for (size_t i = 0; i < st->nfetch; i++) /* nfetch > 0: st->src is there */
+		buf_printf(b, " $(STATE)/%s.fetch", st->src->fetch[i].key);
 }
 
 int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
@@ -288,7 +289,7 @@ int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
 	int r = 0;
 
 	for (size_t i = 0; i < st->nfetch && !r; i++) {
-		const struct fetch *f = &st->fetch[i];
+		const struct fetch *f = &st->src->fetch[i];
 		struct buf title = {0};
 		if (json_object_get(seen, f->key))
 			continue;
@@ -315,11 +316,13 @@ int fetch_rules(const struct step *st, struct buf *out, json_t *seen,
 
 void fetch_free(struct step *st)
 {
+	if (!st->src)
+		return;
 	for (size_t i = 0; i < st->nfetch; i++) {
-		free(st->fetch[i].title);
-		spec_free(st->fetch[i].spec);
+		free(st->src->fetch[i].title);
+		spec_free(st->src->fetch[i].spec);
 	}
-	free(st->fetch);
-	st->fetch = NULL;
+	free(st->src->fetch);
+	st->src->fetch = NULL;
 	st->nfetch = 0;
 }

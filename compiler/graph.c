@@ -317,15 +317,15 @@ static int graph_split(struct graph *g, size_t first)
 	for (size_t i = first; i < df->ninstrs; i++) {
 		const struct instr *in = df->instrs[i];
 		size_t n = 0;
-		if (in->kind != I_FROM) {
-			s->instrs[s->ninstrs++] = in;
+		if (in->kind != I_FROM)
 			continue;
-		}
 		s = s ? s + 1 : g->stages;
-		/* the stage's instructions are those up to the next FROM */
+		/* the stage's instructions are those up to the next FROM: the
+		 * file's array, not a copy (8 bytes a line) */
 		while (i + 1 + n < df->ninstrs && df->instrs[i + 1 + n]->kind != I_FROM)
 			n++;
-		s->instrs = xcalloc(n + 1, sizeof(*s->instrs));
+		s->instrs = (const struct instr **)&df->instrs[i + 1];
+		s->ninstrs = n;
 		s->index = (int)(s - g->stages);
 		s->from = in;
 		s->name = in->stage_name ? strlower(xstrdup(in->stage_name)) : NULL;
@@ -515,9 +515,8 @@ static void graph_prepend(struct stage *s, const struct instr **tr, size_t n)
 	const struct instr **all = xcalloc(n + s->ninstrs + 1, sizeof(*all));
 
 	memcpy(all, tr, n * sizeof(*tr));
-	if (s->ninstrs)
+	if (s->ninstrs) /* s->instrs was the file's array */
 		memcpy(all + n, s->instrs, s->ninstrs * sizeof(*all));
-	free(s->instrs);
 	s->instrs = all;
 	s->ninstrs += n;
 	s->ntriggers = n;
@@ -725,6 +724,30 @@ static int graph_ignore(struct graph *g)
 	return 0;
 }
 
+struct step_src *step_src(struct step *st)
+{
+	if (!st->src) /* heap: few steps have one */
+		st->src = xcalloc(1, sizeof(*st->src));
+	return st->src;
+}
+
+struct spec *step_sum_spec(const struct step *st)
+{
+	return st->src && st->src->sum_spec ? st->src->sum_spec : st->spec;
+}
+
+const struct strlist *step_inputs(const struct step *st)
+{
+	static const struct strlist none = {0};
+
+	return st->src ? &st->src->inputs : &none;
+}
+
+int graph_hook_only(const struct graph *g)
+{
+	return g->hooks && g->hooks->step && g->hooks->drop_specs;
+}
+
 void graph_step_done(struct graph *g, struct step *st)
 {
 	if (!g->hooks || g->hook_failed)
@@ -732,9 +755,15 @@ void graph_step_done(struct graph *g, struct step *st)
 	if (g->hooks->step && g->hooks->step(g->hooks->arg, g, st) < 0)
 		g->hook_failed = 1;
 	if (g->hooks->drop_specs) {
+		/* a RUN's or COPY's title and loc may be the spec's text */
+		if (graph_hook_only(g) && st->kind != STEP_BASE)
+			st->title = st->loc = NULL;
 		spec_free(st->spec);
-		spec_free(st->sum_spec);
-		st->spec = st->sum_spec = NULL;
+		st->spec = NULL;
+		if (st->src) {
+			spec_free(st->src->sum_spec);
+			st->src->sum_spec = NULL;
+		}
 	}
 }
 
@@ -897,13 +926,18 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 static void graph_free_step(struct step *st)
 {
 	spec_free(st->spec);
-	spec_free(st->sum_spec);
-	strlist_free(&st->inputs);
 	free(st->deps);
-	free(st->image);
-	free(st->ref);
-	free(st->manifest);
+	if (st->kind == STEP_BASE) {
+		free(st->image);
+		free(st->ref);
+		free(st->manifest);
+	}
 	fetch_free(st);
+	if (st->src) {
+		spec_free(st->src->sum_spec);
+		strlist_free(&st->src->inputs);
+		free(st->src);
+	}
 }
 
 static void graph_free_stage(struct stage *s)
@@ -915,7 +949,8 @@ static void graph_free_stage(struct stage *s)
 			instr_clear((struct instr *)s->instrs[i]);
 	free(s->name);
 	free(s->label);
-	free(s->instrs);
+	if (s->ntriggers) /* else the Dockerfile's array */
+		free(s->instrs);
 	free(s->image);
 	free(s->platform);
 	free(s->ref);

@@ -37,36 +37,48 @@ struct stage;
 struct graph;
 struct spec;
 
+/* What only a step that reads sources has (COPY, ADD, a RUN binding the
+ * context): allocated on first use (step_src), NULL for the others. */
+struct step_src {
+	struct spec *sum_spec; /* the sum spec when not the step's own (RUN bind) */
+	struct strlist inputs; /* context-relative paths read (sum prerequisites) */
+	struct fetch *fetch;   /* ADD: its URL and git sources' fetch steps (fetch.h) */
+};
+
 /* One make target $(STATE)/KEY.done: a filesystem step. */
 struct step {
-	/* the small fields first, around key: 200 bytes a step, not 224 (a
-	 * step per RUN and COPY line is most of a big graph) */
-	enum step_kind kind;
+	/* the small fields first, around key, what reads sources apart and a
+	 * base's last: 136 bytes a RUN's or COPY's step, not 200 (a step per
+	 * RUN and COPY line is most of a big graph) */
+	unsigned char kind; /* enum step_kind */
+	signed char sum;    /* reads the context: has a KEY.sum step */
+	signed char fsum;   /* COPY/ADD --from a stage: waits for a KEY.fsum step
+			     * (the sources' digest) rather than the stage's stamp */
 	unsigned flags;
-	int sum;	 /* reads the context: has a KEY.sum step */
-	int fsum;	 /* COPY/ADD --from a stage: waits for a KEY.fsum step
-			  * (the sources' digest) rather than the stage's stamp */
 	unsigned nchild; /* see child */
 	uint32_t ndeps;	 /* see deps */
-	uint32_t nfetch; /* see fetch */
+	uint32_t nfetch; /* see src->fetch */
 	char key[33];
 	struct step *parent;	/* the step below (NULL: base) */
 	struct spec *spec;	/* the op's JSON spec, title and loc included;
 				 * NULL once emitted when the graph keeps no specs */
-	char *title, *loc;	/* the spec's title and loc, kept */
+	char *title, *loc;	/* the spec's title and loc (NULL after the step
+				 * hook when graph_hook_only: the spec's text) */
 	const struct instr *in; /* NULL for a base made for --from=IMAGE */
 	struct stage *stage;	/* NULL for such a base */
 	struct step **deps;	/* other steps whose .done this needs */
-	struct spec *sum_spec;	/* the sum spec when not the step's own (RUN bind) */
-	struct strlist inputs;	/* context-relative paths read (sum prerequisites) */
-	char *image;		/* base: normalised image name (NULL: scratch) */
-	char *ref;		/* base: the store's ref file */
-	char *manifest;		/* base: manifest digest, NULL when not in the store */
-	struct fetch *fetch;	/* ADD: its URL and git sources' fetch steps (fetch.h) */
+	struct step_src *src;	/* NULL: it reads no sources */
 	/* The kept steps on top of this one (graph_add_step looks for an
 	 * identical step among them): first, next, and how many (nchild). */
 	struct step *child, *sibling;
+	/* STEP_BASE only: the other kinds are allocated without these
+	 * (STEP_SIZE); read them after checking kind */
+	char *image;	/* normalised image name (NULL: scratch) */
+	char *ref;	/* the store's ref file */
+	char *manifest; /* manifest digest, NULL when not in the store */
 };
+/* The bytes of a step that is not a base: no image, ref or manifest. */
+#define STEP_SIZE offsetof(struct step, image)
 
 /* A stage's need of another stage, with the instruction that made it. */
 struct dep {
@@ -80,7 +92,9 @@ struct stage {
 	char *label; /* name, or "stage-N" */
 	int index;
 	const struct instr *from;
-	const struct instr **instrs; /* after FROM: ONBUILD triggers run first */
+	const struct instr **instrs; /* after FROM: ONBUILD triggers run first
+				      * (then malloc'd: ntriggers > 0; else in
+				      * the Dockerfile's array) */
 	size_t ninstrs;
 	size_t ntriggers;
 	int own_triggers;     /* the triggers were parsed from an image config */
@@ -171,6 +185,15 @@ struct graph *graph_build(struct dockerfile *df, const struct cli *c,
 			  const struct graph_hooks *hooks, struct diags *dg);
 /* Frees the graph (not the dockerfile it was built from). */
 void graph_free(struct graph *g);
+/* st's sources, made (zeroed) on the first call. */
+struct step_src *step_src(struct step *st);
+/* The spec of st's sum step: a RUN bind's own, else st's. */
+struct spec *step_sum_spec(const struct step *st);
+/* The context paths st reads (none without sources). */
+const struct strlist *step_inputs(const struct step *st);
+/* 1 when the step hook is the only reader of a step's title and loc
+ * (build.mk): they may then be its spec's text, gone after the hook. */
+int graph_hook_only(const struct graph *g);
 /* A step is final (spec complete, keyed): runs the step hook (not after
  * one failed: then g->hook_failed is set). */
 void graph_step_done(struct graph *g, struct step *st);

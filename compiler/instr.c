@@ -295,14 +295,21 @@ static char *chomp(struct instr_ctx *c, const char *s)
 	return out;
 }
 
-/* Appends a typed heredoc built from the parser's. */
-static void heredoc_add(struct instr_ctx *c, struct instr *in, const struct pheredoc *h,
-			const char *content)
+/* Appends a typed heredoc built from the parser's; 0 with the error
+ * past 65535 of them (the count is 16 bits). */
+static int heredoc_add(struct instr_ctx *c, struct instr *in, const struct pheredoc *h,
+		       const char *content)
 {
 	struct heredoc *d;
 
-	/* heap, not the arena: grown one at a time (instr_clear frees it) */
-	in->heredocs = xreallocarray(in->heredocs, in->nheredocs + 1, sizeof(*in->heredocs));
+	if (in->nheredocs == UINT16_MAX)
+		return instr_errat(c, in->loc.line, in->loc.col,
+				   "more than %u heredocs in one instruction", UINT16_MAX);
+	/* heap, not the arena (instr_clear frees it); its room doubles at
+	 * each power of two (one at a time was quadratic past thousands) */
+	if (!(in->nheredocs & (in->nheredocs - 1)))
+		in->heredocs = xreallocarray(in->heredocs, in->nheredocs ? 2u * in->nheredocs : 1,
+					     sizeof(*in->heredocs));
 	d = &in->heredocs[in->nheredocs++];
 	d->name = arena_strdup(c->a, h->name);
 	content = content ? content : "";
@@ -310,15 +317,16 @@ static void heredoc_add(struct instr_ctx *c, struct instr *in, const struct pher
 	d->expand = h->expand;
 	d->chomp = h->chomp;
 	d->fd = h->fd;
+	return 1;
 }
 
-/* All of the node's heredocs (RUN). */
-static void heredocs_all(struct instr_ctx *c, struct instr *in, const struct pnode *n)
+/* All of the node's heredocs (RUN); 0 with the error. */
+static int heredocs_all(struct instr_ctx *c, struct instr *in, const struct pnode *n)
 {
-	size_t i;
-
-	for (i = 0; i < n->nheredocs; i++)
-		heredoc_add(c, in, &n->heredocs[i], n->heredocs[i].content);
+	for (size_t i = 0; i < n->nheredocs; i++)
+		if (!heredoc_add(c, in, &n->heredocs[i], n->heredocs[i].content))
+			return 0;
+	return 1;
 }
 
 /* parseKvps: ENV and LABEL triples. */
@@ -443,8 +451,8 @@ static int conv_volume(struct instr_ctx *c, struct instr *in, struct flags *f)
 		if (!len)
 			return instr_errat(c, c->node->args[i].line, c->node->args[i].col,
 					   "VOLUME specified can not be an empty string");
-		memmove(in->args[i], in->args[i] + start, len);
-		in->args[i][len] = '\0';
+		if (start || in->args[i][len]) /* a copy: words are not written */
+			in->args[i] = arena_strndup(c->a, in->args[i] + start, len);
 	}
 	return 1;
 }
@@ -527,6 +535,7 @@ static int sources(struct instr_ctx *c, struct instr *in, const char *what)
 	struct pnode *n = c->node;
 	struct pheredoc h;
 	size_t i, k;
+	int r;
 
 	if (parse_heredoc_word(n->args[n->nargs - 1].s, &h)) {
 		free(h.name);
@@ -546,8 +555,10 @@ static int sources(struct instr_ctx *c, struct instr *in, const char *what)
 				break;
 			}
 		}
-		heredoc_add(c, in, &h, content);
+		r = heredoc_add(c, in, &h, content);
 		free(h.name);
+		if (!r)
+			return 0;
 	}
 	return 1;
 }
@@ -664,6 +675,14 @@ static const struct pword *flag_word(const struct pnode *n, const char *name, si
 	return &n->flags[0];
 }
 
+/* The RUN's options, made zeroed on the first use. */
+static struct run_opts *run_opts(struct instr_ctx *c, struct instr *in)
+{
+	if (!in->opts)
+		in->opts = arena_calloc(c->a, 1, sizeof(*in->opts));
+	return in->opts;
+}
+
 static int conv_run(struct instr_ctx *c, struct instr *in, struct flags *f)
 {
 	struct flag *mounts, *fl;
@@ -677,7 +696,8 @@ static int conv_run(struct instr_ctx *c, struct instr *in, struct flags *f)
 	if (!flags_parse(c, f))
 		return 0;
 	args_cmdline(c, in, c->node, 0);
-	heredocs_all(c, in, c->node);
+	if (!heredocs_all(c, in, c->node))
+		return 0;
 	mounts = flag_get(f, "mount");
 	/* none for most RUNs: a zeroed spare mount each was a megabyte of
 	 * pages for a big file; mount_parse fills each one */
@@ -687,6 +707,7 @@ static int conv_run(struct instr_ctx *c, struct instr *in, struct flags *f)
 		const struct pword *w = flag_word(c->node, "mount", i);
 		if (mount_parse(mounts->values.v[i], NULL, NULL, &in->mounts[i], msg, sizeof(msg)))
 			return instr_errat(c, w->line, w->col, "%s", msg);
+		mount_keep(&in->mounts[i], c->a);
 		in->mounts[i].loc = (struct loc){c->path, w->line, w->col, c->node->end_line};
 		in->nmounts++;
 	}
@@ -698,8 +719,10 @@ static int conv_run(struct instr_ctx *c, struct instr *in, struct flags *f)
 		buf_free(&b);
 		return 0;
 	}
-	in->network = fl->used ? arena_strdup(c->a, fl->value) : NULL;
-	in->network_line = fl->line, in->network_col = fl->col;
+	if (fl->used)
+		*run_opts(c, in) = (struct run_opts){.network = arena_strdup(c->a, fl->value),
+						     .network_line = fl->line,
+						     .network_col = fl->col};
 	fl = flag_get(f, "security");
 	if (strcmp(fl->value, "sandbox") && strcmp(fl->value, "insecure")) {
 		instr_errat(c, fl->line, fl->col, "security %s is not valid",
@@ -707,8 +730,11 @@ static int conv_run(struct instr_ctx *c, struct instr *in, struct flags *f)
 		buf_free(&b);
 		return 0;
 	}
-	in->security = fl->used ? arena_strdup(c->a, fl->value) : NULL;
-	in->security_line = fl->line, in->security_col = fl->col;
+	if (fl->used) {
+		struct run_opts *o = run_opts(c, in);
+		o->security = arena_strdup(c->a, fl->value);
+		o->security_line = fl->line, o->security_col = fl->col;
+	}
 	return 1;
 }
 
@@ -803,8 +829,10 @@ static void trigger_relocate(struct instr *in)
 {
 	if (in->kind != I_RUN)
 		return;
-	in->network_line = in->security_line = in->loc.line;
-	in->network_col = in->security_col = in->loc.col;
+	if (in->opts) {
+		in->opts->network_line = in->opts->security_line = in->loc.line;
+		in->opts->network_col = in->opts->security_col = in->loc.col;
+	}
 	for (size_t i = 0; i < in->nmounts; i++)
 		in->mounts[i].loc = in->loc;
 }
@@ -943,31 +971,38 @@ int instr_convert(struct instr_ctx *c, struct pnode *n, struct instr *in)
 	return ok;
 }
 
-/* ---- freeing ---- */
-/* Frees what an instruction holds outside the arena: mounts (mount_parse
- * allocates their strings) and the heredoc array (grown one at a time). */
+/* ---- sizes and freeing ---- */
+
+/* The end of field f of struct instr. */
+#define INSTR_END(f) (offsetof(struct instr, f) + sizeof(((struct instr *)NULL)->f))
+
 size_t instr_size(int kind)
 {
 	switch (kind) {
 	case I_FROM:
+		return INSTR_END(platform);
 	case I_COPY:
 	case I_ADD:
+		return INSTR_END(nexcludes);
 	case I_RUN:
+		return INSTR_END(nmounts);
 	case I_ONBUILD:
+		return INSTR_END(inner);
 	case I_HEALTHCHECK:
-		return sizeof(struct instr);
+		return INSTR_END(hc);
 	default:
 		return offsetof(struct instr, image); /* the union is the last field */
 	}
 }
 
+/* The heredoc array is malloc'd (grown by doubling); the mounts and
+ * their strings are the arena's (mount_keep). */
 void instr_clear(struct instr *in)
 {
-	size_t i, size = instr_size(in->kind);
+	size_t size = instr_size(in->kind);
 
-	free(in->heredocs);
-	for (i = 0; in->kind == I_RUN && i < in->nmounts; i++)
-		mount_clear(&in->mounts[i]);
+	if (in->kind == I_RUN || in->kind == I_COPY || in->kind == I_ADD)
+		free(in->heredocs); /* else the union's kvs, in the arena */
 	if (in->kind == I_ONBUILD && in->inner)
 		instr_clear(in->inner);
 	memset(in, 0, size);

@@ -56,11 +56,21 @@ struct instr_hc {
 	int retries; /* 0 = inherit */
 };
 
+/* RUN --network and --security as written, and where (for the
+ * entitlement errors): most RUNs have neither, so the instruction holds a
+ * pointer, NULL when neither was written. */
+struct run_opts {
+	char *network;	/* "default", "none", "host" or NULL */
+	char *security; /* "sandbox", "insecure" or NULL */
+	int network_line, network_col, security_line, security_col;
+};
+
 /* Every instruction of a file is in one array (its size per line is most
  * of the compiler's memory for a big file): the flags are bytes next to
- * kind, the counts 32 bits, and what only one kind has shares a union
- * (FROM, COPY/ADD, RUN, ONBUILD, HEALTHCHECK): read a union field only
- * after checking kind. */
+ * kind, the counts 32 bits (heredocs 16), and what only one kind has
+ * shares a union (FROM, COPY/ADD, RUN, ONBUILD, HEALTHCHECK): read a
+ * union field only after checking kind. Each is allocated as long as its
+ * kind needs (instr_size): 72 bytes without the union, 96 for a RUN. */
 struct instr {
 	unsigned char kind;	      /* enum instr_kind */
 	signed char json;	      /* see args */
@@ -70,8 +80,10 @@ struct instr {
 	signed char keep_git_dir;     /* ADD */
 	signed char keep_git_dir_set; /* --keep-git-dir was written (ADD) */
 	signed char unpack;	      /* -1 unset, 0 false, 1 true */
+	uint16_t nheredocs;	      /* see heredocs (at most 65535: an error past it) */
 	uint32_t nargs;		      /* here: in the flags' padding */
 	uint32_t pos;		      /* its index in struct dockerfile.instrs (padding too) */
+	uint32_t nkvs;		      /* see kvs */
 	struct loc loc;
 	char *original; /* the instruction's source text, continuations joined */
 
@@ -83,9 +95,12 @@ struct instr {
 	 * USER, WORKDIR, STOPSIGNAL, MAINTAINER: args[0]. ONBUILD: args[0] is
 	 * the trigger text BuildKit stores in Config.OnBuild. */
 	char **args;
-	struct kv *kvs; /* ENV, LABEL, ARG */
-	struct heredoc *heredocs;
-	uint32_t nkvs, nheredocs;
+	/* No kind has both: read kvs up to nkvs (0 but for ENV, LABEL and
+	 * ARG) and heredocs up to nheredocs (0 but for RUN, COPY and ADD). */
+	union {
+		struct kv *kvs;		  /* ENV, LABEL, ARG */
+		struct heredoc *heredocs; /* RUN, COPY, ADD: malloc'd */
+	};
 
 	union {
 		struct {		  /* FROM */
@@ -100,11 +115,8 @@ struct instr {
 		};
 		struct { /* RUN */
 			struct mount *mounts;
-			char *network;	/* "default", "none", "host" or NULL */
-			char *security; /* "sandbox", "insecure" or NULL */
+			struct run_opts *opts; /* --network, --security; NULL: neither */
 			uint32_t nmounts;
-			/* where those flags are, for the entitlement errors */
-			int network_line, network_col, security_line, security_col;
 		};
 		/* ONBUILD: the inner instruction, or NULL when it does not parse
 		 * (BuildKit reports that only when the trigger runs). */
@@ -121,14 +133,14 @@ struct dockerfile {
 	char *check;  /* # check= directive or NULL */
 	/* Each in the arena, as long as its kind needs (instr_size): an ENV
 	 * line has no use for the union's 48 bytes, a 50,000-line file of
-	 * them spent 2.4 MB on it. */
+	 * them spent 2.4 MB on it; a RUN none for COPY's. */
 	struct instr **instrs;
 	size_t ninstrs;
 	int *empty_cont; /* lines of the reader's empty-continuation warnings
 			  * (lint's NoEmptyContinuation) */
 	size_t nempty_cont;
-	/* Every string and array of the instructions but mounts and the
-	 * heredoc arrays, and the reader's words they point at: freed at once. */
+	/* Every string and array of the instructions but the heredoc
+	 * arrays, and the reader's words they point at: freed at once. */
 	struct arena arena;
 };
 
@@ -144,15 +156,16 @@ struct dockerfile *dockerfile_parse_err(const char *path, const char *text, size
 					struct df_error *err);
 /* Converts one instruction line (an ONBUILD trigger stored in an image
  * config) into an instruction located at loc. The instruction and its
- * strings are allocated in a (the caller's compile-long arena); what it
- * holds outside (mounts, heredocs) is freed by instr_clear. NULL with an
+ * strings and mounts are allocated in a (the caller's compile-long
+ * arena); its heredoc array is freed by instr_clear. NULL with an
  * error in dg when the line is not a valid instruction. */
 struct instr *instr_parse_trigger(const char *text, const struct loc *loc, char escape,
 				  struct arena *a, struct diags *dg);
-/* The bytes an instruction of kind needs: the union only for its kinds. */
+/* The bytes an instruction of kind needs: of the union only its kind's
+ * fields. */
 size_t instr_size(int kind);
-/* Frees what an instruction holds outside its arena: RUN mounts (their
- * strings are malloc'd by mount_parse) and the heredoc array. */
+/* Frees what an instruction holds outside its arena: the heredoc array
+ * (RUN, COPY, ADD). */
 void instr_clear(struct instr *in);
 /* Frees a dockerfile and everything in it. */
 void dockerfile_free(struct dockerfile *df);

@@ -18,6 +18,29 @@
 #include "plan.h"
 #include "util.h"
 
+/* With DF2MAKE_RSS_PROBE set: the process's resident anonymous and
+ * file-backed KB (/proc/self/status, summed exactly) on stderr after a
+ * phase. ru_maxrss reads a small process's peak low (the kernel folds
+ * its per-CPU counters in batches) and counts the binary's mapped pages;
+ * the anonymous pages are what the compile allocates, to the page
+ * (tests/sh/backend/compile-memory.sh, bench/compile-scale.sh). */
+static void rss_probe(const char *phase)
+{
+	char line[128];
+	long anon = -1, file = -1;
+	FILE *f;
+
+	if (!getenv("DF2MAKE_RSS_PROBE") || !(f = fopen("/proc/self/status", "re")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "RssAnon:", 8) == 0)
+			anon = atol(line + 8);
+		else if (strncmp(line, "RssFile:", 8) == 0)
+			file = atol(line + 8);
+	fclose(f);
+	fprintf(stderr, "df2make: rss after %s: anon %ld KB, file %ld KB\n", phase, anon, file);
+}
+
 /* Writes the finished output: nothing reaches stdout on error (build.mk
  * written into a regular file as it is made is taken back, outfile.h).
  * 0, or -1 with the error in dg. */
@@ -204,6 +227,7 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return 1;
 	}
+	rss_probe("read");
 	if (!(g = graph_build(df, &c, &hooks, &dg))) {
 		failed(&dg); /* before cli_free: the records point at its path */
 		emit_abandon(&em);
@@ -212,11 +236,13 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return 1;
 	}
+	rss_probe("graph");
 	/* lint: warnings on stderr; build.mk is not changed */
-	if (lint_build(df, &c, g, &dg) || write_one(&c, g, &em, &dg) < 0) {
+	if (lint_build(df, &c, g, &dg) || (rss_probe("lint"), write_one(&c, g, &em, &dg)) < 0) {
 		r = failed(&dg);   /* before cli_free: the records point at its path */
 		emit_abandon(&em); /* exit: outfile.c takes back what build.mk got */
 	}
+	rss_probe("output");
 	buf_free(&out);
 	graph_free(g);
 	dockerfile_free(df);

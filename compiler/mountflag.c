@@ -25,6 +25,25 @@ void mount_clear(struct mount *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* *s copied into a, the heap copy freed. */
+static void keep_str(char **s, struct arena *a)
+{
+	char *heap = *s;
+
+	if (heap) {
+		*s = arena_strdup(a, heap);
+		free(heap);
+	}
+}
+
+void mount_keep(struct mount *m, struct arena *a)
+{
+	char **strs[] = {&m->target, &m->source, &m->from, &m->id, &m->env, &m->size, &m->spec};
+
+	for (size_t i = 0; i < LEN(strs); i++)
+		keep_str(strs[i], a);
+}
+
 /* One CSV record (Go's encoding/csv rules for a single line). */
 static int csv_fields(const char *s, struct strlist *out, char *msg, size_t msglen)
 {
@@ -199,7 +218,8 @@ static void set_str(char **dst, const char *v)
 }
 
 /* A bool option. */
-static int mount_bool(struct mstate *st, const char *key, const char *v, int *dst, int invert)
+static int mount_bool(struct mstate *st, const char *key, const char *v, signed char *dst,
+		      int invert)
 {
 	int b = strconv_bool(v);
 

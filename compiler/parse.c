@@ -562,9 +562,16 @@ static int args_env(struct parser *ps, struct pnode *node, size_t off, size_t n,
 			buf_free(&q);
 			return 0;
 		}
-		/* key and value stay in the word's text, split at the '=' */
-		*eq = '\0';
-		words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		/* key and value stay in the word's text, split at the '=', but
+		 * for a word that is the end of the original text (words_text):
+		 * that text is kept whole, the key is a copy */
+		if (ps->ll.orig && wd->s >= ps->ll.orig && wd->s < ps->ll.orig + ps->ll.orig_len) {
+			char *key = arena_strndup(ps->ll.a, wd->s, (size_t)(eq - wd->s));
+			words_put(&out, &ps->ll, key, (size_t)(eq - wd->s), 0);
+		} else {
+			*eq = '\0';
+			words_put(&out, &ps->ll, wd->s, (size_t)(eq - wd->s), 0);
+		}
 		words_put(&out, &ps->ll, eq + 1, wd->len - (size_t)(eq - wd->s) - 1, 0);
 		words_addn(&out, &ps->ll, "=", 1, 0);
 		/* keep each part's position at the word */
@@ -648,6 +655,7 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	const char *s;
 	size_t start, len, k, rest, args, alen;
 	struct words flags = {0};
+	int ok;
 
 	len = parse_trim_space(ps->ll.text.s + off, n, &start);
 	off += start;
@@ -669,7 +677,14 @@ static int node_from_line(struct parser *ps, size_t off, size_t n, struct pnode 
 	alen = parse_trim_space(s + args, len - args, &start);
 	args += start;
 	lline_pos(&ps->ll, off + args, &node->rest_line, &node->rest_col);
-	return node_args(ps, node, off + args, alen);
+	/* words_text; ONBUILD's inner node sets its own, the outer one has
+	 * no word after it */
+	ps->ll.orig = node->original;
+	ps->ll.orig_len = n;
+	ok = node_args(ps, node, off + args, alen);
+	ps->ll.orig = NULL;
+	ps->ll.orig_len = 0;
+	return ok;
 }
 
 /* ---- heredocs ---- */
@@ -851,7 +866,10 @@ static int node_heredocs(struct parser *ps, struct pnode *node, int start_line)
 	for (i = 0; ok && i < words.n; i++) {
 		if (!parse_heredoc_word(words.v[i], &h))
 			continue;
-		node->heredocs = xreallocarray(node->heredocs, node->nheredocs + 1, sizeof(h));
+		/* the room doubles: one at a time was quadratic */
+		if (!(node->nheredocs & (node->nheredocs - 1)))
+			node->heredocs = xreallocarray(
+			    node->heredocs, node->nheredocs ? 2 * node->nheredocs : 1, sizeof(h));
 		node->heredocs[node->nheredocs++] = h;
 		ok = read_heredoc(ps, &node->heredocs[node->nheredocs - 1], start_line);
 	}

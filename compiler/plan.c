@@ -176,8 +176,8 @@ static void plan_fetch(struct plan_w *e, const struct step *st)
 	plan_seq(e, 1, 0);
 	for (size_t i = 0; i < st->nfetch; i++) {
 		plan_map(e, 1);
-		plan_kv(e, "key", st->fetch[i].key);
-		plan_kv(e, "title", st->fetch[i].title);
+		plan_kv(e, "key", st->src->fetch[i].key); /* nfetch > 0: src is there */
+		plan_kv(e, "title", st->src->fetch[i].title);
 		plan_map(e, 0);
 	}
 	plan_seq(e, 0, 0);
@@ -207,8 +207,8 @@ static void plan_step(struct plan_w *e, const struct graph *g, const struct step
 	if (st->sum) {
 		plan_str(e, "inputs");
 		plan_seq(e, 1, 0);
-		for (size_t i = 0; i < st->inputs.n; i++)
-			plan_str(e, st->inputs.v[i]);
+		for (size_t i = 0; i < step_inputs(st)->n; i++)
+			plan_str(e, step_inputs(st)->v[i]);
 		plan_seq(e, 0, 0);
 	}
 	plan_fetch(e, st);

@@ -103,14 +103,20 @@ static void disp_put_int(struct buf *b, long v)
 	buf_addn(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* "Dockerfile:12" for the runtime's error messages, in the graph's arena:
- * base is the file's base name, b a buffer to write it in. */
-static char *loc_text(struct graph *g, struct buf *b, const char *base, int line)
+/* "Dockerfile:12" into b. */
+static void loc_put(struct buf *b, const char *base, int line)
 {
 	buf_reset(b);
 	buf_adds(b, base);
 	buf_addc(b, ':');
 	disp_put_int(b, line);
+}
+
+/* "Dockerfile:12" for the runtime's error messages, in the graph's arena:
+ * base is the file's base name, b a buffer to write it in. */
+static char *loc_text(struct graph *g, struct buf *b, const char *base, int line)
+{
+	loc_put(b, base, line);
 	return arena_strndup(&g->arena, b->s, b->len);
 }
 
@@ -119,9 +125,9 @@ static const char *loc_file(const struct instr *in)
 	return in->loc.file ? in->loc.file : "Dockerfile";
 }
 
-/* The loc of a step: the file's base name is worked out once per file,
- * not per step. */
-static char *disp_loc(struct disp *d, const struct instr *in)
+/* The loc of a step into d->tmp: the file's base name is worked out once
+ * per file, not per step. */
+static void disp_loc(struct disp *d, const struct instr *in)
 {
 	const char *file = loc_file(in);
 
@@ -132,7 +138,7 @@ static char *disp_loc(struct disp *d, const struct instr *in)
 		free(p);
 		d->loc_file = file;
 	}
-	return loc_text(d->g, &d->tmp, d->loc_base.s, in->loc.line);
+	loc_put(&d->tmp, d->loc_base.s, in->loc.line);
 }
 
 /* BuildKit's "[builder 2/5] " (dockerfile2llb's prefixCommand): the
@@ -155,9 +161,9 @@ static void title_head(struct buf *b, const struct graph *g, const struct stage 
 	buf_addn(b, "] ", 2);
 }
 
-/* "[builder 2/5] RUN go build" (first line of the instruction), in the
- * graph's arena. */
-static char *disp_title(struct disp *d, const struct instr *in)
+/* "[builder 2/5] RUN go build" (first line of the instruction) into
+ * d->tmp. */
+static void disp_title(struct disp *d, const struct instr *in)
 {
 	const char *text = in->original ? in->original : instr_name(in->kind);
 	struct buf *b = &d->tmp;
@@ -167,17 +173,29 @@ static char *disp_title(struct disp *d, const struct instr *in)
 	buf_addn(b, text, strcspn(text, "\n"));
 	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
 		char *red = netsrc_redact_text(b->s);
-		char *r = arena_strdup(&d->g->arena, red);
+		buf_reset(b);
+		buf_adds(b, red);
 		free(red);
-		return r;
 	}
-	return arena_strndup(&d->g->arena, b->s, b->len);
+}
+
+/* Sets the spec's field key to text (d->tmp) and returns the text the
+ * step keeps: the spec's copy when the step hook is the only reader
+ * (build.mk: the spec lives until the hook returns, graph_step_done then
+ * forgets it), else a copy in the graph's arena (--plan, --call outline
+ * read titles after the graph is made). ~60 bytes a step. */
+static char *disp_keep(struct disp *d, struct spec *sp, const char *key)
+{
+	struct sv *v = sv_set(spec_root(sp), key, sv_strn(sp, d->tmp.s, d->tmp.len));
+
+	if (!graph_hook_only(d->g))
+		return arena_strndup(&d->g->arena, d->tmp.s, d->tmp.len);
+	return (char *)v->u.str.s;
 }
 
 struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *in)
 {
-	struct step *st = arena_calloc(&d->g->arena, 1, sizeof(*st));
-	char *title = disp_title(d, in), *loc = disp_loc(d, in);
+	struct step *st = arena_calloc(&d->g->arena, 1, STEP_SIZE); /* not a base */
 
 	st->kind = kind;
 	st->in = in;
@@ -186,16 +204,16 @@ struct step *disp_new(struct disp *d, enum step_kind kind, const struct instr *i
 	/* heap: a spec is dropped as soon as the step is emitted when the
 	 * graph keeps none (graph_step_done), which bounds a big file's memory */
 	st->spec = spec_new();
-	sv_set_str(st->spec, spec_root(st->spec), "title", title);
-	sv_set_str(st->spec, spec_root(st->spec), "loc", loc);
+	disp_title(d, in);
+	st->title = disp_keep(d, st->spec, "title");
+	disp_loc(d, in);
+	st->loc = disp_keep(d, st->spec, "loc");
 	if (kind == STEP_RUN) { /* the lines a failing RUN's report shows */
 		struct sv *lines = sv_set(spec_root(st->spec), "lines", sv_arr(st->spec));
 		sv_push(lines, sv_int(st->spec, in->loc.line));
 		sv_push(lines, sv_int(st->spec, in->loc.end_line));
 	}
 	sv_set_str(st->spec, spec_root(st->spec), "parent", d->cur ? d->cur->key : NULL);
-	st->title = title;
-	st->loc = loc;
 	return st;
 }
 

@@ -166,9 +166,9 @@ void disp_inputs(struct disp *d, struct step *st, const char *src, const struct 
 	if (!found)
 		disp_resolve(d, clean, &m->inputs, in, c);
 	for (size_t i = 0; i < m->inputs.n; i++)
-		strlist_add(&st->inputs, m->inputs.v[i]);
+		strlist_add(&step_src(st)->inputs, m->inputs.v[i]);
 	if (c && c->ignore_path)
-		strlist_add(&st->inputs, c->ignore_path);
+		strlist_add(&step_src(st)->inputs, c->ignore_path);
 	free(mk);
 	free(clean);
 }

@@ -264,9 +264,11 @@ static void disp_bind_context(struct disp *d, struct step *st, const char *src,
 			      const struct instr *in, const struct nctx *c)
 {
 	/* one context per RUN (nctx_check_run): the first bind's */
-	if (!st->sum_spec)
-		st->sum_spec = disp_bind_sum_spec(d, st, c);
-	sv_push(sv_get(spec_root(st->sum_spec), "srcs"), sv_str(st->sum_spec, src));
+	struct step_src *x = step_src(st);
+
+	if (!x->sum_spec)
+		x->sum_spec = disp_bind_sum_spec(d, st, c);
+	sv_push(sv_get(spec_root(x->sum_spec), "srcs"), sv_str(x->sum_spec, src));
 	st->sum = 1;
 	if (!d->failed) /* a source that did not expand is "": not the whole context */
 		disp_inputs(d, st, src, in, c);
@@ -517,12 +519,14 @@ void disp_run(struct disp *d, const struct instr *in)
 	sv_set(o, "env", disp_run_env(d, sp));
 	sv_set_str(sp, o, "user", config_user(&d->s->cfg));
 	sv_set_str(sp, o, "workdir", config_workdir(&d->s->cfg));
-	sv_set_str(sp, o, "network", in->network ? in->network : "default");
-	sv_set_str(sp, o, "security", in->security ? in->security : "sandbox");
+	sv_set_str(sp, o, "network", in->opts && in->opts->network ? in->opts->network : "default");
+	sv_set_str(sp, o, "security",
+		   in->opts && in->opts->security ? in->opts->security : "sandbox");
 	disp_run_grants(d, sp, in);
 	sv_set_str(sp, o, "hostname", host && host->value ? host->value : "buildkitsandbox");
 	disp_run_limits(d, sp, o);
-	bflags_run_spec(&d->g->cli->bf, sp, o, in->network && strcmp(in->network, "default"));
+	bflags_run_spec(&d->g->cli->bf, sp, o,
+			in->opts && in->opts->network && strcmp(in->opts->network, "default"));
 	step_set_platform(d->g, sp, o, &d->s->plat);
 	mounts = sv_arr(sp);
 	for (size_t i = 0; i < in->nmounts; i++)

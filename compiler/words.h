@@ -21,6 +21,11 @@ struct lline {
 	struct arena *a;      /* the words' text (see struct ptree) */
 	struct arena *arrays; /* the word arrays: the tree's own arena */
 	struct buf word;      /* the word being read: one allocation per file */
+	/* The original text of the node being read (in a): a word of a that
+	 * ends it is that text's end, not a copy (a RUN's command, an ENV's
+	 * last value: the file's size again). Nothing writes into a word. */
+	const char *orig;
+	size_t orig_len;
 };
 
 /* A growing array of words in the tree's arena. */

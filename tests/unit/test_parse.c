@@ -191,12 +191,38 @@ static void api(void)
 	TAP_STREQ(instr_name(I_HEALTHCHECK), "HEALTHCHECK", "instr_name");
 }
 
+/* A word that ends an instruction's text is the end of that text, not a
+ * copy (session 9, mem3), and the text stays whole: ENV's key=value word
+ * is split into a copy of the key, not by writing a NUL into the text
+ * (which had cut ENV's text to "ENV AAAA"). */
+static void shared_words(void)
+{
+	const char *text = "FROM scratch\nENV AAAA=bbbbbbbb\nRUN echo hello world\n"
+			   "VOLUME /volume/one\n";
+	struct df_error err;
+	struct dockerfile *df = dockerfile_parse_err("Dockerfile", text, strlen(text), &err);
+	const struct instr *env = df ? df->instrs[1] : NULL, *run = df ? df->instrs[2] : NULL;
+	const struct instr *vol = df ? df->instrs[3] : NULL;
+
+	(void)TAP_OK(env && !strcmp(env->original, "ENV AAAA=bbbbbbbb") && env->nkvs == 1 &&
+			 !strcmp(env->kvs[0].key, "AAAA") &&
+			 env->kvs[0].value == env->original + strlen("ENV AAAA="),
+		     "ENV: the text stays whole, the value is its end");
+	(void)TAP_OK(run && run->nargs == 1 && run->args[0] == run->original + strlen("RUN "),
+		     "RUN: the command is the end of the text");
+	(void)TAP_OK(vol && !strcmp(vol->original, "VOLUME /volume/one") &&
+			 !strcmp(vol->args[0], "/volume/one"),
+		     "VOLUME: the path and the text");
+	dockerfile_free(df);
+}
+
 int main(void)
 {
 	const char *conf = getenv("CONFORMANCE");
 	char *base;
 
 	api();
+	shared_words();
 	if (!conf) {
 		(void)TAP_OK(1, "# SKIP CONFORMANCE not set");
 		return tap_done();

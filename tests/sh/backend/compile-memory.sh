@@ -76,4 +76,36 @@ if [ -x /usr/bin/time ]; then
 else
 	skip "peak RSS of 2,000 ENV lines" "no /usr/bin/time"
 fi
+
+# The mixed file of bench/compile-scale.sh at 990 lines (25 KB; session
+# 9, mem3): 536 KB of anonymous memory above the 2-line file's, 21.8x
+# the file (the instructions' common fields, a mount's malloc'd strings,
+# 200-byte steps with their titles and locs all kept, build.mk's buffer
+# at a 16th of the output); ~396 KB now, 16.1x. Read by the compiler's
+# probe (DF2MAKE_RSS_PROBE: RssAnon of /proc/self/status after each
+# phase, counted page by page), not ru_maxrss, which reads a small
+# process's peak low (the kernel's per-CPU counter batches: 1,076 KB for
+# the 2-line file's 1,256) and counts the binary's mapped pages. The
+# anonymous pages move by a page or two (where the heap starts): the least peak of three runs against the
+# most of three start-ups, under 20x: ~95 KB above this binary's, ~40 KB
+# below the old one's (the same probe built on it).
+mkdir -p "$T/mixed/src/b" "$T/two"
+printf 'FROM scratch\nENV A=b\n' >"$T/two/Dockerfile"
+echo a >"$T/mixed/src/a.txt"
+echo c >"$T/mixed/src/b/c.txt"
+sh "$SRCDIR/bench/gen-dockerfile.sh" 1000 >"$T/mixed/Dockerfile"
+# the $1-th least of three largest anonymous KB (over the phases) of a
+# compile of context $2, or "" when a run printed no four phases
+anon() {
+	for _ in 1 2 3; do
+		DF2MAKE_RSS_PROBE=1 "$DF2MAKE" --store "$T/s" "$2" 2>&1 >/dev/null |
+			awk '/^df2make: rss after/ { n++; if ($6 > m) m = $6 } END { if (n == 4) print m }'
+	done | sort -n | awk -v k="$1" 'NF { v[++n] = $1 } END { if (n == 3) print v[k] }'
+}
+# 1 when $1 KB above $2 KB is under 20x $3 bytes (never without both)
+under20() { [ -n "$1" ] && [ -n "$2" ] && [ $((($1 - $2) * 1024)) -lt $(($3 * 20)) ]; }
+kb=$(anon 1 mixed) base=$(anon 3 two) size=$(wc -c <mixed/Dockerfile)
+like "$kb:$base" '^[0-9]+:[0-9]+$' "the probe reports four phases of each run"
+check "990 mixed lines under 20x the file in anonymous memory above the start-up: $kb - $base KB, $((size / 1024)) KB" \
+	under20 "$kb" "$base" "$size"
 done_testing

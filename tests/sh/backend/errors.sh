@@ -103,6 +103,22 @@ COPY nothere /x
 ^" "... located at the COPY"
 is "$(wc -c <out)" 0 "... nothing on stdout"
 
+# An instruction's heredoc count is 16 bits (session 9, mem3: the
+# instruction is 16 bytes smaller): 65,535 heredocs (a line each through
+# continuations; a line is at most 65,535 bytes) compile, one more is an
+# error at the instruction. BuildKit has no such limit.
+heredocs() { awk -v n="$1" 'BEGIN { printf "FROM scratch\nRUN"
+	for (i = 0; i < n; i++) printf " <<H%d \\\n", i; print "true"; for (i = 0; i < n; i++) print "H" i }'; }
+heredocs 65535 >ctx/Dockerfile
+run
+is "$?:$(cat err)" "0:" "65,535 heredocs in one RUN compile"
+heredocs 65536 >ctx/Dockerfile
+run
+is "$?" 1 "65,536 heredocs in one RUN: exit 1"
+is "$(cat err)" "$T/ctx/Dockerfile:2:1: error: more than 65535 heredocs in one instruction
+RUN <<H0 \\
+^" "... located at the RUN"
+
 "$DF2MAKE" --allow network.hots -f ctx/Dockerfile ctx >out 2>err
 is "$?" 1 "a bad --allow: exit 1"
 is "$(cat err)" 'df2make: --allow: unknown entitlement "network.hots" (want network.host, security.insecure or device[=NAME])' \
