@@ -12,6 +12,7 @@ if [ -z "${DF_BOMBS_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 fi
 . "$SRCDIR/tests/sh/security/common.bash"
 need gzip xz bzip2 zstd python3
+[ -x /usr/bin/time ] || skip_all "/usr/bin/time (package time) not installed"
 base_image || { not_ok "base image import"; done_testing; exit 1; }
 
 temps() { find "$1" -maxdepth 2 \( -name '*.tmp*' -o -name '.tmp-*' \) 2>/dev/null; }
