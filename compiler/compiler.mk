@@ -5,7 +5,8 @@ noinst_LIBRARIES += compiler/libcompiler.a
 COMPILER_FRONT = compiler/parse.c compiler/parse.h compiler/words.c compiler/words.h \
 	compiler/json.c compiler/json.h compiler/instr.c compiler/instr.h compiler/instr_ctx.h \
 	compiler/dockerfile.c compiler/mountflag.c compiler/mountflag.h compiler/strconv.c \
-	compiler/strconv.h compiler/suggest.c compiler/suggest.h compiler/diag.c compiler/diag.h \
+	compiler/strconv_print.c compiler/strconv.h compiler/suggest.c compiler/suggest.h \
+	compiler/diag.c compiler/diag.h \
 	compiler/dump.c compiler/dump.h
 # shell word expansion
 COMPILER_EXPAND = compiler/expand.c compiler/expand.h
@@ -50,7 +51,7 @@ CLEANFILES += compiler/templates-gen.c
 EXTRA_DIST += compiler/gen-templates.sh
 
 check_PROGRAMS += tests/unit/test_parse tests/unit/test_front_cases tests/unit/test_expand \
-	tests/unit/test_key tests/unit/test_args tests/unit/test_config tests/unit/test_spec \
+	tests/unit/test_key tests/unit/test_args tests/unit/test_config tests/unit/test_strconv tests/unit/test_spec \
 	tests/unit/test_diag
 tests_unit_test_parse_SOURCES = tests/unit/test_parse.c tests/unit/tap.h
 tests_unit_test_parse_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
@@ -63,6 +64,8 @@ tests_unit_test_key_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 tests_unit_test_args_SOURCES = tests/unit/test_args.c tests/unit/tap.h
 tests_unit_test_args_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/tap.h
+tests_unit_test_strconv_SOURCES = tests/unit/test_strconv.c tests/unit/tap.h
+tests_unit_test_strconv_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 tests_unit_test_config_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)
 tests_unit_test_spec_SOURCES = tests/unit/test_spec.c tests/unit/tap.h
 tests_unit_test_spec_LDADD = $(COMPILER_LIBS) $(ALL_LIBS)

@@ -313,7 +313,8 @@ static int heredoc_add(struct instr_ctx *c, struct instr *in, const struct phere
 	d = &in->heredocs[in->nheredocs++];
 	d->name = arena_strdup(c->a, h->name);
 	content = content ? content : "";
-	d->content = h->chomp ? chomp(c, content) : arena_strdup(c->a, content);
+	d->raw = arena_strdup(c->a, content);
+	d->content = h->chomp ? chomp(c, content) : d->raw;
 	d->expand = h->expand;
 	d->chomp = h->chomp;
 	d->fd = h->fd;

@@ -45,6 +45,7 @@ struct kv {
 struct heredoc {
 	char *name;    /* delimiter word, unquoted */
 	char *content; /* body, with trailing newline, tabs stripped for <<- */
+	char *raw;     /* <<-: the body as written (RUN hands it to the shell), else content */
 	int expand;    /* 0 when the delimiter was quoted */
 	int chomp;     /* <<- */
 	int fd;	       /* optional fd prefix (3<<EOF), else -1 */

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "parse.h"
+#include "strconv.h"
 #include "utf8.h"
 #include "util.h"
 #include "words.h"
@@ -143,54 +144,9 @@ char *parse_upper(const char *s)
 
 /* ---- strconv.Quote ---- */
 
-/* unicode.IsPrint, without the tables of unassigned code points. */
-static int u_print(int r)
-{
-	if (r < 0x80)
-		return r >= 0x20 && r < 0x7F;
-	if (r < 0xA1 || r == 0xAD || r == 0x1680 || r == 0x2028 || r == 0x2029 || r == 0x202F ||
-	    r == 0x205F || r == 0x3000 || r == 0xFEFF || r == 0x61C || r == 0x6DD || r == 0x70F ||
-	    r == 0x180E || r == 0x8E2)
-		return 0;
-	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) ||
-	    (r >= 0x2060 && r <= 0x206F) || (r >= 0x600 && r <= 0x605) ||
-	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xE000 && r <= 0xF8FF) ||
-	    (r >= 0xFDD0 && r <= 0xFDEF) || (r & 0xFFFE) == 0xFFFE ||
-	    (r >= 0xE0000 && r < 0xE0100) || r >= 0xE01F0)
-		return 0;
-	return 1;
-}
-
 void parse_quote(struct buf *b, const char *s, size_t len)
 {
-	static const char esc[] = "\a\b\f\n\r\t\v", letter[] = "abfnrtv";
-	size_t i = 0;
-	int w, r;
-	const char *e;
-
-	buf_addc(b, '"');
-	while (i < len) {
-		r = utf8_decode(s + i, len - i, &w);
-		if (r == RUNE_ERROR && w == 1) {
-			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
-		} else if (r == '"' || r == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)r);
-		} else if (u_print(r)) {
-			buf_addn(b, s + i, w);
-		} else if (r && r < 0x80 && (e = strchr(esc, r))) {
-			buf_addc(b, '\\');
-			buf_addc(b, letter[e - esc]);
-		} else if (r < ' ' || r == 0x7F) {
-			buf_printf(b, "\\x%02x", r);
-		} else if (r < 0x10000) {
-			buf_printf(b, "\\u%04x", r);
-		} else {
-			buf_printf(b, "\\U%08x", r);
-		}
-		i += w;
-	}
-	buf_addc(b, '"');
+	strconv_quote_add(b, s, len);
 }
 
 /* ---- parser state ---- */

@@ -7,8 +7,8 @@
 
 #include "cli.h"
 #include "expand.h"
-#include "utf8.h"
 #include "step_int.h"
+#include "strconv.h"
 
 /* ---- metadata instructions ---- */
 
@@ -213,57 +213,6 @@ static json_t *disp_words(const struct instr *in)
 	return a;
 }
 
-/* Go's %q of a []string, as BuildKit's history shows CMD and SHELL. */
-/* Whether Go's strconv.IsPrint holds for a non-ASCII rune r. Without
- * Unicode's tables: the controls, format characters, separators other
- * than U+0020, private use and noncharacters are not printable; an
- * unassigned code point counts as printable here (Go escapes it). */
-static int go_is_print(int r)
-{
-	static const int no[][2] = {
-	    {0x80, 0xA0},     {0xAD, 0xAD},	  {0x600, 0x605},      {0x61C, 0x61C},
-	    {0x6DD, 0x6DD},   {0x70F, 0x70F},	  {0x1680, 0x1680},    {0x180E, 0x180E},
-	    {0x2000, 0x200F}, {0x2028, 0x202F},	  {0x205F, 0x2064},    {0x2066, 0x206F},
-	    {0x3000, 0x3000}, {0xD800, 0xF8FF},	  {0xFEFF, 0xFEFF},    {0xFFF9, 0xFFFB},
-	    {0xFFFE, 0xFFFF}, {0xE0000, 0xE007F}, {0xF0000, 0x10FFFF},
-	};
-
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (r >= no[i][0] && r <= no[i][1])
-			return 0;
-	return (r & 0xFFFE) != 0xFFFE; /* U+xFFFE, U+xFFFF: noncharacters */
-}
-
-/* s quoted as Go's strconv.Quote (%q): \a \b \f \n \r \t \v, \xNN for
- * other controls and bad bytes, \uNNNN / \UNNNNNNNN for what is not
- * printable. */
-static void go_quote(struct buf *b, const char *s)
-{
-	static const char esc[] = "abtnvfr"; /* runes 7..13 */
-	size_t n = strlen(s);
-	int w;
-
-	buf_addc(b, '"');
-	for (size_t i = 0; i < n; i += (size_t)w) {
-		int r = utf8_decode(s + i, n - i, &w);
-		if (r == RUNE_ERROR && w == 1)
-			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
-		else if (r == '"' || r == '\\')
-			buf_printf(b, "\\%c", r);
-		else if (r >= 0x20 && r < 0x7F)
-			buf_addc(b, (char)r);
-		else if (r >= 7 && r <= 13)
-			buf_printf(b, "\\%c", esc[r - 7]);
-		else if (r < 0x80)
-			buf_printf(b, "\\x%02x", r);
-		else if (go_is_print(r))
-			buf_addn(b, s + i, (size_t)w);
-		else
-			buf_printf(b, r < 0x10000 ? "\\u%04x" : "\\U%08x", r);
-	}
-	buf_addc(b, '"');
-}
-
 /* A string list as Go prints it: %q quotes each word (CMD, ENTRYPOINT),
  * %v does not (SHELL, HEALTHCHECK's Test). */
 static void disp_hist_list(struct buf *b, json_t *a, int quoted)
@@ -277,7 +226,7 @@ static void disp_hist_list(struct buf *b, json_t *a, int quoted)
 		if (i)
 			buf_addc(b, ' ');
 		if (quoted)
-			go_quote(b, json_string_value(v));
+			strconv_quote_add(b, json_string_value(v), strlen(json_string_value(v)));
 		else
 			buf_adds(b, json_string_value(v));
 	}

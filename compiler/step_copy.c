@@ -193,8 +193,10 @@ static void disp_copy_flags(struct disp *d, struct step *st, const struct instr 
 	sv_set_str(sp, o, "chmod", v);
 	if (v && *v)
 		buf_printf(hist, " --chmod=%s", v);
+	/* with a --chmod BuildKit's dispatchCopy makes no merged layer: --link
+	 * is a plain COPY then (`cfg.link && cfg.chmod == ""`) */
+	sv_set(o, "link", sv_bool(sp, in->link && !(v && *v)));
 	free(v);
-	sv_set(o, "link", sv_bool(sp, in->link));
 	sv_set(o, "parents", sv_bool(sp, in->parents));
 	for (size_t i = 0; i < in->nexcludes; i++)
 		sv_push(ex, sv_str(sp, in->excludes[i]));
@@ -225,7 +227,6 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		doc = sv_push(docs, sv_obj(sp));
 		sv_set_str(sp, doc, "name", h->name);
 		sv_set_str(sp, doc, "content", c);
-		buf_printf(hist, " <<%s", h->name);
 		free(c);
 	}
 	for (size_t i = 0; i + 1 < in->nargs && !d->failed; i++) {
@@ -251,6 +252,11 @@ static void disp_copy_srcs(struct disp *d, struct step *st, const struct instr *
 		free(net);
 		free(s);
 	}
+	/* the history names the heredocs after the other sources, whatever
+	 * the order in the instruction (BuildKit's dispatchCopy: SourcePaths,
+	 * then SourceContents) */
+	for (size_t i = 0; i < in->nheredocs; i++)
+		buf_printf(hist, " <<%s", in->heredocs[i].name);
 	free(sum);
 	sv_set(spec_root(sp), "srcs", srcs);
 	sv_set(spec_root(sp), "heredocs", docs);

@@ -128,7 +128,8 @@ static struct sv *disp_shell_argv(struct disp *d, struct spec *sp, const char *t
 	return a;
 }
 
-/* A lone heredoc is the script; one starting with #! runs as a file. */
+/* A lone heredoc is the script; one starting with #! is a file the shell
+ * runs. */
 static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct spec *sp)
 {
 	const char *text = in->nargs ? in->args[0] : "";
@@ -149,17 +150,18 @@ static struct sv *disp_run_argv(struct disp *d, const struct instr *in, struct s
 			sv_set_str(sp, doc, "content", h->content);
 			sv_set(doc, "mode", sv_int(sp, 0755));
 			sv_push(sv_set(spec_root(sp), "heredocs", sv_arr(sp)), doc);
-			argv = sv_arr(sp);
-			sv_push(argv, sv_str(sp, p));
+			/* run by the shell, as BuildKit's dispatchRun prepends it */
+			argv = disp_shell_argv(d, sp, p);
 			free(p);
 			return argv;
 		}
 		return disp_shell_argv(d, sp, h->content);
 	}
-	/* other forms: the shell reads the heredocs itself */
+	/* other forms: the shell reads the heredocs itself, <<- ones with
+	 * their tabs (BuildKit's dispatchRun joins the bodies as written) */
 	buf_adds(&b, text);
 	for (size_t i = 0; i < in->nheredocs; i++)
-		buf_printf(&b, "\n%s%s", in->heredocs[i].content, in->heredocs[i].name);
+		buf_printf(&b, "\n%s%s", in->heredocs[i].raw, in->heredocs[i].name);
 	argv = disp_shell_argv(d, sp, b.s);
 	buf_free(&b);
 	return argv;

@@ -6,15 +6,44 @@
 #include <string.h>
 
 #include "buf.h"
-#include "parse.h"
 #include "strconv.h"
+#include "utf8.h"
 #include "util.h"
 
 const char *strconv_quote(struct buf *b, const char *s)
 {
 	buf_reset(b);
-	parse_quote(b, s, strlen(s));
+	strconv_quote_add(b, s, strlen(s));
 	return b->s;
+}
+
+/* Go's appendQuotedWith: printable runes as they are, the C escapes, \xNN
+ * for other controls and for bytes that are not UTF-8, \uNNNN/\UNNNNNNNN
+ * for the rest. */
+void strconv_quote_add(struct buf *b, const char *s, size_t len)
+{
+	static const char esc[] = "\a\b\f\n\r\t\v", letter[] = "abfnrtv";
+	size_t i = 0;
+	int w, r;
+	const char *e;
+
+	buf_addc(b, '"');
+	for (; i < len; i += (size_t)w) {
+		r = utf8_decode(s + i, len - i, &w);
+		if (r == RUNE_ERROR && w == 1)
+			buf_printf(b, "\\x%02x", (unsigned char)s[i]);
+		else if (r == '"' || r == '\\')
+			buf_printf(b, "\\%c", r);
+		else if (strconv_is_print(r))
+			buf_addn(b, s + i, (size_t)w);
+		else if (r && r < 0x80 && (e = strchr(esc, r)))
+			buf_printf(b, "\\%c", letter[e - esc]);
+		else if (r < ' ' || r == 0x7F)
+			buf_printf(b, "\\x%02x", r);
+		else
+			buf_printf(b, r < 0x10000 ? "\\u%04x" : "\\U%08x", r);
+	}
+	buf_addc(b, '"');
 }
 
 long strconv_uint32(const char *s, int base)
@@ -67,7 +96,7 @@ int strconv_int(const char *s, int bits, long long *out, struct buf *msg)
 	}
 	if (n > lim || (!neg && n == lim)) {
 		buf_printf(msg, "strconv.ParseInt: parsing ");
-		parse_quote(msg, s, strlen(s));
+		strconv_quote_add(msg, s, strlen(s));
 		buf_adds(msg, ": value out of range");
 		return 0;
 	}
@@ -75,7 +104,7 @@ int strconv_int(const char *s, int bits, long long *out, struct buf *msg)
 	return 1;
 syntax:
 	buf_printf(msg, "strconv.ParseInt: parsing ");
-	parse_quote(msg, s, strlen(s));
+	strconv_quote_add(msg, s, strlen(s));
 	buf_adds(msg, ": invalid syntax");
 	return 0;
 }
@@ -85,10 +114,10 @@ static int dur_err(struct buf *msg, const char *what, const char *unit, const ch
 {
 	buf_printf(msg, "time: %s ", what);
 	if (unit) {
-		parse_quote(msg, unit, strlen(unit));
+		strconv_quote_add(msg, unit, strlen(unit));
 		buf_adds(msg, " in duration ");
 	}
-	parse_quote(msg, orig, strlen(orig));
+	strconv_quote_add(msg, orig, strlen(orig));
 	return 0;
 }
 

@@ -6,6 +6,10 @@
 
 /* Go's strconv.Quote of s, in b (reset first); returns b's text. */
 const char *strconv_quote(struct buf *b, const char *s);
+/* Appends Go's strconv.Quote of the len bytes at s (%q) to b. */
+void strconv_quote_add(struct buf *b, const char *s, size_t len);
+/* Go's strconv.IsPrint of rune r (tables in strconv_print.c). */
+int strconv_is_print(int r);
 /* strconv.ParseUint(s, base, 32) for base 8 or 10; -1 on error. */
 long strconv_uint32(const char *s, int base);
 /* strconv.ParseBool; 1, 0, or -1 on error. */

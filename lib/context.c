@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,7 +333,8 @@ struct walker {
 	/* One path buffer each for the entry's name and its real path, cut
 	 * back after each child: no allocation per entry of a big tree. */
 	struct buf rel, real;
-	char *dents; /* getdents64's buffer, one per walk */
+	char *dents;	/* getdents64's buffer, one per walk */
+	size_t rootlen; /* the build context's absolute path length (CTX_BENEATH) */
 };
 
 #define WALK_DENTS 32768
@@ -404,6 +406,13 @@ static int walk_child(struct walker *w, int fd, const char *name)
 		return error_set(w->e, errno, "stat %s", w->rel.s);
 	if (hidden(w->ig, w->real.s, S_ISDIR(st.st_mode)))
 		return 0; /* neither visited nor descended */
+	/* BuildKit's client lstats CTX/REL: past PATH_MAX it fails there
+	 * ("file name too long"), so no such path is ever sent (one the
+	 * ignore file leaves out is not looked at) */
+	if (w->rootlen && w->rootlen + 1 + w->rel.len >= PATH_MAX)
+		return error_set(w->e, ENAMETOOLONG,
+				 "stat %.200s... (%zu bytes with the context's directory)",
+				 w->rel.s, w->rootlen + 1 + w->rel.len);
 	r = w->cb(w->rel.s, &st, w->arg);
 	if (r == 0 && S_ISDIR(st.st_mode)) {
 		cleanup_close int sub =
@@ -485,10 +494,14 @@ int ctx_walk_in(const char *ctxdir, enum ctx_scope scope, const struct ignore *i
 	int rootfd = open(ctxdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r;
 
-	if (rootfd < 0)
+	if (rootfd < 0) {
 		r = error_set(e, errno, "open build context %s", ctxdir);
-	else
+	} else {
+		char *abs = scope == CTX_BENEATH ? fd_path(rootfd) : NULL;
+		w.rootlen = abs ? strlen(abs) : 0;
+		free(abs);
 		r = walk_top(&w, rootfd, rel);
+	}
 	if (rootfd >= 0)
 		close(rootfd);
 	free(rel);

@@ -164,10 +164,12 @@ static int extract_file(struct xstate *x, struct archive *a, struct archive_entr
 	if (fd < 0)
 		return error_set(e, errno, "create %s", rel);
 	r = write_data(a, fd, archive_entry_size(ent), rel, e);
-	if (r == 0) {
-		set_xattrs(fd, ent);
+	/* xattrs after the owner (moby's createTarFile order): a chown clears
+	 * security.capability. */
+	if (r == 0)
 		r = meta_fd(x, fd, ent, rel, e);
-	}
+	if (r == 0)
+		set_xattrs(fd, ent);
 	if (r == 0 && futimens(fd, ts) < 0)
 		r = error_set(e, errno, "set times of %s", rel);
 	close(fd);
@@ -186,8 +188,8 @@ static int extract_dir(struct xstate *x, struct archive_entry *ent, int pfd, con
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(e, errno, "open %s", rel);
-	set_xattrs(fd, ent);
 	r = meta_fd(x, fd, ent, rel, e);
+	set_xattrs(fd, ent);
 	close(fd);
 	x->dirs = xreallocarray(x->dirs, x->ndirs + 1, sizeof(*x->dirs));
 	x->dirs[x->ndirs++] =

@@ -153,11 +153,13 @@ static mode_t apply_clause(const struct clause *cl, mode_t mode, int isdir)
 mode_t chmod_apply(const struct chmod_spec *c, mode_t mode, int isdir)
 {
 	mode &= 07777;
-	/* BuildKit turns the octal value into a Go os.FileMode, whose set-id
-	 * and sticky flags are not the octal 07000 bits: they are dropped, so
-	 * --chmod=4711 gives 0711 (seen with docker build here). */
+	/* Docker 20.10's copier (fsutil v0.8 copyFileInfo) replaces only the
+	 * 0777 bits: the value's set-id and sticky bits are dropped
+	 * (--chmod=4711 gives 0711) and the source's are kept (a 4755 file
+	 * under --chmod=0640 is 4640), seen with docker build here. Current
+	 * BuildKit (fsutil 2024) sets the value exactly: not followed. */
 	if (c->octal)
-		return c->mode & 0777;
+		return (mode & 07000) | (c->mode & 0777);
 	for (size_t i = 0; i < c->n; i++)
 		mode = apply_clause(&c->v[i], mode, isdir);
 	return mode;

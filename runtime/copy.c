@@ -497,6 +497,8 @@ static int copy_into(const struct copy_job *j, const char *mnt, const char *srcr
 	if (r == 0) {
 		x.c = copyfs_new(x.rootfd, &o);
 		r = copy_all(&x, srcroot, e);
+		if (r == 0 && j->link)
+			r = copyfs_link_dirs(x.c, j->dest, e);
 		copyfs_free(x.c);
 	}
 	if (x.rootfd >= 0)

@@ -379,14 +379,34 @@ static int copy_reg(struct copyfs *c, const struct src_file *src, const struct s
 		return error_set(e, errno, "create %s", name);
 	if (src->fd >= 0 ? copy_bytes(src->fd, dfd) : write_all(dfd, src->data, src->len))
 		r = error_set(e, errno, "write %s", name);
-	if (r == 0 && src->fd >= 0)
-		copy_xattrs(src->fd, dfd);
+	/* xattrs after the owner, as fsutil's copy does: a chown clears
+	 * security.capability (a file capability would be lost). */
 	if (r == 0)
 		r = set_meta_fd(c, dfd, st, 0, name, e);
+	if (r == 0 && src->fd >= 0)
+		copy_xattrs(src->fd, dfd);
 	if (r == 0)
 		remember_link(c, st, dfd);
 	close(dfd);
 	return r;
+}
+
+/* A socket of the build context arrives as an empty regular file with its
+ * mode: fsutil's stat clears the socket bit (archive/tar has no type for
+ * it) and its receiver writes a file with no data (Docker 20.10 and current
+ * BuildKit). One in a --from rootfs is dropped: BuildKit recreates it, and
+ * no layer tar can hold it. */
+static int copy_socket(struct copyfs *c, const struct stat *st, int dirfd, const char *name,
+		       struct error *e)
+{
+	struct src_file none = {-1, "", 0};
+	struct stat reg = *st;
+
+	if (c->o.keep_owner)
+		return 0;
+	reg.st_mode = S_IFREG | (st->st_mode & 07777);
+	reg.st_nlink = 1;
+	return copy_reg(c, &none, &reg, dirfd, name, e);
 }
 
 static int copy_special(struct copyfs *c, int sdir, const char *sname, const struct stat *st,
@@ -396,7 +416,7 @@ static int copy_special(struct copyfs *c, int sdir, const char *sname, const str
 	ssize_t n;
 
 	if (S_ISSOCK(st->st_mode))
-		return 0; /* never sent by a build context; nothing to recreate */
+		return copy_socket(c, st, dirfd, name, e);
 	if (empty_target(dirfd, name, e) < 0)
 		return -1;
 	if (S_ISLNK(st->st_mode)) {
@@ -537,9 +557,9 @@ static int copy_dir(struct copyfs *c, int sfd, const struct stat *st, int dfd, c
 	 * leaves an existing one's mode and owner alone and creates a missing
 	 * one 0755 (owned per --chown), whatever the source directory's mode. */
 	if (r == 0 && !top)
-		copy_xattrs(sfd, dfd);
-	if (r == 0 && !top)
 		r = set_meta_fd(c, dfd, st, top, rel, e);
+	if (r == 0 && !top)
+		copy_xattrs(sfd, dfd);
 	return r;
 }
 
@@ -601,6 +621,16 @@ static char *follow_final(int root, const char *clean)
 	return cur;
 }
 
+/* Removes the directory name below dirfd, if there is one (--link). */
+static int link_clear_dir(int dirfd, const char *name, struct error *e)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return rm_at(dirfd, name, e);
+}
+
 /* Where a file source lands: (parent dir fd, name). A dest ending in '/'
  * or naming an existing directory gets base appended (fsutil
  * prepareTargetDir). */
@@ -617,9 +647,9 @@ static int file_target(struct copyfs *c, const char *dest, const char *base, cha
 		clean = followed;
 		slash = strcmp(clean, "/") == 0;
 	}
-	if (!slash && c->o.link)
-		fd = safe_open(c->root, clean + 1, flags, SAFE_IN_ROOT | SAFE_NO_SYMLINKS);
-	else if (!slash)
+	/* --link: the file is copied onto scratch, where dest is never an
+	 * existing directory: it lands at dest itself (below) */
+	if (!slash && !c->o.link)
 		fd = root_open(c->root, clean, flags);
 	if (slash || fd >= 0) {
 		if (fd < 0)
@@ -632,6 +662,11 @@ static int file_target(struct copyfs *c, const char *dest, const char *base, cha
 		*name = xstrdup(slashp + 1);
 		fd = root_mkdirs(c->root, *clean ? clean : "/", 0755, parent_uid(c), parent_gid(c),
 				 c->o.link, e);
+		/* --link: the merged layer's file hides a directory there */
+		if (fd >= 0 && c->o.link && link_clear_dir(fd, *name, e) < 0) {
+			close(fd);
+			fd = -1;
+		}
 	}
 	free(clean);
 	return fd;
@@ -649,7 +684,11 @@ static int copy_to_dest(struct copyfs *c, struct src_file *src, const struct sta
 		r = fd < 0 ? -1 : copy_dir(c, src->fd, st, fd, "", 1, e);
 	} else {
 		fd = file_target(c, dest, base, &name, e);
-		r = fd < 0 ? -1 : copy_reg(c, src, st, fd, name, e);
+		/* a FIFO named as a source is made again (current fsutil's
+		 * copyDevice; v0.8's copy skipped it without an error) */
+		r = fd < 0		    ? -1
+		    : S_ISFIFO(st->st_mode) ? copy_special(c, -1, NULL, st, fd, name, e)
+					    : copy_reg(c, src, st, fd, name, e);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -671,6 +710,26 @@ static const char *base_of(const char *rel)
 	return s ? s + 1 : rel;
 }
 
+/* A context source that open() refused with ENXIO: a socket, copied as
+ * the empty file BuildKit's context transfer makes of it (copy_socket). */
+static int copy_named_socket(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
+			     struct error *e)
+{
+	struct src_file none = {-1, "", 0};
+	struct stat st;
+	int fd = ctx_open_in(srcroot, srcrel, O_PATH, scope_of(c)), r;
+
+	if (fd < 0)
+		return error_set(e, errno, "source \"%s\"", srcrel);
+	r = fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode);
+	close(fd);
+	if (r)
+		return error_set(e, ENXIO, "source \"%s\"", srcrel);
+	st.st_mode = S_IFREG | (st.st_mode & 07777);
+	st.st_nlink = 1;
+	return copy_to_dest(c, &none, &st, base_of(srcrel), dest, e);
+}
+
 int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
 		  struct error *e)
 {
@@ -686,6 +745,8 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	free(c->ignbase);
 	c->ignbase = NULL;
 	src.fd = ctx_open_in(srcroot, srcrel, O_RDONLY | O_NONBLOCK, scope_of(c));
+	if (src.fd < 0 && errno == ENXIO && !c->o.keep_owner)
+		return copy_named_socket(c, srcroot, srcrel, dest, e);
 	if (src.fd < 0)
 		return error_set(e, errno == EXDEV ? 0 : errno, "source \"%s\"%s", srcrel,
 				 errno == EXDEV ? " points outside the build context" : "");
@@ -695,10 +756,11 @@ int copyfs_source(struct copyfs *c, int srcroot, const char *srcrel, const char 
 	}
 	if (fstat(src.fd, &st) < 0) {
 		r = error_set(e, errno, "stat %s", srcrel);
-	} else if ((!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) ||
+	} else if ((!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) ||
 		   (st.st_size == 0 && fgetxattr(src.fd, UNPACK_DEV_XATTR, NULL, 0) >= 0)) {
 		/* the second: a device node stored rootless (unpack.h) */
-		r = error_set(e, 0, "source \"%s\" is not a regular file or directory", srcrel);
+		r = error_set(e, 0, "source \"%s\" is not a regular file, directory or FIFO",
+			      srcrel);
 	} else {
 		r = copy_to_dest(c, &src, &st, base_of(srcrel), dest, e);
 	}
@@ -737,5 +799,29 @@ int copyfs_parent_dir(struct copyfs *c, int srcroot, const char *srcrel, const c
 	if (dfd >= 0)
 		close(dfd);
 	close(sfd);
+	return r;
+}
+
+int copyfs_link_dirs(struct copyfs *c, const char *dest, struct error *e)
+{
+	char *clean = path_clean(dest), *save = NULL;
+	int cur = openat(c->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), r = 0;
+	struct stat st;
+
+	for (char *comp = strtok_r(clean, "/", &save); comp && cur >= 0 && r == 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		int next;
+		if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			break;
+		if (fchownat(cur, comp, parent_uid(c), parent_gid(c), AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(cur, comp, 0755, 0) < 0)
+			r = error_set(e, errno, "reset directory %s", comp);
+		next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		cur = next;
+	}
+	if (cur >= 0)
+		close(cur);
+	free(clean);
 	return r;
 }

@@ -48,6 +48,10 @@ int copyfs_blob(struct copyfs *c, const char *name, const char *data, size_t len
  * alone if present): the parents of a --parents source. */
 int copyfs_parent_dir(struct copyfs *c, int srcroot, const char *srcrel, const char *dest,
 		      struct error *e);
+/* --link: the directories on dest's path (not following symlinks) become
+ * what copying onto scratch creates, 0755 owned 0:0 or by --chown: the
+ * merged layer's entries replace the mode and owner they had below. */
+int copyfs_link_dirs(struct copyfs *c, const char *dest, struct error *e);
 /* 1 if the source-relative path is left out by --exclude (isdir: a
  * directory that no `!` exception reaches into). */
 int copyfs_excluded(const struct copyfs *c, const char *rel, int isdir);

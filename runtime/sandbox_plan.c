@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cleanup.h"
@@ -75,8 +76,12 @@ static void plan_dev(struct sandbox *sb, json_t *spec)
 		snprintf(path, sizeof(path), "/dev/%s", devs[i]);
 		sandbox_add(sb, SB_DEVICE, path, path, 0);
 	}
-	for (size_t i = 0; i < LEN(links); i++)
+	for (size_t i = 0; i < LEN(links); i++) {
+		/* runc makes /dev/core only where the kernel has /proc/kcore */
+		if (strcmp(links[i][1], "/dev/core") == 0 && access("/proc/kcore", F_OK) < 0)
+			continue;
 		sandbox_add(sb, SB_SYMLINK, links[i][0], links[i][1], 0);
+	}
 	sandbox_add(sb, SB_DEVPTS, NULL, "/dev/pts", 0);
 	/* df2make --shm-size: bytes, as BuildKit's TmpfsSize (64m by default) */
 	sandbox_add(sb, SB_TMPFS, NULL, "/dev/shm", SB_NOSUID)->data =

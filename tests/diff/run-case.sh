@@ -11,7 +11,13 @@
 #
 # A case directory holds a Dockerfile and its context files, plus optional:
 #   args         extra build arguments, one per line (--build-arg K=V,
-#                --target STAGE, -f Dockerfile.other); '#' lines ignored
+#                --target STAGE, -f Dockerfile.other, --secret
+#                id=x,src=@CTX@/file: @CTX@ is the copied context); '#' lines
+#                ignored
+#   args.VARIANT the arguments of a variant of the case, run with
+#                --variant VARIANT instead of args (one Dockerfile, several
+#                builds: tests/lib/diffcases.sh runs every variant); its
+#                first '#' line is the variant's description
 #   setup.sh     run (sh, cwd = the copied context) before building, for what
 #                git cannot store: modes, hardlinks, empty dirs, tars, fifos
 #   expect-fail  both builds must fail (its text says why)
@@ -46,17 +52,27 @@
 # failed, 77 cannot run here.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-mode=df2make keep=0
+mode=df2make keep=0 variant=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--mode) mode=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--variant) variant=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--mode df2make|docker] [--keep] CASE_DIR" >&2; exit 2; }
+[ $# -eq 1 ] || {
+	echo "usage: $0 [--mode df2make|docker] [--keep] [--variant V] CASE_DIR" >&2
+	exit 2
+}
 case_dir=$(cd "$1" && pwd) || exit 2
 name=$(basename "$case_dir")
+argsfile=$case_dir/args
+if [ -n "$variant" ]; then
+	argsfile=$case_dir/args.$variant
+	[ -f "$argsfile" ] || { echo "no $argsfile" >&2; exit 2; }
+	name=$name-$variant
+fi
 
 if [ -z "${DOCKER_HOST:-}" ] || [ -z "${DOCKER:-}" ]; then
 	. "$here/../lib/dockerd.sh"
@@ -82,11 +98,11 @@ if [ -d "$ctx/www" ]; then
 	[ -s "$work/http.port" ] || { echo "the HTTP server did not start"; kill "$srv_pid"; exit 1; }
 	args+=(--build-arg "HTTP=127.0.0.1:$(cat "$work/http.port")")
 fi
-if [ -f "$case_dir/args" ]; then
+if [ -f "$argsfile" ]; then
 	while IFS= read -r l; do
 		case $l in '' | '#'*) continue ;; esac
-		args+=("$l")
-	done <"$case_dir/args"
+		args+=("${l//@CTX@/$ctx}")
+	done <"$argsfile"
 fi
 # -f from args, else CTX/Dockerfile
 dockerfile=Dockerfile
@@ -109,8 +125,10 @@ if [ -f "$case_dir/expect-fail-df2make" ]; then
 	expect_fail=2
 fi
 tag=df2make-diff/$(echo "$name" | tr 'A-Z_' 'a-z-')
-ta=$tag:docker tb=$tag:$mode
-[ "$mode" = docker ] && tb=$tag:again
+# per run: suites of other worktrees on the same daemon build the same
+# cases, and one's cleanup would remove the other's image before its save
+ta=$tag:docker-$$ tb=$tag:$mode-$$
+[ "$mode" = docker ] && tb=$tag:again-$$
 
 cleanup() {
 	[ -z "$srv_pid" ] || kill "$srv_pid" 2>/dev/null

@@ -78,6 +78,9 @@ static void test_base(void)
 	TAP_OK(strstr(all, "\nsymlink pts/ptmx /dev/ptmx\n") != NULL, "ptmx link");
 	TAP_OK(strstr(all, "\nsysfs,ro,keep /sys\n") != NULL, "ro sysfs");
 	TAP_OK(strstr(all, "\nmask /proc/kcore\n") != NULL, "kcore masked");
+	TAP_OK((strstr(all, "\nsymlink /proc/kcore /dev/core\n") != NULL) ==
+		   (access("/proc/kcore", F_OK) == 0),
+	       "/dev/core only where the kernel has /proc/kcore (runc's setupDevSymlinks)");
 	TAP_OK(strstr(all, "\nfile,ro /etc/hosts (") != NULL, "hosts file");
 	TAP_OK(strstr(all, "\nfile,ro /etc/resolv.conf (") != NULL, "resolv.conf file");
 	free(all);

@@ -58,4 +58,24 @@ HEALTHCHECK {Test:[NONE] Interval:0s Timeout:0s StartPeriod:0s StartInterval:0s 
 ENTRYPOINT ["/e"]
 CMD ["c\x01" "\u00a0é\t"]
 ArgsEscaped=True' "history texts and ArgsEscaped as BuildKit writes them"
+# Heredocs: named after the other sources whatever their place (current
+# BuildKit's dispatchCopy writes SourcePaths, then SourceContents), by
+# their delimiter without its quotes; RUN's <<- body as written (tabs
+# kept), a #! body run by the shell (dispatchRun). CMD's %q escapes what Go's IsPrint
+# rejects: an unassigned U+0378, a format character U+110BD.
+mkdir -p "$T/ctx2"
+printf '%s\n' 'FROM scratch' 'COPY <<a.txt f <<"b.txt" /d/' A a.txt B b.txt \
+	'ADD <<-c f /e/' '	C' c 'RUN cat <<-X >/x' '	x' '	X' 'RUN <<EOF' '#!/bin/sh' 'EOF' \
+	"CMD [\"$(printf '\315\270\360\221\202\275\303\251')\"]" >ctx2/Dockerfile
+: >ctx2/f
+"$DF2MAKE" --store "$T/s" ctx2 >build2.mk 2>err
+is "$?" 0 "the Dockerfile with heredocs compiles"
+is "$(hist build2.mk)" "COPY f <<a.txt <<b.txt /d/ # buildkit
+ADD f <<c /e/ # buildkit
+RUN /bin/sh -c cat <<-X >/x
+$(printf '\t')x
+X # buildkit
+RUN /bin/sh -c /dev/pipes/EOF # buildkit
+CMD [\"\\u0378\\U000110bd$(printf '\303\251')\"]
+ArgsEscaped=True" "heredoc names after the sources; CMD quoted with Go's IsPrint"
 done_testing

@@ -45,4 +45,20 @@ is "$(readlink "$(up /etc/rc)" || echo "no symlink in upper"):$(cat "$(up /etc/r
 	"a file dest that is a symlink is resolved in the rootfs: its target gets the file"
 copy '{"srcs":["a.txt"],"dest":"/dangle"}'
 is "$(cat "$(up /made/here)")" a "a dangling dest symlink: the file is created at its target, in the rootfs"
+# --link: the copy lands on scratch and its layer is merged on top, so the
+# directories on the dest path come out as created there (0755, 0:0 or the
+# --chown owner) and a file dest hides a directory (BuildKit's MergeOp;
+# moby/buildkit#3602: /tmp 1777 becomes 0755)
+mkdir -p "$R/sticky/sub" "$R/pdir/full"; chmod 1777 "$R/sticky"; chmod 0700 "$R/sticky/sub"
+chown 5:5 "$R/sticky/sub"; echo keep >"$R/pdir/full/old"
+copy '{"srcs":["a.txt"],"dest":"/sticky/sub/","link":true}'
+is "$(meta /sticky) / $(meta /sticky/sub)" "directory 755 0:0 / directory 755 0:0" \
+	"--link resets the directories on the dest path to 0755 0:0"
+copy '{"srcs":["a.txt"],"dest":"/sticky/sub/","link":true,"chown":"app"}'
+is "$(meta /sticky/sub)" "directory 755 1000:1001" "... owned by the --chown user"
+copy '{"srcs":["a.txt"],"dest":"/sticky/sub/"}'
+is "$(meta /sticky/sub)" "directory 700 5:5" "without --link the directory keeps its mode and owner"
+copy '{"srcs":["a.txt"],"dest":"/pdir/full","link":true}'
+is "$(stat -c %F "$(up /pdir/full)"):$(cat "$(up /pdir/full)")" "regular file:a" \
+	"--link onto an existing directory without a slash: the file replaces it"
 done_testing

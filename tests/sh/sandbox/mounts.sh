@@ -91,7 +91,8 @@ ssh_heredoc() {
 	is "$out" "/run/buildkit/ssh_agent.0
 socket" "[$MODE] ssh agent socket bound, SSH_AUTH_SOCK set"
 	is "$(upper_list k15)" "./dev ./proc ./sys " "[$MODE] no /run/buildkit placeholder in the upper"
-	run_step k16 '{"parent":"base","args":["/dev/pipes/EOF"],"env":["PATH=/bin"],"heredocs":[{"path":"/dev/pipes/EOF","content":"#!/bin/sh\necho from heredoc $0\n","mode":493}]}'
+	# the compiler's argv: the shell runs it (BuildKit prepends SHELL)
+	run_step k16 '{"parent":"base","args":["/bin/sh","-c","/dev/pipes/EOF"],"env":["PATH=/bin"],"heredocs":[{"path":"/dev/pipes/EOF","content":"#!/bin/sh\necho from heredoc $0\n","mode":493}]}'
 	is "$out" "from heredoc /dev/pipes/EOF" "[$MODE] #! heredoc file executed"
 }
 

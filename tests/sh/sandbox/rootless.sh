@@ -211,7 +211,7 @@ setfattr -n user.df2make.dev -v "c 5 1" "$con"
 # COPY of one device node is refused as a root build refuses it.
 printf 'FROM devbase:1\nCOPY --from=devbase:1 /dev/console /c\n' >"$W/ctx/Dockerfile"
 build
-like "$log" 'source "dev/console" is not a regular file or directory' \
+like "$log" 'source "dev/console" is not a regular file, directory or FIFO' \
 	"COPY of a stored device node fails as a root build's does"
 
 # 5. Without subordinate ids: the single-id map, and a clear error for
