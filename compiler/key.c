@@ -72,7 +72,7 @@ static int kc_less(const struct sv *x, const struct sv *y)
 }
 
 /* Insertion sort: objects have a few fields, most nearly in order. */
-static void kc_sort(struct kc_field *f, size_t n)
+static void kc_isort(struct kc_field *f, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
 		struct kc_field t = f[i];
@@ -81,6 +81,41 @@ static void kc_sort(struct kc_field *f, size_t n)
 			f[j] = f[j - 1];
 		f[j] = t;
 	}
+}
+
+/* Stable (equal keys keep their order: the key text must not depend on
+ * the sort) and O(n log n): an image's config may hold a million LABELs,
+ * whose insertion sort took 208 s. Runs of 16 by insertion, then merged. */
+static void kc_sort(struct kc_field *f, size_t n)
+{
+	struct kc_field *tmp, *src = f, *dst;
+
+	if (n <= 64) {
+		kc_isort(f, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i += 16)
+		kc_isort(f + i, n - i < 16 ? n - i : 16);
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	dst = tmp;
+	for (size_t w = 16; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				dst[k++] = kc_less(src[j].v, src[i].v) ? src[j++] : src[i++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		struct kc_field *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != f)
+		memcpy(f, src, n * sizeof(*f));
+	free(tmp);
 }
 
 static int kc_key_is(const struct sv *f, const char *k, size_t n)

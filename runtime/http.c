@@ -207,6 +207,26 @@ static void http_tls_opts(const struct http_tls *t)
 	}
 }
 
+/* A request body up to this size still counts as a small exchange. */
+#define HTTP_SMALL_SEND (1u << 20)
+
+/* The whole-exchange limit, in seconds, of a request whose answer is kept
+ * in memory (a token, a manifest, a config: at most 4 MiB) and whose body
+ * is at most HTTP_SMALL_SEND:
+ * DF2MAKE_HTTP_TIMEOUT, else 300. The low-speed limit alone lets a server
+ * that trickles a few bytes a second (endless header lines) hold make
+ * forever. Streamed bodies (layers) and uploads have no such limit: their
+ * size is the registry's to announce, and the low-speed limit stops a
+ * stall. */
+static long http_small_timeout(void)
+{
+	const char *v = getenv("DF2MAKE_HTTP_TIMEOUT");
+	char *end;
+	long t = v && *v ? strtol(v, &end, 10) : 0;
+
+	return t > 0 && !*end ? t : 300;
+}
+
 static void http_opts(const struct http_req *req, struct http_ctx *c, struct curl_slist *hdrs)
 {
 	CURL *h = http_handle;
@@ -232,6 +252,8 @@ static void http_opts(const struct http_req *req, struct http_ctx *c, struct cur
 	/* streamed bodies (layers) in fewer, larger pieces */
 	if (req->sink)
 		cu.setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024);
+	else if (req->body_fd_len <= 0 && req->body_len <= HTTP_SMALL_SEND)
+		cu.setopt(h, CURLOPT_TIMEOUT, http_small_timeout());
 	if (req->body_fd_len > 0) {
 		cu.setopt(h, CURLOPT_UPLOAD, 1L);
 		cu.setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
@@ -298,6 +320,10 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct error *e)
 	cu.slist_free_all(hdrs);
 	if (rc == CURLE_OK)
 		return 0;
+	/* a failed exchange leaves nothing to free: what came of the answer
+	 * (headers, a body cut at max_body) goes, as callers free only after
+	 * success (an endless manifest leaked its 4 MiB) */
+	http_resp_free(resp);
 	if (c.sink_failed)
 		return -1; /* the sink said why */
 	if (c.too_big)

@@ -48,7 +48,8 @@ struct http_resp {
 
 /* Performs the request; a completed exchange returns 0 whatever the
  * status. Transport errors return -1 with e set (e->code = the CURLcode
- * plus 1000, so callers can tell a TLS handshake failure apart). */
+ * plus 1000, so callers can tell a TLS handshake failure apart) and resp
+ * empty: nothing to free. */
 int http_do(const struct http_req *req, struct http_resp *resp, struct error *e);
 /* 1 for localhost, 127.0.0.0/8 and [::1] ("HOST[:PORT]..."). */
 int http_loopback(const char *host);

@@ -80,30 +80,55 @@ static void usage(FILE *f)
 	       "no progress at all, the command's output passed through as it is\n");
 }
 
-/* A done parent's chain.json, read before the step uses it (its sandbox,
- * its copy, its layer): written without an fsync, it may be torn by a
- * crash, and then the parent's stamp goes (rt_torn) so that the next make
- * redoes the parent and this step, with no fsck in between. A parent
- * without a stamp is left to the op, which says what is missing. */
-static int parent_chain_ok(const struct rt *rt, json_t *spec, struct error *e)
+/* A done step's chain.json that this step reads (its parent's, for its
+ * sandbox, its copy, its layer; a COPY --from's or a RUN --mount=from's
+ * source stage): written without an fsync, it may be torn by a crash, and
+ * then that step's stamp goes (rt_torn) so that the next make redoes it
+ * and this step, with no fsck in between. A step without a stamp is left
+ * to the op, which says what is missing. what names it in the message. */
+static int done_chain_ok(const struct rt *rt, const char *what, const char *key, struct error *e)
 {
-	const char *parent = json_string_value(json_object_get(spec, "parent"));
 	cleanup_free char *done = NULL;
 	json_t *chain;
 
-	if (!parent || !rt_key_valid(parent))
+	if (!key || !rt_key_valid(key))
 		return 0;
-	if ((chain = chain_read(rt, parent, e))) {
+	if ((chain = chain_read(rt, key, e))) {
 		json_decref(chain);
 		return 0;
 	}
-	done = rt_path(rt, parent, ".done");
+	done = rt_path(rt, key, ".done");
 	if (access(done, F_OK) < 0) {
 		*e = (struct error){0};
 		return 0;
 	}
-	error_wrap(e, "parent step %.8s", parent);
-	return rt_torn(rt, parent, e);
+	error_wrap(e, "%s step %.8s", what, key);
+	return rt_torn(rt, key, e);
+}
+
+/* The source step of a "from":{"step":KEY} object, or NULL. */
+static const char *from_step(json_t *o)
+{
+	return json_string_value(json_object_get(json_object_get(o, "from"), "step"));
+}
+
+/* done_chain_ok for every step whose chain the spec's op reads. */
+static int spec_chains_ok(const struct rt *rt, json_t *spec, struct error *e)
+{
+	json_t *m;
+	size_t i;
+
+	const char *parent = json_string_value(json_object_get(spec, "parent"));
+
+	if (done_chain_ok(rt, "parent", parent, e) < 0 ||
+	    done_chain_ok(rt, "COPY --from", from_step(spec), e) < 0)
+		return -1;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		if (done_chain_ok(rt, "mount source", from_step(m), e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The op, then the step's layer when its spec asks for it (not for a
@@ -123,7 +148,7 @@ static int run_op(const struct rt *rt, step_fn fn, const char *name, const char 
 	if (step)
 		unlink(meta);
 	free(meta);
-	if (step && parent_chain_ok(rt, spec, e) < 0)
+	if (step && spec_chains_ok(rt, spec, e) < 0)
 		return -1;
 	r = cache_step(rt, name, key, spec, e);
 	if (r == 0 && (r = fn(rt, key, spec, e)) == 0) { /* not restored from --cache-from */

@@ -343,8 +343,10 @@ static int command_stdio(struct child *c)
 	return 0;
 }
 
-/* Capabilities, ids and no_new_privs, in the order that keeps the
- * privilege to drop the rest until the end. */
+/* Limits, capabilities and ids, in the order that keeps the privilege to
+ * drop the rest until the end. No no_new_privs: BuildKit's RUN may gain
+ * privileges through setuid files and file capabilities (`USER app` then
+ * `sudo`, `ping`), within the bounding set dropped here. */
 static int command_privileges(struct child *c)
 {
 	struct sandbox *sb = c->sb;
@@ -364,10 +366,6 @@ static int command_privileges(struct child *c)
 	child_step(c, "capabilities");
 	if (!sb->insecure && set_caps(c->ids.uid == 0, &c->e) < 0)
 		return -1;
-	/* no_new_privs: setuid binaries and file caps cannot raise privileges. */
-	child_step(c, "no_new_privs");
-	if (!sb->insecure && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return sys_fail(c);
 	return 0;
 }
 
@@ -377,18 +375,22 @@ static int exec_command(struct child *c)
 	extern char **environ;
 	struct sandbox *sb = c->sb;
 
-	if (command_stdio(c) < 0 || command_privileges(c) < 0)
+	if (command_stdio(c) < 0)
+		return -1;
+	/* The filter goes in while we still hold CAP_SYS_ADMIN: without
+	 * no_new_privs the kernel takes it only from a caller that has it.
+	 * What we do after it (limits, ids, capabilities, chdir, exec) uses
+	 * no call it denies; init made every mount before. */
+	child_step(c, "seccomp");
+	if (!sb->insecure && seccomp_install(&c->e) < 0)
+		return -1;
+	if (command_privileges(c) < 0)
 		return -1;
 	/* The caller's umask must not leak into the image (runc uses 022). */
 	umask(022);
 	child_step(c, "chdir %s", sb->workdir);
 	if (chdir(sb->workdir) < 0)
 		return sys_fail(c);
-	/* Last, after our own mount/prctl calls: the command may not make
-	 * namespaces, load modules, use keyrings... (Docker's profile). */
-	child_step(c, "seccomp");
-	if (!sb->insecure && seccomp_install(&c->e) < 0)
-		return -1;
 	environ = make_env(sb, &c->ids);
 	/* Nothing of ours leaks into the command: every fd but 0-2 closes on exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -253,6 +253,36 @@ static char *empty_lower(const struct rt *rt, struct error *e)
 	return dir;
 }
 
+/* An image may list one layer twice (its manifest repeats a digest): one
+ * directory, which overlayfs refuses to stack twice (ELOOP). Next to
+ * itself it is the same as once (the upper copy hides nothing the lower
+ * has that it lacks), so it is dropped; apart, it is an error that says
+ * so. v has n entries (then NULL); compacted in place. */
+static int lower_dedup(char **v, size_t n, struct error *e)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (m && strcmp(v[m - 1], v[i]) == 0) {
+			free(v[i]);
+			v[i] = NULL;
+			continue;
+		}
+		v[m++] = v[i];
+		if (i >= m)
+			v[i] = NULL;
+	}
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = i + 1; j < m; j++)
+			if (strcmp(v[i], v[j]) == 0)
+				return error_set(
+				    e, 0,
+				    "layer %s is twice in the image, with other layers "
+				    "between (overlayfs cannot stack one directory twice)",
+				    v[i]);
+	return 0;
+}
+
 /* The chain's dirs top first, then the empty lower; malloc'd, NULL-ended. */
 static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 {
@@ -269,7 +299,7 @@ static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 		v[n - 1 - i] = xstrdup(dir);
 	}
 	v[n] = empty_lower(rt, e);
-	if (v[n])
+	if (v[n] && lower_dedup(v, n + 1, e) == 0)
 		return v;
 fail:
 	for (size_t i = 0; i < n + 1; i++)

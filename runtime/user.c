@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
 #include "safeopen.h"
 #include "user.h"
@@ -22,11 +24,34 @@ struct entry {
 	int nf;
 };
 
+/* The most of a passwd or group file read: far above a real one, and bounded
+ * memory for an image's file that is huge or has no newline. */
+#define USER_FILE_MAX ((off_t)64 << 20)
+
+/* What a non-regular file is, for the message. */
+static const char *file_kind(mode_t m)
+{
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISDIR(m)  ? "a directory"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "not a regular file";
+}
+
 /* Opens ROOT/path for reading with every path component resolved as if ROOT
- * were "/": ".." and absolute symlinks cannot leave the rootfs. */
+ * were "/": ".." and absolute symlinks cannot leave the rootfs. The image
+ * chooses what the path is: it is first opened O_PATH (which opens no
+ * device and waits for no FIFO writer) and read only if it is a regular
+ * file of at most USER_FILE_MAX bytes; a link to /dev/sda or a FIFO in a
+ * base image must not make the runtime, as root outside the sandbox, read a
+ * host device or hang. */
 static FILE *open_in_root(const char *root, const char *path, struct error *e)
 {
-	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int pfd = -1;
+	char proc[64];
+	struct stat st;
 	int fd;
 	FILE *f;
 
@@ -34,12 +59,29 @@ static FILE *open_in_root(const char *root, const char *path, struct error *e)
 		error_set(e, errno, "open rootfs %s", root);
 		return NULL;
 	}
-	fd = safe_open(rootfd, path, O_RDONLY, SAFE_IN_ROOT);
-	if (fd < 0)
+	pfd = safe_open(rootfd, path, O_PATH, SAFE_IN_ROOT);
+	if (pfd < 0 || fstat(pfd, &st) < 0) {
 		error_set(e, errno, "open %s in %s", path, root);
-	close(rootfd);
-	if (fd < 0)
 		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > USER_FILE_MAX) {
+		if (!S_ISREG(st.st_mode))
+			error_set(e, 0, "%s in the image is %s, not a regular file", path,
+				  file_kind(st.st_mode));
+		else
+			error_set(e, 0, "%s in the image is larger than %lld MiB", path,
+				  (long long)(USER_FILE_MAX >> 20));
+		return NULL;
+	}
+	/* the inode just checked, not the path again (no race with a rename) */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		/* never ENOENT, which the caller takes for "no such file" */
+		error_set(e, 0, "reopen %s in %s through %s: %s", path, root, proc,
+			  strerror(errno));
+		return NULL;
+	}
 	f = fdopen(fd, "r");
 	if (!f) {
 		error_set(e, errno, "fdopen %s", path);
@@ -91,6 +133,8 @@ static int scan_file(const char *root, const char *path, entry_fn fn, void *arg,
 {
 	struct entry en = {0};
 	size_t cap = 0;
+	ssize_t n;
+	off_t total = 0;
 	FILE *f = open_in_root(root, path, e);
 
 	*missing = 0;
@@ -100,7 +144,8 @@ static int scan_file(const char *root, const char *path, entry_fn fn, void *arg,
 		*missing = 1;
 		return 0;
 	}
-	while (getline(&en.line, &cap, f) > 0) {
+	/* the file may have grown since the size check: stop at the cap */
+	while ((n = getline(&en.line, &cap, f)) > 0 && (total += n) <= USER_FILE_MAX) {
 		if (en.line[0] == '\n' || en.line[0] == '#')
 			continue;
 		entry_split(&en);

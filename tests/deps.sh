@@ -17,6 +17,7 @@ pkgs=("${build[@]}" git clang clang-format libclang-rt-14-dev python3 jq
       docker-registry apache2-utils openssl curl
       openssh-server # sshd for ADD git@host:repo.git (tests/sh/net/git-ssh.sh)
       zsh # the zsh completion test (tests/sh/flags/completion.sh)
+      time # the peak RSS of make over a decompression bomb (tests/sh/faults/bombs.sh)
       strace) # fault injection at a syscall (tests/sh/image/pack-incremental.sh)
 [ "${1:-}" = "--build-only" ] && pkgs=("${build[@]}")
 missing=()

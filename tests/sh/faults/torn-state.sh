@@ -8,8 +8,9 @@
 # - KEY.done: only its time counts; the build is the same;
 # - KEY.ck: reads as no content key; the build is the same;
 # - chain.json: never taken for a shorter chain: the pack (or the step
-#   after it) fails naming the file, keeps the old image and removes the
-#   torn step's stamp; the next make redoes it and gives the same image.
+#   after it, or a COPY --from or RUN --mount=from of its stage) fails
+#   naming the file, keeps the old image and removes the torn step's
+#   stamp; the next make redoes it and gives the same image.
 # And, under strace: no fsync of a state file during the steps, and no
 # syncfs (which waits for the whole image's writeback, or the next
 # build's for it).
@@ -100,6 +101,34 @@ is "$?" 0 "the next make succeeds"
 check "the next make: the same image" cmp -s "$D/image.tar" "$T/want.tar"
 "$RT" --store "$ST" --state "$S" fsck >"$D/fsck.log" 2>&1
 is "$?" 0 "fsck finds nothing left to repair (the step redone wrote its KEY.ck)"
+
+# a COPY --from's and a RUN --mount=from's source stage, torn: the step
+# reading it removes the stage's stamp, the next make redoes both (before
+# session 9: the step failed at every make until fsck --repair)
+F=$T/from
+dockerfile "$F" 'FROM busybox AS a
+RUN echo a >/a
+FROM busybox
+COPY --from=a /a /a
+RUN --mount=from=a,target=/m cat /m/a >/b'
+build "$F"
+is "$rc" 0 "a build with COPY --from and a mount from a stage"
+cp "$F/image.tar" "$T/want-from.tar"
+mapfile -t fr < <(grep -oE ' (run|copy) [0-9a-f]{32}' "$F/build.mk" | cut -d' ' -f3)
+ka=${fr[0]} kc=${fr[1]} kr=${fr[2]}
+FS=$F/state
+for what in "COPY --from:$kc" "mount source:$kr"; do
+	head -c 30 "$FS/$ka/chain.json" >"$T/cut" && cp "$T/cut" "$FS/$ka/chain.json"
+	rm "$FS/${what#*:}.done" "$F/image.tar"
+	make -f "$F/build.mk" >"$F/log" 2>&1
+	check "${what%%:*}: the stage's chain.json torn: make fails" test "$?" -ne 0
+	log_has "$F" "${what%%:*} step ${ka:0:8}: .*$ka/chain.json: .*torn or not JSON.*step ${ka:0:8} is torn .*run make again" \
+		"${what%%:*}: the message names the stage's chain.json"
+	check "${what%%:*}: the stage's stamp is removed" test ! -e "$FS/$ka.done"
+	make -f "$F/build.mk" >"$F/log" 2>&1
+	is "$?" 0 "${what%%:*}: the next make succeeds"
+	check "${what%%:*}: the same image" cmp -s "$F/image.tar" "$T/want-from.tar"
+done
 
 # what a cold build syncs: nothing per step, and no syncfs
 if command -v strace >/dev/null; then

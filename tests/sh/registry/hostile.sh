@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A hostile registry (tests/sh/registry/hostile.py, a fake on two loopback
+# ports) against pull: where do the credentials go when it redirects a
+# layer to another port or host name, or points its token realm elsewhere;
+# a redirect loop; a manifest that never ends; an index of 10,000
+# entries; a token server trickling
+# endless header lines.
+. "$SRCDIR/tests/lib.sh"
+need python3 timeout base64
+export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
+mkdir -p "$DOCKER_CONFIG"
+B64=$(printf 'alice:s3cret' | base64)
+LOG=$T/log
+
+# pull MODE: starts the fake in MODE, pulls library/x:1 from it with
+# alice's password; sets out, rc, RP (registry port), EP (elsewhere's).
+pull() {
+	: >"$LOG"
+	coproc FAKE { exec python3 "$SRCDIR/tests/sh/registry/hostile.py" "$LOG" "$1"; }
+	read -r RP EP <&"${FAKE[0]}"
+	printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$RP" "$B64" >"$DOCKER_CONFIG/config.json"
+	out=$(timeout 60 env ${TO:+DF2MAKE_HTTP_TIMEOUT=$TO} "$DF2MAKE_RUNTIME_BIN" --quiet --store "$T/store-$1" --state "$T/state" \
+		pull "127.0.0.1:$RP/library/x:1" 2>&1)
+	rc=$?
+	kill "$FAKE_PID" && wait "$FAKE_PID" 2>/dev/null
+}
+
+pull redirect-port
+is "$rc" 0 "a layer redirected to another port of the host: pulled"
+check "its ref is stored" test -d "$T/store-redirect-port/refs"
+is "$(grep -c "^$RP GET /v2/library/x/blobs/.* auth=Basic $B64\$" "$LOG")" 2 \
+	"the registry got the password (config and layer)"
+is "$(grep "^$EP " "$LOG")" "$EP GET /blob auth=" "the other port got the GET without it"
+
+pull redirect-host
+is "$(grep "/else/blob" "$LOG")" "$RP GET /else/blob auth=" \
+	"redirected to localhost (the same server, another name): no password"
+is "$(grep -c "auth=Basic" "$LOG")" 3 "only the registry's own requests carried it"
+
+pull realm-elsewhere
+is "$rc" 0 "a token realm on another port: pulled"
+is "$(grep "^$EP " "$LOG")" "$EP GET /token?service=reg&scope=repository%3Alibrary%2Fx%3Apull auth=Basic $B64" \
+	"the realm gets the password, as docker and containerd send it (the registry chose its token server)"
+is "$(grep -c "^$RP .*auth=Basic" "$LOG")" 0 "the registry itself never gets the password, only the token"
+
+pull redirect-loop
+is "$rc" 1 "a layer redirected to itself: the pull fails"
+like "$out" "blob sha256:[0-9a-f]{64}: GET http://127.0.0.1:$RP/v2/library/x/blobs/sha256:[0-9a-f]{64}: Number of redirects hit maximum amount\$" \
+	"after 10 redirects, naming the blob"
+is "$(grep -c "GET /v2/library/x/blobs/" "$LOG")" 12 "config + 11 tries of the layer"
+check "nothing stored under its ref" test ! -e "$T/store-redirect-loop/refs"
+
+pull endless
+is "$rc:$out" "1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: library/x:1: GET http://127.0.0.1:$RP/v2/library/x/manifests/1: answer larger than 4194304 bytes" \
+	"a manifest that never ends: refused at 4 MiB"
+
+pull big-index
+is "$rc" 0 "an index of 10,000 manifests: pulled"
+is "$(grep -c "GET /v2/library/x/manifests/sha256:" "$LOG")" 1 \
+	"only the host's platform's manifest is fetched"
+
+start=$(date +%s)
+TO=3 pull trickle-token
+took=$(($(date +%s) - start))
+like "$rc:$out" "^1:.*library/x:1: 127.0.0.1:$RP: GET http://127.0.0.1:$EP/token\?service=reg&scope=repository%3Alibrary%2Fx%3Apull: Timeout was reached\$" \
+	"a token server trickling header lines: the pull fails at DF2MAKE_HTTP_TIMEOUT (before: held until killed)"
+check "within 30 s ($took s)" [ "$took" -lt 30 ]
+done_testing
