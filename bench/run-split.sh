@@ -20,13 +20,9 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 command -v perf >/dev/null || { echo "bench/run-split.sh: needs perf" >&2; exit 2; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/run-split.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-R=$W/rootfs
-mkdir -p "$R/bin" "$R/etc" "$R/tmp" "$R/root" "$W/ctx"
-cp "$BUSYBOX" "$R/bin/busybox"
-for c in $("$BUSYBOX" --list); do [ -e "$R/bin/$c" ] || ln -s busybox "$R/bin/$c"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\n' >"$R/etc/group"
-tar -C "$R" -cf "$W/rootfs.tar" .
+. "$(dirname "$0")/busybox-rootfs.sh"
+busybox_rootfs "$W"
+mkdir -p "$W/ctx"
 {
 	echo "FROM busybox"
 	for i in $(seq 1 30); do echo "RUN echo step $i > /step$i"; done

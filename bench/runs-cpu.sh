@@ -18,13 +18,8 @@ shift
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 W=$(mktemp -d "${TMPDIR:-/tmp}/runs-cpu.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-R=$W/rootfs
-mkdir -p "$R/bin" "$R/etc" "$R/tmp" "$R/root"
-cp "$BUSYBOX" "$R/bin/busybox"
-for c in $("$BUSYBOX" --list); do [ -e "$R/bin/$c" ] || ln -s busybox "$R/bin/$c"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\n' >"$R/etc/group"
-tar -C "$R" -cf "$W/rootfs.tar" .
+. "$(dirname "$0")/busybox-rootfs.sh"
+busybox_rootfs "$W"
 for n in 0 30; do
 	mkdir -p "$W/ctx$n"
 	{

@@ -5,7 +5,7 @@ noinst_LIBRARIES += compiler/libcompiler.a
 COMPILER_FRONT = compiler/parse.c compiler/parse.h compiler/words.c compiler/words.h \
 	compiler/json.c compiler/json.h compiler/instr.c compiler/instr.h compiler/instr_ctx.h \
 	compiler/dockerfile.c compiler/mountflag.c compiler/mountflag.h compiler/strconv.c \
-	compiler/strconv_print.c compiler/strconv.h compiler/suggest.c compiler/suggest.h \
+	compiler/strconv_print.c compiler/strconv_print_tab.h compiler/strconv.h compiler/suggest.c compiler/suggest.h \
 	compiler/diag.c compiler/diag.h \
 	compiler/dump.c compiler/dump.h
 # shell word expansion

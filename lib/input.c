@@ -10,8 +10,7 @@
 #include "input.h"
 #include "util.h"
 
-/* What a non-regular file is, for the message. */
-static const char *input_kind(mode_t m)
+const char *input_kind(mode_t m)
 {
 	return S_ISFIFO(m)   ? "a FIFO"
 	       : S_ISCHR(m)  ? "a character device"

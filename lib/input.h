@@ -5,6 +5,7 @@
 #ifndef DF_INPUT_H
 #define DF_INPUT_H
 #include <stddef.h>
+#include <sys/types.h>
 
 struct error;
 
@@ -17,5 +18,9 @@ struct error;
  * ("PATH is a FIFO, not a regular file"). e->code is the errno of a failed
  * stat/open/read (ENOENT: missing), 0 for a refused kind or size. */
 int input_read(const char *path, size_t max, char **data, size_t *len, struct error *e);
+
+/* What a file of mode m is that is not a regular one, for a message:
+ * "a FIFO", "a character device", ... */
+const char *input_kind(mode_t m);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "input.h"
 #include "safeopen.h"
 #include "user.h"
 #include "util.h"
@@ -27,17 +28,6 @@ struct entry {
 /* The most of a passwd or group file read: far above a real one, and bounded
  * memory for an image's file that is huge or has no newline. */
 #define USER_FILE_MAX ((off_t)64 << 20)
-
-/* What a non-regular file is, for the message. */
-static const char *file_kind(mode_t m)
-{
-	return S_ISFIFO(m)   ? "a FIFO"
-	       : S_ISCHR(m)  ? "a character device"
-	       : S_ISBLK(m)  ? "a block device"
-	       : S_ISDIR(m)  ? "a directory"
-	       : S_ISSOCK(m) ? "a socket"
-			     : "not a regular file";
-}
 
 /* Opens ROOT/path for reading with every path component resolved as if ROOT
  * were "/": ".." and absolute symlinks cannot leave the rootfs. The image
@@ -67,7 +57,7 @@ static FILE *open_in_root(const char *root, const char *path, struct error *e)
 	if (!S_ISREG(st.st_mode) || st.st_size > USER_FILE_MAX) {
 		if (!S_ISREG(st.st_mode))
 			error_set(e, 0, "%s in the image is %s, not a regular file", path,
-				  file_kind(st.st_mode));
+				  input_kind(st.st_mode));
 		else
 			error_set(e, 0, "%s in the image is larger than %lld MiB", path,
 				  (long long)(USER_FILE_MAX >> 20));

@@ -6,6 +6,11 @@
 # namespace, no user namespaces, no useradd or uidmap.
 # rootless_can_run FILE...: skip_all unless the user may run each FILE (a
 # checkout in a private directory such as /root does not let it).
+# rootless_start: a static BUSYBOX (skip_all without), the user, and the
+# binaries it must run: what a test building as the user needs first.
+# rootless_workdir NAME: W, a fresh directory of the user's (root's temp
+# dir is 0700), removed at exit. as_user CMD...: CMD as the user in $W/ctx,
+# with a store of the user's own in $W.
 RLUSER=df2mkrl
 
 rootless_user() {
@@ -32,4 +37,23 @@ rootless_can_run() {
 		setpriv --reuid="$RLUID" --regid="$RLGID" --clear-groups test -x "$b" ||
 			skip_all "$b cannot be run by $RLUSER (a directory above it is private)"
 	done
+}
+
+rootless_workdir() {
+	W=$(mktemp -d "/var/tmp/$1.XXXXXX")
+	trap 'rm -rf "$W"' EXIT
+	chown "$RLUSER:" "$W"
+}
+
+as_user() {
+	(cd "$W/ctx" && setpriv --reuid="$RLUID" --regid="$RLGID" --clear-groups \
+		env HOME="$W" DF2MAKE_STORE="$W/store" "$@")
+}
+
+rootless_start() {
+	BUSYBOX=$(command -v busybox || echo /bin/busybox)
+	[ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
+		skip_all "static busybox (busybox-static) not installed"
+	rootless_user
+	rootless_can_run "$DF2MAKE" "$DF2MAKE_RUNTIME_BIN"
 }

@@ -25,9 +25,7 @@ if ! images_docker busybox >"$T/images.log" 2>&1; then
 fi
 
 # Root's temp dirs are private: the user's store and work live in their own.
-W=$(mktemp -d /var/tmp/df2make-diff-rootless.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-chown "$RLUSER:" "$W"
+rootless_workdir df2make-diff-rootless
 export DIFF_USER=$RLUSER DIFF_WORK=$W/work DF2MAKE_STORE=$W/store
 export DIFF_DF2MAKE_ARGS=--network=none
 mkdir -p "$DIFF_WORK" && chown "$RLUSER:" "$DIFF_WORK"

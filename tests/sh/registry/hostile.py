@@ -24,6 +24,8 @@ import tarfile
 import threading
 import time
 
+from replyhttp import ReplyHandler
+
 LOG, MODE = sys.argv[1], sys.argv[2]
 
 
@@ -67,20 +69,7 @@ def log(line):
         f.write(line + "\n")
 
 
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def reply(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+class H(ReplyHandler):
 
     def trickle(self):
         self.send_response(200)

@@ -19,6 +19,8 @@ import sys
 import time
 import urllib.parse
 
+from replyhttp import ReplyHandler
+
 UP, LOG = sys.argv[1], sys.argv[2]
 OPTS = sys.argv[3:]
 CREDS = OPTS[OPTS.index("--token") + 1] if "--token" in OPTS else None
@@ -32,20 +34,7 @@ def log(line):
         f.write(line + "\n")
 
 
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def reply(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+class H(ReplyHandler):
 
     def token(self):
         q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)

@@ -7,23 +7,10 @@
 # so the default network (slirp4netns) cannot start for them.
 . "$SRCDIR/tests/lib.sh"
 need make python3 getfattr setfattr
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
-	skip_all "static busybox (busybox-static) not installed"
 . "$SRCDIR/tests/lib/rootless.sh"
-rootless_user
-rootless_can_run "$DF2MAKE" "$DF2MAKE_RUNTIME_BIN"
+rootless_start
 
-# Root's temp dir is 0700: the user's files live in their own dir.
-W=$(mktemp -d /var/tmp/df2make-rootless.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-chown "$RLUSER:" "$W"
-
-# as_user CMD...: runs CMD as the test user in $W/ctx.
-as_user() {
-	(cd "$W/ctx" && setpriv --reuid="$RLUID" --regid="$RLGID" --clear-groups \
-		env HOME="$W" DF2MAKE_STORE="$W/store" "$@")
-}
+rootless_workdir df2make-rootless
 
 # build: compiles $W/ctx/Dockerfile and makes it as the user; sets rc, log.
 build() {

@@ -9,20 +9,9 @@
 # /etc/passwd is a FIFO fails the RUN instead of hanging it.
 . "$SRCDIR/tests/lib.sh"
 need make timeout
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] && file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
-	skip_all "static busybox (busybox-static) not installed"
 . "$SRCDIR/tests/lib/rootless.sh"
-rootless_user
-rootless_can_run "$DF2MAKE" "$DF2MAKE_RUNTIME_BIN"
-W=$(mktemp -d /var/tmp/df2make-rlsec.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-chown "$RLUSER:" "$W"
-
-as_user() {
-	(cd "$W/ctx" && setpriv --reuid="$RLUID" --regid="$RLGID" --clear-groups \
-		env HOME="$W" DF2MAKE_STORE="$W/store" "$@")
-}
+rootless_start
+rootless_workdir df2make-rlsec
 # build: $W/ctx/Dockerfile (stdin) compiled and made as the user, within
 # 120 s; sets rc and log.
 build() {
