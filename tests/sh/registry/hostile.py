@@ -13,6 +13,7 @@ to) serving one image, library/x:1, and misbehaving by MODE:
   trickle-layer   the layer's body comes a byte every 0.5 s
   stall-manifest  the manifest's headers come, then nothing
   steady-layer    a 24 KB layer sent at 4 KiB/s (1 KiB every 0.25 s)
+  big-layer       a well-behaved registry whose layer is 3 MB (random)
 The registry wants Basic credentials (or, realm-elsewhere, a token).
 Prints "REGPORT ELSEPORT" on stdout; logs one line per request to LOG:
   PORT METHOD PATH auth=AUTHORIZATION-HEADER"""
@@ -40,7 +41,8 @@ def digest(b):
 def layer():
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as t:
-        data = os.urandom(24000) if MODE == "steady-layer" else b"hello\n"
+        data = {"steady-layer": os.urandom(24000),
+                "big-layer": os.urandom(3000000)}.get(MODE, b"hello\n")
         i = tarfile.TarInfo("hello")
         i.size = len(data)
         t.addfile(i, io.BytesIO(data))
