@@ -9,6 +9,7 @@ base-config.sh, base-layers.sh) and the fuzz corpus: the one generator.
                                      given tars (in order; one may repeat),
                                      tagged NAME; the keys of the JSON file
                                      replace the config's (config, history)
+  mktar.py base KIND OUT HOSTDIR     one hostile base layer (base-layers.sh)
   mktar.py oci[-nested] OUT NAME LAYER...  an OCI image archive
   mktar.py layout DIR NAME LAYERPATH...  a docker-archive *directory* whose
                                      manifest names LAYERPATH verbatim
@@ -81,6 +82,32 @@ def kinds(host):
                      reg("sub/.wh...", b""), reg("sub/.wh..wh..opq", b""),
                      reg("keep", b"keep\n")],
         "whiteout-symlink": [link("w", host), reg("w/.wh.canary", b"")],
+    }
+
+
+def deep(n):
+    """A file under n nested directories d/d/.../d (their entries implied:
+    one entry each would make the tar quadratic, 100 MB for 10,000)."""
+    return [reg("d/" * n + "f", b"deep\n"), reg("keep", b"keep\n")]
+
+
+def base_kinds(host):
+    """Layers of base images (tests/sh/security/base-layers.sh): each goes
+    on top of a busybox layer; -1/-2 kinds are two layers, lower first."""
+    return {
+        "link-lower-1": [link("a", host)],
+        "link-lower-2": [reg("a/pwned-link-lower")],
+        "link-same": [link("a", host), reg("a/pwned-link-same")],
+        "hardlink-lower": [link("hl", "bin/busybox", tarfile.LNKTYPE)],
+        "hardlink-later": [link("hl", "later", tarfile.LNKTYPE), reg("later", b"later\n")],
+        "wh-dotdot": [reg(".wh...", b""), reg("keep", b"keep\n")],
+        "wh-empty": [reg(".wh.", b""), reg("keep", b"keep\n")],
+        "wh-root-opq": [reg(".wh..wh..opq", b""), reg("keep", b"keep\n")],
+        "wh-slash": [reg("/.wh.", b""), reg("./.wh..wh..opq", b""), reg("keep", b"keep\n")],
+        "uid-max": [reg("umax", b"u\n", 0o4755, 4294967295)],
+        "deep": deep(10000),
+        "longname": [reg("n" * 65536), reg("keep", b"keep\n")],
+        "longpath": [reg("a/" * 32767 + "b", b"long\n"), reg("keep", b"keep\n")],
     }
 
 
@@ -160,6 +187,8 @@ def main(argv):
         print("\n".join(kinds("/x")))
     elif argv[1:2] == ["tar"] and len(argv) == 5:
         write_tar(argv[3], kinds(argv[4])[argv[2]])
+    elif argv[1:2] == ["base"] and len(argv) == 5:
+        write_tar(argv[3], base_kinds(argv[4])[argv[2]])
     elif argv[1:2] == ["image"] and len(argv) >= 7 and argv[4] == "--config":
         with open(argv[5]) as f:
             image(argv[2], argv[3], argv[6:], json.load(f))
