@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "rt.h"
@@ -253,40 +254,53 @@ static char *empty_lower(const struct rt *rt, struct error *e)
 	return dir;
 }
 
+static int lower_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* An image may list one layer twice (its manifest repeats a digest): one
  * directory, which overlayfs refuses to stack twice (ELOOP). Next to
  * itself it is the same as once (the upper copy hides nothing the lower
  * has that it lacks), so it is dropped; apart, it is an error that says
- * so. v has n entries (then NULL); compacted in place. */
-static int lower_dedup(char **v, size_t n, struct error *e)
+ * so. v has n entries (then NULL); compacted in place, *m entries kept.
+ * The repeats apart are found in a sorted copy: comparing every pair cost
+ * n^2/2 compares of paths that share their first 60 bytes, 125,000 for a
+ * 500-layer chain, at every RUN and mount. */
+static int lower_dedup(char **v, size_t n, size_t *m, struct error *e)
 {
-	size_t m = 0;
+	cleanup_free char **sorted = NULL;
+	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (m && strcmp(v[m - 1], v[i]) == 0) {
+		if (k && strcmp(v[k - 1], v[i]) == 0) {
 			free(v[i]);
 			v[i] = NULL;
 			continue;
 		}
-		v[m++] = v[i];
-		if (i >= m)
+		v[k++] = v[i];
+		if (i >= k)
 			v[i] = NULL;
 	}
-	for (size_t i = 0; i < m; i++)
-		for (size_t j = i + 1; j < m; j++)
-			if (strcmp(v[i], v[j]) == 0)
-				return error_set(
-				    e, 0,
-				    "layer %s is twice in the image, with other layers "
-				    "between (overlayfs cannot stack one directory twice)",
-				    v[i]);
+	*m = k;
+	sorted = xmalloc((k ? k : 1) * sizeof(*v));
+	memcpy(sorted, v, k * sizeof(*v));
+	qsort(sorted, k, sizeof(*sorted), lower_cmp);
+	for (size_t i = 1; i < k; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			return error_set(e, 0,
+					 "layer %s is twice in the image, with other layers "
+					 "between (overlayfs cannot stack one directory twice)",
+					 sorted[i]);
 	return 0;
 }
 
-/* The chain's dirs top first, then the empty lower; malloc'd, NULL-ended. */
+/* The chain's dirs top first, then, below fewer than two, the empty lower;
+ * malloc'd, NULL-ended. The empty lower only where it is needed: overlayfs
+ * stacks at most 500 lowers, and a 500-layer image took 501. */
 static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 {
-	size_t n = json_array_size(chain);
+	size_t n = json_array_size(chain), m = 0;
 	char **v = xcalloc(n + 2, sizeof(char *));
 
 	for (size_t i = 0; i < n; i++) {
@@ -298,8 +312,9 @@ static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 		}
 		v[n - 1 - i] = xstrdup(dir);
 	}
-	v[n] = empty_lower(rt, e);
-	if (v[n] && lower_dedup(v, n + 1, e) == 0)
+	if (lower_dedup(v, n, &m, e) < 0)
+		goto fail;
+	if (m >= 2 || (v[m] = empty_lower(rt, e)))
 		return v;
 fail:
 	for (size_t i = 0; i < n + 1; i++)
@@ -423,9 +438,9 @@ static int mount_overlay(char *const *lowers, const char *upper, const char *wor
 			r = error_set(e, errno, "mount overlay on %s (%s)", target, opts);
 	} else if (mount_overlay_fd(lowers, upper, work, ux, ro, target, e) < 0) {
 		r = error_wrap(e,
-			       "mount overlay of %zu layers on %s (options exceed a page; "
-			       "the fd mount API needs Linux >= 6.8)",
-			       n - 1, target);
+			       "mount overlay of %zu lower directories on %s (options exceed a "
+			       "page; the fd mount API needs Linux >= 6.8)",
+			       n, target);
 	}
 	free(opts);
 	return r;

@@ -162,8 +162,8 @@ static const char *unpack_short(const char *s, char out[SHORT_MAX + 1])
 }
 
 /* The error "WHAT NAME SEP REASON" with the name and the reason shortened. */
-static int unpack_err(struct error *e, int err, const char *what, const char *name,
-		      const char *sep, const char *reason)
+static int unpack_err(struct error *e, int err, const char *what, const char *name, const char *sep,
+		      const char *reason)
 {
 	char a[SHORT_MAX + 1], b[SHORT_MAX + 1];
 
@@ -199,8 +199,8 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 	int r = 0;
 
 	if (!path)
-		return unpack_err(e, 0, "member ", archive_entry_pathname(ent),
-				  " leaves the layer", "");
+		return unpack_err(e, 0, "member ", archive_entry_pathname(ent), " leaves the layer",
+				  "");
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	archive_entry_set_pathname(ent, path);
