@@ -58,7 +58,7 @@ int http_loopback(const char *host);
  * for HTTP_LOW_SPEED_TIME seconds (DF2MAKE_HTTP_LOW_SPEED_TIME) fails: below
  * it, a layer's announced size would take days. */
 #define HTTP_LOW_SPEED_LIMIT 1024
-#define HTTP_LOW_SPEED_TIME 60
+#define HTTP_LOW_SPEED_TIME 120
 
 /* The low-speed limit in bytes a second (the environment's, or the default). */
 long http_low_speed_limit(void);
