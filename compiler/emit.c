@@ -286,7 +286,7 @@ static int emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	if (npulls)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", cmd);
+	ev_take(&ev, "COMMAND", specout_command(cmd)); /* a long one from a file */
 	return ev_emit(&ev, out, "remake", g->dg);
 }
 

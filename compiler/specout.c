@@ -114,6 +114,28 @@ const char *specout_spec(const char *json, size_t n)
 	return quoted.s;
 }
 
+char *specout_command(char *cmd)
+{
+	struct buf word = {0};
+	char hex[65];
+
+	if (strlen(cmd) <= so_st.max)
+		return cmd;
+	buf_reset(&so_st.pending);
+	unsigned v = specout_define(&so_st.pending);
+	/* a file cut short by a concurrent writer lacks the "}": sh then
+	 * runs nothing of it, rather than a shorter command */
+	buf_printf(&so_st.pending, "{ %s\n}", cmd);
+	sha256_hex(cmd, strlen(cmd), hex);
+	buf_adds(&so_st.pending, "\nendef\n");
+	buf_printf(&word,
+		   "$(shell mkdir -p -m 700 $(STATE_SH))$(file >$(DF2MAKE_SPEC_DIR)/%.32s.sh,"
+		   "$(DF2MAKE_SPEC_%u))sh $(STATE_SH)/%.32s.sh",
+		   hex, v, hex);
+	free(cmd);
+	return buf_steal(&word);
+}
+
 void specout_begin(const struct buf *out)
 {
 	so_st.at = out->len;

@@ -42,6 +42,11 @@ void specout_word(struct buf *out, void *so);
  * specout_end. Valid until the next call. */
 const char *specout_spec(const char *json, size_t n);
 
+/* The recipe command cmd (make-escaped, without a newline; freed) as
+ * it runs: itself, or when too long `sh STATE/HASH.sh`, a file the recipe
+ * writes from a definition kept for specout_end. Malloc'd. */
+char *specout_command(char *cmd);
+
 /* A template's text starts at out's end (templates_expand_cb). */
 void specout_begin(const struct buf *out);
 
