@@ -28,6 +28,8 @@ void specout_set_state(const char *state)
 
 	free(so_st.dir);
 	so_st.dir = NULL;
+	so_st.helped = 0; /* a new build.mk */
+	so_st.n = 0;
 	if (state) {
 		mk_value(&v, state);
 		so_st.dir = buf_steal(&v);
@@ -60,11 +62,11 @@ static void specout_helper(struct buf *b)
 		    "$(file >$(DF2MAKE_SPEC_DIR)/$1,$($2)))\n");
 }
 
-/* Opens the next variable's definition; returns its number. */
-static unsigned specout_define(struct buf *b)
+/* Opens the next variable's definition, of what; returns its number. */
+static unsigned specout_define(struct buf *b, const char *what)
 {
 	specout_helper(b);
-	buf_printf(b, "\n# The spec of the rule below.\ndefine DF2MAKE_SPEC_%u\n", ++so_st.n);
+	buf_printf(b, "\n# The %s of the rule below.\ndefine DF2MAKE_SPEC_%u\n", what, ++so_st.n);
 	return so_st.n;
 }
 
@@ -96,17 +98,28 @@ static void specout_ref(struct buf *def, struct buf *word, unsigned n, const cha
 		   hex, n, hex);
 }
 
+/* The length of p[0..n) of JSON (no raw newline) in a quoted word. */
+static size_t specout_qlen(const char *p, size_t n)
+{
+	size_t q = n;
+
+	for (size_t i = 0; i < n; i++)
+		q += p[i] == '\'' ? 3 : p[i] == '$';
+	return q;
+}
+
 const char *specout_spec(const char *json, size_t n)
 {
 	static struct buf quoted;
 	char hex[65];
 
 	buf_reset(&quoted);
-	mk_shell_n(&quoted, json, n);
-	if (quoted.len <= so_st.max)
+	if (specout_qlen(json, n) + 2 <= so_st.max) { /* with its quotes */
+		mk_shell_n(&quoted, json, n);
 		return quoted.s;
+	}
 	buf_reset(&so_st.pending);
-	unsigned v = specout_define(&so_st.pending);
+	unsigned v = specout_define(&so_st.pending, "spec");
 	specout_body(&so_st.pending, json, n);
 	sha256_hex(json, n, hex);
 	buf_reset(&quoted);
@@ -122,7 +135,7 @@ char *specout_command(char *cmd)
 	if (strlen(cmd) <= so_st.max)
 		return cmd;
 	buf_reset(&so_st.pending);
-	unsigned v = specout_define(&so_st.pending);
+	unsigned v = specout_define(&so_st.pending, "command");
 	/* a file cut short by a concurrent writer lacks the "}": sh then
 	 * runs nothing of it, rather than a shorter command */
 	buf_printf(&so_st.pending, "{ %s\n}", cmd);
@@ -158,7 +171,7 @@ void specout_end(struct buf *out)
 	specout_cut(out, &tail);
 	buf_addn(out, so_st.pending.s, so_st.pending.len);
 	buf_addn(out, tail.s, tail.len);
-	buf_reset(&so_st.pending);
+	buf_free(&so_st.pending); /* megabytes, maybe: not kept */
 	buf_free(&tail);
 }
 
@@ -176,23 +189,13 @@ struct specout_sink {
 	unsigned big;	 /* the definition's number, once big */
 };
 
-/* The length of p[0..n) of JSON (no raw newline) in a quoted word. */
-static size_t specout_qlen(const char *p, size_t n)
-{
-	size_t q = n;
-
-	for (size_t i = 0; i < n; i++)
-		q += p[i] == '\'' ? 3 : p[i] == '$';
-	return q;
-}
-
 /* The word got too long: the template's text so far moves after the
  * definition, which starts with the JSON so far; the pieces to come are
  * written into it and flushed as they come. */
 static void specout_go_big(struct specout_sink *s)
 {
 	specout_cut(s->out, &s->pre);
-	s->big = specout_define(s->out);
+	s->big = specout_define(s->out, "spec");
 	/* in pieces: out stays as short as the flushes keep it */
 	for (size_t i = 0; i < s->raw.len; i += SPEC_SINK_CHUNK) {
 		size_t n = s->raw.len - i < SPEC_SINK_CHUNK ? s->raw.len - i : SPEC_SINK_CHUNK;
