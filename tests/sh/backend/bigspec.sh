@@ -153,7 +153,26 @@ is "$?" 0 "make V=1 builds"
 like "$(grep -E '^/.* run ' "$A/log")" "^$RT --state '$A/state' --store '$ST' run [0-9a-f]{32} @'$A/state'/[0-9a-f]{32}\.spec$" \
 	"... and shows the command with the spec's file"
 
-# 7. The runtime's checks of @FILE: a file it did not write, or that
+# 7. Every ASCII byte but NUL and newline, and UTF-8, in a big COPY
+# heredoc (the define body, make's $(file), the runtime's read), with a
+# --state that has blanks, `$`, `#`, quotes, parentheses and a comma.
+W=$T/bytes
+mkdir -p "$W/ctx"
+line=$(printf "$(printf '\\%03o' $(seq 1 9) $(seq 11 127))")é€😀
+{ printf 'FROM busybox\nCOPY <<'"'"'EOF'"'"' /bytes\n'
+	for _ in $(seq 300); do printf '%s\n' "$line"; done
+	echo EOF; } >"$W/ctx/Dockerfile"
+for _ in $(seq 300); do printf '%s\n' "$line"; done >"$W/want"
+st="$W/st ate \$x #y 'q' (p) ,c"
+"$DF2MAKE" --store "$ST" --state "$st" -o "$W/image.tar" "$W/ctx" >"$W/build.mk" 2>"$W/log" &&
+	make -f "$W/build.mk" >>"$W/log" 2>&1
+is "$?" 0 "bytes 1-127 and UTF-8 in a big heredoc, an odd --state: make builds"
+[ -s "$W/image.tar" ] || sed 's/^/#   /' "$W/log" | tail -5
+unpack_image "$W"
+is "$(layer_file "$W" bytes | cmp - "$W/want" 2>&1)" "" "... the file has the bytes"
+is "$(find "$st" -name '*.spec' | wc -l)" 1 "... the spec file is in that state directory"
+
+# 8. The runtime's checks of @FILE: a file it did not write, or that
 # changed, is refused before anything is done.
 ref=$(grep -oE ' run [0-9a-f]{32} \$\(call DF2MAKE_SPEC_FILE,[0-9a-f]{32}' "$A/build.mk")
 key=$(echo "$ref" | cut -d' ' -f3) h=${ref##*,} f=$A/state/${ref##*,}.spec
