@@ -119,6 +119,12 @@ make: Nothing to be done for 'all'." "... which is the same: nothing to build"
 is "$(cmp <(sed 5d "$D/build.mk") <(sed 5d "$D/build.mk.first") 2>&1)" "" \
 	"... byte for byte but the comment of the arguments"
 is "$(find "$D/state" -name '*.sh' | wc -l)" 1 "... the command ran from a file in the state directory"
+# make -n and -q remake build.mk too (GNU make does, then re-reads it)
+rm "$D/state/"*.sh
+touch "$D/ctx/Dockerfile"
+make -n -f "$D/build.mk" >"$D/log" 2>&1
+is "$?:$(cat "$D/log")" "0:df2make: regenerating $D/build.mk
+make: Nothing to be done for 'all'." "... make -n after a touch: remakes build.mk, the file written anew"
 
 # 5. The same Dockerfile, every spec through a file: the same keys (the
 # make targets) and the same image, byte for byte.
