@@ -1,0 +1,52 @@
+# /sys/fs/cgroup in RUN (runtime/mounts_cgroup.c): the cgroup filesystem
+# BuildKit asks runc for, read-only, as root and rootless; on this host's
+# own layout (v1 or v2), then on a cgroup v2 layout made in a private mount
+# namespace (root only), whatever the host has.
+. "$SRCDIR/tests/sh/sandbox/common.inc"
+
+CG='{"parent":"base","args":["/bin/sh","-c","cat /proc/self/mountinfo; echo; cat /proc/self/cgroup; for d in /sys/fs/cgroup/*/; do mkdir ${d}x 2>&1; break; done; mkdir /sys/fs/cgroup/x2 2>&1; true"],"env":["PATH=/bin"]}'
+# mounts NAME: "MOUNTPOINT OPTS TYPE" of what $out shows at /sys/fs/cgroup*
+mounts() { printf '%s\n' "$out" | awk '$5 ~ "^/sys/fs/cgroup" {print $5, $6, $(NF-2)}'; }
+
+cases() {
+	fresh cgroup
+	run_step k1 "$CG"
+	is "$rc" 0 "[$MODE] the step runs: $err"
+	top=$(mounts | awk '$1 == "/sys/fs/cgroup"')
+	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+		like "$top" "^/sys/fs/cgroup ro,nosuid,nodev,noexec[^ ]* cgroup2$" \
+			"[$MODE] v2 host: a read-only cgroup2 at /sys/fs/cgroup"
+	else
+		like "$top" "^/sys/fs/cgroup rw,nosuid,nodev,noexec[^ ]* tmpfs$" \
+			"[$MODE] v1 host: a tmpfs at /sys/fs/cgroup (as runc's)"
+		hosts=$(awk '$5 ~ "^/sys/fs/cgroup/[^/]*$" && $(NF-2) == "cgroup" {print $5}' /proc/self/mountinfo | sort)
+		is "$(mounts | awk '$1 != "/sys/fs/cgroup" {print $1}' | sort)" "$hosts" \
+			"[$MODE] v1 host: one mount per host hierarchy, under the host's name"
+		is "$(mounts | awk '$1 != "/sys/fs/cgroup" && $2 !~ /^ro,nosuid,nodev,noexec/' | wc -l)" 0 \
+			"[$MODE] v1 host: each hierarchy read-only, nosuid, nodev, noexec"
+		like "$out" "can.t create directory ./sys/fs/cgroup/[a-z]*/x.: Read-only file system" \
+			"[$MODE] v1 host: a hierarchy cannot be written"
+	fi
+	v2_layout
+}
+
+# The same step where /sys/fs/cgroup is cgroup2 (a private mount namespace
+# of the test): the step gets its own cgroup namespace, so its cgroup is /.
+v2_layout() {
+	local sh
+	if ! real_root || ! grep -qw cgroup2 /proc/filesystems; then
+		skip "[$MODE] cgroup v2 layout" "needs root and cgroup2"
+		return
+	fi
+	sh="mount --make-rprivate / && umount -R /sys/fs/cgroup 2>/dev/null;"
+	sh="$sh mount -t cgroup2 none /sys/fs/cgroup && exec $WRAP \"\$@\""
+	out=$(unshare -m sh -c "$sh" sh "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" \
+		run k2 "$CG" 2>&1)
+	rc=$?
+	is "$rc" 0 "[$MODE] v2 layout: the step runs"
+	is "$(mounts)" "/sys/fs/cgroup ro,nosuid,nodev,noexec,relatime cgroup2" \
+		"[$MODE] v2 layout: one read-only cgroup2 mount"
+	has_line "$out" "0::/" "[$MODE] v2 layout: a cgroup namespace rooted at the step's cgroup"
+	like "$out" "can.t create directory ./sys/fs/cgroup/x2.: Read-only file system" "[$MODE] v2 layout: read-only"
+}
+both_modes
