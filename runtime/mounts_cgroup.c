@@ -6,7 +6,12 @@
  * one read-only bind per hierarchy of the step's own cgroup, named as on
  * the host, and the host's symlinks between them ("cpu" ->
  * "cpu,cpuacct"). Tools read their limits there (JVMs, nproc, make -j
- * helpers); without it a RUN saw the empty directory sysfs has. */
+ * helpers); without it a RUN saw the empty directory sysfs has. Where the
+ * step's cgroup is a hierarchy's root (a runtime in the root cgroup,
+ * with no leaf of its own there) nothing is bound: that would show the
+ * host's every cgroup, their processes and statistics, where runc shows
+ * only the container's own; the directory stays empty (v1), or sysfs's
+ * (v2). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -120,7 +125,12 @@ static struct hier *host_hiers(size_t *n, int *v2)
 		size_t rl = strcmp(h.root, "/") == 0 ? 0 : strlen(h.root);
 		if (rl && (strncmp(path, h.root, rl) != 0 || (path[rl] && path[rl] != '/')))
 			continue; /* our cgroup is not below this mount's root */
-		snprintf(h.src, sizeof(h.src), CG_ROOT "/%s%s", h.name, path + rl);
+		/* our cgroup the hierarchy's root: no bind (it would show every
+		 * cgroup of the host, where runc shows the container's own) */
+		if (strcmp(path + rl, "") == 0 || strcmp(path + rl, "/") == 0)
+			h.src[0] = '\0';
+		else
+			snprintf(h.src, sizeof(h.src), CG_ROOT "/%s%s", h.name, path + rl);
 		l = xreallocarray(l, *n + 1, sizeof(*l));
 		l[(*n)++] = h;
 	}
@@ -204,7 +214,7 @@ static int mount_v1(int tfd, struct hier *l, size_t n, int insecure, struct erro
 	for (size_t i = 0; i < n; i++) {
 		if (mkdirat(mfd, l[i].name, 0755) < 0 && errno != EEXIST)
 			return error_set(e, errno, "mkdir " CG_ROOT "/%s", l[i].name);
-		if (bind_at(l[i].src, mfd, l[i].name, insecure, e) < 0)
+		if (l[i].src[0] && bind_at(l[i].src, mfd, l[i].name, insecure, e) < 0)
 			return -1;
 	}
 	return copy_links(mfd, e);
@@ -220,14 +230,14 @@ static int mount_v2(int tfd, int insecure, struct error *e)
 	cleanup_free char *path = own_path(NULL), *src = NULL;
 	cleanup_close int mfd = -1;
 
+	if (!path || strcmp(path, "/") == 0)
+		return 0; /* the host's whole tree: none, as on v1 */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return error_set(e, errno, "cgroup namespace");
 	mfd = new_fs("cgroup2", NULL, attrs, e);
 	if (mfd >= 0)
 		return attach(mfd, tfd, e);
-	if (!path)
-		return -1;
-	src = xasprintf(CG_ROOT "%s", strcmp(path, "/") == 0 ? "" : path);
+	src = xasprintf(CG_ROOT "%s", path);
 	return bind_at(src, tfd, "", insecure, e);
 }
 

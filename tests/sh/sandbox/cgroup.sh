@@ -4,7 +4,7 @@
 # namespace (root only), whatever the host has.
 . "$SRCDIR/tests/sh/sandbox/common.inc"
 
-CG='{"parent":"base","args":["/bin/sh","-c","cat /proc/self/mountinfo; echo; cat /proc/self/cgroup; for d in /sys/fs/cgroup/*/; do mkdir ${d}x 2>&1; break; done; mkdir /sys/fs/cgroup/x2 2>&1; true"],"env":["PATH=/bin"]}'
+CG='{"parent":"base","args":["/bin/sh","-c","cat /proc/self/mountinfo; echo; cat /proc/self/cgroup; while read -r a b c d mp rest; do case $mp in /sys/fs/cgroup/*) mkdir $mp/x 2>&1; break;; esac; done < /proc/self/mountinfo; mkdir /sys/fs/cgroup/x2 2>&1; true"],"env":["PATH=/bin"]}'
 # mounts NAME: "MOUNTPOINT OPTS TYPE" of what $out shows at /sys/fs/cgroup*
 mounts() { printf '%s\n' "$out" | awk '$5 ~ "^/sys/fs/cgroup" {print $5, $6, $(NF-2)}'; }
 
@@ -19,9 +19,10 @@ cases() {
 	else
 		like "$top" "^/sys/fs/cgroup rw,nosuid,nodev,noexec[^ ]* tmpfs$" \
 			"[$MODE] v1 host: a tmpfs at /sys/fs/cgroup (as runc's)"
-		hosts=$(awk '$5 ~ "^/sys/fs/cgroup/[^/]*$" && $(NF-2) == "cgroup" {print $5}' /proc/self/mountinfo | sort)
-		is "$(mounts | awk '$1 != "/sys/fs/cgroup" {print $1}' | sort)" "$hosts" \
-			"[$MODE] v1 host: one mount per host hierarchy, under the host's name"
+		# a bind for each hierarchy where the step's cgroup is not the root
+		own=$(printf '%s\n' "$out" | grep -E '^[0-9]+:[^:]+:/.+' | wc -l)
+		is "$(mounts | awk '$1 != "/sys/fs/cgroup"' | wc -l)" "$own" \
+			"[$MODE] v1 host: one bind per hierarchy where the step has a cgroup below the root"
 		is "$(mounts | awk '$1 != "/sys/fs/cgroup" && $2 !~ /^ro,nosuid,nodev,noexec/' | wc -l)" 0 \
 			"[$MODE] v1 host: each hierarchy read-only, nosuid, nodev, noexec"
 		like "$out" "can.t create directory ./sys/fs/cgroup/[a-z]*/x.: Read-only file system" \
@@ -31,22 +32,36 @@ cases() {
 }
 
 # The same step where /sys/fs/cgroup is cgroup2 (a private mount namespace
-# of the test): the step gets its own cgroup namespace, so its cgroup is /.
+# of the test), the runtime in a cgroup of its own: the step gets its own
+# cgroup namespace, so its cgroup is /. Then in the root cgroup: no mount
+# (it would show the host's whole tree).
 v2_layout() {
-	local sh
+	local sh cg
 	if ! real_root || ! grep -qw cgroup2 /proc/filesystems; then
 		skip "[$MODE] cgroup v2 layout" "needs root and cgroup2"
 		return
 	fi
-	sh="mount --make-rprivate / && umount -R /sys/fs/cgroup 2>/dev/null;"
-	sh="$sh mount -t cgroup2 none /sys/fs/cgroup && exec $WRAP \"\$@\""
-	out=$(unshare -m sh -c "$sh" sh "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" \
-		run k2 "$CG" 2>&1)
-	rc=$?
-	is "$rc" 0 "[$MODE] v2 layout: the step runs"
-	is "$(mounts)" "/sys/fs/cgroup ro,nosuid,nodev,noexec,relatime cgroup2" \
-		"[$MODE] v2 layout: one read-only cgroup2 mount"
-	has_line "$out" "0::/" "[$MODE] v2 layout: a cgroup namespace rooted at the step's cgroup"
-	like "$out" "can.t create directory ./sys/fs/cgroup/x2.: Read-only file system" "[$MODE] v2 layout: read-only"
+	for cg in own root; do
+		sh="mount --make-rprivate / && umount -R /sys/fs/cgroup 2>/dev/null;"
+		sh="$sh mount -t cgroup2 none /sys/fs/cgroup || exit 9;"
+		[ $cg = root ] || sh="$sh mkdir /sys/fs/cgroup/df2make-test.\$\$ &&
+			echo \$\$ > /sys/fs/cgroup/df2make-test.\$\$/cgroup.procs || exit 9;"
+		sh="$sh exec $WRAP \"\$@\""
+		out=$(unshare -m sh -c "$sh" sh "$DF2MAKE_RUNTIME_BIN" -q --state "$S" --store "$ST" \
+			run "k2$cg" "$CG" 2>&1)
+		rc=$?
+		# the test's cgroup, empty now: from the host's view of the hierarchy
+		find /sys/fs/cgroup/ -maxdepth 2 -name 'df2make-test.*' -type d -exec rmdir {} + 2>/dev/null
+		is "$rc" 0 "[$MODE] v2 layout, $cg cgroup: the step runs"
+		if [ $cg = root ]; then
+			is "$(mounts)" "" "[$MODE] v2 layout, root cgroup: nothing at /sys/fs/cgroup"
+			continue
+		fi
+		is "$(mounts)" "/sys/fs/cgroup ro,nosuid,nodev,noexec,relatime cgroup2" \
+			"[$MODE] v2 layout: one read-only cgroup2 mount"
+		has_line "$out" "0::/" "[$MODE] v2 layout: a cgroup namespace rooted at the step's cgroup"
+		like "$out" "can.t create directory ./sys/fs/cgroup/x2.: Read-only file system" \
+			"[$MODE] v2 layout: read-only"
+	done
 }
 both_modes
