@@ -4,7 +4,13 @@
 # namespace (root only), whatever the host has.
 . "$SRCDIR/tests/sh/sandbox/common.inc"
 
-CG='{"parent":"base","args":["/bin/sh","-c","cat /proc/self/mountinfo; echo; cat /proc/self/cgroup; while read -r a b c d mp rest; do case $mp in /sys/fs/cgroup/*) mkdir $mp/x 2>&1; break;; esac; done < /proc/self/mountinfo; mkdir /sys/fs/cgroup/x2 2>&1; true"],"env":["PATH=/bin"]}'
+# the step: its mounts and cgroups, then a child cgroup made in the first
+# hierarchy mounted for it and at the top of /sys/fs/cgroup
+STEP='cat /proc/self/mountinfo; echo; cat /proc/self/cgroup;'
+STEP="$STEP while read -r a b c d mp rest; do case \$mp in /sys/fs/cgroup/*)"
+STEP="$STEP mkdir \$mp/x 2>&1; break;; esac; done < /proc/self/mountinfo;"
+STEP="$STEP mkdir /sys/fs/cgroup/x2 2>&1; true"
+CG='{"parent":"base","args":["/bin/sh","-c","'$STEP'"],"env":["PATH=/bin"]}'
 # mounts NAME: "MOUNTPOINT OPTS TYPE" of what $out shows at /sys/fs/cgroup*
 mounts() { printf '%s\n' "$out" | awk '$5 ~ "^/sys/fs/cgroup" {print $5, $6, $(NF-2)}'; }
 
