@@ -25,6 +25,7 @@
 
 #include "cleanup.h"
 #include "error.h"
+#include "fsutil.h"
 #include "mounts.h"
 #include "safeopen.h"
 #include "util.h"
@@ -42,28 +43,24 @@ static int in_list(const char *list, const char *word, size_t n)
 }
 
 /* Our path in the v1 hierarchy whose super options are opts (a line
- * "N:cpu,cpuacct:/path" of /proc/self/cgroup sharing a controller with
- * it), or the v2 path ("0::/path") for opts NULL; NULL when none. */
-static char *own_path(const char *opts)
+ * "N:cpu,cpuacct:/path" of /proc/self/cgroup, its text cg, sharing a
+ * controller with it), or the v2 path ("0::/path") for opts NULL; NULL
+ * when none. */
+static char *own_path(const char *cg, const char *opts)
 {
-	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[4096];
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *list = strchr(line, ':'), *path = list ? strchr(list + 1, ':') : NULL;
-		if (!path)
+	for (const char *line = cg; line && *line; line += strcspn(line, "\n") + 1) {
+		size_t len = strcspn(line, "\n");
+		const char *list = memchr(line, ':', len), *path;
+		if (!list || !(path = memchr(list + 1, ':', len - (size_t)(list + 1 - line))))
 			continue;
-		*path++ = '\0';
-		path[strcspn(path, "\n")] = '\0';
-		list++;
-		if (!opts) {
-			if (!*list)
-				return xstrdup(path);
-			continue;
-		}
-		for (char *w = list; *list && *w; w += strcspn(w, ",") + (w[strcspn(w, ",")] != 0))
-			if (in_list(opts, w, strcspn(w, ",")))
-				return xstrdup(path);
+		size_t nlist = (size_t)(path - list - 1), npath = len - (size_t)(path + 1 - line);
+		int hit = !opts && nlist == 0;
+		for (const char *w = list + 1; opts && !hit && w < path; w += strcspn(w, ",:") + 1)
+			hit = in_list(opts, w, strcspn(w, ",:"));
+		if (hit)
+			return xstrndup(path + 1, npath);
+		if (!line[len])
+			break;
 	}
 	return NULL;
 }
@@ -113,14 +110,18 @@ static int parse_line(char *line, struct hier *h, int *v2)
 static struct hier *host_hiers(size_t *n, int *v2)
 {
 	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *cg = NULL;
 	struct hier *l = NULL, h;
 	char line[8192];
+	struct error ignored;
 
 	*n = 0;
 	*v2 = 0;
+	if (read_file("/proc/self/cgroup", &cg, NULL, &ignored) < 0)
+		return NULL; /* no cgroups: nothing to show */
 	while (f && fgets(line, sizeof(line), f)) {
 		cleanup_free char *path = NULL;
-		if (parse_line(line, &h, v2) < 0 || !(path = own_path(h.opts)))
+		if (parse_line(line, &h, v2) < 0 || !(path = own_path(cg, h.opts)))
 			continue;
 		size_t rl = strcmp(h.root, "/") == 0 ? 0 : strlen(h.root);
 		if (rl && (strncmp(path, h.root, rl) != 0 || (path[rl] && path[rl] != '/')))
@@ -227,9 +228,12 @@ static int mount_v1(int tfd, struct hier *l, size_t n, int insecure, struct erro
 static int mount_v2(int tfd, int insecure, struct error *e)
 {
 	unsigned attrs = CG_ATTRS | (insecure ? 0 : MOUNT_ATTR_RDONLY);
-	cleanup_free char *path = own_path(NULL), *src = NULL;
+	cleanup_free char *cg = NULL, *path = NULL, *src = NULL;
 	cleanup_close int mfd = -1;
+	struct error ignored;
 
+	if (read_file("/proc/self/cgroup", &cg, NULL, &ignored) == 0)
+		path = own_path(cg, NULL);
 	if (!path || strcmp(path, "/") == 0)
 		return 0; /* the host's whole tree: none, as on v1 */
 	if (unshare(CLONE_NEWCGROUP) < 0)
