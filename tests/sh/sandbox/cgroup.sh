@@ -18,7 +18,7 @@ cases() {
 	fresh cgroup
 	run_step k1 "$CG"
 	is "$rc" 0 "[$MODE] the step runs: $err"
-	top=$(mounts | awk '$1 == "/sys/fs/cgroup"')
+	top=$(mounts | awk '$1 == "/sys/fs/cgroup"') nmounts=$(mounts | grep -c .)
 	if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
 		like "$top" "^/sys/fs/cgroup ro,nosuid,nodev,noexec[^ ]* cgroup2$" \
 			"[$MODE] v2 host: a read-only cgroup2 at /sys/fs/cgroup"
@@ -34,6 +34,14 @@ cases() {
 		like "$out" "can.t create directory ./sys/fs/cgroup/[a-z]*/x.: Read-only file system" \
 			"[$MODE] v1 host: a hierarchy cannot be written"
 	fi
+	# security=insecure: BuildKit's spec makes the cgroup filesystem
+	# writable (oci.WithWriteableCgroupfs); only the options are checked
+	run_step k3 '{"parent":"base","args":["/bin/cat","/proc/self/mountinfo"],"env":[],
+		"security":"insecure","entitlements":["security.insecure"]}'
+	# (no write here: it would make a cgroup on the host)
+	is "$rc" 0 "[$MODE] insecure: the step runs: $err"
+	is "$(mounts | awk '$3 ~ /^cgroup/ && $2 ~ /^ro/' | wc -l) $(mounts | grep -c .)" \
+		"0 $nmounts" "[$MODE] insecure: the same mounts as the step before, none read-only"
 	v2_layout
 }
 
