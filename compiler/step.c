@@ -189,6 +189,8 @@ static void disp_title(struct disp *d, const struct instr *in)
 
 	buf_reset(b);
 	title_head(b, d->g, d->s, d->n, d->total);
+	if (d->onbuild) /* current BuildKit's prefixCommand (20.10 had none) */
+		buf_adds(b, "ONBUILD ");
 	buf_addn(b, text, strcspn(text, "\n"));
 	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
 		char *red = netsrc_redact_text(b->s);
@@ -567,6 +569,7 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 	disp_from(&d);
 	for (size_t i = 0; i < s->ninstrs && !d.failed && !g->hook_failed; i++) {
 		d.n += counts_in_title(s->instrs[i]);
+		d.onbuild = i < s->ntriggers;
 		disp_instr(&d, s->instrs[i]);
 	}
 	s->last = d.cur;
