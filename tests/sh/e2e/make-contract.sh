@@ -9,7 +9,7 @@
 # so "the same image" is the same digest.
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/lib/ctxbuild.sh"
-need setsid jq timeout
+need setsid jq timeout pgrep
 ctxbuild_busybox
 export SOURCE_DATE_EPOCH=1700000000
 echo fast >"$T/ctx/f.txt"
@@ -17,7 +17,7 @@ echo ignored >"$T/ctx/ignored.txt"
 printf 'ignored.txt\nDockerfile\n' >"$T/ctx/.dockerignore"
 cat >"$T/ctx/Dockerfile" <<'DF'
 FROM busybox AS slow
-RUN echo started; sleep 3; echo slow >/slow
+RUN echo started; sleep 3.17; echo slow >/slow
 FROM busybox AS fast
 COPY . /ctx/
 RUN cat /ctx/f.txt >/fast
@@ -48,6 +48,8 @@ rc=$?
 check "make -j4 interrupted by SIGINT while a RUN runs: it fails" [ "$rc" != 0 ]
 grep -q ' started$' "$T/int.log" || echo "# the RUN never started: $(tail -3 "$T/int.log")"
 check "  no image.tar" [ ! -e image.tar ]
+# the RUN's processes die with it (the sleep would last 3 s more)
+is "$(pgrep -xf 'sleep 3.17' | wc -l)" 0 "  no process of the interrupted RUN is left"
 check "  no temp file left beside the output" [ -z "$(ls -A | grep -E '^\.image\.tar')" ]
 M -j4 >"$T/again.log" 2>&1
 is "$?" 0 "make -j4 again finishes"
