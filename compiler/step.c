@@ -569,7 +569,7 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 	disp_from(&d);
 	for (size_t i = 0; i < s->ninstrs && !d.failed && !g->hook_failed; i++) {
 		d.n += counts_in_title(s->instrs[i]);
-		d.onbuild = i < s->ntriggers;
+		d.onbuild = i < s->ntriggers && !s->dir_base;
 		disp_instr(&d, s->instrs[i]);
 	}
 	s->last = d.cur;

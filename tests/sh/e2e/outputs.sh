@@ -110,6 +110,13 @@ is "$?:$(grep -c 'Nothing to be done' "$T/here.log")" "0:1" "  a second make the
 sed -i 's|^COPY extra.txt /app/extra2.txt$|COPY extra.txt /app/|' "$T/ctx/Dockerfile"
 mkall >/dev/null
 
+# buildx's --load is the shorthand of -o type=docker (no dest): the same
+# build.mk, its remake command included
+"$DF2MAKE" -o type=docker -t e2e/out:1 "$T/ctx" 2>/dev/null | grep -v '^# Arguments:' >"$T/o-docker.mk"
+"$DF2MAKE" --load -t e2e/out:1 "$T/ctx" 2>/dev/null | grep -v '^# Arguments:' >"$T/load.mk"
+is "$(diff "$T/o-docker.mk" "$T/load.mk" && grep -c 'docker load' "$T/load.mk")" 1 \
+	"-o type=docker without dest= is --load (buildx): the same build.mk"
+
 # an edit that gives the same content: the image and every output stay
 h1=$(sums)
 touch "$T/ctx/src/a.txt"
