@@ -131,7 +131,16 @@ is "$(img_file B both)" "$(img_file A app/built; img_file A app/b2)" \
 	"B: the new image has A's files from both references"
 is "$(tar -xOf "$T/B/image.tar" "$(tar -xOf "$T/B/image.tar" manifest.json | jq -r '.[0].Config')" |
 	jq -c .config.Cmd)" '["cat","/app/built"]' "B: the CMD is inherited from A's image"
+# ---- machine C pulls A's image by hand, by digest and by tag: one image
+mkdir -p "$T/C"
+printf '%s\n' "$PW" | on C "$RT" login -u alice --password-stdin "$REG" >/dev/null 2>&1
+on C "$RT" pull "$REG/me/app@$digA" >"$T/C/pull.log" 2>&1
+is "$?" 0 "C: df2make-runtime pull REG/me/app@DIGEST"
+on C "$RT" pull "$REG/me/app:1" >>"$T/C/pull.log" 2>&1
+is "$?" 0 "C: df2make-runtime pull REG/me/app:1"
+is "$(on C "$RT" images | awk 'NR > 1 { print $2 }' | sort | uniq -c | awk '{ print $1, $2 }')" "1 $(printf %.12s "${idA#sha256:}")" \
+	"C: one image, A's (images lists the tag, as docker images does after both pulls)"
 hits=$(grep -rlaF -e "$PW" "$T/A/build.mk" "$T/B/build.mk" "$T/A/log" "$T/B/log" \
-	"$T/A/state" "$T/B/state" "$T/A/store" "$T/B/store" 2>/dev/null)
+	"$T/A/state" "$T/B/state" "$T/A/store" "$T/B/store" "$T/C/store" "$T/C/pull.log" 2>/dev/null)
 is "$hits" "" "the password is in no build.mk, log, state or store"
 done_testing
