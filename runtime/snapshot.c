@@ -283,11 +283,89 @@ static int lower_dedup(char **v, size_t n, struct error *e)
 	return 0;
 }
 
-/* The chain's dirs top first, then the empty lower; malloc'd, NULL-ended. */
-static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
+/* 1 when a layer of the chain has an entry named etc at its root: then
+ * the merged root's /etc is the image's (or hidden by it), never the
+ * stubs' alone. Bottom first: the base image's layer usually has it. */
+static int chain_has_etc(json_t *chain)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < json_array_size(chain); i++) {
+		const char *dir =
+		    json_string_value(json_object_get(json_array_get(chain, i), "dir"));
+		char *p = dir ? path_join(dir, "etc") : NULL;
+		int r = p ? lstat(p, &st) : -1;
+		free(p);
+		if (r == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Makes STATE/.stubs (etc/hosts, etc/resolv.conf, empty) once: in a
+ * locked temp renamed into place, so that a reader sees all or none. */
+static int stubs_make(const struct rt *rt, const char *dir)
+{
+	static const char *const files[] = {"etc/hosts", "etc/resolv.conf"};
+	char *tmp = NULL;
+	struct error ignored;
+	int fd, ok;
+
+	tmp_sweep(rt->state, ".stubs");
+	fd = tmp_mkdir(dir, &tmp, &ignored);
+	if (fd < 0)
+		return -1;
+	ok = mkdirat(fd, "etc", 0755) == 0;
+	for (size_t i = 0; ok && i < LEN(files); i++) {
+		int f = openat(fd, files[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+		ok = f >= 0;
+		if (f >= 0)
+			close(f);
+	}
+	/* lost a race with another step: its copy is the same */
+	if (!ok || rename(tmp, dir) < 0)
+		remove_tree(tmp, &ignored);
+	close(fd);
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+/* STATE/.stubs as the bottom layer of a RUN's rootfs (above .empty): the
+ * mount points of /etc/hosts and /etc/resolv.conf that the image lacks.
+ * Made in the step's upper instead, they cost each RUN three inodes made
+ * and freed (the stubs and /etc's copy-up), and a file system like this
+ * machine's ext4 without a journal makes every later inode allocation
+ * scan past each freed one for 30 s. At the bottom, every layer's /etc
+ * hides the stubs' (its mode, owner and own files win), so it is used
+ * only when the image has one: without, the /etc made for the stubs
+ * belongs to the layer (BuildKit's), and the upper still makes it. NULL
+ * when not used or not made (the upper's stubs then, as before). */
+static char *stubs_lower(const struct rt *rt, json_t *chain)
+{
+	char *dir = xasprintf("%s/.stubs", rt->state), *probe;
+	struct stat st;
+	int r;
+
+	if (!chain_has_etc(chain)) {
+		free(dir);
+		return NULL;
+	}
+	probe = path_join(dir, "etc/resolv.conf");
+	r = lstat(probe, &st) == 0 || (stubs_make(rt, dir) == 0 && lstat(probe, &st) == 0);
+	free(probe);
+	if (!r || !S_ISREG(st.st_mode)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* The chain's dirs top first, then stubs (when not NULL; taken) and the
+ * empty lower; malloc'd, NULL-ended. */
+static char **lower_list(const struct rt *rt, json_t *chain, char *stubs, struct error *e)
 {
 	size_t n = json_array_size(chain);
-	char **v = xcalloc(n + 2, sizeof(char *));
+	char **v = xcalloc(n + 3, sizeof(char *));
 
 	for (size_t i = 0; i < n; i++) {
 		const char *dir =
@@ -298,6 +376,8 @@ static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 		}
 		v[n - 1 - i] = xstrdup(dir);
 	}
+	if (stubs)
+		v[n++] = stubs, stubs = NULL;
 	v[n] = empty_lower(rt, e);
 	if (v[n] && lower_dedup(v, n + 1, e) == 0)
 		return v;
@@ -305,6 +385,7 @@ fail:
 	for (size_t i = 0; i < n + 1; i++)
 		free(v[i]);
 	free(v);
+	free(stubs);
 	return NULL;
 }
 
@@ -448,11 +529,12 @@ void snapshot_open_work(const char *work)
 }
 
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
-		      struct error *e)
+		      int run, struct error *e)
 {
 	char *upper = rt_path(rt, key, "/upper"), *work = rt_path(rt, key, "/work");
 	json_t *chain = chain_of_parent(rt, parent, e);
-	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	char **lowers =
+	    chain ? lower_list(rt, chain, run ? stubs_lower(rt, chain) : NULL, e) : NULL;
 	int r = -1;
 
 	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
@@ -469,7 +551,7 @@ int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, 
 int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, struct error *e)
 {
 	json_t *chain = chain_read(rt, key, e);
-	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	char **lowers = chain ? lower_list(rt, chain, NULL, e) : NULL;
 	int r = -1;
 
 	if (lowers)

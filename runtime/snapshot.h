@@ -26,9 +26,11 @@ int dir_is_empty(const char *path);
 
 /* Mounts at target an overlay of the parent's chain with STATE/KEY/upper
  * (created) as the writable layer. Call inside a private mount namespace.
- * parent NULL = scratch (empty lower). */
+ * parent NULL = scratch (empty lower). run: a RUN's rootfs, whose image
+ * /etc gets the mount points of /etc/hosts and resolv.conf from a shared
+ * bottom layer (STATE/.stubs) instead of its upper. */
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
-		      struct error *e);
+		      int run, struct error *e);
 /* Opens up (0700) the mode-0 directories overlayfs made in the work dir
  * work, so that its owner can remove them without privilege. */
 void snapshot_open_work(const char *work);
