@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -528,19 +529,88 @@ void snapshot_open_work(const char *work)
 	}
 }
 
+/* Pool slots: more than the steps a state ever runs at once. */
+#define WORK_SLOTS 64
+
+/* A slot's overlay work tree left by its last mount (or by a step
+ * killed before its clean-up): opened up (mode 0 dirs) and removed. */
+static void work_clear(const char *slot)
+{
+	char *w = path_join(slot, "work"), *ww = path_join(w, "work");
+	struct error ignored;
+	struct stat st;
+
+	if (lstat(w, &st) == 0) {
+		chmod(ww, 0700);
+		chmod(w, 0700);
+		remove_tree(w, &ignored);
+	}
+	free(ww);
+	free(w);
+}
+
+void snapshot_work_take(const struct rt *rt, struct snapshot_work *w)
+{
+	char *base = xasprintf("%s/.work", rt->state);
+
+	w->fd = -1;
+	w->path = NULL;
+	if (snapshot_mkdir(base, 0700, &(struct error){0}) < 0) {
+		free(base);
+		return;
+	}
+	for (int n = 0; n < WORK_SLOTS && w->fd < 0; n++) {
+		char *slot = xasprintf("%s/%d", base, n);
+		int fd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && (mkdir(slot, 0700) == 0 || errno == EEXIST))
+			fd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			w->fd = fd;
+			w->path = slot;
+			work_clear(slot);
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(slot);
+		if (fd < 0 && errno != EWOULDBLOCK)
+			break;
+	}
+	free(base);
+}
+
+void snapshot_work_release(struct snapshot_work *w)
+{
+	if (w->path)
+		work_clear(w->path);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	w->fd = -1;
+	w->path = NULL;
+}
+
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
-		      int run, struct error *e)
+		      const struct snapshot_work *run, struct error *e)
 {
 	char *upper = rt_path(rt, key, "/upper"), *work = rt_path(rt, key, "/work");
 	json_t *chain = chain_of_parent(rt, parent, e);
 	char **lowers =
 	    chain ? lower_list(rt, chain, run ? stubs_lower(rt, chain) : NULL, e) : NULL;
+	const char *wd = run && run->path ? run->path : work;
 	int r = -1;
 
-	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
-		r = mount_overlay(lowers, upper, work, 0, target, e);
+	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 &&
+	    (wd != work || snapshot_mkdir(work, 0755, e) == 0)) {
+		r = mount_overlay(lowers, upper, wd, 0, target, e);
+		/* the slot's last overlay not yet gone (its step was killed
+		 * and a process of it lingers): the step's own work dir */
+		if (r < 0 && wd != work && e->code == EBUSY &&
+		    (r = snapshot_mkdir(work, 0755, e)) == 0)
+			r = mount_overlay(lowers, upper, wd = work, 0, target, e);
+	}
 	if (r == 0)
-		snapshot_open_work(work);
+		snapshot_open_work(wd);
 	strv_free(lowers);
 	json_decref(chain);
 	free(upper);

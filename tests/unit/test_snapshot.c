@@ -150,7 +150,7 @@ static void test_mount_rw(const struct rt *rt, const char *tmp)
 	free(mkfile(l2, "b", "B2"));
 	write_chain(rt, "aaaa", dirs, 2);
 	mkdir_p(mnt, 0755, &e);
-	TAP_OK(snapshot_mount_rw(rt, "aaaa", "bbbb", mnt, 0, &e) == 0, "mount rw: %s", e.msg);
+	TAP_OK(snapshot_mount_rw(rt, "aaaa", "bbbb", mnt, NULL, &e) == 0, "mount rw: %s", e.msg);
 	free(mkfile(mnt, "c", "C"));
 	TAP_OK(file_is(path_join(mnt, "b"), "B2"), "top layer wins");
 	TAP_OK(unlink(path_join(mnt, "a")) == 0, "delete a lower file");
@@ -170,9 +170,10 @@ static void test_mount_rw(const struct rt *rt, const char *tmp)
 static void test_mount_edge(const struct rt *rt, const char *tmp)
 {
 	char *dirs[80], *mnt = path_join(tmp, "mnt");
+	struct snapshot_work run = {.fd = -1};
 	struct error e = {0};
 
-	TAP_OK(snapshot_mount_rw(rt, NULL, "cccc", mnt, 1, &e) == 0, "scratch mount: %s", e.msg);
+	TAP_OK(snapshot_mount_rw(rt, NULL, "cccc", mnt, &run, &e) == 0, "scratch mount: %s", e.msg);
 	TAP_OK(dir_is_empty(mnt), "scratch is empty");
 	umount(mnt);
 	for (size_t i = 0; i < LEN(dirs); i++) {
@@ -200,13 +201,14 @@ static void test_mount_run_stubs(const struct rt *rt, const char *tmp)
 	char *up = rt_path(rt, "ffff", "/upper"), *stub = path_join(mnt, "etc/hosts");
 	char *rc = path_join(mnt, "etc/resolv.conf"), *me = path_join(mnt, "etc");
 	char *p;
+	struct snapshot_work run = {.fd = -1};
 	struct error e = {0};
 	struct stat st;
 
 	free(mkfile(etc, "passwd", "root:x:0:0::/:/bin/sh\n"));
 	chmod(etc, 0750);
 	write_chain(rt, "eeee", &img, 1);
-	TAP_OK(snapshot_mount_rw(rt, "eeee", "ffff", mnt, 1, &e) == 0, "RUN mount: %s", e.msg);
+	TAP_OK(snapshot_mount_rw(rt, "eeee", "ffff", mnt, &run, &e) == 0, "RUN mount: %s", e.msg);
 	TAP_OK(lstat(stub, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
 		   lstat(rc, &st) == 0 && S_ISREG(st.st_mode),
 	       "RUN rootfs: empty /etc/hosts and resolv.conf from the stubs");
@@ -216,16 +218,59 @@ static void test_mount_run_stubs(const struct rt *rt, const char *tmp)
 	free(p);
 	umount(mnt);
 	TAP_OK(dir_is_empty(up), "the upper stays empty");
-	TAP_OK(snapshot_mount_rw(rt, "eeee", "gggg", mnt, 0, &e) == 0 && access(stub, F_OK) < 0,
+	TAP_OK(snapshot_mount_rw(rt, "eeee", "gggg", mnt, NULL, &e) == 0 && access(stub, F_OK) < 0,
 	       "no stubs in a COPY's rootfs");
 	umount(mnt);
 	mkdir_p(bare, 0755, &e);
 	free(mkfile(bare, "bin", "x"));
 	write_chain(rt, "hhhh", &bare, 1);
-	TAP_OK(snapshot_mount_rw(rt, "hhhh", "iiii", mnt, 1, &e) == 0 && access(me, F_OK) < 0,
+	TAP_OK(snapshot_mount_rw(rt, "hhhh", "iiii", mnt, &run, &e) == 0 && access(me, F_OK) < 0,
 	       "an image without /etc gets no stubs' /etc");
 	umount(mnt);
 	free(img), free(bare), free(mnt), free(etc), free(up), free(stub), free(rc), free(me);
+}
+
+/* The RUN work dir pool: a held slot is not handed out twice, a slot's
+ * work tree goes at release, and one a killed step left (the volatile
+ * marker that refuses a mount) goes at the next take. */
+static void test_work_pool(const struct rt *rt, const char *tmp)
+{
+	char *mnt = path_join(tmp, "mnt"), *s0 = path_join(tmp, ".work/0");
+	char *left = path_join(s0, "work/work/incompat/volatile"), *p;
+	struct snapshot_work a, b;
+	struct error e = {0};
+	char *lay = path_join(tmp, "img-pool");
+
+	free(mkfile(lay, "f", "x"));
+	write_chain(rt, "jjjj", &lay, 1);
+	snapshot_work_take(rt, &a);
+	snapshot_work_take(rt, &b);
+	TAP_OK(a.path && strcmp(a.path, s0) == 0 && b.path && strcmp(a.path, b.path) != 0,
+	       "two takes: two slots (%s, %s)", a.path ? a.path : "-", b.path ? b.path : "-");
+	TAP_OK(snapshot_mount_rw(rt, "jjjj", "kkkk", mnt, &a, &e) == 0, "mount on a slot: %s",
+	       e.msg);
+	p = path_join(a.path, "work");
+	TAP_OK(access(p, F_OK) == 0, "overlayfs works in the slot");
+	free(p);
+	p = rt_path(rt, "kkkk", "/work");
+	TAP_OK(access(p, F_OK) < 0, "no work dir of the step's own");
+	free(p);
+	umount(mnt);
+	snapshot_work_release(&a);
+	snapshot_work_release(&b);
+	p = path_join(s0, "work");
+	TAP_OK(access(p, F_OK) < 0 && a.path == NULL && a.fd == -1,
+	       "release removes the work tree");
+	free(p);
+	mkdir_p(left, 0755, &e);
+	snapshot_work_take(rt, &a);
+	TAP_OK(a.path && strcmp(a.path, s0) == 0 && access(left, F_OK) < 0,
+	       "a killed step's volatile marker goes at the next take");
+	TAP_OK(snapshot_mount_rw(rt, "jjjj", "llll", mnt, &a, &e) == 0, "and the slot mounts: %s",
+	       e.msg);
+	umount(mnt);
+	snapshot_work_release(&a);
+	free(mnt), free(s0), free(left), free(lay);
 }
 
 /* Mount tests run in a child inside a private mount namespace (as root,
@@ -243,6 +288,7 @@ static void test_mounts(const char *tmp)
 	test_mount_rw(&rt, tmp);
 	test_mount_edge(&rt, tmp);
 	test_mount_run_stubs(&rt, tmp);
+	test_work_pool(&rt, tmp);
 }
 
 int main(int argc, char **argv)
