@@ -172,6 +172,7 @@ static int emit_prologue(struct graph *g, struct buf *out)
 	    emit_check_name("--store", c->store, g->dg) < 0 ||
 	    emit_check_special(c->output, g->dg) < 0)
 		return -1;
+	specout_set_state(c->state);
 	ev_set(&ev, "VERSION", PACKAGE_VERSION);
 	ev_take(&ev, "DOCKERFILE", emit_with(mk_comment, c->dockerfile));
 	ev_take(&ev, "CONTEXT_PATH", emit_with(mk_comment, c->context));
@@ -285,7 +286,7 @@ static int emit_remake(struct graph **gs, size_t ngs, struct buf *out)
 	if (npulls)
 		buf_addc(&in, ')');
 	ev_take(&ev, "INPUTS", buf_steal(&in));
-	ev_take(&ev, "COMMAND", cmd);
+	ev_take(&ev, "COMMAND", specout_command(cmd)); /* a long one from a file */
 	return ev_emit(&ev, out, "remake", g->dg);
 }
 
@@ -321,7 +322,7 @@ int emit_vertex_next(void)
  * gets "vertex" first. */
 static const char *emit_spec_n(const struct sv *spec, int numbered, const char *more)
 {
-	static struct buf json, quoted;
+	static struct buf json;
 	static const char titled[] = "{\"title\":";
 
 	buf_reset(&json);
@@ -337,9 +338,7 @@ static const char *emit_spec_n(const struct sv *spec, int numbered, const char *
 		buf_printf(&json, "{\"vertex\":%d,%s", emit_vertex_next(), rest);
 		free(rest);
 	}
-	buf_reset(&quoted);
-	mk_shell_n(&quoted, json.s, json.len);
-	return quoted.s;
+	return specout_spec(json.s, json.len);
 }
 
 static const char *emit_spec(const struct sv *spec)
@@ -350,14 +349,11 @@ static const char *emit_spec(const struct sv *spec)
 /* The spec of a step's sum: not a step of its own, no number. */
 static const char *emit_sum_spec(const struct sv *spec)
 {
-	static struct buf quoted;
-	struct buf json = {0};
+	static struct buf json;
 
+	buf_reset(&json);
 	spec_write(&json, spec);
-	buf_reset(&quoted);
-	mk_shell_n(&quoted, json.s, json.len);
-	buf_free(&json);
-	return quoted.s;
+	return specout_spec(json.s, json.len);
 }
 
 /* A jansson spec (layers, pack) written the same way. */

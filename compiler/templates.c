@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fsutil.h"
 #include "input.h"
+#include "specout.h"
 #include "templates.h"
 #include "util.h"
 
@@ -100,6 +101,7 @@ int templates_expand_cb(struct buf *out, const char *name, const char *const *va
 
 	if (!t)
 		return -1;
+	specout_begin(out);
 	for (const char *p = t; *p; p++) {
 		size_t run = strcspn(p, "@"), n;
 		buf_addn(out, p, run); /* the text up to the next '@' at once */
@@ -122,5 +124,6 @@ int templates_expand_cb(struct buf *out, const char *name, const char *const *va
 		buf_adds(out, v);
 		p += n + 1;
 	}
+	specout_end(out); /* a big spec's definition goes before its rule */
 	return 0;
 }

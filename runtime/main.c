@@ -21,6 +21,7 @@
 #include "util.h"
 #include "rtversion.h"
 #include "snapshot.h"
+#include "specarg.h"
 
 /* Option values live for the whole process; kept file-level so early
  * exits (usage, --help) do not leak them. */
@@ -74,7 +75,7 @@ static void usage(FILE *f)
 	       "steps (called by build.mk; see docs/internals.md):\n"
 	       "  "
 	       "base|resolve|run|copy|add|fetch|sum|fsum|workdir|layer|pack|metadata|\n"
-	       "  publish|cache-export KEY SPEC-JSON\n"
+	       "  publish|cache-export KEY SPEC-JSON|@STATE/HASH.spec\n"
 	       "\n"
 	       "--progress (default $DF2MAKE_PROGRESS, else auto): how steps report; --quiet:\n"
 	       "no progress at all, the command's output passed through as it is\n");
@@ -167,20 +168,20 @@ static int run_op(const struct rt *rt, step_fn fn, const char *name, const char 
 
 static int run_step(const struct rt *rt, step_fn fn, const char *name, int argc, char **argv)
 {
-	json_error_t jerr;
 	struct error e = {0};
 	json_t *spec;
 	int r, done;
 	long long t0 = progress_now();
 
 	if (argc != 2 || !rt->state) {
-		fprintf(stderr, "df2make-runtime: usage: --state DIR %s KEY SPEC-JSON\n", name);
+		fprintf(stderr,
+			"df2make-runtime: usage: --state DIR %s KEY SPEC-JSON|@STATE/HASH.spec\n",
+			name);
 		return 2;
 	}
-	spec = json_loads(argv[1], 0, &jerr);
+	spec = specarg_load(rt, argv[1], &e);
 	if (!spec) {
-		fprintf(stderr, "df2make-runtime: %s %s: bad spec: %s (column %d)\n", name, argv[0],
-			jerr.text, jerr.column);
+		fprintf(stderr, "df2make-runtime: %s %s: %s\n", name, argv[0], e.msg);
 		return 2;
 	}
 	progress_set_op(name);

@@ -4,7 +4,8 @@ noinst_LIBRARIES += runtime/libruntime.a
 # the command line's common parts: state, locks, progress, version
 RUNTIME_CORE = runtime/rt.c runtime/rt.h runtime/snapshot.h runtime/user.h runtime/lock.c \
 	runtime/lock.h runtime/progress.c runtime/progress.h runtime/rtversion.c runtime/rtversion.h \
-	runtime/progress_int.h runtime/progjson.c runtime/progtty.c runtime/progerr.c
+	runtime/progress_int.h runtime/progjson.c runtime/progtty.c runtime/progerr.c \
+	runtime/specarg.c runtime/specarg.h
 # images: store blobs, load/import, base, layers, pack, registry, cache
 RUNTIME_IMAGE = runtime/imeta.c runtime/imeta.h runtime/packfmt.c runtime/packfmt.h \
 	runtime/blob.c runtime/blob.h runtime/oci.c runtime/oci.h runtime/load.h runtime/loadsrc.c \

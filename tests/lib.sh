@@ -28,3 +28,17 @@ like() { if printf '%s' "$1" | grep -qE -- "$2"; then ok "$3"; else not_ok "$3";
 done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
 # need CMD...: skip the whole file when a tool is missing.
 need() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip_all "$c not installed"; done; }
+# mkspec OP BUILD.MK: the JSON spec build.mk's last `OP KEY SPEC` recipe
+# passes, whether inline (a quoted word) or, over 64 KiB, as a variable
+# DF2MAKE_SPEC_N its recipe writes to a file (docs/makefile.md, "Big specs").
+mkspec() {
+	local w n
+	w=$(grep -E "^	.* $1 [0-9a-f]{32} " "$2" | tail -1 | sed -E "s/.* $1 [0-9a-f]{32} //")
+	case $w in
+	\'*) printf '%s\n' "$w" | sed -e "s/^'//" -e "s/'\$//" -e "s/'\\\\''/'/g" -e 's/\$\$/$/g' ;;
+	*)
+		n=$(printf '%s\n' "$w" | sed -n 's/^$(call DF2MAKE_SPEC_FILE,[0-9a-f]*\.spec,\(DF2MAKE_SPEC_[0-9]*\)).*/\1/p')
+		[ -n "$n" ] && sed -n "/^define $n\$/{n;p;q}" "$2" | sed 's/\$\$/$/g'
+		;;
+	esac
+}

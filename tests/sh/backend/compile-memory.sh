@@ -31,7 +31,7 @@ read -r rc kb < <(peak "$DF2MAKE" --store "$T/s" ctx)
 is "$rc:$(cat err)" "0:" "$n ENV lines compile"
 check "peak RSS under 26.5x the file's size: $kb KB for $(($(wc -c <ctx/Dockerfile) / 1024)) KB" \
 	test "$kb" -lt $(($(wc -c <ctx/Dockerfile) * 53 / 2 / 1024))
-spec() { sed -n "s/.* $1 [0-9a-f]* '\(.*\)'\$/\1/p" "$2"; }
+spec() { mkspec "$1" "$2"; }
 is "$(spec pack build.mk | jq '.history | length')" "$n" "the pack spec has every history entry"
 "$DF2MAKE" --store "$T/s" ctx 2>err | cat >piped.mk
 check "through a pipe: the same build.mk" cmp -s build.mk piped.mk

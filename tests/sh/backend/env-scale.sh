@@ -21,7 +21,7 @@ cd "$T" || exit 1
 "$DF2MAKE" --store "$T/s" ctx >build.mk 2>err
 is "$?" 0 "$n ENV lines compile"
 is "$(cat err)" "" "... without a message"
-spec() { sed -n "s/.* $1 [0-9a-f]* '\(.*\)'\$/\1/p" build.mk; }
+spec() { mkspec "$1" build.mk; }
 # what Env must be: PATH, then each name at its first setting
 awk -v n=$n 'BEGIN {
 	print "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
