@@ -435,6 +435,7 @@ static int copy_special(struct copyfs *c, int sdir, const char *sname, const str
 
 static int copy_dir(struct copyfs *c, int sfd, const struct stat *st, int dfd, const char *rel,
 		    int top, struct error *e);
+static int keeps_any(struct copyfs *c, int sfd, const char *rel, struct error *e);
 
 /* rel/name, or name at the top of a source. */
 static char *join_rel(const char *rel, const char *name)
@@ -459,6 +460,18 @@ static int ignored(const struct copyfs *c, const char *rel, int isdir)
 	    !(isdir && ignore_may_include_below(c->o.ig, ctxrel));
 	free(ctxrel);
 	return r;
+}
+
+/* 1 when the directory rel is excluded (.dockerignore or --exclude) and
+ * walked only because a `!` exception may re-include something below it.
+ * fsutil emits such a directory lazily, when a path below it is emitted
+ * (filter.go: skip, then parentDirs): with nothing re-included it is not
+ * in the copy at all, where df2make made it empty (`.git` beside the
+ * exception `!README*.md`). Docker 20.10's fsutil did not walk into it
+ * unless an exception's text began with the directory's path. */
+static int walked_only(const struct copyfs *c, const char *rel)
+{
+	return copyfs_excluded(c, rel, 0) || ignored(c, rel, 0);
 }
 
 /* Records the entry in the index; 1 when it is a file the last run of the
@@ -496,6 +509,10 @@ static int copy_child(struct copyfs *c, int sdir, const char *name, int ddir, co
 		     O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
 	if (sfd < 0)
 		return error_set(e, errno, "open %s", rel);
+	if (S_ISDIR(st.st_mode) && walked_only(c, rel) && (r = keeps_any(c, sfd, rel, e)) <= 0) {
+		close(sfd);
+		return r;
+	}
 	if (S_ISREG(st.st_mode)) {
 		src.fd = sfd;
 		r = copy_reg(c, &src, &st, ddir, name, e);
@@ -537,6 +554,38 @@ static int dir_names(int fd, struct strlist *out, struct error *e)
 	if (out->n)
 		qsort(out->v, out->n, sizeof(char *), cmp_str);
 	return 0;
+}
+
+/* 1 when something below the directory sfd (rel) is copied, 0 when
+ * nothing is, -1 on error. */
+static int keeps_any(struct copyfs *c, int sfd, const char *rel, struct error *e)
+{
+	struct strlist names = {0};
+	int r = dir_names(sfd, &names, e), any = 0;
+
+	for (size_t i = 0; r == 0 && !any && i < names.n; i++) {
+		char *crel = join_rel(rel, names.v[i]);
+		struct stat st;
+		int fd, dir;
+		if (fstatat(sfd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = error_set(e, errno, "stat %s", crel);
+		} else if (dir = S_ISDIR(st.st_mode),
+			   copyfs_excluded(c, crel, dir) || ignored(c, crel, dir)) {
+			/* left out, and so is everything below it */
+		} else if (!dir || !walked_only(c, crel)) {
+			any = 1;
+		} else if ((fd = openat(sfd, names.v[i],
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			r = error_set(e, errno, "open %s", crel);
+		} else {
+			any = keeps_any(c, fd, crel, e);
+			r = any < 0 ? -1 : 0;
+			close(fd);
+		}
+		free(crel);
+	}
+	strlist_free(&names);
+	return r < 0 ? -1 : any;
 }
 
 /* Merges the contents of sfd into dfd, then gives dfd (below the top) the

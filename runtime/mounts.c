@@ -857,6 +857,8 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 		return apply_fs(rootfd, root, op, "mqueue", NULL, noexec, stubs, e);
 	case SB_SYSFS:
 		return apply_sysfs(rootfd, root, op, stubs, e);
+	case SB_CGROUP:
+		return mounts_cgroup(rootfd, sb->insecure, e);
 	case SB_BIND:
 		return apply_bind(sb, i, op->src, rootfd, root, stubs, e);
 	case SB_VIEW:

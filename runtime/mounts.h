@@ -39,6 +39,9 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 void mounts_apply_end(void);
 /* Opens dest (O_PATH) inside the rootfs, creating missing components (the
  * last as an empty file when as_file) and recording the created ones. */
+/* The cgroup filesystem at /sys/fs/cgroup of the root rootfd, as runc
+ * mounts it for BuildKit (mounts_cgroup.c); read-only unless insecure. */
+int mounts_cgroup(int rootfd, int insecure, struct error *e);
 int mounts_open_target(int rootfd, const char *root, const char *dest, int as_file,
 		       struct strlist *stubs, struct error *e);
 /* mkdir -p of dest inside the rootfs, new directories owned by uid:gid. */

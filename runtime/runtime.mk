@@ -24,6 +24,7 @@ RUNTIME_SANDBOX = runtime/run.c runtime/trash.c runtime/trash.h runtime/sandbox.
 	runtime/sandbox_int.h runtime/reslimit.c \
 	runtime/reslimit.h runtime/sandbox_plan.c runtime/sandbox_parent.c runtime/sandbox_child.c \
 	runtime/mounts.c runtime/mounts_plan.c runtime/mounts_cache.c runtime/mounts.h \
+	runtime/mounts_cgroup.c \
 	runtime/snapshot.c runtime/user.c runtime/idmap.c runtime/idmap.h runtime/sshproxy.c \
 	runtime/sshproxy.h runtime/mountsrc.c runtime/mountsrc.h runtime/seccomp.c runtime/seccomp.h \
 	runtime/netns.c runtime/netns.h runtime/netpool.c runtime/netpool.h runtime/binfmt.c runtime/binfmt.h

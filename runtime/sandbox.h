@@ -31,6 +31,7 @@ enum sandbox_kind {
 	SB_MASK,    /* hide dest (/dev/null over a file, empty ro tmpfs over a dir) */
 	SB_RDONLY,  /* make dest (an existing path) read-only */
 	SB_DEVICE,  /* host device node src at dest: mknod as root, else a bind */
+	SB_CGROUP,  /* the cgroup filesystem at /sys/fs/cgroup (mounts_cgroup.c) */
 };
 
 /* op flags */

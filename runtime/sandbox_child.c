@@ -325,17 +325,21 @@ static char **make_env(struct sandbox *sb, const struct user_ids *ids)
 	return sb->env.v;
 }
 
-/* stdin from /dev/null; stdout/stderr to the relay pipes unless quiet. A
- * new session: the command cannot TIOCSTI into the caller's tty. */
+/* stdin an empty pipe (its write end closed: a read gets end of file),
+ * as BuildKit's command has (`test -p /dev/stdin` holds there);
+ * stdout/stderr to the relay pipes unless quiet. A new session: the
+ * command cannot TIOCSTI into the caller's tty. */
 static int command_stdio(struct child *c)
 {
 	struct sandbox *sb = c->sb;
-	int fd;
+	int p[2];
 
 	setsid();
-	child_step(c, "stdin from /dev/null");
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || dup2(fd, 0) < 0)
+	child_step(c, "stdin from an empty pipe");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sys_fail(c);
+	close(p[1]);
+	if (dup2(p[0], 0) < 0)
 		return sys_fail(c);
 	child_step(c, "stdout/stderr to the relay");
 	if (sb->outfd >= 0 && (dup2(sb->outfd, 1) < 0 || dup2(sb->errfd, 2) < 0))
@@ -369,6 +373,24 @@ static int command_privileges(struct child *c)
 	return 0;
 }
 
+/* Every signal back to its default, none blocked. An ignored one stays ignored across
+ * exec, and the runtime inherits them from whoever started make (a
+ * background job ignores SIGINT and SIGQUIT; GNU make's children have 32
+ * and 33 ignored): BuildKit's command starts with none ignored. The raw
+ * call, with an all-zero action (SIG_DFL, no flags, empty mask, in every
+ * architecture's layout): glibc refuses its own 32 and 33. */
+static void default_signals(void)
+{
+	unsigned long dfl[8] = {0};
+	sigset_t none;
+
+	for (int sig = 1; sig < 65; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)syscall(SYS_rt_sigaction, sig, dfl, NULL, 8);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* pid 2: becomes the command. Only returns on error. */
 static int exec_command(struct child *c)
 {
@@ -394,6 +416,7 @@ static int exec_command(struct child *c)
 	environ = make_env(sb, &c->ids);
 	/* Nothing of ours leaks into the command: every fd but 0-2 closes on exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	default_signals();
 	child_step(c, "exec %s", sb->argv.v[0]);
 	exec_path(sb->argv.v);
 	return sys_fail(c);

@@ -187,6 +187,7 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 	plan_proc(sb);
 	plan_dev(sb, spec);
 	sandbox_add(sb, SB_SYSFS, NULL, "/sys", SB_KEEPSTUB | SB_RO);
+	sandbox_add(sb, SB_CGROUP, NULL, "/sys/fs/cgroup", 0);
 	sandbox_add(sb, SB_MASK, NULL, "/sys/firmware", 0);
 	plan_etc(sb, spec);
 	if (mounts_plan(sb, json_object_get(spec, "mounts"), sb->workdir, e) < 0)
@@ -197,8 +198,9 @@ int sandbox_plan(struct sandbox *sb, const struct rt *rt, const char *key, json_
 
 const char *sandbox_kind_name(enum sandbox_kind k)
 {
-	static const char *names[] = {"proc", "tmpfs", "devpts",  "mqueue", "sysfs",  "bind",
-				      "view", "file",  "symlink", "mask",   "rdonly", "device"};
+	static const char *names[] = {"proc",	"tmpfs",  "devpts", "mqueue",  "sysfs",
+				      "bind",	"view",	  "file",   "symlink", "mask",
+				      "rdonly", "device", "cgroup"};
 	return names[k];
 }
 

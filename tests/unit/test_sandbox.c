@@ -76,7 +76,8 @@ static void test_base(void)
 	TAP_OK(strstr(all, "\ndevice /dev/null /dev/null\n") != NULL, "dev null from the host's");
 	TAP_OK(strstr(all, "\ndevice /dev/tty /dev/tty\n") != NULL, "dev tty from the host's");
 	TAP_OK(strstr(all, "\nsymlink pts/ptmx /dev/ptmx\n") != NULL, "ptmx link");
-	TAP_OK(strstr(all, "\nsysfs,ro,keep /sys\n") != NULL, "ro sysfs");
+	TAP_OK(strstr(all, "\nsysfs,ro,keep /sys\ncgroup /sys/fs/cgroup\n") != NULL,
+	       "ro sysfs, then the cgroup filesystem on it");
 	TAP_OK(strstr(all, "\nmask /proc/kcore\n") != NULL, "kcore masked");
 	TAP_OK((strstr(all, "\nsymlink /proc/kcore /dev/core\n") != NULL) ==
 		   (access("/proc/kcore", F_OK) == 0),

@@ -58,6 +58,6 @@ cases() {
 	run_step k7 '{"parent":"base","args":["/bin/sh","-c","echo again > /a"],"env":["PATH=/bin"]}'
 	is "$rc:$err:$(cat "$S/k7/upper/a" 2>/dev/null)" "0::again" "[$MODE] the interrupted step reruns cleanly"
 	run_step k6 '{"parent":"base","args":["/bin/sh","-c","read x; echo \"[$x]\""],"env":["PATH=/bin"]}'
-	is "$out" "[]" "[$MODE] stdin is /dev/null"
+	is "$out" "[]" "[$MODE] stdin reads end of file (an empty pipe)"
 }
 both_modes

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -Eeo pipefail
+exec "$@"

@@ -1,0 +1,2 @@
+#define B 2
+#define C 3
