@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -254,6 +255,9 @@ static char *empty_lower(const struct rt *rt, struct error *e)
 	return dir;
 }
 
+/* overlayfs's limit on the lowers of one mount (OVL_MAX_STACK) */
+#define OVERLAY_MAX_LOWERS 500
+
 static int lower_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -295,13 +299,92 @@ static int lower_dedup(char **v, size_t n, size_t *m, struct error *e)
 	return 0;
 }
 
-/* The chain's dirs top first, then, below fewer than two, the empty lower;
- * malloc'd, NULL-ended. The empty lower only where it is needed: overlayfs
- * stacks at most 500 lowers, and a 500-layer image took 501. */
-static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
+/* 1 when a layer of the chain has an entry named etc at its root: then
+ * the merged root's /etc is the image's (or hidden by it), never the
+ * stubs' alone. Bottom first: the base image's layer usually has it. */
+static int chain_has_etc(json_t *chain)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < json_array_size(chain); i++) {
+		const char *dir =
+		    json_string_value(json_object_get(json_array_get(chain, i), "dir"));
+		char *p = dir ? path_join(dir, "etc") : NULL;
+		int r = p ? lstat(p, &st) : -1;
+		free(p);
+		if (r == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Makes STATE/.stubs (etc/hosts, etc/resolv.conf, empty) once: in a
+ * locked temp renamed into place, so that a reader sees all or none. */
+static int stubs_make(const struct rt *rt, const char *dir)
+{
+	static const char *const files[] = {"etc/hosts", "etc/resolv.conf"};
+	char *tmp = NULL;
+	struct error ignored;
+	int fd, ok;
+
+	tmp_sweep(rt->state, ".stubs");
+	fd = tmp_mkdir(dir, &tmp, &ignored);
+	if (fd < 0)
+		return -1;
+	ok = mkdirat(fd, "etc", 0755) == 0;
+	for (size_t i = 0; ok && i < LEN(files); i++) {
+		int f = openat(fd, files[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+		ok = f >= 0;
+		if (f >= 0)
+			close(f);
+	}
+	/* lost a race with another step: its copy is the same */
+	if (!ok || rename(tmp, dir) < 0)
+		remove_tree(tmp, &ignored);
+	close(fd);
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+/* STATE/.stubs as the bottom layer of a RUN's rootfs (above .empty): the
+ * mount points of /etc/hosts and /etc/resolv.conf that the image lacks.
+ * Made in the step's upper instead, they cost each RUN three inodes made
+ * and freed (the stubs and /etc's copy-up), and a file system like this
+ * machine's ext4 without a journal makes every later inode allocation
+ * scan past each freed one for 30 s. At the bottom, every layer's /etc
+ * hides the stubs' (its mode, owner and own files win), so it is used
+ * only when the image has one: without, the /etc made for the stubs
+ * belongs to the layer (BuildKit's), and the upper still makes it. NULL
+ * when not used or not made (the upper's stubs then, as before). */
+static char *stubs_lower(const struct rt *rt, json_t *chain)
+{
+	char *dir = xasprintf("%s/.stubs", rt->state), *probe;
+	struct stat st;
+	int r;
+
+	if (!chain_has_etc(chain)) {
+		free(dir);
+		return NULL;
+	}
+	probe = path_join(dir, "etc/resolv.conf");
+	r = lstat(probe, &st) == 0 || (stubs_make(rt, dir) == 0 && lstat(probe, &st) == 0);
+	free(probe);
+	if (!r || !S_ISREG(st.st_mode)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* The chain's dirs top first, then stubs (when not NULL; taken), then,
+ * below fewer than two, the empty lower; malloc'd, NULL-ended. The empty
+ * lower only where it is needed: overlayfs stacks at most 500 lowers, and
+ * a 500-layer image took 501. At that limit the stubs are left out too
+ * (the step's upper makes them then, as without an /etc). */
+static char **lower_list(const struct rt *rt, json_t *chain, char *stubs, struct error *e)
 {
 	size_t n = json_array_size(chain), m = 0;
-	char **v = xcalloc(n + 2, sizeof(char *));
+	char **v = xcalloc(n + 3, sizeof(char *));
 
 	for (size_t i = 0; i < n; i++) {
 		const char *dir =
@@ -314,12 +397,17 @@ static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 	}
 	if (lower_dedup(v, n, &m, e) < 0)
 		goto fail;
-	if (m >= 2 || (v[m] = empty_lower(rt, e)))
+	if (stubs && m < OVERLAY_MAX_LOWERS)
+		v[m++] = stubs, stubs = NULL;
+	if (m >= 2 || (v[m] = empty_lower(rt, e))) {
+		free(stubs);
 		return v;
+	}
 fail:
-	for (size_t i = 0; i < n + 1; i++)
+	for (size_t i = 0; i < n + 2; i++)
 		free(v[i]);
 	free(v);
+	free(stubs);
 	return NULL;
 }
 
@@ -462,18 +550,88 @@ void snapshot_open_work(const char *work)
 	}
 }
 
+/* Pool slots: more than the steps a state ever runs at once. */
+#define WORK_SLOTS 64
+
+/* A slot's overlay work tree left by its last mount (or by a step
+ * killed before its clean-up): opened up (mode 0 dirs) and removed. */
+static void work_clear(const char *slot)
+{
+	char *w = path_join(slot, "work"), *ww = path_join(w, "work");
+	struct error ignored;
+	struct stat st;
+
+	if (lstat(w, &st) == 0) {
+		chmod(ww, 0700);
+		chmod(w, 0700);
+		remove_tree(w, &ignored);
+	}
+	free(ww);
+	free(w);
+}
+
+void snapshot_work_take(const struct rt *rt, struct snapshot_work *w)
+{
+	char *base = xasprintf("%s/.work", rt->state);
+
+	w->fd = -1;
+	w->path = NULL;
+	if (snapshot_mkdir(base, 0700, &(struct error){0}) < 0) {
+		free(base);
+		return;
+	}
+	for (int n = 0; n < WORK_SLOTS && w->fd < 0; n++) {
+		char *slot = xasprintf("%s/%d", base, n);
+		int fd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && (mkdir(slot, 0700) == 0 || errno == EEXIST))
+			fd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			w->fd = fd;
+			w->path = slot;
+			work_clear(slot);
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(slot);
+		if (fd < 0 && errno != EWOULDBLOCK)
+			break;
+	}
+	free(base);
+}
+
+void snapshot_work_release(struct snapshot_work *w)
+{
+	if (w->path)
+		work_clear(w->path);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	w->fd = -1;
+	w->path = NULL;
+}
+
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
-		      struct error *e)
+		      const struct snapshot_work *run, struct error *e)
 {
 	char *upper = rt_path(rt, key, "/upper"), *work = rt_path(rt, key, "/work");
 	json_t *chain = chain_of_parent(rt, parent, e);
-	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	char **lowers =
+	    chain ? lower_list(rt, chain, run ? stubs_lower(rt, chain) : NULL, e) : NULL;
+	const char *wd = run && run->path ? run->path : work;
 	int r = -1;
 
-	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
-		r = mount_overlay(lowers, upper, work, 0, target, e);
+	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 &&
+	    (wd != work || snapshot_mkdir(work, 0755, e) == 0)) {
+		r = mount_overlay(lowers, upper, wd, 0, target, e);
+		/* the slot's last overlay not yet gone (its step was killed
+		 * and a process of it lingers): the step's own work dir */
+		if (r < 0 && wd != work && e->code == EBUSY &&
+		    (r = snapshot_mkdir(work, 0755, e)) == 0)
+			r = mount_overlay(lowers, upper, wd = work, 0, target, e);
+	}
 	if (r == 0)
-		snapshot_open_work(work);
+		snapshot_open_work(wd);
 	strv_free(lowers);
 	json_decref(chain);
 	free(upper);
@@ -484,7 +642,7 @@ int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, 
 int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, struct error *e)
 {
 	json_t *chain = chain_read(rt, key, e);
-	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	char **lowers = chain ? lower_list(rt, chain, NULL, e) : NULL;
 	int r = -1;
 
 	if (lowers)
