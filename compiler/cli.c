@@ -97,6 +97,7 @@ static void cli_usage(FILE *f)
 	      "  -t, --tag NAME[:TAG]        name of the image (repeatable)\n"
 	      "  -o, --output OUT            image.tar (default), or\n"
 	      "                              type=tar|docker|oci|local,dest=PATH[,tar=false]\n"
+	      "                              (type=docker alone: --load)\n"
 	      "                              or type=image|registry,name=NAME[,NAME...]\n"
 	      "                              [,push=true]: -t NAME... and --push\n"
 	      "      --label K=V             set a label on the image (repeatable)\n"
@@ -240,6 +241,13 @@ static void cli_output(struct cli *c, const char *arg)
 	if (c->output_type && strcmp(c->output_type, "docker") == 0) { /* a docker-archive tar */
 		free(c->output_type);
 		c->output_type = xstrdup("tar");
+		/* buildx: without dest= the image goes into docker (--load is
+		 * its shorthand); make needs a file to load it from */
+		if (!c->output) {
+			c->output = xstrdup("image.tar");
+			if (!c->bf.load) /* recorded: build.mk's remake replays it */
+				bflags_option(&c->bf, BF_LOAD, NULL);
+		}
 	}
 	if (c->output_type &&
 	    (!strcmp(c->output_type, "image") || !strcmp(c->output_type, "registry")))

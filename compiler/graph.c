@@ -649,6 +649,7 @@ static int graph_dir_base(struct graph *g, struct stage *s)
 	free(s->image);
 	s->image = xstrdup("scratch");
 	graph_prepend(s, &in, 1);
+	s->dir_base = 1;
 	return 0;
 }
 

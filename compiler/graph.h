@@ -98,6 +98,7 @@ struct stage {
 	size_t ninstrs;
 	size_t ntriggers;
 	int own_triggers;     /* the triggers were parsed from an image config */
+	int dir_base;	      /* the first "trigger" is a directory context's COPY */
 	char *image;	      /* expanded FROM image (NULL when the base is a stage) */
 	char *platform;	      /* expanded FROM --platform or NULL */
 	struct platform plat; /* the stage's platform: FROM --platform, its base

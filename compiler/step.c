@@ -161,6 +161,25 @@ static void title_head(struct buf *b, const struct graph *g, const struct stage 
 	buf_addn(b, "] ", 2);
 }
 
+/* A step of BuildKit's count: the instructions that make a vertex. */
+static int counts_in_title(const struct instr *in)
+{
+	return in->kind == I_ADD || in->kind == I_COPY || in->kind == I_RUN ||
+	       in->kind == I_WORKDIR;
+}
+
+/* BuildKit's cmdTotal: the FROM of an image (not scratch, not a stage),
+ * the stage's ADD, COPY, RUN and WORKDIR, and every ONBUILD trigger
+ * (its number is taken by its RUN, COPY, ADD or WORKDIR only). */
+static long step_title_total(const struct stage *s)
+{
+	long total = !s->base && strcmp(s->image, "scratch") != 0;
+
+	for (size_t i = 0; i < s->ninstrs; i++)
+		total += i < s->ntriggers || counts_in_title(s->instrs[i]);
+	return total;
+}
+
 /* "[builder 2/5] RUN go build" (first line of the instruction) into
  * d->tmp. */
 static void disp_title(struct disp *d, const struct instr *in)
@@ -170,6 +189,8 @@ static void disp_title(struct disp *d, const struct instr *in)
 
 	buf_reset(b);
 	title_head(b, d->g, d->s, d->n, d->total);
+	if (d->onbuild) /* current BuildKit's prefixCommand (20.10 had none) */
+		buf_adds(b, "ONBUILD ");
 	buf_addn(b, text, strcspn(text, "\n"));
 	if (in->kind == I_ADD && strstr(b->s, "://")) { /* no URL credentials in titles */
 		char *red = netsrc_redact_text(b->s);
@@ -322,7 +343,7 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		st->manifest = manifest ? xstrdup(manifest) : NULL;
 		st->ref = s && s->ref ? xstrdup(s->ref) : step_image_ref(g, image);
 		if (s) {
-			title_head(&b, g, s, 1, (long)s->ninstrs + 1);
+			title_head(&b, g, s, 1, step_title_total(s));
 			heap = xasprintf("%sFROM %s", b.s, image);
 		} else {
 			heap = xasprintf("[internal] load metadata for %s", image);
@@ -332,8 +353,8 @@ struct step *step_base(struct graph *g, struct stage *s, const char *image, cons
 		sv_set_str(st->spec, o, "loc", loc);
 		sv_set_str(st->spec, o, "image", image);
 	} else {
-		title_head(&b, g, s, 1, (long)s->ninstrs + 1);
-		heap = xasprintf("%sFROM scratch", b.s);
+		/* BuildKit makes no vertex of scratch, so it takes no number */
+		heap = xstrdup("FROM scratch");
 		title = arena_strdup(&g->arena, heap);
 		sv_set_str(st->spec, o, "title", title);
 		sv_set_str(st->spec, o, "loc", loc);
@@ -543,11 +564,12 @@ int step_dispatch_stage(struct graph *g, struct stage *s)
 {
 	struct disp d = {.g = g, .s = s, .escape = g->df->escape};
 
-	d.total = (int)s->ninstrs + 1;
-	d.n = 1;
+	d.total = (int)step_title_total(s);
+	d.n = !s->base && strcmp(s->image, "scratch") != 0;
 	disp_from(&d);
 	for (size_t i = 0; i < s->ninstrs && !d.failed && !g->hook_failed; i++) {
-		d.n = (int)i + 2;
+		d.n += counts_in_title(s->instrs[i]);
+		d.onbuild = i < s->ntriggers && !s->dir_base;
 		disp_instr(&d, s->instrs[i]);
 	}
 	s->last = d.cur;

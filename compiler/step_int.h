@@ -17,6 +17,7 @@ struct disp {
 	struct stage *s;
 	struct step *cur; /* the stage's current filesystem state */
 	int n, total;	  /* instruction number and count, for titles */
+	int onbuild;	  /* dispatching an ONBUILD trigger ("ONBUILD " in titles) */
 	char escape;
 	/* The JSON text of RUN's env, made again only after ENV or ARG
 	 * changed the variables (env_gen counts the changes). */

@@ -535,7 +535,7 @@ static int copy_mounted(const struct rt *rt, const char *key, const struct copy_
 
 	r = mkdir(mnt, 0755) < 0 ? error_set(e, errno, "mkdir %s", mnt) : 0;
 	if (r == 0)
-		r = snapshot_mount_rw(rt, j->parent, key, mnt, e);
+		r = snapshot_mount_rw(rt, j->parent, key, mnt, NULL, e);
 	rw = r == 0;
 	if (r == 0 && j->from_step) {
 		r = mkdir(from, 0755) < 0 ? error_set(e, errno, "mkdir %s", from) : 0;

@@ -348,8 +348,10 @@ static int fetch_materialise(const char *blob, const char *path, long long mtime
 	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return error_set(e, errno, "create %s", path);
+	/* write_all: a short write is not an error (it was reported with
+	 * whatever errno an earlier call left: "No such file or directory") */
 	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
+		if (write_all(out, buf, (size_t)n) < 0)
 			return error_set(e, errno, "write %s", path);
 	if (n < 0)
 		return error_set(e, errno, "read %s", blob);

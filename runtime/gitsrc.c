@@ -27,6 +27,7 @@
 #include "error.h"
 #include "fetch.h"
 #include "fsutil.h"
+#include "http.h"
 #include "input.h"
 #include "netsrc.h"
 #include "rt.h"
@@ -48,13 +49,13 @@ struct gitsrc {
 };
 
 /* Config given to every git command (-c): nothing that can run code,
- * only the network transports, no prompt, no stalled transfer. */
+ * only the network transports, no prompt (the low-speed limit, against a
+ * stalled or trickling server, is in git_env). */
 static const char *const git_config[] = {
     "core.hooksPath=/dev/null",	   "core.fsmonitor=false",	 "protocol.allow=never",
     "protocol.https.allow=always", "protocol.http.allow=always", "protocol.git.allow=always",
     "protocol.ssh.allow=always",   "credential.helper=",	 "init.defaultBranch=master",
     "advice.detachedHead=false",   "core.symlinks=true",	 "gc.auto=0",
-    "http.lowSpeedLimit=1",	   "http.lowSpeedTime=120",
 };
 
 /* The environment git runs with: the caller's, minus git's own variables
@@ -74,7 +75,7 @@ static char **git_env(const struct gitsrc *g, struct strlist *own)
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + LEN(add) + 6, sizeof(*env));
+	env = xcalloc(n + LEN(add) + 8, sizeof(*env));
 	for (size_t i = 0; i < n; i++)
 		if (!startswith(environ[i], "GIT_") && !startswith(environ[i], "SSH_ASKPASS=") &&
 		    !startswith(environ[i], "SSH_AUTH_SOCK=") && !startswith(environ[i], "LC_ALL="))
@@ -82,6 +83,9 @@ static char **git_env(const struct gitsrc *g, struct strlist *own)
 	for (size_t i = 0; i < LEN(add); i++)
 		env[k++] = (char *)add[i];
 	strlist_take(own, xasprintf("GIT_SSH_COMMAND=%s", g->sshcmd));
+	/* http(s) remotes: the runtime's own limit (git's libcurl) */
+	strlist_take(own, xasprintf("GIT_HTTP_LOW_SPEED_LIMIT=%ld", http_low_speed_limit()));
+	strlist_take(own, xasprintf("GIT_HTTP_LOW_SPEED_TIME=%ld", http_low_speed_time()));
 	if (g->agent)
 		strlist_take(own, xasprintf("SSH_AUTH_SOCK=%s", g->agent));
 	/* the token as config in the environment, which other users cannot

@@ -99,7 +99,8 @@ struct http_ctx {
 	const struct http_req *req;
 	struct http_resp *resp;
 	int sink_failed, too_big;
-	long long sent; /* bytes of body_fd sent so far */
+	long long sent;			/* bytes of body_fd sent so far */
+	char curl_err[CURL_ERROR_SIZE]; /* libcurl's own words ("Operation too slow...") */
 };
 
 /* The body streamed from a file range (a blob upload: no copy in memory). */
@@ -227,6 +228,26 @@ static long http_small_timeout(void)
 	return t > 0 && !*end ? t : 300;
 }
 
+/* A positive integer from the environment variable name, else def. */
+static long http_env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long t = v && *v ? strtol(v, &end, 10) : 0;
+
+	return t > 0 && !*end ? t : def;
+}
+
+long http_low_speed_limit(void)
+{
+	return http_env_long("DF2MAKE_HTTP_LOW_SPEED_LIMIT", HTTP_LOW_SPEED_LIMIT);
+}
+
+long http_low_speed_time(void)
+{
+	return http_env_long("DF2MAKE_HTTP_LOW_SPEED_TIME", HTTP_LOW_SPEED_TIME);
+}
+
 static void http_opts(const struct http_req *req, struct http_ctx *c, struct curl_slist *hdrs)
 {
 	CURL *h = http_handle;
@@ -240,9 +261,12 @@ static void http_opts(const struct http_req *req, struct http_ctx *c, struct cur
 	cu.setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	cu.setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	cu.setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-	/* A stalled registry fails the pull instead of hanging make. */
-	cu.setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	cu.setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	/* A stalled or trickling server (a byte a second: a layer's announced
+	 * size would take days) fails the transfer instead of holding make. */
+	cu.setopt(h, CURLOPT_LOW_SPEED_LIMIT, http_low_speed_limit());
+	cu.setopt(h, CURLOPT_LOW_SPEED_TIME, http_low_speed_time());
+	c->curl_err[0] = 0;
+	cu.setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 	cu.setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	cu.setopt(h, CURLOPT_WRITEFUNCTION, http_write);
 	cu.setopt(h, CURLOPT_WRITEDATA, c);
@@ -329,7 +353,13 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct error *e)
 	if (c.too_big)
 		return error_set(e, 0, "%s %s: answer larger than %zu bytes", req->method, req->url,
 				 req->max_body ? req->max_body : HTTP_MAX_BODY);
-	error_set(e, 0, "%s %s: %s", req->method, req->url, cu.strerror(rc));
+	if (rc == CURLE_OPERATION_TIMEDOUT && !strncmp(c.curl_err, "Operation too slow", 18))
+		error_set(e, 0,
+			  "%s %s: %s (the low-speed limit: DF2MAKE_HTTP_LOW_SPEED_LIMIT bytes/s "
+			  "over DF2MAKE_HTTP_LOW_SPEED_TIME seconds)",
+			  req->method, req->url, c.curl_err);
+	else
+		error_set(e, 0, "%s %s: %s", req->method, req->url, cu.strerror(rc));
 	e->code = HTTP_ERR_BASE + (int)rc;
 	return -1;
 }

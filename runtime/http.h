@@ -53,6 +53,18 @@ struct http_resp {
 int http_do(const struct http_req *req, struct http_resp *resp, struct error *e);
 /* 1 for localhost, 127.0.0.0/8 and [::1] ("HOST[:PORT]..."). */
 int http_loopback(const char *host);
+
+/* A transfer slower than this many bytes a second (DF2MAKE_HTTP_LOW_SPEED_LIMIT)
+ * for HTTP_LOW_SPEED_TIME seconds (DF2MAKE_HTTP_LOW_SPEED_TIME) fails: below
+ * it, a layer's announced size would take days. */
+#define HTTP_LOW_SPEED_LIMIT 1024
+#define HTTP_LOW_SPEED_TIME 120
+
+/* The low-speed limit in bytes a second (the environment's, or the default). */
+long http_low_speed_limit(void);
+
+/* The seconds a transfer may stay under the low-speed limit. */
+long http_low_speed_time(void);
 /* Frees the calling thread's handle (a worker thread, before it ends). */
 void http_thread_end(void);
 /* Frees the response's fields. */

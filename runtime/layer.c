@@ -155,7 +155,10 @@ static int layer_blob(const char *upper, const struct layer_lowers *lowers,
 		return 0;
 	if ((fd = tmp_open(blob, &tmp, e)) < 0)
 		return -1;
-	r = layer_stream(upper, lowers, o, fd, s, count, e);
+	/* the file being written named, not only the one being read (an
+	 * ENOSPC named only upper/FILE) */
+	if ((r = layer_stream(upper, lowers, o, fd, s, count, e)) < 0)
+		error_wrap(e, "write %s", blob);
 	if (r == 0 && *count > 0 && rename(tmp, blob) < 0)
 		r = error_set(e, errno, "rename %s", tmp);
 	if (r < 0 || *count == 0)

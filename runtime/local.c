@@ -188,11 +188,132 @@ static int local_fill_tmp(const char *tmp, void *arg, struct error *e)
 	return local_fill(tmp, a->dirs, a->epoch, e);
 }
 
+/* ---- merging into an existing DEST ---- */
+
+static int local_merge(int sfd, int dfd, struct error *e);
+
+/* The names in the directory open as fd (its entries are renamed away
+ * while they are walked, so they are read first). */
+static char **local_names(int fd, size_t *n, struct error *e)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+	struct dirent *de;
+	char **v = NULL;
+
+	*n = 0;
+	if (!d) {
+		error_set(e, errno, "read directory");
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return NULL;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			v = xreallocarray(v, *n + 1, sizeof(*v));
+			v[(*n)++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	return v ? v : xcalloc(1, sizeof(*v));
+}
+
+/* A directory on both sides: its entries are merged, then it takes the
+ * image's mode, owner and times, as a new one would have them. */
+static int local_merge_dir(int sfd, int dfd, const char *name, const struct stat *ss,
+			   struct error *e)
+{
+	int s = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int d = s < 0 ? -1 : openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct timespec t[2] = {ss->st_atim, ss->st_mtim};
+	int r = d < 0 ? error_set(e, errno, "open %s", name) : local_merge(s, d, e);
+
+	if (r == 0 && (fchown(d, ss->st_uid, ss->st_gid) < 0 ||
+		       fchmod(d, ss->st_mode & 07777) < 0 || futimens(d, t) < 0))
+		r = error_set(e, errno, "set the mode, owner and times of %s", name);
+	if (s >= 0)
+		close(s);
+	if (d >= 0)
+		close(d);
+	return r;
+}
+
+/* One entry of the image into dest: a directory both have is merged
+ * into; anything else replaces what dest has under that name (a symlink
+ * in dest is replaced, never followed). */
+static int local_merge_entry(int sfd, int dfd, const char *name, struct error *e)
+{
+	struct stat ss, ds;
+	int there = fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
+
+	if (fstatat(sfd, name, &ss, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_set(e, errno, "stat %s", name);
+	if (there && S_ISDIR(ss.st_mode) && S_ISDIR(ds.st_mode))
+		return local_merge_dir(sfd, dfd, name, &ss, e);
+	if (there && S_ISDIR(ds.st_mode) && local_rm_at(dfd, name, e) < 0)
+		return -1;
+	if (renameat(sfd, name, dfd, name) < 0)
+		return error_set(e, errno, "move %s into place", name);
+	return 0;
+}
+
+static int local_merge(int sfd, int dfd, struct error *e)
+{
+	size_t n, i;
+	char **v = local_names(sfd, &n, e);
+	int r = v ? 0 : -1;
+
+	for (i = 0; i < n; i++) {
+		if (r == 0)
+			r = local_merge_entry(sfd, dfd, v[i], e);
+		free(v[i]);
+	}
+	free(v);
+	return r;
+}
+
+/* BuildKit's local exporter writes into an existing directory (fsutil's
+ * Receive with Merge): the image's files replace those of the same names
+ * and the user's other files stay, so `-o type=local,dest=.` works and a
+ * DEST holding more than the image loses nothing. The image is first made
+ * whole in a temp directory beside DEST, then moved in entry by entry. */
+static int local_merge_into(const char *dest, const struct local_args *a, struct error *e)
+{
+	char *tmp = NULL;
+	struct error ignored;
+	int lock = packw_tmp(dest, 1, &tmp, e), sfd = -1, dfd = -1;
+	int r = lock < 0 ? -1 : local_fill(tmp, a->dirs, a->epoch, e);
+
+	if (r == 0) {
+		sfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = sfd < 0 || dfd < 0 ? error_set(e, errno, "open %s", sfd < 0 ? tmp : dest)
+				       : local_merge(sfd, dfd, e);
+	}
+	if (tmp)
+		remove_tree(tmp, &ignored);
+	/* DEST is make's target: newer than what it was made from */
+	if (r == 0 && futimens(dfd, NULL) < 0)
+		r = error_set(e, errno, "touch %s", dest);
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (lock >= 0)
+		close(lock);
+	free(tmp);
+	return r;
+}
+
 int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e)
 {
 	struct local_args a = {dirs, epoch};
+	struct stat st;
+	int r;
 
-	if (packw_dir_via(dest, local_fill_tmp, &a, e) < 0)
-		return error_wrap(e, "write root filesystem %s", dest);
-	return 0;
+	if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode))
+		r = local_merge_into(dest, &a, e);
+	else
+		r = packw_dir_via(dest, local_fill_tmp, &a, e);
+	return r < 0 ? error_wrap(e, "write root filesystem %s", dest) : 0;
 }

@@ -62,7 +62,7 @@ int packw_dir_via(const char *dest, int (*fill)(const char *tmp, void *arg, stru
 int packw_dir(const struct pack_files *f, const char *dest, struct error *e);
 /* Writes the union of the layer directories (bottom first) at dest, with
  * whiteouts and opaque directories applied and mtimes clamped to epoch
- * (temp dir + rename). */
+ * (temp dir + rename; merged into an existing directory, as BuildKit). */
 int local_write(json_t *dirs, const char *dest, long long epoch, struct error *e);
 /* Replaces dest by the finished temp directory tmp (keeps dest whole until
  * the last moment). */

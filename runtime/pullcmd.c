@@ -137,15 +137,24 @@ static int pullcmd_in_store(const char *store, const char *image, const char *pl
 }
 
 /* A base image that could not be pulled: BuildKit's report (the FROM
- * line marked), its words for it, and the two ways to get the image. */
+ * line marked), its words for it, and the ways to get the image. A
+ * registry that answered 401 wants other credentials, not patience. */
 static void pullcmd_report(const struct rt *rt, const char *key, const char *image,
 			   const struct error *e)
 {
+	int denied = strstr(e->msg, ": HTTP 401") || strstr(e->msg, "401 Unauthorized");
+	char *how = denied
+			? xstrdup("the registry refused the credentials: log in with "
+				  "`df2make-runtime login` (docker's and podman's logins are "
+				  "read too) and run make again")
+			: xasprintf("pull it with `df2make-runtime pull %s` once the registry "
+				    "answers, or load it with `df2make-runtime load -i IMAGE.tar`",
+				    image);
 	char *msg = xasprintf("%s: failed to resolve source metadata for %s: %s; it is not in the "
-			      "store: pull it with `df2make-runtime pull %s` once the registry "
-			      "answers, or load it with `df2make-runtime load -i IMAGE.tar`",
-			      image, image, e->msg, image);
+			      "store: %s",
+			      image, image, e->msg, how);
 
+	free(how);
 	progress_step_end(rt, key, progress_now(), msg);
 	progress_report(rt, msg);
 	free(msg);

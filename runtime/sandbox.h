@@ -12,6 +12,7 @@
 
 #include "netns.h"
 #include "reslimit.h"
+#include "snapshot.h"
 #include "util.h"
 
 struct rt;
@@ -71,6 +72,7 @@ struct sandbox {
 	struct netns net; /* the step's network (netns.h) */
 	int insecure;
 	struct strlist stubs;	   /* filled by sandbox_run: mount points it created */
+	struct snapshot_work work; /* set by sandbox_run: the rootfs's pooled work dir */
 	int signo;		   /* set by sandbox_run: the signal that killed the command */
 	int userns;		   /* child side: inside a user namespace (userxattr, no gid=5) */
 	char setup_timing[64];	   /* DF2MAKE_TIMING: init's set-up "wall/cpu" ms */

@@ -201,7 +201,7 @@ static int child_setup(struct child *c)
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return sys_fail(c);
 	child_step(c, "mount rootfs");
-	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &c->e) < 0 ||
+	if (snapshot_mount_rw(sb->rt, sb->parent, sb->key, c->root, &sb->work, &c->e) < 0 ||
 	    (!sb->insecure && set_nodev(c->root, &c->e) < 0))
 		return -1;
 	sb->userns = snapshot_in_userns();

@@ -300,7 +300,10 @@ int sandbox_run(struct sandbox *sb, int *status, struct error *e)
 	    mounts_prepare(sb, &locks, e) == 0) {
 		reslimit_cgroup_create(&sb->cg, &sb->limits, cgname);
 		reslimit_cgroup_open_self(&sb->cg);
+		/* held until init is reaped: its exit unmounted the overlay */
+		snapshot_work_take(sb->rt, &sb->work);
 		r = run_child(sb, root, status, e);
+		snapshot_work_release(&sb->work);
 		reslimit_cgroup_finish(&sb->cg, &sb->limits, sb->limit_note,
 				       sizeof(sb->limit_note));
 	}

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "rt.h"
@@ -253,41 +255,136 @@ static char *empty_lower(const struct rt *rt, struct error *e)
 	return dir;
 }
 
+/* overlayfs's limit on the lowers of one mount (OVL_MAX_STACK) */
+#define OVERLAY_MAX_LOWERS 500
+
+static int lower_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* An image may list one layer twice (its manifest repeats a digest): one
  * directory, which overlayfs refuses to stack twice (ELOOP). Next to
  * itself it is the same as once (the upper copy hides nothing the lower
  * has that it lacks), so it is dropped; apart, it is an error that says
- * so. v has n entries (then NULL); compacted in place. */
-static int lower_dedup(char **v, size_t n, struct error *e)
+ * so. v has n entries (then NULL); compacted in place, *m entries kept.
+ * The repeats apart are found in a sorted copy: comparing every pair cost
+ * n^2/2 compares of paths that share their first 60 bytes, 125,000 for a
+ * 500-layer chain, at every RUN and mount. */
+static int lower_dedup(char **v, size_t n, size_t *m, struct error *e)
 {
-	size_t m = 0;
+	cleanup_free char **sorted = NULL;
+	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (m && strcmp(v[m - 1], v[i]) == 0) {
+		if (k && strcmp(v[k - 1], v[i]) == 0) {
 			free(v[i]);
 			v[i] = NULL;
 			continue;
 		}
-		v[m++] = v[i];
-		if (i >= m)
+		v[k++] = v[i];
+		if (i >= k)
 			v[i] = NULL;
 	}
-	for (size_t i = 0; i < m; i++)
-		for (size_t j = i + 1; j < m; j++)
-			if (strcmp(v[i], v[j]) == 0)
-				return error_set(
-				    e, 0,
-				    "layer %s is twice in the image, with other layers "
-				    "between (overlayfs cannot stack one directory twice)",
-				    v[i]);
+	*m = k;
+	sorted = xmalloc((k ? k : 1) * sizeof(*v));
+	memcpy(sorted, v, k * sizeof(*v));
+	qsort(sorted, k, sizeof(*sorted), lower_cmp);
+	for (size_t i = 1; i < k; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			return error_set(e, 0,
+					 "layer %s is twice in the image, with other layers "
+					 "between (overlayfs cannot stack one directory twice)",
+					 sorted[i]);
 	return 0;
 }
 
-/* The chain's dirs top first, then the empty lower; malloc'd, NULL-ended. */
-static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
+/* 1 when a layer of the chain has an entry named etc at its root: then
+ * the merged root's /etc is the image's (or hidden by it), never the
+ * stubs' alone. Bottom first: the base image's layer usually has it. */
+static int chain_has_etc(json_t *chain)
 {
-	size_t n = json_array_size(chain);
-	char **v = xcalloc(n + 2, sizeof(char *));
+	struct stat st;
+
+	for (size_t i = 0; i < json_array_size(chain); i++) {
+		const char *dir =
+		    json_string_value(json_object_get(json_array_get(chain, i), "dir"));
+		char *p = dir ? path_join(dir, "etc") : NULL;
+		int r = p ? lstat(p, &st) : -1;
+		free(p);
+		if (r == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Makes STATE/.stubs (etc/hosts, etc/resolv.conf, empty) once: in a
+ * locked temp renamed into place, so that a reader sees all or none. */
+static int stubs_make(const struct rt *rt, const char *dir)
+{
+	static const char *const files[] = {"etc/hosts", "etc/resolv.conf"};
+	char *tmp = NULL;
+	struct error ignored;
+	int fd, ok;
+
+	tmp_sweep(rt->state, ".stubs");
+	fd = tmp_mkdir(dir, &tmp, &ignored);
+	if (fd < 0)
+		return -1;
+	ok = mkdirat(fd, "etc", 0755) == 0;
+	for (size_t i = 0; ok && i < LEN(files); i++) {
+		int f = openat(fd, files[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+		ok = f >= 0;
+		if (f >= 0)
+			close(f);
+	}
+	/* lost a race with another step: its copy is the same */
+	if (!ok || rename(tmp, dir) < 0)
+		remove_tree(tmp, &ignored);
+	close(fd);
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+/* STATE/.stubs as the bottom layer of a RUN's rootfs (above .empty): the
+ * mount points of /etc/hosts and /etc/resolv.conf that the image lacks.
+ * Made in the step's upper instead, they cost each RUN three inodes made
+ * and freed (the stubs and /etc's copy-up), and a file system like this
+ * machine's ext4 without a journal makes every later inode allocation
+ * scan past each freed one for 30 s. At the bottom, every layer's /etc
+ * hides the stubs' (its mode, owner and own files win), so it is used
+ * only when the image has one: without, the /etc made for the stubs
+ * belongs to the layer (BuildKit's), and the upper still makes it. NULL
+ * when not used or not made (the upper's stubs then, as before). */
+static char *stubs_lower(const struct rt *rt, json_t *chain)
+{
+	char *dir = xasprintf("%s/.stubs", rt->state), *probe;
+	struct stat st;
+	int r;
+
+	if (!chain_has_etc(chain)) {
+		free(dir);
+		return NULL;
+	}
+	probe = path_join(dir, "etc/resolv.conf");
+	r = lstat(probe, &st) == 0 || (stubs_make(rt, dir) == 0 && lstat(probe, &st) == 0);
+	free(probe);
+	if (!r || !S_ISREG(st.st_mode)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* The chain's dirs top first, then stubs (when not NULL; taken), then,
+ * below fewer than two, the empty lower; malloc'd, NULL-ended. The empty
+ * lower only where it is needed: overlayfs stacks at most 500 lowers, and
+ * a 500-layer image took 501. At that limit the stubs are left out too
+ * (the step's upper makes them then, as without an /etc). */
+static char **lower_list(const struct rt *rt, json_t *chain, char *stubs, struct error *e)
+{
+	size_t n = json_array_size(chain), m = 0;
+	char **v = xcalloc(n + 3, sizeof(char *));
 
 	for (size_t i = 0; i < n; i++) {
 		const char *dir =
@@ -298,13 +395,19 @@ static char **lower_list(const struct rt *rt, json_t *chain, struct error *e)
 		}
 		v[n - 1 - i] = xstrdup(dir);
 	}
-	v[n] = empty_lower(rt, e);
-	if (v[n] && lower_dedup(v, n + 1, e) == 0)
+	if (lower_dedup(v, n, &m, e) < 0)
+		goto fail;
+	if (stubs && m < OVERLAY_MAX_LOWERS)
+		v[m++] = stubs, stubs = NULL;
+	if (m >= 2 || (v[m] = empty_lower(rt, e))) {
+		free(stubs);
 		return v;
+	}
 fail:
-	for (size_t i = 0; i < n + 1; i++)
+	for (size_t i = 0; i < n + 2; i++)
 		free(v[i]);
 	free(v);
+	free(stubs);
 	return NULL;
 }
 
@@ -423,9 +526,9 @@ static int mount_overlay(char *const *lowers, const char *upper, const char *wor
 			r = error_set(e, errno, "mount overlay on %s (%s)", target, opts);
 	} else if (mount_overlay_fd(lowers, upper, work, ux, ro, target, e) < 0) {
 		r = error_wrap(e,
-			       "mount overlay of %zu layers on %s (options exceed a page; "
-			       "the fd mount API needs Linux >= 6.8)",
-			       n - 1, target);
+			       "mount overlay of %zu lower directories on %s (options exceed a "
+			       "page; the fd mount API needs Linux >= 6.8)",
+			       n, target);
 	}
 	free(opts);
 	return r;
@@ -447,18 +550,88 @@ void snapshot_open_work(const char *work)
 	}
 }
 
+/* Pool slots: more than the steps a state ever runs at once. */
+#define WORK_SLOTS 64
+
+/* A slot's overlay work tree left by its last mount (or by a step
+ * killed before its clean-up): opened up (mode 0 dirs) and removed. */
+static void work_clear(const char *slot)
+{
+	char *w = path_join(slot, "work"), *ww = path_join(w, "work");
+	struct error ignored;
+	struct stat st;
+
+	if (lstat(w, &st) == 0) {
+		chmod(ww, 0700);
+		chmod(w, 0700);
+		remove_tree(w, &ignored);
+	}
+	free(ww);
+	free(w);
+}
+
+void snapshot_work_take(const struct rt *rt, struct snapshot_work *w)
+{
+	char *base = xasprintf("%s/.work", rt->state);
+
+	w->fd = -1;
+	w->path = NULL;
+	if (snapshot_mkdir(base, 0700, &(struct error){0}) < 0) {
+		free(base);
+		return;
+	}
+	for (int n = 0; n < WORK_SLOTS && w->fd < 0; n++) {
+		char *slot = xasprintf("%s/%d", base, n);
+		int fd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && (mkdir(slot, 0700) == 0 || errno == EEXIST))
+			fd = open(slot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			w->fd = fd;
+			w->path = slot;
+			work_clear(slot);
+			break;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(slot);
+		if (fd < 0 && errno != EWOULDBLOCK)
+			break;
+	}
+	free(base);
+}
+
+void snapshot_work_release(struct snapshot_work *w)
+{
+	if (w->path)
+		work_clear(w->path);
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	w->fd = -1;
+	w->path = NULL;
+}
+
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
-		      struct error *e)
+		      const struct snapshot_work *run, struct error *e)
 {
 	char *upper = rt_path(rt, key, "/upper"), *work = rt_path(rt, key, "/work");
 	json_t *chain = chain_of_parent(rt, parent, e);
-	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	char **lowers =
+	    chain ? lower_list(rt, chain, run ? stubs_lower(rt, chain) : NULL, e) : NULL;
+	const char *wd = run && run->path ? run->path : work;
 	int r = -1;
 
-	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 && snapshot_mkdir(work, 0755, e) == 0)
-		r = mount_overlay(lowers, upper, work, 0, target, e);
+	if (lowers && snapshot_mkdir(upper, 0755, e) == 0 &&
+	    (wd != work || snapshot_mkdir(work, 0755, e) == 0)) {
+		r = mount_overlay(lowers, upper, wd, 0, target, e);
+		/* the slot's last overlay not yet gone (its step was killed
+		 * and a process of it lingers): the step's own work dir */
+		if (r < 0 && wd != work && e->code == EBUSY &&
+		    (r = snapshot_mkdir(work, 0755, e)) == 0)
+			r = mount_overlay(lowers, upper, wd = work, 0, target, e);
+	}
 	if (r == 0)
-		snapshot_open_work(work);
+		snapshot_open_work(wd);
 	strv_free(lowers);
 	json_decref(chain);
 	free(upper);
@@ -469,7 +642,7 @@ int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, 
 int snapshot_mount_ro(const struct rt *rt, const char *key, const char *target, struct error *e)
 {
 	json_t *chain = chain_read(rt, key, e);
-	char **lowers = chain ? lower_list(rt, chain, e) : NULL;
+	char **lowers = chain ? lower_list(rt, chain, NULL, e) : NULL;
 	int r = -1;
 
 	if (lowers)

@@ -24,11 +24,29 @@ int chain_commit(const struct rt *rt, const char *key, const char *parent, struc
 /* 1 if the directory is empty (or missing). */
 int dir_is_empty(const char *path);
 
+/* A RUN's overlay work dir from the state's pool (STATE/.work/N), held
+ * by fd's lock while the step runs; path NULL: none (the step's own). */
+struct snapshot_work {
+	int fd;
+	char *path;
+};
+
 /* Mounts at target an overlay of the parent's chain with STATE/KEY/upper
  * (created) as the writable layer. Call inside a private mount namespace.
- * parent NULL = scratch (empty lower). */
+ * parent NULL = scratch (empty lower). run NULL: work dir STATE/KEY/work
+ * (COPY, WORKDIR); else a RUN's rootfs: run->path as the work dir when
+ * set, and an image /etc gets the mount points of /etc/hosts and
+ * resolv.conf from a shared bottom layer (STATE/.stubs), not its upper. */
 int snapshot_mount_rw(const struct rt *rt, const char *parent, const char *key, const char *target,
-		      struct error *e);
+		      const struct snapshot_work *run, struct error *e);
+/* Takes a free slot of the work dir pool (its last work tree removed), or
+ * none (w->path NULL). A work dir per step cost two inodes made and freed
+ * and a discard; the kernel's own in it stay (overlayfs remakes work/work
+ * at every mount). */
+void snapshot_work_take(const struct rt *rt, struct snapshot_work *w);
+/* Removes the slot's work tree (the volatile marker refuses a second
+ * mount) and frees the slot. */
+void snapshot_work_release(struct snapshot_work *w);
 /* Opens up (0700) the mode-0 directories overlayfs made in the work dir
  * work, so that its owner can remove them without privilege. */
 void snapshot_open_work(const char *work);

@@ -144,6 +144,33 @@ static int unpack_is_device(struct archive_entry *ent)
 	       archive_entry_rdev(ent) != 0;
 }
 
+/* A member's name or libarchive's words about it in a message: at most
+ * SHORT_MAX bytes, the start and the end of a longer one (a 64 KiB name
+ * filled the error's buffer, and the reason at its end never showed). */
+#define SHORT_MAX 240
+#define SHORT_PART 110
+
+/* s, or its first and last SHORT_PART bytes around "[...]", in out. */
+static const char *unpack_short(const char *s, char out[SHORT_MAX + 1])
+{
+	size_t n = strlen(s);
+
+	if (n <= SHORT_MAX)
+		return s;
+	snprintf(out, SHORT_MAX + 1, "%.*s[...]%s", SHORT_PART, s, s + n - SHORT_PART);
+	return out;
+}
+
+/* The error "WHAT NAME SEP REASON" with the name and the reason shortened. */
+static int unpack_err(struct error *e, int err, const char *what, const char *name, const char *sep,
+		      const char *reason)
+{
+	char a[SHORT_MAX + 1], b[SHORT_MAX + 1];
+
+	return error_set(e, err, "%s%s%s%s", what, unpack_short(name, a), sep,
+			 unpack_short(reason, b));
+}
+
 static int unpack_copy_data(struct unpack_ctx *c, const char *path, struct error *e)
 {
 	const void *buf;
@@ -156,10 +183,10 @@ static int unpack_copy_data(struct unpack_ctx *c, const char *path, struct error
 	 * place with a short file in it. */
 	while ((r = archive_read_data_block(c->in, &buf, &size, &off)) == ARCHIVE_OK)
 		if (archive_write_data_block(c->out, buf, size, off) < ARCHIVE_OK)
-			return error_set(e, archive_errno(c->out), "write %s: %s", path,
-					 archive_error_string(c->out));
+			return unpack_err(e, archive_errno(c->out), "write ", path, ": ",
+					  archive_error_string(c->out));
 	if (r != ARCHIVE_EOF)
-		return error_set(e, 0, "read %s: %s", path, archive_error_string(c->in));
+		return unpack_err(e, 0, "read ", path, ": ", archive_error_string(c->in));
 	return 0;
 }
 
@@ -172,7 +199,8 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 	int r = 0;
 
 	if (!path)
-		return error_set(e, 0, "member %s leaves the layer", archive_entry_pathname(ent));
+		return unpack_err(e, 0, "member ", archive_entry_pathname(ent), " leaves the layer",
+				  "");
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	archive_entry_set_pathname(ent, path);
@@ -192,7 +220,7 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 		char *t = unpack_clean(hl);
 		if (!t) {
 			free(path);
-			return error_set(e, 0, "hardlink %s leaves the layer", hl);
+			return unpack_err(e, 0, "hardlink ", hl, " leaves the layer", "");
 		}
 		archive_entry_set_hardlink(ent, t);
 		free(t);
@@ -201,7 +229,9 @@ static int unpack_entry(struct unpack_ctx *c, struct archive_entry *ent, struct 
 	if (!unpack_real_root() && unpack_is_device(ent))
 		unpack_device_stub(ent);
 	if (archive_write_header(c->out, ent) < ARCHIVE_WARN)
-		r = error_set(e, 0, "%s: %s", path, archive_error_string(c->out));
+		/* libarchive says only "Could not stat" of a name too long */
+		r = unpack_err(e, archive_errno(c->out) == ENAMETOOLONG ? ENAMETOOLONG : 0, "",
+			       path, ": ", archive_error_string(c->out));
 	else if (archive_entry_size(ent) > 0)
 		r = unpack_copy_data(c, path, e);
 	free(path);

@@ -43,7 +43,7 @@ static int workdir_mounted(const struct rt *rt, const char *key, const char *par
 	int r = mkdir(mnt, 0755) < 0 ? error_set(e, errno, "mkdir %s", mnt) : 0;
 
 	if (r == 0)
-		r = snapshot_mount_rw(rt, parent, key, mnt, e);
+		r = snapshot_mount_rw(rt, parent, key, mnt, NULL, e);
 	if (r == 0) {
 		r = mkdir_in(mnt, path, user, e);
 		if (umount2(mnt, MNT_DETACH) < 0 && r == 0)

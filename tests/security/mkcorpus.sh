@@ -7,7 +7,7 @@
 # them (never overwritten here: seeds are named seed-*).
 set -eu
 src=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
-mk="python3 $src/tests/security/mktar.py"
+mk="python3 $src/tests/sh/security/mktar.py"
 L=$src/tests/fuzz/corpus/load C=$src/tests/fuzz/corpus/config
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT

@@ -150,7 +150,7 @@ static void test_mount_rw(const struct rt *rt, const char *tmp)
 	free(mkfile(l2, "b", "B2"));
 	write_chain(rt, "aaaa", dirs, 2);
 	mkdir_p(mnt, 0755, &e);
-	TAP_OK(snapshot_mount_rw(rt, "aaaa", "bbbb", mnt, &e) == 0, "mount rw: %s", e.msg);
+	TAP_OK(snapshot_mount_rw(rt, "aaaa", "bbbb", mnt, NULL, &e) == 0, "mount rw: %s", e.msg);
 	free(mkfile(mnt, "c", "C"));
 	TAP_OK(file_is(path_join(mnt, "b"), "B2"), "top layer wins");
 	TAP_OK(unlink(path_join(mnt, "a")) == 0, "delete a lower file");
@@ -170,9 +170,10 @@ static void test_mount_rw(const struct rt *rt, const char *tmp)
 static void test_mount_edge(const struct rt *rt, const char *tmp)
 {
 	char *dirs[80], *mnt = path_join(tmp, "mnt");
+	struct snapshot_work run = {.fd = -1};
 	struct error e = {0};
 
-	TAP_OK(snapshot_mount_rw(rt, NULL, "cccc", mnt, &e) == 0, "scratch mount: %s", e.msg);
+	TAP_OK(snapshot_mount_rw(rt, NULL, "cccc", mnt, &run, &e) == 0, "scratch mount: %s", e.msg);
 	TAP_OK(dir_is_empty(mnt), "scratch is empty");
 	umount(mnt);
 	for (size_t i = 0; i < LEN(dirs); i++) {
@@ -189,6 +190,89 @@ static void test_mount_edge(const struct rt *rt, const char *tmp)
 	umount(mnt);
 }
 
+/* A RUN's rootfs: an image with /etc shows the shared stubs of
+ * /etc/hosts and resolv.conf under the image's /etc (its mode wins) and
+ * its upper stays empty; one without /etc gets none (the sandbox makes
+ * them, and /etc with them, in the upper); a non-RUN mount gets none. */
+static void test_mount_run_stubs(const struct rt *rt, const char *tmp)
+{
+	char *img = path_join(tmp, "img-etc"), *bare = path_join(tmp, "img-bare");
+	char *mnt = path_join(tmp, "mnt"), *etc = path_join(img, "etc");
+	char *up = rt_path(rt, "ffff", "/upper"), *stub = path_join(mnt, "etc/hosts");
+	char *rc = path_join(mnt, "etc/resolv.conf"), *me = path_join(mnt, "etc");
+	char *p;
+	struct snapshot_work run = {.fd = -1};
+	struct error e = {0};
+	struct stat st;
+
+	free(mkfile(etc, "passwd", "root:x:0:0::/:/bin/sh\n"));
+	chmod(etc, 0750);
+	write_chain(rt, "eeee", &img, 1);
+	TAP_OK(snapshot_mount_rw(rt, "eeee", "ffff", mnt, &run, &e) == 0, "RUN mount: %s", e.msg);
+	TAP_OK(lstat(stub, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+		   lstat(rc, &st) == 0 && S_ISREG(st.st_mode),
+	       "RUN rootfs: empty /etc/hosts and resolv.conf from the stubs");
+	TAP_OK(lstat(me, &st) == 0 && (st.st_mode & 07777) == 0750, "the image's /etc mode wins");
+	p = path_join(mnt, "etc/passwd");
+	TAP_OK(access(p, F_OK) == 0, "the image's /etc files stay");
+	free(p);
+	umount(mnt);
+	TAP_OK(dir_is_empty(up), "the upper stays empty");
+	TAP_OK(snapshot_mount_rw(rt, "eeee", "gggg", mnt, NULL, &e) == 0 && access(stub, F_OK) < 0,
+	       "no stubs in a COPY's rootfs");
+	umount(mnt);
+	mkdir_p(bare, 0755, &e);
+	free(mkfile(bare, "bin", "x"));
+	write_chain(rt, "hhhh", &bare, 1);
+	TAP_OK(snapshot_mount_rw(rt, "hhhh", "iiii", mnt, &run, &e) == 0 && access(me, F_OK) < 0,
+	       "an image without /etc gets no stubs' /etc");
+	umount(mnt);
+	free(img), free(bare), free(mnt), free(etc), free(up), free(stub), free(rc), free(me);
+}
+
+/* The RUN work dir pool: a held slot is not handed out twice, a slot's
+ * work tree goes at release, and one a killed step left (the volatile
+ * marker that refuses a mount) goes at the next take. */
+static void test_work_pool(const struct rt *rt, const char *tmp)
+{
+	char *mnt = path_join(tmp, "mnt"), *s0 = path_join(tmp, ".work/0");
+	char *left = path_join(s0, "work/work/incompat/volatile"), *p;
+	struct snapshot_work a, b;
+	struct error e = {0};
+	char *lay = path_join(tmp, "img-pool");
+
+	free(mkfile(lay, "f", "x"));
+	write_chain(rt, "jjjj", &lay, 1);
+	snapshot_work_take(rt, &a);
+	snapshot_work_take(rt, &b);
+	TAP_OK(a.path && strcmp(a.path, s0) == 0 && b.path && strcmp(a.path, b.path) != 0,
+	       "two takes: two slots (%s, %s)", a.path ? a.path : "-", b.path ? b.path : "-");
+	TAP_OK(snapshot_mount_rw(rt, "jjjj", "kkkk", mnt, &a, &e) == 0, "mount on a slot: %s",
+	       e.msg);
+	p = path_join(a.path, "work");
+	TAP_OK(access(p, F_OK) == 0, "overlayfs works in the slot");
+	free(p);
+	p = rt_path(rt, "kkkk", "/work");
+	TAP_OK(access(p, F_OK) < 0, "no work dir of the step's own");
+	free(p);
+	umount(mnt);
+	snapshot_work_release(&a);
+	snapshot_work_release(&b);
+	p = path_join(s0, "work");
+	TAP_OK(access(p, F_OK) < 0 && a.path == NULL && a.fd == -1,
+	       "release removes the work tree");
+	free(p);
+	mkdir_p(left, 0755, &e);
+	snapshot_work_take(rt, &a);
+	TAP_OK(a.path && strcmp(a.path, s0) == 0 && access(left, F_OK) < 0,
+	       "a killed step's volatile marker goes at the next take");
+	TAP_OK(snapshot_mount_rw(rt, "jjjj", "llll", mnt, &a, &e) == 0, "and the slot mounts: %s",
+	       e.msg);
+	umount(mnt);
+	snapshot_work_release(&a);
+	free(mnt), free(s0), free(left), free(lay);
+}
+
 /* Mount tests run in a child inside a private mount namespace (as root,
  * or in a fresh user namespace when not). Paths leak: the child exits. */
 static void test_mounts(const char *tmp)
@@ -203,6 +287,8 @@ static void test_mounts(const char *tmp)
 	(void)TAP_OK(1, "private namespace (userns: %d)", snapshot_in_userns());
 	test_mount_rw(&rt, tmp);
 	test_mount_edge(&rt, tmp);
+	test_mount_run_stubs(&rt, tmp);
+	test_work_pool(&rt, tmp);
 }
 
 int main(int argc, char **argv)

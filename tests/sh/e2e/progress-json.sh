@@ -37,9 +37,9 @@ PY
 )
 is "$got" "1 [a 1/2] FROM docker.io/library/bb:latest@sha256:$(sed -n 's/.*bb:latest@sha256:\([0-9a-f]\{12\}\).*/\1/p' js.err | head -1) done
 2 [a 2/2] RUN echo out; echo err >&2 done
-3 [stage-1 1/3] FROM scratch (empty) done
-4 [stage-1 2/3] COPY x.txt /x.txt done
-5 [stage-1 3/3] COPY --from=a /b* / done
+3 FROM scratch (empty) done
+4 [stage-1 1/2] COPY x.txt /x.txt done
+5 [stage-1 2/2] COPY --from=a /b* / done
 6 exporting to image (tar js.tar) done
 [a 2/2] RUN echo out; echo err >&2 1 b'out\n'
 [a 2/2] RUN echo out; echo err >&2 2 b'err\n'
@@ -48,13 +48,13 @@ writing layers: True True" "rawjson: a started and a completed vertex per step, 
 rm -rf .df2make js.tar
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f js.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" \
 	PROGRESS=plain >/dev/null 2>plain.err
-like "$(sed -n 1p plain.err)" '^#[0-9]+ \[' "make PROGRESS=plain overrides the compiled rawjson"
+like "$(sed -n 1p plain.err)" '^#[0-9]+ (\[|FROM scratch)' "make PROGRESS=plain overrides the compiled rawjson"
 is "$(grep -c '^{' plain.err)" 0 "  and no JSON"
 
 rm -rf .df2make js.tar
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f js.mk DF2MAKE_RUNTIME="$DF2MAKE_RUNTIME_BIN" \
 	PROGRESS=tty V=1 >/dev/null 2>v1.err
-is "$(grep -c $'\e' v1.err):$(grep -cE '^#[0-9]+ (\[|exporting)' v1.err)" "0:6" \
+is "$(grep -c $'\e' v1.err):$(grep -cE '^#[0-9]+ (\[|exporting|FROM scratch)' v1.err)" "0:6" \
 	"V=1 (make echoes the commands): tty becomes plain"
 
 build fail Dockerfile.fail --progress rawjson

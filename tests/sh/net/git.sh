@@ -95,13 +95,13 @@ echo two >"$S/sub/d/f"; git -C "$S" commit -qam two; push
 c2=$(git -C "$S" rev-parse HEAD)
 mk
 is "$?:$(steps | sed 's/^\[internal\] fetch [^ ]* /fetch /')" "0:fetch $c2
-[2/6] ADD $G /r
+[1/5] ADD $G /r
 fetch $c2
-[3/6] ADD $H#main:sub /s/
-[4/6] ADD $G#v1 /t
+[2/5] ADD $H#main:sub /s/
+[3/5] ADD $G#v1 /t
 fetch $c2
-[5/6] ADD --keep-git-dir=true $G#main /k
-[6/6] COPY c.txt /c" "the branch moved: its fetches and every step from the first ADD run again (the tag did not move)"
+[4/5] ADD --keep-git-dir=true $G#main /k
+[5/5] COPY c.txt /c" "the branch moved: its fetches and every step from the first ADD run again (the tag did not move)"
 is "$(files r/sub/d/f s/d/f t/sub/d/f | cut -d' ' -f1,6,7)" "r/sub/d/f 4 $(sha256sum "$S/sub/d/f" | cut -c1-12)
 s/d/f 4 $(sha256sum "$S/sub/d/f" | cut -c1-12)
 t/sub/d/f 4 $(printf 'one\n' | sha256sum | cut -c1-12)" "the new commit's files; the tag keeps the old ones"

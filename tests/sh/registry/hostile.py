@@ -10,6 +10,10 @@ to) serving one image, library/x:1, and misbehaving by MODE:
                   riscv64 variants that do not exist, then the amd64 one)
   trickle-token   the realm is elsewhere, whose /token answer sends a
                   header line byte by byte, one every 0.2 s, forever
+  trickle-layer   the layer's body comes a byte every 0.5 s
+  stall-manifest  the manifest's headers come, then nothing
+  steady-layer    a 24 KB layer sent at 4 KiB/s (1 KiB every 0.25 s)
+  big-layer       a well-behaved registry whose layer is 3 MB (random)
 The registry wants Basic credentials (or, realm-elsewhere, a token).
 Prints "REGPORT ELSEPORT" on stdout; logs one line per request to LOG:
   PORT METHOD PATH auth=AUTHORIZATION-HEADER"""
@@ -18,6 +22,7 @@ import hashlib
 import http.server
 import io
 import json
+import os
 import socketserver
 import sys
 import tarfile
@@ -36,7 +41,8 @@ def digest(b):
 def layer():
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as t:
-        data = b"hello\n"
+        data = {"steady-layer": os.urandom(24000),
+                "big-layer": os.urandom(3000000)}.get(MODE, b"hello\n")
         i = tarfile.TarInfo("hello")
         i.size = len(data)
         t.addfile(i, io.BytesIO(data))
@@ -70,6 +76,24 @@ def log(line):
 
 
 class H(ReplyHandler):
+
+    def slowly(self, body, ct, piece, pause):
+        """Sends the headers of body, then body piece bytes every pause
+        seconds (pause None: never)."""
+        self.send_response(200)
+        for k, v in ct + [("Content-Length", str(len(body)))]:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            if pause is None:
+                time.sleep(3600)
+            for i in range(0, len(body), piece):
+                self.wfile.write(body[i:i + piece])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            return
 
     def trickle(self):
         self.send_response(200)
@@ -120,6 +144,8 @@ class H(ReplyHandler):
         if p.startswith("/v2/library/x/manifests/"):
             ct = [("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
                   ("Docker-Content-Digest", digest(MANIFEST))]
+            if MODE == "stall-manifest" and self.command == "GET":
+                return self.slowly(MANIFEST, ct, 1, None)
             if MODE == "endless" and self.command == "GET":
                 self.send_response(200)
                 for k, v in ct:
@@ -139,6 +165,10 @@ class H(ReplyHandler):
                   "redirect-loop": p}.get(MODE)
             if to:
                 return self.reply(307, b"", [("Location", to)])
+            if MODE == "trickle-layer":
+                return self.slowly(LAYER, [], 1, 0.5)
+            if MODE == "steady-layer":
+                return self.slowly(LAYER, [], 1024, 0.25)
             return self.reply(200, LAYER)
         self.reply(404, b'{"errors":[{"code":"NOT_FOUND","message":"no"}]}')
 

@@ -4,7 +4,8 @@
 # layer to another port or host name, or points its token realm elsewhere;
 # a redirect loop; a manifest that never ends; an index of 10,000
 # entries; a token server trickling
-# endless header lines.
+# endless header lines; a layer trickled a byte at a time, a manifest
+# stalled after its headers, a slow but steady layer.
 . "$SRCDIR/tests/lib.sh"
 need python3 timeout base64
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
@@ -19,7 +20,8 @@ pull() {
 	coproc FAKE { exec python3 "$SRCDIR/tests/sh/registry/hostile.py" "$LOG" "$1"; }
 	read -r RP EP <&"${FAKE[0]}"
 	printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$RP" "$B64" >"$DOCKER_CONFIG/config.json"
-	out=$(timeout 60 env ${TO:+DF2MAKE_HTTP_TIMEOUT=$TO} "$DF2MAKE_RUNTIME_BIN" --quiet --store "$T/store-$1" --state "$T/state" \
+	out=$(timeout 60 env ${TO:+DF2MAKE_HTTP_TIMEOUT=$TO} \
+		${LS:+DF2MAKE_HTTP_LOW_SPEED_LIMIT=1000 DF2MAKE_HTTP_LOW_SPEED_TIME=$LS} "$DF2MAKE_RUNTIME_BIN" --quiet --store "$T/store-$1" --state "$T/state" \
 		pull "127.0.0.1:$RP/library/x:1" 2>&1)
 	rc=$?
 	kill "$FAKE_PID" && wait "$FAKE_PID" 2>/dev/null
@@ -65,4 +67,30 @@ took=$(($(date +%s) - start))
 like "$rc:$out" "^1:.*library/x:1: 127.0.0.1:$RP: GET http://127.0.0.1:$EP/token\?service=reg&scope=repository%3Alibrary%2Fx%3Apull: Timeout was reached\$" \
 	"a token server trickling header lines: the pull fails at DF2MAKE_HTTP_TIMEOUT (before: held until killed)"
 check "within 30 s ($took s)" [ "$took" -lt 30 ]
+
+# The low-speed limit (1000 bytes/s over 3 s here): before, 1 byte/s over
+# 120 s, so a layer trickled at 2 bytes/s took as long as the server liked.
+SLOW="Operation too slow. Less than 1000 bytes/sec transferred the last 3 seconds \
+(the low-speed limit: DF2MAKE_HTTP_LOW_SPEED_LIMIT bytes/s over DF2MAKE_HTTP_LOW_SPEED_TIME seconds)"
+start=$(date +%s)
+LS=3 pull trickle-layer
+took=$(($(date +%s) - start))
+is "$rc:$(printf '%s\n' "$out" | tail -1 | sed -E 's/sha256:[0-9a-f]{64}/sha256:D/g')" \
+	"1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: blob sha256:D: GET http://127.0.0.1:$RP/v2/library/x/blobs/sha256:D: $SLOW" \
+	"a layer trickled at 2 bytes/s: the pull fails naming the blob, the registry and the limit"
+check "within 20 s ($took s)" [ "$took" -lt 20 ]
+check "nothing stored under its ref" test ! -e "$T/store-trickle-layer/refs"
+is "$(find "$T/store-trickle-layer" -name '*tmp*' | wc -l)" 0 "no temp file left"
+
+start=$(date +%s)
+LS=3 pull stall-manifest
+took=$(($(date +%s) - start))
+is "$rc:$out" "1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: library/x:1: GET http://127.0.0.1:$RP/v2/library/x/manifests/1: $SLOW" \
+	"a manifest stalled after its headers: the pull fails naming it"
+check "within 20 s ($took s)" [ "$took" -lt 20 ]
+
+LS=3 pull steady-layer
+is "$rc:$(printf '%s\n' "$out" | grep -c '^Loaded image: ')" "0:1" \
+	"a 24 KB layer at 4 KiB/s (above the limit, 6 s in all): pulled"
+check "its ref is stored" test -d "$T/store-steady-layer/refs"
 done_testing

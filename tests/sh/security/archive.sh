@@ -2,13 +2,13 @@
 # Hostile archives, through ADD and through a base image loaded with
 # `df2make-runtime load`: `../` and absolute names, a symlink then a file
 # written through it, hardlinks to outside, devices, setuid files, `.wh.`
-# whiteouts aimed outside. Each kind (tests/security/mktar.py) aims at
+# whiteouts aimed outside. Each kind (tests/sh/security/mktar.py) aims at
 # $T: it tries to create $T/pwned-KIND or to overwrite/delete $T/canary.
 # Expected: the build fails or extracts inside the rootfs; the host canary
 # is intact and no pwned file appears on the host.
 . "$SRCDIR/tests/sh/security/common.bash"
 need python3
-MKTAR="python3 $SRCDIR/tests/security/mktar.py"
+MKTAR="python3 $SRCDIR/tests/sh/security/mktar.py"
 base_image || { not_ok "base image import"; done_testing; exit 1; }
 
 # outcome: "failed" or "ok", for the record in docs/security.md.

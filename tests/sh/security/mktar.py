@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Hostile archives for tests/sh/security/archive.sh.
+"""Hostile archives and images for tests/sh/security/*.sh (archive.sh,
+base-config.sh, base-layers.sh) and the fuzz corpus: the one generator.
 
   mktar.py tar KIND OUT HOSTDIR      one hostile tar of the given kind
   mktar.py kinds                     the kinds, one per line
-  mktar.py image OUT NAME LAYER...   a docker-archive whose layers are the
-                                     given tars (in order), tagged NAME
+  mktar.py image OUT NAME [--config JSON] LAYER...
+                                     a docker-archive whose layers are the
+                                     given tars (in order; one may repeat),
+                                     tagged NAME; the keys of the JSON file
+                                     replace the config's (config, history)
+  mktar.py base KIND OUT HOSTDIR     one hostile base layer (base-layers.sh)
   mktar.py oci[-nested] OUT NAME LAYER...  an OCI image archive
   mktar.py layout DIR NAME LAYERPATH...  a docker-archive *directory* whose
                                      manifest names LAYERPATH verbatim
@@ -80,6 +85,32 @@ def kinds(host):
     }
 
 
+def deep(n):
+    """A file under n nested directories d/d/.../d (their entries implied:
+    one entry each would make the tar quadratic, 100 MB for 10,000)."""
+    return [reg("d/" * n + "f", b"deep\n"), reg("keep", b"keep\n")]
+
+
+def base_kinds(host):
+    """Layers of base images (tests/sh/security/base-layers.sh): each goes
+    on top of a busybox layer; -1/-2 kinds are two layers, lower first."""
+    return {
+        "link-lower-1": [link("a", host)],
+        "link-lower-2": [reg("a/pwned-link-lower")],
+        "link-same": [link("a", host), reg("a/pwned-link-same")],
+        "hardlink-lower": [link("hl", "bin/busybox", tarfile.LNKTYPE)],
+        "hardlink-later": [link("hl", "later", tarfile.LNKTYPE), reg("later", b"later\n")],
+        "wh-dotdot": [reg(".wh...", b""), reg("keep", b"keep\n")],
+        "wh-empty": [reg(".wh.", b""), reg("keep", b"keep\n")],
+        "wh-root-opq": [reg(".wh..wh..opq", b""), reg("keep", b"keep\n")],
+        "wh-slash": [reg("/.wh.", b""), reg("./.wh..wh..opq", b""), reg("keep", b"keep\n")],
+        "uid-max": [reg("umax", b"u\n", 0o4755, 4294967295)],
+        "deep": deep(10000),
+        "longname": [reg("n" * 65536), reg("keep", b"keep\n")],
+        "longpath": [reg("a/" * 32767 + "b", b"long\n"), reg("keep", b"keep\n")],
+    }
+
+
 def write_tar(out, entries):
     with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
         for info, data in entries:
@@ -91,20 +122,21 @@ def sha(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def image(out, name, layers):
-    """docker-archive: manifest.json, config, layer tars."""
+def image(out, name, layers, extra=None):
+    """docker-archive: manifest.json, config, layer tars (each once)."""
     diff_ids = ["sha256:" + sha(l) for l in layers]
-    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                         "rootfs": {"type": "layers", "diff_ids": diff_ids},
-                         "history": [{"created_by": "layer %d" % i} for i in range(len(layers))]},
-                        sort_keys=True).encode()
+    cfg = {"architecture": "amd64", "os": "linux", "config": {},
+           "rootfs": {"type": "layers", "diff_ids": diff_ids},
+           "history": [{"created_by": "layer %d" % i} for i in range(len(layers))]}
+    cfg.update(extra or {})
+    config = json.dumps(cfg, sort_keys=True).encode()
     chex = hashlib.sha256(config).hexdigest()
     names = ["%s/layer.tar" % d[7:] for d in diff_ids]
     manifest = json.dumps([{"Config": chex + ".json", "RepoTags": [name], "Layers": names}]).encode()
     with tarfile.open(out, "w") as t:
         for (info, data) in [reg("manifest.json", manifest), reg(chex + ".json", config)]:
             t.addfile(info, io.BytesIO(data))
-        for n, l in zip(names, layers):
+        for n, l in sorted(set(zip(names, layers))):
             t.add(l, arcname=n)
 
 
@@ -155,6 +187,11 @@ def main(argv):
         print("\n".join(kinds("/x")))
     elif argv[1:2] == ["tar"] and len(argv) == 5:
         write_tar(argv[3], kinds(argv[4])[argv[2]])
+    elif argv[1:2] == ["base"] and len(argv) == 5:
+        write_tar(argv[3], base_kinds(argv[4])[argv[2]])
+    elif argv[1:2] == ["image"] and len(argv) >= 7 and argv[4] == "--config":
+        with open(argv[5]) as f:
+            image(argv[2], argv[3], argv[6:], json.load(f))
     elif argv[1:2] == ["image"] and len(argv) >= 5:
         image(argv[2], argv[3], argv[4:])
     elif argv[1:2] in (["oci"], ["oci-nested"]) and len(argv) >= 5:
