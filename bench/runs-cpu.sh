@@ -20,13 +20,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/runs-cpu.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 . "$(dirname "$0")/busybox-rootfs.sh"
 busybox_rootfs "$W"
-for n in 0 30; do
-	mkdir -p "$W/ctx$n"
-	{
-		echo "FROM busybox"
-		for i in $(seq 1 "$n"); do echo "RUN echo step $i > /step$i"; done
-	} >"$W/ctx$n/Dockerfile"
-done
+runs_contexts "$W" 0 30
 python3 - "$W" "$N" "$@" <<'PY'
 import os, resource, shutil, statistics as st, subprocess, sys, time
 

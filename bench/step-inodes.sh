@@ -20,13 +20,7 @@ trap 'rm -rf "$W"' EXIT
 [ "$(stat -f -c %T "$W")" = ext2/ext3 ] || { echo "step-inodes: $W is not on ext4" >&2; exit 2; }
 . "$(dirname "$0")/busybox-rootfs.sh"
 busybox_rootfs "$W"
-for n in 0 30; do
-	mkdir -p "$W/ctx$n"
-	{
-		echo "FROM busybox"
-		for i in $(seq 1 "$n"); do echo "RUN echo step $i > /step$i"; done
-	} >"$W/ctx$n/Dockerfile"
-done
+runs_contexts "$W" 0 30
 # Count events by kind and by the first system call (or overlayfs
 # function) in the kernel stack of each.
 count() {

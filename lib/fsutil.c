@@ -385,3 +385,22 @@ int unix_sockaddr(struct sockaddr_un *a, const char *path)
 	strcpy(a->sun_path, path);
 	return 0;
 }
+
+int mountinfo_split(char *line, char **f, size_t max, size_t *dash)
+{
+	char *p = line;
+	size_t n = 0;
+
+	*dash = 0;
+	while (*p && *p != '\n' && n < max) {
+		f[n++] = p;
+		p += strcspn(p, " \n");
+		if (*p)
+			*p++ = '\0';
+		if (n > 6 && !*dash && strcmp(f[n - 1], "-") == 0)
+			*dash = n - 1;
+	}
+	if (*dash < 6 || *dash + 3 >= n)
+		return -1;
+	return (int)n;
+}

@@ -49,6 +49,11 @@ char *path_join(const char *a, const char *b);
 char *path_clean(const char *p);
 /* Makes path absolute against the current directory (lexically); caller frees. */
 char *path_abs(const char *p);
+/* Splits a /proc/self/mountinfo line ("ID PARENT MAJ:MIN ROOT MOUNT OPTS
+ * [TAGS...] - TYPE SOURCE SUPER") in place into at most max fields f;
+ * *dash is the index of "-", so f[*dash + 1] is the type. The number of
+ * fields, or -1 for a line without the separator or the three after it. */
+int mountinfo_split(char *line, char **f, size_t max, size_t *dash);
 struct sockaddr_un;
 /* Fills a with the socket path; 0, or -1 when the path is too long for
  * sun_path (never truncated: a shorter path is another socket). */

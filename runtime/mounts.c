@@ -221,8 +221,7 @@ int mounts_mkdir_in_root(int rootfd, const char *dest, unsigned uid, unsigned gi
 	return r;
 }
 
-/* A new filesystem instance as a detached mount fd. */
-static int fs_new(const char *type, const char *opts, unsigned attrs, struct error *e)
+int mounts_fs_new(const char *type, const char *opts, unsigned attrs, struct error *e)
 {
 	cleanup_close int fd = fsopen(type, FSOPEN_CLOEXEC);
 	cleanup_free char *o = opts ? xstrdup(opts) : NULL;
@@ -279,7 +278,7 @@ static int apply_fs(int rootfd, const char *root, const struct sandbox_op *op, c
 		    const char *opts, unsigned attrs, struct strlist *stubs, struct error *e)
 {
 	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
-	cleanup_close int mfd = tfd < 0 ? -1 : fs_new(type, opts, attrs, e);
+	cleanup_close int mfd = tfd < 0 ? -1 : mounts_fs_new(type, opts, attrs, e);
 
 	if (mfd < 0 || (op->flags & SB_RO && set_ro(mfd, e) < 0))
 		return -1;
@@ -292,7 +291,7 @@ static int apply_sysfs(int rootfd, const char *root, const struct sandbox_op *op
 	unsigned attrs =
 	    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	cleanup_close int tfd = mounts_open_target(rootfd, root, op->dest, 0, stubs, e);
-	cleanup_close int mfd = tfd < 0 ? -1 : fs_new("sysfs", NULL, attrs, e);
+	cleanup_close int mfd = tfd < 0 ? -1 : mounts_fs_new("sysfs", NULL, attrs, e);
 
 	/* sysfs needs a network namespace owned by our user namespace; a
 	 * rootless RUN on the host network gets a read-only rbind instead. */
@@ -358,7 +357,7 @@ static int discard_overlay(const struct sandbox *sb, size_t i, int sfd, struct e
 	if (snapshot_mkdir(upper, 0755, e) < 0 || snapshot_mkdir(work, 0755, e) < 0 ||
 	    upper_like_source(upper, sfd, e) < 0)
 		return -1;
-	mfd = fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
+	mfd = mounts_fs_new("overlay", opts, MOUNT_ATTR_NODEV, e);
 	if (mfd >= 0)
 		snapshot_open_work(work);
 	return mfd;
@@ -570,7 +569,8 @@ static int fill_whiteouts(const struct sandbox *sb, size_t i, int dfd, int sfd, 
 static int make_whiteouts(const struct sandbox *sb, size_t i, const char *dir, int sfd,
 			  const char *ctx, size_t *n, struct error *e)
 {
-	int mfd = fs_new("tmpfs", "mode=0700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e), dfd, r;
+	int mfd = mounts_fs_new("tmpfs", "mode=0700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e), dfd,
+	    r;
 
 	if (mfd < 0 || attach_path(mfd, dir, e) < 0)
 		return -1;
@@ -680,7 +680,8 @@ static int files_fd = -1, empty_fd = -1, devices_fd = -1;
 static int files_tmpfs(struct error *e)
 {
 	if (files_fd < 0)
-		files_fd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+		files_fd =
+		    mounts_fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	return files_fd;
 }
 
@@ -688,7 +689,8 @@ static int files_tmpfs(struct error *e)
 static int empty_tmpfs(struct error *e)
 {
 	if (empty_fd < 0)
-		empty_fd = fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, e);
+		empty_fd =
+		    mounts_fs_new("tmpfs", "size=0", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV, e);
 	return empty_fd;
 }
 
@@ -778,7 +780,8 @@ static int apply_mask(int rootfd, const struct sandbox_op *op, struct error *e)
 static int devices_tmpfs(struct error *e)
 {
 	if (devices_fd < 0)
-		devices_fd = fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+		devices_fd =
+		    mounts_fs_new("tmpfs", "mode=0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	return devices_fd;
 }
 

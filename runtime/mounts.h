@@ -39,6 +39,9 @@ int mounts_apply(const struct sandbox *sb, size_t i, int rootfd, const char *roo
 void mounts_apply_end(void);
 /* Opens dest (O_PATH) inside the rootfs, creating missing components (the
  * last as an empty file when as_file) and recording the created ones. */
+/* A new filesystem instance of type as a detached mount fd; opts is a comma
+ * list of key=value and flag options ("mode=0755,size=0") or NULL. */
+int mounts_fs_new(const char *type, const char *opts, unsigned attrs, struct error *e);
 /* The cgroup filesystem at /sys/fs/cgroup of the root rootfd, as runc
  * mounts it for BuildKit (mounts_cgroup.c); read-only unless insecure. */
 int mounts_cgroup(int rootfd, int insecure, struct error *e);

@@ -78,20 +78,10 @@ struct hier {
  * -1 for any other line. *v2 is set for a cgroup2 at /sys/fs/cgroup. */
 static int parse_line(char *line, struct hier *h, int *v2)
 {
-	char *f[40], *p = line;
-	size_t n = 0, dash = 0;
+	char *f[40];
+	size_t dash;
 
-	if (!strstr(line, " - cgroup"))
-		return -1;
-	while (*p && *p != '\n' && n < LEN(f)) {
-		f[n++] = p;
-		p += strcspn(p, " \n");
-		if (*p)
-			*p++ = '\0';
-		if (n > 6 && !dash && strcmp(f[n - 1], "-") == 0)
-			dash = n - 1;
-	}
-	if (dash < 6 || dash + 3 >= n)
+	if (!strstr(line, " - cgroup") || mountinfo_split(line, f, LEN(f), &dash) < 0)
 		return -1;
 	if (strcmp(f[dash + 1], "cgroup2") == 0 && strcmp(f[4], CG_ROOT) == 0)
 		*v2 = 1;
@@ -155,24 +145,6 @@ static int bind_at(const char *src, int dfd, const char *name, int insecure, str
 	return 0;
 }
 
-/* A new filesystem of type (no options) as a detached mount. */
-static int new_fs(const char *type, const char *opts, unsigned attrs, struct error *e)
-{
-	cleanup_close int fd = fsopen(type, FSOPEN_CLOEXEC);
-	int mfd;
-
-	if (fd < 0)
-		return error_set(e, errno, "fsopen %s", type);
-	if (opts && fsconfig(fd, FSCONFIG_SET_STRING, "mode", opts, 0) < 0)
-		return error_set(e, errno, "%s mode=%s", type, opts);
-	if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return error_set(e, errno, "create %s", type);
-	mfd = fsmount(fd, FSMOUNT_CLOEXEC, attrs);
-	if (mfd < 0)
-		return error_set(e, errno, "fsmount %s", type);
-	return mfd;
-}
-
 /* Attaches the detached mfd on tfd; mfd stays its root, for *at calls
  * (tfd is the directory under it). */
 static int attach(int mfd, int tfd, struct error *e)
@@ -208,7 +180,7 @@ static int copy_links(int dfd, struct error *e)
 /* v1: a tmpfs with one bind per hierarchy of the step's cgroups. */
 static int mount_v1(int tfd, struct hier *l, size_t n, int insecure, struct error *e)
 {
-	cleanup_close int mfd = new_fs("tmpfs", "755", CG_ATTRS, e);
+	cleanup_close int mfd = mounts_fs_new("tmpfs", "mode=755", CG_ATTRS, e);
 
 	if (mfd < 0 || attach(mfd, tfd, e) < 0)
 		return -1;
@@ -238,7 +210,7 @@ static int mount_v2(int tfd, int insecure, struct error *e)
 		return 0; /* the host's whole tree: none, as on v1 */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return error_set(e, errno, "cgroup namespace");
-	mfd = new_fs("cgroup2", NULL, attrs, e);
+	mfd = mounts_fs_new("cgroup2", NULL, attrs, e);
 	if (mfd >= 0)
 		return attach(mfd, tfd, e);
 	src = xasprintf(CG_ROOT "%s", path);

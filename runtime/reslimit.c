@@ -105,20 +105,12 @@ static int own_path(const char *ctl, char *out, size_t size)
  * lines are skipped unsplit. */
 static int mount_of(char *line, const char *ctl, char *mnt, char *root)
 {
-	char *f[40], *p = line;
-	size_t n = 0, dash = 0;
+	char *f[40];
+	size_t dash;
 
-	if (!strstr(line, " - cgroup"))
+	if (!strstr(line, " - cgroup") || mountinfo_split(line, f, LEN(f), &dash) < 0)
 		return -1;
-	while (*p && *p != '\n' && n < LEN(f)) {
-		f[n++] = p;
-		p += strcspn(p, " \n");
-		if (*p)
-			*p++ = '\0';
-		if (n > 6 && !dash && strcmp(f[n - 1], "-") == 0)
-			dash = n - 1;
-	}
-	if (dash < 6 || dash + 3 >= n || strlen(f[3]) >= 4096 || strlen(f[4]) >= 4096)
+	if (strlen(f[3]) >= 4096 || strlen(f[4]) >= 4096)
 		return -1;
 	if (ctl ? strcmp(f[dash + 1], "cgroup") != 0 || !has_word(f[dash + 3], ctl, ",")
 		: strcmp(f[dash + 1], "cgroup2") != 0)

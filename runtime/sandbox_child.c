@@ -1,15 +1,14 @@
 /* sandbox_child: everything that runs inside the new namespaces. Init
  * (pid 1) waits for the parent's go, mounts the overlay rootfs and every
- * planned op, pivots into it and starts the command as pid 2, then
- * forwards signals and reaps orphans until the command exits. The command
- * drops capabilities, takes the USER's ids and execs. Whatever fails is
- * sent to the parent as one SBM_ERROR record: errno, the step the child
- * was at, and the detail below it. */
+ * planned op, pivots into it, drops capabilities, takes the USER's ids
+ * and execs the command itself: the command is pid 1, as under runc
+ * (BuildKit). Whatever fails is sent to the parent as one SBM_ERROR
+ * record: errno, the step the child was at, and the detail below it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/capability.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +20,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +37,7 @@
 #include "user.h"
 
 /* The child's state: what it is doing (the step of an error record) and
- * the error, shared by init and, until its exec, the command (CLONE_VM). */
+ * the error. */
 struct child {
 	struct sandbox *sb;
 	const char *root;
@@ -347,6 +345,22 @@ static int command_stdio(struct child *c)
 	return 0;
 }
 
+/* A change of the effective ids clears the parent-death signal: set it
+ * again, so that the runtime's death still kills the command (pid 1: its
+ * end is the sandbox's). If the runtime died before, its end of the
+ * socket is closed: end here. (Exec of a setuid file clears it again;
+ * then only the runtime's SIGINT/SIGTERM handler ends the sandbox.) */
+static int rearm_pdeathsig(struct child *c)
+{
+	struct pollfd p = {.fd = c->sock, .events = POLLIN};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return sys_fail(c);
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+		_exit(125);
+	return 0;
+}
+
 /* Limits, capabilities and ids, in the order that keeps the privilege to
  * drop the rest until the end. No no_new_privs: BuildKit's RUN may gain
  * privileges through setuid files and file capabilities (`USER app` then
@@ -365,7 +379,7 @@ static int command_privileges(struct child *c)
 	child_step(c, "USER %s", *sb->user ? sb->user : "root");
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return sys_fail(c);
-	if (set_ids(&c->ids, &c->e) < 0)
+	if (set_ids(&c->ids, &c->e) < 0 || rearm_pdeathsig(c) < 0)
 		return -1;
 	child_step(c, "capabilities");
 	if (!sb->insecure && set_caps(c->ids.uid == 0, &c->e) < 0)
@@ -391,7 +405,7 @@ static void default_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* pid 2: becomes the command. Only returns on error. */
+/* Init becomes the command. Only returns on error. */
 static int exec_command(struct child *c)
 {
 	extern char **environ;
@@ -420,57 +434,6 @@ static int exec_command(struct child *c)
 	child_step(c, "exec %s", sb->argv.v[0]);
 	exec_path(sb->argv.v);
 	return sys_fail(c);
-}
-
-static volatile pid_t forward_to;
-
-static void forward_signal(int sig)
-{
-	if (forward_to > 0)
-		kill(forward_to, sig);
-}
-
-/* pid 1: forwards signals, reaps orphans, exits with the command's status. */
-static _Noreturn void init_wait(pid_t cmd, int sock)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	struct sigaction sa = {.sa_handler = forward_signal};
-	int st = 0;
-	pid_t w;
-
-	forward_to = cmd;
-	for (size_t i = 0; i < LEN(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	while ((w = waitpid(-1, &st, 0)) != cmd)
-		if (w < 0 && errno != EINTR)
-			_exit(125);
-	if (WIFSIGNALED(st)) {
-		send_msg(sock, SBM_KILLED, WTERMSIG(st), "");
-		_exit(128 + WTERMSIG(st));
-	}
-	_exit(WEXITSTATUS(st));
-}
-
-/* Returns instead of calling _exit: clone's child exits with the return
- * value, and ASan, which cannot see this stack's bounds, warns before
- * every call to a noreturn function. */
-static int command_main(void *arg)
-{
-	struct child *c = arg;
-
-	exec_command(c);
-	send_error(c);
-	return 127;
-}
-
-/* The command as pid 2. CLONE_VM|CLONE_VFORK (posix_spawn's way): init's
- * large address space is not copied just to be replaced by exec, and
- * init sleeps until the exec, so sharing its memory is safe. */
-static pid_t spawn_command(struct child *c)
-{
-	static char stack[256 * 1024] __attribute__((aligned(16)));
-
-	return clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 }
 
 static long long setup_wall, setup_cpu;
@@ -503,10 +466,8 @@ static void send_setup_timing(int sock)
 
 _Noreturn void sandbox_child_main(struct sandbox *sb, const char *root, int sock)
 {
-	/* Shared with the command until its exec (CLONE_VM). */
 	struct child c = {.sb = sb, .root = root, .sock = sock};
 	struct sandbox_msg go;
-	pid_t cmd;
 
 	/* If the runtime dies, the whole sandbox (pid namespace) goes too. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -524,12 +485,10 @@ _Noreturn void sandbox_child_main(struct sandbox *sb, const char *root, int sock
 	if (sandbox_waits_release(sb) &&
 	    (recv(sock, &go, sizeof(go), 0) != (ssize_t)sizeof(go) || go.type != SBM_RELEASE))
 		_exit(125);
-	child_step(&c, "fork");
-	cmd = spawn_command(&c);
-	if (cmd < 0) {
-		sys_fail(&c);
-		send_error(&c);
-		_exit(125);
-	}
-	init_wait(cmd, sock);
+	/* The command is pid 1: when it exits, the kernel kills whatever it
+	 * left in the namespace, and the parent's wait returns only once
+	 * they are gone. The error record precedes the exec's end of file. */
+	exec_command(&c);
+	send_error(&c);
+	_exit(127);
 }

@@ -15,7 +15,6 @@ enum sandbox_msg_type {
 	SBM_GO = 1,  /* parent -> child: the id maps are written, set up now */
 	SBM_STUB,    /* child -> parent: text = a mount point it created (rootfs path) */
 	SBM_TIMING,  /* text = init's set-up time, "wall/cpu" ms (DF2MAKE_TIMING) */
-	SBM_KILLED,  /* num = the signal that killed the command */
 	SBM_RELEASE, /* parent -> child: in its cgroup, the network stack up: exec now */
 	SBM_ERROR,   /* num = errno (0: none); step = what the child was doing;
 			text = the detail below it, without strerror */
@@ -36,7 +35,7 @@ int sandbox_waits_release(const struct sandbox *sb);
 /* The op kind as printed and named in errors ("bind", "tmpfs"). */
 const char *sandbox_kind_name(enum sandbox_kind k);
 /* The child: pid 1 of the new namespaces. Waits for SBM_GO on sock, sets
- * up the rootfs, runs the command as pid 2, exits with its status. */
+ * up the rootfs and execs the command, which stays pid 1. */
 _Noreturn void sandbox_child_main(struct sandbox *sb, const char *root, int sock);
 
 #endif

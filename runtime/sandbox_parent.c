@@ -31,7 +31,7 @@
 struct child_io {
 	int sock;			/* the child's record socket */
 	struct progress_relay relay[2]; /* its stdout and stderr; in = -1 when inherited */
-	int failed, signo;
+	int failed;
 };
 
 /* Closes the parent's ends (cleanup handler of a struct child_io). */
@@ -48,15 +48,13 @@ static void child_error(struct error *e, const struct sandbox_msg *m)
 	error_set(e, m->num, "%s%s%s", m->step, *m->step && *m->text ? ": " : "", m->text);
 }
 
-/* One record from the child: a stub, the killing signal, timing, or an
- * error (the first one counts: later ones are consequences). */
+/* One record from the child: a stub, timing, or an error (the first one
+ * counts: later ones are consequences). */
 static void handle_msg(struct sandbox *sb, struct child_io *io, const struct sandbox_msg *m,
 		       struct error *e)
 {
 	if (m->type == SBM_STUB)
 		strlist_add(&sb->stubs, m->text);
-	else if (m->type == SBM_KILLED)
-		io->signo = m->num;
 	else if (m->type == SBM_TIMING)
 		snprintf(sb->setup_timing, sizeof(sb->setup_timing), "%.60s", m->text);
 	else if (m->type == SBM_ERROR && !io->failed) {
@@ -219,12 +217,38 @@ static int release_child(struct sandbox *sb, pid_t pid, int sock, struct error *
 	return 0;
 }
 
-/* The command's status, 128+N when a signal killed it (init reports the
- * signal; init itself killed reports through its own wait status). */
-static void child_status(struct sandbox *sb, const struct child_io *io, int st, int *status)
+/* The command's status (it is the child, pid 1), 128+N when a signal
+ * killed it. */
+static void child_status(struct sandbox *sb, int st, int *status)
 {
-	sb->signo = io->signo ? io->signo : WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	sb->signo = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	*status = sb->signo ? 128 + sb->signo : WEXITSTATUS(st);
+}
+
+static volatile sig_atomic_t running_child;
+
+/* make's Ctrl-C or SIGTERM: the sandbox goes with the runtime. Its pid 1,
+ * the command, ignores every signal it has no handler for, and loses the
+ * parent-death signal when it is a setuid file: SIGKILL it (BuildKit's
+ * cancel does too), then die of the signal as before. */
+static void kill_child(int sig)
+{
+	if (running_child > 0)
+		kill(running_child, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Installs kill_child for the signals that end the runtime by default;
+ * one the runtime inherited ignored stays ignored (a background make). */
+static void catch_end_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa = {.sa_handler = kill_child}, old;
+
+	for (size_t i = 0; i < LEN(sigs); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 /* Starts the child, acts after the clone, collects records, output and
@@ -245,6 +269,8 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 	reslimit_cgroup_close_self(&sb->cg);
 	if (pid < 0)
 		return -1;
+	running_child = pid;
+	catch_end_signals();
 	io.failed = after_clone(sb, pid, rootless, e) < 0 || send_go(io.sock, e) < 0 ||
 		    release_child(sb, pid, io.sock, e) < 0;
 	if (io.failed)
@@ -252,9 +278,10 @@ static int run_child(struct sandbox *sb, const char *root, int *status, struct e
 	serve_child(sb, &io, e);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	running_child = 0;
 	if (io.failed)
 		return -1;
-	child_status(sb, &io, st, status);
+	child_status(sb, st, status);
 	return 0;
 }
 

@@ -5,6 +5,8 @@
  *   probe cat PATH        the file's bytes
  *   probe write PATH TEXT create/overwrite a file
  *   probe kill SIG        raise a signal (number) against itself
+ *   probe segv            a real fault (a write to a PROT_NONE page): the
+ *                         kernel's SIGSEGV kills even a namespace's pid 1
  *   probe exit N          exit with status N
  *   probe sleep SECONDS   sleep
  *   probe sock PATH TEXT  connect to a unix socket, send TEXT, print the reply
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -338,6 +341,13 @@ int main(int argc, char **argv)
 		signal(atoi(argv[2]), SIG_DFL);
 		kill(getpid(), atoi(argv[2]));
 		return 99;
+	}
+	if (argc == 2 && strcmp(argv[1], "segv") == 0) {
+		volatile char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		fflush(stdout);
+		if (p != MAP_FAILED)
+			*p = 1;
+		return 98;
 	}
 	if (argc == 3 && strcmp(argv[1], "hog") == 0)
 		return hog(atol(argv[2]));

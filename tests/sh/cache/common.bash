@@ -2,6 +2,7 @@
 # busybox rootfs tar made once with fixed mtimes, so that every store the
 # tests load it into (one per "machine") holds the same image digest.
 . "$SRCDIR/tests/lib.sh"
+. "$SRCDIR/tests/lib/buildout.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts, namespaces)"
 need jq tar make sha256sum
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
@@ -94,24 +95,6 @@ build() {
 
 # digest M: the manifest digest of M/image.tar (from its index.json).
 digest() { tar -xOf "$1/image.tar" index.json 2>/dev/null | jq -r '.manifests[0].digest'; }
-
-# ran M: how many RUN steps the last make of M ran (progress lines with a
-# RUN title, "#N [stage 2/3] RUN ...", whose step did not end "#N CACHED":
-# restored from a cache or taken from a concurrent make).
-ran() {
-	awk '$2 ~ /^\[/ && $0 ~ /\] RUN / { run[$1] = 1 } $2 == "CACHED" { delete run[$1] }
-		END { n = 0; for (k in run) n++; print n }' "$1/log"
-}
-
-# img_file M PATH: PATH's content in M/image.tar (the last layer holding it).
-img_file() {
-	local l out=""
-	for l in $(tar -xOf "$1/image.tar" manifest.json | jq -r '.[0].Layers[]'); do
-		tar -xOf "$1/image.tar" "$l" | tar -t 2>/dev/null | grep -qx "$2" &&
-			out=$(tar -xOf "$1/image.tar" "$l" | tar -xO "$2" 2>/dev/null)
-	done
-	printf '%s\n' "$out"
-}
 
 # layout_man DIR, layout_cfg DIR: the manifest and cache config blobs of the
 # OCI layout DIR (paths).

@@ -10,6 +10,7 @@
 . "$SRCDIR/tests/lib.sh"
 . "$SRCDIR/tests/sh/image/helpers.bash"
 . "$SRCDIR/tests/lib/registry.sh"
+. "$SRCDIR/tests/lib/buildout.sh"
 need python3 skopeo curl jq openssl htpasswd make
 [ "$(id -u)" = 0 ] || skip_all "needs root (overlay mounts, namespaces)"
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= XDG_RUNTIME_DIR=
@@ -17,12 +18,7 @@ unset SOURCE_DATE_EPOCH
 PW='e2e-Pa55:word'
 RT=$DF2MAKE_RUNTIME_BIN
 
-mk_rootfs "$T/root"
-tar_dir "$T/root" "$T/rootfs.tar"
-mk_docker_archive "$T/busy.tar" "busy:1" "$T/rootfs.tar"
-registry_start tls alice "$PW" || { not_ok "registry starts"; done_testing; exit; }
-registry_put "$T/busy.tar" library/busy:1 --dest-creds "alice:$PW"
-export DF2MAKE_CERTS_D=$REG_CERTS_D
+registry_busy alice "$PW" || { not_ok "registry starts"; done_testing; exit; }
 BASE=$REG/library/busy:1
 
 # on M CMD...: run CMD as machine M (its docker config for the login).
@@ -59,21 +55,7 @@ build() {
 	on "$m" make -f "$T/$m/build.mk" -j2 DF2MAKE_RUNTIME="$RT" >"$T/$m/log" 2>&1
 	rc=$?
 }
-# ran M: the RUN steps the last make of M ran (not restored: no CACHED).
-ran() {
-	awk '$2 ~ /^\[/ && $0 ~ /\] RUN / { run[$1] = 1 } $2 == "CACHED" { delete run[$1] }
-		END { n = 0; for (k in run) n++; print n }' "$T/$1/log"
-}
 imgid() { tar -xOf "$T/$1/image.tar" manifest.json | jq -r '.[0].Config' | sed 's|^blobs/sha256/|sha256:|'; }
-# img_file M PATH: PATH in M's image (the last layer that holds it)
-img_file() {
-	local l out=""
-	for l in $(tar -xOf "$T/$1/image.tar" manifest.json | jq -r '.[0].Layers[]'); do
-		tar -xOf "$T/$1/image.tar" "$l" | tar -t 2>/dev/null | grep -qx "$2" &&
-			out=$(tar -xOf "$T/$1/image.tar" "$l" | tar -xO "$2" 2>/dev/null)
-	done
-	printf '%s\n' "$out"
-}
 
 # ---- machine A: login, pull the base, build, export the cache, push
 mkdir -p "$T/A" "$T/B"
@@ -85,7 +67,7 @@ mkctx "$T/a/ctx" beta
 build A "$T/a/ctx" -t "$REG/me/app:1" --push --cache-to "type=registry,ref=$REG/cache/app:1,mode=max"
 is "$rc" 0 "A: builds, pushes the image and the cache"
 sed 's/^/#   /' "$T/A/log" | tail -4
-is "$(ran A)" 2 "A: ran both RUN steps"
+is "$(ran "$T/A")" 2 "A: ran both RUN steps"
 idA=$(imgid A)
 digA=$(tar -xOf "$T/A/image.tar" index.json | jq -r '.manifests[0].digest')
 is "$(skopeo inspect --cert-dir "$REG_CERTS_D/$REG" --creds "alice:$PW" --raw "docker://$REG/me/app:1" |
@@ -100,9 +82,9 @@ mkctx "$T/b/elsewhere/ctx" beta
 build B "$T/b/elsewhere/ctx" --cache-from "type=registry,ref=$REG/cache/app:1"
 is "$rc" 0 "B: builds with --cache-from (base pulled by build.mk)"
 sed 's/^/#   /' "$T/B/log" | tail -3
-is "$(ran B)" 0 "B: no RUN ran (all restored)"
+is "$(ran "$T/B")" 0 "B: no RUN ran (all restored)"
 is "$(imgid B)" "$idA" "B: the same image id as A"
-is "$(img_file B app/built)" "$(img_file A app/built)" "B: /app/built holds A's random bytes"
+is "$(img_file "$T/B" app/built)" "$(img_file "$T/A" app/built)" "B: /app/built holds A's random bytes"
 
 # B edits b.txt: the build stage and the COPY --from stay, the COPY of
 # b.txt and the RUN after it run again.
@@ -113,9 +95,9 @@ is "$(grep -E '^#[0-9]+ \[' "$T/B/log" | sed 's/^#[0-9]* //' | grep -v '^\[inter
 	"[stage-1 3/4] COPY b.txt /app/b.txt
 [stage-1 4/4] RUN cat /app/b.txt >/app/b2 && od -An -N8 -tx1 /dev/urandom >>/app/b2" \
 	"B: only the COPY of the edited file and the RUN after it ran"
-is "$(ran B)" 1 "B: one RUN ran"
-is "$(img_file B app/built)" "$(img_file A app/built)" "B: the build stage's output is still A's"
-like "$(img_file B app/b2)" "^gamma" "B: /app/b2 has the edit"
+is "$(ran "$T/B")" 1 "B: one RUN ran"
+is "$(img_file "$T/B" app/built)" "$(img_file "$T/A" app/built)" "B: the build stage's output is still A's"
+like "$(img_file "$T/B" app/b2)" "^gamma" "B: /app/b2 has the edit"
 
 # ---- B uses A's pushed image: by digest as FROM, by tag as COPY --from
 mkdir -p "$T/b/use"
@@ -127,7 +109,7 @@ DF
 build B "$T/b/use"
 is "$rc" 0 "B: FROM A's image by digest, COPY --from A's image by tag"
 sed 's/^/#   /' "$T/B/log" | tail -3
-is "$(img_file B both)" "$(img_file A app/built; img_file A app/b2)" \
+is "$(img_file "$T/B" both)" "$(img_file "$T/A" app/built; img_file "$T/A" app/b2)" \
 	"B: the new image has A's files from both references"
 is "$(tar -xOf "$T/B/image.tar" "$(tar -xOf "$T/B/image.tar" manifest.json | jq -r '.[0].Config')" |
 	jq -c .config.Cmd)" '["cat","/app/built"]' "B: the CMD is inherited from A's image"

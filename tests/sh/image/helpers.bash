@@ -58,6 +58,19 @@ mk_docker_archive() {
 	rm -rf "$dir"
 }
 
+# registry_busy USER PASS: a TLS registry (tests/lib/registry.sh's
+# registry_start tls USER PASS) holding library/busy:1 from mk_rootfs
+# $T/root ($T/rootfs.tar, $T/busy.tar), its CA in DF2MAKE_CERTS_D; 1 when
+# the registry does not start.
+registry_busy() {
+	mk_rootfs "$T/root"
+	tar_dir "$T/root" "$T/rootfs.tar"
+	mk_docker_archive "$T/busy.tar" "busy:1" "$T/rootfs.tar"
+	registry_start tls "$1" "$2" || return 1
+	registry_put "$T/busy.tar" library/busy:1 --dest-creds "$1:$2"
+	export DF2MAKE_CERTS_D=$REG_CERTS_D
+}
+
 # xattr PATH NAME: prints the xattr's value (empty when absent)
 xattr() { python3 -c 'import os,sys
 try: print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())

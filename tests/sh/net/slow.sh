@@ -30,21 +30,21 @@ tbuild() {
 	rc=$?
 	took=$((SECONDS - start))
 }
+# tadd URL DEST: tbuild of FROM scratch and an ADD of URL at DEST.
+tadd() { tbuild "FROM scratch
+ADD $1 $2
+"; }
 
 # before: a byte a second passed the limit (1 byte/s over 120 s): the
 # 200 bytes took 200 s
-tbuild "FROM scratch
-ADD $U/trickle.bin /t
-"
+tadd "$U/trickle.bin" /t
 is "$rc:$(grep df2make-runtime "$T/out")" \
 	"2:df2make-runtime: Dockerfile:2: ADD step: fetch $U/trickle.bin: GET $U/trickle.bin: $SLOW" \
 	"ADD of a URL trickled a byte a second: the step fails naming the URL and the limit"
 check "within 30 s ($took s)" [ "$took" -lt 30 ]
 check "no KEY.fetch, no temp left" [ -z "$(ls .df2make | grep -e '\.fetch$' -e tmp)" ]
 
-tbuild "FROM scratch
-ADD $U/steady.bin /s
-"
+tadd "$U/steady.bin" /s
 is "$rc:$(python3 "$NET/imgls.py" image.tar s | cut -d' ' -f6,7)" \
 	"0:16384 $(sha256sum "$W/steady.bin" | cut -c1-12)" \
 	"16 KiB at 4 KiB/s (above the limit, 4 s in all): fetched whole"
@@ -56,17 +56,13 @@ if command -v git >/dev/null; then
 	git clone -q --bare "$T/src" "$W/repo.git" && git -C "$W/repo.git" update-server-info
 	# before: git had http.lowSpeedLimit=1 (a byte a second passed)
 	echo '{"slow":1}' >"$W/.meta/repo.git_info_refs"
-	tbuild "FROM scratch
-ADD $U/repo.git /r
-"
+	tadd "$U/repo.git" /r
 	like "$rc:$(grep df2make-runtime "$T/out")" \
 		"^2:df2make-runtime: Dockerfile:2: ADD step: $U/repo.git: git ls-remote failed: .*Operation too slow\. Less than 1000 bytes/sec transferred the last 3 seconds" \
 		"ADD of a git repository over http trickled a byte a second: git fails at the same limit"
 	check "within 30 s ($took s)" [ "$took" -lt 30 ]
 	rm "$W/.meta/repo.git_info_refs"
-	tbuild "FROM scratch
-ADD $U/repo.git /r
-"
+	tadd "$U/repo.git" /r
 	is "$rc:$(python3 "$NET/imgls.py" image.tar r/f | cut -d' ' -f1,6)" "0:r/f 4" \
 		"the same repository served at full speed: fetched"
 else

@@ -14,8 +14,11 @@ B64=$(printf 'alice:s3cret' | base64)
 LOG=$T/log
 
 # pull MODE: starts the fake in MODE, pulls library/x:1 from it with
-# alice's password; sets out, rc, RP (registry port), EP (elsewhere's).
+# alice's password; sets out, rc, took (its seconds), RP (registry port),
+# EP (elsewhere's).
 pull() {
+	local start=$SECONDS
+
 	: >"$LOG"
 	coproc FAKE { exec python3 "$SRCDIR/tests/sh/registry/hostile.py" "$LOG" "$1"; }
 	read -r RP EP <&"${FAKE[0]}"
@@ -24,6 +27,7 @@ pull() {
 		${LS:+DF2MAKE_HTTP_LOW_SPEED_LIMIT=1000 DF2MAKE_HTTP_LOW_SPEED_TIME=$LS} "$DF2MAKE_RUNTIME_BIN" --quiet --store "$T/store-$1" --state "$T/state" \
 		pull "127.0.0.1:$RP/library/x:1" 2>&1)
 	rc=$?
+	took=$((SECONDS - start))
 	kill "$FAKE_PID" && wait "$FAKE_PID" 2>/dev/null
 }
 
@@ -61,9 +65,7 @@ is "$rc" 0 "an index of 10,000 manifests: pulled"
 is "$(grep -c "GET /v2/library/x/manifests/sha256:" "$LOG")" 1 \
 	"only the host's platform's manifest is fetched"
 
-start=$(date +%s)
 TO=3 pull trickle-token
-took=$(($(date +%s) - start))
 like "$rc:$out" "^1:.*library/x:1: 127.0.0.1:$RP: GET http://127.0.0.1:$EP/token\?service=reg&scope=repository%3Alibrary%2Fx%3Apull: Timeout was reached\$" \
 	"a token server trickling header lines: the pull fails at DF2MAKE_HTTP_TIMEOUT (before: held until killed)"
 check "within 30 s ($took s)" [ "$took" -lt 30 ]
@@ -72,9 +74,7 @@ check "within 30 s ($took s)" [ "$took" -lt 30 ]
 # 120 s, so a layer trickled at 2 bytes/s took as long as the server liked.
 SLOW="Operation too slow. Less than 1000 bytes/sec transferred the last 3 seconds \
 (the low-speed limit: DF2MAKE_HTTP_LOW_SPEED_LIMIT bytes/s over DF2MAKE_HTTP_LOW_SPEED_TIME seconds)"
-start=$(date +%s)
 LS=3 pull trickle-layer
-took=$(($(date +%s) - start))
 is "$rc:$(printf '%s\n' "$out" | tail -1 | sed -E 's/sha256:[0-9a-f]{64}/sha256:D/g')" \
 	"1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: blob sha256:D: GET http://127.0.0.1:$RP/v2/library/x/blobs/sha256:D: $SLOW" \
 	"a layer trickled at 2 bytes/s: the pull fails naming the blob, the registry and the limit"
@@ -82,9 +82,7 @@ check "within 20 s ($took s)" [ "$took" -lt 20 ]
 check "nothing stored under its ref" test ! -e "$T/store-trickle-layer/refs"
 is "$(find "$T/store-trickle-layer" -name '*tmp*' | wc -l)" 0 "no temp file left"
 
-start=$(date +%s)
 LS=3 pull stall-manifest
-took=$(($(date +%s) - start))
 is "$rc:$out" "1:df2make-runtime: 127.0.0.1:$RP/library/x:1: pull from 127.0.0.1:$RP: library/x:1: GET http://127.0.0.1:$RP/v2/library/x/manifests/1: $SLOW" \
 	"a manifest stalled after its headers: the pull fails naming it"
 check "within 20 s ($took s)" [ "$took" -lt 20 ]

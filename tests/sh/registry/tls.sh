@@ -10,12 +10,7 @@ need python3 skopeo curl jq openssl htpasswd
 export CONTAINERS_REGISTRIES_CONF=$T/none.conf REGISTRY_AUTH_FILE= DOCKER_CONFIG=$T/docker XDG_RUNTIME_DIR=
 PW='s3cret-Pa55word'
 
-mk_rootfs "$T/root"
-tar_dir "$T/root" "$T/rootfs.tar"
-mk_docker_archive "$T/busy.tar" "busy:1" "$T/rootfs.tar"
-registry_start tls alice "$PW" || { not_ok "registry starts"; done_testing; exit; }
-registry_put "$T/busy.tar" library/busy:1 --dest-creds "alice:$PW"
-export DF2MAKE_CERTS_D=$REG_CERTS_D
+registry_busy alice "$PW" || { not_ok "registry starts"; done_testing; exit; }
 IMG=$REG/library/busy:1
 
 out=$(rt pull "$IMG" 2>&1)

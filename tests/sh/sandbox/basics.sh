@@ -20,7 +20,7 @@ HOME=/root" "[$MODE] env = spec env + HOME from passwd"
 		"[$MODE] no inheritable or ambient caps"
 	is "$(field NoNewPrivs | tr -d '\t')" 0 "[$MODE] no no_new_privs (BuildKit: setuid files work)"
 	is "$(field fds)" "0 1 2" "[$MODE] only fds 0-2 are open"
-	is "$(field pid)" 2 "[$MODE] command is pid 2 under the sandbox init"
+	is "$(field pid)" 1 "[$MODE] command is pid 1 (as under runc)"
 	for ns in mnt pid uts ipc; do
 		got=$(printf '%s\n' "$out" | sed -n "s/^ns: //p" | grep "^$ns:")
 		host=$($WRAP readlink /proc/self/ns/$ns)
@@ -47,6 +47,10 @@ HOME=/root" "[$MODE] env = spec env + HOME from passwd"
 		# bound in on its own.
 		has_line "$mounts" "/dev/null tmpfs rw" "[$MODE] /dev/null made by mknod, bound into /dev"
 	fi
+	run_step k1p '{"parent":"base","args":["/bin/sh","-c","echo $$ $PPID; cat /proc/1/comm; ls /proc | grep -c \"^[0-9]\""],"env":["PATH=/bin"]}'
+	is "$out" "1 0
+sh
+3" "[$MODE] the shell is pid 1 and /proc/1/comm, no init beside it (sh, ls, grep)"
 	run_step k1d '{"parent":"base","args":["/bin/sh","-c","stat -c \"%n %F %t:%T %a\" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; head -c 3 /dev/zero | wc -c; echo gone >/dev/null; echo x >/dev/full || echo full"],"env":["PATH=/bin"]}'
 	is "$out" "/dev/null character special file 1:3 666
 /dev/zero character special file 1:5 666

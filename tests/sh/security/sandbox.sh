@@ -22,7 +22,7 @@ dockerfile "$D" "FROM busybox
 RUN [\"/bin/probe\"]
 RUN [\"/bin/probe\", \"see\", \"$D/state\", \"$ST\", \"$D/ctx\", \"$D/ctx/Dockerfile\", \"$RTCOPY\", \"$T\", \"$HOME/$home_entry\"]
 RUN echo \"procs: \$(ls /proc | grep -c '^[0-9]')\"; echo \"rootpids: \$(ls -d /proc/[0-9]*/root | wc -l)\"
-RUN cat /proc/1/exe >/dev/null 2>&1 && echo 'exe readable: /proc/1/exe'; readlink /proc/1/exe >/dev/null 2>&1 && echo 'exe link: /proc/1/exe'; echo exe-scan-done
+RUN echo \"exe 1: \$(readlink /proc/1/exe)\"; echo \"exe others: \$(for e in /proc/[0-9]*/exe; do readlink \$e; done | grep -vc '^/bin/')\"; echo exe-scan-done
 RUN (echo x >>/proc/1/exe) 2>/dev/null && echo 'exe writable: /proc/1/exe'; echo exe-write-done
 RUN for p in /proc/[0-9]*/root /proc/[0-9]*/cwd; do ls \$p/ 2>/dev/null | grep -q '^canary\$' && echo \"hostvia: \$p\"; done; echo root-scan-done
 RUN for f in kcore keys timer_list sched_debug latency_stats timer_stats; do [ -e /proc/\$f ] && echo \"masked \$f: \$(wc -c </proc/\$f 2>&1)\"; done; true
@@ -59,7 +59,10 @@ for p in "$D/state" "$ST" "$D/ctx" "$D/ctx/Dockerfile" "$RTCOPY" "$T" "$HOME/$ho
 done
 check "a pid namespace: few processes visible ($(val procs))" [ "$(val procs)" -lt 6 ]
 like "$L" "exe-scan-done" "exe scan ran"
-is "$(val "exe readable")$(val "exe link")" "" "the runtime's /proc/1/exe cannot be opened or followed (CVE-2019-5736)"
+# CVE-2019-5736 (a RUN reaching the runtime binary through /proc/N/exe):
+# no process of the sandbox is the runtime; pid 1 is the command itself.
+is "$(val "exe 1")" /bin/busybox "pid 1 is the command (sh) (/proc/1/exe), not the runtime"
+is "$(val "exe others")" 0 "every /proc/N/exe in a RUN is a binary of the image (CVE-2019-5736)"
 is "$(val "exe writable")" "" "nor written"
 is "$(sha256sum <"$RTCOPY")" "$rt_sum" "the runtime binary is unchanged"
 like "$L" "root-scan-done" "root scan ran"
