@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,25 +234,35 @@ int write_if_changed(const char *path, const void *data, size_t len, int *change
 	return write_atomic(path, data, len, 0644, e);
 }
 
+int fd_read_all(int fd, struct buf *b, size_t max)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if ((size_t)n > max - b->len)
+			return -2;
+		buf_addn(b, chunk, (size_t)n);
+	}
+	return 0;
+}
+
 int read_file(const char *path, char **data, size_t *len, struct error *e)
 {
 	struct buf b = {0};
-	char chunk[65536];
-	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return error_set(e, errno, "open %s", path);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int saved = errno;
-			close(fd);
-			buf_free(&b);
-			return error_set(e, saved, "read %s", path);
-		}
-		buf_addn(&b, chunk, (size_t)n);
+	if (fd_read_all(fd, &b, SIZE_MAX) < 0) {
+		int saved = errno;
+		close(fd);
+		buf_free(&b);
+		return error_set(e, saved, "read %s", path);
 	}
 	close(fd);
 	if (len)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct buf;
 struct error;
 
 /* Writes all len bytes to fd, retrying short writes and EINTR; 0, or -1
@@ -37,6 +38,9 @@ int fsync_dir(const char *path, struct error *e);
 /* Like write_atomic, but leaves path untouched (mtime too) when its content
  * already equals data; *changed says which happened. */
 int write_if_changed(const char *path, const void *data, size_t len, int *changed, struct error *e);
+/* Appends the rest of fd to b, at most max bytes in all: 0, -1 with errno
+ * set by a failed read, or -2 when fd has more (callers word the limit). */
+int fd_read_all(int fd, struct buf *b, size_t max);
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int read_file(const char *path, char **data, size_t *len, struct error *e);
 /* mkdir -p with the given mode for created directories. */

@@ -97,19 +97,11 @@ static json_t *regauth_member(json_t *obj, const char *host)
 /* Reads the helper's whole stdout (bounded). */
 static int regauth_read_all(int fd, struct buf *out, struct error *e)
 {
-	char tmp[4096];
-	ssize_t n;
+	int r = fd_read_all(fd, out, REGAUTH_HELPER_MAX);
 
-	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return error_set(e, errno, "read");
-		if (out->len + (size_t)n > REGAUTH_HELPER_MAX)
-			return error_set(e, 0, "answer too long");
-		buf_addn(out, tmp, (size_t)n);
-	}
-	return 0;
+	if (r == -2)
+		return error_set(e, 0, "answer too long");
+	return r < 0 ? error_set(e, errno, "read") : 0;
 }
 
 /* Runs `docker-credential-NAME get` with the server URL on stdin; its

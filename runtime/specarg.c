@@ -27,23 +27,16 @@ static int specarg_hash(const char *name)
 static int specarg_read(int fd, struct buf *b, struct error *e)
 {
 	struct stat st;
-	char chunk[65536];
-	ssize_t n;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return error_set(e, errno, "fstat");
 	if (!S_ISREG(st.st_mode))
 		return error_set(e, 0, "not a regular file");
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return error_set(e, errno, "read");
-		if (b->len + (size_t)n > SPECARG_MAX)
-			return error_set(e, 0, "longer than %u bytes", SPECARG_MAX);
-		buf_addn(b, chunk, (size_t)n);
-	}
-	return 0;
+	r = fd_read_all(fd, b, SPECARG_MAX);
+	if (r == -2)
+		return error_set(e, 0, "longer than %u bytes", SPECARG_MAX);
+	return r < 0 ? error_set(e, errno, "read") : 0;
 }
 
 /* The JSON of file name (HASH.spec) in the state directory, checked
